@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+#include "path.h"
+
+#include <errno.h>
+#include <string.h>
+
+static int append_component(char *out, size_t cap, size_t *len,
+			    const char *c, size_t clen, bool dotdot_pops)
+{
+	if (clen == 0 || (clen == 1 && c[0] == '.'))
+		return 0;
+	if (dotdot_pops && clen == 2 && c[0] == '.' && c[1] == '.') {
+		while (*len > 1 && out[*len - 1] != '/')
+			(*len)--;
+		if (*len > 1)
+			(*len)--;
+		out[*len] = '\0';
+		return 0;
+	}
+	if (*len + (*len > 1) + clen + 1 > cap)
+		return -ENAMETOOLONG;
+	if (*len > 1)
+		out[(*len)++] = '/';
+	memcpy(out + *len, c, clen);
+	*len += clen;
+	out[*len] = '\0';
+	return 0;
+}
+
+static int append_path(char *out, size_t cap, size_t *len, const char *p,
+		       bool dotdot_pops)
+{
+	while (*p) {
+		const char *end = strchr(p, '/');
+		size_t clen = end ? (size_t)(end - p) : strlen(p);
+		int r = append_component(out, cap, len, p, clen, dotdot_pops);
+
+		if (r < 0)
+			return r;
+		p += clen;
+		while (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
+static int join(const char *base, const char *rel, char *out, size_t cap,
+		bool *trailing_slash, bool dotdot_pops)
+{
+	size_t len = 1;
+	int r;
+
+	if (!rel || cap < 2)
+		return -EINVAL;
+	if (strlen(rel) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	out[0] = '/';
+	out[1] = '\0';
+	if (rel[0] != '/') {
+		if (!base || base[0] != '/')
+			return -EINVAL;
+		r = append_path(out, cap, &len, base, dotdot_pops);
+		if (r < 0)
+			return r;
+	}
+	r = append_path(out, cap, &len, rel, dotdot_pops);
+	if (r < 0)
+		return r;
+	if (trailing_slash) {
+		size_t rl = strlen(rel);
+		*trailing_slash = rl > 0 && rel[rl - 1] == '/';
+	}
+	return (int)len;
+}
+
+int appv_path_join(const char *base, const char *rel, char *out, size_t cap,
+		   bool *trailing_slash)
+{
+	return join(base, rel, out, cap, trailing_slash, false);
+}
+
+int appv_path_normalize(const char *path, char *out, size_t cap)
+{
+	return join("/", path, out, cap, NULL, true);
+}
+
+bool appv_path_has_prefix(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (n == 1 && prefix[0] == '/')
+		return path[0] == '/';
+	if (strncmp(path, prefix, n) != 0)
+		return false;
+	return path[n] == '\0' || path[n] == '/';
+}
+
+unsigned long long appv_hash64(const char *s, size_t len)
+{
+	unsigned long long h = 1469598103934665603ULL;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * common/sys.h - the one thin layer for kernel calls.
+ *
+ * Every wrapper returns the result or a negative errno; none touches errno.
+ * All calls go through appv_syscall(), which by default issues the syscall
+ * directly.  The shim (intercept/) points appv_syscall_hook at its trampoline
+ * so that the VFS code, running inside an application, issues its syscalls
+ * from the page the seccomp filter exempts.  Thread- and async-signal-safe.
+ */
+#ifndef APPV_COMMON_SYS_H
+#define APPV_COMMON_SYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/syscall.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+
+#ifndef AT_EMPTY_PATH
+#define AT_EMPTY_PATH 0x1000
+#endif
+#ifndef O_PATH
+#define O_PATH 010000000
+#endif
+#ifndef RESOLVE_BENEATH
+#define RESOLVE_NO_XDEV 0x01
+#define RESOLVE_NO_MAGICLINKS 0x02
+#define RESOLVE_NO_SYMLINKS 0x04
+#define RESOLVE_BENEATH 0x08
+#define RESOLVE_IN_ROOT 0x10
+#endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
+#ifndef SYS_faccessat2
+#define SYS_faccessat2 439
+#endif
+
+struct appv_open_how {
+	uint64_t flags;
+	uint64_t mode;
+	uint64_t resolve;
+};
+
+/* Signature of a raw six-argument syscall; returns value or -errno. */
+typedef long (*appv_syscall_fn)(long nr, long a, long b, long c, long d,
+				long e, long f);
+
+/* NULL means "issue directly".  Set once, before any thread starts. */
+extern appv_syscall_fn appv_syscall_hook;
+
+long appv_syscall_direct(long nr, long a, long b, long c, long d, long e,
+			 long f);
+
+static inline long appv_syscall(long nr, long a, long b, long c, long d,
+				long e, long f)
+{
+	if (appv_syscall_hook)
+		return appv_syscall_hook(nr, a, b, c, d, e, f);
+	return appv_syscall_direct(nr, a, b, c, d, e, f);
+}
+
+#define APPV_SYS(nr, a, b, c, d, e, f)                                        \
+	appv_syscall((nr), (long)(a), (long)(b), (long)(c), (long)(d),        \
+		     (long)(e), (long)(f))
+
+static inline int appv_openat(int dirfd, const char *path, int flags,
+			      mode_t mode)
+{
+	return (int)APPV_SYS(SYS_openat, dirfd, path, flags, mode, 0, 0);
+}
+
+static inline int appv_openat2(int dirfd, const char *path, int flags,
+			       mode_t mode, uint64_t resolve)
+{
+	struct appv_open_how how = { (uint64_t)flags, mode, resolve };
+	if (!(flags & (O_CREAT | O_TMPFILE)))
+		how.mode = 0;
+	return (int)APPV_SYS(SYS_openat2, dirfd, path, &how, sizeof(how), 0, 0);
+}
+
+static inline int appv_close(int fd)
+{
+	return (int)APPV_SYS(SYS_close, fd, 0, 0, 0, 0, 0);
+}
+
+static inline ssize_t appv_read(int fd, void *buf, size_t n)
+{
+	return APPV_SYS(SYS_read, fd, buf, n, 0, 0, 0);
+}
+
+static inline ssize_t appv_pread(int fd, void *buf, size_t n, off_t off)
+{
+	return APPV_SYS(SYS_pread64, fd, buf, n, off, 0, 0);
+}
+
+static inline ssize_t appv_write(int fd, const void *buf, size_t n)
+{
+	return APPV_SYS(SYS_write, fd, buf, n, 0, 0, 0);
+}
+
+static inline int appv_fstatat(int dirfd, const char *path, struct stat *st,
+			       int flags)
+{
+	return (int)APPV_SYS(SYS_newfstatat, dirfd, path, st, flags, 0, 0);
+}
+
+static inline int appv_fstat(int fd, struct stat *st)
+{
+	return (int)APPV_SYS(SYS_fstat, fd, st, 0, 0, 0, 0);
+}
+
+static inline ssize_t appv_readlinkat(int dirfd, const char *path, char *buf,
+				      size_t n)
+{
+	return APPV_SYS(SYS_readlinkat, dirfd, path, buf, n, 0, 0);
+}
+
+static inline int appv_faccessat(int dirfd, const char *path, int mode,
+				 int flags)
+{
+	return (int)APPV_SYS(SYS_faccessat2, dirfd, path, mode, flags, 0, 0);
+}
+
+static inline int appv_mkdirat(int dirfd, const char *path, mode_t mode)
+{
+	return (int)APPV_SYS(SYS_mkdirat, dirfd, path, mode, 0, 0, 0);
+}
+
+static inline int appv_renameat(int ofd, const char *o, int nfd, const char *n)
+{
+	return (int)APPV_SYS(SYS_renameat2, ofd, o, nfd, n, 0, 0);
+}
+
+static inline int appv_unlinkat(int dirfd, const char *path, int flags)
+{
+	return (int)APPV_SYS(SYS_unlinkat, dirfd, path, flags, 0, 0, 0);
+}
+
+static inline void *appv_mmap(void *addr, size_t len, int prot, int flags,
+			      int fd, off_t off)
+{
+	return (void *)APPV_SYS(SYS_mmap, addr, len, prot, flags, fd, off);
+}
+
+static inline int appv_munmap(void *addr, size_t len)
+{
+	return (int)APPV_SYS(SYS_munmap, addr, len, 0, 0, 0, 0);
+}
+
+static inline ssize_t appv_getdents64(int fd, void *buf, size_t n)
+{
+	return APPV_SYS(SYS_getdents64, fd, buf, n, 0, 0, 0);
+}
+
+/* mmap results: a pointer, or a value in [-4095, -1] meaning -errno. */
+static inline int appv_mmap_failed(void *p)
+{
+	return (unsigned long)p >= (unsigned long)-4095L;
+}
+
+/* read/write that retry on EINTR and short counts; return 0 or -errno. */
+int appv_read_full(int fd, void *buf, size_t n);
+int appv_write_full(int fd, const void *buf, size_t n);
+
+#endif

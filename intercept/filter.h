@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * intercept/filter.h - the seccomp filter: libseccomp for the syscall
+ * policy, a hand-written prefix that exempts the shim's trampoline page by
+ * instruction pointer (fast mode only), loaded with NEW_LISTENER and
+ * WAIT_KILLABLE_RECV.  The policy comes from one declarative table
+ * (loader/syscalls.c).
+ */
+#ifndef APPV_INTERCEPT_FILTER_H
+#define APPV_INTERCEPT_FILTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/filter.h>
+
+/* The trampoline page: fixed address, same in every image (rr uses it). */
+#define APPV_TRAMPOLINE_ADDR 0x70000000UL
+#define APPV_TRAMPOLINE_SIZE 4096UL
+
+enum appv_sc_action {
+	APPV_SC_NOTIFY = 1, /* send to the supervisor */
+	APPV_SC_ERRNO,	    /* refuse with @err */
+};
+
+struct appv_sc_desc {
+	const char *name;
+	int nr;
+	enum appv_sc_action action;
+	int err;	  /* APPV_SC_ERRNO: the errno */
+	int path_arg;	  /* index of the path pointer; a NULL pointer there is
+			     allowed in BPF (futimens-style); -1 when none */
+	int empty_path_flags_arg; /* index of a flags arg where AT_EMPTY_PATH
+				     means "operate on the fd": allowed in BPF
+				     in fast mode; -1 when none */
+};
+
+struct appv_filter_opts {
+	bool strict; /* no trampoline exemption, AT_EMPTY_PATH notified too */
+};
+
+/* Build the combined program.  @prog->filter is malloc'ed; free it. */
+int appv_filter_build(const struct appv_sc_desc *table, size_t n,
+		      const struct appv_filter_opts *opts,
+		      struct sock_fprog *prog);
+
+/* In the (single-threaded) child: build and load the filter with
+ * NEW_LISTENER | WAIT_KILLABLE_RECV (falling back without the latter
+ * where the kernel lacks it).  no_new_privs must already be set.
+ * Returns the listener fd or -errno. */
+int appv_filter_install(const struct appv_sc_desc *table, size_t n,
+			const struct appv_filter_opts *opts);
+
+#endif

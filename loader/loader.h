@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * loader/loader.h - the appv binary: CLI, session set-up, child set-up and
+ * the supervisor.  Internal to loader/.
+ */
+#ifndef APPV_LOADER_H
+#define APPV_LOADER_H
+
+#include <stdbool.h>
+#include <limits.h>
+#include <sys/types.h>
+
+#include "../vfs/vfs.h"
+#include "../packages/pkg.h"
+#include "../intercept/filter.h"
+
+/* One running session: everything the supervisor needs. */
+struct session {
+	struct pkg *pkg;	      /* verified package (owned) */
+	struct vfs *vfs;	      /* the resolver (owned) */
+	struct vfs_config cfg;	      /* what vfs was built from */
+	char appv_home[PATH_MAX];
+	char image_dir[PATH_MAX];     /* content cache dir of the package */
+	char overlay_dir[PATH_MAX];   /* $APPV_HOME/overlays/<id>/<name> */
+	char session_file[PATH_MAX];  /* vfs_config text for the shim */
+	char shim_path[PATH_MAX];     /* libappv-shim.so, "" with --no-shim */
+	bool strict;		      /* --mode strict */
+	bool use_shim;		      /* false with --no-shim or strict */
+	int verbose;
+};
+
+/* The declarative syscall table (loader/syscalls.c). */
+extern const struct appv_sc_desc loader_syscalls[];
+extern const size_t loader_nsyscalls;
+
+/*
+ * Serve notifications on @listener for the session until the main child
+ * @child has exited and no process of the session remains; forwards
+ * signals; returns the exit status to use (child's status, 128+N for a
+ * signal).  Owns @listener.
+ */
+int supervisor_run(struct session *s, int listener, pid_t child);
+
+/* Landlock backstop for the child (loader/landlock.c): writes only beneath
+ * the upper dir, shared paths and device/proc exceptions; signal scoping.
+ * Returns 0, or -EOPNOTSUPP when the kernel has no Landlock (the caller
+ * decides whether that is fatal). */
+int loader_landlock_apply(const struct session *s);
+
+/* Kernel feature detection (loader/features.c).  Fills @missing with the
+ * names of what is absent; returns 0 when everything required is there. */
+int loader_check_features(char *missing, size_t cap);
+
+#endif

@@ -1,0 +1,32 @@
+#!/bin/sh
+# Install (as root) or name (as a user) the Debian packages appv needs.
+#   scripts/deps.sh build|test|bench
+set -eu
+need_build="gcc make pkg-config libseccomp-dev libelf-dev libsquashfs-dev \
+libcmocka-dev libzstd-dev libinih-dev libjansson-dev libssl-dev"
+need_test="busybox-static python3 squashfs-tools-ng passwd util-linux \
+coreutils"
+need_bench="proot python3"
+case "${1:-build}" in
+build) want="$need_build" ;;
+test) want="$need_build $need_test" ;;
+bench) want="$need_build $need_test $need_bench" ;;
+*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
+esac
+missing=""
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ]; then
+	echo "appv: installing missing packages:$missing" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+else
+	echo "appv: missing packages; run as root:" >&2
+	echo "  sudo apt-get install -y$missing" >&2
+	exit 1
+fi

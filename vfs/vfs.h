@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * vfs/vfs.h - the one resolver, linked into the supervisor and the shim.
+ *
+ * A session's view of "/" is: an upper directory (the overlay's writable
+ * layer, mirroring absolute paths), an optional package image layer (the
+ * content cache: <image_dir>/root/ holds the package tree with directories
+ * and symlinks real and regular files as placeholders that are filled on
+ * first use, <image_dir>/index is the path index, <image_dir>/state one byte
+ * per regular file, 1 = extracted), and the host "/".  Isolation rules per
+ * path prefix decide which layers are visible and where writes go.
+ *
+ * Constraints: usable inside arbitrary processes: no stdio, no malloc (the
+ * few allocations use mmap), no locks held across fork, every kernel call
+ * through common/sys.h (so the shim's trampoline is used).  All functions
+ * return 0 (or a length) on success and a negative errno on failure.
+ * Thread-safe: a struct vfs is immutable after vfs_new() except the
+ * extraction state, which is a shared mapping read with relaxed loads.
+ */
+#ifndef APPV_VFS_H
+#define APPV_VFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <limits.h>
+#include <sys/types.h>
+
+enum vfs_rule {
+	VFS_RULE_WRITECOPY = 0, /* upper ∪ image ∪ host, writes copy up */
+	VFS_RULE_FULL,		/* upper ∪ image, host hidden */
+	VFS_RULE_SHARE,		/* host passthrough, writes to host */
+	VFS_RULE_READONLY,	/* as writecopy, writes -EROFS */
+	VFS_RULE_HIDE,		/* -ENOENT */
+	VFS_RULE_DENY,		/* -EACCES */
+};
+
+enum vfs_layer {
+	VFS_LAYER_NONE = 0, /* the final entry does not exist */
+	VFS_LAYER_UPPER,
+	VFS_LAYER_IMAGE,
+	VFS_LAYER_HOST,
+};
+
+#define VFS_MAX_RULES 64
+#define VFS_RULE_PREFIX_MAX 1024
+
+/* What the loader decides for a session; serialised into the session file
+ * that the shim reads (vfs_config_format / vfs_config_parse). */
+struct vfs_config {
+	char upper[PATH_MAX];	  /* absolute, exists */
+	char image_dir[PATH_MAX]; /* absolute, or "" when no package */
+	char run_dir[PATH_MAX];	  /* session scratch (merged listings) */
+	unsigned int nrules;
+	struct {
+		char prefix[VFS_RULE_PREFIX_MAX]; /* absolute, normalised */
+		int rule;			  /* enum vfs_rule */
+	} rules[VFS_MAX_RULES];
+};
+
+/* Text form: one "key value" line per field, "rule PREFIX RULENAME" per
+ * rule.  format returns the length written (without NUL) or -ENOSPC; parse
+ * returns 0 or -EINVAL. */
+int vfs_config_format(const struct vfs_config *cfg, char *buf, size_t cap);
+int vfs_config_parse(const char *buf, size_t len, struct vfs_config *cfg);
+/* "writecopy" etc. <-> enum; -EINVAL for an unknown name. */
+int vfs_rule_from_name(const char *name);
+const char *vfs_rule_name(int rule);
+
+struct vfs;
+
+/* Build a resolver from @cfg (copied).  Maps the image index and state.
+ * Allocates with mmap; free with vfs_free (accepts NULL). */
+int vfs_new(const struct vfs_config *cfg, struct vfs **out);
+void vfs_free(struct vfs *vfs);
+const struct vfs_config *vfs_get_config(const struct vfs *vfs);
+
+/* What the caller means to do with the final entry. */
+enum vfs_intent {
+	VFS_INTENT_READ = 0, /* open O_RDONLY, stat, readlink, access, exec, chdir */
+	VFS_INTENT_WRITE,    /* modify an existing entry (open for write, O_TRUNC, chmod, truncate...) */
+	VFS_INTENT_CREATE,   /* may create the final entry (O_CREAT, mkdir, mknod, symlink, bind) */
+	VFS_INTENT_DELETE,   /* remove the final entry (unlink, rmdir, rename source) */
+};
+
+#define VFS_F_NOFOLLOW 0x1  /* do not follow a final symlink (lstat, O_NOFOLLOW, readlink) */
+#define VFS_F_DIRECTORY 0x2 /* the final entry must be a directory */
+
+struct vfs_req {
+	const char *path; /* the application's path, NUL-terminated; borrowed */
+	const char *base; /* absolute virtual directory for relative paths */
+	int intent;	  /* enum vfs_intent */
+	int flags;	  /* VFS_F_* */
+};
+
+struct vfs_res {
+	enum vfs_layer layer; /* where the final entry lives */
+	enum vfs_rule rule;   /* the rule governing vpath */
+	bool changed;	      /* real is not simply the app's own path on the host */
+	bool merged_dir;      /* a directory visible in more than one layer */
+	bool needs_extract;   /* image regular file not yet extracted */
+	uint32_t image_file;  /* image file number, valid for image regular files */
+	mode_t mode;	      /* st_mode of the final entry when layer != NONE */
+	char vpath[PATH_MAX]; /* canonical virtual path, symlinks resolved */
+	char real[PATH_MAX];  /* real path to operate on; for NONE, where a
+				 create must happen (upper, or host if shared) */
+};
+
+/*
+ * Resolve @req component by component in the virtual tree: absolute symlink
+ * targets mean the virtual root, ".." never climbs above "/" nor out of a
+ * layer, at most 40 symlinks (-ELOOP).  Errors: -ENOENT, -ENOTDIR, -ELOOP,
+ * -ENAMETOOLONG, -EACCES (deny), -EROFS (readonly rule with a modifying
+ * intent), -ENOENT for hidden paths.  A missing final entry is not an error
+ * for VFS_INTENT_CREATE (layer NONE); for other intents it is -ENOENT.
+ * Does not modify anything.
+ */
+int vfs_resolve(struct vfs *vfs, const struct vfs_req *req, struct vfs_res *res);
+
+/*
+ * Make @res writable in place: for a lower (image/host) entry under a
+ * writecopy/full rule, copy it up atomically (temp + rename, keeping data,
+ * mode, timestamps) with its parent directories; for a missing entry
+ * (layer NONE) create the upper parent directories.  Image regular files
+ * must be extracted first (needs_extract false).  Updates res->real and
+ * res->layer.  Shared paths are left on the host.  Supervisor only.
+ */
+int vfs_make_writable(struct vfs *vfs, struct vfs_res *res);
+
+/* Real path -> virtual path (strips the upper, image root or merged-listing
+ * prefixes; host paths map to themselves).  Returns the length. */
+int vfs_reverse(const struct vfs *vfs, const char *real, char *vpath,
+		size_t cap);
+
+/* Materialise the union listing of the merged directory @res (upper ∪
+ * image ∪ host minus what rules hide) as a real directory under run_dir,
+ * whose path is written to @out.  Supervisor only. */
+int vfs_merge_dir(struct vfs *vfs, const struct vfs_res *res, char *out,
+		  size_t cap);
+
+/* Extraction state of image file @file (see vfs_res.image_file). */
+bool vfs_image_extracted(const struct vfs *vfs, uint32_t file);
+
+#endif
