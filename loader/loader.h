@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <limits.h>
+#include <signal.h>
 #include <sys/types.h>
 
 #include "../vfs/vfs.h"
@@ -27,7 +28,37 @@ struct session {
 	bool strict;		      /* --mode strict */
 	bool use_shim;		      /* false with --no-shim or strict */
 	int verbose;
+	sigset_t sigmask_orig;	      /* appv's mask before blocking for signalfd */
 };
+
+/* Options of `appv run` / `appv exec` (loader/main.c). */
+struct run_opts {
+	const char *pkg_path;
+	const char *overlay;	/* default "default" */
+	bool strict;
+	bool no_shim;
+	int verbose;
+	unsigned int nrules;	/* --share/--readonly/--hide/--deny PATH */
+	struct {
+		const char *path;
+		int rule;
+	} rules[32];
+};
+
+/* Session set-up (loader/session.c): resolve $APPV_HOME, verify the package,
+ * prepare its content cache and the overlay, build the resolver and write
+ * the session file the shim reads.  Errors name the file and problem in
+ * @diag.  session_close removes the session's scratch directory. */
+int session_open(struct session *s, const struct run_opts *o,
+		 struct appv_diag *diag);
+void session_close(struct session *s);
+
+/* Fork the application (loader/child.c): in the child set no_new_privs,
+ * PDEATHSIG, the Landlock backstop and the seccomp filter, hand the
+ * listener to the parent, then exec @argv (a virtual path or a name looked
+ * up in PATH).  Returns the child's pid and the listener in *listener. */
+pid_t child_spawn(struct session *s, char *const argv[], int *listener,
+		  struct appv_diag *diag);
 
 /* The declarative syscall table (loader/syscalls.c). */
 extern const struct appv_sc_desc loader_syscalls[];

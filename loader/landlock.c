@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * The Landlock backstop (DESIGN.md): the child may write only beneath the
+ * overlay's upper directory, the shared paths and the few devices programs
+ * need; with ABI 6 it cannot signal processes outside its domain (the
+ * supervisor).  Reads and execution are not restricted here: in fast mode
+ * reads are not a boundary, in strict mode the supervisor enforces them.
+ */
+#include "loader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <sys/stat.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/landlock.h>
+
+#include "../common/cleanup.h"
+#include "../common/path.h"
+
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset 444
+#define SYS_landlock_add_rule 445
+#define SYS_landlock_restrict_self 446
+#endif
+/* Constants newer than Debian 12's headers. */
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
+#endif
+#define APPV_LL_SCOPE_SIGNAL (1ULL << 1)
+
+/* Our own copy of the ABI-6 ruleset attr (older headers lack .scoped). */
+struct appv_ll_ruleset_attr {
+	__u64 handled_access_fs;
+	__u64 handled_access_net;
+	__u64 scoped;
+};
+
+#define LL_WRITE_ACCESS                                                      \
+	(LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_REMOVE_DIR |      \
+	 LANDLOCK_ACCESS_FS_REMOVE_FILE | LANDLOCK_ACCESS_FS_MAKE_CHAR |      \
+	 LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |          \
+	 LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |        \
+	 LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM)
+
+/* Devices and kernel files an ordinary program writes. */
+static const char *const writable_always[] = {
+	"/dev/null", "/dev/zero",   "/dev/full", "/dev/tty", "/dev/ptmx",
+	"/dev/pts",  "/dev/shm",    "/dev/random", "/dev/urandom", "/proc",
+};
+
+static int allow_path(int ruleset, const char *path, __u64 access)
+{
+	struct landlock_path_beneath_attr pb = { .allowed_access = access };
+	struct stat st;
+	int fd, r;
+
+	fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	/* Non-directories accept only file rights. */
+	if (fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode))
+		pb.allowed_access &= LANDLOCK_ACCESS_FS_WRITE_FILE |
+				     LANDLOCK_ACCESS_FS_TRUNCATE;
+	pb.parent_fd = fd;
+	r = (int)syscall(SYS_landlock_add_rule, ruleset,
+			 LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
+	r = r < 0 ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+static __u64 handled_for_abi(int abi)
+{
+	__u64 h = LL_WRITE_ACCESS;
+
+	if (abi >= 2)
+		h |= LANDLOCK_ACCESS_FS_REFER;
+	if (abi >= 3)
+		h |= LANDLOCK_ACCESS_FS_TRUNCATE;
+	return h;
+}
+
+int loader_landlock_apply(const struct session *s)
+{
+	struct appv_ll_ruleset_attr attr = { 0 };
+	size_t attr_size = sizeof(attr);
+	int abi, ruleset, r = 0;
+
+	abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
+			   LANDLOCK_CREATE_RULESET_VERSION);
+	if (abi < 1)
+		return -EOPNOTSUPP;
+	attr.handled_access_fs = handled_for_abi(abi);
+	if (abi >= 6)
+		attr.scoped = APPV_LL_SCOPE_SIGNAL;
+	else
+		attr_size = offsetof(struct appv_ll_ruleset_attr, handled_access_net);
+	ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr, attr_size, 0);
+	if (ruleset < 0)
+		return -errno;
+
+	r = allow_path(ruleset, s->cfg.upper, attr.handled_access_fs);
+	for (size_t i = 0; !r && i < ARRAY_SIZE(writable_always); i++)
+		r = allow_path(ruleset, writable_always[i],
+			       attr.handled_access_fs);
+	for (unsigned int i = 0; !r && i < s->cfg.nrules; i++)
+		if (s->cfg.rules[i].rule == VFS_RULE_SHARE &&
+		    !appv_path_has_prefix(s->cfg.rules[i].prefix, "/sys") &&
+		    !appv_path_has_prefix(s->cfg.rules[i].prefix, "/dev"))
+			r = allow_path(ruleset, s->cfg.rules[i].prefix,
+				       attr.handled_access_fs);
+	if (!r && syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)
+		r = -errno;
+	close(ruleset);
+	return r;
+}

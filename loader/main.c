@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/* The appv command line: one helper per subcommand. */
+#include "loader.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/prctl.h>
+
+#include "../common/cleanup.h"
+
+#define APPV_VERSION "0.1.0"
+
+static void usage(FILE *f)
+{
+	fputs("usage: appv COMMAND [ARGS]\n"
+	      "\n"
+	      "  appv run [OPTIONS] PKG [ARG...]     run the package's entry point\n"
+	      "  appv exec [OPTIONS] PKG CMD [ARG...] run CMD inside the package's view\n"
+	      "  appv build SRC_DIR -o OUT.pkg       build a package from a staged tree\n"
+	      "  appv inspect [--json] PKG           show a package's manifest and id\n"
+	      "  appv version | help\n"
+	      "\n"
+	      "run/exec options:\n"
+	      "  --overlay NAME      overlay to use (default: default)\n"
+	      "  --mode fast|strict  fast (default): shim + seccomp + Landlock;\n"
+	      "                      strict: every path syscall via the supervisor\n"
+	      "  --no-shim           seccomp user-notify only (no LD_PRELOAD shim)\n"
+	      "  --share PATH        host passthrough for PATH (reads and writes)\n"
+	      "  --readonly PATH     PATH visible, writes fail with EROFS\n"
+	      "  --hide PATH         PATH does not exist inside\n"
+	      "  --deny PATH         PATH fails with EACCES inside\n"
+	      "  -v, --verbose       report set-up steps on stderr\n"
+	      "\n"
+	      "State lives in $APPV_HOME (default $XDG_DATA_HOME/appv).\n",
+	      f);
+}
+
+enum { OPT_OVERLAY = 256, OPT_MODE, OPT_NO_SHIM, OPT_SHARE, OPT_READONLY,
+       OPT_HIDE, OPT_DENY };
+
+static int add_cli_rule(struct run_opts *o, const char *path, int rule)
+{
+	if (o->nrules >= ARRAY_SIZE(o->rules)) {
+		fprintf(stderr, "appv: too many isolation options\n");
+		return -1;
+	}
+	if (path[0] != '/') {
+		fprintf(stderr, "appv: %s: isolation paths must be absolute\n",
+			path);
+		return -1;
+	}
+	o->rules[o->nrules].path = path;
+	o->rules[o->nrules++].rule = rule;
+	return 0;
+}
+
+/* Parses run/exec options; returns the index of PKG in argv or -1. */
+static int parse_run_opts(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "overlay", required_argument, NULL, OPT_OVERLAY },
+		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "no-shim", no_argument, NULL, OPT_NO_SHIM },
+		{ "share", required_argument, NULL, OPT_SHARE },
+		{ "readonly", required_argument, NULL, OPT_READONLY },
+		{ "hide", required_argument, NULL, OPT_HIDE },
+		{ "deny", required_argument, NULL, OPT_DENY },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_OVERLAY:
+			o->overlay = optarg;
+			break;
+		case OPT_MODE:
+			if (!strcmp(optarg, "strict"))
+				o->strict = true;
+			else if (strcmp(optarg, "fast") != 0) {
+				fprintf(stderr, "appv: --mode: expected fast or strict, got '%s'\n",
+					optarg);
+				return -1;
+			}
+			break;
+		case OPT_NO_SHIM:
+			o->no_shim = true;
+			break;
+		case OPT_SHARE:
+		case OPT_READONLY:
+		case OPT_HIDE:
+		case OPT_DENY: {
+			static const int map[] = { VFS_RULE_SHARE,
+						   VFS_RULE_READONLY,
+						   VFS_RULE_HIDE, VFS_RULE_DENY };
+			if (add_cli_rule(o, optarg, map[c - OPT_SHARE]) < 0)
+				return -1;
+			break;
+		}
+		case 'v':
+			o->verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "appv %s: missing package\n", argv[0]);
+		return -1;
+	}
+	o->pkg_path = argv[optind];
+	return optind;
+}
+
+static void apply_manifest_env(const struct pkg_manifest *m)
+{
+	for (size_t i = 0; i < m->nenv; i++)
+		setenv(m->env[i].name, m->env[i].value, 1);
+}
+
+/* Builds the application's argv: run = entry point + (user args, or the
+ * manifest's default args when none are given); exec = CMD ARGS. */
+static char **app_argv(const struct pkg_manifest *m, bool is_run, int argc,
+		       char **argv)
+{
+	size_t n = 0, cap = (size_t)argc + m->nargs + 2;
+	char **out = calloc(cap, sizeof(*out));
+
+	if (!out)
+		return NULL;
+	if (is_run) {
+		out[n++] = m->exec;
+		if (argc == 0)
+			for (size_t i = 0; i < m->nargs; i++)
+				out[n++] = m->args[i];
+	}
+	for (int i = 0; i < argc; i++)
+		out[n++] = argv[i];
+	out[n] = NULL;
+	return out;
+}
+
+static int block_signals(sigset_t *old)
+{
+	static const int sigs[] = { SIGCHLD, SIGINT,  SIGTERM, SIGHUP,
+				    SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
+				    SIGCONT, SIGALRM };
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaddset(&set, sigs[i]);
+	return sigprocmask(SIG_BLOCK, &set, old);
+}
+
+static int cmd_run(int argc, char **argv, bool is_run)
+{
+	struct run_opts o;
+	struct session s;
+	struct appv_diag diag = { "" };
+	char missing[512];
+	_cleanup_free_ char **aargv = NULL;
+	int i, listener = -1, status;
+	pid_t child;
+
+	i = parse_run_opts(argc, argv, &o);
+	if (i < 0)
+		return 2;
+	if (!is_run && i + 1 >= argc) {
+		fprintf(stderr, "appv exec: missing command\n");
+		return 2;
+	}
+	if (loader_check_features(missing, sizeof(missing)) < 0) {
+		fprintf(stderr, "appv: this kernel lacks: %s\n", missing);
+		return 1;
+	}
+	if (session_open(&s, &o, &diag) < 0) {
+		fprintf(stderr, "appv: %s\n", diag.msg);
+		session_close(&s);
+		return 1;
+	}
+	if (o.verbose)
+		fprintf(stderr, "appv: package %s\nappv: overlay %s\n",
+			pkg_id(s.pkg), s.overlay_dir);
+	apply_manifest_env(pkg_get_manifest(s.pkg));
+	aargv = app_argv(pkg_get_manifest(s.pkg), is_run, argc - i - 1,
+			 argv + i + 1);
+	if (!aargv) {
+		session_close(&s);
+		return 1;
+	}
+	/* Orphans of the session re-parent to us, so the supervisor serves
+	 * every process of the session until the last one exits. */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	prctl(PR_SET_DUMPABLE, 0);
+	block_signals(&s.sigmask_orig);
+	child = child_spawn(&s, aargv, &listener, &diag);
+	if (child < 0) {
+		fprintf(stderr, "appv: %s\n", diag.msg);
+		session_close(&s);
+		return 1;
+	}
+	status = supervisor_run(&s, listener, child);
+	session_close(&s);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd || !strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
+	    !strcmp(cmd, "-h")) {
+		usage(cmd ? stdout : stderr);
+		return cmd ? 0 : 2;
+	}
+	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+		printf("appv %s\n", APPV_VERSION);
+		return 0;
+	}
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1, true);
+	if (!strcmp(cmd, "exec"))
+		return cmd_run(argc - 1, argv + 1, false);
+	if (!strcmp(cmd, "build"))
+		return pkg_cmd_build(argc - 1, argv + 1);
+	if (!strcmp(cmd, "inspect"))
+		return pkg_cmd_inspect(argc - 1, argv + 1);
+	fprintf(stderr, "appv: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return 2;
+}

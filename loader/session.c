@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/* Session set-up: state directories, package cache, overlay, resolver. */
+#include "loader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "../common/cleanup.h"
+#include "../common/path.h"
+#include "../common/sys.h"
+
+/* mkdir -p with mode 0700 for the parts we create. */
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int find_appv_home(char *out, size_t cap)
+{
+	const char *home = getenv("APPV_HOME");
+	const char *xdg = getenv("XDG_DATA_HOME");
+	const char *user_home = getenv("HOME");
+	char tmp[PATH_MAX];
+	int n;
+
+	if (home && *home)
+		n = snprintf(tmp, sizeof(tmp), "%s", home);
+	else if (xdg && *xdg == '/')
+		n = snprintf(tmp, sizeof(tmp), "%s/appv", xdg);
+	else if (user_home && *user_home == '/')
+		n = snprintf(tmp, sizeof(tmp), "%s/.local/share/appv",
+			     user_home);
+	else
+		return -ENOENT;
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	if (mkdir_p(tmp) < 0)
+		return -errno;
+	if (!realpath(tmp, out))
+		return -errno;
+	(void)cap;
+	return 0;
+}
+
+static int valid_overlay_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 128 || !strcmp(name, ".") || !strcmp(name, ".."))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (name[i] == '/' || (unsigned char)name[i] < 0x20)
+			return 0;
+	return 1;
+}
+
+static int add_rule(struct vfs_config *cfg, const char *path, int rule)
+{
+	char norm[PATH_MAX];
+	int r;
+
+	if (path[0] != '/')
+		return -EINVAL;
+	r = appv_path_normalize(path, norm, sizeof(norm));
+	if (r < 0)
+		return r;
+	if ((size_t)r >= VFS_RULE_PREFIX_MAX)
+		return -ENAMETOOLONG;
+	/* A later rule for the same prefix overrides an earlier one. */
+	for (unsigned int i = 0; i < cfg->nrules; i++) {
+		if (!strcmp(cfg->rules[i].prefix, norm)) {
+			cfg->rules[i].rule = rule;
+			return 0;
+		}
+	}
+	if (cfg->nrules >= VFS_MAX_RULES)
+		return -E2BIG;
+	memcpy(cfg->rules[cfg->nrules].prefix, norm, (size_t)r + 1);
+	cfg->rules[cfg->nrules++].rule = rule;
+	return 0;
+}
+
+/* Defaults < manifest < command line. */
+static int build_rules(struct session *s, const struct run_opts *o,
+		       struct appv_diag *diag)
+{
+	const struct pkg_manifest *m = pkg_get_manifest(s->pkg);
+	static const char *const shared[] = { "/proc", "/sys", "/dev" };
+	const char *rt = getenv("XDG_RUNTIME_DIR");
+	char rtbuf[64];
+	int r = 0;
+
+	for (size_t i = 0; !r && i < ARRAY_SIZE(shared); i++)
+		r = add_rule(&s->cfg, shared[i], VFS_RULE_SHARE);
+	if (!rt || rt[0] != '/') {
+		snprintf(rtbuf, sizeof(rtbuf), "/run/user/%u",
+			 (unsigned)getuid());
+		rt = rtbuf;
+	}
+	if (!r)
+		r = add_rule(&s->cfg, rt, VFS_RULE_SHARE);
+	for (size_t i = 0; !r && i < m->nrules; i++)
+		r = add_rule(&s->cfg, m->rules[i].path, m->rules[i].rule);
+	for (unsigned int i = 0; !r && i < o->nrules; i++)
+		r = add_rule(&s->cfg, o->rules[i].path, o->rules[i].rule);
+	/* appv's own state is never visible to the application. */
+	if (!r)
+		r = add_rule(&s->cfg, s->appv_home, VFS_RULE_HIDE);
+	if (r < 0)
+		return appv_diag_set(diag, r, "%s: bad isolation rule: %s",
+				     pkg_path(s->pkg), strerror(-r));
+	return 0;
+}
+
+static int find_shim(char *out, size_t cap)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	static const char *const rel[] = { "libappv-shim.so",
+					   "../lib/appv/libappv-shim.so" };
+	char *slash;
+
+	if (n < 0)
+		return -errno;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return -ENOENT;
+	*slash = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(rel); i++) {
+		int k = snprintf(out, cap, "%s/%s", exe, rel[i]);
+		if (k > 0 && (size_t)k < cap && access(out, R_OK) == 0)
+			return 0;
+	}
+	return -ENOENT;
+}
+
+static int write_session_file(struct session *s, struct appv_diag *diag)
+{
+	_cleanup_free_ char *buf = malloc(sizeof(struct vfs_config) + 4096);
+	_cleanup_close_ int fd = -1;
+	int len;
+
+	if (!buf)
+		return -ENOMEM;
+	len = vfs_config_format(&s->cfg, buf, sizeof(struct vfs_config) + 4096);
+	if (len < 0)
+		return appv_diag_set(diag, len, "cannot format session");
+	if (snprintf(s->session_file, sizeof(s->session_file), "%s/session",
+		     s->cfg.run_dir) >= (int)sizeof(s->session_file))
+		return -ENAMETOOLONG;
+	fd = open(s->session_file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		  0600);
+	if (fd < 0 || appv_write_full(fd, buf, (size_t)len) < 0)
+		return appv_diag_set(diag, -errno, "%s: %s", s->session_file,
+				     strerror(errno));
+	return 0;
+}
+
+static int make_run_dir(struct session *s, struct appv_diag *diag)
+{
+	char tmpl[PATH_MAX];
+	int n;
+
+	n = snprintf(tmpl, sizeof(tmpl), "%s/run", s->appv_home);
+	if (n < 0 || (size_t)n >= sizeof(tmpl) || mkdir_p(tmpl) < 0)
+		return appv_diag_set(diag, -EIO, "%s: cannot create", tmpl);
+	n = snprintf(tmpl, sizeof(tmpl), "%s/run/%d.XXXXXX", s->appv_home,
+		     (int)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmpl) || !mkdtemp(tmpl))
+		return appv_diag_set(diag, -errno, "%s: cannot create: %s",
+				     tmpl, strerror(errno));
+	snprintf(s->cfg.run_dir, sizeof(s->cfg.run_dir), "%s", tmpl);
+	return 0;
+}
+
+static int prepare_overlay(struct session *s, const char *name,
+			   struct appv_diag *diag)
+{
+	int n, r;
+
+	if (!valid_overlay_name(name))
+		return appv_diag_set(diag, -EINVAL,
+				     "invalid overlay name '%s'", name);
+	n = snprintf(s->overlay_dir, sizeof(s->overlay_dir),
+		     "%s/overlays/%s/%s", s->appv_home, pkg_id(s->pkg), name);
+	if (n < 0 || (size_t)n >= sizeof(s->overlay_dir))
+		return -ENAMETOOLONG;
+	n = snprintf(s->cfg.upper, sizeof(s->cfg.upper), "%s/upper",
+		     s->overlay_dir);
+	if (n < 0 || (size_t)n >= sizeof(s->cfg.upper))
+		return -ENAMETOOLONG;
+	r = mkdir_p(s->cfg.upper);
+	if (r < 0)
+		return appv_diag_set(diag, r, "%s: cannot create: %s",
+				     s->cfg.upper, strerror(-r));
+	return 0;
+}
+
+int session_open(struct session *s, const struct run_opts *o,
+		 struct appv_diag *diag)
+{
+	char cache[PATH_MAX];
+	int r;
+
+	memset(s, 0, sizeof(*s));
+	s->strict = o->strict;
+	s->use_shim = !o->no_shim && !o->strict;
+	s->verbose = o->verbose;
+	r = find_appv_home(s->appv_home, sizeof(s->appv_home));
+	if (r < 0)
+		return appv_diag_set(diag, r,
+				     "cannot use $APPV_HOME (or $XDG_DATA_HOME/appv): %s",
+				     strerror(-r));
+	if (snprintf(cache, sizeof(cache), "%s/cache", s->appv_home) >=
+	    (int)sizeof(cache))
+		return appv_diag_set(diag, -ENAMETOOLONG, "%s: path too long",
+				     s->appv_home);
+	r = mkdir_p(cache);
+	if (r < 0)
+		return appv_diag_set(diag, r, "%s: %s", cache, strerror(-r));
+	r = pkg_open(o->pkg_path, cache, &s->pkg, diag);
+	if (r < 0)
+		return r;
+	r = pkg_cache_prepare(s->pkg, cache, s->image_dir,
+			      sizeof(s->image_dir), diag);
+	if (r < 0)
+		return r;
+	snprintf(s->cfg.image_dir, sizeof(s->cfg.image_dir), "%s",
+		 s->image_dir);
+	r = prepare_overlay(s, o->overlay ? o->overlay : "default", diag);
+	if (!r)
+		r = build_rules(s, o, diag);
+	if (!r)
+		r = make_run_dir(s, diag);
+	if (!r)
+		r = write_session_file(s, diag);
+	if (r < 0)
+		return r;
+	r = vfs_new(&s->cfg, &s->vfs);
+	if (r < 0)
+		return appv_diag_set(diag, r, "%s: cannot open package cache: %s",
+				     s->image_dir, strerror(-r));
+	if (s->use_shim && find_shim(s->shim_path, sizeof(s->shim_path)) < 0) {
+		fprintf(stderr,
+			"appv: warning: libappv-shim.so not found next to appv; running without the shim\n");
+		s->use_shim = false;
+	}
+	return 0;
+}
+
+/* Merged listings copy directory modes, so a scratch dir may be 0555:
+ * make every directory writable first, then remove depth-first. */
+static int chmod_dir(const char *path, const struct stat *st, int type,
+		     struct FTW *ftw)
+{
+	(void)ftw;
+	if (type == FTW_D && (st->st_mode & 0700) != 0700)
+		chmod(path, 0700);
+	return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int type,
+		    struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+void session_close(struct session *s)
+{
+	if (s->cfg.run_dir[0]) {
+		nftw(s->cfg.run_dir, chmod_dir, 16, FTW_PHYS);
+		nftw(s->cfg.run_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	}
+	vfs_free(s->vfs);
+	s->vfs = NULL;
+	pkg_free(s->pkg);
+	s->pkg = NULL;
+}

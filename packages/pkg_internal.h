@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * packages/pkg_internal.h - shared between the files of packages/: the
+ * trailer format, the opened package, the fd-backed sqfs_file_t and small
+ * helpers.  Not for other modules.
+ */
+#ifndef APPV_PKG_INTERNAL_H
+#define APPV_PKG_INTERNAL_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <sqfs/predef.h>
+
+#include "pkg.h"
+
+/*
+ * Trailer: the last PKG_TRAILER_SIZE bytes of a package file, little endian.
+ *   0  magic "appv-pkg"        8
+ *   8  u32 format version (1)  4
+ *  12  u32 trailer size (80)   4
+ *  16  u64 image offset        8
+ *  24  u64 image size          8
+ *  32  SHA-256 of the image   32
+ *  64  reserved, zero          8
+ *  72  magic "appv-end"        8
+ * The image is the byte range [offset, offset + size) and ends exactly
+ * where the trailer begins; whatever precedes it is a launcher header.
+ */
+#define PKG_TRAILER_SIZE 80
+#define PKG_FORMAT_VERSION 1
+#define PKG_MAGIC_HEAD "appv-pkg"
+#define PKG_MAGIC_TAIL "appv-end"
+#define PKG_SHA256_LEN 32
+
+struct pkg_trailer {
+	uint64_t image_offset;
+	uint64_t image_size;
+	unsigned char sha256[PKG_SHA256_LEN];
+};
+
+void pkg_trailer_encode(const struct pkg_trailer *t,
+			unsigned char out[PKG_TRAILER_SIZE]);
+/* 0, or -EINVAL when magic, version, size or reserved bytes are wrong. */
+int pkg_trailer_decode(const unsigned char in[PKG_TRAILER_SIZE],
+		       struct pkg_trailer *t);
+
+/* Bounds on what an image may contain (hostile images). */
+#define PKG_MAX_ENTRIES (1u << 20)  /* entries under fs/ */
+#define PKG_MAX_DEPTH 512	    /* directory nesting */
+#define PKG_MAX_MANIFEST (1u << 20) /* bytes of appv.ini */
+#define PKG_MAX_REGISTRY (16u << 20)
+
+/* One entry under fs/, in pre-order (parents before children, siblings
+ * sorted by name).  Regular files are numbered 0.. in this order. */
+struct pkg_entry {
+	char *path;   /* absolute virtual path ("/" for fs/ itself) */
+	char *target; /* symlink target or NULL */
+	mode_t mode;  /* type | permission bits */
+	uint64_t size;
+	int64_t mtime;
+	uint32_t file_no; /* regular files, else UINT32_MAX */
+	uint32_t depth;	  /* 0 for "/" */
+};
+
+struct pkg {
+	char *path;
+	char id[PKG_ID_HEX + 1];
+	int fd; /* the package file, O_RDONLY|O_CLOEXEC */
+	struct stat st;
+	struct pkg_trailer tr;
+	bool hashed; /* SHA-256 computed by this process (stamp may be written) */
+
+	struct pkg_manifest manifest;
+	struct pkg_entry *ents;
+	size_t nents;
+	sqfs_inode_generic_t **files; /* regular file inodes by file_no */
+	uint32_t nfiles;
+	uint64_t ndirs, nsymlinks, content_size;
+
+	/* libsquashfs state for extraction; the data reader keeps a block
+	 * cache and is not thread-safe, hence the mutex. */
+	pthread_mutex_t lock;
+	sqfs_file_t *file;
+	sqfs_compressor_t *cmp;
+	sqfs_data_reader_t *data;
+	struct sqfs_super_t *super;
+};
+
+/*
+ * An sqfs_file_t over a descriptor: reads and writes at @base + offset and
+ * never past @limit bytes (UINT64_MAX: writable, grows).  Owns nothing: the
+ * caller closes @fd after sqfs_destroy.  Reads beyond the limit fail with
+ * SQFS_ERROR_OUT_OF_BOUNDS, so a hostile image cannot read outside itself.
+ */
+sqfs_file_t *pkg_sqfs_file_new(int fd, uint64_t base, uint64_t limit);
+
+/* Map a libsquashfs error code to -errno. */
+int pkg_sqfs_errno(int sqfs_err);
+const char *pkg_sqfs_strerror(int sqfs_err);
+
+/* Append one line to @d (NULL allowed); truncates quietly when full. */
+void pkg_diag_append(struct appv_diag *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* SHA-256 of @len bytes of @fd at @off. */
+int pkg_sha256_fd(int fd, uint64_t off, uint64_t len,
+		  unsigned char out[PKG_SHA256_LEN]);
+void pkg_hex(const unsigned char *in, size_t n, char *out);
+
+/* Write the verification stamp <cache_base>/<id>/verified if that directory
+ * exists; failures are ignored (the stamp is an optimisation). */
+void pkg_stamp_write(const struct pkg *p, const char *cache_base);
+
+#endif

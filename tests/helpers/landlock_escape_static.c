@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * landlock_escape_static - tries to write to the host through a route the
+ * interception does not cover, to prove the Landlock backstop.
+ *
+ * It copies a "syscall; ret" stub into its own page at the shim trampoline
+ * address (possible because a static program never loads the shim), so in
+ * fast mode the seccomp filter exempts these syscalls by instruction pointer
+ * and the supervisor never sees them.  Then:
+ *
+ *   probe  READPATH   open O_RDONLY through the stub; "bypass: yes" when the
+ *                     call was not virtualised (ENOENT for a package-only
+ *                     path), "bypass: no" when it was (opened fine)
+ *   modify HOSTFILE   open O_WRONLY|O_APPEND + write through the stub
+ *   create NEWPATH    open O_WRONLY|O_CREAT|O_EXCL through the stub
+ *
+ * Each prints "<op> PATH: ok" or "<op> PATH: errno N (NAME)".  Exit status:
+ * 0 when every write attempt was refused with EACCES or EPERM, 1 when a write
+ * succeeded, 2 on a set-up error.
+ *
+ * usage: landlock_escape_static READPATH HOSTFILE NEWPATH
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define TRAMPOLINE_ADDR 0x70000000UL
+#define TRAMPOLINE_SIZE 4096UL
+
+typedef long (*stub_fn)(long nr, long a1, long a2, long a3, long a4, long a5);
+
+/* mov rax,rdi; mov rdi,rsi; mov rsi,rdx; mov rdx,rcx; mov r10,r8;
+ * mov r8,r9; syscall; ret */
+static const unsigned char stub_code[] = {
+	0x48, 0x89, 0xf8, 0x48, 0x89, 0xf7, 0x48, 0x89, 0xd6, 0x48, 0x89,
+	0xca, 0x4d, 0x89, 0xc2, 0x4d, 0x89, 0xc8, 0x0f, 0x05, 0xc3,
+};
+
+static stub_fn map_stub(void)
+{
+	void *p = mmap((void *)TRAMPOLINE_ADDR, TRAMPOLINE_SIZE,
+		       PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+	if (p == MAP_FAILED || p != (void *)TRAMPOLINE_ADDR) {
+		printf("setup: cannot map the trampoline page: %s\n",
+		       strerror(errno));
+		return NULL;
+	}
+	memcpy(p, stub_code, sizeof(stub_code));
+	if (mprotect(p, TRAMPOLINE_SIZE, PROT_READ | PROT_EXEC) < 0) {
+		printf("setup: mprotect: %s\n", strerror(errno));
+		return NULL;
+	}
+	return (stub_fn)p;
+}
+
+static const char *errname(long e)
+{
+	switch (e) {
+	case EACCES: return "EACCES";
+	case EPERM: return "EPERM";
+	case ENOENT: return "ENOENT";
+	case EROFS: return "EROFS";
+	case EEXIST: return "EEXIST";
+	default: return "other";
+	}
+}
+
+static long raw_open(stub_fn stub, const char *path, int flags)
+{
+	return stub(SYS_openat, AT_FDCWD, (long)path, flags, 0644, 0);
+}
+
+static int report(const char *op, const char *path, long r)
+{
+	if (r >= 0) {
+		printf("%s %s: ok\n", op, path);
+		return 0;
+	}
+	printf("%s %s: errno %ld (%s)\n", op, path, -r, errname(-r));
+	return (int)-r;
+}
+
+/* A write attempt: 0 when refused by EACCES/EPERM, 1 otherwise. */
+static int try_write(stub_fn stub, const char *op, const char *path, int flags)
+{
+	static const char msg[] = "landlock escape\n";
+	long fd = raw_open(stub, path, flags);
+	int e = report(op, path, fd);
+
+	if (fd >= 0) {
+		long w = stub(SYS_write, fd, (long)msg, sizeof(msg) - 1, 0, 0);
+
+		report("write", path, w);
+		stub(SYS_close, fd, 0, 0, 0, 0);
+		return 1;
+	}
+	return (e == EACCES || e == EPERM) ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	stub_fn stub;
+	long fd;
+	int bad = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc != 4) {
+		fprintf(stderr, "usage: %s READPATH HOSTFILE NEWPATH\n", argv[0]);
+		return 2;
+	}
+	stub = map_stub();
+	if (!stub)
+		return 2;
+	fd = raw_open(stub, argv[1], O_RDONLY | O_CLOEXEC);
+	report("probe", argv[1], fd);
+	printf("bypass: %s\n", fd == -ENOENT ? "yes" : fd >= 0 ? "no" : "unknown");
+	if (fd >= 0)
+		stub(SYS_close, fd, 0, 0, 0, 0);
+	bad |= try_write(stub, "modify", argv[2], O_WRONLY | O_APPEND | O_CLOEXEC);
+	bad |= try_write(stub, "create", argv[3],
+			 O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC);
+	return bad;
+}

@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/* Unit tests for vfs/image_index: write/read round trip, children, hostile
+ * (truncated, corrupted) index files. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../vfs/image_index.h"
+
+struct fx {
+	char dir[64];
+	int dirfd;
+};
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	strcpy(f->dir, "/tmp/appv-idx-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	f->dirfd = open(f->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	*state = f;
+	return f->dirfd < 0 ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[128];
+
+	close(f->dirfd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+#define DIR_ENT(p) { .path = (p), .mode = S_IFDIR | 0755, .mtime = 100 }
+#define REG_ENT(p, sz) { .path = (p), .mode = S_IFREG | 0644, .size = (sz), \
+			 .mtime = 200, .mtime_nsec = 7, .uid = 1, .gid = 2 }
+#define LNK_ENT(p, t) { .path = (p), .target = (t), .mode = S_IFLNK | 0777 }
+
+static const struct vfs_index_ent sample[] = {
+	REG_ENT("/opt/app/bin/hello", 1234),
+	DIR_ENT("/opt"),
+	DIR_ENT("/opt/app"),
+	DIR_ENT("/opt/app/bin"),
+	LNK_ENT("/opt/app/lib", "/usr/lib/app"),
+	REG_ENT("/opt/app/data.txt", 5),
+	DIR_ENT("/etc"),
+	REG_ENT("/etc/app.conf", 9),
+	REG_ENT("/usr/lib/app/libx.so", 99), /* parents synthesised */
+};
+#define NSAMPLE (sizeof(sample) / sizeof(sample[0]))
+
+static struct vfs_index *write_open(struct fx *f)
+{
+	struct vfs_index *idx = NULL;
+
+	assert_int_equal(vfs_index_write(f->dirfd, "index", sample, NSAMPLE), 5);
+	assert_int_equal(vfs_index_open(f->dirfd, "index", &idx), 0);
+	return idx;
+}
+
+static void test_index__round_trip_keeps_metadata(void **state)
+{
+	struct vfs_index *idx = write_open(*state);
+	struct vfs_index_ent e;
+
+	for (size_t i = 0; i < NSAMPLE; i++) {
+		const char *p = sample[i].path;
+
+		assert_int_equal(vfs_index_lookup(idx, p, strlen(p), &e), 0);
+		assert_string_equal(e.path, p);
+		assert_int_equal(e.mode, sample[i].mode);
+		assert_int_equal(e.size, sample[i].size);
+		assert_int_equal(e.mtime, sample[i].mtime);
+		assert_int_equal(e.mtime_nsec, sample[i].mtime_nsec);
+		assert_int_equal(e.uid, sample[i].uid);
+		if (sample[i].target)
+			assert_string_equal(e.target, sample[i].target);
+		else
+			assert_null(e.target);
+	}
+	vfs_index_close(idx);
+}
+
+static void test_index__root_and_parents_are_implicit(void **state)
+{
+	struct vfs_index *idx = write_open(*state);
+	struct vfs_index_ent e;
+
+	assert_int_equal(vfs_index_lookup(idx, "/", 1, &e), 0);
+	assert_true(S_ISDIR(e.mode));
+	assert_int_equal(vfs_index_lookup(idx, "/usr/lib", 8, &e), 0);
+	assert_true(S_ISDIR(e.mode));
+	assert_int_equal(e.file_no, VFS_INDEX_NO_FILE);
+	vfs_index_close(idx);
+}
+
+static void test_index__missing_and_prefixes_are_enoent(void **state)
+{
+	struct vfs_index *idx = write_open(*state);
+	struct vfs_index_ent e;
+
+	assert_int_equal(vfs_index_lookup(idx, "/op", 3, &e), -ENOENT);
+	assert_int_equal(vfs_index_lookup(idx, "/opt/app/bin/hello2", 19, &e),
+			 -ENOENT);
+	/* Length-bounded: "/opt/app" inside a longer buffer. */
+	assert_int_equal(vfs_index_lookup(idx, "/opt/app/bin", 8, &e), 0);
+	assert_string_equal(e.path, "/opt/app");
+	vfs_index_close(idx);
+}
+
+static void test_index__files_numbered_in_input_order(void **state)
+{
+	struct vfs_index *idx = write_open(*state);
+	struct vfs_index_ent e;
+	const char *want[] = { "/opt/app/bin/hello", "/opt/app/data.txt",
+			       "/etc/app.conf", "/usr/lib/app/libx.so" };
+
+	assert_int_equal(vfs_index_nfiles(idx), 4);
+	for (uint32_t i = 0; i < 4; i++) {
+		assert_int_equal(vfs_index_file(idx, i, &e), 0);
+		assert_string_equal(e.path, want[i]);
+		assert_int_equal(e.file_no, i);
+	}
+	assert_int_equal(vfs_index_file(idx, 4, &e), -ENOENT);
+	vfs_index_close(idx);
+}
+
+static int count_children(struct vfs_index *idx, const char *dir,
+			  const char *must)
+{
+	struct vfs_index_ent e;
+	uint32_t cur = 0;
+	int n = 0, seen = 0, r;
+
+	while ((r = vfs_index_next_child(idx, dir, &cur, &e)) == 1) {
+		n++;
+		seen |= must && strcmp(e.path, must) == 0;
+	}
+	assert_int_equal(r, 0);
+	if (must)
+		assert_true(seen);
+	return n;
+}
+
+static void test_index__children_listed_exactly(void **state)
+{
+	struct vfs_index *idx = write_open(*state);
+	struct vfs_index_ent e;
+	uint32_t cur = 0;
+
+	assert_int_equal(count_children(idx, "/", "/usr"), 3);
+	assert_int_equal(count_children(idx, "/opt/app", "/opt/app/lib"), 3);
+	assert_int_equal(count_children(idx, "/opt/app/bin", NULL), 1);
+	assert_int_equal(count_children(idx, "/usr/lib/app", NULL), 1);
+	assert_int_equal(vfs_index_next_child(idx, "/etc/app.conf", &cur, &e),
+			 -ENOTDIR);
+	assert_int_equal(vfs_index_next_child(idx, "/nope", &cur, &e), -ENOENT);
+	vfs_index_close(idx);
+}
+
+static void test_index__write_rejects_bad_input(void **state)
+{
+	struct fx *f = *state;
+	const struct vfs_index_ent dup[] = { DIR_ENT("/a"), DIR_ENT("/a") };
+	const struct vfs_index_ent rel[] = { DIR_ENT("a") };
+	const struct vfs_index_ent dots[] = { DIR_ENT("/a/../b") };
+	const struct vfs_index_ent slash[] = { DIR_ENT("/a/") };
+	const struct vfs_index_ent under_file[] = { REG_ENT("/f", 1),
+						    REG_ENT("/f/x", 1) };
+	const struct vfs_index_ent nolink[] = { LNK_ENT("/l", NULL) };
+
+	assert_int_equal(vfs_index_write(f->dirfd, "i", dup, 2), -EINVAL);
+	assert_int_equal(vfs_index_write(f->dirfd, "i", rel, 1), -EINVAL);
+	assert_int_equal(vfs_index_write(f->dirfd, "i", dots, 1), -EINVAL);
+	assert_int_equal(vfs_index_write(f->dirfd, "i", slash, 1), -EINVAL);
+	assert_int_equal(vfs_index_write(f->dirfd, "i", under_file, 2), -EINVAL);
+	assert_int_equal(vfs_index_write(f->dirfd, "i", nolink, 1), -EINVAL);
+	assert_int_equal(faccessat(f->dirfd, "i", F_OK, 0), -1);
+}
+
+static void test_index__empty_input_gives_root_only(void **state)
+{
+	struct fx *f = *state;
+	struct vfs_index *idx;
+	struct vfs_index_ent e;
+	uint32_t cur = 0;
+
+	assert_int_equal(vfs_index_write(f->dirfd, "index", NULL, 0), 0);
+	assert_int_equal(vfs_index_open(f->dirfd, "index", &idx), 0);
+	assert_int_equal(vfs_index_nfiles(idx), 0);
+	assert_int_equal(vfs_index_lookup(idx, "/", 1, &e), 0);
+	assert_int_equal(vfs_index_next_child(idx, "/", &cur, &e), 0);
+	vfs_index_close(idx);
+}
+
+static void test_index__write_leaves_no_temp_files(void **state)
+{
+	struct fx *f = *state;
+	struct dirent *d;
+	DIR *dir;
+	int n = 0;
+
+	vfs_index_close(write_open(f));
+	vfs_index_close(write_open(f)); /* replace atomically */
+	dir = opendir(f->dir);
+	while ((d = readdir(dir)))
+		if (d->d_name[0] != '.' || strncmp(d->d_name, ".index", 6) == 0)
+			n++;
+	closedir(dir);
+	assert_int_equal(n, 1);
+}
+
+static void test_index__many_entries_all_found(void **state)
+{
+	struct fx *f = *state;
+	enum { N = 5000 };
+	struct vfs_index_ent *ents = calloc(N, sizeof(*ents));
+	char (*names)[32] = calloc(N, 32);
+	struct vfs_index *idx;
+	struct vfs_index_ent e;
+
+	for (int i = 0; i < N; i++) {
+		snprintf(names[i], 32, "/d%d/f%d", i % 50, i);
+		ents[i] = (struct vfs_index_ent)REG_ENT(names[i], (uint64_t)i);
+	}
+	assert_int_equal(vfs_index_write(f->dirfd, "big", ents, N), N);
+	assert_int_equal(vfs_index_open(f->dirfd, "big", &idx), 0);
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(vfs_index_lookup(idx, names[i],
+						  strlen(names[i]), &e), 0);
+		assert_int_equal(e.size, (uint64_t)i);
+		assert_int_equal(e.file_no, (uint32_t)i);
+	}
+	assert_int_equal(count_children(idx, "/", "/d49"), 50);
+	assert_int_equal(count_children(idx, "/d7", "/d7/f4957"), 100);
+	vfs_index_close(idx);
+	free(ents);
+	free(names);
+}
+
+static size_t read_all(int dirfd, const char *name, unsigned char **buf)
+{
+	struct stat st;
+	int fd = openat(dirfd, name, O_RDONLY);
+
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	*buf = malloc((size_t)st.st_size);
+	assert_int_equal(read(fd, *buf, (size_t)st.st_size), st.st_size);
+	close(fd);
+	return (size_t)st.st_size;
+}
+
+static void put_file(int dirfd, const char *name, const void *buf, size_t n)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, buf, n), (ssize_t)n);
+	close(fd);
+}
+
+/* Whatever open accepts must be safe to use. */
+static void exercise(struct vfs_index *idx)
+{
+	struct vfs_index_ent e;
+	uint32_t cur = 0;
+	int guard = 0;
+
+	for (size_t i = 0; i < NSAMPLE; i++)
+		vfs_index_lookup(idx, sample[i].path, strlen(sample[i].path), &e);
+	for (uint32_t i = 0; i < vfs_index_nfiles(idx); i++)
+		if (vfs_index_file(idx, i, &e) == 0)
+			assert_non_null(e.path);
+	while (vfs_index_next_child(idx, "/", &cur, &e) == 1 && guard++ < 100)
+		assert_non_null(e.path);
+}
+
+static void test_index__truncated_file_is_einval(void **state)
+{
+	struct fx *f = *state;
+	struct vfs_index *idx;
+	unsigned char *buf;
+	size_t n;
+
+	vfs_index_close(write_open(f));
+	n = read_all(f->dirfd, "index", &buf);
+	for (size_t len = 0; len < n; len += (len < 200 ? 1 : 13)) {
+		put_file(f->dirfd, "bad", buf, len);
+		assert_int_equal(vfs_index_open(f->dirfd, "bad", &idx), -EINVAL);
+	}
+	free(buf);
+}
+
+static void test_index__corrupted_bytes_never_crash(void **state)
+{
+	struct fx *f = *state;
+	struct vfs_index *idx;
+	unsigned char *buf, *copy;
+	size_t n;
+	int rejected = 0;
+
+	vfs_index_close(write_open(f));
+	n = read_all(f->dirfd, "index", &buf);
+	copy = malloc(n);
+	srand(1234);
+	for (int iter = 0; iter < 3000; iter++) {
+		memcpy(copy, buf, n);
+		for (int k = 0; k < 1 + iter % 4; k++)
+			copy[(size_t)rand() % n] = (unsigned char)rand();
+		put_file(f->dirfd, "bad", copy, n);
+		int r = vfs_index_open(f->dirfd, "bad", &idx);
+		if (r == 0) {
+			exercise(idx);
+			vfs_index_close(idx);
+		} else {
+			assert_int_equal(r, -EINVAL);
+			rejected++;
+		}
+	}
+	assert_true(rejected > 0);
+	free(copy);
+	free(buf);
+}
+
+static void test_index__header_fields_checked(void **state)
+{
+	struct fx *f = *state;
+	struct vfs_index *idx;
+	unsigned char *buf;
+	size_t n;
+
+	vfs_index_close(write_open(f));
+	n = read_all(f->dirfd, "index", &buf);
+	/* Every 32-bit word of the header set to huge or zero values. */
+	for (size_t off = 0; off < 80; off += 4) {
+		unsigned char *copy = malloc(n);
+		uint32_t vals[] = { 0, 0xffffffffu, 0x7fffffffu, 1 };
+
+		for (size_t v = 0; v < 4; v++) {
+			memcpy(copy, buf, n);
+			memcpy(copy + off, &vals[v], 4);
+			put_file(f->dirfd, "bad", copy, n);
+			if (vfs_index_open(f->dirfd, "bad", &idx) == 0) {
+				exercise(idx);
+				vfs_index_close(idx);
+			}
+		}
+		free(copy);
+	}
+	memcpy(buf, "NOTANIDX", 8);
+	put_file(f->dirfd, "bad", buf, n);
+	assert_int_equal(vfs_index_open(f->dirfd, "bad", &idx), -EINVAL);
+	assert_int_equal(vfs_index_open(f->dirfd, "missing", &idx), -ENOENT);
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
+		T(test_index__round_trip_keeps_metadata),
+		T(test_index__root_and_parents_are_implicit),
+		T(test_index__missing_and_prefixes_are_enoent),
+		T(test_index__files_numbered_in_input_order),
+		T(test_index__children_listed_exactly),
+		T(test_index__write_rejects_bad_input),
+		T(test_index__empty_input_gives_root_only),
+		T(test_index__write_leaves_no_temp_files),
+		T(test_index__many_entries_all_found),
+		T(test_index__truncated_file_is_einval),
+		T(test_index__corrupted_bytes_never_crash),
+		T(test_index__header_fields_checked),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
