@@ -97,7 +97,7 @@ bool appv_path_has_prefix(const char *path, const char *prefix)
 
 unsigned long long appv_hash64(const char *s, size_t len)
 {
-	unsigned long long h = 1469598103934665603ULL;
+	unsigned long long h = 14695981039346656037ULL;
 
 	for (size_t i = 0; i < len; i++) {
 		h ^= (unsigned char)s[i];

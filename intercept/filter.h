@@ -22,6 +22,8 @@ enum appv_sc_action {
 	APPV_SC_ERRNO,	    /* refuse with @err */
 };
 
+struct appv_sc_call; /* the supervisor's per-notification context (loader/) */
+
 struct appv_sc_desc {
 	const char *name;
 	int nr;
@@ -32,6 +34,10 @@ struct appv_sc_desc {
 	int empty_path_flags_arg; /* index of a flags arg where AT_EMPTY_PATH
 				     means "operate on the fd": allowed in BPF
 				     in fast mode; -1 when none */
+	/* APPV_SC_NOTIFY: the supervisor's handler (loader/sys_*.c); returns
+	 * the outcome (loader/supervisor_internal.h).  Not used by the
+	 * filter builder. */
+	long (*handler)(struct appv_sc_call *call);
 };
 
 struct appv_filter_opts {

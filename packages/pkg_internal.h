@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include <sqfs/predef.h>
+#include <sqfs/super.h>
 
 #include "pkg.h"
 
@@ -77,6 +78,7 @@ struct pkg {
 	struct pkg_entry *ents;
 	size_t nents;
 	sqfs_inode_generic_t **files; /* regular file inodes by file_no */
+	size_t *file_ent;	      /* file_no -> index in ents */
 	uint32_t nfiles;
 	uint64_t ndirs, nsymlinks, content_size;
 
@@ -86,7 +88,7 @@ struct pkg {
 	sqfs_file_t *file;
 	sqfs_compressor_t *cmp;
 	sqfs_data_reader_t *data;
-	struct sqfs_super_t *super;
+	sqfs_super_t super;
 };
 
 /*
@@ -109,6 +111,11 @@ void pkg_diag_append(struct appv_diag *d, const char *fmt, ...)
 int pkg_sha256_fd(int fd, uint64_t off, uint64_t len,
 		  unsigned char out[PKG_SHA256_LEN]);
 void pkg_hex(const unsigned char *in, size_t n, char *out);
+
+/* Read up to @cap bytes of regular file @file_no at @off from the image
+ * (thread-safe).  Returns the number of bytes, 0 at the end, or -errno. */
+int pkg_read_file(struct pkg *p, uint32_t file_no, uint64_t off, void *buf,
+		  size_t cap);
 
 /* Write the verification stamp <cache_base>/<id>/verified if that directory
  * exists; failures are ignored (the stamp is an optimisation). */

@@ -29,8 +29,8 @@ struct vfs_index {
 	const char *strings;
 };
 
-static bool section_ok(const struct idx_header *h, uint64_t off,
-		       uint64_t count, uint64_t elem, uint64_t align)
+static bool section_ok(const struct idx_header *h, uint64_t off, uint64_t count,
+		       uint64_t elem, uint64_t align)
 {
 	if (off % align || off < sizeof(*h) || off > h->total_size)
 		return false;
@@ -46,7 +46,8 @@ static int check_header(const struct idx_header *h, size_t file_size)
 		return -EINVAL;
 	if (h->nbuckets <= h->nents || (h->nbuckets & (h->nbuckets - 1)))
 		return -EINVAL;
-	if (!section_ok(h, h->ents_off, h->nents, sizeof(struct idx_entry), 8) ||
+	if (!section_ok(h, h->ents_off, h->nents, sizeof(struct idx_entry),
+			8) ||
 	    !section_ok(h, h->buckets_off, h->nbuckets, 4, 4) ||
 	    !section_ok(h, h->files_off, h->nfiles, 4, 4) ||
 	    !section_ok(h, h->strings_off, h->strings_size, 1, 1))
@@ -184,9 +185,9 @@ static void fill(const struct vfs_index *idx, uint32_t i,
 	const struct idx_entry *e = &idx->ents[i];
 
 	out->path = idx->strings + e->path_off;
-	out->target = e->target_off == IDX_NO_TARGET ?
-			      NULL :
-			      idx->strings + e->target_off;
+	out->target = e->target_off == IDX_NO_TARGET
+			  ? NULL
+			  : idx->strings + e->target_off;
 	out->mode = e->mode;
 	out->uid = e->uid;
 	out->gid = e->gid;
@@ -220,8 +221,8 @@ static int find(const struct vfs_index *idx, const char *path, size_t len,
 	return -ENOENT;
 }
 
-int vfs_index_lookup(const struct vfs_index *idx, const char *path,
-		     size_t len, struct vfs_index_ent *out)
+int vfs_index_lookup(const struct vfs_index *idx, const char *path, size_t len,
+		     struct vfs_index_ent *out)
 {
 	uint32_t i;
 	int r = find(idx, path, len, &i);

@@ -41,13 +41,13 @@ struct idx_header {
 };
 
 struct idx_entry {
-	uint64_t hash;	      /* appv_hash64(path) */
+	uint64_t hash; /* appv_hash64(path) */
 	uint64_t size;
 	int64_t mtime;
 	uint32_t mtime_nsec;
-	uint32_t path_off;    /* into strings, NUL at path_off + path_len */
+	uint32_t path_off; /* into strings, NUL at path_off + path_len */
 	uint32_t path_len;
-	uint32_t target_off;  /* IDX_NO_TARGET when not a symlink */
+	uint32_t target_off; /* IDX_NO_TARGET when not a symlink */
 	uint32_t target_len;
 	uint32_t mode;
 	uint32_t uid;

@@ -63,9 +63,11 @@ static int add_node(struct wbuild *b, const char *path, size_t len,
 		b->nodes = p;
 		b->cap = ncap;
 	}
-	b->nodes[b->n++] = (struct wnode){ .path = path, .len = len,
-					    .src = src, .owned = owned,
-					    .file_no = VFS_INDEX_NO_FILE };
+	b->nodes[b->n++] = (struct wnode){.path = path,
+					  .len = len,
+					  .src = src,
+					  .owned = owned,
+					  .file_no = VFS_INDEX_NO_FILE};
 	return 0;
 }
 
@@ -306,9 +308,8 @@ static void fill_entry(struct idx_entry *e, const struct wnode *w,
 	e->target_off = IDX_NO_TARGET;
 	if (s && S_ISLNK(s->mode)) {
 		e->target_len = (uint32_t)target_len(w);
-		e->target_off = put_string(strings, used,
-					   s->target ? s->target : "",
-					   e->target_len);
+		e->target_off = put_string(
+		    strings, used, s->target ? s->target : "", e->target_len);
 	}
 	e->mode = s ? (uint32_t)s->mode : (uint32_t)(S_IFDIR | 0755);
 	e->uid = s ? s->uid : 0;
@@ -354,11 +355,13 @@ static int write_atomic(int dirfd, const char *name, const void *buf,
 	char tmp[PATH_MAX];
 	int fd = -1, r;
 
+	if (!name[0] || strchr(name, '/'))
+		return -EINVAL; /* a name in @dirfd, not a path */
 	for (int tries = 0; fd < 0 && tries < 100; tries++) {
 		r = snprintf(tmp, sizeof(tmp), ".%s.tmp.%d.%u", name,
 			     (int)getpid(),
 			     __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
-		if (r < 0 || (size_t)r >= sizeof(tmp) || strchr(name, '/'))
+		if (r < 0 || (size_t)r >= sizeof(tmp))
 			return -ENAMETOOLONG;
 		fd = appv_openat(dirfd, tmp,
 				 O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -378,8 +381,7 @@ static int write_atomic(int dirfd, const char *name, const void *buf,
 	return r;
 }
 
-static int collect(struct wbuild *b, const struct vfs_index_ent *ents,
-		   size_t n)
+static int collect(struct wbuild *b, const struct vfs_index_ent *ents, size_t n)
 {
 	int r = 0;
 
@@ -434,7 +436,7 @@ static int build_and_write(struct wbuild *b, int dirfd, const char *name,
 int vfs_index_write(int dirfd, const char *name,
 		    const struct vfs_index_ent *ents, size_t n)
 {
-	struct wbuild b = { 0 };
+	struct wbuild b = {0};
 	int r = build_and_write(&b, dirfd, name, ents, n);
 
 	for (size_t i = 0; i < b.n; i++)

@@ -85,6 +85,10 @@ enum vfs_intent {
 
 #define VFS_F_NOFOLLOW 0x1  /* do not follow a final symlink (lstat, O_NOFOLLOW, readlink) */
 #define VFS_F_DIRECTORY 0x2 /* the final entry must be a directory */
+/* For VFS_INTENT_READ by a caller that performs the call itself on
+ * res->real: when the end of the path lies on the host only, do not stat it
+ * (layer HOST, mode 0, no -ENOENT from the resolver: the kernel answers). */
+#define VFS_F_HOST_LAZY 0x4
 
 struct vfs_req {
 	const char *path; /* the application's path, NUL-terminated; borrowed */

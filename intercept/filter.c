@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * intercept/filter.c - the seccomp program of a session.
+ *
+ * libseccomp builds the syscall policy (the table from loader/syscalls.c
+ * plus the fixed refusals below); it cannot express instruction-pointer
+ * conditions, so in fast mode a hand-written prefix is put in front of its
+ * exported program:
+ *
+ *	ld  arch;  jeq X86_64 ? next : ja LIBSECCOMP
+ *	ld  nr
+ *	jeq nr_1 ? IPCHECK : next  ...  jeq nr_k ? IPCHECK : next
+ *	ja  LIBSECCOMP
+ *	IPCHECK: ld ip_hi; jeq HI ? next : FAIL
+ *		 ld ip_lo; jge LO ? next : FAIL; jge LO+SIZE ? FAIL : next
+ *		 ret ALLOW
+ *	FAIL:	 ja LIBSECCOMP
+ *	LIBSECCOMP: (starts with its own arch check)
+ *
+ * Only the notified numbers reach the IP loads, so every other syscall
+ * keeps the kernel's constant-action cache.  Conditional jumps are 8-bit,
+ * so the numbers come in groups, each with its own IPCHECK block, and every
+ * long jump is a `ja` (32-bit offset).  Both halves of the IP are compared:
+ * checking the low 32 bits alone would exempt 0x1_7000_0000 too.
+ */
+#include "filter.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+
+#include "../common/sys.h"
+
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLONE_NEWCGROUP
+#define CLONE_NEWCGROUP 0x02000000
+#endif
+
+/* How many syscall numbers share one IPCHECK block; keeps every
+ * conditional jump of a group well below 255. */
+#define GROUP_MAX 128
+#define IPCHECK_LEN 7
+
+/* Namespace flags clone/unshare may not carry. */
+static const unsigned long ns_flags[] = {
+	CLONE_NEWUSER, CLONE_NEWNS,  CLONE_NEWPID,    CLONE_NEWNET,
+	CLONE_NEWIPC,  CLONE_NEWUTS, CLONE_NEWCGROUP, CLONE_NEWTIME,
+};
+
+/* Refused outright: calls that would escape the model.  The errno is the
+ * one a program meets on an ordinary unprivileged system (EPERM), or
+ * ENOSYS where that is what makes programs fall back (io_uring, clone3). */
+static const struct {
+	int nr;
+	int err;
+} refused[] = {
+	{ 435 /* clone3 */, ENOSYS },
+	{ 425 /* io_uring_setup */, ENOSYS },
+	{ 426 /* io_uring_enter */, ENOSYS },
+	{ 427 /* io_uring_register */, ENOSYS },
+	{ SYS_setns, EPERM },
+	{ 323 /* userfaultfd */, EPERM },
+	{ SYS_bpf, EPERM },
+	{ SYS_fanotify_init, EPERM },
+	{ SYS_open_by_handle_at, EPERM },
+	{ SYS_name_to_handle_at, EOPNOTSUPP },
+	{ SYS_mount, EPERM },
+	{ SYS_umount2, EPERM },
+	{ SYS_pivot_root, EPERM },
+	{ SYS_chroot, EPERM },
+	{ 428 /* open_tree */, EPERM },
+	{ 429 /* move_mount */, EPERM },
+	{ 430 /* fsopen */, EPERM },
+	{ 431 /* fsconfig */, EPERM },
+	{ 432 /* fsmount */, EPERM },
+	{ 433 /* fspick */, EPERM },
+	{ 442 /* mount_setattr */, EPERM },
+	{ SYS_kexec_load, EPERM },
+	{ 320 /* kexec_file_load */, EPERM },
+	{ SYS_init_module, EPERM },
+	{ SYS_finit_module, EPERM },
+	{ SYS_delete_module, EPERM },
+};
+
+static bool in_table(const struct appv_sc_desc *t, size_t n, int nr)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].nr == nr)
+			return true;
+	return false;
+}
+
+/*
+ * A NOTIFY entry.  A NULL path pointer never names a file (utimensat(fd,
+ * NULL, ...) works on the fd, anything else fails with EFAULT), so it is
+ * allowed in both modes.  AT_EMPTY_PATH is allowed in fast mode only: with
+ * a non-empty path the flag is ignored by the kernel, so a program could
+ * use it to skip the supervisor; strict mode notifies those too.
+ */
+static int add_notify(scmp_filter_ctx ctx, const struct appv_sc_desc *d,
+		      bool strict)
+{
+	struct scmp_arg_cmp cmp[2];
+	unsigned int nc = 0;
+
+	if (d->path_arg >= 0 && d->path_arg < 6)
+		cmp[nc++] = SCMP_CMP64((unsigned)d->path_arg, SCMP_CMP_NE, 0);
+	if (!strict && d->empty_path_flags_arg >= 0 &&
+	    d->empty_path_flags_arg < 6)
+		cmp[nc++] = SCMP_CMP64((unsigned)d->empty_path_flags_arg,
+				       SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, 0);
+	return seccomp_rule_add_array(ctx, SCMP_ACT_NOTIFY, d->nr, nc, cmp);
+}
+
+static int add_table(scmp_filter_ctx ctx, const struct appv_sc_desc *t,
+		     size_t n, bool strict)
+{
+	for (size_t i = 0; i < n; i++) {
+		int r;
+
+		if (t[i].nr < 0 || in_table(t, i, t[i].nr))
+			return -EINVAL;
+		if (t[i].action == APPV_SC_NOTIFY)
+			r = add_notify(ctx, &t[i], strict);
+		else if (t[i].action == APPV_SC_ERRNO)
+			r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(t[i].err),
+					     t[i].nr, 0);
+		else
+			r = -EINVAL;
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* personality(x): only the query (0xffffffff) and PER_LINUX (0) pass.
+ * libseccomp allows one comparison per argument and rule, so "x is
+ * neither all zeros nor all ones" is written as "some bit i is 1 and bit
+ * i+1 (cyclically) is 0": 32 masked comparisons, OR'ed. */
+static int add_personality(scmp_filter_ctx ctx)
+{
+	for (unsigned int i = 0; i < 32; i++) {
+		uint32_t one = 1u << i, zero = 1u << ((i + 1) % 32);
+		int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+					 SCMP_SYS(personality), 1,
+					 SCMP_A0_32(SCMP_CMP_MASKED_EQ,
+						    one | zero, one));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int add_namespaces(scmp_filter_ctx ctx, int nr)
+{
+	for (size_t i = 0; i < sizeof(ns_flags) / sizeof(ns_flags[0]); i++) {
+		int r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 1,
+					 SCMP_A0_64(SCMP_CMP_MASKED_EQ,
+						    ns_flags[i], ns_flags[i]));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int add_fixed(scmp_filter_ctx ctx, const struct appv_sc_desc *t,
+		     size_t n)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		if (in_table(t, n, refused[i].nr))
+			continue;
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(refused[i].err),
+				     refused[i].nr, 0);
+		if (r < 0)
+			return r;
+	}
+	if (!in_table(t, n, SYS_clone))
+		r = add_namespaces(ctx, SYS_clone);
+	if (!r && !in_table(t, n, SYS_unshare))
+		r = add_namespaces(ctx, SYS_unshare);
+	if (!r && !in_table(t, n, SYS_personality))
+		r = add_personality(ctx);
+	/* A listener of its own would let the application answer its own
+	 * notifications ahead of ours; ordinary filters (browsers' sandboxes)
+	 * stay allowed. */
+	if (!r && !in_table(t, n, SYS_seccomp))
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SYS_seccomp, 2,
+				     SCMP_A0_64(SCMP_CMP_EQ,
+						SECCOMP_SET_MODE_FILTER),
+				     SCMP_A1_64(SCMP_CMP_MASKED_EQ,
+						SECCOMP_FILTER_FLAG_NEW_LISTENER,
+						SECCOMP_FILTER_FLAG_NEW_LISTENER));
+	return r;
+}
+
+/* libseccomp 2.5.4 has no seccomp_export_bpf_mem: export to a memfd. */
+static int export_bpf(scmp_filter_ctx ctx, struct sock_filter **out,
+		      size_t *len)
+{
+	int fd = (int)syscall(SYS_memfd_create, "appv-filter", MFD_CLOEXEC);
+	struct sock_filter *f;
+	off_t size;
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	r = seccomp_export_bpf(ctx, fd);
+	if (r < 0)
+		goto out;
+	size = lseek(fd, 0, SEEK_END);
+	if (size <= 0 || size % (off_t)sizeof(*f) ||
+	    size / (off_t)sizeof(*f) > BPF_MAXINSNS) {
+		r = size < 0 ? -errno : -E2BIG;
+		goto out;
+	}
+	f = malloc((size_t)size);
+	r = f ? (int)pread(fd, f, (size_t)size, 0) : -ENOMEM;
+	if (r >= 0 && r != size) {
+		free(f);
+		r = r < 0 ? -errno : -EIO;
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	*out = f;
+	*len = (size_t)size / sizeof(*f);
+	r = 0;
+out:
+	close(fd);
+	return r;
+}
+
+static int build_policy(const struct appv_sc_desc *t, size_t n, bool strict,
+			struct sock_filter **out, size_t *len)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int r;
+
+	if (!ctx)
+		return -ENOMEM;
+	/* i386 (int 0x80) and x32 calls would bypass every rule keyed on
+	 * x86-64 numbers: refuse them with ENOSYS, as a kernel without
+	 * IA32 emulation does. */
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+			     SCMP_ACT_ERRNO(ENOSYS));
+	if (!r)
+		r = add_table(ctx, t, n, strict);
+	if (!r)
+		r = add_fixed(ctx, t, n);
+	if (!r)
+		r = export_bpf(ctx, out, len);
+	seccomp_release(ctx);
+	return r;
+}
+
+/* Sorted, de-duplicated numbers of the notified entries. */
+static size_t notify_numbers(const struct appv_sc_desc *t, size_t n,
+			     uint32_t *nrs)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j;
+
+		if (t[i].action != APPV_SC_NOTIFY)
+			continue;
+		for (j = 0; j < k && nrs[j] != (uint32_t)t[i].nr; j++)
+			;
+		if (j == k)
+			nrs[k++] = (uint32_t)t[i].nr;
+	}
+	return k;
+}
+
+static size_t prefix_len(size_t k)
+{
+	size_t groups = (k + GROUP_MAX - 1) / GROUP_MAX;
+
+	/* arch load, jeq, ja; nr load; per group: jeqs, ja, IPCHECK. */
+	return 4 + k + groups * (1 + IPCHECK_LEN);
+}
+
+#define STMT(c, kk) ((struct sock_filter)BPF_STMT((c), (kk)))
+#define JUMP(c, kk, t, f) ((struct sock_filter)BPF_JUMP((c), (kk), (t), (f)))
+#define DATA_OFF(m) ((uint32_t)offsetof(struct seccomp_data, m))
+
+static void emit_group(struct sock_filter *p, size_t *pc, size_t total,
+		       const uint32_t *nrs, size_t g)
+{
+	const uint32_t lo = (uint32_t)APPV_TRAMPOLINE_ADDR;
+	const uint32_t hi = (uint32_t)(APPV_TRAMPOLINE_ADDR >> 32);
+	size_t i = *pc;
+
+	for (size_t j = 0; j < g; j++, i++)
+		p[i] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, nrs[j],
+			    (uint8_t)(g - j), 0);
+	p[i] = STMT(BPF_JMP | BPF_JA, IPCHECK_LEN), i++;
+	/* IPCHECK; FAIL is at i + 6. */
+	p[i++] = STMT(BPF_LD | BPF_W | BPF_ABS,
+		      DATA_OFF(instruction_pointer) + 4);
+	p[i] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, hi, 0, 4), i++;
+	p[i++] = STMT(BPF_LD | BPF_W | BPF_ABS, DATA_OFF(instruction_pointer));
+	p[i] = JUMP(BPF_JMP | BPF_JGE | BPF_K, lo, 0, 2), i++;
+	p[i] = JUMP(BPF_JMP | BPF_JGE | BPF_K,
+		    lo + (uint32_t)APPV_TRAMPOLINE_SIZE, 1, 0), i++;
+	p[i++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	p[i] = STMT(BPF_JMP | BPF_JA, (uint32_t)(total - i - 1)), i++;
+	/* No match in this group jumps over the block with A still == nr,
+	 * into the next group's first jeq (or the libseccomp program). */
+	*pc = i;
+}
+
+static void emit_prefix(struct sock_filter *p, const uint32_t *nrs, size_t k)
+{
+	size_t total = prefix_len(k), pc = 0;
+
+	p[pc++] = STMT(BPF_LD | BPF_W | BPF_ABS, DATA_OFF(arch));
+	p[pc++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+	p[pc] = STMT(BPF_JMP | BPF_JA, (uint32_t)(total - pc - 1)), pc++;
+	p[pc++] = STMT(BPF_LD | BPF_W | BPF_ABS, DATA_OFF(nr));
+	for (size_t done = 0; done < k; done += GROUP_MAX) {
+		size_t g = k - done < GROUP_MAX ? k - done : GROUP_MAX;
+
+		emit_group(p, &pc, total, nrs + done, g);
+	}
+	/* After the last group's `ja` over its IPCHECK, pc == total: the
+	 * libseccomp program follows. */
+}
+
+int appv_filter_build(const struct appv_sc_desc *table, size_t n,
+		      const struct appv_filter_opts *opts,
+		      struct sock_fprog *prog)
+{
+	bool strict = opts && opts->strict;
+	struct sock_filter *policy = NULL, *all;
+	uint32_t *nrs;
+	size_t plen = 0, k, pre;
+	int r;
+
+	r = build_policy(table, n, strict, &policy, &plen);
+	if (r < 0)
+		return r;
+	nrs = calloc(n ? n : 1, sizeof(*nrs));
+	if (!nrs) {
+		free(policy);
+		return -ENOMEM;
+	}
+	k = strict ? 0 : notify_numbers(table, n, nrs);
+	pre = k ? prefix_len(k) : 0;
+	if (pre + plen > BPF_MAXINSNS) {
+		free(nrs);
+		free(policy);
+		return -E2BIG;
+	}
+	all = malloc((pre + plen) * sizeof(*all));
+	if (!all) {
+		free(nrs);
+		free(policy);
+		return -ENOMEM;
+	}
+	if (k)
+		emit_prefix(all, nrs, k);
+	memcpy(all + pre, policy, plen * sizeof(*all));
+	free(nrs);
+	free(policy);
+	prog->filter = all;
+	prog->len = (unsigned short)(pre + plen);
+	return 0;
+}
+
+static int load(const struct sock_fprog *prog, unsigned long flags)
+{
+	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog);
+
+	return r < 0 ? -errno : (int)r;
+}
+
+int appv_filter_install(const struct appv_sc_desc *table, size_t n,
+			const struct appv_filter_opts *opts)
+{
+	struct sock_fprog prog;
+	int r = appv_filter_build(table, n, opts, &prog);
+
+	if (r < 0)
+		return r;
+	/* WAIT_KILLABLE_RECV (5.19): once the supervisor has received a
+	 * notification, only a fatal signal interrupts the wait, so Go's
+	 * SIGURG preemption cannot livelock a slow handler. */
+	r = load(&prog, SECCOMP_FILTER_FLAG_NEW_LISTENER |
+				SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV);
+	if (r == -EINVAL)
+		r = load(&prog, SECCOMP_FILTER_FLAG_NEW_LISTENER);
+	free(prog.filter);
+	return r;
+}

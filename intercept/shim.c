@@ -1,0 +1,256 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * intercept/shim.c - start-up of libappv-shim.so and the routing shared by
+ * every interposed call (see shim_internal.h).
+ *
+ * The shim runs inside arbitrary programs: no stdio, no malloc here, every
+ * kernel call through common/sys.h, nothing printed, and any failure at
+ * start-up simply leaves the shim off (all calls go to the supervisor).
+ */
+#undef _FORTIFY_SOURCE
+#include "shim_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "trampoline.h"
+#include "../common/path.h"
+#include "../common/sys.h"
+
+/* A session file holds at most VFS_MAX_RULES rules plus three paths. */
+#define SESSION_MAX (256 * 1024)
+
+struct vfs *shim_vfs;
+char shim_env_preload[PATH_MAX];
+char shim_env_session[PATH_MAX];
+
+long shim_ret(long r)
+{
+	if (r < 0 && r >= -4095) {
+		errno = (int)-r;
+		return -1;
+	}
+	return r;
+}
+
+static bool copy_env(char *dst, size_t cap, const char *v)
+{
+	size_t n = v ? strlen(v) : 0;
+
+	if (!n || n >= cap)
+		return false;
+	memcpy(dst, v, n + 1);
+	return true;
+}
+
+/* Keep the LD_PRELOAD entry naming the shim, so that exec can put it back
+ * into an environment that lost it (env -i). */
+static void save_preload(const char *v)
+{
+	const char *p = v, *end;
+
+	while (p && *p) {
+		end = p + strcspn(p, ": ");
+		if ((size_t)(end - p) < sizeof(shim_env_preload) &&
+		    memmem(p, (size_t)(end - p), "libappv-shim", 12)) {
+			memcpy(shim_env_preload, p, (size_t)(end - p));
+			shim_env_preload[end - p] = '\0';
+			return;
+		}
+		p = *end ? end + 1 : end;
+	}
+}
+
+static int read_session(const char *path, char *buf, size_t cap)
+{
+	struct stat st;
+	int fd, r;
+
+	fd = appv_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd;
+	r = appv_fstat(fd, &st);
+	if (r == 0 && (st.st_size <= 0 || (size_t)st.st_size >= cap))
+		r = -EFBIG;
+	if (r == 0)
+		r = appv_read_full(fd, buf, (size_t)st.st_size);
+	appv_close(fd);
+	return r < 0 ? r : (int)st.st_size;
+}
+
+/* The session file lives under $APPV_HOME, which the virtual view hides:
+ * it is read through the trampoline.  In strict mode the trampoline has no
+ * exemption, the supervisor hides the file, and the shim stays off. */
+static int load_session(const char *path)
+{
+	struct vfs_config *cfg;
+	char *buf;
+	int r;
+
+	buf = appv_mmap(NULL, SESSION_MAX + sizeof(*cfg),
+			PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			-1, 0);
+	if (appv_mmap_failed(buf))
+		return (int)(long)buf;
+	cfg = (struct vfs_config *)(buf + SESSION_MAX);
+	r = read_session(path, buf, SESSION_MAX);
+	if (r >= 0)
+		r = vfs_config_parse(buf, (size_t)r, cfg);
+	if (r >= 0)
+		r = vfs_new(cfg, &shim_vfs);
+	appv_munmap(buf, SESSION_MAX + sizeof(*cfg));
+	return r;
+}
+
+__attribute__((constructor)) static void shim_init(void)
+{
+	if (!copy_env(shim_env_session, sizeof(shim_env_session),
+		      getenv("APPV_SESSION")))
+		return;
+	save_preload(getenv("LD_PRELOAD"));
+	if (shim_trampoline_init() < 0)
+		return;
+	if (load_session(shim_env_session) < 0) {
+		shim_vfs = NULL;
+		/* The VFS code is not used; leave the hook too so that no
+		 * syscall of ours pays a round trip in strict mode. */
+		shim_trampoline_disable();
+	}
+}
+
+/* ---- routing ------------------------------------------------------------ */
+
+/* Paths whose meaning depends on the process (magic links, per-process
+ * files): the supervisor answers them with virtual values. */
+static bool is_procfs(const char *vpath)
+{
+	return appv_path_has_prefix(vpath, "/proc") ||
+	       appv_path_has_prefix(vpath, "/dev/fd");
+}
+
+/* The virtual directory a relative path starts from. */
+static int virtual_base(int dirfd, char *out, size_t cap)
+{
+	char real[PATH_MAX];
+	long r;
+
+	if (dirfd == AT_FDCWD) {
+		r = APPV_SYS(SYS_getcwd, real, sizeof(real), 0, 0, 0, 0);
+	} else {
+		char link[32] = "/proc/self/fd/";
+		unsigned int v = (unsigned int)dirfd, i = 14, n = 0;
+		char digits[12];
+
+		if (dirfd < 0)
+			return -EBADF;
+		do
+			digits[n++] = (char)('0' + v % 10);
+		while ((v /= 10));
+		while (n)
+			link[i++] = digits[--n];
+		link[i] = '\0';
+		r = appv_readlinkat(AT_FDCWD, link, real, sizeof(real) - 1);
+		if (r >= 0)
+			real[r] = '\0';
+	}
+	if (r < 0)
+		return (int)r;
+	/* "(unreachable)/..." or a deleted directory: let the kernel and
+	 * the supervisor decide. */
+	if (real[0] != '/' || strstr(real, " (deleted)"))
+		return -ENOENT;
+	return vfs_reverse(shim_vfs, real, out, cap);
+}
+
+/* Errors of a read-only lookup that the supervisor would give as well:
+ * it runs the same resolver on the same trees. */
+static bool final_read_error(int r)
+{
+	return r == -ENOENT || r == -ENOTDIR || r == -ELOOP ||
+	       r == -ENAMETOOLONG || r == -EACCES;
+}
+
+static int route_resolved(const struct shim_sc *sc, struct vfs_res *res)
+{
+	if (is_procfs(res->vpath))
+		return SHIM_DIRECT;
+	if (sc->intent != VFS_INTENT_READ) {
+		/* Changes of lower entries need a copy-up (supervisor);
+		 * entries already in the upper layer or shared with the
+		 * host can be changed in place. */
+		if (res->layer == VFS_LAYER_UPPER)
+			return res->changed ? SHIM_REAL : SHIM_OWN;
+		if (res->rule == VFS_RULE_SHARE && !res->changed &&
+		    res->layer != VFS_LAYER_NONE)
+			return SHIM_OWN;
+		return SHIM_DIRECT;
+	}
+	if (res->merged_dir)
+		return SHIM_DIRECT; /* listing materialised by the supervisor */
+	if (res->layer == VFS_LAYER_IMAGE && res->needs_extract)
+		return SHIM_DIRECT; /* extraction needs the supervisor */
+	return res->changed ? SHIM_REAL : SHIM_OWN;
+}
+
+int shim_route(const struct shim_sc *sc, const long a[6],
+	       struct vfs_res *res, long *err)
+{
+	const char *path = (const char *)a[sc->path_arg];
+	int dirfd = sc->dirfd_arg >= 0 ? (int)a[sc->dirfd_arg] : AT_FDCWD;
+	char base[PATH_MAX], joined[PATH_MAX];
+	struct vfs_req req = { .path = path, .base = "/",
+			       .intent = sc->intent, .flags = sc->vflags };
+	size_t len;
+	int r;
+
+	if (!shim_vfs || !path)
+		return SHIM_DIRECT; /* a NULL path passes the filter anyway */
+	if (!path[0])
+		return SHIM_OWN; /* the fd itself, or ENOENT: no lookup */
+	if (path[0] != '/') {
+		if (virtual_base(dirfd, base, sizeof(base)) < 0)
+			return SHIM_DIRECT;
+		req.base = base;
+	}
+	if (appv_path_join(req.base, path, joined, sizeof(joined), NULL) < 0 ||
+	    is_procfs(joined))
+		return SHIM_DIRECT;
+	/* POSIX: a trailing slash makes the final component a directory and
+	 * follows a final symlink even for lstat/O_NOFOLLOW. */
+	len = strlen(path);
+	if (path[len - 1] == '/')
+		req.flags = (req.flags | VFS_F_DIRECTORY) & ~VFS_F_NOFOLLOW;
+	r = vfs_resolve(shim_vfs, &req, res);
+	if (r < 0) {
+		if (sc->intent != VFS_INTENT_READ || !final_read_error(r))
+			return SHIM_DIRECT;
+		*err = r;
+		return SHIM_ERR;
+	}
+	return route_resolved(sc, res);
+}
+
+long shim_path_syscall(const struct shim_sc *sc, long a0, long a1, long a2,
+		       long a3, long a4, long a5)
+{
+	long a[6] = { a0, a1, a2, a3, a4, a5 };
+	struct vfs_res res;
+	long err = 0;
+
+	switch (shim_route(sc, a, &res, &err)) {
+	case SHIM_ERR:
+		return err;
+	case SHIM_REAL:
+		if (sc->dirfd_arg >= 0)
+			a[sc->dirfd_arg] = AT_FDCWD;
+		a[sc->path_arg] = (long)res.real;
+		/* fall through */
+	case SHIM_OWN:
+		return appv_syscall(sc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	default:
+		return appv_syscall_direct(sc->nr, a[0], a[1], a[2], a[3], a[4],
+					   a[5]);
+	}
+}

@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * intercept/shim_exec.c - getcwd and the exec family, interposed.
+ *
+ * exec: the shim only makes sure the new image gets the shim again
+ * (LD_PRELOAD and APPV_SESSION, which `env -i` or a cleaned environment
+ * drops); the execve itself is issued from ordinary code, never from the
+ * trampoline, so the supervisor resolves the program, its interpreter and
+ * /proc/self/exe.  The PATH search of execvp is glibc's: try each
+ * directory, remember EACCES, run a file without a magic number with
+ * /bin/sh.  Arrays live on the stack (usable after vfork) and only very
+ * large ones in an anonymous mapping.
+ */
+#undef _FORTIFY_SOURCE
+#include "shim_internal.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+
+#include "../common/sys.h"
+
+#define STACK_SLOTS 256
+
+extern char **environ;
+
+/* ---- getcwd --------------------------------------------------------------- */
+
+/* The virtual cwd: the real one mapped back through the VFS, or the
+ * supervisor's answer to the syscall.  Returns the length incl. NUL. */
+static long virtual_cwd(char *out, size_t cap)
+{
+	char real[PATH_MAX];
+	long r;
+
+	if (shim_vfs) {
+		r = APPV_SYS(SYS_getcwd, real, sizeof(real), 0, 0, 0, 0);
+		if (r > 0 && real[0] == '/') {
+			r = vfs_reverse(shim_vfs, real, out, cap);
+			if (r >= 0)
+				return r + 1;
+		}
+	}
+	r = appv_syscall_direct(SYS_getcwd, (long)out, (long)cap, 0, 0, 0, 0);
+	if (r > 0 && out[0] != '/')
+		r = -ENOENT; /* unreachable, as glibc reports it */
+	return r;
+}
+
+SHIM_EXPORT char *getcwd(char *buf, size_t size)
+{
+	char v[PATH_MAX];
+	long len;
+
+	if (buf && !size) {
+		errno = EINVAL;
+		return NULL;
+	}
+	len = virtual_cwd(v, sizeof(v));
+	if (len < 0) {
+		errno = (int)-len;
+		return NULL;
+	}
+	if (size && (size_t)len > size) {
+		errno = ERANGE;
+		return NULL;
+	}
+	if (!buf) {
+		/* glibc: the caller frees it; at least @size bytes. */
+		buf = malloc(size ? size : (size_t)len);
+		if (!buf)
+			return NULL;
+	}
+	memcpy(buf, v, (size_t)len);
+	return buf;
+}
+
+/* ---- the environment handed to a new image --------------------------- */
+
+struct slots {
+	char **v;
+	size_t n;
+	size_t mapped; /* bytes mapped, 0 when on the caller's stack */
+};
+
+static int slots_get(struct slots *s, char **stack, size_t need)
+{
+	s->mapped = 0;
+	s->v = stack;
+	s->n = need;
+	if (need <= STACK_SLOTS)
+		return 0;
+	s->mapped = need * sizeof(char *);
+	s->v = appv_mmap(NULL, s->mapped, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (appv_mmap_failed(s->v))
+		return (int)(long)s->v;
+	return 0;
+}
+
+static void slots_put(struct slots *s)
+{
+	if (s->mapped)
+		appv_munmap(s->v, s->mapped);
+}
+
+static bool env_is(const char *e, const char *name, size_t len)
+{
+	return !strncmp(e, name, len) && e[len] == '=';
+}
+
+struct env_fix {
+	char preload[2 * PATH_MAX + 16];
+	char session[PATH_MAX + 16];
+	char *stack[STACK_SLOTS];
+	struct slots s;
+};
+
+/* "LD_PRELOAD=<shim>[:<theirs>]" when theirs lacks the shim. */
+static const char *preload_entry(struct env_fix *f, const char *cur)
+{
+	const char *theirs = cur ? cur + 11 : "";
+	size_t a = strlen(shim_env_preload), b = strlen(theirs);
+
+	if (!a || (cur && strstr(theirs, shim_env_preload)))
+		return cur;
+	if (11 + a + 1 + b + 1 > sizeof(f->preload))
+		b = 0; /* theirs does not fit: the shim alone */
+	memcpy(f->preload, "LD_PRELOAD=", 11);
+	memcpy(f->preload + 11, shim_env_preload, a);
+	if (b) {
+		f->preload[11 + a] = ':';
+		memcpy(f->preload + 12 + a, theirs, b);
+	}
+	f->preload[11 + a + (b ? 1 + b : 0)] = '\0';
+	return f->preload;
+}
+
+static const char *session_entry(struct env_fix *f, const char *cur)
+{
+	size_t n = strlen(shim_env_session);
+
+	if (cur && !strcmp(cur + 13, shim_env_session))
+		return cur;
+	memcpy(f->session, "APPV_SESSION=", 13);
+	memcpy(f->session + 13, shim_env_session, n + 1);
+	return f->session;
+}
+
+/* @envp with LD_PRELOAD and APPV_SESSION of this session; @envp itself
+ * when nothing is missing or the process is not in a session. */
+static char *const *fix_env(struct env_fix *f, char *const envp[])
+{
+	const char *pre = NULL, *ses = NULL, *npre, *nses;
+	size_t n = 0, k = 0;
+
+	f->s.mapped = 0;
+	if (!shim_env_session[0])
+		return envp;
+	for (; envp && envp[n]; n++) {
+		if (env_is(envp[n], "LD_PRELOAD", 10))
+			pre = envp[n];
+		else if (env_is(envp[n], "APPV_SESSION", 12))
+			ses = envp[n];
+	}
+	npre = preload_entry(f, pre);
+	nses = session_entry(f, ses);
+	if (npre == pre && nses == ses)
+		return envp;
+	if (slots_get(&f->s, f->stack, n + 3) < 0)
+		return envp;
+	for (size_t i = 0; i < n; i++)
+		if (envp[i] != pre && envp[i] != ses)
+			f->s.v[k++] = envp[i];
+	if (npre)
+		f->s.v[k++] = (char *)npre;
+	f->s.v[k++] = (char *)nses;
+	f->s.v[k] = NULL;
+	return f->s.v;
+}
+
+static long exec_fixed(const char *path, char *const argv[],
+		       char *const envp[])
+{
+	struct env_fix f;
+	char *const *env = fix_env(&f, envp);
+	long r = appv_syscall_direct(SYS_execve, (long)path, (long)argv,
+				     (long)env, 0, 0, 0);
+
+	slots_put(&f.s);
+	return r;
+}
+
+/* ---- exec family ------------------------------------------------------ */
+
+SHIM_EXPORT int execve(const char *path, char *const argv[],
+		       char *const envp[])
+{
+	return (int)shim_ret(exec_fixed(path, argv, envp));
+}
+
+SHIM_EXPORT int execv(const char *path, char *const argv[])
+{
+	return (int)shim_ret(exec_fixed(path, argv, environ));
+}
+
+/* glibc's fallback for ENOEXEC: "/bin/sh FILE ARGS...". */
+static long exec_shell(const char *file, char *const argv[],
+		       char *const envp[])
+{
+	char *stack[STACK_SLOTS];
+	struct slots s;
+	size_t argc = 0;
+	long r;
+
+	while (argv[argc])
+		argc++;
+	r = slots_get(&s, stack, argc + 3);
+	if (r < 0)
+		return r;
+	s.v[0] = (char *)"/bin/sh";
+	s.v[1] = (char *)file;
+	for (size_t i = 1; i <= argc; i++)
+		s.v[i + 1] = argv[i];
+	if (!argc)
+		s.v[2] = NULL;
+	r = exec_fixed("/bin/sh", s.v, envp);
+	slots_put(&s);
+	return r;
+}
+
+static long exec_try(const char *path, char *const argv[],
+		     char *const envp[])
+{
+	long r = exec_fixed(path, argv, envp);
+
+	return r == -ENOEXEC ? exec_shell(path, argv, envp) : r;
+}
+
+static long exec_search(const char *file, char *const argv[],
+			char *const envp[])
+{
+	const char *p = getenv("PATH");
+	size_t flen = strlen(file);
+	bool eacces = false;
+	char buf[PATH_MAX];
+
+	if (!flen)
+		return -ENOENT;
+	if (strchr(file, '/'))
+		return exec_try(file, argv, envp);
+	if (!p)
+		p = "/bin:/usr/bin";
+	for (;;) {
+		const char *end = strchrnul(p, ':');
+		size_t dlen = (size_t)(end - p);
+		long r;
+
+		if (dlen + 1 + flen + 1 <= sizeof(buf)) {
+			memcpy(buf, p, dlen);
+			buf[dlen] = '/';
+			memcpy(buf + dlen + 1, file, flen + 1);
+			/* An empty element means the current directory. */
+			r = exec_try(dlen ? buf : buf + 1, argv, envp);
+			if (r == -EACCES)
+				eacces = true;
+			else if (r != -ENOENT && r != -ENOTDIR && r != -ESTALE &&
+				 r != -ENODEV && r != -ETIMEDOUT)
+				return r;
+		}
+		if (!*end)
+			break;
+		p = end + 1;
+	}
+	return eacces ? -EACCES : -ENOENT;
+}
+
+SHIM_EXPORT int execvpe(const char *file, char *const argv[],
+			char *const envp[])
+{
+	return (int)shim_ret(exec_search(file, argv, envp));
+}
+
+SHIM_EXPORT int execvp(const char *file, char *const argv[])
+{
+	return (int)shim_ret(exec_search(file, argv, environ));
+}
+
+/* execl*: collect the variable arguments into an argv array. */
+enum { EXECL_PATH, EXECL_ENV, EXECL_SEARCH };
+
+static int execl_common(int kind, const char *path, const char *arg,
+			va_list ap)
+{
+	char *stack[STACK_SLOTS];
+	char *const *envp = environ;
+	struct slots s;
+	size_t argc = 1;
+	va_list cp;
+	long r;
+
+	/* execl(path, NULL) has an empty argv: nothing more to read. */
+	va_copy(cp, ap);
+	while (arg && va_arg(cp, char *))
+		argc++;
+	va_end(cp);
+	r = slots_get(&s, stack, argc + 1);
+	if (r < 0)
+		return (int)shim_ret(r);
+	s.v[0] = (char *)arg;
+	for (size_t i = 1; arg && i <= argc; i++)
+		s.v[i] = va_arg(ap, char *);
+	if (kind == EXECL_ENV)
+		envp = va_arg(ap, char *const *);
+	if (kind == EXECL_SEARCH)
+		r = exec_search(path, s.v, envp);
+	else
+		r = exec_fixed(path, s.v, envp);
+	slots_put(&s);
+	return (int)shim_ret(r);
+}
+
+SHIM_EXPORT int execl(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, arg);
+	r = execl_common(EXECL_PATH, path, arg, ap);
+	va_end(ap);
+	return r;
+}
+
+SHIM_EXPORT int execle(const char *path, const char *arg, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, arg);
+	r = execl_common(EXECL_ENV, path, arg, ap);
+	va_end(ap);
+	return r;
+}
+
+SHIM_EXPORT int execlp(const char *file, const char *arg, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, arg);
+	r = execl_common(EXECL_SEARCH, file, arg, ap);
+	va_end(ap);
+	return r;
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * intercept/shim_internal.h - shared by the shim's files (shim.c and
+ * shim_*.c).  Not a public interface: the shim exports only the libc names
+ * it interposes (intercept/shim.map).
+ *
+ * Every interposed call asks shim_route() where to go:
+ *   SHIM_DIRECT  the original syscall with the original arguments, issued
+ *		  from ordinary code, so the seccomp filter sends it to the
+ *		  supervisor (which handles everything the shim does not);
+ *   SHIM_OWN	  the original syscall via the trampoline: the VFS says the
+ *		  path means itself on the host, the kernel gives the exact
+ *		  answer;
+ *   SHIM_REAL	  the same syscall via the trampoline on res.real (dirfd
+ *		  AT_FDCWD), keeping the application's flags;
+ *   SHIM_ERR	  the resolver's answer is final (a read that fails).
+ */
+#ifndef APPV_INTERCEPT_SHIM_INTERNAL_H
+#define APPV_INTERCEPT_SHIM_INTERNAL_H
+
+#include <stdbool.h>
+#include <limits.h>
+#include <sys/stat.h>
+
+#include "../vfs/vfs.h"
+
+#define SHIM_EXPORT __attribute__((visibility("default")))
+
+enum shim_route { SHIM_DIRECT = 0, SHIM_OWN, SHIM_REAL, SHIM_ERR };
+
+/* One path syscall as the kernel sees it. */
+struct shim_sc {
+	long nr;
+	int dirfd_arg; /* index of the dirfd argument, -1: AT_FDCWD implied */
+	int path_arg;  /* index of the path argument */
+	int intent;    /* enum vfs_intent */
+	int vflags;    /* VFS_F_* */
+};
+
+/* The resolver, or NULL while the shim is off (no session, no trampoline,
+ * unreadable session file): then every call takes SHIM_DIRECT. */
+extern struct vfs *shim_vfs;
+
+/* Where @sc with arguments @a should go; for SHIM_REAL fills @res, for
+ * SHIM_ERR sets *@err.  Async-signal-safe, no allocation. */
+int shim_route(const struct shim_sc *sc, const long a[6],
+	       struct vfs_res *res, long *err);
+
+/* Route and issue @sc; returns the raw result (value or -errno). */
+long shim_path_syscall(const struct shim_sc *sc, long a0, long a1, long a2,
+		       long a3, long a4, long a5);
+
+/* libc's convention: errno and -1 for a negative result. */
+long shim_ret(long r);
+
+/* Open as the application asked (used by open*, creat*, fopen*). */
+long shim_openat(int dirfd, const char *path, int flags, mode_t mode);
+
+/* The saved LD_PRELOAD entry of the shim and APPV_SESSION (empty when the
+ * process did not start in a session); set by the constructor. */
+extern char shim_env_preload[];
+extern char shim_env_session[];
+
+/* glibc < 2.33 names that still exist as symbols; no header declares them
+ * any more. */
+int __xstat(int ver, const char *path, struct stat *st);
+int __xstat64(int ver, const char *path, struct stat64 *st);
+int __lxstat(int ver, const char *path, struct stat *st);
+int __lxstat64(int ver, const char *path, struct stat64 *st);
+int __fxstatat(int ver, int dirfd, const char *path, struct stat *st,
+	       int flags);
+int __fxstatat64(int ver, int dirfd, const char *path, struct stat64 *st,
+		 int flags);
+int __open_2(const char *path, int flags);
+int __open64_2(const char *path, int flags);
+int __openat_2(int dirfd, const char *path, int flags);
+int __openat64_2(int dirfd, const char *path, int flags);
+
+#endif

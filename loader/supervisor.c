@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * loader/supervisor.c - the seccomp user-notify event loop.
+ *
+ * One thread: poll() on the listener and a signalfd.  Each notification is
+ * received, dispatched through the syscall table to its handler and
+ * answered on the same thread (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP makes the
+ * round trip cheap only when the receiving thread answers).  Kernel races
+ * are normal: ENOENT from RECV/SEND/ADDFD means the target went away, EINTR
+ * is retried.
+ *
+ * Lifetime: the lead makes appv a child subreaper before fork, so every
+ * process of the session that loses its parent is reparented here.  The
+ * supervisor returns when the main child has exited AND no child remains:
+ * daemons the application left behind keep the session (and the
+ * supervisor serving their calls) alive until they exit.  The exit status
+ * is the main child's (128+N when a signal N killed it).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include "../common/cleanup.h"
+#include "supervisor_internal.h"
+
+/* Signals appv forwards to the main child when another process sent them
+ * (kill, sigqueue).  Terminal-generated ones reached the child's process
+ * group directly.  SIGTSTP is not blocked: on ^Z appv stops with its
+ * child, as job control expects. */
+static const int forwarded[] = { SIGINT,  SIGTERM, SIGHUP,	 SIGQUIT,
+				 SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT,
+				 SIGALRM };
+
+void sup_exe_set(struct sup *sup, pid_t tgid, const char *real,
+		 const char *vexe)
+{
+	struct sup_exe *e = NULL;
+
+	for (unsigned int i = 0; i < SUP_EXE_SLOTS && sup->exe; i++)
+		if (sup->exe[i].tgid == tgid)
+			e = &sup->exe[i];
+	if (!sup->exe)
+		return;
+	if (!real) {
+		if (e)
+			e->tgid = 0;
+		return;
+	}
+	for (unsigned int i = 0; !e && i < SUP_EXE_SLOTS; i++)
+		if (!sup->exe[i].tgid)
+			e = &sup->exe[i];
+	if (!e)
+		e = &sup->exe[sup->exe_next++ % SUP_EXE_SLOTS];
+	e->tgid = tgid;
+	snprintf(e->real, sizeof(e->real), "%s", real);
+	snprintf(e->vexe, sizeof(e->vexe), "%s", vexe);
+}
+
+/* A forked child runs the same image as its parent: walk up the parents
+ * while their exe is the same ld.so. */
+const char *sup_exe_get(struct sup *sup, pid_t tgid, const char *real)
+{
+	long ppid;
+
+	if (!sup->exe)
+		return NULL;
+	for (int depth = 0; depth < 16 && tgid > 1; depth++) {
+		for (unsigned int i = 0; i < SUP_EXE_SLOTS; i++)
+			if (sup->exe[i].tgid == tgid)
+				return strcmp(sup->exe[i].real, real)
+					       ? NULL
+					       : sup->exe[i].vexe;
+		if (target_status_field(tgid, "PPid", 10, &ppid) < 0)
+			return NULL;
+		tgid = (pid_t)ppid;
+	}
+	return NULL;
+}
+
+long sup_dispatch(struct appv_sc_call *c)
+{
+	const struct appv_sc_desc *d = loader_syscall_find(c->req->data.nr);
+
+	for (int i = 0; i < 6; i++)
+		c->args[i] = c->req->data.args[i];
+	c->tid = (pid_t)c->req->pid;
+	c->tgid = 0;
+	c->desc = d;
+	/* Fail closed: a notification we have no handler for is refused. */
+	if (!d || d->action != APPV_SC_NOTIFY || !d->handler)
+		return -ENOSYS;
+	return d->handler(c);
+}
+
+static void reply(struct sup *sup, struct seccomp_notif *req,
+		  struct seccomp_notif_resp *resp, long ret)
+{
+	if (ret == SUP_REPLIED)
+		return;
+	memset(resp, 0, sup->sizes.seccomp_notif_resp);
+	resp->id = req->id;
+	if (ret == SUP_CONTINUE) {
+		resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		sup->ncontinue++;
+	} else if (ret < 0) {
+		resp->error = ret < -4095 ? -EIO : (int)ret;
+		sup->nemulated++;
+	} else {
+		resp->val = ret;
+		sup->nemulated++;
+	}
+	while (ioctl(sup->listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0) {
+		if (errno != EINTR)
+			break; /* ENOENT: the target is gone, which is normal */
+	}
+}
+
+/* Receive and answer one notification.  Returns 0, or -errno when the
+ * listener itself failed. */
+static int serve_one(struct sup *sup, struct seccomp_notif *req,
+		     struct seccomp_notif_resp *resp)
+{
+	struct appv_sc_call c = { .sup = sup, .s = sup->s, .req = req };
+	long ret;
+
+	memset(req, 0, sup->sizes.seccomp_notif);
+	if (ioctl(sup->listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) {
+		if (errno == EINTR || errno == ENOENT)
+			return 0;
+		return -errno;
+	}
+	sup->nnotif++;
+	ret = sup_dispatch(&c);
+	if (sup->s->verbose >= 2)
+		fprintf(stderr, "appv: [%d] %s -> %s%ld\n", (int)req->pid,
+			c.desc ? c.desc->name : "?",
+			ret == SUP_CONTINUE ? "continue " :
+			ret == SUP_REPLIED  ? "fd " : "",
+			ret == SUP_CONTINUE || ret == SUP_REPLIED ? 0L : ret);
+	reply(sup, req, resp, ret);
+	return 0;
+}
+
+static int exit_status(int st)
+{
+	if (WIFEXITED(st))
+		return WEXITSTATUS(st);
+	if (WIFSIGNALED(st))
+		return 128 + WTERMSIG(st);
+	return 1;
+}
+
+struct loop_state {
+	pid_t child;
+	bool child_done;
+	int status;
+	bool no_children;
+};
+
+static void reap(struct sup *sup, struct loop_state *ls)
+{
+	int st;
+	pid_t pid;
+
+	for (;;) {
+		pid = waitpid(-1, &st, WNOHANG | __WALL);
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid < 0) {
+			ls->no_children = errno == ECHILD;
+			return;
+		}
+		if (pid == 0)
+			return;
+		sup_exe_set(sup, pid, NULL, NULL);
+		sup_cwd_drop(sup, pid);
+		if (pid == ls->child) {
+			ls->child_done = true;
+			ls->status = exit_status(st);
+		}
+	}
+}
+
+static void on_signal(struct sup *sup, int sfd, struct loop_state *ls)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD) {
+			reap(sup, ls);
+			continue;
+		}
+		/* Only what another process sent: a terminal's SIGINT
+		 * already reached the child's process group. */
+		if (si.ssi_pid == 0 || (si.ssi_code != SI_USER &&
+					si.ssi_code != SI_QUEUE))
+			continue;
+		if (!ls->child_done)
+			kill(ls->child, (int)si.ssi_signo);
+	}
+}
+
+static int make_signalfd(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+		sigaddset(&set, forwarded[i]);
+	/* The lead blocks these before fork; blocking again is harmless. */
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	int fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return fd < 0 ? -errno : fd;
+}
+
+static int open_anchor(const char *dir, const char *sub)
+{
+	char p[PATH_MAX];
+
+	if (!dir[0])
+		return -1;
+	if ((size_t)snprintf(p, sizeof(p), "%s%s", dir, sub) >= sizeof(p))
+		return -1;
+	return open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+static int sup_init(struct sup *sup, struct session *s, int listener)
+{
+	const struct vfs_config *cfg = vfs_get_config(s->vfs);
+	__u64 flags = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
+
+	memset(sup, 0, sizeof(*sup));
+	sup->s = s;
+	sup->listener = listener;
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sup->sizes) < 0)
+		return -errno;
+	/* 6.6+: wake the target on this CPU; older kernels just lack it. */
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags) < 0 &&
+	    s->verbose)
+		fprintf(stderr, "appv: SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP "
+				"unavailable: %s\n", strerror(errno));
+	sup->upper_fd = open_anchor(cfg->upper, "");
+	sup->image_root_fd = open_anchor(cfg->image_dir, "/root");
+	sup->run_fd = open_anchor(cfg->run_dir, "");
+	sup->exe = calloc(SUP_EXE_SLOTS, sizeof(*sup->exe));
+	sup->cwd = calloc(SUP_CWD_SLOTS, sizeof(*sup->cwd));
+	if (!sup->exe || !sup->cwd)
+		return -ENOMEM;
+	return 0;
+}
+
+static void sup_release(struct sup *sup)
+{
+	int fds[] = { sup->upper_fd, sup->image_root_fd, sup->run_fd };
+
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(sup->exe);
+	free(sup->cwd);
+	sup->exe = NULL;
+	sup->cwd = NULL;
+}
+
+static int loop(struct sup *sup, int sfd, struct loop_state *ls)
+{
+	_cleanup_free_ struct seccomp_notif *req = malloc(sup->sizes.seccomp_notif);
+	_cleanup_free_ struct seccomp_notif_resp *resp =
+		malloc(sup->sizes.seccomp_notif_resp);
+	struct pollfd pfd[2] = { { sup->listener, POLLIN, 0 }, { sfd, POLLIN, 0 } };
+
+	if (!req || !resp)
+		return -ENOMEM;
+	while (!(ls->child_done && ls->no_children)) {
+		int n = poll(pfd, 2, -1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (pfd[1].revents & POLLIN)
+			on_signal(sup, sfd, ls);
+		if (pfd[0].revents & POLLIN) {
+			int r = serve_one(sup, req, resp);
+			if (r < 0)
+				return r;
+		} else if (pfd[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+			/* No process uses the filter any more. */
+			pfd[0].fd = -1;
+		}
+	}
+	return 0;
+}
+
+int supervisor_run(struct session *s, int listener, pid_t child)
+{
+	struct loop_state ls = { .child = child, .status = 1 };
+	struct sup sup;
+	int sfd, r;
+
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	r = sup_init(&sup, s, listener);
+	sfd = r < 0 ? r : make_signalfd();
+	if (r < 0 || sfd < 0) {
+		fprintf(stderr, "appv: supervisor: %s\n",
+			strerror(-(r < 0 ? r : sfd)));
+		sup_release(&sup);
+		close(listener);
+		/* Without a supervisor the child's calls fail closed (ENOSYS);
+		 * do not leave it running. */
+		kill(child, SIGKILL);
+		waitpid(child, NULL, 0);
+		return 1;
+	}
+	reap(&sup, &ls);
+	r = loop(&sup, sfd, &ls);
+	if (r < 0)
+		fprintf(stderr, "appv: supervisor: listener: %s\n", strerror(-r));
+	if (s->verbose)
+		fprintf(stderr, "appv: %lu notifications, %lu continued, %lu "
+				"emulated\n", sup.nnotif, sup.ncontinue,
+			sup.nemulated);
+	close(sfd);
+	close(listener);
+	sup_release(&sup);
+	if (r < 0 && !ls.child_done) {
+		kill(child, SIGKILL);
+		waitpid(child, &r, 0);
+		return 128 + SIGKILL;
+	}
+	return ls.status;
+}

@@ -1,0 +1,211 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * loader/supervisor_internal.h - shared by the supervisor's loop
+ * (supervisor.c), target memory access (target.c) and the per-syscall
+ * handlers (sys_*.c).  Not a public interface.
+ *
+ * Trust boundary: everything read from a target (paths, buffers, registers
+ * via /proc) is hostile.  Reads are capped and NUL-checked, and after reading
+ * the notification id is re-validated (SECCOMP_IOCTL_NOTIF_ID_VALID) before
+ * anything is done with it: the target may have died and its pid been
+ * reused.
+ */
+#ifndef APPV_LOADER_SUPERVISOR_INTERNAL_H
+#define APPV_LOADER_SUPERVISOR_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <limits.h>
+#include <sys/types.h>
+#include <linux/seccomp.h>
+
+#include "loader.h"
+
+#ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
+#define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
+#endif
+#ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
+#define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
+#endif
+
+/* Handler outcomes besides "reply this value" (>= 0) and "reply this
+ * errno" (-4095..-1). */
+#define SUP_CONTINUE (-100000L) /* let the kernel run the call as issued */
+#define SUP_REPLIED (-100001L)	/* already answered (ADDFD + SEND) */
+
+/* What a handler needs about the target of a program exec'd through a
+ * package's own ELF interpreter: /proc/PID/exe is that ld.so, the program
+ * is what the app must see. */
+#define SUP_EXE_SLOTS 64
+struct sup_exe {
+	pid_t tgid;		/* 0 = free slot */
+	char real[PATH_MAX];	/* the ld.so actually running (real path) */
+	char vexe[PATH_MAX];	/* the program's virtual path */
+};
+
+/* A virtual cwd the kernel could not be moved to (a directory with no host
+ * twin, changed by a chdir the supervisor emulated): valid while the
+ * process's real cwd is still @real. */
+#define SUP_CWD_SLOTS 64
+struct sup_cwd {
+	pid_t tgid; /* 0 = free slot */
+	char real[PATH_MAX];
+	char vcwd[PATH_MAX];
+};
+
+struct sup {
+	struct session *s;
+	int listener;
+	struct seccomp_notif_sizes sizes;
+	int upper_fd;	   /* O_PATH anchors of the layer roots, -1 if none */
+	int image_root_fd;
+	int run_fd;
+	struct sup_exe *exe; /* SUP_EXE_SLOTS entries */
+	unsigned int exe_next;
+	struct sup_cwd *cwd; /* SUP_CWD_SLOTS entries */
+	unsigned int cwd_next;
+	/* statistics for --verbose */
+	unsigned long nnotif, ncontinue, nemulated;
+};
+
+/* One notification being handled. */
+struct appv_sc_call {
+	struct sup *sup;
+	struct session *s;
+	const struct appv_sc_desc *desc;
+	struct seccomp_notif *req;
+	pid_t tid;  /* req->pid: the thread */
+	pid_t tgid; /* its process (looked up lazily; 0 until then) */
+	uint64_t args[6];
+};
+
+/* --- target.c: the target's memory and /proc ---------------------------- */
+
+/* Re-check that the notification is still pending (target alive, same
+ * call).  0 or -ENOENT. */
+int target_id_valid(struct appv_sc_call *c);
+
+/* Read a NUL-terminated path at @addr (capacity PATH_MAX incl. NUL):
+ * -EFAULT for an unreadable pointer, -ENAMETOOLONG without a NUL in
+ * PATH_MAX bytes, like the kernel.  Validates the notification id after
+ * reading. */
+int target_read_path(struct appv_sc_call *c, uint64_t addr, char *buf,
+		     size_t cap);
+/* Read exactly @n bytes.  0 or -EFAULT. */
+int target_read(struct appv_sc_call *c, uint64_t addr, void *buf, size_t n);
+/* Write @n bytes honouring page protections (EFAULT like the kernel). */
+int target_write(struct appv_sc_call *c, uint64_t addr, const void *buf,
+		 size_t n);
+/* Forced write through /proc/PID/mem (works on read-only mappings). */
+int target_write_force(struct appv_sc_call *c, uint64_t addr, const void *buf,
+		       size_t n);
+
+/* The thread group id of @c's thread (from /proc/TID/status Tgid). */
+pid_t target_tgid(struct appv_sc_call *c);
+/* A "Key:\t<number>" field of /proc/@pid/status (Tgid, PPid, Umask(octal)). */
+int target_status_field(pid_t pid, const char *key, int base, long *out);
+/* The process umask (0022 when unreadable). */
+mode_t target_umask(struct appv_sc_call *c);
+/* The stack pointer of the blocked thread (/proc/TID/syscall). */
+int target_sp(struct appv_sc_call *c, uint64_t *sp);
+
+/* Virtual directory a path argument is relative to: the virtual cwd for
+ * AT_FDCWD, else the virtual path of @dirfd.  @real_out (may be NULL)
+ * receives the real directory.  -EBADF for a bad dirfd. */
+int target_base(struct appv_sc_call *c, int dirfd, char *vbase, size_t cap,
+		char *real_out, size_t rcap);
+/* A duplicate of the target's descriptor @fd (pidfd_getfd). */
+int target_getfd(struct appv_sc_call *c, int fd);
+
+/* /proc/self -> /proc/<tgid>, /proc/thread-self -> /proc/<tgid>/task/<tid>
+ * on the lexical absolute path @path (in place, capacity @cap). */
+int target_subst_proc_self(struct appv_sc_call *c, char *path, size_t cap);
+
+/* Inject @fd into the target (ADDFD).  @send: answer the notification with
+ * the new number atomically.  @cloexec: O_CLOEXEC on the new fd.  Returns
+ * the target's fd number or -errno. */
+int target_addfd(struct appv_sc_call *c, int fd, bool cloexec, bool send);
+
+/* --- supervisor.c helpers used by handlers ------------------------------- */
+
+/* Record / look up the virtual exe of a process run through a package ld.so. */
+void sup_exe_set(struct sup *sup, pid_t tgid, const char *real,
+		 const char *vexe);
+const char *sup_exe_get(struct sup *sup, pid_t tgid, const char *real);
+
+/* The emulated virtual cwd of @c's process whose real cwd is @real
+ * (inherited from an ancestor with the same real cwd), or NULL. */
+const char *sup_cwd_get(struct appv_sc_call *c, const char *real);
+/* Forget @tgid's emulated cwd (a chdir the kernel performed). */
+void sup_cwd_drop(struct sup *sup, pid_t tgid);
+
+/* --- sys_common.c: the shared resolution steps --------------------------- */
+
+/* A resolved path argument. */
+struct sup_path {
+	char raw[PATH_MAX];   /* as read from the target */
+	char vbase[PATH_MAX]; /* virtual directory for a relative raw */
+	char rbase[PATH_MAX]; /* real directory for a relative raw */
+	char abs[PATH_MAX];   /* lexical absolute virtual path (/proc/self
+				 substituted) */
+	bool trailing_slash;
+	struct vfs_res res;
+};
+
+/* Read path argument @path_arg (relative to dirfd argument @dirfd_arg, or
+ * AT_FDCWD when -1), substitute /proc/self, resolve with @intent/@flags. */
+int sup_resolve_arg(struct appv_sc_call *c, int dirfd_arg, int path_arg,
+		    int intent, int vflags, struct sup_path *p);
+/* Same for a path already read into p->raw with p->vbase set. */
+int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
+		struct sup_path *p);
+/* True when continuing the call as issued reaches exactly p->res.real:
+ * nothing changed and a relative path is relative to the same real dir. */
+bool sup_path_unchanged(const struct sup_path *p);
+/* Extract an image file if needed, then vfs_make_writable. */
+int sup_make_writable(struct appv_sc_call *c, struct vfs_res *res);
+/* Extract an image file if needed (for reading its data). */
+int sup_extract(struct appv_sc_call *c, struct vfs_res *res);
+/* True when the path is a /proc/<n>/... path with no ".." (the kernel's
+ * magic links there must be used as they are). */
+bool sup_is_proc_path(const char *abs);
+/* Open @res->real anchored at its layer root (RESOLVE_BENEATH |
+ * RESOLVE_NO_MAGICLINKS).  Returns the fd or -errno. */
+int sup_open_real(struct sup *sup, const char *real, int flags, mode_t mode,
+		  bool magic_ok);
+/* Creation calls run with the target's umask (the supervisor is one
+ * thread): enter returns the supervisor's own, to give back to leave. */
+mode_t sup_umask_enter(struct appv_sc_call *c);
+void sup_umask_leave(mode_t old);
+/* Does a lower (image or visible host) entry exist at virtual @vpath? */
+bool sup_lower_exists(struct appv_sc_call *c, const char *vpath, int rule);
+
+/* --- handlers (sys_*.c) --------------------------------------------------- */
+long sys_open(struct appv_sc_call *c);
+long sys_stat(struct appv_sc_call *c);
+long sys_statx(struct appv_sc_call *c);
+long sys_access(struct appv_sc_call *c);
+long sys_readlink(struct appv_sc_call *c);
+long sys_getcwd(struct appv_sc_call *c);
+long sys_chdir(struct appv_sc_call *c);
+long sys_mkdir(struct appv_sc_call *c);
+long sys_mknod(struct appv_sc_call *c);
+long sys_unlink(struct appv_sc_call *c);
+long sys_rename(struct appv_sc_call *c);
+long sys_symlink(struct appv_sc_call *c);
+long sys_link(struct appv_sc_call *c);
+long sys_chmod(struct appv_sc_call *c);
+long sys_chown(struct appv_sc_call *c);
+long sys_truncate(struct appv_sc_call *c);
+long sys_utimes(struct appv_sc_call *c);
+long sys_xattr(struct appv_sc_call *c);
+long sys_statfs(struct appv_sc_call *c);
+long sys_inotify(struct appv_sc_call *c);
+long sys_execve(struct appv_sc_call *c);
+
+/* Dispatch one notification (supervisor.c); exposed for tests. */
+long sup_dispatch(struct appv_sc_call *c);
+/* The table entry for syscall @nr, or NULL. */
+const struct appv_sc_desc *loader_syscall_find(int nr);
+
+#endif

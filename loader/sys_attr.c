@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * loader/sys_attr.c - calls that change an entry's attributes or data in
+ * place: chmod, chown, truncate, the utime family, extended attributes.
+ * Each resolves with VFS_INTENT_WRITE, copies the entry up (extracting an
+ * image file first) and acts on the upper copy without following a final
+ * symlink (the real path has its symlinks resolved already unless the app
+ * asked not to follow, so a raced symlink is never followed).  The "operate
+ * on the descriptor" forms (AT_EMPTY_PATH, a NULL path) act on a duplicate
+ * of the target's descriptor: exactly what the app could do with fchmod,
+ * fchown or futimens itself.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+#include <utime.h>
+
+#include "../common/cleanup.h"
+#include "../common/sys.h"
+#include "supervisor_internal.h"
+
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+#define XATTR_SIZE_MAX_ 65536
+
+/* The path argument is "" with AT_EMPTY_PATH, or NULL: operate on the fd. */
+static int on_fd(struct appv_sc_call *c, int path_arg, int flags, bool null_ok)
+{
+	char b;
+	int r;
+
+	if (!c->args[path_arg])
+		return null_ok ? 1 : -EFAULT;
+	if (!(flags & AT_EMPTY_PATH))
+		return 0;
+	r = target_read(c, c->args[path_arg], &b, 1);
+	if (r < 0)
+		return r;
+	return b == '\0';
+}
+
+static int resolve_write(struct appv_sc_call *c, int dirfd_arg, int path_arg,
+			 bool nofollow, struct sup_path *p)
+{
+	int r = sup_resolve_arg(c, dirfd_arg, path_arg, VFS_INTENT_WRITE,
+				nofollow ? VFS_F_NOFOLLOW : 0, p);
+
+	if (r)
+		return r;
+	return sup_make_writable(c, &p->res);
+}
+
+long sys_chmod(struct appv_sc_call *c)
+{
+	int nr = c->req->data.nr, dirfd_arg = 0, path_arg = 1, flags = 0, r;
+	mode_t mode;
+	struct sup_path p;
+
+	if (nr == SYS_chmod)
+		dirfd_arg = -1, path_arg = 0, mode = (mode_t)c->args[1];
+	else
+		mode = (mode_t)c->args[2];
+	if (nr == SYS_fchmodat2)
+		flags = (int)c->args[3];
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	r = on_fd(c, path_arg, flags, false);
+	if (r < 0)
+		return r;
+	if (r) {
+		int tfd = target_getfd(c, (int)c->args[0]);
+		if (tfd < 0)
+			return tfd;
+		r = fchmod(tfd, mode & 07777) ? -errno : 0;
+		close(tfd);
+		return r;
+	}
+	r = resolve_write(c, dirfd_arg, path_arg, flags & AT_SYMLINK_NOFOLLOW, &p);
+	if (r == 1)
+		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's own */
+	if (r < 0)
+		return r;
+	r = (int)syscall(SYS_fchmodat2, AT_FDCWD, p.res.real, mode & 07777,
+			 AT_SYMLINK_NOFOLLOW);
+	if (r < 0 && errno == ENOSYS)
+		r = fchmodat(AT_FDCWD, p.res.real, mode & 07777, 0);
+	return r < 0 ? -errno : 0;
+}
+
+long sys_chown(struct appv_sc_call *c)
+{
+	int nr = c->req->data.nr, flags = 0, r;
+	bool at = nr == SYS_fchownat;
+	uid_t uid = (uid_t)c->args[at ? 2 : 1];
+	gid_t gid = (gid_t)c->args[at ? 3 : 2];
+	struct sup_path p;
+
+	if (nr == SYS_lchown)
+		flags = AT_SYMLINK_NOFOLLOW;
+	if (at)
+		flags = (int)c->args[4];
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	r = on_fd(c, at ? 1 : 0, flags, false);
+	if (r < 0)
+		return r;
+	if (r) {
+		int tfd = target_getfd(c, (int)c->args[0]);
+		if (tfd < 0)
+			return tfd;
+		r = fchown(tfd, uid, gid) ? -errno : 0;
+		close(tfd);
+		return r;
+	}
+	r = resolve_write(c, at ? 0 : -1, at ? 1 : 0, flags & AT_SYMLINK_NOFOLLOW,
+			  &p);
+	if (r == 1)
+		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's own */
+	if (r < 0)
+		return r;
+	return fchownat(AT_FDCWD, p.res.real, uid, gid, AT_SYMLINK_NOFOLLOW)
+		       ? -errno
+		       : 0;
+}
+
+long sys_truncate(struct appv_sc_call *c)
+{
+	off_t len = (off_t)c->args[1];
+	struct sup_path p;
+	int r, fd;
+
+	if (len < 0)
+		return -EINVAL;
+	r = resolve_write(c, -1, 0, false, &p);
+	if (r == 1)
+		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's own */
+	if (r < 0)
+		return r;
+	fd = sup_open_real(c->sup, p.res.real, O_WRONLY | O_NOFOLLOW, 0, false);
+	if (fd < 0)
+		return fd;
+	r = ftruncate(fd, len) ? -errno : 0;
+	close(fd);
+	return r;
+}
+
+/* Read the times argument of any utime flavour as timespec[2]; *tsp is
+ * NULL for "now". */
+static int read_times(struct appv_sc_call *c, int nr, uint64_t addr,
+		      struct timespec ts[2], struct timespec **tsp)
+{
+	struct timeval tv[2];
+	struct utimbuf ub;
+	int r;
+
+	*tsp = NULL;
+	if (!addr)
+		return 0;
+	*tsp = ts;
+	if (nr == SYS_utimensat)
+		return target_read(c, addr, ts, 2 * sizeof(*ts));
+	if (nr == SYS_utime) {
+		r = target_read(c, addr, &ub, sizeof(ub));
+		ts[0] = (struct timespec){ ub.actime, 0 };
+		ts[1] = (struct timespec){ ub.modtime, 0 };
+		return r;
+	}
+	r = target_read(c, addr, tv, sizeof(tv));
+	if (r < 0)
+		return r;
+	for (int i = 0; i < 2; i++) {
+		if (tv[i].tv_usec < 0 || tv[i].tv_usec >= 1000000)
+			return -EINVAL;
+		ts[i] = (struct timespec){ tv[i].tv_sec, tv[i].tv_usec * 1000 };
+	}
+	return 0;
+}
+
+long sys_utimes(struct appv_sc_call *c)
+{
+	int nr = c->req->data.nr, flags = 0, r;
+	bool at = nr == SYS_utimensat || nr == SYS_futimesat;
+	struct timespec ts[2], *tsp;
+	struct sup_path p;
+
+	if (nr == SYS_utimensat)
+		flags = (int)c->args[3];
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	r = read_times(c, nr, c->args[at ? 2 : 1], ts, &tsp);
+	if (r < 0)
+		return r;
+	r = on_fd(c, at ? 1 : 0, flags, at);
+	if (r < 0)
+		return r;
+	if (r) {
+		int tfd = target_getfd(c, (int)c->args[0]);
+		if (tfd < 0)
+			return tfd;
+		r = futimens(tfd, tsp) ? -errno : 0;
+		close(tfd);
+		return r;
+	}
+	r = resolve_write(c, at ? 0 : -1, at ? 1 : 0, flags & AT_SYMLINK_NOFOLLOW,
+			  &p);
+	if (r == 1)
+		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's own */
+	if (r < 0)
+		return r;
+	return utimensat(AT_FDCWD, p.res.real, tsp, AT_SYMLINK_NOFOLLOW) ? -errno
+									 : 0;
+}
+
+static long xattr_read_side(struct appv_sc_call *c, const struct sup_path *p,
+			    const char *name)
+{
+	bool list = !name;
+	uint64_t buf = c->args[list ? 1 : 2];
+	size_t size = (size_t)c->args[list ? 2 : 3];
+	_cleanup_free_ char *val = NULL;
+	ssize_t n;
+	int r;
+
+	if (size > XATTR_SIZE_MAX_)
+		size = XATTR_SIZE_MAX_;
+	if (size && !(val = malloc(size)))
+		return -ENOMEM;
+	n = list ? llistxattr(p->res.real, val, size)
+		 : lgetxattr(p->res.real, name, val, size);
+	if (n < 0)
+		return -errno;
+	if (size) {
+		r = target_write(c, buf, val, (size_t)n);
+		if (r < 0)
+			return r;
+	}
+	return n;
+}
+
+static long xattr_set(struct appv_sc_call *c, const struct sup_path *p,
+		      const char *name)
+{
+	size_t size = (size_t)c->args[3];
+	_cleanup_free_ char *val = NULL;
+	int r;
+
+	if (size > XATTR_SIZE_MAX_)
+		return -E2BIG;
+	if (size && !(val = malloc(size)))
+		return -ENOMEM;
+	r = target_read(c, c->args[2], val, size);
+	if (r < 0)
+		return r;
+	return lsetxattr(p->res.real, name, val, size, (int)c->args[4]) ? -errno
+									  : 0;
+}
+
+long sys_xattr(struct appv_sc_call *c)
+{
+	int nr = c->req->data.nr;
+	bool nofollow = nr == SYS_lsetxattr || nr == SYS_lgetxattr ||
+			nr == SYS_llistxattr || nr == SYS_lremovexattr;
+	bool list = nr == SYS_listxattr || nr == SYS_llistxattr;
+	bool write = nr == SYS_setxattr || nr == SYS_lsetxattr ||
+		     nr == SYS_removexattr || nr == SYS_lremovexattr;
+	char name[256];
+	struct sup_path p;
+	int r;
+
+	if (!list) {
+		r = target_read_path(c, c->args[1], name, sizeof(name));
+		if (r < 0)
+			return r == -ENAMETOOLONG ? -ERANGE : r;
+		if (!name[0])
+			return -ERANGE;
+	}
+	if (write)
+		r = resolve_write(c, -1, 0, nofollow, &p);
+	else
+		r = sup_resolve_arg(c, -1, 0, VFS_INTENT_READ,
+				    nofollow ? VFS_F_NOFOLLOW : 0, &p);
+	if (r == 1)
+		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's own */
+	if (r < 0)
+		return r;
+	if (!write) {
+		if (!c->s->strict && sup_path_unchanged(&p))
+			return SUP_CONTINUE; /* fast mode read: see sys_stat.c */
+		return xattr_read_side(c, &p, list ? NULL : name);
+	}
+	if (nr == SYS_removexattr || nr == SYS_lremovexattr)
+		return lremovexattr(p.res.real, name) ? -errno : 0;
+	return xattr_set(c, &p, name);
+}

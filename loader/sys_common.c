@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * loader/sys_common.c - the steps every handler shares: read the path
+ * argument, make it absolute against the virtual cwd or dirfd, substitute
+ * /proc/self, resolve; extraction and copy-up; anchored opens.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../common/path.h"
+#include "../common/sys.h"
+#include "supervisor_internal.h"
+
+static bool under(const char *path, const char *dir)
+{
+	return dir[0] && appv_path_has_prefix(path, dir);
+}
+
+bool sup_is_proc_path(const char *abs)
+{
+	if (strncmp(abs, "/proc/", 6) || abs[6] < '0' || abs[6] > '9')
+		return false;
+	return !strstr(abs, "/..");
+}
+
+/* /proc and /dev under a share rule: the kernel's meaning in the target's
+ * own context (magic links, /dev/stdout -> /proc/self/fd/1) is the right
+ * one and the supervisor cannot reproduce it from outside. */
+static int passthrough(struct appv_sc_call *c, struct sup_path *p)
+{
+	struct vfs_req q = { .path = p->abs, .base = "/",
+			     .intent = VFS_INTENT_READ,
+			     .flags = VFS_F_NOFOLLOW };
+	int r;
+
+	if (!appv_path_has_prefix(p->abs, "/proc") &&
+	    !appv_path_has_prefix(p->abs, "/dev"))
+		return 0;
+	memset(&p->res, 0, sizeof(p->res));
+	r = vfs_resolve(c->s->vfs, &q, &p->res);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	return p->res.rule == VFS_RULE_SHARE ? 1 : 0;
+}
+
+int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
+		struct sup_path *p)
+{
+	struct vfs_req q = { .path = p->abs, .base = "/", .intent = intent,
+			     .flags = vflags };
+	int r;
+
+	if (!p->raw[0])
+		return -ENOENT;
+	r = appv_path_join(p->raw[0] == '/' ? "/" : p->vbase, p->raw, p->abs,
+			   sizeof(p->abs), &p->trailing_slash);
+	if (r < 0)
+		return r;
+	r = target_subst_proc_self(c, p->abs, sizeof(p->abs));
+	if (r < 0)
+		return r;
+	r = passthrough(c, p);
+	if (r)
+		return r;
+	if (p->trailing_slash) {
+		/* POSIX: a trailing slash follows and wants a directory. */
+		q.flags = (q.flags & ~VFS_F_NOFOLLOW) | VFS_F_DIRECTORY;
+	}
+	return vfs_resolve(c->s->vfs, &q, &p->res);
+}
+
+int sup_resolve_arg(struct appv_sc_call *c, int dirfd_arg, int path_arg,
+		    int intent, int vflags, struct sup_path *p)
+{
+	int dirfd = dirfd_arg < 0 ? AT_FDCWD : (int)c->args[dirfd_arg];
+	int r;
+
+	r = target_read_path(c, c->args[path_arg], p->raw, sizeof(p->raw));
+	if (r < 0)
+		return r;
+	p->vbase[0] = p->rbase[0] = '\0';
+	if (p->raw[0] && p->raw[0] != '/') {
+		r = target_base(c, dirfd, p->vbase, sizeof(p->vbase), p->rbase,
+				sizeof(p->rbase));
+		if (r < 0)
+			return r;
+	}
+	return sup_resolve(c, intent, vflags, p);
+}
+
+bool sup_path_unchanged(const struct sup_path *p)
+{
+	if (p->res.changed || p->res.merged_dir)
+		return false;
+	/* A relative path continues relative to the real cwd/dirfd: the
+	 * same place only when that directory is not virtual itself. */
+	return p->raw[0] == '/' || !strcmp(p->rbase, p->vbase);
+}
+
+int sup_extract(struct appv_sc_call *c, struct vfs_res *res)
+{
+	int r;
+
+	if (!res->needs_extract)
+		return 0;
+	if (!c->s->pkg)
+		return -EIO;
+	r = pkg_cache_extract(c->s->pkg, c->s->image_dir, res->image_file,
+			      NULL);
+	if (r < 0)
+		return r;
+	res->needs_extract = false;
+	return 0;
+}
+
+int sup_make_writable(struct appv_sc_call *c, struct vfs_res *res)
+{
+	int r = sup_extract(c, res);
+
+	if (r < 0)
+		return r;
+	return vfs_make_writable(c->s->vfs, res);
+}
+
+/* The layer roots a real path may lie beneath, with their anchor fds. */
+static int anchor(struct sup *sup, const char *real, const char **rel)
+{
+	const struct vfs_config *cfg = vfs_get_config(sup->s->vfs);
+	char image_root[PATH_MAX];
+	const char *dirs[3] = { cfg->upper, image_root, cfg->run_dir };
+	int fds[3] = { sup->upper_fd, sup->image_root_fd, sup->run_fd };
+
+	image_root[0] = '\0';
+	if (cfg->image_dir[0] &&
+	    (size_t)snprintf(image_root, sizeof(image_root), "%.4000s/root",
+			     cfg->image_dir) >= sizeof(image_root))
+		image_root[0] = '\0';
+	for (int i = 0; i < 3; i++) {
+		if (fds[i] < 0 || !under(real, dirs[i]))
+			continue;
+		*rel = real + strlen(dirs[i]);
+		while (**rel == '/')
+			(*rel)++;
+		if (!**rel)
+			*rel = ".";
+		return fds[i];
+	}
+	return -1;
+}
+
+int sup_open_real(struct sup *sup, const char *real, int flags, mode_t mode,
+		  bool magic_ok)
+{
+	const char *rel;
+	int root = anchor(sup, real, &rel);
+
+	/* openat2 is strict: O_PATH takes no other open flags. */
+	flags |= O_CLOEXEC | (flags & O_PATH ? 0 : O_NOCTTY);
+	mode &= 07777;
+	if (root >= 0)
+		return appv_openat2(root, rel, flags, mode,
+				    RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+	return appv_openat2(AT_FDCWD, real, flags, mode,
+			    magic_ok ? 0 : RESOLVE_NO_MAGICLINKS);
+}
+
+bool sup_lower_exists(struct appv_sc_call *c, const char *vpath, int rule)
+{
+	const struct vfs_config *cfg = vfs_get_config(c->s->vfs);
+	char p[PATH_MAX * 2];
+	struct stat st;
+
+	if (cfg->image_dir[0]) {
+		snprintf(p, sizeof(p), "%s/root%s", cfg->image_dir, vpath);
+		if (!lstat(p, &st))
+			return true;
+	}
+	return rule != VFS_RULE_FULL && !lstat(vpath, &st);
+}
+
+mode_t sup_umask_enter(struct appv_sc_call *c)
+{
+	return umask(target_umask(c));
+}
+
+void sup_umask_leave(mode_t old)
+{
+	umask(old);
+}

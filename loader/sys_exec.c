@@ -1,0 +1,625 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * loader/sys_exec.c - execve and execveat.
+ *
+ * The kernel opens `#!` interpreters and the ELF interpreter (PT_INTERP)
+ * itself, by path, invisible to seccomp.  So the supervisor plans the exec
+ * virtually and rewrites the call before letting it continue:
+ *  - `#!interp [arg]`: exec the interpreter (resolved virtually, at most 4
+ *    levels) with argv [interp-as-written, (arg), script-as-passed,
+ *    argv[1..]], as the kernel would, but with the script's virtual path;
+ *  - an ELF whose PT_INTERP resolves into the package (it ships its own
+ *    ld.so): exec that ld.so with argv [ld.so, "--argv0", argv[0],
+ *    program-virtual-path, argv[1..]] and remember the virtual exe of the
+ *    process, so that readlink(/proc/self/exe) (and $ORIGIN, which ld.so
+ *    takes from it) answer the program;
+ *  - any other package binary: exec its real file, argv unchanged;
+ *  - a host binary whose path needs no change: continue untouched.
+ *
+ * Rewriting: the kernel reads the filename, argv and envp after the reply,
+ * from the registers' pointers, which the supervisor cannot change.  So the
+ * new filename is written over the original string (forced /proc/PID/mem
+ * write: it may be read-only), as "/dev/fd/N" of an injected O_CLOEXEC
+ * descriptor when the real path is longer than the original; the new argv
+ * array is written over the original array; new strings go to scratch
+ * memory below the thread's stack pointer (1 KiB kept free for the red
+ * zone).  A longer argv array overruns the original one: harmless only if
+ * the exec succeeds, so everything is verified first (regular file, X_OK,
+ * a valid x86-64 ELF or a `#!` line), strings the kernel will still read
+ * that lie in the overrun are copied to scratch and their pointers
+ * updated, and an overrun into the envp array (a program passing its own
+ * initial argv, as `nice prog` does) is refused with E2BIG.
+ */
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "../common/path.h"
+#include "../common/sys.h"
+#include "supervisor_internal.h"
+
+#define EXEC_DEPTH 4
+#define HEAD_MAX 16
+#define ARGV_MAX 65536
+#define STR_MAX 131072 /* MAX_ARG_STRLEN */
+#define RED_ZONE 1024
+
+struct plan {
+	char file[PATH_MAX];  /* real file the kernel is to exec */
+	char vexe[PATH_MAX];  /* program run through a package ld.so, or "" */
+	char ldso[PATH_MAX];  /* that ld.so's real path */
+	int nhead;
+	const char *head[HEAD_MAX]; /* replaces argv[0]; NULL = original argv[0] */
+	char arena[6 * PATH_MAX];
+	size_t used;
+	char vcwd[PATH_MAX];  /* for relative interpreters; "" until needed */
+	/* Fallback when the longer argv cannot be written: a script whose
+	 * interpreter the kernel finds itself at the path in its #! line. */
+	char script[PATH_MAX]; /* its real file, or "" */
+	bool inherit_fd;       /* name it by a non-O_CLOEXEC /dev/fd/N */
+};
+
+static const char *keep(struct plan *pl, const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d;
+
+	if (pl->used + n > sizeof(pl->arena))
+		return NULL;
+	d = pl->arena + pl->used;
+	memcpy(d, s, n);
+	pl->used += n;
+	return d;
+}
+
+static int push(struct plan *pl, const char *s, bool copy)
+{
+	if (pl->nhead >= HEAD_MAX)
+		return -E2BIG;
+	if (s && copy && !(s = keep(pl, s)))
+		return -E2BIG;
+	pl->head[pl->nhead++] = s;
+	return 0;
+}
+
+/* Resolve a path found inside a file (interpreter) virtually. */
+static int resolve_inner(struct appv_sc_call *c, struct plan *pl,
+			 const char *path, struct vfs_res *res)
+{
+	struct vfs_req q = { .path = path, .base = "/",
+			     .intent = VFS_INTENT_READ };
+	int r;
+
+	if (path[0] != '/') {
+		if (!pl->vcwd[0]) {
+			r = target_base(c, AT_FDCWD, pl->vcwd, sizeof(pl->vcwd),
+					NULL, 0);
+			if (r < 0)
+				return r;
+		}
+		q.base = pl->vcwd;
+	}
+	return vfs_resolve(c->s->vfs, &q, res);
+}
+
+/* Regular, executable, extracted; read its first bytes. */
+static ssize_t check_exec(struct appv_sc_call *c, struct vfs_res *res,
+			  char *buf, size_t cap)
+{
+	ssize_t n;
+	int fd, r;
+
+	if (!S_ISREG(res->mode))
+		return -EACCES;
+	r = sup_extract(c, res);
+	if (r < 0)
+		return r;
+	if (faccessat(AT_FDCWD, res->real, X_OK, AT_EACCESS))
+		return -errno;
+	fd = sup_open_real(c->sup, res->real, O_RDONLY, 0, false);
+	if (fd < 0)
+		return fd;
+	n = pread(fd, buf, cap, 0);
+	n = n < 0 ? -errno : n;
+	close(fd);
+	return n;
+}
+
+/* The PT_INTERP of a valid x86-64 ELF: 1 with @interp filled, 0 when it
+ * has none, -ENOEXEC when the file is no such ELF. */
+static int elf_interp(const char *real, const Elf64_Ehdr *eh, char *interp,
+		      size_t cap)
+{
+	Elf64_Phdr ph;
+	int fd, r = 0;
+
+	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_machine != EM_X86_64 ||
+	    (eh->e_type != ET_EXEC && eh->e_type != ET_DYN) ||
+	    eh->e_phentsize != sizeof(ph) || eh->e_phnum > 256)
+		return -ENOEXEC;
+	fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	for (unsigned int i = 0; i < eh->e_phnum && !r; i++) {
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh->e_phoff + i * sizeof(ph))) !=
+		    (ssize_t)sizeof(ph)) {
+			r = -ENOEXEC;
+			break;
+		}
+		if (ph.p_type != PT_INTERP)
+			continue;
+		if (ph.p_filesz < 2 || ph.p_filesz > cap ||
+		    pread(fd, interp, ph.p_filesz, (off_t)ph.p_offset) !=
+			    (ssize_t)ph.p_filesz ||
+		    interp[ph.p_filesz - 1] != '\0')
+			r = -ENOEXEC;
+		else
+			r = 1;
+	}
+	close(fd);
+	return r;
+}
+
+/* Does the host path @interp name the same file as @real? */
+static bool host_same(const char *interp, const char *real)
+{
+	struct stat a, b;
+
+	return !stat(interp, &a) && !stat(real, &b) && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+static int plan_file(struct appv_sc_call *c, struct plan *pl,
+		     const char *written, struct vfs_res *res,
+		     const char *argv0, int depth);
+
+/* "#!interp [arg]" as the kernel parses it (first line, at most 256
+ * bytes, one optional argument with inner blanks kept). */
+static int plan_script(struct appv_sc_call *c, struct plan *pl,
+		       const char *written, const struct vfs_res *res,
+		       char *hdr, size_t n, int depth)
+{
+	char *p = hdr + 2, *end = memchr(hdr, '\n', n), *interp, *arg = NULL;
+	struct vfs_res ires;
+	int r;
+
+	if (!end)
+		end = hdr + n;
+	*end = '\0';
+	while (*p == ' ' || *p == '\t')
+		p++;
+	interp = p;
+	while (*p && *p != ' ' && *p != '\t')
+		p++;
+	if (*p) {
+		*p++ = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		for (char *e = p + strlen(p); e > p && (e[-1] == ' ' ||
+			     e[-1] == '\t' || e[-1] == '\r');)
+			*--e = '\0';
+		if (*p)
+			arg = p;
+	}
+	if (!*interp)
+		return -ENOEXEC;
+	if (!(interp = (char *)keep(pl, interp)) || (arg && !(arg = (char *)keep(pl, arg))))
+		return -E2BIG;
+	r = resolve_inner(c, pl, interp, &ires);
+	if (r < 0)
+		return r == -ENOENT ? -ENOENT : r;
+	r = plan_file(c, pl, interp, &ires, interp, depth + 1);
+	if (r < 0)
+		return r;
+	if (depth == 0 && pl->nhead == 1 && !pl->vexe[0] &&
+	    ires.layer == VFS_LAYER_HOST && host_same(interp, pl->file))
+		snprintf(pl->script, sizeof(pl->script), "%s", res->real);
+	if (arg && (r = push(pl, arg, false)) < 0)
+		return r;
+	return push(pl, written, true);
+}
+
+static int plan_ldso(struct appv_sc_call *c, struct plan *pl,
+		     const struct vfs_res *res, const char *interp,
+		     const char *argv0)
+{
+	struct vfs_res lres;
+	char hdr[64];
+	int r;
+
+	r = resolve_inner(c, pl, interp, &lres);
+	if (r < 0)
+		return r;
+	if (lres.layer == VFS_LAYER_HOST && host_same(interp, lres.real)) {
+		/* The host's ld.so, which the kernel finds at that path. */
+		snprintf(pl->file, sizeof(pl->file), "%s", res->real);
+		return push(pl, argv0, true);
+	}
+	r = (int)check_exec(c, &lres, hdr, sizeof(hdr));
+	if (r < 0)
+		return r;
+	snprintf(pl->file, sizeof(pl->file), "%s", lres.real);
+	if (!realpath(lres.real, pl->ldso))
+		return -errno;
+	snprintf(pl->vexe, sizeof(pl->vexe), "%s", res->vpath);
+	if ((r = push(pl, interp, true)) < 0 || (r = push(pl, "--argv0", true)) < 0 ||
+	    (r = push(pl, argv0, true)) < 0)
+		return r;
+	return push(pl, res->vpath, true);
+}
+
+static int plan_file(struct appv_sc_call *c, struct plan *pl,
+		     const char *written, struct vfs_res *res,
+		     const char *argv0, int depth)
+{
+	char hdr[257], interp[PATH_MAX];
+	ssize_t n;
+	int r;
+
+	if (depth > EXEC_DEPTH)
+		return -ELOOP;
+	n = check_exec(c, res, hdr, sizeof(hdr) - 1);
+	if (n < 0)
+		return (int)n;
+	hdr[n] = '\0';
+	if (n >= 2 && hdr[0] == '#' && hdr[1] == '!')
+		return plan_script(c, pl, written, res, hdr, (size_t)n, depth);
+	if (n < (ssize_t)sizeof(Elf64_Ehdr) || memcmp(hdr, ELFMAG, SELFMAG))
+		return -ENOEXEC;
+	r = elf_interp(res->real, (const Elf64_Ehdr *)hdr, interp, sizeof(interp));
+	if (r < 0)
+		return r;
+	if (r == 1)
+		return plan_ldso(c, pl, res, interp, argv0);
+	snprintf(pl->file, sizeof(pl->file), "%s", res->real);
+	return push(pl, argv0, true);
+}
+
+/* --- applying the plan to the target's memory ---------------------------- */
+
+struct range {
+	uint64_t lo, hi;
+};
+
+static bool overlaps(struct range a, struct range b)
+{
+	return a.lo < b.hi && b.lo < a.hi;
+}
+
+struct rewrite {
+	uint64_t name_addr, argv_addr, envp_addr;
+	uint64_t *argv, *envp; /* the target's pointer arrays */
+	size_t argc, envc;
+	uint64_t *nargv; /* the new array */
+	size_t nargc;
+	uint64_t scratch; /* next free byte, growing down */
+	uint64_t scratch_lo;
+	char name[PATH_MAX];
+	size_t raw_len;
+	size_t fdname_max; /* bound on strlen("/dev/fd/N") */
+};
+
+static int read_ptrs(struct appv_sc_call *c, uint64_t addr, uint64_t **out,
+		     size_t *count)
+{
+	size_t cap = 64, n = 0;
+	uint64_t *v = malloc(cap * sizeof(*v)), *nv;
+	int r;
+
+	*out = NULL;
+	*count = 0;
+	if (!v)
+		return -ENOMEM;
+	for (; addr; n++) {
+		if (n == ARGV_MAX) {
+			free(v);
+			return -E2BIG;
+		}
+		if (n + 1 >= cap) {
+			cap *= 2;
+			if (!(nv = realloc(v, cap * sizeof(*v)))) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+		}
+		r = target_read(c, addr + n * 8, &v[n], 8);
+		if (r < 0) {
+			free(v);
+			return r;
+		}
+		if (!v[n])
+			break;
+	}
+	*out = v;
+	*count = n;
+	return 0;
+}
+
+/* Length of the target string at @p including its NUL, at most STR_MAX. */
+static long target_strlen(struct appv_sc_call *c, uint64_t p)
+{
+	char buf[4096];
+	long len = 0;
+
+	while (len < STR_MAX) {
+		size_t chunk = 4096 - ((p + len) & 4095);
+		if (target_read(c, p + len, buf, chunk) < 0)
+			return -EFAULT;
+		char *z = memchr(buf, '\0', chunk);
+		if (z)
+			return len + (z - buf) + 1;
+		len += (long)chunk;
+	}
+	return -E2BIG;
+}
+
+static int scratch_put(struct appv_sc_call *c, struct rewrite *rw,
+		       const void *data, size_t n, uint64_t *addr)
+{
+	uint64_t a = (rw->scratch - n) & ~15ULL;
+	int r;
+
+	if (a < rw->scratch_lo)
+		return -E2BIG;
+	r = target_write(c, a, data, n);
+	if (r < 0)
+		return -E2BIG;
+	rw->scratch = a;
+	*addr = a;
+	return 0;
+}
+
+/* Copy the target string at *@p to scratch when it lies in @w. */
+static int relocate(struct appv_sc_call *c, struct rewrite *rw, uint64_t *p,
+		    const struct range *w, size_t nw)
+{
+	_cleanup_free_ char *s = NULL;
+	long len;
+	bool hit = false;
+
+	len = target_strlen(c, *p);
+	if (len < 0)
+		return (int)len;
+	for (size_t i = 0; i < nw; i++)
+		hit |= overlaps((struct range){ *p, *p + (uint64_t)len }, w[i]);
+	if (!hit)
+		return 0;
+	if (!(s = malloc((size_t)len)) || target_read(c, *p, s, (size_t)len) < 0)
+		return -EFAULT;
+	return scratch_put(c, rw, s, (size_t)len, p) < 0 ? -E2BIG : 1;
+}
+
+static int build_argv(struct appv_sc_call *c, struct rewrite *rw,
+		      const struct plan *pl)
+{
+	size_t n = 0;
+	int r;
+
+	rw->nargv = calloc((size_t)pl->nhead + rw->argc + 1, sizeof(uint64_t));
+	if (!rw->nargv)
+		return -ENOMEM;
+	for (int i = 0; i < pl->nhead; i++) {
+		const char *s = pl->head[i];
+		if (!s && rw->argc) {
+			rw->nargv[n++] = rw->argv[0];
+			continue;
+		}
+		if (!s)
+			s = "";
+		r = scratch_put(c, rw, s, strlen(s) + 1, &rw->nargv[n++]);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 1; i < rw->argc; i++)
+		rw->nargv[n++] = rw->argv[i];
+	rw->nargv[n] = 0;
+	rw->nargc = n;
+	return 0;
+}
+
+/* "/dev/fd/N" for the lowest free N, which is at most the number of open
+ * descriptors (plus what other threads may open meanwhile). */
+static size_t fdname_bound(pid_t tid)
+{
+	char p[64];
+	struct dirent *de;
+	long n = 64;
+	size_t len = sizeof("/dev/fd/") - 1;
+	DIR *d;
+
+	snprintf(p, sizeof(p), "/proc/%d/fd", (int)tid);
+	d = opendir(p);
+	if (!d)
+		return len + 10;
+	while ((de = readdir(d)))
+		n++;
+	closedir(d);
+	for (; n; n /= 10)
+		len++;
+	return len;
+}
+
+/* The longest filename choose_name() may write. */
+static size_t name_bound(const struct rewrite *rw, const struct plan *pl)
+{
+	size_t real = strlen(pl->file), fdname = rw->fdname_max;
+
+	if (real <= rw->raw_len && !pl->inherit_fd)
+		return real;
+	return fdname <= rw->raw_len ? rw->raw_len : (real > fdname ? real : fdname);
+}
+
+/* The new filename string: the real path in place, or "/dev/fd/N". */
+static int choose_name(struct appv_sc_call *c, struct rewrite *rw,
+		       const struct plan *pl)
+{
+	int fd, tfd;
+
+	if (strlen(pl->file) <= rw->raw_len && !pl->inherit_fd) {
+		snprintf(rw->name, sizeof(rw->name), "%s", pl->file);
+		return 0;
+	}
+	/* ADDFD refuses O_PATH descriptors (fget skips them). */
+	fd = sup_open_real(c->sup, pl->file, O_RDONLY, 0, false);
+	if (fd < 0)
+		return fd;
+	/* A script must stay readable by its interpreter through the fd. */
+	tfd = target_addfd(c, fd, !pl->inherit_fd, false);
+	close(fd);
+	if (tfd < 0)
+		return tfd;
+	snprintf(rw->name, sizeof(rw->name), "/dev/fd/%d", tfd);
+	if (strlen(rw->name) > rw->fdname_max)
+		return -E2BIG; /* more descriptors than bounded: unchecked */
+	if (strlen(rw->name) > rw->raw_len) /* overrun, verified above */
+		snprintf(rw->name, sizeof(rw->name), "%s", pl->file);
+	return 0;
+}
+
+static int apply(struct appv_sc_call *c, struct rewrite *rw,
+		 const struct plan *pl, bool argv_changed)
+{
+	struct range w[2];
+	uint64_t sp;
+	int r;
+
+	r = target_sp(c, &sp);
+	if (r < 0)
+		return r;
+	rw->fdname_max = fdname_bound(c->tid);
+	rw->scratch = sp - RED_ZONE;
+	rw->scratch_lo = sp - RED_ZONE - 16 * PATH_MAX - 65536;
+	r = read_ptrs(c, rw->argv_addr, &rw->argv, &rw->argc);
+	if (r < 0)
+		return r;
+	r = read_ptrs(c, rw->envp_addr, &rw->envp, &rw->envc);
+	if (r < 0)
+		return r;
+	if (argv_changed && !rw->argv_addr)
+		return -EINVAL;
+	r = build_argv(c, rw, pl);
+	if (r < 0)
+		return r;
+	w[0] = (struct range){ rw->name_addr,
+			       rw->name_addr + name_bound(rw, pl) + 1 };
+	w[1] = (struct range){ rw->argv_addr,
+			       rw->argv_addr + (argv_changed ? (rw->nargc + 1) * 8 : 0) };
+	if (overlaps(w[0], w[1]) ||
+	    overlaps(w[0], (struct range){ rw->argv_addr, rw->argv_addr + (rw->argc + 1) * 8 }) ||
+	    overlaps(w[0], (struct range){ rw->envp_addr, rw->envp_addr + (rw->envc + 1) * 8 }) ||
+	    overlaps(w[1], (struct range){ rw->envp_addr, rw->envp_addr + (rw->envc + 1) * 8 }))
+		return -E2BIG;
+	/* Strings the kernel still reads must not lie under our writes. */
+	for (size_t i = 0; i < rw->nargc; i++) {
+		r = relocate(c, rw, &rw->nargv[i], w, 2);
+		if (r < 0)
+			return r;
+		argv_changed |= r == 1;
+	}
+	for (size_t i = 0; i < rw->envc; i++) {
+		uint64_t p = rw->envp[i];
+		r = relocate(c, rw, &p, w, 2);
+		if (r < 0)
+			return r;
+		if (r == 1 && (r = target_write_force(c, rw->envp_addr + i * 8, &p, 8)) < 0)
+			return r;
+	}
+	/* Checked: from here on the exec is going to be continued. */
+	r = choose_name(c, rw, pl);
+	if (r < 0)
+		return r;
+	if (argv_changed) {
+		r = target_write_force(c, rw->argv_addr, rw->nargv,
+				       (rw->nargc + 1) * 8);
+		if (r < 0)
+			return r;
+	}
+	return target_write_force(c, rw->name_addr, rw->name, strlen(rw->name) + 1);
+}
+
+static void rewrite_release(struct rewrite *rw)
+{
+	free(rw->argv);
+	free(rw->envp);
+	free(rw->nargv);
+}
+
+long sys_execve(struct appv_sc_call *c)
+{
+	bool at = c->req->data.nr == SYS_execveat;
+	int flags = at ? (int)c->args[4] : 0, r;
+	struct rewrite rw = { 0 };
+	struct sup_path p;
+	struct plan *pl;
+	char b = 1;
+
+	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		return -EINVAL;
+	if ((flags & AT_EMPTY_PATH) && target_read(c, c->args[1], &b, 1) == 0 &&
+	    !b) {
+		/* fexecve: the descriptor was opened through the supervisor
+		 * already; no path is resolved. */
+		return SUP_CONTINUE;
+	}
+	r = sup_resolve_arg(c, at ? 0 : -1, at ? 1 : 0, VFS_INTENT_READ,
+			    flags & AT_SYMLINK_NOFOLLOW ? VFS_F_NOFOLLOW : 0, &p);
+	if (r == 1)
+		return SUP_CONTINUE; /* /proc/self/exe, /dev/fd/N: the kernel's own */
+	if (r < 0)
+		return r;
+	pl = calloc(1, sizeof(*pl));
+	if (!pl)
+		return -ENOMEM;
+	r = plan_file(c, pl, p.raw, &p.res, NULL, 0);
+	if (r < 0)
+		goto out;
+	if (pl->nhead == 1 && !pl->head[0] && sup_path_unchanged(&p)) {
+		/* A host binary at the app's own path, loaded by the host's
+		 * interpreter: nothing to change.  A path swapped after this
+		 * reply can only name another binary visible to the app. */
+		sup_exe_set(c->sup, target_tgid(c), NULL, NULL);
+		r = (int)SUP_CONTINUE;
+		goto out;
+	}
+	rw.name_addr = c->args[at ? 1 : 0];
+	rw.argv_addr = c->args[at ? 2 : 1];
+	rw.envp_addr = c->args[at ? 3 : 2];
+	rw.raw_len = strlen(p.raw);
+	r = apply(c, &rw, pl, !(pl->nhead == 1 && !pl->head[0]));
+	if (r == -E2BIG && pl->script[0]) {
+		/* The kernel's own #! handling grows argv in kernel memory:
+		 * exec the script's real file by an inherited descriptor, so
+		 * the script sees "/dev/fd/N" as $0 (README: known limits). */
+		rewrite_release(&rw);
+		memset(&rw, 0, sizeof(rw));
+		rw.name_addr = c->args[at ? 1 : 0];
+		rw.argv_addr = c->args[at ? 2 : 1];
+		rw.envp_addr = c->args[at ? 3 : 2];
+		rw.raw_len = strlen(p.raw);
+		snprintf(pl->file, sizeof(pl->file), "%s", pl->script);
+		pl->nhead = 1;
+		pl->head[0] = NULL;
+		pl->inherit_fd = true;
+		r = apply(c, &rw, pl, false);
+	}
+	if (r == 0)
+		r = target_id_valid(c);
+	if (r == 0) {
+		sup_exe_set(c->sup, target_tgid(c), pl->vexe[0] ? pl->ldso : NULL,
+			    pl->vexe);
+		/* The call now names exactly the verified file. */
+		r = (int)SUP_CONTINUE;
+	}
+out:
+	rewrite_release(&rw);
+	free(pl);
+	return r;
+}

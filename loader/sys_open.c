@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * loader/sys_open.c - open, openat, openat2, creat.  The supervisor opens
+ * the resolved real file itself (anchored at its layer root with
+ * RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS) and injects the descriptor with
+ * SECCOMP_IOCTL_NOTIF_ADDFD + SEND; it continues the call only for a plain
+ * read of an unchanged host path in fast mode.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../common/path.h"
+#include "../common/sys.h"
+#include "supervisor_internal.h"
+
+#ifndef O_TMPFILE
+#define O_TMPFILE (020000000 | O_DIRECTORY)
+#endif
+#ifndef RESOLVE_CACHED
+#define RESOLVE_CACHED 0x20
+#endif
+
+struct open_args {
+	int dirfd;
+	int path_arg;
+	int flags;
+	mode_t mode;
+	uint64_t resolve;
+};
+
+static int decode(struct appv_sc_call *c, struct open_args *a)
+{
+	struct appv_open_how how;
+	uint64_t size;
+	int r;
+
+	a->dirfd = AT_FDCWD;
+	a->resolve = 0;
+	switch (c->req->data.nr) {
+	case SYS_open:
+		a->path_arg = 0, a->flags = (int)c->args[1];
+		a->mode = (mode_t)c->args[2];
+		return 0;
+	case SYS_creat:
+		a->path_arg = 0, a->flags = O_CREAT | O_WRONLY | O_TRUNC;
+		a->mode = (mode_t)c->args[1];
+		return 0;
+	case SYS_openat:
+		a->dirfd = (int)c->args[0], a->path_arg = 1;
+		a->flags = (int)c->args[2], a->mode = (mode_t)c->args[3];
+		return 0;
+	}
+	/* openat2: struct open_how, extensible (unknown tail must be 0). */
+	size = c->args[3];
+	if (size < sizeof(how))
+		return -EINVAL;
+	if (size > 4096)
+		return -E2BIG;
+	r = target_read(c, c->args[2], &how, sizeof(how));
+	if (r < 0)
+		return r;
+	for (uint64_t off = sizeof(how); off < size; off++) {
+		unsigned char b;
+		r = target_read(c, c->args[2] + off, &b, 1);
+		if (r < 0)
+			return r;
+		if (b)
+			return -E2BIG;
+	}
+	if (how.flags >> 32 || how.mode & ~07777ULL ||
+	    (how.mode && !(how.flags & (O_CREAT | __O_TMPFILE))))
+		return -EINVAL;
+	if (how.resolve & ~(uint64_t)(RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS |
+				      RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH |
+				      RESOLVE_IN_ROOT | RESOLVE_CACHED))
+		return -EINVAL;
+	if (how.resolve & RESOLVE_CACHED)
+		return -EAGAIN; /* "not in the cache": callers retry without */
+	a->dirfd = (int)c->args[0], a->path_arg = 1;
+	a->flags = (int)how.flags, a->mode = (mode_t)how.mode;
+	a->resolve = how.resolve;
+	return 0;
+}
+
+static bool modifying(int flags)
+{
+	return (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC) ||
+	       (flags & __O_TMPFILE) == __O_TMPFILE;
+}
+
+static int intent_of(int flags)
+{
+	if (flags & O_PATH)
+		return VFS_INTENT_READ;
+	if (flags & O_CREAT)
+		return VFS_INTENT_CREATE;
+	return modifying(flags) ? VFS_INTENT_WRITE : VFS_INTENT_READ;
+}
+
+static int vflags_of(int flags, uint64_t resolve)
+{
+	int v = 0;
+
+	if ((flags & O_NOFOLLOW) || (resolve & RESOLVE_NO_SYMLINKS) ||
+	    ((flags & O_CREAT) && (flags & O_EXCL)))
+		v |= VFS_F_NOFOLLOW;
+	if (flags & O_DIRECTORY)
+		v |= VFS_F_DIRECTORY;
+	return v;
+}
+
+/* RESOLVE_BENEATH / RESOLVE_IN_ROOT relative to the dirfd's virtual path,
+ * applied lexically (the virtual walk has no notion of a per-call root). */
+static int apply_resolve_root(struct sup_path *p, uint64_t resolve)
+{
+	char joined[PATH_MAX], norm[PATH_MAX];
+	const char *rel = p->raw;
+	int r;
+
+	if (!(resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)))
+		return 0;
+	if (p->raw[0] == '/') {
+		if (resolve & RESOLVE_BENEATH)
+			return -EXDEV;
+		while (*rel == '/')
+			rel++;
+	}
+	r = appv_path_join("/", rel, joined, sizeof(joined), NULL);
+	if (r < 0)
+		return r;
+	r = appv_path_normalize(joined, norm, sizeof(norm));
+	if (r < 0)
+		return r;
+	if ((resolve & RESOLVE_BENEATH) && strstr(joined, "/.."))
+		return -EXDEV; /* conservative: any ".." may climb out */
+	/* IN_ROOT: ".." is clamped at the root, absolute means the root. */
+	if (!p->vbase[0])
+		return -EINVAL;
+	r = appv_path_join(p->vbase, norm + 1, joined, sizeof(joined), NULL);
+	if (r < 0)
+		return r;
+	memcpy(p->raw, joined, (size_t)r + 1);
+	return 0;
+}
+
+static int prepare(struct appv_sc_call *c, const struct open_args *a,
+		   struct sup_path *p)
+{
+	int r = target_read_path(c, c->args[a->path_arg], p->raw,
+				 sizeof(p->raw));
+
+	if (r < 0)
+		return r;
+	p->vbase[0] = p->rbase[0] = '\0';
+	if (p->raw[0] != '/' || (a->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT))) {
+		r = target_base(c, a->dirfd, p->vbase, sizeof(p->vbase),
+				p->rbase, sizeof(p->rbase));
+		if (r < 0)
+			return r;
+	}
+	r = apply_resolve_root(p, a->resolve);
+	if (r < 0)
+		return r;
+	return sup_resolve(c, intent_of(a->flags),
+			   vflags_of(a->flags, a->resolve) |
+				   (intent_of(a->flags) == VFS_INTENT_READ
+					    ? VFS_F_HOST_LAZY
+					    : 0),
+			   p);
+}
+
+/* Decide what to open for a resolved path; returns the flags to use. */
+static int target_flags(struct appv_sc_call *c, const struct open_args *a,
+			struct sup_path *p, char *what, size_t cap)
+{
+	int flags = a->flags & ~O_CLOEXEC;
+	bool exists = p->res.layer != VFS_LAYER_NONE;
+	int r;
+
+	if (exists && (flags & O_CREAT) && (flags & O_EXCL))
+		return -EEXIST;
+	if (exists && S_ISDIR(p->res.mode) && (flags & O_ACCMODE) != O_RDONLY &&
+	    !(flags & O_PATH) && (flags & __O_TMPFILE) != __O_TMPFILE)
+		return -EISDIR;
+	if (!(flags & O_PATH) && (!exists || modifying(flags))) {
+		r = sup_make_writable(c, &p->res);
+		if (r < 0)
+			return r;
+	} else if (exists) {
+		/* Never create through a lower path: the entry exists, the
+		 * open is for reading only. */
+		flags &= ~(O_CREAT | O_EXCL);
+		if (!(flags & O_PATH)) {
+			r = sup_extract(c, &p->res);
+			if (r < 0)
+				return r;
+		}
+	}
+	/* A merged directory opened for reading (listing, fchdir, dirfd) is
+	 * its materialised union listing, whose real path maps back. */
+	if (exists && p->res.merged_dir && !modifying(flags))
+		return vfs_merge_dir(c->s->vfs, &p->res, what, cap) < 0
+			       ? -EIO
+			       : flags;
+	if (strlen(p->res.real) >= cap)
+		return -ENAMETOOLONG;
+	strcpy(what, p->res.real);
+	return flags;
+}
+
+/*
+ * SECCOMP_IOCTL_NOTIF_ADDFD refuses O_PATH descriptors (fget skips them),
+ * so an emulated O_PATH open hands over a read-only descriptor of the same
+ * object, reopened through the anchored O_PATH one: directories and
+ * regular files (FIFOs without blocking).  Known difference: read() works
+ * on it; symlinks (O_PATH|O_NOFOLLOW), sockets and devices give ELOOP /
+ * ENXIO / EOPNOTSUPP.
+ */
+static int reopen_path_fd(int fd)
+{
+	char self[64];
+	struct stat st;
+	int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY, r;
+
+	if (fstat(fd, &st))
+		return -errno;
+	if (S_ISLNK(st.st_mode))
+		return -ELOOP;
+	if (S_ISSOCK(st.st_mode))
+		return -ENXIO;
+	if (S_ISDIR(st.st_mode))
+		flags |= O_DIRECTORY;
+	else if (S_ISFIFO(st.st_mode))
+		flags |= O_NONBLOCK;
+	else if (!S_ISREG(st.st_mode))
+		return -EOPNOTSUPP;
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	r = open(self, flags);
+	return r < 0 ? -errno : r;
+}
+
+long sys_open(struct appv_sc_call *c)
+{
+	struct open_args a;
+	struct sup_path p;
+	char what[PATH_MAX];
+	mode_t mode, um;
+	int r, fd, flags;
+
+	r = decode(c, &a);
+	if (r < 0)
+		return r;
+	r = prepare(c, &a, &p);
+	if (r == 1) {
+		if (a.resolve & RESOLVE_NO_MAGICLINKS)
+			return -ELOOP;
+		/* /proc, /dev under a share rule: the kernel resolves them in
+		 * the target's own context, which is their meaning; writes are
+		 * still bounded by Landlock. */
+		return SUP_CONTINUE;
+	}
+	if (r < 0)
+		return r;
+	if (!c->s->strict && intent_of(a.flags) == VFS_INTENT_READ &&
+	    !(a.flags & O_CREAT) && !a.resolve && sup_path_unchanged(&p)) {
+		/* Fast mode, read-only open of the app's own host path: the
+		 * path may be swapped after this reply, but Landlock keeps the
+		 * host unwritten and reads are not a boundary in fast mode. */
+		return SUP_CONTINUE;
+	}
+	flags = target_flags(c, &a, &p, what, sizeof(what));
+	if (flags < 0)
+		return flags;
+	mode = (flags & (O_CREAT | __O_TMPFILE)) ? a.mode : 0;
+	um = sup_umask_enter(c);
+	fd = sup_open_real(c->sup, what, flags, mode, false);
+	sup_umask_leave(um);
+	if (fd >= 0 && (flags & O_PATH)) {
+		r = reopen_path_fd(fd);
+		close(fd);
+		fd = r;
+	}
+	if (fd < 0)
+		return fd;
+	r = target_addfd(c, fd, a.flags & O_CLOEXEC, true);
+	close(fd);
+	return r < 0 ? r : SUP_REPLIED;
+}

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * loader/sys_stat.c - calls that read metadata of a path: the stat family,
+ * statx, statfs, access, readlink, inotify_add_watch.  Performed in the
+ * supervisor on the resolved real path; results are written into the
+ * target's buffers with process_vm_writev (EFAULT like the kernel).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "../common/path.h"
+#include "../common/sys.h"
+#include "supervisor_internal.h"
+
+/* Fast mode, unchanged host path: continuing is safe because the call only
+ * reads, Landlock keeps the host unwritten and reads are not a boundary in
+ * fast mode. */
+static bool may_continue(struct appv_sc_call *c, const struct sup_path *p)
+{
+	return !c->s->strict && sup_path_unchanged(p);
+}
+
+/* AT_EMPTY_PATH with "": the call operates on the descriptor itself. */
+static bool empty_path_on_fd(struct appv_sc_call *c, int path_arg, int flags,
+			     int *err)
+{
+	char b;
+
+	*err = 0;
+	if (!(flags & AT_EMPTY_PATH))
+		return false;
+	*err = target_read(c, c->args[path_arg], &b, 1);
+	return *err == 0 && b == '\0';
+}
+
+static long stat_on_fd(struct appv_sc_call *c, int fd, uint64_t buf)
+{
+	struct stat st;
+	int tfd = target_getfd(c, fd), r;
+
+	if (tfd < 0)
+		return tfd == -EBADF ? -EBADF : tfd;
+	r = fstat(tfd, &st) ? -errno : 0;
+	close(tfd);
+	if (r < 0)
+		return r;
+	r = target_write(c, buf, &st, sizeof(st));
+	return r < 0 ? r : 0;
+}
+
+long sys_stat(struct appv_sc_call *c)
+{
+	int dirfd_arg = -1, path_arg = 0, flags = 0, r;
+	uint64_t buf = c->args[1];
+	struct sup_path p;
+	struct stat st;
+
+	if (c->req->data.nr == SYS_lstat)
+		flags = AT_SYMLINK_NOFOLLOW;
+	if (c->req->data.nr == SYS_newfstatat) {
+		dirfd_arg = 0, path_arg = 1, buf = c->args[2];
+		flags = (int)c->args[3];
+		if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH |
+			      AT_NO_AUTOMOUNT))
+			return -EINVAL;
+		if (empty_path_on_fd(c, 1, flags, &r))
+			return stat_on_fd(c, (int)c->args[0], buf);
+		if (r < 0)
+			return r;
+	}
+	r = sup_resolve_arg(c, dirfd_arg, path_arg, VFS_INTENT_READ,
+			    VFS_F_HOST_LAZY |
+				    (flags & AT_SYMLINK_NOFOLLOW ? VFS_F_NOFOLLOW : 0),
+			    &p);
+	if (r == 1)
+		return SUP_CONTINUE; /* share rule on /proc, /dev: see passthrough() */
+	if (r < 0)
+		return r;
+	if (may_continue(c, &p))
+		return SUP_CONTINUE;
+	/* real has its symlinks resolved unless the app asked not to follow:
+	 * never follow here, so a raced symlink is not followed either. */
+	if (fstatat(AT_FDCWD, p.res.real, &st, AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	r = target_write(c, buf, &st, sizeof(st));
+	return r < 0 ? r : 0;
+}
+
+long sys_statx(struct appv_sc_call *c)
+{
+	int flags = (int)c->args[2], r;
+	unsigned int mask = (unsigned int)c->args[3];
+	struct sup_path p;
+	struct statx stx;
+
+	if (empty_path_on_fd(c, 1, flags, &r)) {
+		int tfd = target_getfd(c, (int)c->args[0]);
+		if (tfd < 0)
+			return tfd;
+		r = statx(tfd, "", flags, mask, &stx) ? -errno : 0;
+		close(tfd);
+	} else {
+		if (r < 0)
+			return r;
+		r = sup_resolve_arg(c, 0, 1, VFS_INTENT_READ,
+				    VFS_F_HOST_LAZY |
+					    (flags & AT_SYMLINK_NOFOLLOW
+						     ? VFS_F_NOFOLLOW
+						     : 0),
+				    &p);
+		if (r == 1)
+			return SUP_CONTINUE; /* see passthrough() */
+		if (r < 0)
+			return r;
+		if (may_continue(c, &p))
+			return SUP_CONTINUE;
+		r = statx(AT_FDCWD, p.res.real, (flags & ~AT_EMPTY_PATH) |
+			  AT_SYMLINK_NOFOLLOW, mask, &stx) ? -errno : 0;
+	}
+	if (r < 0)
+		return r;
+	r = target_write(c, c->args[4], &stx, sizeof(stx));
+	return r < 0 ? r : 0;
+}
+
+long sys_statfs(struct appv_sc_call *c)
+{
+	struct sup_path p;
+	struct statfs sf;
+	int r = sup_resolve_arg(c, -1, 0, VFS_INTENT_READ, VFS_F_HOST_LAZY, &p);
+
+	if (r == 1)
+		return SUP_CONTINUE; /* see passthrough() */
+	if (r < 0)
+		return r;
+	if (may_continue(c, &p))
+		return SUP_CONTINUE;
+	if (statfs(p.res.real, &sf))
+		return -errno;
+	r = target_write(c, c->args[1], &sf, sizeof(sf));
+	return r < 0 ? r : 0;
+}
+
+long sys_access(struct appv_sc_call *c)
+{
+	int nr = c->req->data.nr, dirfd_arg = 0, path_arg = 1, mode, flags = 0;
+	struct sup_path p;
+	int r;
+
+	if (nr == SYS_access)
+		dirfd_arg = -1, path_arg = 0, mode = (int)c->args[1];
+	else
+		mode = (int)c->args[2];
+	if (nr == SYS_faccessat2)
+		flags = (int)c->args[3];
+	if (mode & ~(R_OK | W_OK | X_OK) ||
+	    flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	if (empty_path_on_fd(c, path_arg, flags, &r)) {
+		int tfd = target_getfd(c, (int)c->args[0]);
+		if (tfd < 0)
+			return tfd;
+		r = faccessat(tfd, "", mode, flags) ? -errno : 0;
+		close(tfd);
+		return r;
+	}
+	if (r < 0)
+		return r;
+	r = sup_resolve_arg(c, dirfd_arg, path_arg,
+			    mode & W_OK ? VFS_INTENT_WRITE : VFS_INTENT_READ,
+			    VFS_F_HOST_LAZY |
+				    (flags & AT_SYMLINK_NOFOLLOW ? VFS_F_NOFOLLOW : 0),
+			    &p);
+	if (r == 1)
+		return SUP_CONTINUE; /* see passthrough() */
+	if (r < 0)
+		return r;
+	if (may_continue(c, &p))
+		return SUP_CONTINUE;
+	if (faccessat(AT_FDCWD, p.res.real, mode,
+		      (flags & AT_EACCESS) | AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	return 0;
+}
+
+/* /proc/<pid>/{exe,cwd,root,fd/N} (and task/<tid>/...): answer with the
+ * virtual path.  Returns the length written to @out, 0 when @abs is not
+ * such a link, or -errno. */
+static int proc_link(struct appv_sc_call *c, const char *abs, char *out,
+		     size_t cap)
+{
+	char real[PATH_MAX], *end;
+	const char *rest;
+	long pid;
+	ssize_t n;
+
+	if (!sup_is_proc_path(abs))
+		return 0;
+	pid = strtol(abs + 6, &end, 10);
+	rest = end;
+	if (!strncmp(rest, "/task/", 6)) {
+		strtol(rest + 6, &end, 10);
+		rest = end;
+	}
+	if (strcmp(rest, "/exe") && strcmp(rest, "/cwd") &&
+	    strcmp(rest, "/root") && strncmp(rest, "/fd/", 4))
+		return 0;
+	if (!strcmp(rest, "/root"))
+		return snprintf(out, cap, "/");
+	n = readlink(abs, real, sizeof(real) - 1);
+	if (n < 0)
+		return -errno;
+	real[n] = '\0';
+	if (real[0] != '/')
+		return snprintf(out, cap, "%s", real); /* pipe:[N] etc. */
+	if (!strcmp(rest, "/cwd") && pid == target_tgid(c)) {
+		const char *v = sup_cwd_get(c, real);
+		if (v)
+			return snprintf(out, cap, "%s", v);
+	}
+	if (!strcmp(rest, "/exe")) {
+		const char *v = sup_exe_get(c->sup, (pid_t)pid, real);
+		if (v)
+			return snprintf(out, cap, "%s", v);
+	}
+	return vfs_reverse(c->s->vfs, real, out, cap);
+}
+
+long sys_readlink(struct appv_sc_call *c)
+{
+	bool at = c->req->data.nr == SYS_readlinkat;
+	uint64_t buf = c->args[at ? 2 : 1];
+	long size = (long)c->args[at ? 3 : 2];
+	char out[PATH_MAX];
+	struct sup_path p;
+	int r, n;
+
+	if ((int)size <= 0)
+		return -EINVAL;
+	r = sup_resolve_arg(c, at ? 0 : -1, at ? 1 : 0, VFS_INTENT_READ,
+			    VFS_F_NOFOLLOW | VFS_F_HOST_LAZY, &p);
+	if (r < 0)
+		return r;
+	n = proc_link(c, p.abs, out, sizeof(out));
+	if (n < 0)
+		return n;
+	if (n == 0) {
+		if (r == 1 || may_continue(c, &p))
+			return SUP_CONTINUE; /* read-only; see may_continue() */
+		n = (int)readlink(p.res.real, out, sizeof(out) - 1);
+		if (n < 0)
+			return -errno;
+	}
+	if (n > (int)size)
+		n = (int)size;
+	r = target_write(c, buf, out, (size_t)n);
+	return r < 0 ? r : n;
+}
+
+long sys_inotify(struct appv_sc_call *c)
+{
+	uint32_t mask = (uint32_t)c->args[2];
+	struct sup_path p;
+	int r, tfd;
+
+	r = sup_resolve_arg(c, -1, 1, VFS_INTENT_READ,
+			    (mask & IN_DONT_FOLLOW ? VFS_F_NOFOLLOW : 0) |
+				    (mask & IN_ONLYDIR ? VFS_F_DIRECTORY : 0),
+			    &p);
+	if (r == 1)
+		return SUP_CONTINUE; /* see passthrough() */
+	if (r < 0)
+		return r;
+	if (may_continue(c, &p))
+		return SUP_CONTINUE;
+	/* The watch is added to the target's own inotify instance (the
+	 * duplicate shares its open file description). */
+	tfd = target_getfd(c, (int)c->args[0]);
+	if (tfd < 0)
+		return tfd;
+	r = inotify_add_watch(tfd, p.res.real, mask | IN_DONT_FOLLOW);
+	r = r < 0 ? -errno : r;
+	close(tfd);
+	return r;
+}

@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * loader/target.c - the supervisor's access to a target thread: its memory,
+ * its /proc entries, descriptor injection.  Everything read here is hostile
+ * input: lengths are capped, strings must carry their NUL, and callers act
+ * only after target_id_valid() (done by target_read_path itself).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "../common/path.h"
+#include "../common/sys.h"
+#include "supervisor_internal.h"
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+
+int target_id_valid(struct appv_sc_call *c)
+{
+	uint64_t id = c->req->id;
+
+	for (;;) {
+		if (ioctl(c->sup->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0)
+			return 0;
+		if (errno != EINTR)
+			return -ENOENT;
+	}
+}
+
+static ssize_t proc_mem_rw(pid_t pid, uint64_t addr, void *buf, size_t n,
+			   bool write)
+{
+	char p[64];
+	ssize_t r;
+
+	snprintf(p, sizeof(p), "/proc/%d/mem", (int)pid);
+	_cleanup_close_ int fd = open(p, (write ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	do
+		r = write ? pwrite(fd, buf, n, (off_t)addr)
+			  : pread(fd, buf, n, (off_t)addr);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return errno == EIO ? -EFAULT : -errno;
+	return r;
+}
+
+/* Read up to @n bytes; returns how many were readable (short at an
+ * unmapped page) or -EFAULT when none. */
+static ssize_t read_some(struct appv_sc_call *c, uint64_t addr, void *buf,
+			 size_t n)
+{
+	struct iovec l = { buf, n }, r = { (void *)(uintptr_t)addr, n };
+	ssize_t got = process_vm_readv(c->tid, &l, 1, &r, 1, 0);
+
+	if (got > 0)
+		return got;
+	if (got < 0 && errno != ENOSYS && errno != EPERM)
+		goto page_wise;
+	got = proc_mem_rw(c->tid, addr, buf, n, false);
+	if (got == -EACCES || got == -EPERM)
+		return -EPERM; /* not ptrace-able (e.g. not dumpable) */
+	return got > 0 ? got : -EFAULT;
+page_wise:
+	/* process_vm_readv fails as a whole when the range crosses into an
+	 * unmapped page: retry up to the page end, like the kernel would
+	 * copy a string byte-wise. */
+	{
+		size_t in_page = 4096 - (addr & 4095);
+		if (in_page >= n)
+			return -EFAULT;
+		l.iov_len = r.iov_len = in_page;
+		got = process_vm_readv(c->tid, &l, 1, &r, 1, 0);
+		return got > 0 ? got : -EFAULT;
+	}
+}
+
+int target_read(struct appv_sc_call *c, uint64_t addr, void *buf, size_t n)
+{
+	size_t done = 0;
+
+	if (!addr && n)
+		return -EFAULT;
+	while (done < n) {
+		ssize_t r = read_some(c, addr + done, (char *)buf + done, n - done);
+		if (r < 0)
+			return (int)r;
+		done += (size_t)r;
+	}
+	return 0;
+}
+
+int target_read_path(struct appv_sc_call *c, uint64_t addr, char *buf,
+		     size_t cap)
+{
+	size_t done = 0;
+
+	if (cap > PATH_MAX)
+		cap = PATH_MAX;
+	if (!addr)
+		return -EFAULT;
+	while (done < cap) {
+		size_t chunk = 4096 - ((addr + done) & 4095);
+		if (chunk > cap - done)
+			chunk = cap - done;
+		ssize_t r = read_some(c, addr + done, buf + done, chunk);
+		if (r < 0)
+			return (int)r; /* faulted before a NUL: EFAULT */
+		if (memchr(buf + done, '\0', (size_t)r))
+			return target_id_valid(c);
+		done += (size_t)r;
+	}
+	return -ENAMETOOLONG;
+}
+
+int target_write(struct appv_sc_call *c, uint64_t addr, const void *buf,
+		 size_t n)
+{
+	struct iovec l = { (void *)buf, n }, r = { (void *)(uintptr_t)addr, n };
+	ssize_t w;
+
+	if (!n)
+		return 0;
+	if (!addr)
+		return -EFAULT;
+	w = process_vm_writev(c->tid, &l, 1, &r, 1, 0);
+	if (w == (ssize_t)n)
+		return 0;
+	/* Without process_vm_writev (ENOSYS) fall back to /proc/PID/mem,
+	 * which does not honour page protections; a partial write or any
+	 * other failure is the EFAULT the real call would give. */
+	if (w < 0 && errno == ENOSYS)
+		return target_write_force(c, addr, buf, n);
+	return -EFAULT;
+}
+
+int target_write_force(struct appv_sc_call *c, uint64_t addr, const void *buf,
+		       size_t n)
+{
+	ssize_t w = proc_mem_rw(c->tid, addr, (void *)buf, n, true);
+
+	if (w < 0)
+		return (int)w;
+	return w == (ssize_t)n ? 0 : -EFAULT;
+}
+
+int target_status_field(pid_t pid, const char *key, int base, long *out)
+{
+	char p[64], buf[4096];
+	size_t klen = strlen(key);
+	ssize_t n;
+
+	snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
+	_cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	for (char *line = buf; line && *line; line = strchr(line, '\n')) {
+		if (*line == '\n')
+			line++;
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			char *end;
+			long v = strtol(line + klen + 1, &end, base);
+			if (end == line + klen + 1)
+				return -EIO;
+			*out = v;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+pid_t target_tgid(struct appv_sc_call *c)
+{
+	long v;
+
+	if (!c->tgid)
+		c->tgid = target_status_field(c->tid, "Tgid", 10, &v) == 0
+				  ? (pid_t)v
+				  : c->tid;
+	return c->tgid;
+}
+
+mode_t target_umask(struct appv_sc_call *c)
+{
+	long v;
+
+	if (target_status_field(c->tid, "Umask", 8, &v) < 0)
+		return 022;
+	return (mode_t)v & 0777;
+}
+
+int target_sp(struct appv_sc_call *c, uint64_t *sp)
+{
+	char p[64], buf[512];
+	unsigned long long v[8];
+	ssize_t n;
+
+	snprintf(p, sizeof(p), "/proc/%d/syscall", (int)c->tid);
+	_cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	/* "nr a1 a2 a3 a4 a5 a6 sp pc" */
+	if (sscanf(buf, "%llu %llx %llx %llx %llx %llx %llx %llx", &v[0], &v[1],
+		   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 8)
+		return -EIO;
+	*sp = v[7];
+	return 0;
+}
+
+static int readlink_proc(const char *p, char *out, size_t cap)
+{
+	ssize_t n = readlink(p, out, cap);
+
+	if (n < 0)
+		return -errno;
+	if ((size_t)n >= cap)
+		return -ENAMETOOLONG;
+	out[n] = '\0';
+	return (int)n;
+}
+
+int target_base(struct appv_sc_call *c, int dirfd, char *vbase, size_t cap,
+		char *real_out, size_t rcap)
+{
+	char p[64], real[PATH_MAX];
+	int r;
+
+	if (dirfd == AT_FDCWD)
+		snprintf(p, sizeof(p), "/proc/%d/cwd", (int)c->tid);
+	else if (dirfd < 0)
+		return -EBADF;
+	else
+		snprintf(p, sizeof(p), "/proc/%d/fd/%d", (int)c->tid, dirfd);
+	r = readlink_proc(p, real, sizeof(real));
+	if (r < 0)
+		return r == -ENOENT && dirfd != AT_FDCWD ? -EBADF : r;
+	if (real[0] != '/')
+		return -ENOTDIR; /* pipe:[..], anon_inode:... */
+	if (real_out) {
+		if ((size_t)r >= rcap)
+			return -ENAMETOOLONG;
+		memcpy(real_out, real, (size_t)r + 1);
+	}
+	if (dirfd == AT_FDCWD && c->sup->cwd) {
+		const char *v = sup_cwd_get(c, real);
+		if (v) {
+			if (strlen(v) >= cap)
+				return -ENAMETOOLONG;
+			strcpy(vbase, v);
+			return 0;
+		}
+	}
+	r = vfs_reverse(c->s->vfs, real, vbase, cap);
+	return r < 0 ? r : 0;
+}
+
+int target_getfd(struct appv_sc_call *c, int fd)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, c->tid, 0);
+	int r;
+
+	if (pidfd < 0)
+		return -errno;
+	r = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	if (r < 0)
+		r = -errno;
+	close(pidfd);
+	return r;
+}
+
+/* Replace the component @name at the start of @path ("/proc/<name>...")
+ * by @with. */
+static int subst_prefix(char *path, size_t cap, size_t plen, const char *with)
+{
+	size_t wlen = strlen(with), rest = strlen(path + plen);
+
+	if (wlen + rest + 1 > cap)
+		return -ENAMETOOLONG;
+	memmove(path + wlen, path + plen, rest + 1);
+	memcpy(path, with, wlen);
+	return 0;
+}
+
+int target_subst_proc_self(struct appv_sc_call *c, char *path, size_t cap)
+{
+	static const char self[] = "/proc/self", tself[] = "/proc/thread-self";
+	char with[64];
+
+	if (!strncmp(path, self, sizeof(self) - 1) &&
+	    (path[sizeof(self) - 1] == '/' || !path[sizeof(self) - 1])) {
+		snprintf(with, sizeof(with), "/proc/%d", (int)target_tgid(c));
+		return subst_prefix(path, cap, sizeof(self) - 1, with);
+	}
+	if (!strncmp(path, tself, sizeof(tself) - 1) &&
+	    (path[sizeof(tself) - 1] == '/' || !path[sizeof(tself) - 1])) {
+		snprintf(with, sizeof(with), "/proc/%d/task/%d",
+			 (int)target_tgid(c), (int)c->tid);
+		return subst_prefix(path, cap, sizeof(tself) - 1, with);
+	}
+	return 0;
+}
+
+int target_addfd(struct appv_sc_call *c, int fd, bool cloexec, bool send)
+{
+	struct seccomp_notif_addfd a = {
+		.id = c->req->id,
+		.flags = send ? SECCOMP_ADDFD_FLAG_SEND : 0,
+		.srcfd = (uint32_t)fd,
+		.newfd = 0,
+		.newfd_flags = cloexec ? O_CLOEXEC : 0,
+	};
+	int r;
+
+	do
+		r = ioctl(c->sup->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+	while (r < 0 && errno == EINTR);
+	return r < 0 ? -errno : r;
+}

@@ -1,0 +1,402 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * packages/cache.c - the content cache <cache_base>/<id>/.
+ *
+ *   root/     the fs/ tree: directories and symlinks real, regular files
+ *             placeholders of the right size (sparse), mode and mtime
+ *   index     vfs/image_index.h, regular files numbered in our entry order
+ *   state     one byte per regular file, 1 = data present
+ *   lock      flock()ed while a placeholder is filled
+ *   verified  the SHA-256 stamp (image_read.c)
+ *
+ * The directory is built under <id>.tmp.XXXXXX and renamed into place, so
+ * a reader either sees a complete cache or none; when two sessions race,
+ * the loser removes its copy.  Extraction fills a placeholder in place (its
+ * inode never changes, so open descriptors and cached stats stay valid),
+ * under the lock, and sets the state byte last: a crash leaves the byte 0
+ * and the next call redoes the work.  Data is not fsync'ed: a process crash
+ * loses nothing (the page cache survives it), a power cut may need
+ * `rm -rf` of the cache entry.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "../common/sys.h"
+#include "../vfs/image_index.h"
+#include "pkg_internal.h"
+
+#define COPY_CHUNK (128 * 1024)
+
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#endif
+
+/* The mode a real file in root/ gets: no set-id bits on our own copies;
+ * directories stay traversable by their owner. */
+static mode_t real_mode(mode_t mode)
+{
+	mode_t m = mode & 07777 & ~(mode_t)(S_ISUID | S_ISGID);
+
+	return S_ISDIR(mode) ? m | S_IRUSR | S_IXUSR : m;
+}
+
+static const char *rel_of(const struct pkg_entry *e)
+{
+	return strcmp(e->path, "/") == 0 ? "." : e->path + 1;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+
+	if (len == 0 || len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *s = buf + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(buf, mode) != 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(buf, mode) != 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Remove @name under @at recursively (our own temp trees only). */
+static int rm_rf(int at, const char *name)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if (unlinkat(at, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if (errno != EISDIR && errno != EPERM)
+		return -errno;
+	fchmodat(at, name, 0700, 0);
+	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return -errno;
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			rm_rf(dirfd(d), de->d_name);
+	closedir(d);
+	return unlinkat(at, name, AT_REMOVEDIR) == 0 ? 0 : -errno;
+}
+
+static int set_times(int at, const char *rel, int64_t mtime, int flags)
+{
+	struct timespec ts[2] = { { .tv_sec = mtime }, { .tv_sec = mtime } };
+
+	return utimensat(at, rel, ts, flags) == 0 ? 0 : -errno;
+}
+
+static int make_placeholder(int rootfd, const struct pkg_entry *e)
+{
+	struct timespec ts[2] = { { .tv_sec = e->mtime },
+				  { .tv_sec = e->mtime } };
+	_cleanup_close_ int fd = -1;
+
+	fd = openat(rootfd, rel_of(e), O_WRONLY | O_CREAT | O_EXCL |
+			    O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)e->size) != 0 ||
+	    fchmod(fd, real_mode(e->mode)) != 0 || futimens(fd, ts) != 0)
+		return -errno;
+	return 0;
+}
+
+static int make_entry(int rootfd, const struct pkg_entry *e)
+{
+	const char *rel = rel_of(e);
+
+	if (S_ISDIR(e->mode)) {
+		if (strcmp(rel, ".") == 0)
+			return 0;
+		return mkdirat(rootfd, rel, 0700) == 0 ? 0 : -errno;
+	}
+	if (S_ISLNK(e->mode)) {
+		if (symlinkat(e->target, rootfd, rel) != 0)
+			return -errno;
+		return set_times(rootfd, rel, e->mtime, AT_SYMLINK_NOFOLLOW);
+	}
+	return make_placeholder(rootfd, e);
+}
+
+/* root/: entries in pre-order, then directory modes and times children
+ * first (creating a child changes its parent's mtime). */
+static int build_root(const struct pkg *p, int tmpfd, struct appv_diag *diag)
+{
+	_cleanup_close_ int rootfd = -1;
+	int r = 0;
+
+	if (mkdirat(tmpfd, "root", 0700) != 0)
+		return -errno;
+	rootfd = openat(tmpfd, "root", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -errno;
+	for (size_t i = 0; i < p->nents && r == 0; i++) {
+		r = make_entry(rootfd, &p->ents[i]);
+		if (r < 0)
+			return appv_diag_set(diag, r, "%s: cannot create %s in "
+					     "the cache: %s", p->path,
+					     p->ents[i].path, strerror(-r));
+	}
+	for (size_t i = p->nents; i-- > 0 && r == 0;) {
+		const struct pkg_entry *e = &p->ents[i];
+		if (!S_ISDIR(e->mode))
+			continue;
+		if (fchmodat(rootfd, rel_of(e), real_mode(e->mode), 0) != 0)
+			r = -errno;
+		else
+			r = set_times(rootfd, rel_of(e), e->mtime, 0);
+	}
+	return r;
+}
+
+static int write_index(const struct pkg *p, int tmpfd)
+{
+	struct vfs_index_ent *v = calloc(p->nents ? p->nents : 1, sizeof(*v));
+	int r;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->nents; i++) {
+		const struct pkg_entry *e = &p->ents[i];
+		v[i] = (struct vfs_index_ent){
+			.path = e->path, .target = e->target, .mode = e->mode,
+			.uid = geteuid(), .gid = getegid(), .size = e->size,
+			.mtime = e->mtime, .file_no = e->file_no,
+		};
+	}
+	r = vfs_index_write(tmpfd, "index", v, p->nents);
+	free(v);
+	if (r >= 0 && (uint32_t)r != p->nfiles)
+		r = -EPROTO; /* numbering disagrees with ours */
+	return r < 0 ? r : 0;
+}
+
+/* state: 0 per file, except empty files, whose placeholder is complete. */
+static int write_state(const struct pkg *p, int tmpfd)
+{
+	_cleanup_free_ char *buf = calloc(p->nfiles ? p->nfiles : 1, 1);
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (!buf)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < p->nfiles; i++)
+		buf[i] = p->ents[p->file_ent[i]].size == 0;
+	fd = openat(tmpfd, "state", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		    0600);
+	if (fd < 0)
+		return -errno;
+	r = appv_write_full(fd, buf, p->nfiles);
+	if (r == 0) {
+		int lfd = openat(tmpfd, "lock", O_WRONLY | O_CREAT | O_EXCL |
+						       O_CLOEXEC, 0600);
+		if (lfd < 0)
+			return -errno;
+		close(lfd);
+	}
+	return r;
+}
+
+static int build_cache(const struct pkg *p, const char *tmp,
+		       struct appv_diag *diag)
+{
+	_cleanup_close_ int tmpfd = open(tmp, O_RDONLY | O_DIRECTORY |
+						      O_CLOEXEC);
+	int r;
+
+	if (tmpfd < 0)
+		return -errno;
+	r = build_root(p, tmpfd, diag);
+	if (r < 0)
+		return r;
+	r = write_index(p, tmpfd);
+	if (r == 0)
+		r = write_state(p, tmpfd);
+	if (r < 0)
+		appv_diag_set(diag, r, "%s: writing the cache index: %s",
+			      p->path, strerror(-r));
+	return r;
+}
+
+int pkg_cache_prepare(struct pkg *p, const char *cache_base, char *image_dir,
+		      size_t cap, struct appv_diag *diag)
+{
+	char dir[PATH_MAX], tmp[PATH_MAX], probe[PATH_MAX];
+	int r;
+
+	if (snprintf(dir, sizeof(dir), "%s/%s", cache_base, p->id) >=
+		    (int)sizeof(dir) ||
+	    snprintf(probe, sizeof(probe), "%s/index", dir) >=
+		    (int)sizeof(probe) ||
+	    snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", dir) >=
+		    (int)sizeof(tmp) || strlen(dir) >= cap)
+		return appv_diag_set(diag, -ENAMETOOLONG, "%s: cache path too "
+				     "long", cache_base);
+	memcpy(image_dir, dir, strlen(dir) + 1);
+	if (access(probe, F_OK) == 0)
+		goto done;
+	r = mkdir_p(cache_base, 0700);
+	if (r < 0)
+		return appv_diag_set(diag, r, "%s: %s", cache_base,
+				     strerror(-r));
+	if (!mkdtemp(tmp))
+		return appv_diag_set(diag, -errno, "%s: %s", tmp,
+				     strerror(errno));
+	r = build_cache(p, tmp, diag);
+	if (r == 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, dir,
+				RENAME_NOREPLACE) != 0) {
+		r = -errno;
+		if (r == -EEXIST || r == -ENOTEMPTY)
+			r = 0; /* another session won the race: use theirs */
+		else
+			appv_diag_set(diag, r, "%s: %s", dir, strerror(-r));
+	}
+	rm_rf(AT_FDCWD, tmp);
+	if (r < 0)
+		return r;
+done:
+	pkg_stamp_write(p, cache_base);
+	return 0;
+}
+
+/* ---- extraction ---- */
+
+static bool all_zero(const char *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (buf[i])
+			return false;
+	return true;
+}
+
+static int copy_data(struct pkg *p, uint32_t file_no, int fd, uint64_t size)
+{
+	_cleanup_free_ char *buf = malloc(COPY_CHUNK);
+	uint64_t off = 0;
+	int n;
+
+	if (!buf)
+		return -ENOMEM;
+	while (off < size) {
+		n = pkg_read_file(p, file_no, off, buf, COPY_CHUNK);
+		if (n <= 0)
+			return n < 0 ? n : -EIO;
+		/* the placeholder is sparse: leave zero runs as holes */
+		if (!all_zero(buf, (size_t)n)) {
+			ssize_t w = pwrite(fd, buf, (size_t)n, (off_t)off);
+			if (w != n)
+				return w < 0 ? -errno : -EIO;
+		}
+		off += (uint64_t)n;
+	}
+	return 0;
+}
+
+static int open_placeholder(int rootfd, const struct pkg_entry *e)
+{
+	const int flags = O_WRONLY | O_NOFOLLOW | O_CLOEXEC;
+	const uint64_t resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS;
+	int fd = appv_openat2(rootfd, rel_of(e), flags, 0, resolve);
+
+	if (fd != -EACCES)
+		return fd;
+	/* a read-only file: open it for writing once, restore mode after */
+	if (fchmodat(rootfd, rel_of(e), real_mode(e->mode) | S_IWUSR, 0) != 0)
+		return -errno;
+	return appv_openat2(rootfd, rel_of(e), flags, 0, resolve);
+}
+
+static int fill(struct pkg *p, int dfd, uint32_t file_no)
+{
+	const struct pkg_entry *e = &p->ents[p->file_ent[file_no]];
+	struct timespec ts[2] = { { .tv_sec = e->mtime },
+				  { .tv_sec = e->mtime } };
+	_cleanup_close_ int rootfd = -1;
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	int r;
+
+	rootfd = openat(dfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (rootfd < 0)
+		return -errno;
+	fd = open_placeholder(rootfd, e);
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st) != 0)
+		return -errno;
+	if ((uint64_t)st.st_size != e->size &&
+	    ftruncate(fd, (off_t)e->size) != 0)
+		return -errno;
+	r = copy_data(p, file_no, fd, e->size);
+	if (r < 0)
+		return r;
+	if (futimens(fd, ts) != 0 || fchmod(fd, real_mode(e->mode)) != 0)
+		return -errno;
+	return close(steal_fd(&fd)) == 0 ? 0 : -errno;
+}
+
+int pkg_cache_extract(struct pkg *p, const char *image_dir, uint32_t file_no,
+		      struct appv_diag *diag)
+{
+	_cleanup_close_ int dfd = -1;
+	_cleanup_close_ int lockfd = -1;
+	_cleanup_close_ int statefd = -1;
+	char state = 0;
+	int r;
+
+	if (file_no >= p->nfiles)
+		return appv_diag_set(diag, -ENOENT, "%s: no file number %u",
+				     p->path, file_no);
+	dfd = open(image_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return appv_diag_set(diag, -errno, "%s: %s", image_dir,
+				     strerror(errno));
+	lockfd = openat(dfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	statefd = openat(dfd, "state", O_RDWR | O_CLOEXEC);
+	if (lockfd < 0 || statefd < 0)
+		return appv_diag_set(diag, -errno, "%s: %s", image_dir,
+				     strerror(errno));
+	while ((r = flock(lockfd, LOCK_EX)) != 0 && errno == EINTR)
+		;
+	if (r != 0)
+		return appv_diag_set(diag, -errno, "%s/lock: %s", image_dir,
+				     strerror(errno));
+	if (pread(statefd, &state, 1, file_no) != 1)
+		return appv_diag_set(diag, -EIO, "%s/state: too short",
+				     image_dir);
+	if (state == 1)
+		return 0;
+	r = fill(p, dfd, file_no);
+	if (r < 0)
+		return appv_diag_set(diag, r, "%s: extracting %s: %s", p->path,
+				     p->ents[p->file_ent[file_no]].path,
+				     strerror(-r));
+	state = 1;
+	if (pwrite(statefd, &state, 1, file_no) != 1)
+		return appv_diag_set(diag, -EIO, "%s/state: %s", image_dir,
+				     strerror(errno));
+	return 0; /* closing lockfd releases the lock */
+}

@@ -1,0 +1,645 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * packages/image_read.c - opening and verifying a package file.
+ *
+ * Trust boundary: the package file is untrusted input.  The trailer is
+ * checked against the file size, the image against its SHA-256 (unless a
+ * stamp in our own cache says this very file - same device, inode, size,
+ * mtime and ctime - was verified before), and every structure is then read
+ * through an sqfs_file_t that cannot see outside the image.  The tree walk
+ * is ours rather than sqfs_dir_reader_get_full_hierarchy so that it can
+ * bound depth, entry count and memory and reject hostile names, unsorted
+ * or duplicate entries and special files before anything is materialised.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqfs/compressor.h>
+#include <sqfs/data_reader.h>
+#include <sqfs/dir.h>
+#include <sqfs/dir_reader.h>
+#include <sqfs/error.h>
+#include <sqfs/inode.h>
+#include <sqfs/io.h>
+#include <sqfs/super.h>
+
+#include "../common/cleanup.h"
+#include "../common/sys.h"
+#include "pkg_internal.h"
+
+#define MAX_PATH_BYTES (128u << 20) /* sum of all entry path lengths */
+
+struct rctx {
+	struct pkg *p;
+	struct appv_diag *diag;
+	sqfs_dir_reader_t *rd;
+	size_t cap_ents, cap_files;
+	uint64_t path_bytes;
+};
+
+/* One directory's entries, read completely before recursing (the reader
+ * has one cursor). */
+struct kid {
+	char *name;
+	sqfs_inode_generic_t *inode;
+};
+
+static int corrupt(struct rctx *c, const char *what, int sqfs_err)
+{
+	if (sqfs_err == SQFS_ERROR_ALLOC)
+		return appv_diag_set(c->diag, -ENOMEM, "%s: out of memory",
+				     c->p->path);
+	return appv_diag_set(c->diag, -EINVAL, "%s: corrupt package image: "
+			     "%s: %s", c->p->path, what,
+			     pkg_sqfs_strerror(sqfs_err));
+}
+
+__attribute__((format(printf, 3, 4))) static int
+hostile(struct rctx *c, const char *dir, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return appv_diag_set(c->diag, -EINVAL, "%s: rejected package image: "
+			     "%s in %s", c->p->path, what, dir);
+}
+
+static bool inode_is_dir(const sqfs_inode_generic_t *in)
+{
+	return in->base.type == SQFS_INODE_DIR ||
+	       in->base.type == SQFS_INODE_EXT_DIR;
+}
+
+static bool inode_is_file(const sqfs_inode_generic_t *in)
+{
+	return in->base.type == SQFS_INODE_FILE ||
+	       in->base.type == SQFS_INODE_EXT_FILE;
+}
+
+static bool inode_is_slink(const sqfs_inode_generic_t *in)
+{
+	return in->base.type == SQFS_INODE_SLINK ||
+	       in->base.type == SQFS_INODE_EXT_SLINK;
+}
+
+static void kids_free(struct kid *k, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(k[i].name);
+		free(k[i].inode);
+	}
+	free(k);
+}
+
+static int check_name(struct rctx *c, const char *dir,
+		      const sqfs_dir_entry_t *ent, const char *prev)
+{
+	const char *name = (const char *)ent->name;
+	size_t len = strnlen(name, (size_t)ent->size + 2);
+
+	if (len != (size_t)ent->size + 1)
+		return hostile(c, dir, "an entry name with a NUL byte");
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return hostile(c, dir, "an entry named '%s'", name);
+	if (strchr(name, '/'))
+		return hostile(c, dir, "an entry name with '/' ('%s')", name);
+	if (prev && strcmp(prev, name) >= 0)
+		return hostile(c, dir, "unsorted or duplicate entry '%s'",
+			       name);
+	return 0;
+}
+
+/* Read the listing of directory @in completely. */
+static int read_dir(struct rctx *c, const sqfs_inode_generic_t *in,
+		    const char *dir, struct kid **out, size_t *nout)
+{
+	struct kid *k = NULL, *nk;
+	sqfs_dir_entry_t *ent;
+	size_t n = 0;
+	int err;
+
+	err = sqfs_dir_reader_open_dir(c->rd, in, 0);
+	if (err)
+		return corrupt(c, dir, err);
+	while ((err = sqfs_dir_reader_read(c->rd, &ent)) == 0) {
+		err = check_name(c, dir, ent, n ? k[n - 1].name : NULL);
+		if (err == 0 && c->p->nents + n >= PKG_MAX_ENTRIES)
+			err = hostile(c, dir, "more entries than allowed");
+		nk = err ? NULL : realloc(k, (n + 1) * sizeof(*k));
+		if (!err && !nk)
+			err = appv_diag_set(c->diag, -ENOMEM, "out of memory");
+		if (err) {
+			sqfs_free(ent);
+			kids_free(k, n);
+			return err;
+		}
+		k = nk;
+		k[n].name = strdup((const char *)ent->name);
+		k[n].inode = NULL;
+		sqfs_free(ent);
+		n++;
+		err = k[n - 1].name ? sqfs_dir_reader_get_inode(c->rd,
+								&k[n - 1].inode)
+				    : SQFS_ERROR_ALLOC;
+		if (err) {
+			kids_free(k, n);
+			return corrupt(c, dir, err);
+		}
+	}
+	if (err < 0) {
+		kids_free(k, n);
+		return corrupt(c, dir, err);
+	}
+	*out = k;
+	*nout = n;
+	return 0;
+}
+
+static int push_entry(struct rctx *c, char *path, sqfs_inode_generic_t *in,
+		      uint32_t depth, struct pkg_entry **out)
+{
+	struct pkg *p = c->p;
+	struct pkg_entry *e;
+
+	if (p->nents == c->cap_ents) {
+		size_t cap = c->cap_ents ? 2 * c->cap_ents : 64;
+		e = realloc(p->ents, cap * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		p->ents = e;
+		c->cap_ents = cap;
+	}
+	e = &p->ents[p->nents++];
+	memset(e, 0, sizeof(*e));
+	e->path = path;
+	e->mode = in->base.mode & 07777;
+	e->mtime = in->base.mod_time;
+	e->file_no = UINT32_MAX;
+	e->depth = depth;
+	*out = e;
+	return 0;
+}
+
+static int add_file(struct rctx *c, struct pkg_entry *e,
+		    sqfs_inode_generic_t **in)
+{
+	struct pkg *p = c->p;
+	sqfs_u64 size = 0;
+
+	if (p->nfiles == c->cap_files) {
+		size_t cap = c->cap_files ? 2 * c->cap_files : 64;
+		sqfs_inode_generic_t **f = realloc(p->files, cap * sizeof(*f));
+		size_t *fe;
+
+		if (!f)
+			return -ENOMEM;
+		p->files = f;
+		fe = realloc(p->file_ent, cap * sizeof(*fe));
+		if (!fe)
+			return -ENOMEM;
+		p->file_ent = fe;
+		c->cap_files = cap;
+	}
+	sqfs_inode_get_file_size(*in, &size);
+	if (size > (UINT64_C(1) << 50) || p->content_size + size <
+					       p->content_size)
+		return hostile(c, e->path, "an absurd file size");
+	e->mode |= S_IFREG;
+	e->size = size;
+	e->file_no = p->nfiles;
+	p->file_ent[p->nfiles] = (size_t)(e - p->ents);
+	p->files[p->nfiles++] = steal_pointer(in);
+	p->content_size += size;
+	return 0;
+}
+
+static int add_slink(struct rctx *c, struct pkg_entry *e,
+		     const sqfs_inode_generic_t *in)
+{
+	size_t len = in->data.slink.target_size;
+
+	if (len == 0 || len >= PATH_MAX || len > in->payload_bytes_used ||
+	    memchr(in->extra, '\0', len))
+		return hostile(c, e->path, "a bad symlink target");
+	e->target = strndup((const char *)in->extra, len);
+	if (!e->target)
+		return -ENOMEM;
+	e->mode |= S_IFLNK;
+	e->size = len;
+	c->p->nsymlinks++;
+	return 0;
+}
+
+static int walk(struct rctx *c, const sqfs_inode_generic_t *dir,
+		const char *path, uint32_t depth);
+
+static char *child_path(const char *dir, const char *name)
+{
+	char *s = NULL;
+
+	if (asprintf(&s, "%s/%s", strcmp(dir, "/") ? dir : "", name) < 0)
+		return NULL;
+	return s;
+}
+
+static int walk_kid(struct rctx *c, const char *dir, struct kid *k,
+		    uint32_t depth)
+{
+	struct pkg_entry *e;
+	char *path = child_path(dir, k->name);
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	c->path_bytes += strlen(path);
+	if (strlen(path) >= PATH_MAX || c->path_bytes > MAX_PATH_BYTES) {
+		free(path);
+		return hostile(c, dir, "paths too long");
+	}
+	r = push_entry(c, path, k->inode, depth, &e);
+	if (r < 0) {
+		free(path);
+		return r;
+	}
+	if (inode_is_dir(k->inode)) {
+		e->mode |= S_IFDIR;
+		c->p->ndirs++;
+		return walk(c, k->inode, e->path, depth + 1);
+	}
+	if (inode_is_file(k->inode))
+		return add_file(c, e, &k->inode);
+	if (inode_is_slink(k->inode))
+		return add_slink(c, e, k->inode);
+	return hostile(c, dir, "a device node, socket or fifo ('%s')",
+		       k->name);
+}
+
+static int walk(struct rctx *c, const sqfs_inode_generic_t *dir,
+		const char *path, uint32_t depth)
+{
+	_cleanup_free_ char *here = strdup(path); /* p->ents may move */
+	struct kid *k = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!here)
+		return -ENOMEM;
+	if (depth > PKG_MAX_DEPTH)
+		return hostile(c, here, "directories nested too deep");
+	r = read_dir(c, dir, here, &k, &n);
+	for (size_t i = 0; i < n && r == 0; i++)
+		r = walk_kid(c, here, &k[i], depth);
+	kids_free(k, n);
+	return r;
+}
+
+/* ---- top level: appv.ini, fs/, registry.reg ---- */
+
+static int read_inode_data(struct pkg *p, const sqfs_inode_generic_t *in,
+			   char *buf, uint64_t size)
+{
+	uint64_t off = 0;
+
+	while (off < size) {
+		uint64_t want = size - off > (1u << 20) ? (1u << 20) :
+							  size - off;
+		sqfs_s32 r = sqfs_data_reader_read(p->data, in, off, buf + off,
+						   (sqfs_u32)want);
+		if (r <= 0)
+			return r < 0 ? r : SQFS_ERROR_CORRUPTED;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+static int load_manifest(struct rctx *c, const sqfs_inode_generic_t *in)
+{
+	struct pkg *p = c->p;
+	_cleanup_free_ char *text = NULL;
+	char name[PATH_MAX + 16];
+	sqfs_u64 size = 0;
+	int r;
+
+	if (!inode_is_file(in))
+		return hostile(c, "/", "appv.ini that is not a file");
+	sqfs_inode_get_file_size(in, &size);
+	if (size > PKG_MAX_MANIFEST)
+		return hostile(c, "/", "an oversized appv.ini");
+	text = malloc(size + 1);
+	if (!text)
+		return -ENOMEM;
+	r = read_inode_data(p, in, text, size);
+	if (r)
+		return corrupt(c, "appv.ini", r);
+	text[size] = '\0';
+	snprintf(name, sizeof(name), "%s:appv.ini", p->path);
+	return pkg_manifest_parse(text, size, name, &p->manifest, c->diag,
+				  NULL);
+}
+
+static int load_tree(struct rctx *c)
+{
+	struct pkg *p = c->p;
+	sqfs_inode_generic_t *root = NULL, *fs = NULL, *ini = NULL;
+	struct kid *k = NULL;
+	struct pkg_entry *e;
+	size_t n = 0;
+	int r;
+
+	r = sqfs_dir_reader_get_root_inode(c->rd, &root);
+	if (r)
+		return corrupt(c, "root inode", r);
+	r = inode_is_dir(root) ? read_dir(c, root, "/", &k, &n) :
+				 hostile(c, "/", "a root that is not a "
+					 "directory");
+	sqfs_free(root);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		if (strcmp(k[i].name, "fs") == 0)
+			fs = k[i].inode;
+		else if (strcmp(k[i].name, "appv.ini") == 0)
+			ini = k[i].inode;
+	}
+	if (r == 0 && (!ini || !fs || !inode_is_dir(fs)))
+		r = appv_diag_set(c->diag, -EINVAL, "%s: not an appv package: "
+				  "appv.ini or fs/ missing", p->path);
+	if (r == 0)
+		r = load_manifest(c, ini);
+	if (r == 0)
+		r = push_entry(c, strdup("/"), fs, 0, &e);
+	if (r == 0 && !e->path)
+		r = -ENOMEM;
+	if (r == 0) {
+		e->mode |= S_IFDIR;
+		r = walk(c, fs, "/", 1);
+	}
+	kids_free(k, n);
+	return r;
+}
+
+/* ---- the container ---- */
+
+static int read_trailer(struct pkg *p, struct appv_diag *diag)
+{
+	unsigned char raw[PKG_TRAILER_SIZE];
+	uint64_t fsize = (uint64_t)p->st.st_size;
+	uint64_t end;
+
+	if (!S_ISREG(p->st.st_mode))
+		return appv_diag_set(diag, -EINVAL, "%s: not a regular file",
+				     p->path);
+	if (fsize < PKG_TRAILER_SIZE ||
+	    appv_pread(p->fd, raw, sizeof(raw),
+		       (off_t)(fsize - PKG_TRAILER_SIZE)) != (ssize_t)sizeof(raw) ||
+	    pkg_trailer_decode(raw, &p->tr) < 0)
+		return appv_diag_set(diag, -EINVAL, "%s: not an appv package "
+				     "(no valid trailer)", p->path);
+	end = p->tr.image_offset + p->tr.image_size;
+	if (end < p->tr.image_offset || end != fsize - PKG_TRAILER_SIZE ||
+	    p->tr.image_size < sizeof(sqfs_super_t))
+		return appv_diag_set(diag, -EINVAL, "%s: truncated or corrupt "
+				     "package (image size does not match the "
+				     "file)", p->path);
+	pkg_hex(p->tr.sha256, PKG_SHA256_LEN, p->id);
+	return 0;
+}
+
+static void format_stamp(const struct stat *st, char *buf, size_t cap)
+{
+	snprintf(buf, cap, "appv-verified 1 %llu %llu %lld %lld.%09ld %lld.%09ld\n",
+		 (unsigned long long)st->st_dev,
+		 (unsigned long long)st->st_ino, (long long)st->st_size,
+		 (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
+		 (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
+}
+
+static bool stamp_matches(const struct pkg *p, const char *cache_base)
+{
+	char path[PATH_MAX], want[256], have[256];
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+
+	if (!cache_base || snprintf(path, sizeof(path), "%s/%s/verified",
+				    cache_base, p->id) >= (int)sizeof(path))
+		return false;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = appv_read(fd, have, sizeof(have) - 1);
+	if (n <= 0)
+		return false;
+	have[n] = '\0';
+	format_stamp(&p->st, want, sizeof(want));
+	return strcmp(want, have) == 0;
+}
+
+void pkg_stamp_write(const struct pkg *p, const char *cache_base)
+{
+	char dir[PATH_MAX], tmp[PATH_MAX + 32], buf[256];
+	int fd;
+
+	if (!cache_base || !p->hashed ||
+	    snprintf(dir, sizeof(dir), "%s/%s", cache_base, p->id) >=
+		    (int)sizeof(dir))
+		return;
+	snprintf(tmp, sizeof(tmp), "%s/verified.tmpXXXXXX", dir);
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return; /* no cache dir yet: pkg_cache_prepare retries */
+	format_stamp(&p->st, buf, sizeof(buf));
+	if (appv_write_full(fd, buf, strlen(buf)) == 0 && close(fd) == 0) {
+		snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir),
+			 "/verified");
+		if (rename(tmp, dir) == 0)
+			return;
+	} else {
+		close(fd);
+	}
+	unlink(tmp);
+}
+
+static int verify_hash(struct pkg *p, const char *cache_base,
+		       struct appv_diag *diag)
+{
+	unsigned char sum[PKG_SHA256_LEN];
+	int r;
+
+	if (stamp_matches(p, cache_base))
+		return 0;
+	r = pkg_sha256_fd(p->fd, p->tr.image_offset, p->tr.image_size, sum);
+	if (r < 0)
+		return appv_diag_set(diag, r, "%s: reading: %s", p->path,
+				     strerror(-r));
+	if (memcmp(sum, p->tr.sha256, sizeof(sum)) != 0)
+		return appv_diag_set(diag, -EINVAL, "%s: corrupt package: "
+				     "image checksum mismatch", p->path);
+	p->hashed = true;
+	pkg_stamp_write(p, cache_base);
+	return 0;
+}
+
+static int open_image(struct pkg *p, struct rctx *c)
+{
+	sqfs_compressor_config_t cfg;
+	int err;
+
+	p->file = pkg_sqfs_file_new(p->fd, p->tr.image_offset,
+				    p->tr.image_size);
+	if (!p->file)
+		return -ENOMEM;
+	err = sqfs_super_read(&p->super, p->file);
+	if (err)
+		return corrupt(c, "super block", err);
+	if (p->super.compression_id != SQFS_COMP_ZSTD)
+		return appv_diag_set(c->diag, -EINVAL, "%s: unsupported image "
+				     "compression (appv packages use zstd)",
+				     p->path);
+	if (p->super.bytes_used > p->tr.image_size)
+		return corrupt(c, "super block", SQFS_ERROR_OUT_OF_BOUNDS);
+	/* libsquashfs sizes its fragment table allocation from this count:
+	 * keep it to what the image could hold (a fragment block takes more
+	 * than 8 bytes) so a forged count cannot ask for gigabytes. */
+	if (p->super.fragment_entry_count > PKG_MAX_ENTRIES ||
+	    p->super.fragment_entry_count > p->tr.image_size / 8)
+		return corrupt(c, "super block", SQFS_ERROR_CORRUPTED);
+	err = sqfs_compressor_config_init(&cfg, SQFS_COMP_ZSTD,
+					  p->super.block_size,
+					  SQFS_COMP_FLAG_UNCOMPRESS);
+	if (!err)
+		err = sqfs_compressor_create(&cfg, &p->cmp);
+	if (!err && (p->super.flags & SQFS_FLAG_COMPRESSOR_OPTIONS))
+		err = p->cmp->read_options(p->cmp, p->file);
+	if (err)
+		return corrupt(c, "compressor", err);
+	p->data = sqfs_data_reader_create(p->file, p->super.block_size,
+					  p->cmp, 0);
+	if (!p->data)
+		return -ENOMEM;
+	err = sqfs_data_reader_load_fragment_table(p->data, &p->super);
+	if (err)
+		return corrupt(c, "fragment table", err);
+	c->rd = sqfs_dir_reader_create(&p->super, p->cmp, p->file, 0);
+	return c->rd ? 0 : -ENOMEM;
+}
+
+static int open_pkg(struct pkg *p, const char *cache_base,
+		    struct appv_diag *diag)
+{
+	struct rctx c = { .p = p, .diag = diag };
+	int r;
+
+	p->fd = open(p->path, O_RDONLY | O_CLOEXEC);
+	if (p->fd < 0)
+		return appv_diag_set(diag, -errno, "%s: %s", p->path,
+				     strerror(errno));
+	if (fstat(p->fd, &p->st) != 0)
+		return appv_diag_set(diag, -errno, "%s: %s", p->path,
+				     strerror(errno));
+	r = read_trailer(p, diag);
+	if (r == 0)
+		r = verify_hash(p, cache_base, diag);
+	if (r == 0)
+		r = open_image(p, &c);
+	if (r == 0)
+		r = load_tree(&c);
+	sqfs_destroy(c.rd);
+	if (r == -ENOMEM)
+		appv_diag_set(diag, r, "%s: out of memory", p->path);
+	return r;
+}
+
+int pkg_open(const char *path, const char *cache_base, struct pkg **out,
+	     struct appv_diag *diag)
+{
+	struct pkg *p = calloc(1, sizeof(*p));
+	int r;
+
+	*out = NULL;
+	if (!p || !(p->path = strdup(path))) {
+		free(p);
+		return appv_diag_set(diag, -ENOMEM, "%s: out of memory", path);
+	}
+	p->fd = -1;
+	pthread_mutex_init(&p->lock, NULL);
+	r = open_pkg(p, cache_base, diag);
+	if (r < 0) {
+		pkg_free(p);
+		return r;
+	}
+	*out = p;
+	return 0;
+}
+
+void pkg_free(struct pkg *p)
+{
+	if (!p)
+		return;
+	sqfs_destroy(p->data);
+	sqfs_destroy(p->cmp);
+	sqfs_destroy(p->file);
+	for (uint32_t i = 0; i < p->nfiles; i++)
+		sqfs_free(p->files[i]);
+	free(p->files);
+	free(p->file_ent);
+	for (size_t i = 0; i < p->nents; i++) {
+		free(p->ents[i].path);
+		free(p->ents[i].target);
+	}
+	free(p->ents);
+	pkg_manifest_release(&p->manifest);
+	if (p->fd >= 0)
+		close(p->fd);
+	pthread_mutex_destroy(&p->lock);
+	free(p->path);
+	free(p);
+}
+
+const char *pkg_id(const struct pkg *p)
+{
+	return p->id;
+}
+
+const char *pkg_path(const struct pkg *p)
+{
+	return p->path;
+}
+
+const struct pkg_manifest *pkg_get_manifest(const struct pkg *p)
+{
+	return &p->manifest;
+}
+
+int pkg_get_stats(const struct pkg *p, struct pkg_stats *st)
+{
+	st->image_size = p->tr.image_size;
+	st->file_size = (uint64_t)p->st.st_size;
+	st->nfiles = p->nfiles;
+	st->ndirs = p->ndirs;
+	st->nsymlinks = p->nsymlinks;
+	st->content_size = p->content_size;
+	return 0;
+}
+
+/* Read up to @cap bytes of regular file @file_no at @off (cache.c). */
+int pkg_read_file(struct pkg *p, uint32_t file_no, uint64_t off, void *buf,
+		  size_t cap)
+{
+	sqfs_s32 r;
+
+	if (file_no >= p->nfiles)
+		return -ENOENT;
+	if (cap > INT32_MAX)
+		cap = INT32_MAX;
+	pthread_mutex_lock(&p->lock);
+	r = sqfs_data_reader_read(p->data, p->files[file_no], off, buf,
+				  (sqfs_u32)cap);
+	pthread_mutex_unlock(&p->lock);
+	return r < 0 ? -EIO : (int)r;
+}

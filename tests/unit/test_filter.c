@@ -1,0 +1,596 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * tests/unit/test_filter.c - the combined seccomp program, run for real.
+ *
+ * Each case forks a child that sets no_new_privs, installs the filter built
+ * from a small table of our own, hands the listener to the parent and
+ * issues one syscall.  The parent answers every notification with EXDEV
+ * (an errno no tested call produces by itself) and records which syscall
+ * was notified, so a case sees both "was it notified" and the result.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <cmocka.h>
+
+#include "../../intercept/filter.h"
+#include "../../intercept/trampoline.h"
+#include "../../common/sys.h"
+
+#define NOTIFIED_ERR EXDEV
+
+static const struct appv_sc_desc small_table[] = {
+#define ENT(n, a, e, p, f)                                                    \
+	{ .name = #n, .nr = SYS_##n, .action = (a), .err = (e),               \
+	  .path_arg = (p), .empty_path_flags_arg = (f) }
+	ENT(openat, APPV_SC_NOTIFY, 0, 1, -1),
+	ENT(newfstatat, APPV_SC_NOTIFY, 0, 1, 3),
+	ENT(statx, APPV_SC_NOTIFY, 0, 1, 2),
+	ENT(utimensat, APPV_SC_NOTIFY, 0, 1, -1),
+	ENT(acct, APPV_SC_ERRNO, EROFS, 0, -1),
+};
+
+static const struct appv_sc_desc *cur_table = small_table;
+static size_t cur_n = sizeof(small_table) / sizeof(small_table[0]);
+static bool cur_strict;
+
+struct outcome {
+	int notified;	/* number of notifications */
+	int nr;		/* syscall number of the last one */
+	uint64_t ip;	/* its instruction pointer */
+	long ret;	/* raw result in the child */
+};
+
+static int send_fd(int sock, int fd)
+{
+	char byte = 'L';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	memset(u.buf, 0, sizeof(u.buf));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock)
+{
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c;
+	int fd;
+
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+		return -1;
+	c = CMSG_FIRSTHDR(&msg);
+	if (!c || c->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+/* Copy the trampoline stub to a fixed address (before the filter). */
+static appv_syscall_fn map_stub(unsigned long addr)
+{
+	void *p = mmap((void *)addr, 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+	if (p != (void *)addr)
+		return NULL;
+	memcpy(p, appv_trampoline_code, sizeof(appv_trampoline_code));
+	if (mprotect(p, 4096, PROT_READ | PROT_EXEC) < 0)
+		return NULL;
+	return (appv_syscall_fn)p;
+}
+
+typedef long (*child_fn)(void);
+
+static void __attribute__((noreturn)) child(int sock, child_fn fn)
+{
+	struct appv_filter_opts o = { .strict = cur_strict };
+	long r;
+	int fd;
+
+	signal(SIGSEGV, SIG_DFL); /* a crash must end the child, not run cmocka */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		_exit(3);
+	fd = appv_filter_install(cur_table, cur_n, &o);
+	if (fd < 0 || send_fd(sock, fd) < 0)
+		_exit(4);
+	close(fd);
+	r = fn();
+	if (write(sock, &r, sizeof(r)) != sizeof(r))
+		_exit(5);
+	_exit(0);
+}
+
+/* Answer notifications until the child reports its result. */
+static void serve(int listener, int sock, struct outcome *o)
+{
+	struct pollfd p[2] = { { listener, POLLIN, 0 }, { sock, POLLIN, 0 } };
+
+	for (;;) {
+		assert_true(poll(p, 2, 5000) > 0);
+		if (p[0].revents & POLLIN) {
+			struct seccomp_notif req;
+			struct seccomp_notif_resp resp;
+
+			memset(&req, 0, sizeof(req));
+			assert_int_equal(ioctl(listener,
+					       SECCOMP_IOCTL_NOTIF_RECV, &req),
+					 0);
+			o->notified++;
+			o->nr = req.data.nr;
+			o->ip = req.data.instruction_pointer;
+			memset(&resp, 0, sizeof(resp));
+			resp.id = req.id;
+			resp.error = -NOTIFIED_ERR;
+			assert_int_equal(ioctl(listener,
+					       SECCOMP_IOCTL_NOTIF_SEND, &resp),
+					 0);
+			continue;
+		}
+		if (p[1].revents & (POLLIN | POLLHUP)) {
+			assert_int_equal(read(sock, &o->ret, sizeof(o->ret)),
+					 sizeof(o->ret));
+			return;
+		}
+	}
+}
+
+static void run(bool strict, child_fn fn, struct outcome *o)
+{
+	int sv[2], listener, st;
+	pid_t pid;
+
+	memset(o, 0, sizeof(*o));
+	cur_strict = strict;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+			 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(sv[0]);
+		child(sv[1], fn);
+	}
+	close(sv[1]);
+	listener = recv_fd(sv[0]);
+	assert_true(listener >= 0);
+	serve(listener, sv[0], o);
+	close(listener);
+	close(sv[0]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
+/* ---- the syscalls the children issue ---------------------------------- */
+
+static long openat_root(appv_syscall_fn f)
+{
+	long r = f(SYS_openat, AT_FDCWD, (long)"/", O_RDONLY | O_DIRECTORY,
+		   0, 0, 0);
+	if (r >= 0)
+		close((int)r);
+	return r >= 0 ? 0 : r;
+}
+
+static long do_openat_direct(void)
+{
+	return openat_root(appv_syscall_direct);
+}
+
+static long do_openat_trampoline(void)
+{
+	appv_syscall_fn f = map_stub(APPV_TRAMPOLINE_ADDR);
+
+	return f ? openat_root(f) : -1000;
+}
+
+/* Same low 32 bits as the trampoline, different high half. */
+static long do_openat_high_alias(void)
+{
+	appv_syscall_fn f = map_stub(APPV_TRAMPOLINE_ADDR + 0x100000000UL);
+
+	return f ? openat_root(f) : -1000;
+}
+
+/* Just past the page: the stub in the next page. */
+static long do_openat_next_page(void)
+{
+	appv_syscall_fn f = map_stub(APPV_TRAMPOLINE_ADDR + 4096);
+
+	return f ? openat_root(f) : -1000;
+}
+
+static long do_fstat_empty_path(void)
+{
+	struct stat st;
+
+	return appv_syscall_direct(SYS_newfstatat, 0, (long)"", (long)&st,
+				   AT_EMPTY_PATH, 0, 0);
+}
+
+static long do_statx_empty_path(void)
+{
+	char buf[256];
+
+	return appv_syscall_direct(SYS_statx, 0, (long)"", AT_EMPTY_PATH,
+				   0x7ff, (long)buf, 0);
+}
+
+static long do_stat_path(void)
+{
+	struct stat st;
+
+	return appv_syscall_direct(SYS_newfstatat, AT_FDCWD, (long)"/",
+				   (long)&st, 0, 0, 0);
+}
+
+static long do_stat_null_path(void)
+{
+	struct stat st;
+
+	return appv_syscall_direct(SYS_newfstatat, AT_FDCWD, 0, (long)&st, 0,
+				   0, 0);
+}
+
+/* A path pointer whose low 32 bits are zero is still a pointer. */
+static long do_openat_low_zero_pointer(void)
+{
+	char *p = mmap((void *)0x200000000UL, 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+
+	if (p != (char *)0x200000000UL)
+		return -1000;
+	p[0] = '/';
+	p[1] = '\0';
+	return appv_syscall_direct(SYS_openat, AT_FDCWD, (long)p,
+				   O_RDONLY | O_DIRECTORY, 0, 0, 0);
+}
+
+static long do_table_errno(void)
+{
+	return appv_syscall_direct(SYS_acct, 0, 0, 0, 0, 0, 0);
+}
+
+static long do_io_uring_setup(void)
+{
+	char params[120] = { 0 };
+
+	return appv_syscall_direct(425, 4, (long)params, 0, 0, 0, 0);
+}
+
+static long do_clone3(void)
+{
+	uint64_t args[11] = { 0 };
+
+	return appv_syscall_direct(435, (long)args, sizeof(args), 0, 0, 0, 0);
+}
+
+static long do_unshare_user(void)
+{
+	return appv_syscall_direct(SYS_unshare, CLONE_NEWUSER, 0, 0, 0, 0, 0);
+}
+
+static long do_unshare_mnt(void)
+{
+	return appv_syscall_direct(SYS_unshare, CLONE_NEWNS, 0, 0, 0, 0, 0);
+}
+
+static long do_unshare_files(void)
+{
+	return appv_syscall_direct(SYS_unshare, CLONE_FILES, 0, 0, 0, 0, 0);
+}
+
+static long do_clone_newpid(void)
+{
+	/* fork-like clone with a namespace flag: must fail before forking. */
+	return appv_syscall_direct(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0,
+				   0, 0);
+}
+
+static long do_setns(void)
+{
+	return appv_syscall_direct(SYS_setns, 0, 0, 0, 0, 0, 0);
+}
+
+static long do_mount(void)
+{
+	return appv_syscall_direct(SYS_mount, (long)"none",
+				   (long)"/nonexistent-appv", (long)"tmpfs", 0,
+				   0, 0);
+}
+
+static long do_chroot(void)
+{
+	return appv_syscall_direct(SYS_chroot, (long)"/nonexistent-appv", 0, 0,
+				   0, 0, 0);
+}
+
+static struct sock_filter allow_all[] = {
+	BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+};
+
+static long do_seccomp_listener(void)
+{
+	struct sock_fprog p = { 1, allow_all };
+
+	return appv_syscall_direct(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+				   SECCOMP_FILTER_FLAG_NEW_LISTENER, (long)&p,
+				   0, 0, 0);
+}
+
+static long do_seccomp_plain(void)
+{
+	struct sock_fprog p = { 1, allow_all };
+
+	return appv_syscall_direct(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0,
+				   (long)&p, 0, 0, 0);
+}
+
+static long do_personality_query(void)
+{
+	return appv_syscall_direct(SYS_personality, 0xffffffffL, 0, 0, 0, 0, 0);
+}
+
+static long do_personality_linux(void)
+{
+	return appv_syscall_direct(SYS_personality, PER_LINUX, 0, 0, 0, 0, 0);
+}
+
+static long do_personality_norandom(void)
+{
+	return appv_syscall_direct(SYS_personality, ADDR_NO_RANDOMIZE, 0, 0, 0,
+				   0, 0);
+}
+
+static long do_personality_high_bit(void)
+{
+	return appv_syscall_direct(SYS_personality, 0x80000000L, 0, 0, 0, 0,
+				   0);
+}
+
+static long do_int80_getpid(void)
+{
+	long r;
+
+	__asm__ volatile("int $0x80" : "=a"(r) : "a"(20L) : "memory");
+	return r;
+}
+
+/* ---- cases ------------------------------------------------------------ */
+
+static void expect(bool strict, child_fn fn, int notified, long ret)
+{
+	struct outcome o;
+
+	run(strict, fn, &o);
+	assert_int_equal(o.notified, notified);
+	assert_int_equal(o.ret, ret);
+}
+
+static void test_filter__notifies_openat_from_normal_code(void **state)
+{
+	struct outcome o;
+
+	run(false, do_openat_direct, &o);
+	assert_int_equal(o.notified, 1);
+	assert_int_equal(o.nr, SYS_openat);
+	assert_true(o.ip < APPV_TRAMPOLINE_ADDR ||
+		    o.ip >= APPV_TRAMPOLINE_ADDR + APPV_TRAMPOLINE_SIZE);
+	assert_int_equal(o.ret, -NOTIFIED_ERR);
+}
+
+static void test_filter__fast_mode_exempts_trampoline_page(void **state)
+{
+	expect(false, do_openat_trampoline, 0, 0);
+}
+
+static void test_filter__strict_mode_notifies_trampoline_page(void **state)
+{
+	struct outcome o;
+
+	run(true, do_openat_trampoline, &o);
+	assert_int_equal(o.notified, 1);
+	assert_true(o.ip >= APPV_TRAMPOLINE_ADDR &&
+		    o.ip < APPV_TRAMPOLINE_ADDR + APPV_TRAMPOLINE_SIZE);
+	assert_int_equal(o.ret, -NOTIFIED_ERR);
+}
+
+static void test_filter__compares_upper_half_of_ip(void **state)
+{
+	struct outcome o;
+
+	run(false, do_openat_high_alias, &o);
+	assert_int_equal(o.notified, 1);
+	assert_int_equal(o.ip >> 32, 1);
+	assert_int_equal(o.ret, -NOTIFIED_ERR);
+}
+
+static void test_filter__page_after_trampoline_is_notified(void **state)
+{
+	expect(false, do_openat_next_page, 1, -NOTIFIED_ERR);
+}
+
+static void test_filter__fstat_empty_path_not_notified_in_fast(void **state)
+{
+	expect(false, do_fstat_empty_path, 0, 0);
+	expect(false, do_statx_empty_path, 0, 0);
+}
+
+static void test_filter__strict_notifies_empty_path(void **state)
+{
+	expect(true, do_fstat_empty_path, 1, -NOTIFIED_ERR);
+}
+
+static void test_filter__stat_with_path_notified(void **state)
+{
+	expect(false, do_stat_path, 1, -NOTIFIED_ERR);
+	expect(true, do_stat_path, 1, -NOTIFIED_ERR);
+}
+
+static void test_filter__null_path_decided_in_bpf(void **state)
+{
+	expect(false, do_stat_null_path, 0, -EFAULT);
+	expect(true, do_stat_null_path, 0, -EFAULT);
+}
+
+static void test_filter__pointer_with_zero_low_half_notified(void **state)
+{
+	expect(false, do_openat_low_zero_pointer, 1, -NOTIFIED_ERR);
+}
+
+static void test_filter__table_errno_entry(void **state)
+{
+	expect(false, do_table_errno, 0, -EROFS);
+}
+
+static void test_filter__refuses_escapes_with_fallback_errno(void **state)
+{
+	expect(false, do_io_uring_setup, 0, -ENOSYS);
+	expect(false, do_clone3, 0, -ENOSYS);
+	expect(false, do_unshare_user, 0, -EPERM);
+	expect(false, do_unshare_mnt, 0, -EPERM);
+	expect(false, do_clone_newpid, 0, -EPERM);
+	expect(false, do_setns, 0, -EPERM);
+	expect(false, do_mount, 0, -EPERM);
+	expect(false, do_chroot, 0, -EPERM);
+	expect(true, do_unshare_user, 0, -EPERM);
+}
+
+static void test_filter__harmless_unshare_allowed(void **state)
+{
+	expect(false, do_unshare_files, 0, 0);
+}
+
+static void test_filter__seccomp_listener_refused_plain_allowed(void **state)
+{
+	expect(false, do_seccomp_listener, 0, -EPERM);
+	expect(false, do_seccomp_plain, 0, 0);
+}
+
+static void test_filter__personality_only_query_and_linux(void **state)
+{
+	struct outcome o;
+
+	run(false, do_personality_query, &o);
+	assert_true(o.ret >= 0);
+	expect(false, do_personality_linux, 0, o.ret);
+	expect(false, do_personality_norandom, 0, -EPERM);
+	expect(false, do_personality_high_bit, 0, -EPERM);
+}
+
+static void test_filter__int80_abi_gets_enosys(void **state)
+{
+	int st;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		signal(SIGSEGV, SIG_DFL); /* not cmocka's handler */
+		do_int80_getpid();
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	if (!WIFEXITED(st)) {
+		skip(); /* the kernel runs without IA32 emulation */
+		return;
+	}
+	expect(false, do_int80_getpid, 0, -ENOSYS);
+}
+
+/* More notified numbers than one jump group: openat comes last. */
+static void test_filter__many_notified_numbers_chain(void **state)
+{
+	enum { N = 300 };
+	static struct appv_sc_desc big[N];
+	struct sock_fprog fast, strict;
+	struct appv_filter_opts fo = { false }, so = { true };
+
+	for (int i = 0; i < N - 1; i++)
+		big[i] = (struct appv_sc_desc){ .name = "fake",
+						.nr = 1000 + i,
+						.action = APPV_SC_NOTIFY,
+						.path_arg = -1,
+						.empty_path_flags_arg = -1 };
+	big[N - 1] = small_table[0];
+	assert_int_equal(appv_filter_build(big, N, &fo, &fast), 0);
+	assert_int_equal(appv_filter_build(big, N, &so, &strict), 0);
+	assert_true(fast.len > strict.len + N);
+	free(fast.filter);
+	free(strict.filter);
+	cur_table = big;
+	cur_n = N;
+	expect(false, do_openat_trampoline, 0, 0);
+	expect(false, do_openat_direct, 1, -NOTIFIED_ERR);
+	cur_table = small_table;
+	cur_n = sizeof(small_table) / sizeof(small_table[0]);
+}
+
+static void test_filter__duplicate_table_entry_rejected(void **state)
+{
+	struct appv_sc_desc dup[2] = { small_table[0], small_table[0] };
+	struct sock_fprog p;
+
+	assert_int_equal(appv_filter_build(dup, 2, NULL, &p), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_filter__notifies_openat_from_normal_code),
+		cmocka_unit_test(test_filter__fast_mode_exempts_trampoline_page),
+		cmocka_unit_test(test_filter__strict_mode_notifies_trampoline_page),
+		cmocka_unit_test(test_filter__compares_upper_half_of_ip),
+		cmocka_unit_test(test_filter__page_after_trampoline_is_notified),
+		cmocka_unit_test(test_filter__fstat_empty_path_not_notified_in_fast),
+		cmocka_unit_test(test_filter__strict_notifies_empty_path),
+		cmocka_unit_test(test_filter__stat_with_path_notified),
+		cmocka_unit_test(test_filter__null_path_decided_in_bpf),
+		cmocka_unit_test(test_filter__pointer_with_zero_low_half_notified),
+		cmocka_unit_test(test_filter__table_errno_entry),
+		cmocka_unit_test(test_filter__refuses_escapes_with_fallback_errno),
+		cmocka_unit_test(test_filter__harmless_unshare_allowed),
+		cmocka_unit_test(test_filter__seccomp_listener_refused_plain_allowed),
+		cmocka_unit_test(test_filter__personality_only_query_and_linux),
+		cmocka_unit_test(test_filter__int80_abi_gets_enosys),
+		cmocka_unit_test(test_filter__many_notified_numbers_chain),
+		cmocka_unit_test(test_filter__duplicate_table_entry_rejected),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

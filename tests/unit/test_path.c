@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/* Unit tests for common/path: join, normalisation, prefixes, the hash. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../common/path.h"
+
+static const struct {
+	const char *base, *rel, *want;
+	bool slash;
+} joins[] = {
+    {"/a", "b", "/a/b", false},
+    {"/a", "/b", "/b", false},
+    {"/a/", "b/", "/a/b", true},
+    {"/", "//x//y///", "/x/y", true},
+    {"/a", ".", "/a", false},
+    {"/a", "./b/./c/.", "/a/b/c", false},
+    {"/a", "../b", "/a/../b", false}, /* ".." is kept */
+    {"/a/b", "..", "/a/b/..", false},
+    {"/", "..", "/..", false},
+    {"/", "/", "/", true},
+    {"/a", "", "/a", false},
+    {"/a/./b//", "c", "/a/b/c", false},
+};
+
+static void test_path__join_table(void **state)
+{
+	for (size_t i = 0; i < sizeof(joins) / sizeof(joins[0]); i++) {
+		char out[PATH_MAX];
+		bool slash = !joins[i].slash;
+		int r = appv_path_join(joins[i].base, joins[i].rel, out,
+				       sizeof(out), &slash);
+
+		assert_int_equal(r, strlen(joins[i].want));
+		assert_string_equal(out, joins[i].want);
+		assert_int_equal(slash, joins[i].slash);
+	}
+}
+
+static void test_path__join_rejects_bad_input(void **state)
+{
+	char out[PATH_MAX], small[4];
+	char *huge = malloc(PATH_MAX + 2);
+
+	assert_int_equal(appv_path_join("rel", "x", out, sizeof(out), NULL),
+			 -EINVAL);
+	assert_int_equal(appv_path_join(NULL, "x", out, sizeof(out), NULL),
+			 -EINVAL);
+	assert_int_equal(appv_path_join("/", NULL, out, sizeof(out), NULL),
+			 -EINVAL);
+	assert_int_equal(
+	    appv_path_join("/", "/abcdef", small, sizeof(small), NULL),
+	    -ENAMETOOLONG);
+	assert_int_equal(appv_path_join("/", "/ab", small, sizeof(small), NULL),
+			 3);
+	memset(huge, 'a', PATH_MAX + 1);
+	huge[PATH_MAX + 1] = '\0';
+	assert_int_equal(appv_path_join("/", huge, out, sizeof(out), NULL),
+			 -ENAMETOOLONG);
+	/* base + rel together too long */
+	huge[0] = '/';
+	huge[3000] = '\0';
+	assert_int_equal(appv_path_join(huge, huge + 1, out, sizeof(out), NULL),
+			 -ENAMETOOLONG);
+	free(huge);
+}
+
+static void test_path__normalize_pops_dotdot(void **state)
+{
+	const char *cases[][2] = {
+	    {"/a/../b", "/b"},
+	    {"/../..", "/"},
+	    {"a/b", "/a/b"},
+	    {"/a/b/..", "/a"},
+	    {"/a/b/../../..", "/"},
+	    {"/a/./b/../c/", "/a/c"},
+	    {"//", "/"},
+	    {"/..a/b..", "/..a/b.."},
+	};
+	char out[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(
+		    appv_path_normalize(cases[i][0], out, sizeof(out)),
+		    strlen(cases[i][1]));
+		assert_string_equal(out, cases[i][1]);
+	}
+}
+
+static void test_path__prefix_is_component_wise(void **state)
+{
+	assert_true(appv_path_has_prefix("/a/b", "/a"));
+	assert_true(appv_path_has_prefix("/a", "/a"));
+	assert_false(appv_path_has_prefix("/ab", "/a"));
+	assert_false(appv_path_has_prefix("/a", "/a/b"));
+	assert_true(appv_path_has_prefix("/anything", "/"));
+	assert_true(appv_path_has_prefix("/", "/"));
+}
+
+static void test_path__hash_is_fnv1a(void **state)
+{
+	assert_true(appv_hash64("", 0) == 0xcbf29ce484222325ULL);
+	assert_true(appv_hash64("a", 1) == 0xaf63dc4c8601ec8cULL);
+	/* Only @len bytes count. */
+	assert_true(appv_hash64("/usr/lib", 4) == appv_hash64("/usr", 4));
+	assert_true(appv_hash64("/usr", 4) != appv_hash64("/usb", 4));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_path__join_table),
+	    cmocka_unit_test(test_path__join_rejects_bad_input),
+	    cmocka_unit_test(test_path__normalize_pops_dotdot),
+	    cmocka_unit_test(test_path__prefix_is_component_wise),
+	    cmocka_unit_test(test_path__hash_is_fnv1a),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

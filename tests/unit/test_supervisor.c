@@ -1,0 +1,570 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * tests/unit/test_supervisor.c - the syscall table, the target memory
+ * helpers and the supervisor loop driven end to end: a forked child
+ * installs the real filter (intercept/filter.c) and performs path calls on
+ * a session built from a real package, a temporary upper layer and the
+ * host; the parent runs supervisor_run() on the listener.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <cmocka.h>
+
+#include "../../loader/supervisor_internal.h"
+#include "../../common/cleanup.h"
+
+/* Every path syscall DESIGN.md names (AF_UNIX bind/connect: issue 3). */
+static const char *const design_path_calls[] = {
+	"open",	      "openat",	     "openat2",	    "creat",
+	"stat",	      "lstat",	     "newfstatat",  "statx",
+	"access",     "faccessat",   "faccessat2",  "readlink",
+	"readlinkat", "mkdir",	     "mkdirat",	    "mknod",
+	"mknodat",    "unlink",	     "unlinkat",    "rmdir",
+	"rename",     "renameat",    "renameat2",   "link",
+	"linkat",     "symlink",     "symlinkat",   "chmod",
+	"fchmodat",   "chown",	     "lchown",	    "fchownat",
+	"truncate",   "utimensat",   "utimes",	    "utime",
+	"futimesat",  "chdir",	     "getcwd",	    "execve",
+	"execveat",   "setxattr",    "lsetxattr",   "getxattr",
+	"lgetxattr",  "listxattr",   "llistxattr",  "removexattr",
+	"lremovexattr", "inotify_add_watch", "statfs",
+};
+
+/* Calls that would escape the model, with the errno they must get. */
+static const struct {
+	const char *name;
+	int err;
+} must_refuse[] = {
+	{ "io_uring_setup", ENOSYS }, { "clone3", ENOSYS },
+	{ "open_by_handle_at", EPERM }, { "mount", EPERM },
+	{ "pivot_root", EPERM },	{ "chroot", EPERM },
+	{ "fanotify_mark", EPERM },	{ "userfaultfd", EPERM },
+	{ "bpf", EPERM },
+};
+
+static const struct appv_sc_desc *by_name(const char *name)
+{
+	for (size_t i = 0; i < loader_nsyscalls; i++)
+		if (!strcmp(loader_syscalls[i].name, name))
+			return &loader_syscalls[i];
+	return NULL;
+}
+
+static void test_table__notify_entries_have_handlers(void **state)
+{
+	for (size_t i = 0; i < loader_nsyscalls; i++) {
+		const struct appv_sc_desc *d = &loader_syscalls[i];
+		if (d->action == APPV_SC_NOTIFY) {
+			if (!d->handler)
+				fail_msg("%s has no handler", d->name);
+		} else {
+			assert_int_equal(d->action, APPV_SC_ERRNO);
+			assert_true(d->err > 0);
+		}
+		assert_true(d->path_arg >= -1 && d->path_arg < 6);
+		assert_true(d->empty_path_flags_arg >= -1 &&
+			    d->empty_path_flags_arg < 6);
+	}
+}
+
+static void test_table__no_duplicate_numbers(void **state)
+{
+	for (size_t i = 0; i < loader_nsyscalls; i++) {
+		assert_true(loader_syscalls[i].nr >= 0);
+		for (size_t j = i + 1; j < loader_nsyscalls; j++)
+			if (loader_syscalls[i].nr == loader_syscalls[j].nr)
+				fail_msg("%s and %s share number %d",
+					 loader_syscalls[i].name,
+					 loader_syscalls[j].name,
+					 loader_syscalls[i].nr);
+		assert_ptr_equal(loader_syscall_find(loader_syscalls[i].nr),
+				 &loader_syscalls[i]);
+	}
+	assert_null(loader_syscall_find(-1));
+	assert_null(loader_syscall_find(100000));
+	assert_null(loader_syscall_find(SYS_read));
+}
+
+static void test_table__every_design_path_call_is_notified(void **state)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(design_path_calls); i++) {
+		const struct appv_sc_desc *d = by_name(design_path_calls[i]);
+		if (!d)
+			fail_msg("%s is missing from the table",
+				 design_path_calls[i]);
+		assert_int_equal(d->action, APPV_SC_NOTIFY);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(must_refuse); i++) {
+		const struct appv_sc_desc *d = by_name(must_refuse[i].name);
+		if (!d)
+			fail_msg("%s is not refused", must_refuse[i].name);
+		assert_int_equal(d->action, APPV_SC_ERRNO);
+		assert_int_equal(d->err, must_refuse[i].err);
+	}
+}
+
+/* --- target memory helpers against a forked child -------------------- */
+
+static char shared_buf[64] = "hello target";
+
+static void test_target__read_write_and_protection(void **state)
+{
+	int go[2], ready[2], st;
+	char *ro = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char got[64], c;
+	long v;
+	uint64_t sp;
+
+	assert_true(ro != MAP_FAILED);
+	strcpy(ro, "read-only page");
+	assert_int_equal(mprotect(ro, 4096, PROT_READ), 0);
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(ready), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		umask(027);
+		(void)!write(ready[1], "r", 1);
+		if (read(go[0], &c, 1) != 1)
+			_exit(10);
+		/* the parent wrote into both buffers */
+		_exit(strcmp(shared_buf, "written") ? 11 :
+		      strcmp(ro, "forced") ? 12 : 0);
+	}
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	struct sup sup = { .listener = -1 };
+	struct seccomp_notif req = { .pid = (uint32_t)pid };
+	struct appv_sc_call call = { .sup = &sup, .req = &req, .tid = pid };
+
+	assert_int_equal(target_read(&call, (uintptr_t)shared_buf, got, 13), 0);
+	assert_string_equal(got, "hello target");
+	assert_int_equal(target_read(&call, 0, got, 1), -EFAULT);
+	assert_int_equal(target_write(&call, (uintptr_t)shared_buf, "written", 8), 0);
+	/* a read-only page: EFAULT like the kernel; a forced write passes */
+	assert_int_equal(target_write(&call, (uintptr_t)ro, "x", 1), -EFAULT);
+	assert_int_equal(target_write_force(&call, (uintptr_t)ro, "forced", 7), 0);
+	assert_int_equal(target_status_field(pid, "PPid", 10, &v), 0);
+	assert_int_equal(v, getpid());
+	assert_int_equal(target_tgid(&call), pid);
+	assert_int_equal(target_umask(&call), 027);
+	/* blocked in read(): /proc/PID/syscall has its stack pointer */
+	usleep(20000);
+	assert_int_equal(target_sp(&call, &sp), 0);
+	assert_true(sp != 0);
+	assert_int_equal(write(go[1], "g", 1), 1);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	close(go[0]), close(go[1]), close(ready[0]), close(ready[1]);
+	munmap(ro, 4096);
+}
+
+/* --- the loop, end to end ---------------------------------------------- */
+
+struct fixture {
+	char tmp[256];	     /* scratch root */
+	char host[PATH_MAX]; /* a host directory the child works in */
+	char upper[PATH_MAX];
+	struct session s;
+};
+
+static void writef(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+static void mkdirs(const char *base, const char *rel)
+{
+	char p[2 * PATH_MAX];
+
+	mkdir(base, 0755);
+	snprintf(p, sizeof(p), "%s/%s", base, rel);
+	for (char *s = p + strlen(base) + 1; (s = strchr(s, '/')); s++) {
+		*s = '\0';
+		mkdir(p, 0755);
+		*s = '/';
+	}
+	mkdir(p, 0755);
+}
+
+static void build_package(struct fixture *f, char *pkgpath, size_t cap)
+{
+	char src[PATH_MAX], p[2 * PATH_MAX];
+	struct appv_diag d = { "" };
+
+	snprintf(src, sizeof(src), "%s/src", f->tmp);
+	mkdirs(src, "fs/opt/t/bin");
+	mkdirs(src, "fs/opt/t/sub");
+	snprintf(p, sizeof(p), "%s/appv.ini", src);
+	writef(p, "[package]\nname = t\n[run]\nexec = /opt/t/bin/script.sh\n",
+	       0644);
+	snprintf(p, sizeof(p), "%s/fs/opt/t/sub/.keep", src);
+	writef(p, "", 0644);
+	snprintf(p, sizeof(p), "%s/fs/opt/t/data.txt", src);
+	writef(p, "pkgdata", 0644);
+	snprintf(p, sizeof(p), "%s/fs/opt/t/bin/script.sh", src);
+	/* 42: run with its virtual path; 44: by the /dev/fd fallback */
+	writef(p, "#!/bin/sh\ncase \"$0\" in /opt/t/bin/script.sh) ok=42;; "
+		  "/dev/fd/*) ok=44;; *) exit 43;; esac\n"
+		  "[ \"$1\" = arg1 ] && [ \"$(cat /opt/t/data.txt)\" = pkgdata ]"
+		  " && exit $ok\nexit 43\n",
+	       0755);
+	snprintf(p, sizeof(p), "%s/fs/opt/t/link", src);
+	assert_int_equal(symlink("/opt/t/data.txt", p), 0);
+	snprintf(pkgpath, cap, "%s/t.pkg", f->tmp);
+	if (pkg_build(src, pkgpath, &d, NULL) < 0)
+		fail_msg("pkg_build: %s", d.msg);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct vfs_config *cfg = &f->s.cfg;
+	struct appv_diag d = { "" };
+	char pkgpath[PATH_MAX], cache[PATH_MAX], p[2 * PATH_MAX];
+
+	assert_non_null(f);
+	snprintf(f->tmp, sizeof(f->tmp), "/tmp/test_supervisor.XXXXXX");
+	assert_non_null(mkdtemp(f->tmp));
+	snprintf(f->host, sizeof(f->host), "%s/host", f->tmp);
+	snprintf(f->upper, sizeof(f->upper), "%s/upper", f->tmp);
+	mkdir(f->host, 0755);
+	mkdir(f->upper, 0755);
+	snprintf(p, sizeof(p), "%s/existing.txt", f->host);
+	writef(p, "host\n", 0644);
+	build_package(f, pkgpath, sizeof(pkgpath));
+	snprintf(cache, sizeof(cache), "%s/cache", f->tmp);
+	mkdir(cache, 0755);
+	if (pkg_open(pkgpath, cache, &f->s.pkg, &d) < 0 ||
+	    pkg_cache_prepare(f->s.pkg, cache, f->s.image_dir,
+			      sizeof(f->s.image_dir), &d) < 0)
+		fail_msg("package: %s", d.msg);
+	snprintf(cfg->upper, sizeof(cfg->upper), "%s", f->upper);
+	snprintf(cfg->image_dir, sizeof(cfg->image_dir), "%s", f->s.image_dir);
+	snprintf(cfg->run_dir, sizeof(cfg->run_dir), "%s/run", f->tmp);
+	mkdir(cfg->run_dir, 0755);
+	const char *shared[] = { "/proc", "/dev", "/sys" };
+	for (size_t i = 0; i < ARRAY_SIZE(shared); i++) {
+		snprintf(cfg->rules[i].prefix, sizeof(cfg->rules[i].prefix),
+			 "%s", shared[i]);
+		cfg->rules[i].rule = VFS_RULE_SHARE;
+	}
+	cfg->nrules = 3;
+	assert_int_equal(vfs_new(cfg, &f->s.vfs), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[PATH_MAX + 16];
+
+	vfs_free(f->s.vfs);
+	pkg_free(f->s.pkg);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->tmp);
+	(void)!system(cmd);
+	free(f);
+	return 0;
+}
+
+static int send_fd(int sock, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, b = 'L';
+	struct iovec iov = { &b, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &m, 0) == 1 ? 0 : -1;
+}
+
+static int recv_fd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], b;
+	struct iovec iov = { &b, 1 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
+			    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+	int fd;
+
+	if (recvmsg(sock, &m, 0) != 1 || !(c = CMSG_FIRSTHDR(&m)))
+		return -1;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	return fd;
+}
+
+static bool read_is(const char *path, const char *want)
+{
+	char buf[256];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return false;
+	buf[n] = '\0';
+	return !strcmp(buf, want);
+}
+
+#define CHECK(cond)                                                           \
+	do {                                                                  \
+		step++;                                                       \
+		if (!(cond))                                                  \
+			_exit(step);                                          \
+	} while (0)
+
+/* The application side: every call below goes through the supervisor.
+ * Exits with the number of the first failing check, or runs the package
+ * script, which exits 42 when it saw its virtual path and data. */
+static void __attribute__((noreturn)) app(const struct fixture *f)
+{
+	char p[2 * PATH_MAX], q[2 * PATH_MAX], buf[PATH_MAX], *longp;
+	struct stat st;
+	struct statx stx;
+	int step = 0, fd;
+	ssize_t n;
+
+	CHECK(read_is("/opt/t/data.txt", "pkgdata")); /* extraction */
+	CHECK(stat("/opt/t/data.txt", &st) == 0 && st.st_size == 7);
+	CHECK(statx(AT_FDCWD, "/opt/t/data.txt", 0, STATX_SIZE, &stx) == 0 &&
+	      stx.stx_size == 7);
+	n = readlink("/opt/t/link", buf, sizeof(buf));
+	CHECK(n == 15 && !memcmp(buf, "/opt/t/data.txt", 15));
+	CHECK(read_is("/opt/t/link", "pkgdata")); /* absolute = virtual */
+	CHECK(access("/opt/t/bin/script.sh", X_OK) == 0);
+	CHECK(access("/opt/t/nothing", F_OK) < 0 && errno == ENOENT);
+	/* chdir into a package-only directory: an emulated cwd */
+	CHECK(chdir("/opt/t/sub") == 0);
+	CHECK(getcwd(buf, sizeof(buf)) && !strcmp(buf, "/opt/t/sub"));
+	CHECK(read_is("../data.txt", "pkgdata"));
+	n = readlink("/proc/self/cwd", buf, sizeof(buf) - 1);
+	CHECK(n == 10 && !memcmp(buf, "/opt/t/sub", 10));
+	CHECK(chdir(f->host) == 0);
+	CHECK(getcwd(buf, sizeof(buf)) && !strcmp(buf, f->host));
+	/* an O_PATH directory descriptor (reopened read-only for ADDFD) */
+	fd = open("/opt/t/sub", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	CHECK(fd >= 0 && fstat(fd, &st) == 0 && S_ISDIR(st.st_mode));
+	CHECK(fchdir(fd) == 0 && getcwd(buf, sizeof(buf)) &&
+	      !strcmp(buf, "/opt/t/sub"));
+	CHECK(read_is(".keep", ""));
+	close(fd);
+	CHECK(chdir(f->host) == 0);
+	/* exec with argv and envp in one array (as dash builds them): the
+	 * longer argv of a script cannot be written, the fallback runs */
+	pid_t pid = fork();
+	if (pid == 0) {
+		char *arr[] = { "script", "arg1", NULL, "A=1", NULL };
+		execve("/opt/t/bin/script.sh", arr, arr + 3);
+		_exit(98);
+	}
+	int wst;
+	CHECK(pid > 0 && waitpid(pid, &wst, 0) == pid && WIFEXITED(wst) &&
+	      WEXITSTATUS(wst) == 44);
+	/* writes land in the upper layer */
+	fd = open("new.txt", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	CHECK(fd >= 0 && write(fd, "new", 3) == 3);
+	close(fd);
+	CHECK(read_is("new.txt", "new"));
+	CHECK(open("new.txt", O_WRONLY | O_CREAT | O_EXCL, 0644) < 0 &&
+	      errno == EEXIST);
+	fd = open("existing.txt", O_WRONLY | O_APPEND | O_CLOEXEC);
+	CHECK(fd >= 0 && write(fd, "more\n", 5) == 5);
+	close(fd);
+	CHECK(read_is("existing.txt", "host\nmore\n")); /* copy-up */
+	fd = open("existing.txt", O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0 && fstat(fd, &st) == 0 && st.st_size == 10);
+	close(fd);
+	CHECK(mkdir("d", 0700) == 0 && stat("d", &st) == 0 &&
+	      S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700);
+	CHECK(rmdir("d") == 0 && stat("d", &st) < 0 && errno == ENOENT);
+	CHECK(unlink("existing.txt") < 0 && errno == EROFS); /* no whiteouts yet */
+	CHECK(rename("new.txt", "new2.txt") == 0);
+	CHECK(stat("new.txt", &st) < 0 && errno == ENOENT);
+	CHECK(symlink("new2.txt", "sl") == 0 && read_is("sl", "new"));
+	n = readlink("sl", buf, sizeof(buf));
+	CHECK(n == 8 && !memcmp(buf, "new2.txt", 8));
+	CHECK(chmod("new2.txt", 0600) == 0 && stat("new2.txt", &st) == 0 &&
+	      (st.st_mode & 0777) == 0600);
+	CHECK(truncate("new2.txt", 1) == 0 && read_is("new2.txt", "n"));
+	snprintf(p, sizeof(p), "%s/new2.txt", f->host);
+	snprintf(q, sizeof(q), "%s/hard.txt", f->host);
+	CHECK(link(p, q) == 0 && stat(q, &st) == 0 && st.st_nlink == 2);
+	CHECK(unlink(q) == 0);
+	/* hostile arguments */
+	longp = malloc(PATH_MAX + 16);
+	memset(longp, 'a', PATH_MAX + 15);
+	longp[PATH_MAX + 15] = '\0';
+	CHECK(open(longp, O_RDONLY) < 0 && errno == ENAMETOOLONG);
+	free(longp);
+	CHECK(syscall(SYS_open, (char *)8, O_RDONLY) < 0 && errno == EFAULT);
+	CHECK(stat("/opt/t/data.txt", (struct stat *)8) < 0 && errno == EFAULT);
+	n = readlink("/proc/self/exe", buf, sizeof(buf));
+	CHECK(n > 1 && buf[0] == '/');
+	/* exec of a package script: its interpreter gets the virtual path */
+	char *argv[] = { "script", "arg1", NULL };
+	execv("/opt/t/bin/script.sh", argv);
+	_exit(99);
+}
+
+static int run_app(struct fixture *f, bool strict)
+{
+	struct appv_filter_opts fo = { .strict = strict };
+	int sv[2], listener, status;
+	sigset_t set;
+	pid_t pid;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	f->s.strict = strict;
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(sv[0]);
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(120);
+		listener = appv_filter_install(loader_syscalls, loader_nsyscalls,
+					       &fo);
+		if (listener < 0 || send_fd(sv[1], listener) < 0)
+			_exit(121);
+		close(listener);
+		close(sv[1]);
+		app(f);
+	}
+	close(sv[1]);
+	listener = recv_fd(sv[0]);
+	close(sv[0]);
+	assert_true(listener >= 0);
+	status = supervisor_run(&f->s, listener, pid);
+	return status;
+}
+
+static void check_host_untouched(struct fixture *f)
+{
+	char p[3 * PATH_MAX];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/existing.txt", f->host);
+	assert_true(read_is(p, "host\n"));
+	snprintf(p, sizeof(p), "%s/new2.txt", f->host);
+	assert_int_equal(stat(p, &st), -1);
+	snprintf(p, sizeof(p), "%s%s/new2.txt", f->upper, f->host);
+	assert_true(read_is(p, "n"));
+	snprintf(p, sizeof(p), "%s%s/existing.txt", f->upper, f->host);
+	assert_true(read_is(p, "host\nmore\n"));
+}
+
+static void test_loop__strict_mode_virtualizes_every_call(void **state)
+{
+	struct fixture *f = *state;
+	int status = run_app(f, true);
+
+	if (status != 42)
+		fail_msg("app failed at check %d", status);
+	check_host_untouched(f);
+}
+
+static void test_loop__fast_mode_gives_the_same_results(void **state)
+{
+	struct fixture *f = *state;
+	int status = run_app(f, false);
+
+	if (status != 42)
+		fail_msg("app failed at check %d", status);
+	check_host_untouched(f);
+}
+
+static void test_loop__exit_status_of_a_signal_is_128_plus_n(void **state)
+{
+	struct fixture *f = *state;
+	struct appv_filter_opts fo = { .strict = false };
+	int sv[2], listener;
+	sigset_t set;
+	pid_t pid;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		sigemptyset(&set);
+		sigprocmask(SIG_SETMASK, &set, NULL);
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		listener = appv_filter_install(loader_syscalls, loader_nsyscalls,
+					       &fo);
+		if (listener < 0 || send_fd(sv[1], listener) < 0)
+			_exit(121);
+		close(listener);
+		/* an orphan keeps the session alive after the main child */
+		if (fork() == 0) {
+			usleep(200000);
+			_exit(0);
+		}
+		raise(SIGTERM);
+		_exit(1);
+	}
+	close(sv[1]);
+	listener = recv_fd(sv[0]);
+	close(sv[0]);
+	assert_true(listener >= 0);
+	/* the orphan is our grandchild: only a subreaper waits for it */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	assert_int_equal(supervisor_run(&f->s, listener, pid), 128 + SIGTERM);
+	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
+	assert_int_equal(errno, ECHILD);
+	prctl(PR_SET_CHILD_SUBREAPER, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_table__notify_entries_have_handlers),
+		cmocka_unit_test(test_table__no_duplicate_numbers),
+		cmocka_unit_test(test_table__every_design_path_call_is_notified),
+		cmocka_unit_test(test_target__read_write_and_protection),
+		cmocka_unit_test_setup_teardown(
+			test_loop__strict_mode_virtualizes_every_call, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_loop__fast_mode_gives_the_same_results, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_loop__exit_status_of_a_signal_is_128_plus_n, setup,
+			teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

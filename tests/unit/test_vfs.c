@@ -1,0 +1,882 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * Unit tests for vfs/: resolution over a real temporary upper directory, a
+ * real image cache (index written with vfs_index_write, root/ tree, state
+ * file) and real host paths under the same temporary directory; copy-up,
+ * merged listings, reverse mapping, the config text form.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../vfs/image_index.h"
+#include "../../vfs/vfs.h"
+
+struct fx {
+	char t[64];	  /* temp root */
+	char h[PATH_MAX]; /* "host" area: <t>/h */
+	struct vfs_config cfg;
+	struct vfs *vfs;
+	struct vfs_res res;
+};
+
+static char *fmt(char *buf, const char *f, ...)
+    __attribute__((format(printf, 2, 3)));
+static char *fmt(char *buf, const char *f, ...)
+{
+	va_list ap;
+
+	va_start(ap, f);
+	vsnprintf(buf, PATH_MAX, f, ap);
+	va_end(ap);
+	return buf;
+}
+
+static void put(const char *path, const char *data, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, strlen(data)), (ssize_t)strlen(data));
+	close(fd);
+	chmod(path, mode);
+}
+
+static char *slurp(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	n = read(fd, buf, cap - 1);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	close(fd);
+	return buf;
+}
+
+/* Image entries: relative to <t>/h; type 'd', 'f' (content), 'l' (target,
+ * "@" is replaced by <t>/h). */
+static const struct {
+	char type;
+	const char *rel;
+	const char *data;
+} image_tree[] = {
+    {'f', "both.txt", "image-both"},
+    {'f', "img_host.txt", "image-over-host"},
+    {'f', "img_only.txt", "image-only"},
+    {'d', "dir", NULL},
+    {'f', "dir/ifile", "i"},
+    {'d', "app", NULL},
+    {'d', "app/bin", NULL},
+    {'f', "app/bin/prog", "#!prog"},
+    {'l', "app/abs", "@/app/bin"},
+    {'l', "app/rel", "../img_only.txt"},
+    {'l', "app/loop1", "loop2"},
+    {'l', "app/loop2", "loop1"},
+    {'l', "app/up", "../../../../../../../../../../.."},
+    {'l', "app/tohost", "@/host_only.txt"},
+    {'d', "full", NULL},
+    {'f', "full/ifile", "full-image"},
+    {'d', "shadow", NULL}, /* hides a host file of that name */
+    {'f', "lazy.bin", "not yet extracted"},
+};
+#define NIMAGE (sizeof(image_tree) / sizeof(image_tree[0]))
+
+static void build_image(struct fx *f)
+{
+	struct vfs_index_ent ents[NIMAGE];
+	char paths[NIMAGE][PATH_MAX], targets[NIMAGE][PATH_MAX];
+	char p[PATH_MAX], q[PATH_MAX];
+	int dfd, nfiles;
+
+	fmt(p, "%s/img/root%s", f->t, f->h);
+	assert_int_equal(system(fmt(q, "mkdir -p '%s'", p)), 0);
+	for (size_t i = 0; i < NIMAGE; i++) {
+		memset(&ents[i], 0, sizeof(ents[i]));
+		fmt(paths[i], "%s/%s", f->h, image_tree[i].rel);
+		ents[i].path = paths[i];
+		ents[i].mtime = 1000000 + (int64_t)i;
+		fmt(p, "%s/img/root%s", f->t, paths[i]);
+		if (image_tree[i].type == 'd') {
+			ents[i].mode = S_IFDIR | 0751;
+			assert_int_equal(mkdir(p, 0751), 0);
+		} else if (image_tree[i].type == 'f') {
+			ents[i].mode = S_IFREG | 0640;
+			ents[i].size = strlen(image_tree[i].data);
+			put(p, image_tree[i].data, 0640);
+		} else {
+			const char *d = image_tree[i].data;
+
+			if (d[0] == '@')
+				fmt(targets[i], "%s%s", f->h, d + 1);
+			else
+				fmt(targets[i], "%s", d);
+			ents[i].mode = S_IFLNK | 0777;
+			ents[i].target = targets[i];
+			assert_int_equal(symlink(targets[i], p), 0);
+		}
+	}
+	dfd = open(fmt(p, "%s/img", f->t), O_RDONLY | O_DIRECTORY);
+	nfiles = vfs_index_write(dfd, "index", ents, NIMAGE);
+	assert_true(nfiles > 0);
+	{
+		char state[64];
+
+		memset(state, 1, sizeof(state));
+		state[nfiles - 1] = 0; /* lazy.bin is the last file */
+		int sfd = openat(dfd, "state", O_WRONLY | O_CREAT, 0644);
+		assert_int_equal(write(sfd, state, (size_t)nfiles), nfiles);
+		close(sfd);
+	}
+	close(dfd);
+}
+
+static void build_host_upper(struct fx *f)
+{
+	char p[PATH_MAX], q[PATH_MAX];
+	const char *dirs[] = {"dir", "hdir",   "secret", "denied",
+			      "ro",  "shared", "full",	 "app"};
+	struct timespec ts[2] = {{1500000000, 0}, {1500000000, 123456789}};
+
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		assert_int_equal(mkdir(fmt(p, "%s/%s", f->h, dirs[i]), 0755),
+				 0);
+	put(fmt(p, "%s/host_only.txt", f->h), "host-only", 0640);
+	assert_int_equal(utimensat(AT_FDCWD, p, ts, 0), 0);
+	put(fmt(p, "%s/both.txt", f->h), "host-both", 0644);
+	put(fmt(p, "%s/img_host.txt", f->h), "host-under-image", 0644);
+	put(fmt(p, "%s/hdir/hfile", f->h), "hf", 0644);
+	put(fmt(p, "%s/shadow", f->h), "host file under an image dir", 0644);
+	put(fmt(p, "%s/dir/hostfile", f->h), "hd", 0644);
+	put(fmt(p, "%s/secret/s", f->h), "s", 0644);
+	put(fmt(p, "%s/denied/d", f->h), "d", 0644);
+	put(fmt(p, "%s/ro/r", f->h), "r", 0644);
+	put(fmt(p, "%s/shared/x", f->h), "x", 0644);
+	put(fmt(p, "%s/full/hostfile", f->h), "hidden by full", 0644);
+	assert_int_equal(symlink("host_only.txt", fmt(p, "%s/hlink", f->h)), 0);
+	/* upper: mirrors absolute paths */
+	fmt(p, "%s/upper%s", f->t, f->h);
+	assert_int_equal(system(fmt(q, "mkdir -p '%s'", p)), 0);
+	put(fmt(p, "%s/upper%s/both.txt", f->t, f->h), "upper-both", 0644);
+	put(fmt(p, "%s/upper%s/upper_only.txt", f->t, f->h), "u", 0644);
+}
+
+static void add_rule(struct fx *f, const char *rel, int rule)
+{
+	struct vfs_config *c = &f->cfg;
+
+	fmt(c->rules[c->nrules].prefix, "%s/%s", f->h, rel);
+	c->rules[c->nrules++].rule = rule;
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char p[PATH_MAX];
+
+	strcpy(f->t, "/tmp/appv-vfs-XXXXXX");
+	if (!mkdtemp(f->t))
+		return -1;
+	fmt(f->h, "%s/h", f->t);
+	mkdir(f->h, 0755);
+	mkdir(fmt(p, "%s/img", f->t), 0755);
+	build_image(f);
+	build_host_upper(f);
+	fmt(f->cfg.upper, "%s/upper", f->t);
+	fmt(f->cfg.image_dir, "%s/img", f->t);
+	fmt(f->cfg.run_dir, "%s/run", f->t);
+	add_rule(f, "secret", VFS_RULE_HIDE);
+	add_rule(f, "denied", VFS_RULE_DENY);
+	add_rule(f, "ro", VFS_RULE_READONLY);
+	add_rule(f, "shared", VFS_RULE_SHARE);
+	add_rule(f, "full", VFS_RULE_FULL);
+	strcpy(f->cfg.rules[f->cfg.nrules].prefix, "/proc");
+	f->cfg.rules[f->cfg.nrules++].rule = VFS_RULE_SHARE;
+	if (vfs_new(&f->cfg, &f->vfs) < 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[PATH_MAX];
+
+	vfs_free(f->vfs);
+	if (system(fmt(cmd, "rm -rf '%s'", f->t)) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+static int res_of(struct fx *f, const char *base, const char *path, int intent,
+		  int flags)
+{
+	struct vfs_req req = {
+	    .path = path, .base = base, .intent = intent, .flags = flags};
+
+	return vfs_resolve(f->vfs, &req, &f->res);
+}
+
+static int res_h(struct fx *f, const char *rel, int intent, int flags)
+{
+	char p[PATH_MAX];
+
+	return res_of(f, "/", fmt(p, "%s/%s", f->h, rel), intent, flags);
+}
+
+static void assert_vpath(struct fx *f, const char *rel)
+{
+	char p[PATH_MAX];
+
+	assert_string_equal(f->res.vpath, fmt(p, "%s/%s", f->h, rel));
+}
+
+static void test_resolve__upper_wins(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX], buf[64];
+
+	assert_int_equal(res_h(f, "both.txt", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_UPPER);
+	assert_string_equal(f->res.real,
+			    fmt(p, "%s/upper%s/both.txt", f->t, f->h));
+	assert_true(f->res.changed);
+	assert_string_equal(slurp(f->res.real, buf, sizeof(buf)), "upper-both");
+}
+
+static void test_resolve__image_wins_over_host(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX];
+
+	assert_int_equal(res_h(f, "img_host.txt", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+	assert_string_equal(f->res.real,
+			    fmt(p, "%s/img/root%s/img_host.txt", f->t, f->h));
+	assert_true(S_ISREG(f->res.mode));
+	assert_true(f->res.changed);
+	assert_false(f->res.needs_extract);
+	assert_true(f->res.image_file != VFS_INDEX_NO_FILE);
+}
+
+static void test_resolve__host_passthrough_unchanged(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX];
+
+	assert_int_equal(res_h(f, "host_only.txt", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+	assert_string_equal(f->res.real, fmt(p, "%s/host_only.txt", f->h));
+	assert_string_equal(f->res.vpath, f->res.real);
+	assert_false(f->res.changed);
+	assert_int_equal(f->res.mode & 07777, 0640);
+	/* A host-only path below a directory the image also holds. */
+	assert_int_equal(res_h(f, "dir/hostfile", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+	assert_false(f->res.changed);
+	/* Missing host file: -ENOENT. */
+	assert_int_equal(res_h(f, "nope", VFS_INTENT_READ, 0), -ENOENT);
+	assert_int_equal(res_h(f, "hdir/nope/x", VFS_INTENT_READ, 0), -ENOENT);
+}
+
+static void test_resolve__relative_paths_use_base(void **state)
+{
+	struct fx *f = *state;
+	char base[PATH_MAX];
+
+	/* base is a host-only directory: the kernel would find the same. */
+	assert_int_equal(
+	    res_of(f, fmt(base, "%s/hdir", f->h), "hfile", VFS_INTENT_READ, 0),
+	    0);
+	assert_vpath(f, "hdir/hfile");
+	assert_false(f->res.changed);
+	/* base also exists in the image: the real cwd is elsewhere. */
+	assert_int_equal(res_of(f, fmt(base, "%s/dir", f->h), "hostfile",
+				VFS_INTENT_READ, 0),
+			 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+	assert_true(f->res.changed);
+	assert_int_equal(res_of(f, fmt(base, "%s/dir", f->h), "../img_only.txt",
+				VFS_INTENT_READ, 0),
+			 0);
+	assert_vpath(f, "img_only.txt");
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+}
+
+static void test_resolve__image_absolute_symlink_is_virtual(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(res_h(f, "app/abs/prog", VFS_INTENT_READ, 0), 0);
+	assert_vpath(f, "app/bin/prog");
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+	assert_true(f->res.changed);
+	/* An image symlink to a host file lands on the host, changed. */
+	assert_int_equal(res_h(f, "app/tohost", VFS_INTENT_READ, 0), 0);
+	assert_vpath(f, "host_only.txt");
+	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+	assert_true(f->res.changed);
+}
+
+static void test_resolve__relative_dotdot_symlink(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(res_h(f, "app/rel", VFS_INTENT_READ, 0), 0);
+	assert_vpath(f, "img_only.txt");
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+	/* ".." after a symlink pops the resolved path, not the lexical one. */
+	assert_int_equal(res_h(f, "app/abs/../bin/prog", VFS_INTENT_READ, 0),
+			 0);
+	assert_vpath(f, "app/bin/prog");
+}
+
+static void test_resolve__nofollow_returns_link(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(res_h(f, "app/rel", VFS_INTENT_READ, VFS_F_NOFOLLOW),
+			 0);
+	assert_vpath(f, "app/rel");
+	assert_true(S_ISLNK(f->res.mode));
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+	/* A host symlink, walked: followed virtually unless NOFOLLOW. */
+	assert_int_equal(res_h(f, "hlink", VFS_INTENT_READ, VFS_F_NOFOLLOW), 0);
+	assert_true(S_ISLNK(f->res.mode));
+	assert_false(f->res.changed);
+	assert_int_equal(res_h(f, "hlink", VFS_INTENT_READ, 0), 0);
+	assert_vpath(f, "host_only.txt");
+	/* the kernel follows the same host link to the same file */
+	assert_false(f->res.changed);
+}
+
+static void test_resolve__dotdot_stops_at_root(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX];
+
+	assert_int_equal(res_of(f, "/",
+				fmt(p, "/../../..%s/host_only.txt", f->h),
+				VFS_INTENT_READ, 0),
+			 0);
+	assert_vpath(f, "host_only.txt");
+	assert_int_equal(res_h(f, "app/up", VFS_INTENT_READ, 0), 0);
+	assert_string_equal(f->res.vpath, "/");
+	assert_true(S_ISDIR(f->res.mode));
+	assert_int_equal(res_h(f, "app/up/tmp", VFS_INTENT_READ, 0), 0);
+	assert_string_equal(f->res.vpath, "/tmp");
+}
+
+static void test_resolve__symlink_loop_is_eloop(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(res_h(f, "app/loop1", VFS_INTENT_READ, 0), -ELOOP);
+	assert_int_equal(res_h(f, "app/loop1/x", VFS_INTENT_READ, 0), -ELOOP);
+}
+
+static void test_resolve__file_as_dir_is_enotdir(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(res_h(f, "img_only.txt/x", VFS_INTENT_READ, 0),
+			 -ENOTDIR);
+	assert_int_equal(res_h(f, "host_only.txt/x", VFS_INTENT_READ, 0),
+			 -ENOTDIR);
+	assert_int_equal(res_h(f, "both.txt/", VFS_INTENT_READ, 0), -ENOTDIR);
+	assert_int_equal(
+	    res_h(f, "img_only.txt", VFS_INTENT_READ, VFS_F_DIRECTORY),
+	    -ENOTDIR);
+	assert_int_equal(res_h(f, "app/", VFS_INTENT_READ, 0), 0);
+}
+
+static void test_resolve__image_dir_hides_host_file(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(res_h(f, "shadow", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+	assert_true(S_ISDIR(f->res.mode));
+	assert_false(f->res.merged_dir);
+	assert_int_equal(res_h(f, "shadow/x", VFS_INTENT_READ, 0), -ENOENT);
+	assert_int_equal(res_h(f, "shadow/x", VFS_INTENT_CREATE, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_NONE);
+}
+
+static void test_rules__hide_deny_readonly(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(res_h(f, "secret", VFS_INTENT_READ, 0), -ENOENT);
+	assert_int_equal(res_h(f, "secret/s", VFS_INTENT_READ, 0), -ENOENT);
+	assert_int_equal(res_h(f, "secret/new", VFS_INTENT_CREATE, 0), -ENOENT);
+	assert_int_equal(res_h(f, "denied/d", VFS_INTENT_READ, 0), -EACCES);
+	assert_int_equal(res_h(f, "ro/r", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(f->res.rule, VFS_RULE_READONLY);
+	assert_true(f->res.changed);
+	assert_int_equal(res_h(f, "ro/r", VFS_INTENT_WRITE, 0), -EROFS);
+	assert_int_equal(res_h(f, "ro/r", VFS_INTENT_DELETE, 0), -EROFS);
+	assert_int_equal(res_h(f, "ro/new", VFS_INTENT_CREATE, 0), -EROFS);
+}
+
+static void test_rules__full_hides_host(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(res_h(f, "full/hostfile", VFS_INTENT_READ, 0),
+			 -ENOENT);
+	assert_int_equal(res_h(f, "full/ifile", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+	assert_int_equal(f->res.rule, VFS_RULE_FULL);
+}
+
+static void test_rules__share_is_host_passthrough(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX];
+
+	assert_int_equal(res_h(f, "shared/x", VFS_INTENT_WRITE, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+	assert_int_equal(f->res.rule, VFS_RULE_SHARE);
+	assert_false(f->res.changed);
+	assert_int_equal(res_h(f, "shared/new", VFS_INTENT_CREATE, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_NONE);
+	assert_string_equal(f->res.real, fmt(p, "%s/shared/new", f->h));
+	assert_false(f->res.changed);
+	assert_int_equal(vfs_make_writable(f->vfs, &f->res), 0);
+	assert_string_equal(f->res.real, p);
+}
+
+static void test_rules__share_keeps_magic_links(void **state)
+{
+	struct fx *f = *state;
+	char p[64];
+	int fds[2];
+
+	assert_int_equal(pipe(fds), 0);
+	snprintf(p, sizeof(p), "/proc/self/fd/%d", fds[0]);
+	assert_int_equal(res_of(f, "/", p, VFS_INTENT_READ, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+	assert_true(S_ISFIFO(f->res.mode));
+	assert_false(f->res.changed);
+	assert_string_equal(f->res.real, p);
+	assert_int_equal(res_of(f, "/", p, VFS_INTENT_READ, VFS_F_NOFOLLOW), 0);
+	assert_true(S_ISLNK(f->res.mode));
+	close(fds[0]);
+	close(fds[1]);
+}
+
+static void test_create__missing_file_goes_to_upper(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX];
+	struct stat st;
+
+	assert_int_equal(res_h(f, "hdir/new.txt", VFS_INTENT_READ, 0), -ENOENT);
+	assert_int_equal(res_h(f, "hdir/new.txt", VFS_INTENT_CREATE, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_NONE);
+	assert_string_equal(f->res.real,
+			    fmt(p, "%s/upper%s/hdir/new.txt", f->t, f->h));
+	assert_true(f->res.changed);
+	assert_int_equal(res_h(f, "nodir/new.txt", VFS_INTENT_CREATE, 0),
+			 -ENOENT);
+	/* make_writable creates the upper parents with the lower modes. */
+	assert_int_equal(res_h(f, "app/bin/new", VFS_INTENT_CREATE, 0), 0);
+	assert_int_equal(vfs_make_writable(f->vfs, &f->res), 0);
+	assert_int_equal(stat(fmt(p, "%s/upper%s/app/bin", f->t, f->h), &st),
+			 0);
+	assert_int_equal(st.st_mode & 0777, 0751 | 0700);
+	assert_int_equal(
+	    access(fmt(p, "%s/upper%s/app/bin/new", f->t, f->h), F_OK), -1);
+}
+
+static void test_copyup__keeps_data_mode_mtime(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX], buf[64];
+	struct stat before, lower, upper;
+
+	assert_int_equal(stat(fmt(p, "%s/host_only.txt", f->h), &before), 0);
+	assert_int_equal(res_h(f, "host_only.txt", VFS_INTENT_WRITE, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+	assert_int_equal(vfs_make_writable(f->vfs, &f->res), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_UPPER);
+	assert_string_equal(f->res.real,
+			    fmt(p, "%s/upper%s/host_only.txt", f->t, f->h));
+	assert_string_equal(slurp(f->res.real, buf, sizeof(buf)), "host-only");
+	assert_int_equal(stat(f->res.real, &upper), 0);
+	assert_int_equal(upper.st_mode & 07777, 0640);
+	assert_int_equal(upper.st_mtim.tv_sec, 1500000000);
+	assert_int_equal(upper.st_mtim.tv_nsec, 123456789);
+	/* The lower file is untouched. */
+	assert_int_equal(stat(fmt(p, "%s/host_only.txt", f->h), &lower), 0);
+	assert_int_equal(lower.st_mtim.tv_nsec, before.st_mtim.tv_nsec);
+	assert_int_equal(lower.st_ctim.tv_nsec, before.st_ctim.tv_nsec);
+	assert_string_equal(slurp(p, buf, sizeof(buf)), "host-only");
+	/* Now the upper copy wins. */
+	assert_int_equal(res_h(f, "host_only.txt", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_UPPER);
+}
+
+static void test_copyup__image_file_and_symlink(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX], buf[64];
+	struct stat st;
+
+	assert_int_equal(res_h(f, "app/bin/prog", VFS_INTENT_WRITE, 0), 0);
+	assert_int_equal(vfs_make_writable(f->vfs, &f->res), 0);
+	assert_string_equal(slurp(f->res.real, buf, sizeof(buf)), "#!prog");
+	assert_int_equal(stat(f->res.real, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(st.st_mtime, 1000007);
+	assert_int_equal(res_h(f, "app/rel", VFS_INTENT_WRITE, VFS_F_NOFOLLOW),
+			 0);
+	assert_int_equal(vfs_make_writable(f->vfs, &f->res), 0);
+	assert_int_equal(readlink(f->res.real, buf, sizeof(buf)), 15);
+	assert_memory_equal(buf, "../img_only.txt", 15);
+	/* An unextracted image file must be extracted first. */
+	assert_int_equal(res_h(f, "lazy.bin", VFS_INTENT_WRITE, 0), 0);
+	assert_true(f->res.needs_extract);
+	assert_int_equal(vfs_make_writable(f->vfs, &f->res), -EAGAIN);
+	/* No temp files left in the upper directory. */
+	assert_int_equal(
+	    system(fmt(p, "! ls -a '%s/upper%s/app/bin' | grep -q appv-cu",
+		       f->t, f->h)),
+	    0);
+}
+
+static bool has_entry(const char *dir, const char *name, unsigned char type)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool found = false;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, name) == 0)
+			found = e->d_type == type;
+	closedir(d);
+	return found;
+}
+
+static void test_merge__lists_union_of_layers(void **state)
+{
+	struct fx *f = *state;
+	char out[PATH_MAX], v[PATH_MAX];
+	struct stat st;
+
+	assert_int_equal(res_of(f, "/", f->h, VFS_INTENT_READ, 0), 0);
+	assert_true(f->res.merged_dir);
+	assert_int_equal(f->res.layer, VFS_LAYER_UPPER);
+	assert_int_equal(vfs_merge_dir(f->vfs, &f->res, out, sizeof(out)), 0);
+	assert_true(has_entry(out, "upper_only.txt", DT_REG));
+	assert_true(has_entry(out, "img_only.txt", DT_REG));
+	assert_true(has_entry(out, "host_only.txt", DT_REG));
+	assert_true(has_entry(out, "both.txt", DT_REG));
+	assert_true(has_entry(out, "app", DT_DIR));
+	assert_true(has_entry(out, "hdir", DT_DIR));
+	assert_true(has_entry(out, "hlink", DT_LNK));
+	assert_false(has_entry(out, "secret", DT_DIR));
+	assert_int_equal(vfs_reverse(f->vfs, out, v, sizeof(v)), strlen(f->h));
+	assert_string_equal(v, f->h);
+	/* full: only the image's names. */
+	assert_int_equal(res_h(f, "full", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(vfs_merge_dir(f->vfs, &f->res, out, sizeof(out)), 0);
+	assert_true(has_entry(out, "ifile", DT_REG));
+	assert_false(has_entry(out, "hostfile", DT_REG));
+	assert_int_equal(stat(out, &st), 0);
+	assert_int_equal(st.st_mtime, 1000000 + 14); /* image_tree[14] */
+	/* image symlinks keep their target */
+	assert_int_equal(res_h(f, "app", VFS_INTENT_READ, 0), 0);
+	assert_true(f->res.merged_dir);
+	assert_int_equal(vfs_merge_dir(f->vfs, &f->res, out, sizeof(out)), 0);
+	assert_true(has_entry(out, "rel", DT_LNK));
+	assert_int_equal(readlink(fmt(v, "%s/rel", out), v, sizeof(v)), 15);
+}
+
+static void test_merge__single_layer_dir_is_not_merged(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(res_h(f, "hdir", VFS_INTENT_READ, 0), 0);
+	assert_false(f->res.merged_dir);
+	assert_int_equal(res_h(f, "app/bin", VFS_INTENT_READ, 0), 0);
+	assert_false(f->res.merged_dir);
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+}
+
+static void test_reverse__round_trips(void **state)
+{
+	struct fx *f = *state;
+	const char *rels[] = {"both.txt", "img_only.txt", "host_only.txt",
+			      "app/bin", "hdir"};
+	char v[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(rels) / sizeof(rels[0]); i++) {
+		assert_int_equal(res_h(f, rels[i], VFS_INTENT_READ, 0), 0);
+		assert_int_equal(vfs_reverse(f->vfs, f->res.real, v, sizeof(v)),
+				 strlen(f->res.vpath));
+		assert_string_equal(v, f->res.vpath);
+	}
+	assert_int_equal(vfs_reverse(f->vfs, f->cfg.upper, v, sizeof(v)), 1);
+	assert_string_equal(v, "/");
+	assert_int_equal(vfs_reverse(f->vfs, "/etc/passwd", v, 4),
+			 -ENAMETOOLONG);
+	assert_int_equal(vfs_reverse(f->vfs, "rel", v, sizeof(v)), -EINVAL);
+}
+
+static void test_resolve__extraction_state_is_read(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(res_h(f, "lazy.bin", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+	assert_true(f->res.needs_extract);
+	assert_false(vfs_image_extracted(f->vfs, f->res.image_file));
+	assert_true(vfs_image_extracted(f->vfs, 0));
+	assert_false(vfs_image_extracted(f->vfs, 100000));
+}
+
+static void test_resolve__host_lazy_skips_stat(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(
+	    res_h(f, "hdir/nothing", VFS_INTENT_READ, VFS_F_HOST_LAZY), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+	assert_false(f->res.changed);
+	/* Image entries are still resolved exactly... */
+	assert_int_equal(
+	    res_h(f, "app/bin/prog", VFS_INTENT_READ, VFS_F_HOST_LAZY), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+	/* ...and a name missing from the image below a directory the host
+	 * may also hold is left to the kernel. */
+	assert_int_equal(
+	    res_h(f, "app/bin/nothing", VFS_INTENT_READ, VFS_F_HOST_LAZY), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+	/* Under "full" the host is never asked. */
+	assert_int_equal(
+	    res_h(f, "full/nothing", VFS_INTENT_READ, VFS_F_HOST_LAZY),
+	    -ENOENT);
+}
+
+static void test_resolve__long_and_empty_paths(void **state)
+{
+	struct fx *f = *state;
+	char *p = malloc(PATH_MAX + 10);
+
+	memset(p, 'a', PATH_MAX + 9);
+	p[0] = '/';
+	p[PATH_MAX + 9] = '\0';
+	assert_int_equal(res_of(f, "/", p, VFS_INTENT_READ, 0), -ENAMETOOLONG);
+	assert_int_equal(res_of(f, "/", "", VFS_INTENT_READ, 0), -ENOENT);
+	free(p);
+}
+
+static void test_config__round_trip(void **state)
+{
+	struct fx *f = *state;
+	static struct vfs_config back;
+	char buf[8192];
+	int n;
+
+	strcpy(f->cfg.rules[f->cfg.nrules].prefix, "/with space/dir");
+	f->cfg.rules[f->cfg.nrules++].rule = VFS_RULE_SHARE;
+	n = vfs_config_format(&f->cfg, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(vfs_config_parse(buf, (size_t)n, &back), 0);
+	assert_string_equal(back.upper, f->cfg.upper);
+	assert_string_equal(back.image_dir, f->cfg.image_dir);
+	assert_string_equal(back.run_dir, f->cfg.run_dir);
+	assert_int_equal(back.nrules, f->cfg.nrules);
+	for (unsigned int i = 0; i < back.nrules; i++) {
+		assert_string_equal(back.rules[i].prefix,
+				    f->cfg.rules[i].prefix);
+		assert_int_equal(back.rules[i].rule, f->cfg.rules[i].rule);
+	}
+	assert_int_equal(vfs_config_format(&f->cfg, buf, 20), -ENOSPC);
+}
+
+static void test_config__rejects_bad_text(void **state)
+{
+	static struct vfs_config c;
+	const char *bad[] = {
+	    "upper relative\n",
+	    "image_dir /x\n",		     /* no upper */
+	    "upper /u\nfoo /x\n",	     /* unknown key */
+	    "upper /u\nrule /a sometimes\n", /* unknown rule */
+	    "upper /u\nrule share\n",	     /* no prefix */
+	    "upper /u\nrule rel share\n",    /* relative prefix */
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(vfs_config_parse(bad[i], strlen(bad[i]), &c),
+				 -EINVAL);
+	assert_int_equal(
+	    vfs_config_parse("upper /u\n# c\n\nrule /a/../b/ hide", 36, &c), 0);
+	assert_string_equal(c.rules[0].prefix, "/b");
+	assert_int_equal(c.rules[0].rule, VFS_RULE_HIDE);
+	assert_int_equal(vfs_rule_from_name("full"), VFS_RULE_FULL);
+	assert_int_equal(vfs_rule_from_name("nope"), -EINVAL);
+	assert_string_equal(vfs_rule_name(VFS_RULE_DENY), "deny");
+	assert_null(vfs_rule_name(99));
+	strcpy(c.upper, "/a\nb");
+	assert_int_equal(vfs_config_format(&c, (char[256]){0}, 256), -EINVAL);
+}
+
+static void test_vfs__new_rejects_bad_config(void **state)
+{
+	struct fx *f = *state;
+	static struct vfs_config c;
+	struct vfs *v = NULL;
+	char p[PATH_MAX];
+	int fd;
+
+	memcpy(&c, &f->cfg, sizeof(c));
+	strcpy(c.upper, "relative");
+	assert_int_equal(vfs_new(&c, &v), -EINVAL);
+	memcpy(&c, &f->cfg, sizeof(c));
+	strcpy(c.image_dir, "/nonexistent-appv-dir");
+	assert_int_equal(vfs_new(&c, &v), -ENOENT);
+	/* A corrupt index is refused cleanly. */
+	fd = open(fmt(p, "%s/img/index", f->t), O_WRONLY | O_TRUNC);
+	assert_int_equal(write(fd, "garbage", 7), 7);
+	close(fd);
+	memcpy(&c, &f->cfg, sizeof(c));
+	assert_int_equal(vfs_new(&c, &v), -EINVAL);
+	vfs_free(NULL);
+}
+
+/* A resolver over a fresh, empty upper directory <t>/@name, no image. */
+static struct vfs *fresh_upper(struct fx *f, const char *name)
+{
+	static struct vfs_config c;
+	struct vfs *v = NULL;
+
+	memset(&c, 0, sizeof(c));
+	fmt(c.upper, "%s/%s", f->t, name);
+	mkdir(c.upper, 0755);
+	assert_int_equal(vfs_new(&c, &v), 0);
+	return v;
+}
+
+static void test_names__creation_seen_by_other_resolver(void **state)
+{
+	struct fx *f = *state;
+	struct vfs *a = fresh_upper(f, "u2"), *b = fresh_upper(f, "u2");
+	char p[PATH_MAX];
+	struct vfs_req req = {.path = fmt(p, "%s/hdir/new", f->h),
+			      .base = "/",
+			      .intent = VFS_INTENT_CREATE};
+
+	/* b looked at the empty upper before a created anything. */
+	req.intent = VFS_INTENT_READ;
+	assert_int_equal(vfs_resolve(b, &req, &f->res), -ENOENT);
+	req.intent = VFS_INTENT_CREATE;
+	assert_int_equal(vfs_resolve(a, &req, &f->res), 0);
+	assert_int_equal(vfs_make_writable(a, &f->res), 0);
+	put(f->res.real, "new", 0644);
+	req.intent = VFS_INTENT_READ;
+	assert_int_equal(vfs_resolve(b, &req, &f->res), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_UPPER);
+	vfs_free(a);
+	vfs_free(b);
+}
+
+static void test_names__outside_changes_folded_in_by_new(void **state)
+{
+	struct fx *f = *state;
+	struct vfs *a = fresh_upper(f, "u3"), *b;
+	char p[PATH_MAX], q[PATH_MAX];
+
+	vfs_free(a);
+	/* Changed while no resolver ran: the next one must see it. */
+	assert_int_equal(system(fmt(q, "mkdir -p '%s/u3%s/hdir'", f->t, f->h)),
+			 0);
+	put(fmt(q, "%s/u3%s/hdir/hfile", f->t, f->h), "upper", 0644);
+	b = fresh_upper(f, "u3");
+	assert_int_equal(
+	    res_of(f, "/", fmt(p, "%s/hdir/hfile", f->h), VFS_INTENT_READ, 0),
+	    0);
+	struct vfs_req req = {.path = p, .base = "/"};
+	assert_int_equal(vfs_resolve(b, &req, &f->res), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_UPPER);
+	vfs_free(b);
+}
+
+static void test_names__damaged_filter_is_rebuilt(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX];
+	struct vfs *v;
+	char junk[4096];
+	int fd;
+
+	memset(junk, 0, sizeof(junk));
+	memcpy(junk, "garbage!", 8);
+	fd = open(fmt(p, "%s/upper.names", f->t), O_WRONLY | O_TRUNC);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, junk, 100), 100);
+	close(fd);
+	assert_int_equal(vfs_new(&f->cfg, &v), 0);
+	struct vfs_req req = {.path = fmt(p, "%s/upper_only.txt", f->h),
+			      .base = "/"};
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_UPPER);
+	vfs_free(v);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
+	    T(test_resolve__upper_wins),
+	    T(test_resolve__image_wins_over_host),
+	    T(test_resolve__host_passthrough_unchanged),
+	    T(test_resolve__relative_paths_use_base),
+	    T(test_resolve__image_absolute_symlink_is_virtual),
+	    T(test_resolve__relative_dotdot_symlink),
+	    T(test_resolve__nofollow_returns_link),
+	    T(test_resolve__dotdot_stops_at_root),
+	    T(test_resolve__symlink_loop_is_eloop),
+	    T(test_resolve__file_as_dir_is_enotdir),
+	    T(test_resolve__image_dir_hides_host_file),
+	    T(test_rules__hide_deny_readonly),
+	    T(test_rules__full_hides_host),
+	    T(test_rules__share_is_host_passthrough),
+	    T(test_rules__share_keeps_magic_links),
+	    T(test_create__missing_file_goes_to_upper),
+	    T(test_copyup__keeps_data_mode_mtime),
+	    T(test_copyup__image_file_and_symlink),
+	    T(test_merge__lists_union_of_layers),
+	    T(test_merge__single_layer_dir_is_not_merged),
+	    T(test_reverse__round_trips),
+	    T(test_resolve__extraction_state_is_read),
+	    T(test_resolve__host_lazy_skips_stat),
+	    T(test_resolve__long_and_empty_paths),
+	    T(test_config__round_trip),
+	    T(test_config__rejects_bad_text),
+	    T(test_vfs__new_rejects_bad_config),
+	    T(test_names__creation_seen_by_other_resolver),
+	    T(test_names__outside_changes_folded_in_by_new),
+	    T(test_names__damaged_filter_is_rebuilt),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

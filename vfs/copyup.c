@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * vfs/copyup.c - make a resolved entry writable (supervisor only).
+ *
+ * A lower entry is copied into the upper layer atomically: the copy is
+ * built under a temporary name in the upper parent and renamed into place
+ * with RENAME_NOREPLACE, so a concurrent session sees either nothing or the
+ * whole file, and the first copy to land wins.  Data, permission bits and
+ * timestamps are kept; ownership is not (we are an ordinary user).  The
+ * lower file is only ever opened O_RDONLY.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include "../common/sys.h"
+#include "vfs_internal.h"
+
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE 1
+#endif
+
+/* "<dir of dst>/.appv-cu.<pid>.<seq>": unique per process and call. */
+static int temp_name(struct vfs *vfs, const char *dst, char *tmp, size_t cap)
+{
+	unsigned long seq =
+	    __atomic_add_fetch(&vfs->merge_seq, 1, __ATOMIC_RELAXED);
+	long pid = APPV_SYS(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	size_t cut = strlen(dst), n;
+
+	while (cut > 0 && dst[cut - 1] != '/')
+		cut--;
+	if (cut + 9 + 48 > cap)
+		return -ENAMETOOLONG;
+	memcpy(tmp, dst, cut);
+	memcpy(tmp + cut, ".appv-cu.", 9);
+	n = cut + 9;
+	n += vfs_put_num(tmp + n, (unsigned long)pid);
+	tmp[n++] = '.';
+	n += vfs_put_num(tmp + n, seq);
+	tmp[n] = '\0';
+	return 0;
+}
+
+static int copy_data(int in, int out)
+{
+	char buf[65536];
+	bool cfr = true;
+
+	for (;;) {
+		ssize_t n = -ENOSYS;
+
+		if (cfr)
+			n = APPV_SYS(SYS_copy_file_range, in, NULL, out, NULL,
+				     1 << 30, 0);
+		if (n == -EINTR)
+			continue;
+		if (cfr && n < 0) {
+			/* EXDEV, EINVAL, EOPNOTSUPP, ENOSYS...: plain copy.
+			 * Nothing was written, offsets did not move. */
+			cfr = false;
+			continue;
+		}
+		if (!cfr) {
+			n = appv_read(in, buf, sizeof(buf));
+			if (n == -EINTR)
+				continue;
+			if (n > 0) {
+				int r = appv_write_full(out, buf, (size_t)n);
+
+				if (r < 0)
+					return r;
+			}
+		}
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			return 0;
+	}
+}
+
+static int set_times(int dirfd, const char *path, int fd, const struct stat *st)
+{
+	struct timespec ts[2] = {st->st_atim, st->st_mtim};
+
+	if (fd >= 0)
+		return (int)APPV_SYS(SYS_utimensat, fd, NULL, ts, 0, 0, 0);
+	return (int)APPV_SYS(SYS_utimensat, dirfd, path, ts,
+			     AT_SYMLINK_NOFOLLOW, 0, 0);
+}
+
+static int copy_reg(struct vfs *vfs, const char *src, const char *tmp,
+		    const struct stat *st)
+{
+	int in, out, r;
+
+	in = appv_openat(AT_FDCWD, src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
+	if (in < 0)
+		return in;
+	out = appv_openat(AT_FDCWD, tmp,
+			  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (out < 0) {
+		appv_close(in);
+		return out;
+	}
+	r = copy_data(in, out);
+	if (r == 0)
+		r = (int)APPV_SYS(SYS_fchmod, out, st->st_mode & 07777, 0, 0, 0,
+				  0);
+	if (r == 0)
+		r = set_times(-1, NULL, out, st);
+	if (r == 0)
+		r = (int)APPV_SYS(SYS_fdatasync, out, 0, 0, 0, 0, 0);
+	appv_close(in);
+	appv_close(out);
+	return r;
+}
+
+static int copy_link(const char *src, const char *tmp, const struct stat *st)
+{
+	char target[PATH_MAX];
+	ssize_t n = appv_readlinkat(AT_FDCWD, src, target, sizeof(target));
+	int r;
+
+	if (n < 0)
+		return (int)n;
+	if ((size_t)n >= sizeof(target))
+		return -ENAMETOOLONG;
+	target[n] = '\0';
+	r = (int)APPV_SYS(SYS_symlinkat, target, AT_FDCWD, tmp, 0, 0, 0);
+	if (r == 0)
+		set_times(AT_FDCWD, tmp, -1, st); /* best effort */
+	return r;
+}
+
+/* Metadata of the lower entry: the real file, with the image's recorded
+ * mode and mtime taking precedence for package entries. */
+static int lower_stat(struct vfs *vfs, const struct vfs_res *res,
+		      struct stat *st)
+{
+	struct layer_hit hit;
+	int r = appv_fstatat(AT_FDCWD, res->real, st, AT_SYMLINK_NOFOLLOW);
+
+	if (r < 0 || res->layer != VFS_LAYER_IMAGE)
+		return r;
+	if (vfs_image_ops.lookup(vfs, res->vpath, strlen(res->vpath), &hit) ==
+	    0) {
+		st->st_mode = hit.ent.mode;
+		st->st_mtim.tv_sec = hit.ent.mtime;
+		st->st_mtim.tv_nsec = hit.ent.mtime_nsec;
+	}
+	return 0;
+}
+
+static int copy_entry(struct vfs *vfs, const struct vfs_res *res,
+		      const char *dst)
+{
+	char tmp[PATH_MAX];
+	struct stat st;
+	int r = lower_stat(vfs, res, &st);
+
+	if (r < 0)
+		return r;
+	if (S_ISDIR(st.st_mode)) {
+		r = appv_mkdirat(AT_FDCWD, dst, (st.st_mode & 07777) | 0700);
+		if (r == 0)
+			set_times(AT_FDCWD, dst, -1, &st);
+		return r == -EEXIST ? 0 : r;
+	}
+	r = temp_name(vfs, dst, tmp, sizeof(tmp));
+	if (r < 0)
+		return r;
+	if (S_ISREG(st.st_mode))
+		r = copy_reg(vfs, res->real, tmp, &st);
+	else if (S_ISLNK(st.st_mode))
+		r = copy_link(res->real, tmp, &st);
+	else
+		r = (int)APPV_SYS(SYS_mknodat, AT_FDCWD, tmp, st.st_mode,
+				  st.st_rdev, 0, 0);
+	if (r == 0)
+		r = (int)APPV_SYS(SYS_renameat2, AT_FDCWD, tmp, AT_FDCWD, dst,
+				  RENAME_NOREPLACE, 0);
+	if (r < 0)
+		appv_unlinkat(AT_FDCWD, tmp, 0);
+	/* Another session copied it up first: use theirs. */
+	return r == -EEXIST ? 0 : r;
+}
+
+int vfs_make_writable(struct vfs *vfs, struct vfs_res *res)
+{
+	char dst[PATH_MAX];
+	int r;
+
+	if (res->rule == VFS_RULE_SHARE || res->layer == VFS_LAYER_UPPER)
+		return 0;
+	if (res->rule != VFS_RULE_WRITECOPY && res->rule != VFS_RULE_FULL)
+		return -EROFS;
+	if (res->layer == VFS_LAYER_IMAGE && S_ISREG(res->mode) &&
+	    !vfs_image_extracted(vfs, res->image_file))
+		return -EAGAIN;
+	r = vfs_upper_ops.real(vfs, res->vpath, dst, sizeof(dst));
+	if (r < 0)
+		return r;
+	/* Before anything exists in upper under this name: other processes
+	 * must not skip the probe once it does (upper_names.c). */
+	vfs_names_note(vfs, res->vpath);
+	r = vfs_upper_make_parents(vfs, res->vpath);
+	if (r == 0 && res->layer != VFS_LAYER_NONE)
+		r = copy_entry(vfs, res, dst);
+	vfs_names_sync(vfs);
+	if (r < 0)
+		return r;
+	memcpy(res->real, dst, strlen(dst) + 1);
+	if (res->layer != VFS_LAYER_NONE)
+		res->layer = VFS_LAYER_UPPER;
+	res->changed = true;
+	res->needs_extract = false;
+	return 0;
+}

@@ -1,0 +1,592 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * vfs/resolve.c - the path walk.
+ *
+ * A path is walked one component at a time in the virtual tree.  For each
+ * directory on the way we keep which layers hold it (flags[depth]), so that
+ * a layer is asked about a child only while it holds the parent: the upper
+ * directory is probed with one fstatat per component only while the prefix
+ * exists there, the image costs a hash probe and no syscall.  Once a prefix
+ * is in neither the upper layer nor the image, nothing below it can be
+ * either, and the rest of the path - if it has no ".." and crosses no rule
+ * prefix - is handed to the host kernel as one path (one lstat, or none with
+ * VFS_F_HOST_LAZY).
+ *
+ * Known limit of that hand-off: the kernel follows host symlinks in the
+ * handed-off part itself, so a host symlink that leads into a package or
+ * overlay path (e.g. host /lib -> usr/lib when the package ships /usr/lib
+ * files) reaches the host's files, not the virtual ones.  Symlinks found in
+ * the upper layer or the image, a final host symlink, and host symlinks on
+ * paths that are walked component by component are followed virtually.
+ *
+ * "/proc/self" is not special here: callers in the supervisor must put
+ * "/proc/<pid>" in its place before resolving (the loader makes /proc,
+ * /sys and /dev "share").
+ *
+ * No allocation, no stdio: this runs inside the shim on every open/stat.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "../common/path.h"
+#include "../common/sys.h"
+#include "vfs_internal.h"
+
+enum {
+	IN_UPPER = 1,
+	IN_IMAGE = 2,
+	HOST_YES = 4,	/* the directory exists on the host */
+	HOST_MAYBE = 8, /* may exist on the host, not probed yet */
+};
+#define HOST_ANY (HOST_YES | HOST_MAYBE)
+#define MAX_DEPTH (PATH_MAX / 2)
+#define MAX_LINKS 40
+
+struct walk {
+	struct vfs *vfs;
+	const struct vfs_req *req;
+	char *vpath; /* res->vpath */
+	size_t vlen;
+	unsigned int depth;
+	unsigned char flags[MAX_DEPTH + 1]; /* layers holding each prefix */
+	char rest[2 * PATH_MAX];	    /* what is left to walk */
+	size_t pos;
+	int nlinks;
+	bool followed;	     /* a symlink was followed virtually... */
+	bool followed_lower; /* ...one from the upper layer or the image */
+	bool dotdot;	     /* the walk met ".." */
+	bool must_dir;	     /* trailing slash or VFS_F_DIRECTORY */
+	int base_comps;	     /* components of req->base still to consume */
+	bool base_virtual;   /* the base directory is not a host-only dir */
+	char *link;	     /* scratch for symlink targets: res->real */
+};
+
+/* What the layers say about the component just appended to w->vpath. */
+struct probe {
+	int rule;
+	enum vfs_layer top;   /* the visible entry; NONE when absent */
+	struct layer_hit hit; /* of the top layer */
+	unsigned char child;  /* flags for the entry, should it be a dir */
+	bool blocked;	      /* a whiteout/opaque dir hides lower layers */
+	bool handed_off;      /* the rest of the path was given to the host */
+	bool host_parent; /* ... and the final's parent is a host-only dir */
+	bool lazy;	  /* ... and not stat'ed (VFS_F_HOST_LAZY) */
+};
+
+static int push_name(struct walk *w, const char *c, size_t n)
+{
+	size_t add = n + (w->vlen > 1);
+
+	if (w->vlen + add >= PATH_MAX || w->depth >= MAX_DEPTH)
+		return -ENAMETOOLONG;
+	if (w->vlen > 1)
+		w->vpath[w->vlen++] = '/';
+	memcpy(w->vpath + w->vlen, c, n);
+	w->vlen += n;
+	w->vpath[w->vlen] = '\0';
+	return 0;
+}
+
+static void pop_name(struct walk *w)
+{
+	while (w->vlen > 1 && w->vpath[w->vlen - 1] != '/')
+		w->vlen--;
+	if (w->vlen > 1)
+		w->vlen--;
+	w->vpath[w->vlen] = '\0';
+}
+
+static unsigned char root_flags(const struct vfs *vfs)
+{
+	return IN_UPPER | (vfs->idx ? IN_IMAGE : 0) | HOST_YES;
+}
+
+/* The next component of w->rest: returns its length (0 at the end). */
+static size_t next_comp(struct walk *w, const char **c)
+{
+	size_t n = 0;
+
+	while (w->rest[w->pos] == '/')
+		w->pos++;
+	*c = w->rest + w->pos;
+	while (w->rest[w->pos + n] && w->rest[w->pos + n] != '/')
+		n++;
+	w->pos += n;
+	return n;
+}
+
+static bool at_end(const struct walk *w)
+{
+	size_t p = w->pos;
+
+	while (w->rest[p] == '/')
+		p++;
+	return w->rest[p] == '\0';
+}
+
+static bool is_dotdot(const char *c, size_t n)
+{
+	return n == 2 && c[0] == '.' && c[1] == '.';
+}
+
+static bool rest_has_dotdot(const struct walk *w)
+{
+	const char *p = w->rest + w->pos;
+
+	while (*p) {
+		size_t n = 0;
+
+		while (*p == '/')
+			p++;
+		while (p[n] && p[n] != '/')
+			n++;
+		if (is_dotdot(p, n))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+static int probe_rule(struct walk *w, struct probe *p)
+{
+	p->rule = vfs_rule_for(w->vfs, w->vpath);
+	if (p->rule == VFS_RULE_HIDE)
+		return -ENOENT;
+	if (p->rule == VFS_RULE_DENY)
+		return -EACCES;
+	return 0;
+}
+
+static bool missing(int r)
+{
+	return r == -ENOENT || r == -ENOTDIR;
+}
+
+/* Upper and image: who holds w->vpath, given the parent's flags @pf. */
+static int probe_virtual(struct walk *w, unsigned char pf, struct probe *p)
+{
+	struct layer_hit hit;
+	int r;
+
+	p->top = VFS_LAYER_NONE;
+	p->child = 0;
+	p->blocked = false;
+	/* Top level: the shared name filter spares the probe of a name the
+	 * upper directory cannot hold (upper_names.c). */
+	if ((pf & IN_UPPER) && vfs_rule_shows_upper(p->rule) &&
+	    (w->depth > 0 || w->vlen == 1 ||
+	     vfs_names_maybe(w->vfs, w->vpath + 1, w->vlen - 1))) {
+		r = vfs_upper_ops.lookup(w->vfs, w->vpath, w->vlen, &p->hit);
+		if (r < 0 && !missing(r))
+			return r;
+		if (r == 0 && p->hit.whiteout) {
+			p->blocked = true;
+			return 0;
+		}
+		if (r == 0) {
+			p->top = VFS_LAYER_UPPER;
+			p->blocked = p->hit.opaque || !S_ISDIR(p->hit.mode);
+			p->child = S_ISDIR(p->hit.mode) ? IN_UPPER : 0;
+		}
+	}
+	if (p->blocked || !(pf & IN_IMAGE) || !vfs_rule_shows_image(p->rule))
+		return 0;
+	r = vfs_image_ops.lookup(w->vfs, w->vpath, w->vlen, &hit);
+	if (r < 0)
+		return 0;
+	if (p->top == VFS_LAYER_NONE) {
+		p->top = VFS_LAYER_IMAGE;
+		p->hit = hit;
+		p->blocked = !S_ISDIR(hit.mode);
+	}
+	if (S_ISDIR(hit.mode) && S_ISDIR(p->hit.mode))
+		p->child |= IN_IMAGE;
+	return 0;
+}
+
+static bool host_visible(const struct probe *p, unsigned char pf)
+{
+	return !p->blocked && (pf & HOST_ANY) && vfs_rule_shows_host(p->rule);
+}
+
+/*
+ * Hand the rest of the path to the host: w->vpath plus every remaining
+ * component (no ".." among them, checked by the caller).  The kernel walks
+ * it; a final symlink is left for the caller to follow virtually.
+ */
+static int handoff(struct walk *w, struct probe *p)
+{
+	const struct vfs_req *req = w->req;
+	const char *c;
+	size_t n;
+	int r;
+
+	while ((n = next_comp(w, &c)) > 0) {
+		if (n == 1 && c[0] == '.')
+			continue;
+		r = push_name(w, c, n);
+		if (r < 0)
+			return r;
+		/* Host-only from here: every prefix is a host directory. */
+		w->flags[++w->depth] = HOST_YES;
+		p->host_parent = true;
+	}
+	p->handed_off = true;
+	p->rule = vfs_rule_for(w->vfs, w->vpath);
+	if ((req->flags & VFS_F_HOST_LAZY) && req->intent == VFS_INTENT_READ &&
+	    !w->must_dir) {
+		p->lazy = true;
+		p->top = VFS_LAYER_HOST;
+		p->hit.mode = 0;
+		return 0;
+	}
+	if (p->rule == VFS_RULE_SHARE && !(req->flags & VFS_F_NOFOLLOW)) {
+		/* Passthrough: the kernel follows a final symlink itself, so
+		 * magic links (/proc/self/fd/N, /dev/stdin) keep their
+		 * meaning; they cannot be followed as text. */
+		struct stat st;
+
+		r = appv_fstatat(AT_FDCWD, w->vpath, &st, 0);
+		p->hit.mode = st.st_mode;
+	} else {
+		r = vfs_host_ops.lookup(w->vfs, w->vpath, w->vlen, &p->hit);
+	}
+	if (r == 0)
+		p->top = VFS_LAYER_HOST;
+	/* ENOTDIR for a name right under a virtual directory means the host
+	 * holds a non-directory there, which the directory above hides. */
+	if (r == -ENOENT || (r == -ENOTDIR && !p->host_parent))
+		return 0;
+	return r;
+}
+
+static bool can_handoff(struct walk *w)
+{
+	char full[PATH_MAX];
+	size_t n = w->vlen;
+	const char *c;
+	size_t save = w->pos, k;
+
+	if (rest_has_dotdot(w))
+		return false;
+	memcpy(full, w->vpath, n + 1);
+	if (n == 1)
+		n = 0; /* "/" + "/name" must not give "//name" */
+	while ((k = next_comp(w, &c)) > 0) {
+		if (k == 1 && c[0] == '.')
+			continue;
+		if (n + k + 2 > sizeof(full))
+			break;
+		full[n++] = '/';
+		memcpy(full + n, c, k);
+		n += k;
+		full[n] = '\0';
+	}
+	w->pos = save;
+	return !vfs_rule_below(w->vfs, w->vpath, w->vlen, full);
+}
+
+/* Probe w->vpath (just appended) in every layer, parent flags @pf. */
+static int probe(struct walk *w, unsigned char pf, struct probe *p)
+{
+	int r = probe_rule(w, p);
+
+	p->handed_off = false;
+	p->host_parent = false;
+	p->lazy = false;
+	if (r == 0)
+		r = probe_virtual(w, pf, p);
+	if (r < 0 || !host_visible(p, pf))
+		return r;
+	if (p->top != VFS_LAYER_NONE) {
+		/* A directory from above may merge with the host's; find out
+		 * only when a child or the caller needs it. */
+		if (S_ISDIR(p->hit.mode))
+			p->child |= HOST_MAYBE;
+		return 0;
+	}
+	if (can_handoff(w))
+		return handoff(w, p);
+	r = vfs_host_ops.lookup(w->vfs, w->vpath, w->vlen, &p->hit);
+	if (missing(r))
+		return 0;
+	if (r == 0) {
+		p->top = VFS_LAYER_HOST;
+		p->child = S_ISDIR(p->hit.mode) ? HOST_YES : 0;
+	}
+	return r;
+}
+
+static int follow(struct walk *w, const struct probe *p)
+{
+	const struct vfs_layer_ops *ops = vfs_layer_ops(p->top);
+	size_t tail, tlen;
+	int r;
+
+	if (++w->nlinks > MAX_LINKS)
+		return -ELOOP;
+	r = ops->readlink(w->vfs, w->vpath, &p->hit, w->link, PATH_MAX);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return -ENOENT;
+	tlen = (size_t)r;
+	tail = strlen(w->rest + w->pos);
+	if (tlen + 1 + tail + 1 > sizeof(w->rest))
+		return -ENAMETOOLONG;
+	memmove(w->rest + tlen + 1, w->rest + w->pos, tail + 1);
+	memcpy(w->rest, w->link, tlen);
+	w->rest[tlen] = '/';
+	w->pos = 0;
+	w->followed = true;
+	w->followed_lower |= p->top != VFS_LAYER_HOST;
+	pop_name(w);
+	if (w->link[0] == '/') {
+		w->vpath[0] = '/';
+		w->vpath[1] = '\0';
+		w->vlen = 1;
+		w->depth = 0;
+		w->flags[0] = root_flags(w->vfs);
+	}
+	return 0;
+}
+
+/* The walk ended on a directory (the root, or after ".."): probe it. */
+static int probe_dir(struct walk *w, struct probe *p)
+{
+	if (w->depth == 0)
+		return probe(w, root_flags(w->vfs), p);
+	w->depth--;
+	return probe(w, w->flags[w->depth], p);
+}
+
+static void count_base(struct walk *w)
+{
+	if (w->base_comps == 0)
+		w->base_virtual = w->flags[w->depth] & (IN_UPPER | IN_IMAGE);
+	if (w->base_comps >= 0)
+		w->base_comps--;
+}
+
+static int walk(struct walk *w, struct probe *p)
+{
+	for (;;) {
+		const char *c;
+		size_t n;
+		bool last;
+		int r;
+
+		count_base(w);
+		n = next_comp(w, &c);
+		if (n == 0)
+			return probe_dir(w, p);
+		last = at_end(w);
+		if (n == 1 && c[0] == '.')
+			continue;
+		if (is_dotdot(c, n)) {
+			w->dotdot = true;
+			if (w->depth > 0) {
+				pop_name(w);
+				w->depth--;
+			}
+			continue;
+		}
+		r = push_name(w, c, n);
+		if (r == 0)
+			r = probe(w, w->flags[w->depth], p);
+		if (r < 0)
+			return r;
+		last = last || p->handed_off;
+		if (p->top != VFS_LAYER_NONE && S_ISLNK(p->hit.mode) &&
+		    (!last || !(w->req->flags & VFS_F_NOFOLLOW) ||
+		     w->must_dir)) {
+			r = follow(w, p);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (last)
+			return 0;
+		if (p->top == VFS_LAYER_NONE)
+			return -ENOENT;
+		if (!S_ISDIR(p->hit.mode))
+			return -ENOTDIR;
+		w->flags[++w->depth] = p->child;
+	}
+}
+
+/* How many visible layers hold the final directory. */
+static int dir_layers(struct walk *w, const struct probe *p)
+{
+	struct layer_hit hit;
+	int n = 1;
+
+	if (p->top == VFS_LAYER_HOST)
+		return 1;
+	if (p->top == VFS_LAYER_UPPER && (p->child & IN_IMAGE))
+		n++;
+	if ((p->child & HOST_MAYBE) &&
+	    vfs_host_ops.lookup(w->vfs, w->vpath, w->vlen, &hit) == 0 &&
+	    S_ISDIR(hit.mode))
+		n++;
+	return n;
+}
+
+/* A create through a hand-off: the parent must be a host directory. */
+static int host_parent_ok(struct walk *w)
+{
+	struct stat st;
+	size_t cut = w->vlen;
+	char saved;
+	int r;
+
+	while (cut > 0 && w->vpath[cut - 1] != '/')
+		cut--;
+	cut = cut > 1 ? cut - 1 : 1; /* keep the "/" of a top-level name */
+	saved = w->vpath[cut];
+	w->vpath[cut] = '\0';
+	r = appv_fstatat(AT_FDCWD, w->vpath, &st, 0);
+	w->vpath[cut] = saved;
+	if (r < 0)
+		return r;
+	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
+}
+
+static int finish_missing(struct walk *w, const struct probe *p,
+			  struct vfs_res *res)
+{
+	int r;
+
+	if (w->req->intent != VFS_INTENT_CREATE)
+		return -ENOENT;
+	if (p->host_parent) {
+		r = host_parent_ok(w);
+		if (r < 0)
+			return r;
+	}
+	if (p->rule == VFS_RULE_READONLY)
+		return -EROFS;
+	res->layer = VFS_LAYER_NONE;
+	res->mode = 0;
+	if (p->rule == VFS_RULE_SHARE)
+		return vfs_host_ops.real(w->vfs, w->vpath, res->real, PATH_MAX);
+	return vfs_upper_ops.real(w->vfs, w->vpath, res->real, PATH_MAX);
+}
+
+static int finish_found(struct walk *w, const struct probe *p,
+			struct vfs_res *res)
+{
+	const struct vfs_layer_ops *ops = vfs_layer_ops(p->top);
+
+	if (w->must_dir && !p->lazy && !S_ISDIR(p->hit.mode))
+		return -ENOTDIR;
+	if (p->rule == VFS_RULE_READONLY && w->req->intent != VFS_INTENT_READ)
+		return -EROFS;
+	res->layer = p->top;
+	res->mode = p->hit.mode;
+	if (p->top == VFS_LAYER_IMAGE && S_ISREG(p->hit.mode)) {
+		res->image_file = p->hit.ent.file_no;
+		res->needs_extract =
+		    !vfs_image_extracted(w->vfs, res->image_file);
+	}
+	if (S_ISDIR(p->hit.mode))
+		res->merged_dir = dir_layers(w, p) >= 2;
+	return ops->real(w->vfs, w->vpath, res->real, PATH_MAX);
+}
+
+/* False exactly when the kernel, given the application's own path string,
+ * would act on res->real: a host entry (or a create on a shared path) under
+ * share/writecopy, reached without "..", following no symlink of the upper
+ * layer or the image (host symlinks the kernel follows the same way: the
+ * final entry is on the host, so nothing on the way was shadowed), and, for
+ * a relative path, from a base directory that is a host-only directory (so
+ * the process's real working directory is that same directory). */
+static bool changed(const struct walk *w, const struct vfs_res *res)
+{
+	bool host =
+	    res->layer == VFS_LAYER_HOST ||
+	    (res->layer == VFS_LAYER_NONE && res->rule == VFS_RULE_SHARE);
+
+	if (!host || w->followed_lower || w->dotdot)
+		return true;
+	if (res->rule != VFS_RULE_SHARE && res->rule != VFS_RULE_WRITECOPY)
+		return true;
+	return w->req->path[0] != '/' && w->base_virtual;
+}
+
+static int count_comps(const char *p)
+{
+	int n = 0;
+
+	while (*p) {
+		size_t k = 0;
+
+		while (*p == '/')
+			p++;
+		while (p[k] && p[k] != '/')
+			k++;
+		n += k > 0 && !(k == 1 && p[0] == '.');
+		p += k;
+	}
+	return n;
+}
+
+static int start(struct walk *w, struct vfs *vfs, const struct vfs_req *req,
+		 struct vfs_res *res)
+{
+	bool slash = false;
+	int r;
+
+	if (!req->path || !req->path[0])
+		return -ENOENT;
+	r = appv_path_join(req->base, req->path, w->rest, PATH_MAX, &slash);
+	if (r < 0)
+		return r;
+	w->vfs = vfs;
+	w->req = req;
+	w->vpath = res->vpath;
+	w->link = res->real;
+	w->vpath[0] = '/';
+	w->vpath[1] = '\0';
+	w->vlen = 1;
+	w->depth = 0;
+	w->flags[0] = root_flags(vfs);
+	w->pos = 0;
+	w->nlinks = 0;
+	w->followed = false;
+	w->followed_lower = false;
+	w->dotdot = false;
+	w->must_dir = slash || (req->flags & VFS_F_DIRECTORY);
+	w->base_comps = req->path[0] == '/' ? -1 : count_comps(req->base);
+	w->base_virtual = false;
+	return 0;
+}
+
+int vfs_resolve(struct vfs *vfs, const struct vfs_req *req, struct vfs_res *res)
+{
+	struct walk w;
+	struct probe p;
+	int r;
+
+	res->layer = VFS_LAYER_NONE;
+	res->rule = VFS_RULE_WRITECOPY;
+	res->changed = true;
+	res->merged_dir = false;
+	res->needs_extract = false;
+	res->image_file = VFS_INDEX_NO_FILE;
+	res->mode = 0;
+	r = start(&w, vfs, req, res);
+	if (r == 0)
+		r = walk(&w, &p);
+	if (r < 0)
+		return r;
+	res->rule = (enum vfs_rule)p.rule;
+	if (p.top == VFS_LAYER_NONE)
+		r = finish_missing(&w, &p, res);
+	else
+		r = finish_found(&w, &p, res);
+	if (r < 0)
+		return r;
+	res->changed = changed(&w, res);
+	return 0;
+}

@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/* vfs/rules.c - isolation rules: which rule governs a path, what it shows. */
+#include <string.h>
+
+#include "../common/path.h"
+#include "vfs_internal.h"
+
+int vfs_rule_for(const struct vfs *vfs, const char *vpath)
+{
+	/* Rules are sorted longest prefix first: the first match is the most
+	 * specific one. */
+	for (unsigned int i = 0; i < vfs->nrules; i++)
+		if (appv_path_has_prefix(vpath, vfs->rules[i].prefix))
+			return vfs->rules[i].rule;
+	return VFS_RULE_WRITECOPY;
+}
+
+bool vfs_rule_below(const struct vfs *vfs, const char *dir, size_t dlen,
+		    const char *path)
+{
+	for (unsigned int i = 0; i < vfs->nrules; i++) {
+		const struct vfs_rule_ent *r = &vfs->rules[i];
+
+		if (r->len > dlen && appv_path_has_prefix(r->prefix, dir) &&
+		    appv_path_has_prefix(path, r->prefix))
+			return true;
+	}
+	return false;
+}
+
+bool vfs_rule_shows_upper(int rule)
+{
+	return rule == VFS_RULE_WRITECOPY || rule == VFS_RULE_FULL ||
+	       rule == VFS_RULE_READONLY;
+}
+
+bool vfs_rule_shows_image(int rule)
+{
+	return vfs_rule_shows_upper(rule);
+}
+
+bool vfs_rule_shows_host(int rule)
+{
+	return rule == VFS_RULE_WRITECOPY || rule == VFS_RULE_SHARE ||
+	       rule == VFS_RULE_READONLY;
+}

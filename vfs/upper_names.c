@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * vfs/upper_names.c - the filter of the upper directory's top-level names
+ * (see vfs_internal.h for the contract).
+ *
+ * Why it is safe: bits are only ever set, never cleared, so a stale filter
+ * can only make the walk probe when it need not.  A name is absent from the
+ * filter while present in upper only if it was created by something other
+ * than vfs_make_writable() - and then the upper root's ctime moved: a
+ * supervisor-side vfs_new() folds the listing in again, a shim-side one
+ * stops trusting the filter.  Changes made behind our back while a process
+ * runs are seen by that process only once its resolver is rebuilt
+ * (documented in vfs/README.md).
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "../common/path.h"
+#include "../common/sys.h"
+#include "vfs_internal.h"
+
+#define NAMES_MAGIC "APPVTOP1"
+#define NAMES_SIZE 4096
+#define NAMES_WORDS ((NAMES_SIZE - 32) / 8)
+#define NAMES_BITS (NAMES_WORDS * 64)
+
+struct upper_names {
+	char magic[8];
+	int64_t ctime_sec; /* of the upper root when last folded in */
+	int64_t ctime_nsec;
+	uint64_t reserved;
+	uint64_t bits[NAMES_WORDS];
+};
+
+static void bit_pos(const char *name, size_t len, uint32_t pos[2])
+{
+	unsigned long long h = appv_hash64(name, len);
+
+	pos[0] = (uint32_t)(h % NAMES_BITS);
+	pos[1] = (uint32_t)((h >> 32) % NAMES_BITS);
+}
+
+bool vfs_names_maybe(const struct vfs *vfs, const char *name, size_t len)
+{
+	uint32_t pos[2];
+
+	if (!vfs->names)
+		return true;
+	bit_pos(name, len, pos);
+	for (int i = 0; i < 2; i++) {
+		uint64_t w = __atomic_load_n(&vfs->names->bits[pos[i] / 64],
+					     __ATOMIC_ACQUIRE);
+
+		if (!(w & (1ULL << (pos[i] % 64))))
+			return false;
+	}
+	return true;
+}
+
+static int root_ctime(const struct vfs *vfs, struct stat *st)
+{
+	return appv_fstatat(AT_FDCWD, vfs->cfg.upper, st, 0);
+}
+
+static bool ctime_matches(const struct upper_names *n, const struct stat *st)
+{
+	return __atomic_load_n(&n->ctime_sec, __ATOMIC_ACQUIRE) ==
+		   st->st_ctim.tv_sec &&
+	       __atomic_load_n(&n->ctime_nsec, __ATOMIC_ACQUIRE) ==
+		   st->st_ctim.tv_nsec;
+}
+
+static int path_of(const struct vfs *vfs, char *out, size_t cap)
+{
+	return vfs_concat(out, cap, vfs->cfg.upper, vfs->upper_len, ".names");
+}
+
+static void *map_file(int fd, int prot)
+{
+	struct stat st;
+
+	if (appv_fstat(fd, &st) < 0 || st.st_size != NAMES_SIZE)
+		return NULL;
+	void *p = appv_mmap(NULL, NAMES_SIZE, prot, MAP_SHARED, fd, 0);
+
+	return appv_mmap_failed(p) ? NULL : p;
+}
+
+#ifdef APPV_SHIM
+int vfs_names_open(struct vfs *vfs)
+{
+	char path[PATH_MAX];
+	struct upper_names *n;
+	struct stat st;
+	int fd;
+
+	if (!vfs->upper_len || path_of(vfs, path, sizeof(path)) < 0)
+		return 0;
+	fd = appv_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	n = map_file(fd, PROT_READ);
+	appv_close(fd);
+	if (!n)
+		return 0;
+	if (memcmp(n->magic, NAMES_MAGIC, 8) || root_ctime(vfs, &st) < 0 ||
+	    !ctime_matches(n, &st)) {
+		appv_munmap(n, NAMES_SIZE);
+		return 0;
+	}
+	vfs->names = n;
+	return 0;
+}
+
+void vfs_names_note(struct vfs *vfs, const char *vpath)
+{
+}
+
+void vfs_names_sync(struct vfs *vfs)
+{
+}
+#else
+static void set_name(struct upper_names *n, const char *name, size_t len)
+{
+	uint32_t pos[2];
+
+	bit_pos(name, len, pos);
+	for (int i = 0; i < 2; i++)
+		__atomic_fetch_or(&n->bits[pos[i] / 64], 1ULL << (pos[i] % 64),
+				  __ATOMIC_RELEASE);
+}
+
+static void store_ctime(struct upper_names *n, const struct stat *st)
+{
+	__atomic_store_n(&n->ctime_sec, (int64_t)st->st_ctim.tv_sec,
+			 __ATOMIC_RELEASE);
+	__atomic_store_n(&n->ctime_nsec, (int64_t)st->st_ctim.tv_nsec,
+			 __ATOMIC_RELEASE);
+}
+
+/* Fold the current top-level listing of upper into the filter. */
+static int fold_listing(struct vfs *vfs, struct upper_names *n)
+{
+	char buf[8192];
+	struct stat st;
+	int fd, r;
+
+	/* ctime first: a change during the listing leaves it stale, so the
+	 * next vfs_new() folds again. */
+	r = root_ctime(vfs, &st);
+	if (r < 0 || ctime_matches(n, &st))
+		return r;
+	fd = appv_openat(AT_FDCWD, vfs->cfg.upper,
+			 O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd;
+	for (;;) {
+		ssize_t len = appv_getdents64(fd, buf, sizeof(buf));
+
+		if (len <= 0) {
+			r = (int)len;
+			break;
+		}
+		for (ssize_t off = 0; off < len;) {
+			/* struct linux_dirent64: name at offset 19 */
+			unsigned short reclen;
+			const char *name = buf + off + 19;
+
+			memcpy(&reclen, buf + off + 16, sizeof(reclen));
+			set_name(n, name, strlen(name));
+			off += reclen;
+		}
+	}
+	appv_close(fd);
+	if (r == 0)
+		store_ctime(n, &st);
+	return r;
+}
+
+int vfs_names_open(struct vfs *vfs)
+{
+	char path[PATH_MAX];
+	struct upper_names *n;
+	struct stat st;
+	int fd;
+
+	if (!vfs->upper_len || path_of(vfs, path, sizeof(path)) < 0)
+		return 0;
+	fd = appv_openat(AT_FDCWD, path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return 0; /* no filter: every walk probes upper */
+	if (appv_fstat(fd, &st) == 0 && st.st_size != NAMES_SIZE)
+		APPV_SYS(SYS_ftruncate, fd, NAMES_SIZE, 0, 0, 0, 0);
+	n = map_file(fd, PROT_READ | PROT_WRITE);
+	appv_close(fd);
+	if (!n)
+		return 0;
+	if (memcmp(n->magic, NAMES_MAGIC, 8)) {
+		/* New (zero-filled) or damaged.  Bits are never cleared, not
+		 * even here: another process may be setting some right now,
+		 * and stray set bits only cost a probe.  The impossible ctime
+		 * forces the fold below. */
+		__atomic_store_n(&n->ctime_sec, -1, __ATOMIC_RELEASE);
+		memcpy(n->magic, NAMES_MAGIC, 8);
+	}
+	if (fold_listing(vfs, n) < 0) {
+		appv_munmap(n, NAMES_SIZE);
+		return 0;
+	}
+	vfs->names = n;
+	return 0;
+}
+
+void vfs_names_note(struct vfs *vfs, const char *vpath)
+{
+	const char *p = vpath + 1, *end;
+
+	if (!vfs->names || vpath[0] != '/' || !*p)
+		return;
+	end = strchr(p, '/');
+	set_name(vfs->names, p, end ? (size_t)(end - p) : strlen(p));
+}
+
+void vfs_names_sync(struct vfs *vfs)
+{
+	struct stat st;
+
+	if (vfs->names && root_ctime(vfs, &st) == 0)
+		store_ctime(vfs->names, &st);
+}
+#endif
+
+void vfs_names_close(struct vfs *vfs)
+{
+	if (vfs->names)
+		appv_munmap(vfs->names, NAMES_SIZE);
+	vfs->names = NULL;
+}

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * vfs/vfs.c - the resolver object: built once per process from the session
+ * configuration, immutable afterwards (the image state is a shared mapping
+ * written by the supervisor and read here with relaxed loads).  Allocated
+ * with mmap so that the shim never calls malloc.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "../common/path.h"
+#include "../common/sys.h"
+#include "vfs_internal.h"
+
+int vfs_concat(char *out, size_t cap, const char *prefix, size_t plen,
+	       const char *vpath)
+{
+	size_t vlen = strlen(vpath);
+
+	if (vlen == 1 && vpath[0] == '/')
+		vlen = 0;
+	if (plen + vlen + 1 > cap)
+		return -ENAMETOOLONG;
+	memmove(out, prefix, plen);
+	memcpy(out + plen, vpath, vlen);
+	out[plen + vlen] = '\0';
+	return (int)(plen + vlen);
+}
+
+size_t vfs_put_num(char *p, unsigned long v)
+{
+	char d[24];
+	size_t n = 0;
+
+	do {
+		d[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		p[i] = d[n - 1 - i];
+	return n;
+}
+
+static int normalize_dir(char *dir, bool allow_empty)
+{
+	char tmp[PATH_MAX];
+	int r;
+
+	if (!dir[0])
+		return allow_empty ? 0 : -EINVAL;
+	if (dir[0] != '/')
+		return -EINVAL;
+	r = appv_path_normalize(dir, tmp, sizeof(tmp));
+	if (r < 0)
+		return r;
+	memcpy(dir, tmp, (size_t)r + 1);
+	return r;
+}
+
+static int map_state(struct vfs *vfs)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	void *p;
+	int fd, r;
+
+	r = vfs_concat(path, sizeof(path), vfs->cfg.image_dir,
+		       strlen(vfs->cfg.image_dir), "/state");
+	if (r < 0)
+		return r;
+	fd = appv_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd;
+	r = appv_fstat(fd, &st);
+	if (r == 0 && st.st_size > 0) {
+		/* MAP_SHARED: bytes set by the supervisor after an extraction
+		 * become visible here without a syscall. */
+		p = appv_mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED,
+			      fd, 0);
+		if (appv_mmap_failed(p)) {
+			r = (int)(long)p;
+		} else {
+			vfs->state = p;
+			vfs->state_len = (size_t)st.st_size;
+		}
+	}
+	appv_close(fd);
+	return r;
+}
+
+static int open_image(struct vfs *vfs)
+{
+	char path[PATH_MAX];
+	size_t dlen = strlen(vfs->cfg.image_dir);
+	int r;
+
+	r = vfs_concat(vfs->image_root, sizeof(vfs->image_root),
+		       vfs->cfg.image_dir, dlen, "/root");
+	if (r < 0)
+		return r;
+	vfs->image_root_len = (size_t)r;
+	r = vfs_concat(path, sizeof(path), vfs->cfg.image_dir, dlen, "/index");
+	if (r < 0)
+		return r;
+	r = vfs_index_open(AT_FDCWD, path, &vfs->idx);
+	if (r < 0)
+		return r;
+	return map_state(vfs);
+}
+
+static int load_rules(struct vfs *vfs)
+{
+	if (vfs->cfg.nrules > VFS_MAX_RULES)
+		return -EINVAL;
+	for (unsigned int i = 0; i < vfs->cfg.nrules; i++) {
+		struct vfs_rule_ent e;
+		unsigned int j;
+
+		if (!vfs_rule_name(vfs->cfg.rules[i].rule) ||
+		    normalize_dir(vfs->cfg.rules[i].prefix, false) < 0)
+			return -EINVAL;
+		e.prefix = vfs->cfg.rules[i].prefix;
+		e.len = strlen(e.prefix);
+		e.rule = vfs->cfg.rules[i].rule;
+		/* Insertion sort, longest first; a later duplicate wins. */
+		for (j = vfs->nrules; j > 0 && vfs->rules[j - 1].len <= e.len;
+		     j--)
+			vfs->rules[j] = vfs->rules[j - 1];
+		vfs->rules[j] = e;
+		vfs->nrules++;
+	}
+	return 0;
+}
+
+static int init(struct vfs *vfs, const struct vfs_config *cfg)
+{
+	int r;
+
+	memcpy(&vfs->cfg, cfg, sizeof(*cfg));
+	r = normalize_dir(vfs->cfg.upper, false);
+	if (r < 0)
+		return r;
+	vfs->upper_len = r == 1 ? 0 : (size_t)r;
+	if (normalize_dir(vfs->cfg.image_dir, true) < 0 ||
+	    normalize_dir(vfs->cfg.run_dir, true) < 0)
+		return -EINVAL;
+	if (vfs->cfg.run_dir[0]) {
+		r = vfs_concat(vfs->merge_root, sizeof(vfs->merge_root),
+			       vfs->cfg.run_dir, strlen(vfs->cfg.run_dir),
+			       "/m");
+		if (r < 0)
+			return r;
+		vfs->merge_root_len = (size_t)r;
+	}
+	r = load_rules(vfs);
+	if (r == 0 && vfs->cfg.image_dir[0])
+		r = open_image(vfs);
+	if (r == 0)
+		r = vfs_names_open(vfs);
+	return r;
+}
+
+int vfs_new(const struct vfs_config *cfg, struct vfs **out)
+{
+	size_t len = (sizeof(struct vfs) + 4095) & ~(size_t)4095;
+	struct vfs *vfs;
+	void *p;
+	int r;
+
+	p = appv_mmap(NULL, len, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (appv_mmap_failed(p))
+		return (int)(long)p;
+	vfs = p;
+	vfs->alloc_len = len;
+	r = init(vfs, cfg);
+	if (r < 0) {
+		vfs_free(vfs);
+		return r;
+	}
+	*out = vfs;
+	return 0;
+}
+
+void vfs_free(struct vfs *vfs)
+{
+	if (!vfs)
+		return;
+	vfs_index_close(vfs->idx);
+	vfs_names_close(vfs);
+	if (vfs->state)
+		appv_munmap((void *)vfs->state, vfs->state_len);
+	appv_munmap(vfs, vfs->alloc_len);
+}
+
+const struct vfs_config *vfs_get_config(const struct vfs *vfs)
+{
+	return &vfs->cfg;
+}
+
+bool vfs_image_extracted(const struct vfs *vfs, uint32_t file)
+{
+	if (!vfs->state || file >= vfs->state_len)
+		return false;
+	return __atomic_load_n(&vfs->state[file], __ATOMIC_RELAXED) == 1;
+}

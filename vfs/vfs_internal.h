@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * vfs/vfs_internal.h - what the vfs/ files share: the resolver object and
+ * the layer back ends.  Not part of the module's contract.
+ */
+#ifndef APPV_VFS_INTERNAL_H
+#define APPV_VFS_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/stat.h>
+
+#include "image_index.h"
+#include "vfs.h"
+
+struct vfs_rule_ent {
+	const char *prefix; /* points into vfs->cfg */
+	size_t len;
+	int rule;
+};
+
+struct vfs {
+	struct vfs_config cfg;
+	size_t alloc_len; /* of this mmap'ed object */
+	size_t upper_len;
+	char image_root[PATH_MAX]; /* "<image_dir>/root", or "" */
+	size_t image_root_len;
+	char merge_root[PATH_MAX]; /* "<run_dir>/m", or "" */
+	size_t merge_root_len;
+	struct vfs_index *idx;	    /* NULL without a package */
+	const unsigned char *state; /* one byte per image file, shared map */
+	size_t state_len;
+	unsigned int nrules;
+	struct vfs_rule_ent rules[VFS_MAX_RULES]; /* longest prefix first */
+	unsigned long merge_seq;   /* atomic: unique merged-listing numbers */
+	struct upper_names *names; /* shared filter of upper's top-level
+				      names, or NULL: always probe */
+};
+
+/* What one layer knows about one virtual path. */
+struct layer_hit {
+	mode_t mode;
+	struct vfs_index_ent ent; /* image layer only */
+	/* Upper layer only, for issue 3 (whiteouts and opaque directories):
+	 * the resolver already honours them, layer_upper.c does not set them
+	 * yet.  whiteout: the name is deleted, nothing below shows through;
+	 * opaque: a directory whose lower namesakes are not merged. */
+	bool whiteout;
+	bool opaque;
+};
+
+/*
+ * A layer back end.  @vpath is canonical (absolute, no "." / ".." / "//",
+ * symlinks above it resolved) and NUL-terminated at @len.
+ *   lookup:   0 and @hit filled when the entry exists in the layer (without
+ *             following a final symlink), -ENOENT or -ENOTDIR when it does
+ *             not, another -errno on failure.
+ *   readlink: the symlink target into @buf (NUL-terminated), or -errno.
+ *   real:     the real path of @vpath in this layer; length or -ENAMETOOLONG.
+ */
+struct vfs_layer_ops {
+	enum vfs_layer layer;
+	int (*lookup)(const struct vfs *vfs, const char *vpath, size_t len,
+		      struct layer_hit *hit);
+	int (*readlink)(const struct vfs *vfs, const char *vpath,
+			const struct layer_hit *hit, char *buf, size_t cap);
+	int (*real)(const struct vfs *vfs, const char *vpath, char *out,
+		    size_t cap);
+};
+
+extern const struct vfs_layer_ops vfs_upper_ops;
+extern const struct vfs_layer_ops vfs_image_ops;
+extern const struct vfs_layer_ops vfs_host_ops;
+
+const struct vfs_layer_ops *vfs_layer_ops(enum vfs_layer layer);
+
+/* rules.c: the rule governing @vpath (most specific prefix; writecopy by
+ * default), and whether a rule lies strictly beneath @dir on the way to
+ * @path (a walk must then not skip components). */
+int vfs_rule_for(const struct vfs *vfs, const char *vpath);
+bool vfs_rule_below(const struct vfs *vfs, const char *dir, size_t dlen,
+		    const char *path);
+bool vfs_rule_shows_upper(int rule);
+bool vfs_rule_shows_image(int rule);
+bool vfs_rule_shows_host(int rule);
+
+/* "<prefix><vpath>" into @out ("/" maps to the prefix itself). */
+int vfs_concat(char *out, size_t cap, const char *prefix, size_t plen,
+	       const char *vpath);
+
+/* Decimal digits of @v written at @p (no NUL); returns how many (<= 20). */
+size_t vfs_put_num(char *p, unsigned long v);
+
+/*
+ * upper_names.c: a shared, add-only filter (one page, two-hash bloom) of the
+ * names directly under the upper directory, in the file "<upper>.names"
+ * beside it.  It lets a walk skip the upper probe for a top-level name that
+ * cannot be there - the syscall that otherwise costs as much as the
+ * application's own stat.  Every creation in upper goes through
+ * vfs_make_writable(), which notes the name before creating; vfs_new()
+ * outside the shim creates the file and folds in the current listing
+ * whenever the upper root's ctime differs from the one recorded; inside the
+ * shim (read-only) a differing ctime disables the filter for the process.
+ */
+int vfs_names_open(struct vfs *vfs);
+void vfs_names_close(struct vfs *vfs);
+/* false only when @name (of @len bytes) is certainly absent from upper. */
+bool vfs_names_maybe(const struct vfs *vfs, const char *name, size_t len);
+/* Note the top-level name of @vpath before anything is created for it;
+ * vfs_names_sync() records the upper root's ctime afterwards. */
+void vfs_names_note(struct vfs *vfs, const char *vpath);
+void vfs_names_sync(struct vfs *vfs);
+
+/* layer_upper.c: create the upper parents of @vpath, each with the mode of
+ * the corresponding lower directory (0755 when none). */
+int vfs_upper_make_parents(struct vfs *vfs, const char *vpath);
+
+#endif
