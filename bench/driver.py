@@ -49,8 +49,8 @@ class Bench:
         self.a = args
         self.b = args.bench
         self.reps = int(os.environ.get("BENCH_REPS", "7"))
-        self.iters = int(os.environ.get("BENCH_ITERS", "5000"))
-        self.budget = float(os.environ.get("BENCH_BUDGET", "240"))
+        self.iters = int(os.environ.get("BENCH_ITERS", "3000"))
+        self.budget = float(os.environ.get("BENCH_BUDGET", "200"))
         self.rng = random.Random(int(os.environ.get("BENCH_SEED", "1")))
         self.appv = os.path.join(args.build, "appv")
         self.shim = os.path.join(args.build, "libappv-shim.so")
@@ -156,9 +156,9 @@ class Bench:
                                 "loc": loc, "rel": rel, "expect": expect,
                                 "n": n, "runs": 1})
         wls.append({"name": "/bin/true start-up", "kind": "start",
-                    "argv": ["/bin/true"], "runs": 20})
+                    "argv": ["/bin/true"], "runs": 10})
         wls.append({"name": "python3 import", "kind": "python",
-                    "argv": ["/usr/bin/python3", "-c", PYCODE], "runs": 2})
+                    "argv": ["/usr/bin/python3", "-c", PYCODE], "runs": 1})
         return wls
 
     def argv_for(self, cell):
@@ -352,9 +352,10 @@ def report(bench, cells, done, elapsed, mem):
         return "n/a " + na_seen[why]
 
     print()
-    print("appv benchmark - %s, kernel %s, %d cores, load %.2f at start" %
+    print("appv benchmark - %s, kernel %s, %d cores, load average %.2f "
+          "at start, %.2f at end" %
           (time.strftime("%Y-%m-%d %H:%M"), platform.release(),
-           os.cpu_count(), bench.load0))
+           os.cpu_count(), bench.load0, os.getloadavg()[0]))
     print("%d repetitions (interleaved, random order each), %d iterations "
           "per micro run, %.0fs" % (done, bench.iters, elapsed))
     for n in bench.notes:

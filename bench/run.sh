@@ -8,8 +8,8 @@
 # itself cannot run (no C compiler, no python3).  Anything else that cannot
 # run is reported as "n/a (reason)" and the rest goes on.
 #
-# Knobs (environment): BENCH_REPS (7), BENCH_ITERS (5000),
-# BENCH_BUDGET (seconds for the timed passes, 240), BENCH_SEED (1).
+# Knobs (environment): BENCH_REPS (7), BENCH_ITERS (3000),
+# BENCH_BUDGET (seconds for the timed passes, 200), BENCH_SEED (1).
 set -u
 
 BUILD=$(cd "${1:-build}" 2>/dev/null && pwd) || {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "trampoline.h"
 #include "../common/path.h"
@@ -187,8 +188,10 @@ static int route_resolved(const struct shim_sc *sc, struct vfs_res *res)
 			return SHIM_OWN;
 		return SHIM_DIRECT;
 	}
-	if (res->merged_dir)
-		return SHIM_DIRECT; /* listing materialised by the supervisor */
+	/* Listing a merged directory needs the union materialised by the
+	 * supervisor; stat or chdir can use the top layer's directory. */
+	if (res->merged_dir && (sc->nr == SYS_openat || sc->nr == SYS_open))
+		return SHIM_DIRECT;
 	if (res->layer == VFS_LAYER_IMAGE && res->needs_extract)
 		return SHIM_DIRECT; /* extraction needs the supervisor */
 	return res->changed ? SHIM_REAL : SHIM_OWN;
@@ -253,4 +256,21 @@ long shim_path_syscall(const struct shim_sc *sc, long a0, long a1, long a2,
 		return appv_syscall_direct(sc->nr, a[0], a[1], a[2], a[3], a[4],
 					   a[5]);
 	}
+}
+
+/*
+ * chdir: the shim moves the kernel's cwd to the real directory, so that the
+ * reverse mapping of the real cwd is the virtual one for the shim and the
+ * supervisor alike.  (The supervisor cannot do that for a raw chdir into a
+ * package-only directory without rewriting the caller's string; it keeps a
+ * per-process record instead: loader/sys_cwd.c.)
+ */
+SHIM_EXPORT int chdir(const char *path)
+{
+	struct shim_sc sc = {
+		.nr = SYS_chdir, .dirfd_arg = -1, .path_arg = 0,
+		.intent = VFS_INTENT_READ, .vflags = VFS_F_DIRECTORY,
+	};
+
+	return (int)shim_ret(shim_path_syscall(&sc, (long)path, 0, 0, 0, 0, 0));
 }

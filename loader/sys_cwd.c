@@ -61,9 +61,18 @@ static void cwd_set(struct sup *sup, pid_t tgid, const char *real,
 const char *sup_cwd_get(struct appv_sc_call *c, const char *real)
 {
 	struct sup *sup = c->sup;
-	pid_t pid = target_tgid(c);
-	struct sup_cwd *e = cwd_slot(sup, pid);
+	struct sup_cwd *e;
+	pid_t pid;
 	long ppid;
+	bool any = false;
+
+	/* The common case: no emulated cwd at all, and no /proc read. */
+	for (unsigned int i = 0; i < SUP_CWD_SLOTS && !any; i++)
+		any = sup->cwd[i].tgid != 0;
+	if (!any)
+		return NULL;
+	pid = target_tgid(c);
+	e = cwd_slot(sup, pid);
 
 	if (e) {
 		if (!strcmp(e->real, real))

@@ -27,8 +27,12 @@
  * the exec succeeds, so everything is verified first (regular file, X_OK,
  * a valid x86-64 ELF or a `#!` line), strings the kernel will still read
  * that lie in the overrun are copied to scratch and their pointers
- * updated, and an overrun into the envp array (a program passing its own
- * initial argv, as `nice prog` does) is refused with E2BIG.
+ * updated.  An overrun into the envp array (dash builds argv and envp in
+ * one block; `env prog` passes its own initial argv) cannot be written:
+ * then a program run through a package ld.so is exec'd from a memfd copy
+ * whose PT_INTERP names the injected ld.so (argv unchanged), a script
+ * with a host interpreter by an inherited /dev/fd/N (the kernel's #!
+ * handling grows argv itself), and anything else fails with E2BIG.
  */
 #include <dirent.h>
 #include <elf.h>
@@ -37,6 +41,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -64,6 +70,11 @@ struct plan {
 	 * interpreter the kernel finds itself at the path in its #! line. */
 	char script[PATH_MAX]; /* its real file, or "" */
 	bool inherit_fd;       /* name it by a non-O_CLOEXEC /dev/fd/N */
+	/* ... or a program run through a package ld.so: a memfd copy whose
+	 * PT_INTERP names the injected ld.so. */
+	char prog[PATH_MAX];   /* the program's real file, or "" */
+	uint64_t interp_off, interp_size;
+	int file_fd;	       /* exec this descriptor instead of @file, or -1 */
 };
 
 static const char *keep(struct plan *pl, const char *s)
@@ -135,7 +146,7 @@ static ssize_t check_exec(struct appv_sc_call *c, struct vfs_res *res,
 /* The PT_INTERP of a valid x86-64 ELF: 1 with @interp filled, 0 when it
  * has none, -ENOEXEC when the file is no such ELF. */
 static int elf_interp(const char *real, const Elf64_Ehdr *eh, char *interp,
-		      size_t cap)
+		      size_t cap, uint64_t *off, uint64_t *size)
 {
 	Elf64_Phdr ph;
 	int fd, r = 0;
@@ -162,6 +173,8 @@ static int elf_interp(const char *real, const Elf64_Ehdr *eh, char *interp,
 			r = -ENOEXEC;
 		else
 			r = 1;
+		*off = ph.p_offset;
+		*size = ph.p_filesz;
 	}
 	close(fd);
 	return r;
@@ -228,7 +241,7 @@ static int plan_script(struct appv_sc_call *c, struct plan *pl,
 
 static int plan_ldso(struct appv_sc_call *c, struct plan *pl,
 		     const struct vfs_res *res, const char *interp,
-		     const char *argv0)
+		     const char *argv0, int depth)
 {
 	struct vfs_res lres;
 	char hdr[64];
@@ -249,6 +262,8 @@ static int plan_ldso(struct appv_sc_call *c, struct plan *pl,
 	if (!realpath(lres.real, pl->ldso))
 		return -errno;
 	snprintf(pl->vexe, sizeof(pl->vexe), "%s", res->vpath);
+	if (depth == 0)
+		snprintf(pl->prog, sizeof(pl->prog), "%s", res->real);
 	if ((r = push(pl, interp, true)) < 0 || (r = push(pl, "--argv0", true)) < 0 ||
 	    (r = push(pl, argv0, true)) < 0)
 		return r;
@@ -273,11 +288,12 @@ static int plan_file(struct appv_sc_call *c, struct plan *pl,
 		return plan_script(c, pl, written, res, hdr, (size_t)n, depth);
 	if (n < (ssize_t)sizeof(Elf64_Ehdr) || memcmp(hdr, ELFMAG, SELFMAG))
 		return -ENOEXEC;
-	r = elf_interp(res->real, (const Elf64_Ehdr *)hdr, interp, sizeof(interp));
+	r = elf_interp(res->real, (const Elf64_Ehdr *)hdr, interp, sizeof(interp),
+		       &pl->interp_off, &pl->interp_size);
 	if (r < 0)
 		return r;
 	if (r == 1)
-		return plan_ldso(c, pl, res, interp, argv0);
+		return plan_ldso(c, pl, res, interp, argv0, depth);
 	snprintf(pl->file, sizeof(pl->file), "%s", res->real);
 	return push(pl, argv0, true);
 }
@@ -452,6 +468,9 @@ static size_t name_bound(const struct rewrite *rw, const struct plan *pl)
 {
 	size_t real = strlen(pl->file), fdname = rw->fdname_max;
 
+	if (pl->file_fd >= 0)
+		return fdname;
+
 	if (real <= rw->raw_len && !pl->inherit_fd)
 		return real;
 	return fdname <= rw->raw_len ? rw->raw_len : (real > fdname ? real : fdname);
@@ -463,23 +482,26 @@ static int choose_name(struct appv_sc_call *c, struct rewrite *rw,
 {
 	int fd, tfd;
 
-	if (strlen(pl->file) <= rw->raw_len && !pl->inherit_fd) {
+	if (pl->file_fd < 0 && strlen(pl->file) <= rw->raw_len &&
+	    !pl->inherit_fd) {
 		snprintf(rw->name, sizeof(rw->name), "%s", pl->file);
 		return 0;
 	}
 	/* ADDFD refuses O_PATH descriptors (fget skips them). */
-	fd = sup_open_real(c->sup, pl->file, O_RDONLY, 0, false);
+	fd = pl->file_fd >= 0 ? pl->file_fd
+			      : sup_open_real(c->sup, pl->file, O_RDONLY, 0, false);
 	if (fd < 0)
 		return fd;
 	/* A script must stay readable by its interpreter through the fd. */
 	tfd = target_addfd(c, fd, !pl->inherit_fd, false);
-	close(fd);
+	if (fd != pl->file_fd)
+		close(fd);
 	if (tfd < 0)
 		return tfd;
 	snprintf(rw->name, sizeof(rw->name), "/dev/fd/%d", tfd);
 	if (strlen(rw->name) > rw->fdname_max)
 		return -E2BIG; /* more descriptors than bounded: unchecked */
-	if (strlen(rw->name) > rw->raw_len) /* overrun, verified above */
+	if (strlen(rw->name) > rw->raw_len && pl->file_fd < 0)
 		snprintf(rw->name, sizeof(rw->name), "%s", pl->file);
 	return 0;
 }
@@ -545,6 +567,40 @@ static int apply(struct appv_sc_call *c, struct rewrite *rw,
 	return target_write_force(c, rw->name_addr, rw->name, strlen(rw->name) + 1);
 }
 
+/* A copy of the program whose PT_INTERP is "/dev/fd/I", I an injected
+ * O_CLOEXEC descriptor of the package ld.so: the kernel opens the
+ * interpreter before it closes those.  argv stays as it is. */
+static int ldso_memfd(struct appv_sc_call *c, const struct plan *pl)
+{
+	char interp[PATH_MAX] = "";
+	_cleanup_close_ int src = -1, ld = -1, mfd = -1;
+	int tld, r;
+	ssize_t n;
+
+	ld = sup_open_real(c->sup, pl->file, O_RDONLY, 0, false);
+	src = sup_open_real(c->sup, pl->prog, O_RDONLY, 0, false);
+	if (ld < 0 || src < 0)
+		return ld < 0 ? ld : src;
+	mfd = memfd_create("appv-exe", MFD_CLOEXEC);
+	if (mfd < 0)
+		return -errno;
+	do
+		n = sendfile(mfd, src, NULL, 1 << 30);
+	while (n > 0 || (n < 0 && errno == EINTR));
+	if (n < 0)
+		return -errno;
+	tld = target_addfd(c, ld, true, false);
+	if (tld < 0)
+		return tld;
+	r = snprintf(interp, sizeof(interp), "/dev/fd/%d", tld);
+	if ((uint64_t)r + 1 > pl->interp_size || pl->interp_size > sizeof(interp))
+		return -E2BIG;
+	if (pwrite(mfd, interp, pl->interp_size, (off_t)pl->interp_off) !=
+	    (ssize_t)pl->interp_size)
+		return -EIO;
+	return steal_fd(&mfd);
+}
+
 static void rewrite_release(struct rewrite *rw)
 {
 	free(rw->argv);
@@ -578,6 +634,7 @@ long sys_execve(struct appv_sc_call *c)
 	pl = calloc(1, sizeof(*pl));
 	if (!pl)
 		return -ENOMEM;
+	pl->file_fd = -1;
 	r = plan_file(c, pl, p.raw, &p.res, NULL, 0);
 	if (r < 0)
 		goto out;
@@ -609,6 +666,21 @@ long sys_execve(struct appv_sc_call *c)
 		pl->head[0] = NULL;
 		pl->inherit_fd = true;
 		r = apply(c, &rw, pl, false);
+	} else if (r == -E2BIG && pl->prog[0]) {
+		rewrite_release(&rw);
+		memset(&rw, 0, sizeof(rw));
+		rw.name_addr = c->args[at ? 1 : 0];
+		rw.argv_addr = c->args[at ? 2 : 1];
+		rw.envp_addr = c->args[at ? 3 : 2];
+		rw.raw_len = strlen(p.raw);
+		pl->file_fd = ldso_memfd(c, pl);
+		r = pl->file_fd;
+		if (r >= 0) {
+			pl->nhead = 1;
+			pl->head[0] = NULL;
+			snprintf(pl->ldso, sizeof(pl->ldso), "/memfd:appv-exe (deleted)");
+			r = apply(c, &rw, pl, false);
+		}
 	}
 	if (r == 0)
 		r = target_id_valid(c);
@@ -620,6 +692,8 @@ long sys_execve(struct appv_sc_call *c)
 	}
 out:
 	rewrite_release(&rw);
+	if (pl->file_fd >= 0)
+		close(pl->file_fd);
 	free(pl);
 	return r;
 }

@@ -58,6 +58,7 @@ struct wctx {
 	char *buf; /* BLOCK_SIZE read buffer */
 	size_t nentries;
 	uint32_t next_ino;
+	bool in_file, finished; /* block processor state, for clean-up */
 	sqfs_super_t super;
 	sqfs_file_t *file;
 	sqfs_compressor_t *cmp;
@@ -132,13 +133,13 @@ static int add_file_data(struct wctx *c, int dirfd, const char *name,
 	err = sqfs_block_processor_begin_file(c->proc, &n->inode, NULL, 0);
 	if (err)
 		return sqfs_fail(c, err, "writing file data");
+	c->in_file = true;
 	for (;;) {
 		r = read(fd, c->buf, BLOCK_SIZE);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
 			err = -errno;
-			sqfs_block_processor_end_file(c->proc);
 			return appv_diag_set(c->diag, err, "%s/%s: %s", c->src,
 					     rel, strerror(-err));
 		}
@@ -148,6 +149,7 @@ static int add_file_data(struct wctx *c, int dirfd, const char *name,
 		if (err)
 			return sqfs_fail(c, err, "writing file data");
 	}
+	c->in_file = false;
 	err = sqfs_block_processor_end_file(c->proc);
 	return err ? sqfs_fail(c, err, "writing file data") : 0;
 }
@@ -394,6 +396,7 @@ static int write_tables(struct wctx *c, struct wnode *root)
 {
 	int err;
 
+	c->finished = true;
 	err = sqfs_block_processor_finish(c->proc);
 	if (err)
 		return sqfs_fail(c, err, "writing file data");
@@ -477,7 +480,14 @@ static int writers_init(struct wctx *c, int fd)
 
 static void writers_free(struct wctx *c)
 {
-	/* the block processor first: it may still point at inodes */
+	/* the block processor first: it may still point at inodes.  After a
+	 * failure, let it flush (into the doomed temp file): destroying it
+	 * with a fragment block pending leaks that block in libsquashfs 1.2. */
+	if (c->proc && !c->finished) {
+		if (c->in_file)
+			sqfs_block_processor_end_file(c->proc);
+		sqfs_block_processor_finish(c->proc);
+	}
 	sqfs_destroy(c->proc);
 	sqfs_destroy(c->dirw);
 	sqfs_destroy(c->dm);

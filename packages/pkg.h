@@ -61,8 +61,11 @@ struct pkg;
 
 /* Open and verify a package: trailer, image size, SHA-256 (cached by a
  * stamp keyed on the file's identity when @cache_base is non-NULL), the
- * SquashFS super block and directory tree (hostile names, absolute or
- * escaping symlinks are rejected), the manifest.  free with pkg_free. */
+ * SquashFS super block and directory tree (hostile names - "", ".", "..",
+ * '/' inside a name -, unsorted or duplicate entries, device nodes, fifos and
+ * sockets are rejected; symlink targets, absolute or relative, are kept:
+ * they are resolved in the virtual tree), the manifest.  free with
+ * pkg_free. */
 int pkg_open(const char *path, const char *cache_base, struct pkg **out,
 	     struct appv_diag *diag);
 void pkg_free(struct pkg *p);

@@ -491,16 +491,20 @@ static void test_cache__concurrent_extract_from_two_processes(void **state)
 	int status;
 
 	build_ok(f);
-	pk = open_ok(f->pkg, f->cache);
-	assert_int_equal(pkg_cache_prepare(pk, f->cache, image_dir,
-					   sizeof(image_dir), &d), 0);
+	pk = open_ok(f->pkg, NULL);
+	snprintf(image_dir, sizeof(image_dir), "%s/%s", f->cache, pkg_id(pk));
 	pkg_free(pk);
+	/* both race to prepare the cache, then to fill the same files */
 	for (int k = 0; k < 2; k++) {
 		kids[k] = fork();
 		assert_true(kids[k] >= 0);
 		if (kids[k] == 0) {
+			char dir[PATH_MAX];
 			struct pkg *c = NULL;
-			int bad = pkg_open(f->pkg, f->cache, &c, NULL) != 0;
+			int bad = pkg_open(f->pkg, f->cache, &c, NULL) != 0 ||
+				  pkg_cache_prepare(c, f->cache, dir,
+						    sizeof(dir), NULL) != 0 ||
+				  strcmp(dir, image_dir) != 0;
 			for (uint32_t i = 0; !bad && i < 5; i++)
 				bad |= pkg_cache_extract(c, image_dir,
 							 (i + 3 * k) % 5,
@@ -517,6 +521,8 @@ static void test_cache__concurrent_extract_from_two_processes(void **state)
 	snprintf(fsdir, sizeof(fsdir), "%s/fs", f->src);
 	snprintf(p, sizeof(p), "%s/root", image_dir);
 	compare_tree(fsdir, p, true);
+	assert_int_equal(count_dir(f->cache), 1); /* the loser cleaned up */
+	(void)d;
 }
 
 static void test_cache__stamp_skips_rehash_but_not_tampering(void **state)

@@ -25,6 +25,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <cmocka.h>
+#include <elf.h>
 
 #include "../../loader/supervisor_internal.h"
 #include "../../common/cleanup.h"
@@ -209,6 +210,46 @@ static void mkdirs(const char *base, const char *rel)
 	mkdir(p, 0755);
 }
 
+static void copy_file(const char *from, const char *to, mode_t mode)
+{
+	char buf[65536];
+	int in = open(from, O_RDONLY | O_CLOEXEC), out;
+	ssize_t n;
+
+	assert_true(in >= 0);
+	out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	assert_true(out >= 0);
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		assert_int_equal(write(out, buf, (size_t)n), n);
+	close(in);
+	close(out);
+}
+
+/* Point the PT_INTERP of the ELF file @path at @interp (must fit). */
+static void patch_interp(const char *path, const char *interp)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC);
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	char pad[256] = "";
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &eh, sizeof(eh), 0), sizeof(eh));
+	for (int i = 0; i < eh.e_phnum; i++) {
+		assert_int_equal(pread(fd, &ph, sizeof(ph),
+				       (off_t)(eh.e_phoff + i * sizeof(ph))),
+				 sizeof(ph));
+		if (ph.p_type != PT_INTERP)
+			continue;
+		assert_true(strlen(interp) < ph.p_filesz &&
+			    ph.p_filesz <= sizeof(pad));
+		strcpy(pad, interp);
+		assert_int_equal(pwrite(fd, pad, ph.p_filesz, (off_t)ph.p_offset),
+				 (ssize_t)ph.p_filesz);
+	}
+	close(fd);
+}
+
 static void build_package(struct fixture *f, char *pkgpath, size_t cap)
 {
 	char src[PATH_MAX], p[2 * PATH_MAX];
@@ -231,6 +272,13 @@ static void build_package(struct fixture *f, char *pkgpath, size_t cap)
 		  "[ \"$1\" = arg1 ] && [ \"$(cat /opt/t/data.txt)\" = pkgdata ]"
 		  " && exit $ok\nexit 43\n",
 	       0755);
+	/* a program that ships its own ELF interpreter */
+	mkdirs(src, "fs/opt/t/lib");
+	snprintf(p, sizeof(p), "%s/fs/opt/t/lib/ld.so", src);
+	copy_file("/lib64/ld-linux-x86-64.so.2", p, 0755);
+	snprintf(p, sizeof(p), "%s/fs/opt/t/bin/rl", src);
+	copy_file("/usr/bin/readlink", p, 0755);
+	patch_interp(p, "/opt/t/lib/ld.so");
 	snprintf(p, sizeof(p), "%s/fs/opt/t/link", src);
 	assert_int_equal(symlink("/opt/t/data.txt", p), 0);
 	snprintf(pkgpath, cap, "%s/t.pkg", f->tmp);
@@ -336,6 +384,30 @@ static bool read_is(const char *path, const char *want)
 	return !strcmp(buf, want);
 }
 
+/* Run the package's rl (readlink with a package PT_INTERP) on
+ * /proc/self/exe into ./rl.out; @packed: argv and envp in one array. */
+static bool run_rl(bool packed)
+{
+	char *arr[] = { "rl", "/proc/self/exe", NULL, "A=1", NULL };
+	pid_t pid = fork();
+	int st, fd;
+
+	if (pid == 0) {
+		fd = open("rl.out", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || dup2(fd, 1) < 0)
+			_exit(97);
+		if (packed) {
+			execve("/opt/t/bin/rl", arr, arr + 3);
+		} else {
+			char *argv[] = { "rl", "/proc/self/exe", NULL };
+			execv("/opt/t/bin/rl", argv);
+		}
+		_exit(98);
+	}
+	return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	       WEXITSTATUS(st) == 0;
+}
+
 #define CHECK(cond)                                                           \
 	do {                                                                  \
 		step++;                                                       \
@@ -379,6 +451,10 @@ static void __attribute__((noreturn)) app(const struct fixture *f)
 	CHECK(read_is(".keep", ""));
 	close(fd);
 	CHECK(chdir(f->host) == 0);
+	/* the package's own ld.so runs the program; /proc/self/exe and
+	 * argv[0] stay the program's, also when argv cannot grow */
+	CHECK(run_rl(false) && read_is("rl.out", "/opt/t/bin/rl\n"));
+	CHECK(run_rl(true) && read_is("rl.out", "/opt/t/bin/rl\n"));
 	/* exec with argv and envp in one array (as dash builds them): the
 	 * longer argv of a script cannot be written, the fallback runs */
 	pid_t pid = fork();
