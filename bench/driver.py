@@ -85,7 +85,9 @@ class Bench:
         lines = [l.strip() for l in (err or out or "").splitlines()
                  if l.strip() and not l.startswith("timeit ")]
         msg = lines[-1] if lines else "no output"
-        return "exit %d: %s" % (rc, msg[:70])
+        if len(msg) > 90:  # keep the start and the errno text at the end
+            msg = msg[:35] + "..." + msg[-52:]
+        return "exit %d: %s" % (rc, msg)
 
     # ---- variants ------------------------------------------------------
     def prefix(self, variant):
@@ -125,7 +127,7 @@ class Bench:
 
     def probe_appv(self):
         if not os.access(self.appv, os.X_OK):
-            return "build/appv not built"
+            return "%s not built" % os.path.relpath(self.appv)
         src = os.path.join(self.b, "pkgsrc")
         if os.path.exists(self.pkg):
             os.unlink(self.pkg)
@@ -337,118 +339,131 @@ def cell_value(c, metric):
     return med(c.ns_op if metric == "op" else c.wall)
 
 
-def report(bench, cells, done, elapsed, mem):
-    by = {c.key(): c for c in cells}
-    wls = bench.workloads()
-    na_seen = {}
+class Report:
+    """Prints the tables; "n/a" cells get a numbered footnote."""
 
-    def shown(c, metric):
+    def __init__(self, bench, cells):
+        self.bench = bench
+        self.by = {c.key(): c for c in cells}
+        self.wls = bench.workloads()
+        self.na_seen = {}
+
+    def shown(self, c, metric):
         v = cell_value(c, metric)
         if v is not None:
             return fmt_time(v)
         why = c.na or "no samples"
-        if why not in na_seen:
-            na_seen[why] = "[%d]" % (len(na_seen) + 1)
-        return "n/a " + na_seen[why]
+        if why not in self.na_seen:
+            self.na_seen[why] = "[%d]" % (len(self.na_seen) + 1)
+        return "n/a " + self.na_seen[why]
 
-    print()
-    print("appv benchmark - %s, kernel %s, %d cores, load average %.2f "
-          "at start, %.2f at end" %
-          (time.strftime("%Y-%m-%d %H:%M"), platform.release(),
-           os.cpu_count(), bench.load0, os.getloadavg()[0]))
-    print("%d repetitions (interleaved, random order each), %d iterations "
-          "per micro run, %.0fs" % (done, bench.iters, elapsed))
-    for n in bench.notes:
-        print("note: " + n)
+    def value(self, wl_name, variant, metric):
+        c = self.by.get((wl_name, variant))
+        return cell_value(c, metric) if c else None
 
-    print("\n1. Micro-benchmarks: median time per operation, measured "
-          "inside the process")
-    hdr = ["workload"] + [VLABEL[v] for v in VARIANTS]
-    rows = [[wl["name"]] + [shown(by[(wl["name"], v)], "op")
-                            for v in VARIANTS]
-            for wl in wls if wl["kind"] == "micro"]
-    table(rows, hdr)
+    def header(self, done, elapsed):
+        b = self.bench
+        print()
+        print("appv benchmark - %s, kernel %s, %d cores, load average %.2f "
+              "at start, %.2f at end" %
+              (time.strftime("%Y-%m-%d %H:%M"), platform.release(),
+               os.cpu_count(), b.load0, os.getloadavg()[0]))
+        print("%d repetitions (interleaved, random order each), %d "
+              "iterations per micro run, %.0fs" % (done, b.iters, elapsed))
+        for n in b.notes:
+            print("note: " + n)
 
-    print("\n2. Whole runs: median wall time per run (fork to exit, "
-          "start-up included)")
-    rows = [[wl["name"]] + [shown(by[(wl["name"], v)], "wall")
-                            for v in VARIANTS] for wl in wls]
-    table(rows, hdr)
+    def medians(self):
+        hdr = ["workload"] + [VLABEL[v] for v in VARIANTS]
+        print("\n1. Micro-benchmarks: median time per operation, measured "
+              "inside the process")
+        table([[wl["name"]] + [self.shown(self.by[(wl["name"], v)], "op")
+                               for v in VARIANTS]
+               for wl in self.wls if wl["kind"] == "micro"], hdr)
+        print("\n2. Whole runs: median wall time per run (fork to exit, "
+              "start-up included)")
+        table([[wl["name"]] + [self.shown(self.by[(wl["name"], v)], "wall")
+                               for v in VARIANTS] for wl in self.wls], hdr)
 
-    print("\n3. Ratios (micro rows: per operation; start-up and python: "
-          "whole run) and targets")
-    hdr = ["workload", "appv/nat", "appv/proot", "noshim/nat",
-           "noshim/proot", "noshim/null", "null/nat", "proot/nat",
-           "target", "status"]
-    rows = []
-    for wl in wls:
+    def ratio_row(self, wl):
         metric = "op" if wl["kind"] == "micro" else "wall"
-        v = {x: cell_value(by[(wl["name"], x)], metric) for x in VARIANTS}
-        tg = target_for(wl)
+        v = {x: self.value(wl["name"], x, metric) for x in VARIANTS}
         texts, stat = [], []
-        for num, den, bound, text in tg:
+        for num, den, bound, text in target_for(wl):
             texts.append(text)
             if v[num] is None or v[den] is None:
                 stat.append("n/a")
             else:
                 stat.append("met" if v[num] / v[den] <= bound
                             else "missed")
-        rows.append([wl["name"],
-                     fmt_ratio(v["appv"], v["native"]),
-                     fmt_ratio(v["appv"], v["proot"]),
-                     fmt_ratio(v["appv-noshim"], v["native"]),
-                     fmt_ratio(v["appv-noshim"], v["proot"]),
-                     fmt_ratio(v["appv-noshim"], v["nullsup"]),
-                     fmt_ratio(v["nullsup"], v["native"]),
-                     fmt_ratio(v["proot"], v["native"]),
-                     "; ".join(texts) or "-", "; ".join(stat) or "-"])
-    table(rows, hdr)
+        pairs = [("appv", "native"), ("appv", "proot"),
+                 ("appv-noshim", "native"), ("appv-noshim", "proot"),
+                 ("appv-noshim", "nullsup"), ("nullsup", "native"),
+                 ("proot", "native")]
+        return ([wl["name"]] + [fmt_ratio(v[x], v[y]) for x, y in pairs] +
+                ["; ".join(texts) or "-", "; ".join(stat) or "-"])
 
-    w = by.get((WAKE_ROW, "nullsup-W"))
-    vn, vs, vw = (cell_value(by[(WAKE_ROW, "native")], "op"),
-                  cell_value(by[(WAKE_ROW, "nullsup")], "op"),
-                  cell_value(w, "op") if w else None)
-    print("\n   seccomp round trip (%s, nullsup minus native): %s with "
-          "SYNC_WAKE_UP, %s without (nullsup -W)" %
-          (WAKE_ROW, fmt_time(vs - vn) if vs and vn else "n/a",
-           fmt_time(vw - vn) if vw and vn else "n/a"))
+    def ratios(self):
+        print("\n3. Ratios (micro rows: per operation; start-up and python: "
+              "whole run) and targets")
+        hdr = ["workload", "appv/nat", "appv/proot", "noshim/nat",
+               "noshim/proot", "noshim/null", "null/nat", "proot/nat",
+               "target", "status"]
+        table([self.ratio_row(wl) for wl in self.wls], hdr)
+        vn = self.value(WAKE_ROW, "native", "op")
+        vs = self.value(WAKE_ROW, "nullsup", "op")
+        vw = self.value(WAKE_ROW, "nullsup-W", "op")
+        print("\n   seccomp round trip (%s, nullsup minus native): %s with "
+              "SYNC_WAKE_UP, %s without (nullsup -W)" %
+              (WAKE_ROW, fmt_time(vs - vn) if vs and vn else "n/a",
+               fmt_time(vw - vn) if vw and vn else "n/a"))
 
-    print("\n4. Memory")
-    hwm = mem["hwm"]
-    for v in ("appv", "appv-noshim", "proot", "nullsup"):
-        x = hwm[v]
-        s = x if isinstance(x, str) else "%.1f MiB" % (x / 1024)
-        tgt = ("   target < 16 MiB: %s" % (
-            "n/a" if isinstance(x, str) else
-            "met" if x < 16 * 1024 else "missed")) if v == "appv" else ""
-        print("  peak RSS (VmHWM) of the %-13s process, python workload: "
-              "%s%s" % (VLABEL[v], s, tgt))
-    sh = mem["shim"]
+    @staticmethod
+    def memory(mem):
+        print("\n4. Memory")
+        for v in ("appv", "appv-noshim", "proot", "nullsup"):
+            x = mem["hwm"][v]
+            s = x if isinstance(x, str) else "%.1f MiB" % (x / 1024)
+            tgt = ""
+            if v == "appv":
+                tgt = "   target < 16 MiB: " + (
+                    "n/a" if isinstance(x, str) else
+                    "met" if x < 16 * 1024 else "missed")
+            print("  peak RSS (VmHWM) of the %-13s process, python "
+                  "workload: %s%s" % (VLABEL[v], s, tgt))
+        sh = mem["shim"]
+        print("  RSS of a sleeping /bin/sleep:")
+        for key, label in (("plain", "plain"),
+                           ("preload", "LD_PRELOAD=libappv-shim.so"),
+                           ("appv", "under appv exec (shim)"),
+                           ("appv-noshim", "under appv exec --no-shim")):
+            val, why = sh[key]
+            print("    %-30s %s" % (label, "n/a (%s)" % why if val is None
+                                    else "%d kB (anon %d, file %d)" % val))
+        for a, b, what in (("preload", "plain", "LD_PRELOAD vs plain"),
+                           ("appv", "appv-noshim",
+                            "appv shim vs --no-shim")):
+            if sh[a][0] and sh[b][0]:
+                d = sh[a][0][0] - sh[b][0][0]
+                print("  shim adds %d kB RSS (%s)   target < 1024 kB: %s" %
+                      (d, what, "met" if d < 1024 else "missed"))
+            else:
+                print("  shim RSS (%s): n/a" % what)
 
-    def rss(t):
-        val, why = t
-        if val is None:
-            return "n/a (%s)" % why
-        return "%d kB (anon %d, file %d)" % val
+    def footnotes(self):
+        if self.na_seen:
+            print("\nn/a reasons:")
+            for why, tag in self.na_seen.items():
+                print("  %s %s" % (tag, why))
 
-    print("  RSS of a sleeping /bin/sleep:")
-    print("    plain                          %s" % rss(sh["plain"]))
-    print("    LD_PRELOAD=libappv-shim.so     %s" % rss(sh["preload"]))
-    print("    under appv exec (shim)         %s" % rss(sh["appv"]))
-    print("    under appv exec --no-shim      %s" % rss(sh["appv-noshim"]))
-    for a, b, what in (("preload", "plain", "LD_PRELOAD vs plain"),
-                       ("appv", "appv-noshim", "appv shim vs --no-shim")):
-        if sh[a][0] and sh[b][0]:
-            d = sh[a][0][0] - sh[b][0][0]
-            print("  shim adds %d kB RSS (%s)   target < 1024 kB: %s" %
-                  (d, what, "met" if d < 1024 else "missed"))
-        else:
-            print("  shim RSS (%s): n/a" % what)
 
-    if na_seen:
-        print("\nn/a reasons:")
-        for why, tag in na_seen.items():
-            print("  %s %s" % (tag, why))
+def report(bench, cells, done, elapsed, mem):
+    r = Report(bench, cells)
+    r.header(done, elapsed)
+    r.medians()
+    r.ratios()
+    r.memory(mem)
+    r.footnotes()
 
 
 def main():

@@ -37,9 +37,8 @@
  * (kill, sigqueue).  Terminal-generated ones reached the child's process
  * group directly.  SIGTSTP is not blocked: on ^Z appv stops with its
  * child, as job control expects. */
-static const int forwarded[] = { SIGINT,  SIGTERM, SIGHUP,	 SIGQUIT,
-				 SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT,
-				 SIGALRM };
+static const int forwarded[] = {SIGINT,	 SIGTERM,  SIGHUP,  SIGQUIT, SIGUSR1,
+				SIGUSR2, SIGWINCH, SIGCONT, SIGALRM};
 
 void sup_exe_set(struct sup *sup, pid_t tgid, const char *real,
 		 const char *vexe)
@@ -78,8 +77,8 @@ const char *sup_exe_get(struct sup *sup, pid_t tgid, const char *real)
 		for (unsigned int i = 0; i < SUP_EXE_SLOTS; i++)
 			if (sup->exe[i].tgid == tgid)
 				return strcmp(sup->exe[i].real, real)
-					       ? NULL
-					       : sup->exe[i].vexe;
+					   ? NULL
+					   : sup->exe[i].vexe;
 		if (target_status_field(tgid, "PPid", 10, &ppid) < 0)
 			return NULL;
 		tgid = (pid_t)ppid;
@@ -130,7 +129,7 @@ static void reply(struct sup *sup, struct seccomp_notif *req,
 static int serve_one(struct sup *sup, struct seccomp_notif *req,
 		     struct seccomp_notif_resp *resp)
 {
-	struct appv_sc_call c = { .sup = sup, .s = sup->s, .req = req };
+	struct appv_sc_call c = {.sup = sup, .s = sup->s, .req = req};
 	long ret;
 
 	memset(req, 0, sup->sizes.seccomp_notif);
@@ -144,8 +143,9 @@ static int serve_one(struct sup *sup, struct seccomp_notif *req,
 	if (sup->s->verbose >= 2)
 		fprintf(stderr, "appv: [%d] %s -> %s%ld\n", (int)req->pid,
 			c.desc ? c.desc->name : "?",
-			ret == SUP_CONTINUE ? "continue " :
-			ret == SUP_REPLIED  ? "fd " : "",
+			ret == SUP_CONTINUE  ? "continue "
+			: ret == SUP_REPLIED ? "fd "
+					     : "",
 			ret == SUP_CONTINUE || ret == SUP_REPLIED ? 0L : ret);
 	reply(sup, req, resp, ret);
 	return 0;
@@ -202,8 +202,8 @@ static void on_signal(struct sup *sup, int sfd, struct loop_state *ls)
 		}
 		/* Only what another process sent: a terminal's SIGINT
 		 * already reached the child's process group. */
-		if (si.ssi_pid == 0 || (si.ssi_code != SI_USER &&
-					si.ssi_code != SI_QUEUE))
+		if (si.ssi_pid == 0 ||
+		    (si.ssi_code != SI_USER && si.ssi_code != SI_QUEUE))
 			continue;
 		if (!ls->child_done)
 			kill(ls->child, (int)si.ssi_signo);
@@ -249,8 +249,10 @@ static int sup_init(struct sup *sup, struct session *s, int listener)
 	/* 6.6+: wake the target on this CPU; older kernels just lack it. */
 	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, flags) < 0 &&
 	    s->verbose)
-		fprintf(stderr, "appv: SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP "
-				"unavailable: %s\n", strerror(errno));
+		fprintf(stderr,
+			"appv: SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP "
+			"unavailable: %s\n",
+			strerror(errno));
 	sup->upper_fd = open_anchor(cfg->upper, "");
 	sup->image_root_fd = open_anchor(cfg->image_dir, "/root");
 	sup->run_fd = open_anchor(cfg->run_dir, "");
@@ -263,7 +265,7 @@ static int sup_init(struct sup *sup, struct session *s, int listener)
 
 static void sup_release(struct sup *sup)
 {
-	int fds[] = { sup->upper_fd, sup->image_root_fd, sup->run_fd };
+	int fds[] = {sup->upper_fd, sup->image_root_fd, sup->run_fd};
 
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
@@ -276,17 +278,14 @@ static void sup_release(struct sup *sup)
 
 static int loop(struct sup *sup, int sfd, struct loop_state *ls)
 {
-	_cleanup_free_ struct seccomp_notif *req = malloc(sup->sizes.seccomp_notif);
+	_cleanup_free_ struct seccomp_notif *req =
+	    malloc(sup->sizes.seccomp_notif);
 	_cleanup_free_ struct seccomp_notif_resp *resp =
-		malloc(sup->sizes.seccomp_notif_resp);
-	struct pollfd pfd[2] = { { sup->listener, POLLIN, 0 }, { sfd, POLLIN, 0 } };
+	    malloc(sup->sizes.seccomp_notif_resp);
+	struct pollfd pfd[2] = {{sup->listener, POLLIN, 0}, {sfd, POLLIN, 0}};
 
 	if (!req || !resp)
 		return -ENOMEM;
-	if (getenv("APPV_EXP_NOPOLL"))
-		for (;;)
-			if (serve_one(sup, req, resp) < 0)
-				return 0;
 	while (!(ls->child_done && ls->no_children)) {
 		int n = poll(pfd, 2, -1);
 		if (n < 0 && errno == EINTR)
@@ -309,7 +308,7 @@ static int loop(struct sup *sup, int sfd, struct loop_state *ls)
 
 int supervisor_run(struct session *s, int listener, pid_t child)
 {
-	struct loop_state ls = { .child = child, .status = 1 };
+	struct loop_state ls = {.child = child, .status = 1};
 	struct sup sup;
 	int sfd, r;
 
@@ -330,11 +329,13 @@ int supervisor_run(struct session *s, int listener, pid_t child)
 	reap(&sup, &ls);
 	r = loop(&sup, sfd, &ls);
 	if (r < 0)
-		fprintf(stderr, "appv: supervisor: listener: %s\n", strerror(-r));
+		fprintf(stderr, "appv: supervisor: listener: %s\n",
+			strerror(-r));
 	if (s->verbose)
-		fprintf(stderr, "appv: %lu notifications, %lu continued, %lu "
-				"emulated\n", sup.nnotif, sup.ncontinue,
-			sup.nemulated);
+		fprintf(stderr,
+			"appv: %lu notifications, %lu continued, %lu "
+			"emulated\n",
+			sup.nnotif, sup.ncontinue, sup.nemulated);
 	close(sfd);
 	close(listener);
 	sup_release(&sup);

@@ -38,9 +38,9 @@
  * is what the app must see. */
 #define SUP_EXE_SLOTS 64
 struct sup_exe {
-	pid_t tgid;		/* 0 = free slot */
-	char real[PATH_MAX];	/* the ld.so actually running (real path) */
-	char vexe[PATH_MAX];	/* the program's virtual path */
+	pid_t tgid;	     /* 0 = free slot */
+	char real[PATH_MAX]; /* the ld.so actually running (real path) */
+	char vexe[PATH_MAX]; /* the program's virtual path */
 };
 
 /* A virtual cwd the kernel could not be moved to (a directory with no host
@@ -57,7 +57,7 @@ struct sup {
 	struct session *s;
 	int listener;
 	struct seccomp_notif_sizes sizes;
-	int upper_fd;	   /* O_PATH anchors of the layer roots, -1 if none */
+	int upper_fd; /* O_PATH anchors of the layer roots, -1 if none */
 	int image_root_fd;
 	int run_fd;
 	struct sup_exe *exe; /* SUP_EXE_SLOTS entries */

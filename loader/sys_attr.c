@@ -81,9 +81,11 @@ long sys_chmod(struct appv_sc_call *c)
 		close(tfd);
 		return r;
 	}
-	r = resolve_write(c, dirfd_arg, path_arg, flags & AT_SYMLINK_NOFOLLOW, &p);
+	r = resolve_write(c, dirfd_arg, path_arg, flags & AT_SYMLINK_NOFOLLOW,
+			  &p);
 	if (r == 1)
-		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's own */
+		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
+					own */
 	if (r < 0)
 		return r;
 	r = (int)syscall(SYS_fchmodat2, AT_FDCWD, p.res.real, mode & 07777,
@@ -118,15 +120,16 @@ long sys_chown(struct appv_sc_call *c)
 		close(tfd);
 		return r;
 	}
-	r = resolve_write(c, at ? 0 : -1, at ? 1 : 0, flags & AT_SYMLINK_NOFOLLOW,
-			  &p);
+	r = resolve_write(c, at ? 0 : -1, at ? 1 : 0,
+			  flags & AT_SYMLINK_NOFOLLOW, &p);
 	if (r == 1)
-		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's own */
+		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
+					own */
 	if (r < 0)
 		return r;
 	return fchownat(AT_FDCWD, p.res.real, uid, gid, AT_SYMLINK_NOFOLLOW)
-		       ? -errno
-		       : 0;
+		   ? -errno
+		   : 0;
 }
 
 long sys_truncate(struct appv_sc_call *c)
@@ -139,7 +142,8 @@ long sys_truncate(struct appv_sc_call *c)
 		return -EINVAL;
 	r = resolve_write(c, -1, 0, false, &p);
 	if (r == 1)
-		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's own */
+		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
+					own */
 	if (r < 0)
 		return r;
 	fd = sup_open_real(c->sup, p.res.real, O_WRONLY | O_NOFOLLOW, 0, false);
@@ -167,8 +171,8 @@ static int read_times(struct appv_sc_call *c, int nr, uint64_t addr,
 		return target_read(c, addr, ts, 2 * sizeof(*ts));
 	if (nr == SYS_utime) {
 		r = target_read(c, addr, &ub, sizeof(ub));
-		ts[0] = (struct timespec){ ub.actime, 0 };
-		ts[1] = (struct timespec){ ub.modtime, 0 };
+		ts[0] = (struct timespec){ub.actime, 0};
+		ts[1] = (struct timespec){ub.modtime, 0};
 		return r;
 	}
 	r = target_read(c, addr, tv, sizeof(tv));
@@ -177,7 +181,7 @@ static int read_times(struct appv_sc_call *c, int nr, uint64_t addr,
 	for (int i = 0; i < 2; i++) {
 		if (tv[i].tv_usec < 0 || tv[i].tv_usec >= 1000000)
 			return -EINVAL;
-		ts[i] = (struct timespec){ tv[i].tv_sec, tv[i].tv_usec * 1000 };
+		ts[i] = (struct timespec){tv[i].tv_sec, tv[i].tv_usec * 1000};
 	}
 	return 0;
 }
@@ -207,14 +211,16 @@ long sys_utimes(struct appv_sc_call *c)
 		close(tfd);
 		return r;
 	}
-	r = resolve_write(c, at ? 0 : -1, at ? 1 : 0, flags & AT_SYMLINK_NOFOLLOW,
-			  &p);
+	r = resolve_write(c, at ? 0 : -1, at ? 1 : 0,
+			  flags & AT_SYMLINK_NOFOLLOW, &p);
 	if (r == 1)
-		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's own */
+		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
+					own */
 	if (r < 0)
 		return r;
-	return utimensat(AT_FDCWD, p.res.real, tsp, AT_SYMLINK_NOFOLLOW) ? -errno
-									 : 0;
+	return utimensat(AT_FDCWD, p.res.real, tsp, AT_SYMLINK_NOFOLLOW)
+		   ? -errno
+		   : 0;
 }
 
 static long xattr_read_side(struct appv_sc_call *c, const struct sup_path *p,
@@ -258,7 +264,7 @@ static long xattr_set(struct appv_sc_call *c, const struct sup_path *p,
 	if (r < 0)
 		return r;
 	return lsetxattr(p->res.real, name, val, size, (int)c->args[4]) ? -errno
-									  : 0;
+									: 0;
 }
 
 long sys_xattr(struct appv_sc_call *c)
@@ -286,12 +292,14 @@ long sys_xattr(struct appv_sc_call *c)
 		r = sup_resolve_arg(c, -1, 0, VFS_INTENT_READ,
 				    nofollow ? VFS_F_NOFOLLOW : 0, &p);
 	if (r == 1)
-		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's own */
+		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
+					own */
 	if (r < 0)
 		return r;
 	if (!write) {
 		if (!c->s->strict && sup_path_unchanged(&p))
-			return SUP_CONTINUE; /* fast mode read: see sys_stat.c */
+			return SUP_CONTINUE; /* fast mode read: see sys_stat.c
+					      */
 		return xattr_read_side(c, &p, list ? NULL : name);
 	}
 	if (nr == SYS_removexattr || nr == SYS_lremovexattr)

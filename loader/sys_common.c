@@ -32,9 +32,10 @@ bool sup_is_proc_path(const char *abs)
  * one and the supervisor cannot reproduce it from outside. */
 static int passthrough(struct appv_sc_call *c, struct sup_path *p)
 {
-	struct vfs_req q = { .path = p->abs, .base = "/",
-			     .intent = VFS_INTENT_READ,
-			     .flags = VFS_F_NOFOLLOW };
+	struct vfs_req q = {.path = p->abs,
+			    .base = "/",
+			    .intent = VFS_INTENT_READ,
+			    .flags = VFS_F_NOFOLLOW};
 	int r;
 
 	if (!appv_path_has_prefix(p->abs, "/proc") &&
@@ -50,8 +51,8 @@ static int passthrough(struct appv_sc_call *c, struct sup_path *p)
 int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
 		struct sup_path *p)
 {
-	struct vfs_req q = { .path = p->abs, .base = "/", .intent = intent,
-			     .flags = vflags };
+	struct vfs_req q = {
+	    .path = p->abs, .base = "/", .intent = intent, .flags = vflags};
 	int r;
 
 	if (!p->raw[0])
@@ -131,8 +132,8 @@ static int anchor(struct sup *sup, const char *real, const char **rel)
 {
 	const struct vfs_config *cfg = vfs_get_config(sup->s->vfs);
 	char image_root[PATH_MAX];
-	const char *dirs[3] = { cfg->upper, image_root, cfg->run_dir };
-	int fds[3] = { sup->upper_fd, sup->image_root_fd, sup->run_fd };
+	const char *dirs[3] = {cfg->upper, image_root, cfg->run_dir};
+	int fds[3] = {sup->upper_fd, sup->image_root_fd, sup->run_fd};
 
 	image_root[0] = '\0';
 	if (cfg->image_dir[0] &&

@@ -82,7 +82,8 @@ const char *sup_cwd_get(struct appv_sc_call *c, const char *real)
 	}
 	/* Inherit from the nearest ancestor that has a record. */
 	for (int depth = 0; depth < 16; depth++) {
-		if (target_status_field(pid, "PPid", 10, &ppid) < 0 || ppid <= 1)
+		if (target_status_field(pid, "PPid", 10, &ppid) < 0 ||
+		    ppid <= 1)
 			return NULL;
 		pid = (pid_t)ppid;
 		e = cwd_slot(sup, pid);

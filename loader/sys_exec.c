@@ -58,23 +58,24 @@
 #define RED_ZONE 1024
 
 struct plan {
-	char file[PATH_MAX];  /* real file the kernel is to exec */
-	char vexe[PATH_MAX];  /* program run through a package ld.so, or "" */
-	char ldso[PATH_MAX];  /* that ld.so's real path */
+	char file[PATH_MAX]; /* real file the kernel is to exec */
+	char vexe[PATH_MAX]; /* program run through a package ld.so, or "" */
+	char ldso[PATH_MAX]; /* that ld.so's real path */
 	int nhead;
-	const char *head[HEAD_MAX]; /* replaces argv[0]; NULL = original argv[0] */
+	const char
+	    *head[HEAD_MAX]; /* replaces argv[0]; NULL = original argv[0] */
 	char arena[6 * PATH_MAX];
 	size_t used;
-	char vcwd[PATH_MAX];  /* for relative interpreters; "" until needed */
+	char vcwd[PATH_MAX]; /* for relative interpreters; "" until needed */
 	/* Fallback when the longer argv cannot be written: a script whose
 	 * interpreter the kernel finds itself at the path in its #! line. */
 	char script[PATH_MAX]; /* its real file, or "" */
 	bool inherit_fd;       /* name it by a non-O_CLOEXEC /dev/fd/N */
 	/* ... or a program run through a package ld.so: a memfd copy whose
 	 * PT_INTERP names the injected ld.so. */
-	char prog[PATH_MAX];   /* the program's real file, or "" */
+	char prog[PATH_MAX]; /* the program's real file, or "" */
 	uint64_t interp_off, interp_size;
-	int file_fd;	       /* exec this descriptor instead of @file, or -1 */
+	int file_fd; /* exec this descriptor instead of @file, or -1 */
 };
 
 static const char *keep(struct plan *pl, const char *s)
@@ -104,8 +105,8 @@ static int push(struct plan *pl, const char *s, bool copy)
 static int resolve_inner(struct appv_sc_call *c, struct plan *pl,
 			 const char *path, struct vfs_res *res)
 {
-	struct vfs_req q = { .path = path, .base = "/",
-			     .intent = VFS_INTENT_READ };
+	struct vfs_req q = {
+	    .path = path, .base = "/", .intent = VFS_INTENT_READ};
 	int r;
 
 	if (path[0] != '/') {
@@ -159,7 +160,8 @@ static int elf_interp(const char *real, const Elf64_Ehdr *eh, char *interp,
 	if (fd < 0)
 		return -errno;
 	for (unsigned int i = 0; i < eh->e_phnum && !r; i++) {
-		if (pread(fd, &ph, sizeof(ph), (off_t)(eh->e_phoff + i * sizeof(ph))) !=
+		if (pread(fd, &ph, sizeof(ph),
+			  (off_t)(eh->e_phoff + i * sizeof(ph))) !=
 		    (ssize_t)sizeof(ph)) {
 			r = -ENOEXEC;
 			break;
@@ -168,7 +170,7 @@ static int elf_interp(const char *real, const Elf64_Ehdr *eh, char *interp,
 			continue;
 		if (ph.p_filesz < 2 || ph.p_filesz > cap ||
 		    pread(fd, interp, ph.p_filesz, (off_t)ph.p_offset) !=
-			    (ssize_t)ph.p_filesz ||
+			(ssize_t)ph.p_filesz ||
 		    interp[ph.p_filesz - 1] != '\0')
 			r = -ENOEXEC;
 		else
@@ -215,15 +217,16 @@ static int plan_script(struct appv_sc_call *c, struct plan *pl,
 		*p++ = '\0';
 		while (*p == ' ' || *p == '\t')
 			p++;
-		for (char *e = p + strlen(p); e > p && (e[-1] == ' ' ||
-			     e[-1] == '\t' || e[-1] == '\r');)
+		for (char *e = p + strlen(p);
+		     e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r');)
 			*--e = '\0';
 		if (*p)
 			arg = p;
 	}
 	if (!*interp)
 		return -ENOEXEC;
-	if (!(interp = (char *)keep(pl, interp)) || (arg && !(arg = (char *)keep(pl, arg))))
+	if (!(interp = (char *)keep(pl, interp)) ||
+	    (arg && !(arg = (char *)keep(pl, arg))))
 		return -E2BIG;
 	r = resolve_inner(c, pl, interp, &ires);
 	if (r < 0)
@@ -264,7 +267,8 @@ static int plan_ldso(struct appv_sc_call *c, struct plan *pl,
 	snprintf(pl->vexe, sizeof(pl->vexe), "%s", res->vpath);
 	if (depth == 0)
 		snprintf(pl->prog, sizeof(pl->prog), "%s", res->real);
-	if ((r = push(pl, interp, true)) < 0 || (r = push(pl, "--argv0", true)) < 0 ||
+	if ((r = push(pl, interp, true)) < 0 ||
+	    (r = push(pl, "--argv0", true)) < 0 ||
 	    (r = push(pl, argv0, true)) < 0)
 		return r;
 	return push(pl, res->vpath, true);
@@ -288,8 +292,8 @@ static int plan_file(struct appv_sc_call *c, struct plan *pl,
 		return plan_script(c, pl, written, res, hdr, (size_t)n, depth);
 	if (n < (ssize_t)sizeof(Elf64_Ehdr) || memcmp(hdr, ELFMAG, SELFMAG))
 		return -ENOEXEC;
-	r = elf_interp(res->real, (const Elf64_Ehdr *)hdr, interp, sizeof(interp),
-		       &pl->interp_off, &pl->interp_size);
+	r = elf_interp(res->real, (const Elf64_Ehdr *)hdr, interp,
+		       sizeof(interp), &pl->interp_off, &pl->interp_size);
 	if (r < 0)
 		return r;
 	if (r == 1)
@@ -405,10 +409,11 @@ static int relocate(struct appv_sc_call *c, struct rewrite *rw, uint64_t *p,
 	if (len < 0)
 		return (int)len;
 	for (size_t i = 0; i < nw; i++)
-		hit |= overlaps((struct range){ *p, *p + (uint64_t)len }, w[i]);
+		hit |= overlaps((struct range){*p, *p + (uint64_t)len}, w[i]);
 	if (!hit)
 		return 0;
-	if (!(s = malloc((size_t)len)) || target_read(c, *p, s, (size_t)len) < 0)
+	if (!(s = malloc((size_t)len)) ||
+	    target_read(c, *p, s, (size_t)len) < 0)
 		return -EFAULT;
 	return scratch_put(c, rw, s, (size_t)len, p) < 0 ? -E2BIG : 1;
 }
@@ -473,7 +478,8 @@ static size_t name_bound(const struct rewrite *rw, const struct plan *pl)
 
 	if (real <= rw->raw_len && !pl->inherit_fd)
 		return real;
-	return fdname <= rw->raw_len ? rw->raw_len : (real > fdname ? real : fdname);
+	return fdname <= rw->raw_len ? rw->raw_len
+				     : (real > fdname ? real : fdname);
 }
 
 /* The new filename string: the real path in place, or "/dev/fd/N". */
@@ -488,8 +494,9 @@ static int choose_name(struct appv_sc_call *c, struct rewrite *rw,
 		return 0;
 	}
 	/* ADDFD refuses O_PATH descriptors (fget skips them). */
-	fd = pl->file_fd >= 0 ? pl->file_fd
-			      : sup_open_real(c->sup, pl->file, O_RDONLY, 0, false);
+	fd = pl->file_fd >= 0
+		 ? pl->file_fd
+		 : sup_open_real(c->sup, pl->file, O_RDONLY, 0, false);
 	if (fd < 0)
 		return fd;
 	/* A script must stay readable by its interpreter through the fd. */
@@ -530,14 +537,20 @@ static int apply(struct appv_sc_call *c, struct rewrite *rw,
 	r = build_argv(c, rw, pl);
 	if (r < 0)
 		return r;
-	w[0] = (struct range){ rw->name_addr,
-			       rw->name_addr + name_bound(rw, pl) + 1 };
-	w[1] = (struct range){ rw->argv_addr,
-			       rw->argv_addr + (argv_changed ? (rw->nargc + 1) * 8 : 0) };
+	w[0] = (struct range){rw->name_addr,
+			      rw->name_addr + name_bound(rw, pl) + 1};
+	w[1] = (struct range){rw->argv_addr,
+			      rw->argv_addr +
+				  (argv_changed ? (rw->nargc + 1) * 8 : 0)};
 	if (overlaps(w[0], w[1]) ||
-	    overlaps(w[0], (struct range){ rw->argv_addr, rw->argv_addr + (rw->argc + 1) * 8 }) ||
-	    overlaps(w[0], (struct range){ rw->envp_addr, rw->envp_addr + (rw->envc + 1) * 8 }) ||
-	    overlaps(w[1], (struct range){ rw->envp_addr, rw->envp_addr + (rw->envc + 1) * 8 }))
+	    overlaps(w[0],
+		     (struct range){rw->argv_addr,
+				    rw->argv_addr + (rw->argc + 1) * 8}) ||
+	    overlaps(w[0],
+		     (struct range){rw->envp_addr,
+				    rw->envp_addr + (rw->envc + 1) * 8}) ||
+	    overlaps(w[1], (struct range){rw->envp_addr,
+					  rw->envp_addr + (rw->envc + 1) * 8}))
 		return -E2BIG;
 	/* Strings the kernel still reads must not lie under our writes. */
 	for (size_t i = 0; i < rw->nargc; i++) {
@@ -551,7 +564,8 @@ static int apply(struct appv_sc_call *c, struct rewrite *rw,
 		r = relocate(c, rw, &p, w, 2);
 		if (r < 0)
 			return r;
-		if (r == 1 && (r = target_write_force(c, rw->envp_addr + i * 8, &p, 8)) < 0)
+		if (r == 1 && (r = target_write_force(c, rw->envp_addr + i * 8,
+						      &p, 8)) < 0)
 			return r;
 	}
 	/* Checked: from here on the exec is going to be continued. */
@@ -564,7 +578,8 @@ static int apply(struct appv_sc_call *c, struct rewrite *rw,
 		if (r < 0)
 			return r;
 	}
-	return target_write_force(c, rw->name_addr, rw->name, strlen(rw->name) + 1);
+	return target_write_force(c, rw->name_addr, rw->name,
+				  strlen(rw->name) + 1);
 }
 
 /* A copy of the program whose PT_INTERP is "/dev/fd/I", I an injected
@@ -593,7 +608,8 @@ static int ldso_memfd(struct appv_sc_call *c, const struct plan *pl)
 	if (tld < 0)
 		return tld;
 	r = snprintf(interp, sizeof(interp), "/dev/fd/%d", tld);
-	if ((uint64_t)r + 1 > pl->interp_size || pl->interp_size > sizeof(interp))
+	if ((uint64_t)r + 1 > pl->interp_size ||
+	    pl->interp_size > sizeof(interp))
 		return -E2BIG;
 	if (pwrite(mfd, interp, pl->interp_size, (off_t)pl->interp_off) !=
 	    (ssize_t)pl->interp_size)
@@ -612,7 +628,7 @@ long sys_execve(struct appv_sc_call *c)
 {
 	bool at = c->req->data.nr == SYS_execveat;
 	int flags = at ? (int)c->args[4] : 0, r;
-	struct rewrite rw = { 0 };
+	struct rewrite rw = {0};
 	struct sup_path p;
 	struct plan *pl;
 	char b = 1;
@@ -626,9 +642,11 @@ long sys_execve(struct appv_sc_call *c)
 		return SUP_CONTINUE;
 	}
 	r = sup_resolve_arg(c, at ? 0 : -1, at ? 1 : 0, VFS_INTENT_READ,
-			    flags & AT_SYMLINK_NOFOLLOW ? VFS_F_NOFOLLOW : 0, &p);
+			    flags & AT_SYMLINK_NOFOLLOW ? VFS_F_NOFOLLOW : 0,
+			    &p);
 	if (r == 1)
-		return SUP_CONTINUE; /* /proc/self/exe, /dev/fd/N: the kernel's own */
+		return SUP_CONTINUE; /* /proc/self/exe, /dev/fd/N: the kernel's
+					own */
 	if (r < 0)
 		return r;
 	pl = calloc(1, sizeof(*pl));
@@ -678,15 +696,16 @@ long sys_execve(struct appv_sc_call *c)
 		if (r >= 0) {
 			pl->nhead = 1;
 			pl->head[0] = NULL;
-			snprintf(pl->ldso, sizeof(pl->ldso), "/memfd:appv-exe (deleted)");
+			snprintf(pl->ldso, sizeof(pl->ldso),
+				 "/memfd:appv-exe (deleted)");
 			r = apply(c, &rw, pl, false);
 		}
 	}
 	if (r == 0)
 		r = target_id_valid(c);
 	if (r == 0) {
-		sup_exe_set(c->sup, target_tgid(c), pl->vexe[0] ? pl->ldso : NULL,
-			    pl->vexe);
+		sup_exe_set(c->sup, target_tgid(c),
+			    pl->vexe[0] ? pl->ldso : NULL, pl->vexe);
 		/* The call now names exactly the verified file. */
 		r = (int)SUP_CONTINUE;
 	}

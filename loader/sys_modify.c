@@ -57,7 +57,8 @@ long sys_mkdir(struct appv_sc_call *c)
 	int r = resolve_create(c, at ? 0 : -1, at ? 1 : 0, &p);
 
 	if (r == 1)
-		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's own */
+		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
+					own */
 	if (r < 0)
 		return r;
 	um = sup_umask_enter(c);
@@ -75,7 +76,8 @@ long sys_mknod(struct appv_sc_call *c)
 	int r = resolve_create(c, at ? 0 : -1, at ? 1 : 0, &p);
 
 	if (r == 1)
-		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's own */
+		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
+					own */
 	if (r < 0)
 		return r;
 	um = sup_umask_enter(c);
@@ -85,8 +87,7 @@ long sys_mknod(struct appv_sc_call *c)
 }
 
 /* May the entry be removed or renamed away without a whiteout? */
-static int removable(struct appv_sc_call *c, const struct sup_path *p,
-		     int err)
+static int removable(struct appv_sc_call *c, const struct sup_path *p, int err)
 {
 	if (p->res.rule == VFS_RULE_SHARE && p->res.layer == VFS_LAYER_HOST)
 		return 0;
@@ -112,7 +113,8 @@ long sys_unlink(struct appv_sc_call *c)
 			    nr == SYS_unlinkat ? 1 : 0, VFS_INTENT_DELETE,
 			    VFS_F_NOFOLLOW, &p);
 	if (r == 1)
-		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's own */
+		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
+					own */
 	if (r < 0)
 		return r;
 	if (!(flags & AT_REMOVEDIR) && S_ISDIR(p.res.mode))
@@ -129,7 +131,8 @@ long sys_unlink(struct appv_sc_call *c)
  * both on a shared host path. */
 static bool same_domain(const struct sup_path *a, const struct sup_path *b)
 {
-	return (a->res.rule == VFS_RULE_SHARE) == (b->res.rule == VFS_RULE_SHARE);
+	return (a->res.rule == VFS_RULE_SHARE) ==
+	       (b->res.rule == VFS_RULE_SHARE);
 }
 
 long sys_rename(struct appv_sc_call *c)
@@ -169,8 +172,8 @@ long sys_rename(struct appv_sc_call *c)
 	if (r < 0)
 		return r;
 	return renameat2(AT_FDCWD, o.res.real, AT_FDCWD, n.res.real, flags)
-		       ? -errno
-		       : 0;
+		   ? -errno
+		   : 0;
 }
 
 long sys_symlink(struct appv_sc_call *c)
@@ -187,7 +190,8 @@ long sys_symlink(struct appv_sc_call *c)
 		return -ENOENT;
 	r = resolve_create(c, at ? 1 : -1, at ? 2 : 1, &p);
 	if (r == 1)
-		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's own */
+		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
+					own */
 	if (r < 0)
 		return r;
 	/* The target string is stored as given: an absolute target means the
@@ -261,8 +265,9 @@ long sys_link(struct appv_sc_call *c)
 	if ((flags & AT_EMPTY_PATH) && target_read(c, c->args[1], &b, 1) == 0 &&
 	    !b)
 		return link_fd(c, (int)c->args[0], &n);
-	ro = sup_resolve_arg(c, at ? 0 : -1, at ? 1 : 0, VFS_INTENT_WRITE,
-			     flags & AT_SYMLINK_FOLLOW ? 0 : VFS_F_NOFOLLOW, &o);
+	ro =
+	    sup_resolve_arg(c, at ? 0 : -1, at ? 1 : 0, VFS_INTENT_WRITE,
+			    flags & AT_SYMLINK_FOLLOW ? 0 : VFS_F_NOFOLLOW, &o);
 	if (ro == 1) {
 		fd = proc_fd_number(o.abs);
 		if (fd < 0 || !(flags & AT_SYMLINK_FOLLOW))
@@ -281,5 +286,5 @@ long sys_link(struct appv_sc_call *c)
 	if (o.res.rule != VFS_RULE_SHARE && !in_upper(c, o.res.real))
 		return -EXDEV;
 	return linkat(AT_FDCWD, o.res.real, AT_FDCWD, n.res.real, 0) ? -errno
-								      : 0;
+								     : 0;
 }

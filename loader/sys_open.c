@@ -150,13 +150,14 @@ static int apply_resolve_root(struct sup_path *p, uint64_t resolve)
 static int prepare(struct appv_sc_call *c, const struct open_args *a,
 		   struct sup_path *p)
 {
-	int r = target_read_path(c, c->args[a->path_arg], p->raw,
-				 sizeof(p->raw));
+	int r =
+	    target_read_path(c, c->args[a->path_arg], p->raw, sizeof(p->raw));
 
 	if (r < 0)
 		return r;
 	p->vbase[0] = p->rbase[0] = '\0';
-	if (p->raw[0] != '/' || (a->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT))) {
+	if (p->raw[0] != '/' ||
+	    (a->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT))) {
 		r = target_base(c, a->dirfd, p->vbase, sizeof(p->vbase),
 				p->rbase, sizeof(p->rbase));
 		if (r < 0)
@@ -165,12 +166,11 @@ static int prepare(struct appv_sc_call *c, const struct open_args *a,
 	r = apply_resolve_root(p, a->resolve);
 	if (r < 0)
 		return r;
-	return sup_resolve(c, intent_of(a->flags),
-			   vflags_of(a->flags, a->resolve) |
-				   (intent_of(a->flags) == VFS_INTENT_READ
-					    ? VFS_F_HOST_LAZY
-					    : 0),
-			   p);
+	return sup_resolve(
+	    c, intent_of(a->flags),
+	    vflags_of(a->flags, a->resolve) |
+		(intent_of(a->flags) == VFS_INTENT_READ ? VFS_F_HOST_LAZY : 0),
+	    p);
 }
 
 /* Decide what to open for a resolved path; returns the flags to use. */
@@ -203,9 +203,8 @@ static int target_flags(struct appv_sc_call *c, const struct open_args *a,
 	/* A merged directory opened for reading (listing, fchdir, dirfd) is
 	 * its materialised union listing, whose real path maps back. */
 	if (exists && p->res.merged_dir && !modifying(flags))
-		return vfs_merge_dir(c->s->vfs, &p->res, what, cap) < 0
-			       ? -EIO
-			       : flags;
+		return vfs_merge_dir(c->s->vfs, &p->res, what, cap) < 0 ? -EIO
+									: flags;
 	if (strlen(p->res.real) >= cap)
 		return -ENAMETOOLONG;
 	strcpy(what, p->res.real);

@@ -67,20 +67,22 @@ long sys_stat(struct appv_sc_call *c)
 	if (c->req->data.nr == SYS_newfstatat) {
 		dirfd_arg = 0, path_arg = 1, buf = c->args[2];
 		flags = (int)c->args[3];
-		if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH |
-			      AT_NO_AUTOMOUNT))
+		if (flags &
+		    ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
 			return -EINVAL;
 		if (empty_path_on_fd(c, 1, flags, &r))
 			return stat_on_fd(c, (int)c->args[0], buf);
 		if (r < 0)
 			return r;
 	}
-	r = sup_resolve_arg(c, dirfd_arg, path_arg, VFS_INTENT_READ,
-			    VFS_F_HOST_LAZY |
-				    (flags & AT_SYMLINK_NOFOLLOW ? VFS_F_NOFOLLOW : 0),
-			    &p);
+	r = sup_resolve_arg(
+	    c, dirfd_arg, path_arg, VFS_INTENT_READ,
+	    VFS_F_HOST_LAZY |
+		(flags & AT_SYMLINK_NOFOLLOW ? VFS_F_NOFOLLOW : 0),
+	    &p);
 	if (r == 1)
-		return SUP_CONTINUE; /* share rule on /proc, /dev: see passthrough() */
+		return SUP_CONTINUE; /* share rule on /proc, /dev: see
+					passthrough() */
 	if (r < 0)
 		return r;
 	if (may_continue(c, &p))
@@ -109,20 +111,22 @@ long sys_statx(struct appv_sc_call *c)
 	} else {
 		if (r < 0)
 			return r;
-		r = sup_resolve_arg(c, 0, 1, VFS_INTENT_READ,
-				    VFS_F_HOST_LAZY |
-					    (flags & AT_SYMLINK_NOFOLLOW
-						     ? VFS_F_NOFOLLOW
-						     : 0),
-				    &p);
+		r = sup_resolve_arg(
+		    c, 0, 1, VFS_INTENT_READ,
+		    VFS_F_HOST_LAZY |
+			(flags & AT_SYMLINK_NOFOLLOW ? VFS_F_NOFOLLOW : 0),
+		    &p);
 		if (r == 1)
 			return SUP_CONTINUE; /* see passthrough() */
 		if (r < 0)
 			return r;
 		if (may_continue(c, &p))
 			return SUP_CONTINUE;
-		r = statx(AT_FDCWD, p.res.real, (flags & ~AT_EMPTY_PATH) |
-			  AT_SYMLINK_NOFOLLOW, mask, &stx) ? -errno : 0;
+		r = statx(AT_FDCWD, p.res.real,
+			  (flags & ~AT_EMPTY_PATH) | AT_SYMLINK_NOFOLLOW, mask,
+			  &stx)
+			? -errno
+			: 0;
 	}
 	if (r < 0)
 		return r;
@@ -173,11 +177,12 @@ long sys_access(struct appv_sc_call *c)
 	}
 	if (r < 0)
 		return r;
-	r = sup_resolve_arg(c, dirfd_arg, path_arg,
-			    mode & W_OK ? VFS_INTENT_WRITE : VFS_INTENT_READ,
-			    VFS_F_HOST_LAZY |
-				    (flags & AT_SYMLINK_NOFOLLOW ? VFS_F_NOFOLLOW : 0),
-			    &p);
+	r = sup_resolve_arg(
+	    c, dirfd_arg, path_arg,
+	    mode & W_OK ? VFS_INTENT_WRITE : VFS_INTENT_READ,
+	    VFS_F_HOST_LAZY |
+		(flags & AT_SYMLINK_NOFOLLOW ? VFS_F_NOFOLLOW : 0),
+	    &p);
 	if (r == 1)
 		return SUP_CONTINUE; /* see passthrough() */
 	if (r < 0)
@@ -272,7 +277,7 @@ long sys_inotify(struct appv_sc_call *c)
 
 	r = sup_resolve_arg(c, -1, 1, VFS_INTENT_READ,
 			    (mask & IN_DONT_FOLLOW ? VFS_F_NOFOLLOW : 0) |
-				    (mask & IN_ONLYDIR ? VFS_F_DIRECTORY : 0),
+				(mask & IN_ONLYDIR ? VFS_F_DIRECTORY : 0),
 			    &p);
 	if (r == 1)
 		return SUP_CONTINUE; /* see passthrough() */

@@ -33,110 +33,115 @@
 #define SYS_file_setattr 469
 #endif
 
-#define N(sys, parg, eparg, fn)                                               \
-	{ .name = #sys, .nr = SYS_##sys, .action = APPV_SC_NOTIFY,            \
-	  .path_arg = (parg), .empty_path_flags_arg = (eparg), .handler = (fn) }
-#define R(sys, e)                                                             \
-	{ .name = #sys, .nr = SYS_##sys, .action = APPV_SC_ERRNO, .err = (e), \
-	  .path_arg = -1, .empty_path_flags_arg = -1 }
+#define N(sys, parg, eparg, fn)                                                \
+	{                                                                      \
+		.name = #sys, .nr = SYS_##sys, .action = APPV_SC_NOTIFY,       \
+		.path_arg = (parg), .empty_path_flags_arg = (eparg),           \
+		.handler = (fn)                                                \
+	}
+#define R(sys, e)                                                              \
+	{                                                                      \
+		.name = #sys, .nr = SYS_##sys, .action = APPV_SC_ERRNO,        \
+		.err = (e), .path_arg = -1, .empty_path_flags_arg = -1         \
+	}
 
 const struct appv_sc_desc loader_syscalls[] = {
-	/* open family */
-	N(open, 0, -1, sys_open),
-	N(openat, 1, -1, sys_open),
-	N(openat2, 1, -1, sys_open),
-	N(creat, 0, -1, sys_open),
-	/* stat family */
-	N(stat, 0, -1, sys_stat),
-	N(lstat, 0, -1, sys_stat),
-	N(newfstatat, 1, 3, sys_stat),
-	N(statx, 1, 2, sys_statx),
-	N(statfs, 0, -1, sys_statfs),
-	N(access, 0, -1, sys_access),
-	N(faccessat, 1, -1, sys_access),
-	N(faccessat2, 1, 3, sys_access),
-	N(readlink, 0, -1, sys_readlink),
-	N(readlinkat, 1, -1, sys_readlink),
-	/* current directory */
-	N(getcwd, -1, -1, sys_getcwd),
-	N(chdir, 0, -1, sys_chdir),
-	/* namespace changes */
-	N(mkdir, 0, -1, sys_mkdir),
-	N(mkdirat, 1, -1, sys_mkdir),
-	N(mknod, 0, -1, sys_mknod),
-	N(mknodat, 1, -1, sys_mknod),
-	N(unlink, 0, -1, sys_unlink),
-	N(unlinkat, 1, -1, sys_unlink),
-	N(rmdir, 0, -1, sys_unlink),
-	N(rename, 0, -1, sys_rename),
-	N(renameat, 1, -1, sys_rename),
-	N(renameat2, 1, -1, sys_rename),
-	N(symlink, 1, -1, sys_symlink),
-	N(symlinkat, 2, -1, sys_symlink),
-	N(link, 0, -1, sys_link),
-	N(linkat, 1, 4, sys_link),
-	/* attribute changes */
-	N(chmod, 0, -1, sys_chmod),
-	N(fchmodat, 1, -1, sys_chmod),
-	N(fchmodat2, 1, 3, sys_chmod),
-	N(chown, 0, -1, sys_chown),
-	N(lchown, 0, -1, sys_chown),
-	N(fchownat, 1, 4, sys_chown),
-	N(truncate, 0, -1, sys_truncate),
-	N(utime, 0, -1, sys_utimes),
-	N(utimes, 0, -1, sys_utimes),
-	N(utimensat, 1, 3, sys_utimes),
-	N(futimesat, 1, -1, sys_utimes),
-	/* extended attributes */
-	N(setxattr, 0, -1, sys_xattr),
-	N(lsetxattr, 0, -1, sys_xattr),
-	N(getxattr, 0, -1, sys_xattr),
-	N(lgetxattr, 0, -1, sys_xattr),
-	N(listxattr, 0, -1, sys_xattr),
-	N(llistxattr, 0, -1, sys_xattr),
-	N(removexattr, 0, -1, sys_xattr),
-	N(lremovexattr, 0, -1, sys_xattr),
-	N(inotify_add_watch, 1, -1, sys_inotify),
-	/* exec */
-	N(execve, 0, -1, sys_execve),
-	N(execveat, 1, 4, sys_execve),
+    /* open family */
+    N(open, 0, -1, sys_open),
+    N(openat, 1, -1, sys_open),
+    N(openat2, 1, -1, sys_open),
+    N(creat, 0, -1, sys_open),
+    /* stat family */
+    N(stat, 0, -1, sys_stat),
+    N(lstat, 0, -1, sys_stat),
+    N(newfstatat, 1, 3, sys_stat),
+    N(statx, 1, 2, sys_statx),
+    N(statfs, 0, -1, sys_statfs),
+    N(access, 0, -1, sys_access),
+    N(faccessat, 1, -1, sys_access),
+    N(faccessat2, 1, 3, sys_access),
+    N(readlink, 0, -1, sys_readlink),
+    N(readlinkat, 1, -1, sys_readlink),
+    /* current directory */
+    N(getcwd, -1, -1, sys_getcwd),
+    N(chdir, 0, -1, sys_chdir),
+    /* namespace changes */
+    N(mkdir, 0, -1, sys_mkdir),
+    N(mkdirat, 1, -1, sys_mkdir),
+    N(mknod, 0, -1, sys_mknod),
+    N(mknodat, 1, -1, sys_mknod),
+    N(unlink, 0, -1, sys_unlink),
+    N(unlinkat, 1, -1, sys_unlink),
+    N(rmdir, 0, -1, sys_unlink),
+    N(rename, 0, -1, sys_rename),
+    N(renameat, 1, -1, sys_rename),
+    N(renameat2, 1, -1, sys_rename),
+    N(symlink, 1, -1, sys_symlink),
+    N(symlinkat, 2, -1, sys_symlink),
+    N(link, 0, -1, sys_link),
+    N(linkat, 1, 4, sys_link),
+    /* attribute changes */
+    N(chmod, 0, -1, sys_chmod),
+    N(fchmodat, 1, -1, sys_chmod),
+    N(fchmodat2, 1, 3, sys_chmod),
+    N(chown, 0, -1, sys_chown),
+    N(lchown, 0, -1, sys_chown),
+    N(fchownat, 1, 4, sys_chown),
+    N(truncate, 0, -1, sys_truncate),
+    N(utime, 0, -1, sys_utimes),
+    N(utimes, 0, -1, sys_utimes),
+    N(utimensat, 1, 3, sys_utimes),
+    N(futimesat, 1, -1, sys_utimes),
+    /* extended attributes */
+    N(setxattr, 0, -1, sys_xattr),
+    N(lsetxattr, 0, -1, sys_xattr),
+    N(getxattr, 0, -1, sys_xattr),
+    N(lgetxattr, 0, -1, sys_xattr),
+    N(listxattr, 0, -1, sys_xattr),
+    N(llistxattr, 0, -1, sys_xattr),
+    N(removexattr, 0, -1, sys_xattr),
+    N(lremovexattr, 0, -1, sys_xattr),
+    N(inotify_add_watch, 1, -1, sys_inotify),
+    /* exec */
+    N(execve, 0, -1, sys_execve),
+    N(execveat, 1, 4, sys_execve),
 
-	/* Path-bearing calls not handled yet: refuse with ENOSYS so that
-	 * libc falls back to the classic calls above. */
-	R(setxattrat, ENOSYS),
-	R(getxattrat, ENOSYS),
-	R(listxattrat, ENOSYS),
-	R(removexattrat, ENOSYS),
-	R(file_getattr, ENOSYS),
-	R(file_setattr, ENOSYS),
-	R(uselib, ENOSYS),
-	/* Escapes from the model (INTERCEPTION.md, "Must refuse"). */
-	R(io_uring_setup, ENOSYS), /* programs fall back to plain I/O */
-	R(clone3, ENOSYS),	   /* flags in memory: glibc falls back to clone */
-	R(name_to_handle_at, EOPNOTSUPP),
-	R(open_by_handle_at, EPERM),
-	R(mount, EPERM),
-	R(umount2, EPERM),
-	R(pivot_root, EPERM),
-	R(chroot, EPERM),
-	R(open_tree, EPERM),
-	R(open_tree_attr, EPERM),
-	R(move_mount, EPERM),
-	R(fsopen, EPERM),
-	R(fsconfig, EPERM),
-	R(fsmount, EPERM),
-	R(fspick, EPERM),
-	R(mount_setattr, EPERM),
-	R(unshare, EPERM),
-	R(setns, EPERM),
-	R(userfaultfd, EPERM),
-	R(bpf, EPERM),
-	R(fanotify_init, EPERM),
-	R(fanotify_mark, EPERM),
-	R(acct, EPERM),
-	R(swapon, EPERM),
-	R(swapoff, EPERM),
-	R(quotactl, EPERM),
+    /* Path-bearing calls not handled yet: refuse with ENOSYS so that
+     * libc falls back to the classic calls above. */
+    R(setxattrat, ENOSYS),
+    R(getxattrat, ENOSYS),
+    R(listxattrat, ENOSYS),
+    R(removexattrat, ENOSYS),
+    R(file_getattr, ENOSYS),
+    R(file_setattr, ENOSYS),
+    R(uselib, ENOSYS),
+    /* Escapes from the model (INTERCEPTION.md, "Must refuse"). */
+    R(io_uring_setup, ENOSYS), /* programs fall back to plain I/O */
+    R(clone3, ENOSYS),	       /* flags in memory: glibc falls back to clone */
+    R(name_to_handle_at, EOPNOTSUPP),
+    R(open_by_handle_at, EPERM),
+    R(mount, EPERM),
+    R(umount2, EPERM),
+    R(pivot_root, EPERM),
+    R(chroot, EPERM),
+    R(open_tree, EPERM),
+    R(open_tree_attr, EPERM),
+    R(move_mount, EPERM),
+    R(fsopen, EPERM),
+    R(fsconfig, EPERM),
+    R(fsmount, EPERM),
+    R(fspick, EPERM),
+    R(mount_setattr, EPERM),
+    R(unshare, EPERM),
+    R(setns, EPERM),
+    R(userfaultfd, EPERM),
+    R(bpf, EPERM),
+    R(fanotify_init, EPERM),
+    R(fanotify_mark, EPERM),
+    R(acct, EPERM),
+    R(swapon, EPERM),
+    R(swapoff, EPERM),
+    R(quotactl, EPERM),
 };
 
 const size_t loader_nsyscalls = ARRAY_SIZE(loader_syscalls);

@@ -31,7 +31,8 @@ int target_id_valid(struct appv_sc_call *c)
 	uint64_t id = c->req->id;
 
 	for (;;) {
-		if (ioctl(c->sup->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) == 0)
+		if (ioctl(c->sup->listener, SECCOMP_IOCTL_NOTIF_ID_VALID,
+			  &id) == 0)
 			return 0;
 		if (errno != EINTR)
 			return -ENOENT;
@@ -45,7 +46,8 @@ static ssize_t proc_mem_rw(pid_t pid, uint64_t addr, void *buf, size_t n,
 	ssize_t r;
 
 	snprintf(p, sizeof(p), "/proc/%d/mem", (int)pid);
-	_cleanup_close_ int fd = open(p, (write ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+	_cleanup_close_ int fd =
+	    open(p, (write ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	do
@@ -62,7 +64,7 @@ static ssize_t proc_mem_rw(pid_t pid, uint64_t addr, void *buf, size_t n,
 static ssize_t read_some(struct appv_sc_call *c, uint64_t addr, void *buf,
 			 size_t n)
 {
-	struct iovec l = { buf, n }, r = { (void *)(uintptr_t)addr, n };
+	struct iovec l = {buf, n}, r = {(void *)(uintptr_t)addr, n};
 	ssize_t got = process_vm_readv(c->tid, &l, 1, &r, 1, 0);
 
 	if (got > 0)
@@ -94,7 +96,8 @@ int target_read(struct appv_sc_call *c, uint64_t addr, void *buf, size_t n)
 	if (!addr && n)
 		return -EFAULT;
 	while (done < n) {
-		ssize_t r = read_some(c, addr + done, (char *)buf + done, n - done);
+		ssize_t r =
+		    read_some(c, addr + done, (char *)buf + done, n - done);
 		if (r < 0)
 			return (int)r;
 		done += (size_t)r;
@@ -128,7 +131,7 @@ int target_read_path(struct appv_sc_call *c, uint64_t addr, char *buf,
 int target_write(struct appv_sc_call *c, uint64_t addr, const void *buf,
 		 size_t n)
 {
-	struct iovec l = { (void *)buf, n }, r = { (void *)(uintptr_t)addr, n };
+	struct iovec l = {(void *)buf, n}, r = {(void *)(uintptr_t)addr, n};
 	ssize_t w;
 
 	if (!n)
@@ -191,8 +194,8 @@ pid_t target_tgid(struct appv_sc_call *c)
 
 	if (!c->tgid)
 		c->tgid = target_status_field(c->tid, "Tgid", 10, &v) == 0
-				  ? (pid_t)v
-				  : c->tid;
+			      ? (pid_t)v
+			      : c->tid;
 	return c->tgid;
 }
 
@@ -323,11 +326,11 @@ int target_subst_proc_self(struct appv_sc_call *c, char *path, size_t cap)
 int target_addfd(struct appv_sc_call *c, int fd, bool cloexec, bool send)
 {
 	struct seccomp_notif_addfd a = {
-		.id = c->req->id,
-		.flags = send ? SECCOMP_ADDFD_FLAG_SEND : 0,
-		.srcfd = (uint32_t)fd,
-		.newfd = 0,
-		.newfd_flags = cloexec ? O_CLOEXEC : 0,
+	    .id = c->req->id,
+	    .flags = send ? SECCOMP_ADDFD_FLAG_SEND : 0,
+	    .srcfd = (uint32_t)fd,
+	    .newfd = 0,
+	    .newfd_flags = cloexec ? O_CLOEXEC : 0,
 	};
 	int r;
 

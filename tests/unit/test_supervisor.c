@@ -32,19 +32,32 @@
 
 /* Every path syscall DESIGN.md names (AF_UNIX bind/connect: issue 3). */
 static const char *const design_path_calls[] = {
-	"open",	      "openat",	     "openat2",	    "creat",
-	"stat",	      "lstat",	     "newfstatat",  "statx",
-	"access",     "faccessat",   "faccessat2",  "readlink",
-	"readlinkat", "mkdir",	     "mkdirat",	    "mknod",
-	"mknodat",    "unlink",	     "unlinkat",    "rmdir",
-	"rename",     "renameat",    "renameat2",   "link",
-	"linkat",     "symlink",     "symlinkat",   "chmod",
-	"fchmodat",   "chown",	     "lchown",	    "fchownat",
-	"truncate",   "utimensat",   "utimes",	    "utime",
-	"futimesat",  "chdir",	     "getcwd",	    "execve",
-	"execveat",   "setxattr",    "lsetxattr",   "getxattr",
-	"lgetxattr",  "listxattr",   "llistxattr",  "removexattr",
-	"lremovexattr", "inotify_add_watch", "statfs",
+    "open",	    "openat",
+    "openat2",	    "creat",
+    "stat",	    "lstat",
+    "newfstatat",   "statx",
+    "access",	    "faccessat",
+    "faccessat2",   "readlink",
+    "readlinkat",   "mkdir",
+    "mkdirat",	    "mknod",
+    "mknodat",	    "unlink",
+    "unlinkat",	    "rmdir",
+    "rename",	    "renameat",
+    "renameat2",    "link",
+    "linkat",	    "symlink",
+    "symlinkat",    "chmod",
+    "fchmodat",	    "chown",
+    "lchown",	    "fchownat",
+    "truncate",	    "utimensat",
+    "utimes",	    "utime",
+    "futimesat",    "chdir",
+    "getcwd",	    "execve",
+    "execveat",	    "setxattr",
+    "lsetxattr",    "getxattr",
+    "lgetxattr",    "listxattr",
+    "llistxattr",   "removexattr",
+    "lremovexattr", "inotify_add_watch",
+    "statfs",
 };
 
 /* Calls that would escape the model, with the errno they must get. */
@@ -52,11 +65,15 @@ static const struct {
 	const char *name;
 	int err;
 } must_refuse[] = {
-	{ "io_uring_setup", ENOSYS }, { "clone3", ENOSYS },
-	{ "open_by_handle_at", EPERM }, { "mount", EPERM },
-	{ "pivot_root", EPERM },	{ "chroot", EPERM },
-	{ "fanotify_mark", EPERM },	{ "userfaultfd", EPERM },
-	{ "bpf", EPERM },
+    {"io_uring_setup", ENOSYS},
+    {"clone3", ENOSYS},
+    {"open_by_handle_at", EPERM},
+    {"mount", EPERM},
+    {"pivot_root", EPERM},
+    {"chroot", EPERM},
+    {"fanotify_mark", EPERM},
+    {"userfaultfd", EPERM},
+    {"bpf", EPERM},
 };
 
 static const struct appv_sc_desc *by_name(const char *name)
@@ -146,21 +163,24 @@ static void test_target__read_write_and_protection(void **state)
 		if (read(go[0], &c, 1) != 1)
 			_exit(10);
 		/* the parent wrote into both buffers */
-		_exit(strcmp(shared_buf, "written") ? 11 :
-		      strcmp(ro, "forced") ? 12 : 0);
+		_exit(strcmp(shared_buf, "written") ? 11
+		      : strcmp(ro, "forced")	    ? 12
+						    : 0);
 	}
 	assert_int_equal(read(ready[0], &c, 1), 1);
-	struct sup sup = { .listener = -1 };
-	struct seccomp_notif req = { .pid = (uint32_t)pid };
-	struct appv_sc_call call = { .sup = &sup, .req = &req, .tid = pid };
+	struct sup sup = {.listener = -1};
+	struct seccomp_notif req = {.pid = (uint32_t)pid};
+	struct appv_sc_call call = {.sup = &sup, .req = &req, .tid = pid};
 
 	assert_int_equal(target_read(&call, (uintptr_t)shared_buf, got, 13), 0);
 	assert_string_equal(got, "hello target");
 	assert_int_equal(target_read(&call, 0, got, 1), -EFAULT);
-	assert_int_equal(target_write(&call, (uintptr_t)shared_buf, "written", 8), 0);
+	assert_int_equal(
+	    target_write(&call, (uintptr_t)shared_buf, "written", 8), 0);
 	/* a read-only page: EFAULT like the kernel; a forced write passes */
 	assert_int_equal(target_write(&call, (uintptr_t)ro, "x", 1), -EFAULT);
-	assert_int_equal(target_write_force(&call, (uintptr_t)ro, "forced", 7), 0);
+	assert_int_equal(target_write_force(&call, (uintptr_t)ro, "forced", 7),
+			 0);
 	assert_int_equal(target_status_field(pid, "PPid", 10, &v), 0);
 	assert_int_equal(v, getpid());
 	assert_int_equal(target_tgid(&call), pid);
@@ -244,8 +264,9 @@ static void patch_interp(const char *path, const char *interp)
 		assert_true(strlen(interp) < ph.p_filesz &&
 			    ph.p_filesz <= sizeof(pad));
 		strcpy(pad, interp);
-		assert_int_equal(pwrite(fd, pad, ph.p_filesz, (off_t)ph.p_offset),
-				 (ssize_t)ph.p_filesz);
+		assert_int_equal(
+		    pwrite(fd, pad, ph.p_filesz, (off_t)ph.p_offset),
+		    (ssize_t)ph.p_filesz);
 	}
 	close(fd);
 }
@@ -253,7 +274,7 @@ static void patch_interp(const char *path, const char *interp)
 static void build_package(struct fixture *f, char *pkgpath, size_t cap)
 {
 	char src[PATH_MAX], p[2 * PATH_MAX];
-	struct appv_diag d = { "" };
+	struct appv_diag d = {""};
 
 	snprintf(src, sizeof(src), "%s/src", f->tmp);
 	mkdirs(src, "fs/opt/t/bin");
@@ -267,10 +288,11 @@ static void build_package(struct fixture *f, char *pkgpath, size_t cap)
 	writef(p, "pkgdata", 0644);
 	snprintf(p, sizeof(p), "%s/fs/opt/t/bin/script.sh", src);
 	/* 42: run with its virtual path; 44: by the /dev/fd fallback */
-	writef(p, "#!/bin/sh\ncase \"$0\" in /opt/t/bin/script.sh) ok=42;; "
-		  "/dev/fd/*) ok=44;; *) exit 43;; esac\n"
-		  "[ \"$1\" = arg1 ] && [ \"$(cat /opt/t/data.txt)\" = pkgdata ]"
-		  " && exit $ok\nexit 43\n",
+	writef(p,
+	       "#!/bin/sh\ncase \"$0\" in /opt/t/bin/script.sh) ok=42;; "
+	       "/dev/fd/*) ok=44;; *) exit 43;; esac\n"
+	       "[ \"$1\" = arg1 ] && [ \"$(cat /opt/t/data.txt)\" = pkgdata ]"
+	       " && exit $ok\nexit 43\n",
 	       0755);
 	/* a program that ships its own ELF interpreter */
 	mkdirs(src, "fs/opt/t/lib");
@@ -290,7 +312,7 @@ static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct vfs_config *cfg = &f->s.cfg;
-	struct appv_diag d = { "" };
+	struct appv_diag d = {""};
 	char pkgpath[PATH_MAX], cache[PATH_MAX], p[2 * PATH_MAX];
 
 	assert_non_null(f);
@@ -313,7 +335,7 @@ static int setup(void **state)
 	snprintf(cfg->image_dir, sizeof(cfg->image_dir), "%s", f->s.image_dir);
 	snprintf(cfg->run_dir, sizeof(cfg->run_dir), "%s/run", f->tmp);
 	mkdir(cfg->run_dir, 0755);
-	const char *shared[] = { "/proc", "/dev", "/sys" };
+	const char *shared[] = {"/proc", "/dev", "/sys"};
 	for (size_t i = 0; i < ARRAY_SIZE(shared); i++) {
 		snprintf(cfg->rules[i].prefix, sizeof(cfg->rules[i].prefix),
 			 "%s", shared[i]);
@@ -340,10 +362,12 @@ static int teardown(void **state)
 
 static int send_fd(int sock, int fd)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, b = 'L';
-	struct iovec iov = { &b, 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-			    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0}, b = 'L';
+	struct iovec iov = {&b, 1};
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = cbuf,
+			   .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
 
 	c->cmsg_level = SOL_SOCKET;
@@ -356,9 +380,11 @@ static int send_fd(int sock, int fd)
 static int recv_fd(int sock)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))], b;
-	struct iovec iov = { &b, 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-			    .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct iovec iov = {&b, 1};
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = cbuf,
+			   .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *c;
 	int fd;
 
@@ -388,7 +414,7 @@ static bool read_is(const char *path, const char *want)
  * /proc/self/exe into ./rl.out; @packed: argv and envp in one array. */
 static bool run_rl(bool packed)
 {
-	char *arr[] = { "rl", "/proc/self/exe", NULL, "A=1", NULL };
+	char *arr[] = {"rl", "/proc/self/exe", NULL, "A=1", NULL};
 	pid_t pid = fork();
 	int st, fd;
 
@@ -399,7 +425,7 @@ static bool run_rl(bool packed)
 		if (packed) {
 			execve("/opt/t/bin/rl", arr, arr + 3);
 		} else {
-			char *argv[] = { "rl", "/proc/self/exe", NULL };
+			char *argv[] = {"rl", "/proc/self/exe", NULL};
 			execv("/opt/t/bin/rl", argv);
 		}
 		_exit(98);
@@ -408,11 +434,11 @@ static bool run_rl(bool packed)
 	       WEXITSTATUS(st) == 0;
 }
 
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		step++;                                                       \
-		if (!(cond))                                                  \
-			_exit(step);                                          \
+#define CHECK(cond)                                                            \
+	do {                                                                   \
+		step++;                                                        \
+		if (!(cond))                                                   \
+			_exit(step);                                           \
 	} while (0)
 
 /* The application side: every call below goes through the supervisor.
@@ -459,7 +485,7 @@ static void __attribute__((noreturn)) app(const struct fixture *f)
 	 * longer argv of a script cannot be written, the fallback runs */
 	pid_t pid = fork();
 	if (pid == 0) {
-		char *arr[] = { "script", "arg1", NULL, "A=1", NULL };
+		char *arr[] = {"script", "arg1", NULL, "A=1", NULL};
 		execve("/opt/t/bin/script.sh", arr, arr + 3);
 		_exit(98);
 	}
@@ -483,7 +509,8 @@ static void __attribute__((noreturn)) app(const struct fixture *f)
 	CHECK(mkdir("d", 0700) == 0 && stat("d", &st) == 0 &&
 	      S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700);
 	CHECK(rmdir("d") == 0 && stat("d", &st) < 0 && errno == ENOENT);
-	CHECK(unlink("existing.txt") < 0 && errno == EROFS); /* no whiteouts yet */
+	CHECK(unlink("existing.txt") < 0 &&
+	      errno == EROFS); /* no whiteouts yet */
 	CHECK(rename("new.txt", "new2.txt") == 0);
 	CHECK(stat("new.txt", &st) < 0 && errno == ENOENT);
 	CHECK(symlink("new2.txt", "sl") == 0 && read_is("sl", "new"));
@@ -507,14 +534,14 @@ static void __attribute__((noreturn)) app(const struct fixture *f)
 	n = readlink("/proc/self/exe", buf, sizeof(buf));
 	CHECK(n > 1 && buf[0] == '/');
 	/* exec of a package script: its interpreter gets the virtual path */
-	char *argv[] = { "script", "arg1", NULL };
+	char *argv[] = {"script", "arg1", NULL};
 	execv("/opt/t/bin/script.sh", argv);
 	_exit(99);
 }
 
 static int run_app(struct fixture *f, bool strict)
 {
-	struct appv_filter_opts fo = { .strict = strict };
+	struct appv_filter_opts fo = {.strict = strict};
 	int sv[2], listener, status;
 	sigset_t set;
 	pid_t pid;
@@ -523,15 +550,16 @@ static int run_app(struct fixture *f, bool strict)
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	f->s.strict = strict;
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+			 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		close(sv[0]);
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			_exit(120);
-		listener = appv_filter_install(loader_syscalls, loader_nsyscalls,
-					       &fo);
+		listener =
+		    appv_filter_install(loader_syscalls, loader_nsyscalls, &fo);
 		if (listener < 0 || send_fd(sv[1], listener) < 0)
 			_exit(121);
 		close(listener);
@@ -584,7 +612,7 @@ static void test_loop__fast_mode_gives_the_same_results(void **state)
 static void test_loop__exit_status_of_a_signal_is_128_plus_n(void **state)
 {
 	struct fixture *f = *state;
-	struct appv_filter_opts fo = { .strict = false };
+	struct appv_filter_opts fo = {.strict = false};
 	int sv[2], listener;
 	sigset_t set;
 	pid_t pid;
@@ -592,15 +620,16 @@ static void test_loop__exit_status_of_a_signal_is_128_plus_n(void **state)
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+			 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		sigemptyset(&set);
 		sigprocmask(SIG_SETMASK, &set, NULL);
 		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-		listener = appv_filter_install(loader_syscalls, loader_nsyscalls,
-					       &fo);
+		listener =
+		    appv_filter_install(loader_syscalls, loader_nsyscalls, &fo);
 		if (listener < 0 || send_fd(sv[1], listener) < 0)
 			_exit(121);
 		close(listener);
@@ -627,19 +656,17 @@ static void test_loop__exit_status_of_a_signal_is_128_plus_n(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table__notify_entries_have_handlers),
-		cmocka_unit_test(test_table__no_duplicate_numbers),
-		cmocka_unit_test(test_table__every_design_path_call_is_notified),
-		cmocka_unit_test(test_target__read_write_and_protection),
-		cmocka_unit_test_setup_teardown(
-			test_loop__strict_mode_virtualizes_every_call, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(
-			test_loop__fast_mode_gives_the_same_results, setup,
-			teardown),
-		cmocka_unit_test_setup_teardown(
-			test_loop__exit_status_of_a_signal_is_128_plus_n, setup,
-			teardown),
+	    cmocka_unit_test(test_table__notify_entries_have_handlers),
+	    cmocka_unit_test(test_table__no_duplicate_numbers),
+	    cmocka_unit_test(test_table__every_design_path_call_is_notified),
+	    cmocka_unit_test(test_target__read_write_and_protection),
+	    cmocka_unit_test_setup_teardown(
+		test_loop__strict_mode_virtualizes_every_call, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_loop__fast_mode_gives_the_same_results, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_loop__exit_status_of_a_signal_is_128_plus_n, setup,
+		teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
