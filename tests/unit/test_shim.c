@@ -51,7 +51,7 @@ static const char *const exported[] = {
 	"lstat64",    "fstatat",     "fstatat64",    "__xstat",
 	"__xstat64",  "__lxstat",    "__lxstat64",   "__fxstatat",
 	"__fxstatat64", "statx",     "access",	     "faccessat",
-	"readlink",   "readlinkat",  "getcwd",	     "execve",
+	"readlink",   "readlinkat",  "getcwd",  "chdir",	     "execve",
 	"execv",      "execvp",	     "execvpe",	     "execl",
 	"execle",     "execlp",
 };
