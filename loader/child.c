@@ -111,6 +111,11 @@ child_main(struct session *s, char *const argv[], int sock, pid_t parent,
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(127);
+	/* The supervisor made itself non-dumpable; the child inherited that,
+	 * and an unprivileged supervisor could not read the child's memory at
+	 * its first execve (exec resets it later anyway). */
+	if (prctl(PR_SET_DUMPABLE, 1) < 0)
+		_exit(127);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		child_fail(sock, "no_new_privs", errno);
 	r = loader_landlock_apply(s);

@@ -53,6 +53,18 @@ int session_open(struct session *s, const struct run_opts *o,
 		 struct appv_diag *diag);
 void session_close(struct session *s);
 
+/* $APPV_HOME, else $XDG_DATA_HOME/appv, else ~/.local/share/appv; created
+ * (0700) if missing and canonicalised into @out. */
+int loader_appv_home(char *out, size_t cap);
+/* mkdir -p; directories it creates get mode 0700. */
+int loader_mkdir_p(const char *path);
+
+/* rm -rf @path (or only its contents when @keep_top); 0 or -errno. */
+int loader_rm_rf(const char *path, bool keep_top);
+
+/* `appv overlay list|diff|reset|rm` (loader/overlay.c). */
+int overlay_cmd(int argc, char **argv);
+
 /* Fork the application (loader/child.c): in the child set no_new_privs,
  * PDEATHSIG, the Landlock backstop and the seccomp filter, hand the
  * listener to the parent, then exec @argv (a virtual path or a name looked

@@ -23,6 +23,10 @@ static void usage(FILE *f)
 	      "  appv exec [OPTIONS] PKG CMD [ARG...] run CMD inside the package's view\n"
 	      "  appv build SRC_DIR -o OUT.pkg       build a package from a staged tree\n"
 	      "  appv inspect [--json] PKG           show a package's manifest and id\n"
+	      "  appv overlay list [PKG]             list overlays and their sizes\n"
+	      "  appv overlay diff [--json] PKG [NAME]  added/modified paths\n"
+	      "  appv overlay reset PKG [NAME]       empty an overlay\n"
+	      "  appv overlay rm PKG NAME            delete an overlay\n"
 	      "  appv version | help\n"
 	      "\n"
 	      "run/exec options:\n"
@@ -239,6 +243,8 @@ int main(int argc, char **argv)
 		return pkg_cmd_build(argc - 1, argv + 1);
 	if (!strcmp(cmd, "inspect"))
 		return pkg_cmd_inspect(argc - 1, argv + 1);
+	if (!strcmp(cmd, "overlay"))
+		return overlay_cmd(argc - 1, argv + 1);
 	fprintf(stderr, "appv: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return 2;

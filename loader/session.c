@@ -15,8 +15,7 @@
 #include "../common/path.h"
 #include "../common/sys.h"
 
-/* mkdir -p with mode 0700 for the parts we create. */
-static int mkdir_p(const char *path)
+int loader_mkdir_p(const char *path)
 {
 	char buf[PATH_MAX];
 	size_t len = strlen(path);
@@ -37,7 +36,7 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
-static int find_appv_home(char *out, size_t cap)
+int loader_appv_home(char *out, size_t cap)
 {
 	const char *home = getenv("APPV_HOME");
 	const char *xdg = getenv("XDG_DATA_HOME");
@@ -56,7 +55,7 @@ static int find_appv_home(char *out, size_t cap)
 		return -ENOENT;
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		return -ENAMETOOLONG;
-	if (mkdir_p(tmp) < 0)
+	if (loader_mkdir_p(tmp) < 0)
 		return -errno;
 	if (!realpath(tmp, out))
 		return -errno;
@@ -185,7 +184,7 @@ static int make_run_dir(struct session *s, struct appv_diag *diag)
 	int n;
 
 	n = snprintf(tmpl, sizeof(tmpl), "%s/run", s->appv_home);
-	if (n < 0 || (size_t)n >= sizeof(tmpl) || mkdir_p(tmpl) < 0)
+	if (n < 0 || (size_t)n >= sizeof(tmpl) || loader_mkdir_p(tmpl) < 0)
 		return appv_diag_set(diag, -EIO, "%s: cannot create", tmpl);
 	n = snprintf(tmpl, sizeof(tmpl), "%s/run/%d.XXXXXX", s->appv_home,
 		     (int)getpid());
@@ -212,7 +211,7 @@ static int prepare_overlay(struct session *s, const char *name,
 		     s->overlay_dir);
 	if (n < 0 || (size_t)n >= sizeof(s->cfg.upper))
 		return -ENAMETOOLONG;
-	r = mkdir_p(s->cfg.upper);
+	r = loader_mkdir_p(s->cfg.upper);
 	if (r < 0)
 		return appv_diag_set(diag, r, "%s: cannot create: %s",
 				     s->cfg.upper, strerror(-r));
@@ -229,7 +228,7 @@ int session_open(struct session *s, const struct run_opts *o,
 	s->strict = o->strict;
 	s->use_shim = !o->no_shim && !o->strict;
 	s->verbose = o->verbose;
-	r = find_appv_home(s->appv_home, sizeof(s->appv_home));
+	r = loader_appv_home(s->appv_home, sizeof(s->appv_home));
 	if (r < 0)
 		return appv_diag_set(diag, r,
 				     "cannot use $APPV_HOME (or $XDG_DATA_HOME/appv): %s",
@@ -238,7 +237,7 @@ int session_open(struct session *s, const struct run_opts *o,
 	    (int)sizeof(cache))
 		return appv_diag_set(diag, -ENAMETOOLONG, "%s: path too long",
 				     s->appv_home);
-	r = mkdir_p(cache);
+	r = loader_mkdir_p(cache);
 	if (r < 0)
 		return appv_diag_set(diag, r, "%s: %s", cache, strerror(-r));
 	r = pkg_open(o->pkg_path, cache, &s->pkg, diag);
@@ -271,8 +270,9 @@ int session_open(struct session *s, const struct run_opts *o,
 	return 0;
 }
 
-/* Merged listings copy directory modes, so a scratch dir may be 0555:
- * make every directory writable first, then remove depth-first. */
+/* Merged listings and copied-up directories keep the lower modes, so a
+ * directory may be 0555: make every directory writable first, then remove
+ * depth-first. */
 static int chmod_dir(const char *path, const struct stat *st, int type,
 		     struct FTW *ftw)
 {
@@ -286,20 +286,28 @@ static int rm_entry(const char *path, const struct stat *st, int type,
 		    struct FTW *ftw)
 {
 	(void)st;
-	(void)ftw;
+	if (ftw->level == 0)
+		return 0;
 	if (type == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
+		return rmdir(path) < 0 ? -1 : 0;
+	return unlink(path) < 0 ? -1 : 0;
+}
+
+int loader_rm_rf(const char *path, bool keep_top)
+{
+	if (nftw(path, chmod_dir, 16, FTW_PHYS) < 0 && errno == ENOENT)
+		return 0;
+	if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0)
+		return -errno;
+	if (!keep_top && rmdir(path) < 0 && errno != ENOENT)
+		return -errno;
 	return 0;
 }
 
 void session_close(struct session *s)
 {
-	if (s->cfg.run_dir[0]) {
-		nftw(s->cfg.run_dir, chmod_dir, 16, FTW_PHYS);
-		nftw(s->cfg.run_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	}
+	if (s->cfg.run_dir[0])
+		loader_rm_rf(s->cfg.run_dir, false);
 	vfs_free(s->vfs);
 	s->vfs = NULL;
 	pkg_free(s->pkg);
