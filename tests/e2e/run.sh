@@ -415,10 +415,47 @@ c_strict_no_trampoline() {
 	in_upper default "$C/new.txt"
 }
 
-CASES="hello_run hello_strict coreutils_read busybox_read static_probe
+# A background process outlives the main one: appv keeps serving it (the
+# session ends with its last process) and its writes land in the overlay.
+c_session_background() {
+	axe "$TPKG" sh -c '(sleep 0.5; cat /opt/t/share/data.txt >/tmp/appv-e2e-bg.txt) & exit 3'
+	want_rc 3
+	absent /tmp/appv-e2e-bg.txt
+	[ -n "$TID" ] || fail "no package id"
+	grep -qF "$DATA_LINE1" "$(upper_of "$TID" default)/tmp/appv-e2e-bg.txt" ||
+		fail "the background process's write is not in the overlay"
+}
+
+# Fail closed: kill the supervisor while a grandchild still runs; its next
+# intercepted call must fail (ENOSYS) and the host must stay unchanged.
+c_fail_closed() {
+	local host=$C/outdir/host.txt before pid i
+	echo "original" >"$host"
+	before=$(file_sha "$host")
+	# shellcheck disable=SC2086
+	"$APPV" exec $MODE_OPT "$TPKG" sh -c "(sleep 1.5; echo changed >$host; echo \"after: \$?\" >&2) & echo started; wait" \
+		>"$C/out" 2>"$C/err" </dev/null &
+	pid=$!
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		grep -q started "$C/out" 2>/dev/null && break
+		sleep 0.2
+	done
+	kill -KILL "$pid"
+	wait "$pid" 2>/dev/null || true
+	sleep 2.5
+	same_sha "$host" "$before"
+	grep -q "after: [1-9]" "$C/err" ||
+		fail "the orphan's write did not fail: $(cat "$C/err")"
+	grep -qi "function not implemented" "$C/err" ||
+		fail "no ENOSYS after the supervisor died: $(cat "$C/err")"
+}
+
+CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual proc_self_exe exit_status stdin_passthrough
-corrupt_package bad_manifest landlock_backstop strict_no_trampoline"
+corrupt_package bad_manifest landlock_backstop strict_no_trampoline
+session_background fail_closed"
+CASES=${E2E_CASES:-$CASES_ALL}
 # Cases that do not depend on the interception mode run once.
 MODELESS="bad_manifest"
 
