@@ -132,7 +132,6 @@ const struct appv_sc_desc loader_syscalls[] = {
     R(fsmount, EPERM),
     R(fspick, EPERM),
     R(mount_setattr, EPERM),
-    R(unshare, EPERM),
     R(setns, EPERM),
     R(userfaultfd, EPERM),
     R(bpf, EPERM),
