@@ -25,7 +25,10 @@ endif
 
 # pkg-config is only consulted for targets that compile.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libcrypto is dlopen()ed on first use (packages/image_io.c): compiled
+# against, not linked, so start-up does not pay for loading it.
+PKG_LIBS = $(shell pkg-config --libs $(filter-out libcrypto,$(PKGS)) \
+	2>/dev/null) -ldl
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 COMMON_SRC := $(wildcard common/*.c)

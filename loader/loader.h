@@ -37,6 +37,7 @@ struct run_opts {
 	const char *overlay;	/* default "default" */
 	bool strict;
 	bool no_shim;
+	bool print_rules;	/* --print-rules: show the table, run nothing */
 	int verbose;
 	unsigned int nrules;	/* --share/--readonly/--hide/--deny PATH */
 	struct {

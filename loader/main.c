@@ -38,6 +38,9 @@ static void usage(FILE *f)
 	      "  --readonly PATH     PATH visible, writes fail with EROFS\n"
 	      "  --hide PATH         PATH does not exist inside\n"
 	      "  --deny PATH         PATH fails with EACCES inside\n"
+	      "  --isolation full    hide the host except shared paths (default\n"
+	      "                      writecopy: host visible, writes copied up)\n"
+	      "  --print-rules       print the effective isolation table and exit\n"
 	      "  -v, --verbose       report set-up steps on stderr\n"
 	      "\n"
 	      "State lives in $APPV_HOME (default $XDG_DATA_HOME/appv).\n",
@@ -45,7 +48,7 @@ static void usage(FILE *f)
 }
 
 enum { OPT_OVERLAY = 256, OPT_MODE, OPT_NO_SHIM, OPT_SHARE, OPT_READONLY,
-       OPT_HIDE, OPT_DENY };
+       OPT_HIDE, OPT_DENY, OPT_ISOLATION, OPT_PRINT_RULES };
 
 static int add_cli_rule(struct run_opts *o, const char *path, int rule)
 {
@@ -74,6 +77,8 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 		{ "readonly", required_argument, NULL, OPT_READONLY },
 		{ "hide", required_argument, NULL, OPT_HIDE },
 		{ "deny", required_argument, NULL, OPT_DENY },
+		{ "isolation", required_argument, NULL, OPT_ISOLATION },
+		{ "print-rules", no_argument, NULL, OPT_PRINT_RULES },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -110,6 +115,20 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 				return -1;
 			break;
 		}
+		case OPT_ISOLATION:
+			/* The default for "/": the most specific rule wins, so
+			 * /proc, /dev, shared paths keep theirs. */
+			if (strcmp(optarg, "full") && strcmp(optarg, "writecopy")) {
+				fprintf(stderr, "appv: --isolation: expected full or writecopy, got '%s'\n",
+					optarg);
+				return -1;
+			}
+			if (add_cli_rule(o, "/", vfs_rule_from_name(optarg)) < 0)
+				return -1;
+			break;
+		case OPT_PRINT_RULES:
+			o->print_rules = true;
+			break;
 		case 'v':
 			o->verbose++;
 			break;
@@ -127,6 +146,31 @@ static int parse_run_opts(int argc, char **argv, struct run_opts *o)
 	}
 	o->pkg_path = argv[optind];
 	return optind;
+}
+
+static int cmp_rule(const void *a, const void *b)
+{
+	const char *pa = *(const char *const *)a, *pb = *(const char *const *)b;
+
+	return strcmp(pa, pb);
+}
+
+/* The effective table, sorted by path; the most specific prefix wins. */
+static void print_rules(const struct vfs_config *cfg)
+{
+	const char *order[VFS_MAX_RULES];
+
+	for (unsigned int i = 0; i < cfg->nrules; i++)
+		order[i] = cfg->rules[i].prefix;
+	qsort(order, cfg->nrules, sizeof(order[0]), cmp_rule);
+	printf("%-40s %s\n", "PATH", "RULE");
+	if (cfg->nrules == 0 || strcmp(order[0], "/") != 0)
+		printf("%-40s %s\n", "/", "writecopy (default)");
+	for (unsigned int i = 0; i < cfg->nrules; i++)
+		for (unsigned int j = 0; j < cfg->nrules; j++)
+			if (cfg->rules[j].prefix == order[i])
+				printf("%-40s %s\n", order[i],
+				       vfs_rule_name(cfg->rules[j].rule));
 }
 
 static void apply_manifest_env(const struct pkg_manifest *m)
@@ -195,6 +239,11 @@ static int cmd_run(int argc, char **argv, bool is_run)
 		fprintf(stderr, "appv: %s\n", diag.msg);
 		session_close(&s);
 		return 1;
+	}
+	if (o.print_rules) {
+		print_rules(&s.cfg);
+		session_close(&s);
+		return 0;
 	}
 	if (o.verbose)
 		fprintf(stderr, "appv: package %s\nappv: overlay %s\n",

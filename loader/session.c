@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,7 +76,7 @@ static int valid_overlay_name(const char *name)
 	return 1;
 }
 
-static int add_rule(struct vfs_config *cfg, const char *path, int rule)
+static int add_one_rule(struct vfs_config *cfg, const char *path, int rule)
 {
 	char norm[PATH_MAX];
 	int r;
@@ -99,6 +100,31 @@ static int add_rule(struct vfs_config *cfg, const char *path, int rule)
 	memcpy(cfg->rules[cfg->nrules].prefix, norm, (size_t)r + 1);
 	cfg->rules[cfg->nrules++].rule = rule;
 	return 0;
+}
+
+/* A rule path may be a shell pattern ("/home/" "*" "/Documents"): it stands
+ * for the host paths that match when the session starts. */
+static int add_rule(struct vfs_config *cfg, const char *path, int rule)
+{
+	glob_t g;
+	int r = 0;
+
+	if (!strpbrk(path, "*?["))
+		return add_one_rule(cfg, path, rule);
+	if (path[0] != '/')
+		return -EINVAL;
+	switch (glob(path, GLOB_NOSORT, NULL, &g)) {
+	case 0:
+		break;
+	case GLOB_NOMATCH:
+		return 0;
+	default:
+		return -EINVAL;
+	}
+	for (size_t i = 0; !r && i < g.gl_pathc; i++)
+		r = add_one_rule(cfg, g.gl_pathv[i], rule);
+	globfree(&g);
+	return r;
 }
 
 /* Defaults < manifest < command line. */
