@@ -225,6 +225,12 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 	len = strlen(path);
 	if (path[len - 1] == '/')
 		req.flags = (req.flags | VFS_F_DIRECTORY) & ~VFS_F_NOFOLLOW;
+	/* Every read routed here is then issued by us on res->real: a path
+	 * that ends on the host only is not stat'ed by the resolver, the one
+	 * syscall that follows answers (also ENOENT) - as the supervisor
+	 * does for the same calls (sys_stat.c, sys_open.c). */
+	if (sc->intent == VFS_INTENT_READ)
+		req.flags |= VFS_F_HOST_LAZY;
 	r = vfs_resolve(shim_vfs, &req, res);
 	if (r < 0) {
 		if (sc->intent != VFS_INTENT_READ || !final_read_error(r))

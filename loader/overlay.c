@@ -19,6 +19,7 @@
 #include "../common/cleanup.h"
 #include "../common/path.h"
 #include "../vfs/image_index.h"
+#include "../vfs/vfs.h"
 
 static void overlay_usage(FILE *f)
 {
@@ -152,7 +153,7 @@ struct diff_ctx {
 	size_t upper_len;
 	struct vfs_index *idx; /* may be NULL: cache not prepared yet */
 	json_t *json;	       /* NULL: print text */
-	unsigned long long added, modified;
+	unsigned long long added, modified, deleted;
 };
 static struct diff_ctx *diff_ctx;
 
@@ -181,7 +182,8 @@ static void report(struct diff_ctx *c, const char *kind, const char *vpath)
 				      json_pack("{s:s, s:s}", "change", kind,
 						"path", vpath));
 	else
-		printf("%c %s\n", kind[0] == 'a' ? 'A' : 'M', vpath);
+		printf("%c %s\n", kind[0] == 'a' ? 'A' : kind[0] == 'd' ? 'D' : 'M',
+		       vpath);
 }
 
 static int diff_entry(const char *path, const struct stat *st, int type,
@@ -194,6 +196,26 @@ static int diff_entry(const char *path, const struct stat *st, int type,
 	(void)type;
 	if (ftw->level == 0)
 		return 0;
+	/* The overlay's markers (vfs/README.md): a whiteout is a deletion,
+	 * an opaque marker makes its directory a replacement. */
+	switch (S_ISLNK(st->st_mode) ? vfs_upper_marker(path) : 0) {
+	case VFS_MARKER_WHITEOUT:
+		report(c, "deleted", vpath);
+		c->deleted++;
+		return 0;
+	case VFS_MARKER_OPAQUE: {
+		char dir[PATH_MAX];
+		size_t n = strlen(vpath) - strlen(VFS_OPAQUE_NAME) - 1;
+
+		if (n >= sizeof(dir))
+			return 0;
+		memcpy(dir, vpath, n);
+		dir[n] = '\0';
+		report(c, "modified", n ? dir : "/");
+		c->modified++;
+		return 0;
+	}
+	}
 	if (!in_lower(c, vpath, &lower_dir)) {
 		report(c, "added", vpath);
 		c->added++;

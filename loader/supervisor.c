@@ -45,7 +45,7 @@ void sup_exe_set(struct sup *sup, pid_t tgid, const char *real,
 {
 	struct sup_exe *e = NULL;
 
-	for (unsigned int i = 0; i < SUP_EXE_SLOTS && sup->exe; i++)
+	for (unsigned int i = 0; i < sup->exe_hw && sup->exe; i++)
 		if (sup->exe[i].tgid == tgid)
 			e = &sup->exe[i];
 	if (!sup->exe)
@@ -60,6 +60,8 @@ void sup_exe_set(struct sup *sup, pid_t tgid, const char *real,
 			e = &sup->exe[i];
 	if (!e)
 		e = &sup->exe[sup->exe_next++ % SUP_EXE_SLOTS];
+	if ((unsigned int)(e - sup->exe) >= sup->exe_hw)
+		sup->exe_hw = (unsigned int)(e - sup->exe) + 1;
 	e->tgid = tgid;
 	snprintf(e->real, sizeof(e->real), "%s", real);
 	snprintf(e->vexe, sizeof(e->vexe), "%s", vexe);
@@ -74,7 +76,7 @@ const char *sup_exe_get(struct sup *sup, pid_t tgid, const char *real)
 	if (!sup->exe)
 		return NULL;
 	for (int depth = 0; depth < 16 && tgid > 1; depth++) {
-		for (unsigned int i = 0; i < SUP_EXE_SLOTS; i++)
+		for (unsigned int i = 0; i < sup->exe_hw; i++)
 			if (sup->exe[i].tgid == tgid)
 				return strcmp(sup->exe[i].real, real)
 					   ? NULL

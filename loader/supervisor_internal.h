@@ -64,6 +64,11 @@ struct sup {
 	unsigned int exe_next;
 	struct sup_cwd *cwd; /* SUP_CWD_SLOTS entries */
 	unsigned int cwd_next;
+	/* 1 + the highest slot ever used: slots at and beyond are free and
+	 * never touched, so lookups scan only these (a slot is 8 KiB: a full
+	 * scan faults in 64 pages per table and runs on every notification
+	 * that asks for the cwd). */
+	unsigned int exe_hw, cwd_hw;
 	/* statistics for --verbose */
 	unsigned long nnotif, ncontinue, nemulated;
 };

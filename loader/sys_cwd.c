@@ -30,7 +30,7 @@
 
 static struct sup_cwd *cwd_slot(struct sup *sup, pid_t tgid)
 {
-	for (unsigned int i = 0; i < SUP_CWD_SLOTS; i++)
+	for (unsigned int i = 0; i < sup->cwd_hw; i++)
 		if (sup->cwd[i].tgid == tgid)
 			return &sup->cwd[i];
 	return NULL;
@@ -51,8 +51,12 @@ static void cwd_set(struct sup *sup, pid_t tgid, const char *real,
 
 	if (!e)
 		e = cwd_slot(sup, 0);
+	if (!e && sup->cwd_hw < SUP_CWD_SLOTS)
+		e = &sup->cwd[sup->cwd_hw];
 	if (!e)
 		e = &sup->cwd[sup->cwd_next++ % SUP_CWD_SLOTS];
+	if ((unsigned int)(e - sup->cwd) >= sup->cwd_hw)
+		sup->cwd_hw = (unsigned int)(e - sup->cwd) + 1;
 	e->tgid = tgid;
 	snprintf(e->real, sizeof(e->real), "%s", real);
 	snprintf(e->vcwd, sizeof(e->vcwd), "%s", vcwd);
@@ -67,7 +71,7 @@ const char *sup_cwd_get(struct appv_sc_call *c, const char *real)
 	bool any = false;
 
 	/* The common case: no emulated cwd at all, and no /proc read. */
-	for (unsigned int i = 0; i < SUP_CWD_SLOTS && !any; i++)
+	for (unsigned int i = 0; i < sup->cwd_hw && !any; i++)
 		any = sup->cwd[i].tgid != 0;
 	if (!any)
 		return NULL;

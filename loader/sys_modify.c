@@ -7,9 +7,11 @@
  * with the target's umask for creations.  Nothing on the host is touched
  * except through vfs results (the upper layer, or paths the user shared).
  *
- * Known limit (issue 3 brings whiteouts): removing or renaming an entry
- * that exists in a lower layer (package or host) is refused: unlink/rmdir
- * with EROFS, rename with EXDEV (mv then falls back to copy + unlink).
+ * Overlay semantics (vfs/modify.c): removing a lower entry leaves a
+ * whiteout; mkdir over a deleted lower directory makes an opaque one;
+ * rename copies the source up (a directory with everything below it),
+ * renames inside upper and leaves a whiteout where a lower entry of the
+ * old name would show; link copies a lower file up and links it there.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -62,7 +64,7 @@ long sys_mkdir(struct appv_sc_call *c)
 	if (r < 0)
 		return r;
 	um = sup_umask_enter(c);
-	r = mkdir(p.res.real, mode & 07777) ? -errno : 0;
+	r = vfs_mkdir(c->s->vfs, &p.res, mode & 07777);
 	sup_umask_leave(um);
 	return r;
 }
@@ -86,16 +88,6 @@ long sys_mknod(struct appv_sc_call *c)
 	return r;
 }
 
-/* May the entry be removed or renamed away without a whiteout? */
-static int removable(struct appv_sc_call *c, const struct sup_path *p, int err)
-{
-	if (p->res.rule == VFS_RULE_SHARE && p->res.layer == VFS_LAYER_HOST)
-		return 0;
-	if (p->res.layer == VFS_LAYER_UPPER &&
-	    !sup_lower_exists(c, p->res.vpath, p->res.rule))
-		return 0;
-	return err;
-}
 
 long sys_unlink(struct appv_sc_call *c)
 {
@@ -117,14 +109,19 @@ long sys_unlink(struct appv_sc_call *c)
 					own */
 	if (r < 0)
 		return r;
-	if (!(flags & AT_REMOVEDIR) && S_ISDIR(p.res.mode))
-		return -EISDIR;
-	if ((flags & AT_REMOVEDIR) && !S_ISDIR(p.res.mode))
-		return -ENOTDIR;
-	r = removable(c, &p, -EROFS);
-	if (r < 0)
-		return r;
-	return unlinkat(AT_FDCWD, p.res.real, flags) ? -errno : 0;
+	if (flags & AT_REMOVEDIR) {
+		/* rmdir("x/.") is EINVAL, like the kernel's. */
+		size_t n = strlen(p.raw);
+
+		while (n > 1 && p.raw[n - 1] == '/')
+			n--;
+		if ((n == 1 && p.raw[0] == '.') ||
+		    (n >= 2 && p.raw[n - 1] == '.' && p.raw[n - 2] == '/'))
+			return -EINVAL;
+		if (!strcmp(p.res.vpath, "/"))
+			return -EBUSY;
+	}
+	return vfs_remove(c->s->vfs, &p.res, flags & AT_REMOVEDIR);
 }
 
 /* Old and new must live in the same writable place: the upper layer, or
@@ -135,13 +132,86 @@ static bool same_domain(const struct sup_path *a, const struct sup_path *b)
 	       (b->res.rule == VFS_RULE_SHARE);
 }
 
+/* sup_make_writable for vfs_copy_up_tree's image files. */
+static int tree_prepare(void *ctx, struct vfs_res *res)
+{
+	return sup_extract(ctx, res);
+}
+
+/* Bring an existing rename operand into upper (a directory with all of
+ * its visible content). */
+static int rename_up(struct appv_sc_call *c, struct sup_path *p)
+{
+	if (S_ISDIR(p->res.mode))
+		return vfs_copy_up_tree(c->s->vfs, &p->res, tree_prepare, c);
+	return sup_make_writable(c, &p->res);
+}
+
+/* The new name is replaced: it needs no copy (its upper parents do), and
+ * a directory there must be empty in the union. */
+static int rename_target(struct appv_sc_call *c, struct sup_path *n,
+			 bool src_dir)
+{
+	struct vfs *vfs = c->s->vfs;
+	int r;
+
+	if (n->res.layer == VFS_LAYER_NONE || n->res.rule == VFS_RULE_SHARE)
+		return sup_make_writable(c, &n->res);
+	if (src_dir && !S_ISDIR(n->res.mode))
+		return -ENOTDIR;
+	if (!src_dir && S_ISDIR(n->res.mode))
+		return -EISDIR;
+	if (S_ISDIR(n->res.mode)) {
+		r = vfs_dir_empty(vfs, &n->res);
+		if (r <= 0)
+			return r < 0 ? r : -ENOTEMPTY;
+		/* Its upper copy holds markers at most: clear them so the
+		 * kernel's rename over an empty directory works. */
+		if (n->res.layer == VFS_LAYER_UPPER)
+			return vfs_clear_dir(vfs, &n->res);
+	}
+	if (n->res.layer == VFS_LAYER_UPPER)
+		return 0;
+	/* Lower only: an empty stand-in (upper parents made) that the
+	 * rename replaces. */
+	return vfs_copy_up(vfs, &n->res, VFS_CU_NO_DATA);
+}
+
+static bool inside(const char *dir, const char *path)
+{
+	return strcmp(dir, path) && appv_path_has_prefix(path, dir);
+}
+
+/* After the kernel's rename in upper: whiteout what the old name would
+ * uncover, make a directory that landed over a lower one opaque. */
+static int rename_settle(struct appv_sc_call *c, const struct sup_path *o,
+			 const struct sup_path *n, unsigned int flags,
+			 int old_lower)
+{
+	struct vfs *vfs = c->s->vfs;
+	int r = 0;
+
+	if (o->res.rule == VFS_RULE_SHARE)
+		return 0;
+	if (S_ISDIR(o->res.mode))
+		r = vfs_settle_dir(vfs, n->res.vpath);
+	if (r == 0 && (flags & RENAME_EXCHANGE) && S_ISDIR(n->res.mode))
+		r = vfs_settle_dir(vfs, o->res.vpath);
+	if (r == 0 && !(flags & RENAME_EXCHANGE) && old_lower > 0)
+		r = vfs_whiteout(vfs, o->res.vpath);
+	return r;
+}
+
 long sys_rename(struct appv_sc_call *c)
 {
-	int nr = c->req->data.nr, r;
+	int nr = c->req->data.nr, r, old_lower = 0;
 	unsigned int flags = nr == SYS_renameat2 ? (unsigned int)c->args[4] : 0;
 	bool at = nr != SYS_rename;
 	struct sup_path o, n;
 
+	if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) ||
+	    ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE)))
+		return -EINVAL;
 	r = sup_resolve_arg(c, at ? 0 : -1, at ? 1 : 0, VFS_INTENT_DELETE,
 			    VFS_F_NOFOLLOW, &o);
 	if (r < 0)
@@ -154,26 +224,35 @@ long sys_rename(struct appv_sc_call *c)
 		return r;
 	if (r == 1)
 		return -EXDEV;
-	r = removable(c, &o, -EXDEV);
-	if (r < 0)
-		return r;
 	if (n.res.layer != VFS_LAYER_NONE && (flags & RENAME_NOREPLACE))
 		return -EEXIST;
-	if (flags & RENAME_EXCHANGE) {
-		if (n.res.layer == VFS_LAYER_NONE)
-			return -ENOENT;
-		r = removable(c, &n, -EXDEV);
-		if (r < 0)
-			return r;
-	}
+	if ((flags & RENAME_EXCHANGE) && n.res.layer == VFS_LAYER_NONE)
+		return -ENOENT;
 	if (!same_domain(&o, &n))
 		return -EXDEV;
-	r = sup_make_writable(c, &n.res);
+	if (!strcmp(o.res.vpath, n.res.vpath))
+		return 0; /* the same entry: nothing to do */
+	if ((S_ISDIR(o.res.mode) && inside(o.res.vpath, n.res.vpath)) ||
+	    (S_ISDIR(n.res.mode) && (flags & RENAME_EXCHANGE) &&
+	     inside(n.res.vpath, o.res.vpath)))
+		return -EINVAL;
+	if (!strcmp(o.res.vpath, "/"))
+		return -EBUSY;
+	if (o.res.rule != VFS_RULE_SHARE) {
+		old_lower = vfs_lower_exists(c->s->vfs, o.res.vpath, NULL);
+		if (old_lower < 0)
+			return old_lower;
+	}
+	r = rename_up(c, &o);
+	if (r == 0)
+		r = flags & RENAME_EXCHANGE ? rename_up(c, &n)
+					    : rename_target(c, &n,
+							    S_ISDIR(o.res.mode));
 	if (r < 0)
 		return r;
-	return renameat2(AT_FDCWD, o.res.real, AT_FDCWD, n.res.real, flags)
-		   ? -errno
-		   : 0;
+	if (renameat2(AT_FDCWD, o.res.real, AT_FDCWD, n.res.real, flags))
+		return -errno;
+	return rename_settle(c, &o, &n, flags, old_lower);
 }
 
 long sys_symlink(struct appv_sc_call *c)
@@ -188,6 +267,8 @@ long sys_symlink(struct appv_sc_call *c)
 		return r;
 	if (!target[0])
 		return -ENOENT;
+	if (vfs_reserved_target(target))
+		return -EPERM; /* the overlay's markers (vfs/README.md) */
 	r = resolve_create(c, at ? 1 : -1, at ? 2 : 1, &p);
 	if (r == 1)
 		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's

@@ -186,7 +186,14 @@ static int target_flags(struct appv_sc_call *c, const struct open_args *a,
 	if (exists && S_ISDIR(p->res.mode) && (flags & O_ACCMODE) != O_RDONLY &&
 	    !(flags & O_PATH) && (flags & __O_TMPFILE) != __O_TMPFILE)
 		return -EISDIR;
-	if (!(flags & O_PATH) && (!exists || modifying(flags))) {
+	if (!(flags & O_PATH) && exists && (flags & O_TRUNC) &&
+	    S_ISREG(p->res.mode) && (flags & O_ACCMODE) != O_RDONLY) {
+		/* The data would be truncated at once: copy up without it
+		 * (and without extracting an image file first). */
+		r = vfs_copy_up(c->s->vfs, &p->res, VFS_CU_NO_DATA);
+		if (r < 0)
+			return r;
+	} else if (!(flags & O_PATH) && (!exists || modifying(flags))) {
 		r = sup_make_writable(c, &p->res);
 		if (r < 0)
 			return r;

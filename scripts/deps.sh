@@ -4,8 +4,11 @@
 set -eu
 need_build="gcc make pkg-config libseccomp-dev libelf-dev libsquashfs-dev \
 libcmocka-dev libzstd-dev libinih-dev libjansson-dev libssl-dev"
+# git tar make gcc sqlite3 python3-venv python3-pip golang-go: the real
+# workloads of the end-to-end tests (golang-go builds the static Go helper;
+# it installs in about 40 s on Debian 12).
 need_test="busybox-static python3 squashfs-tools-ng passwd util-linux \
-coreutils"
+coreutils git tar make gcc sqlite3 python3-venv python3-pip golang-go"
 need_bench="proot python3"
 case "${1:-build}" in
 build) want="$need_build" ;;

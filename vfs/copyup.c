@@ -5,9 +5,11 @@
  * A lower entry is copied into the upper layer atomically: the copy is
  * built under a temporary name in the upper parent and renamed into place
  * with RENAME_NOREPLACE, so a concurrent session sees either nothing or the
- * whole file, and the first copy to land wins.  Data, permission bits and
- * timestamps are kept; ownership is not (we are an ordinary user).  The
- * lower file is only ever opened O_RDONLY.
+ * whole file, and the first copy to land wins.  Data, permission bits,
+ * timestamps and user.* extended attributes are kept, the owner where
+ * permitted (root); the upper parent's times are restored afterwards (a
+ * copy-up is no change of the directory).  The lower file is only ever
+ * opened O_RDONLY.
  */
 #include <errno.h>
 #include <string.h>
@@ -89,8 +91,41 @@ static int set_times(int dirfd, const char *path, int fd, const struct stat *st)
 			     AT_SYMLINK_NOFOLLOW, 0, 0);
 }
 
+/* user.* extended attributes of @in onto @out (best effort: a file
+ * system without them has none to copy). */
+static void copy_xattrs(int in, int out)
+{
+	char names[4096], val[4096];
+	ssize_t n = APPV_SYS(SYS_flistxattr, in, names, sizeof(names), 0, 0, 0);
+
+	for (ssize_t off = 0; n > 0 && off < n;) {
+		const char *name = names + off;
+		size_t nl = strlen(name);
+		ssize_t v;
+
+		off += (ssize_t)nl + 1;
+		if (strncmp(name, "user.", 5))
+			continue;
+		v = APPV_SYS(SYS_fgetxattr, in, name, val, sizeof(val), 0, 0);
+		if (v >= 0)
+			APPV_SYS(SYS_fsetxattr, out, name, val, v, 0, 0);
+	}
+}
+
+/* The owner where permitted; an image entry keeps the cache's. */
+static void copy_owner(int fd, const char *path, const struct stat *st)
+{
+	if (st->st_uid == (uid_t)-1)
+		return;
+	if (fd >= 0)
+		APPV_SYS(SYS_fchown, fd, st->st_uid, st->st_gid, 0, 0, 0);
+	else
+		APPV_SYS(SYS_fchownat, AT_FDCWD, path, st->st_uid, st->st_gid,
+			 AT_SYMLINK_NOFOLLOW, 0);
+}
+
 static int copy_reg(struct vfs *vfs, const char *src, const char *tmp,
-		    const struct stat *st)
+		    const struct stat *st, bool data)
 {
 	int in, out, r;
 
@@ -103,7 +138,9 @@ static int copy_reg(struct vfs *vfs, const char *src, const char *tmp,
 		appv_close(in);
 		return out;
 	}
-	r = copy_data(in, out);
+	r = data ? copy_data(in, out) : 0;
+	copy_xattrs(in, out);
+	copy_owner(out, NULL, st);
 	if (r == 0)
 		r = (int)APPV_SYS(SYS_fchmod, out, st->st_mode & 07777, 0, 0, 0,
 				  0);
@@ -128,8 +165,10 @@ static int copy_link(const char *src, const char *tmp, const struct stat *st)
 		return -ENAMETOOLONG;
 	target[n] = '\0';
 	r = (int)APPV_SYS(SYS_symlinkat, target, AT_FDCWD, tmp, 0, 0, 0);
-	if (r == 0)
+	if (r == 0) {
+		copy_owner(-1, tmp, st);	  /* best effort */
 		set_times(AT_FDCWD, tmp, -1, st); /* best effort */
+	}
 	return r;
 }
 
@@ -145,6 +184,7 @@ static int lower_stat(struct vfs *vfs, const struct vfs_res *res,
 		return r;
 	if (vfs_image_ops.lookup(vfs, res->vpath, strlen(res->vpath), &hit) ==
 	    0) {
+		st->st_uid = (uid_t)-1; /* keep the cache's owner */
 		st->st_mode = hit.ent.mode;
 		st->st_mtim.tv_sec = hit.ent.mtime;
 		st->st_mtim.tv_nsec = hit.ent.mtime_nsec;
@@ -152,26 +192,67 @@ static int lower_stat(struct vfs *vfs, const struct vfs_res *res,
 	return 0;
 }
 
-static int copy_entry(struct vfs *vfs, const struct vfs_res *res,
-		      const char *dst)
+static int copy_dir(const struct vfs_res *res, const char *dst,
+		    const struct stat *st)
 {
-	char tmp[PATH_MAX];
-	struct stat st;
+	int r = appv_mkdirat(AT_FDCWD, dst, (st->st_mode & 07777) | 0700);
+	int in, out;
+
+	if (r < 0)
+		return r == -EEXIST ? 0 : r;
+	APPV_SYS(SYS_fchmodat, AT_FDCWD, dst, (st->st_mode & 07777) | 0700, 0,
+		 0, 0);
+	copy_owner(-1, dst, st);
+	in = appv_openat(AT_FDCWD, res->real,
+			 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+	out = appv_openat(AT_FDCWD, dst,
+			  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (in >= 0 && out >= 0)
+		copy_xattrs(in, out);
+	if (in >= 0)
+		appv_close(in);
+	if (out >= 0)
+		appv_close(out);
+	set_times(AT_FDCWD, dst, -1, st);
+	return 0;
+}
+
+/* The upper parent of @dst: its times before a copy-up, put back after. */
+static int parent_of(const char *dst, char *out, size_t cap)
+{
+	size_t cut = strlen(dst);
+
+	while (cut > 1 && dst[cut - 1] != '/')
+		cut--;
+	if (cut < 2 || cut > cap)
+		return -ENAMETOOLONG;
+	memcpy(out, dst, cut - 1);
+	out[cut - 1] = '\0';
+	return 0;
+}
+
+static int copy_entry(struct vfs *vfs, const struct vfs_res *res,
+		      const char *dst, unsigned int flags)
+{
+	char tmp[PATH_MAX], parent[PATH_MAX];
+	struct stat st, pst;
+	bool keep_parent;
 	int r = lower_stat(vfs, res, &st);
 
 	if (r < 0)
 		return r;
+	keep_parent = parent_of(dst, parent, sizeof(parent)) == 0 &&
+		      appv_fstatat(AT_FDCWD, parent, &pst, 0) == 0;
 	if (S_ISDIR(st.st_mode)) {
-		r = appv_mkdirat(AT_FDCWD, dst, (st.st_mode & 07777) | 0700);
-		if (r == 0)
-			set_times(AT_FDCWD, dst, -1, &st);
-		return r == -EEXIST ? 0 : r;
+		r = copy_dir(res, dst, &st);
+		goto out;
 	}
 	r = temp_name(vfs, dst, tmp, sizeof(tmp));
 	if (r < 0)
 		return r;
 	if (S_ISREG(st.st_mode))
-		r = copy_reg(vfs, res->real, tmp, &st);
+		r = copy_reg(vfs, res->real, tmp, &st,
+			     !(flags & VFS_CU_NO_DATA));
 	else if (S_ISLNK(st.st_mode))
 		r = copy_link(res->real, tmp, &st);
 	else
@@ -183,10 +264,34 @@ static int copy_entry(struct vfs *vfs, const struct vfs_res *res,
 	if (r < 0)
 		appv_unlinkat(AT_FDCWD, tmp, 0);
 	/* Another session copied it up first: use theirs. */
-	return r == -EEXIST ? 0 : r;
+	if (r == -EEXIST)
+		r = 0;
+out:
+	if (r == 0 && keep_parent) {
+		struct timespec ts[2] = {pst.st_atim, pst.st_mtim};
+
+		APPV_SYS(SYS_utimensat, AT_FDCWD, parent, ts, 0, 0, 0);
+	}
+	return r;
+}
+
+/* A create over a whiteout: the whiteout goes (the caller creates the new
+ * entry right after; vfs_mkdir makes a directory opaque). */
+static int drop_whiteout(const char *dst)
+{
+	int k = vfs_upper_marker(dst);
+
+	if (k == VFS_MARKER_WHITEOUT)
+		return appv_unlinkat(AT_FDCWD, dst, 0);
+	return k == -ENOENT || k >= 0 ? 0 : k;
 }
 
 int vfs_make_writable(struct vfs *vfs, struct vfs_res *res)
+{
+	return vfs_copy_up(vfs, res, 0);
+}
+
+int vfs_copy_up(struct vfs *vfs, struct vfs_res *res, unsigned int flags)
 {
 	char dst[PATH_MAX];
 	int r;
@@ -196,6 +301,7 @@ int vfs_make_writable(struct vfs *vfs, struct vfs_res *res)
 	if (res->rule != VFS_RULE_WRITECOPY && res->rule != VFS_RULE_FULL)
 		return -EROFS;
 	if (res->layer == VFS_LAYER_IMAGE && S_ISREG(res->mode) &&
+	    !(flags & VFS_CU_NO_DATA) &&
 	    !vfs_image_extracted(vfs, res->image_file))
 		return -EAGAIN;
 	r = vfs_upper_ops.real(vfs, res->vpath, dst, sizeof(dst));
@@ -206,7 +312,9 @@ int vfs_make_writable(struct vfs *vfs, struct vfs_res *res)
 	vfs_names_note(vfs, res->vpath);
 	r = vfs_upper_make_parents(vfs, res->vpath);
 	if (r == 0 && res->layer != VFS_LAYER_NONE)
-		r = copy_entry(vfs, res, dst);
+		r = copy_entry(vfs, res, dst, flags);
+	else if (r == 0)
+		r = drop_whiteout(dst);
 	vfs_names_sync(vfs);
 	if (r < 0)
 		return r;

@@ -40,6 +40,7 @@ struct merge {
 	struct vfs *vfs;
 	const char *vpath; /* the merged directory */
 	int outfd;	   /* the materialised directory */
+	unsigned long nwhiteouts; /* placeholders to sweep at the end */
 	char child[PATH_MAX];
 	char link[PATH_MAX];
 };
@@ -123,11 +124,23 @@ static int add_real(struct merge *m, int dirfd, const struct linux_dirent64 *d,
 	if ((name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2]))) ||
 	    !visible(m, name, layer))
 		return 0;
-	if (d->d_type == DT_UNKNOWN &&
+	if ((d->d_type == DT_UNKNOWN ||
+	     (layer == VFS_LAYER_UPPER && d->d_type == DT_LNK)) &&
 	    appv_fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
 		mode = st.st_mode;
-	/* Issue 3: an upper whiteout must hide the name here (and keep the
-	 * lower layers from adding it). */
+	/* An upper whiteout hides the name: its placeholder (a whiteout too)
+	 * keeps the lower layers from adding it and is swept at the end; an
+	 * opaque marker is not listed at all. */
+	if (layer == VFS_LAYER_UPPER && S_ISLNK(mode)) {
+		int k = vfs_marker_at(dirfd, name, &st);
+
+		if (k == VFS_MARKER_OPAQUE)
+			return 0;
+		if (k == VFS_MARKER_WHITEOUT) {
+			m->nwhiteouts++;
+			return add(m, name, S_IFLNK, VFS_WHITEOUT_TARGET);
+		}
+	}
 	if (S_ISLNK(mode)) {
 		ssize_t n =
 		    appv_readlinkat(dirfd, name, m->link, sizeof(m->link) - 1);
@@ -265,12 +278,54 @@ static void copy_attrs(struct vfs *vfs, const struct vfs_res *res, int fd)
 	APPV_SYS(SYS_utimensat, fd, NULL, ts, 0, 0, 0);
 }
 
+/* Remove the whiteout placeholders from the listing. */
+static int sweep(struct merge *m)
+{
+	char buf[16384];
+	struct stat st;
+	int r = (int)APPV_SYS(SYS_lseek, m->outfd, 0, 0 /* SEEK_SET */, 0, 0,
+			      0);
+
+	while (r >= 0) {
+		ssize_t n = appv_getdents64(m->outfd, buf, sizeof(buf));
+
+		if (n <= 0)
+			return (int)n;
+		for (ssize_t off = 0; off < n;) {
+			const struct linux_dirent64 *d = (void *)(buf + off);
+
+			off += d->d_reclen;
+			if (d->d_type == DT_LNK &&
+			    appv_fstatat(m->outfd, d->d_name, &st,
+					 AT_SYMLINK_NOFOLLOW) == 0 &&
+			    vfs_marker_at(m->outfd, d->d_name, &st) ==
+				VFS_MARKER_WHITEOUT)
+				r = appv_unlinkat(m->outfd, d->d_name, 0);
+			if (r < 0)
+				return r;
+		}
+	}
+	return r;
+}
+
+/* Whether an opaque upper directory at @vpath or above hides the lower
+ * layers here. */
+static bool opaque_above(const struct vfs *vfs, const char *vpath)
+{
+	size_t len = strlen(vpath);
+
+	for (size_t i = 1; i <= len; i++)
+		if ((i == len || vpath[i] == '/') &&
+		    vfs_upper_opaque(vfs, vpath, i))
+			return true;
+	return false;
+}
+
 int vfs_merge_dir(struct vfs *vfs, const struct vfs_res *res, char *out,
 		  size_t cap)
 {
 	struct merge m = {.vfs = vfs, .vpath = res->vpath};
 	int r, rule = vfs_rule_for(vfs, res->vpath);
-	struct layer_hit hit;
 	bool lower = true;
 
 	if (!S_ISDIR(res->mode))
@@ -281,17 +336,110 @@ int vfs_merge_dir(struct vfs *vfs, const struct vfs_res *res, char *out,
 	r = 0;
 	if (vfs_rule_shows_upper(rule)) {
 		r = add_real_layer(&m, &vfs_upper_ops);
-		/* An opaque upper directory hides the lower ones (issue 3). */
-		if (vfs_upper_ops.lookup(vfs, res->vpath, strlen(res->vpath),
-					 &hit) == 0)
-			lower = S_ISDIR(hit.mode) && !hit.opaque;
+		/* An opaque upper directory hides the lower ones. */
+		lower = !opaque_above(vfs, res->vpath);
 	}
 	if (r == 0 && lower && vfs_rule_shows_image(rule))
 		r = add_image(&m);
 	if (r == 0 && lower && vfs_rule_shows_host(rule))
 		r = add_real_layer(&m, &vfs_host_ops);
+	if (r == 0 && m.nwhiteouts)
+		r = sweep(&m);
 	if (r == 0)
 		copy_attrs(vfs, res, m.outfd);
 	appv_close(m.outfd);
+	return r;
+}
+
+/* Empty the flat listing directory @fd (its subdirectories are empty). */
+static int empty_listing(int fd)
+{
+	char buf[16384];
+
+	for (;;) {
+		ssize_t n = appv_getdents64(fd, buf, sizeof(buf));
+		int any = 0;
+
+		if (n <= 0)
+			return (int)n;
+		for (ssize_t off = 0; off < n;) {
+			const struct linux_dirent64 *d = (void *)(buf + off);
+			const char *nm = d->d_name;
+
+			off += d->d_reclen;
+			if (nm[0] == '.' &&
+			    (!nm[1] || (nm[1] == '.' && !nm[2])))
+				continue;
+			if (appv_unlinkat(fd, nm, 0) < 0)
+				appv_unlinkat(fd, nm, AT_REMOVEDIR);
+			any = 1;
+		}
+		if (any)
+			APPV_SYS(SYS_lseek, fd, 0, 0, 0, 0, 0);
+	}
+}
+
+int vfs_merge_release(struct vfs *vfs, const char *listing)
+{
+	char p[PATH_MAX];
+	size_t n = strlen(listing), top;
+	int fd, r;
+
+	if (!vfs->merge_root_len ||
+	    !appv_path_has_prefix(listing, vfs->merge_root) || n >= sizeof(p) ||
+	    n <= vfs->merge_root_len + 1)
+		return -EINVAL;
+	top = vfs->merge_root_len + 1;
+	while (top < n && listing[top] != '/')
+		top++; /* <merge_root>/<n> */
+	memcpy(p, listing, n + 1);
+	fd = appv_openat(AT_FDCWD, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					  O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd;
+	r = empty_listing(fd);
+	appv_close(fd);
+	while (r == 0 && n >= top) {
+		p[n] = '\0';
+		r = appv_unlinkat(AT_FDCWD, p, AT_REMOVEDIR);
+		while (n > top && p[n - 1] != '/')
+			n--;
+		if (n <= top)
+			break;
+		n--;
+	}
+	return r;
+}
+
+int vfs_dir_empty(struct vfs *vfs, const struct vfs_res *res)
+{
+	char out[PATH_MAX], buf[4096];
+	int fd, r = vfs_merge_dir(vfs, res, out, sizeof(out));
+	ssize_t n;
+
+	if (r < 0)
+		return r;
+	fd = appv_openat(AT_FDCWD, out, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	r = fd;
+	while (fd >= 0) {
+		n = appv_getdents64(fd, buf, sizeof(buf));
+		if (n <= 0) {
+			r = n < 0 ? (int)n : 1;
+			break;
+		}
+		r = 1;
+		for (ssize_t off = 0; off < n && r;) {
+			const struct linux_dirent64 *d = (void *)(buf + off);
+			const char *nm = d->d_name;
+
+			off += d->d_reclen;
+			r = nm[0] == '.' && (!nm[1] || (nm[1] == '.' && !nm[2]));
+		}
+		if (!r)
+			break;
+	}
+	if (fd >= 0)
+		appv_close(fd);
+	vfs_merge_release(vfs, out);
 	return r;
 }

@@ -37,6 +37,9 @@ enum {
 	IN_IMAGE = 2,
 	HOST_YES = 4,	/* the directory exists on the host */
 	HOST_MAYBE = 8, /* may exist on the host, not probed yet */
+	/* an upper directory whose opaqueness is not known yet: checked
+	 * (host_allowed) only once the host is consulted below it */
+	UNCHECKED = 16,
 };
 #define HOST_ANY (HOST_YES | HOST_MAYBE)
 #define MAX_DEPTH (PATH_MAX / 2)
@@ -68,6 +71,7 @@ struct probe {
 	struct layer_hit hit; /* of the top layer */
 	unsigned char child;  /* flags for the entry, should it be a dir */
 	bool blocked;	      /* a whiteout/opaque dir hides lower layers */
+	bool opaque;	      /* the entry is an opaque upper directory */
 	bool handed_off;      /* the rest of the path was given to the host */
 	bool host_parent; /* ... and the final's parent is a host-only dir */
 	bool lazy;	  /* ... and not stat'ed (VFS_F_HOST_LAZY) */
@@ -171,9 +175,11 @@ static int probe_virtual(struct walk *w, unsigned char pf, struct probe *p)
 	p->top = VFS_LAYER_NONE;
 	p->child = 0;
 	p->blocked = false;
+	p->opaque = false;
 	/* Top level: the shared name filter spares the probe of a name the
 	 * upper directory cannot hold (upper_names.c). */
-	if ((pf & IN_UPPER) && vfs_rule_shows_upper(p->rule) &&
+	if (!((w->req->flags & VFS_F_LOWER) && at_end(w)) && (pf & IN_UPPER) &&
+	    vfs_rule_shows_upper(p->rule) &&
 	    (w->depth > 0 || w->vlen == 1 ||
 	     vfs_names_maybe(w->vfs, w->vpath + 1, w->vlen - 1))) {
 		r = vfs_upper_ops.lookup(w->vfs, w->vpath, w->vlen, &p->hit);
@@ -186,7 +192,8 @@ static int probe_virtual(struct walk *w, unsigned char pf, struct probe *p)
 		if (r == 0) {
 			p->top = VFS_LAYER_UPPER;
 			p->blocked = p->hit.opaque || !S_ISDIR(p->hit.mode);
-			p->child = S_ISDIR(p->hit.mode) ? IN_UPPER : 0;
+			p->child =
+			    S_ISDIR(p->hit.mode) ? IN_UPPER | UNCHECKED : 0;
 		}
 	}
 	if (p->blocked || !(pf & IN_IMAGE) || !vfs_rule_shows_image(p->rule))
@@ -199,9 +206,52 @@ static int probe_virtual(struct walk *w, unsigned char pf, struct probe *p)
 		p->hit = hit;
 		p->blocked = !S_ISDIR(hit.mode);
 	}
-	if (S_ISDIR(hit.mode) && S_ISDIR(p->hit.mode))
+	if (S_ISDIR(hit.mode) && S_ISDIR(p->hit.mode)) {
+		/* In upper and the image: opaque?  (The image probe was
+		 * free; this costs a readlink unless the filter says no.) */
+		if (p->top == VFS_LAYER_UPPER) {
+			p->child &= (unsigned char)~UNCHECKED;
+			if (vfs_upper_opaque(w->vfs, w->vpath, w->vlen)) {
+				p->opaque = true;
+				p->blocked = true;
+				return 0;
+			}
+		}
 		p->child |= IN_IMAGE;
+	}
 	return 0;
+}
+
+/* The length of w->vpath's prefix of @depth components. */
+static size_t prefix_len(const struct walk *w, unsigned int depth)
+{
+	unsigned int d = 0;
+
+	for (size_t n = 1; n < w->vlen; n++)
+		if (w->vpath[n] == '/' && ++d == depth)
+			return n;
+	return w->vlen;
+}
+
+/*
+ * The host is about to be consulted below w->flags[0..@depth]: settle the
+ * opaqueness of the upper directories on the way that were not checked
+ * yet.  Below an opaque one the host is hidden: false, and the flags say
+ * so from then on.
+ */
+static bool host_allowed(struct walk *w, unsigned int depth)
+{
+	for (unsigned int i = 1; i <= depth; i++) {
+		if (!(w->flags[i] & UNCHECKED))
+			continue;
+		w->flags[i] &= (unsigned char)~UNCHECKED;
+		if (!vfs_upper_opaque(w->vfs, w->vpath, prefix_len(w, i)))
+			continue;
+		for (unsigned int j = i; j <= depth; j++)
+			w->flags[j] &= (unsigned char)~(HOST_ANY | UNCHECKED);
+		return false;
+	}
+	return true;
 }
 
 static bool host_visible(const struct probe *p, unsigned char pf)
@@ -305,6 +355,8 @@ static int probe(struct walk *w, unsigned char pf, struct probe *p)
 			p->child |= HOST_MAYBE;
 		return 0;
 	}
+	if (!host_allowed(w, w->depth))
+		return 0;
 	if (can_handoff(w))
 		return handoff(w, p);
 	r = vfs_host_ops.lookup(w->vfs, w->vpath, w->vlen, &p->hit);
@@ -421,14 +473,22 @@ static int dir_layers(struct walk *w, const struct probe *p)
 	struct layer_hit hit;
 	int n = 1;
 
+	/* An opaque directory is listed through vfs_merge_dir too, which
+	 * hides its marker. */
+	if (p->opaque)
+		return 2;
 	if (p->top == VFS_LAYER_HOST)
 		return 1;
 	if (p->top == VFS_LAYER_UPPER && (p->child & IN_IMAGE))
 		n++;
 	if ((p->child & HOST_MAYBE) &&
 	    vfs_host_ops.lookup(w->vfs, w->vpath, w->vlen, &hit) == 0 &&
-	    S_ISDIR(hit.mode))
+	    S_ISDIR(hit.mode) && host_allowed(w, w->depth)) {
+		if ((p->child & UNCHECKED) &&
+		    vfs_upper_opaque(w->vfs, w->vpath, w->vlen))
+			return 2;
 		n++;
+	}
 	return n;
 }
 

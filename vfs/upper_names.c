@@ -20,10 +20,13 @@
 #include "../common/sys.h"
 #include "vfs_internal.h"
 
-#define NAMES_MAGIC "APPVTOP1"
+/* Version 2: the bits are two filters of NAMES_BITS each, the top-level
+ * names and the full virtual paths of opaque directories. */
+#define NAMES_MAGIC "APPVTOP2"
 #define NAMES_SIZE 4096
 #define NAMES_WORDS ((NAMES_SIZE - 32) / 8)
-#define NAMES_BITS (NAMES_WORDS * 64)
+#define NAMES_BITS (NAMES_WORDS / 2 * 64)
+#define OPAQUE_BASE (NAMES_WORDS / 2 * 64) /* bit offset of the 2nd filter */
 
 struct upper_names {
 	char magic[8];
@@ -41,13 +44,16 @@ static void bit_pos(const char *name, size_t len, uint32_t pos[2])
 	pos[1] = (uint32_t)((h >> 32) % NAMES_BITS);
 }
 
-bool vfs_names_maybe(const struct vfs *vfs, const char *name, size_t len)
+static bool bits_maybe(const struct vfs *vfs, const char *name, size_t len,
+		       uint32_t base)
 {
 	uint32_t pos[2];
 
 	if (!vfs->names)
 		return true;
 	bit_pos(name, len, pos);
+	pos[0] += base;
+	pos[1] += base;
 	for (int i = 0; i < 2; i++) {
 		uint64_t w = __atomic_load_n(&vfs->names->bits[pos[i] / 64],
 					     __ATOMIC_ACQUIRE);
@@ -56,6 +62,16 @@ bool vfs_names_maybe(const struct vfs *vfs, const char *name, size_t len)
 			return false;
 	}
 	return true;
+}
+
+bool vfs_names_maybe(const struct vfs *vfs, const char *name, size_t len)
+{
+	return bits_maybe(vfs, name, len, 0);
+}
+
+bool vfs_opaque_maybe(const struct vfs *vfs, const char *vpath, size_t len)
+{
+	return bits_maybe(vfs, vpath, len, OPAQUE_BASE);
 }
 
 static int root_ctime(const struct vfs *vfs, struct stat *st)
@@ -120,15 +136,27 @@ void vfs_names_note(struct vfs *vfs, const char *vpath)
 void vfs_names_sync(struct vfs *vfs)
 {
 }
+
+void vfs_opaque_note(struct vfs *vfs, const char *vpath)
+{
+}
 #else
-static void set_name(struct upper_names *n, const char *name, size_t len)
+static void set_bits(struct upper_names *n, const char *name, size_t len,
+		     uint32_t base)
 {
 	uint32_t pos[2];
 
 	bit_pos(name, len, pos);
+	pos[0] += base;
+	pos[1] += base;
 	for (int i = 0; i < 2; i++)
 		__atomic_fetch_or(&n->bits[pos[i] / 64], 1ULL << (pos[i] % 64),
 				  __ATOMIC_RELEASE);
+}
+
+static void set_name(struct upper_names *n, const char *name, size_t len)
+{
+	set_bits(n, name, len, 0);
 }
 
 static void store_ctime(struct upper_names *n, const struct stat *st)
@@ -178,6 +206,66 @@ static int fold_listing(struct vfs *vfs, struct upper_names *n)
 	return r;
 }
 
+/* A new filter knows no opaque directory: find the markers in the whole
+ * upper tree (once per filter file; an empty upper costs one getdents).
+ * @vp holds the virtual path of @fd, @vlen bytes. */
+static int scan_opaque(struct upper_names *n, int fd, char *vp, size_t vlen,
+		       int depth)
+{
+	char buf[4096];
+	struct stat st;
+
+	if (depth > 256)
+		return -ELOOP;
+	for (;;) {
+		ssize_t len = appv_getdents64(fd, buf, sizeof(buf));
+
+		if (len <= 0)
+			return (int)len;
+		for (ssize_t off = 0; off < len;) {
+			unsigned short reclen;
+			unsigned char type = (unsigned char)buf[off + 18];
+			const char *name = buf + off + 19;
+			size_t nl = strlen(name);
+
+			memcpy(&reclen, buf + off + 16, sizeof(reclen));
+			off += reclen;
+			if (!strcmp(name, VFS_OPAQUE_NAME) &&
+			    appv_fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) ==
+				0 &&
+			    vfs_marker_at(fd, name, &st) == VFS_MARKER_OPAQUE)
+				set_bits(n, vp, vlen ? vlen : 1, OPAQUE_BASE);
+			if (type != 4 /* DT_DIR */ || !strcmp(name, ".") ||
+			    !strcmp(name, "..") || vlen + 1 + nl >= PATH_MAX)
+				continue;
+			int sub = appv_openat(fd, name,
+					      O_RDONLY | O_DIRECTORY |
+						  O_NOFOLLOW | O_CLOEXEC,
+					      0);
+			if (sub < 0)
+				continue;
+			vp[vlen] = '/';
+			memcpy(vp + vlen + 1, name, nl + 1);
+			scan_opaque(n, sub, vp, vlen + 1 + nl, depth + 1);
+			vp[vlen] = '\0';
+			appv_close(sub);
+		}
+	}
+}
+
+static void fold_opaque(struct vfs *vfs, struct upper_names *n)
+{
+	char vp[PATH_MAX] = "/";
+	int fd = appv_openat(AT_FDCWD, vfs->cfg.upper,
+			     O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+
+	if (fd < 0)
+		return;
+	vp[0] = '\0';
+	scan_opaque(n, fd, vp, 0, 0);
+	appv_close(fd);
+}
+
 int vfs_names_open(struct vfs *vfs)
 {
 	char path[PATH_MAX];
@@ -202,6 +290,7 @@ int vfs_names_open(struct vfs *vfs)
 		 * and stray set bits only cost a probe.  The impossible ctime
 		 * forces the fold below. */
 		__atomic_store_n(&n->ctime_sec, -1, __ATOMIC_RELEASE);
+		fold_opaque(vfs, n);
 		memcpy(n->magic, NAMES_MAGIC, 8);
 	}
 	if (fold_listing(vfs, n) < 0) {
@@ -220,6 +309,12 @@ void vfs_names_note(struct vfs *vfs, const char *vpath)
 		return;
 	end = strchr(p, '/');
 	set_name(vfs->names, p, end ? (size_t)(end - p) : strlen(p));
+}
+
+void vfs_opaque_note(struct vfs *vfs, const char *vpath)
+{
+	if (vfs->names)
+		set_bits(vfs->names, vpath, strlen(vpath), OPAQUE_BASE);
 }
 
 void vfs_names_sync(struct vfs *vfs)

@@ -145,4 +145,80 @@ int vfs_merge_dir(struct vfs *vfs, const struct vfs_res *res, char *out,
 /* Extraction state of image file @file (see vfs_res.image_file). */
 bool vfs_image_extracted(const struct vfs *vfs, uint32_t file);
 
+/*
+ * Overlay operations (issue 3; supervisor only).  The upper layer records
+ * deletions as whiteouts and replaced directories as opaque directories,
+ * both as symlinks with reserved targets (vfs/README.md, "Whiteouts"):
+ *   whiteout: <upper><vpath> -> VFS_WHITEOUT_TARGET
+ *   opaque:   <upper><dir>/VFS_OPAQUE_NAME -> VFS_OPAQUE_TARGET
+ * The resolver, vfs_merge_dir and the name filter honour them; the
+ * application never sees them.
+ */
+#define VFS_WHITEOUT_TARGET "\001appv-whiteout"
+#define VFS_OPAQUE_NAME ".appv-opaque"
+#define VFS_OPAQUE_TARGET "\001appv-opaque"
+
+enum vfs_marker {
+	VFS_MARKER_NONE = 0,
+	VFS_MARKER_WHITEOUT,
+	VFS_MARKER_OPAQUE,
+};
+
+/* What the upper-layer entry at real path @real is (lstat + readlink of
+ * symlinks only): VFS_MARKER_*, or -errno when it cannot be read. */
+int vfs_upper_marker(const char *real);
+/* True for a symlink target the application may not create (a marker). */
+bool vfs_reserved_target(const char *target);
+
+/* Like vfs_make_writable; VFS_CU_NO_DATA copies a regular file up empty
+ * (O_TRUNC: no extraction needed).  A missing entry (layer NONE) whose
+ * name holds a whiteout gets the whiteout removed. */
+#define VFS_CU_NO_DATA 0x1
+int vfs_copy_up(struct vfs *vfs, struct vfs_res *res, unsigned int flags);
+
+/* Whether a lower layer (image, host), as the rules and the upper layer's
+ * opaque directories show it, holds canonical @vpath regardless of the
+ * upper entry of that name: what removing the upper entry would uncover.
+ * 1 (and *mode, may be NULL) or 0, or -errno. */
+int vfs_lower_exists(struct vfs *vfs, const char *vpath, mode_t *mode);
+
+/* Remove @res (resolved with VFS_INTENT_DELETE | VFS_F_NOFOLLOW): unlink
+ * semantics, or rmdir semantics with @dir (-ENOTEMPTY when the union
+ * listing is not empty).  The upper copy goes; a whiteout is left where a
+ * lower entry would show.  Shared host paths are removed on the host. */
+int vfs_remove(struct vfs *vfs, const struct vfs_res *res, bool dir);
+
+/* mkdir @res (layer NONE, resolved with VFS_INTENT_CREATE): in upper (or
+ * on a shared host path), honouring the process umask; over a whiteout of
+ * a lower directory the new directory is opaque. */
+int vfs_mkdir(struct vfs *vfs, struct vfs_res *res, mode_t mode);
+
+/* Copy directory @res up with everything visible below it (recursively):
+ * afterwards the upper tree alone is the directory's content, each copied
+ * directory opaque (rename of a directory; then vfs_settle_dir).
+ * @prepare (may be NULL) is called for each image regular file that
+ * needs extraction before it is copied.  Updates res like
+ * vfs_make_writable. */
+int vfs_copy_up_tree(struct vfs *vfs, struct vfs_res *res,
+		     int (*prepare)(void *ctx, struct vfs_res *res), void *ctx);
+
+/* After a directory tree arrived at @vpath in upper by rename: drop the
+ * markers in it and below, then make it opaque when a lower directory of
+ * that name exists (0 or -errno). */
+int vfs_settle_dir(struct vfs *vfs, const char *vpath);
+
+/* Drop the markers directly inside upper directory @res (empty in the
+ * union): before the kernel renames over it or removes it. */
+int vfs_clear_dir(struct vfs *vfs, const struct vfs_res *res);
+
+/* Put a whiteout at @vpath in upper (upper parents created; an upper
+ * non-directory there is replaced atomically). */
+int vfs_whiteout(struct vfs *vfs, const char *vpath);
+
+/* Whether the union listing of directory @res is empty: 1 yes, 0 no. */
+int vfs_dir_empty(struct vfs *vfs, const struct vfs_res *res);
+
+/* Remove a listing made by vfs_merge_dir (the whole <run_dir>/m/<n>). */
+int vfs_merge_release(struct vfs *vfs, const char *listing);
+
 #endif

@@ -41,10 +41,10 @@ struct vfs {
 struct layer_hit {
 	mode_t mode;
 	struct vfs_index_ent ent; /* image layer only */
-	/* Upper layer only, for issue 3 (whiteouts and opaque directories):
-	 * the resolver already honours them, layer_upper.c does not set them
-	 * yet.  whiteout: the name is deleted, nothing below shows through;
-	 * opaque: a directory whose lower namesakes are not merged. */
+	/* Upper layer only.  whiteout: the name is deleted (a whiteout, or
+	 * an opaque marker looked up by name), nothing below shows through;
+	 * opaque: unused by lookup (opaqueness is checked by the walk only
+	 * where a lower twin exists: vfs_upper_opaque). */
 	bool whiteout;
 	bool opaque;
 };
@@ -111,8 +111,28 @@ bool vfs_names_maybe(const struct vfs *vfs, const char *name, size_t len);
 void vfs_names_note(struct vfs *vfs, const char *vpath);
 void vfs_names_sync(struct vfs *vfs);
 
-/* layer_upper.c: create the upper parents of @vpath, each with the mode of
- * the corresponding lower directory (0755 when none). */
+/* Opaque directories (see vfs.h): a second add-only bloom filter in the
+ * same page, of the full virtual paths of opaque directories.  false only
+ * when @vpath (@len bytes) is certainly not opaque.  vfs_opaque_note() is
+ * called before a marker is created. */
+bool vfs_opaque_maybe(const struct vfs *vfs, const char *vpath, size_t len);
+void vfs_opaque_note(struct vfs *vfs, const char *vpath);
+
+/* layer_upper.c: create the upper parents of @vpath, each with the mode,
+ * times (and owner where permitted) of the corresponding lower directory
+ * (0755 when none). */
 int vfs_upper_make_parents(struct vfs *vfs, const char *vpath);
+
+/* layer_upper.c: what the upper entry @path (relative to @dirfd) with
+ * lstat @st is: VFS_MARKER_* (a readlink only for symlinks whose size is a
+ * marker's). */
+int vfs_marker_at(int dirfd, const char *path, const struct stat *st);
+/* Whether upper directory @vpath (@len bytes) holds the opaque marker
+ * (the filter first, then one readlink). */
+bool vfs_upper_opaque(const struct vfs *vfs, const char *vpath, size_t len);
+
+/* resolve.c: request flag, internal: the final component's upper entry is
+ * ignored (what lies beneath it). */
+#define VFS_F_LOWER 0x40000000
 
 #endif

@@ -61,6 +61,32 @@ same_sha() {
 absent() {
 	if [ -e "$1" ] || [ -L "$1" ]; then fail "host path $1 exists"; fi
 }
+# tree_sha DIR: one hash over DIR's names, types, modes, sizes, mtimes,
+# link targets and file contents (not atimes: reads may change those).
+tree_sha() {
+	(cd "$1" && find . -printf '%p %y %m %s %T@ %l\n' | LC_ALL=C sort &&
+		find . -type f -print0 | LC_ALL=C sort -z | xargs -0r sha256sum) |
+		sha256sum | cut -d' ' -f1
+}
+same_tree() {
+	local now
+	now=$(tree_sha "$1")
+	[ "$now" = "$2" ] || fail "host tree $1 changed: $2 -> $now
+$(cd "$1" && find . -printf '%p %y %m %s %T@ %l\n' | LC_ALL=C sort | head -n 30)"
+}
+# skip_step REASON: a step hit a documented known gap (README "Known
+# limits"); the case still passes, its TAP line ends in "# SKIP REASON".
+skip_step() { printf '%s\n' "$*" >>"$C/skips"; note "SKIP: $*"; }
+# known_gap STEP: skip STEP when the last command's stderr shows one of the
+# documented overlay gaps (EROFS on unlink of a lower entry, EXDEV on rename
+# of a lower entry), else fail.
+known_gap() {
+	if grep -qiE 'read-only file system|invalid cross-device link' "$C/err"; then
+		skip_step "$1: $(grep -oiE 'read-only file system|invalid cross-device link' "$C/err" | head -n 1) (known gap: no whiteouts yet)"
+		return 0
+	fi
+	fail "$1 failed (exit status $RC)"
+}
 upper_of() { printf '%s/overlays/%s/%s/upper' "$APPV_HOME" "$1" "$2"; }
 in_upper() {
 	[ -n "$TID" ] || fail "no package id from 'appv inspect --json'"
@@ -450,11 +476,475 @@ c_fail_closed() {
 		fail "no ENOSYS after the supervisor died: $(cat "$C/err")"
 }
 
+# ------------------------------------------------------ issue 3 workloads --
+# Each checks what the program saw, that the host tree under $C/host or
+# $C/proj is unchanged (tree_sha), and where it matters that a second run
+# in the same overlay sees the first run's results.
+
+# Many threads creating, renaming and unlinking in upper-only directories,
+# dynamic and static; a second run in the overlay checks the end state.
+c_threads() {
+	local h=$C/host before
+	mkdir -p "$h"
+	echo keep >"$h/keep.txt"
+	before=$(tree_sha "$h")
+	axe --overlay w "$TPKG" /opt/t/bin/threads run "$h/tdyn" 8 40
+	want_rc 0
+	out_has "threads: ok 8*40 ops"
+	axe --overlay w "$TPKG" /opt/t/bin/threads_static run "$h/tstat" 8 40
+	want_rc 0
+	out_has "threads: ok 8*40 ops"
+	axe --overlay w "$TPKG" /opt/t/bin/threads_static check "$h/tdyn" 8 40
+	want_rc 0
+	out_has "check: ok"
+	axe --overlay w "$TPKG" /opt/t/bin/threads check "$h/tstat" 8 40
+	want_rc 0
+	out_has "check: ok"
+	same_tree "$h" "$before"
+}
+
+# fork/exec chains (a program re-executing itself from the package), vfork
+# and posix_spawn(p), dynamic and static, into package and host programs.
+c_spawn() {
+	local h=$C/host before
+	mkdir -p "$h"
+	before=$(tree_sha "$h")
+	axe --overlay w "$TPKG" sh -c "cd /opt/t/share && /opt/t/bin/spawn chain 3 '$h/chain.log'"
+	want_rc 0
+	out_has "chain bottom: 4"
+	out_has "chain cwd: /opt/t/share"
+	out_has "chain 3: status 0"
+	axe --overlay w "$TPKG" /opt/t/bin/spawn_static chain 3 "$h/chain.log"
+	want_rc 0
+	out_has "chain bottom: 8"
+	out_has "chain 1: status 0"
+	axe --overlay w "$TPKG" /opt/t/bin/spawn vfork /opt/t/bin/fsprobe_static \
+		exe cat:/opt/t/share/data.txt "cat:$h/chain.log"
+	want_rc 0
+	out_has "exe /proc/self/exe: /opt/t/bin/fsprobe_static"
+	out_contains "cat /opt/t/share/data.txt: $DATA_LINE1\\n"
+	out_has "cat $h/chain.log: level 3\\nlevel 2\\nlevel 1\\nlevel 0\\nlevel 3\\nlevel 2\\nlevel 1\\nlevel 0\\n"
+	out_has "vfork /opt/t/bin/fsprobe_static: status 0"
+	axe --overlay w "$TPKG" /opt/t/bin/spawn_static vfork /opt/t/bin/fsprobe exe
+	want_rc 0
+	out_has "exe /proc/self/exe: /opt/t/bin/fsprobe"
+	out_has "vfork /opt/t/bin/fsprobe: status 0"
+	axe --overlay w "$TPKG" /opt/t/bin/spawn spawn /opt/t/bin/spawn_static \
+		spawn /bin/sh -c 'cat /opt/t/share/link; exit 5'
+	want_rc 1
+	out_has "$DATA_LINE1"
+	out_has "spawn /bin/sh: status 5"
+	out_has "spawn /opt/t/bin/spawn_static: status 1"
+	axe --overlay w "$TPKG" env PATH=/opt/t/bin:/usr/bin:/bin \
+		/opt/t/bin/spawn_static spawnp fsprobe exe
+	want_rc 0
+	out_has "exe /proc/self/exe: /opt/t/bin/fsprobe"
+	out_has "spawnp fsprobe: status 0"
+	axe --overlay w "$TPKG" env PATH=/opt/t/bin:/usr/bin:/bin \
+		/opt/t/bin/spawn spawnp spawn_static vfork /bin/sh -c 'exec fsprobe exe'
+	want_rc 0
+	out_has "exe /proc/self/exe: /opt/t/bin/fsprobe"
+	out_has "vfork /bin/sh: status 0"
+	same_tree "$h" "$before"
+}
+
+# A static Go program (from the package) doing file operations while
+# goroutines spin, so the runtime preempts with SIGURG during notified
+# syscalls; a second program in the same overlay sees what it left.
+c_go_static() {
+	local h=$C/host before
+	mkdir -p "$h"
+	before=$(tree_sha "$h")
+	[ -n "$HAVE_GO" ] || fail "no Go helper: golang-go missing? (scripts/deps.sh test)"
+	axe --overlay w "$TPKG" /opt/t/bin/gofs /opt/t/share/data.txt "$h/go" 800 2
+	want_rc 0
+	out_has "gofs: ok 800 rounds"
+	out_has "gofs: keep round 799"
+	axe --overlay w "$TPKG" /opt/t/bin/fsprobe_static "cat:$h/go/keep" "ls:$h/go"
+	want_rc 0
+	out_has "cat $h/go/keep: round 799\\n"
+	out_has "ls $h/go: keep"
+	same_tree "$h" "$before"
+}
+
+# A small host project: C sources with a Makefile, data files, a tarball,
+# an SQLite database and a hand-made wheel.
+make_project() {
+	local p=$C/proj w=$C/wheel
+	mkdir -p "$p/src" "$p/data/sub" "$p/dist" "$w/demo" "$w/appv_demo-1.0.dist-info"
+	printf 'appv workload project\n' >"$p/README"
+	printf 'alpha\n' >"$p/data/a.txt"
+	printf 'beta\n' >"$p/data/sub/b.txt"
+	cat >"$p/src/main.c" <<-'EOF'
+	#include <stdio.h>
+	#include "util.h"
+	int main(void) { printf("hello from make: %d\n", answer()); return 0; }
+	EOF
+	printf 'int answer(void);\n' >"$p/src/util.h"
+	printf '#include "util.h"\nint answer(void) { return 42; }\n' >"$p/src/util.c"
+	cat >"$p/src/Makefile" <<-'EOF'
+	hello: main.o util.o
+		@echo "link $@"
+		@$(CC) -o $@ main.o util.o
+	%.o: %.c util.h
+		@echo "compile $<"
+		@$(CC) -c -o $@ $<
+	EOF
+	(cd "$p" && tar cf in.tar data)
+	sqlite3 "$p/db.sqlite" "create table t(k text primary key, v int);
+		insert into t values('a', 1), ('b', 2);"
+	printf 'X = "demo wheel installed"\n' >"$w/demo/__init__.py"
+	printf 'Metadata-Version: 2.1\nName: appv-demo\nVersion: 1.0\n' \
+		>"$w/appv_demo-1.0.dist-info/METADATA"
+	printf 'Wheel-Version: 1.0\nGenerator: appv-e2e\nRoot-Is-Purelib: true\nTag: py3-none-any\n' \
+		>"$w/appv_demo-1.0.dist-info/WHEEL"
+	printf '%s,,\n' demo/__init__.py appv_demo-1.0.dist-info/METADATA \
+		appv_demo-1.0.dist-info/WHEEL appv_demo-1.0.dist-info/RECORD \
+		>"$w/appv_demo-1.0.dist-info/RECORD"
+	(cd "$w" && /usr/bin/python3 -c 'import os, sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    for d, _, fs in os.walk("."):
+        for f in sorted(fs):
+            z.write(os.path.join(d, f), os.path.relpath(os.path.join(d, f)))' \
+		"$p/dist/appv_demo-1.0-py3-none-any.whl")
+	PROJ_SHA=$(tree_sha "$p")
+}
+
+# wl ARGS...: a shell command line in the project, in overlay "w".
+wl() { axe --overlay w "$TPKG" /bin/sh -c "cd '$C/proj' && $*"; }
+
+c_wl_git() {
+	make_project
+	wl 'export GIT_AUTHOR_NAME=appv GIT_AUTHOR_EMAIL=appv@example.org
+		GIT_COMMITTER_NAME=appv GIT_COMMITTER_EMAIL=appv@example.org
+		git -c init.defaultBranch=main init -q && git add -A &&
+		git commit -qm first && echo changed >>README &&
+		git status --porcelain && git commit -qam second &&
+		git log --format=%s && git status --porcelain && echo git-done'
+	want_rc 0
+	out_has " M README"
+	out_has "second"
+	out_has "first"
+	out_has "git-done"
+	[ "$(sed -n '/^second$/,$p' "$C/out")" = "second
+first
+git-done" ] || fail "git status is not clean after the commit"
+	wl 'git log --format=%s && git status --porcelain && git fsck -q &&
+		git show HEAD:README && echo git-done'
+	want_rc 0
+	[ "$(cat "$C/out")" = "second
+first
+appv workload project
+changed
+git-done" ] || fail "the second run does not see the first run's repository"
+	same_tree "$C/proj" "$PROJ_SHA"
+}
+
+c_wl_tar() {
+	make_project
+	wl 'mkdir out && tar xf in.tar -C out && cmp out/data/a.txt data/a.txt &&
+		tar cf new.tar src data out && tar tf new.tar | LC_ALL=C sort | tr "\n" " "'
+	want_rc 0
+	out_has "data/ data/a.txt data/sub/ data/sub/b.txt out/ out/data/ out/data/a.txt out/data/sub/ out/data/sub/b.txt src/ src/Makefile src/main.c src/util.c src/util.h "
+	# tar x over the host's own files unlinks each before extracting
+	wl 'echo edited >data/a.txt && tar xf in.tar && cat data/a.txt'
+	if [ "$RC" -eq 0 ]; then
+		out_has "alpha"
+	else
+		known_gap "tar x over host files"
+	fi
+	wl 'tar xf new.tar -O src/util.h out/data/sub/b.txt && ls out/data'
+	want_rc 0
+	out_has "int answer(void);"
+	out_has "beta"
+	out_has "a.txt"
+	same_tree "$C/proj" "$PROJ_SHA"
+}
+
+c_wl_make() {
+	make_project
+	wl 'cd src && make CC=gcc && ./hello'
+	want_rc 0
+	out_has "compile main.c"
+	out_has "compile util.c"
+	out_has "link hello"
+	out_has "hello from make: 42"
+	wl 'cd src && make -q CC=gcc && echo up-to-date && sleep 1 &&
+		sed -i s/42/43/ util.c && make CC=gcc && ./hello'
+	want_rc 0
+	out_has "up-to-date"
+	out_has "compile util.c"
+	grep -qx "compile main.c" "$C/out" && fail "main.c was rebuilt"
+	out_has "hello from make: 43"
+	same_tree "$C/proj" "$PROJ_SHA"
+}
+
+c_wl_sqlite() {
+	make_project
+	wl 'sqlite3 db.sqlite "update t set v = v + 10; insert into t values(\"c\", 3);" &&
+		sqlite3 new.sqlite "pragma journal_mode=wal; create table n(x);
+			insert into n values(42);" &&
+		sqlite3 db.sqlite "select k || \"=\" || v from t order by k"'
+	want_rc 0
+	out_has "wal"
+	out_has "a=11"
+	out_has "b=12"
+	out_has "c=3"
+	wl 'sqlite3 db.sqlite "update t set v = v + 100 where k = \"c\";
+			select k || \"=\" || v from t order by k;" &&
+		sqlite3 new.sqlite "insert into n values(43); select sum(x) from n;
+			pragma integrity_check;"'
+	want_rc 0
+	out_has "a=11"
+	out_has "c=103"
+	out_has "85"
+	out_has "ok"
+	same_tree "$C/proj" "$PROJ_SHA"
+}
+
+c_wl_venv() {
+	make_project
+	wl '/usr/bin/python3 -m venv --system-site-packages --without-pip venv &&
+		venv/bin/python -m pip install -q --no-index --no-cache-dir \
+			--disable-pip-version-check dist/appv_demo-1.0-py3-none-any.whl &&
+		venv/bin/python -c "import demo; print(demo.X); print(demo.__file__)"'
+	want_rc 0
+	out_has "demo wheel installed"
+	grep -qE "^$C/proj/venv/lib/python3[.0-9]*/site-packages/demo/__init__.py$" \
+		"$C/out" || fail "demo was not imported from the venv"
+	wl 'venv/bin/python -m pip show --disable-pip-version-check appv-demo &&
+		venv/bin/python -c "import demo, sys; print(demo.X); print(sys.prefix)"'
+	want_rc 0
+	out_has "Name: appv-demo"
+	out_has "demo wheel installed"
+	out_has "$C/proj/venv"
+	same_tree "$C/proj" "$PROJ_SHA"
+}
+
+# Escape attempts, dynamic then static (each in its own overlay): none may
+# change the host; the plain overlay routes must work virtually.
+c_escape() {
+	local h=$C/host before f prog
+	mkdir -p "$h"
+	for f in dotdot symlink hardlink rename rename2 procroot proccwd dirfd \
+		opath opathdir; do
+		echo original >"$h/$f.txt"
+	done
+	before=$(tree_sha "$h")
+	for prog in escape escape_static; do
+		axe --overlay "$prog" "$TPKG" /opt/t/bin/$prog "$h"
+		cp "$C/out" "$C/$prog.out"
+		want_rc 0
+		out_has "escape: done 19 attempts"
+		out_has "dotdot: wrote, reads back: yes"
+		out_has "dirfd: wrote, reads back: yes"
+		out_has "dirfd-fchdir: wrote, reads back: yes"
+		out_has "symlink: wrote, reads back: yes"
+		out_has "rename-new: wrote, reads back: yes"
+		same_tree "$h" "$before"
+	done
+}
+
+# bg_axe NAME ARGS...: appv exec in the background, output in $C/NAME.*
+bg_axe() {
+	local name=$1
+	shift
+	# shellcheck disable=SC2086
+	timeout -k 5 "$TMO" "$APPV" exec $MODE_OPT "$@" </dev/null \
+		>"$C/$name.out" 2>"$C/$name.err" &
+}
+bg_wait() { # bg_wait PID NAME: its exit status must be 0
+	local rc=0
+	wait "$1" || rc=$?
+	[ "$rc" -eq 0 ] || fail "$2 exited $rc: $(head -c 600 "$C/$2.out" "$C/$2.err")"
+}
+
+# Two overlays of one package side by side: each writes its own content to
+# the same virtual path 200 times and reads it back; neither sees the other.
+c_overlays_side() {
+	local h=$C/host before pa pb
+	local loop='i=0; while [ $i -lt 200 ]; do echo "$1 $i" >"$2"; read -r l <"$2"
+		[ "$l" = "$1 $i" ] || { echo "BAD $i: $l"; exit 1; }; i=$((i + 1)); done
+		echo "done $1"'
+	mkdir -p "$h"
+	echo host >"$h/same.txt"
+	before=$(tree_sha "$h")
+	bg_axe a --overlay a "$TPKG" /bin/sh -c "$loop" sh a "$h/same.txt"
+	pa=$!
+	bg_axe b --overlay b "$TPKG" /bin/sh -c "$loop" sh b "$h/same.txt"
+	pb=$!
+	bg_wait "$pa" a
+	bg_wait "$pb" b
+	grep -qx "done a" "$C/a.out" || fail "overlay a did not finish"
+	grep -qx "done b" "$C/b.out" || fail "overlay b did not finish"
+	axe --overlay a "$TPKG" cat "$h/same.txt"
+	out_has "a 199"
+	axe --overlay b "$TPKG" cat "$h/same.txt"
+	out_has "b 199"
+	same_tree "$h" "$before"
+}
+
+# Two sessions sharing one overlay append concurrently to a host file
+# (copied up by whichever comes first) and to a new file: no line lost or
+# torn, as with native O_APPEND.
+c_overlay_shared() {
+	local h=$C/host before pa pb f
+	local loop='i=0; while [ $i -lt 200 ]; do
+		echo "$1 line $i ................................" >>"$2"
+		echo "$1 $i" >>"$3"; i=$((i + 1)); done; echo "done $1"'
+	mkdir -p "$h"
+	echo base >"$h/log.txt"
+	before=$(tree_sha "$h")
+	bg_axe a --overlay s "$TPKG" /bin/sh -c "$loop" sh A "$h/log.txt" "$h/new.log"
+	pa=$!
+	bg_axe b --overlay s "$TPKG" /bin/sh -c "$loop" sh B "$h/log.txt" "$h/new.log"
+	pb=$!
+	bg_wait "$pa" a
+	bg_wait "$pb" b
+	axe --overlay s "$TPKG" cat "$h/log.txt"
+	want_rc 0
+	f=$C/log.seen
+	cp "$C/out" "$f"
+	[ "$(grep -cxE '[AB] line [0-9]+ [.]{32}' "$f")" -eq 400 ] ||
+		fail "log.txt: $(grep -cxE '[AB] line [0-9]+ [.]{32}' "$f") whole appended lines of 400, $(wc -l <"$f") lines"
+	[ "$(sort -u "$f" | wc -l)" -eq 401 ] || fail "log.txt has duplicate lines"
+	out_has base
+	axe --overlay s "$TPKG" cat "$h/new.log"
+	want_rc 0
+	[ "$(grep -cxE '[AB] [0-9]+' "$C/out")" -eq 400 ] ||
+		fail "new.log: $(grep -cxE '[AB] [0-9]+' "$C/out") whole lines of 400"
+	same_tree "$h" "$before"
+}
+
+# ---- overlay semantics (issue 3 §2): whiteouts, opaque dirs, rename, link
+
+# ov_host DIR: a small host tree the overlay cases change virtually.
+ov_host() {
+	mkdir -p "$1/d/sub"
+	printf 'keep\n' >"$1/a.txt"
+	printf 'gone\n' >"$1/b.txt"
+	printf 'in d\n' >"$1/d/f"
+	printf 'deep\n' >"$1/d/sub/g"
+	chmod 0644 "$1/a.txt"
+}
+
+no_markers() { # the overlay's markers never show
+	! grep -qE 'appv-(opaque|wh|cu)' "$C/out" || fail "a marker is visible"
+}
+
+c_ov_rm() {
+	local h=$C/hf before
+	ov_host "$h"
+	before=$(tree_sha "$h")
+	axe --overlay w "$TPKG" sh -c "rm '$h/b.txt' /opt/t/share/data.txt &&
+		ls -a '$h' /opt/t/share"
+	want_rc 0
+	out_has a.txt
+	out_has link
+	grep -qx b.txt "$C/out" && fail "ls shows the removed host file"
+	grep -qx data.txt "$C/out" && fail "ls shows the removed package file"
+	no_markers
+	same_tree "$h" "$before"
+	axe --overlay w "$TPKG" sh -c "ls -a '$h' /opt/t/share; cat /opt/t/share/link"
+	want_fail
+	out_has a.txt
+	grep -qx b.txt "$C/out" && fail "the second run sees the removed host file"
+	grep -qx data.txt "$C/out" && fail "the second run sees the removed package file"
+	no_markers
+	axe --overlay w "$TPKG" sh -c "echo back >'$h/b.txt' && cat '$h/b.txt'"
+	want_rc 0
+	out_has back
+	ax overlay diff "$TPKG" w
+	want_rc 0
+	out_has "D /opt/t/share/data.txt"
+	out_has "M $h/b.txt"
+	same_tree "$h" "$before"
+}
+
+c_ov_rmdir_mkdir() {
+	local h=$C/hf before
+	ov_host "$h"
+	before=$(tree_sha "$h")
+	axe --overlay w "$TPKG" sh -c "rmdir '$h/d' 2>&1; rm -r '$h/d' &&
+		mkdir '$h/d' && ls -a '$h/d' && echo new >'$h/d/n' &&
+		rmdir /opt/t/share/sub && mkdir /opt/t/share/sub && ls -a /opt/t/share"
+	want_rc 0
+	out_contains "Directory not empty"
+	out_has sub
+	no_markers
+	same_tree "$h" "$before"
+	axe --overlay w "$TPKG" sh -c "ls -a '$h/d'; cat '$h/d/f'"
+	want_fail
+	out_has n
+	grep -qx f "$C/out" && fail "the recreated directory shows the old content"
+	no_markers
+	same_tree "$h" "$before"
+}
+
+c_ov_mv_dir() {
+	local h=$C/hf before
+	ov_host "$h"
+	before=$(tree_sha "$h")
+	axe --overlay w "$TPKG" sh -c "mv /opt/t/share /opt/t/moved &&
+		mv '$h/d' '$h/e' && cat /opt/t/moved/data.txt /opt/t/moved/link &&
+		cat '$h/e/sub/g' && ls /opt/t '$h'"
+	want_rc 0
+	out_has "$DATA_LINE1"
+	out_has deep
+	out_has moved
+	out_has e
+	grep -qx share "$C/out" && fail "the old package directory is still listed"
+	grep -qx d "$C/out" && fail "the old host directory is still listed"
+	same_tree "$h" "$before"
+	axe --overlay w "$TPKG" sh -c "ls -a /opt/t/moved '$h/e'; test ! -e /opt/t/share &&
+		test ! -e '$h/d' && echo gone"
+	want_rc 0
+	out_has data.txt
+	out_has sub
+	out_has gone
+	no_markers
+	same_tree "$h" "$before"
+}
+
+c_ov_ln() {
+	local h=$C/hf before
+	ov_host "$h"
+	before=$(tree_sha "$h")
+	axe --overlay w "$TPKG" sh -c "ln /opt/t/share/data.txt /opt/t/share/hard &&
+		ln '$h/a.txt' '$h/a2' && stat -c %h /opt/t/share/hard '$h/a2' &&
+		echo more >>/opt/t/share/hard && echo more >>'$h/a2' &&
+		cat /opt/t/share/data.txt '$h/a.txt'"
+	want_rc 0
+	[ "$(grep -cx 2 "$C/out")" -eq 2 ] || fail "link counts are not 2"
+	[ "$(grep -cx more "$C/out")" -eq 2 ] || fail "writes through the links are not shared"
+	out_has keep
+	same_tree "$h" "$before"
+}
+
+c_ov_chmod() {
+	local h=$C/hf before
+	ov_host "$h"
+	touch -d '2001-02-03 04:05:06' "$h/a.txt"
+	before=$(tree_sha "$h")
+	axe --overlay w "$TPKG" sh -c "chmod 600 '$h/a.txt' && stat -c '%a %Y' '$h/a.txt' &&
+		cat '$h/a.txt' && truncate -s 2 '$h/d/f' && cat '$h/d/f' && echo"
+	want_rc 0
+	out_has "600 981173106"
+	out_has keep
+	out_has in
+	same_tree "$h" "$before"
+	axe --overlay w "$TPKG" stat -c '%a' "$h/a.txt"
+	want_rc 0
+	out_has 600
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest landlock_backstop strict_no_trampoline
-session_background fail_closed"
+session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
+wl_sqlite wl_venv escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir
+ov_mv_dir ov_ln ov_chmod"
 CASES=${E2E_CASES:-$CASES_ALL}
 # Cases that do not depend on the interception mode run once.
 MODELESS="bad_manifest"
@@ -464,7 +954,11 @@ MODELESS="bad_manifest"
 report() { # report OK|FAIL NAME TAGS
 	N=$((N + 1))
 	if [ "$1" = OK ]; then
-		echo "ok $N - $2 $3"
+		if [ -s "$C/skips" ]; then
+			echo "ok $N - $2 $3 # SKIP $(paste -sd';' "$C/skips")"
+		else
+			echo "ok $N - $2 $3"
+		fi
 		return
 	fi
 	echo "not ok $N - $2 $3"
@@ -529,8 +1023,16 @@ run_pass() { # WHO: root|user; prints results numbered from $E2E_START
 die() { echo "e2e: $*" >&2; echo "e2e: 0 passed, 1 failed"; exit 1; }
 
 # Stage the test package source (fs/ as seen at / in the sandbox) and build it.
+# build_go OUT: the static Go helper, offline, caches in $STAGE.
+build_go() {
+	command -v go >/dev/null || { echo "go: not installed"; return 1; }
+	env HOME="$STAGE/go" GOCACHE="$STAGE/go/cache" GOPATH="$STAGE/go/path" \
+		GO111MODULE=off GOFLAGS= GOPROXY=off CGO_ENABLED=0 \
+		go build -trimpath -o "$1" "$SRCDIR/tests/helpers/gofs/main.go"
+}
+
 build_test_pkg() {
-	local src=$STAGE/tsrc fs=$STAGE/tsrc/fs
+	local src=$STAGE/tsrc fs=$STAGE/tsrc/fs f
 	mkdir -p "$fs/opt/t/bin" "$fs/opt/t/libexec" "$fs/opt/t/share/sub" \
 		"$fs/usr/lib/python3/dist-packages/appvdemo" "$fs/etc"
 	cat >"$src/appv.ini" <<-'EOF'
@@ -547,6 +1049,16 @@ build_test_pkg() {
 	ln -s data.txt "$fs/opt/t/share/link"
 	printf 'e2e = yes\n' >"$fs/etc/appv-e2e.conf"
 	cp "$HELPERS/fsprobe" "$HELPERS/fsprobe_static" "$fs/opt/t/bin/"
+	for f in threads threads_static spawn spawn_static escape escape_static; do
+		[ ! -e "$HELPERS/$f" ] || cp "$HELPERS/$f" "$fs/opt/t/bin/"
+	done
+	HAVE_GO=""
+	if build_go "$fs/opt/t/bin/gofs" >"$STAGE/go.log" 2>&1; then
+		HAVE_GO=1
+	else
+		echo "# the Go helper did not build (golang-go missing?):"
+		sed 's/^/#   /' "$STAGE/go.log" | head -n 10
+	fi
 	cp "$HELPERS/interp_static" "$fs/opt/t/libexec/interp"
 	cat >"$fs/opt/t/bin/chain.sh" <<-'EOF'
 	#!/bin/sh
@@ -603,13 +1115,15 @@ run_inner() {
 		E2E_INNER=1 E2E_WHO="$who" E2E_START="$start" E2E_STAGE="$STAGE" \
 		E2E_APPV="$APPV" E2E_HELPERS="$HELPERS" E2E_HPKG="$HPKG" \
 		E2E_BUDGET="$BUDGET" E2E_TIMEOUT="$TMO" \
-		E2E_PY_HOST_ENTRY="$PY_HOST_ENTRY" \
+		E2E_PY_HOST_ENTRY="$PY_HOST_ENTRY" E2E_HAVE_GO="$HAVE_GO" \
+		E2E_CASES="${E2E_CASES:-}" \
 		/bin/bash "$STAGE/run.sh" </dev/null 2>&1
 }
 
 outer() {
 	[ $# -ge 1 ] || die "usage: $0 BUILD_DIR"
 	BUILD=$(cd "$1" 2>/dev/null && pwd) || die "no build dir $1"
+	SRCDIR=$(cd "$(dirname "$0")/../.." && pwd)
 	APPV=$BUILD/appv
 	HELPERS=$BUILD/tests/helpers
 	HPKG=$BUILD/examples/hello.pkg
@@ -617,11 +1131,14 @@ outer() {
 	t0=$(date +%s)
 	for f in "$APPV" "$BUILD/libappv-shim.so" "$HPKG" "$HELPERS/fsprobe" \
 		"$HELPERS/fsprobe_static" "$HELPERS/interp_static" \
-		"$HELPERS/landlock_escape_static"; do
+		"$HELPERS/landlock_escape_static" "$HELPERS/threads" \
+		"$HELPERS/threads_static" "$HELPERS/spawn" "$HELPERS/spawn_static" \
+		"$HELPERS/escape" "$HELPERS/escape_static"; do
 		[ -e "$f" ] || missing="$missing $f"
 	done
 	[ -z "$missing" ] || echo "# missing build outputs (cases using them fail):$missing"
-	for f in /bin/busybox /usr/bin/python3 setpriv timeout sha256sum; do
+	for f in /bin/busybox /usr/bin/python3 setpriv timeout sha256sum git tar \
+		make gcc sqlite3; do
 		command -v "$f" >/dev/null || die "$f is needed (scripts/deps.sh test)"
 	done
 	STAGE=$(mktemp -d /tmp/appv-e2e-stage.XXXXXX) || die "mktemp failed"
@@ -666,6 +1183,7 @@ outer() {
 		fail=$((fail + 1))
 	fi
 	echo "1..$((pass + fail))"
+	echo "# cases passed with a skipped step (counted as passed): $(grep -c '^ok .* # SKIP' "$log")"
 	echo "# total time $(($(date +%s) - t0))s"
 	echo "e2e: $pass passed, $fail failed"
 	[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
@@ -673,7 +1191,7 @@ outer() {
 
 if [ -n "${E2E_INNER:-}" ]; then
 	STAGE=$E2E_STAGE APPV=$E2E_APPV HELPERS=$E2E_HELPERS HPKG=$E2E_HPKG
-	TPKG=$STAGE/t.pkg PY_HOST_ENTRY=$E2E_PY_HOST_ENTRY
+	TPKG=$STAGE/t.pkg PY_HOST_ENTRY=$E2E_PY_HOST_ENTRY HAVE_GO=$E2E_HAVE_GO
 	DATA_SIZE=$(stat -c %s "$STAGE/tsrc/fs/opt/t/share/data.txt")
 	DATA_SHA=$(file_sha "$STAGE/tsrc/fs/opt/t/share/data.txt")
 	run_pass "$E2E_WHO"

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * threads_static - concurrent file operations from many threads, for the
+ * end-to-end tests.  The same source is built dynamically by threads.c.
+ *
+ *   threads_static run BASE NTHREADS NFILES
+ *       mkdir BASE (must not exist: an upper-only directory in the
+ *       overlay); each thread T makes BASE/tT and, for i < NFILES,
+ *       creates BASE/tT/new.i (O_CREAT|O_EXCL), writes "T i\n", renames it
+ *       to BASE/tT/f.i, stats and reads it back, and unlinks it when i is
+ *       odd.  Every thread also renames its files across to the shared
+ *       BASE/shared directory (f.i -> shared/T.i for i % 4 == 0).  Then the
+ *       main thread checks every directory listing and every content.
+ *       Prints "threads: ok T*N ops" or "ERR ..." lines (exit status 1).
+ *   threads_static check BASE NTHREADS NFILES
+ *       only the final check, for a second run in the same overlay:
+ *       prints "check: ok".
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_THREADS 32
+
+static const char *base;
+static int nfiles;
+static int errors;
+static pthread_mutex_t out_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void err(const char *op, const char *path, int e)
+{
+	pthread_mutex_lock(&out_lock);
+	printf("ERR %s %s: %s (errno %d)\n", op, path, strerror(e), e);
+	errors++;
+	pthread_mutex_unlock(&out_lock);
+}
+
+static int write_new(const char *path, const char *text)
+{
+	size_t len = strlen(text);
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != (ssize_t)len) {
+		int e = errno ? errno : EIO;
+
+		close(fd);
+		return -e;
+	}
+	return close(fd) < 0 ? -errno : 0;
+}
+
+/* read_eq PATH WANT: 0 when PATH holds exactly WANT, else -errno/-EBADMSG */
+static int read_eq(const char *path, const char *want)
+{
+	char buf[128];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return strcmp(buf, want) ? -EBADMSG : 0;
+}
+
+static void one_file(int t, int i)
+{
+	char a[PATH_MAX], b[PATH_MAX], text[64];
+	struct stat st;
+	int r;
+
+	snprintf(a, sizeof(a), "%s/t%d/new.%d", base, t, i);
+	snprintf(b, sizeof(b), "%s/t%d/f.%d", base, t, i);
+	snprintf(text, sizeof(text), "%d %d\n", t, i);
+	if ((r = write_new(a, text)) < 0)
+		return err("create", a, -r);
+	if (rename(a, b) < 0)
+		return err("rename", a, errno);
+	if (stat(b, &st) < 0)
+		return err("stat", b, errno);
+	if (!S_ISREG(st.st_mode) || st.st_size != (off_t)strlen(text))
+		return err("stat-size", b, EBADMSG);
+	if ((r = read_eq(b, text)) < 0)
+		return err("read", b, -r);
+	if (access(a, F_OK) == 0 || errno != ENOENT)
+		return err("old-name-gone", a, errno ? errno : EEXIST);
+	if (i % 2 && unlink(b) < 0)
+		return err("unlink", b, errno);
+	if (i % 4 == 0) {
+		snprintf(a, sizeof(a), "%s/shared/%d.%d", base, t, i);
+		if (rename(b, a) < 0)
+			return err("rename-shared", b, errno);
+	}
+}
+
+static void *worker(void *arg)
+{
+	int t = (int)(long)arg;
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s/t%d", base, t);
+	if (mkdir(dir, 0755) < 0) {
+		err("mkdir", dir, errno);
+		return NULL;
+	}
+	for (int i = 0; i < nfiles; i++)
+		one_file(t, i);
+	return NULL;
+}
+
+static int count_entries(const char *path)
+{
+	struct dirent *de;
+	int n = 0;
+	DIR *d = opendir(path);
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* The expected end state: tT holds f.i for even i not divisible by 4,
+ * shared holds T.i for i divisible by 4; odd i are gone. */
+static void check(int nthreads)
+{
+	char p[PATH_MAX], text[64];
+	int want_shared = 0, r;
+
+	for (int t = 0; t < nthreads; t++) {
+		int want = 0;
+
+		for (int i = 0; i < nfiles; i++) {
+			snprintf(text, sizeof(text), "%d %d\n", t, i);
+			if (i % 4 == 0) {
+				want_shared++;
+				snprintf(p, sizeof(p), "%s/shared/%d.%d", base, t, i);
+			} else {
+				snprintf(p, sizeof(p), "%s/t%d/f.%d", base, t, i);
+			}
+			r = i % 2 ? (access(p, F_OK) == 0 ? -EEXIST : 0) :
+				    read_eq(p, text);
+			if (r < 0)
+				err("check", p, -r);
+			want += i % 2 == 0 && i % 4 != 0;
+		}
+		snprintf(p, sizeof(p), "%s/t%d", base, t);
+		if ((r = count_entries(p)) != want)
+			err("check-count", p, r < 0 ? -r : EBADMSG);
+	}
+	snprintf(p, sizeof(p), "%s/shared", base);
+	if ((r = count_entries(p)) != want_shared)
+		err("check-count", p, r < 0 ? -r : EBADMSG);
+	snprintf(p, sizeof(p), "%s", base);
+	if ((r = count_entries(p)) != nthreads + 1)
+		err("check-count", p, r < 0 ? -r : EBADMSG);
+}
+
+int main(int argc, char **argv)
+{
+	pthread_t th[MAX_THREADS];
+	char p[PATH_MAX];
+	int nthreads;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc != 5 || (strcmp(argv[1], "run") && strcmp(argv[1], "check"))) {
+		fprintf(stderr, "usage: %s run|check BASE NTHREADS NFILES\n",
+			argv[0]);
+		return 2;
+	}
+	base = argv[2];
+	nthreads = atoi(argv[3]);
+	nfiles = atoi(argv[4]);
+	if (nthreads < 1 || nthreads > MAX_THREADS || nfiles < 1)
+		return 2;
+	if (!strcmp(argv[1], "check")) {
+		check(nthreads);
+		if (!errors)
+			printf("check: ok\n");
+		return errors ? 1 : 0;
+	}
+	snprintf(p, sizeof(p), "%s/shared", base);
+	if (mkdir(base, 0755) < 0 || mkdir(p, 0755) < 0) {
+		err("mkdir", base, errno);
+		return 1;
+	}
+	for (int t = 0; t < nthreads; t++)
+		if (pthread_create(&th[t], NULL, worker, (void *)(long)t)) {
+			err("pthread_create", base, EAGAIN);
+			nthreads = t;
+			break;
+		}
+	for (int t = 0; t < nthreads; t++)
+		pthread_join(th[t], NULL);
+	check(nthreads);
+	if (!errors)
+		printf("threads: ok %d*%d ops\n", nthreads, nfiles);
+	return errors ? 1 : 0;
+}

@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * vfs/modify.c - overlay changes of the name space (supervisor only):
+ * whiteouts, opaque directories, removal, mkdir, recursive copy-up.
+ *
+ * Representation (vfs/README.md, "Whiteouts"): unprivileged users cannot
+ * make overlayfs's 0/0 character devices, so a whiteout is a symlink whose
+ * target is VFS_WHITEOUT_TARGET, and an opaque directory holds a symlink
+ * VFS_OPAQUE_NAME -> VFS_OPAQUE_TARGET.  Lookups recognise a whiteout from
+ * the lstat they already do (S_ISLNK and the target's length); opaqueness
+ * is asked only of directories that also exist in a lower layer, through
+ * the shared filter first (upper_names.c).  The application cannot create
+ * symlinks with these targets (vfs_reserved_target).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "../common/path.h"
+#include "../common/sys.h"
+#include "vfs_internal.h"
+
+#ifndef RENAME_EXCHANGE
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+static bool writecopy(int rule)
+{
+	return rule == VFS_RULE_WRITECOPY || rule == VFS_RULE_FULL;
+}
+
+int vfs_lower_exists(struct vfs *vfs, const char *vpath, mode_t *mode)
+{
+	struct vfs_req q = {.path = vpath,
+			    .base = "/",
+			    .intent = VFS_INTENT_READ,
+			    .flags = VFS_F_NOFOLLOW | VFS_F_LOWER};
+	struct vfs_res res;
+	int r = vfs_resolve(vfs, &q, &res);
+
+	if (r == -ENOENT || r == -ENOTDIR)
+		return 0;
+	if (r < 0)
+		return r;
+	if (mode)
+		*mode = res.mode;
+	return res.layer == VFS_LAYER_IMAGE || res.layer == VFS_LAYER_HOST;
+}
+
+/* "<dir of @real>/.appv-wh.<pid>.<n>" */
+static int temp_near(struct vfs *vfs, const char *real, char *tmp, size_t cap)
+{
+	unsigned long seq =
+	    __atomic_add_fetch(&vfs->merge_seq, 1, __ATOMIC_RELAXED);
+	long pid = APPV_SYS(SYS_getpid, 0, 0, 0, 0, 0, 0);
+	size_t cut = strlen(real), n;
+
+	while (cut > 0 && real[cut - 1] != '/')
+		cut--;
+	if (cut + 9 + 48 > cap)
+		return -ENAMETOOLONG;
+	memcpy(tmp, real, cut);
+	memcpy(tmp + cut, ".appv-wh.", 9);
+	n = cut + 9;
+	n += vfs_put_num(tmp + n, (unsigned long)pid);
+	tmp[n++] = '.';
+	n += vfs_put_num(tmp + n, seq);
+	tmp[n] = '\0';
+	return 0;
+}
+
+/* A whiteout at @real: created beside and renamed over, so an upper
+ * non-directory there is replaced atomically (never a moment without
+ * either). */
+static int put_whiteout(struct vfs *vfs, const char *real)
+{
+	char tmp[PATH_MAX];
+	int r = temp_near(vfs, real, tmp, sizeof(tmp));
+
+	if (r < 0)
+		return r;
+	r = (int)APPV_SYS(SYS_symlinkat, VFS_WHITEOUT_TARGET, AT_FDCWD, tmp, 0,
+			  0, 0);
+	if (r < 0)
+		return r;
+	r = appv_renameat(AT_FDCWD, tmp, AT_FDCWD, real);
+	if (r < 0)
+		appv_unlinkat(AT_FDCWD, tmp, 0);
+	return r;
+}
+
+int vfs_whiteout(struct vfs *vfs, const char *vpath)
+{
+	char real[PATH_MAX];
+	int r = vfs_upper_ops.real(vfs, vpath, real, sizeof(real));
+
+	if (r < 0)
+		return r;
+	vfs_names_note(vfs, vpath);
+	r = vfs_upper_make_parents(vfs, vpath);
+	if (r == 0)
+		r = put_whiteout(vfs, real);
+	vfs_names_sync(vfs);
+	return r;
+}
+
+static int mark_opaque(struct vfs *vfs, const char *vpath, const char *real)
+{
+	char m[PATH_MAX];
+	size_t n = strlen(real), nl = sizeof(VFS_OPAQUE_NAME) - 1;
+	int r;
+
+	if (n + 1 + nl + 1 > sizeof(m))
+		return -ENAMETOOLONG;
+	memcpy(m, real, n);
+	m[n] = '/';
+	memcpy(m + n + 1, VFS_OPAQUE_NAME, nl + 1);
+	vfs_opaque_note(vfs, vpath);
+	r = (int)APPV_SYS(SYS_symlinkat, VFS_OPAQUE_TARGET, AT_FDCWD, m, 0, 0,
+			  0);
+	if (r == -EEXIST && vfs_upper_marker(m) == VFS_MARKER_OPAQUE)
+		return 0;
+	return r;
+}
+
+/* Remove the markers directly in upper directory @real: whiteouts, and
+ * the opaque marker unless @keep_opaque; with @deep in every upper
+ * directory below as well. */
+static int strip_markers(const char *real, bool keep_opaque, bool deep,
+			 int depth);
+
+static int strip_sub(int fd, const struct linux_dirent64 *d, const char *real,
+		     int depth)
+{
+	char sub[PATH_MAX];
+	size_t n = strlen(real), nl = strlen(d->d_name);
+
+	if (d->d_name[0] == '.' &&
+	    (!d->d_name[1] || (d->d_name[1] == '.' && !d->d_name[2])))
+		return 0;
+	if (n + 1 + nl + 1 > sizeof(sub))
+		return -ENAMETOOLONG;
+	memcpy(sub, real, n);
+	sub[n] = '/';
+	memcpy(sub + n + 1, d->d_name, nl + 1);
+	return strip_markers(sub, false, true, depth + 1);
+}
+
+static int strip_markers(const char *real, bool keep_opaque, bool deep,
+			 int depth)
+{
+	char buf[8192];
+	struct stat st;
+	int fd, r = 0, k;
+
+	if (depth > 200)
+		return -ELOOP;
+	fd = appv_openat(AT_FDCWD, real,
+			 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd;
+	for (;;) {
+		ssize_t n = appv_getdents64(fd, buf, sizeof(buf));
+
+		if (n <= 0) {
+			r = (int)n;
+			break;
+		}
+		for (ssize_t off = 0; off < n && r == 0;) {
+			const struct linux_dirent64 *d = (void *)(buf + off);
+
+			off += d->d_reclen;
+			if (deep && d->d_type == 4 /* DT_DIR */) {
+				r = strip_sub(fd, d, real, depth);
+				continue;
+			}
+			if (d->d_type != 10 /* DT_LNK */ &&
+			    d->d_type != 0 /* DT_UNKNOWN */)
+				continue;
+			if (appv_fstatat(fd, d->d_name, &st,
+					 AT_SYMLINK_NOFOLLOW) < 0)
+				continue;
+			k = vfs_marker_at(fd, d->d_name, &st);
+			if (k == VFS_MARKER_WHITEOUT ||
+			    (k == VFS_MARKER_OPAQUE && !keep_opaque))
+				r = appv_unlinkat(fd, d->d_name, 0);
+		}
+		if (r < 0)
+			break;
+	}
+	appv_close(fd);
+	return r;
+}
+
+static int remove_upper(struct vfs *vfs, const struct vfs_res *res, bool dir,
+			int lower)
+{
+	int r;
+
+	if (!dir)
+		return lower ? put_whiteout(vfs, res->real)
+			     : appv_unlinkat(AT_FDCWD, res->real, 0);
+	r = strip_markers(res->real, false, false, 0);
+	if (r == 0)
+		r = appv_unlinkat(AT_FDCWD, res->real, AT_REMOVEDIR);
+	if (r == 0 && lower)
+		r = vfs_whiteout(vfs, res->vpath);
+	return r;
+}
+
+int vfs_remove(struct vfs *vfs, const struct vfs_res *res, bool dir)
+{
+	int lower, r;
+
+	if (res->layer == VFS_LAYER_NONE)
+		return -ENOENT;
+	if (dir && !S_ISDIR(res->mode))
+		return -ENOTDIR;
+	if (!dir && S_ISDIR(res->mode))
+		return -EISDIR;
+	if (res->rule == VFS_RULE_SHARE && res->layer == VFS_LAYER_HOST)
+		return appv_unlinkat(AT_FDCWD, res->real,
+				     dir ? AT_REMOVEDIR : 0);
+	if (!writecopy(res->rule))
+		return -EROFS;
+	if (dir && (res->merged_dir || res->layer != VFS_LAYER_UPPER)) {
+		r = vfs_dir_empty(vfs, res);
+		if (r <= 0)
+			return r < 0 ? r : -ENOTEMPTY;
+	}
+	lower = vfs_lower_exists(vfs, res->vpath, NULL);
+	if (lower < 0)
+		return lower;
+	if (res->layer == VFS_LAYER_UPPER)
+		return remove_upper(vfs, res, dir, lower);
+	return vfs_whiteout(vfs, res->vpath);
+}
+
+int vfs_mkdir(struct vfs *vfs, struct vfs_res *res, mode_t mode)
+{
+	mode_t lmode = 0, um;
+	int lower, r;
+
+	if (res->layer != VFS_LAYER_NONE)
+		return -EEXIST;
+	if (res->rule == VFS_RULE_SHARE)
+		return appv_mkdirat(AT_FDCWD, res->real, mode);
+	r = vfs_make_writable(vfs, res);
+	if (r < 0)
+		return r;
+	lower = vfs_lower_exists(vfs, res->vpath, &lmode);
+	if (lower < 0)
+		return lower;
+	if (!lower || !S_ISDIR(lmode))
+		return appv_mkdirat(AT_FDCWD, res->real, mode);
+	/* Over a deleted lower directory: opaque.  Made u+rwx to hold the
+	 * marker, then given the bits mkdir would have given. */
+	um = (mode_t)APPV_SYS(SYS_umask, 0, 0, 0, 0, 0, 0);
+	APPV_SYS(SYS_umask, um, 0, 0, 0, 0, 0);
+	r = appv_mkdirat(AT_FDCWD, res->real, 0700);
+	if (r < 0)
+		return r;
+	r = mark_opaque(vfs, res->vpath, res->real);
+	if (r == 0)
+		r = (int)APPV_SYS(SYS_fchmodat, AT_FDCWD, res->real,
+				  mode & ~um & 07777, 0, 0, 0);
+	if (r < 0)
+		appv_unlinkat(AT_FDCWD, res->real, AT_REMOVEDIR);
+	return r;
+}
+
+int vfs_settle_dir(struct vfs *vfs, const char *vpath)
+{
+	char real[PATH_MAX];
+	mode_t lmode = 0;
+	int r = vfs_upper_ops.real(vfs, vpath, real, sizeof(real));
+
+	if (r < 0)
+		return r;
+	r = strip_markers(real, false, true, 0);
+	if (r < 0)
+		return r;
+	r = vfs_lower_exists(vfs, vpath, &lmode);
+	if (r <= 0 || !S_ISDIR(lmode))
+		return r < 0 ? r : 0;
+	return mark_opaque(vfs, vpath, real);
+}
+
+int vfs_clear_dir(struct vfs *vfs, const struct vfs_res *res)
+{
+	if (res->layer != VFS_LAYER_UPPER || !S_ISDIR(res->mode))
+		return -EINVAL;
+	return strip_markers(res->real, false, false, 0);
+}
+
+/* ---- recursive copy-up ---------------------------------------------------- */
+
+struct tree {
+	struct vfs *vfs;
+	int (*prepare)(void *ctx, struct vfs_res *res);
+	void *ctx;
+};
+
+static int tree_up(struct tree *t, struct vfs_res *res, int depth);
+
+/* Copy child @name of directory @dir (virtual) up, recursing into merged or
+ * lower directories. */
+static int tree_child(struct tree *t, const char *dir, const char *name,
+		      int depth)
+{
+	char v[PATH_MAX];
+	struct vfs_req q = {.path = v,
+			    .base = "/",
+			    .intent = VFS_INTENT_WRITE,
+			    .flags = VFS_F_NOFOLLOW};
+	struct vfs_res res;
+	size_t dl = strlen(dir), nl = strlen(name);
+	int r;
+
+	if (dl == 1)
+		dl = 0;
+	if (dl + 1 + nl + 1 > sizeof(v))
+		return -ENAMETOOLONG;
+	memcpy(v, dir, dl);
+	v[dl] = '/';
+	memcpy(v + dl + 1, name, nl + 1);
+	r = vfs_resolve(t->vfs, &q, &res);
+	if (r == -ENOENT)
+		return 0; /* hidden by a rule, or vanished */
+	if (r < 0)
+		return r;
+	if (S_ISDIR(res.mode))
+		return res.layer == VFS_LAYER_UPPER && !res.merged_dir
+			   ? 0 /* nothing below it is lower */
+			   : tree_up(t, &res, depth + 1);
+	if (res.needs_extract && t->prepare) {
+		r = t->prepare(t->ctx, &res);
+		if (r < 0)
+			return r;
+	}
+	return vfs_make_writable(t->vfs, &res);
+}
+
+static int tree_up(struct tree *t, struct vfs_res *res, int depth)
+{
+	char out[PATH_MAX], buf[4096];
+	int fd, r;
+
+	if (depth > 200)
+		return -ELOOP;
+	r = vfs_make_writable(t->vfs, res);
+	if (r < 0)
+		return r;
+	r = vfs_merge_dir(t->vfs, res, out, sizeof(out));
+	if (r < 0)
+		return r;
+	fd = appv_openat(AT_FDCWD, out, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	r = fd < 0 ? fd : 0;
+	while (r == 0) {
+		ssize_t n = appv_getdents64(fd, buf, sizeof(buf));
+
+		if (n <= 0) {
+			r = (int)n;
+			break;
+		}
+		for (ssize_t off = 0; off < n && r == 0;) {
+			const struct linux_dirent64 *d = (void *)(buf + off);
+			const char *nm = d->d_name;
+
+			off += d->d_reclen;
+			if (nm[0] == '.' && (!nm[1] || (nm[1] == '.' && !nm[2])))
+				continue;
+			r = tree_child(t, res->vpath, nm, depth);
+		}
+	}
+	if (fd >= 0)
+		appv_close(fd);
+	vfs_merge_release(t->vfs, out);
+	/* Everything visible is in upper now: opaque, so the whiteouts are
+	 * void (and the directory stays right where it is, should the
+	 * caller's rename fail; vfs_settle_dir tidies up after a move). */
+	if (r == 0)
+		r = mark_opaque(t->vfs, res->vpath, res->real);
+	return r < 0 ? r : strip_markers(res->real, true, false, 0);
+}
+
+int vfs_copy_up_tree(struct vfs *vfs, struct vfs_res *res,
+		     int (*prepare)(void *ctx, struct vfs_res *res), void *ctx)
+{
+	struct tree t = {.vfs = vfs, .prepare = prepare, .ctx = ctx};
+
+	if (!S_ISDIR(res->mode))
+		return -ENOTDIR;
+	if (res->rule == VFS_RULE_SHARE)
+		return 0;
+	if (!writecopy(res->rule))
+		return -EROFS;
+	return tree_up(&t, res, 0);
+}
