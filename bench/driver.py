@@ -26,6 +26,11 @@ VLABEL = {"native": "native", "appv": "appv", "appv-noshim": "appv--no-shim",
 # nullsup without SYNC_WAKE_UP: one extra cell, to show what the flag buys.
 WAKE_ROW = "stat host static"
 VIRTUAL_ROOT = "/opt/benchpkg"
+VIRTUAL_TREE = "/opt/benchtree"
+TREE_LINES = 1 + 20 + 200 + 20000  # find's output over t/: dirs + files
+BUSYBOX = "/bin/busybox"
+# The overlay of tree.pkg whose upper layer is not empty (see prepare_upper).
+UPPER_OVERLAY = "nonempty"
 PYCODE = "import json, email, asyncio"
 RUN_TIMEOUT = 120
 
@@ -57,6 +62,16 @@ class Bench:
         self.pkg = os.path.join(self.b, "bench.pkg")
         self.tree = os.path.join(self.b, "pkgsrc", "fs", "opt", "benchpkg")
         self.hosttree = os.path.join(self.b, "host", "benchpkg")
+        # The tree package: /opt/benchtree (find) and the package half of
+        # the merged directory BENCH/merged.
+        self.pkgs = {"bench": self.pkg,
+                     "tree": os.path.join(self.b, "tree.pkg")}
+        self.binds = {"bench": (self.tree, VIRTUAL_ROOT),
+                      "tree": (os.path.join(self.b, "treesrc", "fs", "opt",
+                                            "benchtree"), VIRTUAL_TREE)}
+        self.pkg_na = {}  # package -> reason its appv cells cannot run
+        self.upper_na = None  # reason the non-empty overlay is missing
+        self.seq = 0  # fresh overlay names
         self.env = dict(os.environ, APPV_HOME=os.path.join(self.b, "home"))
         self.na = {}  # variant -> reason the whole variant cannot run
         self.notes = []
@@ -90,15 +105,16 @@ class Bench:
         return "exit %d: %s" % (rc, msg)
 
     # ---- variants ------------------------------------------------------
-    def prefix(self, variant):
+    def prefix(self, variant, pkg="bench", overlay=None):
+        ov = ["--overlay", overlay] if overlay else []
         if variant == "native":
             return []
         if variant == "appv":
-            return [self.appv, "exec", self.pkg]
+            return [self.appv, "exec"] + ov + [self.pkgs[pkg]]
         if variant == "appv-noshim":
-            return [self.appv, "exec", "--no-shim", self.pkg]
+            return [self.appv, "exec", "--no-shim"] + ov + [self.pkgs[pkg]]
         if variant == "proot":
-            return ["proot", "-b", "%s:%s" % (self.tree, VIRTUAL_ROOT)]
+            return ["proot", "-b", "%s:%s" % self.binds[pkg]]
         if variant == "nullsup":
             return [os.path.join(self.b, "nullsup")]
         if variant == "nullsup-W":
@@ -109,9 +125,18 @@ class Bench:
         """The package tree is at its virtual path under appv and proot;
         natively (and under the null supervisor, which translates nothing)
         the same bytes are read at their real path."""
+        appv = variant in ("appv", "appv-noshim")
         if loc == "host":
             return self.hosttree
-        if variant in ("appv", "appv-noshim", "proot"):
+        if loc == "scratch":
+            return os.path.join(self.b, "host", "scratch")
+        if loc == "merged":  # package + host under appv, else one plain dir
+            return os.path.join(self.b, "merged") if appv else \
+                os.path.join(self.b, "host", "plain1000")
+        if loc == "tree":
+            return VIRTUAL_TREE + "/t" if appv or variant == "proot" else \
+                os.path.join(self.b, "host", "benchtree", "t")
+        if appv or variant == "proot":
             return VIRTUAL_ROOT
         return self.tree
 
@@ -139,7 +164,32 @@ class Bench:
                                 timeout=30)
         if rc != 0:
             return "appv exec: " + self.reason(rc, out, err)
+        tree = self.pkgs["tree"]
+        if os.path.exists(tree):
+            os.unlink(tree)
+        rc, out, err = self.run([self.appv, "build",
+                                 os.path.join(self.b, "treesrc"), "-o", tree])
+        if rc != 0 or not os.path.exists(tree):
+            self.pkg_na["tree"] = "appv build tree: " + \
+                self.reason(rc, out, err)
+        else:
+            self.prepare_upper()
         return None
+
+    def prepare_upper(self):
+        """The overlay UPPER_OVERLAY of tree.pkg gets a non-empty upper
+        layer over the find tree: one file copied up (appended to) in each
+        of the 200 leaf directories, so every directory find lists merges
+        an upper directory with the package's.  The names stay the same,
+        so find prints exactly what it prints natively."""
+        script = ("for d in %s/t/*/*; do echo changed >>$d/f000 || "
+                  "exit 1; done" % VIRTUAL_TREE)
+        rc, out, err = self.run([self.appv, "exec", "--overlay",
+                                 UPPER_OVERLAY, self.pkgs["tree"],
+                                 "/bin/sh", "-c", script])
+        if rc != 0:
+            self.upper_na = "preparing the overlay: " + \
+                self.reason(rc, out, err)
 
     # ---- workloads -----------------------------------------------------
     def workloads(self):
@@ -157,31 +207,128 @@ class Bench:
                                 "kind": "micro", "op": op, "link": link,
                                 "loc": loc, "rel": rel, "expect": expect,
                                 "n": n, "runs": 1})
+        n_fs = max(self.iters // 3, 100)
+        for op, loc, n, expect, fresh in (
+                ("readdir", "merged", max(self.iters // 100, 10), "1000",
+                 False),
+                ("create", "scratch", n_fs, None, True),
+                ("rename", "scratch", n_fs, None, True)):
+            for link in ("dyn", "static"):
+                wls.append({"name": "%s %s %s" % (op, loc, link),
+                            "kind": "micro", "op": op, "link": link,
+                            "loc": loc, "rel": None, "expect": expect,
+                            "n": n, "runs": 1, "fresh": fresh,
+                            "pkg": "tree" if loc == "merged" else "bench"})
         wls.append({"name": "/bin/true start-up", "kind": "start",
                     "argv": ["/bin/true"], "runs": 10})
         wls.append({"name": "python3 import", "kind": "python",
                     "argv": ["/usr/bin/python3", "-c", PYCODE], "runs": 1})
+        wls += self.tool_workloads()
         return wls
 
-    def argv_for(self, cell):
+    def tool_workloads(self):
+        """Real tools on the generated trees (bench/run.sh); "argv" takes
+        the tree's path as the variant sees it."""
+        tree_lines = lambda out: None if len(out) == TREE_LINES else \
+            "find printed %d lines, expected %d" % (len(out), TREE_LINES)
+        git_clean = lambda out: None if any(
+            "working tree clean" in l for l in out) else \
+            "git status: not clean: " + " | ".join(out[:3])
+        tarx = os.path.join(self.b, "host", "tarx")
+        repo = os.path.join(self.b, "host", "gitrepo")
+        return [
+            {"name": "find pkg tree", "kind": "tool", "pkg": "tree",
+             "argv": lambda t: ["find", t], "quiet": True,
+             "check": tree_lines},
+            {"name": "find pkg tree +upper", "kind": "tool", "pkg": "tree",
+             "overlay": UPPER_OVERLAY,
+             "argv": lambda t: ["find", t], "quiet": True,
+             "check": tree_lines},
+            {"name": "busybox find pkg tree", "kind": "tool", "pkg": "tree",
+             "argv": lambda t: [BUSYBOX, "find", t], "quiet": True,
+             "check": tree_lines, "need": BUSYBOX},
+            {"name": "tar x 2k files", "kind": "tool", "pkg": "bench",
+             "fresh": True, "empty_dir": tarx,
+             "argv": lambda t: ["tar", "xf",
+                                os.path.join(self.b, "bench.tar"),
+                                "-C", tarx],
+             "need": os.path.join(self.b, "bench.tar")},
+            {"name": "git status 2k files", "kind": "tool", "pkg": "bench",
+             "fresh": True, "argv": lambda t: ["git", "-C", repo, "status"],
+             "check": git_clean, "need": os.path.join(repo, ".git")},
+        ]
+
+    def argv_for(self, cell, overlay=None, verify=False):
         wl = cell.wl
         if wl["kind"] == "micro":
             binary = os.path.join(self.b, "micro-" + wl["link"])
-            path = os.path.join(self.root_for(cell.variant, wl["loc"]),
-                                wl["rel"])
+            path = self.root_for(cell.variant, wl["loc"])
+            if wl["rel"]:
+                path = os.path.join(path, wl["rel"])
             inner = [binary, wl["op"], path, str(wl["n"])]
             if wl["expect"]:
                 inner.append(wl["expect"])
+        elif wl["kind"] == "tool":
+            inner = wl["argv"](self.root_for(cell.variant, "tree"))
         else:
             inner = wl["argv"]
-        return [os.path.join(self.b, "timeit"), "-n", str(wl["runs"]),
-                "--"] + self.prefix(cell.variant) + inner
+        opts = ["-n", str(wl.get("runs", 1))]
+        if wl.get("quiet") and not verify:
+            opts.append("-q")
+        return [os.path.join(self.b, "timeit")] + opts + ["--"] + \
+            self.prefix(cell.variant, wl.get("pkg", "bench"),
+                        overlay or wl.get("overlay")) + inner
 
-    def measure(self, cell):
-        rc, out, err = self.run(self.argv_for(cell))
+    def fresh_overlay(self, cell):
+        """Workloads that write get a new, empty overlay for every run
+        under appv (created by an untimed `appv exec ... /bin/true`), so
+        every repetition starts from the same state."""
+        if not cell.wl.get("fresh") or not cell.variant.startswith("appv"):
+            return None, None
+        self.seq += 1
+        name = "bench-%d" % self.seq
+        pkg = self.pkgs[cell.wl.get("pkg", "bench")]
+        rc, out, err = self.run([self.appv, "exec", "--overlay", name, pkg,
+                                 "/bin/true"], timeout=30)
+        if rc != 0:
+            return name, "creating overlay %s: %s" % (
+                name, self.reason(rc, out, err))
+        return name, None
+
+    def drop_overlay(self, cell, name):
+        if name:
+            self.run([self.appv, "overlay", "rm",
+                      self.pkgs[cell.wl.get("pkg", "bench")], name],
+                     timeout=30)
+
+    @staticmethod
+    def empty_dir(path):
+        shutil.rmtree(path, ignore_errors=True)
+        os.makedirs(path, exist_ok=True)
+
+    def measure(self, cell, verify=False):
+        """One timed run of the cell.  With verify (the warm-up), the
+        output is kept and checked: a wrong result fails the cell."""
+        wl = cell.wl
+        if wl.get("empty_dir"):
+            self.empty_dir(wl["empty_dir"])
+        overlay, why = self.fresh_overlay(cell)
+        if not why:
+            rc, out, err = self.run(self.argv_for(cell, overlay, verify))
+        self.drop_overlay(cell, overlay)
+        if wl.get("empty_dir"):
+            self.empty_dir(wl["empty_dir"])
+        if why:
+            return why
         m = re.search(r"^timeit .*wall_ns=(\d+) status=(\d+)", out, re.M)
         if rc != 0 or not m:
             return self.reason(rc, out, err)
+        if verify and wl.get("check"):
+            lines = [l for l in out.splitlines() if not
+                     l.startswith("timeit ")]
+            why = wl["check"](lines)
+            if why:
+                return why
         if cell.wl["kind"] == "micro":
             mm = re.search(r"ns_per_op=([0-9.]+)", out)
             if not mm:
@@ -195,16 +342,35 @@ class Bench:
         """One untimed run of every cell: fills caches (the package's
         content cache, page cache) and finds what cannot run."""
         for c in cells:
-            c.na = self.na.get(c.variant)
+            c.na = self.cell_na(c)
             if c.na:
                 continue
-            why = self.measure(c)
+            why = self.measure(c, verify=True)
             c.ns_op.clear()
             c.wall.clear()
             if why:
                 c.na = why
                 print("bench: %-24s %-13s n/a (%s)" % (c.wl["name"],
                       VLABEL[c.variant], why), file=sys.stderr)
+
+    def cell_na(self, c):
+        """Why a cell cannot run before trying it, or None."""
+        if self.na.get(c.variant):
+            return self.na[c.variant]
+        appv = c.variant.startswith("appv")
+        pkg = c.wl.get("pkg", "bench")
+        if appv and self.pkg_na.get(pkg):
+            return self.pkg_na[pkg]
+        if appv and c.wl.get("overlay") == UPPER_OVERLAY and self.upper_na:
+            return self.upper_na
+        need = c.wl.get("need")
+        if need and not os.path.exists(need):
+            return "%s is missing" % need
+        if c.wl["kind"] == "tool":
+            tool = c.wl["argv"]("/")[0]
+            if not shutil.which(tool):
+                return "%s not installed" % tool
+        return None
 
     def timed(self, cells):
         live = [c for c in cells if not c.na]
@@ -314,11 +480,27 @@ def target_for(wl):
             return [("appv", "native", 1.3, "appv<=1.3x nat")]
         return [("appv", "nullsup", 1.1, "appv<=1.1x null"),
                 ("appv-noshim", "nullsup", 1.1, "noshim<=1.1x null")]
+    if wl["kind"] == "tool":
+        return TOOL_TARGETS[wl["name"]]
     if wl["kind"] == "start":
         return [("appv", "native", 2.0, "appv<=2x nat")]
     if wl["kind"] == "python":
         return [("appv", "native", 1.05, "appv<=1.05x nat")]
     return []
+
+
+# Issue 3 section 7: find <= 1.3x native (also with a non-empty upper),
+# tar x and git status <= 1.5x native, the busybox-static stat loop no more
+# than the null supervisor costs.
+TOOL_TARGETS = {
+    "find pkg tree": [("appv", "native", 1.3, "appv<=1.3x nat")],
+    "find pkg tree +upper": [("appv", "native", 1.3, "appv<=1.3x nat")],
+    "busybox find pkg tree": [("appv", "nullsup", 1.0, "appv<=null"),
+                              ("appv-noshim", "nullsup", 1.0,
+                               "noshim<=null")],
+    "tar x 2k files": [("appv", "native", 1.5, "appv<=1.5x nat")],
+    "git status 2k files": [("appv", "native", 1.5, "appv<=1.5x nat")],
+}
 
 
 def table(rows, header):
@@ -404,8 +586,8 @@ class Report:
                 ["; ".join(texts) or "-", "; ".join(stat) or "-"])
 
     def ratios(self):
-        print("\n3. Ratios (micro rows: per operation; start-up and python: "
-              "whole run) and targets")
+        print("\n3. Ratios (micro rows: per operation; the others: whole "
+              "run) and targets")
         hdr = ["workload", "appv/nat", "appv/proot", "noshim/nat",
                "noshim/proot", "noshim/null", "null/nat", "proot/nat",
                "target", "status"]

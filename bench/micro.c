@@ -12,6 +12,12 @@
  *   stat-miss  stat(PATH); must fail with ENOENT
  *   readdir    opendir + readdir to the end + closedir; with
  *              EXPECTED_ENTRIES, the count (without . and ..) must match
+ *   create     PATH is a directory: open(PATH/micro-cwu.PID,
+ *              O_WRONLY|O_CREAT|O_EXCL) + write of 100 bytes + close +
+ *              unlink; every step must succeed
+ *   rename     PATH is a directory: micro-rn-a.PID is created once (not
+ *              timed), then each operation renames it a -> b or b -> a;
+ *              the file is removed at the end
  *
  * A warm-up of ITERATIONS/10 + 1 operations runs first (first access to a
  * package file extracts it into the content cache; that is not the steady
@@ -30,12 +36,15 @@
 #include <time.h>
 #include <unistd.h>
 
-enum op { OP_OPEN, OP_STAT, OP_STAT_MISS, OP_READDIR };
+enum op { OP_OPEN, OP_STAT, OP_STAT_MISS, OP_READDIR, OP_CREATE, OP_RENAME };
 
 struct job {
 	enum op op;
 	const char *path;
 	long expected; /* readdir entries, -1 = do not check */
+	char a[4096];  /* create: the file; rename: the two names */
+	char b[4096];
+	unsigned long flip; /* rename: which way the next one goes */
 };
 
 static int do_open(const struct job *j)
@@ -88,7 +97,66 @@ static int do_readdir(const struct job *j)
 	return 0;
 }
 
-static int run_one(const struct job *j)
+static int do_create(const struct job *j)
+{
+	static const char buf[100] = "a small file written by micro create\n";
+	int fd = open(j->a, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, buf, sizeof(buf));
+	if (n != (ssize_t)sizeof(buf)) {
+		int e = n < 0 ? -errno : -EIO;
+
+		close(fd);
+		unlink(j->a);
+		return e;
+	}
+	if (close(fd) < 0 || unlink(j->a) < 0)
+		return -errno;
+	return 0;
+}
+
+static int do_rename(struct job *j)
+{
+	int r = j->flip & 1 ? rename(j->b, j->a) : rename(j->a, j->b);
+
+	if (r < 0)
+		return -errno;
+	j->flip++;
+	return 0;
+}
+
+/* create/rename: the file names under the directory PATH. */
+static int prepare(struct job *j)
+{
+	const char *fa = j->op == OP_CREATE ? "micro-cwu" : "micro-rn-a";
+	int n = snprintf(j->a, sizeof(j->a), "%s/%s.%d", j->path, fa,
+			 (int)getpid());
+	int m = snprintf(j->b, sizeof(j->b), "%s/micro-rn-b.%d", j->path,
+			 (int)getpid());
+	int fd;
+
+	if (n < 0 || m < 0 || (size_t)n >= sizeof(j->a) ||
+	    (size_t)m >= sizeof(j->b))
+		return -ENAMETOOLONG;
+	if (j->op != OP_RENAME)
+		return 0;
+	fd = open(j->a, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+static void finish(const struct job *j)
+{
+	if (j->op == OP_RENAME)
+		unlink(j->flip & 1 ? j->b : j->a);
+}
+
+static int run_one(struct job *j)
 {
 	switch (j->op) {
 	case OP_OPEN:
@@ -99,6 +167,10 @@ static int run_one(const struct job *j)
 		return do_stat_miss(j);
 	case OP_READDIR:
 		return do_readdir(j);
+	case OP_CREATE:
+		return do_create(j);
+	case OP_RENAME:
+		return do_rename(j);
 	}
 	return -EINVAL;
 }
@@ -113,6 +185,8 @@ static int parse_op(const char *s, enum op *op)
 		{ "stat", OP_STAT },
 		{ "stat-miss", OP_STAT_MISS },
 		{ "readdir", OP_READDIR },
+		{ "create", OP_CREATE },
+		{ "rename", OP_RENAME },
 	};
 
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
@@ -144,7 +218,7 @@ static long long now_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static int loop(const struct job *j, long n)
+static int loop(struct job *j, long n)
 {
 	for (long i = 0; i < n; i++) {
 		int r = run_one(j);
@@ -157,7 +231,7 @@ static int loop(const struct job *j, long n)
 
 int main(int argc, char **argv)
 {
-	struct job j = { .expected = -1 };
+	static struct job j = { .expected = -1 };
 	long iters;
 	long long t0 = 0, t1 = 0;
 	int r;
@@ -165,17 +239,21 @@ int main(int argc, char **argv)
 	if (argc < 4 || argc > 5 || parse_op(argv[1], &j.op) < 0 ||
 	    (iters = parse_count(argv[3])) <= 0 ||
 	    (argc == 5 && (j.expected = parse_count(argv[4])) < 0)) {
-		fprintf(stderr, "usage: micro open|stat|stat-miss|readdir "
-				"PATH ITERATIONS [EXPECTED_ENTRIES]\n");
+		fprintf(stderr, "usage: micro open|stat|stat-miss|readdir|"
+				"create|rename PATH ITERATIONS "
+				"[EXPECTED_ENTRIES]\n");
 		return 2;
 	}
 	j.path = argv[2];
-	r = loop(&j, iters / 10 + 1);
+	r = prepare(&j);
+	if (r == 0)
+		r = loop(&j, iters / 10 + 1);
 	if (r == 0) {
 		t0 = now_ns();
 		r = loop(&j, iters);
 		t1 = now_ns();
 	}
+	finish(&j);
 	if (r < 0) {
 		fprintf(stderr, "micro: %s %s: %s\n", argv[1], j.path,
 			r == -EEXIST	? "exists, expected ENOENT"

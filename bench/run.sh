@@ -74,6 +74,72 @@ version = 1.0
 exec = $entry
 EOF
 cp -a "$B/pkgsrc/fs/opt/benchpkg" "$B/host/benchpkg"
+mkdir -p "$B/host/scratch" "$B/host/tarx" || exit 1
+
+# The tree package (treesrc/, packed as tree.pkg by the driver), apart from
+# the bench package so that the bench package's rows do not change:
+#  - fs/opt/benchtree/t: 20 x 10 directories of 100 files (20,000 files,
+#    221 directories counting t/) for find; host copy: host/benchtree/t;
+#  - fs$B/merged: 500 entries p000..p499; the host directory $B/merged
+#    holds 500 more, h000..h499, so the virtual listing merges both layers
+#    (1000 entries).  Natively the same 1000 names are one plain directory,
+#    host/plain1000.
+# The tarball bench.tar: 2,000 files of 0.3-3 KiB in 20 directories.
+# The git repository host/gitrepo: 2,000 committed files in 20 directories,
+# mtimes in the past so that git status finds no racily clean entries.
+rm -rf "$B/treesrc" "$B/merged" "$B/host/benchtree" "$B/host/plain1000" \
+	"$B/host/gitrepo" "$B/bench.tar" "$B/tarsrc"
+"$PY" - "$B" <<'PYEOF' || { echo "bench: cannot write the trees" >&2; exit 1; }
+import os, sys
+b = sys.argv[1]
+def files(root, names, text):
+    os.makedirs(root, exist_ok=True)
+    for n in names:
+        with open(os.path.join(root, n), "w") as f:
+            f.write(text(n))
+line = lambda n: n + "\n"
+t = os.path.join(b, "treesrc", "fs", "opt", "benchtree", "t")
+for i in range(20):
+    for j in range(10):
+        files(os.path.join(t, "a%02d" % i, "b%02d" % j),
+              ["f%03d" % k for k in range(100)], line)
+files(os.path.join(b, "treesrc", "fs") + os.path.join(b, "merged"),
+      ["p%03d" % k for k in range(500)], line)
+files(os.path.join(b, "merged"), ["h%03d" % k for k in range(500)], line)
+files(os.path.join(b, "host", "plain1000"),
+      ["p%03d" % k for k in range(500)] + ["h%03d" % k for k in range(500)],
+      line)
+for top in ("tarsrc", os.path.join("host", "gitrepo")):
+    for k in range(2000):
+        files(os.path.join(b, top, "d%02d" % (k // 100)), ["f%04d.txt" % k],
+              lambda n: (n + " line of text\n") * (15 + (k * 37) % 150))
+PYEOF
+cat >"$B/treesrc/appv.ini" <<EOF
+[package]
+name = benchtree
+version = 1.0
+[run]
+exec = /bin/true
+EOF
+cp -a "$B/treesrc/fs/opt/benchtree" "$B/host/benchtree"
+if command -v tar >/dev/null; then
+	tar cf "$B/bench.tar" -C "$B/tarsrc" . || rm -f "$B/bench.tar"
+fi
+rm -rf "$B/tarsrc"
+if command -v git >/dev/null; then
+	(
+		cd "$B/host/gitrepo" &&
+			find . -type f -exec touch -d '2024-01-01 00:00' {} + &&
+			git init -q . &&
+			git -c user.name=bench -c user.email=bench@localhost add . &&
+			git -c user.name=bench -c user.email=bench@localhost \
+				commit -q -m 'bench repository' &&
+			git status >/dev/null
+	) || {
+		echo "bench: cannot set up the git repository" >&2
+		rm -rf "$B/host/gitrepo/.git"
+	}
+fi
 
 exec "$PY" "$SRC/bench/driver.py" --build "$BUILD" --bench "$B" \
 	--src "$SRC" --nfiles $NFILES

@@ -3,12 +3,14 @@
  * bench/timeit.c - run a command and measure it, without a shell or an
  * interpreter in the timed path.
  *
- *   timeit [-n RUNS] [-m] [-r MS] -- CMD [ARG...]
+ *   timeit [-n RUNS] [-m] [-q] [-r MS] -- CMD [ARG...]
  *
  *   -n RUNS  run CMD RUNS times, one after the other; report the mean wall
  *            time of one run (fork to reaped exit)
  *   -m       while each run lasts, poll VmHWM of the direct child (e.g. the
  *            appv supervisor) every millisecond; report the maximum seen
+ *   -q       the command's stdout goes to /dev/null (for commands that
+ *            print a lot, e.g. find over a big tree)
  *   -r MS    memory probe instead of timing: after MS milliseconds, read
  *            VmRSS/RssAnon/RssFile of the deepest descendant (the
  *            application, when CMD is a supervisor), then SIGTERM the child
@@ -22,6 +24,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,6 +39,7 @@
 struct opts {
 	long runs;
 	int poll_hwm;
+	int quiet;
 	long rss_delay_ms; /* -1: time instead */
 	char **argv;
 };
@@ -115,11 +119,17 @@ static int exit_code(int status)
 	return 255;
 }
 
-static pid_t spawn(char **argv)
+static pid_t spawn(char **argv, int quiet)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
+		int fd = quiet ? open("/dev/null", O_WRONLY) : -1;
+
+		if (fd >= 0 && fd != STDOUT_FILENO) {
+			dup2(fd, STDOUT_FILENO);
+			close(fd);
+		}
 		execvp(argv[0], argv);
 		fprintf(stderr, "timeit: %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -159,7 +169,7 @@ static int time_runs(const struct opts *o, struct result *res)
 	for (long i = 0; i < o->runs; i++) {
 		struct rusage ru;
 		long long t0 = now_ns();
-		pid_t pid = spawn(o->argv);
+		pid_t pid = spawn(o->argv, o->quiet);
 
 		if (pid < 0)
 			return -errno;
@@ -179,7 +189,7 @@ static int probe_rss(const struct opts *o)
 {
 	struct timespec d = { o->rss_delay_ms / 1000,
 			      (o->rss_delay_ms % 1000) * 1000000L };
-	pid_t pid = spawn(o->argv), leaf, next;
+	pid_t pid = spawn(o->argv, o->quiet), leaf, next;
 	char comm_path[64], comm[64] = "?";
 	int status;
 	FILE *f;
@@ -210,11 +220,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	int c;
 
 	*o = (struct opts){ .runs = 1, .rss_delay_ms = -1 };
-	while ((c = getopt(argc, argv, "+n:mr:")) != -1) {
+	while ((c = getopt(argc, argv, "+n:mqr:")) != -1) {
 		if (c == 'n')
 			o->runs = strtol(optarg, NULL, 10);
 		else if (c == 'm')
 			o->poll_hwm = 1;
+		else if (c == 'q')
+			o->quiet = 1;
 		else if (c == 'r')
 			o->rss_delay_ms = strtol(optarg, NULL, 10);
 		else
@@ -232,7 +244,7 @@ int main(int argc, char **argv)
 	struct opts o;
 
 	if (parse_opts(argc, argv, &o) < 0) {
-		fprintf(stderr, "usage: timeit [-n RUNS] [-m] [-r MS] -- CMD "
+		fprintf(stderr, "usage: timeit [-n RUNS] [-m] [-q] [-r MS] -- CMD "
 				"[ARG...]\n");
 		return 2;
 	}

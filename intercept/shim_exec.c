@@ -14,7 +14,9 @@
 #undef _FORTIFY_SOURCE
 #include "shim_internal.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,15 +184,41 @@ static char *const *fix_env(struct env_fix *f, char *const envp[])
 	return f->s.v;
 }
 
+/*
+ * The supervisor rewrites the filename string and the argv array of an
+ * execve in place (it cannot change the registers).  After vfork or
+ * posix_spawn (CLONE_VM) that memory is the parent's, which would see its
+ * own path and argv changed (or pointing into the child's freed stack).
+ * So the call is issued with copies on this frame's stack: in a vfork
+ * child that lies below the parent's stack pointer, dead to the parent.
+ */
 static long exec_fixed(const char *path, char *const argv[],
 		       char *const envp[])
 {
+	char pcopy[PATH_MAX], *stack[STACK_SLOTS];
+	struct slots a = {0};
 	struct env_fix f;
-	char *const *env = fix_env(&f, envp);
-	long r = appv_syscall_direct(SYS_execve, (long)path, (long)argv,
-				     (long)env, 0, 0, 0);
+	char *const *env;
+	size_t n = 0, plen = path ? strnlen(path, sizeof(pcopy)) : 0;
+	long r;
 
+	while (argv && argv[n])
+		n++;
+	if (path && plen < sizeof(pcopy)) {
+		memcpy(pcopy, path, plen + 1);
+		path = pcopy;
+	}
+	if (argv && slots_get(&a, stack, n + 1) < 0) {
+		a.mapped = 0; /* keep the caller's array */
+	} else if (argv) {
+		memcpy(a.v, argv, (n + 1) * sizeof(char *));
+		argv = a.v;
+	}
+	env = fix_env(&f, envp);
+	r = appv_syscall_direct(SYS_execve, (long)path, (long)argv, (long)env,
+				0, 0, 0);
 	slots_put(&f.s);
+	slots_put(&a);
 	return r;
 }
 
@@ -354,4 +382,60 @@ SHIM_EXPORT int execlp(const char *file, const char *arg, ...)
 	r = execl_common(EXECL_SEARCH, file, arg, ap);
 	va_end(ap);
 	return r;
+}
+
+/* ---- posix_spawn ------------------------------------------------------ */
+
+/* glibc's posix_spawn execs from a CLONE_VM child with the caller's path
+ * and argv (see exec_fixed): hand it private copies.  dlsym at the oldest
+ * version, so the shim needs no newer glibc than before. */
+__asm__(".symver dlsym, dlsym@GLIBC_2.2.5");
+
+typedef int (*spawn_fn)(pid_t *, const char *,
+			const posix_spawn_file_actions_t *,
+			const posix_spawnattr_t *, char *const[], char *const[]);
+
+static int spawn_copied(const char *sym, pid_t *pid, const char *path,
+			const posix_spawn_file_actions_t *fa,
+			const posix_spawnattr_t *attr, char *const argv[],
+			char *const envp[])
+{
+	spawn_fn real = (spawn_fn)dlsym(RTLD_NEXT, sym);
+	char *pcopy, **acopy;
+	size_t n = 0;
+	int r;
+
+	if (!real)
+		return ENOSYS;
+	while (argv && argv[n])
+		n++;
+	pcopy = path ? strdup(path) : NULL;
+	acopy = argv ? malloc((n + 1) * sizeof(char *)) : NULL;
+	if ((path && !pcopy) || (argv && !acopy)) {
+		free(pcopy);
+		free(acopy);
+		return ENOMEM;
+	}
+	if (acopy)
+		memcpy(acopy, argv, (n + 1) * sizeof(char *));
+	r = real(pid, pcopy, fa, attr, acopy, envp);
+	free(pcopy);
+	free(acopy);
+	return r;
+}
+
+SHIM_EXPORT int posix_spawn(pid_t *pid, const char *path,
+			    const posix_spawn_file_actions_t *fa,
+			    const posix_spawnattr_t *attr, char *const argv[],
+			    char *const envp[])
+{
+	return spawn_copied("posix_spawn", pid, path, fa, attr, argv, envp);
+}
+
+SHIM_EXPORT int posix_spawnp(pid_t *pid, const char *file,
+			     const posix_spawn_file_actions_t *fa,
+			     const posix_spawnattr_t *attr, char *const argv[],
+			     char *const envp[])
+{
+	return spawn_copied("posix_spawnp", pid, file, fa, attr, argv, envp);
 }

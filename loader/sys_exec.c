@@ -656,6 +656,16 @@ long sys_execve(struct appv_sc_call *c)
 	r = plan_file(c, pl, p.raw, &p.res, NULL, 0);
 	if (r < 0)
 		goto out;
+	if (pl->script[0] && sup_path_unchanged(&p)) {
+		/* A host script at the app's own path whose #! interpreter
+		 * the kernel finds at the path in that line: the kernel's own
+		 * #! handling does exactly the planned exec.  Continue and
+		 * write nothing: after vfork/posix_spawn the target's memory
+		 * is its parent's (pip's subprocess of lsb_release crashed). */
+		sup_exe_set(c->sup, target_tgid(c), NULL, NULL);
+		r = (int)SUP_CONTINUE;
+		goto out;
+	}
 	if (pl->nhead == 1 && !pl->head[0] && sup_path_unchanged(&p)) {
 		/* A host binary at the app's own path, loaded by the host's
 		 * interpreter: nothing to change.  A path swapped after this

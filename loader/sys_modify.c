@@ -88,7 +88,6 @@ long sys_mknod(struct appv_sc_call *c)
 	return r;
 }
 
-
 long sys_unlink(struct appv_sc_call *c)
 {
 	int nr = c->req->data.nr, flags = 0, r;
@@ -245,9 +244,9 @@ long sys_rename(struct appv_sc_call *c)
 	}
 	r = rename_up(c, &o);
 	if (r == 0)
-		r = flags & RENAME_EXCHANGE ? rename_up(c, &n)
-					    : rename_target(c, &n,
-							    S_ISDIR(o.res.mode));
+		r = flags & RENAME_EXCHANGE
+			? rename_up(c, &n)
+			: rename_target(c, &n, S_ISDIR(o.res.mode));
 	if (r < 0)
 		return r;
 	if (renameat2(AT_FDCWD, o.res.real, AT_FDCWD, n.res.real, flags))

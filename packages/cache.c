@@ -258,6 +258,9 @@ int pkg_cache_prepare(struct pkg *p, const char *cache_base, char *image_dir,
 	memcpy(image_dir, dir, strlen(dir) + 1);
 	if (access(probe, F_OK) == 0)
 		goto done;
+	r = pkg_tree_load(p, diag); /* a stamped open has not walked yet */
+	if (r < 0)
+		return r;
 	r = mkdir_p(cache_base, 0700);
 	if (r < 0)
 		return appv_diag_set(diag, r, "%s: %s", cache_base,
@@ -329,9 +332,8 @@ static int open_placeholder(int rootfd, const struct pkg_entry *e)
 	return appv_openat2(rootfd, rel_of(e), flags, 0, resolve);
 }
 
-static int fill(struct pkg *p, int dfd, uint32_t file_no)
+static int fill(struct pkg *p, int dfd, const struct pkg_entry *e)
 {
-	const struct pkg_entry *e = &p->ents[p->file_ent[file_no]];
 	struct timespec ts[2] = { { .tv_sec = e->mtime },
 				  { .tv_sec = e->mtime } };
 	_cleanup_close_ int rootfd = -1;
@@ -350,7 +352,7 @@ static int fill(struct pkg *p, int dfd, uint32_t file_no)
 	if ((uint64_t)st.st_size != e->size &&
 	    ftruncate(fd, (off_t)e->size) != 0)
 		return -errno;
-	r = copy_data(p, file_no, fd, e->size);
+	r = copy_data(p, e->file_no, fd, e->size);
 	if (r < 0)
 		return r;
 	if (futimens(fd, ts) != 0 || fchmod(fd, real_mode(e->mode)) != 0)
@@ -364,16 +366,18 @@ int pkg_cache_extract(struct pkg *p, const char *image_dir, uint32_t file_no,
 	_cleanup_close_ int dfd = -1;
 	_cleanup_close_ int lockfd = -1;
 	_cleanup_close_ int statefd = -1;
+	const struct pkg_entry *e;
 	char state = 0;
 	int r;
 
-	if (file_no >= p->nfiles)
-		return appv_diag_set(diag, -ENOENT, "%s: no file number %u",
-				     p->path, file_no);
 	dfd = open(image_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return appv_diag_set(diag, -errno, "%s: %s", image_dir,
 				     strerror(errno));
+	/* walked: our entry; stamped: looked up by the index's path */
+	r = pkg_file_lookup(p, dfd, file_no, &e, diag);
+	if (r < 0)
+		return r;
 	lockfd = openat(dfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	statefd = openat(dfd, "state", O_RDWR | O_CLOEXEC);
 	if (lockfd < 0 || statefd < 0)
@@ -389,11 +393,10 @@ int pkg_cache_extract(struct pkg *p, const char *image_dir, uint32_t file_no,
 				     image_dir);
 	if (state == 1)
 		return 0;
-	r = fill(p, dfd, file_no);
+	r = fill(p, dfd, e);
 	if (r < 0)
 		return appv_diag_set(diag, r, "%s: extracting %s: %s", p->path,
-				     p->ents[p->file_ent[file_no]].path,
-				     strerror(-r));
+				     e->path, strerror(-r));
 	state = 1;
 	if (pwrite(statefd, &state, 1, file_no) != 1)
 		return appv_diag_set(diag, -EIO, "%s/state: %s", image_dir,

@@ -30,14 +30,19 @@
 
 #include "../common/cleanup.h"
 #include "../common/sys.h"
+#include "../vfs/image_index.h"
 #include "pkg_internal.h"
 
 #define MAX_PATH_BYTES (128u << 20) /* sum of all entry path lengths */
 
+/* Lazy per-file lookups may read this many directory entries (plus four
+ * per file of the package) before the whole tree is walked instead: the
+ * walk reads each entry once, so lookups never cost much more than it. */
+#define LAZY_SCAN_MIN 65536
+
 struct rctx {
 	struct pkg *p;
 	struct appv_diag *diag;
-	sqfs_dir_reader_t *rd;
 	size_t cap_ents, cap_files;
 	uint64_t path_bytes;
 };
@@ -126,10 +131,10 @@ static int read_dir(struct rctx *c, const sqfs_inode_generic_t *in,
 	size_t n = 0;
 	int err;
 
-	err = sqfs_dir_reader_open_dir(c->rd, in, 0);
+	err = sqfs_dir_reader_open_dir(c->p->rd, in, 0);
 	if (err)
 		return corrupt(c, dir, err);
-	while ((err = sqfs_dir_reader_read(c->rd, &ent)) == 0) {
+	while ((err = sqfs_dir_reader_read(c->p->rd, &ent)) == 0) {
 		err = check_name(c, dir, ent, n ? k[n - 1].name : NULL);
 		if (err == 0 && c->p->nents + n >= PKG_MAX_ENTRIES)
 			err = hostile(c, dir, "more entries than allowed");
@@ -146,7 +151,7 @@ static int read_dir(struct rctx *c, const sqfs_inode_generic_t *in,
 		k[n].inode = NULL;
 		sqfs_free(ent);
 		n++;
-		err = k[n - 1].name ? sqfs_dir_reader_get_inode(c->rd,
+		err = k[n - 1].name ? sqfs_dir_reader_get_inode(c->p->rd,
 								&k[n - 1].inode)
 				    : SQFS_ERROR_ALLOC;
 		if (err) {
@@ -345,16 +350,18 @@ static int load_manifest(struct rctx *c, const sqfs_inode_generic_t *in)
 				  NULL);
 }
 
-static int load_tree(struct rctx *c)
+/* The root listing: appv.ini (parsed) and fs/ (kept for the walk).  The
+ * root holds appv.ini, fs/ and registry.reg: this costs the same whatever
+ * the package contains. */
+static int load_top(struct rctx *c)
 {
 	struct pkg *p = c->p;
-	sqfs_inode_generic_t *root = NULL, *fs = NULL, *ini = NULL;
+	sqfs_inode_generic_t *root = NULL, *ini = NULL;
 	struct kid *k = NULL;
-	struct pkg_entry *e;
 	size_t n = 0;
 	int r;
 
-	r = sqfs_dir_reader_get_root_inode(c->rd, &root);
+	r = sqfs_dir_reader_get_root_inode(p->rd, &root);
 	if (r)
 		return corrupt(c, "root inode", r);
 	r = inode_is_dir(root) ? read_dir(c, root, "/", &k, &n) :
@@ -362,25 +369,244 @@ static int load_tree(struct rctx *c)
 					 "directory");
 	sqfs_free(root);
 	for (size_t i = 0; i < n && r == 0; i++) {
-		if (strcmp(k[i].name, "fs") == 0)
-			fs = k[i].inode;
+		if (strcmp(k[i].name, "fs") == 0 && inode_is_dir(k[i].inode))
+			p->fs_inode = steal_pointer(&k[i].inode);
 		else if (strcmp(k[i].name, "appv.ini") == 0)
 			ini = k[i].inode;
 	}
-	if (r == 0 && (!ini || !fs || !inode_is_dir(fs)))
+	if (r == 0 && (!ini || !p->fs_inode))
 		r = appv_diag_set(c->diag, -EINVAL, "%s: not an appv package: "
 				  "appv.ini or fs/ missing", p->path);
 	if (r == 0)
 		r = load_manifest(c, ini);
-	if (r == 0)
-		r = push_entry(c, strdup("/"), fs, 0, &e);
-	if (r == 0 && !e->path)
-		r = -ENOMEM;
-	if (r == 0) {
-		e->mode |= S_IFDIR;
-		r = walk(c, fs, "/", 1);
-	}
 	kids_free(k, n);
+	return r;
+}
+
+static void tree_free(struct pkg *p)
+{
+	for (uint32_t i = 0; i < p->nfiles; i++)
+		sqfs_free(p->files[i]);
+	free(p->files);
+	free(p->file_ent);
+	for (size_t i = 0; i < p->nents; i++) {
+		free(p->ents[i].path);
+		free(p->ents[i].target);
+	}
+	free(p->ents);
+	p->files = NULL;
+	p->file_ent = NULL;
+	p->ents = NULL;
+	p->nents = 0;
+	p->nfiles = 0;
+	p->ndirs = p->nsymlinks = p->content_size = 0;
+}
+
+/* Walk and validate fs/ into p->ents and p->files (p->lock held, or @p not
+ * shared yet).  On failure nothing is kept. */
+static int tree_walk(struct pkg *p, struct appv_diag *diag)
+{
+	struct rctx c = { .p = p, .diag = diag };
+	struct pkg_entry *e;
+	char *root = strdup("/");
+	int r;
+
+	p->walks++;
+	r = root ? push_entry(&c, root, p->fs_inode, 0, &e) : -ENOMEM;
+	if (r < 0) {
+		free(root);
+	} else {
+		e->mode |= S_IFDIR;
+		r = walk(&c, p->fs_inode, "/", 1);
+	}
+	if (r < 0) {
+		if (r == -ENOMEM)
+			appv_diag_set(diag, r, "%s: out of memory", p->path);
+		tree_free(p);
+		return r;
+	}
+	p->walked = true;
+	return 0;
+}
+
+/* p->lock held.  A failed walk is not retried: the image is bad. */
+static int tree_load_locked(struct pkg *p, struct appv_diag *diag)
+{
+	int r;
+
+	if (p->walked)
+		return 0;
+	if (p->walk_err)
+		return appv_diag_set(diag, p->walk_err, "%s: the package image "
+				     "failed validation", p->path);
+	r = tree_walk(p, diag);
+	if (r < 0)
+		p->walk_err = r;
+	return r;
+}
+
+int pkg_tree_load(struct pkg *p, struct appv_diag *diag)
+{
+	int r;
+
+	pthread_mutex_lock(&p->lock);
+	r = tree_load_locked(p, diag);
+	pthread_mutex_unlock(&p->lock);
+	return r;
+}
+
+/* ---- one file by path: stamped and not walked (p->lock held) ---- */
+
+/* Find the entry named by the @len bytes at @name in directory @dir (the
+ * listing is sorted: stop at the first greater name). */
+static int find_kid(struct pkg *p, const sqfs_inode_generic_t *dir,
+		    const char *name, size_t len, sqfs_inode_generic_t **out)
+{
+	sqfs_dir_entry_t *ent;
+	int err, cmp;
+
+	if (!inode_is_dir(dir))
+		return SQFS_ERROR_NOT_DIR;
+	err = sqfs_dir_reader_open_dir(p->rd, dir, 0);
+	while (err == 0 && (err = sqfs_dir_reader_read(p->rd, &ent)) == 0) {
+		const char *have = (const char *)ent->name;
+
+		p->lz_scanned++;
+		cmp = strncmp(have, name, len);
+		if (cmp == 0 && have[len] != '\0')
+			cmp = 1;
+		sqfs_free(ent);
+		if (cmp == 0)
+			return sqfs_dir_reader_get_inode(p->rd, out);
+		if (cmp > 0)
+			break;
+	}
+	return err < 0 ? err : SQFS_ERROR_NO_ENTRY;
+}
+
+/* The inode of virtual path @path (under fs/). */
+static int find_path(struct pkg *p, const char *path,
+		     sqfs_inode_generic_t **out)
+{
+	sqfs_inode_generic_t *cur = NULL, *next = NULL;
+	size_t len;
+	int err;
+
+	for (const char *s = path;; s += len) {
+		s += strspn(s, "/");
+		if (!*s)
+			break;
+		len = strcspn(s, "/");
+		err = find_kid(p, cur ? cur : p->fs_inode, s, len, &next);
+		sqfs_free(cur);
+		cur = NULL;
+		if (err)
+			return err;
+		cur = steal_pointer(&next);
+	}
+	if (!cur)
+		return SQFS_ERROR_NOT_FILE; /* "/" */
+	*out = cur;
+	return 0;
+}
+
+static int lazy_open_index(struct pkg *p, int dfd, struct appv_diag *diag)
+{
+	uint32_t n;
+	int r;
+
+	if (p->idx)
+		return 0;
+	r = vfs_index_open(dfd, "index", &p->idx);
+	if (r < 0)
+		return appv_diag_set(diag, r, "%s: reading the cache index: %s",
+				     p->path, strerror(-r));
+	n = vfs_index_nfiles(p->idx);
+	p->lz_ents = calloc(n ? n : 1, sizeof(*p->lz_ents));
+	p->lz_files = calloc(n ? n : 1, sizeof(*p->lz_files));
+	if (!p->lz_ents || !p->lz_files) {
+		free(steal_pointer(&p->lz_ents));
+		free(steal_pointer(&p->lz_files));
+		vfs_index_close(steal_pointer(&p->idx));
+		return appv_diag_set(diag, -ENOMEM, "%s: out of memory",
+				     p->path);
+	}
+	p->lz_n = n;
+	return 0;
+}
+
+static int lazy_mismatch(struct pkg *p, const char *path, int sqfs_err,
+			 struct appv_diag *diag)
+{
+	if (sqfs_err == SQFS_ERROR_ALLOC)
+		return appv_diag_set(diag, -ENOMEM, "%s: out of memory",
+				     p->path);
+	return appv_diag_set(diag, -EIO, "%s: the cache index does not match "
+			     "the image at %s: %s", p->path, path,
+			     pkg_sqfs_strerror(sqfs_err));
+}
+
+static int lazy_lookup(struct pkg *p, int dfd, uint32_t file_no,
+		       const struct pkg_entry **out, struct appv_diag *diag)
+{
+	sqfs_inode_generic_t *in = NULL;
+	struct vfs_index_ent ve;
+	struct pkg_entry *e;
+	sqfs_u64 size = 0;
+	int err;
+
+	err = lazy_open_index(p, dfd, diag);
+	if (err < 0)
+		return err;
+	if (file_no >= p->lz_n || vfs_index_file(p->idx, file_no, &ve) < 0)
+		return appv_diag_set(diag, -ENOENT, "%s: no file number %u",
+				     p->path, file_no);
+	e = &p->lz_ents[file_no];
+	if (e->path) {
+		*out = e;
+		return 0;
+	}
+	err = find_path(p, ve.path, &in);
+	if (err == 0 && !inode_is_file(in))
+		err = SQFS_ERROR_NOT_FILE;
+	if (err == 0)
+		sqfs_inode_get_file_size(in, &size);
+	if (err == 0 && size != ve.size)
+		err = SQFS_ERROR_CORRUPTED;
+	if (err == 0 && !(e->path = strdup(ve.path)))
+		err = SQFS_ERROR_ALLOC;
+	if (err) {
+		sqfs_free(in);
+		return lazy_mismatch(p, ve.path, err, diag);
+	}
+	e->mode = S_IFREG | (in->base.mode & 07777);
+	e->size = size;
+	e->mtime = in->base.mod_time;
+	e->file_no = file_no;
+	p->lz_files[file_no] = in;
+	*out = e;
+	return 0;
+}
+
+int pkg_file_lookup(struct pkg *p, int image_dfd, uint32_t file_no,
+		    const struct pkg_entry **out, struct appv_diag *diag)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&p->lock);
+	if (!p->walked &&
+	    p->lz_scanned > LAZY_SCAN_MIN + 4 * (uint64_t)p->lz_n)
+		r = tree_load_locked(p, diag);
+	if (r == 0 && p->walked) {
+		if (file_no < p->nfiles)
+			*out = &p->ents[p->file_ent[file_no]];
+		else
+			r = appv_diag_set(diag, -ENOENT, "%s: no file number "
+					  "%u", p->path, file_no);
+	} else if (r == 0) {
+		r = lazy_lookup(p, image_dfd, file_no, out, diag);
+	}
+	pthread_mutex_unlock(&p->lock);
 	return r;
 }
 
@@ -465,14 +691,11 @@ void pkg_stamp_write(const struct pkg *p, const char *cache_base)
 	unlink(tmp);
 }
 
-static int verify_hash(struct pkg *p, const char *cache_base,
-		       struct appv_diag *diag)
+static int verify_hash(struct pkg *p, struct appv_diag *diag)
 {
 	unsigned char sum[PKG_SHA256_LEN];
 	int r;
 
-	if (stamp_matches(p, cache_base))
-		return 0;
 	r = pkg_sha256_fd(p->fd, p->tr.image_offset, p->tr.image_size, sum);
 	if (r < 0)
 		return appv_diag_set(diag, r, "%s: reading: %s", p->path,
@@ -481,7 +704,6 @@ static int verify_hash(struct pkg *p, const char *cache_base,
 		return appv_diag_set(diag, -EINVAL, "%s: corrupt package: "
 				     "image checksum mismatch", p->path);
 	p->hashed = true;
-	pkg_stamp_write(p, cache_base);
 	return 0;
 }
 
@@ -525,8 +747,8 @@ static int open_image(struct pkg *p, struct rctx *c)
 	err = sqfs_data_reader_load_fragment_table(p->data, &p->super);
 	if (err)
 		return corrupt(c, "fragment table", err);
-	c->rd = sqfs_dir_reader_create(&p->super, p->cmp, p->file, 0);
-	return c->rd ? 0 : -ENOMEM;
+	p->rd = sqfs_dir_reader_create(&p->super, p->cmp, p->file, 0);
+	return p->rd ? 0 : -ENOMEM;
 }
 
 static int open_pkg(struct pkg *p, const char *cache_base,
@@ -543,15 +765,22 @@ static int open_pkg(struct pkg *p, const char *cache_base,
 		return appv_diag_set(diag, -errno, "%s: %s", p->path,
 				     strerror(errno));
 	r = read_trailer(p, diag);
-	if (r == 0)
-		r = verify_hash(p, cache_base, diag);
+	if (r == 0) {
+		p->stamped = stamp_matches(p, cache_base);
+		if (!p->stamped)
+			r = verify_hash(p, diag);
+	}
 	if (r == 0)
 		r = open_image(p, &c);
 	if (r == 0)
-		r = load_tree(&c);
-	sqfs_destroy(c.rd);
+		r = load_top(&c);
+	/* stamped: this very file passed everything below before */
+	if (r == 0 && !p->stamped)
+		r = tree_walk(p, diag);
 	if (r == -ENOMEM)
 		appv_diag_set(diag, r, "%s: out of memory", p->path);
+	if (r == 0) /* only now: hash, tree and manifest all passed */
+		pkg_stamp_write(p, cache_base);
 	return r;
 }
 
@@ -581,18 +810,19 @@ void pkg_free(struct pkg *p)
 {
 	if (!p)
 		return;
+	for (uint32_t i = 0; i < p->lz_n; i++) {
+		sqfs_free(p->lz_files[i]);
+		free(p->lz_ents[i].path);
+	}
+	free(p->lz_files);
+	free(p->lz_ents);
+	vfs_index_close(p->idx);
+	tree_free(p);
+	sqfs_free(p->fs_inode);
+	sqfs_destroy(p->rd);
 	sqfs_destroy(p->data);
 	sqfs_destroy(p->cmp);
 	sqfs_destroy(p->file);
-	for (uint32_t i = 0; i < p->nfiles; i++)
-		sqfs_free(p->files[i]);
-	free(p->files);
-	free(p->file_ent);
-	for (size_t i = 0; i < p->nents; i++) {
-		free(p->ents[i].path);
-		free(p->ents[i].target);
-	}
-	free(p->ents);
 	pkg_manifest_release(&p->manifest);
 	if (p->fd >= 0)
 		close(p->fd);
@@ -616,8 +846,12 @@ const struct pkg_manifest *pkg_get_manifest(const struct pkg *p)
 	return &p->manifest;
 }
 
-int pkg_get_stats(const struct pkg *p, struct pkg_stats *st)
+int pkg_get_stats(struct pkg *p, struct pkg_stats *st)
 {
+	int r = pkg_tree_load(p, NULL);
+
+	if (r < 0)
+		return r;
 	st->image_size = p->tr.image_size;
 	st->file_size = (uint64_t)p->st.st_size;
 	st->nfiles = p->nfiles;
@@ -631,15 +865,21 @@ int pkg_get_stats(const struct pkg *p, struct pkg_stats *st)
 int pkg_read_file(struct pkg *p, uint32_t file_no, uint64_t off, void *buf,
 		  size_t cap)
 {
-	sqfs_s32 r;
+	const sqfs_inode_generic_t *in = NULL;
+	sqfs_s32 r = -1;
 
-	if (file_no >= p->nfiles)
-		return -ENOENT;
 	if (cap > INT32_MAX)
 		cap = INT32_MAX;
 	pthread_mutex_lock(&p->lock);
-	r = sqfs_data_reader_read(p->data, p->files[file_no], off, buf,
-				  (sqfs_u32)cap);
+	if (file_no < p->lz_n && p->lz_files[file_no])
+		in = p->lz_files[file_no];
+	else if (p->walked && file_no < p->nfiles)
+		in = p->files[file_no];
+	if (in)
+		r = sqfs_data_reader_read(p->data, in, off, buf,
+					  (sqfs_u32)cap);
 	pthread_mutex_unlock(&p->lock);
+	if (!in)
+		return -ENOENT;
 	return r < 0 ? -EIO : (int)r;
 }

@@ -64,8 +64,10 @@ struct pkg;
  * SquashFS super block and directory tree (hostile names - "", ".", "..",
  * '/' inside a name -, unsorted or duplicate entries, device nodes, fifos and
  * sockets are rejected; symlink targets, absolute or relative, are kept:
- * they are resolved in the virtual tree), the manifest.  free with
- * pkg_free. */
+ * they are resolved in the virtual tree), the manifest.  When the stamp
+ * matches (this very file passed all of it before), only the super block
+ * and the manifest are read: the tree walk is deferred to the first call
+ * that needs it.  free with pkg_free. */
 int pkg_open(const char *path, const char *cache_base, struct pkg **out,
 	     struct appv_diag *diag);
 void pkg_free(struct pkg *p);
@@ -82,7 +84,8 @@ struct pkg_stats {
 	uint64_t nsymlinks;
 	uint64_t content_size; /* sum of regular file sizes under fs/ */
 };
-int pkg_get_stats(const struct pkg *p, struct pkg_stats *st);
+/* Walks the whole tree if pkg_open skipped that (stamped open). */
+int pkg_get_stats(struct pkg *p, struct pkg_stats *st);
 
 /*
  * The content cache: <cache_base>/<id>/ with root/ (the fs/ tree: dirs and

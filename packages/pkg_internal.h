@@ -12,10 +12,13 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include <sqfs/dir_reader.h>
 #include <sqfs/predef.h>
 #include <sqfs/super.h>
 
 #include "pkg.h"
+
+struct vfs_index;
 
 /*
  * Trailer: the last PKG_TRAILER_SIZE bytes of a package file, little endian.
@@ -73,8 +76,16 @@ struct pkg {
 	struct stat st;
 	struct pkg_trailer tr;
 	bool hashed; /* SHA-256 computed by this process (stamp may be written) */
+	bool stamped; /* the verified stamp matched: the tree is walked lazily */
 
 	struct pkg_manifest manifest;
+
+	/* The whole validated tree.  Loaded by pkg_open unless the stamp
+	 * matched, else on first need (pkg_tree_load); immutable once
+	 * @walked is set.  Fields up to @walks are guarded by @lock. */
+	bool walked;
+	int walk_err;  /* a lazy walk failed: its -errno, returned again */
+	unsigned walks; /* full walks done (tests) */
 	struct pkg_entry *ents;
 	size_t nents;
 	sqfs_inode_generic_t **files; /* regular file inodes by file_no */
@@ -88,7 +99,17 @@ struct pkg {
 	sqfs_file_t *file;
 	sqfs_compressor_t *cmp;
 	sqfs_data_reader_t *data;
+	sqfs_dir_reader_t *rd;
+	sqfs_inode_generic_t *fs_inode; /* fs/ */
 	sqfs_super_t super;
+
+	/* Stamped and not walked: regular files looked up one at a time by
+	 * the path the cache index gives (pkg_file_lookup), under @lock. */
+	struct vfs_index *idx;
+	struct pkg_entry *lz_ents;	 /* by file_no; path NULL = not yet */
+	sqfs_inode_generic_t **lz_files; /* by file_no */
+	uint32_t lz_n;
+	uint64_t lz_scanned; /* directory entries read by lookups */
 };
 
 /*
@@ -112,13 +133,26 @@ int pkg_sha256_fd(int fd, uint64_t off, uint64_t len,
 		  unsigned char out[PKG_SHA256_LEN]);
 void pkg_hex(const unsigned char *in, size_t n, char *out);
 
+/* Load and validate the whole tree if pkg_open did not (thread-safe).
+ * 0 or -errno; a failure is sticky. */
+int pkg_tree_load(struct pkg *p, struct appv_diag *diag);
+
+/* The entry of regular file @file_no: from the tree when walked, else
+ * looked up by the path the cache index in @image_dfd gives (the image
+ * itself is searched by path; its inode, mode, size and mtime are the
+ * image's).  The entry stays valid until pkg_free.  -ENOENT for a number
+ * out of range. */
+int pkg_file_lookup(struct pkg *p, int image_dfd, uint32_t file_no,
+		    const struct pkg_entry **out, struct appv_diag *diag);
+
 /* Read up to @cap bytes of regular file @file_no at @off from the image
  * (thread-safe).  Returns the number of bytes, 0 at the end, or -errno. */
 int pkg_read_file(struct pkg *p, uint32_t file_no, uint64_t off, void *buf,
 		  size_t cap);
 
 /* Write the verification stamp <cache_base>/<id>/verified if that directory
- * exists; failures are ignored (the stamp is an optimisation). */
+ * exists and this process verified everything (hash, tree, manifest);
+ * failures are ignored (the stamp is an optimisation). */
 void pkg_stamp_write(const struct pkg *p, const char *cache_base);
 
 #endif

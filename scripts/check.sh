@@ -6,8 +6,9 @@ build=$1; shift
 log=$(mktemp); trap 'rm -f "$log"' EXIT
 scripts/run-unit.sh "$@" | tee "$log"
 tests/e2e/run.sh "$build" | tee -a "$log"
+tests/posix/run.sh "$build" | tee -a "$log"
 pass=0; fail=0
-for l in $(sed -n 's/^\(unit\|e2e\): \([0-9]*\) passed, \([0-9]*\) failed.*/\2:\3/p' "$log"); do
+for l in $(sed -n 's/^\(unit\|e2e\|posix\): \([0-9]*\) passed, \([0-9]*\) failed.*/\2:\3/p' "$log"); do
 	pass=$((pass + ${l%%:*})); fail=$((fail + ${l##*:}))
 done
 grep -q '^unit: ' "$log" || fail=$((fail + 1))

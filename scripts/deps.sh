@@ -9,7 +9,7 @@ libcmocka-dev libzstd-dev libinih-dev libjansson-dev libssl-dev"
 # it installs in about 40 s on Debian 12).
 need_test="busybox-static python3 squashfs-tools-ng passwd util-linux \
 coreutils git tar make gcc sqlite3 python3-venv python3-pip golang-go"
-need_bench="proot python3"
+need_bench="proot python3 git tar busybox-static findutils"
 case "${1:-build}" in
 build) want="$need_build" ;;
 test) want="$need_build $need_test" ;;

@@ -91,7 +91,8 @@ bool vfs_upper_opaque(const struct vfs *vfs, const char *vpath, size_t len)
 	real[n++] = '/';
 	memcpy(real + n, VFS_OPAQUE_NAME, nl + 1);
 	k = appv_readlinkat(AT_FDCWD, real, buf, sizeof(buf));
-	return k == (ssize_t)OPQ_LEN && !memcmp(buf, VFS_OPAQUE_TARGET, OPQ_LEN);
+	return k == (ssize_t)OPQ_LEN &&
+	       !memcmp(buf, VFS_OPAQUE_TARGET, OPQ_LEN);
 }
 
 static int upper_readlink(const struct vfs *vfs, const char *vpath,
@@ -122,8 +123,8 @@ const struct vfs_layer_ops vfs_upper_ops = {
 /* The metadata an upper copy of directory @vpath gets: the visible lower
  * directory's permission bits (plus u+rwx so the owner can fill it),
  * times and owner.  false when no lower directory exists. */
-static bool lower_dir_stat(const struct vfs *vfs, const char *vpath,
-			   size_t len, struct stat *st)
+static bool lower_dir_stat(const struct vfs *vfs, const char *vpath, size_t len,
+			   struct stat *st)
 {
 	int rule = vfs_rule_for(vfs, vpath);
 	struct layer_hit hit;
@@ -158,8 +159,7 @@ static int make_dir_like(const char *real, const struct stat *st)
 	if (st->st_uid != (uid_t)-1) /* where permitted (root) */
 		APPV_SYS(SYS_fchownat, AT_FDCWD, real, st->st_uid, st->st_gid,
 			 AT_SYMLINK_NOFOLLOW, 0);
-	APPV_SYS(SYS_utimensat, AT_FDCWD, real, ts, AT_SYMLINK_NOFOLLOW, 0,
-		 0);
+	APPV_SYS(SYS_utimensat, AT_FDCWD, real, ts, AT_SYMLINK_NOFOLLOW, 0, 0);
 	return r;
 }
 
@@ -180,8 +180,7 @@ int vfs_upper_make_parents(struct vfs *vfs, const char *vpath)
 		r = upper_real(vfs, prefix, real, sizeof(real));
 		if (r < 0)
 			return r;
-		if (appv_fstatat(AT_FDCWD, real, &st, AT_SYMLINK_NOFOLLOW) ==
-		    0)
+		if (appv_fstatat(AT_FDCWD, real, &st, AT_SYMLINK_NOFOLLOW) == 0)
 			continue;
 		if (!lower_dir_stat(vfs, prefix, i, &st)) {
 			memset(&st, 0, sizeof(st));

@@ -38,8 +38,8 @@ struct linux_dirent64 {
 
 struct merge {
 	struct vfs *vfs;
-	const char *vpath; /* the merged directory */
-	int outfd;	   /* the materialised directory */
+	const char *vpath;	  /* the merged directory */
+	int outfd;		  /* the materialised directory */
 	unsigned long nwhiteouts; /* placeholders to sweep at the end */
 	char child[PATH_MAX];
 	char link[PATH_MAX];
@@ -283,8 +283,8 @@ static int sweep(struct merge *m)
 {
 	char buf[16384];
 	struct stat st;
-	int r = (int)APPV_SYS(SYS_lseek, m->outfd, 0, 0 /* SEEK_SET */, 0, 0,
-			      0);
+	int r =
+	    (int)APPV_SYS(SYS_lseek, m->outfd, 0, 0 /* SEEK_SET */, 0, 0, 0);
 
 	while (r >= 0) {
 		ssize_t n = appv_getdents64(m->outfd, buf, sizeof(buf));
@@ -393,8 +393,8 @@ int vfs_merge_release(struct vfs *vfs, const char *listing)
 	while (top < n && listing[top] != '/')
 		top++; /* <merge_root>/<n> */
 	memcpy(p, listing, n + 1);
-	fd = appv_openat(AT_FDCWD, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-					  O_CLOEXEC, 0);
+	fd = appv_openat(AT_FDCWD, p,
+			 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
 	if (fd < 0)
 		return fd;
 	r = empty_listing(fd);
@@ -433,7 +433,8 @@ int vfs_dir_empty(struct vfs *vfs, const struct vfs_res *res)
 			const char *nm = d->d_name;
 
 			off += d->d_reclen;
-			r = nm[0] == '.' && (!nm[1] || (nm[1] == '.' && !nm[2]));
+			r = nm[0] == '.' &&
+			    (!nm[1] || (nm[1] == '.' && !nm[2]));
 		}
 		if (!r)
 			break;

@@ -239,8 +239,13 @@ int vfs_remove(struct vfs *vfs, const struct vfs_res *res, bool dir)
 	if (lower < 0)
 		return lower;
 	if (res->layer == VFS_LAYER_UPPER)
-		return remove_upper(vfs, res, dir, lower);
-	return vfs_whiteout(vfs, res->vpath);
+		r = remove_upper(vfs, res, dir, lower);
+	else
+		r = vfs_whiteout(vfs, res->vpath);
+	/* Every name in upper was noted: the filter is current (a top-level
+	 * removal moved the root's ctime). */
+	vfs_names_sync(vfs);
+	return r;
 }
 
 int vfs_mkdir(struct vfs *vfs, struct vfs_res *res, mode_t mode)
@@ -258,8 +263,11 @@ int vfs_mkdir(struct vfs *vfs, struct vfs_res *res, mode_t mode)
 	lower = vfs_lower_exists(vfs, res->vpath, &lmode);
 	if (lower < 0)
 		return lower;
-	if (!lower || !S_ISDIR(lmode))
-		return appv_mkdirat(AT_FDCWD, res->real, mode);
+	if (!lower || !S_ISDIR(lmode)) {
+		r = appv_mkdirat(AT_FDCWD, res->real, mode);
+		vfs_names_sync(vfs); /* the name was noted */
+		return r;
+	}
 	/* Over a deleted lower directory: opaque.  Made u+rwx to hold the
 	 * marker, then given the bits mkdir would have given. */
 	um = (mode_t)APPV_SYS(SYS_umask, 0, 0, 0, 0, 0, 0);
@@ -273,6 +281,7 @@ int vfs_mkdir(struct vfs *vfs, struct vfs_res *res, mode_t mode)
 				  mode & ~um & 07777, 0, 0, 0);
 	if (r < 0)
 		appv_unlinkat(AT_FDCWD, res->real, AT_REMOVEDIR);
+	vfs_names_sync(vfs);
 	return r;
 }
 
@@ -300,7 +309,8 @@ int vfs_clear_dir(struct vfs *vfs, const struct vfs_res *res)
 	return strip_markers(res->real, false, false, 0);
 }
 
-/* ---- recursive copy-up ---------------------------------------------------- */
+/* ---- recursive copy-up ----------------------------------------------------
+ */
 
 struct tree {
 	struct vfs *vfs;
@@ -375,7 +385,8 @@ static int tree_up(struct tree *t, struct vfs_res *res, int depth)
 			const char *nm = d->d_name;
 
 			off += d->d_reclen;
-			if (nm[0] == '.' && (!nm[1] || (nm[1] == '.' && !nm[2])))
+			if (nm[0] == '.' &&
+			    (!nm[1] || (nm[1] == '.' && !nm[2])))
 				continue;
 			r = tree_child(t, res->vpath, nm, depth);
 		}

@@ -238,10 +238,9 @@ static int scan_opaque(struct upper_names *n, int fd, char *vp, size_t vlen,
 			if (type != 4 /* DT_DIR */ || !strcmp(name, ".") ||
 			    !strcmp(name, "..") || vlen + 1 + nl >= PATH_MAX)
 				continue;
-			int sub = appv_openat(fd, name,
-					      O_RDONLY | O_DIRECTORY |
-						  O_NOFOLLOW | O_CLOEXEC,
-					      0);
+			int sub = appv_openat(
+			    fd, name,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
 			if (sub < 0)
 				continue;
 			vp[vlen] = '/';

@@ -19,6 +19,8 @@
 
 #define DIR_X "d:d f:d/x=in-d"
 
+/* The table is laid out by hand, one case per initialiser. */
+/* clang-format off */
 static const struct tcase cases[] = {
 /* ------------------------------------------------------------ open -- */
 { .n = "open.rdonly", .s = "f:a=hello", .op = OP_OPEN, .a = "a",
@@ -673,3 +675,4 @@ static const struct tcase cases[] = {
 { .n = "readdir.enotdir", .s = "f:a", .op = OP_LIST, .a = "a",
   .err = ENOTDIR },
 };
+/* clang-format on */

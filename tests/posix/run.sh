@@ -16,7 +16,8 @@
 # each inside appv with the shim ("shim"), with --no-shim ("noshim") and as
 # a static binary ("static"), once as root and once as an unprivileged user
 # (appv-test, created if missing) when run as root.  One appv exec per
-# (layer, mode, user).  Every line that differs from the native run of the
+# (layer, mode, user), each with its own overlay (--overlay LAYER-MODE).
+# Every line that differs from the native run of the
 # same user is a difference "CASE LAYER MODE USER".
 #
 # tests/posix/known-differences.txt lists the differences expected today,
@@ -136,7 +137,7 @@ prepare() {
 # one WHO LAYER MODE: one appv exec running every case.
 one() {
 	local who=$1 layer=$2 mode=$3 d=$W/$1 bin=fsconf opt="" root cmd
-	local home=$d/home-$layer-$mode out=$d/$layer-$mode.out rc=0
+	local home=$d/home out=$d/$layer-$mode.out rc=0
 	[ "$mode" = noshim ] && opt=--no-shim
 	[ "$mode" = static ] && bin=fsconf_static
 	case $layer in
@@ -147,7 +148,7 @@ one() {
 	as "$who" mkdir -p "$home"
 	# shellcheck disable=SC2086
 	as "$who" APPV_HOME="$home" timeout -k 5 "$TMO" "$APPV" exec $opt \
-		"$d/p.pkg" "/opt/posix/bin/$bin" $cmd "$root" \
+		--overlay "$layer-$mode" "$d/p.pkg" "/opt/posix/bin/$bin" $cmd "$root" \
 		>"$out" 2>"$d/$layer-$mode.err" || rc=$?
 	[ "$rc" -eq 0 ] || note "appv exec ($who $layer $mode) exit status $rc: $(head -c 300 "$d/$layer-$mode.err")"
 	if [ "$layer" = upper ] && [ -e "$root" ]; then
@@ -263,7 +264,9 @@ awk -F'\t' '$1 == "KNOWN" || $1 == "NEW" {
 	head -n 25 | awk -F'\t' '{ printf "#   %-28s %d\n", $2, $1 }'
 echo "# most frequent outcomes (appv vs native):"
 awk -F'\t' '$1 == "KNOWN" || $1 == "NEW" {
-	g = $5; sub(/^(not )?ok [^:]*: /, "", g); sub(/;.*/, "", g)
+	g = $5; sub(/^(not )?ok [^:]*: /, "", g); sub(/, want [^;]*/, "", g)
+	sub(/: got .*/, "", g); sub(/=.*/, "", g); sub(/; /, " [check ", g)
+	if (g ~ /\[check/) g = g "]"
 	w = $4; sub(/^(not )?ok [^:]*: got /, "", w); sub(/[,;].*/, "", w)
 	n[g " (native " w ")"]++ }
 	END { for (k in n) print n[k] "\t" k }' "$W/verdict" | sort -rn |

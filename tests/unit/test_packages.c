@@ -552,6 +552,96 @@ static void test_cache__stamp_skips_rehash_but_not_tampering(void **state)
 	assert_non_null(strstr(d.msg, "checksum mismatch"));
 }
 
+/* A stamped open reads the super block and appv.ini only; extraction
+ * finds each file by the index's path, stats walk on demand. */
+static void test_cache__stamped_open_defers_the_walk(void **state)
+{
+	struct fx *f = *state;
+	struct appv_diag d = { { 0 } };
+	char image_dir[PATH_MAX], dir2[PATH_MAX], p[PATH_MAX + 64];
+	char fsdir[PATH_MAX];
+	char buf[64];
+	struct pkg_stats st1, st2;
+	struct pkg *pk;
+
+	build_ok(f);
+	pk = open_ok(f->pkg, f->cache);
+	assert_true(pk->walked);
+	assert_int_equal(pk->walks, 1);
+	assert_int_equal(pkg_get_stats(pk, &st1), 0);
+	assert_int_equal(pkg_cache_prepare(pk, f->cache, image_dir,
+					   sizeof(image_dir), &d), 0);
+	pkg_free(pk);
+
+	pk = open_ok(f->pkg, f->cache);
+	assert_true(pk->stamped);
+	assert_false(pk->hashed);
+	assert_false(pk->walked);
+	assert_int_equal(pk->walks, 0);
+	assert_int_equal(pk->nents, 0);
+	assert_string_equal(pkg_get_manifest(pk)->name, "hello");
+	assert_string_equal(pkg_get_manifest(pk)->args[1], "big world");
+	/* the cache exists: prepare does not walk either */
+	assert_int_equal(pkg_cache_prepare(pk, f->cache, dir2, sizeof(dir2),
+					   &d), 0);
+	assert_string_equal(dir2, image_dir);
+	assert_int_equal(pk->walks, 0);
+	/* extraction looks each file up by path */
+	for (uint32_t i = 5; i-- > 0;)
+		assert_int_equal(pkg_cache_extract(pk, image_dir, i, &d), 0);
+	assert_int_equal(pkg_cache_extract(pk, image_dir, 5, &d), -ENOENT);
+	assert_int_equal(pk->walks, 0);
+	assert_true(pk->lz_scanned > 0);
+	snprintf(fsdir, sizeof(fsdir), "%s/fs", f->src);
+	snprintf(p, sizeof(p), "%s/root", image_dir);
+	compare_tree(fsdir, p, true);
+	/* reads of a looked-up file come from the image */
+	assert_int_equal(pkg_read_file(pk, 0, 0, buf, sizeof(buf)),
+			 (int)(pk->lz_ents[0].size < sizeof(buf) ?
+			       pk->lz_ents[0].size : sizeof(buf)));
+	/* stats walk once and agree with the first open */
+	assert_int_equal(pkg_get_stats(pk, &st2), 0);
+	assert_int_equal(pk->walks, 1);
+	assert_memory_equal(&st1, &st2, sizeof(st1));
+	assert_int_equal(pkg_get_stats(pk, &st2), 0);
+	assert_int_equal(pk->walks, 1);
+	/* after the walk, the tree's entries serve extraction */
+	assert_int_equal(pkg_cache_extract(pk, image_dir, 3, &d), 0);
+	assert_int_equal(pkg_cache_extract(pk, image_dir, 5, &d), -ENOENT);
+	pkg_free(pk);
+}
+
+/* A cache index that disagrees with the image (a size here) is an error,
+ * not a wrong extraction. */
+static void test_cache__stamped_extract_checks_the_index(void **state)
+{
+	struct fx *f = *state;
+	struct appv_diag d = { { 0 } };
+	struct vfs_index_ent v[2] = {
+		{ .path = "/", .mode = S_IFDIR | 0755 },
+		{ .path = "/share/big.bin", .mode = S_IFREG | 0644,
+		  .size = 3 },
+	};
+	char image_dir[PATH_MAX];
+	struct pkg *pk;
+	int dfd;
+
+	build_ok(f);
+	pk = open_ok(f->pkg, f->cache);
+	assert_int_equal(pkg_cache_prepare(pk, f->cache, image_dir,
+					   sizeof(image_dir), &d), 0);
+	pkg_free(pk);
+	dfd = open(image_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(vfs_index_write(dfd, "index", v, 2), 1);
+	close(dfd);
+	pk = open_ok(f->pkg, f->cache);
+	assert_false(pk->walked);
+	assert_int_equal(pkg_cache_extract(pk, image_dir, 0, &d), -EIO);
+	assert_non_null(strstr(d.msg, "does not match the image"));
+	assert_int_equal(pkg_cache_extract(pk, image_dir, 1, &d), -ENOENT);
+	pkg_free(pk);
+}
+
 /* ---- build errors ---- */
 
 static void expect_build_error(struct fx *f, const char *msg)
@@ -1027,6 +1117,41 @@ static int capture(int (*fn)(int, char **), int argc, char **argv,
 	return r;
 }
 
+/* The stamp is written only after the tree and manifest passed: a hostile
+ * image whose hash is right gets none even when its cache dir exists. */
+static void test_open__no_stamp_for_a_rejected_image(void **state)
+{
+	struct fx *f = *state;
+	unsigned char raw[PKG_TRAILER_SIZE];
+	char path[PATH_MAX], dir[PATH_MAX + 80], stamp[PATH_MAX + 100];
+	struct appv_diag d = { { 0 } };
+	struct pkg_trailer tr;
+	struct pkg *p = NULL;
+	char id[65];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/nasty.pkg", f->dir);
+	make_nasty(path, (struct nasty_ent[]){ { "..", 'f' } }, 1);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, raw, sizeof(raw),
+			       lseek(fd, 0, SEEK_END) - PKG_TRAILER_SIZE),
+			 PKG_TRAILER_SIZE);
+	close(fd);
+	assert_int_equal(pkg_trailer_decode(raw, &tr), 0);
+	pkg_hex(tr.sha256, PKG_SHA256_LEN, id);
+	assert_int_equal(mkdir(f->cache, 0700), 0);
+	snprintf(dir, sizeof(dir), "%s/%s", f->cache, id);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(pkg_open(path, f->cache, &p, &d), -EINVAL);
+	assert_non_null(strstr(d.msg, "an entry named '..'"));
+	snprintf(stamp, sizeof(stamp), "%s/verified", dir);
+	assert_int_equal(access(stamp, F_OK), -1);
+	/* twice: still checked in full, still refused */
+	assert_int_equal(pkg_open(path, f->cache, &p, &d), -EINVAL);
+	assert_null(p);
+}
+
 static void test_cli__build_and_inspect(void **state)
 {
 	struct fx *f = *state;
@@ -1096,10 +1221,13 @@ int main(void)
 		T(test_cache__prepare_is_idempotent_and_atomic),
 		T(test_cache__concurrent_extract_from_two_processes),
 		T(test_cache__stamp_skips_rehash_but_not_tampering),
+		T(test_cache__stamped_open_defers_the_walk),
+		T(test_cache__stamped_extract_checks_the_index),
 		T(test_open__launcher_header_is_allowed),
 		T(test_open__trailer_tampering_detected),
 		T(test_open__truncated_and_foreign_files_rejected),
 		T(test_open__hostile_names_rejected),
+		T(test_open__no_stamp_for_a_rejected_image),
 		T(test_open__corrupt_images_fail_cleanly),
 		T(test_cli__build_and_inspect),
 	};

@@ -53,7 +53,7 @@ static const char *const exported[] = {
 	"__fxstatat64", "statx",     "access",	     "faccessat",
 	"readlink",   "readlinkat",  "getcwd",  "chdir",	     "execve",
 	"execv",      "execvp",	     "execvpe",	     "execl",
-	"execle",     "execlp",
+	"execle",     "execlp",      "posix_spawn",  "posix_spawnp",
 };
 #define NEXPORTED (sizeof(exported) / sizeof(exported[0]))
 

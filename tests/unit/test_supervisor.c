@@ -509,8 +509,13 @@ static void __attribute__((noreturn)) app(const struct fixture *f)
 	CHECK(mkdir("d", 0700) == 0 && stat("d", &st) == 0 &&
 	      S_ISDIR(st.st_mode) && (st.st_mode & 0777) == 0700);
 	CHECK(rmdir("d") == 0 && stat("d", &st) < 0 && errno == ENOENT);
-	CHECK(unlink("existing.txt") < 0 &&
-	      errno == EROFS); /* no whiteouts yet */
+	/* A whiteout: gone virtually, the host file stays. */
+	CHECK(unlink("existing.txt") == 0 && stat("existing.txt", &st) < 0 &&
+	      errno == ENOENT && lstat("existing.txt", &st) < 0 &&
+	      readlink("existing.txt", buf, sizeof(buf)) < 0 &&
+	      errno == ENOENT);
+	CHECK(unlink("existing.txt") < 0 && errno == ENOENT);
+	CHECK(symlink(VFS_WHITEOUT_TARGET, "fake") < 0 && errno == EPERM);
 	CHECK(rename("new.txt", "new2.txt") == 0);
 	CHECK(stat("new.txt", &st) < 0 && errno == ENOENT);
 	CHECK(symlink("new2.txt", "sl") == 0 && read_is("sl", "new"));
@@ -586,7 +591,7 @@ static void check_host_untouched(struct fixture *f)
 	snprintf(p, sizeof(p), "%s%s/new2.txt", f->upper, f->host);
 	assert_true(read_is(p, "n"));
 	snprintf(p, sizeof(p), "%s%s/existing.txt", f->upper, f->host);
-	assert_true(read_is(p, "host\nmore\n"));
+	assert_int_equal(vfs_upper_marker(p), VFS_MARKER_WHITEOUT);
 }
 
 static void test_loop__strict_mode_virtualizes_every_call(void **state)

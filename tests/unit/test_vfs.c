@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -843,6 +844,223 @@ static void test_names__damaged_filter_is_rebuilt(void **state)
 	vfs_free(v);
 }
 
+/* ---- overlay semantics: whiteouts, opaque directories, tree copy-up ---- */
+
+static int listing_of(struct fx *f, const char *rel, char *out)
+{
+	int r = res_h(f, rel, VFS_INTENT_READ, 0);
+
+	if (r < 0)
+		return r;
+	return vfs_merge_dir(f->vfs, &f->res, out, PATH_MAX);
+}
+
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	return n;
+}
+
+static void test_whiteout__unlink_lower_files(void **state)
+{
+	struct fx *f = *state;
+	const char *rels[] = {"host_only.txt", "img_only.txt", "both.txt",
+			      "hlink"};
+	char p[PATH_MAX], out[PATH_MAX];
+	struct stat st;
+
+	for (size_t i = 0; i < sizeof(rels) / sizeof(rels[0]); i++) {
+		assert_int_equal(
+		    res_h(f, rels[i], VFS_INTENT_DELETE, VFS_F_NOFOLLOW), 0);
+		assert_int_equal(vfs_remove(f->vfs, &f->res, true), -ENOTDIR);
+		assert_int_equal(vfs_remove(f->vfs, &f->res, false), 0);
+		/* Gone for every kind of lookup; the marker never shows. */
+		assert_int_equal(res_h(f, rels[i], VFS_INTENT_READ, 0),
+				 -ENOENT);
+		assert_int_equal(
+		    res_h(f, rels[i], VFS_INTENT_READ, VFS_F_NOFOLLOW),
+		    -ENOENT);
+		assert_int_equal(
+		    res_h(f, rels[i], VFS_INTENT_DELETE, VFS_F_NOFOLLOW),
+		    -ENOENT);
+		assert_int_equal(vfs_upper_marker(fmt(p, "%s/upper%s/%s", f->t,
+						      f->h, rels[i])),
+				 VFS_MARKER_WHITEOUT);
+	}
+	/* The lower files are untouched. */
+	assert_int_equal(lstat(fmt(p, "%s/host_only.txt", f->h), &st), 0);
+	assert_int_equal(lstat(fmt(p, "%s/hlink", f->h), &st), 0);
+	assert_string_equal(slurp(fmt(p, "%s/both.txt", f->h), out, 64),
+			    "host-both");
+	/* An upper-only file simply goes: no whiteout needed. */
+	assert_int_equal(
+	    res_h(f, "upper_only.txt", VFS_INTENT_DELETE, VFS_F_NOFOLLOW), 0);
+	assert_int_equal(vfs_remove(f->vfs, &f->res, false), 0);
+	assert_int_equal(
+	    lstat(fmt(p, "%s/upper%s/upper_only.txt", f->t, f->h), &st), -1);
+	/* The union listing: the rest, no whiteout, no marker. */
+	assert_int_equal(listing_of(f, ".", out), 0);
+	assert_false(has_entry(out, "host_only.txt", DT_REG));
+	assert_false(has_entry(out, "host_only.txt", DT_LNK));
+	assert_false(has_entry(out, "img_only.txt", DT_LNK));
+	assert_false(has_entry(out, "both.txt", DT_LNK));
+	assert_false(has_entry(out, "hlink", DT_LNK));
+	assert_true(has_entry(out, "img_host.txt", DT_REG));
+	assert_true(has_entry(out, "hdir", DT_DIR));
+	assert_int_equal(vfs_merge_release(f->vfs, out), 0);
+	assert_int_equal(lstat(out, &st), -1);
+	/* Creating the name again replaces the whiteout. */
+	assert_int_equal(res_h(f, "img_only.txt", VFS_INTENT_CREATE, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_NONE);
+	assert_int_equal(vfs_make_writable(f->vfs, &f->res), 0);
+	put(f->res.real, "again", 0644);
+	assert_int_equal(res_h(f, "img_only.txt", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_UPPER);
+	assert_string_equal(slurp(f->res.real, out, 64), "again");
+}
+
+static void test_whiteout__rmdir_then_mkdir_is_opaque(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX], out[PATH_MAX];
+
+	/* "dir": image (ifile) + host (hostfile); not empty in the union. */
+	assert_int_equal(res_h(f, "dir", VFS_INTENT_DELETE, VFS_F_NOFOLLOW), 0);
+	assert_true(f->res.merged_dir);
+	assert_int_equal(vfs_remove(f->vfs, &f->res, false), -EISDIR);
+	assert_int_equal(vfs_remove(f->vfs, &f->res, true), -ENOTEMPTY);
+	assert_int_equal(vfs_lower_exists(f->vfs, f->res.vpath, NULL), 1);
+	assert_int_equal(
+	    res_h(f, "dir/ifile", VFS_INTENT_DELETE, VFS_F_NOFOLLOW), 0);
+	assert_int_equal(vfs_remove(f->vfs, &f->res, false), 0);
+	assert_int_equal(res_h(f, "dir", VFS_INTENT_DELETE, 0), 0);
+	assert_int_equal(vfs_remove(f->vfs, &f->res, true), -ENOTEMPTY);
+	assert_int_equal(
+	    res_h(f, "dir/hostfile", VFS_INTENT_DELETE, VFS_F_NOFOLLOW), 0);
+	assert_int_equal(vfs_remove(f->vfs, &f->res, false), 0);
+	assert_int_equal(listing_of(f, "dir", out), 0);
+	assert_int_equal(count_entries(out), 0);
+	assert_int_equal(res_h(f, "dir", VFS_INTENT_DELETE, 0), 0);
+	assert_int_equal(vfs_remove(f->vfs, &f->res, true), 0);
+	assert_int_equal(res_h(f, "dir", VFS_INTENT_READ, 0), -ENOENT);
+	assert_int_equal(res_h(f, "dir/ifile", VFS_INTENT_READ, 0), -ENOENT);
+	/* mkdir over it: an opaque directory, listed (and so merged) without
+	 * the lower content or the marker. */
+	assert_int_equal(res_h(f, "dir", VFS_INTENT_CREATE, VFS_F_NOFOLLOW), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_NONE);
+	umask(022);
+	assert_int_equal(vfs_mkdir(f->vfs, &f->res, 0750), 0);
+	assert_int_equal(res_h(f, "dir", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_UPPER);
+	assert_true(f->res.merged_dir);
+	assert_int_equal(f->res.mode & 0777, 0750);
+	assert_int_equal(res_h(f, "dir/ifile", VFS_INTENT_READ, 0), -ENOENT);
+	assert_int_equal(res_h(f, "dir/hostfile", VFS_INTENT_READ, 0), -ENOENT);
+	assert_int_equal(
+	    res_h(f, "dir/" VFS_OPAQUE_NAME, VFS_INTENT_READ, VFS_F_NOFOLLOW),
+	    -ENOENT);
+	put(fmt(p, "%s/upper%s/dir/new", f->t, f->h), "n", 0644);
+	assert_int_equal(listing_of(f, "dir", out), 0);
+	assert_int_equal(count_entries(out), 1);
+	assert_true(has_entry(out, "new", DT_REG));
+	/* A fresh resolver (the shim's) agrees, filter and all. */
+	struct vfs *v;
+	struct vfs_req req = {.path = fmt(p, "%s/dir/hostfile", f->h),
+			      .base = "/"};
+	assert_int_equal(vfs_new(&f->cfg, &v), 0);
+	assert_int_equal(vfs_resolve(v, &req, &f->res), -ENOENT);
+	vfs_free(v);
+	/* The lower directories are untouched. */
+	assert_int_equal(access(fmt(p, "%s/dir/hostfile", f->h), F_OK), 0);
+}
+
+static int no_prepare(void *ctx, struct vfs_res *res)
+{
+	(void)ctx;
+	(void)res;
+	return -EIO;
+}
+
+static void test_copy_up_tree__rename_of_a_merged_dir(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX], q[PATH_MAX], out[PATH_MAX];
+
+	/* "app": image (bin/prog, symlinks) + host (empty). */
+	assert_int_equal(res_h(f, "app", VFS_INTENT_DELETE, VFS_F_NOFOLLOW), 0);
+	assert_int_equal(vfs_copy_up_tree(f->vfs, &f->res, no_prepare, NULL),
+			 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_UPPER);
+	/* Still the same content where it is. */
+	assert_int_equal(res_h(f, "app/bin/prog", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_UPPER);
+	assert_string_equal(slurp(f->res.real, out, 64), "#!prog");
+	assert_int_equal(listing_of(f, "app", out), 0);
+	assert_int_equal(count_entries(out), 7);
+	/* The kernel's rename inside upper, then the settling. */
+	assert_int_equal(rename(fmt(p, "%s/upper%s/app", f->t, f->h),
+				fmt(q, "%s/upper%s/app2", f->t, f->h)),
+			 0);
+	assert_int_equal(vfs_settle_dir(f->vfs, fmt(p, "%s/app2", f->h)), 0);
+	assert_int_equal(vfs_whiteout(f->vfs, fmt(p, "%s/app", f->h)), 0);
+	assert_int_equal(res_h(f, "app", VFS_INTENT_READ, VFS_F_NOFOLLOW),
+			 -ENOENT);
+	assert_int_equal(res_h(f, "app2/bin/prog", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_UPPER);
+	/* app2 has no lower twin: a plain upper directory without markers. */
+	assert_int_equal(res_h(f, "app2", VFS_INTENT_READ, 0), 0);
+	assert_false(f->res.merged_dir);
+	assert_int_equal(
+	    system(fmt(q, "! ls -A '%s' | grep -q appv", f->res.real)), 0);
+	assert_int_equal(count_entries(f->res.real), 7);
+	assert_int_equal(listing_of(f, ".", out), 0);
+	assert_true(has_entry(out, "app2", DT_DIR));
+	assert_false(has_entry(out, "app", DT_DIR));
+	assert_false(has_entry(out, "app", DT_LNK));
+}
+
+static void test_copyup__xattrs_and_no_data(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX], buf[64];
+	struct stat st;
+	ssize_t n;
+	bool xattrs = setxattr(fmt(p, "%s/host_only.txt", f->h), "user.appv",
+			       "v1", 2, 0) == 0;
+
+	assert_int_equal(res_h(f, "host_only.txt", VFS_INTENT_WRITE, 0), 0);
+	assert_int_equal(vfs_copy_up(f->vfs, &f->res, 0), 0);
+	if (xattrs) {
+		n = getxattr(f->res.real, "user.appv", buf, sizeof(buf));
+		assert_int_equal(n, 2);
+		assert_memory_equal(buf, "v1", 2);
+	}
+	/* O_TRUNC: an empty copy with the mode, even of an image file that
+	 * was never extracted. */
+	assert_int_equal(res_h(f, "lazy.bin", VFS_INTENT_WRITE, 0), 0);
+	assert_true(f->res.needs_extract);
+	assert_int_equal(vfs_copy_up(f->vfs, &f->res, VFS_CU_NO_DATA), 0);
+	assert_int_equal(stat(f->res.real, &st), 0);
+	assert_int_equal(st.st_size, 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	/* The parent's times are kept by a copy-up. */
+	assert_int_equal(stat(fmt(p, "%s/upper%s/app", f->t, f->h), &st), -1);
+	assert_int_equal(res_h(f, "app/bin/prog", VFS_INTENT_WRITE, 0), 0);
+	assert_int_equal(vfs_make_writable(f->vfs, &f->res), 0);
+	assert_int_equal(stat(fmt(p, "%s/upper%s/app/bin", f->t, f->h), &st),
+			 0);
+	assert_int_equal(st.st_mtime, 1000000 + 6); /* image_tree[6] */
+	assert_false(vfs_reserved_target("x"));
+	assert_true(vfs_reserved_target(VFS_WHITEOUT_TARGET));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -877,6 +1095,10 @@ int main(void)
 	    T(test_names__creation_seen_by_other_resolver),
 	    T(test_names__outside_changes_folded_in_by_new),
 	    T(test_names__damaged_filter_is_rebuilt),
+	    T(test_whiteout__unlink_lower_files),
+	    T(test_whiteout__rmdir_then_mkdir_is_opaque),
+	    T(test_copy_up_tree__rename_of_a_merged_dir),
+	    T(test_copyup__xattrs_and_no_data),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
