@@ -44,6 +44,7 @@ class Cell:
         self.ns_op = []   # micro: ns per operation, inside the process
         self.wall = []    # ns per whole run
         self.na = None    # reason it cannot run
+        self.slow = False  # warm-up took > BENCH_SLOW: timed once only
 
     def key(self):
         return (self.wl["name"], self.variant)
@@ -54,8 +55,10 @@ class Bench:
         self.a = args
         self.b = args.bench
         self.reps = int(os.environ.get("BENCH_REPS", "7"))
-        self.iters = int(os.environ.get("BENCH_ITERS", "3000"))
-        self.budget = float(os.environ.get("BENCH_BUDGET", "200"))
+        self.iters = int(os.environ.get("BENCH_ITERS", "1000"))
+        self.micro_ms = int(os.environ.get("BENCH_MICRO_MS", "200"))
+        self.slow_s = float(os.environ.get("BENCH_SLOW", "4"))
+        self.budget = float(os.environ.get("BENCH_BUDGET", "400"))
         self.rng = random.Random(int(os.environ.get("BENCH_SEED", "1")))
         self.appv = os.path.join(args.build, "appv")
         self.shim = os.path.join(args.build, "libappv-shim.so")
@@ -207,7 +210,7 @@ class Bench:
                                 "kind": "micro", "op": op, "link": link,
                                 "loc": loc, "rel": rel, "expect": expect,
                                 "n": n, "runs": 1})
-        n_fs = max(self.iters // 3, 100)
+        n_fs = self.iters
         for op, loc, n, expect, fresh in (
                 ("readdir", "merged", max(self.iters // 100, 10), "1000",
                  False),
@@ -265,7 +268,8 @@ class Bench:
             path = self.root_for(cell.variant, wl["loc"])
             if wl["rel"]:
                 path = os.path.join(path, wl["rel"])
-            inner = [binary, wl["op"], path, str(wl["n"])]
+            inner = [binary, "-t", str(self.micro_ms), wl["op"], path,
+                     str(wl["n"])]
             if wl["expect"]:
                 inner.append(wl["expect"])
         elif wl["kind"] == "tool":
@@ -345,7 +349,9 @@ class Bench:
             c.na = self.cell_na(c)
             if c.na:
                 continue
+            t0 = time.monotonic()
             why = self.measure(c, verify=True)
+            c.slow = time.monotonic() - t0 > self.slow_s
             c.ns_op.clear()
             c.wall.clear()
             if why:
@@ -380,7 +386,7 @@ class Bench:
             order = live[:]
             self.rng.shuffle(order)
             for c in order:
-                if c.na:
+                if c.na or (c.slow and r > 0):
                     continue
                 why = self.measure(c)
                 if why:
@@ -533,7 +539,7 @@ class Report:
     def shown(self, c, metric):
         v = cell_value(c, metric)
         if v is not None:
-            return fmt_time(v)
+            return fmt_time(v) + (" +" if c.slow else "")
         why = c.na or "no samples"
         if why not in self.na_seen:
             self.na_seen[why] = "[%d]" % (len(self.na_seen) + 1)
@@ -550,8 +556,9 @@ class Report:
               "at start, %.2f at end" %
               (time.strftime("%Y-%m-%d %H:%M"), platform.release(),
                os.cpu_count(), b.load0, os.getloadavg()[0]))
-        print("%d repetitions (interleaved, random order each), %d "
-              "iterations per micro run, %.0fs" % (done, b.iters, elapsed))
+        print("%d repetitions (interleaved, random order each), up to %d "
+              "iterations or %d ms per micro run, %.0fs" %
+              (done, b.iters, b.micro_ms, elapsed))
         for n in b.notes:
             print("note: " + n)
 
@@ -633,6 +640,11 @@ class Report:
                 print("  shim RSS (%s): n/a" % what)
 
     def footnotes(self):
+        slow = [c for c in self.by.values() if c.slow and not c.na]
+        if slow:
+            print("\n+ slow cell: its warm-up run took more than %.0f s "
+                  "(BENCH_SLOW), so it was timed in the first repetition "
+                  "only (one sample, not a median)" % self.bench.slow_s)
         if self.na_seen:
             print("\nn/a reasons:")
             for why, tag in self.na_seen.items():
@@ -673,6 +685,7 @@ def main():
         json.dump({"reps": done, "iters": bench.iters,
                    "cells": [{"workload": c.wl["name"],
                               "variant": c.variant, "na": c.na,
+                              "slow": c.slow,
                               "ns_per_op": c.ns_op, "wall_ns": c.wall}
                              for c in cells]}, f, indent=1)
     return 0

@@ -207,6 +207,7 @@ long sys_xattr(struct appv_sc_call *c);
 long sys_statfs(struct appv_sc_call *c);
 long sys_inotify(struct appv_sc_call *c);
 long sys_execve(struct appv_sc_call *c);
+long sys_net(struct appv_sc_call *c);
 
 /* Dispatch one notification (supervisor.c); exposed for tests. */
 long sup_dispatch(struct appv_sc_call *c);

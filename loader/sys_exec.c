@@ -542,6 +542,7 @@ static int apply(struct appv_sc_call *c, struct rewrite *rw,
 	w[1] = (struct range){rw->argv_addr,
 			      rw->argv_addr +
 				  (argv_changed ? (rw->nargc + 1) * 8 : 0)};
+	if (getenv("EXF_DEBUG")) fprintf(stderr, "EXF check\n");
 	if (overlaps(w[0], w[1]) ||
 	    overlaps(w[0],
 		     (struct range){rw->argv_addr,
@@ -552,6 +553,11 @@ static int apply(struct appv_sc_call *c, struct rewrite *rw,
 	    overlaps(w[1], (struct range){rw->envp_addr,
 					  rw->envp_addr + (rw->envc + 1) * 8}))
 		return -E2BIG;
+	if (getenv("EXF_DEBUG")) {
+		fprintf(stderr, "EXF name %#lx raw %zu bound %zu argv %#lx argc %zu nargc %zu envp %#lx envc %zu sp %#lx\n", rw->name_addr, rw->raw_len, name_bound(rw, pl), rw->argv_addr, rw->argc, rw->nargc, rw->envp_addr, rw->envc, sp);
+		for (size_t i = 0; i < rw->argc; i++) fprintf(stderr, " a%zu %#lx\n", i, rw->argv[i]);
+		for (size_t i = 0; i < rw->envc && i < 4; i++) fprintf(stderr, " e%zu %#lx\n", i, rw->envp[i]);
+	}
 	/* Strings the kernel still reads must not lie under our writes. */
 	for (size_t i = 0; i < rw->nargc; i++) {
 		r = relocate(c, rw, &rw->nargv[i], w, 2);

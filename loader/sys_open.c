@@ -183,6 +183,9 @@ static int target_flags(struct appv_sc_call *c, const struct open_args *a,
 
 	if (exists && (flags & O_CREAT) && (flags & O_EXCL))
 		return -EEXIST;
+	if (exists && S_ISDIR(p->res.mode) && (flags & O_CREAT) &&
+	    !(flags & O_PATH))
+		return -EISDIR; /* open(2): O_CREAT of a directory */
 	if (exists && S_ISDIR(p->res.mode) && (flags & O_ACCMODE) != O_RDONLY &&
 	    !(flags & O_PATH) && (flags & __O_TMPFILE) != __O_TMPFILE)
 		return -EISDIR;

@@ -102,6 +102,12 @@ const struct appv_sc_desc loader_syscalls[] = {
     N(removexattr, 0, -1, sys_xattr),
     N(lremovexattr, 0, -1, sys_xattr),
     N(inotify_add_watch, 1, -1, sys_inotify),
+    /* AF_UNIX path names (sys_net.c): the address is in memory, so
+     * every call with a non-NULL address is notified; sendmsg always. */
+    N(bind, 1, -1, sys_net),
+    N(connect, 1, -1, sys_net),
+    N(sendto, 4, -1, sys_net),
+    N(sendmsg, -1, -1, sys_net),
     /* exec */
     N(execve, 0, -1, sys_execve),
     N(execveat, 1, 4, sys_execve),

@@ -282,6 +282,10 @@ int target_getfd(struct appv_sc_call *c, int fd)
 	int pidfd = (int)syscall(SYS_pidfd_open, c->tid, 0);
 	int r;
 
+	/* A thread other than the leader needs PIDFD_THREAD (6.9): its
+	 * process shares the descriptor table in any case. */
+	if (pidfd < 0 && errno == EINVAL && target_tgid(c) != c->tid)
+		pidfd = (int)syscall(SYS_pidfd_open, target_tgid(c), 0);
 	if (pidfd < 0)
 		return -errno;
 	r = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);

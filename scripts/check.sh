@@ -13,5 +13,8 @@ for l in $(sed -n 's/^\(unit\|e2e\|posix\): \([0-9]*\) passed, \([0-9]*\) failed
 done
 grep -q '^unit: ' "$log" || fail=$((fail + 1))
 grep -q '^e2e: ' "$log" || fail=$((fail + 1))
+grep -q '^posix: ' "$log" || fail=$((fail + 1))
+known=$(sed -n 's/^posix: .*, \([0-9]*\) known differences.*/\1/p' "$log")
+[ -z "$known" ] || echo "($known known POSIX differences, listed in tests/posix/known-differences.txt, are not counted)"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -365,6 +365,9 @@ static int tree_up(struct tree *t, struct vfs_res *res, int depth)
 
 	if (depth > 200)
 		return -ELOOP;
+	/* Upper only: nothing below it can be lower; no marker needed. */
+	if (res->layer == VFS_LAYER_UPPER && !res->merged_dir)
+		return 0;
 	r = vfs_make_writable(t->vfs, res);
 	if (r < 0)
 		return r;

@@ -44,6 +44,7 @@ enum {
 #define HOST_ANY (HOST_YES | HOST_MAYBE)
 #define MAX_DEPTH (PATH_MAX / 2)
 #define MAX_LINKS 40
+#define ROOTED (VFS_F_BENEATH | VFS_F_IN_ROOT)
 
 struct walk {
 	struct vfs *vfs;
@@ -60,6 +61,7 @@ struct walk {
 	bool dotdot;	     /* the walk met ".." */
 	bool must_dir;	     /* trailing slash or VFS_F_DIRECTORY */
 	int base_comps;	     /* components of req->base still to consume */
+	unsigned int anchor; /* depth of the BENEATH/IN_ROOT anchor (base) */
 	bool base_virtual;   /* the base directory is not a host-only dir */
 	char *link;	     /* scratch for symlink targets: res->real */
 };
@@ -317,7 +319,9 @@ static bool can_handoff(struct walk *w)
 	const char *c;
 	size_t save = w->pos, k;
 
-	if (rest_has_dotdot(w))
+	/* The kernel would follow host symlinks in the tail by itself. */
+	if (rest_has_dotdot(w) ||
+	    (w->req->flags & (ROOTED | VFS_F_NO_SYMLINKS)))
 		return false;
 	memcpy(full, w->vpath, n + 1);
 	if (n == 1)
@@ -375,7 +379,7 @@ static int follow(struct walk *w, const struct probe *p)
 	size_t tail, tlen;
 	int r;
 
-	if (++w->nlinks > MAX_LINKS)
+	if (++w->nlinks > MAX_LINKS || (w->req->flags & VFS_F_NO_SYMLINKS))
 		return -ELOOP;
 	r = ops->readlink(w->vfs, w->vpath, &p->hit, w->link, PATH_MAX);
 	if (r < 0)
@@ -393,7 +397,15 @@ static int follow(struct walk *w, const struct probe *p)
 	w->followed = true;
 	w->followed_lower |= p->top != VFS_LAYER_HOST;
 	pop_name(w);
-	if (w->link[0] == '/') {
+	if (w->link[0] == '/' && (w->req->flags & VFS_F_BENEATH))
+		return -EXDEV;
+	if (w->link[0] == '/' && w->anchor > 0) {
+		/* IN_ROOT: absolute means the anchor, which is a prefix of
+		 * the walk (".." never pops it). */
+		w->vlen = prefix_len(w, w->anchor);
+		w->vpath[w->vlen] = '\0';
+		w->depth = w->anchor;
+	} else if (w->link[0] == '/') {
 		w->vpath[0] = '/';
 		w->vpath[1] = '\0';
 		w->vlen = 1;
@@ -437,13 +449,19 @@ static int walk(struct walk *w, struct probe *p)
 			continue;
 		if (is_dotdot(c, n)) {
 			w->dotdot = true;
-			if (w->depth > 0) {
+			/* At the root (or the IN_ROOT anchor) ".." stays. */
+			if (w->depth <= w->anchor &&
+			    (w->req->flags & VFS_F_BENEATH))
+				return -EXDEV;
+			if (w->depth > w->anchor) {
 				pop_name(w);
 				w->depth--;
 			}
 			continue;
 		}
-		r = push_name(w, c, n);
+		/* A name longer than NAME_MAX is ENAMETOOLONG whatever
+		 * the layer (the image lookup alone would say ENOENT). */
+		r = n > NAME_MAX ? -ENAMETOOLONG : push_name(w, c, n);
 		if (r == 0)
 			r = probe(w, w->flags[w->depth], p);
 		if (r < 0)
@@ -594,12 +612,21 @@ static int count_comps(const char *p)
 static int start(struct walk *w, struct vfs *vfs, const struct vfs_req *req,
 		 struct vfs_res *res)
 {
+	const char *path = req->path;
 	bool slash = false;
 	int r;
 
-	if (!req->path || !req->path[0])
+	if (!path || !path[0])
 		return -ENOENT;
-	r = appv_path_join(req->base, req->path, w->rest, PATH_MAX, &slash);
+	if ((req->flags & ROOTED) && path[0] == '/') {
+		if (req->flags & VFS_F_BENEATH)
+			return -EXDEV;
+		while (*path == '/')
+			path++; /* IN_ROOT: absolute means the anchor */
+		if (!*path)
+			path = ".";
+	}
+	r = appv_path_join(req->base, path, w->rest, PATH_MAX, &slash);
 	if (r < 0)
 		return r;
 	w->vfs = vfs;
@@ -617,7 +644,9 @@ static int start(struct walk *w, struct vfs *vfs, const struct vfs_req *req,
 	w->followed_lower = false;
 	w->dotdot = false;
 	w->must_dir = slash || (req->flags & VFS_F_DIRECTORY);
-	w->base_comps = req->path[0] == '/' ? -1 : count_comps(req->base);
+	w->base_comps = path[0] == '/' ? -1 : count_comps(req->base);
+	w->anchor = (req->flags & ROOTED) ? (unsigned int)count_comps(req->base)
+					  : 0;
 	w->base_virtual = false;
 	return 0;
 }

@@ -89,6 +89,15 @@ enum vfs_intent {
  * res->real: when the end of the path lies on the host only, do not stat it
  * (layer HOST, mode 0, no -ENOENT from the resolver: the kernel answers). */
 #define VFS_F_HOST_LAZY 0x4
+/* openat2's RESOLVE_* against the virtual tree, anchored at req->base (a
+ * canonical virtual directory; req->path relative to it).  BENEATH: a ".."
+ * above the anchor or an absolute symlink is -EXDEV.  IN_ROOT: ".." stops
+ * at the anchor, absolute symlinks start from it.  NO_SYMLINKS: any symlink
+ * that would be followed is -ELOOP.  With any of them the walk never hands
+ * a path tail to the host kernel (which would follow host symlinks). */
+#define VFS_F_BENEATH 0x8
+#define VFS_F_IN_ROOT 0x10
+#define VFS_F_NO_SYMLINKS 0x20
 
 struct vfs_req {
 	const char *path; /* the application's path, NUL-terminated; borrowed */

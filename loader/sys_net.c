@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * loader/sys_net.c - AF_UNIX path names: bind, connect, sendto, sendmsg.
+ *
+ * A socket path is a file-system path and must be resolved virtually.  The
+ * filter cannot read the sockaddr, so these calls are notified whenever the
+ * address pointer is not NULL (sendmsg always: its address is inside the
+ * msghdr).  The handler reads the address; anything but a named AF_UNIX
+ * address (AF_INET*, abstract, unnamed) continues at once: the kernel does
+ * no path lookup for those.  A path is resolved (bind: CREATE without
+ * following, in the upper layer or on a shared host path; connect and
+ * sendto: READ, following), then the call is performed by the supervisor
+ * on a duplicate of the target's socket (pidfd_getfd, Linux 5.6), which
+ * shares the open file description: the target's socket ends up bound or
+ * connected.  The real path is passed as "/proc/self/fd/D/NAME", D an
+ * O_PATH descriptor of the real parent directory (anchored at its layer
+ * root), so sun_path's 108 bytes hold however long the real path is; a
+ * longer NAME is bound from inside that directory (fchdir: the supervisor
+ * is one thread).
+ *
+ * Cost: a network program pays one notification per connect/bind (once
+ * per connection), per sendto with an address (unconnected UDP: per
+ * datagram) and per sendmsg, plus a 2..56-byte process_vm_readv before
+ * continuing.  read/write/send/recv and sendto/sendmsg on connected
+ * sockets without an address continue in BPF or right after the read.
+ *
+ * Limits: the supervisor performs the call, so a blocking connect to a
+ * listener with a full backlog, or a blocking send to a full datagram
+ * queue, waits on the supervisor's thread (sends wait in 100 ms slices
+ * while the caller lives; other notifications wait meanwhile).  AF_UNIX
+ * connect never returns EINPROGRESS: a non-blocking socket gets EAGAIN as
+ * natively (the duplicate shares O_NONBLOCK).  SO_PASSCRED receivers see
+ * the supervisor's pid for an emulated send; sendmsg with SCM_CREDENTIALS
+ * to a path is refused (EPERM), SCM_RIGHTS is passed on.  sendmmsg is not
+ * intercepted.  Kernels without pidfd_getfd continue (Landlock bounds
+ * bind).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "../common/cleanup.h"
+#include "../common/path.h"
+#include "supervisor_internal.h"
+
+#define NET_MAX_DATA (4u << 20) /* larger sends: EMSGSIZE */
+#define NET_MAX_FDS 253		/* SCM_MAX_FD */
+
+/* A named AF_UNIX address read from the target. */
+struct net_addr {
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+};
+
+/*
+ * Read the sockaddr at @addr (@len bytes).  1: a named AF_UNIX address in
+ * @out; 0: anything the kernel resolves no path for (continue); -errno.
+ */
+static int read_addr(struct appv_sc_call *c, uint64_t addr, uint64_t len,
+		     struct net_addr *out)
+{
+	struct sockaddr_un sa;
+	size_t plen;
+	int r;
+
+	if (!addr || len <= offsetof(struct sockaddr_un, sun_path) ||
+	    len > sizeof(sa))
+		return 0; /* unnamed (autobind), or EINVAL from the kernel */
+	r = target_read(c, addr, &sa, sizeof(sa.sun_family));
+	if (r < 0 || sa.sun_family != AF_UNIX)
+		return 0; /* EFAULT / another family: the kernel answers */
+	r = target_read(c, addr, &sa, (size_t)len);
+	if (r < 0)
+		return 0;
+	plen = (size_t)len - offsetof(struct sockaddr_un, sun_path);
+	if (sa.sun_path[0] == '\0')
+		return 0; /* abstract: no file-system name */
+	memcpy(out->path, sa.sun_path, plen);
+	out->path[plen] = '\0'; /* the kernel terminates at len too */
+	return 1;
+}
+
+/* The target's socket @fd, duplicated; -ENOSYS without pidfd_getfd. */
+static int dup_socket(struct appv_sc_call *c, int fd)
+{
+	int domain = 0, r;
+	socklen_t l = sizeof(domain);
+	int s = target_getfd(c, fd);
+
+	if (s < 0)
+		return s;
+	r = getsockopt(s, SOL_SOCKET, SO_DOMAIN, &domain, &l);
+	if (r < 0 || domain != AF_UNIX) {
+		r = r < 0 ? -errno : -EAFNOSUPPORT;
+		close(s);
+		return r;
+	}
+	return s;
+}
+
+/* Split @real into an O_PATH descriptor of its parent and its name. */
+static int open_parent(struct appv_sc_call *c, const char *real,
+		       const char **name)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(real, '/');
+	size_t n;
+
+	if (!slash || !slash[1])
+		return -EINVAL;
+	n = (size_t)(slash - real);
+	if (n == 0)
+		n = 1; /* "/name" */
+	if (n >= sizeof(dir))
+		return -ENAMETOOLONG;
+	memcpy(dir, real, n);
+	dir[n] = '\0';
+	*name = slash + 1;
+	return sup_open_real(c->sup, dir, O_PATH | O_DIRECTORY, 0, false);
+}
+
+enum net_op { NET_BIND, NET_CONNECT, NET_SEND };
+
+struct net_send {
+	const void *data;
+	size_t len;
+	int flags;
+	struct msghdr *msg; /* sendmsg: iov/control already local */
+};
+
+static int do_op(int s, enum net_op op, const struct sockaddr_un *sa,
+		 socklen_t len, struct net_send *snd)
+{
+	ssize_t n;
+
+	switch (op) {
+	case NET_BIND:
+		return bind(s, (const struct sockaddr *)sa, len) ? -errno : 0;
+	case NET_CONNECT:
+		return connect(s, (const struct sockaddr *)sa, len) ? -errno
+								    : 0;
+	default:
+		if (snd->msg) {
+			snd->msg->msg_name = (void *)sa;
+			snd->msg->msg_namelen = len;
+			n = sendmsg(s, snd->msg, snd->flags);
+		} else {
+			n = sendto(s, snd->data, snd->len, snd->flags,
+				   (const struct sockaddr *)sa, len);
+		}
+		return n < 0 ? -errno : (int)n;
+	}
+}
+
+/* Perform @op on socket @s with the real path @real. */
+static int op_at(struct appv_sc_call *c, int s, enum net_op op,
+		 const char *real, struct net_send *snd)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	const char *name;
+	int dfd = open_parent(c, real, &name), r, n;
+
+	if (dfd < 0)
+		return dfd;
+	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s",
+		     dfd, name);
+	if (n >= 0 && (size_t)n < sizeof(sa.sun_path)) {
+		r = do_op(s, op, &sa,
+			  (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+				      (size_t)n + 1),
+			  snd);
+		close(dfd);
+		return r;
+	}
+	/* A long name: operate from inside the directory. */
+	_cleanup_close_ int here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (here < 0 || strlen(name) >= sizeof(sa.sun_path) || fchdir(dfd)) {
+		close(dfd);
+		return -ENAMETOOLONG;
+	}
+	strcpy(sa.sun_path, name);
+	r = do_op(s, op, &sa,
+		  (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+			      strlen(name) + 1),
+		  snd);
+	if (fchdir(here))
+		r = r < 0 ? r : -EIO;
+	close(dfd);
+	return r;
+}
+
+/* Resolve the socket path virtually, relative to the virtual cwd. */
+static int resolve(struct appv_sc_call *c, enum net_op op,
+		   const struct net_addr *a, struct sup_path *p)
+{
+	int r;
+
+	strcpy(p->raw, a->path);
+	p->vbase[0] = p->rbase[0] = '\0';
+	if (p->raw[0] != '/') {
+		r = target_base(c, AT_FDCWD, p->vbase, sizeof(p->vbase),
+				p->rbase, sizeof(p->rbase));
+		if (r < 0)
+			return r;
+	}
+	if (op == NET_BIND)
+		return sup_resolve(c, VFS_INTENT_CREATE, VFS_F_NOFOLLOW, p);
+	return sup_resolve(c, VFS_INTENT_READ, 0, p);
+}
+
+/* Wait (while the caller lives) until a blocking send may proceed. */
+static int wait_writable(struct appv_sc_call *c, int s)
+{
+	struct pollfd pfd = {.fd = s, .events = POLLOUT};
+
+	for (;;) {
+		int r = poll(&pfd, 1, 100);
+
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (target_id_valid(c) < 0)
+			return -ENOENT;
+	}
+}
+
+static long emulate(struct appv_sc_call *c, int fd, enum net_op op,
+		    const struct net_addr *a, struct net_send *snd)
+{
+	struct sup_path p;
+	mode_t um;
+	int s, r;
+
+	r = resolve(c, op, a, &p);
+	if (r == 1)
+		return SUP_CONTINUE; /* /proc, /dev under a share rule: the
+					kernel's own meaning */
+	if (r < 0)
+		return r;
+	if (!c->s->strict && sup_path_unchanged(&p))
+		return SUP_CONTINUE; /* fast mode, the app's own host path:
+					the kernel reaches the same file */
+	s = dup_socket(c, fd);
+	if (s == -ENOSYS || s == -EAFNOSUPPORT || s == -EBADF ||
+	    s == -ENOTSOCK)
+		return SUP_CONTINUE; /* no pidfd_getfd (Landlock bounds
+					bind), or not an AF_UNIX socket, or
+					no such fd: the kernel answers */
+	if (s < 0)
+		return s;
+	if (op == NET_BIND && p.res.layer != VFS_LAYER_NONE)
+		r = -EADDRINUSE;
+	else if (op == NET_BIND)
+		r = sup_make_writable(c, &p.res);
+	if (r >= 0 && op == NET_BIND) {
+		um = sup_umask_enter(c);
+		r = op_at(c, s, op, p.res.real, snd);
+		sup_umask_leave(um);
+	} else if (r >= 0) {
+		if (op == NET_SEND && !(snd->flags & MSG_DONTWAIT) &&
+		    !(fcntl(s, F_GETFL) & O_NONBLOCK)) {
+			snd->flags |= MSG_DONTWAIT;
+			while ((r = op_at(c, s, op, p.res.real, snd)) ==
+				   -EAGAIN &&
+			       (r = wait_writable(c, s)) == 0)
+				;
+		} else {
+			r = op_at(c, s, op, p.res.real, snd);
+		}
+	}
+	close(s);
+	return r;
+}
+
+/* sendmsg: msghdr, iovecs and data copied into the supervisor. */
+struct net_msg {
+	struct msghdr m;
+	struct iovec iov;
+	char *data;
+	char *control;
+	int fds[NET_MAX_FDS];
+	int nfds;
+};
+
+static void net_msg_free(struct net_msg *nm)
+{
+	for (int i = 0; i < nm->nfds; i++)
+		close(nm->fds[i]);
+	free(nm->data);
+	free(nm->control);
+}
+
+static int read_iov(struct appv_sc_call *c, const struct msghdr *tm,
+		    struct net_msg *nm)
+{
+	struct iovec *tiov;
+	size_t total = 0;
+	int r = 0;
+
+	if (tm->msg_iovlen > 1024)
+		return -EMSGSIZE;
+	tiov = calloc(tm->msg_iovlen + 1, sizeof(*tiov));
+	if (!tiov)
+		return -ENOMEM;
+	if (tm->msg_iovlen)
+		r = target_read(c, (uint64_t)(uintptr_t)tm->msg_iov, tiov,
+				tm->msg_iovlen * sizeof(*tiov));
+	for (size_t i = 0; r == 0 && i < tm->msg_iovlen; i++)
+		if ((total += tiov[i].iov_len) > NET_MAX_DATA)
+			r = -EMSGSIZE;
+	nm->data = r == 0 ? malloc(total + 1) : NULL;
+	if (r == 0 && !nm->data)
+		r = -ENOMEM;
+	for (size_t i = 0, off = 0; r == 0 && i < tm->msg_iovlen; i++) {
+		if (tiov[i].iov_len)
+			r = target_read(c, (uint64_t)(uintptr_t)tiov[i].iov_base,
+					nm->data + off, tiov[i].iov_len);
+		off += tiov[i].iov_len;
+	}
+	free(tiov);
+	nm->iov.iov_base = nm->data;
+	nm->iov.iov_len = total;
+	nm->m.msg_iov = &nm->iov;
+	nm->m.msg_iovlen = 1;
+	return r;
+}
+
+/* Control messages: SCM_RIGHTS numbers are the target's; translate. */
+static int read_control(struct appv_sc_call *c, const struct msghdr *tm,
+			struct net_msg *nm)
+{
+	struct cmsghdr *cm;
+	int r;
+
+	if (!tm->msg_controllen)
+		return 0;
+	if (tm->msg_controllen > 64 * 1024)
+		return -ENOBUFS;
+	nm->control = malloc(tm->msg_controllen);
+	if (!nm->control)
+		return -ENOMEM;
+	r = target_read(c, (uint64_t)(uintptr_t)tm->msg_control, nm->control,
+			tm->msg_controllen);
+	if (r < 0)
+		return r;
+	nm->m.msg_control = nm->control;
+	nm->m.msg_controllen = tm->msg_controllen;
+	for (cm = CMSG_FIRSTHDR(&nm->m); cm; cm = CMSG_NXTHDR(&nm->m, cm)) {
+		int *fds = (int *)CMSG_DATA(cm);
+		size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+
+		if (cm->cmsg_level != SOL_SOCKET)
+			continue;
+		if (cm->cmsg_type == SCM_CREDENTIALS)
+			return -EPERM; /* would name the supervisor */
+		if (cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			if (nm->nfds >= NET_MAX_FDS)
+				return -EINVAL;
+			r = target_getfd(c, fds[i]);
+			if (r < 0)
+				return r == -ENOSYS ? r : -EBADF;
+			nm->fds[nm->nfds++] = r;
+			fds[i] = r;
+		}
+	}
+	return 0;
+}
+
+static long net_sendmsg(struct appv_sc_call *c)
+{
+	struct msghdr tm;
+	struct net_addr a;
+	struct net_msg nm = {.nfds = 0};
+	struct net_send snd = {.flags = (int)c->args[2], .msg = &nm.m};
+	long r;
+
+	if (target_read(c, c->args[1], &tm, sizeof(tm)) < 0)
+		return SUP_CONTINUE; /* EFAULT from the kernel */
+	r = read_addr(c, (uint64_t)(uintptr_t)tm.msg_name, tm.msg_namelen, &a);
+	if (r <= 0)
+		return SUP_CONTINUE; /* no file-system name: nothing to
+					resolve (the kernel re-reads the
+					msghdr: see the README's limits) */
+	r = read_iov(c, &tm, &nm);
+	if (r == 0)
+		r = read_control(c, &tm, &nm);
+	if (r == 0)
+		r = emulate(c, (int)c->args[0], NET_SEND, &a, &snd);
+	net_msg_free(&nm);
+	return r;
+}
+
+static long net_sendto(struct appv_sc_call *c)
+{
+	struct net_addr a;
+	struct net_send snd = {.len = (size_t)c->args[2],
+			       .flags = (int)c->args[3]};
+	char *buf;
+	long r = read_addr(c, c->args[4], c->args[5], &a);
+
+	if (r <= 0)
+		return SUP_CONTINUE; /* no file-system name, see above */
+	if (snd.len > NET_MAX_DATA)
+		return -EMSGSIZE;
+	buf = malloc(snd.len + 1);
+	if (!buf)
+		return -ENOMEM;
+	r = snd.len ? target_read(c, c->args[1], buf, snd.len) : 0;
+	snd.data = buf;
+	if (r == 0)
+		r = emulate(c, (int)c->args[0], NET_SEND, &a, &snd);
+	free(buf);
+	return r;
+}
+
+long sys_net(struct appv_sc_call *c)
+{
+	struct net_addr a;
+	enum net_op op;
+	int r;
+
+	switch (c->req->data.nr) {
+	case SYS_sendto:
+		return net_sendto(c);
+	case SYS_sendmsg:
+		return net_sendmsg(c);
+	case SYS_bind:
+		op = NET_BIND;
+		break;
+	default:
+		op = NET_CONNECT;
+	}
+	r = read_addr(c, c->args[1], c->args[2], &a);
+	if (r <= 0)
+		return SUP_CONTINUE; /* no file-system name: the kernel's
+					own lookup-free call */
+	return emulate(c, (int)c->args[0], op, &a, NULL);
+}
