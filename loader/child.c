@@ -22,56 +22,7 @@
 #include <sys/wait.h>
 
 #include "../common/cleanup.h"
-
-static int send_fd(int sock, int fd)
-{
-	char byte = 'L';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-
-	memset(u.buf, 0, sizeof(u.buf));
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -errno;
-}
-
-/* Receives one fd; a message without exactly one fd is an error. */
-static int recv_fd(int sock)
-{
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c;
-	int fd;
-	ssize_t n;
-
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	c = CMSG_FIRSTHDR(&msg);
-	if (n != 1 || !c || c->cmsg_type != SCM_RIGHTS ||
-	    c->cmsg_len != CMSG_LEN(sizeof(int)))
-		return -EPROTO;
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
-}
+#include "../common/fdpass.h"
 
 static void set_env(const struct session *s)
 {
@@ -125,7 +76,7 @@ child_main(struct session *s, char *const argv[], int sock, pid_t parent,
 	listener = appv_filter_install(loader_syscalls, loader_nsyscalls, &fo);
 	if (listener < 0)
 		child_fail(sock, "seccomp filter", -listener);
-	if (send_fd(sock, listener) < 0)
+	if (appv_send_fd(sock, listener, 'L') < 0)
 		_exit(127);
 	close(listener);
 	if (read(sock, &go, 1) != 1 || go != 'G')
@@ -145,6 +96,7 @@ pid_t child_spawn(struct session *s, char *const argv[], int *listener,
 		  struct appv_diag *diag)
 {
 	sigset_t oldmask;
+	char tag = 0;
 	int sv[2], fd;
 	pid_t pid, parent = getpid();
 
@@ -162,7 +114,7 @@ pid_t child_spawn(struct session *s, char *const argv[], int *listener,
 		child_main(s, argv, sv[1], parent, &oldmask);
 	}
 	close(sv[1]);
-	fd = recv_fd(sv[0]);
+	fd = appv_recv_fd(sv[0], &tag);
 	if (fd < 0) {
 		char msg[512] = "";
 		ssize_t n = read(sv[0], msg, sizeof(msg) - 1);
@@ -170,8 +122,8 @@ pid_t child_spawn(struct session *s, char *const argv[], int *listener,
 
 		waitpid(pid, &st, 0);
 		close(sv[0]);
-		/* recv_fd consumed the leading 'E' of a failure report. */
-		if (n > 0) {
+		/* appv_recv_fd consumed the leading 'E' of a failure report. */
+		if (tag == 'E' && n > 0) {
 			msg[n] = '\0';
 			return appv_diag_set(diag, -ENOSYS,
 					     "cannot set up the sandbox: %s",

@@ -34,6 +34,7 @@
 #include "../../intercept/filter.h"
 #include "../../intercept/trampoline.h"
 #include "../../common/sys.h"
+#include "../../common/fdpass.h"
 
 #define NOTIFIED_ERR EXDEV
 
@@ -58,50 +59,6 @@ struct outcome {
 	uint64_t ip;	/* its instruction pointer */
 	long ret;	/* raw result in the child */
 };
-
-static int send_fd(int sock, int fd)
-{
-	char byte = 'L';
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-
-	memset(u.buf, 0, sizeof(u.buf));
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
-}
-
-static int recv_fd(int sock)
-{
-	char byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c;
-	int fd;
-
-	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
-		return -1;
-	c = CMSG_FIRSTHDR(&msg);
-	if (!c || c->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
-}
 
 /* Copy the trampoline stub to a fixed address (before the filter). */
 static appv_syscall_fn map_stub(unsigned long addr)
@@ -129,7 +86,7 @@ static void __attribute__((noreturn)) child(int sock, child_fn fn)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		_exit(3);
 	fd = appv_filter_install(cur_table, cur_n, &o);
-	if (fd < 0 || send_fd(sock, fd) < 0)
+	if (fd < 0 || appv_send_fd(sock, fd, 'L') < 0)
 		_exit(4);
 	close(fd);
 	r = fn();
@@ -188,7 +145,7 @@ static void run(bool strict, child_fn fn, struct outcome *o)
 		child(sv[1], fn);
 	}
 	close(sv[1]);
-	listener = recv_fd(sv[0]);
+	listener = appv_recv_fd(sv[0], &(char){ 0 });
 	assert_true(listener >= 0);
 	serve(listener, sv[0], o);
 	close(listener);
