@@ -44,7 +44,7 @@ class Cell:
         self.ns_op = []   # micro: ns per operation, inside the process
         self.wall = []    # ns per whole run
         self.na = None    # reason it cannot run
-        self.slow = False  # warm-up took > BENCH_SLOW: timed once only
+        self.slow = False  # median > BENCH_SLOW: no more repetitions
 
     def key(self):
         return (self.wl["name"], self.variant)
@@ -58,6 +58,7 @@ class Bench:
         self.iters = int(os.environ.get("BENCH_ITERS", "1000"))
         self.micro_ms = int(os.environ.get("BENCH_MICRO_MS", "200"))
         self.slow_s = float(os.environ.get("BENCH_SLOW", "4"))
+        self.slow_n = 3  # samples a slow cell still gets
         self.budget = float(os.environ.get("BENCH_BUDGET", "400"))
         self.rng = random.Random(int(os.environ.get("BENCH_SEED", "1")))
         self.appv = os.path.join(args.build, "appv")
@@ -349,9 +350,7 @@ class Bench:
             c.na = self.cell_na(c)
             if c.na:
                 continue
-            t0 = time.monotonic()
             why = self.measure(c, verify=True)
-            c.slow = time.monotonic() - t0 > self.slow_s
             c.ns_op.clear()
             c.wall.clear()
             if why:
@@ -386,11 +385,14 @@ class Bench:
             order = live[:]
             self.rng.shuffle(order)
             for c in order:
-                if c.na or (c.slow and r > 0):
+                if c.na or c.slow:
                     continue
                 why = self.measure(c)
                 if why:
                     c.na = "failed in rep %d: %s" % (r + 1, why)
+                elif len(c.wall) >= self.slow_n and \
+                        med(c.wall) > self.slow_s * 1e9:
+                    c.slow = True
             done = r + 1
             spent = time.monotonic() - t0
             print("bench: repetition %d/%d done (%.0fs)" %
@@ -642,9 +644,11 @@ class Report:
     def footnotes(self):
         slow = [c for c in self.by.values() if c.slow and not c.na]
         if slow:
-            print("\n+ slow cell: its warm-up run took more than %.0f s "
-                  "(BENCH_SLOW), so it was timed in the first repetition "
-                  "only (one sample, not a median)" % self.bench.slow_s)
+            print("\n+ slow cell: its median run was over %.0f s "
+                  "(BENCH_SLOW) after %d repetitions, so it was timed in "
+                  "those %d only (median of %d)" %
+                  (self.bench.slow_s, self.bench.slow_n, self.bench.slow_n,
+                   self.bench.slow_n))
         if self.na_seen:
             print("\nn/a reasons:")
             for why, tag in self.na_seen.items():
