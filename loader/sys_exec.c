@@ -20,10 +20,11 @@
  * from the registers' pointers, which the supervisor cannot change.  So the
  * new filename is written over the original string (forced /proc/PID/mem
  * write: it may be read-only), as "/dev/fd/N" of an injected O_CLOEXEC
- * descriptor when the real path is longer than the original; the new argv
- * array is written over the original array; new strings go to scratch
- * memory below the thread's stack pointer (1 KiB kept free for the red
- * zone).  A longer argv array overruns the original one: harmless only if
+ * descriptor when the real path is longer than both the original and that
+ * name (the shorter overrun: dash puts argv right after "./prog"); the
+ * new argv array is written over the original array; new strings go to
+ * scratch memory below the thread's stack pointer (1 KiB kept free for the
+ * red zone).  A longer argv array overruns the original one: harmless only if
  * the exec succeeds, so everything is verified first (regular file, X_OK,
  * a valid x86-64 ELF or a `#!` line), strings the kernel will still read
  * that lie in the overrun are copied to scratch and their pointers
@@ -468,18 +469,23 @@ static size_t fdname_bound(pid_t tid)
 	return len;
 }
 
+/* Does the real path go in place of the original string?  Else the
+ * shorter of it and "/dev/fd/N" overruns the original: a short relative
+ * name ("./prog", as dash passes it) must not become the long real path
+ * and run into the argv array that often follows it. */
+static bool name_is_real(const struct rewrite *rw, const struct plan *pl)
+{
+	size_t real = strlen(pl->file);
+
+	if (pl->file_fd >= 0 || pl->inherit_fd)
+		return false;
+	return real <= rw->raw_len || real < rw->fdname_max;
+}
+
 /* The longest filename choose_name() may write. */
 static size_t name_bound(const struct rewrite *rw, const struct plan *pl)
 {
-	size_t real = strlen(pl->file), fdname = rw->fdname_max;
-
-	if (pl->file_fd >= 0)
-		return fdname;
-
-	if (real <= rw->raw_len && !pl->inherit_fd)
-		return real;
-	return fdname <= rw->raw_len ? rw->raw_len
-				     : (real > fdname ? real : fdname);
+	return name_is_real(rw, pl) ? strlen(pl->file) : rw->fdname_max;
 }
 
 /* The new filename string: the real path in place, or "/dev/fd/N". */
@@ -488,8 +494,7 @@ static int choose_name(struct appv_sc_call *c, struct rewrite *rw,
 {
 	int fd, tfd;
 
-	if (pl->file_fd < 0 && strlen(pl->file) <= rw->raw_len &&
-	    !pl->inherit_fd) {
+	if (name_is_real(rw, pl)) {
 		snprintf(rw->name, sizeof(rw->name), "%s", pl->file);
 		return 0;
 	}
@@ -508,8 +513,6 @@ static int choose_name(struct appv_sc_call *c, struct rewrite *rw,
 	snprintf(rw->name, sizeof(rw->name), "/dev/fd/%d", tfd);
 	if (strlen(rw->name) > rw->fdname_max)
 		return -E2BIG; /* more descriptors than bounded: unchecked */
-	if (strlen(rw->name) > rw->raw_len && pl->file_fd < 0)
-		snprintf(rw->name, sizeof(rw->name), "%s", pl->file);
 	return 0;
 }
 
@@ -542,7 +545,6 @@ static int apply(struct appv_sc_call *c, struct rewrite *rw,
 	w[1] = (struct range){rw->argv_addr,
 			      rw->argv_addr +
 				  (argv_changed ? (rw->nargc + 1) * 8 : 0)};
-	if (getenv("EXF_DEBUG")) fprintf(stderr, "EXF check\n");
 	if (overlaps(w[0], w[1]) ||
 	    overlaps(w[0],
 		     (struct range){rw->argv_addr,
@@ -553,11 +555,6 @@ static int apply(struct appv_sc_call *c, struct rewrite *rw,
 	    overlaps(w[1], (struct range){rw->envp_addr,
 					  rw->envp_addr + (rw->envc + 1) * 8}))
 		return -E2BIG;
-	if (getenv("EXF_DEBUG")) {
-		fprintf(stderr, "EXF name %#lx raw %zu bound %zu argv %#lx argc %zu nargc %zu envp %#lx envc %zu sp %#lx\n", rw->name_addr, rw->raw_len, name_bound(rw, pl), rw->argv_addr, rw->argc, rw->nargc, rw->envp_addr, rw->envc, sp);
-		for (size_t i = 0; i < rw->argc; i++) fprintf(stderr, " a%zu %#lx\n", i, rw->argv[i]);
-		for (size_t i = 0; i < rw->envc && i < 4; i++) fprintf(stderr, " e%zu %#lx\n", i, rw->envp[i]);
-	}
 	/* Strings the kernel still reads must not lie under our writes. */
 	for (size_t i = 0; i < rw->nargc; i++) {
 		r = relocate(c, rw, &rw->nargv[i], w, 2);
