@@ -11,9 +11,19 @@
  * skipped, so the top layer's entry decides the type.  Only names and types
  * are meaningful: a stat of a child goes through the resolver, with the
  * directory mapped back by vfs_reverse().
+ *
+ * Cost: one syscall per entry (mknodat, mkdirat, or readlinkat+symlinkat
+ * for symlinks; a stat only for DT_UNKNOWN).  Listings are reused within
+ * the session: keyed by vpath, stamped with the upper and host directories'
+ * (st_dev, st_ino, st_mtim, st_ctim) and the opaqueness above (the image is
+ * immutable, the rules fixed), so reopening an unchanged directory costs
+ * those stats.  A changed stamp builds a fresh listing; a listing is never
+ * modified once built (an application may hold it open), and cached ones,
+ * named <run_dir>/m/c<n>, are left to the session's end.
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "../common/path.h"
@@ -41,9 +51,15 @@ struct merge {
 	const char *vpath;	  /* the merged directory */
 	int outfd;		  /* the materialised directory */
 	unsigned long nwhiteouts; /* placeholders to sweep at the end */
+	size_t wo_len;		  /* their names, NUL-separated, in wo */
+	bool wo_full;		  /* some did not fit: sweep by scanning */
 	char child[PATH_MAX];
 	char link[PATH_MAX];
+	char wo[8192];
 };
+
+#define WH_LEN (sizeof(VFS_WHITEOUT_TARGET) - 1)
+#define OPQ_LEN (sizeof(VFS_OPAQUE_TARGET) - 1)
 
 /* The child's virtual path into m->child; false when it does not fit. */
 static bool child_path(struct merge *m, const char *name)
@@ -113,44 +129,67 @@ static mode_t dtype_mode(unsigned char t)
 	}
 }
 
+/* Note a whiteout placeholder's name for the sweep. */
+static void note_whiteout(struct merge *m, const char *name)
+{
+	size_t nl = strlen(name) + 1;
+
+	m->nwhiteouts++;
+	if (m->wo_full || m->wo_len + nl > sizeof(m->wo)) {
+		m->wo_full = true;
+		return;
+	}
+	memcpy(m->wo + m->wo_len, name, nl);
+	m->wo_len += nl;
+}
+
+/* A symlink's target into m->link: VFS_MARKER_* for upper markers, or
+ * -errno (vanished meanwhile). */
+static int read_link(struct merge *m, int dirfd, const char *name,
+		     enum vfs_layer layer)
+{
+	ssize_t n = appv_readlinkat(dirfd, name, m->link, sizeof(m->link) - 1);
+
+	if (n < 0)
+		return (int)n;
+	m->link[n] = '\0';
+	if (layer != VFS_LAYER_UPPER)
+		return VFS_MARKER_NONE;
+	if (n == (ssize_t)WH_LEN && !memcmp(m->link, VFS_WHITEOUT_TARGET, n))
+		return VFS_MARKER_WHITEOUT;
+	if (n == (ssize_t)OPQ_LEN && !memcmp(m->link, VFS_OPAQUE_TARGET, n))
+		return VFS_MARKER_OPAQUE;
+	return VFS_MARKER_NONE;
+}
+
 static int add_real(struct merge *m, int dirfd, const struct linux_dirent64 *d,
 		    enum vfs_layer layer)
 {
 	const char *name = d->d_name;
 	mode_t mode = dtype_mode(d->d_type);
-	const char *target = NULL;
 	struct stat st;
+	int k;
 
 	if ((name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2]))) ||
 	    !visible(m, name, layer))
 		return 0;
-	if ((d->d_type == DT_UNKNOWN ||
-	     (layer == VFS_LAYER_UPPER && d->d_type == DT_LNK)) &&
-	    appv_fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-		mode = st.st_mode;
-	/* An upper whiteout hides the name: its placeholder (a whiteout too)
-	 * keeps the lower layers from adding it and is swept at the end; an
-	 * opaque marker is not listed at all. */
-	if (layer == VFS_LAYER_UPPER && S_ISLNK(mode)) {
-		int k = vfs_marker_at(dirfd, name, &st);
-
-		if (k == VFS_MARKER_OPAQUE)
-			return 0;
-		if (k == VFS_MARKER_WHITEOUT) {
-			m->nwhiteouts++;
-			return add(m, name, S_IFLNK, VFS_WHITEOUT_TARGET);
-		}
-	}
-	if (S_ISLNK(mode)) {
-		ssize_t n =
-		    appv_readlinkat(dirfd, name, m->link, sizeof(m->link) - 1);
-
-		if (n < 0)
+	if (d->d_type == DT_UNKNOWN) {
+		if (appv_fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 			return 0; /* vanished meanwhile */
-		m->link[n] = '\0';
-		target = m->link;
+		mode = st.st_mode;
 	}
-	return add(m, name, mode, target);
+	if (!S_ISLNK(mode))
+		return add(m, name, mode, NULL);
+	/* One readlink gives the target and tells an upper marker: an opaque
+	 * marker is not listed; a whiteout hides the name, its placeholder
+	 * (a whiteout too) keeps the lower layers from adding it and is
+	 * swept at the end. */
+	k = read_link(m, dirfd, name, layer);
+	if (k < 0 || k == VFS_MARKER_OPAQUE)
+		return 0;
+	if (k == VFS_MARKER_WHITEOUT)
+		note_whiteout(m, name);
+	return add(m, name, S_IFLNK, m->link);
 }
 
 static int add_dir_fd(struct merge *m, int dirfd, enum vfs_layer layer)
@@ -214,9 +253,10 @@ static int add_image(struct merge *m)
 	return r == -ENOENT || r == -ENOTDIR ? 0 : r;
 }
 
-/* mkdir -p <run_dir>/m/<n><vpath> with a fresh n; opens the last one. */
-static int make_target(struct vfs *vfs, const char *vpath, char *out,
-		       size_t cap)
+/* mkdir -p <run_dir>/m/<n><vpath> with a fresh n ("c<n>" for a cached
+ * listing); opens the last one. */
+static int make_target(struct vfs *vfs, const char *vpath, bool cached,
+		       char *out, size_t cap)
 {
 	size_t n, vl = strlen(vpath);
 	int r;
@@ -236,6 +276,8 @@ static int make_target(struct vfs *vfs, const char *vpath, char *out,
 		memcpy(out, vfs->merge_root, vfs->merge_root_len);
 		n = vfs->merge_root_len;
 		out[n++] = '/';
+		if (cached)
+			out[n++] = 'c';
 		n += vfs_put_num(out + n, seq);
 		out[n] = '\0';
 		r = appv_mkdirat(AT_FDCWD, out, 0700);
@@ -278,8 +320,26 @@ static void copy_attrs(struct vfs *vfs, const struct vfs_res *res, int fd)
 	APPV_SYS(SYS_utimensat, fd, NULL, ts, 0, 0, 0);
 }
 
-/* Remove the whiteout placeholders from the listing. */
+/* Remove the whiteout placeholders from the listing: by the noted names,
+ * or, when they did not all fit, by scanning the listing. */
+static int sweep_scan(struct merge *m);
+
 static int sweep(struct merge *m)
+{
+	int r = 0;
+
+	if (m->wo_full)
+		return sweep_scan(m);
+	for (size_t i = 0; i < m->wo_len && r >= 0;) {
+		const char *nm = m->wo + i;
+
+		r = appv_unlinkat(m->outfd, nm, 0);
+		i += strlen(nm) + 1;
+	}
+	return r < 0 ? r : 0;
+}
+
+static int sweep_scan(struct merge *m)
 {
 	char buf[16384];
 	struct stat st;
@@ -308,6 +368,176 @@ static int sweep(struct merge *m)
 	return r;
 }
 
+/* --- the listing cache ------------------------------------------------ */
+
+/* One contributing real directory, as last seen. */
+struct merge_stamp {
+	int err; /* 0, or why it could not be stat'ed (absent) */
+	dev_t dev;
+	ino_t ino;
+	struct timespec mtim, ctim;
+};
+
+struct merge_key {
+	struct merge_stamp upper, host;
+	bool lower; /* the lower layers show (no opaque upper at or above) */
+};
+
+struct merge_ent {
+	struct merge_ent *next;
+	uint32_t hash;
+	unsigned long seq; /* the listing <run_dir>/m/c<seq>, 0: none */
+	struct merge_key key;
+	char vpath[];
+};
+
+#define MC_BUCKETS 4096
+#define MC_CHUNK (256 * 1024)
+/* A stamp this close (ns) to the time it was taken may miss a change made
+ * within the same timestamp tick: such a listing is not reused. */
+#define MC_RACY_NS (50 * 1000 * 1000L)
+
+struct mc_chunk {
+	struct mc_chunk *next;
+	size_t used;
+};
+
+struct merge_cache {
+	struct mc_chunk *chunks; /* entries are carved from these */
+	struct merge_ent *buckets[MC_BUCKETS];
+};
+
+static uint32_t mc_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+static void *mc_alloc(struct merge_cache *c, size_t len)
+{
+	struct mc_chunk *k = c->chunks;
+	void *p;
+
+	len = (len + 15) & ~(size_t)15;
+	if (!k || k->used + len > MC_CHUNK) {
+		p = appv_mmap(NULL, MC_CHUNK, PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (appv_mmap_failed(p))
+			return NULL;
+		k = p;
+		k->next = c->chunks;
+		k->used = (sizeof(*k) + 15) & ~(size_t)15;
+		c->chunks = k;
+	}
+	p = (char *)k + k->used;
+	k->used += len;
+	return p;
+}
+
+/* The cache entry of @vpath, made (empty) when missing; NULL when there is
+ * no memory for it. */
+static struct merge_ent *mc_entry(struct vfs *vfs, const char *vpath)
+{
+	struct merge_cache *c = vfs->mcache;
+	uint32_t h = mc_hash(vpath);
+	size_t vl = strlen(vpath);
+	struct merge_ent *e;
+
+	if (!c) {
+		void *p = appv_mmap(NULL, sizeof(*c), PROT_READ | PROT_WRITE,
+				    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (appv_mmap_failed(p))
+			return NULL;
+		c = vfs->mcache = p;
+	}
+	for (e = c->buckets[h % MC_BUCKETS]; e; e = e->next)
+		if (e->hash == h && !strcmp(e->vpath, vpath))
+			return e;
+	if (sizeof(*e) + vl + 1 > MC_CHUNK / 2)
+		return NULL;
+	e = mc_alloc(c, sizeof(*e) + vl + 1);
+	if (!e)
+		return NULL;
+	memset(e, 0, sizeof(*e));
+	e->hash = h;
+	memcpy(e->vpath, vpath, vl + 1);
+	e->next = c->buckets[h % MC_BUCKETS];
+	c->buckets[h % MC_BUCKETS] = e;
+	return e;
+}
+
+void vfs_merge_cache_free(struct vfs *vfs)
+{
+	struct merge_cache *c = vfs->mcache;
+
+	if (!c)
+		return;
+	while (c->chunks) {
+		struct mc_chunk *k = c->chunks;
+
+		c->chunks = k->next;
+		appv_munmap(k, MC_CHUNK);
+	}
+	appv_munmap(c, sizeof(*c));
+	vfs->mcache = NULL;
+}
+
+/* Stat @ops's directory at @vpath: the upper one as is, the host one
+ * followed (as add_real_layer opens them). */
+static void stamp(struct vfs *vfs, const struct vfs_layer_ops *ops,
+		  const char *vpath, struct merge_stamp *s)
+{
+	char real[PATH_MAX];
+	struct stat st;
+	int r = ops->real(vfs, vpath, real, sizeof(real));
+
+	memset(s, 0, sizeof(*s));
+	if (r >= 0)
+		r = appv_fstatat(AT_FDCWD, real, &st,
+				 ops->layer == VFS_LAYER_UPPER
+				     ? AT_SYMLINK_NOFOLLOW
+				     : 0);
+	if (r < 0) {
+		s->err = r;
+		return;
+	}
+	s->dev = st.st_dev;
+	s->ino = st.st_ino;
+	s->mtim = st.st_mtim;
+	s->ctim = st.st_ctim;
+}
+
+static bool stamp_equal(const struct merge_stamp *a,
+			const struct merge_stamp *b)
+{
+	return a->err == b->err && a->dev == b->dev && a->ino == b->ino &&
+	       a->mtim.tv_sec == b->mtim.tv_sec &&
+	       a->mtim.tv_nsec == b->mtim.tv_nsec &&
+	       a->ctim.tv_sec == b->ctim.tv_sec &&
+	       a->ctim.tv_nsec == b->ctim.tv_nsec;
+}
+
+static bool stamp_racy(const struct merge_stamp *s, const struct timespec *now)
+{
+	const struct timespec *t[2] = {&s->mtim, &s->ctim};
+
+	if (s->err)
+		return false;
+	for (int i = 0; i < 2; i++) {
+		long long d = (long long)(now->tv_sec - t[i]->tv_sec) *
+				  1000000000LL +
+			      (now->tv_nsec - t[i]->tv_nsec);
+
+		if (d < MC_RACY_NS)
+			return true;
+	}
+	return false;
+}
+
 /* Whether an opaque upper directory at @vpath or above hides the lower
  * layers here. */
 static bool opaque_above(const struct vfs *vfs, const char *vpath)
@@ -321,33 +551,110 @@ static bool opaque_above(const struct vfs *vfs, const char *vpath)
 	return false;
 }
 
-int vfs_merge_dir(struct vfs *vfs, const struct vfs_res *res, char *out,
-		  size_t cap)
+/* What decides the listing of @vpath under @rule, now; false when it
+ * changes too recently to be trusted later. */
+static bool take_key(struct vfs *vfs, const char *vpath, int rule,
+		     struct merge_key *k)
+{
+	struct timespec now;
+
+	memset(k, 0, sizeof(*k));
+	k->lower = true;
+	k->upper.err = k->host.err = -ENOENT;
+	if (vfs_rule_shows_upper(rule)) {
+		stamp(vfs, &vfs_upper_ops, vpath, &k->upper);
+		/* An opaque upper directory hides the lower ones. */
+		k->lower = !opaque_above(vfs, vpath);
+	}
+	if (k->lower && vfs_rule_shows_host(rule))
+		stamp(vfs, &vfs_host_ops, vpath, &k->host);
+	if (APPV_SYS(SYS_clock_gettime, CLOCK_REALTIME, &now, 0, 0, 0, 0) < 0)
+		return false;
+	return !stamp_racy(&k->upper, &now) && !stamp_racy(&k->host, &now);
+}
+
+static bool key_equal(const struct merge_key *a, const struct merge_key *b)
+{
+	return a->lower == b->lower && stamp_equal(&a->upper, &b->upper) &&
+	       stamp_equal(&a->host, &b->host);
+}
+
+/* <run_dir>/m/c<seq><vpath> into @out. */
+static int cached_path(struct vfs *vfs, const struct merge_ent *e, char *out,
+		       size_t cap)
+{
+	size_t n = vfs->merge_root_len, vl = strlen(e->vpath);
+
+	if (n + 24 + vl + 1 > cap)
+		return -ENAMETOOLONG;
+	memcpy(out, vfs->merge_root, n);
+	out[n++] = '/';
+	out[n++] = 'c';
+	n += vfs_put_num(out + n, e->seq);
+	if (vl > 1)
+		memcpy(out + n, e->vpath, vl), n += vl;
+	out[n] = '\0';
+	return 0;
+}
+
+/* The listing's number, from its <run_dir>/m/[c]<n> component. */
+static unsigned long listing_seq(const struct vfs *vfs, const char *out)
+{
+	const char *p = out + vfs->merge_root_len + 1;
+	unsigned long seq = 0;
+
+	if (*p == 'c')
+		p++;
+	while (*p >= '0' && *p <= '9')
+		seq = seq * 10 + (unsigned long)(*p++ - '0');
+	return seq;
+}
+
+static int build(struct vfs *vfs, const struct vfs_res *res,
+		 const struct merge_key *key, int rule, bool cached, char *out,
+		 size_t cap)
 {
 	struct merge m = {.vfs = vfs, .vpath = res->vpath};
-	int r, rule = vfs_rule_for(vfs, res->vpath);
-	bool lower = true;
+	int r = 0;
 
-	if (!S_ISDIR(res->mode))
-		return -ENOTDIR;
-	m.outfd = make_target(vfs, res->vpath, out, cap);
+	m.outfd = make_target(vfs, res->vpath, cached, out, cap);
 	if (m.outfd < 0)
 		return m.outfd;
-	r = 0;
-	if (vfs_rule_shows_upper(rule)) {
+	if (vfs_rule_shows_upper(rule))
 		r = add_real_layer(&m, &vfs_upper_ops);
-		/* An opaque upper directory hides the lower ones. */
-		lower = !opaque_above(vfs, res->vpath);
-	}
-	if (r == 0 && lower && vfs_rule_shows_image(rule))
+	if (r == 0 && key->lower && vfs_rule_shows_image(rule))
 		r = add_image(&m);
-	if (r == 0 && lower && vfs_rule_shows_host(rule))
+	if (r == 0 && key->lower && vfs_rule_shows_host(rule))
 		r = add_real_layer(&m, &vfs_host_ops);
 	if (r == 0 && m.nwhiteouts)
 		r = sweep(&m);
 	if (r == 0)
 		copy_attrs(vfs, res, m.outfd);
 	appv_close(m.outfd);
+	return r;
+}
+
+int vfs_merge_dir(struct vfs *vfs, const struct vfs_res *res, char *out,
+		  size_t cap)
+{
+	int r, rule = vfs_rule_for(vfs, res->vpath);
+	struct merge_key key;
+	struct merge_ent *e = NULL;
+	bool stable;
+
+	if (!S_ISDIR(res->mode))
+		return -ENOTDIR;
+	stable = take_key(vfs, res->vpath, rule, &key);
+	if (vfs->merge_root_len)
+		e = mc_entry(vfs, res->vpath);
+	if (e && e->seq && key_equal(&e->key, &key))
+		return cached_path(vfs, e, out, cap);
+	r = build(vfs, res, &key, rule, e && stable, out, cap);
+	if (e && r == 0) {
+		/* The listing it replaces stays until the session's end. */
+		e->seq = stable ? listing_seq(vfs, out) : 0;
+		e->key = key;
+	}
 	return r;
 }
 
@@ -390,6 +697,8 @@ int vfs_merge_release(struct vfs *vfs, const char *listing)
 	    n <= vfs->merge_root_len + 1)
 		return -EINVAL;
 	top = vfs->merge_root_len + 1;
+	if (listing[top] == 'c')
+		return 0; /* the cache's: kept until the session's end */
 	while (top < n && listing[top] != '/')
 		top++; /* <merge_root>/<n> */
 	memcpy(p, listing, n + 1);

@@ -189,6 +189,7 @@ void vfs_free(struct vfs *vfs)
 		return;
 	vfs_index_close(vfs->idx);
 	vfs_names_close(vfs);
+	vfs_merge_cache_free(vfs);
 	if (vfs->state)
 		appv_munmap((void *)vfs->state, vfs->state_len);
 	appv_munmap(vfs, vfs->alloc_len);

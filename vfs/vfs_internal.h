@@ -33,8 +33,14 @@ struct vfs {
 	unsigned int nrules;
 	struct vfs_rule_ent rules[VFS_MAX_RULES]; /* longest prefix first */
 	unsigned long merge_seq;   /* atomic: unique merged-listing numbers */
+	struct merge_cache *mcache; /* merge.c: reusable listings, or NULL */
 	struct upper_names *names; /* shared filter of upper's top-level
 				      names, or NULL: always probe */
+	/* perm.c: the owner of the image cache's files (what stat shows),
+	 * looked up once: image_owner 0 unknown, 1 known (atomics). */
+	int image_owner;
+	uid_t image_uid;
+	gid_t image_gid;
 };
 
 /* What one layer knows about one virtual path. */
@@ -47,6 +53,8 @@ struct layer_hit {
 	 * where a lower twin exists: vfs_upper_opaque). */
 	bool whiteout;
 	bool opaque;
+	uid_t uid; /* upper layer only: the owner (perm.c) */
+	gid_t gid;
 };
 
 /*
@@ -131,8 +139,16 @@ int vfs_marker_at(int dirfd, const char *path, const struct stat *st);
  * (the filter first, then one readlink). */
 bool vfs_upper_opaque(const struct vfs *vfs, const char *vpath, size_t len);
 
+/* perm.c: the walk descends into directory @hit (top layer @top): search
+ * permission for req->cred.  0 or -EACCES. */
+int vfs_perm_search(struct vfs *vfs, const struct vfs_req *req,
+		    enum vfs_layer top, const struct layer_hit *hit);
+
 /* resolve.c: request flag, internal: the final component's upper entry is
  * ignored (what lies beneath it). */
 #define VFS_F_LOWER 0x40000000
+
+/* merge.c: drop the listing cache (the listings stay for the session). */
+void vfs_merge_cache_free(struct vfs *vfs);
 
 #endif

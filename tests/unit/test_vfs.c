@@ -93,8 +93,20 @@ static const struct {
     {'d', "full", NULL},
     {'f', "full/ifile", "full-image"},
     {'d', "shadow", NULL}, /* hides a host file of that name */
+    {'d', "locked", NULL}, /* 0750: others may not search it */
+    {'f', "locked/f", "locked"},
+    {'d', "sticky", NULL}, /* 01777 */
+    {'f', "sticky/f", "sticky"},
     {'f', "lazy.bin", "not yet extracted"},
 };
+
+/* The package mode of image directory @rel. */
+static mode_t image_dir_mode(const char *rel)
+{
+	if (!strcmp(rel, "locked"))
+		return 0750;
+	return strcmp(rel, "sticky") ? 0751 : 01777;
+}
 #define NIMAGE (sizeof(image_tree) / sizeof(image_tree[0]))
 
 static void build_image(struct fx *f)
@@ -113,7 +125,7 @@ static void build_image(struct fx *f)
 		ents[i].mtime = 1000000 + (int64_t)i;
 		fmt(p, "%s/img/root%s", f->t, paths[i]);
 		if (image_tree[i].type == 'd') {
-			ents[i].mode = S_IFDIR | 0751;
+			ents[i].mode = S_IFDIR | image_dir_mode(image_tree[i].rel);
 			assert_int_equal(mkdir(p, 0751), 0);
 		} else if (image_tree[i].type == 'f') {
 			ents[i].mode = S_IFREG | 0640;
@@ -623,6 +635,44 @@ static void test_merge__single_layer_dir_is_not_merged(void **state)
 	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
 }
 
+static int listing_of(struct fx *f, const char *rel, char *out);
+
+static void test_merge__reuses_listing_until_a_layer_changes(void **state)
+{
+	struct fx *f = *state;
+	char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX], p[PATH_MAX];
+	struct stat st;
+
+	usleep(120 * 1000); /* past the racy window of the fixture's dirs */
+	assert_int_equal(listing_of(f, ".", a), 0);
+	assert_true(has_entry(a, "host_only.txt", DT_REG));
+	/* Unchanged layers: the same listing, which release keeps. */
+	assert_int_equal(listing_of(f, ".", b), 0);
+	assert_string_equal(a, b);
+	assert_int_equal(vfs_merge_release(f->vfs, b), 0);
+	assert_int_equal(lstat(a, &st), 0);
+	/* A new host name: a fresh listing; the old one is left as it was. */
+	put(fmt(p, "%s/new_host.txt", f->h), "x", 0644);
+	assert_int_equal(listing_of(f, ".", b), 0);
+	assert_string_not_equal(a, b);
+	assert_true(has_entry(b, "new_host.txt", DT_REG));
+	assert_false(has_entry(a, "new_host.txt", DT_REG));
+	assert_true(has_entry(a, "host_only.txt", DT_REG));
+	/* An upper change (a whiteout) rebuilds too. */
+	usleep(120 * 1000);
+	assert_int_equal(listing_of(f, ".", a), 0);
+	assert_int_equal(res_h(f, "host_only.txt", VFS_INTENT_DELETE,
+			       VFS_F_NOFOLLOW),
+			 0);
+	assert_int_equal(vfs_remove(f->vfs, &f->res, false), 0);
+	assert_int_equal(listing_of(f, ".", c), 0);
+	assert_string_not_equal(a, c);
+	assert_false(has_entry(c, "host_only.txt", DT_REG));
+	assert_false(has_entry(c, "host_only.txt", DT_LNK));
+	assert_true(has_entry(c, "new_host.txt", DT_REG));
+	assert_true(has_entry(a, "host_only.txt", DT_REG));
+}
+
 static void test_reverse__round_trips(void **state)
 {
 	struct fx *f = *state;
@@ -915,7 +965,8 @@ static void test_whiteout__unlink_lower_files(void **state)
 	assert_true(has_entry(out, "img_host.txt", DT_REG));
 	assert_true(has_entry(out, "hdir", DT_DIR));
 	assert_int_equal(vfs_merge_release(f->vfs, out), 0);
-	assert_int_equal(lstat(out, &st), -1);
+	/* Gone, unless the cache keeps it (m/c<n>) for the session. */
+	assert_true(lstat(out, &st) == -1 || strstr(out, "/m/c"));
 	/* Creating the name again replaces the whiteout. */
 	assert_int_equal(res_h(f, "img_only.txt", VFS_INTENT_CREATE, 0), 0);
 	assert_int_equal(f->res.layer, VFS_LAYER_NONE);
@@ -1061,6 +1112,210 @@ static void test_copyup__xattrs_and_no_data(void **state)
 	assert_true(vfs_reserved_target(VFS_WHITEOUT_TARGET));
 }
 
+
+/* ---- permissions (vfs/perm.c) ---------------------------------------- */
+
+static int load_calls;
+
+static int count_load(struct vfs_cred *cred)
+{
+	load_calls++;
+	return 0;
+}
+
+/* An unprivileged caller 12345:12345 (no groups, no capabilities), or
+ * with @caps (CapEff bits). */
+static void user_cred(struct vfs_cred *c, uint64_t caps)
+{
+	memset(c, 0, sizeof(*c));
+	c->load = count_load;
+	c->fsuid = 12345;
+	c->fsgid = 12345;
+	c->cap_eff = caps;
+}
+
+#define CAP_DAC_OVERRIDE_BIT (1ULL << 1)
+#define CAP_DAC_READ_SEARCH_BIT (1ULL << 2)
+#define CAP_FOWNER_BIT (1ULL << 3)
+
+static void test_perm__owner_group_other_and_capabilities(void **state)
+{
+	struct vfs_cred c;
+	struct vfs_meta file = {.mode = S_IFREG | 0070, .uid = 12345, .gid = 7};
+	struct vfs_meta dir = {.mode = S_IFDIR | 0700, .uid = 1, .gid = 1};
+	struct vfs_meta noexec = {.mode = S_IFREG | 0600, .uid = 1, .gid = 1};
+
+	(void)state;
+	user_cred(&c, 0);
+	c.groups[c.ngroups++] = 7;
+	/* The owner gets the owner bits only, even if the group's grant. */
+	assert_int_equal(vfs_permission(&c, &file, VFS_MAY_READ), -EACCES);
+	file.uid = 1;
+	assert_int_equal(vfs_permission(&c, &file, VFS_MAY_READ), 0);
+	assert_int_equal(vfs_permission(&c, &file, VFS_MAY_WRITE), 0);
+	file.gid = 8; /* neither owner nor group: other bits (none) */
+	assert_int_equal(vfs_permission(&c, &file, VFS_MAY_READ), -EACCES);
+	/* Directories: DAC_READ_SEARCH reads and searches, not writes. */
+	assert_int_equal(vfs_permission(&c, &dir, VFS_MAY_EXEC), -EACCES);
+	c.cap_eff = CAP_DAC_READ_SEARCH_BIT;
+	assert_int_equal(
+	    vfs_permission(&c, &dir, VFS_MAY_EXEC | VFS_MAY_READ), 0);
+	assert_int_equal(vfs_permission(&c, &dir, VFS_MAY_WRITE), -EACCES);
+	c.cap_eff = CAP_DAC_OVERRIDE_BIT;
+	assert_int_equal(vfs_permission(&c, &dir, VFS_MAY_WRITE), 0);
+	/* Files: DAC_OVERRIDE reads and writes; exec needs one x bit. */
+	assert_int_equal(
+	    vfs_permission(&c, &noexec, VFS_MAY_READ | VFS_MAY_WRITE), 0);
+	assert_int_equal(vfs_permission(&c, &noexec, VFS_MAY_EXEC), -EACCES);
+	noexec.mode |= 0001;
+	assert_int_equal(vfs_permission(&c, &noexec, VFS_MAY_EXEC), 0);
+	/* A mode that grants everyone never loads the credentials. */
+	user_cred(&c, 0);
+	load_calls = 0;
+	dir.mode = S_IFDIR | 0755;
+	assert_int_equal(vfs_permission(&c, &dir, VFS_MAY_EXEC), 0);
+	assert_int_equal(load_calls, 0);
+	assert_int_equal(vfs_permission(&c, &dir, VFS_MAY_WRITE), -EACCES);
+	assert_int_equal(load_calls, 1);
+	assert_int_equal(vfs_permission(&c, &dir, VFS_MAY_WRITE), -EACCES);
+	assert_int_equal(load_calls, 1); /* once per object */
+}
+
+static int res_cred(struct fx *f, const char *rel, int intent,
+		    struct vfs_cred *c)
+{
+	char p[PATH_MAX];
+	struct vfs_req req = {.path = fmt(p, "%s/%s", f->h, rel),
+			      .base = "/",
+			      .intent = intent,
+			      .cred = c};
+
+	return vfs_resolve(f->vfs, &req, &f->res);
+}
+
+static void test_perm__search_of_image_dirs(void **state)
+{
+	struct fx *f = *state;
+	struct stat st;
+	struct vfs_cred c;
+
+	/* The cache's directory is traversable; the package's mode is not,
+	 * for others. */
+	user_cred(&c, 0);
+	assert_int_equal(res_cred(f, "locked/f", VFS_INTENT_READ, &c),
+			 -EACCES);
+	assert_int_equal(res_cred(f, "locked/f", VFS_INTENT_DELETE, &c),
+			 -EACCES);
+	assert_int_equal(res_cred(f, "locked", VFS_INTENT_READ, &c), 0);
+	assert_int_equal(res_h(f, "locked/f", VFS_INTENT_READ, 0), 0);
+	/* The cache owner's group (stat shows it) searches. */
+	assert_int_equal(stat(f->cfg.image_dir, &st), 0);
+	c.groups[c.ngroups++] = st.st_gid;
+	assert_int_equal(res_cred(f, "locked/f", VFS_INTENT_READ, &c), 0);
+	user_cred(&c, CAP_DAC_READ_SEARCH_BIT);
+	assert_int_equal(res_cred(f, "locked/f", VFS_INTENT_READ, &c), 0);
+	/* The owner: owner bits. */
+	user_cred(&c, 0);
+	c.fsuid = st.st_uid;
+	assert_int_equal(res_cred(f, "locked/f", VFS_INTENT_READ, &c), 0);
+	/* Directories that grant search to all cost no credentials. */
+	user_cred(&c, 0);
+	load_calls = 0;
+	assert_int_equal(res_cred(f, "app/bin/prog", VFS_INTENT_READ, &c), 0);
+	assert_int_equal(load_calls, 0);
+}
+
+static void test_perm__create_needs_write_on_the_virtual_parent(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX];
+	struct vfs_cred c;
+	struct stat st;
+
+	user_cred(&c, 0);
+	/* image dir (0751, others --x), host-only dir (0755 root's) */
+	assert_int_equal(vfs_may_create(f->vfs, &c,
+					fmt(p, "%s/dir/new", f->h)),
+			 -EACCES);
+	assert_int_equal(vfs_may_create(f->vfs, &c,
+					fmt(p, "%s/hdir/new", f->h)),
+			 geteuid() == 12345 ? 0 : -EACCES);
+	/* A shared path is the kernel's to check, unless every layer is. */
+	assert_int_equal(vfs_may_create(f->vfs, &c,
+					fmt(p, "%s/shared/new", f->h)),
+			 0);
+	c.all_layers = true;
+	assert_int_equal(vfs_may_create(f->vfs, &c,
+					fmt(p, "%s/shared/new", f->h)),
+			 -EACCES);
+	user_cred(&c, CAP_DAC_OVERRIDE_BIT);
+	assert_int_equal(vfs_may_create(f->vfs, &c,
+					fmt(p, "%s/dir/new", f->h)),
+			 0);
+	/* The cache's owner may. */
+	assert_int_equal(stat(f->cfg.image_dir, &st), 0);
+	user_cred(&c, 0);
+	c.fsuid = st.st_uid;
+	assert_int_equal(vfs_may_create(f->vfs, &c,
+					fmt(p, "%s/dir/new", f->h)),
+			 0);
+	assert_int_equal(vfs_may_create(f->vfs, NULL,
+					fmt(p, "%s/dir/new", f->h)),
+			 0);
+}
+
+static void test_perm__sticky_dir_delete_is_eperm(void **state)
+{
+	struct fx *f = *state;
+	struct vfs_cred c;
+	struct stat st;
+
+	assert_int_equal(res_h(f, "sticky/f", VFS_INTENT_DELETE,
+			       VFS_F_NOFOLLOW),
+			 0);
+	assert_int_equal(stat(f->cfg.image_dir, &st), 0);
+	user_cred(&c, 0);
+	assert_int_equal(vfs_may_delete(f->vfs, &c, &f->res), -EPERM);
+	user_cred(&c, CAP_FOWNER_BIT);
+	assert_int_equal(vfs_may_delete(f->vfs, &c, &f->res), 0);
+	user_cred(&c, 0);
+	c.fsuid = st.st_uid; /* owns the directory and the file */
+	assert_int_equal(vfs_may_delete(f->vfs, &c, &f->res), 0);
+	/* Not sticky, not writable: EACCES. */
+	assert_int_equal(res_h(f, "dir/ifile", VFS_INTENT_DELETE,
+			       VFS_F_NOFOLLOW),
+			 0);
+	user_cred(&c, 0);
+	assert_int_equal(vfs_may_delete(f->vfs, &c, &f->res), -EACCES);
+}
+
+static void test_perm__access_of_image_and_lower_entries(void **state)
+{
+	struct fx *f = *state;
+	struct vfs_cred c;
+
+	user_cred(&c, 0);
+	/* An image directory's listing: r for others is not in 0751. */
+	assert_int_equal(res_h(f, "app/bin", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(vfs_may_access(f->vfs, &c, &f->res, VFS_MAY_READ),
+			 -EACCES);
+	assert_int_equal(vfs_may_access(f->vfs, &c, &f->res, VFS_MAY_EXEC),
+			 0);
+	/* A host file (0640, root's) about to be copied up for writing. */
+	assert_int_equal(res_h(f, "host_only.txt", VFS_INTENT_WRITE, 0), 0);
+	assert_int_equal(vfs_may_access(f->vfs, &c, &f->res, VFS_MAY_WRITE),
+			 geteuid() == 12345 ? 0 : -EACCES);
+	/* An upper file: the kernel checks it, unless every layer is ours. */
+	assert_int_equal(res_h(f, "upper_only.txt", VFS_INTENT_WRITE, 0), 0);
+	assert_int_equal(vfs_may_access(f->vfs, &c, &f->res, VFS_MAY_WRITE),
+			 0);
+	c.all_layers = true;
+	assert_int_equal(vfs_may_access(f->vfs, &c, &f->res, VFS_MAY_WRITE),
+			 geteuid() == 12345 ? 0 : -EACCES);
+	assert_int_equal(vfs_may_access(f->vfs, &c, &f->res, VFS_MAY_READ),
+			 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1085,6 +1340,7 @@ int main(void)
 	    T(test_copyup__image_file_and_symlink),
 	    T(test_merge__lists_union_of_layers),
 	    T(test_merge__single_layer_dir_is_not_merged),
+	    T(test_merge__reuses_listing_until_a_layer_changes),
 	    T(test_reverse__round_trips),
 	    T(test_resolve__extraction_state_is_read),
 	    T(test_resolve__host_lazy_skips_stat),
@@ -1099,6 +1355,11 @@ int main(void)
 	    T(test_whiteout__rmdir_then_mkdir_is_opaque),
 	    T(test_copy_up_tree__rename_of_a_merged_dir),
 	    T(test_copyup__xattrs_and_no_data),
+	    T(test_perm__owner_group_other_and_capabilities),
+	    T(test_perm__search_of_image_dirs),
+	    T(test_perm__create_needs_write_on_the_virtual_parent),
+	    T(test_perm__sticky_dir_delete_is_eperm),
+	    T(test_perm__access_of_image_and_lower_entries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
