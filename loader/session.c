@@ -2,9 +2,9 @@
 /* Session set-up: state directories, package cache, overlay, resolver. */
 #include "loader.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -296,35 +296,59 @@ int session_open(struct session *s, const struct run_opts *o,
 	return 0;
 }
 
-/* Merged listings and copied-up directories keep the lower modes, so a
- * directory may be 0555: make every directory writable first, then remove
- * depth-first. */
-static int chmod_dir(const char *path, const struct stat *st, int type,
-		     struct FTW *ftw)
+/* Empties directory @dfd (consumed).  One getdents pass per directory and
+ * one unlink per entry, using d_type: no stat per entry.  Directories that
+ * kept a read-only lower mode (merged listings, copied-up directories) are
+ * made writable when a removal inside them is refused. */
+static int rm_contents(int dfd, int depth)
 {
-	(void)ftw;
-	if (type == FTW_D && (st->st_mode & 0700) != 0700)
-		chmod(path, 0700);
-	return 0;
-}
+	DIR *d = fdopendir(dfd);
+	struct dirent *de;
+	int r = 0;
 
-static int rm_entry(const char *path, const struct stat *st, int type,
-		    struct FTW *ftw)
-{
-	(void)st;
-	if (ftw->level == 0)
-		return 0;
-	if (type == FTW_DP)
-		return rmdir(path) < 0 ? -1 : 0;
-	return unlink(path) < 0 ? -1 : 0;
+	if (!d) {
+		close(dfd);
+		return -errno;
+	}
+	while ((de = readdir(d))) {
+		const char *n = de->d_name;
+		int flags = de->d_type == DT_DIR ? AT_REMOVEDIR : 0;
+
+		if (!strcmp(n, ".") || !strcmp(n, ".."))
+			continue;
+		if (de->d_type == DT_DIR && depth < 64) {
+			int sub = openat(dirfd(d), n,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0 && errno == EACCES &&
+			    fchmodat(dirfd(d), n, 0700, 0) == 0)
+				sub = openat(dirfd(d), n,
+					     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub >= 0)
+				rm_contents(sub, depth + 1);
+		}
+		int u = unlinkat(dirfd(d), n, flags);
+
+		if (u < 0 && errno == EACCES && fchmod(dirfd(d), 0700) == 0)
+			u = unlinkat(dirfd(d), n, flags);
+		if (u < 0 && r == 0)
+			r = -errno;
+	}
+	closedir(d);
+	return r;
 }
 
 int loader_rm_rf(const char *path, bool keep_top)
 {
-	if (nftw(path, chmod_dir, 16, FTW_PHYS) < 0 && errno == ENOENT)
-		return 0;
-	if (nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0)
-		return -errno;
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int r;
+
+	if (fd < 0 && errno == EACCES && chmod(path, 0700) == 0)
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	r = rm_contents(fd, 0);
+	if (r < 0)
+		return r;
 	if (!keep_top && rmdir(path) < 0 && errno != ENOENT)
 		return -errno;
 	return 0;
