@@ -34,6 +34,25 @@
  * whose PT_INTERP names the injected ld.so (argv unchanged), a script
  * with a host interpreter by an inherited /dev/fd/N (the kernel's #!
  * handling grows argv itself), and anything else fails with E2BIG.
+ *
+ * Shared memory: after vfork or posix_spawn (CLONE_VM) the target's memory
+ * is its parent's, and the parent resumes as soon as the exec has left it.
+ * When kcmp(KCMP_VM) shows the target shares its parent's mm, the parent
+ * is stopped (SIGSTOP through a pidfd) before anything is written, the
+ * bytes under every in-place write (filename, argv array, envp slots) are
+ * saved, the CONTINUE is answered here, and the supervisor waits (backoff,
+ * at most 2 s) until the target has its own mm or is gone; then it writes
+ * the saved bytes back through the target's /proc/TID/mem descriptor
+ * opened before the exec (it stays bound to the shared mm) and sends
+ * SIGCONT.  An error reply undoes the writes before the target resumes.
+ * Scratch below the target's stack pointer is dead for the parent and
+ * not restored.  Limits: a grandparent waiting with WUNTRACED may see a
+ * brief stop (and a SIGCHLD for it); other threads of a multi-threaded
+ * parent may run, and see the written bytes, until the stop reaches them;
+ * a sharer that is not the parent (CLONE_PARENT, CLONE_VM without
+ * vfork) is not detected; without kcmp (ENOSYS) nothing is detected; a
+ * parent already stopped by job control is continued; the supervisor
+ * serves no other call while it waits.
  */
 #include <dirent.h>
 #include <elf.h>
@@ -43,8 +62,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <linux/kcmp.h>
+#include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../common/cleanup.h"
@@ -57,6 +81,14 @@
 #define ARGV_MAX 65536
 #define STR_MAX 131072 /* MAX_ARG_STRLEN */
 #define RED_ZONE 1024
+#define EXEC_WAIT_NS 2000000000LL /* bound on waiting for a shared exec */
+
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
 
 struct plan {
 	char file[PATH_MAX]; /* real file the kernel is to exec */
@@ -303,6 +335,152 @@ static int plan_file(struct appv_sc_call *c, struct plan *pl,
 	return push(pl, argv0, true);
 }
 
+/* --- a target sharing its memory with its parent (vfork, posix_spawn) ---- */
+
+/* One in-place write the parent may see: the bytes it replaced. */
+struct saved {
+	uint64_t addr;
+	size_t len;
+	unsigned char *old;
+};
+
+/* The target shares its mm with its parent: the parent is stopped while
+ * the rewritten call runs, then every in-place write is undone through
+ * @memfd, which stays bound to that mm after the exec gave the target a
+ * new one. */
+struct shared_mm {
+	int memfd;    /* the shared mm (/proc/TID/mem of the target), or -1 */
+	int pidfd;    /* the parent, or -1 */
+	pid_t parent; /* its pid, for kcmp */
+	bool stopped; /* SIGSTOP sent, SIGCONT owed */
+	struct saved *v;
+	size_t n, cap;
+};
+
+static long kcmp_vm(pid_t a, pid_t b)
+{
+	return syscall(SYS_kcmp, a, b, KCMP_VM, 0, 0);
+}
+
+/* Does @c's thread share its mm with its parent process?  Then open the
+ * handles and stop the parent.  kcmp missing (ENOSYS, a kernel without
+ * CONFIG_KCMP) counts as not shared: README, known limits. */
+static int shared_begin(struct appv_sc_call *c, struct shared_mm *sh)
+{
+	char p[64];
+	long ppid;
+
+	if (target_status_field(c->tid, "PPid", 10, &ppid) < 0 || ppid <= 1 ||
+	    ppid == getpid())
+		return 0;
+	/* Opened before the check: a pid reused later cannot be signalled. */
+	sh->pidfd = (int)syscall(SYS_pidfd_open, (pid_t)ppid, 0);
+	if (sh->pidfd < 0 || kcmp_vm(c->tid, (pid_t)ppid) != 0)
+		return 0;
+	snprintf(p, sizeof(p), "/proc/%d/mem", (int)c->tid);
+	sh->memfd = open(p, O_RDWR | O_CLOEXEC);
+	if (sh->memfd < 0)
+		return -errno;
+	sh->parent = (pid_t)ppid;
+	if (syscall(SYS_pidfd_send_signal, sh->pidfd, SIGSTOP, NULL, 0) == 0)
+		sh->stopped = true;
+	return 0;
+}
+
+/* Record the bytes at [@addr, @addr + @n) before they are overwritten. */
+static int shared_save(struct shared_mm *sh, uint64_t addr, size_t n)
+{
+	struct saved *nv, *e;
+
+	if (sh->n == sh->cap) {
+		size_t cap = sh->cap ? 2 * sh->cap : 8;
+		if (!(nv = realloc(sh->v, cap * sizeof(*nv))))
+			return -ENOMEM;
+		sh->v = nv;
+		sh->cap = cap;
+	}
+	e = &sh->v[sh->n];
+	if (!(e->old = malloc(n)))
+		return -ENOMEM;
+	if (pread(sh->memfd, e->old, n, (off_t)addr) != (ssize_t)n) {
+		free(e->old);
+		return -EFAULT;
+	}
+	e->addr = addr;
+	e->len = n;
+	sh->n++;
+	return 0;
+}
+
+/* A forced write the kernel reads in place (filename, argv or envp
+ * array): saved first when the parent shares the memory. */
+static int put_inplace(struct appv_sc_call *c, struct shared_mm *sh,
+		       uint64_t addr, const void *data, size_t n)
+{
+	int r;
+
+	if (sh && sh->memfd >= 0 && (r = shared_save(sh, addr, n)) < 0)
+		return r;
+	return target_write_force(c, addr, data, n);
+}
+
+/* Until the target has a mm of its own (the exec is past the point of no
+ * return) or is gone, at most EXEC_WAIT_NS. */
+static void wait_unshared(struct appv_sc_call *c, const struct shared_mm *sh)
+{
+	struct timespec d = {0, 20000};
+	long long waited = 0;
+
+	while (waited < EXEC_WAIT_NS && kcmp_vm(c->tid, sh->parent) == 0) {
+		nanosleep(&d, NULL);
+		waited += d.tv_nsec;
+		if (d.tv_nsec < 5000000)
+			d.tv_nsec *= 2;
+	}
+}
+
+/* Undo the in-place writes (newest first) and resume the parent.  Safe to
+ * call more than once; every path out of sys_execve goes through here. */
+static void shared_end(struct shared_mm *sh)
+{
+	while (sh->n) {
+		struct saved *e = &sh->v[--sh->n];
+		if (pwrite(sh->memfd, e->old, e->len, (off_t)e->addr) < 0) {
+			/* The mm is gone with the parent: nothing to undo. */
+		}
+		free(e->old);
+	}
+	free(sh->v);
+	sh->v = NULL;
+	sh->cap = 0;
+	if (sh->stopped)
+		syscall(SYS_pidfd_send_signal, sh->pidfd, SIGCONT, NULL, 0);
+	sh->stopped = false;
+	if (sh->memfd >= 0)
+		close(sh->memfd);
+	if (sh->pidfd >= 0)
+		close(sh->pidfd);
+	sh->memfd = sh->pidfd = -1;
+}
+
+/* Answer CONTINUE here, wait for the exec to leave the shared mm, undo. */
+static long shared_continue(struct appv_sc_call *c, struct shared_mm *sh)
+{
+	struct seccomp_notif_resp resp = {
+	    .id = c->req->id, .flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE};
+	int r;
+
+	do
+		r = ioctl(c->sup->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	while (r < 0 && errno == EINTR);
+	if (r == 0) {
+		c->sup->ncontinue++;
+		wait_unshared(c, sh);
+	}
+	shared_end(sh);
+	return SUP_REPLIED; /* or ENOENT: the target is gone, nothing to say */
+}
+
 /* --- applying the plan to the target's memory ---------------------------- */
 
 struct range {
@@ -324,7 +502,8 @@ struct rewrite {
 	uint64_t scratch_lo;
 	char name[PATH_MAX];
 	size_t raw_len;
-	size_t fdname_max; /* bound on strlen("/dev/fd/N") */
+	size_t fdname_max;    /* bound on strlen("/dev/fd/N") */
+	struct shared_mm *sh; /* saves in-place writes when shared, or NULL */
 };
 
 static int read_ptrs(struct appv_sc_call *c, uint64_t addr, uint64_t **out,
@@ -567,8 +746,8 @@ static int apply(struct appv_sc_call *c, struct rewrite *rw,
 		r = relocate(c, rw, &p, w, 2);
 		if (r < 0)
 			return r;
-		if (r == 1 && (r = target_write_force(c, rw->envp_addr + i * 8,
-						      &p, 8)) < 0)
+		if (r == 1 && (r = put_inplace(c, rw->sh, rw->envp_addr + i * 8,
+					       &p, 8)) < 0)
 			return r;
 	}
 	/* Checked: from here on the exec is going to be continued. */
@@ -576,13 +755,13 @@ static int apply(struct appv_sc_call *c, struct rewrite *rw,
 	if (r < 0)
 		return r;
 	if (argv_changed) {
-		r = target_write_force(c, rw->argv_addr, rw->nargv,
-				       (rw->nargc + 1) * 8);
+		r = put_inplace(c, rw->sh, rw->argv_addr, rw->nargv,
+				(rw->nargc + 1) * 8);
 		if (r < 0)
 			return r;
 	}
-	return target_write_force(c, rw->name_addr, rw->name,
-				  strlen(rw->name) + 1);
+	return put_inplace(c, rw->sh, rw->name_addr, rw->name,
+			   strlen(rw->name) + 1);
 }
 
 /* A copy of the program whose PT_INTERP is "/dev/fd/I", I an injected
@@ -627,11 +806,25 @@ static void rewrite_release(struct rewrite *rw)
 	free(rw->nargv);
 }
 
+/* A fresh rewrite of the call's arguments (the saved writes carry over). */
+static void rewrite_init(struct rewrite *rw, struct appv_sc_call *c, bool at,
+			 const char *raw, struct shared_mm *sh)
+{
+	rewrite_release(rw);
+	memset(rw, 0, sizeof(*rw));
+	rw->name_addr = c->args[at ? 1 : 0];
+	rw->argv_addr = c->args[at ? 2 : 1];
+	rw->envp_addr = c->args[at ? 3 : 2];
+	rw->raw_len = strlen(raw);
+	rw->sh = sh;
+}
+
 long sys_execve(struct appv_sc_call *c)
 {
 	bool at = c->req->data.nr == SYS_execveat;
 	int flags = at ? (int)c->args[4] : 0, r;
 	struct rewrite rw = {0};
+	struct shared_mm sh = {.memfd = -1, .pidfd = -1};
 	struct sup_path p;
 	struct plan *pl;
 	char b = 1;
@@ -677,33 +870,24 @@ long sys_execve(struct appv_sc_call *c)
 		r = (int)SUP_CONTINUE;
 		goto out;
 	}
-	rw.name_addr = c->args[at ? 1 : 0];
-	rw.argv_addr = c->args[at ? 2 : 1];
-	rw.envp_addr = c->args[at ? 3 : 2];
-	rw.raw_len = strlen(p.raw);
+	/* From here on the target's memory is written. */
+	r = shared_begin(c, &sh);
+	if (r < 0)
+		goto out;
+	rewrite_init(&rw, c, at, p.raw, &sh);
 	r = apply(c, &rw, pl, !(pl->nhead == 1 && !pl->head[0]));
 	if (r == -E2BIG && pl->script[0]) {
 		/* The kernel's own #! handling grows argv in kernel memory:
 		 * exec the script's real file by an inherited descriptor, so
 		 * the script sees "/dev/fd/N" as $0 (README: known limits). */
-		rewrite_release(&rw);
-		memset(&rw, 0, sizeof(rw));
-		rw.name_addr = c->args[at ? 1 : 0];
-		rw.argv_addr = c->args[at ? 2 : 1];
-		rw.envp_addr = c->args[at ? 3 : 2];
-		rw.raw_len = strlen(p.raw);
+		rewrite_init(&rw, c, at, p.raw, &sh);
 		snprintf(pl->file, sizeof(pl->file), "%s", pl->script);
 		pl->nhead = 1;
 		pl->head[0] = NULL;
 		pl->inherit_fd = true;
 		r = apply(c, &rw, pl, false);
 	} else if (r == -E2BIG && pl->prog[0]) {
-		rewrite_release(&rw);
-		memset(&rw, 0, sizeof(rw));
-		rw.name_addr = c->args[at ? 1 : 0];
-		rw.argv_addr = c->args[at ? 2 : 1];
-		rw.envp_addr = c->args[at ? 3 : 2];
-		rw.raw_len = strlen(p.raw);
+		rewrite_init(&rw, c, at, p.raw, &sh);
 		pl->file_fd = ldso_memfd(c, pl);
 		r = pl->file_fd;
 		if (r >= 0) {
@@ -721,8 +905,11 @@ long sys_execve(struct appv_sc_call *c)
 			    pl->vexe[0] ? pl->ldso : NULL, pl->vexe);
 		/* The call now names exactly the verified file. */
 		r = (int)SUP_CONTINUE;
+		if (sh.memfd >= 0)
+			r = (int)shared_continue(c, &sh);
 	}
 out:
+	shared_end(&sh); /* an error reply: undo before the target resumes */
 	rewrite_release(&rw);
 	if (pl->file_fd >= 0)
 		close(pl->file_fd);
