@@ -22,21 +22,23 @@
 #define RENAME_NOREPLACE 1
 #endif
 
-/* "<dir of dst>/.appv-cu.<pid>.<seq>": unique per process and call. */
-static int temp_name(struct vfs *vfs, const char *dst, char *tmp, size_t cap)
+/* "<dir of @path>/<tag><pid>.<seq>": a name beside @path, unique per
+ * process and call, for build-then-rename (copy-up, whiteouts). */
+int vfs_temp_beside(struct vfs *vfs, const char *path, const char *tag,
+		    char *tmp, size_t cap)
 {
 	unsigned long seq =
 	    __atomic_add_fetch(&vfs->merge_seq, 1, __ATOMIC_RELAXED);
 	long pid = APPV_SYS(SYS_getpid, 0, 0, 0, 0, 0, 0);
-	size_t cut = strlen(dst), n;
+	size_t cut = strlen(path), tlen = strlen(tag), n;
 
-	while (cut > 0 && dst[cut - 1] != '/')
+	while (cut > 0 && path[cut - 1] != '/')
 		cut--;
-	if (cut + 9 + 48 > cap)
+	if (cut + tlen + 48 > cap)
 		return -ENAMETOOLONG;
-	memcpy(tmp, dst, cut);
-	memcpy(tmp + cut, ".appv-cu.", 9);
-	n = cut + 9;
+	memcpy(tmp, path, cut);
+	memcpy(tmp + cut, tag, tlen);
+	n = cut + tlen;
 	n += vfs_put_num(tmp + n, (unsigned long)pid);
 	tmp[n++] = '.';
 	n += vfs_put_num(tmp + n, seq);
@@ -247,7 +249,7 @@ static int copy_entry(struct vfs *vfs, const struct vfs_res *res,
 		r = copy_dir(res, dst, &st);
 		goto out;
 	}
-	r = temp_name(vfs, dst, tmp, sizeof(tmp));
+	r = vfs_temp_beside(vfs, dst, ".appv-cu.", tmp, sizeof(tmp));
 	if (r < 0)
 		return r;
 	if (S_ISREG(st.st_mode))

@@ -54,35 +54,13 @@ int vfs_lower_exists(struct vfs *vfs, const char *vpath, mode_t *mode)
 	return res.layer == VFS_LAYER_IMAGE || res.layer == VFS_LAYER_HOST;
 }
 
-/* "<dir of @real>/.appv-wh.<pid>.<n>" */
-static int temp_near(struct vfs *vfs, const char *real, char *tmp, size_t cap)
-{
-	unsigned long seq =
-	    __atomic_add_fetch(&vfs->merge_seq, 1, __ATOMIC_RELAXED);
-	long pid = APPV_SYS(SYS_getpid, 0, 0, 0, 0, 0, 0);
-	size_t cut = strlen(real), n;
-
-	while (cut > 0 && real[cut - 1] != '/')
-		cut--;
-	if (cut + 9 + 48 > cap)
-		return -ENAMETOOLONG;
-	memcpy(tmp, real, cut);
-	memcpy(tmp + cut, ".appv-wh.", 9);
-	n = cut + 9;
-	n += vfs_put_num(tmp + n, (unsigned long)pid);
-	tmp[n++] = '.';
-	n += vfs_put_num(tmp + n, seq);
-	tmp[n] = '\0';
-	return 0;
-}
-
 /* A whiteout at @real: created beside and renamed over, so an upper
  * non-directory there is replaced atomically (never a moment without
  * either). */
 static int put_whiteout(struct vfs *vfs, const char *real)
 {
 	char tmp[PATH_MAX];
-	int r = temp_near(vfs, real, tmp, sizeof(tmp));
+	int r = vfs_temp_beside(vfs, real, ".appv-wh.", tmp, sizeof(tmp));
 
 	if (r < 0)
 		return r;

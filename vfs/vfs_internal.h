@@ -98,6 +98,9 @@ int vfs_concat(char *out, size_t cap, const char *prefix, size_t plen,
 
 /* Decimal digits of @v written at @p (no NUL); returns how many (<= 20). */
 size_t vfs_put_num(char *p, unsigned long v);
+/* A temporary name beside @path: "<dir>/<tag><pid>.<seq>" (copyup.c). */
+int vfs_temp_beside(struct vfs *vfs, const char *path, const char *tag,
+		    char *tmp, size_t cap);
 
 /*
  * upper_names.c: a shared, add-only filter (one page, two-hash bloom) of the
