@@ -108,37 +108,92 @@ static int set_times(int at, const char *rel, int64_t mtime, int flags)
 	return utimensat(at, rel, ts, flags) == 0 ? 0 : -errno;
 }
 
-static int make_placeholder(int rootfd, const struct pkg_entry *e)
+/* user.* xattrs of @e on @fd (before the final chmod: setting them needs
+ * write permission on the inode).  On failure @diag names the file, the
+ * attribute and, for a file system without user xattrs, the remedy. */
+static int apply_xattrs(const struct pkg *p, int fd, const struct pkg_entry *e,
+			struct appv_diag *diag, bool *said)
+{
+	const char *failed = "";
+	int r;
+
+	if (!e->xattrs)
+		return 0;
+	r = pkg_xattr_apply_user(fd, e->xattrs, e->xattrs_len, &failed);
+	*said = r < 0;
+	if (r == -EOPNOTSUPP)
+		return appv_diag_set(diag, r, "%s: %s has extended attribute "
+				     "%s, but the cache file system does not "
+				     "support user extended attributes (put "
+				     "the appv cache on one that does, e.g. "
+				     "ext4, xfs, btrfs or tmpfs)", p->path,
+				     e->path, failed);
+	if (r < 0)
+		return appv_diag_set(diag, r, "%s: setting extended attribute "
+				     "%s of %s in the cache: %s", p->path,
+				     failed, e->path, strerror(-r));
+	return 0;
+}
+
+static int make_placeholder(const struct pkg *p, int rootfd,
+			    const struct pkg_entry *e, struct appv_diag *diag,
+			    bool *said)
 {
 	struct timespec ts[2] = { { .tv_sec = e->mtime },
 				  { .tv_sec = e->mtime } };
 	_cleanup_close_ int fd = -1;
+	int r;
 
 	fd = openat(rootfd, rel_of(e), O_WRONLY | O_CREAT | O_EXCL |
 			    O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -errno;
-	if (ftruncate(fd, (off_t)e->size) != 0 ||
-	    fchmod(fd, real_mode(e->mode)) != 0 || futimens(fd, ts) != 0)
+	if (ftruncate(fd, (off_t)e->size) != 0)
+		return -errno;
+	r = apply_xattrs(p, fd, e, diag, said);
+	if (r < 0)
+		return r;
+	if (fchmod(fd, real_mode(e->mode)) != 0 || futimens(fd, ts) != 0)
 		return -errno;
 	return 0;
 }
 
-static int make_entry(int rootfd, const struct pkg_entry *e)
+static int make_dir(const struct pkg *p, int rootfd, const struct pkg_entry *e,
+		    struct appv_diag *diag, bool *said)
 {
 	const char *rel = rel_of(e);
+	_cleanup_close_ int fd = -1;
 
-	if (S_ISDIR(e->mode)) {
-		if (strcmp(rel, ".") == 0)
-			return 0;
-		return mkdirat(rootfd, rel, 0700) == 0 ? 0 : -errno;
-	}
+	if (strcmp(rel, ".") != 0 && mkdirat(rootfd, rel, 0700) != 0)
+		return -errno;
+	if (!e->xattrs)
+		return 0;
+	fd = openat(rootfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+				   O_CLOEXEC);
+	return fd < 0 ? -errno : apply_xattrs(p, fd, e, diag, said);
+}
+
+/* Regular files: the first name is a placeholder, further names of the
+ * same image inode (hard links) are link()s to it. */
+static int make_entry(const struct pkg *p, int rootfd,
+		      const struct pkg_entry *e, struct appv_diag *diag,
+		      bool *said)
+{
+	const char *rel = rel_of(e);
+	const struct pkg_entry *first;
+
+	if (S_ISDIR(e->mode))
+		return make_dir(p, rootfd, e, diag, said);
 	if (S_ISLNK(e->mode)) {
 		if (symlinkat(e->target, rootfd, rel) != 0)
 			return -errno;
 		return set_times(rootfd, rel, e->mtime, AT_SYMLINK_NOFOLLOW);
 	}
-	return make_placeholder(rootfd, e);
+	first = &p->ents[p->file_ent[e->file_no]];
+	if (first != e)
+		return linkat(rootfd, rel_of(first), rootfd, rel, 0) == 0
+			       ? 0 : -errno;
+	return make_placeholder(p, rootfd, e, diag, said);
 }
 
 /* root/: entries in pre-order, then directory modes and times children
@@ -154,11 +209,15 @@ static int build_root(const struct pkg *p, int tmpfd, struct appv_diag *diag)
 	if (rootfd < 0)
 		return -errno;
 	for (size_t i = 0; i < p->nents && r == 0; i++) {
-		r = make_entry(rootfd, &p->ents[i]);
-		if (r < 0)
+		bool said = false;
+
+		r = make_entry(p, rootfd, &p->ents[i], diag, &said);
+		if (r < 0 && !said)
 			return appv_diag_set(diag, r, "%s: cannot create %s in "
 					     "the cache: %s", p->path,
 					     p->ents[i].path, strerror(-r));
+		if (r < 0)
+			return r;
 	}
 	for (size_t i = p->nents; i-- > 0 && r == 0;) {
 		const struct pkg_entry *e = &p->ents[i];
@@ -181,10 +240,15 @@ static int write_index(const struct pkg *p, int tmpfd)
 		return -ENOMEM;
 	for (size_t i = 0; i < p->nents; i++) {
 		const struct pkg_entry *e = &p->ents[i];
+		const struct pkg_entry *first = NULL;
+
+		if (S_ISREG(e->mode))
+			first = &p->ents[p->file_ent[e->file_no]];
 		v[i] = (struct vfs_index_ent){
 			.path = e->path, .target = e->target, .mode = e->mode,
 			.uid = geteuid(), .gid = getegid(), .size = e->size,
 			.mtime = e->mtime, .file_no = e->file_no,
+			.link_to = first && first != e ? first->path : NULL,
 		};
 	}
 	r = vfs_index_write(tmpfd, "index", v, p->nents);

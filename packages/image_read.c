@@ -173,12 +173,22 @@ static int push_entry(struct rctx *c, char *path, sqfs_inode_generic_t *in,
 {
 	struct pkg *p = c->p;
 	struct pkg_entry *e;
+	char *xattrs = NULL;
+	uint32_t xlen = 0;
+	int err;
 
+	err = pkg_xattr_read(p, in, &xattrs, &xlen);
+	if (err == SQFS_ERROR_ALLOC)
+		return -ENOMEM;
+	if (err)
+		return corrupt(c, path, err);
 	if (p->nents == c->cap_ents) {
 		size_t cap = c->cap_ents ? 2 * c->cap_ents : 64;
 		e = realloc(p->ents, cap * sizeof(*e));
-		if (!e)
+		if (!e) {
+			free(xattrs);
 			return -ENOMEM;
+		}
 		p->ents = e;
 		c->cap_ents = cap;
 	}
@@ -189,7 +199,102 @@ static int push_entry(struct rctx *c, char *path, sqfs_inode_generic_t *in,
 	e->mtime = in->base.mod_time;
 	e->file_no = UINT32_MAX;
 	e->depth = depth;
+	e->xattrs = xattrs;
+	e->xattrs_len = xlen;
 	*out = e;
+	return 0;
+}
+
+/* ---- hard links: inode number -> file_no of its first name ---- */
+
+static uint32_t *hl_slot(struct pkg *p, uint32_t ino)
+{
+	size_t mask = p->hl_cap - 1, i = (ino * 2654435761u) & mask;
+
+	while (p->hl_file[i] != UINT32_MAX && p->hl_ino[i] != ino)
+		i = (i + 1) & mask;
+	p->hl_ino[i] = ino;
+	return &p->hl_file[i];
+}
+
+static int hl_grow(struct pkg *p)
+{
+	size_t old = p->hl_cap, cap = old ? 2 * old : 64;
+	uint32_t *ino = malloc(cap * sizeof(*ino));
+	uint32_t *file = malloc(cap * sizeof(*file));
+	uint32_t *oino = p->hl_ino, *ofile = p->hl_file;
+
+	if (!ino || !file) {
+		free(ino);
+		free(file);
+		return -ENOMEM;
+	}
+	memset(file, 0xff, cap * sizeof(*file));
+	p->hl_ino = ino;
+	p->hl_file = file;
+	p->hl_cap = cap;
+	for (size_t i = 0; i < old; i++)
+		if (ofile[i] != UINT32_MAX)
+			*hl_slot(p, oino[i]) = ofile[i];
+	free(oino);
+	free(ofile);
+	return 0;
+}
+
+/* The file_no already given to inode @ino, or UINT32_MAX after noting
+ * @file_no for it; -ENOMEM as UINT32_MAX - 1. */
+static uint32_t hl_lookup(struct pkg *p, uint32_t ino, uint32_t file_no)
+{
+	uint32_t *slot;
+
+	if (2 * (p->hl_n + 1) > p->hl_cap && hl_grow(p) < 0)
+		return UINT32_MAX - 1;
+	slot = hl_slot(p, ino);
+	if (*slot != UINT32_MAX)
+		return *slot;
+	*slot = file_no;
+	p->hl_n++;
+	return UINT32_MAX;
+}
+
+static bool same_file(const sqfs_inode_generic_t *a,
+		      const sqfs_inode_generic_t *b)
+{
+	sqfs_u64 sa = 0, sb = 0, ba = 0, bb = 0;
+	sqfs_u32 fa = 0, fb = 0, oa = 0, ob = 0;
+
+	sqfs_inode_get_file_size(a, &sa);
+	sqfs_inode_get_file_size(b, &sb);
+	sqfs_inode_get_file_block_start(a, &ba);
+	sqfs_inode_get_file_block_start(b, &bb);
+	sqfs_inode_get_frag_location(a, &fa, &oa);
+	sqfs_inode_get_frag_location(b, &fb, &ob);
+	return a->base.type == b->base.type && a->base.mode == b->base.mode &&
+	       a->base.mod_time == b->base.mod_time && sa == sb && ba == bb &&
+	       fa == fb && oa == ob &&
+	       a->payload_bytes_used == b->payload_bytes_used &&
+	       memcmp(a->extra, b->extra, a->payload_bytes_used) == 0;
+}
+
+/* Another name of a file seen before: share its number (the image inode
+ * must be the very same; its xattrs stay on the first name). */
+static int add_link(struct rctx *c, struct pkg_entry *e,
+		    const sqfs_inode_generic_t *in, uint32_t file_no)
+{
+	struct pkg *p = c->p;
+	const struct pkg_entry *first = &p->ents[p->file_ent[file_no]];
+
+	if (!same_file(p->files[file_no], in))
+		return hostile(c, e->path, "two different inodes numbered %u "
+			       "(first %s)", in->base.inode_number,
+			       first->path);
+	e->mode |= S_IFREG;
+	e->size = first->size;
+	e->file_no = file_no;
+	free(e->xattrs);
+	e->xattrs = NULL;
+	e->xattrs_len = 0;
+	p->nlinks++;
 	return 0;
 }
 
@@ -198,6 +303,16 @@ static int add_file(struct rctx *c, struct pkg_entry *e,
 {
 	struct pkg *p = c->p;
 	sqfs_u64 size = 0;
+
+	if ((*in)->base.type == SQFS_INODE_EXT_FILE &&
+	    (*in)->data.file_ext.nlink > 1) {
+		uint32_t fno = hl_lookup(p, (*in)->base.inode_number,
+					 p->nfiles);
+		if (fno == UINT32_MAX - 1)
+			return -ENOMEM;
+		if (fno != UINT32_MAX)
+			return add_link(c, e, *in, fno);
+	}
 
 	if (p->nfiles == c->cap_files) {
 		size_t cap = c->cap_files ? 2 * c->cap_files : 64;
@@ -392,8 +507,15 @@ static void tree_free(struct pkg *p)
 	for (size_t i = 0; i < p->nents; i++) {
 		free(p->ents[i].path);
 		free(p->ents[i].target);
+		free(p->ents[i].xattrs);
 	}
 	free(p->ents);
+	free(p->hl_ino);
+	free(p->hl_file);
+	p->hl_ino = p->hl_file = NULL;
+	p->hl_cap = p->hl_n = 0;
+	p->nlinks = 0;
+	p->xattr_bytes = 0;
 	p->files = NULL;
 	p->file_ent = NULL;
 	p->ents = NULL;
@@ -748,7 +870,12 @@ static int open_image(struct pkg *p, struct rctx *c)
 	if (err)
 		return corrupt(c, "fragment table", err);
 	p->rd = sqfs_dir_reader_create(&p->super, p->cmp, p->file, 0);
-	return p->rd ? 0 : -ENOMEM;
+	if (!p->rd)
+		return -ENOMEM;
+	err = pkg_xattr_open(p);
+	if (err == SQFS_ERROR_ALLOC)
+		return -ENOMEM;
+	return err ? corrupt(c, "xattr table", err) : 0;
 }
 
 static int open_pkg(struct pkg *p, const char *cache_base,
@@ -819,6 +946,8 @@ void pkg_free(struct pkg *p)
 	vfs_index_close(p->idx);
 	tree_free(p);
 	sqfs_free(p->fs_inode);
+	sqfs_destroy(p->xkv);
+	sqfs_destroy(p->xr);
 	sqfs_destroy(p->rd);
 	sqfs_destroy(p->data);
 	sqfs_destroy(p->cmp);

@@ -12,6 +12,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <search.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 #include <sqfs/io.h>
 #include <sqfs/meta_writer.h>
 #include <sqfs/super.h>
+#include <sqfs/xattr_writer.h>
 
 #include "../common/cleanup.h"
 #include "../common/sys.h"
@@ -49,7 +51,19 @@ struct wnode {
 	struct wnode **kids;
 	size_t nkids;
 	uint32_t ino;
-	uint64_t ref; /* inode reference: block << 16 | offset */
+	uint64_t ref;	     /* inode reference: block << 16 | offset */
+	uint32_t xattr;	     /* xattr writer token or PKG_NO_XATTR */
+	struct wnode *link;  /* another name of this regular file (the
+				first one seen, which holds inode and data) */
+	uint32_t nlink;	     /* regular files: names of the inode */
+	bool written;	     /* inode written (ref valid) */
+};
+
+/* (st_dev, st_ino) of a regular file under fs/ with st_nlink > 1 */
+struct hlink {
+	dev_t dev;
+	ino_t ino;
+	struct wnode *first;
 };
 
 struct wctx {
@@ -68,6 +82,8 @@ struct wctx {
 	sqfs_meta_writer_t *im, *dm;
 	sqfs_dir_writer_t *dirw;
 	sqfs_id_table_t *ids;
+	sqfs_xattr_writer_t *xwr;
+	void *links; /* tsearch tree of struct hlink */
 };
 
 static void wnode_free(struct wnode *n)
@@ -96,6 +112,8 @@ static struct wnode *wnode_new(const char *name, const struct stat *st)
 	}
 	n->mode = st->st_mode & (S_IFMT | 07777);
 	n->mtime = st->st_mtime;
+	n->xattr = PKG_NO_XATTR;
+	n->nlink = 1;
 	return n;
 }
 
@@ -222,6 +240,48 @@ static int add_symlink(struct wctx *c, int dirfd, const char *name,
 	return n->target ? 0 : -ENOMEM;
 }
 
+static int cmp_hlink(const void *a, const void *b)
+{
+	const struct hlink *x = a, *y = b;
+
+	if (x->dev != y->dev)
+		return x->dev < y->dev ? -1 : 1;
+	if (x->ino != y->ino)
+		return x->ino < y->ino ? -1 : 1;
+	return 0;
+}
+
+/* A regular file with several names: 1 if @n is another name of a file
+ * already added (it then has no data of its own), 0 if it is the first. */
+static int note_link(struct wctx *c, struct wnode *n, const struct stat *st)
+{
+	struct hlink *h = malloc(sizeof(*h)), **slot;
+
+	if (!h)
+		return -ENOMEM;
+	*h = (struct hlink){ .dev = st->st_dev, .ino = st->st_ino, .first = n };
+	slot = tsearch(h, &c->links, cmp_hlink);
+	if (!slot) {
+		free(h);
+		return -ENOMEM;
+	}
+	if (*slot == h)
+		return 0;
+	free(h);
+	n->link = (*slot)->first;
+	n->link->nlink++;
+	return 1;
+}
+
+static int add_xattrs(struct wctx *c, struct wnode *n, const char *rel)
+{
+	char path[PATH_MAX * 2];
+
+	snprintf(path, sizeof(path), "%s/%s", c->src, rel);
+	return pkg_xattr_collect(c->xwr, path, path, &n->xattr, c->diag,
+				 c->warn);
+}
+
 static int add_entry(struct wctx *c, int dirfd, struct wnode *dir,
 		     const char *name, char *rel, size_t rlen, unsigned depth)
 {
@@ -253,8 +313,16 @@ static int add_entry(struct wctx *c, int dirfd, struct wnode *dir,
 		return appv_diag_set(c->diag, -ENOMEM, "%s: out of memory",
 				     c->src);
 	}
+	r = add_xattrs(c, n, rel);
+	if (r < 0)
+		return r;
 	if (S_ISLNK(st.st_mode))
 		return add_symlink(c, dirfd, name, n, &st, rel);
+	if (S_ISREG(st.st_mode) && depth > 0 && st.st_nlink > 1) {
+		r = note_link(c, n, &st);
+		if (r != 0)
+			return r < 0 ? r : 0;
+	}
 	if (S_ISREG(st.st_mode))
 		return add_file_data(c, dirfd, name, n, rel);
 	r = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -304,11 +372,14 @@ static int walk_dir(struct wctx *c, int dirfd, struct wnode *dir, char *rel,
 
 /* ---- inodes and directories, children before parents ---- */
 
+/* Inode numbers children first; other names of a hard-linked file get
+ * no number of their own (write_inode copies the first name's). */
 static void number_tree(struct wctx *c, struct wnode *n)
 {
 	for (size_t i = 0; i < n->nkids; i++)
 		number_tree(c, n->kids[i]);
-	n->ino = ++c->next_ino;
+	if (!n->link)
+		n->ino = ++c->next_ino;
 }
 
 static sqfs_inode_generic_t *slink_inode(const struct wnode *n)
@@ -344,7 +415,7 @@ static sqfs_inode_generic_t *dir_inode(struct wctx *c, struct wnode *n,
 		*err = sqfs_dir_writer_end(c->dirw);
 	if (*err)
 		return NULL;
-	in = sqfs_dir_writer_create_inode(c->dirw, nlink, 0xFFFFFFFF,
+	in = sqfs_dir_writer_create_inode(c->dirw, nlink, n->xattr,
 					  parent_ino);
 	if (!in)
 		*err = SQFS_ERROR_ALLOC;
@@ -358,6 +429,15 @@ static int write_inode(struct wctx *c, struct wnode *n, uint32_t parent_ino)
 	sqfs_u32 off;
 	int err = 0;
 
+	if (n->link) { /* the same inode: written once, referenced twice */
+		if (!n->link->written)
+			err = write_inode(c, n->link, parent_ino);
+		n->ino = n->link->ino;
+		n->ref = n->link->ref;
+		return err;
+	}
+	if (n->written)
+		return 0;
 	if (S_ISDIR(n->mode)) {
 		for (size_t i = 0; i < n->nkids; i++) {
 			err = write_inode(c, n->kids[i], n->ino);
@@ -370,9 +450,11 @@ static int write_inode(struct wctx *c, struct wnode *n, uint32_t parent_ino)
 		err = in ? 0 : SQFS_ERROR_ALLOC;
 	} else {
 		in = steal_pointer(&n->inode);
-		if (in && in->base.type == SQFS_INODE_EXT_FILE)
-			in->data.file_ext.nlink = 1;
 		err = in ? 0 : SQFS_ERROR_INTERNAL;
+		if (!err && n->nlink > 1)
+			err = sqfs_inode_make_extended(in);
+		if (!err && in->base.type == SQFS_INODE_EXT_FILE)
+			in->data.file_ext.nlink = n->nlink;
 	}
 	if (err)
 		return err;
@@ -381,11 +463,15 @@ static int write_inode(struct wctx *c, struct wnode *n, uint32_t parent_ino)
 			    n->mtime > UINT32_MAX ? UINT32_MAX :
 						    (sqfs_u32)n->mtime;
 	in->base.inode_number = n->ino;
-	err = sqfs_id_table_id_to_index(c->ids, 0, &in->base.uid_idx);
+	if (n->xattr != PKG_NO_XATTR && !S_ISDIR(n->mode))
+		err = sqfs_inode_set_xattr_index(in, n->xattr);
+	if (!err)
+		err = sqfs_id_table_id_to_index(c->ids, 0, &in->base.uid_idx);
 	if (!err)
 		err = sqfs_id_table_id_to_index(c->ids, 0, &in->base.gid_idx);
 	sqfs_meta_writer_get_position(c->im, &block, &off);
 	n->ref = (block << 16) | off;
+	n->written = true;
 	if (!err)
 		err = sqfs_meta_writer_write_inode(c->im, in);
 	free(in);
@@ -417,6 +503,10 @@ static int write_tables(struct wctx *c, struct wnode *root)
 		err = sqfs_frag_table_write(c->frag, c->file, &c->super, c->cmp);
 	if (!err)
 		err = sqfs_id_table_write(c->ids, c->file, &c->super, c->cmp);
+	/* last: SquashFS wants the xattr tables at the end */
+	if (!err)
+		err = sqfs_xattr_writer_flush(c->xwr, c->file, &c->super,
+					      c->cmp);
 	if (err)
 		return sqfs_fail(c, err, "writing tables");
 	c->super.bytes_used = c->file->get_size(c->file);
@@ -471,9 +561,10 @@ static int writers_init(struct wctx *c, int fd)
 	if (!c->bw || !c->frag || !c->ids || !c->im || !c->dm)
 		return -ENOMEM;
 	c->dirw = sqfs_dir_writer_create(c->dm, 0);
+	c->xwr = sqfs_xattr_writer_create(0);
 	c->proc = sqfs_block_processor_create(BLOCK_SIZE, c->cmp, NUM_WORKERS,
 					      16 * NUM_WORKERS, c->bw, c->frag);
-	if (!c->dirw || !c->proc)
+	if (!c->dirw || !c->proc || !c->xwr)
 		return -ENOMEM;
 	return 0;
 }
@@ -489,6 +580,8 @@ static void writers_free(struct wctx *c)
 		sqfs_block_processor_finish(c->proc);
 	}
 	sqfs_destroy(c->proc);
+	sqfs_destroy(c->xwr);
+	tdestroy(c->links, free);
 	sqfs_destroy(c->dirw);
 	sqfs_destroy(c->dm);
 	sqfs_destroy(c->im);
@@ -614,7 +707,9 @@ static int build_tree(struct wctx *c, int srcfd, struct wnode *root)
 			wnode_free(fs);
 			return -ENOMEM;
 		}
-		r = walk_dir(c, fsfd, fs, rel, strlen(rel), 1);
+		r = add_xattrs(c, fs, "fs");
+		if (r == 0)
+			r = walk_dir(c, fsfd, fs, rel, strlen(rel), 1);
 		if (r < 0)
 			return r;
 	}

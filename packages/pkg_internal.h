@@ -15,6 +15,9 @@
 #include <sqfs/dir_reader.h>
 #include <sqfs/predef.h>
 #include <sqfs/super.h>
+#include <sqfs/xattr_reader.h>
+#include <sqfs/xattr_writer.h>
+#include <sqfs/meta_reader.h>
 
 #include "pkg.h"
 
@@ -56,6 +59,10 @@ int pkg_trailer_decode(const unsigned char in[PKG_TRAILER_SIZE],
 #define PKG_MAX_DEPTH 512	    /* directory nesting */
 #define PKG_MAX_MANIFEST (1u << 20) /* bytes of appv.ini */
 #define PKG_MAX_REGISTRY (16u << 20)
+#define PKG_XATTR_MAX_PAIRS 256		/* xattrs of one inode */
+#define PKG_XATTR_MAX_INODE (256u << 10) /* decoded bytes of one inode */
+#define PKG_XATTR_MAX_TOTAL (64u << 20)	/* decoded bytes of the tree */
+#define PKG_NO_XATTR 0xFFFFFFFFu
 
 /* One entry under fs/, in pre-order (parents before children, siblings
  * sorted by name).  Regular files are numbered 0.. in this order. */
@@ -65,8 +72,12 @@ struct pkg_entry {
 	mode_t mode;  /* type | permission bits */
 	uint64_t size;
 	int64_t mtime;
-	uint32_t file_no; /* regular files, else UINT32_MAX */
+	uint32_t file_no; /* regular files, else UINT32_MAX; hard links
+			     (several names of one image inode) share it */
 	uint32_t depth;	  /* 0 for "/" */
+	char *xattrs;	  /* blob (xattr.c), NULL if none; on the first
+			     name of a hard-linked file only */
+	uint32_t xattrs_len;
 };
 
 struct pkg {
@@ -89,8 +100,13 @@ struct pkg {
 	struct pkg_entry *ents;
 	size_t nents;
 	sqfs_inode_generic_t **files; /* regular file inodes by file_no */
-	size_t *file_ent;	      /* file_no -> index in ents */
-	uint32_t nfiles;
+	size_t *file_ent;	      /* file_no -> index in ents (first name) */
+	uint32_t nfiles;	      /* distinct regular file inodes */
+	uint64_t nlinks;	      /* names beyond the first of hard links */
+	/* hard links seen by the walk: inode number -> file_no, open
+	 * addressing (only inodes with nlink > 1 are entered) */
+	uint32_t *hl_ino, *hl_file;
+	size_t hl_cap, hl_n;
 	uint64_t ndirs, nsymlinks, content_size;
 
 	/* libsquashfs state for extraction; the data reader keeps a block
@@ -102,6 +118,11 @@ struct pkg {
 	sqfs_dir_reader_t *rd;
 	sqfs_inode_generic_t *fs_inode; /* fs/ */
 	sqfs_super_t super;
+	/* xattrs (xattr.c): descriptors via libsquashfs, pairs decoded by us */
+	sqfs_xattr_reader_t *xr;
+	sqfs_meta_reader_t *xkv;
+	uint64_t xattr_start;
+	uint64_t xattr_bytes; /* decoded so far, bounded */
 
 	/* Stamped and not walked: regular files looked up one at a time by
 	 * the path the cache index gives (pkg_file_lookup), under @lock. */
@@ -149,6 +170,29 @@ int pkg_file_lookup(struct pkg *p, int image_dfd, uint32_t file_no,
  * (thread-safe).  Returns the number of bytes, 0 at the end, or -errno. */
 int pkg_read_file(struct pkg *p, uint32_t file_no, uint64_t off, void *buf,
 		  size_t cap);
+
+/* ---- xattr.c ---- */
+/* Record the xattrs of @path (not followed) as one block of @xwr; *index
+ * is its token or PKG_NO_XATTR.  user.* must be readable; trusted.* and
+ * security.* that cannot be read, and other namespaces, are skipped with a
+ * line in @warn.  0 or -errno (@diag names @shown). */
+int pkg_xattr_collect(sqfs_xattr_writer_t *xwr, const char *path,
+		      const char *shown, uint32_t *index,
+		      struct appv_diag *diag, struct appv_diag *warn);
+/* After the super block and compressor: bounded set-up of the readers.
+ * 0 or an SQFS_ERROR. */
+int pkg_xattr_open(struct pkg *p);
+/* The decoded, bounded xattrs of inode @in (p->lock held or @p not shared
+ * yet): *blob NULL when it has none.  0 or an SQFS_ERROR. */
+int pkg_xattr_read(struct pkg *p, const sqfs_inode_generic_t *in,
+		   char **blob, uint32_t *len);
+/* Iterate a blob: start with *pos = 0; 1 per pair, 0 at the end. */
+int pkg_xattr_next(const char *blob, uint32_t len, uint32_t *pos,
+		   const char **name, const void **val, uint32_t *vlen);
+/* fsetxattr the user.* pairs of a blob on @fd; -errno with *failed set to
+ * the name that failed. */
+int pkg_xattr_apply_user(int fd, const char *blob, uint32_t len,
+			 const char **failed);
 
 /* Write the verification stamp <cache_base>/<id>/verified if that directory
  * exists and this process verified everything (hash, tree, manifest);

@@ -67,6 +67,7 @@ static bool string_ok(const struct vfs_index *idx, uint32_t off, uint32_t len)
 static int check_entry(const struct vfs_index *idx, uint32_t i)
 {
 	const struct idx_entry *e = &idx->ents[i];
+	const struct idx_entry *f;
 	uint32_t n = idx->hdr->nents;
 
 	if (e->path_len == 0 || !string_ok(idx, e->path_off, e->path_len) ||
@@ -78,8 +79,13 @@ static int check_entry(const struct vfs_index *idx, uint32_t i)
 	if (e->parent >= n || e->child_first > n ||
 	    e->child_count > n - e->child_first)
 		return -EINVAL;
-	if (e->file_no != VFS_INDEX_NO_FILE &&
-	    (e->file_no >= idx->hdr->nfiles || idx->files[e->file_no] != i))
+	if (e->file_no == VFS_INDEX_NO_FILE)
+		return 0;
+	if (e->file_no >= idx->hdr->nfiles || !S_ISREG(e->mode))
+		return -EINVAL;
+	/* hard links: other names of a file agree with its first name */
+	f = &idx->ents[idx->files[e->file_no]];
+	if (f->file_no != e->file_no || f->size != e->size)
 		return -EINVAL;
 	return 0;
 }
@@ -95,7 +101,8 @@ static int check_tables(const struct vfs_index *idx)
 		if (idx->buckets[i] != IDX_EMPTY && idx->buckets[i] >= h->nents)
 			return -EINVAL;
 	for (uint32_t i = 0; i < h->nfiles; i++)
-		if (idx->files[i] >= h->nents)
+		if (idx->files[i] >= h->nents ||
+		    idx->ents[idx->files[i]].file_no != i)
 			return -EINVAL;
 	for (uint32_t i = 0; i < h->nents; i++) {
 		r = check_entry(idx, i);

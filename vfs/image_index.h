@@ -24,10 +24,16 @@ struct vfs_index_ent {
 	int64_t mtime;
 	uint32_t mtime_nsec;
 	uint32_t file_no; /* regular files: 0..nfiles-1; else VFS_INDEX_NO_FILE */
+	/* Input only (vfs_index_write; lookups return NULL): this regular
+	 * file is another name (hard link) of the earlier regular entry with
+	 * this path, and shares its file_no.  NULL: a file of its own. */
+	const char *link_to;
 };
 
 /* Write an index for @n entries (file_no of the inputs is ignored: regular
- * files are numbered in input order).  Includes "/" implicitly if absent.
+ * files are numbered in input order, an entry with link_to takes the number
+ * of the entry it names, which must be an earlier regular file of the same
+ * size, else -EINVAL).  Includes "/" implicitly if absent.
  * Atomic: temp file in @dirfd + rename to @name.  Returns the number of
  * regular files (>= 0) or -errno.  Uses malloc: supervisor/tools only. */
 int vfs_index_write(int dirfd, const char *name,
@@ -45,7 +51,8 @@ void vfs_index_close(struct vfs_index *idx);
 int vfs_index_lookup(const struct vfs_index *idx, const char *path,
 		     size_t len, struct vfs_index_ent *out);
 uint32_t vfs_index_nfiles(const struct vfs_index *idx);
-/* The entry of regular file @file_no; 0 or -ENOENT. */
+/* The entry of regular file @file_no (its first name when hard links share
+ * the number); 0 or -ENOENT. */
 int vfs_index_file(const struct vfs_index *idx, uint32_t file_no,
 		   struct vfs_index_ent *out);
 /* Iterate the direct children of directory @dir: call with *cursor = 0,

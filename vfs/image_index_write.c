@@ -33,6 +33,8 @@ struct wbuild {
 	struct wnode *nodes;
 	size_t n, cap;
 	uint32_t *by_path; /* node numbers sorted by path */
+	uint32_t *link_src; /* input index -> input index of its link_to, or
+			       UINT32_MAX */
 };
 
 static int cmp_path(const void *a, const void *b)
@@ -222,8 +224,33 @@ static int reorder(struct wbuild *b)
 	return 0;
 }
 
-/* Regular files are numbered in input order; returns their count or
- * UINT32_MAX on allocation failure. */
+/* While the nodes are sorted by path (before reorder): resolve each
+ * link_to to the input index of an earlier regular file of the same size. */
+static int resolve_links(struct wbuild *b, const struct vfs_index_ent *ents,
+			 size_t n)
+{
+	b->link_src = malloc((n ? n : 1) * sizeof(*b->link_src));
+	if (!b->link_src)
+		return -ENOMEM;
+	for (size_t k = 0; k < n; k++) {
+		const struct vfs_index_ent *e = &ents[k];
+		const struct wnode *t;
+
+		b->link_src[k] = UINT32_MAX;
+		if (!e->link_to)
+			continue;
+		t = find_sorted(b, e->link_to, strlen(e->link_to));
+		if (!S_ISREG(e->mode) || !t || !t->src || t->src >= e ||
+		    !S_ISREG(t->src->mode) || t->src->size != e->size)
+			return -EINVAL;
+		b->link_src[k] = (uint32_t)(t->src - ents);
+	}
+	return 0;
+}
+
+/* Regular files are numbered in input order (hard links share the number
+ * of their first name); returns their count or UINT32_MAX on allocation
+ * failure. */
 static uint32_t number_files(struct wbuild *b, const struct vfs_index_ent *ents,
 			     size_t n)
 {
@@ -232,8 +259,13 @@ static uint32_t number_files(struct wbuild *b, const struct vfs_index_ent *ents,
 
 	if (!rank)
 		return UINT32_MAX;
-	for (size_t k = 0; k < n; k++)
-		rank[k] = S_ISREG(ents[k].mode) ? nfiles++ : VFS_INDEX_NO_FILE;
+	for (size_t k = 0; k < n; k++) {
+		if (b->link_src[k] != UINT32_MAX)
+			rank[k] = rank[b->link_src[k]];
+		else
+			rank[k] = S_ISREG(ents[k].mode) ? nfiles++
+							: VFS_INDEX_NO_FILE;
+	}
 	for (size_t i = 0; i < b->n; i++) {
 		struct wnode *w = &b->nodes[i];
 
@@ -339,7 +371,9 @@ static void serialise(const struct wbuild *b, const struct idx_header *h,
 		uint32_t slot;
 
 		fill_entry(&ents[i], &b->nodes[i], strings, &used);
-		if (ents[i].file_no != VFS_INDEX_NO_FILE)
+		/* the name without link_to stands for the file */
+		if (ents[i].file_no != VFS_INDEX_NO_FILE &&
+		    !b->nodes[i].src->link_to)
 			files[ents[i].file_no] = (uint32_t)i;
 		slot = (uint32_t)ents[i].hash & mask;
 		while (buckets[slot] != IDX_EMPTY)
@@ -415,6 +449,8 @@ static int build_and_write(struct wbuild *b, int dirfd, const char *name,
 	else if (r == 0)
 		r = -EINVAL;
 	if (r == 0)
+		r = resolve_links(b, ents, n);
+	if (r == 0)
 		r = reorder(b);
 	if (r < 0)
 		return r;
@@ -443,6 +479,7 @@ int vfs_index_write(int dirfd, const char *name,
 		free(b.nodes[i].owned);
 	free(b.nodes);
 	free(b.by_path);
+	free(b.link_src);
 	return r;
 }
 #endif

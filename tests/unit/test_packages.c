@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -452,6 +453,189 @@ static void test_cache__prepare_and_extract_keep_everything(void **state)
 	pkg_free(pk);
 }
 
+
+/* ---- xattrs and hard links ---- */
+
+static void put_xattr(const struct fx *f, const char *rel, const char *name,
+		      const void *val, size_t len)
+{
+	char p[PATH_MAX];
+
+	xpath(p, f, rel);
+	assert_int_equal(lsetxattr(p, name, val, len, 0), 0);
+}
+
+static void put_link(const struct fx *f, const char *from, const char *to)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+
+	xpath(a, f, from);
+	xpath(b, f, to);
+	assert_int_equal(link(a, b), 0);
+}
+
+/* fs/hl/a with two more names (one in a subdirectory), xattrs on files
+ * and a directory, one value shared by two files (stored out of line). */
+static void make_links_and_xattrs(struct fx *f)
+{
+	char shared[300];
+
+	memset(shared, 's', sizeof(shared));
+	put_dir(f, "fs/hl", 0755);
+	put_dir(f, "fs/hl/sub", 0755);
+	put_file(f, "fs/hl/a", "linked data", 11, 0640, 1500000000);
+	put_link(f, "fs/hl/a", "fs/hl/b");
+	put_link(f, "fs/hl/a", "fs/hl/sub/c");
+	put_xattr(f, "fs/hl/a", "user.shared", shared, sizeof(shared));
+	put_xattr(f, "fs/etc/hello.conf", "user.k", "1", 1);
+	put_xattr(f, "fs/etc/hello.conf", "user.l", "2", 1);
+	put_xattr(f, "fs/etc/hello.conf", "user.shared", shared,
+		  sizeof(shared));
+	put_xattr(f, "fs/hl", "user.dir", "yes", 3);
+	put_xattr(f, "fs/ro/readonly", "user.empty", "", 0);
+	set_mtime(f, "fs/hl", 1400000010);
+	set_mtime(f, "fs/hl/sub", 1400000011);
+	set_mtime(f, "fs", 1400000003);
+}
+
+static void expect_xattr(const char *path, const char *name, const void *val,
+			 size_t len)
+{
+	char buf[512];
+	ssize_t n = getxattr(path, name, buf, sizeof(buf));
+
+	if (n < 0)
+		fail_msg("%s: getxattr %s: %s", path, name, strerror(errno));
+	assert_int_equal(n, len);
+	assert_memory_equal(buf, val, len);
+}
+
+static const struct pkg_entry *entry_of(const struct pkg *p, const char *path)
+{
+	for (size_t i = 0; i < p->nents; i++)
+		if (strcmp(p->ents[i].path, path) == 0)
+			return &p->ents[i];
+	fail_msg("%s: not in the package", path);
+	return NULL;
+}
+
+static void check_links_in_cache(const char *image_dir, uint32_t fno)
+{
+	char pa[PATH_MAX], pb[PATH_MAX], pc[PATH_MAX], buf[64];
+	struct stat a, b, c;
+	size_t len;
+
+	snprintf(pa, sizeof(pa), "%s/root/hl/a", image_dir);
+	snprintf(pb, sizeof(pb), "%s/root/hl/b", image_dir);
+	snprintf(pc, sizeof(pc), "%s/root/hl/sub/c", image_dir);
+	assert_int_equal(stat(pa, &a), 0);
+	assert_int_equal(stat(pb, &b), 0);
+	assert_int_equal(stat(pc, &c), 0);
+	assert_int_equal(a.st_nlink, 3);
+	assert_int_equal(a.st_ino, b.st_ino);
+	assert_int_equal(a.st_ino, c.st_ino);
+	assert_int_equal(a.st_mode, S_IFREG | 0640);
+	assert_int_equal(a.st_size, 11);
+	(void)fno;
+	read_all(pc, buf, sizeof(buf), &len);
+	assert_int_equal(len, 11);
+}
+
+static void test_cache__xattrs_and_hard_links_round_trip(void **state)
+{
+	struct fx *f = *state;
+	struct appv_diag d = { { 0 } };
+	char image_dir[PATH_MAX], p[PATH_MAX + 64], shared[300], buf[64];
+	const struct pkg_entry *ea, *eb, *ec;
+	struct vfs_index_ent va, vb, vf;
+	struct vfs_index *idx;
+	struct pkg_stats st;
+	struct pkg *pk;
+	size_t len;
+	int dfd;
+
+	memset(shared, 's', sizeof(shared));
+	make_links_and_xattrs(f);
+	build_ok(f);
+	pk = open_ok(f->pkg, f->cache);
+	assert_true(pk->walked);
+	/* one inode, three names, one number; xattrs on the first name */
+	ea = entry_of(pk, "/hl/a");
+	eb = entry_of(pk, "/hl/b");
+	ec = entry_of(pk, "/hl/sub/c");
+	assert_int_equal(ea->file_no, eb->file_no);
+	assert_int_equal(ea->file_no, ec->file_no);
+	assert_non_null(ea->xattrs);
+	assert_null(eb->xattrs);
+	assert_non_null(entry_of(pk, "/hl")->xattrs);
+	assert_int_equal(pkg_get_stats(pk, &st), 0);
+	assert_int_equal(st.nfiles, 6); /* 5 + hl/a */
+	assert_int_equal(st.content_size, 12 + 18 + 7 + BIG_SIZE + 11);
+
+	assert_int_equal(pkg_cache_prepare(pk, f->cache, image_dir,
+					   sizeof(image_dir), &d), 0);
+	check_links_in_cache(image_dir, ea->file_no);
+	cache_path(p, f, image_dir, "etc/hello.conf");
+	expect_xattr(p, "user.k", "1", 1);
+	expect_xattr(p, "user.l", "2", 1);
+	expect_xattr(p, "user.shared", shared, sizeof(shared));
+	cache_path(p, f, image_dir, "hl/sub/c");
+	expect_xattr(p, "user.shared", shared, sizeof(shared));
+	cache_path(p, f, image_dir, "hl");
+	expect_xattr(p, "user.dir", "yes", 3);
+	cache_path(p, f, image_dir, "ro/readonly"); /* set before chmod 0444 */
+	expect_xattr(p, "user.empty", "", 0);
+
+	/* the index: every name carries the shared number */
+	dfd = open(image_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(vfs_index_open(dfd, "index", &idx), 0);
+	assert_int_equal(vfs_index_nfiles(idx), 6);
+	assert_int_equal(vfs_index_lookup(idx, "/hl/a", 5, &va), 0);
+	assert_int_equal(vfs_index_lookup(idx, "/hl/sub/c", 9, &vb), 0);
+	assert_int_equal(va.file_no, ea->file_no);
+	assert_int_equal(vb.file_no, ea->file_no);
+	assert_int_equal(vfs_index_file(idx, ea->file_no, &vf), 0);
+	assert_string_equal(vf.path, "/hl/a");
+	vfs_index_close(idx);
+	close(dfd);
+	pkg_free(pk);
+
+	/* stamped: extraction by the index's path fills all three names */
+	pk = open_ok(f->pkg, f->cache);
+	assert_false(pk->walked);
+	assert_int_equal(pkg_cache_extract(pk, image_dir, va.file_no, &d), 0);
+	assert_false(pk->walked);
+	cache_path(p, f, image_dir, "hl/b");
+	read_all(p, buf, sizeof(buf), &len);
+	assert_int_equal(len, 11);
+	assert_memory_equal(buf, "linked data", 11);
+	check_links_in_cache(image_dir, va.file_no);
+	expect_xattr(p, "user.shared", shared, sizeof(shared)); /* kept */
+	pkg_free(pk);
+}
+
+static void test_build__keeps_xattrs_and_links_for_standard_tools(
+	void **state)
+{
+	struct fx *f = *state;
+	char cmd[2048], p[PATH_MAX + 64], q[PATH_MAX + 64];
+	struct stat a, c;
+
+	make_links_and_xattrs(f);
+	build_ok(f);
+	snprintf(cmd, sizeof(cmd), "unsquashfs -no-progress -d %s/x %s "
+		 ">/dev/null 2>&1", f->dir, f->pkg);
+	assert_int_equal(system(cmd), 0);
+	snprintf(p, sizeof(p), "%s/x/fs/hl/a", f->dir);
+	snprintf(q, sizeof(q), "%s/x/fs/hl/sub/c", f->dir);
+	assert_int_equal(stat(p, &a), 0);
+	assert_int_equal(stat(q, &c), 0);
+	assert_int_equal(a.st_nlink, 3);
+	assert_int_equal(a.st_ino, c.st_ino);
+	snprintf(p, sizeof(p), "%s/x/fs/etc/hello.conf", f->dir);
+	expect_xattr(p, "user.l", "2", 1);
+}
+
 static void test_cache__prepare_is_idempotent_and_atomic(void **state)
 {
 	struct fx *f = *state;
@@ -879,9 +1063,11 @@ static void test_open__corrupt_images_fail_cleanly(void **state)
 	char path[PATH_MAX], cache[PATH_MAX];
 	int r;
 
-	/* a small image, so that every byte of it can be attacked */
+	/* a small image, so that every byte of it can be attacked; with
+	 * xattrs (one out of line) and hard links for their decoders */
 	xpath(path, f, "fs/share/big.bin");
 	assert_int_equal(unlink(path), 0);
+	make_links_and_xattrs(f);
 	build_ok(f);
 	load_file(f->pkg, &buf, &len);
 	ilen = len - PKG_TRAILER_SIZE;
@@ -1219,6 +1405,8 @@ int main(void)
 		T(test_build__warns_about_unknown_keys),
 		T(test_cache__prepare_and_extract_keep_everything),
 		T(test_cache__prepare_is_idempotent_and_atomic),
+		T(test_cache__xattrs_and_hard_links_round_trip),
+		T(test_build__keeps_xattrs_and_links_for_standard_tools),
 		T(test_cache__concurrent_extract_from_two_processes),
 		T(test_cache__stamp_skips_rehash_but_not_tampering),
 		T(test_cache__stamped_open_defers_the_walk),
