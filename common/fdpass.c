@@ -26,10 +26,10 @@ int appv_send_fd(int sock, int fd, char tag)
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	/* sendmmsg, not sendmsg: the child hands the listener over after
-	 * its filter is loaded, and the filter notifies every sendmsg
-	 * (AF_UNIX path names, loader/sys_net.c) while nobody serves the
-	 * listener yet.  sendmmsg must stay un-notified for this. */
+	/* sendmmsg: the child hands the listener over after its filter is
+	 * loaded, while nobody serves the listener yet, so the call must
+	 * never be notified (loader/syscalls.c notifies neither sendmsg
+	 * nor sendmmsg; sendmmsg is the one to keep that way). */
 	struct mmsghdr mm = { .msg_hdr = msg };
 	int r;
 

@@ -197,15 +197,48 @@ static int route_resolved(const struct shim_sc *sc, struct vfs_res *res)
 	return res->changed ? SHIM_REAL : SHIM_OWN;
 }
 
+/*
+ * The final entry's own permission where the real one the kernel checks is
+ * not the virtual one: an image directory (u+rx in the cache) opened for
+ * listing or entered by chdir.  Image files carry the package's bits and
+ * the upper layer is the process's own: the kernel decides those.
+ */
+static int final_perm(const struct shim_sc *sc, const long a[6],
+		      const struct vfs_res *res, struct vfs_cred *cred)
+{
+	int may;
+
+	if (res->layer != VFS_LAYER_IMAGE || !S_ISDIR(res->mode) ||
+	    sc->intent != VFS_INTENT_READ)
+		return 0;
+	if (sc->nr == SYS_chdir)
+		may = VFS_MAY_EXEC;
+	else if (sc->nr == SYS_openat && !(a[2] & O_PATH))
+		may = VFS_MAY_READ;
+	else
+		return 0;
+	return vfs_may_access(shim_vfs, cred, res, may);
+}
+
 int shim_route(const struct shim_sc *sc, const long a[6],
 	       struct vfs_res *res, long *err)
 {
 	const char *path = (const char *)a[sc->path_arg];
 	int dirfd = sc->dirfd_arg >= 0 ? (int)a[sc->dirfd_arg] : AT_FDCWD;
 	char base[PATH_MAX], joined[PATH_MAX];
+	/* Checked by the resolver where the kernel cannot (vfs/perm.c),
+	 * loaded only for a mode that does not grant everyone (not zeroed
+	 * as a whole: the group array is large). */
+	struct vfs_cred cred;
 	struct vfs_req req = { .path = path, .base = "/",
-			       .intent = sc->intent, .flags = sc->vflags };
+			       .intent = sc->intent, .flags = sc->vflags,
+			       .cred = &cred };
 	size_t len;
+
+	cred.load = vfs_cred_self;
+	cred.ctx = NULL;
+	cred.state = 0;
+	cred.all_layers = false;
 	int r;
 
 	if (!shim_vfs || !path)
@@ -232,6 +265,8 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 	if (sc->intent == VFS_INTENT_READ)
 		req.flags |= VFS_F_HOST_LAZY;
 	r = vfs_resolve(shim_vfs, &req, res);
+	if (r == 0)
+		r = final_perm(sc, a, res, &cred);
 	if (r < 0) {
 		if (sc->intent != VFS_INTENT_READ || !final_read_error(r))
 			return SHIM_DIRECT;

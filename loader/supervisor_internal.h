@@ -185,6 +185,21 @@ void sup_umask_leave(mode_t old);
 /* Does a lower (image or visible host) entry exist at virtual @vpath? */
 bool sup_lower_exists(struct appv_sc_call *c, const char *vpath, int rule);
 
+/* --- sys_perm.c: discretionary access control of the virtual tree ------- */
+
+/* The caller's credentials for vfs/perm.c (loaded on first need, once per
+ * notification; the supervisor's own when it is unprivileged). */
+struct vfs_cred *sup_cred(struct appv_sc_call *c);
+/* Parse a /proc/PID/status text (Uid, Gid, Groups, CapEff); @same (may be
+ * NULL): real, effective, saved and fs ids all equal.  0 or -EIO. */
+int sup_cred_parse(const char *text, struct vfs_cred *cred, bool *same);
+/* vfs_may_create / vfs_may_delete / vfs_may_access for @p's entry. */
+int sup_may_create(struct appv_sc_call *c, const struct sup_path *p);
+int sup_may_delete(struct appv_sc_call *c, const struct sup_path *p);
+int sup_may_access(struct appv_sc_call *c, const struct sup_path *p, int may);
+/* open(2)'s permission checks for @flags on resolved @p: 0 or -EACCES. */
+int sup_may_open(struct appv_sc_call *c, int flags, const struct sup_path *p);
+
 /* --- handlers (sys_*.c) --------------------------------------------------- */
 long sys_open(struct appv_sc_call *c);
 long sys_stat(struct appv_sc_call *c);

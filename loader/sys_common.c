@@ -51,8 +51,11 @@ static int passthrough(struct appv_sc_call *c, struct sup_path *p)
 int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
 		struct sup_path *p)
 {
-	struct vfs_req q = {
-	    .path = p->abs, .base = "/", .intent = intent, .flags = vflags};
+	struct vfs_req q = {.path = p->abs,
+			    .base = "/",
+			    .intent = intent,
+			    .flags = vflags,
+			    .cred = sup_cred(c)};
 	int r;
 
 	if (!p->raw[0])

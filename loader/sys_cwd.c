@@ -159,6 +159,11 @@ long sys_chdir(struct appv_sc_call *c)
 		sup_cwd_drop(c->sup, target_tgid(c));
 		return SUP_CONTINUE;
 	}
+	/* The real directory may not carry the virtual mode (the image's
+	 * are u+rx): the virtual tree's check, then the kernel's. */
+	r = sup_may_access(c, &p, VFS_MAY_EXEC);
+	if (r < 0)
+		return r;
 	if (faccessat(AT_FDCWD, p.res.real, X_OK, 0))
 		return -errno;
 	snprintf(link, sizeof(link), "/proc/%d/cwd", (int)c->tid);

@@ -42,12 +42,15 @@ static int resolve_new(struct appv_sc_call *c, int dirfd_arg, int path_arg,
 	return p->res.layer != VFS_LAYER_NONE ? -EEXIST : 0;
 }
 
-/* ... and prepare its upper parent directories. */
+/* ... checks write permission on its parent (sys_perm.c) and prepares its
+ * upper parent directories. */
 static int resolve_create(struct appv_sc_call *c, int dirfd_arg, int path_arg,
 			  struct sup_path *p)
 {
 	int r = resolve_new(c, dirfd_arg, path_arg, p);
 
+	if (r == 0)
+		r = sup_may_create(c, p);
 	return r ? r : sup_make_writable(c, &p->res);
 }
 
@@ -120,6 +123,9 @@ long sys_unlink(struct appv_sc_call *c)
 		if (!strcmp(p.res.vpath, "/"))
 			return -EBUSY;
 	}
+	r = sup_may_delete(c, &p);
+	if (r < 0)
+		return r;
 	return vfs_remove(c->s->vfs, &p.res, flags & AT_REMOVEDIR);
 }
 
@@ -181,6 +187,34 @@ static bool inside(const char *dir, const char *path)
 	return strcmp(dir, path) && appv_path_has_prefix(path, dir);
 }
 
+/* Whether canonical @a and @b have the same parent directory. */
+static bool same_parent(const char *a, const char *b)
+{
+	const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+
+	return sa - a == sb - b && !strncmp(a, b, (size_t)(sa - a));
+}
+
+/* The kernel's checks of a rename (vfs_rename): remove the old name,
+ * create or replace the new one, and a directory that changes parent
+ * needs write permission on itself (its ".." changes). */
+static int rename_may(struct appv_sc_call *c, const struct sup_path *o,
+		      const struct sup_path *n, unsigned int flags)
+{
+	bool moved = !same_parent(o->res.vpath, n->res.vpath);
+	int r = sup_may_delete(c, o);
+
+	if (r == 0)
+		r = n->res.layer == VFS_LAYER_NONE ? sup_may_create(c, n)
+						   : sup_may_delete(c, n);
+	if (r == 0 && moved && S_ISDIR(o->res.mode))
+		r = sup_may_access(c, o, VFS_MAY_WRITE);
+	if (r == 0 && moved && (flags & RENAME_EXCHANGE) &&
+	    S_ISDIR(n->res.mode))
+		r = sup_may_access(c, n, VFS_MAY_WRITE);
+	return r;
+}
+
 /* After the kernel's rename in upper: whiteout what the old name would
  * uncover, make a directory that landed over a lower one opaque. */
 static int rename_settle(struct appv_sc_call *c, const struct sup_path *o,
@@ -237,6 +271,9 @@ long sys_rename(struct appv_sc_call *c)
 		return -EINVAL;
 	if (!strcmp(o.res.vpath, "/"))
 		return -EBUSY;
+	r = rename_may(c, &o, &n, flags);
+	if (r < 0)
+		return r;
 	if (o.res.rule != VFS_RULE_SHARE) {
 		old_lower = vfs_lower_exists(c->s->vfs, o.res.vpath, NULL);
 		if (old_lower < 0)
@@ -325,6 +362,15 @@ static int proc_fd_number(const char *abs)
 	return fd;
 }
 
+/* The new name of a link: write permission on its parent, then its upper
+ * parent directories. */
+static int link_new(struct appv_sc_call *c, struct sup_path *n)
+{
+	int r = sup_may_create(c, n);
+
+	return r < 0 ? r : sup_make_writable(c, &n->res);
+}
+
 long sys_link(struct appv_sc_call *c)
 {
 	bool at = c->req->data.nr == SYS_linkat;
@@ -339,12 +385,11 @@ long sys_link(struct appv_sc_call *c)
 		return rn;
 	if (rn == 1)
 		return -EXDEV;
-	rn = sup_make_writable(c, &n.res);
-	if (rn < 0)
-		return rn;
 	if ((flags & AT_EMPTY_PATH) && target_read(c, c->args[1], &b, 1) == 0 &&
-	    !b)
-		return link_fd(c, (int)c->args[0], &n);
+	    !b) {
+		rn = link_new(c, &n);
+		return rn < 0 ? rn : link_fd(c, (int)c->args[0], &n);
+	}
 	ro =
 	    sup_resolve_arg(c, at ? 0 : -1, at ? 1 : 0, VFS_INTENT_WRITE,
 			    flags & AT_SYMLINK_FOLLOW ? 0 : VFS_F_NOFOLLOW, &o);
@@ -352,10 +397,16 @@ long sys_link(struct appv_sc_call *c)
 		fd = proc_fd_number(o.abs);
 		if (fd < 0 || !(flags & AT_SYMLINK_FOLLOW))
 			return -EXDEV;
-		return link_fd(c, fd, &n);
+		rn = link_new(c, &n);
+		return rn < 0 ? rn : link_fd(c, fd, &n);
 	}
 	if (ro < 0)
 		return ro;
+	/* The source exists: now the new name's parent (the kernel's
+	 * order: lookups, then may_create). */
+	rn = link_new(c, &n);
+	if (rn < 0)
+		return rn;
 	if (S_ISDIR(o.res.mode))
 		return -EPERM;
 	if (!same_domain(&o, &n))

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 /*
- * loader/sys_net.c - AF_UNIX path names: bind, connect, sendto, sendmsg.
+ * loader/sys_net.c - AF_UNIX path names: bind, connect, sendto.
  *
  * A socket path is a file-system path and must be resolved virtually.  The
  * filter cannot read the sockaddr, so these calls are notified whenever the
- * address pointer is not NULL (sendmsg always: its address is inside the
- * msghdr).  The handler reads the address; anything but a named AF_UNIX
+ * address pointer is not NULL.  The handler reads the address; anything but a named AF_UNIX
  * address (AF_INET*, abstract, unnamed) continues at once: the kernel does
  * no path lookup for those.  A path is resolved (bind: CREATE without
  * following, in the upper layer or on a shared host path; connect and
@@ -19,10 +18,12 @@
  * is one thread).
  *
  * Cost: a network program pays one notification per connect/bind (once
- * per connection), per sendto with an address (unconnected UDP: per
- * datagram) and per sendmsg, plus a 2..56-byte process_vm_readv before
- * continuing.  read/write/send/recv and sendto/sendmsg on connected
- * sockets without an address continue in BPF or right after the read.
+ * per connection) and per sendto with an address (unconnected UDP: per
+ * datagram), plus a 2-byte process_vm_readv before continuing; sendto
+ * without an address never leaves BPF.  sendmsg and sendmmsg are not
+ * notified (their address is inside the msghdr: BPF would have to notify
+ * every one of them, the I/O path of many programs), so a datagram sent
+ * by sendmsg to a path name reaches the host's name (loader/syscalls.c).
  *
  * Limits: the supervisor performs the call, so a blocking connect to a
  * listener with a full backlog, or a blocking send to a full datagram
@@ -30,10 +31,8 @@
  * while the caller lives; other notifications wait meanwhile).  AF_UNIX
  * connect never returns EINPROGRESS: a non-blocking socket gets EAGAIN as
  * natively (the duplicate shares O_NONBLOCK).  SO_PASSCRED receivers see
- * the supervisor's pid for an emulated send; sendmsg with SCM_CREDENTIALS
- * to a path is refused (EPERM), SCM_RIGHTS is passed on.  sendmmsg is not
- * intercepted.  Kernels without pidfd_getfd continue (Landlock bounds
- * bind).
+ * the supervisor's pid for an emulated sendto.  Kernels without
+ * pidfd_getfd continue (Landlock bounds bind).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +44,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -54,7 +52,6 @@
 #include "supervisor_internal.h"
 
 #define NET_MAX_DATA (4u << 20) /* larger sends: EMSGSIZE */
-#define NET_MAX_FDS 253		/* SCM_MAX_FD */
 
 /* A named AF_UNIX address read from the target. */
 struct net_addr {
@@ -134,7 +131,6 @@ struct net_send {
 	const void *data;
 	size_t len;
 	int flags;
-	struct msghdr *msg; /* sendmsg: iov/control already local */
 };
 
 static int do_op(int s, enum net_op op, const struct sockaddr_un *sa,
@@ -149,14 +145,8 @@ static int do_op(int s, enum net_op op, const struct sockaddr_un *sa,
 		return connect(s, (const struct sockaddr *)sa, len) ? -errno
 								    : 0;
 	default:
-		if (snd->msg) {
-			snd->msg->msg_name = (void *)sa;
-			snd->msg->msg_namelen = len;
-			n = sendmsg(s, snd->msg, snd->flags);
-		} else {
-			n = sendto(s, snd->data, snd->len, snd->flags,
-				   (const struct sockaddr *)sa, len);
-		}
+		n = sendto(s, snd->data, snd->len, snd->flags,
+			   (const struct sockaddr *)sa, len);
 		return n < 0 ? -errno : (int)n;
 	}
 }
@@ -260,7 +250,7 @@ static long emulate(struct appv_sc_call *c, int fd, enum net_op op,
 		return s;
 	if (op == NET_BIND && p.res.layer != VFS_LAYER_NONE)
 		r = -EADDRINUSE;
-	else if (op == NET_BIND)
+	else if (op == NET_BIND && (r = sup_may_create(c, &p)) == 0)
 		r = sup_make_writable(c, &p.res);
 	if (r >= 0 && op == NET_BIND) {
 		um = sup_umask_enter(c);
@@ -279,126 +269,6 @@ static long emulate(struct appv_sc_call *c, int fd, enum net_op op,
 		}
 	}
 	close(s);
-	return r;
-}
-
-/* sendmsg: msghdr, iovecs and data copied into the supervisor. */
-struct net_msg {
-	struct msghdr m;
-	struct iovec iov;
-	char *data;
-	char *control;
-	int fds[NET_MAX_FDS];
-	int nfds;
-};
-
-static void net_msg_free(struct net_msg *nm)
-{
-	for (int i = 0; i < nm->nfds; i++)
-		close(nm->fds[i]);
-	free(nm->data);
-	free(nm->control);
-}
-
-static int read_iov(struct appv_sc_call *c, const struct msghdr *tm,
-		    struct net_msg *nm)
-{
-	struct iovec *tiov;
-	size_t total = 0;
-	int r = 0;
-
-	if (tm->msg_iovlen > 1024)
-		return -EMSGSIZE;
-	tiov = calloc(tm->msg_iovlen + 1, sizeof(*tiov));
-	if (!tiov)
-		return -ENOMEM;
-	if (tm->msg_iovlen)
-		r = target_read(c, (uint64_t)(uintptr_t)tm->msg_iov, tiov,
-				tm->msg_iovlen * sizeof(*tiov));
-	for (size_t i = 0; r == 0 && i < tm->msg_iovlen; i++)
-		if ((total += tiov[i].iov_len) > NET_MAX_DATA)
-			r = -EMSGSIZE;
-	nm->data = r == 0 ? malloc(total + 1) : NULL;
-	if (r == 0 && !nm->data)
-		r = -ENOMEM;
-	for (size_t i = 0, off = 0; r == 0 && i < tm->msg_iovlen; i++) {
-		if (tiov[i].iov_len)
-			r = target_read(c, (uint64_t)(uintptr_t)tiov[i].iov_base,
-					nm->data + off, tiov[i].iov_len);
-		off += tiov[i].iov_len;
-	}
-	free(tiov);
-	nm->iov.iov_base = nm->data;
-	nm->iov.iov_len = total;
-	nm->m.msg_iov = &nm->iov;
-	nm->m.msg_iovlen = 1;
-	return r;
-}
-
-/* Control messages: SCM_RIGHTS numbers are the target's; translate. */
-static int read_control(struct appv_sc_call *c, const struct msghdr *tm,
-			struct net_msg *nm)
-{
-	struct cmsghdr *cm;
-	int r;
-
-	if (!tm->msg_controllen)
-		return 0;
-	if (tm->msg_controllen > 64 * 1024)
-		return -ENOBUFS;
-	nm->control = malloc(tm->msg_controllen);
-	if (!nm->control)
-		return -ENOMEM;
-	r = target_read(c, (uint64_t)(uintptr_t)tm->msg_control, nm->control,
-			tm->msg_controllen);
-	if (r < 0)
-		return r;
-	nm->m.msg_control = nm->control;
-	nm->m.msg_controllen = tm->msg_controllen;
-	for (cm = CMSG_FIRSTHDR(&nm->m); cm; cm = CMSG_NXTHDR(&nm->m, cm)) {
-		int *fds = (int *)CMSG_DATA(cm);
-		size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-
-		if (cm->cmsg_level != SOL_SOCKET)
-			continue;
-		if (cm->cmsg_type == SCM_CREDENTIALS)
-			return -EPERM; /* would name the supervisor */
-		if (cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		for (size_t i = 0; i < n; i++) {
-			if (nm->nfds >= NET_MAX_FDS)
-				return -EINVAL;
-			r = target_getfd(c, fds[i]);
-			if (r < 0)
-				return r == -ENOSYS ? r : -EBADF;
-			nm->fds[nm->nfds++] = r;
-			fds[i] = r;
-		}
-	}
-	return 0;
-}
-
-static long net_sendmsg(struct appv_sc_call *c)
-{
-	struct msghdr tm;
-	struct net_addr a;
-	struct net_msg nm = {.nfds = 0};
-	struct net_send snd = {.flags = (int)c->args[2], .msg = &nm.m};
-	long r;
-
-	if (target_read(c, c->args[1], &tm, sizeof(tm)) < 0)
-		return SUP_CONTINUE; /* EFAULT from the kernel */
-	r = read_addr(c, (uint64_t)(uintptr_t)tm.msg_name, tm.msg_namelen, &a);
-	if (r <= 0)
-		return SUP_CONTINUE; /* no file-system name: nothing to
-					resolve (the kernel re-reads the
-					msghdr: see the README's limits) */
-	r = read_iov(c, &tm, &nm);
-	if (r == 0)
-		r = read_control(c, &tm, &nm);
-	if (r == 0)
-		r = emulate(c, (int)c->args[0], NET_SEND, &a, &snd);
-	net_msg_free(&nm);
 	return r;
 }
 
@@ -434,8 +304,6 @@ long sys_net(struct appv_sc_call *c)
 	switch (c->req->data.nr) {
 	case SYS_sendto:
 		return net_sendto(c);
-	case SYS_sendmsg:
-		return net_sendmsg(c);
 	case SYS_bind:
 		op = NET_BIND;
 		break;

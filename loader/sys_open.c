@@ -78,6 +78,8 @@ static int decode(struct appv_sc_call *c, struct open_args *a)
 				      RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH |
 				      RESOLVE_IN_ROOT | RESOLVE_CACHED))
 		return -EINVAL;
+	if ((how.resolve & RESOLVE_BENEATH) && (how.resolve & RESOLVE_IN_ROOT))
+		return -EINVAL;
 	if (how.resolve & RESOLVE_CACHED)
 		return -EAGAIN; /* "not in the cache": callers retry without */
 	a->dirfd = (int)c->args[0], a->path_arg = 1;
@@ -105,46 +107,59 @@ static int vflags_of(int flags, uint64_t resolve)
 {
 	int v = 0;
 
-	if ((flags & O_NOFOLLOW) || (resolve & RESOLVE_NO_SYMLINKS) ||
-	    ((flags & O_CREAT) && (flags & O_EXCL)))
+	if ((flags & O_NOFOLLOW) || ((flags & O_CREAT) && (flags & O_EXCL)))
 		v |= VFS_F_NOFOLLOW;
 	if (flags & O_DIRECTORY)
 		v |= VFS_F_DIRECTORY;
+	if (resolve & RESOLVE_NO_SYMLINKS)
+		v |= VFS_F_NO_SYMLINKS;
+	if (resolve & RESOLVE_BENEATH)
+		v |= VFS_F_BENEATH;
+	if (resolve & RESOLVE_IN_ROOT)
+		v |= VFS_F_IN_ROOT;
 	return v;
 }
 
-/* RESOLVE_BENEATH / RESOLVE_IN_ROOT relative to the dirfd's virtual path,
- * applied lexically (the virtual walk has no notion of a per-call root). */
-static int apply_resolve_root(struct sup_path *p, uint64_t resolve)
+/*
+ * RESOLVE_BENEATH / RESOLVE_IN_ROOT: the resolver walks @p->raw from the
+ * dirfd's virtual path, which is the anchor (vfs.h, VFS_F_BENEATH).  A
+ * dirfd in /proc or /dev under a share rule is the kernel's own: 1.
+ */
+static int resolve_rooted(struct appv_sc_call *c, int intent, int vflags,
+			  struct sup_path *p)
 {
-	char joined[PATH_MAX], norm[PATH_MAX];
+	struct vfs_req q = {.path = p->raw,
+			    .base = p->vbase,
+			    .intent = intent,
+			    .flags = vflags,
+			    .cred = sup_cred(c)};
 	const char *rel = p->raw;
 	int r;
 
-	if (!(resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)))
-		return 0;
-	if (p->raw[0] == '/') {
-		if (resolve & RESOLVE_BENEATH)
-			return -EXDEV;
-		while (*rel == '/')
-			rel++;
-	}
-	r = appv_path_join("/", rel, joined, sizeof(joined), NULL);
+	while (*rel == '/')
+		rel++;
+	r = appv_path_join(p->vbase, *rel ? rel : ".", p->abs, sizeof(p->abs),
+			   &p->trailing_slash);
 	if (r < 0)
 		return r;
-	r = appv_path_normalize(joined, norm, sizeof(norm));
-	if (r < 0)
-		return r;
-	if ((resolve & RESOLVE_BENEATH) && strstr(joined, "/.."))
-		return -EXDEV; /* conservative: any ".." may climb out */
-	/* IN_ROOT: ".." is clamped at the root, absolute means the root. */
-	if (!p->vbase[0])
-		return -EINVAL;
-	r = appv_path_join(p->vbase, norm + 1, joined, sizeof(joined), NULL);
-	if (r < 0)
-		return r;
-	memcpy(p->raw, joined, (size_t)r + 1);
-	return 0;
+	if (!strcmp(p->rbase, p->vbase) &&
+	    (appv_path_has_prefix(p->vbase, "/proc") ||
+	     appv_path_has_prefix(p->vbase, "/dev")))
+		return 1;
+	return vfs_resolve(c->s->vfs, &q, &p->res);
+}
+
+/* O_CREAT on "name/": EISDIR whatever is there, once the parent resolves
+ * (the kernel checks the trailing slash before looking the name up). */
+static int creat_slash(struct appv_sc_call *c, struct sup_path *p)
+{
+	size_t n = strlen(p->raw);
+	int r;
+
+	while (n > 1 && p->raw[n - 1] == '/')
+		p->raw[--n] = '\0';
+	r = sup_resolve(c, VFS_INTENT_CREATE, VFS_F_NOFOLLOW, p);
+	return r < 0 ? r : -EISDIR;
 }
 
 static int prepare(struct appv_sc_call *c, const struct open_args *a,
@@ -163,9 +178,17 @@ static int prepare(struct appv_sc_call *c, const struct open_args *a,
 		if (r < 0)
 			return r;
 	}
-	r = apply_resolve_root(p, a->resolve);
-	if (r < 0)
-		return r;
+	if (a->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT))
+		return resolve_rooted(
+		    c, intent_of(a->flags),
+		    vflags_of(a->flags, a->resolve) |
+			(intent_of(a->flags) == VFS_INTENT_READ
+			     ? VFS_F_HOST_LAZY
+			     : 0),
+		    p);
+	if ((a->flags & O_CREAT) && (a->flags & __O_TMPFILE) != __O_TMPFILE &&
+	    p->raw[0] && p->raw[strlen(p->raw) - 1] == '/')
+		return creat_slash(c, p);
 	return sup_resolve(
 	    c, intent_of(a->flags),
 	    vflags_of(a->flags, a->resolve) |
@@ -204,7 +227,9 @@ static int target_flags(struct appv_sc_call *c, const struct open_args *a,
 		/* Never create through a lower path: the entry exists, the
 		 * open is for reading only. */
 		flags &= ~(O_CREAT | O_EXCL);
-		if (!(flags & O_PATH)) {
+		/* O_PATH too: the descriptor handed over is readable and
+		 * execveat(fd, "", AT_EMPTY_PATH) runs its data. */
+		if (!(flags & O_PATH) || S_ISREG(p->res.mode)) {
 			r = sup_extract(c, &p->res);
 			if (r < 0)
 				return r;
@@ -265,11 +290,10 @@ long sys_open(struct appv_sc_call *c)
 		return r;
 	r = prepare(c, &a, &p);
 	if (r == 1) {
-		if (a.resolve & RESOLVE_NO_MAGICLINKS)
-			return -ELOOP;
 		/* /proc, /dev under a share rule: the kernel resolves them in
-		 * the target's own context, which is their meaning; writes are
-		 * still bounded by Landlock. */
+		 * the target's own context, which is their meaning, and
+		 * applies the RESOLVE_* flags itself; writes are still
+		 * bounded by Landlock. */
 		return SUP_CONTINUE;
 	}
 	if (r < 0)
@@ -281,6 +305,9 @@ long sys_open(struct appv_sc_call *c)
 		 * host unwritten and reads are not a boundary in fast mode. */
 		return SUP_CONTINUE;
 	}
+	r = sup_may_open(c, a.flags, &p); /* the virtual tree's DAC */
+	if (r < 0)
+		return r;
 	flags = target_flags(c, &a, &p, what, sizeof(what));
 	if (flags < 0)
 		return flags;

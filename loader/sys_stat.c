@@ -249,6 +249,10 @@ long sys_readlink(struct appv_sc_call *c)
 
 	if ((int)size <= 0)
 		return -EINVAL;
+	if (at && target_read(c, c->args[1], out, 1) == 0 && !out[0])
+		return SUP_CONTINUE; /* readlinkat(fd, ""): the link the
+					descriptor itself is (O_PATH |
+					O_NOFOLLOW), no lookup */
 	r = sup_resolve_arg(c, at ? 0 : -1, at ? 1 : 0, VFS_INTENT_READ,
 			    VFS_F_NOFOLLOW | VFS_F_HOST_LAZY, &p);
 	if (r < 0)

@@ -34,6 +34,8 @@ static int upper_lookup(const struct vfs *vfs, const char *vpath, size_t len,
 	if (r < 0)
 		return r;
 	hit->mode = st.st_mode;
+	hit->uid = st.st_uid;
+	hit->gid = st.st_gid;
 	/* An opaque marker looked up by name is as absent as a whiteout. */
 	hit->whiteout = vfs_marker_at(AT_FDCWD, real, &st) != VFS_MARKER_NONE;
 	hit->opaque = false;

@@ -481,6 +481,9 @@ static int walk(struct walk *w, struct probe *p)
 			return -ENOENT;
 		if (!S_ISDIR(p->hit.mode))
 			return -ENOTDIR;
+		r = vfs_perm_search(w->vfs, w->req, p->top, &p->hit);
+		if (r < 0)
+			return r;
 		w->flags[++w->depth] = p->child;
 	}
 }

@@ -99,11 +99,19 @@ enum vfs_intent {
 #define VFS_F_IN_ROOT 0x10
 #define VFS_F_NO_SYMLINKS 0x20
 
+struct vfs_cred;
+
 struct vfs_req {
 	const char *path; /* the application's path, NUL-terminated; borrowed */
 	const char *base; /* absolute virtual directory for relative paths */
 	int intent;	  /* enum vfs_intent */
 	int flags;	  /* VFS_F_* */
+	/* The caller's credentials, or NULL (no check).  When set, the walk
+	 * checks search permission (x) on every directory it descends
+	 * through whose visible copy is the image's (and the upper layer's
+	 * with cred->all_layers): -EACCES like the kernel.  Host-only
+	 * directories are left to the kernel. */
+	struct vfs_cred *cred;
 };
 
 struct vfs_res {
@@ -229,5 +237,69 @@ int vfs_dir_empty(struct vfs *vfs, const struct vfs_res *res);
 
 /* Remove a listing made by vfs_merge_dir (the whole <run_dir>/m/<n>). */
 int vfs_merge_release(struct vfs *vfs, const char *listing);
+
+/*
+ * Permissions (vfs/perm.c; shim-safe).  The supervisor performs calls on
+ * real files that are not the ones the kernel would check for the caller
+ * (image directories are u+rx in the cache, copy-up makes files the
+ * caller's own, the upper layer gets u+rwx directories), so the virtual
+ * tree's discretionary access control is emulated: the visible entry's
+ * mode, uid and gid as stat reports them inside the sandbox (image
+ * entries: the package's mode, the cache's owner) against the caller's
+ * fsuid, fsgid, supplementary groups and capabilities, as the kernel's
+ * generic_permission does (no ACLs).
+ */
+#define VFS_MAY_EXEC 1
+#define VFS_MAY_WRITE 2
+#define VFS_MAY_READ 4
+#define VFS_CRED_GROUPS 256
+
+struct vfs_cred {
+	/* Fills the fields below on first need (0 or -errno); called at
+	 * most once per object.  ctx is for it. */
+	int (*load)(struct vfs_cred *cred);
+	void *ctx;
+	int state; /* 0: not loaded yet, 1: loaded, < 0: load failed */
+	/* Check upper-layer entries and shared paths too: the resolver's
+	 * own accesses are not the caller's (a privileged supervisor). */
+	bool all_layers;
+	uid_t fsuid;
+	gid_t fsgid;
+	unsigned int ngroups;
+	gid_t groups[VFS_CRED_GROUPS];
+	uint64_t cap_eff; /* CapEff bits */
+};
+
+struct vfs_meta {
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+};
+
+/* A loader for the calling process itself (the shim): fsuid, fsgid,
+ * groups, capabilities from the kernel. */
+int vfs_cred_self(struct vfs_cred *cred);
+/* Load @cred if needed: 0 or -errno. */
+int vfs_cred_get(struct vfs_cred *cred);
+/* Whether @cred may access an inode with @m for @may (VFS_MAY_*): 0 or
+ * -EACCES (or the load error). */
+int vfs_permission(struct vfs_cred *cred, const struct vfs_meta *m, int may);
+/* The metadata of resolved @res as the sandbox shows it. */
+int vfs_meta_of(struct vfs *vfs, const struct vfs_res *res,
+		struct vfs_meta *m);
+/* May @cred create an entry at canonical @vpath (write + search on its
+ * virtual parent)?  0 or -EACCES; 0 without a check for a shared path
+ * unless cred->all_layers, and for a parent the kernel checks itself. */
+int vfs_may_create(struct vfs *vfs, struct vfs_cred *cred, const char *vpath);
+/* May @cred remove (unlink, rmdir, rename away) @victim: write + search on
+ * the parent (-EACCES), the sticky bit (-EPERM). */
+int vfs_may_delete(struct vfs *vfs, struct vfs_cred *cred,
+		   const struct vfs_res *victim);
+/* Access check of an existing final entry @res for @may where the real
+ * file opened is not the one the kernel would check for the caller: image
+ * entries, merged directories (their listing), lower entries about to be
+ * copied up for writing; everything with cred->all_layers.  0 or -EACCES. */
+int vfs_may_access(struct vfs *vfs, struct vfs_cred *cred,
+		   const struct vfs_res *res, int may);
 
 #endif

@@ -23,7 +23,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <linux/openat2.h>
 #include <cmocka.h>
 #include <elf.h>
 
@@ -57,7 +59,8 @@ static const char *const design_path_calls[] = {
     "lgetxattr",    "listxattr",
     "llistxattr",   "removexattr",
     "lremovexattr", "inotify_add_watch",
-    "statfs",
+    "statfs",	    "bind",
+    "connect",	    "sendto",
 };
 
 /* Calls that would escape the model, with the errno they must get. */
@@ -374,7 +377,10 @@ static int send_fd(int sock, int fd)
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &m, 0) == 1 ? 0 : -1;
+	/* after the filter is loaded: sendmsg would be notified to a
+	 * supervisor that does not run yet (common/fdpass.c) */
+	struct mmsghdr mm = {.msg_hdr = m};
+	return sendmmsg(sock, &mm, 1, 0) == 1 && mm.msg_len == 1 ? 0 : -1;
 }
 
 static int recv_fd(int sock)
@@ -544,7 +550,8 @@ static void __attribute__((noreturn)) app(const struct fixture *f)
 	_exit(99);
 }
 
-static int run_app(struct fixture *f, bool strict)
+static int run_app_body(struct fixture *f, bool strict,
+			void (*body)(const struct fixture *f))
 {
 	struct appv_filter_opts fo = {.strict = strict};
 	int sv[2], listener, status;
@@ -569,7 +576,7 @@ static int run_app(struct fixture *f, bool strict)
 			_exit(121);
 		close(listener);
 		close(sv[1]);
-		app(f);
+		body(f);
 	}
 	close(sv[1]);
 	listener = recv_fd(sv[0]);
@@ -577,6 +584,11 @@ static int run_app(struct fixture *f, bool strict)
 	assert_true(listener >= 0);
 	status = supervisor_run(&f->s, listener, pid);
 	return status;
+}
+
+static int run_app(struct fixture *f, bool strict)
+{
+	return run_app_body(f, strict, app);
 }
 
 static void check_host_untouched(struct fixture *f)
@@ -658,6 +670,159 @@ static void test_loop__exit_status_of_a_signal_is_128_plus_n(void **state)
 	prctl(PR_SET_CHILD_SUBREAPER, 0);
 }
 
+/* --- AF_UNIX path names, openat2 RESOLVE_*, O_CREAT corner cases ---- */
+
+static socklen_t sun_of(struct sockaddr_un *sa, const char *path)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	strncpy(sa->sun_path, path, sizeof(sa->sun_path) - 1);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+			   strlen(path) + 1);
+}
+
+static long openat2_(int dfd, const char *p, uint64_t resolve)
+{
+	struct open_how how = {.flags = O_RDONLY | O_CLOEXEC,
+			       .resolve = resolve};
+
+	return syscall(SYS_openat2, dfd, p, &how, sizeof(how));
+}
+
+static bool fd_is(int fd, const char *want)
+{
+	char buf[64];
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf)) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return n == (ssize_t)strlen(want) && !memcmp(buf, want, (size_t)n);
+}
+
+/* Exits 42 when every check passed, else the failing check's number. */
+static void __attribute__((noreturn)) net_app(const struct fixture *f)
+{
+	struct sockaddr_un sa;
+	struct stat st;
+	char buf[16], deep[PATH_MAX];
+	int step = 0, s, t, u, dfd;
+	socklen_t l;
+
+	CHECK(chdir(f->host) == 0);
+	/* bind creates the socket in the upper layer */
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	l = sun_of(&sa, "sock");
+	CHECK(bind(s, (struct sockaddr *)&sa, l) == 0);
+	CHECK(stat("sock", &st) == 0 && S_ISSOCK(st.st_mode));
+	t = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK(bind(t, (struct sockaddr *)&sa, l) < 0 && errno == EADDRINUSE);
+	CHECK(listen(s, 4) == 0);
+	CHECK(connect(t, (struct sockaddr *)&sa, l) == 0);
+	u = accept(s, NULL, NULL);
+	CHECK(u >= 0 && write(t, "hi", 2) == 2 && read(u, buf, 2) == 2 &&
+	      !memcmp(buf, "hi", 2));
+	close(u), close(t), close(s);
+	/* connect: ENOENT, a regular file refuses */
+	t = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	l = sun_of(&sa, "nothing");
+	CHECK(connect(t, (struct sockaddr *)&sa, l) < 0 && errno == ENOENT);
+	l = sun_of(&sa, "existing.txt");
+	CHECK(connect(t, (struct sockaddr *)&sa, l) < 0 &&
+	      errno == ECONNREFUSED);
+	close(t);
+	/* datagrams to a socket in a package-only directory */
+	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	t = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	l = sun_of(&sa, "/opt/t/sub/dg");
+	CHECK(bind(s, (struct sockaddr *)&sa, l) == 0);
+	CHECK(sendto(t, "ping", 4, 0, (struct sockaddr *)&sa, l) == 4 &&
+	      recv(s, buf, sizeof(buf), MSG_DONTWAIT) == 4 &&
+	      !memcmp(buf, "ping", 4));
+	close(t), close(s);
+	/* abstract names are not paths: untouched */
+	s = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, "\0appv-test-abstract", 20);
+	CHECK(bind(s, (struct sockaddr *)&sa,
+		   offsetof(struct sockaddr_un, sun_path) + 20) == 0);
+	close(s);
+	/* a socket whose real path is longer than sun_path */
+	snprintf(deep, sizeof(deep), "%s", f->host);
+	for (int i = 0; i < 6; i++) {
+		strcat(deep, "/directory-with-a-long-name");
+		CHECK(mkdir(deep, 0755) == 0);
+	}
+	CHECK(chdir(deep) == 0);
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	l = sun_of(&sa, "s");
+	CHECK(bind(s, (struct sockaddr *)&sa, l) == 0 && listen(s, 1) == 0);
+	t = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK(connect(t, (struct sockaddr *)&sa, l) == 0);
+	close(t), close(s);
+	CHECK(chdir(f->host) == 0);
+	/* open: O_CREAT of a directory or of "name/" is EISDIR */
+	CHECK(open("/opt/t/sub", O_RDONLY | O_CREAT, 0644) < 0 &&
+	      errno == EISDIR);
+	CHECK(open("newdir/", O_WRONLY | O_CREAT, 0644) < 0 &&
+	      errno == EISDIR && stat("newdir", &st) < 0);
+	/* openat2 against the virtual tree, anchored at the dirfd */
+	dfd = open("/opt/t", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(dfd >= 0);
+	CHECK(fd_is((int)openat2_(dfd, "sub/../data.txt", RESOLVE_BENEATH),
+		    "pkgdata"));
+	CHECK(openat2_(dfd, "../t/data.txt", RESOLVE_BENEATH) < 0 &&
+	      errno == EXDEV);
+	CHECK(openat2_(dfd, "link", RESOLVE_BENEATH) < 0 && errno == EXDEV);
+	CHECK(openat2_(dfd, "/opt/t/data.txt", RESOLVE_BENEATH) < 0 &&
+	      errno == EXDEV);
+	CHECK(openat2_(dfd, "link", RESOLVE_NO_SYMLINKS) < 0 &&
+	      errno == ELOOP);
+	CHECK(fd_is((int)openat2_(dfd, "link", 0), "pkgdata"));
+	close(dfd);
+	CHECK(mkdir("r", 0755) == 0 && symlink("/x", "r/abs") == 0 &&
+	      symlink("../../x", "r/up") == 0);
+	t = open("r/x", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	CHECK(t >= 0 && write(t, "rooted", 6) == 6);
+	close(t);
+	dfd = open("r", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(fd_is((int)openat2_(dfd, "abs", RESOLVE_IN_ROOT), "rooted"));
+	CHECK(fd_is((int)openat2_(dfd, "up", RESOLVE_IN_ROOT), "rooted"));
+	CHECK(fd_is((int)openat2_(dfd, "/x", RESOLVE_IN_ROOT), "rooted"));
+	close(dfd);
+	_exit(42);
+}
+
+static void check_net(void **state, bool strict)
+{
+	struct fixture *f = *state;
+	char p[3 * PATH_MAX];
+	struct stat st;
+	int status = run_app_body(f, strict, net_app);
+
+	if (status != 42)
+		fail_msg("app failed at check %d", status);
+	/* the sockets exist in the upper layer only */
+	snprintf(p, sizeof(p), "%s/sock", f->host);
+	assert_int_equal(lstat(p, &st), -1);
+	snprintf(p, sizeof(p), "%s%s/sock", f->upper, f->host);
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	snprintf(p, sizeof(p), "%s/opt/t/sub/dg", f->upper);
+	assert_int_equal(lstat(p, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+}
+
+static void test_net__unix_paths_are_virtual_in_strict_mode(void **state)
+{
+	check_net(state, true);
+}
+
+static void test_net__unix_paths_are_virtual_in_fast_mode(void **state)
+{
+	check_net(state, false);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -672,6 +837,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(
 		test_loop__exit_status_of_a_signal_is_128_plus_n, setup,
 		teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_net__unix_paths_are_virtual_in_strict_mode, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_net__unix_paths_are_virtual_in_fast_mode, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,211 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * loader/sys_perm.c - the caller's credentials for the permission checks
+ * of the virtual tree (vfs/perm.c), and the checks the handlers share.
+ *
+ * Whose credentials: an unprivileged supervisor (no permitted capability,
+ * real = effective = saved = fs ids) has callers with exactly its own ids
+ * and groups - they run under NO_NEW_PRIVS, cannot enter user namespaces
+ * (the filter) and cannot change ids without capabilities - so its own are
+ * used, read once, and the kernel's checks on the upper layer (done with
+ * them) are the caller's.  A privileged supervisor reads the caller's from
+ * /proc/TID/status (Uid:, Gid:, Groups:, CapEff:) on first need, once per
+ * notification, and checks every layer (vfs_cred.all_layers).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../common/sys.h"
+#include "supervisor_internal.h"
+
+/* "Key:\t..." line of a status text: the rest of the line, or NULL. */
+static const char *status_line(const char *text, const char *key)
+{
+	size_t n = strlen(key);
+	const char *p = text;
+
+	while (p && *p) {
+		if (!strncmp(p, key, n) && p[n] == ':')
+			return p + n + 1;
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return NULL;
+}
+
+/* The 4th number of "Uid:\tr e s fs". */
+static int fourth(const char *line, unsigned long *out)
+{
+	char *end;
+
+	for (int i = 0; i < 4; i++) {
+		*out = strtoul(line, &end, 10);
+		if (end == line)
+			return -EIO;
+		line = end;
+	}
+	return 0;
+}
+
+/* Parse a /proc/PID/status text into @cred; @same: whether r/e/s/fs ids
+ * are all equal (for the supervisor itself). */
+int sup_cred_parse(const char *text, struct vfs_cred *cred, bool *same)
+{
+	const char *u = status_line(text, "Uid"), *g = status_line(text, "Gid");
+	const char *gs = status_line(text, "Groups");
+	const char *cap = status_line(text, "CapEff");
+	unsigned long uid, gid, v;
+	const char *eol;
+	char *end;
+
+	if (!u || !g || !cap || fourth(u, &uid) < 0 || fourth(g, &gid) < 0)
+		return -EIO;
+	cred->fsuid = (uid_t)uid;
+	cred->fsgid = (gid_t)gid;
+	cred->cap_eff = strtoull(cap, NULL, 16);
+	cred->ngroups = 0;
+	eol = gs ? strchr(gs, '\n') : NULL;
+	while (gs && cred->ngroups < VFS_CRED_GROUPS) {
+		v = strtoul(gs, &end, 10);
+		if (end == gs || (eol && end > eol))
+			break;
+		cred->groups[cred->ngroups++] = (gid_t)v;
+		gs = end;
+	}
+	if (same) {
+		unsigned long a[4], b[4];
+
+		*same = sscanf(u, "%lu %lu %lu %lu", &a[0], &a[1], &a[2],
+			       &a[3]) == 4 &&
+			sscanf(g, "%lu %lu %lu %lu", &b[0], &b[1], &b[2],
+			       &b[3]) == 4 &&
+			a[0] == a[1] && a[1] == a[2] && a[2] == a[3] &&
+			b[0] == b[1] && b[1] == b[2] && b[2] == b[3];
+	}
+	return 0;
+}
+
+static int read_status(pid_t pid, char *buf, size_t cap)
+{
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	if (pid > 0)
+		snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	else
+		snprintf(path, sizeof(path), "/proc/self/status");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, cap - 1);
+	close(fd);
+	if (n < 0)
+		return -EIO;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* The caller's ids from /proc/TID/status (cred->ctx holds the tid). */
+static int load_proc(struct vfs_cred *cred)
+{
+	char buf[16384];
+	int r = read_status((pid_t)(intptr_t)cred->ctx, buf, sizeof(buf));
+
+	return r < 0 ? r : sup_cred_parse(buf, cred, NULL);
+}
+
+/* The supervisor's own credentials: 1 when callers share them. */
+static struct vfs_cred self_cred;
+static int self_state; /* 0 unknown, 1 unprivileged, -1 privileged */
+
+static int self_init(void)
+{
+	char buf[16384];
+	const char *prm;
+	bool same = false;
+
+	if (self_state)
+		return self_state;
+	self_state = -1;
+	if (read_status(0, buf, sizeof(buf)) < 0 ||
+	    sup_cred_parse(buf, &self_cred, &same) < 0)
+		return self_state;
+	prm = status_line(buf, "CapPrm");
+	if (same && prm && strtoull(prm, NULL, 16) == 0 &&
+	    self_cred.cap_eff == 0) {
+		self_cred.state = 1;
+		self_state = 1;
+	}
+	return self_state;
+}
+
+/* One notification's credentials, loaded on first need. */
+static struct {
+	uint64_t id;
+	pid_t tid;
+	bool valid;
+	struct vfs_cred cred;
+} cur;
+
+struct vfs_cred *sup_cred(struct appv_sc_call *c)
+{
+	if (self_init() > 0)
+		return &self_cred;
+	if (cur.valid && cur.id == c->req->id && cur.tid == c->tid)
+		return &cur.cred;
+	memset(&cur.cred, 0, offsetof(struct vfs_cred, groups));
+	cur.cred.load = load_proc;
+	cur.cred.ctx = (void *)(intptr_t)c->tid;
+	cur.cred.all_layers = true;
+	cur.id = c->req->id;
+	cur.tid = c->tid;
+	cur.valid = true;
+	return &cur.cred;
+}
+
+int sup_may_create(struct appv_sc_call *c, const struct sup_path *p)
+{
+	return vfs_may_create(c->s->vfs, sup_cred(c), p->res.vpath);
+}
+
+int sup_may_delete(struct appv_sc_call *c, const struct sup_path *p)
+{
+	return vfs_may_delete(c->s->vfs, sup_cred(c), &p->res);
+}
+
+int sup_may_access(struct appv_sc_call *c, const struct sup_path *p, int may)
+{
+	return vfs_may_access(c->s->vfs, sup_cred(c), &p->res, may);
+}
+
+/* open(2)'s checks on the final entry, in the kernel's order relative to
+ * the errors sys_open reports itself (EEXIST, EISDIR come first). */
+int sup_may_open(struct appv_sc_call *c, int flags, const struct sup_path *p)
+{
+	bool dir = S_ISDIR(p->res.mode);
+	int acc = flags & O_ACCMODE, may = 0;
+
+	if (flags & O_PATH)
+		return 0;
+	if (p->res.layer == VFS_LAYER_NONE)
+		return (flags & O_CREAT) ? sup_may_create(c, p) : 0;
+	if ((flags & O_CREAT) && (flags & O_EXCL))
+		return 0; /* EEXIST */
+	if (dir && (flags & __O_TMPFILE) == __O_TMPFILE)
+		return sup_may_access(c, p, VFS_MAY_WRITE | VFS_MAY_EXEC);
+	if (dir && ((flags & O_CREAT) || acc != O_RDONLY))
+		return 0; /* EISDIR */
+	if (acc != O_WRONLY)
+		may |= VFS_MAY_READ;
+	if (acc != O_RDONLY || (flags & O_TRUNC))
+		may |= VFS_MAY_WRITE;
+	return may ? sup_may_access(c, p, may) : 0;
+}

@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * vfs/perm.c - discretionary access control of the virtual tree.
+ *
+ * The supervisor performs modifying calls itself on the upper layer, whose
+ * directory copies get u+rwx, and opens image files from the cache, whose
+ * directories are u+rx: the kernel's checks there are not the ones the
+ * caller would meet on the virtual tree.  What the caller would meet is
+ * emulated here, as the kernel's generic_permission() does it (no ACLs):
+ * the visible entry's mode, uid and gid against the caller's fsuid, fsgid,
+ * supplementary groups, CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH, and
+ * CAP_FOWNER for sticky directories.
+ *
+ * Cost: a mode that grants the access to owner, group and others alike is
+ * decided without the credentials; they are loaded (cred->load) at most
+ * once per object otherwise.  Image metadata comes from the index (no
+ * syscall; the owner is the cache's, stat'ed once per resolver).
+ *
+ * Shim-safe: no allocation, no stdio, kernel calls through common/sys.h.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "../common/sys.h"
+#include "vfs_internal.h"
+
+#define CAP_BIT_DAC_OVERRIDE 1
+#define CAP_BIT_DAC_READ_SEARCH 2
+#define CAP_BIT_FOWNER 3
+
+static bool has_cap(const struct vfs_cred *cred, int bit)
+{
+	return (cred->cap_eff >> bit) & 1;
+}
+
+int vfs_cred_get(struct vfs_cred *cred)
+{
+	if (cred->state == 0)
+		cred->state = cred->load ? cred->load(cred) : 0;
+	if (cred->state == 0)
+		cred->state = 1;
+	return cred->state < 0 ? cred->state : 0;
+}
+
+struct cap_header {
+	uint32_t version;
+	int pid;
+};
+
+struct cap_data {
+	uint32_t effective, permitted, inheritable;
+};
+
+int vfs_cred_self(struct vfs_cred *cred)
+{
+	struct cap_header h = {.version = 0x20080522 /* v3 */, .pid = 0};
+	struct cap_data d[2];
+	long n;
+
+	/* setfs[ug]id with an invalid id changes nothing and returns the
+	 * current one. */
+	cred->fsuid = (uid_t)APPV_SYS(SYS_setfsuid, -1, 0, 0, 0, 0, 0);
+	cred->fsgid = (gid_t)APPV_SYS(SYS_setfsgid, -1, 0, 0, 0, 0, 0);
+	n = APPV_SYS(SYS_getgroups, VFS_CRED_GROUPS, cred->groups, 0, 0, 0, 0);
+	cred->ngroups = n > 0 ? (unsigned int)n : 0;
+	memset(d, 0, sizeof(d));
+	if (APPV_SYS(SYS_capget, &h, d, 0, 0, 0, 0) < 0)
+		cred->cap_eff = 0;
+	else
+		cred->cap_eff =
+		    d[0].effective | ((uint64_t)d[1].effective << 32);
+	return 0;
+}
+
+static bool in_group(const struct vfs_cred *cred, gid_t gid)
+{
+	if (cred->fsgid == gid)
+		return true;
+	for (unsigned int i = 0; i < cred->ngroups; i++)
+		if (cred->groups[i] == gid)
+			return true;
+	return false;
+}
+
+/* Granted to owner, group and others alike: no need to know who asks. */
+static bool granted_to_all(mode_t mode, int may)
+{
+	return ((mode >> 6) & (mode >> 3) & mode & (mode_t)may & 7) ==
+	       (mode_t)may;
+}
+
+/* The capability part of generic_permission(). */
+static int cap_override(const struct vfs_cred *cred, mode_t mode, int may)
+{
+	if (S_ISDIR(mode)) {
+		if (!(may & VFS_MAY_WRITE) &&
+		    has_cap(cred, CAP_BIT_DAC_READ_SEARCH))
+			return 0;
+		return has_cap(cred, CAP_BIT_DAC_OVERRIDE) ? 0 : -EACCES;
+	}
+	if (may == VFS_MAY_READ && has_cap(cred, CAP_BIT_DAC_READ_SEARCH))
+		return 0;
+	if ((!(may & VFS_MAY_EXEC) || (mode & 0111)) &&
+	    has_cap(cred, CAP_BIT_DAC_OVERRIDE))
+		return 0;
+	return -EACCES;
+}
+
+int vfs_permission(struct vfs_cred *cred, const struct vfs_meta *m, int may)
+{
+	mode_t bits = m->mode;
+	int r;
+
+	may &= VFS_MAY_READ | VFS_MAY_WRITE | VFS_MAY_EXEC;
+	if (!cred || granted_to_all(m->mode, may))
+		return 0;
+	r = vfs_cred_get(cred);
+	if (r < 0)
+		return r;
+	if (cred->fsuid == m->uid)
+		bits >>= 6;
+	else if (in_group(cred, m->gid))
+		bits >>= 3;
+	if (((mode_t)may & ~bits & 7) == 0)
+		return 0;
+	return cap_override(cred, m->mode, may);
+}
+
+/* The owner the image cache's files show (stat of the image root). */
+static void image_owner(struct vfs *vfs, uid_t *uid, gid_t *gid)
+{
+	struct stat st;
+
+	if (!__atomic_load_n(&vfs->image_owner, __ATOMIC_ACQUIRE)) {
+		if (appv_fstatat(AT_FDCWD, vfs->image_root, &st, 0) == 0) {
+			vfs->image_uid = st.st_uid;
+			vfs->image_gid = st.st_gid;
+		} else {
+			vfs->image_uid =
+			    (uid_t)APPV_SYS(SYS_geteuid, 0, 0, 0, 0, 0, 0);
+			vfs->image_gid =
+			    (gid_t)APPV_SYS(SYS_getegid, 0, 0, 0, 0, 0, 0);
+		}
+		__atomic_store_n(&vfs->image_owner, 1, __ATOMIC_RELEASE);
+	}
+	*uid = vfs->image_uid;
+	*gid = vfs->image_gid;
+}
+
+int vfs_perm_search(struct vfs *vfs, const struct vfs_req *req,
+		    enum vfs_layer top, const struct layer_hit *hit)
+{
+	struct vfs_meta m = {.mode = hit->mode};
+
+	if (!req->cred || granted_to_all(hit->mode, VFS_MAY_EXEC))
+		return 0;
+	if (top == VFS_LAYER_IMAGE) {
+		image_owner(vfs, &m.uid, &m.gid);
+	} else if (top == VFS_LAYER_UPPER && req->cred->all_layers) {
+		m.uid = hit->uid;
+		m.gid = hit->gid;
+	} else {
+		return 0; /* the kernel checks the real directory itself */
+	}
+	return vfs_permission(req->cred, &m, VFS_MAY_EXEC);
+}
+
+int vfs_meta_of(struct vfs *vfs, const struct vfs_res *res, struct vfs_meta *m)
+{
+	struct stat st;
+	int r;
+
+	if (res->layer == VFS_LAYER_NONE)
+		return -ENOENT;
+	if (res->layer == VFS_LAYER_IMAGE) {
+		m->mode = res->mode;
+		image_owner(vfs, &m->uid, &m->gid);
+		return 0;
+	}
+	r = appv_fstatat(AT_FDCWD, res->real, &st, AT_SYMLINK_NOFOLLOW);
+	if (r < 0)
+		return r;
+	m->mode = st.st_mode;
+	m->uid = st.st_uid;
+	m->gid = st.st_gid;
+	return 0;
+}
+
+/* The virtual parent of canonical @vpath, resolved (no check). */
+static int parent_of(struct vfs *vfs, const char *vpath, struct vfs_res *pr)
+{
+	char dir[PATH_MAX];
+	struct vfs_req q = {.path = dir,
+			    .base = "/",
+			    .intent = VFS_INTENT_READ,
+			    .flags = VFS_F_NOFOLLOW | VFS_F_DIRECTORY};
+	size_t n = strlen(vpath);
+
+	if (n >= sizeof(dir) || vpath[0] != '/')
+		return -EINVAL;
+	while (n > 1 && vpath[n - 1] != '/')
+		n--;
+	if (n > 1)
+		n--; /* drop the slash, keep "/" for a top-level name */
+	memcpy(dir, vpath, n);
+	dir[n] = '\0';
+	return vfs_resolve(vfs, &q, pr);
+}
+
+/* Does the kernel check @res itself when the supervisor acts on it?  Its
+ * upper copy is the one stat shows, and the resolver runs with the
+ * caller's credentials (an unprivileged supervisor, the shim); a shared
+ * host path is acted on in place. */
+static bool kernel_checks(const struct vfs_cred *cred,
+			  const struct vfs_res *res)
+{
+	if (cred->all_layers)
+		return false;
+	return res->rule == VFS_RULE_SHARE || res->layer == VFS_LAYER_UPPER;
+}
+
+/* Write + search on the parent of @vpath; its metadata into @pm. */
+static int may_write_parent(struct vfs *vfs, struct vfs_cred *cred,
+			    const char *vpath, struct vfs_res *pr,
+			    struct vfs_meta *pm, bool *checked)
+{
+	int r = parent_of(vfs, vpath, pr);
+
+	*checked = false;
+	if (r < 0)
+		return r;
+	if (kernel_checks(cred, pr))
+		return 0;
+	r = vfs_meta_of(vfs, pr, pm);
+	if (r < 0)
+		return r;
+	*checked = true;
+	return vfs_permission(cred, pm, VFS_MAY_WRITE | VFS_MAY_EXEC);
+}
+
+/* A caller that overrides every directory check needs nothing looked up. */
+static int dac_override(struct vfs_cred *cred)
+{
+	int r = vfs_cred_get(cred);
+
+	if (r < 0)
+		return r;
+	return has_cap(cred, CAP_BIT_DAC_OVERRIDE);
+}
+
+int vfs_may_create(struct vfs *vfs, struct vfs_cred *cred, const char *vpath)
+{
+	struct vfs_res pr;
+	struct vfs_meta pm;
+	bool checked;
+	int r;
+
+	if (!cred)
+		return 0;
+	r = dac_override(cred);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	return may_write_parent(vfs, cred, vpath, &pr, &pm, &checked);
+}
+
+int vfs_may_delete(struct vfs *vfs, struct vfs_cred *cred,
+		   const struct vfs_res *victim)
+{
+	struct vfs_res pr;
+	struct vfs_meta pm, vm;
+	bool checked;
+	int r;
+
+	if (!cred || !strcmp(victim->vpath, "/"))
+		return 0;
+	r = dac_override(cred);
+	if (r < 0)
+		return r;
+	if (r > 0 && has_cap(cred, CAP_BIT_FOWNER))
+		return 0;
+	r = may_write_parent(vfs, cred, victim->vpath, &pr, &pm, &checked);
+	if (r < 0 || !checked || !(pm.mode & S_ISVTX))
+		return r;
+	/* Sticky: only the entry's or the directory's owner (or
+	 * CAP_FOWNER) removes it. */
+	if (cred->fsuid == pm.uid || has_cap(cred, CAP_BIT_FOWNER))
+		return 0;
+	r = vfs_meta_of(vfs, victim, &vm);
+	if (r < 0)
+		return r;
+	return cred->fsuid == vm.uid ? 0 : -EPERM;
+}
+
+int vfs_may_access(struct vfs *vfs, struct vfs_cred *cred,
+		   const struct vfs_res *res, int may)
+{
+	struct vfs_meta m;
+	bool lower_write;
+	int r;
+
+	if (!cred || res->layer == VFS_LAYER_NONE)
+		return 0;
+	/* A lower entry opened for writing is copied up first: the copy is
+	 * the caller's own, its original is what counts. */
+	lower_write =
+	    (may & VFS_MAY_WRITE) &&
+	    (res->layer == VFS_LAYER_IMAGE || res->layer == VFS_LAYER_HOST) &&
+	    res->rule != VFS_RULE_SHARE;
+	if (!cred->all_layers && !lower_write &&
+	    res->layer != VFS_LAYER_IMAGE && !res->merged_dir)
+		return 0;
+	/* The walk's mode (0 for a host path not stat'ed) may decide. */
+	if (res->mode && granted_to_all(res->mode, may & 7))
+		return 0;
+	r = vfs_meta_of(vfs, res, &m);
+	if (r < 0)
+		return r;
+	return vfs_permission(cred, &m, may);
+}
