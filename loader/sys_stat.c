@@ -27,6 +27,24 @@ static bool may_continue(struct appv_sc_call *c, const struct sup_path *p)
 	return !c->s->strict && sup_path_unchanged(p);
 }
 
+/* Resolves a path argument of a read-only call.  Returns 1 when the call
+ * may continue as issued (a share rule on /proc or /dev: passthrough(); or
+ * may_continue()), 0 with the real path in @p, or -errno. */
+static int resolve_read(struct appv_sc_call *c, int dirfd_arg, int path_arg,
+			int intent, int vflags, struct sup_path *p)
+{
+	int r = sup_resolve_arg(c, dirfd_arg, path_arg, intent, vflags, p);
+
+	if (r != 0)
+		return r;
+	return may_continue(c, p) ? 1 : 0;
+}
+
+static int nofollow(int at_flags)
+{
+	return at_flags & AT_SYMLINK_NOFOLLOW ? VFS_F_NOFOLLOW : 0;
+}
+
 /* AT_EMPTY_PATH with "": the call operates on the descriptor itself. */
 static bool empty_path_on_fd(struct appv_sc_call *c, int path_arg, int flags,
 			     int *err)
@@ -75,18 +93,12 @@ long sys_stat(struct appv_sc_call *c)
 		if (r < 0)
 			return r;
 	}
-	r = sup_resolve_arg(
-	    c, dirfd_arg, path_arg, VFS_INTENT_READ,
-	    VFS_F_HOST_LAZY |
-		(flags & AT_SYMLINK_NOFOLLOW ? VFS_F_NOFOLLOW : 0),
-	    &p);
+	r = resolve_read(c, dirfd_arg, path_arg, VFS_INTENT_READ,
+			 VFS_F_HOST_LAZY | nofollow(flags), &p);
 	if (r == 1)
-		return SUP_CONTINUE; /* share rule on /proc, /dev: see
-					passthrough() */
+		return SUP_CONTINUE; /* see resolve_read() */
 	if (r < 0)
 		return r;
-	if (may_continue(c, &p))
-		return SUP_CONTINUE;
 	/* real has its symlinks resolved unless the app asked not to follow:
 	 * never follow here, so a raced symlink is not followed either. */
 	if (fstatat(AT_FDCWD, p.res.real, &st, AT_SYMLINK_NOFOLLOW))
@@ -111,17 +123,12 @@ long sys_statx(struct appv_sc_call *c)
 	} else {
 		if (r < 0)
 			return r;
-		r = sup_resolve_arg(
-		    c, 0, 1, VFS_INTENT_READ,
-		    VFS_F_HOST_LAZY |
-			(flags & AT_SYMLINK_NOFOLLOW ? VFS_F_NOFOLLOW : 0),
-		    &p);
+		r = resolve_read(c, 0, 1, VFS_INTENT_READ,
+				 VFS_F_HOST_LAZY | nofollow(flags), &p);
 		if (r == 1)
-			return SUP_CONTINUE; /* see passthrough() */
+			return SUP_CONTINUE; /* see resolve_read() */
 		if (r < 0)
 			return r;
-		if (may_continue(c, &p))
-			return SUP_CONTINUE;
 		r = statx(AT_FDCWD, p.res.real,
 			  (flags & ~AT_EMPTY_PATH) | AT_SYMLINK_NOFOLLOW, mask,
 			  &stx)
@@ -138,14 +145,12 @@ long sys_statfs(struct appv_sc_call *c)
 {
 	struct sup_path p;
 	struct statfs sf;
-	int r = sup_resolve_arg(c, -1, 0, VFS_INTENT_READ, VFS_F_HOST_LAZY, &p);
+	int r = resolve_read(c, -1, 0, VFS_INTENT_READ, VFS_F_HOST_LAZY, &p);
 
 	if (r == 1)
-		return SUP_CONTINUE; /* see passthrough() */
+		return SUP_CONTINUE; /* see resolve_read() */
 	if (r < 0)
 		return r;
-	if (may_continue(c, &p))
-		return SUP_CONTINUE;
 	if (statfs(p.res.real, &sf))
 		return -errno;
 	r = target_write(c, c->args[1], &sf, sizeof(sf));
@@ -177,18 +182,13 @@ long sys_access(struct appv_sc_call *c)
 	}
 	if (r < 0)
 		return r;
-	r = sup_resolve_arg(
-	    c, dirfd_arg, path_arg,
-	    mode & W_OK ? VFS_INTENT_WRITE : VFS_INTENT_READ,
-	    VFS_F_HOST_LAZY |
-		(flags & AT_SYMLINK_NOFOLLOW ? VFS_F_NOFOLLOW : 0),
-	    &p);
+	r = resolve_read(c, dirfd_arg, path_arg,
+			 mode & W_OK ? VFS_INTENT_WRITE : VFS_INTENT_READ,
+			 VFS_F_HOST_LAZY | nofollow(flags), &p);
 	if (r == 1)
-		return SUP_CONTINUE; /* see passthrough() */
+		return SUP_CONTINUE; /* see resolve_read() */
 	if (r < 0)
 		return r;
-	if (may_continue(c, &p))
-		return SUP_CONTINUE;
 	if (faccessat(AT_FDCWD, p.res.real, mode,
 		      (flags & AT_EACCESS) | AT_SYMLINK_NOFOLLOW))
 		return -errno;
@@ -279,16 +279,14 @@ long sys_inotify(struct appv_sc_call *c)
 	struct sup_path p;
 	int r, tfd;
 
-	r = sup_resolve_arg(c, -1, 1, VFS_INTENT_READ,
-			    (mask & IN_DONT_FOLLOW ? VFS_F_NOFOLLOW : 0) |
-				(mask & IN_ONLYDIR ? VFS_F_DIRECTORY : 0),
-			    &p);
+	r = resolve_read(c, -1, 1, VFS_INTENT_READ,
+			 (mask & IN_DONT_FOLLOW ? VFS_F_NOFOLLOW : 0) |
+			     (mask & IN_ONLYDIR ? VFS_F_DIRECTORY : 0),
+			 &p);
 	if (r == 1)
-		return SUP_CONTINUE; /* see passthrough() */
+		return SUP_CONTINUE; /* see resolve_read() */
 	if (r < 0)
 		return r;
-	if (may_continue(c, &p))
-		return SUP_CONTINUE;
 	/* The watch is added to the target's own inotify instance (the
 	 * duplicate shares its open file description). */
 	tfd = target_getfd(c, (int)c->args[0]);
