@@ -38,14 +38,6 @@
 #define DT_SOCK 12
 #endif
 
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
 struct merge {
 	struct vfs *vfs;
 	const char *vpath;	  /* the merged directory */

@@ -23,14 +23,6 @@
 #define RENAME_EXCHANGE (1 << 1)
 #endif
 
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	unsigned short d_reclen;
-	unsigned char d_type;
-	char d_name[];
-};
-
 static bool writecopy(int rule)
 {
 	return rule == VFS_RULE_WRITECOPY || rule == VFS_RULE_FULL;

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <sys/stat.h>
 
+#include <stdint.h>
+
 #include "image_index.h"
 #include "vfs.h"
 
@@ -149,6 +151,15 @@ int vfs_perm_search(struct vfs *vfs, const struct vfs_req *req,
 
 /* resolve.c: request flag, internal: the final component's upper entry is
  * ignored (what lies beneath it). */
+/* One record of getdents64 (the kernel's layout; glibc has no header). */
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
 #define VFS_F_LOWER 0x40000000
 
 /* merge.c: drop the listing cache (the listings stay for the session). */
