@@ -159,20 +159,32 @@ int target_write_force(struct appv_sc_call *c, uint64_t addr, const void *buf,
 	return w == (ssize_t)n ? 0 : -EFAULT;
 }
 
-int target_status_field(pid_t pid, const char *key, int base, long *out)
+/* Reads /proc/PID/NAME (one read: these files are generated whole) into
+ * @buf, NUL-terminated; returns the length or -errno (-EIO when empty). */
+static int read_proc(pid_t pid, const char *name, char *buf, size_t cap)
 {
-	char p[64], buf[4096];
-	size_t klen = strlen(key);
+	char p[64];
 	ssize_t n;
 
-	snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
+	snprintf(p, sizeof(p), "/proc/%d/%s", (int)pid, name);
 	_cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read(fd, buf, cap - 1);
 	if (n <= 0)
-		return -EIO;
+		return n < 0 ? -errno : -EIO;
 	buf[n] = '\0';
+	return (int)n;
+}
+
+int target_status_field(pid_t pid, const char *key, int base, long *out)
+{
+	char buf[4096];
+	size_t klen = strlen(key);
+	int n = read_proc(pid, "status", buf, sizeof(buf));
+
+	if (n < 0)
+		return n;
 	for (char *line = buf; line && *line; line = strchr(line, '\n')) {
 		if (*line == '\n')
 			line++;
@@ -210,18 +222,12 @@ mode_t target_umask(struct appv_sc_call *c)
 
 int target_sp(struct appv_sc_call *c, uint64_t *sp)
 {
-	char p[64], buf[512];
+	char buf[512];
 	unsigned long long v[8];
-	ssize_t n;
+	int n = read_proc(c->tid, "syscall", buf, sizeof(buf));
 
-	snprintf(p, sizeof(p), "/proc/%d/syscall", (int)c->tid);
-	_cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
+	if (n < 0)
+		return n;
 	/* "nr a1 a2 a3 a4 a5 a6 sp pc" */
 	if (sscanf(buf, "%llu %llx %llx %llx %llx %llx %llx %llx", &v[0], &v[1],
 		   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) != 8)
