@@ -10,24 +10,104 @@
 #include "../common/sys.h"
 #include "vfs_internal.h"
 
+/* One host root entry: a symlink's name and target into vfs->root_links
+ * (no room: it is walked like any host entry, by the kernel). */
+static void add_root_link(struct vfs *vfs, int rootfd, const char *name)
+{
+	char target[256];
+	size_t nl = strlen(name), used = vfs->root_links_len;
+	ssize_t tl = appv_readlinkat(rootfd, name, target, sizeof(target));
+
+	if (tl <= 0 || (size_t)tl >= sizeof(target) ||
+	    used + nl + 1 + (size_t)tl + 1 > sizeof(vfs->root_links))
+		return;
+	memcpy(vfs->root_links + used, name, nl + 1);
+	used += nl + 1;
+	memcpy(vfs->root_links + used, target, (size_t)tl);
+	vfs->root_links[used + (size_t)tl] = '\0';
+	vfs->root_links_len = used + (size_t)tl + 1;
+}
+
+/*
+ * The host root's symlinks (/lib -> usr/lib, /bin -> usr/bin on merged-/usr
+ * systems), read once per resolver: the walk follows them virtually rather
+ * than handing /lib/... to the kernel, which would miss the package's and
+ * the overlay's /usr/lib.  A root symlink changed during the session keeps
+ * its old target for that session.
+ */
+void vfs_host_root_links_load(struct vfs *vfs)
+{
+	char buf[4096];
+	int fd = appv_openat(AT_FDCWD, "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+			     0);
+	ssize_t n;
+
+	vfs->root_links_len = 0;
+	if (fd < 0)
+		return;
+	while ((n = appv_getdents64(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < n;) {
+			const struct linux_dirent64 *d = (void *)(buf + off);
+
+			off += d->d_reclen;
+			if (d->d_type == 10 /* DT_LNK */)
+				add_root_link(vfs, fd, d->d_name);
+		}
+	}
+	appv_close(fd);
+}
+
+const char *vfs_host_root_link(const struct vfs *vfs, const char *vpath,
+			       size_t len)
+{
+	const char *p = vfs->root_links, *end = p + vfs->root_links_len;
+
+	if (len < 2 || vpath[0] != '/' || memchr(vpath + 1, '/', len - 1))
+		return NULL;
+	while (p < end) {
+		size_t nl = strlen(p);
+		const char *target = p + nl + 1;
+
+		if (nl == len - 1 && !memcmp(p, vpath + 1, nl))
+			return target;
+		p = target + strlen(target) + 1;
+	}
+	return NULL;
+}
+
 static int host_lookup(const struct vfs *vfs, const char *vpath, size_t len,
 		       struct layer_hit *hit)
 {
 	struct stat st;
-	int r = appv_fstatat(AT_FDCWD, vpath, &st, AT_SYMLINK_NOFOLLOW);
+	int r = 0;
 
+	hit->whiteout = false;
+	hit->opaque = false;
+	if (vfs_host_root_link(vfs, vpath, len)) {
+		hit->mode = S_IFLNK | 0777;
+		return 0;
+	}
+	r = appv_fstatat(AT_FDCWD, vpath, &st, AT_SYMLINK_NOFOLLOW);
 	if (r < 0)
 		return r;
 	hit->mode = st.st_mode;
-	hit->whiteout = false;
-	hit->opaque = false;
 	return 0;
 }
 
 static int host_readlink(const struct vfs *vfs, const char *vpath,
 			 const struct layer_hit *hit, char *buf, size_t cap)
 {
-	ssize_t n = appv_readlinkat(AT_FDCWD, vpath, buf, cap);
+	const char *root_link = vfs_host_root_link(vfs, vpath, strlen(vpath));
+	ssize_t n;
+
+	if (root_link) {
+		n = (ssize_t)strlen(root_link);
+		if ((size_t)n >= cap)
+			return -ENAMETOOLONG;
+		memcpy(buf, root_link, (size_t)n + 1);
+		return (int)n;
+	}
+	n = appv_readlinkat(AT_FDCWD, vpath, buf, cap);
 
 	if (n < 0)
 		return (int)n;

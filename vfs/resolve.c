@@ -16,7 +16,9 @@
  * handed-off part itself, so a host symlink that leads into a package or
  * overlay path (e.g. host /lib -> usr/lib when the package ships /usr/lib
  * files) reaches the host's files, not the virtual ones.  Symlinks found in
- * the upper layer or the image, a final host symlink, and host symlinks on
+ * the upper layer or the image, a host symlink right under a directory of
+ * the upper layer or the image (at the root: those read once by
+ * vfs_host_root_links_load, at no syscall per walk), and host symlinks on
  * paths that are walked component by component are followed virtually.
  *
  * "/proc/self" is not special here: callers in the supervisor must put
@@ -266,13 +268,14 @@ static bool host_visible(const struct probe *p, unsigned char pf)
  * component (no ".." among them, checked by the caller).  The kernel walks
  * it; a final symlink is left for the caller to follow virtually.
  */
-static int handoff(struct walk *w, struct probe *p)
+static int handoff(struct walk *w, unsigned char pf, struct probe *p)
 {
 	const struct vfs_req *req = w->req;
 	const char *c;
 	size_t n;
 	int r;
 
+	p->host_parent = w->depth > 0 && !(pf & (IN_UPPER | IN_IMAGE));
 	while ((n = next_comp(w, &c)) > 0) {
 		if (n == 1 && c[0] == '.')
 			continue;
@@ -285,8 +288,11 @@ static int handoff(struct walk *w, struct probe *p)
 	}
 	p->handed_off = true;
 	p->rule = vfs_rule_for(w->vfs, w->vpath);
+	/* Lazy only below a host-only directory: a final host symlink right
+	 * under a virtual directory may lead to an entry of another layer,
+	 * which the kernel, given the host path, would not find. */
 	if ((req->flags & VFS_F_HOST_LAZY) && req->intent == VFS_INTENT_READ &&
-	    !w->must_dir) {
+	    !w->must_dir && p->host_parent) {
 		p->lazy = true;
 		p->top = VFS_LAYER_HOST;
 		p->hit.mode = 0;
@@ -361,8 +367,13 @@ static int probe(struct walk *w, unsigned char pf, struct probe *p)
 	}
 	if (!host_allowed(w, w->depth))
 		return 0;
-	if (can_handoff(w))
-		return handoff(w, p);
+	/* Under a directory of the upper layer or the image, a host entry
+	 * with more path below it is looked at first: should it be a symlink,
+	 * it is followed virtually (it may lead into another layer). */
+	if (can_handoff(w) &&
+	    (at_end(w) || !(pf & (IN_UPPER | IN_IMAGE)) ||
+	     (w->depth == 0 && !vfs_host_root_link(w->vfs, w->vpath, w->vlen))))
+		return handoff(w, pf, p);
 	r = vfs_host_ops.lookup(w->vfs, w->vpath, w->vlen, &p->hit);
 	if (missing(r))
 		return 0;

@@ -158,6 +158,8 @@ static int init(struct vfs *vfs, const struct vfs_config *cfg)
 		r = open_image(vfs);
 	if (r == 0)
 		r = vfs_names_open(vfs);
+	if (r == 0)
+		vfs_host_root_links_load(vfs);
 	return r;
 }
 

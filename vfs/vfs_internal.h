@@ -43,6 +43,10 @@ struct vfs {
 	int image_owner;
 	uid_t image_uid;
 	gid_t image_gid;
+	/* layer_host.c: the host root's symlinks (/lib -> usr/lib...), read
+	 * once: "name\0target\0" pairs. */
+	char root_links[1024];
+	size_t root_links_len;
 };
 
 /* What one layer knows about one virtual path. */
@@ -83,6 +87,11 @@ extern const struct vfs_layer_ops vfs_image_ops;
 extern const struct vfs_layer_ops vfs_host_ops;
 
 const struct vfs_layer_ops *vfs_layer_ops(enum vfs_layer layer);
+/* layer_host.c: read the host root's symlinks once (vfs_new); the target of
+ * the top-level host symlink @vpath ("/lib"), or NULL when it is not one. */
+void vfs_host_root_links_load(struct vfs *vfs);
+const char *vfs_host_root_link(const struct vfs *vfs, const char *vpath,
+			       size_t len);
 
 /* rules.c: the rule governing @vpath (most specific prefix; writecopy by
  * default), and whether a rule lies strictly beneath @dir on the way to

@@ -220,6 +220,28 @@ print(appvdemo.data())'
 	absent /usr/lib/python3/dist-packages/appvdemo
 }
 
+# A host root symlink (/lib -> usr/lib on merged-/usr systems) leads into
+# the package's /usr/lib: followed virtually, by dynamic and static programs.
+c_host_root_symlink() {
+	local f=lib/python3/dist-packages/appvdemo/__init__.py
+	if [ "$(readlink /lib)" != usr/lib ]; then
+		skip_step "/lib is not a symlink to usr/lib on this host"
+		return 0
+	fi
+	axe "$TPKG" sh -c "cat /$f; ls /lib/python3/dist-packages"
+	want_rc 0
+	out_contains "appvdemo from the package"
+	out_has appvdemo
+	axe "$TPKG" /bin/busybox cat "/$f"
+	want_rc 0
+	out_contains "appvdemo from the package"
+	axe "$TPKG" "$HELPERS/fsprobe_static" "stat:/$f" readlink:/lib
+	want_rc 0
+	out_contains "stat /$f: type=reg"
+	out_has "readlink /lib: usr/lib"
+	absent "/usr/$f"
+}
+
 c_pkg_script_exec() {
 	axe "$TPKG" /opt/t/bin/chain.sh
 	want_rc 0
@@ -934,7 +956,7 @@ c_ov_chmod() {
 }
 
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
-python_import pkg_script_exec shebang_pkg_interp write_dynamic write_static
+python_import host_root_symlink pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest landlock_backstop strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make

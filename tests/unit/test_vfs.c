@@ -717,15 +717,36 @@ static void test_resolve__host_lazy_skips_stat(void **state)
 	assert_int_equal(
 	    res_h(f, "app/bin/prog", VFS_INTENT_READ, VFS_F_HOST_LAZY), 0);
 	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
-	/* ...and a name missing from the image below a directory the host
-	 * may also hold is left to the kernel. */
+	/* ...and a name missing from the image right below one of its
+	 * directories is looked up on the host (a host symlink there may
+	 * lead into the image): not lazy. */
 	assert_int_equal(
-	    res_h(f, "app/bin/nothing", VFS_INTENT_READ, VFS_F_HOST_LAZY), 0);
-	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+	    res_h(f, "app/bin/nothing", VFS_INTENT_READ, VFS_F_HOST_LAZY),
+	    -ENOENT);
 	/* Under "full" the host is never asked. */
 	assert_int_equal(
 	    res_h(f, "full/nothing", VFS_INTENT_READ, VFS_F_HOST_LAZY),
 	    -ENOENT);
+}
+
+/* A host symlink right under a directory of the image leads to an image
+ * entry: followed virtually, also when the symlink is on the way. */
+static void test_resolve__host_symlink_into_image(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX];
+
+	assert_int_equal(symlink("bin", fmt(p, "%s/app/hbin", f->h)), 0);
+	assert_int_equal(
+	    res_h(f, "app/hbin", VFS_INTENT_READ, VFS_F_HOST_LAZY), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+	assert_vpath(f, "app/bin");
+	assert_int_equal(
+	    res_h(f, "app/hbin/prog", VFS_INTENT_READ, VFS_F_HOST_LAZY), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+	assert_vpath(f, "app/bin/prog");
+	assert_true(f->res.changed);
+	unlink(p);
 }
 
 static void test_resolve__long_and_empty_paths(void **state)
@@ -1344,6 +1365,7 @@ int main(void)
 	    T(test_reverse__round_trips),
 	    T(test_resolve__extraction_state_is_read),
 	    T(test_resolve__host_lazy_skips_stat),
+	    T(test_resolve__host_symlink_into_image),
 	    T(test_resolve__long_and_empty_paths),
 	    T(test_config__round_trip),
 	    T(test_config__rejects_bad_text),
