@@ -379,6 +379,7 @@ struct merge_ent {
 	struct merge_ent *next;
 	uint32_t hash;
 	unsigned long seq; /* the listing <run_dir>/m/c<seq>, 0: none */
+	bool covered;	   /* the image's directory is the listing */
 	struct merge_key key;
 	char vpath[];
 };
@@ -589,6 +590,15 @@ static int cached_path(struct vfs *vfs, const struct merge_ent *e, char *out,
 	return 0;
 }
 
+/* The image's own directory <image_root><vpath> into @out. */
+static int image_listing(struct vfs *vfs, const char *vpath, char *out,
+			 size_t cap)
+{
+	int r = vfs_image_ops.real(vfs, vpath, out, cap);
+
+	return r < 0 ? r : 0;
+}
+
 /* The listing's number, from its <run_dir>/m/[c]<n> component. */
 static unsigned long listing_seq(const struct vfs *vfs, const char *out)
 {
@@ -626,25 +636,108 @@ static int build(struct vfs *vfs, const struct vfs_res *res,
 	return r;
 }
 
+/* Whether the upper directory's entry @d only re-lists the image's entry
+ * of the same name with the same type (a copy-up): no whiteout, no name
+ * of its own. */
+static bool upper_ent_in_image(struct merge *m, int dirfd,
+			       const struct linux_dirent64 *d)
+{
+	struct layer_hit hit;
+	mode_t mode = dtype_mode(d->d_type);
+
+	if (d->d_type == DT_UNKNOWN || !child_path(m, d->d_name) ||
+	    vfs_image_ops.lookup(m->vfs, m->child, strlen(m->child), &hit) < 0 ||
+	    (hit.mode & S_IFMT) != mode ||
+	    (S_ISREG(mode) && d->d_type != 8 /* DT_REG */))
+		return false;
+	return !S_ISLNK(mode) ||
+	       read_link(m, dirfd, d->d_name, VFS_LAYER_UPPER) ==
+		   VFS_MARKER_NONE;
+}
+
+static bool upper_in_image(struct merge *m, int dirfd)
+{
+	char buf[8192];
+	ssize_t n;
+
+	while ((n = appv_getdents64(dirfd, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < n;) {
+			const struct linux_dirent64 *d = (void *)(buf + off);
+			const char *nm = d->d_name;
+
+			off += d->d_reclen;
+			if (nm[0] == '.' &&
+			    (!nm[1] || (nm[1] == '.' && !nm[2])))
+				continue;
+			if (!upper_ent_in_image(m, dirfd, d))
+				return false;
+		}
+	}
+	return n == 0;
+}
+
+/*
+ * The common merged directory - an image directory some of whose files were
+ * copied up - lists exactly like the image's own directory in the content
+ * cache (every name is there, with its type): no listing to build.  So when
+ * the host shows no directory here, no rule lies below, and every upper
+ * entry is a same-typed copy of an image entry (no whiteout, no new name).
+ * The directory's own mode and times (fstat of the listing) are then the
+ * image's.
+ */
+static bool image_covers(struct vfs *vfs, const char *vpath,
+			 const struct merge_key *key, int rule)
+{
+	struct merge m = {.vfs = vfs, .vpath = vpath};
+	struct layer_hit hit;
+	char real[PATH_MAX];
+	size_t vl = strlen(vpath);
+	bool covered;
+	int fd;
+
+	if (!vfs->idx || !key->lower || !vfs_rule_shows_image(rule) ||
+	    key->host.err == 0 || key->upper.err != 0 ||
+	    vfs_image_ops.lookup(vfs, vpath, vl, &hit) < 0 ||
+	    !S_ISDIR(hit.mode) ||
+	    vfs_rule_under(vfs, vpath, vl) ||
+	    vfs_upper_ops.real(vfs, vpath, real, sizeof(real)) < 0)
+		return false;
+	fd = appv_openat(AT_FDCWD, real,
+			 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	covered = upper_in_image(&m, fd);
+	appv_close(fd);
+	return covered;
+}
+
 int vfs_merge_dir(struct vfs *vfs, const struct vfs_res *res, char *out,
 		  size_t cap)
 {
 	int r, rule = vfs_rule_for(vfs, res->vpath);
 	struct merge_key key;
 	struct merge_ent *e = NULL;
-	bool stable;
+	bool stable, covered;
 
 	if (!S_ISDIR(res->mode))
 		return -ENOTDIR;
 	stable = take_key(vfs, res->vpath, rule, &key);
 	if (vfs->merge_root_len)
 		e = mc_entry(vfs, res->vpath);
-	if (e && e->seq && key_equal(&e->key, &key))
+	if (e && key_equal(&e->key, &key) && (e->seq || e->covered)) {
+		if (e->covered)
+			return image_listing(vfs, res->vpath, out, cap);
 		return cached_path(vfs, e, out, cap);
-	r = build(vfs, res, &key, rule, e && stable, out, cap);
+	}
+	covered = image_covers(vfs, res->vpath, &key, rule);
+	if (covered)
+		r = image_listing(vfs, res->vpath, out, cap);
+	else
+		r = build(vfs, res, &key, rule, e && stable, out, cap);
 	if (e && r == 0) {
 		/* The listing it replaces stays until the session's end. */
-		e->seq = stable ? listing_seq(vfs, out) : 0;
+		e->seq = stable && !covered ? listing_seq(vfs, out) : 0;
+		e->covered = stable && covered;
 		e->key = key;
 	}
 	return r;

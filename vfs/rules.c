@@ -28,6 +28,17 @@ bool vfs_rule_below(const struct vfs *vfs, const char *dir, size_t dlen,
 	return false;
 }
 
+bool vfs_rule_under(const struct vfs *vfs, const char *dir, size_t dlen)
+{
+	for (unsigned int i = 0; i < vfs->nrules; i++) {
+		const struct vfs_rule_ent *r = &vfs->rules[i];
+
+		if (r->len > dlen && appv_path_has_prefix(r->prefix, dir))
+			return true;
+	}
+	return false;
+}
+
 bool vfs_rule_shows_upper(int rule)
 {
 	return rule == VFS_RULE_WRITECOPY || rule == VFS_RULE_FULL ||

@@ -99,6 +99,8 @@ const char *vfs_host_root_link(const struct vfs *vfs, const char *vpath,
 int vfs_rule_for(const struct vfs *vfs, const char *vpath);
 bool vfs_rule_below(const struct vfs *vfs, const char *dir, size_t dlen,
 		    const char *path);
+/* Whether any rule lies strictly beneath the directory @dir. */
+bool vfs_rule_under(const struct vfs *vfs, const char *dir, size_t dlen);
 bool vfs_rule_shows_upper(int rule);
 bool vfs_rule_shows_image(int rule);
 bool vfs_rule_shows_host(int rule);

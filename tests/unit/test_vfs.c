@@ -636,6 +636,7 @@ static void test_merge__single_layer_dir_is_not_merged(void **state)
 }
 
 static int listing_of(struct fx *f, const char *rel, char *out);
+static int count_entries(const char *dir);
 
 static void test_merge__reuses_listing_until_a_layer_changes(void **state)
 {
@@ -671,6 +672,45 @@ static void test_merge__reuses_listing_until_a_layer_changes(void **state)
 	assert_false(has_entry(c, "host_only.txt", DT_LNK));
 	assert_true(has_entry(c, "new_host.txt", DT_REG));
 	assert_true(has_entry(a, "host_only.txt", DT_REG));
+}
+
+/* An image directory whose upper copy only holds copies of image entries
+ * lists as the image's own directory; a new upper name or a whiteout makes
+ * a real listing. */
+static void test_merge__copied_up_dir_lists_as_image(void **state)
+{
+	struct fx *f = *state;
+	char img[PATH_MAX], out[PATH_MAX], p[PATH_MAX], q[PATH_MAX];
+
+	fmt(p, "%s/upper%s/app/bin", f->t, f->h);
+	assert_int_equal(system(fmt(q, "mkdir -p '%s'", p)), 0);
+	put(fmt(q, "%s/prog", p), "#!changed", 0640);
+	fmt(img, "%s/img/root%s/app/bin", f->t, f->h);
+	usleep(120 * 1000); /* past the racy window: the answer is cached */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(listing_of(f, "app/bin", out), 0);
+		assert_true(f->res.merged_dir);
+		assert_string_equal(out, img);
+	}
+	put(fmt(q, "%s/new", p), "n", 0644);
+	assert_int_equal(listing_of(f, "app/bin", out), 0);
+	assert_string_not_equal(out, img);
+	assert_true(has_entry(out, "new", DT_REG));
+	assert_true(has_entry(out, "prog", DT_REG));
+	assert_int_equal(unlink(q), 0);
+	assert_int_equal(res_h(f, "app/bin/prog", VFS_INTENT_DELETE,
+			       VFS_F_NOFOLLOW), 0);
+	assert_int_equal(vfs_remove(f->vfs, &f->res, false), 0);
+	assert_int_equal(listing_of(f, "app/bin", out), 0);
+	assert_string_not_equal(out, img);
+	assert_false(has_entry(out, "prog", DT_REG));
+	assert_false(has_entry(out, "prog", DT_LNK));
+	/* An empty upper directory the image lacks is not the image's. */
+	fmt(p, "%s/upper%s/hdir/empty", f->t, f->h);
+	assert_int_equal(system(fmt(q, "mkdir -p '%s'", p)), 0);
+	assert_int_equal(listing_of(f, "hdir/empty", out), 0);
+	assert_int_equal(count_entries(out), 0);
+	assert_null(strstr(out, "/img/root"));
 }
 
 static void test_reverse__round_trips(void **state)
@@ -1362,6 +1402,7 @@ int main(void)
 	    T(test_merge__lists_union_of_layers),
 	    T(test_merge__single_layer_dir_is_not_merged),
 	    T(test_merge__reuses_listing_until_a_layer_changes),
+	    T(test_merge__copied_up_dir_lists_as_image),
 	    T(test_reverse__round_trips),
 	    T(test_resolve__extraction_state_is_read),
 	    T(test_resolve__host_lazy_skips_stat),
