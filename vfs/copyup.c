@@ -233,6 +233,46 @@ static int parent_of(const char *dst, char *out, size_t cap)
 	return 0;
 }
 
+/* Another name @vpath of image file @file_no, if the image's file still
+ * shows there, becomes a hard link to its upper copy @dst. */
+static void link_name(struct vfs *vfs, uint32_t file_no, const char *vpath,
+		      const char *dst)
+{
+	struct vfs_req req = {.path = vpath,
+			      .base = "/",
+			      .intent = VFS_INTENT_READ,
+			      .flags = VFS_F_NOFOLLOW};
+	struct vfs_res other;
+	char up[PATH_MAX];
+
+	if (vfs_resolve(vfs, &req, &other) < 0 ||
+	    other.layer != VFS_LAYER_IMAGE || other.image_file != file_no ||
+	    strcmp(other.vpath, vpath) != 0 ||
+	    (other.rule != VFS_RULE_WRITECOPY && other.rule != VFS_RULE_FULL) ||
+	    vfs_upper_ops.real(vfs, vpath, up, sizeof(up)) < 0)
+		return;
+	vfs_names_note(vfs, vpath);
+	if (vfs_upper_make_parents(vfs, vpath) == 0)
+		APPV_SYS(SYS_linkat, AT_FDCWD, dst, AT_FDCWD, up, 0, 0);
+}
+
+/*
+ * An image file with several names (hard links in the package) is copied
+ * up once: its other names still showing the image's file are linked to
+ * the copy, so that a write through one name shows through all of them
+ * and st_nlink/st_ino agree, as for the one inode they were.
+ */
+static void link_group(struct vfs *vfs, const struct vfs_res *res,
+		       const char *dst)
+{
+	struct vfs_index_ent e;
+	uint32_t cur = 0;
+
+	while (vfs_index_next_link(vfs->idx, res->image_file, &cur, &e) == 1)
+		if (strcmp(e.path, res->vpath) != 0)
+			link_name(vfs, res->image_file, e.path, dst);
+}
+
 static int copy_entry(struct vfs *vfs, const struct vfs_res *res,
 		      const char *dst, unsigned int flags)
 {
@@ -268,6 +308,9 @@ static int copy_entry(struct vfs *vfs, const struct vfs_res *res,
 	/* Another session copied it up first: use theirs. */
 	if (r == -EEXIST)
 		r = 0;
+	else if (r == 0 && S_ISREG(st.st_mode) && st.st_nlink > 1 &&
+		 res->layer == VFS_LAYER_IMAGE && vfs->idx)
+		link_group(vfs, res, dst);
 out:
 	if (r == 0 && keep_parent) {
 		struct timespec ts[2] = {pst.st_atim, pst.st_mtim};

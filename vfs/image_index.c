@@ -271,3 +271,18 @@ int vfs_index_next_child(const struct vfs_index *idx, const char *dir,
 	(*cursor)++;
 	return 1;
 }
+
+int vfs_index_next_link(const struct vfs_index *idx, uint32_t file_no,
+			uint32_t *cursor, struct vfs_index_ent *out)
+{
+	while (*cursor < idx->hdr->nents) {
+		uint32_t i = (*cursor)++;
+
+		if (idx->ents[i].file_no == file_no &&
+		    file_no != VFS_INDEX_NO_FILE) {
+			fill(idx, i, out);
+			return 1;
+		}
+	}
+	return 0;
+}

@@ -59,5 +59,10 @@ int vfs_index_file(const struct vfs_index *idx, uint32_t file_no,
  * returns 1 and fills @out per child, 0 at the end. */
 int vfs_index_next_child(const struct vfs_index *idx, const char *dir,
 			 uint32_t *cursor, struct vfs_index_ent *out);
+/* Iterate the names (hard links) of regular file @file_no: call with
+ * *cursor = 0, returns 1 and fills @out per name, 0 at the end.  Scans the
+ * whole index: for copy-up of a file with several names only. */
+int vfs_index_next_link(const struct vfs_index *idx, uint32_t file_no,
+			uint32_t *cursor, struct vfs_index_ent *out);
 
 #endif

@@ -152,6 +152,40 @@ static void test_index__files_numbered_in_input_order(void **state)
 	vfs_index_close(idx);
 }
 
+static void test_index__hard_link_names_iterated(void **state)
+{
+	struct fx *f = *state;
+	struct vfs_index_ent in[] = {
+	    REG_ENT("/a", 3), REG_ENT("/b", 4), REG_ENT("/d/a2", 3),
+	    REG_ENT("/d/a3", 3)};
+	struct vfs_index *idx = NULL;
+	struct vfs_index_ent e;
+	uint32_t cur = 0;
+	int n = 0, seen = 0;
+
+	in[2].link_to = "/a";
+	in[3].link_to = "/a";
+	assert_int_equal(vfs_index_write(f->dirfd, "index", in, 4), 2);
+	assert_int_equal(vfs_index_open(f->dirfd, "index", &idx), 0);
+	while (vfs_index_next_link(idx, 0, &cur, &e) == 1) {
+		assert_int_equal(e.file_no, 0);
+		seen |= (!strcmp(e.path, "/a") ? 1 : 0) |
+			(!strcmp(e.path, "/d/a2") ? 2 : 0) |
+			(!strcmp(e.path, "/d/a3") ? 4 : 0);
+		n++;
+	}
+	assert_int_equal(n, 3);
+	assert_int_equal(seen, 7);
+	cur = 0;
+	assert_int_equal(vfs_index_next_link(idx, 1, &cur, &e), 1);
+	assert_string_equal(e.path, "/b");
+	assert_int_equal(vfs_index_next_link(idx, 1, &cur, &e), 0);
+	cur = 0;
+	assert_int_equal(vfs_index_next_link(idx, VFS_INDEX_NO_FILE, &cur, &e),
+			 0);
+	vfs_index_close(idx);
+}
+
 static int count_children(struct vfs_index *idx, const char *dir,
 			  const char *must)
 {
@@ -401,6 +435,7 @@ int main(void)
 	    T(test_index__truncated_file_is_einval),
 	    T(test_index__corrupted_bytes_never_crash),
 	    T(test_index__header_fields_checked),
+	    T(test_index__hard_link_names_iterated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
