@@ -2,12 +2,25 @@
 /*
  * loader/supervisor.c - the seccomp user-notify event loop.
  *
- * One thread: poll() on the listener and a signalfd.  Each notification is
- * received, dispatched through the syscall table to its handler and
- * answered on the same thread (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP makes the
- * round trip cheap only when the receiving thread answers).  Kernel races
- * are normal: ENOENT from RECV/SEND/ADDFD means the target went away, EINTR
- * is retried.
+ * Two threads.  The serving thread blocks in SECCOMP_IOCTL_NOTIF_RECV
+ * itself (no poll() before it: one syscall and one wake-up less per
+ * notification); each notification is dispatched through the syscall table
+ * to its handler and answered on that same thread
+ * (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP makes the round trip cheap only when
+ * the receiving thread answers).  The signal thread reads a signalfd:
+ * SIGCHLD reaps, forwarded signals go to the main child.  The handlers'
+ * tables (sup->exe, sup->cwd), which reaping prunes, are shared under
+ * loop_state.lock, held by the serving thread for each dispatch.  When the
+ * session is over the signal thread interrupts the serving thread's RECV
+ * with SIG_WAKE (a no-op handler without SA_RESTART, unblocked in that
+ * thread only), repeating until it has left its loop, since a kick landing
+ * just before the ioctl is not seen by it.  A RECV that returns at once
+ * because the filter has no users left (kernel 6.11+; POLLHUP) waits for
+ * that kick in pause().  Without a second thread the loop falls back to
+ * poll() on the listener and the signalfd.
+ *
+ * Kernel races are normal: ENOENT from RECV/SEND/ADDFD means the target
+ * went away, EINTR is retried.
  *
  * Lifetime: the lead makes appv a child subreaper before fork, so every
  * process of the session that loses its parent is reparented here.  The
@@ -18,6 +31,8 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +40,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -126,20 +142,22 @@ static void reply(struct sup *sup, struct seccomp_notif *req,
 	}
 }
 
-/* Receive and answer one notification.  Returns 0, or -errno when the
- * listener itself failed. */
-static int serve_one(struct sup *sup, struct seccomp_notif *req,
-		     struct seccomp_notif_resp *resp)
+/* Wait for one notification: 0, or -errno (-EINTR, -ENOENT: none). */
+static int receive(struct sup *sup, struct seccomp_notif *req)
+{
+	memset(req, 0, sup->sizes.seccomp_notif);
+	if (ioctl(sup->listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Dispatch the notification in @req and answer it. */
+static void answer(struct sup *sup, struct seccomp_notif *req,
+		   struct seccomp_notif_resp *resp)
 {
 	struct appv_sc_call c = {.sup = sup, .s = sup->s, .req = req};
 	long ret;
 
-	memset(req, 0, sup->sizes.seccomp_notif);
-	if (ioctl(sup->listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) {
-		if (errno == EINTR || errno == ENOENT)
-			return 0;
-		return -errno;
-	}
 	sup->nnotif++;
 	ret = sup_dispatch(&c);
 	if (sup->s->verbose >= 2)
@@ -150,6 +168,20 @@ static int serve_one(struct sup *sup, struct seccomp_notif *req,
 					     : "",
 			ret == SUP_CONTINUE || ret == SUP_REPLIED ? 0L : ret);
 	reply(sup, req, resp, ret);
+}
+
+/* Receive and answer one notification.  Returns 0, or -errno when the
+ * listener itself failed. */
+static int serve_one(struct sup *sup, struct seccomp_notif *req,
+		     struct seccomp_notif_resp *resp)
+{
+	int r = receive(sup, req);
+
+	if (r == -EINTR || r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	answer(sup, req, resp);
 	return 0;
 }
 
@@ -167,7 +199,19 @@ struct loop_state {
 	bool child_done;
 	int status;
 	bool no_children;
+	/* Two-thread mode (loop_blocking): the fields above and the sup's
+	 * exe/cwd tables belong to whoever holds @lock. */
+	pthread_mutex_t lock;
+	struct sup *sup;
+	int sfd;	       /* the signalfd */
+	int stop_fd;	       /* eventfd: the serving thread has left */
+	pthread_t server;      /* the serving thread */
+	atomic_bool over;      /* child_done && no_children */
+	atomic_bool server_out; /* the serving thread has left its loop */
 };
+
+/* Interrupts the serving thread's RECV (loop_blocking). */
+#define SIG_WAKE SIGRTMIN
 
 static void reap(struct sup *sup, struct loop_state *ls)
 {
@@ -278,16 +322,13 @@ static void sup_release(struct sup *sup)
 	sup->cwd = NULL;
 }
 
-static int loop(struct sup *sup, int sfd, struct loop_state *ls)
+/* One thread: poll() on the listener and the signalfd before each RECV. */
+static int loop_poll(struct sup *sup, int sfd, struct loop_state *ls,
+		     struct seccomp_notif *req,
+		     struct seccomp_notif_resp *resp)
 {
-	_cleanup_free_ struct seccomp_notif *req =
-	    malloc(sup->sizes.seccomp_notif);
-	_cleanup_free_ struct seccomp_notif_resp *resp =
-	    malloc(sup->sizes.seccomp_notif_resp);
 	struct pollfd pfd[2] = {{sup->listener, POLLIN, 0}, {sfd, POLLIN, 0}};
 
-	if (!req || !resp)
-		return -ENOMEM;
 	while (!(ls->child_done && ls->no_children)) {
 		int n = poll(pfd, 2, -1);
 		if (n < 0 && errno == EINTR)
@@ -308,9 +349,143 @@ static int loop(struct sup *sup, int sfd, struct loop_state *ls)
 	return 0;
 }
 
+static bool session_over(const struct loop_state *ls)
+{
+	return ls->child_done && ls->no_children;
+}
+
+/* Reads the signalfd; once the session is over, kicks the serving thread
+ * every 5 ms until it has left (a kick just before its ioctl is lost). */
+static void *signal_thread(void *arg)
+{
+	struct loop_state *ls = arg;
+	struct pollfd pfd[2] = {{ls->sfd, POLLIN, 0}, {ls->stop_fd, POLLIN, 0}};
+	bool over = atomic_load(&ls->over);
+
+	while (!atomic_load(&ls->server_out)) {
+		if (over)
+			pthread_kill(ls->server, SIG_WAKE);
+		if (poll(pfd, 2, over ? 5 : -1) <= 0)
+			continue; /* EINTR, or the 5 ms are up */
+		if (pfd[1].revents & POLLIN)
+			break;
+		if (!(pfd[0].revents & POLLIN))
+			continue;
+		pthread_mutex_lock(&ls->lock);
+		on_signal(ls->sup, ls->sfd, ls);
+		over = session_over(ls);
+		pthread_mutex_unlock(&ls->lock);
+		atomic_store(&ls->over, over);
+	}
+	return NULL;
+}
+
+static bool listener_hung_up(int listener)
+{
+	struct pollfd pfd = {listener, POLLIN, 0};
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLHUP);
+}
+
+/* The serving thread: blocked in RECV, answers on the same thread. */
+static int serve_blocking(struct sup *sup, struct loop_state *ls,
+			  struct seccomp_notif *req,
+			  struct seccomp_notif_resp *resp)
+{
+	int r = 0;
+
+	while (!atomic_load(&ls->over)) {
+		r = receive(sup, req);
+		if (r == 0) {
+			pthread_mutex_lock(&ls->lock);
+			answer(sup, req, resp);
+			pthread_mutex_unlock(&ls->lock);
+			continue;
+		}
+		if (r != -EINTR && r != -ENOENT)
+			break;
+		/* ENOENT: a target went away, or (6.11+, POLLHUP) the filter
+		 * has no users left and RECV no longer blocks: wait for the
+		 * signal thread to reap and kick. */
+		if (r == -ENOENT && listener_hung_up(sup->listener) &&
+		    !atomic_load(&ls->over))
+			pause();
+		r = 0;
+	}
+	atomic_store(&ls->server_out, true);
+	return r;
+}
+
+static void on_wake(int sig)
+{
+	(void)sig; /* only to interrupt RECV with EINTR */
+}
+
+/* Runs the signal thread beside serve_blocking().  Returns 0, -errno from
+ * the listener, or 1 when the second thread cannot be set up (nothing has
+ * been served then). */
+static int loop_blocking(struct sup *sup, int sfd, struct loop_state *ls,
+			 struct seccomp_notif *req,
+			 struct seccomp_notif_resp *resp)
+{
+	struct sigaction sa = {.sa_handler = on_wake}, old_sa;
+	struct timespec zero = {0, 0};
+	sigset_t wake, old_mask;
+	pthread_t t;
+	int r;
+
+	sigemptyset(&wake);
+	sigaddset(&wake, SIG_WAKE);
+	ls->sup = sup;
+	ls->sfd = sfd;
+	ls->server = pthread_self();
+	atomic_store(&ls->over, session_over(ls));
+	ls->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (ls->stop_fd < 0)
+		return 1;
+	/* No SA_RESTART: the kick must end the ioctl with EINTR.  The signal
+	 * thread inherits a mask with SIG_WAKE blocked. */
+	sigaction(SIG_WAKE, &sa, &old_sa);
+	pthread_sigmask(SIG_BLOCK, &wake, &old_mask);
+	if (pthread_create(&t, NULL, signal_thread, ls) != 0) {
+		pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+		sigaction(SIG_WAKE, &old_sa, NULL);
+		close(ls->stop_fd);
+		return 1;
+	}
+	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+	r = serve_blocking(sup, ls, req, resp);
+	pthread_sigmask(SIG_BLOCK, &wake, NULL);
+	eventfd_write(ls->stop_fd, 1);
+	pthread_join(t, NULL);
+	/* Drop a kick still pending for this thread before restoring. */
+	while (sigtimedwait(&wake, NULL, &zero) > 0)
+		;
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
+	sigaction(SIG_WAKE, &old_sa, NULL);
+	close(ls->stop_fd);
+	return r;
+}
+
+static int loop(struct sup *sup, int sfd, struct loop_state *ls)
+{
+	_cleanup_free_ struct seccomp_notif *req =
+	    malloc(sup->sizes.seccomp_notif);
+	_cleanup_free_ struct seccomp_notif_resp *resp =
+	    malloc(sup->sizes.seccomp_notif_resp);
+	int r;
+
+	if (!req || !resp)
+		return -ENOMEM;
+	r = loop_blocking(sup, sfd, ls, req, resp);
+	return r == 1 ? loop_poll(sup, sfd, ls, req, resp) : r;
+}
+
 int supervisor_run(struct session *s, int listener, pid_t child)
 {
-	struct loop_state ls = {.child = child, .status = 1};
+	struct loop_state ls = {.child = child,
+				.status = 1,
+				.lock = PTHREAD_MUTEX_INITIALIZER};
 	struct sup sup;
 	int sfd, r;
 

@@ -282,7 +282,7 @@ long sys_open(struct appv_sc_call *c)
 	struct open_args a;
 	struct sup_path p;
 	char what[PATH_MAX];
-	mode_t mode, um;
+	mode_t um;
 	int r, fd, flags;
 
 	r = decode(c, &a);
@@ -311,10 +311,15 @@ long sys_open(struct appv_sc_call *c)
 	flags = target_flags(c, &a, &p, what, sizeof(what));
 	if (flags < 0)
 		return flags;
-	mode = (flags & (O_CREAT | __O_TMPFILE)) ? a.mode : 0;
-	um = sup_umask_enter(c);
-	fd = sup_open_real(c->sup, what, flags, mode, false);
-	sup_umask_leave(um);
+	if (flags & (O_CREAT | __O_TMPFILE)) {
+		/* Only a creation uses the umask (a /proc read: skipped for
+		 * plain opens). */
+		um = sup_umask_enter(c);
+		fd = sup_open_real(c->sup, what, flags, a.mode, false);
+		sup_umask_leave(um);
+	} else {
+		fd = sup_open_real(c->sup, what, flags, 0, false);
+	}
 	if (fd >= 0 && (flags & O_PATH)) {
 		r = reopen_path_fd(fd);
 		close(fd);
