@@ -192,8 +192,12 @@ static int route_resolved(const struct shim_sc *sc, struct vfs_res *res)
 	 * supervisor; stat or chdir can use the top layer's directory. */
 	if (res->merged_dir && (sc->nr == SYS_openat || sc->nr == SYS_open))
 		return SHIM_DIRECT;
-	if (res->layer == VFS_LAYER_IMAGE && res->needs_extract)
-		return SHIM_DIRECT; /* extraction needs the supervisor */
+	/* Opening an image file not extracted yet needs the supervisor to
+	 * fill it; stat, access and readlink are answered by its
+	 * placeholder (size, mode, times), as the supervisor would. */
+	if (res->layer == VFS_LAYER_IMAGE && res->needs_extract &&
+	    sc->nr == SYS_openat)
+		return SHIM_DIRECT;
 	return res->changed ? SHIM_REAL : SHIM_OWN;
 }
 
