@@ -107,6 +107,9 @@ int target_write_force(struct appv_sc_call *c, uint64_t addr, const void *buf,
 
 /* The thread group id of @c's thread (from /proc/TID/status Tgid). */
 pid_t target_tgid(struct appv_sc_call *c);
+/* The calling thread's /proc/TID/status text, read once per notification;
+ * NULL when it cannot be read. */
+const char *target_status(struct appv_sc_call *c);
 /* A "Key:\t<number>" field of /proc/@pid/status (Tgid, PPid, Umask(octal)). */
 int target_status_field(pid_t pid, const char *key, int base, long *out);
 /* The process umask (0022 when unreadable). */

@@ -186,12 +186,25 @@ bool sup_lower_exists(struct appv_sc_call *c, const char *vpath, int rule)
 	return rule != VFS_RULE_FULL && !lstat(vpath, &st);
 }
 
+/* The supervisor's umask as last set here (-1: not known yet): a caller
+ * with the same one costs no umask() call. */
+static int sup_umask = -1;
+
 mode_t sup_umask_enter(struct appv_sc_call *c)
 {
-	return umask(target_umask(c));
+	mode_t want = target_umask(c), old;
+
+	if (sup_umask == (int)want)
+		return want;
+	old = umask(want);
+	sup_umask = (int)want;
+	return old;
 }
 
 void sup_umask_leave(mode_t old)
 {
-	umask(old);
+	if (sup_umask != (int)old) {
+		umask(old);
+		sup_umask = (int)old;
+	}
 }

@@ -113,13 +113,13 @@ static int read_status(pid_t pid, char *buf, size_t cap)
 	return 0;
 }
 
-/* The caller's ids from /proc/TID/status (cred->ctx holds the tid). */
+/* The caller's ids from /proc/TID/status (cred->ctx is the call, loaded
+ * while it is being served). */
 static int load_proc(struct vfs_cred *cred)
 {
-	char buf[16384];
-	int r = read_status((pid_t)(intptr_t)cred->ctx, buf, sizeof(buf));
+	const char *text = target_status(cred->ctx);
 
-	return r < 0 ? r : sup_cred_parse(buf, cred, NULL);
+	return text ? sup_cred_parse(text, cred, NULL) : -EIO;
 }
 
 /* The supervisor's own credentials: 1 when callers share them. */
@@ -163,7 +163,7 @@ struct vfs_cred *sup_cred(struct appv_sc_call *c)
 		return &cur.cred;
 	memset(&cur.cred, 0, offsetof(struct vfs_cred, groups));
 	cur.cred.load = load_proc;
-	cur.cred.ctx = (void *)(intptr_t)c->tid;
+	cur.cred.ctx = c;
 	cur.cred.all_layers = true;
 	cur.id = c->req->id;
 	cur.tid = c->tid;

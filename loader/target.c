@@ -177,15 +177,13 @@ static int read_proc(pid_t pid, const char *name, char *buf, size_t cap)
 	return (int)n;
 }
 
-int target_status_field(pid_t pid, const char *key, int base, long *out)
+/* The number after "KEY:" in a /proc status text @buf. */
+static int status_field(const char *buf, const char *key, int base, long *out)
 {
-	char buf[4096];
 	size_t klen = strlen(key);
-	int n = read_proc(pid, "status", buf, sizeof(buf));
 
-	if (n < 0)
-		return n;
-	for (char *line = buf; line && *line; line = strchr(line, '\n')) {
+	for (const char *line = buf; line && *line;
+	     line = strchr(line, '\n')) {
 		if (*line == '\n')
 			line++;
 		if (!strncmp(line, key, klen) && line[klen] == ':') {
@@ -200,12 +198,56 @@ int target_status_field(pid_t pid, const char *key, int base, long *out)
 	return -ENOENT;
 }
 
+int target_status_field(pid_t pid, const char *key, int base, long *out)
+{
+	char buf[4096];
+	int n = read_proc(pid, "status", buf, sizeof(buf));
+
+	return n < 0 ? n : status_field(buf, key, base, out);
+}
+
+/* The notifying thread's /proc/TID/status, read once per notification
+ * (credentials, umask, tgid): the thread waits in its syscall meanwhile.
+ * The loop dispatches one notification at a time. */
+static struct {
+	uint64_t id;
+	pid_t tid;
+	bool valid;
+	char text[16384];
+} status_cache;
+
+const char *target_status(struct appv_sc_call *c)
+{
+	int n;
+
+	if (status_cache.valid && status_cache.id == c->req->id &&
+	    status_cache.tid == c->tid)
+		return status_cache.text;
+	status_cache.valid = false;
+	n = read_proc(c->tid, "status", status_cache.text,
+		      sizeof(status_cache.text));
+	if (n < 0)
+		return NULL;
+	status_cache.id = c->req->id;
+	status_cache.tid = c->tid;
+	status_cache.valid = true;
+	return status_cache.text;
+}
+
+static int call_status_field(struct appv_sc_call *c, const char *key,
+			     int base, long *out)
+{
+	const char *text = target_status(c);
+
+	return text ? status_field(text, key, base, out) : -ESRCH;
+}
+
 pid_t target_tgid(struct appv_sc_call *c)
 {
 	long v;
 
 	if (!c->tgid)
-		c->tgid = target_status_field(c->tid, "Tgid", 10, &v) == 0
+		c->tgid = call_status_field(c, "Tgid", 10, &v) == 0
 			      ? (pid_t)v
 			      : c->tid;
 	return c->tgid;
@@ -215,7 +257,7 @@ mode_t target_umask(struct appv_sc_call *c)
 {
 	long v;
 
-	if (target_status_field(c->tid, "Umask", 8, &v) < 0)
+	if (call_status_field(c, "Umask", 8, &v) < 0)
 		return 022;
 	return (mode_t)v & 0777;
 }

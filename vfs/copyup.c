@@ -336,9 +336,25 @@ int vfs_make_writable(struct vfs *vfs, struct vfs_res *res)
 	return vfs_copy_up(vfs, res, 0);
 }
 
+/* Whether the upper parent of @dst (an upper real path whose upper root
+ * is @ulen long) is a directory below the upper root's top level. */
+static bool upper_parent_exists(const char *dst, size_t ulen)
+{
+	char parent[PATH_MAX];
+	struct stat st;
+
+	if (parent_of(dst, parent, sizeof(parent)) < 0 ||
+	    strlen(parent) <= ulen + 1 ||
+	    !strchr(parent + ulen + 1, '/'))
+		return false;
+	return appv_fstatat(AT_FDCWD, parent, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       S_ISDIR(st.st_mode);
+}
+
 int vfs_copy_up(struct vfs *vfs, struct vfs_res *res, unsigned int flags)
 {
 	char dst[PATH_MAX];
+	bool parent;
 	int r;
 
 	if (res->rule == VFS_RULE_SHARE || res->layer == VFS_LAYER_UPPER)
@@ -353,14 +369,21 @@ int vfs_copy_up(struct vfs *vfs, struct vfs_res *res, unsigned int flags)
 	if (r < 0)
 		return r;
 	/* Before anything exists in upper under this name: other processes
-	 * must not skip the probe once it does (upper_names.c). */
-	vfs_names_note(vfs, res->vpath);
-	r = vfs_upper_make_parents(vfs, res->vpath);
-	if (r == 0 && res->layer != VFS_LAYER_NONE)
+	 * must not skip the probe once it does (upper_names.c).  An upper
+	 * parent below the top level means the name was noted when it was
+	 * made, and nothing changes in the upper root. */
+	parent = upper_parent_exists(dst, vfs->upper_len);
+	r = 0;
+	if (!parent) {
+		vfs_names_note(vfs, res->vpath);
+		r = vfs_upper_make_parents(vfs, res->vpath);
+	}
+	if (r >= 0 && res->layer != VFS_LAYER_NONE)
 		r = copy_entry(vfs, res, dst, flags);
-	else if (r == 0)
+	else if (r >= 0)
 		r = drop_whiteout(dst);
-	vfs_names_sync(vfs);
+	if (!parent)
+		vfs_names_sync(vfs);
 	if (r < 0)
 		return r;
 	memcpy(res->real, dst, strlen(dst) + 1);

@@ -28,22 +28,38 @@ static bool writecopy(int rule)
 	return rule == VFS_RULE_WRITECOPY || rule == VFS_RULE_FULL;
 }
 
+/*
+ * @vpath is canonical and its parent a directory of the union (the caller
+ * resolved it): a lower layer holds it unless an opaque upper directory
+ * above hides the lower ones, or the rule hides the layer, or the layer has
+ * nothing at that path.  The image costs a hash probe, the host one lstat
+ * (the kernel follows host symlinks on the way, as the walk's hand-off
+ * does); no walk of the upper layer.
+ */
 int vfs_lower_exists(struct vfs *vfs, const char *vpath, mode_t *mode)
 {
-	struct vfs_req q = {.path = vpath,
-			    .base = "/",
-			    .intent = VFS_INTENT_READ,
-			    .flags = VFS_F_NOFOLLOW | VFS_F_LOWER};
-	struct vfs_res res;
-	int r = vfs_resolve(vfs, &q, &res);
+	int rule = vfs_rule_for(vfs, vpath);
+	size_t len = strlen(vpath);
+	struct layer_hit hit;
+	struct stat st;
 
-	if (r == -ENOENT || r == -ENOTDIR)
+	if (len < 2 || vpath[0] != '/')
+		return 0; /* "/" is in every layer, and never removed */
+	for (size_t i = 1; i < len; i++)
+		if (vpath[i] == '/' && vfs_upper_opaque(vfs, vpath, i))
+			return 0;
+	if (vfs->idx && vfs_rule_shows_image(rule) &&
+	    vfs_image_ops.lookup(vfs, vpath, len, &hit) == 0) {
+		if (mode)
+			*mode = hit.mode;
+		return 1;
+	}
+	if (!vfs_rule_shows_host(rule) ||
+	    appv_fstatat(AT_FDCWD, vpath, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return 0;
-	if (r < 0)
-		return r;
 	if (mode)
-		*mode = res.mode;
-	return res.layer == VFS_LAYER_IMAGE || res.layer == VFS_LAYER_HOST;
+		*mode = st.st_mode;
+	return 1;
 }
 
 /* A whiteout at @real: created beside and renamed over, so an upper
@@ -212,9 +228,10 @@ int vfs_remove(struct vfs *vfs, const struct vfs_res *res, bool dir)
 		r = remove_upper(vfs, res, dir, lower);
 	else
 		r = vfs_whiteout(vfs, res->vpath);
-	/* Every name in upper was noted: the filter is current (a top-level
-	 * removal moved the root's ctime). */
-	vfs_names_sync(vfs);
+	/* Every name in upper was noted: the filter is current once a
+	 * top-level removal's new root ctime is stored. */
+	if (!strchr(res->vpath + 1, '/'))
+		vfs_names_sync(vfs);
 	return r;
 }
 

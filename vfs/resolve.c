@@ -182,7 +182,7 @@ static int probe_virtual(struct walk *w, unsigned char pf, struct probe *p)
 	p->opaque = false;
 	/* Top level: the shared name filter spares the probe of a name the
 	 * upper directory cannot hold (upper_names.c). */
-	if (!((w->req->flags & VFS_F_LOWER) && at_end(w)) && (pf & IN_UPPER) &&
+	if ((pf & IN_UPPER) &&
 	    vfs_rule_shows_upper(p->rule) &&
 	    (w->depth > 0 || w->vlen == 1 ||
 	     vfs_names_maybe(w->vfs, w->vpath + 1, w->vlen - 1))) {

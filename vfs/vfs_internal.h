@@ -171,8 +171,6 @@ struct linux_dirent64 {
 	char d_name[];
 };
 
-#define VFS_F_LOWER 0x40000000
-
 /* merge.c: drop the listing cache (the listings stay for the session). */
 void vfs_merge_cache_free(struct vfs *vfs);
 
