@@ -167,6 +167,12 @@ int sup_resolve_arg(struct appv_sc_call *c, int dirfd_arg, int path_arg,
 /* Same for a path already read into p->raw with p->vbase set. */
 int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
 		struct sup_path *p);
+/* Where a call on the target's descriptor @fd acts: 0 and *tfd, a
+ * duplicate (an upper-layer, shared or anonymous file; p->raw holds its
+ * real path when it has one), or 1 and @p resolved and made writable (a
+ * lower file: its upper copy).  -errno on failure (*tfd closed). */
+int sup_fd_target(struct appv_sc_call *c, int fd, int *tfd,
+		  struct sup_path *p);
 /* True when continuing the call as issued reaches exactly p->res.real:
  * nothing changed and a relative path is relative to the same real dir. */
 bool sup_path_unchanged(const struct sup_path *p);

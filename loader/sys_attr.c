@@ -6,9 +6,10 @@
  * image file first) and acts on the upper copy without following a final
  * symlink (the real path has its symlinks resolved already unless the app
  * asked not to follow, so a raced symlink is never followed).  The "operate
- * on the descriptor" forms (AT_EMPTY_PATH, a NULL path) act on a duplicate
- * of the target's descriptor: exactly what the app could do with fchmod,
- * fchown or futimens itself.
+ * on the descriptor" forms (fchmod, fchown, futimens, fsetxattr,
+ * fremovexattr, AT_EMPTY_PATH, a NULL utimensat path) are notified too: a
+ * descriptor opened for reading may be a package or host file, which is
+ * copied up instead of changed (sup_fd_target).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -61,8 +62,9 @@ long sys_chmod(struct appv_sc_call *c)
 	int nr = c->req->data.nr, dirfd_arg = 0, path_arg = 1, flags = 0, r;
 	mode_t mode;
 	struct sup_path p;
+	int tfd, fd_form;
 
-	if (nr == SYS_chmod)
+	if (nr == SYS_chmod || nr == SYS_fchmod)
 		dirfd_arg = -1, path_arg = 0, mode = (mode_t)c->args[1];
 	else
 		mode = (mode_t)c->args[2];
@@ -70,20 +72,22 @@ long sys_chmod(struct appv_sc_call *c)
 		flags = (int)c->args[3];
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	r = on_fd(c, path_arg, flags, false);
+	r = fd_form = nr == SYS_fchmod ? 1 : on_fd(c, path_arg, flags, false);
 	if (r < 0)
 		return r;
 	if (r) {
-		int tfd = target_getfd(c, (int)c->args[0]);
-		if (tfd < 0)
-			return tfd;
-		r = fchmod(tfd, mode & 07777) ? -errno : 0;
-		close(tfd);
-		return r;
+		r = sup_fd_target(c, (int)c->args[0], &tfd, &p);
+		if (r == 0) {
+			r = fchmod(tfd, mode & 07777) ? -errno : 0;
+			close(tfd);
+		}
+		if (r <= 0)
+			return r;
+	} else {
+		r = resolve_write(c, dirfd_arg, path_arg,
+				  flags & AT_SYMLINK_NOFOLLOW, &p);
 	}
-	r = resolve_write(c, dirfd_arg, path_arg, flags & AT_SYMLINK_NOFOLLOW,
-			  &p);
-	if (r == 1)
+	if (r == 1 && !fd_form)
 		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
 					own */
 	if (r < 0)
@@ -102,27 +106,32 @@ long sys_chown(struct appv_sc_call *c)
 	uid_t uid = (uid_t)c->args[at ? 2 : 1];
 	gid_t gid = (gid_t)c->args[at ? 3 : 2];
 	struct sup_path p;
+	int tfd, fd_form;
 
+	if (nr == SYS_fchown)
+		uid = (uid_t)c->args[1], gid = (gid_t)c->args[2];
 	if (nr == SYS_lchown)
 		flags = AT_SYMLINK_NOFOLLOW;
 	if (at)
 		flags = (int)c->args[4];
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	r = on_fd(c, at ? 1 : 0, flags, false);
+	r = fd_form = nr == SYS_fchown ? 1 : on_fd(c, at ? 1 : 0, flags, false);
 	if (r < 0)
 		return r;
 	if (r) {
-		int tfd = target_getfd(c, (int)c->args[0]);
-		if (tfd < 0)
-			return tfd;
-		r = fchown(tfd, uid, gid) ? -errno : 0;
-		close(tfd);
-		return r;
+		r = sup_fd_target(c, (int)c->args[0], &tfd, &p);
+		if (r == 0) {
+			r = fchown(tfd, uid, gid) ? -errno : 0;
+			close(tfd);
+		}
+		if (r <= 0)
+			return r;
+	} else {
+		r = resolve_write(c, at ? 0 : -1, at ? 1 : 0,
+				  flags & AT_SYMLINK_NOFOLLOW, &p);
 	}
-	r = resolve_write(c, at ? 0 : -1, at ? 1 : 0,
-			  flags & AT_SYMLINK_NOFOLLOW, &p);
-	if (r == 1)
+	if (r == 1 && !fd_form)
 		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
 					own */
 	if (r < 0)
@@ -188,7 +197,7 @@ static int read_times(struct appv_sc_call *c, int nr, uint64_t addr,
 
 long sys_utimes(struct appv_sc_call *c)
 {
-	int nr = c->req->data.nr, flags = 0, r;
+	int nr = c->req->data.nr, flags = 0, r, tfd, fd_form;
 	bool at = nr == SYS_utimensat || nr == SYS_futimesat;
 	struct timespec ts[2], *tsp;
 	struct sup_path p;
@@ -203,17 +212,20 @@ long sys_utimes(struct appv_sc_call *c)
 	r = on_fd(c, at ? 1 : 0, flags, at);
 	if (r < 0)
 		return r;
-	if (r) {
-		int tfd = target_getfd(c, (int)c->args[0]);
-		if (tfd < 0)
-			return tfd;
-		r = futimens(tfd, tsp) ? -errno : 0;
-		close(tfd);
-		return r;
+	fd_form = r;
+	if (fd_form) {
+		r = sup_fd_target(c, (int)c->args[0], &tfd, &p);
+		if (r == 0) {
+			r = futimens(tfd, tsp) ? -errno : 0;
+			close(tfd);
+		}
+		if (r <= 0)
+			return r;
+	} else {
+		r = resolve_write(c, at ? 0 : -1, at ? 1 : 0,
+				  flags & AT_SYMLINK_NOFOLLOW, &p);
 	}
-	r = resolve_write(c, at ? 0 : -1, at ? 1 : 0,
-			  flags & AT_SYMLINK_NOFOLLOW, &p);
-	if (r == 1)
+	if (r == 1 && !fd_form)
 		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
 					own */
 	if (r < 0)
@@ -249,8 +261,9 @@ static long xattr_read_side(struct appv_sc_call *c, const struct sup_path *p,
 	return n;
 }
 
+/* setxattr on the upper copy @p, or on descriptor @tfd when >= 0. */
 static long xattr_set(struct appv_sc_call *c, const struct sup_path *p,
-		      const char *name)
+		      int tfd, const char *name)
 {
 	size_t size = (size_t)c->args[3];
 	_cleanup_free_ char *val = NULL;
@@ -263,8 +276,31 @@ static long xattr_set(struct appv_sc_call *c, const struct sup_path *p,
 	r = target_read(c, c->args[2], val, size);
 	if (r < 0)
 		return r;
-	return lsetxattr(p->res.real, name, val, size, (int)c->args[4]) ? -errno
-									: 0;
+	if (tfd >= 0)
+		r = fsetxattr(tfd, name, val, size, (int)c->args[4]);
+	else
+		r = lsetxattr(p->res.real, name, val, size, (int)c->args[4]);
+	return r ? -errno : 0;
+}
+
+/* fsetxattr, fremovexattr: on the descriptor's file (fd_target). */
+static long xattr_fd(struct appv_sc_call *c, const char *name, bool remove)
+{
+	struct sup_path p;
+	int tfd, r = sup_fd_target(c, (int)c->args[0], &tfd, &p);
+
+	if (r < 0)
+		return r;
+	if (remove)
+		r = (tfd >= 0 ? fremovexattr(tfd, name)
+			      : lremovexattr(p.res.real, name))
+			? -errno
+			: 0;
+	else
+		r = (int)xattr_set(c, &p, tfd, name);
+	if (tfd >= 0)
+		close(tfd);
+	return r;
 }
 
 long sys_xattr(struct appv_sc_call *c)
@@ -286,6 +322,8 @@ long sys_xattr(struct appv_sc_call *c)
 		if (!name[0])
 			return -ERANGE;
 	}
+	if (nr == SYS_fsetxattr || nr == SYS_fremovexattr)
+		return xattr_fd(c, name, nr == SYS_fremovexattr);
 	if (write)
 		r = resolve_write(c, -1, 0, nofollow, &p);
 	else
@@ -304,5 +342,5 @@ long sys_xattr(struct appv_sc_call *c)
 	}
 	if (nr == SYS_removexattr || nr == SYS_lremovexattr)
 		return lremovexattr(p.res.real, name) ? -errno : 0;
-	return xattr_set(c, &p, name);
+	return xattr_set(c, &p, -1, name);
 }

@@ -208,3 +208,50 @@ void sup_umask_leave(mode_t old)
 		sup_umask = (int)old;
 	}
 }
+
+/*
+ * Where an "operate on the descriptor" call acts.  A descriptor opened for
+ * reading may be a lower file - the package cache's, or a host file under
+ * writecopy - whose attributes must not change: that one is copied up and
+ * its upper copy changed by path, as the path form would (1, @p resolved;
+ * the app's descriptor keeps showing the lower file).  An upper-layer file,
+ * a shared path, and anonymous files (pipes, sockets, memfds, unlinked
+ * files) are changed through a duplicate of the descriptor (0, *tfd).
+ */
+int sup_fd_target(struct appv_sc_call *c, int fd, int *tfd,
+		  struct sup_path *p)
+{
+	char lnk[64];
+	struct stat st;
+	ssize_t n;
+	int r;
+
+	*tfd = target_getfd(c, fd);
+	if (*tfd < 0)
+		return *tfd;
+	snprintf(lnk, sizeof(lnk), "/proc/self/fd/%d", *tfd);
+	n = readlink(lnk, p->raw, sizeof(p->raw) - 1);
+	if (n < 0 || fstat(*tfd, &st) < 0) {
+		r = -errno;
+		goto fail;
+	}
+	p->raw[n] = '\0';
+	if (p->raw[0] != '/' || st.st_nlink == 0 ||
+	    appv_path_has_prefix(p->raw, vfs_get_config(c->s->vfs)->upper))
+		return 0;
+	r = vfs_reverse(c->s->vfs, p->raw, p->abs, sizeof(p->abs));
+	if (r < 0)
+		goto fail;
+	memcpy(p->raw, p->abs, (size_t)r + 1);
+	r = sup_resolve(c, VFS_INTENT_WRITE, VFS_F_NOFOLLOW, p);
+	if (r == 1 || (r == 0 && p->res.rule == VFS_RULE_SHARE))
+		return 0; /* /proc, /dev, shared: the host's, by the rules */
+	if (r == 0)
+		r = sup_make_writable(c, &p->res);
+	if (r == 0)
+		r = 1;
+fail:
+	close(*tfd);
+	*tfd = -1;
+	return r;
+}

@@ -235,6 +235,20 @@ static int rename_settle(struct appv_sc_call *c, const struct sup_path *o,
 	return r;
 }
 
+/* Two names of one file (hard links): rename(2) then does nothing. */
+static bool same_file(const struct vfs_res *a, const struct vfs_res *b)
+{
+	struct stat sa, sb;
+
+	if (a->layer == VFS_LAYER_NONE || b->layer == VFS_LAYER_NONE ||
+	    S_ISDIR(a->mode) || a->layer != b->layer)
+		return false;
+	if (a->layer == VFS_LAYER_IMAGE)
+		return S_ISREG(a->mode) && a->image_file == b->image_file;
+	return !lstat(a->real, &sa) && !lstat(b->real, &sb) &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 long sys_rename(struct appv_sc_call *c)
 {
 	int nr = c->req->data.nr, r, old_lower = 0;
@@ -263,8 +277,8 @@ long sys_rename(struct appv_sc_call *c)
 		return -ENOENT;
 	if (!same_domain(&o, &n))
 		return -EXDEV;
-	if (!strcmp(o.res.vpath, n.res.vpath))
-		return 0; /* the same entry: nothing to do */
+	if (!strcmp(o.res.vpath, n.res.vpath) || same_file(&o.res, &n.res))
+		return 0; /* the same entry or file: nothing to do */
 	if ((S_ISDIR(o.res.mode) && inside(o.res.vpath, n.res.vpath)) ||
 	    (S_ISDIR(n.res.mode) && (flags & RENAME_EXCHANGE) &&
 	     inside(n.res.vpath, o.res.vpath)))
@@ -324,25 +338,35 @@ static bool in_upper(struct appv_sc_call *c, const char *real)
 }
 
 /* linkat(fd, "", ..., AT_EMPTY_PATH) and linkat of /proc/PID/fd/N (the
- * O_TMPFILE idiom): only an inode of the upper layer may get a new name,
- * never a host file (writes through the new name would reach the host). */
+ * O_TMPFILE idiom): an inode of the upper layer gets the new name; a lower
+ * file (package, host under writecopy) is copied up and its copy linked, as
+ * link(2) by path does; never a host file (writes through the new name
+ * would reach the host). */
 static long link_fd(struct appv_sc_call *c, int fd, struct sup_path *n)
 {
-	char lnk[64], real[PATH_MAX];
-	ssize_t len;
-	int tfd, r;
+	struct sup_path o;
+	char self[64];
+	int tfd, r = sup_fd_target(c, fd, &tfd, &o);
 
-	snprintf(lnk, sizeof(lnk), "/proc/%d/fd/%d", (int)c->tid, fd);
-	len = readlink(lnk, real, sizeof(real) - 1);
-	if (len < 0)
-		return -EBADF;
-	real[len] = '\0';
-	if (!in_upper(c, real) || n->res.rule == VFS_RULE_SHARE)
-		return -EXDEV;
-	tfd = target_getfd(c, fd);
-	if (tfd < 0)
-		return tfd;
-	r = linkat(tfd, "", AT_FDCWD, n->res.real, AT_EMPTY_PATH) ? -errno : 0;
+	if (r < 0)
+		return r;
+	if (r == 1)
+		return n->res.rule == VFS_RULE_SHARE ||
+				       !in_upper(c, o.res.real)
+			   ? -EXDEV
+		       : linkat(AT_FDCWD, o.res.real, AT_FDCWD, n->res.real, 0)
+			   ? -errno
+			   : 0;
+	/* Through the magic link: AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH
+	 * or the opener's own credentials, which the supervisor may lack. */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", tfd);
+	if (!in_upper(c, o.raw) || n->res.rule == VFS_RULE_SHARE)
+		r = -EXDEV;
+	else
+		r = linkat(AT_FDCWD, self, AT_FDCWD, n->res.real,
+			   AT_SYMLINK_FOLLOW)
+			? -errno
+			: 0;
 	close(tfd);
 	return r;
 }

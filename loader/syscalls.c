@@ -3,10 +3,10 @@
  * loader/syscalls.c - the one declarative syscall table.  The seccomp filter
  * (intercept/filter.c) is built from it and the supervisor dispatches with
  * it.  One row per syscall: which argument is the path (a NULL pointer there
- * is let through in BPF: the kernel answers EFAULT, or operates on the fd
- * for utimensat/futimesat), which flags argument carries AT_EMPTY_PATH (let
- * through in fast mode: "operate on the fd" resolves no path), the handler
- * of the family.  Calls that would escape the model are refused with an
+ * is let through in BPF: the kernel answers EFAULT; -1: every call is
+ * notified), which flags argument carries AT_EMPTY_PATH (let through in
+ * fast mode: "operate on the fd" resolves no path and reads only), the
+ * handler of the family.  Calls that would escape the model are refused with an
  * errno that makes programs fall back where a fallback exists.
  */
 #include <errno.h>
@@ -79,19 +79,23 @@ const struct appv_sc_desc loader_syscalls[] = {
     N(symlink, 1, -1, sys_symlink),
     N(symlinkat, 2, -1, sys_symlink),
     N(link, 0, -1, sys_link),
-    N(linkat, 1, 4, sys_link),
-    /* attribute changes */
+    N(linkat, 1, -1, sys_link), /* AT_EMPTY_PATH still names a new path */
+    /* attribute changes; the descriptor forms too (fchmod, AT_EMPTY_PATH,
+     * a NULL utimensat path): a descriptor opened for reading may be a
+     * lower file, whose attributes must not change (sys_attr.c) */
     N(chmod, 0, -1, sys_chmod),
+    N(fchmod, -1, -1, sys_chmod),
     N(fchmodat, 1, -1, sys_chmod),
-    N(fchmodat2, 1, 3, sys_chmod),
+    N(fchmodat2, -1, -1, sys_chmod),
     N(chown, 0, -1, sys_chown),
+    N(fchown, -1, -1, sys_chown),
     N(lchown, 0, -1, sys_chown),
-    N(fchownat, 1, 4, sys_chown),
+    N(fchownat, -1, -1, sys_chown),
     N(truncate, 0, -1, sys_truncate),
     N(utime, 0, -1, sys_utimes),
     N(utimes, 0, -1, sys_utimes),
-    N(utimensat, 1, 3, sys_utimes),
-    N(futimesat, 1, -1, sys_utimes),
+    N(utimensat, -1, -1, sys_utimes),
+    N(futimesat, -1, -1, sys_utimes),
     /* extended attributes */
     N(setxattr, 0, -1, sys_xattr),
     N(lsetxattr, 0, -1, sys_xattr),
@@ -101,6 +105,8 @@ const struct appv_sc_desc loader_syscalls[] = {
     N(llistxattr, 0, -1, sys_xattr),
     N(removexattr, 0, -1, sys_xattr),
     N(lremovexattr, 0, -1, sys_xattr),
+    N(fsetxattr, -1, -1, sys_xattr),
+    N(fremovexattr, -1, -1, sys_xattr),
     N(inotify_add_watch, 1, -1, sys_inotify),
     /* AF_UNIX path names (sys_net.c): the address is in memory, so
      * every call with a non-NULL address is notified.  sendmsg is not:

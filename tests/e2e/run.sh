@@ -242,6 +242,34 @@ c_host_root_symlink() {
 	absent "/usr/$f"
 }
 
+# Attribute changes through a read-only descriptor (fchmod, futimens) and a
+# new name for it (linkat AT_EMPTY_PATH) act on the overlay's copy: a host
+# file and a package file stay as they were, on the host and for another
+# overlay.
+c_fd_attrs() {
+	local h=$C/hf before probe=$HELPERS/fsprobe
+	mkdir -p "$h" && printf 'host data\n' >"$h/f" && chmod 0644 "$h/f"
+	before=$(tree_sha "$h")
+	for probe in "$HELPERS/fsprobe" "$HELPERS/fsprobe_static"; do
+		axe --overlay w "$TPKG" "$probe" "fdattr:$h/f" \
+			fdattr:/opt/t/share/data.txt
+		want_rc 0
+		out_has "fchmod $h/f: ok"
+		out_has "futimens /opt/t/share/data.txt: ok"
+		out_has "linkat /opt/t/share/data.txt.lnk: ok"
+		axe --overlay w "$TPKG" stat -c '%a %Y %h %n' "$h/f" "$h/f.lnk" \
+			/opt/t/share/data.txt /opt/t/share/data.txt.lnk
+		want_rc 0
+		out_has "600 1000000000 2 $h/f"
+		out_has "600 1000000000 2 /opt/t/share/data.txt.lnk"
+		same_tree "$h" "$before"
+		axe --overlay other "$TPKG" stat -c '%a %h' /opt/t/share/data.txt
+		want_rc 0
+		out_has "644 1"
+		ax overlay rm "$TPKG" w
+	done
+}
+
 c_pkg_script_exec() {
 	axe "$TPKG" /opt/t/bin/chain.sh
 	want_rc 0
@@ -956,7 +984,7 @@ c_ov_chmod() {
 }
 
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
-python_import host_root_symlink pkg_script_exec shebang_pkg_interp write_dynamic write_static
+python_import host_root_symlink fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest landlock_backstop strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make

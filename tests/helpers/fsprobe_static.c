@@ -15,6 +15,10 @@
  *   cd:PATH            chdir
  *   cwd                "cwd: <getcwd()>"
  *   exe                "exe: <readlink /proc/self/exe>"
+ *   fdattr:PATH        open PATH read-only, then fchmod 0600, futimens
+ *                      (mtime 1000000000) and linkat(fd, "", PATH.lnk,
+ *                      AT_EMPTY_PATH) through the descriptor: one line per
+ *                      call ("fchmod PATH: ok" ...)
  *   exit:N             exit with status N now
  *
  * A failed operation prints "ERR op PATH: strerror (errno N)" and makes the
@@ -160,6 +164,32 @@ static int op_write(const char *arg, int append)
 	return 0;
 }
 
+/* Attribute changes and a new name through a read-only descriptor. */
+static int op_fdattr(const char *path)
+{
+	struct timespec ts[2] = {{1000000000, 0}, {1000000000, 0}};
+	char lnk[PATH_MAX];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return fail("fdattr", path);
+	if (fchmod(fd, 0600) < 0)
+		fail("fchmod", path);
+	else
+		printf("fchmod %s: ok\n", path);
+	if (futimens(fd, ts) < 0)
+		fail("futimens", path);
+	else
+		printf("futimens %s: ok\n", path);
+	snprintf(lnk, sizeof(lnk), "%s.lnk", path);
+	if (linkat(fd, "", AT_FDCWD, lnk, AT_EMPTY_PATH) < 0)
+		fail("linkat", lnk);
+	else
+		printf("linkat %s: ok\n", lnk);
+	close(fd);
+	return 0;
+}
+
 static int run_op(const char *a)
 {
 	char buf[PATH_MAX];
@@ -196,6 +226,8 @@ static int run_op(const char *a)
 		printf("cwd: %s\n", buf);
 		return 0;
 	}
+	if (!strncmp(a, "fdattr:", 7))
+		return op_fdattr(a + 7);
 	if (!strcmp(a, "exe"))
 		return op_readlink("exe", "/proc/self/exe");
 	if (!strncmp(a, "exit:", 5)) {
