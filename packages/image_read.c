@@ -54,6 +54,8 @@ struct kid {
 	sqfs_inode_generic_t *inode;
 };
 
+static int image_ensure(struct pkg *p, struct appv_diag *diag);
+
 static int corrupt(struct rctx *c, const char *what, int sqfs_err)
 {
 	if (sqfs_err == SQFS_ERROR_ALLOC)
@@ -448,6 +450,8 @@ static int load_manifest(struct rctx *c, const sqfs_inode_generic_t *in)
 	sqfs_u64 size = 0;
 	int r;
 
+	if (p->manifest_text)
+		return 0; /* stamped open: parsed from the stamp already */
 	if (!inode_is_file(in))
 		return hostile(c, "/", "appv.ini that is not a file");
 	sqfs_inode_get_file_size(in, &size);
@@ -461,8 +465,12 @@ static int load_manifest(struct rctx *c, const sqfs_inode_generic_t *in)
 		return corrupt(c, "appv.ini", r);
 	text[size] = '\0';
 	snprintf(name, sizeof(name), "%s:appv.ini", p->path);
-	return pkg_manifest_parse(text, size, name, &p->manifest, c->diag,
-				  NULL);
+	r = pkg_manifest_parse(text, size, name, &p->manifest, c->diag, NULL);
+	if (r == 0) { /* kept for the verified stamp */
+		p->manifest_text = steal_pointer(&text);
+		p->manifest_len = size;
+	}
+	return r;
 }
 
 /* The root listing: appv.ini (parsed) and fs/ (kept for the walk).  The
@@ -561,7 +569,9 @@ static int tree_load_locked(struct pkg *p, struct appv_diag *diag)
 	if (p->walk_err)
 		return appv_diag_set(diag, p->walk_err, "%s: the package image "
 				     "failed validation", p->path);
-	r = tree_walk(p, diag);
+	r = image_ensure(p, diag);
+	if (r == 0)
+		r = tree_walk(p, diag);
 	if (r < 0)
 		p->walk_err = r;
 	return r;
@@ -677,7 +687,9 @@ static int lazy_lookup(struct pkg *p, int dfd, uint32_t file_no,
 	sqfs_u64 size = 0;
 	int err;
 
-	err = lazy_open_index(p, dfd, diag);
+	err = image_ensure(p, diag);
+	if (err == 0)
+		err = lazy_open_index(p, dfd, diag);
 	if (err < 0)
 		return err;
 	if (file_no >= p->lz_n || vfs_index_file(p->idx, file_no, &ve) < 0)
@@ -759,41 +771,93 @@ static int read_trailer(struct pkg *p, struct appv_diag *diag)
 	return 0;
 }
 
-static void format_stamp(const struct stat *st, char *buf, size_t cap)
+/*
+ * The verified stamp <cache>/<id>/verified: one line naming this very file
+ * (device, inode, size, mtime, ctime) and the length of its appv.ini,
+ * then appv.ini itself.  A matching stamp lets a run skip the hash, the
+ * walk and every read of the image: the manifest comes from here.  The
+ * stamp is as trusted as the cache it sits in (our own 0700 tree).
+ */
+#define STAMP_LINE_MAX 256
+
+static void format_stamp(const struct stat *st, size_t manifest_len,
+			 char *buf, size_t cap)
 {
-	snprintf(buf, cap, "appv-verified 1 %llu %llu %lld %lld.%09ld %lld.%09ld\n",
+	snprintf(buf, cap, "appv-verified 2 %llu %llu %lld %lld.%09ld %lld.%09ld %zu\n",
 		 (unsigned long long)st->st_dev,
 		 (unsigned long long)st->st_ino, (long long)st->st_size,
 		 (long long)st->st_mtim.tv_sec, st->st_mtim.tv_nsec,
-		 (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec);
+		 (long long)st->st_ctim.tv_sec, st->st_ctim.tv_nsec,
+		 manifest_len);
 }
 
-static bool stamp_matches(const struct pkg *p, const char *cache_base)
+/* The stamp's text, NUL-terminated, bounded; NULL when absent or odd. */
+static char *read_stamp(const struct pkg *p, const char *cache_base,
+			size_t *len)
 {
-	char path[PATH_MAX], want[256], have[256];
+	char path[PATH_MAX];
 	_cleanup_close_ int fd = -1;
-	ssize_t n;
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
 
 	if (!cache_base || snprintf(path, sizeof(path), "%s/%s/verified",
 				    cache_base, p->id) >= (int)sizeof(path))
-		return false;
+		return NULL;
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size <= 0 || st.st_size > STAMP_LINE_MAX + PKG_MAX_MANIFEST)
+		return NULL;
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf)
+		return NULL;
+	if (appv_read_full(fd, buf, (size_t)st.st_size) < 0)
+		return NULL;
+	buf[st.st_size] = '\0';
+	*len = (size_t)st.st_size;
+	return steal_pointer(&buf);
+}
+
+/* True when the stamp names this file and its manifest parses (then
+ * p->manifest and p->manifest_text are set). */
+static bool stamp_load(struct pkg *p, const char *cache_base)
+{
+	_cleanup_free_ char *buf = NULL;
+	char want[STAMP_LINE_MAX], name[PATH_MAX + 16];
+	size_t len = 0, hdr, mlen;
+	char *nl;
+
+	buf = read_stamp(p, cache_base, &len);
+	nl = buf ? memchr(buf, '\n', len) : NULL;
+	if (!nl)
 		return false;
-	n = appv_read(fd, have, sizeof(have) - 1);
-	if (n <= 0)
+	hdr = (size_t)(nl - buf) + 1;
+	mlen = len - hdr;
+	format_stamp(&p->st, mlen, want, sizeof(want));
+	if (strlen(want) != hdr || memcmp(want, buf, hdr) != 0 ||
+	    memchr(nl + 1, '\0', mlen))
 		return false;
-	have[n] = '\0';
-	format_stamp(&p->st, want, sizeof(want));
-	return strcmp(want, have) == 0;
+	snprintf(name, sizeof(name), "%s:appv.ini", p->path);
+	if (pkg_manifest_parse(nl + 1, mlen, name, &p->manifest, NULL,
+			       NULL) < 0) {
+		pkg_manifest_release(&p->manifest);
+		return false;
+	}
+	p->manifest_len = mlen;
+	p->manifest_text = malloc(mlen + 1);
+	if (!p->manifest_text) {
+		pkg_manifest_release(&p->manifest);
+		return false;
+	}
+	memcpy(p->manifest_text, nl + 1, mlen + 1);
+	return true;
 }
 
 void pkg_stamp_write(const struct pkg *p, const char *cache_base)
 {
-	char dir[PATH_MAX], tmp[PATH_MAX + 32], buf[256];
+	char dir[PATH_MAX], tmp[PATH_MAX + 32], buf[STAMP_LINE_MAX];
 	int fd;
 
-	if (!cache_base || !p->hashed ||
+	if (!cache_base || !p->hashed || !p->manifest_text ||
 	    snprintf(dir, sizeof(dir), "%s/%s", cache_base, p->id) >=
 		    (int)sizeof(dir))
 		return;
@@ -801,8 +865,10 @@ void pkg_stamp_write(const struct pkg *p, const char *cache_base)
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return; /* no cache dir yet: pkg_cache_prepare retries */
-	format_stamp(&p->st, buf, sizeof(buf));
-	if (appv_write_full(fd, buf, strlen(buf)) == 0 && close(fd) == 0) {
+	format_stamp(&p->st, p->manifest_len, buf, sizeof(buf));
+	if (appv_write_full(fd, buf, strlen(buf)) == 0 &&
+	    appv_write_full(fd, p->manifest_text, p->manifest_len) == 0 &&
+	    close(fd) == 0) {
 		snprintf(dir + strlen(dir), sizeof(dir) - strlen(dir),
 			 "/verified");
 		if (rename(tmp, dir) == 0)
@@ -878,10 +944,32 @@ static int open_image(struct pkg *p, struct rctx *c)
 	return err ? corrupt(c, "xattr table", err) : 0;
 }
 
+/* The SquashFS readers, the root listing and (unless the stamp gave it) the
+ * manifest: at open, or on first need after a stamped open (p->lock held,
+ * or @p not shared yet).  A failure is sticky. */
+static int image_ensure(struct pkg *p, struct appv_diag *diag)
+{
+	struct rctx c = { .p = p, .diag = diag };
+	int r;
+
+	if (p->image_open)
+		return 0;
+	if (p->image_err)
+		return appv_diag_set(diag, p->image_err, "%s: the package image "
+				     "failed validation", p->path);
+	r = open_image(p, &c);
+	if (r == 0)
+		r = load_top(&c);
+	if (r < 0)
+		p->image_err = r;
+	else
+		p->image_open = true;
+	return r;
+}
+
 static int open_pkg(struct pkg *p, const char *cache_base,
 		    struct appv_diag *diag)
 {
-	struct rctx c = { .p = p, .diag = diag };
 	int r;
 
 	p->fd = open(p->path, O_RDONLY | O_CLOEXEC);
@@ -893,16 +981,16 @@ static int open_pkg(struct pkg *p, const char *cache_base,
 				     strerror(errno));
 	r = read_trailer(p, diag);
 	if (r == 0) {
-		p->stamped = stamp_matches(p, cache_base);
-		if (!p->stamped)
-			r = verify_hash(p, diag);
+		p->stamped = stamp_load(p, cache_base);
+		/* stamped: this very file passed everything below before;
+		 * the image is opened on first need (image_ensure) */
+		if (p->stamped)
+			return 0;
+		r = verify_hash(p, diag);
 	}
 	if (r == 0)
-		r = open_image(p, &c);
+		r = image_ensure(p, diag);
 	if (r == 0)
-		r = load_top(&c);
-	/* stamped: this very file passed everything below before */
-	if (r == 0 && !p->stamped)
 		r = tree_walk(p, diag);
 	if (r == -ENOMEM)
 		appv_diag_set(diag, r, "%s: out of memory", p->path);
@@ -953,6 +1041,7 @@ void pkg_free(struct pkg *p)
 	sqfs_destroy(p->cmp);
 	sqfs_destroy(p->file);
 	pkg_manifest_release(&p->manifest);
+	free(p->manifest_text);
 	if (p->fd >= 0)
 		close(p->fd);
 	pthread_mutex_destroy(&p->lock);

@@ -65,9 +65,10 @@ struct pkg;
  * '/' inside a name -, unsorted or duplicate entries, device nodes, fifos and
  * sockets are rejected; symlink targets, absolute or relative, are kept:
  * they are resolved in the virtual tree), the manifest.  When the stamp
- * matches (this very file passed all of it before), only the super block
- * and the manifest are read: the tree walk is deferred to the first call
- * that needs it.  free with pkg_free. */
+ * matches (this very file passed all of it before), the manifest is taken
+ * from the stamp and the image is not read: opening it (super block, root
+ * listing) and the tree walk are deferred to the first call that needs
+ * them.  free with pkg_free. */
 int pkg_open(const char *path, const char *cache_base, struct pkg **out,
 	     struct appv_diag *diag);
 void pkg_free(struct pkg *p);

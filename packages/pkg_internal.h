@@ -87,9 +87,12 @@ struct pkg {
 	struct stat st;
 	struct pkg_trailer tr;
 	bool hashed; /* SHA-256 computed by this process (stamp may be written) */
-	bool stamped; /* the verified stamp matched: the tree is walked lazily */
+	bool stamped; /* the verified stamp matched: the image is opened and
+			 the tree walked lazily */
 
 	struct pkg_manifest manifest;
+	char *manifest_text; /* appv.ini as read (for the stamp), NUL-ended */
+	size_t manifest_len;
 
 	/* The whole validated tree.  Loaded by pkg_open unless the stamp
 	 * matched, else on first need (pkg_tree_load); immutable once
@@ -110,8 +113,12 @@ struct pkg {
 	uint64_t ndirs, nsymlinks, content_size;
 
 	/* libsquashfs state for extraction; the data reader keeps a block
-	 * cache and is not thread-safe, hence the mutex. */
+	 * cache and is not thread-safe, hence the mutex.  Set up by
+	 * pkg_open, or on first need after a stamped open (@image_open,
+	 * @image_err under @lock). */
 	pthread_mutex_t lock;
+	bool image_open;
+	int image_err;
 	sqfs_file_t *file;
 	sqfs_compressor_t *cmp;
 	sqfs_data_reader_t *data;

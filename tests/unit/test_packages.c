@@ -736,8 +736,56 @@ static void test_cache__stamp_skips_rehash_but_not_tampering(void **state)
 	assert_non_null(strstr(d.msg, "checksum mismatch"));
 }
 
-/* A stamped open reads the super block and appv.ini only; extraction
- * finds each file by the index's path, stats walk on demand. */
+/* A stamp that names the file but whose manifest part is damaged (or an
+ * older stamp without one) is not trusted: full verification, new stamp. */
+static void test_cache__damaged_stamp_manifest_reverifies(void **state)
+{
+	struct fx *f = *state;
+	struct appv_diag d = { { 0 } };
+	char image_dir[PATH_MAX], stamp[PATH_MAX + 16], buf[4096];
+	struct pkg *pk;
+	ssize_t n;
+	int fd;
+
+	build_ok(f);
+	pk = open_ok(f->pkg, f->cache);
+	assert_int_equal(pkg_cache_prepare(pk, f->cache, image_dir,
+					   sizeof(image_dir), &d), 0);
+	pkg_free(pk);
+	snprintf(stamp, sizeof(stamp), "%s/verified", image_dir);
+	fd = open(stamp, O_RDONLY | O_CLOEXEC);
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	assert_true(n > 0 && memchr(buf, '\n', (size_t)n));
+	/* cut the manifest short: the length in the first line disagrees */
+	fd = open(stamp, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	assert_int_equal(write(fd, buf, (size_t)n - 5), n - 5);
+	close(fd);
+	pk = open_ok(f->pkg, f->cache);
+	assert_false(pk->stamped);
+	assert_true(pk->hashed);
+	assert_string_equal(pkg_get_manifest(pk)->name, "hello");
+	assert_int_equal(pkg_cache_prepare(pk, f->cache, image_dir,
+					   sizeof(image_dir), &d), 0);
+	pkg_free(pk);
+	/* the first line alone (a version 1 stamp's shape) */
+	fd = open(stamp, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	n = (ssize_t)((char *)memchr(buf, '\n', (size_t)n) - buf) + 1;
+	assert_int_equal(write(fd, buf, (size_t)n), n);
+	close(fd);
+	pk = open_ok(f->pkg, f->cache);
+	assert_false(pk->stamped);
+	pkg_free(pk);
+	/* rewritten whole by the verified opens: stamped again */
+	pk = open_ok(f->pkg, f->cache);
+	assert_true(pk->stamped);
+	assert_false(pk->image_open);
+	pkg_free(pk);
+}
+
+/* A stamped open reads nothing of the image (appv.ini comes with the
+ * stamp); extraction opens it and finds each file by the index's path,
+ * stats walk on demand. */
 static void test_cache__stamped_open_defers_the_walk(void **state)
 {
 	struct fx *f = *state;
@@ -763,6 +811,8 @@ static void test_cache__stamped_open_defers_the_walk(void **state)
 	assert_false(pk->walked);
 	assert_int_equal(pk->walks, 0);
 	assert_int_equal(pk->nents, 0);
+	/* the manifest came from the stamp: the image is not read at all */
+	assert_false(pk->image_open);
 	assert_string_equal(pkg_get_manifest(pk)->name, "hello");
 	assert_string_equal(pkg_get_manifest(pk)->args[1], "big world");
 	/* the cache exists: prepare does not walk either */
@@ -775,6 +825,7 @@ static void test_cache__stamped_open_defers_the_walk(void **state)
 		assert_int_equal(pkg_cache_extract(pk, image_dir, i, &d), 0);
 	assert_int_equal(pkg_cache_extract(pk, image_dir, 5, &d), -ENOENT);
 	assert_int_equal(pk->walks, 0);
+	assert_true(pk->image_open);
 	assert_true(pk->lz_scanned > 0);
 	snprintf(fsdir, sizeof(fsdir), "%s/fs", f->src);
 	snprintf(p, sizeof(p), "%s/root", image_dir);
@@ -1410,6 +1461,7 @@ int main(void)
 		T(test_cache__concurrent_extract_from_two_processes),
 		T(test_cache__stamp_skips_rehash_but_not_tampering),
 		T(test_cache__stamped_open_defers_the_walk),
+		T(test_cache__damaged_stamp_manifest_reverifies),
 		T(test_cache__stamped_extract_checks_the_index),
 		T(test_open__launcher_header_is_allowed),
 		T(test_open__trailer_tampering_detected),
