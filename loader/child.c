@@ -3,11 +3,13 @@
  * Child set-up.  Order matters: no_new_privs (required by Landlock and
  * seccomp for an unprivileged user), Landlock, then the seccomp filter —
  * from that point every path syscall of the child is notified, so the
- * listener is handed to the parent and the child waits for its go-ahead
- * before exec (the exec itself is the first notification).
+ * listener is handed to the parent before exec.  No go-ahead is awaited:
+ * the exec itself is the first notification and waits in the kernel until
+ * the supervisor receives it (or fails with ENOSYS once the listener is
+ * closed), which saves a round trip between the two processes.
  *
  * Trust boundary: the child trusts the parent (same program, before exec);
- * the one message each way is a single byte / one fd over a socketpair.
+ * the one message is one fd (or a failure text) over a socketpair.
  */
 #include "loader.h"
 
@@ -57,7 +59,6 @@ child_main(struct session *s, char *const argv[], int sock, pid_t parent,
 	   const sigset_t *oldmask)
 {
 	struct appv_filter_opts fo = { .strict = s->strict };
-	char go;
 	int listener, r;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
@@ -79,8 +80,6 @@ child_main(struct session *s, char *const argv[], int sock, pid_t parent,
 	if (appv_send_fd(sock, listener, 'L') < 0)
 		_exit(127);
 	close(listener);
-	if (read(sock, &go, 1) != 1 || go != 'G')
-		_exit(127);
 	close(sock);
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
 	if (strchr(argv[0], '/'))
@@ -97,7 +96,7 @@ pid_t child_spawn(struct session *s, char *const argv[], int *listener,
 {
 	sigset_t oldmask;
 	char tag = 0;
-	int sv[2], fd;
+	int sv[2], fd, r;
 	pid_t pid, parent = getpid();
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
@@ -114,6 +113,15 @@ pid_t child_spawn(struct session *s, char *const argv[], int *listener,
 		child_main(s, argv, sv[1], parent, &oldmask);
 	}
 	close(sv[1]);
+	/* The resolver is only the supervisor's: build it while the child
+	 * sets itself up (on another CPU when there is one). */
+	r = session_open_vfs(s, diag);
+	if (r < 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		close(sv[0]);
+		return r;
+	}
 	fd = appv_recv_fd(sv[0], &tag);
 	if (fd < 0) {
 		char msg[512] = "";
@@ -131,11 +139,6 @@ pid_t child_spawn(struct session *s, char *const argv[], int *listener,
 		}
 		return appv_diag_set(diag, -EPROTO,
 				     "cannot set up the sandbox (child exited)");
-	}
-	if (write(sv[0], "G", 1) != 1) {
-		close(fd);
-		close(sv[0]);
-		return appv_diag_set(diag, -EPIPE, "child went away");
 	}
 	close(sv[0]);
 	*listener = fd;

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/syscall.h>
@@ -24,13 +25,19 @@ static void add_missing(char *missing, size_t cap, const char *what)
 	snprintf(missing + len, cap - len, "%s%s", len ? "; " : "", what);
 }
 
-static int kernel_at_least(int major, int minor)
+static int kernel_at_least(long major, long minor)
 {
 	struct utsname u;
-	int ma = 0, mi = 0;
+	char *end;
+	long ma, mi;
 
-	if (uname(&u) < 0 || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+	/* strtol, not sscanf: this runs at every start. */
+	if (uname(&u) < 0)
 		return 1; /* unknown: let the real calls decide */
+	ma = strtol(u.release, &end, 10);
+	if (end == u.release || *end != '.')
+		return 1;
+	mi = strtol(end + 1, &end, 10);
 	return ma > major || (ma == major && mi >= minor);
 }
 

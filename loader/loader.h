@@ -47,11 +47,14 @@ struct run_opts {
 };
 
 /* Session set-up (loader/session.c): resolve $APPV_HOME, verify the package,
- * prepare its content cache and the overlay, build the resolver and write
- * the session file the shim reads.  Errors name the file and problem in
- * @diag.  session_close removes the session's scratch directory. */
+ * prepare its content cache and the overlay and write the session file the
+ * shim reads; session_open_vfs then builds the resolver (s->vfs), which
+ * only the supervisor needs: child_spawn calls it while the child sets
+ * itself up.  Errors name the file and problem in @diag.  session_close
+ * removes the session's scratch directory. */
 int session_open(struct session *s, const struct run_opts *o,
 		 struct appv_diag *diag);
+int session_open_vfs(struct session *s, struct appv_diag *diag);
 void session_close(struct session *s);
 
 /* $APPV_HOME, else $XDG_DATA_HOME/appv, else ~/.local/share/appv; created
@@ -69,7 +72,9 @@ int overlay_cmd(int argc, char **argv);
 /* Fork the application (loader/child.c): in the child set no_new_privs,
  * PDEATHSIG, the Landlock backstop and the seccomp filter, hand the
  * listener to the parent, then exec @argv (a virtual path or a name looked
- * up in PATH).  Returns the child's pid and the listener in *listener. */
+ * up in PATH); meanwhile the parent builds s->vfs (session_open_vfs).
+ * Returns the child's pid and the listener in *listener; on failure no
+ * child is left. */
 pid_t child_spawn(struct session *s, char *const argv[], int *listener,
 		  struct appv_diag *diag);
 

@@ -23,6 +23,11 @@ int loader_mkdir_p(const char *path)
 
 	if (len >= sizeof(buf))
 		return -ENAMETOOLONG;
+	/* Usually everything exists: one syscall instead of one per level. */
+	if (mkdir(path, 0700) == 0 || errno == EEXIST)
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
 	memcpy(buf, path, len + 1);
 	for (char *p = buf + 1; *p; p++) {
 		if (*p != '/')
@@ -284,15 +289,21 @@ int session_open(struct session *s, const struct run_opts *o,
 		r = write_session_file(s, diag);
 	if (r < 0)
 		return r;
-	r = vfs_new(&s->cfg, &s->vfs);
-	if (r < 0)
-		return appv_diag_set(diag, r, "%s: cannot open package cache: %s",
-				     s->image_dir, strerror(-r));
 	if (s->use_shim && find_shim(s->shim_path, sizeof(s->shim_path)) < 0) {
 		fprintf(stderr,
 			"appv: warning: libappv-shim.so not found next to appv; running without the shim\n");
 		s->use_shim = false;
 	}
+	return 0;
+}
+
+int session_open_vfs(struct session *s, struct appv_diag *diag)
+{
+	int r = vfs_new(&s->cfg, &s->vfs);
+
+	if (r < 0)
+		return appv_diag_set(diag, r, "%s: cannot open package cache: %s",
+				     s->image_dir, strerror(-r));
 	return 0;
 }
 
