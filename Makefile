@@ -26,9 +26,21 @@ endif
 # pkg-config is only consulted for targets that compile.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # libcrypto is dlopen()ed on first use (packages/image_io.c): compiled
-# against, not linked, so start-up does not pay for loading it.
+# against, not linked, so start-up does not pay for loading it.  The other
+# libraries are linked statically (Debian's -dev packages ship the .a
+# files): loading nine shared objects was a fifth of `appv exec` start-up.
+# STATIC_LIBS=0 links them dynamically.
+STATIC_PKGS := libseccomp libsquashfs1 libzstd inih jansson
+STATIC_LIBS ?= 1
+ifeq ($(STATIC_LIBS),1)
+PKG_LIBS = -Wl,-Bstatic $(filter-out -pthread -lpthread,$(shell \
+	pkg-config --libs --static $(STATIC_PKGS) 2>/dev/null)) -Wl,-Bdynamic \
+	$(shell pkg-config --libs $(filter-out libcrypto $(STATIC_PKGS),$(PKGS)) \
+	2>/dev/null) -ldl
+else
 PKG_LIBS = $(shell pkg-config --libs $(filter-out libcrypto,$(PKGS)) \
 	2>/dev/null) -ldl
+endif
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 COMMON_SRC := $(wildcard common/*.c)
@@ -36,7 +48,8 @@ VFS_SRC := $(wildcard vfs/*.c)
 PKG_SRC := $(wildcard packages/*.c)
 REG_SRC := $(wildcard registry/*.c)
 FILTER_SRC := intercept/filter.c
-SHIM_SRC := $(filter-out $(FILTER_SRC),$(wildcard intercept/*.c))
+FILTER_GEN_SRC := intercept/filter_gen.c
+SHIM_SRC := $(filter-out $(FILTER_SRC) $(FILTER_GEN_SRC),$(wildcard intercept/*.c))
 LOADER_SRC := $(filter-out loader/main.c,$(wildcard loader/*.c))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -44,7 +57,10 @@ shimobj = $(patsubst %.c,$(BUILD)/shimobj/%.o,$(1))
 
 LIB_OBJ := $(call obj,$(COMMON_SRC) $(VFS_SRC) $(PKG_SRC) $(REG_SRC) \
 	     $(FILTER_SRC) $(LOADER_SRC))
-APPV_OBJ := $(LIB_OBJ) $(call obj,loader/main.c)
+# The seccomp programs, generated at build time from loader/syscalls.c by
+# a tool linked from LIB_OBJ (intercept/filter_gen.c).
+FILTER_PROG_OBJ := $(BUILD)/obj/gen/filter_prog.o
+APPV_OBJ := $(LIB_OBJ) $(FILTER_PROG_OBJ) $(call obj,loader/main.c)
 # The shim never gets sanitizers: it is preloaded into arbitrary programs.
 SHIM_OBJ := $(call shimobj,$(SHIM_SRC) $(VFS_SRC) $(COMMON_SRC))
 
@@ -68,6 +84,19 @@ $(BUILD)/shimobj/%.o: %.c
 	$(CC) $(CFLAGS) -DAPPV_SHIM -fvisibility=hidden -fno-stack-protector \
 		-c $< -o $@
 
+$(BUILD)/tools/filter-gen: $(FILTER_GEN_SRC) $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_OBJ) \
+		$(PKG_LIBS) -lpthread
+
+$(BUILD)/gen/filter_prog.c: $(BUILD)/tools/filter-gen
+	@mkdir -p $(@D)
+	$(BUILD)/tools/filter-gen $@
+
+$(FILTER_PROG_OBJ): $(BUILD)/gen/filter_prog.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(SANFLAGS) -I. -c $< -o $@
+
 $(BUILD)/appv: $(APPV_OBJ)
 	$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lpthread
 
@@ -75,10 +104,10 @@ $(BUILD)/libappv-shim.so: $(SHIM_OBJ) intercept/shim.map
 	$(CC) -shared $(LDFLAGS) -Wl,--version-script=intercept/shim.map \
 		-Wl,-z,now -o $@ $(SHIM_OBJ) -ldl
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJ)
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB_OBJ) $(FILTER_PROG_OBJ)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_OBJ) \
-		$(PKG_LIBS) $(CMOCKA_LIBS) -lpthread
+		$(FILTER_PROG_OBJ) $(PKG_LIBS) $(CMOCKA_LIBS) -lpthread
 
 # Small programs the end-to-end tests and benchmarks run; *_static.c are
 # linked statically (a static binary of our own).

@@ -383,6 +383,65 @@ int appv_filter_build(const struct appv_sc_desc *table, size_t n,
 	return 0;
 }
 
+/* ---- the build-time program ---- */
+
+/* Defined by the generated source ($(BUILD)/gen/filter_prog.c) in appv and
+ * the unit tests; absent in the generator, which builds with libseccomp. */
+extern const struct appv_filter_prebuilt appv_filter_prebuilt
+	__attribute__((weak));
+
+static uint64_t fnv(uint64_t h, uint64_t v)
+{
+	for (int i = 0; i < 8; i++, v >>= 8) {
+		h ^= v & 0xff;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+uint64_t appv_filter_fingerprint(const struct appv_sc_desc *table, size_t n,
+				 const struct appv_filter_opts *opts)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	h = fnv(h, opts && opts->strict);
+	h = fnv(h, AUDIT_ARCH_X86_64);
+	h = fnv(h, APPV_TRAMPOLINE_ADDR);
+	h = fnv(h, APPV_TRAMPOLINE_SIZE);
+	h = fnv(h, GROUP_MAX);
+	h = fnv(h, n);
+	for (size_t i = 0; i < n; i++) {
+		h = fnv(h, (uint64_t)(int64_t)table[i].nr);
+		h = fnv(h, table[i].action);
+		h = fnv(h, (uint64_t)(int64_t)table[i].err);
+		h = fnv(h, (uint64_t)(int64_t)table[i].path_arg);
+		h = fnv(h, (uint64_t)(int64_t)table[i].empty_path_flags_arg);
+	}
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		h = fnv(h, (uint64_t)(int64_t)refused[i].nr);
+		h = fnv(h, (uint64_t)(int64_t)refused[i].err);
+	}
+	for (size_t i = 0; i < sizeof(ns_flags) / sizeof(ns_flags[0]); i++)
+		h = fnv(h, ns_flags[i]);
+	return h;
+}
+
+int appv_filter_prebuilt_get(const struct appv_sc_desc *table, size_t n,
+			     const struct appv_filter_opts *opts,
+			     struct sock_fprog *prog)
+{
+	const struct appv_filter_prebuilt *pb = &appv_filter_prebuilt;
+	int m = opts && opts->strict;
+
+	if (!pb || !pb->prog[m] || !pb->len[m] ||
+	    pb->fingerprint[m] != appv_filter_fingerprint(table, n, opts))
+		return -ENOENT;
+	/* The kernel copies the program and never writes through it. */
+	prog->filter = (struct sock_filter *)pb->prog[m];
+	prog->len = pb->len[m];
+	return 0;
+}
+
 static int load(const struct sock_fprog *prog, unsigned long flags)
 {
 	long r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog);
@@ -394,10 +453,15 @@ int appv_filter_install(const struct appv_sc_desc *table, size_t n,
 			const struct appv_filter_opts *opts)
 {
 	struct sock_fprog prog;
-	int r = appv_filter_build(table, n, opts, &prog);
+	bool built = false;
+	int r = appv_filter_prebuilt_get(table, n, opts, &prog);
 
-	if (r < 0)
-		return r;
+	if (r < 0) {
+		r = appv_filter_build(table, n, opts, &prog);
+		if (r < 0)
+			return r;
+		built = true;
+	}
 	/* WAIT_KILLABLE_RECV (5.19): once the supervisor has received a
 	 * notification, only a fatal signal interrupts the wait, so Go's
 	 * SIGURG preemption cannot livelock a slow handler. */
@@ -405,6 +469,7 @@ int appv_filter_install(const struct appv_sc_desc *table, size_t n,
 				SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV);
 	if (r == -EINVAL)
 		r = load(&prog, SECCOMP_FILTER_FLAG_NEW_LISTENER);
-	free(prog.filter);
+	if (built)
+		free(prog.filter);
 	return r;
 }

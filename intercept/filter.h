@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <linux/filter.h>
 
 /* The trampoline page: fixed address, same in every image (rr uses it). */
@@ -49,7 +50,34 @@ int appv_filter_build(const struct appv_sc_desc *table, size_t n,
 		      const struct appv_filter_opts *opts,
 		      struct sock_fprog *prog);
 
-/* In the (single-threaded) child: build and load the filter with
+/*
+ * Programs generated at build time (intercept/filter_gen.c writes them as C
+ * source from loader/syscalls.c), so a run loads a constant array instead
+ * of calling libseccomp.  Index 0 is fast mode, 1 strict.  Each carries the
+ * fingerprint (appv_filter_fingerprint) of what it was generated from; a
+ * binary without them (the generator itself) leaves the weak symbol NULL.
+ */
+struct appv_filter_prebuilt {
+	uint64_t fingerprint[2];
+	const struct sock_filter *prog[2];
+	unsigned short len[2];
+};
+
+/* FNV-1a over everything the program depends on: the table's numbers,
+ * actions, errnos and argument indexes, the fixed refusals, the mode, the
+ * audit arch and the trampoline page.  Pure; no allocation. */
+uint64_t appv_filter_fingerprint(const struct appv_sc_desc *table, size_t n,
+				 const struct appv_filter_opts *opts);
+
+/* The build-time program for (@table, @opts) when this binary carries one
+ * with the same fingerprint: 0 and @prog pointing at read-only data (do
+ * not free), else -ENOENT. */
+int appv_filter_prebuilt_get(const struct appv_sc_desc *table, size_t n,
+			     const struct appv_filter_opts *opts,
+			     struct sock_fprog *prog);
+
+/* In the (single-threaded) child: load the filter (the build-time program
+ * when it matches, else built now with libseccomp) with
  * NEW_LISTENER | WAIT_KILLABLE_RECV (falling back without the latter
  * where the kernel lacks it).  no_new_privs must already be set.
  * Returns the listener fd or -errno. */

@@ -32,6 +32,7 @@
 #include <cmocka.h>
 
 #include "../../intercept/filter.h"
+#include "../../loader/loader.h"
 #include "../../intercept/trampoline.h"
 #include "../../common/sys.h"
 #include "../../common/fdpass.h"
@@ -530,6 +531,74 @@ static void test_filter__duplicate_table_entry_rejected(void **state)
 	assert_int_equal(appv_filter_build(dup, 2, NULL, &p), -EINVAL);
 }
 
+/* ---- the build-time programs (intercept/filter_gen.c) ---------------- */
+
+/* appv loads the generated arrays: they must be, instruction for
+ * instruction, what libseccomp builds from the table now. */
+static void test_filter__prebuilt_matches_libseccomp(void **state)
+{
+	for (int m = 0; m < 2; m++) {
+		struct appv_filter_opts o = { .strict = m == 1 };
+		struct sock_fprog pre, now;
+
+		assert_int_equal(appv_filter_prebuilt_get(loader_syscalls,
+							  loader_nsyscalls, &o,
+							  &pre), 0);
+		assert_int_equal(appv_filter_build(loader_syscalls,
+						   loader_nsyscalls, &o, &now),
+				 0);
+		assert_int_equal(pre.len, now.len);
+		assert_memory_equal(pre.filter, now.filter,
+				    now.len * sizeof(now.filter[0]));
+		free(now.filter);
+	}
+}
+
+/* Any other table (or one changed entry) falls back to libseccomp. */
+static void test_filter__prebuilt_only_for_its_table(void **state)
+{
+	static struct appv_sc_desc copy[512];
+	struct appv_filter_opts o = { false };
+	struct sock_fprog p;
+
+	assert_int_equal(appv_filter_prebuilt_get(small_table, cur_n, &o, &p),
+			 -ENOENT);
+	assert_true(loader_nsyscalls <= 512);
+	memcpy(copy, loader_syscalls, loader_nsyscalls * sizeof(copy[0]));
+	assert_int_equal(appv_filter_prebuilt_get(copy, loader_nsyscalls, &o,
+						  &p), 0);
+	for (size_t i = 0; i < loader_nsyscalls; i++) {
+		if (copy[i].action != APPV_SC_NOTIFY)
+			continue;
+		copy[i].empty_path_flags_arg = copy[i].empty_path_flags_arg < 0 ?
+						       3 : -1;
+		break;
+	}
+	assert_int_equal(appv_filter_prebuilt_get(copy, loader_nsyscalls, &o,
+						  &p), -ENOENT);
+	assert_int_equal(appv_filter_prebuilt_get(copy, loader_nsyscalls - 1,
+						  &o, &p), -ENOENT);
+}
+
+/* The generated program, loaded: the trampoline exemption (both IP
+ * halves) and the notification of openat outside it. */
+static void test_filter__prebuilt_program_runs(void **state)
+{
+	struct outcome o;
+
+	cur_table = loader_syscalls;
+	cur_n = loader_nsyscalls;
+	expect(false, do_openat_direct, 1, -NOTIFIED_ERR);
+	expect(false, do_openat_trampoline, 0, 0);
+	expect(false, do_openat_next_page, 1, -NOTIFIED_ERR);
+	run(false, do_openat_high_alias, &o);
+	assert_int_equal(o.notified, 1);
+	assert_int_equal(o.ip >> 32, HIGH_HALF >> 32);
+	expect(true, do_openat_trampoline, 1, -NOTIFIED_ERR);
+	cur_table = small_table;
+	cur_n = sizeof(small_table) / sizeof(small_table[0]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -551,6 +620,9 @@ int main(void)
 		cmocka_unit_test(test_filter__int80_abi_gets_enosys),
 		cmocka_unit_test(test_filter__many_notified_numbers_chain),
 		cmocka_unit_test(test_filter__duplicate_table_entry_rejected),
+		cmocka_unit_test(test_filter__prebuilt_matches_libseccomp),
+		cmocka_unit_test(test_filter__prebuilt_only_for_its_table),
+		cmocka_unit_test(test_filter__prebuilt_program_runs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
