@@ -287,6 +287,15 @@ long sys_inotify(struct appv_sc_call *c)
 		return SUP_CONTINUE; /* see resolve_read() */
 	if (r < 0)
 		return r;
+	/* A package directory never changes; what the program makes in it
+	 * lands in its upper copy: watch that one (made now).  A host
+	 * directory is watched on the host, for changes made outside. */
+	if (p.res.layer == VFS_LAYER_IMAGE && S_ISDIR(p.res.mode) &&
+	    (p.res.rule == VFS_RULE_WRITECOPY || p.res.rule == VFS_RULE_FULL)) {
+		r = sup_make_writable(c, &p.res);
+		if (r < 0)
+			return r;
+	}
 	/* The watch is added to the target's own inotify instance (the
 	 * duplicate shares its open file description). */
 	tfd = target_getfd(c, (int)c->args[0]);
