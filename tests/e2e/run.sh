@@ -268,6 +268,19 @@ c_fd_attrs() {
 		out_has "644 1"
 		ax overlay rm "$TPKG" w
 	done
+	# A file already in the overlay: changed in place (the shim's fast
+	# path), through a descriptor opened for reading.
+	axe --overlay w "$TPKG" /usr/bin/python3 -c "import os
+p = '$h/f'
+open(p, 'a').close()
+fd = os.open(p, os.O_RDONLY)
+os.fchmod(fd, 0o604)
+os.utime(fd, (1200000000, 1200000000))
+st = os.stat(p)
+print('%o %d' % (st.st_mode & 0o777, st.st_mtime))"
+	want_rc 0
+	out_has "604 1200000000"
+	same_tree "$h" "$before"
 }
 
 c_pkg_script_exec() {

@@ -54,6 +54,8 @@ static const char *const exported[] = {
 	"readlink",   "readlinkat",  "getcwd",  "chdir",	     "execve",
 	"execv",      "execvp",	     "execvpe",	     "execl",
 	"execle",     "execlp",      "posix_spawn",  "posix_spawnp",
+	"fchmod",     "fchown",	     "futimens",     "fsetxattr",
+	"fremovexattr",
 };
 #define NEXPORTED (sizeof(exported) / sizeof(exported[0]))
 

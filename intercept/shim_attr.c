@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * intercept/shim_attr.c - attribute changes through a descriptor (fchmod,
+ * fchown, futimens, fsetxattr, fremovexattr), interposed.  The supervisor
+ * must see those whose file is not the overlay's own (a descriptor opened
+ * for reading may be a host or package file: it copies that up instead,
+ * loader/sys_attr.c); a file of the upper layer - what a program changes
+ * after writing it, tar and cp -p on every file - is changed in place
+ * through the trampoline, which costs one readlink instead of a round trip.
+ */
+#include "shim_internal.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../common/sys.h"
+
+/* Whether descriptor @fd is a file below the upper directory. */
+static bool fd_in_upper(int fd)
+{
+	const struct vfs_config *cfg;
+	char link[32] = "/proc/self/fd/", real[PATH_MAX];
+	size_t n = strlen(link), ul;
+	long r;
+	int i = 0;
+	char digits[12];
+
+	if (!shim_vfs || fd < 0)
+		return false;
+	do
+		digits[i++] = (char)('0' + fd % 10);
+	while ((fd /= 10) && i < (int)sizeof(digits));
+	while (i)
+		link[n++] = digits[--i];
+	link[n] = '\0';
+	r = appv_readlinkat(AT_FDCWD, link, real, sizeof(real) - 1);
+	if (r < 0)
+		return false;
+	real[r] = '\0';
+	cfg = vfs_get_config(shim_vfs);
+	ul = strlen(cfg->upper);
+	return ul > 1 && !strncmp(real, cfg->upper, ul) && real[ul] == '/';
+}
+
+/* @nr on descriptor a0: in place for an upper file, else the supervisor. */
+static long fd_call(long nr, long a0, long a1, long a2, long a3, long a4)
+{
+	if (fd_in_upper((int)a0))
+		return appv_syscall(nr, a0, a1, a2, a3, a4, 0);
+	return appv_syscall_direct(nr, a0, a1, a2, a3, a4, 0);
+}
+
+SHIM_EXPORT int fchmod(int fd, mode_t mode)
+{
+	return (int)shim_ret(fd_call(SYS_fchmod, fd, mode, 0, 0, 0));
+}
+
+SHIM_EXPORT int fchown(int fd, uid_t uid, gid_t gid)
+{
+	return (int)shim_ret(fd_call(SYS_fchown, fd, uid, gid, 0, 0));
+}
+
+SHIM_EXPORT int futimens(int fd, const struct timespec ts[2])
+{
+	return (int)shim_ret(
+	    fd_call(SYS_utimensat, fd, 0 /* NULL path */, (long)ts, 0, 0));
+}
+
+SHIM_EXPORT int fsetxattr(int fd, const char *name, const void *value,
+			  size_t size, int flags)
+{
+	return (int)shim_ret(fd_call(SYS_fsetxattr, fd, (long)name,
+				     (long)value, (long)size, flags));
+}
+
+SHIM_EXPORT int fremovexattr(int fd, const char *name)
+{
+	return (int)shim_ret(fd_call(SYS_fremovexattr, fd, (long)name, 0, 0, 0));
+}
