@@ -178,6 +178,11 @@ static int route_resolved(const struct shim_sc *sc, struct vfs_res *res)
 	if (is_procfs(res->vpath))
 		return SHIM_DIRECT;
 	if (sc->intent != VFS_INTENT_READ) {
+		/* A new file in a directory of the upper layer alone: the
+		 * kernel's create there is the whole job. */
+		if (res->layer == VFS_LAYER_NONE && res->upper_create &&
+		    sc->nr == SYS_openat)
+			return SHIM_REAL;
 		/* Changes of lower entries need a copy-up (supervisor);
 		 * entries already in the upper layer or shared with the
 		 * host can be changed in place. */

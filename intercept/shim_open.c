@@ -40,15 +40,15 @@ long shim_openat(int dirfd, const char *path, int flags, mode_t mode)
 	struct shim_sc sc = {
 		.nr = SYS_openat, .dirfd_arg = 0, .path_arg = 1,
 		.intent = open_intent(flags),
-		.vflags = ((flags & O_NOFOLLOW) ? VFS_F_NOFOLLOW : 0) |
+		/* O_CREAT|O_EXCL never follows a final symlink (POSIX). */
+		.vflags = ((flags & O_NOFOLLOW) ||
+				   (flags & (O_CREAT | O_EXCL)) ==
+				       (O_CREAT | O_EXCL)
+			       ? VFS_F_NOFOLLOW
+			       : 0) |
 			  ((flags & O_DIRECTORY) ? VFS_F_DIRECTORY : 0),
 	};
 
-	/* O_CREAT|O_EXCL either creates (the supervisor's job) or fails with
-	 * EEXIST, which it answers as well: no lookup here first. */
-	if ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL) && shim_vfs)
-		return appv_syscall_direct(SYS_openat, dirfd, (long)path, flags,
-					   mode, 0, 0);
 	return shim_path_syscall(&sc, dirfd, (long)path, flags, mode, 0, 0);
 }
 

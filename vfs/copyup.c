@@ -372,6 +372,9 @@ int vfs_copy_up(struct vfs *vfs, struct vfs_res *res, unsigned int flags)
 	 * must not skip the probe once it does (upper_names.c).  An upper
 	 * parent below the top level means the name was noted when it was
 	 * made, and nothing changes in the upper root. */
+	/* upper_create: the walk saw the upper parent and no whiteout. */
+	if (res->layer == VFS_LAYER_NONE && res->upper_create)
+		goto done;
 	parent = upper_parent_exists(dst, vfs->upper_len);
 	r = 0;
 	if (!parent) {
@@ -386,6 +389,7 @@ int vfs_copy_up(struct vfs *vfs, struct vfs_res *res, unsigned int flags)
 		vfs_names_sync(vfs);
 	if (r < 0)
 		return r;
+done:
 	memcpy(res->real, dst, strlen(dst) + 1);
 	if (res->layer != VFS_LAYER_NONE)
 		res->layer = VFS_LAYER_UPPER;

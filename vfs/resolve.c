@@ -544,6 +544,33 @@ static int host_parent_ok(struct walk *w)
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
+/* For a missing final entry: its parent exists in the upper layer alone
+ * (no lower twin: the image's flags say so, the host is asked), below the
+ * top level, and the name holds no whiteout. */
+static bool upper_only_parent(struct walk *w, const struct probe *p)
+{
+	unsigned char pf = w->flags[w->depth];
+	size_t plen = w->vlen;
+	struct layer_hit hit;
+	bool absent;
+	char saved;
+
+	if (w->depth < 2 || p->blocked || p->host_parent || w->must_dir ||
+	    (p->rule != VFS_RULE_WRITECOPY && p->rule != VFS_RULE_FULL) ||
+	    !(pf & IN_UPPER) || (pf & (IN_IMAGE | HOST_YES)))
+		return false;
+	if (!(pf & HOST_MAYBE))
+		return true; /* opaque, or the host is hidden here */
+	while (plen > 1 && w->vpath[plen - 1] != '/')
+		plen--;
+	plen--;
+	saved = w->vpath[plen];
+	w->vpath[plen] = '\0';
+	absent = missing(vfs_host_ops.lookup(w->vfs, w->vpath, plen, &hit));
+	w->vpath[plen] = saved;
+	return absent;
+}
+
 static int finish_missing(struct walk *w, const struct probe *p,
 			  struct vfs_res *res)
 {
@@ -560,6 +587,7 @@ static int finish_missing(struct walk *w, const struct probe *p,
 		return -EROFS;
 	res->layer = VFS_LAYER_NONE;
 	res->mode = 0;
+	res->upper_create = upper_only_parent(w, p);
 	if (p->rule == VFS_RULE_SHARE)
 		return vfs_host_ops.real(w->vfs, w->vpath, res->real, PATH_MAX);
 	return vfs_upper_ops.real(w->vfs, w->vpath, res->real, PATH_MAX);
@@ -676,6 +704,7 @@ int vfs_resolve(struct vfs *vfs, const struct vfs_req *req, struct vfs_res *res)
 	res->changed = true;
 	res->merged_dir = false;
 	res->needs_extract = false;
+	res->upper_create = false;
 	res->image_file = VFS_INDEX_NO_FILE;
 	res->mode = 0;
 	r = start(&w, vfs, req, res);

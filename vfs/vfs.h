@@ -120,6 +120,11 @@ struct vfs_res {
 	bool changed;	      /* real is not simply the app's own path on the host */
 	bool merged_dir;      /* a directory visible in more than one layer */
 	bool needs_extract;   /* image regular file not yet extracted */
+	/* A missing entry (VFS_INTENT_CREATE) whose parent is a directory of
+	 * the upper layer only, below the top level, with no whiteout of
+	 * the name: creating res->real directly is the whole job (the
+	 * kernel's checks on that parent are the virtual ones). */
+	bool upper_create;
 	uint32_t image_file;  /* image file number, valid for image regular files */
 	mode_t mode;	      /* st_mode of the final entry when layer != NONE */
 	char vpath[PATH_MAX]; /* canonical virtual path, symlinks resolved */

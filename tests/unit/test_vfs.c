@@ -789,6 +789,31 @@ static void test_resolve__host_symlink_into_image(void **state)
 	unlink(p);
 }
 
+/* A create right under a directory of the upper layer alone needs nothing
+ * but the create; under a directory with a lower twin it needs the
+ * supervisor (copy-up of the parent, the virtual permission check). */
+static void test_resolve__upper_create_only_under_upper_only_dir(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX], q[PATH_MAX];
+
+	fmt(p, "%s/upper%s/newdir", f->t, f->h);
+	assert_int_equal(system(fmt(q, "mkdir -p '%s'", p)), 0);
+	assert_int_equal(res_h(f, "newdir/x", VFS_INTENT_CREATE, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_NONE);
+	assert_true(f->res.upper_create);
+	assert_string_equal(f->res.real, fmt(q, "%s/x", p));
+	assert_int_equal(res_h(f, "hdir/x", VFS_INTENT_CREATE, 0), 0);
+	assert_false(f->res.upper_create);
+	assert_int_equal(res_h(f, "dir/x", VFS_INTENT_CREATE, 0), 0);
+	assert_false(f->res.upper_create);
+	/* the host grows a twin: no longer upper-only */
+	assert_int_equal(mkdir(fmt(q, "%s/newdir", f->h), 0755), 0);
+	assert_int_equal(res_h(f, "newdir/x", VFS_INTENT_CREATE, 0), 0);
+	assert_false(f->res.upper_create);
+	rmdir(q);
+}
+
 static void test_resolve__long_and_empty_paths(void **state)
 {
 	struct fx *f = *state;
@@ -1407,6 +1432,7 @@ int main(void)
 	    T(test_resolve__extraction_state_is_read),
 	    T(test_resolve__host_lazy_skips_stat),
 	    T(test_resolve__host_symlink_into_image),
+	    T(test_resolve__upper_create_only_under_upper_only_dir),
 	    T(test_resolve__long_and_empty_paths),
 	    T(test_config__round_trip),
 	    T(test_config__rejects_bad_text),
