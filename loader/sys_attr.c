@@ -57,6 +57,25 @@ static int resolve_write(struct appv_sc_call *c, int dirfd_arg, int path_arg,
 	return sup_make_writable(c, &p->res);
 }
 
+enum { ON_FD = 0, ON_PATH = 1, ON_KERNEL = 2 };
+
+/* Where an attribute call acts: ON_FD (*tfd, a descriptor form on an
+ * upper, shared or anonymous file), ON_PATH (p->res.real), ON_KERNEL (a
+ * share rule on /proc, /dev: the kernel's own), or -errno. */
+static int attr_target(struct appv_sc_call *c, bool fd_form, int dirfd_arg,
+		       int path_arg, bool nofollow, struct sup_path *p,
+		       int *tfd)
+{
+	int r;
+
+	if (fd_form)
+		return sup_fd_target(c, (int)c->args[0], tfd, p);
+	r = resolve_write(c, dirfd_arg, path_arg, nofollow, p);
+	if (r == 1)
+		return ON_KERNEL;
+	return r < 0 ? r : ON_PATH;
+}
+
 long sys_chmod(struct appv_sc_call *c)
 {
 	int nr = c->req->data.nr, dirfd_arg = 0, path_arg = 1, flags = 0, r;
@@ -72,26 +91,18 @@ long sys_chmod(struct appv_sc_call *c)
 		flags = (int)c->args[3];
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	r = fd_form = nr == SYS_fchmod ? 1 : on_fd(c, path_arg, flags, false);
-	if (r < 0)
+	fd_form = nr == SYS_fchmod ? 1 : on_fd(c, path_arg, flags, false);
+	if (fd_form < 0)
+		return fd_form;
+	r = attr_target(c, fd_form, dirfd_arg, path_arg,
+			flags & AT_SYMLINK_NOFOLLOW, &p, &tfd);
+	if (r == ON_FD) {
+		r = fchmod(tfd, mode & 07777) ? -errno : 0;
+		close(tfd);
 		return r;
-	if (r) {
-		r = sup_fd_target(c, (int)c->args[0], &tfd, &p);
-		if (r == 0) {
-			r = fchmod(tfd, mode & 07777) ? -errno : 0;
-			close(tfd);
-		}
-		if (r <= 0)
-			return r;
-	} else {
-		r = resolve_write(c, dirfd_arg, path_arg,
-				  flags & AT_SYMLINK_NOFOLLOW, &p);
 	}
-	if (r == 1 && !fd_form)
-		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
-					own */
-	if (r < 0)
-		return r;
+	if (r != ON_PATH)
+		return r == ON_KERNEL ? SUP_CONTINUE : r;
 	r = (int)syscall(SYS_fchmodat2, AT_FDCWD, p.res.real, mode & 07777,
 			 AT_SYMLINK_NOFOLLOW);
 	if (r < 0 && errno == ENOSYS)
@@ -116,26 +127,18 @@ long sys_chown(struct appv_sc_call *c)
 		flags = (int)c->args[4];
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	r = fd_form = nr == SYS_fchown ? 1 : on_fd(c, at ? 1 : 0, flags, false);
-	if (r < 0)
+	fd_form = nr == SYS_fchown ? 1 : on_fd(c, at ? 1 : 0, flags, false);
+	if (fd_form < 0)
+		return fd_form;
+	r = attr_target(c, fd_form, at ? 0 : -1, at ? 1 : 0,
+			flags & AT_SYMLINK_NOFOLLOW, &p, &tfd);
+	if (r == ON_FD) {
+		r = fchown(tfd, uid, gid) ? -errno : 0;
+		close(tfd);
 		return r;
-	if (r) {
-		r = sup_fd_target(c, (int)c->args[0], &tfd, &p);
-		if (r == 0) {
-			r = fchown(tfd, uid, gid) ? -errno : 0;
-			close(tfd);
-		}
-		if (r <= 0)
-			return r;
-	} else {
-		r = resolve_write(c, at ? 0 : -1, at ? 1 : 0,
-				  flags & AT_SYMLINK_NOFOLLOW, &p);
 	}
-	if (r == 1 && !fd_form)
-		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
-					own */
-	if (r < 0)
-		return r;
+	if (r != ON_PATH)
+		return r == ON_KERNEL ? SUP_CONTINUE : r;
 	return fchownat(AT_FDCWD, p.res.real, uid, gid, AT_SYMLINK_NOFOLLOW)
 		   ? -errno
 		   : 0;
@@ -209,27 +212,18 @@ long sys_utimes(struct appv_sc_call *c)
 	r = read_times(c, nr, c->args[at ? 2 : 1], ts, &tsp);
 	if (r < 0)
 		return r;
-	r = on_fd(c, at ? 1 : 0, flags, at);
-	if (r < 0)
+	fd_form = on_fd(c, at ? 1 : 0, flags, at);
+	if (fd_form < 0)
+		return fd_form;
+	r = attr_target(c, fd_form, at ? 0 : -1, at ? 1 : 0,
+			flags & AT_SYMLINK_NOFOLLOW, &p, &tfd);
+	if (r == ON_FD) {
+		r = futimens(tfd, tsp) ? -errno : 0;
+		close(tfd);
 		return r;
-	fd_form = r;
-	if (fd_form) {
-		r = sup_fd_target(c, (int)c->args[0], &tfd, &p);
-		if (r == 0) {
-			r = futimens(tfd, tsp) ? -errno : 0;
-			close(tfd);
-		}
-		if (r <= 0)
-			return r;
-	} else {
-		r = resolve_write(c, at ? 0 : -1, at ? 1 : 0,
-				  flags & AT_SYMLINK_NOFOLLOW, &p);
 	}
-	if (r == 1 && !fd_form)
-		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
-					own */
-	if (r < 0)
-		return r;
+	if (r != ON_PATH)
+		return r == ON_KERNEL ? SUP_CONTINUE : r;
 	return utimensat(AT_FDCWD, p.res.real, tsp, AT_SYMLINK_NOFOLLOW)
 		   ? -errno
 		   : 0;

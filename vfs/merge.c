@@ -655,25 +655,24 @@ static bool upper_ent_in_image(struct merge *m, int dirfd,
 		   VFS_MARKER_NONE;
 }
 
+struct upper_scan {
+	struct merge *m;
+	int dirfd;
+};
+
+static int not_in_image(const struct linux_dirent64 *d, void *ctx)
+{
+	struct upper_scan *u = ctx;
+
+	return !upper_ent_in_image(u->m, u->dirfd, d);
+}
+
+/* Every entry of upper directory @dirfd re-lists the image's. */
 static bool upper_in_image(struct merge *m, int dirfd)
 {
-	char buf[8192];
-	ssize_t n;
+	struct upper_scan u = {m, dirfd};
 
-	while ((n = appv_getdents64(dirfd, buf, sizeof(buf))) > 0) {
-		for (ssize_t off = 0; off < n;) {
-			const struct linux_dirent64 *d = (void *)(buf + off);
-			const char *nm = d->d_name;
-
-			off += d->d_reclen;
-			if (nm[0] == '.' &&
-			    (!nm[1] || (nm[1] == '.' && !nm[2])))
-				continue;
-			if (!upper_ent_in_image(m, dirfd, d))
-				return false;
-		}
-	}
-	return n == 0;
+	return vfs_each_dirent(dirfd, not_in_image, &u) == 0;
 }
 
 /*
@@ -805,36 +804,22 @@ int vfs_merge_release(struct vfs *vfs, const char *listing)
 	return r;
 }
 
+static int any_entry(const struct linux_dirent64 *d, void *ctx)
+{
+	return 1;
+}
+
 int vfs_dir_empty(struct vfs *vfs, const struct vfs_res *res)
 {
-	char out[PATH_MAX], buf[4096];
+	char out[PATH_MAX];
 	int fd, r = vfs_merge_dir(vfs, res, out, sizeof(out));
-	ssize_t n;
 
 	if (r < 0)
 		return r;
 	fd = appv_openat(AT_FDCWD, out, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-	r = fd;
-	while (fd >= 0) {
-		n = appv_getdents64(fd, buf, sizeof(buf));
-		if (n <= 0) {
-			r = n < 0 ? (int)n : 1;
-			break;
-		}
-		r = 1;
-		for (ssize_t off = 0; off < n && r;) {
-			const struct linux_dirent64 *d = (void *)(buf + off);
-			const char *nm = d->d_name;
-
-			off += d->d_reclen;
-			r = nm[0] == '.' &&
-			    (!nm[1] || (nm[1] == '.' && !nm[2]));
-		}
-		if (!r)
-			break;
-	}
+	r = fd < 0 ? fd : vfs_each_dirent(fd, any_entry, NULL);
 	if (fd >= 0)
 		appv_close(fd);
 	vfs_merge_release(vfs, out);
-	return r;
+	return r < 0 ? r : !r;
 }

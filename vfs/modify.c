@@ -345,9 +345,23 @@ static int tree_child(struct tree *t, const char *dir, const char *name,
 	return vfs_make_writable(t->vfs, &res);
 }
 
+/* One entry of a directory being copied up (vfs_each_dirent). */
+struct tree_dir {
+	struct tree *t;
+	const char *vpath;
+	int depth;
+};
+
+static int tree_entry(const struct linux_dirent64 *d, void *ctx)
+{
+	struct tree_dir *td = ctx;
+
+	return tree_child(td->t, td->vpath, d->d_name, td->depth);
+}
+
 static int tree_up(struct tree *t, struct vfs_res *res, int depth)
 {
-	char out[PATH_MAX], buf[4096];
+	char out[PATH_MAX];
 	int fd, r;
 
 	if (depth > 200)
@@ -362,24 +376,12 @@ static int tree_up(struct tree *t, struct vfs_res *res, int depth)
 	if (r < 0)
 		return r;
 	fd = appv_openat(AT_FDCWD, out, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-	r = fd < 0 ? fd : 0;
-	while (r == 0) {
-		ssize_t n = appv_getdents64(fd, buf, sizeof(buf));
+	if (fd >= 0) {
+		struct tree_dir td = {t, res->vpath, depth};
 
-		if (n <= 0) {
-			r = (int)n;
-			break;
-		}
-		for (ssize_t off = 0; off < n && r == 0;) {
-			const struct linux_dirent64 *d = (void *)(buf + off);
-			const char *nm = d->d_name;
-
-			off += d->d_reclen;
-			if (nm[0] == '.' &&
-			    (!nm[1] || (nm[1] == '.' && !nm[2])))
-				continue;
-			r = tree_child(t, res->vpath, nm, depth);
-		}
+		r = vfs_each_dirent(fd, tree_entry, &td);
+	} else {
+		r = fd;
 	}
 	if (fd >= 0)
 		appv_close(fd);

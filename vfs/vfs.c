@@ -208,3 +208,30 @@ bool vfs_image_extracted(const struct vfs *vfs, uint32_t file)
 		return false;
 	return __atomic_load_n(&vfs->state[file], __ATOMIC_RELAXED) == 1;
 }
+
+int vfs_each_dirent(int fd, int (*fn)(const struct linux_dirent64 *d,
+				      void *ctx),
+		    void *ctx)
+{
+	char buf[4096];
+
+	for (;;) {
+		ssize_t n = appv_getdents64(fd, buf, sizeof(buf));
+
+		if (n <= 0)
+			return (int)n;
+		for (ssize_t off = 0; off < n;) {
+			const struct linux_dirent64 *d = (void *)(buf + off);
+			const char *nm = d->d_name;
+			int r;
+
+			off += d->d_reclen;
+			if (nm[0] == '.' &&
+			    (!nm[1] || (nm[1] == '.' && !nm[2])))
+				continue;
+			r = fn(d, ctx);
+			if (r)
+				return r;
+		}
+	}
+}

@@ -171,6 +171,13 @@ struct linux_dirent64 {
 	char d_name[];
 };
 
+/* vfs.c: call @fn for each entry of directory @fd from its offset on but
+ * "." and "..": the first nonzero return of @fn, else 0 at the end, or
+ * -errno from getdents. */
+int vfs_each_dirent(int fd, int (*fn)(const struct linux_dirent64 *d,
+				      void *ctx),
+		    void *ctx);
+
 /* merge.c: drop the listing cache (the listings stay for the session). */
 void vfs_merge_cache_free(struct vfs *vfs);
 
