@@ -95,6 +95,7 @@ long sys_unlink(struct appv_sc_call *c)
 {
 	int nr = c->req->data.nr, flags = 0, r;
 	struct sup_path p;
+	struct stat st;
 
 	if (nr == SYS_rmdir)
 		flags = AT_REMOVEDIR;
@@ -126,6 +127,15 @@ long sys_unlink(struct appv_sc_call *c)
 	r = sup_may_delete(c, &p);
 	if (r < 0)
 		return r;
+	/* A package file with other names: those must go on as one inode
+	 * with one link less, which only the upper layer can show - the
+	 * names are copied up together first, then this one goes. */
+	if (!(flags & AT_REMOVEDIR) && p.res.layer == VFS_LAYER_IMAGE &&
+	    S_ISREG(p.res.mode) && !lstat(p.res.real, &st) && st.st_nlink > 1) {
+		r = sup_make_writable(c, &p.res);
+		if (r < 0)
+			return r;
+	}
 	return vfs_remove(c->s->vfs, &p.res, flags & AT_REMOVEDIR);
 }
 
