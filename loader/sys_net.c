@@ -14,8 +14,8 @@
  * connected.  The real path is passed as "/proc/self/fd/D/NAME", D an
  * O_PATH descriptor of the real parent directory (anchored at its layer
  * root), so sun_path's 108 bytes hold however long the real path is; a
- * longer NAME is bound from inside that directory (fchdir: the supervisor
- * is one thread).
+ * longer NAME is bound from inside that directory (fchdir: handlers run on
+ * the serving thread alone, and the signal thread uses no relative path).
  *
  * Cost: a network program pays one notification per connect/bind (once
  * per connection) and per sendto with an address (unconnected UDP: per

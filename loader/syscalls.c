@@ -162,8 +162,9 @@ const size_t loader_nsyscalls = ARRAY_SIZE(loader_syscalls);
 
 const struct appv_sc_desc *loader_syscall_find(int nr)
 {
-	/* Built on first use; the table is constant, the supervisor is one
-	 * thread, and a race would only build the same array twice. */
+	/* Built on first use; the table is constant, handlers run on the
+	 * serving thread alone, and a race would only build the same array
+	 * twice. */
 	static const struct appv_sc_desc *by_nr[512];
 	static int ready;
 
