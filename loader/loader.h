@@ -24,6 +24,7 @@ struct session {
 	char image_dir[PATH_MAX];     /* content cache dir of the package */
 	char overlay_dir[PATH_MAX];   /* $APPV_HOME/overlays/<id>/<name> */
 	char session_file[PATH_MAX];  /* vfs_config text for the shim */
+	char run_parent[PATH_MAX];    /* where cfg.run_dir was made */
 	char shim_path[PATH_MAX];     /* libappv-shim.so, "" with --no-shim */
 	bool strict;		      /* --mode strict */
 	bool use_shim;		      /* false with --no-shim or strict */
