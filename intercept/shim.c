@@ -178,8 +178,12 @@ static int route_resolved(const struct shim_sc *sc, struct vfs_res *res)
 	if (is_procfs(res->vpath))
 		return SHIM_DIRECT;
 	if (sc->intent != VFS_INTENT_READ) {
-		/* A new file in a directory of the upper layer alone: the
-		 * kernel's create there is the whole job. */
+		/* A new file, or the removal of one that hides nothing,
+		 * where the kernel's checks on the upper parent are the
+		 * virtual ones (vfs_res): the kernel's call is the whole
+		 * job.  Other removals need whiteouts (supervisor). */
+		if (sc->intent == VFS_INTENT_DELETE)
+			return res->upper_delete ? SHIM_REAL : SHIM_DIRECT;
 		if (res->layer == VFS_LAYER_NONE && res->upper_create &&
 		    sc->nr == SYS_openat)
 			return SHIM_REAL;

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 /*
- * intercept/shim_attr.c - attribute changes through a descriptor (fchmod,
- * fchown, futimens, fsetxattr, fremovexattr), interposed.  The supervisor
+ * intercept/shim_attr.c - unlink, and attribute changes through a
+ * descriptor (fchmod, fchown, futimens, fsetxattr, fremovexattr),
+ * interposed.  unlink of an overlay file that hides nothing, where the
+ * kernel's checks on the upper parent are the virtual ones
+ * (vfs_res.upper_delete), is done here; every other removal (whiteouts,
+ * directories) goes to the supervisor.  Attribute changes: the supervisor
  * must see those whose file is not the overlay's own (a descriptor opened
  * for reading may be a host or package file: it copies that up instead,
  * loader/sys_attr.c); a file of the upper layer - what a program changes
@@ -82,4 +86,29 @@ SHIM_EXPORT int fsetxattr(int fd, const char *name, const void *value,
 SHIM_EXPORT int fremovexattr(int fd, const char *name)
 {
 	return (int)shim_ret(fd_call(SYS_fremovexattr, fd, (long)name, 0, 0, 0));
+}
+
+/* unlinkat(2) with flags 0 through shim_route; AT_REMOVEDIR (a directory
+ * is empty only in the union) goes to the supervisor. */
+static long shim_unlinkat(int dirfd, const char *path, int flags)
+{
+	struct shim_sc sc = {
+		.nr = SYS_unlinkat, .dirfd_arg = 0, .path_arg = 1,
+		.intent = VFS_INTENT_DELETE, .vflags = VFS_F_NOFOLLOW,
+	};
+
+	if (flags)
+		return appv_syscall_direct(SYS_unlinkat, dirfd, (long)path,
+					   flags, 0, 0, 0);
+	return shim_path_syscall(&sc, dirfd, (long)path, 0, 0, 0, 0);
+}
+
+SHIM_EXPORT int unlink(const char *path)
+{
+	return (int)shim_ret(shim_unlinkat(AT_FDCWD, path, 0));
+}
+
+SHIM_EXPORT int unlinkat(int dirfd, const char *path, int flags)
+{
+	return (int)shim_ret(shim_unlinkat(dirfd, path, flags));
 }

@@ -66,6 +66,10 @@ struct walk {
 	unsigned int anchor; /* depth of the BENEATH/IN_ROOT anchor (base) */
 	bool base_virtual;   /* the base directory is not a host-only dir */
 	char *link;	     /* scratch for symlink targets: res->real */
+	/* The upper copy of the directory last descended into, at depth
+	 * updir_depth (0: none, or not the final's parent any more). */
+	struct layer_hit updir;
+	unsigned int updir_depth;
 };
 
 /* What the layers say about the component just appended to w->vpath. */
@@ -406,6 +410,7 @@ static int follow(struct walk *w, const struct probe *p)
 	w->rest[tlen] = '/';
 	w->pos = 0;
 	w->followed = true;
+	w->updir_depth = 0;
 	w->followed_lower |= p->top != VFS_LAYER_HOST;
 	pop_name(w);
 	if (w->link[0] == '/' && (w->req->flags & VFS_F_BENEATH))
@@ -460,6 +465,7 @@ static int walk(struct walk *w, struct probe *p)
 			continue;
 		if (is_dotdot(c, n)) {
 			w->dotdot = true;
+			w->updir_depth = 0;
 			/* At the root (or the IN_ROOT anchor) ".." stays. */
 			if (w->depth <= w->anchor &&
 			    (w->req->flags & VFS_F_BENEATH))
@@ -496,6 +502,8 @@ static int walk(struct walk *w, struct probe *p)
 		if (r < 0)
 			return r;
 		w->flags[++w->depth] = p->child;
+		w->updir = p->hit;
+		w->updir_depth = p->top == VFS_LAYER_UPPER ? w->depth : 0;
 	}
 }
 
@@ -544,31 +552,75 @@ static int host_parent_ok(struct walk *w)
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
-/* For a missing final entry: its parent exists in the upper layer alone
- * (no lower twin: the image's flags say so, the host is asked), below the
- * top level, and the name holds no whiteout. */
-static bool upper_only_parent(struct walk *w, const struct probe *p)
+/* lstat of the final entry's parent (the walk's vpath up to its last
+ * slash) on the host. */
+static int host_parent_stat(struct walk *w, struct stat *st)
 {
-	unsigned char pf = w->flags[w->depth];
 	size_t plen = w->vlen;
-	struct layer_hit hit;
-	bool absent;
 	char saved;
+	int r;
 
-	if (w->depth < 2 || p->blocked || p->host_parent || w->must_dir ||
-	    (p->rule != VFS_RULE_WRITECOPY && p->rule != VFS_RULE_FULL) ||
-	    !(pf & IN_UPPER) || (pf & (IN_IMAGE | HOST_YES)))
-		return false;
-	if (!(pf & HOST_MAYBE))
-		return true; /* opaque, or the host is hidden here */
 	while (plen > 1 && w->vpath[plen - 1] != '/')
 		plen--;
 	plen--;
 	saved = w->vpath[plen];
 	w->vpath[plen] = '\0';
-	absent = missing(vfs_host_ops.lookup(w->vfs, w->vpath, plen, &hit));
+	r = appv_fstatat(AT_FDCWD, w->vpath, st, AT_SYMLINK_NOFOLLOW);
 	w->vpath[plen] = saved;
-	return absent;
+	return r;
+}
+
+/*
+ * May the final entry be created or removed right in the upper copy of its
+ * parent, with the kernel's permission checks on that copy standing for
+ * the virtual ones?  When the parent is an upper directory below the top
+ * level with no lower twin, or only a host twin of the same owner, group
+ * and mode (the usual copy of a host directory).  1 when it has no lower
+ * twin at all, 2 when a host twin, 0 when not.
+ */
+static int kernel_decides(struct walk *w, const struct probe *p)
+{
+	unsigned char pf = w->flags[w->depth];
+	struct stat st;
+	int r;
+
+	if (w->depth < 2 || p->host_parent || w->must_dir ||
+	    (p->rule != VFS_RULE_WRITECOPY && p->rule != VFS_RULE_FULL) ||
+	    !(pf & IN_UPPER) || (pf & IN_IMAGE))
+		return 0;
+	if (!(pf & HOST_ANY))
+		return 1; /* opaque, or the host is hidden here */
+	r = host_parent_stat(w, &st);
+	if (missing(r))
+		return 1;
+	return r == 0 && S_ISDIR(st.st_mode) && w->updir_depth == w->depth &&
+			       st.st_uid == w->updir.uid &&
+			       st.st_gid == w->updir.gid &&
+			       (st.st_mode & 07777) == (w->updir.mode & 07777)
+		   ? 2
+		   : 0;
+}
+
+/* A new entry: no whiteout of the name either. */
+static bool upper_create_ok(struct walk *w, const struct probe *p)
+{
+	return !p->blocked && kernel_decides(w, p) > 0;
+}
+
+/* An upper non-directory that hides nothing: no lower twin of the name
+ * (with a host twin of the parent, the host is asked). */
+static bool upper_delete_ok(struct walk *w, const struct probe *p)
+{
+	struct stat st;
+	int k;
+
+	if (p->top != VFS_LAYER_UPPER || S_ISDIR(p->hit.mode) ||
+	    w->req->intent != VFS_INTENT_DELETE)
+		return false;
+	k = kernel_decides(w, p);
+	return k == 1 ||
+	       (k == 2 && missing(appv_fstatat(AT_FDCWD, w->vpath, &st,
+					       AT_SYMLINK_NOFOLLOW)));
 }
 
 static int finish_missing(struct walk *w, const struct probe *p,
@@ -587,7 +639,7 @@ static int finish_missing(struct walk *w, const struct probe *p,
 		return -EROFS;
 	res->layer = VFS_LAYER_NONE;
 	res->mode = 0;
-	res->upper_create = upper_only_parent(w, p);
+	res->upper_create = upper_create_ok(w, p);
 	if (p->rule == VFS_RULE_SHARE)
 		return vfs_host_ops.real(w->vfs, w->vpath, res->real, PATH_MAX);
 	return vfs_upper_ops.real(w->vfs, w->vpath, res->real, PATH_MAX);
@@ -611,6 +663,7 @@ static int finish_found(struct walk *w, const struct probe *p,
 	}
 	if (S_ISDIR(p->hit.mode))
 		res->merged_dir = dir_layers(w, p) >= 2;
+	res->upper_delete = upper_delete_ok(w, p);
 	return ops->real(w->vfs, w->vpath, res->real, PATH_MAX);
 }
 
@@ -690,6 +743,7 @@ static int start(struct walk *w, struct vfs *vfs, const struct vfs_req *req,
 	w->anchor = (req->flags & ROOTED) ? (unsigned int)count_comps(req->base)
 					  : 0;
 	w->base_virtual = false;
+	w->updir_depth = 0;
 	return 0;
 }
 
@@ -705,6 +759,7 @@ int vfs_resolve(struct vfs *vfs, const struct vfs_req *req, struct vfs_res *res)
 	res->merged_dir = false;
 	res->needs_extract = false;
 	res->upper_create = false;
+	res->upper_delete = false;
 	res->image_file = VFS_INDEX_NO_FILE;
 	res->mode = 0;
 	r = start(&w, vfs, req, res);

@@ -121,10 +121,14 @@ struct vfs_res {
 	bool merged_dir;      /* a directory visible in more than one layer */
 	bool needs_extract;   /* image regular file not yet extracted */
 	/* A missing entry (VFS_INTENT_CREATE) whose parent is a directory of
-	 * the upper layer only, below the top level, with no whiteout of
+	 * the upper layer below the top level - with no lower twin, or a
+	 * host twin of the same owner, group and mode - and no whiteout of
 	 * the name: creating res->real directly is the whole job (the
 	 * kernel's checks on that parent are the virtual ones). */
 	bool upper_create;
+	/* Likewise for VFS_INTENT_DELETE of an upper non-directory with no
+	 * lower entry of that name: unlinking res->real is the whole job. */
+	bool upper_delete;
 	uint32_t image_file;  /* image file number, valid for image regular files */
 	mode_t mode;	      /* st_mode of the final entry when layer != NONE */
 	char vpath[PATH_MAX]; /* canonical virtual path, symlinks resolved */

@@ -55,7 +55,7 @@ static const char *const exported[] = {
 	"execv",      "execvp",	     "execvpe",	     "execl",
 	"execle",     "execlp",      "posix_spawn",  "posix_spawnp",
 	"fchmod",     "fchown",	     "futimens",     "fsetxattr",
-	"fremovexattr",
+	"fremovexattr", "unlink",    "unlinkat",
 };
 #define NEXPORTED (sizeof(exported) / sizeof(exported[0]))
 

@@ -789,10 +789,11 @@ static void test_resolve__host_symlink_into_image(void **state)
 	unlink(p);
 }
 
-/* A create right under a directory of the upper layer alone needs nothing
- * but the create; under a directory with a lower twin it needs the
- * supervisor (copy-up of the parent, the virtual permission check). */
-static void test_resolve__upper_create_only_under_upper_only_dir(void **state)
+/* A create right under a directory of the upper layer alone, or whose host
+ * twin has the same owner, group and mode, needs nothing but the create;
+ * under other directories it needs the supervisor (copy-up of the parent,
+ * the virtual permission check). */
+static void test_resolve__upper_create_where_the_kernel_decides(void **state)
 {
 	struct fx *f = *state;
 	char p[PATH_MAX], q[PATH_MAX];
@@ -807,11 +808,29 @@ static void test_resolve__upper_create_only_under_upper_only_dir(void **state)
 	assert_false(f->res.upper_create);
 	assert_int_equal(res_h(f, "dir/x", VFS_INTENT_CREATE, 0), 0);
 	assert_false(f->res.upper_create);
-	/* the host grows a twin: no longer upper-only */
-	assert_int_equal(mkdir(fmt(q, "%s/newdir", f->h), 0755), 0);
+	/* the host grows a twin with other bits: the supervisor decides */
+	assert_int_equal(mkdir(fmt(q, "%s/newdir", f->h), 0700), 0);
+	assert_int_equal(chmod(p, 0755), 0);
 	assert_int_equal(res_h(f, "newdir/x", VFS_INTENT_CREATE, 0), 0);
 	assert_false(f->res.upper_create);
-	rmdir(q);
+	/* ...with the same owner, group and mode: the kernel may decide */
+	assert_int_equal(chmod(q, 0755), 0);
+	assert_int_equal(res_h(f, "newdir/x", VFS_INTENT_CREATE, 0), 0);
+	assert_true(f->res.upper_create);
+	/* Removing an upper file that hides nothing: the kernel's unlink;
+	 * one with a host twin needs a whiteout (the supervisor). */
+	put(fmt(q, "%s/y", p), "y", 0644);
+	assert_int_equal(res_h(f, "newdir/y", VFS_INTENT_DELETE,
+			       VFS_F_NOFOLLOW), 0);
+	assert_true(f->res.upper_delete);
+	put(fmt(q, "%s/newdir/y", f->h), "host y", 0644);
+	assert_int_equal(res_h(f, "newdir/y", VFS_INTENT_DELETE,
+			       VFS_F_NOFOLLOW), 0);
+	assert_false(f->res.upper_delete);
+	unlink(q);
+	assert_int_equal(res_h(f, "newdir/y", VFS_INTENT_READ, 0), 0);
+	assert_false(f->res.upper_delete);
+	rmdir(fmt(q, "%s/newdir", f->h));
 }
 
 static void test_resolve__long_and_empty_paths(void **state)
@@ -1432,7 +1451,7 @@ int main(void)
 	    T(test_resolve__extraction_state_is_read),
 	    T(test_resolve__host_lazy_skips_stat),
 	    T(test_resolve__host_symlink_into_image),
-	    T(test_resolve__upper_create_only_under_upper_only_dir),
+	    T(test_resolve__upper_create_where_the_kernel_decides),
 	    T(test_resolve__long_and_empty_paths),
 	    T(test_config__round_trip),
 	    T(test_config__rejects_bad_text),
