@@ -185,7 +185,7 @@ static int route_resolved(const struct shim_sc *sc, struct vfs_res *res)
 		if (sc->intent == VFS_INTENT_DELETE)
 			return res->upper_delete ? SHIM_REAL : SHIM_DIRECT;
 		if (res->layer == VFS_LAYER_NONE && res->upper_create &&
-		    sc->nr == SYS_openat)
+		    (sc->nr == SYS_openat || sc->nr == SYS_renameat2))
 			return SHIM_REAL;
 		/* Changes of lower entries need a copy-up (supervisor);
 		 * entries already in the upper layer or shared with the

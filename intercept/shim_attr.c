@@ -5,7 +5,8 @@
  * interposed.  unlink of an overlay file that hides nothing, where the
  * kernel's checks on the upper parent are the virtual ones
  * (vfs_res.upper_delete), is done here; every other removal (whiteouts,
- * directories) goes to the supervisor.  Attribute changes: the supervisor
+ * directories) goes to the supervisor; rename likewise.  Attribute
+ * changes: the supervisor
  * must see those whose file is not the overlay's own (a descriptor opened
  * for reading may be a host or package file: it copies that up instead,
  * loader/sys_attr.c); a file of the upper layer - what a program changes
@@ -15,6 +16,7 @@
 #include "shim_internal.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -111,4 +113,53 @@ SHIM_EXPORT int unlink(const char *path)
 SHIM_EXPORT int unlinkat(int dirfd, const char *path, int flags)
 {
 	return (int)shim_ret(shim_unlinkat(dirfd, path, flags));
+}
+
+/*
+ * rename within the overlay's own entries: the source hides nothing, the
+ * target is new (upper_create) or an upper entry that hides nothing, both
+ * parents where the kernel's checks are the virtual ones - then the
+ * kernel's rename of the upper paths is exact (for directories too: a
+ * directory with no lower twin has nothing lower below it).  Anything
+ * else, and RENAME_EXCHANGE/WHITEOUT, goes to the supervisor.
+ */
+static long shim_renameat2(int odirfd, const char *old, int ndirfd,
+			   const char *new, unsigned int flags)
+{
+	struct shim_sc so = {
+		.nr = SYS_renameat2, .dirfd_arg = 0, .path_arg = 1,
+		.intent = VFS_INTENT_DELETE, .vflags = VFS_F_NOFOLLOW,
+	};
+	struct shim_sc sn = {
+		.nr = SYS_renameat2, .dirfd_arg = 2, .path_arg = 3,
+		.intent = VFS_INTENT_CREATE, .vflags = VFS_F_NOFOLLOW,
+	};
+	long a[6] = {odirfd, (long)old, ndirfd, (long)new, flags, 0}, err;
+	struct vfs_res ro, rn;
+
+	if (!(flags & ~RENAME_NOREPLACE) &&
+	    shim_route(&so, a, &ro, &err) == SHIM_REAL &&
+	    shim_route(&sn, a, &rn, &err) == SHIM_REAL &&
+	    (rn.layer == VFS_LAYER_NONE ? rn.upper_create : rn.upper_delete))
+		return appv_syscall(SYS_renameat2, AT_FDCWD, (long)ro.real,
+				    AT_FDCWD, (long)rn.real, flags, 0);
+	return appv_syscall_direct(SYS_renameat2, odirfd, (long)old, ndirfd,
+				   (long)new, flags, 0);
+}
+
+SHIM_EXPORT int rename(const char *old, const char *new)
+{
+	return (int)shim_ret(shim_renameat2(AT_FDCWD, old, AT_FDCWD, new, 0));
+}
+
+SHIM_EXPORT int renameat(int odirfd, const char *old, int ndirfd,
+			 const char *new)
+{
+	return (int)shim_ret(shim_renameat2(odirfd, old, ndirfd, new, 0));
+}
+
+SHIM_EXPORT int renameat2(int odirfd, const char *old, int ndirfd,
+			  const char *new, unsigned int flags)
+{
+	return (int)shim_ret(shim_renameat2(odirfd, old, ndirfd, new, flags));
 }

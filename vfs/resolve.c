@@ -607,15 +607,17 @@ static bool upper_create_ok(struct walk *w, const struct probe *p)
 	return !p->blocked && kernel_decides(w, p) > 0;
 }
 
-/* An upper non-directory that hides nothing: no lower twin of the name
- * (with a host twin of the parent, the host is asked). */
+/* An upper entry that hides nothing: no lower twin of the name (with a
+ * host twin of the parent, the host is asked), so nothing lies below it
+ * either.  For removals, and for the target of a rename (CREATE). */
 static bool upper_delete_ok(struct walk *w, const struct probe *p)
 {
 	struct stat st;
 	int k;
 
-	if (p->top != VFS_LAYER_UPPER || S_ISDIR(p->hit.mode) ||
-	    w->req->intent != VFS_INTENT_DELETE)
+	if (p->top != VFS_LAYER_UPPER ||
+	    (w->req->intent != VFS_INTENT_DELETE &&
+	     w->req->intent != VFS_INTENT_CREATE))
 		return false;
 	k = kernel_decides(w, p);
 	return k == 1 ||

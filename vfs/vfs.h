@@ -126,8 +126,9 @@ struct vfs_res {
 	 * the name: creating res->real directly is the whole job (the
 	 * kernel's checks on that parent are the virtual ones). */
 	bool upper_create;
-	/* Likewise for VFS_INTENT_DELETE of an upper non-directory with no
-	 * lower entry of that name: unlinking res->real is the whole job. */
+	/* Likewise for an existing upper entry with no lower entry of that
+	 * name (VFS_INTENT_DELETE, or CREATE for a rename target): removing
+	 * or replacing res->real is the whole job. */
 	bool upper_delete;
 	uint32_t image_file;  /* image file number, valid for image regular files */
 	mode_t mode;	      /* st_mode of the final entry when layer != NONE */

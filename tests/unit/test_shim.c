@@ -55,7 +55,8 @@ static const char *const exported[] = {
 	"execv",      "execvp",	     "execvpe",	     "execl",
 	"execle",     "execlp",      "posix_spawn",  "posix_spawnp",
 	"fchmod",     "fchown",	     "futimens",     "fsetxattr",
-	"fremovexattr", "unlink",    "unlinkat",
+	"fremovexattr", "unlink",    "unlinkat",     "rename",
+	"renameat",   "renameat2",
 };
 #define NEXPORTED (sizeof(exported) / sizeof(exported[0]))
 

@@ -823,6 +823,10 @@ static void test_resolve__upper_create_where_the_kernel_decides(void **state)
 	assert_int_equal(res_h(f, "newdir/y", VFS_INTENT_DELETE,
 			       VFS_F_NOFOLLOW), 0);
 	assert_true(f->res.upper_delete);
+	/* ...also as the target a rename replaces */
+	assert_int_equal(res_h(f, "newdir/y", VFS_INTENT_CREATE,
+			       VFS_F_NOFOLLOW), 0);
+	assert_true(f->res.upper_delete);
 	put(fmt(q, "%s/newdir/y", f->h), "host y", 0644);
 	assert_int_equal(res_h(f, "newdir/y", VFS_INTENT_DELETE,
 			       VFS_F_NOFOLLOW), 0);
