@@ -105,3 +105,16 @@ unsigned long long appv_hash64(const char *s, size_t len)
 	}
 	return h;
 }
+
+bool appv_path_last_is_dot(const char *path)
+{
+	size_t n = strlen(path);
+
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	if (n >= 1 && path[n - 1] == '.' &&
+	    (n == 1 || path[n - 2] == '/'))
+		return true;
+	return n >= 2 && path[n - 1] == '.' && path[n - 2] == '.' &&
+	       (n == 2 || path[n - 3] == '/');
+}

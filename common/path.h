@@ -29,6 +29,10 @@ int appv_path_normalize(const char *path, char *out, size_t cap);
  * not "/ab").  Both absolute and normalised; "/" covers everything. */
 bool appv_path_has_prefix(const char *path, const char *prefix);
 
+/* Whether the last component of @path (trailing slashes aside) is "." or
+ * "..": rename(2) refuses those with EBUSY, rmdir(2) with EINVAL. */
+bool appv_path_last_is_dot(const char *path);
+
 /* 64-bit FNV-1a of @len bytes: the hash used by the package index. */
 unsigned long long appv_hash64(const char *s, size_t len);
 

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../common/path.h"
 #include "../common/sys.h"
 
 /* Whether descriptor @fd is a file below the upper directory. */
@@ -137,7 +138,8 @@ static long shim_renameat2(int odirfd, const char *old, int ndirfd,
 	long a[6] = {odirfd, (long)old, ndirfd, (long)new, flags, 0}, err;
 	struct vfs_res ro, rn;
 
-	if (!(flags & ~RENAME_NOREPLACE) &&
+	if (!(flags & ~RENAME_NOREPLACE) && old && new &&
+	    !appv_path_last_is_dot(old) && !appv_path_last_is_dot(new) &&
 	    shim_route(&so, a, &ro, &err) == SHIM_REAL &&
 	    shim_route(&sn, a, &rn, &err) == SHIM_REAL &&
 	    (rn.layer == VFS_LAYER_NONE ? rn.upper_create : rn.upper_delete))

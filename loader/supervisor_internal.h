@@ -173,6 +173,18 @@ int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
  * lower file: its upper copy).  -errno on failure (*tfd closed). */
 int sup_fd_target(struct appv_sc_call *c, int fd, int *tfd,
 		  struct sup_path *p);
+/* The same for a path sup_resolve left to the kernel (a share rule on
+ * /proc, /dev): magic links there (/proc/PID/fd/N, cwd, root, /dev/fd/N)
+ * lead to a file of any layer, so the supervisor opens the path (O_PATH,
+ * in the target's terms) and decides on what it reached: 0 and *ofd
+ * (O_PATH), 1 and @p resolved and made writable, or -errno. */
+int sup_path_target(struct appv_sc_call *c, struct sup_path *p,
+		    bool nofollow, int *ofd);
+/* /proc/<pid>/{exe,cwd,root,fd/N} (and task/<tid>/...): the virtual path
+ * of the link's target into @out; its length, 0 when @abs is not such a
+ * link, or -errno. */
+int sup_proc_link(struct appv_sc_call *c, const char *abs, char *out,
+		  size_t cap);
 /* True when continuing the call as issued reaches exactly p->res.real:
  * nothing changed and a relative path is relative to the same real dir. */
 bool sup_path_unchanged(const struct sup_path *p);

@@ -57,11 +57,13 @@ static int resolve_write(struct appv_sc_call *c, int dirfd_arg, int path_arg,
 	return sup_make_writable(c, &p->res);
 }
 
-enum { ON_FD = 0, ON_PATH = 1, ON_KERNEL = 2 };
+enum { ON_FD = 0, ON_PATH = 1, ON_OPATH = 2 };
 
-/* Where an attribute call acts: ON_FD (*tfd, a descriptor form on an
- * upper, shared or anonymous file), ON_PATH (p->res.real), ON_KERNEL (a
- * share rule on /proc, /dev: the kernel's own), or -errno. */
+/* Where an attribute call acts: ON_FD (*tfd, a duplicate of the target's
+ * descriptor of an upper, shared or anonymous file), ON_OPATH (*tfd, an
+ * O_PATH descriptor of what a share-rule path under /proc or /dev reaches
+ * through its magic links, likewise), ON_PATH (p->res.real: an upper copy),
+ * or -errno. */
 static int attr_target(struct appv_sc_call *c, bool fd_form, int dirfd_arg,
 		       int path_arg, bool nofollow, struct sup_path *p,
 		       int *tfd)
@@ -72,8 +74,10 @@ static int attr_target(struct appv_sc_call *c, bool fd_form, int dirfd_arg,
 		return sup_fd_target(c, (int)c->args[0], tfd, p);
 	r = resolve_write(c, dirfd_arg, path_arg, nofollow, p);
 	if (r == 1)
-		return ON_KERNEL;
-	return r < 0 ? r : ON_PATH;
+		r = sup_path_target(c, p, nofollow, tfd);
+	else if (r == 0)
+		r = ON_PATH;
+	return r == 0 ? ON_OPATH : r;
 }
 
 long sys_chmod(struct appv_sc_call *c)
@@ -96,13 +100,17 @@ long sys_chmod(struct appv_sc_call *c)
 		return fd_form;
 	r = attr_target(c, fd_form, dirfd_arg, path_arg,
 			flags & AT_SYMLINK_NOFOLLOW, &p, &tfd);
-	if (r == ON_FD) {
-		r = fchmod(tfd, mode & 07777) ? -errno : 0;
+	if (r == ON_FD || r == ON_OPATH) {
+		r = (r == ON_FD ? fchmod(tfd, mode & 07777)
+				: (int)syscall(SYS_fchmodat2, tfd, "",
+					       mode & 07777, AT_EMPTY_PATH))
+			? -errno
+			: 0;
 		close(tfd);
 		return r;
 	}
-	if (r != ON_PATH)
-		return r == ON_KERNEL ? SUP_CONTINUE : r;
+	if (r < 0)
+		return r;
 	r = (int)syscall(SYS_fchmodat2, AT_FDCWD, p.res.real, mode & 07777,
 			 AT_SYMLINK_NOFOLLOW);
 	if (r < 0 && errno == ENOSYS)
@@ -132,13 +140,13 @@ long sys_chown(struct appv_sc_call *c)
 		return fd_form;
 	r = attr_target(c, fd_form, at ? 0 : -1, at ? 1 : 0,
 			flags & AT_SYMLINK_NOFOLLOW, &p, &tfd);
-	if (r == ON_FD) {
-		r = fchown(tfd, uid, gid) ? -errno : 0;
+	if (r == ON_FD || r == ON_OPATH) {
+		r = fchownat(tfd, "", uid, gid, AT_EMPTY_PATH) ? -errno : 0;
 		close(tfd);
 		return r;
 	}
-	if (r != ON_PATH)
-		return r == ON_KERNEL ? SUP_CONTINUE : r;
+	if (r < 0)
+		return r;
 	return fchownat(AT_FDCWD, p.res.real, uid, gid, AT_SYMLINK_NOFOLLOW)
 		   ? -errno
 		   : 0;
@@ -217,13 +225,16 @@ long sys_utimes(struct appv_sc_call *c)
 		return fd_form;
 	r = attr_target(c, fd_form, at ? 0 : -1, at ? 1 : 0,
 			flags & AT_SYMLINK_NOFOLLOW, &p, &tfd);
-	if (r == ON_FD) {
-		r = futimens(tfd, tsp) ? -errno : 0;
+	if (r == ON_FD || r == ON_OPATH) {
+		r = (r == ON_FD ? futimens(tfd, tsp)
+				: utimensat(tfd, "", tsp, AT_EMPTY_PATH))
+			? -errno
+			: 0;
 		close(tfd);
 		return r;
 	}
-	if (r != ON_PATH)
-		return r == ON_KERNEL ? SUP_CONTINUE : r;
+	if (r < 0)
+		return r;
 	return utimensat(AT_FDCWD, p.res.real, tsp, AT_SYMLINK_NOFOLLOW)
 		   ? -errno
 		   : 0;
@@ -255,43 +266,34 @@ static long xattr_read_side(struct appv_sc_call *c, const struct sup_path *p,
 	return n;
 }
 
-/* setxattr on the upper copy @p, or on descriptor @tfd when >= 0. */
-static long xattr_set(struct appv_sc_call *c, const struct sup_path *p,
-		      int tfd, const char *name)
+/* setxattr/removexattr (@remove) on the upper copy @p, or on the file
+ * descriptor @tfd reaches when >= 0 (closed here). */
+static long xattr_write(struct appv_sc_call *c, const struct sup_path *p,
+			int tfd, const char *name, bool remove)
 {
-	size_t size = (size_t)c->args[3];
+	size_t size = remove ? 0 : (size_t)c->args[3];
 	_cleanup_free_ char *val = NULL;
-	int r;
+	char self[64];
+	int r = 0;
 
 	if (size > XATTR_SIZE_MAX_)
-		return -E2BIG;
-	if (size && !(val = malloc(size)))
-		return -ENOMEM;
-	r = target_read(c, c->args[2], val, size);
-	if (r < 0)
-		return r;
-	if (tfd >= 0)
-		r = fsetxattr(tfd, name, val, size, (int)c->args[4]);
-	else
-		r = lsetxattr(p->res.real, name, val, size, (int)c->args[4]);
-	return r ? -errno : 0;
-}
-
-/* fsetxattr, fremovexattr: on the descriptor's file (fd_target). */
-static long xattr_fd(struct appv_sc_call *c, const char *name, bool remove)
-{
-	struct sup_path p;
-	int tfd, r = sup_fd_target(c, (int)c->args[0], &tfd, &p);
-
-	if (r < 0)
-		return r;
-	if (remove)
-		r = (tfd >= 0 ? fremovexattr(tfd, name)
-			      : lremovexattr(p.res.real, name))
+		r = -E2BIG;
+	else if (size && !(val = malloc(size)))
+		r = -ENOMEM;
+	else if (size)
+		r = target_read(c, c->args[2], val, size);
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", tfd);
+	if (r == 0 && tfd >= 0)
+		r = (remove ? removexattr(self, name)
+			    : setxattr(self, name, val, size, (int)c->args[4]))
 			? -errno
 			: 0;
-	else
-		r = (int)xattr_set(c, &p, tfd, name);
+	else if (r == 0)
+		r = (remove ? lremovexattr(p->res.real, name)
+			    : lsetxattr(p->res.real, name, val, size,
+					(int)c->args[4]))
+			? -errno
+			: 0;
 	if (tfd >= 0)
 		close(tfd);
 	return r;
@@ -305,9 +307,10 @@ long sys_xattr(struct appv_sc_call *c)
 	bool list = nr == SYS_listxattr || nr == SYS_llistxattr;
 	bool write = nr == SYS_setxattr || nr == SYS_lsetxattr ||
 		     nr == SYS_removexattr || nr == SYS_lremovexattr;
+	bool fd_form = nr == SYS_fsetxattr || nr == SYS_fremovexattr;
 	char name[256];
 	struct sup_path p;
-	int r;
+	int r, tfd;
 
 	if (!list) {
 		r = target_read_path(c, c->args[1], name, sizeof(name));
@@ -316,25 +319,22 @@ long sys_xattr(struct appv_sc_call *c)
 		if (!name[0])
 			return -ERANGE;
 	}
-	if (nr == SYS_fsetxattr || nr == SYS_fremovexattr)
-		return xattr_fd(c, name, nr == SYS_fremovexattr);
-	if (write)
-		r = resolve_write(c, -1, 0, nofollow, &p);
-	else
-		r = sup_resolve_arg(c, -1, 0, VFS_INTENT_READ,
-				    nofollow ? VFS_F_NOFOLLOW : 0, &p);
+	if (write || fd_form) {
+		r = attr_target(c, fd_form, -1, 0, nofollow, &p, &tfd);
+		if (r < 0)
+			return r;
+		return xattr_write(c, &p, r == ON_PATH ? -1 : tfd, name,
+				   nr == SYS_removexattr ||
+				       nr == SYS_lremovexattr ||
+				       nr == SYS_fremovexattr);
+	}
+	r = sup_resolve_arg(c, -1, 0, VFS_INTENT_READ,
+			    nofollow ? VFS_F_NOFOLLOW : 0, &p);
 	if (r == 1)
-		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
-					own */
+		return SUP_CONTINUE; /* share rule on /proc, /dev: a read */
 	if (r < 0)
 		return r;
-	if (!write) {
-		if (!c->s->strict && sup_path_unchanged(&p))
-			return SUP_CONTINUE; /* fast mode read: see sys_stat.c
-					      */
-		return xattr_read_side(c, &p, list ? NULL : name);
-	}
-	if (nr == SYS_removexattr || nr == SYS_lremovexattr)
-		return lremovexattr(p.res.real, name) ? -errno : 0;
-	return xattr_set(c, &p, -1, name);
+	if (!c->s->strict && sup_path_unchanged(&p))
+		return SUP_CONTINUE; /* fast mode read: see sys_stat.c */
+	return xattr_read_side(c, &p, list ? NULL : name);
 }

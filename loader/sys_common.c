@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -48,6 +49,117 @@ static int passthrough(struct appv_sc_call *c, struct sup_path *p)
 	return p->res.rule == VFS_RULE_SHARE ? 1 : 0;
 }
 
+/* The target's own names for its descriptors under /dev: /dev/fd/N[/...]
+ * and /dev/std{in,out,err} are /proc/TGID/fd/N[/...]. */
+static int dev_fd_subst(struct appv_sc_call *c, char *abs, size_t cap)
+{
+	static const char *const std[] = {"/dev/stdin", "/dev/stdout",
+					  "/dev/stderr"};
+	char rest[PATH_MAX];
+	int n = -1;
+
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(abs, std[i]))
+			n = snprintf(abs, cap, "/proc/%d/fd/%d",
+				     (int)target_tgid(c), i);
+	if (n < 0 && !strncmp(abs, "/dev/fd/", 8)) {
+		snprintf(rest, sizeof(rest), "%s", abs + 8);
+		n = snprintf(abs, cap, "/proc/%d/fd/%s", (int)target_tgid(c),
+			     rest);
+	}
+	return n >= (int)cap ? -ENAMETOOLONG : 0;
+}
+
+/* /proc/<pid>/{exe,cwd,root,fd/N} (and task/<tid>/...): answer with the
+ * virtual path.  Returns the length written to @out, 0 when @abs is not
+ * such a link, or -errno. */
+int sup_proc_link(struct appv_sc_call *c, const char *abs, char *out,
+		  size_t cap)
+{
+	char real[PATH_MAX], *end;
+	const char *rest;
+	long pid;
+	ssize_t n;
+
+	if (!sup_is_proc_path(abs))
+		return 0;
+	pid = strtol(abs + 6, &end, 10);
+	rest = end;
+	if (!strncmp(rest, "/task/", 6)) {
+		strtol(rest + 6, &end, 10);
+		rest = end;
+	}
+	if (strcmp(rest, "/exe") && strcmp(rest, "/cwd") &&
+	    strcmp(rest, "/root") && strncmp(rest, "/fd/", 4))
+		return 0;
+	if (!strcmp(rest, "/root"))
+		return snprintf(out, cap, "/");
+	n = readlink(abs, real, sizeof(real) - 1);
+	if (n < 0)
+		return -errno;
+	real[n] = '\0';
+	if (real[0] != '/')
+		return snprintf(out, cap, "%s", real); /* pipe:[N] etc. */
+	if (!strcmp(rest, "/cwd") && pid == target_tgid(c)) {
+		const char *v = sup_cwd_get(c, real);
+		if (v)
+			return snprintf(out, cap, "%s", v);
+	}
+	if (!strcmp(rest, "/exe")) {
+		const char *v = sup_exe_get(c->sup, (pid_t)pid, real);
+		if (v)
+			return snprintf(out, cap, "%s", v);
+	}
+	return vfs_reverse(c->s->vfs, real, out, cap);
+}
+
+/*
+ * A path below a magic link of /proc/PID (cwd/, root/, fd/N/; /dev/fd/N/
+ * too) names what lies below the link's target in the virtual tree: the
+ * kernel, left to follow the link, would walk the real directory (an upper
+ * copy, a listing) rather than the union.  Replaced by the target's virtual
+ * path and the rest: 1, or 0 when @p is no such path, or -errno.
+ */
+static int subst_below_link(struct appv_sc_call *c, struct sup_path *p)
+{
+	char link[PATH_MAX], v[PATH_MAX], *end;
+	const char *s;
+	size_t llen;
+	int n = dev_fd_subst(c, p->abs, sizeof(p->abs));
+
+	if (n < 0 || !sup_is_proc_path(p->abs))
+		return n;
+	strtol(p->abs + 6, &end, 10);
+	s = end;
+	if (!strncmp(s, "/task/", 6)) {
+		strtol(s + 6, &end, 10);
+		s = end;
+	}
+	if (!strncmp(s, "/cwd/", 5) || !strncmp(s, "/root/", 6)) {
+		s = strchr(s + 1, '/');
+	} else if (!strncmp(s, "/fd/", 4)) {
+		strtol(s + 4, &end, 10);
+		if (end == s + 4 || *end != '/')
+			return 0;
+		s = end;
+	} else {
+		return 0;
+	}
+	llen = (size_t)(s - p->abs);
+	memcpy(link, p->abs, llen);
+	link[llen] = '\0';
+	n = sup_proc_link(c, link, v, sizeof(v));
+	if (n <= 0 || v[0] != '/')
+		return n < 0 ? n : 0;
+	if (!strcmp(v, "/"))
+		v[0] = '\0';
+	n = snprintf(link, sizeof(link), "%s%s", v, s);
+	if (n >= (int)sizeof(link))
+		return -ENAMETOOLONG;
+	memcpy(p->abs, link, (size_t)n + 1);
+	return 1;
+}
+
 int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
 		struct sup_path *p)
 {
@@ -56,7 +168,7 @@ int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
 			    .intent = intent,
 			    .flags = vflags,
 			    .cred = sup_cred(c)};
-	int r;
+	int r, subst = 0;
 
 	if (!p->raw[0])
 		return -ENOENT;
@@ -65,6 +177,8 @@ int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
 	if (r < 0)
 		return r;
 	r = target_subst_proc_self(c, p->abs, sizeof(p->abs));
+	if (r == 0)
+		r = subst = subst_below_link(c, p);
 	if (r < 0)
 		return r;
 	r = passthrough(c, p);
@@ -74,7 +188,11 @@ int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
 		/* POSIX: a trailing slash follows and wants a directory. */
 		q.flags = (q.flags & ~VFS_F_NOFOLLOW) | VFS_F_DIRECTORY;
 	}
-	return vfs_resolve(c->s->vfs, &q, &p->res);
+	r = vfs_resolve(c->s->vfs, &q, &p->res);
+	/* The app's own string would take the kernel elsewhere. */
+	if (r == 0 && subst)
+		p->res.changed = true;
+	return r;
 }
 
 int sup_resolve_arg(struct appv_sc_call *c, int dirfd_arg, int path_arg,
@@ -218,40 +336,64 @@ void sup_umask_leave(mode_t old)
  * a shared path, and anonymous files (pipes, sockets, memfds, unlinked
  * files) are changed through a duplicate of the descriptor (0, *tfd).
  */
-int sup_fd_target(struct appv_sc_call *c, int fd, int *tfd,
-		  struct sup_path *p)
+/* Our descriptor @fd of one of the target's files: 0 to act on @fd, 1
+ * with @p resolved and made writable (a lower file's upper copy). */
+static int fd_classify(struct appv_sc_call *c, int fd, struct sup_path *p)
 {
 	char lnk[64];
 	struct stat st;
 	ssize_t n;
 	int r;
 
-	*tfd = target_getfd(c, fd);
-	if (*tfd < 0)
-		return *tfd;
-	snprintf(lnk, sizeof(lnk), "/proc/self/fd/%d", *tfd);
+	snprintf(lnk, sizeof(lnk), "/proc/self/fd/%d", fd);
 	n = readlink(lnk, p->raw, sizeof(p->raw) - 1);
-	if (n < 0 || fstat(*tfd, &st) < 0) {
-		r = -errno;
-		goto fail;
-	}
+	if (n < 0 || fstat(fd, &st) < 0)
+		return -errno;
 	p->raw[n] = '\0';
 	if (p->raw[0] != '/' || st.st_nlink == 0 ||
 	    appv_path_has_prefix(p->raw, vfs_get_config(c->s->vfs)->upper))
 		return 0;
 	r = vfs_reverse(c->s->vfs, p->raw, p->abs, sizeof(p->abs));
 	if (r < 0)
-		goto fail;
+		return r;
 	memcpy(p->raw, p->abs, (size_t)r + 1);
 	r = sup_resolve(c, VFS_INTENT_WRITE, VFS_F_NOFOLLOW, p);
 	if (r == 1 || (r == 0 && p->res.rule == VFS_RULE_SHARE))
 		return 0; /* /proc, /dev, shared: the host's, by the rules */
 	if (r == 0)
 		r = sup_make_writable(c, &p->res);
-	if (r == 0)
-		r = 1;
-fail:
-	close(*tfd);
-	*tfd = -1;
+	return r < 0 ? r : 1;
+}
+
+int sup_fd_target(struct appv_sc_call *c, int fd, int *tfd,
+		  struct sup_path *p)
+{
+	int r;
+
+	*tfd = target_getfd(c, fd);
+	if (*tfd < 0)
+		return *tfd;
+	r = fd_classify(c, *tfd, p);
+	if (r != 0) {
+		close(*tfd);
+		*tfd = -1;
+	}
+	return r;
+}
+
+
+int sup_path_target(struct appv_sc_call *c, struct sup_path *p,
+		    bool nofollow, int *ofd)
+{
+	int r;
+
+	*ofd = open(p->abs, O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
+	if (*ofd < 0)
+		return -errno;
+	r = fd_classify(c, *ofd, p);
+	if (r != 0) {
+		close(*ofd);
+		*ofd = -1;
+	}
 	return r;
 }

@@ -281,6 +281,8 @@ long sys_rename(struct appv_sc_call *c)
 		return r;
 	if (r == 1)
 		return -EXDEV;
+	if (appv_path_last_is_dot(o.raw) || appv_path_last_is_dot(n.raw))
+		return -EBUSY;
 	if (n.res.layer != VFS_LAYER_NONE && (flags & RENAME_NOREPLACE))
 		return -EEXIST;
 	if ((flags & RENAME_EXCHANGE) && n.res.layer == VFS_LAYER_NONE)

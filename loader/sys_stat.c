@@ -195,48 +195,6 @@ long sys_access(struct appv_sc_call *c)
 	return 0;
 }
 
-/* /proc/<pid>/{exe,cwd,root,fd/N} (and task/<tid>/...): answer with the
- * virtual path.  Returns the length written to @out, 0 when @abs is not
- * such a link, or -errno. */
-static int proc_link(struct appv_sc_call *c, const char *abs, char *out,
-		     size_t cap)
-{
-	char real[PATH_MAX], *end;
-	const char *rest;
-	long pid;
-	ssize_t n;
-
-	if (!sup_is_proc_path(abs))
-		return 0;
-	pid = strtol(abs + 6, &end, 10);
-	rest = end;
-	if (!strncmp(rest, "/task/", 6)) {
-		strtol(rest + 6, &end, 10);
-		rest = end;
-	}
-	if (strcmp(rest, "/exe") && strcmp(rest, "/cwd") &&
-	    strcmp(rest, "/root") && strncmp(rest, "/fd/", 4))
-		return 0;
-	if (!strcmp(rest, "/root"))
-		return snprintf(out, cap, "/");
-	n = readlink(abs, real, sizeof(real) - 1);
-	if (n < 0)
-		return -errno;
-	real[n] = '\0';
-	if (real[0] != '/')
-		return snprintf(out, cap, "%s", real); /* pipe:[N] etc. */
-	if (!strcmp(rest, "/cwd") && pid == target_tgid(c)) {
-		const char *v = sup_cwd_get(c, real);
-		if (v)
-			return snprintf(out, cap, "%s", v);
-	}
-	if (!strcmp(rest, "/exe")) {
-		const char *v = sup_exe_get(c->sup, (pid_t)pid, real);
-		if (v)
-			return snprintf(out, cap, "%s", v);
-	}
-	return vfs_reverse(c->s->vfs, real, out, cap);
-}
 
 long sys_readlink(struct appv_sc_call *c)
 {
@@ -257,7 +215,7 @@ long sys_readlink(struct appv_sc_call *c)
 			    VFS_F_NOFOLLOW | VFS_F_HOST_LAZY, &p);
 	if (r < 0)
 		return r;
-	n = proc_link(c, p.abs, out, sizeof(out));
+	n = sup_proc_link(c, p.abs, out, sizeof(out));
 	if (n < 0)
 		return n;
 	if (n == 0) {

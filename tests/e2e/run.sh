@@ -281,6 +281,19 @@ print('%o %d' % (st.st_mode & 0o777, st.st_mtime))"
 	want_rc 0
 	out_has "604 1200000000"
 	same_tree "$h" "$before"
+	# The same through /proc magic links (descriptors, cwd, root) and
+	# /dev/fd: what they reach is the overlay's copy, never the host's.
+	printf 'g\n' >"$h/g" && printf 'k\n' >"$h/k" && chmod 0644 "$h/g" "$h/k"
+	before=$(tree_sha "$h")
+	axe --overlay w "$TPKG" sh -c "cd '$h' && exec 4<'$h' 5<'$h/k' &&
+		chmod 0611 /proc/self/fd/4/g && touch -d @1300000000 /dev/fd/4/g &&
+		chmod 0612 /proc/self/cwd/k && chmod 0613 /proc/self/root$h/f &&
+		chmod 0614 /dev/fd/5 && stat -c '%a %Y %n' g k f"
+	want_rc 0
+	out_has "611 1300000000 g"
+	out_has "614 $(stat -c %Y "$h/k") k"
+	out_has "613 1200000000 f"
+	same_tree "$h" "$before"
 }
 
 c_pkg_script_exec() {

@@ -73,6 +73,17 @@ static void test_path__join_rejects_bad_input(void **state)
 	free(huge);
 }
 
+static void test_path__last_is_dot(void **state)
+{
+	const char *dot[] = {".", "..", "a/.", "/a/b/..", "a/./", "..//"};
+	const char *not[] = {"", "/", "a", ".a", "a/..b", "/a/b.", "a./"};
+
+	for (size_t i = 0; i < sizeof(dot) / sizeof(dot[0]); i++)
+		assert_true(appv_path_last_is_dot(dot[i]));
+	for (size_t i = 0; i < sizeof(not) / sizeof(not[0]); i++)
+		assert_false(appv_path_last_is_dot(not[i]));
+}
+
 static void test_path__normalize_pops_dotdot(void **state)
 {
 	const char *cases[][2] = {
@@ -120,6 +131,7 @@ int main(void)
 	    cmocka_unit_test(test_path__join_table),
 	    cmocka_unit_test(test_path__join_rejects_bad_input),
 	    cmocka_unit_test(test_path__normalize_pops_dotdot),
+	    cmocka_unit_test(test_path__last_is_dot),
 	    cmocka_unit_test(test_path__prefix_is_component_wise),
 	    cmocka_unit_test(test_path__hash_is_fnv1a),
 	};
