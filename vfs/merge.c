@@ -162,8 +162,7 @@ static int add_real(struct merge *m, int dirfd, const struct linux_dirent64 *d,
 	struct stat st;
 	int k;
 
-	if ((name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2]))) ||
-	    !visible(m, name, layer))
+	if (!visible(m, name, layer))
 		return 0;
 	if (d->d_type == DT_UNKNOWN) {
 		if (appv_fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
@@ -184,24 +183,25 @@ static int add_real(struct merge *m, int dirfd, const struct linux_dirent64 *d,
 	return add(m, name, S_IFLNK, m->link);
 }
 
+struct layer_scan {
+	struct merge *m;
+	int dirfd;
+	enum vfs_layer layer;
+};
+
+static int add_entry(const struct linux_dirent64 *d, void *ctx)
+{
+	struct layer_scan *ls = ctx;
+	int r = add_real(ls->m, ls->dirfd, d, ls->layer);
+
+	return r < 0 ? r : 0;
+}
+
 static int add_dir_fd(struct merge *m, int dirfd, enum vfs_layer layer)
 {
-	char buf[16384];
+	struct layer_scan ls = {m, dirfd, layer};
 
-	for (;;) {
-		ssize_t n = appv_getdents64(dirfd, buf, sizeof(buf));
-
-		if (n <= 0)
-			return (int)n;
-		for (ssize_t off = 0; off < n;) {
-			const struct linux_dirent64 *d = (void *)(buf + off);
-			int r = add_real(m, dirfd, d, layer);
-
-			if (r < 0)
-				return r;
-			off += d->d_reclen;
-		}
-	}
+	return vfs_each_dirent(dirfd, add_entry, &ls);
 }
 
 static int add_real_layer(struct merge *m, const struct vfs_layer_ops *ops)
