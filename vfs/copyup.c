@@ -197,13 +197,13 @@ static int lower_stat(struct vfs *vfs, const struct vfs_res *res,
 static int copy_dir(const struct vfs_res *res, const char *dst,
 		    const struct stat *st)
 {
-	int r = appv_mkdirat(AT_FDCWD, dst, (st->st_mode & 07777) | 0700);
+	mode_t mode = vfs_upper_dir_mode(st->st_mode);
+	int r = appv_mkdirat(AT_FDCWD, dst, mode);
 	int in, out;
 
 	if (r < 0)
 		return r == -EEXIST ? 0 : r;
-	APPV_SYS(SYS_fchmodat, AT_FDCWD, dst, (st->st_mode & 07777) | 0700, 0,
-		 0, 0);
+	APPV_SYS(SYS_fchmodat, AT_FDCWD, dst, mode, 0, 0, 0);
 	copy_owner(-1, dst, st);
 	in = appv_openat(AT_FDCWD, res->real,
 			 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);

@@ -150,7 +150,7 @@ static bool lower_dir_stat(const struct vfs *vfs, const char *vpath, size_t len,
 
 static int make_dir_like(const char *real, const struct stat *st)
 {
-	mode_t mode = (st->st_mode & 07777) | 0700;
+	mode_t mode = vfs_upper_dir_mode(st->st_mode);
 	struct timespec ts[2] = {st->st_atim, st->st_mtim};
 	int r = appv_mkdirat(AT_FDCWD, real, mode);
 

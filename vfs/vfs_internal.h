@@ -171,6 +171,11 @@ struct linux_dirent64 {
 	char d_name[];
 };
 
+/* perm.c: the mode an upper copy of a directory of mode @mode gets: the
+ * same, plus u+rwx when this process does not override DAC (it must make
+ * entries in the copy).  Supervisor only. */
+mode_t vfs_upper_dir_mode(mode_t mode);
+
 /* vfs.c: call @fn for each entry of directory @fd from its offset on but
  * "." and "..": the first nonzero return of @fn, else 0 at the end, or
  * -errno from getdents. */
