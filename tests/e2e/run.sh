@@ -992,6 +992,32 @@ c_ov_ln() {
 	same_tree "$h" "$before"
 }
 
+# Creates, renames and unlinks in a copied-up host directory - the ones
+# the shim does itself (names that hide nothing) and the ones that need a
+# whiteout (a host twin) - seen the same by the next run, host unchanged.
+c_ov_host_dir_ops() {
+	local h=$C/hf before
+	ov_host "$h"
+	before=$(tree_sha "$h")
+	axe --overlay w "$TPKG" sh -c "cd '$h' && echo more >>a.txt &&
+		echo n >n1 && mv n1 n2 && echo m >m && rm m && mkdir nd &&
+		echo x >nd/x && mv nd nd2 && mv n2 b.txt && rm d/f &&
+		ln -s a.txt sl && rm sl && ls -A . d nd2 && cat b.txt"
+	want_rc 0
+	out_has n
+	out_has nd2
+	out_has x
+	grep -qxE 'n1|n2|m|nd|sl|f' "$C/out" && fail "a removed name is listed"
+	same_tree "$h" "$before"
+	axe --overlay w "$TPKG" sh -c "cd '$h' && ls -A . d && cat b.txt nd2/x"
+	want_rc 0
+	out_has n
+	out_has x
+	grep -qxE 'n1|n2|m|nd|sl|f|gone' "$C/out" && fail "the second run lists a removed name"
+	no_markers
+	same_tree "$h" "$before"
+}
+
 c_ov_chmod() {
 	local h=$C/hf before
 	ov_host "$h"
@@ -1015,7 +1041,7 @@ merged_listing getcwd_virtual proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest landlock_backstop strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
 wl_sqlite wl_venv escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir
-ov_mv_dir ov_ln ov_chmod"
+ov_mv_dir ov_ln ov_chmod ov_host_dir_ops"
 CASES=${E2E_CASES:-$CASES_ALL}
 # Cases that do not depend on the interception mode run once.
 MODELESS="bad_manifest"
