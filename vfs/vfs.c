@@ -133,11 +133,29 @@ static int load_rules(struct vfs *vfs)
 	return 0;
 }
 
+/* The fields of @from that are in use (the strings, the rules up to
+ * nrules): what a full copy would add is untouched pages of a fresh
+ * mapping, a page fault each in every process the shim starts in. */
+static void config_copy(struct vfs_config *to, const struct vfs_config *from)
+{
+	memcpy(to->upper, from->upper, strnlen(from->upper, PATH_MAX - 1) + 1);
+	to->upper[PATH_MAX - 1] = '\0';
+	memcpy(to->image_dir, from->image_dir,
+	       strnlen(from->image_dir, PATH_MAX - 1) + 1);
+	to->image_dir[PATH_MAX - 1] = '\0';
+	memcpy(to->run_dir, from->run_dir,
+	       strnlen(from->run_dir, PATH_MAX - 1) + 1);
+	to->run_dir[PATH_MAX - 1] = '\0';
+	to->nrules = from->nrules < VFS_MAX_RULES ? from->nrules
+						  : VFS_MAX_RULES;
+	memcpy(to->rules, from->rules, to->nrules * sizeof(to->rules[0]));
+}
+
 static int init(struct vfs *vfs, const struct vfs_config *cfg)
 {
 	int r;
 
-	memcpy(&vfs->cfg, cfg, sizeof(*cfg));
+	config_copy(&vfs->cfg, cfg);
 	r = normalize_dir(vfs->cfg.upper, false);
 	if (r < 0)
 		return r;
