@@ -131,31 +131,37 @@ static bool is_procfs(const char *vpath)
 	       appv_path_has_prefix(vpath, "/dev/fd");
 }
 
+long shim_fd_path(int fd, char *out, size_t cap)
+{
+	char link[32] = "/proc/self/fd/";
+	unsigned int v = (unsigned int)fd, i = 14, n = 0;
+	char digits[12];
+	long r;
+
+	if (fd < 0)
+		return -EBADF;
+	do
+		digits[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		link[i++] = digits[--n];
+	link[i] = '\0';
+	r = appv_readlinkat(AT_FDCWD, link, out, cap - 1);
+	if (r >= 0)
+		out[r] = '\0';
+	return r;
+}
+
 /* The virtual directory a relative path starts from. */
 static int virtual_base(int dirfd, char *out, size_t cap)
 {
 	char real[PATH_MAX];
 	long r;
 
-	if (dirfd == AT_FDCWD) {
+	if (dirfd == AT_FDCWD)
 		r = APPV_SYS(SYS_getcwd, real, sizeof(real), 0, 0, 0, 0);
-	} else {
-		char link[32] = "/proc/self/fd/";
-		unsigned int v = (unsigned int)dirfd, i = 14, n = 0;
-		char digits[12];
-
-		if (dirfd < 0)
-			return -EBADF;
-		do
-			digits[n++] = (char)('0' + v % 10);
-		while ((v /= 10));
-		while (n)
-			link[i++] = digits[--n];
-		link[i] = '\0';
-		r = appv_readlinkat(AT_FDCWD, link, real, sizeof(real) - 1);
-		if (r >= 0)
-			real[r] = '\0';
-	}
+	else
+		r = shim_fd_path(dirfd, real, sizeof(real));
 	if (r < 0)
 		return (int)r;
 	/* "(unreachable)/..." or a deleted directory: let the kernel and

@@ -32,24 +32,11 @@
 static bool fd_in_upper(int fd)
 {
 	const struct vfs_config *cfg;
-	char link[32] = "/proc/self/fd/", real[PATH_MAX];
-	size_t n = strlen(link), ul;
-	long r;
-	int i = 0;
-	char digits[12];
+	char real[PATH_MAX];
+	size_t ul;
 
-	if (!shim_vfs || fd < 0)
+	if (!shim_vfs || shim_fd_path(fd, real, sizeof(real)) < 0)
 		return false;
-	do
-		digits[i++] = (char)('0' + fd % 10);
-	while ((fd /= 10) && i < (int)sizeof(digits));
-	while (i)
-		link[n++] = digits[--i];
-	link[n] = '\0';
-	r = appv_readlinkat(AT_FDCWD, link, real, sizeof(real) - 1);
-	if (r < 0)
-		return false;
-	real[r] = '\0';
 	cfg = vfs_get_config(shim_vfs);
 	ul = strlen(cfg->upper);
 	return ul > 1 && !strncmp(real, cfg->upper, ul) && real[ul] == '/';

@@ -50,6 +50,10 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 long shim_path_syscall(const struct shim_sc *sc, long a0, long a1, long a2,
 		       long a3, long a4, long a5);
 
+/* What descriptor @fd names (readlink of /proc/self/fd/N, NUL-terminated
+ * into @out): the length, or -errno. */
+long shim_fd_path(int fd, char *out, size_t cap);
+
 /* libc's convention: errno and -1 for a negative result. */
 long shim_ret(long r);
 

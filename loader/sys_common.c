@@ -73,25 +73,47 @@ static int dev_fd_subst(struct appv_sc_call *c, char *abs, size_t cap)
 /* /proc/<pid>/{exe,cwd,root,fd/N} (and task/<tid>/...): answer with the
  * virtual path.  Returns the length written to @out, 0 when @abs is not
  * such a link, or -errno. */
+/* The end of the magic link @abs starts with - /proc/PID[/task/TID] and
+ * /exe, /cwd, /root or /fd/N - with *kind at its own name, or NULL. */
+static const char *proc_link_end(const char *abs, const char **kind)
+{
+	static const char *const names[] = {"/exe", "/cwd", "/root"};
+	const char *s;
+	char *end;
+
+	if (!sup_is_proc_path(abs))
+		return NULL;
+	strtol(abs + 6, &end, 10);
+	s = end;
+	if (!strncmp(s, "/task/", 6)) {
+		strtol(s + 6, &end, 10);
+		s = end;
+	}
+	*kind = s;
+	if (!strncmp(s, "/fd/", 4)) {
+		strtol(s + 4, &end, 10);
+		return end == s + 4 ? NULL : end;
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t n = strlen(names[i]);
+
+		if (!strncmp(s, names[i], n) && (!s[n] || s[n] == '/'))
+			return s + n;
+	}
+	return NULL;
+}
+
 int sup_proc_link(struct appv_sc_call *c, const char *abs, char *out,
 		  size_t cap)
 {
-	char real[PATH_MAX], *end;
-	const char *rest;
+	const char *rest, *end = proc_link_end(abs, &rest);
+	char real[PATH_MAX];
 	long pid;
 	ssize_t n;
 
-	if (!sup_is_proc_path(abs))
+	if (!end || *end)
 		return 0;
-	pid = strtol(abs + 6, &end, 10);
-	rest = end;
-	if (!strncmp(rest, "/task/", 6)) {
-		strtol(rest + 6, &end, 10);
-		rest = end;
-	}
-	if (strcmp(rest, "/exe") && strcmp(rest, "/cwd") &&
-	    strcmp(rest, "/root") && strncmp(rest, "/fd/", 4))
-		return 0;
+	pid = strtol(abs + 6, NULL, 10);
 	if (!strcmp(rest, "/root"))
 		return snprintf(out, cap, "/");
 	n = readlink(abs, real, sizeof(real) - 1);
@@ -122,29 +144,16 @@ int sup_proc_link(struct appv_sc_call *c, const char *abs, char *out,
  */
 static int subst_below_link(struct appv_sc_call *c, struct sup_path *p)
 {
-	char link[PATH_MAX], v[PATH_MAX], *end;
-	const char *s;
+	char link[PATH_MAX], v[PATH_MAX];
+	const char *kind, *s;
 	size_t llen;
 	int n = dev_fd_subst(c, p->abs, sizeof(p->abs));
 
-	if (n < 0 || !sup_is_proc_path(p->abs))
+	if (n < 0)
 		return n;
-	strtol(p->abs + 6, &end, 10);
-	s = end;
-	if (!strncmp(s, "/task/", 6)) {
-		strtol(s + 6, &end, 10);
-		s = end;
-	}
-	if (!strncmp(s, "/cwd/", 5) || !strncmp(s, "/root/", 6)) {
-		s = strchr(s + 1, '/');
-	} else if (!strncmp(s, "/fd/", 4)) {
-		strtol(s + 4, &end, 10);
-		if (end == s + 4 || *end != '/')
-			return 0;
-		s = end;
-	} else {
-		return 0;
-	}
+	s = proc_link_end(p->abs, &kind);
+	if (!s || *s != '/' || !strncmp(kind, "/exe", 4))
+		return 0; /* not below a directory link */
 	llen = (size_t)(s - p->abs);
 	memcpy(link, p->abs, llen);
 	link[llen] = '\0';

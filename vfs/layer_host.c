@@ -35,26 +35,31 @@ static void add_root_link(struct vfs *vfs, int rootfd, const char *name)
  * the overlay's /usr/lib.  A root symlink changed during the session keeps
  * its old target for that session.
  */
+struct root_scan {
+	struct vfs *vfs;
+	int fd;
+};
+
+static int root_entry(const struct linux_dirent64 *d, void *ctx)
+{
+	struct root_scan *rs = ctx;
+
+	if (d->d_type == 10 /* DT_LNK */)
+		add_root_link(rs->vfs, rs->fd, d->d_name);
+	return 0;
+}
+
 void vfs_host_root_links_load(struct vfs *vfs)
 {
-	char buf[4096];
-	int fd = appv_openat(AT_FDCWD, "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-			     0);
-	ssize_t n;
+	struct root_scan rs = {vfs, -1};
 
 	vfs->root_links_len = 0;
-	if (fd < 0)
+	rs.fd = appv_openat(AT_FDCWD, "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+			    0);
+	if (rs.fd < 0)
 		return;
-	while ((n = appv_getdents64(fd, buf, sizeof(buf))) > 0) {
-		for (ssize_t off = 0; off < n;) {
-			const struct linux_dirent64 *d = (void *)(buf + off);
-
-			off += d->d_reclen;
-			if (d->d_type == 10 /* DT_LNK */)
-				add_root_link(vfs, fd, d->d_name);
-		}
-	}
-	appv_close(fd);
+	vfs_each_dirent(rs.fd, root_entry, &rs);
+	appv_close(rs.fd);
 }
 
 const char *vfs_host_root_link(const struct vfs *vfs, const char *vpath,

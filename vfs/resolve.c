@@ -533,9 +533,11 @@ static int dir_layers(struct walk *w, const struct probe *p)
 }
 
 /* A create through a hand-off: the parent must be a host directory. */
-static int host_parent_ok(struct walk *w)
+/* stat (@flags: AT_SYMLINK_NOFOLLOW or 0) of the final entry's parent on
+ * the host: the walk's vpath up to its last slash ("/" for a top-level
+ * name). */
+static int host_parent_stat(struct walk *w, struct stat *st, int flags)
 {
-	struct stat st;
 	size_t cut = w->vlen;
 	char saved;
 	int r;
@@ -545,30 +547,21 @@ static int host_parent_ok(struct walk *w)
 	cut = cut > 1 ? cut - 1 : 1; /* keep the "/" of a top-level name */
 	saved = w->vpath[cut];
 	w->vpath[cut] = '\0';
-	r = appv_fstatat(AT_FDCWD, w->vpath, &st, 0);
+	r = appv_fstatat(AT_FDCWD, w->vpath, st, flags);
 	w->vpath[cut] = saved;
+	return r;
+}
+
+static int host_parent_ok(struct walk *w)
+{
+	struct stat st;
+	int r = host_parent_stat(w, &st, 0);
+
 	if (r < 0)
 		return r;
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
-/* lstat of the final entry's parent (the walk's vpath up to its last
- * slash) on the host. */
-static int host_parent_stat(struct walk *w, struct stat *st)
-{
-	size_t plen = w->vlen;
-	char saved;
-	int r;
-
-	while (plen > 1 && w->vpath[plen - 1] != '/')
-		plen--;
-	plen--;
-	saved = w->vpath[plen];
-	w->vpath[plen] = '\0';
-	r = appv_fstatat(AT_FDCWD, w->vpath, st, AT_SYMLINK_NOFOLLOW);
-	w->vpath[plen] = saved;
-	return r;
-}
 
 /*
  * May the final entry be created or removed right in the upper copy of its
@@ -590,7 +583,7 @@ static int kernel_decides(struct walk *w, const struct probe *p)
 		return 0;
 	if (!(pf & HOST_ANY))
 		return 1; /* opaque, or the host is hidden here */
-	r = host_parent_stat(w, &st);
+	r = host_parent_stat(w, &st, AT_SYMLINK_NOFOLLOW);
 	if (missing(r))
 		return 1;
 	return r == 0 && S_ISDIR(st.st_mode) && w->updir_depth == w->depth &&
