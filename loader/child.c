@@ -26,19 +26,65 @@
 #include "../common/cleanup.h"
 #include "../common/fdpass.h"
 
-static void set_env(const struct session *s)
+/* "NAME=value" in a new string, or NULL. */
+static char *env_entry(const char *name, const char *v1, const char *v2)
 {
-	if (!s->use_shim)
-		return;
-	const char *old = getenv("LD_PRELOAD");
-	char buf[PATH_MAX * 2];
+	char *e;
 
-	if (old && *old)
-		snprintf(buf, sizeof(buf), "%s:%s", s->shim_path, old);
-	else
-		snprintf(buf, sizeof(buf), "%s", s->shim_path);
-	setenv("LD_PRELOAD", buf, 1);
-	setenv("APPV_SESSION", s->session_file, 1);
+	if (asprintf(&e, "%s=%s%s%s", name, v1, v2 && *v2 ? ":" : "",
+		     v2 && *v2 ? v2 : "") < 0)
+		return NULL;
+	return e;
+}
+
+/*
+ * The environment the application starts with: appv's, with the shim
+ * preloaded (before any LD_PRELOAD the user had) and the session file
+ * named.  Built by the parent before fork: the child only reads it, so it
+ * touches no heap page of its own (each would be a copy-on-write fault).
+ * Freed with env_free.
+ */
+static char **env_build(const struct session *s)
+{
+	size_t n = 0, k = 0;
+	char **env;
+
+	while (environ[n])
+		n++;
+	env = calloc(n + 3, sizeof(*env));
+	if (!env)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (!s->use_shim || (strncmp(environ[i], "LD_PRELOAD=", 11) &&
+				     strncmp(environ[i], "APPV_SESSION=", 13)))
+			env[k++] = environ[i];
+	if (s->use_shim) {
+		const char *old = getenv("LD_PRELOAD");
+
+		env[k] = env_entry("LD_PRELOAD", s->shim_path, old);
+		env[k + 1] = env_entry("APPV_SESSION", s->session_file, NULL);
+		if (!env[k] || !env[k + 1]) {
+			free(env[k]);
+			free(env);
+			return NULL;
+		}
+	}
+	return env;
+}
+
+static void env_free(const struct session *s, char **env)
+{
+	size_t n = 0;
+
+	if (!env)
+		return;
+	while (env[n])
+		n++;
+	if (s->use_shim && n >= 2) {
+		free(env[n - 1]);
+		free(env[n - 2]);
+	}
+	free(env);
 }
 
 /* Reports a set-up failure to the parent through the pipe's status byte
@@ -55,8 +101,8 @@ static void __attribute__((noreturn)) child_fail(int sock, const char *what,
 }
 
 static void __attribute__((noreturn))
-child_main(struct session *s, char *const argv[], int sock, pid_t parent,
-	   const sigset_t *oldmask)
+child_main(struct session *s, char *const argv[], char *const envp[], int sock,
+	   pid_t parent, const sigset_t *oldmask)
 {
 	struct appv_filter_opts fo = { .strict = s->strict };
 	int listener, r;
@@ -73,7 +119,6 @@ child_main(struct session *s, char *const argv[], int sock, pid_t parent,
 	r = loader_landlock_apply(s);
 	if (r < 0)
 		child_fail(sock, "Landlock backstop", -r);
-	set_env(s);
 	listener = appv_filter_install(loader_syscalls, loader_nsyscalls, &fo);
 	if (listener < 0)
 		child_fail(sock, "seccomp filter", -listener);
@@ -83,9 +128,9 @@ child_main(struct session *s, char *const argv[], int sock, pid_t parent,
 	close(sock);
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
 	if (strchr(argv[0], '/'))
-		execv(argv[0], argv);
+		execve(argv[0], argv, envp);
 	else
-		execvp(argv[0], argv);
+		execvpe(argv[0], argv, envp);
 	r = errno;
 	fprintf(stderr, "appv: %s: %s\n", argv[0], strerror(r));
 	_exit(r == ENOENT ? 127 : 126);
@@ -95,7 +140,7 @@ pid_t child_spawn(struct session *s, char *const argv[], int *listener,
 		  struct appv_diag *diag)
 {
 	sigset_t oldmask;
-	char tag = 0;
+	char tag = 0, **envp;
 	int sv[2], fd, r;
 	pid_t pid, parent = getpid();
 
@@ -105,14 +150,25 @@ pid_t child_spawn(struct session *s, char *const argv[], int *listener,
 	/* The supervisor blocked its signals (signalfd); the child gets the
 	 * mask the user gave appv back just before exec. */
 	oldmask = s->sigmask_orig;
+	envp = env_build(s);
+	if (!envp) {
+		close(sv[0]);
+		close(sv[1]);
+		return appv_diag_set(diag, -ENOMEM, "environment: %s",
+				     strerror(ENOMEM));
+	}
 	pid = fork();
-	if (pid < 0)
-		return appv_diag_set(diag, -errno, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		close(sv[0]);
-		child_main(s, argv, sv[1], parent, &oldmask);
+		child_main(s, argv, envp, sv[1], parent, &oldmask);
 	}
+	r = -errno;
+	env_free(s, envp);
 	close(sv[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		return appv_diag_set(diag, r, "fork: %s", strerror(-r));
+	}
 	/* The resolver is only the supervisor's: build it while the child
 	 * sets itself up (on another CPU when there is one). */
 	r = session_open_vfs(s, diag);
