@@ -86,22 +86,17 @@ static int read_session(const char *path, char *buf, size_t cap)
  * exemption, the supervisor hides the file, and the shim stays off. */
 static int load_session(const char *path)
 {
-	struct vfs_config *cfg;
 	char *buf;
 	int r;
 
-	buf = appv_mmap(NULL, SESSION_MAX + sizeof(*cfg),
-			PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-			-1, 0);
+	buf = appv_mmap(NULL, SESSION_MAX, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (appv_mmap_failed(buf))
 		return (int)(long)buf;
-	cfg = (struct vfs_config *)(buf + SESSION_MAX);
 	r = read_session(path, buf, SESSION_MAX);
 	if (r >= 0)
-		r = vfs_config_parse(buf, (size_t)r, cfg);
-	if (r >= 0)
-		r = vfs_new(cfg, &shim_vfs);
-	appv_munmap(buf, SESSION_MAX + sizeof(*cfg));
+		r = vfs_new_from_text(buf, (size_t)r, &shim_vfs);
+	appv_munmap(buf, SESSION_MAX);
 	return r;
 }
 

@@ -151,11 +151,11 @@ static void config_copy(struct vfs_config *to, const struct vfs_config *from)
 	memcpy(to->rules, from->rules, to->nrules * sizeof(to->rules[0]));
 }
 
-static int init(struct vfs *vfs, const struct vfs_config *cfg)
+/* vfs->cfg is filled in. */
+static int init(struct vfs *vfs)
 {
 	int r;
 
-	config_copy(&vfs->cfg, cfg);
 	r = normalize_dir(vfs->cfg.upper, false);
 	if (r < 0)
 		return r;
@@ -181,26 +181,53 @@ static int init(struct vfs *vfs, const struct vfs_config *cfg)
 	return r;
 }
 
-int vfs_new(const struct vfs_config *cfg, struct vfs **out)
+static struct vfs *vfs_alloc(void)
 {
 	size_t len = (sizeof(struct vfs) + 4095) & ~(size_t)4095;
 	struct vfs *vfs;
 	void *p;
-	int r;
 
 	p = appv_mmap(NULL, len, PROT_READ | PROT_WRITE,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (appv_mmap_failed(p))
-		return (int)(long)p;
+		return NULL;
 	vfs = p;
 	vfs->alloc_len = len;
-	r = init(vfs, cfg);
+	return vfs;
+}
+
+static int vfs_finish(struct vfs *vfs, int r, struct vfs **out)
+{
+	if (r == 0)
+		r = init(vfs);
 	if (r < 0) {
 		vfs_free(vfs);
 		return r;
 	}
 	*out = vfs;
 	return 0;
+}
+
+int vfs_new(const struct vfs_config *cfg, struct vfs **out)
+{
+	struct vfs *vfs = vfs_alloc();
+
+	if (!vfs)
+		return -ENOMEM;
+	config_copy(&vfs->cfg, cfg);
+	return vfs_finish(vfs, 0, out);
+}
+
+/* The shim's path: each page written costs a fault in every exec'd
+ * process, so the text is parsed straight into the resolver's own config
+ * rather than into a struct vfs_config that is then copied. */
+int vfs_new_from_text(const char *text, size_t len, struct vfs **out)
+{
+	struct vfs *vfs = vfs_alloc();
+
+	if (!vfs)
+		return -ENOMEM;
+	return vfs_finish(vfs, vfs_config_parse(text, len, &vfs->cfg), out);
 }
 
 void vfs_free(struct vfs *vfs)

@@ -72,6 +72,8 @@ struct vfs;
 /* Build a resolver from @cfg (copied).  Maps the image index and state.
  * Allocates with mmap; free with vfs_free (accepts NULL). */
 int vfs_new(const struct vfs_config *cfg, struct vfs **out);
+/* The same from vfs_config_format's text (-EINVAL when it does not parse). */
+int vfs_new_from_text(const char *text, size_t len, struct vfs **out);
 void vfs_free(struct vfs *vfs);
 const struct vfs_config *vfs_get_config(const struct vfs *vfs);
 

@@ -874,6 +874,31 @@ static void test_config__round_trip(void **state)
 	assert_int_equal(vfs_config_format(&f->cfg, buf, 20), -ENOSPC);
 }
 
+/* The shim's constructor: text straight into a resolver. */
+static void test_config__new_from_text(void **state)
+{
+	struct fx *f = *state;
+	const struct vfs_config *got;
+	struct vfs *v = NULL;
+	char buf[8192];
+	int n = vfs_config_format(&f->cfg, buf, sizeof(buf));
+
+	assert_true(n > 0);
+	assert_int_equal(vfs_new_from_text(buf, (size_t)n, &v), 0);
+	got = vfs_get_config(v);
+	assert_string_equal(got->upper, f->cfg.upper);
+	assert_string_equal(got->image_dir, f->cfg.image_dir);
+	assert_int_equal(got->nrules, f->cfg.nrules);
+	for (unsigned int i = 0; i < got->nrules; i++)
+		assert_string_equal(got->rules[i].prefix,
+				    f->cfg.rules[i].prefix);
+	vfs_free(v);
+	v = NULL;
+	assert_int_equal(vfs_new_from_text("upper relative\n", 15, &v),
+			 -EINVAL);
+	assert_null(v);
+}
+
 static void test_config__rejects_bad_text(void **state)
 {
 	static struct vfs_config c;
@@ -1458,6 +1483,7 @@ int main(void)
 	    T(test_resolve__upper_create_where_the_kernel_decides),
 	    T(test_resolve__long_and_empty_paths),
 	    T(test_config__round_trip),
+	    T(test_config__new_from_text),
 	    T(test_config__rejects_bad_text),
 	    T(test_vfs__new_rejects_bad_config),
 	    T(test_names__creation_seen_by_other_resolver),
