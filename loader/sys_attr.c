@@ -80,11 +80,56 @@ static int attr_target(struct appv_sc_call *c, bool fd_form, int dirfd_arg,
 	return r == 0 ? ON_OPATH : r;
 }
 
+/* One chmod by the supervisor: on descriptor @fd (an O_PATH one with
+ * @opath), else on @path, whose type is @path_type's. */
+struct chmod_op {
+	int fd;
+	bool opath;
+	const char *path;
+	mode_t path_type;
+	mode_t mode;
+};
+
+static int chmod_do(void *ctx)
+{
+	const struct chmod_op *op = ctx;
+	int r;
+
+	if (op->fd >= 0 && !op->opath)
+		return fchmod(op->fd, op->mode) ? -errno : 0;
+	if (op->fd >= 0)
+		return syscall(SYS_fchmodat2, op->fd, "", op->mode,
+			       AT_EMPTY_PATH)
+			   ? -errno
+			   : 0;
+	r = (int)syscall(SYS_fchmodat2, AT_FDCWD, op->path, op->mode,
+			 AT_SYMLINK_NOFOLLOW);
+	if (r < 0 && errno == ENOSYS)
+		r = fchmodat(AT_FDCWD, op->path, op->mode, 0);
+	return r < 0 ? -errno : 0;
+}
+
+/* A directory's mode is changed under the overlay's grant lock: another
+ * supervisor's temporary u+wx on it (vfs/layer_upper.c) must not be put
+ * back over this change. */
+static int chmod_run(struct appv_sc_call *c, struct chmod_op *op)
+{
+	struct stat st;
+	bool dir;
+
+	if (op->fd >= 0)
+		dir = !fstat(op->fd, &st) && S_ISDIR(st.st_mode);
+	else
+		dir = S_ISDIR(op->path_type);
+	return dir ? vfs_upper_locked(c->s->vfs, chmod_do, op) : chmod_do(op);
+}
+
 long sys_chmod(struct appv_sc_call *c)
 {
 	int nr = c->req->data.nr, dirfd_arg = 0, path_arg = 1, flags = 0, r;
 	mode_t mode;
 	struct sup_path p;
+	struct chmod_op op;
 	int tfd, fd_form;
 
 	if (nr == SYS_chmod || nr == SYS_fchmod)
@@ -100,22 +145,17 @@ long sys_chmod(struct appv_sc_call *c)
 		return fd_form;
 	r = attr_target(c, fd_form, dirfd_arg, path_arg,
 			flags & AT_SYMLINK_NOFOLLOW, &p, &tfd);
-	if (r == ON_FD || r == ON_OPATH) {
-		r = (r == ON_FD ? fchmod(tfd, mode & 07777)
-				: (int)syscall(SYS_fchmodat2, tfd, "",
-					       mode & 07777, AT_EMPTY_PATH))
-			? -errno
-			: 0;
-		close(tfd);
-		return r;
-	}
 	if (r < 0)
 		return r;
-	r = (int)syscall(SYS_fchmodat2, AT_FDCWD, p.res.real, mode & 07777,
-			 AT_SYMLINK_NOFOLLOW);
-	if (r < 0 && errno == ENOSYS)
-		r = fchmodat(AT_FDCWD, p.res.real, mode & 07777, 0);
-	return r < 0 ? -errno : 0;
+	op.mode = mode & 07777;
+	op.fd = r == ON_PATH ? -1 : tfd;
+	op.opath = r == ON_OPATH;
+	op.path = p.res.real;
+	op.path_type = r == ON_PATH ? p.res.mode : 0;
+	r = chmod_run(c, &op);
+	if (op.fd >= 0)
+		close(tfd);
+	return r;
 }
 
 long sys_chown(struct appv_sc_call *c)

@@ -134,8 +134,9 @@ static int copy_reg(struct vfs *vfs, const char *src, const char *tmp,
 	in = appv_openat(AT_FDCWD, src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
 	if (in < 0)
 		return in;
-	out = appv_openat(AT_FDCWD, tmp,
-			  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	out = (int)vfs_upper_sys_in(vfs, tmp, SYS_openat, AT_FDCWD, (long)tmp,
+				    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+				    0600, 0);
 	if (out < 0) {
 		appv_close(in);
 		return out;
@@ -155,7 +156,8 @@ static int copy_reg(struct vfs *vfs, const char *src, const char *tmp,
 	return r;
 }
 
-static int copy_link(const char *src, const char *tmp, const struct stat *st)
+static int copy_link(struct vfs *vfs, const char *src, const char *tmp,
+		     const struct stat *st)
 {
 	char target[PATH_MAX];
 	ssize_t n = appv_readlinkat(AT_FDCWD, src, target, sizeof(target));
@@ -166,7 +168,8 @@ static int copy_link(const char *src, const char *tmp, const struct stat *st)
 	if ((size_t)n >= sizeof(target))
 		return -ENAMETOOLONG;
 	target[n] = '\0';
-	r = (int)APPV_SYS(SYS_symlinkat, target, AT_FDCWD, tmp, 0, 0, 0);
+	r = (int)vfs_upper_sys_in(vfs, tmp, SYS_symlinkat, (long)target,
+				  AT_FDCWD, (long)tmp, 0, 0);
 	if (r == 0) {
 		copy_owner(-1, tmp, st);	  /* best effort */
 		set_times(AT_FDCWD, tmp, -1, st); /* best effort */
@@ -194,16 +197,17 @@ static int lower_stat(struct vfs *vfs, const struct vfs_res *res,
 	return 0;
 }
 
-static int copy_dir(const struct vfs_res *res, const char *dst,
-		    const struct stat *st)
+/* The copy of a directory is made u+rwx (its extended attributes need
+ * u+w), then given the lower directory's exact mode. */
+static int copy_dir(struct vfs *vfs, const struct vfs_res *res,
+		    const char *dst, const struct stat *st)
 {
-	mode_t mode = vfs_upper_dir_mode(st->st_mode);
-	int r = appv_mkdirat(AT_FDCWD, dst, mode);
+	int r = (int)vfs_upper_sys_in(vfs, dst, SYS_mkdirat, AT_FDCWD,
+				      (long)dst, 0700, 0, 0);
 	int in, out;
 
 	if (r < 0)
 		return r == -EEXIST ? 0 : r;
-	APPV_SYS(SYS_fchmodat, AT_FDCWD, dst, mode, 0, 0, 0);
 	copy_owner(-1, dst, st);
 	in = appv_openat(AT_FDCWD, res->real,
 			 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
@@ -215,6 +219,7 @@ static int copy_dir(const struct vfs_res *res, const char *dst,
 		appv_close(in);
 	if (out >= 0)
 		appv_close(out);
+	APPV_SYS(SYS_fchmodat, AT_FDCWD, dst, st->st_mode & 07777, 0, 0, 0);
 	set_times(AT_FDCWD, dst, -1, st);
 	return 0;
 }
@@ -253,7 +258,8 @@ static void link_name(struct vfs *vfs, uint32_t file_no, const char *vpath,
 		return;
 	vfs_names_note(vfs, vpath);
 	if (vfs_upper_make_parents(vfs, vpath) == 0)
-		APPV_SYS(SYS_linkat, AT_FDCWD, dst, AT_FDCWD, up, 0, 0);
+		vfs_upper_sys_in(vfs, up, SYS_linkat, AT_FDCWD, (long)dst,
+				 AT_FDCWD, (long)up, 0);
 }
 
 /*
@@ -286,7 +292,7 @@ static int copy_entry(struct vfs *vfs, const struct vfs_res *res,
 	keep_parent = parent_of(dst, parent, sizeof(parent)) == 0 &&
 		      appv_fstatat(AT_FDCWD, parent, &pst, 0) == 0;
 	if (S_ISDIR(st.st_mode)) {
-		r = copy_dir(res, dst, &st);
+		r = copy_dir(vfs, res, dst, &st);
 		goto out;
 	}
 	r = vfs_temp_beside(vfs, dst, ".appv-cu.", tmp, sizeof(tmp));
@@ -296,15 +302,18 @@ static int copy_entry(struct vfs *vfs, const struct vfs_res *res,
 		r = copy_reg(vfs, res->real, tmp, &st,
 			     !(flags & VFS_CU_NO_DATA));
 	else if (S_ISLNK(st.st_mode))
-		r = copy_link(res->real, tmp, &st);
+		r = copy_link(vfs, res->real, tmp, &st);
 	else
-		r = (int)APPV_SYS(SYS_mknodat, AT_FDCWD, tmp, st.st_mode,
-				  st.st_rdev, 0, 0);
+		r = (int)vfs_upper_sys_in(vfs, tmp, SYS_mknodat, AT_FDCWD,
+					  (long)tmp, st.st_mode,
+					  (long)st.st_rdev, 0);
 	if (r == 0)
-		r = (int)APPV_SYS(SYS_renameat2, AT_FDCWD, tmp, AT_FDCWD, dst,
-				  RENAME_NOREPLACE, 0);
+		r = (int)vfs_upper_sys_in(vfs, tmp, SYS_renameat2, AT_FDCWD,
+					  (long)tmp, AT_FDCWD, (long)dst,
+					  RENAME_NOREPLACE);
 	if (r < 0)
-		appv_unlinkat(AT_FDCWD, tmp, 0);
+		vfs_upper_sys_in(vfs, tmp, SYS_unlinkat, AT_FDCWD, (long)tmp, 0,
+				 0, 0);
 	/* Another session copied it up first: use theirs. */
 	if (r == -EEXIST)
 		r = 0;
@@ -322,12 +331,13 @@ out:
 
 /* A create over a whiteout: the whiteout goes (the caller creates the new
  * entry right after; vfs_mkdir makes a directory opaque). */
-static int drop_whiteout(const char *dst)
+static int drop_whiteout(struct vfs *vfs, const char *dst)
 {
 	int k = vfs_upper_marker(dst);
 
 	if (k == VFS_MARKER_WHITEOUT)
-		return appv_unlinkat(AT_FDCWD, dst, 0);
+		return (int)vfs_upper_sys_in(vfs, dst, SYS_unlinkat, AT_FDCWD,
+					     (long)dst, 0, 0, 0);
 	return k == -ENOENT || k >= 0 ? 0 : k;
 }
 
@@ -384,7 +394,7 @@ int vfs_copy_up(struct vfs *vfs, struct vfs_res *res, unsigned int flags)
 	if (r >= 0 && res->layer != VFS_LAYER_NONE)
 		r = copy_entry(vfs, res, dst, flags);
 	else if (r >= 0)
-		r = drop_whiteout(dst);
+		r = drop_whiteout(vfs, dst);
 	if (!parent)
 		vfs_names_sync(vfs);
 	if (r < 0)

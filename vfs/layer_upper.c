@@ -9,7 +9,9 @@
  * the walk only for directories that also exist in a lower layer.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
+#include <sys/file.h>
 #include <time.h>
 
 #include "../common/sys.h"
@@ -123,8 +125,8 @@ const struct vfs_layer_ops vfs_upper_ops = {
 };
 
 /* The metadata an upper copy of directory @vpath gets: the visible lower
- * directory's permission bits (plus u+rwx so the owner can fill it),
- * times and owner.  false when no lower directory exists. */
+ * directory's exact permission bits, times and owner.  false when no
+ * lower directory exists. */
 static bool lower_dir_stat(const struct vfs *vfs, const char *vpath, size_t len,
 			   struct stat *st)
 {
@@ -148,11 +150,13 @@ static bool lower_dir_stat(const struct vfs *vfs, const char *vpath, size_t len,
 	       S_ISDIR(st->st_mode);
 }
 
-static int make_dir_like(const char *real, const struct stat *st)
+static int make_dir_like(struct vfs *vfs, const char *real,
+			 const struct stat *st)
 {
-	mode_t mode = vfs_upper_dir_mode(st->st_mode);
+	mode_t mode = st->st_mode & 07777;
 	struct timespec ts[2] = {st->st_atim, st->st_mtim};
-	int r = appv_mkdirat(AT_FDCWD, real, mode);
+	int r = (int)vfs_upper_sys_in(vfs, real, SYS_mkdirat, AT_FDCWD,
+				      (long)real, mode, 0, 0);
 
 	if (r < 0)
 		return r;
@@ -190,9 +194,207 @@ int vfs_upper_make_parents(struct vfs *vfs, const char *vpath)
 			st.st_uid = (uid_t)-1;
 			st.st_atim.tv_nsec = st.st_mtim.tv_nsec = UTIME_NOW;
 		}
-		r = make_dir_like(real, &st);
+		r = make_dir_like(vfs, real, &st);
 		if (r < 0 && r != -EEXIST)
 			return r;
 	}
 	return 0;
+}
+
+/* ---- the supervisor's own changes in directories without u+wx ----------
+ *
+ * An upper directory carries the virtual directory's exact mode: stat shows
+ * it, and the kernel checks it for the creates and removals the shim and
+ * the application make there themselves.  The supervisor's bookkeeping in
+ * a directory whose mode lacks u+w or u+x (a copy-up below a 0555
+ * directory, a whiteout, an opaque marker, an upper parent) is refused by
+ * the kernel unless the supervisor overrides DAC; it then gives itself u+wx
+ * on that directory for one system call and puts the mode back.
+ *
+ * Concurrency: several sessions (supervisors) may share one overlay.  The
+ * exact mode is read, changed and put back only under an exclusive flock
+ * of "<upper>.lock" - one lock per overlay: grants are rare, and a
+ * directory without u+r could not be opened to be locked itself.  Each
+ * grant opens the file anew, so threads of one process exclude each other
+ * as well.  The mode is put back only while it is still the granted one:
+ * a chmod of the directory by the application in between (the shim's
+ * fchmod of an upper directory, which takes no lock) wins; the
+ * supervisor's chmod takes the lock (vfs_upper_locked).  Readers take no
+ * lock: for the one system call a grant lasts, a stat of the directory
+ * shows the granted mode and a create that the kernel checks against it
+ * is allowed.
+ *
+ * Crash safety: before the mode changes, the lock file records which
+ * directory (device, inode, path) and its exact mode; the record is
+ * cleared once the mode is back.  Whoever takes the lock next - the next
+ * grant, or vfs_upper_recover when a session starts - puts a recorded mode
+ * back first if the same directory still has the granted mode.
+ */
+
+#define GRANT_MAGIC 0x61707667u /* "apvg" */
+
+struct grant_rec {
+	uint32_t magic;
+	uint32_t mode; /* the exact mode (07777 bits) */
+	uint64_t dev, ino;
+	char path[PATH_MAX];
+};
+
+#define GRANT_HDR offsetof(struct grant_rec, path)
+
+static int lock_path(const struct vfs *vfs, char *out, size_t cap)
+{
+	return vfs_concat(out, cap, vfs->cfg.upper, vfs->upper_len, ".lock");
+}
+
+/* Put back the mode of directory @path (device/inode @dev/@ino) from the
+ * granted @granted to @mode, unless someone changed it meanwhile. */
+static void grant_undo(const char *path, uint64_t dev, uint64_t ino,
+		       mode_t mode, mode_t granted)
+{
+	struct stat st;
+
+	if (appv_fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode) && (uint64_t)st.st_dev == dev &&
+	    (uint64_t)st.st_ino == ino && (st.st_mode & 07777) == granted)
+		APPV_SYS(SYS_fchmodat, AT_FDCWD, path, mode, 0, 0, 0);
+}
+
+/* A grant left by a supervisor that died before putting the mode back. */
+static void grant_recover(int fd)
+{
+	struct grant_rec rec;
+	ssize_t n = appv_pread(fd, &rec, sizeof(rec), 0);
+
+	if (n <= 0)
+		return;
+	if ((size_t)n > GRANT_HDR && rec.magic == GRANT_MAGIC &&
+	    memchr(rec.path, '\0', (size_t)n - GRANT_HDR))
+		grant_undo(rec.path, rec.dev, rec.ino, rec.mode & 07777,
+			   (rec.mode | 0300) & 07777);
+	APPV_SYS(SYS_ftruncate, fd, 0, 0, 0, 0, 0);
+}
+
+/* The overlay's grant lock, held (and a crashed grant undone): the file
+ * descriptor, or -errno. */
+static int grant_lock(const struct vfs *vfs, bool create)
+{
+	char path[PATH_MAX];
+	int fd, r = lock_path(vfs, path, sizeof(path));
+
+	if (r < 0)
+		return r;
+	fd = appv_openat(AT_FDCWD, path,
+			 O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0),
+			 0600);
+	if (fd < 0)
+		return fd;
+	do
+		r = (int)APPV_SYS(SYS_flock, fd, LOCK_EX, 0, 0, 0, 0);
+	while (r == -EINTR);
+	if (r < 0) {
+		appv_close(fd);
+		return r;
+	}
+	grant_recover(fd);
+	return fd;
+}
+
+/* Closing the descriptor drops the lock. */
+static void grant_unlock(int fd)
+{
+	appv_close(fd);
+}
+
+void vfs_upper_recover(struct vfs *vfs)
+{
+	int fd = grant_lock(vfs, false); /* none yet: -ENOENT */
+
+	if (fd >= 0)
+		grant_unlock(fd);
+}
+
+int vfs_upper_locked(struct vfs *vfs, int (*fn)(void *ctx), void *ctx)
+{
+	int fd, r;
+
+	if (vfs_self_overrides_dac())
+		return fn(ctx); /* never grants */
+	fd = grant_lock(vfs, true);
+	if (fd < 0)
+		return fd;
+	r = fn(ctx);
+	grant_unlock(fd);
+	return r;
+}
+
+/* Under the lock: @dir gets u+wx (recorded in lock file @lfd first) for
+ * @nr(@a), then its mode back. */
+static long granted_call(int lfd, const char *dir, long nr, const long a[5])
+{
+	struct grant_rec rec;
+	struct stat st;
+	size_t len = strlen(dir) + 1;
+	mode_t mode, granted;
+	long r = appv_fstatat(AT_FDCWD, dir, &st, AT_SYMLINK_NOFOLLOW);
+
+	if (r < 0)
+		return r;
+	mode = st.st_mode & 07777;
+	granted = mode | 0300;
+	if (!S_ISDIR(st.st_mode) || mode == granted)
+		return APPV_SYS(nr, a[0], a[1], a[2], a[3], a[4], 0);
+	rec.magic = GRANT_MAGIC;
+	rec.mode = (uint32_t)mode;
+	rec.dev = (uint64_t)st.st_dev;
+	rec.ino = (uint64_t)st.st_ino;
+	memcpy(rec.path, dir, len);
+	r = APPV_SYS(SYS_pwrite64, lfd, &rec, GRANT_HDR + len, 0, 0, 0);
+	if (r == (long)(GRANT_HDR + len))
+		r = APPV_SYS(SYS_fchmodat, AT_FDCWD, dir, granted, 0, 0, 0);
+	else if (r >= 0)
+		r = -EIO;
+	if (r < 0)
+		return r;
+	r = APPV_SYS(nr, a[0], a[1], a[2], a[3], a[4], 0);
+	grant_undo(dir, rec.dev, rec.ino, mode, granted);
+	APPV_SYS(SYS_ftruncate, lfd, 0, 0, 0, 0, 0);
+	return r;
+}
+
+long vfs_upper_sys(struct vfs *vfs, const char *dir, size_t dlen, long nr,
+		   long a0, long a1, long a2, long a3, long a4)
+{
+	const long a[5] = {a0, a1, a2, a3, a4};
+	char d[PATH_MAX];
+	long r = APPV_SYS(nr, a0, a1, a2, a3, a4, 0);
+	int lfd;
+
+	/* Refused: the directory's mode, or (rarely) another grant of it
+	 * ending in between.  A privileged supervisor is refused for good
+	 * reasons only. */
+	if (r != -EACCES || vfs_self_overrides_dac())
+		return r;
+	if (dlen == 0 || dlen >= sizeof(d))
+		return r;
+	memcpy(d, dir, dlen);
+	d[dlen] = '\0';
+	lfd = grant_lock(vfs, true);
+	if (lfd < 0)
+		return r;
+	r = granted_call(lfd, d, nr, a);
+	grant_unlock(lfd);
+	return r;
+}
+
+long vfs_upper_sys_in(struct vfs *vfs, const char *path, long nr, long a0,
+		      long a1, long a2, long a3, long a4)
+{
+	size_t cut = strlen(path);
+
+	while (cut > 0 && path[cut - 1] != '/')
+		cut--;
+	if (cut > 1)
+		cut--; /* the parent, without its trailing slash */
+	return vfs_upper_sys(vfs, path, cut, nr, a0, a1, a2, a3, a4);
 }

@@ -72,13 +72,16 @@ static int put_whiteout(struct vfs *vfs, const char *real)
 
 	if (r < 0)
 		return r;
-	r = (int)APPV_SYS(SYS_symlinkat, VFS_WHITEOUT_TARGET, AT_FDCWD, tmp, 0,
-			  0, 0);
+	r = (int)vfs_upper_sys_in(vfs, tmp, SYS_symlinkat,
+				  (long)VFS_WHITEOUT_TARGET, AT_FDCWD,
+				  (long)tmp, 0, 0);
 	if (r < 0)
 		return r;
-	r = appv_renameat(AT_FDCWD, tmp, AT_FDCWD, real);
+	r = (int)vfs_upper_sys_in(vfs, tmp, SYS_renameat2, AT_FDCWD,
+				  (long)tmp, AT_FDCWD, (long)real, 0);
 	if (r < 0)
-		appv_unlinkat(AT_FDCWD, tmp, 0);
+		vfs_upper_sys_in(vfs, tmp, SYS_unlinkat, AT_FDCWD, (long)tmp, 0,
+				 0, 0);
 	return r;
 }
 
@@ -109,8 +112,9 @@ static int mark_opaque(struct vfs *vfs, const char *vpath, const char *real)
 	m[n] = '/';
 	memcpy(m + n + 1, VFS_OPAQUE_NAME, nl + 1);
 	vfs_opaque_note(vfs, vpath);
-	r = (int)APPV_SYS(SYS_symlinkat, VFS_OPAQUE_TARGET, AT_FDCWD, m, 0, 0,
-			  0);
+	r = (int)vfs_upper_sys(vfs, real, n, SYS_symlinkat,
+			       (long)VFS_OPAQUE_TARGET, AT_FDCWD, (long)m, 0,
+			       0);
 	if (r == -EEXIST && vfs_upper_marker(m) == VFS_MARKER_OPAQUE)
 		return 0;
 	return r;
@@ -119,11 +123,11 @@ static int mark_opaque(struct vfs *vfs, const char *vpath, const char *real)
 /* Remove the markers directly in upper directory @real: whiteouts, and
  * the opaque marker unless @keep_opaque; with @deep in every upper
  * directory below as well. */
-static int strip_markers(const char *real, bool keep_opaque, bool deep,
-			 int depth);
+static int strip_markers(struct vfs *vfs, const char *real, bool keep_opaque,
+			 bool deep, int depth);
 
-static int strip_sub(int fd, const struct linux_dirent64 *d, const char *real,
-		     int depth)
+static int strip_sub(struct vfs *vfs, const struct linux_dirent64 *d,
+		     const char *real, int depth)
 {
 	char sub[PATH_MAX];
 	size_t n = strlen(real), nl = strlen(d->d_name);
@@ -136,11 +140,11 @@ static int strip_sub(int fd, const struct linux_dirent64 *d, const char *real,
 	memcpy(sub, real, n);
 	sub[n] = '/';
 	memcpy(sub + n + 1, d->d_name, nl + 1);
-	return strip_markers(sub, false, true, depth + 1);
+	return strip_markers(vfs, sub, false, true, depth + 1);
 }
 
-static int strip_markers(const char *real, bool keep_opaque, bool deep,
-			 int depth)
+static int strip_markers(struct vfs *vfs, const char *real, bool keep_opaque,
+			 bool deep, int depth)
 {
 	char buf[8192];
 	struct stat st;
@@ -164,7 +168,7 @@ static int strip_markers(const char *real, bool keep_opaque, bool deep,
 
 			off += d->d_reclen;
 			if (deep && d->d_type == 4 /* DT_DIR */) {
-				r = strip_sub(fd, d, real, depth);
+				r = strip_sub(vfs, d, real, depth);
 				continue;
 			}
 			if (d->d_type != 10 /* DT_LNK */ &&
@@ -176,7 +180,9 @@ static int strip_markers(const char *real, bool keep_opaque, bool deep,
 			k = vfs_marker_at(fd, d->d_name, &st);
 			if (k == VFS_MARKER_WHITEOUT ||
 			    (k == VFS_MARKER_OPAQUE && !keep_opaque))
-				r = appv_unlinkat(fd, d->d_name, 0);
+				r = (int)vfs_upper_sys(
+				    vfs, real, strlen(real), SYS_unlinkat, fd,
+				    (long)d->d_name, 0, 0, 0);
 		}
 		if (r < 0)
 			break;
@@ -193,7 +199,7 @@ static int remove_upper(struct vfs *vfs, const struct vfs_res *res, bool dir,
 	if (!dir)
 		return lower ? put_whiteout(vfs, res->real)
 			     : appv_unlinkat(AT_FDCWD, res->real, 0);
-	r = strip_markers(res->real, false, false, 0);
+	r = strip_markers(vfs, res->real, false, false, 0);
 	if (r == 0)
 		r = appv_unlinkat(AT_FDCWD, res->real, AT_REMOVEDIR);
 	if (r == 0 && lower)
@@ -256,7 +262,8 @@ int vfs_mkdir(struct vfs *vfs, struct vfs_res *res, mode_t mode)
 		return r;
 	}
 	/* Over a deleted lower directory: opaque.  Made u+rwx to hold the
-	 * marker, then given the bits mkdir would have given. */
+	 * marker (no grant needed), then given the bits mkdir would have
+	 * given. */
 	um = (mode_t)APPV_SYS(SYS_umask, 0, 0, 0, 0, 0, 0);
 	APPV_SYS(SYS_umask, um, 0, 0, 0, 0, 0);
 	r = appv_mkdirat(AT_FDCWD, res->real, 0700);
@@ -280,7 +287,7 @@ int vfs_settle_dir(struct vfs *vfs, const char *vpath)
 
 	if (r < 0)
 		return r;
-	r = strip_markers(real, false, true, 0);
+	r = strip_markers(vfs, real, false, true, 0);
 	if (r < 0)
 		return r;
 	r = vfs_lower_exists(vfs, vpath, &lmode);
@@ -293,7 +300,7 @@ int vfs_clear_dir(struct vfs *vfs, const struct vfs_res *res)
 {
 	if (res->layer != VFS_LAYER_UPPER || !S_ISDIR(res->mode))
 		return -EINVAL;
-	return strip_markers(res->real, false, false, 0);
+	return strip_markers(vfs, res->real, false, false, 0);
 }
 
 /* ---- recursive copy-up ----------------------------------------------------
@@ -391,7 +398,7 @@ static int tree_up(struct tree *t, struct vfs_res *res, int depth)
 	 * caller's rename fail; vfs_settle_dir tidies up after a move). */
 	if (r == 0)
 		r = mark_opaque(t->vfs, res->vpath, res->real);
-	return r < 0 ? r : strip_markers(res->real, true, false, 0);
+	return r < 0 ? r : strip_markers(t->vfs, res->real, true, false, 0);
 }
 
 int vfs_copy_up_tree(struct vfs *vfs, struct vfs_res *res,

@@ -2,10 +2,11 @@
 /*
  * vfs/perm.c - discretionary access control of the virtual tree.
  *
- * The supervisor performs modifying calls itself on the upper layer, whose
- * directory copies get u+rwx, and opens image files from the cache, whose
- * directories are u+rx: the kernel's checks there are not the ones the
- * caller would meet on the virtual tree.  What the caller would meet is
+ * The supervisor performs modifying calls itself on the upper layer (and
+ * makes copy-ups, whiteouts and markers there whatever the directory's
+ * mode: layer_upper.c, vfs_upper_sys) and opens image files from the
+ * cache, whose directories are u+rx: the kernel's checks there are not the
+ * ones the caller would meet on the virtual tree.  What the caller would meet is
  * emulated here, as the kernel's generic_permission() does it (no ACLs):
  * the visible entry's mode, uid and gid against the caller's fsuid, fsgid,
  * supplementary groups, CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH, and
@@ -72,17 +73,15 @@ int vfs_cred_self(struct vfs_cred *cred)
 	return 0;
 }
 
-mode_t vfs_upper_dir_mode(mode_t mode)
+bool vfs_self_overrides_dac(void)
 {
-	static int overrides = -1;
+	struct cap_header h = {.version = 0x20080522 /* v3 */, .pid = 0};
+	struct cap_data d[2];
 
-	if (overrides < 0) {
-		struct vfs_cred self = {.load = vfs_cred_self};
-
-		overrides = vfs_cred_get(&self) == 0 &&
-			    has_cap(&self, CAP_BIT_DAC_OVERRIDE);
-	}
-	return (mode & 07777) | (overrides ? 0 : 0700);
+	/* Asked each time (slow paths only): a process may drop it. */
+	memset(d, 0, sizeof(d));
+	return APPV_SYS(SYS_capget, &h, d, 0, 0, 0, 0) == 0 &&
+	       ((d[0].effective >> CAP_BIT_DAC_OVERRIDE) & 1);
 }
 
 static bool in_group(const struct vfs_cred *cred, gid_t gid)
@@ -220,16 +219,16 @@ static int parent_of(struct vfs *vfs, const char *vpath, struct vfs_res *pr)
 	return vfs_resolve(vfs, &q, pr);
 }
 
-/* Does the kernel check @res itself when the supervisor acts on it?  Its
- * upper copy is the one stat shows, and the resolver runs with the
- * caller's credentials (an unprivileged supervisor, the shim); a shared
- * host path is acted on in place. */
+/* Does the kernel check @res itself when the supervisor acts on it?  A
+ * shared host path is acted on in place, with the caller's credentials
+ * (an unprivileged supervisor, the shim).  An upper parent is not: what
+ * the supervisor makes there for the caller (whiteouts, copy-ups, a
+ * create over a whiteout) it makes whatever the directory's mode says
+ * (vfs_upper_sys), so the mode - the virtual one - is checked here. */
 static bool kernel_checks(const struct vfs_cred *cred,
 			  const struct vfs_res *res)
 {
-	if (cred->all_layers)
-		return false;
-	return res->rule == VFS_RULE_SHARE || res->layer == VFS_LAYER_UPPER;
+	return !cred->all_layers && res->rule == VFS_RULE_SHARE;
 }
 
 /* Write + search on the parent of @vpath; its metadata into @pm. */

@@ -178,6 +178,10 @@ static int init(struct vfs *vfs)
 		r = vfs_names_open(vfs);
 	if (r == 0)
 		vfs_host_root_links_load(vfs);
+#ifndef APPV_SHIM
+	if (r == 0)
+		vfs_upper_recover(vfs);
+#endif
 	return r;
 }
 

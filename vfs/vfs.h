@@ -244,6 +244,15 @@ int vfs_clear_dir(struct vfs *vfs, const struct vfs_res *res);
  * non-directory there is replaced atomically). */
 int vfs_whiteout(struct vfs *vfs, const char *vpath);
 
+/* Run @fn(@ctx) under the overlay's grant lock (vfs/layer_upper.c): the
+ * supervisor's change of an upper directory's mode (chmod) must not meet
+ * another supervisor's temporary u+wx on it, which would then be undone.
+ * fn's result, or -errno when the lock cannot be had.  Supervisor only. */
+int vfs_upper_locked(struct vfs *vfs, int (*fn)(void *ctx), void *ctx);
+/* Put back a directory mode that a supervisor killed during a temporary
+ * grant left behind (vfs_new does it outside the shim). */
+void vfs_upper_recover(struct vfs *vfs);
+
 /* Whether the union listing of directory @res is empty: 1 yes, 0 no. */
 int vfs_dir_empty(struct vfs *vfs, const struct vfs_res *res);
 
@@ -254,7 +263,8 @@ int vfs_merge_release(struct vfs *vfs, const char *listing);
  * Permissions (vfs/perm.c; shim-safe).  The supervisor performs calls on
  * real files that are not the ones the kernel would check for the caller
  * (image directories are u+rx in the cache, copy-up makes files the
- * caller's own, the upper layer gets u+rwx directories), so the virtual
+ * caller's own, the supervisor makes its own entries in upper directories
+ * whatever their mode), so the virtual
  * tree's discretionary access control is emulated: the visible entry's
  * mode, uid and gid as stat reports them inside the sandbox (image
  * entries: the package's mode, the cache's owner) against the caller's

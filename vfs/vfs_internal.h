@@ -171,10 +171,26 @@ struct linux_dirent64 {
 	char d_name[];
 };
 
-/* perm.c: the mode an upper copy of a directory of mode @mode gets: the
- * same, plus u+rwx when this process does not override DAC (it must make
- * entries in the copy).  Supervisor only. */
-mode_t vfs_upper_dir_mode(mode_t mode);
+/* perm.c: whether this process has CAP_DAC_OVERRIDE now (one capget). */
+bool vfs_self_overrides_dac(void);
+
+/*
+ * layer_upper.c: the raw system call @nr(@a0..@a4) that makes or removes
+ * an entry right in upper directory @dir (the first @dlen bytes of @dir):
+ * a copy-up's temporary file and its rename, a whiteout, an opaque marker,
+ * an upper parent, a hard link of a link group.  Upper directories carry
+ * the virtual directory's exact mode, which may lack u+w or u+x: where the
+ * kernel refuses (-EACCES) and this process does not override DAC, the
+ * call is made again with u+wx granted on @dir under the overlay's grant
+ * lock, and the mode put back (vfs_upper_locked).  For the supervisor's
+ * own bookkeeping only, never for the change the application asked for
+ * (the kernel's refusal of that is the answer).  The call's result.
+ */
+long vfs_upper_sys(struct vfs *vfs, const char *dir, size_t dlen, long nr,
+		   long a0, long a1, long a2, long a3, long a4);
+/* The same where @dir is the parent of upper entry @path. */
+long vfs_upper_sys_in(struct vfs *vfs, const char *path, long nr, long a0,
+		      long a1, long a2, long a3, long a4);
 
 /* vfs.c: call @fn for each entry of directory @fd from its offset on but
  * "." and "..": the first nonzero return of @fn, else 0 at the end, or

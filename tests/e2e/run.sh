@@ -1035,13 +1035,50 @@ c_ov_chmod() {
 	out_has 600
 }
 
+# A read-only (0555) host directory whose writable files are written by
+# two sessions at once (each copy-up below it needs the supervisor's
+# temporary u+wx): the directory keeps 0555 inside, a create in it is
+# refused to its owner (allowed to root) until chmod u+w, the program's own
+# chmod sticks, and the host is unchanged.
+c_ov_ro_dir() {
+	local h=$C/ro before pa pb i
+	local loop='i=0; while [ $i -lt 30 ]; do echo "$1 $i" >>"$2/f$1$i";
+		i=$((i + 1)); done; echo "done $1"'
+	mkdir -p "$h"
+	for i in $(seq 0 29); do : >"$h/fA$i"; : >"$h/fB$i"; done
+	chmod 0555 "$h"
+	before=$(tree_sha "$h")
+	bg_axe a --overlay r "$TPKG" /bin/sh -c "$loop" sh A "$h"
+	pa=$!
+	bg_axe b --overlay r "$TPKG" /bin/sh -c "$loop" sh B "$h"
+	pb=$!
+	bg_wait "$pa" a
+	bg_wait "$pb" b
+	axe --overlay r "$TPKG" sh -c "stat -c %a '$h'; cat '$h/fA29' '$h/fB0';
+		if touch '$h/new' 2>/dev/null; then echo created; else echo refused; fi"
+	want_rc 0
+	out_has 555
+	out_has "A 29"
+	out_has "B 0"
+	if [ "$(id -u)" = 0 ]; then out_has created; else out_has refused; fi
+	axe --overlay r "$TPKG" sh -c "chmod u+w '$h' && : >'$h/new2' &&
+		chmod 0555 '$h' && echo again >'$h/fA1' && stat -c %a '$h' &&
+		cat '$h/fA1' && ls '$h' | grep -c ."
+	want_rc 0
+	out_has 555
+	out_has again
+	if [ "$(id -u)" = 0 ]; then out_has 62; else out_has 61; fi
+	same_tree "$h" "$before"
+	chmod 0755 "$h"
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest landlock_backstop strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
 wl_sqlite wl_venv escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir
-ov_mv_dir ov_ln ov_chmod ov_host_dir_ops"
+ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir"
 CASES=${E2E_CASES:-$CASES_ALL}
 # Cases that do not depend on the interception mode run once.
 MODELESS="bad_manifest"
