@@ -199,9 +199,15 @@ static int route_resolved(const struct shim_sc *sc, struct vfs_res *res)
 		return SHIM_DIRECT;
 	}
 	/* Listing a merged directory needs the union materialised by the
-	 * supervisor; stat or chdir can use the top layer's directory. */
+	 * supervisor, unless it is the image's own directory (only copies
+	 * of image files above it): that one is opened here, as the
+	 * supervisor would.  stat or chdir can use the top layer's
+	 * directory. */
 	if (res->merged_dir && (sc->nr == SYS_openat || sc->nr == SYS_open))
-		return SHIM_DIRECT;
+		return vfs_merge_covered(shim_vfs, res, res->real,
+					 sizeof(res->real)) == 1
+			   ? SHIM_REAL
+			   : SHIM_DIRECT;
 	/* Opening an image file not extracted yet needs the supervisor to
 	 * fill it; stat, access and readlink are answered by its
 	 * placeholder (size, mode, times), as the supervisor would. */
@@ -214,16 +220,19 @@ static int route_resolved(const struct shim_sc *sc, struct vfs_res *res)
 /*
  * The final entry's own permission where the real one the kernel checks is
  * not the virtual one: an image directory (u+rx in the cache) opened for
- * listing or entered by chdir.  Image files carry the package's bits and
- * the upper layer is the process's own: the kernel decides those.
+ * listing or entered by chdir, a merged directory opened for listing (its
+ * image directory may be what is opened).  Image files carry the package's
+ * bits and the upper layer is the process's own: the kernel decides those.
  */
 static int final_perm(const struct shim_sc *sc, const long a[6],
 		      const struct vfs_res *res, struct vfs_cred *cred)
 {
 	int may;
 
-	if (res->layer != VFS_LAYER_IMAGE || !S_ISDIR(res->mode) ||
-	    sc->intent != VFS_INTENT_READ)
+	if (!S_ISDIR(res->mode) || sc->intent != VFS_INTENT_READ)
+		return 0;
+	if (res->layer != VFS_LAYER_IMAGE &&
+	    !(res->merged_dir && sc->nr == SYS_openat))
 		return 0;
 	if (sc->nr == SYS_chdir)
 		may = VFS_MAY_EXEC;

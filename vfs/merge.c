@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 /*
- * vfs/merge.c - merged directory listings (supervisor only).
+ * vfs/merge.c - merged directory listings (supervisor only, but for
+ * vfs_merge_covered, which the shim uses to open a covered directory -
+ * see image_covers - without a round trip).
  *
  * The union of a directory's layers is materialised as a real directory,
  * <run_dir>/m/<n><vpath>, holding one placeholder per visible name: empty
@@ -636,43 +638,76 @@ static int build(struct vfs *vfs, const struct vfs_res *res,
 	return r;
 }
 
+/* Scanning an upper directory for names of its own (image_covers); small
+ * enough for the shim's stack. */
+struct cover_scan {
+	struct vfs *vfs;
+	const char *vpath;
+	int dirfd;
+	char child[PATH_MAX];
+};
+
 /* Whether the upper directory's entry @d only re-lists the image's entry
  * of the same name with the same type (a copy-up): no whiteout, no name
  * of its own. */
-static bool upper_ent_in_image(struct merge *m, int dirfd,
+static bool upper_ent_in_image(struct cover_scan *c,
 			       const struct linux_dirent64 *d)
 {
 	struct layer_hit hit;
 	mode_t mode = dtype_mode(d->d_type);
+	size_t dl = strlen(c->vpath), nl = strlen(d->d_name);
+	char buf[32];
+	ssize_t n;
 
-	if (d->d_type == DT_UNKNOWN || !child_path(m, d->d_name) ||
-	    vfs_image_ops.lookup(m->vfs, m->child, strlen(m->child), &hit) < 0 ||
+	if (dl == 1)
+		dl = 0;
+	if (d->d_type == DT_UNKNOWN || dl + 1 + nl + 1 > sizeof(c->child))
+		return false;
+	memcpy(c->child, c->vpath, dl);
+	c->child[dl] = '/';
+	memcpy(c->child + dl + 1, d->d_name, nl + 1);
+	if (vfs_image_ops.lookup(c->vfs, c->child, dl + 1 + nl, &hit) < 0 ||
 	    (hit.mode & S_IFMT) != mode ||
 	    (S_ISREG(mode) && d->d_type != 8 /* DT_REG */))
 		return false;
-	return !S_ISLNK(mode) ||
-	       read_link(m, dirfd, d->d_name, VFS_LAYER_UPPER) ==
-		   VFS_MARKER_NONE;
+	if (!S_ISLNK(mode))
+		return true;
+	/* A marker (whiteout, opaque) is never a copy-up; a target longer
+	 * than the buffer is not a marker. */
+	n = appv_readlinkat(c->dirfd, d->d_name, buf, sizeof(buf));
+	if (n < 0)
+		return false;
+	return !(n == (ssize_t)WH_LEN && !memcmp(buf, VFS_WHITEOUT_TARGET, n)) &&
+	       !(n == (ssize_t)OPQ_LEN && !memcmp(buf, VFS_OPAQUE_TARGET, n));
 }
-
-struct upper_scan {
-	struct merge *m;
-	int dirfd;
-};
 
 static int not_in_image(const struct linux_dirent64 *d, void *ctx)
 {
-	struct upper_scan *u = ctx;
-
-	return !upper_ent_in_image(u->m, u->dirfd, d);
+	return !upper_ent_in_image(ctx, d);
 }
 
-/* Every entry of upper directory @dirfd re-lists the image's. */
-static bool upper_in_image(struct merge *m, int dirfd)
+/* The checks of image_covers that need no stamp: @vpath is an image
+ * directory with no rule below it, and every entry of its upper directory
+ * is a same-typed copy of an image entry. */
+static bool upper_only_copies(struct vfs *vfs, const char *vpath)
 {
-	struct upper_scan u = {m, dirfd};
+	struct cover_scan c = {.vfs = vfs, .vpath = vpath};
+	struct layer_hit hit;
+	size_t vl = strlen(vpath);
+	bool covered;
 
-	return vfs_each_dirent(dirfd, not_in_image, &u) == 0;
+	if (!vfs->idx || vfs_image_ops.lookup(vfs, vpath, vl, &hit) < 0 ||
+	    !S_ISDIR(hit.mode) || vfs_rule_under(vfs, vpath, vl) ||
+	    vfs_upper_ops.real(vfs, vpath, c.child, sizeof(c.child)) < 0)
+		return false;
+	c.dirfd = appv_openat(AT_FDCWD, c.child,
+			      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+			      0);
+	if (c.dirfd < 0)
+		return false;
+	covered = vfs_each_dirent(c.dirfd, not_in_image, &c) == 0;
+	appv_close(c.dirfd);
+	return covered;
 }
 
 /*
@@ -687,27 +722,35 @@ static bool upper_in_image(struct merge *m, int dirfd)
 static bool image_covers(struct vfs *vfs, const char *vpath,
 			 const struct merge_key *key, int rule)
 {
-	struct merge m = {.vfs = vfs, .vpath = vpath};
-	struct layer_hit hit;
-	char real[PATH_MAX];
-	size_t vl = strlen(vpath);
-	bool covered;
-	int fd;
+	if (!key->lower || !vfs_rule_shows_image(rule) ||
+	    key->host.err == 0 || key->upper.err != 0)
+		return false;
+	return upper_only_copies(vfs, vpath);
+}
 
-	if (!vfs->idx || !key->lower || !vfs_rule_shows_image(rule) ||
-	    key->host.err == 0 || key->upper.err != 0 ||
-	    vfs_image_ops.lookup(vfs, vpath, vl, &hit) < 0 ||
-	    !S_ISDIR(hit.mode) ||
-	    vfs_rule_under(vfs, vpath, vl) ||
-	    vfs_upper_ops.real(vfs, vpath, real, sizeof(real)) < 0)
-		return false;
-	fd = appv_openat(AT_FDCWD, real,
-			 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
-	if (fd < 0)
-		return false;
-	covered = upper_in_image(&m, fd);
-	appv_close(fd);
-	return covered;
+int vfs_merge_covered(struct vfs *vfs, const struct vfs_res *res, char *out,
+		      size_t cap)
+{
+	int rule;
+	struct merge_stamp host;
+
+	/* Covered implies an upper directory (the top layer) over an image
+	 * one: anything else is never the image's listing. */
+	if (res->layer != VFS_LAYER_UPPER || !S_ISDIR(res->mode) ||
+	    !res->merged_dir || !vfs->idx)
+		return 0;
+	rule = vfs_rule_for(vfs, res->vpath);
+	if (!vfs_rule_shows_upper(rule) || !vfs_rule_shows_image(rule) ||
+	    opaque_above(vfs, res->vpath))
+		return 0;
+	if (vfs_rule_shows_host(rule)) {
+		stamp(vfs, &vfs_host_ops, res->vpath, &host);
+		if (host.err == 0)
+			return 0;
+	}
+	if (!upper_only_copies(vfs, res->vpath))
+		return 0;
+	return image_listing(vfs, res->vpath, out, cap) < 0 ? 0 : 1;
 }
 
 int vfs_merge_dir(struct vfs *vfs, const struct vfs_res *res, char *out,

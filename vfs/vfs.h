@@ -171,6 +171,15 @@ int vfs_reverse(const struct vfs *vfs, const char *real, char *vpath,
 int vfs_merge_dir(struct vfs *vfs, const struct vfs_res *res, char *out,
 		  size_t cap);
 
+/* Whether merged directory @res lists exactly as the image's own directory
+ * in the content cache (the case vfs_merge_dir answers with that directory:
+ * an upper directory holding only same-typed copies of image entries - no
+ * whiteout, no opaque marker, no new name -, no host directory, no rule
+ * below); then that directory's path into @out and 1, else 0.  Builds
+ * nothing and keeps no state: shim-safe. */
+int vfs_merge_covered(struct vfs *vfs, const struct vfs_res *res, char *out,
+		      size_t cap);
+
 /* Extraction state of image file @file (see vfs_res.image_file). */
 bool vfs_image_extracted(const struct vfs *vfs, uint32_t file);
 

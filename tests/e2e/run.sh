@@ -1018,6 +1018,36 @@ c_ov_host_dir_ops() {
 	same_tree "$h" "$before"
 }
 
+# A package directory whose upper copy holds only copies of its files is
+# listed as the package's own directory (the shim opens it itself); with a
+# whiteout or a new name the supervisor builds the listing.  The dynamic
+# probe (shim) and the static one (supervisor) list the same names.
+covered_ls() { # covered_ls NAMES: both probes list /opt/t/share as NAMES
+	axe --overlay w "$TPKG" sh -c "'$HELPERS/fsprobe' ls:/opt/t/share &&
+		'$HELPERS/fsprobe_static' ls:/opt/t/share &&
+		find /opt/t/share -maxdepth 1 -mindepth 1 -printf '%y %P\\n'"
+	want_rc 0
+	[ "$(grep -cx "ls /opt/t/share: $1" "$C/out")" -eq 2 ] ||
+		fail "the two probes do not both list: $1"
+	no_markers
+}
+
+c_ov_covered_listing() {
+	axe --overlay w "$TPKG" sh -c "echo more >>/opt/t/share/data.txt"
+	want_rc 0
+	covered_ls "data.txt link sub"
+	out_has "f data.txt"
+	out_has "l link"
+	out_has "d sub"
+	axe --overlay w "$TPKG" rm /opt/t/share/link
+	want_rc 0
+	covered_ls "data.txt sub"
+	axe --overlay w "$TPKG" sh -c "echo n >/opt/t/share/new"
+	want_rc 0
+	covered_ls "data.txt new sub"
+	out_has "f new"
+}
+
 c_ov_chmod() {
 	local h=$C/hf before
 	ov_host "$h"
@@ -1078,7 +1108,7 @@ merged_listing getcwd_virtual proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest landlock_backstop strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
 wl_sqlite wl_venv escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir
-ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir"
+ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing"
 CASES=${E2E_CASES:-$CASES_ALL}
 # Cases that do not depend on the interception mode run once.
 MODELESS="bad_manifest"

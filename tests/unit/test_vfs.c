@@ -713,6 +713,96 @@ static void test_merge__copied_up_dir_lists_as_image(void **state)
 	assert_null(strstr(out, "/img/root"));
 }
 
+/* The names of directory @dir, sorted, space-separated, into @out. */
+static char *names_of(const char *dir, char *out)
+{
+	char cmd[PATH_MAX];
+	FILE *p = popen(fmt(cmd, "ls -A '%s' | LC_ALL=C sort | paste -sd' '",
+			    dir), "r");
+	size_t n;
+
+	assert_non_null(p);
+	n = fread(out, 1, PATH_MAX - 1, p);
+	out[n] = '\0';
+	pclose(p);
+	return out;
+}
+
+/* vfs_merge_covered (the shim's test, no listing built) agrees with
+ * vfs_merge_dir: the image's directory exactly when only copies of image
+ * entries lie above it; never with a whiteout, an opaque marker, a new
+ * name, a host twin or a rule below. */
+static void test_merge__covered_without_supervisor(void **state)
+{
+	struct fx *f = *state;
+	char img[PATH_MAX], out[PATH_MAX], cov[PATH_MAX], p[PATH_MAX],
+	    q[PATH_MAX], a[PATH_MAX], b[PATH_MAX];
+	struct vfs_config cfg;
+	struct vfs *v;
+
+	fmt(p, "%s/upper%s/app/bin", f->t, f->h);
+	assert_int_equal(system(fmt(q, "mkdir -p '%s'", p)), 0);
+	put(fmt(q, "%s/prog", p), "#!changed", 0640);
+	fmt(img, "%s/img/root%s/app/bin", f->t, f->h);
+	assert_int_equal(res_h(f, "app/bin", VFS_INTENT_READ, 0), 0);
+	assert_true(f->res.merged_dir);
+	assert_int_equal(vfs_merge_covered(f->vfs, &f->res, cov, sizeof(cov)),
+			 1);
+	assert_string_equal(cov, img);
+	assert_int_equal(vfs_merge_dir(f->vfs, &f->res, out, sizeof(out)), 0);
+	assert_string_equal(out, cov);
+	assert_string_equal(names_of(cov, a), "prog\n");
+	/* A rule below the directory: not covered (rules decide names). */
+	cfg = f->cfg;
+	fmt(cfg.rules[cfg.nrules].prefix, "%s/app/bin/prog", f->h);
+	cfg.rules[cfg.nrules++].rule = VFS_RULE_HIDE;
+	assert_int_equal(vfs_new(&cfg, &v), 0);
+	assert_int_equal(vfs_merge_covered(v, &f->res, cov, sizeof(cov)), 0);
+	vfs_free(v);
+	/* A new upper name. */
+	put(fmt(q, "%s/new", p), "n", 0644);
+	assert_int_equal(vfs_merge_covered(f->vfs, &f->res, cov, sizeof(cov)),
+			 0);
+	assert_int_equal(vfs_merge_dir(f->vfs, &f->res, out, sizeof(out)), 0);
+	assert_string_equal(names_of(out, a), "new prog\n");
+	assert_int_equal(unlink(q), 0);
+	/* A whiteout. */
+	assert_int_equal(res_h(f, "app/bin/prog", VFS_INTENT_DELETE,
+			       VFS_F_NOFOLLOW), 0);
+	assert_int_equal(vfs_remove(f->vfs, &f->res, false), 0);
+	assert_int_equal(res_h(f, "app/bin", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(vfs_merge_covered(f->vfs, &f->res, cov, sizeof(cov)),
+			 0);
+	assert_int_equal(vfs_merge_dir(f->vfs, &f->res, out, sizeof(out)), 0);
+	assert_string_equal(names_of(out, a), "\n");
+	/* An opaque directory (removed and made again) over the image's. */
+	assert_int_equal(res_h(f, "full/ifile", VFS_INTENT_DELETE,
+			       VFS_F_NOFOLLOW), 0);
+	assert_int_equal(vfs_remove(f->vfs, &f->res, false), 0);
+	assert_int_equal(res_h(f, "full", VFS_INTENT_DELETE, VFS_F_NOFOLLOW),
+			 0);
+	assert_int_equal(vfs_remove(f->vfs, &f->res, true), 0);
+	assert_int_equal(res_h(f, "full", VFS_INTENT_CREATE, 0), 0);
+	assert_int_equal(vfs_mkdir(f->vfs, &f->res, 0755), 0);
+	assert_int_equal(res_h(f, "full", VFS_INTENT_READ, 0), 0);
+	assert_true(f->res.merged_dir);
+	assert_int_equal(vfs_merge_covered(f->vfs, &f->res, cov, sizeof(cov)),
+			 0);
+	assert_int_equal(vfs_merge_dir(f->vfs, &f->res, out, sizeof(out)), 0);
+	assert_string_equal(names_of(out, a), "\n");
+	/* A host twin: "dir" holds a host file, its upper copy only a copy
+	 * of the image's. */
+	fmt(p, "%s/upper%s/dir", f->t, f->h);
+	assert_int_equal(system(fmt(q, "mkdir -p '%s'", p)), 0);
+	put(fmt(q, "%s/ifile", p), "copy", 0640);
+	assert_int_equal(res_h(f, "dir", VFS_INTENT_READ, 0), 0);
+	assert_true(f->res.merged_dir);
+	assert_int_equal(vfs_merge_covered(f->vfs, &f->res, cov, sizeof(cov)),
+			 0);
+	assert_int_equal(vfs_merge_dir(f->vfs, &f->res, out, sizeof(out)), 0);
+	assert_string_equal(names_of(out, b), "hostfile ifile\n");
+}
+
 static void test_reverse__round_trips(void **state)
 {
 	struct fx *f = *state;
@@ -1476,6 +1566,7 @@ int main(void)
 	    T(test_merge__single_layer_dir_is_not_merged),
 	    T(test_merge__reuses_listing_until_a_layer_changes),
 	    T(test_merge__copied_up_dir_lists_as_image),
+	    T(test_merge__covered_without_supervisor),
 	    T(test_reverse__round_trips),
 	    T(test_resolve__extraction_state_is_read),
 	    T(test_resolve__host_lazy_skips_stat),
