@@ -27,32 +27,39 @@ static int append_component(char *out, size_t cap, size_t *len,
 	return 0;
 }
 
+/* One pass over @p: each component is found and copied by the same scan
+ * (no strlen/strchr per component: this runs on every shim call). */
 static int append_path(char *out, size_t cap, size_t *len, const char *p,
 		       bool dotdot_pops)
 {
-	while (*p) {
-		const char *end = strchr(p, '/');
-		size_t clen = end ? (size_t)(end - p) : strlen(p);
-		int r = append_component(out, cap, len, p, clen, dotdot_pops);
+	for (;;) {
+		const char *c;
+		int r;
 
-		if (r < 0)
-			return r;
-		p += clen;
 		while (*p == '/')
 			p++;
+		if (!*p)
+			return 0;
+		c = p;
+		while (*p && *p != '/')
+			p++;
+		r = append_component(out, cap, len, c, (size_t)(p - c),
+				     dotdot_pops);
+		if (r < 0)
+			return r;
 	}
-	return 0;
 }
 
 static int join(const char *base, const char *rel, char *out, size_t cap,
 		bool *trailing_slash, bool dotdot_pops)
 {
-	size_t len = 1;
+	size_t len = 1, rl;
 	int r;
 
 	if (!rel || cap < 2)
 		return -EINVAL;
-	if (strlen(rel) >= PATH_MAX)
+	rl = strnlen(rel, PATH_MAX);
+	if (rl >= PATH_MAX)
 		return -ENAMETOOLONG;
 	out[0] = '/';
 	out[1] = '\0';
@@ -66,10 +73,8 @@ static int join(const char *base, const char *rel, char *out, size_t cap,
 	r = append_path(out, cap, &len, rel, dotdot_pops);
 	if (r < 0)
 		return r;
-	if (trailing_slash) {
-		size_t rl = strlen(rel);
+	if (trailing_slash)
 		*trailing_slash = rl > 0 && rel[rl - 1] == '/';
-	}
 	return (int)len;
 }
 
@@ -84,26 +89,19 @@ int appv_path_normalize(const char *path, char *out, size_t cap)
 	return join("/", path, out, cap, NULL, true);
 }
 
-bool appv_path_has_prefix(const char *path, const char *prefix)
+unsigned long long appv_hash64_more(unsigned long long h, const char *s,
+				    size_t len)
 {
-	size_t n = strlen(prefix);
-
-	if (n == 1 && prefix[0] == '/')
-		return path[0] == '/';
-	if (strncmp(path, prefix, n) != 0)
-		return false;
-	return path[n] == '\0' || path[n] == '/';
-}
-
-unsigned long long appv_hash64(const char *s, size_t len)
-{
-	unsigned long long h = 14695981039346656037ULL;
-
 	for (size_t i = 0; i < len; i++) {
 		h ^= (unsigned char)s[i];
 		h *= 1099511628211ULL;
 	}
 	return h;
+}
+
+unsigned long long appv_hash64(const char *s, size_t len)
+{
+	return appv_hash64_more(APPV_HASH64_INIT, s, len);
 }
 
 bool appv_path_last_is_dot(const char *path)

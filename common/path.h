@@ -26,14 +26,32 @@ int appv_path_join(const char *base, const char *rel, char *out, size_t cap,
 int appv_path_normalize(const char *path, char *out, size_t cap);
 
 /* True when @path equals @prefix or lies beneath it ("/a" covers "/a/b" but
- * not "/ab").  Both absolute and normalised; "/" covers everything. */
-bool appv_path_has_prefix(const char *path, const char *prefix);
+ * not "/ab").  Both absolute and normalised; "/" covers everything.
+ * Inline: the resolver tests every rule on every walk. */
+static inline bool appv_path_has_prefix(const char *path, const char *prefix)
+{
+	size_t n = 0;
+
+	if (prefix[0] == '/' && prefix[1] == '\0')
+		return path[0] == '/';
+	while (prefix[n]) {
+		if (path[n] != prefix[n])
+			return false;
+		n++;
+	}
+	return path[n] == '\0' || path[n] == '/';
+}
 
 /* Whether the last component of @path (trailing slashes aside) is "." or
  * "..": rename(2) refuses those with EBUSY, rmdir(2) with EINVAL. */
 bool appv_path_last_is_dot(const char *path);
 
-/* 64-bit FNV-1a of @len bytes: the hash used by the package index. */
+/* 64-bit FNV-1a of @len bytes: the hash used by the package index.  It is
+ * incremental: appv_hash64(s, a + b) is appv_hash64_more(appv_hash64(s, a),
+ * s + a, b), and appv_hash64(s, 0) is APPV_HASH64_INIT. */
+#define APPV_HASH64_INIT 14695981039346656037ULL
 unsigned long long appv_hash64(const char *s, size_t len);
+unsigned long long appv_hash64_more(unsigned long long h, const char *s,
+				    size_t len);
 
 #endif

@@ -147,6 +147,38 @@ long shim_fd_path(int fd, char *out, size_t cap)
 	return r;
 }
 
+/* is_procfs() of appv_path_join(@base, @path) without building it: the
+ * join keeps ".." and drops "." and empty components, so only the first
+ * two components it would give matter. */
+static bool joins_to_procfs(const char *base, const char *path)
+{
+	const char *c[2] = { "", "" }, *p = path[0] == '/' ? path : base;
+	size_t n[2] = { 0, 0 };
+	int k = 0;
+
+	for (int part = path[0] == '/'; k < 2 && part < 2; part++) {
+		if (part == 1)
+			p = path;
+		while (k < 2 && *p) {
+			size_t m = 0;
+
+			while (*p == '/')
+				p++;
+			while (p[m] && p[m] != '/')
+				m++;
+			if (m > 0 && !(m == 1 && p[0] == '.')) {
+				c[k] = p;
+				n[k++] = m;
+			}
+			p += m;
+		}
+	}
+	if (n[0] == 4 && !memcmp(c[0], "proc", 4))
+		return true;
+	return n[0] == 3 && !memcmp(c[0], "dev", 3) && n[1] == 2 &&
+	       !memcmp(c[1], "fd", 2);
+}
+
 /* The virtual directory a relative path starts from. */
 static int virtual_base(int dirfd, char *out, size_t cap)
 {
@@ -273,12 +305,20 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 			return SHIM_DIRECT;
 		req.base = base;
 	}
-	if (appv_path_join(req.base, path, joined, sizeof(joined), NULL) < 0 ||
-	    is_procfs(joined))
+	/* /proc and /dev/fd go to the supervisor; so does a path the join
+	 * refuses (too long), which only a long one can be. */
+	len = strnlen(path, PATH_MAX);
+	if (len >= PATH_MAX ||
+	    (path[0] != '/' && strlen(req.base) + len + 2 > PATH_MAX)) {
+		if (appv_path_join(req.base, path, joined, sizeof(joined),
+				   NULL) < 0 ||
+		    is_procfs(joined))
+			return SHIM_DIRECT;
+	} else if (joins_to_procfs(req.base, path)) {
 		return SHIM_DIRECT;
+	}
 	/* POSIX: a trailing slash makes the final component a directory and
 	 * follows a final symlink even for lstat/O_NOFOLLOW. */
-	len = strlen(path);
 	if (path[len - 1] == '/')
 		req.flags = (req.flags | VFS_F_DIRECTORY) & ~VFS_F_NOFOLLOW;
 	/* Every read routed here is then issued by us on res->real: a path

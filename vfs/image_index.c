@@ -2,12 +2,17 @@
 /*
  * vfs/image_index.c - the shim-safe reader of the package index.
  *
- * The whole file is mapped read-only and validated once at open: the header,
- * every section bound, every entry's string offsets (each string must end in
- * NUL inside the string table), parent/child ranges, bucket and file
- * numbers.  After that, lookups index the mapping without further checks.
- * No malloc (the handle lives in an anonymous mapping), no stdio, every
- * kernel call through common/sys.h.
+ * The whole file is mapped read-only.  Open checks only what is O(1): the
+ * header, every section bound and the root entry's shape; it touches no
+ * page past the first, as every exec'd process opens the index.  The rest
+ * is checked where it is read, so that a corrupt index never reads out of
+ * bounds and gives -EIO there: a bucket's entry number (find), an entry's
+ * path and target strings (each must end in NUL inside the string table)
+ * and its file number and hard-link agreement (fill), a directory's child
+ * range (next_child), a files[] slot (vfs_index_file).  The entries'
+ * parent numbers are not read by the reader and not checked.
+ * No malloc (the handle is the mapping itself), no stdio, every kernel call
+ * through common/sys.h.
  */
 #include "image_index.h"
 #include "image_index_internal.h"
@@ -19,15 +24,36 @@
 #include "../common/path.h"
 #include "../common/sys.h"
 
+/* The handle is the mapping itself: its header, which open checked, gives
+ * every section (no allocation, and no page of its own to fault in). */
 struct vfs_index {
-	const unsigned char *map;
-	size_t map_len;
-	const struct idx_header *hdr;
-	const struct idx_entry *ents;
-	const uint32_t *buckets;
-	const uint32_t *files;
-	const char *strings;
+	struct idx_header hdr;
 };
+
+static const void *section(const struct vfs_index *idx, uint64_t off)
+{
+	return (const unsigned char *)idx + off;
+}
+
+static const struct idx_entry *ents(const struct vfs_index *idx)
+{
+	return section(idx, idx->hdr.ents_off);
+}
+
+static const uint32_t *buckets(const struct vfs_index *idx)
+{
+	return section(idx, idx->hdr.buckets_off);
+}
+
+static const uint32_t *files(const struct vfs_index *idx)
+{
+	return section(idx, idx->hdr.files_off);
+}
+
+static const char *strs(const struct vfs_index *idx)
+{
+	return section(idx, idx->hdr.strings_off);
+}
 
 static bool section_ok(const struct idx_header *h, uint64_t off, uint64_t count,
 		       uint64_t elem, uint64_t align)
@@ -61,55 +87,16 @@ static bool string_ok(const struct vfs_index *idx, uint32_t off, uint32_t len)
 {
 	uint64_t end = (uint64_t)off + len;
 
-	return end < idx->hdr->strings_size && idx->strings[end] == '\0';
+	return end < idx->hdr.strings_size && strs(idx)[end] == '\0';
 }
 
-static int check_entry(const struct vfs_index *idx, uint32_t i)
+/* The root entry's shape (it follows the header, on the same page); its
+ * string is checked where it is read, like every entry's. */
+static int check_root(const struct vfs_index *idx)
 {
-	const struct idx_entry *e = &idx->ents[i];
-	const struct idx_entry *f;
-	uint32_t n = idx->hdr->nents;
+	const struct idx_entry *e = &ents(idx)[0];
 
-	if (e->path_len == 0 || !string_ok(idx, e->path_off, e->path_len) ||
-	    idx->strings[e->path_off] != '/')
-		return -EINVAL;
-	if (e->target_off != IDX_NO_TARGET &&
-	    !string_ok(idx, e->target_off, e->target_len))
-		return -EINVAL;
-	if (e->parent >= n || e->child_first > n ||
-	    e->child_count > n - e->child_first)
-		return -EINVAL;
-	if (e->file_no == VFS_INDEX_NO_FILE)
-		return 0;
-	if (e->file_no >= idx->hdr->nfiles || !S_ISREG(e->mode))
-		return -EINVAL;
-	/* hard links: other names of a file agree with its first name */
-	f = &idx->ents[idx->files[e->file_no]];
-	if (f->file_no != e->file_no || f->size != e->size)
-		return -EINVAL;
-	return 0;
-}
-
-static int check_tables(const struct vfs_index *idx)
-{
-	const struct idx_header *h = idx->hdr;
-	int r;
-
-	if (idx->ents[0].path_len != 1 || idx->ents[0].parent != 0)
-		return -EINVAL;
-	for (uint32_t i = 0; i < h->nbuckets; i++)
-		if (idx->buckets[i] != IDX_EMPTY && idx->buckets[i] >= h->nents)
-			return -EINVAL;
-	for (uint32_t i = 0; i < h->nfiles; i++)
-		if (idx->files[i] >= h->nents ||
-		    idx->ents[idx->files[i]].file_no != i)
-			return -EINVAL;
-	for (uint32_t i = 0; i < h->nents; i++) {
-		r = check_entry(idx, i);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	return e->path_len == 1 && e->parent == 0 ? 0 : -EINVAL;
 }
 
 static int map_file(int dirfd, const char *name, const unsigned char **map,
@@ -146,32 +133,17 @@ int vfs_index_open(int dirfd, const char *name, struct vfs_index **out)
 	const unsigned char *map = NULL;
 	struct vfs_index *idx;
 	size_t len = 0;
-	void *p;
 	int r;
 
 	r = map_file(dirfd, name, &map, &len);
 	if (r < 0)
 		return r;
-	p = appv_mmap(NULL, sizeof(*idx), PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (appv_mmap_failed(p)) {
-		appv_munmap((void *)map, len);
-		return (int)(long)p;
-	}
-	idx = p;
-	idx->map = map;
-	idx->map_len = len;
-	idx->hdr = (const struct idx_header *)map;
-	r = check_header(idx->hdr, len);
-	if (r == 0) {
-		idx->ents = (const void *)(map + idx->hdr->ents_off);
-		idx->buckets = (const void *)(map + idx->hdr->buckets_off);
-		idx->files = (const void *)(map + idx->hdr->files_off);
-		idx->strings = (const char *)map + idx->hdr->strings_off;
-		r = check_tables(idx);
-	}
+	idx = (struct vfs_index *)map;
+	r = check_header(&idx->hdr, len);
+	if (r == 0)
+		r = check_root(idx);
 	if (r < 0) {
-		vfs_index_close(idx);
+		appv_munmap((void *)map, len);
 		return r;
 	}
 	*out = idx;
@@ -180,21 +152,45 @@ int vfs_index_open(int dirfd, const char *name, struct vfs_index **out)
 
 void vfs_index_close(struct vfs_index *idx)
 {
-	if (!idx)
-		return;
-	appv_munmap((void *)idx->map, idx->map_len);
-	appv_munmap(idx, sizeof(*idx));
+	if (idx)
+		appv_munmap(idx, idx->hdr.total_size);
 }
 
-static void fill(const struct vfs_index *idx, uint32_t i,
-		 struct vfs_index_ent *out)
+/* A regular file's number, and the agreement of its names: its first name
+ * (files[]) carries the same number and size. */
+static bool file_ok(const struct vfs_index *idx, const struct idx_entry *e)
 {
-	const struct idx_entry *e = &idx->ents[i];
+	const struct idx_entry *f;
+	uint32_t first;
 
-	out->path = idx->strings + e->path_off;
+	if (e->file_no >= idx->hdr.nfiles || !S_ISREG(e->mode))
+		return false;
+	first = files(idx)[e->file_no];
+	if (first >= idx->hdr.nents)
+		return false;
+	f = &ents(idx)[first];
+	return f->file_no == e->file_no && f->size == e->size;
+}
+
+/* Entry @i (< nents) into @out once its strings and file number are
+ * checked: 0 or -EIO. */
+static int fill(const struct vfs_index *idx, uint32_t i,
+		struct vfs_index_ent *out)
+{
+	const struct idx_entry *e = &ents(idx)[i];
+
+	if (e->path_len == 0 || !string_ok(idx, e->path_off, e->path_len) ||
+	    strs(idx)[e->path_off] != '/')
+		return -EIO;
+	if (e->target_off != IDX_NO_TARGET &&
+	    !string_ok(idx, e->target_off, e->target_len))
+		return -EIO;
+	if (e->file_no != VFS_INDEX_NO_FILE && !file_ok(idx, e))
+		return -EIO;
+	out->path = strs(idx) + e->path_off;
 	out->target = e->target_off == IDX_NO_TARGET
 			  ? NULL
-			  : idx->strings + e->target_off;
+			  : strs(idx) + e->target_off;
 	out->mode = e->mode;
 	out->uid = e->uid;
 	out->gid = e->gid;
@@ -202,25 +198,33 @@ static void fill(const struct vfs_index *idx, uint32_t i,
 	out->mtime = e->mtime;
 	out->mtime_nsec = e->mtime_nsec;
 	out->file_no = e->file_no;
+	out->link_to = NULL;
+	return 0;
 }
 
+/* The entry of @path: 0, -ENOENT, or -EIO for a bucket or a path string
+ * out of bounds on the way. */
 static int find(const struct vfs_index *idx, const char *path, size_t len,
-		uint32_t *out)
+		uint64_t h, uint32_t *out)
 {
-	uint64_t h = appv_hash64(path, len);
-	uint32_t mask = idx->hdr->nbuckets - 1;
+	uint32_t mask = idx->hdr.nbuckets - 1;
 	uint32_t slot = (uint32_t)h & mask;
 
 	/* Bounded by the table size: a corrupt table with no free slot ends. */
 	for (uint32_t n = 0; n <= mask; n++, slot = (slot + 1) & mask) {
-		uint32_t i = idx->buckets[slot];
+		uint32_t i = buckets(idx)[slot];
 		const struct idx_entry *e;
 
 		if (i == IDX_EMPTY)
 			return -ENOENT;
-		e = &idx->ents[i];
-		if (e->hash == h && e->path_len == len &&
-		    memcmp(idx->strings + e->path_off, path, len) == 0) {
+		if (i >= idx->hdr.nents)
+			return -EIO;
+		e = &ents(idx)[i];
+		if (e->hash != h || e->path_len != len)
+			continue;
+		if (!string_ok(idx, e->path_off, e->path_len))
+			return -EIO;
+		if (memcmp(strs(idx) + e->path_off, path, len) == 0) {
 			*out = i;
 			return 0;
 		}
@@ -231,26 +235,39 @@ static int find(const struct vfs_index *idx, const char *path, size_t len,
 int vfs_index_lookup(const struct vfs_index *idx, const char *path, size_t len,
 		     struct vfs_index_ent *out)
 {
-	uint32_t i;
-	int r = find(idx, path, len, &i);
+	return vfs_index_lookup_hashed(idx, path, len, appv_hash64(path, len),
+				       out);
+}
 
-	if (r == 0 && out)
-		fill(idx, i, out);
-	return r;
+int vfs_index_lookup_hashed(const struct vfs_index *idx, const char *path,
+			    size_t len, uint64_t hash,
+			    struct vfs_index_ent *out)
+{
+	struct vfs_index_ent ent;
+	uint32_t i;
+	int r = find(idx, path, len, hash, &i);
+
+	if (r < 0)
+		return r;
+	return fill(idx, i, out ? out : &ent);
 }
 
 uint32_t vfs_index_nfiles(const struct vfs_index *idx)
 {
-	return idx->hdr->nfiles;
+	return idx->hdr.nfiles;
 }
 
 int vfs_index_file(const struct vfs_index *idx, uint32_t file_no,
 		   struct vfs_index_ent *out)
 {
-	if (file_no >= idx->hdr->nfiles)
+	uint32_t i;
+
+	if (file_no >= idx->hdr.nfiles)
 		return -ENOENT;
-	fill(idx, idx->files[file_no], out);
-	return 0;
+	i = files(idx)[file_no];
+	if (i >= idx->hdr.nents || ents(idx)[i].file_no != file_no)
+		return -EIO;
+	return fill(idx, i, out);
 }
 
 int vfs_index_next_child(const struct vfs_index *idx, const char *dir,
@@ -258,16 +275,22 @@ int vfs_index_next_child(const struct vfs_index *idx, const char *dir,
 {
 	const struct idx_entry *e;
 	uint32_t i;
-	int r = find(idx, dir, strlen(dir), &i);
+	size_t len = strlen(dir);
+	int r = find(idx, dir, len, appv_hash64(dir, len), &i);
 
 	if (r < 0)
 		return r;
-	e = &idx->ents[i];
+	e = &ents(idx)[i];
 	if (!S_ISDIR(e->mode))
 		return -ENOTDIR;
+	if (e->child_first > idx->hdr.nents ||
+	    e->child_count > idx->hdr.nents - e->child_first)
+		return -EIO;
 	if (*cursor >= e->child_count)
 		return 0;
-	fill(idx, e->child_first + *cursor, out);
+	r = fill(idx, e->child_first + *cursor, out);
+	if (r < 0)
+		return r;
 	(*cursor)++;
 	return 1;
 }
@@ -275,13 +298,14 @@ int vfs_index_next_child(const struct vfs_index *idx, const char *dir,
 int vfs_index_next_link(const struct vfs_index *idx, uint32_t file_no,
 			uint32_t *cursor, struct vfs_index_ent *out)
 {
-	while (*cursor < idx->hdr->nents) {
+	while (*cursor < idx->hdr.nents) {
 		uint32_t i = (*cursor)++;
 
-		if (idx->ents[i].file_no == file_no &&
+		if (ents(idx)[i].file_no == file_no &&
 		    file_no != VFS_INDEX_NO_FILE) {
-			fill(idx, i, out);
-			return 1;
+			int r = fill(idx, i, out);
+
+			return r < 0 ? r : 1;
 		}
 	}
 	return 0;

@@ -41,26 +41,35 @@ int vfs_index_write(int dirfd, const char *name,
 
 struct vfs_index;
 
-/* Map an index read-only; validates the header and every offset so that a
- * corrupt file is -EINVAL, never a crash.  Shim-safe (mmap, no malloc). */
+/* Map an index read-only; checks the header and the section bounds (O(1):
+ * -EINVAL when they are wrong).  The tables are checked where each call
+ * below reads them: a corrupt entry, bucket or files[] slot is -EIO from
+ * that call, never a read out of bounds.  Shim-safe (mmap, no malloc). */
 int vfs_index_open(int dirfd, const char *name, struct vfs_index **out);
 void vfs_index_close(struct vfs_index *idx);
 
-/* Exact lookup of a normalised absolute path.  0 or -ENOENT.  The strings
- * in @out point into the mapping (valid until vfs_index_close). */
+/* Exact lookup of a normalised absolute path.  0, -ENOENT or -EIO.  The
+ * strings in @out point into the mapping (valid until vfs_index_close). */
 int vfs_index_lookup(const struct vfs_index *idx, const char *path,
 		     size_t len, struct vfs_index_ent *out);
+/* The same, with @hash = appv_hash64(@path, @len) (common/path.h) from the
+ * caller, who may compute it incrementally along a walk. */
+int vfs_index_lookup_hashed(const struct vfs_index *idx, const char *path,
+			    size_t len, uint64_t hash,
+			    struct vfs_index_ent *out);
 uint32_t vfs_index_nfiles(const struct vfs_index *idx);
 /* The entry of regular file @file_no (its first name when hard links share
- * the number); 0 or -ENOENT. */
+ * the number); 0, -ENOENT or -EIO. */
 int vfs_index_file(const struct vfs_index *idx, uint32_t file_no,
 		   struct vfs_index_ent *out);
 /* Iterate the direct children of directory @dir: call with *cursor = 0,
- * returns 1 and fills @out per child, 0 at the end. */
+ * returns 1 and fills @out per child, 0 at the end; -ENOENT, -ENOTDIR or
+ * -EIO. */
 int vfs_index_next_child(const struct vfs_index *idx, const char *dir,
 			 uint32_t *cursor, struct vfs_index_ent *out);
 /* Iterate the names (hard links) of regular file @file_no: call with
- * *cursor = 0, returns 1 and fills @out per name, 0 at the end.  Scans the
+ * *cursor = 0, returns 1 and fills @out per name, 0 at the end (-EIO for a
+ * corrupt entry).  Scans the
  * whole index: for copy-up of a file with several names only. */
 int vfs_index_next_link(const struct vfs_index *idx, uint32_t file_no,
 			uint32_t *cursor, struct vfs_index_ent *out);

@@ -10,22 +10,26 @@
 #include "../common/sys.h"
 #include "vfs_internal.h"
 
-/* One host root entry: a symlink's name and target into vfs->root_links
- * (no room: it is walked like any host entry, by the kernel). */
+/* One host root entry into vfs->root_links as a record "<name length>
+ * <target length>name\0target\0" (lengths one byte each, so that a lookup
+ * skips a record without reading it); no room, or a name of 256 bytes or
+ * more: it is walked like any host entry, by the kernel. */
 static void add_root_link(struct vfs *vfs, int rootfd, const char *name)
 {
 	char target[256];
 	size_t nl = strlen(name), used = vfs->root_links_len;
 	ssize_t tl = appv_readlinkat(rootfd, name, target, sizeof(target));
+	char *rec = vfs->root_links + used;
 
-	if (tl <= 0 || (size_t)tl >= sizeof(target) ||
-	    used + nl + 1 + (size_t)tl + 1 > sizeof(vfs->root_links))
+	if (tl <= 0 || (size_t)tl >= sizeof(target) || nl > 255 ||
+	    used + 2 + nl + 1 + (size_t)tl + 1 > sizeof(vfs->root_links))
 		return;
-	memcpy(vfs->root_links + used, name, nl + 1);
-	used += nl + 1;
-	memcpy(vfs->root_links + used, target, (size_t)tl);
-	vfs->root_links[used + (size_t)tl] = '\0';
-	vfs->root_links_len = used + (size_t)tl + 1;
+	rec[0] = (char)nl;
+	rec[1] = (char)tl;
+	memcpy(rec + 2, name, nl + 1);
+	memcpy(rec + 2 + nl + 1, target, (size_t)tl);
+	rec[2 + nl + 1 + (size_t)tl] = '\0';
+	vfs->root_links_len = used + 2 + nl + 1 + (size_t)tl + 1;
 }
 
 /*
@@ -66,16 +70,21 @@ const char *vfs_host_root_link(const struct vfs *vfs, const char *vpath,
 			       size_t len)
 {
 	const char *p = vfs->root_links, *end = p + vfs->root_links_len;
+	const char *name = vpath + 1;
+	size_t nl = len - 1;
 
-	if (len < 2 || vpath[0] != '/' || memchr(vpath + 1, '/', len - 1))
+	if (len < 2 || vpath[0] != '/' || nl > 255)
 		return NULL;
+	for (size_t i = 0; i < nl; i++)
+		if (name[i] == '/')
+			return NULL;
 	while (p < end) {
-		size_t nl = strlen(p);
-		const char *target = p + nl + 1;
+		size_t rl = (unsigned char)p[0], tl = (unsigned char)p[1];
+		const char *rname = p + 2;
 
-		if (nl == len - 1 && !memcmp(p, vpath + 1, nl))
-			return target;
-		p = target + strlen(target) + 1;
+		if (rl == nl && rname[0] == name[0] && !memcmp(rname, name, nl))
+			return rname + nl + 1;
+		p = rname + rl + 1 + tl + 1;
 	}
 	return NULL;
 }

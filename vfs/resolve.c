@@ -70,6 +70,11 @@ struct walk {
 	 * updir_depth (0: none, or not the final's parent any more). */
 	struct layer_hit updir;
 	unsigned int updir_depth;
+	/* appv_hash64 of vpath[0..hlen): extended as the walk descends, so
+	 * that each byte is hashed once for the image probes; restarted
+	 * whenever vpath loses its tail (reset_hash). */
+	unsigned long long vhash;
+	size_t hlen;
 };
 
 /* What the layers say about the component just appended to w->vpath. */
@@ -99,8 +104,15 @@ static int push_name(struct walk *w, const char *c, size_t n)
 	return 0;
 }
 
+static void reset_hash(struct walk *w)
+{
+	w->vhash = APPV_HASH64_INIT;
+	w->hlen = 0;
+}
+
 static void pop_name(struct walk *w)
 {
+	reset_hash(w);
 	while (w->vlen > 1 && w->vpath[w->vlen - 1] != '/')
 		w->vlen--;
 	if (w->vlen > 1)
@@ -145,6 +157,9 @@ static bool rest_has_dotdot(const struct walk *w)
 {
 	const char *p = w->rest + w->pos;
 
+	/* Most paths have no ".." at all: one vectorised scan says so. */
+	if (!strstr(p, ".."))
+		return false;
 	while (*p) {
 		size_t n = 0;
 
@@ -172,6 +187,29 @@ static int probe_rule(struct walk *w, struct probe *p)
 static bool missing(int r)
 {
 	return r == -ENOENT || r == -ENOTDIR;
+}
+
+/* vfs_image_ops.lookup of w->vpath, hashing only what was appended since
+ * the last probe. */
+static int image_probe(struct walk *w, struct layer_hit *hit)
+{
+	int r;
+
+	if (!w->vfs->idx)
+		return -ENOENT;
+	if (w->hlen > w->vlen)
+		reset_hash(w);
+	w->vhash = appv_hash64_more(w->vhash, w->vpath + w->hlen,
+				    w->vlen - w->hlen);
+	w->hlen = w->vlen;
+	r = vfs_index_lookup_hashed(w->vfs->idx, w->vpath, w->vlen, w->vhash,
+				    &hit->ent);
+	if (r < 0)
+		return r;
+	hit->mode = hit->ent.mode;
+	hit->whiteout = false;
+	hit->opaque = false;
+	return 0;
 }
 
 /* Upper and image: who holds w->vpath, given the parent's flags @pf. */
@@ -206,9 +244,11 @@ static int probe_virtual(struct walk *w, unsigned char pf, struct probe *p)
 	}
 	if (p->blocked || !(pf & IN_IMAGE) || !vfs_rule_shows_image(p->rule))
 		return 0;
-	r = vfs_image_ops.lookup(w->vfs, w->vpath, w->vlen, &hit);
-	if (r < 0)
+	r = image_probe(w, &hit);
+	if (r == -ENOENT)
 		return 0;
+	if (r < 0)
+		return r; /* -EIO: a corrupt index entry */
 	if (p->top == VFS_LAYER_NONE) {
 		p->top = VFS_LAYER_IMAGE;
 		p->hit = hit;
@@ -290,8 +330,9 @@ static int handoff(struct walk *w, unsigned char pf, struct probe *p)
 		w->flags[++w->depth] = HOST_YES;
 		p->host_parent = true;
 	}
+	/* p->rule stands: can_handoff() found no rule below the prefix it
+	 * was computed for on the way to the final entry. */
 	p->handed_off = true;
-	p->rule = vfs_rule_for(w->vfs, w->vpath);
 	/* Lazy only below a host-only directory: a final host symlink right
 	 * under a virtual directory may lead to an entry of another layer,
 	 * which the kernel, given the host path, would not find. */
@@ -322,32 +363,59 @@ static int handoff(struct walk *w, unsigned char pf, struct probe *p)
 	return r;
 }
 
+/* Whether the rest of the walk begins with the components of @q (a rule
+ * prefix's part below w->vpath, e.g. "b/c"), "." and "//" aside. */
+static bool rest_enters(const struct walk *w, const char *q)
+{
+	const char *t = w->rest + w->pos;
+
+	for (;;) {
+		size_t k, m = 0;
+
+		do {
+			while (*t == '/')
+				t++;
+			for (k = 0; t[k] && t[k] != '/'; k++)
+				;
+			if (k == 1 && t[0] == '.')
+				t++;
+			else
+				break;
+		} while (1);
+		while (q[m] && q[m] != '/')
+			m++;
+		if (k == 0 || k != m)
+			return false;
+		for (size_t i = 0; i < k; i++)
+			if (t[i] != q[i])
+				return false;
+		t += k;
+		q += m;
+		if (!*q)
+			return true;
+		q++;
+	}
+}
+
+/* May the rest be handed to the kernel: no "..", no rule prefix strictly
+ * below w->vpath on the way (the path is not copied to find out). */
 static bool can_handoff(struct walk *w)
 {
-	char full[PATH_MAX];
-	size_t n = w->vlen;
-	const char *c;
-	size_t save = w->pos, k;
+	const struct vfs *vfs = w->vfs;
 
 	/* The kernel would follow host symlinks in the tail by itself. */
 	if (rest_has_dotdot(w) ||
 	    (w->req->flags & (ROOTED | VFS_F_NO_SYMLINKS)))
 		return false;
-	memcpy(full, w->vpath, n + 1);
-	if (n == 1)
-		n = 0; /* "/" + "/name" must not give "//name" */
-	while ((k = next_comp(w, &c)) > 0) {
-		if (k == 1 && c[0] == '.')
-			continue;
-		if (n + k + 2 > sizeof(full))
-			break;
-		full[n++] = '/';
-		memcpy(full + n, c, k);
-		n += k;
-		full[n] = '\0';
+	for (unsigned int i = 0; i < vfs->nrules; i++) {
+		const struct vfs_rule_ent *r = &vfs->rules[i];
+
+		if (r->len > w->vlen &&
+		    appv_path_has_prefix(r->prefix, w->vpath) &&
+		    rest_enters(w, r->prefix + w->vlen + (w->vlen > 1)))
+			return false;
 	}
-	w->pos = save;
-	return !vfs_rule_below(w->vfs, w->vpath, w->vlen, full);
+	return true;
 }
 
 /* Probe w->vpath (just appended) in every layer, parent flags @pf. */
@@ -726,6 +794,7 @@ static int start(struct walk *w, struct vfs *vfs, const struct vfs_req *req,
 	w->vpath[0] = '/';
 	w->vpath[1] = '\0';
 	w->vlen = 1;
+	reset_hash(w);
 	w->depth = 0;
 	w->flags[0] = root_flags(vfs);
 	w->pos = 0;

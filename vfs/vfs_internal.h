@@ -44,7 +44,7 @@ struct vfs {
 	uid_t image_uid;
 	gid_t image_gid;
 	/* layer_host.c: the host root's symlinks (/lib -> usr/lib...), read
-	 * once: "name\0target\0" pairs. */
+	 * once: records of two length bytes and "name\0target\0". */
 	char root_links[1024];
 	size_t root_links_len;
 };

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../../vfs/image_index.h"
+#include "../../vfs/image_index_internal.h"
 
 struct fx {
 	char dir[64];
@@ -322,21 +323,36 @@ static void put_file(int dirfd, const char *name, const void *buf, size_t n)
 	close(fd);
 }
 
-/* Whatever open accepts must be safe to use. */
-static void exercise(struct vfs_index *idx)
+/* Whatever open accepts must be safe to use: every call answers, and a
+ * corruption it meets is -EIO.  Returns how many calls said -EIO. */
+static int exercise(struct vfs_index *idx)
 {
 	struct vfs_index_ent e;
 	uint32_t cur = 0;
-	int guard = 0;
+	int guard = 0, eio = 0, r;
 
-	for (size_t i = 0; i < NSAMPLE; i++)
-		vfs_index_lookup(idx, sample[i].path, strlen(sample[i].path),
-				 &e);
-	for (uint32_t i = 0; i < vfs_index_nfiles(idx); i++)
-		if (vfs_index_file(idx, i, &e) == 0)
+	for (size_t i = 0; i < NSAMPLE; i++) {
+		r = vfs_index_lookup(idx, sample[i].path,
+				     strlen(sample[i].path), &e);
+		assert_true(r == 0 || r == -ENOENT || r == -EIO);
+		eio += r == -EIO;
+	}
+	for (uint32_t i = 0; i < vfs_index_nfiles(idx); i++) {
+		r = vfs_index_file(idx, i, &e);
+		assert_true(r == 0 || r == -EIO);
+		if (r == 0)
 			assert_non_null(e.path);
-	while (vfs_index_next_child(idx, "/", &cur, &e) == 1 && guard++ < 100)
+		eio += r == -EIO;
+	}
+	while ((r = vfs_index_next_child(idx, "/", &cur, &e)) == 1 &&
+	       guard++ < 100)
 		assert_non_null(e.path);
+	eio += r == -EIO;
+	cur = 0;
+	while ((r = vfs_index_next_link(idx, 0, &cur, &e)) == 1)
+		assert_int_equal(e.file_no, 0);
+	assert_true(r == 0 || r == -EIO);
+	return eio + (r == -EIO);
 }
 
 static void test_index__truncated_file_is_einval(void **state)
@@ -362,7 +378,7 @@ static void test_index__corrupted_bytes_never_crash(void **state)
 	struct vfs_index *idx;
 	unsigned char *buf, *copy;
 	size_t n;
-	int rejected = 0;
+	int rejected = 0, met = 0;
 
 	vfs_index_close(write_open(f));
 	n = read_all(f->dirfd, "index", &buf);
@@ -375,14 +391,16 @@ static void test_index__corrupted_bytes_never_crash(void **state)
 		put_file(f->dirfd, "bad", copy, n);
 		int r = vfs_index_open(f->dirfd, "bad", &idx);
 		if (r == 0) {
-			exercise(idx);
+			met += exercise(idx) > 0;
 			vfs_index_close(idx);
 		} else {
 			assert_int_equal(r, -EINVAL);
 			rejected++;
 		}
 	}
+	/* The header at open, the tables where a lookup meets them. */
 	assert_true(rejected > 0);
+	assert_true(met > 0);
 	free(copy);
 	free(buf);
 }
@@ -419,6 +437,234 @@ static void test_index__header_fields_checked(void **state)
 	free(buf);
 }
 
+/* ---- checks made where the tables are read ----------------------------- */
+
+struct raw {
+	unsigned char *buf;
+	size_t n;
+	struct idx_header *h;
+	struct idx_entry *ents;
+	uint32_t *buckets;
+	uint32_t *files;
+	char *strings;
+};
+
+static void raw_load(struct fx *f, struct raw *w)
+{
+	vfs_index_close(write_open(f));
+	w->n = read_all(f->dirfd, "index", &w->buf);
+	w->h = (struct idx_header *)w->buf;
+	w->ents = (struct idx_entry *)(w->buf + w->h->ents_off);
+	w->buckets = (uint32_t *)(w->buf + w->h->buckets_off);
+	w->files = (uint32_t *)(w->buf + w->h->files_off);
+	w->strings = (char *)w->buf + w->h->strings_off;
+}
+
+static struct idx_entry *raw_ent(struct raw *w, const char *path)
+{
+	for (uint32_t i = 0; i < w->h->nents; i++)
+		if (!strcmp(w->strings + w->ents[i].path_off, path))
+			return &w->ents[i];
+	fail_msg("%s not in the index", path);
+	return NULL;
+}
+
+/* Write the changed copy and open it: open checks the header only, so it
+ * accepts it. */
+static struct vfs_index *raw_open(struct fx *f, struct raw *w)
+{
+	struct vfs_index *idx = NULL;
+
+	put_file(f->dirfd, "bad", w->buf, w->n);
+	free(w->buf);
+	assert_int_equal(vfs_index_open(f->dirfd, "bad", &idx), 0);
+	return idx;
+}
+
+static int lookup(struct vfs_index *idx, const char *path)
+{
+	struct vfs_index_ent e;
+
+	return vfs_index_lookup(idx, path, strlen(path), &e);
+}
+
+static void test_index__bad_bucket_is_eio_at_lookup(void **state)
+{
+	struct fx *f = *state;
+	struct vfs_index *idx;
+	struct raw w;
+
+	raw_load(f, &w);
+	for (uint32_t i = 0; i < w.h->nbuckets; i++)
+		if (w.buckets[i] != IDX_EMPTY)
+			w.buckets[i] = w.h->nents;
+	idx = raw_open(f, &w);
+	assert_int_equal(lookup(idx, "/opt/app/bin/hello"), -EIO);
+	assert_int_equal(lookup(idx, "/"), -EIO);
+	vfs_index_close(idx);
+}
+
+static void test_index__bad_path_string_is_eio(void **state)
+{
+	struct fx *f = *state;
+	struct vfs_index *idx;
+	struct vfs_index_ent e;
+	uint32_t cur = 0;
+	struct raw w;
+	int r;
+
+	raw_load(f, &w);
+	/* Past the string table; the hash and length still match. */
+	raw_ent(&w, "/opt/app/data.txt")->path_off =
+	    (uint32_t)w.h->strings_size;
+	/* Inside it, but not ending in NUL where the length says. */
+	raw_ent(&w, "/etc/app.conf")->path_off = 0;
+	idx = raw_open(f, &w);
+	assert_int_equal(lookup(idx, "/opt/app/data.txt"), -EIO);
+	assert_int_equal(lookup(idx, "/etc/app.conf"), -EIO);
+	assert_int_equal(lookup(idx, "/opt/app/bin/hello"), 0);
+	/* Listing the directory meets the entry too. */
+	while ((r = vfs_index_next_child(idx, "/opt/app", &cur, &e)) == 1)
+		assert_non_null(e.path);
+	assert_int_equal(r, -EIO);
+	vfs_index_close(idx);
+}
+
+static void test_index__bad_root_string_is_eio(void **state)
+{
+	struct fx *f = *state;
+	struct vfs_index *idx;
+	struct raw w;
+
+	raw_load(f, &w);
+	w.ents[0].path_off = (uint32_t)w.h->strings_size - 1;
+	idx = raw_open(f, &w);
+	assert_int_equal(lookup(idx, "/"), -EIO);
+	assert_int_equal(lookup(idx, "/opt"), 0);
+	vfs_index_close(idx);
+	/* The root's shape is still checked at open. */
+	raw_load(f, &w);
+	w.ents[0].path_len = 2;
+	put_file(f->dirfd, "bad", w.buf, w.n);
+	free(w.buf);
+	assert_int_equal(vfs_index_open(f->dirfd, "bad", &idx), -EINVAL);
+}
+
+static void test_index__bad_target_is_eio(void **state)
+{
+	struct fx *f = *state;
+	struct vfs_index *idx;
+	struct raw w;
+
+	raw_load(f, &w);
+	raw_ent(&w, "/opt/app/lib")->target_off = UINT32_MAX - 1;
+	idx = raw_open(f, &w);
+	assert_int_equal(lookup(idx, "/opt/app/lib"), -EIO);
+	assert_int_equal(lookup(idx, "/opt/app"), 0);
+	vfs_index_close(idx);
+}
+
+static void test_index__bad_child_range_is_eio(void **state)
+{
+	struct fx *f = *state;
+	struct vfs_index *idx;
+	struct vfs_index_ent e;
+	uint32_t cur = 0;
+	struct raw w;
+
+	raw_load(f, &w);
+	raw_ent(&w, "/opt")->child_count = w.h->nents;
+	raw_ent(&w, "/etc")->child_first = w.h->nents + 1;
+	raw_ent(&w, "/etc")->child_count = 0;
+	idx = raw_open(f, &w);
+	assert_int_equal(vfs_index_next_child(idx, "/opt", &cur, &e), -EIO);
+	cur = 0;
+	assert_int_equal(vfs_index_next_child(idx, "/etc", &cur, &e), -EIO);
+	/* The entries themselves are fine. */
+	assert_int_equal(lookup(idx, "/opt"), 0);
+	cur = 0;
+	assert_int_equal(vfs_index_next_child(idx, "/usr", &cur, &e), 1);
+	vfs_index_close(idx);
+}
+
+static void test_index__bad_files_slot_is_eio(void **state)
+{
+	struct fx *f = *state;
+	struct vfs_index *idx;
+	struct vfs_index_ent e;
+	struct raw w;
+
+	raw_load(f, &w);
+	/* files[0] out of range, files[1] names an entry of another file */
+	w.files[0] = w.h->nents;
+	w.files[1] = w.files[2];
+	idx = raw_open(f, &w);
+	assert_int_equal(vfs_index_file(idx, 0, &e), -EIO);
+	assert_int_equal(vfs_index_file(idx, 1, &e), -EIO);
+	assert_int_equal(vfs_index_file(idx, 3, &e), 0);
+	/* The names of those files disagree with files[]: rejected too. */
+	assert_int_equal(lookup(idx, "/opt/app/bin/hello"), -EIO);
+	assert_int_equal(lookup(idx, "/opt/app/data.txt"), -EIO);
+	assert_int_equal(lookup(idx, "/usr/lib/app/libx.so"), 0);
+	vfs_index_close(idx);
+}
+
+static void test_index__bad_file_no_is_eio(void **state)
+{
+	struct fx *f = *state;
+	struct vfs_index *idx;
+	struct vfs_index_ent e;
+	uint32_t cur = 0;
+	struct raw w;
+
+	raw_load(f, &w);
+	raw_ent(&w, "/opt/app/data.txt")->file_no = w.h->nfiles;
+	raw_ent(&w, "/etc")->file_no = 0; /* a directory with a file number */
+	idx = raw_open(f, &w);
+	assert_int_equal(lookup(idx, "/opt/app/data.txt"), -EIO);
+	assert_int_equal(lookup(idx, "/etc"), -EIO);
+	assert_int_equal(vfs_index_file(idx, 1, &e), -EIO);
+	/* next_link meets the directory claiming file 0 (entries are sorted
+	 * by depth: /etc comes before /opt/app/bin/hello) */
+	assert_int_equal(vfs_index_next_link(idx, 0, &cur, &e), -EIO);
+	assert_int_equal(vfs_index_next_link(idx, 0, &cur, &e), 1);
+	assert_string_equal(e.path, "/opt/app/bin/hello");
+	vfs_index_close(idx);
+}
+
+static void test_index__hard_link_disagreement_is_eio(void **state)
+{
+	struct fx *f = *state;
+	struct vfs_index_ent in[] = {REG_ENT("/a", 3), REG_ENT("/b", 3)};
+	struct vfs_index *idx = NULL;
+	struct vfs_index_ent e;
+	unsigned char *buf;
+	struct idx_header *h;
+	struct idx_entry *ents;
+	uint32_t cur = 0;
+	size_t n;
+
+	in[1].link_to = "/a";
+	assert_int_equal(vfs_index_write(f->dirfd, "index", in, 2), 1);
+	n = read_all(f->dirfd, "index", &buf);
+	h = (struct idx_header *)buf;
+	ents = (struct idx_entry *)(buf + h->ents_off);
+	for (uint32_t i = 0; i < h->nents; i++)
+		if (ents[i].file_no == 0 &&
+		    !strcmp((char *)buf + h->strings_off + ents[i].path_off,
+			    "/b"))
+			ents[i].size = 4; /* not the size of its first name */
+	put_file(f->dirfd, "bad", buf, n);
+	free(buf);
+	assert_int_equal(vfs_index_open(f->dirfd, "bad", &idx), 0);
+	assert_int_equal(lookup(idx, "/a"), 0);
+	assert_int_equal(lookup(idx, "/b"), -EIO);
+	assert_int_equal(vfs_index_next_link(idx, 0, &cur, &e), 1);
+	assert_string_equal(e.path, "/a");
+	assert_int_equal(vfs_index_next_link(idx, 0, &cur, &e), -EIO);
+	vfs_index_close(idx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -436,6 +682,14 @@ int main(void)
 	    T(test_index__corrupted_bytes_never_crash),
 	    T(test_index__header_fields_checked),
 	    T(test_index__hard_link_names_iterated),
+	    T(test_index__bad_bucket_is_eio_at_lookup),
+	    T(test_index__bad_path_string_is_eio),
+	    T(test_index__bad_root_string_is_eio),
+	    T(test_index__bad_target_is_eio),
+	    T(test_index__bad_child_range_is_eio),
+	    T(test_index__bad_files_slot_is_eio),
+	    T(test_index__bad_file_no_is_eio),
+	    T(test_index__hard_link_disagreement_is_eio),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -123,6 +123,11 @@ static void test_path__hash_is_fnv1a(void **state)
 	/* Only @len bytes count. */
 	assert_true(appv_hash64("/usr/lib", 4) == appv_hash64("/usr", 4));
 	assert_true(appv_hash64("/usr", 4) != appv_hash64("/usb", 4));
+	/* Incremental: the walk extends the hash of a prefix. */
+	assert_true(appv_hash64_more(appv_hash64("/usr", 4), "/lib", 4) ==
+		    appv_hash64("/usr/lib", 8));
+	assert_true(appv_hash64_more(APPV_HASH64_INIT, "/usr", 4) ==
+		    appv_hash64("/usr", 4));
 }
 
 int main(void)

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "../../vfs/image_index.h"
+#include "../../vfs/image_index_internal.h"
 #include "../../vfs/vfs.h"
 
 struct fx {
@@ -1540,6 +1541,97 @@ static void test_perm__access_of_image_and_lower_entries(void **state)
 			 0);
 }
 
+/* ".." drops the walk's hashed prefix: a longer name of the image after it
+ * is still found (the image probe hashes only what was appended). */
+static void test_resolve__image_after_dotdot(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(res_h(f, "dir/../img_only.txt", VFS_INTENT_READ, 0),
+			 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+	assert_vpath(f, "img_only.txt");
+	assert_int_equal(res_h(f, "app/bin/../../dir/ifile", VFS_INTENT_READ,
+			       0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+	assert_vpath(f, "dir/ifile");
+	/* and after a symlink (app/rel -> ../img_only.txt) */
+	assert_int_equal(res_h(f, "app/rel", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+	assert_vpath(f, "img_only.txt");
+}
+
+/* The index is checked where it is read: a corrupt entry met by a walk is
+ * -EIO, the rest of the package still resolves. */
+static void test_resolve__corrupt_index_entry_is_eio(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX], want[PATH_MAX];
+	struct idx_header *h;
+	struct idx_entry *e;
+	struct vfs *v = NULL;
+	struct stat st;
+	unsigned char *buf;
+	int fd, hits = 0;
+
+	fd = open(fmt(p, "%s/img/index", f->t), O_RDWR);
+	assert_true(fd >= 0 && fstat(fd, &st) == 0);
+	buf = malloc((size_t)st.st_size);
+	assert_int_equal(read(fd, buf, (size_t)st.st_size), st.st_size);
+	h = (struct idx_header *)buf;
+	e = (struct idx_entry *)(buf + h->ents_off);
+	fmt(want, "%s/img_only.txt", f->h);
+	for (uint32_t i = 0; i < h->nents; i++)
+		if (!strcmp((char *)buf + h->strings_off + e[i].path_off,
+			    want)) {
+			e[i].path_off = (uint32_t)h->strings_size;
+			hits++;
+		}
+	assert_int_equal(hits, 1);
+	assert_int_equal(pwrite(fd, buf, (size_t)st.st_size, 0), st.st_size);
+	close(fd);
+	free(buf);
+	assert_int_equal(vfs_new(&f->cfg, &v), 0);
+	vfs_free(f->vfs);
+	f->vfs = v;
+	assert_int_equal(res_h(f, "img_only.txt", VFS_INTENT_READ, 0), -EIO);
+	assert_int_equal(res_h(f, "app/rel", VFS_INTENT_READ, 0), -EIO);
+	assert_int_equal(res_h(f, "dir/ifile", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+}
+
+/* A rule below a host-only directory stops the hand-off of the rest to the
+ * kernel exactly when the rest enters it ("." and "//" aside). */
+static void test_resolve__rule_below_handoff(void **state)
+{
+	struct fx *f = *state;
+	static struct vfs_config c;
+	char p[PATH_MAX];
+	struct vfs *v = NULL;
+
+	assert_int_equal(system(fmt(p, "mkdir -p %s/hd/deep/hidden "
+				    "%s/hd/deep/hiddenx", f->h, f->h)), 0);
+	put(fmt(p, "%s/hd/deep/hidden/f", f->h), "h", 0644);
+	put(fmt(p, "%s/hd/deep/hiddenx/f", f->h), "x", 0644);
+	memcpy(&c, &f->cfg, sizeof(c));
+	fmt(c.rules[c.nrules].prefix, "%s/hd/deep/hidden", f->h);
+	c.rules[c.nrules++].rule = VFS_RULE_HIDE;
+	assert_int_equal(vfs_new(&c, &v), 0);
+	vfs_free(f->vfs);
+	f->vfs = v;
+	assert_int_equal(res_h(f, "hd/deep/hidden/f", VFS_INTENT_READ, 0),
+			 -ENOENT);
+	assert_int_equal(res_h(f, "hd/./deep//hidden/f", VFS_INTENT_READ, 0),
+			 -ENOENT);
+	assert_int_equal(res_h(f, "hd/deep/hidden", VFS_INTENT_READ, 0),
+			 -ENOENT);
+	assert_int_equal(res_h(f, "hd/deep/hiddenx/f", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+	assert_false(f->res.changed);
+	assert_int_equal(res_h(f, "hd/deep", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1577,6 +1669,9 @@ int main(void)
 	    T(test_config__new_from_text),
 	    T(test_config__rejects_bad_text),
 	    T(test_vfs__new_rejects_bad_config),
+	    T(test_resolve__image_after_dotdot),
+	    T(test_resolve__corrupt_index_entry_is_eio),
+	    T(test_resolve__rule_below_handoff),
 	    T(test_names__creation_seen_by_other_resolver),
 	    T(test_names__outside_changes_folded_in_by_new),
 	    T(test_names__damaged_filter_is_rebuilt),
