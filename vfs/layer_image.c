@@ -9,6 +9,13 @@
 
 #include "vfs_internal.h"
 
+void vfs_image_hit(struct layer_hit *hit)
+{
+	hit->mode = hit->ent.mode;
+	hit->whiteout = false;
+	hit->opaque = false;
+}
+
 static int image_lookup(const struct vfs *vfs, const char *vpath, size_t len,
 			struct layer_hit *hit)
 {
@@ -17,12 +24,9 @@ static int image_lookup(const struct vfs *vfs, const char *vpath, size_t len,
 	if (!vfs->idx)
 		return -ENOENT;
 	r = vfs_index_lookup(vfs->idx, vpath, len, &hit->ent);
-	if (r < 0)
-		return r;
-	hit->mode = hit->ent.mode;
-	hit->whiteout = false;
-	hit->opaque = false;
-	return 0;
+	if (r == 0)
+		vfs_image_hit(hit);
+	return r;
 }
 
 static int image_readlink(const struct vfs *vfs, const char *vpath,

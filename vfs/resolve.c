@@ -204,12 +204,9 @@ static int image_probe(struct walk *w, struct layer_hit *hit)
 	w->hlen = w->vlen;
 	r = vfs_index_lookup_hashed(w->vfs->idx, w->vpath, w->vlen, w->vhash,
 				    &hit->ent);
-	if (r < 0)
-		return r;
-	hit->mode = hit->ent.mode;
-	hit->whiteout = false;
-	hit->opaque = false;
-	return 0;
+	if (r == 0)
+		vfs_image_hit(hit);
+	return r;
 }
 
 /* Upper and image: who holds w->vpath, given the parent's flags @pf. */

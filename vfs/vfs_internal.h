@@ -84,6 +84,8 @@ struct vfs_layer_ops {
 
 extern const struct vfs_layer_ops vfs_upper_ops;
 extern const struct vfs_layer_ops vfs_image_ops;
+/* Fill @hit's mode and flags from the index entry just looked up into it. */
+void vfs_image_hit(struct layer_hit *hit);
 extern const struct vfs_layer_ops vfs_host_ops;
 
 const struct vfs_layer_ops *vfs_layer_ops(enum vfs_layer layer);

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "unit_util.h"
 #include "../../vfs/vfs_internal.h"
 
 #define NOBODY 65534
@@ -50,17 +51,6 @@ struct gx {
 	char up[PATH_MAX];
 };
 
-static char *fmt(char *buf, const char *f, ...)
-    __attribute__((format(printf, 2, 3)));
-static char *fmt(char *buf, const char *f, ...)
-{
-	va_list ap;
-
-	va_start(ap, f);
-	vsnprintf(buf, PATH_MAX, f, ap);
-	va_end(ap);
-	return buf;
-}
 
 static void put(const char *path, const char *data)
 {

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "unit_util.h"
 #include "../../vfs/image_index.h"
 #include "../../vfs/image_index_internal.h"
 #include "../../vfs/vfs.h"
@@ -35,17 +36,6 @@ struct fx {
 	struct vfs_res res;
 };
 
-static char *fmt(char *buf, const char *f, ...)
-    __attribute__((format(printf, 2, 3)));
-static char *fmt(char *buf, const char *f, ...)
-{
-	va_list ap;
-
-	va_start(ap, f);
-	vsnprintf(buf, PATH_MAX, f, ap);
-	va_end(ap);
-	return buf;
-}
 
 static void put(const char *path, const char *data, mode_t mode)
 {
