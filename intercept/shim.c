@@ -179,8 +179,16 @@ static bool joins_to_procfs(const char *base, const char *path)
 	       !memcmp(c[1], "fd", 2);
 }
 
-/* The virtual directory a relative path starts from. */
-static int virtual_base(int dirfd, char *out, size_t cap)
+static bool fd_is_dir(int fd)
+{
+	struct stat st;
+
+	return appv_fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* The virtual directory a relative path starts from; *@upper: it has an
+ * upper copy, which is the real directory. */
+static int virtual_base(int dirfd, char *out, size_t cap, bool *upper)
 {
 	char real[PATH_MAX];
 	long r;
@@ -195,6 +203,10 @@ static int virtual_base(int dirfd, char *out, size_t cap)
 	 * the supervisor decide. */
 	if (real[0] != '/' || strstr(real, " (deleted)"))
 		return -ENOENT;
+	/* The walk may start at an upper directory (vfs_req.base_upper); a
+	 * descriptor may name a file, where the walk must say ENOTDIR. */
+	*upper = vfs_real_in_upper(shim_vfs, real) &&
+		 (dirfd == AT_FDCWD || fd_is_dir(dirfd));
 	return vfs_reverse(shim_vfs, real, out, cap);
 }
 
@@ -301,7 +313,8 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 	if (!path[0])
 		return SHIM_OWN; /* the fd itself, or ENOENT: no lookup */
 	if (path[0] != '/') {
-		if (virtual_base(dirfd, base, sizeof(base)) < 0)
+		if (virtual_base(dirfd, base, sizeof(base), &req.base_upper) <
+		    0)
 			return SHIM_DIRECT;
 		req.base = base;
 	}

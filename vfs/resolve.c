@@ -808,6 +808,85 @@ static int start(struct walk *w, struct vfs *vfs, const struct vfs_req *req,
 	return 0;
 }
 
+/*
+ * The layers of base prefix w->vpath (just pushed), a directory of the
+ * upper layer, given its parent's flags @pf - what probe_virtual and probe
+ * would find, without the upper probe: the caller knows the directory is
+ * there.  false when the prefix is not plainly an upper directory under
+ * its rule (hidden, denied, or a rule that does not show the upper layer).
+ */
+static bool seed_flags(struct walk *w, unsigned char pf, unsigned char *out)
+{
+	int rule = vfs_rule_for(w->vfs, w->vpath);
+	unsigned char child = IN_UPPER | UNCHECKED;
+	struct layer_hit hit;
+
+	if (rule == VFS_RULE_HIDE || rule == VFS_RULE_DENY ||
+	    !vfs_rule_shows_upper(rule))
+		return false;
+	if ((pf & IN_IMAGE) && vfs_rule_shows_image(rule) &&
+	    image_probe(w, &hit) == 0 && S_ISDIR(hit.mode)) {
+		child = IN_UPPER;
+		if (vfs_upper_opaque(w->vfs, w->vpath, w->vlen)) {
+			*out = child; /* nothing lower shows below it */
+			return true;
+		}
+		child |= IN_IMAGE;
+	}
+	if ((pf & HOST_ANY) && vfs_rule_shows_host(rule))
+		child |= HOST_MAYBE;
+	*out = child;
+	return true;
+}
+
+/*
+ * A relative path from a base directory that has an upper copy - the
+ * process's real working directory (or dirfd) lies in the upper layer - is
+ * walked from that directory, not from "/": every prefix of the base is
+ * then a directory of the upper layer (the kernel just named it), so the
+ * prefixes need no upper probe each; their image and opaque state is
+ * looked up as the walk would.  As natively, the base's ancestors are not
+ * searched for permission.  false: walk from "/" as usual.
+ */
+static bool seed_base(struct walk *w, const char *path)
+{
+	const char *b = w->req->base;
+	bool slash = false;
+
+	if (!w->req->base_upper || path[0] == '/' ||
+	    (w->req->flags & ROOTED) ||
+	    appv_path_join("/", path, w->rest, PATH_MAX, &slash) < 0)
+		return false;
+	while (*b) {
+		size_t n = 0;
+		unsigned char f;
+
+		while (*b == '/')
+			b++;
+		while (b[n] && b[n] != '/')
+			n++;
+		if (n == 0)
+			break;
+		if ((n == 1 && b[0] == '.') || (n == 2 && b[0] == '.' &&
+						b[1] == '.') ||
+		    push_name(w, b, n) < 0 ||
+		    !seed_flags(w, w->flags[w->depth], &f))
+			return false;
+		w->flags[++w->depth] = f;
+		b += n;
+	}
+	w->must_dir = slash || (w->req->flags & VFS_F_DIRECTORY);
+	w->base_comps = -1;
+	w->base_virtual = true;
+	/* A change right in the base may be the kernel's (kernel_decides):
+	 * that compares the base's upper copy with its host twin. */
+	if (w->req->intent != VFS_INTENT_READ && w->depth > 0 &&
+	    vfs_upper_ops.lookup(w->vfs, w->vpath, w->vlen, &w->updir) == 0 &&
+	    S_ISDIR(w->updir.mode))
+		w->updir_depth = w->depth;
+	return true;
+}
+
 int vfs_resolve(struct vfs *vfs, const struct vfs_req *req, struct vfs_res *res)
 {
 	struct walk w;
@@ -824,6 +903,9 @@ int vfs_resolve(struct vfs *vfs, const struct vfs_req *req, struct vfs_res *res)
 	res->image_file = VFS_INDEX_NO_FILE;
 	res->mode = 0;
 	r = start(&w, vfs, req, res);
+	/* A seed that gives up half-way: back to the root. */
+	if (r == 0 && req->base_upper && !seed_base(&w, req->path))
+		r = start(&w, vfs, req, res);
 	if (r == 0)
 		r = walk(&w, &p);
 	if (r < 0)

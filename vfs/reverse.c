@@ -47,3 +47,9 @@ int vfs_reverse(const struct vfs *vfs, const char *real, char *vpath,
 		return put(real + vfs->upper_len, vpath, cap);
 	return put(real, vpath, cap);
 }
+
+bool vfs_real_in_upper(const struct vfs *vfs, const char *real)
+{
+	return under(real, vfs->cfg.upper, vfs->upper_len) &&
+	       real[vfs->upper_len] == '/';
+}

@@ -108,6 +108,10 @@ struct vfs_req {
 	const char *base; /* absolute virtual directory for relative paths */
 	int intent;	  /* enum vfs_intent */
 	int flags;	  /* VFS_F_* */
+	/* base is a directory of the upper layer (the caller's real base
+	 * directory lies there: vfs_real_in_upper): a relative path is walked
+	 * from it rather than from "/". */
+	bool base_upper;
 	/* The caller's credentials, or NULL (no check).  When set, the walk
 	 * checks search permission (x) on every directory it descends
 	 * through whose visible copy is the image's (and the upper layer's
@@ -164,6 +168,8 @@ int vfs_make_writable(struct vfs *vfs, struct vfs_res *res);
  * prefixes; host paths map to themselves).  Returns the length. */
 int vfs_reverse(const struct vfs *vfs, const char *real, char *vpath,
 		size_t cap);
+/* @real lies in the upper layer (below its root). */
+bool vfs_real_in_upper(const struct vfs *vfs, const char *real);
 
 /* Materialise the union listing of the merged directory @res (upper ∪
  * image ∪ host minus what rules hide) as a real directory under run_dir,

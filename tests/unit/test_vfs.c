@@ -27,6 +27,7 @@
 #include "../../vfs/image_index.h"
 #include "../../vfs/image_index_internal.h"
 #include "../../vfs/vfs.h"
+#include "../../vfs/vfs_internal.h"
 
 struct fx {
 	char t[64];	  /* temp root */
@@ -884,6 +885,7 @@ static void test_resolve__upper_create_where_the_kernel_decides(void **state)
 	assert_int_equal(res_h(f, "newdir/x", VFS_INTENT_CREATE, 0), 0);
 	assert_int_equal(f->res.layer, VFS_LAYER_NONE);
 	assert_true(f->res.upper_create);
+
 	assert_string_equal(f->res.real, fmt(q, "%s/x", p));
 	assert_int_equal(res_h(f, "hdir/x", VFS_INTENT_CREATE, 0), 0);
 	assert_false(f->res.upper_create);
@@ -929,6 +931,93 @@ static void test_resolve__long_and_empty_paths(void **state)
 	assert_int_equal(res_of(f, "/", p, VFS_INTENT_READ, 0), -ENAMETOOLONG);
 	assert_int_equal(res_of(f, "/", "", VFS_INTENT_READ, 0), -ENOENT);
 	free(p);
+}
+
+/* Relative @path from @base (relative to f->h) resolved from "/" and
+ * seeded at the base's upper copy: the same answer. */
+static void assert_seed_agrees(struct fx *f, const char *base,
+			       const char *path, int intent, int flags)
+{
+	struct vfs_req req = {.path = path, .intent = intent, .flags = flags};
+	struct vfs_res plain, seeded;
+	char b[PATH_MAX];
+	int r1, r2;
+
+	req.base = fmt(b, "%s%s%s", f->h, base[0] ? "/" : "", base);
+	r1 = vfs_resolve(f->vfs, &req, &plain);
+	req.base_upper = true;
+	r2 = vfs_resolve(f->vfs, &req, &seeded);
+	assert_int_equal(r2, r1);
+	if (r1 < 0)
+		return;
+	assert_string_equal(seeded.vpath, plain.vpath);
+	assert_string_equal(seeded.real, plain.real);
+	assert_int_equal(seeded.layer, plain.layer);
+	assert_int_equal(seeded.rule, plain.rule);
+	assert_int_equal(seeded.mode, plain.mode);
+	assert_int_equal(seeded.merged_dir, plain.merged_dir);
+	assert_int_equal(seeded.upper_create, plain.upper_create);
+	assert_int_equal(seeded.upper_delete, plain.upper_delete);
+	assert_true(seeded.changed);
+	f->res = seeded;
+}
+
+static void test_resolve__seeded_base_agrees(void **state)
+{
+	struct fx *f = *state;
+	static const char *const from_h[] = {
+	    "both.txt", "upper_only.txt", "host_only.txt", "dir/ifile",
+	    "dir/hostfile", "missing", "dir/../both.txt", "../h/both.txt",
+	    "hlink", "secret/s", "denied/d", "shared/x", "dir", ".", "..",
+	    "both.txt/x", "dir/ifile/", "full/hostfile", "ro/r"};
+	static const char *const from_dir[] = {"ifile", "hostfile", "..",
+					       "../both.txt", ".", "nope"};
+	char p[PATH_MAX];
+
+	/* "dir" (image + host) gets an upper copy too. */
+	assert_int_equal(mkdir(fmt(p, "%s/upper%s/dir", f->t, f->h), 0755),
+			 0);
+	for (size_t i = 0; i < sizeof(from_h) / sizeof(from_h[0]); i++) {
+		assert_seed_agrees(f, "", from_h[i], VFS_INTENT_READ, 0);
+		assert_seed_agrees(f, "", from_h[i], VFS_INTENT_READ,
+				   VFS_F_NOFOLLOW);
+		assert_seed_agrees(f, "", from_h[i], VFS_INTENT_WRITE, 0);
+		assert_seed_agrees(f, "", from_h[i], VFS_INTENT_CREATE,
+				   VFS_F_NOFOLLOW);
+		assert_seed_agrees(f, "", from_h[i], VFS_INTENT_DELETE,
+				   VFS_F_NOFOLLOW);
+	}
+	for (size_t i = 0; i < sizeof(from_dir) / sizeof(from_dir[0]); i++) {
+		assert_seed_agrees(f, "dir", from_dir[i], VFS_INTENT_READ, 0);
+		assert_seed_agrees(f, "dir", from_dir[i], VFS_INTENT_CREATE,
+				   VFS_F_NOFOLLOW);
+	}
+	/* An upper-only directory: creates in it are the kernel's. */
+	assert_int_equal(mkdir(fmt(p, "%s/upper%s/uonly", f->t, f->h), 0755),
+			 0);
+	assert_seed_agrees(f, "uonly", "new", VFS_INTENT_CREATE,
+			   VFS_F_NOFOLLOW);
+	assert_true(f->res.upper_create);
+	/* A copy of a host-only directory (same owner, group and mode): the
+	 * base's upper copy is compared with its host twin. */
+	assert_int_equal(mkdir(fmt(p, "%s/upper%s/hdir", f->t, f->h), 0755),
+			 0);
+	chmod(p, 0755);
+	assert_seed_agrees(f, "hdir", "new", VFS_INTENT_CREATE,
+			   VFS_F_NOFOLLOW);
+	assert_true(f->res.upper_create);
+	/* Opaque "dir": nothing lower shows through it, seeded or not. */
+	symlink(VFS_OPAQUE_TARGET,
+		fmt(p, "%s/upper%s/dir/" VFS_OPAQUE_NAME, f->t, f->h));
+	vfs_opaque_note(f->vfs, fmt(p, "%s/dir", f->h));
+	assert_seed_agrees(f, "dir", "ifile", VFS_INTENT_READ, 0);
+	assert_int_equal(res_of(f, fmt(p, "%s/dir", f->h), "ifile",
+				VFS_INTENT_READ, 0),
+			 -ENOENT);
+	/* A hidden base is not seeded: the walk from "/" says ENOENT. */
+	assert_int_equal(mkdir(fmt(p, "%s/upper%s/secret", f->t, f->h), 0755),
+			 0);
+	assert_seed_agrees(f, "secret", "s", VFS_INTENT_READ, 0);
 }
 
 static void test_config__round_trip(void **state)
@@ -1656,6 +1745,7 @@ int main(void)
 	    T(test_resolve__upper_create_where_the_kernel_decides),
 	    T(test_resolve__long_and_empty_paths),
 	    T(test_config__round_trip),
+	    T(test_resolve__seeded_base_agrees),
 	    T(test_config__new_from_text),
 	    T(test_config__rejects_bad_text),
 	    T(test_vfs__new_rejects_bad_config),
