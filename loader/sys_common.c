@@ -169,6 +169,26 @@ static int subst_below_link(struct appv_sc_call *c, struct sup_path *p)
 	return 1;
 }
 
+/*
+ * A relative path whose real base directory lies in the upper layer, with
+ * the virtual base its reverse (not a per-process cwd record), and no /proc
+ * or /dev substitution: the walk may start at the base (vfs_req.base_upper).
+ */
+static bool base_in_upper(struct appv_sc_call *c, const struct sup_path *p,
+			  int subst)
+{
+	char v[PATH_MAX];
+	struct stat st;
+
+	return p->raw[0] != '/' && !subst && p->rbase[0] &&
+	       !appv_path_has_prefix(p->abs, "/proc") &&
+	       !appv_path_has_prefix(p->abs, "/dev") &&
+	       vfs_real_in_upper(c->s->vfs, p->rbase) &&
+	       vfs_reverse(c->s->vfs, p->rbase, v, sizeof(v)) >= 0 &&
+	       !strcmp(v, p->vbase) && stat(p->rbase, &st) == 0 &&
+	       S_ISDIR(st.st_mode);
+}
+
 int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
 		struct sup_path *p)
 {
@@ -196,6 +216,11 @@ int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
 	if (p->trailing_slash) {
 		/* POSIX: a trailing slash follows and wants a directory. */
 		q.flags = (q.flags & ~VFS_F_NOFOLLOW) | VFS_F_DIRECTORY;
+	}
+	if (base_in_upper(c, p, subst)) {
+		q.path = p->raw;
+		q.base = p->vbase;
+		q.base_upper = true;
 	}
 	r = vfs_resolve(c->s->vfs, &q, &p->res);
 	/* The app's own string would take the kernel elsewhere. */
