@@ -74,7 +74,10 @@ static int join(const char *base, const char *rel, char *out, size_t cap,
 	if (r < 0)
 		return r;
 	if (trailing_slash)
-		*trailing_slash = rl > 0 && rel[rl - 1] == '/';
+		*trailing_slash =
+		    rl > 0 && (rel[rl - 1] == '/' ||
+			       (rel[rl - 1] == '.' &&
+				(rl == 1 || rel[rl - 2] == '/')));
 	return (int)len;
 }
 

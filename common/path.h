@@ -16,7 +16,9 @@
  * (only a walk that knows about symlinks may apply it).  The result is
  * absolute, has no trailing slash (except "/").  Returns the length or
  * -ENAMETOOLONG / -EINVAL.  @trailing_slash, if non-NULL, is set when the
- * input path ended in '/' (POSIX: the final component must be a directory).
+ * input path ended in '/' or in a "." component (POSIX: the final
+ * component must be a directory, and a symlink there is followed; the
+ * collapsed "." of "file/." must still say ENOTDIR).
  */
 int appv_path_join(const char *base, const char *rel, char *out, size_t cap,
 		   bool *trailing_slash);

@@ -687,17 +687,23 @@ static int not_in_image(const struct linux_dirent64 *d, void *ctx)
 }
 
 /* The checks of image_covers that need no stamp: @vpath is an image
- * directory with no rule below it, and every entry of its upper directory
- * is a same-typed copy of an image entry. */
-static bool upper_only_copies(struct vfs *vfs, const char *vpath)
+ * directory with no rule below it, whose cache directory has the upper
+ * copy's mode @mode (fstat of the listing shows it: not after a chmod),
+ * and every entry of its upper directory is a same-typed copy of an image
+ * entry. */
+static bool upper_only_copies(struct vfs *vfs, const char *vpath, mode_t mode)
 {
 	struct cover_scan c = {.vfs = vfs, .vpath = vpath};
 	struct layer_hit hit;
+	struct stat st;
 	size_t vl = strlen(vpath);
 	bool covered;
 
 	if (!vfs->idx || vfs_image_ops.lookup(vfs, vpath, vl, &hit) < 0 ||
 	    !S_ISDIR(hit.mode) || vfs_rule_under(vfs, vpath, vl) ||
+	    vfs_image_ops.real(vfs, vpath, c.child, sizeof(c.child)) < 0 ||
+	    appv_fstatat(AT_FDCWD, c.child, &st, 0) < 0 ||
+	    (st.st_mode & 07777) != (mode & 07777) ||
 	    vfs_upper_ops.real(vfs, vpath, c.child, sizeof(c.child)) < 0)
 		return false;
 	c.dirfd = appv_openat(AT_FDCWD, c.child,
@@ -716,16 +722,17 @@ static bool upper_only_copies(struct vfs *vfs, const char *vpath)
  * cache (every name is there, with its type): no listing to build.  So when
  * the host shows no directory here, no rule lies below, and every upper
  * entry is a same-typed copy of an image entry (no whiteout, no new name).
- * The directory's own mode and times (fstat of the listing) are then the
- * image's.
+ * The directory's own times (fstat of the listing) are then the image's;
+ * its mode too, so the upper copy must still have the cache directory's
+ * (a chmod'ed one is built, with the upper copy's mode).
  */
-static bool image_covers(struct vfs *vfs, const char *vpath,
+static bool image_covers(struct vfs *vfs, const struct vfs_res *res,
 			 const struct merge_key *key, int rule)
 {
 	if (!key->lower || !vfs_rule_shows_image(rule) ||
 	    key->host.err == 0 || key->upper.err != 0)
 		return false;
-	return upper_only_copies(vfs, vpath);
+	return upper_only_copies(vfs, res->vpath, res->mode);
 }
 
 int vfs_merge_covered(struct vfs *vfs, const struct vfs_res *res, char *out,
@@ -748,7 +755,7 @@ int vfs_merge_covered(struct vfs *vfs, const struct vfs_res *res, char *out,
 		if (host.err == 0)
 			return 0;
 	}
-	if (!upper_only_copies(vfs, res->vpath))
+	if (!upper_only_copies(vfs, res->vpath, res->mode))
 		return 0;
 	return image_listing(vfs, res->vpath, out, cap) < 0 ? 0 : 1;
 }
@@ -771,7 +778,7 @@ int vfs_merge_dir(struct vfs *vfs, const struct vfs_res *res, char *out,
 			return image_listing(vfs, res->vpath, out, cap);
 		return cached_path(vfs, e, out, cap);
 	}
-	covered = image_covers(vfs, res->vpath, &key, rule);
+	covered = image_covers(vfs, res, &key, rule);
 	if (covered)
 		r = image_listing(vfs, res->vpath, out, cap);
 	else

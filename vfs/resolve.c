@@ -548,6 +548,12 @@ static int walk(struct walk *w, struct probe *p)
 			r = probe(w, w->flags[w->depth], p);
 		if (r < 0)
 			return r;
+		/* A relative path's base (the dirfd) is searched, never
+		 * followed: one naming a symlink (O_PATH|O_NOFOLLOW) or a
+		 * file is ENOTDIR, as natively. */
+		if (w->base_comps == 0 && !w->followed && !p->handed_off &&
+		    p->top != VFS_LAYER_NONE && !S_ISDIR(p->hit.mode))
+			return -ENOTDIR;
 		last = last || p->handed_off;
 		if (p->top != VFS_LAYER_NONE && S_ISLNK(p->hit.mode) &&
 		    (!last || !(w->req->flags & VFS_F_NOFOLLOW) ||

@@ -21,8 +21,11 @@ static const struct {
     {"/a", "/b", "/b", false},
     {"/a/", "b/", "/a/b", true},
     {"/", "//x//y///", "/x/y", true},
-    {"/a", ".", "/a", false},
-    {"/a", "./b/./c/.", "/a/b/c", false},
+    /* a final "." wants a directory, like a trailing slash */
+    {"/a", ".", "/a", true},
+    {"/a", "./b/./c/.", "/a/b/c", true},
+    {"/a", "b/.c", "/a/b/.c", false},
+    {"/a", "b.", "/a/b.", false},
     {"/a", "../b", "/a/../b", false}, /* ".." is kept */
     {"/a/b", "..", "/a/b/..", false},
     {"/", "..", "/..", false},

@@ -676,6 +676,7 @@ static void test_merge__copied_up_dir_lists_as_image(void **state)
 
 	fmt(p, "%s/upper%s/app/bin", f->t, f->h);
 	assert_int_equal(system(fmt(q, "mkdir -p '%s'", p)), 0);
+	assert_int_equal(chmod(p, 0751), 0); /* a copy-up's exact mode */
 	put(fmt(q, "%s/prog", p), "#!changed", 0640);
 	fmt(img, "%s/img/root%s/app/bin", f->t, f->h);
 	usleep(120 * 1000); /* past the racy window: the answer is cached */
@@ -734,6 +735,7 @@ static void test_merge__covered_without_supervisor(void **state)
 
 	fmt(p, "%s/upper%s/app/bin", f->t, f->h);
 	assert_int_equal(system(fmt(q, "mkdir -p '%s'", p)), 0);
+	assert_int_equal(chmod(p, 0751), 0); /* a copy-up's exact mode */
 	put(fmt(q, "%s/prog", p), "#!changed", 0640);
 	fmt(img, "%s/img/root%s/app/bin", f->t, f->h);
 	assert_int_equal(res_h(f, "app/bin", VFS_INTENT_READ, 0), 0);
@@ -744,6 +746,25 @@ static void test_merge__covered_without_supervisor(void **state)
 	assert_int_equal(vfs_merge_dir(f->vfs, &f->res, out, sizeof(out)), 0);
 	assert_string_equal(out, cov);
 	assert_string_equal(names_of(cov, a), "prog\n");
+	/* A chmod of the upper copy: the listing (fstat of it) must show the
+	 * new mode, not the cache directory's. */
+	assert_int_equal(chmod(p, 0710), 0);
+	assert_int_equal(res_h(f, "app/bin", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(vfs_merge_covered(f->vfs, &f->res, cov, sizeof(cov)),
+			 0);
+	assert_int_equal(vfs_merge_dir(f->vfs, &f->res, out, sizeof(out)), 0);
+	assert_string_not_equal(out, img);
+	assert_string_equal(names_of(out, a), "prog\n");
+	{
+		struct stat st;
+
+		assert_int_equal(stat(out, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0710);
+	}
+	assert_int_equal(chmod(p, 0751), 0);
+	assert_int_equal(res_h(f, "app/bin", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(vfs_merge_covered(f->vfs, &f->res, cov, sizeof(cov)),
+			 1);
 	/* A rule below the directory: not covered (rules decide names). */
 	cfg = f->cfg;
 	fmt(cfg.rules[cfg.nrules].prefix, "%s/app/bin/prog", f->h);
@@ -1018,6 +1039,39 @@ static void test_resolve__seeded_base_agrees(void **state)
 	assert_int_equal(mkdir(fmt(p, "%s/upper%s/secret", f->t, f->h), 0755),
 			 0);
 	assert_seed_agrees(f, "secret", "s", VFS_INTENT_READ, 0);
+}
+
+/* A relative path's base is searched, never followed: a dirfd naming a
+ * symlink (O_PATH|O_NOFOLLOW) or a file gives ENOTDIR, as natively - also
+ * for "." (which the join collapses). */
+static void test_resolve__base_not_a_directory(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX], b[PATH_MAX];
+
+	assert_int_equal(symlink("dir", fmt(p, "%s/upper%s/ulink", f->t,
+					    f->h)),
+			 0);
+	fmt(b, "%s/ulink", f->h);
+	assert_int_equal(res_of(f, b, "ifile", VFS_INTENT_READ, 0), -ENOTDIR);
+	assert_int_equal(res_of(f, b, ".", VFS_INTENT_READ, 0), -ENOTDIR);
+	assert_int_equal(res_of(f, b, "..", VFS_INTENT_READ, 0), -ENOTDIR);
+	assert_int_equal(res_of(f, b, "new", VFS_INTENT_CREATE, 0), -ENOTDIR);
+	/* the link itself, and through it from its parent, still resolve */
+	assert_int_equal(res_of(f, f->h, "ulink/ifile", VFS_INTENT_READ, 0),
+			 0);
+	assert_int_equal(res_of(f, f->h, "ulink", VFS_INTENT_READ,
+				VFS_F_NOFOLLOW),
+			 0);
+	assert_true(S_ISLNK(f->res.mode));
+	fmt(b, "%s/both.txt", f->h);
+	assert_int_equal(res_of(f, b, ".", VFS_INTENT_READ, 0), -ENOTDIR);
+	assert_int_equal(res_h(f, "both.txt/.", VFS_INTENT_DELETE,
+			       VFS_F_NOFOLLOW),
+			 -ENOTDIR);
+	fmt(b, "%s/dir", f->h);
+	assert_int_equal(res_of(f, b, ".", VFS_INTENT_READ, 0), 0);
+	assert_true(S_ISDIR(f->res.mode));
 }
 
 static void test_config__round_trip(void **state)
@@ -1746,6 +1800,7 @@ int main(void)
 	    T(test_resolve__long_and_empty_paths),
 	    T(test_config__round_trip),
 	    T(test_resolve__seeded_base_agrees),
+	    T(test_resolve__base_not_a_directory),
 	    T(test_config__new_from_text),
 	    T(test_config__rejects_bad_text),
 	    T(test_vfs__new_rejects_bad_config),
