@@ -185,7 +185,7 @@ static bool base_in_upper(struct appv_sc_call *c, const struct sup_path *p,
 	       !appv_path_has_prefix(p->abs, "/dev") &&
 	       vfs_real_in_upper(c->s->vfs, p->rbase) &&
 	       vfs_reverse(c->s->vfs, p->rbase, v, sizeof(v)) >= 0 &&
-	       !strcmp(v, p->vbase) && stat(p->rbase, &st) == 0 &&
+	       !strcmp(v, p->vbase) && lstat(p->rbase, &st) == 0 &&
 	       S_ISDIR(st.st_mode);
 }
 
