@@ -201,15 +201,16 @@ int vfs_upper_make_parents(struct vfs *vfs, const char *vpath)
 	return 0;
 }
 
-/* ---- the supervisor's own changes in directories without u+wx ----------
+/* ---- the supervisor's own changes in directories without u+rwx ---------
  *
  * An upper directory carries the virtual directory's exact mode: stat shows
  * it, and the kernel checks it for the creates and removals the shim and
  * the application make there themselves.  The supervisor's bookkeeping in
- * a directory whose mode lacks u+w or u+x (a copy-up below a 0555
- * directory, a whiteout, an opaque marker, an upper parent) is refused by
- * the kernel unless the supervisor overrides DAC; it then gives itself u+wx
- * on that directory for one system call and puts the mode back.
+ * a directory whose mode lacks u+r, u+w or u+x (a copy-up below a 0555
+ * directory, a whiteout, an opaque marker, an upper parent, reading a 0311
+ * directory to merge it or strip its markers) is refused by the kernel
+ * unless the supervisor overrides DAC; it then gives itself u+rwx on that
+ * directory for one system call and puts the mode back.
  *
  * Concurrency: several sessions (supervisors) may share one overlay.  The
  * exact mode is read, changed and put back only under an exclusive flock
@@ -271,7 +272,7 @@ static void grant_recover(int fd)
 	if ((size_t)n > GRANT_HDR && rec.magic == GRANT_MAGIC &&
 	    memchr(rec.path, '\0', (size_t)n - GRANT_HDR))
 		grant_undo(rec.path, rec.dev, rec.ino, rec.mode & 07777,
-			   (rec.mode | 0300) & 07777);
+			   (rec.mode | 0700) & 07777);
 	APPV_SYS(SYS_ftruncate, fd, 0, 0, 0, 0, 0);
 }
 
@@ -328,7 +329,7 @@ int vfs_upper_locked(struct vfs *vfs, int (*fn)(void *ctx), void *ctx)
 	return r;
 }
 
-/* Under the lock: @dir gets u+wx (recorded in lock file @lfd first) for
+/* Under the lock: @dir gets u+rwx (recorded in lock file @lfd first) for
  * @nr(@a), then its mode back. */
 static long granted_call(int lfd, const char *dir, long nr, const long a[5])
 {
@@ -341,7 +342,7 @@ static long granted_call(int lfd, const char *dir, long nr, const long a[5])
 	if (r < 0)
 		return r;
 	mode = st.st_mode & 07777;
-	granted = mode | 0300;
+	granted = mode | 0700;
 	if (!S_ISDIR(st.st_mode) || mode == granted)
 		return APPV_SYS(nr, a[0], a[1], a[2], a[3], a[4], 0);
 	rec.magic = GRANT_MAGIC;
@@ -385,6 +386,14 @@ long vfs_upper_sys(struct vfs *vfs, const char *dir, size_t dlen, long nr,
 	r = granted_call(lfd, d, nr, a);
 	grant_unlock(lfd);
 	return r;
+}
+
+int vfs_upper_open_dir(struct vfs *vfs, const char *real)
+{
+	return (int)vfs_upper_sys(vfs, real, strlen(real), SYS_openat,
+				  AT_FDCWD, (long)real,
+				  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+				  0, 0);
 }
 
 long vfs_upper_sys_in(struct vfs *vfs, const char *path, long nr, long a0,

@@ -215,10 +215,11 @@ static int add_real_layer(struct merge *m, const struct vfs_layer_ops *ops)
 		return r == -ENOENT ? 0 : r;
 	/* The host directory is followed like the resolver's hand-off does;
 	 * the upper one is ours and never a symlink to follow. */
-	fd = appv_openat(AT_FDCWD, real,
-			 O_RDONLY | O_DIRECTORY | O_CLOEXEC |
-			     (ops->layer == VFS_LAYER_UPPER ? O_NOFOLLOW : 0),
-			 0);
+	if (ops->layer == VFS_LAYER_UPPER)
+		fd = vfs_upper_open_dir(m->vfs, real); /* u-r: granted */
+	else
+		fd = appv_openat(AT_FDCWD, real, O_RDONLY | O_DIRECTORY |
+						       O_CLOEXEC, 0);
 	if (fd < 0)
 		return fd == -ENOENT || fd == -ENOTDIR || fd == -ELOOP ? 0 : fd;
 	r = add_dir_fd(m, fd, ops->layer);

@@ -152,8 +152,7 @@ static int strip_markers(struct vfs *vfs, const char *real, bool keep_opaque,
 
 	if (depth > 200)
 		return -ELOOP;
-	fd = appv_openat(AT_FDCWD, real,
-			 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+	fd = vfs_upper_open_dir(vfs, real);
 	if (fd < 0)
 		return fd == -ENOENT ? 0 : fd;
 	for (;;) {

@@ -261,7 +261,7 @@ int vfs_whiteout(struct vfs *vfs, const char *vpath);
 
 /* Run @fn(@ctx) under the overlay's grant lock (vfs/layer_upper.c): the
  * supervisor's change of an upper directory's mode (chmod) must not meet
- * another supervisor's temporary u+wx on it, which would then be undone.
+ * another supervisor's temporary u+rwx on it, which would then be undone.
  * fn's result, or -errno when the lock cannot be had.  Supervisor only. */
 int vfs_upper_locked(struct vfs *vfs, int (*fn)(void *ctx), void *ctx);
 /* Put back a directory mode that a supervisor killed during a temporary

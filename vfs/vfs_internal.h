@@ -183,7 +183,7 @@ bool vfs_self_overrides_dac(void);
  * an upper parent, a hard link of a link group.  Upper directories carry
  * the virtual directory's exact mode, which may lack u+w or u+x: where the
  * kernel refuses (-EACCES) and this process does not override DAC, the
- * call is made again with u+wx granted on @dir under the overlay's grant
+ * call is made again with u+rwx granted on @dir under the overlay's grant
  * lock, and the mode put back (vfs_upper_locked).  For the supervisor's
  * own bookkeeping only, never for the change the application asked for
  * (the kernel's refusal of that is the answer).  The call's result.
@@ -191,6 +191,10 @@ bool vfs_self_overrides_dac(void);
 long vfs_upper_sys(struct vfs *vfs, const char *dir, size_t dlen, long nr,
 		   long a0, long a1, long a2, long a3, long a4);
 /* The same where @dir is the parent of upper entry @path. */
+/* open(O_RDONLY|O_DIRECTORY|O_NOFOLLOW) of upper directory @real for the
+ * supervisor to read (merge, strip markers): with a grant as above when its
+ * owner bits lack r or x.  Supervisor only. */
+int vfs_upper_open_dir(struct vfs *vfs, const char *real);
 long vfs_upper_sys_in(struct vfs *vfs, const char *path, long nr, long a0,
 		      long a1, long a2, long a3, long a4);
 

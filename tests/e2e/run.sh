@@ -1102,13 +1102,37 @@ c_ov_ro_dir() {
 	chmod 0755 "$h"
 }
 
+# A package directory made 0311 (no u+r) inside the overlay: appv must
+# read it to list or move it (a grant of u+r for that one call when
+# unprivileged); the program sees what it would natively.
+c_ov_noread_dir() {
+	local h=$C/nr before
+	ov_host "$h"
+	before=$(tree_sha "$h")
+	axe --overlay nr "$TPKG" sh -c "chmod 0311 /opt/t/share '$h/d' &&
+		cd /opt/t/share && cat data.txt >/dev/null && cd / &&
+		mv /opt/t/share /opt/t/moved && mv '$h/d' '$h/e' &&
+		mkdir /opt/t/e && chmod 0311 /opt/t/e && rmdir /opt/t/e &&
+		stat -c %a /opt/t/moved '$h/e' && echo ok"
+	want_rc 0
+	out_has 311
+	out_has ok
+	axe --overlay nr "$TPKG" sh -c "test ! -e /opt/t/share && test ! -e /opt/t/e &&
+		chmod 0755 /opt/t/moved && ls /opt/t/moved"
+	want_rc 0
+	out_has data.txt
+	no_markers
+	same_tree "$h" "$before"
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest landlock_backstop strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
 wl_sqlite wl_venv escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir
-ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing"
+ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
+ov_noread_dir"
 CASES=${E2E_CASES:-$CASES_ALL}
 # Cases that do not depend on the interception mode run once.
 MODELESS="bad_manifest"
