@@ -47,20 +47,24 @@ static int upper_lookup(const struct vfs *vfs, const char *vpath, size_t len,
 #define WH_LEN (sizeof(VFS_WHITEOUT_TARGET) - 1)
 #define OPQ_LEN (sizeof(VFS_OPAQUE_TARGET) - 1)
 
+int vfs_marker_of(const char *target, ssize_t n)
+{
+	if (n == (ssize_t)WH_LEN && !memcmp(target, VFS_WHITEOUT_TARGET, WH_LEN))
+		return VFS_MARKER_WHITEOUT;
+	if (n == (ssize_t)OPQ_LEN && !memcmp(target, VFS_OPAQUE_TARGET, OPQ_LEN))
+		return VFS_MARKER_OPAQUE;
+	return VFS_MARKER_NONE;
+}
+
 int vfs_marker_at(int dirfd, const char *path, const struct stat *st)
 {
 	char buf[32];
-	ssize_t n;
 
 	if (!S_ISLNK(st->st_mode) ||
 	    (st->st_size != (off_t)WH_LEN && st->st_size != (off_t)OPQ_LEN))
 		return VFS_MARKER_NONE;
-	n = appv_readlinkat(dirfd, path, buf, sizeof(buf));
-	if (n == (ssize_t)WH_LEN && !memcmp(buf, VFS_WHITEOUT_TARGET, WH_LEN))
-		return VFS_MARKER_WHITEOUT;
-	if (n == (ssize_t)OPQ_LEN && !memcmp(buf, VFS_OPAQUE_TARGET, OPQ_LEN))
-		return VFS_MARKER_OPAQUE;
-	return VFS_MARKER_NONE;
+	return vfs_marker_of(buf, appv_readlinkat(dirfd, path, buf,
+						  sizeof(buf)));
 }
 
 int vfs_upper_marker(const char *real)
@@ -95,8 +99,7 @@ bool vfs_upper_opaque(const struct vfs *vfs, const char *vpath, size_t len)
 	real[n++] = '/';
 	memcpy(real + n, VFS_OPAQUE_NAME, nl + 1);
 	k = appv_readlinkat(AT_FDCWD, real, buf, sizeof(buf));
-	return k == (ssize_t)OPQ_LEN &&
-	       !memcmp(buf, VFS_OPAQUE_TARGET, OPQ_LEN);
+	return vfs_marker_of(buf, k) == VFS_MARKER_OPAQUE;
 }
 
 static int upper_readlink(const struct vfs *vfs, const char *vpath,

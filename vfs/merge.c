@@ -52,8 +52,6 @@ struct merge {
 	char wo[8192];
 };
 
-#define WH_LEN (sizeof(VFS_WHITEOUT_TARGET) - 1)
-#define OPQ_LEN (sizeof(VFS_OPAQUE_TARGET) - 1)
 
 /* The child's virtual path into m->child; false when it does not fit. */
 static bool child_path(struct merge *m, const char *name)
@@ -149,11 +147,7 @@ static int read_link(struct merge *m, int dirfd, const char *name,
 	m->link[n] = '\0';
 	if (layer != VFS_LAYER_UPPER)
 		return VFS_MARKER_NONE;
-	if (n == (ssize_t)WH_LEN && !memcmp(m->link, VFS_WHITEOUT_TARGET, n))
-		return VFS_MARKER_WHITEOUT;
-	if (n == (ssize_t)OPQ_LEN && !memcmp(m->link, VFS_OPAQUE_TARGET, n))
-		return VFS_MARKER_OPAQUE;
-	return VFS_MARKER_NONE;
+	return vfs_marker_of(m->link, n);
 }
 
 static int add_real(struct merge *m, int dirfd, const struct linux_dirent64 *d,
@@ -676,10 +670,7 @@ static bool upper_ent_in_image(struct cover_scan *c,
 	/* A marker (whiteout, opaque) is never a copy-up; a target longer
 	 * than the buffer is not a marker. */
 	n = appv_readlinkat(c->dirfd, d->d_name, buf, sizeof(buf));
-	if (n < 0)
-		return false;
-	return !(n == (ssize_t)WH_LEN && !memcmp(buf, VFS_WHITEOUT_TARGET, n)) &&
-	       !(n == (ssize_t)OPQ_LEN && !memcmp(buf, VFS_OPAQUE_TARGET, n));
+	return n >= 0 && vfs_marker_of(buf, n) == VFS_MARKER_NONE;
 }
 
 static int not_in_image(const struct linux_dirent64 *d, void *ctx)

@@ -153,6 +153,9 @@ int vfs_upper_make_parents(struct vfs *vfs, const char *vpath);
  * lstat @st is: VFS_MARKER_* (a readlink only for symlinks whose size is a
  * marker's). */
 int vfs_marker_at(int dirfd, const char *path, const struct stat *st);
+/* VFS_MARKER_* of a symlink target @target of @n bytes (readlink's
+ * result; a negative @n is no marker). */
+int vfs_marker_of(const char *target, ssize_t n);
 /* Whether upper directory @vpath (@len bytes) holds the opaque marker
  * (the filter first, then one readlink). */
 bool vfs_upper_opaque(const struct vfs *vfs, const char *vpath, size_t len);
