@@ -770,8 +770,10 @@ static int count_comps(const char *p)
 	return n;
 }
 
+/* A fresh walk of req->path from the root, with w->rest = @base (req->base,
+ * or "/" for a walk seed_base starts at req->base) joined with it. */
 static int start(struct walk *w, struct vfs *vfs, const struct vfs_req *req,
-		 struct vfs_res *res)
+		 const char *base, struct vfs_res *res)
 {
 	const char *path = req->path;
 	bool slash = false;
@@ -787,7 +789,7 @@ static int start(struct walk *w, struct vfs *vfs, const struct vfs_req *req,
 		if (!*path)
 			path = ".";
 	}
-	r = appv_path_join(req->base, path, w->rest, PATH_MAX, &slash);
+	r = appv_path_join(base, path, w->rest, PATH_MAX, &slash);
 	if (r < 0)
 		return r;
 	w->vfs = vfs;
@@ -854,15 +856,10 @@ static bool seed_flags(struct walk *w, unsigned char pf, unsigned char *out)
  * looked up as the walk would.  As natively, the base's ancestors are not
  * searched for permission.  false: walk from "/" as usual.
  */
-static bool seed_base(struct walk *w, const char *path)
+static bool seed_base(struct walk *w)
 {
 	const char *b = w->req->base;
-	bool slash = false;
 
-	if (!w->req->base_upper || path[0] == '/' ||
-	    (w->req->flags & ROOTED) ||
-	    appv_path_join("/", path, w->rest, PATH_MAX, &slash) < 0)
-		return false;
 	while (*b) {
 		size_t n = 0;
 		unsigned char f;
@@ -881,7 +878,6 @@ static bool seed_base(struct walk *w, const char *path)
 		w->flags[++w->depth] = f;
 		b += n;
 	}
-	w->must_dir = slash || (w->req->flags & VFS_F_DIRECTORY);
 	w->base_comps = -1;
 	w->base_virtual = true;
 	/* A change right in the base may be the kernel's (kernel_decides):
@@ -897,6 +893,7 @@ int vfs_resolve(struct vfs *vfs, const struct vfs_req *req, struct vfs_res *res)
 {
 	struct walk w;
 	struct probe p;
+	bool seed;
 	int r;
 
 	res->layer = VFS_LAYER_NONE;
@@ -908,10 +905,13 @@ int vfs_resolve(struct vfs *vfs, const struct vfs_req *req, struct vfs_res *res)
 	res->upper_delete = false;
 	res->image_file = VFS_INDEX_NO_FILE;
 	res->mode = 0;
-	r = start(&w, vfs, req, res);
-	/* A seed that gives up half-way: back to the root. */
-	if (r == 0 && req->base_upper && !seed_base(&w, req->path))
-		r = start(&w, vfs, req, res);
+	/* A seed walk's rest is the relative path alone; one that gives up
+	 * half-way goes back to the root. */
+	seed = req->base_upper && req->path && req->path[0] &&
+	       req->path[0] != '/' && !(req->flags & ROOTED);
+	r = start(&w, vfs, req, seed ? "/" : req->base, res);
+	if (r == 0 && seed && !seed_base(&w))
+		r = start(&w, vfs, req, req->base, res);
 	if (r == 0)
 		r = walk(&w, &p);
 	if (r < 0)
