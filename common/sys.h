@@ -155,6 +155,21 @@ static inline ssize_t appv_getdents64(int fd, void *buf, size_t n)
 	return APPV_SYS(SYS_getdents64, fd, buf, n, 0, 0, 0);
 }
 
+/*
+ * Whether descriptor @fd is open for writing (not O_PATH).  Such a
+ * descriptor reaches only a file the sandbox may change in place: an
+ * overlay file, a shared path's, or one handed to the program from
+ * outside (a redirected stdout) - a lower file is copied up before it is
+ * opened for writing.  One fcntl, where readlink of /proc/self/fd/N costs
+ * a path walk and a d_path.
+ */
+static inline int appv_fd_writable(int fd)
+{
+	long fl = APPV_SYS(SYS_fcntl, fd, F_GETFL, 0, 0, 0, 0);
+
+	return fl >= 0 && !(fl & O_PATH) && (fl & O_ACCMODE) != O_RDONLY;
+}
+
 /* mmap results: a pointer, or a value in [-4095, -1] meaning -errno. */
 static inline int appv_mmap_failed(void *p)
 {

@@ -11,7 +11,8 @@
  * for reading may be a host or package file: it copies that up instead,
  * loader/sys_attr.c); a file of the upper layer - what a program changes
  * after writing it, tar and cp -p on every file - is changed in place
- * through the trampoline, which costs one readlink instead of a round trip.
+ * through the trampoline, which costs one fcntl (a descriptor open for
+ * writing) or one readlink instead of a round trip.
  */
 #include "shim_internal.h"
 
@@ -28,14 +29,19 @@
 #include "../common/path.h"
 #include "../common/sys.h"
 
-/* Whether descriptor @fd is a file below the upper directory. */
+/* Whether descriptor @fd may be changed in place: open for writing
+ * (common/sys.h), or a file below the upper directory. */
 static bool fd_in_upper(int fd)
 {
 	const struct vfs_config *cfg;
 	char real[PATH_MAX];
 	size_t ul;
 
-	if (!shim_vfs || shim_fd_path(fd, real, sizeof(real)) < 0)
+	if (!shim_vfs)
+		return false;
+	if (appv_fd_writable(fd))
+		return true;
+	if (shim_fd_path(fd, real, sizeof(real)) < 0)
 		return false;
 	cfg = vfs_get_config(shim_vfs);
 	ul = strlen(cfg->upper);

@@ -379,6 +379,10 @@ static int fd_classify(struct appv_sc_call *c, int fd, struct sup_path *p)
 	ssize_t n;
 	int r;
 
+	/* Open for writing: an upper, shared or handed-over file (as the
+	 * shim decides, intercept/shim_attr.c). */
+	if (appv_fd_writable(fd))
+		return 0;
 	snprintf(lnk, sizeof(lnk), "/proc/self/fd/%d", fd);
 	n = readlink(lnk, p->raw, sizeof(p->raw) - 1);
 	if (n < 0 || fstat(fd, &st) < 0)
