@@ -113,9 +113,10 @@ SHIM_EXPORT int unlinkat(int dirfd, const char *path, int flags)
  * rename within the overlay's own entries: the source hides nothing, the
  * target is new (upper_create) or an upper entry that hides nothing, both
  * parents where the kernel's checks are the virtual ones - then the
- * kernel's rename of the upper paths is exact (for directories too: a
- * directory with no lower twin has nothing lower below it).  Anything
- * else, and RENAME_EXCHANGE/WHITEOUT, goes to the supervisor.
+ * kernel's rename of the upper paths is exact.  A directory goes to the
+ * supervisor, which tells every shim that upper directories moved
+ * (vfs_upper_changed: their caches of upper directories go); so does
+ * anything else, and RENAME_EXCHANGE/WHITEOUT.
  */
 static long shim_renameat2(int odirfd, const char *old, int ndirfd,
 			   const char *new, unsigned int flags)
@@ -135,6 +136,7 @@ static long shim_renameat2(int odirfd, const char *old, int ndirfd,
 	    !appv_path_last_is_dot(old) && !appv_path_last_is_dot(new) &&
 	    shim_route(&so, a, &ro, &err) == SHIM_REAL &&
 	    shim_route(&sn, a, &rn, &err) == SHIM_REAL &&
+	    !S_ISDIR(ro.mode) &&
 	    (rn.layer == VFS_LAYER_NONE ? rn.upper_create : rn.upper_delete))
 		return appv_syscall(SYS_renameat2, AT_FDCWD, (long)ro.real,
 				    AT_FDCWD, (long)rn.real, flags, 0);

@@ -285,6 +285,10 @@ static int cmd_reset_rm(const char *home, int argc, char **argv, bool rm)
 	if (!p)
 		return 1;
 	pkg_free(p);
+	/* Running sessions' shims must stop trusting what they learnt of
+	 * the upper directories (vfs/upper_dirs.c). */
+	snprintf(target, sizeof(target), "%s/upper", dir);
+	vfs_names_bump_file(target);
 	if (rm) {
 		r = loader_rm_rf(dir, false);
 	} else {

@@ -310,11 +310,14 @@ long sys_rename(struct appv_sc_call *c)
 		r = flags & RENAME_EXCHANGE
 			? rename_up(c, &n)
 			: rename_target(c, &n, S_ISDIR(o.res.mode));
-	if (r < 0)
-		return r;
-	if (renameat2(AT_FDCWD, o.res.real, AT_FDCWD, n.res.real, flags))
-		return -errno;
-	return rename_settle(c, &o, &n, flags, old_lower);
+	if (r == 0)
+		r = renameat2(AT_FDCWD, o.res.real, AT_FDCWD, n.res.real, flags)
+			? -errno
+			: rename_settle(c, &o, &n, flags, old_lower);
+	/* Directories moved, replaced or made opaque (also by a copy-up
+	 * that the rename then did not use): the shims' caches go. */
+	vfs_upper_changed(c->s->vfs);
+	return r;
 }
 
 long sys_symlink(struct appv_sc_call *c)

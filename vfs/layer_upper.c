@@ -81,14 +81,12 @@ bool vfs_reserved_target(const char *target)
 	       !strcmp(target, VFS_OPAQUE_TARGET);
 }
 
-bool vfs_upper_opaque(const struct vfs *vfs, const char *vpath, size_t len)
+static bool marker_read(const struct vfs *vfs, const char *vpath, size_t len)
 {
 	char real[PATH_MAX], buf[32];
 	size_t n = vfs->upper_len, nl = sizeof(VFS_OPAQUE_NAME) - 1;
 	ssize_t k;
 
-	if (!vfs_opaque_maybe(vfs, vpath, len))
-		return false;
 	if (len == 1 && vpath[0] == '/')
 		len = 0; /* the root is never opaque, but be exact */
 	if (n + len + 1 + nl + 1 > sizeof(real))
@@ -100,6 +98,25 @@ bool vfs_upper_opaque(const struct vfs *vfs, const char *vpath, size_t len)
 	memcpy(real + n, VFS_OPAQUE_NAME, nl + 1);
 	k = appv_readlinkat(AT_FDCWD, real, buf, sizeof(buf));
 	return vfs_marker_of(buf, k) == VFS_MARKER_OPAQUE;
+}
+
+/* The shim's cache of upper directories remembers the answer for a
+ * directory it knows (upper_dirs.c): markers change only with the
+ * generation. */
+bool vfs_upper_opaque(const struct vfs *vfs, const char *vpath, size_t len)
+{
+	struct vfs_dir_ent e;
+	bool known = vfs_dirs_get(vfs, vpath, len, &e), opaque;
+
+	if (known && e.opaque != VFS_DIRS_OPAQUE_UNKNOWN)
+		return e.opaque == VFS_DIRS_OPAQUE_YES;
+	opaque = vfs_opaque_maybe(vfs, vpath, len) &&
+		 marker_read(vfs, vpath, len);
+	if (known) {
+		e.opaque = opaque ? VFS_DIRS_OPAQUE_YES : VFS_DIRS_OPAQUE_NO;
+		vfs_dirs_put(vfs, vpath, len, &e);
+	}
+	return opaque;
 }
 
 static int upper_readlink(const struct vfs *vfs, const char *vpath,

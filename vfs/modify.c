@@ -233,6 +233,8 @@ int vfs_remove(struct vfs *vfs, const struct vfs_res *res, bool dir)
 		r = remove_upper(vfs, res, dir, lower);
 	else
 		r = vfs_whiteout(vfs, res->vpath);
+	if (dir)
+		vfs_upper_changed(vfs); /* also after a partial failure */
 	/* Every name in upper was noted: the filter is current once a
 	 * top-level removal's new root ctime is stored. */
 	if (!strchr(res->vpath + 1, '/'))

@@ -209,6 +209,60 @@ static int image_probe(struct walk *w, struct layer_hit *hit)
 	return r;
 }
 
+/* Whether the component just pushed is followed by at least two more
+ * (so it is neither the final entry nor the final's parent). */
+static bool two_more(const struct walk *w)
+{
+	const char *p = w->rest + w->pos;
+	int n = 0;
+
+	while (*p && n < 2) {
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		n++;
+		while (*p && *p != '/')
+			p++;
+	}
+	return n == 2;
+}
+
+/*
+ * vfs_upper_ops.lookup of w->vpath, or, in the shim, what the cache of
+ * upper directories knows (upper_dirs.c): for a directory on the way -
+ * not the final entry, whose stat the caller wants, nor for a change the
+ * final's parent, whose owner and mode kernel_decides compares.
+ */
+static int upper_probe(struct walk *w, struct layer_hit *hit)
+{
+	struct vfs_dir_ent e;
+	int r;
+
+	if (!w->vfs->dirs_on)
+		return vfs_upper_ops.lookup(w->vfs, w->vpath, w->vlen, hit);
+	if ((w->req->intent == VFS_INTENT_READ ? !at_end(w) : two_more(w)) &&
+	    vfs_dirs_get(w->vfs, w->vpath, w->vlen, &e)) {
+		hit->mode = e.mode;
+		hit->uid = e.uid;
+		hit->gid = e.gid;
+		hit->whiteout = false;
+		hit->opaque = false;
+		return 0;
+	}
+	if (!vfs_upper_gen(w->vfs, &e.gen))
+		return vfs_upper_ops.lookup(w->vfs, w->vpath, w->vlen, hit);
+	r = vfs_upper_ops.lookup(w->vfs, w->vpath, w->vlen, hit);
+	if (r == 0 && S_ISDIR(hit->mode) && !hit->whiteout) {
+		e.opaque = VFS_DIRS_OPAQUE_UNKNOWN;
+		e.mode = hit->mode;
+		e.uid = hit->uid;
+		e.gid = hit->gid;
+		vfs_dirs_put(w->vfs, w->vpath, w->vlen, &e);
+	}
+	return r;
+}
+
 /* Upper and image: who holds w->vpath, given the parent's flags @pf. */
 static int probe_virtual(struct walk *w, unsigned char pf, struct probe *p)
 {
@@ -225,7 +279,7 @@ static int probe_virtual(struct walk *w, unsigned char pf, struct probe *p)
 	    vfs_rule_shows_upper(p->rule) &&
 	    (w->depth > 0 || w->vlen == 1 ||
 	     vfs_names_maybe(w->vfs, w->vpath + 1, w->vlen - 1))) {
-		r = vfs_upper_ops.lookup(w->vfs, w->vpath, w->vlen, &p->hit);
+		r = upper_probe(w, &p->hit);
 		if (r < 0 && !missing(r))
 			return r;
 		if (r == 0 && p->hit.whiteout) {

@@ -32,7 +32,9 @@ struct upper_names {
 	char magic[8];
 	int64_t ctime_sec; /* of the upper root when last folded in */
 	int64_t ctime_nsec;
-	uint64_t reserved;
+	uint32_t dir_gen; /* upper_dirs.c: bumped after an upper directory
+			     goes or changes (vfs_upper_changed) */
+	uint32_t reserved;
 	uint64_t bits[NAMES_WORDS];
 };
 
@@ -49,7 +51,7 @@ static bool bits_maybe(const struct vfs *vfs, const char *name, size_t len,
 {
 	uint32_t pos[2];
 
-	if (!vfs->names)
+	if (!vfs->names || vfs->names_stale)
 		return true;
 	bit_pos(name, len, pos);
 	pos[0] += base;
@@ -120,12 +122,13 @@ int vfs_names_open(struct vfs *vfs)
 	appv_close(fd);
 	if (!n)
 		return 0;
-	if (memcmp(n->magic, NAMES_MAGIC, 8) || root_ctime(vfs, &st) < 0 ||
-	    !ctime_matches(n, &st)) {
+	if (memcmp(n->magic, NAMES_MAGIC, 8)) {
 		appv_munmap(n, NAMES_SIZE);
 		return 0;
 	}
+	/* The generation stays usable when the bits are not current. */
 	vfs->names = n;
+	vfs->names_stale = root_ctime(vfs, &st) < 0 || !ctime_matches(n, &st);
 	return 0;
 }
 
@@ -139,6 +142,11 @@ void vfs_names_sync(struct vfs *vfs)
 
 void vfs_opaque_note(struct vfs *vfs, const char *vpath)
 {
+}
+
+void vfs_upper_changed(struct vfs *vfs)
+{
+	/* The shim sends what would need it to the supervisor. */
 }
 #else
 static void set_bits(struct upper_names *n, const char *name, size_t len,
@@ -292,11 +300,36 @@ int vfs_names_open(struct vfs *vfs)
 		fold_opaque(vfs, n);
 		memcpy(n->magic, NAMES_MAGIC, 8);
 	}
-	if (fold_listing(vfs, n) < 0) {
-		appv_munmap(n, NAMES_SIZE);
-		return 0;
-	}
+	/* Kept when the fold fails: the bits are then not trusted, but the
+	 * directory generation must still be bumped for the shims. */
 	vfs->names = n;
+	vfs->names_stale = fold_listing(vfs, n) < 0;
+	return 0;
+}
+
+void vfs_upper_changed(struct vfs *vfs)
+{
+	if (vfs->names)
+		__atomic_add_fetch(&vfs->names->dir_gen, 1, __ATOMIC_RELEASE);
+}
+
+int vfs_names_bump_file(const char *upper)
+{
+	char path[PATH_MAX];
+	struct upper_names *n;
+	int fd;
+
+	if (vfs_concat(path, sizeof(path), upper, strlen(upper), ".names") < 0)
+		return -ENAMETOOLONG;
+	fd = appv_openat(AT_FDCWD, path, O_RDWR | O_CLOEXEC, 0);
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd;
+	n = map_file(fd, PROT_READ | PROT_WRITE);
+	appv_close(fd);
+	if (!n)
+		return 0;
+	__atomic_add_fetch(&n->dir_gen, 1, __ATOMIC_RELEASE);
+	appv_munmap(n, NAMES_SIZE);
 	return 0;
 }
 
@@ -324,6 +357,14 @@ void vfs_names_sync(struct vfs *vfs)
 		store_ctime(vfs->names, &st);
 }
 #endif
+
+bool vfs_upper_gen(const struct vfs *vfs, unsigned int *gen)
+{
+	if (!vfs->names)
+		return false;
+	*gen = __atomic_load_n(&vfs->names->dir_gen, __ATOMIC_ACQUIRE);
+	return true;
+}
 
 void vfs_names_close(struct vfs *vfs)
 {

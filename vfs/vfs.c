@@ -178,7 +178,9 @@ static int init(struct vfs *vfs)
 		r = vfs_names_open(vfs);
 	if (r == 0)
 		vfs_host_root_links_load(vfs);
-#ifndef APPV_SHIM
+#ifdef APPV_SHIM
+	vfs->dirs_on = vfs->names != NULL; /* off: every walk probes */
+#else
 	if (r == 0)
 		vfs_upper_recover(vfs);
 #endif
@@ -240,6 +242,7 @@ void vfs_free(struct vfs *vfs)
 		return;
 	vfs_index_close(vfs->idx);
 	vfs_names_close(vfs);
+	vfs_dirs_free(vfs);
 	vfs_merge_cache_free(vfs);
 	if (vfs->state)
 		appv_munmap((void *)vfs->state, vfs->state_len);

@@ -268,6 +268,15 @@ int vfs_upper_locked(struct vfs *vfs, int (*fn)(void *ctx), void *ctx);
  * grant left behind (vfs_new does it outside the shim). */
 void vfs_upper_recover(struct vfs *vfs);
 
+/* Tell the shims of every session on the overlay that upper directories
+ * may have gone, moved or changed opaqueness (their caches of upper
+ * directories, vfs/upper_dirs.c, are then dropped): after an rmdir, a
+ * rename, a whiteout over a directory.  Supervisor only.
+ * vfs_names_bump_file: the same, given the upper directory's path, for
+ * `appv overlay reset/rm` before the tree goes (0, or -errno). */
+void vfs_upper_changed(struct vfs *vfs);
+int vfs_names_bump_file(const char *upper);
+
 /* Whether the union listing of directory @res is empty: 1 yes, 0 no. */
 int vfs_dir_empty(struct vfs *vfs, const struct vfs_res *res);
 

@@ -38,6 +38,9 @@ struct vfs {
 	struct merge_cache *mcache; /* merge.c: reusable listings, or NULL */
 	struct upper_names *names; /* shared filter of upper's top-level
 				      names, or NULL: always probe */
+	bool names_stale;	   /* its bits are not current: probe */
+	bool dirs_on;		   /* shim: cache upper directories in... */
+	struct vfs_dirs *dirs;	   /* ...this, mapped on first use */
 	/* perm.c: the owner of the image cache's files (what stat shows),
 	 * looked up once: image_owner 0 unknown, 1 known (atomics). */
 	int image_owner;
@@ -136,6 +139,38 @@ bool vfs_names_maybe(const struct vfs *vfs, const char *name, size_t len);
  * vfs_names_sync() records the upper root's ctime afterwards. */
 void vfs_names_note(struct vfs *vfs, const char *vpath);
 void vfs_names_sync(struct vfs *vfs);
+
+/*
+ * The directory generation, a counter in the same page: a supervisor bumps
+ * it (vfs_upper_changed) after anything that can make an upper directory
+ * stop being one at its path or change its opaqueness - rmdir, rename,
+ * whiteouts and markers - and `appv overlay reset/rm` before removing the
+ * tree (vfs_names_bump_file, given the upper directory).  vfs_upper_gen:
+ * false when there is no page.
+ */
+bool vfs_upper_gen(const struct vfs *vfs, unsigned int *gen);
+
+/*
+ * upper_dirs.c: the shim's per-process cache of upper directories, valid
+ * while the directory generation is the one read before the probe that
+ * found them.  vfs_dirs_get: whether @vpath is known to be an upper
+ * directory now, with what the probe saw and the generation it is valid
+ * under.  vfs_dirs_put: @e->gen as read before the probe.  Only the shim
+ * has one (vfs->dirs_on).
+ */
+enum { VFS_DIRS_OPAQUE_UNKNOWN = 0, VFS_DIRS_OPAQUE_NO, VFS_DIRS_OPAQUE_YES };
+struct vfs_dir_ent {
+	unsigned int gen;
+	int opaque; /* VFS_DIRS_OPAQUE_* */
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+};
+void vfs_dirs_free(struct vfs *vfs);
+bool vfs_dirs_get(const struct vfs *vfs, const char *vpath, size_t len,
+		  struct vfs_dir_ent *e);
+void vfs_dirs_put(const struct vfs *vfs, const char *vpath, size_t len,
+		  const struct vfs_dir_ent *e);
 
 /* Opaque directories (see vfs.h): a second add-only bloom filter in the
  * same page, of the full virtual paths of opaque directories.  false only
