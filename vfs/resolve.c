@@ -70,6 +70,11 @@ struct walk {
 	 * updir_depth (0: none, or not the final's parent any more). */
 	struct layer_hit updir;
 	unsigned int updir_depth;
+	/* host_parent_stat(AT_SYMLINK_NOFOLLOW) of the final entry's parent,
+	 * when a create already asked (hparent_r; hparent_ok: valid). */
+	struct stat hparent;
+	int hparent_r;
+	bool hparent_ok;
 	/* appv_hash64 of vpath[0..hlen): extended as the walk descends, so
 	 * that each byte is hashed once for the image probes; restarted
 	 * whenever vpath loses its tail (reset_hash). */
@@ -358,6 +363,25 @@ static bool host_visible(const struct probe *p, unsigned char pf)
 	return !p->blocked && (pf & HOST_ANY) && vfs_rule_shows_host(p->rule);
 }
 
+/* stat (@flags: AT_SYMLINK_NOFOLLOW or 0) of the final entry's parent on
+ * the host: the walk's vpath up to its last slash ("/" for a top-level
+ * name). */
+static int host_parent_stat(struct walk *w, struct stat *st, int flags)
+{
+	size_t cut = w->vlen;
+	char saved;
+	int r;
+
+	while (cut > 0 && w->vpath[cut - 1] != '/')
+		cut--;
+	cut = cut > 1 ? cut - 1 : 1; /* keep the "/" of a top-level name */
+	saved = w->vpath[cut];
+	w->vpath[cut] = '\0';
+	r = appv_fstatat(AT_FDCWD, w->vpath, st, flags);
+	w->vpath[cut] = saved;
+	return r;
+}
+
 /*
  * Hand the rest of the path to the host: w->vpath plus every remaining
  * component (no ".." among them, checked by the caller).  The kernel walks
@@ -393,6 +417,20 @@ static int handoff(struct walk *w, unsigned char pf, struct probe *p)
 		p->top = VFS_LAYER_HOST;
 		p->hit.mode = 0;
 		return 0;
+	}
+	/* A create right under an upper directory whose host twin is not
+	 * known: kernel_decides will want the parent's host stat anyway, and
+	 * a parent missing on the host (new directories: tar, make) says the
+	 * name is missing too without a second stat. */
+	if (req->intent == VFS_INTENT_CREATE && !p->host_parent &&
+	    (pf & IN_UPPER) && (pf & HOST_MAYBE)) {
+		w->hparent_r = host_parent_stat(w, &w->hparent,
+						 AT_SYMLINK_NOFOLLOW);
+		w->hparent_ok = true;
+		if (missing(w->hparent_r) ||
+		    (w->hparent_r == 0 && !S_ISDIR(w->hparent.st_mode) &&
+		     !S_ISLNK(w->hparent.st_mode)))
+			return 0;
 	}
 	if (p->rule == VFS_RULE_SHARE && !(req->flags & VFS_F_NOFOLLOW)) {
 		/* Passthrough: the kernel follows a final symlink itself, so
@@ -515,6 +553,7 @@ static int follow(struct walk *w, const struct probe *p)
 
 	if (++w->nlinks > MAX_LINKS || (w->req->flags & VFS_F_NO_SYMLINKS))
 		return -ELOOP;
+	w->hparent_ok = false;
 	r = ops->readlink(w->vfs, w->vpath, &p->hit, w->link, PATH_MAX);
 	if (r < 0)
 		return r;
@@ -658,25 +697,6 @@ static int dir_layers(struct walk *w, const struct probe *p)
 }
 
 /* A create through a hand-off: the parent must be a host directory. */
-/* stat (@flags: AT_SYMLINK_NOFOLLOW or 0) of the final entry's parent on
- * the host: the walk's vpath up to its last slash ("/" for a top-level
- * name). */
-static int host_parent_stat(struct walk *w, struct stat *st, int flags)
-{
-	size_t cut = w->vlen;
-	char saved;
-	int r;
-
-	while (cut > 0 && w->vpath[cut - 1] != '/')
-		cut--;
-	cut = cut > 1 ? cut - 1 : 1; /* keep the "/" of a top-level name */
-	saved = w->vpath[cut];
-	w->vpath[cut] = '\0';
-	r = appv_fstatat(AT_FDCWD, w->vpath, st, flags);
-	w->vpath[cut] = saved;
-	return r;
-}
-
 static int host_parent_ok(struct walk *w)
 {
 	struct stat st;
@@ -708,7 +728,12 @@ static int kernel_decides(struct walk *w, const struct probe *p)
 		return 0;
 	if (!(pf & HOST_ANY))
 		return 1; /* opaque, or the host is hidden here */
-	r = host_parent_stat(w, &st, AT_SYMLINK_NOFOLLOW);
+	if (w->hparent_ok) {
+		r = w->hparent_r;
+		st = w->hparent;
+	} else {
+		r = host_parent_stat(w, &st, AT_SYMLINK_NOFOLLOW);
+	}
 	if (missing(r))
 		return 1;
 	return r == 0 && S_ISDIR(st.st_mode) && w->updir_depth == w->depth &&
@@ -858,6 +883,7 @@ static int start(struct walk *w, struct vfs *vfs, const struct vfs_req *req,
 	w->flags[0] = root_flags(vfs);
 	w->pos = 0;
 	w->nlinks = 0;
+	w->hparent_ok = false;
 	w->followed = false;
 	w->followed_lower = false;
 	w->dotdot = false;
