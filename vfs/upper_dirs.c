@@ -118,12 +118,12 @@ void vfs_dirs_put(const struct vfs *vfs, const char *vpath, size_t len,
 	if (len >= DIRS_PATH || !(d = dirs_of(vfs)) || !vfs_upper_gen(vfs, &gen))
 		return;
 	h = appv_hash64(vpath, len);
-	/* The place that holds the path, else one not current, else the
-	 * second (the first holds what was cached earlier). */
+	/* The place that holds the path, else an empty or stale first one,
+	 * else the second (the first keeps what was cached earlier). */
 	s = slot_of(d, h, 0);
 	s1 = slot_of(d, h, 1);
 	if (!holds(s, h, vpath, len) &&
-	    (holds(s1, h, vpath, len) || s->e.gen == gen))
+	    (holds(s1, h, vpath, len) || (s->len && s->e.gen == gen)))
 		s = s1;
 	seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
 	if ((seq & 1) ||

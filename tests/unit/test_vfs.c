@@ -1230,6 +1230,56 @@ static void test_names__outside_changes_folded_in_by_new(void **state)
 	vfs_free(b);
 }
 
+/*
+ * The shim's cache of upper directories (upper_dirs.c): a resolver that
+ * keeps one (dirs_on, as the shim's does) answers from it while the
+ * directory generation stands - even over a change made behind its back,
+ * which shows the cache is used - and walks afresh once a supervisor
+ * bumps the generation (vfs_upper_changed, vfs_names_bump_file).
+ */
+static void test_dirs__cache_dropped_by_generation(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX], q[PATH_MAX], up[PATH_MAX];
+	struct vfs_req req = {.path = fmt(p, "%s/dc/a/b/f", f->h),
+			      .base = "/"};
+	struct vfs_dir_ent e;
+	struct vfs *v;
+
+	assert_int_equal(system(fmt(q, "mkdir -p '%s/dc/a/b'", f->h)), 0);
+	put(fmt(q, "%s/dc/a/b/f", f->h), "host", 0644);
+	assert_int_equal(res_h(f, "dc/a/b/new", VFS_INTENT_CREATE, 0), 0);
+	assert_int_equal(vfs_make_writable(f->vfs, &f->res), 0);
+	put(f->res.real, "new", 0644);
+	assert_int_equal(vfs_new(&f->cfg, &v), 0);
+	v->dirs_on = true;
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+	fmt(q, "%s/dc/a", f->h);
+	assert_true(vfs_dirs_get(v, q, strlen(q), &e));
+	assert_true(S_ISDIR(e.mode));
+	/* Behind the resolvers' back: "a" becomes a whiteout. */
+	fmt(up, "%s/upper%s/dc/a", f->t, f->h);
+	assert_int_equal(system(fmt(q, "rm -rf '%s'", up)), 0);
+	assert_int_equal(symlink(VFS_WHITEOUT_TARGET, up), 0);
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0); /* cached */
+	vfs_upper_changed(f->vfs);
+	fmt(q, "%s/dc/a", f->h);
+	assert_false(vfs_dirs_get(v, q, strlen(q), &e));
+	assert_int_equal(vfs_resolve(v, &req, &f->res), -ENOENT);
+	/* Again, with the bump `appv overlay reset` gives. */
+	assert_int_equal(unlink(up), 0);
+	assert_int_equal(mkdir(up, 0755), 0);
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+	assert_int_equal(rmdir(up), 0);
+	assert_int_equal(symlink(VFS_WHITEOUT_TARGET, up), 0);
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0); /* cached */
+	assert_int_equal(vfs_names_bump_file(f->cfg.upper), 0);
+	assert_int_equal(vfs_resolve(v, &req, &f->res), -ENOENT);
+	vfs_free(v);
+}
+
 static void test_names__damaged_filter_is_rebuilt(void **state)
 {
 	struct fx *f = *state;
@@ -1809,6 +1859,7 @@ int main(void)
 	    T(test_resolve__rule_below_handoff),
 	    T(test_names__creation_seen_by_other_resolver),
 	    T(test_names__outside_changes_folded_in_by_new),
+	    T(test_dirs__cache_dropped_by_generation),
 	    T(test_names__damaged_filter_is_rebuilt),
 	    T(test_whiteout__unlink_lower_files),
 	    T(test_whiteout__rmdir_then_mkdir_is_opaque),
