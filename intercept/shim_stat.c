@@ -3,15 +3,18 @@
  * intercept/shim_stat.c - the stat family, access and readlink,
  * interposed.  Every name maps to the *at syscall glibc uses on x86-64
  * (newfstatat, statx, faccessat2, readlinkat); struct stat and struct
- * stat64 are the kernel's struct stat there.  fstat(fd) needs no wrapper:
- * glibc issues newfstatat(fd, "", AT_EMPTY_PATH), which the filter lets
- * through in BPF.
+ * stat64 are the kernel's struct stat there.  fstat(fd) - glibc's
+ * newfstatat(fd, "", AT_EMPTY_PATH), which the filter lets through in BPF
+ * - is interposed only to correct one case: the descriptor of a merged
+ * directory, which is its listing in the session's scratch (see
+ * fix_listing).
  */
 #undef _FORTIFY_SOURCE
 #include "shim_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "../common/sys.h"
@@ -23,6 +26,76 @@
 /* _STAT_VER_KERNEL (0) and _STAT_VER_LINUX (1) of old glibc on x86-64. */
 #define STAT_VER_OK(v) ((v) == 0 || (v) == 1)
 
+static long do_fstatat(int dirfd, const char *path, void *st, int flags);
+
+/*
+ * A merged directory opened for listing is a directory of the session's
+ * scratch (vfs_merge_dir), so fstat of its descriptor would not be what
+ * stat of its path says - and programs compare the two: Python's
+ * shutil.rmtree refuses a directory whose lstat and fstat differ ("a
+ * symbolic link").  A directory on the scratch's file system is looked at
+ * (one readlink); a listing gets the stat of its virtual path.  The
+ * scratch's device is learnt on first use (-1: none).
+ */
+static int listing_dev_state; /* 0 unknown, 1 known, -1 none */
+static unsigned long listing_dev;
+
+static bool on_scratch(unsigned long dev)
+{
+	int state = __atomic_load_n(&listing_dev_state, __ATOMIC_ACQUIRE);
+
+	if (state == 0) {
+		const char *run = vfs_get_config(shim_vfs)->run_dir;
+		struct stat st;
+
+		state = -1;
+		if (run[0] && appv_fstatat(AT_FDCWD, run, &st, 0) == 0) {
+			listing_dev = st.st_dev;
+			state = 1;
+		}
+		__atomic_store_n(&listing_dev_state, state, __ATOMIC_RELEASE);
+	}
+	return state == 1 && dev == listing_dev;
+}
+
+/* The virtual path of descriptor @fd when it is a merged listing. */
+static bool listing_vpath(int fd, char *v, size_t cap)
+{
+	char real[PATH_MAX];
+
+	return shim_fd_path(fd, real, sizeof(real)) >= 0 &&
+	       vfs_real_in_merge(shim_vfs, real) &&
+	       vfs_reverse(shim_vfs, real, v, cap) >= 0;
+}
+
+static long fix_listing(int fd, struct stat *st)
+{
+	char v[PATH_MAX];
+
+	if (shim_vfs && S_ISDIR(st->st_mode) && on_scratch(st->st_dev) &&
+	    listing_vpath(fd, v, sizeof(v)))
+		return do_fstatat(AT_FDCWD, v, st, 0);
+	return 0;
+}
+
+static long do_fstat(int fd, void *st)
+{
+	long r = appv_syscall(SYS_newfstatat, fd, (long)"", (long)st,
+			      AT_EMPTY_PATH, 0, 0);
+
+	return r == 0 ? fix_listing(fd, st) : r;
+}
+
+SHIM_EXPORT int fstat(int fd, struct stat *st)
+{
+	return (int)shim_ret(do_fstat(fd, st));
+}
+
+SHIM_EXPORT int fstat64(int fd, struct stat64 *st)
+{
+	return (int)shim_ret(do_fstat(fd, st));
+}
+
 static long do_fstatat(int dirfd, const char *path, void *st, int flags)
 {
 	struct shim_sc sc = {
@@ -31,6 +104,8 @@ static long do_fstatat(int dirfd, const char *path, void *st, int flags)
 		.vflags = (flags & AT_SYMLINK_NOFOLLOW) ? VFS_F_NOFOLLOW : 0,
 	};
 
+	if (path && !path[0] && (flags & AT_EMPTY_PATH))
+		return do_fstat(dirfd, st);
 	return shim_path_syscall(&sc, dirfd, (long)path, (long)st, flags, 0,
 				 0);
 }
@@ -77,6 +152,20 @@ static int xstat_at(int ver, int dirfd, const char *path, void *st,
 	return (int)shim_ret(do_fstatat(dirfd, path, st, flags));
 }
 
+SHIM_EXPORT int __fxstat(int ver, int fd, struct stat *st)
+{
+	if (!STAT_VER_OK(ver))
+		return (int)shim_ret(-EINVAL);
+	return (int)shim_ret(do_fstat(fd, st));
+}
+
+SHIM_EXPORT int __fxstat64(int ver, int fd, struct stat64 *st)
+{
+	if (!STAT_VER_OK(ver))
+		return (int)shim_ret(-EINVAL);
+	return (int)shim_ret(do_fstat(fd, st));
+}
+
 SHIM_EXPORT int __xstat(int ver, const char *path, struct stat *st)
 {
 	return xstat_at(ver, AT_FDCWD, path, st, 0);
@@ -118,8 +207,20 @@ SHIM_EXPORT int statx(int dirfd, const char *path, int flags,
 		.vflags = (flags & AT_SYMLINK_NOFOLLOW) ? VFS_F_NOFOLLOW : 0,
 	};
 
-	return (int)shim_ret(shim_path_syscall(&sc, dirfd, (long)path, flags,
-					       mask, (long)buf, 0));
+	long r = shim_path_syscall(&sc, dirfd, (long)path, flags, mask,
+				   (long)buf, 0);
+	const char *volatile p = path; /* NULL passes since Linux 6.11 */
+	char v[PATH_MAX];
+
+	/* fix_listing's case, in statx's terms. */
+	if (r == 0 && (!p || !p[0]) && (flags & AT_EMPTY_PATH) &&
+	    shim_vfs && S_ISDIR(buf->stx_mode) &&
+	    on_scratch(makedev(buf->stx_dev_major, buf->stx_dev_minor)) &&
+	    listing_vpath(dirfd, v, sizeof(v)))
+		r = shim_path_syscall(&sc, AT_FDCWD, (long)v,
+				      flags & ~AT_EMPTY_PATH, mask, (long)buf,
+				      0);
+	return (int)shim_ret(r);
 }
 
 /* access(W_OK) asks about a change: a lower entry would be copied up, so

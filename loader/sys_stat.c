@@ -58,14 +58,44 @@ static bool empty_path_on_fd(struct appv_sc_call *c, int path_arg, int flags,
 	return *err == 0 && b == '\0';
 }
 
+/*
+ * A merged directory opened for listing is a directory of the session's
+ * scratch; its descriptor is stat'ed as its virtual path would be (as the
+ * shim does for fstat, intercept/shim_stat.c): the real path of that into
+ * p->res.real, or false.  Only strict mode notifies fstat.
+ */
+static bool listing_real(struct appv_sc_call *c, int tfd, mode_t mode,
+			 struct sup_path *p)
+{
+	char lnk[64];
+	ssize_t n;
+
+	if (!S_ISDIR(mode))
+		return false;
+	snprintf(lnk, sizeof(lnk), "/proc/self/fd/%d", tfd);
+	n = readlink(lnk, p->abs, sizeof(p->abs) - 1);
+	if (n <= 0)
+		return false;
+	p->abs[n] = '\0';
+	p->vbase[0] = p->rbase[0] = '\0';
+	return vfs_real_in_merge(c->s->vfs, p->abs) &&
+	       vfs_reverse(c->s->vfs, p->abs, p->raw, sizeof(p->raw)) >= 0 &&
+	       sup_resolve(c, VFS_INTENT_READ, 0, p) == 0 &&
+	       p->res.layer != VFS_LAYER_NONE;
+}
+
 static long stat_on_fd(struct appv_sc_call *c, int fd, uint64_t buf)
 {
+	struct sup_path p;
 	struct stat st;
 	int tfd = target_getfd(c, fd), r;
 
 	if (tfd < 0)
 		return tfd == -EBADF ? -EBADF : tfd;
 	r = fstat(tfd, &st) ? -errno : 0;
+	if (r == 0 && listing_real(c, tfd, st.st_mode, &p) &&
+	    fstatat(AT_FDCWD, p.res.real, &st, AT_SYMLINK_NOFOLLOW))
+		r = -errno;
 	close(tfd);
 	if (r < 0)
 		return r;
@@ -119,6 +149,12 @@ long sys_statx(struct appv_sc_call *c)
 		if (tfd < 0)
 			return tfd;
 		r = statx(tfd, "", flags, mask, &stx) ? -errno : 0;
+		if (r == 0 && listing_real(c, tfd, stx.stx_mode, &p))
+			r = statx(AT_FDCWD, p.res.real,
+				  (flags & ~AT_EMPTY_PATH) | AT_SYMLINK_NOFOLLOW,
+				  mask, &stx)
+				? -errno
+				: 0;
 		close(tfd);
 	} else {
 		if (r < 0)

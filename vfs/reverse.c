@@ -53,3 +53,8 @@ bool vfs_real_in_upper(const struct vfs *vfs, const char *real)
 	return under(real, vfs->cfg.upper, vfs->upper_len) &&
 	       real[vfs->upper_len] == '/';
 }
+
+bool vfs_real_in_merge(const struct vfs *vfs, const char *real)
+{
+	return under(real, vfs->merge_root, vfs->merge_root_len);
+}

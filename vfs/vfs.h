@@ -170,6 +170,8 @@ int vfs_reverse(const struct vfs *vfs, const char *real, char *vpath,
 		size_t cap);
 /* @real lies in the upper layer (below its root). */
 bool vfs_real_in_upper(const struct vfs *vfs, const char *real);
+/* Whether real path @real lies in a merged listing (vfs_merge_dir). */
+bool vfs_real_in_merge(const struct vfs *vfs, const char *real);
 
 /* Materialise the union listing of the merged directory @res (upper ∪
  * image ∪ host minus what rules hide) as a real directory under run_dir,

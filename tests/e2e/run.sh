@@ -1125,6 +1125,53 @@ c_ov_noread_dir() {
 	same_tree "$h" "$before"
 }
 
+# One process learns upper directories (the shim caches them), then
+# removes or moves them: what it sees next must be the new tree, not the
+# host directory that the removed upper copy no longer hides.  Python's
+# shutil.rmtree also checks that fstat of an opened directory is what
+# lstat of its path said (a merged directory's descriptor is its listing).
+c_ov_dir_cache() {
+	local h=$C/dc before
+	ov_host "$h"
+	mkdir -p "$h/d2/sub" && printf 'deep2\n' >"$h/d2/sub/g"
+	before=$(tree_sha "$h")
+	axe --overlay dc "$TPKG" /usr/bin/python3 -c 'import os, shutil, sys
+h = sys.argv[1]
+e = os.path.exists
+for d in ("d", "d2"):
+    open(h + "/" + d + "/sub/new", "w").write("x")
+    print(d, "before", e(h + "/" + d + "/sub/g"), e(h + "/" + d + "/sub/new"))
+try:
+    shutil.rmtree(h + "/d")  # compares lstat and fstat of each directory
+    print("rmtree ok")
+except OSError as x:
+    print("rmtree refused:", x)
+    for top, dirs, files in os.walk(h + "/d", topdown=False):
+        for n in files:
+            os.unlink(top + "/" + n)
+        for n in dirs:
+            os.rmdir(top + "/" + n)
+    os.rmdir(h + "/d")
+print("rmtree", e(h + "/d/sub/g"), e(h + "/d/f"), e(h + "/d"))
+os.makedirs(h + "/d/sub")
+print("remade", e(h + "/d/sub/g"), sorted(os.listdir(h + "/d")))
+os.rename(h + "/d2", h + "/d3")
+print("moved", e(h + "/d2/sub/g"), e(h + "/d2"), open(h + "/d3/sub/g").read().strip())
+' "$h"
+	want_rc 0
+	out_has "d before True True"
+	out_has "d2 before True True"
+	if [ -z "$MODE_OPT" ]; then
+		out_has "rmtree ok"
+	elif grep -q "^rmtree refused" "$C/out"; then
+		skip_step "fstat of a merged directory's descriptor without the shim (README known limits)"
+	fi
+	out_has "rmtree False False False"
+	out_has "remade False ['sub']"
+	out_has "moved False False deep2"
+	same_tree "$h" "$before"
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual proc_self_exe exit_status stdin_passthrough
@@ -1132,7 +1179,7 @@ corrupt_package bad_manifest landlock_backstop strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
 wl_sqlite wl_venv escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
-ov_noread_dir"
+ov_noread_dir ov_dir_cache"
 CASES=${E2E_CASES:-$CASES_ALL}
 # Cases that do not depend on the interception mode run once.
 MODELESS="bad_manifest"

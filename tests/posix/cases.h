@@ -713,6 +713,8 @@ static const struct tcase cases[] = {
   .chk = "o=stable:40" },
 { .n = "readdir.ino", .s = "d:d f:d/a d:d/e l:d/l>a N:d/f:10",
   .op = OP_LIST_INO, .a = "d", .chk = "o=0/13" },
+{ .n = "readdir.fstat", .s = "d:d f:d/a", .pre = "f:d/n",
+  .op = OP_LIST_FSTAT, .a = "d", .chk = "o=same:2" },
 { .n = "readdir.enotdir", .s = "f:a", .op = OP_LIST, .a = "a",
   .err = ENOTDIR },
 };

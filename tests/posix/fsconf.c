@@ -118,6 +118,7 @@ enum op {
 	OP_LIST_COUNT,
 	OP_LIST_SEEK,
 	OP_LIST_INO,
+	OP_LIST_FSTAT,
 };
 
 #define F_REL 1u  /* chdir to the case directory, pass paths as written */
@@ -825,6 +826,16 @@ static int op_list(struct ctx *c, const char *p, enum op op)
 		bad |= !same_names(&b, 0, &a, 0);
 		snprintf(c->out, sizeof(c->out), "%s:%d",
 			 bad ? "unstable" : "stable", a.n);
+	} else if (op == OP_LIST_FSTAT) {
+		/* The descriptor is the directory lstat named (Python's
+		 * shutil.rmtree checks this before it descends). */
+		struct stat ds;
+
+		bad = lstat(p, &st) || fstat(dirfd(d), &ds) ||
+		      st.st_dev != ds.st_dev || st.st_ino != ds.st_ino ||
+		      st.st_mode != ds.st_mode;
+		snprintf(c->out, sizeof(c->out), "%s:%d",
+			 bad ? "differs" : "same", a.n);
 	} else {
 		for (i = 0; i < a.n; i++)
 			if (fstatat(dirfd(d), a.v[i], &st,
@@ -1247,6 +1258,7 @@ static int do_op(struct ctx *c)
 	case OP_LIST_COUNT:
 	case OP_LIST_SEEK:
 	case OP_LIST_INO:
+	case OP_LIST_FSTAT:
 		return op_list(c, p, t->op);
 	}
 	return -ENOSYS;

@@ -56,7 +56,8 @@ static const char *const exported[] = {
 	"execle",     "execlp",      "posix_spawn",  "posix_spawnp",
 	"fchmod",     "fchown",	     "futimens",     "fsetxattr",
 	"fremovexattr", "unlink",    "unlinkat",     "rename",
-	"renameat",   "renameat2",
+	"renameat",   "renameat2",   "fstat",	     "fstat64",
+	"__fxstat",   "__fxstat64",
 };
 #define NEXPORTED (sizeof(exported) / sizeof(exported[0]))
 
