@@ -41,6 +41,7 @@ static int upper_lookup(const struct vfs *vfs, const char *vpath, size_t len,
 	/* An opaque marker looked up by name is as absent as a whiteout. */
 	hit->whiteout = vfs_marker_at(AT_FDCWD, real, &st) != VFS_MARKER_NONE;
 	hit->opaque = false;
+	hit->cached = false;
 	return 0;
 }
 

@@ -214,30 +214,12 @@ static int image_probe(struct walk *w, struct layer_hit *hit)
 	return r;
 }
 
-/* Whether the component just pushed is followed by at least two more
- * (so it is neither the final entry nor the final's parent). */
-static bool two_more(const struct walk *w)
-{
-	const char *p = w->rest + w->pos;
-	int n = 0;
-
-	while (*p && n < 2) {
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		n++;
-		while (*p && *p != '/')
-			p++;
-	}
-	return n == 2;
-}
-
 /*
  * vfs_upper_ops.lookup of w->vpath, or, in the shim, what the cache of
- * upper directories knows (upper_dirs.c): for a directory on the way -
- * not the final entry, whose stat the caller wants, nor for a change the
- * final's parent, whose owner and mode kernel_decides compares.
+ * upper directories knows (upper_dirs.c): for a directory on the way, not
+ * the final entry, whose stat the caller wants.  A cached hit's mode and
+ * owner may be older than the directory (a chmod does not bump the
+ * generation): kernel_decides looks again where it compares them.
  */
 static int upper_probe(struct walk *w, struct layer_hit *hit)
 {
@@ -246,13 +228,13 @@ static int upper_probe(struct walk *w, struct layer_hit *hit)
 
 	if (!w->vfs->dirs_on)
 		return vfs_upper_ops.lookup(w->vfs, w->vpath, w->vlen, hit);
-	if ((w->req->intent == VFS_INTENT_READ ? !at_end(w) : two_more(w)) &&
-	    vfs_dirs_get(w->vfs, w->vpath, w->vlen, &e)) {
+	if (!at_end(w) && vfs_dirs_get(w->vfs, w->vpath, w->vlen, &e)) {
 		hit->mode = e.mode;
 		hit->uid = e.uid;
 		hit->gid = e.gid;
 		hit->whiteout = false;
 		hit->opaque = false;
+		hit->cached = true;
 		return 0;
 	}
 	if (!vfs_upper_gen(w->vfs, &e.gen))
@@ -708,6 +690,24 @@ static int host_parent_ok(struct walk *w)
 }
 
 
+/* w->updir, the final's parent's upper copy, looked up afresh (it came
+ * from the shim's cache, where a chmod may have left it behind). */
+static int updir_fresh(struct walk *w)
+{
+	size_t cut = w->vlen;
+	char saved;
+	int r;
+
+	while (cut > 0 && w->vpath[cut - 1] != '/')
+		cut--;
+	cut = cut > 1 ? cut - 1 : 1;
+	saved = w->vpath[cut];
+	w->vpath[cut] = '\0';
+	r = vfs_upper_ops.lookup(w->vfs, w->vpath, cut, &w->updir);
+	w->vpath[cut] = saved;
+	return r == 0 && S_ISDIR(w->updir.mode) ? 0 : -ENOENT;
+}
+
 /*
  * May the final entry be created or removed right in the upper copy of its
  * parent, with the kernel's permission checks on that copy standing for
@@ -736,10 +736,12 @@ static int kernel_decides(struct walk *w, const struct probe *p)
 	}
 	if (missing(r))
 		return 1;
-	return r == 0 && S_ISDIR(st.st_mode) && w->updir_depth == w->depth &&
-			       st.st_uid == w->updir.uid &&
-			       st.st_gid == w->updir.gid &&
-			       (st.st_mode & 07777) == (w->updir.mode & 07777)
+	if (r != 0 || !S_ISDIR(st.st_mode) || w->updir_depth != w->depth)
+		return 0;
+	if (w->updir.cached && updir_fresh(w) < 0)
+		return 0;
+	return st.st_uid == w->updir.uid && st.st_gid == w->updir.gid &&
+		       (st.st_mode & 07777) == (w->updir.mode & 07777)
 		   ? 2
 		   : 0;
 }

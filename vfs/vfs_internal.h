@@ -64,6 +64,8 @@ struct layer_hit {
 	bool opaque;
 	uid_t uid; /* upper layer only: the owner (perm.c) */
 	gid_t gid;
+	bool cached; /* upper layer only: from the shim's cache (upper_dirs.c),
+			so mode and owner may be older than the entry */
 };
 
 /*

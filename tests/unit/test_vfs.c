@@ -1277,6 +1277,19 @@ static void test_dirs__cache_dropped_by_generation(void **state)
 	assert_int_equal(vfs_resolve(v, &req, &f->res), 0); /* cached */
 	assert_int_equal(vfs_names_bump_file(f->cfg.upper), 0);
 	assert_int_equal(vfs_resolve(v, &req, &f->res), -ENOENT);
+	/* A cached parent's mode is looked at afresh where a create compares
+	 * it with its host twin (a chmod does not bump the generation). */
+	assert_int_equal(system(fmt(q, "mkdir -p '%s/dc/p'", f->h)), 0);
+	chmod(q, 0755);
+	assert_int_equal(res_h(f, "dc/p/x", VFS_INTENT_CREATE, 0), 0);
+	assert_int_equal(vfs_make_writable(f->vfs, &f->res), 0);
+	req.path = fmt(p, "%s/dc/p/new", f->h);
+	req.intent = VFS_INTENT_CREATE;
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	assert_true(f->res.upper_create);
+	assert_int_equal(chmod(fmt(q, "%s/upper%s/dc/p", f->t, f->h), 0700), 0);
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	assert_false(f->res.upper_create);
 	vfs_free(v);
 }
 
