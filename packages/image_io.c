@@ -4,15 +4,13 @@
  * codec, an sqfs_file_t over a bounded byte range of a descriptor, SHA-256
  * of a range, libsquashfs error mapping.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/opensslv.h>
+#include <nettle/sha2.h>
 #include <sqfs/error.h>
 #include <sqfs/io.h>
 
@@ -254,88 +252,31 @@ void pkg_hex(const unsigned char *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-/*
- * libcrypto is loaded on first use, not linked: hashing happens only when a
- * package is built or verified for the first time (image_read.c skips it
- * when the cache stamp matches), and merely loading and relocating
- * libcrypto costs every `appv run` several milliseconds of start-up.  The
- * soname is the one of the headers we compiled against.
- */
-#ifndef APPV_LIBCRYPTO_SONAME
-#define APPV_STR2(x) #x
-#define APPV_STR(x) APPV_STR2(x)
-#define APPV_LIBCRYPTO_SONAME "libcrypto.so." APPV_STR(OPENSSL_VERSION_MAJOR)
-#endif
-
-static struct {
-	EVP_MD_CTX *(*ctx_new)(void);
-	void (*ctx_free)(EVP_MD_CTX *);
-	const EVP_MD *(*sha256)(void);
-	int (*init)(EVP_MD_CTX *, const EVP_MD *, ENGINE *);
-	int (*update)(EVP_MD_CTX *, const void *, size_t);
-	int (*final)(EVP_MD_CTX *, unsigned char *, unsigned int *);
-	int err;
-} crypto;
-static pthread_once_t crypto_once = PTHREAD_ONCE_INIT;
-
-static void crypto_load(void)
-{
-	/* never dlclose()d: OpenSSL registers its own exit handlers */
-	void *h = dlopen(APPV_LIBCRYPTO_SONAME, RTLD_NOW | RTLD_LOCAL);
-
-	crypto.err = -ENOSYS;
-	if (!h)
-		return;
-	*(void **)&crypto.ctx_new = dlsym(h, "EVP_MD_CTX_new");
-	*(void **)&crypto.ctx_free = dlsym(h, "EVP_MD_CTX_free");
-	*(void **)&crypto.sha256 = dlsym(h, "EVP_sha256");
-	*(void **)&crypto.init = dlsym(h, "EVP_DigestInit_ex");
-	*(void **)&crypto.update = dlsym(h, "EVP_DigestUpdate");
-	*(void **)&crypto.final = dlsym(h, "EVP_DigestFinal_ex");
-	if (crypto.ctx_new && crypto.ctx_free && crypto.sha256 &&
-	    crypto.init && crypto.update && crypto.final)
-		crypto.err = 0;
-}
-
 int pkg_sha256_fd(int fd, uint64_t off, uint64_t len,
 		  unsigned char out[PKG_SHA256_LEN])
 {
-	EVP_MD_CTX *ctx = NULL;
+	struct sha256_ctx ctx;
 	size_t cap = 1 << 20;
-	unsigned char *buf = NULL;
-	int ret = -EIO;
+	unsigned char *buf = malloc(cap);
 
-	pthread_once(&crypto_once, crypto_load);
-	if (crypto.err)
-		return crypto.err;
-	ctx = crypto.ctx_new();
-	buf = malloc(cap);
-	if (!ctx || !buf) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	if (crypto.init(ctx, crypto.sha256(), NULL) != 1)
-		goto out;
+	if (!buf)
+		return -ENOMEM;
+	sha256_init(&ctx);
 	while (len) {
 		size_t want = len < cap ? (size_t)len : cap;
 		ssize_t r = appv_pread(fd, buf, want, (off_t)off);
+
 		if (r == -EINTR)
 			continue;
 		if (r <= 0) {
-			ret = r < 0 ? (int)r : -EIO;
-			goto out;
+			free(buf);
+			return r < 0 ? (int)r : -EIO;
 		}
-		if (crypto.update(ctx, buf, (size_t)r) != 1)
-			goto out;
+		sha256_update(&ctx, (size_t)r, buf);
 		off += (uint64_t)r;
 		len -= (uint64_t)r;
 	}
-	if (crypto.final(ctx, out, NULL) != 1)
-		goto out;
-	ret = 0;
-out:
 	free(buf);
-	if (ctx)
-		crypto.ctx_free(ctx);
-	return ret;
+	sha256_digest(&ctx, SHA256_DIGEST_SIZE, out);
+	return 0;
 }

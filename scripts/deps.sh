@@ -3,7 +3,7 @@
 #   scripts/deps.sh build|test|bench
 set -eu
 need_build="gcc make pkg-config libseccomp-dev libelf-dev libsquashfs-dev \
-libcmocka-dev libzstd-dev libinih-dev libjansson-dev libssl-dev"
+libcmocka-dev libzstd-dev libinih-dev libjansson-dev nettle-dev"
 # git tar make gcc sqlite3 python3-venv python3-pip golang-go: the real
 # workloads of the end-to-end tests (golang-go builds the static Go helper;
 # it installs in about 40 s on Debian 12).
