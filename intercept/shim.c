@@ -340,6 +340,9 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 	 * does for the same calls (sys_stat.c, sys_open.c). */
 	if (sc->intent == VFS_INTENT_READ)
 		req.flags |= VFS_F_HOST_LAZY;
+	/* Only an open may list a directory (route_resolved, final_perm). */
+	if (sc->nr != SYS_openat && sc->nr != SYS_open)
+		req.flags |= VFS_F_NO_MERGED;
 	r = vfs_resolve(shim_vfs, &req, res);
 	if (r == 0)
 		r = final_perm(sc, a, res, &cred);

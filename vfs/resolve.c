@@ -808,7 +808,7 @@ static int finish_found(struct walk *w, const struct probe *p,
 		res->needs_extract =
 		    !vfs_image_extracted(w->vfs, res->image_file);
 	}
-	if (S_ISDIR(p->hit.mode))
+	if (S_ISDIR(p->hit.mode) && !(w->req->flags & VFS_F_NO_MERGED))
 		res->merged_dir = dir_layers(w, p) >= 2;
 	res->upper_delete = upper_delete_ok(w, p);
 	return ops->real(w->vfs, w->vpath, res->real, PATH_MAX);

@@ -100,6 +100,10 @@ enum vfs_intent {
 #define VFS_F_BENEATH 0x8
 #define VFS_F_IN_ROOT 0x10
 #define VFS_F_NO_SYMLINKS 0x20
+/* The caller will not list the final directory (stat, access, chdir):
+ * res->merged_dir is left false, and a directory's host twin is not
+ * looked up to find it out. */
+#define VFS_F_NO_MERGED 0x40
 
 struct vfs_cred;
 

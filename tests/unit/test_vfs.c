@@ -872,6 +872,26 @@ static void test_resolve__host_lazy_skips_stat(void **state)
 	    -ENOENT);
 }
 
+/* VFS_F_NO_MERGED: a caller that will not list the directory (the shim's
+ * stat, access, chdir) gets no merged_dir, and the layer and mode the walk
+ * found as without it. */
+static void test_resolve__no_merged_skips_twin(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(res_h(f, "dir", VFS_INTENT_READ, 0), 0);
+	assert_true(f->res.merged_dir);
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+	assert_int_equal(res_h(f, "dir", VFS_INTENT_READ, VFS_F_NO_MERGED), 0);
+	assert_false(f->res.merged_dir);
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+	assert_true(S_ISDIR(f->res.mode));
+	assert_int_equal(res_h(f, "dir/hostfile", VFS_INTENT_READ,
+			       VFS_F_NO_MERGED),
+			 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+}
+
 /* A host symlink right under a directory of the image leads to an image
  * entry: followed virtually, also when the symlink is on the way. */
 static void test_resolve__host_symlink_into_image(void **state)
@@ -1873,6 +1893,7 @@ int main(void)
 	    T(test_names__creation_seen_by_other_resolver),
 	    T(test_names__outside_changes_folded_in_by_new),
 	    T(test_dirs__cache_dropped_by_generation),
+	    T(test_resolve__no_merged_skips_twin),
 	    T(test_names__damaged_filter_is_rebuilt),
 	    T(test_whiteout__unlink_lower_files),
 	    T(test_whiteout__rmdir_then_mkdir_is_opaque),
