@@ -68,13 +68,17 @@ static bool listing_vpath(int fd, char *v, size_t cap)
 	       vfs_reverse(shim_vfs, real, v, cap) >= 0;
 }
 
+/* The descriptor's own stat stays when its path no longer names a
+ * directory (moved or removed since it was opened: fstat still works). */
 static long fix_listing(int fd, struct stat *st)
 {
 	char v[PATH_MAX];
+	struct stat vs;
 
 	if (shim_vfs && S_ISDIR(st->st_mode) && on_scratch(st->st_dev) &&
-	    listing_vpath(fd, v, sizeof(v)))
-		return do_fstatat(AT_FDCWD, v, st, 0);
+	    listing_vpath(fd, v, sizeof(v)) &&
+	    do_fstatat(AT_FDCWD, v, &vs, 0) == 0 && S_ISDIR(vs.st_mode))
+		*st = vs;
 	return 0;
 }
 
@@ -86,14 +90,21 @@ static long do_fstat(int fd, void *st)
 	return r == 0 ? fix_listing(fd, st) : r;
 }
 
+/* fstat(fd) as glibc's: a negative @fd is EBADF (AT_FDCWD with
+ * AT_EMPTY_PATH would be the working directory). */
+static long do_fstat_fd(int fd, void *st)
+{
+	return fd < 0 ? -EBADF : do_fstat(fd, st);
+}
+
 SHIM_EXPORT int fstat(int fd, struct stat *st)
 {
-	return (int)shim_ret(do_fstat(fd, st));
+	return (int)shim_ret(do_fstat_fd(fd, st));
 }
 
 SHIM_EXPORT int fstat64(int fd, struct stat64 *st)
 {
-	return (int)shim_ret(do_fstat(fd, st));
+	return (int)shim_ret(do_fstat_fd(fd, st));
 }
 
 static long do_fstatat(int dirfd, const char *path, void *st, int flags)
@@ -156,14 +167,14 @@ SHIM_EXPORT int __fxstat(int ver, int fd, struct stat *st)
 {
 	if (!STAT_VER_OK(ver))
 		return (int)shim_ret(-EINVAL);
-	return (int)shim_ret(do_fstat(fd, st));
+	return (int)shim_ret(do_fstat_fd(fd, st));
 }
 
 SHIM_EXPORT int __fxstat64(int ver, int fd, struct stat64 *st)
 {
 	if (!STAT_VER_OK(ver))
 		return (int)shim_ret(-EINVAL);
-	return (int)shim_ret(do_fstat(fd, st));
+	return (int)shim_ret(do_fstat_fd(fd, st));
 }
 
 SHIM_EXPORT int __xstat(int ver, const char *path, struct stat *st)
@@ -211,15 +222,17 @@ SHIM_EXPORT int statx(int dirfd, const char *path, int flags,
 				   (long)buf, 0);
 	const char *volatile p = path; /* NULL passes since Linux 6.11 */
 	char v[PATH_MAX];
+	struct statx vx;
 
 	/* fix_listing's case, in statx's terms. */
 	if (r == 0 && (!p || !p[0]) && (flags & AT_EMPTY_PATH) &&
 	    shim_vfs && S_ISDIR(buf->stx_mode) &&
 	    on_scratch(makedev(buf->stx_dev_major, buf->stx_dev_minor)) &&
-	    listing_vpath(dirfd, v, sizeof(v)))
-		r = shim_path_syscall(&sc, AT_FDCWD, (long)v,
-				      flags & ~AT_EMPTY_PATH, mask, (long)buf,
-				      0);
+	    listing_vpath(dirfd, v, sizeof(v)) &&
+	    shim_path_syscall(&sc, AT_FDCWD, (long)v, flags & ~AT_EMPTY_PATH,
+			      mask, (long)&vx, 0) == 0 &&
+	    S_ISDIR(vx.stx_mode))
+		*buf = vx;
 	return (int)shim_ret(r);
 }
 

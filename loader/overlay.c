@@ -292,10 +292,9 @@ static int cmd_reset_rm(const char *home, int argc, char **argv, bool rm)
 	if (rm) {
 		r = loader_rm_rf(dir, false);
 	} else {
-		snprintf(target, sizeof(target), "%s/upper.names", dir);
-		if (unlink(target) < 0 && errno != ENOENT)
-			r = -errno;
-		snprintf(target, sizeof(target), "%s/upper", dir);
+		/* upper.names stays: running sessions keep it mapped, and a
+		 * new file would part them from sessions started later (its
+		 * bits only add probes; its generation was just bumped). */
 		r = loader_rm_rf(target, true);
 	}
 	if (r < 0) {

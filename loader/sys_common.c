@@ -379,16 +379,15 @@ static int fd_classify(struct appv_sc_call *c, int fd, struct sup_path *p)
 	ssize_t n;
 	int r;
 
-	/* Open for writing: an upper, shared or handed-over file (as the
-	 * shim decides, intercept/shim_attr.c). */
-	if (appv_fd_writable(fd))
-		return 0;
 	snprintf(lnk, sizeof(lnk), "/proc/self/fd/%d", fd);
 	n = readlink(lnk, p->raw, sizeof(p->raw) - 1);
 	if (n < 0 || fstat(fd, &st) < 0)
 		return -errno;
 	p->raw[n] = '\0';
-	if (p->raw[0] != '/' || st.st_nlink == 0 ||
+	/* Open for writing: an upper, shared or handed-over file (as the
+	 * shim decides, intercept/shim_attr.c).  After the readlink: a
+	 * caller reads p->raw (link_fd: an O_TMPFILE file of upper). */
+	if (appv_fd_writable(fd) || p->raw[0] != '/' || st.st_nlink == 0 ||
 	    appv_path_has_prefix(p->raw, vfs_get_config(c->s->vfs)->upper))
 		return 0;
 	r = vfs_reverse(c->s->vfs, p->raw, p->abs, sizeof(p->abs));

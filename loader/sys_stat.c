@@ -81,7 +81,7 @@ static bool listing_real(struct appv_sc_call *c, int tfd, mode_t mode,
 	return vfs_real_in_merge(c->s->vfs, p->abs) &&
 	       vfs_reverse(c->s->vfs, p->abs, p->raw, sizeof(p->raw)) >= 0 &&
 	       sup_resolve(c, VFS_INTENT_READ, 0, p) == 0 &&
-	       p->res.layer != VFS_LAYER_NONE;
+	       p->res.layer != VFS_LAYER_NONE && S_ISDIR(p->res.mode);
 }
 
 static long stat_on_fd(struct appv_sc_call *c, int fd, uint64_t buf)

@@ -276,6 +276,9 @@ int vfs_mkdir(struct vfs *vfs, struct vfs_res *res, mode_t mode)
 				  mode & ~um & 07777, 0, 0, 0);
 	if (r < 0)
 		appv_unlinkat(AT_FDCWD, res->real, AT_REMOVEDIR);
+	/* A shim may have cached the directory as not opaque (or at all)
+	 * before its marker was made. */
+	vfs_upper_changed(vfs);
 	vfs_names_sync(vfs);
 	return r;
 }

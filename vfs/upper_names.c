@@ -349,11 +349,13 @@ void vfs_opaque_note(struct vfs *vfs, const char *vpath)
 		set_bits(vfs->names, vpath, strlen(vpath), OPAQUE_BASE);
 }
 
+/* Not when this process could not fold the listing in: the stored ctime
+ * would vouch for bits that miss names. */
 void vfs_names_sync(struct vfs *vfs)
 {
 	struct stat st;
 
-	if (vfs->names && root_ctime(vfs, &st) == 0)
+	if (vfs->names && !vfs->names_stale && root_ctime(vfs, &st) == 0)
 		store_ctime(vfs->names, &st);
 }
 #endif

@@ -277,7 +277,7 @@ void vfs_upper_recover(struct vfs *vfs);
 /* Tell the shims of every session on the overlay that upper directories
  * may have gone, moved or changed opaqueness (their caches of upper
  * directories, vfs/upper_dirs.c, are then dropped): after an rmdir, a
- * rename, a whiteout over a directory.  Supervisor only.
+ * rename, a whiteout over a directory, an opaque mkdir.  Supervisor only.
  * vfs_names_bump_file: the same, given the upper directory's path, for
  * `appv overlay reset/rm` before the tree goes (0, or -errno). */
 void vfs_upper_changed(struct vfs *vfs);

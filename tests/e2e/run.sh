@@ -1172,6 +1172,53 @@ print("moved", e(h + "/d2/sub/g"), e(h + "/d2"), open(h + "/d3/sub/g").read().st
 	same_tree "$h" "$before"
 }
 
+# rmdir + mkdir of a directory over a deleted lower one, again and again,
+# while other threads of the process walk into it: the new directory is
+# opaque once mkdir returns, whatever the shim cached of it meanwhile.
+c_ov_remkdir_threads() {
+	local h=$C/rk before
+	mkdir -p "$h/d"
+	printf 'lower\n' >"$h/d/f"
+	before=$(tree_sha "$h")
+	axe --overlay rk "$TPKG" /opt/t/bin/threads remkdir "$h" 2 400
+	want_rc 0
+	out_has "remkdir: ok 400"
+	same_tree "$h" "$before"
+}
+
+# `appv overlay reset` while a session runs: that session and one started
+# after the reset still share the overlay's directory generation (and name
+# filter), so a directory the first removes is gone for the second, whose
+# shim had cached it (not the host directory it hid).
+c_ov_reset_running() {
+	local h=$C/rr s=$C/sync before pa i=0
+	mkdir -p "$h/d" "$s"
+	printf 'host\n' >"$h/d/hostf"
+	mkfifo "$s/a" "$s/b"
+	before=$(tree_sha "$h")
+	bg_axe a --share "$s" --overlay rr "$TPKG" /bin/sh -c 'echo pre >"$1/pre"
+read -r x <"$2/a"; rm -rf "$1/d"; echo "A rm $?"; echo go >"$2/b"' sh "$h" "$s"
+	pa=$!
+	while [ ! -e "$(upper_of "$TID" rr)$h/pre" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	ax overlay reset "$TPKG" rr
+	want_rc 0
+	axe --share "$s" --overlay rr "$TPKG" /bin/sh -c 'echo new >"$1/d/new"
+[ -e "$1/d/hostf" ] && echo "B before"
+echo go >"$2/a"; read -r x <"$2/b"
+[ -e "$1/d" ] && echo "B d" || echo "B no d"
+[ -e "$1/d/hostf" ] && echo "B hostf" || echo "B no hostf"' sh "$h" "$s"
+	want_rc 0
+	bg_wait "$pa" a
+	grep -qx "A rm 0" "$C/a.out" || fail "A: $(cat "$C/a.out" "$C/a.err")"
+	out_has "B before"
+	out_has "B no d"
+	out_has "B no hostf"
+	same_tree "$h" "$before"
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual proc_self_exe exit_status stdin_passthrough
@@ -1179,7 +1226,8 @@ corrupt_package bad_manifest landlock_backstop strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
 wl_sqlite wl_venv escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
-ov_noread_dir ov_dir_cache"
+ov_noread_dir ov_dir_cache ov_reset_running
+ov_remkdir_threads"
 CASES=${E2E_CASES:-$CASES_ALL}
 # Cases that do not depend on the interception mode run once.
 MODELESS="bad_manifest"

@@ -15,6 +15,12 @@
  *   threads_static check BASE NTHREADS NFILES
  *       only the final check, for a second run in the same overlay:
  *       prints "check: ok".
+ *   threads_static remkdir BASE NTHREADS NITER
+ *       BASE/d/f is a lower file: unlink it, then NITER times rmdir BASE/d
+ *       and mkdir it again (an opaque directory over the deleted lower
+ *       one) while NTHREADS threads stat BASE/d/f; after each mkdir the
+ *       main thread's stat of BASE/d/f must be ENOENT.  Prints
+ *       "remkdir: ok N" or "ERR ..." lines.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -171,6 +177,48 @@ static void check(int nthreads)
 		err("check-count", p, r < 0 ? -r : EBADMSG);
 }
 
+static volatile int spin_stop;
+static char spin_path[PATH_MAX];
+
+static void *spin(void *arg)
+{
+	struct stat st;
+
+	while (!spin_stop)
+		stat(spin_path, &st);
+	return NULL;
+}
+
+static int remkdir(int nthreads, int niter)
+{
+	pthread_t th[MAX_THREADS];
+	char d[PATH_MAX];
+	struct stat st;
+	int t, i;
+
+	snprintf(d, sizeof(d), "%s/d", base);
+	snprintf(spin_path, sizeof(spin_path), "%s/d/f", base);
+	if (unlink(spin_path) < 0)
+		err("unlink", spin_path, errno);
+	for (t = 0; t < nthreads; t++)
+		if (pthread_create(&th[t], NULL, spin, NULL))
+			break;
+	for (i = 0; i < niter && !errors; i++) {
+		if (rmdir(d) < 0)
+			err("rmdir", d, errno);
+		else if (mkdir(d, 0755) < 0)
+			err("mkdir", d, errno);
+		else if (stat(spin_path, &st) == 0)
+			err("stat-after-mkdir", spin_path, EEXIST);
+	}
+	spin_stop = 1;
+	while (t-- > 0)
+		pthread_join(th[t], NULL);
+	if (!errors)
+		printf("remkdir: ok %d\n", niter);
+	return errors ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	pthread_t th[MAX_THREADS];
@@ -178,8 +226,9 @@ int main(int argc, char **argv)
 	int nthreads;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc != 5 || (strcmp(argv[1], "run") && strcmp(argv[1], "check"))) {
-		fprintf(stderr, "usage: %s run|check BASE NTHREADS NFILES\n",
+	if (argc != 5 || (strcmp(argv[1], "run") && strcmp(argv[1], "check") &&
+			  strcmp(argv[1], "remkdir"))) {
+		fprintf(stderr, "usage: %s run|check|remkdir BASE NTHREADS N\n",
 			argv[0]);
 		return 2;
 	}
@@ -188,6 +237,8 @@ int main(int argc, char **argv)
 	nfiles = atoi(argv[4]);
 	if (nthreads < 1 || nthreads > MAX_THREADS || nfiles < 1)
 		return 2;
+	if (!strcmp(argv[1], "remkdir"))
+		return remkdir(nthreads, nfiles);
 	if (!strcmp(argv[1], "check")) {
 		check(nthreads);
 		if (!errors)

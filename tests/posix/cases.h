@@ -715,6 +715,12 @@ static const struct tcase cases[] = {
   .op = OP_LIST_INO, .a = "d", .chk = "o=0/13" },
 { .n = "readdir.fstat", .s = "d:d f:d/a", .pre = "f:d/n",
   .op = OP_LIST_FSTAT, .a = "d", .chk = "o=same:2" },
+{ .n = "readdir.fstat.moved", .s = "d:d f:d/a", .pre = "f:d/n",
+  .op = OP_LIST_FSTAT_MOVED, .a = "d", .b = "e", .chk = "o=dir" },
+{ .n = "fstat.atfdcwd", .s = "f:a", .op = OP_FSTAT_CWD, .a = "a",
+  .err = EBADF },
+{ .n = "open.tmpfile.link", .s = "d:d", .op = OP_TMPFILE_LINK, .a = "d",
+  .b = "d/n", .chk = "c:d/n=hi l:d=n" },
 { .n = "readdir.enotdir", .s = "f:a", .op = OP_LIST, .a = "a",
   .err = ENOTDIR },
 };

@@ -119,6 +119,9 @@ enum op {
 	OP_LIST_SEEK,
 	OP_LIST_INO,
 	OP_LIST_FSTAT,
+	OP_LIST_FSTAT_MOVED,
+	OP_FSTAT_CWD,
+	OP_TMPFILE_LINK,
 };
 
 #define F_REL 1u  /* chdir to the case directory, pass paths as written */
@@ -799,7 +802,8 @@ static int same_names(const struct names *a, int i, const struct names *b,
 	return 1;
 }
 
-static int op_list(struct ctx *c, const char *p, enum op op)
+static int op_list(struct ctx *c, const char *p, const char *q,
+		   enum op op)
 {
 	static struct names a, b;
 	struct stat st;
@@ -826,6 +830,14 @@ static int op_list(struct ctx *c, const char *p, enum op op)
 		bad |= !same_names(&b, 0, &a, 0);
 		snprintf(c->out, sizeof(c->out), "%s:%d",
 			 bad ? "unstable" : "stable", a.n);
+	} else if (op == OP_LIST_FSTAT_MOVED) {
+		/* The descriptor outlives its directory's name. */
+		struct stat ds;
+
+		if (rename(p, q) || fstat(dirfd(d), &ds))
+			bad = -errno;
+		snprintf(c->out, sizeof(c->out), "%s",
+			 bad ? "failed" : S_ISDIR(ds.st_mode) ? "dir" : "?");
 	} else if (op == OP_LIST_FSTAT) {
 		/* The descriptor is the directory lstat named (Python's
 		 * shutil.rmtree checks this before it descends). */
@@ -1259,7 +1271,29 @@ static int do_op(struct ctx *c)
 	case OP_LIST_SEEK:
 	case OP_LIST_INO:
 	case OP_LIST_FSTAT:
-		return op_list(c, p, t->op);
+	case OP_LIST_FSTAT_MOVED:
+		return op_list(c, p, q, t->op);
+	case OP_FSTAT_CWD: {
+		/* A descriptor, not AT_FDCWD: EBADF (glibc checks fd < 0). */
+		struct stat st;
+
+		return SYS(fstat(AT_FDCWD, &st));
+	}
+	case OP_TMPFILE_LINK: {
+		/* open(2)'s idiom: an unnamed file given a name. */
+		char self[64];
+
+		fd = open(p, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		if (fd < 0)
+			return -errno;
+		r = write(fd, "hi", 2) == 2 ? 0 : -EIO;
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+		if (r == 0)
+			r = SYS(linkat(AT_FDCWD, self, AT_FDCWD, q,
+				       AT_SYMLINK_FOLLOW));
+		close(fd);
+		return r;
+	}
 	}
 	return -ENOSYS;
 }
