@@ -345,19 +345,25 @@ static bool host_visible(const struct probe *p, unsigned char pf)
 	return !p->blocked && (pf & HOST_ANY) && vfs_rule_shows_host(p->rule);
 }
 
-/* stat (@flags: AT_SYMLINK_NOFOLLOW or 0) of the final entry's parent on
- * the host: the walk's vpath up to its last slash ("/" for a top-level
- * name). */
-static int host_parent_stat(struct walk *w, struct stat *st, int flags)
+/* The length of the final entry's parent in w->vpath: up to its last
+ * slash ("/" for a top-level name). */
+static size_t parent_len(const struct walk *w)
 {
 	size_t cut = w->vlen;
-	char saved;
-	int r;
 
 	while (cut > 0 && w->vpath[cut - 1] != '/')
 		cut--;
-	cut = cut > 1 ? cut - 1 : 1; /* keep the "/" of a top-level name */
-	saved = w->vpath[cut];
+	return cut > 1 ? cut - 1 : 1;
+}
+
+/* stat (@flags: AT_SYMLINK_NOFOLLOW or 0) of the final entry's parent on
+ * the host. */
+static int host_parent_stat(struct walk *w, struct stat *st, int flags)
+{
+	size_t cut = parent_len(w);
+	char saved = w->vpath[cut];
+	int r;
+
 	w->vpath[cut] = '\0';
 	r = appv_fstatat(AT_FDCWD, w->vpath, st, flags);
 	w->vpath[cut] = saved;
@@ -689,19 +695,14 @@ static int host_parent_ok(struct walk *w)
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
-
 /* w->updir, the final's parent's upper copy, looked up afresh (it came
  * from the shim's cache, where a chmod may have left it behind). */
 static int updir_fresh(struct walk *w)
 {
-	size_t cut = w->vlen;
-	char saved;
+	size_t cut = parent_len(w);
+	char saved = w->vpath[cut];
 	int r;
 
-	while (cut > 0 && w->vpath[cut - 1] != '/')
-		cut--;
-	cut = cut > 1 ? cut - 1 : 1;
-	saved = w->vpath[cut];
 	w->vpath[cut] = '\0';
 	r = vfs_upper_ops.lookup(w->vfs, w->vpath, cut, &w->updir);
 	w->vpath[cut] = saved;
