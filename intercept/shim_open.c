@@ -46,7 +46,10 @@ long shim_openat(int dirfd, const char *path, int flags, mode_t mode)
 				       (O_CREAT | O_EXCL)
 			       ? VFS_F_NOFOLLOW
 			       : 0) |
-			  ((flags & O_DIRECTORY) ? VFS_F_DIRECTORY : 0),
+			  ((flags & O_DIRECTORY) ? VFS_F_DIRECTORY : 0) |
+			  ((flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)
+			       ? VFS_F_EXCL
+			       : 0),
 	};
 
 	return shim_path_syscall(&sc, dirfd, (long)path, flags, mode, 0, 0);

@@ -214,6 +214,31 @@ static int image_probe(struct walk *w, struct layer_hit *hit)
 	return r;
 }
 
+/* The length of the final entry's parent in w->vpath: up to its last
+ * slash ("/" for a top-level name). */
+static size_t parent_len(const struct walk *w)
+{
+	size_t cut = w->vlen;
+
+	while (cut > 0 && w->vpath[cut - 1] != '/')
+		cut--;
+	return cut > 1 ? cut - 1 : 1;
+}
+
+/* stat (@flags: AT_SYMLINK_NOFOLLOW or 0) of the final entry's parent on
+ * the host. */
+static int host_parent_stat(struct walk *w, struct stat *st, int flags)
+{
+	size_t cut = parent_len(w);
+	char saved = w->vpath[cut];
+	int r;
+
+	w->vpath[cut] = '\0';
+	r = appv_fstatat(AT_FDCWD, w->vpath, st, flags);
+	w->vpath[cut] = saved;
+	return r;
+}
+
 /*
  * vfs_upper_ops.lookup of w->vpath, or, in the shim, what the cache of
  * upper directories knows (upper_dirs.c): for a directory on the way, not
@@ -250,6 +275,28 @@ static int upper_probe(struct walk *w, struct layer_hit *hit)
 	return r;
 }
 
+/*
+ * A name made with O_CREAT|O_EXCL right under an upper directory with no
+ * lower twin needs no upper probe: no other layer shows there and no
+ * marker lives there (markers live only beside lower twins), and the
+ * kernel's exclusive create answers EEXIST for whatever the upper layer
+ * holds.  The parent's host stat is kept for kernel_decides.
+ */
+static bool excl_unprobed(struct walk *w, unsigned char pf,
+			  const struct probe *p)
+{
+	if (!(w->req->flags & VFS_F_EXCL) ||
+	    w->req->intent != VFS_INTENT_CREATE || !at_end(w) || w->must_dir ||
+	    w->depth < 2 || !(pf & IN_UPPER) || (pf & IN_IMAGE) ||
+	    (p->rule != VFS_RULE_WRITECOPY && p->rule != VFS_RULE_FULL))
+		return false;
+	if (!(pf & HOST_ANY))
+		return true;
+	w->hparent_r = host_parent_stat(w, &w->hparent, AT_SYMLINK_NOFOLLOW);
+	w->hparent_ok = true;
+	return missing(w->hparent_r);
+}
+
 /* Upper and image: who holds w->vpath, given the parent's flags @pf. */
 static int probe_virtual(struct walk *w, unsigned char pf, struct probe *p)
 {
@@ -265,7 +312,8 @@ static int probe_virtual(struct walk *w, unsigned char pf, struct probe *p)
 	if ((pf & IN_UPPER) &&
 	    vfs_rule_shows_upper(p->rule) &&
 	    (w->depth > 0 || w->vlen == 1 ||
-	     vfs_names_maybe(w->vfs, w->vpath + 1, w->vlen - 1))) {
+	     vfs_names_maybe(w->vfs, w->vpath + 1, w->vlen - 1)) &&
+	    !excl_unprobed(w, pf, p)) {
 		r = upper_probe(w, &p->hit);
 		if (r < 0 && !missing(r))
 			return r;
@@ -345,31 +393,6 @@ static bool host_visible(const struct probe *p, unsigned char pf)
 	return !p->blocked && (pf & HOST_ANY) && vfs_rule_shows_host(p->rule);
 }
 
-/* The length of the final entry's parent in w->vpath: up to its last
- * slash ("/" for a top-level name). */
-static size_t parent_len(const struct walk *w)
-{
-	size_t cut = w->vlen;
-
-	while (cut > 0 && w->vpath[cut - 1] != '/')
-		cut--;
-	return cut > 1 ? cut - 1 : 1;
-}
-
-/* stat (@flags: AT_SYMLINK_NOFOLLOW or 0) of the final entry's parent on
- * the host. */
-static int host_parent_stat(struct walk *w, struct stat *st, int flags)
-{
-	size_t cut = parent_len(w);
-	char saved = w->vpath[cut];
-	int r;
-
-	w->vpath[cut] = '\0';
-	r = appv_fstatat(AT_FDCWD, w->vpath, st, flags);
-	w->vpath[cut] = saved;
-	return r;
-}
-
 /*
  * Hand the rest of the path to the host: w->vpath plus every remaining
  * component (no ".." among them, checked by the caller).  The kernel walks
@@ -412,8 +435,9 @@ static int handoff(struct walk *w, unsigned char pf, struct probe *p)
 	 * name is missing too without a second stat. */
 	if (req->intent == VFS_INTENT_CREATE && !p->host_parent &&
 	    (pf & IN_UPPER) && (pf & HOST_MAYBE)) {
-		w->hparent_r = host_parent_stat(w, &w->hparent,
-						 AT_SYMLINK_NOFOLLOW);
+		if (!w->hparent_ok)
+			w->hparent_r = host_parent_stat(w, &w->hparent,
+							 AT_SYMLINK_NOFOLLOW);
 		w->hparent_ok = true;
 		if (missing(w->hparent_r) ||
 		    (w->hparent_r == 0 && !S_ISDIR(w->hparent.st_mode) &&

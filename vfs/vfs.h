@@ -104,6 +104,9 @@ enum vfs_intent {
  * res->merged_dir is left false, and a directory's host twin is not
  * looked up to find it out. */
 #define VFS_F_NO_MERGED 0x40
+/* A create with O_CREAT|O_EXCL: the kernel will refuse an existing entry
+ * (EEXIST) rather than follow or open it. */
+#define VFS_F_EXCL 0x80
 
 struct vfs_cred;
 

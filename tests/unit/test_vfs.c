@@ -892,6 +892,35 @@ static void test_resolve__no_merged_skips_twin(void **state)
 	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
 }
 
+/* VFS_F_EXCL: an exclusive create right under an upper directory with no
+ * lower twin does not probe the name (the kernel's O_EXCL answers EEXIST
+ * for anything there); under a directory with a host twin it still does. */
+static void test_resolve__excl_create_unprobed(void **state)
+{
+	struct fx *f = *state;
+	char q[PATH_MAX];
+
+	assert_int_equal(system(fmt(q, "mkdir -p '%s/upper%s/uo'", f->t, f->h)),
+			 0);
+	put(fmt(q, "%s/upper%s/uo/x", f->t, f->h), "x", 0644);
+	assert_int_equal(res_h(f, "uo/x", VFS_INTENT_CREATE, VFS_F_NOFOLLOW), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_UPPER);
+	assert_int_equal(res_h(f, "uo/x", VFS_INTENT_CREATE,
+			       VFS_F_NOFOLLOW | VFS_F_EXCL),
+			 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_NONE);
+	assert_true(f->res.upper_create);
+	assert_string_equal(f->res.real, q);
+	/* hdir has a host twin: the name is looked up as before. */
+	assert_int_equal(res_h(f, "hdir/x", VFS_INTENT_CREATE, VFS_F_EXCL), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_NONE);
+	assert_int_equal(
+	    system(fmt(q, "mkdir -p '%s/upper%s/hdir'", f->t, f->h)), 0);
+	put(fmt(q, "%s/upper%s/hdir/x", f->t, f->h), "x", 0644);
+	assert_int_equal(res_h(f, "hdir/x", VFS_INTENT_CREATE, VFS_F_EXCL), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_UPPER);
+}
+
 /* A host symlink right under a directory of the image leads to an image
  * entry: followed virtually, also when the symlink is on the way. */
 static void test_resolve__host_symlink_into_image(void **state)
@@ -1894,6 +1923,7 @@ int main(void)
 	    T(test_names__outside_changes_folded_in_by_new),
 	    T(test_dirs__cache_dropped_by_generation),
 	    T(test_resolve__no_merged_skips_twin),
+	    T(test_resolve__excl_create_unprobed),
 	    T(test_names__damaged_filter_is_rebuilt),
 	    T(test_whiteout__unlink_lower_files),
 	    T(test_whiteout__rmdir_then_mkdir_is_opaque),
