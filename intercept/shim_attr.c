@@ -56,14 +56,25 @@ static long fd_call(long nr, long a0, long a1, long a2, long a3, long a4)
 	return appv_syscall_direct(nr, a0, a1, a2, a3, a4, 0);
 }
 
+/* Mode and owner: in place only through a descriptor open for writing
+ * (never a directory).  An upper directory's mode and owner are cached by
+ * every shim of the overlay (vfs/upper_dirs.c), so changing them is the
+ * supervisor's, which tells the shims. */
+static long fd_owner_call(long nr, long a0, long a1, long a2)
+{
+	if (shim_vfs && appv_fd_writable((int)a0))
+		return appv_syscall(nr, a0, a1, a2, 0, 0, 0);
+	return appv_syscall_direct(nr, a0, a1, a2, 0, 0, 0);
+}
+
 SHIM_EXPORT int fchmod(int fd, mode_t mode)
 {
-	return (int)shim_ret(fd_call(SYS_fchmod, fd, mode, 0, 0, 0));
+	return (int)shim_ret(fd_owner_call(SYS_fchmod, fd, mode, 0));
 }
 
 SHIM_EXPORT int fchown(int fd, uid_t uid, gid_t gid)
 {
-	return (int)shim_ret(fd_call(SYS_fchown, fd, uid, gid, 0, 0));
+	return (int)shim_ret(fd_owner_call(SYS_fchown, fd, uid, gid));
 }
 
 SHIM_EXPORT int futimens(int fd, const struct timespec ts[2])

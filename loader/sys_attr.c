@@ -116,12 +116,18 @@ static int chmod_run(struct appv_sc_call *c, struct chmod_op *op)
 {
 	struct stat st;
 	bool dir;
+	int r;
 
 	if (op->fd >= 0)
 		dir = !fstat(op->fd, &st) && S_ISDIR(st.st_mode);
 	else
 		dir = S_ISDIR(op->path_type);
-	return dir ? vfs_upper_locked(c->s->vfs, chmod_do, op) : chmod_do(op);
+	if (!dir)
+		return chmod_do(op);
+	r = vfs_upper_locked(c->s->vfs, chmod_do, op);
+	/* Upper directories' modes are cached by the shims (upper_dirs.c). */
+	vfs_upper_changed(c->s->vfs);
+	return r;
 }
 
 long sys_chmod(struct appv_sc_call *c)
@@ -180,16 +186,21 @@ long sys_chown(struct appv_sc_call *c)
 		return fd_form;
 	r = attr_target(c, fd_form, at ? 0 : -1, at ? 1 : 0,
 			flags & AT_SYMLINK_NOFOLLOW, &p, &tfd);
-	if (r == ON_FD || r == ON_OPATH) {
-		r = fchownat(tfd, "", uid, gid, AT_EMPTY_PATH) ? -errno : 0;
-		close(tfd);
-		return r;
-	}
 	if (r < 0)
 		return r;
-	return fchownat(AT_FDCWD, p.res.real, uid, gid, AT_SYMLINK_NOFOLLOW)
-		   ? -errno
-		   : 0;
+	if (r == ON_PATH) {
+		r = fchownat(AT_FDCWD, p.res.real, uid, gid,
+			     AT_SYMLINK_NOFOLLOW)
+			? -errno
+			: 0;
+	} else {
+		r = fchownat(tfd, "", uid, gid, AT_EMPTY_PATH) ? -errno : 0;
+		close(tfd);
+	}
+	/* Upper directories' owners are cached by the shims (upper_dirs.c). */
+	if (r == 0)
+		vfs_upper_changed(c->s->vfs);
+	return r;
 }
 
 long sys_truncate(struct appv_sc_call *c)

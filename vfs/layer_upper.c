@@ -41,7 +41,6 @@ static int upper_lookup(const struct vfs *vfs, const char *vpath, size_t len,
 	/* An opaque marker looked up by name is as absent as a whiteout. */
 	hit->whiteout = vfs_marker_at(AT_FDCWD, real, &st) != VFS_MARKER_NONE;
 	hit->opaque = false;
-	hit->cached = false;
 	return 0;
 }
 
@@ -282,19 +281,21 @@ static void grant_undo(const char *path, uint64_t dev, uint64_t ino,
 		APPV_SYS(SYS_fchmodat, AT_FDCWD, path, mode, 0, 0, 0);
 }
 
-/* A grant left by a supervisor that died before putting the mode back. */
-static void grant_recover(int fd)
+/* A grant left by a supervisor that died before putting the mode back:
+ * true when one was undone. */
+static bool grant_recover(int fd)
 {
 	struct grant_rec rec;
 	ssize_t n = appv_pread(fd, &rec, sizeof(rec), 0);
 
 	if (n <= 0)
-		return;
+		return false;
 	if ((size_t)n > GRANT_HDR && rec.magic == GRANT_MAGIC &&
 	    memchr(rec.path, '\0', (size_t)n - GRANT_HDR))
 		grant_undo(rec.path, rec.dev, rec.ino, rec.mode & 07777,
 			   (rec.mode | 0700) & 07777);
 	APPV_SYS(SYS_ftruncate, fd, 0, 0, 0, 0, 0);
+	return true;
 }
 
 /* The overlay's grant lock, held (and a crashed grant undone): the file
@@ -318,7 +319,8 @@ static int grant_lock(const struct vfs *vfs, bool create)
 		appv_close(fd);
 		return r;
 	}
-	grant_recover(fd);
+	if (grant_recover(fd))
+		vfs_upper_changed(vfs);
 	return fd;
 }
 
@@ -351,8 +353,12 @@ int vfs_upper_locked(struct vfs *vfs, int (*fn)(void *ctx), void *ctx)
 }
 
 /* Under the lock: @dir gets u+rwx (recorded in lock file @lfd first) for
- * @nr(@a), then its mode back. */
-static long granted_call(int lfd, const char *dir, long nr, const long a[5])
+ * @nr(@a), then its mode back.  The shims' caches of upper directories
+ * hold modes (upper_dirs.c): they are dropped once the granted mode is
+ * set, so that a shim sees it (and leaves creates there to the
+ * supervisor), and again once the mode is back. */
+static long granted_call(const struct vfs *vfs, int lfd, const char *dir,
+			 long nr, const long a[5])
 {
 	struct grant_rec rec;
 	struct stat st;
@@ -378,8 +384,10 @@ static long granted_call(int lfd, const char *dir, long nr, const long a[5])
 		r = -EIO;
 	if (r < 0)
 		return r;
+	vfs_upper_changed(vfs);
 	r = APPV_SYS(nr, a[0], a[1], a[2], a[3], a[4], 0);
 	grant_undo(dir, rec.dev, rec.ino, mode, granted);
+	vfs_upper_changed(vfs);
 	APPV_SYS(SYS_ftruncate, lfd, 0, 0, 0, 0, 0);
 	return r;
 }
@@ -404,7 +412,7 @@ long vfs_upper_sys(struct vfs *vfs, const char *dir, size_t dlen, long nr,
 	lfd = grant_lock(vfs, true);
 	if (lfd < 0)
 		return r;
-	r = granted_call(lfd, d, nr, a);
+	r = granted_call(vfs, lfd, d, nr, a);
 	grant_unlock(lfd);
 	return r;
 }

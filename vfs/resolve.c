@@ -242,9 +242,7 @@ static int host_parent_stat(struct walk *w, struct stat *st, int flags)
 /*
  * vfs_upper_ops.lookup of w->vpath, or, in the shim, what the cache of
  * upper directories knows (upper_dirs.c): for a directory on the way, not
- * the final entry, whose stat the caller wants.  A cached hit's mode and
- * owner may be older than the directory (a chmod does not bump the
- * generation): kernel_decides looks again where it compares them.
+ * the final entry, whose stat the caller wants.
  */
 static int upper_probe(struct walk *w, struct layer_hit *hit)
 {
@@ -259,7 +257,6 @@ static int upper_probe(struct walk *w, struct layer_hit *hit)
 		hit->gid = e.gid;
 		hit->whiteout = false;
 		hit->opaque = false;
-		hit->cached = true;
 		return 0;
 	}
 	if (!vfs_upper_gen(w->vfs, &e.gen))
@@ -719,20 +716,6 @@ static int host_parent_ok(struct walk *w)
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
-/* w->updir, the final's parent's upper copy, looked up afresh (it came
- * from the shim's cache, where a chmod may have left it behind). */
-static int updir_fresh(struct walk *w)
-{
-	size_t cut = parent_len(w);
-	char saved = w->vpath[cut];
-	int r;
-
-	w->vpath[cut] = '\0';
-	r = vfs_upper_ops.lookup(w->vfs, w->vpath, cut, &w->updir);
-	w->vpath[cut] = saved;
-	return r == 0 && S_ISDIR(w->updir.mode) ? 0 : -ENOENT;
-}
-
 /*
  * May the final entry be created or removed right in the upper copy of its
  * parent, with the kernel's permission checks on that copy standing for
@@ -762,8 +745,6 @@ static int kernel_decides(struct walk *w, const struct probe *p)
 	if (missing(r))
 		return 1;
 	if (r != 0 || !S_ISDIR(st.st_mode) || w->updir_depth != w->depth)
-		return 0;
-	if (w->updir.cached && updir_fresh(w) < 0)
 		return 0;
 	return st.st_uid == w->updir.uid && st.st_gid == w->updir.gid &&
 		       (st.st_mode & 07777) == (w->updir.mode & 07777)

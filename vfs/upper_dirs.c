@@ -4,12 +4,14 @@
  * vfs_internal.h for the contract).
  *
  * Why it is safe: an entry says "this virtual path is a directory of the
- * upper layer, opaque or not", learnt by a probe made after reading the
- * overlay's directory generation (upper_names.c).  What can make that
- * false - rmdir, rename, a whiteout or marker change, an overlay reset -
- * is done by a supervisor, which bumps the generation after it; the shim
- * sends directory removals and renames there.  Creating entries never
- * makes an entry false.  A reader that compares the generation before
+ * upper layer, opaque or not, with this mode and owner", learnt by a probe
+ * made after reading the overlay's directory generation (upper_names.c).
+ * What can make that false - rmdir, rename, a whiteout or marker change,
+ * chmod, chown, a supervisor's temporary grant, an overlay reset - is done
+ * by a supervisor, which bumps the generation after it; the shim sends
+ * directory removals and renames, and mode and owner changes through a
+ * descriptor not open for writing, there.  Creating entries never makes
+ * an entry false.  A reader that compares the generation before
  * using an entry sees at worst the state of an instant before a
  * concurrent removal, as a probe made then would have.
  *

@@ -144,7 +144,7 @@ void vfs_opaque_note(struct vfs *vfs, const char *vpath)
 {
 }
 
-void vfs_upper_changed(struct vfs *vfs)
+void vfs_upper_changed(const struct vfs *vfs)
 {
 	/* The shim sends what would need it to the supervisor. */
 }
@@ -307,7 +307,7 @@ int vfs_names_open(struct vfs *vfs)
 	return 0;
 }
 
-void vfs_upper_changed(struct vfs *vfs)
+void vfs_upper_changed(const struct vfs *vfs)
 {
 	if (vfs->names)
 		__atomic_add_fetch(&vfs->names->dir_gen, 1, __ATOMIC_RELEASE);

@@ -283,7 +283,7 @@ void vfs_upper_recover(struct vfs *vfs);
  * rename, a whiteout over a directory, an opaque mkdir.  Supervisor only.
  * vfs_names_bump_file: the same, given the upper directory's path, for
  * `appv overlay reset/rm` before the tree goes (0, or -errno). */
-void vfs_upper_changed(struct vfs *vfs);
+void vfs_upper_changed(const struct vfs *vfs);
 int vfs_names_bump_file(const char *upper);
 
 /* Whether the union listing of directory @res is empty: 1 yes, 0 no. */

@@ -64,8 +64,6 @@ struct layer_hit {
 	bool opaque;
 	uid_t uid; /* upper layer only: the owner (perm.c) */
 	gid_t gid;
-	bool cached; /* upper layer only: from the shim's cache (upper_dirs.c),
-			so mode and owner may be older than the entry */
 };
 
 /*
@@ -145,10 +143,11 @@ void vfs_names_sync(struct vfs *vfs);
 /*
  * The directory generation, a counter in the same page: a supervisor bumps
  * it (vfs_upper_changed) after anything that can make an upper directory
- * stop being one at its path or change its opaqueness - rmdir, rename,
- * whiteouts and markers - and `appv overlay reset/rm` before removing the
- * tree (vfs_names_bump_file, given the upper directory).  vfs_upper_gen:
- * false when there is no page.
+ * stop being one at its path or change its opaqueness, mode or owner -
+ * rmdir, rename, whiteouts and markers, chmod and chown, the two ends of a
+ * temporary grant - and `appv overlay reset/rm` before removing the tree
+ * (vfs_names_bump_file, given the upper directory).  vfs_upper_gen: false
+ * when there is no page.
  */
 bool vfs_upper_gen(const struct vfs *vfs, unsigned int *gen);
 

@@ -1326,8 +1326,9 @@ static void test_dirs__cache_dropped_by_generation(void **state)
 	assert_int_equal(vfs_resolve(v, &req, &f->res), 0); /* cached */
 	assert_int_equal(vfs_names_bump_file(f->cfg.upper), 0);
 	assert_int_equal(vfs_resolve(v, &req, &f->res), -ENOENT);
-	/* A cached parent's mode is looked at afresh where a create compares
-	 * it with its host twin (a chmod does not bump the generation). */
+	/* The cached parent's mode decides whether the kernel may create
+	 * there (it must match the host twin's): a supervisor's chmod bumps
+	 * the generation, so the change is seen. */
 	assert_int_equal(system(fmt(q, "mkdir -p '%s/dc/p'", f->h)), 0);
 	chmod(q, 0755);
 	assert_int_equal(res_h(f, "dc/p/x", VFS_INTENT_CREATE, 0), 0);
@@ -1337,6 +1338,9 @@ static void test_dirs__cache_dropped_by_generation(void **state)
 	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
 	assert_true(f->res.upper_create);
 	assert_int_equal(chmod(fmt(q, "%s/upper%s/dc/p", f->t, f->h), 0700), 0);
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	assert_true(f->res.upper_create); /* behind its back: cached */
+	vfs_upper_changed(f->vfs);
 	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
 	assert_false(f->res.upper_create);
 	vfs_free(v);
