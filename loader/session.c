@@ -393,6 +393,7 @@ int session_open_vfs(struct session *s, struct appv_diag *diag)
 	if (r < 0)
 		return appv_diag_set(diag, r, "%s: cannot open package cache: %s",
 				     s->image_dir, strerror(-r));
+	vfs_cache_dirs(s->vfs);
 	return 0;
 }
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 /*
- * vfs/upper_dirs.c - the shim's cache of upper directories (see
- * vfs_internal.h for the contract).
+ * vfs/upper_dirs.c - the cache of upper directories of a shim or a
+ * supervisor (see vfs_internal.h for the contract).
  *
  * Why it is safe: an entry says "this virtual path is a directory of the
  * upper layer, opaque or not, with this mode and owner", learnt by a probe
@@ -61,6 +61,11 @@ static struct vfs_dirs *dirs_of(const struct vfs *cvfs)
 		return p;
 	appv_munmap(p, sizeof(*d));
 	return none;
+}
+
+void vfs_cache_dirs(struct vfs *vfs)
+{
+	vfs->dirs_on = vfs->names != NULL;
 }
 
 void vfs_dirs_free(struct vfs *vfs)

@@ -179,7 +179,7 @@ static int init(struct vfs *vfs)
 	if (r == 0)
 		vfs_host_root_links_load(vfs);
 #ifdef APPV_SHIM
-	vfs->dirs_on = vfs->names != NULL; /* off: every walk probes */
+	vfs_cache_dirs(vfs);
 #else
 	if (r == 0)
 		vfs_upper_recover(vfs);

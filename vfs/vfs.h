@@ -285,6 +285,10 @@ void vfs_upper_recover(struct vfs *vfs);
  * `appv overlay reset/rm` before the tree goes (0, or -errno). */
 void vfs_upper_changed(const struct vfs *vfs);
 int vfs_names_bump_file(const char *upper);
+/* Remember the upper directories the walk finds (vfs/upper_dirs.c), as
+ * the shim does: a supervisor's resolver, which walks for programs
+ * without the shim.  No-op without the overlay's shared page. */
+void vfs_cache_dirs(struct vfs *vfs);
 
 /* Whether the union listing of directory @res is empty: 1 yes, 0 no. */
 int vfs_dir_empty(struct vfs *vfs, const struct vfs_res *res);

@@ -39,7 +39,7 @@ struct vfs {
 	struct upper_names *names; /* shared filter of upper's top-level
 				      names, or NULL: always probe */
 	bool names_stale;	   /* its bits are not current: probe */
-	bool dirs_on;		   /* shim: cache upper directories in... */
+	bool dirs_on;		   /* cache upper directories in... */
 	struct vfs_dirs *dirs;	   /* ...this, mapped on first use */
 	/* perm.c: the owner of the image cache's files (what stat shows),
 	 * looked up once: image_owner 0 unknown, 1 known (atomics). */
@@ -152,12 +152,12 @@ void vfs_names_sync(struct vfs *vfs);
 bool vfs_upper_gen(const struct vfs *vfs, unsigned int *gen);
 
 /*
- * upper_dirs.c: the shim's per-process cache of upper directories, valid
+ * upper_dirs.c: a per-process cache of upper directories, valid
  * while the directory generation is the one read before the probe that
  * found them.  vfs_dirs_get: whether @vpath is known to be an upper
  * directory now, with what the probe saw and the generation it is valid
- * under.  vfs_dirs_put: @e->gen as read before the probe.  Only the shim
- * has one (vfs->dirs_on).
+ * under.  vfs_dirs_put: @e->gen as read before the probe.  The shim has
+ * one, and a supervisor's resolver (vfs_cache_dirs: vfs->dirs_on).
  */
 enum { VFS_DIRS_OPAQUE_UNKNOWN = 0, VFS_DIRS_OPAQUE_NO, VFS_DIRS_OPAQUE_YES };
 struct vfs_dir_ent {
