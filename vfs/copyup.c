@@ -221,6 +221,8 @@ static int copy_dir(struct vfs *vfs, const struct vfs_res *res,
 		appv_close(out);
 	APPV_SYS(SYS_fchmodat, AT_FDCWD, dst, st->st_mode & 07777, 0, 0, 0);
 	set_times(AT_FDCWD, dst, -1, st);
+	/* A walk in between may have cached it u+rwx and ours. */
+	vfs_upper_changed(vfs);
 	return 0;
 }
 

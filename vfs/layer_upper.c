@@ -186,6 +186,9 @@ static int make_dir_like(struct vfs *vfs, const char *real,
 		APPV_SYS(SYS_fchownat, AT_FDCWD, real, st->st_uid, st->st_gid,
 			 AT_SYMLINK_NOFOLLOW, 0);
 	APPV_SYS(SYS_utimensat, AT_FDCWD, real, ts, AT_SYMLINK_NOFOLLOW, 0, 0);
+	/* A walk in between may have cached the umask'ed mode and our
+	 * owner (upper_dirs.c). */
+	vfs_upper_changed(vfs);
 	return r;
 }
 
