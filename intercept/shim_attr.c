@@ -60,21 +60,31 @@ static long fd_call(long nr, long a0, long a1, long a2, long a3, long a4)
  * (never a directory).  An upper directory's mode and owner are cached by
  * every shim of the overlay (vfs/upper_dirs.c), so changing them is the
  * supervisor's, which tells the shims. */
-static long fd_owner_call(long nr, long a0, long a1, long a2)
+static long fd_owner_call(long nr, long a0, long a1, long a2, long a3,
+			  long a4)
 {
 	if (shim_vfs && appv_fd_writable((int)a0))
-		return appv_syscall(nr, a0, a1, a2, 0, 0, 0);
-	return appv_syscall_direct(nr, a0, a1, a2, 0, 0, 0);
+		return appv_syscall(nr, a0, a1, a2, a3, a4, 0);
+	return appv_syscall_direct(nr, a0, a1, a2, a3, a4, 0);
+}
+
+/* An access ACL sets the mode's bits too: as fchmod. */
+static long fd_xattr_call(long nr, const char *name, long a0, long a2,
+			  long a3, long a4)
+{
+	if (name && !strcmp(name, "system.posix_acl_access"))
+		return fd_owner_call(nr, a0, (long)name, a2, a3, a4);
+	return fd_call(nr, a0, (long)name, a2, a3, a4);
 }
 
 SHIM_EXPORT int fchmod(int fd, mode_t mode)
 {
-	return (int)shim_ret(fd_owner_call(SYS_fchmod, fd, mode, 0));
+	return (int)shim_ret(fd_owner_call(SYS_fchmod, fd, mode, 0, 0, 0));
 }
 
 SHIM_EXPORT int fchown(int fd, uid_t uid, gid_t gid)
 {
-	return (int)shim_ret(fd_owner_call(SYS_fchown, fd, uid, gid));
+	return (int)shim_ret(fd_owner_call(SYS_fchown, fd, uid, gid, 0, 0));
 }
 
 SHIM_EXPORT int futimens(int fd, const struct timespec ts[2])
@@ -86,13 +96,13 @@ SHIM_EXPORT int futimens(int fd, const struct timespec ts[2])
 SHIM_EXPORT int fsetxattr(int fd, const char *name, const void *value,
 			  size_t size, int flags)
 {
-	return (int)shim_ret(fd_call(SYS_fsetxattr, fd, (long)name,
-				     (long)value, (long)size, flags));
+	return (int)shim_ret(fd_xattr_call(SYS_fsetxattr, name, fd,
+					   (long)value, (long)size, flags));
 }
 
 SHIM_EXPORT int fremovexattr(int fd, const char *name)
 {
-	return (int)shim_ret(fd_call(SYS_fremovexattr, fd, (long)name, 0, 0, 0));
+	return (int)shim_ret(fd_xattr_call(SYS_fremovexattr, name, fd, 0, 0, 0));
 }
 
 /* unlinkat(2) with flags 0 through shim_route; AT_REMOVEDIR (a directory

@@ -51,8 +51,17 @@ long shim_openat(int dirfd, const char *path, int flags, mode_t mode)
 			       ? VFS_F_EXCL
 			       : 0),
 	};
+	long r = shim_path_syscall(&sc, dirfd, (long)path, flags, mode, 0, 0);
 
-	return shim_path_syscall(&sc, dirfd, (long)path, flags, mode, 0, 0);
+	/* VFS_F_EXCL let the kernel's exclusive create find what the upper
+	 * layer holds; a whiteout left there by a lower directory gone
+	 * since is no entry: asked again with the name probed. */
+	if (r == -EEXIST && (sc.vflags & VFS_F_EXCL)) {
+		sc.vflags &= ~VFS_F_EXCL;
+		r = shim_path_syscall(&sc, dirfd, (long)path, flags, mode, 0,
+				      0);
+	}
+	return r;
 }
 
 #define MODE_ARG(flags, mode)                                                 \

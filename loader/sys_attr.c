@@ -374,10 +374,15 @@ long sys_xattr(struct appv_sc_call *c)
 		r = attr_target(c, fd_form, -1, 0, nofollow, &p, &tfd);
 		if (r < 0)
 			return r;
-		return xattr_write(c, &p, r == ON_PATH ? -1 : tfd, name,
-				   nr == SYS_removexattr ||
-				       nr == SYS_lremovexattr ||
-				       nr == SYS_fremovexattr);
+		r = (int)xattr_write(c, &p, r == ON_PATH ? -1 : tfd, name,
+					nr == SYS_removexattr ||
+					    nr == SYS_lremovexattr ||
+					    nr == SYS_fremovexattr);
+		/* An access ACL sets the mode's bits too, which the walkers'
+		 * caches of upper directories hold (upper_dirs.c). */
+		if (!strcmp(name, "system.posix_acl_access"))
+			vfs_upper_changed(c->s->vfs);
+		return r;
 	}
 	r = sup_resolve_arg(c, -1, 0, VFS_INTENT_READ,
 			    nofollow ? VFS_F_NOFOLLOW : 0, &p);

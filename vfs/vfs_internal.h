@@ -144,8 +144,8 @@ void vfs_names_sync(struct vfs *vfs);
  * The directory generation, a counter in the same page: a supervisor bumps
  * it (vfs_upper_changed) after anything that can make an upper directory
  * stop being one at its path or change its opaqueness, mode or owner -
- * rmdir, rename, whiteouts and markers, chmod and chown, the two ends of a
- * temporary grant - and `appv overlay reset/rm` before removing the tree
+ * rmdir, rename, whiteouts and markers, chmod, chown and access ACLs, the
+ * two ends of a temporary grant, a directory's copy-up - and `appv overlay reset/rm` before removing the tree
  * (vfs_names_bump_file, given the upper directory).  vfs_upper_gen: false
  * when there is no page.
  */

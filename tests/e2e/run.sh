@@ -1219,6 +1219,78 @@ echo go >"$2/a"; read -r x <"$2/b"
 	same_tree "$h" "$before"
 }
 
+# An access ACL set on a directory of the upper layer changes its mode
+# (the owner's x here): a walk below it must see the new mode, not the one
+# the walker cached of the directory before (the supervisor checks search
+# permission from that cache for a program without the shim).  As root,
+# the program drops to $TEST_USER inside, so the supervisor stays root.
+c_ov_acl_mode() {
+	local h as=""
+	h=$(mktemp -d /tmp/appv-e2e-acl.XXXXXX) || { fail "mktemp"; return; }
+	mkdir "$h/D" "$h/E" && printf 'x\n' >"$h/D/f" && printf 'x\n' >"$h/E/f"
+	chmod 0755 "$h" "$h/D" "$h/E"
+	if [ "$(id -u)" = 0 ]; then
+		chown -R "$TEST_USER" "$h"
+		as="/usr/bin/setpriv --reuid=$TEST_USER --regid=$TEST_USER --clear-groups"
+	fi
+	# shellcheck disable=SC2086
+	axe --overlay acl "$TPKG" $as /usr/bin/python3 -c 'import os, struct, sys
+acl = struct.pack("<I", 2) + b"".join(struct.pack("<HHi", t, p, -1)
+    for t, p in ((1, 6), (4, 5), (0x20, 5)))  # u::rw- g::r-x o::r-x
+for n in "DE":  # by path, through a descriptor
+    d = sys.argv[1] + "/" + n
+    open(d + "/new", "w").write("y")  # copies the directory up
+    os.stat(d + "/f")                 # it is cached on the way
+    try:
+        if n == "D":
+            os.setxattr(d, "system.posix_acl_access", acl)
+        else:
+            fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+            os.setxattr(fd, "system.posix_acl_access", acl)
+            os.close(fd)
+    except OSError as x:
+        print("no acl", x.errno)
+        sys.exit(0)
+    try:
+        os.stat(d + "/f")
+        print(n, "search allowed")
+    except PermissionError:
+        print(n, "search refused")
+    print(n, "mode", oct(os.stat(d).st_mode & 0o7777))
+' "$h"
+	rm -rf "$h"
+	want_rc 0
+	if grep -q "^no acl" "$C/out"; then
+		skip_step "no POSIX ACLs on the overlay's file system"
+		return 0
+	fi
+	out_has "D search refused"
+	out_has "D mode 0o655"
+	out_has "E search refused"
+	out_has "E mode 0o655"
+}
+
+# A host directory removed behind an overlay that holds a whiteout in its
+# upper copy: the upper copy is all there is of it now, and an exclusive
+# create of the whited-out name (nothing visible there) succeeds.
+c_ov_excl_stale_whiteout() {
+	local h=$C/xw
+	mkdir -p "$h/d" && printf 'b\n' >"$h/d/b"
+	axe --overlay xw "$TPKG" rm "$h/d/b"
+	want_rc 0
+	rm -rf "$h/d"
+	axe --overlay xw "$TPKG" /usr/bin/python3 -c 'import os, sys
+f = sys.argv[1] + "/d/b"
+print("exists", os.path.lexists(f))
+os.close(os.open(f, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+print("created", os.path.lexists(f))
+' "$h"
+	want_rc 0
+	out_has "exists False"
+	out_has "created True"
+	[ ! -e "$h/d" ] || fail "the host got $h/d"
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual proc_self_exe exit_status stdin_passthrough
@@ -1226,8 +1298,8 @@ corrupt_package bad_manifest landlock_backstop strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
 wl_sqlite wl_venv escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
-ov_noread_dir ov_dir_cache ov_reset_running
-ov_remkdir_threads"
+ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
+ov_excl_stale_whiteout ov_remkdir_threads"
 CASES=${E2E_CASES:-$CASES_ALL}
 # Cases that do not depend on the interception mode run once.
 MODELESS="bad_manifest"
