@@ -239,6 +239,18 @@ static int host_parent_stat(struct walk *w, struct stat *st, int flags)
 	return r;
 }
 
+/* host_parent_stat(AT_SYMLINK_NOFOLLOW) once per final entry, kept in
+ * w->hparent for every caller: 0 or -errno. */
+static int host_parent_once(struct walk *w)
+{
+	if (!w->hparent_ok) {
+		w->hparent_r = host_parent_stat(w, &w->hparent,
+						 AT_SYMLINK_NOFOLLOW);
+		w->hparent_ok = true;
+	}
+	return w->hparent_r;
+}
+
 /*
  * vfs_upper_ops.lookup of w->vpath, or, in the shim, what the cache of
  * upper directories knows (upper_dirs.c): for a directory on the way, not
@@ -274,24 +286,18 @@ static int upper_probe(struct walk *w, struct layer_hit *hit)
 
 /*
  * A name made with O_CREAT|O_EXCL right under an upper directory with no
- * lower twin needs no upper probe: no other layer shows there and no
- * marker lives there (markers live only beside lower twins), and the
- * kernel's exclusive create answers EEXIST for whatever the upper layer
- * holds.  The parent's host stat is kept for kernel_decides.
+ * lower twin (kernel_decides says 1) needs no upper probe: no other layer
+ * shows there and no marker lives there (markers live only beside lower
+ * twins), and the kernel's exclusive create answers EEXIST for whatever
+ * the upper layer holds.
  */
-static bool excl_unprobed(struct walk *w, unsigned char pf,
-			  const struct probe *p)
+static int kernel_decides(struct walk *w, const struct probe *p);
+
+static bool excl_unprobed(struct walk *w, const struct probe *p)
 {
-	if (!(w->req->flags & VFS_F_EXCL) ||
-	    w->req->intent != VFS_INTENT_CREATE || !at_end(w) || w->must_dir ||
-	    w->depth < 2 || !(pf & IN_UPPER) || (pf & IN_IMAGE) ||
-	    (p->rule != VFS_RULE_WRITECOPY && p->rule != VFS_RULE_FULL))
-		return false;
-	if (!(pf & HOST_ANY))
-		return true;
-	w->hparent_r = host_parent_stat(w, &w->hparent, AT_SYMLINK_NOFOLLOW);
-	w->hparent_ok = true;
-	return missing(w->hparent_r);
+	return (w->req->flags & VFS_F_EXCL) &&
+	       w->req->intent == VFS_INTENT_CREATE && at_end(w) &&
+	       kernel_decides(w, p) == 1;
 }
 
 /* Upper and image: who holds w->vpath, given the parent's flags @pf. */
@@ -310,7 +316,7 @@ static int probe_virtual(struct walk *w, unsigned char pf, struct probe *p)
 	    vfs_rule_shows_upper(p->rule) &&
 	    (w->depth > 0 || w->vlen == 1 ||
 	     vfs_names_maybe(w->vfs, w->vpath + 1, w->vlen - 1)) &&
-	    !excl_unprobed(w, pf, p)) {
+	    !excl_unprobed(w, p)) {
 		r = upper_probe(w, &p->hit);
 		if (r < 0 && !missing(r))
 			return r;
@@ -432,11 +438,7 @@ static int handoff(struct walk *w, unsigned char pf, struct probe *p)
 	 * name is missing too without a second stat. */
 	if (req->intent == VFS_INTENT_CREATE && !p->host_parent &&
 	    (pf & IN_UPPER) && (pf & HOST_MAYBE)) {
-		if (!w->hparent_ok)
-			w->hparent_r = host_parent_stat(w, &w->hparent,
-							 AT_SYMLINK_NOFOLLOW);
-		w->hparent_ok = true;
-		if (missing(w->hparent_r) ||
+		if (missing(host_parent_once(w)) ||
 		    (w->hparent_r == 0 && !S_ISDIR(w->hparent.st_mode) &&
 		     !S_ISLNK(w->hparent.st_mode)))
 			return 0;
@@ -727,7 +729,7 @@ static int host_parent_ok(struct walk *w)
 static int kernel_decides(struct walk *w, const struct probe *p)
 {
 	unsigned char pf = w->flags[w->depth];
-	struct stat st;
+	const struct stat *st;
 	int r;
 
 	if (w->depth < 2 || p->host_parent || w->must_dir ||
@@ -736,18 +738,14 @@ static int kernel_decides(struct walk *w, const struct probe *p)
 		return 0;
 	if (!(pf & HOST_ANY))
 		return 1; /* opaque, or the host is hidden here */
-	if (w->hparent_ok) {
-		r = w->hparent_r;
-		st = w->hparent;
-	} else {
-		r = host_parent_stat(w, &st, AT_SYMLINK_NOFOLLOW);
-	}
+	r = host_parent_once(w);
+	st = &w->hparent;
 	if (missing(r))
 		return 1;
-	if (r != 0 || !S_ISDIR(st.st_mode) || w->updir_depth != w->depth)
+	if (r != 0 || !S_ISDIR(st->st_mode) || w->updir_depth != w->depth)
 		return 0;
-	return st.st_uid == w->updir.uid && st.st_gid == w->updir.gid &&
-		       (st.st_mode & 07777) == (w->updir.mode & 07777)
+	return st->st_uid == w->updir.uid && st->st_gid == w->updir.gid &&
+		       (st->st_mode & 07777) == (w->updir.mode & 07777)
 		   ? 2
 		   : 0;
 }
