@@ -58,14 +58,16 @@ static bool on_scratch(unsigned long dev)
 	return state == 1 && dev == listing_dev;
 }
 
-/* The virtual path of descriptor @fd when it is a merged listing. */
-static bool listing_vpath(int fd, char *v, size_t cap)
+/* Whether descriptor @fd, whose fstat gave @mode and @dev, is a merged
+ * listing: its virtual path into @v. */
+static bool listing_vpath(int fd, mode_t mode, unsigned long dev, char *v,
+			  size_t cap)
 {
 	char real[PATH_MAX];
 
-	return shim_fd_path(fd, real, sizeof(real)) >= 0 &&
-	       vfs_real_in_merge(shim_vfs, real) &&
-	       vfs_reverse(shim_vfs, real, v, cap) >= 0;
+	return shim_vfs && S_ISDIR(mode) && on_scratch(dev) &&
+	       shim_fd_path(fd, real, sizeof(real)) >= 0 &&
+	       vfs_listing_vpath(shim_vfs, real, v, cap) >= 0;
 }
 
 /* The descriptor's own stat stays when its path no longer names a
@@ -75,8 +77,7 @@ static long fix_listing(int fd, struct stat *st)
 	char v[PATH_MAX];
 	struct stat vs;
 
-	if (shim_vfs && S_ISDIR(st->st_mode) && on_scratch(st->st_dev) &&
-	    listing_vpath(fd, v, sizeof(v)) &&
+	if (listing_vpath(fd, st->st_mode, st->st_dev, v, sizeof(v)) &&
 	    do_fstatat(AT_FDCWD, v, &vs, 0) == 0 && S_ISDIR(vs.st_mode))
 		*st = vs;
 	return 0;
@@ -226,9 +227,9 @@ SHIM_EXPORT int statx(int dirfd, const char *path, int flags,
 
 	/* fix_listing's case, in statx's terms. */
 	if (r == 0 && (!p || !p[0]) && (flags & AT_EMPTY_PATH) &&
-	    shim_vfs && S_ISDIR(buf->stx_mode) &&
-	    on_scratch(makedev(buf->stx_dev_major, buf->stx_dev_minor)) &&
-	    listing_vpath(dirfd, v, sizeof(v)) &&
+	    listing_vpath(dirfd, buf->stx_mode,
+			  makedev(buf->stx_dev_major, buf->stx_dev_minor), v,
+			  sizeof(v)) &&
 	    shim_path_syscall(&sc, AT_FDCWD, (long)v, flags & ~AT_EMPTY_PATH,
 			      mask, (long)&vx, 0) == 0 &&
 	    S_ISDIR(vx.stx_mode))

@@ -167,6 +167,9 @@ int sup_resolve_arg(struct appv_sc_call *c, int dirfd_arg, int path_arg,
 /* Same for a path already read into p->raw with p->vbase set. */
 int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
 		struct sup_path *p);
+/* The path /proc/self/fd/@fd (the supervisor's own descriptor) names, into
+ * @out: its length, or -errno. */
+int sup_fd_path(int fd, char *out, size_t cap);
 /* Where a call on the target's descriptor @fd acts: 0 and *tfd, a
  * duplicate (an upper-layer, shared or anonymous file; p->raw holds its
  * real path when it has one), or 1 and @p resolved and made writable (a

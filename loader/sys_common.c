@@ -370,20 +370,30 @@ void sup_umask_leave(mode_t old)
  * a shared path, and anonymous files (pipes, sockets, memfds, unlinked
  * files) are changed through a duplicate of the descriptor (0, *tfd).
  */
+int sup_fd_path(int fd, char *out, size_t cap)
+{
+	char lnk[64];
+	ssize_t n;
+
+	snprintf(lnk, sizeof(lnk), "/proc/self/fd/%d", fd);
+	n = readlink(lnk, out, cap - 1);
+	if (n < 0)
+		return -errno;
+	out[n] = '\0';
+	return (int)n;
+}
+
 /* Our descriptor @fd of one of the target's files: 0 to act on @fd, 1
  * with @p resolved and made writable (a lower file's upper copy). */
 static int fd_classify(struct appv_sc_call *c, int fd, struct sup_path *p)
 {
-	char lnk[64];
 	struct stat st;
-	ssize_t n;
-	int r;
+	int r = sup_fd_path(fd, p->raw, sizeof(p->raw));
 
-	snprintf(lnk, sizeof(lnk), "/proc/self/fd/%d", fd);
-	n = readlink(lnk, p->raw, sizeof(p->raw) - 1);
-	if (n < 0 || fstat(fd, &st) < 0)
+	if (r < 0)
+		return r;
+	if (fstat(fd, &st) < 0)
 		return -errno;
-	p->raw[n] = '\0';
 	/* Open for writing: an upper, shared or handed-over file (as the
 	 * shim decides, intercept/shim_attr.c).  After the readlink: a
 	 * caller reads p->raw (link_fd: an O_TMPFILE file of upper). */

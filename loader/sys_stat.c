@@ -67,20 +67,11 @@ static bool empty_path_on_fd(struct appv_sc_call *c, int path_arg, int flags,
 static bool listing_real(struct appv_sc_call *c, int tfd, mode_t mode,
 			 struct sup_path *p)
 {
-	char lnk[64];
-	ssize_t n;
-
-	if (!S_ISDIR(mode))
+	if (!S_ISDIR(mode) || sup_fd_path(tfd, p->abs, sizeof(p->abs)) <= 0 ||
+	    vfs_listing_vpath(c->s->vfs, p->abs, p->raw, sizeof(p->raw)) < 0)
 		return false;
-	snprintf(lnk, sizeof(lnk), "/proc/self/fd/%d", tfd);
-	n = readlink(lnk, p->abs, sizeof(p->abs) - 1);
-	if (n <= 0)
-		return false;
-	p->abs[n] = '\0';
 	p->vbase[0] = p->rbase[0] = '\0';
-	return vfs_real_in_merge(c->s->vfs, p->abs) &&
-	       vfs_reverse(c->s->vfs, p->abs, p->raw, sizeof(p->raw)) >= 0 &&
-	       sup_resolve(c, VFS_INTENT_READ, 0, p) == 0 &&
+	return sup_resolve(c, VFS_INTENT_READ, 0, p) == 0 &&
 	       p->res.layer != VFS_LAYER_NONE && S_ISDIR(p->res.mode);
 }
 

@@ -100,9 +100,9 @@ static bool marker_read(const struct vfs *vfs, const char *vpath, size_t len)
 	return vfs_marker_of(buf, k) == VFS_MARKER_OPAQUE;
 }
 
-/* The shim's cache of upper directories remembers the answer for a
- * directory it knows (upper_dirs.c): markers change only with the
- * generation. */
+/* A cache of upper directories (the shim's or a supervisor's,
+ * upper_dirs.c) remembers the answer for a directory it knows: markers
+ * change only with the generation. */
 bool vfs_upper_opaque(const struct vfs *vfs, const char *vpath, size_t len)
 {
 	struct vfs_dir_ent e;

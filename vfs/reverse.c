@@ -54,7 +54,10 @@ bool vfs_real_in_upper(const struct vfs *vfs, const char *real)
 	       real[vfs->upper_len] == '/';
 }
 
-bool vfs_real_in_merge(const struct vfs *vfs, const char *real)
+int vfs_listing_vpath(const struct vfs *vfs, const char *real, char *vpath,
+		      size_t cap)
 {
-	return under(real, vfs->merge_root, vfs->merge_root_len);
+	if (!real || !under(real, vfs->merge_root, vfs->merge_root_len))
+		return -ENOENT;
+	return vfs_reverse(vfs, real, vpath, cap);
 }

@@ -177,8 +177,10 @@ int vfs_reverse(const struct vfs *vfs, const char *real, char *vpath,
 		size_t cap);
 /* @real lies in the upper layer (below its root). */
 bool vfs_real_in_upper(const struct vfs *vfs, const char *real);
-/* Whether real path @real lies in a merged listing (vfs_merge_dir). */
-bool vfs_real_in_merge(const struct vfs *vfs, const char *real);
+/* The virtual directory whose merged listing (vfs_merge_dir) real path
+ * @real is: its length, or -ENOENT when @real is no listing. */
+int vfs_listing_vpath(const struct vfs *vfs, const char *real, char *vpath,
+		      size_t cap);
 
 /* Materialise the union listing of the merged directory @res (upper ∪
  * image ∪ host minus what rules hide) as a real directory under run_dir,
