@@ -308,6 +308,7 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 	cred.all_layers = false;
 	int r;
 
+	res->merged_dir = false; /* before any resolution */
 	if (!shim_vfs || !path)
 		return SHIM_DIRECT; /* a NULL path passes the filter anyway */
 	if (!path[0])
@@ -340,8 +341,10 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 	 * does for the same calls (sys_stat.c, sys_open.c). */
 	if (sc->intent == VFS_INTENT_READ)
 		req.flags |= VFS_F_HOST_LAZY;
-	/* Only an open may list a directory (route_resolved, final_perm). */
-	if (sc->nr != SYS_openat && sc->nr != SYS_open)
+	/* Only an open may list a directory (route_resolved, final_perm),
+	 * only a stat reports its link count (vfs_nlink_uncounted). */
+	if (sc->nr != SYS_openat && sc->nr != SYS_open &&
+	    sc->nr != SYS_newfstatat && sc->nr != SYS_statx)
 		req.flags |= VFS_F_NO_MERGED;
 	r = vfs_resolve(shim_vfs, &req, res);
 	if (r == 0)
@@ -355,27 +358,34 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 	return route_resolved(sc, res);
 }
 
-long shim_path_syscall(const struct shim_sc *sc, long a0, long a1, long a2,
-		       long a3, long a4, long a5)
+long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 {
-	long a[6] = { a0, a1, a2, a3, a4, a5 };
-	struct vfs_res res;
 	long err = 0;
 
-	switch (shim_route(sc, a, &res, &err)) {
+	switch (shim_route(sc, a, res, &err)) {
 	case SHIM_ERR:
 		return err;
 	case SHIM_REAL:
 		if (sc->dirfd_arg >= 0)
 			a[sc->dirfd_arg] = AT_FDCWD;
-		a[sc->path_arg] = (long)res.real;
+		a[sc->path_arg] = (long)res->real;
 		/* fall through */
 	case SHIM_OWN:
 		return appv_syscall(sc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	default:
+		res->merged_dir = false; /* the supervisor's business */
 		return appv_syscall_direct(sc->nr, a[0], a[1], a[2], a[3], a[4],
 					   a[5]);
 	}
+}
+
+long shim_path_syscall(const struct shim_sc *sc, long a0, long a1, long a2,
+		       long a3, long a4, long a5)
+{
+	long a[6] = { a0, a1, a2, a3, a4, a5 };
+	struct vfs_res res;
+
+	return shim_path_call(sc, a, &res);
 }
 
 /*

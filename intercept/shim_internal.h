@@ -49,6 +49,10 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 /* Route and issue @sc; returns the raw result (value or -errno). */
 long shim_path_syscall(const struct shim_sc *sc, long a0, long a1, long a2,
 		       long a3, long a4, long a5);
+/* The same with the arguments in @a (rewritten) and the resolution in
+ * @res: res->merged_dir is true only for a call issued here on a merged
+ * directory. */
+long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res);
 
 /* What descriptor @fd names (readlink of /proc/self/fd/N, NUL-terminated
  * into @out): the length, or -errno. */

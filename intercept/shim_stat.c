@@ -116,10 +116,16 @@ static long do_fstatat(int dirfd, const char *path, void *st, int flags)
 		.vflags = (flags & AT_SYMLINK_NOFOLLOW) ? VFS_F_NOFOLLOW : 0,
 	};
 
+	long a[6] = { dirfd, (long)path, (long)st, flags, 0, 0 };
+	struct vfs_res res;
+	long r;
+
 	if (path && !path[0] && (flags & AT_EMPTY_PATH))
 		return do_fstat(dirfd, st);
-	return shim_path_syscall(&sc, dirfd, (long)path, (long)st, flags, 0,
-				 0);
+	r = shim_path_call(&sc, a, &res);
+	if (r == 0 && vfs_nlink_uncounted(&res, ((struct stat *)st)->st_mode))
+		((struct stat *)st)->st_nlink = 1;
+	return r;
 }
 
 SHIM_EXPORT int stat(const char *path, struct stat *st)
@@ -210,17 +216,27 @@ SHIM_EXPORT int __fxstatat64(int ver, int dirfd, const char *path,
 	return xstat_at(ver, dirfd, path, st, flags);
 }
 
-SHIM_EXPORT int statx(int dirfd, const char *path, int flags,
-		      unsigned int mask, struct statx *buf)
+static long do_statx(int dirfd, const char *path, int flags,
+		     unsigned int mask, struct statx *buf)
 {
 	struct shim_sc sc = {
 		.nr = SYS_statx, .dirfd_arg = 0, .path_arg = 1,
 		.intent = VFS_INTENT_READ,
 		.vflags = (flags & AT_SYMLINK_NOFOLLOW) ? VFS_F_NOFOLLOW : 0,
 	};
+	long a[6] = { dirfd, (long)path, flags, mask, (long)buf, 0 };
+	struct vfs_res res;
+	long r = shim_path_call(&sc, a, &res);
 
-	long r = shim_path_syscall(&sc, dirfd, (long)path, flags, mask,
-				   (long)buf, 0);
+	if (r == 0 && vfs_nlink_uncounted(&res, buf->stx_mode))
+		buf->stx_nlink = 1;
+	return r;
+}
+
+SHIM_EXPORT int statx(int dirfd, const char *path, int flags,
+		      unsigned int mask, struct statx *buf)
+{
+	long r = do_statx(dirfd, path, flags, mask, buf);
 	const char *volatile p = path; /* NULL passes since Linux 6.11 */
 	char v[PATH_MAX];
 	struct statx vx;
@@ -230,8 +246,7 @@ SHIM_EXPORT int statx(int dirfd, const char *path, int flags,
 	    listing_vpath(dirfd, buf->stx_mode,
 			  makedev(buf->stx_dev_major, buf->stx_dev_minor), v,
 			  sizeof(v)) &&
-	    shim_path_syscall(&sc, AT_FDCWD, (long)v, flags & ~AT_EMPTY_PATH,
-			      mask, (long)&vx, 0) == 0 &&
+	    do_statx(AT_FDCWD, v, flags & ~AT_EMPTY_PATH, mask, &vx) == 0 &&
 	    S_ISDIR(vx.stx_mode))
 		*buf = vx;
 	return (int)shim_ret(r);

@@ -84,9 +84,12 @@ static long stat_on_fd(struct appv_sc_call *c, int fd, uint64_t buf)
 	if (tfd < 0)
 		return tfd == -EBADF ? -EBADF : tfd;
 	r = fstat(tfd, &st) ? -errno : 0;
-	if (r == 0 && listing_real(c, tfd, st.st_mode, &p) &&
-	    fstatat(AT_FDCWD, p.res.real, &st, AT_SYMLINK_NOFOLLOW))
-		r = -errno;
+	if (r == 0 && listing_real(c, tfd, st.st_mode, &p)) {
+		if (fstatat(AT_FDCWD, p.res.real, &st, AT_SYMLINK_NOFOLLOW))
+			r = -errno;
+		else if (vfs_nlink_uncounted(&p.res, st.st_mode))
+			st.st_nlink = 1;
+	}
 	close(tfd);
 	if (r < 0)
 		return r;
@@ -124,6 +127,8 @@ long sys_stat(struct appv_sc_call *c)
 	 * never follow here, so a raced symlink is not followed either. */
 	if (fstatat(AT_FDCWD, p.res.real, &st, AT_SYMLINK_NOFOLLOW))
 		return -errno;
+	if (vfs_nlink_uncounted(&p.res, st.st_mode))
+		st.st_nlink = 1;
 	r = target_write(c, buf, &st, sizeof(st));
 	return r < 0 ? r : 0;
 }
@@ -146,6 +151,8 @@ long sys_statx(struct appv_sc_call *c)
 				  mask, &stx)
 				? -errno
 				: 0;
+		else
+			p.res.merged_dir = false; /* the descriptor's own */
 		close(tfd);
 	} else {
 		if (r < 0)
@@ -164,6 +171,8 @@ long sys_statx(struct appv_sc_call *c)
 	}
 	if (r < 0)
 		return r;
+	if (vfs_nlink_uncounted(&p.res, stx.stx_mode))
+		stx.stx_nlink = 1;
 	r = target_write(c, c->args[4], &stx, sizeof(stx));
 	return r < 0 ? r : 0;
 }

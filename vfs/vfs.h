@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 enum vfs_rule {
@@ -100,9 +101,9 @@ enum vfs_intent {
 #define VFS_F_BENEATH 0x8
 #define VFS_F_IN_ROOT 0x10
 #define VFS_F_NO_SYMLINKS 0x20
-/* The caller will not list the final directory (stat, access, chdir):
- * res->merged_dir is left false, and a directory's host twin is not
- * looked up to find it out. */
+/* The caller will neither list the final directory nor report its link
+ * count (access, chdir, readlink): res->merged_dir is left false, and a
+ * directory's host twin is not looked up to find it out. */
 #define VFS_F_NO_MERGED 0x40
 /* A create with O_CREAT|O_EXCL: the kernel will refuse an existing entry
  * (EEXIST) rather than follow or open it. */
@@ -181,6 +182,17 @@ bool vfs_real_in_upper(const struct vfs *vfs, const char *real);
  * @real is: its length, or -ENOENT when @real is no listing. */
 int vfs_listing_vpath(const struct vfs *vfs, const char *real, char *vpath,
 		      size_t cap);
+
+/* overlayfs's link count for a merged directory: 1, "not counted" - 2 plus
+ * the subdirectories of one layer would undercount the union, and
+ * programs that trust st_nlink (Perl's File::Find, fts' leaf
+ * optimisation) would skip subdirectories.  Needs res->merged_dir (no
+ * VFS_F_NO_MERGED). */
+static inline bool vfs_nlink_uncounted(const struct vfs_res *res,
+				       mode_t mode)
+{
+	return res->merged_dir && S_ISDIR(mode);
+}
 
 /* Materialise the union listing of the merged directory @res (upper ∪
  * image ∪ host minus what rules hide) as a real directory under run_dir,

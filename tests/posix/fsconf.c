@@ -118,6 +118,7 @@ enum op {
 	OP_LIST_COUNT,
 	OP_LIST_SEEK,
 	OP_LIST_INO,
+	OP_LIST_NLINK,
 	OP_LIST_FSTAT,
 	OP_LIST_FSTAT_MOVED,
 	OP_FSTAT_CWD,
@@ -848,6 +849,20 @@ static int op_list(struct ctx *c, const char *p, const char *q,
 		      st.st_mode != ds.st_mode;
 		snprintf(c->out, sizeof(c->out), "%s:%d",
 			 bad ? "differs" : "same", a.n);
+	} else if (op == OP_LIST_NLINK) {
+		/* st_nlink is 2 + the subdirectories listed, or 1: "not
+		 * counted" (overlayfs, btrfs), which find and fts accept. */
+		int sub = 0;
+
+		for (i = 0; i < a.n; i++)
+			sub += a.t[i] == DT_DIR;
+		if (stat(p, &st))
+			return -errno;
+		if (st.st_nlink == 1 || st.st_nlink == (nlink_t)(2 + sub))
+			snprintf(c->out, sizeof(c->out), "counted");
+		else
+			snprintf(c->out, sizeof(c->out), "%lu/%d",
+				 (unsigned long)st.st_nlink, sub);
 	} else {
 		for (i = 0; i < a.n; i++)
 			if (fstatat(dirfd(d), a.v[i], &st,
@@ -1270,6 +1285,7 @@ static int do_op(struct ctx *c)
 	case OP_LIST_COUNT:
 	case OP_LIST_SEEK:
 	case OP_LIST_INO:
+	case OP_LIST_NLINK:
 	case OP_LIST_FSTAT:
 	case OP_LIST_FSTAT_MOVED:
 		return op_list(c, p, q, t->op);
