@@ -106,19 +106,20 @@ static bool in_table(const struct appv_sc_desc *t, size_t n, int nr)
 /*
  * A NOTIFY entry.  A NULL path pointer never names a file (utimensat(fd,
  * NULL, ...) works on the fd, anything else fails with EFAULT), so it is
- * allowed in both modes.  AT_EMPTY_PATH is allowed in fast mode only: with
- * a non-empty path the flag is ignored by the kernel, so a program could
- * use it to skip the supervisor; strict mode notifies those too.
+ * allowed in both programs.  AT_EMPTY_PATH is allowed in the shim's only:
+ * there the shim answers for descriptors (a stat of a merged listing);
+ * without it the supervisor must, and in strict mode a program could also
+ * use the flag (ignored with a non-empty path) to skip the supervisor.
  */
 static int add_notify(scmp_filter_ctx ctx, const struct appv_sc_desc *d,
-		      bool strict)
+		      bool no_shim)
 {
 	struct scmp_arg_cmp cmp[2];
 	unsigned int nc = 0;
 
 	if (d->path_arg >= 0 && d->path_arg < 6)
 		cmp[nc++] = SCMP_CMP64((unsigned)d->path_arg, SCMP_CMP_NE, 0);
-	if (!strict && d->empty_path_flags_arg >= 0 &&
+	if (!no_shim && d->empty_path_flags_arg >= 0 &&
 	    d->empty_path_flags_arg < 6)
 		cmp[nc++] = SCMP_CMP64((unsigned)d->empty_path_flags_arg,
 				       SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH, 0);
@@ -126,15 +127,17 @@ static int add_notify(scmp_filter_ctx ctx, const struct appv_sc_desc *d,
 }
 
 static int add_table(scmp_filter_ctx ctx, const struct appv_sc_desc *t,
-		     size_t n, bool strict)
+		     size_t n, bool no_shim)
 {
 	for (size_t i = 0; i < n; i++) {
 		int r;
 
 		if (t[i].nr < 0 || in_table(t, i, t[i].nr))
 			return -EINVAL;
-		if (t[i].action == APPV_SC_NOTIFY)
-			r = add_notify(ctx, &t[i], strict);
+		if (t[i].action == APPV_SC_NOTIFY && t[i].fd_only && !no_shim)
+			r = 0; /* the shim answers it */
+		else if (t[i].action == APPV_SC_NOTIFY)
+			r = add_notify(ctx, &t[i], no_shim);
 		else if (t[i].action == APPV_SC_ERRNO)
 			r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(t[i].err),
 					     t[i].nr, 0);
@@ -245,7 +248,7 @@ out:
 	return r;
 }
 
-static int build_policy(const struct appv_sc_desc *t, size_t n, bool strict,
+static int build_policy(const struct appv_sc_desc *t, size_t n, bool no_shim,
 			struct sock_filter **out, size_t *len)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
@@ -259,7 +262,7 @@ static int build_policy(const struct appv_sc_desc *t, size_t n, bool strict,
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
 			     SCMP_ACT_ERRNO(ENOSYS));
 	if (!r)
-		r = add_table(ctx, t, n, strict);
+		r = add_table(ctx, t, n, no_shim);
 	if (!r)
 		r = add_fixed(ctx, t, n);
 	if (!r)
@@ -277,7 +280,7 @@ static size_t notify_numbers(const struct appv_sc_desc *t, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		size_t j;
 
-		if (t[i].action != APPV_SC_NOTIFY)
+		if (t[i].action != APPV_SC_NOTIFY || t[i].fd_only)
 			continue;
 		for (j = 0; j < k && nrs[j] != (uint32_t)t[i].nr; j++)
 			;
@@ -346,13 +349,13 @@ int appv_filter_build(const struct appv_sc_desc *table, size_t n,
 		      const struct appv_filter_opts *opts,
 		      struct sock_fprog *prog)
 {
-	bool strict = opts && opts->strict;
+	bool no_shim = opts && opts->no_shim;
 	struct sock_filter *policy = NULL, *all;
 	uint32_t *nrs;
 	size_t plen = 0, k, pre;
 	int r;
 
-	r = build_policy(table, n, strict, &policy, &plen);
+	r = build_policy(table, n, no_shim, &policy, &plen);
 	if (r < 0)
 		return r;
 	nrs = calloc(n ? n : 1, sizeof(*nrs));
@@ -360,7 +363,7 @@ int appv_filter_build(const struct appv_sc_desc *table, size_t n,
 		free(policy);
 		return -ENOMEM;
 	}
-	k = strict ? 0 : notify_numbers(table, n, nrs);
+	k = no_shim ? 0 : notify_numbers(table, n, nrs);
 	pre = k ? prefix_len(k) : 0;
 	if (pre + plen > BPF_MAXINSNS) {
 		free(nrs);
@@ -404,7 +407,7 @@ uint64_t appv_filter_fingerprint(const struct appv_sc_desc *table, size_t n,
 {
 	uint64_t h = 0xcbf29ce484222325ULL;
 
-	h = fnv(h, opts && opts->strict);
+	h = fnv(h, opts && opts->no_shim);
 	h = fnv(h, AUDIT_ARCH_X86_64);
 	h = fnv(h, APPV_TRAMPOLINE_ADDR);
 	h = fnv(h, APPV_TRAMPOLINE_SIZE);
@@ -416,6 +419,7 @@ uint64_t appv_filter_fingerprint(const struct appv_sc_desc *table, size_t n,
 		h = fnv(h, (uint64_t)(int64_t)table[i].err);
 		h = fnv(h, (uint64_t)(int64_t)table[i].path_arg);
 		h = fnv(h, (uint64_t)(int64_t)table[i].empty_path_flags_arg);
+		h = fnv(h, table[i].fd_only);
 	}
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		h = fnv(h, (uint64_t)(int64_t)refused[i].nr);
@@ -431,7 +435,7 @@ int appv_filter_prebuilt_get(const struct appv_sc_desc *table, size_t n,
 			     struct sock_fprog *prog)
 {
 	const struct appv_filter_prebuilt *pb = &appv_filter_prebuilt;
-	int m = opts && opts->strict;
+	int m = opts && opts->no_shim;
 
 	if (!pb || !pb->prog[m] || !pb->len[m] ||
 	    pb->fingerprint[m] != appv_filter_fingerprint(table, n, opts))

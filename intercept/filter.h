@@ -34,7 +34,9 @@ struct appv_sc_desc {
 			     allowed in BPF (futimens-style); -1 when none */
 	int empty_path_flags_arg; /* index of a flags arg where AT_EMPTY_PATH
 				     means "operate on the fd": allowed in BPF
-				     in fast mode; -1 when none */
+				     with the shim; -1 when none */
+	bool fd_only;	  /* takes a descriptor only (fstat): notified only
+			     without the shim */
 	/* APPV_SC_NOTIFY: the supervisor's handler (loader/sys_*.c); returns
 	 * the outcome (loader/supervisor_internal.h).  Not used by the
 	 * filter builder. */
@@ -42,7 +44,10 @@ struct appv_sc_desc {
 };
 
 struct appv_filter_opts {
-	bool strict; /* no trampoline exemption, AT_EMPTY_PATH notified too */
+	/* No process has the shim (--no-shim, strict mode): no trampoline
+	 * exemption, and calls on descriptors (AT_EMPTY_PATH, fstat) are
+	 * notified too - the supervisor answers a merged listing's stat. */
+	bool no_shim;
 };
 
 /* Build the combined program.  @prog->filter is malloc'ed; free it. */
@@ -53,7 +58,7 @@ int appv_filter_build(const struct appv_sc_desc *table, size_t n,
 /*
  * Programs generated at build time (intercept/filter_gen.c writes them as C
  * source from loader/syscalls.c), so a run loads a constant array instead
- * of calling libseccomp.  Index 0 is fast mode, 1 strict.  Each carries the
+ * of calling libseccomp.  Index 0 is with the shim, 1 without.  Each carries the
  * fingerprint (appv_filter_fingerprint) of what it was generated from; a
  * binary without them (the generator itself) leaves the weak symbol NULL.
  */

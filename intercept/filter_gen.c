@@ -4,10 +4,10 @@
  *
  *   filter-gen OUT.c
  *
- * Builds the fast and strict programs of loader/syscalls.c with libseccomp
- * (appv_filter_build, exactly what a run would do) and writes them as C
- * source defining `appv_filter_prebuilt`, with the fingerprint of what
- * they were built from.  appv then loads the constant arrays instead of
+ * Builds the programs of loader/syscalls.c, with and without the shim,
+ * with libseccomp (appv_filter_build, exactly what a run would do) and
+ * writes them as C source defining `appv_filter_prebuilt`, with the
+ * fingerprint of what they were built from.  appv then loads the constant arrays instead of
  * calling libseccomp at every start; a run whose table does not match the
  * fingerprint builds the program itself.  tests/unit/test_filter.c checks
  * the arrays against a fresh libseccomp build.  Writes OUT.c.tmp, renames.
@@ -55,13 +55,13 @@ static int emit_none(FILE *f, int err)
 
 static int emit(FILE *f)
 {
-	static const char *const names[2] = { "prog_fast", "prog_strict" };
+	static const char *const names[2] = { "prog_shim", "prog_no_shim" };
 	struct sock_fprog prog[2] = { { 0 } };
 	uint64_t fp[2];
 	int r = 0;
 
 	for (int m = 0; m < 2 && !r; m++) {
-		struct appv_filter_opts o = { .strict = m == 1 };
+		struct appv_filter_opts o = { .no_shim = m == 1 };
 
 		fp[m] = appv_filter_fingerprint(loader_syscalls,
 						loader_nsyscalls, &o);

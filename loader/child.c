@@ -104,7 +104,7 @@ static void __attribute__((noreturn))
 child_main(struct session *s, char *const argv[], char *const envp[], int sock,
 	   pid_t parent, const sigset_t *oldmask)
 {
-	struct appv_filter_opts fo = { .strict = s->strict };
+	struct appv_filter_opts fo = { .no_shim = !s->use_shim };
 	int listener, r;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)

@@ -122,6 +122,9 @@ int target_sp(struct appv_sc_call *c, uint64_t *sp);
  * receives the real directory.  -EBADF for a bad dirfd. */
 int target_base(struct appv_sc_call *c, int dirfd, char *vbase, size_t cap,
 		char *real_out, size_t rcap);
+/* What the target's descriptor @fd names (readlink of /proc/TID/fd/N):
+ * the length, or -errno. */
+int target_fd_path(struct appv_sc_call *c, int fd, char *out, size_t cap);
 /* A duplicate of the target's descriptor @fd (pidfd_getfd). */
 int target_getfd(struct appv_sc_call *c, int fd);
 
@@ -228,6 +231,7 @@ int sup_may_open(struct appv_sc_call *c, int flags, const struct sup_path *p);
 long sys_open(struct appv_sc_call *c);
 long sys_stat(struct appv_sc_call *c);
 long sys_statx(struct appv_sc_call *c);
+long sys_fstat(struct appv_sc_call *c);
 long sys_access(struct appv_sc_call *c);
 long sys_readlink(struct appv_sc_call *c);
 long sys_getcwd(struct appv_sc_call *c);

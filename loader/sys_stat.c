@@ -60,16 +60,19 @@ static bool empty_path_on_fd(struct appv_sc_call *c, int path_arg, int flags,
 
 /*
  * A merged directory opened for listing is a directory of the session's
- * scratch; its descriptor is stat'ed as its virtual path would be (as the
- * shim does for fstat, intercept/shim_stat.c): the real path of that into
- * p->res.real, or false.  Only strict mode notifies fstat.
+ * scratch; a stat of its descriptor answers as a stat of its virtual path
+ * would (as the shim does, intercept/shim_stat.c): find's fts and Python's
+ * shutil.rmtree compare the two.  Calls on descriptors are notified only
+ * without the shim.  1 with the virtual directory resolved in @p; 0 for
+ * any other descriptor, and for a listing whose path no longer names a
+ * directory (the descriptor's own stat then stands), where the kernel's
+ * answer is the right one.
  */
-static bool listing_real(struct appv_sc_call *c, int tfd, mode_t mode,
-			 struct sup_path *p)
+static int fd_listing(struct appv_sc_call *c, int fd, struct sup_path *p)
 {
-	if (!S_ISDIR(mode) || sup_fd_path(tfd, p->abs, sizeof(p->abs)) <= 0 ||
+	if (target_fd_path(c, fd, p->abs, sizeof(p->abs)) < 0 ||
 	    vfs_listing_vpath(c->s->vfs, p->abs, p->raw, sizeof(p->raw)) < 0)
-		return false;
+		return 0;
 	p->vbase[0] = p->rbase[0] = '\0';
 	return sup_resolve(c, VFS_INTENT_READ, 0, p) == 0 &&
 	       p->res.layer != VFS_LAYER_NONE && S_ISDIR(p->res.mode);
@@ -79,22 +82,21 @@ static long stat_on_fd(struct appv_sc_call *c, int fd, uint64_t buf)
 {
 	struct sup_path p;
 	struct stat st;
-	int tfd = target_getfd(c, fd), r;
+	int r;
 
-	if (tfd < 0)
-		return tfd == -EBADF ? -EBADF : tfd;
-	r = fstat(tfd, &st) ? -errno : 0;
-	if (r == 0 && listing_real(c, tfd, st.st_mode, &p)) {
-		if (fstatat(AT_FDCWD, p.res.real, &st, AT_SYMLINK_NOFOLLOW))
-			r = -errno;
-		else if (vfs_nlink_uncounted(&p.res, st.st_mode))
-			st.st_nlink = 1;
-	}
-	close(tfd);
-	if (r < 0)
-		return r;
+	if (!fd_listing(c, fd, &p))
+		return SUP_CONTINUE;
+	if (fstatat(AT_FDCWD, p.res.real, &st, AT_SYMLINK_NOFOLLOW))
+		return SUP_CONTINUE; /* gone since: the descriptor's own */
+	if (vfs_nlink_uncounted(&p.res, st.st_mode))
+		st.st_nlink = 1;
 	r = target_write(c, buf, &st, sizeof(st));
 	return r < 0 ? r : 0;
+}
+
+long sys_fstat(struct appv_sc_call *c)
+{
+	return stat_on_fd(c, (int)c->args[0], c->args[1]);
 }
 
 long sys_stat(struct appv_sc_call *c)
@@ -141,34 +143,22 @@ long sys_statx(struct appv_sc_call *c)
 	struct statx stx;
 
 	if (empty_path_on_fd(c, 1, flags, &r)) {
-		int tfd = target_getfd(c, (int)c->args[0]);
-		if (tfd < 0)
-			return tfd;
-		r = statx(tfd, "", flags, mask, &stx) ? -errno : 0;
-		if (r == 0 && listing_real(c, tfd, stx.stx_mode, &p))
-			r = statx(AT_FDCWD, p.res.real,
-				  (flags & ~AT_EMPTY_PATH) | AT_SYMLINK_NOFOLLOW,
-				  mask, &stx)
-				? -errno
-				: 0;
-		else
-			p.res.merged_dir = false; /* the descriptor's own */
-		close(tfd);
+		if (!fd_listing(c, (int)c->args[0], &p))
+			return SUP_CONTINUE;
+	} else if (r < 0) {
+		return r;
 	} else {
-		if (r < 0)
-			return r;
 		r = resolve_read(c, 0, 1, VFS_INTENT_READ,
 				 VFS_F_HOST_LAZY | nofollow(flags), &p);
 		if (r == 1)
 			return SUP_CONTINUE; /* see resolve_read() */
 		if (r < 0)
 			return r;
-		r = statx(AT_FDCWD, p.res.real,
-			  (flags & ~AT_EMPTY_PATH) | AT_SYMLINK_NOFOLLOW, mask,
-			  &stx)
-			? -errno
-			: 0;
 	}
+	r = statx(AT_FDCWD, p.res.real,
+		  (flags & ~AT_EMPTY_PATH) | AT_SYMLINK_NOFOLLOW, mask, &stx)
+		? -errno
+		: 0;
 	if (r < 0)
 		return r;
 	if (vfs_nlink_uncounted(&p.res, stx.stx_mode))

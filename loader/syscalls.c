@@ -56,6 +56,10 @@ const struct appv_sc_desc loader_syscalls[] = {
     N(lstat, 0, -1, sys_stat),
     N(newfstatat, 1, 3, sys_stat),
     N(statx, 1, 2, sys_statx),
+    /* a descriptor only: the shim answers it in its processes */
+    {.name = "fstat", .nr = SYS_fstat, .action = APPV_SC_NOTIFY,
+     .path_arg = -1, .empty_path_flags_arg = -1, .fd_only = true,
+     .handler = sys_fstat},
     N(statfs, 0, -1, sys_statfs),
     N(access, 0, -1, sys_access),
     N(faccessat, 1, -1, sys_access),

@@ -290,6 +290,16 @@ static int readlink_proc(const char *p, char *out, size_t cap)
 	return (int)n;
 }
 
+int target_fd_path(struct appv_sc_call *c, int fd, char *out, size_t cap)
+{
+	char p[64];
+
+	if (fd < 0)
+		return -EBADF;
+	snprintf(p, sizeof(p), "/proc/%d/fd/%d", (int)c->tid, fd);
+	return readlink_proc(p, out, cap);
+}
+
 int target_base(struct appv_sc_call *c, int dirfd, char *vbase, size_t cap,
 		char *real_out, size_t rcap)
 {

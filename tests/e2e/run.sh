@@ -381,6 +381,18 @@ c_merged_listing() {
 	want_rc 0
 	out_has "appvdemo"
 	out_has "$PY_HOST_ENTRY"
+	# Its link count is 1, "not counted" (overlayfs': the package's
+	# directory alone would count too few subdirectories), so Perl's
+	# File::Find, told to trust st_nlink, still visits the whole union.
+	axe "$TPKG" sh -c 'd=/usr/lib/python3/dist-packages
+		echo "nlink $(stat -c %h $d)"
+		p=$(perl -MFile::Find -e "\$File::Find::dont_use_nlink = 0;
+			find(sub { print qq{\$File::Find::name\\n} }, q{$d})" | wc -l)
+		echo "perl $p find $(find $d | wc -l)"'
+	want_rc 0
+	out_has "nlink 1"
+	grep -qE '^perl ([0-9]+) find \1$' "$C/out" ||
+		fail "File::Find and find disagree: $(grep ^perl "$C/out")"
 	absent /etc/appv-e2e.conf
 }
 

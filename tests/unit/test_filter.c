@@ -48,11 +48,13 @@ static const struct appv_sc_desc small_table[] = {
 	ENT(statx, APPV_SC_NOTIFY, 0, 1, 2),
 	ENT(utimensat, APPV_SC_NOTIFY, 0, 1, -1),
 	ENT(acct, APPV_SC_ERRNO, EROFS, 0, -1),
+	{ .name = "fstat", .nr = SYS_fstat, .action = APPV_SC_NOTIFY,
+	  .path_arg = -1, .empty_path_flags_arg = -1, .fd_only = true },
 };
 
 static const struct appv_sc_desc *cur_table = small_table;
 static size_t cur_n = sizeof(small_table) / sizeof(small_table[0]);
-static bool cur_strict;
+static bool cur_no_shim;
 
 struct outcome {
 	int notified;	/* number of notifications */
@@ -79,7 +81,7 @@ typedef long (*child_fn)(void);
 
 static void __attribute__((noreturn)) child(int sock, child_fn fn)
 {
-	struct appv_filter_opts o = { .strict = cur_strict };
+	struct appv_filter_opts o = { .no_shim = cur_no_shim };
 	long r;
 	int fd;
 
@@ -130,13 +132,13 @@ static void serve(int listener, int sock, struct outcome *o)
 	}
 }
 
-static void run(bool strict, child_fn fn, struct outcome *o)
+static void run(bool no_shim, child_fn fn, struct outcome *o)
 {
 	int sv[2], listener, st;
 	pid_t pid;
 
 	memset(o, 0, sizeof(*o));
-	cur_strict = strict;
+	cur_no_shim = no_shim;
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
 			 0);
 	pid = fork();
@@ -205,6 +207,13 @@ static long do_fstat_empty_path(void)
 
 	return appv_syscall_direct(SYS_newfstatat, 0, (long)"", (long)&st,
 				   AT_EMPTY_PATH, 0, 0);
+}
+
+static long do_fstat_nr(void)
+{
+	struct stat st;
+
+	return appv_syscall_direct(SYS_fstat, 0, (long)&st, 0, 0, 0, 0);
 }
 
 static long do_statx_empty_path(void)
@@ -357,11 +366,11 @@ static long do_int80_getpid(void)
 
 /* ---- cases ------------------------------------------------------------ */
 
-static void expect(bool strict, child_fn fn, int notified, long ret)
+static void expect(bool no_shim, child_fn fn, int notified, long ret)
 {
 	struct outcome o;
 
-	run(strict, fn, &o);
+	run(no_shim, fn, &o);
 	assert_int_equal(o.notified, notified);
 	assert_int_equal(o.ret, ret);
 }
@@ -418,6 +427,14 @@ static void test_filter__fstat_empty_path_not_notified_in_fast(void **state)
 static void test_filter__strict_notifies_empty_path(void **state)
 {
 	expect(true, do_fstat_empty_path, 1, -NOTIFIED_ERR);
+}
+
+/* fstat(2) takes a descriptor only: the shim answers it, so only the
+ * program without the shim notifies it. */
+static void test_filter__fd_only_notified_without_shim(void **state)
+{
+	expect(false, do_fstat_nr, 0, 0);
+	expect(true, do_fstat_nr, 1, -NOTIFIED_ERR);
 }
 
 static void test_filter__stat_with_path_notified(void **state)
@@ -538,7 +555,7 @@ static void test_filter__duplicate_table_entry_rejected(void **state)
 static void test_filter__prebuilt_matches_libseccomp(void **state)
 {
 	for (int m = 0; m < 2; m++) {
-		struct appv_filter_opts o = { .strict = m == 1 };
+		struct appv_filter_opts o = { .no_shim = m == 1 };
 		struct sock_fprog pre, now;
 
 		assert_int_equal(appv_filter_prebuilt_get(loader_syscalls,
@@ -609,6 +626,7 @@ int main(void)
 		cmocka_unit_test(test_filter__page_after_trampoline_is_notified),
 		cmocka_unit_test(test_filter__fstat_empty_path_not_notified_in_fast),
 		cmocka_unit_test(test_filter__strict_notifies_empty_path),
+		cmocka_unit_test(test_filter__fd_only_notified_without_shim),
 		cmocka_unit_test(test_filter__stat_with_path_notified),
 		cmocka_unit_test(test_filter__null_path_decided_in_bpf),
 		cmocka_unit_test(test_filter__pointer_with_zero_low_half_notified),

@@ -485,7 +485,7 @@ static const struct appv_sc_desc table[] = {
 
 static int filtered_checks(void)
 {
-	struct appv_filter_opts o = { .strict = false };
+	struct appv_filter_opts o = { .no_shim = false };
 	struct stat st;
 	char buf[64];
 	long r;

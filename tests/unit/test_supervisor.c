@@ -553,7 +553,7 @@ static void __attribute__((noreturn)) app(const struct fixture *f)
 static int run_app_body(struct fixture *f, bool strict,
 			void (*body)(const struct fixture *f))
 {
-	struct appv_filter_opts fo = {.strict = strict};
+	struct appv_filter_opts fo = {.no_shim = strict};
 	int sv[2], listener, status;
 	sigset_t set;
 	pid_t pid;
@@ -629,7 +629,7 @@ static void test_loop__fast_mode_gives_the_same_results(void **state)
 static void test_loop__exit_status_of_a_signal_is_128_plus_n(void **state)
 {
 	struct fixture *f = *state;
-	struct appv_filter_opts fo = {.strict = false};
+	struct appv_filter_opts fo = {.no_shim = false};
 	int sv[2], listener;
 	sigset_t set;
 	pid_t pid;
