@@ -360,7 +360,8 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 
 long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 {
-	long err = 0;
+	long err = 0, r;
+	bool listing = false;
 
 	switch (shim_route(sc, a, res, &err)) {
 	case SHIM_ERR:
@@ -371,12 +372,18 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 		a[sc->path_arg] = (long)res->real;
 		/* fall through */
 	case SHIM_OWN:
-		return appv_syscall(sc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		r = appv_syscall(sc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		break;
 	default:
+		/* A merged directory's open is answered with its listing. */
+		listing = res->merged_dir && sc->nr == SYS_openat;
 		res->merged_dir = false; /* the supervisor's business */
-		return appv_syscall_direct(sc->nr, a[0], a[1], a[2], a[3], a[4],
-					   a[5]);
+		r = appv_syscall_direct(sc->nr, a[0], a[1], a[2], a[3], a[4],
+					a[5]);
 	}
+	if (sc->nr == SYS_openat && r >= 0)
+		shim_dir_opened((int)r, listing);
+	return r;
 }
 
 long shim_path_syscall(const struct shim_sc *sc, long a0, long a1, long a2,

@@ -58,6 +58,15 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res);
  * into @out): the length, or -errno. */
 long shim_fd_path(int fd, char *out, size_t cap);
 
+/* shim_stat.c: @dev is the device of the session's scratch (merged
+ * listings). */
+bool shim_on_scratch(unsigned long dev);
+
+/* shim_dir.c: descriptor @fd was just opened by the shim; @listing: it
+ * may be a merged listing (the supervisor answered the open of a merged
+ * directory), whose d_ino readdir corrects. */
+void shim_dir_opened(int fd, bool listing);
+
 /* libc's convention: errno and -1 for a negative result. */
 long shim_ret(long r);
 

@@ -40,7 +40,7 @@ static long do_fstatat(int dirfd, const char *path, void *st, int flags);
 static int listing_dev_state; /* 0 unknown, 1 known, -1 none */
 static unsigned long listing_dev;
 
-static bool on_scratch(unsigned long dev)
+bool shim_on_scratch(unsigned long dev)
 {
 	int state = __atomic_load_n(&listing_dev_state, __ATOMIC_ACQUIRE);
 
@@ -65,7 +65,7 @@ static bool listing_vpath(int fd, mode_t mode, unsigned long dev, char *v,
 {
 	char real[PATH_MAX];
 
-	return shim_vfs && S_ISDIR(mode) && on_scratch(dev) &&
+	return shim_vfs && S_ISDIR(mode) && shim_on_scratch(dev) &&
 	       shim_fd_path(fd, real, sizeof(real)) >= 0 &&
 	       vfs_listing_vpath(shim_vfs, real, v, cap) >= 0;
 }

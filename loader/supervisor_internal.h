@@ -232,6 +232,7 @@ long sys_open(struct appv_sc_call *c);
 long sys_stat(struct appv_sc_call *c);
 long sys_statx(struct appv_sc_call *c);
 long sys_fstat(struct appv_sc_call *c);
+long sys_getdents(struct appv_sc_call *c);
 long sys_access(struct appv_sc_call *c);
 long sys_readlink(struct appv_sc_call *c);
 long sys_getcwd(struct appv_sc_call *c);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -97,6 +98,47 @@ static long stat_on_fd(struct appv_sc_call *c, int fd, uint64_t buf)
 long sys_fstat(struct appv_sc_call *c)
 {
 	return stat_on_fd(c, (int)c->args[0], c->args[1]);
+}
+
+/*
+ * getdents64 of a merged listing: its placeholders' d_ino replaced by the
+ * real inodes from the listing's map (vfs/merge_ino.c), as the shim's
+ * readdir does.  Read through a duplicate of the target's descriptor, so
+ * the position it shares moves as the target's own call would move it.
+ */
+long sys_getdents(struct appv_sc_call *c)
+{
+	char real[PATH_MAX], buf[32768], mbuf[65536];
+	size_t len, cap = c->args[2] < sizeof(buf) ? c->args[2] : sizeof(buf);
+	const struct vfs_ino_map *m = NULL;
+	struct stat st;
+	long n;
+	int tfd, r;
+
+	/* Only a descriptor below the listings' root reads further. */
+	if (target_fd_path(c, (int)c->args[0], real, sizeof(real)) < 0 ||
+	    vfs_listing_vpath(c->s->vfs, real, buf, sizeof(buf)) < 0)
+		return SUP_CONTINUE;
+	tfd = target_getfd(c, (int)c->args[0]);
+	if (tfd < 0)
+		return SUP_CONTINUE;
+	if (fstat(tfd, &st) == 0)
+		m = vfs_listing_map(c->s->vfs, st.st_ino, mbuf, sizeof(mbuf),
+				    &len);
+	if (!m) {
+		close(tfd);
+		return SUP_CONTINUE;
+	}
+	n = syscall(SYS_getdents64, tfd, buf, cap);
+	n = n < 0 ? -errno : n;
+	close(tfd);
+	if (n > 0)
+		vfs_ino_map_apply(m, buf, (size_t)n);
+	if (len)
+		munmap((void *)m, len);
+	if (n > 0 && (r = target_write(c, c->args[1], buf, (size_t)n)) < 0)
+		return r;
+	return n;
 }
 
 long sys_stat(struct appv_sc_call *c)

@@ -39,6 +39,14 @@
 		.path_arg = (parg), .empty_path_flags_arg = (eparg),           \
 		.handler = (fn)                                                \
 	}
+/* A call on a descriptor only: notified without the shim (whose wrappers
+ * answer it in its processes). */
+#define F(sys, fn)                                                             \
+	{                                                                      \
+		.name = #sys, .nr = SYS_##sys, .action = APPV_SC_NOTIFY,       \
+		.path_arg = -1, .empty_path_flags_arg = -1, .fd_only = true,   \
+		.handler = (fn)                                                \
+	}
 #define R(sys, e)                                                              \
 	{                                                                      \
 		.name = #sys, .nr = SYS_##sys, .action = APPV_SC_ERRNO,        \
@@ -56,10 +64,8 @@ const struct appv_sc_desc loader_syscalls[] = {
     N(lstat, 0, -1, sys_stat),
     N(newfstatat, 1, 3, sys_stat),
     N(statx, 1, 2, sys_statx),
-    /* a descriptor only: the shim answers it in its processes */
-    {.name = "fstat", .nr = SYS_fstat, .action = APPV_SC_NOTIFY,
-     .path_arg = -1, .empty_path_flags_arg = -1, .fd_only = true,
-     .handler = sys_fstat},
+    F(fstat, sys_fstat),
+    F(getdents64, sys_getdents),
     N(statfs, 0, -1, sys_statfs),
     N(access, 0, -1, sys_access),
     N(faccessat, 1, -1, sys_access),

@@ -47,6 +47,7 @@ struct merge {
 	unsigned long nwhiteouts; /* placeholders to sweep at the end */
 	size_t wo_len;		  /* their names, NUL-separated, in wo */
 	bool wo_full;		  /* some did not fit: sweep by scanning */
+	struct vfs_inorec inos;	  /* the placeholders' real inodes */
 	char child[PATH_MAX];
 	char link[PATH_MAX];
 	char wo[8192];
@@ -85,9 +86,11 @@ static bool visible(struct merge *m, const char *name, enum vfs_layer layer)
 	return vfs_rule_shows_host(rule);
 }
 
-/* One placeholder; an existing name (from a higher layer) is kept. */
+/* One placeholder for the entry of inode @ino (0 with @image: the
+ * package's, found later); an existing name (from a higher layer) is
+ * kept. */
 static int add(struct merge *m, const char *name, mode_t mode,
-	       const char *target)
+	       const char *target, uint64_t ino, bool image)
 {
 	int fd = m->outfd, r;
 
@@ -102,6 +105,8 @@ static int add(struct merge *m, const char *name, mode_t mode,
 	else
 		r = (int)APPV_SYS(SYS_mknodat, fd, name, S_IFREG | 0644, 0, 0,
 				  0);
+	if (r == 0)
+		vfs_inorec_add(&m->inos, name, ino, image);
 	return r == -EEXIST ? 0 : r;
 }
 
@@ -166,7 +171,7 @@ static int add_real(struct merge *m, int dirfd, const struct linux_dirent64 *d,
 		mode = st.st_mode;
 	}
 	if (!S_ISLNK(mode))
-		return add(m, name, mode, NULL);
+		return add(m, name, mode, NULL, d->d_ino, false);
 	/* One readlink gives the target and tells an upper marker: an opaque
 	 * marker is not listed; a whiteout hides the name, its placeholder
 	 * (a whiteout too) keeps the lower layers from adding it and is
@@ -176,7 +181,7 @@ static int add_real(struct merge *m, int dirfd, const struct linux_dirent64 *d,
 		return 0;
 	if (k == VFS_MARKER_WHITEOUT)
 		note_whiteout(m, name);
-	return add(m, name, S_IFLNK, m->link);
+	return add(m, name, S_IFLNK, m->link, d->d_ino, false);
 }
 
 struct layer_scan {
@@ -235,7 +240,7 @@ static int add_image(struct merge *m)
 
 		if (!visible(m, name, VFS_LAYER_IMAGE))
 			continue;
-		r = add(m, name, e.mode, e.target);
+		r = add(m, name, e.mode, e.target, 0, true);
 		if (r < 0)
 			return r;
 	}
@@ -609,6 +614,25 @@ static unsigned long listing_seq(const struct vfs *vfs, const char *out)
 	return seq;
 }
 
+/* The listing's inode map (best effort: without one, readers keep the
+ * placeholders' d_ino). */
+static void write_inos(struct merge *m, const struct vfs_res *res)
+{
+	struct stat st;
+	int image_fd = -1;
+
+	if (appv_fstatat(AT_FDCWD, res->real, &st, 0) < 0)
+		return;
+	if (m->inos.nimage &&
+	    vfs_image_ops.real(m->vfs, m->vpath, m->child, sizeof(m->child)) >=
+		0)
+		image_fd = appv_openat(AT_FDCWD, m->child,
+				       O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	vfs_inorec_write(m->vfs, &m->inos, m->outfd, image_fd, st.st_ino);
+	if (image_fd >= 0)
+		appv_close(image_fd);
+}
+
 static int build(struct vfs *vfs, const struct vfs_res *res,
 		 const struct merge_key *key, int rule, bool cached, char *out,
 		 size_t cap)
@@ -627,8 +651,11 @@ static int build(struct vfs *vfs, const struct vfs_res *res,
 		r = add_real_layer(&m, &vfs_host_ops);
 	if (r == 0 && m.nwhiteouts)
 		r = sweep(&m);
-	if (r == 0)
+	if (r == 0) {
 		copy_attrs(vfs, res, m.outfd);
+		write_inos(&m, res);
+	}
+	vfs_inorec_free(&m.inos);
 	appv_close(m.outfd);
 	return r;
 }
@@ -814,7 +841,8 @@ static int empty_listing(int fd)
 
 int vfs_merge_release(struct vfs *vfs, const char *listing)
 {
-	char p[PATH_MAX];
+	char p[PATH_MAX], ino_map[PATH_MAX];
+	struct stat st;
 	size_t n = strlen(listing), top;
 	int fd, r;
 
@@ -832,6 +860,9 @@ int vfs_merge_release(struct vfs *vfs, const char *listing)
 			 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
 	if (fd < 0)
 		return fd;
+	if (appv_fstatat(fd, "", &st, AT_EMPTY_PATH) == 0 &&
+	    vfs_listing_map_path(vfs, st.st_ino, ino_map, sizeof(ino_map)) == 0)
+		appv_unlinkat(AT_FDCWD, ino_map, 0);
 	r = empty_listing(fd);
 	appv_close(fd);
 	while (r == 0 && n >= top) {

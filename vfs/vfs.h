@@ -183,6 +183,18 @@ bool vfs_real_in_upper(const struct vfs *vfs, const char *real);
 int vfs_listing_vpath(const struct vfs *vfs, const char *real, char *vpath,
 		      size_t cap);
 
+/* The inode map (vfs/merge_ino.c) of the merged listing whose directory
+ * has inode @ino (on the scratch's device): read into @buf of @cap bytes
+ * when it fits (*@len = 0), else mapped read-only (*@len bytes: appv_munmap
+ * it); NULL when there is none (no listing).  vfs_ino_map_find gives a
+ * placeholder's real inode, 0 when it has none. */
+struct vfs_ino_map;
+const struct vfs_ino_map *vfs_listing_map(const struct vfs *vfs, uint64_t ino,
+					  void *buf, size_t cap, size_t *len);
+uint64_t vfs_ino_map_find(const struct vfs_ino_map *m, uint64_t placeholder);
+/* The same for every entry of getdents64's @n bytes at @buf. */
+void vfs_ino_map_apply(const struct vfs_ino_map *m, void *buf, size_t n);
+
 /* overlayfs's link count for a merged directory: 1, "not counted" - 2 plus
  * the subdirectories of one layer would undercount the union, and
  * programs that trust st_nlink (Perl's File::Find, fts' leaf

@@ -244,6 +244,36 @@ int vfs_each_dirent(int fd, int (*fn)(const struct linux_dirent64 *d,
 				      void *ctx),
 		    void *ctx);
 
+/* merge_ino.c: the real inodes of a listing's placeholders, recorded as
+ * they are made (package entries with @image and inode 0: their content
+ * cache directory gives them), then written as the listing's inode map. */
+struct vfs_inorec_ent {
+	uint64_t ino;
+	uint32_t name; /* offset in names */
+	bool image;
+};
+
+struct vfs_inorec {
+	struct vfs_inorec_ent *v;
+	size_t n, vcap;
+	char *names;
+	size_t used, ncap;
+	size_t nimage;
+	bool failed; /* out of memory: no map */
+};
+
+void vfs_inorec_add(struct vfs_inorec *r, const char *name, uint64_t ino,
+		    bool image);
+/* Write the map of listing @listing_fd: package entries read from
+ * @image_fd (-1: none), "." mapped to @self_ino.  0 or -errno. */
+int vfs_inorec_write(const struct vfs *vfs, struct vfs_inorec *r,
+		     int listing_fd, int image_fd, uint64_t self_ino);
+void vfs_inorec_free(struct vfs_inorec *r);
+/* The inode map's path <merge_root>/i<ino> of the listing directory of
+ * inode @ino. */
+int vfs_listing_map_path(const struct vfs *vfs, uint64_t ino, char *out,
+			 size_t cap);
+
 /* merge.c: drop the listing cache (the listings stay for the session). */
 void vfs_merge_cache_free(struct vfs *vfs);
 

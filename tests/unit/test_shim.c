@@ -57,7 +57,8 @@ static const char *const exported[] = {
 	"fchmod",     "fchown",	     "futimens",     "fsetxattr",
 	"fremovexattr", "unlink",    "unlinkat",     "rename",
 	"renameat",   "renameat2",   "fstat",	     "fstat64",
-	"__fxstat",   "__fxstat64",
+	"__fxstat",   "__fxstat64",  "readdir",      "readdir64",
+	"readdir_r",  "readdir64_r", "closedir",
 };
 #define NEXPORTED (sizeof(exported) / sizeof(exported[0]))
 

@@ -616,6 +616,47 @@ static void test_merge__lists_union_of_layers(void **state)
 	assert_int_equal(readlink(fmt(v, "%s/rel", out), v, sizeof(v)), 15);
 }
 
+/* The listing's inode map gives every placeholder the inode lstat reports
+ * for the same name (upper, package and host entries alike), and "." the
+ * directory's own. */
+static void test_merge__inode_map_gives_real_inodes(void **state)
+{
+	struct fx *f = *state;
+	char out[PATH_MAX], buf[65536];
+	const struct vfs_ino_map *m;
+	struct dirent *e;
+	struct stat st, want;
+	size_t len;
+	int checked = 0;
+	DIR *d;
+
+	assert_int_equal(res_of(f, "/", f->h, VFS_INTENT_READ, 0), 0);
+	assert_int_equal(stat(f->res.real, &want), 0);
+	assert_int_equal(vfs_merge_dir(f->vfs, &f->res, out, sizeof(out)), 0);
+	assert_int_equal(stat(out, &st), 0);
+	m = vfs_listing_map(f->vfs, st.st_ino, buf, sizeof(buf), &len);
+	assert_non_null(m);
+	assert_int_equal(len, 0); /* read into buf */
+	assert_int_equal(vfs_ino_map_find(m, st.st_ino), want.st_ino);
+	d = opendir(out);
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		assert_int_equal(res_h(f, e->d_name, VFS_INTENT_READ,
+				       VFS_F_NOFOLLOW),
+				 0);
+		assert_int_equal(lstat(f->res.real, &want), 0);
+		assert_int_equal(vfs_ino_map_find(m, e->d_ino), want.st_ino);
+		checked++;
+	}
+	closedir(d);
+	assert_true(checked >= 7);
+	/* No map for a directory that is no listing. */
+	assert_null(vfs_listing_map(f->vfs, want.st_ino, buf, sizeof(buf),
+				    &len));
+}
+
 static void test_merge__single_layer_dir_is_not_merged(void **state)
 {
 	struct fx *f = *state;
@@ -1904,6 +1945,7 @@ int main(void)
 	    T(test_copyup__keeps_data_mode_mtime),
 	    T(test_copyup__image_file_and_symlink),
 	    T(test_merge__lists_union_of_layers),
+	    T(test_merge__inode_map_gives_real_inodes),
 	    T(test_merge__single_layer_dir_is_not_merged),
 	    T(test_merge__reuses_listing_until_a_layer_changes),
 	    T(test_merge__copied_up_dir_lists_as_image),

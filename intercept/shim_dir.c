@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * intercept/shim_dir.c - readdir of a merged listing reports real inodes.
+ *
+ * A merged directory opened for listing is a directory of placeholders in
+ * the session's scratch (vfs/merge.c), whose d_ino are the scratch's; the
+ * supervisor writes each listing's inode map (vfs/merge_ino.c).  The shim
+ * marks the descriptors it got from the supervisor for the open of a
+ * merged directory (shim_dir_opened); readdir on a stream over a marked
+ * descriptor reads the listing's map once per stream (one fstat, one
+ * open+pread) and replaces each d_ino by the real one, so it matches
+ * st_ino of the same name.
+ * Everything else is libc's own readdir (found with dlsym), untouched.
+ *
+ * A map larger than a buffer, or one for a 17th listing stream open at
+ * once, is mapped instead.  Not covered: streams libc opens and reads
+ * internally (scandir, glob, nftw), getdents64 called directly, and
+ * descriptors of 4096 and above.
+ * Without the shim the supervisor answers getdents64 (loader/sys_stat.c),
+ * except for a static binary in a session with the shim (README).
+ */
+#include "shim_internal.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "../common/sys.h"
+
+/* dlsym at the oldest version, as in shim_exec.c. */
+__asm__(".symver dlsym, dlsym@GLIBC_2.2.5");
+
+#define DIR_FDS 4096
+#define BUFS 16		 /* streams whose maps are read into a buffer */
+#define BUF_SIZE 65536	 /* a map of up to 4095 entries */
+
+struct dir_slot {
+	bool listing;			/* marked by shim_dir_opened */
+	DIR *dir;			/* the stream the map is for */
+	const struct vfs_ino_map *map;	/* NULL: none (yet) */
+	size_t len;			/* > 0: mapped (a large map) */
+	int buf;			/* 1 + the buffer holding it, or 0 */
+};
+
+static struct dir_slot slots[DIR_FDS];
+/* Buffers, mapped on first use and kept: a fresh mapping per stream would
+ * cost its page faults and a TLB flush at every closedir. */
+static void *bufs[BUFS];
+static unsigned int bufs_busy; /* atomic bit mask */
+
+static int buf_take(void)
+{
+	for (int i = 0; i < BUFS; i++) {
+		unsigned int bit = 1u << i;
+		void *p;
+
+		if (__atomic_fetch_or(&bufs_busy, bit, __ATOMIC_ACQUIRE) & bit)
+			continue;
+		if (!bufs[i]) {
+			p = appv_mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE,
+				      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (appv_mmap_failed(p)) {
+				__atomic_fetch_and(&bufs_busy, ~bit,
+						   __ATOMIC_RELEASE);
+				return -1;
+			}
+			bufs[i] = p;
+		}
+		return i;
+	}
+	return -1;
+}
+
+static void slot_drop(struct dir_slot *s)
+{
+	if (s->map && s->len)
+		appv_munmap((void *)s->map, s->len);
+	if (s->buf)
+		__atomic_fetch_and(&bufs_busy, ~(1u << (s->buf - 1)),
+				   __ATOMIC_RELEASE);
+	s->map = NULL;
+	s->len = 0;
+	s->buf = 0;
+	s->dir = NULL;
+}
+
+void shim_dir_opened(int fd, bool listing)
+{
+	struct dir_slot *s;
+
+	if (fd < 0 || fd >= DIR_FDS)
+		return;
+	s = &slots[fd];
+	if (s->listing || s->map)
+		slot_drop(s);
+	s->listing = listing;
+}
+
+/* The map of marked listing @fd, read for stream @d. */
+static void slot_load(struct dir_slot *s, int fd, DIR *d)
+{
+	struct stat st;
+
+	s->dir = d;
+	if (appv_fstatat(fd, "", &st, AT_EMPTY_PATH) < 0 ||
+	    !S_ISDIR(st.st_mode) || !shim_on_scratch(st.st_dev))
+		return;
+	s->buf = buf_take() + 1;
+	s->map = vfs_listing_map(shim_vfs, st.st_ino,
+				 s->buf ? bufs[s->buf - 1] : NULL, BUF_SIZE,
+				 &s->len);
+}
+
+/* The slot of stream @d when its descriptor is a marked listing, with the
+ * map loaded for @d. */
+static struct dir_slot *listing_slot(DIR *d)
+{
+	int fd = dirfd(d);
+	struct dir_slot *s;
+
+	if (fd < 0 || fd >= DIR_FDS || !slots[fd].listing || !shim_vfs)
+		return NULL;
+	s = &slots[fd];
+	if (s->dir != d) {
+		slot_drop(s);
+		slot_load(s, fd, d);
+	}
+	return s->map ? s : NULL;
+}
+
+static void fix_ino(DIR *d, ino_t *ino)
+{
+	struct dir_slot *s = listing_slot(d);
+	uint64_t v;
+
+	if (s && (v = vfs_ino_map_find(s->map, *ino)))
+		*ino = (ino_t)v;
+}
+
+/* libc's @name, looked up once. */
+static void *libc_fn(void **cache, const char *name)
+{
+	void *f = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
+
+	if (!f) {
+		f = dlsym(RTLD_NEXT, name);
+		__atomic_store_n(cache, f, __ATOMIC_RELEASE);
+	}
+	return f;
+}
+
+#define LIBC(type, name)                                                       \
+	static void *cache_##name;                                             \
+	type real = (type)libc_fn(&cache_##name, #name)
+
+typedef struct dirent *(*readdir_fn)(DIR *);
+typedef struct dirent64 *(*readdir64_fn)(DIR *);
+typedef int (*readdir_r_fn)(DIR *, struct dirent *, struct dirent **);
+typedef int (*readdir64_r_fn)(DIR *, struct dirent64 *, struct dirent64 **);
+typedef int (*closedir_fn)(DIR *);
+
+/* On x86-64 struct dirent64 is struct dirent. */
+static void *fixed(DIR *d, struct dirent *e)
+{
+	if (e)
+		fix_ino(d, &e->d_ino);
+	return e;
+}
+
+static int fixed_r(DIR *d, int r, struct dirent *res)
+{
+	if (r == 0 && res)
+		fix_ino(d, &res->d_ino);
+	return r;
+}
+
+SHIM_EXPORT struct dirent *readdir(DIR *d)
+{
+	LIBC(readdir_fn, readdir);
+
+	return real ? fixed(d, real(d)) : NULL;
+}
+
+SHIM_EXPORT struct dirent64 *readdir64(DIR *d)
+{
+	LIBC(readdir64_fn, readdir64);
+
+	return real ? fixed(d, (struct dirent *)real(d)) : NULL;
+}
+
+SHIM_EXPORT int readdir_r(DIR *d, struct dirent *e, struct dirent **res)
+{
+	LIBC(readdir_r_fn, readdir_r);
+	int r = real ? real(d, e, res) : ENOSYS;
+
+	return fixed_r(d, r, r ? NULL : *res);
+}
+
+SHIM_EXPORT int readdir64_r(DIR *d, struct dirent64 *e,
+			    struct dirent64 **res)
+{
+	LIBC(readdir64_r_fn, readdir64_r);
+	int r = real ? real(d, e, res) : ENOSYS;
+
+	return fixed_r(d, r, r ? NULL : (struct dirent *)*res);
+}
+
+SHIM_EXPORT int closedir(DIR *d)
+{
+	LIBC(closedir_fn, closedir);
+	int fd = dirfd(d);
+
+	if (fd >= 0 && fd < DIR_FDS && slots[fd].listing)
+		shim_dir_opened(fd, false);
+	if (!real) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return real(d);
+}
