@@ -308,7 +308,9 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 	cred.all_layers = false;
 	int r;
 
-	res->merged_dir = false; /* before any resolution */
+	/* Before any resolution: nothing for vfs_fix_stat to do. */
+	res->merged_dir = false;
+	res->layer = VFS_LAYER_NONE;
 	if (!shim_vfs || !path)
 		return SHIM_DIRECT; /* a NULL path passes the filter anyway */
 	if (!path[0])
@@ -342,7 +344,7 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 	if (sc->intent == VFS_INTENT_READ)
 		req.flags |= VFS_F_HOST_LAZY;
 	/* Only an open may list a directory (route_resolved, final_perm),
-	 * only a stat reports its link count (vfs_nlink_uncounted). */
+	 * only a stat reports its link count (vfs_fix_stat). */
 	if (sc->nr != SYS_openat && sc->nr != SYS_open &&
 	    sc->nr != SYS_newfstatat && sc->nr != SYS_statx)
 		req.flags |= VFS_F_NO_MERGED;
@@ -377,7 +379,9 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 	default:
 		/* A merged directory's open is answered with its listing. */
 		listing = res->merged_dir && sc->nr == SYS_openat;
-		res->merged_dir = false; /* the supervisor's business */
+		/* The supervisor's answer is final (vfs_fix_stat). */
+		res->merged_dir = false;
+		res->layer = VFS_LAYER_NONE;
 		r = appv_syscall_direct(sc->nr, a[0], a[1], a[2], a[3], a[4],
 					a[5]);
 	}

@@ -123,8 +123,8 @@ static long do_fstatat(int dirfd, const char *path, void *st, int flags)
 	if (path && !path[0] && (flags & AT_EMPTY_PATH))
 		return do_fstat(dirfd, st);
 	r = shim_path_call(&sc, a, &res);
-	if (r == 0 && vfs_nlink_uncounted(&res, ((struct stat *)st)->st_mode))
-		((struct stat *)st)->st_nlink = 1;
+	if (r == 0)
+		vfs_fix_stat(&res, st);
 	return r;
 }
 
@@ -228,8 +228,8 @@ static long do_statx(int dirfd, const char *path, int flags,
 	struct vfs_res res;
 	long r = shim_path_call(&sc, a, &res);
 
-	if (r == 0 && vfs_nlink_uncounted(&res, buf->stx_mode))
-		buf->stx_nlink = 1;
+	if (r == 0)
+		vfs_fix_statx(&res, buf);
 	return r;
 }
 

@@ -89,8 +89,7 @@ static long stat_on_fd(struct appv_sc_call *c, int fd, uint64_t buf)
 		return SUP_CONTINUE;
 	if (fstatat(AT_FDCWD, p.res.real, &st, AT_SYMLINK_NOFOLLOW))
 		return SUP_CONTINUE; /* gone since: the descriptor's own */
-	if (vfs_nlink_uncounted(&p.res, st.st_mode))
-		st.st_nlink = 1;
+	vfs_fix_stat(&p.res, &st);
 	r = target_write(c, buf, &st, sizeof(st));
 	return r < 0 ? r : 0;
 }
@@ -171,8 +170,7 @@ long sys_stat(struct appv_sc_call *c)
 	 * never follow here, so a raced symlink is not followed either. */
 	if (fstatat(AT_FDCWD, p.res.real, &st, AT_SYMLINK_NOFOLLOW))
 		return -errno;
-	if (vfs_nlink_uncounted(&p.res, st.st_mode))
-		st.st_nlink = 1;
+	vfs_fix_stat(&p.res, &st);
 	r = target_write(c, buf, &st, sizeof(st));
 	return r < 0 ? r : 0;
 }
@@ -203,8 +201,7 @@ long sys_statx(struct appv_sc_call *c)
 		: 0;
 	if (r < 0)
 		return r;
-	if (vfs_nlink_uncounted(&p.res, stx.stx_mode))
-		stx.stx_nlink = 1;
+	vfs_fix_statx(&p.res, &stx);
 	r = target_write(c, c->args[4], &stx, sizeof(stx));
 	return r < 0 ? r : 0;
 }

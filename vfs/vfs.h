@@ -195,15 +195,31 @@ uint64_t vfs_ino_map_find(const struct vfs_ino_map *m, uint64_t placeholder);
 /* The same for every entry of getdents64's @n bytes at @buf. */
 void vfs_ino_map_apply(const struct vfs_ino_map *m, void *buf, size_t n);
 
-/* overlayfs's link count for a merged directory: 1, "not counted" - 2 plus
- * the subdirectories of one layer would undercount the union, and
- * programs that trust st_nlink (Perl's File::Find, fts' leaf
- * optimisation) would skip subdirectories.  Needs res->merged_dir (no
- * VFS_F_NO_MERGED). */
-static inline bool vfs_nlink_uncounted(const struct vfs_res *res,
-				       mode_t mode)
+/*
+ * What a stat of @res reports beyond its real file's own answer:
+ * - a merged directory's link count is 1, overlayfs's "not counted": the
+ *   top layer's own count may be fewer than the union's subdirectories,
+ *   and programs that trust st_nlink (Perl's File::Find, fts' leaf
+ *   optimisation) would skip some.  Needs res->merged_dir (no
+ *   VFS_F_NO_MERGED).
+ * - a package entry's ctime is its mtime: extraction fills a file in
+ *   place on first use, which would move its ctime (git's index would see
+ *   every file read as changed), and a package never changes.
+ */
+static inline void vfs_fix_stat(const struct vfs_res *res, struct stat *st)
 {
-	return res->merged_dir && S_ISDIR(mode);
+	if (res->merged_dir && S_ISDIR(st->st_mode))
+		st->st_nlink = 1;
+	if (res->layer == VFS_LAYER_IMAGE)
+		st->st_ctim = st->st_mtim;
+}
+
+static inline void vfs_fix_statx(const struct vfs_res *res, struct statx *stx)
+{
+	if (res->merged_dir && S_ISDIR(stx->stx_mode))
+		stx->stx_nlink = 1;
+	if (res->layer == VFS_LAYER_IMAGE)
+		stx->stx_ctime = stx->stx_mtime;
 }
 
 /* Materialise the union listing of the merged directory @res (upper ∪

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-3.0-or-later */
 /*
- * The cases of fsconf.c, one initialiser each:
+ * The cases of fsconf.c, one initialiser each (append new ones: the mixed
+ * layer splits a case's entries by the parity of case index + step index,
+ * fsconf.c part_of, so a case inserted in the middle moves every later
+ * case's split and with it the known differences):
  *   .n    name (= its directory below ROOT; "SYSCALL.what")
  *   .s    set-up steps: the initial tree (shippable in a package)
  *   .pre  run-time steps before the call (e.g. delete a lower entry)
@@ -729,5 +732,8 @@ static const struct tcase cases[] = {
   .b = "d/n", .chk = "c:d/n=hi l:d=n" },
 { .n = "readdir.enotdir", .s = "f:a", .op = OP_LIST, .a = "a",
   .err = ENOTDIR },
+/* Reading a package file first extracts it in place. */
+{ .n = "open.read.ctime", .s = "f:a=hello", .op = OP_OPEN, .a = "a",
+  .x = O_RDONLY, .chk = "c:a=hello C=:a" },
 };
 /* clang-format on */
