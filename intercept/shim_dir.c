@@ -15,7 +15,9 @@
  * A map larger than a buffer, or one for a 17th listing stream open at
  * once, is mapped instead.  Not covered: streams libc opens and reads
  * internally (scandir, glob, nftw), getdents64 called directly, and
- * descriptors of 4096 and above.
+ * descriptors of 4096 and above.  A stream made by fdopendir over any
+ * other descriptor (a duplicate: Python's os.scandir(fd)) is checked with
+ * one fstat.
  * Without the shim the supervisor answers getdents64 (loader/sys_stat.c),
  * except for a static binary in a session with the shim (README).
  */
@@ -161,6 +163,7 @@ typedef struct dirent64 *(*readdir64_fn)(DIR *);
 typedef int (*readdir_r_fn)(DIR *, struct dirent *, struct dirent **);
 typedef int (*readdir64_r_fn)(DIR *, struct dirent64 *, struct dirent64 **);
 typedef int (*closedir_fn)(DIR *);
+typedef DIR *(*fdopendir_fn)(int);
 
 /* On x86-64 struct dirent64 is struct dirent. */
 static void *fixed(DIR *d, struct dirent *e)
@@ -208,10 +211,38 @@ SHIM_EXPORT int readdir64_r(DIR *d, struct dirent64 *e,
 	return fixed_r(d, r, r ? NULL : (struct dirent *)*res);
 }
 
+DIR *shim_fdopendir(int fd)
+{
+	LIBC(fdopendir_fn, fdopendir);
+
+	if (!real) {
+		errno = ENOSYS;
+		return NULL;
+	}
+	return real(fd);
+}
+
+/* A stream over a descriptor the shim did not open as a listing - a
+ * duplicate (Python's os.scandir(fd) and os.fwalk), an inherited one - is
+ * a listing when it is a directory on the scratch's device (one fstat);
+ * listing_slot then finds its map, or none. */
+SHIM_EXPORT DIR *fdopendir(int fd)
+{
+	DIR *d = shim_fdopendir(fd);
+	struct stat st;
+
+	if (d && fd >= 0 && fd < DIR_FDS && !slots[fd].listing && shim_vfs &&
+	    appv_fstatat(fd, "", &st, AT_EMPTY_PATH) == 0 &&
+	    S_ISDIR(st.st_mode) && shim_on_scratch(st.st_dev))
+		shim_dir_opened(fd, true);
+	return d;
+}
+
 SHIM_EXPORT int closedir(DIR *d)
 {
 	LIBC(closedir_fn, closedir);
-	int fd = dirfd(d);
+	DIR *volatile dp = d; /* glibc's answers NULL with EINVAL */
+	int fd = dp ? dirfd(dp) : -1;
 
 	if (fd >= 0 && fd < DIR_FDS && slots[fd].listing)
 		shim_dir_opened(fd, false);

@@ -66,6 +66,9 @@ bool shim_on_scratch(unsigned long dev);
  * may be a merged listing (the supervisor answered the open of a merged
  * directory), whose d_ino readdir corrects. */
 void shim_dir_opened(int fd, bool listing);
+/* glibc's fdopendir, without the check of the shim's own (shim_dir.c). */
+struct __dirstream;
+struct __dirstream *shim_fdopendir(int fd);
 
 /* libc's convention: errno and -1 for a negative result. */
 long shim_ret(long r);

@@ -221,7 +221,7 @@ SHIM_EXPORT DIR *opendir(const char *path)
 		errno = (int)-fd;
 		return NULL;
 	}
-	d = fdopendir((int)fd);
+	d = shim_fdopendir((int)fd); /* marked by the open */
 	if (!d) {
 		int e = errno;
 

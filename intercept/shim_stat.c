@@ -65,8 +65,12 @@ static bool listing_vpath(int fd, mode_t mode, unsigned long dev, char *v,
 {
 	char real[PATH_MAX];
 
+	/* AT_FDCWD (fstatat(AT_FDCWD, "", AT_EMPTY_PATH)): the working
+	 * directory, which fchdir may have moved into a listing. */
 	return shim_vfs && S_ISDIR(mode) && shim_on_scratch(dev) &&
-	       shim_fd_path(fd, real, sizeof(real)) >= 0 &&
+	       (fd == AT_FDCWD ? APPV_SYS(SYS_getcwd, real, sizeof(real), 0,
+					  0, 0, 0)
+			       : shim_fd_path(fd, real, sizeof(real))) >= 0 &&
 	       vfs_listing_vpath(shim_vfs, real, v, cap) >= 0;
 }
 

@@ -122,8 +122,8 @@ int target_sp(struct appv_sc_call *c, uint64_t *sp);
  * receives the real directory.  -EBADF for a bad dirfd. */
 int target_base(struct appv_sc_call *c, int dirfd, char *vbase, size_t cap,
 		char *real_out, size_t rcap);
-/* What the target's descriptor @fd names (readlink of /proc/TID/fd/N):
- * the length, or -errno. */
+/* What the target's descriptor @fd names (readlink of /proc/TID/fd/N;
+ * AT_FDCWD: its working directory): the length, or -errno. */
 int target_fd_path(struct appv_sc_call *c, int fd, char *out, size_t cap);
 /* A duplicate of the target's descriptor @fd (pidfd_getfd). */
 int target_getfd(struct appv_sc_call *c, int fd);

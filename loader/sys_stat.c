@@ -59,6 +59,20 @@ static bool empty_path_on_fd(struct appv_sc_call *c, int path_arg, int flags,
 	return *err == 0 && b == '\0';
 }
 
+/* The target's descriptor @fd, or for AT_FDCWD its working directory (an
+ * O_PATH descriptor): what a call with AT_EMPTY_PATH and "" works on. */
+static int getfd_at(struct appv_sc_call *c, int fd)
+{
+	char p[64];
+	int r;
+
+	if (fd != AT_FDCWD)
+		return target_getfd(c, fd);
+	snprintf(p, sizeof(p), "/proc/%d/cwd", (int)c->tid);
+	r = open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	return r < 0 ? -errno : r;
+}
+
 /*
  * A merged directory opened for listing is a directory of the session's
  * scratch; a stat of its descriptor answers as a stat of its virtual path
@@ -96,6 +110,8 @@ static long stat_on_fd(struct appv_sc_call *c, int fd, uint64_t buf)
 
 long sys_fstat(struct appv_sc_call *c)
 {
+	if ((int)c->args[0] < 0)
+		return SUP_CONTINUE; /* EBADF, AT_FDCWD included */
 	return stat_on_fd(c, (int)c->args[0], c->args[1]);
 }
 
@@ -111,11 +127,13 @@ long sys_getdents(struct appv_sc_call *c)
 	size_t len, cap = c->args[2] < sizeof(buf) ? c->args[2] : sizeof(buf);
 	const struct vfs_ino_map *m = NULL;
 	struct stat st;
+	off_t pos;
 	long n;
 	int tfd, r;
 
 	/* Only a descriptor below the listings' root reads further. */
-	if (target_fd_path(c, (int)c->args[0], real, sizeof(real)) < 0 ||
+	if ((int)c->args[0] < 0 ||
+	    target_fd_path(c, (int)c->args[0], real, sizeof(real)) < 0 ||
 	    vfs_listing_vpath(c->s->vfs, real, buf, sizeof(buf)) < 0)
 		return SUP_CONTINUE;
 	tfd = target_getfd(c, (int)c->args[0]);
@@ -128,15 +146,22 @@ long sys_getdents(struct appv_sc_call *c)
 		close(tfd);
 		return SUP_CONTINUE;
 	}
+	pos = lseek(tfd, 0, SEEK_CUR);
 	n = syscall(SYS_getdents64, tfd, buf, cap);
 	n = n < 0 ? -errno : n;
-	close(tfd);
-	if (n > 0)
+	if (n > 0) {
 		vfs_ino_map_apply(m, buf, (size_t)n);
+		r = target_write(c, c->args[1], buf, (size_t)n);
+		/* EFAULT leaves the position where it was, as the kernel's
+		 * call does when it copies nothing. */
+		if (r < 0 && pos >= 0)
+			lseek(tfd, pos, SEEK_SET);
+		if (r < 0)
+			n = r;
+	}
+	close(tfd);
 	if (len)
 		munmap((void *)m, len);
-	if (n > 0 && (r = target_write(c, c->args[1], buf, (size_t)n)) < 0)
-		return r;
 	return n;
 }
 
@@ -238,7 +263,7 @@ long sys_access(struct appv_sc_call *c)
 	    flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
 	if (empty_path_on_fd(c, path_arg, flags, &r)) {
-		int tfd = target_getfd(c, (int)c->args[0]);
+		int tfd = getfd_at(c, (int)c->args[0]);
 		if (tfd < 0)
 			return tfd;
 		r = faccessat(tfd, "", mode, flags) ? -errno : 0;

@@ -294,9 +294,12 @@ int target_fd_path(struct appv_sc_call *c, int fd, char *out, size_t cap)
 {
 	char p[64];
 
-	if (fd < 0)
+	if (fd == AT_FDCWD)
+		snprintf(p, sizeof(p), "/proc/%d/cwd", (int)c->tid);
+	else if (fd < 0)
 		return -EBADF;
-	snprintf(p, sizeof(p), "/proc/%d/fd/%d", (int)c->tid, fd);
+	else
+		snprintf(p, sizeof(p), "/proc/%d/fd/%d", (int)c->tid, fd);
 	return readlink_proc(p, out, cap);
 }
 

@@ -195,7 +195,8 @@ int vfs_inorec_write(const struct vfs *vfs, struct vfs_inorec *r,
 		return -ENOMEM;
 	if (!dot || vfs_listing_map_path(vfs, dot, path, sizeof(path)) < 0)
 		return -EINVAL;
-	qsort_r(r->v, r->n, sizeof(*r->v), by_name, r->names);
+	if (r->n) /* an empty listing has no array at all */
+		qsort_r(r->v, r->n, sizeof(*r->v), by_name, r->names);
 	if (r->nimage && image_fd >= 0)
 		(void)vfs_each_dirent(image_fd, image_ino, r);
 	if (grow((void **)&s.out, &s.cap, sizeof(*s.out)) < 0)

@@ -122,6 +122,10 @@ enum op {
 	OP_LIST_FSTAT,
 	OP_LIST_FSTAT_MOVED,
 	OP_FSTAT_CWD,
+	OP_LIST_CWD,
+	OP_LIST_EFAULT,
+	OP_LIST_INO_DUP,
+	OP_CLOSEDIR_NULL,
 	OP_TMPFILE_LINK,
 };
 
@@ -877,6 +881,102 @@ static int op_list(struct ctx *c, const char *p, const char *q,
 	return 0;
 }
 
+/* The working directory moved into the directory @p by fchdir of its
+ * stream's descriptor: stat of AT_FDCWD with AT_EMPTY_PATH is lstat of
+ * @p, and faccessat2 of it answers. */
+static int op_list_cwd(struct ctx *c, const char *p)
+{
+	struct stat st, ds;
+	int here = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC), r;
+	DIR *d = opendir(p);
+
+	if (!d || here < 0) {
+		r = -errno;
+		if (d)
+			closedir(d);
+		if (here >= 0)
+			close(here);
+		return r;
+	}
+	r = SYS(fchdir(dirfd(d)));
+	if (!r)
+		r = SYS(lstat(p, &st));
+	if (!r)
+		r = SYS(fstatat(AT_FDCWD, "", &ds, AT_EMPTY_PATH));
+	if (!r)
+		snprintf(c->out, sizeof(c->out), "%s:%s",
+			 st.st_ino == ds.st_ino && st.st_dev == ds.st_dev &&
+				 st.st_nlink == ds.st_nlink
+			     ? "same"
+			     : "differs",
+			 syscall(SYS_faccessat2, AT_FDCWD, "", R_OK,
+				 AT_EMPTY_PATH)
+			     ? strerror(errno)
+			     : "access");
+	if (fchdir(here))
+		r = r ? r : -errno;
+	close(here);
+	closedir(d);
+	return r;
+}
+
+/* getdents64 into a bad buffer fails with EFAULT and consumes nothing:
+ * the entries a second pass then lists, "." and ".." left out. */
+static int op_list_efault(struct ctx *c, const char *p)
+{
+	char buf[4096];
+	int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC), n = 0;
+	long k;
+
+	if (fd < 0)
+		return -errno;
+	k = syscall(SYS_getdents64, fd, (void *)8, sizeof(buf));
+	if (k >= 0 || errno != EFAULT) {
+		close(fd);
+		return k >= 0 ? -EPROTO : -errno;
+	}
+	while ((k = syscall(SYS_getdents64, fd, buf, sizeof(buf))) > 0)
+		for (long off = 0; off < k;) {
+			struct dirent64 *e = (void *)(buf + off);
+
+			n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+			off += e->d_reclen;
+		}
+	close(fd);
+	snprintf(c->out, sizeof(c->out), "%d", n);
+	return k < 0 ? -errno : 0;
+}
+
+/* d_ino over a duplicate of the directory's descriptor (Python's
+ * os.scandir(fd) dups it, then fdopendir): mismatches with lstat. */
+static int op_list_ino_dup(struct ctx *c, const char *p)
+{
+	static struct names a;
+	struct stat st;
+	int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC), dfd, bad = 0;
+	DIR *d;
+
+	if (fd < 0)
+		return -errno;
+	dfd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	close(fd);
+	d = dfd < 0 ? NULL : fdopendir(dfd);
+	if (!d) {
+		fd = -errno;
+		if (dfd >= 0)
+			close(dfd);
+		return fd;
+	}
+	readnames(d, &a);
+	for (int i = 0; i < a.n; i++)
+		if (fstatat(dirfd(d), a.v[i], &st, AT_SYMLINK_NOFOLLOW) ||
+		    st.st_ino != a.ino[i])
+			bad++;
+	snprintf(c->out, sizeof(c->out), "%d/%d", bad, a.n);
+	closedir(d);
+	return 0;
+}
+
 static int op_xattr(struct ctx *c, const char *p, enum op op)
 {
 	char name[256], val[256], *eq;
@@ -1294,6 +1394,18 @@ static int do_op(struct ctx *c)
 		struct stat st;
 
 		return SYS(fstat(AT_FDCWD, &st));
+	}
+	case OP_LIST_CWD:
+		return op_list_cwd(c, p);
+	case OP_LIST_EFAULT:
+		return op_list_efault(c, p);
+	case OP_LIST_INO_DUP:
+		return op_list_ino_dup(c, p);
+	case OP_CLOSEDIR_NULL: {
+		/* glibc's closedir answers NULL with EINVAL. */
+		DIR *volatile none = NULL;
+
+		return SYS(closedir(none));
 	}
 	case OP_TMPFILE_LINK: {
 		/* open(2)'s idiom: an unnamed file given a name. */

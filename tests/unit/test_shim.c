@@ -58,7 +58,7 @@ static const char *const exported[] = {
 	"fremovexattr", "unlink",    "unlinkat",     "rename",
 	"renameat",   "renameat2",   "fstat",	     "fstat64",
 	"__fxstat",   "__fxstat64",  "readdir",      "readdir64",
-	"readdir_r",  "readdir64_r", "closedir",
+	"readdir_r",  "readdir64_r", "closedir",     "fdopendir",
 };
 #define NEXPORTED (sizeof(exported) / sizeof(exported[0]))
 
