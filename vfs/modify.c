@@ -62,16 +62,18 @@ int vfs_lower_exists(struct vfs *vfs, const char *vpath, mode_t *mode)
 	return 1;
 }
 
-/* A whiteout at @real: created beside and renamed over, so an upper
- * non-directory there is replaced atomically (never a moment without
- * either). */
-static int put_whiteout(struct vfs *vfs, const char *real)
+/* A whiteout for @vpath at @real: created beside and renamed over, so an
+ * upper non-directory there is replaced atomically (never a moment
+ * without either).  Its directory is noted first: should the lower one
+ * go, the directory is still listed through a merge, which hides it. */
+static int put_whiteout(struct vfs *vfs, const char *vpath, const char *real)
 {
 	char tmp[PATH_MAX];
 	int r = vfs_temp_beside(vfs, real, ".appv-wh.", tmp, sizeof(tmp));
 
 	if (r < 0)
 		return r;
+	vfs_whiteout_note(vfs, vpath);
 	r = (int)vfs_upper_sys_in(vfs, tmp, SYS_symlinkat,
 				  (long)VFS_WHITEOUT_TARGET, AT_FDCWD,
 				  (long)tmp, 0, 0);
@@ -95,7 +97,7 @@ int vfs_whiteout(struct vfs *vfs, const char *vpath)
 	vfs_names_note(vfs, vpath);
 	r = vfs_upper_make_parents(vfs, vpath);
 	if (r == 0)
-		r = put_whiteout(vfs, real);
+		r = put_whiteout(vfs, vpath, real);
 	vfs_names_sync(vfs);
 	return r;
 }
@@ -196,7 +198,7 @@ static int remove_upper(struct vfs *vfs, const struct vfs_res *res, bool dir,
 	int r;
 
 	if (!dir)
-		return lower ? put_whiteout(vfs, res->real)
+		return lower ? put_whiteout(vfs, res->vpath, res->real)
 			     : appv_unlinkat(AT_FDCWD, res->real, 0);
 	r = strip_markers(vfs, res->real, false, false, 0);
 	if (r == 0)

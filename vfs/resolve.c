@@ -704,6 +704,12 @@ static int dir_layers(struct walk *w, const struct probe *p)
 			return 2;
 		n++;
 	}
+	/* An upper directory alone may still hold whiteouts of a lower one
+	 * removed since (on the host, outside): listed through a merge,
+	 * which hides them, when the filter says one was ever made here. */
+	if (n == 1 && p->top == VFS_LAYER_UPPER &&
+	    vfs_whiteouts_maybe(w->vfs, w->vpath, w->vlen))
+		return 2;
 	return n;
 }
 

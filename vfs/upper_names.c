@@ -20,13 +20,19 @@
 #include "../common/sys.h"
 #include "vfs_internal.h"
 
-/* Version 2: the bits are two filters of NAMES_BITS each, the top-level
- * names and the full virtual paths of opaque directories. */
-#define NAMES_MAGIC "APPVTOP2"
-#define NAMES_SIZE 4096
-#define NAMES_WORDS ((NAMES_SIZE - 32) / 8)
+/* Version 3: the first page's bits are two filters of NAMES_BITS each,
+ * the top-level names and the full virtual paths of opaque directories;
+ * the second page is a third, the virtual paths of directories a whiteout
+ * was ever made in (WH_BITS).  Version 2 was the first page alone. */
+#define NAMES_MAGIC "APPVTOP3"
+#define NAMES_MAGIC_V2 "APPVTOP2"
+#define NAMES_PAGE 4096
+#define NAMES_SIZE (2 * NAMES_PAGE)
+#define NAMES_WORDS ((NAMES_PAGE - 32) / 8)
 #define NAMES_BITS (NAMES_WORDS / 2 * 64)
 #define OPAQUE_BASE (NAMES_WORDS / 2 * 64) /* bit offset of the 2nd filter */
+#define WH_BASE (NAMES_WORDS * 64)	   /* ... and of the 3rd */
+#define WH_BITS (NAMES_PAGE / 8 * 64)
 
 struct upper_names {
 	char magic[8];
@@ -35,35 +41,43 @@ struct upper_names {
 	uint32_t dir_gen; /* upper_dirs.c: bumped after an upper directory
 			     goes or changes (vfs_upper_changed) */
 	uint32_t reserved;
-	uint64_t bits[NAMES_WORDS];
+	uint64_t bits[NAMES_WORDS + WH_BITS / 64];
 };
 
-static void bit_pos(const char *name, size_t len, uint32_t pos[2])
+/* The two bits of @name in the filter at bit @base (WH_BASE: WH_BITS
+ * long, else NAMES_BITS). */
+static void bit_pos(const char *name, size_t len, uint32_t base,
+		    uint32_t pos[2])
 {
 	unsigned long long h = appv_hash64(name, len);
+	uint32_t nbits = base == WH_BASE ? WH_BITS : NAMES_BITS;
 
-	pos[0] = (uint32_t)(h % NAMES_BITS);
-	pos[1] = (uint32_t)((h >> 32) % NAMES_BITS);
+	pos[0] = base + (uint32_t)(h % nbits);
+	pos[1] = base + (uint32_t)((h >> 32) % nbits);
 }
 
-static bool bits_maybe(const struct vfs *vfs, const char *name, size_t len,
-		       uint32_t base)
+static bool bits_set(const struct upper_names *n, const char *name,
+		     size_t len, uint32_t base)
 {
 	uint32_t pos[2];
 
-	if (!vfs->names || vfs->names_stale)
-		return true;
-	bit_pos(name, len, pos);
-	pos[0] += base;
-	pos[1] += base;
+	bit_pos(name, len, base, pos);
 	for (int i = 0; i < 2; i++) {
-		uint64_t w = __atomic_load_n(&vfs->names->bits[pos[i] / 64],
+		uint64_t w = __atomic_load_n(&n->bits[pos[i] / 64],
 					     __ATOMIC_ACQUIRE);
 
 		if (!(w & (1ULL << (pos[i] % 64))))
 			return false;
 	}
 	return true;
+}
+
+static bool bits_maybe(const struct vfs *vfs, const char *name, size_t len,
+		       uint32_t base)
+{
+	if (!vfs->names || vfs->names_stale)
+		return true;
+	return bits_set(vfs->names, name, len, base);
 }
 
 bool vfs_names_maybe(const struct vfs *vfs, const char *name, size_t len)
@@ -74,6 +88,14 @@ bool vfs_names_maybe(const struct vfs *vfs, const char *name, size_t len)
 bool vfs_opaque_maybe(const struct vfs *vfs, const char *vpath, size_t len)
 {
 	return bits_maybe(vfs, vpath, len, OPAQUE_BASE);
+}
+
+/* Whiteouts are only ever made by supervisors, which set the bit first:
+ * the filter holds even when the top-level names are stale. */
+bool vfs_whiteouts_maybe(const struct vfs *vfs, const char *vpath,
+			 size_t len)
+{
+	return !vfs->names || bits_set(vfs->names, vpath, len, WH_BASE);
 }
 
 static int root_ctime(const struct vfs *vfs, struct stat *st)
@@ -144,6 +166,10 @@ void vfs_opaque_note(struct vfs *vfs, const char *vpath)
 {
 }
 
+void vfs_whiteout_note(struct vfs *vfs, const char *vpath)
+{
+}
+
 void vfs_upper_changed(const struct vfs *vfs)
 {
 	/* The shim sends what would need it to the supervisor. */
@@ -154,9 +180,7 @@ static void set_bits(struct upper_names *n, const char *name, size_t len,
 {
 	uint32_t pos[2];
 
-	bit_pos(name, len, pos);
-	pos[0] += base;
-	pos[1] += base;
+	bit_pos(name, len, base, pos);
 	for (int i = 0; i < 2; i++)
 		__atomic_fetch_or(&n->bits[pos[i] / 64], 1ULL << (pos[i] % 64),
 				  __ATOMIC_RELEASE);
@@ -214,11 +238,15 @@ static int fold_listing(struct vfs *vfs, struct upper_names *n)
 	return r;
 }
 
-/* A new filter knows no opaque directory: find the markers in the whole
- * upper tree (once per filter file; an empty upper costs one getdents).
- * @vp holds the virtual path of @fd, @vlen bytes. */
-static int scan_opaque(struct upper_names *n, int fd, char *vp, size_t vlen,
-		       int depth)
+#define SCAN_OPAQUE 1
+#define SCAN_WHITEOUTS 2
+
+/* A new filter knows no opaque directory (SCAN_OPAQUE) and no directory
+ * with whiteouts (SCAN_WHITEOUTS; a version 2 filter neither): find the
+ * markers in the whole upper tree (once per filter file; an empty upper
+ * costs one getdents).  @vp holds the virtual path of @fd, @vlen bytes. */
+static int scan_markers(struct upper_names *n, int fd, char *vp, size_t vlen,
+			int depth, int what)
 {
 	char buf[4096];
 	struct stat st;
@@ -238,11 +266,21 @@ static int scan_opaque(struct upper_names *n, int fd, char *vp, size_t vlen,
 
 			memcpy(&reclen, buf + off + 16, sizeof(reclen));
 			off += reclen;
-			if (!strcmp(name, VFS_OPAQUE_NAME) &&
+			if ((type == 10 /* DT_LNK */ || type == 0) &&
+			    (!strcmp(name, VFS_OPAQUE_NAME)
+				 ? (what & SCAN_OPAQUE)
+				 : (what & SCAN_WHITEOUTS)) &&
 			    appv_fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) ==
-				0 &&
-			    vfs_marker_at(fd, name, &st) == VFS_MARKER_OPAQUE)
-				set_bits(n, vp, vlen ? vlen : 1, OPAQUE_BASE);
+				0) {
+				int k = vfs_marker_at(fd, name, &st);
+
+				if (k == VFS_MARKER_OPAQUE)
+					set_bits(n, vlen ? vp : "/",
+						 vlen ? vlen : 1, OPAQUE_BASE);
+				else if (k == VFS_MARKER_WHITEOUT)
+					set_bits(n, vlen ? vp : "/",
+						 vlen ? vlen : 1, WH_BASE);
+			}
 			if (type != 4 /* DT_DIR */ || !strcmp(name, ".") ||
 			    !strcmp(name, "..") || vlen + 1 + nl >= PATH_MAX)
 				continue;
@@ -253,23 +291,23 @@ static int scan_opaque(struct upper_names *n, int fd, char *vp, size_t vlen,
 				continue;
 			vp[vlen] = '/';
 			memcpy(vp + vlen + 1, name, nl + 1);
-			scan_opaque(n, sub, vp, vlen + 1 + nl, depth + 1);
+			scan_markers(n, sub, vp, vlen + 1 + nl, depth + 1,
+				     what);
 			vp[vlen] = '\0';
 			appv_close(sub);
 		}
 	}
 }
 
-static void fold_opaque(struct vfs *vfs, struct upper_names *n)
+static void fold_markers(struct vfs *vfs, struct upper_names *n, int what)
 {
-	char vp[PATH_MAX] = "/";
+	char vp[PATH_MAX] = "";
 	int fd = appv_openat(AT_FDCWD, vfs->cfg.upper,
 			     O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
 
 	if (fd < 0)
 		return;
-	vp[0] = '\0';
-	scan_opaque(n, fd, vp, 0, 0);
+	scan_markers(n, fd, vp, 0, 0, what);
 	appv_close(fd);
 }
 
@@ -291,13 +329,18 @@ int vfs_names_open(struct vfs *vfs)
 	appv_close(fd);
 	if (!n)
 		return 0;
-	if (memcmp(n->magic, NAMES_MAGIC, 8)) {
+	if (!memcmp(n->magic, NAMES_MAGIC_V2, 8)) {
+		/* Version 2 (its first page is this one's): the new second
+		 * page learns the whiteouts already made. */
+		fold_markers(vfs, n, SCAN_WHITEOUTS);
+		memcpy(n->magic, NAMES_MAGIC, 8);
+	} else if (memcmp(n->magic, NAMES_MAGIC, 8)) {
 		/* New (zero-filled) or damaged.  Bits are never cleared, not
 		 * even here: another process may be setting some right now,
 		 * and stray set bits only cost a probe.  The impossible ctime
 		 * forces the fold below. */
 		__atomic_store_n(&n->ctime_sec, -1, __ATOMIC_RELEASE);
-		fold_opaque(vfs, n);
+		fold_markers(vfs, n, SCAN_OPAQUE | SCAN_WHITEOUTS);
 		memcpy(n->magic, NAMES_MAGIC, 8);
 	}
 	/* Kept when the fold fails: the bits are then not trusted, but the
@@ -347,6 +390,16 @@ void vfs_opaque_note(struct vfs *vfs, const char *vpath)
 {
 	if (vfs->names)
 		set_bits(vfs->names, vpath, strlen(vpath), OPAQUE_BASE);
+}
+
+void vfs_whiteout_note(struct vfs *vfs, const char *vpath)
+{
+	const char *slash = strrchr(vpath, '/');
+
+	if (vfs->names && slash)
+		set_bits(vfs->names, vpath, slash > vpath ? (size_t)(slash - vpath)
+							  : 1,
+			 WH_BASE);
 }
 
 /* Not when this process could not fold the listing in: the stored ctime

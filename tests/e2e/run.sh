@@ -1312,15 +1312,23 @@ c_ov_excl_stale_whiteout() {
 	axe --overlay xw "$TPKG" rm "$h/d/b"
 	want_rc 0
 	rm -rf "$h/d"
+	# The whiteout's directory is listed through a merge, which hides it.
 	axe --overlay xw "$TPKG" /usr/bin/python3 -c 'import os, sys
 f = sys.argv[1] + "/d/b"
+print("listed", os.listdir(sys.argv[1] + "/d"))
 print("exists", os.path.lexists(f))
 os.close(os.open(f, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
 print("created", os.path.lexists(f))
+print("listed", os.listdir(sys.argv[1] + "/d"))
 ' "$h"
 	want_rc 0
+	out_has "listed []"
 	out_has "exists False"
 	out_has "created True"
+	out_has "listed ['b']"
+	axe --overlay xw "$TPKG" /bin/busybox ls -A "$h/d"
+	want_rc 0
+	out_has "b"
 	[ ! -e "$h/d" ] || fail "the host got $h/d"
 }
 
