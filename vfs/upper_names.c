@@ -242,7 +242,7 @@ static int fold_listing(struct vfs *vfs, struct upper_names *n)
 #define SCAN_WHITEOUTS 2
 
 /* A new filter knows no opaque directory (SCAN_OPAQUE) and no directory
- * with whiteouts (SCAN_WHITEOUTS; a version 2 filter neither): find the
+ * with markers (SCAN_WHITEOUTS; a version 2 filter neither): find the
  * markers in the whole upper tree (once per filter file; an empty upper
  * costs one getdents).  @vp holds the virtual path of @fd, @vlen bytes. */
 static int scan_markers(struct upper_names *n, int fd, char *vp, size_t vlen,
@@ -266,18 +266,20 @@ static int scan_markers(struct upper_names *n, int fd, char *vp, size_t vlen,
 
 			memcpy(&reclen, buf + off + 16, sizeof(reclen));
 			off += reclen;
+			/* Either marker counts for the third filter (an
+			 * opaque one shows as much as a whiteout). */
 			if ((type == 10 /* DT_LNK */ || type == 0) &&
-			    (!strcmp(name, VFS_OPAQUE_NAME)
-				 ? (what & SCAN_OPAQUE)
-				 : (what & SCAN_WHITEOUTS)) &&
 			    appv_fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) ==
 				0) {
 				int k = vfs_marker_at(fd, name, &st);
 
-				if (k == VFS_MARKER_OPAQUE)
+				if (k == VFS_MARKER_OPAQUE &&
+				    (what & SCAN_OPAQUE))
 					set_bits(n, vlen ? vp : "/",
 						 vlen ? vlen : 1, OPAQUE_BASE);
-				else if (k == VFS_MARKER_WHITEOUT)
+				if ((k == VFS_MARKER_OPAQUE ||
+				     k == VFS_MARKER_WHITEOUT) &&
+				    (what & SCAN_WHITEOUTS))
 					set_bits(n, vlen ? vp : "/",
 						 vlen ? vlen : 1, WH_BASE);
 			}
@@ -386,10 +388,14 @@ void vfs_names_note(struct vfs *vfs, const char *vpath)
 	set_name(vfs->names, p, end ? (size_t)(end - p) : strlen(p));
 }
 
+/* An opaque marker is a marker too: should the lower directory go, the
+ * upper one is still listed through a merge, which hides it. */
 void vfs_opaque_note(struct vfs *vfs, const char *vpath)
 {
-	if (vfs->names)
-		set_bits(vfs->names, vpath, strlen(vpath), OPAQUE_BASE);
+	if (!vfs->names)
+		return;
+	set_bits(vfs->names, vpath, strlen(vpath), OPAQUE_BASE);
+	set_bits(vfs->names, vpath, strlen(vpath), WH_BASE);
 }
 
 void vfs_whiteout_note(struct vfs *vfs, const char *vpath)

@@ -178,10 +178,11 @@ void vfs_dirs_put(const struct vfs *vfs, const char *vpath, size_t len,
  * when @vpath (@len bytes) is certainly not opaque.  vfs_opaque_note() is
  * called before a marker is created. */
 bool vfs_opaque_maybe(const struct vfs *vfs, const char *vpath, size_t len);
-/* Whether a whiteout may ever have been made in upper directory @vpath
- * (@len bytes): a third filter in the same file, set by vfs_whiteout_note
- * for the parent of the whiteout @vpath before it is made.  Without the
- * file: true. */
+/* Whether a whiteout or an opaque marker may ever have been made in upper
+ * directory @vpath (@len bytes): a third filter in the same file, set by
+ * vfs_whiteout_note for the parent of the whiteout @vpath and by
+ * vfs_opaque_note for the opaque directory, before the marker is made.
+ * Without the file: true. */
 bool vfs_whiteouts_maybe(const struct vfs *vfs, const char *vpath,
 			 size_t len);
 void vfs_whiteout_note(struct vfs *vfs, const char *vpath);

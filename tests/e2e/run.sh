@@ -1332,6 +1332,28 @@ print("listed", os.listdir(sys.argv[1] + "/d"))
 	[ ! -e "$h/d" ] || fail "the host got $h/d"
 }
 
+# The same for an opaque marker: an emptied host directory made again in
+# the sandbox (no whiteout in it), then removed on the host.
+c_ov_excl_stale_opaque() {
+	local h=$C/xo
+	mkdir -p "$h/d"
+	axe --overlay xo "$TPKG" /bin/sh -c "rmdir $h/d && mkdir $h/d &&
+		echo n >$h/d/n"
+	want_rc 0
+	rmdir "$h/d"
+	axe --overlay xo "$TPKG" /usr/bin/python3 -c 'import os, sys
+d = sys.argv[1] + "/d"
+print("listed", os.listdir(d))
+os.unlink(d + "/n")
+os.rmdir(d)
+print("removed", os.path.lexists(d))
+' "$h"
+	want_rc 0
+	out_has "listed ['n']"
+	out_has "removed False"
+	[ ! -e "$h/d" ] || fail "the host got $h/d"
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual proc_self_exe exit_status stdin_passthrough
@@ -1340,7 +1362,7 @@ session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
 wl_sqlite wl_venv escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
-ov_excl_stale_whiteout ov_remkdir_threads"
+ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads"
 CASES=${E2E_CASES:-$CASES_ALL}
 # Cases that do not depend on the interception mode run once.
 MODELESS="bad_manifest"

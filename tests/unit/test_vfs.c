@@ -1426,6 +1426,41 @@ static void test_names__stale_whiteout_dir_is_merged(void **state)
 	vfs_free(v);
 }
 
+/* The same for an opaque marker alone: a host directory removed and made
+ * again (no whiteout in it), then removed on the host - also once a
+ * version 2 filter is upgraded (its scan finds the marker). */
+static void test_names__stale_opaque_dir_is_merged(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX], out[PATH_MAX];
+	struct vfs *v;
+	int fd;
+
+	assert_int_equal(mkdir(fmt(p, "%s/odir", f->h), 0755), 0);
+	assert_int_equal(res_h(f, "odir", VFS_INTENT_DELETE, VFS_F_NOFOLLOW),
+			 0);
+	assert_int_equal(vfs_remove(f->vfs, &f->res, true), 0);
+	assert_int_equal(res_h(f, "odir", VFS_INTENT_CREATE, VFS_F_NOFOLLOW),
+			 0);
+	assert_int_equal(vfs_mkdir(f->vfs, &f->res, 0755), 0);
+	assert_int_equal(rmdir(fmt(p, "%s/odir", f->h)), 0);
+	assert_int_equal(res_h(f, "odir", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_UPPER);
+	assert_true(f->res.merged_dir);
+	assert_int_equal(vfs_merge_dir(f->vfs, &f->res, out, sizeof(out)), 0);
+	assert_int_equal(count_entries(out), 0);
+	fd = open(fmt(p, "%s/upper.names", f->t), O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "APPVTOP2", 8), 8);
+	assert_int_equal(ftruncate(fd, 4096), 0);
+	close(fd);
+	assert_int_equal(vfs_new(&f->cfg, &v), 0);
+	struct vfs_req req = {.path = fmt(p, "%s/odir", f->h), .base = "/"};
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	assert_true(f->res.merged_dir);
+	vfs_free(v);
+}
+
 static void test_names__damaged_filter_is_rebuilt(void **state)
 {
 	struct fx *f = *state;
@@ -2010,6 +2045,7 @@ int main(void)
 	    T(test_resolve__no_merged_skips_twin),
 	    T(test_resolve__excl_create_unprobed),
 	    T(test_names__stale_whiteout_dir_is_merged),
+	    T(test_names__stale_opaque_dir_is_merged),
 	    T(test_names__damaged_filter_is_rebuilt),
 	    T(test_whiteout__unlink_lower_files),
 	    T(test_whiteout__rmdir_then_mkdir_is_opaque),
