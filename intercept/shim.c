@@ -363,9 +363,15 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 {
 	long err = 0, r;
-	bool listing = false;
+	int route = shim_route(sc, a, res, &err);
+	/* A merged directory's open is answered with its listing (by the
+	 * supervisor); a package file read stays the package's. */
+	bool listing = route == SHIM_DIRECT && res->merged_dir &&
+		       sc->nr == SYS_openat;
+	bool image = sc->nr == SYS_openat && sc->intent == VFS_INTENT_READ &&
+		     res->layer == VFS_LAYER_IMAGE && S_ISREG(res->mode);
 
-	switch (shim_route(sc, a, res, &err)) {
+	switch (route) {
 	case SHIM_ERR:
 		return err;
 	case SHIM_REAL:
@@ -377,8 +383,6 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 		r = appv_syscall(sc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 		break;
 	default:
-		/* A merged directory's open is answered with its listing. */
-		listing = res->merged_dir && sc->nr == SYS_openat;
 		/* The supervisor's answer is final (vfs_fix_stat). */
 		res->merged_dir = false;
 		res->layer = VFS_LAYER_NONE;
@@ -386,7 +390,7 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 					a[5]);
 	}
 	if (sc->nr == SYS_openat && r >= 0)
-		shim_dir_opened((int)r, listing);
+		shim_fd_opened((int)r, listing, image);
 	return r;
 }
 

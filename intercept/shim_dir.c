@@ -6,7 +6,7 @@
  * the session's scratch (vfs/merge.c), whose d_ino are the scratch's; the
  * supervisor writes each listing's inode map (vfs/merge_ino.c).  The shim
  * marks the descriptors it got from the supervisor for the open of a
- * merged directory (shim_dir_opened); readdir on a stream over a marked
+ * merged directory (shim_fd_opened); readdir on a stream over a marked
  * descriptor reads the listing's map once per stream (one fstat, one
  * open+pread) and replaces each d_ino by the real one, so it matches
  * st_ino of the same name.
@@ -40,7 +40,8 @@ __asm__(".symver dlsym, dlsym@GLIBC_2.2.5");
 #define BUF_SIZE 65536	 /* a map of up to 4095 entries */
 
 struct dir_slot {
-	bool listing;			/* marked by shim_dir_opened */
+	bool listing;			/* marked by shim_fd_opened */
+	bool image;			/* a package file opened for reading */
 	DIR *dir;			/* the stream the map is for */
 	const struct vfs_ino_map *map;	/* NULL: none (yet) */
 	size_t len;			/* > 0: mapped (a large map) */
@@ -89,7 +90,7 @@ static void slot_drop(struct dir_slot *s)
 	s->dir = NULL;
 }
 
-void shim_dir_opened(int fd, bool listing)
+void shim_fd_opened(int fd, bool listing, bool image)
 {
 	struct dir_slot *s;
 
@@ -99,6 +100,12 @@ void shim_dir_opened(int fd, bool listing)
 	if (s->listing || s->map)
 		slot_drop(s);
 	s->listing = listing;
+	s->image = image;
+}
+
+bool shim_fd_image(int fd)
+{
+	return fd >= 0 && fd < DIR_FDS && slots[fd].image;
 }
 
 /* The map of marked listing @fd, read for stream @d. */
@@ -234,7 +241,7 @@ SHIM_EXPORT DIR *fdopendir(int fd)
 	if (d && fd >= 0 && fd < DIR_FDS && !slots[fd].listing && shim_vfs &&
 	    appv_fstatat(fd, "", &st, AT_EMPTY_PATH) == 0 &&
 	    S_ISDIR(st.st_mode) && shim_on_scratch(st.st_dev))
-		shim_dir_opened(fd, true);
+		shim_fd_opened(fd, true, false);
 	return d;
 }
 
@@ -245,7 +252,7 @@ SHIM_EXPORT int closedir(DIR *d)
 	int fd = dp ? dirfd(dp) : -1;
 
 	if (fd >= 0 && fd < DIR_FDS && slots[fd].listing)
-		shim_dir_opened(fd, false);
+		shim_fd_opened(fd, false, false);
 	if (!real) {
 		errno = ENOSYS;
 		return -1;

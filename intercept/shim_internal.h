@@ -64,8 +64,12 @@ bool shim_on_scratch(unsigned long dev);
 
 /* shim_dir.c: descriptor @fd was just opened by the shim; @listing: it
  * may be a merged listing (the supervisor answered the open of a merged
- * directory), whose d_ino readdir corrects. */
-void shim_dir_opened(int fd, bool listing);
+ * directory), whose d_ino readdir corrects; @image: a package file opened
+ * for reading, whose fstat reports mtime as ctime, as stat does
+ * (vfs_fix_stat).  shim_fd_image: whether @fd was marked so (a mark
+ * lasts until the shim opens another file at that number). */
+void shim_fd_opened(int fd, bool listing, bool image);
+bool shim_fd_image(int fd);
 /* glibc's fdopendir, without the check of the shim's own (shim_dir.c). */
 struct __dirstream;
 struct __dirstream *shim_fdopendir(int fd);

@@ -89,10 +89,16 @@ static long fix_listing(int fd, struct stat *st)
 
 static long do_fstat(int fd, void *st)
 {
+	struct stat *s = st;
 	long r = appv_syscall(SYS_newfstatat, fd, (long)"", (long)st,
 			      AT_EMPTY_PATH, 0, 0);
 
-	return r == 0 ? fix_listing(fd, st) : r;
+	if (r < 0)
+		return r;
+	/* A package file: as stat of its path says (vfs_fix_stat). */
+	if (S_ISREG(s->st_mode) && shim_fd_image(fd))
+		s->st_ctim = s->st_mtim;
+	return fix_listing(fd, st);
 }
 
 /* fstat(fd) as glibc's: a negative @fd is EBADF (AT_FDCWD with
@@ -245,6 +251,9 @@ SHIM_EXPORT int statx(int dirfd, const char *path, int flags,
 	char v[PATH_MAX];
 	struct statx vx;
 
+	if (r == 0 && (!p || !p[0]) && (flags & AT_EMPTY_PATH) &&
+	    S_ISREG(buf->stx_mode) && shim_fd_image(dirfd))
+		buf->stx_ctime = buf->stx_mtime; /* as do_fstat */
 	/* fix_listing's case, in statx's terms. */
 	if (r == 0 && (!p || !p[0]) && (flags & AT_EMPTY_PATH) &&
 	    listing_vpath(dirfd, buf->stx_mode,

@@ -85,12 +85,52 @@ static int getfd_at(struct appv_sc_call *c, int fd)
  */
 static int fd_listing(struct appv_sc_call *c, int fd, struct sup_path *p)
 {
-	if (target_fd_path(c, fd, p->abs, sizeof(p->abs)) < 0 ||
-	    vfs_listing_vpath(c->s->vfs, p->abs, p->raw, sizeof(p->raw)) < 0)
+	if (target_fd_path(c, fd, p->abs, sizeof(p->abs)) < 0) {
+		p->abs[0] = '\0';
+		return 0;
+	}
+	if (vfs_listing_vpath(c->s->vfs, p->abs, p->raw, sizeof(p->raw)) < 0)
 		return 0;
 	p->vbase[0] = p->rbase[0] = '\0';
 	return sup_resolve(c, VFS_INTENT_READ, 0, p) == 0 &&
 	       p->res.layer != VFS_LAYER_NONE && S_ISDIR(p->res.mode);
+}
+
+/* A package file's descriptor (@p->abs from fd_listing): its stat with
+ * mtime as ctime, as stat of its path says (vfs_fix_stat).  Anything else
+ * continues. */
+static long image_fd_stat(struct appv_sc_call *c, int fd,
+			  const struct sup_path *p, uint64_t buf,
+			  bool statx_call)
+{
+	struct statx stx;
+	struct stat st;
+	int tfd, r;
+
+	if (!vfs_real_in_image(c->s->vfs, p->abs))
+		return SUP_CONTINUE;
+	tfd = target_getfd(c, fd);
+	if (tfd < 0)
+		return SUP_CONTINUE;
+	if (statx_call)
+		r = statx(tfd, "", AT_EMPTY_PATH | (int)c->args[2],
+			  (unsigned int)c->args[3], &stx);
+	else
+		r = fstat(tfd, &st);
+	r = r ? -errno : 0;
+	close(tfd);
+	if (r < 0)
+		return r;
+	if (statx_call) {
+		if (S_ISREG(stx.stx_mode))
+			stx.stx_ctime = stx.stx_mtime;
+		r = target_write(c, buf, &stx, sizeof(stx));
+	} else {
+		if (S_ISREG(st.st_mode))
+			st.st_ctim = st.st_mtim;
+		r = target_write(c, buf, &st, sizeof(st));
+	}
+	return r < 0 ? r : 0;
 }
 
 static long stat_on_fd(struct appv_sc_call *c, int fd, uint64_t buf)
@@ -100,7 +140,7 @@ static long stat_on_fd(struct appv_sc_call *c, int fd, uint64_t buf)
 	int r;
 
 	if (!fd_listing(c, fd, &p))
-		return SUP_CONTINUE;
+		return image_fd_stat(c, fd, &p, buf, false);
 	if (fstatat(AT_FDCWD, p.res.real, &st, AT_SYMLINK_NOFOLLOW))
 		return SUP_CONTINUE; /* gone since: the descriptor's own */
 	vfs_fix_stat(&p.res, &st);
@@ -209,7 +249,8 @@ long sys_statx(struct appv_sc_call *c)
 
 	if (empty_path_on_fd(c, 1, flags, &r)) {
 		if (!fd_listing(c, (int)c->args[0], &p))
-			return SUP_CONTINUE;
+			return image_fd_stat(c, (int)c->args[0], &p,
+					     c->args[4], true);
 	} else if (r < 0) {
 		return r;
 	} else {

@@ -48,6 +48,12 @@ int vfs_reverse(const struct vfs *vfs, const char *real, char *vpath,
 	return put(real, vpath, cap);
 }
 
+bool vfs_real_in_image(const struct vfs *vfs, const char *real)
+{
+	return under(real, vfs->image_root, vfs->image_root_len) &&
+	       real[vfs->image_root_len] == '/';
+}
+
 bool vfs_real_in_upper(const struct vfs *vfs, const char *real)
 {
 	return under(real, vfs->cfg.upper, vfs->upper_len) &&

@@ -176,8 +176,10 @@ int vfs_make_writable(struct vfs *vfs, struct vfs_res *res);
  * prefixes; host paths map to themselves).  Returns the length. */
 int vfs_reverse(const struct vfs *vfs, const char *real, char *vpath,
 		size_t cap);
-/* @real lies in the upper layer (below its root). */
+/* @real lies in the upper layer (below its root); in the package's
+ * content cache (below its root). */
 bool vfs_real_in_upper(const struct vfs *vfs, const char *real);
+bool vfs_real_in_image(const struct vfs *vfs, const char *real);
 /* The virtual directory whose merged listing (vfs_merge_dir) real path
  * @real is: its length, or -ENOENT when @real is no listing. */
 int vfs_listing_vpath(const struct vfs *vfs, const char *real, char *vpath,

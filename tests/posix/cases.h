@@ -743,5 +743,8 @@ static const struct tcase cases[] = {
 /* Reading a package file first extracts it in place. */
 { .n = "open.read.ctime", .s = "f:a=hello", .op = OP_OPEN, .a = "a",
   .x = O_RDONLY, .chk = "c:a=hello C=:a" },
+/* A file's stat and fstat agree: a package file's ctime included. */
+{ .n = "fstat.same.file", .s = "f:a=hello", .op = OP_STAT_FSTAT, .a = "a",
+  .chk = "o=same" },
 };
 /* clang-format on */

@@ -126,6 +126,7 @@ enum op {
 	OP_LIST_EFAULT,
 	OP_LIST_INO_DUP,
 	OP_CLOSEDIR_NULL,
+	OP_STAT_FSTAT,
 	OP_TMPFILE_LINK,
 };
 
@@ -1401,6 +1402,33 @@ static int do_op(struct ctx *c)
 		return op_list_efault(c, p);
 	case OP_LIST_INO_DUP:
 		return op_list_ino_dup(c, p);
+	case OP_STAT_FSTAT: {
+		/* A file's stat and its descriptor's fstat agree (before
+		 * and after it is read). */
+		struct stat a, b;
+		char c1;
+		const char *what = "same";
+
+		fd = open(p, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		r = fstat(fd, &b) || read(fd, &c1, 1) < 0 || stat(p, &a) ? -errno
+									 : 0;
+		if (r == 0 && (a.st_dev != b.st_dev || a.st_ino != b.st_ino))
+			what = "inode";
+		else if (r == 0 && (a.st_mtim.tv_sec != b.st_mtim.tv_sec ||
+				    a.st_mtim.tv_nsec != b.st_mtim.tv_nsec))
+			what = "mtime";
+		else if (r == 0 && (a.st_ctim.tv_sec != b.st_ctim.tv_sec ||
+				    a.st_ctim.tv_nsec != b.st_ctim.tv_nsec))
+			what = "ctime";
+		else if (r == 0 && (a.st_mode != b.st_mode ||
+				    a.st_size != b.st_size))
+			what = "mode/size";
+		snprintf(c->out, sizeof(c->out), "%s", what);
+		close(fd);
+		return r;
+	}
 	case OP_CLOSEDIR_NULL: {
 		/* glibc's closedir answers NULL with EINVAL. */
 		DIR *volatile none = NULL;
