@@ -60,6 +60,7 @@ class Bench:
         self.slow_s = float(os.environ.get("BENCH_SLOW", "4"))
         self.slow_n = 3  # samples a slow cell still gets
         self.budget = float(os.environ.get("BENCH_BUDGET", "400"))
+        self.settle_s = float(os.environ.get("BENCH_SETTLE", "61"))
         self.rng = random.Random(int(os.environ.get("BENCH_SEED", "1")))
         self.appv = os.path.join(args.build, "appv")
         self.shim = os.path.join(args.build, "libappv-shim.so")
@@ -76,6 +77,12 @@ class Bench:
         self.pkg_na = {}  # package -> reason its appv cells cannot run
         self.upper_na = None  # reason the non-empty overlay is missing
         self.seq = 0  # fresh overlay names
+        # Nothing is deleted while cells run (see discard): used fresh
+        # overlays and emptied directories wait here until the end.
+        self.trash = os.path.join(self.b, "trash")
+        self.ntrash = 0
+        self.spent_overlays = []  # (package, overlay name)
+        self.t_freed = time.monotonic()  # last bulk deletion (set-up)
         self.env = dict(os.environ, APPV_HOME=os.path.join(self.b, "home"))
         self.na = {}  # variant -> reason the whole variant cannot run
         self.notes = []
@@ -161,6 +168,8 @@ class Bench:
         if os.path.exists(self.pkg):
             os.unlink(self.pkg)
         shutil.rmtree(self.env["APPV_HOME"], ignore_errors=True)
+        shutil.rmtree(self.trash, ignore_errors=True)
+        self.t_freed = time.monotonic()
         rc, out, err = self.run([self.appv, "build", src, "-o", self.pkg])
         if rc != 0 or not os.path.exists(self.pkg):
             return "appv build: " + self.reason(rc, out, err)
@@ -301,15 +310,51 @@ class Bench:
         return name, None
 
     def drop_overlay(self, cell, name):
+        """A used fresh overlay is removed at the end (cleanup), not now:
+        see discard."""
         if name:
-            self.run([self.appv, "overlay", "rm",
-                      self.pkgs[cell.wl.get("pkg", "bench")], name],
-                     timeout=30)
+            self.spent_overlays.append(
+                (self.pkgs[cell.wl.get("pkg", "bench")], name))
 
-    @staticmethod
-    def empty_dir(path):
-        shutil.rmtree(path, ignore_errors=True)
+    def discard(self, path):
+        """Move path into BENCH/trash; cleanup deletes it at the end.
+        Deleting between cells would slow the cells after it: on ext4
+        without a journal, creating a file skips, one by one, every inode
+        of the block group freed in the last 60 s (bench/README.md,
+        "Nothing is deleted while cells run")."""
+        os.makedirs(self.trash, exist_ok=True)
+        self.ntrash += 1
+        os.rename(path, os.path.join(self.trash, str(self.ntrash)))
+
+    def empty_dir(self, path):
+        if os.path.isdir(path) and not os.listdir(path):
+            return
+        if os.path.lexists(path):
+            self.discard(path)
         os.makedirs(path, exist_ok=True)
+
+    def cleanup(self):
+        """Delete what the cells left: the spent overlays and the trash."""
+        for pkg, name in self.spent_overlays:
+            self.run([self.appv, "overlay", "rm", pkg, name], timeout=30)
+        self.spent_overlays = []
+        shutil.rmtree(self.trash, ignore_errors=True)
+
+    def settle(self):
+        """Before the timed passes: write the dirty metadata out and let
+        the inodes freed by the set-up (run.sh's rm -rf of the old trees,
+        probe_appv's wipe of APPV_HOME) age past ext4's 60 s reuse window,
+        on a file system where that window applies."""
+        if not nojournal_ext4(self.b):
+            return 0
+        os.sync()
+        wait = self.settle_s - (time.monotonic() - self.t_freed)
+        if wait > 0:
+            print("bench: ext4 without a journal: waiting %.0fs for the "
+                  "inodes the set-up freed to become reusable" % wait,
+                  file=sys.stderr)
+            time.sleep(wait)
+        return max(wait, 0)
 
     def measure(self, cell, verify=False):
         """One timed run of the cell.  With verify (the warm-up), the
@@ -457,6 +502,21 @@ class Bench:
             else:
                 res["shim"][v] = self.leaf_rss(self.prefix(v) + sleep)
         return res
+
+
+def nojournal_ext4(path):
+    """True when path is on ext4 mounted without a journal, where the
+    inode allocator avoids reusing inodes freed less than 60 s ago (300 s
+    more while their inode table block is dirty) by skipping them one at
+    a time (fs/ext4/ialloc.c, recently_deleted)."""
+    dev = os.stat(path).st_dev
+    try:
+        name = os.path.basename(os.path.realpath(
+            "/sys/dev/block/%d:%d" % (os.major(dev), os.minor(dev))))
+        with open("/sys/fs/ext4/%s/journal_task" % name) as f:
+            return f.read().strip() == "<none>"
+    except OSError:  # not ext4 (or no sysfs): no such window
+        return False
 
 
 # ---- report ------------------------------------------------------------
@@ -681,10 +741,16 @@ def main():
     cells += [Cell(wl, "nullsup-W") for wl in bench.workloads()
               if wl["name"] == WAKE_ROW]
     bench.warm_up(cells)
+    waited = bench.settle()
+    if waited:
+        bench.notes.append("waited %.0fs before the timed passes (ext4 "
+                           "without a journal, see bench/README.md)" %
+                           waited)
     done = bench.timed(cells)
     mem = bench.memory()
     elapsed = time.monotonic() - t0
     report(bench, cells, done, elapsed, mem)
+    bench.cleanup()
     with open(os.path.join(bench.b, "results.json"), "w") as f:
         json.dump({"reps": done, "iters": bench.iters,
                    "cells": [{"workload": c.wl["name"],

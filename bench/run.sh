@@ -10,7 +10,7 @@
 #
 # Knobs (environment): BENCH_REPS (7), BENCH_ITERS (1000),
 # BENCH_MICRO_MS (200), BENCH_SLOW (4), BENCH_BUDGET (seconds for the timed
-# passes, 400), BENCH_SEED (1).
+# passes, 400), BENCH_SEED (1), BENCH_SETTLE (61).
 set -u
 
 BUILD=$(cd "${1:-build}" 2>/dev/null && pwd) || {
