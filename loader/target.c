@@ -306,16 +306,9 @@ int target_fd_path(struct appv_sc_call *c, int fd, char *out, size_t cap)
 int target_base(struct appv_sc_call *c, int dirfd, char *vbase, size_t cap,
 		char *real_out, size_t rcap)
 {
-	char p[64], real[PATH_MAX];
-	int r;
+	char real[PATH_MAX];
+	int r = target_fd_path(c, dirfd, real, sizeof(real));
 
-	if (dirfd == AT_FDCWD)
-		snprintf(p, sizeof(p), "/proc/%d/cwd", (int)c->tid);
-	else if (dirfd < 0)
-		return -EBADF;
-	else
-		snprintf(p, sizeof(p), "/proc/%d/fd/%d", (int)c->tid, dirfd);
-	r = readlink_proc(p, real, sizeof(real));
 	if (r < 0)
 		return r == -ENOENT && dirfd != AT_FDCWD ? -EBADF : r;
 	if (real[0] != '/')

@@ -1387,15 +1387,40 @@ static void test_dirs__cache_dropped_by_generation(void **state)
 	vfs_free(v);
 }
 
+/* Upper-only directory @rel, whose lower twin went, holds only markers:
+ * it is merged and lists empty - also once the filter file is turned into
+ * version 2 (its first page only), whose upgrade scan finds them. */
+static void stale_dir_lists_empty(struct fx *f, const char *rel)
+{
+	char p[PATH_MAX], out[PATH_MAX];
+	struct vfs *v;
+	int fd;
+
+	assert_int_equal(res_h(f, rel, VFS_INTENT_READ, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_UPPER);
+	assert_true(f->res.merged_dir);
+	assert_int_equal(vfs_merge_dir(f->vfs, &f->res, out, sizeof(out)), 0);
+	assert_int_equal(count_entries(out), 0);
+	fd = open(fmt(p, "%s/upper.names", f->t), O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "APPVTOP2", 8), 8);
+	assert_int_equal(ftruncate(fd, 4096), 0);
+	close(fd);
+	assert_int_equal(vfs_new(&f->cfg, &v), 0);
+	struct vfs_req req = {.path = fmt(p, "%s/%s", f->h, rel),
+			      .base = "/"};
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	assert_true(f->res.merged_dir);
+	vfs_free(v);
+}
+
 /* A whiteout whose lower directory went since (removed on the host): its
  * upper directory alone is still listed through a merge, which hides the
  * marker - also once a version 2 filter (no whiteout page) is upgraded. */
 static void test_names__stale_whiteout_dir_is_merged(void **state)
 {
 	struct fx *f = *state;
-	char p[PATH_MAX], out[PATH_MAX];
-	struct vfs *v;
-	int fd;
+	char p[PATH_MAX];
 
 	assert_int_equal(mkdir(fmt(p, "%s/wdir", f->h), 0755), 0);
 	close(open(fmt(p, "%s/wdir/a", f->h), O_CREAT | O_WRONLY, 0644));
@@ -1403,27 +1428,12 @@ static void test_names__stale_whiteout_dir_is_merged(void **state)
 			 0);
 	assert_int_equal(vfs_remove(f->vfs, &f->res, false), 0);
 	assert_int_equal(system(fmt(p, "rm -rf '%s/wdir'", f->h)), 0);
-	assert_int_equal(res_h(f, "wdir", VFS_INTENT_READ, 0), 0);
-	assert_int_equal(f->res.layer, VFS_LAYER_UPPER);
-	assert_true(f->res.merged_dir);
-	assert_int_equal(vfs_merge_dir(f->vfs, &f->res, out, sizeof(out)), 0);
-	assert_int_equal(count_entries(out), 0);
 	/* An upper directory that never had a whiteout is not merged. */
 	assert_int_equal(mkdir(fmt(p, "%s/upper%s/fresh", f->t, f->h), 0755),
 			 0);
 	assert_int_equal(res_h(f, "fresh", VFS_INTENT_READ, 0), 0);
 	assert_false(f->res.merged_dir);
-	/* Version 2: the first page only; the upgrade scans for whiteouts. */
-	fd = open(fmt(p, "%s/upper.names", f->t), O_WRONLY);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, "APPVTOP2", 8), 8);
-	assert_int_equal(ftruncate(fd, 4096), 0);
-	close(fd);
-	assert_int_equal(vfs_new(&f->cfg, &v), 0);
-	struct vfs_req req = {.path = fmt(p, "%s/wdir", f->h), .base = "/"};
-	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
-	assert_true(f->res.merged_dir);
-	vfs_free(v);
+	stale_dir_lists_empty(f, "wdir");
 }
 
 /* The same for an opaque marker alone: a host directory removed and made
@@ -1432,9 +1442,7 @@ static void test_names__stale_whiteout_dir_is_merged(void **state)
 static void test_names__stale_opaque_dir_is_merged(void **state)
 {
 	struct fx *f = *state;
-	char p[PATH_MAX], out[PATH_MAX];
-	struct vfs *v;
-	int fd;
+	char p[PATH_MAX];
 
 	assert_int_equal(mkdir(fmt(p, "%s/odir", f->h), 0755), 0);
 	assert_int_equal(res_h(f, "odir", VFS_INTENT_DELETE, VFS_F_NOFOLLOW),
@@ -1444,21 +1452,7 @@ static void test_names__stale_opaque_dir_is_merged(void **state)
 			 0);
 	assert_int_equal(vfs_mkdir(f->vfs, &f->res, 0755), 0);
 	assert_int_equal(rmdir(fmt(p, "%s/odir", f->h)), 0);
-	assert_int_equal(res_h(f, "odir", VFS_INTENT_READ, 0), 0);
-	assert_int_equal(f->res.layer, VFS_LAYER_UPPER);
-	assert_true(f->res.merged_dir);
-	assert_int_equal(vfs_merge_dir(f->vfs, &f->res, out, sizeof(out)), 0);
-	assert_int_equal(count_entries(out), 0);
-	fd = open(fmt(p, "%s/upper.names", f->t), O_WRONLY);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, "APPVTOP2", 8), 8);
-	assert_int_equal(ftruncate(fd, 4096), 0);
-	close(fd);
-	assert_int_equal(vfs_new(&f->cfg, &v), 0);
-	struct vfs_req req = {.path = fmt(p, "%s/odir", f->h), .base = "/"};
-	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
-	assert_true(f->res.merged_dir);
-	vfs_free(v);
+	stale_dir_lists_empty(f, "odir");
 }
 
 static void test_names__damaged_filter_is_rebuilt(void **state)
