@@ -140,13 +140,17 @@ static struct dir_slot *listing_slot(DIR *d)
 	return s->map ? s : NULL;
 }
 
+/* errno is kept: a program that sets it to 0 once, then reads to the end,
+ * tells the end from an error by it. */
 static void fix_ino(DIR *d, ino_t *ino)
 {
+	int e = errno;
 	struct dir_slot *s = listing_slot(d);
 	uint64_t v;
 
 	if (s && (v = vfs_ino_map_find(s->map, *ino)))
 		*ino = (ino_t)v;
+	errno = e;
 }
 
 /* libc's @name, looked up once. */
