@@ -368,8 +368,15 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 	 * supervisor); a package file read stays the package's. */
 	bool listing = route == SHIM_DIRECT && res->merged_dir &&
 		       sc->nr == SYS_openat;
-	bool image = sc->nr == SYS_openat && sc->intent == VFS_INTENT_READ &&
-		     res->layer == VFS_LAYER_IMAGE && S_ISREG(res->mode);
+	int kind = SHIM_FD_PLAIN;
+
+	if (sc->nr == SYS_openat && sc->intent == VFS_INTENT_READ) {
+		if (route == SHIM_REAL && res->merged_dir)
+			kind = SHIM_FD_COVERED; /* vfs_merge_covered */
+		else if (res->layer == VFS_LAYER_IMAGE &&
+			 (S_ISREG(res->mode) || S_ISDIR(res->mode)))
+			kind = SHIM_FD_IMAGE;
+	}
 
 	switch (route) {
 	case SHIM_ERR:
@@ -390,7 +397,7 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 					a[5]);
 	}
 	if (sc->nr == SYS_openat && r >= 0)
-		shim_fd_opened((int)r, listing, image);
+		shim_fd_opened((int)r, listing, kind);
 	return r;
 }
 

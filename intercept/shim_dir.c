@@ -26,10 +26,12 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <string.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "../common/path.h"
 #include "../common/sys.h"
 
 /* dlsym at the oldest version, as in shim_exec.c. */
@@ -41,7 +43,7 @@ __asm__(".symver dlsym, dlsym@GLIBC_2.2.5");
 
 struct dir_slot {
 	bool listing;			/* marked by shim_fd_opened */
-	bool image;			/* a package file opened for reading */
+	unsigned char kind;		/* enum shim_fd_kind */
 	DIR *dir;			/* the stream the map is for */
 	const struct vfs_ino_map *map;	/* NULL: none (yet) */
 	size_t len;			/* > 0: mapped (a large map) */
@@ -90,7 +92,7 @@ static void slot_drop(struct dir_slot *s)
 	s->dir = NULL;
 }
 
-void shim_fd_opened(int fd, bool listing, bool image)
+void shim_fd_opened(int fd, bool listing, int kind)
 {
 	struct dir_slot *s;
 
@@ -100,20 +102,33 @@ void shim_fd_opened(int fd, bool listing, bool image)
 	if (s->listing || s->map)
 		slot_drop(s);
 	s->listing = listing;
-	s->image = image;
+	s->kind = (unsigned char)kind;
 }
 
-bool shim_fd_image(int fd)
+int shim_fd_kind(int fd)
 {
-	return fd >= 0 && fd < DIR_FDS && slots[fd].image;
+	return fd >= 0 && fd < DIR_FDS ? slots[fd].kind : SHIM_FD_PLAIN;
 }
 
 /* The map of marked listing @fd, read for stream @d. */
 static void slot_load(struct dir_slot *s, int fd, DIR *d)
 {
+	char real[PATH_MAX], v[PATH_MAX];
 	struct stat st;
 
 	s->dir = d;
+	if (s->kind == SHIM_FD_COVERED) {
+		/* The package's own directory: its copied-up entries'
+		 * inodes are their upper copies'. */
+		if (shim_fd_path(fd, real, sizeof(real)) < 0 ||
+		    vfs_reverse(shim_vfs, real, v, sizeof(v)) < 0)
+			return;
+		s->buf = buf_take() + 1;
+		if (s->buf)
+			s->map = vfs_covered_map(shim_vfs, v, bufs[s->buf - 1],
+						 BUF_SIZE);
+		return;
+	}
 	if (appv_fstatat(fd, "", &st, AT_EMPTY_PATH) < 0 ||
 	    !S_ISDIR(st.st_mode) || !shim_on_scratch(st.st_dev))
 		return;
@@ -130,7 +145,8 @@ static struct dir_slot *listing_slot(DIR *d)
 	int fd = dirfd(d);
 	struct dir_slot *s;
 
-	if (fd < 0 || fd >= DIR_FDS || !slots[fd].listing || !shim_vfs)
+	if (fd < 0 || fd >= DIR_FDS || !shim_vfs ||
+	    (!slots[fd].listing && slots[fd].kind != SHIM_FD_COVERED))
 		return NULL;
 	s = &slots[fd];
 	if (s->dir != d) {
@@ -142,13 +158,17 @@ static struct dir_slot *listing_slot(DIR *d)
 
 /* errno is kept: a program that sets it to 0 once, then reads to the end,
  * tells the end from an error by it. */
-static void fix_ino(DIR *d, ino_t *ino)
+static void fix_ino(DIR *d, ino_t *ino, const char *name)
 {
 	int e = errno;
 	struct dir_slot *s = listing_slot(d);
-	uint64_t v;
+	uint64_t v = 0;
 
-	if (s && (v = vfs_ino_map_find(s->map, *ino)))
+	if (s && s->kind == SHIM_FD_COVERED)
+		v = vfs_ino_map_find(s->map, appv_hash64(name, strlen(name)));
+	else if (s)
+		v = vfs_ino_map_find(s->map, *ino);
+	if (v)
 		*ino = (ino_t)v;
 	errno = e;
 }
@@ -180,14 +200,14 @@ typedef DIR *(*fdopendir_fn)(int);
 static void *fixed(DIR *d, struct dirent *e)
 {
 	if (e)
-		fix_ino(d, &e->d_ino);
+		fix_ino(d, &e->d_ino, e->d_name);
 	return e;
 }
 
 static int fixed_r(DIR *d, int r, struct dirent *res)
 {
 	if (r == 0 && res)
-		fix_ino(d, &res->d_ino);
+		fix_ino(d, &res->d_ino, res->d_name);
 	return r;
 }
 
@@ -245,7 +265,7 @@ SHIM_EXPORT DIR *fdopendir(int fd)
 	if (d && fd >= 0 && fd < DIR_FDS && !slots[fd].listing && shim_vfs &&
 	    appv_fstatat(fd, "", &st, AT_EMPTY_PATH) == 0 &&
 	    S_ISDIR(st.st_mode) && shim_on_scratch(st.st_dev))
-		shim_fd_opened(fd, true, false);
+		shim_fd_opened(fd, true, SHIM_FD_PLAIN);
 	return d;
 }
 
@@ -255,8 +275,8 @@ SHIM_EXPORT int closedir(DIR *d)
 	DIR *volatile dp = d; /* glibc's answers NULL with EINVAL */
 	int fd = dp ? dirfd(dp) : -1;
 
-	if (fd >= 0 && fd < DIR_FDS && slots[fd].listing)
-		shim_fd_opened(fd, false, false);
+	if (fd >= 0 && fd < DIR_FDS && (slots[fd].listing || slots[fd].map))
+		shim_fd_opened(fd, false, SHIM_FD_PLAIN);
 	if (!real) {
 		errno = ENOSYS;
 		return -1;

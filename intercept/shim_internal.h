@@ -62,14 +62,22 @@ long shim_fd_path(int fd, char *out, size_t cap);
  * listings). */
 bool shim_on_scratch(unsigned long dev);
 
+/* What a descriptor the shim opened is, for its fstat. */
+enum shim_fd_kind {
+	SHIM_FD_PLAIN,	 /* the real file is the virtual one */
+	SHIM_FD_IMAGE,	 /* a package file or directory opened for reading:
+			    mtime as ctime, as stat says (vfs_fix_stat) */
+	SHIM_FD_COVERED, /* a merged directory listed as the package's own
+			    (vfs_merge_covered): stat of its virtual path */
+};
+
 /* shim_dir.c: descriptor @fd was just opened by the shim; @listing: it
  * may be a merged listing (the supervisor answered the open of a merged
- * directory), whose d_ino readdir corrects; @image: a package file opened
- * for reading, whose fstat reports mtime as ctime, as stat does
- * (vfs_fix_stat).  shim_fd_image: whether @fd was marked so (a mark
- * lasts until the shim opens another file at that number). */
-void shim_fd_opened(int fd, bool listing, bool image);
-bool shim_fd_image(int fd);
+ * directory), whose d_ino readdir corrects; @kind: enum shim_fd_kind.
+ * shim_fd_kind: @fd's (a mark lasts until the shim opens another file at
+ * that number). */
+void shim_fd_opened(int fd, bool listing, int kind);
+int shim_fd_kind(int fd);
 /* glibc's fdopendir, without the check of the shim's own (shim_dir.c). */
 struct __dirstream;
 struct __dirstream *shim_fdopendir(int fd);

@@ -59,19 +59,25 @@ bool shim_on_scratch(unsigned long dev)
 }
 
 /* Whether descriptor @fd, whose fstat gave @mode and @dev, is a merged
- * listing: its virtual path into @v. */
+ * directory's listing - the scratch's, or the package's own directory
+ * standing for it (SHIM_FD_COVERED, whose fstat would name the package's
+ * directory where stat names the upper copy): its virtual path into @v. */
 static bool listing_vpath(int fd, mode_t mode, unsigned long dev, char *v,
 			  size_t cap)
 {
+	bool covered = shim_fd_kind(fd) == SHIM_FD_COVERED;
 	char real[PATH_MAX];
 
+	if (!shim_vfs || !S_ISDIR(mode) || (!covered && !shim_on_scratch(dev)))
+		return false;
 	/* AT_FDCWD (fstatat(AT_FDCWD, "", AT_EMPTY_PATH)): the working
 	 * directory, which fchdir may have moved into a listing. */
-	return shim_vfs && S_ISDIR(mode) && shim_on_scratch(dev) &&
-	       (fd == AT_FDCWD ? APPV_SYS(SYS_getcwd, real, sizeof(real), 0,
-					  0, 0, 0)
-			       : shim_fd_path(fd, real, sizeof(real))) >= 0 &&
-	       vfs_listing_vpath(shim_vfs, real, v, cap) >= 0;
+	if ((fd == AT_FDCWD ? APPV_SYS(SYS_getcwd, real, sizeof(real), 0, 0,
+				       0, 0)
+			    : shim_fd_path(fd, real, sizeof(real))) < 0)
+		return false;
+	return covered ? vfs_reverse(shim_vfs, real, v, cap) >= 0
+		       : vfs_listing_vpath(shim_vfs, real, v, cap) >= 0;
 }
 
 /* The descriptor's own stat stays when its path no longer names a
@@ -95,8 +101,8 @@ static long do_fstat(int fd, void *st)
 
 	if (r < 0)
 		return r;
-	/* A package file: as stat of its path says (vfs_fix_stat). */
-	if (S_ISREG(s->st_mode) && shim_fd_image(fd))
+	/* A package entry: as stat of its path says (vfs_fix_stat). */
+	if (shim_fd_kind(fd) == SHIM_FD_IMAGE)
 		s->st_ctim = s->st_mtim;
 	return fix_listing(fd, st);
 }
@@ -252,7 +258,7 @@ SHIM_EXPORT int statx(int dirfd, const char *path, int flags,
 	struct statx vx;
 
 	if (r == 0 && (!p || !p[0]) && (flags & AT_EMPTY_PATH) &&
-	    S_ISREG(buf->stx_mode) && shim_fd_image(dirfd))
+	    shim_fd_kind(dirfd) == SHIM_FD_IMAGE)
 		buf->stx_ctime = buf->stx_mtime; /* as do_fstat */
 	/* fix_listing's case, in statx's terms. */
 	if (r == 0 && (!p || !p[0]) && (flags & AT_EMPTY_PATH) &&

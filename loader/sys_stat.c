@@ -96,15 +96,30 @@ static int fd_listing(struct appv_sc_call *c, int fd, struct sup_path *p)
 	       p->res.layer != VFS_LAYER_NONE && S_ISDIR(p->res.mode);
 }
 
-/* A package file's descriptor (@p->abs from fd_listing): its stat with
- * mtime as ctime, as stat of its path says (vfs_fix_stat).  Anything else
- * continues. */
-static long image_fd_stat(struct appv_sc_call *c, int fd,
-			  const struct sup_path *p, uint64_t buf,
-			  bool statx_call)
+/* Whether the package directory @p->abs (a descriptor's) stands for a
+ * merged directory whose top is its upper copy (vfs_merge_covered): then
+ * @p->res holds that, and fstat must answer as stat of the path does. */
+static bool covered_dir(struct appv_sc_call *c, struct sup_path *p)
 {
+	if (vfs_reverse(c->s->vfs, p->abs, p->raw, sizeof(p->raw)) < 0)
+		return false;
+	p->vbase[0] = p->rbase[0] = '\0';
+	return sup_resolve(c, VFS_INTENT_READ, 0, p) == 0 &&
+	       p->res.layer == VFS_LAYER_UPPER && S_ISDIR(p->res.mode);
+}
+
+/* A descriptor below the content cache's root (@p->abs from fd_listing):
+ * a package file or directory answers with mtime as ctime, and a package
+ * directory standing for a merged one as its virtual path, as stat of its
+ * path says (vfs_fix_stat).  Anything else continues. */
+static long image_fd_stat(struct appv_sc_call *c, int fd, struct sup_path *p,
+			  uint64_t buf, bool statx_call)
+{
+	int flags = AT_EMPTY_PATH | (statx_call ? (int)c->args[2] : 0);
+	unsigned int mask = statx_call ? (unsigned int)c->args[3] : 0;
 	struct statx stx;
 	struct stat st;
+	bool dir;
 	int tfd, r;
 
 	if (!vfs_real_in_image(c->s->vfs, p->abs))
@@ -112,22 +127,30 @@ static long image_fd_stat(struct appv_sc_call *c, int fd,
 	tfd = target_getfd(c, fd);
 	if (tfd < 0)
 		return SUP_CONTINUE;
-	if (statx_call)
-		r = statx(tfd, "", AT_EMPTY_PATH | (int)c->args[2],
-			  (unsigned int)c->args[3], &stx);
-	else
-		r = fstat(tfd, &st);
+	r = statx_call ? statx(tfd, "", flags, mask, &stx) : fstat(tfd, &st);
 	r = r ? -errno : 0;
 	close(tfd);
 	if (r < 0)
 		return r;
+	dir = S_ISDIR(statx_call ? stx.stx_mode : st.st_mode);
+	if (dir && covered_dir(c, p)) {
+		r = statx_call ? statx(AT_FDCWD, p->res.real,
+				       (flags & ~AT_EMPTY_PATH) |
+					   AT_SYMLINK_NOFOLLOW,
+				       mask, &stx)
+			       : fstatat(AT_FDCWD, p->res.real, &st,
+					 AT_SYMLINK_NOFOLLOW);
+		if (r)
+			return SUP_CONTINUE; /* gone since */
+	} else {
+		p->res.layer = VFS_LAYER_IMAGE; /* its own: a package entry */
+		p->res.merged_dir = false;
+	}
 	if (statx_call) {
-		if (S_ISREG(stx.stx_mode))
-			stx.stx_ctime = stx.stx_mtime;
+		vfs_fix_statx(&p->res, &stx);
 		r = target_write(c, buf, &stx, sizeof(stx));
 	} else {
-		if (S_ISREG(st.st_mode))
-			st.st_ctim = st.st_mtim;
+		vfs_fix_stat(&p->res, &st);
 		r = target_write(c, buf, &st, sizeof(st));
 	}
 	return r < 0 ? r : 0;
@@ -163,23 +186,33 @@ long sys_fstat(struct appv_sc_call *c)
  */
 long sys_getdents(struct appv_sc_call *c)
 {
-	char real[PATH_MAX], buf[32768], mbuf[65536];
-	size_t len, cap = c->args[2] < sizeof(buf) ? c->args[2] : sizeof(buf);
+	char buf[32768], mbuf[65536];
+	size_t len = 0, cap = c->args[2] < sizeof(buf) ? c->args[2] : sizeof(buf);
 	const struct vfs_ino_map *m = NULL;
+	bool covered = false;
+	struct sup_path p;
 	struct stat st;
 	off_t pos;
 	long n;
 	int tfd, r;
 
-	/* Only a descriptor below the listings' root reads further. */
+	/* Only a listing, or a package directory standing for a merged
+	 * one (vfs_merge_covered: its copied-up entries are the upper
+	 * copies), reads further. */
 	if ((int)c->args[0] < 0 ||
-	    target_fd_path(c, (int)c->args[0], real, sizeof(real)) < 0 ||
-	    vfs_listing_vpath(c->s->vfs, real, buf, sizeof(buf)) < 0)
+	    target_fd_path(c, (int)c->args[0], p.abs, sizeof(p.abs)) < 0)
 		return SUP_CONTINUE;
+	if (vfs_listing_vpath(c->s->vfs, p.abs, buf, sizeof(buf)) < 0) {
+		if (!vfs_real_in_image(c->s->vfs, p.abs) || !covered_dir(c, &p))
+			return SUP_CONTINUE;
+		covered = true;
+	}
 	tfd = target_getfd(c, (int)c->args[0]);
 	if (tfd < 0)
 		return SUP_CONTINUE;
-	if (fstat(tfd, &st) == 0)
+	if (covered)
+		m = vfs_covered_map(c->s->vfs, p.raw, mbuf, sizeof(mbuf));
+	else if (fstat(tfd, &st) == 0)
 		m = vfs_listing_map(c->s->vfs, st.st_ino, mbuf, sizeof(mbuf),
 				    &len);
 	if (!m) {
@@ -190,7 +223,10 @@ long sys_getdents(struct appv_sc_call *c)
 	n = syscall(SYS_getdents64, tfd, buf, cap);
 	n = n < 0 ? -errno : n;
 	if (n > 0) {
-		vfs_ino_map_apply(m, buf, (size_t)n);
+		if (covered)
+			vfs_ino_map_apply_names(m, buf, (size_t)n);
+		else
+			vfs_ino_map_apply(m, buf, (size_t)n);
 		r = target_write(c, c->args[1], buf, (size_t)n);
 		/* EFAULT leaves the position where it was, as the kernel's
 		 * call does when it copies nothing. */

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "../common/path.h"
 #include "../common/sys.h"
 #include "vfs_internal.h"
 
@@ -311,6 +312,69 @@ void vfs_ino_map_apply(const struct vfs_ino_map *m, void *buf, size_t n)
 	for (size_t off = 0; off + sizeof(struct linux_dirent64) <= n;) {
 		struct linux_dirent64 *d = (void *)((char *)buf + off);
 		uint64_t v = vfs_ino_map_find(m, d->d_ino);
+
+		if (v)
+			d->d_ino = v;
+		if (!d->d_reclen)
+			break;
+		off += d->d_reclen;
+	}
+}
+
+/* ---- a package directory standing for a merged one ------------------ */
+
+struct covered_scan {
+	struct vfs_ino_map *m;
+	size_t max; /* pairs that fit */
+};
+
+static int covered_ent(const struct linux_dirent64 *d, void *ctx)
+{
+	struct covered_scan *c = ctx;
+	struct vfs_ino_map *m = c->m;
+
+	if (m->n >= c->max)
+		return 1; /* a partial map would be wrong silently: none */
+	m->pair[m->n][0] = appv_hash64(d->d_name, strlen(d->d_name));
+	m->pair[m->n][1] = d->d_ino;
+	m->n++;
+	return 0;
+}
+
+const struct vfs_ino_map *vfs_covered_map(const struct vfs *vfs,
+					  const char *vpath, void *buf,
+					  size_t cap)
+{
+	struct vfs_ino_map *m = buf;
+	struct covered_scan c = {.m = m};
+	char real[PATH_MAX];
+	int fd, r;
+
+	if (!buf || cap < sizeof(*m) ||
+	    vfs_upper_ops.real(vfs, vpath, real, sizeof(real)) < 0)
+		return NULL;
+	fd = appv_openat(AT_FDCWD, real,
+			 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (fd < 0)
+		return NULL;
+	m->magic = INO_MAGIC;
+	m->n = 0;
+	c.max = (cap - sizeof(*m)) / sizeof(m->pair[0]);
+	r = vfs_each_dirent(fd, covered_ent, &c);
+	appv_close(fd);
+	if (r != 0)
+		return NULL;
+	qsort(m->pair, m->n, sizeof(m->pair[0]), by_placeholder);
+	return m;
+}
+
+void vfs_ino_map_apply_names(const struct vfs_ino_map *m, void *buf,
+			     size_t n)
+{
+	for (size_t off = 0; off + sizeof(struct linux_dirent64) <= n;) {
+		struct linux_dirent64 *d = (void *)((char *)buf + off);
+		uint64_t v = vfs_ino_map_find(
+		    m, appv_hash64(d->d_name, strlen(d->d_name)));
 
 		if (v)
 			d->d_ino = v;

@@ -196,6 +196,17 @@ const struct vfs_ino_map *vfs_listing_map(const struct vfs *vfs, uint64_t ino,
 uint64_t vfs_ino_map_find(const struct vfs_ino_map *m, uint64_t placeholder);
 /* The same for every entry of getdents64's @n bytes at @buf. */
 void vfs_ino_map_apply(const struct vfs_ino_map *m, void *buf, size_t n);
+/* A merged directory listed as the package's own (vfs_merge_covered):
+ * its upper copy's entries - copies of package files, whose stat is the
+ * copy's - as a map from appv_hash64(name) to their inode, built in @buf
+ * of @cap bytes; NULL when they do not fit or cannot be read.  Applied by
+ * name: vfs_ino_map_find(m, appv_hash64(name)), or to a getdents64
+ * buffer with vfs_ino_map_apply_names. */
+const struct vfs_ino_map *vfs_covered_map(const struct vfs *vfs,
+					  const char *vpath, void *buf,
+					  size_t cap);
+void vfs_ino_map_apply_names(const struct vfs_ino_map *m, void *buf,
+			     size_t n);
 
 /*
  * What a stat of @res reports beyond its real file's own answer:

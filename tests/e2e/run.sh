@@ -1072,6 +1072,20 @@ c_ov_covered_listing() {
 	out_has "f data.txt"
 	out_has "l link"
 	out_has "d sub"
+	# Listed as the package's own directory, it still answers fstat as
+	# stat of its path (the upper copy): find's fts and Python's rmtree
+	# compare the two.
+	axe --overlay w "$TPKG" sh -c 'find /opt/t/share | wc -l &&
+		/usr/bin/python3 -c "import os, shutil
+d = \"/opt/t/share\"
+fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+print(\"same\", os.path.samestat(os.fstat(fd), os.lstat(d)))
+shutil.copytree(d, \"/tmp/appv-e2e-cov\")
+shutil.rmtree(\"/tmp/appv-e2e-cov\")
+print(\"rmtree ok\")"'
+	want_rc 0
+	out_has "same True"
+	out_has "rmtree ok"
 	axe --overlay w "$TPKG" rm /opt/t/share/link
 	want_rc 0
 	covered_ls "data.txt sub"

@@ -746,5 +746,11 @@ static const struct tcase cases[] = {
 /* A file's stat and fstat agree: a package file's ctime included. */
 { .n = "fstat.same.file", .s = "f:a=hello", .op = OP_STAT_FSTAT, .a = "a",
   .chk = "o=same" },
+/* A package directory whose upper copy holds only copies of its files
+ * lists as the package's own (vfs_merge_covered): fstat agrees still. */
+{ .n = "readdir.fstat.covered", .s = "d:d f:d/a=hello f:d/b",
+  .pre = "w:d/a=XY", .op = OP_LIST_FSTAT, .a = "d", .chk = "o=same:2" },
+{ .n = "readdir.ino.covered", .s = "d:d f:d/a=hello f:d/b d:d/e",
+  .pre = "w:d/a=XY", .op = OP_LIST_INO, .a = "d", .chk = "o=0/3" },
 };
 /* clang-format on */
