@@ -99,7 +99,7 @@ void shim_fd_opened(int fd, bool listing, int kind)
 	if (fd < 0 || fd >= DIR_FDS)
 		return;
 	s = &slots[fd];
-	if (s->listing || s->map)
+	if (s->listing || s->map || s->buf)
 		slot_drop(s);
 	s->listing = listing;
 	s->kind = (unsigned char)kind;
@@ -253,19 +253,41 @@ DIR *shim_fdopendir(int fd)
 	return real(fd);
 }
 
+/* Whether directory @fd, not opened by the shim as a package entry, is a
+ * package directory whose virtual top is its upper copy (as a covered one:
+ * shim_path_call's SHIM_FD_COVERED). */
+static bool covered_fd(int fd)
+{
+	char real[PATH_MAX], v[PATH_MAX];
+	struct vfs_req req = {.path = v, .intent = VFS_INTENT_READ,
+			      .flags = VFS_F_NO_MERGED};
+	struct vfs_res res;
+
+	return shim_fd_path(fd, real, sizeof(real)) >= 0 &&
+	       vfs_real_in_image(shim_vfs, real) &&
+	       vfs_reverse(shim_vfs, real, v, sizeof(v)) >= 0 &&
+	       vfs_resolve(shim_vfs, &req, &res) == 0 &&
+	       res.layer == VFS_LAYER_UPPER && S_ISDIR(res.mode);
+}
+
 /* A stream over a descriptor the shim did not open as a listing - a
  * duplicate (Python's os.scandir(fd) and os.fwalk), an inherited one - is
  * a listing when it is a directory on the scratch's device (one fstat);
- * listing_slot then finds its map, or none. */
+ * listing_slot then finds its map, or none.  Unmarked otherwise, it may
+ * be a duplicate of a covered package directory's (one readlink). */
 SHIM_EXPORT DIR *fdopendir(int fd)
 {
 	DIR *d = shim_fdopendir(fd);
 	struct stat st;
 
-	if (d && fd >= 0 && fd < DIR_FDS && !slots[fd].listing && shim_vfs &&
-	    appv_fstatat(fd, "", &st, AT_EMPTY_PATH) == 0 &&
-	    S_ISDIR(st.st_mode) && shim_on_scratch(st.st_dev))
+	if (!d || fd < 0 || fd >= DIR_FDS || slots[fd].listing || !shim_vfs ||
+	    appv_fstatat(fd, "", &st, AT_EMPTY_PATH) < 0 ||
+	    !S_ISDIR(st.st_mode))
+		return d;
+	if (shim_on_scratch(st.st_dev))
 		shim_fd_opened(fd, true, SHIM_FD_PLAIN);
+	else if (slots[fd].kind == SHIM_FD_PLAIN && covered_fd(fd))
+		shim_fd_opened(fd, false, SHIM_FD_COVERED);
 	return d;
 }
 
@@ -275,7 +297,10 @@ SHIM_EXPORT int closedir(DIR *d)
 	DIR *volatile dp = d; /* glibc's answers NULL with EINVAL */
 	int fd = dp ? dirfd(dp) : -1;
 
-	if (fd >= 0 && fd < DIR_FDS && (slots[fd].listing || slots[fd].map))
+	/* A covered stream's buffer is taken even when its map failed. */
+	if (fd >= 0 && fd < DIR_FDS &&
+	    (slots[fd].listing || slots[fd].map || slots[fd].buf ||
+	     slots[fd].kind == SHIM_FD_COVERED))
 		shim_fd_opened(fd, false, SHIM_FD_PLAIN);
 	if (!real) {
 		errno = ENOSYS;

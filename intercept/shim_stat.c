@@ -66,16 +66,20 @@ static bool listing_vpath(int fd, mode_t mode, unsigned long dev, char *v,
 			  size_t cap)
 {
 	bool covered = shim_fd_kind(fd) == SHIM_FD_COVERED;
+	bool cwd = fd == AT_FDCWD;
 	char real[PATH_MAX];
 
-	if (!shim_vfs || !S_ISDIR(mode) || (!covered && !shim_on_scratch(dev)))
+	if (!shim_vfs || !S_ISDIR(mode) ||
+	    (!covered && !cwd && !shim_on_scratch(dev)))
 		return false;
 	/* AT_FDCWD (fstatat(AT_FDCWD, "", AT_EMPTY_PATH)): the working
-	 * directory, which fchdir may have moved into a listing. */
-	if ((fd == AT_FDCWD ? APPV_SYS(SYS_getcwd, real, sizeof(real), 0, 0,
-				       0, 0)
-			    : shim_fd_path(fd, real, sizeof(real))) < 0)
+	 * directory, which fchdir may have moved into a listing, or into a
+	 * package directory (covered or not: stat of its path says). */
+	if ((cwd ? APPV_SYS(SYS_getcwd, real, sizeof(real), 0, 0, 0, 0)
+		 : shim_fd_path(fd, real, sizeof(real))) < 0)
 		return false;
+	if (cwd && !shim_on_scratch(dev))
+		covered = vfs_real_in_image(shim_vfs, real);
 	return covered ? vfs_reverse(shim_vfs, real, v, cap) >= 0
 		       : vfs_listing_vpath(shim_vfs, real, v, cap) >= 0;
 }

@@ -124,7 +124,7 @@ static long image_fd_stat(struct appv_sc_call *c, int fd, struct sup_path *p,
 
 	if (!vfs_real_in_image(c->s->vfs, p->abs))
 		return SUP_CONTINUE;
-	tfd = target_getfd(c, fd);
+	tfd = getfd_at(c, fd); /* AT_FDCWD: fchdir'ed into a package dir */
 	if (tfd < 0)
 		return SUP_CONTINUE;
 	r = statx_call ? statx(tfd, "", flags, mask, &stx) : fstat(tfd, &st);

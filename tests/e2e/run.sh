@@ -1095,6 +1095,32 @@ print(\"rmtree ok\")"'
 	out_has "f new"
 }
 
+# A covered directory too large for its map (over 4095 copied files) takes
+# a map buffer at its first readdir all the same; closedir must give it
+# back, or after 16 such streams a small covered directory's copied-up
+# entries keep the package's d_ino (the shim's buffer pool).
+c_ov_covered_big() {
+	local src=$C/src i
+	mkdir -p "$src/fs/opt/b/many" "$src/fs/opt/b/small"
+	for ((i = 0; i < 4200; i++)); do : >"$src/fs/opt/b/many/f$i"; done
+	printf 'a\n' >"$src/fs/opt/b/small/a"
+	printf '[package]\nname = big\nversion = 1\n[run]\nexec = /bin/true\n' \
+		>"$src/appv.ini"
+	ax build "$src" -o "$C/big.pkg"
+	want_rc 0
+	axe --overlay w "$C/big.pkg" /usr/bin/python3 -c 'import os
+for e in os.scandir("/opt/b/many"):
+    open(e.path, "a").close()
+open("/opt/b/small/a", "a").write("b")
+for i in range(20):
+    with os.scandir("/opt/b/many") as it:
+        n = sum(1 for _ in it)
+print(n, [(e.name, e.inode() == os.lstat(e.path).st_ino)
+          for e in os.scandir("/opt/b/small")])'
+	want_rc 0
+	out_has "4200 [('a', True)]"
+}
+
 c_ov_chmod() {
 	local h=$C/hf before
 	ov_host "$h"
@@ -1375,7 +1401,7 @@ corrupt_package bad_manifest landlock_backstop strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
 wl_sqlite wl_venv escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
-ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
+ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads"
 CASES=${E2E_CASES:-$CASES_ALL}
 # Cases that do not depend on the interception mode run once.

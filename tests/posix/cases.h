@@ -752,5 +752,11 @@ static const struct tcase cases[] = {
   .pre = "w:d/a=XY", .op = OP_LIST_FSTAT, .a = "d", .chk = "o=same:2" },
 { .n = "readdir.ino.covered", .s = "d:d f:d/a=hello f:d/b d:d/e",
   .pre = "w:d/a=XY", .op = OP_LIST_INO, .a = "d", .chk = "o=0/3" },
+/* The covered directory (readdir.fstat.covered) through a duplicate of its
+ * descriptor (Python's os.scandir(fd)), and as the working directory. */
+{ .n = "readdir.ino.dup.covered", .s = "d:d f:d/a=hello f:d/b d:d/e",
+  .pre = "w:d/a=XY", .op = OP_LIST_INO_DUP, .a = "d", .chk = "o=0/3" },
+{ .n = "readdir.fchdir.cwd.covered", .s = "d:d f:d/a=hello f:d/b",
+  .pre = "w:d/a=XY", .op = OP_LIST_CWD, .a = "d", .chk = "o=same:access" },
 };
 /* clang-format on */
