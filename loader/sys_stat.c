@@ -83,17 +83,24 @@ static int getfd_at(struct appv_sc_call *c, int fd)
  * directory (the descriptor's own stat then stands), where the kernel's
  * answer is the right one.
  */
+/* Resolve the absolute virtual path in @p->raw for reading: whether it
+ * names a directory (then @p->res holds it). */
+static bool resolve_raw_dir(struct appv_sc_call *c, struct sup_path *p)
+{
+	p->vbase[0] = p->rbase[0] = '\0';
+	return sup_resolve(c, VFS_INTENT_READ, 0, p) == 0 &&
+	       S_ISDIR(p->res.mode);
+}
+
 static int fd_listing(struct appv_sc_call *c, int fd, struct sup_path *p)
 {
 	if (target_fd_path(c, fd, p->abs, sizeof(p->abs)) < 0) {
 		p->abs[0] = '\0';
 		return 0;
 	}
-	if (vfs_listing_vpath(c->s->vfs, p->abs, p->raw, sizeof(p->raw)) < 0)
-		return 0;
-	p->vbase[0] = p->rbase[0] = '\0';
-	return sup_resolve(c, VFS_INTENT_READ, 0, p) == 0 &&
-	       p->res.layer != VFS_LAYER_NONE && S_ISDIR(p->res.mode);
+	return vfs_listing_vpath(c->s->vfs, p->abs, p->raw, sizeof(p->raw)) >=
+		   0 &&
+	       resolve_raw_dir(c, p);
 }
 
 /* Whether the package directory @p->abs (a descriptor's) stands for a
@@ -101,11 +108,8 @@ static int fd_listing(struct appv_sc_call *c, int fd, struct sup_path *p)
  * @p->res holds that, and fstat must answer as stat of the path does. */
 static bool covered_dir(struct appv_sc_call *c, struct sup_path *p)
 {
-	if (vfs_reverse(c->s->vfs, p->abs, p->raw, sizeof(p->raw)) < 0)
-		return false;
-	p->vbase[0] = p->rbase[0] = '\0';
-	return sup_resolve(c, VFS_INTENT_READ, 0, p) == 0 &&
-	       p->res.layer == VFS_LAYER_UPPER && S_ISDIR(p->res.mode);
+	return vfs_reverse(c->s->vfs, p->abs, p->raw, sizeof(p->raw)) >= 0 &&
+	       resolve_raw_dir(c, p) && p->res.layer == VFS_LAYER_UPPER;
 }
 
 /* A descriptor below the content cache's root (@p->abs from fd_listing):
