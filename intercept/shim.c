@@ -23,9 +23,11 @@
 /* A session file holds at most VFS_MAX_RULES rules plus three paths. */
 #define SESSION_MAX (256 * 1024)
 
+/* Written by every process the shim starts in: kept short, so that they
+ * share a page (the session file is in the run directory). */
 struct vfs *shim_vfs;
-char shim_env_preload[PATH_MAX];
-char shim_env_session[PATH_MAX];
+char shim_env_session[VFS_PATH_MAX + 16];
+char shim_env_preload[VFS_PATH_MAX];
 
 long shim_ret(long r)
 {

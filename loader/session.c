@@ -278,6 +278,21 @@ static void sweep_stale(const char *parent)
 		closedir(d);
 }
 
+/* One of the session's directories into the config (VFS_PATH_MAX). */
+static int set_dir(char dst[VFS_PATH_MAX], const char *dir,
+		   struct appv_diag *diag)
+{
+	size_t n = strlen(dir);
+
+	if (n >= VFS_PATH_MAX)
+		return appv_diag_set(diag, -ENAMETOOLONG,
+				     "path too long (%zu bytes; appv's own "
+				     "directories have at most %d): %s",
+				     n, VFS_PATH_MAX - 1, dir);
+	memcpy(dst, dir, n + 1);
+	return 0;
+}
+
 static int make_run_dir(struct session *s, struct appv_diag *diag)
 {
 	char tmpl[PATH_MAX];
@@ -292,13 +307,13 @@ static int make_run_dir(struct session *s, struct appv_diag *diag)
 	if (!mkdtemp(tmpl))
 		return appv_diag_set(diag, -errno, "%s: cannot create: %s",
 				     tmpl, strerror(errno));
-	snprintf(s->cfg.run_dir, sizeof(s->cfg.run_dir), "%s", tmpl);
-	return 0;
+	return set_dir(s->cfg.run_dir, tmpl, diag);
 }
 
 static int prepare_overlay(struct session *s, const char *name,
 			   struct appv_diag *diag)
 {
+	char upper[PATH_MAX];
 	int n, r;
 
 	if (!valid_overlay_name(name))
@@ -308,10 +323,12 @@ static int prepare_overlay(struct session *s, const char *name,
 		     "%s/overlays/%s/%s", s->appv_home, pkg_id(s->pkg), name);
 	if (n < 0 || (size_t)n >= sizeof(s->overlay_dir))
 		return -ENAMETOOLONG;
-	n = snprintf(s->cfg.upper, sizeof(s->cfg.upper), "%s/upper",
-		     s->overlay_dir);
-	if (n < 0 || (size_t)n >= sizeof(s->cfg.upper))
+	n = snprintf(upper, sizeof(upper), "%s/upper", s->overlay_dir);
+	if (n < 0 || (size_t)n >= sizeof(upper))
 		return -ENAMETOOLONG;
+	r = set_dir(s->cfg.upper, upper, diag);
+	if (r < 0)
+		return r;
 	r = loader_mkdir_p(s->cfg.upper);
 	if (r < 0)
 		return appv_diag_set(diag, r, "%s: cannot create: %s",
@@ -353,10 +370,15 @@ int session_open(struct session *s, const struct run_opts *o,
 		return appv_diag_set(diag, r,
 				     "cannot use $APPV_HOME (or $XDG_DATA_HOME/appv): %s",
 				     strerror(-r));
-	if (snprintf(cache, sizeof(cache), "%s/cache", s->appv_home) >=
-	    (int)sizeof(cache))
-		return appv_diag_set(diag, -ENAMETOOLONG, "%s: path too long",
+	/* Room for "/overlays/<package id>/<overlay name>/upper". */
+	if (strlen(s->appv_home) + 10 + 64 + 1 + 128 + 6 >= VFS_PATH_MAX)
+		return appv_diag_set(diag, -ENAMETOOLONG,
+				     "$APPV_HOME is too long (%zu bytes; at "
+				     "most %d): %s",
+				     strlen(s->appv_home),
+				     VFS_PATH_MAX - 1 - 10 - 64 - 1 - 128 - 6,
 				     s->appv_home);
+	snprintf(cache, sizeof(cache), "%s/cache", s->appv_home);
 	r = loader_mkdir_p(cache);
 	if (r < 0)
 		return appv_diag_set(diag, r, "%s: %s", cache, strerror(-r));
@@ -367,8 +389,9 @@ int session_open(struct session *s, const struct run_opts *o,
 			      sizeof(s->image_dir), diag);
 	if (r < 0)
 		return r;
-	snprintf(s->cfg.image_dir, sizeof(s->cfg.image_dir), "%s",
-		 s->image_dir);
+	r = set_dir(s->cfg.image_dir, s->image_dir, diag);
+	if (r < 0)
+		return r;
 	r = prepare_overlay(s, o->overlay ? o->overlay : "default", diag);
 	if (!r)
 		r = make_run_dir(s, diag);

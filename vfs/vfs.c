@@ -138,14 +138,15 @@ static int load_rules(struct vfs *vfs)
  * mapping, a page fault each in every process the shim starts in. */
 static void config_copy(struct vfs_config *to, const struct vfs_config *from)
 {
-	memcpy(to->upper, from->upper, strnlen(from->upper, PATH_MAX - 1) + 1);
-	to->upper[PATH_MAX - 1] = '\0';
+	memcpy(to->upper, from->upper,
+	       strnlen(from->upper, VFS_PATH_MAX - 1) + 1);
+	to->upper[VFS_PATH_MAX - 1] = '\0';
 	memcpy(to->image_dir, from->image_dir,
-	       strnlen(from->image_dir, PATH_MAX - 1) + 1);
-	to->image_dir[PATH_MAX - 1] = '\0';
+	       strnlen(from->image_dir, VFS_PATH_MAX - 1) + 1);
+	to->image_dir[VFS_PATH_MAX - 1] = '\0';
 	memcpy(to->run_dir, from->run_dir,
-	       strnlen(from->run_dir, PATH_MAX - 1) + 1);
-	to->run_dir[PATH_MAX - 1] = '\0';
+	       strnlen(from->run_dir, VFS_PATH_MAX - 1) + 1);
+	to->run_dir[VFS_PATH_MAX - 1] = '\0';
 	to->nrules = from->nrules < VFS_MAX_RULES ? from->nrules
 						  : VFS_MAX_RULES;
 	memcpy(to->rules, from->rules, to->nrules * sizeof(to->rules[0]));

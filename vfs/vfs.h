@@ -45,13 +45,17 @@ enum vfs_layer {
 
 #define VFS_MAX_RULES 64
 #define VFS_RULE_PREFIX_MAX 1024
+/* The session's own directories (below APPV_HOME and the runtime
+ * directory) are shorter than this: the shim copies them in every process
+ * it starts, and short arrays share a page (a page fault each). */
+#define VFS_PATH_MAX 1024
 
 /* What the loader decides for a session; serialised into the session file
  * that the shim reads (vfs_config_format / vfs_config_parse). */
 struct vfs_config {
-	char upper[PATH_MAX];	  /* absolute, exists */
-	char image_dir[PATH_MAX]; /* absolute, or "" when no package */
-	char run_dir[PATH_MAX];	  /* session scratch (merged listings) */
+	char upper[VFS_PATH_MAX];     /* absolute, exists */
+	char image_dir[VFS_PATH_MAX]; /* absolute, or "" when no package */
+	char run_dir[VFS_PATH_MAX];   /* session scratch (merged listings) */
 	unsigned int nrules;
 	struct {
 		char prefix[VFS_RULE_PREFIX_MAX]; /* absolute, normalised */

@@ -21,13 +21,14 @@ struct vfs_rule_ent {
 	int rule;
 };
 
+/* Every process the shim starts in builds one: what it writes is kept
+ * together (a fresh page costs a fault), the rest of cfg.rules last. */
 struct vfs {
-	struct vfs_config cfg;
 	size_t alloc_len; /* of this mmap'ed object */
 	size_t upper_len;
-	char image_root[PATH_MAX]; /* "<image_dir>/root", or "" */
+	char image_root[VFS_PATH_MAX + 8]; /* "<image_dir>/root", or "" */
 	size_t image_root_len;
-	char merge_root[PATH_MAX]; /* "<run_dir>/m", or "" */
+	char merge_root[VFS_PATH_MAX + 8]; /* "<run_dir>/m", or "" */
 	size_t merge_root_len;
 	struct vfs_index *idx;	    /* NULL without a package */
 	const unsigned char *state; /* one byte per image file, shared map */
@@ -50,6 +51,7 @@ struct vfs {
 	 * once: records of two length bytes and "name\0target\0". */
 	char root_links[1024];
 	size_t root_links_len;
+	struct vfs_config cfg;
 };
 
 /* What one layer knows about one virtual path. */

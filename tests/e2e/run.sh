@@ -501,6 +501,18 @@ c_bad_manifest() {
 	err_matches 'name'
 }
 
+# An APPV_HOME too long for appv's own directories is refused by name,
+# before anything is made below it.
+c_long_home() {
+	local home=$C/h
+	while [ ${#home} -lt 1100 ]; do home=$home/dddddddddddddddddddddddddddddd; done
+	mkdir -p "$home"
+	APPV_HOME=$home ax exec "$TPKG" /bin/true
+	want_fail
+	err_matches 'APPV_HOME is too long \([0-9]+ bytes; at most [0-9]+\)'
+	[ -z "$(ls -A "$home")" ] || fail "appv made $(ls -A "$home") in APPV_HOME"
+}
+
 # Landlock backstop: raw syscalls from our own page at the trampoline
 # address are exempt from the filter in fast mode, so only Landlock stands
 # between them and the host.
@@ -1397,7 +1409,7 @@ print("removed", os.path.lexists(d))
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual proc_self_exe exit_status stdin_passthrough
-corrupt_package bad_manifest landlock_backstop strict_no_trampoline
+corrupt_package bad_manifest long_home landlock_backstop strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
 wl_sqlite wl_venv escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
@@ -1405,7 +1417,7 @@ ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads"
 CASES=${E2E_CASES:-$CASES_ALL}
 # Cases that do not depend on the interception mode run once.
-MODELESS="bad_manifest"
+MODELESS="bad_manifest long_home"
 
 # -------------------------------------------------------------- one pass --
 
