@@ -308,3 +308,43 @@ SHIM_EXPORT int closedir(DIR *d)
 	}
 	return real(d);
 }
+
+/*
+ * glibc's fts, unless told FTS_NOCHDIR, checks each directory it enters:
+ * fstat of the descriptor it opened against its lstat of the name.  That
+ * fstat is a call inside libc, which the shim cannot see: for a merged
+ * directory it names the scratch listing, the check fails, and the walk
+ * skips the directory's contents without an error.  The walk is made
+ * without changing directories instead, as FTS_LOGICAL walks always are:
+ * fts_accpath is then the whole path (what programs are told to use), and
+ * the working directory stays where it was.
+ */
+#define SHIM_FTS_NOCHDIR 0x0004 /* <fts.h>'s FTS_NOCHDIR */
+
+typedef void *(*fts_open_fn)(char *const *, int, void *);
+void *fts_open(char *const *argv, int options, void *compar);
+void *fts64_open(char *const *argv, int options, void *compar);
+
+SHIM_EXPORT void *fts_open(char *const *argv, int options, void *compar)
+{
+	LIBC(fts_open_fn, fts_open);
+
+	if (!real) {
+		errno = ENOSYS;
+		return NULL;
+	}
+	return real(argv, shim_vfs ? options | SHIM_FTS_NOCHDIR : options,
+		    compar);
+}
+
+SHIM_EXPORT void *fts64_open(char *const *argv, int options, void *compar)
+{
+	LIBC(fts_open_fn, fts64_open);
+
+	if (!real) {
+		errno = ENOSYS;
+		return NULL;
+	}
+	return real(argv, shim_vfs ? options | SHIM_FTS_NOCHDIR : options,
+		    compar);
+}

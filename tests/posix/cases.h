@@ -758,5 +758,11 @@ static const struct tcase cases[] = {
   .pre = "w:d/a=XY", .op = OP_LIST_INO_DUP, .a = "d", .chk = "o=0/3" },
 { .n = "readdir.fchdir.cwd.covered", .s = "d:d f:d/a=hello f:d/b",
   .pre = "w:d/a=XY", .op = OP_LIST_CWD, .a = "d", .chk = "o=same:access" },
+/* glibc's fts walks a merged directory (op_fts); and a directory's
+ * descriptor follows it through a rename (op_dirfd_renamed). */
+{ .n = "fts.merged", .s = "d:d f:d/a d:d/e f:d/e/x", .pre = "f:d/n",
+  .op = OP_FTS, .a = "d", .chk = "o=4" },
+{ .n = "openat.dirfd.renamed", .s = DIR_X, .op = OP_DIRFD_RENAMED,
+  .a = "d", .b = "e", .chk = "o=in-d l:e=x", .f = F_XDEV },
 };
 /* clang-format on */

@@ -27,6 +27,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fts.h>
 #include <limits.h>
 #include <linux/openat2.h>
 #include <signal.h>
@@ -128,6 +129,8 @@ enum op {
 	OP_CLOSEDIR_NULL,
 	OP_STAT_FSTAT,
 	OP_TMPFILE_LINK,
+	OP_FTS,
+	OP_DIRFD_RENAMED,
 };
 
 #define F_REL 1u  /* chdir to the case directory, pass paths as written */
@@ -978,6 +981,57 @@ static int op_list_ino_dup(struct ctx *c, const char *p)
 	return 0;
 }
 
+/* glibc's fts (FTS_PHYSICAL, changing directories): it opens each
+ * directory, fchdirs into it through the descriptor and refuses one whose
+ * fstat is not its lstat - silently, listing it as empty.  Prints the
+ * entries below @p and, after a '!', any fts_errno seen. */
+static int op_fts(struct ctx *c, const char *p)
+{
+	char *argv[] = { (char *)p, NULL };
+	int n = 0, err = 0;
+	FTSENT *e;
+	FTS *f;
+
+	f = fts_open(argv, FTS_PHYSICAL, NULL);
+	if (!f)
+		return -errno;
+	while ((e = fts_read(f))) {
+		if (e->fts_errno && !err)
+			err = e->fts_errno;
+		if (e->fts_level > 0 && e->fts_info != FTS_DP)
+			n++;
+	}
+	if (errno && !err)
+		err = errno;
+	fts_close(f);
+	snprintf(c->out, sizeof(c->out), err ? "%d!%s" : "%d", n,
+		 strerror(err));
+	return 0;
+}
+
+/* A directory descriptor opened before its directory is renamed still
+ * reaches the directory's files: reads @b's "x" through the old one. */
+static int op_dirfd_renamed(struct ctx *c, const char *p, const char *q)
+{
+	int dfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd, r = 0;
+	ssize_t n;
+
+	if (dfd < 0)
+		return -errno;
+	if (rename(p, q))
+		r = -errno;
+	fd = r ? -1 : openat(dfd, "x", O_RDONLY | O_CLOEXEC);
+	if (!r && fd < 0)
+		r = -errno;
+	if (fd >= 0) {
+		n = read(fd, c->out, sizeof(c->out) - 1);
+		c->out[n > 0 ? n : 0] = 0;
+		close(fd);
+	}
+	close(dfd);
+	return r;
+}
+
 static int op_xattr(struct ctx *c, const char *p, enum op op)
 {
 	char name[256], val[256], *eq;
@@ -1402,6 +1456,10 @@ static int do_op(struct ctx *c)
 		return op_list_efault(c, p);
 	case OP_LIST_INO_DUP:
 		return op_list_ino_dup(c, p);
+	case OP_FTS:
+		return op_fts(c, p);
+	case OP_DIRFD_RENAMED:
+		return op_dirfd_renamed(c, p, q);
 	case OP_STAT_FSTAT: {
 		/* A file's stat and its descriptor's fstat agree (before
 		 * and after it is read). */
