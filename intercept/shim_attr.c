@@ -82,6 +82,38 @@ SHIM_EXPORT int fchmod(int fd, mode_t mode)
 	return (int)shim_ret(fd_owner_call(SYS_fchmod, fd, mode, 0, 0, 0));
 }
 
+#ifndef SYS_fchmodat2
+#define SYS_fchmodat2 452
+#endif
+
+/* glibc emulates AT_SYMLINK_NOFOLLOW with an O_PATH|O_NOFOLLOW open and
+ * a chmod through /proc/self/fd, an open the supervisor cannot hand over
+ * for a symlink of the package or overlay (ELOOP instead of EOPNOTSUPP):
+ * fchmodat2(2) does it in one call, which the supervisor emulates. */
+SHIM_EXPORT int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
+{
+	struct stat st;
+	long r;
+
+	if (!flags)
+		return (int)shim_ret(appv_syscall_direct(
+		    SYS_fchmodat, dirfd, (long)path, mode, 0, 0, 0));
+	if (flags & ~AT_SYMLINK_NOFOLLOW)
+		return (int)shim_ret(-EINVAL);
+	r = appv_syscall_direct(SYS_fchmodat2, dirfd, (long)path, mode, flags,
+				0, 0);
+	if (r != -ENOSYS)
+		return (int)shim_ret(r);
+	r = appv_syscall_direct(SYS_newfstatat, dirfd, (long)path, (long)&st,
+				AT_SYMLINK_NOFOLLOW, 0, 0);
+	if (r == 0 && S_ISLNK(st.st_mode))
+		r = -EOPNOTSUPP;
+	else if (r == 0)
+		r = appv_syscall_direct(SYS_fchmodat, dirfd, (long)path, mode,
+					0, 0, 0);
+	return (int)shim_ret(r);
+}
+
 SHIM_EXPORT int fchown(int fd, uid_t uid, gid_t gid)
 {
 	return (int)shim_ret(fd_owner_call(SYS_fchown, fd, uid, gid, 0, 0));

@@ -147,6 +147,10 @@ const char *sup_exe_get(struct sup *sup, pid_t tgid, const char *real);
 /* The emulated virtual cwd of @c's process whose real cwd is @real
  * (inherited from an ancestor with the same real cwd), or NULL. */
 const char *sup_cwd_get(struct appv_sc_call *c, const char *real);
+/* Directory @from was renamed to @to (@exchange: and back): the emulated
+ * cwds at or below it follow. */
+void sup_cwd_renamed(struct sup *sup, const char *from, const char *to,
+		     bool exchange);
 /* Forget @tgid's emulated cwd (a chdir the kernel performed). */
 void sup_cwd_drop(struct sup *sup, pid_t tgid);
 

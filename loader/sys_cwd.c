@@ -62,6 +62,39 @@ static void cwd_set(struct sup *sup, pid_t tgid, const char *real,
 	snprintf(e->vcwd, sizeof(e->vcwd), "%s", vcwd);
 }
 
+/* @vcwd with its prefix @from (a whole path component) made @to: false
+ * when @vcwd is not @from or below it, or the result does not fit. */
+static bool cwd_moved(char *vcwd, size_t cap, const char *from,
+		      const char *to)
+{
+	size_t fl = strlen(from);
+	char out[PATH_MAX];
+	int n;
+
+	if (strncmp(vcwd, from, fl) || (vcwd[fl] && vcwd[fl] != '/'))
+		return false;
+	n = snprintf(out, sizeof(out), "%s%s", to, vcwd + fl);
+	if (n < 0 || (size_t)n >= sizeof(out) || (size_t)n >= cap)
+		return false;
+	memcpy(vcwd, out, (size_t)n + 1);
+	return true;
+}
+
+/* Directory @from was renamed to @to (@exchange: and @to to @from): an
+ * emulated cwd at or below it moves along, as the kernel's would. */
+void sup_cwd_renamed(struct sup *sup, const char *from, const char *to,
+		     bool exchange)
+{
+	for (unsigned int i = 0; i < sup->cwd_hw; i++) {
+		struct sup_cwd *e = &sup->cwd[i];
+
+		if (!e->tgid)
+			continue;
+		if (!cwd_moved(e->vcwd, sizeof(e->vcwd), from, to) && exchange)
+			cwd_moved(e->vcwd, sizeof(e->vcwd), to, from);
+	}
+}
+
 const char *sup_cwd_get(struct appv_sc_call *c, const char *real)
 {
 	struct sup *sup = c->sup;

@@ -314,6 +314,9 @@ long sys_rename(struct appv_sc_call *c)
 		r = renameat2(AT_FDCWD, o.res.real, AT_FDCWD, n.res.real, flags)
 			? -errno
 			: rename_settle(c, &o, &n, flags, old_lower);
+	if (r == 0 && (S_ISDIR(o.res.mode) || S_ISDIR(n.res.mode)))
+		sup_cwd_renamed(c->sup, o.res.vpath, n.res.vpath,
+				flags & RENAME_EXCHANGE);
 	/* Directories moved, replaced or made opaque (also by a copy-up
 	 * that the rename then did not use): the shims' caches go. */
 	vfs_upper_changed(c->s->vfs);

@@ -6,9 +6,11 @@ need_build="gcc make pkg-config libseccomp-dev libelf-dev libsquashfs-dev \
 libcmocka-dev libzstd-dev libinih-dev libjansson-dev nettle-dev"
 # git tar make gcc sqlite3 python3-venv python3-pip golang-go: the real
 # workloads of the end-to-end tests (golang-go builds the static Go helper;
-# it installs in about 40 s on Debian 12); perl: File::Find.
+# it installs in about 40 s on Debian 12); perl: File::Find; attr:
+# setfattr/getfattr (xattrs kept through copy-up).
 need_test="busybox-static python3 squashfs-tools-ng passwd util-linux \
-coreutils git tar make gcc sqlite3 python3-venv python3-pip golang-go perl"
+coreutils git tar make gcc sqlite3 python3-venv python3-pip golang-go perl \
+attr"
 need_bench="proot python3 git tar busybox-static findutils"
 case "${1:-build}" in
 build) want="$need_build" ;;

@@ -94,11 +94,15 @@ static int set_times(int dirfd, const char *path, int fd, const struct stat *st)
 }
 
 /* user.* extended attributes of @in onto @out (best effort: a file
- * system without them has none to copy). */
-static void copy_xattrs(int in, int out)
+ * system without them has none to copy).  With @src/@dst set, the same
+ * by path, not following a final symlink. */
+static void copy_xattrs_of(int in, int out, const char *src, const char *dst)
 {
 	char names[4096], val[4096];
-	ssize_t n = APPV_SYS(SYS_flistxattr, in, names, sizeof(names), 0, 0, 0);
+	ssize_t n = src ? APPV_SYS(SYS_llistxattr, src, names, sizeof(names),
+				   0, 0, 0)
+			: APPV_SYS(SYS_flistxattr, in, names, sizeof(names),
+				   0, 0, 0);
 
 	for (ssize_t off = 0; n > 0 && off < n;) {
 		const char *name = names + off;
@@ -108,10 +112,27 @@ static void copy_xattrs(int in, int out)
 		off += (ssize_t)nl + 1;
 		if (strncmp(name, "user.", 5))
 			continue;
+		if (src) {
+			v = APPV_SYS(SYS_lgetxattr, src, name, val, sizeof(val),
+				     0, 0);
+			if (v >= 0)
+				APPV_SYS(SYS_lsetxattr, dst, name, val, v, 0, 0);
+			continue;
+		}
 		v = APPV_SYS(SYS_fgetxattr, in, name, val, sizeof(val), 0, 0);
 		if (v >= 0)
 			APPV_SYS(SYS_fsetxattr, out, name, val, v, 0, 0);
 	}
+}
+
+static void copy_xattrs(int in, int out)
+{
+	copy_xattrs_of(in, out, NULL, NULL);
+}
+
+void vfs_copy_xattrs_path(const char *src, const char *dst)
+{
+	copy_xattrs_of(-1, -1, src, dst);
 }
 
 /* The owner where permitted; an image entry keeps the cache's. */

@@ -145,14 +145,17 @@ const struct vfs_layer_ops vfs_upper_ops = {
 };
 
 /* The metadata an upper copy of directory @vpath gets: the visible lower
- * directory's exact permission bits, times and owner.  false when no
- * lower directory exists. */
+ * directory's exact permission bits, times and owner; @src (PATH_MAX) is
+ * set to the lower directory's real path, whose extended attributes the
+ * copy gets, or "" when it has none to give.  false when no lower
+ * directory exists. */
 static bool lower_dir_stat(const struct vfs *vfs, const char *vpath, size_t len,
-			   struct stat *st)
+			   struct stat *st, char *src)
 {
 	int rule = vfs_rule_for(vfs, vpath);
 	struct layer_hit hit;
 
+	src[0] = '\0';
 	if (vfs_rule_shows_image(rule) &&
 	    vfs_image_ops.lookup(vfs, vpath, len, &hit) == 0 &&
 	    S_ISDIR(hit.mode)) {
@@ -163,23 +166,34 @@ static bool lower_dir_stat(const struct vfs *vfs, const char *vpath, size_t len,
 		st->st_mtim.tv_sec = hit.ent.mtime;
 		st->st_mtim.tv_nsec = hit.ent.mtime_nsec;
 		st->st_atim = st->st_mtim;
+		if (vfs_image_ops.real(vfs, vpath, src, PATH_MAX) < 0)
+			src[0] = '\0';
 		return true;
 	}
-	return vfs_rule_shows_host(rule) &&
-	       appv_fstatat(AT_FDCWD, vpath, st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	       S_ISDIR(st->st_mode);
+	if (!vfs_rule_shows_host(rule) ||
+	    appv_fstatat(AT_FDCWD, vpath, st, AT_SYMLINK_NOFOLLOW) ||
+	    !S_ISDIR(st->st_mode))
+		return false;
+	memcpy(src, vpath, len); /* len < PATH_MAX: a prefix of a path */
+	src[len] = '\0';
+	return true;
 }
 
+/* The upper copy @real of a lower directory, with the user.* extended
+ * attributes of @src unless it is "" (made u+rwx for that meanwhile). */
 static int make_dir_like(struct vfs *vfs, const char *real,
-			 const struct stat *st)
+			 const struct stat *st, const char *src)
 {
 	mode_t mode = st->st_mode & 07777;
 	struct timespec ts[2] = {st->st_atim, st->st_mtim};
 	int r = (int)vfs_upper_sys_in(vfs, real, SYS_mkdirat, AT_FDCWD,
-				      (long)real, mode, 0, 0);
+				      (long)real, src[0] ? mode | 0700 : mode,
+				      0, 0);
 
 	if (r < 0)
 		return r;
+	if (src[0])
+		vfs_copy_xattrs_path(src, real);
 	/* mkdir applied the umask: set the lower directory's bits. */
 	r = (int)APPV_SYS(SYS_fchmodat, AT_FDCWD, real, mode, 0, 0, 0);
 	if (st->st_uid != (uid_t)-1) /* where permitted (root) */
@@ -194,7 +208,7 @@ static int make_dir_like(struct vfs *vfs, const char *real,
 
 int vfs_upper_make_parents(struct vfs *vfs, const char *vpath)
 {
-	char prefix[PATH_MAX], real[PATH_MAX];
+	char prefix[PATH_MAX], real[PATH_MAX], src[PATH_MAX];
 	size_t len = strlen(vpath);
 	struct stat st;
 	int r;
@@ -211,13 +225,13 @@ int vfs_upper_make_parents(struct vfs *vfs, const char *vpath)
 			return r;
 		if (appv_fstatat(AT_FDCWD, real, &st, AT_SYMLINK_NOFOLLOW) == 0)
 			continue;
-		if (!lower_dir_stat(vfs, prefix, i, &st)) {
+		if (!lower_dir_stat(vfs, prefix, i, &st, src)) {
 			memset(&st, 0, sizeof(st));
 			st.st_mode = S_IFDIR | 0755;
 			st.st_uid = (uid_t)-1;
 			st.st_atim.tv_nsec = st.st_mtim.tv_nsec = UTIME_NOW;
 		}
-		r = make_dir_like(vfs, real, &st);
+		r = make_dir_like(vfs, real, &st, src);
 		if (r < 0 && r != -EEXIST)
 			return r;
 	}

@@ -62,6 +62,7 @@ struct walk {
 	bool followed_lower; /* ...one from the upper layer or the image */
 	bool dotdot;	     /* the walk met ".." */
 	bool must_dir;	     /* trailing slash or VFS_F_DIRECTORY */
+	bool slash;	     /* a trailing slash: the final symlink is followed */
 	int base_comps;	     /* components of req->base still to consume */
 	unsigned int anchor; /* depth of the BENEATH/IN_ROOT anchor (base) */
 	bool base_virtual;   /* the base directory is not a host-only dir */
@@ -660,8 +661,7 @@ static int walk(struct walk *w, struct probe *p)
 			return -ENOTDIR;
 		last = last || p->handed_off;
 		if (p->top != VFS_LAYER_NONE && S_ISLNK(p->hit.mode) &&
-		    (!last || !(w->req->flags & VFS_F_NOFOLLOW) ||
-		     w->must_dir)) {
+		    (!last || !(w->req->flags & VFS_F_NOFOLLOW) || w->slash)) {
 			r = follow(w, p);
 			if (r < 0)
 				return r;
@@ -900,6 +900,7 @@ static int start(struct walk *w, struct vfs *vfs, const struct vfs_req *req,
 	w->followed_lower = false;
 	w->dotdot = false;
 	w->must_dir = slash || (req->flags & VFS_F_DIRECTORY);
+	w->slash = slash;
 	w->base_comps = path[0] == '/' ? -1 : count_comps(req->base);
 	w->anchor = (req->flags & ROOTED) ? (unsigned int)count_comps(req->base)
 					  : 0;

@@ -118,6 +118,8 @@ int vfs_concat(char *out, size_t cap, const char *prefix, size_t plen,
 
 /* Decimal digits of @v written at @p (no NUL); returns how many (<= 20). */
 size_t vfs_put_num(char *p, unsigned long v);
+/* user.* extended attributes of @src onto @dst, by path (best effort). */
+void vfs_copy_xattrs_path(const char *src, const char *dst);
 /* A temporary name beside @path: "<dir>/<tag><pid>.<seq>" (copyup.c). */
 int vfs_temp_beside(struct vfs *vfs, const char *path, const char *tag,
 		    char *tmp, size_t cap);

@@ -1406,6 +1406,39 @@ print("removed", os.path.lexists(d))
 	[ ! -e "$h/d" ] || fail "the host got $h/d"
 }
 
+# Found by running tools natively and inside appv (issue 3: a program
+# must not tell its files are virtual): a working directory of the
+# overlay's own renamed by its parent's rename (--no-shim: the emulated
+# cwd moves along), ln -sfn over a symlink to a directory in a merged
+# directory (O_DIRECTORY|O_NOFOLLOW), tar x of symlinks (fchmodat
+# AT_SYMLINK_NOFOLLOW; with the shim only: without it glibc's O_PATH
+# open of the symlink is not virtualised, README) and a host directory's
+# xattrs after its copy-up.
+c_ov_tools_native() {
+	local h=$C/tn before tarx="mkdir x && ln -s a.txt x/l"
+	[ -n "$MODE_OPT" ] ||
+		tarx="mkdir x && ln -s a.txt x/l && tar cf t.tar x && rm -r x &&
+		tar xf t.tar"
+	ov_host "$h"
+	ln -s d/sub "$h/dl"
+	setfattr -n user.k -v kept "$h/d" 2>/dev/null || skip_step "no user xattrs"
+	before=$(tree_sha "$h")
+	axe --overlay tn "$TPKG" bash -c "cd '$h' && mkdir -p n/s && cd n/s &&
+		mv '$h/n' '$h/m' && /bin/pwd && touch t && ls '$h/m/s' &&
+		cd '$h' && touch new && ln -sfn d dl && readlink dl &&
+		ls d/sub | wc -l && $tarx && readlink x/l &&
+		touch d/n && { getfattr -n user.k --only-values d 2>/dev/null ||
+		echo nofattr; }; echo"
+	want_rc 0
+	out_has "$h/m/s"
+	out_has t
+	out_has d
+	out_has 1
+	out_has a.txt
+	[ -s "$C/skips" ] || out_has kept
+	same_tree "$h" "$before"
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual proc_self_exe exit_status stdin_passthrough
@@ -1414,7 +1447,7 @@ session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
 wl_sqlite wl_venv escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
-ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads"
+ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native"
 CASES=${E2E_CASES:-$CASES_ALL}
 # Cases that do not depend on the interception mode run once.
 MODELESS="bad_manifest long_home"

@@ -764,5 +764,21 @@ static const struct tcase cases[] = {
   .op = OP_FTS, .a = "d", .chk = "o=4" },
 { .n = "openat.dirfd.renamed", .s = DIR_X, .op = OP_DIRFD_RENAMED,
   .a = "d", .b = "e", .chk = "o=in-d l:e=x", .f = F_XDEV },
+/* O_DIRECTORY|O_NOFOLLOW does not follow a final symlink (only a
+ * trailing slash does): ln -sfn's check of its destination. */
+{ .n = "open.nofollow.directory.symlink", .s = "d:d l:s>d", .pre = "f:n",
+  .op = OP_OPEN, .a = "s", .x = O_RDONLY | O_NOFOLLOW | O_DIRECTORY,
+  .err = ENOTDIR },
+{ .n = "open.nofollow.path.directory.symlink", .s = "d:d l:s>d",
+  .pre = "f:n", .op = OP_OPEN, .a = "s",
+  .x = O_PATH | O_NOFOLLOW | O_DIRECTORY, .err = ENOTDIR },
+/* glibc's fchmodat(AT_SYMLINK_NOFOLLOW) of a symlink (tar x): EOPNOTSUPP. */
+{ .n = "fchmodat.libc.nofollow.symlink", .s = "f:a l:s>a", .pre = "f:n",
+  .op = OP_FCHMODAT_LIBC, .a = "s", .y = 0600, .x = AT_SYMLINK_NOFOLLOW,
+  .err = EOPNOTSUPP, .chk = "m:a=0644" },
+/* A lower directory's extended attributes survive the copy-up that a new
+ * entry in it makes. */
+{ .n = "getxattr.dir.after.create", .s = "d:d X:d=k=kept f:d/a",
+  .pre = "f:d/n", .op = OP_GETXATTR, .a = "d", .b = "k", .chk = "o=kept" },
 };
 /* clang-format on */

@@ -87,6 +87,7 @@ enum op {
 	OP_SYMLINK,
 	OP_CHMOD,
 	OP_FCHMODAT,
+	OP_FCHMODAT_LIBC, /* glibc's fchmodat: O_PATH emulation of NOFOLLOW */
 	OP_CHOWN,
 	OP_LCHOWN,
 	OP_TRUNCATE,
@@ -1385,6 +1386,8 @@ static int do_op(struct ctx *c)
 	case OP_FCHMODAT:
 		return SYS(syscall(SYS_fchmodat2, AT_FDCWD, p, (mode_t)t->y,
 				   (int)t->x));
+	case OP_FCHMODAT_LIBC:
+		return SYS(fchmodat(AT_FDCWD, p, (mode_t)t->y, (int)t->x));
 	case OP_CHOWN:
 		return SYS(
 		    chown(p, idarg(t->x, geteuid()), idarg(t->y, getegid())));

@@ -54,7 +54,7 @@ static const char *const exported[] = {
 	"readlink",   "readlinkat",  "getcwd",  "chdir",	     "execve",
 	"execv",      "execvp",	     "execvpe",	     "execl",
 	"execle",     "execlp",      "posix_spawn",  "posix_spawnp",
-	"fchmod",     "fchown",	     "futimens",     "fsetxattr",
+	"fchmod",     "fchmodat",    "fchown",	     "futimens",     "fsetxattr",
 	"fremovexattr", "unlink",    "unlinkat",     "rename",
 	"renameat",   "renameat2",   "fstat",	     "fstat64",
 	"__fxstat",   "__fxstat64",  "readdir",      "readdir64",
