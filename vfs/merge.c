@@ -83,7 +83,7 @@ static bool visible(struct merge *m, const char *name, enum vfs_layer layer)
 		return vfs_rule_shows_upper(rule);
 	if (layer == VFS_LAYER_IMAGE)
 		return vfs_rule_shows_image(rule);
-	return vfs_rule_shows_host(rule);
+	return vfs_rule_host_at(m->vfs, rule, m->child, strlen(m->child));
 }
 
 /* One placeholder for the entry of inode @ino (0 with @image: the
@@ -561,7 +561,7 @@ static bool take_key(struct vfs *vfs, const char *vpath, int rule,
 		/* An opaque upper directory hides the lower ones. */
 		k->lower = !opaque_above(vfs, vpath);
 	}
-	if (k->lower && vfs_rule_shows_host(rule))
+	if (k->lower && vfs_rule_host_at(vfs, rule, vpath, strlen(vpath)))
 		stamp(vfs, &vfs_host_ops, vpath, &k->host);
 	if (APPV_SYS(SYS_clock_gettime, CLOCK_REALTIME, &now, 0, 0, 0, 0) < 0)
 		return false;
@@ -647,7 +647,8 @@ static int build(struct vfs *vfs, const struct vfs_res *res,
 		r = add_real_layer(&m, &vfs_upper_ops);
 	if (r == 0 && key->lower && vfs_rule_shows_image(rule))
 		r = add_image(&m);
-	if (r == 0 && key->lower && vfs_rule_shows_host(rule))
+	if (r == 0 && key->lower &&
+	    vfs_rule_host_at(vfs, rule, res->vpath, strlen(res->vpath)))
 		r = add_real_layer(&m, &vfs_host_ops);
 	if (r == 0 && m.nwhiteouts)
 		r = sweep(&m);
@@ -769,7 +770,7 @@ int vfs_merge_covered(struct vfs *vfs, const struct vfs_res *res, char *out,
 	if (!vfs_rule_shows_upper(rule) || !vfs_rule_shows_image(rule) ||
 	    opaque_above(vfs, res->vpath))
 		return 0;
-	if (vfs_rule_shows_host(rule)) {
+	if (vfs_rule_host_at(vfs, rule, res->vpath, strlen(res->vpath))) {
 		stamp(vfs, &vfs_host_ops, res->vpath, &host);
 		if (host.err == 0)
 			return 0;

@@ -392,9 +392,11 @@ static bool host_allowed(struct walk *w, unsigned int depth)
 	return true;
 }
 
-static bool host_visible(const struct probe *p, unsigned char pf)
+static bool host_visible(const struct walk *w, const struct probe *p,
+			 unsigned char pf)
 {
-	return !p->blocked && (pf & HOST_ANY) && vfs_rule_shows_host(p->rule);
+	return !p->blocked && (pf & HOST_ANY) &&
+	       vfs_rule_host_at(w->vfs, p->rule, w->vpath, w->vlen);
 }
 
 /*
@@ -529,7 +531,7 @@ static int probe(struct walk *w, unsigned char pf, struct probe *p)
 	p->lazy = false;
 	if (r == 0)
 		r = probe_virtual(w, pf, p);
-	if (r < 0 || !host_visible(p, pf))
+	if (r < 0 || !host_visible(w, p, pf))
 		return r;
 	if (p->top != VFS_LAYER_NONE) {
 		/* A directory from above may merge with the host's; find out
@@ -543,12 +545,15 @@ static int probe(struct walk *w, unsigned char pf, struct probe *p)
 	/* Under a directory of the upper layer or the image, a host entry
 	 * with more path below it is looked at first: should it be a symlink,
 	 * it is followed virtually (it may lead into another layer). */
-	if (can_handoff(w) &&
+	/* A host directory shown only as the way to a shared path below
+	 * (under full) is looked at here: nothing else of it shows. */
+	if (vfs_rule_shows_host(p->rule) && can_handoff(w) &&
 	    (at_end(w) || !(pf & (IN_UPPER | IN_IMAGE)) ||
 	     (w->depth == 0 && !vfs_host_root_link(w->vfs, w->vpath, w->vlen))))
 		return handoff(w, pf, p);
 	r = vfs_host_ops.lookup(w->vfs, w->vpath, w->vlen, &p->hit);
-	if (missing(r))
+	if (missing(r) ||
+	    (r == 0 && !S_ISDIR(p->hit.mode) && !vfs_rule_shows_host(p->rule)))
 		return 0;
 	if (r == 0) {
 		p->top = VFS_LAYER_HOST;
@@ -693,7 +698,7 @@ static int dir_layers(struct walk *w, const struct probe *p)
 	if (p->opaque)
 		return 2;
 	if (p->top == VFS_LAYER_HOST)
-		return 1;
+		return vfs_rule_shows_host(p->rule) ? 1 : 2;
 	if (p->top == VFS_LAYER_UPPER && (p->child & IN_IMAGE))
 		n++;
 	if ((p->child & HOST_MAYBE) &&
@@ -934,7 +939,8 @@ static bool seed_flags(struct walk *w, unsigned char pf, unsigned char *out)
 		}
 		child |= IN_IMAGE;
 	}
-	if ((pf & HOST_ANY) && vfs_rule_shows_host(rule))
+	if ((pf & HOST_ANY) &&
+	    vfs_rule_host_at(w->vfs, rule, w->vpath, w->vlen))
 		child |= HOST_MAYBE;
 	*out = child;
 	return true;

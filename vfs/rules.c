@@ -55,3 +55,24 @@ bool vfs_rule_shows_host(int rule)
 	return rule == VFS_RULE_WRITECOPY || rule == VFS_RULE_SHARE ||
 	       rule == VFS_RULE_READONLY;
 }
+
+/* Under a rule that hides the host (full), the host directories leading to
+ * a rule that shows it (--isolation full --share /home/u/x) stay visible:
+ * they are the way there.  Their other entries stay hidden (@vpath's own
+ * rule decides those). */
+bool vfs_rule_host_at(const struct vfs *vfs, int rule, const char *vpath,
+		      size_t vlen)
+{
+	if (vfs_rule_shows_host(rule))
+		return true;
+	if (rule != VFS_RULE_FULL)
+		return false;
+	for (unsigned int i = 0; i < vfs->nrules; i++) {
+		const struct vfs_rule_ent *r = &vfs->rules[i];
+
+		if (r->len > vlen && vfs_rule_shows_host(r->rule) &&
+		    appv_path_has_prefix(r->prefix, vpath))
+			return true;
+	}
+	return false;
+}

@@ -111,6 +111,10 @@ bool vfs_rule_under(const struct vfs *vfs, const char *dir, size_t dlen);
 bool vfs_rule_shows_upper(int rule);
 bool vfs_rule_shows_image(int rule);
 bool vfs_rule_shows_host(int rule);
+/* vfs_rule_shows_host, or @vpath under @rule is a host directory on the way
+ * to a rule below it that shows the host. */
+bool vfs_rule_host_at(const struct vfs *vfs, int rule, const char *vpath,
+		      size_t vlen);
 
 /* "<prefix><vpath>" into @out ("/" maps to the prefix itself). */
 int vfs_concat(char *out, size_t cap, const char *prefix, size_t plen,

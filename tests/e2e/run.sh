@@ -1439,6 +1439,29 @@ c_ov_tools_native() {
 	same_tree "$h" "$before"
 }
 
+# --isolation full --share DIR: DIR and the host directories on the way to
+# it show (nothing else of them), DIR reads and writes the host; the rest
+# of the host stays hidden.
+c_iso_full_share() {
+	local h=$C/host P=$HELPERS/fsprobe_static
+	mkdir -p "$h/sh" "$h/other"
+	echo shared >"$h/sh/f"
+	echo other >"$h/other/f"
+	axe --isolation full --share "$h/sh" --share "$HELPERS" "$TPKG" "$P" \
+		"cat:$h/sh/f" \
+		"ls:$h" "ls:/" "write:$h/sh/new:made" "cat:$h/other/f" \
+		"stat:/etc/hostname" "cat:/opt/t/share/data.txt"
+	want_rc 1
+	out_has "cat $h/sh/f: shared\n"
+	out_has "ls $h: sh"
+	grep -q '^ls /: .*opt.*proc' "$C/out" ||
+		fail "/ does not list the package and the shared /proc"
+	out_contains "ERR cat $h/other/f: No such file or directory"
+	out_contains "ERR stat /etc/hostname: No such file or directory"
+	out_has "cat /opt/t/share/data.txt: $DATA_LINE1\nline two: only in the package\n"
+	[ "$(cat "$h/sh/new")" = made ] || fail "the shared write is not on the host"
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual proc_self_exe exit_status stdin_passthrough
@@ -1447,7 +1470,8 @@ session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
 wl_sqlite wl_venv escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
-ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native"
+ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
+iso_full_share"
 CASES=${E2E_CASES:-$CASES_ALL}
 # Cases that do not depend on the interception mode run once.
 MODELESS="bad_manifest long_home"
