@@ -201,10 +201,16 @@ static int virtual_base(int dirfd, char *out, size_t cap, bool *upper)
 		r = shim_fd_path(dirfd, real, sizeof(real));
 	if (r < 0)
 		return (int)r;
-	/* "(unreachable)/..." or a deleted directory: let the kernel and
-	 * the supervisor decide. */
-	if (real[0] != '/' || strstr(real, " (deleted)"))
+	/* "(unreachable)/...": let the kernel and the supervisor decide. */
+	if (real[0] != '/')
 		return -ENOENT;
+	/* A removed directory: its virtual path (with the suffix) resolves
+	 * no more, so vfs_resolve climbs from it for "..", as natively.
+	 * Walked from "/": the walk must not start at the dead directory. */
+	if (strstr(real, " (deleted)")) {
+		*upper = false;
+		return vfs_reverse(shim_vfs, real, out, cap);
+	}
 	/* The walk may start at an upper directory (vfs_req.base_upper); a
 	 * descriptor may name a file, where the walk must say ENOTDIR. */
 	*upper = vfs_real_in_upper(shim_vfs, real) &&

@@ -43,7 +43,8 @@ static long virtual_cwd(char *out, size_t cap)
 		if (r > 0 && real[0] == '/') {
 			r = vfs_reverse(shim_vfs, real, out, cap);
 			if (r >= 0)
-				return r + 1;
+				return vfs_dir_gone(shim_vfs, out) ? -ENOENT
+							  : r + 1;
 		}
 	}
 	r = appv_syscall_direct(SYS_getcwd, (long)out, (long)cap, 0, 0, 0, 0);

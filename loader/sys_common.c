@@ -223,6 +223,14 @@ int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
 		q.base_upper = true;
 	}
 	r = vfs_resolve(c->s->vfs, &q, &p->res);
+	/* The base directory may be gone from the virtual tree: the
+	 * relative walk climbs from it as natively (vfs_resolve). */
+	if ((r == -ENOENT || r == -ENOTDIR) && q.path == p->abs &&
+	    p->raw[0] != '/' && !subst && p->vbase[0]) {
+		q.path = p->raw;
+		q.base = p->vbase;
+		r = vfs_resolve(c->s->vfs, &q, &p->res);
+	}
 	/* The app's own string would take the kernel elsewhere. */
 	if (r == 0 && subst)
 		p->res.changed = true;

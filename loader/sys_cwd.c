@@ -144,6 +144,8 @@ long sys_getcwd(struct appv_sc_call *c)
 	r = target_base(c, AT_FDCWD, vcwd, sizeof(vcwd), rcwd, sizeof(rcwd));
 	if (r < 0)
 		return r;
+	if (vfs_dir_gone(c->s->vfs, vcwd))
+		return -ENOENT; /* as natively in a removed directory */
 	if (!strcmp(vcwd, rcwd)) {
 		/* The real cwd is the virtual one: the kernel's answer is
 		 * ours, and nothing was read from the target's memory. */

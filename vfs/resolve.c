@@ -988,7 +988,8 @@ static bool seed_base(struct walk *w)
 	return true;
 }
 
-int vfs_resolve(struct vfs *vfs, const struct vfs_req *req, struct vfs_res *res)
+static int resolve_once(struct vfs *vfs, const struct vfs_req *req,
+			struct vfs_res *res)
 {
 	struct walk w;
 	struct probe p;
@@ -1024,4 +1025,132 @@ int vfs_resolve(struct vfs *vfs, const struct vfs_req *req, struct vfs_res *res)
 		return r;
 	res->changed = changed(&w, res);
 	return 0;
+}
+
+/* @p past any "/" and "." components. */
+static const char *skip_dots(const char *p)
+{
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (p[0] == '.' && (!p[1] || p[1] == '/'))
+			p++;
+		else
+			return p;
+	}
+}
+
+/* The base directory @base no longer resolves in the virtual tree.  (A
+ * base that is a file is no removed directory: ENOTDIR stays.) */
+static bool base_gone(struct vfs *vfs, const char *base, struct vfs_res *res)
+{
+	struct vfs_req q = { .path = base, .base = "/",
+			     .intent = VFS_INTENT_READ,
+			     .flags = VFS_F_NO_MERGED };
+	int r = resolve_once(vfs, &q, res);
+
+	return r == -ENOENT || r == -ENOTDIR;
+}
+
+bool vfs_dir_gone(struct vfs *vfs, const char *vpath)
+{
+	struct vfs_res res;
+
+	return base_gone(vfs, vpath, &res);
+}
+
+/* "." of a removed base directory @base: an empty directory of the
+ * session's scratch stands for it (listed empty, as natively). */
+static int removed_dot(struct vfs *vfs, const char *base, struct vfs_res *res)
+{
+	struct stat st;
+	int r;
+
+	if (!vfs->cfg.run_dir[0] || strlen(base) >= sizeof(res->vpath))
+		return -ENOENT;
+	r = vfs_concat(res->real, sizeof(res->real), vfs->cfg.run_dir,
+		       strlen(vfs->cfg.run_dir), "/e");
+	if (r < 0)
+		return r;
+	r = appv_fstatat(AT_FDCWD, res->real, &st, 0);
+	if (r < 0 || !S_ISDIR(st.st_mode))
+		return -ENOENT;
+	strcpy(res->vpath, base);
+	res->layer = VFS_LAYER_UPPER;
+	res->rule = (enum vfs_rule)vfs_rule_for(vfs, base);
+	res->mode = st.st_mode;
+	res->changed = true;
+	res->merged_dir = false;
+	res->needs_extract = false;
+	res->upper_create = false;
+	res->upper_delete = false;
+	res->image_file = VFS_INDEX_NO_FILE;
+	return 0;
+}
+
+/*
+ * A relative path from a base directory removed from the virtual tree (the
+ * process's cwd or dirfd was deleted): as natively, a leading ".." climbs
+ * to the base's lexical parent, "." is the removed directory (empty), and
+ * any other name is ENOENT (@err).  Only ever called after a failed walk.
+ */
+static int resolve_gone_base(struct vfs *vfs, const struct vfs_req *req,
+			     struct vfs_res *res, int err)
+{
+	struct vfs_req q = *req;
+	char base[PATH_MAX];
+	const char *p = req->path;
+	size_t n = strlen(req->base);
+	bool first = true;
+
+	if (n >= sizeof(base) || req->base[0] != '/')
+		return err;
+	memcpy(base, req->base, n + 1);
+	q.base_upper = false;
+	for (;;) {
+		if (!base_gone(vfs, base, res))
+			return first ? err : resolve_once(vfs, &q, res);
+		first = false;
+		p = skip_dots(p);
+		if (!*p)
+			return req->intent == VFS_INTENT_READ
+				   ? removed_dot(vfs, base, res)
+				   : err;
+		if (p[0] != '.' || p[1] != '.' || (p[2] && p[2] != '/'))
+			return err;
+		/* The lexical parent: never above "/" (a base has at least
+		 * one component here, it was missing). */
+		while (n > 1 && base[n - 1] != '/')
+			n--;
+		if (n > 1)
+			n--;
+		base[n] = '\0';
+		p += 2;
+		while (*p == '/')
+			p++;
+		q.base = base;
+		q.path = *p ? p : ".";
+	}
+}
+
+/* @path is "." or starts with "..", past any "./": all a removed base
+ * directory can still lead to. */
+static bool climbs_or_dot(const char *path)
+{
+	const char *p = skip_dots(path);
+
+	return !*p ||
+	       (p[0] == '.' && p[1] == '.' && (!p[2] || p[2] == '/'));
+}
+
+int vfs_resolve(struct vfs *vfs, const struct vfs_req *req, struct vfs_res *res)
+{
+	int r = resolve_once(vfs, req, res);
+
+	if ((r == -ENOENT || r == -ENOTDIR) && req->path &&
+	    req->path[0] && req->path[0] != '/' && req->base &&
+	    strcmp(req->base, "/") && !(req->flags & ROOTED) &&
+	    climbs_or_dot(req->path))
+		r = resolve_gone_base(vfs, req, res, r);
+	return r;
 }

@@ -152,6 +152,20 @@ static void config_copy(struct vfs_config *to, const struct vfs_config *from)
 	memcpy(to->rules, from->rules, to->nrules * sizeof(to->rules[0]));
 }
 
+#ifndef APPV_SHIM
+/* <run_dir>/e: an empty directory standing for a removed base directory
+ * (vfs_resolve).  Best effort: without it, such a "." is ENOENT. */
+static void make_empty_dir(struct vfs *vfs)
+{
+	char p[PATH_MAX];
+
+	if (vfs->cfg.run_dir[0] &&
+	    vfs_concat(p, sizeof(p), vfs->cfg.run_dir,
+		       strlen(vfs->cfg.run_dir), "/e") >= 0)
+		appv_mkdirat(AT_FDCWD, p, 0755);
+}
+#endif
+
 /* vfs->cfg is filled in. */
 static int init(struct vfs *vfs)
 {
@@ -184,6 +198,8 @@ static int init(struct vfs *vfs)
 #else
 	if (r == 0)
 		vfs_upper_recover(vfs);
+	if (r == 0)
+		make_empty_dir(vfs);
 #endif
 	return r;
 }

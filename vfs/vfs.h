@@ -165,6 +165,11 @@ struct vfs_res {
  * Does not modify anything.
  */
 int vfs_resolve(struct vfs *vfs, const struct vfs_req *req, struct vfs_res *res);
+/* Whether the virtual directory @vpath (a process's cwd) is gone from the
+ * virtual tree: removed, though its real directory may remain (a host
+ * directory under a whiteout).  A relative path from it can then only
+ * reach "." and "..", which vfs_resolve answers as natively. */
+bool vfs_dir_gone(struct vfs *vfs, const char *vpath);
 
 /*
  * Make @res writable in place: for a lower (image/host) entry under a

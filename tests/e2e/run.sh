@@ -1022,6 +1022,28 @@ c_ov_mv_dir() {
 	same_tree "$h" "$before"
 }
 
+# A script removes the directory it is in (a host one: a whiteout; one made
+# in the session: gone for real): as natively, "ls" lists nothing, "cd .."
+# leaves it, names below it are ENOENT.
+c_ov_rmdir_cwd() {
+	local h=$C/hc before
+	mkdir -p "$h/d"
+	printf 'up\n' >"$h/a"
+	before=$(tree_sha "$h")
+	axe --overlay w "$TPKG" bash -c "cd '$h/d' && rmdir '$h/d' &&
+		ls && echo ls-ok && cat ../a && ! touch x 2>/dev/null &&
+		cd .. && pwd && mkdir n && cd n && rmdir '$h/n' && ls . &&
+		cd .. && /bin/pwd && ls"
+	want_rc 0
+	out_has ls-ok
+	out_has up
+	out_has "$h"
+	out_has a
+	grep -qx d "$C/out" && fail "ls shows the removed directory"
+	grep -qx n "$C/out" && fail "ls shows the removed new directory"
+	same_tree "$h" "$before"
+}
+
 c_ov_ln() {
 	local h=$C/hf before
 	ov_host "$h"
@@ -1467,7 +1489,7 @@ python_import host_root_symlink fd_attrs pkg_script_exec shebang_pkg_interp writ
 merged_listing getcwd_virtual proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest long_home landlock_backstop strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
-wl_sqlite wl_venv escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir
+wl_sqlite wl_venv escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rmdir_cwd
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native

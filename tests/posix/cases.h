@@ -780,5 +780,12 @@ static const struct tcase cases[] = {
  * entry in it makes. */
 { .n = "getxattr.dir.after.create", .s = "d:d X:d=k=kept f:d/a",
   .pre = "f:d/n", .op = OP_GETXATTR, .a = "d", .b = "k", .chk = "o=kept" },
+/* The working directory removed from under the process (rmdir of its own
+ * path): "." is empty, ".." its parent, getcwd ENOENT, "cd .." works. */
+{ .n = "rmdir.cwd", .s = "d:d f:a=up", .op = OP_CWD_REMOVED, .a = "d",
+  .b = "../a", .chk = "o=n=0,dot=0,x=ENOENT,creat=ENOENT,up=0,cwd=ENOENT,cd=0,$R/rmdir.cwd t:d=none" },
+/* The same with the directory made in the session (upper layer only). */
+{ .n = "rmdir.cwd.new", .s = "f:a=up", .pre = "d:d", .op = OP_CWD_REMOVED,
+  .a = "d", .b = "../a", .chk = "o=n=0,dot=0,x=ENOENT,creat=ENOENT,up=0,cwd=ENOENT,cd=0,$R/rmdir.cwd.new t:d=none" },
 };
 /* clang-format on */

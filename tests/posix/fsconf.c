@@ -132,6 +132,7 @@ enum op {
 	OP_TMPFILE_LINK,
 	OP_FTS,
 	OP_DIRFD_RENAMED,
+	OP_CWD_REMOVED,
 };
 
 #define F_REL 1u  /* chdir to the case directory, pass paths as written */
@@ -1277,6 +1278,51 @@ static int op_chdir(struct ctx *c, const char *p, const char *q)
 	return r;
 }
 
+static const char *call_err(int r)
+{
+	return ename(r ? errno : 0);
+}
+
+/* The working directory @p removed from under the process: "." is an
+ * empty directory, a name below it ENOENT (creating one too), ".." its
+ * parent (relative @q through it is found), getcwd ENOENT, and "cd .." leaves it. */
+static int op_cwd_removed(struct ctx *c, const char *p, const char *q)
+{
+	char head[256], path[PATH_MAX];
+	struct dirent *e;
+	struct stat st;
+	int n = -1, fd;
+	size_t l;
+	DIR *d;
+
+	if (chdir(p) || rmdir(p))
+		return -errno;
+	d = opendir(".");
+	if (d) {
+		n = 0;
+		while ((e = readdir(d)))
+			n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+		closedir(d);
+	}
+	l = (size_t)snprintf(head, sizeof(head), "n=%d,dot=%s,x=%s,", n,
+			     call_err(stat(".", &st)), call_err(stat("x", &st)));
+	fd = open("x", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
+	l += (size_t)snprintf(head + l, sizeof(head) - l, "creat=%s,up=%s,",
+			      call_err(fd < 0), call_err(stat(q, &st)));
+	l += (size_t)snprintf(head + l, sizeof(head) - l, "cwd=%s,",
+			      call_err(!getcwd(path, sizeof(path))));
+	snprintf(head + l, sizeof(head) - l, "cd=%s,", call_err(chdir("..")));
+	getcwd_out(c);
+	l = strlen(c->out);
+	if (strlen(head) + l + 1 > sizeof(c->out))
+		return -ENAMETOOLONG;
+	memmove(c->out + strlen(head), c->out, l + 1);
+	memcpy(c->out, head, strlen(head));
+	return 0;
+}
+
 /* chroot in a child: the runner's own root must not move. */
 static int op_chroot(const char *p)
 {
@@ -1463,6 +1509,8 @@ static int do_op(struct ctx *c)
 		return op_fts(c, p);
 	case OP_DIRFD_RENAMED:
 		return op_dirfd_renamed(c, p, q);
+	case OP_CWD_REMOVED:
+		return op_cwd_removed(c, p, t->b);
 	case OP_STAT_FSTAT: {
 		/* A file's stat and its descriptor's fstat agree (before
 		 * and after it is read). */
