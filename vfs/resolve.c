@@ -988,14 +988,9 @@ static bool seed_base(struct walk *w)
 	return true;
 }
 
-static int resolve_once(struct vfs *vfs, const struct vfs_req *req,
-			struct vfs_res *res)
+/* Nothing resolved yet: what a failed resolution leaves. */
+static void res_clear(struct vfs_res *res)
 {
-	struct walk w;
-	struct probe p;
-	bool seed;
-	int r;
-
 	res->layer = VFS_LAYER_NONE;
 	res->rule = VFS_RULE_WRITECOPY;
 	res->changed = true;
@@ -1005,6 +1000,17 @@ static int resolve_once(struct vfs *vfs, const struct vfs_req *req,
 	res->upper_delete = false;
 	res->image_file = VFS_INDEX_NO_FILE;
 	res->mode = 0;
+}
+
+static int resolve_once(struct vfs *vfs, const struct vfs_req *req,
+			struct vfs_res *res)
+{
+	struct walk w;
+	struct probe p;
+	bool seed;
+	int r;
+
+	res_clear(res);
 	/* A seed walk's rest is the relative path alone; one that gives up
 	 * half-way goes back to the root. */
 	seed = req->base_upper && req->path && req->path[0] &&
@@ -1075,16 +1081,11 @@ static int removed_dot(struct vfs *vfs, const char *base, struct vfs_res *res)
 	r = appv_fstatat(AT_FDCWD, res->real, &st, 0);
 	if (r < 0 || !S_ISDIR(st.st_mode))
 		return -ENOENT;
+	res_clear(res);
 	strcpy(res->vpath, base);
 	res->layer = VFS_LAYER_UPPER;
 	res->rule = (enum vfs_rule)vfs_rule_for(vfs, base);
 	res->mode = st.st_mode;
-	res->changed = true;
-	res->merged_dir = false;
-	res->needs_extract = false;
-	res->upper_create = false;
-	res->upper_delete = false;
-	res->image_file = VFS_INDEX_NO_FILE;
 	return 0;
 }
 
