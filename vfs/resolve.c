@@ -694,8 +694,9 @@ static int dir_layers(struct walk *w, const struct probe *p)
 	int n = 1;
 
 	/* An opaque directory is listed through vfs_merge_dir too, which
-	 * hides its marker. */
-	if (p->opaque)
+	 * hides its marker; so is one with a hidden or denied entry, which
+	 * it leaves out. */
+	if (p->opaque || vfs_rule_hides_child(w->vfs, w->vpath, w->vlen))
 		return 2;
 	if (p->top == VFS_LAYER_HOST)
 		return vfs_rule_shows_host(p->rule) ? 1 : 2;

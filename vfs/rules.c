@@ -76,3 +76,21 @@ bool vfs_rule_host_at(const struct vfs *vfs, int rule, const char *vpath,
 	}
 	return false;
 }
+
+/* Whether a hide or deny rule names an entry right in directory @dir:
+ * listing @dir must then leave that name out (a merged listing does). */
+bool vfs_rule_hides_child(const struct vfs *vfs, const char *dir,
+			  size_t dlen)
+{
+	size_t skip = dlen > 1 ? dlen + 1 : 1; /* past "<dir>/" */
+
+	for (unsigned int i = 0; i < vfs->nrules; i++) {
+		const struct vfs_rule_ent *r = &vfs->rules[i];
+
+		if ((r->rule == VFS_RULE_HIDE || r->rule == VFS_RULE_DENY) &&
+		    r->len > skip && appv_path_has_prefix(r->prefix, dir) &&
+		    !memchr(r->prefix + skip, '/', r->len - skip))
+			return true;
+	}
+	return false;
+}

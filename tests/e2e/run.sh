@@ -1484,6 +1484,22 @@ c_iso_full_share() {
 	[ "$(cat "$h/sh/new")" = made ] || fail "the shared write is not on the host"
 }
 
+# A hidden or denied entry is left out of its directory's listing, as
+# stat says it is gone or refused: a --hide'd child, a --deny'd one, and
+# APPV_HOME in its parent.
+c_iso_hide_listing() {
+	local h=$C/host
+	mkdir -p "$h/d/hid" "$h/d/den" "$h/d/vis"
+	echo s >"$h/d/hid/f"
+	axe --hide "$h/d/hid" --deny "$h/d/den" "$TPKG" /bin/sh -c \
+		"ls -a '$h/d' | tr '\n' ' '; echo; ls '$(dirname "$APPV_HOME")' |
+		grep -cx '$(basename "$APPV_HOME")'; cat '$h/d/hid/f'"
+	want_fail
+	out_has ". .. vis "
+	out_has 0
+	err_matches 'hid/f: No such file or directory'
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual proc_self_exe exit_status stdin_passthrough
@@ -1493,7 +1509,7 @@ wl_sqlite wl_venv escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rm
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
-iso_full_share"
+iso_full_share iso_hide_listing"
 CASES=${E2E_CASES:-$CASES_ALL}
 # Cases that do not depend on the interception mode run once.
 MODELESS="bad_manifest long_home"
