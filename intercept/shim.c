@@ -368,6 +368,34 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 	return route_resolved(sc, res);
 }
 
+/*
+ * A read-only open of a host file as the application asked it: the kernel
+ * would follow the host symlinks of the path's tail on the host side (the
+ * resolver hands it over in one piece), into a hidden or denied tree, or
+ * past a file the overlay changed.  The real path is opened refusing any
+ * symlink - the same one syscall when there is none.  1 when that was the
+ * open (its result in *@r), 0 when the path holds a symlink and must be
+ * resolved again with every symlink followed virtually.
+ */
+static int open_host(const struct shim_sc *sc, const long a[6],
+		     const struct vfs_res *res, long *r)
+{
+	*r = appv_openat2(AT_FDCWD, res->real, (int)a[2], 0,
+			  RESOLVE_NO_SYMLINKS);
+	if (*r == -EINVAL) /* flags openat2 refuses: as openat takes them */
+		*r = appv_syscall(sc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	return *r != -ELOOP;
+}
+
+static bool host_read_open(const struct shim_sc *sc,
+			   const struct vfs_res *res)
+{
+	return sc->nr == SYS_openat && sc->intent == VFS_INTENT_READ &&
+	       res->layer == VFS_LAYER_HOST &&
+	       (res->rule == VFS_RULE_WRITECOPY ||
+		res->rule == VFS_RULE_READONLY);
+}
+
 long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 {
 	long err = 0, r;
@@ -386,6 +414,19 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 			kind = SHIM_FD_IMAGE;
 	}
 
+	if (route == SHIM_OWN && host_read_open(sc, res)) {
+		struct shim_sc virt = *sc;
+
+		if (!(sc->vflags & VFS_F_NO_HANDOFF)) {
+			if (open_host(sc, a, res, &r))
+				goto opened;
+			virt.vflags |= VFS_F_NO_HANDOFF;
+			return shim_path_call(&virt, a, res);
+		}
+		/* Resolved again: its real path holds no symlink but a
+		 * final one the flags do not follow, unlike the app's. */
+		route = SHIM_REAL;
+	}
 	switch (route) {
 	case SHIM_ERR:
 		return err;
@@ -404,6 +445,7 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 		r = appv_syscall_direct(sc->nr, a[0], a[1], a[2], a[3], a[4],
 					a[5]);
 	}
+opened:
 	if (sc->nr == SYS_openat && r >= 0)
 		shim_fd_opened((int)r, listing, kind);
 	return r;

@@ -162,8 +162,9 @@ static int creat_slash(struct appv_sc_call *c, struct sup_path *p)
 	return r < 0 ? r : -EISDIR;
 }
 
+/* @extra: more VFS_F_* for the resolution (VFS_F_NO_HANDOFF). */
 static int prepare(struct appv_sc_call *c, const struct open_args *a,
-		   struct sup_path *p)
+		   struct sup_path *p, int extra)
 {
 	int r =
 	    target_read_path(c, c->args[a->path_arg], p->raw, sizeof(p->raw));
@@ -181,7 +182,7 @@ static int prepare(struct appv_sc_call *c, const struct open_args *a,
 	if (a->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT))
 		return resolve_rooted(
 		    c, intent_of(a->flags),
-		    vflags_of(a->flags, a->resolve) |
+		    vflags_of(a->flags, a->resolve) | extra |
 			(intent_of(a->flags) == VFS_INTENT_READ
 			     ? VFS_F_HOST_LAZY
 			     : 0),
@@ -191,9 +192,29 @@ static int prepare(struct appv_sc_call *c, const struct open_args *a,
 		return creat_slash(c, p);
 	return sup_resolve(
 	    c, intent_of(a->flags),
-	    vflags_of(a->flags, a->resolve) |
+	    vflags_of(a->flags, a->resolve) | extra |
 		(intent_of(a->flags) == VFS_INTENT_READ ? VFS_F_HOST_LAZY : 0),
 	    p);
+}
+
+/* Whether the host path @p resolved to holds no symlink the kernel would
+ * follow (the resolver handed its tail over in one piece): one that might
+ * lead into a hidden or denied tree, or past a file the overlay changed,
+ * which only a virtual walk (VFS_F_NO_HANDOFF) sees. */
+static bool host_path_plain(const struct sup_path *p, int flags)
+{
+	int fd;
+
+	if (p->res.layer != VFS_LAYER_HOST ||
+	    (p->res.rule != VFS_RULE_WRITECOPY &&
+	     p->res.rule != VFS_RULE_READONLY))
+		return true;
+	fd = appv_openat2(AT_FDCWD, p->res.real,
+			  O_PATH | O_CLOEXEC | (flags & O_NOFOLLOW), 0,
+			  RESOLVE_NO_SYMLINKS);
+	if (fd >= 0)
+		close(fd);
+	return fd != -ELOOP;
 }
 
 /* Decide what to open for a resolved path; returns the flags to use. */
@@ -288,7 +309,7 @@ long sys_open(struct appv_sc_call *c)
 	r = decode(c, &a);
 	if (r < 0)
 		return r;
-	r = prepare(c, &a, &p);
+	r = prepare(c, &a, &p, 0);
 	if (r == 1) {
 		/* /proc, /dev under a share rule: the kernel resolves them in
 		 * the target's own context, which is their meaning, and
@@ -303,7 +324,13 @@ long sys_open(struct appv_sc_call *c)
 		/* Fast mode, read-only open of the app's own host path: the
 		 * path may be swapped after this reply, but Landlock keeps the
 		 * host unwritten and reads are not a boundary in fast mode. */
-		return SUP_CONTINUE;
+		if (host_path_plain(&p, a.flags))
+			return SUP_CONTINUE;
+		r = prepare(c, &a, &p, VFS_F_NO_HANDOFF);
+		if (r == 1)
+			return SUP_CONTINUE;
+		if (r < 0)
+			return r;
 	}
 	r = sup_may_open(c, a.flags, &p); /* the virtual tree's DAC */
 	if (r < 0)

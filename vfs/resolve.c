@@ -508,7 +508,7 @@ static bool can_handoff(struct walk *w)
 
 	/* The kernel would follow host symlinks in the tail by itself. */
 	if (rest_has_dotdot(w) ||
-	    (w->req->flags & (ROOTED | VFS_F_NO_SYMLINKS)))
+	    (w->req->flags & (ROOTED | VFS_F_NO_SYMLINKS | VFS_F_NO_HANDOFF)))
 		return false;
 	for (unsigned int i = 0; i < vfs->nrules; i++) {
 		const struct vfs_rule_ent *r = &vfs->rules[i];

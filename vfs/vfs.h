@@ -112,6 +112,11 @@ enum vfs_intent {
 /* A create with O_CREAT|O_EXCL: the kernel will refuse an existing entry
  * (EEXIST) rather than follow or open it. */
 #define VFS_F_EXCL 0x80
+/* Never hand a path tail to the host kernel: host symlinks are followed
+ * virtually like any other, each component under its own rule.  For the
+ * retry of an open whose real path held a symlink (RESOLVE_NO_SYMLINKS
+ * said ELOOP): it may lead into a hidden tree or a virtual layer. */
+#define VFS_F_NO_HANDOFF 0x100
 
 struct vfs_cred;
 

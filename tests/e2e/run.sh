@@ -1500,6 +1500,33 @@ c_iso_hide_listing() {
 	err_matches 'hid/f: No such file or directory'
 }
 
+# A host symlink in a host-only directory is followed virtually when it is
+# opened: into a hidden tree it leads nowhere, onto a file the overlay
+# changed it reads the change (static busybox too).
+c_iso_hide_symlink() {
+	local h=$C/host
+	mkdir -p "$h/hid" "$h/wc" "$h/other"
+	echo secret >"$h/hid/f"
+	echo orig >"$h/other/m"
+	ln -s "$h/hid" "$h/wc/tohid"
+	ln -s ../hid/f "$h/wc/tohidf"
+	ln -s "$h/other/m" "$h/wc/tom"
+	ln -s ../other "$h/wc/todir"
+	axe --overlay hs --hide "$h/hid" "$TPKG" /bin/sh -c "
+		cat '$h/wc/tohid/f' '$h/wc/tohidf' 2>&1 | grep -c secret
+		echo changed >'$h/other/m'
+		cat '$h/wc/tom' '$h/wc/todir/m'
+		/bin/busybox cat '$h/wc/tom'
+		/bin/busybox cat '$h/wc/tohidf' 2>/dev/null || echo refused"
+	want_rc 0
+	[ "$(cat "$C/out")" = "0
+changed
+changed
+changed
+refused" ] || fail "unexpected output: $(cat "$C/out")"
+	[ "$(cat "$h/other/m")" = orig ] || fail "the host file changed"
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual proc_self_exe exit_status stdin_passthrough
@@ -1509,7 +1536,7 @@ wl_sqlite wl_venv escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rm
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
-iso_full_share iso_hide_listing"
+iso_full_share iso_hide_listing iso_hide_symlink"
 CASES=${E2E_CASES:-$CASES_ALL}
 # Cases that do not depend on the interception mode run once.
 MODELESS="bad_manifest long_home"
