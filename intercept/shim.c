@@ -370,21 +370,35 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 
 /*
  * A read-only open of a host file as the application asked it: the kernel
- * would follow the host symlinks of the path's tail on the host side (the
- * resolver hands it over in one piece), into a hidden or denied tree, or
- * past a file the overlay changed.  The real path is opened refusing any
- * symlink - the same one syscall when there is none.  1 when that was the
- * open (its result in *@r), 0 when the path holds a symlink and must be
- * resolved again with every symlink followed virtually.
+ * follows the host symlinks of the path's tail on the host side (the
+ * resolver hands it over in one piece), maybe into a hidden or denied
+ * tree.  The real path is opened refusing any symlink - the same one
+ * syscall when there is none; a path that holds one is resolved again
+ * with every symlink followed virtually under each component's rule, and
+ * only what that allows is opened as asked (where the kernel leads: stat
+ * follows host symlinks there too, and the two must agree).
  */
-static int open_host(const struct shim_sc *sc, const long a[6],
-		     const struct vfs_res *res, long *r)
+static long open_host(const struct shim_sc *sc, long a[6],
+		      struct vfs_res *res)
 {
-	*r = appv_openat2(AT_FDCWD, res->real, (int)a[2], 0,
-			  RESOLVE_NO_SYMLINKS);
-	if (*r == -EINVAL) /* flags openat2 refuses: as openat takes them */
-		*r = appv_syscall(sc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-	return *r != -ELOOP;
+	struct shim_sc virt = *sc;
+	long r = appv_openat2(AT_FDCWD, res->real, (int)a[2], 0,
+			      RESOLVE_NO_SYMLINKS), err = 0;
+
+	if (r == -EINVAL) /* flags openat2 refuses: as openat takes them */
+		return appv_syscall(sc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	if (r != -ELOOP)
+		return r;
+	virt.vflags |= VFS_F_NO_HANDOFF;
+	switch (shim_route(&virt, a, res, &err)) {
+	case SHIM_ERR:
+		return err;
+	case SHIM_DIRECT:
+		return appv_syscall_direct(sc->nr, a[0], a[1], a[2], a[3], a[4],
+					   a[5]);
+	default:
+		return appv_syscall(sc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+	}
 }
 
 static bool host_read_open(const struct shim_sc *sc,
@@ -415,17 +429,8 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 	}
 
 	if (route == SHIM_OWN && host_read_open(sc, res)) {
-		struct shim_sc virt = *sc;
-
-		if (!(sc->vflags & VFS_F_NO_HANDOFF)) {
-			if (open_host(sc, a, res, &r))
-				goto opened;
-			virt.vflags |= VFS_F_NO_HANDOFF;
-			return shim_path_call(&virt, a, res);
-		}
-		/* Resolved again: its real path holds no symlink but a
-		 * final one the flags do not follow, unlike the app's. */
-		route = SHIM_REAL;
+		r = open_host(sc, a, res);
+		goto opened;
 	}
 	switch (route) {
 	case SHIM_ERR:

@@ -199,8 +199,8 @@ static int prepare(struct appv_sc_call *c, const struct open_args *a,
 
 /* Whether the host path @p resolved to holds no symlink the kernel would
  * follow (the resolver handed its tail over in one piece): one that might
- * lead into a hidden or denied tree, or past a file the overlay changed,
- * which only a virtual walk (VFS_F_NO_HANDOFF) sees. */
+ * lead into a hidden or denied tree, which only a virtual walk
+ * (VFS_F_NO_HANDOFF) sees. */
 static bool host_path_plain(const struct sup_path *p, int flags)
 {
 	int fd;
@@ -324,13 +324,15 @@ long sys_open(struct appv_sc_call *c)
 		/* Fast mode, read-only open of the app's own host path: the
 		 * path may be swapped after this reply, but Landlock keeps the
 		 * host unwritten and reads are not a boundary in fast mode. */
-		if (host_path_plain(&p, a.flags))
-			return SUP_CONTINUE;
-		r = prepare(c, &a, &p, VFS_F_NO_HANDOFF);
-		if (r == 1)
-			return SUP_CONTINUE;
-		if (r < 0)
-			return r;
+		/* A symlink on the way: followed virtually, each component
+		 * under its rule; what that allows goes where the kernel
+		 * leads (stat follows host symlinks too). */
+		if (!host_path_plain(&p, a.flags)) {
+			r = prepare(c, &a, &p, VFS_F_NO_HANDOFF);
+			if (r < 0)
+				return r;
+		}
+		return SUP_CONTINUE;
 	}
 	r = sup_may_open(c, a.flags, &p); /* the virtual tree's DAC */
 	if (r < 0)
