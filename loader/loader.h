@@ -29,6 +29,7 @@ struct session {
 	bool strict;		      /* --mode strict */
 	bool use_shim;		      /* false with --no-shim or strict */
 	int verbose;
+	int use_fd;		      /* shared flock of OVERLAY_USE_LOCK, or -1 */
 	sigset_t sigmask_orig;	      /* appv's mask before blocking for signalfd */
 };
 
@@ -66,6 +67,10 @@ int loader_mkdir_p(const char *path);
 
 /* rm -rf @path (or only its contents when @keep_top); 0 or -errno. */
 int loader_rm_rf(const char *path, bool keep_top);
+
+/* In an overlay's directory: every session holds a shared flock of it
+ * while it runs, so `appv overlay rm` can refuse an overlay in use. */
+#define OVERLAY_USE_LOCK "session.lock"
 
 /* `appv overlay list|diff|reset|rm` (loader/overlay.c). */
 int overlay_cmd(int argc, char **argv);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <jansson.h>
 
@@ -175,15 +176,152 @@ static bool in_lower(const struct diff_ctx *c, const char *vpath,
 	return false;
 }
 
+static bool has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+/* One text line per change: a path with a control character, a quote
+ * or a backslash is printed C-quoted (as git does), so a name with a
+ * newline cannot pass for two changes. */
+static void print_path(char kind, const char *vpath)
+{
+	const unsigned char *s;
+
+	if (!strpbrk(vpath, "\"\\") && !has_control(vpath)) {
+		printf("%c %s\n", kind, vpath);
+		return;
+	}
+	printf("%c \"", kind);
+	for (s = (const unsigned char *)vpath; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if (*s == '\n')
+			fputs("\\n", stdout);
+		else if (*s == '\t')
+			fputs("\\t", stdout);
+		else if (*s < 0x20 || *s == 0x7f)
+			printf("\\%03o", *s);
+		else
+			putchar(*s);
+	}
+	fputs("\"\n", stdout);
+}
+
+/* {"change": KIND, "path": VPATH}.  JSON strings are UTF-8: a path that
+ * is not gets U+FFFD for each invalid byte in "path" and its exact bytes
+ * in hex in "path_hex". */
+static json_t *json_change(const char *kind, const char *vpath)
+{
+	char fixed[PATH_MAX * 3 + 1], hex[PATH_MAX * 2 + 1];
+	size_t i, o = 0, len = strlen(vpath);
+	json_t *s = json_string(vpath);
+
+	if (s)
+		return json_pack("{s:s, s:o}", "change", kind, "path", s);
+	for (i = 0; i < len && o + 4 < sizeof(fixed); i++) {
+		json_t *one = json_stringn(vpath + i, 1);
+
+		if (one || (unsigned char)vpath[i] >= 0x80) {
+			/* keep whole valid multi-byte sequences */
+			size_t n = 1;
+
+			while (!one && n < 4 && i + n < len &&
+			       !(one = json_stringn(vpath + i, n + 1)))
+				n++;
+			if (one) {
+				n = json_string_length(one);
+				if (o + n >= sizeof(fixed)) {
+					json_decref(one);
+					break;
+				}
+				memcpy(fixed + o, vpath + i, n);
+				o += n;
+				i += n - 1;
+				json_decref(one);
+				continue;
+			}
+		}
+		memcpy(fixed + o, "\xef\xbf\xbd", 3);
+		o += 3;
+	}
+	fixed[o] = '\0';
+	for (i = 0; i < len && 2 * i + 2 < sizeof(hex); i++)
+		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)vpath[i]);
+	hex[2 * i] = '\0';
+	return json_pack("{s:s, s:s, s:s}", "change", kind, "path", fixed,
+			 "path_hex", hex);
+}
+
 static void report(struct diff_ctx *c, const char *kind, const char *vpath)
 {
 	if (c->json)
-		json_array_append_new(c->json,
-				      json_pack("{s:s, s:s}", "change", kind,
-						"path", vpath));
+		json_array_append_new(c->json, json_change(kind, vpath));
 	else
-		printf("%c %s\n", kind[0] == 'a' ? 'A' : kind[0] == 'd' ? 'D' : 'M',
-		       vpath);
+		print_path(kind[0] == 'a' ? 'A' : kind[0] == 'd' ? 'D' : 'M',
+			   vpath);
+}
+
+/* A lower entry @name of the opaque directory @dir is deleted unless the
+ * upper directory (@marker's) has its own entry of that name. */
+static void report_if_gone(struct diff_ctx *c, const char *marker,
+			   const char *dir, const char *name)
+{
+	char up[PATH_MAX * 2], vp[PATH_MAX];
+	size_t n = strlen(marker) - strlen(VFS_OPAQUE_NAME);
+	const char *sep = strcmp(dir, "/") ? "/" : "";
+	struct stat st;
+
+	if (snprintf(up, sizeof(up), "%.*s%s", (int)n, marker, name) >=
+	    (int)sizeof(up))
+		return;
+	if (snprintf(vp, sizeof(vp), "%s%s%s", dir, sep, name) >=
+	    (int)sizeof(vp))
+		return;
+	if (lstat(up, &st) == 0 || errno != ENOENT)
+		return;
+	report(c, "deleted", vp);
+	c->deleted++;
+}
+
+/* The lower entries an opaque directory hides (the package's, then the
+ * host's not also in the package) are deletions. */
+static void report_hidden(struct diff_ctx *c, const char *marker,
+			  const char *dir)
+{
+	struct vfs_index_ent e;
+	uint32_t cur = 0;
+	char vp[PATH_MAX];
+	struct dirent *de;
+	DIR *d;
+
+	while (c->idx && vfs_index_next_child(c->idx, dir, &cur, &e) == 1) {
+		const char *name = strrchr(e.path, '/');
+
+		if (name && name[1])
+			report_if_gone(c, marker, dir, name + 1);
+	}
+	d = opendir(dir);
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		struct vfs_index_ent ie;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (snprintf(vp, sizeof(vp), "%s%s%s", dir,
+			     strcmp(dir, "/") ? "/" : "",
+			     de->d_name) >= (int)sizeof(vp))
+			continue;
+		if (c->idx &&
+		    vfs_index_lookup(c->idx, vp, strlen(vp), &ie) == 0)
+			continue;
+		report_if_gone(c, marker, dir, de->d_name);
+	}
+	closedir(d);
 }
 
 static int diff_entry(const char *path, const struct stat *st, int type,
@@ -213,6 +351,7 @@ static int diff_entry(const char *path, const struct stat *st, int type,
 		dir[n] = '\0';
 		report(c, "modified", n ? dir : "/");
 		c->modified++;
+		report_hidden(c, path, n ? dir : "/");
 		return 0;
 	}
 	}
@@ -269,12 +408,30 @@ static int cmd_diff(const char *home, int argc, char **argv)
 	return 0;
 }
 
+/* The overlay's in-use lock, held exclusively in *@fd: -EBUSY while a
+ * session runs on it (it holds the lock shared until it exits).  Sessions
+ * that start meanwhile wait for it and make the overlay anew. */
+static int lock_unused(const char *dir, int *fd)
+{
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, OVERLAY_USE_LOCK);
+	*fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (*fd < 0)
+		return -errno;
+	if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	close(*fd);
+	*fd = -1;
+	return errno == EWOULDBLOCK ? -EBUSY : -errno;
+}
+
 static int cmd_reset_rm(const char *home, int argc, char **argv, bool rm)
 {
 	char dir[PATH_MAX], target[PATH_MAX + 16];
 	const char *name;
 	struct pkg *p;
-	int r;
+	int r, lock = -1;
 
 	if (argc < (rm ? 3 : 2) || argc > 3) {
 		overlay_usage(stderr);
@@ -285,12 +442,23 @@ static int cmd_reset_rm(const char *home, int argc, char **argv, bool rm)
 	if (!p)
 		return 1;
 	pkg_free(p);
+	if (rm) {
+		r = lock_unused(dir, &lock);
+		if (r < 0) {
+			fprintf(stderr, r == -EBUSY ?
+				"appv: overlay '%s' is in use by a running session (%s)\n" :
+				"appv: overlay '%s': %s\n", name,
+				r == -EBUSY ? dir : strerror(-r));
+			return 1;
+		}
+	}
 	/* Running sessions' shims must stop trusting what they learnt of
 	 * the upper directories (vfs/upper_dirs.c). */
 	snprintf(target, sizeof(target), "%s/upper", dir);
 	vfs_names_bump_file(target);
 	if (rm) {
 		r = loader_rm_rf(dir, false);
+		close(lock);
 	} else {
 		/* upper.names stays: running sessions keep it mapped, and a
 		 * new file would part them from sessions started later (its

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sys/file.h>
 #include <sys/statfs.h>
 #include <linux/magic.h>
 
@@ -310,6 +311,41 @@ static int make_run_dir(struct session *s, struct appv_diag *diag)
 	return set_dir(s->cfg.run_dir, tmpl, diag);
 }
 
+/*
+ * Take the shared lock that marks the overlay in use (held until the
+ * process exits).  -EAGAIN when `appv overlay rm` removed the overlay
+ * while we waited for it: the caller makes it anew.
+ */
+static int hold_overlay(struct session *s)
+{
+	char path[PATH_MAX];
+	struct stat a, b;
+	int fd, r;
+
+	if (snprintf(path, sizeof(path), "%s/%s", s->overlay_dir,
+		     OVERLAY_USE_LOCK) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	while ((r = flock(fd, LOCK_SH)) < 0 && errno == EINTR)
+		;
+	if (r < 0 || fstat(fd, &a) < 0) {
+		r = -errno;
+		close(fd);
+		return r;
+	}
+	if (stat(path, &b) < 0 || a.st_dev != b.st_dev ||
+	    a.st_ino != b.st_ino) {
+		close(fd);
+		return -EAGAIN;
+	}
+	if (s->use_fd >= 0)
+		close(s->use_fd);
+	s->use_fd = fd;
+	return 0;
+}
+
 static int prepare_overlay(struct session *s, const char *name,
 			   struct appv_diag *diag)
 {
@@ -329,10 +365,19 @@ static int prepare_overlay(struct session *s, const char *name,
 	r = set_dir(s->cfg.upper, upper, diag);
 	if (r < 0)
 		return r;
-	r = loader_mkdir_p(s->cfg.upper);
+	for (n = 0; n < 8; n++) {
+		r = loader_mkdir_p(s->cfg.upper);
+		if (r < 0)
+			return appv_diag_set(diag, r, "%s: cannot create: %s",
+					     s->cfg.upper, strerror(-r));
+		r = hold_overlay(s);
+		if (r != -EAGAIN)
+			break;
+	}
 	if (r < 0)
-		return appv_diag_set(diag, r, "%s: cannot create: %s",
-				     s->cfg.upper, strerror(-r));
+		return appv_diag_set(diag, r, "%s/%s: cannot lock: %s",
+				     s->overlay_dir, OVERLAY_USE_LOCK,
+				     strerror(-r));
 	return 0;
 }
 
@@ -352,6 +397,7 @@ static void session_init(struct session *s)
 	s->session_file[0] = s->run_parent[0] = s->shim_path[0] = '\0';
 	s->strict = s->use_shim = false;
 	s->verbose = 0;
+	s->use_fd = -1;
 	sigemptyset(&s->sigmask_orig);
 }
 
@@ -486,4 +532,7 @@ void session_close(struct session *s)
 	s->vfs = NULL;
 	pkg_free(s->pkg);
 	s->pkg = NULL;
+	if (s->use_fd >= 0)
+		close(s->use_fd);
+	s->use_fd = -1;
 }

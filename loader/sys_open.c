@@ -7,11 +7,15 @@
  * read of an unchanged host path in fast mode.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <linux/seccomp.h>
 
 #include "../common/path.h"
 #include "../common/sys.h"
@@ -298,6 +302,94 @@ static int reopen_path_fd(int fd)
 	return r < 0 ? -errno : r;
 }
 
+/*
+ * Opening a FIFO blocks until the other end is opened.  Done on the
+ * serving thread, that would stop every process of the session - also the
+ * one that would open the other end (a deadlock).  A blocking FIFO open
+ * is made by a thread of its own, which answers the notification itself.
+ */
+struct fifo_open {
+	int listener;
+	int path_fd; /* O_PATH of the FIFO, anchored on the serving thread */
+	int flags;
+	bool cloexec;
+	uint64_t id;
+};
+
+static void *fifo_opener(void *arg)
+{
+	struct fifo_open *f = arg;
+	struct seccomp_notif_resp resp = {.id = f->id};
+	struct seccomp_notif_addfd a = {.id = f->id,
+					.flags = SECCOMP_ADDFD_FLAG_SEND};
+	char self[64];
+	int fd, r;
+
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", f->path_fd);
+	do
+		fd = open(self, f->flags | O_CLOEXEC | O_NOCTTY);
+	while (fd < 0 && errno == EINTR);
+	r = fd < 0 ? -errno : 0;
+	close(f->path_fd);
+	if (fd >= 0) {
+		a.srcfd = (uint32_t)fd;
+		a.newfd_flags = f->cloexec ? O_CLOEXEC : 0;
+		do
+			r = ioctl(f->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+		while (r < 0 && errno == EINTR);
+		r = r < 0 ? -errno : 0;
+		close(fd);
+	}
+	if (r < 0 && r != -ENOENT) { /* ENOENT: the caller is gone */
+		resp.error = r;
+		ioctl(f->listener, SECCOMP_IOCTL_NOTIF_SEND, &resp);
+	}
+	free(f);
+	return NULL;
+}
+
+/* 1 when @what is a FIFO whose open (@flags) was handed to a thread of
+ * its own, 0 when it is not a FIFO to wait for, or -errno. */
+static int open_fifo_async(struct appv_sc_call *c, const char *what, int flags,
+			   bool cloexec)
+{
+	struct fifo_open *f;
+	pthread_attr_t attr;
+	pthread_t t;
+	struct stat st;
+	int pfd, r;
+
+	if (flags & (O_PATH | O_NONBLOCK))
+		return 0;
+	pfd = sup_open_real(c->sup, what, O_PATH, 0, false);
+	if (pfd < 0)
+		return 0; /* the ordinary open reports it */
+	if (fstat(pfd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
+		close(pfd);
+		return 0;
+	}
+	f = malloc(sizeof(*f));
+	if (!f) {
+		close(pfd);
+		return -ENOMEM;
+	}
+	*f = (struct fifo_open){
+	    c->sup->listener, pfd,
+	    flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW | O_CLOEXEC),
+	    cloexec, c->req->id};
+	pthread_attr_init(&attr);
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, 64 * 1024);
+	r = pthread_create(&t, &attr, fifo_opener, f);
+	pthread_attr_destroy(&attr);
+	if (r != 0) {
+		close(pfd);
+		free(f);
+		return -r;
+	}
+	return 1;
+}
+
 long sys_open(struct appv_sc_call *c)
 {
 	struct open_args a;
@@ -340,6 +432,11 @@ long sys_open(struct appv_sc_call *c)
 	flags = target_flags(c, &a, &p, what, sizeof(what));
 	if (flags < 0)
 		return flags;
+	if (p.res.layer != VFS_LAYER_NONE && S_ISFIFO(p.res.mode)) {
+		r = open_fifo_async(c, what, flags, a.flags & O_CLOEXEC);
+		if (r != 0)
+			return r < 0 ? r : SUP_REPLIED;
+	}
 	if (flags & (O_CREAT | __O_TMPFILE)) {
 		/* Only a creation uses the umask (a /proc read: skipped for
 		 * plain opens). */

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../common/sys.h"
 #include "vfs_internal.h"
@@ -46,7 +47,7 @@ int vfs_temp_beside(struct vfs *vfs, const char *path, const char *tag,
 	return 0;
 }
 
-static int copy_data(int in, int out)
+static int copy_stream(int in, int out)
 {
 	char buf[65536];
 	bool cfr = true;
@@ -81,6 +82,87 @@ static int copy_data(int in, int out)
 		if (n == 0)
 			return 0;
 	}
+}
+
+/* Bytes [@off, @off + @len) of @in to the same offsets of @out. */
+static int copy_range(int in, int out, loff_t off, loff_t len)
+{
+	char buf[65536];
+	loff_t ioff = off, ooff = off;
+	bool cfr = true;
+
+	while (len > 0) {
+		size_t want = len > (1 << 30) ? 1 << 30 : (size_t)len;
+		ssize_t n;
+
+		if (cfr) {
+			n = APPV_SYS(SYS_copy_file_range, in, &ioff, out, &ooff,
+				     want, 0);
+			if (n == -EINTR)
+				continue;
+			if (n < 0 && ooff == off) {
+				cfr = false; /* EXDEV, EOPNOTSUPP...: by hand */
+				continue;
+			}
+		} else {
+			n = appv_pread(in, buf,
+				       want < sizeof(buf) ? want : sizeof(buf),
+				       ioff);
+			if (n == -EINTR)
+				continue;
+			if (n > 0) {
+				ssize_t w = APPV_SYS(SYS_pwrite64, out, buf, n,
+						     ooff, 0, 0);
+				if (w < 0)
+					return (int)w;
+				n = w;
+				ooff += n;
+				ioff += n;
+			}
+		}
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			return 0; /* the file shrank meanwhile */
+		off += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * The data of @in into the empty @out, keeping holes: only the data
+ * extents (SEEK_DATA/SEEK_HOLE) are copied, then the size is set, so a
+ * sparse file stays sparse and a 5 GiB hole costs nothing.  Where the
+ * file system cannot tell holes, or reports a size of 0 (a file of
+ * /proc), the whole content is streamed.
+ */
+static int copy_data(int in, int out)
+{
+	struct stat st;
+	long data, hole;
+	int r = appv_fstat(in, &st);
+
+	if (r < 0)
+		return r;
+	data = APPV_SYS(SYS_lseek, in, 0, SEEK_DATA, 0, 0, 0);
+	if (st.st_size == 0 || !S_ISREG(st.st_mode) ||
+	    (data < 0 && data != -ENXIO)) {
+		APPV_SYS(SYS_lseek, in, 0, SEEK_SET, 0, 0, 0);
+		return copy_stream(in, out);
+	}
+	while (data >= 0 && data < st.st_size) {
+		hole = APPV_SYS(SYS_lseek, in, data, SEEK_HOLE, 0, 0, 0);
+		if (hole < 0)
+			return (int)hole;
+		r = copy_range(in, out, data, hole - data);
+		if (r < 0)
+			return r;
+		data = APPV_SYS(SYS_lseek, in, hole, SEEK_DATA, 0, 0, 0);
+	}
+	if (data < 0 && data != -ENXIO)
+		return (int)data;
+	return (int)APPV_SYS(SYS_ftruncate, out, st.st_size, 0, 0, 0, 0);
 }
 
 static int set_times(int dirfd, const char *path, int fd, const struct stat *st)

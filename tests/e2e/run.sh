@@ -1533,12 +1533,94 @@ wl_sqlite wl_venv escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rm
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
-iso_full_share iso_hide_listing iso_hide_symlink"
+iso_full_share iso_hide_listing iso_hide_symlink
+ov_rm_busy ov_fifo_block ov_sparse_copyup"
 CASES=${E2E_CASES:-$CASES_ALL}
 # Cases that do not depend on the interception mode run once.
 MODELESS="bad_manifest long_home"
 
 # -------------------------------------------------------------- one pass --
+
+# `overlay rm` of an overlay a session is using is refused (the session
+# keeps writing to it); once the session is over it goes.  The diff of a
+# recreated host directory lists what it hides as deleted; names with a
+# newline are quoted in text and non-UTF-8 ones keep their bytes in JSON.
+c_ov_rm_busy() {
+	local h=$C/rb s=$C/sync before pa
+	mkdir -p "$h/d" "$s"
+	printf 'f\n' >"$h/d/f"
+	mkfifo "$s/a"
+	before=$(tree_sha "$h")
+	bg_axe a --share "$s" --overlay rb "$TPKG" /bin/sh -c 'echo 1 >"$1/one"
+read -r x <"$2/a"; echo 2 >"$1/two" && cat "$1/one"' sh "$h" "$s"
+	pa=$!
+	i=0
+	while [ ! -e "$(upper_of "$TID" rb)$h/one" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	ax overlay rm "$TPKG" rb
+	want_fail
+	err_matches "in use by a running session"
+	echo go >"$s/a"
+	bg_wait "$pa" a
+	grep -qx 1 "$C/a.out" || fail "the session lost its overlay: $(cat "$C/a.out" "$C/a.err")"
+	axe --overlay rb "$TPKG" /bin/sh -c 'rm -r "$1/d" && mkdir "$1/d" &&
+touch "$1/d/n" "$1/x
+y" "$1/$(printf "b\377")"' sh "$h"
+	want_rc 0
+	ax overlay diff "$TPKG" rb
+	want_rc 0
+	out_has "M $h/d"
+	out_has "D $h/d/f"
+	out_has "A $h/d/n"
+	out_has "A \"$h/x\\ny\""
+	ax overlay diff --json "$TPKG" rb
+	want_rc 0
+	python3 -c 'import json, sys
+c = json.load(open(sys.argv[1]))["changes"]
+h = sys.argv[2].encode().hex()
+assert {"change": "deleted", "path": sys.argv[2] + "/d/f"} in c, c
+assert [e for e in c if e.get("path_hex") == h + "2f62ff"], c' \
+		"$C/out" "$h" || fail "overlay diff --json: $(cat "$C/out")"
+	ax overlay rm "$TPKG" rb
+	want_rc 0
+	[ ! -e "$(upper_of "$TID" rb)" ] || fail "the overlay is still there"
+	same_tree "$h" "$before"
+}
+
+# A process blocked opening a FIFO (no reader yet) must not stop the
+# session: another process's notified calls go on, and opens the other end.
+c_ov_fifo_block() {
+	local h=$C/fb before
+	mkdir -p "$h"
+	mkfifo "$h/ff"
+	before=$(tree_sha "$h")
+	axe "$TPKG" /bin/sh -c '(echo data >"$1/ff"; echo "writer done") &
+sleep 0.5; mkdir "$1/dd" && echo "mkdir ok"; cat "$1/ff"; wait' sh "$h"
+	want_rc 0
+	out_has "mkdir ok"
+	out_has data
+	out_has "writer done"
+	same_tree "$h" "$before"
+}
+
+# Copy-up of a sparse host file keeps its holes.
+c_ov_sparse_copyup() {
+	local h=$C/sp before up
+	mkdir -p "$h"
+	truncate -s 256M "$h/big"
+	before=$(tree_sha "$h")
+	axe "$TPKG" /bin/sh -c 'printf x | dd of="$1/big" bs=1 seek=100 conv=notrunc status=none &&
+stat -c %s "$1/big" && od -An -c -j 100 -N 1 "$1/big"' sh "$h"
+	want_rc 0
+	out_has 268435456
+	out_contains x
+	up=$(upper_of "$TID" default)$h/big
+	[ "$(stat -c %b "$up")" -lt 1024 ] ||
+		fail "the upper copy is not sparse: $(stat -c '%s bytes, %b blocks' "$up")"
+	same_tree "$h" "$before"
+}
 
 report() { # report OK|FAIL NAME TAGS
 	N=$((N + 1))
