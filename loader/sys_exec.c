@@ -247,18 +247,39 @@ static int plan_file(struct appv_sc_call *c, struct plan *pl,
 		     const char *written, struct vfs_res *res,
 		     const char *argv0, int depth);
 
+/* A `#!` line without a newline in the kernel's 256-byte buffer is cut
+ * at its 255th byte; the kernel refuses (ENOEXEC) one whose interpreter
+ * name runs to that cut, as it may be truncated (load_script). */
+static int script_line_end(char *hdr, size_t n, char **end)
+{
+	size_t lim = n < 255 ? n : 255, i = 2;
+
+	*end = memchr(hdr, '\n', n);
+	if (*end)
+		return 0;
+	while (i < lim && (hdr[i] == ' ' || hdr[i] == '\t'))
+		i++;
+	while (i < lim && hdr[i] != ' ' && hdr[i] != '\t' && hdr[i] != '\0')
+		i++;
+	if (i == 255)
+		return -ENOEXEC;
+	*end = hdr + lim;
+	return 0;
+}
+
 /* "#!interp [arg]" as the kernel parses it (first line, at most 256
  * bytes, one optional argument with inner blanks kept). */
 static int plan_script(struct appv_sc_call *c, struct plan *pl,
 		       const char *written, const struct vfs_res *res,
 		       char *hdr, size_t n, int depth)
 {
-	char *p = hdr + 2, *end = memchr(hdr, '\n', n), *interp, *arg = NULL;
+	char *p = hdr + 2, *end, *interp, *arg = NULL;
 	struct vfs_res ires;
 	int r;
 
-	if (!end)
-		end = hdr + n;
+	r = script_line_end(hdr, n, &end);
+	if (r < 0)
+		return r;
 	*end = '\0';
 	while (*p == ' ' || *p == '\t')
 		p++;

@@ -1534,7 +1534,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 iso_full_share iso_hide_listing iso_hide_symlink
-ov_rm_busy ov_fifo_block ov_sparse_copyup"
+ov_rm_busy ov_fifo_block ov_sparse_copyup exec_shebang_long"
 CASES=${E2E_CASES:-$CASES_ALL}
 # Cases that do not depend on the interception mode run once.
 MODELESS="bad_manifest long_home"
@@ -1620,6 +1620,31 @@ stat -c %s "$1/big" && od -An -c -j 100 -N 1 "$1/big"' sh "$h"
 	[ "$(stat -c %b "$up")" -lt 1024 ] ||
 		fail "the upper copy is not sparse: $(stat -c '%s bytes, %b blocks' "$up")"
 	same_tree "$h" "$before"
+}
+
+# A #! line longer than the kernel's 256-byte buffer reads as the kernel
+# reads it: an interpreter name that runs to the buffer's end is ENOEXEC
+# (not a lookup of the cut name), an argument is cut at byte 255; for a
+# host script and for copies written in the overlay (planned virtually).
+c_exec_shebang_long() {
+	local h=$C/sb
+	mkdir -p "$h"
+	printf '#!/%0300d/sh' 0 >"$h/ln"
+	printf '#!/bin/echo %0300d\n' 0 >"$h/la"
+	chmod +x "$h/ln" "$h/la"
+	axe "$TPKG" /bin/sh -c 'cp "$1/ln" "$1/ln2" && cp "$1/la" "$1/la2" &&
+chmod +x "$1/ln2" "$1/la2" || exit 1
+for f in ln ln2; do /usr/bin/python3 -c "import os, sys
+try:
+    os.execv(sys.argv[1], [\"x\"])
+except OSError as e:
+    print(sys.argv[1][-3:], e.errno)" "$1/$f"; done
+for f in la la2; do printf "%s " $f; "$1/$f" | cut -d" " -f1 | wc -c; done' sh "$h"
+	want_rc 0
+	out_has "/ln 8"
+	out_has "ln2 8"
+	out_has "la 244"
+	out_has "la2 244"
 }
 
 report() { # report OK|FAIL NAME TAGS
