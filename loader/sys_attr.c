@@ -46,14 +46,23 @@ static int on_fd(struct appv_sc_call *c, int path_arg, int flags, bool null_ok)
 	return b == '\0';
 }
 
+/* Resolve for a change that needs @need (0: nothing; vfs_may_setattr,
+ * checked before a copy-up makes the entry the caller's own) and make the
+ * entry writable. */
 static int resolve_write(struct appv_sc_call *c, int dirfd_arg, int path_arg,
-			 bool nofollow, struct sup_path *p)
+			 bool nofollow, int need, struct sup_path *p)
 {
 	int r = sup_resolve_arg(c, dirfd_arg, path_arg, VFS_INTENT_WRITE,
 				nofollow ? VFS_F_NOFOLLOW : 0, p);
 
 	if (r)
 		return r;
+	if (need) {
+		r = vfs_may_setattr(c->s->vfs, sup_cred(c), &p->res,
+				    (enum vfs_attr_need)need);
+		if (r < 0)
+			return r;
+	}
 	return sup_make_writable(c, &p->res);
 }
 
@@ -65,14 +74,14 @@ enum { ON_FD = 0, ON_PATH = 1, ON_OPATH = 2 };
  * through its magic links, likewise), ON_PATH (p->res.real: an upper copy),
  * or -errno. */
 static int attr_target(struct appv_sc_call *c, bool fd_form, int dirfd_arg,
-		       int path_arg, bool nofollow, struct sup_path *p,
-		       int *tfd)
+		       int path_arg, bool nofollow, int need,
+		       struct sup_path *p, int *tfd)
 {
 	int r;
 
 	if (fd_form)
 		return sup_fd_target(c, (int)c->args[0], tfd, p);
-	r = resolve_write(c, dirfd_arg, path_arg, nofollow, p);
+	r = resolve_write(c, dirfd_arg, path_arg, nofollow, need, p);
 	if (r == 1)
 		r = sup_path_target(c, p, nofollow, tfd);
 	else if (r == 0)
@@ -150,7 +159,7 @@ long sys_chmod(struct appv_sc_call *c)
 	if (fd_form < 0)
 		return fd_form;
 	r = attr_target(c, fd_form, dirfd_arg, path_arg,
-			flags & AT_SYMLINK_NOFOLLOW, &p, &tfd);
+			flags & AT_SYMLINK_NOFOLLOW, VFS_ATTR_OWNER, &p, &tfd);
 	if (r < 0)
 		return r;
 	op.mode = mode & 07777;
@@ -185,7 +194,10 @@ long sys_chown(struct appv_sc_call *c)
 	if (fd_form < 0)
 		return fd_form;
 	r = attr_target(c, fd_form, at ? 0 : -1, at ? 1 : 0,
-			flags & AT_SYMLINK_NOFOLLOW, &p, &tfd);
+			flags & AT_SYMLINK_NOFOLLOW,
+			uid == (uid_t)-1 && gid == (gid_t)-1 ? 0
+							     : VFS_ATTR_CHOWN,
+			&p, &tfd);
 	if (r < 0)
 		return r;
 	if (r == ON_PATH) {
@@ -211,7 +223,7 @@ long sys_truncate(struct appv_sc_call *c)
 
 	if (len < 0)
 		return -EINVAL;
-	r = resolve_write(c, -1, 0, false, &p);
+	r = resolve_write(c, -1, 0, false, VFS_ATTR_WRITE, &p);
 	if (r == 1)
 		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
 					own */
@@ -257,6 +269,17 @@ static int read_times(struct appv_sc_call *c, int nr, uint64_t addr,
 	return 0;
 }
 
+/* What setting times @tsp needs (utimensat(2), "Permissions
+ * requirements"). */
+static int times_need(const struct timespec *tsp)
+{
+	if (!tsp || (tsp[0].tv_nsec == UTIME_NOW && tsp[1].tv_nsec == UTIME_NOW))
+		return VFS_ATTR_NOW;
+	if (tsp[0].tv_nsec == UTIME_OMIT && tsp[1].tv_nsec == UTIME_OMIT)
+		return 0;
+	return VFS_ATTR_OWNER;
+}
+
 long sys_utimes(struct appv_sc_call *c)
 {
 	int nr = c->req->data.nr, flags = 0, r, tfd, fd_form;
@@ -275,7 +298,7 @@ long sys_utimes(struct appv_sc_call *c)
 	if (fd_form < 0)
 		return fd_form;
 	r = attr_target(c, fd_form, at ? 0 : -1, at ? 1 : 0,
-			flags & AT_SYMLINK_NOFOLLOW, &p, &tfd);
+			flags & AT_SYMLINK_NOFOLLOW, times_need(tsp), &p, &tfd);
 	if (r == ON_FD || r == ON_OPATH) {
 		r = (r == ON_FD ? futimens(tfd, tsp)
 				: utimensat(tfd, "", tsp, AT_EMPTY_PATH))
@@ -371,7 +394,11 @@ long sys_xattr(struct appv_sc_call *c)
 			return -ERANGE;
 	}
 	if (write || fd_form) {
-		r = attr_target(c, fd_form, -1, 0, nofollow, &p, &tfd);
+		r = attr_target(c, fd_form, -1, 0, nofollow,
+				strncmp(name, "system.posix_acl_", 17)
+				    ? VFS_ATTR_WRITE
+				    : VFS_ATTR_OWNER,
+				&p, &tfd);
 		if (r < 0)
 			return r;
 		r = (int)xattr_write(c, &p, r == ON_PATH ? -1 : tfd, name,

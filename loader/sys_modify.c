@@ -404,6 +404,26 @@ static int proc_fd_number(const char *abs)
 	return fd;
 }
 
+/* The host's fs.protected_hardlinks (read once; 1 if unreadable, the
+ * usual setting). */
+static bool protected_hardlinks(void)
+{
+	static int val = -1;
+	char b = '1';
+	int fd;
+
+	if (val < 0) {
+		fd = open("/proc/sys/fs/protected_hardlinks",
+			  O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && read(fd, &b, 1) != 1)
+			b = '1';
+		if (fd >= 0)
+			close(fd);
+		val = b != '0';
+	}
+	return val;
+}
+
 /* The new name of a link: write permission on its parent, then its upper
  * parent directories. */
 static int link_new(struct appv_sc_call *c, struct sup_path *n)
@@ -444,8 +464,13 @@ long sys_link(struct appv_sc_call *c)
 	}
 	if (ro < 0)
 		return ro;
-	/* The source exists: now the new name's parent (the kernel's
-	 * order: lookups, then may_create). */
+	/* The source exists: fs.protected_hardlinks, then the new name's
+	 * parent (the kernel's order: lookups, may_linkat, may_create). */
+	if (protected_hardlinks()) {
+		ro = vfs_may_link(c->s->vfs, sup_cred(c), &o.res);
+		if (ro < 0)
+			return ro;
+	}
 	rn = link_new(c, &n);
 	if (rn < 0)
 		return rn;

@@ -25,6 +25,7 @@
 #include "../common/sys.h"
 #include "vfs_internal.h"
 
+#define CAP_BIT_CHOWN 0
 #define CAP_BIT_DAC_OVERRIDE 1
 #define CAP_BIT_DAC_READ_SEARCH 2
 #define CAP_BIT_FOWNER 3
@@ -328,4 +329,50 @@ int vfs_may_access(struct vfs *vfs, struct vfs_cred *cred,
 	if (r < 0)
 		return r;
 	return vfs_permission(cred, &m, may);
+}
+
+int vfs_may_setattr(struct vfs *vfs, struct vfs_cred *cred,
+		    const struct vfs_res *res, enum vfs_attr_need need)
+{
+	bool lower = (res->layer == VFS_LAYER_IMAGE ||
+		      res->layer == VFS_LAYER_HOST) &&
+		     res->rule != VFS_RULE_SHARE;
+	int cap = need == VFS_ATTR_CHOWN ? CAP_BIT_CHOWN : CAP_BIT_FOWNER;
+	struct vfs_meta m;
+	int r;
+
+	if (!cred || res->layer == VFS_LAYER_NONE ||
+	    (!cred->all_layers && !lower))
+		return 0;
+	if (need == VFS_ATTR_WRITE)
+		return vfs_may_access(vfs, cred, res, VFS_MAY_WRITE);
+	r = vfs_cred_get(cred);
+	if (r < 0)
+		return r;
+	r = vfs_meta_of(vfs, res, &m);
+	if (r < 0)
+		return r;
+	if (cred->fsuid == m.uid || has_cap(cred, cap))
+		return 0;
+	if (need == VFS_ATTR_NOW)
+		return vfs_permission(cred, &m, VFS_MAY_WRITE);
+	return -EPERM;
+}
+
+int vfs_may_link(struct vfs *vfs, struct vfs_cred *cred,
+		 const struct vfs_res *res)
+{
+	mode_t sgx = S_ISGID | S_IXGRP;
+	struct vfs_meta m;
+	int r = vfs_may_setattr(vfs, cred, res, VFS_ATTR_OWNER);
+
+	if (r != -EPERM)
+		return r;
+	r = vfs_meta_of(vfs, res, &m);
+	if (r < 0)
+		return r;
+	if (!S_ISREG(m.mode) || (m.mode & S_ISUID) || (m.mode & sgx) == sgx)
+		return -EPERM;
+	return vfs_permission(cred, &m, VFS_MAY_READ | VFS_MAY_WRITE) ? -EPERM
+								      : 0;
 }

@@ -429,5 +429,22 @@ int vfs_may_delete(struct vfs *vfs, struct vfs_cred *cred,
  * copied up for writing; everything with cred->all_layers.  0 or -EACCES. */
 int vfs_may_access(struct vfs *vfs, struct vfs_cred *cred,
 		   const struct vfs_res *res, int may);
+/* What an attribute change needs (vfs_may_setattr). */
+enum vfs_attr_need {
+	VFS_ATTR_OWNER = 1, /* chmod, explicit times, ACLs: owner/CAP_FOWNER */
+	VFS_ATTR_CHOWN,	    /* chown: owner/CAP_CHOWN */
+	VFS_ATTR_NOW,	    /* times to now: owner/CAP_FOWNER or write */
+	VFS_ATTR_WRITE,	    /* truncate, user xattrs: write access */
+};
+/* May @cred change @res's attributes as @need says, where the kernel
+ * would not check it (a lower entry about to be copied up; everything
+ * with cred->all_layers)?  0, -EPERM (not the owner) or -EACCES. */
+int vfs_may_setattr(struct vfs *vfs, struct vfs_cred *cred,
+		    const struct vfs_res *res, enum vfs_attr_need need);
+/* fs.protected_hardlinks for a link to @res (same cases): the owner,
+ * CAP_FOWNER, or a plain regular file the caller may read and write;
+ * else -EPERM. */
+int vfs_may_link(struct vfs *vfs, struct vfs_cred *cred,
+		 const struct vfs_res *res);
 
 #endif

@@ -1524,6 +1524,49 @@ consistent" ] || fail "unexpected output: $(cat "$C/out")"
 	[ "$(cat "$h/other/m")" = orig ] || fail "the host file changed"
 }
 
+# Attribute changes of a host file the caller does not own (root's
+# /etc/hostname): natively chmod, chown, explicit times and a hard
+# link (fs.protected_hardlinks) fail with EPERM, times to now and truncate
+# with EACCES; a copy-up must not turn them into the caller's own file.
+# As root every call succeeds (on the overlay's copy).
+c_foreign_attrs() {
+	local f=/etc/hostname e m
+	[ "$(stat -c %u "$f")" = 0 ] || { skip_step "$f is not root's"; return 0; }
+	[ "$(cat /proc/sys/fs/protected_hardlinks)" = 1 ] ||
+		{ skip_step "protected_hardlinks is off"; return 0; }
+	m=$(stat -c %a "$f")
+	axe --overlay w "$TPKG" /usr/bin/python3 -c "import os, errno
+def t(n, f, *a):
+    try:
+        f(*a); print(n, 'ok')
+    except OSError as x:
+        print(n, errno.errorcode[x.errno])
+f = '$f'
+t('chmod', os.chmod, f, 0o600)
+t('chgrp', os.chown, f, -1, os.getgid())
+t('touch', os.utime, f)
+t('truncate', os.truncate, f, 0)
+t('utime', os.utime, f, (1, 1))
+t('link', os.link, f, '$C/l')
+st = os.stat(f)
+print('now %o %d %d' % (st.st_mode & 0o777, st.st_mtime == 1, st.st_size == 0))"
+	want_rc 0
+	if [ "$(id -u)" = 0 ]; then
+		for e in chmod chgrp utime touch truncate link; do
+			out_has "$e ok"
+		done
+		out_has "now 600 1 1"
+		return 0
+	fi
+	for e in chmod chgrp utime link; do
+		out_has "$e EPERM"
+	done
+	out_has "touch EACCES"
+	out_has "truncate EACCES"
+	out_has "now $m 0 0"
+	absent "$(upper_of "$TID" w)$f"
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual proc_self_exe exit_status stdin_passthrough
@@ -1534,7 +1577,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 iso_full_share iso_hide_listing iso_hide_symlink
-ov_rm_busy ov_fifo_block ov_sparse_copyup exec_shebang_long"
+ov_rm_busy ov_fifo_block ov_sparse_copyup exec_shebang_long foreign_attrs"
 CASES=${E2E_CASES:-$CASES_ALL}
 # Cases that do not depend on the interception mode run once.
 MODELESS="bad_manifest long_home"
