@@ -325,10 +325,10 @@ typedef void *(*fts_open_fn)(char *const *, int, void *);
 void *fts_open(char *const *argv, int options, void *compar);
 void *fts64_open(char *const *argv, int options, void *compar);
 
-SHIM_EXPORT void *fts_open(char *const *argv, int options, void *compar)
+/* libc's @real (fts_open or fts64_open) with FTS_NOCHDIR in a session. */
+static void *fts_nochdir(fts_open_fn real, char *const *argv, int options,
+			 void *compar)
 {
-	LIBC(fts_open_fn, fts_open);
-
 	if (!real) {
 		errno = ENOSYS;
 		return NULL;
@@ -337,14 +337,16 @@ SHIM_EXPORT void *fts_open(char *const *argv, int options, void *compar)
 		    compar);
 }
 
+SHIM_EXPORT void *fts_open(char *const *argv, int options, void *compar)
+{
+	LIBC(fts_open_fn, fts_open);
+
+	return fts_nochdir(real, argv, options, compar);
+}
+
 SHIM_EXPORT void *fts64_open(char *const *argv, int options, void *compar)
 {
 	LIBC(fts_open_fn, fts64_open);
 
-	if (!real) {
-		errno = ENOSYS;
-		return NULL;
-	}
-	return real(argv, shim_vfs ? options | SHIM_FTS_NOCHDIR : options,
-		    compar);
+	return fts_nochdir(real, argv, options, compar);
 }
