@@ -180,8 +180,10 @@ int sup_fd_path(int fd, char *out, size_t cap);
 /* Where a call on the target's descriptor @fd acts: 0 and *tfd, a
  * duplicate (an upper-layer, shared or anonymous file; p->raw holds its
  * real path when it has one), or 1 and @p resolved and made writable (a
- * lower file: its upper copy).  -errno on failure (*tfd closed). */
-int sup_fd_target(struct appv_sc_call *c, int fd, int *tfd,
+ * lower file: its upper copy; first checked as vfs_may_setattr says for
+ * @need, enum vfs_attr_need, 0: nothing).  -errno on failure (*tfd
+ * closed). */
+int sup_fd_target(struct appv_sc_call *c, int fd, int need, int *tfd,
 		  struct sup_path *p);
 /* The same for a path sup_resolve left to the kernel (a share rule on
  * /proc, /dev): magic links there (/proc/PID/fd/N, cwd, root, /dev/fd/N)
@@ -189,7 +191,7 @@ int sup_fd_target(struct appv_sc_call *c, int fd, int *tfd,
  * in the target's terms) and decides on what it reached: 0 and *ofd
  * (O_PATH), 1 and @p resolved and made writable, or -errno. */
 int sup_path_target(struct appv_sc_call *c, struct sup_path *p,
-		    bool nofollow, int *ofd);
+		    bool nofollow, int need, int *ofd);
 /* /proc/<pid>/{exe,cwd,root,fd/N} (and task/<tid>/...): the virtual path
  * of the link's target into @out; its length, 0 when @abs is not such a
  * link, or -errno. */

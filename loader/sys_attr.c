@@ -80,10 +80,10 @@ static int attr_target(struct appv_sc_call *c, bool fd_form, int dirfd_arg,
 	int r;
 
 	if (fd_form)
-		return sup_fd_target(c, (int)c->args[0], tfd, p);
+		return sup_fd_target(c, (int)c->args[0], need, tfd, p);
 	r = resolve_write(c, dirfd_arg, path_arg, nofollow, need, p);
 	if (r == 1)
-		r = sup_path_target(c, p, nofollow, tfd);
+		r = sup_path_target(c, p, nofollow, need, tfd);
 	else if (r == 0)
 		r = ON_PATH;
 	return r == 0 ? ON_OPATH : r;

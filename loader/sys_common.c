@@ -393,7 +393,8 @@ int sup_fd_path(int fd, char *out, size_t cap)
 
 /* Our descriptor @fd of one of the target's files: 0 to act on @fd, 1
  * with @p resolved and made writable (a lower file's upper copy). */
-static int fd_classify(struct appv_sc_call *c, int fd, struct sup_path *p)
+static int fd_classify(struct appv_sc_call *c, int fd, int need,
+		       struct sup_path *p)
 {
 	struct stat st;
 	int r = sup_fd_path(fd, p->raw, sizeof(p->raw));
@@ -415,12 +416,17 @@ static int fd_classify(struct appv_sc_call *c, int fd, struct sup_path *p)
 	r = sup_resolve(c, VFS_INTENT_WRITE, VFS_F_NOFOLLOW, p);
 	if (r == 1 || (r == 0 && p->res.rule == VFS_RULE_SHARE))
 		return 0; /* /proc, /dev, shared: the host's, by the rules */
+	/* The copy would be the caller's own: the right to change the
+	 * lower file is checked first, as the kernel would. */
+	if (r == 0 && need)
+		r = vfs_may_setattr(c->s->vfs, sup_cred(c), &p->res,
+				    (enum vfs_attr_need)need);
 	if (r == 0)
 		r = sup_make_writable(c, &p->res);
 	return r < 0 ? r : 1;
 }
 
-int sup_fd_target(struct appv_sc_call *c, int fd, int *tfd,
+int sup_fd_target(struct appv_sc_call *c, int fd, int need, int *tfd,
 		  struct sup_path *p)
 {
 	int r;
@@ -428,7 +434,7 @@ int sup_fd_target(struct appv_sc_call *c, int fd, int *tfd,
 	*tfd = target_getfd(c, fd);
 	if (*tfd < 0)
 		return *tfd;
-	r = fd_classify(c, *tfd, p);
+	r = fd_classify(c, *tfd, need, p);
 	if (r != 0) {
 		close(*tfd);
 		*tfd = -1;
@@ -438,14 +444,14 @@ int sup_fd_target(struct appv_sc_call *c, int fd, int *tfd,
 
 
 int sup_path_target(struct appv_sc_call *c, struct sup_path *p,
-		    bool nofollow, int *ofd)
+		    bool nofollow, int need, int *ofd)
 {
 	int r;
 
 	*ofd = open(p->abs, O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
 	if (*ofd < 0)
 		return -errno;
-	r = fd_classify(c, *ofd, p);
+	r = fd_classify(c, *ofd, need, p);
 	if (r != 0) {
 		close(*ofd);
 		*ofd = -1;

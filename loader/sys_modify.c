@@ -364,7 +364,7 @@ static long link_fd(struct appv_sc_call *c, int fd, struct sup_path *n)
 {
 	struct sup_path o;
 	char self[64];
-	int tfd, r = sup_fd_target(c, fd, &tfd, &o);
+	int tfd, r = sup_fd_target(c, fd, 0, &tfd, &o);
 
 	if (r < 0)
 		return r;

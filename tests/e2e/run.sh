@@ -1548,17 +1548,23 @@ t('touch', os.utime, f)
 t('truncate', os.truncate, f, 0)
 t('utime', os.utime, f, (1, 1))
 t('link', os.link, f, '$C/l')
+fd = os.open(f, os.O_RDONLY)
+t('fchmod', os.fchmod, fd, 0o600)
+t('fchgrp', os.fchown, fd, -1, os.getgid())
+t('futime', os.utime, fd, (1, 1))
+os.close(fd)
 st = os.stat(f)
 print('now %o %d %d' % (st.st_mode & 0o777, st.st_mtime == 1, st.st_size == 0))"
 	want_rc 0
 	if [ "$(id -u)" = 0 ]; then
-		for e in chmod chgrp utime touch truncate link; do
+		for e in chmod chgrp utime touch truncate link fchmod fchgrp \
+			futime; do
 			out_has "$e ok"
 		done
 		out_has "now 600 1 1"
 		return 0
 	fi
-	for e in chmod chgrp utime link; do
+	for e in chmod chgrp utime link fchmod fchgrp futime; do
 		out_has "$e EPERM"
 	done
 	out_has "touch EACCES"
