@@ -204,16 +204,13 @@ static int virtual_base(int dirfd, char *out, size_t cap, bool *upper)
 	/* "(unreachable)/...": let the kernel and the supervisor decide. */
 	if (real[0] != '/')
 		return -ENOENT;
-	/* A removed directory: its virtual path (with the suffix) resolves
-	 * no more, so vfs_resolve climbs from it for "..", as natively.
-	 * Walked from "/": the walk must not start at the dead directory. */
-	if (strstr(real, " (deleted)")) {
-		*upper = false;
-		return vfs_reverse(shim_vfs, real, out, cap);
-	}
 	/* The walk may start at an upper directory (vfs_req.base_upper); a
-	 * descriptor may name a file, where the walk must say ENOTDIR. */
-	*upper = vfs_real_in_upper(shim_vfs, real) &&
+	 * descriptor may name a file, where the walk must say ENOTDIR.  Not
+	 * a removed directory: its virtual path (with the suffix) resolves
+	 * no more, so the walk from "/" fails and vfs_resolve climbs from it
+	 * for "..", as natively. */
+	*upper = !strstr(real, " (deleted)") &&
+		 vfs_real_in_upper(shim_vfs, real) &&
 		 (dirfd == AT_FDCWD || fd_is_dir(dirfd));
 	return vfs_reverse(shim_vfs, real, out, cap);
 }
@@ -401,15 +398,6 @@ static long open_host(const struct shim_sc *sc, long a[6],
 	}
 }
 
-static bool host_read_open(const struct shim_sc *sc,
-			   const struct vfs_res *res)
-{
-	return sc->nr == SYS_openat && sc->intent == VFS_INTENT_READ &&
-	       res->layer == VFS_LAYER_HOST &&
-	       (res->rule == VFS_RULE_WRITECOPY ||
-		res->rule == VFS_RULE_READONLY);
-}
-
 long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 {
 	long err = 0, r;
@@ -428,7 +416,8 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 			kind = SHIM_FD_IMAGE;
 	}
 
-	if (route == SHIM_OWN && host_read_open(sc, res)) {
+	if (route == SHIM_OWN && sc->nr == SYS_openat &&
+	    sc->intent == VFS_INTENT_READ && vfs_res_host_checked(res)) {
 		r = open_host(sc, a, res);
 		goto opened;
 	}

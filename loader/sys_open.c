@@ -209,9 +209,7 @@ static bool host_path_plain(const struct sup_path *p, int flags)
 {
 	int fd;
 
-	if (p->res.layer != VFS_LAYER_HOST ||
-	    (p->res.rule != VFS_RULE_WRITECOPY &&
-	     p->res.rule != VFS_RULE_READONLY))
+	if (!vfs_res_host_checked(&p->res))
 		return true;
 	fd = appv_openat2(AT_FDCWD, p->res.real,
 			  O_PATH | O_CLOEXEC | (flags & O_NOFOLLOW), 0,

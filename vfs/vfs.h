@@ -222,6 +222,16 @@ const struct vfs_ino_map *vfs_covered_map(const struct vfs *vfs,
 void vfs_ino_map_apply_names(const struct vfs_ino_map *m, void *buf,
 			     size_t n);
 
+/* A host entry under writecopy or readonly, whose open must not let the
+ * kernel follow a host symlink past the rules (VFS_F_NO_HANDOFF): share
+ * paths keep the kernel's own following (/dev/stdin). */
+static inline bool vfs_res_host_checked(const struct vfs_res *res)
+{
+	return res->layer == VFS_LAYER_HOST &&
+	       (res->rule == VFS_RULE_WRITECOPY ||
+		res->rule == VFS_RULE_READONLY);
+}
+
 /*
  * What a stat of @res reports beyond its real file's own answer:
  * - a merged directory's link count is 1, overlayfs's "not counted": the
