@@ -331,32 +331,51 @@ int vfs_may_access(struct vfs *vfs, struct vfs_cred *cred,
 	return vfs_permission(cred, &m, may);
 }
 
-int vfs_may_setattr(struct vfs *vfs, struct vfs_cred *cred,
-		    const struct vfs_res *res, enum vfs_attr_need need)
+/* Whether the kernel would check @res's attribute rights itself: not for
+ * a lower entry (its upper copy will be the caller's own), nor for any
+ * entry with cred->all_layers. */
+static bool setattr_checked(const struct vfs_cred *cred,
+			    const struct vfs_res *res)
 {
 	bool lower = (res->layer == VFS_LAYER_IMAGE ||
 		      res->layer == VFS_LAYER_HOST) &&
 		     res->rule != VFS_RULE_SHARE;
-	int cap = need == VFS_ATTR_CHOWN ? CAP_BIT_CHOWN : CAP_BIT_FOWNER;
+
+	return !cred || res->layer == VFS_LAYER_NONE ||
+	       (!cred->all_layers && !lower);
+}
+
+/* The owner or @cap: 0, else 1 (with @m filled), or -errno. */
+static int owner_or_cap(struct vfs *vfs, struct vfs_cred *cred,
+			const struct vfs_res *res, int cap, struct vfs_meta *m)
+{
+	int r = vfs_cred_get(cred);
+
+	if (r == 0)
+		r = vfs_meta_of(vfs, res, m);
+	if (r < 0)
+		return r;
+	return cred->fsuid == m->uid || has_cap(cred, cap) ? 0 : 1;
+}
+
+int vfs_may_setattr(struct vfs *vfs, struct vfs_cred *cred,
+		    const struct vfs_res *res, enum vfs_attr_need need)
+{
 	struct vfs_meta m;
 	int r;
 
-	if (!cred || res->layer == VFS_LAYER_NONE ||
-	    (!cred->all_layers && !lower))
+	if (setattr_checked(cred, res))
 		return 0;
 	if (need == VFS_ATTR_WRITE)
 		return vfs_may_access(vfs, cred, res, VFS_MAY_WRITE);
-	r = vfs_cred_get(cred);
-	if (r < 0)
+	r = owner_or_cap(vfs, cred, res,
+			 need == VFS_ATTR_CHOWN ? CAP_BIT_CHOWN
+						: CAP_BIT_FOWNER,
+			 &m);
+	if (r <= 0)
 		return r;
-	r = vfs_meta_of(vfs, res, &m);
-	if (r < 0)
-		return r;
-	if (cred->fsuid == m.uid || has_cap(cred, cap))
-		return 0;
-	if (need == VFS_ATTR_NOW)
-		return vfs_permission(cred, &m, VFS_MAY_WRITE);
-	return -EPERM;
+	return need == VFS_ATTR_NOW ? vfs_permission(cred, &m, VFS_MAY_WRITE)
+				    : -EPERM;
 }
 
 int vfs_may_link(struct vfs *vfs, struct vfs_cred *cred,
@@ -364,12 +383,12 @@ int vfs_may_link(struct vfs *vfs, struct vfs_cred *cred,
 {
 	mode_t sgx = S_ISGID | S_IXGRP;
 	struct vfs_meta m;
-	int r = vfs_may_setattr(vfs, cred, res, VFS_ATTR_OWNER);
+	int r;
 
-	if (r != -EPERM)
-		return r;
-	r = vfs_meta_of(vfs, res, &m);
-	if (r < 0)
+	if (setattr_checked(cred, res))
+		return 0;
+	r = owner_or_cap(vfs, cred, res, CAP_BIT_FOWNER, &m);
+	if (r <= 0)
 		return r;
 	if (!S_ISREG(m.mode) || (m.mode & S_ISUID) || (m.mode & sgx) == sgx)
 		return -EPERM;
