@@ -500,15 +500,25 @@ static bool rest_enters(const struct walk *w, const char *q)
 	}
 }
 
-/* May the rest be handed to the kernel: no "..", no rule prefix strictly
- * below w->vpath on the way (the path is not copied to find out). */
-static bool can_handoff(struct walk *w)
+/*
+ * May the rest be handed to the kernel: no "..", no rule prefix strictly
+ * below w->vpath on the way (the path is not copied to find out).  A change
+ * of a host entry lands in the upper layer at the path the walk names, so
+ * its way there is walked here, host symlinks followed virtually (the
+ * kernel would follow them on the host, and the copy would land at the
+ * link's name); only the final name is handed off.  A shared path is
+ * changed on the host itself: the kernel's walk is the right one.
+ */
+static bool can_handoff(struct walk *w, const struct probe *p)
 {
 	const struct vfs *vfs = w->vfs;
 
 	/* The kernel would follow host symlinks in the tail by itself. */
 	if (rest_has_dotdot(w) ||
 	    (w->req->flags & (ROOTED | VFS_F_NO_SYMLINKS | VFS_F_NO_HANDOFF)))
+		return false;
+	if (w->req->intent != VFS_INTENT_READ && p->rule != VFS_RULE_SHARE &&
+	    !at_end(w))
 		return false;
 	for (unsigned int i = 0; i < vfs->nrules; i++) {
 		const struct vfs_rule_ent *r = &vfs->rules[i];
@@ -547,7 +557,7 @@ static int probe(struct walk *w, unsigned char pf, struct probe *p)
 	 * it is followed virtually (it may lead into another layer). */
 	/* A host directory shown only as the way to a shared path below
 	 * (under full) is looked at here: nothing else of it shows. */
-	if (vfs_rule_shows_host(p->rule) && can_handoff(w) &&
+	if (vfs_rule_shows_host(p->rule) && can_handoff(w, p) &&
 	    (at_end(w) || !(pf & (IN_UPPER | IN_IMAGE)) ||
 	     (w->depth == 0 && !vfs_host_root_link(w->vfs, w->vpath, w->vlen))))
 		return handoff(w, pf, p);

@@ -1573,6 +1573,44 @@ print('now %o %d %d' % (st.st_mode & 0o777, st.st_mtime == 1, st.st_size == 0))"
 	absent "$(upper_of "$TID" w)$f"
 }
 
+# A write through a host symlink in the middle of a path below host-only
+# directories (relative, absolute, and a chain of two) lands at the
+# symlink's target, as natively, and the symlink stays a symlink; the host
+# keeps its files (static busybox too).
+c_ov_write_host_symlink() {
+	local h=$C/hl
+	mkdir -p "$h/data/sub" "$h/deep/in"
+	echo orig >"$h/data/f"
+	echo g >"$h/data/g"
+	echo g2 >"$h/data/g2"
+	ln -s data "$h/rel"
+	ln -s "$h/data" "$h/abs"
+	ln -s ../../rel "$h/deep/in/chain"
+	local before
+	before=$(tree_sha "$h")
+	axe --overlay ws "$TPKG" /bin/sh -c "
+		echo r >'$h/rel/x' && echo a >'$h/abs/sub/y' &&
+		echo c >'$h/deep/in/chain/z' && mkdir '$h/rel/nd' &&
+		/bin/busybox sh -c 'echo b >$h/abs/w' &&
+		echo new >>'$h/rel/f' && chmod 600 '$h/abs/g' && rm '$h/rel/g2' &&
+		stat -c %a '$h/data/g' && ! [ -e '$h/data/g2' ] &&
+		cat '$h/data/x' '$h/data/sub/y' '$h/data/z' '$h/data/w' &&
+		tail -n1 '$h/data/f' && [ -d '$h/data/nd' ] && echo nd &&
+		[ -L '$h/rel' ] && [ -L '$h/abs' ] && [ -L '$h/deep/in/chain' ] &&
+		echo links && ls '$h/rel' | tr '\n' ' '"
+	want_rc 0
+	[ "$(cat "$C/out")" = "600
+r
+a
+c
+b
+new
+nd
+links
+f g nd sub w x z " ] || fail "unexpected output: $(cat "$C/out")"
+	same_tree "$h" "$before"
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual proc_self_exe exit_status stdin_passthrough
@@ -1582,7 +1620,7 @@ wl_sqlite wl_venv escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rm
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
-iso_full_share iso_hide_listing iso_hide_symlink
+iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
 ov_rm_busy ov_fifo_block ov_sparse_copyup exec_shebang_long foreign_attrs"
 CASES=${E2E_CASES:-$CASES_ALL}
 # Cases that do not depend on the interception mode run once.
