@@ -136,6 +136,25 @@ static int add_rule(struct vfs_config *cfg, const char *path, int rule)
 	return r;
 }
 
+/* A rule at or below appv's own state (or the session scratch) would show
+ * it through the hide rule put on it: -EPERM, said in @diag. */
+static int own_state_rule(struct session *s, struct appv_diag *diag)
+{
+	for (unsigned int i = 0; i < s->cfg.nrules; i++) {
+		const char *p = s->cfg.rules[i].prefix, *own = NULL;
+
+		if (appv_path_has_prefix(p, s->appv_home))
+			own = s->appv_home;
+		else if (appv_path_has_prefix(p, s->run_parent))
+			own = s->run_parent;
+		if (own)
+			return appv_diag_set(diag, -EPERM,
+					     "%s: isolation rule for %s: it lies in appv's own state (%s)",
+					     pkg_path(s->pkg), p, own);
+	}
+	return 0;
+}
+
 /* Defaults < manifest < command line. */
 static int build_rules(struct session *s, const struct run_opts *o,
 		       struct appv_diag *diag)
@@ -159,8 +178,11 @@ static int build_rules(struct session *s, const struct run_opts *o,
 		r = add_rule(&s->cfg, m->rules[i].path, m->rules[i].rule);
 	for (unsigned int i = 0; !r && i < o->nrules; i++)
 		r = add_rule(&s->cfg, o->rules[i].path, o->rules[i].rule);
+	if (!r && own_state_rule(s, diag) < 0)
+		return -EPERM;
 	/* appv's own state is never visible to the application, nor the
-	 * session's scratch (on a tmpfs it lies outside $APPV_HOME). */
+	 * session's scratch (on a tmpfs it lies outside $APPV_HOME); no rule
+	 * may open a way into it (own_state_rule). */
 	if (!r)
 		r = add_rule(&s->cfg, s->appv_home, VFS_RULE_HIDE);
 	if (!r && !appv_path_has_prefix(s->cfg.run_dir, s->appv_home))

@@ -5,14 +5,54 @@
 #include "../common/path.h"
 #include "vfs_internal.h"
 
+static bool hides(int rule)
+{
+	return rule == VFS_RULE_HIDE || rule == VFS_RULE_DENY;
+}
+
+/* Whether a rule that shows something lies strictly below @vpath among the
+ * first @n rules (the longer ones): @vpath is then the way there. */
+static bool way_below(const struct vfs *vfs, unsigned int n, const char *vpath)
+{
+	size_t len = strlen(vpath);
+
+	for (unsigned int i = 0; i < n; i++) {
+		const struct vfs_rule_ent *r = &vfs->rules[i];
+
+		if (r->len > len && !hides(r->rule) &&
+		    appv_path_has_prefix(r->prefix, vpath))
+			return true;
+	}
+	return false;
+}
+
+/* The first matching rule's index (rules are sorted longest prefix first:
+ * it is the most specific one), vfs->nrules for none. */
+static unsigned int match(const struct vfs *vfs, const char *vpath)
+{
+	unsigned int i;
+
+	for (i = 0; i < vfs->nrules; i++)
+		if (appv_path_has_prefix(vpath, vfs->rules[i].prefix))
+			break;
+	return i;
+}
+
+/*
+ * A hidden or denied directory with a more specific rule below it that
+ * shows something (--hide /a --share /a/b/c) is the way there: it reads as
+ * readonly, and its other entries keep the hiding rule (a listing of it is
+ * merged, which leaves them out: vfs_rule_hides_child).
+ */
 int vfs_rule_for(const struct vfs *vfs, const char *vpath)
 {
-	/* Rules are sorted longest prefix first: the first match is the most
-	 * specific one. */
-	for (unsigned int i = 0; i < vfs->nrules; i++)
-		if (appv_path_has_prefix(vpath, vfs->rules[i].prefix))
-			return vfs->rules[i].rule;
-	return VFS_RULE_WRITECOPY;
+	unsigned int i = match(vfs, vpath);
+
+	if (i == vfs->nrules)
+		return VFS_RULE_WRITECOPY;
+	if (hides(vfs->rules[i].rule) && way_below(vfs, i, vpath))
+		return VFS_RULE_READONLY;
+	return vfs->rules[i].rule;
 }
 
 bool vfs_rule_below(const struct vfs *vfs, const char *dir, size_t dlen,
@@ -77,18 +117,30 @@ bool vfs_rule_host_at(const struct vfs *vfs, int rule, const char *vpath,
 	return false;
 }
 
-/* Whether a hide or deny rule names an entry right in directory @dir:
- * listing @dir must then leave that name out (a merged listing does). */
+/* Whether @vpath, visible, is the way through a hidden or denied tree:
+ * the rule it falls under hides it (vfs_rule_for made it readonly). */
+bool vfs_rule_way(const struct vfs *vfs, const char *vpath)
+{
+	unsigned int i = match(vfs, vpath);
+
+	return i < vfs->nrules && hides(vfs->rules[i].rule);
+}
+
+/* Whether a hide or deny rule names an entry right in directory @dir, or
+ * @dir is the way through one (vfs_rule_for): listing @dir must then leave
+ * names out (a merged listing does). */
 bool vfs_rule_hides_child(const struct vfs *vfs, const char *dir,
 			  size_t dlen)
 {
 	size_t skip = dlen > 1 ? dlen + 1 : 1; /* past "<dir>/" */
 
+	if (vfs_rule_way(vfs, dir))
+		return true;
 	for (unsigned int i = 0; i < vfs->nrules; i++) {
 		const struct vfs_rule_ent *r = &vfs->rules[i];
 
-		if ((r->rule == VFS_RULE_HIDE || r->rule == VFS_RULE_DENY) &&
-		    r->len > skip && appv_path_has_prefix(r->prefix, dir) &&
+		if (hides(r->rule) && r->len > skip &&
+		    appv_path_has_prefix(r->prefix, dir) &&
 		    !memchr(r->prefix + skip, '/', r->len - skip))
 			return true;
 	}

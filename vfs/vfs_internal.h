@@ -108,6 +108,9 @@ bool vfs_rule_below(const struct vfs *vfs, const char *dir, size_t dlen,
 		    const char *path);
 /* Whether any rule lies strictly beneath the directory @dir. */
 bool vfs_rule_under(const struct vfs *vfs, const char *dir, size_t dlen);
+/* Whether @vpath (visible) is the way through a hidden tree to a rule
+ * below it that shows something. */
+bool vfs_rule_way(const struct vfs *vfs, const char *vpath);
 /* Whether a hide or deny rule names an entry right in directory @dir. */
 bool vfs_rule_hides_child(const struct vfs *vfs, const char *dir,
 			  size_t dlen);

@@ -1573,6 +1573,34 @@ print('now %o %d %d' % (st.st_mode & 0o777, st.st_mtime == 1, st.st_size == 0))"
 	absent "$(upper_of "$TID" w)$f"
 }
 
+# A shared path below a hidden one is reachable (the most specific rule
+# wins): the hidden directories on the way list only the way and refuse
+# changes; their other entries stay hidden; the shared file is the host's.
+# A rule inside appv's own state is refused.
+c_iso_share_below_hide() {
+	local h=$C/sh
+	mkdir -p "$h/a/b/c" "$h/a/x"
+	echo f >"$h/a/b/c/f"
+	echo g >"$h/a/b/g"
+	axe --overlay sbh --hide "$h/a" --share "$h/a/b/c" "$TPKG" /bin/sh -c "
+		ls '$h/a' '$h/a/b' | tr '\n' ' '; echo
+		cat '$h/a/b/c/f' && echo new >'$h/a/b/c/n' &&
+		/bin/busybox cat '$h/a/b/c/n'
+		cat '$h/a/b/g' '$h/a/x' 2>&1 | grep -c 'No such file'
+		touch '$h/a/new' 2>/dev/null || echo refused"
+	want_rc 0
+	[ "$(cat "$C/out")" = "$h/a: b  $h/a/b: c 
+f
+new
+2
+refused" ] || fail "unexpected output: $(cat "$C/out")"
+	[ "$(cat "$h/a/b/c/n")" = new ] || fail "the shared write is not on the host"
+	absent "$h/a/new"
+	axe --share "$APPV_HOME/overlays" "$TPKG" /bin/true
+	want_fail
+	err_matches "isolation rule for $APPV_HOME/overlays: it lies in appv's own state"
+}
+
 # A write through a host symlink in the middle of a path below host-only
 # directories (relative, absolute, and a chain of two) lands at the
 # symlink's target, as natively, and the symlink stays a symlink; the host
@@ -1621,6 +1649,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
+iso_share_below_hide
 ov_rm_busy ov_fifo_block ov_sparse_copyup exec_shebang_long foreign_attrs"
 CASES=${E2E_CASES:-$CASES_ALL}
 # Cases that do not depend on the interception mode run once.

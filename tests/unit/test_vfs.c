@@ -2009,6 +2009,42 @@ static void test_resolve__rule_below_handoff(void **state)
 	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
 }
 
+/* A hidden directory with a shared path below it is the way there: it
+ * reads as readonly and lists only that way; the rest stays hidden. */
+static void test_rules__share_below_hide(void **state)
+{
+	struct fx *f = *state;
+	static struct vfs_config c;
+	char p[PATH_MAX];
+	struct vfs *v = NULL;
+
+	assert_int_equal(system(fmt(p, "mkdir -p %s/hw/b/c %s/hw/x", f->h,
+				    f->h)), 0);
+	put(fmt(p, "%s/hw/b/c/f", f->h), "f", 0644);
+	put(fmt(p, "%s/hw/b/g", f->h), "g", 0644);
+	memcpy(&c, &f->cfg, sizeof(c));
+	fmt(c.rules[c.nrules].prefix, "%s/hw", f->h);
+	c.rules[c.nrules++].rule = VFS_RULE_HIDE;
+	fmt(c.rules[c.nrules].prefix, "%s/hw/b/c", f->h);
+	c.rules[c.nrules++].rule = VFS_RULE_SHARE;
+	assert_int_equal(vfs_new(&c, &v), 0);
+	vfs_free(f->vfs);
+	f->vfs = v;
+	assert_int_equal(res_h(f, "hw/b/c/f", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(f->res.rule, VFS_RULE_SHARE);
+	assert_int_equal(res_h(f, "hw/b/c/new", VFS_INTENT_CREATE, 0), 0);
+	assert_false(f->res.changed);
+	assert_int_equal(res_h(f, "hw/b", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(f->res.rule, VFS_RULE_READONLY);
+	assert_true(f->res.merged_dir); /* listed without g */
+	assert_int_equal(res_h(f, "hw", VFS_INTENT_READ, 0), 0);
+	assert_true(f->res.merged_dir);
+	assert_int_equal(res_h(f, "hw/b/g", VFS_INTENT_READ, 0), -ENOENT);
+	assert_int_equal(res_h(f, "hw/x", VFS_INTENT_READ, 0), -ENOENT);
+	assert_int_equal(res_h(f, "hw/new", VFS_INTENT_CREATE, 0), -ENOENT);
+	assert_int_equal(res_h(f, "hw/b", VFS_INTENT_WRITE, 0), -EROFS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2026,6 +2062,7 @@ int main(void)
 	    T(test_resolve__image_dir_hides_host_file),
 	    T(test_rules__hide_deny_readonly),
 	    T(test_rules__full_hides_host),
+	    T(test_rules__share_below_hide),
 	    T(test_rules__share_is_host_passthrough),
 	    T(test_rules__share_keeps_magic_links),
 	    T(test_create__missing_file_goes_to_upper),
