@@ -291,6 +291,61 @@ SHIM_EXPORT DIR *fdopendir(int fd)
 	return d;
 }
 
+/*
+ * rewinddir makes the stream show the directory as it is now (POSIX), as
+ * a fresh opendir would.  A listing (a snapshot), a package directory or a
+ * host directory opened before a change made in the session no longer
+ * is: the change went to the upper layer, and the directory's listing is
+ * now another one.  So the path is opened again (as the application's
+ * open would be) and, when that gives another directory, the new
+ * descriptor takes the stream's number (dup3), keeping its close-on-exec
+ * flag.  An upper-only directory, or a listing still valid (the same
+ * cached one), stays.  Costs one readlink, one open and two fstats.
+ */
+static void reopen_current(int fd)
+{
+	char real[PATH_MAX], v[PATH_MAX];
+	struct stat a, b;
+	int nfd, fl;
+
+	if (fd < 0 || fd >= DIR_FDS || shim_fd_path(fd, real, sizeof(real)) < 0 ||
+	    real[0] != '/' || vfs_real_in_upper(shim_vfs, real) ||
+	    vfs_reverse(shim_vfs, real, v, sizeof(v)) < 0)
+		return;
+	nfd = (int)shim_openat(AT_FDCWD, v, O_RDONLY | O_DIRECTORY |
+						 O_CLOEXEC, 0);
+	if (nfd < 0)
+		return; /* gone: the stream keeps what it had */
+	if (nfd < DIR_FDS && appv_fstat(fd, &a) == 0 &&
+	    appv_fstat(nfd, &b) == 0 &&
+	    (a.st_dev != b.st_dev || a.st_ino != b.st_ino)) {
+		fl = (int)APPV_SYS(SYS_fcntl, fd, F_GETFD, 0, 0, 0, 0);
+		if (fl >= 0 && APPV_SYS(SYS_dup3, nfd, fd,
+					(fl & FD_CLOEXEC) ? O_CLOEXEC : 0, 0,
+					0, 0) == fd)
+			shim_fd_opened(fd, slots[nfd].listing,
+				       slots[nfd].kind);
+	}
+	if (nfd < DIR_FDS)
+		shim_fd_opened(nfd, false, SHIM_FD_PLAIN);
+	appv_close(nfd);
+}
+
+typedef void (*rewinddir_fn)(DIR *);
+
+SHIM_EXPORT void rewinddir(DIR *d)
+{
+	LIBC(rewinddir_fn, rewinddir);
+	DIR *volatile dp = d; /* a NULL stream is libc's to answer */
+	int e = errno;
+
+	if (shim_vfs && dp)
+		reopen_current(dirfd(dp));
+	errno = e;
+	if (real)
+		real(d);
+}
+
 SHIM_EXPORT int closedir(DIR *d)
 {
 	LIBC(closedir_fn, closedir);

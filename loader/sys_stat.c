@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -188,7 +189,76 @@ long sys_fstat(struct appv_sc_call *c)
  * readdir does.  Read through a duplicate of the target's descriptor, so
  * the position it shares moves as the target's own call would move it.
  */
-long sys_getdents(struct appv_sc_call *c)
+/* Whether the target's descriptor @fd is close-on-exec (its fdinfo). */
+static bool target_cloexec(struct appv_sc_call *c, int fd)
+{
+	char p[64], buf[256];
+	const char *f;
+	ssize_t n;
+	int ifd;
+
+	snprintf(p, sizeof(p), "/proc/%d/fdinfo/%d", (int)c->tid, fd);
+	ifd = open(p, O_RDONLY | O_CLOEXEC);
+	if (ifd < 0)
+		return true;
+	n = read(ifd, buf, sizeof(buf) - 1);
+	close(ifd);
+	buf[n > 0 ? n : 0] = '\0';
+	f = strstr(buf, "flags:");
+	return !f || (strtol(f + 6, NULL, 8) & O_CLOEXEC);
+}
+
+/*
+ * A listing read from its start shows the directory as it is now, as
+ * rewinddir (lseek to 0) does natively: a listing (a snapshot), package or
+ * host directory opened before a change made in the session is another
+ * directory than a fresh open would give now.  Then that one is opened
+ * and takes the target's descriptor number (ADDFD with SETFD, keeping its
+ * close-on-exec flag); other duplicates keep the old one.  1 when it was
+ * replaced, else 0.  @abs: what the descriptor names.
+ */
+static int refresh_at_start(struct appv_sc_call *c, int fd, const char *abs)
+{
+	struct seccomp_notif_addfd a = {.id = c->req->id, .newfd = (uint32_t)fd,
+					.flags = SECCOMP_ADDFD_FLAG_SETFD};
+	static struct sup_path p; /* the supervisor serves on one thread */
+	char what[PATH_MAX];
+	off_t pos;
+	int tfd, nfd, r;
+
+	if (vfs_real_in_upper(c->s->vfs, abs))
+		return 0; /* an upper-only directory is listed as it is */
+	tfd = target_getfd(c, fd);
+	if (tfd < 0)
+		return 0;
+	pos = lseek(tfd, 0, SEEK_CUR);
+	close(tfd);
+	if (pos != 0 ||
+	    vfs_reverse(c->s->vfs, abs, p.raw, sizeof(p.raw)) < 0 ||
+	    !resolve_raw_dir(c, &p))
+		return 0;
+	if (p.res.merged_dir) {
+		if (vfs_merge_dir(c->s->vfs, &p.res, what, sizeof(what)) < 0)
+			return 0;
+	} else if (snprintf(what, sizeof(what), "%s", p.res.real) >=
+		   (int)sizeof(what)) {
+		return 0;
+	}
+	if (!strcmp(what, abs))
+		return 0;
+	nfd = open(what, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (nfd < 0)
+		return 0;
+	a.srcfd = (uint32_t)nfd;
+	a.newfd_flags = target_cloexec(c, fd) ? O_CLOEXEC : 0;
+	do
+		r = ioctl(c->sup->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+	while (r < 0 && errno == EINTR);
+	close(nfd);
+	return r == fd;
+}
+
+static long getdents_fd(struct appv_sc_call *c, bool refresh)
 {
 	char buf[32768], mbuf[65536];
 	size_t len = 0, cap = c->args[2] < sizeof(buf) ? c->args[2] : sizeof(buf);
@@ -206,6 +276,9 @@ long sys_getdents(struct appv_sc_call *c)
 	if ((int)c->args[0] < 0 ||
 	    target_fd_path(c, (int)c->args[0], p.abs, sizeof(p.abs)) < 0)
 		return SUP_CONTINUE;
+	if (refresh && p.abs[0] == '/' &&
+	    refresh_at_start(c, (int)c->args[0], p.abs))
+		return getdents_fd(c, false);
 	if (vfs_listing_vpath(c->s->vfs, p.abs, buf, sizeof(buf)) < 0) {
 		if (!vfs_real_in_image(c->s->vfs, p.abs) || !covered_dir(c, &p))
 			return SUP_CONTINUE;
@@ -434,4 +507,9 @@ long sys_inotify(struct appv_sc_call *c)
 	r = r < 0 ? -errno : r;
 	close(tfd);
 	return r;
+}
+
+long sys_getdents(struct appv_sc_call *c)
+{
+	return getdents_fd(c, true);
 }

@@ -787,5 +787,10 @@ static const struct tcase cases[] = {
 /* The same with the directory made in the session (upper layer only). */
 { .n = "rmdir.cwd.new", .s = "f:a=up", .pre = "d:d", .op = OP_CWD_REMOVED,
   .a = "d", .b = "../a", .chk = "o=n=0,dot=0,x=ENOENT,creat=ENOENT,up=0,cwd=ENOENT,cd=0,$R/rmdir.cwd.new t:d=none" },
+/* rewinddir after a change made through the stream's directory: the
+ * directory as it is now (the renamed entry under its new name, the new
+ * one), not the listing of the directory opened before the change. */
+{ .n = "readdir.rewind.changed", .s = "d:d f:d/a f:d/b d:d/e",
+  .op = OP_LIST_REWIND, .a = "d", .b = "d/z", .chk = "o=b,e,n,z" },
 };
 /* clang-format on */

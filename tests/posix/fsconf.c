@@ -133,6 +133,7 @@ enum op {
 	OP_FTS,
 	OP_DIRFD_RENAMED,
 	OP_CWD_REMOVED,
+	OP_LIST_REWIND,
 };
 
 #define F_REL 1u  /* chdir to the case directory, pass paths as written */
@@ -841,6 +842,24 @@ static int op_list(struct ctx *c, const char *p, const char *q,
 		bad |= !same_names(&b, 0, &a, 0);
 		snprintf(c->out, sizeof(c->out), "%s:%d",
 			 bad ? "unstable" : "stable", a.n);
+	} else if (op == OP_LIST_REWIND) {
+		/* rewinddir shows the directory as it is now (POSIX): an
+		 * entry renamed to @q and one created since. */
+		char n[PATH_MAX], o[PATH_MAX];
+		int fd;
+
+		snprintf(n, sizeof(n), "%s/n", p);
+		snprintf(o, sizeof(o), "%s/a", p);
+		fd = open(n, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0 || close(fd) || rename(o, q))
+			bad = -errno;
+		rewinddir(d);
+		readnames(d, &b);
+		joinnames(&b, 0, c->out, sizeof(c->out));
+		if (bad) {
+			closedir(d);
+			return bad;
+		}
 	} else if (op == OP_LIST_FSTAT_MOVED) {
 		/* The descriptor outlives its directory's name. */
 		struct stat ds;
@@ -1492,6 +1511,7 @@ static int do_op(struct ctx *c)
 	case OP_LIST_NLINK:
 	case OP_LIST_FSTAT:
 	case OP_LIST_FSTAT_MOVED:
+	case OP_LIST_REWIND:
 		return op_list(c, p, q, t->op);
 	case OP_FSTAT_CWD: {
 		/* A descriptor, not AT_FDCWD: EBADF (glibc checks fd < 0). */

@@ -58,7 +58,7 @@ static const char *const exported[] = {
 	"fremovexattr", "unlink",    "unlinkat",     "rename",
 	"renameat",   "renameat2",   "fstat",	     "fstat64",
 	"__fxstat",   "__fxstat64",  "readdir",      "readdir64",
-	"readdir_r",  "readdir64_r", "closedir",     "fdopendir",
+	"readdir_r",  "readdir64_r", "closedir",     "fdopendir", "rewinddir",
 	"fts_open",   "fts64_open",
 };
 #define NEXPORTED (sizeof(exported) / sizeof(exported[0]))
