@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 
 #include "../common/cleanup.h"
+#include "../common/path.h"
 
 #define APPV_VERSION "0.1.0"
 
@@ -155,6 +156,26 @@ static int cmp_rule(const void *a, const void *b)
 	return strcmp(pa, pb);
 }
 
+static bool hides(int rule)
+{
+	return rule == VFS_RULE_HIDE || rule == VFS_RULE_DENY;
+}
+
+/* Whether rule @k hides and is the way to a rule below it that shows
+ * something (vfs_rule_for: the way reads as readonly). */
+static bool is_way(const struct vfs_config *cfg, unsigned int k)
+{
+	const char *h = cfg->rules[k].prefix;
+
+	if (!hides(cfg->rules[k].rule))
+		return false;
+	for (unsigned int i = 0; i < cfg->nrules; i++)
+		if (!hides(cfg->rules[i].rule) && strcmp(cfg->rules[i].prefix, h) &&
+		    appv_path_has_prefix(cfg->rules[i].prefix, h))
+			return true;
+	return false;
+}
+
 /* The effective table, sorted by path; the most specific prefix wins. */
 static void print_rules(const struct vfs_config *cfg)
 {
@@ -169,8 +190,11 @@ static void print_rules(const struct vfs_config *cfg)
 	for (unsigned int i = 0; i < cfg->nrules; i++)
 		for (unsigned int j = 0; j < cfg->nrules; j++)
 			if (cfg->rules[j].prefix == order[i])
-				printf("%-40s %s\n", order[i],
-				       vfs_rule_name(cfg->rules[j].rule));
+				printf("%-40s %s%s\n", order[i],
+				       vfs_rule_name(cfg->rules[j].rule),
+				       is_way(cfg, j)
+					   ? " (readonly itself: the way to a rule below)"
+					   : "");
 }
 
 static void apply_manifest_env(const struct pkg_manifest *m)

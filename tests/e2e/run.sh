@@ -1596,6 +1596,9 @@ new
 refused" ] || fail "unexpected output: $(cat "$C/out")"
 	[ "$(cat "$h/a/b/c/n")" = new ] || fail "the shared write is not on the host"
 	absent "$h/a/new"
+	ax run --print-rules --hide "$h/a" --share "$h/a/b/c" "$TPKG"
+	want_rc 0
+	out_contains "hide (readonly itself: the way to a rule below)"
 	axe --share "$APPV_HOME/overlays" "$TPKG" /bin/true
 	want_fail
 	err_matches "isolation rule for $APPV_HOME/overlays: it lies in appv's own state"
