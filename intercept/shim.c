@@ -398,6 +398,117 @@ static long open_host(const struct shim_sc *sc, long a[6],
 	}
 }
 
+/*
+ * Package files are read at <cache>/<id>/root<vpath>: seven or more path
+ * components more than the virtual path, which the kernel walks one by one
+ * (60-90 ns apiece here, a third of a stat).  So the shim keeps a
+ * descriptor of <cache> and names them from it, "<id>/root<vpath>".  The
+ * program may close or replace any descriptor: the package id (64 hex
+ * digits) makes a lookup from anything else fail, and a failure that could
+ * mean that is checked against the descriptor's inode and redone with the
+ * full path.  The descriptor sits high (CACHE_FD_MIN or above) so that it
+ * does not take a number the program expects free; where the limit does
+ * not allow that, there is none.  After fork it stays valid; exec closes
+ * it.
+ */
+#define CACHE_FD_MIN 1000
+
+static int cache_fd = -2; /* -2 not tried, -1 none */
+static dev_t cache_dev;
+static ino_t cache_ino;
+static size_t cache_len; /* of <cache>: the full path's prefix */
+
+static int cache_open(void)
+{
+	const char *dir = vfs_get_config(shim_vfs)->image_dir;
+	const char *slash = strrchr(dir, '/');
+	char parent[VFS_PATH_MAX];
+	struct stat st;
+	int fd, hi = -1;
+
+	if (!slash || slash == dir)
+		return -1;
+	cache_len = (size_t)(slash - dir);
+	memcpy(parent, dir, cache_len);
+	parent[cache_len] = '\0';
+	fd = appv_openat(AT_FDCWD, parent,
+			 O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (appv_fstat(fd, &st) == 0) {
+		cache_dev = st.st_dev;
+		cache_ino = st.st_ino;
+		hi = (int)APPV_SYS(SYS_fcntl, fd, F_DUPFD_CLOEXEC, CACHE_FD_MIN,
+				   0, 0, 0);
+	}
+	appv_close(fd);
+	return hi < 0 ? -1 : hi;
+}
+
+/* The descriptor of <cache> for a package file's real path @real, and the
+ * path from it in *@rel; -1 for none. */
+static int cache_dirfd(const char *real, const char **rel)
+{
+	int fd = __atomic_load_n(&cache_fd, __ATOMIC_ACQUIRE);
+
+	if (fd == -2) {
+		int want = -2, got = cache_open();
+
+		/* Another thread may have been first: one descriptor stays. */
+		if (__atomic_compare_exchange_n(&cache_fd, &want, got, false,
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE)) {
+			fd = got;
+		} else {
+			if (got >= 0)
+				appv_close(got);
+			fd = want;
+		}
+	}
+	if (fd < 0 || strncmp(real, vfs_get_config(shim_vfs)->image_dir,
+			      cache_len) || real[cache_len] != '/')
+		return -1;
+	*rel = real + cache_len + 1;
+	return fd;
+}
+
+/* After a failure from @fd that a stranger descriptor would give: whether
+ * @fd still is <cache>; if not, it is given up (the number is the
+ * program's now). */
+static bool cache_fd_ok(int fd)
+{
+	struct stat st;
+
+	if (appv_fstat(fd, &st) == 0 && st.st_dev == cache_dev &&
+	    st.st_ino == cache_ino)
+		return true;
+	__atomic_store_n(&cache_fd, -1, __ATOMIC_RELEASE);
+	return false;
+}
+
+/* The call on res->real, a real path the kernel acts on. */
+static long real_call(const struct shim_sc *sc, long a[6],
+		      const struct vfs_res *res)
+{
+	const char *rel;
+	int fd;
+	long r;
+
+	if (sc->dirfd_arg >= 0 && res->layer == VFS_LAYER_IMAGE &&
+	    (fd = cache_dirfd(res->real, &rel)) >= 0) {
+		a[sc->dirfd_arg] = fd;
+		a[sc->path_arg] = (long)rel;
+		r = appv_syscall(sc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		if ((r != -ENOENT && r != -ENOTDIR && r != -EBADF) ||
+		    cache_fd_ok(fd))
+			return r;
+	}
+	if (sc->dirfd_arg >= 0)
+		a[sc->dirfd_arg] = AT_FDCWD;
+	a[sc->path_arg] = (long)res->real;
+	return appv_syscall(sc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
 long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 {
 	long err = 0, r;
@@ -425,10 +536,8 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 	case SHIM_ERR:
 		return err;
 	case SHIM_REAL:
-		if (sc->dirfd_arg >= 0)
-			a[sc->dirfd_arg] = AT_FDCWD;
-		a[sc->path_arg] = (long)res->real;
-		/* fall through */
+		r = real_call(sc, a, res);
+		break;
 	case SHIM_OWN:
 		r = appv_syscall(sc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 		break;

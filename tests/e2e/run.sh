@@ -1604,6 +1604,27 @@ refused" ] || fail "unexpected output: $(cat "$C/out")"
 	err_matches "isolation rule for $APPV_HOME/overlays: it lies in appv's own state"
 }
 
+# A program that takes, replaces or closes every descriptor (the shim
+# keeps one, high, to name package files from) still reads the package:
+# the same file, through fd 1000 replaced by "/", and after closing it.
+c_pkg_fd_reuse() {
+	axe "$TPKG" /usr/bin/python3 -c "import os
+p = '/opt/t/share/data.txt'
+def look():
+    st = os.stat(p)
+    with open(p) as f:
+        return (st.st_ino, st.st_size, f.readline().rstrip())
+a = look()
+d = os.open('/', os.O_RDONLY)
+os.dup2(d, 1000)
+b = look()
+os.closerange(3, 4096)
+c = look()
+print(a == b == c, a[2])"
+	want_rc 0
+	out_has "True $DATA_LINE1"
+}
+
 # A write through a host symlink in the middle of a path below host-only
 # directories (relative, absolute, and a chain of two) lands at the
 # symlink's target, as natively, and the symlink stays a symlink; the host
@@ -1652,7 +1673,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
-iso_share_below_hide
+iso_share_below_hide pkg_fd_reuse
 ov_rm_busy ov_fifo_block ov_sparse_copyup exec_shebang_long foreign_attrs"
 CASES=${E2E_CASES:-$CASES_ALL}
 # Cases that do not depend on the interception mode run once.
