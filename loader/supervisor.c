@@ -56,6 +56,46 @@
 static const int forwarded[] = {SIGINT,	 SIGTERM,  SIGHUP,  SIGQUIT, SIGUSR1,
 				SIGUSR2, SIGWINCH, SIGCONT, SIGALRM};
 
+void sup_slot_fill(pid_t *tgid, int *pidfd, pid_t pid)
+{
+	sup_slot_clear(tgid, pidfd);
+	*tgid = pid;
+	*pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+void sup_slot_clear(pid_t *tgid, int *pidfd)
+{
+	if (*tgid && *pidfd >= 0)
+		close(*pidfd);
+	*tgid = 0;
+	*pidfd = -1;
+}
+
+/* The slot's process has exited (its pid may name another one by now):
+ * the slot is cleared.  A slot without a pidfd is taken as live. */
+bool sup_slot_stale(pid_t *tgid, int *pidfd)
+{
+	struct pollfd p = {*pidfd, POLLIN, 0};
+
+	if (!*tgid || *pidfd < 0 || poll(&p, 1, 0) <= 0)
+		return false;
+	sup_slot_clear(tgid, pidfd);
+	return true;
+}
+
+static struct sup_exe *exe_free_slot(struct sup *sup)
+{
+	for (unsigned int i = 0; i < sup->exe_hw; i++)
+		if (!sup->exe[i].tgid)
+			return &sup->exe[i];
+	if (sup->exe_hw < SUP_EXE_SLOTS)
+		return &sup->exe[sup->exe_hw];
+	for (unsigned int i = 0; i < sup->exe_hw; i++)
+		if (sup_slot_stale(&sup->exe[i].tgid, &sup->exe[i].pidfd))
+			return &sup->exe[i];
+	return &sup->exe[sup->exe_next++ % SUP_EXE_SLOTS];
+}
+
 void sup_exe_set(struct sup *sup, pid_t tgid, const char *real,
 		 const char *vexe)
 {
@@ -68,17 +108,15 @@ void sup_exe_set(struct sup *sup, pid_t tgid, const char *real,
 		return;
 	if (!real) {
 		if (e)
-			e->tgid = 0;
+			sup_slot_clear(&e->tgid, &e->pidfd);
 		return;
 	}
-	for (unsigned int i = 0; !e && i < SUP_EXE_SLOTS; i++)
-		if (!sup->exe[i].tgid)
-			e = &sup->exe[i];
 	if (!e)
-		e = &sup->exe[sup->exe_next++ % SUP_EXE_SLOTS];
+		e = exe_free_slot(sup);
 	if ((unsigned int)(e - sup->exe) >= sup->exe_hw)
 		sup->exe_hw = (unsigned int)(e - sup->exe) + 1;
-	e->tgid = tgid;
+	if (e->tgid != tgid)
+		sup_slot_fill(&e->tgid, &e->pidfd, tgid);
 	snprintf(e->real, sizeof(e->real), "%s", real);
 	snprintf(e->vexe, sizeof(e->vexe), "%s", vexe);
 }
@@ -92,11 +130,13 @@ const char *sup_exe_get(struct sup *sup, pid_t tgid, const char *real)
 	if (!sup->exe)
 		return NULL;
 	for (int depth = 0; depth < 16 && tgid > 1; depth++) {
-		for (unsigned int i = 0; i < sup->exe_hw; i++)
-			if (sup->exe[i].tgid == tgid)
-				return strcmp(sup->exe[i].real, real)
-					   ? NULL
-					   : sup->exe[i].vexe;
+		for (unsigned int i = 0; i < sup->exe_hw; i++) {
+			struct sup_exe *e = &sup->exe[i];
+
+			if (e->tgid != tgid || sup_slot_stale(&e->tgid, &e->pidfd))
+				continue;
+			return strcmp(e->real, real) ? NULL : e->vexe;
+		}
 		if (target_status_field(tgid, "PPid", 10, &ppid) < 0)
 			return NULL;
 		tgid = (pid_t)ppid;
@@ -316,6 +356,10 @@ static void sup_release(struct sup *sup)
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
+	for (unsigned int i = 0; sup->exe && i < sup->exe_hw; i++)
+		sup_slot_clear(&sup->exe[i].tgid, &sup->exe[i].pidfd);
+	for (unsigned int i = 0; sup->cwd && i < sup->cwd_hw; i++)
+		sup_slot_clear(&sup->cwd[i].tgid, &sup->cwd[i].pidfd);
 	free(sup->exe);
 	free(sup->cwd);
 	sup->exe = NULL;

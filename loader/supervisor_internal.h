@@ -39,6 +39,7 @@
 #define SUP_EXE_SLOTS 64
 struct sup_exe {
 	pid_t tgid;	     /* 0 = free slot */
+	int pidfd;	     /* @tgid's process (valid while tgid != 0) */
 	char real[PATH_MAX]; /* the ld.so actually running (real path) */
 	char vexe[PATH_MAX]; /* the program's virtual path */
 };
@@ -49,6 +50,7 @@ struct sup_exe {
 #define SUP_CWD_SLOTS 64
 struct sup_cwd {
 	pid_t tgid; /* 0 = free slot */
+	int pidfd;  /* @tgid's process (valid while tgid != 0) */
 	char real[PATH_MAX];
 	char vcwd[PATH_MAX];
 };
@@ -153,6 +155,13 @@ void sup_cwd_renamed(struct sup *sup, const char *from, const char *to,
 		     bool exchange);
 /* Forget @tgid's emulated cwd (a chdir the kernel performed). */
 void sup_cwd_drop(struct sup *sup, pid_t tgid);
+
+/* Per-process slots (exe, cwd) name their process by a pidfd as well:
+ * appv reaps only its own children, so another descendant's exit (and a
+ * later process that reuses its pid) shows only there. */
+void sup_slot_fill(pid_t *tgid, int *pidfd, pid_t pid);
+void sup_slot_clear(pid_t *tgid, int *pidfd);
+bool sup_slot_stale(pid_t *tgid, int *pidfd);
 
 /* --- sys_common.c: the shared resolution steps --------------------------- */
 

@@ -14,9 +14,12 @@
  *    supervisor emulates: it checks the directory, answers 0 and records
  *    the virtual cwd for the process, valid while the real cwd stays where
  *    it was (a later fchdir moves it and drops the record).  Children
- *    inherit it on first sight when their real cwd is the parent's.
+ *    inherit it on first sight when their real cwd is the parent's; the
+ *    children a process already has when its record changes get one of
+ *    their own first (rsync forks its receiver, then chdirs).
  * fchdir needs nothing: the fd already is the real directory.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -28,11 +31,16 @@
 #include "../common/sys.h"
 #include "supervisor_internal.h"
 
+/* @tgid's record; a record whose process has exited is dropped (the
+ * caller, alive, then reuses its pid). */
 static struct sup_cwd *cwd_slot(struct sup *sup, pid_t tgid)
 {
-	for (unsigned int i = 0; i < sup->cwd_hw; i++)
-		if (sup->cwd[i].tgid == tgid)
-			return &sup->cwd[i];
+	for (unsigned int i = 0; i < sup->cwd_hw; i++) {
+		struct sup_cwd *e = &sup->cwd[i];
+
+		if (e->tgid == tgid)
+			return sup_slot_stale(&e->tgid, &e->pidfd) ? NULL : e;
+	}
 	return NULL;
 }
 
@@ -41,25 +49,39 @@ void sup_cwd_drop(struct sup *sup, pid_t tgid)
 	struct sup_cwd *e = sup->cwd ? cwd_slot(sup, tgid) : NULL;
 
 	if (e)
-		e->tgid = 0;
+		sup_slot_clear(&e->tgid, &e->pidfd);
+}
+
+/* A free slot: never used, or its process has exited unseen (appv reaps
+ * only its own children); else the oldest taken (round robin). */
+static struct sup_cwd *cwd_free_slot(struct sup *sup)
+{
+	for (unsigned int i = 0; i < sup->cwd_hw; i++)
+		if (!sup->cwd[i].tgid)
+			return &sup->cwd[i];
+	if (sup->cwd_hw < SUP_CWD_SLOTS)
+		return &sup->cwd[sup->cwd_hw];
+	for (unsigned int i = 0; i < sup->cwd_hw; i++)
+		if (sup_slot_stale(&sup->cwd[i].tgid, &sup->cwd[i].pidfd))
+			return &sup->cwd[i];
+	return &sup->cwd[sup->cwd_next++ % SUP_CWD_SLOTS];
 }
 
 static void cwd_set(struct sup *sup, pid_t tgid, const char *real,
 		    const char *vcwd)
 {
 	struct sup_cwd *e = cwd_slot(sup, tgid);
+	char v[PATH_MAX];
 
+	snprintf(v, sizeof(v), "%s", vcwd); /* @vcwd may be a slot's */
 	if (!e)
-		e = cwd_slot(sup, 0);
-	if (!e && sup->cwd_hw < SUP_CWD_SLOTS)
-		e = &sup->cwd[sup->cwd_hw];
-	if (!e)
-		e = &sup->cwd[sup->cwd_next++ % SUP_CWD_SLOTS];
+		e = cwd_free_slot(sup);
 	if ((unsigned int)(e - sup->cwd) >= sup->cwd_hw)
 		sup->cwd_hw = (unsigned int)(e - sup->cwd) + 1;
-	e->tgid = tgid;
+	if (e->tgid != tgid)
+		sup_slot_fill(&e->tgid, &e->pidfd, tgid);
 	snprintf(e->real, sizeof(e->real), "%s", real);
-	snprintf(e->vcwd, sizeof(e->vcwd), "%s", vcwd);
+	snprintf(e->vcwd, sizeof(e->vcwd), "%s", v);
 }
 
 /* @vcwd with its prefix @from (a whole path component) made @to: false
@@ -114,7 +136,8 @@ const char *sup_cwd_get(struct appv_sc_call *c, const char *real)
 	if (e) {
 		if (!strcmp(e->real, real))
 			return e->vcwd;
-		e->tgid = 0; /* the process moved its cwd itself */
+		/* the process moved its cwd itself */
+		sup_slot_clear(&e->tgid, &e->pidfd);
 		return NULL;
 	}
 	/* Inherit from the nearest ancestor that has a record. */
@@ -129,9 +152,84 @@ const char *sup_cwd_get(struct appv_sc_call *c, const char *real)
 		if (strcmp(e->real, real))
 			return NULL;
 		cwd_set(sup, target_tgid(c), real, e->vcwd);
-		return cwd_slot(sup, target_tgid(c))->vcwd;
+		e = cwd_slot(sup, target_tgid(c));
+		return e ? e->vcwd : NULL; /* NULL: the caller was killed */
 	}
 	return NULL;
+}
+
+/* Child @kid of a process whose record is about to change keeps the cwd it
+ * has inherited so far: @vcwd, while its real cwd is @real. */
+static void pin_child(struct sup *sup, pid_t kid, const char *real,
+		      const char *vcwd)
+{
+	char link[64], rcwd[PATH_MAX];
+	ssize_t n;
+
+	if (kid <= 0 || cwd_slot(sup, kid))
+		return;
+	snprintf(link, sizeof(link), "/proc/%d/cwd", (int)kid);
+	n = readlink(link, rcwd, sizeof(rcwd) - 1);
+	if (n < 0)
+		return;
+	rcwd[n] = '\0';
+	if (!strcmp(rcwd, real))
+		cwd_set(sup, kid, real, vcwd);
+}
+
+/* The thread's children as /proc lists them (CONFIG_PROC_CHILDREN). */
+static void pin_thread(struct sup *sup, pid_t tgid, const char *tid,
+		       const char *real, const char *vcwd)
+{
+	char path[320], buf[1024], *p, *end;
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%s/children", (int)tgid,
+		 tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (p = buf; *p; p = end) {
+		long kid = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		pin_child(sup, (pid_t)kid, real, vcwd);
+	}
+}
+
+/*
+ * The caller's virtual cwd is about to change (a chdir).  Its children
+ * forked before share its real cwd and would inherit the new record on
+ * first sight: each gets a record of the cwd it has now (@real's virtual
+ * path, or the caller's record), which their own children inherit in turn.
+ */
+static void pin_children(struct appv_sc_call *c, const char *real)
+{
+	char vcwd[PATH_MAX], path[64];
+	const char *cur = sup_cwd_get(c, real);
+	struct dirent *de;
+	DIR *d;
+
+	if (cur)
+		snprintf(vcwd, sizeof(vcwd), "%s", cur);
+	else if (vfs_reverse(c->s->vfs, real, vcwd, sizeof(vcwd)) < 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)target_tgid(c));
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			pin_thread(c->sup, target_tgid(c), de->d_name, real,
+				   vcwd);
+	closedir(d);
 }
 
 long sys_getcwd(struct appv_sc_call *c)
@@ -170,16 +268,41 @@ static bool host_twin(const struct sup_path *p)
 	return !stat(p->res.vpath, &st) && S_ISDIR(st.st_mode);
 }
 
+static int real_cwd(struct appv_sc_call *c, char *out, size_t cap)
+{
+	char link[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%d/cwd", (int)c->tid);
+	n = readlink(link, out, cap - 1);
+	if (n < 0)
+		return -errno;
+	out[n] = '\0';
+	return 0;
+}
+
+/* A chdir the kernel performs: the caller's record (if any) is gone, its
+ * children keep what they inherited from it. */
+static void cwd_leave(struct appv_sc_call *c)
+{
+	char rcwd[PATH_MAX];
+
+	if (!cwd_slot(c->sup, target_tgid(c)))
+		return;
+	if (real_cwd(c, rcwd, sizeof(rcwd)) == 0)
+		pin_children(c, rcwd);
+	sup_cwd_drop(c->sup, target_tgid(c));
+}
+
 long sys_chdir(struct appv_sc_call *c)
 {
-	char rcwd[PATH_MAX], link[64];
+	char rcwd[PATH_MAX];
 	struct sup_path p;
-	ssize_t n;
 	int r;
 
 	r = sup_resolve_arg(c, -1, 0, VFS_INTENT_READ, VFS_F_DIRECTORY, &p);
 	if (r == 1) {
-		sup_cwd_drop(c->sup, target_tgid(c));
+		cwd_leave(c);
 		return SUP_CONTINUE; /* see passthrough() */
 	}
 	if (r < 0)
@@ -191,7 +314,7 @@ long sys_chdir(struct appv_sc_call *c)
 		 * reply moves the cwd elsewhere, yet every relative lookup is
 		 * still resolved virtually from the new real cwd and Landlock
 		 * bounds writes.  (Strict mode: README, known limits.) */
-		sup_cwd_drop(c->sup, target_tgid(c));
+		cwd_leave(c);
 		return SUP_CONTINUE;
 	}
 	/* The real directory may not carry the virtual mode (the image's
@@ -201,14 +324,13 @@ long sys_chdir(struct appv_sc_call *c)
 		return r;
 	if (faccessat(AT_FDCWD, p.res.real, X_OK, 0))
 		return -errno;
-	snprintf(link, sizeof(link), "/proc/%d/cwd", (int)c->tid);
-	n = readlink(link, rcwd, sizeof(rcwd) - 1);
-	if (n < 0)
-		return -errno;
-	rcwd[n] = '\0';
+	r = real_cwd(c, rcwd, sizeof(rcwd));
+	if (r < 0)
+		return r;
 	r = target_id_valid(c);
 	if (r < 0)
 		return r;
+	pin_children(c, rcwd);
 	cwd_set(c->sup, target_tgid(c), rcwd, p.res.vpath);
 	return 0;
 }

@@ -206,11 +206,22 @@ static int make_dir_like(struct vfs *vfs, const char *real,
 	return r;
 }
 
+/* A directory made in the upper parent @parent (times @pst) is no change
+ * of the virtual parent: its times are put back. */
+static void keep_times(const char *parent, const struct stat *pst)
+{
+	struct timespec ts[2] = {pst->st_atim, pst->st_mtim};
+
+	APPV_SYS(SYS_utimensat, AT_FDCWD, parent, ts, AT_SYMLINK_NOFOLLOW, 0,
+		 0);
+}
+
 int vfs_upper_make_parents(struct vfs *vfs, const char *vpath)
 {
-	char prefix[PATH_MAX], real[PATH_MAX], src[PATH_MAX];
+	char prefix[PATH_MAX], real[PATH_MAX], src[PATH_MAX], up[PATH_MAX];
 	size_t len = strlen(vpath);
-	struct stat st;
+	struct stat st, pst;
+	bool have_up = false;
 	int r;
 
 	if (len >= sizeof(prefix))
@@ -223,17 +234,24 @@ int vfs_upper_make_parents(struct vfs *vfs, const char *vpath)
 		r = upper_real(vfs, prefix, real, sizeof(real));
 		if (r < 0)
 			return r;
-		if (appv_fstatat(AT_FDCWD, real, &st, AT_SYMLINK_NOFOLLOW) == 0)
-			continue;
-		if (!lower_dir_stat(vfs, prefix, i, &st, src)) {
-			memset(&st, 0, sizeof(st));
-			st.st_mode = S_IFDIR | 0755;
-			st.st_uid = (uid_t)-1;
-			st.st_atim.tv_nsec = st.st_mtim.tv_nsec = UTIME_NOW;
+		if (appv_fstatat(AT_FDCWD, real, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (!lower_dir_stat(vfs, prefix, i, &st, src)) {
+				memset(&st, 0, sizeof(st));
+				st.st_mode = S_IFDIR | 0755;
+				st.st_uid = (uid_t)-1;
+				st.st_atim.tv_nsec = UTIME_NOW;
+				st.st_mtim.tv_nsec = UTIME_NOW;
+			}
+			r = make_dir_like(vfs, real, &st, src);
+			if (r < 0 && r != -EEXIST)
+				return r;
+			if (r == 0 && have_up)
+				keep_times(up, &pst);
 		}
-		r = make_dir_like(vfs, real, &st, src);
-		if (r < 0 && r != -EEXIST)
-			return r;
+		/* The next level's parent: its times as they are now. */
+		memcpy(up, real, strlen(real) + 1);
+		pst = st;
+		have_up = true;
 	}
 	return 0;
 }

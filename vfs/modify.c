@@ -149,7 +149,9 @@ static int strip_markers(struct vfs *vfs, const char *real, bool keep_opaque,
 			 bool deep, int depth)
 {
 	char buf[8192];
-	struct stat st;
+	struct stat st, dst;
+	struct timespec before = {0, UTIME_OMIT};
+	bool stripped = false;
 	int fd, r = 0, k;
 
 	if (depth > 200)
@@ -157,6 +159,8 @@ static int strip_markers(struct vfs *vfs, const char *real, bool keep_opaque,
 	fd = vfs_upper_open_dir(vfs, real);
 	if (fd < 0)
 		return fd == -ENOENT ? 0 : fd;
+	if (appv_fstatat(fd, "", &dst, AT_EMPTY_PATH) == 0)
+		before = dst.st_mtim;
 	for (;;) {
 		ssize_t n = appv_getdents64(fd, buf, sizeof(buf));
 
@@ -180,13 +184,21 @@ static int strip_markers(struct vfs *vfs, const char *real, bool keep_opaque,
 				continue;
 			k = vfs_marker_at(fd, d->d_name, &st);
 			if (k == VFS_MARKER_WHITEOUT ||
-			    (k == VFS_MARKER_OPAQUE && !keep_opaque))
+			    (k == VFS_MARKER_OPAQUE && !keep_opaque)) {
 				r = (int)vfs_upper_sys(
 				    vfs, real, strlen(real), SYS_unlinkat, fd,
 				    (long)d->d_name, 0, 0, 0);
+				stripped = true;
+			}
 		}
 		if (r < 0)
 			break;
+	}
+	/* Markers are bookkeeping: the directory's times stay. */
+	if (stripped && appv_fstatat(fd, "", &dst, AT_EMPTY_PATH) == 0) {
+		struct timespec ts[2] = {dst.st_atim, before};
+
+		APPV_SYS(SYS_utimensat, fd, NULL, ts, 0, 0, 0);
 	}
 	appv_close(fd);
 	return r;
@@ -285,6 +297,24 @@ int vfs_mkdir(struct vfs *vfs, struct vfs_res *res, mode_t mode)
 	return r;
 }
 
+/* mark_opaque of a directory that keeps its times (a marker is no change
+ * of it). */
+static int mark_opaque_keep_times(struct vfs *vfs, const char *vpath,
+				  const char *real)
+{
+	struct stat st;
+	bool keep = appv_fstatat(AT_FDCWD, real, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	int r = mark_opaque(vfs, vpath, real);
+
+	if (keep) {
+		struct timespec ts[2] = {st.st_atim, st.st_mtim};
+
+		APPV_SYS(SYS_utimensat, AT_FDCWD, real, ts,
+			 AT_SYMLINK_NOFOLLOW, 0, 0);
+	}
+	return r;
+}
+
 int vfs_settle_dir(struct vfs *vfs, const char *vpath)
 {
 	char real[PATH_MAX];
@@ -299,7 +329,7 @@ int vfs_settle_dir(struct vfs *vfs, const char *vpath)
 	r = vfs_lower_exists(vfs, vpath, &lmode);
 	if (r <= 0 || !S_ISDIR(lmode))
 		return r < 0 ? r : 0;
-	return mark_opaque(vfs, vpath, real);
+	return mark_opaque_keep_times(vfs, vpath, real);
 }
 
 int vfs_clear_dir(struct vfs *vfs, const struct vfs_res *res)
@@ -375,6 +405,8 @@ static int tree_entry(const struct linux_dirent64 *d, void *ctx)
 static int tree_up(struct tree *t, struct vfs_res *res, int depth)
 {
 	char out[PATH_MAX];
+	struct stat st;
+	bool keep;
 	int fd, r;
 
 	if (depth > 200)
@@ -385,6 +417,8 @@ static int tree_up(struct tree *t, struct vfs_res *res, int depth)
 	r = vfs_make_writable(t->vfs, res);
 	if (r < 0)
 		return r;
+	/* Copying the entries up is no change of the directory. */
+	keep = appv_fstatat(AT_FDCWD, res->real, &st, AT_SYMLINK_NOFOLLOW) == 0;
 	r = vfs_merge_dir(t->vfs, res, out, sizeof(out));
 	if (r < 0)
 		return r;
@@ -404,7 +438,15 @@ static int tree_up(struct tree *t, struct vfs_res *res, int depth)
 	 * caller's rename fail; vfs_settle_dir tidies up after a move). */
 	if (r == 0)
 		r = mark_opaque(t->vfs, res->vpath, res->real);
-	return r < 0 ? r : strip_markers(t->vfs, res->real, true, false, 0);
+	if (r == 0)
+		r = strip_markers(t->vfs, res->real, true, false, 0);
+	if (r == 0 && keep) {
+		struct timespec ts[2] = {st.st_atim, st.st_mtim};
+
+		APPV_SYS(SYS_utimensat, AT_FDCWD, res->real, ts,
+			 AT_SYMLINK_NOFOLLOW, 0, 0);
+	}
+	return r;
 }
 
 int vfs_copy_up_tree(struct vfs *vfs, struct vfs_res *res,

@@ -1461,6 +1461,31 @@ c_ov_tools_native() {
 	same_tree "$h" "$before"
 }
 
+# A working directory only the overlay has (without the shim the
+# supervisor emulates it per process): inherited by more short-lived
+# children than the supervisor has per-process slots (appv does not reap
+# grandchildren, and their slots used to push the shell's own record out:
+# git filter-branch lost its cwd); and not by a child forked before the
+# chdir (rsync forks its receiver, then chdirs to the source).
+c_ov_cwd_children() {
+	local h=$C/cc
+	mkdir -p "$h"
+	axe --overlay cc "$TPKG" bash -c "cd '$h' && mkdir -p n/d && cd n/d &&
+		echo inside >f && for i in \$(seq 80); do cat f >/dev/null; done &&
+		/bin/pwd && cat f"
+	want_rc 0
+	out_has "$h/n/d"
+	out_has inside
+	axe --overlay cc "$TPKG" bash -c "cd '$h' && mkfifo ff || exit 1
+		{ read x <'$h/ff' && mkdir made && /bin/pwd; } &
+		cd '$h/n/d' && echo go >'$h/ff' && wait && ls '$h' && ls"
+	want_rc 0
+	out_has made
+	out_has f
+	grep -qx "$h" "$C/out" || fail "the child forked before cd moved along"
+	absent "$h/n"
+}
+
 # --isolation full --share DIR: DIR and the host directories on the way to
 # it show (nothing else of them), DIR reads and writes the host; the rest
 # of the host stays hidden.
@@ -1672,7 +1697,7 @@ wl_sqlite wl_venv escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rm
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
-iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
+ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
 iso_share_below_hide pkg_fd_reuse
 ov_rm_busy ov_fifo_block ov_sparse_copyup exec_shebang_long foreign_attrs"
 CASES=${E2E_CASES:-$CASES_ALL}

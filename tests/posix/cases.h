@@ -792,5 +792,15 @@ static const struct tcase cases[] = {
  * one), not the listing of the directory opened before the change. */
 { .n = "readdir.rewind.changed", .s = "d:d f:d/a f:d/b d:d/e",
   .op = OP_LIST_REWIND, .a = "d", .b = "d/z", .chk = "o=b,e,n,z" },
+/* A create deep in lower directories makes their upper copies: none but
+ * the last one's mtime changes (make -MMD, rsync and tar compare them). */
+{ .n = "open.creat.deep.mtime", .s = "d:d d:d/e d:d/e/g f:a", .op = OP_OPEN,
+  .a = "d/e/g/n", .x = O_WRONLY | O_CREAT, .y = 0644,
+  .chk = "M=:. M=:d M=:d/e M+:d/e/g" },
+/* Renaming a lower directory copies its tree up: the directory and its
+ * subdirectories keep their mtimes (cp -a, rsync and tar read them). */
+{ .n = "rename.dir.tree.mtime", .s = "d:d f:d/x=in-d d:d/s f:d/s/y",
+  .op = OP_RENAME, .a = "d", .b = "e", .chk = "M=:e@d M=:e/s@d/s",
+  .f = F_XDEV },
 };
 /* clang-format on */
