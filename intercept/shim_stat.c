@@ -12,12 +12,18 @@
 #undef _FORTIFY_SOURCE
 #include "shim_internal.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "../common/sys.h"
+
+/* dlsym at the oldest version, as in shim_exec.c. */
+__asm__(".symver dlsym, dlsym@GLIBC_2.2.5");
 
 #ifndef AT_SYMLINK_NOFOLLOW
 #define AT_SYMLINK_NOFOLLOW 0x100
@@ -116,6 +122,86 @@ static long do_fstat(int fd, void *st)
 static long do_fstat_fd(int fd, void *st)
 {
 	return fd < 0 ? -EBADF : do_fstat(fd, st);
+}
+
+/* The virtual path of @fd when it is a merged directory's listing in the
+ * scratch (not a covered package directory, whose file system is the
+ * cache's: the supervisor's fstatfs answers the same). */
+static bool scratch_listing(int fd, char *v, size_t cap)
+{
+	struct stat st;
+
+	return appv_syscall(SYS_newfstatat, fd, (long)"", (long)&st,
+			    AT_EMPTY_PATH, 0, 0) == 0 &&
+	       S_ISDIR(st.st_mode) && shim_on_scratch(st.st_dev) &&
+	       shim_fd_kind(fd) != SHIM_FD_COVERED &&
+	       listing_vpath(fd, st.st_mode, st.st_dev, v, cap);
+}
+
+/* fstatfs of a listing: as statfs of its path (the supervisor's), as the
+ * supervisor answers it without the shim (loader/sys_stat.c). */
+static long do_fstatfs(int fd, struct statfs *buf)
+{
+	long r = appv_syscall(SYS_fstatfs, fd, (long)buf, 0, 0, 0, 0);
+	char v[PATH_MAX];
+	struct statfs vs;
+
+	if (r == 0 && scratch_listing(fd, v, sizeof(v)) &&
+	    appv_syscall_direct(SYS_statfs, (long)v, (long)&vs, 0, 0, 0, 0) ==
+		0)
+		*buf = vs;
+	return r;
+}
+
+SHIM_EXPORT int fstatfs(int fd, struct statfs *buf)
+{
+	return (int)shim_ret(do_fstatfs(fd, buf));
+}
+
+SHIM_EXPORT int fstatfs64(int fd, struct statfs64 *buf)
+{
+	return (int)shim_ret(do_fstatfs(fd, (struct statfs *)buf));
+}
+
+/* libc's @name, looked up once. */
+static void *libc_sym(void **cache, const char *name)
+{
+	void *f = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
+
+	if (!f) {
+		f = dlsym(RTLD_NEXT, name);
+		__atomic_store_n(cache, f, __ATOMIC_RELEASE);
+	}
+	return f;
+}
+
+/* glibc's fstatvfs calls its own fstatfs, past the shim: a listing is
+ * answered by libc's statvfs of its path. */
+static int do_fstatvfs(int fd, struct statvfs *buf)
+{
+	static void *c_fstatvfs, *c_statvfs;
+	int (*real_f)(int, struct statvfs *) =
+	    (int (*)(int, struct statvfs *))libc_sym(&c_fstatvfs, "fstatvfs");
+	int (*real_s)(const char *, struct statvfs *) =
+	    (int (*)(const char *, struct statvfs *))libc_sym(&c_statvfs,
+							      "statvfs");
+	char v[PATH_MAX];
+
+	if (!real_f || !real_s)
+		return (int)shim_ret(-ENOSYS);
+	if (scratch_listing(fd, v, sizeof(v)) && real_s(v, buf) == 0)
+		return 0;
+	return real_f(fd, buf);
+}
+
+SHIM_EXPORT int fstatvfs(int fd, struct statvfs *buf)
+{
+	return do_fstatvfs(fd, buf);
+}
+
+SHIM_EXPORT int fstatvfs64(int fd, struct statvfs64 *buf)
+{
+	return do_fstatvfs(fd, (struct statvfs *)buf);
 }
 
 SHIM_EXPORT int fstat(int fd, struct stat *st)

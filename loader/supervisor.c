@@ -362,8 +362,10 @@ static void sup_release(struct sup *sup)
 		sup_slot_clear(&sup->cwd[i].tgid, &sup->cwd[i].pidfd);
 	free(sup->exe);
 	free(sup->cwd);
+	free(sup->sock);
 	sup->exe = NULL;
 	sup->cwd = NULL;
+	sup->sock = NULL;
 }
 
 /* One thread: poll() on the listener and the signalfd before each RECV. */

@@ -37,6 +37,13 @@
  * package's own ELF interpreter: /proc/PID/exe is that ld.so, the program
  * is what the app must see. */
 #define SUP_EXE_SLOTS 64
+/* Names of AF_UNIX sockets the supervisor bound (sys_net.c): the kernel
+ * keeps "<run_dir>/k<id>/NAME", getsockname answers the app's own string. */
+#define SUP_SOCK_SLOTS 1024
+struct sup_sock {
+	unsigned long id; /* 0 = free slot */
+	char name[109];	  /* sun_path as the app passed it */
+};
 struct sup_exe {
 	pid_t tgid;	     /* 0 = free slot */
 	int pidfd;	     /* @tgid's process (valid while tgid != 0) */
@@ -71,6 +78,8 @@ struct sup {
 	 * scan faults in 64 pages per table and runs on every notification
 	 * that asks for the cwd). */
 	unsigned int exe_hw, cwd_hw;
+	struct sup_sock *sock; /* SUP_SOCK_SLOTS entries, made on first bind */
+	unsigned long sock_next; /* last id handed out */
 	/* statistics for --verbose */
 	unsigned long nnotif, ncontinue, nemulated;
 };
@@ -264,9 +273,11 @@ long sys_truncate(struct appv_sc_call *c);
 long sys_utimes(struct appv_sc_call *c);
 long sys_xattr(struct appv_sc_call *c);
 long sys_statfs(struct appv_sc_call *c);
+long sys_fstatfs(struct appv_sc_call *c);
 long sys_inotify(struct appv_sc_call *c);
 long sys_execve(struct appv_sc_call *c);
 long sys_net(struct appv_sc_call *c);
+long sys_sockname(struct appv_sc_call *c);
 
 /* Dispatch one notification (supervisor.c); exposed for tests. */
 long sup_dispatch(struct appv_sc_call *c);

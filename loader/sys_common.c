@@ -103,6 +103,46 @@ static const char *proc_link_end(const char *abs, const char **kind)
 	return NULL;
 }
 
+/* Whether @abs is /proc/PID[/task/TID]/map_files/START-END (a mapped
+ * file's link: no path below it is walked, only its target is read). */
+static bool map_file_link(const char *abs)
+{
+	const char *s;
+	char *end;
+
+	if (!sup_is_proc_path(abs))
+		return false;
+	strtol(abs + 6, &end, 10);
+	s = end;
+	if (!strncmp(s, "/task/", 6)) {
+		strtol(s + 6, &end, 10);
+		s = end;
+	}
+	if (strncmp(s, "/map_files/", 11))
+		return false;
+	s += 11;
+	s += strspn(s, "0123456789abcdef");
+	if (*s++ != '-')
+		return false;
+	return *s && !s[strspn(s, "0123456789abcdef")];
+}
+
+/* A mapped file's virtual path, as fd/N answers (an anonymous mapping's
+ * link does not exist: ENOENT from readlink). */
+static int map_file_path(struct appv_sc_call *c, const char *abs, char *out,
+			 size_t cap)
+{
+	char real[PATH_MAX];
+	ssize_t n = readlink(abs, real, sizeof(real) - 1);
+
+	if (n < 0)
+		return -errno;
+	real[n] = '\0';
+	if (real[0] != '/')
+		return snprintf(out, cap, "%s", real);
+	return vfs_reverse(c->s->vfs, real, out, cap);
+}
+
 int sup_proc_link(struct appv_sc_call *c, const char *abs, char *out,
 		  size_t cap)
 {
@@ -111,6 +151,8 @@ int sup_proc_link(struct appv_sc_call *c, const char *abs, char *out,
 	long pid;
 	ssize_t n;
 
+	if (!end && map_file_link(abs))
+		return map_file_path(c, abs, out, cap);
 	if (!end || *end)
 		return 0;
 	pid = strtol(abs + 6, NULL, 10);

@@ -25,6 +25,17 @@
  * every one of them, the I/O path of many programs), so a datagram sent
  * by sendmsg to a path name reaches the host's name (loader/syscalls.c).
  *
+ * The kernel keeps a bound socket's name as the binder passed it, and
+ * answers it to getsockname, getpeername, accept and recvfrom.  A name
+ * through "/proc/self/fd/D" would mean nothing to the app (Python's
+ * multiprocessing connects to the name getsockname answers), so a bind
+ * goes through "<run_dir>/k<id>/NAME", k<id> a symlink to the directory
+ * made for that one call, and the app's own string is kept under <id>;
+ * getsockname and getpeername are notified and answer it (sys_sockname;
+ * the shim's wrappers, intercept/shim_net.c, ask only for such a name).
+ * accept and recvfrom still show the scratch name of a peer that bound
+ * one (the client of a stream socket rarely does).
+ *
  * Limits: the supervisor performs the call, so a blocking connect to a
  * listener with a full backlog, or a blocking send to a full datagram
  * queue, waits on the supervisor's thread (sends wait in 100 ms slices
@@ -151,9 +162,66 @@ static int do_op(int s, enum net_op op, const struct sockaddr_un *sa,
 	}
 }
 
-/* Perform @op on socket @s with the real path @real. */
+/* The slot of the socket name whose id is @id, or NULL. */
+static struct sup_sock *sock_slot(struct sup *sup, unsigned long id)
+{
+	struct sup_sock *k;
+
+	if (!sup->sock || !id)
+		return NULL;
+	k = &sup->sock[id % SUP_SOCK_SLOTS];
+	return k->id == id ? k : NULL;
+}
+
+/*
+ * Bind @s to NAME in the directory @dfd under a name sys_sockname maps back
+ * to @app (what the app passed): "<run_dir>/k<id>/NAME" through a symlink
+ * k<id> -> /proc/self/fd/@dfd that lives for this call only.  1 when that
+ * name does not fit (the caller binds another way), else 0 or -errno.
+ */
+static int bind_named(struct appv_sc_call *c, int s, int dfd, const char *name,
+		      const char *app)
+{
+	struct sup *sup = c->sup;
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char link[32], target[32];
+	unsigned long id;
+	int n, r;
+
+	if (sup->run_fd < 0 || strlen(app) >= sizeof(sup->sock->name))
+		return 1;
+	if (!sup->sock) {
+		sup->sock = calloc(SUP_SOCK_SLOTS, sizeof(*sup->sock));
+		if (!sup->sock)
+			return -ENOMEM;
+	}
+	id = ++sup->sock_next;
+	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/k%lu/%s",
+		     c->s->cfg.run_dir, id, name);
+	if (n < 0 || (size_t)n >= sizeof(sa.sun_path))
+		return 1;
+	snprintf(link, sizeof(link), "k%lu", id);
+	snprintf(target, sizeof(target), "/proc/self/fd/%d", dfd);
+	if (symlinkat(target, sup->run_fd, link))
+		return 1;
+	r = do_op(
+	    s, NET_BIND, &sa,
+	    (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)n + 1),
+	    NULL);
+	unlinkat(sup->run_fd, link, 0);
+	if (r == 0) {
+		struct sup_sock *k = &sup->sock[id % SUP_SOCK_SLOTS];
+
+		k->id = id;
+		strcpy(k->name, app);
+	}
+	return r;
+}
+
+/* Perform @op on socket @s with the real path @real; @app: the name the
+ * app passed (bind). */
 static int op_at(struct appv_sc_call *c, int s, enum net_op op,
-		 const char *real, struct net_send *snd)
+		 const char *real, const char *app, struct net_send *snd)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	const char *name;
@@ -161,6 +229,13 @@ static int op_at(struct appv_sc_call *c, int s, enum net_op op,
 
 	if (dfd < 0)
 		return dfd;
+	if (op == NET_BIND) {
+		r = bind_named(c, s, dfd, name, app);
+		if (r <= 0) {
+			close(dfd);
+			return r;
+		}
+	}
 	n = snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s",
 		     dfd, name);
 	if (n >= 0 && (size_t)n < sizeof(sa.sun_path)) {
@@ -254,18 +329,18 @@ static long emulate(struct appv_sc_call *c, int fd, enum net_op op,
 		r = sup_make_writable(c, &p.res);
 	if (r >= 0 && op == NET_BIND) {
 		um = sup_umask_enter(c);
-		r = op_at(c, s, op, p.res.real, snd);
+		r = op_at(c, s, op, p.res.real, a->path, snd);
 		sup_umask_leave(um);
 	} else if (r >= 0) {
 		if (op == NET_SEND && !(snd->flags & MSG_DONTWAIT) &&
 		    !(fcntl(s, F_GETFL) & O_NONBLOCK)) {
 			snd->flags |= MSG_DONTWAIT;
-			while ((r = op_at(c, s, op, p.res.real, snd)) ==
+			while ((r = op_at(c, s, op, p.res.real, NULL, snd)) ==
 				   -EAGAIN &&
 			       (r = wait_writable(c, s)) == 0)
 				;
 		} else {
-			r = op_at(c, s, op, p.res.real, snd);
+			r = op_at(c, s, op, p.res.real, NULL, snd);
 		}
 	}
 	close(s);
@@ -315,4 +390,88 @@ long sys_net(struct appv_sc_call *c)
 		return SUP_CONTINUE; /* no file-system name: the kernel's
 					own lookup-free call */
 	return emulate(c, (int)c->args[0], op, &a, NULL);
+}
+
+/* The app's own name for the scratch name @path that bind_named gave, or
+ * NULL when @path is not one. */
+static const char *sock_lookup(struct appv_sc_call *c, const char *path)
+{
+	const char *run = c->s->cfg.run_dir;
+	size_t rl = strlen(run);
+	unsigned long id;
+	struct sup_sock *k;
+	char *end;
+
+	if (strncmp(path, run, rl) || strncmp(path + rl, "/k", 2))
+		return NULL;
+	if (path[rl + 2] < '1' || path[rl + 2] > '9')
+		return NULL;
+	errno = 0;
+	id = strtoul(path + rl + 2, &end, 10);
+	if (errno || *end != '/')
+		return NULL;
+	k = sock_slot(c->sup, id);
+	return k ? k->name : NULL;
+}
+
+/* Answer @name as the kernel answers a socket address: min(*addrlen, its
+ * length) bytes copied, *addrlen set to its length. */
+static long write_name(struct appv_sc_call *c, const char *name)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	size_t n = strlen(name);
+	socklen_t want, full;
+	int r;
+
+	memcpy(sa.sun_path, name, n);
+	full = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + 1);
+	if (full > sizeof(sa))
+		full = sizeof(sa);
+	r = target_read(c, c->args[2], &want, sizeof(want));
+	if (r < 0)
+		return r;
+	if ((int)want < 0)
+		return -EINVAL;
+	if (want > full)
+		want = full;
+	if (want && (r = target_write(c, c->args[1], &sa, want)) < 0)
+		return r;
+	return target_write(c, c->args[2], &full, sizeof(full));
+}
+
+long sys_sockname(struct appv_sc_call *c)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_un *sa = (struct sockaddr_un *)&ss;
+	char path[sizeof(sa->sun_path) + 1];
+	socklen_t len = sizeof(ss);
+	const char *name;
+	size_t plen;
+	int s, r;
+
+	if (!c->sup->sock)
+		return SUP_CONTINUE; /* nothing bound here: the kernel's
+					answer is the app's own name */
+	s = target_getfd(c, (int)c->args[0]);
+	if (s < 0)
+		return SUP_CONTINUE; /* EBADF, or no pidfd_getfd: the kernel
+					answers */
+	memset(&ss, 0, sizeof(ss));
+	if (c->req->data.nr == SYS_getsockname)
+		r = getsockname(s, (struct sockaddr *)&ss, &len);
+	else
+		r = getpeername(s, (struct sockaddr *)&ss, &len);
+	close(s);
+	if (r < 0 || ss.ss_family != AF_UNIX ||
+	    len <= offsetof(struct sockaddr_un, sun_path) || len > sizeof(*sa))
+		return SUP_CONTINUE; /* an error, another family, an unnamed
+					socket: the kernel answers the same
+					without any name of ours */
+	plen = len - offsetof(struct sockaddr_un, sun_path);
+	memcpy(path, sa->sun_path, plen);
+	path[plen] = '\0';
+	name = sock_lookup(c, path);
+	if (!name)
+		return SUP_CONTINUE; /* not a name bind_named gave */
+	return write_name(c, name);
 }

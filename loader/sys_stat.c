@@ -401,6 +401,24 @@ long sys_statfs(struct appv_sc_call *c)
 	return r < 0 ? r : 0;
 }
 
+/* fstatfs of a merged directory's listing (a directory of the session's
+ * scratch): as statfs of its path says.  Without the shim only (fd_only);
+ * the shim answers it alike. */
+long sys_fstatfs(struct appv_sc_call *c)
+{
+	struct sup_path p;
+	struct statfs sf;
+	int r;
+
+	if ((int)c->args[0] < 0 || !fd_listing(c, (int)c->args[0], &p))
+		return SUP_CONTINUE; /* not a listing: the descriptor's own
+					file system is the answer */
+	if (statfs(p.res.real, &sf))
+		return SUP_CONTINUE; /* gone since: the descriptor's own */
+	r = target_write(c, c->args[1], &sf, sizeof(sf));
+	return r < 0 ? r : 0;
+}
+
 long sys_access(struct appv_sc_call *c)
 {
 	int nr = c->req->data.nr, dirfd_arg = 0, path_arg = 1, mode, flags = 0;

@@ -67,6 +67,7 @@ const struct appv_sc_desc loader_syscalls[] = {
     F(fstat, sys_fstat),
     F(getdents64, sys_getdents),
     N(statfs, 0, -1, sys_statfs),
+    F(fstatfs, sys_fstatfs),
     N(access, 0, -1, sys_access),
     N(faccessat, 1, -1, sys_access),
     N(faccessat2, 1, 3, sys_access),
@@ -127,6 +128,10 @@ const struct appv_sc_desc loader_syscalls[] = {
     N(bind, 1, -1, sys_net),
     N(connect, 1, -1, sys_net),
     N(sendto, 4, -1, sys_net),
+    /* A socket bound by the supervisor keeps a name of the session's
+     * scratch; these answer the name the app bound (sys_net.c). */
+    N(getsockname, -1, -1, sys_sockname),
+    N(getpeername, -1, -1, sys_sockname),
     /* exec */
     N(execve, 0, -1, sys_execve),
     N(execveat, 1, 4, sys_execve),

@@ -417,6 +417,27 @@ c_getcwd_virtual() {
 	out_has "cwd: /opt/t/share"
 }
 
+# A socket bound in the overlay keeps the name the program bound:
+# multiprocessing's Manager connects to what getsockname answers.
+c_unix_sockname() {
+	axe "$TPKG" /usr/bin/python3 -c "
+import multiprocessing as mp, os, socket
+d = '/opt/t/share/sk'
+os.makedirs(d, exist_ok=True)
+s = socket.socket(socket.AF_UNIX)
+s.bind(d + '/s')
+s.listen(1)
+print('name', s.getsockname())
+m = mp.Manager()
+v = m.dict()
+v['k'] = 5
+print('manager', v['k'])
+m.shutdown()"
+	want_rc 0
+	out_has "name /opt/t/share/sk/s"
+	out_has "manager 5"
+}
+
 c_proc_self_exe() {
 	axe "$TPKG" /opt/t/bin/fsprobe exe
 	want_rc 0
@@ -1690,7 +1711,7 @@ f g nd sub w x z " ] || fail "unexpected output: $(cat "$C/out")"
 
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
-merged_listing getcwd_virtual proc_self_exe exit_status stdin_passthrough
+merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest long_home landlock_backstop strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
 wl_sqlite wl_venv escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rmdir_cwd

@@ -802,5 +802,18 @@ static const struct tcase cases[] = {
 { .n = "rename.dir.tree.mtime", .s = "d:d f:d/x=in-d d:d/s f:d/s/y",
   .op = OP_RENAME, .a = "d", .b = "e", .chk = "M=:e@d M=:e/s@d/s",
   .f = F_XDEV },
+/* getsockname/getpeername answer a bound socket's name as it was passed
+ * (Python's multiprocessing connects to it), in a new or a lower dir. */
+{ .n = "bind.getsockname", .s = "f:a", .op = OP_SOCKNAME, .a = "so",
+  .f = F_REL, .chk = "o=so:5,so:5,so:5 t:so=sock" },
+{ .n = "bind.getsockname.subdir", .s = "d:d f:d/a", .op = OP_SOCKNAME,
+  .a = "d/so", .f = F_REL, .chk = "o=d/so:7,d/so:7,d/so:7 t:d/so=sock" },
+/* A merged directory's descriptor (its listing) is on the file system
+ * its path's statfs names. */
+{ .n = "fstatfs.merged", .s = "d:d f:d/a", .pre = "f:d/n",
+  .op = OP_FSTATFS_SAME, .a = "d", .chk = "o=same:same" },
+/* /proc/self/map_files/RANGE of a mapped file names its virtual path. */
+{ .n = "mmap.map_files", .s = "f:a=hello", .op = OP_MAP_FILES, .a = "a",
+  .chk = "o=$R/mmap.map_files/a" },
 };
 /* clang-format on */

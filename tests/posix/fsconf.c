@@ -32,14 +32,17 @@
 #include <linux/openat2.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
@@ -134,6 +137,9 @@ enum op {
 	OP_DIRFD_RENAMED,
 	OP_CWD_REMOVED,
 	OP_LIST_REWIND,
+	OP_SOCKNAME,
+	OP_FSTATFS_SAME,
+	OP_MAP_FILES,
 };
 
 #define F_REL 1u  /* chdir to the case directory, pass paths as written */
@@ -800,6 +806,117 @@ static int op_sock(struct ctx *c, const char *p, enum op op)
 	close(t);
 	close(s);
 	return r;
+}
+
+/* The name @s has (@peer: its peer's) as "NAME" or "!ERRNO", appended. */
+static void add_name(char *out, size_t cap, int s, int peer)
+{
+	struct sockaddr_un sa;
+	socklen_t l = sizeof(sa);
+	size_t n = strlen(out);
+	int r;
+
+	memset(&sa, 0, sizeof(sa));
+	r = peer ? getpeername(s, (struct sockaddr *)&sa, &l)
+		 : getsockname(s, (struct sockaddr *)&sa, &l);
+	if (r < 0)
+		snprintf(out + n, cap - n, "%s!%d", n ? "," : "", errno);
+	else
+		snprintf(out + n, cap - n, "%s%.*s:%u", n ? "," : "",
+			 (int)(l - offsetof(struct sockaddr_un, sun_path)),
+			 sa.sun_path, (unsigned)l);
+}
+
+/* bind + listen + connect + accept: the names getsockname and getpeername
+ * answer (the bound one, as passed), on the listener, the client and the
+ * accepted socket. */
+static int op_sockname(struct ctx *c, const char *p)
+{
+	struct sockaddr_un sa;
+	char out[512] = "";
+	int s, t, a, r;
+
+	r = sun(&sa, p);
+	if (r)
+		return r;
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	r = SYS(bind(s, (struct sockaddr *)&sa,
+		     (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+				 strlen(p) + 1)));
+	if (r) {
+		close(s);
+		return r;
+	}
+	listen(s, 1);
+	t = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	r = SYS(connect(t, (struct sockaddr *)&sa, sizeof(sa)));
+	a = accept4(s, NULL, NULL, SOCK_CLOEXEC);
+	add_name(out, sizeof(out), s, 0);
+	add_name(out, sizeof(out), t, 1);
+	add_name(out, sizeof(out), a, 0);
+	setout(c, out, strlen(out));
+	close(a);
+	close(t);
+	close(s);
+	return r;
+}
+
+/* fstatfs and fstatvfs of a directory's descriptor against statfs and
+ * statvfs of its path: "same" or "differs" for each. */
+static int op_fstatfs_same(struct ctx *c, const char *p)
+{
+	struct statfs a, b;
+	struct statvfs va, vb;
+	char out[64];
+	int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -errno;
+	r = SYS(fstatfs(fd, &a));
+	if (!r)
+		r = SYS(statfs(p, &b));
+	if (!r)
+		r = SYS(fstatvfs(fd, &va));
+	if (!r)
+		r = SYS(statvfs(p, &vb));
+	close(fd);
+	if (r)
+		return r;
+	snprintf(out, sizeof(out), "%s:%s",
+		 a.f_type == b.f_type &&
+			 !memcmp(&a.f_fsid, &b.f_fsid, sizeof(a.f_fsid))
+		     ? "same"
+		     : "differs",
+		 va.f_fsid == vb.f_fsid && va.f_flag == vb.f_flag ? "same"
+								   : "differs");
+	setout(c, out, strlen(out));
+	return 0;
+}
+
+/* The path /proc/self/map_files names for a mapping of file @p. */
+static int op_map_files(struct ctx *c, const char *p)
+{
+	char link[96], out[PATH_MAX];
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	void *m;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return -errno;
+	snprintf(link, sizeof(link), "/proc/self/map_files/%lx-%lx",
+		 (unsigned long)m, (unsigned long)m + 4096);
+	n = readlink(link, out, sizeof(out) - 1);
+	munmap(m, 4096);
+	if (n < 0)
+		return -errno;
+	out[n] = '\0';
+	unroot(out, sizeof(out));
+	setout(c, out, strlen(out));
+	return 0;
 }
 
 /* Does A from entry I on equal B from entry J on? */
@@ -1492,6 +1609,12 @@ static int do_op(struct ctx *c)
 	case OP_CONNECT:
 	case OP_SENDTO:
 		return op_sock(c, p, t->op);
+	case OP_SOCKNAME:
+		return op_sockname(c, p);
+	case OP_FSTATFS_SAME:
+		return op_fstatfs_same(c, p);
+	case OP_MAP_FILES:
+		return op_map_files(c, p);
 	case OP_NAME_TO_HANDLE: {
 		struct {
 			struct file_handle fh;

@@ -57,8 +57,10 @@ static const char *const exported[] = {
 	"fchmod",     "fchmodat",    "fchown",	     "futimens",     "fsetxattr",
 	"fremovexattr", "unlink",    "unlinkat",     "rename",
 	"renameat",   "renameat2",   "fstat",	     "fstat64",
-	"__fxstat",   "__fxstat64",  "readdir",      "readdir64",
-	"readdir_r",  "readdir64_r", "closedir",     "fdopendir", "rewinddir",
+	"__fxstat",   "__fxstat64",  "fstatfs",      "fstatfs64",
+	"fstatvfs",   "fstatvfs64",  "getsockname",  "getpeername",
+	"readdir",    "readdir64",
+	"readdir_r",  "readdir64_r", "closedir",     "fdopendir",    "rewinddir",
 	"fts_open",   "fts64_open",
 };
 #define NEXPORTED (sizeof(exported) / sizeof(exported[0]))
