@@ -3,7 +3,8 @@
  * vfs/copyup.c - make a resolved entry writable (supervisor only).
  *
  * A lower entry is copied into the upper layer atomically: the copy is
- * built under a temporary name in the upper parent and renamed into place
+ * built under a temporary name in the overlay's work directory and renamed
+ * into place
  * with RENAME_NOREPLACE, so a concurrent session sees either nothing or the
  * whole file, and the first copy to land wins.  Data, permission bits,
  * timestamps and user.* extended attributes are kept, the owner where
@@ -12,6 +13,7 @@
  * opened O_RDONLY.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,28 +25,93 @@
 #define RENAME_NOREPLACE 1
 #endif
 
-/* "<dir of @path>/<tag><pid>.<seq>": a name beside @path, unique per
- * process and call, for build-then-rename (copy-up, whiteouts). */
-int vfs_temp_beside(struct vfs *vfs, const char *path, const char *tag,
-		    char *tmp, size_t cap)
+/*
+ * "<overlay>/work/<tag><pid>.<seq>": a name unique per process and call
+ * for build-then-rename (copy-up, whiteouts), in the overlay's work
+ * directory beside its upper one (same file system; made on first use), as
+ * overlayfs does: a listing of the upper directory never shows the entry
+ * half-built, nor one a crash left (sessions sweep those:
+ * vfs_work_sweep).
+ */
+int vfs_temp_work(struct vfs *vfs, const char *tag, char *tmp, size_t cap)
 {
 	unsigned long seq =
 	    __atomic_add_fetch(&vfs->merge_seq, 1, __ATOMIC_RELAXED);
 	long pid = APPV_SYS(SYS_getpid, 0, 0, 0, 0, 0, 0);
-	size_t cut = strlen(path), tlen = strlen(tag), n;
+	size_t tlen = strlen(tag), n;
+	int r = vfs_work_dir(vfs, tmp, cap);
 
-	while (cut > 0 && path[cut - 1] != '/')
-		cut--;
-	if (cut + tlen + 48 > cap)
+	if (r < 0)
+		return r;
+	n = (size_t)r;
+	if (n + 1 + tlen + 48 > cap)
 		return -ENAMETOOLONG;
-	memcpy(tmp, path, cut);
-	memcpy(tmp + cut, tag, tlen);
-	n = cut + tlen;
+	r = appv_mkdirat(AT_FDCWD, tmp, 0700);
+	if (r < 0 && r != -EEXIST)
+		return r;
+	tmp[n++] = '/';
+	memcpy(tmp + n, tag, tlen);
+	n += tlen;
 	n += vfs_put_num(tmp + n, (unsigned long)pid);
 	tmp[n++] = '.';
 	n += vfs_put_num(tmp + n, seq);
 	tmp[n] = '\0';
 	return 0;
+}
+
+int vfs_work_dir(const struct vfs *vfs, char *out, size_t cap)
+{
+	const char *up = vfs->cfg.upper;
+	size_t cut = strlen(up);
+
+	while (cut > 0 && up[cut - 1] != '/')
+		cut--;
+	if (cut == 0 || cut + sizeof("work") > cap)
+		return -ENAMETOOLONG;
+	memcpy(out, up, cut);
+	memcpy(out + cut, "work", sizeof("work"));
+	return (int)(cut + sizeof("work") - 1);
+}
+
+/* Whether @name is a temporary of vfs_temp_work whose process is gone. */
+static bool stale_temp(const char *name)
+{
+	static const char *const tags[] = {VFS_WORK_COPYUP, VFS_WORK_WHITEOUT};
+	char *end;
+	long pid;
+
+	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+		size_t n = strlen(tags[i]);
+
+		if (strncmp(name, tags[i], n))
+			continue;
+		pid = strtol(name + n, &end, 10);
+		return pid > 0 && *end == '.' &&
+		       APPV_SYS(SYS_kill, pid, 0, 0, 0, 0, 0) == -ESRCH;
+	}
+	return false;
+}
+
+static int sweep_entry(const struct linux_dirent64 *d, void *ctx)
+{
+	if (stale_temp(d->d_name))
+		APPV_SYS(SYS_unlinkat, *(int *)ctx, d->d_name, 0, 0, 0, 0);
+	return 0;
+}
+
+void vfs_work_sweep(struct vfs *vfs)
+{
+	char work[PATH_MAX];
+	int fd;
+
+	if (vfs_work_dir(vfs, work, sizeof(work)) < 0)
+		return;
+	fd = appv_openat(AT_FDCWD, work, O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+			 0);
+	if (fd < 0)
+		return;
+	vfs_each_dirent(fd, sweep_entry, &fd);
+	appv_close(fd);
 }
 
 static int copy_stream(int in, int out)
@@ -400,7 +467,7 @@ static int copy_entry(struct vfs *vfs, const struct vfs_res *res,
 		r = copy_dir(vfs, res, dst, &st);
 		goto out;
 	}
-	r = vfs_temp_beside(vfs, dst, ".appv-cu.", tmp, sizeof(tmp));
+	r = vfs_temp_work(vfs, VFS_WORK_COPYUP, tmp, sizeof(tmp));
 	if (r < 0)
 		return r;
 	if (S_ISREG(st.st_mode))
@@ -413,12 +480,11 @@ static int copy_entry(struct vfs *vfs, const struct vfs_res *res,
 					  (long)tmp, st.st_mode,
 					  (long)st.st_rdev, 0);
 	if (r == 0)
-		r = (int)vfs_upper_sys_in(vfs, tmp, SYS_renameat2, AT_FDCWD,
+		r = (int)vfs_upper_sys_in(vfs, dst, SYS_renameat2, AT_FDCWD,
 					  (long)tmp, AT_FDCWD, (long)dst,
 					  RENAME_NOREPLACE);
 	if (r < 0)
-		vfs_upper_sys_in(vfs, tmp, SYS_unlinkat, AT_FDCWD, (long)tmp, 0,
-				 0, 0);
+		APPV_SYS(SYS_unlinkat, AT_FDCWD, tmp, 0, 0, 0, 0);
 	/* Another session copied it up first: use theirs. */
 	if (r == -EEXIST)
 		r = 0;

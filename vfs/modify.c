@@ -62,28 +62,26 @@ int vfs_lower_exists(struct vfs *vfs, const char *vpath, mode_t *mode)
 	return 1;
 }
 
-/* A whiteout for @vpath at @real: created beside and renamed over, so an
- * upper non-directory there is replaced atomically (never a moment
- * without either).  Its directory is noted first: should the lower one
+/* A whiteout for @vpath at @real: made in the work directory and renamed
+ * over, so an upper non-directory there is replaced atomically (never a
+ * moment without either).  Its directory is noted first: should the lower one
  * go, the directory is still listed through a merge, which hides it. */
 static int put_whiteout(struct vfs *vfs, const char *vpath, const char *real)
 {
 	char tmp[PATH_MAX];
-	int r = vfs_temp_beside(vfs, real, ".appv-wh.", tmp, sizeof(tmp));
+	int r = vfs_temp_work(vfs, VFS_WORK_WHITEOUT, tmp, sizeof(tmp));
 
 	if (r < 0)
 		return r;
 	vfs_whiteout_note(vfs, vpath);
-	r = (int)vfs_upper_sys_in(vfs, tmp, SYS_symlinkat,
-				  (long)VFS_WHITEOUT_TARGET, AT_FDCWD,
-				  (long)tmp, 0, 0);
+	r = (int)APPV_SYS(SYS_symlinkat, VFS_WHITEOUT_TARGET, AT_FDCWD, tmp, 0,
+			  0, 0);
 	if (r < 0)
 		return r;
-	r = (int)vfs_upper_sys_in(vfs, tmp, SYS_renameat2, AT_FDCWD,
+	r = (int)vfs_upper_sys_in(vfs, real, SYS_renameat2, AT_FDCWD,
 				  (long)tmp, AT_FDCWD, (long)real, 0);
 	if (r < 0)
-		vfs_upper_sys_in(vfs, tmp, SYS_unlinkat, AT_FDCWD, (long)tmp, 0,
-				 0, 0);
+		APPV_SYS(SYS_unlinkat, AT_FDCWD, tmp, 0, 0, 0, 0);
 	return r;
 }
 

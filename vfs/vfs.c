@@ -199,6 +199,8 @@ static int init(struct vfs *vfs)
 	if (r == 0)
 		vfs_upper_recover(vfs);
 	if (r == 0)
+		vfs_work_sweep(vfs);
+	if (r == 0)
 		make_empty_dir(vfs);
 #endif
 	return r;

@@ -130,9 +130,16 @@ int vfs_concat(char *out, size_t cap, const char *prefix, size_t plen,
 size_t vfs_put_num(char *p, unsigned long v);
 /* user.* extended attributes of @src onto @dst, by path (best effort). */
 void vfs_copy_xattrs_path(const char *src, const char *dst);
-/* A temporary name beside @path: "<dir>/<tag><pid>.<seq>" (copyup.c). */
-int vfs_temp_beside(struct vfs *vfs, const char *path, const char *tag,
-		    char *tmp, size_t cap);
+/* copyup.c: a temporary name in the overlay's work directory (made on
+ * first use), "<work>/<tag><pid>.<seq>", for build-then-rename; the work
+ * directory's path (its length, or -errno). */
+#define VFS_WORK_COPYUP ".appv-cu."
+#define VFS_WORK_WHITEOUT ".appv-wh."
+int vfs_temp_work(struct vfs *vfs, const char *tag, char *tmp, size_t cap);
+int vfs_work_dir(const struct vfs *vfs, char *out, size_t cap);
+/* Remove the temporaries that supervisors which died left in the work
+ * directory (their pid is in the name).  Outside the shim. */
+void vfs_work_sweep(struct vfs *vfs);
 
 /*
  * upper_names.c: a shared, add-only filter (one page, two-hash bloom) of the

@@ -1671,6 +1671,36 @@ print(a == b == c, a[2])"
 	out_has "True $DATA_LINE1"
 }
 
+# Copy-ups and whiteouts are built in the overlay's work directory, not
+# beside their target: a watch on a package directory sees only the final
+# names, and temporaries a dead supervisor left there are swept.
+c_ov_work_dir() {
+	local work
+	work=$(dirname "$(upper_of "$TID" wd)")/work
+	mkdir -p "$work"
+	: >"$work/.appv-cu.999999999.1"
+	axe --overlay wd "$TPKG" /usr/bin/python3 -c "import ctypes, os, struct
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.inotify_init1(os.O_NONBLOCK)
+d = b'/opt/t/share'
+assert libc.inotify_add_watch(fd, d, 0x100 | 0x80 | 0x200) >= 0
+with open('/opt/t/share/data.txt', 'a') as f:
+    f.write('more\n')
+os.unlink('/opt/t/share/link')
+names = []
+buf = os.read(fd, 65536)
+while buf:
+    wd, mask, cookie, n = struct.unpack_from('iIII', buf)
+    names.append(buf[16:16 + n].rstrip(b'\0').decode())
+    buf = buf[16 + n:]
+print(' '.join(sorted(set(names))))"
+	want_rc 0
+	out_has "data.txt link"
+	[ ! -e "$work/.appv-cu.999999999.1" ] ||
+		fail "a dead supervisor's temporary was not swept"
+	[ -z "$(ls -A "$work")" ] || fail "temporaries left: $(ls -A "$work")"
+}
+
 # A write through a host symlink in the middle of a path below host-only
 # directories (relative, absolute, and a chain of two) lands at the
 # symlink's target, as natively, and the symlink stays a symlink; the host
@@ -1719,7 +1749,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
-iso_share_below_hide pkg_fd_reuse
+iso_share_below_hide pkg_fd_reuse ov_work_dir
 ov_rm_busy ov_fifo_block ov_sparse_copyup exec_shebang_long foreign_attrs"
 CASES=${E2E_CASES:-$CASES_ALL}
 # Cases that do not depend on the interception mode run once.
