@@ -10,6 +10,7 @@
 #undef _FORTIFY_SOURCE
 #include "shim_internal.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,20 @@
 struct vfs *shim_vfs;
 char shim_env_session[VFS_PATH_MAX + 16];
 char shim_env_preload[VFS_PATH_MAX];
+
+/* dlsym at the oldest version, as in shim_exec.c. */
+__asm__(".symver dlsym, dlsym@GLIBC_2.2.5");
+
+void *shim_libc_fn(void **cache, const char *name)
+{
+	void *f = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
+
+	if (!f) {
+		f = dlsym(RTLD_NEXT, name);
+		__atomic_store_n(cache, f, __ATOMIC_RELEASE);
+	}
+	return f;
+}
 
 long shim_ret(long r)
 {

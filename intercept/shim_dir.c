@@ -24,7 +24,6 @@
 #include "shim_internal.h"
 
 #include <dirent.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <string.h>
 #include <fcntl.h>
@@ -33,9 +32,6 @@
 
 #include "../common/path.h"
 #include "../common/sys.h"
-
-/* dlsym at the oldest version, as in shim_exec.c. */
-__asm__(".symver dlsym, dlsym@GLIBC_2.2.5");
 
 #define DIR_FDS 4096
 #define BUFS 16		 /* streams whose maps are read into a buffer */
@@ -173,21 +169,6 @@ static void fix_ino(DIR *d, ino_t *ino, const char *name)
 	errno = e;
 }
 
-/* libc's @name, looked up once. */
-static void *libc_fn(void **cache, const char *name)
-{
-	void *f = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
-
-	if (!f) {
-		f = dlsym(RTLD_NEXT, name);
-		__atomic_store_n(cache, f, __ATOMIC_RELEASE);
-	}
-	return f;
-}
-
-#define LIBC(type, name)                                                       \
-	static void *cache_##name;                                             \
-	type real = (type)libc_fn(&cache_##name, #name)
 
 typedef struct dirent *(*readdir_fn)(DIR *);
 typedef struct dirent64 *(*readdir64_fn)(DIR *);

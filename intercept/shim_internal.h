@@ -85,6 +85,13 @@ struct __dirstream *shim_fdopendir(int fd);
 /* libc's convention: errno and -1 for a negative result. */
 long shim_ret(long r);
 
+/* libc's @name (dlsym RTLD_NEXT), looked up once into *@cache; LIBC
+ * declares `type real` for the wrapped function @name. */
+void *shim_libc_fn(void **cache, const char *name);
+#define LIBC(type, name)                                                       \
+	static void *cache_##name;                                             \
+	type real = (type)shim_libc_fn(&cache_##name, #name)
+
 /* Open as the application asked (used by open*, creat*, fopen*). */
 long shim_openat(int dirfd, const char *path, int flags, mode_t mode);
 

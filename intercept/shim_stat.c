@@ -12,7 +12,6 @@
 #undef _FORTIFY_SOURCE
 #include "shim_internal.h"
 
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/statfs.h>
@@ -21,9 +20,6 @@
 #include <unistd.h>
 
 #include "../common/sys.h"
-
-/* dlsym at the oldest version, as in shim_exec.c. */
-__asm__(".symver dlsym, dlsym@GLIBC_2.2.5");
 
 #ifndef AT_SYMLINK_NOFOLLOW
 #define AT_SYMLINK_NOFOLLOW 0x100
@@ -163,35 +159,24 @@ SHIM_EXPORT int fstatfs64(int fd, struct statfs64 *buf)
 	return (int)shim_ret(do_fstatfs(fd, (struct statfs *)buf));
 }
 
-/* libc's @name, looked up once. */
-static void *libc_sym(void **cache, const char *name)
-{
-	void *f = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
-
-	if (!f) {
-		f = dlsym(RTLD_NEXT, name);
-		__atomic_store_n(cache, f, __ATOMIC_RELEASE);
-	}
-	return f;
-}
+typedef int (*fstatvfs_fn)(int, struct statvfs *);
+typedef int (*statvfs_fn)(const char *, struct statvfs *);
 
 /* glibc's fstatvfs calls its own fstatfs, past the shim: a listing is
  * answered by libc's statvfs of its path. */
 static int do_fstatvfs(int fd, struct statvfs *buf)
 {
-	static void *c_fstatvfs, *c_statvfs;
-	int (*real_f)(int, struct statvfs *) =
-	    (int (*)(int, struct statvfs *))libc_sym(&c_fstatvfs, "fstatvfs");
-	int (*real_s)(const char *, struct statvfs *) =
-	    (int (*)(const char *, struct statvfs *))libc_sym(&c_statvfs,
-							      "statvfs");
+	LIBC(fstatvfs_fn, fstatvfs);
+	static void *cache_statvfs;
+	statvfs_fn real_s = (statvfs_fn)shim_libc_fn(&cache_statvfs,
+						     "statvfs");
 	char v[PATH_MAX];
 
-	if (!real_f || !real_s)
+	if (!real || !real_s)
 		return (int)shim_ret(-ENOSYS);
 	if (scratch_listing(fd, v, sizeof(v)) && real_s(v, buf) == 0)
 		return 0;
-	return real_f(fd, buf);
+	return real(fd, buf);
 }
 
 SHIM_EXPORT int fstatvfs(int fd, struct statvfs *buf)
