@@ -60,8 +60,13 @@ int session_open_vfs(struct session *s, struct appv_diag *diag);
 void session_close(struct session *s);
 
 /* $APPV_HOME, else $XDG_DATA_HOME/appv, else ~/.local/share/appv; created
- * (0700) if missing and canonicalised into @out. */
-int loader_appv_home(char *out, size_t cap);
+ * (0700) if missing and canonicalised into @out (PATH_MAX bytes); an
+ * error names the path and problem in @diag. */
+int loader_appv_home(char *out, size_t cap, struct appv_diag *diag);
+/* Overlay names: 1..OVERLAY_NAME_MAX bytes, not "." or "..", no '/'
+ * and no control characters. */
+#define OVERLAY_NAME_MAX 128
+bool loader_valid_overlay_name(const char *name);
 /* mkdir -p; directories it creates get mode 0700. */
 int loader_mkdir_p(const char *path);
 

@@ -46,9 +46,10 @@ static struct pkg *open_pkg(const char *home, const char *pkg_path)
 	return p;
 }
 
-static int valid_name(const char *name)
+/* A package id directory below overlays/ (64 hex digits). */
+static bool valid_id(const char *name)
 {
-	return name[0] && name[0] != '.' && !strchr(name, '/');
+	return strlen(name) == 64 && strspn(name, "0123456789abcdef") == 64;
 }
 
 struct usage {
@@ -78,10 +79,14 @@ static int list_package(const char *home, const char *id)
 
 	snprintf(dir, sizeof(dir), "%s/overlays/%s", home, id);
 	d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
+	if (!d && errno == ENOENT)
+		return 0;
+	if (!d) {
+		fprintf(stderr, "appv: %s: %s\n", dir, strerror(errno));
+		return -errno;
+	}
 	while ((de = readdir(d))) {
-		if (!valid_name(de->d_name))
+		if (!loader_valid_overlay_name(de->d_name))
 			continue;
 		snprintf(upper, sizeof(upper), "%s/%s/upper", dir, de->d_name);
 		memset(&walk_usage, 0, sizeof(walk_usage));
@@ -97,31 +102,37 @@ static int cmd_list(const char *home, int argc, char **argv)
 {
 	char dir[PATH_MAX];
 	struct dirent *de;
+	int r = 0;
 	DIR *d;
 
 	if (argc > 2) {
 		overlay_usage(stderr);
 		return 2;
 	}
-	printf("%-16s %-20s %s\n", "PACKAGE", "OVERLAY", "CONTENTS");
 	if (argc == 2) {
 		struct pkg *p = open_pkg(home, argv[1]);
 		if (!p)
 			return 1;
-		list_package(home, pkg_id(p));
+		printf("%-16s %-20s %s\n", "PACKAGE", "OVERLAY", "CONTENTS");
+		r = list_package(home, pkg_id(p));
 		pkg_free(p);
-		return 0;
+		return r < 0;
 	}
-	if (snprintf(dir, sizeof(dir), "%s/overlays", home) >= (int)sizeof(dir))
+	d = NULL;
+	errno = ENAMETOOLONG;
+	if (snprintf(dir, sizeof(dir), "%s/overlays", home) < (int)sizeof(dir))
+		d = opendir(dir);
+	if (!d && errno != ENOENT) {
+		fprintf(stderr, "appv: %s: %s\n", dir, strerror(errno));
 		return 1;
-	d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : 1;
-	while ((de = readdir(d)))
-		if (valid_name(de->d_name))
-			list_package(home, de->d_name);
-	closedir(d);
-	return 0;
+	}
+	printf("%-16s %-20s %s\n", "PACKAGE", "OVERLAY", "CONTENTS");
+	while (d && (de = readdir(d)))
+		if (valid_id(de->d_name) && list_package(home, de->d_name) < 0)
+			r = 1;
+	if (d)
+		closedir(d);
+	return r;
 }
 
 /* The overlay directory of PKG/NAME, which must exist. */
@@ -131,8 +142,10 @@ static struct pkg *overlay_dir(const char *home, const char *pkg_path,
 	struct pkg *p;
 	struct stat st;
 
-	if (!valid_name(name)) {
-		fprintf(stderr, "appv: invalid overlay name '%s'\n", name);
+	if (!loader_valid_overlay_name(name)) {
+		fprintf(stderr, "appv: invalid overlay name '%s' (1 to %d "
+			"bytes, not . or .., no '/' or control character)\n",
+			name, OVERLAY_NAME_MAX);
 		return NULL;
 	}
 	p = open_pkg(home, pkg_path);
@@ -158,19 +171,20 @@ struct diff_ctx {
 };
 static struct diff_ctx *diff_ctx;
 
-/* Whether @vpath exists below the upper layer (package image or host). */
+/* Whether @vpath exists below the upper layer (package image or host),
+ * with its mode there. */
 static bool in_lower(const struct diff_ctx *c, const char *vpath,
-		     bool *is_dir)
+		     mode_t *mode)
 {
 	struct vfs_index_ent e;
 	struct stat st;
 
 	if (c->idx && vfs_index_lookup(c->idx, vpath, strlen(vpath), &e) == 0) {
-		*is_dir = S_ISDIR(e.mode);
+		*mode = e.mode;
 		return true;
 	}
 	if (lstat(vpath, &st) == 0) {
-		*is_dir = S_ISDIR(st.st_mode);
+		*mode = st.st_mode;
 		return true;
 	}
 	return false;
@@ -329,7 +343,7 @@ static int diff_entry(const char *path, const struct stat *st, int type,
 {
 	struct diff_ctx *c = diff_ctx;
 	const char *vpath = path + c->upper_len;
-	bool lower_dir = false;
+	mode_t lower = 0;
 
 	(void)type;
 	if (ftw->level == 0)
@@ -355,10 +369,13 @@ static int diff_entry(const char *path, const struct stat *st, int type,
 		return 0;
 	}
 	}
-	if (!in_lower(c, vpath, &lower_dir)) {
+	/* A directory's upper copy has the lower one's mode (vfs/copyup.c):
+	 * it is a change only when its mode was changed (chmod). */
+	if (!in_lower(c, vpath, &lower)) {
 		report(c, "added", vpath);
 		c->added++;
-	} else if (!S_ISDIR(st->st_mode) || !lower_dir) {
+	} else if (!S_ISDIR(st->st_mode) || !S_ISDIR(lower) ||
+		   (st->st_mode & 07777) != (lower & 07777)) {
 		report(c, "modified", vpath);
 		c->modified++;
 	}
@@ -474,25 +491,31 @@ static int cmd_reset_rm(const char *home, int argc, char **argv, bool rm)
 
 int overlay_cmd(int argc, char **argv)
 {
+	struct appv_diag diag = { "" };
 	char home[PATH_MAX];
 	const char *sub = argc > 1 ? argv[1] : NULL;
+	int r;
 
-	if (!sub) {
+	if (!sub || (strcmp(sub, "list") && strcmp(sub, "diff") &&
+		     strcmp(sub, "reset") && strcmp(sub, "rm"))) {
 		overlay_usage(stderr);
 		return 2;
 	}
-	if (loader_appv_home(home, sizeof(home)) < 0) {
-		fprintf(stderr, "appv: cannot use $APPV_HOME\n");
+	if (loader_appv_home(home, sizeof(home), &diag) < 0) {
+		fprintf(stderr, "appv: %s\n", diag.msg);
 		return 1;
 	}
 	if (!strcmp(sub, "list"))
-		return cmd_list(home, argc - 1, argv + 1);
-	if (!strcmp(sub, "diff"))
-		return cmd_diff(home, argc - 1, argv + 1);
-	if (!strcmp(sub, "reset"))
-		return cmd_reset_rm(home, argc - 1, argv + 1, false);
-	if (!strcmp(sub, "rm"))
-		return cmd_reset_rm(home, argc - 1, argv + 1, true);
-	overlay_usage(stderr);
-	return 2;
+		r = cmd_list(home, argc - 1, argv + 1);
+	else if (!strcmp(sub, "diff"))
+		r = cmd_diff(home, argc - 1, argv + 1);
+	else
+		r = cmd_reset_rm(home, argc - 1, argv + 1, !strcmp(sub, "rm"));
+	/* A listing cut short (a full disk, a closed pipe) is a failure. */
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "appv: writing output: %s\n",
+			strerror(errno ? errno : EIO));
+		return 1;
+	}
+	return r;
 }

@@ -46,43 +46,60 @@ int loader_mkdir_p(const char *path)
 	return 0;
 }
 
-int loader_appv_home(char *out, size_t cap)
+int loader_appv_home(char *out, size_t cap, struct appv_diag *diag)
 {
 	const char *home = getenv("APPV_HOME");
 	const char *xdg = getenv("XDG_DATA_HOME");
 	const char *user_home = getenv("HOME");
+	const char *var = "$APPV_HOME";
 	char tmp[PATH_MAX];
-	int n;
+	struct stat st;
+	int n = 0, r;
 
-	if (home && *home)
+	if (home && *home) {
 		n = snprintf(tmp, sizeof(tmp), "%s", home);
-	else if (xdg && *xdg == '/')
+	} else if (xdg && *xdg == '/') {
+		var = "$XDG_DATA_HOME/appv";
 		n = snprintf(tmp, sizeof(tmp), "%s/appv", xdg);
-	else if (user_home && *user_home == '/')
+	} else if (user_home && *user_home == '/') {
+		var = "~/.local/share/appv";
 		n = snprintf(tmp, sizeof(tmp), "%s/.local/share/appv",
 			     user_home);
-	else
-		return -ENOENT;
+	} else {
+		return appv_diag_set(diag, -ENOENT, "no place for appv's "
+				     "state: set $APPV_HOME (neither "
+				     "$XDG_DATA_HOME nor $HOME is an absolute "
+				     "path)");
+	}
 	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	if (loader_mkdir_p(tmp) < 0)
-		return -errno;
-	if (!realpath(tmp, out))
-		return -errno;
+		return appv_diag_set(diag, -ENAMETOOLONG, "%s is too long",
+				     var);
+	r = loader_mkdir_p(tmp);
+	if (r == 0 && !realpath(tmp, out))
+		r = -errno;
+	if (r == 0 && (stat(out, &st) != 0 || !S_ISDIR(st.st_mode)))
+		r = -ENOTDIR;
+	if (r < 0)
+		return appv_diag_set(diag, r, "cannot use %s %s: %s", var, tmp,
+				     strerror(-r));
 	(void)cap;
 	return 0;
 }
 
-static int valid_overlay_name(const char *name)
+/* Overlay names: what `appv run --overlay` may create, `appv overlay`
+ * may name (and lists). */
+bool loader_valid_overlay_name(const char *name)
 {
 	size_t n = strlen(name);
 
-	if (n == 0 || n > 128 || !strcmp(name, ".") || !strcmp(name, ".."))
-		return 0;
+	if (n == 0 || n > OVERLAY_NAME_MAX || !strcmp(name, ".") ||
+	    !strcmp(name, ".."))
+		return false;
 	for (size_t i = 0; i < n; i++)
-		if (name[i] == '/' || (unsigned char)name[i] < 0x20)
-			return 0;
-	return 1;
+		if (name[i] == '/' || (unsigned char)name[i] < 0x20 ||
+		    name[i] == 0x7f)
+			return false;
+	return true;
 }
 
 static int add_one_rule(struct vfs_config *cfg, const char *path, int rule)
@@ -374,7 +391,7 @@ static int prepare_overlay(struct session *s, const char *name,
 	char upper[PATH_MAX];
 	int n, r;
 
-	if (!valid_overlay_name(name))
+	if (!loader_valid_overlay_name(name))
 		return appv_diag_set(diag, -EINVAL,
 				     "invalid overlay name '%s'", name);
 	n = snprintf(s->overlay_dir, sizeof(s->overlay_dir),
@@ -433,18 +450,18 @@ int session_open(struct session *s, const struct run_opts *o,
 	s->strict = o->strict;
 	s->use_shim = !o->no_shim && !o->strict;
 	s->verbose = o->verbose;
-	r = loader_appv_home(s->appv_home, sizeof(s->appv_home));
+	r = loader_appv_home(s->appv_home, sizeof(s->appv_home), diag);
 	if (r < 0)
-		return appv_diag_set(diag, r,
-				     "cannot use $APPV_HOME (or $XDG_DATA_HOME/appv): %s",
-				     strerror(-r));
+		return r;
 	/* Room for "/overlays/<package id>/<overlay name>/upper". */
-	if (strlen(s->appv_home) + 10 + 64 + 1 + 128 + 6 >= VFS_PATH_MAX)
+	if (strlen(s->appv_home) + 10 + 64 + 1 + OVERLAY_NAME_MAX + 6 >=
+	    VFS_PATH_MAX)
 		return appv_diag_set(diag, -ENAMETOOLONG,
 				     "$APPV_HOME is too long (%zu bytes; at "
 				     "most %d): %s",
 				     strlen(s->appv_home),
-				     VFS_PATH_MAX - 1 - 10 - 64 - 1 - 128 - 6,
+				     VFS_PATH_MAX - 1 - 10 - 64 - 1 -
+					     OVERLAY_NAME_MAX - 6,
 				     s->appv_home);
 	snprintf(cache, sizeof(cache), "%s/cache", s->appv_home);
 	r = loader_mkdir_p(cache);

@@ -359,11 +359,29 @@ static bool all_zero(const char *buf, size_t n)
 	return true;
 }
 
+/* pwrite all of @n bytes: a short write (a full disk) is retried, so the
+ * caller learns why (-ENOSPC, not -EIO). */
+static int pwrite_full(int fd, const char *buf, size_t n, uint64_t off)
+{
+	while (n > 0) {
+		ssize_t w = pwrite(fd, buf, n, (off_t)off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? -errno : -EIO;
+		buf += w;
+		n -= (size_t)w;
+		off += (uint64_t)w;
+	}
+	return 0;
+}
+
 static int copy_data(struct pkg *p, uint32_t file_no, int fd, uint64_t size)
 {
 	_cleanup_free_ char *buf = malloc(COPY_CHUNK);
 	uint64_t off = 0;
-	int n;
+	int n, r;
 
 	if (!buf)
 		return -ENOMEM;
@@ -373,9 +391,9 @@ static int copy_data(struct pkg *p, uint32_t file_no, int fd, uint64_t size)
 			return n < 0 ? n : -EIO;
 		/* the placeholder is sparse: leave zero runs as holes */
 		if (!all_zero(buf, (size_t)n)) {
-			ssize_t w = pwrite(fd, buf, (size_t)n, (off_t)off);
-			if (w != n)
-				return w < 0 ? -errno : -EIO;
+			r = pwrite_full(fd, buf, (size_t)n, off);
+			if (r < 0)
+				return r;
 		}
 		off += (uint64_t)n;
 	}

@@ -6,10 +6,12 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "../common/cleanup.h"
 #include "../vfs/vfs.h"
 #include "pkg_internal.h"
 
@@ -59,22 +61,73 @@ int pkg_cmd_build(int argc, char **argv)
 	return 0;
 }
 
+/* JSON strings are UTF-8: a manifest value that is not gets U+FFFD for
+ * each invalid byte (the text output is exact).  A malloc'd copy of @s
+ * made valid, or NULL. */
+static char *lossy_utf8(const char *s)
+{
+	size_t len = strlen(s), o = 0, n;
+	char *fixed = malloc(3 * len + 1);
+	json_t *one = NULL;
+
+	if (!fixed)
+		return NULL;
+	for (size_t i = 0; i < len; i += n) {
+		/* the shortest valid sequence at i (UTF-8: 1 to 4 bytes) */
+		for (n = 1; n <= 4 && i + n <= len; n++) {
+			one = json_stringn(s + i, n);
+			if (one)
+				break;
+		}
+		if (one) {
+			json_decref(one);
+			memcpy(fixed + o, s + i, n);
+			o += n;
+		} else {
+			memcpy(fixed + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			n = 1;
+		}
+	}
+	fixed[o] = '\0';
+	return fixed;
+}
+
+static json_t *lossy_string(const char *s)
+{
+	_cleanup_free_ char *fixed = NULL;
+	json_t *j = json_string(s);
+
+	if (j || !(fixed = lossy_utf8(s)))
+		return j;
+	return json_string(fixed);
+}
+
+static void set_lossy(json_t *o, const char *key, json_t *value)
+{
+	_cleanup_free_ char *fixed = lossy_utf8(key);
+
+	/* (json_object_set_new drops @value when it fails) */
+	json_object_set_new(o, fixed ? fixed : key, value);
+}
+
 static json_t *manifest_json(const struct pkg_manifest *m)
 {
 	json_t *args = json_array(), *rules = json_object(),
 	       *env = json_object();
 
 	for (size_t i = 0; i < m->nargs; i++)
-		json_array_append_new(args, json_string(m->args[i]));
+		json_array_append_new(args, lossy_string(m->args[i]));
 	for (size_t i = 0; i < m->nrules; i++)
-		json_object_set_new(rules, m->rules[i].path,
-				    json_string(vfs_rule_name(m->rules[i].rule)));
+		set_lossy(rules, m->rules[i].path,
+			  json_string(vfs_rule_name(m->rules[i].rule)));
 	for (size_t i = 0; i < m->nenv; i++)
-		json_object_set_new(env, m->env[i].name,
-				    json_string(m->env[i].value));
-	return json_pack("{s:s, s:s?, s:s, s:o, s:o, s:o}", "name", m->name,
-			 "version", m->version, "exec", m->exec, "args", args,
-			 "isolation", rules, "env", env);
+		set_lossy(env, m->env[i].name, lossy_string(m->env[i].value));
+	return json_pack("{s:o, s:o?, s:o, s:o, s:o, s:o}", "name",
+			 lossy_string(m->name), "version",
+			 m->version ? lossy_string(m->version) : NULL, "exec",
+			 lossy_string(m->exec), "args", args, "isolation",
+			 rules, "env", env);
 }
 
 static int inspect_json(const struct pkg *p, const struct pkg_stats *st)
@@ -160,8 +213,9 @@ int pkg_cmd_inspect(int argc, char **argv)
 	else
 		inspect_text(p, &st);
 	pkg_free(p);
-	if (r < 0 || fflush(stdout) != 0) {
-		fprintf(stderr, "appv: writing output: %s\n", strerror(EIO));
+	if (r < 0 || fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "appv: writing output: %s\n",
+			strerror(r == 0 && errno ? errno : EIO));
 		return 1;
 	}
 	return 0;

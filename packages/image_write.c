@@ -14,6 +14,8 @@
 #include <errno.h>
 #include <search.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,13 +143,21 @@ static int add_file_data(struct wctx *c, int dirfd, const char *name,
 			 struct wnode *n, const char *rel)
 {
 	_cleanup_close_ int fd = -1;
+	struct stat st;
 	ssize_t r;
 	int err;
 
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	/* O_NONBLOCK: a file swapped for a FIFO since the walk's lstat must
+	 * not block the build (it is refused below). */
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+					 O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0)
 		return appv_diag_set(c->diag, -errno, "%s/%s: %s", c->src, rel,
 				     strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return appv_diag_set(c->diag, -EINVAL, "%s/%s: no longer a "
+				     "regular file (the tree changed while "
+				     "it was packed)", c->src, rel);
 	err = sqfs_block_processor_begin_file(c->proc, &n->inode, NULL, 0);
 	if (err)
 		return sqfs_fail(c, err, "writing file data");
@@ -771,24 +781,109 @@ static int seal(int fd, const char *tmp, struct appv_diag *diag)
 	return 0;
 }
 
+/* The directory @path names its entry in ("." for a bare name). */
+static int parent_of(const char *path, char *out, size_t cap)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+
+	if (slash == path)
+		n = 1;
+	if (n + 2 > cap)
+		return -ENAMETOOLONG;
+	if (slash)
+		memcpy(out, path, n);
+	else
+		out[n++] = '.';
+	out[n] = '\0';
+	return 0;
+}
+
 static void sync_parent(const char *path)
 {
-	_cleanup_free_ char *dir = strdup(path);
-	char *slash;
+	char dir[PATH_MAX];
 	int fd;
 
-	if (!dir)
+	if (parent_of(path, dir, sizeof(dir)) < 0)
 		return;
-	slash = strrchr(dir, '/');
-	if (slash == dir)
-		slash[1] = '\0';
-	else if (slash)
-		*slash = '\0';
-	fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd >= 0) {
 		fsync(fd);
 		close(fd);
 	}
+}
+
+/*
+ * The image is written to a file without a name (O_TMPFILE) in OUT's
+ * directory, so a build that fails or is killed (Ctrl-C, SIGTERM, even
+ * SIGKILL) leaves nothing behind, and a tree that holds OUT does not
+ * pack the half-written file.  Where the file system has no O_TMPFILE,
+ * or /proc (to link it) is missing, OUT.tmpXXXXXX is used and removed on
+ * failure.  @tmp gets "" or that name.
+ */
+static int open_output(const char *out, char *tmp, size_t cap,
+		       struct appv_diag *diag)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	int fd, r;
+
+	if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+		return appv_diag_set(diag, -EISDIR, "%s: %s", out,
+				     strerror(EISDIR));
+	r = parent_of(out, dir, sizeof(dir));
+	if (r < 0 || snprintf(tmp, cap, "%s.tmpXXXXXX", out) >= (int)cap)
+		return appv_diag_set(diag, -ENAMETOOLONG, "%s: path too long",
+				     out);
+	if (access("/proc/self/fd", X_OK) == 0) {
+		fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			tmp[0] = '\0';
+			return fd;
+		}
+		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+			return appv_diag_set(diag, -errno, "%s: cannot write "
+					     "in %s: %s", out, dir,
+					     strerror(errno));
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return appv_diag_set(diag, -errno, "%s: cannot write in %s: "
+				     "%s", out, dir, strerror(errno));
+	return fd;
+}
+
+/* Gives the finished image its name OUT, replacing any file there.  An
+ * unnamed file is linked as OUT.tmp<pid>.<n> first, then renamed over
+ * OUT; the signals that would stop us in between wait. */
+static int publish(int fd, char *tmp, size_t cap, const char *out,
+		   struct appv_diag *diag)
+{
+	char proc[64];
+	sigset_t all, old;
+	int r = 0;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	for (unsigned int i = 0; !tmp[0] && i < 100; i++) {
+		snprintf(tmp, cap, "%s.tmp%d.%u", out, (int)getpid(), i);
+		r = linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW);
+		r = r == 0 ? 0 : -errno;
+		if (r < 0)
+			tmp[0] = '\0';
+		if (r != -EEXIST)
+			break;
+	}
+	if (r < 0)
+		appv_diag_set(diag, r, "%s: %s", out, strerror(-r));
+	else if (rename(tmp, out) != 0)
+		r = appv_diag_set(diag, -errno, "%s: %s", out,
+				  strerror(errno));
+	if (r < 0 && tmp[0])
+		unlink(tmp);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return r;
 }
 
 int pkg_build(const char *src_dir, const char *out_path,
@@ -806,24 +901,17 @@ int pkg_build(const char *src_dir, const char *out_path,
 	r = check_source(srcfd, src_dir, diag, warnings);
 	if (r < 0)
 		return r;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmpXXXXXX", out_path) >=
-	    (int)sizeof(tmp))
-		return appv_diag_set(diag, -ENAMETOOLONG, "%s: path too long",
-				     out_path);
-	fd = mkostemp(tmp, O_CLOEXEC);
+	fd = open_output(out_path, tmp, sizeof(tmp), diag);
 	if (fd < 0)
-		return appv_diag_set(diag, -errno, "%s: %s", tmp,
-				     strerror(errno));
+		return fd;
 	r = build_image(srcfd, src_dir, fd, diag, warnings);
 	if (r == 0)
-		r = seal(fd, tmp, diag);
-	if (r == 0 && rename(tmp, out_path) != 0)
-		r = appv_diag_set(diag, -errno, "%s: %s", out_path,
-				  strerror(errno));
-	if (r < 0) {
+		r = seal(fd, out_path, diag);
+	if (r == 0)
+		r = publish(fd, tmp, sizeof(tmp), out_path, diag);
+	else if (tmp[0])
 		unlink(tmp);
-		return r;
-	}
-	sync_parent(out_path);
-	return 0;
+	if (r == 0)
+		sync_parent(out_path);
+	return r;
 }

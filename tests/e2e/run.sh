@@ -534,6 +534,91 @@ c_long_home() {
 	[ -z "$(ls -A "$home")" ] || fail "appv made $(ls -A "$home") in APPV_HOME"
 }
 
+# A build is all or nothing: killed mid-way (SIGTERM, SIGKILL) it leaves
+# no file at all (or, had it finished, a whole package); an output path
+# inside the tree does not pack the half-written file; errors name OUT.
+c_build_atomic() {
+	local src=$C/src out=$C/outdir sig pid
+	mkdir -p "$src/fs/opt"
+	printf 'x\n' >"$src/fs/opt/f"
+	printf '[package]\nname = atomic\n[run]\nexec = /opt/f\n' >"$src/appv.ini"
+	truncate -s 8G "$src/fs/opt/sparse"
+	for sig in TERM KILL; do
+		"$APPV" build "$src" -o "$out/p.pkg" 2>"$C/err" &
+		pid=$!
+		sleep 0.3
+		kill -"$sig" "$pid"
+		wait "$pid" || true
+		ls -A "$out" | grep -v '^p\.pkg$' | grep -q . &&
+			fail "SIG$sig left: $(ls -A "$out")"
+		if [ -e "$out/p.pkg" ]; then
+			ax inspect "$out/p.pkg"
+			want_rc 0
+			rm -f "$out/p.pkg"
+		fi
+	done
+	rm "$src/fs/opt/sparse"
+	ax build "$src" -o "$src/fs/opt/self.pkg"
+	want_rc 0
+	ax inspect --json "$src/fs/opt/self.pkg"
+	want_rc 0
+	python3 -c 'import json, sys
+assert json.load(open(sys.argv[1]))["files"] == 1' "$C/out" ||
+		fail "the package holds its own temporary file: $(cat "$C/out")"
+	ax build "$src" -o "$out/nodir/p.pkg"
+	want_fail
+	err_matches "$out/nodir/p\.pkg"
+	ax build "$src" -o "$out"
+	want_fail
+	err_matches 'Is a directory'
+	[ -z "$(ls -A "$out")" ] || fail "build left $(ls -A "$out")"
+}
+
+# What the command line meets: an overlay name `run` accepts is one the
+# overlay commands list and accept; a directory whose mode changed is in
+# the diff; an unusable APPV_HOME is named; output that cannot be written
+# is an error; inspect --json is JSON for a manifest that is not UTF-8.
+c_cli_state() {
+	local h=$C/hd src=$C/src
+	mkdir -p "$h"
+	chmod 755 "$h"
+	axe --overlay .hid "$TPKG" /bin/sh -c 'chmod 700 "$1"' sh "$h"
+	want_rc 0
+	ax overlay list
+	want_rc 0
+	out_contains " .hid "
+	ax overlay diff "$TPKG" .hid
+	want_rc 0
+	out_has "M $h"
+	"$APPV" overlay diff "$TPKG" .hid >/dev/full 2>"$C/err" &&
+		fail "overlay diff to a full disk succeeded"
+	err_matches 'No space left'
+	ax overlay rm "$TPKG" .hid
+	want_rc 0
+	ax overlay diff "$TPKG" .hid
+	want_fail
+	err_matches "no overlay '.hid'"
+	touch "$C/afile"
+	APPV_HOME=$C/afile ax overlay list
+	want_fail
+	err_matches "$C/afile: Not a directory"
+	APPV_HOME=$C/afile ax exec "$TPKG" /bin/true
+	want_fail
+	err_matches "$C/afile"
+	mkdir -p "$src/fs/opt"
+	printf 'x\n' >"$src/fs/opt/f"
+	printf '[package]\nname = n\377\n[run]\nexec = /opt/f\n[env]\nV = \376\n' \
+		>"$src/appv.ini"
+	ax build "$src" -o "$C/u.pkg"
+	want_rc 0
+	ax inspect --json "$C/u.pkg"
+	want_rc 0
+	python3 -c 'import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["name"] == "n\ufffd" and m["env"]["V"] == "\ufffd", m' "$C/out" ||
+		fail "inspect --json: $(cat "$C/out" "$C/err")"
+}
+
 # Landlock backstop: raw syscalls from our own page at the trampoline
 # address are exempt from the filter in fast mode, so only Landlock stands
 # between them and the host.
@@ -1750,10 +1835,11 @@ ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
 iso_share_below_hide pkg_fd_reuse ov_work_dir
-ov_rm_busy ov_fifo_block ov_sparse_copyup exec_shebang_long foreign_attrs"
+ov_rm_busy ov_fifo_block ov_sparse_copyup exec_shebang_long foreign_attrs
+build_atomic cli_state"
 CASES=${E2E_CASES:-$CASES_ALL}
 # Cases that do not depend on the interception mode run once.
-MODELESS="bad_manifest long_home"
+MODELESS="bad_manifest long_home build_atomic cli_state"
 
 # -------------------------------------------------------------- one pass --
 

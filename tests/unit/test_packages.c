@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
@@ -453,6 +455,42 @@ static void test_cache__prepare_and_extract_keep_everything(void **state)
 	pkg_free(pk);
 }
 
+
+/* A write that stops short (a full disk; here RLIMIT_FSIZE, which gives
+ * a short write and then EFBIG) is reported with its cause, not -EIO. */
+static void test_cache__extract_reports_why_a_write_failed(void **state)
+{
+	struct fx *f = *state;
+	struct appv_diag d = { { 0 } };
+	char image_dir[PATH_MAX];
+	struct rlimit old, lim;
+	struct vfs_index *idx;
+	struct vfs_index_ent e;
+	struct pkg *pk;
+	int dfd, r;
+
+	build_ok(f);
+	pk = open_ok(f->pkg, f->cache);
+	assert_int_equal(pkg_cache_prepare(pk, f->cache, image_dir,
+					   sizeof(image_dir), &d), 0);
+	dfd = open(image_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(vfs_index_open(dfd, "index", &idx), 0);
+	assert_int_equal(vfs_index_lookup(idx, "/share/big.bin", 14, &e), 0);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 4096 + 100; /* the first block's write stops short */
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	r = pkg_cache_extract(pk, image_dir, e.file_no, &d);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_equal(r, -EFBIG);
+	/* and it is not marked extracted: a later extraction completes */
+	assert_int_equal(pkg_cache_extract(pk, image_dir, e.file_no, &d), 0);
+	vfs_index_close(idx);
+	close(dfd);
+	pkg_free(pk);
+}
 
 /* ---- xattrs and hard links ---- */
 
@@ -1455,6 +1493,7 @@ int main(void)
 		T(test_build__rejects_missing_parts),
 		T(test_build__warns_about_unknown_keys),
 		T(test_cache__prepare_and_extract_keep_everything),
+	T(test_cache__extract_reports_why_a_write_failed),
 		T(test_cache__prepare_is_idempotent_and_atomic),
 		T(test_cache__xattrs_and_hard_links_round_trip),
 		T(test_build__keeps_xattrs_and_links_for_standard_tools),
