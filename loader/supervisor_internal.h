@@ -58,6 +58,7 @@ struct sup_exe {
 struct sup_cwd {
 	pid_t tgid; /* 0 = free slot */
 	int pidfd;  /* @tgid's process (valid while tgid != 0) */
+	uint64_t seq; /* of the chdir that set it: newest wins (CLONE_FS) */
 	char real[PATH_MAX];
 	char vcwd[PATH_MAX];
 };
@@ -73,6 +74,7 @@ struct sup {
 	unsigned int exe_next;
 	struct sup_cwd *cwd; /* SUP_CWD_SLOTS entries */
 	unsigned int cwd_next;
+	uint64_t cwd_seq; /* last sup_cwd.seq given */
 	/* 1 + the highest slot ever used: slots at and beyond are free and
 	 * never touched, so lookups scan only these (a slot is 8 KiB: a full
 	 * scan faults in 64 pages per table and runs on every notification
@@ -123,6 +125,13 @@ pid_t target_tgid(struct appv_sc_call *c);
 const char *target_status(struct appv_sc_call *c);
 /* A "Key:\t<number>" field of /proc/@pid/status (Tgid, PPid, Umask(octal)). */
 int target_status_field(pid_t pid, const char *key, int base, long *out);
+/* Whether thread @tid has a signal pending that it does not block: one sent
+ * to the thread, or one sent to its process when it is the only thread (the
+ * kernel then marked this thread for it).  false when unreadable. */
+bool target_signal_pending(pid_t tid);
+/* 0 when @c's process can take one more descriptor (a free number below
+ * its RLIMIT_NOFILE), -EMFILE when not; 0 too when that cannot be told. */
+int target_fd_room(struct appv_sc_call *c);
 /* The process umask (0022 when unreadable). */
 mode_t target_umask(struct appv_sc_call *c);
 /* The stack pointer of the blocked thread (/proc/TID/syscall). */

@@ -28,6 +28,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/kcmp.h>
+#include <sys/syscall.h>
+
 #include "../common/sys.h"
 #include "supervisor_internal.h"
 
@@ -67,8 +70,9 @@ static struct sup_cwd *cwd_free_slot(struct sup *sup)
 	return &sup->cwd[sup->cwd_next++ % SUP_CWD_SLOTS];
 }
 
-static void cwd_set(struct sup *sup, pid_t tgid, const char *real,
-		    const char *vcwd)
+static struct sup_cwd *cwd_set(struct sup *sup, pid_t tgid,
+			       const char *real, const char *vcwd,
+			       uint64_t seq)
 {
 	struct sup_cwd *e = cwd_slot(sup, tgid);
 	char v[PATH_MAX];
@@ -80,8 +84,36 @@ static void cwd_set(struct sup *sup, pid_t tgid, const char *real,
 		sup->cwd_hw = (unsigned int)(e - sup->cwd) + 1;
 	if (e->tgid != tgid)
 		sup_slot_fill(&e->tgid, &e->pidfd, tgid);
+	e->seq = seq;
 	snprintf(e->real, sizeof(e->real), "%s", real);
 	snprintf(e->vcwd, sizeof(e->vcwd), "%s", v);
+	return e;
+}
+
+/*
+ * Processes made with clone(CLONE_FS) share one working directory: an
+ * emulated chdir by one moves them all, as the kernel's would.  The
+ * newest record (@e, or another process's) with the same real cwd whose
+ * process shares @tgid's fs_struct (kcmp KCMP_FS) is the one; it is
+ * copied to @tgid.  A kernel without kcmp shares nothing.
+ */
+static struct sup_cwd *cwd_newest(struct sup *sup, pid_t tgid,
+				  const char *real, struct sup_cwd *e)
+{
+	struct sup_cwd *best = e;
+
+	for (unsigned int i = 0; i < sup->cwd_hw; i++) {
+		struct sup_cwd *r = &sup->cwd[i];
+
+		if (!r->tgid || r->tgid == tgid || (best && r->seq <= best->seq) ||
+		    strcmp(r->real, real) ||
+		    syscall(SYS_kcmp, tgid, r->tgid, KCMP_FS, 0, 0) != 0)
+			continue;
+		best = r;
+	}
+	if (!best || best == e)
+		return e;
+	return cwd_set(sup, tgid, real, best->vcwd, best->seq);
 }
 
 /* @vcwd with its prefix @from (a whole path component) made @to: false
@@ -117,12 +149,72 @@ void sup_cwd_renamed(struct sup *sup, const char *from, const char *to,
 	}
 }
 
+static void cwd_share_with(struct appv_sc_call *c, const struct sup_cwd *e,
+			   long pid)
+{
+	if (pid > 1 && pid != e->tgid &&
+	    syscall(SYS_kcmp, e->tgid, (pid_t)pid, KCMP_FS, 0, 0) == 0)
+		cwd_set(c->sup, (pid_t)pid, e->real, e->vcwd, e->seq);
+}
+
+/* The record @e just made for an emulated chdir, given as well to the
+ * parent and the children of the caller that share its fs_struct
+ * (clone(CLONE_FS)): they outlive it with the new cwd, as natively. */
+static void cwd_share(struct appv_sc_call *c, const struct sup_cwd *e)
+{
+	char p[64], buf[4096], *s, *end;
+	long pid;
+	int fd;
+	ssize_t n;
+
+	if (target_status_field(e->tgid, "PPid", 10, &pid) == 0)
+		cwd_share_with(c, e, pid);
+	snprintf(p, sizeof(p), "/proc/%d/task/%d/children", (int)c->tid,
+		 (int)c->tid);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (s = buf; *s; s = end) {
+		pid = strtol(s, &end, 10);
+		if (end == s)
+			break;
+		cwd_share_with(c, e, pid);
+	}
+}
+
+/* A record inherited from the nearest ancestor of @tgid that has one. */
+static struct sup_cwd *cwd_inherit(struct appv_sc_call *c, pid_t tgid,
+				   const char *real)
+{
+	struct sup_cwd *e;
+	pid_t pid = tgid;
+	long ppid;
+
+	for (int depth = 0; depth < 16; depth++) {
+		if (target_status_field(pid, "PPid", 10, &ppid) < 0 ||
+		    ppid <= 1)
+			return NULL;
+		pid = (pid_t)ppid;
+		e = cwd_slot(c->sup, pid);
+		if (!e)
+			continue;
+		if (strcmp(e->real, real))
+			return NULL;
+		return cwd_set(c->sup, tgid, real, e->vcwd, e->seq);
+	}
+	return NULL;
+}
+
 const char *sup_cwd_get(struct appv_sc_call *c, const char *real)
 {
 	struct sup *sup = c->sup;
 	struct sup_cwd *e;
 	pid_t pid;
-	long ppid;
 	bool any = false;
 
 	/* The common case: no emulated cwd at all, and no /proc read. */
@@ -133,29 +225,15 @@ const char *sup_cwd_get(struct appv_sc_call *c, const char *real)
 	pid = target_tgid(c);
 	e = cwd_slot(sup, pid);
 
-	if (e) {
-		if (!strcmp(e->real, real))
-			return e->vcwd;
+	if (e && strcmp(e->real, real)) {
 		/* the process moved its cwd itself */
 		sup_slot_clear(&e->tgid, &e->pidfd);
-		return NULL;
+		e = NULL;
+	} else if (!e) {
+		e = cwd_inherit(c, pid, real);
 	}
-	/* Inherit from the nearest ancestor that has a record. */
-	for (int depth = 0; depth < 16; depth++) {
-		if (target_status_field(pid, "PPid", 10, &ppid) < 0 ||
-		    ppid <= 1)
-			return NULL;
-		pid = (pid_t)ppid;
-		e = cwd_slot(sup, pid);
-		if (!e)
-			continue;
-		if (strcmp(e->real, real))
-			return NULL;
-		cwd_set(sup, target_tgid(c), real, e->vcwd);
-		e = cwd_slot(sup, target_tgid(c));
-		return e ? e->vcwd : NULL; /* NULL: the caller was killed */
-	}
-	return NULL;
+	e = cwd_newest(sup, pid, real, e);
+	return e ? e->vcwd : NULL;
 }
 
 /* Child @kid of a process whose record is about to change keeps the cwd it
@@ -174,7 +252,7 @@ static void pin_child(struct sup *sup, pid_t kid, const char *real,
 		return;
 	rcwd[n] = '\0';
 	if (!strcmp(rcwd, real))
-		cwd_set(sup, kid, real, vcwd);
+		cwd_set(sup, kid, real, vcwd, 0);
 }
 
 /* The thread's children as /proc lists them (CONFIG_PROC_CHILDREN). */
@@ -330,7 +408,9 @@ long sys_chdir(struct appv_sc_call *c)
 	r = target_id_valid(c);
 	if (r < 0)
 		return r;
+	/* Children that do not share the cwd keep theirs; sharers move. */
 	pin_children(c, rcwd);
-	cwd_set(c->sup, target_tgid(c), rcwd, p.res.vpath);
+	cwd_share(c, cwd_set(c->sup, target_tgid(c), rcwd, p.res.vpath,
+			     ++c->sup->cwd_seq));
 	return 0;
 }

@@ -8,12 +8,15 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/seccomp.h>
 
@@ -305,14 +308,99 @@ static int reopen_path_fd(int fd)
  * serving thread, that would stop every process of the session - also the
  * one that would open the other end (a deadlock).  A blocking FIFO open
  * is made by a thread of its own, which answers the notification itself.
+ *
+ * Once received, the caller waits killably only (WAIT_KILLABLE_RECV), so
+ * the thread looks after it: a timer signal interrupts its open every
+ * FIFO_TICK_NS.  A caller that is gone (killed: the id is no longer valid)
+ * is given up, so no ghost end is left open for the next opener of the
+ * other end to meet.  A caller with a signal pending is answered
+ * -ERESTARTSYS, as the kernel's own interrupted FIFO open is: its handler
+ * runs, then the open restarts (SA_RESTART, a new notification) or fails
+ * with EINTR; a stop signal stops it.
  */
+#define FIFO_TICK_NS (20 * 1000 * 1000)
+#ifndef ERESTARTSYS
+#define ERESTARTSYS 512
+#endif
+
 struct fifo_open {
 	int listener;
 	int path_fd; /* O_PATH of the FIFO, anchored on the serving thread */
 	int flags;
 	bool cloexec;
+	pid_t tid; /* the caller */
 	uint64_t id;
 };
+
+static int fifo_tick_sig(void)
+{
+	return SIGRTMIN + 1; /* SIGRTMIN is the loop's wake-up */
+}
+
+static void on_fifo_tick(int sig)
+{
+	(void)sig; /* only to interrupt open() with EINTR */
+}
+
+static void fifo_tick_install(void)
+{
+	struct sigaction sa = {.sa_handler = on_fifo_tick}; /* no SA_RESTART */
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(fifo_tick_sig(), &sa, NULL);
+}
+
+/* A periodic FIFO_TICK_NS timer signalling this thread; false if none. */
+static bool fifo_tick_start(timer_t *t)
+{
+	struct sigevent ev = {.sigev_notify = SIGEV_THREAD_ID,
+			      .sigev_signo = fifo_tick_sig()};
+	struct itimerspec it = {{0, FIFO_TICK_NS}, {0, FIFO_TICK_NS}};
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, fifo_tick_sig());
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	ev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+	if (timer_create(CLOCK_MONOTONIC, &ev, t) < 0)
+		return false;
+	if (timer_settime(*t, 0, &it, NULL) < 0) {
+		timer_delete(*t);
+		return false;
+	}
+	return true;
+}
+
+/* The FIFO's descriptor, or -errno; -ENOENT when the caller is gone,
+ * -ERESTARTSYS when a signal is pending for it. */
+static int fifo_wait_open(const struct fifo_open *f)
+{
+	char self[64];
+	uint64_t id = f->id;
+	timer_t t;
+	bool ticking = fifo_tick_start(&t);
+	int fd;
+
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", f->path_fd);
+	for (;;) {
+		fd = open(self, f->flags | O_CLOEXEC | O_NOCTTY);
+		if (fd >= 0 || errno != EINTR)
+			break;
+		if (ioctl(f->listener, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0) {
+			errno = ENOENT;
+			break;
+		}
+		if (target_signal_pending(f->tid)) {
+			errno = ERESTARTSYS;
+			break;
+		}
+	}
+	if (fd < 0)
+		fd = -errno;
+	if (ticking)
+		timer_delete(t);
+	return fd;
+}
 
 static void *fifo_opener(void *arg)
 {
@@ -320,14 +408,10 @@ static void *fifo_opener(void *arg)
 	struct seccomp_notif_resp resp = {.id = f->id};
 	struct seccomp_notif_addfd a = {.id = f->id,
 					.flags = SECCOMP_ADDFD_FLAG_SEND};
-	char self[64];
 	int fd, r;
 
-	snprintf(self, sizeof(self), "/proc/self/fd/%d", f->path_fd);
-	do
-		fd = open(self, f->flags | O_CLOEXEC | O_NOCTTY);
-	while (fd < 0 && errno == EINTR);
-	r = fd < 0 ? -errno : 0;
+	fd = fifo_wait_open(f);
+	r = fd < 0 ? fd : 0;
 	close(f->path_fd);
 	if (fd >= 0) {
 		a.srcfd = (uint32_t)fd;
@@ -345,6 +429,8 @@ static void *fifo_opener(void *arg)
 	free(f);
 	return NULL;
 }
+
+static pthread_once_t fifo_tick_once = PTHREAD_ONCE_INIT;
 
 /* 1 when @what is a FIFO whose open (@flags) was handed to a thread of
  * its own, 0 when it is not a FIFO to wait for, or -errno. */
@@ -374,7 +460,8 @@ static int open_fifo_async(struct appv_sc_call *c, const char *what, int flags,
 	*f = (struct fifo_open){
 	    c->sup->listener, pfd,
 	    flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW | O_CLOEXEC),
-	    cloexec, c->req->id};
+	    cloexec, c->tid, c->req->id};
+	pthread_once(&fifo_tick_once, fifo_tick_install);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 64 * 1024);
@@ -427,6 +514,11 @@ long sys_open(struct appv_sc_call *c)
 	r = sup_may_open(c, a.flags, &p); /* the virtual tree's DAC */
 	if (r < 0)
 		return r;
+	if (!(a.flags & O_PATH) && (modifying(a.flags) || (a.flags & O_CREAT))) {
+		r = target_fd_room(c); /* no change behind an EMFILE */
+		if (r < 0)
+			return r;
+	}
 	flags = target_flags(c, &a, &p, what, sizeof(what));
 	if (flags < 0)
 		return flags;

@@ -5,12 +5,15 @@
  * input: lengths are capped, strings must carry their NUL, and callers act
  * only after target_id_valid() (done by target_read_path itself).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -204,6 +207,91 @@ int target_status_field(pid_t pid, const char *key, int base, long *out)
 	int n = read_proc(pid, "status", buf, sizeof(buf));
 
 	return n < 0 ? n : status_field(buf, key, base, out);
+}
+
+/* The hexadecimal mask after "KEY:" in a /proc status text (SigPnd...). */
+static int status_mask(const char *buf, const char *key, uint64_t *out)
+{
+	size_t klen = strlen(key);
+
+	for (const char *line = buf; line && *line;
+	     line = strchr(line, '\n')) {
+		if (*line == '\n')
+			line++;
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			char *end;
+			*out = strtoull(line + klen + 1, &end, 16);
+			return end == line + klen + 1 ? -EIO : 0;
+		}
+	}
+	return -ENOENT;
+}
+
+bool target_signal_pending(pid_t tid)
+{
+	char buf[4096];
+	uint64_t pnd, shd, blk;
+	long threads;
+
+	if (read_proc(tid, "status", buf, sizeof(buf)) < 0 ||
+	    status_mask(buf, "SigPnd", &pnd) < 0 ||
+	    status_mask(buf, "ShdPnd", &shd) < 0 ||
+	    status_mask(buf, "SigBlk", &blk) < 0 ||
+	    status_field(buf, "Threads", 10, &threads) < 0)
+		return false;
+	if (threads == 1)
+		pnd |= shd;
+	return (pnd & ~blk) != 0;
+}
+
+/* Whether a number below @limit is missing from the directory @dir
+ * (/proc/TID/fd); true when that cannot be told. */
+static bool fd_free_below(const char *dir, unsigned long limit)
+{
+	_cleanup_free_ unsigned char *used = NULL;
+	unsigned long n = 0;
+	struct dirent *e;
+	DIR *d;
+
+	if (limit > (1UL << 20) || !(used = calloc(limit / 8 + 1, 1)))
+		return true;
+	d = opendir(dir);
+	if (!d)
+		return true;
+	while ((e = readdir(d))) {
+		char *end;
+		unsigned long fd = strtoul(e->d_name, &end, 10);
+		if (*end || end == e->d_name || fd >= limit ||
+		    used[fd / 8] & (1U << (fd % 8)))
+			continue;
+		used[fd / 8] |= (unsigned char)(1U << (fd % 8));
+		n++;
+	}
+	closedir(d);
+	return n < limit;
+}
+
+/*
+ * The kernel allocates the descriptor before it looks the path up, so an
+ * open(O_CREAT) or O_TRUNC that fails with EMFILE has changed nothing.
+ * The supervisor creates (truncates, copies up) first and injects after:
+ * without this check a full table would leave those changes behind.
+ * stat of /proc/TID/fd gives the number of open descriptors (6.2+; 0
+ * before, which passes); fewer than the limit leave a free number below
+ * it.  Another thread of the target may still fill the table in between.
+ */
+int target_fd_room(struct appv_sc_call *c)
+{
+	struct rlimit rl;
+	struct stat st;
+	char p[64];
+
+	if (prlimit(c->tid, RLIMIT_NOFILE, NULL, &rl) < 0)
+		return 0;
+	snprintf(p, sizeof(p), "/proc/%d/fd", (int)c->tid);
+	if (stat(p, &st) < 0 || (rlim_t)st.st_size < rl.rlim_cur)
+		return 0;
+	return fd_free_below(p, rl.rlim_cur) ? 0 : -EMFILE;
 }
 
 /* The notifying thread's /proc/TID/status, read once per notification
