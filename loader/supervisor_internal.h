@@ -238,6 +238,22 @@ bool sup_is_proc_path(const char *abs);
  * RESOLVE_NO_MAGICLINKS).  Returns the fd or -errno. */
 int sup_open_real(struct sup *sup, const char *real, int flags, mode_t mode,
 		  bool magic_ok);
+/* Open the host path @real refusing every symlink (RESOLVE_NO_SYMLINKS |
+ * RESOLVE_NO_MAGICLINKS): -ELOOP when it holds one.  The fd or -errno. */
+int sup_open_host(const char *real, int flags, mode_t mode);
+/*
+ * For a read-only call the supervisor performs itself on @p, resolved by
+ * sup_resolve with @intent/@vflags to a host path whose tail the kernel
+ * would walk (vfs_res_host_checked): an O_PATH descriptor of what it names
+ * (a final symlink itself under VFS_F_NOFOLLOW).  The kernel must not
+ * follow a host symlink there past the rules, into a hidden or denied
+ * tree: the path is opened refusing symlinks, and one that holds a symlink
+ * is resolved again with VFS_F_NO_HANDOFF (@p updated: each symlink
+ * followed virtually, maybe into another layer) and opened so.  Returns
+ * the descriptor or -errno (-ELOOP for a symlink swapped in meanwhile).
+ */
+int sup_host_path_fd(struct appv_sc_call *c, int intent, int vflags,
+		     struct sup_path *p);
 /* Creation calls run with the target's umask (the supervisor is one
  * thread): enter returns the supervisor's own, to give back to leave. */
 mode_t sup_umask_enter(struct appv_sc_call *c);

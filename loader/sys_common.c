@@ -374,6 +374,32 @@ int sup_open_real(struct sup *sup, const char *real, int flags, mode_t mode,
 			    magic_ok ? 0 : RESOLVE_NO_MAGICLINKS);
 }
 
+int sup_open_host(const char *real, int flags, mode_t mode)
+{
+	flags |= O_CLOEXEC | (flags & O_PATH ? 0 : O_NOCTTY);
+	return appv_openat2(AT_FDCWD, real, flags, mode & 07777,
+			    RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+}
+
+int sup_host_path_fd(struct appv_sc_call *c, int intent, int vflags,
+		     struct sup_path *p)
+{
+	bool nofollow = (vflags & VFS_F_NOFOLLOW) && !p->trailing_slash;
+	int flags = O_PATH | (nofollow ? O_NOFOLLOW : 0), r;
+
+	r = sup_open_host(p->res.real, flags, 0);
+	if (r != -ELOOP)
+		return r;
+	/* A symlink on the way (or a raced one): walk it virtually, each
+	 * component under its own rule. */
+	r = sup_resolve(c, intent, vflags | VFS_F_NO_HANDOFF, p);
+	if (r != 0)
+		return r < 0 ? r : -ELOOP;
+	if (vfs_res_host_checked(&p->res))
+		return sup_open_host(p->res.real, flags, 0);
+	return sup_open_real(c->sup, p->res.real, flags, 0, false);
+}
+
 bool sup_lower_exists(struct appv_sc_call *c, const char *vpath, int rule)
 {
 	const struct vfs_config *cfg = vfs_get_config(c->s->vfs);

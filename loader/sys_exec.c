@@ -859,10 +859,29 @@ static void rewrite_init(struct rewrite *rw, struct appv_sc_call *c, bool at,
 	rw->sh = sh;
 }
 
+/* A host path whose tail the resolver handed to the kernel (stat'ed
+ * there, host symlinks followed on the host): a symlink on the way must not
+ * lead past the rules into a hidden or denied tree, whose program the
+ * kernel would then run.  sup_host_path_fd walks such a path again
+ * virtually (@p updated: what the exec plan uses).  0 or -errno. */
+static int exec_host_checked(struct appv_sc_call *c, int vflags,
+			     struct sup_path *p)
+{
+	int fd;
+
+	if (!vfs_res_host_checked(&p->res))
+		return 0;
+	fd = sup_host_path_fd(c, VFS_INTENT_READ, vflags, p);
+	if (fd < 0)
+		return fd;
+	close(fd);
+	return 0;
+}
+
 long sys_execve(struct appv_sc_call *c)
 {
 	bool at = c->req->data.nr == SYS_execveat;
-	int flags = at ? (int)c->args[4] : 0, r;
+	int flags = at ? (int)c->args[4] : 0, vflags, r;
 	struct rewrite rw = {0};
 	struct shared_mm sh = {.memfd = -1, .pidfd = -1};
 	struct sup_path p;
@@ -877,12 +896,15 @@ long sys_execve(struct appv_sc_call *c)
 		 * already; no path is resolved. */
 		return SUP_CONTINUE;
 	}
-	r = sup_resolve_arg(c, at ? 0 : -1, at ? 1 : 0, VFS_INTENT_READ,
-			    flags & AT_SYMLINK_NOFOLLOW ? VFS_F_NOFOLLOW : 0,
+	vflags = flags & AT_SYMLINK_NOFOLLOW ? VFS_F_NOFOLLOW : 0;
+	r = sup_resolve_arg(c, at ? 0 : -1, at ? 1 : 0, VFS_INTENT_READ, vflags,
 			    &p);
 	if (r == 1)
 		return SUP_CONTINUE; /* /proc/self/exe, /dev/fd/N: the kernel's
 					own */
+	if (r < 0)
+		return r;
+	r = exec_host_checked(c, vflags, &p);
 	if (r < 0)
 		return r;
 	pl = plan_new();

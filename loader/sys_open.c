@@ -222,6 +222,35 @@ static bool host_path_plain(const struct sup_path *p, int flags)
 	return fd != -ELOOP;
 }
 
+/*
+ * A read of a host path whose tail the kernel would walk, opened by the
+ * supervisor (strict mode; fast mode where the call cannot continue): a
+ * path holding a symlink is resolved again with every symlink followed
+ * virtually (sup_host_path_fd), so none leads past the rules into a
+ * hidden or denied tree, and the open itself refuses symlinks (one
+ * swapped in since is ELOOP).  A lazy result gets its mode here: a FIFO
+ * must be opened on a thread of its own.  Returns 1 when that applies
+ * (open with sup_open_host), 0 when not, or -errno.
+ */
+static int settle_host(struct appv_sc_call *c, const struct open_args *a,
+		       struct sup_path *p)
+{
+	struct stat st;
+	int fd;
+
+	if (!vfs_res_host_checked(&p->res) ||
+	    intent_of(a->flags) != VFS_INTENT_READ || a->resolve)
+		return 0;
+	fd = sup_host_path_fd(c, VFS_INTENT_READ,
+			      vflags_of(a->flags, 0) | VFS_F_HOST_LAZY, p);
+	if (fd < 0)
+		return fd;
+	if (!p->res.mode && !fstat(fd, &st))
+		p->res.mode = st.st_mode;
+	close(fd);
+	return 1;
+}
+
 /* Decide what to open for a resolved path; returns the flags to use. */
 static int target_flags(struct appv_sc_call *c, const struct open_args *a,
 			struct sup_path *p, char *what, size_t cap)
@@ -481,7 +510,7 @@ long sys_open(struct appv_sc_call *c)
 	struct sup_path p;
 	char what[PATH_MAX];
 	mode_t um;
-	int r, fd, flags;
+	int r, fd, flags, host;
 
 	r = decode(c, &a);
 	if (r < 0)
@@ -511,6 +540,9 @@ long sys_open(struct appv_sc_call *c)
 		}
 		return SUP_CONTINUE;
 	}
+	host = settle_host(c, &a, &p);
+	if (host < 0)
+		return host;
 	r = sup_may_open(c, a.flags, &p); /* the virtual tree's DAC */
 	if (r < 0)
 		return r;
@@ -534,7 +566,9 @@ long sys_open(struct appv_sc_call *c)
 		fd = sup_open_real(c->sup, what, flags, a.mode, false);
 		sup_umask_leave(um);
 	} else {
-		fd = sup_open_real(c->sup, what, flags, 0, false);
+		fd = host && vfs_res_host_checked(&p.res)
+			 ? sup_open_host(what, flags, 0)
+			 : sup_open_real(c->sup, what, flags, 0, false);
 	}
 	if (fd >= 0 && (flags & O_PATH)) {
 		r = reopen_path_fd(fd);

@@ -42,6 +42,32 @@ static int resolve_read(struct appv_sc_call *c, int dirfd_arg, int path_arg,
 	return may_continue(c, p) ? 1 : 0;
 }
 
+/* Where a read-only call on the resolved @p acts, as the dirfd and path of
+ * an *at call: *fd (AT_FDCWD, or a descriptor to close) and *path; returns
+ * the AT_EMPTY_PATH flag the call needs (0 or AT_EMPTY_PATH), or -errno.
+ * The real path of a layer holds no symlink but a final one the call does
+ * not follow; a host path whose tail the kernel would walk is opened with
+ * sup_host_path_fd (no host symlink past the rules, nor a raced one). */
+static int real_at(struct appv_sc_call *c, int intent, int vflags,
+		   struct sup_path *p, int *fd, const char **path)
+{
+	*fd = AT_FDCWD;
+	*path = p->res.real;
+	if (!vfs_res_host_checked(&p->res))
+		return 0;
+	*fd = sup_host_path_fd(c, intent, vflags, p);
+	if (*fd < 0)
+		return *fd;
+	*path = "";
+	return AT_EMPTY_PATH;
+}
+
+static void close_at(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
 static int nofollow(int at_flags)
 {
 	return at_flags & AT_SYMLINK_NOFOLLOW ? VFS_F_NOFOLLOW : 0;
@@ -324,6 +350,8 @@ long sys_stat(struct appv_sc_call *c)
 	uint64_t buf = c->args[1];
 	struct sup_path p;
 	struct stat st;
+	const char *rp;
+	int fd, e;
 
 	if (c->req->data.nr == SYS_lstat)
 		flags = AT_SYMLINK_NOFOLLOW;
@@ -346,8 +374,14 @@ long sys_stat(struct appv_sc_call *c)
 		return r;
 	/* real has its symlinks resolved unless the app asked not to follow:
 	 * never follow here, so a raced symlink is not followed either. */
-	if (fstatat(AT_FDCWD, p.res.real, &st, AT_SYMLINK_NOFOLLOW))
-		return -errno;
+	e = real_at(c, VFS_INTENT_READ, VFS_F_HOST_LAZY | nofollow(flags), &p,
+		    &fd, &rp);
+	if (e < 0)
+		return e;
+	r = fstatat(fd, rp, &st, AT_SYMLINK_NOFOLLOW | e) ? -errno : 0;
+	close_at(fd);
+	if (r < 0)
+		return r;
 	vfs_fix_stat(&p.res, &st);
 	r = target_write(c, buf, &st, sizeof(st));
 	return r < 0 ? r : 0;
@@ -359,6 +393,8 @@ long sys_statx(struct appv_sc_call *c)
 	unsigned int mask = (unsigned int)c->args[3];
 	struct sup_path p;
 	struct statx stx;
+	const char *rp = NULL;
+	int fd = AT_FDCWD, e = 0;
 
 	if (empty_path_on_fd(c, 1, flags, &r)) {
 		if (!fd_listing(c, (int)c->args[0], &p))
@@ -373,11 +409,17 @@ long sys_statx(struct appv_sc_call *c)
 			return SUP_CONTINUE; /* see resolve_read() */
 		if (r < 0)
 			return r;
+		e = real_at(c, VFS_INTENT_READ,
+			    VFS_F_HOST_LAZY | nofollow(flags), &p, &fd, &rp);
+		if (e < 0)
+			return e;
 	}
-	r = statx(AT_FDCWD, p.res.real,
-		  (flags & ~AT_EMPTY_PATH) | AT_SYMLINK_NOFOLLOW, mask, &stx)
+	r = statx(fd, rp ? rp : p.res.real,
+		  (flags & ~AT_EMPTY_PATH) | AT_SYMLINK_NOFOLLOW | e, mask,
+		  &stx)
 		? -errno
 		: 0;
+	close_at(fd);
 	if (r < 0)
 		return r;
 	vfs_fix_statx(&p.res, &stx);
@@ -395,8 +437,19 @@ long sys_statfs(struct appv_sc_call *c)
 		return SUP_CONTINUE; /* see resolve_read() */
 	if (r < 0)
 		return r;
-	if (statfs(p.res.real, &sf))
-		return -errno;
+	if (vfs_res_host_checked(&p.res)) {
+		int fd;
+
+		fd = sup_host_path_fd(c, VFS_INTENT_READ, VFS_F_HOST_LAZY, &p);
+		if (fd < 0)
+			return fd;
+		r = fstatfs(fd, &sf) ? -errno : 0;
+		close(fd);
+	} else {
+		r = statfs(p.res.real, &sf) ? -errno : 0;
+	}
+	if (r < 0)
+		return r;
 	r = target_write(c, c->args[1], &sf, sizeof(sf));
 	return r < 0 ? r : 0;
 }
@@ -423,7 +476,8 @@ long sys_access(struct appv_sc_call *c)
 {
 	int nr = c->req->data.nr, dirfd_arg = 0, path_arg = 1, mode, flags = 0;
 	struct sup_path p;
-	int r;
+	const char *rp;
+	int r, fd, e, vflags;
 
 	if (nr == SYS_access)
 		dirfd_arg = -1, path_arg = 0, mode = (int)c->args[1];
@@ -444,17 +498,24 @@ long sys_access(struct appv_sc_call *c)
 	}
 	if (r < 0)
 		return r;
+	vflags = VFS_F_HOST_LAZY | nofollow(flags);
 	r = resolve_read(c, dirfd_arg, path_arg,
 			 mode & W_OK ? VFS_INTENT_WRITE : VFS_INTENT_READ,
-			 VFS_F_HOST_LAZY | nofollow(flags), &p);
+			 vflags, &p);
 	if (r == 1)
 		return SUP_CONTINUE; /* see resolve_read() */
 	if (r < 0)
 		return r;
-	if (faccessat(AT_FDCWD, p.res.real, mode,
-		      (flags & AT_EACCESS) | AT_SYMLINK_NOFOLLOW))
-		return -errno;
-	return 0;
+	e = real_at(c, mode & W_OK ? VFS_INTENT_WRITE : VFS_INTENT_READ, vflags,
+		    &p, &fd, &rp);
+	if (e < 0)
+		return e;
+	r = faccessat(fd, rp, mode,
+		      (flags & AT_EACCESS) | AT_SYMLINK_NOFOLLOW | e)
+		? -errno
+		: 0;
+	close_at(fd);
+	return r;
 }
 
 
@@ -465,7 +526,8 @@ long sys_readlink(struct appv_sc_call *c)
 	long size = (long)c->args[at ? 3 : 2];
 	char out[PATH_MAX];
 	struct sup_path p;
-	int r, n;
+	const char *rp;
+	int r, n, fd, e;
 
 	if ((int)size <= 0)
 		return -EINVAL;
@@ -483,9 +545,17 @@ long sys_readlink(struct appv_sc_call *c)
 	if (n == 0) {
 		if (r == 1 || may_continue(c, &p))
 			return SUP_CONTINUE; /* read-only; see may_continue() */
-		n = (int)readlink(p.res.real, out, sizeof(out) - 1);
+		e = real_at(c, VFS_INTENT_READ,
+			    VFS_F_NOFOLLOW | VFS_F_HOST_LAZY, &p, &fd, &rp);
+		if (e < 0)
+			return e;
+		n = (int)readlinkat(fd, rp, out, sizeof(out) - 1);
+		n = n < 0 ? -errno : n;
+		close_at(fd);
+		if (n == -ENOENT && e)
+			n = -EINVAL; /* the descriptor is no symlink */
 		if (n < 0)
-			return -errno;
+			return n;
 	}
 	if (n > (int)size)
 		n = (int)size;

@@ -3,7 +3,8 @@
 #   tests/e2e/run.sh BUILD_DIR
 #
 # Every case runs twice, with the LD_PRELOAD shim (default) and with
-# --no-shim; as root, every case also runs as an unprivileged user
+# --no-shim; E2E_MODES picks the modes ("shim noshim" by default; "strict"
+# runs a case with --mode strict, which the default leaves out); as root, every case also runs as an unprivileged user
 # (appv-test, created if missing).  Output is TAP-like:
 #   ok N - NAME [shim|noshim|build] [root|user]
 #   not ok N - ... followed by "#" diagnostics
@@ -123,7 +124,8 @@ print((pref or [v for k, v in c] or [""])[0])'
 # ------------------------------------------------------------------ cases --
 # Each case runs in a subshell with errexit: the first failed check ends it.
 # Variables: APPV, HELPERS, TPKG (test package), HPKG (hello), TID, HID
-# (package ids), C (case dir), APPV_HOME, MODE_OPT ("" or --no-shim).
+# (package ids), C (case dir), APPV_HOME, MODE_OPT ("", --no-shim or
+# --mode strict: anything but "" means no shim).
 
 DATA_LINE1="appv e2e data: line one"
 
@@ -1633,26 +1635,55 @@ c_iso_hide_listing() {
 
 # A host symlink in a host-only directory that leads into a hidden tree
 # opens nothing (absolute and relative, static busybox too); one onto a
-# file the overlay changed reads what stat of it says.
-c_iso_hide_symlink() {
-	local h=$C/host
-	mkdir -p "$h/hid" "$h/wc" "$h/other"
-	echo secret >"$h/hid/f"
-	echo orig >"$h/other/m"
-	ln -s "$h/hid" "$h/wc/tohid"
-	ln -s ../hid/f "$h/wc/tohidf"
-	ln -s "$h/other/m" "$h/wc/tom"
-	axe --overlay hs --hide "$h/hid" "$TPKG" /bin/sh -c "
+# file the overlay changed reads what stat of it says, nor runs a hidden
+# program (exec stats the path on the host first).  In strict mode
+# (run once more in the shim pass) stat, access and readlink through it
+# show nothing hidden either, and a host symlink to a host file still
+# reads and stats as natively.
+hide_symlink_run() { # OVERLAY APPV-OPTIONS...
+	local h=$C/host o=$1
+	shift
+	axe --overlay "$o" "$@" --hide "$h/hid" "$TPKG" /bin/sh -c "
 		cat '$h/wc/tohid/f' '$h/wc/tohidf' 2>&1 | grep -c secret
 		/bin/busybox cat '$h/wc/tohidf' 2>/dev/null || echo refused
 		echo changed >'$h/other/m'
 		[ \$(stat -L -c %s '$h/wc/tom') = \$(cat '$h/wc/tom' | wc -c) ] &&
-		echo consistent"
+		echo consistent
+		stat -L '$h/wc/tohidf' '$h/wc/tohid/f' >/dev/null 2>&1 ||
+		echo stat-hidden
+		test -r '$h/wc/tohidf' || echo access-hidden
+		readlink -f '$h/wc/tohid/f' | grep -c hid/f
+		stat -L -c %F '$h/wc/toplain'; cat '$h/wc/toplain'
+		'$h/wc/tohid/run' 2>/dev/null || echo exec-refused"
 	want_rc 0
-	[ "$(cat "$C/out")" = "0
-refused
-consistent" ] || fail "unexpected output: $(cat "$C/out")"
+	out_has exec-refused
+	head -n 3 "$C/out" | paste -sd' ' | grep -qx "0 refused consistent" ||
+		fail "unexpected output ($*): $(cat "$C/out")"
+	out_has "regular file"
+	out_has "plain"
 	[ "$(cat "$h/other/m")" = orig ] || fail "the host file changed"
+}
+
+c_iso_hide_symlink() {
+	local h=$C/host
+	mkdir -p "$h/hid" "$h/wc" "$h/other"
+	echo secret >"$h/hid/f"
+	cp /bin/true "$h/hid/run"
+	echo orig >"$h/other/m"
+	echo plain >"$h/other/p"
+	ln -s "$h/hid" "$h/wc/tohid"
+	ln -s ../hid/f "$h/wc/tohidf"
+	ln -s "$h/other/m" "$h/wc/tom"
+	ln -s ../other/p "$h/wc/toplain"
+	hide_symlink_run hs
+	case $MODE_OPT in
+	"") hide_symlink_run hs-strict --mode strict ;;
+	--mode\ strict) ;;
+	*) return 0 ;;
+	esac
+	out_has stat-hidden
+	out_has access-hidden
+	out_has 0
 }
 
 # Attribute changes of a host file the caller does not own (root's
@@ -1838,6 +1869,7 @@ iso_share_below_hide pkg_fd_reuse ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state"
 CASES=${E2E_CASES:-$CASES_ALL}
+MODES=${E2E_MODES:-shim noshim}
 # Cases that do not depend on the interception mode run once.
 MODELESS="bad_manifest long_home build_atomic cli_state"
 
@@ -2164,13 +2196,17 @@ run_pass() { # WHO: root|user; prints results numbered from $E2E_START
 	HID=$(pkg_id "$HPKG")
 	start=$(date +%s)
 	for name in $CASES; do
-		for mode in shim noshim; do
+		for mode in $MODES; do
 			case " $MODELESS " in
-			*" $name "*) [ $mode = shim ] || continue; tags="[build] [$who]" ;;
+			*" $name "*) [ $mode = "${MODES%% *}" ] || continue
+				tags="[build] [$who]" ;;
 			*) tags="[$mode] [$who]" ;;
 			esac
-			MODE_OPT=""
-			[ $mode = shim ] || MODE_OPT=--no-shim
+			case $mode in
+			shim) MODE_OPT="" ;;
+			noshim) MODE_OPT=--no-shim ;;
+			*) MODE_OPT="--mode $mode" ;;
+			esac
 			C=$WORK/$N-$name-$mode
 			mkdir -p "$C/home" "$C/outdir"
 			export APPV_HOME=$C/home
@@ -2291,7 +2327,7 @@ run_inner() {
 		E2E_APPV="$APPV" E2E_HELPERS="$HELPERS" E2E_HPKG="$HPKG" \
 		E2E_BUDGET="$BUDGET" E2E_TIMEOUT="$TMO" \
 		E2E_PY_HOST_ENTRY="$PY_HOST_ENTRY" E2E_HAVE_GO="$HAVE_GO" \
-		E2E_CASES="${E2E_CASES:-}" \
+		E2E_CASES="${E2E_CASES:-}" E2E_MODES="${E2E_MODES:-}" \
 		/bin/bash "$STAGE/run.sh" </dev/null 2>&1
 }
 

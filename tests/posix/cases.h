@@ -815,5 +815,22 @@ static const struct tcase cases[] = {
 /* /proc/self/map_files/RANGE of a mapped file names its virtual path. */
 { .n = "mmap.map_files", .s = "f:a=hello", .op = OP_MAP_FILES, .a = "a",
   .chk = "o=$R/mmap.map_files/a" },
+/* A host symlink in a directory that only the host has (mixed layer: the
+ * kernel walks such a path's tail): stat, statx, access and readlink
+ * answer for what it leads to, an open reads it, as natively. */
+{ .n = "stat.symlink.hostdir", .s = "H:h f:h/a=hello l:h/s>a",
+  .op = OP_STAT, .a = "h/s", .chk = "o=reg:5:0644:1" },
+{ .n = "statx.symlink.hostdir", .s = "H:h f:h/a=hello l:h/s>a",
+  .op = OP_STATX, .a = "h/s", .chk = "o=reg:5:0644:1" },
+{ .n = "access.symlink.hostdir", .s = "H:h f:h/a=hello l:h/s>a",
+  .op = OP_ACCESS, .a = "h/s", .x = X_OK, .err = EACCES },
+{ .n = "stat.symlink.hostdir.dir", .s = "H:h d:h/d f:h/d/a=hi l:h/s>d",
+  .op = OP_STAT, .a = "h/s/a", .chk = "o=reg:2:0644:1" },
+{ .n = "open.symlink.hostdir.dir", .s = "H:h d:h/d f:h/d/a=hi l:h/s>d",
+  .op = OP_OPEN, .a = "h/s/a", .x = O_RDONLY, .chk = "o=hi" },
+{ .n = "readlink.symlink.hostdir", .s = "H:h d:h/d l:h/d/t>x l:h/s>d",
+  .op = OP_READLINK, .a = "h/s/t", .chk = "o=x" },
+{ .n = "readlink.file.hostdir", .s = "H:h f:h/a", .op = OP_READLINK,
+  .a = "h/a", .err = EINVAL },
 };
 /* clang-format on */

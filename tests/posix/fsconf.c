@@ -502,6 +502,7 @@ struct setup_state {
 	int nofifo; /* packages cannot hold FIFOs: made by "run" instead */
 	char made[64][PATH_MAX];
 	int nmade;
+	char host_only[PATH_MAX]; /* an "H:" directory: all below is host's */
 };
 
 static void remember(struct setup_state *ss, const char *p)
@@ -515,6 +516,15 @@ static int mine(const struct setup_state *ss, int cidx, int step)
 	return !ss || ss->part < 0 || part_of(cidx, step) == ss->part;
 }
 
+/* Whether the entry @p of a split set-up lies below its "H:" directory
+ * (then it is made on the host side only). */
+static int below_host_only(const struct setup_state *ss, const char *p)
+{
+	size_t n = ss && ss->part >= 0 ? strlen(ss->host_only) : 0;
+
+	return n && !strncmp(p, ss->host_only, n) && p[n] == '/';
+}
+
 static int exists(const char *p)
 {
 	struct stat st;
@@ -522,11 +532,12 @@ static int exists(const char *p)
 	return !lstat(p, &st);
 }
 
-/* One step: "d:P" "f:P[=DATA]" "x:P=DATA" "l:P>T" "h:P>T" "p:P" "m:P:MODE"
- * "k:P:N" (P0 -> P1 -> ... -> PN, a file) "N:P:COUNT" (files P0...)
- * "X:P=NAME=VALUE" (user. xattr).  Run-time only: "u:P" unlink, "r:P"
- * rmdir, "v:P>Q" rename, "w:P=DATA" write.  MODES: 0 all, 1 non-mode
- * steps, 2 mode steps only. */
+/* One step: "d:P" "H:P" (a directory on the host side only of a split
+ * set-up, with every later entry below it; at most one) "f:P[=DATA]"
+ * "x:P=DATA" "l:P>T" "h:P>T" "p:P" "m:P:MODE" "k:P:N" (P0 -> P1 -> ... ->
+ * PN, a file) "N:P:COUNT" (files P0...) "X:P=NAME=VALUE" (user. xattr).
+ * Run-time only: "u:P" unlink, "r:P" rmdir, "v:P>Q" rename, "w:P=DATA"
+ * write.  MODES: 0 all, 1 non-mode steps, 2 mode steps only. */
 static int step(struct ctx *c, struct setup_state *ss, const char *tok,
 		int sidx, int modes)
 {
@@ -551,9 +562,19 @@ static int step(struct ctx *c, struct setup_state *ss, const char *tok,
 		n = 0;
 	}
 	spath(c, arg, p, sizeof(p));
-	if (strchr("fxlpk", k) && !mine(ss, c->idx, sidx))
+	if (below_host_only(ss, p)) {
+		if (ss->part != 1)
+			return 0;
+	} else if (strchr("fxlpk", k) && !mine(ss, c->idx, sidx)) {
 		return 0;
+	}
 	switch (k) {
+	case 'H':
+		if (ss)
+			snprintf(ss->host_only, sizeof(ss->host_only), "%s", p);
+		if (ss && ss->part == 0)
+			return 0;
+		/* fall through */
 	case 'd':
 		r = mkdir(p, 0755) ? -errno : 0;
 		break;

@@ -13,8 +13,9 @@
 #   pkg      inside appv, on trees shipped in the package (/opt/posix/pkg)
 #   mixed    inside appv, on trees split between the package and a host
 #            directory at the same path (directories in both)
-# each inside appv with the shim ("shim"), with --no-shim ("noshim") and as
-# a static binary ("static"), once as root and once as an unprivileged user
+# each inside appv with the shim ("shim"), with --no-shim ("noshim"), as
+# a static binary ("static") and in strict mode ("strict": --mode strict,
+# the dynamic binary, no shim), once as root and once as an unprivileged user
 # (appv-test, created if missing) when run as root.  One appv exec per
 # (layer, mode, user), each with its own overlay (--overlay LAYER-MODE).
 # Every line that differs from the native run of the
@@ -31,7 +32,7 @@ set -u
 
 TEST_USER=${POSIX_USER:-appv-test}
 TMO=${POSIX_TIMEOUT:-60}
-MODES=${POSIX_MODES:-shim noshim static}
+MODES=${POSIX_MODES:-shim noshim static strict}
 LAYERS=${POSIX_LAYERS:-upper pkg mixed}
 CLEAN_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -139,6 +140,7 @@ one() {
 	local who=$1 layer=$2 mode=$3 d=$W/$1 bin=fsconf opt="" root cmd
 	local home=$d/home out=$d/$layer-$mode.out rc=0
 	[ "$mode" = noshim ] && opt=--no-shim
+	[ "$mode" = strict ] && opt="--mode strict"
 	[ "$mode" = static ] && bin=fsconf_static
 	case $layer in
 	upper) root=$d/up-$mode cmd=both ;;
