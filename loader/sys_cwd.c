@@ -157,21 +157,18 @@ static void cwd_share_with(struct appv_sc_call *c, const struct sup_cwd *e,
 		cwd_set(c->sup, (pid_t)pid, e->real, e->vcwd, e->seq);
 }
 
-/* The record @e just made for an emulated chdir, given as well to the
- * parent and the children of the caller that share its fs_struct
- * (clone(CLONE_FS)): they outlive it with the new cwd, as natively. */
-static void cwd_share(struct appv_sc_call *c, const struct sup_cwd *e)
+/* Each child of thread @tid of process @tgid, as /proc lists them
+ * (CONFIG_PROC_CHILDREN; none when it cannot be read), given to @fn. */
+static void each_child(pid_t tgid, pid_t tid,
+		       void (*fn)(pid_t kid, void *ctx), void *ctx)
 {
-	char p[64], buf[4096], *s, *end;
-	long pid;
-	int fd;
+	char path[96], buf[4096], *s, *end;
 	ssize_t n;
+	int fd;
 
-	if (target_status_field(e->tgid, "PPid", 10, &pid) == 0)
-		cwd_share_with(c, e, pid);
-	snprintf(p, sizeof(p), "/proc/%d/task/%d/children", (int)c->tid,
-		 (int)c->tid);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)tgid,
+		 (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return;
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -180,11 +177,37 @@ static void cwd_share(struct appv_sc_call *c, const struct sup_cwd *e)
 		return;
 	buf[n] = '\0';
 	for (s = buf; *s; s = end) {
-		pid = strtol(s, &end, 10);
+		long kid = strtol(s, &end, 10);
+
 		if (end == s)
 			break;
-		cwd_share_with(c, e, pid);
+		fn((pid_t)kid, ctx);
 	}
+}
+
+struct share {
+	struct appv_sc_call *c;
+	const struct sup_cwd *e;
+};
+
+static void share_kid(pid_t pid, void *ctx)
+{
+	const struct share *sh = ctx;
+
+	cwd_share_with(sh->c, sh->e, pid);
+}
+
+/* The record @e just made for an emulated chdir, given as well to the
+ * parent and the children of the caller that share its fs_struct
+ * (clone(CLONE_FS)): they outlive it with the new cwd, as natively. */
+static void cwd_share(struct appv_sc_call *c, const struct sup_cwd *e)
+{
+	struct share sh = {c, e};
+	long pid;
+
+	if (target_status_field(e->tgid, "PPid", 10, &pid) == 0)
+		cwd_share_with(c, e, pid);
+	each_child(c->tid, c->tid, share_kid, &sh);
 }
 
 /* A record inherited from the nearest ancestor of @tgid that has one. */
@@ -255,31 +278,16 @@ static void pin_child(struct sup *sup, pid_t kid, const char *real,
 		cwd_set(sup, kid, real, vcwd, 0);
 }
 
-/* The thread's children as /proc lists them (CONFIG_PROC_CHILDREN). */
-static void pin_thread(struct sup *sup, pid_t tgid, const char *tid,
-		       const char *real, const char *vcwd)
+struct pin {
+	struct sup *sup;
+	const char *real, *vcwd;
+};
+
+static void pin_kid(pid_t kid, void *ctx)
 {
-	char path[320], buf[1024], *p, *end;
-	int fd;
-	ssize_t n;
+	const struct pin *pn = ctx;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%s/children", (int)tgid,
-		 tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	for (p = buf; *p; p = end) {
-		long kid = strtol(p, &end, 10);
-
-		if (end == p)
-			break;
-		pin_child(sup, (pid_t)kid, real, vcwd);
-	}
+	pin_child(pn->sup, kid, pn->real, pn->vcwd);
 }
 
 /*
@@ -292,6 +300,7 @@ static void pin_children(struct appv_sc_call *c, const char *real)
 {
 	char vcwd[PATH_MAX], path[64];
 	const char *cur = sup_cwd_get(c, real);
+	struct pin pn = {c->sup, real, vcwd};
 	struct dirent *de;
 	DIR *d;
 
@@ -305,8 +314,8 @@ static void pin_children(struct appv_sc_call *c, const char *real)
 		return;
 	while ((de = readdir(d)))
 		if (de->d_name[0] != '.')
-			pin_thread(c->sup, target_tgid(c), de->d_name, real,
-				   vcwd);
+			each_child(target_tgid(c), (pid_t)atoi(de->d_name),
+				   pin_kid, &pn);
 	closedir(d);
 }
 

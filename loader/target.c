@@ -180,8 +180,9 @@ static int read_proc(pid_t pid, const char *name, char *buf, size_t cap)
 	return (int)n;
 }
 
-/* The number after "KEY:" in a /proc status text @buf. */
-static int status_field(const char *buf, const char *key, int base, long *out)
+/* Where the value after "KEY:" starts in a /proc status text @buf, or
+ * NULL. */
+static const char *status_value(const char *buf, const char *key)
 {
 	size_t klen = strlen(key);
 
@@ -189,16 +190,22 @@ static int status_field(const char *buf, const char *key, int base, long *out)
 	     line = strchr(line, '\n')) {
 		if (*line == '\n')
 			line++;
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			char *end;
-			long v = strtol(line + klen + 1, &end, base);
-			if (end == line + klen + 1)
-				return -EIO;
-			*out = v;
-			return 0;
-		}
+		if (!strncmp(line, key, klen) && line[klen] == ':')
+			return line + klen + 1;
 	}
-	return -ENOENT;
+	return NULL;
+}
+
+/* The number after "KEY:" in a /proc status text @buf. */
+static int status_field(const char *buf, const char *key, int base, long *out)
+{
+	const char *v = status_value(buf, key);
+	char *end;
+
+	if (!v)
+		return -ENOENT;
+	*out = strtol(v, &end, base);
+	return end == v ? -EIO : 0;
 }
 
 int target_status_field(pid_t pid, const char *key, int base, long *out)
@@ -212,19 +219,13 @@ int target_status_field(pid_t pid, const char *key, int base, long *out)
 /* The hexadecimal mask after "KEY:" in a /proc status text (SigPnd...). */
 static int status_mask(const char *buf, const char *key, uint64_t *out)
 {
-	size_t klen = strlen(key);
+	const char *v = status_value(buf, key);
+	char *end;
 
-	for (const char *line = buf; line && *line;
-	     line = strchr(line, '\n')) {
-		if (*line == '\n')
-			line++;
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			char *end;
-			*out = strtoull(line + klen + 1, &end, 16);
-			return end == line + klen + 1 ? -EIO : 0;
-		}
-	}
-	return -ENOENT;
+	if (!v)
+		return -ENOENT;
+	*out = strtoull(v, &end, 16);
+	return end == v ? -EIO : 0;
 }
 
 bool target_signal_pending(pid_t tid)
