@@ -520,8 +520,10 @@ static bool can_handoff(struct walk *w, const struct probe *p)
 	if (w->req->intent != VFS_INTENT_READ && p->rule != VFS_RULE_SHARE &&
 	    !at_end(w))
 		return false;
-	/* Below the way through a hidden tree the hiding rule is back. */
-	if (!at_end(w) && vfs_rule_way(vfs, w->vpath))
+	/* Below the way through a hidden tree the hiding rule is back (a
+	 * way reads as readonly: vfs_rule_for). */
+	if (p->rule == VFS_RULE_READONLY && !at_end(w) &&
+	    vfs_rule_way(vfs, w->vpath))
 		return false;
 	for (unsigned int i = 0; i < vfs->nrules; i++) {
 		const struct vfs_rule_ent *r = &vfs->rules[i];
