@@ -4,9 +4,8 @@
  *
  * A lower entry is copied into the upper layer atomically: the copy is
  * built under a temporary name in the overlay's work directory and renamed
- * into place
- * with RENAME_NOREPLACE, so a concurrent session sees either nothing or the
- * whole file, and the first copy to land wins.  Data, permission bits,
+ * into place with RENAME_NOREPLACE, so a concurrent session sees either
+ * nothing or the whole file, and the first copy to land wins.  Data, permission bits,
  * timestamps and user.* extended attributes are kept, the owner where
  * permitted (root); the upper parent's times are restored afterwards (a
  * copy-up is no change of the directory).  The lower file is only ever
