@@ -17,6 +17,7 @@
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "../common/sys.h"
@@ -127,7 +128,8 @@ static bool scratch_listing(int fd, char *v, size_t cap)
 {
 	struct stat st;
 
-	return appv_syscall(SYS_newfstatat, fd, (long)"", (long)&st,
+	return shim_vfs &&
+	       appv_syscall(SYS_newfstatat, fd, (long)"", (long)&st,
 			    AT_EMPTY_PATH, 0, 0) == 0 &&
 	       S_ISDIR(st.st_mode) && shim_on_scratch(st.st_dev) &&
 	       shim_fd_kind(fd) != SHIM_FD_COVERED &&
@@ -157,6 +159,34 @@ SHIM_EXPORT int fstatfs(int fd, struct statfs *buf)
 SHIM_EXPORT int fstatfs64(int fd, struct statfs64 *buf)
 {
 	return (int)shim_ret(do_fstatfs(fd, (struct statfs *)buf));
+}
+
+/* fgetxattr/flistxattr of a listing: as its path has them (the
+ * supervisor answers for the path; without the shim it answers the
+ * descriptor alike, loader/sys_attr.c). */
+SHIM_EXPORT ssize_t fgetxattr(int fd, const char *name, void *value,
+			      size_t size)
+{
+	char v[PATH_MAX];
+
+	if (scratch_listing(fd, v, sizeof(v)))
+		return shim_ret(appv_syscall_direct(SYS_getxattr, (long)v,
+						    (long)name, (long)value,
+						    (long)size, 0, 0));
+	return shim_ret(appv_syscall(SYS_fgetxattr, fd, (long)name,
+				     (long)value, (long)size, 0, 0));
+}
+
+SHIM_EXPORT ssize_t flistxattr(int fd, char *list, size_t size)
+{
+	char v[PATH_MAX];
+
+	if (scratch_listing(fd, v, sizeof(v)))
+		return shim_ret(appv_syscall_direct(SYS_listxattr, (long)v,
+						    (long)list, (long)size, 0,
+						    0, 0));
+	return shim_ret(appv_syscall(SYS_flistxattr, fd, (long)list,
+				     (long)size, 0, 0, 0));
 }
 
 typedef int (*fstatvfs_fn)(int, struct statvfs *);

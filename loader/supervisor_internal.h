@@ -296,9 +296,13 @@ long sys_chmod(struct appv_sc_call *c);
 long sys_chown(struct appv_sc_call *c);
 long sys_truncate(struct appv_sc_call *c);
 long sys_utimes(struct appv_sc_call *c);
+/* Whether descriptor @fd of the target is a merged directory's listing:
+ * @p resolved to that directory (sys_stat.c). */
+int sup_fd_listing(struct appv_sc_call *c, int fd, struct sup_path *p);
 long sys_xattr(struct appv_sc_call *c);
 long sys_statfs(struct appv_sc_call *c);
 long sys_fstatfs(struct appv_sc_call *c);
+long sys_fxattr(struct appv_sc_call *c);
 long sys_inotify(struct appv_sc_call *c);
 long sys_execve(struct appv_sc_call *c);
 long sys_net(struct appv_sc_call *c);

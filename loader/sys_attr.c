@@ -373,6 +373,28 @@ static long xattr_write(struct appv_sc_call *c, const struct sup_path *p,
 	return r;
 }
 
+/* fgetxattr/flistxattr of a merged directory's listing (a directory of
+ * the session's scratch): as its path has them.  Without the shim only
+ * (fd_only); the shim answers it alike. */
+long sys_fxattr(struct appv_sc_call *c)
+{
+	bool list = c->req->data.nr == SYS_flistxattr;
+	char name[256];
+	struct sup_path p;
+	int r;
+
+	if ((int)c->args[0] < 0 || !sup_fd_listing(c, (int)c->args[0], &p))
+		return SUP_CONTINUE; /* the descriptor's own attributes */
+	if (!list) {
+		r = target_read_path(c, c->args[1], name, sizeof(name));
+		if (r < 0)
+			return r == -ENAMETOOLONG ? -ERANGE : r;
+		if (!name[0])
+			return -ERANGE;
+	}
+	return xattr_read_side(c, &p, list ? NULL : name);
+}
+
 long sys_xattr(struct appv_sc_call *c)
 {
 	int nr = c->req->data.nr;

@@ -119,7 +119,7 @@ static bool resolve_raw_dir(struct appv_sc_call *c, struct sup_path *p)
 	       S_ISDIR(p->res.mode);
 }
 
-static int fd_listing(struct appv_sc_call *c, int fd, struct sup_path *p)
+int sup_fd_listing(struct appv_sc_call *c, int fd, struct sup_path *p)
 {
 	if (target_fd_path(c, fd, p->abs, sizeof(p->abs)) < 0) {
 		p->abs[0] = '\0';
@@ -139,7 +139,7 @@ static bool covered_dir(struct appv_sc_call *c, struct sup_path *p)
 	       resolve_raw_dir(c, p) && p->res.layer == VFS_LAYER_UPPER;
 }
 
-/* A descriptor below the content cache's root (@p->abs from fd_listing):
+/* A descriptor below the content cache's root (@p->abs from sup_fd_listing):
  * a package file or directory answers with mtime as ctime, and a package
  * directory standing for a merged one as its virtual path, as stat of its
  * path says (vfs_fix_stat).  Anything else continues. */
@@ -193,7 +193,7 @@ static long stat_on_fd(struct appv_sc_call *c, int fd, uint64_t buf)
 	struct stat st;
 	int r;
 
-	if (!fd_listing(c, fd, &p))
+	if (!sup_fd_listing(c, fd, &p))
 		return image_fd_stat(c, fd, &p, buf, false);
 	if (fstatat(AT_FDCWD, p.res.real, &st, AT_SYMLINK_NOFOLLOW))
 		return SUP_CONTINUE; /* gone since: the descriptor's own */
@@ -397,7 +397,7 @@ long sys_statx(struct appv_sc_call *c)
 	int fd = AT_FDCWD, e = 0;
 
 	if (empty_path_on_fd(c, 1, flags, &r)) {
-		if (!fd_listing(c, (int)c->args[0], &p))
+		if (!sup_fd_listing(c, (int)c->args[0], &p))
 			return image_fd_stat(c, (int)c->args[0], &p,
 					     c->args[4], true);
 	} else if (r < 0) {
@@ -463,7 +463,7 @@ long sys_fstatfs(struct appv_sc_call *c)
 	struct statfs sf;
 	int r;
 
-	if ((int)c->args[0] < 0 || !fd_listing(c, (int)c->args[0], &p))
+	if ((int)c->args[0] < 0 || !sup_fd_listing(c, (int)c->args[0], &p))
 		return SUP_CONTINUE; /* not a listing: the descriptor's own
 					file system is the answer */
 	if (statfs(p.res.real, &sf))

@@ -117,6 +117,8 @@ const struct appv_sc_desc loader_syscalls[] = {
     N(removexattr, 0, -1, sys_xattr),
     N(lremovexattr, 0, -1, sys_xattr),
     N(fsetxattr, -1, -1, sys_xattr),
+    F(fgetxattr, sys_fxattr),
+    F(flistxattr, sys_fxattr),
     N(fremovexattr, -1, -1, sys_xattr),
     N(inotify_add_watch, 1, -1, sys_inotify),
     /* AF_UNIX path names (sys_net.c): the address is in memory, so

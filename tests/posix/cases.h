@@ -832,5 +832,9 @@ static const struct tcase cases[] = {
   .op = OP_READLINK, .a = "h/s/t", .chk = "o=x" },
 { .n = "readlink.file.hostdir", .s = "H:h f:h/a", .op = OP_READLINK,
   .a = "h/a", .err = EINVAL },
+/* fgetxattr/flistxattr of a directory's descriptor (a merged one's is its
+ * listing) answer what its path has. */
+{ .n = "fgetxattr.dir", .s = "d:d X:d=k=kept f:d/a", .pre = "f:d/n",
+  .op = OP_FXATTR_DIR, .a = "d", .b = "k", .chk = "o=kept:user.k" },
 };
 /* clang-format on */

@@ -139,6 +139,7 @@ enum op {
 	OP_LIST_REWIND,
 	OP_SOCKNAME,
 	OP_FSTATFS_SAME,
+	OP_FXATTR_DIR,
 	OP_MAP_FILES,
 };
 
@@ -914,6 +915,35 @@ static int op_fstatfs_same(struct ctx *c, const char *p)
 	return 0;
 }
 
+/* fgetxattr and flistxattr of an opened directory @p (a merged one's
+ * descriptor is its listing): "VALUE:user.NAMES" as its path has them. */
+static int op_fxattr_dir(struct ctx *c, const char *p)
+{
+	char name[256], val[256], list[1024], *s;
+	int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	ssize_t n, l;
+	size_t o;
+
+	if (fd < 0)
+		return -errno;
+	snprintf(name, sizeof(name), "user.%s", c->c->b ? c->c->b : "");
+	n = fgetxattr(fd, name, val, sizeof(val) - 1);
+	l = n < 0 ? -1 : flistxattr(fd, list, sizeof(list));
+	if (n < 0 || l < 0) {
+		n = -errno;
+		close(fd);
+		return (int)n;
+	}
+	close(fd);
+	val[n] = '\0';
+	o = (size_t)snprintf(c->out, sizeof(c->out), "%s", val);
+	for (s = list; s < list + l && o < sizeof(c->out); s += strlen(s) + 1)
+		if (!strncmp(s, "user.", 5))
+			o += (size_t)snprintf(c->out + o, sizeof(c->out) - o,
+					      ":%s", s);
+	return 0;
+}
+
 /* The path /proc/self/map_files names for a mapping of file @p. */
 static int op_map_files(struct ctx *c, const char *p)
 {
@@ -1634,6 +1664,8 @@ static int do_op(struct ctx *c)
 		return op_sockname(c, p);
 	case OP_FSTATFS_SAME:
 		return op_fstatfs_same(c, p);
+	case OP_FXATTR_DIR:
+		return op_fxattr_dir(c, p);
 	case OP_MAP_FILES:
 		return op_map_files(c, p);
 	case OP_NAME_TO_HANDLE: {

@@ -32,8 +32,11 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <linux/seccomp.h>
 #include <cmocka.h>
 
@@ -58,7 +61,8 @@ static const char *const exported[] = {
 	"fremovexattr", "unlink",    "unlinkat",     "rename",
 	"renameat",   "renameat2",   "fstat",	     "fstat64",
 	"__fxstat",   "__fxstat64",  "fstatfs",      "fstatfs64",
-	"fstatvfs",   "fstatvfs64",  "getsockname",  "getpeername",
+	"fstatvfs",   "fstatvfs64",  "fgetxattr",    "flistxattr",
+	"getsockname",  "getpeername",
 	"readdir",    "readdir64",
 	"readdir_r",  "readdir64_r", "closedir",     "fdopendir",    "rewinddir",
 	"fts_open",   "fts64_open",
@@ -267,6 +271,8 @@ static int plain_checks(void)
 {
 	void *h;
 	struct stat a, b;
+	struct statfs sf, sf2;
+	struct statvfs vf;
 	char buf[PATH_MAX], *cwd;
 	int fd;
 	FILE *f;
@@ -305,6 +311,17 @@ static int plain_checks(void)
 	errno = 0;
 	CHECK(15, SYM(h, faccessat)(AT_FDCWD, "/nonexistent-appv", F_OK, 0) ==
 			  -1 && errno == ENOENT);
+	/* Calls on a directory's descriptor (a listing's, in a session). */
+	fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(16, fd >= 0 && SYM(h, fstatfs)(fd, &sf) == 0 &&
+			  fstatfs(fd, &sf2) == 0 && sf.f_type == sf2.f_type);
+	CHECK(17, SYM(h, fstatvfs)(fd, &vf) == 0);
+	CHECK(18, SYM(h, flistxattr)(fd, buf, sizeof(buf)) ==
+			  flistxattr(fd, buf, sizeof(buf)));
+	errno = 0;
+	CHECK(19, SYM(h, fgetxattr)(fd, "user.appv-none", buf, sizeof(buf)) ==
+			  -1 && errno == ENODATA);
+	close(fd);
 	return 0;
 }
 
