@@ -373,6 +373,17 @@ static long xattr_write(struct appv_sc_call *c, const struct sup_path *p,
 	return r;
 }
 
+/* The attribute name the call passes (its second argument) into @name:
+ * 0, or -ERANGE for an empty or overlong one, as the kernel answers. */
+static int xattr_name(struct appv_sc_call *c, char *name, size_t cap)
+{
+	int r = target_read_path(c, c->args[1], name, cap);
+
+	if (r < 0)
+		return r == -ENAMETOOLONG ? -ERANGE : r;
+	return name[0] ? 0 : -ERANGE;
+}
+
 /* fgetxattr/flistxattr of a merged directory's listing (a directory of
  * the session's scratch): as its path has them.  Without the shim only
  * (fd_only); the shim answers it alike. */
@@ -385,13 +396,8 @@ long sys_fxattr(struct appv_sc_call *c)
 
 	if ((int)c->args[0] < 0 || !sup_fd_listing(c, (int)c->args[0], &p))
 		return SUP_CONTINUE; /* the descriptor's own attributes */
-	if (!list) {
-		r = target_read_path(c, c->args[1], name, sizeof(name));
-		if (r < 0)
-			return r == -ENAMETOOLONG ? -ERANGE : r;
-		if (!name[0])
-			return -ERANGE;
-	}
+	if (!list && (r = xattr_name(c, name, sizeof(name))) < 0)
+		return r;
 	return xattr_read_side(c, &p, list ? NULL : name);
 }
 
@@ -408,13 +414,8 @@ long sys_xattr(struct appv_sc_call *c)
 	struct sup_path p;
 	int r, tfd;
 
-	if (!list) {
-		r = target_read_path(c, c->args[1], name, sizeof(name));
-		if (r < 0)
-			return r == -ENAMETOOLONG ? -ERANGE : r;
-		if (!name[0])
-			return -ERANGE;
-	}
+	if (!list && (r = xattr_name(c, name, sizeof(name))) < 0)
+		return r;
 	if (write || fd_form) {
 		r = attr_target(c, fd_form, -1, 0, nofollow,
 				strncmp(name, "system.posix_acl_", 17)
