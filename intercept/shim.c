@@ -196,24 +196,30 @@ static bool joins_to_procfs(const char *base, const char *path)
 	       !memcmp(c[1], "fd", 2);
 }
 
-static bool fd_is_dir(int fd)
-{
-	struct stat st;
-
-	return appv_fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 /* The virtual directory a relative path starts from; *@upper: it has an
- * upper copy, which is the real directory. */
+ * upper copy, which is the real directory.  A descriptor's is kept
+ * (shim_base.c). */
 static int virtual_base(int dirfd, char *out, size_t cap, bool *upper)
 {
 	char real[PATH_MAX];
+	struct stat st;
+	bool have_st = false, have_gen = false;
+	unsigned int gen = 0;
 	long r;
 
-	if (dirfd == AT_FDCWD)
+	if (dirfd == AT_FDCWD) {
 		r = APPV_SYS(SYS_getcwd, real, sizeof(real), 0, 0, 0, 0);
-	else
+	} else {
+		switch (shim_base_get(dirfd, out, cap, upper, &st)) {
+		case SHIM_BASE_HIT:
+			return 0;
+		case SHIM_BASE_STAT:
+			have_st = true;
+			break;
+		}
+		have_gen = vfs_upper_gen(shim_vfs, &gen);
 		r = shim_fd_path(dirfd, real, sizeof(real));
+	}
 	if (r < 0)
 		return (int)r;
 	/* "(unreachable)/...": let the kernel and the supervisor decide. */
@@ -225,9 +231,17 @@ static int virtual_base(int dirfd, char *out, size_t cap, bool *upper)
 	 * no more, so the walk from "/" fails and vfs_resolve climbs from it
 	 * for "..", as natively. */
 	*upper = !strstr(real, " (deleted)") &&
-		 vfs_real_in_upper(shim_vfs, real) &&
-		 (dirfd == AT_FDCWD || fd_is_dir(dirfd));
-	return vfs_reverse(shim_vfs, real, out, cap);
+		 vfs_real_in_upper(shim_vfs, real);
+	if (dirfd != AT_FDCWD && !have_st &&
+	    (*upper || vfs_real_fixed(shim_vfs, real)))
+		have_st = appv_fstat(dirfd, &st) == 0;
+	if (*upper && dirfd != AT_FDCWD)
+		*upper = have_st && S_ISDIR(st.st_mode);
+	r = vfs_reverse(shim_vfs, real, out, cap);
+	if (r >= 0 && dirfd != AT_FDCWD && (have_gen || !*upper))
+		shim_base_put(dirfd, real, out, *upper, gen,
+			      have_st ? &st : NULL);
+	return (int)r;
 }
 
 /* Errors of a read-only lookup that the supervisor would give as well:
@@ -368,6 +382,8 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 	if (sc->nr != SYS_openat && sc->nr != SYS_open &&
 	    sc->nr != SYS_newfstatat && sc->nr != SYS_statx)
 		req.flags |= VFS_F_NO_MERGED;
+	if (sc->nr == SYS_newfstatat)
+		req.final_st = (struct stat *)a[2];
 	r = vfs_resolve(shim_vfs, &req, res);
 	if (r == 0)
 		r = final_perm(sc, a, res, &cred);
@@ -509,6 +525,8 @@ static long real_call(const struct shim_sc *sc, long a[6],
 	int fd;
 	long r;
 
+	if (res->final_stat)
+		return 0; /* the walk's lstat, in the caller's buffer */
 	if (sc->dirfd_arg >= 0 && res->layer == VFS_LAYER_IMAGE &&
 	    (fd = cache_dirfd(res->real, &rel)) >= 0) {
 		a[sc->dirfd_arg] = fd;

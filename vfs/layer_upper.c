@@ -23,25 +23,32 @@ static int upper_real(const struct vfs *vfs, const char *vpath, char *out,
 	return vfs_concat(out, cap, vfs->cfg.upper, vfs->upper_len, vpath);
 }
 
-static int upper_lookup(const struct vfs *vfs, const char *vpath, size_t len,
-			struct layer_hit *hit)
+int vfs_upper_lookup_st(const struct vfs *vfs, const char *vpath, size_t len,
+			struct layer_hit *hit, struct stat *st)
 {
 	char real[PATH_MAX];
-	struct stat st;
 	int r = upper_real(vfs, vpath, real, sizeof(real));
 
 	if (r < 0)
 		return r;
-	r = appv_fstatat(AT_FDCWD, real, &st, AT_SYMLINK_NOFOLLOW);
+	r = appv_fstatat(AT_FDCWD, real, st, AT_SYMLINK_NOFOLLOW);
 	if (r < 0)
 		return r;
-	hit->mode = st.st_mode;
-	hit->uid = st.st_uid;
-	hit->gid = st.st_gid;
+	hit->mode = st->st_mode;
+	hit->uid = st->st_uid;
+	hit->gid = st->st_gid;
 	/* An opaque marker looked up by name is as absent as a whiteout. */
-	hit->whiteout = vfs_marker_at(AT_FDCWD, real, &st) != VFS_MARKER_NONE;
+	hit->whiteout = vfs_marker_at(AT_FDCWD, real, st) != VFS_MARKER_NONE;
 	hit->opaque = false;
 	return 0;
+}
+
+static int upper_lookup(const struct vfs *vfs, const char *vpath, size_t len,
+			struct layer_hit *hit)
+{
+	struct stat st;
+
+	return vfs_upper_lookup_st(vfs, vpath, len, hit, &st);
 }
 
 #define WH_LEN (sizeof(VFS_WHITEOUT_TARGET) - 1)

@@ -76,6 +76,9 @@ struct walk {
 	struct stat hparent;
 	int hparent_r;
 	bool hparent_ok;
+	/* w->vlen when the last upper probe of a final entry found it and
+	 * put its lstat in req->final_st, else 0. */
+	size_t st_vlen;
 	/* appv_hash64 of vpath[0..hlen): extended as the walk descends, so
 	 * that each byte is hashed once for the image probes; restarted
 	 * whenever vpath loses its tail (reset_hash). */
@@ -257,13 +260,27 @@ static int host_parent_once(struct walk *w)
  * upper directories knows (upper_dirs.c): for a directory on the way, not
  * the final entry, whose stat the caller wants.
  */
+static int upper_lookup(struct walk *w, struct layer_hit *hit)
+{
+	int r;
+
+	if (!at_end(w) || !w->req->final_st)
+		return vfs_upper_ops.lookup(w->vfs, w->vpath, w->vlen, hit);
+	/* A final entry: its lstat is the caller's stat, should it be the
+	 * answer (finish_found). */
+	r = vfs_upper_lookup_st(w->vfs, w->vpath, w->vlen, hit,
+				w->req->final_st);
+	w->st_vlen = r == 0 ? w->vlen : 0;
+	return r;
+}
+
 static int upper_probe(struct walk *w, struct layer_hit *hit)
 {
 	struct vfs_dir_ent e;
 	int r;
 
 	if (!w->vfs->dirs_on)
-		return vfs_upper_ops.lookup(w->vfs, w->vpath, w->vlen, hit);
+		return upper_lookup(w, hit);
 	if (!at_end(w) && vfs_dirs_get(w->vfs, w->vpath, w->vlen, &e)) {
 		hit->mode = e.mode;
 		hit->uid = e.uid;
@@ -273,8 +290,8 @@ static int upper_probe(struct walk *w, struct layer_hit *hit)
 		return 0;
 	}
 	if (!vfs_upper_gen(w->vfs, &e.gen))
-		return vfs_upper_ops.lookup(w->vfs, w->vpath, w->vlen, hit);
-	r = vfs_upper_ops.lookup(w->vfs, w->vpath, w->vlen, hit);
+		return upper_lookup(w, hit);
+	r = upper_lookup(w, hit);
 	if (r == 0 && S_ISDIR(hit->mode) && !hit->whiteout) {
 		e.opaque = VFS_DIRS_OPAQUE_UNKNOWN;
 		e.mode = hit->mode;
@@ -839,6 +856,7 @@ static int finish_found(struct walk *w, const struct probe *p,
 		res->needs_extract =
 		    !vfs_image_extracted(w->vfs, res->image_file);
 	}
+	res->final_stat = p->top == VFS_LAYER_UPPER && w->st_vlen == w->vlen;
 	if (S_ISDIR(p->hit.mode) && !(w->req->flags & VFS_F_NO_MERGED))
 		res->merged_dir = dir_layers(w, p) >= 2;
 	res->upper_delete = upper_delete_ok(w, p);
@@ -917,6 +935,7 @@ static int start(struct walk *w, struct vfs *vfs, const struct vfs_req *req,
 	w->pos = 0;
 	w->nlinks = 0;
 	w->hparent_ok = false;
+	w->st_vlen = 0;
 	w->followed = false;
 	w->followed_lower = false;
 	w->dotdot = false;
@@ -1014,6 +1033,7 @@ static void res_clear(struct vfs_res *res)
 	res->needs_extract = false;
 	res->upper_create = false;
 	res->upper_delete = false;
+	res->final_stat = false;
 	res->image_file = VFS_INDEX_NO_FILE;
 	res->mode = 0;
 }

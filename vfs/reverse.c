@@ -54,6 +54,12 @@ bool vfs_real_in_image(const struct vfs *vfs, const char *real)
 	       real[vfs->image_root_len] == '/';
 }
 
+bool vfs_real_fixed(const struct vfs *vfs, const char *real)
+{
+	return vfs_real_in_image(vfs, real) ||
+	       under(real, vfs->merge_root, vfs->merge_root_len);
+}
+
 bool vfs_real_in_upper(const struct vfs *vfs, const char *real)
 {
 	return under(real, vfs->cfg.upper, vfs->upper_len) &&

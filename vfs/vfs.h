@@ -135,6 +135,11 @@ struct vfs_req {
 	 * with cred->all_layers): -EACCES like the kernel.  Host-only
 	 * directories are left to the kernel. */
 	struct vfs_cred *cred;
+	/* Optional, for a stat: where the walk's lstat of a final entry in
+	 * the upper layer goes - the caller's own buffer (the kernel answers
+	 * EFAULT for a bad one, as for the stat itself).  When that entry
+	 * is the answer, res->final_stat says the stat is done. */
+	struct stat *final_st;
 };
 
 struct vfs_res {
@@ -153,6 +158,9 @@ struct vfs_res {
 	 * name (VFS_INTENT_DELETE, or CREATE for a rename target): removing
 	 * or replacing res->real is the whole job. */
 	bool upper_delete;
+	/* The final entry is the upper layer's and req->final_st holds its
+	 * lstat, made by the walk (as the caller's stat would be). */
+	bool final_stat;
 	uint32_t image_file;  /* image file number, valid for image regular files */
 	mode_t mode;	      /* st_mode of the final entry when layer != NONE */
 	char vpath[PATH_MAX]; /* canonical virtual path, symlinks resolved */
@@ -194,6 +202,19 @@ int vfs_reverse(const struct vfs *vfs, const char *real, char *vpath,
  * content cache (below its root). */
 bool vfs_real_in_upper(const struct vfs *vfs, const char *real);
 bool vfs_real_in_image(const struct vfs *vfs, const char *real);
+/* @real lies in the content cache or is a merged listing: what never moves
+ * (the cache holds each package path at one place for good, a listing is
+ * never changed once built). */
+bool vfs_real_fixed(const struct vfs *vfs, const char *real);
+/*
+ * The overlay's directory generation, bumped by a supervisor after
+ * anything that can make an upper directory stop being one at its path -
+ * rmdir, rename, an overlay reset - and after changes of an upper
+ * directory's opaqueness, mode or owner: what was learnt of an upper
+ * directory after reading @gen holds while it is unchanged.  false when
+ * the overlay has no generation page (nothing may be kept then).
+ */
+bool vfs_upper_gen(const struct vfs *vfs, unsigned int *gen);
 /* The virtual directory whose merged listing (vfs_merge_dir) real path
  * @real is: its length, or -ENOENT when @real is no listing. */
 int vfs_listing_vpath(const struct vfs *vfs, const char *real, char *vpath,

@@ -88,6 +88,9 @@ struct vfs_layer_ops {
 };
 
 extern const struct vfs_layer_ops vfs_upper_ops;
+/* vfs_upper_ops.lookup, with the entry's lstat into @st. */
+int vfs_upper_lookup_st(const struct vfs *vfs, const char *vpath, size_t len,
+			struct layer_hit *hit, struct stat *st);
 extern const struct vfs_layer_ops vfs_image_ops;
 /* Fill @hit's mode and flags from the index entry just looked up into it. */
 void vfs_image_hit(struct layer_hit *hit);
@@ -167,10 +170,9 @@ void vfs_names_sync(struct vfs *vfs);
  * stop being one at its path or change its opaqueness, mode or owner -
  * rmdir, rename, whiteouts and markers, chmod, chown and access ACLs, the
  * two ends of a temporary grant, a directory's copy-up - and `appv overlay reset/rm` before removing the tree
- * (vfs_names_bump_file, given the upper directory).  vfs_upper_gen: false
- * when there is no page.
+ * (vfs_names_bump_file, given the upper directory).  Read with
+ * vfs_upper_gen (vfs.h).
  */
-bool vfs_upper_gen(const struct vfs *vfs, unsigned int *gen);
 
 /*
  * upper_dirs.c: a per-process cache of upper directories, valid

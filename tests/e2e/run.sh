@@ -1787,6 +1787,44 @@ print(a == b == c, a[2])"
 	out_has "True $DATA_LINE1"
 }
 
+# Paths relative to a directory descriptor follow what the descriptor
+# names now (the shim keeps a descriptor's virtual path, shim_base.c):
+# its number closed and reused for a host directory, replaced by a raw
+# dup2 the shim never sees, and an upper directory renamed while held.
+c_dirfd_reuse() {
+	mkdir -p "$C/hd" && : >"$C/hd/hostfile"
+	axe "$TPKG" /usr/bin/python3 -c "import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+def has(name, fd):
+    try:
+        os.stat(name, dir_fd=fd, follow_symlinks=False)
+        return 1
+    except FileNotFoundError:
+        return 0
+out = []
+fd = os.open('/opt/t/share', os.O_RDONLY | os.O_DIRECTORY)
+out += [has('data.txt', fd), has('data.txt', fd)]
+os.close(fd)
+fd2 = os.open('$C/hd', os.O_RDONLY | os.O_DIRECTORY)
+assert fd2 == fd
+out += [has('hostfile', fd2), has('data.txt', fd2)]
+sub = os.open('/opt/t/share/sub', os.O_RDONLY | os.O_DIRECTORY)
+assert has('data.txt', sub) == 0
+pkg = os.open('/opt/t/share', os.O_RDONLY | os.O_DIRECTORY)
+out += [has('data.txt', pkg)]
+assert libc.syscall(33, sub, pkg) == pkg  # raw dup2
+out += [has('data.txt', pkg), sorted(os.listdir(pkg)) == []]
+os.makedirs('/opt/t/new/d')
+d = os.open('/opt/t/new/d', os.O_RDONLY | os.O_DIRECTORY)
+out += [has('g', d)]
+os.rename('/opt/t/new/d', '/opt/t/new/e')
+open('/opt/t/new/e/g', 'w').close()
+out += [has('g', d), has('g', d)]
+print(' '.join(str(int(x)) for x in out))"
+	want_rc 0
+	out_has "1 1 1 0 1 0 1 0 1 1"
+}
+
 # Copy-ups and whiteouts are built in the overlay's work directory, not
 # beside their target: a watch on a package directory sees only the final
 # names, and temporaries a dead supervisor left there are swept.
@@ -1865,7 +1903,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
-iso_share_below_hide pkg_fd_reuse ov_work_dir
+iso_share_below_hide pkg_fd_reuse dirfd_reuse ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state"
 CASES=${E2E_CASES:-$CASES_ALL}
