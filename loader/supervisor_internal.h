@@ -167,6 +167,9 @@ const char *sup_exe_get(struct sup *sup, pid_t tgid, const char *real);
 /* The emulated virtual cwd of @c's process whose real cwd is @real
  * (inherited from an ancestor with the same real cwd), or NULL. */
 const char *sup_cwd_get(struct appv_sc_call *c, const char *real);
+/* Same for process (or thread) @pid of the session, as /proc/PID/cwd. */
+const char *sup_cwd_get_pid(struct appv_sc_call *c, pid_t pid,
+			    const char *real);
 /* Directory @from was renamed to @to (@exchange: and back): the emulated
  * cwds at or below it follow. */
 void sup_cwd_renamed(struct sup *sup, const char *from, const char *to,

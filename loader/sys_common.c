@@ -164,8 +164,8 @@ int sup_proc_link(struct appv_sc_call *c, const char *abs, char *out,
 	real[n] = '\0';
 	if (real[0] != '/')
 		return snprintf(out, cap, "%s", real); /* pipe:[N] etc. */
-	if (!strcmp(rest, "/cwd") && pid == target_tgid(c)) {
-		const char *v = sup_cwd_get(c, real);
+	if (!strcmp(rest, "/cwd")) {
+		const char *v = sup_cwd_get_pid(c, (pid_t)pid, real);
 		if (v)
 			return snprintf(out, cap, "%s", v);
 	}

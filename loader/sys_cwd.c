@@ -235,17 +235,28 @@ static struct sup_cwd *cwd_inherit(struct appv_sc_call *c, pid_t tgid,
 
 const char *sup_cwd_get(struct appv_sc_call *c, const char *real)
 {
+	return sup_cwd_get_pid(c, target_tgid(c), real);
+}
+
+const char *sup_cwd_get_pid(struct appv_sc_call *c, pid_t pid,
+			    const char *real)
+{
 	struct sup *sup = c->sup;
 	struct sup_cwd *e;
-	pid_t pid;
 	bool any = false;
+	long tgid;
 
 	/* The common case: no emulated cwd at all, and no /proc read. */
 	for (unsigned int i = 0; i < sup->cwd_hw && !any; i++)
 		any = sup->cwd[i].tgid != 0;
 	if (!any)
 		return NULL;
-	pid = target_tgid(c);
+	if (pid != target_tgid(c)) {
+		/* /proc/TID names a thread too: records are per process. */
+		if (target_status_field(pid, "Tgid", 10, &tgid) < 0)
+			return NULL;
+		pid = (pid_t)tgid;
+	}
 	e = cwd_slot(sup, pid);
 
 	if (e && strcmp(e->real, real)) {

@@ -541,6 +541,8 @@ struct rewrite {
 	uint64_t scratch; /* next free byte, growing down */
 	uint64_t scratch_lo;
 	char name[PATH_MAX];
+	const char *raw; /* the filename as passed */
+	const char *rbase; /* real directory of a relative @raw, or "" */
 	size_t raw_len;
 	size_t fdname_max;    /* bound on strlen("/dev/fd/N") */
 	struct shared_mm *sh; /* saves in-place writes when shared, or NULL */
@@ -701,26 +703,115 @@ static bool name_is_real(const struct rewrite *rw, const struct plan *pl)
 	return real <= rw->raw_len || real < rw->fdname_max;
 }
 
+/* Whether @s is a relative path of plain names ("a/b", no ".", ".." or
+ * empty component). */
+static bool plain_names(const char *s)
+{
+	const char *e;
+
+	for (;; s = e + 1) {
+		e = strchrnul(s, '/');
+		if (e == s || (e - s == 1 && s[0] == '.') ||
+		    (e - s == 2 && s[0] == '.' && s[1] == '.'))
+			return false;
+		if (!*e)
+			return true;
+	}
+}
+
+/* Does the filename passed ("NAME", "./DIR/NAME") name the real file from
+ * the real directory it is relative to, the two strings alone saying so
+ * (the shim moves the kernel's cwd to the real directory)?  Then it stays
+ * as it is. */
+static bool name_is_raw(const struct rewrite *rw, const struct plan *pl)
+{
+	const char *name = rw->raw;
+	size_t n = strlen(rw->rbase);
+
+	if (!strncmp(name, "./", 2))
+		name += 2;
+	if (pl->file_fd >= 0 || pl->inherit_fd || !n || !plain_names(name))
+		return false;
+	if (n > 1 && rw->rbase[n - 1] == '/')
+		n--;
+	return !strncmp(pl->file, rw->rbase, n) && pl->file[n] == '/' &&
+	       !strcmp(pl->file + n + 1, name);
+}
+
+/*
+ * The last component ("/NAME") of the real file when it is that of the
+ * filename passed and "/dev/fd/N/NAME" fits in place of that string (N a
+ * descriptor of the real file's directory), else NULL.  The kernel names
+ * the process after the filename's last component (comm: ps, pgrep,
+ * killall), so the program keeps its own name; "/dev/fd/N" alone would
+ * name it "N".
+ */
+static const char *name_in_dir(const struct rewrite *rw,
+			       const struct plan *pl)
+{
+	const char *base = strrchr(pl->file, '/');
+	const char *rbase = strrchr(rw->raw, '/');
+
+	rbase = rbase ? rbase + 1 : rw->raw;
+	if (pl->file_fd >= 0 || pl->inherit_fd || !base || !base[1] ||
+	    strcmp(base + 1, rbase) ||
+	    rw->fdname_max + strlen(base) > rw->raw_len)
+		return NULL;
+	return base;
+}
+
 /* The longest filename choose_name() may write. */
 static size_t name_bound(const struct rewrite *rw, const struct plan *pl)
 {
-	return name_is_real(rw, pl) ? strlen(pl->file) : rw->fdname_max;
+	const char *base = name_in_dir(rw, pl);
+
+	if (name_is_real(rw, pl))
+		return strlen(pl->file);
+	if (name_is_raw(rw, pl))
+		return rw->raw_len;
+	return rw->fdname_max + (base ? strlen(base) : 0);
 }
 
-/* The new filename string: the real path in place, or "/dev/fd/N". */
+/* A descriptor of the directory of the real file @file (its last
+ * component @base), or -errno. */
+static int open_real_dir(struct appv_sc_call *c, const char *file,
+			 const char *base)
+{
+	char dir[PATH_MAX] = "/";
+	size_t n = (size_t)(base - file);
+
+	if (n >= sizeof(dir))
+		return -ENAMETOOLONG;
+	if (n) {
+		memcpy(dir, file, n);
+		dir[n] = '\0';
+	}
+	return sup_open_real(c->sup, dir, O_RDONLY | O_DIRECTORY, 0, false);
+}
+
+/* The new filename string: the real path in place, "/dev/fd/N/NAME" or
+ * "/dev/fd/N". */
 static int choose_name(struct appv_sc_call *c, struct rewrite *rw,
 		       const struct plan *pl)
 {
+	const char *base = name_in_dir(rw, pl);
 	int fd, tfd;
 
 	if (name_is_real(rw, pl)) {
 		snprintf(rw->name, sizeof(rw->name), "%s", pl->file);
 		return 0;
 	}
+	if (name_is_raw(rw, pl)) {
+		snprintf(rw->name, sizeof(rw->name), "%s", rw->raw);
+		return 0;
+	}
 	/* ADDFD refuses O_PATH descriptors (fget skips them). */
-	fd = pl->file_fd >= 0
-		 ? pl->file_fd
-		 : sup_open_real(c->sup, pl->file, O_RDONLY, 0, false);
+	if (base)
+		fd = open_real_dir(c, pl->file, base);
+	else if (pl->file_fd >= 0)
+		fd = pl->file_fd;
+	else
+		fd = sup_open_real(c->sup, pl->file, O_RDONLY, 0, false);
 	if (fd < 0)
 		return fd;
 	/* A script must stay readable by its interpreter through the fd. */
@@ -729,8 +820,9 @@ static int choose_name(struct appv_sc_call *c, struct rewrite *rw,
 		close(fd);
 	if (tfd < 0)
 		return tfd;
-	snprintf(rw->name, sizeof(rw->name), "/dev/fd/%d", tfd);
-	if (strlen(rw->name) > rw->fdname_max)
+	snprintf(rw->name, sizeof(rw->name), "/dev/fd/%d%s", tfd,
+		 base ? base : "");
+	if (strlen(rw->name) > name_bound(rw, pl))
 		return -E2BIG; /* more descriptors than bounded: unchecked */
 	return 0;
 }
@@ -848,14 +940,16 @@ static void rewrite_release(struct rewrite *rw)
 
 /* A fresh rewrite of the call's arguments (the saved writes carry over). */
 static void rewrite_init(struct rewrite *rw, struct appv_sc_call *c, bool at,
-			 const char *raw, struct shared_mm *sh)
+			 const struct sup_path *p, struct shared_mm *sh)
 {
 	rewrite_release(rw);
 	memset(rw, 0, sizeof(*rw));
 	rw->name_addr = c->args[at ? 1 : 0];
 	rw->argv_addr = c->args[at ? 2 : 1];
 	rw->envp_addr = c->args[at ? 3 : 2];
-	rw->raw_len = strlen(raw);
+	rw->raw = p->raw;
+	rw->rbase = p->raw[0] == '/' ? "" : p->rbase;
+	rw->raw_len = strlen(p->raw);
 	rw->sh = sh;
 }
 
@@ -935,20 +1029,20 @@ long sys_execve(struct appv_sc_call *c)
 	r = shared_begin(c, &sh);
 	if (r < 0)
 		goto out;
-	rewrite_init(&rw, c, at, p.raw, &sh);
+	rewrite_init(&rw, c, at, &p, &sh);
 	r = apply(c, &rw, pl, !(pl->nhead == 1 && !pl->head[0]));
 	if (r == -E2BIG && pl->script[0]) {
 		/* The kernel's own #! handling grows argv in kernel memory:
 		 * exec the script's real file by an inherited descriptor, so
 		 * the script sees "/dev/fd/N" as $0 (README: known limits). */
-		rewrite_init(&rw, c, at, p.raw, &sh);
+		rewrite_init(&rw, c, at, &p, &sh);
 		snprintf(pl->file, sizeof(pl->file), "%s", pl->script);
 		pl->nhead = 1;
 		pl->head[0] = NULL;
 		pl->inherit_fd = true;
 		r = apply(c, &rw, pl, false);
 	} else if (r == -E2BIG && pl->prog[0]) {
-		rewrite_init(&rw, c, at, p.raw, &sh);
+		rewrite_init(&rw, c, at, &p, &sh);
 		pl->file_fd = ldso_memfd(c, pl);
 		r = pl->file_fd;
 		if (r >= 0) {

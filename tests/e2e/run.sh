@@ -18,7 +18,7 @@
 set -u
 
 TEST_USER=${E2E_USER:-appv-test}
-BUDGET=${E2E_BUDGET:-240}
+BUDGET=${E2E_BUDGET:-300}
 TMO=${E2E_TIMEOUT:-20}
 CLEAN_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
@@ -1893,6 +1893,34 @@ f g nd sub w x z " ] || fail "unexpected output: $(cat "$C/out")"
 	same_tree "$h" "$before"
 }
 
+# A package program keeps its own name (comm: ps, pgrep, killall), though
+# the kernel execs its real file: by absolute path, static or dynamic,
+# and, with the shim (its kernel cwd is the real directory), by a relative
+# one.  /proc/PID/cwd of another process of the session answers that
+# process's virtual cwd, also where its chdir was emulated.
+c_exec_comm() {
+	axe "$TPKG" /opt/t/bin/fsprobe cat:/proc/self/comm
+	want_rc 0
+	out_has 'cat /proc/self/comm: fsprobe\n'
+	axe "$TPKG" /opt/t/bin/fsprobe_static cat:/proc/self/comm
+	want_rc 0
+	out_has 'cat /proc/self/comm: fsprobe_static\n'
+	if [ -z "$MODE_OPT" ]; then
+		axe "$TPKG" /bin/sh -c 'cd /opt/t/bin && ./fsprobe cat:/proc/self/comm &&
+cd .. && bin/fsprobe_static cat:/proc/self/comm'
+		want_rc 0
+		out_has 'cat /proc/self/comm: fsprobe\n'
+		out_has 'cat /proc/self/comm: fsprobe_static\n'
+	fi
+	axe "$TPKG" /bin/sh -c 'cd /opt/t/share && { /bin/sleep 10 & p=$!
+sleep 0.2; readlink /proc/$p/cwd; head -n 1 /proc/$p/cwd/data.txt
+/opt/t/bin/fsprobe_static readlink:/proc/$p/cwd; kill $p; }'
+	want_rc 0
+	out_has /opt/t/share
+	out_has "$DATA_LINE1"
+	out_has "readlink /proc/$(sed -n 's/^readlink \/proc\/\([0-9]*\)\/cwd: .*/\1/p' "$C/out")/cwd: /opt/t/share"
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
@@ -1905,7 +1933,7 @@ ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
 iso_share_below_hide pkg_fd_reuse dirfd_reuse ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile cwd_clone_fs ov_sparse_copyup
-exec_shebang_long foreign_attrs build_atomic cli_state"
+exec_shebang_long foreign_attrs build_atomic cli_state exec_comm"
 CASES=${E2E_CASES:-$CASES_ALL}
 MODES=${E2E_MODES:-shim noshim}
 # Cases that do not depend on the interception mode run once.
