@@ -273,6 +273,9 @@ static int cmd_run(int argc, char **argv, bool is_run)
 	i = parse_run_opts(argc, argv, &o);
 	if (i < 0)
 		return 2;
+	/* `appv exec PKG -- CMD`: the command cannot be "--". */
+	if (!is_run && i + 1 < argc && !strcmp(argv[i + 1], "--"))
+		i++;
 	if (!is_run && i + 1 >= argc) {
 		fprintf(stderr, "appv exec: missing command\n");
 		return 2;

@@ -29,6 +29,18 @@ static void print_warnings(const struct appv_diag *w)
 	}
 }
 
+/* Whether argv[*i] is an operand: not an option, or the one after "--"
+ * (then *i moves to it, and only it may follow). */
+static bool operand(int argc, char **argv, int *i)
+{
+	if (argv[*i][0] != '-')
+		return true;
+	if (strcmp(argv[*i], "--") != 0 || *i + 2 != argc)
+		return false;
+	++*i;
+	return true;
+}
+
 int pkg_cmd_build(int argc, char **argv)
 {
 	struct appv_diag diag = { { 0 } }, warn = { { 0 } };
@@ -42,7 +54,7 @@ int pkg_cmd_build(int argc, char **argv)
 		else if (strcmp(argv[i], "-h") == 0 ||
 			 strcmp(argv[i], "--help") == 0)
 			src = out = NULL, i = argc;
-		else if (argv[i][0] != '-' && !src)
+		else if (!src && (operand(argc, argv, &i)))
 			src = argv[i];
 		else
 			src = out = NULL, i = argc;
@@ -192,7 +204,7 @@ int pkg_cmd_inspect(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0)
 			json = true;
-		else if (argv[i][0] != '-' && !path)
+		else if (!path && operand(argc, argv, &i))
 			path = argv[i];
 		else
 			path = NULL, i = argc;

@@ -619,6 +619,18 @@ c_cli_state() {
 m = json.load(open(sys.argv[1]))
 assert m["name"] == "n\ufffd" and m["env"]["V"] == "\ufffd", m' "$C/out" ||
 		fail "inspect --json: $(cat "$C/out" "$C/err")"
+	# "--" ends the options: exec's command after it, an operand that
+	# starts with "-".
+	axe "$TPKG" -- /bin/echo dashes
+	want_rc 0
+	out_has "dashes"
+	mkdir -p "$C/-src"
+	cp -a "$src/." "$C/-src/"
+	(cd "$C" && "$APPV" build -o d.pkg -- -src) >"$C/out" 2>"$C/err" ||
+		fail "build -- -src: $(cat "$C/err")"
+	ax inspect -- "$C/d.pkg"
+	want_rc 0
+	out_contains "n"
 }
 
 # Landlock backstop: raw syscalls from our own page at the trampoline
