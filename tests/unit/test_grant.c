@@ -90,7 +90,8 @@ static struct vfs *open_vfs(const struct gx *g)
 	struct vfs *vfs = NULL;
 
 	memset(&cfg, 0, sizeof(cfg));
-	snprintf(cfg.upper, sizeof(cfg.upper), "%s", g->up);
+	CHECK(snprintf(cfg.upper, sizeof(cfg.upper), "%s", g->up) <
+	      (int)sizeof(cfg.upper));
 	CHECK(vfs_new(&cfg, &vfs) == 0);
 	return vfs;
 }

@@ -479,6 +479,24 @@ static int session_checks(void)
 	CHECK(11, SYM(h, fstatat)(fd, "appv-only/file", &st, 0) == 0 &&
 			  st.st_size == 6);
 	close(fd);
+	/* A stat of an upper entry is the walk's lstat, made into the
+	 * caller's buffer: a bad buffer fails the call, it does not crash
+	 * (in a session the supervisor says EFAULT; none runs here). */
+	errno = 0;
+	CHECK(12, SYM(h, stat)("/appv-only/file", (struct stat *)8) == -1 &&
+			  (errno == EFAULT || errno == ENOENT));
+	/* A descriptor's number reused for another directory: relative
+	 * paths follow what it names now (shim_base.c). */
+	fd = SYM(h, open)("/etc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	CHECK(13, fd >= 0 && SYM(h, fstatat)(fd, "passwd", &st, 0) == 0);
+	CHECK(14, close(fd) == 0 && open(upper_dir, O_RDONLY | O_DIRECTORY |
+							   O_CLOEXEC) == fd);
+	errno = 0;
+	CHECK(15, SYM(h, fstatat)(fd, "file", &st, 0) == 0 &&
+			  st.st_size == 6 &&
+			  SYM(h, fstatat)(fd, "passwd", &st, 0) == -1 &&
+			  errno == ENOENT);
+	close(fd);
 	return 0;
 }
 

@@ -334,8 +334,11 @@ static int setup(void **state)
 	    pkg_cache_prepare(f->s.pkg, cache, f->s.image_dir,
 			      sizeof(f->s.image_dir), &d) < 0)
 		fail_msg("package: %s", d.msg);
-	snprintf(cfg->upper, sizeof(cfg->upper), "%s", f->upper);
-	snprintf(cfg->image_dir, sizeof(cfg->image_dir), "%s", f->s.image_dir);
+	if (snprintf(cfg->upper, sizeof(cfg->upper), "%s", f->upper) >=
+		(int)sizeof(cfg->upper) ||
+	    snprintf(cfg->image_dir, sizeof(cfg->image_dir), "%s",
+		     f->s.image_dir) >= (int)sizeof(cfg->image_dir))
+		fail_msg("test paths too long");
 	snprintf(cfg->run_dir, sizeof(cfg->run_dir), "%s/run", f->tmp);
 	mkdir(cfg->run_dir, 0755);
 	const char *shared[] = {"/proc", "/dev", "/sys"};
