@@ -770,7 +770,8 @@ int vfs_merge_covered(struct vfs *vfs, const struct vfs_res *res, char *out,
 	if (!vfs_rule_shows_upper(rule) || !vfs_rule_shows_image(rule) ||
 	    opaque_above(vfs, res->vpath))
 		return 0;
-	if (vfs_rule_host_at(vfs, rule, res->vpath, strlen(res->vpath))) {
+	if (!res->no_host &&
+	    vfs_rule_host_at(vfs, rule, res->vpath, strlen(res->vpath))) {
 		stamp(vfs, &vfs_host_ops, res->vpath, &host);
 		if (host.err == 0)
 			return 0;

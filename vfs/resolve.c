@@ -719,11 +719,12 @@ static int walk(struct walk *w, struct probe *p)
 	}
 }
 
-/* How many visible layers hold the final directory. */
-static int dir_layers(struct walk *w, const struct probe *p)
+/* How many visible layers hold the final directory; *@no_host: the host
+ * has no entry there (it was asked, or the parent is not on the host). */
+static int dir_layers(struct walk *w, const struct probe *p, bool *no_host)
 {
 	struct layer_hit hit;
-	int n = 1;
+	int n = 1, r;
 
 	/* An opaque directory is listed through vfs_merge_dir too, which
 	 * hides its marker; so is one with a hidden or denied entry, which
@@ -734,9 +735,13 @@ static int dir_layers(struct walk *w, const struct probe *p)
 		return vfs_rule_shows_host(p->rule) ? 1 : 2;
 	if (p->top == VFS_LAYER_UPPER && (p->child & IN_IMAGE))
 		n++;
-	if ((p->child & HOST_MAYBE) &&
-	    vfs_host_ops.lookup(w->vfs, w->vpath, w->vlen, &hit) == 0 &&
-	    S_ISDIR(hit.mode) && host_allowed(w, w->depth)) {
+	*no_host = !(p->child & HOST_ANY);
+	if (!(p->child & HOST_MAYBE))
+		r = -ENOENT;
+	else if (missing(r = vfs_host_ops.lookup(w->vfs, w->vpath, w->vlen,
+						 &hit)))
+		*no_host = true;
+	if (r == 0 && S_ISDIR(hit.mode) && host_allowed(w, w->depth)) {
 		if ((p->child & UNCHECKED) &&
 		    vfs_upper_opaque(w->vfs, w->vpath, w->vlen))
 			return 2;
@@ -858,7 +863,7 @@ static int finish_found(struct walk *w, const struct probe *p,
 	}
 	res->final_stat = p->top == VFS_LAYER_UPPER && w->st_vlen == w->vlen;
 	if (S_ISDIR(p->hit.mode) && !(w->req->flags & VFS_F_NO_MERGED))
-		res->merged_dir = dir_layers(w, p) >= 2;
+		res->merged_dir = dir_layers(w, p, &res->no_host) >= 2;
 	res->upper_delete = upper_delete_ok(w, p);
 	return ops->real(w->vfs, w->vpath, res->real, PATH_MAX);
 }
@@ -1034,6 +1039,7 @@ static void res_clear(struct vfs_res *res)
 	res->upper_create = false;
 	res->upper_delete = false;
 	res->final_stat = false;
+	res->no_host = false;
 	res->image_file = VFS_INDEX_NO_FILE;
 	res->mode = 0;
 }

@@ -161,6 +161,9 @@ struct vfs_res {
 	/* The final entry is the upper layer's and req->final_st holds its
 	 * lstat, made by the walk (as the caller's stat would be). */
 	bool final_stat;
+	/* A merged directory (merged_dir) with no host entry at its path:
+	 * the walk asked. */
+	bool no_host;
 	uint32_t image_file;  /* image file number, valid for image regular files */
 	mode_t mode;	      /* st_mode of the final entry when layer != NONE */
 	char vpath[PATH_MAX]; /* canonical virtual path, symlinks resolved */
