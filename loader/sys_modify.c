@@ -192,6 +192,23 @@ static int rename_target(struct appv_sc_call *c, struct sup_path *n,
 	return vfs_copy_up(vfs, &n->res, VFS_CU_NO_DATA);
 }
 
+/* A directory that lands over a lower one is made opaque after the
+ * rename (vfs_settle_dir): refused before it when an entry of its own
+ * holds the marker's name (-EPERM, vfs/README.md "Whiteouts"). */
+static int rename_opaque_ok(struct appv_sc_call *c, const struct sup_path *d,
+			    const struct sup_path *to)
+{
+	mode_t lmode = 0;
+	int r;
+
+	if (!S_ISDIR(d->res.mode) || d->res.rule == VFS_RULE_SHARE)
+		return 0;
+	r = vfs_lower_exists(c->s->vfs, to->res.vpath, &lmode);
+	if (r <= 0 || !S_ISDIR(lmode))
+		return r < 0 ? r : 0;
+	return vfs_opaque_name_free(d->res.real);
+}
+
 static bool inside(const char *dir, const char *path)
 {
 	return strcmp(dir, path) && appv_path_has_prefix(path, dir);
@@ -307,9 +324,13 @@ long sys_rename(struct appv_sc_call *c)
 	}
 	r = rename_up(c, &o);
 	if (r == 0)
+		r = rename_opaque_ok(c, &o, &n);
+	if (r == 0)
 		r = flags & RENAME_EXCHANGE
 			? rename_up(c, &n)
 			: rename_target(c, &n, S_ISDIR(o.res.mode));
+	if (r == 0 && (flags & RENAME_EXCHANGE))
+		r = rename_opaque_ok(c, &n, &o);
 	if (r == 0)
 		r = renameat2(AT_FDCWD, o.res.real, AT_FDCWD, n.res.real, flags)
 			? -errno

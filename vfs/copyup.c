@@ -337,6 +337,10 @@ static int copy_link(struct vfs *vfs, const char *src, const char *tmp,
 	if ((size_t)n >= sizeof(target))
 		return -ENAMETOOLONG;
 	target[n] = '\0';
+	/* A lower symlink with a marker's target would turn into a marker:
+	 * refused as its creation is (vfs_reserved_target). */
+	if (vfs_reserved_target(target))
+		return -EPERM;
 	r = (int)vfs_upper_sys_in(vfs, tmp, SYS_symlinkat, (long)target,
 				  AT_FDCWD, (long)tmp, 0, 0);
 	if (r == 0) {
@@ -500,11 +504,15 @@ out:
 }
 
 /* A create over a whiteout: the whiteout goes (the caller creates the new
- * entry right after; vfs_mkdir makes a directory opaque). */
+ * entry right after; vfs_mkdir makes a directory opaque).  The name of an
+ * opaque directory's marker is the overlay's: a create there would go
+ * through the marker (-EPERM). */
 static int drop_whiteout(struct vfs *vfs, const char *dst)
 {
 	int k = vfs_upper_marker(dst);
 
+	if (k == VFS_MARKER_OPAQUE)
+		return -EPERM;
 	if (k == VFS_MARKER_WHITEOUT)
 		return (int)vfs_upper_sys_in(vfs, dst, SYS_unlinkat, AT_FDCWD,
 					     (long)dst, 0, 0, 0);

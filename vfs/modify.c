@@ -117,34 +117,29 @@ static int mark_opaque(struct vfs *vfs, const char *vpath, const char *real)
 			       0);
 	if (r == -EEXIST && vfs_upper_marker(m) == VFS_MARKER_OPAQUE)
 		return 0;
-	return r;
+	return r; /* -EEXIST: the application's own entry holds the name */
+}
+
+int vfs_opaque_name_free(const char *real)
+{
+	char m[PATH_MAX];
+	size_t n = strlen(real), nl = sizeof(VFS_OPAQUE_NAME) - 1;
+	int k;
+
+	if (n + 1 + nl + 1 > sizeof(m))
+		return -ENAMETOOLONG;
+	memcpy(m, real, n);
+	m[n] = '/';
+	memcpy(m + n + 1, VFS_OPAQUE_NAME, nl + 1);
+	k = vfs_upper_marker(m);
+	if (k == -ENOENT || k == VFS_MARKER_OPAQUE)
+		return 0;
+	return k < 0 ? k : -EPERM;
 }
 
 /* Remove the markers directly in upper directory @real: whiteouts, and
- * the opaque marker unless @keep_opaque; with @deep in every upper
- * directory below as well. */
-static int strip_markers(struct vfs *vfs, const char *real, bool keep_opaque,
-			 bool deep, int depth);
-
-static int strip_sub(struct vfs *vfs, const struct linux_dirent64 *d,
-		     const char *real, int depth)
-{
-	char sub[PATH_MAX];
-	size_t n = strlen(real), nl = strlen(d->d_name);
-
-	if (d->d_name[0] == '.' &&
-	    (!d->d_name[1] || (d->d_name[1] == '.' && !d->d_name[2])))
-		return 0;
-	if (n + 1 + nl + 1 > sizeof(sub))
-		return -ENAMETOOLONG;
-	memcpy(sub, real, n);
-	sub[n] = '/';
-	memcpy(sub + n + 1, d->d_name, nl + 1);
-	return strip_markers(vfs, sub, false, true, depth + 1);
-}
-
-static int strip_markers(struct vfs *vfs, const char *real, bool keep_opaque,
-			 bool deep, int depth)
+ * the opaque marker unless @keep_opaque. */
+static int strip_markers(struct vfs *vfs, const char *real, bool keep_opaque)
 {
 	char buf[8192];
 	struct stat st, dst;
@@ -152,8 +147,6 @@ static int strip_markers(struct vfs *vfs, const char *real, bool keep_opaque,
 	bool stripped = false;
 	int fd, r = 0, k;
 
-	if (depth > 200)
-		return -ELOOP;
 	fd = vfs_upper_open_dir(vfs, real);
 	if (fd < 0)
 		return fd == -ENOENT ? 0 : fd;
@@ -170,10 +163,6 @@ static int strip_markers(struct vfs *vfs, const char *real, bool keep_opaque,
 			const struct linux_dirent64 *d = (void *)(buf + off);
 
 			off += d->d_reclen;
-			if (deep && d->d_type == 4 /* DT_DIR */) {
-				r = strip_sub(vfs, d, real, depth);
-				continue;
-			}
 			if (d->d_type != 10 /* DT_LNK */ &&
 			    d->d_type != 0 /* DT_UNKNOWN */)
 				continue;
@@ -202,6 +191,63 @@ static int strip_markers(struct vfs *vfs, const char *real, bool keep_opaque,
 	return r;
 }
 
+static int strip_deep(struct vfs *vfs, char *path, size_t len);
+
+static bool strip_sub(const struct linux_dirent64 *d)
+{
+	return d->d_type == 4 /* DT_DIR */ &&
+	       !(d->d_name[0] == '.' &&
+		 (!d->d_name[1] || (d->d_name[1] == '.' && !d->d_name[2])));
+}
+
+/* The next subdirectory of @path at or after directory offset *@pos:
+ * its name goes after @path (at @len), *@pos past it; 1, 0 at the end,
+ * or -errno.  No descriptor stays open across levels. */
+static int strip_next(struct vfs *vfs, char *path, size_t len, long *pos)
+{
+	char buf[1024];
+	ssize_t n;
+	int fd = vfs_upper_open_dir(vfs, path);
+
+	if (fd < 0)
+		return fd == -ENOENT ? 0 : fd;
+	n = APPV_SYS(SYS_lseek, fd, *pos, SEEK_SET, 0, 0, 0);
+	while (n >= 0 && (n = appv_getdents64(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < n;) {
+			const struct linux_dirent64 *d = (void *)(buf + off);
+			size_t nl = strlen(d->d_name);
+
+			off += d->d_reclen;
+			*pos = (long)d->d_off;
+			if (!strip_sub(d))
+				continue;
+			appv_close(fd);
+			if (len + 1 + nl + 1 > PATH_MAX)
+				return -ENAMETOOLONG;
+			path[len] = '/';
+			memcpy(path + len + 1, d->d_name, nl + 1);
+			return 1;
+		}
+	}
+	appv_close(fd);
+	return (int)n;
+}
+
+/* strip_markers in upper directory @path (@len bytes, in a PATH_MAX
+ * buffer that every level extends in place) and every directory below:
+ * as deep as a path can be, with a small frame per level. */
+static int strip_deep(struct vfs *vfs, char *path, size_t len)
+{
+	long pos = 0;
+	int r = strip_markers(vfs, path, false);
+
+	while (r == 0 && (r = strip_next(vfs, path, len, &pos)) > 0) {
+		r = strip_deep(vfs, path, strlen(path));
+		path[len] = '\0';
+	}
+	return r;
+}
+
 static int remove_upper(struct vfs *vfs, const struct vfs_res *res, bool dir,
 			int lower)
 {
@@ -210,7 +256,7 @@ static int remove_upper(struct vfs *vfs, const struct vfs_res *res, bool dir,
 	if (!dir)
 		return lower ? put_whiteout(vfs, res->vpath, res->real)
 			     : appv_unlinkat(AT_FDCWD, res->real, 0);
-	r = strip_markers(vfs, res->real, false, false, 0);
+	r = strip_markers(vfs, res->real, false);
 	if (r == 0)
 		r = appv_unlinkat(AT_FDCWD, res->real, AT_REMOVEDIR);
 	if (r == 0 && lower)
@@ -321,7 +367,7 @@ int vfs_settle_dir(struct vfs *vfs, const char *vpath)
 
 	if (r < 0)
 		return r;
-	r = strip_markers(vfs, real, false, true, 0);
+	r = strip_deep(vfs, real, strlen(real));
 	if (r < 0)
 		return r;
 	r = vfs_lower_exists(vfs, vpath, &lmode);
@@ -334,7 +380,7 @@ int vfs_clear_dir(struct vfs *vfs, const struct vfs_res *res)
 {
 	if (res->layer != VFS_LAYER_UPPER || !S_ISDIR(res->mode))
 		return -EINVAL;
-	return strip_markers(vfs, res->real, false, false, 0);
+	return strip_markers(vfs, res->real, false);
 }
 
 /* ---- recursive copy-up ----------------------------------------------------
@@ -433,11 +479,15 @@ static int tree_up(struct tree *t, struct vfs_res *res, int depth)
 	vfs_merge_release(t->vfs, out);
 	/* Everything visible is in upper now: opaque, so the whiteouts are
 	 * void (and the directory stays right where it is, should the
-	 * caller's rename fail; vfs_settle_dir tidies up after a move). */
+	 * caller's rename fail; vfs_settle_dir tidies up after a move).
+	 * Where an entry of the directory itself is named like the marker,
+	 * it stays merged with its whiteouts, which hide the same. */
 	if (r == 0)
 		r = mark_opaque(t->vfs, res->vpath, res->real);
 	if (r == 0)
-		r = strip_markers(t->vfs, res->real, true, false, 0);
+		r = strip_markers(t->vfs, res->real, true);
+	else if (r == -EEXIST)
+		r = 0;
 	if (r == 0 && keep) {
 		struct timespec ts[2] = {st.st_atim, st.st_mtim};
 

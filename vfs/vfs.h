@@ -362,6 +362,9 @@ int vfs_copy_up_tree(struct vfs *vfs, struct vfs_res *res,
  * markers in it and below, then make it opaque when a lower directory of
  * that name exists (0 or -errno). */
 int vfs_settle_dir(struct vfs *vfs, const char *vpath);
+/* Whether upper directory @real could be made opaque: 0, or -EPERM when
+ * an entry of its own (not a marker) is named VFS_OPAQUE_NAME. */
+int vfs_opaque_name_free(const char *real);
 
 /* Drop the markers directly inside upper directory @res (empty in the
  * union): before the kernel renames over it or removes it. */

@@ -1933,6 +1933,49 @@ sleep 0.2; readlink /proc/$p/cwd; head -n 1 /proc/$p/cwd/data.txt
 	out_has "readlink /proc/$(sed -n 's/^readlink \/proc\/\([0-9]*\)\/cwd: .*/\1/p' "$C/out")/cwd: /opt/t/share"
 }
 
+# Names at the overlay's limits: an entry named like the opaque marker
+# in a recreated (opaque) directory is refused (EPERM) rather than going
+# through the marker, and can no longer replace it (the package entries
+# stayed hidden); a host directory holding an entry of that name moves;
+# a lower symlink with a marker's target is not copied up as a marker;
+# a 300-level upper tree is renamed without an error.
+c_ov_marker_names() {
+	local h=$C/hf before
+	ov_host "$h"
+	printf 'mine\n' >"$h/d/.appv-opaque"
+	ln -s "$(printf '\001appv-whiteout')" "$h/wl"
+	before=$(tree_sha "$h")
+	axe --overlay w "$TPKG" sh -c "rm -r /opt/t/share && mkdir /opt/t/share &&
+		touch '$h/x'; echo a >/opt/t/share/.appv-opaque 2>/dev/null;
+		echo create=\$?; mv '$h/x' /opt/t/share/.appv-opaque 2>/dev/null;
+		echo mv=\$?; ls -a /opt/t/share | tr '\n' ' '; echo;
+		mv '$h/d' '$h/e' && cat '$h/e/.appv-opaque' && ls '$h';
+		mv '$h/wl' '$h/wl2' 2>/dev/null; echo mvlink=\$?; ls '$h' | grep -c wl"
+	want_rc 0
+	out_has "create=2"
+	out_has "mv=1"
+	out_has ". .. "
+	out_has mine
+	out_has e
+	grep -qx d "$C/out" && fail "the moved host directory is still listed"
+	out_has "mvlink=1"
+	out_has 1
+	same_tree "$h" "$before"
+	axe --overlay w "$TPKG" python3 -c "
+import os
+os.chdir('$C')
+os.mkdir('n')
+os.chdir('n')
+for i in range(300):
+    os.mkdir('a')
+    os.chdir('a')
+os.chdir('$C/n')
+os.rename('a', 'b')
+print('renamed', os.listdir('.'))"
+	want_rc 0
+	out_has "renamed ['b']"
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
@@ -1945,7 +1988,7 @@ ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
 iso_share_below_hide pkg_fd_reuse dirfd_reuse ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile cwd_clone_fs ov_sparse_copyup
-exec_shebang_long foreign_attrs build_atomic cli_state exec_comm"
+exec_shebang_long foreign_attrs build_atomic cli_state exec_comm ov_marker_names"
 CASES=${E2E_CASES:-$CASES_ALL}
 MODES=${E2E_MODES:-shim noshim}
 # Cases that do not depend on the interception mode run once.
