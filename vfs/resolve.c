@@ -95,6 +95,7 @@ struct probe {
 	bool blocked;	      /* a whiteout/opaque dir hides lower layers */
 	bool opaque;	      /* the entry is an opaque upper directory */
 	bool handed_off;      /* the rest of the path was given to the host */
+	const char *relink;   /* the host's way to the entry: see relink() */
 	bool host_parent; /* ... and the final's parent is a host-only dir */
 	bool lazy;	  /* ... and not stat'ed (VFS_F_HOST_LAZY) */
 };
@@ -554,10 +555,22 @@ static bool can_handoff(struct walk *w, const struct probe *p)
 }
 
 /* Probe w->vpath (just appended) in every layer, parent flags @pf. */
+/* The host root symlink (/bin -> usr/bin on a merged-/usr host) whose
+ * name is the top-level directory the walk is in, when that directory is
+ * the upper layer's or the image's (so the walk did not follow the link),
+ * else NULL.  Not below a BENEATH/IN_ROOT anchor. */
+static const char *parent_root_link(const struct walk *w, unsigned char pf)
+{
+	if (w->depth != 1 || w->anchor > 0 || !(pf & (IN_UPPER | IN_IMAGE)))
+		return NULL;
+	return vfs_host_root_link(w->vfs, w->vpath, parent_len(w));
+}
+
 static int probe(struct walk *w, unsigned char pf, struct probe *p)
 {
 	int r = probe_rule(w, p);
 
+	p->relink = NULL;
 	p->handed_off = false;
 	p->host_parent = false;
 	p->lazy = false;
@@ -573,6 +586,11 @@ static int probe(struct walk *w, unsigned char pf, struct probe *p)
 		return 0;
 	}
 	if (!host_allowed(w, w->depth))
+		return 0;
+	/* A name that a package's or the overlay's /bin does not hold is the
+	 * host's /usr/bin's where the host's /bin is a link there: the walk
+	 * takes that way (relink), as the kernel would follow the link. */
+	if ((p->relink = parent_root_link(w, pf)))
 		return 0;
 	/* Under a directory of the upper layer or the image, a host entry
 	 * with more path below it is looked at first: should it be a symlink,
@@ -638,6 +656,39 @@ static int follow(struct walk *w, const struct probe *p)
 	return 0;
 }
 
+/*
+ * The walk is at /D/NAME, D a directory of the upper layer or the image
+ * that is a symlink to @target on the host, and no layer above the host
+ * holds NAME: go on from the root with @target/NAME and the rest, as
+ * following D would (a followed symlink: it counts towards MAX_LINKS).
+ */
+static int relink(struct walk *w, const char *target)
+{
+	size_t tl = strlen(target), nl, tail = strlen(w->rest + w->pos);
+	const char *name;
+
+	if (++w->nlinks > MAX_LINKS)
+		return -ELOOP;
+	name = w->vpath + parent_len(w) + 1;
+	nl = w->vlen - (size_t)(name - w->vpath);
+	if (tl + 1 + nl + 1 + tail + 1 > sizeof(w->rest))
+		return -ENAMETOOLONG;
+	memmove(w->rest + tl + 1 + nl + 1, w->rest + w->pos, tail + 1);
+	memmove(w->rest + tl + 1, name, nl);
+	w->rest[tl + 1 + nl] = '/';
+	memcpy(w->rest, target, tl);
+	w->rest[tl] = '/';
+	w->pos = 0;
+	w->followed = true;
+	w->updir_depth = 0;
+	w->hparent_ok = false;
+	w->vpath[1] = '\0';
+	w->vlen = 1;
+	w->depth = 0;
+	w->flags[0] = root_flags(w->vfs);
+	return 0;
+}
+
 /* The walk ended on a directory (the root, or after ".."): probe it. */
 static int probe_dir(struct walk *w, struct probe *p)
 {
@@ -688,8 +739,12 @@ static int walk(struct walk *w, struct probe *p)
 		r = n > NAME_MAX ? -ENAMETOOLONG : push_name(w, c, n);
 		if (r == 0)
 			r = probe(w, w->flags[w->depth], p);
+		if (r == 0 && p->relink)
+			r = relink(w, p->relink);
 		if (r < 0)
 			return r;
+		if (p->relink)
+			continue;
 		/* A relative path's base (the dirfd) is searched, never
 		 * followed: one naming a symlink (O_PATH|O_NOFOLLOW) or a
 		 * file is ENOTDIR, as natively. */
@@ -741,6 +796,12 @@ static int dir_layers(struct walk *w, const struct probe *p, bool *no_host)
 	else if (missing(r = vfs_host_ops.lookup(w->vfs, w->vpath, w->vlen,
 						 &hit)))
 		*no_host = true;
+	/* A host root symlink (/bin -> usr/bin) under a top-level directory
+	 * of the upper layer or the image: its target is the host's side
+	 * (relink), which the merge lists. */
+	if (r == 0 && S_ISLNK(hit.mode) &&
+	    vfs_host_root_link(w->vfs, w->vpath, w->vlen))
+		hit.mode = S_IFDIR;
 	if (r == 0 && S_ISDIR(hit.mode) && host_allowed(w, w->depth)) {
 		if ((p->child & UNCHECKED) &&
 		    vfs_upper_opaque(w->vfs, w->vpath, w->vlen))

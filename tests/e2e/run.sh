@@ -244,6 +244,40 @@ c_host_root_symlink() {
 	absent "/usr/$f"
 }
 
+# A package that ships /bin and /lib as directories, on a host where they
+# are symlinks to usr/bin and usr/lib (merged /usr): the package's own
+# entries are there, and every other name is the host's through the link
+# (sh, ls, the C library), so shells and dynamic programs run; listing
+# /bin shows both.
+c_pkg_root_dirs() {
+	local src=$C/src
+	if [ "$(readlink /bin)" != usr/bin ] || [ "$(readlink /lib)" != usr/lib ]; then
+		skip_step "/bin and /lib are not symlinks into /usr on this host"
+		return 0
+	fi
+	mkdir -p "$src/fs/bin" "$src/fs/lib/appv-rd"
+	printf '#!/bin/sh\necho tool ran\n' >"$src/fs/bin/appv-rd-tool"
+	chmod 755 "$src/fs/bin/appv-rd-tool"
+	echo mark >"$src/fs/lib/appv-rd/mark"
+	printf '[package]\nname = rd\n[run]\nexec = /bin/appv-rd-tool\n' \
+		>"$src/appv.ini"
+	ax build "$src" -o "$C/rd.pkg"
+	want_rc 0
+	axr "$C/rd.pkg"
+	want_rc 0
+	out_has "tool ran"
+	axe "$C/rd.pkg" /bin/sh -c 'cat /lib/appv-rd/mark; /bin/ls /lib/appv-rd
+ls /bin | grep -x -e sh -e appv-rd-tool | tr "\n" " "; echo
+/usr/bin/python3 -c "import json; print(json.dumps([1]))"'
+	want_rc 0
+	out_has mark
+	out_has "appv-rd-tool sh "
+	out_has "[1]"
+	axe "$C/rd.pkg" "$HELPERS/fsprobe_static" stat:/bin/sh cat:/lib/appv-rd/mark
+	want_rc 0
+	out_contains "stat /bin/sh: type="
+}
+
 # Attribute changes through a read-only descriptor (fchmod, futimens) and a
 # new name for it (linkat AT_EMPTY_PATH) act on the overlay's copy: a host
 # file and a package file stay as they were, on the host and for another
@@ -1977,7 +2011,7 @@ print('renamed', os.listdir('.'))"
 }
 
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
-python_import host_root_symlink fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
+python_import host_root_symlink pkg_root_dirs fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest long_home landlock_backstop strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
