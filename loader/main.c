@@ -203,12 +203,21 @@ static void apply_manifest_env(const struct pkg_manifest *m)
 		setenv(m->env[i].name, m->env[i].value, 1);
 }
 
+/* Spare NULL slots after the application's argv.  The supervisor rewrites
+ * the first exec's argv array in place, and a `#!` entry point (`#!/usr/bin/env
+ * node`: two more words) or a package ld.so makes it longer: without room
+ * the longer array would run into the environment array, which often
+ * follows it on the heap, and the script would get "/dev/fd/N" as its
+ * path (sys_exec.c's fallback).  At least what sys_exec.c's HEAD_MAX (16
+ * words in place of argv[0]) adds. */
+#define ARGV_SLACK 32
+
 /* Builds the application's argv: run = entry point + (user args, or the
  * manifest's default args when none are given); exec = CMD ARGS. */
 static char **app_argv(const struct pkg_manifest *m, bool is_run, int argc,
 		       char **argv)
 {
-	size_t n = 0, cap = (size_t)argc + m->nargs + 2;
+	size_t n = 0, cap = (size_t)argc + m->nargs + 2 + ARGV_SLACK;
 	char **out = calloc(cap, sizeof(*out));
 
 	if (!out)

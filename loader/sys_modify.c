@@ -276,11 +276,31 @@ static bool same_file(const struct vfs_res *a, const struct vfs_res *b)
 	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+/* A path the kernel may be given as the target wrote it: absolute, or
+ * relative to a directory that is the same virtually and really. */
+static bool raw_is_real(const struct sup_path *p)
+{
+	return p->raw[0] == '/' || !strcmp(p->rbase, p->vbase);
+}
+
+/* A rename or link where one name or both lie under a share rule on /proc
+ * or /dev (@o_own, @n_own: sup_resolve_arg returned 1).  Both there: the
+ * kernel's own call (glibc's sem_open links its temporary file to the
+ * semaphore's name in /dev/shm; Landlock still bounds it).  Only one:
+ * the two names are on different file systems, as natively. */
+static long kernel_own(const struct sup_path *o, bool o_own,
+		       const struct sup_path *n, bool n_own)
+{
+	if (o_own && n_own && raw_is_real(o) && raw_is_real(n))
+		return SUP_CONTINUE;
+	return -EXDEV;
+}
+
 long sys_rename(struct appv_sc_call *c)
 {
 	int nr = c->req->data.nr, r, old_lower = 0;
 	unsigned int flags = nr == SYS_renameat2 ? (unsigned int)c->args[4] : 0;
-	bool at = nr != SYS_rename;
+	bool at = nr != SYS_rename, o_own;
 	struct sup_path o, n;
 
 	if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) ||
@@ -290,14 +310,13 @@ long sys_rename(struct appv_sc_call *c)
 			    VFS_F_NOFOLLOW, &o);
 	if (r < 0)
 		return r;
-	if (r == 1)
-		return -EXDEV; /* /proc, /dev: nothing to rename there */
+	o_own = r == 1;
 	r = sup_resolve_arg(c, at ? 2 : -1, at ? 3 : 1, VFS_INTENT_CREATE,
 			    VFS_F_NOFOLLOW, &n);
 	if (r < 0)
 		return r;
-	if (r == 1)
-		return -EXDEV;
+	if (o_own || r == 1)
+		return kernel_own(&o, o_own, &n, r == 1);
 	if (appv_path_last_is_dot(o.raw) || appv_path_last_is_dot(n.raw))
 		return -EBUSY;
 	if (n.res.layer != VFS_LAYER_NONE && (flags & RENAME_NOREPLACE))
@@ -466,16 +485,18 @@ long sys_link(struct appv_sc_call *c)
 	rn = resolve_new(c, at ? 2 : -1, at ? 3 : 1, &n);
 	if (rn < 0)
 		return rn;
-	if (rn == 1)
-		return -EXDEV;
 	if ((flags & AT_EMPTY_PATH) && target_read(c, c->args[1], &b, 1) == 0 &&
 	    !b) {
+		if (rn == 1) /* the descriptor is the target's own */
+			return kernel_own(&n, true, &n, true);
 		rn = link_new(c, &n);
 		return rn < 0 ? rn : link_fd(c, (int)c->args[0], &n);
 	}
 	ro =
 	    sup_resolve_arg(c, at ? 0 : -1, at ? 1 : 0, VFS_INTENT_WRITE,
 			    flags & AT_SYMLINK_FOLLOW ? 0 : VFS_F_NOFOLLOW, &o);
+	if (rn == 1)
+		return ro < 0 ? ro : kernel_own(&o, ro == 1, &n, true);
 	if (ro == 1) {
 		fd = proc_fd_number(o.abs);
 		if (fd < 0 || !(flags & AT_SYMLINK_FOLLOW))

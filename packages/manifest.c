@@ -368,6 +368,15 @@ static int on_env(struct mf_state *st, const char *name, const char *value)
 	for (size_t i = 0; i < m->nenv; i++)
 		if (strcmp(m->env[i].name, name) == 0)
 			return mf_error(st, "duplicate key '%s' in [env]", name);
+	/* Values are set as written (no registry yet): say so where a
+	 * shell habit expects otherwise. */
+	if (strchr(value, '$'))
+		pkg_diag_append(st->warn, "%s:%d: [env] %s: '$' is kept as is "
+				"(no variable expansion)", st->file,
+				st->lineno, name);
+	else if (value[0] == '"' || value[0] == '\'')
+		pkg_diag_append(st->warn, "%s:%d: [env] %s: the quotes are part "
+				"of the value", st->file, st->lineno, name);
 	ne = realloc(m->env, (m->nenv + 1) * sizeof(*ne));
 	if (!ne)
 		return mf_oom(st);

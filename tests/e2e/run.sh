@@ -2010,6 +2010,49 @@ print('renamed', os.listdir('.'))"
 	out_has "renamed ['b']"
 }
 
+# An entry point that is a `#!/usr/bin/env INTERP` script (npm's and
+# pip's console scripts) sees its own virtual path as $0 and gets its
+# arguments, however many: the first exec's longer argv (env, sh, the
+# script) must not fall back to "/dev/fd/N" for lack of room.
+c_run_env_shebang() {
+	local src=$C/es n
+	mkdir -p "$src/fs/opt/es/bin"
+	printf '#!/usr/bin/env sh\necho "0=$0 n=$#"\n' >"$src/fs/opt/es/bin/tool"
+	chmod 755 "$src/fs/opt/es/bin/tool"
+	printf '[package]\nname = es\n[run]\nexec = /opt/es/bin/tool\n' \
+		>"$src/appv.ini"
+	ax build "$src" -o "$C/es.pkg"
+	want_rc 0
+	for n in 0 1 2 3 4 5 6 7 8 9; do
+		# shellcheck disable=SC2046
+		axr "$C/es.pkg" $(seq 1 "$n")
+		want_rc 0
+		out_has "0=/opt/es/bin/tool n=$n"
+		# shellcheck disable=SC2046
+		axe "$C/es.pkg" /opt/es/bin/tool $(seq 1 "$n")
+		want_rc 0
+		out_has "0=/opt/es/bin/tool n=$n"
+	done
+}
+
+# /dev/shm is shared: names made there are the host's, and renaming or
+# linking within it is the kernel's own call (glibc's sem_open, and so
+# Python's multiprocessing.Lock, links a temporary file to its name).
+c_dev_shm_names() {
+	local d=/dev/shm/e2e-shm-$$-$RANDOM
+	axe "$TPKG" /bin/sh -c 'mkdir "$1" && echo x >"$1/a" && mv "$1/a" "$1/b" &&
+ln "$1/b" "$1/c" && ls "$1" && /usr/bin/python3 -c "import multiprocessing as m
+l = m.Lock(); l.acquire(); print(\"lock ok\")"' sh "$d"
+	local rc=$RC ok=1
+	[ -f "$d/b" ] && [ -f "$d/c" ] && [ ! -e "$d/a" ] || ok=0
+	rm -rf "$d"
+	[ "$rc" -eq 0 ] || fail "exit status $rc: $(cat "$C/err")"
+	out_has b
+	out_has c
+	out_has "lock ok"
+	[ "$ok" = 1 ] || fail "the names in $d are not the host's"
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink pkg_root_dirs fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
@@ -2022,7 +2065,8 @@ ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
 iso_share_below_hide pkg_fd_reuse dirfd_reuse ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile cwd_clone_fs ov_sparse_copyup
-exec_shebang_long foreign_attrs build_atomic cli_state exec_comm ov_marker_names"
+exec_shebang_long foreign_attrs build_atomic cli_state exec_comm ov_marker_names
+run_env_shebang dev_shm_names"
 CASES=${E2E_CASES:-$CASES_ALL}
 MODES=${E2E_MODES:-shim noshim}
 # Cases that do not depend on the interception mode run once.

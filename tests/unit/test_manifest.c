@@ -179,6 +179,28 @@ static void test_manifest__unknown_keys_and_sections_warn(void **state)
 	pkg_manifest_release(&m);
 }
 
+/* [env] values are set as written: a '$' or quotes get a warning, the
+ * value stays literal. */
+static void test_manifest__env_literal_warns(void **state)
+{
+	struct appv_diag d, w;
+	struct pkg_manifest m;
+
+	assert_int_equal(parse("[package]\nname = a\n[run]\nexec = /x\n"
+			       "[env]\nP = /opt/a/bin:$PATH\nQ = \"a b\"\n"
+			       "R = plain\n",
+			       &m, &d, &w), 0);
+	assert_int_equal(m.nenv, 3);
+	assert_string_equal(m.env[0].value, "/opt/a/bin:$PATH");
+	assert_string_equal(m.env[1].value, "\"a b\"");
+	assert_non_null(strstr(w.msg, "app/appv.ini:6: [env] P: '$' is kept "
+				      "as is"));
+	assert_non_null(strstr(w.msg, "app/appv.ini:7: [env] Q: the quotes "
+				      "are part of the value"));
+	assert_null(strstr(w.msg, "[env] R"));
+	pkg_manifest_release(&m);
+}
+
 static void test_manifest__continuation_lines_rejected(void **state)
 {
 	expect_error("[package]\nname = a\n  more\n[run]\nexec=/x\n",
@@ -228,6 +250,7 @@ int main(void)
 		cmocka_unit_test(test_manifest__duplicate_key_is_an_error),
 		cmocka_unit_test(test_manifest__bad_rules_and_env),
 		cmocka_unit_test(test_manifest__unknown_keys_and_sections_warn),
+		cmocka_unit_test(test_manifest__env_literal_warns),
 		cmocka_unit_test(test_manifest__continuation_lines_rejected),
 		cmocka_unit_test(test_manifest__long_line_and_nul_rejected),
 		cmocka_unit_test(test_manifest__null_diag_allowed),
