@@ -321,6 +321,20 @@ static int final_perm(const struct shim_sc *sc, const long a[6],
 	return vfs_may_access(shim_vfs, cred, res, may);
 }
 
+/*
+ * A relative path is walked from the virtual path its base directory had
+ * a moment ago; natively the lookup starts from the directory itself,
+ * wherever it is.  Should a directory of the upper layer have moved or
+ * gone meanwhile, or be moving (vfs_upper_steady), the walk or the call
+ * on its result may have met another directory than the base: the
+ * supervisor, which makes the session's directory changes one at a time,
+ * answers instead.  true: not steady since @gen0 was read.
+ */
+static bool base_moved(const char *path, bool have_gen0, unsigned int gen0)
+{
+	return path[0] != '/' && have_gen0 && !vfs_upper_steady(shim_vfs, gen0);
+}
+
 int shim_route(const struct shim_sc *sc, const long a[6],
 	       struct vfs_res *res, long *err)
 {
@@ -335,6 +349,8 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 			       .intent = sc->intent, .flags = sc->vflags,
 			       .cred = &cred };
 	size_t len;
+	unsigned int gen0 = 0;
+	bool have_gen0;
 
 	cred.load = vfs_cred_self;
 	cred.ctx = NULL;
@@ -349,6 +365,7 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 		return SHIM_DIRECT; /* a NULL path passes the filter anyway */
 	if (!path[0])
 		return SHIM_OWN; /* the fd itself, or ENOENT: no lookup */
+	have_gen0 = vfs_upper_gen(shim_vfs, &gen0);
 	if (path[0] != '/') {
 		if (virtual_base(dirfd, base, sizeof(base), &req.base_upper) <
 		    0)
@@ -387,6 +404,13 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 	r = vfs_resolve(shim_vfs, &req, res);
 	if (r == 0)
 		r = final_perm(sc, a, res, &cred);
+	if (base_moved(path, have_gen0, gen0)) {
+		/* Nothing the walk said holds (a listing is still one: see
+		 * shim_dir.c, fdopendir). */
+		res->merged_dir = false;
+		res->layer = VFS_LAYER_NONE;
+		return SHIM_DIRECT;
+	}
 	if (r < 0) {
 		if (sc->intent != VFS_INTENT_READ || !final_read_error(r))
 			return SHIM_DIRECT;
@@ -544,7 +568,10 @@ static long real_call(const struct shim_sc *sc, long a[6],
 
 long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 {
-	long err = 0, r;
+	const char *path = (const char *)a[sc->path_arg];
+	unsigned int gen0 = 0;
+	bool have_gen0 = shim_vfs && vfs_upper_gen(shim_vfs, &gen0);
+	long a0[6] = {a[0], a[1], a[2], a[3], a[4], a[5]}, err = 0, r;
 	int route = shim_route(sc, a, res, &err);
 	/* A merged directory's open is answered with its listing (by the
 	 * supervisor); a package file read stays the package's. */
@@ -569,11 +596,18 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 	case SHIM_ERR:
 		return err;
 	case SHIM_REAL:
-		r = real_call(sc, a, res);
-		break;
 	case SHIM_OWN:
-		r = appv_syscall(sc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-		break;
+		r = route == SHIM_REAL
+			? real_call(sc, a, res)
+			: appv_syscall(sc->nr, a[0], a[1], a[2], a[3], a[4],
+				       a[5]);
+		/* A lookup that failed did nothing: asked again. */
+		if ((r != -ENOENT && r != -ENOTDIR) || !path ||
+		    !base_moved(path, have_gen0, gen0))
+			break;
+		memcpy(a, a0, sizeof(a0));
+		kind = SHIM_FD_PLAIN; /* what the walk said may be wrong */
+		/* fall through */
 	default:
 		/* The supervisor's answer is final (vfs_fix_stat). */
 		res->merged_dir = false;

@@ -470,7 +470,8 @@ static int cmd_reset_rm(const char *home, int argc, char **argv, bool rm)
 		}
 	}
 	/* Running sessions' shims must stop trusting what they learnt of
-	 * the upper directories (vfs/upper_dirs.c). */
+	 * the upper directories (vfs/upper_dirs.c): before the tree goes,
+	 * so that a walk does not miss the change, and after it. */
 	snprintf(target, sizeof(target), "%s/upper", dir);
 	vfs_names_bump_file(target);
 	if (rm) {
@@ -481,6 +482,9 @@ static int cmd_reset_rm(const char *home, int argc, char **argv, bool rm)
 		 * new file would part them from sessions started later (its
 		 * bits only add probes; its generation was just bumped). */
 		r = loader_rm_rf(target, true);
+		/* And after: what a shim learnt while the tree went is
+		 * gone as well. */
+		vfs_names_bump_file(target);
 	}
 	if (r < 0) {
 		fprintf(stderr, "appv: %s: %s\n", dir, strerror(-r));

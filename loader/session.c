@@ -357,7 +357,7 @@ static int make_run_dir(struct session *s, struct appv_diag *diag)
  */
 static int hold_overlay(struct session *s)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], upper[PATH_MAX];
 	struct stat a, b;
 	int fd, r;
 
@@ -367,6 +367,13 @@ static int hold_overlay(struct session *s)
 	fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
 		return -errno;
+	/* Alone on the overlay: a move that a killed supervisor left
+	 * counted (vfs_upper_change_begin) is over; forgotten, or every
+	 * shim would keep asking the supervisor about relative paths. */
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+	    snprintf(upper, sizeof(upper), "%s/upper", s->overlay_dir) <
+		(int)sizeof(upper))
+		vfs_names_bump_file(upper);
 	while ((r = flock(fd, LOCK_SH)) < 0 && errno == EINTR)
 		;
 	if (r < 0 || fstat(fd, &a) < 0) {

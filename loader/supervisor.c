@@ -359,7 +359,7 @@ static void sup_release(struct sup *sup)
 	for (unsigned int i = 0; sup->exe && i < sup->exe_hw; i++)
 		sup_slot_clear(&sup->exe[i].tgid, &sup->exe[i].pidfd);
 	for (unsigned int i = 0; sup->cwd && i < sup->cwd_hw; i++)
-		sup_slot_clear(&sup->cwd[i].tgid, &sup->cwd[i].pidfd);
+		sup_cwd_clear(&sup->cwd[i]);
 	free(sup->exe);
 	free(sup->cwd);
 	free(sup->sock);

@@ -53,12 +53,16 @@ struct sup_exe {
 
 /* A virtual cwd the kernel could not be moved to (a directory with no host
  * twin, changed by a chdir the supervisor emulated): valid while the
- * process's real cwd is still @real. */
+ * process's real cwd is still @real.  An upper directory is held open
+ * (@dir1) so that @vcwd follows it when any session of the overlay moves
+ * or removes it (sys_cwd.c). */
 #define SUP_CWD_SLOTS 64
 struct sup_cwd {
 	pid_t tgid; /* 0 = free slot */
 	int pidfd;  /* @tgid's process (valid while tgid != 0) */
 	uint64_t seq; /* of the chdir that set it: newest wins (CLONE_FS) */
+	int dir1;     /* O_PATH descriptor + 1 of the upper directory; 0 */
+	unsigned int gen; /* the directory generation @vcwd is true under */
 	char real[PATH_MAX];
 	char vcwd[PATH_MAX];
 };
@@ -176,6 +180,8 @@ void sup_cwd_renamed(struct sup *sup, const char *from, const char *to,
 		     bool exchange);
 /* Forget @tgid's emulated cwd (a chdir the kernel performed). */
 void sup_cwd_drop(struct sup *sup, pid_t tgid);
+/* Empty record @e (its process and its directory let go). */
+void sup_cwd_clear(struct sup_cwd *e);
 
 /* Per-process slots (exe, cwd) name their process by a pidfd as well:
  * appv reaps only its own children, so another descendant's exit (and a

@@ -16,7 +16,9 @@
  *    it was (a later fchdir moves it and drops the record).  Children
  *    inherit it on first sight when their real cwd is the parent's; the
  *    children a process already has when its record changes get one of
- *    their own first (rsync forks its receiver, then chdirs).
+ *    their own first (rsync forks its receiver, then chdirs).  A record
+ *    of an upper directory holds it open and follows it (cwd_follow)
+ *    when another session on the overlay moves or removes it.
  * fchdir needs nothing: the fd already is the real directory.
  */
 #include <dirent.h>
@@ -47,12 +49,34 @@ static struct sup_cwd *cwd_slot(struct sup *sup, pid_t tgid)
 	return NULL;
 }
 
+/* The directory a record follows: a copy of @dir1 (see struct sup_cwd),
+ * 0 for none. */
+static int cwd_dir_dup(int dir1)
+{
+	int fd = dir1 ? fcntl(dir1 - 1, F_DUPFD_CLOEXEC, 3) : -1;
+
+	return fd < 0 ? 0 : fd + 1;
+}
+
+static void cwd_dir_close(struct sup_cwd *e)
+{
+	if (e->dir1)
+		close(e->dir1 - 1);
+	e->dir1 = 0;
+}
+
 void sup_cwd_drop(struct sup *sup, pid_t tgid)
 {
 	struct sup_cwd *e = sup->cwd ? cwd_slot(sup, tgid) : NULL;
 
 	if (e)
-		sup_slot_clear(&e->tgid, &e->pidfd);
+		sup_cwd_clear(e);
+}
+
+void sup_cwd_clear(struct sup_cwd *e)
+{
+	sup_slot_clear(&e->tgid, &e->pidfd);
+	cwd_dir_close(e);
 }
 
 /* A free slot: never used, or its process has exited unseen (appv reaps
@@ -70,12 +94,14 @@ static struct sup_cwd *cwd_free_slot(struct sup *sup)
 	return &sup->cwd[sup->cwd_next++ % SUP_CWD_SLOTS];
 }
 
-static struct sup_cwd *cwd_set(struct sup *sup, pid_t tgid,
-			       const char *real, const char *vcwd,
-			       uint64_t seq)
+/* @vcwd of @tgid, following directory @dir1 (copied) under @gen. */
+static struct sup_cwd *cwd_set(struct sup *sup, pid_t tgid, const char *real,
+			       const char *vcwd, uint64_t seq, int dir1,
+			       unsigned int gen)
 {
 	struct sup_cwd *e = cwd_slot(sup, tgid);
 	char v[PATH_MAX];
+	int d1 = cwd_dir_dup(dir1); /* @dir1 may be a slot's */
 
 	snprintf(v, sizeof(v), "%s", vcwd); /* @vcwd may be a slot's */
 	if (!e)
@@ -85,9 +111,48 @@ static struct sup_cwd *cwd_set(struct sup *sup, pid_t tgid,
 	if (e->tgid != tgid)
 		sup_slot_fill(&e->tgid, &e->pidfd, tgid);
 	e->seq = seq;
+	cwd_dir_close(e);
+	e->dir1 = d1;
+	e->gen = gen;
 	snprintf(e->real, sizeof(e->real), "%s", real);
 	snprintf(e->vcwd, sizeof(e->vcwd), "%s", v);
 	return e;
+}
+
+/* A copy of record @from for @tgid. */
+static struct sup_cwd *cwd_copy(struct sup *sup, pid_t tgid, const char *real,
+				const struct sup_cwd *from)
+{
+	return cwd_set(sup, tgid, real, from->vcwd, from->seq, from->dir1,
+		       from->gen);
+}
+
+/*
+ * The directory a record follows may have been moved or removed by any
+ * process of any session on the overlay, not only through this supervisor
+ * (sup_cwd_renamed): each bumps the directory generation after it.  Then
+ * the held descriptor says where it is now; a removed one reads
+ * "... (deleted)", a virtual path that resolves no more, so the cwd
+ * behaves as a removed one (see vfs_dir_gone) even once another directory
+ * is made at its path, as natively.
+ */
+static void cwd_follow(struct sup *sup, struct sup_cwd *e)
+{
+	char link[32], real[PATH_MAX], v[PATH_MAX];
+	unsigned int gen;
+	ssize_t n;
+
+	if (!e->dir1 || !vfs_upper_gen(sup->s->vfs, &gen) || gen == e->gen)
+		return;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", e->dir1 - 1);
+	n = readlink(link, real, sizeof(real) - 1);
+	if (n < 0)
+		return;
+	real[n] = '\0';
+	if (real[0] != '/' || vfs_reverse(sup->s->vfs, real, v, sizeof(v)) < 0)
+		return;
+	snprintf(e->vcwd, sizeof(e->vcwd), "%s", v);
+	e->gen = gen;
 }
 
 /*
@@ -113,7 +178,7 @@ static struct sup_cwd *cwd_newest(struct sup *sup, pid_t tgid,
 	}
 	if (!best || best == e)
 		return e;
-	return cwd_set(sup, tgid, real, best->vcwd, best->seq);
+	return cwd_copy(sup, tgid, real, best);
 }
 
 /* @vcwd with its prefix @from (a whole path component) made @to: false
@@ -154,7 +219,7 @@ static void cwd_share_with(struct appv_sc_call *c, const struct sup_cwd *e,
 {
 	if (pid > 1 && pid != e->tgid &&
 	    syscall(SYS_kcmp, e->tgid, (pid_t)pid, KCMP_FS, 0, 0) == 0)
-		cwd_set(c->sup, (pid_t)pid, e->real, e->vcwd, e->seq);
+		cwd_copy(c->sup, (pid_t)pid, e->real, e);
 }
 
 /* Each child of thread @tid of process @tgid, as /proc lists them
@@ -228,18 +293,15 @@ static struct sup_cwd *cwd_inherit(struct appv_sc_call *c, pid_t tgid,
 			continue;
 		if (strcmp(e->real, real))
 			return NULL;
-		return cwd_set(c->sup, tgid, real, e->vcwd, e->seq);
+		return cwd_copy(c->sup, tgid, real, e);
 	}
 	return NULL;
 }
 
-const char *sup_cwd_get(struct appv_sc_call *c, const char *real)
-{
-	return sup_cwd_get_pid(c, target_tgid(c), real);
-}
-
-const char *sup_cwd_get_pid(struct appv_sc_call *c, pid_t pid,
-			    const char *real)
+/* The record of @pid's (@real) cwd, followed to where its directory is
+ * now; NULL: there is none. */
+static struct sup_cwd *cwd_record(struct appv_sc_call *c, pid_t pid,
+				  const char *real)
 {
 	struct sup *sup = c->sup;
 	struct sup_cwd *e;
@@ -261,19 +323,35 @@ const char *sup_cwd_get_pid(struct appv_sc_call *c, pid_t pid,
 
 	if (e && strcmp(e->real, real)) {
 		/* the process moved its cwd itself */
-		sup_slot_clear(&e->tgid, &e->pidfd);
+		sup_cwd_clear(e);
 		e = NULL;
 	} else if (!e) {
 		e = cwd_inherit(c, pid, real);
 	}
 	e = cwd_newest(sup, pid, real, e);
+	if (e)
+		cwd_follow(sup, e);
+	return e;
+}
+
+const char *sup_cwd_get(struct appv_sc_call *c, const char *real)
+{
+	return sup_cwd_get_pid(c, target_tgid(c), real);
+}
+
+const char *sup_cwd_get_pid(struct appv_sc_call *c, pid_t pid,
+			    const char *real)
+{
+	struct sup_cwd *e = cwd_record(c, pid, real);
+
 	return e ? e->vcwd : NULL;
 }
 
 /* Child @kid of a process whose record is about to change keeps the cwd it
- * has inherited so far: @vcwd, while its real cwd is @real. */
+ * has inherited so far: record @from, else @vcwd, while its real cwd is
+ * @real. */
 static void pin_child(struct sup *sup, pid_t kid, const char *real,
-		      const char *vcwd)
+		      const struct sup_cwd *from, const char *vcwd)
 {
 	char link[64], rcwd[PATH_MAX];
 	ssize_t n;
@@ -285,20 +363,25 @@ static void pin_child(struct sup *sup, pid_t kid, const char *real,
 	if (n < 0)
 		return;
 	rcwd[n] = '\0';
-	if (!strcmp(rcwd, real))
-		cwd_set(sup, kid, real, vcwd, 0);
+	if (strcmp(rcwd, real))
+		return;
+	if (from)
+		cwd_set(sup, kid, real, from->vcwd, 0, from->dir1, from->gen);
+	else
+		cwd_set(sup, kid, real, vcwd, 0, 0, 0);
 }
 
 struct pin {
 	struct sup *sup;
 	const char *real, *vcwd;
+	const struct sup_cwd *from;
 };
 
 static void pin_kid(pid_t kid, void *ctx)
 {
 	const struct pin *pn = ctx;
 
-	pin_child(pn->sup, kid, pn->real, pn->vcwd);
+	pin_child(pn->sup, kid, pn->real, pn->from, pn->vcwd);
 }
 
 /*
@@ -310,14 +393,12 @@ static void pin_kid(pid_t kid, void *ctx)
 static void pin_children(struct appv_sc_call *c, const char *real)
 {
 	char vcwd[PATH_MAX], path[64];
-	const char *cur = sup_cwd_get(c, real);
-	struct pin pn = {c->sup, real, vcwd};
+	const struct sup_cwd *cur = cwd_record(c, target_tgid(c), real);
+	struct pin pn = {c->sup, real, vcwd, cur};
 	struct dirent *de;
 	DIR *d;
 
-	if (cur)
-		snprintf(vcwd, sizeof(vcwd), "%s", cur);
-	else if (vfs_reverse(c->s->vfs, real, vcwd, sizeof(vcwd)) < 0)
+	if (!cur && vfs_reverse(c->s->vfs, real, vcwd, sizeof(vcwd)) < 0)
 		return;
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)target_tgid(c));
 	d = opendir(path);
@@ -392,11 +473,26 @@ static void cwd_leave(struct appv_sc_call *c)
 	sup_cwd_drop(c->sup, target_tgid(c));
 }
 
+/* An upper directory @p names, held for the record (cwd_follow) under
+ * *@gen read before it: its descriptor + 1, else 0. */
+static int cwd_dir_open(struct appv_sc_call *c, const struct sup_path *p,
+			unsigned int *gen)
+{
+	int fd;
+
+	*gen = 0;
+	if (p->res.layer != VFS_LAYER_UPPER || !vfs_upper_gen(c->s->vfs, gen))
+		return 0;
+	fd = open(p->res.real, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? 0 : fd + 1;
+}
+
 long sys_chdir(struct appv_sc_call *c)
 {
 	char rcwd[PATH_MAX];
 	struct sup_path p;
-	int r;
+	unsigned int gen;
+	int r, dir1;
 
 	r = sup_resolve_arg(c, -1, 0, VFS_INTENT_READ, VFS_F_DIRECTORY, &p);
 	if (r == 1) {
@@ -428,9 +524,12 @@ long sys_chdir(struct appv_sc_call *c)
 	r = target_id_valid(c);
 	if (r < 0)
 		return r;
+	dir1 = cwd_dir_open(c, &p, &gen);
 	/* Children that do not share the cwd keep theirs; sharers move. */
 	pin_children(c, rcwd);
 	cwd_share(c, cwd_set(c->sup, target_tgid(c), rcwd, p.res.vpath,
-			     ++c->sup->cwd_seq));
+			     ++c->sup->cwd_seq, dir1, gen));
+	if (dir1)
+		close(dir1 - 1);
 	return 0;
 }

@@ -300,7 +300,7 @@ long sys_rename(struct appv_sc_call *c)
 {
 	int nr = c->req->data.nr, r, old_lower = 0;
 	unsigned int flags = nr == SYS_renameat2 ? (unsigned int)c->args[4] : 0;
-	bool at = nr != SYS_rename, o_own;
+	bool at = nr != SYS_rename, o_own, dirs;
 	struct sup_path o, n;
 
 	if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) ||
@@ -341,6 +341,11 @@ long sys_rename(struct appv_sc_call *c)
 		if (old_lower < 0)
 			return old_lower;
 	}
+	/* A shim's walk from a base it read before the rename, made while
+	 * it runs, must see it (shim.c, base_moved). */
+	dirs = S_ISDIR(o.res.mode) || S_ISDIR(n.res.mode);
+	if (dirs)
+		vfs_upper_change_begin(c->s->vfs);
 	r = rename_up(c, &o);
 	if (r == 0)
 		r = rename_opaque_ok(c, &o, &n);
@@ -359,7 +364,10 @@ long sys_rename(struct appv_sc_call *c)
 				flags & RENAME_EXCHANGE);
 	/* Directories moved, replaced or made opaque (also by a copy-up
 	 * that the rename then did not use): the shims' caches go. */
-	vfs_upper_changed(c->s->vfs);
+	if (dirs)
+		vfs_upper_change_end(c->s->vfs);
+	else
+		vfs_upper_changed(c->s->vfs);
 	return r;
 }
 

@@ -287,12 +287,14 @@ int vfs_remove(struct vfs *vfs, const struct vfs_res *res, bool dir)
 	lower = vfs_lower_exists(vfs, res->vpath, NULL);
 	if (lower < 0)
 		return lower;
+	if (dir)
+		vfs_upper_change_begin(vfs);
 	if (res->layer == VFS_LAYER_UPPER)
 		r = remove_upper(vfs, res, dir, lower);
 	else
 		r = vfs_whiteout(vfs, res->vpath);
 	if (dir)
-		vfs_upper_changed(vfs); /* also after a partial failure */
+		vfs_upper_change_end(vfs); /* also after a partial failure */
 	/* Every name in upper was noted: the filter is current once a
 	 * top-level removal's new root ctime is stored. */
 	if (!strchr(res->vpath + 1, '/'))

@@ -40,7 +40,8 @@ struct upper_names {
 	int64_t ctime_nsec;
 	uint32_t dir_gen; /* upper_dirs.c: bumped after an upper directory
 			     goes or changes (vfs_upper_changed) */
-	uint32_t reserved;
+	uint32_t dir_busy; /* moves and removals under way (0 in pages of
+			      older versions, which never set it) */
 	uint64_t bits[NAMES_WORDS + WH_BITS / 64];
 };
 
@@ -173,6 +174,14 @@ void vfs_whiteout_note(struct vfs *vfs, const char *vpath)
 void vfs_upper_changed(const struct vfs *vfs)
 {
 	/* The shim sends what would need it to the supervisor. */
+}
+
+void vfs_upper_change_begin(const struct vfs *vfs)
+{
+}
+
+void vfs_upper_change_end(const struct vfs *vfs)
+{
 }
 #else
 static void set_bits(struct upper_names *n, const char *name, size_t len,
@@ -358,6 +367,34 @@ void vfs_upper_changed(const struct vfs *vfs)
 		__atomic_add_fetch(&vfs->names->dir_gen, 1, __ATOMIC_RELEASE);
 }
 
+/* A move or removal: bumped before and after, and counted while it runs,
+ * so that a reader whose whole walk fell inside it still sees it
+ * (vfs_upper_steady).  A supervisor killed in between leaves the count
+ * up: readers then keep asking a supervisor, which is slower, not wrong,
+ * until `appv overlay reset` clears it (vfs_names_bump_file); so the
+ * count never goes below 0. */
+void vfs_upper_change_begin(const struct vfs *vfs)
+{
+	if (!vfs->names)
+		return;
+	__atomic_add_fetch(&vfs->names->dir_busy, 1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&vfs->names->dir_gen, 1, __ATOMIC_SEQ_CST);
+}
+
+void vfs_upper_change_end(const struct vfs *vfs)
+{
+	uint32_t busy;
+
+	if (!vfs->names)
+		return;
+	__atomic_add_fetch(&vfs->names->dir_gen, 1, __ATOMIC_SEQ_CST);
+	busy = __atomic_load_n(&vfs->names->dir_busy, __ATOMIC_SEQ_CST);
+	while (busy && !__atomic_compare_exchange_n(
+			   &vfs->names->dir_busy, &busy, busy - 1, false,
+			   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		;
+}
+
 int vfs_names_bump_file(const char *upper)
 {
 	char path[PATH_MAX];
@@ -374,6 +411,7 @@ int vfs_names_bump_file(const char *upper)
 	if (!n)
 		return 0;
 	__atomic_add_fetch(&n->dir_gen, 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&n->dir_busy, 0, __ATOMIC_SEQ_CST);
 	appv_munmap(n, NAMES_SIZE);
 	return 0;
 }
@@ -425,6 +463,14 @@ bool vfs_upper_gen(const struct vfs *vfs, unsigned int *gen)
 		return false;
 	*gen = __atomic_load_n(&vfs->names->dir_gen, __ATOMIC_ACQUIRE);
 	return true;
+}
+
+bool vfs_upper_steady(const struct vfs *vfs, unsigned int gen)
+{
+	if (!vfs->names ||
+	    __atomic_load_n(&vfs->names->dir_busy, __ATOMIC_SEQ_CST))
+		return false;
+	return __atomic_load_n(&vfs->names->dir_gen, __ATOMIC_SEQ_CST) == gen;
 }
 
 void vfs_names_close(struct vfs *vfs)

@@ -218,6 +218,9 @@ bool vfs_real_fixed(const struct vfs *vfs, const char *real);
  * the overlay has no generation page (nothing may be kept then).
  */
 bool vfs_upper_gen(const struct vfs *vfs, unsigned int *gen);
+/* No upper directory was moved or removed since @gen was read, and none
+ * is being: a walk made meanwhile saw one state of the tree. */
+bool vfs_upper_steady(const struct vfs *vfs, unsigned int gen);
 /* The virtual directory whose merged listing (vfs_merge_dir) real path
  * @real is: its length, or -ENOENT when @real is no listing. */
 int vfs_listing_vpath(const struct vfs *vfs, const char *real, char *vpath,
@@ -388,8 +391,13 @@ void vfs_upper_recover(struct vfs *vfs);
  * directories, vfs/upper_dirs.c, are then dropped): after an rmdir, a
  * rename, a whiteout over a directory, an opaque mkdir.  Supervisor only.
  * vfs_names_bump_file: the same, given the upper directory's path, for
- * `appv overlay reset/rm` before the tree goes (0, or -errno). */
+ * `appv overlay reset/rm` before and after the tree goes (0, or -errno);
+ * it also forgets moves a killed supervisor left counted. */
 void vfs_upper_changed(const struct vfs *vfs);
+/* Around a move or removal of upper directories, instead of
+ * vfs_upper_changed (vfs_upper_steady). */
+void vfs_upper_change_begin(const struct vfs *vfs);
+void vfs_upper_change_end(const struct vfs *vfs);
 int vfs_names_bump_file(const char *upper);
 /* Remember the upper directories the walk finds (vfs/upper_dirs.c), as
  * the shim does: a supervisor's resolver, which walks for programs

@@ -1871,6 +1871,127 @@ print(' '.join(str(int(x)) for x in out))"
 	out_has "1 1 1 0 1 0 1 0 1 1"
 }
 
+# A working directory in a directory of the overlay follows it when
+# another session on the same overlay moves it, and stays the removed one
+# when that session removes it and makes another at its path, as natively
+# (without the shim the supervisor keeps such a cwd: it must not name the
+# path alone).
+c_ov_cwd_other_session() {
+	local h=$C/co s=$C/sync before pa
+	mkdir -p "$h" "$s"
+	mkfifo "$s/a" "$s/b" "$s/c" "$s/d"
+	before=$(tree_sha "$h")
+	bg_axe a --share "$s" --overlay co "$TPKG" /usr/bin/python3 -c 'import os, sys
+h, s = sys.argv[1:3]
+def cwd():
+    try:
+        return os.getcwd()[len(h):]
+    except OSError:
+        return "gone"
+def say(n):
+    open(s + "/" + n, "w").write("go\n")
+def hear(n):
+    open(s + "/" + n).read()
+def rd(n):
+    try:
+        return open(n).read()
+    except OSError as e:
+        return e.strerror
+os.makedirs(h + "/n/d")
+open(h + "/n/d/f1", "w").write("one")
+os.chdir(h + "/n/d")
+say("b"); hear("a")
+print("moved", cwd(), sorted(os.listdir(".")), rd("f1"))
+os.makedirs(h + "/n/r")
+os.chdir(h + "/n/r")
+say("d"); hear("c")
+print("removed", cwd(), sorted(os.listdir(".")), os.path.exists("g"))
+' "$h" "$s"
+	pa=$!
+	axe --share "$s" --overlay co "$TPKG" /bin/sh -c 'read -r x <"$2/b"
+mv "$1/n/d" "$1/n/e" && mkdir "$1/n/d" && echo two >"$1/n/d/f2"
+echo go >"$2/a"; read -r x <"$2/d"
+rmdir "$1/n/r" && mkdir "$1/n/r" && echo g >"$1/n/r/g"
+echo go >"$2/c"' sh "$h" "$s"
+	want_rc 0
+	bg_wait "$pa" a
+	cp "$C/a.out" "$C/out"
+	out_has "moved /n/e ['f1'] one"
+	out_has "removed gone [] False"
+	same_tree "$h" "$before"
+}
+
+# A descriptor of an overlay directory that other threads keep renaming
+# finds its entries at every call, as natively (the shim walks from the
+# directory's virtual path, which the rename changes under it).
+c_ov_move_fd_threads() {
+	local h=$C/mf before
+	mkdir -p "$h"
+	before=$(tree_sha "$h")
+	axe --overlay mf "$TPKG" /opt/t/bin/threads movefd "$h" 2 3000
+	want_rc 0
+	out_has "movefd: ok 3000"
+	same_tree "$h" "$before"
+}
+
+# `overlay reset` while a session walks the overlay: what the session
+# learns of the upper directories while the tree goes must not outlive
+# the reset (an opaque directory would go on hiding the host's files).
+c_ov_reset_walking() {
+	local h=$C/rw s=$C/sync before pa i=0
+	mkdir -p "$h/d" "$s"
+	: >"$h/d/hf"
+	before=$(tree_sha "$h")
+	axe --overlay rw "$TPKG" /usr/bin/python3 -c 'import os, sys
+h = sys.argv[1]
+os.unlink(h + "/d/hf")
+os.rmdir(h + "/d")
+os.mkdir(h + "/d")
+for k in range(20):
+    os.makedirs(h + "/z/%d" % k)
+    for i in range(100):
+        open(h + "/z/%d/%d" % (k, i), "w").close()
+' "$h"
+	want_rc 0
+	bg_axe a --share "$s" --overlay rw "$TPKG" /usr/bin/python3 -c 'import os, sys, time
+h, s = sys.argv[1:3]
+open(s + "/ready", "w").close()
+seen = set()
+while not os.path.exists(s + "/done"):
+    seen.add(os.path.exists(h + "/d/hf"))
+print("during", sorted(seen))
+print("after", os.path.exists(h + "/d/hf"), sorted(os.listdir(h)))
+' "$h" "$s"
+	pa=$!
+	while [ ! -e "$s/ready" ] && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	ax overlay reset "$TPKG" rw
+	want_rc 0
+	: >"$s/done"
+	bg_wait "$pa" a
+	cp "$C/a.out" "$C/out"
+	out_has "after True ['d']"
+	same_tree "$h" "$before"
+	# A move a killed supervisor left counted (dir_busy, at offset 28 of
+	# the shared page) is forgotten by the next session alone there.
+	python3 - "$(upper_of "$TID" rw).names" <<'PYEOF' || fail "cannot mark a move"
+import struct, sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(28)
+    f.write(struct.pack("I", 3))
+PYEOF
+	axe --overlay rw "$TPKG" /bin/true
+	want_rc 0
+	python3 - "$(upper_of "$TID" rw).names" <<'PYEOF' || fail "the counted move stayed"
+import struct, sys
+with open(sys.argv[1], "rb") as f:
+    f.seek(28)
+    sys.exit(struct.unpack("I", f.read(4))[0] != 0)
+PYEOF
+}
+
 # Copy-ups and whiteouts are built in the overlay's work directory, not
 # beside their target: a watch on a package directory sees only the final
 # names, and temporaries a dead supervisor left there are swept.
@@ -2066,7 +2187,7 @@ ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_s
 iso_share_below_hide pkg_fd_reuse dirfd_reuse ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm ov_marker_names
-run_env_shebang dev_shm_names"
+run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_walking"
 CASES=${E2E_CASES:-$CASES_ALL}
 MODES=${E2E_MODES:-shim noshim}
 # Cases that do not depend on the interception mode run once.

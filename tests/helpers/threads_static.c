@@ -21,6 +21,11 @@
  *       one) while NTHREADS threads stat BASE/d/f; after each mkdir the
  *       main thread's stat of BASE/d/f must be ENOENT.  Prints
  *       "remkdir: ok N" or "ERR ..." lines.
+ *   threads_static movefd BASE NTHREADS NITER
+ *       NTHREADS threads rename BASE/d to BASE/e and back (NITER times in
+ *       all) while the main thread opens and stats "f" relative to a
+ *       descriptor of the directory, which natively always finds it.
+ *       Prints "movefd: ok N" or "ERR ..." lines.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -219,6 +224,64 @@ static int remkdir(int nthreads, int niter)
 	return errors ? 1 : 0;
 }
 
+static char move_from[PATH_MAX], move_to[PATH_MAX];
+static pthread_mutex_t move_lock = PTHREAD_MUTEX_INITIALIZER;
+static int moves_left;
+
+/* One rename d -> e and back per turn, one mover at a time. */
+static void *mover(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		pthread_mutex_lock(&move_lock);
+		if (moves_left <= 0 || errors) {
+			pthread_mutex_unlock(&move_lock);
+			return NULL;
+		}
+		moves_left--;
+		if (rename(move_from, move_to) < 0)
+			err("rename", move_from, errno);
+		else if (rename(move_to, move_from) < 0)
+			err("rename", move_to, errno);
+		pthread_mutex_unlock(&move_lock);
+	}
+}
+
+static int movefd(int nthreads, int niter)
+{
+	pthread_t th[MAX_THREADS];
+	char f[PATH_MAX];
+	struct stat st;
+	int t, fd, dfd;
+
+	snprintf(move_from, sizeof(move_from), "%s/d", base);
+	snprintf(move_to, sizeof(move_to), "%s/e", base);
+	snprintf(f, sizeof(f), "%s/d/f", base);
+	if (mkdir(move_from, 0755) < 0 || write_new(f, "f") < 0)
+		err("setup", f, errno);
+	dfd = open(move_from, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		err("open", move_from, errno);
+	moves_left = niter;
+	for (t = 0; t < nthreads && !errors; t++)
+		if (pthread_create(&th[t], NULL, mover, NULL))
+			break;
+	while (!errors && __atomic_load_n(&moves_left, __ATOMIC_RELAXED) > 0) {
+		fd = openat(dfd, "f", O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			err("openat", "f", errno);
+		else
+			close(fd);
+		if (fstatat(dfd, "f", &st, 0) < 0)
+			err("fstatat", "f", errno);
+	}
+	while (t-- > 0)
+		pthread_join(th[t], NULL);
+	if (!errors)
+		printf("movefd: ok %d\n", niter);
+	return errors ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	pthread_t th[MAX_THREADS];
@@ -226,9 +289,11 @@ int main(int argc, char **argv)
 	int nthreads;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc != 5 || (strcmp(argv[1], "run") && strcmp(argv[1], "check") &&
-			  strcmp(argv[1], "remkdir"))) {
-		fprintf(stderr, "usage: %s run|check|remkdir BASE NTHREADS N\n",
+	if (argc != 5 ||
+	    (strcmp(argv[1], "run") && strcmp(argv[1], "check") &&
+	     strcmp(argv[1], "remkdir") && strcmp(argv[1], "movefd"))) {
+		fprintf(stderr,
+			"usage: %s run|check|remkdir|movefd BASE NTHREADS N\n",
 			argv[0]);
 		return 2;
 	}
@@ -239,6 +304,8 @@ int main(int argc, char **argv)
 		return 2;
 	if (!strcmp(argv[1], "remkdir"))
 		return remkdir(nthreads, nfiles);
+	if (!strcmp(argv[1], "movefd"))
+		return movefd(nthreads, nfiles);
 	if (!strcmp(argv[1], "check")) {
 		check(nthreads);
 		if (!errors)

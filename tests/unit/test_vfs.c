@@ -1344,6 +1344,32 @@ static void dirs_diag(struct vfs *v, const char *path)
 				vfs_dirs_get(v, path, n, &e));
 }
 
+/* A move or removal is seen by a reader whose walk lies wholly inside
+ * it; a count a killed supervisor left up goes with a reset's bump. */
+static void test_dirs__steady_around_moves(void **state)
+{
+	struct fx *f = *state;
+	unsigned int g0, g1;
+
+	assert_true(vfs_upper_gen(f->vfs, &g0));
+	assert_true(vfs_upper_steady(f->vfs, g0));
+	vfs_upper_change_begin(f->vfs);
+	assert_false(vfs_upper_steady(f->vfs, g0));
+	assert_true(vfs_upper_gen(f->vfs, &g1));
+	assert_false(vfs_upper_steady(f->vfs, g1)); /* under way */
+	vfs_upper_change_end(f->vfs);
+	assert_false(vfs_upper_steady(f->vfs, g1));
+	assert_true(vfs_upper_gen(f->vfs, &g1));
+	assert_true(vfs_upper_steady(f->vfs, g1));
+	vfs_upper_change_end(f->vfs); /* unmatched: the count stays 0 */
+	assert_true(vfs_upper_gen(f->vfs, &g1));
+	assert_true(vfs_upper_steady(f->vfs, g1));
+	vfs_upper_change_begin(f->vfs); /* and its supervisor is killed */
+	assert_int_equal(vfs_names_bump_file(f->cfg.upper), 0);
+	assert_true(vfs_upper_gen(f->vfs, &g1));
+	assert_true(vfs_upper_steady(f->vfs, g1));
+}
+
 static void test_dirs__cache_dropped_by_generation(void **state)
 {
 	struct fx *f = *state;
@@ -2092,6 +2118,7 @@ int main(void)
 	    T(test_names__creation_seen_by_other_resolver),
 	    T(test_names__outside_changes_folded_in_by_new),
 	    T(test_dirs__cache_dropped_by_generation),
+	    T(test_dirs__steady_around_moves),
 	    T(test_resolve__no_merged_skips_twin),
 	    T(test_resolve__excl_create_unprobed),
 	    T(test_names__stale_whiteout_dir_is_merged),
