@@ -256,11 +256,8 @@ static int host_parent_once(struct walk *w)
 	return w->hparent_r;
 }
 
-/*
- * vfs_upper_ops.lookup of w->vpath, or, in the shim, what the cache of
- * upper directories knows (upper_dirs.c): for a directory on the way, not
- * the final entry, whose stat the caller wants.
- */
+/* vfs_upper_ops.lookup of w->vpath; for a final entry, into req->final_st
+ * when the caller gave one. */
 static int upper_lookup(struct walk *w, struct layer_hit *hit)
 {
 	int r;
@@ -275,6 +272,11 @@ static int upper_lookup(struct walk *w, struct layer_hit *hit)
 	return r;
 }
 
+/*
+ * upper_lookup, or, in the shim, what the cache of
+ * upper directories knows (upper_dirs.c): for a directory on the way, not
+ * the final entry, whose stat the caller wants.
+ */
 static int upper_probe(struct walk *w, struct layer_hit *hit)
 {
 	struct vfs_dir_ent e;
@@ -554,7 +556,6 @@ static bool can_handoff(struct walk *w, const struct probe *p)
 	return true;
 }
 
-/* Probe w->vpath (just appended) in every layer, parent flags @pf. */
 /* The host root symlink (/bin -> usr/bin on a merged-/usr host) whose
  * name is the top-level directory the walk is in, when that directory is
  * the upper layer's or the image's (so the walk did not follow the link),
@@ -566,6 +567,7 @@ static const char *parent_root_link(const struct walk *w, unsigned char pf)
 	return vfs_host_root_link(w->vfs, w->vpath, parent_len(w));
 }
 
+/* Probe w->vpath (just appended) in every layer, parent flags @pf. */
 static int probe(struct walk *w, unsigned char pf, struct probe *p)
 {
 	int r = probe_rule(w, p);
