@@ -196,6 +196,15 @@ static bool joins_to_procfs(const char *base, const char *path)
 	       !memcmp(c[1], "fd", 2);
 }
 
+/* Whether descriptor @fd's link still reads @real. */
+static bool same_link(int fd, const char *real)
+{
+	char again[PATH_MAX];
+
+	return shim_fd_path(fd, again, sizeof(again)) >= 0 &&
+	       !strcmp(again, real);
+}
+
 /* The virtual directory a relative path starts from; *@upper: it has an
  * upper copy, which is the real directory.  A descriptor's is kept
  * (shim_base.c). */
@@ -203,7 +212,7 @@ static int virtual_base(int dirfd, char *out, size_t cap, bool *upper)
 {
 	char real[PATH_MAX];
 	struct stat st;
-	bool have_st = false, have_gen = false;
+	bool have_st = false, have_gen = false, keep = dirfd != AT_FDCWD;
 	unsigned int gen = 0;
 	long r;
 
@@ -233,12 +242,17 @@ static int virtual_base(int dirfd, char *out, size_t cap, bool *upper)
 	*upper = !strstr(real, " (deleted)") &&
 		 vfs_real_in_upper(shim_vfs, real);
 	if (dirfd != AT_FDCWD && !have_st &&
-	    (*upper || vfs_real_fixed(shim_vfs, real)))
+	    (*upper || vfs_real_fixed(shim_vfs, real))) {
 		have_st = appv_fstat(dirfd, &st) == 0;
+		/* Kept only if the descriptor named that path at its fstat:
+		 * a dup2 between the two would pair one's inode with the
+		 * other's path. */
+		keep = have_st && same_link(dirfd, real);
+	}
 	if (*upper && dirfd != AT_FDCWD)
 		*upper = have_st && S_ISDIR(st.st_mode);
 	r = vfs_reverse(shim_vfs, real, out, cap);
-	if (r >= 0 && dirfd != AT_FDCWD && (have_gen || !*upper))
+	if (r >= 0 && keep && (have_gen || !*upper))
 		shim_base_put(dirfd, real, out, *upper, gen,
 			      have_st ? &st : NULL);
 	return (int)r;
