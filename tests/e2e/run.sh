@@ -2659,6 +2659,12 @@ outer() {
 	HELPERS=$BUILD/tests/helpers
 	HPKG=$BUILD/examples/hello.pkg
 	local f missing="" log t0
+	# An ASan/UBSan build (make SANITIZE=1) runs two to three times
+	# slower: its budget and timeouts grow unless they were given.
+	if grep -q __asan_init "$APPV" 2>/dev/null; then
+		BUDGET=${E2E_BUDGET:-900}
+		TMO=${E2E_TIMEOUT:-60}
+	fi
 	t0=$(date +%s)
 	for f in "$APPV" "$BUILD/libappv-shim.so" "$HPKG" "$HELPERS/fsprobe" \
 		"$HELPERS/fsprobe_static" "$HELPERS/interp_static" \
