@@ -191,7 +191,7 @@ int sup_may_access(struct appv_sc_call *c, const struct sup_path *p, int may)
 int sup_may_open(struct appv_sc_call *c, int flags, const struct sup_path *p)
 {
 	bool dir = S_ISDIR(p->res.mode);
-	int acc = flags & O_ACCMODE, may = 0;
+	int acc = flags & O_ACCMODE, may = 0, r;
 
 	if (flags & O_PATH)
 		return 0;
@@ -207,5 +207,11 @@ int sup_may_open(struct appv_sc_call *c, int flags, const struct sup_path *p)
 		may |= VFS_MAY_READ;
 	if (acc != O_RDONLY || (flags & O_TRUNC))
 		may |= VFS_MAY_WRITE;
-	return may ? sup_may_access(c, p, may) : 0;
+	r = may ? sup_may_access(c, p, may) : 0;
+	/* O_NOATIME: the owner's (or CAP_FOWNER), checked after access as
+	 * the kernel does; a lower file's copy-up would be the caller's. */
+	if (r == 0 && (flags & O_NOATIME))
+		r = vfs_may_setattr(c->s->vfs, sup_cred(c), &p->res,
+				    VFS_ATTR_OWNER);
+	return r;
 }

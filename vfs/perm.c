@@ -178,6 +178,36 @@ int vfs_perm_search(struct vfs *vfs, const struct vfs_req *req,
 	return vfs_permission(req->cred, &m, VFS_MAY_EXEC);
 }
 
+/*
+ * The upper copy of a host directory that an unprivileged user made is
+ * theirs (they cannot give it the host's owner), but the virtual directory
+ * still belongs to the host directory's owner: a write into a root-owned
+ * 0755 directory, or a removal of another user's entry in a sticky one,
+ * must fail as natively after its copy-up too.  Not for a directory made
+ * anew over a removed one (opaque): that one is the caller's; nor for one
+ * the package holds (the image's, the caller's, is on top), nor for "/"
+ * (the upper layer's own directory).
+ */
+static void host_twin_owner(struct vfs *vfs, const struct vfs_res *res,
+			    struct vfs_meta *m)
+{
+	size_t len = strlen(res->vpath);
+	struct layer_hit hit;
+	struct stat hst;
+
+	if (!S_ISDIR(m->mode) || !res->merged_dir || res->no_host ||
+	    !vfs_rule_shows_host(res->rule) || len < 2)
+		return;
+	if (appv_fstatat(AT_FDCWD, res->vpath, &hst, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !S_ISDIR(hst.st_mode) || hst.st_uid == m->uid)
+		return;
+	if (vfs_image_ops.lookup(vfs, res->vpath, len, &hit) == 0 ||
+	    vfs_upper_opaque(vfs, res->vpath, len))
+		return;
+	m->uid = hst.st_uid;
+	m->gid = hst.st_gid;
+}
+
 int vfs_meta_of(struct vfs *vfs, const struct vfs_res *res, struct vfs_meta *m)
 {
 	struct stat st;
@@ -196,6 +226,8 @@ int vfs_meta_of(struct vfs *vfs, const struct vfs_res *res, struct vfs_meta *m)
 	m->mode = st.st_mode;
 	m->uid = st.st_uid;
 	m->gid = st.st_gid;
+	if (res->layer == VFS_LAYER_UPPER)
+		host_twin_owner(vfs, res, m);
 	return 0;
 }
 
@@ -332,8 +364,9 @@ int vfs_may_access(struct vfs *vfs, struct vfs_cred *cred,
 }
 
 /* Whether the kernel would check @res's attribute rights itself: not for
- * a lower entry (its upper copy will be the caller's own), nor for any
- * entry with cred->all_layers. */
+ * a lower entry (its upper copy will be the caller's own), nor for the
+ * upper copy of a host directory, nor for any entry with
+ * cred->all_layers. */
 static bool setattr_checked(const struct vfs_cred *cred,
 			    const struct vfs_res *res)
 {
@@ -341,6 +374,11 @@ static bool setattr_checked(const struct vfs_cred *cred,
 		      res->layer == VFS_LAYER_HOST) &&
 		     res->rule != VFS_RULE_SHARE;
 
+	/* The upper copy of a host directory may be the caller's where
+	 * the virtual one is not (host_twin_owner). */
+	if (res->layer == VFS_LAYER_UPPER && S_ISDIR(res->mode) &&
+	    res->merged_dir && !res->no_host)
+		lower = true;
 	return !cred || res->layer == VFS_LAYER_NONE ||
 	       (!cred->all_layers && !lower);
 }

@@ -2174,6 +2174,66 @@ l = m.Lock(); l.acquire(); print(\"lock ok\")"' sh "$d"
 	[ "$ok" = 1 ] || fail "the names in $d are not the host's"
 }
 
+# An unprivileged user's upper copy of a root-owned host directory is
+# theirs, but the virtual directory is still root's: after the copy-up,
+# another user's entries in a sticky directory stay theirs (EPERM), a
+# 0755 directory stays read-only (EACCES), its mode and times stay the
+# owner's (EPERM), and O_NOATIME on a file not owned fails (EPERM) though
+# opening it for writing copies it up.  As root, appv itself runs as
+# $TEST_USER (the host tree must be another user's).
+c_ov_perm_owner() {
+	local h uh before
+	if [ "$(id -u)" != 0 ]; then
+		skip_step "making another user's host files needs root"
+		return 0
+	fi
+	h=$(mktemp -d /tmp/appv-e2e-own.XXXXXX) || { fail "mktemp"; return; }
+	uh=$h.home
+	mkdir -p "$uh" "$h/st/d" "$h/nw" && chown "$TEST_USER" "$uh"
+	chmod 0755 "$h" "$h/nw" && chmod 1777 "$h/st" && chmod 0777 "$h/st/d"
+	printf 'x\n' >"$h/st/f" && printf 'x\n' >"$h/nw/f"
+	printf 'x\n' >"$h/nw/w" && printf 'x\n' >"$h/n"
+	chmod 0666 "$h/st/f" "$h/nw/w" "$h/n"
+	before=$(tree_sha "$h")
+	RC=0
+	# shellcheck disable=SC2086
+	timeout -k 5 "$TMO" setpriv --reuid="$TEST_USER" --regid="$TEST_USER" \
+		--clear-groups env APPV_HOME="$uh" "$APPV" exec $MODE_OPT \
+		"$TPKG" /usr/bin/python3 -c 'import errno, os, sys
+h = sys.argv[1]
+def t(name, fn):
+    try:
+        fn()
+        print(name, "ok")
+    except OSError as e:
+        print(name, errno.errorcode[e.errno])
+open(h + "/st/mine", "w").write("y")  # copies the sticky directory up
+open(h + "/nw/w", "a").write("y")     # copies the 0755 directory up
+t("unlink-sticky", lambda: os.unlink(h + "/st/f"))
+t("rename-sticky", lambda: os.rename(h + "/st/f", h + "/st/g"))
+t("rmdir-sticky", lambda: os.rmdir(h + "/st/d"))
+t("replace-sticky", lambda: os.rename(h + "/st/mine", h + "/st/f"))
+t("unlink-ro", lambda: os.unlink(h + "/nw/f"))
+t("create-ro", lambda: open(h + "/nw/new", "w"))
+t("mkdir-ro", lambda: os.mkdir(h + "/nw/dd"))
+t("chmod-dir", lambda: os.chmod(h + "/nw", 0o777))
+t("utime-dir", lambda: os.utime(h + "/nw", (1, 1)))
+t("noatime-write", lambda: os.close(os.open(h + "/n", os.O_WRONLY | os.O_NOATIME)))
+t("unlink-mine", lambda: os.unlink(h + "/st/mine"))
+' "$h" >"$C/out" 2>"$C/err" || RC=$?
+	same_tree "$h" "$before"
+	rm -rf "$h" "$uh"
+	want_rc 0 || { note "$(cat "$C/err")"; return 1; }
+	for n in unlink-sticky rename-sticky rmdir-sticky replace-sticky \
+		chmod-dir utime-dir noatime-write; do
+		out_has "$n EPERM"
+	done
+	for n in unlink-ro create-ro mkdir-ro; do
+		out_has "$n EACCES"
+	done
+	out_has "unlink-mine ok"
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink pkg_root_dirs fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
@@ -2187,7 +2247,8 @@ ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_s
 iso_share_below_hide pkg_fd_reuse dirfd_reuse ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm ov_marker_names
-run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_walking"
+run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_walking
+ov_perm_owner"
 CASES=${E2E_CASES:-$CASES_ALL}
 MODES=${E2E_MODES:-shim noshim}
 # Cases that do not depend on the interception mode run once.
