@@ -982,6 +982,63 @@ static void test_resolve__host_symlink_into_image(void **state)
 	unlink(p);
 }
 
+/* A package's /bin on a host where /bin is a symlink to usr/bin (merged
+ * /usr): its own entries are the image's, any other name is the host's
+ * through the link (relink), and /bin lists as a merged directory. */
+static void test_resolve__image_dir_over_host_root_link(void **state)
+{
+	struct fx *f = *state;
+	struct vfs_index_ent ents[3];
+	struct vfs_config cfg;
+	struct vfs *vfs = NULL;
+	struct vfs_res *res = &f->res;
+	char p[PATH_MAX], q[PATH_MAX], link[16] = "";
+	struct vfs_req req = {.base = "/", .intent = VFS_INTENT_READ};
+	const char *paths[] = {"/", "/bin", "/bin/appv-unit-tool"};
+	int dfd;
+
+	if (readlink("/bin", link, sizeof(link) - 1) < 0 ||
+	    strcmp(link, "usr/bin") || access("/usr/bin/sh", F_OK)) {
+		skip();
+		return;
+	}
+	memset(ents, 0, sizeof(ents));
+	for (int i = 0; i < 3; i++) {
+		ents[i].path = paths[i];
+		ents[i].mode = i < 2 ? S_IFDIR | 0755 : S_IFREG | 0755;
+	}
+	fmt(q, "mkdir -p '%s/rl/img/root/bin' '%s/rl/upper' '%s/rl/run'",
+	    f->t, f->t, f->t);
+	assert_int_equal(system(q), 0);
+	put(fmt(p, "%s/rl/img/root/bin/appv-unit-tool", f->t), "", 0755);
+	dfd = open(fmt(p, "%s/rl/img", f->t), O_RDONLY | O_DIRECTORY);
+	assert_int_equal(vfs_index_write(dfd, "index", ents, 3), 1);
+	close(dfd);
+	put(fmt(p, "%s/rl/img/state", f->t), "\x01", 0644);
+	memset(&cfg, 0, sizeof(cfg));
+	fmt(cfg.upper, "%s/rl/upper", f->t);
+	fmt(cfg.image_dir, "%s/rl/img", f->t);
+	fmt(cfg.run_dir, "%s/rl/run", f->t);
+	assert_int_equal(vfs_new(&cfg, &vfs), 0);
+	req.path = "/bin/appv-unit-tool";
+	assert_int_equal(vfs_resolve(vfs, &req, res), 0);
+	assert_int_equal(res->layer, VFS_LAYER_IMAGE);
+	req.path = "/bin/sh";
+	req.flags = VFS_F_NOFOLLOW;
+	assert_int_equal(vfs_resolve(vfs, &req, res), 0);
+	assert_int_equal(res->layer, VFS_LAYER_HOST);
+	assert_string_equal(res->vpath, "/usr/bin/sh");
+	assert_string_equal(res->real, "/usr/bin/sh");
+	req.path = "/bin/appv-unit-none";
+	assert_int_equal(vfs_resolve(vfs, &req, res), -ENOENT);
+	req.path = "/bin";
+	req.flags = 0;
+	assert_int_equal(vfs_resolve(vfs, &req, res), 0);
+	assert_int_equal(res->layer, VFS_LAYER_IMAGE);
+	assert_true(res->merged_dir);
+	vfs_free(vfs);
+}
+
 /* A create right under a directory of the upper layer alone, or whose host
  * twin has the same owner, group and mode, needs nothing but the create;
  * under other directories it needs the supervisor (copy-up of the parent,
@@ -2104,6 +2161,7 @@ int main(void)
 	    T(test_resolve__extraction_state_is_read),
 	    T(test_resolve__host_lazy_skips_stat),
 	    T(test_resolve__host_symlink_into_image),
+	    T(test_resolve__image_dir_over_host_root_link),
 	    T(test_resolve__upper_create_where_the_kernel_decides),
 	    T(test_resolve__long_and_empty_paths),
 	    T(test_config__round_trip),
