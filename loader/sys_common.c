@@ -70,25 +70,30 @@ static int dev_fd_subst(struct appv_sc_call *c, char *abs, size_t cap)
 	return n >= (int)cap ? -ENAMETOOLONG : 0;
 }
 
-/* /proc/<pid>/{exe,cwd,root,fd/N} (and task/<tid>/...): answer with the
- * virtual path.  Returns the length written to @out, 0 when @abs is not
- * such a link, or -errno. */
-/* The end of the magic link @abs starts with - /proc/PID[/task/TID] and
- * /exe, /cwd, /root or /fd/N - with *kind at its own name, or NULL. */
-static const char *proc_link_end(const char *abs, const char **kind)
+/* What follows /proc/PID[/task/TID] in @abs, or NULL when @abs is not
+ * below a /proc/PID directory. */
+static const char *proc_pid_rest(const char *abs)
 {
-	static const char *const names[] = {"/exe", "/cwd", "/root"};
-	const char *s;
 	char *end;
 
 	if (!sup_is_proc_path(abs))
 		return NULL;
 	strtol(abs + 6, &end, 10);
-	s = end;
-	if (!strncmp(s, "/task/", 6)) {
-		strtol(s + 6, &end, 10);
-		s = end;
-	}
+	if (!strncmp(end, "/task/", 6))
+		strtol(end + 6, &end, 10);
+	return end;
+}
+
+/* The end of the magic link @abs starts with - /proc/PID[/task/TID] and
+ * /exe, /cwd, /root or /fd/N - with *kind at its own name, or NULL. */
+static const char *proc_link_end(const char *abs, const char **kind)
+{
+	static const char *const names[] = {"/exe", "/cwd", "/root"};
+	const char *s = proc_pid_rest(abs);
+	char *end;
+
+	if (!s)
+		return NULL;
 	*kind = s;
 	if (!strncmp(s, "/fd/", 4)) {
 		strtol(s + 4, &end, 10);
@@ -107,18 +112,9 @@ static const char *proc_link_end(const char *abs, const char **kind)
  * file's link: no path below it is walked, only its target is read). */
 static bool map_file_link(const char *abs)
 {
-	const char *s;
-	char *end;
+	const char *s = proc_pid_rest(abs);
 
-	if (!sup_is_proc_path(abs))
-		return false;
-	strtol(abs + 6, &end, 10);
-	s = end;
-	if (!strncmp(s, "/task/", 6)) {
-		strtol(s + 6, &end, 10);
-		s = end;
-	}
-	if (strncmp(s, "/map_files/", 11))
+	if (!s || strncmp(s, "/map_files/", 11))
 		return false;
 	s += 11;
 	s += strspn(s, "0123456789abcdef");
@@ -143,6 +139,9 @@ static int map_file_path(struct appv_sc_call *c, const char *abs, char *out,
 	return vfs_reverse(c->s->vfs, real, out, cap);
 }
 
+/* /proc/<pid>/{exe,cwd,root,fd/N} (and task/<tid>/...): answer with the
+ * virtual path.  Returns the length written to @out, 0 when @abs is not
+ * such a link, or -errno. */
 int sup_proc_link(struct appv_sc_call *c, const char *abs, char *out,
 		  size_t cap)
 {
