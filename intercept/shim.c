@@ -207,13 +207,14 @@ static bool same_link(int fd, const char *real)
 
 /* The virtual directory a relative path starts from; *@upper: it has an
  * upper copy, which is the real directory.  A descriptor's is kept
- * (shim_base.c). */
-static int virtual_base(int dirfd, char *out, size_t cap, bool *upper)
+ * (shim_base.c), an upper one under directory generation @gen (read by
+ * the caller before this; @have_gen: there is one). */
+static int virtual_base(int dirfd, char *out, size_t cap, bool *upper,
+			bool have_gen, unsigned int gen)
 {
 	char real[PATH_MAX];
 	struct stat st;
-	bool have_st = false, have_gen = false, keep = dirfd != AT_FDCWD;
-	unsigned int gen = 0;
+	bool have_st = false, keep = dirfd != AT_FDCWD;
 	long r;
 
 	if (dirfd == AT_FDCWD) {
@@ -226,7 +227,6 @@ static int virtual_base(int dirfd, char *out, size_t cap, bool *upper)
 			have_st = true;
 			break;
 		}
-		have_gen = vfs_upper_gen(shim_vfs, &gen);
 		r = shim_fd_path(dirfd, real, sizeof(real));
 	}
 	if (r < 0)
@@ -381,8 +381,8 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 		return SHIM_OWN; /* the fd itself, or ENOENT: no lookup */
 	have_gen0 = vfs_upper_gen(shim_vfs, &gen0);
 	if (path[0] != '/') {
-		if (virtual_base(dirfd, base, sizeof(base), &req.base_upper) <
-		    0)
+		if (virtual_base(dirfd, base, sizeof(base), &req.base_upper,
+				 have_gen0, gen0) < 0)
 			return SHIM_DIRECT;
 		req.base = base;
 	}
