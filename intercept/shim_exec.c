@@ -8,8 +8,9 @@
  * trampoline, so the supervisor resolves the program, its interpreter and
  * /proc/self/exe.  The PATH search of execvp is glibc's: try each
  * directory, remember EACCES, run a file without a magic number with
- * /bin/sh.  Arrays live on the stack (usable after vfork) and only very
- * large ones in an anonymous mapping.
+ * /bin/sh; a directory that lacks the program costs a lookup here, not a
+ * round trip (exec_missing).  Arrays live on the stack (usable after
+ * vfork) and only very large ones in an anonymous mapping.
  */
 #undef _FORTIFY_SOURCE
 #include "shim_internal.h"
@@ -186,6 +187,43 @@ static char *const *fix_env(struct env_fix *f, char *const envp[])
 }
 
 /*
+ * A program that is not there: a PATH search (execvp here, glibc's
+ * posix_spawnp, Python's subprocess) tries every directory before the
+ * right one, and each execve is a round trip to the supervisor (tens of
+ * microseconds where a lookup here costs one or two).  So an absolute
+ * path is looked up first, as a stat would be; ENOENT or ENOTDIR is the
+ * execve's own answer then (the same resolver decides both).  0 when it
+ * exists or only the supervisor can tell.
+ */
+static long exec_missing(const char *path)
+{
+	static const struct shim_sc sc = {
+		.nr = SYS_newfstatat, .dirfd_arg = 0, .path_arg = 1,
+		.intent = VFS_INTENT_READ,
+	};
+	struct stat st;
+	long a[6] = { AT_FDCWD, (long)path, (long)&st, 0, 0, 0 }, r = 0;
+	struct vfs_res res;
+
+	if (!shim_vfs || !path || path[0] != '/')
+		return 0;
+	switch (shim_route(&sc, a, &res, &r)) {
+	case SHIM_ERR:
+		break;
+	case SHIM_OWN:
+		r = appv_syscall(sc.nr, a[0], a[1], a[2], a[3], 0, 0);
+		break;
+	case SHIM_REAL:
+		r = res.final_stat ? 0
+				   : appv_fstatat(AT_FDCWD, res.real, &st, 0);
+		break;
+	default:
+		return 0;
+	}
+	return r == -ENOENT || r == -ENOTDIR ? r : 0;
+}
+
+/*
  * The supervisor rewrites the filename string and the argv array of an
  * execve in place (it cannot change the registers).  After vfork or
  * posix_spawn (CLONE_VM) that memory is the parent's, which would see its
@@ -201,8 +239,10 @@ static long exec_fixed(const char *path, char *const argv[],
 	struct env_fix f;
 	char *const *env;
 	size_t n = 0, plen = path ? strnlen(path, sizeof(pcopy)) : 0;
-	long r;
+	long r = exec_missing(path);
 
+	if (r < 0)
+		return r;
 	while (argv && argv[n])
 		n++;
 	if (path && plen < sizeof(pcopy)) {
@@ -276,6 +316,7 @@ static long exec_search(const char *file, char *const argv[],
 	size_t flen = strlen(file);
 	bool eacces = false;
 	char buf[PATH_MAX];
+	long last = -ENOENT;
 
 	if (!flen)
 		return -ENOENT;
@@ -299,12 +340,14 @@ static long exec_search(const char *file, char *const argv[],
 			else if (r != -ENOENT && r != -ENOTDIR && r != -ESTALE &&
 				 r != -ENODEV && r != -ETIMEDOUT)
 				return r;
+			last = r;
 		}
 		if (!*end)
 			break;
 		p = end + 1;
 	}
-	return eacces ? -EACCES : -ENOENT;
+	/* glibc's: EACCES if one said so, else the last error. */
+	return eacces ? -EACCES : last;
 }
 
 SHIM_EXPORT int execvpe(const char *file, char *const argv[],
@@ -433,10 +476,65 @@ SHIM_EXPORT int posix_spawn(pid_t *pid, const char *path,
 	return spawn_copied("posix_spawn", pid, path, fa, attr, argv, envp);
 }
 
+/*
+ * glibc's posix_spawnp tries each PATH directory in its CLONE_VM child, an
+ * execve (a supervisor round trip) apiece.  So the directories where the
+ * program is not (exec_missing) are skipped here, and the first one that
+ * holds it is spawned by path.  Should that exec fail as glibc would go on
+ * from (EACCES, ENOENT for a missing ELF interpreter...), glibc's own
+ * search runs after all (the file actions then run in a second child too).
+ * A relative directory in PATH is left to glibc.
+ */
+static int spawn_search(pid_t *pid, const char *file,
+			const posix_spawn_file_actions_t *fa,
+			const posix_spawnattr_t *attr, char *const argv[],
+			char *const envp[])
+{
+	const char *p = getenv("PATH");
+	size_t flen = strlen(file);
+	char buf[PATH_MAX];
+	long r;
+
+	if (!p)
+		p = "/bin:/usr/bin";
+	for (;;) {
+		const char *end = strchrnul(p, ':');
+		size_t dlen = (size_t)(end - p);
+
+		if (!dlen || p[0] != '/' || dlen + 1 + flen + 1 > sizeof(buf))
+			return -1;
+		memcpy(buf, p, dlen);
+		buf[dlen] = '/';
+		memcpy(buf + dlen + 1, file, flen + 1);
+		r = exec_missing(buf);
+		if (!r)
+			break;
+		/* Nowhere: glibc's answer is the last error too, but its
+		 * child would have run the file actions first. */
+		if (!*end)
+			return fa ? -1 : (int)-r;
+		p = end + 1;
+	}
+	r = spawn_copied("posix_spawn", pid, buf, fa, attr, argv, envp);
+	switch ((int)r) {
+	case EACCES: case ENOENT: case ESTALE: case ENOTDIR: case ENODEV:
+	case ETIMEDOUT:
+		return -1;
+	}
+	return (int)r;
+}
+
 SHIM_EXPORT int posix_spawnp(pid_t *pid, const char *file,
 			     const posix_spawn_file_actions_t *fa,
 			     const posix_spawnattr_t *attr, char *const argv[],
 			     char *const envp[])
 {
-	return spawn_copied("posix_spawnp", pid, file, fa, attr, argv, envp);
+	int r = -1;
+
+	if (shim_vfs && file[0] && !strchr(file, '/'))
+		r = spawn_search(pid, file, fa, attr, argv, envp);
+	if (r < 0)
+		r = spawn_copied("posix_spawnp", pid, file, fa, attr, argv,
+				 envp);
+	return r;
 }

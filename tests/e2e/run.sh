@@ -823,6 +823,82 @@ c_spawn() {
 	same_tree "$h" "$before"
 }
 
+# A PATH search that passes missing directories, a file where a directory
+# should be and a non-executable candidate (execvp of Python, which calls
+# execve per directory; glibc's posix_spawnp; env's execvp): the same
+# program and the same errors as natively (the last error, or EACCES),
+# and posix_spawnp's file actions still run when nothing is found.  A
+# program only the package holds is found in a directory the host lacks.
+c_exec_path_search() {
+	local h=$C/host before
+	mkdir -p "$h/noexec" "$h/bin"
+	printf '#!/bin/sh\necho noexec "$@"\n' >"$h/noexec/prog"
+	chmod 644 "$h/noexec/prog"
+	printf '#!/bin/sh\necho host-bin "$@"\n' >"$h/bin/prog"
+	chmod 755 "$h/bin/prog"
+	: >"$h/notdir"
+	cat >"$C/ps.py" <<'PY'
+import os, sys
+h = sys.argv[1]
+def spawnp(name, path, fa=(), arg="spawnp"):
+    os.environ["PATH"] = path
+    try:
+        pid = os.posix_spawnp(name, [name, arg], os.environ,
+                              file_actions=list(fa))
+        st = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+        print("spawnp", name, "status", st, flush=True)
+    except OSError as e:
+        print("spawnp", name, "errno", e.errno, flush=True)
+def execvp(name, path, *args):
+    os.environ["PATH"] = path
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.execvp(name, [name, *args])
+        except OSError as e:
+            print("execvp", name, "errno", e.errno, flush=True)
+            os._exit(9)
+    st = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    print("execvp", name, "status", st, flush=True)
+good = f"/nonexist:{h}/notdir:{h}/noexec:{h}/bin:/usr/bin"
+execvp("prog", good, "x")
+spawnp("prog", good)
+execvp("prog", f"/nonexist:{h}/noexec")
+spawnp("prog", f"/nonexist:{h}/noexec")
+spawnp("nothere", f"/nonexist:{h}/notdir",
+       [(os.POSIX_SPAWN_OPEN, 1, f"{h}/marker", os.O_CREAT | os.O_WRONLY,
+         0o644)])
+print("marker", os.path.exists(f"{h}/marker"))
+spawnp("nothere", f"/nonexist:{h}/notdir")
+execvp("fsprobe", "/nonexist:/opt/t/bin", "exe")
+spawnp("fsprobe", "/nonexist:/opt/t/bin", arg="exe")
+PY
+	before=$(tree_sha "$h")
+	axe "$TPKG" /usr/bin/python3 "$C/ps.py" "$h"
+	want_rc 0
+	out_has "host-bin x"
+	out_has "execvp prog status 0"
+	out_has "host-bin spawnp"
+	out_has "spawnp prog status 0"
+	out_has "execvp prog errno 13"
+	out_has "spawnp prog errno 13"
+	out_has "spawnp nothere errno 20"
+	out_has "marker True"
+	out_has "exe /proc/self/exe: /opt/t/bin/fsprobe"
+	out_has "execvp fsprobe status 0"
+	out_has "spawnp fsprobe status 0"
+	axe "$TPKG" /bin/sh -c "PATH=/nonexist:$h/notdir /usr/bin/env prog; echo rc=\$?
+PATH=/nonexist:$h/notdir:$h/noexec /usr/bin/env prog; echo rc=\$?
+PATH=/nonexist:$h/notdir:$h/bin /usr/bin/env prog y; echo rc=\$?"
+	want_rc 0
+	out_has "rc=126"
+	out_has "host-bin y"
+	out_has "rc=0"
+	err_matches "prog.*: Not a directory"
+	err_matches "prog.*: Permission denied"
+	same_tree "$h" "$before"
+}
+
 # A static Go program (from the package) doing file operations while
 # goroutines spin, so the runtime preempts with SIGURG during notified
 # syscalls; a second program in the same overlay sees what it left.
@@ -2246,7 +2322,7 @@ ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
 iso_share_below_hide pkg_fd_reuse dirfd_reuse ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile cwd_clone_fs ov_sparse_copyup
-exec_shebang_long foreign_attrs build_atomic cli_state exec_comm ov_marker_names
+exec_shebang_long foreign_attrs build_atomic cli_state exec_comm exec_path_search ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_walking
 ov_perm_owner"
 CASES=${E2E_CASES:-$CASES_ALL}
