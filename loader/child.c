@@ -6,10 +6,17 @@
  * listener is handed to the parent before exec.  No go-ahead is awaited:
  * the exec itself is the first notification and waits in the kernel until
  * the supervisor receives it (or fails with ENOSYS once the listener is
- * closed), which saves a round trip between the two processes.
+ * closed), which saves a round trip between the two processes.  Except
+ * for a command without a slash: execvp would try each PATH directory, a
+ * notification apiece (nine for /usr/bin/find with a long PATH), so the
+ * parent, once its resolver is built, names the first directory that
+ * holds the program in the virtual tree (child_find) and the child execs
+ * that path; should that fail, execvp's own search runs, so the outcome
+ * and the error are execvp's.
  *
  * Trust boundary: the child trusts the parent (same program, before exec);
- * the one message is one fd (or a failure text) over a socketpair.
+ * the messages are one fd (or a failure text) from the child and at most
+ * one path from the parent, over a socketpair.
  */
 #include "loader.h"
 
@@ -100,11 +107,30 @@ static void __attribute__((noreturn)) child_fail(int sock, const char *what,
 	_exit(127);
 }
 
+/* The parent's answer for a PATH search: a NUL-terminated path, empty
+ * for none (then execvp searches). */
+static bool read_path(int sock, char *buf, size_t cap)
+{
+	size_t n = 0;
+
+	while (n < cap) {
+		ssize_t k = read(sock, buf + n, cap - n);
+
+		if (k <= 0)
+			return false;
+		n += (size_t)k;
+		if (memchr(buf, '\0', n))
+			return buf[0] == '/';
+	}
+	return false;
+}
+
 static void __attribute__((noreturn))
 child_main(struct session *s, char *const argv[], char *const envp[], int sock,
 	   pid_t parent, const sigset_t *oldmask)
 {
 	struct appv_filter_opts fo = { .no_shim = !s->use_shim };
+	char found[PATH_MAX];
 	int listener, r;
 
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
@@ -125,8 +151,12 @@ child_main(struct session *s, char *const argv[], char *const envp[], int sock,
 	if (appv_send_fd(sock, listener, 'L') < 0)
 		_exit(127);
 	close(listener);
+	if (strchr(argv[0], '/') || !read_path(sock, found, sizeof(found)))
+		found[0] = '\0';
 	close(sock);
 	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	if (found[0])
+		execve(found, argv, envp);
 	if (strchr(argv[0], '/'))
 		execve(argv[0], argv, envp);
 	else
@@ -134,6 +164,44 @@ child_main(struct session *s, char *const argv[], char *const envp[], int sock,
 	r = errno;
 	fprintf(stderr, "appv: %s: %s\n", argv[0], strerror(r));
 	_exit(r == ENOENT ? 127 : 126);
+}
+
+/*
+ * The first PATH directory (of appv's environment, which the child
+ * inherits: execvp reads its own) whose @file exists in the virtual tree,
+ * into @out; "" when there is none or a relative directory comes first
+ * (the child's execvp decides).  Directories where the lookup fails with
+ * ENOENT or ENOTDIR are the ones execvp would pass over too.
+ */
+static void child_find(struct session *s, const char *file, char *out,
+		       size_t cap)
+{
+	const char *p = getenv("PATH");
+	size_t flen = strlen(file);
+	struct vfs_res res;
+
+	if (!p)
+		p = "/bin:/usr/bin";
+	for (;;) {
+		const char *end = strchrnul(p, ':');
+		size_t dlen = (size_t)(end - p);
+		struct vfs_req q = { .path = out, .base = "/",
+				     .intent = VFS_INTENT_READ };
+		int r;
+
+		if (!dlen || p[0] != '/' || dlen + 1 + flen + 1 > cap)
+			break;
+		memcpy(out, p, dlen);
+		out[dlen] = '/';
+		memcpy(out + dlen + 1, file, flen + 1);
+		r = vfs_resolve(s->vfs, &q, &res);
+		if (r != -ENOENT && r != -ENOTDIR)
+			return;
+		if (!*end)
+			break;
+		p = end + 1;
+	}
+	out[0] = '\0';
 }
 
 pid_t child_spawn(struct session *s, char *const argv[], int *listener,
@@ -195,6 +263,12 @@ pid_t child_spawn(struct session *s, char *const argv[], int *listener,
 		}
 		return appv_diag_set(diag, -EPROTO,
 				     "cannot set up the sandbox (child exited)");
+	}
+	if (!strchr(argv[0], '/')) {
+		char found[PATH_MAX];
+
+		child_find(s, argv[0], found, sizeof(found));
+		(void)!write(sv[0], found, strlen(found) + 1);
 	}
 	close(sv[0]);
 	*listener = fd;

@@ -896,6 +896,20 @@ PATH=/nonexist:$h/notdir:$h/bin /usr/bin/env prog y; echo rc=\$?"
 	out_has "rc=0"
 	err_matches "prog.*: Not a directory"
 	err_matches "prog.*: Permission denied"
+	# appv's own start of a command found through PATH.
+	PATH="/nonexist:$h/notdir:$h/noexec:/opt/t/bin:$PATH" axe "$TPKG" \
+		fsprobe exe
+	want_rc 0
+	out_has "exe /proc/self/exe: /opt/t/bin/fsprobe"
+	PATH="$PATH:/nonexist:$h/notdir:$h/bin" axe "$TPKG" prog z
+	want_rc 0
+	out_has "host-bin z"
+	PATH="$PATH:/nonexist:$h/notdir" axe "$TPKG" prog
+	want_rc 126
+	err_matches "prog: Not a directory"
+	PATH="$PATH:$h/noexec:/nonexist" axe "$TPKG" prog
+	want_rc 126
+	err_matches "prog: Permission denied"
 	same_tree "$h" "$before"
 }
 
