@@ -23,7 +23,8 @@ int shim_trampoline_init(void)
 					(long)APPV_TRAMPOLINE_SIZE,
 					PROT_READ | PROT_WRITE,
 					MAP_PRIVATE | MAP_ANONYMOUS |
-						MAP_FIXED_NOREPLACE,
+						MAP_FIXED_NOREPLACE |
+						MAP_POPULATE,
 					-1, 0);
 	if (appv_mmap_failed(p))
 		return (int)(long)p;

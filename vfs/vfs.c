@@ -206,6 +206,11 @@ static int init(struct vfs *vfs)
 	return r;
 }
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+#define VFS_HOT (16 * 1024) /* the struct's pages a session's init writes */
+
 static struct vfs *vfs_alloc(void)
 {
 	size_t len = (sizeof(struct vfs) + 4095) & ~(size_t)4095;
@@ -216,6 +221,12 @@ static struct vfs *vfs_alloc(void)
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (appv_mmap_failed(p))
 		return NULL;
+	/* The parse and init write the first pages (paths, the first rules):
+	 * a fault each in every process the shim starts in, ten times the
+	 * cost of populating them in one call on a virtual machine.  Best
+	 * effort (Linux 5.14). */
+	APPV_SYS(SYS_madvise, p, len < VFS_HOT ? len : VFS_HOT,
+		 MADV_POPULATE_WRITE, 0, 0, 0);
 	vfs = p;
 	vfs->alloc_len = len;
 	return vfs;
