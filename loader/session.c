@@ -102,17 +102,10 @@ bool loader_valid_overlay_name(const char *name)
 	return true;
 }
 
-static int add_one_rule(struct vfs_config *cfg, const char *path, int rule)
+static int put_rule(struct vfs_config *cfg, const char *norm, size_t len,
+		    int rule)
 {
-	char norm[PATH_MAX];
-	int r;
-
-	if (path[0] != '/')
-		return -EINVAL;
-	r = appv_path_normalize(path, norm, sizeof(norm));
-	if (r < 0)
-		return r;
-	if ((size_t)r >= VFS_RULE_PREFIX_MAX)
+	if (len >= VFS_RULE_PREFIX_MAX)
 		return -ENAMETOOLONG;
 	/* A later rule for the same prefix overrides an earlier one. */
 	for (unsigned int i = 0; i < cfg->nrules; i++) {
@@ -123,9 +116,39 @@ static int add_one_rule(struct vfs_config *cfg, const char *path, int rule)
 	}
 	if (cfg->nrules >= VFS_MAX_RULES)
 		return -E2BIG;
-	memcpy(cfg->rules[cfg->nrules].prefix, norm, (size_t)r + 1);
+	memcpy(cfg->rules[cfg->nrules].prefix, norm, len + 1);
 	cfg->rules[cfg->nrules++].rule = rule;
 	return 0;
+}
+
+/* A rule names a path, and symlinks on the way are followed virtually,
+ * each component under its own rule: a rule path that is a symlink on the
+ * host (~/Documents -> /data/docs) gives its target the same rule, or the
+ * way through the link would land under the target's rule.  Not a hide or
+ * deny rule: it hides the name (--hide ~/bin, a link to /usr/local/bin,
+ * must not hide /usr/local/bin by its own name). */
+static int add_one_rule(struct vfs_config *cfg, const char *path, int rule)
+{
+	char norm[PATH_MAX], *real;
+	int r;
+
+	if (path[0] != '/')
+		return -EINVAL;
+	r = appv_path_normalize(path, norm, sizeof(norm));
+	if (r < 0)
+		return r;
+	r = put_rule(cfg, norm, (size_t)r, rule);
+	if (r < 0)
+		return r;
+	if (rule == VFS_RULE_HIDE || rule == VFS_RULE_DENY)
+		return 0;
+	real = realpath(norm, NULL);
+	if (!real)
+		return 0;
+	if (strcmp(real, norm))
+		r = put_rule(cfg, real, strlen(real), rule);
+	free(real);
+	return r;
 }
 
 /* A rule path may be a shell pattern ("/home/" "*" "/Documents"): it stands
@@ -172,6 +195,26 @@ static int own_state_rule(struct session *s, struct appv_diag *diag)
 	return 0;
 }
 
+/* Whether a hide or deny rule covers the shim (--hide ~ with appv in
+ * ~/.local/bin): the dynamic loader of every process must still open it,
+ * so it gets a readonly rule of its own, the way to it nothing else. */
+static bool shim_hidden(const struct vfs_config *cfg, const char *shim)
+{
+	size_t best = 0;
+	int rule = VFS_RULE_WRITECOPY;
+
+	for (unsigned int i = 0; i < cfg->nrules; i++) {
+		size_t n = strlen(cfg->rules[i].prefix);
+
+		if (n >= best &&
+		    appv_path_has_prefix(shim, cfg->rules[i].prefix)) {
+			best = n;
+			rule = cfg->rules[i].rule;
+		}
+	}
+	return rule == VFS_RULE_HIDE || rule == VFS_RULE_DENY;
+}
+
 /* Defaults < manifest < command line. */
 static int build_rules(struct session *s, const struct run_opts *o,
 		       struct appv_diag *diag)
@@ -204,6 +247,8 @@ static int build_rules(struct session *s, const struct run_opts *o,
 		r = add_rule(&s->cfg, s->appv_home, VFS_RULE_HIDE);
 	if (!r && !appv_path_has_prefix(s->cfg.run_dir, s->appv_home))
 		r = add_rule(&s->cfg, s->run_parent, VFS_RULE_HIDE);
+	if (!r && s->use_shim && shim_hidden(&s->cfg, s->shim_path))
+		r = add_one_rule(&s->cfg, s->shim_path, VFS_RULE_READONLY);
 	if (r < 0)
 		return appv_diag_set(diag, r, "%s: bad isolation rule: %s",
 				     pkg_path(s->pkg), strerror(-r));
@@ -487,18 +532,17 @@ int session_open(struct session *s, const struct run_opts *o,
 	r = prepare_overlay(s, o->overlay ? o->overlay : "default", diag);
 	if (!r)
 		r = make_run_dir(s, diag);
-	if (!r)
-		r = build_rules(s, o, diag);
-	if (!r)
-		r = write_session_file(s, diag);
-	if (r < 0)
-		return r;
-	if (s->use_shim && find_shim(s->shim_path, sizeof(s->shim_path)) < 0) {
+	if (!r && s->use_shim &&
+	    find_shim(s->shim_path, sizeof(s->shim_path)) < 0) {
 		fprintf(stderr,
 			"appv: warning: libappv-shim.so not found next to appv; running without the shim\n");
 		s->use_shim = false;
 	}
-	return 0;
+	if (!r)
+		r = build_rules(s, o, diag);
+	if (!r)
+		r = write_session_file(s, diag);
+	return r < 0 ? r : 0;
 }
 
 int session_open_vfs(struct session *s, struct appv_diag *diag)

@@ -466,7 +466,8 @@ static int handoff(struct walk *w, unsigned char pf, struct probe *p)
 		     !S_ISLNK(w->hparent.st_mode)))
 			return 0;
 	}
-	if (p->rule == VFS_RULE_SHARE && !(req->flags & VFS_F_NOFOLLOW)) {
+	if (p->rule == VFS_RULE_SHARE && !(req->flags & VFS_F_NOFOLLOW) &&
+	    vfs_share_kernel_follows(w->vpath)) {
 		/* Passthrough: the kernel follows a final symlink itself, so
 		 * magic links (/proc/self/fd/N, /dev/stdin) keep their
 		 * meaning; they cannot be followed as text. */
@@ -526,8 +527,9 @@ static bool rest_enters(const struct walk *w, const char *q)
  * of a host entry lands in the upper layer at the path the walk names, so
  * its way there is walked here, host symlinks followed virtually (the
  * kernel would follow them on the host, and the copy would land at the
- * link's name); only the final name is handed off.  A shared path is
- * changed on the host itself: the kernel's walk is the right one.
+ * link's name); only the final name is handed off.  So is a shared
+ * path's (a symlink in it may lead out of the shared tree), except in
+ * /proc, /sys and /dev, where the kernel's walk is the right one.
  */
 static bool can_handoff(struct walk *w, const struct probe *p)
 {
@@ -537,8 +539,8 @@ static bool can_handoff(struct walk *w, const struct probe *p)
 	if (rest_has_dotdot(w) ||
 	    (w->req->flags & (ROOTED | VFS_F_NO_SYMLINKS | VFS_F_NO_HANDOFF)))
 		return false;
-	if (w->req->intent != VFS_INTENT_READ && p->rule != VFS_RULE_SHARE &&
-	    !at_end(w))
+	if (w->req->intent != VFS_INTENT_READ && !at_end(w) &&
+	    (p->rule != VFS_RULE_SHARE || !vfs_share_kernel_follows(w->vpath)))
 		return false;
 	/* Below the way through a hidden tree the hiding rule is back (a
 	 * way reads as readonly: vfs_rule_for). */

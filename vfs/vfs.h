@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <limits.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -249,14 +250,37 @@ const struct vfs_ino_map *vfs_covered_map(const struct vfs *vfs,
 void vfs_ino_map_apply_names(const struct vfs_ino_map *m, void *buf,
 			     size_t n);
 
-/* A host entry under writecopy or readonly, whose open must not let the
- * kernel follow a host symlink past the rules (VFS_F_NO_HANDOFF): share
- * paths keep the kernel's own following (/dev/stdin). */
+/* Whether the kernel follows host symlinks itself below @vpath under a
+ * share rule: in /proc, /sys and /dev, where magic links (/dev/stdin,
+ * /proc/self/fd/N) cannot be followed as text.  A symlink in any other
+ * shared tree is followed virtually, each component under its own rule:
+ * one leading out of the shared tree (into a writecopy or hidden one)
+ * must not reach the host there. */
+static inline bool vfs_share_kernel_follows(const char *vpath)
+{
+	static const char *const trees[] = { "/proc", "/sys", "/dev" };
+
+	for (size_t i = 0; i < sizeof(trees) / sizeof(trees[0]); i++) {
+		size_t n = strlen(trees[i]);
+
+		if (!strncmp(vpath, trees[i], n) &&
+		    (vpath[n] == '/' || vpath[n] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+/* A host entry under writecopy, readonly or a share outside /proc, /sys
+ * and /dev, whose open must not let the kernel follow a host symlink past
+ * the rules (VFS_F_NO_HANDOFF): /proc, /sys and /dev keep the kernel's own
+ * following (/dev/stdin). */
 static inline bool vfs_res_host_checked(const struct vfs_res *res)
 {
 	return res->layer == VFS_LAYER_HOST &&
 	       (res->rule == VFS_RULE_WRITECOPY ||
-		res->rule == VFS_RULE_READONLY);
+		res->rule == VFS_RULE_READONLY ||
+		(res->rule == VFS_RULE_SHARE &&
+		 !vfs_share_kernel_follows(res->vpath)));
 }
 
 /*

@@ -1902,6 +1902,59 @@ refused" ] || fail "unexpected output: $(cat "$C/out")"
 	err_matches "isolation rule for $APPV_HOME/overlays: it lies in appv's own state"
 }
 
+# A host symlink inside a shared tree is followed under the rules of where
+# it leads: a write through one into a writecopy tree lands in the
+# overlay, not on the host, and one into a hidden tree opens nothing (an
+# existing link and one the program makes, static busybox too).  A share
+# rule on a path that is itself a symlink shares its target: writes
+# through the link reach the host.
+c_iso_share_symlink() {
+	local h=$C/ss before
+	mkdir -p "$h/sh" "$h/wc" "$h/hid" "$h/real"
+	echo secret >"$h/hid/f"
+	echo w >"$h/wc/f"
+	ln -s ../wc "$h/sh/towc"
+	ln -s ../hid/f "$h/sh/tohid"
+	ln -s real "$h/lnk"
+	before=$(tree_sha "$h/wc")
+	axe --overlay ss --share "$h/sh" --share "$h/lnk" --hide "$h/hid" \
+		"$TPKG" /bin/sh -c "
+		echo new >'$h/sh/towc/n' && mkdir '$h/sh/towc/d' &&
+		echo changed >'$h/sh/towc/f' && cat '$h/wc/n' '$h/wc/f'
+		cat '$h/sh/tohid' 2>&1 | grep -c secret
+		/bin/busybox cat '$h/sh/tohid' 2>/dev/null || echo refused
+		ln -s ../hid/f '$h/sh/mine' && cat '$h/sh/mine' 2>/dev/null ||
+		echo refused-mine
+		echo via >'$h/lnk/n' && cat '$h/real/n'"
+	want_rc 0
+	[ "$(cat "$C/out")" = "new
+changed
+0
+refused
+refused-mine
+via" ] || fail "unexpected output: $(cat "$C/out")"
+	same_tree "$h/wc" "$before"
+	[ "$(cat "$h/real/n" 2>/dev/null)" = via ] ||
+		fail "the write through the shared link is not on the host"
+	[ -L "$h/sh/mine" ] || fail "the shared symlink is not on the host"
+}
+
+# A hide rule over appv's own directory (--hide ~ with appv in
+# ~/.local/bin) still lets every process load the shim; nothing else of
+# that directory shows, and the shim cannot be changed.
+c_iso_hide_shim() {
+	local d
+	d=$(dirname "$APPV")
+	axe --hide "$d" "$TPKG" /bin/sh -c "
+		test -e '$APPV' || echo hidden
+		echo x >'$d/libappv-shim.so' 2>/dev/null || echo refused"
+	want_rc 0
+	[ "$(cat "$C/out")" = "hidden
+refused" ] || fail "unexpected output: $(cat "$C/out")"
+	! grep -q 'cannot be preloaded' "$C/err" ||
+		fail "the shim was not loaded: $(cat "$C/err")"
+}
+
 # A program that takes, replaces or closes every descriptor (the shim
 # keeps one, high, to name package files from) still reads the package:
 # the same file, through fd 1000 replaced by "/", and after closing it.
@@ -2334,7 +2387,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
-iso_share_below_hide pkg_fd_reuse dirfd_reuse ov_work_dir
+iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm exec_path_search ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_walking
