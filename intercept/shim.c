@@ -140,7 +140,9 @@ __attribute__((constructor)) static void shim_init(void)
 static bool is_procfs(const char *vpath)
 {
 	return appv_path_has_prefix(vpath, "/proc") ||
-	       appv_path_has_prefix(vpath, "/dev/fd");
+	       appv_path_has_prefix(vpath, "/dev/fd") ||
+	       !strcmp(vpath, "/dev/stdin") || !strcmp(vpath, "/dev/stdout") ||
+	       !strcmp(vpath, "/dev/stderr");
 }
 
 long shim_fd_path(int fd, char *out, size_t cap)
@@ -192,8 +194,12 @@ static bool joins_to_procfs(const char *base, const char *path)
 	}
 	if (n[0] == 4 && !memcmp(c[0], "proc", 4))
 		return true;
-	return n[0] == 3 && !memcmp(c[0], "dev", 3) && n[1] == 2 &&
-	       !memcmp(c[1], "fd", 2);
+	if (n[0] != 3 || memcmp(c[0], "dev", 3))
+		return false;
+	return (n[1] == 2 && !memcmp(c[1], "fd", 2)) ||
+	       (n[1] == 5 && !memcmp(c[1], "stdin", 5)) ||
+	       (n[1] == 6 && (!memcmp(c[1], "stdout", 6) ||
+			      !memcmp(c[1], "stderr", 6)));
 }
 
 /* Whether descriptor @fd's link still reads @real. */

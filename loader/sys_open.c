@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -504,6 +505,52 @@ static int open_fifo_async(struct appv_sc_call *c, const char *what, int flags,
 	return 1;
 }
 
+/*
+ * A write open of one of the target's own descriptors through its magic
+ * link (/dev/stderr, /dev/fd/N, /proc/self/fd/N: /proc/TGID/fd/N by now)
+ * is natively that file again.  Left to the kernel, Landlock refuses it
+ * for a host file outside the writable paths: `echo x >/dev/stderr` failed
+ * when the user had sent stderr to a file.  When the descriptor itself is
+ * open for writing (and reading, if asked), the open grants nothing it
+ * lacks: that very open file - the target's duplicate, so a dup2 racing
+ * this changes nothing - is opened again here and handed over.  1 when
+ * answered, 0 when the kernel should decide, or -errno.
+ */
+static int reopen_own_fd(struct appv_sc_call *c, const struct open_args *a,
+			 const char *abs)
+{
+	int acc = a->flags & O_ACCMODE, fl, tfd, fd, r;
+	char self[64], *end;
+	long n;
+
+	if (!modifying(a->flags) || (a->flags & (O_PATH | __O_TMPFILE)) ||
+	    a->resolve || strncmp(abs, "/proc/", 6) ||
+	    strtol(abs + 6, &end, 10) != (long)target_tgid(c) ||
+	    strncmp(end, "/fd/", 4) || end[4] < '0' || end[4] > '9')
+		return 0;
+	n = strtol(end + 4, &end, 10);
+	if (*end || n > INT_MAX)
+		return 0;
+	tfd = target_getfd(c, (int)n);
+	if (tfd < 0)
+		return 0; /* EBADF, no pidfd_getfd: the kernel answers */
+	fl = fcntl(tfd, F_GETFL);
+	if (fl < 0 || (fl & O_PATH) || (fl & O_ACCMODE) == O_RDONLY ||
+	    (acc != O_WRONLY && (fl & O_ACCMODE) == O_WRONLY)) {
+		close(tfd);
+		return 0;
+	}
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", tfd);
+	fd = open(self, (a->flags & ~O_CLOEXEC) | O_CLOEXEC, a->mode);
+	r = fd < 0 ? -errno : 0;
+	close(tfd);
+	if (r < 0)
+		return r;
+	r = target_addfd(c, fd, a->flags & O_CLOEXEC, true);
+	close(fd);
+	return r < 0 ? r : 1;
+}
+
 long sys_open(struct appv_sc_call *c)
 {
 	struct open_args a;
@@ -520,8 +567,10 @@ long sys_open(struct appv_sc_call *c)
 		/* /proc, /dev under a share rule: the kernel resolves them in
 		 * the target's own context, which is their meaning, and
 		 * applies the RESOLVE_* flags itself; writes are still
-		 * bounded by Landlock. */
-		return SUP_CONTINUE;
+		 * bounded by Landlock (but for the target's own writable
+		 * descriptors). */
+		r = reopen_own_fd(c, &a, p.abs);
+		return r == 0 ? SUP_CONTINUE : r < 0 ? r : SUP_REPLIED;
 	}
 	if (r < 0)
 		return r;

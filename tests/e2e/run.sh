@@ -913,6 +913,35 @@ PATH=/nonexist:$h/notdir:$h/bin /usr/bin/env prog y; echo rc=\$?"
 	same_tree "$h" "$before"
 }
 
+# Standard streams sent to files (as the harness does, as `appv run app
+# >log 2>&1` does) written again through their names: /dev/stderr,
+# /dev/stdout, /dev/fd/N, /proc/self/fd/N reach the same files, from a
+# dynamic shell and a static one; a descriptor open only for reading
+# cannot be opened for writing that way (the host file stays).
+c_dev_std_files() {
+	local h=$C/host before
+	mkdir -p "$h"
+	echo ro >"$h/ro.txt"
+	before=$(tree_sha "$h")
+	# Every line appended (the harness's descriptor has no O_APPEND).
+	axe "$TPKG" /bin/sh -c "echo to-stderr >>/dev/stderr
+echo rc=\$? >>/dev/stdout; echo fd1 >>/dev/fd/1
+echo self >>/proc/self/fd/1; exec 3<'$h/ro.txt'
+(echo x >>/proc/self/fd/3) 2>/dev/null; echo ro=\$? >>/dev/stdout"
+	want_rc 0
+	out_has "rc=0"
+	out_has "fd1"
+	out_has "self"
+	out_has "ro=2"
+	err_matches "^to-stderr$"
+	axe "$TPKG" /bin/busybox sh -c 'echo bb-err >>/dev/stderr
+echo bb-out >>/dev/stdout'
+	want_rc 0
+	out_has "bb-out"
+	err_matches "^bb-err$"
+	same_tree "$h" "$before"
+}
+
 # A static Go program (from the package) doing file operations while
 # goroutines spin, so the runtime preempts with SIGURG during notified
 # syscalls; a second program in the same overlay sees what it left.
@@ -2389,7 +2418,7 @@ ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
 iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile cwd_clone_fs ov_sparse_copyup
-exec_shebang_long foreign_attrs build_atomic cli_state exec_comm exec_path_search ov_marker_names
+exec_shebang_long foreign_attrs build_atomic cli_state exec_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_walking
 ov_perm_owner"
 CASES=${E2E_CASES:-$CASES_ALL}
