@@ -280,28 +280,34 @@ static void report(struct diff_ctx *c, const char *kind, const char *vpath)
 }
 
 /* A lower entry @name of the opaque directory @dir is deleted unless the
- * upper directory (@marker's) has its own entry of that name. */
+ * upper directory (@marker's) has its own entry of that name; with no
+ * @marker, @dir is an upper non-directory over a lower directory, which
+ * hides every entry of it. */
 static void report_if_gone(struct diff_ctx *c, const char *marker,
 			   const char *dir, const char *name)
 {
 	char up[PATH_MAX * 2], vp[PATH_MAX];
-	size_t n = strlen(marker) - strlen(VFS_OPAQUE_NAME);
 	const char *sep = strcmp(dir, "/") ? "/" : "";
 	struct stat st;
 
-	if (snprintf(up, sizeof(up), "%.*s%s", (int)n, marker, name) >=
-	    (int)sizeof(up))
-		return;
 	if (snprintf(vp, sizeof(vp), "%s%s%s", dir, sep, name) >=
 	    (int)sizeof(vp))
 		return;
-	if (lstat(up, &st) == 0 || errno != ENOENT)
-		return;
+	if (marker) {
+		size_t n = strlen(marker) - strlen(VFS_OPAQUE_NAME);
+
+		if (snprintf(up, sizeof(up), "%.*s%s", (int)n, marker,
+			     name) >= (int)sizeof(up))
+			return;
+		if (lstat(up, &st) == 0 || errno != ENOENT)
+			return;
+	}
 	report(c, "deleted", vp);
 	c->deleted++;
 }
 
-/* The lower entries an opaque directory hides (the package's, then the
+/* The lower entries an opaque directory (or, @marker NULL, an upper
+ * non-directory over a lower directory) hides (the package's, then the
  * host's not also in the package) are deletions. */
 static void report_hidden(struct diff_ctx *c, const char *marker,
 			  const char *dir)
@@ -378,6 +384,10 @@ static int diff_entry(const char *path, const struct stat *st, int type,
 		   (st->st_mode & 07777) != (lower & 07777)) {
 		report(c, "modified", vpath);
 		c->modified++;
+		/* A directory replaced by a file: its entries are gone, as
+		 * those a directory made anew hides. */
+		if (!S_ISDIR(st->st_mode) && S_ISDIR(lower))
+			report_hidden(c, NULL, vpath);
 	}
 	return 0;
 }

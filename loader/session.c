@@ -556,11 +556,51 @@ int session_open_vfs(struct session *s, struct appv_diag *diag)
 	return 0;
 }
 
+/* How deep rm_contents recurses (a descriptor and a DIR each level):
+ * a directory found deeper is moved up to the top directory as
+ * RM_DEEP_NAME.<n> and emptied by a later pass. */
+#define RM_DEPTH 64
+#define RM_DEEP_NAME ".appv-rm-deep"
+
+struct rm_walk {
+	int top;	       /* the directory being emptied */
+	unsigned long moved;   /* directories moved to top in this pass */
+	unsigned long counter; /* for their names */
+};
+
+static int rm_contents(struct rm_walk *w, int dfd, int depth);
+
+/* Directory @n of @d, emptied (or, too deep, moved to the top): 1 when
+ * it was moved (nothing left to remove here), else 0. */
+static int rm_subdir(struct rm_walk *w, DIR *d, const char *n, int depth)
+{
+	char name[64];
+	int sub;
+
+	if (depth >= RM_DEPTH) {
+		snprintf(name, sizeof(name), "%s.%d.%lu", RM_DEEP_NAME,
+			 (int)getpid(), w->counter++);
+		if (renameat(dirfd(d), n, w->top, name) < 0 &&
+		    (errno != EACCES || fchmod(dirfd(d), 0700) < 0 ||
+		     renameat(dirfd(d), n, w->top, name) < 0))
+			return 0;
+		w->moved++;
+		return 1;
+	}
+	sub = openat(dirfd(d), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sub < 0 && errno == EACCES && fchmodat(dirfd(d), n, 0700, 0) == 0)
+		sub = openat(dirfd(d), n,
+			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sub >= 0)
+		rm_contents(w, sub, depth + 1);
+	return 0;
+}
+
 /* Empties directory @dfd (consumed).  One getdents pass per directory and
  * one unlink per entry, using d_type: no stat per entry.  Directories that
  * kept a read-only lower mode (merged listings, copied-up directories) are
  * made writable when a removal inside them is refused. */
-static int rm_contents(int dfd, int depth)
+static int rm_contents(struct rm_walk *w, int dfd, int depth)
 {
 	DIR *d = fdopendir(dfd);
 	struct dirent *de;
@@ -576,16 +616,8 @@ static int rm_contents(int dfd, int depth)
 
 		if (!strcmp(n, ".") || !strcmp(n, ".."))
 			continue;
-		if (de->d_type == DT_DIR && depth < 64) {
-			int sub = openat(dirfd(d), n,
-					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sub < 0 && errno == EACCES &&
-			    fchmodat(dirfd(d), n, 0700, 0) == 0)
-				sub = openat(dirfd(d), n,
-					     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sub >= 0)
-				rm_contents(sub, depth + 1);
-		}
+		if (de->d_type == DT_DIR && rm_subdir(w, d, n, depth))
+			continue;
 		int u = unlinkat(dirfd(d), n, flags);
 
 		if (u < 0 && errno == EACCES && fchmod(dirfd(d), 0700) == 0)
@@ -600,13 +632,27 @@ static int rm_contents(int dfd, int depth)
 int loader_rm_rf(const char *path, bool keep_top)
 {
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	int r;
+	struct rm_walk w = { fd, 0, 0 };
+	int r, pass;
 
 	if (fd < 0 && errno == EACCES && chmod(path, 0700) == 0)
 		fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
-	r = rm_contents(fd, 0);
+	w.top = fd;
+	/* Passes until no directory was too deep; each takes RM_DEPTH
+	 * levels off what was moved up. */
+	do {
+		w.moved = 0;
+		pass = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if (pass < 0) {
+			r = -errno;
+			break;
+		}
+		lseek(pass, 0, SEEK_SET); /* the offset is shared */
+		r = rm_contents(&w, pass, 0);
+	} while (w.moved > 0);
+	close(fd);
 	if (r < 0)
 		return r;
 	if (!keep_top && rmdir(path) < 0 && errno != ENOENT)

@@ -447,6 +447,34 @@ static bool host_twin(const struct sup_path *p)
 	return !stat(p->res.vpath, &st) && S_ISDIR(st.st_mode);
 }
 
+/* A relative path that leads the kernel, from the caller's real base
+ * directory, to the very upper directory the walk found: the kernel can
+ * land there, and the reverse mapping of the real cwd is the virtual one.
+ * (A shim leaves its chdir to the supervisor while another process moves
+ * an upper directory; an emulated one would part the kernel's cwd, which
+ * the shim reads, from the virtual one.) */
+static bool upper_twin(const struct sup_path *p)
+{
+	struct stat a, b;
+	bool same = false;
+	int base, fd;
+
+	if (p->raw[0] == '/' || !p->rbase[0] ||
+	    p->res.layer != VFS_LAYER_UPPER)
+		return false;
+	base = open(p->rbase, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (base < 0)
+		return false;
+	fd = openat(base, p->raw, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	close(base);
+	if (fd < 0)
+		return false;
+	if (fstat(fd, &a) == 0 && stat(p->res.real, &b) == 0)
+		same = a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	close(fd);
+	return same;
+}
+
 static int real_cwd(struct appv_sc_call *c, char *out, size_t cap)
 {
 	char link[64];
@@ -516,6 +544,10 @@ long sys_chdir(struct appv_sc_call *c)
 	r = sup_may_access(c, &p, VFS_MAY_EXEC);
 	if (r < 0)
 		return r;
+	if (upper_twin(&p)) {
+		cwd_leave(c);
+		return SUP_CONTINUE;
+	}
 	if (faccessat(AT_FDCWD, p.res.real, X_OK, 0))
 		return -errno;
 	r = real_cwd(c, rcwd, sizeof(rcwd));

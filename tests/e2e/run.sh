@@ -2406,6 +2406,116 @@ t("unlink-mine", lambda: os.unlink(h + "/st/mine"))
 	out_has "unlink-mine ok"
 }
 
+# overlay diff of a lower directory replaced by a file: the file is M and
+# the lower entries it hides are D, as for a directory made anew (and a
+# lower file replaced by a directory is M with its new entries A); for a
+# host and a package directory, in text and JSON.
+c_ov_diff_dir_file() {
+	local h=$C/df before
+	mkdir -p "$h/d/sub"
+	printf 'f\n' >"$h/d/f"
+	printf 'g\n' >"$h/d/sub/g"
+	printf 'x\n' >"$h/x"
+	before=$(tree_sha "$h")
+	axe --overlay df "$TPKG" /bin/sh -c 'rm -r "$1/d" && echo new >"$1/d" &&
+rm "$1/x" && mkdir "$1/x" && touch "$1/x/in" &&
+rm -r /opt/t/share && echo s >/opt/t/share' sh "$h"
+	want_rc 0
+	ax overlay diff "$TPKG" df
+	want_rc 0
+	out_has "M $h/d"
+	out_has "D $h/d/f"
+	out_has "D $h/d/sub"
+	out_has "M $h/x"
+	out_has "A $h/x/in"
+	out_has "M /opt/t/share"
+	out_has "D /opt/t/share/data.txt"
+	out_has "D /opt/t/share/sub"
+	grep -q "^. $h/d/sub/g\$" "$C/out" && fail "a deleted directory's entries are listed"
+	ax overlay diff --json "$TPKG" df
+	want_rc 0
+	python3 -c 'import json, sys
+c = json.load(open(sys.argv[1]))["changes"]
+h = sys.argv[2]
+d = sorted(e["path"] for e in c if e["change"] == "deleted" and e["path"].startswith(h))
+assert d == [h + "/d/f", h + "/d/sub"], d' "$C/out" "$h" ||
+		fail "overlay diff --json: $(cat "$C/out")"
+	same_tree "$h" "$before"
+}
+
+# overlay reset and rm of an overlay holding a directory tree deeper than
+# the removal's recursion (300 levels, a read-only one among them):
+# everything goes, nothing is left half-removed.
+c_ov_cli_reset_deep() {
+	local h=$C/dp before
+	mkdir -p "$h"
+	before=$(tree_sha "$h")
+	axe --overlay dp "$TPKG" /bin/sh -c 'cd "$1" && i=0 && while [ $i -lt 300 ]; do
+mkdir d && cd d || exit 1; i=$((i + 1)); done; echo x >f && chmod 500 .. && echo made' sh "$h"
+	want_rc 0
+	out_has made
+	ax overlay reset "$TPKG" dp
+	want_rc 0
+	[ -z "$(ls -A "$(upper_of "$TID" dp)")" ] ||
+		fail "reset left $(ls -A "$(upper_of "$TID" dp)")"
+	ax overlay diff "$TPKG" dp
+	want_rc 0
+	out_empty
+	axe --overlay dp "$TPKG" /bin/sh -c 'cd "$1" && i=0 && while [ $i -lt 200 ]; do
+mkdir d && cd d || exit 1; i=$((i + 1)); done; echo made' sh "$h"
+	want_rc 0
+	ax overlay rm "$TPKG" dp
+	want_rc 0
+	[ ! -e "$(upper_of "$TID" dp)" ] || fail "rm left the overlay"
+	same_tree "$h" "$before"
+}
+
+# Two processes of a session on one overlay: one changes directory into
+# an upper directory by a relative path and writes there, again and again,
+# while the other makes, renames and removes directories beside it.  Each
+# relative chdir lands where it names (the shim leaves a chdir to the
+# supervisor when a directory moved meanwhile: the kernel's cwd must still
+# move, the shim reads it).
+c_ov_cli_shared_chdir() {
+	local h=$C/sc before
+	mkdir -p "$h"
+	before=$(tree_sha "$h")
+	cat >"$C/cd.py" <<-'EOF'
+	import os, sys
+	role, top, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+	bad = 0
+	if role == "walk":
+	    os.makedirs(top + "/w/d", exist_ok=True)
+	    for i in range(n):
+	        os.chdir(top + "/w")
+	        try:
+	            os.chdir("d")
+	            name = "f%d" % (i % 7)
+	            with open(name, "w") as f:
+	                f.write("%d\n" % i)
+	            cwd = os.getcwd()
+	            ok = cwd == top + "/w/d" and os.path.exists(top + "/w/d/" + name)
+	        except OSError as e:
+	            ok, cwd = False, str(e)
+	        if not ok:
+	            bad += 1
+	            if bad < 4:
+	                print("BAD", i, cwd, sorted(os.listdir(top + "/w")))
+	else:
+	    for i in range(n):
+	        os.mkdir(top + "/m%d" % (i % 3))
+	        os.rename(top + "/m%d" % (i % 3), top + "/n")
+	        os.rmdir(top + "/n")
+	print(role, "bad", bad)
+	EOF
+	axe --overlay sc "$TPKG" /bin/sh -c 'python3 "$1" walk "$2" 1000 &
+python3 "$1" move "$2" 1000 & wait' sh "$C/cd.py" "$h"
+	want_rc 0
+	out_has "walk bad 0"
+	out_has "move bad 0"
+	same_tree "$h" "$before"
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink pkg_root_dirs fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
@@ -2420,7 +2530,7 @@ iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse ov
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_walking
-ov_perm_owner"
+ov_perm_owner ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir"
 CASES=${E2E_CASES:-$CASES_ALL}
 MODES=${E2E_MODES:-shim noshim}
 # Cases that do not depend on the interception mode run once.
