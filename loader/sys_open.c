@@ -521,6 +521,7 @@ static int reopen_own_fd(struct appv_sc_call *c, const struct open_args *a,
 {
 	int acc = a->flags & O_ACCMODE, fl, tfd, fd, r;
 	char self[64], *end;
+	struct stat st;
 	long n;
 
 	if (!modifying(a->flags) || (a->flags & (O_PATH | __O_TMPFILE)) ||
@@ -534,7 +535,10 @@ static int reopen_own_fd(struct appv_sc_call *c, const struct open_args *a,
 	tfd = target_getfd(c, (int)n);
 	if (tfd < 0)
 		return 0; /* EBADF, no pidfd_getfd: the kernel answers */
-	fl = fcntl(tfd, F_GETFL);
+	/* Only a regular file: Landlock leaves pipes and terminals to the
+	 * kernel, and the open of a pipe with no reader would block here. */
+	fl = fstat(tfd, &st) == 0 && S_ISREG(st.st_mode) ? fcntl(tfd, F_GETFL)
+							  : -1;
 	if (fl < 0 || (fl & O_PATH) || (fl & O_ACCMODE) == O_RDONLY ||
 	    (acc != O_WRONLY && (fl & O_ACCMODE) == O_WRONLY)) {
 		close(tfd);
