@@ -200,6 +200,7 @@ struct sup_path {
 	char abs[PATH_MAX];   /* lexical absolute virtual path (/proc/self
 				 substituted) */
 	bool trailing_slash;
+	bool via_magic; /* abs went through a /proc magic link (fd/N/...) */
 	struct vfs_res res;
 };
 
@@ -218,9 +219,10 @@ int sup_fd_path(int fd, char *out, size_t cap);
  * real path when it has one), or 1 and @p resolved and made writable (a
  * lower file: its upper copy; first checked as vfs_may_setattr says for
  * @need, enum vfs_attr_need, 0: nothing).  -errno on failure (*tfd
- * closed). */
-int sup_fd_target(struct appv_sc_call *c, int fd, int need, int *tfd,
-		  struct sup_path *p);
+ * closed); -EBADF for an O_PATH descriptor with @fd_only (a call that
+ * names no path: fchmod, futimens, fsetxattr...), as the kernel says. */
+int sup_fd_target(struct appv_sc_call *c, int fd, int need, bool fd_only,
+		  int *tfd, struct sup_path *p);
 /* The same for a path sup_resolve left to the kernel (a share rule on
  * /proc, /dev): magic links there (/proc/PID/fd/N, cwd, root, /dev/fd/N)
  * lead to a file of any layer, so the supervisor opens the path (O_PATH,

@@ -30,20 +30,23 @@
 #endif
 #define XATTR_SIZE_MAX_ 65536
 
-/* The path argument is "" with AT_EMPTY_PATH, or NULL: operate on the fd. */
+enum { FD_EMPTY_PATH = 1, FD_ONLY = 2 };
+
+/* The path argument is "" with AT_EMPTY_PATH (FD_EMPTY_PATH), or NULL
+ * (FD_ONLY, with @null_ok): operate on the fd.  0: on the path. */
 static int on_fd(struct appv_sc_call *c, int path_arg, int flags, bool null_ok)
 {
 	char b;
 	int r;
 
 	if (!c->args[path_arg])
-		return null_ok ? 1 : -EFAULT;
+		return null_ok ? FD_ONLY : -EFAULT;
 	if (!(flags & AT_EMPTY_PATH))
 		return 0;
 	r = target_read(c, c->args[path_arg], &b, 1);
 	if (r < 0)
 		return r;
-	return b == '\0';
+	return b == '\0' ? FD_EMPTY_PATH : 0;
 }
 
 /* Resolve for a change that needs @need (0: nothing; vfs_may_setattr,
@@ -71,16 +74,22 @@ enum { ON_FD = 0, ON_PATH = 1, ON_OPATH = 2 };
 /* Where an attribute call acts: ON_FD (*tfd, a duplicate of the target's
  * descriptor of an upper, shared or anonymous file), ON_OPATH (*tfd, an
  * O_PATH descriptor of what a share-rule path under /proc or /dev reaches
- * through its magic links, likewise), ON_PATH (p->res.real: an upper copy),
- * or -errno. */
-static int attr_target(struct appv_sc_call *c, bool fd_form, int dirfd_arg,
+ * through its magic links, or the target's own O_PATH descriptor, which
+ * the AT_EMPTY_PATH forms take), ON_PATH (p->res.real: an upper copy), or
+ * -errno.  @fd_form: 0, FD_EMPTY_PATH or FD_ONLY (on_fd). */
+static int attr_target(struct appv_sc_call *c, int fd_form, int dirfd_arg,
 		       int path_arg, bool nofollow, int need,
 		       struct sup_path *p, int *tfd)
 {
 	int r;
 
-	if (fd_form)
-		return sup_fd_target(c, (int)c->args[0], need, tfd, p);
+	if (fd_form) {
+		r = sup_fd_target(c, (int)c->args[0], need,
+				  fd_form == FD_ONLY, tfd, p);
+		if (r == ON_FD && (fcntl(*tfd, F_GETFL) & O_PATH))
+			r = ON_OPATH;
+		return r;
+	}
 	r = resolve_write(c, dirfd_arg, path_arg, nofollow, need, p);
 	if (r == 1)
 		r = sup_path_target(c, p, nofollow, need, tfd);
@@ -155,7 +164,7 @@ long sys_chmod(struct appv_sc_call *c)
 		flags = (int)c->args[3];
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	fd_form = nr == SYS_fchmod ? 1 : on_fd(c, path_arg, flags, false);
+	fd_form = nr == SYS_fchmod ? FD_ONLY : on_fd(c, path_arg, flags, false);
 	if (fd_form < 0)
 		return fd_form;
 	r = attr_target(c, fd_form, dirfd_arg, path_arg,
@@ -190,7 +199,8 @@ long sys_chown(struct appv_sc_call *c)
 		flags = (int)c->args[4];
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	fd_form = nr == SYS_fchown ? 1 : on_fd(c, at ? 1 : 0, flags, false);
+	fd_form = nr == SYS_fchown ? FD_ONLY
+				     : on_fd(c, at ? 1 : 0, flags, false);
 	if (fd_form < 0)
 		return fd_form;
 	r = attr_target(c, fd_form, at ? 0 : -1, at ? 1 : 0,
@@ -417,7 +427,7 @@ long sys_xattr(struct appv_sc_call *c)
 	if (!list && (r = xattr_name(c, name, sizeof(name))) < 0)
 		return r;
 	if (write || fd_form) {
-		r = attr_target(c, fd_form, -1, 0, nofollow,
+		r = attr_target(c, fd_form ? FD_ONLY : 0, -1, 0, nofollow,
 				strncmp(name, "system.posix_acl_", 17)
 				    ? VFS_ATTR_WRITE
 				    : VFS_ATTR_OWNER,

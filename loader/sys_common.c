@@ -71,12 +71,13 @@ static int dev_fd_subst(struct appv_sc_call *c, char *abs, size_t cap)
 }
 
 /* What follows /proc/PID[/task/TID] in @abs, or NULL when @abs is not
- * below a /proc/PID directory. */
+ * below a /proc/PID directory.  A ".." after the link its callers parse
+ * (fd/N/.., cwd/../x) is the virtual tree's, walked once substituted. */
 static const char *proc_pid_rest(const char *abs)
 {
 	char *end;
 
-	if (!sup_is_proc_path(abs))
+	if (strncmp(abs, "/proc/", 6) || abs[6] < '0' || abs[6] > '9')
 		return NULL;
 	strtol(abs + 6, &end, 10);
 	if (!strncmp(end, "/task/", 6))
@@ -240,6 +241,7 @@ int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
 			    .cred = sup_cred(c)};
 	int r, subst = 0;
 
+	p->via_magic = false;
 	if (!p->raw[0])
 		return -ENOENT;
 	r = appv_path_join(p->raw[0] == '/' ? "/" : p->vbase, p->raw, p->abs,
@@ -251,6 +253,7 @@ int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
 		r = subst = subst_below_link(c, p);
 	if (r < 0)
 		return r;
+	p->via_magic = subst == 1;
 	r = passthrough(c, p);
 	if (r)
 		return r;
@@ -493,15 +496,20 @@ static int fd_classify(struct appv_sc_call *c, int fd, int need,
 	return r < 0 ? r : 1;
 }
 
-int sup_fd_target(struct appv_sc_call *c, int fd, int need, int *tfd,
-		  struct sup_path *p)
+int sup_fd_target(struct appv_sc_call *c, int fd, int need, bool fd_only,
+		  int *tfd, struct sup_path *p)
 {
-	int r;
+	int r, fl;
 
 	*tfd = target_getfd(c, fd);
 	if (*tfd < 0)
 		return *tfd;
-	r = fd_classify(c, *tfd, need, p);
+	/* The kernel's fdget() refuses an O_PATH descriptor to the calls
+	 * that name no path (fchmod, futimens...), before any copy-up. */
+	fl = fcntl(*tfd, F_GETFL);
+	r = fl < 0 ? -errno : (fd_only && (fl & O_PATH)) ? -EBADF : 0;
+	if (r == 0)
+		r = fd_classify(c, *tfd, need, p);
 	if (r != 0) {
 		close(*tfd);
 		*tfd = -1;

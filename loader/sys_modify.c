@@ -403,16 +403,40 @@ static bool in_upper(struct appv_sc_call *c, const char *real)
 	return appv_path_has_prefix(real, cfg->upper);
 }
 
+/* Whether the descriptor's file, at real path @raw (" (deleted)" after
+ * it when unlinked: an O_TMPFILE one), lies in a tree shared with the
+ * host: its directory is a host one under a share rule. */
+static bool fd_shared(struct appv_sc_call *c, const char *raw)
+{
+	struct sup_path d;
+	size_t len = strnlen(raw, sizeof(d.rbase));
+	char *slash;
+	int n;
+
+	if (raw[0] != '/' || in_upper(c, raw) || len == sizeof(d.rbase))
+		return false;
+	memcpy(d.rbase, raw, len + 1);
+	slash = strrchr(d.rbase, '/');
+	slash[slash == d.rbase] = '\0';
+	n = vfs_reverse(c->s->vfs, d.rbase, d.raw, sizeof(d.raw));
+	if (n < 0)
+		return false;
+	d.vbase[0] = d.rbase[0] = '\0';
+	return sup_resolve(c, VFS_INTENT_READ, 0, &d) == 0 &&
+	       d.res.rule == VFS_RULE_SHARE && d.res.layer == VFS_LAYER_HOST;
+}
+
 /* linkat(fd, "", ..., AT_EMPTY_PATH) and linkat of /proc/PID/fd/N (the
  * O_TMPFILE idiom): an inode of the upper layer gets the new name; a lower
  * file (package, host under writecopy) is copied up and its copy linked, as
  * link(2) by path does; never a host file (writes through the new name
- * would reach the host). */
+ * would reach the host) but from a shared tree to a shared tree, as
+ * link(2) by path does. */
 static long link_fd(struct appv_sc_call *c, int fd, struct sup_path *n)
 {
 	struct sup_path o;
 	char self[64];
-	int tfd, r = sup_fd_target(c, fd, 0, &tfd, &o);
+	int tfd, r = sup_fd_target(c, fd, 0, false, &tfd, &o);
 
 	if (r < 0)
 		return r;
@@ -426,7 +450,8 @@ static long link_fd(struct appv_sc_call *c, int fd, struct sup_path *n)
 	/* Through the magic link: AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH
 	 * or the opener's own credentials, which the supervisor may lack. */
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", tfd);
-	if (!in_upper(c, o.raw) || n->res.rule == VFS_RULE_SHARE)
+	if (n->res.rule == VFS_RULE_SHARE ? !fd_shared(c, o.raw)
+					  : !in_upper(c, o.raw))
 		r = -EXDEV;
 	else
 		r = linkat(AT_FDCWD, self, AT_FDCWD, n->res.real,

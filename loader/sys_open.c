@@ -198,11 +198,16 @@ static int prepare(struct appv_sc_call *c, const struct open_args *a,
 	if ((a->flags & O_CREAT) && (a->flags & __O_TMPFILE) != __O_TMPFILE &&
 	    p->raw[0] && p->raw[strlen(p->raw) - 1] == '/')
 		return creat_slash(c, p);
-	return sup_resolve(
+	r = sup_resolve(
 	    c, intent_of(a->flags),
 	    vflags_of(a->flags, a->resolve) | extra |
 		(intent_of(a->flags) == VFS_INTENT_READ ? VFS_F_HOST_LAZY : 0),
 	    p);
+	/* The kernel meets the magic link (/proc/PID/fd/N/...) first. */
+	if (p->via_magic &&
+	    (a->resolve & (RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS)))
+		return -ELOOP;
+	return r;
 }
 
 /* Whether the host path @p resolved to holds no symlink the kernel would
@@ -505,6 +510,25 @@ static int open_fifo_async(struct appv_sc_call *c, const char *what, int flags,
 	return 1;
 }
 
+/* The target's duplicate of descriptor N that a modifying open names as
+ * @abs, /proc/TGID/fd/N, or -1 (not such an open, or no such fd). */
+static int own_fd_dup(struct appv_sc_call *c, const struct open_args *a,
+		      const char *abs)
+{
+	char *end;
+	long n;
+
+	if (!modifying(a->flags) || (a->flags & (O_PATH | __O_TMPFILE)) ||
+	    a->resolve || strncmp(abs, "/proc/", 6) ||
+	    strtol(abs + 6, &end, 10) != (long)target_tgid(c) ||
+	    strncmp(end, "/fd/", 4) || end[4] < '0' || end[4] > '9')
+		return -1;
+	n = strtol(end + 4, &end, 10);
+	if (*end || n > INT_MAX)
+		return -1;
+	return target_getfd(c, (int)n); /* EBADF...: the kernel answers */
+}
+
 /*
  * A write open of one of the target's own descriptors through its magic
  * link (/dev/stderr, /dev/fd/N, /proc/self/fd/N: /proc/TGID/fd/N by now)
@@ -519,22 +543,12 @@ static int open_fifo_async(struct appv_sc_call *c, const char *what, int flags,
 static int reopen_own_fd(struct appv_sc_call *c, const struct open_args *a,
 			 const char *abs)
 {
-	int acc = a->flags & O_ACCMODE, fl, tfd, fd, r;
-	char self[64], *end;
+	int acc = a->flags & O_ACCMODE, fl, tfd = own_fd_dup(c, a, abs), fd, r;
+	char self[64];
 	struct stat st;
-	long n;
 
-	if (!modifying(a->flags) || (a->flags & (O_PATH | __O_TMPFILE)) ||
-	    a->resolve || strncmp(abs, "/proc/", 6) ||
-	    strtol(abs + 6, &end, 10) != (long)target_tgid(c) ||
-	    strncmp(end, "/fd/", 4) || end[4] < '0' || end[4] > '9')
-		return 0;
-	n = strtol(end + 4, &end, 10);
-	if (*end || n > INT_MAX)
-		return 0;
-	tfd = target_getfd(c, (int)n);
 	if (tfd < 0)
-		return 0; /* EBADF, no pidfd_getfd: the kernel answers */
+		return 0;
 	/* Only a regular file: Landlock leaves pipes and terminals to the
 	 * kernel, and the open of a pipe with no reader would block here. */
 	fl = fstat(tfd, &st) == 0 && S_ISREG(st.st_mode) ? fcntl(tfd, F_GETFL)
@@ -553,6 +567,42 @@ static int reopen_own_fd(struct appv_sc_call *c, const struct open_args *a,
 	r = target_addfd(c, fd, a->flags & O_CLOEXEC, true);
 	close(fd);
 	return r < 0 ? r : 1;
+}
+
+/*
+ * The same open of a descriptor not open for writing (read-only, O_PATH)
+ * whose file is a lower one - a package file, a host file under
+ * writecopy - is an open of its virtual path, as natively of that file:
+ * @p resolved to it (1), so that the open copies it up; the descriptor
+ * keeps showing the lower file.  0 when the kernel should decide (an
+ * upper, shared or anonymous file), or -errno.
+ */
+static int lower_own_fd(struct appv_sc_call *c, const struct open_args *a,
+			struct sup_path *p)
+{
+	const struct vfs_config *cfg = vfs_get_config(c->s->vfs);
+	int tfd = own_fd_dup(c, a, p->abs), r;
+	char real[PATH_MAX];
+	struct stat st;
+
+	if (tfd < 0)
+		return 0;
+	r = sup_fd_path(tfd, real, sizeof(real));
+	if (r >= 0 && (fstat(tfd, &st) < 0 || appv_fd_writable(tfd)))
+		r = -1;
+	close(tfd);
+	if (r < 0 || real[0] != '/' || !st.st_nlink ||
+	    appv_path_has_prefix(real, cfg->upper))
+		return 0;
+	r = vfs_reverse(c->s->vfs, real, p->raw, sizeof(p->raw));
+	if (r < 0)
+		return r;
+	p->vbase[0] = p->rbase[0] = '\0';
+	r = sup_resolve(c, intent_of(a->flags),
+			vflags_of(a->flags & ~O_NOFOLLOW, 0), p);
+	if (r == 0 && p->res.rule == VFS_RULE_SHARE)
+		return 0; /* the host's, by the rules */
+	return r == 0 ? 1 : r < 0 ? r : 0;
 }
 
 long sys_open(struct appv_sc_call *c)
@@ -574,7 +624,11 @@ long sys_open(struct appv_sc_call *c)
 		 * bounded by Landlock (but for the target's own writable
 		 * descriptors). */
 		r = reopen_own_fd(c, &a, p.abs);
-		return r == 0 ? SUP_CONTINUE : r < 0 ? r : SUP_REPLIED;
+		if (r != 0)
+			return r < 0 ? r : SUP_REPLIED;
+		r = lower_own_fd(c, &a, &p);
+		if (r <= 0)
+			return r < 0 ? r : SUP_CONTINUE;
 	}
 	if (r < 0)
 		return r;

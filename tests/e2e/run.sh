@@ -927,12 +927,16 @@ c_dev_std_files() {
 	axe "$TPKG" /bin/sh -c "echo to-stderr >>/dev/stderr
 echo rc=\$? >>/dev/stdout; echo fd1 >>/dev/fd/1
 echo self >>/proc/self/fd/1; exec 3<'$h/ro.txt'
-(echo x >>/proc/self/fd/3) 2>/dev/null; echo ro=\$? >>/dev/stdout"
+(echo x >>/proc/self/fd/3) 2>/dev/null; echo ro=\$? >>/dev/stdout
+cat '$h/ro.txt' | tr '\n' ' ' >>/dev/stdout"
 	want_rc 0
 	out_has "rc=0"
 	out_has "fd1"
 	out_has "self"
-	out_has "ro=2"
+	# A read-only descriptor's file, opened again for writing, is
+	# copied up as its path would be (natively: written in place).
+	out_has "ro=0"
+	out_has "ro x "
 	err_matches "^to-stderr$"
 	axe "$TPKG" /bin/busybox sh -c 'echo bb-err >>/dev/stderr
 echo bb-out >>/dev/stdout'
@@ -2516,6 +2520,88 @@ python3 "$1" move "$2" 1000 & wait' sh "$C/cd.py" "$h"
 	same_tree "$h" "$before"
 }
 
+# Calls that name a file by descriptor, and /proc's magic links below
+# one, answer as natively: the AT_EMPTY_PATH forms (utimensat,
+# fchmodat2) act through an O_PATH descriptor, calls that name no path
+# (fchmod) refuse one with EBADF and copy nothing up; fd/N/.. is the
+# virtual parent; openat2 RESOLVE_NO_MAGICLINKS refuses a path through
+# fd/N; an O_TMPFILE file or a file of a shared tree gets a name there
+# (linkat AT_EMPTY_PATH, and through /proc/self/fd/N); a write open
+# through fd/N of a read-only descriptor of a host or package file opens
+# (copies up) that file.
+c_fd_opath_magic() {
+	local h=$C/om s=$C/oms before
+	mkdir -p "$h" "$s"
+	printf 'host\n' >"$h/f" && printf 'shared\n' >"$s/f"
+	printf 'g\n' >"$h/g"
+	chmod 0644 "$h/f" "$h/g" "$s/f"
+	before=$(tree_sha "$h")
+	axe --overlay om --share "$s" "$TPKG" /usr/bin/python3 -c '
+import ctypes, errno, os, struct, sys
+h, s, shim = sys.argv[1:4]
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+EMPTY = 0x1000
+def sc(*a):
+    r = libc.syscall(*a)
+    return "ok" if r >= 0 else errno.errorcode[ctypes.get_errno()]
+ts = (ctypes.c_long * 4)(1100000000, 0, 1100000000, 0)
+for name in (s + "/f", "/opt/t/share/up"):
+    if name.startswith("/opt"):
+        open(name, "w").close()
+    fd = os.open(name, os.O_PATH)
+    print("utimensat", sc(280, fd, b"", ts, EMPTY),
+          "fchmodat2", sc(452, fd, b"", 0o640, EMPTY))
+    # Without the shim an O_PATH open the supervisor makes hands over a
+    # read-only descriptor (ADDFD takes no O_PATH one): fchmod works.
+    if shim == "shim" or name.startswith(s):
+        print("fchmod", sc(91, fd, 0o600))
+    st = os.stat(name)
+    print("now %o %d" % (st.st_mode & 0o777, st.st_mtime))
+if shim == "shim":
+    fd = os.open(h + "/f", os.O_PATH)
+    print("host fchmod", sc(91, fd, 0o600), "%o" % (os.stat(h + "/f").st_mode & 0o777))
+d = os.open("/opt/t/share/sub", os.O_RDONLY | os.O_DIRECTORY)
+print("dotdot", "data.txt" in os.listdir("/proc/self/fd/%d/.." % d))
+how = struct.pack("QQQ", os.O_RDONLY, 0, 0x02)
+for p in ("/proc/self/fd/%d/../data.txt" % d, "/opt/t/share/data.txt"):
+    r = libc.syscall(437, -100, p.encode(), how, len(how))
+    print("nomagic", r >= 0 or errno.errorcode[ctypes.get_errno()])
+fd = os.open(s, os.O_TMPFILE | os.O_RDWR, 0o600)
+os.write(fd, b"tmp\n")
+print("tmp link", sc(265, fd, b"", -100, (s + "/t1").encode(), EMPTY))
+print("tmp magic", sc(265, -100, b"/proc/self/fd/%d" % fd, -100,
+                     (s + "/t2").encode(), 0x400))
+fd = os.open(s + "/f", os.O_RDONLY)
+print("shared link", sc(265, fd, b"", -100, (s + "/l1").encode(), EMPTY))
+for name in (h + "/g", "/opt/t/share/data.txt"):
+    fd = os.open(name, os.O_RDONLY)
+    w = os.open("/proc/self/fd/%d" % fd, os.O_WRONLY | os.O_TRUNC)
+    os.write(w, b"new\n")
+    print("reopened", open(name).read().strip())
+' "$h" "$s" "$([ -z "$MODE_OPT" ] && echo shim)"
+	want_rc 0
+	[ "$(grep -c '^utimensat ok fchmodat2 ok$' "$C/out")" -eq 2 ] ||
+		fail "AT_EMPTY_PATH through O_PATH: $(cat "$C/out")"
+	out_has "fchmod EBADF"
+	[ "$(grep -c '^now 640 1100000000$' "$C/out")" -eq 2 ] ||
+		fail "the changes did not land: $(cat "$C/out")"
+	[ -n "$MODE_OPT" ] || out_has "host fchmod EBADF 644"
+	out_has "dotdot True"
+	out_has "nomagic ELOOP"
+	out_has "nomagic True"
+	out_has "tmp link ok"
+	out_has "tmp magic ok"
+	out_has "shared link ok"
+	[ "$(grep -c '^reopened new$' "$C/out")" -eq 2 ] ||
+		fail "a write open through a read-only descriptor's link: $(cat "$C/out")"
+	[ "$(cat "$s/t1" "$s/t2" "$s/l1")" = "tmp
+tmp
+shared" ] || fail "the shared links are not on the host"
+	same_tree "$h" "$before"
+	absent /opt/t/share/up
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink pkg_root_dirs fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
@@ -2530,7 +2616,8 @@ iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse ov
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_walking
-ov_perm_owner ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir"
+ov_perm_owner ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
+fd_opath_magic"
 CASES=${E2E_CASES:-$CASES_ALL}
 MODES=${E2E_MODES:-shim noshim}
 # Cases that do not depend on the interception mode run once.
