@@ -28,6 +28,9 @@
 #ifndef SYS_pidfd_getfd
 #define SYS_pidfd_getfd 438
 #endif
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL
+#endif
 
 int target_id_valid(struct appv_sc_call *c)
 {
@@ -425,10 +428,16 @@ int target_getfd(struct appv_sc_call *c, int fd)
 	int pidfd = (int)syscall(SYS_pidfd_open, c->tid, 0);
 	int r;
 
-	/* A thread other than the leader needs PIDFD_THREAD (6.9): its
-	 * process shares the descriptor table in any case. */
-	if (pidfd < 0 && errno == EINVAL && target_tgid(c) != c->tid)
-		pidfd = (int)syscall(SYS_pidfd_open, target_tgid(c), 0);
+	/* A thread other than the leader needs PIDFD_THREAD (6.9; without
+	 * it older kernels say EINVAL, newer ones ENOENT).  Before 6.9 its
+	 * process's descriptor table is the one it shares. */
+	if (pidfd < 0 && (errno == EINVAL || errno == ENOENT) &&
+	    target_tgid(c) != c->tid) {
+		pidfd = (int)syscall(SYS_pidfd_open, c->tid, PIDFD_THREAD);
+		if (pidfd < 0 && errno == EINVAL)
+			pidfd = (int)syscall(SYS_pidfd_open, target_tgid(c),
+					     0);
+	}
 	if (pidfd < 0)
 		return -errno;
 	r = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);

@@ -293,21 +293,44 @@ static inline bool vfs_res_host_checked(const struct vfs_res *res)
  * - a package entry's ctime is its mtime: extraction fills a file in
  *   place on first use, which would move its ctime (git's index would see
  *   every file read as changed), and a package never changes.
+ * - a package file not extracted yet is a sparse placeholder of its size:
+ *   its block count is the one it gets once filled, whole blocks of
+ *   st_blksize, as a file written there would have (du and ls -s would
+ *   count it as empty until it is read).
  */
+static inline uint64_t vfs_filled_blocks(const struct vfs_res *res,
+					 uint64_t size, uint64_t blocks,
+					 uint64_t blksize)
+{
+	if (!res->needs_extract || blocks || !size || blksize < 512)
+		return blocks;
+	return (size + blksize - 1) / blksize * (blksize / 512);
+}
+
 static inline void vfs_fix_stat(const struct vfs_res *res, struct stat *st)
 {
 	if (res->merged_dir && S_ISDIR(st->st_mode))
 		st->st_nlink = 1;
-	if (res->layer == VFS_LAYER_IMAGE)
+	if (res->layer == VFS_LAYER_IMAGE) {
 		st->st_ctim = st->st_mtim;
+		if (S_ISREG(st->st_mode))
+			st->st_blocks = (blkcnt_t)vfs_filled_blocks(
+			    res, (uint64_t)st->st_size,
+			    (uint64_t)st->st_blocks, (uint64_t)st->st_blksize);
+	}
 }
 
 static inline void vfs_fix_statx(const struct vfs_res *res, struct statx *stx)
 {
 	if (res->merged_dir && S_ISDIR(stx->stx_mode))
 		stx->stx_nlink = 1;
-	if (res->layer == VFS_LAYER_IMAGE)
+	if (res->layer == VFS_LAYER_IMAGE) {
 		stx->stx_ctime = stx->stx_mtime;
+		if (S_ISREG(stx->stx_mode) && (stx->stx_mask & STATX_BLOCKS))
+			stx->stx_blocks = vfs_filled_blocks(
+			    res, stx->stx_size, stx->stx_blocks,
+			    stx->stx_blksize);
+	}
 }
 
 /* Materialise the union listing of the merged directory @res (upper ∪

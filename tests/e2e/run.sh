@@ -1114,6 +1114,155 @@ c_wl_venv() {
 	same_tree "$C/proj" "$PROJ_SHA"
 }
 
+# Node.js and npm in the project.  libuv runs asynchronous fs calls on a
+# thread pool, so fs.promises.cp's copies (copyFile's fchmod) and a
+# FileHandle's chmod/utimes/chown are descriptor calls from threads other
+# than the leader, which the supervisor serves without the shim (and a
+# listing's getdents64, for its d_ino); the same calls from a Python
+# thread run where node is missing.  npm installs
+# offline from a tarball made here with `npm pack`.
+c_wl_node() {
+	local n=$C/nodein
+	make_project
+	mkdir -p "$n/dep"
+	cat >"$n/thr.py" <<-'EOF'
+	import os, sys, threading
+	fd = os.open(sys.argv[1], os.O_RDONLY)
+	r = []
+	def t():
+	    try:
+	        os.fchmod(fd, 0o600)
+	        os.utime(fd, (1000, 2000))
+	        os.fchown(fd, os.getuid(), os.getgid())
+	        r.append("ok")
+	    except OSError as e:
+	        r.append(e.strerror)
+	th = threading.Thread(target=t)
+	th.start()
+	th.join()
+	st = os.stat(sys.argv[1])
+	print("thread:", r[0], oct(st.st_mode & 0o777), int(st.st_mtime))
+	# a merged directory's listing read on a thread: d_ino as lstat says
+	d = sys.argv[2]
+	open(d + "/new", "w").close()
+	dfd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+	th = threading.Thread(target=lambda: r.append(list(os.scandir(dfd))))
+	th.start()
+	th.join()
+	print("d_ino:", all(e.inode() == os.lstat(d + "/" + e.name).st_ino
+	                    for e in r[1]), sorted(e.name for e in r[1]))
+	EOF
+	wl "python3 '$n/thr.py' data/sub/b.txt /opt/t/share"
+	want_rc 0
+	out_has "thread: ok 0o600 2000"
+	out_has "d_ino: True ['data.txt', 'link', 'new', 'sub']"
+	if ! command -v node >/dev/null; then
+		skip_step "node is not installed"
+		same_tree "$C/proj" "$PROJ_SHA"
+		return
+	fi
+	cat >"$n/fsops.js" <<-'EOF'
+	const fs = require('fs'), fsp = require('fs/promises');
+	(async () => {
+	  await fsp.cp('data', 'data2', { recursive: true, preserveTimestamps: true });
+	  await fsp.cp('/opt/t/share', 'share2', { recursive: true });
+	  const fh = await fsp.open('data/a.txt', 'r');
+	  await fh.chmod(0o640);
+	  await fh.utimes(1000, 2000.5);
+	  await fh.close();
+	  const st = fs.statSync('data/a.txt', { bigint: true });
+	  console.log('a.txt', (Number(st.mode) & 0o777).toString(8), String(st.mtimeNs));
+	  console.log(fs.readdirSync('data2', { recursive: true }).sort().join(' '));
+	  console.log(fs.readdirSync('share2').sort().join(' '));
+	})().catch(e => { console.log('ERR', e.code, e.syscall, e.path); process.exit(1); });
+	EOF
+	wl "node '$n/fsops.js'"
+	want_rc 0
+	out_has "a.txt 640 2000500000000"
+	out_has "a.txt sub sub/b.txt"
+	out_has "data.txt link new sub"
+	command -v npm >/dev/null || { skip_step "npm is not installed"; return; }
+	printf '{"name":"dep","version":"1.0.0","main":"index.js"}\n' \
+		>"$n/dep/package.json"
+	printf "module.exports = 'dep says 42';\n" >"$n/dep/index.js"
+	printf '{"name":"proj","version":"1.0.0","scripts":{"show":"node show.js"}}\n' \
+		>"$n/package.json"
+	printf "console.log(require('dep'), Math.floor(require('fs').statSync('data2/a.txt').mtimeMs / 1000));\n" \
+		>"$n/show.js"
+	(cd "$n/dep" && HOME=$n npm_config_cache=$n/cache npm pack -q \
+		>/dev/null 2>&1) || { skip_step "npm pack failed"; return; }
+	export npm_config_cache=$n/cache npm_config_audit=false \
+		npm_config_fund=false npm_config_update_notifier=false
+	wl "cp '$n/package.json' '$n/show.js' . &&
+		npm install --offline -s '$n/dep/dep-1.0.0.tgz' && npm run -s show"
+	want_rc 0
+	out_has "dep says 42 $(stat -c %Y "$C/proj/data/a.txt")"
+	wl 'rm -rf node_modules && npm ci --offline -s && node show.js &&
+		ls data2 share2 node_modules | tr "\n" " "'
+	unset npm_config_cache npm_config_audit npm_config_fund \
+		npm_config_update_notifier
+	want_rc 0
+	out_has "dep says 42 $(stat -c %Y "$C/proj/data/a.txt")"
+	out_contains "share2: data.txt link new sub"
+	out_contains "node_modules: dep"
+	ax overlay diff "$TPKG" w
+	want_rc 0
+	out_has "M $C/proj/data/a.txt"
+	out_has "A $C/proj/data2/sub/b.txt"
+	out_has "A $C/proj/node_modules/dep/index.js"
+	out_has "A $C/proj/package-lock.json"
+	same_tree "$C/proj" "$PROJ_SHA"
+}
+
+# Perl in the project.  File::Find trusts a directory's st_nlink to skip
+# the stat of entries in leaves: it must visit every directory of a tree
+# of host, upper-only and package directories, as it does with the hint
+# off.  A package file not read yet (a sparse placeholder in the content
+# cache) reports the block count it has once filled.
+c_wl_perl() {
+	make_project
+	command -v perl >/dev/null || { skip_step "perl is not installed"; return; }
+	cat >"$C/wl.pl" <<-'EOF'
+	use strict; use warnings;
+	use File::Find; use File::Copy qw(copy move); use File::Path qw(make_path remove_tree);
+	my $d = '/opt/t/share/data.txt';
+	my $before = (stat $d)[12];
+	open(my $f, '<', $d) or die "$d: $!";
+	my @l = <$f>;
+	close $f;
+	print "blocks ", ($before == (stat $d)[12] && $before > 0 ? "same" : "differ $before " . (stat $d)[12]), "\n";
+	if ($ARGV[0] eq 'first') {
+	    make_path('data/new/deeper', 'data/sub/n2') or die;
+	    copy($d, 'data/sub/copied') or die;
+	    move('data/sub/b.txt', 'data/new/deeper/b.txt') or die;
+	    utime(1000, 2000.5, 'data/a.txt') or die;
+	    chmod(0600, 'data/a.txt') == 1 or die;
+	    remove_tree('src') == 5 or die "remove_tree";
+	}
+	sub walk {
+	    my @seen;
+	    find({ wanted => sub { push @seen, $File::Find::name . (-d $_ ? '/' : '') } }, '.', '/opt/t/share');
+	    return join(' ', sort @seen);
+	}
+	my $hint = walk();
+	{ no warnings 'once'; $File::Find::dont_use_nlink = 1; }
+	print "find ", ($hint eq walk() ? "same" : "differ"), " $hint\n";
+	printf "a.txt %o %d -e %d -f %d -d %d\n", (stat 'data/a.txt')[2] & 07777, (stat _)[9], -e 'src' ? 1 : 0, -f 'data/sub/copied' ? 1 : 0, -d 'data/new/deeper' ? 1 : 0;
+	EOF
+	wl "perl '$C/wl.pl' first"
+	want_rc 0
+	out_has "blocks same"
+	out_contains "find same ./ ./README ./data/ ./data/a.txt ./data/new/ ./data/new/deeper/ ./data/new/deeper/b.txt ./data/sub/ ./data/sub/copied ./data/sub/n2/ ./db.sqlite ./dist/ "
+	out_contains " /opt/t/share/ /opt/t/share/data.txt /opt/t/share/link /opt/t/share/sub/"
+	out_has "a.txt 600 2000 -e 0 -f 1 -d 1"
+	wl "perl '$C/wl.pl' second"
+	want_rc 0
+	out_has "blocks same"
+	out_contains "find same ./ ./README ./data/ ./data/a.txt ./data/new/ ./data/new/deeper/ ./data/new/deeper/b.txt ./data/sub/ ./data/sub/copied ./data/sub/n2/ ./db.sqlite ./dist/ "
+	out_has "a.txt 600 2000 -e 0 -f 1 -d 1"
+	same_tree "$C/proj" "$PROJ_SHA"
+}
+
 # Escape attempts, dynamic then static (each in its own overlay): none may
 # change the host; the plain overlay routes must work virtually.
 c_escape() {
@@ -2607,7 +2756,7 @@ python_import host_root_symlink pkg_root_dirs fd_attrs pkg_script_exec shebang_p
 merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest long_home landlock_backstop strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
-wl_sqlite wl_venv escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rmdir_cwd
+wl_sqlite wl_venv wl_node wl_perl escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rmdir_cwd
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
