@@ -561,6 +561,24 @@ static bool cache_fd_ok(int fd)
 	return false;
 }
 
+/*
+ * Whether an open of res->real (args @a) gets O_NOFOLLOW: an O_CREAT open
+ * (not O_EXCL, which refuses any entry) of an entry of the upper layer
+ * resolved as no symlink (the walk follows symlinks virtually).  What the
+ * kernel could find there instead is a whiteout another session put there
+ * since, which the open would follow, creating a file named after its
+ * target.  (Without O_CREAT, following one finds nothing: ENOENT, right.)
+ */
+static bool upper_nofollow(const struct shim_sc *sc, const long a[6],
+			   const struct vfs_res *res)
+{
+	return sc->nr == SYS_openat && res->layer == VFS_LAYER_UPPER &&
+	       (res->rule == VFS_RULE_WRITECOPY ||
+		res->rule == VFS_RULE_FULL) &&
+	       !S_ISLNK(res->mode) &&
+	       (a[2] & (O_CREAT | O_EXCL | O_NOFOLLOW)) == O_CREAT;
+}
+
 /* The call on res->real, a real path the kernel acts on. */
 static long real_call(const struct shim_sc *sc, long a[6],
 		      const struct vfs_res *res)
@@ -612,6 +630,8 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 		r = open_host(sc, a, res);
 		goto opened;
 	}
+	if (route == SHIM_REAL && upper_nofollow(sc, a, res))
+		a[2] |= O_NOFOLLOW;
 	switch (route) {
 	case SHIM_ERR:
 		return err;
@@ -621,6 +641,14 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 			? real_call(sc, a, res)
 			: appv_syscall(sc->nr, a[0], a[1], a[2], a[3], a[4],
 				       a[5]);
+		/* A whiteout came meanwhile (upper_nofollow): the supervisor
+		 * resolves it. */
+		if (r == -ELOOP && route == SHIM_REAL &&
+		    upper_nofollow(sc, a0, res)) {
+			memcpy(a, a0, sizeof(a0));
+			kind = SHIM_FD_PLAIN;
+			goto direct;
+		}
 		/* A lookup that failed did nothing: asked again. */
 		if ((r != -ENOENT && r != -ENOTDIR) || !path ||
 		    !base_moved(path, have_gen0, gen0))
@@ -629,6 +657,7 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 		kind = SHIM_FD_PLAIN; /* what the walk said may be wrong */
 		/* fall through */
 	default:
+	direct:
 		/* The supervisor's answer is final (vfs_fix_stat). */
 		res->merged_dir = false;
 		res->layer = VFS_LAYER_NONE;

@@ -156,7 +156,15 @@ long sup_dispatch(struct appv_sc_call *c)
 	/* Fail closed: a notification we have no handler for is refused. */
 	if (!d || d->action != APPV_SC_NOTIFY || !d->handler)
 		return -ENOSYS;
-	return d->handler(c);
+	/* -ESTALE: another session changed the upper layer between this
+	 * call's resolution and its change (vfs_copy_up: the lower entry
+	 * was removed); nothing was done, the call is made again. */
+	for (int i = 0;; i++) {
+		long r = d->handler(c);
+
+		if (r != -ESTALE || i == 3)
+			return r;
+	}
 }
 
 static void reply(struct sup *sup, struct seccomp_notif *req,

@@ -262,6 +262,22 @@ static int rename_settle(struct appv_sc_call *c, const struct sup_path *o,
 	return r;
 }
 
+/* After the kernel's rename of a file: what it moved is a whiteout when
+ * another session removed the old name since its copy-up here.  It goes
+ * back, and the call is resolved again (-ESTALE), where it finds no old
+ * name, as natively. */
+static int moved_whiteout(const struct sup_path *o, const struct sup_path *n,
+			  unsigned int flags)
+{
+	if (o->res.rule == VFS_RULE_SHARE || S_ISDIR(o->res.mode) ||
+	    (flags & RENAME_EXCHANGE) ||
+	    vfs_upper_marker(n->res.real) != VFS_MARKER_WHITEOUT)
+		return 0;
+	renameat2(AT_FDCWD, n->res.real, AT_FDCWD, o->res.real,
+		  RENAME_NOREPLACE);
+	return -ESTALE;
+}
+
 /* Two names of one file (hard links): rename(2) then does nothing. */
 static bool same_file(const struct vfs_res *a, const struct vfs_res *b)
 {
@@ -358,7 +374,9 @@ long sys_rename(struct appv_sc_call *c)
 	if (r == 0)
 		r = renameat2(AT_FDCWD, o.res.real, AT_FDCWD, n.res.real, flags)
 			? -errno
-			: rename_settle(c, &o, &n, flags, old_lower);
+			: moved_whiteout(&o, &n, flags);
+	if (r == 0)
+		r = rename_settle(c, &o, &n, flags, old_lower);
 	if (r == 0 && (S_ISDIR(o.res.mode) || S_ISDIR(n.res.mode)))
 		sup_cwd_renamed(c->sup, o.res.vpath, n.res.vpath,
 				flags & RENAME_EXCHANGE);

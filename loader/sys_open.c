@@ -257,6 +257,24 @@ static int settle_host(struct appv_sc_call *c, const struct open_args *a,
 	return 1;
 }
 
+/*
+ * O_NOFOLLOW for an O_CREAT open (@flags; not O_EXCL, which refuses any
+ * entry) of an entry of the upper layer that was resolved as no symlink
+ * (the walk followed any virtually): what the kernel could find there
+ * instead is a whiteout another session put there since, which the open
+ * would follow, creating a file named after its target.
+ */
+static int upper_nofollow(const struct sup_path *p, int flags)
+{
+	if ((flags & (O_CREAT | O_EXCL)) != O_CREAT)
+		return 0;
+	if (p->res.layer != VFS_LAYER_UPPER && p->res.layer != VFS_LAYER_NONE)
+		return 0;
+	if (p->res.rule != VFS_RULE_WRITECOPY && p->res.rule != VFS_RULE_FULL)
+		return 0;
+	return S_ISLNK(p->res.mode) ? 0 : O_NOFOLLOW;
+}
+
 /* Decide what to open for a resolved path; returns the flags to use. */
 static int target_flags(struct appv_sc_call *c, const struct open_args *a,
 			struct sup_path *p, char *what, size_t cap)
@@ -304,7 +322,7 @@ static int target_flags(struct appv_sc_call *c, const struct open_args *a,
 	if (strlen(p->res.real) >= cap)
 		return -ENAMETOOLONG;
 	strcpy(what, p->res.real);
-	return flags;
+	return flags | upper_nofollow(p, flags);
 }
 
 /*
@@ -677,6 +695,9 @@ long sys_open(struct appv_sc_call *c)
 			 ? sup_open_host(what, flags, 0)
 			 : sup_open_real(c->sup, what, flags, 0, false);
 	}
+	if (fd == -ELOOP && !(a.flags & O_NOFOLLOW) &&
+	    upper_nofollow(&p, a.flags))
+		return -ESTALE; /* a symlink came meanwhile: resolve again */
 	if (fd >= 0 && (flags & O_PATH)) {
 		r = reopen_path_fd(fd);
 		close(fd);

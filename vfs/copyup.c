@@ -370,6 +370,15 @@ static int lower_stat(struct vfs *vfs, const struct vfs_res *res,
 	return 0;
 }
 
+/* Another copy-up (or change) of @dst won the race: use its entry,
+ * unless it is a whiteout - the lower entry was removed meanwhile (by
+ * another session), and the caller's resolution is stale: -ESTALE, the
+ * supervisor resolves the call again. */
+static int upper_winner(const char *dst)
+{
+	return vfs_upper_marker(dst) == VFS_MARKER_WHITEOUT ? -ESTALE : 0;
+}
+
 /* The copy of a directory is made u+rwx (its extended attributes need
  * u+w), then given the lower directory's exact mode. */
 static int copy_dir(struct vfs *vfs, const struct vfs_res *res,
@@ -380,7 +389,7 @@ static int copy_dir(struct vfs *vfs, const struct vfs_res *res,
 	int in, out;
 
 	if (r < 0)
-		return r == -EEXIST ? 0 : r;
+		return r == -EEXIST ? upper_winner(dst) : r;
 	copy_owner(-1, dst, st);
 	in = appv_openat(AT_FDCWD, res->real,
 			 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
@@ -490,7 +499,7 @@ static int copy_entry(struct vfs *vfs, const struct vfs_res *res,
 		APPV_SYS(SYS_unlinkat, AT_FDCWD, tmp, 0, 0, 0, 0);
 	/* Another session copied it up first: use theirs. */
 	if (r == -EEXIST)
-		r = 0;
+		r = upper_winner(dst);
 	else if (r == 0 && S_ISREG(st.st_mode) && st.st_nlink > 1 &&
 		 res->layer == VFS_LAYER_IMAGE && vfs->idx)
 		link_group(vfs, res, dst);
@@ -513,9 +522,12 @@ static int drop_whiteout(struct vfs *vfs, const char *dst)
 
 	if (k == VFS_MARKER_OPAQUE)
 		return -EPERM;
-	if (k == VFS_MARKER_WHITEOUT)
-		return (int)vfs_upper_sys_in(vfs, dst, SYS_unlinkat, AT_FDCWD,
-					     (long)dst, 0, 0, 0);
+	if (k == VFS_MARKER_WHITEOUT) {
+		k = (int)vfs_upper_sys_in(vfs, dst, SYS_unlinkat, AT_FDCWD,
+					  (long)dst, 0, 0, 0);
+		/* Another session's create dropped it first. */
+		return k == -ENOENT ? 0 : k;
+	}
 	return k == -ENOENT || k >= 0 ? 0 : k;
 }
 

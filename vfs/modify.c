@@ -19,6 +19,9 @@
 #include "../common/sys.h"
 #include "vfs_internal.h"
 
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE 1
+#endif
 #ifndef RENAME_EXCHANGE
 #define RENAME_EXCHANGE (1 << 1)
 #endif
@@ -62,11 +65,54 @@ int vfs_lower_exists(struct vfs *vfs, const char *vpath, mode_t *mode)
 	return 1;
 }
 
+/*
+ * Removal of the entry at @real by the whiteout in @tmp, exactly once: of
+ * several sessions removing one name, the first wins and the others get
+ * -ENOENT, as natively.  Nothing upper there: the whiteout is renamed in
+ * (RENAME_NOREPLACE).  Else it is exchanged with what is there (one
+ * atomic step, so no two removals both find the entry): another whiteout
+ * means the name was removed already; a directory (made since the
+ * caller's resolution) is put back (-ESTALE); anything else is the
+ * removed entry.  @tmp is gone afterwards but on failure.
+ */
+static int whiteout_once(struct vfs *vfs, const char *tmp, const char *real)
+{
+	struct stat st;
+	int r = -EEXIST, k;
+
+	for (int tries = 0; tries < 4 && r == -EEXIST; tries++) {
+		r = (int)vfs_upper_sys_in(vfs, real, SYS_renameat2, AT_FDCWD,
+					  (long)tmp, AT_FDCWD, (long)real,
+					  RENAME_NOREPLACE);
+		if (r != -EEXIST)
+			return r;
+		r = (int)vfs_upper_sys_in(vfs, real, SYS_renameat2, AT_FDCWD,
+					  (long)tmp, AT_FDCWD, (long)real,
+					  RENAME_EXCHANGE);
+		if (r == -ENOENT)
+			r = -EEXIST; /* gone again meanwhile: rename in */
+	}
+	if (r < 0)
+		return r;
+	if (appv_fstatat(AT_FDCWD, tmp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISDIR(st.st_mode)) {
+		r = (int)vfs_upper_sys_in(vfs, real, SYS_renameat2, AT_FDCWD,
+					  (long)tmp, AT_FDCWD, (long)real,
+					  RENAME_EXCHANGE);
+		return r < 0 ? r : -ESTALE;
+	}
+	k = vfs_upper_marker(tmp);
+	appv_unlinkat(AT_FDCWD, tmp, 0);
+	return k == VFS_MARKER_WHITEOUT ? -ENOENT : 0;
+}
+
 /* A whiteout for @vpath at @real: made in the work directory and renamed
  * over, so an upper non-directory there is replaced atomically (never a
- * moment without either).  Its directory is noted first: should the lower one
+ * moment without either); with @once, as the removal of what is there
+ * (whiteout_once).  Its directory is noted first: should the lower one
  * go, the directory is still listed through a merge, which hides it. */
-static int put_whiteout(struct vfs *vfs, const char *vpath, const char *real)
+static int put_whiteout(struct vfs *vfs, const char *vpath, const char *real,
+			bool once)
 {
 	char tmp[PATH_MAX];
 	int r = vfs_temp_work(vfs, VFS_WORK_WHITEOUT, tmp, sizeof(tmp));
@@ -78,14 +124,17 @@ static int put_whiteout(struct vfs *vfs, const char *vpath, const char *real)
 			  0, 0);
 	if (r < 0)
 		return r;
-	r = (int)vfs_upper_sys_in(vfs, real, SYS_renameat2, AT_FDCWD,
-				  (long)tmp, AT_FDCWD, (long)real, 0);
+	if (once)
+		r = whiteout_once(vfs, tmp, real);
+	else
+		r = (int)vfs_upper_sys_in(vfs, real, SYS_renameat2, AT_FDCWD,
+					  (long)tmp, AT_FDCWD, (long)real, 0);
 	if (r < 0)
 		APPV_SYS(SYS_unlinkat, AT_FDCWD, tmp, 0, 0, 0, 0);
 	return r;
 }
 
-int vfs_whiteout(struct vfs *vfs, const char *vpath)
+static int whiteout_at(struct vfs *vfs, const char *vpath, bool once)
 {
 	char real[PATH_MAX];
 	int r = vfs_upper_ops.real(vfs, vpath, real, sizeof(real));
@@ -95,9 +144,14 @@ int vfs_whiteout(struct vfs *vfs, const char *vpath)
 	vfs_names_note(vfs, vpath);
 	r = vfs_upper_make_parents(vfs, vpath);
 	if (r == 0)
-		r = put_whiteout(vfs, vpath, real);
+		r = put_whiteout(vfs, vpath, real, once);
 	vfs_names_sync(vfs);
 	return r;
+}
+
+int vfs_whiteout(struct vfs *vfs, const char *vpath)
+{
+	return whiteout_at(vfs, vpath, false);
 }
 
 static int mark_opaque(struct vfs *vfs, const char *vpath, const char *real)
@@ -254,7 +308,7 @@ static int remove_upper(struct vfs *vfs, const struct vfs_res *res, bool dir,
 	int r;
 
 	if (!dir)
-		return lower ? put_whiteout(vfs, res->vpath, res->real)
+		return lower ? put_whiteout(vfs, res->vpath, res->real, true)
 			     : appv_unlinkat(AT_FDCWD, res->real, 0);
 	r = strip_markers(vfs, res->real, false);
 	if (r == 0)
@@ -292,7 +346,7 @@ int vfs_remove(struct vfs *vfs, const struct vfs_res *res, bool dir)
 	if (res->layer == VFS_LAYER_UPPER)
 		r = remove_upper(vfs, res, dir, lower);
 	else
-		r = vfs_whiteout(vfs, res->vpath);
+		r = whiteout_at(vfs, res->vpath, true);
 	if (dir)
 		vfs_upper_change_end(vfs); /* also after a partial failure */
 	/* Every name in upper was noted: the filter is current once a
@@ -431,7 +485,8 @@ static int tree_child(struct tree *t, const char *dir, const char *name,
 		if (r < 0)
 			return r;
 	}
-	return vfs_make_writable(t->vfs, &res);
+	r = vfs_make_writable(t->vfs, &res);
+	return r == -ESTALE ? 0 : r; /* removed meanwhile: gone from it */
 }
 
 /* One entry of a directory being copied up (vfs_each_dirent). */

@@ -378,7 +378,10 @@ bool vfs_reserved_target(const char *target);
 
 /* Like vfs_make_writable; VFS_CU_NO_DATA copies a regular file up empty
  * (O_TRUNC: no extraction needed).  A missing entry (layer NONE) whose
- * name holds a whiteout gets the whiteout removed. */
+ * name holds a whiteout gets the whiteout removed.  Both return -ESTALE
+ * when the lower entry was removed since @res was resolved (another
+ * session's whiteout took its name): nothing was changed, resolve
+ * again. */
 #define VFS_CU_NO_DATA 0x1
 int vfs_copy_up(struct vfs *vfs, struct vfs_res *res, unsigned int flags);
 
@@ -391,7 +394,10 @@ int vfs_lower_exists(struct vfs *vfs, const char *vpath, mode_t *mode);
 /* Remove @res (resolved with VFS_INTENT_DELETE | VFS_F_NOFOLLOW): unlink
  * semantics, or rmdir semantics with @dir (-ENOTEMPTY when the union
  * listing is not empty).  The upper copy goes; a whiteout is left where a
- * lower entry would show.  Shared host paths are removed on the host. */
+ * lower entry would show.  Shared host paths are removed on the host.
+ * Of several sessions removing one lower entry at once, one succeeds and
+ * the others get -ENOENT, as natively; -ESTALE when the upper entry
+ * became a directory meanwhile (resolve again). */
 int vfs_remove(struct vfs *vfs, const struct vfs_res *res, bool dir);
 
 /* mkdir @res (layer NONE, resolved with VFS_INTENT_CREATE): in upper (or

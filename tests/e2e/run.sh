@@ -2751,6 +2751,80 @@ shared" ] || fail "the shared links are not on the host"
 	absent /opt/t/share/up
 }
 
+# Two sessions on one overlay remove the same lower entries at the same
+# moment: of two unlinks (rmdirs) of one host file (directory) one
+# succeeds and the other gets ENOENT, as natively; an append racing an
+# unlink ends in the new file or none, never in a file named after the
+# whiteout's target, and never with the removed file's content.
+c_ov_race_remove() {
+	local h=$C/rr s=$C/sync before pa n=40 i
+	mkdir -p "$h/f" "$h/g" "$s"
+	for i in $(seq 0 $((n - 1))); do
+		echo "base $i" >"$h/f/$i"
+		echo "base $i" >"$h/g/$i"
+		mkdir -p "$h/d/$i"
+	done
+	before=$(tree_sha "$h")
+	cat >"$C/race.py" <<-'EOF'
+	import errno, os, sys, time
+	h, s, sid, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+	def gate(tag):
+	    open("%s/%s.%d" % (s, tag, sid), "w").close()
+	    while not os.path.exists("%s/%s.%d" % (s, tag, 1 - sid)):
+	        pass
+	def try_(fn, *a):
+	    try:
+	        fn(*a)
+	        return "ok"
+	    except OSError as e:
+	        return errno.errorcode[e.errno]
+	def append(p):
+	    with open(p, "a") as f:
+	        f.write("new %d\n" % sid)
+	for i in range(n):
+	    gate("u%d" % i)
+	    u = try_(os.unlink, "%s/f/%d" % (h, i))
+	    gate("r%d" % i)
+	    r = try_(os.rmdir, "%s/d/%d" % (h, i))
+	    gate("a%d" % i)
+	    a = try_(os.unlink if sid else append, "%s/g/%d" % (h, i))
+	    print(i, u, r, a)
+	EOF
+	bg_axe a --share "$s" --overlay rr "$TPKG" /usr/bin/python3 "$C/race.py" "$h" "$s" 1 "$n"
+	pa=$!
+	axe --share "$s" --overlay rr "$TPKG" /usr/bin/python3 "$C/race.py" "$h" "$s" 0 "$n"
+	want_rc 0
+	bg_wait "$pa" a
+	cat "$C/out" "$C/a.out" >"$C/both"
+	python3 - "$C/both" "$n" <<-'EOF' || fail "removals: $(cat "$C/diag.py")"
+	import collections, sys
+	got = collections.defaultdict(list)
+	for line in open(sys.argv[1]):
+	    i, u, r, a = line.split()
+	    got[int(i)].append((u, r, a))
+	bad = []
+	for i in range(int(sys.argv[2])):
+	    g = got[i]
+	    for k, what in ((0, "unlink"), (1, "rmdir")):
+	        if len(g) != 2 or sorted(x[k] for x in g) != ["ENOENT", "ok"]:
+	            bad.append("%d %s %s" % (i, what, g))
+	    if len(g) == 2 and sorted(x[2] for x in g) != ["ok", "ok"]:
+	        bad.append("%d append/unlink %s" % (i, g))
+	open(sys.argv[1].rsplit("/", 1)[0] + "/diag.py", "w").write("\n".join(bad[:5]))
+	sys.exit(1 if bad else 0)
+	EOF
+	axe --overlay rr "$TPKG" /usr/bin/python3 -c 'import os, sys
+g = sys.argv[1] + "/g"
+print("names", sorted(x for x in os.listdir(g) if not x.isdigit()))
+print("old", [x for x in os.listdir(g) if "base" in open(g + "/" + x).read()])
+print("left", [x for x in os.listdir(sys.argv[1] + "/f")], os.listdir(sys.argv[1] + "/d"))' "$h"
+	want_rc 0
+	out_has "names []"
+	out_has "old []"
+	out_has "left [] []"
+	same_tree "$h" "$before"
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink pkg_root_dirs fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
@@ -2766,7 +2840,7 @@ ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_walking
 ov_perm_owner ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
-fd_opath_magic"
+fd_opath_magic ov_race_remove"
 CASES=${E2E_CASES:-$CASES_ALL}
 MODES=${E2E_MODES:-shim noshim}
 # Cases that do not depend on the interception mode run once.
