@@ -176,6 +176,7 @@ static long image_fd_stat(struct appv_sc_call *c, int fd, struct sup_path *p,
 	} else {
 		p->res.layer = VFS_LAYER_IMAGE; /* its own: a package entry */
 		p->res.merged_dir = false;
+		p->res.needs_extract = false; /* open: filled */
 	}
 	if (statx_call) {
 		vfs_fix_statx(&p->res, &stx);
