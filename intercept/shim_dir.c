@@ -15,7 +15,8 @@
  * A map larger than a buffer, or one for a 17th listing stream open at
  * once, is mapped instead.  Not covered: streams libc opens and reads
  * internally (scandir, glob, nftw), getdents64 called directly, and
- * descriptors of 4096 and above.  A stream made by fdopendir over any
+ * descriptors of 2^20 and above (beyond the kernel's default nr_open).
+ * A stream made by fdopendir over any
  * other descriptor (a duplicate: Python's os.scandir(fd)) is checked with
  * one fstat.
  * Without the shim the supervisor answers getdents64 (loader/sys_stat.c),
@@ -33,7 +34,9 @@
 #include "../common/path.h"
 #include "../common/sys.h"
 
-#define DIR_FDS 4096
+#define DIR_FDS 4096	 /* slots per chunk */
+#define DIR_CHUNKS 256	 /* descriptors below DIR_FDS * DIR_CHUNKS */
+#define DIR_FD_MAX (DIR_FDS * DIR_CHUNKS)
 #define BUFS 16		 /* streams whose maps are read into a buffer */
 #define BUF_SIZE 65536	 /* a map of up to 4095 entries */
 
@@ -46,7 +49,42 @@ struct dir_slot {
 	int buf;			/* 1 + the buffer holding it, or 0 */
 };
 
+/* Slots by descriptor number: the first chunk static, the others mapped
+ * on first use (a program holding thousands of files; a thread that loses
+ * the race unmaps its own). */
 static struct dir_slot slots[DIR_FDS];
+static struct dir_slot *chunks[DIR_CHUNKS];
+
+/* The slot of @fd; NULL when @fd is out of range, or when its chunk was
+ * never mapped (then it holds nothing) and @make is false or it cannot be
+ * mapped now. */
+static struct dir_slot *slot_at(int fd, bool make)
+{
+	unsigned int c = (unsigned int)fd / DIR_FDS;
+	struct dir_slot *chunk, *none = NULL;
+	void *p;
+
+	if (fd < 0 || fd >= DIR_FD_MAX)
+		return NULL;
+	if (!c)
+		return &slots[fd];
+	chunk = __atomic_load_n(&chunks[c], __ATOMIC_ACQUIRE);
+	if (!chunk && make) {
+		p = appv_mmap(NULL, sizeof(slots), PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (appv_mmap_failed(p))
+			return NULL;
+		if (__atomic_compare_exchange_n(&chunks[c], &none, p, false,
+						__ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE)) {
+			chunk = p;
+		} else {
+			appv_munmap(p, sizeof(slots));
+			chunk = none;
+		}
+	}
+	return chunk ? &chunk[fd % DIR_FDS] : NULL;
+}
 /* Buffers, mapped on first use and kept: a fresh mapping per stream would
  * cost its page faults and a TLB flush at every closedir. */
 static void *bufs[BUFS];
@@ -90,11 +128,10 @@ static void slot_drop(struct dir_slot *s)
 
 void shim_fd_opened(int fd, bool listing, int kind)
 {
-	struct dir_slot *s;
+	struct dir_slot *s = slot_at(fd, listing || kind != SHIM_FD_PLAIN);
 
-	if (fd < 0 || fd >= DIR_FDS)
+	if (!s)
 		return;
-	s = &slots[fd];
 	if (s->listing || s->map || s->buf)
 		slot_drop(s);
 	s->listing = listing;
@@ -103,7 +140,9 @@ void shim_fd_opened(int fd, bool listing, int kind)
 
 int shim_fd_kind(int fd)
 {
-	return fd >= 0 && fd < DIR_FDS ? slots[fd].kind : SHIM_FD_PLAIN;
+	const struct dir_slot *s = slot_at(fd, false);
+
+	return s ? s->kind : SHIM_FD_PLAIN;
 }
 
 /* The map of marked listing @fd, read for stream @d. */
@@ -139,12 +178,10 @@ static void slot_load(struct dir_slot *s, int fd, DIR *d)
 static struct dir_slot *listing_slot(DIR *d)
 {
 	int fd = dirfd(d);
-	struct dir_slot *s;
+	struct dir_slot *s = slot_at(fd, false);
 
-	if (fd < 0 || fd >= DIR_FDS || !shim_vfs ||
-	    (!slots[fd].listing && slots[fd].kind != SHIM_FD_COVERED))
+	if (!s || !shim_vfs || (!s->listing && s->kind != SHIM_FD_COVERED))
 		return NULL;
-	s = &slots[fd];
 	if (s->dir != d) {
 		slot_drop(s);
 		slot_load(s, fd, d);
@@ -259,15 +296,16 @@ static bool covered_fd(int fd)
 SHIM_EXPORT DIR *fdopendir(int fd)
 {
 	DIR *d = shim_fdopendir(fd);
+	const struct dir_slot *s = slot_at(fd, false);
 	struct stat st;
 
-	if (!d || fd < 0 || fd >= DIR_FDS || slots[fd].listing || !shim_vfs ||
-	    appv_fstatat(fd, "", &st, AT_EMPTY_PATH) < 0 ||
+	if (!d || fd < 0 || fd >= DIR_FD_MAX || (s && s->listing) ||
+	    !shim_vfs || appv_fstatat(fd, "", &st, AT_EMPTY_PATH) < 0 ||
 	    !S_ISDIR(st.st_mode))
 		return d;
 	if (shim_on_scratch(st.st_dev))
 		shim_fd_opened(fd, true, SHIM_FD_PLAIN);
-	else if (slots[fd].kind == SHIM_FD_PLAIN && covered_fd(fd))
+	else if ((!s || s->kind == SHIM_FD_PLAIN) && covered_fd(fd))
 		shim_fd_opened(fd, false, SHIM_FD_COVERED);
 	return d;
 }
@@ -286,10 +324,11 @@ SHIM_EXPORT DIR *fdopendir(int fd)
 static void reopen_current(int fd)
 {
 	char real[PATH_MAX], v[PATH_MAX];
+	const struct dir_slot *ns;
 	struct stat a, b;
 	int nfd, fl;
 
-	if (fd < 0 || fd >= DIR_FDS || shim_fd_path(fd, real, sizeof(real)) < 0 ||
+	if (fd < 0 || fd >= DIR_FD_MAX || shim_fd_path(fd, real, sizeof(real)) < 0 ||
 	    real[0] != '/' || vfs_real_in_upper(shim_vfs, real) ||
 	    vfs_reverse(shim_vfs, real, v, sizeof(v)) < 0)
 		return;
@@ -297,18 +336,18 @@ static void reopen_current(int fd)
 						 O_CLOEXEC, 0);
 	if (nfd < 0)
 		return; /* gone: the stream keeps what it had */
-	if (nfd < DIR_FDS && appv_fstat(fd, &a) == 0 &&
+	ns = slot_at(nfd, false);
+	if (nfd < DIR_FD_MAX && appv_fstat(fd, &a) == 0 &&
 	    appv_fstat(nfd, &b) == 0 &&
 	    (a.st_dev != b.st_dev || a.st_ino != b.st_ino)) {
 		fl = (int)APPV_SYS(SYS_fcntl, fd, F_GETFD, 0, 0, 0, 0);
 		if (fl >= 0 && APPV_SYS(SYS_dup3, nfd, fd,
 					(fl & FD_CLOEXEC) ? O_CLOEXEC : 0, 0,
 					0, 0) == fd)
-			shim_fd_opened(fd, slots[nfd].listing,
-				       slots[nfd].kind);
+			shim_fd_opened(fd, ns && ns->listing,
+				       ns ? ns->kind : SHIM_FD_PLAIN);
 	}
-	if (nfd < DIR_FDS)
-		shim_fd_opened(nfd, false, SHIM_FD_PLAIN);
+	shim_fd_opened(nfd, false, SHIM_FD_PLAIN);
 	appv_close(nfd);
 }
 
@@ -332,11 +371,11 @@ SHIM_EXPORT int closedir(DIR *d)
 	LIBC(closedir_fn, closedir);
 	DIR *volatile dp = d; /* glibc's answers NULL with EINVAL */
 	int fd = dp ? dirfd(dp) : -1;
+	const struct dir_slot *s = slot_at(fd, false);
 
 	/* A covered stream's buffer is taken even when its map failed. */
-	if (fd >= 0 && fd < DIR_FDS &&
-	    (slots[fd].listing || slots[fd].map || slots[fd].buf ||
-	     slots[fd].kind == SHIM_FD_COVERED))
+	if (s && (s->listing || s->map || s->buf ||
+		  s->kind == SHIM_FD_COVERED))
 		shim_fd_opened(fd, false, SHIM_FD_PLAIN);
 	if (!real) {
 		errno = ENOSYS;

@@ -39,6 +39,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
@@ -83,17 +84,68 @@ bool sup_slot_stale(pid_t *tgid, int *pidfd)
 	return true;
 }
 
+void *sup_slots_grow(void *tab, unsigned int *cap)
+{
+	unsigned int ncap = *cap * 2;
+	void *t;
+
+	if (ncap > SUP_SLOTS_MAX)
+		return NULL;
+	t = realloc(tab, ncap * sizeof(void *));
+	if (t)
+		*cap = ncap;
+	return t;
+}
+
+bool sup_slots_sweep(unsigned int hw, unsigned int freed)
+{
+	return freed && freed >= hw / 4;
+}
+
+/* A new record at the end of the table, NULL when there is no room. */
+static struct sup_exe *exe_new_slot(struct sup *sup)
+{
+	struct sup_exe **t = sup->exe, *e;
+
+	if (sup->exe_hw == sup->exe_cap) {
+		t = sup_slots_grow(t, &sup->exe_cap);
+		if (!t)
+			return NULL;
+		sup->exe = t;
+	}
+	e = calloc(1, sizeof(*e));
+	if (e)
+		sup->exe[sup->exe_hw++] = e;
+	return e;
+}
+
+/* A free slot: an empty one; else, the table being full, one whose
+ * process has exited unseen (all such are emptied: appv reaps only its
+ * own children), unless so few were that the table grows instead; else
+ * (SUP_SLOTS_MAX) the oldest taken, round robin; NULL without memory. */
 static struct sup_exe *exe_free_slot(struct sup *sup)
 {
+	struct sup_exe *e, *first = NULL;
+	unsigned int freed = 0;
+
 	for (unsigned int i = 0; i < sup->exe_hw; i++)
-		if (!sup->exe[i].tgid)
-			return &sup->exe[i];
-	if (sup->exe_hw < SUP_EXE_SLOTS)
-		return &sup->exe[sup->exe_hw];
-	for (unsigned int i = 0; i < sup->exe_hw; i++)
-		if (sup_slot_stale(&sup->exe[i].tgid, &sup->exe[i].pidfd))
-			return &sup->exe[i];
-	return &sup->exe[sup->exe_next++ % SUP_EXE_SLOTS];
+		if (!sup->exe[i]->tgid)
+			return sup->exe[i];
+	if (sup->exe_hw < sup->exe_cap && (e = exe_new_slot(sup)))
+		return e;
+	for (unsigned int i = 0; i < sup->exe_hw; i++) {
+		e = sup->exe[i];
+		if (sup_slot_stale(&e->tgid, &e->pidfd) && !freed++)
+			first = e;
+	}
+	if (sup_slots_sweep(sup->exe_hw, freed))
+		return first;
+	e = exe_new_slot(sup);
+	if (e || first)
+		return e ? e : first;
+	if (!sup->exe_hw)
+		return NULL; /* no memory */
+	return sup->exe[sup->exe_next++ % sup->exe_hw];
 }
 
 void sup_exe_set(struct sup *sup, pid_t tgid, const char *real,
@@ -102,8 +154,8 @@ void sup_exe_set(struct sup *sup, pid_t tgid, const char *real,
 	struct sup_exe *e = NULL;
 
 	for (unsigned int i = 0; i < sup->exe_hw && sup->exe; i++)
-		if (sup->exe[i].tgid == tgid)
-			e = &sup->exe[i];
+		if (sup->exe[i]->tgid == tgid)
+			e = sup->exe[i];
 	if (!sup->exe)
 		return;
 	if (!real) {
@@ -113,8 +165,8 @@ void sup_exe_set(struct sup *sup, pid_t tgid, const char *real,
 	}
 	if (!e)
 		e = exe_free_slot(sup);
-	if ((unsigned int)(e - sup->exe) >= sup->exe_hw)
-		sup->exe_hw = (unsigned int)(e - sup->exe) + 1;
+	if (!e)
+		return;
 	if (e->tgid != tgid)
 		sup_slot_fill(&e->tgid, &e->pidfd, tgid);
 	snprintf(e->real, sizeof(e->real), "%s", real);
@@ -131,7 +183,7 @@ const char *sup_exe_get(struct sup *sup, pid_t tgid, const char *real)
 		return NULL;
 	for (int depth = 0; depth < 16 && tgid > 1; depth++) {
 		for (unsigned int i = 0; i < sup->exe_hw; i++) {
-			struct sup_exe *e = &sup->exe[i];
+			struct sup_exe *e = sup->exe[i];
 
 			if (e->tgid != tgid || sup_slot_stale(&e->tgid, &e->pidfd))
 				continue;
@@ -330,6 +382,22 @@ static int open_anchor(const char *dir, const char *sub)
 	return open(p, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
+/* The exe and cwd tables hold two descriptors per record (a pidfd, a
+ * directory), one record per process of the session with an emulated
+ * cwd or exe: a soft limit of 1024 would run out with some 500 such
+ * processes, and then every call that opens a file here fails.  The
+ * supervisor is the parent after the fork (the session's processes keep
+ * the caller's limits) and starts no program. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static int sup_init(struct sup *sup, struct session *s, int listener)
 {
 	const struct vfs_config *cfg = vfs_get_config(s->vfs);
@@ -347,6 +415,7 @@ static int sup_init(struct sup *sup, struct session *s, int listener)
 			"appv: SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP "
 			"unavailable: %s\n",
 			strerror(errno));
+	raise_nofile();
 	sup->upper_fd = open_anchor(cfg->upper, "");
 	sup->image_root_fd = open_anchor(cfg->image_dir, "/root");
 	sup->run_fd = open_anchor(cfg->run_dir, "");
@@ -354,6 +423,8 @@ static int sup_init(struct sup *sup, struct session *s, int listener)
 	sup->cwd = calloc(SUP_CWD_SLOTS, sizeof(*sup->cwd));
 	if (!sup->exe || !sup->cwd)
 		return -ENOMEM;
+	sup->exe_cap = SUP_EXE_SLOTS;
+	sup->cwd_cap = SUP_CWD_SLOTS;
 	return 0;
 }
 
@@ -364,10 +435,14 @@ static void sup_release(struct sup *sup)
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
-	for (unsigned int i = 0; sup->exe && i < sup->exe_hw; i++)
-		sup_slot_clear(&sup->exe[i].tgid, &sup->exe[i].pidfd);
-	for (unsigned int i = 0; sup->cwd && i < sup->cwd_hw; i++)
-		sup_cwd_clear(&sup->cwd[i]);
+	for (unsigned int i = 0; sup->exe && i < sup->exe_hw; i++) {
+		sup_slot_clear(&sup->exe[i]->tgid, &sup->exe[i]->pidfd);
+		free(sup->exe[i]);
+	}
+	for (unsigned int i = 0; sup->cwd && i < sup->cwd_hw; i++) {
+		sup_cwd_clear(sup->cwd[i]);
+		free(sup->cwd[i]);
+	}
 	free(sup->exe);
 	free(sup->cwd);
 	free(sup->sock);

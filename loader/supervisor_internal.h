@@ -36,7 +36,11 @@
 /* What a handler needs about the target of a program exec'd through a
  * package's own ELF interpreter: /proc/PID/exe is that ld.so, the program
  * is what the app must see. */
-#define SUP_EXE_SLOTS 64
+#define SUP_EXE_SLOTS 64 /* the table's first size */
+/* Records of live processes are never dropped to make room: the exe and
+ * cwd tables double (a record is allocated on first use, 8 KiB, and never
+ * moves) up to this many; only beyond it is the oldest record taken. */
+#define SUP_SLOTS_MAX 65536
 /* Names of AF_UNIX sockets the supervisor bound (sys_net.c): the kernel
  * keeps "<run_dir>/k<id>/NAME", getsockname answers the app's own string. */
 #define SUP_SOCK_SLOTS 1024
@@ -56,7 +60,7 @@ struct sup_exe {
  * process's real cwd is still @real.  An upper directory is held open
  * (@dir1) so that @vcwd follows it when any session of the overlay moves
  * or removes it (sys_cwd.c). */
-#define SUP_CWD_SLOTS 64
+#define SUP_CWD_SLOTS 64 /* the table's first size */
 struct sup_cwd {
 	pid_t tgid; /* 0 = free slot */
 	int pidfd;  /* @tgid's process (valid while tgid != 0) */
@@ -74,15 +78,13 @@ struct sup {
 	int upper_fd; /* O_PATH anchors of the layer roots, -1 if none */
 	int image_root_fd;
 	int run_fd;
-	struct sup_exe *exe; /* SUP_EXE_SLOTS entries */
-	unsigned int exe_next;
-	struct sup_cwd *cwd; /* SUP_CWD_SLOTS entries */
-	unsigned int cwd_next;
+	struct sup_exe **exe; /* exe_cap slots, exe_hw of them allocated */
+	unsigned int exe_next, exe_cap;
+	struct sup_cwd **cwd; /* cwd_cap slots, cwd_hw of them allocated */
+	unsigned int cwd_next, cwd_cap;
 	uint64_t cwd_seq; /* last sup_cwd.seq given */
-	/* 1 + the highest slot ever used: slots at and beyond are free and
-	 * never touched, so lookups scan only these (a slot is 8 KiB: a full
-	 * scan faults in 64 pages per table and runs on every notification
-	 * that asks for the cwd). */
+	/* The slots allocated so far (a slot is 8 KiB, allocated on first
+	 * use): lookups scan only these. */
 	unsigned int exe_hw, cwd_hw;
 	struct sup_sock *sock; /* SUP_SOCK_SLOTS entries, made on first bind */
 	unsigned long sock_next; /* last id handed out */
@@ -189,6 +191,15 @@ void sup_cwd_clear(struct sup_cwd *e);
 void sup_slot_fill(pid_t *tgid, int *pidfd, pid_t pid);
 void sup_slot_clear(pid_t *tgid, int *pidfd);
 bool sup_slot_stale(pid_t *tgid, int *pidfd);
+/* Tables of such slots (sup->exe, sup->cwd) are arrays of pointers to
+ * records that never move.  sup_slots_grow: the array @tab of *@cap
+ * pointers doubled (realloc'ed: the new array), NULL (@tab kept) beyond
+ * SUP_SLOTS_MAX or without memory.  sup_slots_sweep: whether a full table
+ * of @hw records in which a sweep emptied @freed (exited processes') is to
+ * reuse those rather than grow (enough were freed that sweeps, each a
+ * poll per record, stay rare). */
+void *sup_slots_grow(void *tab, unsigned int *cap);
+bool sup_slots_sweep(unsigned int hw, unsigned int freed);
 
 /* --- sys_common.c: the shared resolution steps --------------------------- */
 

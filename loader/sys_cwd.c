@@ -41,7 +41,7 @@
 static struct sup_cwd *cwd_slot(struct sup *sup, pid_t tgid)
 {
 	for (unsigned int i = 0; i < sup->cwd_hw; i++) {
-		struct sup_cwd *e = &sup->cwd[i];
+		struct sup_cwd *e = sup->cwd[i];
 
 		if (e->tgid == tgid)
 			return sup_slot_stale(&e->tgid, &e->pidfd) ? NULL : e;
@@ -79,22 +79,59 @@ void sup_cwd_clear(struct sup_cwd *e)
 	cwd_dir_close(e);
 }
 
-/* A free slot: never used, or its process has exited unseen (appv reaps
- * only its own children); else the oldest taken (round robin). */
-static struct sup_cwd *cwd_free_slot(struct sup *sup)
+/* A new record at the end of the table, NULL when there is no room. */
+static struct sup_cwd *cwd_new_slot(struct sup *sup)
 {
-	for (unsigned int i = 0; i < sup->cwd_hw; i++)
-		if (!sup->cwd[i].tgid)
-			return &sup->cwd[i];
-	if (sup->cwd_hw < SUP_CWD_SLOTS)
-		return &sup->cwd[sup->cwd_hw];
-	for (unsigned int i = 0; i < sup->cwd_hw; i++)
-		if (sup_slot_stale(&sup->cwd[i].tgid, &sup->cwd[i].pidfd))
-			return &sup->cwd[i];
-	return &sup->cwd[sup->cwd_next++ % SUP_CWD_SLOTS];
+	struct sup_cwd **t = sup->cwd, *e;
+
+	if (sup->cwd_hw == sup->cwd_cap) {
+		t = sup_slots_grow(t, &sup->cwd_cap);
+		if (!t)
+			return NULL;
+		sup->cwd = t;
+	}
+	e = calloc(1, sizeof(*e));
+	if (e)
+		sup->cwd[sup->cwd_hw++] = e;
+	return e;
 }
 
-/* @vcwd of @tgid, following directory @dir1 (copied) under @gen. */
+/* A free slot: an empty one; else, the table being full, one whose
+ * process has exited unseen (all such are emptied: appv reaps only its
+ * own children), unless so few were that the table grows instead; else
+ * (SUP_SLOTS_MAX) the oldest taken, round robin; NULL without memory.
+ * A live process's record is not given away below that: it would lose
+ * its working directory. */
+static struct sup_cwd *cwd_free_slot(struct sup *sup)
+{
+	struct sup_cwd *e, *first = NULL;
+	unsigned int freed = 0;
+
+	for (unsigned int i = 0; i < sup->cwd_hw; i++)
+		if (!sup->cwd[i]->tgid)
+			return sup->cwd[i];
+	if (sup->cwd_hw < sup->cwd_cap && (e = cwd_new_slot(sup)))
+		return e;
+	for (unsigned int i = 0; i < sup->cwd_hw; i++) {
+		e = sup->cwd[i];
+		if (sup_slot_stale(&e->tgid, &e->pidfd)) {
+			cwd_dir_close(e);
+			if (!freed++)
+				first = e;
+		}
+	}
+	if (sup_slots_sweep(sup->cwd_hw, freed))
+		return first;
+	e = cwd_new_slot(sup);
+	if (e || first)
+		return e ? e : first;
+	if (!sup->cwd_hw)
+		return NULL; /* no memory */
+	return sup->cwd[sup->cwd_next++ % sup->cwd_hw];
+}
+
+/* @vcwd of @tgid, following directory @dir1 (copied) under @gen; NULL
+ * without memory. */
 static struct sup_cwd *cwd_set(struct sup *sup, pid_t tgid, const char *real,
 			       const char *vcwd, uint64_t seq, int dir1,
 			       unsigned int gen)
@@ -106,8 +143,11 @@ static struct sup_cwd *cwd_set(struct sup *sup, pid_t tgid, const char *real,
 	snprintf(v, sizeof(v), "%s", vcwd); /* @vcwd may be a slot's */
 	if (!e)
 		e = cwd_free_slot(sup);
-	if ((unsigned int)(e - sup->cwd) >= sup->cwd_hw)
-		sup->cwd_hw = (unsigned int)(e - sup->cwd) + 1;
+	if (!e) {
+		if (d1)
+			close(d1 - 1);
+		return NULL;
+	}
 	if (e->tgid != tgid)
 		sup_slot_fill(&e->tgid, &e->pidfd, tgid);
 	e->seq = seq;
@@ -168,7 +208,7 @@ static struct sup_cwd *cwd_newest(struct sup *sup, pid_t tgid,
 	struct sup_cwd *best = e;
 
 	for (unsigned int i = 0; i < sup->cwd_hw; i++) {
-		struct sup_cwd *r = &sup->cwd[i];
+		struct sup_cwd *r = sup->cwd[i];
 
 		if (!r->tgid || r->tgid == tgid || (best && r->seq <= best->seq) ||
 		    strcmp(r->real, real) ||
@@ -205,7 +245,7 @@ void sup_cwd_renamed(struct sup *sup, const char *from, const char *to,
 		     bool exchange)
 {
 	for (unsigned int i = 0; i < sup->cwd_hw; i++) {
-		struct sup_cwd *e = &sup->cwd[i];
+		struct sup_cwd *e = sup->cwd[i];
 
 		if (!e->tgid)
 			continue;
@@ -310,7 +350,7 @@ static struct sup_cwd *cwd_record(struct appv_sc_call *c, pid_t pid,
 
 	/* The common case: no emulated cwd at all, and no /proc read. */
 	for (unsigned int i = 0; i < sup->cwd_hw && !any; i++)
-		any = sup->cwd[i].tgid != 0;
+		any = sup->cwd[i]->tgid != 0;
 	if (!any)
 		return NULL;
 	if (pid != target_tgid(c)) {
@@ -518,6 +558,7 @@ static int cwd_dir_open(struct appv_sc_call *c, const struct sup_path *p,
 long sys_chdir(struct appv_sc_call *c)
 {
 	char rcwd[PATH_MAX];
+	struct sup_cwd *e;
 	struct sup_path p;
 	unsigned int gen;
 	int r, dir1;
@@ -559,9 +600,11 @@ long sys_chdir(struct appv_sc_call *c)
 	dir1 = cwd_dir_open(c, &p, &gen);
 	/* Children that do not share the cwd keep theirs; sharers move. */
 	pin_children(c, rcwd);
-	cwd_share(c, cwd_set(c->sup, target_tgid(c), rcwd, p.res.vpath,
-			     ++c->sup->cwd_seq, dir1, gen));
+	e = cwd_set(c->sup, target_tgid(c), rcwd, p.res.vpath,
+		    ++c->sup->cwd_seq, dir1, gen);
+	if (e)
+		cwd_share(c, e);
 	if (dir1)
 		close(dir1 - 1);
-	return 0;
+	return e ? 0 : -ENOMEM;
 }

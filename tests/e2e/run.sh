@@ -2825,6 +2825,91 @@ print("left", [x for x in os.listdir(sys.argv[1] + "/f")], os.listdir(sys.argv[1
 	same_tree "$h" "$before"
 }
 
+# Many processes at once in a working directory the supervisor emulates
+# (a package-only directory, without the shim): each keeps its own record
+# of it while it lives, past the table's first 64 slots (these were given
+# away round robin: the oldest live processes' relative paths then
+# resolved from their real cwd on the host).  The children all hold their
+# records at once: each read its file once, then waits at a FIFO that is
+# opened only when every one has.
+c_scale_cwd_records() {
+	local s=$C/sync n=100
+	mkdir -p "$s"
+	mkfifo "$s/gate"
+	axe --share "$s" "$TPKG" /bin/sh -c 'cd /opt/t/share || exit 1
+for i in $(seq "$2"); do
+	( read -r x <data.txt || echo "fail1 $i"; echo >>"$1/started"
+	  cat "$1/gate"; read -r x <data.txt || echo "fail2 $i"
+	  [ "$(/bin/pwd)" = /opt/t/share ] || echo "pwd $i: $(/bin/pwd)" ) &
+done
+while [ "$(wc -l <"$1/started")" -lt "$2" ]; do sleep 0.1; done
+: >"$1/gate"; wait; read -r x <data.txt && echo done' sh "$s" "$n"
+	want_rc 0
+	out_has done
+	[ "$(wc -l <"$C/out")" -eq 1 ] || fail "children lost their cwd: $(head -5 "$C/out")"
+}
+
+# A package file not read yet is a sparse placeholder in the content
+# cache: its stat still counts the blocks its content takes, so `du` of
+# a package tree is what it is natively (it said 0 for every such file).
+c_scale_pkg_du() {
+	axe "$TPKG" /bin/sh -c 'stat -c "%s %b %B" /opt/t/share/data.txt
+du -sk --apparent-size /opt/t/bin; du -sk /opt/t/bin'
+	want_rc 0
+	python3 -c 'import sys
+l = open(sys.argv[1]).read().split("\n")
+size, blocks, unit = map(int, l[0].split())
+assert size > 0 and blocks * unit >= size, l[0]
+app, real = int(l[1].split()[0]), int(l[2].split()[0])
+assert real >= app > 0, l[1:3]' "$C/out" || fail "blocks: $(cat "$C/out")"
+}
+
+# A program holding thousands of descriptors lists a merged directory
+# through a descriptor above 4096: readdir's d_ino are still what lstat
+# says (the shim kept listing marks for descriptors below 4096 only), and
+# fstat of it is stat of its path.
+c_scale_fd_listing() {
+	local hard
+	hard=$(ulimit -Hn)
+	if [ "$hard" != unlimited ] && [ "$hard" -lt 4400 ]; then
+		skip_step "RLIMIT_NOFILE hard limit $hard < 4400"
+		return 0
+	fi
+	axe "$TPKG" /usr/bin/python3 -c 'import os, resource
+resource.setrlimit(resource.RLIMIT_NOFILE, (4400, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+held = [os.open("/dev/null", os.O_RDONLY) for i in range(4200)]
+open("/opt/t/share/new", "w").close()
+fd = os.open("/opt/t/share", os.O_RDONLY | os.O_DIRECTORY)
+print("fd above", fd > 4096)
+bad = [e.name for e in os.scandir(fd)
+       if e.inode() != os.lstat("/opt/t/share/" + e.name).st_ino]
+print("names", len(os.listdir("/opt/t/share")) > 1, "bad", bad)
+with os.scandir("/opt/t/share") as it:
+    bad = [e.name for e in it
+           if e.inode() != os.lstat("/opt/t/share/" + e.name).st_ino]
+print("stream bad", bad)
+a, b = os.fstat(fd), os.stat("/opt/t/share")
+print("fstat", (a.st_ino, a.st_nlink) == (b.st_ino, b.st_nlink))'
+	want_rc 0
+	out_has "fd above True"
+	out_has "names True bad []"
+	out_has "stream bad []"
+	out_has "fstat True"
+}
+
+# A source tree nested deeper than a package may hold is refused with the
+# reason, though the path alone is longer than the message's buffer (the
+# message used to end inside the path).
+c_scale_deep_build() {
+	local src=$C/deep
+	mkdir -p "$src/fs/opt/$(printf 'd/%.0s' $(seq 520))"
+	printf '[package]\nname = deep\n[run]\nexec = /bin/true\n' >"$src/appv.ini"
+	ax build "$src" -o "$C/deep.pkg"
+	want_fail
+	err_matches "nested deeper than 512"
+	[ ! -e "$C/deep.pkg" ] || fail "a package was written"
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink pkg_root_dirs fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
@@ -2840,11 +2925,12 @@ ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_walking
 ov_perm_owner ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
-fd_opath_magic ov_race_remove"
+fd_opath_magic ov_race_remove scale_cwd_records scale_pkg_du
+scale_fd_listing scale_deep_build"
 CASES=${E2E_CASES:-$CASES_ALL}
 MODES=${E2E_MODES:-shim noshim}
 # Cases that do not depend on the interception mode run once.
-MODELESS="bad_manifest long_home build_atomic cli_state"
+MODELESS="bad_manifest long_home build_atomic cli_state scale_deep_build"
 
 # -------------------------------------------------------------- one pass --
 
