@@ -559,29 +559,23 @@ static int own_fd_dup(struct appv_sc_call *c, const struct open_args *a,
  * answered, 0 when the kernel should decide, or -errno.
  */
 static int reopen_own_fd(struct appv_sc_call *c, const struct open_args *a,
-			 const char *abs)
+			 int tfd)
 {
-	int acc = a->flags & O_ACCMODE, fl, tfd = own_fd_dup(c, a, abs), fd, r;
+	int acc = a->flags & O_ACCMODE, fl, fd, r;
 	char self[64];
 	struct stat st;
 
-	if (tfd < 0)
-		return 0;
 	/* Only a regular file: Landlock leaves pipes and terminals to the
 	 * kernel, and the open of a pipe with no reader would block here. */
 	fl = fstat(tfd, &st) == 0 && S_ISREG(st.st_mode) ? fcntl(tfd, F_GETFL)
 							  : -1;
 	if (fl < 0 || (fl & O_PATH) || (fl & O_ACCMODE) == O_RDONLY ||
-	    (acc != O_WRONLY && (fl & O_ACCMODE) == O_WRONLY)) {
-		close(tfd);
+	    (acc != O_WRONLY && (fl & O_ACCMODE) == O_WRONLY))
 		return 0;
-	}
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", tfd);
 	fd = open(self, (a->flags & ~O_CLOEXEC) | O_CLOEXEC, a->mode);
-	r = fd < 0 ? -errno : 0;
-	close(tfd);
-	if (r < 0)
-		return r;
+	if (fd < 0)
+		return -errno;
 	r = target_addfd(c, fd, a->flags & O_CLOEXEC, true);
 	close(fd);
 	return r < 0 ? r : 1;
@@ -596,19 +590,15 @@ static int reopen_own_fd(struct appv_sc_call *c, const struct open_args *a,
  * upper, shared or anonymous file), or -errno.
  */
 static int lower_own_fd(struct appv_sc_call *c, const struct open_args *a,
-			struct sup_path *p)
+			struct sup_path *p, int tfd)
 {
 	const struct vfs_config *cfg = vfs_get_config(c->s->vfs);
-	int tfd = own_fd_dup(c, a, p->abs), r;
 	char real[PATH_MAX];
 	struct stat st;
+	int r = sup_fd_path(tfd, real, sizeof(real));
 
-	if (tfd < 0)
-		return 0;
-	r = sup_fd_path(tfd, real, sizeof(real));
 	if (r >= 0 && (fstat(tfd, &st) < 0 || appv_fd_writable(tfd)))
 		r = -1;
-	close(tfd);
 	if (r < 0 || real[0] != '/' || !st.st_nlink ||
 	    appv_path_has_prefix(real, cfg->upper))
 		return 0;
@@ -621,6 +611,29 @@ static int lower_own_fd(struct appv_sc_call *c, const struct open_args *a,
 	if (r == 0 && p->res.rule == VFS_RULE_SHARE)
 		return 0; /* the host's, by the rules */
 	return r == 0 ? 1 : r < 0 ? r : 0;
+}
+
+/* A modifying open through the target's own descriptor link (@p->abs,
+ * own_fd_dup): SUP_REPLIED (reopen_own_fd), 1 to open @p as resolved
+ * (lower_own_fd), SUP_CONTINUE for the kernel, or -errno. */
+static long own_fd_open(struct appv_sc_call *c, const struct open_args *a,
+			struct sup_path *p)
+{
+	int tfd = own_fd_dup(c, a, p->abs);
+	long r;
+
+	if (tfd < 0)
+		return SUP_CONTINUE;
+	r = reopen_own_fd(c, a, tfd);
+	if (r == 1) {
+		r = SUP_REPLIED;
+	} else if (r == 0) {
+		r = lower_own_fd(c, a, p, tfd);
+		if (r == 0)
+			r = SUP_CONTINUE;
+	}
+	close(tfd);
+	return r;
 }
 
 long sys_open(struct appv_sc_call *c)
@@ -641,12 +654,10 @@ long sys_open(struct appv_sc_call *c)
 		 * applies the RESOLVE_* flags itself; writes are still
 		 * bounded by Landlock (but for the target's own writable
 		 * descriptors). */
-		r = reopen_own_fd(c, &a, p.abs);
-		if (r != 0)
-			return r < 0 ? r : SUP_REPLIED;
-		r = lower_own_fd(c, &a, &p);
-		if (r <= 0)
-			return r < 0 ? r : SUP_CONTINUE;
+		long o = own_fd_open(c, &a, &p);
+
+		if (o != 1)
+			return o;
 	}
 	if (r < 0)
 		return r;
