@@ -119,3 +119,21 @@ bool appv_path_last_is_dot(const char *path)
 	return n >= 2 && path[n - 1] == '.' && path[n - 2] == '.' &&
 	       (n == 2 || path[n - 3] == '/');
 }
+
+int appv_path_candidate(const char **list, const char *file, char *buf,
+			size_t cap)
+{
+	const char *p = *list, *end = strchrnul(p, ':');
+	size_t dlen = (size_t)(end - p), flen = strlen(file);
+	size_t n = dlen ? dlen + 1 + flen : flen;
+
+	*list = *end ? end + 1 : NULL;
+	if (n >= cap)
+		return -ENAMETOOLONG;
+	if (dlen) {
+		memcpy(buf, p, dlen);
+		buf[dlen] = '/';
+	}
+	memcpy(buf + (dlen ? dlen + 1 : 0), file, flen + 1);
+	return (int)n;
+}

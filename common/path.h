@@ -48,6 +48,14 @@ static inline bool appv_path_has_prefix(const char *path, const char *prefix)
  * "..": rename(2) refuses those with EBUSY, rmdir(2) with EINVAL. */
 bool appv_path_last_is_dot(const char *path);
 
+/* The next candidate of a PATH search for @file (execvp's order): for the
+ * element of the colon-separated list at *@list, "ELEMENT/FILE", or FILE
+ * alone for an empty element (the current directory), into @buf; *@list
+ * moves past the element, to NULL after the last.  The length, or
+ * -ENAMETOOLONG when the candidate does not fit (skip it). */
+int appv_path_candidate(const char **list, const char *file, char *buf,
+			size_t cap);
+
 /* 64-bit FNV-1a of @len bytes: the hash used by the package index.  It is
  * incremental: appv_hash64(s, a + b) is appv_hash64_more(appv_hash64(s, a),
  * s + a, b), and appv_hash64(s, 0) is APPV_HASH64_INIT. */

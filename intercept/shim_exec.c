@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 
+#include "../common/path.h"
 #include "../common/sys.h"
 
 #define STACK_SLOTS 256
@@ -324,27 +325,18 @@ static long exec_search(const char *file, char *const argv[],
 		return exec_try(file, argv, envp);
 	if (!p)
 		p = "/bin:/usr/bin";
-	for (;;) {
-		const char *end = strchrnul(p, ':');
-		size_t dlen = (size_t)(end - p);
+	while (p) {
 		long r;
 
-		if (dlen + 1 + flen + 1 <= sizeof(buf)) {
-			memcpy(buf, p, dlen);
-			buf[dlen] = '/';
-			memcpy(buf + dlen + 1, file, flen + 1);
-			/* An empty element means the current directory. */
-			r = exec_try(dlen ? buf : buf + 1, argv, envp);
-			if (r == -EACCES)
-				eacces = true;
-			else if (r != -ENOENT && r != -ENOTDIR && r != -ESTALE &&
-				 r != -ENODEV && r != -ETIMEDOUT)
-				return r;
-			last = r;
-		}
-		if (!*end)
-			break;
-		p = end + 1;
+		if (appv_path_candidate(&p, file, buf, sizeof(buf)) < 0)
+			continue;
+		r = exec_try(buf, argv, envp);
+		if (r == -EACCES)
+			eacces = true;
+		else if (r != -ENOENT && r != -ENOTDIR && r != -ESTALE &&
+			 r != -ENODEV && r != -ETIMEDOUT)
+			return r;
+		last = r;
 	}
 	/* glibc's: EACCES if one said so, else the last error. */
 	return eacces ? -EACCES : last;
@@ -491,29 +483,22 @@ static int spawn_search(pid_t *pid, const char *file,
 			char *const envp[])
 {
 	const char *p = getenv("PATH");
-	size_t flen = strlen(file);
 	char buf[PATH_MAX];
 	long r;
 
 	if (!p)
 		p = "/bin:/usr/bin";
 	for (;;) {
-		const char *end = strchrnul(p, ':');
-		size_t dlen = (size_t)(end - p);
-
-		if (!dlen || p[0] != '/' || dlen + 1 + flen + 1 > sizeof(buf))
+		if (appv_path_candidate(&p, file, buf, sizeof(buf)) < 0 ||
+		    buf[0] != '/')
 			return -1;
-		memcpy(buf, p, dlen);
-		buf[dlen] = '/';
-		memcpy(buf + dlen + 1, file, flen + 1);
 		r = exec_missing(buf);
 		if (!r)
 			break;
 		/* Nowhere: glibc's answer is the last error too, but its
 		 * child would have run the file actions first. */
-		if (!*end)
+		if (!p)
 			return fa ? -1 : (int)-r;
-		p = end + 1;
 	}
 	r = spawn_copied("posix_spawn", pid, buf, fa, attr, argv, envp);
 	switch ((int)r) {

@@ -32,6 +32,7 @@
 
 #include "../common/cleanup.h"
 #include "../common/fdpass.h"
+#include "../common/path.h"
 
 /* "NAME=value" in a new string, or NULL. */
 static char *env_entry(const char *name, const char *v1, const char *v2)
@@ -177,29 +178,21 @@ static void child_find(struct session *s, const char *file, char *out,
 		       size_t cap)
 {
 	const char *p = getenv("PATH");
-	size_t flen = strlen(file);
 	struct vfs_res res;
 
 	if (!p)
 		p = "/bin:/usr/bin";
-	for (;;) {
-		const char *end = strchrnul(p, ':');
-		size_t dlen = (size_t)(end - p);
+	while (p) {
 		struct vfs_req q = { .path = out, .base = "/",
 				     .intent = VFS_INTENT_READ };
 		int r;
 
-		if (!dlen || p[0] != '/' || dlen + 1 + flen + 1 > cap)
+		if (appv_path_candidate(&p, file, out, cap) < 0 ||
+		    out[0] != '/')
 			break;
-		memcpy(out, p, dlen);
-		out[dlen] = '/';
-		memcpy(out + dlen + 1, file, flen + 1);
 		r = vfs_resolve(s->vfs, &q, &res);
 		if (r != -ENOENT && r != -ENOTDIR)
 			return;
-		if (!*end)
-			break;
-		p = end + 1;
 	}
 	out[0] = '\0';
 }

@@ -133,6 +133,33 @@ static void test_path__hash_is_fnv1a(void **state)
 		    appv_hash64("/usr", 4));
 }
 
+/* execvp's candidates: each element then "/FILE", an empty element is the
+ * current directory, a candidate too long is skipped, NULL after the
+ * last. */
+static void test_path__candidates_in_path_order(void **state)
+{
+	const char *list = "/usr/bin::rel:/bin";
+	char buf[16];
+
+	(void)state;
+	assert_int_equal(appv_path_candidate(&list, "ls", buf, sizeof(buf)), 11);
+	assert_string_equal(buf, "/usr/bin/ls");
+	assert_int_equal(appv_path_candidate(&list, "ls", buf, sizeof(buf)), 2);
+	assert_string_equal(buf, "ls");
+	assert_int_equal(appv_path_candidate(&list, "ls", buf, sizeof(buf)), 6);
+	assert_string_equal(buf, "rel/ls");
+	assert_non_null(list);
+	assert_int_equal(appv_path_candidate(&list, "ls", buf, sizeof(buf)), 7);
+	assert_string_equal(buf, "/bin/ls");
+	assert_null(list);
+	list = "/a/very/long/dir:/b";
+	assert_int_equal(appv_path_candidate(&list, "ls", buf, sizeof(buf)),
+			 -ENAMETOOLONG);
+	assert_int_equal(appv_path_candidate(&list, "ls", buf, sizeof(buf)), 5);
+	assert_string_equal(buf, "/b/ls");
+	assert_null(list);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -142,6 +169,7 @@ int main(void)
 	    cmocka_unit_test(test_path__last_is_dot),
 	    cmocka_unit_test(test_path__prefix_is_component_wise),
 	    cmocka_unit_test(test_path__hash_is_fnv1a),
+	    cmocka_unit_test(test_path__candidates_in_path_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
