@@ -2830,20 +2830,23 @@ print("left", [x for x in os.listdir(sys.argv[1] + "/f")], os.listdir(sys.argv[1
 # of it while it lives, past the table's first 64 slots (these were given
 # away round robin: the oldest live processes' relative paths then
 # resolved from their real cwd on the host).  The children all hold their
-# records at once: each read its file once, then waits at a FIFO that is
-# opened only when every one has.
+# records at once: each read its file once, then waits for a line on a
+# FIFO the shell opened once (descriptor 3; a hundred blocking opens of
+# it through the supervisor sometimes hung: see the closing note of
+# session 9), written when every one has.
 c_scale_cwd_records() {
 	local s=$C/sync n=100
 	mkdir -p "$s"
 	mkfifo "$s/gate"
 	axe --share "$s" "$TPKG" /bin/sh -c 'cd /opt/t/share || exit 1
+exec 3<>"$1/gate"
 for i in $(seq "$2"); do
 	( read -r x <data.txt || echo "fail1 $i"; echo >>"$1/started"
-	  cat "$1/gate"; read -r x <data.txt || echo "fail2 $i"
+	  read -r g <&3; read -r x <data.txt || echo "fail2 $i"
 	  [ "$(/bin/pwd)" = /opt/t/share ] || echo "pwd $i: $(/bin/pwd)" ) &
 done
 while [ "$(wc -l <"$1/started")" -lt "$2" ]; do sleep 0.1; done
-: >"$1/gate"; wait; read -r x <data.txt && echo done' sh "$s" "$n"
+seq "$2" >&3; wait; read -r x <data.txt && echo done' sh "$s" "$n"
 	want_rc 0
 	out_has done
 	[ "$(wc -l <"$C/out")" -eq 1 ] || fail "children lost their cwd: $(head -5 "$C/out")"
