@@ -2900,6 +2900,48 @@ print("fstat", (a.st_ino, a.st_nlink) == (b.st_ino, b.st_nlink))'
 	out_has "fstat True"
 }
 
+# Hard links of package files as tools that track identity see them,
+# against the same tree natively: find -samefile/-links, du --inodes with
+# and without -l, tar's link records, cp -a's preserved links, as the
+# program copies the link group up, links, unlinks and renames its names.
+# (Inode numbers themselves change on copy-up: README "Known limits".)
+id_links_script='cd "$1" || exit 1
+l() { LC_ALL=C sort | tr "\n" " "; echo; }
+state() {
+	echo "== $1"
+	find . -samefile a 2>/dev/null | l
+	find . -type f -links +1 | l
+	stat -c "%n %h" a b c2 sub/c d e 2>/dev/null | l
+	du -s --inodes . | cut -f1
+	du -sl --inodes . | cut -f1
+	tar cf - . | tar tvf - | grep -c " link to "
+	rm -rf "$2" && cp -a . "$2" && (cd "$2" && find . -type f -links +1 | l)
+	! [ a -ef sub/c ] || echo a=c
+}
+state init "$2"
+echo x >>b && state write-b "$2"
+ln d e && state ln-d-e "$2"
+rm b && state rm-b "$2"
+mv sub/c c2 && state mv-c "$2"
+ln c2 b && state ln-c2-b "$2"'
+c_id_links_native() {
+	local src=$C/ils t
+	mkdir -p "$src/fs/opt/il/sub"
+	t=$src/fs/opt/il
+	printf hello >"$t/a" && ln "$t/a" "$t/b" && ln "$t/a" "$t/sub/c"
+	printf world >"$t/d"
+	printf '[package]\nname = il\n[run]\nexec = /bin/true\n' >"$src/appv.ini"
+	ax build "$src" -o "$C/il.pkg"
+	want_rc 0
+	cp -a "$t" "$C/nat"
+	sh -c "$id_links_script" sh "$C/nat" "$C/natcp" >"$C/native.out" 2>&1 ||
+		fail "native run failed: $(cat "$C/native.out")"
+	axe --overlay il "$C/il.pkg" sh -c "$id_links_script" sh /opt/il /tmp/ilcp
+	want_rc 0
+	diff "$C/native.out" "$C/out" >"$C/ildiff" ||
+		fail "differs from native: $(cat "$C/ildiff")"
+}
+
 # A source tree nested deeper than a package may hold is refused with the
 # reason, though the path alone is longer than the message's buffer (the
 # message used to end inside the path).
@@ -2929,7 +2971,7 @@ exec_shebang_long foreign_attrs build_atomic cli_state exec_comm exec_path_searc
 run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_walking
 ov_perm_owner ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
 fd_opath_magic ov_race_remove scale_cwd_records scale_pkg_du
-scale_fd_listing scale_deep_build"
+scale_fd_listing scale_deep_build id_links_native"
 CASES=${E2E_CASES:-$CASES_ALL}
 MODES=${E2E_MODES:-shim noshim}
 # Cases that do not depend on the interception mode run once.
