@@ -2942,6 +2942,7 @@ c_id_links_native() {
 		fail "differs from native: $(cat "$C/ildiff")"
 }
 
+
 # A source tree nested deeper than a package may hold is refused with the
 # reason, though the path alone is longer than the message's buffer (the
 # message used to end inside the path).
@@ -2953,6 +2954,54 @@ c_scale_deep_build() {
 	want_fail
 	err_matches "nested deeper than 512"
 	[ ! -e "$C/deep.pkg" ] || fail "a package was written"
+}
+
+# A package directory the host lacks at the start ($C/pd: the host has $C)
+# is answered without asking the host: the supervisor publishes it as an
+# absent root (-v names it) and watches the way there with inotify.  A
+# host directory made there during the session, and a file in it, must
+# still show up in the merged view, in a process that looked before and
+# in a new one.  Not below a shared path: what the session itself makes
+# there lands on the host at once.
+c_host_absent_root() {
+	local src=$C/src d=$C/pd s=$C/sync i=0 pa
+	mkdir -p "$src/fs$d/sub" "$s"
+	echo pkg >"$src/fs$d/sub/pf"
+	printf '[package]\nname = ha\n[run]\nexec = /bin/true\n' >"$src/appv.ini"
+	ax build "$src" -o "$C/ha.pkg"
+	want_rc 0 || return 1
+	bg_axe a -v --share "$s" "$C/ha.pkg" /bin/sh -c 'd=$1 s=$2
+ls "$d" | tr "\n" " "; echo
+[ -e "$d/hd/hf" ] || echo "before: no hd/hf"
+: >"$s/ready"
+i=0
+until [ -e "$d/hd/hf" ] || [ $i -ge 200 ]; do sleep 0.05; i=$((i + 1)); done
+ls "$d" | tr "\n" " "; echo
+cat "$d/hd/hf" "$d/sub/pf"
+echo "nlink $(stat -c %h "$d")"
+/bin/sh -c "cat \"$d/hd/hf\""' sh "$d" "$s"
+	pa=$!
+	while [ ! -e "$s/ready" ] && [ $i -lt 200 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	mkdir -p "$d/hd" && echo host >"$d/hd/hf"
+	bg_wait "$pa" a
+	cp "$C/a.out" "$C/out"
+	cp "$C/a.err" "$C/err"
+	err_matches "appv: not on the host: $d\$"
+	out_has "sub "
+	out_has "before: no hd/hf"
+	out_has "hd sub "
+	[ "$(grep -c '^host$' "$C/out")" -eq 2 ] ||
+		fail "the host's new file did not show: $(cat "$C/out")"
+	out_has "pkg"
+	out_has "nlink 1"
+	rm -rf "$d"
+	axe -v --share "$C" "$C/ha.pkg" /bin/true
+	want_rc 0
+	! grep -q "not on the host" "$C/err" ||
+		fail "an absent root below a shared path: $(cat "$C/err")"
 }
 
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
@@ -2971,7 +3020,7 @@ exec_shebang_long foreign_attrs build_atomic cli_state exec_comm exec_path_searc
 run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_walking
 ov_perm_owner ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
 fd_opath_magic ov_race_remove scale_cwd_records scale_pkg_du
-scale_fd_listing scale_deep_build id_links_native"
+scale_fd_listing scale_deep_build id_links_native host_absent_root"
 CASES=${E2E_CASES:-$CASES_ALL}
 MODES=${E2E_MODES:-shim noshim}
 # Cases that do not depend on the interception mode run once.
