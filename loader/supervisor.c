@@ -57,118 +57,21 @@
 static const int forwarded[] = {SIGINT,	 SIGTERM,  SIGHUP,  SIGQUIT, SIGUSR1,
 				SIGUSR2, SIGWINCH, SIGCONT, SIGALRM};
 
-void sup_slot_fill(pid_t *tgid, int *pidfd, pid_t pid)
-{
-	sup_slot_clear(tgid, pidfd);
-	*tgid = pid;
-	*pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-void sup_slot_clear(pid_t *tgid, int *pidfd)
-{
-	if (*tgid && *pidfd >= 0)
-		close(*pidfd);
-	*tgid = 0;
-	*pidfd = -1;
-}
-
-/* The slot's process has exited (its pid may name another one by now):
- * the slot is cleared.  A slot without a pidfd is taken as live. */
-bool sup_slot_stale(pid_t *tgid, int *pidfd)
-{
-	struct pollfd p = {*pidfd, POLLIN, 0};
-
-	if (!*tgid || *pidfd < 0 || poll(&p, 1, 0) <= 0)
-		return false;
-	sup_slot_clear(tgid, pidfd);
-	return true;
-}
-
-void *sup_slots_grow(void *tab, unsigned int *cap)
-{
-	unsigned int ncap = *cap * 2;
-	void *t;
-
-	if (ncap > SUP_SLOTS_MAX)
-		return NULL;
-	t = realloc(tab, ncap * sizeof(void *));
-	if (t)
-		*cap = ncap;
-	return t;
-}
-
-bool sup_slots_sweep(unsigned int hw, unsigned int freed)
-{
-	return freed && freed >= hw / 4;
-}
-
-/* A new record at the end of the table, NULL when there is no room. */
-static struct sup_exe *exe_new_slot(struct sup *sup)
-{
-	struct sup_exe **t = sup->exe, *e;
-
-	if (sup->exe_hw == sup->exe_cap) {
-		t = sup_slots_grow(t, &sup->exe_cap);
-		if (!t)
-			return NULL;
-		sup->exe = t;
-	}
-	e = calloc(1, sizeof(*e));
-	if (e)
-		sup->exe[sup->exe_hw++] = e;
-	return e;
-}
-
-/* A free slot: an empty one; else, the table being full, one whose
- * process has exited unseen (all such are emptied: appv reaps only its
- * own children), unless so few were that the table grows instead; else
- * (SUP_SLOTS_MAX) the oldest taken, round robin; NULL without memory. */
-static struct sup_exe *exe_free_slot(struct sup *sup)
-{
-	struct sup_exe *e, *first = NULL;
-	unsigned int freed = 0;
-
-	for (unsigned int i = 0; i < sup->exe_hw; i++)
-		if (!sup->exe[i]->tgid)
-			return sup->exe[i];
-	if (sup->exe_hw < sup->exe_cap && (e = exe_new_slot(sup)))
-		return e;
-	for (unsigned int i = 0; i < sup->exe_hw; i++) {
-		e = sup->exe[i];
-		if (sup_slot_stale(&e->tgid, &e->pidfd) && !freed++)
-			first = e;
-	}
-	if (sup_slots_sweep(sup->exe_hw, freed))
-		return first;
-	e = exe_new_slot(sup);
-	if (e || first)
-		return e ? e : first;
-	if (!sup->exe_hw)
-		return NULL; /* no memory */
-	return sup->exe[sup->exe_next++ % sup->exe_hw];
-}
-
+/* Records begin with their slot: a slot of sup->exe is a struct sup_exe. */
 void sup_exe_set(struct sup *sup, pid_t tgid, const char *real,
 		 const char *vexe)
 {
-	struct sup_exe *e = NULL;
+	struct sup_slot *s = sup_table_find(&sup->exe, tgid);
+	struct sup_exe *e;
 
-	for (unsigned int i = 0; i < sup->exe_hw && sup->exe; i++)
-		if (sup->exe[i]->tgid == tgid)
-			e = sup->exe[i];
-	if (!sup->exe)
-		return;
 	if (!real) {
-		if (e)
-			sup_slot_clear(&e->tgid, &e->pidfd);
+		if (s)
+			sup_table_drop(&sup->exe, s);
 		return;
 	}
-	if (!e)
-		e = exe_free_slot(sup);
+	e = (struct sup_exe *)(s ? s : sup_table_take(&sup->exe, tgid));
 	if (!e)
 		return;
-	if (e->tgid != tgid)
-		sup_slot_fill(&e->tgid, &e->pidfd, tgid);
 	snprintf(e->real, sizeof(e->real), "%s", real);
 	snprintf(e->vexe, sizeof(e->vexe), "%s", vexe);
 }
@@ -179,16 +82,12 @@ const char *sup_exe_get(struct sup *sup, pid_t tgid, const char *real)
 {
 	long ppid;
 
-	if (!sup->exe)
-		return NULL;
 	for (int depth = 0; depth < 16 && tgid > 1; depth++) {
-		for (unsigned int i = 0; i < sup->exe_hw; i++) {
-			struct sup_exe *e = sup->exe[i];
+		struct sup_exe *e =
+		    (struct sup_exe *)sup_table_find(&sup->exe, tgid);
 
-			if (e->tgid != tgid || sup_slot_stale(&e->tgid, &e->pidfd))
-				continue;
+		if (e)
 			return strcmp(e->real, real) ? NULL : e->vexe;
-		}
 		if (target_status_field(tgid, "PPid", 10, &ppid) < 0)
 			return NULL;
 		tgid = (pid_t)ppid;
@@ -419,12 +318,10 @@ static int sup_init(struct sup *sup, struct session *s, int listener)
 	sup->upper_fd = open_anchor(cfg->upper, "");
 	sup->image_root_fd = open_anchor(cfg->image_dir, "/root");
 	sup->run_fd = open_anchor(cfg->run_dir, "");
-	sup->exe = calloc(SUP_EXE_SLOTS, sizeof(*sup->exe));
-	sup->cwd = calloc(SUP_CWD_SLOTS, sizeof(*sup->cwd));
-	if (!sup->exe || !sup->cwd)
+	if (sup_table_init(&sup->exe, sizeof(struct sup_exe), NULL) < 0 ||
+	    sup_table_init(&sup->cwd, sizeof(struct sup_cwd),
+			   sup_cwd_dir_close) < 0)
 		return -ENOMEM;
-	sup->exe_cap = SUP_EXE_SLOTS;
-	sup->cwd_cap = SUP_CWD_SLOTS;
 	return 0;
 }
 
@@ -435,19 +332,9 @@ static void sup_release(struct sup *sup)
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
-	for (unsigned int i = 0; sup->exe && i < sup->exe_hw; i++) {
-		sup_slot_clear(&sup->exe[i]->tgid, &sup->exe[i]->pidfd);
-		free(sup->exe[i]);
-	}
-	for (unsigned int i = 0; sup->cwd && i < sup->cwd_hw; i++) {
-		sup_cwd_clear(sup->cwd[i]);
-		free(sup->cwd[i]);
-	}
-	free(sup->exe);
-	free(sup->cwd);
+	sup_table_release(&sup->exe);
+	sup_table_release(&sup->cwd);
 	free(sup->sock);
-	sup->exe = NULL;
-	sup->cwd = NULL;
 	sup->sock = NULL;
 }
 

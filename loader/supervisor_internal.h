@@ -33,14 +33,31 @@
 #define SUP_CONTINUE (-100000L) /* let the kernel run the call as issued */
 #define SUP_REPLIED (-100001L)	/* already answered (ADDFD + SEND) */
 
-/* What a handler needs about the target of a program exec'd through a
- * package's own ELF interpreter: /proc/PID/exe is that ld.so, the program
- * is what the app must see. */
-#define SUP_EXE_SLOTS 64 /* the table's first size */
-/* Records of live processes are never dropped to make room: the exe and
- * cwd tables double (a record is allocated on first use, 8 KiB, and never
- * moves) up to this many; only beyond it is the oldest record taken. */
+/* Per-process records (the exe and cwd tables) begin with this slot.  It
+ * names the process by a pidfd as well: appv reaps only its own children,
+ * so another descendant's exit (and a later process that reuses its pid)
+ * shows only there. */
+struct sup_slot {
+	pid_t tgid; /* 0 = free */
+	int pidfd;  /* @tgid's process (valid while tgid != 0) */
+};
+
+/* A table of records of @size bytes, each allocated zeroed on first use
+ * (8 KiB) and never moved: a record stays valid until sup_table_release,
+ * though it may be given to another process.  The array of pointers
+ * starts at SUP_TABLE_FIRST and doubles up to SUP_SLOTS_MAX: records of
+ * live processes are never taken to make room below that.  Lookups scan
+ * the @hw records allocated so far. */
+#define SUP_TABLE_FIRST 64
 #define SUP_SLOTS_MAX 65536
+struct sup_table {
+	struct sup_slot **rec; /* @cap pointers, @hw of them allocated */
+	size_t size;
+	/* lets go what a record holds besides its slot (NULL: nothing) */
+	void (*clear)(struct sup_slot *s);
+	unsigned int hw, cap, next; /* @next: round robin at SUP_SLOTS_MAX */
+};
+
 /* Names of AF_UNIX sockets the supervisor bound (sys_net.c): the kernel
  * keeps "<run_dir>/k<id>/NAME", getsockname answers the app's own string. */
 #define SUP_SOCK_SLOTS 1024
@@ -48,9 +65,12 @@ struct sup_sock {
 	unsigned long id; /* 0 = free slot */
 	char name[109];	  /* sun_path as the app passed it */
 };
+
+/* What a handler needs about the target of a program exec'd through a
+ * package's own ELF interpreter: /proc/PID/exe is that ld.so, the program
+ * is what the app must see. */
 struct sup_exe {
-	pid_t tgid;	     /* 0 = free slot */
-	int pidfd;	     /* @tgid's process (valid while tgid != 0) */
+	struct sup_slot slot;
 	char real[PATH_MAX]; /* the ld.so actually running (real path) */
 	char vexe[PATH_MAX]; /* the program's virtual path */
 };
@@ -60,10 +80,8 @@ struct sup_exe {
  * process's real cwd is still @real.  An upper directory is held open
  * (@dir1) so that @vcwd follows it when any session of the overlay moves
  * or removes it (sys_cwd.c). */
-#define SUP_CWD_SLOTS 64 /* the table's first size */
 struct sup_cwd {
-	pid_t tgid; /* 0 = free slot */
-	int pidfd;  /* @tgid's process (valid while tgid != 0) */
+	struct sup_slot slot;
 	uint64_t seq; /* of the chdir that set it: newest wins (CLONE_FS) */
 	int dir1;     /* O_PATH descriptor + 1 of the upper directory; 0 */
 	unsigned int gen; /* the directory generation @vcwd is true under */
@@ -78,14 +96,9 @@ struct sup {
 	int upper_fd; /* O_PATH anchors of the layer roots, -1 if none */
 	int image_root_fd;
 	int run_fd;
-	struct sup_exe **exe; /* exe_cap slots, exe_hw of them allocated */
-	unsigned int exe_next, exe_cap;
-	struct sup_cwd **cwd; /* cwd_cap slots, cwd_hw of them allocated */
-	unsigned int cwd_next, cwd_cap;
-	uint64_t cwd_seq; /* last sup_cwd.seq given */
-	/* The slots allocated so far (a slot is 8 KiB, allocated on first
-	 * use): lookups scan only these. */
-	unsigned int exe_hw, cwd_hw;
+	struct sup_table exe; /* of struct sup_exe */
+	struct sup_table cwd; /* of struct sup_cwd */
+	uint64_t cwd_seq;     /* last sup_cwd.seq given */
 	struct sup_sock *sock; /* SUP_SOCK_SLOTS entries, made on first bind */
 	unsigned long sock_next; /* last id handed out */
 	/* statistics for --verbose */
@@ -182,24 +195,26 @@ void sup_cwd_renamed(struct sup *sup, const char *from, const char *to,
 		     bool exchange);
 /* Forget @tgid's emulated cwd (a chdir the kernel performed). */
 void sup_cwd_drop(struct sup *sup, pid_t tgid);
-/* Empty record @e (its process and its directory let go). */
-void sup_cwd_clear(struct sup_cwd *e);
+/* The cwd table's clear: the directory record @s held is let go. */
+void sup_cwd_dir_close(struct sup_slot *s);
 
-/* Per-process slots (exe, cwd) name their process by a pidfd as well:
- * appv reaps only its own children, so another descendant's exit (and a
- * later process that reuses its pid) shows only there. */
-void sup_slot_fill(pid_t *tgid, int *pidfd, pid_t pid);
-void sup_slot_clear(pid_t *tgid, int *pidfd);
-bool sup_slot_stale(pid_t *tgid, int *pidfd);
-/* Tables of such slots (sup->exe, sup->cwd) are arrays of pointers to
- * records that never move.  sup_slots_grow: the array @tab of *@cap
- * pointers doubled (realloc'ed: the new array), NULL (@tab kept) beyond
- * SUP_SLOTS_MAX or without memory.  sup_slots_sweep: whether a full table
- * of @hw records in which a sweep emptied @freed (exited processes') is to
- * reuse those rather than grow (enough were freed that sweeps, each a
- * poll per record, stay rare). */
-void *sup_slots_grow(void *tab, unsigned int *cap);
-bool sup_slots_sweep(unsigned int hw, unsigned int freed);
+/* --- sup_table.c: tables of per-process records --------------------------- */
+
+/* An empty table of @size-byte records (struct sup_slot first), cleared
+ * with @clear (may be NULL).  0 or -ENOMEM.  _release frees every record
+ * (emptied first) and the array; a zeroed or released table holds none
+ * and takes none. */
+int sup_table_init(struct sup_table *t, size_t size,
+		   void (*clear)(struct sup_slot *s));
+void sup_table_release(struct sup_table *t);
+/* The record of process @tgid, NULL when there is none; one whose process
+ * has exited is emptied (the caller, alive, may have reused its pid). */
+struct sup_slot *sup_table_find(struct sup_table *t, pid_t tgid);
+/* A free record (see sup_table.c) emptied and given to @tgid, with a new
+ * pidfd; NULL without room or memory. */
+struct sup_slot *sup_table_take(struct sup_table *t, pid_t tgid);
+/* Empty record @s: its pidfd closed, what else it holds let go. */
+void sup_table_drop(struct sup_table *t, struct sup_slot *s);
 
 /* --- sys_common.c: the shared resolution steps --------------------------- */
 

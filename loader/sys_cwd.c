@@ -36,17 +36,10 @@
 #include "../common/sys.h"
 #include "supervisor_internal.h"
 
-/* @tgid's record; a record whose process has exited is dropped (the
- * caller, alive, then reuses its pid). */
+/* @tgid's record (see sup_table_find); records begin with their slot. */
 static struct sup_cwd *cwd_slot(struct sup *sup, pid_t tgid)
 {
-	for (unsigned int i = 0; i < sup->cwd_hw; i++) {
-		struct sup_cwd *e = sup->cwd[i];
-
-		if (e->tgid == tgid)
-			return sup_slot_stale(&e->tgid, &e->pidfd) ? NULL : e;
-	}
-	return NULL;
+	return (struct sup_cwd *)sup_table_find(&sup->cwd, tgid);
 }
 
 /* The directory a record follows: a copy of @dir1 (see struct sup_cwd),
@@ -58,8 +51,10 @@ static int cwd_dir_dup(int dir1)
 	return fd < 0 ? 0 : fd + 1;
 }
 
-static void cwd_dir_close(struct sup_cwd *e)
+void sup_cwd_dir_close(struct sup_slot *s)
 {
+	struct sup_cwd *e = (struct sup_cwd *)s;
+
 	if (e->dir1)
 		close(e->dir1 - 1);
 	e->dir1 = 0;
@@ -67,67 +62,10 @@ static void cwd_dir_close(struct sup_cwd *e)
 
 void sup_cwd_drop(struct sup *sup, pid_t tgid)
 {
-	struct sup_cwd *e = sup->cwd ? cwd_slot(sup, tgid) : NULL;
+	struct sup_slot *s = sup_table_find(&sup->cwd, tgid);
 
-	if (e)
-		sup_cwd_clear(e);
-}
-
-void sup_cwd_clear(struct sup_cwd *e)
-{
-	sup_slot_clear(&e->tgid, &e->pidfd);
-	cwd_dir_close(e);
-}
-
-/* A new record at the end of the table, NULL when there is no room. */
-static struct sup_cwd *cwd_new_slot(struct sup *sup)
-{
-	struct sup_cwd **t = sup->cwd, *e;
-
-	if (sup->cwd_hw == sup->cwd_cap) {
-		t = sup_slots_grow(t, &sup->cwd_cap);
-		if (!t)
-			return NULL;
-		sup->cwd = t;
-	}
-	e = calloc(1, sizeof(*e));
-	if (e)
-		sup->cwd[sup->cwd_hw++] = e;
-	return e;
-}
-
-/* A free slot: an empty one; else, the table being full, one whose
- * process has exited unseen (all such are emptied: appv reaps only its
- * own children), unless so few were that the table grows instead; else
- * (SUP_SLOTS_MAX) the oldest taken, round robin; NULL without memory.
- * A live process's record is not given away below that: it would lose
- * its working directory. */
-static struct sup_cwd *cwd_free_slot(struct sup *sup)
-{
-	struct sup_cwd *e, *first = NULL;
-	unsigned int freed = 0;
-
-	for (unsigned int i = 0; i < sup->cwd_hw; i++)
-		if (!sup->cwd[i]->tgid)
-			return sup->cwd[i];
-	if (sup->cwd_hw < sup->cwd_cap && (e = cwd_new_slot(sup)))
-		return e;
-	for (unsigned int i = 0; i < sup->cwd_hw; i++) {
-		e = sup->cwd[i];
-		if (sup_slot_stale(&e->tgid, &e->pidfd)) {
-			cwd_dir_close(e);
-			if (!freed++)
-				first = e;
-		}
-	}
-	if (sup_slots_sweep(sup->cwd_hw, freed))
-		return first;
-	e = cwd_new_slot(sup);
-	if (e || first)
-		return e ? e : first;
-	if (!sup->cwd_hw)
-		return NULL; /* no memory */
-	return sup->cwd[sup->cwd_next++ % sup->cwd_hw];
+	if (s)
+		sup_table_drop(&sup->cwd, s);
 }
 
 /* @vcwd of @tgid, following directory @dir1 (copied) under @gen; NULL
@@ -142,16 +80,14 @@ static struct sup_cwd *cwd_set(struct sup *sup, pid_t tgid, const char *real,
 
 	snprintf(v, sizeof(v), "%s", vcwd); /* @vcwd may be a slot's */
 	if (!e)
-		e = cwd_free_slot(sup);
+		e = (struct sup_cwd *)sup_table_take(&sup->cwd, tgid);
 	if (!e) {
 		if (d1)
 			close(d1 - 1);
 		return NULL;
 	}
-	if (e->tgid != tgid)
-		sup_slot_fill(&e->tgid, &e->pidfd, tgid);
 	e->seq = seq;
-	cwd_dir_close(e);
+	sup_cwd_dir_close(&e->slot);
 	e->dir1 = d1;
 	e->gen = gen;
 	snprintf(e->real, sizeof(e->real), "%s", real);
@@ -207,12 +143,12 @@ static struct sup_cwd *cwd_newest(struct sup *sup, pid_t tgid,
 {
 	struct sup_cwd *best = e;
 
-	for (unsigned int i = 0; i < sup->cwd_hw; i++) {
-		struct sup_cwd *r = sup->cwd[i];
+	for (unsigned int i = 0; i < sup->cwd.hw; i++) {
+		struct sup_cwd *r = (struct sup_cwd *)sup->cwd.rec[i];
 
-		if (!r->tgid || r->tgid == tgid || (best && r->seq <= best->seq) ||
-		    strcmp(r->real, real) ||
-		    syscall(SYS_kcmp, tgid, r->tgid, KCMP_FS, 0, 0) != 0)
+		if (!r->slot.tgid || r->slot.tgid == tgid ||
+		    (best && r->seq <= best->seq) || strcmp(r->real, real) ||
+		    syscall(SYS_kcmp, tgid, r->slot.tgid, KCMP_FS, 0, 0) != 0)
 			continue;
 		best = r;
 	}
@@ -244,10 +180,10 @@ static bool cwd_moved(char *vcwd, size_t cap, const char *from,
 void sup_cwd_renamed(struct sup *sup, const char *from, const char *to,
 		     bool exchange)
 {
-	for (unsigned int i = 0; i < sup->cwd_hw; i++) {
-		struct sup_cwd *e = sup->cwd[i];
+	for (unsigned int i = 0; i < sup->cwd.hw; i++) {
+		struct sup_cwd *e = (struct sup_cwd *)sup->cwd.rec[i];
 
-		if (!e->tgid)
+		if (!e->slot.tgid)
 			continue;
 		if (!cwd_moved(e->vcwd, sizeof(e->vcwd), from, to) && exchange)
 			cwd_moved(e->vcwd, sizeof(e->vcwd), to, from);
@@ -257,8 +193,8 @@ void sup_cwd_renamed(struct sup *sup, const char *from, const char *to,
 static void cwd_share_with(struct appv_sc_call *c, const struct sup_cwd *e,
 			   long pid)
 {
-	if (pid > 1 && pid != e->tgid &&
-	    syscall(SYS_kcmp, e->tgid, (pid_t)pid, KCMP_FS, 0, 0) == 0)
+	if (pid > 1 && pid != e->slot.tgid &&
+	    syscall(SYS_kcmp, e->slot.tgid, (pid_t)pid, KCMP_FS, 0, 0) == 0)
 		cwd_copy(c->sup, (pid_t)pid, e->real, e);
 }
 
@@ -310,7 +246,7 @@ static void cwd_share(struct appv_sc_call *c, const struct sup_cwd *e)
 	struct share sh = {c, e};
 	long pid;
 
-	if (target_status_field(e->tgid, "PPid", 10, &pid) == 0)
+	if (target_status_field(e->slot.tgid, "PPid", 10, &pid) == 0)
 		cwd_share_with(c, e, pid);
 	each_child(c->tid, c->tid, share_kid, &sh);
 }
@@ -349,8 +285,8 @@ static struct sup_cwd *cwd_record(struct appv_sc_call *c, pid_t pid,
 	long tgid;
 
 	/* The common case: no emulated cwd at all, and no /proc read. */
-	for (unsigned int i = 0; i < sup->cwd_hw && !any; i++)
-		any = sup->cwd[i]->tgid != 0;
+	for (unsigned int i = 0; i < sup->cwd.hw && !any; i++)
+		any = sup->cwd.rec[i]->tgid != 0;
 	if (!any)
 		return NULL;
 	if (pid != target_tgid(c)) {
@@ -363,7 +299,7 @@ static struct sup_cwd *cwd_record(struct appv_sc_call *c, pid_t pid,
 
 	if (e && strcmp(e->real, real)) {
 		/* the process moved its cwd itself */
-		sup_cwd_clear(e);
+		sup_table_drop(&sup->cwd, &e->slot);
 		e = NULL;
 	} else if (!e) {
 		e = cwd_inherit(c, pid, real);

@@ -410,7 +410,7 @@ int target_base(struct appv_sc_call *c, int dirfd, char *vbase, size_t cap,
 			return -ENAMETOOLONG;
 		memcpy(real_out, real, (size_t)r + 1);
 	}
-	if (dirfd == AT_FDCWD && c->sup->cwd) {
+	if (dirfd == AT_FDCWD && c->sup->cwd.rec) {
 		const char *v = sup_cwd_get(c, real);
 		if (v) {
 			if (strlen(v) >= cap)

@@ -826,6 +826,131 @@ static void test_net__unix_paths_are_virtual_in_fast_mode(void **state)
 	check_net(state, false);
 }
 
+/* --- the per-process record tables (sup_table.c) ------------------------ */
+
+struct rec {
+	struct sup_slot slot;
+	int held; /* what the record holds besides its slot */
+};
+
+static void rec_clear(struct sup_slot *s)
+{
+	((struct rec *)s)->held = 0;
+}
+
+/* A child that has exited (not yet reaped: its pid stays its own). */
+static pid_t exited_child(void)
+{
+	siginfo_t si;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	assert_int_equal(waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT), 0);
+	return pid;
+}
+
+/* @n records taken for @tgid, each holding something. */
+static void take_n(struct sup_table *t, pid_t tgid, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		struct rec *r = (struct rec *)sup_table_take(t, tgid);
+
+		assert_non_null(r);
+		assert_int_equal(r->slot.tgid, tgid);
+		r->held = 1;
+	}
+}
+
+static void test_sup_table__find_take_drop(void **state)
+{
+	struct sup_table t = {0};
+	struct rec *r;
+
+	assert_null(sup_table_take(&t, getpid())); /* never initialised */
+	assert_int_equal(sup_table_init(&t, sizeof(struct rec), rec_clear), 0);
+	assert_null(sup_table_find(&t, getpid()));
+	take_n(&t, getpid(), 1);
+	r = (struct rec *)sup_table_find(&t, getpid());
+	assert_non_null(r);
+	assert_true(r->slot.pidfd >= 0);
+	sup_table_drop(&t, &r->slot);
+	assert_int_equal(r->slot.tgid, 0);
+	assert_int_equal(r->slot.pidfd, -1);
+	assert_int_equal(r->held, 0);
+	assert_null(sup_table_find(&t, getpid()));
+	/* the empty record is taken again before any new one */
+	assert_ptr_equal(sup_table_take(&t, getpid()), &r->slot);
+	assert_int_equal(t.hw, 1);
+	sup_table_release(&t);
+	assert_null(t.rec);
+}
+
+static void test_sup_table__exited_process_record_is_emptied(void **state)
+{
+	struct sup_table t;
+	pid_t kid = exited_child();
+	struct rec *r;
+
+	assert_int_equal(sup_table_init(&t, sizeof(struct rec), rec_clear), 0);
+	take_n(&t, kid, 1);
+	r = (struct rec *)t.rec[0];
+	assert_null(sup_table_find(&t, kid));
+	assert_int_equal(r->slot.tgid, 0);
+	assert_int_equal(r->held, 0);
+	sup_table_release(&t);
+	assert_int_equal(waitpid(kid, NULL, 0), kid);
+}
+
+/* A full table reuses the records of exited processes when a quarter or
+ * more are, else it grows (records do not move); live ones stay. */
+static void test_sup_table__full_table_sweeps_or_grows(void **state)
+{
+	struct sup_table t;
+	pid_t kid = exited_child(), other = exited_child();
+	struct sup_slot *first, *s;
+
+	assert_int_equal(sup_table_init(&t, sizeof(struct rec), rec_clear), 0);
+	take_n(&t, other, 1);
+	take_n(&t, getpid(), SUP_TABLE_FIRST - 1);
+	first = t.rec[0];
+	s = sup_table_take(&t, getpid()); /* 1 of 64 exited: grows */
+	assert_int_equal(t.cap, 2 * SUP_TABLE_FIRST);
+	assert_int_equal(t.hw, SUP_TABLE_FIRST + 1);
+	assert_ptr_equal(t.rec[0], first);
+	assert_ptr_equal(t.rec[SUP_TABLE_FIRST], s);
+	assert_int_equal(first->tgid, 0); /* emptied by the sweep */
+	assert_ptr_equal(sup_table_take(&t, getpid()), first);
+	take_n(&t, kid, t.cap / 4);
+	take_n(&t, getpid(), t.cap - t.hw);
+	s = sup_table_take(&t, getpid()); /* a quarter exited: reused */
+	assert_int_equal(t.cap, 2 * SUP_TABLE_FIRST);
+	assert_ptr_equal(s, t.rec[SUP_TABLE_FIRST + 1]);
+	assert_int_equal(((struct rec *)t.rec[SUP_TABLE_FIRST + 2])->held, 0);
+	assert_null(sup_table_find(&t, kid));
+	sup_table_release(&t);
+	assert_int_equal(waitpid(kid, NULL, 0), kid);
+	assert_int_equal(waitpid(other, NULL, 0), other);
+}
+
+/* At SUP_SLOTS_MAX live records the oldest are taken in turn.  (Records
+ * without a pidfd, as of a pid that names no process, count as live.) */
+static void test_sup_table__full_at_max_takes_round_robin(void **state)
+{
+	struct sup_table t;
+	pid_t none = INT_MAX;
+
+	assert_int_equal(sup_table_init(&t, sizeof(struct sup_slot), NULL), 0);
+	take_n(&t, none, SUP_SLOTS_MAX);
+	assert_int_equal(t.cap, SUP_SLOTS_MAX);
+	assert_ptr_equal(sup_table_take(&t, getpid()), t.rec[0]);
+	assert_ptr_equal(sup_table_take(&t, getpid()), t.rec[1]);
+	assert_int_equal(t.hw, SUP_SLOTS_MAX);
+	assert_ptr_equal(sup_table_find(&t, getpid()), t.rec[0]);
+	sup_table_release(&t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -833,6 +958,10 @@ int main(void)
 	    cmocka_unit_test(test_table__no_duplicate_numbers),
 	    cmocka_unit_test(test_table__every_design_path_call_is_notified),
 	    cmocka_unit_test(test_target__read_write_and_protection),
+	    cmocka_unit_test(test_sup_table__find_take_drop),
+	    cmocka_unit_test(test_sup_table__exited_process_record_is_emptied),
+	    cmocka_unit_test(test_sup_table__full_table_sweeps_or_grows),
+	    cmocka_unit_test(test_sup_table__full_at_max_takes_round_robin),
 	    cmocka_unit_test_setup_teardown(
 		test_loop__strict_mode_virtualizes_every_call, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
