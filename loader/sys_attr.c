@@ -225,6 +225,23 @@ long sys_chown(struct appv_sc_call *c)
 	return r;
 }
 
+/* truncate(2) of what O_PATH descriptor @fd names, its type checked
+ * first as vfs_truncate does (a symlink's link would not be followed). */
+static int truncate_fd_link(int fd, off_t len)
+{
+	char link[64];
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	return truncate(link, len) ? -errno : 0;
+}
+
 long sys_truncate(struct appv_sc_call *c)
 {
 	off_t len = (off_t)c->args[1];
@@ -239,10 +256,15 @@ long sys_truncate(struct appv_sc_call *c)
 					own */
 	if (r < 0)
 		return r;
-	fd = sup_open_real(c->sup, p.res.real, O_WRONLY | O_NOFOLLOW, 0, false);
+	/* Not opened for writing: an open of a FIFO would block the
+	 * supervisor (natively truncate(2) of one is EINVAL), and a watcher
+	 * would see IN_OPEN and IN_CLOSE_WRITE.  truncate(2) of the O_PATH
+	 * descriptor's link makes the kernel's own checks (write
+	 * permission, append-only, ETXTBSY) and sends only IN_MODIFY. */
+	fd = sup_open_real(c->sup, p.res.real, O_PATH | O_NOFOLLOW, 0, false);
 	if (fd < 0)
 		return fd;
-	r = ftruncate(fd, len) ? -errno : 0;
+	r = truncate_fd_link(fd, len);
 	close(fd);
 	return r;
 }

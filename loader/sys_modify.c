@@ -187,9 +187,11 @@ static int rename_target(struct appv_sc_call *c, struct sup_path *n,
 	}
 	if (n->res.layer == VFS_LAYER_UPPER)
 		return 0;
-	/* Lower only: an empty stand-in (upper parents made) that the
-	 * rename replaces. */
-	return vfs_copy_up(vfs, &n->res, VFS_CU_NO_DATA);
+	/* Lower only: a directory gets an empty stand-in that the rename
+	 * replaces; a file only its upper parents, so that a reader opening
+	 * the name meanwhile finds the old file or the new one, never an
+	 * empty copy (rename is an atomic replace). */
+	return vfs_copy_up(vfs, &n->res, VFS_CU_NO_DATA | VFS_CU_NAME_ONLY);
 }
 
 /* A directory that lands over a lower one is made opaque after the
@@ -253,10 +255,11 @@ static int rename_settle(struct appv_sc_call *c, const struct sup_path *o,
 
 	if (o->res.rule == VFS_RULE_SHARE)
 		return 0;
+	/* A tree from a name no lower layer held has no markers. */
 	if (S_ISDIR(o->res.mode))
-		r = vfs_settle_dir(vfs, n->res.vpath);
+		r = vfs_settle_dir(vfs, n->res.vpath, old_lower != 0);
 	if (r == 0 && (flags & RENAME_EXCHANGE) && S_ISDIR(n->res.mode))
-		r = vfs_settle_dir(vfs, o->res.vpath);
+		r = vfs_settle_dir(vfs, o->res.vpath, true);
 	if (r == 0 && !(flags & RENAME_EXCHANGE) && old_lower > 0)
 		r = vfs_whiteout(vfs, o->res.vpath);
 	return r;

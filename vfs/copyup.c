@@ -581,7 +581,8 @@ int vfs_copy_up(struct vfs *vfs, struct vfs_res *res, unsigned int flags)
 		vfs_names_note(vfs, res->vpath);
 		r = vfs_upper_make_parents(vfs, res->vpath);
 	}
-	if (r >= 0 && res->layer != VFS_LAYER_NONE)
+	if (r >= 0 && res->layer != VFS_LAYER_NONE &&
+	    !((flags & VFS_CU_NAME_ONLY) && !S_ISDIR(res->mode)))
 		r = copy_entry(vfs, res, dst, flags);
 	else if (r >= 0)
 		r = drop_whiteout(vfs, dst);

@@ -310,9 +310,15 @@ static int remove_upper(struct vfs *vfs, const struct vfs_res *res, bool dir,
 	if (!dir)
 		return lower ? put_whiteout(vfs, res->vpath, res->real, true)
 			     : appv_unlinkat(AT_FDCWD, res->real, 0);
-	r = strip_markers(vfs, res->real, false);
-	if (r == 0)
-		r = appv_unlinkat(AT_FDCWD, res->real, AT_REMOVEDIR);
+	/* An empty directory goes at once: stripping markers first reads
+	 * it, which a watcher of its parent sees as IN_OPEN, IN_ACCESS and
+	 * IN_CLOSE_NOWRITE before the IN_DELETE an rmdir gives natively. */
+	r = appv_unlinkat(AT_FDCWD, res->real, AT_REMOVEDIR);
+	if (r == -ENOTEMPTY || r == -EEXIST) {
+		r = strip_markers(vfs, res->real, false);
+		if (r == 0)
+			r = appv_unlinkat(AT_FDCWD, res->real, AT_REMOVEDIR);
+	}
 	if (r == 0 && lower)
 		r = vfs_whiteout(vfs, res->vpath);
 	return r;
@@ -415,7 +421,7 @@ static int mark_opaque_keep_times(struct vfs *vfs, const char *vpath,
 	return r;
 }
 
-int vfs_settle_dir(struct vfs *vfs, const char *vpath)
+int vfs_settle_dir(struct vfs *vfs, const char *vpath, bool markers)
 {
 	char real[PATH_MAX];
 	mode_t lmode = 0;
@@ -423,7 +429,8 @@ int vfs_settle_dir(struct vfs *vfs, const char *vpath)
 
 	if (r < 0)
 		return r;
-	r = strip_deep(vfs, real, strlen(real));
+	if (markers)
+		r = strip_deep(vfs, real, strlen(real));
 	if (r < 0)
 		return r;
 	r = vfs_lower_exists(vfs, vpath, &lmode);

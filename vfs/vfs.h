@@ -383,6 +383,11 @@ bool vfs_reserved_target(const char *target);
  * session's whiteout took its name): nothing was changed, resolve
  * again. */
 #define VFS_CU_NO_DATA 0x1
+/* VFS_CU_NAME_ONLY: for a name the caller replaces at once (rename over
+ * a lower non-directory): only the upper parents are made and the name
+ * noted, nothing is copied, so no empty stand-in ever shows under it;
+ * res->real names where the new entry goes. */
+#define VFS_CU_NAME_ONLY 0x2
 int vfs_copy_up(struct vfs *vfs, struct vfs_res *res, unsigned int flags);
 
 /* Whether a lower layer (image, host), as the rules and the upper layer's
@@ -416,8 +421,10 @@ int vfs_copy_up_tree(struct vfs *vfs, struct vfs_res *res,
 
 /* After a directory tree arrived at @vpath in upper by rename: drop the
  * markers in it and below, then make it opaque when a lower directory of
- * that name exists (0 or -errno). */
-int vfs_settle_dir(struct vfs *vfs, const char *vpath);
+ * that name exists (0 or -errno).  @markers false: the tree came from a
+ * name no lower layer held, so it holds no markers and is not read (a
+ * big tree moves without a walk, and a watcher sees no IN_OPEN). */
+int vfs_settle_dir(struct vfs *vfs, const char *vpath, bool markers);
 /* Whether upper directory @real could be made opaque: 0, or -EPERM when
  * an entry of its own (not a marker) is named VFS_OPAQUE_NAME. */
 int vfs_opaque_name_free(const char *real);

@@ -3004,6 +3004,95 @@ echo "nlink $(stat -c %h "$d")"
 		fail "an absent root below a shared path: $(cat "$C/err")"
 }
 
+# rename(2) over a package or host file replaces it atomically: a reader
+# opening the name meanwhile finds the old file or the new one, never an
+# empty stand-in (one used to be copied up first, then replaced: a watcher
+# saw two IN_MOVED_TO of the name, a racing reader an empty file).
+c_ov_rename_atomic() {
+	local h=$C/ra before i
+	mkdir -p "$h"
+	for i in $(seq 40); do printf 'old %02d\n' "$i" >"$h/f$i"; done
+	before=$(tree_sha "$h")
+	axe "$TPKG" /usr/bin/python3 -c 'import ctypes, os, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+d, h = "/opt/t/share", sys.argv[1]
+fd = libc.inotify_init1(os.O_NONBLOCK)
+assert libc.inotify_add_watch(fd, d.encode(), 0x40 | 0x80 | 0x100) >= 0
+with open(d + "/new.tmp", "w") as f:
+    f.write("new\n")
+os.rename(d + "/new.tmp", d + "/data.txt")
+b, ev = os.read(fd, 4096), []
+while b:
+    _, m, _, n = struct.unpack_from("iIII", b)
+    ev.append("%x:%s" % (m, b[16:16 + n].rstrip(b"\0").decode()))
+    b = b[16 + n:]
+print("events", " ".join(ev))
+print("content", open(d + "/data.txt").read().strip())
+pid = os.fork()
+if pid == 0:
+    for i in range(1, 41):
+        t = "%s/f%d.tmp" % (h, i)
+        with open(t, "w") as f:
+            f.write("new %02d\n" % i)
+        os.rename(t, "%s/f%d" % (h, i))
+    os._exit(0)
+bad, done = [], False
+while not done:
+    done = os.waitpid(pid, os.WNOHANG)[0] == pid
+    for i in range(1, 41):
+        with open("%s/f%d" % (h, i)) as f:
+            c = f.read()
+        if c not in ("old %02d\n" % i, "new %02d\n" % i):
+            bad.append((i, c))
+print("bad reads", bad[:3])' "$h"
+	want_rc 0
+	out_has "events 100:new.tmp 40:new.tmp 80:data.txt"
+	out_has "content new"
+	out_has "bad reads []"
+	same_tree "$h" "$before"
+}
+
+# What a watcher of a directory made in the overlay sees is what it sees
+# natively: truncate(2) is one IN_MODIFY (it was opened for writing, so
+# IN_OPEN and IN_CLOSE_WRITE too), rename and rmdir of a directory give
+# no IN_OPEN of it (its markers were looked for); truncate(2) of a FIFO is
+# EINVAL (the supervisor opened it for writing and blocked for good).
+c_ov_watch_events() {
+	axe "$TPKG" /usr/bin/python3 -c 'import ctypes, errno, os, struct
+libc = ctypes.CDLL(None, use_errno=True)
+d = "/opt/t/share/w"
+os.mkdir(d)
+open(d + "/a", "w").write("abc")
+os.mkfifo(d + "/ff")
+fd = libc.inotify_init1(os.O_NONBLOCK)
+assert libc.inotify_add_watch(fd, d.encode(), 0xfff) >= 0
+def events(tag):
+    try:
+        b = os.read(fd, 4096)
+    except BlockingIOError:
+        b = b""
+    ev = []
+    while b:
+        _, m, _, n = struct.unpack_from("iIII", b)
+        ev.append("%x:%s" % (m, b[16:16 + n].rstrip(b"\0").decode()))
+        b = b[16 + n:]
+    print(tag, " ".join(ev))
+os.truncate(d + "/a", 1)
+events("truncate")
+os.mkdir(d + "/dd")
+os.rename(d + "/dd", d + "/ee")
+os.rmdir(d + "/ee")
+events("dirs")
+try:
+    os.truncate(d + "/ff", 0)
+except OSError as e:
+    print("fifo", errno.errorcode[e.errno])'
+	want_rc 0
+	out_has "truncate 2:a"
+	out_has "dirs 40000100:dd 40000040:dd 40000080:ee 40000200:ee"
+	out_has "fifo EINVAL"
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink pkg_root_dirs fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
@@ -3020,7 +3109,8 @@ exec_shebang_long foreign_attrs build_atomic cli_state exec_comm exec_path_searc
 run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_walking
 ov_perm_owner ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
 fd_opath_magic ov_race_remove scale_cwd_records scale_pkg_du
-scale_fd_listing scale_deep_build id_links_native host_absent_root"
+scale_fd_listing scale_deep_build id_links_native host_absent_root
+ov_rename_atomic ov_watch_events"
 CASES=${E2E_CASES:-$CASES_ALL}
 MODES=${E2E_MODES:-shim noshim}
 # Cases that do not depend on the interception mode run once.

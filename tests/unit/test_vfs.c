@@ -1790,7 +1790,7 @@ static void test_copy_up_tree__rename_of_a_merged_dir(void **state)
 	assert_int_equal(rename(fmt(p, "%s/upper%s/app", f->t, f->h),
 				fmt(q, "%s/upper%s/app2", f->t, f->h)),
 			 0);
-	assert_int_equal(vfs_settle_dir(f->vfs, fmt(p, "%s/app2", f->h)), 0);
+	assert_int_equal(vfs_settle_dir(f->vfs, fmt(p, "%s/app2", f->h), true), 0);
 	assert_int_equal(vfs_whiteout(f->vfs, fmt(p, "%s/app", f->h)), 0);
 	assert_int_equal(res_h(f, "app", VFS_INTENT_READ, VFS_F_NOFOLLOW),
 			 -ENOENT);
