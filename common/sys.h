@@ -38,6 +38,22 @@
 #define SYS_faccessat2 439
 #endif
 
+/*
+ * The open(2)/openat(2)/creat(2) flags the kernel acts on
+ * (build_open_how(): VALID_OPEN_FLAGS, x86-64 values): other bits are
+ * dropped, and with O_PATH all but O_DIRECTORY, O_NOFOLLOW and O_CLOEXEC
+ * are, where openat2(2) refuses both with EINVAL.  musl adds O_LARGEFILE
+ * (0100000) to every open, O_PATH ones included.
+ */
+#define APPV_VALID_OPEN_FLAGS 037777703
+#define APPV_O_PATH_FLAGS (O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC)
+
+static inline int appv_open_flags_legacy(int flags)
+{
+	flags &= APPV_VALID_OPEN_FLAGS;
+	return (flags & O_PATH) ? flags & APPV_O_PATH_FLAGS : flags;
+}
+
 struct appv_open_how {
 	uint64_t flags;
 	uint64_t mode;

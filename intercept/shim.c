@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "trampoline.h"
@@ -117,6 +118,47 @@ static int load_session(const char *path)
 	return r;
 }
 
+/* Whether the kernel named this process after "/dev/fd/N": digits only. */
+static bool named_by_fd(void)
+{
+	char comm[17] = "";
+	const char *p = comm;
+
+	if (APPV_SYS(SYS_prctl, PR_GET_NAME, comm, 0, 0, 0, 0) < 0 || !*p)
+		return false;
+	while (*p >= '0' && *p <= '9')
+		p++;
+	return !*p;
+}
+
+/*
+ * A program run through its package's ld.so is exec'd as that ld.so,
+ * named "/dev/fd/N" (loader/sys_exec.c): the kernel names the process
+ * "N" (comm: ps, pgrep, killall).  Named so, the process takes the name
+ * of what /proc/self/exe answers (asked of the supervisor, which knows
+ * the virtual exe): the file a symlink leads to, where the kernel names
+ * the symlink.  (Not from the auxiliary vector: musl calls constructors
+ * without envp, and getauxval is newer than the glibc the shim needs.)
+ */
+static void name_process(void)
+{
+	char exe[VFS_PATH_MAX];
+	const char *base;
+	long n;
+
+	if (!named_by_fd())
+		return;
+	n = appv_syscall_direct(SYS_readlink, (long)"/proc/self/exe",
+				(long)exe, sizeof(exe) - 1, 0, 0, 0);
+	if (n <= 0)
+		return;
+	exe[n] = '\0';
+	base = strrchr(exe, '/');
+	if (base && base[1] && strncmp(exe, "/dev/fd/", 8) &&
+	    strncmp(exe, "/memfd:", 7))
+		APPV_SYS(SYS_prctl, PR_SET_NAME, base + 1, 0, 0, 0, 0);
+}
+
 __attribute__((constructor)) static void shim_init(void)
 {
 	if (!copy_env(shim_env_session, sizeof(shim_env_session),
@@ -130,7 +172,9 @@ __attribute__((constructor)) static void shim_init(void)
 		/* The VFS code is not used; leave the hook too so that no
 		 * syscall of ours pays a round trip in strict mode. */
 		shim_trampoline_disable();
+		return;
 	}
+	name_process();
 }
 
 /* ---- routing ------------------------------------------------------------ */

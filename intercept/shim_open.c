@@ -35,7 +35,8 @@ static int open_intent(int flags)
 	return VFS_INTENT_READ;
 }
 
-long shim_openat(int dirfd, const char *path, int flags, mode_t mode)
+static long shim_openat_flags(int dirfd, const char *path, int flags,
+			      mode_t mode)
 {
 	struct shim_sc sc = {
 		.nr = SYS_openat, .dirfd_arg = 0, .path_arg = 1,
@@ -62,6 +63,14 @@ long shim_openat(int dirfd, const char *path, int flags, mode_t mode)
 				      0);
 	}
 	return r;
+}
+
+/* Flags as open(2) takes them: what the kernel ignores is dropped
+ * first, so an O_PATH|O_RDWR open copies nothing up. */
+long shim_openat(int dirfd, const char *path, int flags, mode_t mode)
+{
+	return shim_openat_flags(dirfd, path, appv_open_flags_legacy(flags),
+				 mode);
 }
 
 #define MODE_ARG(flags, mode)                                                 \

@@ -50,7 +50,7 @@ static int decode(struct appv_sc_call *c, struct open_args *a)
 	a->resolve = 0;
 	switch (c->req->data.nr) {
 	case SYS_open:
-		a->path_arg = 0, a->flags = (int)c->args[1];
+		a->path_arg = 0, a->flags = appv_open_flags_legacy(c->args[1]);
 		a->mode = (mode_t)c->args[2];
 		return 0;
 	case SYS_creat:
@@ -59,7 +59,8 @@ static int decode(struct appv_sc_call *c, struct open_args *a)
 		return 0;
 	case SYS_openat:
 		a->dirfd = (int)c->args[0], a->path_arg = 1;
-		a->flags = (int)c->args[2], a->mode = (mode_t)c->args[3];
+		a->flags = appv_open_flags_legacy(c->args[2]);
+		a->mode = (mode_t)c->args[3];
 		return 0;
 	}
 	/* openat2: struct open_how, extensible (unknown tail must be 0). */
@@ -654,8 +655,11 @@ long sys_open(struct appv_sc_call *c)
 		 * applies the RESOLVE_* flags itself; writes are still
 		 * bounded by Landlock (but for the target's own writable
 		 * descriptors). */
-		long o = own_fd_open(c, &a, &p);
+		long o = sys_open_own_maps(c, a.flags, a.resolve, p.abs);
 
+		if (o != 0)
+			return o < 0 ? o : SUP_REPLIED;
+		o = own_fd_open(c, &a, &p);
 		if (o != 1)
 			return o;
 	}

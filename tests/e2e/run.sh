@@ -2413,6 +2413,47 @@ sleep 0.2; readlink /proc/$p/cwd; head -n 1 /proc/$p/cwd/data.txt
 	out_has "readlink /proc/$(sed -n 's/^readlink \/proc\/\([0-9]*\)\/cwd: .*/\1/p' "$C/out")/cwd: /opt/t/share"
 }
 
+# A program that ships its own ELF interpreter (PT_INTERP into the
+# package) is exec'd as that ld.so: /proc/self/exe answers the program
+# and, with the shim, the process keeps the program's name (without it
+# the kernel names it after /dev/fd/N: README, known limits).
+c_pkg_ldso_comm() {
+	local src=$C/src
+	mkdir -p "$src/fs/opt/l/lib" "$src/fs/opt/l/bin"
+	cp /lib64/ld-linux-x86-64.so.2 "$src/fs/opt/l/lib/ld.so"
+	cat >"$C/ldcomm.c" <<'EOF_C'
+#include <stdio.h>
+#include <unistd.h>
+int main(void)
+{
+	char b[64] = "", e[256] = "";
+	FILE *f = fopen("/proc/self/comm", "r");
+
+	if (!f || !fgets(b, sizeof(b), f) || readlink("/proc/self/exe", e, 255) < 0)
+		return 1;
+	printf("comm %sexe %s\n", b, e);
+	return 0;
+}
+EOF_C
+	if ! cc -o "$src/fs/opt/l/bin/ldcomm" "$C/ldcomm.c" \
+		-Wl,--dynamic-linker=/opt/l/lib/ld.so 2>>"$C/diag"; then
+		skip_step "cannot build with a package ELF interpreter"
+		return 0
+	fi
+	printf '[package]\nname = l\n[run]\nexec = /opt/l/bin/ldcomm\n' \
+		>"$src/appv.ini"
+	ax build "$src" -o "$C/l.pkg"
+	want_rc 0
+	axe "$C/l.pkg" /bin/sh -c '/opt/l/bin/ldcomm; cd /opt/l/bin && ./ldcomm'
+	want_rc 0
+	[ "$(grep -c '^exe /opt/l/bin/ldcomm$' "$C/out")" = 2 ] ||
+		fail "exe not the program: $(cat "$C/out")"
+	if [ -z "$MODE_OPT" ]; then
+		[ "$(grep -c '^comm ldcomm$' "$C/out")" = 2 ] ||
+			fail "process not named after the program: $(cat "$C/out")"
+	fi
+}
+
 # Names at the overlay's limits: an entry named like the opaque marker
 # in a recreated (opaque) directory is refused (EPERM) rather than going
 # through the marker, and can no longer replace it (the package entries
@@ -3105,7 +3146,7 @@ ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
 iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile cwd_clone_fs ov_sparse_copyup
-exec_shebang_long foreign_attrs build_atomic cli_state exec_comm exec_path_search dev_std_files ov_marker_names
+exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_walking
 ov_perm_owner ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
 fd_opath_magic ov_race_remove scale_cwd_records scale_pkg_du

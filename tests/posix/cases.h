@@ -836,5 +836,17 @@ static const struct tcase cases[] = {
  * listing) answer what its path has. */
 { .n = "fgetxattr.dir", .s = "d:d X:d=k=kept f:d/a", .pre = "f:d/n",
   .op = OP_FXATTR_DIR, .a = "d", .b = "k", .chk = "o=kept:user.k" },
+/* open(2) drops the flags it does not know and, with O_PATH, all but
+ * O_DIRECTORY, O_NOFOLLOW and O_CLOEXEC (openat2 refuses them): musl adds
+ * O_LARGEFILE (0100000) to every open, O_PATH ones too. */
+{ .n = "open.path.ignored.flags", .s = "f:a=hello", .op = OP_OPEN, .a = "a",
+  .x = O_PATH | O_RDWR | O_TRUNC | 0100000, .chk = "c:a=hello" },
+{ .n = "open.path.dir.largefile", .s = "d:d", .op = OP_OPEN, .a = "d",
+  .x = O_PATH | O_DIRECTORY | 0100000 },
+{ .n = "open.unknown.flag", .s = "f:a=hello", .op = OP_OPEN, .a = "a",
+  .x = O_RDONLY | 0x40000000, .chk = "o=hello" },
+/* /proc/self/maps names a mapped file by its virtual path. */
+{ .n = "mmap.maps", .s = "f:a=hello", .op = OP_MAPS, .a = "a",
+  .chk = "o=$R/mmap.maps/a" },
 };
 /* clang-format on */

@@ -141,6 +141,7 @@ enum op {
 	OP_FSTATFS_SAME,
 	OP_FXATTR_DIR,
 	OP_MAP_FILES,
+	OP_MAPS,
 };
 
 #define F_REL 1u  /* chdir to the case directory, pass paths as written */
@@ -970,6 +971,48 @@ static int op_map_files(struct ctx *c, const char *p)
 	return 0;
 }
 
+/* The path /proc/self/maps gives for a mapping of @p's first page. */
+static int op_maps(struct ctx *c, const char *p)
+{
+	static char all[1 << 20];
+	char key[64], out[PATH_MAX] = "", *l;
+	int fd = open(p, O_RDONLY | O_CLOEXEC), k;
+	size_t len = 0;
+	ssize_t n;
+	void *m;
+
+	if (fd < 0)
+		return -errno;
+	m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return -errno;
+	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+	while (fd >= 0 && len < sizeof(all) - 1 &&
+	       (n = read(fd, all + len, sizeof(all) - 1 - len)) > 0)
+		len += (size_t)n;
+	if (fd >= 0)
+		close(fd);
+	all[len] = '\0';
+	k = snprintf(key, sizeof(key), "%lx-", (unsigned long)m);
+	for (l = all; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		char *slash, *eol;
+
+		if (strncmp(l, key, (size_t)k))
+			continue;
+		eol = strchrnul(l, '\n');
+		slash = memchr(l, '/', (size_t)(eol - l));
+		if (slash)
+			snprintf(out, sizeof(out), "%.*s", (int)(eol - slash),
+				 slash);
+		break;
+	}
+	munmap(m, 4096);
+	unroot(out, sizeof(out));
+	setout(c, out, strlen(out));
+	return 0;
+}
+
 /* Does A from entry I on equal B from entry J on? */
 static int same_names(const struct names *a, int i, const struct names *b,
 		      int j)
@@ -1668,6 +1711,8 @@ static int do_op(struct ctx *c)
 		return op_fxattr_dir(c, p);
 	case OP_MAP_FILES:
 		return op_map_files(c, p);
+	case OP_MAPS:
+		return op_maps(c, p);
 	case OP_NAME_TO_HANDLE: {
 		struct {
 			struct file_handle fh;

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * loader/sys_maps.c - a process's own /proc/TGID/maps with virtual paths.
+ *
+ * The kernel names a mapped package or overlay file by its real path
+ * under $APPV_HOME (the content cache, the upper layer), which the program
+ * cannot open: the view hides $APPV_HOME.  Programs that find their files
+ * from their mappings (sanitizer symbolizers, "where am I" helpers) would
+ * fail.  An open of the caller's own maps (/proc/self/maps,
+ * /proc/thread-self/maps, by number too) for reading is answered with a
+ * copy whose paths are the virtual ones (vfs_reverse), as a read-only
+ * memfd: a snapshot taken at the open, where the kernel's file is made
+ * anew at each read from its start.  A maps file with nothing to rename
+ * is left to the kernel.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "../common/sys.h"
+#include "supervisor_internal.h"
+
+#define MAPS_MAX (64u << 20) /* a bigger maps file is left to the kernel */
+#define DELETED " (deleted)"
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+static int buf_put(struct buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 16384;
+		char *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		if (cap > MAPS_MAX)
+			return -EFBIG;
+		p = realloc(b->p, cap);
+		if (!p)
+			return -ENOMEM;
+		b->p = p, b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+/* Whether @abs is /proc/TGID/maps or /proc/TGID/task/TID/maps of the
+ * caller's own process (/proc/self is TGID by now); the TID or TGID to
+ * read in *@pid. */
+static bool own_maps_path(struct appv_sc_call *c, const char *abs, pid_t *pid)
+{
+	char *end;
+	long tgid, tid;
+
+	if (strncmp(abs, "/proc/", 6) || abs[6] < '1' || abs[6] > '9')
+		return false;
+	tgid = strtol(abs + 6, &end, 10);
+	if (!strcmp(end, "/maps")) {
+		tid = tgid;
+	} else {
+		if (strncmp(end, "/task/", 6) || end[6] < '1' || end[6] > '9')
+			return false;
+		tid = strtol(end + 6, &end, 10);
+		if (strcmp(end, "/maps"))
+			return false;
+	}
+	if (tgid != (long)target_tgid(c) || tid > INT_MAX)
+		return false;
+	*pid = (pid_t)tid;
+	return true;
+}
+
+static int read_all(const char *path, struct buf *b)
+{
+	char chunk[16384];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+		r = buf_put(b, chunk, (size_t)n);
+		if (r < 0)
+			break;
+	}
+	if (n < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/* Where a maps line's path starts (after five fields and the padding),
+ * or NULL when it names no file. */
+static const char *line_path(const char *line, const char *eol)
+{
+	const char *s = line;
+
+	for (int f = 0; f < 5; f++) {
+		while (s < eol && *s != ' ')
+			s++;
+		while (s < eol && *s == ' ')
+			s++;
+	}
+	return s < eol && *s == '/' ? s : NULL;
+}
+
+/* Append @line (to @eol, without the newline) to @out with its path
+ * made virtual; *@changed set when it was. */
+static int put_line(const struct vfs *vfs, const char *line, const char *eol,
+		    struct buf *out, bool *changed)
+{
+	const char *path = line_path(line, eol);
+	char real[PATH_MAX], virt[PATH_MAX];
+	size_t n, dl = strlen(DELETED);
+	bool deleted;
+	int r;
+
+	if (!path || (size_t)(eol - path) >= sizeof(real))
+		return buf_put(out, line, (size_t)(eol - line));
+	n = (size_t)(eol - path);
+	deleted = n > dl && !memcmp(eol - dl, DELETED, dl);
+	if (deleted)
+		n -= dl;
+	memcpy(real, path, n);
+	real[n] = '\0';
+	if (vfs_reverse(vfs, real, virt, sizeof(virt)) < 0 ||
+	    !strcmp(real, virt))
+		return buf_put(out, line, (size_t)(eol - line));
+	*changed = true;
+	r = buf_put(out, line, (size_t)(path - line));
+	if (r == 0)
+		r = buf_put(out, virt, strlen(virt));
+	if (r == 0 && deleted)
+		r = buf_put(out, DELETED, dl);
+	return r;
+}
+
+/* @in rewritten into @out: 1 when a path changed, 0 when none, -errno. */
+static int rewrite(const struct vfs *vfs, const struct buf *in, struct buf *out)
+{
+	const char *s = in->p, *end = in->p + in->len;
+	bool changed = false;
+	int r = 0;
+
+	while (s < end && r == 0) {
+		const char *eol = memchr(s, '\n', (size_t)(end - s));
+
+		if (!eol)
+			eol = end;
+		r = put_line(vfs, s, eol, out, &changed);
+		if (r == 0 && eol < end)
+			r = buf_put(out, "\n", 1);
+		s = eol + 1;
+	}
+	return r < 0 ? r : changed;
+}
+
+/* A read-only descriptor holding @b (a memfd reopened O_RDONLY). */
+static int memfd_of(const struct buf *b)
+{
+	char self[64];
+	int mfd = memfd_create("maps", MFD_CLOEXEC), fd;
+	size_t off = 0;
+
+	if (mfd < 0)
+		return -errno;
+	while (off < b->len) {
+		ssize_t n = write(mfd, b->p + off, b->len - off);
+
+		if (n <= 0) {
+			close(mfd);
+			return n < 0 ? -errno : -EIO;
+		}
+		off += (size_t)n;
+	}
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", mfd);
+	fd = open(self, O_RDONLY | O_CLOEXEC);
+	fd = fd < 0 ? -errno : fd;
+	close(mfd);
+	return fd;
+}
+
+long sys_open_own_maps(struct appv_sc_call *c, int flags, uint64_t resolve,
+		       const char *abs)
+{
+	struct buf in = { 0 }, out = { 0 };
+	char path[64];
+	pid_t pid;
+	int r, fd;
+
+	if ((flags & (O_ACCMODE | O_PATH | O_CREAT | O_TRUNC | O_DIRECTORY |
+		      __O_TMPFILE)) != O_RDONLY || resolve ||
+	    !own_maps_path(c, abs, &pid))
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	r = read_all(path, &in);
+	if (r == 0)
+		r = rewrite(c->s->vfs, &in, &out);
+	free(in.p);
+	if (r <= 0) { /* nothing to rename, or unreadable: the kernel's */
+		free(out.p);
+		return 0;
+	}
+	fd = memfd_of(&out);
+	free(out.p);
+	if (fd < 0)
+		return 0; /* no copy here: the kernel's file */
+	r = target_addfd(c, fd, flags & O_CLOEXEC, true);
+	close(fd);
+	return r < 0 ? r : 1;
+}
