@@ -24,8 +24,10 @@
  * named <run_dir>/m/c<n>, are left to the session's end.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include "../common/path.h"
@@ -370,6 +372,7 @@ struct merge_stamp {
 	dev_t dev;
 	ino_t ino;
 	struct timespec mtim, ctim;
+	mode_t mode; /* not compared: a chmod moves ctim */
 };
 
 struct merge_key {
@@ -465,10 +468,13 @@ static struct merge_ent *mc_entry(struct vfs *vfs, const char *vpath)
 	return e;
 }
 
+static void cov_free(struct vfs *vfs);
+
 void vfs_merge_cache_free(struct vfs *vfs)
 {
 	struct merge_cache *c = vfs->mcache;
 
+	cov_free(vfs);
 	if (!c)
 		return;
 	while (c->chunks) {
@@ -507,6 +513,7 @@ static void stamp(struct vfs *vfs, const struct vfs_layer_ops *ops,
 	s->ino = st.st_ino;
 	s->mtim = st.st_mtim;
 	s->ctim = st.st_ctim;
+	s->mode = st.st_mode;
 }
 
 static bool stamp_equal(const struct merge_stamp *a,
@@ -664,12 +671,42 @@ static int build(struct vfs *vfs, const struct vfs_res *res,
 	return r;
 }
 
+/*
+ * What each resolver remembers of covered directories (image_covers): for
+ * an upper directory's stamp (device, inode, mtime, ctime) and mode,
+ * whether it holds only copies of image entries, and the copies' inodes
+ * by name (vfs_covered_map), so that listing it again costs one stat,
+ * not a scan.  Whatever would change the answer - an entry made, removed
+ * or renamed in it, its chmod, its move - moves its mtime or ctime; a
+ * stamp within MC_RACY_NS of when it was taken is not kept (a change in
+ * the same tick would keep it).  Threads and signal handlers share the
+ * table: each slot is a seqlock whose writer only try-locks.
+ */
+#define COV_SLOTS 64
+#define COV_PAIRS VFS_COV_PAIRS
+#define COV_MANY UINT32_MAX /* more copies than a slot keeps */
+
+struct cov_slot {
+	unsigned int seq; /* odd while written */
+	uint64_t hash;	  /* of the virtual path */
+	struct merge_stamp upper;
+	bool covered;
+	uint32_t n; /* pairs, or COV_MANY */
+	uint64_t pair[COV_PAIRS][2]; /* name hash, inode; sorted */
+};
+
+struct vfs_cov {
+	struct cov_slot slot[COV_SLOTS];
+};
+
 /* Scanning an upper directory for names of its own (image_covers); small
  * enough for the shim's stack. */
 struct cover_scan {
 	struct vfs *vfs;
 	const char *vpath;
 	int dirfd;
+	uint32_t n; /* pairs noted, COV_MANY past COV_PAIRS */
+	uint64_t pair[COV_PAIRS][2];
 	char child[PATH_MAX];
 };
 
@@ -704,9 +741,125 @@ static bool upper_ent_in_image(struct cover_scan *c,
 	return n >= 0 && vfs_marker_of(buf, n) == VFS_MARKER_NONE;
 }
 
+/* Stops at an entry of the upper directory's own; notes the copies'
+ * inodes by name (vfs_covered_map). */
 static int not_in_image(const struct linux_dirent64 *d, void *ctx)
 {
-	return !upper_ent_in_image(ctx, d);
+	struct cover_scan *c = ctx;
+
+	if (!upper_ent_in_image(c, d))
+		return 1;
+	if (c->n < COV_PAIRS) {
+		c->pair[c->n][0] = appv_hash64(d->d_name, strlen(d->d_name));
+		c->pair[c->n++][1] = d->d_ino;
+	} else {
+		c->n = COV_MANY;
+	}
+	return 0;
+}
+
+static struct vfs_cov *cov_of(const struct vfs *vfs)
+{
+	return vfs_map_once((void **)&((struct vfs *)vfs)->cov,
+			    sizeof(struct vfs_cov));
+}
+
+static void cov_free(struct vfs *vfs)
+{
+	if (vfs->cov)
+		appv_munmap(vfs->cov, sizeof(*vfs->cov));
+	vfs->cov = NULL;
+}
+
+static bool cov_holds(const struct cov_slot *e, uint64_t h,
+		      const struct merge_stamp *up)
+{
+	return e->hash == h && e->upper.mode == up->mode &&
+	       stamp_equal(&e->upper, up);
+}
+
+/* What the table knows of @vpath's upper directory as stamped @up:
+ * *@covered, and into @pair (when not NULL, and the inodes were kept:
+ * else false) the copies' inodes by name, *@n of them. */
+static bool cov_get(const struct vfs *vfs, const char *vpath,
+		    const struct merge_stamp *up, bool *covered,
+		    uint64_t (*pair)[2], uint32_t *n)
+{
+	struct vfs_cov *t = __atomic_load_n(&vfs->cov, __ATOMIC_ACQUIRE);
+	uint64_t h = appv_hash64(vpath, strlen(vpath));
+	struct cov_slot *e;
+	unsigned int seq;
+
+	if (!t)
+		return false;
+	e = &t->slot[h % COV_SLOTS];
+	seq = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
+	if ((seq & 1) || !cov_holds(e, h, up) ||
+	    (pair && (!e->covered || e->n > COV_PAIRS)))
+		return false;
+	*covered = e->covered;
+	if (pair) {
+		*n = e->n;
+		memcpy(pair, e->pair, e->n * sizeof(e->pair[0]));
+	}
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return __atomic_load_n(&e->seq, __ATOMIC_RELAXED) == seq;
+}
+
+static int by_hash(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	return x[0] < y[0] ? -1 : x[0] > y[0];
+}
+
+static void cov_put(const struct vfs *vfs, const char *vpath,
+		    const struct merge_stamp *up, bool covered,
+		    const struct cover_scan *c)
+{
+	uint64_t h = appv_hash64(vpath, strlen(vpath));
+	struct vfs_cov *t;
+	struct cov_slot *e;
+	struct timespec now;
+	struct timeval tv;
+	unsigned int seq;
+
+	/* libc's, from the vDSO: no syscall (gettimeofday: the shim may
+	 * need no glibc newer than 2.14, clock_gettime is 2.17's) */
+	if (gettimeofday(&tv, NULL) < 0)
+		return;
+	now.tv_sec = tv.tv_sec;
+	now.tv_nsec = tv.tv_usec * 1000L;
+	if (stamp_racy(up, &now) || !(t = cov_of(vfs)))
+		return;
+	e = &t->slot[h % COV_SLOTS];
+	seq = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
+	if ((seq & 1) ||
+	    !__atomic_compare_exchange_n(&e->seq, &seq, seq + 1, false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return; /* another writer (a thread, a signal handler) */
+	e->hash = h;
+	e->upper = *up;
+	e->covered = covered;
+	e->n = covered ? c->n : COV_MANY;
+	if (e->n != COV_MANY) {
+		memcpy(e->pair, c->pair, e->n * sizeof(e->pair[0]));
+		qsort(e->pair, e->n, sizeof(e->pair[0]), by_hash);
+	}
+	__atomic_store_n(&e->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+bool vfs_covered_known(const struct vfs *vfs, const char *vpath,
+		       uint64_t (*pair)[2], uint32_t *n)
+{
+	struct merge_stamp up;
+	bool covered;
+
+	if (!__atomic_load_n(&vfs->cov, __ATOMIC_ACQUIRE))
+		return false;
+	stamp((struct vfs *)vfs, &vfs_upper_ops, vpath, &up);
+	return up.err == 0 && cov_get(vfs, vpath, &up, &covered, pair, n) &&
+	       covered;
 }
 
 /* The checks of image_covers that need no stamp: @vpath is an image
@@ -717,11 +870,19 @@ static int not_in_image(const struct linux_dirent64 *d, void *ctx)
 static bool upper_only_copies(struct vfs *vfs, const char *vpath, mode_t mode)
 {
 	struct cover_scan c = {.vfs = vfs, .vpath = vpath};
+	struct merge_stamp up;
 	struct layer_hit hit;
 	struct stat st;
 	size_t vl = strlen(vpath);
 	bool covered;
 
+	/* Known when the stamp agrees with the walk's mode (no chmod in
+	 * between). */
+	stamp(vfs, &vfs_upper_ops, vpath, &up);
+	if (up.err == 0 && (up.mode & 07777) != (mode & 07777))
+		up.err = -ESTALE;
+	if (up.err == 0 && cov_get(vfs, vpath, &up, &covered, NULL, NULL))
+		return covered;
 	if (!vfs->idx || vfs_image_ops.lookup(vfs, vpath, vl, &hit) < 0 ||
 	    !S_ISDIR(hit.mode) || vfs_rule_under(vfs, vpath, vl) ||
 	    vfs_image_ops.real(vfs, vpath, c.child, sizeof(c.child)) < 0 ||
@@ -736,6 +897,8 @@ static bool upper_only_copies(struct vfs *vfs, const char *vpath, mode_t mode)
 		return false;
 	covered = vfs_each_dirent(c.dirfd, not_in_image, &c) == 0;
 	appv_close(c.dirfd);
+	if (up.err == 0)
+		cov_put(vfs, vpath, &up, covered, &c);
 	return covered;
 }
 

@@ -353,6 +353,11 @@ const struct vfs_ino_map *vfs_covered_map(const struct vfs *vfs,
 	if (!buf || cap < sizeof(*m) ||
 	    vfs_upper_ops.real(vfs, vpath, real, sizeof(real)) < 0)
 		return NULL;
+	if (cap >= sizeof(*m) + VFS_COV_PAIRS * sizeof(m->pair[0]) &&
+	    vfs_covered_known(vfs, vpath, m->pair, &m->n)) {
+		m->magic = INO_MAGIC;
+		return m;
+	}
 	fd = appv_openat(AT_FDCWD, real,
 			 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
 	if (fd < 0)

@@ -42,25 +42,14 @@ struct vfs_dirs {
 };
 
 /* The table, mapped on first use (most processes never walk below an
- * upper directory); a thread that loses the race unmaps its own. */
+ * upper directory). */
 static struct vfs_dirs *dirs_of(const struct vfs *cvfs)
 {
 	struct vfs *vfs = (struct vfs *)cvfs; /* the lazily set pointer */
-	struct vfs_dirs *d = __atomic_load_n(&vfs->dirs, __ATOMIC_ACQUIRE);
-	struct vfs_dirs *none = NULL;
-	void *p;
 
-	if (d || !vfs->dirs_on)
-		return d;
-	p = appv_mmap(NULL, sizeof(*d), PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (appv_mmap_failed(p))
+	if (!vfs->dirs_on)
 		return NULL;
-	if (__atomic_compare_exchange_n(&vfs->dirs, &none, p, false,
-					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-		return p;
-	appv_munmap(p, sizeof(*d));
-	return none;
+	return vfs_map_once((void **)&vfs->dirs, sizeof(struct vfs_dirs));
 }
 
 void vfs_cache_dirs(struct vfs *vfs)

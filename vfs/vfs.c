@@ -268,6 +268,23 @@ int vfs_new_from_text(const char *text, size_t len, struct vfs **out)
 	return vfs_finish(vfs, vfs_config_parse(text, len, &vfs->cfg), out);
 }
 
+void *vfs_map_once(void **slot, size_t len)
+{
+	void *p = __atomic_load_n(slot, __ATOMIC_ACQUIRE), *none = NULL;
+
+	if (p)
+		return p;
+	p = appv_mmap(NULL, len, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (appv_mmap_failed(p))
+		return NULL;
+	if (__atomic_compare_exchange_n(slot, &none, p, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return p;
+	appv_munmap(p, len);
+	return none;
+}
+
 void vfs_free(struct vfs *vfs)
 {
 	if (!vfs)

@@ -37,6 +37,7 @@ struct vfs {
 	struct vfs_rule_ent rules[VFS_MAX_RULES]; /* longest prefix first */
 	unsigned long merge_seq;   /* atomic: unique merged-listing numbers */
 	struct merge_cache *mcache; /* merge.c: reusable listings, or NULL */
+	struct vfs_cov *cov;	    /* merge.c: covered directories seen */
 	struct upper_names *names; /* shared filter of upper's top-level
 				      names, or NULL: always probe */
 	bool names_stale;	   /* its bits are not current: probe */
@@ -102,6 +103,15 @@ extern const struct vfs_layer_ops vfs_host_ops;
 const struct vfs_layer_ops *vfs_layer_ops(enum vfs_layer layer);
 /* layer_host.c: read the host root's symlinks once (vfs_new); the target of
  * the top-level host symlink @vpath ("/lib"), or NULL when it is not one. */
+/* The zeroed table of @len bytes at *@slot, mapped on first use (a
+ * thread that loses the race unmaps its own); NULL without memory. */
+void *vfs_map_once(void **slot, size_t len);
+/* merge.c: the copies' inodes by name (at most VFS_COV_PAIRS, *@n) of
+ * covered directory @vpath, when this resolver saw it so, unchanged
+ * since (one stat); false when it does not know. */
+#define VFS_COV_PAIRS 30
+bool vfs_covered_known(const struct vfs *vfs, const char *vpath,
+		       uint64_t (*pair)[2], uint32_t *n);
 void vfs_host_root_links_load(struct vfs *vfs);
 /* host_absent.c: map / unmap <run_dir>/absent (vfs->absent); whether
  * the host surely lacks @vpath (it is at or below a live absent root). */

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "unit_util.h"
+#include "../../common/path.h"
 #include "../../vfs/image_index.h"
 #include "../../vfs/image_index_internal.h"
 #include "../../vfs/vfs.h"
@@ -855,6 +856,64 @@ static void test_merge__covered_without_supervisor(void **state)
 			 0);
 	assert_int_equal(vfs_merge_dir(f->vfs, &f->res, out, sizeof(out)), 0);
 	assert_string_equal(names_of(out, b), "hostfile ifile\n");
+}
+
+/* The covered directory f->res's map gives @name inode @ino. */
+static void assert_covered_ino(struct fx *f, const char *name, ino_t ino)
+{
+	char buf[4096];
+	const struct vfs_ino_map *m =
+	    vfs_covered_map(f->vfs, f->res.vpath, buf, sizeof(buf));
+
+	assert_non_null(m);
+	assert_int_equal(vfs_ino_map_find(m, appv_hash64(name, strlen(name))),
+			 ino);
+}
+
+/* What a resolver remembers of a covered directory (merge.c: by its upper
+ * copy's stamp) is used while the copy is unchanged - here though the
+ * package cache's directory was changed behind its back, which the scan
+ * would notice - and dropped at once when an entry of its own appears
+ * (within the same timestamp tick as well: the stamp differs). */
+static void test_merge__covered_memory_follows_changes(void **state)
+{
+	struct fx *f = *state;
+	struct timespec pause = {0, 80 * 1000 * 1000};
+	char cov[PATH_MAX], p[PATH_MAX], q[PATH_MAX], img[PATH_MAX];
+	struct stat st;
+
+	fmt(p, "%s/upper%s/app/bin", f->t, f->h);
+	assert_int_equal(system(fmt(q, "mkdir -p '%s'", p)), 0);
+	assert_int_equal(chmod(p, 0751), 0);
+	put(fmt(q, "%s/prog", p), "#!changed", 0640);
+	assert_int_equal(stat(q, &st), 0);
+	fmt(img, "%s/img/root%s/app/bin", f->t, f->h);
+	nanosleep(&pause, NULL); /* past the racy window */
+	assert_int_equal(res_h(f, "app/bin", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(vfs_merge_covered(f->vfs, &f->res, cov, sizeof(cov)),
+			 1);
+	assert_covered_ino(f, "prog", st.st_ino);
+	/* Remembered: a scan would now refuse (the cache directory's mode
+	 * no longer matches). */
+	assert_int_equal(chmod(img, 0700), 0);
+	assert_int_equal(vfs_merge_covered(f->vfs, &f->res, cov, sizeof(cov)),
+			 1);
+	assert_int_equal(chmod(img, 0751), 0);
+	/* An entry of its own: not covered, at once. */
+	put(fmt(q, "%s/new", p), "n", 0644);
+	assert_int_equal(vfs_merge_covered(f->vfs, &f->res, cov, sizeof(cov)),
+			 0);
+	assert_int_equal(unlink(q), 0);
+	assert_int_equal(vfs_merge_covered(f->vfs, &f->res, cov, sizeof(cov)),
+			 1);
+	/* A copy replaced by rename: the map gives the new inode. */
+	put(fmt(q, "%s/prog.tmp", p), "#!again", 0640);
+	assert_int_equal(stat(q, &st), 0);
+	assert_int_equal(rename(q, fmt(cov, "%s/prog", p)), 0);
+	nanosleep(&pause, NULL);
+	assert_int_equal(vfs_merge_covered(f->vfs, &f->res, cov, sizeof(cov)),
+			 1);
+	assert_covered_ino(f, "prog", st.st_ino);
 }
 
 static void test_reverse__round_trips(void **state)
@@ -2203,6 +2262,7 @@ int main(void)
 	    T(test_merge__reuses_listing_until_a_layer_changes),
 	    T(test_merge__copied_up_dir_lists_as_image),
 	    T(test_merge__covered_without_supervisor),
+	    T(test_merge__covered_memory_follows_changes),
 	    T(test_reverse__round_trips),
 	    T(test_resolve__extraction_state_is_read),
 	    T(test_resolve__host_lazy_skips_stat),
