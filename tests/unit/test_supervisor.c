@@ -941,7 +941,7 @@ static void test_sup_table__full_at_max_takes_round_robin(void **state)
 	struct sup_table t;
 	pid_t none = INT_MAX;
 
-	assert_int_equal(sup_table_init(&t, sizeof(struct sup_slot), NULL), 0);
+	assert_int_equal(sup_table_init(&t, sizeof(struct rec), NULL), 0);
 	take_n(&t, none, SUP_SLOTS_MAX);
 	assert_int_equal(t.cap, SUP_SLOTS_MAX);
 	assert_ptr_equal(sup_table_take(&t, getpid()), t.rec[0]);
