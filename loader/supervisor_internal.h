@@ -318,6 +318,11 @@ int sup_may_delete(struct appv_sc_call *c, const struct sup_path *p);
 int sup_may_access(struct appv_sc_call *c, const struct sup_path *p, int may);
 /* open(2)'s permission checks for @flags on resolved @p: 0 or -EACCES. */
 int sup_may_open(struct appv_sc_call *c, int flags, const struct sup_path *p);
+/* A privileged supervisor's new entry at real @path (descriptor @fd, or
+ * -1; @in_dir: @path is the directory of @fd's O_TMPFILE file) is given
+ * to the caller's fsuid and fsgid (or its setgid directory's group), as
+ * the caller's own create would have made it. */
+void sup_own_new(struct appv_sc_call *c, int fd, const char *path, bool in_dir);
 
 /* --- handlers (sys_*.c) --------------------------------------------------- */
 long sys_open(struct appv_sc_call *c);

@@ -69,6 +69,8 @@ long sys_mkdir(struct appv_sc_call *c)
 	um = sup_umask_enter(c);
 	r = vfs_mkdir(c->s->vfs, &p.res, mode & 07777);
 	sup_umask_leave(um);
+	if (r == 0)
+		sup_own_new(c, -1, p.res.real, false);
 	return r;
 }
 
@@ -88,6 +90,8 @@ long sys_mknod(struct appv_sc_call *c)
 	um = sup_umask_enter(c);
 	r = mknod(p.res.real, mode, dev) ? -errno : 0;
 	sup_umask_leave(um);
+	if (r == 0)
+		sup_own_new(c, -1, p.res.real, false);
 	return r;
 }
 
@@ -414,7 +418,10 @@ long sys_symlink(struct appv_sc_call *c)
 		return r;
 	/* The target string is stored as given: an absolute target means the
 	 * virtual tree when it is followed later. */
-	return symlink(target, p.res.real) ? -errno : 0;
+	if (symlink(target, p.res.real))
+		return -errno;
+	sup_own_new(c, -1, p.res.real, false);
+	return 0;
 }
 
 static bool in_upper(struct appv_sc_call *c, const char *real)

@@ -331,6 +331,8 @@ static long emulate(struct appv_sc_call *c, int fd, enum net_op op,
 		um = sup_umask_enter(c);
 		r = op_at(c, s, op, p.res.real, a->path, snd);
 		sup_umask_leave(um);
+		if (r == 0)
+			sup_own_new(c, -1, p.res.real, false);
 	} else if (r >= 0) {
 		if (op == NET_SEND && !(snd->flags & MSG_DONTWAIT) &&
 		    !(fcntl(s, F_GETFL) & O_NONBLOCK)) {

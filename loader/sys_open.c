@@ -705,6 +705,10 @@ long sys_open(struct appv_sc_call *c)
 		um = sup_umask_enter(c);
 		fd = sup_open_real(c->sup, what, flags, a.mode, false);
 		sup_umask_leave(um);
+		if (fd >= 0 && (p.res.layer == VFS_LAYER_NONE ||
+				(flags & __O_TMPFILE) == __O_TMPFILE))
+			sup_own_new(c, fd, what,
+				    (flags & __O_TMPFILE) == __O_TMPFILE);
 	} else {
 		fd = host && vfs_res_host_checked(&p.res)
 			 ? sup_open_host(what, flags, 0)

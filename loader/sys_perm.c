@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../common/sys.h"
@@ -214,4 +215,70 @@ int sup_may_open(struct appv_sc_call *c, int flags, const struct sup_path *p)
 		r = vfs_may_setattr(c->s->vfs, sup_cred(c), &p->res,
 				    VFS_ATTR_OWNER);
 	return r;
+}
+
+/* The group a new entry of a caller with @cred gets: its directory's
+ * when that is setgid (the kernel gave it already: @st_gid), else the
+ * caller's fsgid.  @dir: the directory's absolute path, @len its length. */
+static gid_t new_group(const struct vfs_cred *cred, const char *dir, size_t len,
+		       gid_t st_gid)
+{
+	char parent[PATH_MAX];
+	struct stat pst;
+
+	if (st_gid != self_cred.fsgid)
+		return st_gid;
+	if (len >= sizeof(parent))
+		return cred->fsgid;
+	memcpy(parent, dir, len);
+	parent[len] = '\0';
+	if (stat(parent, &pst) == 0 && (pst.st_mode & S_ISGID))
+		return st_gid;
+	return cred->fsgid;
+}
+
+/*
+ * A privileged supervisor creates entries with its own fsuid and fsgid;
+ * natively the caller's are the new entry's owner (a root session whose
+ * program switched ids: mandb as "man", a daemon that drops privileges).
+ * Give the entry at @path (absolute, not followed; or its descriptor @fd
+ * when >= 0: with @in_dir, @path is the directory of its O_TMPFILE file)
+ * to the caller when it is the supervisor's own; set-id bits a chown
+ * clears are put back.  Best effort: the entry exists either way.
+ */
+void sup_own_new(struct appv_sc_call *c, int fd, const char *path, bool in_dir)
+{
+	const char *slash = strrchr(path, '/');
+	struct vfs_cred *cred;
+	struct stat st;
+	size_t dlen;
+	gid_t gid;
+	int r;
+
+	if (self_init() > 0 || !slash)
+		return; /* callers have the supervisor's own ids */
+	cred = sup_cred(c);
+	if (vfs_cred_get(cred) < 0)
+		return;
+	if (cred->fsuid == self_cred.fsuid && cred->fsgid == self_cred.fsgid)
+		return;
+	r = fd >= 0 ? fstat(fd, &st)
+		    : fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW);
+	if (r < 0 || st.st_uid != self_cred.fsuid)
+		return; /* not made by the supervisor */
+	dlen = slash > path ? (size_t)(slash - path) : 1;
+	if (in_dir)
+		dlen = strlen(path);
+	gid = new_group(cred, path, dlen, st.st_gid);
+	if (st.st_gid == gid && cred->fsuid == self_cred.fsuid)
+		return;
+	r = fd >= 0 ? fchown(fd, cred->fsuid, gid)
+		    : fchownat(AT_FDCWD, path, cred->fsuid, gid,
+			       AT_SYMLINK_NOFOLLOW);
+	if (r < 0 || S_ISLNK(st.st_mode) || !(st.st_mode & (S_ISUID | S_ISGID)))
+		return;
+	if (fd >= 0)
+		fchmod(fd, st.st_mode & 07777);
+	else
+		fchmodat(AT_FDCWD, path, st.st_mode & 07777, 0);
 }

@@ -3098,6 +3098,139 @@ print("bad reads", bad[:3])' "$h"
 # IN_OPEN and IN_CLOSE_WRITE too), rename and rmdir of a directory give
 # no IN_OPEN of it (its markers were looked for); truncate(2) of a FIFO is
 # EINVAL (the supervisor opened it for writing and blocked for good).
+# An installer run as root inside a session ("capture an installer"): a
+# .deb built here (no network) whose postinst adds a system user, gives
+# it a directory, and writes there as that user (setpriv), plus an
+# alternatives symlink and a conffile.  Files a root session's program
+# makes after dropping to another uid are that uid's (natively too), so
+# the user can chmod them; a setgid directory passes its group on.  The
+# install works in a later session, `overlay diff` lists it, `dpkg
+# --purge` undoes it, and the host's dpkg database and user files stay
+# as they were.
+c_inst_dpkg() {
+	local d=$C/deb/appv-e2e-demo f sums="" pub before
+	if [ "$(id -u)" != 0 ]; then
+		skip_step "dpkg -i needs root"
+		return 0
+	fi
+	for f in dpkg dpkg-deb useradd userdel update-alternatives setpriv; do
+		command -v "$f" >/dev/null || { skip_step "$f missing"; return 0; }
+	done
+	mkdir -p "$d/DEBIAN" "$d/usr/bin" "$d/etc/appv-e2e-demo"
+	cat >"$d/DEBIAN/control" <<-'EOF'
+	Package: appv-e2e-demo
+	Version: 1.0
+	Architecture: all
+	Maintainer: appv tests <root@localhost>
+	Description: appv e2e: an installer with maintainer scripts
+	EOF
+	echo /etc/appv-e2e-demo/demo.conf >"$d/DEBIAN/conffiles"
+	echo greeting=hello >"$d/etc/appv-e2e-demo/demo.conf"
+	cat >"$d/usr/bin/appv-e2e-demo-real" <<-'EOF'
+	#!/bin/sh
+	echo "demo $(cat /etc/appv-e2e-demo/demo.conf) $(stat -c %U /var/lib/appv-e2e-demo)"
+	EOF
+	cat >"$d/DEBIAN/postinst" <<-'EOF'
+	#!/bin/sh
+	set -e
+	[ "$1" = configure ] || exit 0
+	getent passwd appve2edemo >/dev/null ||
+		useradd --system --no-create-home --home-dir /var/lib/appv-e2e-demo \
+			--shell /usr/sbin/nologin appve2edemo
+	mkdir -p /var/lib/appv-e2e-demo
+	chown appve2edemo: /var/lib/appv-e2e-demo
+	chmod 750 /var/lib/appv-e2e-demo
+	setpriv --reuid=appve2edemo --regid=appve2edemo --clear-groups \
+		sh -c 'echo data >/var/lib/appv-e2e-demo/state &&
+			chmod 600 /var/lib/appv-e2e-demo/state'
+	update-alternatives --quiet --install /usr/bin/appv-e2e-demo \
+		appv-e2e-demo /usr/bin/appv-e2e-demo-real 50
+	EOF
+	cat >"$d/DEBIAN/prerm" <<-'EOF'
+	#!/bin/sh
+	set -e
+	[ "$1" != remove ] ||
+		update-alternatives --remove appv-e2e-demo /usr/bin/appv-e2e-demo-real
+	EOF
+	cat >"$d/DEBIAN/postrm" <<-'EOF'
+	#!/bin/sh
+	set -e
+	[ "$1" != purge ] || { rm -rf /var/lib/appv-e2e-demo; userdel appve2edemo; }
+	EOF
+	chmod 755 "$d/DEBIAN/postinst" "$d/DEBIAN/prerm" "$d/DEBIAN/postrm" \
+		"$d/usr/bin/appv-e2e-demo-real"
+	dpkg-deb --root-owner-group --build "$d" "$C/demo.deb" >/dev/null ||
+		{ fail "dpkg-deb --build"; return; }
+	for f in /etc/passwd /etc/group /etc/shadow /etc/gshadow \
+		/var/lib/dpkg/status /var/lib/dpkg/lock; do
+		sums="$sums $f=$(file_sha "$f")"
+	done
+	axe "$TPKG" dpkg -i "$C/demo.deb"
+	want_rc 0 || note "$(cat "$C/err")"
+	! grep -q "not permitted" "$C/err" || fail "dpkg -i: $(cat "$C/err")"
+	axe "$TPKG" /bin/sh -c 'appv-e2e-demo; ls -ln /var/lib/appv-e2e-demo
+		id -u appve2edemo; mkdir -m 2777 /var/lib/appv-e2e-demo/sg
+		chgrp staff /var/lib/appv-e2e-demo/sg
+		setpriv --reuid=appve2edemo --regid=appve2edemo --clear-groups \
+			sh -c "cd /var/lib/appv-e2e-demo && echo more >>state &&
+			chmod 640 state && touch sg/f && mkdir sg/d &&
+			stat -c \"%n %U %G %a\" state sg/f sg/d"'
+	want_rc 0 || note "$(cat "$C/err")"
+	out_has "demo greeting=hello appve2edemo"
+	out_has "state appve2edemo appve2edemo 640"
+	out_has "sg/f appve2edemo staff 644"
+	out_has "sg/d appve2edemo staff 2755"
+	# Each object made first in a host directory (the supervisor's
+	# create, which copies the directory up), by the service user.
+	pub=$(mktemp -d /tmp/appv-e2e-inst.XXXXXX) || { fail "mktemp"; return; }
+	mkdir "$pub/f" "$pub/d" "$pub/l" "$pub/p" "$pub/t" "$pub/s" "$pub/g"
+	chmod 755 "$pub" && chmod 1777 "$pub"/? && chgrp staff "$pub/g" &&
+		chmod 2777 "$pub/g"
+	before=$(tree_sha "$pub")
+	axe "$TPKG" setpriv --reuid=appve2edemo --regid=appve2edemo \
+		--clear-groups /usr/bin/python3 -c 'import ctypes, grp, os, pwd, socket, sys
+p = sys.argv[1]
+open(p + "/f/x", "w").close()
+os.mkdir(p + "/d/x")
+os.symlink("t", p + "/l/x")
+os.mkfifo(p + "/p/x")
+fd = os.open(p + "/t", os.O_TMPFILE | os.O_WRONLY, 0o600)
+lc = ctypes.CDLL(None, use_errno=True)
+if lc.linkat(-100, b"/proc/self/fd/%d" % fd, -100, (p + "/t/x").encode(), 0x400):
+    sys.exit("linkat: " + os.strerror(ctypes.get_errno()))
+socket.socket(socket.AF_UNIX).bind(p + "/s/x")
+open(p + "/g/x", "w").close()
+for d in "fdlptsg":
+    st = os.lstat(p + "/" + d + "/x")
+    print(d, pwd.getpwuid(st.st_uid).pw_name, grp.getgrgid(st.st_gid).gr_name)' "$pub"
+	want_rc 0 || note "$(cat "$C/err")"
+	for f in f d l p t s; do
+		out_has "$f appve2edemo appve2edemo"
+	done
+	out_has "g appve2edemo staff"
+	same_tree "$pub" "$before"
+	rm -rf "$pub"
+	ax overlay diff "$TPKG"
+	for f in "A /usr/bin/appv-e2e-demo-real" "A /etc/alternatives/appv-e2e-demo" \
+		"A /var/lib/appv-e2e-demo/state" "M /var/lib/dpkg/status" \
+		"M /etc/passwd"; do
+		out_has "$f"
+	done
+	axe "$TPKG" /bin/sh -c 'dpkg --purge appv-e2e-demo >/dev/null &&
+		! id appve2edemo 2>/dev/null && ! command -v appv-e2e-demo &&
+		echo purged'
+	want_rc 0 || note "$(cat "$C/err")"
+	out_has purged
+	ax overlay diff "$TPKG"
+	! grep -q "appv-e2e-demo" "$C/out" || fail "left after purge: $(cat "$C/out")"
+	for f in $sums; do
+		same_sha "${f%%=*}" "${f#*=}"
+	done
+	absent /usr/bin/appv-e2e-demo-real
+	absent /var/lib/appv-e2e-demo
+	absent /etc/alternatives/appv-e2e-demo
+}
+
 c_ov_watch_events() {
 	axe "$TPKG" /usr/bin/python3 -c 'import ctypes, errno, os, struct
 libc = ctypes.CDLL(None, use_errno=True)
@@ -3151,7 +3284,7 @@ run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_w
 ov_perm_owner ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
 fd_opath_magic ov_race_remove scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native host_absent_root
-ov_rename_atomic ov_watch_events"
+ov_rename_atomic ov_watch_events inst_dpkg"
 CASES=${E2E_CASES:-$CASES_ALL}
 MODES=${E2E_MODES:-shim noshim}
 # Cases that do not depend on the interception mode run once.
