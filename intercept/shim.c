@@ -724,6 +724,32 @@ long shim_path_syscall(const struct shim_sc *sc, long a0, long a1, long a2,
 }
 
 /*
+ * chdir through a /proc or /dev/fd magic link (/proc/PID/cwd, a path below
+ * /proc/PID/root): the supervisor resolves it virtually, but answering a
+ * raw chdir it can only keep a record of the virtual cwd, not move the
+ * kernel's, which this shim reads (getcwd, relative paths).  So the
+ * directory is opened (the supervisor hands over its real directory, or
+ * a merged one's listing) and entered with fchdir; a directory the
+ * caller may enter but not open takes the raw chdir.
+ */
+static bool magic_dir_path(const char *path)
+{
+	return shim_vfs && path && path[0] == '/' && joins_to_procfs("/", path);
+}
+
+static long chdir_magic(const char *path)
+{
+	int flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+	long fd = shim_openat(AT_FDCWD, path, flags, 0), r;
+
+	if (fd < 0)
+		return fd;
+	r = APPV_SYS(SYS_fchdir, fd, 0, 0, 0, 0, 0);
+	appv_close((int)fd);
+	return r;
+}
+
+/*
  * chdir: the shim moves the kernel's cwd to the real directory, so that the
  * reverse mapping of the real cwd is the virtual one for the shim and the
  * supervisor alike.  (The supervisor cannot do that for a raw chdir into a
@@ -736,6 +762,12 @@ SHIM_EXPORT int chdir(const char *path)
 		.nr = SYS_chdir, .dirfd_arg = -1, .path_arg = 0,
 		.intent = VFS_INTENT_READ, .vflags = VFS_F_DIRECTORY,
 	};
+	long r;
 
+	if (magic_dir_path(path)) {
+		r = chdir_magic(path);
+		if (r != -EACCES)
+			return (int)shim_ret(r);
+	}
 	return (int)shim_ret(shim_path_syscall(&sc, (long)path, 0, 0, 0, 0, 0));
 }

@@ -176,11 +176,11 @@ int target_subst_proc_self(struct appv_sc_call *c, char *path, size_t cap);
  * the target's fd number or -errno. */
 int target_addfd(struct appv_sc_call *c, int fd, bool cloexec, bool send);
 
-/* An open of the caller's own /proc/TGID/maps (@abs, /proc/self already
- * replaced) for reading: answered with its paths made virtual (1), left to
- * the kernel (0), or -errno (sys_maps.c). */
-long sys_open_own_maps(struct appv_sc_call *c, int flags, uint64_t resolve,
-		       const char *abs);
+/* An open of the /proc/TGID/maps of a process of the session (@abs,
+ * /proc/self already replaced) for reading: answered with its paths made
+ * virtual (1), left to the kernel (0), or -errno (sys_maps.c). */
+long sys_open_session_maps(struct appv_sc_call *c, int flags, uint64_t resolve,
+			   const char *abs);
 
 /* --- supervisor.c helpers used by handlers ------------------------------- */
 

@@ -177,14 +177,44 @@ int sup_proc_link(struct appv_sc_call *c, const char *abs, char *out,
 	return vfs_reverse(c->s->vfs, real, out, cap);
 }
 
+/* @p's path, a followed cwd or root link, becomes @v, its target's
+ * virtual path: 1, 0 for a removed directory (" (deleted)": the kernel
+ * follows the link to it, as natively), or -ENAMETOOLONG. */
+static int subst_link_itself(struct sup_path *p, const char *v)
+{
+	static const char del[] = " (deleted)";
+	size_t n = strlen(v), dl = sizeof(del) - 1;
+
+	if (n > dl && !strcmp(v + n - dl, del))
+		return 0;
+	if (n >= sizeof(p->abs))
+		return -ENAMETOOLONG;
+	memcpy(p->abs, v, n + 1);
+	return 1;
+}
+
+/* Whether @s, the end of a /proc/PID link of @kind, is the link itself,
+ * followed: a cwd or root link (not fd/N, whose open file the kernel
+ * hands over as it is, nor exe) that the call follows. */
+static bool dir_link_followed(const char *kind, const char *s, bool follow)
+{
+	return !*s && follow &&
+	       (!strcmp(kind, "/cwd") || !strcmp(kind, "/root"));
+}
+
 /*
  * A path below a magic link of /proc/PID (cwd/, root/, fd/N/; /dev/fd/N/
  * too) names what lies below the link's target in the virtual tree: the
  * kernel, left to follow the link, would walk the real directory (an upper
- * copy, a listing) rather than the union.  Replaced by the target's virtual
- * path and the rest: 1, or 0 when @p is no such path, or -errno.
+ * copy, a listing) rather than the union.  So does a cwd or root link
+ * itself that @follow says the call follows: the kernel's cwd of a
+ * process is not its virtual one (the upper copy of a merged directory
+ * the shim moved to, an emulated cwd without the shim).  Replaced by the
+ * target's virtual path and the rest: 1, or 0 when @p is no such path, or
+ * -errno.
  */
-static int subst_below_link(struct appv_sc_call *c, struct sup_path *p)
+static int subst_below_link(struct appv_sc_call *c, struct sup_path *p,
+			    bool follow)
 {
 	char link[PATH_MAX], v[PATH_MAX];
 	const char *kind, *s;
@@ -194,6 +224,10 @@ static int subst_below_link(struct appv_sc_call *c, struct sup_path *p)
 	if (n < 0)
 		return n;
 	s = proc_link_end(p->abs, &kind);
+	if (s && dir_link_followed(kind, s, follow))
+		return sup_proc_link(c, p->abs, v, sizeof(v)) > 0 && v[0] == '/'
+			   ? subst_link_itself(p, v)
+			   : 0;
 	if (!s || *s != '/' || !strncmp(kind, "/exe", 4))
 		return 0; /* not below a directory link */
 	llen = (size_t)(s - p->abs);
@@ -250,7 +284,8 @@ int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
 		return r;
 	r = target_subst_proc_self(c, p->abs, sizeof(p->abs));
 	if (r == 0)
-		r = subst = subst_below_link(c, p);
+		r = subst = subst_below_link(
+		    c, p, !(vflags & VFS_F_NOFOLLOW) || p->trailing_slash);
 	if (r < 0)
 		return r;
 	p->via_magic = subst == 1;

@@ -6,12 +6,15 @@
  * under $APPV_HOME (the content cache, the upper layer), which the program
  * cannot open: the view hides $APPV_HOME.  Programs that find their files
  * from their mappings (sanitizer symbolizers, "where am I" helpers) would
- * fail.  An open of the caller's own maps (/proc/self/maps,
- * /proc/thread-self/maps, by number too) for reading is answered with a
- * copy whose paths are the virtual ones (vfs_reverse), as a read-only
- * memfd: a snapshot taken at the open, where the kernel's file is made
- * anew at each read from its start.  A maps file with nothing to rename
- * is left to the kernel.
+ * fail, and so would tools that read another process's maps (lsof, fuser,
+ * gdb's "info proc mappings").  An open for reading of the maps of a
+ * process of the session (/proc/self/maps, /proc/thread-self/maps, by
+ * number, another process's) is answered with a copy whose paths are the
+ * virtual ones (vfs_reverse), as a read-only memfd: a snapshot taken at
+ * the open, where the kernel's file is made anew at each read from its
+ * start.  A maps file with nothing to rename, and one of a process
+ * outside the session (which Landlock keeps the caller from reading; the
+ * supervisor could), is left to the kernel.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../common/sys.h"
@@ -54,30 +59,83 @@ static int buf_put(struct buf *b, const char *s, size_t n)
 	return 0;
 }
 
-/* Whether @abs is /proc/TGID/maps or /proc/TGID/task/TID/maps of the
- * caller's own process (/proc/self is TGID by now); the TID or TGID to
- * read in *@pid. */
-static bool own_maps_path(struct appv_sc_call *c, const char *abs, pid_t *pid)
+#define CHAIN_MAX 4096 /* ancestors walked to find appv */
+
+/* The parent of process @pid, from /proc/PID/stat, or -errno. */
+static long parent_of(long pid)
+{
+	char path[64], st[512], *close_paren;
+	ssize_t n;
+	long ppid;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, st, sizeof(st) - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -EIO;
+	st[n] = '\0';
+	/* "PID (COMM) S PPID ...": COMM may hold anything, ')' too. */
+	close_paren = strrchr(st, ')');
+	if (!close_paren || sscanf(close_paren + 1, " %*c %ld", &ppid) != 1)
+		return -EIO;
+	return ppid;
+}
+
+/* Whether process @tgid is one of the session's: appv (a subreaper) is
+ * among its ancestors.  appv itself is not. */
+static bool in_session(long tgid)
+{
+	long me = (long)getpid(), p = tgid;
+
+	for (int i = 0; i < CHAIN_MAX && p > 1 && p != me; i++) {
+		p = parent_of(p);
+		if (p == me)
+			return true;
+	}
+	return false;
+}
+
+/* Whether the caller may read another process's maps as the kernel
+ * would let it (ptrace read access): the owner of /proc/TGID (the
+ * process's euid) is the caller's fsuid, or it has CAP_SYS_PTRACE. */
+static bool may_read_maps(struct appv_sc_call *c, long tgid)
+{
+	struct vfs_cred *cred = sup_cred(c);
+	char path[64];
+	struct stat st;
+
+	if (vfs_cred_get(cred) < 0)
+		return false;
+	if (cred->cap_eff & (1ull << CAP_SYS_PTRACE))
+		return true;
+	snprintf(path, sizeof(path), "/proc/%ld", tgid);
+	return stat(path, &st) == 0 && st.st_uid == cred->fsuid;
+}
+
+/* Whether @abs is /proc/TGID/maps or /proc/TGID/task/TID/maps of a
+ * process of the session (/proc/self is the caller's TGID by now) that
+ * the caller may read. */
+static bool session_maps_path(struct appv_sc_call *c, const char *abs)
 {
 	char *end;
-	long tgid, tid;
+	long tgid;
 
 	if (strncmp(abs, "/proc/", 6) || abs[6] < '1' || abs[6] > '9')
 		return false;
 	tgid = strtol(abs + 6, &end, 10);
-	if (!strcmp(end, "/maps")) {
-		tid = tgid;
-	} else {
+	if (strcmp(end, "/maps")) {
 		if (strncmp(end, "/task/", 6) || end[6] < '1' || end[6] > '9')
 			return false;
-		tid = strtol(end + 6, &end, 10);
+		strtol(end + 6, &end, 10);
 		if (strcmp(end, "/maps"))
 			return false;
 	}
-	if (tgid != (long)target_tgid(c) || tid > INT_MAX)
-		return false;
-	*pid = (pid_t)tid;
-	return true;
+	return tgid == (long)target_tgid(c) ||
+	       (in_session(tgid) && may_read_maps(c, tgid));
 }
 
 static int read_all(const char *path, struct buf *b)
@@ -190,20 +248,17 @@ static int memfd_of(const struct buf *b)
 	return fd;
 }
 
-long sys_open_own_maps(struct appv_sc_call *c, int flags, uint64_t resolve,
-		       const char *abs)
+long sys_open_session_maps(struct appv_sc_call *c, int flags, uint64_t resolve,
+			   const char *abs)
 {
 	struct buf in = { 0 }, out = { 0 };
-	char path[64];
-	pid_t pid;
 	int r, fd;
 
 	if ((flags & (O_ACCMODE | O_PATH | O_CREAT | O_TRUNC | O_DIRECTORY |
-		      __O_TMPFILE)) != O_RDONLY || resolve ||
-	    !own_maps_path(c, abs, &pid))
+		      __O_TMPFILE)) != O_RDONLY ||
+	    resolve || !session_maps_path(c, abs))
 		return 0;
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
-	r = read_all(path, &in);
+	r = read_all(abs, &in);
 	if (r == 0)
 		r = rewrite(c->s->vfs, &in, &out);
 	free(in.p);

@@ -655,7 +655,7 @@ long sys_open(struct appv_sc_call *c)
 		 * applies the RESOLVE_* flags itself; writes are still
 		 * bounded by Landlock (but for the target's own writable
 		 * descriptors). */
-		long o = sys_open_own_maps(c, a.flags, a.resolve, p.abs);
+		long o = sys_open_session_maps(c, a.flags, a.resolve, p.abs);
 
 		if (o != 0)
 			return o < 0 ? o : SUP_REPLIED;

@@ -3267,6 +3267,58 @@ except OSError as e:
 	out_has "fifo EINVAL"
 }
 
+# Tools that look at another process of the session (ls /proc/PID/cwd,
+# lsof and fuser reading /proc/PID/maps) see its virtual cwd and the
+# virtual paths of its mappings: a cwd in a package-only directory (the
+# kernel's cwd is elsewhere without the shim) or a merged one (the shim
+# moved the kernel's to its upper copy) lists as the union, and a chdir
+# through such a link moves getcwd there.
+c_proc_other_process() {
+	local h=$C/po before
+	mkdir -p "$h"
+	printf 'h\n' >"$h/hostfile"
+	before=$(tree_sha "$h")
+	axe "$TPKG" /usr/bin/python3 -c 'import mmap, os, subprocess, sys, time
+h = sys.argv[1]
+open(h + "/ovlfile", "w").close()
+kid = """import mmap, os, sys
+f = open("/opt/t/share/data.txt", "rb")
+m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)
+os.chdir(sys.argv[1])
+print("ready", flush=True)
+sys.stdin.read()"""
+for d in ("/opt/t/share", h):
+    p = subprocess.Popen([sys.executable, "-c", kid, d],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    p.stdout.readline()
+    cwd = "/proc/%d/cwd" % p.pid
+    print("link", d == os.readlink(cwd))
+    print("list", " ".join(sorted(os.listdir(cwd))))
+    print("slash", " ".join(sorted(os.listdir(cwd + "/"))))
+    os.chdir(cwd)
+    print("cd", os.getcwd() == d, " ".join(sorted(os.listdir("."))))
+    os.chdir("/")
+    maps = [l.split()[5] for l in open("/proc/%d/maps" % p.pid)
+            if len(l.split()) > 5]
+    print("maps", "/opt/t/share/data.txt" in maps,
+          [m for m in maps if "/root/opt/t/" in m])
+    p.stdin.close()
+    p.wait()
+os.chdir("/proc/self/root/opt/t/share")
+print("rootcd", os.getcwd())' "$h"
+	want_rc 0
+	out_has "link True"
+	out_has "list data.txt link sub"
+	out_has "slash data.txt link sub"
+	out_has "cd True data.txt link sub"
+	out_has "list hostfile ovlfile"
+	out_has "slash hostfile ovlfile"
+	out_has "cd True hostfile ovlfile"
+	out_has "maps True []"
+	out_has "rootcd /opt/t/share"
+	same_tree "$h" "$before"
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink pkg_root_dirs fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
@@ -3284,7 +3336,7 @@ run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_w
 ov_perm_owner ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
 fd_opath_magic ov_race_remove scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native host_absent_root
-ov_rename_atomic ov_watch_events inst_dpkg"
+ov_rename_atomic ov_watch_events inst_dpkg proc_other_process"
 CASES=${E2E_CASES:-$CASES_ALL}
 MODES=${E2E_MODES:-shim noshim}
 # Cases that do not depend on the interception mode run once.
