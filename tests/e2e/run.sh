@@ -3319,6 +3319,69 @@ print("rootcd", os.getcwd())' "$h"
 	same_tree "$h" "$before"
 }
 
+# In-place editors and rewriters on package and host files give what they
+# give natively on a copy: content, mode, symlinks kept or replaced as the
+# tool does, user xattrs, backups (sed -i.bak, perl -pi.orig, cp
+# --backup=numbered, patch -b), the atomic temp + copystat + os.replace
+# save, and vim's save by rename.  vim writing in place (backupcopy=yes)
+# meets the known limit (README: E949 on the first save, copy-up changes
+# st_ino; its backup vimy~ stays): its second :w must then land.  The
+# host stays unchanged.
+ed_inplace_script='cd "$1" || exit 1
+vi() { vim -u NONE -i NONE -N -es -c "set bsk=" "$@" </dev/null; }
+sed -i "s/\$/x/" sed1 && sed -i.bak "s/\$/x/" sed2 && sed -i "s/\$/x/" xat
+sed -i "s/\$/x/" slink && sed -i --follow-symlinks "s/\$/x/" flink
+sed -i "s/\$/x/" ro; echo "sed rd $?"
+perl -pi.orig -e "s/\$/y/" perl1
+python3 -c "import os, shutil, tempfile
+with tempfile.NamedTemporaryFile(\"w\", dir=\".\", delete=False) as t:
+    t.write(\"atomic\\n\")
+shutil.copystat(\"py\", t.name)
+os.replace(t.name, \"py\")"
+printf "n\n" >../edsrc.$$ && install -m 640 ../edsrc.$$ inst &&
+	cp --backup=numbered ../edsrc.$$ cpb && rm ../edsrc.$$
+truncate -s 2 trunc && printf ZZ | dd of=ddf conv=notrunc bs=1 seek=1 status=none
+printf ",s/\$/e/\nw\nq\n" | ed -s edf
+printf -- "--- a\n+++ b\n@@ -1,2 +1,2 @@\n l1\n-l2\n+pp\n" | patch -s -b pat
+vi -c "%s/\$/v/" -c wq vimf; echo "vim auto $?"
+vi -c "%s/\$/v/" -c "set bkc=no" -c wq vlink; echo "vim no $?"
+vi -c "set bkc=yes" -c "%s/\$/w/" -c w -c w -c "q!" vimy >/dev/null 2>&1
+for f in $(ls -A | LC_ALL=C sort); do
+	case $f in vimy~) continue ;; esac # left by E949 (README)
+	if [ -L "$f" ]; then echo "$f -> $(readlink "$f")"; continue; fi
+	echo "$f $(stat -c "%F %a %h" "$f") $(md5sum <"$f" | cut -c1-8)" \
+		"$(getfattr -n user.k --only-values "$f" 2>/dev/null)"
+done'
+c_ed_inplace_native() {
+	local src=$C/eds t h=$C/edh before
+	t=$src/fs/opt/edp
+	mkdir -p "$t"
+	for f in sed1 sed2 xat tgt1 tgt2 ro perl1 py inst cpb trunc ddf edf pat \
+		vimf vtgt vimy; do
+		printf 'l1\nl2\n' >"$t/$f"
+	done
+	ln -s tgt1 "$t/slink" && ln -s tgt2 "$t/flink" && ln -s vtgt "$t/vlink"
+	chmod 444 "$t/ro" && chmod 600 "$t/py"
+	setfattr -n user.k -v val "$t/xat" && setfattr -n user.k -v v2 "$t/vimf"
+	touch -h -d '2020-01-02 03:04:05' "$t"/*
+	printf '[package]\nname = edp\n[run]\nexec = /bin/true\n' >"$src/appv.ini"
+	ax build "$src" -o "$C/edp.pkg"
+	want_rc 0
+	cp -a "$t" "$C/nat" && cp -a "$t" "$h"
+	before=$(tree_sha "$h")
+	sh -c "$ed_inplace_script" sh "$C/nat" >"$C/native.out" 2>&1 ||
+		fail "native run failed: $(cat "$C/native.out")"
+	axe --overlay edp "$C/edp.pkg" sh -c "$ed_inplace_script" sh /opt/edp
+	want_rc 0
+	diff "$C/native.out" "$C/out" >"$C/eddiff" ||
+		fail "package files differ from native: $(cat "$C/eddiff")"
+	axe --overlay edh "$C/edp.pkg" sh -c "$ed_inplace_script" sh "$h"
+	want_rc 0
+	diff "$C/native.out" "$C/out" >"$C/eddiff" ||
+		fail "host files differ from native: $(cat "$C/eddiff")"
+	same_tree "$h" "$before"
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink pkg_root_dirs fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
@@ -3336,7 +3399,8 @@ run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_w
 ov_perm_owner ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
 fd_opath_magic ov_race_remove scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native host_absent_root
-ov_rename_atomic ov_watch_events inst_dpkg proc_other_process"
+ov_rename_atomic ov_watch_events inst_dpkg proc_other_process
+ed_inplace_native"
 CASES=${E2E_CASES:-$CASES_ALL}
 MODES=${E2E_MODES:-shim noshim}
 # Cases that do not depend on the interception mode run once.
