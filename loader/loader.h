@@ -30,7 +30,6 @@ struct session {
 	bool use_shim;		      /* false with --no-shim or strict */
 	int verbose;
 	int use_fd;		      /* shared flock of OVERLAY_USE_LOCK, or -1 */
-	struct host_watch *hw;	      /* host_watch.c, or NULL */
 	sigset_t sigmask_orig;	      /* appv's mask before blocking for signalfd */
 };
 
@@ -59,17 +58,6 @@ int session_open(struct session *s, const struct run_opts *o,
 		 struct appv_diag *diag);
 int session_open_vfs(struct session *s, struct appv_diag *diag);
 void session_close(struct session *s);
-
-/* The session's table of host paths known missing (vfs_absent_*) and the
- * inotify watches that keep it true (loader/host_watch.c).  start, before
- * the first process: best effort, s->hw stays NULL when there is nothing
- * to keep or no way to; fd: the inotify descriptor to poll, or -1;
- * events: read what is pending and clear what it concerns (the signal
- * thread); stop: in session_close. */
-void host_watch_start(struct session *s);
-int host_watch_fd(const struct session *s);
-void host_watch_events(struct session *s);
-void host_watch_stop(struct session *s);
 
 /* $APPV_HOME, else $XDG_DATA_HOME/appv, else ~/.local/share/appv; created
  * (0700) if missing and canonicalised into @out (PATH_MAX bytes); an

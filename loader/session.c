@@ -489,7 +489,6 @@ static void session_init(struct session *s)
 	s->strict = s->use_shim = false;
 	s->verbose = 0;
 	s->use_fd = -1;
-	s->hw = NULL;
 	sigemptyset(&s->sigmask_orig);
 }
 
@@ -541,8 +540,6 @@ int session_open(struct session *s, const struct run_opts *o,
 	}
 	if (!r)
 		r = build_rules(s, o, diag);
-	if (!r)
-		host_watch_start(s);
 	if (!r)
 		r = write_session_file(s, diag);
 	return r < 0 ? r : 0;
@@ -665,7 +662,6 @@ int loader_rm_rf(const char *path, bool keep_top)
 
 void session_close(struct session *s)
 {
-	host_watch_stop(s);
 	if (s->cfg.run_dir[0])
 		loader_rm_rf(s->cfg.run_dir, false);
 	vfs_free(s->vfs);

@@ -343,18 +343,14 @@ static int loop_poll(struct sup *sup, int sfd, struct loop_state *ls,
 		     struct seccomp_notif *req,
 		     struct seccomp_notif_resp *resp)
 {
-	struct pollfd pfd[3] = {{sup->listener, POLLIN, 0},
-				{sfd, POLLIN, 0},
-				{host_watch_fd(sup->s), POLLIN, 0}};
+	struct pollfd pfd[2] = {{sup->listener, POLLIN, 0}, {sfd, POLLIN, 0}};
 
 	while (!(ls->child_done && ls->no_children)) {
-		int n = poll(pfd, 3, -1);
+		int n = poll(pfd, 2, -1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
-		if (pfd[2].revents & POLLIN)
-			host_watch_events(sup->s);
 		if (pfd[1].revents & POLLIN)
 			on_signal(sup, sfd, ls);
 		if (pfd[0].revents & POLLIN) {
@@ -379,20 +375,16 @@ static bool session_over(const struct loop_state *ls)
 static void *signal_thread(void *arg)
 {
 	struct loop_state *ls = arg;
-	struct pollfd pfd[3] = {{ls->sfd, POLLIN, 0},
-				{ls->stop_fd, POLLIN, 0},
-				{host_watch_fd(ls->sup->s), POLLIN, 0}};
+	struct pollfd pfd[2] = {{ls->sfd, POLLIN, 0}, {ls->stop_fd, POLLIN, 0}};
 	bool over = atomic_load(&ls->over);
 
 	while (!atomic_load(&ls->server_out)) {
 		if (over)
 			pthread_kill(ls->server, SIG_WAKE);
-		if (poll(pfd, 3, over ? 5 : -1) <= 0)
+		if (poll(pfd, 2, over ? 5 : -1) <= 0)
 			continue; /* EINTR, or the 5 ms are up */
 		if (pfd[1].revents & POLLIN)
 			break;
-		if (pfd[2].revents & POLLIN)
-			host_watch_events(ls->sup->s);
 		if (!(pfd[0].revents & POLLIN))
 			continue;
 		pthread_mutex_lock(&ls->lock);

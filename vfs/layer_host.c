@@ -101,8 +101,6 @@ static int host_lookup(const struct vfs *vfs, const char *vpath, size_t len,
 		hit->mode = S_IFLNK | 0777;
 		return 0;
 	}
-	if (vfs_host_absent(vfs, vpath, len))
-		return -ENOENT;
 	r = appv_fstatat(AT_FDCWD, vpath, &st, AT_SYMLINK_NOFOLLOW);
 	if (r < 0)
 		return r;

@@ -497,10 +497,7 @@ static void stamp(struct vfs *vfs, const struct vfs_layer_ops *ops,
 	int r = ops->real(vfs, vpath, real, sizeof(real));
 
 	memset(s, 0, sizeof(*s));
-	if (r >= 0 && ops->layer == VFS_LAYER_HOST &&
-	    vfs_host_absent(vfs, vpath, strlen(vpath)))
-		r = -ENOENT;
-	else if (r >= 0)
+	if (r >= 0)
 		r = appv_fstatat(AT_FDCWD, real, &st,
 				 ops->layer == VFS_LAYER_UPPER
 				     ? AT_SYMLINK_NOFOLLOW

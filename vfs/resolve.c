@@ -238,8 +238,6 @@ static int host_parent_stat(struct walk *w, struct stat *st, int flags)
 	char saved = w->vpath[cut];
 	int r;
 
-	if (vfs_host_absent(w->vfs, w->vpath, cut))
-		return -ENOENT;
 	w->vpath[cut] = '\0';
 	r = appv_fstatat(AT_FDCWD, w->vpath, st, flags);
 	w->vpath[cut] = saved;

@@ -191,10 +191,8 @@ static int init(struct vfs *vfs)
 		r = open_image(vfs);
 	if (r == 0)
 		r = vfs_names_open(vfs);
-	if (r == 0) {
+	if (r == 0)
 		vfs_host_root_links_load(vfs);
-		vfs_absent_open(vfs);
-	}
 #ifdef APPV_SHIM
 	vfs_cache_dirs(vfs);
 #else
@@ -293,7 +291,6 @@ void vfs_free(struct vfs *vfs)
 	vfs_names_close(vfs);
 	vfs_dirs_free(vfs);
 	vfs_merge_cache_free(vfs);
-	vfs_absent_close(vfs);
 	if (vfs->state)
 		appv_munmap((void *)vfs->state, vfs->state_len);
 	appv_munmap(vfs, vfs->alloc_len);

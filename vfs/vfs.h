@@ -464,31 +464,6 @@ int vfs_names_bump_file(const char *upper);
  * without the shim.  No-op without the overlay's shared page. */
 void vfs_cache_dirs(struct vfs *vfs);
 
-/*
- * Host paths known to be missing (host_absent.c): <run_dir>/absent, a
- * table of up to VFS_ABSENT_MAX "absent roots" (virtual paths of package
- * directories the host lacks) that the session's supervisor keeps true
- * with inotify.  Every resolver of the session maps it at vfs_new (when
- * the file exists) and answers a host lookup at or below a live root
- * with -ENOENT, no syscall.  The supervisor creates the table before the
- * session's first process starts (create), publishes a root only once
- * the host directories on its way are watched and the root was seen
- * missing after that (add), and clears every root at or below a path as
- * soon as an event says it may exist (clear; prefix "/" clears all).  A
- * cleared root stays cleared.  Supervisor side only, except the reader.
- */
-#define VFS_ABSENT_FILE "absent"
-#define VFS_ABSENT_MAX 63
-#define VFS_ABSENT_PATH 248 /* longer roots are not published */
-struct vfs_absent;
-int vfs_absent_create(const char *run_dir, struct vfs_absent **out);
-int vfs_absent_add(struct vfs_absent *a, const char *vpath);
-unsigned int vfs_absent_clear(struct vfs_absent *a, const char *prefix,
-			      size_t len);
-unsigned int vfs_absent_live(const struct vfs_absent *a);
-const char *vfs_absent_root(const struct vfs_absent *a, unsigned int i);
-void vfs_absent_free(struct vfs_absent *a);
-
 /* Whether the union listing of directory @res is empty: 1 yes, 0 no. */
 int vfs_dir_empty(struct vfs *vfs, const struct vfs_res *res);
 

@@ -52,9 +52,6 @@ struct vfs {
 	 * once: records of two length bytes and "name\0target\0". */
 	char root_links[1024];
 	size_t root_links_len;
-	/* host_absent.c: the session's table of host paths known missing,
-	 * a shared read-only map, or NULL. */
-	const struct vfs_absent *absent;
 	struct vfs_config cfg;
 };
 
@@ -113,11 +110,6 @@ void *vfs_map_once(void **slot, size_t len);
 bool vfs_covered_known(const struct vfs *vfs, const char *vpath,
 		       uint64_t (*pair)[2], uint32_t *n);
 void vfs_host_root_links_load(struct vfs *vfs);
-/* host_absent.c: map / unmap <run_dir>/absent (vfs->absent); whether
- * the host surely lacks @vpath (it is at or below a live absent root). */
-void vfs_absent_open(struct vfs *vfs);
-void vfs_absent_close(struct vfs *vfs);
-bool vfs_host_absent(const struct vfs *vfs, const char *vpath, size_t len);
 const char *vfs_host_root_link(const struct vfs *vfs, const char *vpath,
 			       size_t len);
 

@@ -992,52 +992,6 @@ static void test_resolve__no_merged_skips_twin(void **state)
 	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
 }
 
-/* The session's table of host paths known missing (host_absent.c): a
- * resolver built once the supervisor published a root answers lookups at
- * and below it without asking the host - here for a root the host does
- * hold, which shows where the answer came from - and sees the root cleared
- * through the shared map at once, without being rebuilt. */
-static void test_resolve__absent_root_skips_host(void **state)
-{
-	struct fx *f = *state;
-	struct vfs *own = f->vfs, *v;
-	struct vfs_absent *a;
-	char p[PATH_MAX], big[VFS_ABSENT_PATH + 8];
-	unsigned int i;
-
-	mkdir(f->cfg.run_dir, 0700);
-	assert_int_equal(vfs_absent_create(f->cfg.run_dir, &a), 0);
-	assert_int_equal(vfs_absent_add(a, fmt(p, "%s/hdi", f->h)), 0);
-	assert_int_equal(vfs_absent_add(a, fmt(p, "%s/hdir", f->h)), 0);
-	memset(big, 'x', sizeof(big) - 1);
-	big[0] = '/';
-	big[sizeof(big) - 1] = '\0';
-	assert_int_equal(vfs_absent_add(a, big), -ENAMETOOLONG);
-	assert_int_equal(vfs_new(&f->cfg, &v), 0);
-	f->vfs = v;
-	assert_int_equal(res_h(f, "hdir/hfile", VFS_INTENT_READ, 0), -ENOENT);
-	assert_int_equal(res_h(f, "hdir", VFS_INTENT_READ, 0), -ENOENT);
-	assert_int_equal(res_h(f, "host_only.txt", VFS_INTENT_READ, 0), 0);
-	assert_int_equal(vfs_absent_live(a), 2);
-	/* Below a root, or a root sharing only bytes: not this one. */
-	fmt(p, "%s/hdir/hfile", f->h);
-	assert_int_equal(vfs_absent_clear(a, p, strlen(p)), 0);
-	fmt(p, "%s/hdir", f->h);
-	assert_int_equal(vfs_absent_clear(a, p, strlen(p)), 1);
-	assert_int_equal(res_h(f, "hdir/hfile", VFS_INTENT_READ, 0), 0);
-	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
-	assert_string_equal(vfs_absent_root(a, 0), fmt(p, "%s/hdi", f->h));
-	assert_int_equal(vfs_absent_live(a), 1);
-	assert_int_equal(vfs_absent_clear(a, "/", 1), 1);
-	assert_int_equal(vfs_absent_live(a), 0);
-	for (i = 2; i < VFS_ABSENT_MAX; i++)
-		assert_int_equal(vfs_absent_add(a, fmt(p, "/n%u", i)), 0);
-	assert_int_equal(vfs_absent_add(a, "/one-too-many"), -ENOSPC);
-	f->vfs = own;
-	vfs_free(v);
-	vfs_absent_free(a);
-}
-
 /* VFS_F_EXCL: an exclusive create right under an upper directory with no
  * lower twin does not probe the name (the kernel's O_EXCL answers EEXIST
  * for anything there); under a directory with a host twin it still does. */
@@ -2284,7 +2238,6 @@ int main(void)
 	    T(test_dirs__cache_dropped_by_generation),
 	    T(test_dirs__steady_around_moves),
 	    T(test_resolve__no_merged_skips_twin),
-	    T(test_resolve__absent_root_skips_host),
 	    T(test_resolve__excl_create_unprobed),
 	    T(test_names__stale_whiteout_dir_is_merged),
 	    T(test_names__stale_opaque_dir_is_merged),
