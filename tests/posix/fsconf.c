@@ -945,19 +945,27 @@ static int op_fxattr_dir(struct ctx *c, const char *p)
 	return 0;
 }
 
+/* The first page of file @p mapped for reading, or NULL (errno set). */
+static void *map_first_page(const char *p)
+{
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	void *m;
+
+	if (fd < 0)
+		return NULL;
+	m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	return m == MAP_FAILED ? NULL : m;
+}
+
 /* The path /proc/self/map_files names for a mapping of file @p. */
 static int op_map_files(struct ctx *c, const char *p)
 {
 	char link[96], out[PATH_MAX];
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
-	void *m;
+	void *m = map_first_page(p);
 	ssize_t n;
 
-	if (fd < 0)
-		return -errno;
-	m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (m == MAP_FAILED)
+	if (!m)
 		return -errno;
 	snprintf(link, sizeof(link), "/proc/self/map_files/%lx-%lx",
 		 (unsigned long)m, (unsigned long)m + 4096);
@@ -976,16 +984,12 @@ static int op_maps(struct ctx *c, const char *p)
 {
 	static char all[1 << 20];
 	char key[64], out[PATH_MAX] = "", *l;
-	int fd = open(p, O_RDONLY | O_CLOEXEC), k;
+	void *m = map_first_page(p);
 	size_t len = 0;
 	ssize_t n;
-	void *m;
+	int fd, k;
 
-	if (fd < 0)
-		return -errno;
-	m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (m == MAP_FAILED)
+	if (!m)
 		return -errno;
 	fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
 	while (fd >= 0 && len < sizeof(all) - 1 &&
