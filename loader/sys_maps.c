@@ -61,30 +61,6 @@ static int buf_put(struct buf *b, const char *s, size_t n)
 
 #define CHAIN_MAX 4096 /* ancestors walked to find appv */
 
-/* The parent of process @pid, from /proc/PID/stat, or -errno. */
-static long parent_of(long pid)
-{
-	char path[64], st[512], *close_paren;
-	ssize_t n;
-	long ppid;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, st, sizeof(st) - 1);
-	close(fd);
-	if (n <= 0)
-		return n < 0 ? -errno : -EIO;
-	st[n] = '\0';
-	/* "PID (COMM) S PPID ...": COMM may hold anything, ')' too. */
-	close_paren = strrchr(st, ')');
-	if (!close_paren || sscanf(close_paren + 1, " %*c %ld", &ppid) != 1)
-		return -EIO;
-	return ppid;
-}
-
 /* Whether process @tgid is one of the session's: appv (a subreaper) is
  * among its ancestors.  appv itself is not. */
 static bool in_session(long tgid)
@@ -92,7 +68,8 @@ static bool in_session(long tgid)
 	long me = (long)getpid(), p = tgid;
 
 	for (int i = 0; i < CHAIN_MAX && p > 1 && p != me; i++) {
-		p = parent_of(p);
+		if (target_status_field((pid_t)p, "PPid", 10, &p) < 0)
+			return false;
 		if (p == me)
 			return true;
 	}
@@ -228,18 +205,13 @@ static int memfd_of(const struct buf *b)
 {
 	char self[64];
 	int mfd = memfd_create("maps", MFD_CLOEXEC), fd;
-	size_t off = 0;
 
 	if (mfd < 0)
 		return -errno;
-	while (off < b->len) {
-		ssize_t n = write(mfd, b->p + off, b->len - off);
-
-		if (n <= 0) {
-			close(mfd);
-			return n < 0 ? -errno : -EIO;
-		}
-		off += (size_t)n;
+	fd = appv_write_full(mfd, b->p, b->len);
+	if (fd < 0) {
+		close(mfd);
+		return fd;
 	}
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", mfd);
 	fd = open(self, O_RDONLY | O_CLOEXEC);
