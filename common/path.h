@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdbool.h>
 #include <limits.h>
+#include <string.h>
 
 /*
  * Join @base (absolute) and @rel into @out (capacity @cap) unless @rel is
@@ -47,6 +48,17 @@ static inline bool appv_path_has_prefix(const char *path, const char *prefix)
 /* Whether the last component of @path (trailing slashes aside) is "." or
  * "..": rename(2) refuses those with EBUSY, rmdir(2) with EINVAL. */
 bool appv_path_last_is_dot(const char *path);
+
+/* The suffix the kernel gives the path of a removed file or directory
+ * (/proc/PID/fd/N, cwd, maps), and how many of the @n bytes at @path are
+ * the path without it. */
+#define APPV_DELETED " (deleted)"
+static inline size_t appv_path_undeleted(const char *path, size_t n)
+{
+	size_t dl = sizeof(APPV_DELETED) - 1;
+
+	return n > dl && !memcmp(path + n - dl, APPV_DELETED, dl) ? n - dl : n;
+}
 
 /* The next candidate of a PATH search for @file (execvp's order): for the
  * element of the colon-separated list at *@list, "ELEMENT/FILE", or FILE

@@ -289,7 +289,7 @@ static int virtual_base(int dirfd, char *out, size_t cap, bool *upper,
 	 * a removed directory: its virtual path (with the suffix) resolves
 	 * no more, so the walk from "/" fails and vfs_resolve climbs from it
 	 * for "..", as natively. */
-	*upper = !strstr(real, " (deleted)") &&
+	*upper = !strstr(real, APPV_DELETED) &&
 		 vfs_real_in_upper(shim_vfs, real);
 	if (dirfd != AT_FDCWD && !have_st &&
 	    (*upper || vfs_real_fixed(shim_vfs, real))) {

@@ -182,10 +182,9 @@ int sup_proc_link(struct appv_sc_call *c, const char *abs, char *out,
  * follows the link to it, as natively), or -ENAMETOOLONG. */
 static int subst_link_itself(struct sup_path *p, const char *v)
 {
-	static const char del[] = " (deleted)";
-	size_t n = strlen(v), dl = sizeof(del) - 1;
+	size_t n = strlen(v);
 
-	if (n > dl && !strcmp(v + n - dl, del))
+	if (appv_path_undeleted(v, n) != n)
 		return 0;
 	if (n >= sizeof(p->abs))
 		return -ENAMETOOLONG;

@@ -27,11 +27,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../common/path.h"
 #include "../common/sys.h"
 #include "supervisor_internal.h"
 
 #define MAPS_MAX (64u << 20) /* a bigger maps file is left to the kernel */
-#define DELETED " (deleted)"
 
 struct buf {
 	char *p;
@@ -156,16 +156,13 @@ static int put_line(const struct vfs *vfs, const char *line, const char *eol,
 {
 	const char *path = line_path(line, eol);
 	char real[PATH_MAX], virt[PATH_MAX];
-	size_t n, dl = strlen(DELETED);
-	bool deleted;
+	size_t n, all;
 	int r;
 
 	if (!path || (size_t)(eol - path) >= sizeof(real))
 		return buf_put(out, line, (size_t)(eol - line));
-	n = (size_t)(eol - path);
-	deleted = n > dl && !memcmp(eol - dl, DELETED, dl);
-	if (deleted)
-		n -= dl;
+	all = (size_t)(eol - path);
+	n = appv_path_undeleted(path, all);
 	memcpy(real, path, n);
 	real[n] = '\0';
 	if (vfs_reverse(vfs, real, virt, sizeof(virt)) < 0 ||
@@ -175,8 +172,8 @@ static int put_line(const struct vfs *vfs, const char *line, const char *eol,
 	r = buf_put(out, line, (size_t)(path - line));
 	if (r == 0)
 		r = buf_put(out, virt, strlen(virt));
-	if (r == 0 && deleted)
-		r = buf_put(out, DELETED, dl);
+	if (r == 0 && n != all)
+		r = buf_put(out, APPV_DELETED, all - n);
 	return r;
 }
 
