@@ -3878,7 +3878,7 @@ outer() {
 	done
 	[ -z "$missing" ] || echo "# missing build outputs (cases using them fail):$missing"
 	for f in /bin/busybox /usr/bin/python3 setpriv timeout sha256sum git tar \
-		make gcc sqlite3; do
+		make gcc sqlite3 vim ed patch; do
 		command -v "$f" >/dev/null || die "$f is needed (scripts/deps.sh test)"
 	done
 	STAGE=$(mktemp -d /tmp/appv-e2e-stage.XXXXXX) || die "mktemp failed"
