@@ -8,8 +8,9 @@ libcmocka-dev libzstd-dev libinih-dev libjansson-dev nettle-dev"
 # workloads of the end-to-end tests (golang-go builds the static Go helper;
 # it installs in about 40 s on Debian 12); perl: File::Find; attr:
 # setfattr/getfattr (xattrs kept through copy-up); vim ed patch: the
-# in-place editors of e2e ed_inplace_native.
-need_test="busybox-static python3 squashfs-tools-ng passwd util-linux \
+# in-place editors of e2e ed_inplace_native; squashfs-tools: unsquashfs
+# reads our images in the unit tests (a second, independent reader).
+need_test="busybox-static python3 squashfs-tools-ng squashfs-tools passwd util-linux \
 coreutils git tar make gcc sqlite3 python3-venv python3-pip golang-go perl \
 attr vim ed patch"
 need_bench="proot python3 git tar busybox-static findutils"
