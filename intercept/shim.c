@@ -326,7 +326,10 @@ static int route_resolved(const struct shim_sc *sc, struct vfs_res *res)
 		 * virtual ones (vfs_res): the kernel's call is the whole
 		 * job.  Other removals need whiteouts (supervisor). */
 		if (sc->intent == VFS_INTENT_DELETE)
-			return res->upper_delete ? SHIM_REAL : SHIM_DIRECT;
+			return res->upper_delete &&
+				       !vfs_origin_held(shim_vfs, res->real)
+				   ? SHIM_REAL
+				   : SHIM_DIRECT;
 		if (res->layer == VFS_LAYER_NONE && res->upper_create &&
 		    (sc->nr == SYS_openat || sc->nr == SYS_renameat2))
 			return SHIM_REAL;
@@ -667,6 +670,9 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 		else if (res->layer == VFS_LAYER_IMAGE &&
 			 (S_ISREG(res->mode) || S_ISDIR(res->mode)))
 			kind = SHIM_FD_IMAGE;
+		else if (res->layer == VFS_LAYER_UPPER && !res->merged_dir &&
+			 S_ISDIR(res->mode))
+			kind = SHIM_FD_UPPER;
 	}
 
 	if (route == SHIM_OWN && sc->nr == SYS_openat &&

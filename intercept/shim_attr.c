@@ -190,7 +190,9 @@ static long shim_renameat2(int odirfd, const char *old, int ndirfd,
 	    shim_route(&so, a, &ro, &err) == SHIM_REAL &&
 	    shim_route(&sn, a, &rn, &err) == SHIM_REAL &&
 	    !S_ISDIR(ro.mode) &&
-	    (rn.layer == VFS_LAYER_NONE ? rn.upper_create : rn.upper_delete))
+	    (rn.layer == VFS_LAYER_NONE
+		 ? rn.upper_create
+		 : rn.upper_delete && !vfs_origin_held(shim_vfs, rn.real)))
 		return appv_syscall(SYS_renameat2, AT_FDCWD, (long)ro.real,
 				    AT_FDCWD, (long)rn.real, flags, 0);
 	return appv_syscall_direct(SYS_renameat2, odirfd, (long)old, ndirfd,

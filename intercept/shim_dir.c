@@ -47,6 +47,7 @@ struct dir_slot {
 	const struct vfs_ino_map *map;	/* NULL: none (yet) */
 	size_t len;			/* > 0: mapped (a large map) */
 	int buf;			/* 1 + the buffer holding it, or 0 */
+	bool upper;			/* SHIM_FD_UPPER, checked for @dir */
 };
 
 /* Slots by descriptor number: the first chunk static, the others mapped
@@ -124,6 +125,7 @@ static void slot_drop(struct dir_slot *s)
 	s->len = 0;
 	s->buf = 0;
 	s->dir = NULL;
+	s->upper = false;
 }
 
 void shim_fd_opened(int fd, bool listing, int kind)
@@ -132,7 +134,7 @@ void shim_fd_opened(int fd, bool listing, int kind)
 
 	if (!s)
 		return;
-	if (s->listing || s->map || s->buf)
+	if (s->listing || s->map || s->buf || s->upper)
 		slot_drop(s);
 	s->listing = listing;
 	s->kind = (unsigned char)kind;
@@ -164,6 +166,15 @@ static void slot_load(struct dir_slot *s, int fd, DIR *d)
 						 BUF_SIZE);
 		return;
 	}
+	if (s->kind == SHIM_FD_UPPER) {
+		/* Still the upper directory: the number may have been
+		 * reused by an open the shim did not see. */
+		s->upper = vfs_origin_any(shim_vfs) &&
+			   appv_fstatat(fd, "", &st, AT_EMPTY_PATH) == 0 &&
+			   S_ISDIR(st.st_mode) &&
+			   vfs_origin_on_upper(shim_vfs, st.st_dev);
+		return;
+	}
 	if (appv_fstatat(fd, "", &st, AT_EMPTY_PATH) < 0 ||
 	    !S_ISDIR(st.st_mode) || !shim_on_scratch(st.st_dev))
 		return;
@@ -180,24 +191,28 @@ static struct dir_slot *listing_slot(DIR *d)
 	int fd = dirfd(d);
 	struct dir_slot *s = slot_at(fd, false);
 
-	if (!s || !shim_vfs || (!s->listing && s->kind != SHIM_FD_COVERED))
+	if (!s || !shim_vfs ||
+	    (!s->listing && s->kind != SHIM_FD_COVERED &&
+	     s->kind != SHIM_FD_UPPER))
 		return NULL;
 	if (s->dir != d) {
 		slot_drop(s);
 		slot_load(s, fd, d);
 	}
-	return s->map ? s : NULL;
+	return s->map || s->upper ? s : NULL;
 }
 
 /* errno is kept: a program that sets it to 0 once, then reads to the end,
  * tells the end from an error by it. */
-static void fix_ino(DIR *d, ino_t *ino, const char *name)
+static void fix_ino(DIR *d, ino_t *ino, const char *name, unsigned char type)
 {
 	int e = errno;
 	struct dir_slot *s = listing_slot(d);
 	uint64_t v = 0;
 
-	if (s && s->kind == SHIM_FD_COVERED)
+	if (s && s->upper)
+		v = vfs_origin_ino(shim_vfs, *ino, DTTOIF(type));
+	else if (s && s->kind == SHIM_FD_COVERED)
 		v = vfs_ino_map_find(s->map, appv_hash64(name, strlen(name)));
 	else if (s)
 		v = vfs_ino_map_find(s->map, *ino);
@@ -218,14 +233,14 @@ typedef DIR *(*fdopendir_fn)(int);
 static void *fixed(DIR *d, struct dirent *e)
 {
 	if (e)
-		fix_ino(d, &e->d_ino, e->d_name);
+		fix_ino(d, &e->d_ino, e->d_name, e->d_type);
 	return e;
 }
 
 static int fixed_r(DIR *d, int r, struct dirent *res)
 {
 	if (r == 0 && res)
-		fix_ino(d, &res->d_ino, res->d_name);
+		fix_ino(d, &res->d_ino, res->d_name, res->d_type);
 	return r;
 }
 

@@ -81,6 +81,9 @@ enum shim_fd_kind {
 			    mtime as ctime, as stat says (vfs_fix_stat) */
 	SHIM_FD_COVERED, /* a merged directory listed as the package's own
 			    (vfs_merge_covered): stat of its virtual path */
+	SHIM_FD_UPPER,	 /* a directory of the upper layer alone: an entry
+			    moved there from a copy-up lists its origin's
+			    inode (vfs_origin_ino) */
 };
 
 /* shim_dir.c: descriptor @fd was just opened by the shim; @listing: it

@@ -111,6 +111,8 @@ static long do_fstat(int fd, void *st)
 	/* A package entry: as stat of its path says (vfs_fix_stat). */
 	if (shim_fd_kind(fd) == SHIM_FD_IMAGE)
 		s->st_ctim = s->st_mtim;
+	else if (shim_vfs)
+		vfs_origin_stat(shim_vfs, s); /* a copied-up entry */
 	return fix_listing(fd, st);
 }
 
@@ -245,7 +247,7 @@ static long do_fstatat(int dirfd, const char *path, void *st, int flags)
 		return do_fstat(dirfd, st);
 	r = shim_path_call(&sc, a, &res);
 	if (r == 0)
-		vfs_fix_stat(&res, st);
+		vfs_fix_stat(shim_vfs, &res, st);
 	return r;
 }
 
@@ -350,7 +352,7 @@ static long do_statx(int dirfd, const char *path, int flags,
 	long r = shim_path_call(&sc, a, &res);
 
 	if (r == 0)
-		vfs_fix_statx(&res, buf);
+		vfs_fix_statx(shim_vfs, &res, buf);
 	return r;
 }
 
@@ -362,9 +364,13 @@ SHIM_EXPORT int statx(int dirfd, const char *path, int flags,
 	char v[PATH_MAX];
 	struct statx vx;
 
-	if (r == 0 && (!p || !p[0]) && (flags & AT_EMPTY_PATH) &&
-	    shim_fd_kind(dirfd) == SHIM_FD_IMAGE)
-		buf->stx_ctime = buf->stx_mtime; /* as do_fstat */
+	if (r == 0 && (!p || !p[0]) && (flags & AT_EMPTY_PATH)) {
+		/* as do_fstat */
+		if (shim_fd_kind(dirfd) == SHIM_FD_IMAGE)
+			buf->stx_ctime = buf->stx_mtime;
+		else if (shim_vfs)
+			vfs_origin_statx(shim_vfs, buf);
+	}
 	/* fix_listing's case, in statx's terms. */
 	if (r == 0 && (!p || !p[0]) && (flags & AT_EMPTY_PATH) &&
 	    listing_vpath(dirfd, buf->stx_mode,

@@ -492,6 +492,9 @@ static int cmd_reset_rm(const char *home, int argc, char **argv, bool rm)
 		 * new file would part them from sessions started later (its
 		 * bits only add probes; its generation was just bumped). */
 		r = loader_rm_rf(target, true);
+		/* The records of the copies just removed: their inodes may
+		 * be reused. */
+		vfs_origin_reset_file(target);
 		/* And after: what a shim learnt while the tree went is
 		 * gone as well. */
 		vfs_names_bump_file(target);

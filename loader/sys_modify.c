@@ -378,6 +378,8 @@ long sys_rename(struct appv_sc_call *c)
 			: rename_target(c, &n, S_ISDIR(o.res.mode));
 	if (r == 0 && (flags & RENAME_EXCHANGE))
 		r = rename_opaque_ok(c, &n, &o);
+	if (r == 0 && !(flags & RENAME_EXCHANGE))
+		vfs_origin_drop(c->s->vfs, n.res.real); /* what it replaces */
 	if (r == 0)
 		r = renameat2(AT_FDCWD, o.res.real, AT_FDCWD, n.res.real, flags)
 			? -errno

@@ -139,12 +139,13 @@ static bool covered_dir(struct appv_sc_call *c, struct sup_path *p)
 	       resolve_raw_dir(c, p) && p->res.layer == VFS_LAYER_UPPER;
 }
 
-/* A descriptor below the content cache's root (@p->abs from sup_fd_listing):
- * a package file or directory answers with mtime as ctime, and a package
- * directory standing for a merged one as its virtual path, as stat of its
- * path says (vfs_fix_stat).  Anything else continues. */
-static long image_fd_stat(struct appv_sc_call *c, int fd, struct sup_path *p,
-			  uint64_t buf, bool statx_call)
+/* A descriptor below the content cache's root or the upper directory
+ * (@p->abs from sup_fd_listing): a package file or directory answers with
+ * mtime as ctime, a package directory standing for a merged one as its
+ * virtual path, and a copied-up entry with its origin's identity, as stat
+ * of its path says (vfs_fix_stat).  Anything else continues. */
+static long fd_stat(struct appv_sc_call *c, int fd, struct sup_path *p,
+		    uint64_t buf, bool statx_call)
 {
 	int flags = AT_EMPTY_PATH | (statx_call ? (int)c->args[2] : 0);
 	unsigned int mask = statx_call ? (unsigned int)c->args[3] : 0;
@@ -153,7 +154,9 @@ static long image_fd_stat(struct appv_sc_call *c, int fd, struct sup_path *p,
 	bool dir;
 	int tfd, r;
 
-	if (!vfs_real_in_image(c->s->vfs, p->abs))
+	bool upper = p->abs[0] && vfs_real_in_upper(c->s->vfs, p->abs);
+
+	if (!upper && !vfs_real_in_image(c->s->vfs, p->abs))
 		return SUP_CONTINUE;
 	tfd = getfd_at(c, fd); /* AT_FDCWD: fchdir'ed into a package dir */
 	if (tfd < 0)
@@ -164,7 +167,11 @@ static long image_fd_stat(struct appv_sc_call *c, int fd, struct sup_path *p,
 	if (r < 0)
 		return r;
 	dir = S_ISDIR(statx_call ? stx.stx_mode : st.st_mode);
-	if (dir && covered_dir(c, p)) {
+	if (upper) {
+		p->res.layer = VFS_LAYER_UPPER;
+		p->res.merged_dir = false;
+		p->res.needs_extract = false;
+	} else if (dir && covered_dir(c, p)) {
 		r = statx_call ? statx(AT_FDCWD, p->res.real,
 				       (flags & ~AT_EMPTY_PATH) |
 					   AT_SYMLINK_NOFOLLOW,
@@ -179,10 +186,10 @@ static long image_fd_stat(struct appv_sc_call *c, int fd, struct sup_path *p,
 		p->res.needs_extract = false; /* open: filled */
 	}
 	if (statx_call) {
-		vfs_fix_statx(&p->res, &stx);
+		vfs_fix_statx(c->s->vfs, &p->res, &stx);
 		r = target_write(c, buf, &stx, sizeof(stx));
 	} else {
-		vfs_fix_stat(&p->res, &st);
+		vfs_fix_stat(c->s->vfs, &p->res, &st);
 		r = target_write(c, buf, &st, sizeof(st));
 	}
 	return r < 0 ? r : 0;
@@ -195,10 +202,10 @@ static long stat_on_fd(struct appv_sc_call *c, int fd, uint64_t buf)
 	int r;
 
 	if (!sup_fd_listing(c, fd, &p))
-		return image_fd_stat(c, fd, &p, buf, false);
+		return fd_stat(c, fd, &p, buf, false);
 	if (fstatat(AT_FDCWD, p.res.real, &st, AT_SYMLINK_NOFOLLOW))
 		return SUP_CONTINUE; /* gone since: the descriptor's own */
-	vfs_fix_stat(&p.res, &st);
+	vfs_fix_stat(c->s->vfs, &p.res, &st);
 	r = target_write(c, buf, &st, sizeof(st));
 	return r < 0 ? r : 0;
 }
@@ -290,7 +297,7 @@ static long getdents_fd(struct appv_sc_call *c, bool refresh)
 	char buf[32768], mbuf[65536];
 	size_t len = 0, cap = c->args[2] < sizeof(buf) ? c->args[2] : sizeof(buf);
 	const struct vfs_ino_map *m = NULL;
-	bool covered = false;
+	bool covered = false, upper = false;
 	struct sup_path p;
 	struct stat st;
 	off_t pos;
@@ -307,19 +314,24 @@ static long getdents_fd(struct appv_sc_call *c, bool refresh)
 	    refresh_at_start(c, (int)c->args[0], p.abs))
 		return getdents_fd(c, false);
 	if (vfs_listing_vpath(c->s->vfs, p.abs, buf, sizeof(buf)) < 0) {
-		if (!vfs_real_in_image(c->s->vfs, p.abs) || !covered_dir(c, &p))
+		/* An upper directory: entries moved in from a copy-up list
+		 * their origin's inode (vfs_origin_ino). */
+		upper = vfs_real_in_upper(c->s->vfs, p.abs) &&
+			vfs_origin_any(c->s->vfs);
+		if (!upper && (!vfs_real_in_image(c->s->vfs, p.abs) ||
+			       !covered_dir(c, &p)))
 			return SUP_CONTINUE;
-		covered = true;
+		covered = !upper;
 	}
 	tfd = target_getfd(c, (int)c->args[0]);
 	if (tfd < 0)
 		return SUP_CONTINUE;
 	if (covered)
 		m = vfs_covered_map(c->s->vfs, p.raw, mbuf, sizeof(mbuf));
-	else if (fstat(tfd, &st) == 0)
+	else if (!upper && fstat(tfd, &st) == 0)
 		m = vfs_listing_map(c->s->vfs, st.st_ino, mbuf, sizeof(mbuf),
 				    &len);
-	if (!m) {
+	if (!m && !upper) {
 		close(tfd);
 		return SUP_CONTINUE;
 	}
@@ -327,7 +339,9 @@ static long getdents_fd(struct appv_sc_call *c, bool refresh)
 	n = syscall(SYS_getdents64, tfd, buf, cap);
 	n = n < 0 ? -errno : n;
 	if (n > 0) {
-		if (covered)
+		if (upper)
+			vfs_origin_dirents(c->s->vfs, buf, (size_t)n);
+		else if (covered)
 			vfs_ino_map_apply_names(m, buf, (size_t)n);
 		else
 			vfs_ino_map_apply(m, buf, (size_t)n);
@@ -383,7 +397,7 @@ long sys_stat(struct appv_sc_call *c)
 	close_at(fd);
 	if (r < 0)
 		return r;
-	vfs_fix_stat(&p.res, &st);
+	vfs_fix_stat(c->s->vfs, &p.res, &st);
 	r = target_write(c, buf, &st, sizeof(st));
 	return r < 0 ? r : 0;
 }
@@ -399,8 +413,8 @@ long sys_statx(struct appv_sc_call *c)
 
 	if (empty_path_on_fd(c, 1, flags, &r)) {
 		if (!sup_fd_listing(c, (int)c->args[0], &p))
-			return image_fd_stat(c, (int)c->args[0], &p,
-					     c->args[4], true);
+			return fd_stat(c, (int)c->args[0], &p, c->args[4],
+				       true);
 	} else if (r < 0) {
 		return r;
 	} else {
@@ -423,7 +437,7 @@ long sys_statx(struct appv_sc_call *c)
 	close_at(fd);
 	if (r < 0)
 		return r;
-	vfs_fix_statx(&p.res, &stx);
+	vfs_fix_statx(c->s->vfs, &p.res, &stx);
 	r = target_write(c, c->args[4], &stx, sizeof(stx));
 	return r < 0 ? r : 0;
 }

@@ -390,6 +390,7 @@ static int copy_dir(struct vfs *vfs, const struct vfs_res *res,
 
 	if (r < 0)
 		return r == -EEXIST ? upper_winner(dst) : r;
+	vfs_origin_note(vfs, dst, st);
 	copy_owner(-1, dst, st);
 	in = appv_openat(AT_FDCWD, res->real,
 			 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
@@ -491,12 +492,17 @@ static int copy_entry(struct vfs *vfs, const struct vfs_res *res,
 		r = (int)vfs_upper_sys_in(vfs, tmp, SYS_mknodat, AT_FDCWD,
 					  (long)tmp, st.st_mode,
 					  (long)st.st_rdev, 0);
+	/* Noted before it shows: a stat of it may come at once. */
+	if (r == 0)
+		vfs_origin_note(vfs, tmp, &st);
 	if (r == 0)
 		r = (int)vfs_upper_sys_in(vfs, dst, SYS_renameat2, AT_FDCWD,
 					  (long)tmp, AT_FDCWD, (long)dst,
 					  RENAME_NOREPLACE);
-	if (r < 0)
+	if (r < 0) {
+		vfs_origin_drop(vfs, tmp);
 		APPV_SYS(SYS_unlinkat, AT_FDCWD, tmp, 0, 0, 0, 0);
+	}
 	/* Another session copied it up first: use theirs. */
 	if (r == -EEXIST)
 		r = upper_winner(dst);

@@ -199,8 +199,14 @@ static int make_dir_like(struct vfs *vfs, const char *real,
 
 	if (r < 0)
 		return r;
-	if (src[0])
+	if (src[0]) {
+		struct stat lower;
+
 		vfs_copy_xattrs_path(src, real);
+		if (appv_fstatat(AT_FDCWD, src, &lower, AT_SYMLINK_NOFOLLOW) ==
+		    0)
+			vfs_origin_note(vfs, real, &lower);
+	}
 	/* mkdir applied the umask: set the lower directory's bits. */
 	r = (int)APPV_SYS(SYS_fchmodat, AT_FDCWD, real, mode, 0, 0, 0);
 	if (st->st_uid != (uid_t)-1) /* where permitted (root) */

@@ -157,6 +157,15 @@ static int read_link(struct merge *m, int dirfd, const char *name,
 	return vfs_marker_of(m->link, n);
 }
 
+/* The inode stat reports for entry @d of @layer: a copy-up's origin's. */
+static uint64_t layer_ino(const struct merge *m,
+			  const struct linux_dirent64 *d, mode_t mode,
+			  enum vfs_layer layer)
+{
+	return layer == VFS_LAYER_UPPER ? vfs_origin_ino(m->vfs, d->d_ino, mode)
+					: d->d_ino;
+}
+
 static int add_real(struct merge *m, int dirfd, const struct linux_dirent64 *d,
 		    enum vfs_layer layer)
 {
@@ -173,7 +182,8 @@ static int add_real(struct merge *m, int dirfd, const struct linux_dirent64 *d,
 		mode = st.st_mode;
 	}
 	if (!S_ISLNK(mode))
-		return add(m, name, mode, NULL, d->d_ino, false);
+		return add(m, name, mode, NULL, layer_ino(m, d, mode, layer),
+			   false);
 	/* One readlink gives the target and tells an upper marker: an opaque
 	 * marker is not listed; a whiteout hides the name, its placeholder
 	 * (a whiteout too) keeps the lower layers from adding it and is
@@ -183,7 +193,8 @@ static int add_real(struct merge *m, int dirfd, const struct linux_dirent64 *d,
 		return 0;
 	if (k == VFS_MARKER_WHITEOUT)
 		note_whiteout(m, name);
-	return add(m, name, S_IFLNK, m->link, d->d_ino, false);
+	return add(m, name, S_IFLNK, m->link,
+		   layer_ino(m, d, S_IFLNK, layer), false);
 }
 
 struct layer_scan {
@@ -630,6 +641,7 @@ static void write_inos(struct merge *m, const struct vfs_res *res)
 
 	if (appv_fstatat(AT_FDCWD, res->real, &st, 0) < 0)
 		return;
+	vfs_origin_stat(m->vfs, &st); /* "." as stat of the path says */
 	if (m->inos.nimage &&
 	    vfs_image_ops.real(m->vfs, m->vpath, m->child, sizeof(m->child)) >=
 		0)
@@ -748,7 +760,8 @@ static int not_in_image(const struct linux_dirent64 *d, void *ctx)
 		return 1;
 	if (c->n < COV_PAIRS) {
 		c->pair[c->n][0] = appv_hash64(d->d_name, strlen(d->d_name));
-		c->pair[c->n++][1] = d->d_ino;
+		c->pair[c->n++][1] = vfs_origin_ino(
+		    c->vfs, d->d_ino, dtype_mode(d->d_type));
 	} else {
 		c->n = COV_MANY;
 	}

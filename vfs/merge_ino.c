@@ -324,6 +324,7 @@ void vfs_ino_map_apply(const struct vfs_ino_map *m, void *buf, size_t n)
 /* ---- a package directory standing for a merged one ------------------ */
 
 struct covered_scan {
+	const struct vfs *vfs;
 	struct vfs_ino_map *m;
 	size_t max; /* pairs that fit */
 };
@@ -336,7 +337,8 @@ static int covered_ent(const struct linux_dirent64 *d, void *ctx)
 	if (m->n >= c->max)
 		return 1; /* a partial map would be wrong silently: none */
 	m->pair[m->n][0] = appv_hash64(d->d_name, strlen(d->d_name));
-	m->pair[m->n][1] = d->d_ino;
+	m->pair[m->n][1] = vfs_origin_ino(c->vfs, d->d_ino,
+					  (mode_t)d->d_type << 12); /* DTTOIF */
 	m->n++;
 	return 0;
 }
@@ -346,7 +348,7 @@ const struct vfs_ino_map *vfs_covered_map(const struct vfs *vfs,
 					  size_t cap)
 {
 	struct vfs_ino_map *m = buf;
-	struct covered_scan c = {.m = m};
+	struct covered_scan c = {.vfs = vfs, .m = m};
 	char real[PATH_MAX];
 	int fd, r;
 

@@ -307,6 +307,7 @@ static int remove_upper(struct vfs *vfs, const struct vfs_res *res, bool dir,
 {
 	int r;
 
+	vfs_origin_drop(vfs, res->real);
 	if (!dir)
 		return lower ? put_whiteout(vfs, res->vpath, res->real, true)
 			     : appv_unlinkat(AT_FDCWD, res->real, 0);

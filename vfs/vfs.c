@@ -201,6 +201,8 @@ static int init(struct vfs *vfs)
 	if (r == 0)
 		vfs_work_sweep(vfs);
 	if (r == 0)
+		r = vfs_origin_open(vfs);
+	if (r == 0)
 		make_empty_dir(vfs);
 #endif
 	return r;
@@ -229,6 +231,7 @@ static struct vfs *vfs_alloc(void)
 		 MADV_POPULATE_WRITE, 0, 0, 0);
 	vfs = p;
 	vfs->alloc_len = len;
+	vfs->origin_fd = -1;
 	return vfs;
 }
 
@@ -289,6 +292,7 @@ void vfs_free(struct vfs *vfs)
 		return;
 	vfs_index_close(vfs->idx);
 	vfs_names_close(vfs);
+	vfs_origin_close(vfs);
 	vfs_dirs_free(vfs);
 	vfs_merge_cache_free(vfs);
 	if (vfs->state)

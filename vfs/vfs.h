@@ -307,8 +307,39 @@ static inline uint64_t vfs_filled_blocks(const struct vfs_res *res,
 	return (size + blksize - 1) / blksize * (blksize / 512);
 }
 
-static inline void vfs_fix_stat(const struct vfs_res *res, struct stat *st)
+/*
+ * The origin table (origin.c): a copy-up keeps the entry's identity.  An
+ * upper entry copied up from a lower one reports that one's st_dev and
+ * st_ino, in stat, fstat, statx and a listing's d_ino, as overlayfs does.
+ * vfs_origin_stat/statx change a stat of any file: only entries of the
+ * upper layer's device with a record are changed.  vfs_origin_ino: the
+ * d_ino to list for upper inode @ino of type @mode.
+ */
+void vfs_origin_stat(const struct vfs *vfs, struct stat *st);
+void vfs_origin_statx(const struct vfs *vfs, struct statx *stx);
+uint64_t vfs_origin_ino(const struct vfs *vfs, uint64_t ino, mode_t mode);
+/* Whether any entry has a record now; whether device @dev is the upper
+ * layer's (a table being there). */
+bool vfs_origin_any(const struct vfs *vfs);
+bool vfs_origin_on_upper(const struct vfs *vfs, uint64_t dev);
+/* The getdents64 records in @buf (@n bytes) of a directory of the upper
+ * layer: d_ino as vfs_origin_ino says. */
+void vfs_origin_dirents(const struct vfs *vfs, void *buf, size_t n);
+bool vfs_origin_of(const struct vfs *vfs, uint64_t dev, uint64_t ino,
+		   mode_t mode, uint64_t *odev, uint64_t *oino);
+/* Before the upper entry at real path @real loses its last name (removal,
+ * rename over it): its record goes.  Supervisor only: the shim leaves
+ * such a removal to it (vfs_origin_held: there is a record to drop). */
+void vfs_origin_drop(struct vfs *vfs, const char *real);
+bool vfs_origin_held(const struct vfs *vfs, const char *real);
+/* `appv overlay reset`: the table of upper directory @upper emptied. */
+int vfs_origin_reset_file(const char *upper);
+
+static inline void vfs_fix_stat(const struct vfs *vfs,
+				const struct vfs_res *res, struct stat *st)
 {
+	if (res->layer == VFS_LAYER_UPPER)
+		vfs_origin_stat(vfs, st);
 	if (res->merged_dir && S_ISDIR(st->st_mode))
 		st->st_nlink = 1;
 	if (res->layer == VFS_LAYER_IMAGE) {
@@ -320,8 +351,11 @@ static inline void vfs_fix_stat(const struct vfs_res *res, struct stat *st)
 	}
 }
 
-static inline void vfs_fix_statx(const struct vfs_res *res, struct statx *stx)
+static inline void vfs_fix_statx(const struct vfs *vfs,
+				 const struct vfs_res *res, struct statx *stx)
 {
+	if (res->layer == VFS_LAYER_UPPER)
+		vfs_origin_statx(vfs, stx);
 	if (res->merged_dir && S_ISDIR(stx->stx_mode))
 		stx->stx_nlink = 1;
 	if (res->layer == VFS_LAYER_IMAGE) {

@@ -43,6 +43,9 @@ struct vfs {
 	bool names_stale;	   /* its bits are not current: probe */
 	bool dirs_on;		   /* cache upper directories in... */
 	struct vfs_dirs *dirs;	   /* ...this, mapped on first use */
+	struct vfs_origin *origin; /* origin.c: the origin table (mapped on
+				      first use in the shim), or NULL */
+	int origin_fd;		   /* supervisor: its lock, or -1 */
 	/* perm.c: the owner of the image cache's files (what stat shows),
 	 * looked up once: image_owner 0 unknown, 1 known (atomics). */
 	int image_owner;
@@ -220,6 +223,14 @@ bool vfs_whiteouts_maybe(const struct vfs *vfs, const char *vpath,
 			 size_t len);
 void vfs_whiteout_note(struct vfs *vfs, const char *vpath);
 void vfs_opaque_note(struct vfs *vfs, const char *vpath);
+
+/* origin.c (see vfs.h): the supervisor maps the table read-write at
+ * vfs_new, creating it; vfs_origin_note records, after a copy-up to the
+ * upper entry @real, the lower entry's identity @lower. */
+int vfs_origin_open(struct vfs *vfs);
+void vfs_origin_close(struct vfs *vfs);
+void vfs_origin_note(struct vfs *vfs, const char *real,
+		     const struct stat *lower);
 
 /* layer_upper.c: create the upper parents of @vpath, each with the mode,
  * times (and owner where permitted) of the corresponding lower directory

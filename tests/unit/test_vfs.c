@@ -568,6 +568,73 @@ static void test_copyup__image_file_and_symlink(void **state)
 	    0);
 }
 
+/* Whether @vfs reports upper entry @up as lower entry @low (origin.c). */
+static bool reports_as(struct vfs *vfs, const struct stat *up,
+		       const struct stat *low)
+{
+	struct stat st = *up;
+
+	vfs_origin_stat(vfs, &st);
+	return st.st_dev == low->st_dev && st.st_ino == low->st_ino;
+}
+
+/* A copy-up keeps the entry's identity (st_dev, st_ino), as overlayfs:
+ * files from the host and the package, and the directories copied up
+ * above them; every resolver of the overlay sees it (a second session);
+ * the record goes with the entry's last name and at a reset, and applies
+ * to the recorded file type only. */
+static void test_copyup__keeps_identity(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX], q[PATH_MAX];
+	struct stat low, lowdir, img, up, updir, up2;
+	struct vfs *other;
+
+	assert_int_equal(stat(fmt(p, "%s/hdir/hfile", f->h), &low), 0);
+	assert_int_equal(stat(fmt(p, "%s/hdir", f->h), &lowdir), 0);
+	assert_int_equal(res_h(f, "hdir/hfile", VFS_INTENT_WRITE, 0), 0);
+	assert_int_equal(vfs_make_writable(f->vfs, &f->res), 0);
+	assert_int_equal(stat(f->res.real, &up), 0);
+	assert_int_equal(stat(fmt(p, "%s/upper%s/hdir", f->t, f->h), &updir),
+			 0);
+	assert_true(up.st_ino != low.st_ino);
+	assert_true(reports_as(f->vfs, &up, &low));
+	assert_true(reports_as(f->vfs, &updir, &lowdir));
+	/* Another session's resolver shares the table. */
+	assert_int_equal(vfs_new(&f->cfg, &other), 0);
+	assert_true(reports_as(other, &up, &low));
+	assert_int_equal(vfs_origin_ino(other, up.st_ino, S_IFREG),
+			 low.st_ino);
+	/* Another file type at that inode (reused): not the record's. */
+	assert_int_equal(vfs_origin_ino(other, up.st_ino, S_IFDIR), up.st_ino);
+
+	/* A package file: the content cache's file is its identity. */
+	assert_int_equal(
+	    stat(fmt(q, "%s/img/root%s/app/bin/prog", f->t, f->h), &img), 0);
+	assert_int_equal(res_h(f, "app/bin/prog", VFS_INTENT_WRITE, 0), 0);
+	assert_int_equal(vfs_make_writable(f->vfs, &f->res), 0);
+	assert_int_equal(stat(f->res.real, &up2), 0);
+	assert_true(reports_as(other, &up2, &img));
+
+	/* A second name keeps the record; removing the last one drops it. */
+	assert_int_equal(link(f->res.real, fmt(q, "%s.2", f->res.real)), 0);
+	assert_int_equal(res_h(f, "app/bin/prog", VFS_INTENT_DELETE,
+			       VFS_F_NOFOLLOW), 0);
+	assert_int_equal(vfs_remove(f->vfs, &f->res, false), 0);
+	assert_true(reports_as(other, &up2, &img));
+	assert_int_equal(res_h(f, "hdir/hfile", VFS_INTENT_DELETE,
+			       VFS_F_NOFOLLOW), 0);
+	assert_int_equal(vfs_remove(f->vfs, &f->res, false), 0);
+	assert_false(reports_as(other, &up, &low));
+	assert_true(reports_as(other, &updir, &lowdir));
+
+	/* A reset empties the table, for running sessions too. */
+	assert_int_equal(vfs_origin_reset_file(f->cfg.upper), 0);
+	assert_false(reports_as(other, &updir, &lowdir));
+	assert_false(reports_as(other, &up2, &img));
+	vfs_free(other);
+}
+
 static bool has_entry(const char *dir, const char *name, unsigned char type)
 {
 	DIR *d = opendir(dir);
@@ -2210,6 +2277,7 @@ int main(void)
 	    T(test_create__missing_file_goes_to_upper),
 	    T(test_copyup__keeps_data_mode_mtime),
 	    T(test_copyup__image_file_and_symlink),
+	    T(test_copyup__keeps_identity),
 	    T(test_merge__lists_union_of_layers),
 	    T(test_merge__inode_map_gives_real_inodes),
 	    T(test_merge__single_layer_dir_is_not_merged),

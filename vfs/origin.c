@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * vfs/origin.c - the overlay's origin table: which lower entry each
+ * copied-up upper entry was made from, so that a copy-up keeps the
+ * entry's identity (st_dev, st_ino), as overlayfs keeps it.
+ *
+ * Without it the first write to a host or package file gives it a new
+ * inode, and a program that compares the inode it stat'ed with that of
+ * the descriptor it wrote through (Vim: "E949: File changed while
+ * writing"), or keeps inodes across runs (git's index, tar's incremental
+ * snapshots, rsync, backup tools), sees another file.
+ *
+ * The file "<upper>.origin" beside the upper directory, shared by every
+ * session of the overlay, mapped read-only by the shims (on first use)
+ * and read-write by the supervisors, which alone change it, under flock:
+ *
+ *     header (a page): magic, the upper directory's st_dev, live count,
+ *                      a bit per page of slots that holds any
+ *     ORIGIN_SLOTS slots: { ino, seq, mode, odev, oino }
+ *
+ * A slot is keyed by the upper entry's inode, placed at ino % slots and
+ * probed linearly (inodes of one directory are mostly close together, so
+ * a few pages of the sparse file hold an overlay's records).  Each slot is
+ * a seqlock (seq odd while written), so readers take no lock.  A removed
+ * record keeps its key with mode 0 (a probe goes on past it) and its slot
+ * can take another key.  mode holds the upper entry's file type: a record
+ * applies only to an entry of that type.
+ *
+ * A record goes when a supervisor removes or replaces the upper entry's
+ * last name (vfs_origin_drop); `appv overlay reset` empties the table.
+ * An inode the upper file system reuses meanwhile (a removal behind the
+ * overlay's back) could show a stale origin; the type check narrows that.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/file.h>
+#include <fcntl.h>
+#include <linux/falloc.h>
+#include <sys/mman.h>
+#include <sys/sysmacros.h>
+
+#include "../common/path.h"
+#include "../common/sys.h"
+#include "vfs_internal.h"
+
+#define ORIGIN_MAGIC "APPVORG1"
+#define ORIGIN_SLOTS (1u << 20)
+#define ORIGIN_PROBES 64 /* a key further than this from its place is
+			    not recorded (the copy gets its own inode) */
+
+struct origin_slot {
+	uint64_t ino; /* 0: never used */
+	uint32_t seq; /* odd while written */
+	uint32_t mode; /* S_IFMT of the upper entry; 0: removed */
+	uint64_t odev, oino;
+};
+
+#define SLOTS_PER_PAGE (4096 / sizeof(struct origin_slot))
+#define ORIGIN_PAGES (ORIGIN_SLOTS / SLOTS_PER_PAGE)
+
+struct vfs_origin {
+	char magic[8];
+	uint64_t dev;  /* of the upper directory */
+	uint32_t live; /* records in use: none, nothing to look up */
+	uint32_t pad;
+	/* A bit per page of slots, set before a slot there is first keyed:
+	 * a lookup whose first slot's page has none ends without reading
+	 * it (the fstat of a host file on the upper file system touches no
+	 * page of the table). */
+	uint64_t used[ORIGIN_PAGES / 64];
+	char pad2[4096 - 24 - ORIGIN_PAGES / 8];
+	struct origin_slot slot[ORIGIN_SLOTS];
+};
+
+_Static_assert(offsetof(struct vfs_origin, slot) == 4096,
+	       "the slots start on the second page");
+
+#define ORIGIN_SIZE sizeof(struct vfs_origin)
+#define ORIGIN_NONE ((struct vfs_origin *)1) /* tried, no table */
+
+static int path_of(const char *upper, size_t len, char *out, size_t cap)
+{
+	return vfs_concat(out, cap, upper, len, ".origin");
+}
+
+static struct vfs_origin *map_file(int fd, int prot)
+{
+	struct stat st;
+	void *p;
+
+	if (appv_fstat(fd, &st) < 0 || (size_t)st.st_size != ORIGIN_SIZE)
+		return NULL;
+	p = appv_mmap(NULL, ORIGIN_SIZE, prot, MAP_SHARED, fd, 0);
+	return appv_mmap_failed(p) ? NULL : p;
+}
+
+/* The table, mapped read-only on first use in the shim (most processes
+ * never stat a copied-up entry... but nearly all fstat something: the
+ * cost is one open, fstat and mmap per process). */
+static const struct vfs_origin *table(const struct vfs *cvfs)
+{
+	struct vfs *vfs = (struct vfs *)cvfs; /* the lazily set pointer */
+	struct vfs_origin *o = __atomic_load_n(&vfs->origin, __ATOMIC_ACQUIRE);
+	struct vfs_origin *none = NULL;
+	char path[PATH_MAX];
+	int fd;
+
+	if (o)
+		return o == ORIGIN_NONE ? NULL : o;
+	o = ORIGIN_NONE;
+	if (vfs->upper_len &&
+	    path_of(vfs->cfg.upper, vfs->upper_len, path, sizeof(path)) >= 0 &&
+	    (fd = appv_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0)) >= 0) {
+		struct vfs_origin *m = map_file(fd, PROT_READ);
+
+		appv_close(fd);
+		if (m && !memcmp(m->magic, ORIGIN_MAGIC, 8))
+			o = m;
+		else if (m)
+			appv_munmap(m, ORIGIN_SIZE);
+	}
+	if (__atomic_compare_exchange_n(&vfs->origin, &none, o, false,
+					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return o == ORIGIN_NONE ? NULL : o;
+	if (o != ORIGIN_NONE)
+		appv_munmap(o, ORIGIN_SIZE);
+	return none == ORIGIN_NONE ? NULL : none;
+}
+
+/* A consistent copy of slot @s; false while it is being written. */
+static bool read_slot(const struct origin_slot *s, struct origin_slot *out)
+{
+	uint32_t seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+
+	if (seq & 1)
+		return false;
+	out->ino = __atomic_load_n(&s->ino, __ATOMIC_RELAXED);
+	out->mode = __atomic_load_n(&s->mode, __ATOMIC_RELAXED);
+	out->odev = __atomic_load_n(&s->odev, __ATOMIC_RELAXED);
+	out->oino = __atomic_load_n(&s->oino, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return __atomic_load_n(&s->seq, __ATOMIC_RELAXED) == seq;
+}
+
+static void write_slot(struct origin_slot *s, uint64_t ino, uint32_t mode,
+		       uint64_t odev, uint64_t oino)
+{
+	/* Even, also after a writer killed half-way. */
+	uint32_t seq = (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) + 1) & ~1u;
+
+	__atomic_store_n(&s->seq, seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&s->ino, ino, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->mode, mode, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->odev, odev, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->oino, oino, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+/* The live record of upper inode @ino (file type @type) into @out. */
+static bool find(const struct vfs_origin *o, uint64_t ino, uint32_t type,
+		 struct origin_slot *out)
+{
+	uint32_t page = (uint32_t)(ino % ORIGIN_SLOTS / SLOTS_PER_PAGE);
+
+	if (!ino || !__atomic_load_n(&o->live, __ATOMIC_ACQUIRE) ||
+	    !(__atomic_load_n(&o->used[page / 64], __ATOMIC_ACQUIRE) &
+	      (1ull << (page % 64))))
+		return false;
+	for (uint32_t i = 0; i < ORIGIN_PROBES; i++) {
+		const struct origin_slot *s =
+		    &o->slot[(ino + i) % ORIGIN_SLOTS];
+
+		int tries = 0;
+
+		/* Retried while written: writes are few and short (one that
+		 * a killed supervisor left half done is given up on). */
+		while (!read_slot(s, out))
+			if (++tries > 1000)
+				return false;
+		if (!out->ino)
+			return false;
+		if (out->ino == ino && out->mode)
+			return out->mode == type;
+	}
+	return false;
+}
+
+bool vfs_origin_of(const struct vfs *vfs, uint64_t dev, uint64_t ino,
+		   mode_t mode, uint64_t *odev, uint64_t *oino)
+{
+	const struct vfs_origin *o = table(vfs);
+	struct origin_slot s;
+
+	if (!o || dev != __atomic_load_n(&o->dev, __ATOMIC_RELAXED) ||
+	    !find(o, ino, mode & S_IFMT, &s))
+		return false;
+	*odev = s.odev;
+	*oino = s.oino;
+	return true;
+}
+
+void vfs_origin_stat(const struct vfs *vfs, struct stat *st)
+{
+	uint64_t odev, oino;
+
+	if (vfs_origin_of(vfs, st->st_dev, st->st_ino, st->st_mode, &odev,
+			  &oino)) {
+		st->st_dev = (dev_t)odev;
+		st->st_ino = (ino_t)oino;
+	}
+}
+
+void vfs_origin_statx(const struct vfs *vfs, struct statx *stx)
+{
+	uint64_t odev, oino;
+
+	if ((stx->stx_mask & STATX_INO) &&
+	    vfs_origin_of(vfs, makedev(stx->stx_dev_major, stx->stx_dev_minor),
+			  stx->stx_ino, stx->stx_mode, &odev, &oino)) {
+		stx->stx_dev_major = major(odev);
+		stx->stx_dev_minor = minor(odev);
+		stx->stx_ino = oino;
+	}
+}
+
+bool vfs_origin_any(const struct vfs *vfs)
+{
+	const struct vfs_origin *o = table(vfs);
+
+	return o && __atomic_load_n(&o->live, __ATOMIC_ACQUIRE);
+}
+
+bool vfs_origin_on_upper(const struct vfs *vfs, uint64_t dev)
+{
+	const struct vfs_origin *o = table(vfs);
+
+	return o && dev == __atomic_load_n(&o->dev, __ATOMIC_RELAXED);
+}
+
+uint64_t vfs_origin_ino(const struct vfs *vfs, uint64_t ino, mode_t mode)
+{
+	const struct vfs_origin *o = table(vfs);
+	struct origin_slot s;
+
+	return o && find(o, ino, mode & S_IFMT, &s) ? s.oino : ino;
+}
+
+void vfs_origin_dirents(const struct vfs *vfs, void *buf, size_t n)
+{
+	for (size_t off = 0; off + sizeof(struct linux_dirent64) <= n;) {
+		struct linux_dirent64 *d = (void *)((char *)buf + off);
+
+		d->d_ino = vfs_origin_ino(vfs, d->d_ino,
+					  (mode_t)d->d_type << 12); /* DTTOIF */
+		if (!d->d_reclen)
+			break;
+		off += d->d_reclen;
+	}
+}
+
+/* ---- the supervisors' side (the shim maps no lock: origin_fd < 0) --- */
+
+/* Emptied, as one step for readers: the file's blocks are freed (reads
+ * see zeros: no device, nothing live), then the header is written again.
+ * Where holes cannot be punched, the used slots are zeroed one by one
+ * (reading the rest faults in zero pages). */
+static void clear(struct vfs_origin *o, int fd, uint64_t dev)
+{
+	__atomic_store_n(&o->live, 0, __ATOMIC_RELEASE);
+	if (APPV_SYS(SYS_fallocate, fd,
+		     FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+		     ORIGIN_SIZE, 0, 0) < 0)
+		for (uint32_t i = 0; i < ORIGIN_SLOTS; i++)
+			if (__atomic_load_n(&o->slot[i].ino,
+					    __ATOMIC_RELAXED))
+				write_slot(&o->slot[i], 0, 0, 0, 0);
+	__atomic_store_n(&o->dev, dev, __ATOMIC_RELEASE);
+	memcpy(o->magic, ORIGIN_MAGIC, 8);
+}
+
+/* The table of the upper directory @upper, created when missing, with
+ * its lock file descriptor in *@fd.  A table made for another device
+ * (the overlay was moved to another file system) holds nothing valid. */
+static struct vfs_origin *open_rw(const char *upper, size_t len, int *fd,
+				  bool reset)
+{
+	char path[PATH_MAX];
+	struct vfs_origin *o;
+	struct stat st;
+
+	if (path_of(upper, len, path, sizeof(path)) < 0)
+		return NULL;
+	/* Gone (a reset in progress): no device, so nothing is looked up
+	 * until a session sets it again. */
+	if (appv_fstatat(AT_FDCWD, upper, &st, 0) < 0)
+		st.st_dev = 0;
+	*fd = appv_openat(AT_FDCWD, path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (*fd < 0)
+		return NULL;
+	APPV_SYS(SYS_flock, *fd, LOCK_EX, 0, 0, 0, 0);
+	o = map_file(*fd, PROT_READ | PROT_WRITE);
+	if (!o && APPV_SYS(SYS_ftruncate, *fd, 0, 0, 0, 0, 0) == 0 &&
+	    APPV_SYS(SYS_ftruncate, *fd, ORIGIN_SIZE, 0, 0, 0, 0) == 0 &&
+	    (o = map_file(*fd, PROT_READ | PROT_WRITE))) {
+		o->dev = st.st_dev; /* new: all zeros */
+		memcpy(o->magic, ORIGIN_MAGIC, 8);
+	}
+	if (o && (memcmp(o->magic, ORIGIN_MAGIC, 8) ||
+		  o->dev != (uint64_t)st.st_dev || reset))
+		clear(o, *fd, st.st_dev);
+	APPV_SYS(SYS_flock, *fd, LOCK_UN, 0, 0, 0, 0);
+	if (!o) {
+		appv_close(*fd);
+		*fd = -1;
+	}
+	return o;
+}
+
+/* The upper root is no copy, but stands for the host's root (or the
+ * package's, where the host is hidden): "/" then is on the host's device,
+ * and /usr no mount point. */
+static void note_root(struct vfs *vfs)
+{
+	const char *low_path = vfs_rule_shows_host(vfs_rule_for(vfs, "/"))
+				   ? "/"
+				   : vfs->image_root;
+	struct stat up, low;
+	uint64_t dev, ino;
+
+	if (!low_path[0] ||
+	    appv_fstatat(AT_FDCWD, vfs->cfg.upper, &up, 0) < 0 ||
+	    appv_fstatat(AT_FDCWD, low_path, &low, 0) < 0 ||
+	    (vfs_origin_of(vfs, up.st_dev, up.st_ino, up.st_mode, &dev, &ino) &&
+	     dev == (uint64_t)low.st_dev && ino == (uint64_t)low.st_ino))
+		return;
+	vfs_origin_note(vfs, vfs->cfg.upper, &low);
+}
+
+int vfs_origin_open(struct vfs *vfs)
+{
+	struct vfs_origin *o;
+
+	if (!vfs->upper_len)
+		return 0;
+	o = open_rw(vfs->cfg.upper, vfs->upper_len, &vfs->origin_fd, false);
+	/* Without a table copies get inodes of their own. */
+	__atomic_store_n(&vfs->origin, o ? o : ORIGIN_NONE, __ATOMIC_RELEASE);
+	if (o)
+		note_root(vfs);
+	return 0;
+}
+
+static struct vfs_origin *locked(struct vfs *vfs)
+{
+	struct vfs_origin *o = (struct vfs_origin *)table(vfs);
+
+	if (!o || vfs->origin_fd < 0)
+		return NULL;
+	APPV_SYS(SYS_flock, vfs->origin_fd, LOCK_EX, 0, 0, 0, 0);
+	return o;
+}
+
+static void unlock(struct vfs *vfs)
+{
+	APPV_SYS(SYS_flock, vfs->origin_fd, LOCK_UN, 0, 0, 0, 0);
+}
+
+/* Removes the live record of @ino, if any: whether there was one. */
+static bool forget(struct vfs_origin *o, uint64_t ino)
+{
+	for (uint32_t i = 0; i < ORIGIN_PROBES; i++) {
+		struct origin_slot *s = &o->slot[(ino + i) % ORIGIN_SLOTS];
+
+		if (!s->ino)
+			return false;
+		if (s->ino == ino && s->mode) {
+			write_slot(s, ino, 0, 0, 0);
+			__atomic_sub_fetch(&o->live, 1, __ATOMIC_RELEASE);
+			return true;
+		}
+	}
+	return false;
+}
+
+void vfs_origin_note(struct vfs *vfs, const char *real,
+		     const struct stat *lower)
+{
+	struct vfs_origin *o;
+	struct stat st;
+
+	if (appv_fstatat(AT_FDCWD, real, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !(o = locked(vfs)))
+		return;
+	if (o->dev == (uint64_t)st.st_dev) {
+		forget(o, st.st_ino);
+		for (uint32_t i = 0; i < ORIGIN_PROBES; i++) {
+			struct origin_slot *s =
+			    &o->slot[(st.st_ino + i) % ORIGIN_SLOTS];
+
+			uint32_t page = (uint32_t)((st.st_ino + i) % ORIGIN_SLOTS /
+						   SLOTS_PER_PAGE);
+
+			if (s->ino && s->mode)
+				continue;
+			__atomic_fetch_or(&o->used[page / 64],
+					  1ull << (page % 64), __ATOMIC_RELEASE);
+			write_slot(s, st.st_ino, st.st_mode & S_IFMT,
+				   lower->st_dev, lower->st_ino);
+			__atomic_add_fetch(&o->live, 1, __ATOMIC_RELEASE);
+			break;
+		}
+	}
+	unlock(vfs);
+}
+
+/* Whether the upper entry at @real has a record that its removal or
+ * replacement would leave stale (its last name): its lstat into @st. */
+static bool held(const struct vfs *vfs, const char *real, struct stat *st)
+{
+	const struct vfs_origin *o = table(vfs);
+	struct origin_slot s;
+
+	return o && __atomic_load_n(&o->live, __ATOMIC_ACQUIRE) &&
+	       appv_fstatat(AT_FDCWD, real, st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       st->st_dev == (dev_t)o->dev &&
+	       (S_ISDIR(st->st_mode) || st->st_nlink <= 1) &&
+	       find(o, st->st_ino, st->st_mode & S_IFMT, &s);
+}
+
+bool vfs_origin_held(const struct vfs *vfs, const char *real)
+{
+	struct stat st;
+
+	return held(vfs, real, &st);
+}
+
+void vfs_origin_drop(struct vfs *vfs, const char *real)
+{
+	struct vfs_origin *o;
+	struct stat st;
+
+	if (!held(vfs, real, &st) || !(o = locked(vfs)))
+		return;
+	forget(o, st.st_ino);
+	unlock(vfs);
+}
+
+int vfs_origin_reset_file(const char *upper)
+{
+	struct vfs_origin *o;
+	int fd = -1;
+
+	o = open_rw(upper, strlen(upper), &fd, true);
+	if (!o)
+		return 0;
+	appv_munmap(o, ORIGIN_SIZE);
+	appv_close(fd);
+	return 0;
+}
+
+void vfs_origin_close(struct vfs *vfs)
+{
+	struct vfs_origin *o = vfs->origin;
+
+	if (o && o != ORIGIN_NONE)
+		appv_munmap(o, ORIGIN_SIZE);
+	vfs->origin = NULL;
+	if (vfs->origin_fd >= 0)
+		appv_close(vfs->origin_fd);
+	vfs->origin_fd = -1;
+}
