@@ -452,7 +452,12 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 		return SHIM_DIRECT;
 	}
 	/* POSIX: a trailing slash makes the final component a directory and
-	 * follows a final symlink even for lstat/O_NOFOLLOW. */
+	 * follows a final symlink even for lstat/O_NOFOLLOW - but for a call
+	 * that names its entry (unlink, rename) or creates it (O_CREAT: EISDIR
+	 * whatever is there): the supervisor applies that call's own rule. */
+	if (path[len - 1] == '/' &&
+	    ((sc->vflags & VFS_F_NAME) || sc->intent == VFS_INTENT_CREATE))
+		return SHIM_DIRECT;
 	if (path[len - 1] == '/')
 		req.flags = (req.flags | VFS_F_DIRECTORY) & ~VFS_F_NOFOLLOW;
 	/* Every read routed here is then issued by us on res->real: a path

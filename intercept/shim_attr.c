@@ -143,7 +143,8 @@ static long shim_unlinkat(int dirfd, const char *path, int flags)
 {
 	struct shim_sc sc = {
 		.nr = SYS_unlinkat, .dirfd_arg = 0, .path_arg = 1,
-		.intent = VFS_INTENT_DELETE, .vflags = VFS_F_NOFOLLOW,
+		.intent = VFS_INTENT_DELETE,
+		.vflags = VFS_F_NOFOLLOW | VFS_F_NAME,
 	};
 
 	if (flags)
@@ -176,11 +177,13 @@ static long shim_renameat2(int odirfd, const char *old, int ndirfd,
 {
 	struct shim_sc so = {
 		.nr = SYS_renameat2, .dirfd_arg = 0, .path_arg = 1,
-		.intent = VFS_INTENT_DELETE, .vflags = VFS_F_NOFOLLOW,
+		.intent = VFS_INTENT_DELETE,
+		.vflags = VFS_F_NOFOLLOW | VFS_F_NAME,
 	};
 	struct shim_sc sn = {
 		.nr = SYS_renameat2, .dirfd_arg = 2, .path_arg = 3,
-		.intent = VFS_INTENT_CREATE, .vflags = VFS_F_NOFOLLOW,
+		.intent = VFS_INTENT_CREATE,
+		.vflags = VFS_F_NOFOLLOW | VFS_F_NAME,
 	};
 	long a[6] = {odirfd, (long)old, ndirfd, (long)new, flags, 0}, err;
 	struct vfs_res ro, rn;

@@ -291,9 +291,12 @@ int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
 	r = passthrough(c, p);
 	if (r)
 		return r;
-	if (p->trailing_slash) {
-		/* POSIX: a trailing slash follows and wants a directory. */
-		q.flags = (q.flags & ~VFS_F_NOFOLLOW) | VFS_F_DIRECTORY;
+	if (p->trailing_slash &&
+	    (!(q.flags & VFS_F_NAME) || appv_path_last_is_dot(p->raw))) {
+		/* POSIX: a trailing slash follows and wants a directory (a
+		 * call that names its entry applies its own rule). */
+		q.flags = (q.flags & ~(VFS_F_NOFOLLOW | VFS_F_NAME)) |
+			  VFS_F_DIRECTORY;
 	}
 	if (base_in_upper(c, p, subst)) {
 		q.path = p->raw;
@@ -312,6 +315,11 @@ int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
 	/* The app's own string would take the kernel elsewhere. */
 	if (r == 0 && subst)
 		p->res.changed = true;
+	/* "x/." and "x/.." name a directory that is there: nothing is
+	 * created (abs, which the walk saw, has lost them). */
+	if (r == 0 && intent == VFS_INTENT_CREATE &&
+	    p->res.layer == VFS_LAYER_NONE && appv_path_last_is_dot(p->raw))
+		r = -ENOENT;
 	return r;
 }
 

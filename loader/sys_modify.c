@@ -30,24 +30,34 @@
 #define RENAME_EXCHANGE (1 << 1)
 #endif
 
-/* Resolve the final entry of a creation: it must not exist. */
+/* The path names its final entry with a trailing slash ("name/", not
+ * "name/."): resolved as that entry itself (VFS_F_NAME). */
+static bool named_slash(const struct sup_path *p)
+{
+	return p->trailing_slash && !appv_path_last_is_dot(p->raw);
+}
+
+/* Resolve the final entry of a creation: it must not exist, and only a
+ * directory (@dir: mkdir) may be made as "name/" (the kernel's ENOENT). */
 static int resolve_new(struct appv_sc_call *c, int dirfd_arg, int path_arg,
-		       struct sup_path *p)
+		       bool dir, struct sup_path *p)
 {
 	int r = sup_resolve_arg(c, dirfd_arg, path_arg, VFS_INTENT_CREATE,
-				VFS_F_NOFOLLOW, p);
+				VFS_F_NOFOLLOW | VFS_F_NAME, p);
 
 	if (r)
 		return r;
-	return p->res.layer != VFS_LAYER_NONE ? -EEXIST : 0;
+	if (p->res.layer != VFS_LAYER_NONE)
+		return -EEXIST;
+	return !dir && named_slash(p) ? -ENOENT : 0;
 }
 
 /* ... checks write permission on its parent (sys_perm.c) and prepares its
  * upper parent directories. */
 static int resolve_create(struct appv_sc_call *c, int dirfd_arg, int path_arg,
-			  struct sup_path *p)
+			  bool dir, struct sup_path *p)
 {
-	int r = resolve_new(c, dirfd_arg, path_arg, p);
+	int r = resolve_new(c, dirfd_arg, path_arg, dir, p);
 
 	if (r == 0)
 		r = sup_may_create(c, p);
@@ -59,7 +69,7 @@ long sys_mkdir(struct appv_sc_call *c)
 	bool at = c->req->data.nr == SYS_mkdirat;
 	mode_t mode = (mode_t)c->args[at ? 2 : 1], um;
 	struct sup_path p;
-	int r = resolve_create(c, at ? 0 : -1, at ? 1 : 0, &p);
+	int r = resolve_create(c, at ? 0 : -1, at ? 1 : 0, true, &p);
 
 	if (r == 1)
 		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
@@ -80,7 +90,7 @@ long sys_mknod(struct appv_sc_call *c)
 	mode_t mode = (mode_t)c->args[at ? 2 : 1], um;
 	dev_t dev = (dev_t)c->args[at ? 3 : 2];
 	struct sup_path p;
-	int r = resolve_create(c, at ? 0 : -1, at ? 1 : 0, &p);
+	int r = resolve_create(c, at ? 0 : -1, at ? 1 : 0, false, &p);
 
 	if (r == 1)
 		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
@@ -110,12 +120,15 @@ long sys_unlink(struct appv_sc_call *c)
 	}
 	r = sup_resolve_arg(c, nr == SYS_unlinkat ? 0 : -1,
 			    nr == SYS_unlinkat ? 1 : 0, VFS_INTENT_DELETE,
-			    VFS_F_NOFOLLOW, &p);
+			    VFS_F_NOFOLLOW | VFS_F_NAME, &p);
 	if (r == 1)
 		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
 					own */
 	if (r < 0)
 		return r;
+	/* "name/" (a symlink is not followed): only rmdir of a directory. */
+	if (named_slash(&p) && !((flags & AT_REMOVEDIR) && S_ISDIR(p.res.mode)))
+		return S_ISDIR(p.res.mode) ? -EISDIR : -ENOTDIR;
 	if (flags & AT_REMOVEDIR) {
 		/* rmdir("x/.") is EINVAL, like the kernel's. */
 		size_t n = strlen(p.raw);
@@ -330,12 +343,12 @@ long sys_rename(struct appv_sc_call *c)
 	    ((flags & RENAME_NOREPLACE) && (flags & RENAME_EXCHANGE)))
 		return -EINVAL;
 	r = sup_resolve_arg(c, at ? 0 : -1, at ? 1 : 0, VFS_INTENT_DELETE,
-			    VFS_F_NOFOLLOW, &o);
+			    VFS_F_NOFOLLOW | VFS_F_NAME, &o);
 	if (r < 0)
 		return r;
 	o_own = r == 1;
 	r = sup_resolve_arg(c, at ? 2 : -1, at ? 3 : 1, VFS_INTENT_CREATE,
-			    VFS_F_NOFOLLOW, &n);
+			    VFS_F_NOFOLLOW | VFS_F_NAME, &n);
 	if (r < 0)
 		return r;
 	if (o_own || r == 1)
@@ -346,6 +359,14 @@ long sys_rename(struct appv_sc_call *c)
 		return -EEXIST;
 	if ((flags & RENAME_EXCHANGE) && n.res.layer == VFS_LAYER_NONE)
 		return -ENOENT;
+	/* "name/" on a side that is not a directory (the kernel's order). */
+	if ((flags & RENAME_EXCHANGE) && named_slash(&n) &&
+	    !S_ISDIR(n.res.mode))
+		return -ENOTDIR;
+	if (!S_ISDIR(o.res.mode) &&
+	    (named_slash(&o) ||
+	     (named_slash(&n) && !(flags & RENAME_EXCHANGE))))
+		return -ENOTDIR;
 	if (!same_domain(&o, &n))
 		return -EXDEV;
 	if (!strcmp(o.res.vpath, n.res.vpath) || same_file(&o.res, &n.res))
@@ -412,7 +433,7 @@ long sys_symlink(struct appv_sc_call *c)
 		return -ENOENT;
 	if (vfs_reserved_target(target))
 		return -EPERM; /* the overlay's markers (vfs/README.md) */
-	r = resolve_create(c, at ? 1 : -1, at ? 2 : 1, &p);
+	r = resolve_create(c, at ? 1 : -1, at ? 2 : 1, false, &p);
 	if (r == 1)
 		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
 					own */
@@ -545,7 +566,7 @@ long sys_link(struct appv_sc_call *c)
 
 	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	rn = resolve_new(c, at ? 2 : -1, at ? 3 : 1, &n);
+	rn = resolve_new(c, at ? 2 : -1, at ? 3 : 1, false, &n);
 	if (rn < 0)
 		return rn;
 	if ((flags & AT_EMPTY_PATH) && target_read(c, c->args[1], &b, 1) == 0 &&

@@ -63,6 +63,7 @@ struct walk {
 	bool dotdot;	     /* the walk met ".." */
 	bool must_dir;	     /* trailing slash or VFS_F_DIRECTORY */
 	bool slash;	     /* a trailing slash: the final symlink is followed */
+	bool dot_end;	     /* the path ends in "." or "..": nothing to create */
 	int base_comps;	     /* components of req->base still to consume */
 	unsigned int anchor; /* depth of the BENEATH/IN_ROOT anchor (base) */
 	bool base_virtual;   /* the base directory is not a host-only dir */
@@ -893,7 +894,7 @@ static int finish_missing(struct walk *w, const struct probe *p,
 {
 	int r;
 
-	if (w->req->intent != VFS_INTENT_CREATE)
+	if (w->req->intent != VFS_INTENT_CREATE || w->dot_end)
 		return -ENOENT;
 	if (p->host_parent) {
 		r = host_parent_ok(w);
@@ -1009,8 +1010,9 @@ static int start(struct walk *w, struct vfs *vfs, const struct vfs_req *req,
 	w->followed = false;
 	w->followed_lower = false;
 	w->dotdot = false;
-	w->must_dir = slash || (req->flags & VFS_F_DIRECTORY);
-	w->slash = slash;
+	w->dot_end = appv_path_last_is_dot(path);
+	w->slash = slash && (!(req->flags & VFS_F_NAME) || w->dot_end);
+	w->must_dir = w->slash || (req->flags & VFS_F_DIRECTORY);
 	w->base_comps = path[0] == '/' ? -1 : count_comps(req->base);
 	w->anchor = (req->flags & ROOTED) ? (unsigned int)count_comps(req->base)
 					  : 0;

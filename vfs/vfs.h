@@ -118,6 +118,12 @@ enum vfs_intent {
  * retry of an open whose real path held a symlink (RESOLVE_NO_SYMLINKS
  * said ELOOP): it may lead into a hidden tree or a virtual layer. */
 #define VFS_F_NO_HANDOFF 0x100
+/* A call that names its final entry rather than looking it up (mkdir,
+ * mknod, symlink, link's new name, unlink, rmdir, rename): as in the
+ * kernel, a trailing slash then neither follows a final symlink nor asks
+ * for a directory (the caller applies the call's own rule to it), unless
+ * the path ends in "." or "..", whose directory is looked up. */
+#define VFS_F_NAME 0x200
 
 struct vfs_cred;
 

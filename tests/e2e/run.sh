@@ -3425,6 +3425,59 @@ c_ov_identity() {
 	same_tree "$h" "$before"
 }
 
+# A trailing slash or a final "." as the kernel reads them, in a package
+# directory, a host one and one only the overlay has: a call that names
+# its entry (rename, rmdir, unlink, mkdir, mknod, symlink, link) does not
+# follow a final symlink for "name/" (mv L/ x moved the symlink's target
+# directory, rmdir L/ removed it, mkdir D/ made the dangling one's
+# target), "name/" is no file to make (mv f nodir/ renamed f to nodir),
+# and "x/." creates nothing (touch nx/. made a file nx).
+name_slash_script='mkdir -p "$1" && cd "$1" || exit 1
+r() { "$@" 2>/dev/null; echo "$* -> $?"; }
+py() { python3 -c "import os, sys
+try:
+    $1
+except OSError as e:
+    print(e.strerror)" 2>&1; }
+mkdir -p tgt && touch f tgt/in && ln -s tgt L && ln -s nowhere D
+r mv f nodir/
+r mv L/ moved
+r mkdir D/
+r mkfifo n1/
+r ln -s x n2/
+r ln f n3/
+r touch nx/.
+r mkdir ny/.
+r unlink f/
+py "os.rmdir(\"L/\")"
+py "os.rename(\"L/\", \"m2\")"
+py "os.rename(\"f\", \"L/\")"
+py "os.unlink(\"L/\")"
+py "os.symlink(\"x\", \"D/\")"
+py "os.close(os.open(\"D/.\", os.O_CREAT | os.O_WRONLY))"
+py "os.close(os.open(\"L/\", os.O_CREAT | os.O_EXCL | os.O_WRONLY))"
+mkdir -p new/ && r rmdir new/
+ls -A | LC_ALL=C grep -vx "pk" | LC_ALL=C sort | tr "\n" " "; echo; r ls -A tgt'
+c_name_slash_native() {
+	local src=$C/nss h=$C/nsh before
+	mkdir -p "$src/fs/opt/ns/sub" "$h"
+	touch "$src/fs/opt/ns/sub/pk" "$h/pk"
+	printf '[package]\nname = ns\n[run]\nexec = /bin/true\n' >"$src/appv.ini"
+	ax build "$src" -o "$C/ns.pkg"
+	want_rc 0
+	before=$(tree_sha "$h")
+	sh -c "$name_slash_script" sh "$C/nat" >"$C/native.out" 2>&1 ||
+		fail "native run failed: $(cat "$C/native.out")"
+	for d in /opt/ns/sub "$h" "$C/up/d"; do
+		axe --overlay nss "$C/ns.pkg" sh -c "$name_slash_script" sh "$d"
+		want_rc 0
+		diff "$C/native.out" "$C/out" >"$C/nsdiff" ||
+			fail "in $d, differs from native: $(cat "$C/nsdiff")"
+	done
+	same_tree "$h" "$before"
+	absent "$C/up"
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink pkg_root_dirs fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
@@ -3443,7 +3496,7 @@ ov_perm_owner ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
 fd_opath_magic ov_race_remove scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native host_dir_appears
 ov_rename_atomic ov_identity ov_watch_events inst_dpkg proc_other_process
-ed_inplace_native"
+ed_inplace_native name_slash_native"
 CASES=${E2E_CASES:-$CASES_ALL}
 MODES=${E2E_MODES:-shim noshim}
 # Cases that do not depend on the interception mode run once.

@@ -372,6 +372,32 @@ static void test_resolve__nofollow_returns_link(void **state)
 	assert_false(f->res.changed);
 }
 
+/* A call that names its entry (VFS_F_NAME: unlink, rename, mkdir...) with
+ * a trailing slash gets the symlink itself, as in the kernel; a lookup
+ * follows it.  A path ending in "." creates nothing. */
+static void test_resolve__name_with_trailing_slash(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(res_h(f, "app/rel/", VFS_INTENT_DELETE,
+			       VFS_F_NOFOLLOW | VFS_F_NAME),
+			 0);
+	assert_vpath(f, "app/rel");
+	assert_true(S_ISLNK(f->res.mode));
+	assert_int_equal(
+	    res_h(f, "hlink/", VFS_INTENT_CREATE, VFS_F_NOFOLLOW | VFS_F_NAME),
+	    0);
+	assert_true(S_ISLNK(f->res.mode));
+	/* "link/." looks the link up: its target is a file */
+	assert_int_equal(
+	    res_h(f, "hlink/.", VFS_INTENT_CREATE, VFS_F_NOFOLLOW | VFS_F_NAME),
+	    -ENOTDIR);
+	assert_int_equal(res_h(f, "app/rel/", VFS_INTENT_READ, VFS_F_NOFOLLOW),
+			 -ENOTDIR);
+	assert_int_equal(res_h(f, "hdir/new/.", VFS_INTENT_CREATE, 0), -ENOENT);
+	assert_int_equal(res_h(f, "hdir/new/", VFS_INTENT_CREATE, 0), 0);
+}
+
 static void test_resolve__dotdot_stops_at_root(void **state)
 {
 	struct fx *f = *state;
@@ -2265,6 +2291,7 @@ int main(void)
 	    T(test_resolve__image_absolute_symlink_is_virtual),
 	    T(test_resolve__relative_dotdot_symlink),
 	    T(test_resolve__nofollow_returns_link),
+	    T(test_resolve__name_with_trailing_slash),
 	    T(test_resolve__dotdot_stops_at_root),
 	    T(test_resolve__symlink_loop_is_eloop),
 	    T(test_resolve__file_as_dir_is_enotdir),
