@@ -154,7 +154,8 @@ static long fd_stat(struct appv_sc_call *c, int fd, struct sup_path *p,
 	bool dir;
 	int tfd, r;
 
-	bool upper = p->abs[0] && vfs_real_in_upper(c->s->vfs, p->abs);
+	bool upper = p->abs[0] && vfs_origin_any(c->s->vfs) &&
+		     vfs_real_in_upper(c->s->vfs, p->abs);
 
 	if (!upper && !vfs_real_in_image(c->s->vfs, p->abs))
 		return SUP_CONTINUE;
