@@ -848,5 +848,19 @@ static const struct tcase cases[] = {
 /* /proc/self/maps names a mapped file by its virtual path. */
 { .n = "mmap.maps", .s = "f:a=hello", .op = OP_MAPS, .a = "a",
   .chk = "o=$R/mmap.maps/a" },
+/* A copy-up keeps the entry's identity (vfs/origin.c): a file written
+ * through a descriptor, a directory an entry is made in, a file whose
+ * mode changes, one moved into a directory made meanwhile (its listing's
+ * d_ino agrees). */
+{ .n = "open.write.identity", .s = "f:a=hello", .op = OP_WRITE_FSTAT,
+  .a = "a", .chk = "o=same c:a=Xello" },
+{ .n = "open.creat.dir.identity", .s = "d:d f:d/a", .op = OP_OPEN,
+  .a = "d/n", .x = O_WRONLY | O_CREAT, .y = 0644, .chk = "I=:d" },
+{ .n = "chmod.identity", .s = "f:a=hello", .op = OP_CHMOD, .a = "a",
+  .y = 0600, .chk = "m:a=0600 I=:a" },
+{ .n = "rename.newdir.identity", .s = "f:a=hello", .pre = "d:nd",
+  .op = OP_RENAME, .a = "a", .b = "nd/a", .chk = "I=:nd/a@a" },
+{ .n = "readdir.ino.moved", .s = "f:a=hello f:b", .pre = "d:nd v:a>nd/a",
+  .op = OP_LIST_INO, .a = "nd", .chk = "o=0/1" },
 };
 /* clang-format on */

@@ -142,6 +142,7 @@ enum op {
 	OP_FXATTR_DIR,
 	OP_MAP_FILES,
 	OP_MAPS,
+	OP_WRITE_FSTAT,
 };
 
 #define F_REL 1u  /* chdir to the case directory, pass paths as written */
@@ -1779,6 +1780,30 @@ static int do_op(struct ctx *c)
 		else if (r == 0 && (a.st_mode != b.st_mode ||
 				    a.st_size != b.st_size))
 			what = "mode/size";
+		snprintf(c->out, sizeof(c->out), "%s", what);
+		close(fd);
+		return r;
+	}
+	case OP_WRITE_FSTAT: {
+		/* The inode stat gave before a write-open is the
+		 * descriptor's and the path's after the write (Vim checks
+		 * it: "E949: File changed while writing"). */
+		struct stat a, b, d;
+		const char *what = "same";
+
+		if (stat(p, &a))
+			return -errno;
+		fd = open(p, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		r = fstat(fd, &b) || write(fd, "X", 1) != 1 || stat(p, &d)
+			? -errno
+			: 0;
+		if (r == 0 && (a.st_dev != b.st_dev || a.st_ino != b.st_ino))
+			what = "descriptor";
+		else if (r == 0 &&
+			 (a.st_dev != d.st_dev || a.st_ino != d.st_ino))
+			what = "path";
 		snprintf(c->out, sizeof(c->out), "%s", what);
 		close(fd);
 		return r;
