@@ -64,12 +64,15 @@ struct vfs_origin {
 	uint64_t dev;  /* of the upper directory */
 	uint32_t live; /* records in use: none, nothing to look up */
 	uint32_t pad;
+	/* The upper root's (note_root): kept apart, so that an overlay with
+	 * no copy-up has no record (live 0: readers skip the table). */
+	struct origin_slot root;
 	/* A bit per page of slots, set before a slot there is first keyed:
 	 * a lookup whose first slot's page has none ends without reading
 	 * it (the fstat of a host file on the upper file system touches no
 	 * page of the table). */
 	uint64_t used[ORIGIN_PAGES / 64];
-	char pad2[4096 - 24 - ORIGIN_PAGES / 8];
+	char pad2[4096 - 24 - sizeof(struct origin_slot) - ORIGIN_PAGES / 8];
 	struct origin_slot slot[ORIGIN_SLOTS];
 };
 
@@ -158,27 +161,34 @@ static void write_slot(struct origin_slot *s, uint64_t ino, uint32_t mode,
 	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
 }
 
+/* A consistent copy of slot @s into @out, retried while it is written
+ * (writes are few and short; one that a killed supervisor left half done
+ * is given up on). */
+static bool read_stable(const struct origin_slot *s, struct origin_slot *out)
+{
+	for (int tries = 0; tries < 1000; tries++)
+		if (read_slot(s, out))
+			return true;
+	return false;
+}
+
 /* The live record of upper inode @ino (file type @type) into @out. */
 static bool find(const struct vfs_origin *o, uint64_t ino, uint32_t type,
 		 struct origin_slot *out)
 {
 	uint32_t page = (uint32_t)(ino % ORIGIN_SLOTS / SLOTS_PER_PAGE);
 
-	if (!ino || !__atomic_load_n(&o->live, __ATOMIC_ACQUIRE) ||
+	if (!ino)
+		return false;
+	if (read_stable(&o->root, out) && out->ino == ino && out->mode)
+		return out->mode == type;
+	if (!__atomic_load_n(&o->live, __ATOMIC_ACQUIRE) ||
 	    !(__atomic_load_n(&o->used[page / 64], __ATOMIC_ACQUIRE) &
 	      (1ull << (page % 64))))
 		return false;
 	for (uint32_t i = 0; i < ORIGIN_PROBES; i++) {
-		const struct origin_slot *s =
-		    &o->slot[(ino + i) % ORIGIN_SLOTS];
-
-		int tries = 0;
-
-		/* Retried while written: writes are few and short (one that
-		 * a killed supervisor left half done is given up on). */
-		while (!read_slot(s, out))
-			if (++tries > 1000)
-				return false;
+		if (!read_stable(&o->slot[(ino + i) % ORIGIN_SLOTS], out))
+			return false;
 		if (!out->ino)
 			return false;
 		if (out->ino == ino && out->mode)
@@ -262,12 +272,35 @@ void vfs_origin_dirents(const struct vfs *vfs, void *buf, size_t n)
 
 /* ---- the supervisors' side (the shim maps no lock: origin_fd < 0) --- */
 
+/* Records upper inode @ino (no live record: forget) in the first free
+ * slot from its place; none within ORIGIN_PROBES: not recorded. */
+static void put(struct vfs_origin *o, uint64_t ino, uint32_t type,
+		uint64_t odev, uint64_t oino)
+{
+	for (uint32_t i = 0; i < ORIGIN_PROBES; i++) {
+		struct origin_slot *s = &o->slot[(ino + i) % ORIGIN_SLOTS];
+		uint32_t page =
+		    (uint32_t)((ino + i) % ORIGIN_SLOTS / SLOTS_PER_PAGE);
+
+		if (s->ino && s->mode)
+			continue;
+		__atomic_fetch_or(&o->used[page / 64], 1ull << (page % 64),
+				  __ATOMIC_RELEASE);
+		write_slot(s, ino, type, odev, oino);
+		__atomic_add_fetch(&o->live, 1, __ATOMIC_RELEASE);
+		return;
+	}
+}
+
 /* Emptied, as one step for readers: the file's blocks are freed (reads
  * see zeros: no device, nothing live), then the header is written again.
  * Where holes cannot be punched, the used slots are zeroed one by one
  * (reading the rest faults in zero pages). */
-static void clear(struct vfs_origin *o, int fd, uint64_t dev)
+static void clear(struct vfs_origin *o, int fd, uint64_t dev, bool keep_root)
 {
+	struct origin_slot root;
+
+	keep_root = keep_root && read_stable(&o->root, &root);
 	__atomic_store_n(&o->live, 0, __ATOMIC_RELEASE);
 	if (APPV_SYS(SYS_fallocate, fd,
 		     FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
@@ -276,6 +309,8 @@ static void clear(struct vfs_origin *o, int fd, uint64_t dev)
 			if (__atomic_load_n(&o->slot[i].ino,
 					    __ATOMIC_RELAXED))
 				write_slot(&o->slot[i], 0, 0, 0, 0);
+	if (keep_root)
+		write_slot(&o->root, root.ino, root.mode, root.odev, root.oino);
 	__atomic_store_n(&o->dev, dev, __ATOMIC_RELEASE);
 	memcpy(o->magic, ORIGIN_MAGIC, 8);
 }
@@ -297,6 +332,27 @@ static struct vfs_origin *open_rw(const char *upper, size_t len, int *fd,
 	if (appv_fstatat(AT_FDCWD, upper, &st, 0) < 0)
 		st.st_dev = 0;
 	*fd = appv_openat(AT_FDCWD, path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	/* One the supervisor may not write (its mode changed, or another
+	 * user's) is still read by the shims: its records would show, and
+	 * go stale where a removal could not drop them.  A new table takes
+	 * its place (its records are lost, as a damaged one's). */
+	if ((*fd == -EACCES || *fd == -EPERM) &&
+	    appv_unlinkat(AT_FDCWD, path, 0) == 0)
+		*fd = appv_openat(AT_FDCWD, path,
+				  O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	/* On a read-only file system nothing is copied up or removed: the
+	 * records show here as the shims show them. */
+	if (*fd == -EROFS &&
+	    (*fd = appv_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0)) >= 0) {
+		o = map_file(*fd, PROT_READ);
+		appv_close(*fd);
+		*fd = -1;
+		if (o && memcmp(o->magic, ORIGIN_MAGIC, 8)) {
+			appv_munmap(o, ORIGIN_SIZE);
+			o = NULL;
+		}
+		return o;
+	}
 	if (*fd < 0)
 		return NULL;
 	APPV_SYS(SYS_flock, *fd, LOCK_EX, 0, 0, 0, 0);
@@ -307,49 +363,19 @@ static struct vfs_origin *open_rw(const char *upper, size_t len, int *fd,
 		o->dev = st.st_dev; /* new: all zeros */
 		memcpy(o->magic, ORIGIN_MAGIC, 8);
 	}
+	/* A reset keeps the upper root's record (note_root): the root
+	 * stays, and running sessions noted it once, at start. */
 	if (o && (memcmp(o->magic, ORIGIN_MAGIC, 8) ||
 		  o->dev != (uint64_t)st.st_dev || reset))
-		clear(o, *fd, st.st_dev);
+		clear(o, *fd, st.st_dev,
+		      !memcmp(o->magic, ORIGIN_MAGIC, 8) &&
+			  o->dev == (uint64_t)st.st_dev);
 	APPV_SYS(SYS_flock, *fd, LOCK_UN, 0, 0, 0, 0);
 	if (!o) {
 		appv_close(*fd);
 		*fd = -1;
 	}
 	return o;
-}
-
-/* The upper root is no copy, but stands for the host's root (or the
- * package's, where the host is hidden): "/" then is on the host's device,
- * and /usr no mount point. */
-static void note_root(struct vfs *vfs)
-{
-	const char *low_path = vfs_rule_shows_host(vfs_rule_for(vfs, "/"))
-				   ? "/"
-				   : vfs->image_root;
-	struct stat up, low;
-	uint64_t dev, ino;
-
-	if (!low_path[0] ||
-	    appv_fstatat(AT_FDCWD, vfs->cfg.upper, &up, 0) < 0 ||
-	    appv_fstatat(AT_FDCWD, low_path, &low, 0) < 0 ||
-	    (vfs_origin_of(vfs, up.st_dev, up.st_ino, up.st_mode, &dev, &ino) &&
-	     dev == (uint64_t)low.st_dev && ino == (uint64_t)low.st_ino))
-		return;
-	vfs_origin_note(vfs, vfs->cfg.upper, &low);
-}
-
-int vfs_origin_open(struct vfs *vfs)
-{
-	struct vfs_origin *o;
-
-	if (!vfs->upper_len)
-		return 0;
-	o = open_rw(vfs->cfg.upper, vfs->upper_len, &vfs->origin_fd, false);
-	/* Without a table copies get inodes of their own. */
-	__atomic_store_n(&vfs->origin, o ? o : ORIGIN_NONE, __ATOMIC_RELEASE);
-	if (o)
-		note_root(vfs);
-	return 0;
 }
 
 static struct vfs_origin *locked(struct vfs *vfs)
@@ -365,6 +391,45 @@ static struct vfs_origin *locked(struct vfs *vfs)
 static void unlock(struct vfs *vfs)
 {
 	APPV_SYS(SYS_flock, vfs->origin_fd, LOCK_UN, 0, 0, 0, 0);
+}
+
+/* The upper root is no copy, but stands for the host's root (or the
+ * package's, where the host is hidden): "/" then is on the host's device,
+ * and /usr no mount point. */
+static void note_root(struct vfs *vfs)
+{
+	const char *low_path = vfs_rule_shows_host(vfs_rule_for(vfs, "/"))
+				   ? "/"
+				   : vfs->image_root;
+	struct vfs_origin *o;
+	struct stat up, low;
+	uint64_t dev, ino;
+
+	if (!low_path[0] ||
+	    appv_fstatat(AT_FDCWD, vfs->cfg.upper, &up, 0) < 0 ||
+	    appv_fstatat(AT_FDCWD, low_path, &low, 0) < 0 ||
+	    (vfs_origin_of(vfs, up.st_dev, up.st_ino, up.st_mode, &dev, &ino) &&
+	     dev == (uint64_t)low.st_dev && ino == (uint64_t)low.st_ino) ||
+	    !(o = locked(vfs)))
+		return;
+	if (o->dev == (uint64_t)up.st_dev)
+		write_slot(&o->root, up.st_ino, S_IFDIR, low.st_dev,
+			   low.st_ino);
+	unlock(vfs);
+}
+
+int vfs_origin_open(struct vfs *vfs)
+{
+	struct vfs_origin *o;
+
+	if (!vfs->upper_len)
+		return 0;
+	o = open_rw(vfs->cfg.upper, vfs->upper_len, &vfs->origin_fd, false);
+	/* Without a table copies get inodes of their own. */
+	__atomic_store_n(&vfs->origin, o ? o : ORIGIN_NONE, __ATOMIC_RELEASE);
+	if (o)
+		note_root(vfs);
+	return 0;
 }
 
 /* Removes the live record of @ino, if any: whether there was one. */
@@ -395,22 +460,8 @@ void vfs_origin_note(struct vfs *vfs, const char *real,
 		return;
 	if (o->dev == (uint64_t)st.st_dev) {
 		forget(o, st.st_ino);
-		for (uint32_t i = 0; i < ORIGIN_PROBES; i++) {
-			struct origin_slot *s =
-			    &o->slot[(st.st_ino + i) % ORIGIN_SLOTS];
-
-			uint32_t page = (uint32_t)((st.st_ino + i) % ORIGIN_SLOTS /
-						   SLOTS_PER_PAGE);
-
-			if (s->ino && s->mode)
-				continue;
-			__atomic_fetch_or(&o->used[page / 64],
-					  1ull << (page % 64), __ATOMIC_RELEASE);
-			write_slot(s, st.st_ino, st.st_mode & S_IFMT,
-				   lower->st_dev, lower->st_ino);
-			__atomic_add_fetch(&o->live, 1, __ATOMIC_RELEASE);
-			break;
-		}
+		put(o, st.st_ino, st.st_mode & S_IFMT, lower->st_dev,
+		    lower->st_ino);
 	}
 	unlock(vfs);
 }
@@ -456,7 +507,8 @@ int vfs_origin_reset_file(const char *upper)
 	if (!o)
 		return 0;
 	appv_munmap(o, ORIGIN_SIZE);
-	appv_close(fd);
+	if (fd >= 0)
+		appv_close(fd);
 	return 0;
 }
 

@@ -3425,6 +3425,25 @@ c_ov_identity() {
 	same_tree "$h" "$before"
 }
 
+# The origin table is the supervisors' to write: one they may not (its
+# mode changed, for an unprivileged user) is replaced.  The shims read it
+# all the same: they showed records the supervisor neither showed (a
+# static binary's stat, which the supervisor answers, saw the copy's own
+# inode) nor could drop (a new file on a freed inode got a stale one).
+c_ov_identity_table() {
+	local h=$C/idt up
+	mkdir -p "$h" && echo a >"$h/a"
+	axe --overlay t "$TPKG" sh -c "echo b >>'$h/a'"
+	want_rc 0 || return 1
+	up=$(upper_of "$TID" t)
+	chmod 444 "$up.origin"
+	axe --overlay t "$TPKG" sh -c \
+		"stat -c '%d %i' '$h/a'; /bin/busybox stat -c '%d %i' '$h/a'"
+	want_rc 0 || return 1
+	[ "$(sed -n 1p "$C/out")" = "$(sed -n 2p "$C/out")" ] ||
+		fail "stat and a static stat differ: $(tr '\n' ' ' <"$C/out")"
+}
+
 # A trailing slash or a final "." as the kernel reads them, in a package
 # directory, a host one and one only the overlay has: a call that names
 # its entry (rename, rmdir, unlink, mkdir, mknod, symlink, link) does not
@@ -3495,7 +3514,7 @@ run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_w
 ov_perm_owner ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
 fd_opath_magic ov_race_remove scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native host_dir_appears
-ov_rename_atomic ov_identity ov_watch_events inst_dpkg proc_other_process
+ov_rename_atomic ov_identity ov_identity_table ov_watch_events inst_dpkg proc_other_process
 ed_inplace_native name_slash_native"
 CASES=${E2E_CASES:-$CASES_ALL}
 MODES=${E2E_MODES:-shim noshim}

@@ -613,7 +613,7 @@ static void test_copyup__keeps_identity(void **state)
 {
 	struct fx *f = *state;
 	char p[PATH_MAX], q[PATH_MAX];
-	struct stat low, lowdir, img, up, updir, up2;
+	struct stat low, lowdir, img, up, updir, up2, uproot, root;
 	struct vfs *other;
 
 	assert_int_equal(stat(fmt(p, "%s/hdir/hfile", f->h), &low), 0);
@@ -654,10 +654,16 @@ static void test_copyup__keeps_identity(void **state)
 	assert_false(reports_as(other, &up, &low));
 	assert_true(reports_as(other, &updir, &lowdir));
 
-	/* A reset empties the table, for running sessions too. */
+	/* A reset empties the table, for running sessions too, but for the
+	 * upper root, which stays and stands for the host's root (a running
+	 * session noted it at its start only). */
+	assert_int_equal(stat(f->cfg.upper, &uproot), 0);
+	assert_int_equal(stat("/", &root), 0);
+	assert_true(reports_as(other, &uproot, &root));
 	assert_int_equal(vfs_origin_reset_file(f->cfg.upper), 0);
 	assert_false(reports_as(other, &updir, &lowdir));
 	assert_false(reports_as(other, &up2, &img));
+	assert_true(reports_as(other, &uproot, &root));
 	vfs_free(other);
 }
 
