@@ -631,6 +631,24 @@ static bool upper_nofollow(const struct shim_sc *sc, const long a[6],
 	       (a[2] & (O_CREAT | O_EXCL | O_NOFOLLOW)) == O_CREAT;
 }
 
+/*
+ * Whether the open of an upper entry failed (@r) because another session
+ * changed it since the walk: -ELOOP, a whiteout came (upper_nofollow);
+ * -EACCES, the entry the kernel reached was moved out of the upper layer
+ * meanwhile - whiteout_once exchanges it into the work directory, where
+ * Landlock refuses this process a write.  Natively the open finds the
+ * old entry or none.  The supervisor, not bound by Landlock, gives a
+ * refusal that holds as well (sup_may_open).
+ */
+static bool upper_changed(const struct shim_sc *sc, const long a[6],
+			  const struct vfs_res *res, long r)
+{
+	if (r == -ELOOP)
+		return upper_nofollow(sc, a, res);
+	return r == -EACCES && sc->nr == SYS_openat &&
+	       res->layer == VFS_LAYER_UPPER;
+}
+
 /* The call on res->real, a real path the kernel acts on. */
 static long real_call(const struct shim_sc *sc, long a[6],
 		      const struct vfs_res *res)
@@ -696,10 +714,9 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 			? real_call(sc, a, res)
 			: appv_syscall(sc->nr, a[0], a[1], a[2], a[3], a[4],
 				       a[5]);
-		/* A whiteout came meanwhile (upper_nofollow): the supervisor
-		 * resolves it. */
-		if (r == -ELOOP && route == SHIM_REAL &&
-		    upper_nofollow(sc, a0, res)) {
+		/* The upper entry changed meanwhile: the supervisor resolves
+		 * it again (upper_changed). */
+		if (route == SHIM_REAL && upper_changed(sc, a0, res, r)) {
 			memcpy(a, a0, sizeof(a0));
 			kind = SHIM_FD_PLAIN;
 			goto direct;

@@ -276,6 +276,26 @@ static int upper_nofollow(const struct sup_path *p, int flags)
 	return S_ISLNK(p->res.mode) ? 0 : O_NOFOLLOW;
 }
 
+/*
+ * Whether the open of @what failed (@fd) because another session changed
+ * the upper layer since the call's resolution, which walked every symlink
+ * virtually: -ELOOP, a whiteout came that upper_nofollow did not follow;
+ * -EXDEV from the anchored open (RESOLVE_BENEATH), the kernel's walk left
+ * the upper root - it followed a whiteout that came (an absolute target),
+ * or the entry it reached was moved out meanwhile (whiteout_once
+ * exchanges it into the work directory; the kernel checks the result
+ * still lies beneath).  Natively the open finds the old entry or none.
+ */
+static bool upper_changed(const struct appv_sc_call *c,
+			  const struct open_args *a, const struct sup_path *p,
+			  const char *what, int fd)
+{
+	if (fd == -ELOOP)
+		return !(a->flags & O_NOFOLLOW) && upper_nofollow(p, a->flags);
+	return fd == -EXDEV &&
+	       appv_path_has_prefix(what, vfs_get_config(c->s->vfs)->upper);
+}
+
 /* Decide what to open for a resolved path; returns the flags to use. */
 static int target_flags(struct appv_sc_call *c, const struct open_args *a,
 			struct sup_path *p, char *what, size_t cap)
@@ -714,9 +734,8 @@ long sys_open(struct appv_sc_call *c)
 			 ? sup_open_host(what, flags, 0)
 			 : sup_open_real(c->sup, what, flags, 0, false);
 	}
-	if (fd == -ELOOP && !(a.flags & O_NOFOLLOW) &&
-	    upper_nofollow(&p, a.flags))
-		return -ESTALE; /* a symlink came meanwhile: resolve again */
+	if (upper_changed(c, &a, &p, what, fd))
+		return -ESTALE; /* resolve again */
 	if (fd >= 0 && (flags & O_PATH)) {
 		r = reopen_path_fd(fd);
 		close(fd);
