@@ -151,11 +151,10 @@ static long fd_stat(struct appv_sc_call *c, int fd, struct sup_path *p,
 	unsigned int mask = statx_call ? (unsigned int)c->args[3] : 0;
 	struct statx stx;
 	struct stat st;
-	bool dir;
-	int tfd, r;
-
 	bool upper = p->abs[0] && vfs_origin_any(c->s->vfs) &&
 		     vfs_real_in_upper(c->s->vfs, p->abs);
+	bool dir;
+	int tfd, r;
 
 	if (!upper && !vfs_real_in_image(c->s->vfs, p->abs))
 		return SUP_CONTINUE;
