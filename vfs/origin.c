@@ -15,6 +15,7 @@
  * and read-write by the supervisors, which alone change it, under flock:
  *
  *     header (a page): magic, the upper directory's st_dev, live count,
+ *                      the upper root's record (it stands for "/"),
  *                      a bit per page of slots that holds any
  *     ORIGIN_SLOTS slots: { ino, seq, mode, odev, oino }
  *
@@ -98,9 +99,8 @@ static struct vfs_origin *map_file(int fd, int prot)
 	return appv_mmap_failed(p) ? NULL : p;
 }
 
-/* The table, mapped read-only on first use in the shim (most processes
- * never stat a copied-up entry... but nearly all fstat something: the
- * cost is one open, fstat and mmap per process). */
+/* The table, mapped read-only on first use in the shim: nearly every
+ * process fstats something, so that is one open, fstat and mmap each. */
 static const struct vfs_origin *table(const struct vfs *cvfs)
 {
 	struct vfs *vfs = (struct vfs *)cvfs; /* the lazily set pointer */
