@@ -353,6 +353,8 @@ bool sup_path_unchanged(const struct sup_path *p)
 
 int sup_extract(struct appv_sc_call *c, struct vfs_res *res)
 {
+	static bool said; /* the first failure's reason, once a session */
+	struct appv_diag diag = {""};
 	int r;
 
 	if (!res->needs_extract)
@@ -360,7 +362,11 @@ int sup_extract(struct appv_sc_call *c, struct vfs_res *res)
 	if (!c->s->pkg)
 		return -EIO;
 	r = pkg_cache_extract(c->s->pkg, c->s->image_dir, res->image_file,
-			      NULL);
+			      &diag);
+	if (r < 0 && diag.msg[0] && !said) {
+		said = true;
+		fprintf(stderr, "appv: %s\n", diag.msg);
+	}
 	if (r < 0)
 		return r;
 	res->needs_extract = false;

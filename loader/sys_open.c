@@ -337,9 +337,13 @@ static int target_flags(struct appv_sc_call *c, const struct open_args *a,
 	}
 	/* A merged directory opened for reading (listing, fchdir, dirfd) is
 	 * its materialised union listing, whose real path maps back. */
-	if (exists && p->res.merged_dir && !modifying(flags))
-		return vfs_merge_dir(c->s->vfs, &p->res, what, cap) < 0 ? -EIO
-									: flags;
+	if (exists && p->res.merged_dir && !modifying(flags)) {
+		/* A full scratch says so; other failures are EIO. */
+		r = vfs_merge_dir(c->s->vfs, &p->res, what, cap);
+		if (r == -ENOSPC || r == -EDQUOT || r == -ENOMEM)
+			return r;
+		return r < 0 ? -EIO : flags;
+	}
 	if (strlen(p->res.real) >= cap)
 		return -ENAMETOOLONG;
 	strcpy(what, p->res.real);

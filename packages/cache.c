@@ -414,6 +414,20 @@ static int open_placeholder(int rootfd, const struct pkg_entry *e)
 	return appv_openat2(rootfd, rel_of(e), flags, 0, resolve);
 }
 
+/* Whether the package file is still as it was opened (and verified):
+ * one written over in place since would fill the cache of this package
+ * id with another's bytes, for good. */
+static bool same_file(const struct pkg *p)
+{
+	struct stat st;
+
+	return fstat(p->fd, &st) == 0 && st.st_size == p->st.st_size &&
+	       st.st_mtim.tv_sec == p->st.st_mtim.tv_sec &&
+	       st.st_mtim.tv_nsec == p->st.st_mtim.tv_nsec &&
+	       st.st_ctim.tv_sec == p->st.st_ctim.tv_sec &&
+	       st.st_ctim.tv_nsec == p->st.st_ctim.tv_nsec;
+}
+
 static int fill(struct pkg *p, int dfd, const struct pkg_entry *e)
 {
 	struct timespec ts[2] = { { .tv_sec = e->mtime },
@@ -435,10 +449,17 @@ static int fill(struct pkg *p, int dfd, const struct pkg_entry *e)
 	    ftruncate(fd, (off_t)e->size) != 0)
 		return -errno;
 	r = copy_data(p, e->file_no, fd, e->size);
+	if (r == 0 && !same_file(p))
+		r = -ESTALE; /* read while it changed */
+	/* Failed (a full disk): the placeholder is given back as it was,
+	 * sparse, so that what was written holds no space. */
+	if (r < 0)
+		fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
+			  (off_t)e->size);
+	if (futimens(fd, ts) != 0 || fchmod(fd, real_mode(e->mode)) != 0)
+		return r < 0 ? r : -errno;
 	if (r < 0)
 		return r;
-	if (futimens(fd, ts) != 0 || fchmod(fd, real_mode(e->mode)) != 0)
-		return -errno;
 	return close(steal_fd(&fd)) == 0 ? 0 : -errno;
 }
 
@@ -475,7 +496,13 @@ int pkg_cache_extract(struct pkg *p, const char *image_dir, uint32_t file_no,
 				     image_dir);
 	if (state == 1)
 		return 0;
-	r = fill(p, dfd, e);
+	r = same_file(p) ? fill(p, dfd, e) : -ESTALE;
+	if (r == -ESTALE)
+		return appv_diag_set(
+		    diag, -EIO,
+		    "%s: the package file changed while in use (replace a "
+		    "package by renaming a new file over it)",
+		    p->path);
 	if (r < 0)
 		return appv_diag_set(diag, r, "%s: extracting %s: %s", p->path,
 				     e->path, strerror(-r));

@@ -315,6 +315,14 @@ static void clear(struct vfs_origin *o, int fd, uint64_t dev, bool keep_root)
 	memcpy(o->magic, ORIGIN_MAGIC, 8);
 }
 
+/* The header page allocated (where fallocate works at all). */
+static bool header_room(int fd)
+{
+	long r = APPV_SYS(SYS_fallocate, fd, 0, 0, 4096, 0, 0);
+
+	return r >= 0 || r == -EOPNOTSUPP;
+}
+
 /* The table of the upper directory @upper, created when missing, with
  * its lock file descriptor in *@fd.  A table made for another device
  * (the overlay was moved to another file system) holds nothing valid. */
@@ -357,11 +365,21 @@ static struct vfs_origin *open_rw(const char *upper, size_t len, int *fd,
 		return NULL;
 	APPV_SYS(SYS_flock, *fd, LOCK_EX, 0, 0, 0, 0);
 	o = map_file(*fd, PROT_READ | PROT_WRITE);
+	/* The header is allocated before the table has its size (a hole
+	 * faults on tmpfs: room()); no room, no table, for the shims
+	 * neither. */
 	if (!o && APPV_SYS(SYS_ftruncate, *fd, 0, 0, 0, 0, 0) == 0 &&
+	    header_room(*fd) &&
 	    APPV_SYS(SYS_ftruncate, *fd, ORIGIN_SIZE, 0, 0, 0, 0) == 0 &&
 	    (o = map_file(*fd, PROT_READ | PROT_WRITE))) {
 		o->dev = st.st_dev; /* new: all zeros */
 		memcpy(o->magic, ORIGIN_MAGIC, 8);
+	} else if (o && !header_room(*fd)) {
+		/* Its header a hole (made by a supervisor killed at once, or
+		 * a clear cut short): nothing in it is valid. */
+		appv_munmap(o, ORIGIN_SIZE);
+		o = NULL;
+		APPV_SYS(SYS_ftruncate, *fd, 0, 0, 0, 0, 0);
 	}
 	/* A reset keeps the upper root's record (note_root): the root
 	 * stays, and running sessions noted it once, at start. */
@@ -432,6 +450,32 @@ int vfs_origin_open(struct vfs *vfs)
 	return 0;
 }
 
+/* Whether the pages of the slots a record of @ino may use or a lookup of
+ * it may read are allocated (made so now): a page of the sparse table
+ * that is a hole faults on its first touch on tmpfs, and on a full one
+ * that is a SIGBUS.  A lookup reads past its place only slots a record
+ * made from a place within ORIGIN_PROBES took, whose room was made. */
+static bool room(int fd, uint64_t ino)
+{
+	uint64_t first = ino % ORIGIN_SLOTS, n = ORIGIN_PROBES + 1;
+	long r = 0;
+
+	if (first + n > ORIGIN_SLOTS) { /* the probe wraps around */
+		r = APPV_SYS(SYS_fallocate, fd, FALLOC_FL_KEEP_SIZE,
+			     offsetof(struct vfs_origin, slot),
+			     (first + n - ORIGIN_SLOTS) *
+				 sizeof(struct origin_slot),
+			     0, 0);
+		n = ORIGIN_SLOTS - first;
+	}
+	if (r >= 0)
+		r = APPV_SYS(SYS_fallocate, fd, FALLOC_FL_KEEP_SIZE,
+			     offsetof(struct vfs_origin, slot) +
+				 first * sizeof(struct origin_slot),
+			     n * sizeof(struct origin_slot), 0, 0);
+	return r >= 0 || r == -EOPNOTSUPP;
+}
+
 /* Removes the live record of @ino, if any: whether there was one. */
 static bool forget(struct vfs_origin *o, uint64_t ino)
 {
@@ -458,7 +502,8 @@ void vfs_origin_note(struct vfs *vfs, const char *real,
 	if (appv_fstatat(AT_FDCWD, real, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 	    !(o = locked(vfs)))
 		return;
-	if (o->dev == (uint64_t)st.st_dev) {
+	/* No room: not recorded (the copy has an inode of its own). */
+	if (o->dev == (uint64_t)st.st_dev && room(vfs->origin_fd, st.st_ino)) {
 		forget(o, st.st_ino);
 		put(o, st.st_ino, st.st_mode & S_IFMT, lower->st_dev,
 		    lower->st_ino);

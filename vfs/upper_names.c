@@ -13,8 +13,10 @@
  * (documented in vfs/README.md).
  */
 #include <errno.h>
+#include <linux/magic.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/vfs.h>
 
 #include "../common/path.h"
 #include "../common/sys.h"
@@ -117,11 +119,25 @@ static int path_of(const struct vfs *vfs, char *out, size_t cap)
 	return vfs_concat(out, cap, vfs->cfg.upper, vfs->upper_len, ".names");
 }
 
+/* A hole in a shared mapping of a tmpfs file is allocated when it is
+ * first touched, read or written: on a full tmpfs that is a SIGBUS.  A
+ * file with holes there (new, or version 2's page grown) is not used until
+ * a supervisor has allocated it (at its start), by the shims neither. */
+static bool holes_fault(int fd, const struct stat *st)
+{
+	struct statfs sf;
+
+	return (uint64_t)st->st_blocks * 512 < NAMES_SIZE &&
+	       APPV_SYS(SYS_fstatfs, fd, &sf, 0, 0, 0, 0) == 0 &&
+	       sf.f_type == TMPFS_MAGIC;
+}
+
 static void *map_file(int fd, int prot)
 {
 	struct stat st;
 
-	if (appv_fstat(fd, &st) < 0 || st.st_size != NAMES_SIZE)
+	if (appv_fstat(fd, &st) < 0 || st.st_size != NAMES_SIZE ||
+	    holes_fault(fd, &st))
 		return NULL;
 	void *p = appv_mmap(NULL, NAMES_SIZE, prot, MAP_SHARED, fd, 0);
 
@@ -336,6 +352,8 @@ int vfs_names_open(struct vfs *vfs)
 		return 0; /* no filter: every walk probes upper */
 	if (appv_fstat(fd, &st) == 0 && st.st_size != NAMES_SIZE)
 		APPV_SYS(SYS_ftruncate, fd, NAMES_SIZE, 0, 0, 0, 0);
+	/* Allocated now, or (a full file system) not used: map_file. */
+	APPV_SYS(SYS_fallocate, fd, 0, 0, NAMES_SIZE, 0, 0);
 	n = map_file(fd, PROT_READ | PROT_WRITE);
 	appv_close(fd);
 	if (!n)

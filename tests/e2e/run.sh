@@ -3566,7 +3566,7 @@ ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
 iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse ov_work_dir
-ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile cwd_clone_fs ov_sparse_copyup
+ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_walking
 ov_perm_owner ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
@@ -3767,6 +3767,132 @@ c_ov_fifo_signal() {
 		[ -z "$MODE_OPT" ] || break
 	done
 	absent /tmp/appv-e2e-ff
+}
+
+# A package file written over in place (cp) while a session runs: its
+# files not yet extracted fail with EIO and appv says why, rather than
+# filling the cache of the package's id with the new file's bytes for
+# every later session of the unchanged package.
+c_pkg_changed_running() {
+	local src=$C/src sha pid i
+	mkdir -p "$src/fs/opt/c"
+	printf '[package]\nname = chg\nversion = 1\n[run]\nexec = /bin/true\n' \
+		>"$src/appv.ini"
+	head -c 1000000 /dev/urandom >"$src/fs/opt/c/big.bin"
+	sha=$(file_sha "$src/fs/opt/c/big.bin")
+	ax build "$src" -o "$C/a.pkg"
+	want_rc 0
+	head -c 1000000 /dev/urandom >"$src/fs/opt/c/big.bin"
+	ax build "$src" -o "$C/b.pkg"
+	want_rc 0
+	cp "$C/a.pkg" "$C/w.pkg"
+	# shellcheck disable=SC2086
+	timeout -k 5 "$TMO" "$APPV" exec $MODE_OPT "$C/w.pkg" sh -c 'echo ready
+		while [ ! -e "$1" ]; do sleep 0.05; done
+		sha256sum /opt/c/big.bin' sh "$C/go" \
+		</dev/null >"$C/bg.out" 2>"$C/bg.err" &
+	pid=$!
+	for ((i = 0; i < 200; i++)); do
+		! grep -qs ready "$C/bg.out" || break
+		sleep 0.05
+	done
+	cp "$C/b.pkg" "$C/w.pkg"
+	touch "$C/go"
+	RC=0
+	wait "$pid" || RC=$?
+	cp "$C/bg.out" "$C/out"
+	cp "$C/bg.err" "$C/err"
+	want_fail
+	err_matches 'w\.pkg: the package file changed while in use'
+	err_matches 'big\.bin: Input/output error'
+	axe "$C/a.pkg" sha256sum /opt/c/big.bin
+	want_rc 0
+	out_contains "$sha"
+}
+
+# A full APPV_HOME (a 2 MB tmpfs, root only): a package file the cache
+# cannot hold fails to open with ENOSPC and leaves its placeholder sparse
+# (no space held by what was written); with the file system full, a new
+# overlay starts and an existing one copies up, each failed write getting
+# ENOSPC as natively (appv's shared state files must not fault: a hole of
+# a shared mapping of tmpfs is a SIGBUS then); once space is freed the
+# overlay works, copies keep their identity and no temporary is left.  A
+# merged listing that the session's scratch cannot hold fails with ENOSPC.
+c_ov_enospc() {
+	local src=$C/src h=$C/hf before
+	if [ "$(id -u)" != 0 ]; then
+		skip_step "mounting a small tmpfs needs root"
+		return 0
+	fi
+	mkdir -p "$src/fs/opt/b" "$h"
+	head -c 3000000 /dev/urandom >"$src/fs/opt/b/big.bin"
+	echo small >"$src/fs/opt/b/small"
+	printf '[package]\nname = nospc\nversion = 1\n[run]\nexec = /bin/true\n' \
+		>"$src/appv.ini"
+	ax build "$src" -o "$C/b.pkg"
+	want_rc 0
+	echo hostdata >"$h/host.txt"
+	before=$(tree_sha "$h")
+	mount -t tmpfs -o size=2m tmpfs "$C/home"
+	trap 'umount "$C/home"' EXIT
+	axe "$C/b.pkg" sh -c 'cat /opt/b/small; wc -c </opt/b/big.bin'
+	want_fail
+	out_has small
+	err_matches 'No space left on device'
+	[ "$(stat -c %b "$C"/home/cache/*/root/opt/b/big.bin)" = 0 ] ||
+		fail "the failed extraction holds $(stat -c %b "$C"/home/cache/*/root/opt/b/big.bin) blocks"
+	cat >"$C/nospc.py" <<-'EOF'
+	import os, sys
+	h = sys.argv[1]
+	def say(s): os.write(1, (s + "\n").encode())
+	for p, fl in (("/tmp/appv-e2e-nospc", os.O_CREAT | os.O_WRONLY),
+	              (h + "/host.txt", os.O_WRONLY | os.O_APPEND),
+	              ("/opt/b/small", os.O_WRONLY | os.O_APPEND)):
+	    try:
+	        fd = os.open(p, fl, 0o644)
+	        os.write(fd, b"more\n" * 2000)
+	        os.close(fd)
+	        say(p + ": written")
+	    except OSError as e:
+	        say(p + ": errno %d" % e.errno)
+	say("small: " + open("/opt/b/small").read().strip())
+	say("host: " + open(h + "/host.txt").readline().strip())
+	say("ino: %s" % (os.stat(h + "/host.txt").st_ino == int(sys.argv[2])))
+	EOF
+	dd if=/dev/zero of="$C/home/fill" bs=4k >/dev/null 2>&1 || :
+	for ov in default fresh; do
+		axe --overlay $ov "$C/b.pkg" /usr/bin/python3 "$C/nospc.py" "$h" \
+			"$(stat -c %i "$h/host.txt")"
+		want_rc 0
+		out_has "/tmp/appv-e2e-nospc: errno 28"
+		out_has "$h/host.txt: errno 28"
+		out_has "/opt/b/small: errno 28"
+		out_has "small: small"
+		out_has "host: hostdata"
+	done
+	rm "$C/home/fill"
+	axe "$C/b.pkg" /usr/bin/python3 "$C/nospc.py" "$h" \
+		"$(stat -c %i "$h/host.txt")"
+	want_rc 0
+	out_has "/tmp/appv-e2e-nospc: written"
+	out_has "$h/host.txt: written"
+	out_has "/opt/b/small: written"
+	out_has "ino: True"
+	[ -z "$(ls -A "$(upper_of "$(pkg_id "$C/b.pkg")" default)/../work")" ] ||
+		fail "temporaries left in work/"
+	# A session scratch with no inodes left: a merged listing says why.
+	mkdir "$C/rt"
+	mount -t tmpfs -o size=64k,nr_inodes=6 tmpfs "$C/rt"
+	trap 'umount "$C/home"; umount "$C/rt"' EXIT
+	XDG_RUNTIME_DIR=$C/rt axe "$C/b.pkg" /usr/bin/python3 -c 'import os
+try:
+    os.listdir("/")
+    print("listed")
+except OSError as e:
+    print("errno", e.errno)'
+	want_rc 0
+	out_has "errno 28"
+	same_tree "$h" "$before"
 }
 
 # An open that would create, truncate or copy up, made when the caller's
