@@ -16,7 +16,9 @@
  * under the lock, and sets the state byte last: a crash leaves the byte 0
  * and the next call redoes the work.  Data is not fsync'ed: a process crash
  * loses nothing (the page cache survives it), a power cut may need
- * `rm -rf` of the cache entry.
+ * `rm -rf` of the cache entry.  One that lacks a part (index, state, root:
+ * removed by hand, a cleanup cut short) is built again and takes its
+ * place.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -305,22 +307,69 @@ static int build_cache(const struct pkg *p, const char *tmp,
 	return r;
 }
 
+/* Whether the cache entry @dir has its parts (not what is in root/). */
+static bool complete(const char *dir)
+{
+	static const char *const parts[] = {"index", "state", "root"};
+	char path[PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
+		if (snprintf(path, sizeof(path), "%s/%s", dir, parts[i]) >=
+			    (int)sizeof(path) ||
+		    access(path, F_OK) != 0)
+			return false;
+	return true;
+}
+
+/* The cache entry @dir is there but incomplete: the new one @tmp takes its
+ * place, under a lock on @cache_base (another session may be repairing
+ * it too: then its complete entry is used). */
+static int replace_broken(const char *cache_base, const char *dir,
+			  const char *tmp, struct appv_diag *diag)
+{
+	_cleanup_close_ int lock = open(cache_base, O_RDONLY | O_DIRECTORY |
+							 O_CLOEXEC);
+	char aside[PATH_MAX];
+	int r = 0;
+
+	if (lock < 0 || flock(lock, LOCK_EX) < 0)
+		return appv_diag_set(diag, -errno, "%s: %s", cache_base,
+				     strerror(errno));
+	if (complete(dir))
+		return 0;
+	if (snprintf(aside, sizeof(aside), "%s.broken.XXXXXX", dir) >=
+		    (int)sizeof(aside) ||
+	    !mkdtemp(aside))
+		return appv_diag_set(diag, -errno, "%s: %s", dir,
+				     strerror(errno));
+	/* Moved over the empty @aside, then the new one goes in (a session
+	 * that found no entry meanwhile may have put its own: used). */
+	if (rename(dir, aside) != 0 ||
+	    (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_NOREPLACE) != 0 &&
+	     !((errno == EEXIST || errno == ENOTEMPTY) && complete(dir))))
+		r = appv_diag_set(diag, -errno, "%s: replacing an incomplete "
+				  "package cache: %s", dir, strerror(errno));
+	rm_rf(AT_FDCWD, aside);
+	if (r == 0)
+		fprintf(stderr, "appv: %s: the package cache was incomplete; "
+			"built it again\n", dir);
+	return r;
+}
+
 int pkg_cache_prepare(struct pkg *p, const char *cache_base, char *image_dir,
 		      size_t cap, struct appv_diag *diag)
 {
-	char dir[PATH_MAX], tmp[PATH_MAX], probe[PATH_MAX];
+	char dir[PATH_MAX], tmp[PATH_MAX];
 	int r;
 
 	if (snprintf(dir, sizeof(dir), "%s/%s", cache_base, p->id) >=
 		    (int)sizeof(dir) ||
-	    snprintf(probe, sizeof(probe), "%s/index", dir) >=
-		    (int)sizeof(probe) ||
 	    snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", dir) >=
 		    (int)sizeof(tmp) || strlen(dir) >= cap)
 		return appv_diag_set(diag, -ENAMETOOLONG, "%s: cache path too "
 				     "long", cache_base);
 	memcpy(image_dir, dir, strlen(dir) + 1);
-	if (access(probe, F_OK) == 0)
+	if (complete(dir))
 		goto done;
 	r = pkg_tree_load(p, diag); /* a stamped open has not walked yet */
 	if (r < 0)
@@ -336,8 +385,12 @@ int pkg_cache_prepare(struct pkg *p, const char *cache_base, char *image_dir,
 	if (r == 0 && renameat2(AT_FDCWD, tmp, AT_FDCWD, dir,
 				RENAME_NOREPLACE) != 0) {
 		r = -errno;
+		/* Another session won the race: use theirs.  Or what is
+		 * there is incomplete. */
 		if (r == -EEXIST || r == -ENOTEMPTY)
-			r = 0; /* another session won the race: use theirs */
+			r = complete(dir) ? 0
+					  : replace_broken(cache_base, dir, tmp,
+							   diag);
 		else
 			appv_diag_set(diag, r, "%s: %s", dir, strerror(-r));
 	}

@@ -3555,6 +3555,35 @@ c_name_slash_native() {
 	absent "$C/up"
 }
 
+# A package cache entry that lacks a part (its index, state file or root
+# tree: removed by hand, a cleanup cut short) is built again, with a
+# warning naming it, rather than failing every later run ("cannot open
+# package cache") or showing no files.
+c_pkg_cache_repair() {
+	local src=$C/src id dir part
+	mkdir -p "$src/fs/opt/cr/sub"
+	echo one >"$src/fs/opt/cr/sub/f"
+	printf '[package]\nname = cr\n[run]\nexec = /bin/true\n' >"$src/appv.ini"
+	ax build "$src" -o "$C/cr.pkg"
+	want_rc 0 || return 1
+	id=$(pkg_id "$C/cr.pkg")
+	dir=$APPV_HOME/cache/$id
+	axe "$C/cr.pkg" cat /opt/cr/sub/f
+	want_rc 0 || return 1
+	for part in index state root; do
+		rm -rf "${dir:?}/$part"
+		axe "$C/cr.pkg" cat /opt/cr/sub/f
+		want_rc 0 || return 1
+		out_has one
+		err_matches "cache/$id: the package cache was incomplete; built it again"
+	done
+	axe "$C/cr.pkg" cat /opt/cr/sub/f
+	want_rc 0
+	[ ! -s "$C/err" ] || fail "a complete cache warned: $(cat "$C/err")"
+	[ -z "$(ls -d "$dir".* 2>/dev/null)" ] ||
+		fail "left beside the cache: $(ls -d "$dir".*)"
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink pkg_root_dirs fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
@@ -3566,7 +3595,7 @@ ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
 iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse ov_work_dir
-ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running cwd_clone_fs ov_sparse_copyup
+ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_walking
 ov_perm_owner ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
