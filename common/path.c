@@ -137,3 +137,51 @@ int appv_path_candidate(const char **list, const char *file, char *buf,
 	memcpy(buf + (dlen ? dlen + 1 : 0), file, flen + 1);
 	return (int)n;
 }
+
+/* Whether the @n bytes at @e name a C library: libc.so.6, libc-2.31.so. */
+static bool preload_is_libc(const char *e, size_t n)
+{
+	const char *b = e + n;
+
+	while (b > e && b[-1] != '/')
+		b--;
+	n -= (size_t)(b - e);
+	return n > 5 && !memcmp(b, "libc", 4) && (b[4] == '.' || b[4] == '-');
+}
+
+int appv_preload_place(const char *theirs, const char *shim, char *out,
+		       size_t cap)
+{
+	size_t a = strlen(shim), k = 0;
+	bool placed = false;
+
+	for (const char *q = theirs ? theirs : ""; *q;) {
+		size_t len = strcspn(q, ": ");
+		bool libc = len && preload_is_libc(q, len);
+
+		if (len && (len != a || memcmp(q, shim, a))) {
+			size_t need = (libc && !placed ? a + 1 : 0) + len + 1;
+
+			if (k + need > cap)
+				return -ENAMETOOLONG;
+			if (libc && !placed) {
+				memcpy(out + k, shim, a);
+				out[k + a] = ':';
+				k += a + 1;
+				placed = true;
+			}
+			memcpy(out + k, q, len);
+			out[k + len] = ':';
+			k += len + 1;
+		}
+		q += len + (q[len] ? 1 : 0);
+	}
+	if (placed) {
+		out[k - 1] = '\0';
+		return (int)(k - 1);
+	}
+	if (k + a + 1 > cap)
+		return -ENAMETOOLONG;
+	memcpy(out + k, shim, a + 1);
+	return (int)(k + a);
+}

@@ -68,6 +68,17 @@ static inline size_t appv_path_undeleted(const char *path, size_t n)
 int appv_path_candidate(const char **list, const char *file, char *buf,
 			size_t cap);
 
+/* An LD_PRELOAD value: @theirs (NULL: none) with the shim's entry @shim
+ * placed after every library that may wrap a name the shim interposes
+ * (fakeroot's stat, libfaketime's futimens: found first, their RTLD_NEXT
+ * reaches the shim) and before a C library named there (`libc.so.6`,
+ * whose definitions would hide the shim's).  Entries end at ':' or ' ',
+ * as ld.so splits them; empty ones and other entries equal to @shim are
+ * left out.  Into @out; its length, or -ENAMETOOLONG when it does not fit
+ * in @cap. */
+int appv_preload_place(const char *theirs, const char *shim, char *out,
+		       size_t cap);
+
 /* 64-bit FNV-1a of @len bytes: the hash used by the package index.  It is
  * incremental: appv_hash64(s, a + b) is appv_hash64_more(appv_hash64(s, a),
  * s + a, b), and appv_hash64(s, 0) is APPV_HASH64_INIT. */

@@ -124,23 +124,27 @@ struct env_fix {
 	struct slots s;
 };
 
-/* "LD_PRELOAD=<shim>[:<theirs>]" when theirs lacks the shim. */
+/* "LD_PRELOAD=<theirs with the shim>" (appv_preload_place): the shim
+ * goes after the libraries that may wrap what it interposes, also when
+ * theirs holds it before them (faketime and eatmydata add their library
+ * at the end of an LD_PRELOAD that holds the shim). */
 static const char *preload_entry(struct env_fix *f, const char *cur)
 {
-	const char *theirs = cur ? cur + 11 : "";
-	size_t a = strlen(shim_env_preload), b = strlen(theirs);
+	const char *theirs = cur ? cur + 11 : NULL;
+	size_t cap = sizeof(f->preload) - 11;
+	int n;
 
-	if (!a || (cur && strstr(theirs, shim_env_preload)))
+	if (!shim_env_preload[0])
 		return cur;
-	if (11 + a + 1 + b + 1 > sizeof(f->preload))
-		b = 0; /* theirs does not fit: the shim alone */
 	memcpy(f->preload, "LD_PRELOAD=", 11);
-	memcpy(f->preload + 11, shim_env_preload, a);
-	if (b) {
-		f->preload[11 + a] = ':';
-		memcpy(f->preload + 12 + a, theirs, b);
-	}
-	f->preload[11 + a + (b ? 1 + b : 0)] = '\0';
+	n = appv_preload_place(theirs, shim_env_preload, f->preload + 11, cap);
+	if (n < 0 && theirs && strstr(theirs, shim_env_preload))
+		return cur; /* too long to move: theirs as it is */
+	if (n < 0) /* theirs does not fit: the shim alone */
+		n = appv_preload_place(NULL, shim_env_preload, f->preload + 11,
+				       cap);
+	if (n < 0 || (cur && !strcmp(cur, f->preload)))
+		return cur;
 	return f->preload;
 }
 

@@ -47,9 +47,10 @@ static char *env_entry(const char *name, const char *v1, const char *v2)
 
 /*
  * The environment the application starts with: appv's, with the shim
- * preloaded (before any LD_PRELOAD the user had) and the session file
- * named.  Built by the parent before fork: the child only reads it, so it
- * touches no heap page of its own (each would be a copy-on-write fault).
+ * preloaded (after the libraries of any LD_PRELOAD the user had:
+ * appv_preload_place) and the session file named.  Built by the parent
+ * before fork: the child only reads it, so it touches no heap page of
+ * its own (each would be a copy-on-write fault).
  * Freed with env_free.
  */
 static char **env_build(const struct session *s)
@@ -68,8 +69,13 @@ static char **env_build(const struct session *s)
 			env[k++] = environ[i];
 	if (s->use_shim) {
 		const char *old = getenv("LD_PRELOAD");
+		size_t cap = (old ? strlen(old) : 0) + strlen(s->shim_path) + 2;
+		char *v = malloc(cap);
 
-		env[k] = env_entry("LD_PRELOAD", s->shim_path, old);
+		env[k] = v && appv_preload_place(old, s->shim_path, v, cap) >= 0
+				 ? env_entry("LD_PRELOAD", v, NULL)
+				 : NULL;
+		free(v);
 		env[k + 1] = env_entry("APPV_SESSION", s->session_file, NULL);
 		if (!env[k] || !env[k + 1]) {
 			free(env[k]);

@@ -9,10 +9,11 @@ libcmocka-dev libzstd-dev libinih-dev libjansson-dev nettle-dev"
 # it installs in about 40 s on Debian 12); perl: File::Find; attr:
 # setfattr/getfattr (xattrs kept through copy-up); vim ed patch: the
 # in-place editors of e2e ed_inplace_native; squashfs-tools: unsquashfs
-# reads our images in the unit tests (a second, independent reader).
+# reads our images in the unit tests (a second, independent reader);
+# fakeroot faketime: LD_PRELOAD tools beside the shim (e2e preload_order).
 need_test="busybox-static python3 squashfs-tools-ng squashfs-tools passwd util-linux \
 coreutils git tar make gcc sqlite3 python3-venv python3-pip golang-go perl \
-attr vim ed patch"
+attr vim ed patch fakeroot faketime"
 need_bench="proot python3 git tar busybox-static findutils"
 case "${1:-build}" in
 build) want="$need_build" ;;

@@ -3584,6 +3584,39 @@ c_pkg_cache_repair() {
 		fail "left beside the cache: $(ls -d "$dir".*)"
 }
 
+# Another LD_PRELOAD library beside the shim: the shim goes after it (a
+# wrapper of a name the shim interposes must be found first), also when
+# the tool appends its library to an LD_PRELOAD holding the shim
+# (faketime), and before a C library named there.  fakeroot around appv
+# fakes mknod and chown (its stat wrappers see them); faketime's touch
+# stamps the fake time (its futimens); `LD_PRELOAD=libc.so.6 find`
+# still walks a package directory.  The host is unchanged.
+c_preload_order() {
+	local h=$C/po before t
+	for t in fakeroot faketime; do
+		command -v $t >/dev/null ||
+			{ skip_step "$t is not installed (scripts/deps.sh test)"; return 0; }
+	done
+	mkdir -p "$h"
+	before=$(tree_sha "$h")
+	RC=0
+	# shellcheck disable=SC2086
+	timeout -k 5 "$TMO" fakeroot "$APPV" exec $MODE_OPT "$TPKG" /bin/sh -c \
+		'cd "$1" && mknod c c 1 3 && touch n && chown 7:7 n &&
+stat -c "%n %F %u:%g" c n' sh "$h" >"$C/out" 2>"$C/err" || RC=$?
+	want_rc 0
+	out_has "c character special file 0:0"
+	out_has "n regular empty file 7:7"
+	axe "$TPKG" /bin/sh -c 'cd "$1" && faketime "2020-01-01 00:00:00" touch g &&
+stat -c %y g | cut -c1-4
+LD_PRELOAD=libc.so.6 find /opt/t/share | LC_ALL=C sort' sh "$h"
+	want_rc 0
+	out_has 2020
+	out_has /opt/t/share/data.txt
+	out_has /opt/t/share/sub
+	same_tree "$h" "$before"
+}
+
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink pkg_root_dirs fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
@@ -3602,7 +3635,7 @@ ov_perm_owner ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
 fd_opath_magic ov_race_remove ov_race_append scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native host_dir_appears
 ov_rename_atomic ov_identity ov_identity_table ov_watch_events inst_dpkg proc_other_process
-ed_inplace_native name_slash_native"
+ed_inplace_native name_slash_native preload_order"
 CASES=${E2E_CASES:-$CASES_ALL}
 MODES=${E2E_MODES:-shim noshim}
 # Cases that do not depend on the interception mode run once.

@@ -160,6 +160,43 @@ static void test_path__candidates_in_path_order(void **state)
 	assert_null(list);
 }
 
+/* The shim's LD_PRELOAD entry goes after the other libraries (moved
+ * there from before them), before a C library, and alone for none;
+ * entries split at ':' and ' ', empty ones dropped. */
+static void test_path__preload_places_shim(void **state)
+{
+	static const struct {
+		const char *theirs, *want;
+	} t[] = {
+		{NULL, "/s.so"},
+		{"", "/s.so"},
+		{"/s.so", "/s.so"},
+		{"a.so", "a.so:/s.so"},
+		{"/s.so:a.so", "a.so:/s.so"},
+		{"/s.so a.so", "a.so:/s.so"},
+		{"a.so  :b.so: ", "a.so:b.so:/s.so"},
+		{"a.so libc.so.6:b.so", "a.so:/s.so:libc.so.6:b.so"},
+		{"/lib/libc-2.31.so:/s.so", "/s.so:/lib/libc-2.31.so"},
+		{"libcx.so:libc.so", "libcx.so:/s.so:libc.so"},
+		{"libcx.so", "libcx.so:/s.so"},
+	};
+	char buf[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int n = appv_preload_place(t[i].theirs, "/s.so", buf,
+					   sizeof(buf));
+
+		assert_string_equal(buf, t[i].want);
+		assert_int_equal(n, (int)strlen(t[i].want));
+	}
+	assert_int_equal(appv_preload_place("a.so", "/s.so", buf, 11), 10);
+	assert_int_equal(appv_preload_place("a.so", "/s.so", buf, 10),
+			 -ENAMETOOLONG);
+	assert_int_equal(appv_preload_place("a.so libc.so.6", "/s.so", buf,
+					    20), -ENAMETOOLONG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -170,6 +207,7 @@ int main(void)
 	    cmocka_unit_test(test_path__prefix_is_component_wise),
 	    cmocka_unit_test(test_path__hash_is_fnv1a),
 	    cmocka_unit_test(test_path__candidates_in_path_order),
+	    cmocka_unit_test(test_path__preload_places_shim),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
