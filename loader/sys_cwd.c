@@ -19,7 +19,9 @@
  *    their own first (rsync forks its receiver, then chdirs).  A record
  *    of an upper directory holds it open and follows it (cwd_follow)
  *    when another session on the overlay moves or removes it.
- * fchdir needs nothing: the fd already is the real directory.
+ * A chdir or fchdir the kernel performs leaves a mark instead of the
+ * record (cwd_leave): the kernel may land on the very real cwd a record
+ * (its own or an ancestor's) names, which would then apply again.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -136,7 +138,8 @@ static void cwd_follow(struct sup *sup, struct sup_cwd *e)
  * emulated chdir by one moves them all, as the kernel's would.  The
  * newest record (@e, or another process's) with the same real cwd whose
  * process shares @tgid's fs_struct (kcmp KCMP_FS) is the one; it is
- * copied to @tgid.  A kernel without kcmp shares nothing.
+ * copied to @tgid.  A newer mark of a sharer (its kernel chdir) marks
+ * @tgid too: NULL.  A kernel without kcmp shares nothing.
  */
 static struct sup_cwd *cwd_newest(struct sup *sup, pid_t tgid,
 				  const char *real, struct sup_cwd *e)
@@ -147,13 +150,19 @@ static struct sup_cwd *cwd_newest(struct sup *sup, pid_t tgid,
 		struct sup_cwd *r = (struct sup_cwd *)sup->cwd.rec[i];
 
 		if (!r->slot.tgid || r->slot.tgid == tgid ||
-		    (best && r->seq <= best->seq) || strcmp(r->real, real) ||
+		    (best && r->seq <= best->seq) ||
+		    (r->real[0] && strcmp(r->real, real)) ||
 		    syscall(SYS_kcmp, tgid, r->slot.tgid, KCMP_FS, 0, 0) != 0)
 			continue;
 		best = r;
 	}
 	if (!best || best == e)
 		return e;
+	if (!best->real[0]) {
+		if (!cwd_set(sup, tgid, "", "", best->seq, 0, 0) && e)
+			sup_table_drop(&sup->cwd, &e->slot);
+		return NULL;
+	}
 	return cwd_copy(sup, tgid, real, best);
 }
 
@@ -274,6 +283,19 @@ static struct sup_cwd *cwd_inherit(struct appv_sc_call *c, pid_t tgid,
 	return NULL;
 }
 
+/* Any record at all (marks do not count: with no record about, every
+ * kernel cwd is true). */
+static bool cwd_any(const struct sup *sup)
+{
+	for (unsigned int i = 0; i < sup->cwd.hw; i++) {
+		const struct sup_cwd *e = (const struct sup_cwd *)sup->cwd.rec[i];
+
+		if (e->slot.tgid && e->real[0])
+			return true;
+	}
+	return false;
+}
+
 /* The record of @pid's (@real) cwd, followed to where its directory is
  * now; NULL: there is none. */
 static struct sup_cwd *cwd_record(struct appv_sc_call *c, pid_t pid,
@@ -281,13 +303,10 @@ static struct sup_cwd *cwd_record(struct appv_sc_call *c, pid_t pid,
 {
 	struct sup *sup = c->sup;
 	struct sup_cwd *e;
-	bool any = false;
 	long tgid;
 
 	/* The common case: no emulated cwd at all, and no /proc read. */
-	for (unsigned int i = 0; i < sup->cwd.hw && !any; i++)
-		any = sup->cwd.rec[i]->tgid != 0;
-	if (!any)
+	if (!cwd_any(sup))
 		return NULL;
 	if (pid != target_tgid(c)) {
 		/* /proc/TID names a thread too: records are per process. */
@@ -297,6 +316,8 @@ static struct sup_cwd *cwd_record(struct appv_sc_call *c, pid_t pid,
 	}
 	e = cwd_slot(sup, pid);
 
+	if (e && !e->real[0])
+		return NULL; /* a mark: the kernel's cwd is true */
 	if (e && strcmp(e->real, real)) {
 		/* the process moved its cwd itself */
 		sup_table_drop(&sup->cwd, &e->slot);
@@ -464,17 +485,31 @@ static int real_cwd(struct appv_sc_call *c, char *out, size_t cap)
 	return 0;
 }
 
-/* A chdir the kernel performs: the caller's record (if any) is gone, its
- * children keep what they inherited from it. */
+/*
+ * A chdir or fchdir the kernel performs: the caller's record (own or
+ * inherited) is gone, its children keep what they inherited from it.  A
+ * mark (an empty real cwd) takes the record's place while any record is
+ * about: the kernel's cwd is then true even where it lands on the real
+ * cwd an ancestor's record names (`(cd .. && pwd)` in a shell whose
+ * cwd is emulated, a saved descriptor of the real cwd given to fchdir).
+ */
 static void cwd_leave(struct appv_sc_call *c)
 {
+	struct sup *sup = c->sup;
 	char rcwd[PATH_MAX];
+	pid_t tgid = target_tgid(c);
+	struct sup_cwd *e;
 
-	if (!cwd_slot(c->sup, target_tgid(c)))
+	if (!cwd_any(sup))
 		return;
-	if (real_cwd(c, rcwd, sizeof(rcwd)) == 0)
+	if (real_cwd(c, rcwd, sizeof(rcwd)) == 0 &&
+	    cwd_record(c, tgid, rcwd))
 		pin_children(c, rcwd);
-	sup_cwd_drop(c->sup, target_tgid(c));
+	e = cwd_set(sup, tgid, "", "", ++sup->cwd_seq, 0, 0);
+	if (e)
+		cwd_share(c, e); /* clone(CLONE_FS) sharers move along */
+	else
+		sup_cwd_drop(sup, tgid);
 }
 
 /* An upper directory @p names, held for the record (cwd_follow) under
@@ -489,6 +524,20 @@ static int cwd_dir_open(struct appv_sc_call *c, const struct sup_path *p,
 		return 0;
 	fd = open(p->res.real, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	return fd < 0 ? 0 : fd + 1;
+}
+
+long sys_fchdir(struct appv_sc_call *c)
+{
+	char link[64];
+	struct stat st;
+
+	/* A descriptor that is no directory fails in the kernel: the
+	 * record stays. */
+	snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)c->tid,
+		 (int)c->args[0]);
+	if (cwd_any(c->sup) && !stat(link, &st) && S_ISDIR(st.st_mode))
+		cwd_leave(c);
+	return SUP_CONTINUE;
 }
 
 long sys_chdir(struct appv_sc_call *c)

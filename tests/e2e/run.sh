@@ -3635,7 +3635,7 @@ ov_perm_owner ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
 fd_opath_magic ov_race_remove ov_race_append scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native host_dir_appears
 ov_rename_atomic ov_identity ov_identity_table ov_watch_events inst_dpkg proc_other_process
-ed_inplace_native name_slash_native preload_order"
+ed_inplace_native name_slash_native preload_order cwd_kernel_back"
 CASES=${E2E_CASES:-$CASES_ALL}
 MODES=${E2E_MODES:-shim noshim}
 # Cases that do not depend on the interception mode run once.
@@ -4050,6 +4050,59 @@ c_cwd_clone_fs() {
 	out_has "child chdir: 0"
 	out_has "cwd: /opt/t/share"
 	out_has "read: $DATA_LINE1"
+}
+
+# A chdir or fchdir the kernel performs ends an emulated cwd (a package-
+# or overlay-only directory entered without the shim) also when it lands
+# on the real directory the emulation stands on: a shell's forked child
+# that goes back to the parent (autoconf's `(cd .. && pwd)`, which finds
+# the source tree of a build in a subdirectory), a saved descriptor of
+# the old cwd given to fchdir, and a clone(CLONE_FS) child's chdir back,
+# which moves its parent's cwd too.  The shim pass runs it in strict mode.
+c_cwd_kernel_back() {
+	local h=$C/kb before
+	mkdir -p "$h"
+	before=$(tree_sha "$h")
+	cat >"$C/fchdir.py" <<-'EOF'
+	import os, sys
+	os.chdir(sys.argv[1])
+	fd = os.open(".", os.O_RDONLY | os.O_DIRECTORY)
+	os.chdir("/opt/t/share")
+	os.fchdir(fd)
+	print("back:", os.getcwd(), sorted(os.listdir(".")))
+	EOF
+	cat >"$C/clonefs_back.py" <<-'EOF'
+	import ctypes, os, sys
+	libc = ctypes.CDLL(None, use_errno=True)
+	os.chdir(sys.argv[1])
+	libc.syscall(80, b"/opt/t/share")  # a raw chdir: emulated
+	pid = libc.syscall(56, 0x200 | 17, 0, 0, 0, 0)  # clone(CLONE_FS|SIGCHLD)
+	if pid == 0:
+	    os._exit(0 if libc.syscall(80, sys.argv[1].encode()) == 0 else 1)
+	st = os.waitpid(pid, 0)[1]
+	print("child chdir:", os.waitstatus_to_exitcode(st))
+	print("shared:", os.getcwd(), sorted(os.listdir(".")))
+	EOF
+	# shellcheck disable=SC2086
+	ax exec ${MODE_OPT:---mode strict} --overlay kb "$TPKG" /bin/sh -c 'cd "$1" &&
+mkdir b && cd b && echo "sub: $(cd .. && /bin/pwd)" && echo "abs: $(cd "$1" && /bin/pwd)" &&
+/bin/pwd && cd /opt/t/share && (cd "$1"; /bin/pwd; ls)' sh "$h"
+	want_rc 0
+	out_has "sub: $h"
+	out_has "abs: $h"
+	out_has "$h/b"
+	out_has "$h"
+	out_has b
+	# shellcheck disable=SC2086
+	ax exec ${MODE_OPT:---mode strict} --overlay kb "$TPKG" /usr/bin/python3 "$C/fchdir.py" "$h"
+	want_rc 0
+	out_has "back: $h ['b']"
+	# shellcheck disable=SC2086
+	ax exec ${MODE_OPT:---mode strict} --overlay kb "$TPKG" /usr/bin/python3 "$C/clonefs_back.py" "$h"
+	want_rc 0
+	out_has "child chdir: 0"
+	out_has "shared: $h ['b']"
+	same_tree "$h" "$before"
 }
 
 report() { # report OK|FAIL NAME TAGS
