@@ -337,6 +337,7 @@ long sys_rename(struct appv_sc_call *c)
 	int nr = c->req->data.nr, r, old_lower = 0;
 	unsigned int flags = nr == SYS_renameat2 ? (unsigned int)c->args[4] : 0;
 	bool at = nr != SYS_rename, o_own, dirs;
+	struct vfs_origin_key key = {0};
 	struct sup_path o, n;
 
 	if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) ||
@@ -399,12 +400,14 @@ long sys_rename(struct appv_sc_call *c)
 			: rename_target(c, &n, S_ISDIR(o.res.mode));
 	if (r == 0 && (flags & RENAME_EXCHANGE))
 		r = rename_opaque_ok(c, &n, &o);
+	/* What it replaces (a copy-up's record). */
 	if (r == 0 && !(flags & RENAME_EXCHANGE))
-		vfs_origin_drop(c->s->vfs, n.res.real); /* what it replaces */
+		vfs_origin_key(c->s->vfs, n.res.real, &key);
 	if (r == 0)
 		r = renameat2(AT_FDCWD, o.res.real, AT_FDCWD, n.res.real, flags)
 			? -errno
 			: moved_whiteout(&o, &n, flags);
+	vfs_origin_drop(c->s->vfs, n.res.real, &key);
 	if (r == 0)
 		r = rename_settle(c, &o, &n, flags, old_lower);
 	if (r == 0 && (S_ISDIR(o.res.mode) || S_ISDIR(n.res.mode)))

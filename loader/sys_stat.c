@@ -304,9 +304,10 @@ static long getdents_fd(struct appv_sc_call *c, bool refresh)
 	long n;
 	int tfd, r;
 
-	/* Only a listing, or a package directory standing for a merged
-	 * one (vfs_merge_covered: its copied-up entries are the upper
-	 * copies), reads further. */
+	/* Only a listing, a package directory standing for a merged one
+	 * (vfs_merge_covered: its copied-up entries are the upper copies)
+	 * or, once a copy-up has a record, an upper directory reads
+	 * further. */
 	if ((int)c->args[0] < 0 ||
 	    target_fd_path(c, (int)c->args[0], p.abs, sizeof(p.abs)) < 0)
 		return SUP_CONTINUE;

@@ -338,17 +338,22 @@ static int replace_broken(const char *cache_base, const char *dir,
 	if (complete(dir))
 		return 0;
 	if (snprintf(aside, sizeof(aside), "%s.broken.XXXXXX", dir) >=
-		    (int)sizeof(aside) ||
-	    !mkdtemp(aside))
+	    (int)sizeof(aside))
+		return appv_diag_set(diag, -ENAMETOOLONG, "%s: cache path too "
+				     "long", dir);
+	if (!mkdtemp(aside))
 		return appv_diag_set(diag, -errno, "%s: %s", dir,
 				     strerror(errno));
 	/* Moved over the empty @aside, then the new one goes in (a session
 	 * that found no entry meanwhile may have put its own: used). */
 	if (rename(dir, aside) != 0 ||
-	    (renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_NOREPLACE) != 0 &&
-	     !((errno == EEXIST || errno == ENOTEMPTY) && complete(dir))))
-		r = appv_diag_set(diag, -errno, "%s: replacing an incomplete "
-				  "package cache: %s", dir, strerror(errno));
+	    renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_NOREPLACE) != 0)
+		r = -errno;
+	if ((r == -EEXIST || r == -ENOTEMPTY) && complete(dir))
+		r = 0;
+	if (r < 0)
+		appv_diag_set(diag, r, "%s: replacing an incomplete package "
+			      "cache: %s", dir, strerror(-r));
 	rm_rf(AT_FDCWD, aside);
 	if (r == 0)
 		fprintf(stderr, "appv: %s: the package cache was incomplete; "

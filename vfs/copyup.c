@@ -91,26 +91,45 @@ static bool stale_temp(const char *name)
 	return false;
 }
 
+struct sweep {
+	struct vfs *vfs;
+	int fd;
+	char path[PATH_MAX]; /* "<work>/", then a temporary's */
+	size_t len;	     /* of "<work>/" */
+};
+
+/* A temporary's record goes with it: a copy noted before its rename, an
+ * upper entry a removal moved here (vfs_origin_key/drop). */
 static int sweep_entry(const struct linux_dirent64 *d, void *ctx)
 {
-	if (stale_temp(d->d_name))
-		APPV_SYS(SYS_unlinkat, *(int *)ctx, d->d_name, 0, 0, 0, 0);
+	struct sweep *sw = ctx;
+	struct vfs_origin_key key;
+
+	if (!stale_temp(d->d_name) ||
+	    vfs_concat(sw->path, sizeof(sw->path), sw->path, sw->len,
+		       d->d_name) < 0)
+		return 0;
+	vfs_origin_key(sw->vfs, sw->path, &key);
+	APPV_SYS(SYS_unlinkat, sw->fd, d->d_name, 0, 0, 0, 0);
+	vfs_origin_drop(sw->vfs, sw->path, &key);
 	return 0;
 }
 
 void vfs_work_sweep(struct vfs *vfs)
 {
-	char work[PATH_MAX];
-	int fd;
+	struct sweep sw = {.vfs = vfs};
+	int r = vfs_work_dir(vfs, sw.path, sizeof(sw.path));
 
-	if (vfs_work_dir(vfs, work, sizeof(work)) < 0)
+	if (r < 0 || (size_t)r + 1 >= sizeof(sw.path))
 		return;
-	fd = appv_openat(AT_FDCWD, work, O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-			 0);
-	if (fd < 0)
+	sw.fd = appv_openat(AT_FDCWD, sw.path,
+			    O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (sw.fd < 0)
 		return;
-	vfs_each_dirent(fd, sweep_entry, &fd);
-	appv_close(fd);
+	sw.path[r] = '/';
+	sw.len = (size_t)r + 1;
+	vfs_each_dirent(sw.fd, sweep_entry, &sw);
+	appv_close(sw.fd);
 }
 
 static int copy_stream(int in, int out)
@@ -493,15 +512,18 @@ static int copy_entry(struct vfs *vfs, const struct vfs_res *res,
 					  (long)tmp, st.st_mode,
 					  (long)st.st_rdev, 0);
 	/* Noted before it shows: a stat of it may come at once. */
-	if (r == 0)
+	if (r == 0) {
 		vfs_origin_note(vfs, tmp, &st);
-	if (r == 0)
 		r = (int)vfs_upper_sys_in(vfs, dst, SYS_renameat2, AT_FDCWD,
 					  (long)tmp, AT_FDCWD, (long)dst,
 					  RENAME_NOREPLACE);
+	}
 	if (r < 0) {
-		vfs_origin_drop(vfs, tmp);
+		struct vfs_origin_key key;
+
+		vfs_origin_key(vfs, tmp, &key);
 		APPV_SYS(SYS_unlinkat, AT_FDCWD, tmp, 0, 0, 0, 0);
+		vfs_origin_drop(vfs, tmp, &key);
 	}
 	/* Another session copied it up first: use theirs. */
 	if (r == -EEXIST)

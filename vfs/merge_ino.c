@@ -19,6 +19,7 @@
  * (vfs_ino_map_find).  "." maps to the directory's own inode; ".." is
  * left alone.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,8 +338,7 @@ static int covered_ent(const struct linux_dirent64 *d, void *ctx)
 	if (m->n >= c->max)
 		return 1; /* a partial map would be wrong silently: none */
 	m->pair[m->n][0] = appv_hash64(d->d_name, strlen(d->d_name));
-	m->pair[m->n][1] = vfs_origin_ino(c->vfs, d->d_ino,
-					  (mode_t)d->d_type << 12); /* DTTOIF */
+	m->pair[m->n][1] = vfs_origin_ino(c->vfs, d->d_ino, DTTOIF(d->d_type));
 	m->n++;
 	return 0;
 }

@@ -307,7 +307,6 @@ static int remove_upper(struct vfs *vfs, const struct vfs_res *res, bool dir,
 {
 	int r;
 
-	vfs_origin_drop(vfs, res->real);
 	if (!dir)
 		return lower ? put_whiteout(vfs, res->vpath, res->real, true)
 			     : appv_unlinkat(AT_FDCWD, res->real, 0);
@@ -350,10 +349,15 @@ int vfs_remove(struct vfs *vfs, const struct vfs_res *res, bool dir)
 		return lower;
 	if (dir)
 		vfs_upper_change_begin(vfs);
-	if (res->layer == VFS_LAYER_UPPER)
+	if (res->layer == VFS_LAYER_UPPER) {
+		struct vfs_origin_key key;
+
+		vfs_origin_key(vfs, res->real, &key);
 		r = remove_upper(vfs, res, dir, lower);
-	else
+		vfs_origin_drop(vfs, res->real, &key);
+	} else {
 		r = whiteout_at(vfs, res->vpath, true);
+	}
 	if (dir)
 		vfs_upper_change_end(vfs); /* also after a partial failure */
 	/* Every name in upper was noted: the filter is current once a

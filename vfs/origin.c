@@ -27,11 +27,14 @@
  * can take another key.  mode holds the upper entry's file type: a record
  * applies only to an entry of that type.
  *
- * A record goes when a supervisor removes or replaces the upper entry's
- * last name (vfs_origin_drop); `appv overlay reset` empties the table.
+ * A record goes once a supervisor has removed or replaced the upper
+ * entry's last name (vfs_origin_key, then vfs_origin_drop: a change that
+ * failed keeps it), or swept a temporary of the work directory left by a
+ * killed one (vfs_work_sweep); `appv overlay reset` empties the table.
  * An inode the upper file system reuses meanwhile (a removal behind the
  * overlay's back) could show a stale origin; the type check narrows that.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
@@ -88,12 +91,19 @@ static int path_of(const char *upper, size_t len, char *out, size_t cap)
 	return vfs_concat(out, cap, upper, len, ".origin");
 }
 
-static struct vfs_origin *map_file(int fd, int prot)
+/* Whether the file at @fd has the table's size. */
+static bool sized(int fd)
 {
 	struct stat st;
+
+	return appv_fstat(fd, &st) == 0 && (size_t)st.st_size == ORIGIN_SIZE;
+}
+
+static struct vfs_origin *map_file(int fd, int prot)
+{
 	void *p;
 
-	if (appv_fstat(fd, &st) < 0 || (size_t)st.st_size != ORIGIN_SIZE)
+	if (!sized(fd))
 		return NULL;
 	p = appv_mmap(NULL, ORIGIN_SIZE, prot, MAP_SHARED, fd, 0);
 	return appv_mmap_failed(p) ? NULL : p;
@@ -262,8 +272,7 @@ void vfs_origin_dirents(const struct vfs *vfs, void *buf, size_t n)
 	for (size_t off = 0; off + sizeof(struct linux_dirent64) <= n;) {
 		struct linux_dirent64 *d = (void *)((char *)buf + off);
 
-		d->d_ino = vfs_origin_ino(vfs, d->d_ino,
-					  (mode_t)d->d_type << 12); /* DTTOIF */
+		d->d_ino = vfs_origin_ino(vfs, d->d_ino, DTTOIF(d->d_type));
 		if (!d->d_reclen)
 			break;
 		off += d->d_reclen;
@@ -298,9 +307,10 @@ static void put(struct vfs_origin *o, uint64_t ino, uint32_t type,
  * (reading the rest faults in zero pages). */
 static void clear(struct vfs_origin *o, int fd, uint64_t dev, bool keep_root)
 {
-	struct origin_slot root;
+	struct origin_slot root = {0};
 
-	keep_root = keep_root && read_stable(&o->root, &root);
+	if (keep_root && !read_stable(&o->root, &root))
+		root = (struct origin_slot){0};
 	__atomic_store_n(&o->live, 0, __ATOMIC_RELEASE);
 	if (APPV_SYS(SYS_fallocate, fd,
 		     FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0,
@@ -309,8 +319,8 @@ static void clear(struct vfs_origin *o, int fd, uint64_t dev, bool keep_root)
 			if (__atomic_load_n(&o->slot[i].ino,
 					    __ATOMIC_RELAXED))
 				write_slot(&o->slot[i], 0, 0, 0, 0);
-	if (keep_root)
-		write_slot(&o->root, root.ino, root.mode, root.odev, root.oino);
+	/* Also where the slots were zeroed one by one. */
+	write_slot(&o->root, root.ino, root.mode, root.odev, root.oino);
 	__atomic_store_n(&o->dev, dev, __ATOMIC_RELEASE);
 	memcpy(o->magic, ORIGIN_MAGIC, 8);
 }
@@ -367,8 +377,11 @@ static struct vfs_origin *open_rw(const char *upper, size_t len, int *fd,
 	o = map_file(*fd, PROT_READ | PROT_WRITE);
 	/* The header is allocated before the table has its size (a hole
 	 * faults on tmpfs: room()); no room, no table, for the shims
-	 * neither. */
-	if (!o && APPV_SYS(SYS_ftruncate, *fd, 0, 0, 0, 0, 0) == 0 &&
+	 * neither.  One of the right size that could not be mapped (no
+	 * address space) is left as it is: other sessions map it, and
+	 * would fault past its end. */
+	if (!o && !sized(*fd) &&
+	    APPV_SYS(SYS_ftruncate, *fd, 0, 0, 0, 0, 0) == 0 &&
 	    header_room(*fd) &&
 	    APPV_SYS(SYS_ftruncate, *fd, ORIGIN_SIZE, 0, 0, 0, 0) == 0 &&
 	    (o = map_file(*fd, PROT_READ | PROT_WRITE))) {
@@ -476,21 +489,26 @@ static bool room(int fd, uint64_t ino)
 	return r >= 0 || r == -EOPNOTSUPP;
 }
 
-/* Removes the live record of @ino, if any: whether there was one. */
-static bool forget(struct vfs_origin *o, uint64_t ino)
+/* Removes the live record of @ino (when @match is not NULL: only if it
+ * is that one), if any. */
+static void forget(struct vfs_origin *o, uint64_t ino,
+		   const struct vfs_origin_key *match)
 {
 	for (uint32_t i = 0; i < ORIGIN_PROBES; i++) {
 		struct origin_slot *s = &o->slot[(ino + i) % ORIGIN_SLOTS];
 
 		if (!s->ino)
-			return false;
-		if (s->ino == ino && s->mode) {
+			return;
+		if (s->ino != ino || !s->mode)
+			continue;
+		if (!match ||
+		    (s->mode == match->mode && s->odev == match->odev &&
+		     s->oino == match->oino)) {
 			write_slot(s, ino, 0, 0, 0);
 			__atomic_sub_fetch(&o->live, 1, __ATOMIC_RELEASE);
-			return true;
 		}
+		return;
 	}
-	return false;
 }
 
 void vfs_origin_note(struct vfs *vfs, const char *real,
@@ -504,7 +522,7 @@ void vfs_origin_note(struct vfs *vfs, const char *real,
 		return;
 	/* No room: not recorded (the copy has an inode of its own). */
 	if (o->dev == (uint64_t)st.st_dev && room(vfs->origin_fd, st.st_ino)) {
-		forget(o, st.st_ino);
+		forget(o, st.st_ino, NULL);
 		put(o, st.st_ino, st.st_mode & S_IFMT, lower->st_dev,
 		    lower->st_ino);
 	}
@@ -512,34 +530,55 @@ void vfs_origin_note(struct vfs *vfs, const char *real,
 }
 
 /* Whether the upper entry at @real has a record that its removal or
- * replacement would leave stale (its last name): its lstat into @st. */
-static bool held(const struct vfs *vfs, const char *real, struct stat *st)
+ * replacement would leave stale (its last name): its lstat into @st, the
+ * record into @out. */
+static bool held(const struct vfs *vfs, const char *real, struct stat *st,
+		 struct origin_slot *out)
 {
 	const struct vfs_origin *o = table(vfs);
-	struct origin_slot s;
 
 	return o && __atomic_load_n(&o->live, __ATOMIC_ACQUIRE) &&
 	       appv_fstatat(AT_FDCWD, real, st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	       st->st_dev == (dev_t)o->dev &&
 	       (S_ISDIR(st->st_mode) || st->st_nlink <= 1) &&
-	       find(o, st->st_ino, st->st_mode & S_IFMT, &s);
+	       find(o, st->st_ino, st->st_mode & S_IFMT, out);
 }
 
 bool vfs_origin_held(const struct vfs *vfs, const char *real)
 {
+	struct origin_slot s;
 	struct stat st;
 
-	return held(vfs, real, &st);
+	return held(vfs, real, &st, &s);
 }
 
-void vfs_origin_drop(struct vfs *vfs, const char *real)
+void vfs_origin_key(const struct vfs *vfs, const char *real,
+		    struct vfs_origin_key *key)
+{
+	struct origin_slot s;
+	struct stat st;
+
+	*key = (struct vfs_origin_key){0};
+	if (held(vfs, real, &st, &s))
+		*key = (struct vfs_origin_key){.ino = s.ino, .mode = s.mode,
+					       .odev = s.odev, .oino = s.oino};
+}
+
+void vfs_origin_drop(struct vfs *vfs, const char *real,
+		     const struct vfs_origin_key *key)
 {
 	struct vfs_origin *o;
 	struct stat st;
 
-	if (!held(vfs, real, &st) || !(o = locked(vfs)))
+	/* Still there (the change failed): it keeps its identity. */
+	if (!key->ino ||
+	    (appv_fstatat(AT_FDCWD, real, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	     (uint64_t)st.st_ino == key->ino &&
+	     (st.st_mode & S_IFMT) == key->mode) ||
+	    !(o = locked(vfs)))
 		return;
-	forget(o, st.st_ino);
+	/* Only that record: the inode may have been reused meanwhile. */
+	forget(o, key->ino, key);
 	unlock(vfs);
 }
 

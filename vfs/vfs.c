@@ -199,9 +199,9 @@ static int init(struct vfs *vfs)
 	if (r == 0)
 		vfs_upper_recover(vfs);
 	if (r == 0)
-		vfs_work_sweep(vfs);
-	if (r == 0)
 		r = vfs_origin_open(vfs);
+	if (r == 0)
+		vfs_work_sweep(vfs); /* drops its temporaries' records */
 	if (r == 0)
 		make_empty_dir(vfs);
 #endif

@@ -333,10 +333,20 @@ bool vfs_origin_on_upper(const struct vfs *vfs, uint64_t dev);
 void vfs_origin_dirents(const struct vfs *vfs, void *buf, size_t n);
 bool vfs_origin_of(const struct vfs *vfs, uint64_t dev, uint64_t ino,
 		   mode_t mode, uint64_t *odev, uint64_t *oino);
-/* Before the upper entry at real path @real loses its last name (removal,
- * rename over it): its record goes.  Supervisor only: the shim leaves
- * such a removal to it (vfs_origin_held: there is a record to drop). */
-void vfs_origin_drop(struct vfs *vfs, const char *real);
+/* Around a change that may take the upper entry at real path @real its
+ * last name (removal, rename over it): vfs_origin_key before, its record
+ * into @key; vfs_origin_drop after, which removes that record unless
+ * @real still names the entry (the change failed: it keeps its
+ * identity).  Supervisor only: the shim leaves such a change to it
+ * (vfs_origin_held: there is a record to drop). */
+struct vfs_origin_key {
+	uint64_t ino, odev, oino; /* ino 0: no record */
+	uint32_t mode;		  /* S_IFMT */
+};
+void vfs_origin_key(const struct vfs *vfs, const char *real,
+		    struct vfs_origin_key *key);
+void vfs_origin_drop(struct vfs *vfs, const char *real,
+		     const struct vfs_origin_key *key);
 bool vfs_origin_held(const struct vfs *vfs, const char *real);
 /* `appv overlay reset`: the table of upper directory @upper emptied. */
 int vfs_origin_reset_file(const char *upper);

@@ -3502,6 +3502,35 @@ c_ov_identity_table() {
 		fail "stat and a static stat differ: $(tr '\n' ' ' <"$C/out")"
 }
 
+# A removal or a rename over an entry that fails keeps the entry's
+# identity: a host directory moved (copied up with a record of its
+# origin) and not empty, which rmdir and a rename of another directory
+# over it refuse (ENOTEMPTY), reports the inode it had before, as
+# natively.  Its record went before the call, which left the copy its
+# own inode.  The host does not change.
+c_ov_identity_kept() {
+	local h=$C/idk before
+	mkdir -p "$h/a" "$h/c" && echo x >"$h/a/x" && echo y >"$h/c/y"
+	before=$(tree_sha "$h")
+	axe --overlay k "$TPKG" python3 -c 'import os, sys
+h = sys.argv[1]
+def ino(f):
+    st = os.stat(f)
+    return (st.st_dev, st.st_ino)
+os.rename(h + "/a", h + "/b")
+b = ino(h + "/b")
+for call in (lambda: os.rmdir(h + "/b"),
+             lambda: os.rename(h + "/c", h + "/b")):
+    try:
+        call()
+    except OSError as e:
+        print(e.strerror, b == ino(h + "/b"))' "$h"
+	want_rc 0 || return 1
+	[ "$(cat "$C/out")" = "Directory not empty True
+Directory not empty True" ] || fail "after the failed calls: $(cat "$C/out")"
+	same_tree "$h" "$before"
+}
+
 # A trailing slash or a final "." as the kernel reads them, in a package
 # directory, a host one and one only the overlay has: a call that names
 # its entry (rename, rmdir, unlink, mkdir, mknod, symlink, link) does not
@@ -3634,7 +3663,7 @@ run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_w
 ov_perm_owner ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
 fd_opath_magic ov_race_remove ov_race_append scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native host_dir_appears
-ov_rename_atomic ov_identity ov_identity_table ov_watch_events inst_dpkg proc_other_process
+ov_rename_atomic ov_identity ov_identity_table ov_identity_kept ov_watch_events inst_dpkg proc_other_process
 ed_inplace_native name_slash_native preload_order cwd_kernel_back"
 CASES=${E2E_CASES:-$CASES_ALL}
 MODES=${E2E_MODES:-shim noshim}

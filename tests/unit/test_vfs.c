@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
@@ -664,6 +665,37 @@ static void test_copyup__keeps_identity(void **state)
 	assert_false(reports_as(other, &updir, &lowdir));
 	assert_false(reports_as(other, &up2, &img));
 	assert_true(reports_as(other, &uproot, &root));
+	vfs_free(other);
+}
+
+/* A copy a supervisor noted and was killed before renaming into place
+ * (or an upper entry a removal had moved out) is swept from the work
+ * directory by the next session, and its record with it: the inode may
+ * be reused by a new file, which would report the old origin. */
+static void test_copyup__swept_temp_drops_record(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX], w[PATH_MAX];
+	struct stat low, up;
+	struct vfs *other;
+	pid_t dead = fork();
+
+	assert_true(dead >= 0);
+	if (dead == 0)
+		_exit(0);
+	assert_int_equal(waitpid(dead, NULL, 0), dead);
+	assert_int_equal(stat(fmt(p, "%s/hdir/hfile", f->h), &low), 0);
+	assert_int_equal(res_h(f, "hdir/hfile", VFS_INTENT_WRITE, 0), 0);
+	assert_int_equal(vfs_make_writable(f->vfs, &f->res), 0);
+	assert_int_equal(stat(f->res.real, &up), 0);
+	assert_true(reports_as(f->vfs, &up, &low));
+	assert_true(vfs_work_dir(f->vfs, w, sizeof(w)) > 0);
+	assert_int_equal(rename(f->res.real, fmt(p, "%s/" VFS_WORK_COPYUP
+						 "%d.1", w, (int)dead)),
+			 0);
+	assert_int_equal(vfs_new(&f->cfg, &other), 0);
+	assert_int_equal(access(p, F_OK), -1);
+	assert_false(reports_as(other, &up, &low));
 	vfs_free(other);
 }
 
@@ -2311,6 +2343,7 @@ int main(void)
 	    T(test_copyup__keeps_data_mode_mtime),
 	    T(test_copyup__image_file_and_symlink),
 	    T(test_copyup__keeps_identity),
+	    T(test_copyup__swept_temp_drops_record),
 	    T(test_merge__lists_union_of_layers),
 	    T(test_merge__inode_map_gives_real_inodes),
 	    T(test_merge__single_layer_dir_is_not_merged),
