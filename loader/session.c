@@ -495,6 +495,7 @@ static void session_init(struct session *s)
 int session_open(struct session *s, const struct run_opts *o,
 		 struct appv_diag *diag)
 {
+	struct appv_diag note = {""};
 	char cache[PATH_MAX];
 	int r;
 
@@ -523,9 +524,11 @@ int session_open(struct session *s, const struct run_opts *o,
 	if (r < 0)
 		return r;
 	r = pkg_cache_prepare(s->pkg, cache, s->image_dir,
-			      sizeof(s->image_dir), diag);
+			      sizeof(s->image_dir), &note);
 	if (r < 0)
-		return r;
+		return appv_diag_set(diag, r, "%s", note.msg);
+	if (note.msg[0]) /* rebuilt */
+		fprintf(stderr, "appv: warning: %s\n", note.msg);
 	r = set_dir(s->cfg.image_dir, s->image_dir, diag);
 	if (r < 0)
 		return r;

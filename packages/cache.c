@@ -355,9 +355,9 @@ static int replace_broken(const char *cache_base, const char *dir,
 		appv_diag_set(diag, r, "%s: replacing an incomplete package "
 			      "cache: %s", dir, strerror(-r));
 	rm_rf(AT_FDCWD, aside);
-	if (r == 0)
-		fprintf(stderr, "appv: %s: the package cache was incomplete; "
-			"built it again\n", dir);
+	if (r == 0) /* a warning for the caller */
+		appv_diag_set(diag, 0, "%s: the package cache was incomplete; "
+			      "built it again", dir);
 	return r;
 }
 

@@ -94,6 +94,7 @@ int pkg_get_stats(struct pkg *p, struct pkg_stats *st);
  * mtime), index (vfs/image_index.h) and state (one byte per regular file).
  * pkg_cache_prepare materialises it once, atomically (built in a temp dir,
  * renamed), and writes its path to @image_dir.  Concurrent callers are safe.
+ * One that lacks a part is built again: then 0 with a warning in @diag.
  */
 int pkg_cache_prepare(struct pkg *p, const char *cache_base, char *image_dir,
 		      size_t cap, struct appv_diag *diag);
