@@ -82,6 +82,24 @@ static inline long appv_syscall(long nr, long a, long b, long c, long d,
 	appv_syscall((nr), (long)(a), (long)(b), (long)(c), (long)(d),        \
 		     (long)(e), (long)(f))
 
+/* The credentials the kernel has: a preload library that fakes getuid()
+ * (fakeroot around a dynamically linked appv) must not decide whose
+ * directories appv trusts or whom its files belong to. */
+static inline uid_t appv_getuid(void)
+{
+	return (uid_t)APPV_SYS(SYS_getuid, 0, 0, 0, 0, 0, 0);
+}
+
+static inline uid_t appv_geteuid(void)
+{
+	return (uid_t)APPV_SYS(SYS_geteuid, 0, 0, 0, 0, 0, 0);
+}
+
+static inline gid_t appv_getegid(void)
+{
+	return (gid_t)APPV_SYS(SYS_getegid, 0, 0, 0, 0, 0, 0);
+}
+
 static inline int appv_openat(int dirfd, const char *path, int flags,
 			      mode_t mode)
 {

@@ -229,7 +229,7 @@ static int build_rules(struct session *s, const struct run_opts *o,
 		r = add_rule(&s->cfg, shared[i], VFS_RULE_SHARE);
 	if (!rt || rt[0] != '/') {
 		snprintf(rtbuf, sizeof(rtbuf), "/run/user/%u",
-			 (unsigned)getuid());
+			 (unsigned)appv_getuid());
 		rt = rtbuf;
 	}
 	if (!r)
@@ -309,7 +309,7 @@ static bool private_dir(const char *dir)
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return false;
 	return !lstat(dir, &st) && S_ISDIR(st.st_mode) &&
-	       st.st_uid == geteuid() && !(st.st_mode & 077);
+	       st.st_uid == appv_geteuid() && !(st.st_mode & 077);
 }
 
 /*
@@ -330,7 +330,7 @@ static int run_parent(const struct session *s, char *out, size_t cap)
 		if (n > 0 && (size_t)n < cap && private_dir(out))
 			return 0;
 	}
-	n = snprintf(out, cap, "/dev/shm/appv-%u", (unsigned)geteuid());
+	n = snprintf(out, cap, "/dev/shm/appv-%u", (unsigned)appv_geteuid());
 	if (n > 0 && (size_t)n < cap && !statfs("/dev/shm", &sf) &&
 	    sf.f_type == TMPFS_MAGIC && private_dir(out))
 		return 0;

@@ -248,7 +248,7 @@ static int write_index(const struct pkg *p, int tmpfd)
 			first = &p->ents[p->file_ent[e->file_no]];
 		v[i] = (struct vfs_index_ent){
 			.path = e->path, .target = e->target, .mode = e->mode,
-			.uid = geteuid(), .gid = getegid(), .size = e->size,
+			.uid = appv_geteuid(), .gid = appv_getegid(), .size = e->size,
 			.mtime = e->mtime, .file_no = e->file_no,
 			.link_to = first && first != e ? first->path : NULL,
 		};

@@ -149,10 +149,8 @@ static void image_owner(struct vfs *vfs, uid_t *uid, gid_t *gid)
 			vfs->image_uid = st.st_uid;
 			vfs->image_gid = st.st_gid;
 		} else {
-			vfs->image_uid =
-			    (uid_t)APPV_SYS(SYS_geteuid, 0, 0, 0, 0, 0, 0);
-			vfs->image_gid =
-			    (gid_t)APPV_SYS(SYS_getegid, 0, 0, 0, 0, 0, 0);
+			vfs->image_uid = appv_geteuid();
+			vfs->image_gid = appv_getegid();
 		}
 		__atomic_store_n(&vfs->image_owner, 1, __ATOMIC_RELEASE);
 	}

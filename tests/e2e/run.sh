@@ -3630,7 +3630,9 @@ c_preload_order() {
 	before=$(tree_sha "$h")
 	RC=0
 	# shellcheck disable=SC2086
-	timeout -k 5 "$TMO" fakeroot "$APPV" exec $MODE_OPT "$TPKG" /bin/sh -c \
+	# (An ASan build of appv wants its runtime first: fakeroot's is.)
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		timeout -k 5 "$TMO" fakeroot "$APPV" exec $MODE_OPT "$TPKG" /bin/sh -c \
 		'cd "$1" && mknod c c 1 3 && touch n && chown 7:7 n &&
 stat -c "%n %F %u:%g" c n' sh "$h" >"$C/out" 2>"$C/err" || RC=$?
 	want_rc 0
