@@ -167,10 +167,12 @@ SHIM_EXPORT int unlinkat(int dirfd, const char *path, int flags)
  * rename within the overlay's own entries: the source hides nothing, the
  * target is new (upper_create) or an upper entry that hides nothing, both
  * parents where the kernel's checks are the virtual ones - then the
- * kernel's rename of the upper paths is exact.  A directory goes to the
- * supervisor, which tells every shim that upper directories moved
- * (vfs_upper_changed: their caches of upper directories go); so does
- * anything else, and RENAME_EXCHANGE/WHITEOUT.
+ * kernel's rename of the upper paths is exact.  A directory, moved or
+ * replaced (the application may not remove upper directories itself:
+ * loader/landlock.c), goes to the supervisor, which tells every shim
+ * that upper directories moved (vfs_upper_changed: their caches of
+ * upper directories go); so does anything else, and
+ * RENAME_EXCHANGE/WHITEOUT.
  */
 static long shim_renameat2(int odirfd, const char *old, int ndirfd,
 			   const char *new, unsigned int flags)
@@ -195,7 +197,8 @@ static long shim_renameat2(int odirfd, const char *old, int ndirfd,
 	    !S_ISDIR(ro.mode) &&
 	    (rn.layer == VFS_LAYER_NONE
 		 ? rn.upper_create
-		 : rn.upper_delete && !vfs_origin_held(shim_vfs, rn.real)))
+		 : rn.upper_delete && !S_ISDIR(rn.mode) &&
+		       !vfs_origin_held(shim_vfs, rn.real)))
 		return appv_syscall(SYS_renameat2, AT_FDCWD, (long)ro.real,
 				    AT_FDCWD, (long)rn.real, flags, 0);
 	return appv_syscall_direct(SYS_renameat2, odirfd, (long)old, ndirfd,

@@ -102,7 +102,13 @@ int loader_landlock_apply(const struct session *s)
 	if (ruleset < 0)
 		return -errno;
 
-	r = allow_path(ruleset, s->cfg.upper, attr.handled_access_fs);
+	/* No REMOVE_DIR in upper: only a supervisor removes or moves an
+	 * upper directory (the shim sends rmdir and directory renames
+	 * there), so one it has seen stays a directory while it makes,
+	 * changes or renames entries below it - the application cannot
+	 * swap it for a symlink to a host directory in between. */
+	r = allow_path(ruleset, s->cfg.upper,
+		       attr.handled_access_fs & ~LANDLOCK_ACCESS_FS_REMOVE_DIR);
 	for (size_t i = 0; !r && i < ARRAY_SIZE(writable_always); i++)
 		r = allow_path(ruleset, writable_always[i],
 			       attr.handled_access_fs);

@@ -108,6 +108,29 @@ struct chmod_op {
 	mode_t mode;
 };
 
+/* chmod of upper entry @path, not following a final symlink, without
+ * fchmodat2 (before Linux 6.6): the application may have put a symlink
+ * to a host file in its place since it was resolved. */
+static int chmod_nofollow(const char *path, mode_t mode)
+{
+	char magic[32];
+	struct stat st;
+	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+	} else if (S_ISLNK(st.st_mode)) {
+		r = -EOPNOTSUPP; /* as fchmodat2 with AT_SYMLINK_NOFOLLOW */
+	} else {
+		snprintf(magic, sizeof(magic), "/proc/self/fd/%d", fd);
+		r = chmod(magic, mode) ? -errno : 0;
+	}
+	close(fd);
+	return r;
+}
+
 static int chmod_do(void *ctx)
 {
 	const struct chmod_op *op = ctx;
@@ -123,7 +146,7 @@ static int chmod_do(void *ctx)
 	r = (int)syscall(SYS_fchmodat2, AT_FDCWD, op->path, op->mode,
 			 AT_SYMLINK_NOFOLLOW);
 	if (r < 0 && errno == ENOSYS)
-		r = fchmodat(AT_FDCWD, op->path, op->mode, 0);
+		return chmod_nofollow(op->path, op->mode);
 	return r < 0 ? -errno : 0;
 }
 

@@ -564,19 +564,34 @@ int vfs_make_writable(struct vfs *vfs, struct vfs_res *res)
 	return vfs_copy_up(vfs, res, 0);
 }
 
-/* Whether the upper parent of @dst (an upper real path whose upper root
- * is @ulen long) is a directory below the upper root's top level. */
-static bool upper_parent_exists(const char *dst, size_t ulen)
+/* Whether the upper parent of @dst (an upper real path) is a directory
+ * below the upper root's top level, reached from the upper root through
+ * directories only: a symlink the application made on the way since the
+ * walk (where the upper layer had nothing) would lead the copy-up to the
+ * host.  false sends the caller to vfs_upper_make_parents, which checks
+ * each level. */
+static bool upper_parent_exists(const struct vfs *vfs, const char *dst)
 {
 	char parent[PATH_MAX];
-	struct stat st;
+	size_t ulen = vfs->upper_len;
+	int root, fd;
 
 	if (parent_of(dst, parent, sizeof(parent)) < 0 ||
 	    strlen(parent) <= ulen + 1 ||
 	    !strchr(parent + ulen + 1, '/'))
 		return false;
-	return appv_fstatat(AT_FDCWD, parent, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	       S_ISDIR(st.st_mode);
+	root = appv_openat(AT_FDCWD, vfs->cfg.upper,
+			   O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	if (root < 0)
+		return false;
+	fd = appv_openat2(root, parent + ulen + 1,
+			  O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+			  RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+	appv_close(root);
+	if (fd < 0)
+		return false;
+	appv_close(fd);
+	return true;
 }
 
 int vfs_copy_up(struct vfs *vfs, struct vfs_res *res, unsigned int flags)
@@ -603,7 +618,7 @@ int vfs_copy_up(struct vfs *vfs, struct vfs_res *res, unsigned int flags)
 	/* upper_create: the walk saw the upper parent and no whiteout. */
 	if (res->layer == VFS_LAYER_NONE && res->upper_create)
 		goto done;
-	parent = upper_parent_exists(dst, vfs->upper_len);
+	parent = upper_parent_exists(vfs, dst);
 	r = 0;
 	if (!parent) {
 		vfs_names_note(vfs, res->vpath);

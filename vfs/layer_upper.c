@@ -247,7 +247,13 @@ int vfs_upper_make_parents(struct vfs *vfs, const char *vpath)
 		r = upper_real(vfs, prefix, real, sizeof(real));
 		if (r < 0)
 			return r;
+		/* Each level a directory, not a symlink (one the application
+		 * made would lead the next level's writes to the host); a
+		 * directory stays one: only supervisors move or remove upper
+		 * directories (loader/landlock.c). */
 		if (appv_fstatat(AT_FDCWD, real, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			struct stat now;
+
 			if (!lower_dir_stat(vfs, prefix, i, &st, src)) {
 				memset(&st, 0, sizeof(st));
 				st.st_mode = S_IFDIR | 0755;
@@ -258,8 +264,15 @@ int vfs_upper_make_parents(struct vfs *vfs, const char *vpath)
 			r = make_dir_like(vfs, real, &st, src);
 			if (r < 0 && r != -EEXIST)
 				return r;
+			if (r == -EEXIST &&
+			    (appv_fstatat(AT_FDCWD, real, &now,
+					  AT_SYMLINK_NOFOLLOW) < 0 ||
+			     !S_ISDIR(now.st_mode)))
+				return -ENOTDIR;
 			if (r == 0 && have_up)
 				keep_times(up, &pst);
+		} else if (!S_ISDIR(st.st_mode)) {
+			return -ENOTDIR;
 		}
 		/* The next level's parent: its times as they are now. */
 		memcpy(up, real, strlen(real) + 1);

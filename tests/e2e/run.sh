@@ -692,6 +692,73 @@ c_landlock_backstop() {
 	absent "$C/new.txt"
 }
 
+# The supervisor writes in the upper layer on the application's behalf,
+# unbounded by Landlock; in fast mode the application's raw calls reach the
+# upper directory too.  Exchanging an upper directory with a symlink to a
+# host directory while the supervisor copies up, chmods and makes FIFOs
+# below it must not redirect those writes to the host: the application
+# may not move or remove upper directories itself (Landlock: no
+# REMOVE_DIR there), so the exchange is refused.  Without the shim the
+# raw calls are virtualised and cannot reach the upper directory.
+c_ov_upper_swap() {
+	local l=$C/sw/d v=$C/victim i before
+	mkdir -p "$l" "$v"
+	printf 'seed\n' >"$l/seed"
+	for i in $(seq 0 199); do
+		printf 'lower\n' >"$l/f$i"
+		printf 'victim\n' >"$v/f$i"
+	done
+	chmod 0600 "$v"/f*
+	before=$(tree_sha "$v")
+	axe "$TPKG" "$HELPERS/upper_swap_static" "$(upper_of "$TID" default)" \
+		"$l" "$v" 200
+	want_rc 0
+	same_tree "$v" "$before"
+	if [ -n "$MODE_OPT" ]; then
+		out_has "upper: unreachable"
+		return
+	fi
+	out_has "upper: reachable"
+	out_has "swaps: 0"
+	grep -qE "^exchange: errno [0-9]+$" "$C/out" ||
+		fail "the exchange was not refused: $(cat "$C/out")"
+}
+
+# The same with a symlink planted where the supervisor is about to make
+# (or find) the upper parent of a copy-up: UPPER/d/e<i> -> a host
+# directory appears and goes in a loop while the supervisor copies up and
+# chmods d/e<i>/x (d/e<i> a lower directory): every level of the upper
+# parent must be a directory made or checked without following symlinks.
+# Then UPPER/d/f<i> -> a host file while the supervisor copies up and
+# chmods d/f<i>: the chmod must not follow it (without fchmodat2).
+c_ov_upper_plant() {
+	local l=$C/pl/d v=$C/victim i how before
+	mkdir -p "$l" "$v"
+	printf 'seed\n' >"$l/seed"
+	for i in $(seq 0 1499); do
+		mkdir "$l/e$i" "$v/e$i"
+		printf 'lower\n' >"$l/e$i/x"
+		printf 'lower\n' >"$l/f$i"
+		printf 'victim\n' >"$v/e$i/x"
+		printf 'victim\n' >"$v/f$i"
+	done
+	chmod 0600 "$v"/e*/x "$v"/f*
+	before=$(tree_sha "$v")
+	for how in plant final; do
+		axe "$TPKG" "$HELPERS/upper_swap_static" \
+			"$(upper_of "$TID" default)" "$l" "$v" 1500 $how
+		want_rc 0
+		same_tree "$v" "$before"
+		if [ -n "$MODE_OPT" ]; then
+			out_has "upper: unreachable"
+			continue
+		fi
+		out_has "upper: reachable"
+		grep -qE "^swaps: [1-9]" "$C/out" ||
+			fail "no symlink was planted ($how): $(cat "$C/out")"
+	done
+}
+
 # Strict mode: the trampoline address gets no exemption, so the same raw
 # syscalls are virtualised: the package file is visible and the writes
 # land in the overlay.
@@ -3651,7 +3718,7 @@ LD_PRELOAD=libc.so.6 find /opt/t/share | LC_ALL=C sort' sh "$h"
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink pkg_root_dirs fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
-corrupt_package bad_manifest long_home landlock_backstop strict_no_trampoline
+corrupt_package bad_manifest long_home landlock_backstop ov_upper_swap ov_upper_plant strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
 wl_sqlite wl_venv wl_node wl_perl escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rmdir_cwd
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
@@ -4328,7 +4395,8 @@ outer() {
 		"$HELPERS/fsprobe_static" "$HELPERS/interp_static" \
 		"$HELPERS/landlock_escape_static" "$HELPERS/threads" \
 		"$HELPERS/threads_static" "$HELPERS/spawn" "$HELPERS/spawn_static" \
-		"$HELPERS/escape" "$HELPERS/escape_static"; do
+		"$HELPERS/escape" "$HELPERS/escape_static" \
+		"$HELPERS/upper_swap_static"; do
 		[ -e "$f" ] || missing="$missing $f"
 	done
 	[ -z "$missing" ] || echo "# missing build outputs (cases using them fail):$missing"
