@@ -83,6 +83,28 @@ static __u64 handled_for_abi(int abi)
 	return h;
 }
 
+/* A share rule Landlock grants (not under /sys or /dev: the devices it
+ * needs are granted one by one). */
+static bool granted_share(const struct session *s, unsigned int i)
+{
+	return s->cfg.rules[i].rule == VFS_RULE_SHARE &&
+	       !appv_path_has_prefix(s->cfg.rules[i].prefix, "/sys") &&
+	       !appv_path_has_prefix(s->cfg.rules[i].prefix, "/dev");
+}
+
+const char *loader_landlock_writable(const struct session *s,
+				     const char *path)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(writable_always); i++)
+		if (appv_path_has_prefix(path, writable_always[i]))
+			return writable_always[i];
+	for (unsigned int i = 0; i < s->cfg.nrules; i++)
+		if (granted_share(s, i) &&
+		    appv_path_has_prefix(path, s->cfg.rules[i].prefix))
+			return s->cfg.rules[i].prefix;
+	return NULL;
+}
+
 int loader_landlock_apply(const struct session *s)
 {
 	struct appv_ll_ruleset_attr attr = { 0 };
@@ -113,9 +135,7 @@ int loader_landlock_apply(const struct session *s)
 		r = allow_path(ruleset, writable_always[i],
 			       attr.handled_access_fs);
 	for (unsigned int i = 0; !r && i < s->cfg.nrules; i++)
-		if (s->cfg.rules[i].rule == VFS_RULE_SHARE &&
-		    !appv_path_has_prefix(s->cfg.rules[i].prefix, "/sys") &&
-		    !appv_path_has_prefix(s->cfg.rules[i].prefix, "/dev"))
+		if (granted_share(s, i))
 			r = allow_path(ruleset, s->cfg.rules[i].prefix,
 				       attr.handled_access_fs);
 	if (!r && syscall(SYS_landlock_restrict_self, ruleset, 0) < 0)

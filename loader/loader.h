@@ -106,6 +106,11 @@ int supervisor_run(struct session *s, int listener, pid_t child);
  * Returns 0, or -EOPNOTSUPP when the kernel has no Landlock (the caller
  * decides whether that is fatal). */
 int loader_landlock_apply(const struct session *s);
+/* What Landlock lets the application write below (loader_landlock_apply:
+ * the devices and kernel files, the share rules) that holds @path, or
+ * NULL. */
+const char *loader_landlock_writable(const struct session *s,
+				     const char *path);
 
 /* Kernel feature detection (loader/features.c).  Fills @missing with the
  * names of what is absent; returns 0 when everything required is there. */

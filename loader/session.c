@@ -195,6 +195,23 @@ static int own_state_rule(struct session *s, struct appv_diag *diag)
 	return 0;
 }
 
+/* With the shim, an application's raw calls (from the trampoline) are
+ * bounded by Landlock alone: where it grants writes above the upper
+ * directory (a share rule on ~ holding $APPV_HOME, $APPV_HOME in
+ * /dev/shm), it would also grant moving upper directories, which the
+ * supervisor's writes below them rely on not happening
+ * (loader/landlock.c): -EPERM, said in @diag. */
+static int upper_not_shared(struct session *s, struct appv_diag *diag)
+{
+	const char *above;
+
+	if (!s->use_shim || !(above = loader_landlock_writable(s, s->cfg.upper)))
+		return 0;
+	return appv_diag_set(diag, -EPERM,
+			     "%s: the overlay %s lies below %s, which the application may write (a share rule, or a device directory): set APPV_HOME outside it, share a narrower path, or run with --no-shim",
+			     pkg_path(s->pkg), s->cfg.upper, above);
+}
+
 /* Whether a hide or deny rule covers the shim (--hide ~ with appv in
  * ~/.local/bin): the dynamic loader of every process must still open it,
  * so it gets a readonly rule of its own, the way to it nothing else. */
@@ -543,6 +560,8 @@ int session_open(struct session *s, const struct run_opts *o,
 	}
 	if (!r)
 		r = build_rules(s, o, diag);
+	if (!r)
+		r = upper_not_shared(s, diag);
 	if (!r)
 		r = write_session_file(s, diag);
 	return r < 0 ? r : 0;
