@@ -22,6 +22,12 @@
  * those stats.  A changed stamp builds a fresh listing; a listing is never
  * modified once built (an application may hold it open), and cached ones,
  * named <run_dir>/m/c<n>, are left to the session's end.
+ *
+ * The application may write in the scratch (it lies below /dev/shm or the
+ * runtime directory): every level the supervisor makes, opens or removes
+ * there is reached from vfs->run_fd, opened before the application ran,
+ * with no symlink followed (vfs_scratch_dir), so a directory swapped for
+ * a symlink fails the listing instead of moving its writes to the host.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -260,23 +266,46 @@ static int add_image(struct merge *m)
 	return r == -ENOENT || r == -ENOTDIR ? 0 : r;
 }
 
+int vfs_scratch_dir(int dirfd, const char *rel)
+{
+	if (dirfd < 0)
+		return -EBADF;
+	return appv_openat2(dirfd, rel,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0,
+			    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+}
+
+/* mkdir @name in @fd and open it (a symlink there is not followed);
+ * closes @fd. */
+static int make_level(int fd, const char *name, mode_t mode)
+{
+	int r = appv_mkdirat(fd, name, mode);
+
+	if (r == 0)
+		r = vfs_scratch_dir(fd, name);
+	appv_close(fd);
+	return r;
+}
+
 /* mkdir -p <run_dir>/m/<n><vpath> with a fresh n ("c<n>" for a cached
- * listing); opens the last one. */
+ * listing), each level made and opened below the one above; opens the
+ * last one. */
 static int make_target(struct vfs *vfs, const char *vpath, bool cached,
 		       char *out, size_t cap)
 {
-	size_t n, vl = strlen(vpath);
-	int r;
+	size_t n, vl = strlen(vpath), m = vfs->merge_root_len + 1;
+	int r, fd;
 
 	if (!vfs->merge_root_len)
 		return -EINVAL;
-	r = appv_mkdirat(AT_FDCWD, vfs->cfg.run_dir, 0700);
-	if (r == 0 || r == -EEXIST)
-		r = appv_mkdirat(AT_FDCWD, vfs->merge_root, 0700);
-	if (r < 0 && r != -EEXIST)
-		return r;
 	if (vfs->merge_root_len + 24 + vl + 1 > cap)
 		return -ENAMETOOLONG;
+	r = appv_mkdirat(vfs->run_fd, "m", 0700);
+	if (r < 0 && r != -EEXIST)
+		return r;
+	fd = vfs_scratch_dir(vfs->run_fd, "m");
+	if (fd < 0)
+		return fd;
 	do {
 		unsigned long seq =
 		    __atomic_add_fetch(&vfs->merge_seq, 1, __ATOMIC_RELAXED);
@@ -287,21 +316,29 @@ static int make_target(struct vfs *vfs, const char *vpath, bool cached,
 			out[n++] = 'c';
 		n += vfs_put_num(out + n, seq);
 		out[n] = '\0';
-		r = appv_mkdirat(AT_FDCWD, out, 0700);
+		r = appv_mkdirat(fd, out + m, 0700);
 	} while (r == -EEXIST);
-	if (r < 0)
+	if (r == 0)
+		r = vfs_scratch_dir(fd, out + m);
+	appv_close(fd);
+	if (r < 0 || vl <= 1)
 		return r;
-	for (size_t i = 1; i <= vl && vl > 1; i++) {
-		if (i < vl && vpath[i] != '/')
-			continue;
-		memcpy(out + n, vpath, i);
-		out[n + i] = '\0';
-		r = appv_mkdirat(AT_FDCWD, out, 0755);
-		if (r < 0)
-			return r;
+	fd = r;
+	memcpy(out + n, vpath, vl + 1);
+	for (char *c = out + n + 1, *e; fd >= 0 && *c; c = e + 1) {
+		char save;
+
+		e = strchr(c, '/');
+		if (!e)
+			e = c + strlen(c);
+		save = *e;
+		*e = '\0';
+		fd = make_level(fd, c, 0755);
+		*e = save;
+		if (!save)
+			break;
 	}
-	return appv_openat(AT_FDCWD, out, O_RDONLY | O_DIRECTORY | O_CLOEXEC,
-			   0);
+	return fd;
 }
 
 /* The merged directory takes the top layer's permission bits and times. */
@@ -1017,41 +1054,68 @@ static int empty_listing(int fd)
 	}
 }
 
+/* rmdir <merge_root>/@rel: under its parent, reached from @mfd. */
+static int remove_level(int mfd, char *rel, size_t n)
+{
+	size_t s = n;
+	int fd, r;
+
+	while (s > 0 && rel[s - 1] != '/')
+		s--;
+	if (s == 0)
+		return appv_unlinkat(mfd, rel, AT_REMOVEDIR);
+	rel[s - 1] = '\0';
+	fd = vfs_scratch_dir(mfd, rel);
+	rel[s - 1] = '/';
+	if (fd < 0)
+		return fd;
+	r = appv_unlinkat(fd, rel + s, AT_REMOVEDIR);
+	appv_close(fd);
+	return r;
+}
+
 int vfs_merge_release(struct vfs *vfs, const char *listing)
 {
-	char p[PATH_MAX], ino_map[PATH_MAX];
+	char p[PATH_MAX], ino_map[24];
 	struct stat st;
-	size_t n = strlen(listing), top;
-	int fd, r;
+	size_t n = strlen(listing), top, base = vfs->merge_root_len + 1;
+	int fd, mfd, r;
 
 	if (!vfs->merge_root_len ||
 	    !appv_path_has_prefix(listing, vfs->merge_root) || n >= sizeof(p) ||
-	    n <= vfs->merge_root_len + 1)
+	    n <= base)
 		return -EINVAL;
-	top = vfs->merge_root_len + 1;
-	if (listing[top] == 'c')
+	if (listing[base] == 'c')
 		return 0; /* the cache's: kept until the session's end */
-	while (top < n && listing[top] != '/')
-		top++; /* <merge_root>/<n> */
-	memcpy(p, listing, n + 1);
-	fd = appv_openat(AT_FDCWD, p,
-			 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
-	if (fd < 0)
+	/* Relative to <merge_root>: <n>[<vpath>]. */
+	n -= base;
+	memcpy(p, listing + base, n + 1);
+	for (top = 0; top < n && p[top] != '/';)
+		top++; /* <n> */
+	mfd = vfs_scratch_dir(vfs->run_fd, "m");
+	if (mfd < 0)
+		return mfd;
+	fd = vfs_scratch_dir(mfd, p);
+	if (fd < 0) {
+		appv_close(mfd);
 		return fd;
-	if (appv_fstatat(fd, "", &st, AT_EMPTY_PATH) == 0 &&
-	    vfs_listing_map_path(vfs, st.st_ino, ino_map, sizeof(ino_map)) == 0)
-		appv_unlinkat(AT_FDCWD, ino_map, 0);
+	}
+	if (appv_fstatat(fd, "", &st, AT_EMPTY_PATH) == 0) {
+		vfs_listing_map_name(st.st_ino, ino_map);
+		appv_unlinkat(mfd, ino_map, 0);
+	}
 	r = empty_listing(fd);
 	appv_close(fd);
 	while (r == 0 && n >= top) {
 		p[n] = '\0';
-		r = appv_unlinkat(AT_FDCWD, p, AT_REMOVEDIR);
+		r = remove_level(mfd, p, n);
 		while (n > top && p[n - 1] != '/')
 			n--;
 		if (n <= top)
 			break;
 		n--;
 	}
+	appv_close(mfd);
 	return r;
 }
 

@@ -188,21 +188,27 @@ int vfs_inorec_write(const struct vfs *vfs, struct vfs_inorec *r,
 		     int listing_fd, int image_fd, uint64_t self_ino)
 {
 	struct pair_scan s = {.r = r};
-	char path[PATH_MAX];
+	char name[24];
 	uint64_t dot = dot_ino(listing_fd);
-	int fd, k;
+	int fd, k, mfd;
 	size_t len;
 
 	if (r->failed)
 		return -ENOMEM;
-	if (!dot || vfs_listing_map_path(vfs, dot, path, sizeof(path)) < 0)
+	if (!dot || !vfs->merge_root_len)
 		return -EINVAL;
+	vfs_listing_map_name(dot, name);
 	if (r->n) /* an empty listing has no array at all */
 		qsort_r(r->v, r->n, sizeof(*r->v), by_name, r->names);
 	if (r->nimage && image_fd >= 0)
 		(void)vfs_each_dirent(image_fd, image_ino, r);
-	if (grow((void **)&s.out, &s.cap, sizeof(*s.out)) < 0)
+	mfd = vfs_scratch_dir(vfs->run_fd, "m");
+	if (mfd < 0)
+		return mfd;
+	if (grow((void **)&s.out, &s.cap, sizeof(*s.out)) < 0) {
+		appv_close(mfd);
 		return -ENOMEM;
+	}
 	s.out->magic = INO_MAGIC;
 	s.out->n = 0;
 	k = add_pair(&s, dot, self_ino);
@@ -214,9 +220,13 @@ int vfs_inorec_write(const struct vfs *vfs, struct vfs_inorec *r,
 		qsort(s.out->pair, s.out->n, sizeof(s.out->pair[0]),
 		      by_placeholder);
 		len = sizeof(*s.out) + s.out->n * sizeof(s.out->pair[0]);
-		fd = appv_openat(AT_FDCWD, path,
-				 O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-				 0644);
+		/* A fresh file below the scratch's own <merge_root>: nothing
+		 * the application put there is followed or truncated. */
+		appv_unlinkat(mfd, name, 0);
+		fd = appv_openat2(mfd, name,
+				  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+				      O_CLOEXEC,
+				  0644, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
 		k = fd < 0 ? fd : 0;
 		if (fd >= 0 && (size_t)APPV_SYS(SYS_write, fd, s.out, len, 0, 0,
 						0) != len)
@@ -224,13 +234,20 @@ int vfs_inorec_write(const struct vfs *vfs, struct vfs_inorec *r,
 		if (fd >= 0)
 			appv_close(fd);
 		if (k < 0)
-			appv_unlinkat(AT_FDCWD, path, 0);
+			appv_unlinkat(mfd, name, 0);
 	}
+	appv_close(mfd);
 	appv_munmap(s.out, s.cap);
 	return k;
 }
 
 /* ---- readers ---------------------------------------------------------- */
+
+void vfs_listing_map_name(uint64_t ino, char *out)
+{
+	out[0] = 'i';
+	out[1 + vfs_put_num(out + 1, ino)] = '\0';
+}
 
 int vfs_listing_map_path(const struct vfs *vfs, uint64_t ino, char *out,
 			 size_t cap)
@@ -241,9 +258,7 @@ int vfs_listing_map_path(const struct vfs *vfs, uint64_t ino, char *out,
 		return -ENAMETOOLONG;
 	memcpy(out, vfs->merge_root, n);
 	out[n++] = '/';
-	out[n++] = 'i';
-	n += vfs_put_num(out + n, ino);
-	out[n] = '\0';
+	vfs_listing_map_name(ino, out + n);
 	return 0;
 }
 

@@ -153,16 +153,21 @@ static void config_copy(struct vfs_config *to, const struct vfs_config *from)
 }
 
 #ifndef APPV_SHIM
-/* <run_dir>/e: an empty directory standing for a removed base directory
- * (vfs_resolve).  Best effort: without it, such a "." is ENOENT. */
-static void make_empty_dir(struct vfs *vfs)
+/* The scratch, opened once before the application runs: every write of
+ * the supervisor there (merge.c) starts from this descriptor, the paths
+ * below it being the application's to change.  Then <run_dir>/e: an empty
+ * directory standing for a removed base directory (vfs_resolve).  Best
+ * effort: without them, merged listings fail and such a "." is ENOENT. */
+static void open_run_dir(struct vfs *vfs)
 {
-	char p[PATH_MAX];
-
-	if (vfs->cfg.run_dir[0] &&
-	    vfs_concat(p, sizeof(p), vfs->cfg.run_dir,
-		       strlen(vfs->cfg.run_dir), "/e") >= 0)
-		appv_mkdirat(AT_FDCWD, p, 0755);
+	if (!vfs->cfg.run_dir[0])
+		return;
+	appv_mkdirat(AT_FDCWD, vfs->cfg.run_dir, 0700);
+	vfs->run_fd = appv_openat(AT_FDCWD, vfs->cfg.run_dir,
+				  O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+				  0);
+	if (vfs->run_fd >= 0)
+		appv_mkdirat(vfs->run_fd, "e", 0755);
 }
 #endif
 
@@ -203,7 +208,7 @@ static int init(struct vfs *vfs)
 	if (r == 0)
 		vfs_work_sweep(vfs); /* drops its temporaries' records */
 	if (r == 0)
-		make_empty_dir(vfs);
+		open_run_dir(vfs);
 #endif
 	return r;
 }
@@ -232,6 +237,7 @@ static struct vfs *vfs_alloc(void)
 	vfs = p;
 	vfs->alloc_len = len;
 	vfs->origin_fd = -1;
+	vfs->run_fd = -1;
 	return vfs;
 }
 
@@ -293,6 +299,8 @@ void vfs_free(struct vfs *vfs)
 	vfs_index_close(vfs->idx);
 	vfs_names_close(vfs);
 	vfs_origin_close(vfs);
+	if (vfs->run_fd >= 0)
+		appv_close(vfs->run_fd);
 	vfs_dirs_free(vfs);
 	vfs_merge_cache_free(vfs);
 	if (vfs->state)

@@ -46,6 +46,7 @@ struct vfs {
 	struct vfs_origin *origin; /* origin.c: the origin table (mapped on
 				      first use in the shim), or NULL */
 	int origin_fd;		   /* supervisor: its lock, or -1 */
+	int run_fd;		   /* supervisor: cfg.run_dir (O_PATH), or -1 */
 	/* perm.c: the owner of the image cache's files (what stat shows),
 	 * looked up once: image_owner 0 unknown, 1 known (atomics). */
 	int image_owner;
@@ -325,6 +326,15 @@ void vfs_inorec_free(struct vfs_inorec *r);
  * inode @ino. */
 int vfs_listing_map_path(const struct vfs *vfs, uint64_t ino, char *out,
 			 size_t cap);
+/* Its name i<ino> in <merge_root> (cap >= 22). */
+void vfs_listing_map_name(uint64_t ino, char *out);
+
+/* merge.c: the scratch directory @rel below @dirfd (vfs->run_fd, or one
+ * opened by this), reached with no symlink on the way, or -errno.  The
+ * application may write in the scratch: a directory it swapped for a
+ * symlink fails (ELOOP, ENOTDIR, EXDEV) instead of redirecting the
+ * supervisor's writes. */
+int vfs_scratch_dir(int dirfd, const char *rel);
 
 /* merge.c: drop the listing cache (the listings stay for the session). */
 void vfs_merge_cache_free(struct vfs *vfs);

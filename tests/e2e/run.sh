@@ -759,6 +759,34 @@ c_ov_upper_plant() {
 	done
 }
 
+# The supervisor builds merged listings in the session scratch, which the
+# application may write (/dev/shm, the runtime directory); in fast mode its
+# raw calls reach it.  Exchanging the listings' root <run_dir>/m with a
+# symlink to a host directory while the supervisor builds and removes
+# listings (of /etc, changed between lists) must not redirect those writes:
+# each level is made and opened below the scratch's own directory, with
+# no symlink followed.  Without the shim the raw calls are virtualised
+# and cannot find the scratch.
+c_ov_scratch_swap() {
+	local v=$C/victim i before
+	mkdir -p "$v/etc"
+	for i in $(seq 0 19); do
+		printf 'victim\n' >"$v/f$i"
+		printf 'victim\n' >"$v/etc/f$i"
+	done
+	before=$(tree_sha "$v")
+	axe "$TPKG" "$HELPERS/scratch_swap_static" /etc appv-swap "$v" 300
+	want_rc 0
+	same_tree "$v" "$before"
+	if [ -n "$MODE_OPT" ]; then
+		out_has "scratch: unreachable"
+		return
+	fi
+	out_has "scratch: reachable"
+	grep -qE "^swaps: [1-9]" "$C/out" ||
+		fail "the listing root was not swapped: $(cat "$C/out")"
+}
+
 # Strict mode: the trampoline address gets no exemption, so the same raw
 # syscalls are virtualised: the package file is visible and the writes
 # land in the overlay.
@@ -3718,7 +3746,7 @@ LD_PRELOAD=libc.so.6 find /opt/t/share | LC_ALL=C sort' sh "$h"
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 python_import host_root_symlink pkg_root_dirs fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
-corrupt_package bad_manifest long_home landlock_backstop ov_upper_swap ov_upper_plant strict_no_trampoline
+corrupt_package bad_manifest long_home landlock_backstop ov_upper_swap ov_upper_plant ov_scratch_swap strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
 wl_sqlite wl_venv wl_node wl_perl escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rmdir_cwd
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
@@ -4396,7 +4424,7 @@ outer() {
 		"$HELPERS/landlock_escape_static" "$HELPERS/threads" \
 		"$HELPERS/threads_static" "$HELPERS/spawn" "$HELPERS/spawn_static" \
 		"$HELPERS/escape" "$HELPERS/escape_static" \
-		"$HELPERS/upper_swap_static"; do
+		"$HELPERS/upper_swap_static" "$HELPERS/scratch_swap_static"; do
 		[ -e "$f" ] || missing="$missing $f"
 	done
 	[ -z "$missing" ] || echo "# missing build outputs (cases using them fail):$missing"
