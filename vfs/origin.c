@@ -106,7 +106,13 @@ static struct vfs_origin *map_file(int fd, int prot)
 	if (!sized(fd))
 		return NULL;
 	p = appv_mmap(NULL, ORIGIN_SIZE, prot, MAP_SHARED, fd, 0);
-	return appv_mmap_failed(p) ? NULL : p;
+	if (appv_mmap_failed(p))
+		return NULL;
+	/* Lookups touch a page or two: no readahead, which on a first
+	 * fault read (and zeroed) a large run of the sparse file - 2-3 ms
+	 * at every session start. */
+	APPV_SYS(SYS_madvise, p, ORIGIN_SIZE, MADV_RANDOM, 0, 0, 0);
+	return p;
 }
 
 /* The table, mapped read-only on first use in the shim: nearly every
