@@ -724,6 +724,22 @@ c_ov_upper_swap() {
 		fail "the exchange was not refused: $(cat "$C/out")"
 }
 
+# After a race helper's run (upper_swap_static, scratch_swap_static): the
+# victim tree VICTIM still has the tree_sha BEFORE, and the helper reached
+# WHERE (upper, scratch) and raced there with the shim, or could not
+# reach it without (the raw calls are virtualised).
+race_held() {
+	local where=$1 victim=$2 before=$3
+	same_tree "$victim" "$before"
+	if [ -n "$MODE_OPT" ]; then
+		out_has "$where: unreachable"
+		return
+	fi
+	out_has "$where: reachable"
+	grep -qE "^swaps: [1-9]" "$C/out" ||
+		fail "no swap or planted symlink: $(cat "$C/out")"
+}
+
 # The same with a symlink planted where the supervisor is about to make
 # (or find) the upper parent of a copy-up: UPPER/d/e<i> -> a host
 # directory appears and goes in a loop while the supervisor copies up and
@@ -748,14 +764,7 @@ c_ov_upper_plant() {
 		axe "$TPKG" "$HELPERS/upper_swap_static" \
 			"$(upper_of "$TID" default)" "$l" "$v" 1500 $how
 		want_rc 0
-		same_tree "$v" "$before"
-		if [ -n "$MODE_OPT" ]; then
-			out_has "upper: unreachable"
-			continue
-		fi
-		out_has "upper: reachable"
-		grep -qE "^swaps: [1-9]" "$C/out" ||
-			fail "no symlink was planted ($how): $(cat "$C/out")"
+		race_held upper "$v" "$before"
 	done
 }
 
@@ -777,14 +786,7 @@ c_ov_scratch_swap() {
 	before=$(tree_sha "$v")
 	axe "$TPKG" "$HELPERS/scratch_swap_static" /etc appv-swap "$v" 300
 	want_rc 0
-	same_tree "$v" "$before"
-	if [ -n "$MODE_OPT" ]; then
-		out_has "scratch: unreachable"
-		return
-	fi
-	out_has "scratch: reachable"
-	grep -qE "^swaps: [1-9]" "$C/out" ||
-		fail "the listing root was not swapped: $(cat "$C/out")"
+	race_held scratch "$v" "$before"
 }
 
 # Strict mode: the trampoline address gets no exemption, so the same raw

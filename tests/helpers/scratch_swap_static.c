@@ -34,18 +34,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define TRAMPOLINE_ADDR 0x70000000UL
-#define TRAMPOLINE_SIZE 4096UL
+#include "raw_stub.h"
+
 #define EXCHANGE 2 /* RENAME_EXCHANGE */
-
-typedef long (*stub_fn)(long nr, long a1, long a2, long a3, long a4, long a5);
-
-/* mov rax,rdi; mov rdi,rsi; mov rsi,rdx; mov rdx,rcx; mov r10,r8;
- * mov r8,r9; syscall; ret */
-static const unsigned char stub_code[] = {
-    0x48, 0x89, 0xf8, 0x48, 0x89, 0xf7, 0x48, 0x89, 0xd6, 0x48, 0x89,
-    0xca, 0x4d, 0x89, 0xc2, 0x4d, 0x89, 0xc8, 0x0f, 0x05, 0xc3,
-};
 
 static stub_fn stub;
 static char root[4096], sym[4096];
@@ -102,23 +93,14 @@ int main(int argc, char **argv)
 	struct stat st;
 	pthread_t t;
 	long r;
-	void *p;
 	int n, fd;
 
 	if (argc != 5)
 		return 2;
 	n = atoi(argv[4]);
-	p = mmap((void *)TRAMPOLINE_ADDR, TRAMPOLINE_SIZE,
-		 PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	if (p != (void *)TRAMPOLINE_ADDR) {
-		printf("setup: cannot map the trampoline page\n");
+	stub = map_stub();
+	if (!stub)
 		return 2;
-	}
-	memcpy(p, stub_code, sizeof(stub_code));
-	if (mprotect(p, TRAMPOLINE_SIZE, PROT_READ | PROT_EXEC) < 0)
-		return 2;
-	stub = (stub_fn)p;
 
 	/* A change in DIR first: its listing is then built, not the
 	 * package's own directory. */
