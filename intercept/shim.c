@@ -246,19 +246,21 @@ static bool joins_to_procfs(const char *base, const char *path)
 			      !memcmp(c[1], "stderr", 6)));
 }
 
-/* Whether descriptor @fd's link still reads @real. */
-static bool same_link(int fd, const char *real)
+/* Whether descriptor @fd still names the inode of @st. */
+static bool same_inode(int fd, const struct stat *st)
 {
-	char again[PATH_MAX];
+	struct stat again;
 
-	return shim_fd_path(fd, again, sizeof(again)) >= 0 &&
-	       !strcmp(again, real);
+	return appv_fstat(fd, &again) == 0 && again.st_dev == st->st_dev &&
+	       again.st_ino == st->st_ino;
 }
 
 /* The virtual directory a relative path starts from; *@upper: it has an
  * upper copy, which is the real directory.  A descriptor's is kept
  * (shim_base.c), an upper one under directory generation @gen (read by
- * the caller before this; @have_gen: there is one). */
+ * the caller before this; @have_gen: there is one).  The working
+ * directory's is not: getcwd costs less than a stat that would check a
+ * kept one. */
 static int virtual_base(int dirfd, char *out, size_t cap, bool *upper,
 			bool have_gen, unsigned int gen)
 {
@@ -276,6 +278,8 @@ static int virtual_base(int dirfd, char *out, size_t cap, bool *upper,
 		case SHIM_BASE_STAT:
 			have_st = true;
 			break;
+		default:
+			have_st = appv_fstat(dirfd, &st) == 0;
 		}
 		r = shim_fd_path(dirfd, real, sizeof(real));
 	}
@@ -291,20 +295,17 @@ static int virtual_base(int dirfd, char *out, size_t cap, bool *upper,
 	 * for "..", as natively. */
 	*upper = !strstr(real, APPV_DELETED) &&
 		 vfs_real_in_upper(shim_vfs, real);
-	if (dirfd != AT_FDCWD && !have_st &&
-	    (*upper || vfs_real_fixed(shim_vfs, real))) {
-		have_st = appv_fstat(dirfd, &st) == 0;
-		/* Kept only if the descriptor named that path at its fstat:
-		 * a dup2 between the two would pair one's inode with the
-		 * other's path. */
-		keep = have_st && same_link(dirfd, real);
-	}
 	if (*upper && dirfd != AT_FDCWD)
 		*upper = have_st && S_ISDIR(st.st_mode);
 	r = vfs_reverse(shim_vfs, real, out, cap);
-	if (r >= 0 && keep && (have_gen || !*upper))
-		shim_base_put(dirfd, real, out, *upper, gen,
-			      have_st ? &st : NULL);
+	/* Kept only if the descriptor still names the inode it named before
+	 * its link was read: a dup2 between the two would pair one's inode
+	 * with the other's path. */
+	if (r >= 0 && keep && have_st && !strstr(real, APPV_DELETED) &&
+	    (*upper || vfs_real_fixed(shim_vfs, real) ||
+	     !vfs_host_movable(shim_vfs, out)) &&
+	    (have_gen || !*upper) && same_inode(dirfd, &st))
+		shim_base_put(dirfd, real, out, *upper, gen, &st);
 	return (int)r;
 }
 

@@ -60,11 +60,11 @@ long shim_fd_path(int fd, char *out, size_t cap);
 
 /* shim_base.c: the virtual path of directory descriptor @fd as
  * virtual_base last found it.  HIT: in @out, with *@upper; STAT: *@st is
- * the descriptor's fstat, which named something else; UNKNOWN, HOST: read
- * the link (HOST: it named a host directory, nothing was kept).
- * shim_base_put: keep what the link said, @gen read before it, @st the
- * descriptor's fstat (NULL for a host path). */
-enum { SHIM_BASE_UNKNOWN, SHIM_BASE_HOST, SHIM_BASE_STAT, SHIM_BASE_HIT };
+ * the descriptor's fstat, which named something else; UNKNOWN: nothing
+ * kept.  shim_base_put: keep what the link said, @gen read before it, @st
+ * the descriptor's fstat, taken after the link and before it was read
+ * again. */
+enum { SHIM_BASE_UNKNOWN, SHIM_BASE_STAT, SHIM_BASE_HIT };
 int shim_base_get(int fd, char *out, size_t cap, bool *upper,
 		  struct stat *st);
 void shim_base_put(int fd, const char *real, const char *vpath, bool upper,

@@ -79,6 +79,15 @@ bool vfs_rule_under(const struct vfs *vfs, const char *dir, size_t dlen)
 	return false;
 }
 
+bool vfs_host_movable(const struct vfs *vfs, const char *vpath)
+{
+	for (unsigned int i = 0; i < vfs->nrules; i++)
+		if (vfs->rules[i].rule == VFS_RULE_SHARE &&
+		    appv_path_has_prefix(vpath, vfs->rules[i].prefix))
+			return true;
+	return false;
+}
+
 bool vfs_rule_shows_upper(int rule)
 {
 	return rule == VFS_RULE_WRITECOPY || rule == VFS_RULE_FULL ||

@@ -216,6 +216,11 @@ bool vfs_real_in_image(const struct vfs *vfs, const char *real);
  * (the cache holds each package path at one place for good, a listing is
  * never changed once built). */
 bool vfs_real_fixed(const struct vfs *vfs, const char *real);
+/* Whether the session may move host directory @vpath or one above it:
+ * a share rule governs one of them (writecopy and readonly ones move only
+ * in the overlay; only processes outside the session move them on the
+ * host, which overlayfs leaves undefined as well). */
+bool vfs_host_movable(const struct vfs *vfs, const char *vpath);
 /*
  * The overlay's directory generation, bumped by a supervisor after
  * anything that can make an upper directory stop being one at its path -

@@ -2293,6 +2293,56 @@ print(' '.join(str(int(x)) for x in out))"
 	out_has "1 1 1 0 1 0 1 0 1 1"
 }
 
+# A descriptor of a host directory the session moves on the host (a share
+# rule on it or above it) follows it, as natively: its path is not kept
+# (intercept/shim_base.c).  One under writecopy is kept: the program's own
+# changes there, a copy-up and a virtual move, leave the host's directory
+# and the descriptor where they are, and calls through it see the copy.
+c_dirfd_host_moved() {
+	local h=$C/dm before
+	mkdir -p "$h/sh/p/d" "$h/sh/d2" "$h/wc/d"
+	echo one >"$h/sh/p/d/f"
+	echo two >"$h/sh/d2/f"
+	echo w >"$h/wc/d/f"
+	before=$(tree_sha "$h/wc")
+	axe --overlay dm --share "$h/sh" "$TPKG" /usr/bin/python3 -c "import os
+def rd(name, fd):
+    try:
+        with open(name, opener=lambda n, f: os.open(n, f, dir_fd=fd)) as x:
+            return x.read().strip()
+    except OSError as e:
+        return 'E' + str(e.errno)
+def st(name, fd):
+    try:
+        os.stat(name, dir_fd=fd)
+        return 'ok'
+    except OSError as e:
+        return 'E' + str(e.errno)
+h = '$h'
+a = os.open(h + '/sh/p/d', os.O_RDONLY | os.O_DIRECTORY)
+b = os.open(h + '/sh/d2', os.O_RDONLY | os.O_DIRECTORY)
+print('before', rd('f', a), st('f', a), rd('f', b), st('f', b))
+os.rename(h + '/sh/p', h + '/sh/q')
+os.rename(h + '/sh/d2', h + '/sh/e2')
+print('moved', rd('f', a), st('f', a), rd('f', b), st('f', b),
+      sorted(os.listdir(a)), os.path.exists(h + '/sh/q/d/f'))
+w = os.open(h + '/wc/d', os.O_RDONLY | os.O_DIRECTORY)
+print('wc', rd('f', w), st('f', w))
+with open('f', 'w', opener=lambda n, f: os.open(n, f, 0o644, dir_fd=w)) as x:
+    x.write('changed')
+print('copied', rd('f', w), open(h + '/wc/d/f').read())
+os.rename(h + '/wc/d', h + '/wc/e')
+print('virtual move', rd('f', w), st('f', w), open(h + '/wc/e/f').read())"
+	want_rc 0
+	out_has "before one ok two ok"
+	out_has "moved one ok two ok ['f'] True"
+	out_has "wc w ok"
+	out_has "copied changed changed"
+	[ -f "$h/sh/q/d/f" ] && [ -f "$h/sh/e2/f" ] ||
+		fail "the moves under the share rule are not on the host"
+	same_tree "$h/wc" "$before"
+}
+
 # A working directory in a directory of the overlay follows it when
 # another session on the same overlay moves it, and stays the removed one
 # when that session removes it and makes another at its path, as natively
@@ -3755,7 +3805,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
-iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse ov_work_dir
+iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_walking
