@@ -261,6 +261,11 @@ static int build_policy(const struct appv_sc_desc *t, size_t n, bool no_shim,
 	 * IA32 emulation does. */
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
 			     SCMP_ACT_ERRNO(ENOSYS));
+	/* A binary tree of syscall numbers: the kernel emulates the program
+	 * for every number when it loads it (its action cache), which the
+	 * priority-ordered chain made cost 390 us per session here. */
+	if (!r)
+		r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (!r)
 		r = add_table(ctx, t, n, no_shim);
 	if (!r)
