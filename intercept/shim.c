@@ -101,20 +101,27 @@ static int read_session(const char *path, char *buf, size_t cap)
 
 /* The session file lives under $APPV_HOME, which the virtual view hides:
  * it is read through the trampoline.  In strict mode the trampoline has no
- * exemption, the supervisor hides the file, and the shim stays off. */
+ * exemption, the supervisor hides the file, and the shim stays off.  The
+ * usual file, a few hundred bytes, is read on the stack: a mapping is made
+ * (and torn down, in every process the shim starts in) only for a larger
+ * one. */
 static int load_session(const char *path)
 {
-	char *buf;
+	char small[4096], *buf = small;
 	int r;
 
-	buf = appv_mmap(NULL, SESSION_MAX, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (appv_mmap_failed(buf))
-		return (int)(long)buf;
-	r = read_session(path, buf, SESSION_MAX);
+	r = read_session(path, small, sizeof(small));
+	if (r == -EFBIG) {
+		buf = appv_mmap(NULL, SESSION_MAX, PROT_READ | PROT_WRITE,
+				MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (appv_mmap_failed(buf))
+			return (int)(long)buf;
+		r = read_session(path, buf, SESSION_MAX);
+	}
 	if (r >= 0)
 		r = vfs_new_from_text(buf, (size_t)r, &shim_vfs);
-	appv_munmap(buf, SESSION_MAX);
+	if (buf != small)
+		appv_munmap(buf, SESSION_MAX);
 	return r;
 }
 

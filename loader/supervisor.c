@@ -76,13 +76,35 @@ void sup_exe_set(struct sup *sup, pid_t tgid, const char *real,
 	snprintf(e->vexe, sizeof(e->vexe), "%s", vexe);
 }
 
+/* Any record at all: without one (no program of the session was run
+ * through a package ld.so) there is nothing to look up or forget, and no
+ * /proc read is made for it. */
+static bool exe_any(const struct sup *sup)
+{
+	for (unsigned int i = 0; i < sup->exe.hw; i++)
+		if (sup->exe.rec[i]->tgid)
+			return true;
+	return false;
+}
+
+void sup_exe_forget(struct appv_sc_call *c)
+{
+	if (exe_any(c->sup))
+		sup_exe_set(c->sup, target_tgid(c), NULL, NULL);
+}
+
 /* A forked child runs the same image as its parent: walk up the parents
- * while their exe is the same ld.so. */
+ * while their exe is the same ld.so.  The walk ends at appv: its own
+ * parents are no processes of the session. */
 const char *sup_exe_get(struct sup *sup, pid_t tgid, const char *real)
 {
+	pid_t self;
 	long ppid;
 
-	for (int depth = 0; depth < 16 && tgid > 1; depth++) {
+	if (!exe_any(sup))
+		return NULL;
+	self = getpid();
+	for (int depth = 0; depth < 16 && tgid > 1 && tgid != self; depth++) {
 		struct sup_exe *e =
 		    (struct sup_exe *)sup_table_find(&sup->exe, tgid);
 
@@ -320,7 +342,11 @@ static int sup_init(struct sup *sup, struct session *s, int listener)
 	raise_nofile();
 	sup->upper_fd = open_anchor(cfg->upper, "");
 	sup->image_root_fd = open_anchor(cfg->image_dir, "/root");
+	if (sup->image_root_fd >= 0)
+		snprintf(sup->image_root, sizeof(sup->image_root), "%s/root",
+			 cfg->image_dir);
 	sup->run_fd = open_anchor(cfg->run_dir, "");
+	sup_anchors_init(sup);
 	if (sup_table_init(&sup->exe, sizeof(struct sup_exe), NULL) < 0 ||
 	    sup_table_init(&sup->cwd, sizeof(struct sup_cwd),
 			   sup_cwd_dir_close) < 0)

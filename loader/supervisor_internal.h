@@ -96,6 +96,14 @@ struct sup {
 	int upper_fd; /* O_PATH anchors of the layer roots, -1 if none */
 	int image_root_fd;
 	int run_fd;
+	char image_root[PATH_MAX]; /* image_root_fd's path ("" if none) */
+	/* The layer roots with their lengths and anchors (sys_common.c:
+	 * anchor()), set up by sup_anchors_init once the fds are open. */
+	struct sup_anchor {
+		const char *dir;
+		size_t len;
+		int fd;
+	} anchors[3];
 	struct sup_table exe; /* of struct sup_exe */
 	struct sup_table cwd; /* of struct sup_cwd */
 	uint64_t cwd_seq;     /* last sup_cwd.seq given */
@@ -188,6 +196,8 @@ long sys_open_session_maps(struct appv_sc_call *c, int flags, uint64_t resolve,
 void sup_exe_set(struct sup *sup, pid_t tgid, const char *real,
 		 const char *vexe);
 const char *sup_exe_get(struct sup *sup, pid_t tgid, const char *real);
+/* sup_exe_set(@c's process, NULL): its new image is no such program. */
+void sup_exe_forget(struct appv_sc_call *c);
 
 /* The emulated virtual cwd of @c's process whose real cwd is @real
  * (inherited from an ancestor with the same real cwd), or NULL. */
@@ -281,6 +291,12 @@ bool sup_is_proc_path(const char *abs);
  * RESOLVE_NO_MAGICLINKS).  Returns the fd or -errno. */
 int sup_open_real(struct sup *sup, const char *real, int flags, mode_t mode,
 		  bool magic_ok);
+/* The real path @real of a layer as the dirfd and path of an *at call:
+ * its layer root's anchor and the rest below it (the walk does not redo
+ * the root's own path), or AT_FDCWD and @real itself. */
+int sup_real_at(struct sup *sup, const char *real, const char **rel);
+/* Fills sup->anchors from the configuration and the anchor fds. */
+void sup_anchors_init(struct sup *sup);
 /* Open the host path @real refusing every symlink (RESOLVE_NO_SYMLINKS |
  * RESOLVE_NO_MAGICLINKS): -ELOOP when it holds one.  The fd or -errno. */
 int sup_open_host(const char *real, int flags, mode_t mode);

@@ -16,11 +16,6 @@
 #include "../common/sys.h"
 #include "supervisor_internal.h"
 
-static bool under(const char *path, const char *dir)
-{
-	return dir[0] && appv_path_has_prefix(path, dir);
-}
-
 bool sup_is_proc_path(const char *abs)
 {
 	if (strncmp(abs, "/proc/", 6) || abs[6] < '0' || abs[6] > '9')
@@ -382,30 +377,46 @@ int sup_make_writable(struct appv_sc_call *c, struct vfs_res *res)
 	return vfs_make_writable(c->s->vfs, res);
 }
 
-/* The layer roots a real path may lie beneath, with their anchor fds. */
-static int anchor(struct sup *sup, const char *real, const char **rel)
+void sup_anchors_init(struct sup *sup)
 {
 	const struct vfs_config *cfg = vfs_get_config(sup->s->vfs);
-	char image_root[PATH_MAX];
-	const char *dirs[3] = {cfg->upper, image_root, cfg->run_dir};
+	const char *dirs[3] = {cfg->upper, sup->image_root, cfg->run_dir};
 	int fds[3] = {sup->upper_fd, sup->image_root_fd, sup->run_fd};
 
-	image_root[0] = '\0';
-	if (cfg->image_dir[0] &&
-	    (size_t)snprintf(image_root, sizeof(image_root), "%.4000s/root",
-			     cfg->image_dir) >= sizeof(image_root))
-		image_root[0] = '\0';
+	for (int i = 0; i < 3; i++)
+		sup->anchors[i] = (struct sup_anchor){
+		    dirs[i], fds[i] < 0 ? 0 : strlen(dirs[i]), fds[i]};
+}
+
+/* The layer roots a real path may lie beneath, with their anchor fds: one
+ * strncmp each, lengths known (asked for every path the supervisor acts
+ * on). */
+static int anchor(struct sup *sup, const char *real, const char **rel)
+{
 	for (int i = 0; i < 3; i++) {
-		if (fds[i] < 0 || !under(real, dirs[i]))
+		const struct sup_anchor *a = &sup->anchors[i];
+
+		if (!a->len || strncmp(real, a->dir, a->len) ||
+		    (real[a->len] && real[a->len] != '/' && a->len > 1))
 			continue;
-		*rel = real + strlen(dirs[i]);
+		*rel = real + a->len;
 		while (**rel == '/')
 			(*rel)++;
 		if (!**rel)
 			*rel = ".";
-		return fds[i];
+		return a->fd;
 	}
 	return -1;
+}
+
+int sup_real_at(struct sup *sup, const char *real, const char **rel)
+{
+	int root = anchor(sup, real, rel);
+
+	if (root >= 0)
+		return root;
+	*rel = real;
+	return AT_FDCWD;
 }
 
 int sup_open_real(struct sup *sup, const char *real, int flags, mode_t mode,

@@ -333,6 +333,9 @@ static struct sup_cwd *cwd_record(struct appv_sc_call *c, pid_t pid,
 
 const char *sup_cwd_get(struct appv_sc_call *c, const char *real)
 {
+	/* As cwd_record() would say, before the /proc read of the tgid. */
+	if (!cwd_any(c->sup))
+		return NULL;
 	return sup_cwd_get_pid(c, target_tgid(c), real);
 }
 

@@ -173,9 +173,10 @@ static int resolve_inner(struct appv_sc_call *c, struct plan *pl,
 	return vfs_resolve(c->s->vfs, &q, res);
 }
 
-/* Regular, executable, extracted; read its first bytes. */
+/* Regular, executable, extracted; read its first bytes.  With @fdp, the
+ * descriptor they were read from is handed over there (else closed). */
 static ssize_t check_exec(struct appv_sc_call *c, struct vfs_res *res,
-			  char *buf, size_t cap)
+			  char *buf, size_t cap, int *fdp)
 {
 	ssize_t n;
 	int fd, r;
@@ -192,45 +193,51 @@ static ssize_t check_exec(struct appv_sc_call *c, struct vfs_res *res,
 		return fd;
 	n = pread(fd, buf, cap, 0);
 	n = n < 0 ? -errno : n;
-	close(fd);
+	if (fdp && n >= 0)
+		*fdp = fd;
+	else
+		close(fd);
 	return n;
 }
 
-/* The PT_INTERP of a valid x86-64 ELF: 1 with @interp filled, 0 when it
- * has none, -ENOEXEC when the file is no such ELF. */
-static int elf_interp(const char *real, const Elf64_Ehdr *eh, char *interp,
-		      size_t cap, uint64_t *off, uint64_t *size)
+/* The PT_INTERP of a valid x86-64 ELF read from @fd: 1 with @interp
+ * filled, 0 when it has none, -ENOEXEC when the file is no such ELF.  The
+ * program headers are read at once (a pread each cost a syscall apiece on
+ * every exec); a table cut short fails only where the walk reaches the
+ * cut, as reading them one by one did. */
+static int elf_interp(int fd, const Elf64_Ehdr *eh, char *interp, size_t cap,
+		      uint64_t *off, uint64_t *size)
 {
-	Elf64_Phdr ph;
-	int fd, r = 0;
+	Elf64_Phdr ph[256];
+	ssize_t n;
+	int r = 0;
 
 	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_machine != EM_X86_64 ||
 	    (eh->e_type != ET_EXEC && eh->e_type != ET_DYN) ||
-	    eh->e_phentsize != sizeof(ph) || eh->e_phnum > 256)
+	    eh->e_phentsize != sizeof(ph[0]) || eh->e_phnum > 256)
 		return -ENOEXEC;
-	fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
+	n = eh->e_phnum
+		? pread(fd, ph, eh->e_phnum * sizeof(ph[0]), (off_t)eh->e_phoff)
+		: 0;
+	if (n < 0)
+		return -ENOEXEC;
 	for (unsigned int i = 0; i < eh->e_phnum && !r; i++) {
-		if (pread(fd, &ph, sizeof(ph),
-			  (off_t)(eh->e_phoff + i * sizeof(ph))) !=
-		    (ssize_t)sizeof(ph)) {
+		if ((size_t)n < (i + 1) * sizeof(ph[0])) {
 			r = -ENOEXEC;
 			break;
 		}
-		if (ph.p_type != PT_INTERP)
+		if (ph[i].p_type != PT_INTERP)
 			continue;
-		if (ph.p_filesz < 2 || ph.p_filesz > cap ||
-		    pread(fd, interp, ph.p_filesz, (off_t)ph.p_offset) !=
-			(ssize_t)ph.p_filesz ||
-		    interp[ph.p_filesz - 1] != '\0')
+		if (ph[i].p_filesz < 2 || ph[i].p_filesz > cap ||
+		    pread(fd, interp, ph[i].p_filesz, (off_t)ph[i].p_offset) !=
+			(ssize_t)ph[i].p_filesz ||
+		    interp[ph[i].p_filesz - 1] != '\0')
 			r = -ENOEXEC;
 		else
 			r = 1;
-		*off = ph.p_offset;
-		*size = ph.p_filesz;
+		*off = ph[i].p_offset;
+		*size = ph[i].p_filesz;
 	}
-	close(fd);
 	return r;
 }
 
@@ -331,7 +338,7 @@ static int plan_ldso(struct appv_sc_call *c, struct plan *pl,
 		snprintf(pl->file, sizeof(pl->file), "%s", res->real);
 		return push(pl, argv0, true);
 	}
-	r = (int)check_exec(c, &lres, hdr, sizeof(hdr));
+	r = (int)check_exec(c, &lres, hdr, sizeof(hdr), NULL);
 	if (r < 0)
 		return r;
 	snprintf(pl->file, sizeof(pl->file), "%s", lres.real);
@@ -353,20 +360,25 @@ static int plan_file(struct appv_sc_call *c, struct plan *pl,
 {
 	char hdr[257], interp[PATH_MAX];
 	ssize_t n;
-	int r;
+	int fd = -1, r;
 
 	if (depth > EXEC_DEPTH)
 		return -ELOOP;
-	n = check_exec(c, res, hdr, sizeof(hdr) - 1);
+	n = check_exec(c, res, hdr, sizeof(hdr) - 1, &fd);
 	if (n < 0)
 		return (int)n;
 	hdr[n] = '\0';
-	if (n >= 2 && hdr[0] == '#' && hdr[1] == '!')
+	if (n >= 2 && hdr[0] == '#' && hdr[1] == '!') {
+		close(fd);
 		return plan_script(c, pl, written, res, hdr, (size_t)n, depth);
+	}
 	if (n < (ssize_t)sizeof(Elf64_Ehdr) || memcmp(hdr, ELFMAG, SELFMAG))
-		return -ENOEXEC;
-	r = elf_interp(res->real, (const Elf64_Ehdr *)hdr, interp,
-		       sizeof(interp), &pl->interp_off, &pl->interp_size);
+		r = -ENOEXEC;
+	else
+		r = elf_interp(fd, (const Elf64_Ehdr *)hdr, interp,
+			       sizeof(interp), &pl->interp_off,
+			       &pl->interp_size);
+	close(fd);
 	if (r < 0)
 		return r;
 	if (r == 1)
@@ -1013,7 +1025,7 @@ long sys_execve(struct appv_sc_call *c)
 		 * #! handling does exactly the planned exec.  Continue and
 		 * write nothing: after vfork/posix_spawn the target's memory
 		 * is its parent's (pip's subprocess of lsb_release crashed). */
-		sup_exe_set(c->sup, target_tgid(c), NULL, NULL);
+		sup_exe_forget(c);
 		r = (int)SUP_CONTINUE;
 		goto out;
 	}
@@ -1021,7 +1033,7 @@ long sys_execve(struct appv_sc_call *c)
 		/* A host binary at the app's own path, loaded by the host's
 		 * interpreter: nothing to change.  A path swapped after this
 		 * reply can only name another binary visible to the app. */
-		sup_exe_set(c->sup, target_tgid(c), NULL, NULL);
+		sup_exe_forget(c);
 		r = (int)SUP_CONTINUE;
 		goto out;
 	}
@@ -1056,8 +1068,10 @@ long sys_execve(struct appv_sc_call *c)
 	if (r == 0)
 		r = target_id_valid(c);
 	if (r == 0) {
-		sup_exe_set(c->sup, target_tgid(c),
-			    pl->vexe[0] ? pl->ldso : NULL, pl->vexe);
+		if (pl->vexe[0])
+			sup_exe_set(c->sup, target_tgid(c), pl->ldso, pl->vexe);
+		else
+			sup_exe_forget(c);
 		/* The call now names exactly the verified file. */
 		r = (int)SUP_CONTINUE;
 		if (sh.memfd >= 0)

@@ -43,18 +43,20 @@ static int resolve_read(struct appv_sc_call *c, int dirfd_arg, int path_arg,
 }
 
 /* Where a read-only call on the resolved @p acts, as the dirfd and path of
- * an *at call: *fd (AT_FDCWD, or a descriptor to close) and *path; returns
- * the AT_EMPTY_PATH flag the call needs (0 or AT_EMPTY_PATH), or -errno.
- * The real path of a layer holds no symlink but a final one the call does
- * not follow; a host path whose tail the kernel would walk is opened with
- * sup_host_path_fd (no host symlink past the rules, nor a raced one). */
+ * an *at call: *fd and *path; returns the AT_EMPTY_PATH flag the call
+ * needs (0 or AT_EMPTY_PATH), or -errno.  The real path of a layer holds
+ * no symlink but a final one the call does not follow: it is walked from
+ * its layer root's anchor (sup_real_at), which the caller keeps open.  A
+ * host path whose tail the kernel would walk is opened with
+ * sup_host_path_fd (no host symlink past the rules, nor a raced one): a
+ * descriptor with AT_EMPTY_PATH, which close_at() closes. */
 static int real_at(struct appv_sc_call *c, int intent, int vflags,
 		   struct sup_path *p, int *fd, const char **path)
 {
-	*fd = AT_FDCWD;
-	*path = p->res.real;
-	if (!vfs_res_host_checked(&p->res))
+	if (!vfs_res_host_checked(&p->res)) {
+		*fd = sup_real_at(c->sup, p->res.real, path);
 		return 0;
+	}
 	*fd = sup_host_path_fd(c, intent, vflags, p);
 	if (*fd < 0)
 		return *fd;
@@ -62,9 +64,10 @@ static int real_at(struct appv_sc_call *c, int intent, int vflags,
 	return AT_EMPTY_PATH;
 }
 
-static void close_at(int fd)
+/* Closes what real_at() opened (@at_flags: what it returned). */
+static void close_at(int fd, int at_flags)
 {
-	if (fd >= 0)
+	if (at_flags & AT_EMPTY_PATH)
 		close(fd);
 }
 
@@ -395,7 +398,7 @@ long sys_stat(struct appv_sc_call *c)
 	if (e < 0)
 		return e;
 	r = fstatat(fd, rp, &st, AT_SYMLINK_NOFOLLOW | e) ? -errno : 0;
-	close_at(fd);
+	close_at(fd, e);
 	if (r < 0)
 		return r;
 	vfs_fix_stat(c->s->vfs, &p.res, &st);
@@ -435,7 +438,7 @@ long sys_statx(struct appv_sc_call *c)
 		  &stx)
 		? -errno
 		: 0;
-	close_at(fd);
+	close_at(fd, e);
 	if (r < 0)
 		return r;
 	vfs_fix_statx(c->s->vfs, &p.res, &stx);
@@ -530,7 +533,7 @@ long sys_access(struct appv_sc_call *c)
 		      (flags & AT_EACCESS) | AT_SYMLINK_NOFOLLOW | e)
 		? -errno
 		: 0;
-	close_at(fd);
+	close_at(fd, e);
 	return r;
 }
 
@@ -567,7 +570,7 @@ long sys_readlink(struct appv_sc_call *c)
 			return e;
 		n = (int)readlinkat(fd, rp, out, sizeof(out) - 1);
 		n = n < 0 ? -errno : n;
-		close_at(fd);
+		close_at(fd, e);
 		if (n == -ENOENT && e)
 			n = -EINVAL; /* the descriptor is no symlink */
 		if (n < 0)

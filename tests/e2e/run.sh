@@ -210,6 +210,36 @@ c_static_probe() {
 	out_contains "ERR stat /opt/t/nonexistent: No such file or directory"
 }
 
+# stat, lstat and readlink answered by the supervisor for a static program
+# (walked from its layer root's descriptor, sys_stat.c real_at) say what
+# the dynamic probe says, in every layer: package entries, a package
+# symlink and a path through it, entries made in the overlay, relative
+# paths, and the virtual root.
+c_static_stat_layers() {
+	local ops=(stat:/opt/t/share/data.txt lstat:/opt/t/share/link
+		stat:/opt/t/share/link readlink:/opt/t/share/link
+		stat:/opt/t/share/sub stat:/opt/t/share/sub/.. stat:/opt stat:/
+		stat:/opt/t/new.txt lstat:/opt/t/newlink readlink:/opt/t/newlink
+		stat:/opt/t/newlink stat:/opt/t/newdir cd:/opt/t/share
+		stat:data.txt lstat:link stat:sub/../link stat:/opt/t/missing)
+	ax overlay rm "$TPKG" sl
+	axe --overlay sl "$TPKG" /bin/sh -c 'echo x >/opt/t/new.txt &&
+		ln -s share/data.txt /opt/t/newlink && mkdir /opt/t/newdir'
+	want_rc 0 || return 1
+	axe --overlay sl "$TPKG" "$HELPERS/fsprobe" "${ops[@]}"
+	want_rc 1
+	mv "$C/out" "$C/out.dyn"
+	axe --overlay sl "$TPKG" "$HELPERS/fsprobe_static" "${ops[@]}"
+	want_rc 1
+	out_has "stat /opt/t/share/data.txt: type=reg size=$DATA_SIZE mode=0644"
+	out_has "readlink /opt/t/newlink: share/data.txt"
+	out_has "stat /opt/t/newlink: type=reg size=$DATA_SIZE mode=0644"
+	out_contains "ERR stat /opt/t/missing: No such file or directory"
+	diff "$C/out.dyn" "$C/out" >"$C/diff" ||
+		fail "static and dynamic probes differ: $(head -c 600 "$C/diff")"
+	ax overlay rm "$TPKG" sl
+}
+
 c_python_import() {
 	axe "$TPKG" /usr/bin/python3 -c 'import appvdemo, os
 print(appvdemo.VALUE)
@@ -3796,7 +3826,7 @@ LD_PRELOAD=libc.so.6 find /opt/t/share | LC_ALL=C sort' sh "$h"
 }
 
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
-python_import host_root_symlink pkg_root_dirs fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
+static_stat_layers python_import host_root_symlink pkg_root_dirs fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest long_home landlock_backstop ov_upper_swap ov_upper_plant ov_scratch_swap strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
