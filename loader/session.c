@@ -454,6 +454,27 @@ static int hold_overlay(struct session *s)
 	return 0;
 }
 
+/*
+ * The upper directory stands for "/" (vfs/origin.c): it gets the host
+ * root's mode and times once, made as 0700 like the directories holding
+ * it (which keep it private).  Its owner, an unprivileged user's, is the
+ * host root's in stat (vfs_twin_owner).  A later chmod of "/" by the
+ * program stays.
+ */
+static void upper_root_like_host(const char *upper)
+{
+	struct stat up, host;
+	struct timespec t[2];
+
+	if (stat(upper, &up) < 0 || (up.st_mode & 07777) != 0700 ||
+	    stat("/", &host) < 0 || (host.st_mode & 07777) == 0700)
+		return;
+	t[0] = host.st_atim;
+	t[1] = host.st_mtim;
+	if (chmod(upper, host.st_mode & 07777) == 0)
+		utimensat(AT_FDCWD, upper, t, 0);
+}
+
 static int prepare_overlay(struct session *s, const char *name,
 			   struct appv_diag *diag)
 {
@@ -486,6 +507,7 @@ static int prepare_overlay(struct session *s, const char *name,
 		return appv_diag_set(diag, r, "%s/%s: cannot lock: %s",
 				     s->overlay_dir, OVERLAY_USE_LOCK,
 				     strerror(-r));
+	upper_root_like_host(s->cfg.upper);
 	return 0;
 }
 

@@ -181,29 +181,39 @@ int vfs_perm_search(struct vfs *vfs, const struct vfs_req *req,
  * theirs (they cannot give it the host's owner), but the virtual directory
  * still belongs to the host directory's owner: a write into a root-owned
  * 0755 directory, or a removal of another user's entry in a sticky one,
- * must fail as natively after its copy-up too.  Not for a directory made
- * anew over a removed one (opaque): that one is the caller's; nor for one
- * the package holds (the image's, the caller's, is on top), nor for "/"
- * (the upper layer's own directory).
+ * must fail as natively after its copy-up too, and stat must name that
+ * owner.  Not for a directory made anew over a removed one (opaque): that
+ * one is the caller's; nor for one the package holds (the image's, the
+ * caller's, is on top) - but "/", the upper layer's own directory, stands
+ * for the host's root.
  */
-static void host_twin_owner(struct vfs *vfs, const struct vfs_res *res,
-			    struct vfs_meta *m)
+void vfs_twin_owner(struct vfs *vfs, const struct vfs_res *res, uid_t *uid,
+		    gid_t *gid)
 {
 	size_t len = strlen(res->vpath);
 	struct layer_hit hit;
 	struct stat hst;
 
-	if (!S_ISDIR(m->mode) || !res->merged_dir || res->no_host ||
-	    !vfs_rule_shows_host(res->rule) || len < 2)
+	if (res->layer != VFS_LAYER_UPPER || !res->merged_dir ||
+	    res->no_host || !vfs_rule_shows_host(res->rule))
 		return;
 	if (appv_fstatat(AT_FDCWD, res->vpath, &hst, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    !S_ISDIR(hst.st_mode) || hst.st_uid == m->uid)
+	    !S_ISDIR(hst.st_mode) || hst.st_uid == *uid)
 		return;
-	if (vfs_image_ops.lookup(vfs, res->vpath, len, &hit) == 0 ||
-	    vfs_upper_opaque(vfs, res->vpath, len))
+	if (len > 1 && (vfs_image_ops.lookup(vfs, res->vpath, len, &hit) == 0 ||
+			vfs_upper_opaque(vfs, res->vpath, len)))
 		return;
-	m->uid = hst.st_uid;
-	m->gid = hst.st_gid;
+	*uid = hst.st_uid;
+	*gid = hst.st_gid;
+}
+
+void vfs_twin_owner_stat(struct vfs *vfs, const struct vfs_res *res,
+			 uid_t *uid, gid_t *gid)
+{
+	uid_t me = appv_geteuid();
+
+	if (me != 0 && *uid == me)
+		vfs_twin_owner(vfs, res, uid, gid);
 }
 
 int vfs_meta_of(struct vfs *vfs, const struct vfs_res *res, struct vfs_meta *m)
@@ -224,8 +234,8 @@ int vfs_meta_of(struct vfs *vfs, const struct vfs_res *res, struct vfs_meta *m)
 	m->mode = st.st_mode;
 	m->uid = st.st_uid;
 	m->gid = st.st_gid;
-	if (res->layer == VFS_LAYER_UPPER)
-		host_twin_owner(vfs, res, m);
+	if (S_ISDIR(m->mode))
+		vfs_twin_owner(vfs, res, &m->uid, &m->gid);
 	return 0;
 }
 

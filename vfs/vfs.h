@@ -356,11 +356,30 @@ bool vfs_origin_held(const struct vfs *vfs, const char *real);
 /* `appv overlay reset`: the table of upper directory @upper emptied. */
 int vfs_origin_reset_file(const char *upper);
 
-static inline void vfs_fix_stat(const struct vfs *vfs,
-				const struct vfs_res *res, struct stat *st)
+/*
+ * The owner a directory of the upper layer shows when the copy could not
+ * keep its lower twin's (an unprivileged user's copy of a root-owned host
+ * directory made as the parent of a copy-up or a new entry: /tmp, /home,
+ * or the upper layer's own directory, which stands for "/"): the host
+ * twin's, as the permission checks take it (perm.c).  *@uid and *@gid are
+ * the upper copy's, replaced.  One host lstat.
+ */
+void vfs_twin_owner(struct vfs *vfs, const struct vfs_res *res, uid_t *uid,
+		    gid_t *gid);
+/* For a stat of @res: vfs_twin_owner, when it is a merged upper directory
+ * owned by the caller, who is not root (root's copies keep their owner,
+ * and root may change it). */
+void vfs_twin_owner_stat(struct vfs *vfs, const struct vfs_res *res,
+			 uid_t *uid, gid_t *gid);
+
+static inline void vfs_fix_stat(struct vfs *vfs, const struct vfs_res *res,
+				struct stat *st)
 {
 	if (res->layer == VFS_LAYER_UPPER)
 		vfs_origin_stat(vfs, st);
+	if (res->layer == VFS_LAYER_UPPER && res->merged_dir &&
+	    S_ISDIR(st->st_mode))
+		vfs_twin_owner_stat(vfs, res, &st->st_uid, &st->st_gid);
 	if (res->merged_dir && S_ISDIR(st->st_mode))
 		st->st_nlink = 1;
 	if (res->layer == VFS_LAYER_IMAGE) {
@@ -372,11 +391,14 @@ static inline void vfs_fix_stat(const struct vfs *vfs,
 	}
 }
 
-static inline void vfs_fix_statx(const struct vfs *vfs,
-				 const struct vfs_res *res, struct statx *stx)
+static inline void vfs_fix_statx(struct vfs *vfs, const struct vfs_res *res,
+				 struct statx *stx)
 {
 	if (res->layer == VFS_LAYER_UPPER)
 		vfs_origin_statx(vfs, stx);
+	if (res->layer == VFS_LAYER_UPPER && res->merged_dir &&
+	    S_ISDIR(stx->stx_mode) && (stx->stx_mask & STATX_UID))
+		vfs_twin_owner_stat(vfs, res, &stx->stx_uid, &stx->stx_gid);
 	if (res->merged_dir && S_ISDIR(stx->stx_mode))
 		stx->stx_nlink = 1;
 	if (res->layer == VFS_LAYER_IMAGE) {

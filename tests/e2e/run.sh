@@ -2323,6 +2323,27 @@ print(' '.join(str(int(x)) for x in out))"
 	out_has "1 1 1 0 1 0 1 0 1 1"
 }
 
+# Directories of the upper layer an unprivileged user's copy-up made as
+# parents (/tmp here) and the upper layer's own directory, which stands for
+# "/", show the host's owner, group and mode, as natively; a new entry in
+# "/" is refused to that user as natively (root makes it, in the overlay).
+c_owner_copied_parents() {
+	local f=appv-e2e-op-$$ want
+	want=$(stat -c '%n %a %U %G' / /tmp)
+	axe --overlay op "$TPKG" /bin/sh -c "echo x >/tmp/$f &&
+		stat -c '%n %a %U %G' / /tmp && ls -ld / | cut -c1-10
+		python3 -c 'import os; s = os.stat(\"/tmp\"); print(\"py\", s.st_uid, oct(s.st_mode))'
+		mkdir /$f 2>/dev/null && echo made || echo refused
+		rm -f /tmp/$f; rmdir /$f 2>/dev/null; :"
+	want_rc 0
+	out_has "$(echo "$want" | head -1)"
+	out_has "$(echo "$want" | tail -1)"
+	out_has "$(ls -ld / | cut -c1-10)"
+	out_has "py $(stat -c %u /tmp) 0o4$(stat -c %a /tmp)"
+	if [ "$(id -u)" = 0 ]; then out_has made; else out_has refused; fi
+	[ ! -e "/tmp/$f" ] && [ ! -e "/$f" ] || fail "the host changed"
+}
+
 # A descriptor of a host directory the session moves on the host (a share
 # rule on it or above it) follows it, as natively: its path is not kept
 # (intercept/shim_base.c).  One under writecopy is kept: the program's own
@@ -3835,7 +3856,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
-iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved ov_work_dir
+iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved owner_copied_parents ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_walking
