@@ -210,9 +210,8 @@ void vfs_twin_owner(struct vfs *vfs, const struct vfs_res *res, uid_t *uid,
 void vfs_twin_owner_stat(struct vfs *vfs, const struct vfs_res *res,
 			 uid_t *uid, gid_t *gid)
 {
-	uid_t me = appv_geteuid();
-
-	if (me != 0 && *uid == me)
+	/* An upper directory root owns is root's own copy: no syscall. */
+	if (*uid != 0 && *uid == appv_geteuid())
 		vfs_twin_owner(vfs, res, uid, gid);
 }
 
