@@ -342,13 +342,17 @@ long sys_utimes(struct appv_sc_call *c)
 	struct timespec ts[2], *tsp;
 	struct sup_path p;
 
+	r = read_times(c, nr, c->args[at ? 2 : 1], ts, &tsp);
+	if (r < 0)
+		return r;
+	/* Both UTIME_OMIT: the kernel returns at once, before it looks at
+	 * the flags or the path (nothing to copy up). */
+	if (tsp && !times_need(tsp))
+		return 0;
 	if (nr == SYS_utimensat)
 		flags = (int)c->args[3];
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	r = read_times(c, nr, c->args[at ? 2 : 1], ts, &tsp);
-	if (r < 0)
-		return r;
 	fd_form = on_fd(c, at ? 1 : 0, flags, at);
 	if (fd_form < 0)
 		return fd_form;

@@ -6,10 +6,10 @@
  * built under a temporary name in the overlay's work directory and renamed
  * into place with RENAME_NOREPLACE, so a concurrent session sees either
  * nothing or the whole file, and the first copy to land wins.  Data, permission bits,
- * timestamps and user.* extended attributes are kept, the owner where
- * permitted (root); the upper parent's times are restored afterwards (a
- * copy-up is no change of the directory).  The lower file is only ever
- * opened O_RDONLY.
+ * timestamps, user.* extended attributes and POSIX ACLs are kept, the
+ * owner where permitted (root; else the group where the user is in it);
+ * the upper parent's times are restored afterwards (a copy-up is no
+ * change of the directory).  The lower file is only ever opened O_RDONLY.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -260,12 +260,46 @@ static int set_times(int dirfd, const char *path, int fd, const struct stat *st)
 			     AT_SYMLINK_NOFOLLOW, 0, 0);
 }
 
-/* user.* extended attributes of @in onto @out (best effort: a file
- * system without them has none to copy).  With @src/@dst set, the same
- * by path, not following a final symlink. */
+/* The POSIX ACLs a copy keeps, as the lower entry's mode does. */
+static const char *const acl_names[] = {"system.posix_acl_access",
+					"system.posix_acl_default"};
+
+/* Which of acl_names @name is (bit 0 or 1), or 0 for none. */
+static unsigned int acl_bit(const char *name)
+{
+	for (unsigned int i = 0; i < 2; i++)
+		if (strcmp(name, acl_names[i]) == 0)
+			return 1u << i;
+	return 0;
+}
+
+/* One extended attribute @name of @in (@src) onto @out (@dst). */
+static void copy_xattr(int in, int out, const char *src, const char *dst,
+		       const char *name)
+{
+	char val[4096];
+	ssize_t v;
+
+	if (src) {
+		v = APPV_SYS(SYS_lgetxattr, src, name, val, sizeof(val), 0, 0);
+		if (v >= 0)
+			APPV_SYS(SYS_lsetxattr, dst, name, val, v, 0, 0);
+		return;
+	}
+	v = APPV_SYS(SYS_fgetxattr, in, name, val, sizeof(val), 0, 0);
+	if (v >= 0)
+		APPV_SYS(SYS_fsetxattr, out, name, val, v, 0, 0);
+}
+
+/* user.* extended attributes and POSIX ACLs of @in onto @out (best
+ * effort: a file system without them has none to copy); an ACL the lower
+ * entry lacks is removed (a directory made in the upper layer inherits
+ * its upper parent's default ACL).  With @src/@dst set, the same by
+ * path, not following a final symlink. */
 static void copy_xattrs_of(int in, int out, const char *src, const char *dst)
 {
-	char names[4096], val[4096];
+	char names[4096];
+	unsigned int acls = 0;
 	ssize_t n = src ? APPV_SYS(SYS_llistxattr, src, names, sizeof(names),
 				   0, 0, 0)
 			: APPV_SYS(SYS_flistxattr, in, names, sizeof(names),
@@ -273,22 +307,23 @@ static void copy_xattrs_of(int in, int out, const char *src, const char *dst)
 
 	for (ssize_t off = 0; n > 0 && off < n;) {
 		const char *name = names + off;
-		size_t nl = strlen(name);
-		ssize_t v;
+		unsigned int acl = acl_bit(name);
 
-		off += (ssize_t)nl + 1;
-		if (strncmp(name, "user.", 5))
+		off += (ssize_t)strlen(name) + 1;
+		if (strncmp(name, "user.", 5) && !acl)
 			continue;
-		if (src) {
-			v = APPV_SYS(SYS_lgetxattr, src, name, val, sizeof(val),
-				     0, 0);
-			if (v >= 0)
-				APPV_SYS(SYS_lsetxattr, dst, name, val, v, 0, 0);
+		acls |= acl;
+		copy_xattr(in, out, src, dst, name);
+	}
+	for (unsigned int i = 0; i < 2 && n >= 0; i++) {
+		if (acls & (1u << i))
 			continue;
-		}
-		v = APPV_SYS(SYS_fgetxattr, in, name, val, sizeof(val), 0, 0);
-		if (v >= 0)
-			APPV_SYS(SYS_fsetxattr, out, name, val, v, 0, 0);
+		if (dst)
+			APPV_SYS(SYS_lremovexattr, dst, acl_names[i], 0, 0, 0,
+				 0);
+		else
+			APPV_SYS(SYS_fremovexattr, out, acl_names[i], 0, 0, 0,
+				 0);
 	}
 }
 
@@ -302,15 +337,26 @@ void vfs_copy_xattrs_path(const char *src, const char *dst)
 	copy_xattrs_of(-1, -1, src, dst);
 }
 
-/* The owner where permitted; an image entry keeps the cache's. */
+/* The owner where permitted (root), else the group where the user is in
+ * it (a setgid directory then passes it on, as natively); an image entry
+ * keeps the cache's. */
 static void copy_owner(int fd, const char *path, const struct stat *st)
 {
+	long r;
+
 	if (st->st_uid == (uid_t)-1)
 		return;
 	if (fd >= 0)
-		APPV_SYS(SYS_fchown, fd, st->st_uid, st->st_gid, 0, 0, 0);
+		r = APPV_SYS(SYS_fchown, fd, st->st_uid, st->st_gid, 0, 0, 0);
 	else
-		APPV_SYS(SYS_fchownat, AT_FDCWD, path, st->st_uid, st->st_gid,
+		r = APPV_SYS(SYS_fchownat, AT_FDCWD, path, st->st_uid,
+			     st->st_gid, AT_SYMLINK_NOFOLLOW, 0);
+	if (r != -EPERM)
+		return;
+	if (fd >= 0)
+		APPV_SYS(SYS_fchown, fd, -1, st->st_gid, 0, 0, 0);
+	else
+		APPV_SYS(SYS_fchownat, AT_FDCWD, path, -1, st->st_gid,
 			 AT_SYMLINK_NOFOLLOW, 0);
 }
 
@@ -382,7 +428,9 @@ static int lower_stat(struct vfs *vfs, const struct vfs_res *res,
 	if (vfs_image_ops.lookup(vfs, res->vpath, strlen(res->vpath), &hit) ==
 	    0) {
 		st->st_uid = (uid_t)-1; /* keep the cache's owner */
-		st->st_mode = hit.ent.mode;
+		/* Without set-id bits, as stat shows it (the cache's copy,
+		 * packages/cache.c). */
+		st->st_mode = hit.ent.mode & ~(mode_t)(S_ISUID | S_ISGID);
 		st->st_mtim.tv_sec = hit.ent.mtime;
 		st->st_mtim.tv_nsec = hit.ent.mtime_nsec;
 	}

@@ -167,7 +167,8 @@ static bool lower_dir_stat(const struct vfs *vfs, const char *vpath, size_t len,
 	    vfs_image_ops.lookup(vfs, vpath, len, &hit) == 0 &&
 	    S_ISDIR(hit.mode)) {
 		memset(st, 0, sizeof(*st));
-		st->st_mode = hit.mode;
+		/* Without set-id bits, as stat shows it (packages/cache.c). */
+		st->st_mode = hit.mode & ~(mode_t)(S_ISUID | S_ISGID);
 		st->st_uid = (uid_t)-1; /* the cache's owner */
 		st->st_gid = (gid_t)-1;
 		st->st_mtim.tv_sec = hit.ent.mtime;
@@ -209,8 +210,12 @@ static int make_dir_like(struct vfs *vfs, const char *real,
 	}
 	/* mkdir applied the umask: set the lower directory's bits. */
 	r = (int)APPV_SYS(SYS_fchmodat, AT_FDCWD, real, mode, 0, 0, 0);
-	if (st->st_uid != (uid_t)-1) /* where permitted (root) */
-		APPV_SYS(SYS_fchownat, AT_FDCWD, real, st->st_uid, st->st_gid,
+	/* The owner where permitted (root), else the group where the user
+	 * is in it (a setgid directory passes it on). */
+	if (st->st_uid != (uid_t)-1 &&
+	    APPV_SYS(SYS_fchownat, AT_FDCWD, real, st->st_uid, st->st_gid,
+		     AT_SYMLINK_NOFOLLOW, 0) == -EPERM)
+		APPV_SYS(SYS_fchownat, AT_FDCWD, real, -1, st->st_gid,
 			 AT_SYMLINK_NOFOLLOW, 0);
 	APPV_SYS(SYS_utimensat, AT_FDCWD, real, ts, AT_SYMLINK_NOFOLLOW, 0, 0);
 	/* A walk in between may have cached the umask'ed mode and our

@@ -2798,6 +2798,121 @@ t("unlink-mine", lambda: os.unlink(h + "/st/mine"))
 	out_has "unlink-mine ok"
 }
 
+# An unprivileged user's copies of host entries keep the host's group when
+# they are in it (as root, appv runs as $TEST_USER with the supplementary
+# group staff): new entries of a setgid directory get its group and
+# subdirectories the bit, whether the directory's copy is made as a parent
+# (a create, a write below it) or when it is moved, and a
+# written root:staff file stays staff's.  Natively all are staff's.
+c_ov_perm_sgid_group() {
+	local h uh before
+	if [ "$(id -u)" != 0 ]; then
+		skip_step "another user's host files with a supplementary group need root"
+		return 0
+	fi
+	getent group staff >/dev/null || { skip_step "no group staff"; return 0; }
+	h=$(mktemp -d /tmp/appv-e2e-sgid.XXXXXX) || { fail "mktemp"; return; }
+	uh=$h.home
+	mkdir -p "$uh" "$h/g/sub" "$h/g/c" && chown "$TEST_USER" "$uh"
+	printf 'x\n' >"$h/g/sub/w" && printf 'x\n' >"$h/w"
+	chgrp -R staff "$h/g" "$h/w"
+	chmod 0755 "$h" && chmod 2777 "$h/g" "$h/g/sub" "$h/g/c"
+	chmod 0666 "$h/g/sub/w" "$h/w"
+	before=$(tree_sha "$h")
+	RC=0
+	# shellcheck disable=SC2086
+	timeout -k 5 "$TMO" setpriv --reuid="$TEST_USER" --regid="$TEST_USER" \
+		--groups=staff env APPV_HOME="$uh" "$APPV" exec $MODE_OPT \
+		"$TPKG" /bin/sh -c 'cd "$1" && umask 022 && touch g/f && mkdir g/d &&
+echo y >>g/sub/w && touch g/sub/f && mv g/c g/m && mkdir g/m/d && echo y >>w &&
+stat -c "%n %G %A" g/f g/d g/sub/f g/sub/w g/m/d w' sh "$h" \
+		>"$C/out" 2>"$C/err" || RC=$?
+	same_tree "$h" "$before"
+	rm -rf "$h" "$uh"
+	want_rc 0 || { note "$(cat "$C/err")"; return 1; }
+	out_has "g/f staff -rw-r--r--"
+	out_has "g/d staff drwxr-sr-x"
+	out_has "g/sub/f staff -rw-r--r--"
+	out_has "g/sub/w staff -rw-rw-rw-"
+	out_has "g/m/d staff drwxr-sr-x"
+	out_has "w staff -rw-rw-rw-"
+}
+
+# utimensat with both times UTIME_OMIT changes nothing and checks nothing
+# (the kernel returns 0 before it looks at the path): no copy-up of a host
+# or package file, and 0 for a missing path too.
+c_ov_utime_omit() {
+	local h=$C/uo before
+	mkdir -p "$h" && printf 'x\n' >"$h/f"
+	before=$(tree_sha "$h")
+	axe "$TPKG" /usr/bin/python3 -c 'import ctypes, os, sys
+lc = ctypes.CDLL(None, use_errno=True)
+class TS(ctypes.Structure):
+    _fields_ = [("s", ctypes.c_long), ("ns", ctypes.c_long)]
+omit = (TS * 2)(TS(0, (1 << 30) - 2), TS(0, (1 << 30) - 2))
+for p in (sys.argv[1] + "/f", "/opt/t/share/data.txt", sys.argv[1] + "/none"):
+    print(os.path.basename(p), lc.utimensat(-100, p.encode(), omit, 0))
+fd = os.open("/opt/t/share/data.txt", os.O_RDONLY)
+print("fd", lc.futimens(fd, omit))' "$h"
+	want_rc 0 || note "$(cat "$C/err")"
+	out_has "f 0"
+	out_has "data.txt 0"
+	out_has "none 0"
+	out_has "fd 0"
+	ax overlay diff "$TPKG"
+	want_rc 0
+	! grep -qF -e "$h/f" -e data.txt "$C/out" ||
+		fail "UTIME_OMIT copied up: $(cat "$C/out")"
+	same_tree "$h" "$before"
+}
+
+# A copy-up keeps the lower entry's POSIX ACLs and adds none: a written
+# file keeps its access ACL, a host directory's default ACL still gives
+# new entries their modes (no umask), and a host directory without one
+# does not inherit its upper parent's.
+c_ov_acl_copy() {
+	local h=$C/ac before
+	command -v setfacl >/dev/null || { skip_step "setfacl missing"; return 0; }
+	mkdir -p "$h/d/sub" && printf 'x\n' >"$h/f"
+	chmod 0777 "$h/d" "$h/d/sub" && chmod 0666 "$h/f"
+	if ! setfacl -m u:root:r "$h/f" || ! setfacl -d -m g::rwx,o::rwx "$h/d"; then
+		skip_step "no POSIX ACLs on $h"
+		return 0
+	fi
+	before=$(tree_sha "$h")
+	axe "$TPKG" /bin/sh -c 'cd "$1" && umask 022 && echo y >>f &&
+touch d/n d/sub/n && mkdir d/m && stat -c "%n %a" d/n d/m d/sub/n &&
+/usr/bin/python3 -c "import os
+print(\"f\", os.listxattr(\"f\"))
+print(\"d\", os.listxattr(\"d\"))
+print(\"sub\", os.listxattr(\"d/sub\"))"' sh "$h"
+	want_rc 0 || note "$(cat "$C/err")"
+	out_has "d/n 666"
+	out_has "d/m 777"
+	out_has "d/sub/n 644"
+	out_has "f ['system.posix_acl_access']"
+	out_has "d ['system.posix_acl_default']"
+	out_has "sub []"
+	same_tree "$h" "$before"
+}
+
+# Package entries show no set-id bits (README "Known limits"), and their
+# upper copies get none either: a setgid package directory neither passes
+# the bit on nor shows it after a create in it, a setuid file not after a
+# touch.
+c_pkg_setid_copy() {
+	axe "$TPKG" /bin/sh -c 'cd /opt/t/modes && umask 022 &&
+stat -c "%n %a" sgd su && touch su && mkdir sgd/n && mkdir -p sgd/a/b &&
+stat -c "%n %a" sgd su sgd/n sgd/a'
+	want_rc 0 || note "$(cat "$C/err")"
+	[ "$(grep -cx "sgd 775" "$C/out")" -eq 2 ] ||
+		fail "sgd shows a set-id bit: $(cat "$C/out")"
+	[ "$(grep -cx "su 755" "$C/out")" -eq 2 ] ||
+		fail "su shows a set-id bit: $(cat "$C/out")"
+	out_has "sgd/n 755"
+	out_has "sgd/a 755"
+}
+
 # overlay diff of a lower directory replaced by a file: the file is M and
 # the lower entries it hides are D, as for a directory made anew (and a
 # lower file replaced by a directory is M with its new entries A); for a
@@ -3860,7 +3975,7 @@ iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse di
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_walking
-ov_perm_owner ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
+ov_perm_owner ov_perm_sgid_group ov_utime_omit ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
 fd_opath_magic ov_race_remove ov_race_append scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native host_dir_appears
 ov_rename_atomic ov_identity ov_identity_table ov_identity_kept ov_watch_events inst_dpkg proc_other_process
@@ -4435,6 +4550,10 @@ build_test_pkg() {
 		>"$fs/opt/t/share/data.txt"
 	ln -s data.txt "$fs/opt/t/share/link"
 	printf 'e2e = yes\n' >"$fs/etc/appv-e2e.conf"
+	mkdir -p "$fs/opt/t/modes/sgd"
+	printf 'x\n' >"$fs/opt/t/modes/su"
+	chmod 2775 "$fs/opt/t/modes/sgd"
+	chmod 4755 "$fs/opt/t/modes/su"
 	cp "$HELPERS/fsprobe" "$HELPERS/fsprobe_static" "$fs/opt/t/bin/"
 	for f in threads threads_static spawn spawn_static escape escape_static; do
 		[ ! -e "$HELPERS/$f" ] || cp "$HELPERS/$f" "$fs/opt/t/bin/"
