@@ -382,7 +382,18 @@ static int final_perm(const struct shim_sc *sc, const long a[6],
 {
 	int may;
 
-	if (!S_ISDIR(res->mode) || sc->intent != VFS_INTENT_READ)
+	if (!S_ISDIR(res->mode))
+		return 0;
+	/* access() of such a directory, or of the upper copy of a host one
+	 * (an unprivileged user's, whose host twin is another's): what the
+	 * virtual one grants, before the kernel checks the real one
+	 * (R_OK, W_OK, X_OK are VFS_MAY_READ, _WRITE, _EXEC). */
+	if (sc->nr == SYS_faccessat2 || sc->nr == SYS_faccessat)
+		return (res->layer == VFS_LAYER_IMAGE || res->merged_dir) &&
+			       (a[2] & 7)
+			   ? vfs_may_access(shim_vfs, cred, res, (int)a[2] & 7)
+			   : 0;
+	if (sc->intent != VFS_INTENT_READ)
 		return 0;
 	if (res->layer != VFS_LAYER_IMAGE &&
 	    !(res->merged_dir && sc->nr == SYS_openat))
@@ -477,7 +488,8 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 	/* Only an open may list a directory (route_resolved, final_perm),
 	 * only a stat reports its link count (vfs_fix_stat). */
 	if (sc->nr != SYS_openat && sc->nr != SYS_open &&
-	    sc->nr != SYS_newfstatat && sc->nr != SYS_statx)
+	    sc->nr != SYS_newfstatat && sc->nr != SYS_statx &&
+	    sc->nr != SYS_faccessat2 && sc->nr != SYS_faccessat)
 		req.flags |= VFS_F_NO_MERGED;
 	if (sc->nr == SYS_newfstatat)
 		req.final_st = (struct stat *)a[2];

@@ -525,6 +525,15 @@ long sys_access(struct appv_sc_call *c)
 		return SUP_CONTINUE; /* see resolve_read() */
 	if (r < 0)
 		return r;
+	/* A package directory (u+rx in the cache) or the upper copy of a
+	 * host one: what the virtual one grants (as the shim's final_perm;
+	 * R_OK, W_OK, X_OK are VFS_MAY_*). */
+	if (mode && S_ISDIR(p.res.mode) &&
+	    (p.res.layer == VFS_LAYER_IMAGE || p.res.merged_dir)) {
+		r = sup_may_access(c, &p, mode);
+		if (r < 0)
+			return r;
+	}
 	e = real_at(c, mode & W_OK ? VFS_INTENT_WRITE : VFS_INTENT_READ, vflags,
 		    &p, &fd, &rp);
 	if (e < 0)

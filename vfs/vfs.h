@@ -384,6 +384,10 @@ static inline void vfs_fix_stat(struct vfs *vfs, const struct vfs_res *res,
 		st->st_nlink = 1;
 	if (res->layer == VFS_LAYER_IMAGE) {
 		st->st_ctim = st->st_mtim;
+		/* A directory is u+rx in the cache: the package's bits. */
+		if (S_ISDIR(st->st_mode) && S_ISDIR(res->mode))
+			st->st_mode = (st->st_mode & ~(mode_t)0777) |
+				      (res->mode & 0777);
 		if (S_ISREG(st->st_mode))
 			st->st_blocks = (blkcnt_t)vfs_filled_blocks(
 			    res, (uint64_t)st->st_size,
@@ -403,6 +407,9 @@ static inline void vfs_fix_statx(struct vfs *vfs, const struct vfs_res *res,
 		stx->stx_nlink = 1;
 	if (res->layer == VFS_LAYER_IMAGE) {
 		stx->stx_ctime = stx->stx_mtime;
+		if (S_ISDIR(stx->stx_mode) && S_ISDIR(res->mode))
+			stx->stx_mode = (uint16_t)((stx->stx_mode & ~0777u) |
+						   (res->mode & 0777));
 		if (S_ISREG(stx->stx_mode) && (stx->stx_mask & STATX_BLOCKS))
 			stx->stx_blocks = vfs_filled_blocks(
 			    res, stx->stx_size, stx->stx_blocks,

@@ -2344,6 +2344,32 @@ c_owner_copied_parents() {
 	[ ! -e "/tmp/$f" ] && [ ! -e "/$f" ] || fail "the host changed"
 }
 
+# access() and stat of directories whose real copy is not what the kernel
+# should check: a package directory (u+rx in the content cache; here 0311)
+# and the upper copy of a root-owned host directory an unprivileged user's
+# copy-up made (/var, the parent of /var/tmp): what the virtual one grants,
+# as natively.
+c_access_virtual_dirs() {
+	local f=/var/tmp/appv-e2e-ax-$$ native
+	native=$(python3 -c 'import os
+print("var", os.access("/var", os.W_OK), os.access("/var", os.X_OK))')
+	axe --overlay ax "$TPKG" /bin/sh -c "echo x >$f &&
+		python3 -c 'import os
+print(\"var\", os.access(\"/var\", os.W_OK), os.access(\"/var\", os.X_OK))
+d = \"/opt/t/modes/d311\"
+print(\"d311\", oct(os.stat(d).st_mode & 0o7777), os.access(d, os.R_OK),
+      os.access(d, os.X_OK), os.access(d, os.W_OK),
+      os.path.isdir(d + \"/in\"))'; rm -f $f"
+	want_rc 0
+	out_has "$native"
+	if [ "$(id -u)" = 0 ]; then
+		out_has "d311 0o311 True True True True"
+	else
+		out_has "d311 0o311 False True True True"
+	fi
+	[ ! -e "$f" ] || fail "the host changed"
+}
+
 # A descriptor of a host directory the session moves on the host (a share
 # rule on it or above it) follows it, as natively: its path is not kept
 # (intercept/shim_base.c).  One under writecopy is kept: the program's own
@@ -3971,7 +3997,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
-iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved owner_copied_parents ov_work_dir
+iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved owner_copied_parents access_virtual_dirs ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_walking
@@ -4554,6 +4580,7 @@ build_test_pkg() {
 	printf 'x\n' >"$fs/opt/t/modes/su"
 	chmod 2775 "$fs/opt/t/modes/sgd"
 	chmod 4755 "$fs/opt/t/modes/su"
+	mkdir -p "$fs/opt/t/modes/d311/in"
 	cp "$HELPERS/fsprobe" "$HELPERS/fsprobe_static" "$fs/opt/t/bin/"
 	for f in threads threads_static spawn spawn_static escape escape_static; do
 		[ ! -e "$HELPERS/$f" ] || cp "$HELPERS/$f" "$fs/opt/t/bin/"
@@ -4583,6 +4610,7 @@ build_test_pkg() {
 	        return f.readline().rstrip("\n")
 	EOF
 	chmod -R a+rX "$src"
+	chmod 0311 "$fs/opt/t/modes/d311"
 	"$APPV" build "$src" -o "$STAGE/t.pkg" >"$STAGE/build.log" 2>&1
 }
 
