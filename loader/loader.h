@@ -79,6 +79,10 @@ int loader_rm_rf(const char *path, bool keep_top);
 
 /* `appv overlay list|diff|reset|rm` (loader/overlay.c). */
 int overlay_cmd(int argc, char **argv);
+/* Print @path on stdout, C-quoted when it holds a control character, a
+ * quote or a backslash (as git does): a name with a newline cannot pass
+ * for two lines.  Returns the number of bytes printed. */
+int loader_print_path(const char *path);
 
 /* Fork the application (loader/child.c): in the child set no_new_privs,
  * PDEATHSIG, the Landlock backstop and the seccomp filter, hand the
@@ -97,9 +101,10 @@ extern const size_t loader_nsyscalls;
  * Serve notifications on @listener for the session until the main child
  * @child has exited and no process of the session remains; forwards
  * signals; returns the exit status to use (child's status, 128+N for a
- * signal).  Owns @listener.
+ * signal) and sets *termsig to N when the child was killed by signal N
+ * (else 0: also when the supervisor killed it).  Owns @listener.
  */
-int supervisor_run(struct session *s, int listener, pid_t child);
+int supervisor_run(struct session *s, int listener, pid_t child, int *termsig);
 
 /* Landlock backstop for the child (loader/landlock.c): writes only beneath
  * the upper dir, shared paths and device/proc exceptions; signal scoping.

@@ -198,31 +198,36 @@ static bool has_control(const char *s)
 	return false;
 }
 
-/* One text line per change: a path with a control character, a quote
- * or a backslash is printed C-quoted (as git does), so a name with a
- * newline cannot pass for two changes. */
-static void print_path(char kind, const char *vpath)
+int loader_print_path(const char *path)
 {
 	const unsigned char *s;
+	int n = 2;
 
-	if (!strpbrk(vpath, "\"\\") && !has_control(vpath)) {
-		printf("%c %s\n", kind, vpath);
-		return;
-	}
-	printf("%c \"", kind);
-	for (s = (const unsigned char *)vpath; *s; s++) {
+	if (!strpbrk(path, "\"\\") && !has_control(path))
+		return printf("%s", path);
+	putchar('"');
+	for (s = (const unsigned char *)path; *s; s++) {
 		if (*s == '"' || *s == '\\')
-			printf("\\%c", *s);
+			n += printf("\\%c", *s);
 		else if (*s == '\n')
-			fputs("\\n", stdout);
+			n += printf("\\n");
 		else if (*s == '\t')
-			fputs("\\t", stdout);
+			n += printf("\\t");
 		else if (*s < 0x20 || *s == 0x7f)
-			printf("\\%03o", *s);
+			n += printf("\\%03o", *s);
 		else
-			putchar(*s);
+			n += putchar(*s) != EOF;
 	}
-	fputs("\"\n", stdout);
+	putchar('"');
+	return n;
+}
+
+/* One text line per change, the path as loader_print_path prints it. */
+static void print_path(char kind, const char *vpath)
+{
+	printf("%c ", kind);
+	loader_print_path(vpath);
+	putchar('\n');
 }
 
 /* {"change": KIND, "path": VPATH}.  JSON strings are UTF-8: a path that

@@ -152,9 +152,13 @@ static int add_one_rule(struct vfs_config *cfg, const char *path, int rule)
 }
 
 /* A rule path may be a shell pattern ("/home/" "*" "/Documents"): it stands
- * for the host paths that match when the session starts. */
+ * for the host paths that match when the session starts, and for the path
+ * spelled as given when that exists (a directory named "a[1]" or "*"): a
+ * name holding a pattern character must not slip past the rule that names
+ * it.  A pattern that matches nothing and names nothing adds no rule. */
 static int add_rule(struct vfs_config *cfg, const char *path, int rule)
 {
+	struct stat st;
 	glob_t g;
 	int r = 0;
 
@@ -166,13 +170,17 @@ static int add_rule(struct vfs_config *cfg, const char *path, int rule)
 	case 0:
 		break;
 	case GLOB_NOMATCH:
-		return 0;
+		g.gl_pathc = 0;
+		break;
 	default:
 		return -EINVAL;
 	}
 	for (size_t i = 0; !r && i < g.gl_pathc; i++)
 		r = add_one_rule(cfg, g.gl_pathv[i], rule);
-	globfree(&g);
+	if (g.gl_pathc)
+		globfree(&g);
+	if (!r && lstat(path, &st) == 0)
+		r = add_one_rule(cfg, path, rule);
 	return r;
 }
 
@@ -242,15 +250,17 @@ static int build_rules(struct session *s, const struct run_opts *o,
 	char rtbuf[64];
 	int r = 0;
 
+	/* appv's own paths are literal, whatever characters they hold; the
+	 * manifest's and the command line's may be patterns. */
 	for (size_t i = 0; !r && i < ARRAY_SIZE(shared); i++)
-		r = add_rule(&s->cfg, shared[i], VFS_RULE_SHARE);
+		r = add_one_rule(&s->cfg, shared[i], VFS_RULE_SHARE);
 	if (!rt || rt[0] != '/') {
 		snprintf(rtbuf, sizeof(rtbuf), "/run/user/%u",
 			 (unsigned)appv_getuid());
 		rt = rtbuf;
 	}
 	if (!r)
-		r = add_rule(&s->cfg, rt, VFS_RULE_SHARE);
+		r = add_one_rule(&s->cfg, rt, VFS_RULE_SHARE);
 	for (size_t i = 0; !r && i < m->nrules; i++)
 		r = add_rule(&s->cfg, m->rules[i].path, m->rules[i].rule);
 	for (unsigned int i = 0; !r && i < o->nrules; i++)
@@ -261,9 +271,9 @@ static int build_rules(struct session *s, const struct run_opts *o,
 	 * session's scratch (on a tmpfs it lies outside $APPV_HOME); no rule
 	 * may open a way into it (own_state_rule). */
 	if (!r)
-		r = add_rule(&s->cfg, s->appv_home, VFS_RULE_HIDE);
+		r = add_one_rule(&s->cfg, s->appv_home, VFS_RULE_HIDE);
 	if (!r && !appv_path_has_prefix(s->cfg.run_dir, s->appv_home))
-		r = add_rule(&s->cfg, s->run_parent, VFS_RULE_HIDE);
+		r = add_one_rule(&s->cfg, s->run_parent, VFS_RULE_HIDE);
 	if (!r && s->use_shim && shim_hidden(&s->cfg, s->shim_path))
 		r = add_one_rule(&s->cfg, s->shim_path, VFS_RULE_READONLY);
 	if (r < 0)
@@ -297,13 +307,15 @@ static int find_shim(char *out, size_t cap)
 
 static int write_session_file(struct session *s, struct appv_diag *diag)
 {
-	_cleanup_free_ char *buf = malloc(sizeof(struct vfs_config) + 4096);
+	/* twice the paths: each byte may be escaped */
+	const size_t cap = 2 * sizeof(struct vfs_config) + 4096;
+	_cleanup_free_ char *buf = malloc(cap);
 	_cleanup_close_ int fd = -1;
 	int len;
 
 	if (!buf)
 		return -ENOMEM;
-	len = vfs_config_format(&s->cfg, buf, sizeof(struct vfs_config) + 4096);
+	len = vfs_config_format(&s->cfg, buf, cap);
 	if (len < 0)
 		return appv_diag_set(diag, len, "cannot format session");
 	if (snprintf(s->session_file, sizeof(s->session_file), "%s/session",

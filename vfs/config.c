@@ -13,9 +13,10 @@
  *
  * A value is everything after the first space up to the end of the line, so
  * paths may contain spaces; a rule's NAME is the last space-separated word
- * and its prefix everything before.  Paths may not contain newlines (format
- * refuses them with -EINVAL).  Parsing is bounded by @len, uses no stdio and
- * no allocation: it runs inside the shim.
+ * and its prefix everything before.  In a path a newline is written as
+ * \n and a backslash as \\ (a host name may hold either, and a rule may
+ * name it); no other backslash sequence parses.  Parsing is bounded by @len,
+ * uses no stdio and no allocation: it runs inside the shim.
  */
 #include "vfs.h"
 
@@ -65,15 +66,29 @@ static void put(struct out *o, const char *s)
 	o->buf[o->len] = '\0';
 }
 
+/* @s with its newlines and backslashes escaped (copy_path undoes it). */
+static void put_escaped(struct out *o, const char *s)
+{
+	char one[2] = {0, 0};
+
+	for (; *s; s++) {
+		if (*s == '\n') {
+			put(o, "\\n");
+		} else if (*s == '\\') {
+			put(o, "\\\\");
+		} else {
+			one[0] = *s;
+			put(o, one);
+		}
+	}
+}
+
 static void put_line(struct out *o, const char *key, const char *value,
 		     const char *extra)
 {
-	/* A value may hold anything but the line separator. */
-	if (strchr(value, '\n') && !o->err)
-		o->err = -EINVAL;
 	put(o, key);
 	put(o, " ");
-	put(o, value);
+	put_escaped(o, value);
 	if (extra) {
 		put(o, " ");
 		put(o, extra);
@@ -104,18 +119,32 @@ int vfs_config_format(const struct vfs_config *cfg, char *buf, size_t cap)
 	return o.err ? o.err : (int)o.len;
 }
 
-/* Copy @n bytes of @s into @dst (capacity @cap) as an absolute path. */
+/* Copy the @n bytes of @s into @dst (capacity @cap) as an absolute path,
+ * its escapes undone (put_escaped). */
 static int copy_path(char *dst, size_t cap, const char *s, size_t n,
 		     bool allow_empty)
 {
+	size_t o = 0;
+
 	if (n == 0 && allow_empty) {
 		dst[0] = '\0';
 		return 0;
 	}
-	if (n == 0 || n >= cap || s[0] != '/' || memchr(s, '\0', n))
+	if (n == 0 || s[0] != '/')
 		return -EINVAL;
-	memcpy(dst, s, n);
-	dst[n] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == '\\') {
+			if (++i == n || (s[i] != 'n' && s[i] != '\\'))
+				return -EINVAL;
+			c = s[i] == 'n' ? '\n' : '\\';
+		}
+		if (c == '\0' || o + 1 >= cap)
+			return -EINVAL;
+		dst[o++] = c;
+	}
+	dst[o] = '\0';
 	return 0;
 }
 

@@ -8,9 +8,11 @@
  * <run_dir>/m/<n><vpath>, holding one placeholder per visible name: empty
  * files, directories, symlinks with the same target, fifos, sockets; so
  * getdents64, lseek and rewinddir on it run natively with the right names
- * and d_type.  Device nodes become empty regular files (creating them needs
- * privilege).  Layers are filled top-down and a name that already exists is
- * skipped, so the top layer's entry decides the type.  Only names and types
+ * and d_type.  Device nodes are made as such (device 0:0: a placeholder is
+ * never opened) by a privileged supervisor, as empty regular files by
+ * others (mknod needs CAP_MKNOD).  Layers are filled top-down and a name
+ * that already exists is skipped, so the top layer's entry decides the
+ * type.  Only names and types
  * are meaningful: a stat of a child goes through the resolver, with the
  * directory mapped back by vfs_reverse().
  *
@@ -43,7 +45,9 @@
 #ifndef DT_DIR
 #define DT_UNKNOWN 0
 #define DT_FIFO 1
+#define DT_CHR 2
 #define DT_DIR 4
+#define DT_BLK 6
 #define DT_LNK 10
 #define DT_SOCK 12
 #endif
@@ -100,17 +104,18 @@ static bool visible(struct merge *m, const char *name, enum vfs_layer layer)
 static int add(struct merge *m, const char *name, mode_t mode,
 	       const char *target, uint64_t ino, bool image)
 {
-	int fd = m->outfd, r;
+	int fd = m->outfd, r = -EPERM;
 
 	if (S_ISDIR(mode))
 		r = appv_mkdirat(fd, name, 0755);
 	else if (S_ISLNK(mode))
 		r = (int)APPV_SYS(SYS_symlinkat, target ? target : "", fd, name,
 				  0, 0, 0);
-	else if (S_ISFIFO(mode) || S_ISSOCK(mode))
+	else if (!S_ISREG(mode))
 		r = (int)APPV_SYS(SYS_mknodat, fd, name, (mode & S_IFMT) | 0644,
 				  0, 0, 0);
-	else
+	/* a regular file, or a device node the supervisor may not make */
+	if (r == -EPERM && !S_ISDIR(mode) && !S_ISLNK(mode))
 		r = (int)APPV_SYS(SYS_mknodat, fd, name, S_IFREG | 0644, 0, 0,
 				  0);
 	if (r == 0)
@@ -127,6 +132,10 @@ static mode_t dtype_mode(unsigned char t)
 		return S_IFLNK;
 	case DT_FIFO:
 		return S_IFIFO;
+	case DT_CHR:
+		return S_IFCHR;
+	case DT_BLK:
+		return S_IFBLK;
 	case DT_SOCK:
 		return S_IFSOCK;
 	default:

@@ -456,6 +456,51 @@ static void test_cache__prepare_and_extract_keep_everything(void **state)
 }
 
 
+/* A sparse file keeps its bytes: holes at its start, between data runs
+ * and at its end, data off block boundaries (the writer hands a hole's
+ * zeros on without reading it). */
+static void test_build__sparse_file_keeps_its_bytes(void **state)
+{
+	struct fx *f = *state;
+	struct appv_diag d = { { 0 } };
+	const size_t size = 3 * 1024 * 1024 + 7;
+	char image_dir[PATH_MAX], p[PATH_MAX];
+	char *want = calloc(1, size + 1), *got = malloc(size + 1);
+	struct vfs_index *idx;
+	struct pkg *pk;
+	size_t len;
+	int fd, dfd;
+
+	assert_non_null(want);
+	assert_non_null(got);
+	memcpy(want + 1024 * 1024 - 2, "abcd", 4);   /* across a block edge */
+	memcpy(want + 2 * 1024 * 1024 + 5, "xyz", 3); /* a hole before, after */
+	snprintf(p, sizeof(p), "%s/fs/share/sparse.bin", f->src);
+	fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (off_t)size), 0);
+	assert_int_equal(pwrite(fd, "abcd", 4, 1024 * 1024 - 2), 4);
+	assert_int_equal(pwrite(fd, "xyz", 3, 2 * 1024 * 1024 + 5), 3);
+	close(fd);
+	build_ok(f);
+	pk = open_ok(f->pkg, f->cache);
+	assert_int_equal(pkg_cache_prepare(pk, f->cache, image_dir,
+					   sizeof(image_dir), &d), 0);
+	dfd = open(image_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(vfs_index_open(dfd, "index", &idx), 0);
+	for (uint32_t i = 0; i < vfs_index_nfiles(idx); i++)
+		assert_int_equal(pkg_cache_extract(pk, image_dir, i, &d), 0);
+	cache_path(p, f, image_dir, "share/sparse.bin");
+	read_all(p, got, size + 1, &len);
+	assert_int_equal(len, size);
+	assert_memory_equal(got, want, size);
+	vfs_index_close(idx);
+	close(dfd);
+	pkg_free(pk);
+	free(want);
+	free(got);
+}
+
 /* A write that stops short (a full disk; here RLIMIT_FSIZE, which gives
  * a short write and then EFBIG) is reported with its cause, not -EIO. */
 static void test_cache__extract_reports_why_a_write_failed(void **state)
@@ -1493,6 +1538,7 @@ int main(void)
 		T(test_build__rejects_missing_parts),
 		T(test_build__warns_about_unknown_keys),
 		T(test_cache__prepare_and_extract_keep_everything),
+		T(test_build__sparse_file_keeps_its_bytes),
 	T(test_cache__extract_reports_why_a_write_failed),
 		T(test_cache__prepare_is_idempotent_and_atomic),
 		T(test_cache__xattrs_and_hard_links_round_trip),

@@ -1483,8 +1483,38 @@ static void test_config__rejects_bad_text(void **state)
 	assert_int_equal(vfs_rule_from_name("nope"), -EINVAL);
 	assert_string_equal(vfs_rule_name(VFS_RULE_DENY), "deny");
 	assert_null(vfs_rule_name(99));
-	strcpy(c.upper, "/a\nb");
-	assert_int_equal(vfs_config_format(&c, (char[256]){0}, 256), -EINVAL);
+	/* unknown escape, backslash at the end of the line */
+	assert_int_equal(vfs_config_parse("upper /u\\x\n", 11, &c), -EINVAL);
+	assert_int_equal(vfs_config_parse("upper /u\\\n", 10, &c), -EINVAL);
+}
+
+/* Host names may hold a newline or a backslash, and so may a rule's path
+ * (--hide $'/tmp/a\nb'): the text escapes them. */
+static void test_config__escapes_newline_and_backslash(void **state)
+{
+	static struct vfs_config c, back;
+	char buf[512];
+	int n;
+
+	(void)state;
+	strcpy(c.upper, "/u\\p\nx");
+	strcpy(c.rules[0].prefix, "/a\nb hide");
+	c.rules[0].rule = VFS_RULE_SHARE;
+	strcpy(c.rules[1].prefix, "/c\\\\n");
+	c.rules[1].rule = VFS_RULE_HIDE;
+	c.nrules = 2;
+	n = vfs_config_format(&c, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_string_equal(buf, "upper /u\\\\p\\nx\n"
+				 "rule /a\\nb hide share\n"
+				 "rule /c\\\\\\\\n hide\n");
+	assert_int_equal(vfs_config_parse(buf, (size_t)n, &back), 0);
+	assert_string_equal(back.upper, c.upper);
+	assert_int_equal(back.nrules, 2);
+	assert_string_equal(back.rules[0].prefix, c.rules[0].prefix);
+	assert_int_equal(back.rules[0].rule, VFS_RULE_SHARE);
+	assert_string_equal(back.rules[1].prefix, c.rules[1].prefix);
+	assert_int_equal(back.rules[1].rule, VFS_RULE_HIDE);
 }
 
 static void test_vfs__new_rejects_bad_config(void **state)
@@ -2363,6 +2393,7 @@ int main(void)
 	    T(test_resolve__base_not_a_directory),
 	    T(test_config__new_from_text),
 	    T(test_config__rejects_bad_text),
+	    T(test_config__escapes_newline_and_backslash),
 	    T(test_vfs__new_rejects_bad_config),
 	    T(test_resolve__image_after_dotdot),
 	    T(test_resolve__corrupt_index_entry_is_eio),
