@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include "../common/cleanup.h"
 #include "../common/path.h"
@@ -176,7 +177,8 @@ static bool is_way(const struct vfs_config *cfg, unsigned int k)
 	return false;
 }
 
-/* The effective table, sorted by path; the most specific prefix wins. */
+/* The effective table, sorted by path; the most specific prefix wins.
+ * Paths are printed as `overlay diff` prints them (loader_print_path). */
 static void print_rules(const struct vfs_config *cfg)
 {
 	const char *order[VFS_MAX_RULES];
@@ -189,12 +191,15 @@ static void print_rules(const struct vfs_config *cfg)
 		printf("%-40s %s\n", "/", "writecopy (default)");
 	for (unsigned int i = 0; i < cfg->nrules; i++)
 		for (unsigned int j = 0; j < cfg->nrules; j++)
-			if (cfg->rules[j].prefix == order[i])
-				printf("%-40s %s%s\n", order[i],
+			if (cfg->rules[j].prefix == order[i]) {
+				int n = loader_print_path(order[i]);
+
+				printf("%*s %s%s\n", n < 40 ? 40 - n : 0, "",
 				       vfs_rule_name(cfg->rules[j].rule),
 				       is_way(cfg, j)
 					   ? " (readonly itself: the way to a rule below)"
 					   : "");
+			}
 }
 
 static void apply_manifest_env(const struct pkg_manifest *m)
@@ -269,6 +274,24 @@ static void session_close_at_exit(struct session *s)
 #endif
 }
 
+/* Die the way the application died: a shell tells "killed by SIGINT" from
+ * "exited 130" (^C ends a loop or a list only in the first case) and names
+ * the signal (Quit, Segmentation fault).  Without a core of appv's own.
+ * Returns only if the signal did not kill appv. */
+static void die_by_signal(int sig)
+{
+	struct rlimit no_core = {0, 0};
+	sigset_t set;
+
+	fflush(stdout);
+	setrlimit(RLIMIT_CORE, &no_core);
+	signal(sig, SIG_DFL);
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+	kill(getpid(), sig);
+}
+
 static int cmd_run(int argc, char **argv, bool is_run)
 {
 	struct run_opts o;
@@ -276,7 +299,7 @@ static int cmd_run(int argc, char **argv, bool is_run)
 	struct appv_diag diag = { "" };
 	char missing[512];
 	_cleanup_free_ char **aargv = NULL;
-	int i, listener = -1, status;
+	int i, listener = -1, status, termsig;
 	pid_t child;
 
 	i = parse_run_opts(argc, argv, &o);
@@ -324,8 +347,10 @@ static int cmd_run(int argc, char **argv, bool is_run)
 		session_close(&s);
 		return 1;
 	}
-	status = supervisor_run(&s, listener, child);
+	status = supervisor_run(&s, listener, child, &termsig);
 	session_close_at_exit(&s);
+	if (termsig)
+		die_by_signal(termsig);
 	return status;
 }
 

@@ -27,7 +27,9 @@
  * supervisor returns when the main child has exited AND no child remains:
  * daemons the application left behind keep the session (and the
  * supervisor serving their calls) alive until they exit.  The exit status
- * is the main child's (128+N when a signal N killed it).
+ * is the main child's (128+N when a signal N killed it, and N in *termsig
+ * for the caller to die by).  A stop of the main child stops appv too
+ * when appv is a job of its own (stop_with_child).
  */
 #include <errno.h>
 #include <poll.h>
@@ -222,6 +224,8 @@ struct loop_state {
 	pid_t child;
 	bool child_done;
 	int status;
+	int termsig; /* the signal that killed the main child, or 0 */
+	int stopsig; /* the main child stopped with it (one on_signal pass) */
 	bool no_children;
 	/* Two-thread mode (loop_blocking): the fields above and the sup's
 	 * exe/cwd tables belong to whoever holds @lock. */
@@ -243,7 +247,7 @@ static void reap(struct sup *sup, struct loop_state *ls)
 	pid_t pid;
 
 	for (;;) {
-		pid = waitpid(-1, &st, WNOHANG | __WALL);
+		pid = waitpid(-1, &st, WNOHANG | __WALL | WUNTRACED);
 		if (pid < 0 && errno == EINTR)
 			continue;
 		if (pid < 0) {
@@ -252,24 +256,50 @@ static void reap(struct sup *sup, struct loop_state *ls)
 		}
 		if (pid == 0)
 			return;
+		if (WIFSTOPPED(st)) {
+			if (pid == ls->child)
+				ls->stopsig = WSTOPSIG(st);
+			continue;
+		}
 		sup_exe_set(sup, pid, NULL, NULL);
 		sup_cwd_drop(sup, pid);
 		if (pid == ls->child) {
 			ls->child_done = true;
 			ls->status = exit_status(st);
+			ls->termsig = WIFSIGNALED(st) ? WTERMSIG(st) : 0;
 		}
 	}
+}
+
+/*
+ * The main child stopped (kill -STOP $$, or a stop signal it got alone):
+ * appv stops with the same signal, so that a job-control shell reports the
+ * job stopped and takes the terminal back, as it does for the program
+ * itself; `fg` and `bg` continue appv's process group, a SIGCONT sent to
+ * appv alone is forwarded.  Only when appv leads its process group (a
+ * shell's job): a parent without job control does not look at stops, and
+ * a child continued by another process (a debugger) must find its
+ * supervisor running.
+ */
+static void stop_with_child(int sig)
+{
+	if (getpgrp() == getpid())
+		kill(getpid(), sig);
 }
 
 static void on_signal(struct sup *sup, int sfd, struct loop_state *ls)
 {
 	struct signalfd_siginfo si;
+	bool continued = false;
 
+	ls->stopsig = 0;
 	while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGCHLD) {
 			reap(sup, ls);
 			continue;
 		}
+		if (si.ssi_signo == SIGCONT)
+			continued = true;
 		/* Only what another process sent: a terminal's SIGINT
 		 * already reached the child's process group. */
 		if (si.ssi_pid == 0 ||
@@ -278,6 +308,11 @@ static void on_signal(struct sup *sup, int sfd, struct loop_state *ls)
 		if (!ls->child_done)
 			kill(ls->child, (int)si.ssi_signo);
 	}
+	/* A SIGCONT read in the same pass came after the stop (^Z, then fg
+	 * before this thread ran): the child runs again. */
+	if (ls->stopsig && !continued && !ls->child_done)
+		stop_with_child(ls->stopsig);
+	ls->stopsig = 0;
 }
 
 static int make_signalfd(void)
@@ -526,7 +561,7 @@ static int loop(struct sup *sup, int sfd, struct loop_state *ls)
 	return r == 1 ? loop_poll(sup, sfd, ls, req, resp) : r;
 }
 
-int supervisor_run(struct session *s, int listener, pid_t child)
+int supervisor_run(struct session *s, int listener, pid_t child, int *termsig)
 {
 	struct loop_state ls = {.child = child,
 				.status = 1,
@@ -534,6 +569,7 @@ int supervisor_run(struct session *s, int listener, pid_t child)
 	struct sup sup;
 	int sfd, r;
 
+	*termsig = 0;
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	r = sup_init(&sup, s, listener);
 	sfd = r < 0 ? r : make_signalfd();
@@ -566,5 +602,6 @@ int supervisor_run(struct session *s, int listener, pid_t child)
 		waitpid(child, &r, 0);
 		return 128 + SIGKILL;
 	}
+	*termsig = ls.termsig;
 	return ls.status;
 }

@@ -3870,6 +3870,55 @@ Directory not empty True" ] || fail "after the failed calls: $(cat "$C/out")"
 	same_tree "$h" "$before"
 }
 
+# Odd host names under the isolation rules and in merged listings.  A
+# rule path that holds a pattern character also names that path itself
+# (--hide 'a[1]' hides "a1" and "a[1]": the pattern alone matches only
+# "a1"); a rule may name a path with a newline or a backslash (the
+# session file escapes them, --print-rules quotes them as `overlay diff`
+# does).  A pattern character in $APPV_HOME does not show appv's state.
+# As root a merged directory lists a device node as one (find -type c),
+# as natively.
+c_name_odd_rules() {
+	local h=$C/on nl
+	nl=$(printf 'n\nl')
+	mkdir -p "$h/a[1]" "$h/$nl" "$h/s$nl" "$h/b\\s" "$h/m"
+	for d in "a[1]" "$nl" "s$nl" "b\\s"; do printf 's\n' >"$h/$d/f"; done
+	printf 'x\n' >"$h/a1"
+	if [ "$(id -u)" = 0 ]; then
+		mknod "$h/m/null" c 1 3 && mknod "$h/m/blk" b 7 200
+	fi
+	axe --hide "$h/a[1]" --hide "$h/$nl" --share "$h/s$nl" \
+		--share "$h/b\\s" "$TPKG" /bin/sh -c '
+cat "$1/a[1]/f" 2>/dev/null || echo "no a[1]"
+cat "$1/$2/f" 2>/dev/null || echo "no nl"
+cat "$1/a1" 2>/dev/null || echo "no a1"
+echo w >"$1/s$2/w" && echo w >"$1/b\\s/w" || exit 1
+ls "$1" | tr "\n" /; echo
+touch "$1/m/new" && find "$1/m" -type c -o -type b | sort | tr "\n" " "' \
+		sh "$h" "$nl"
+	want_rc 0
+	out_has "no a[1]"
+	out_has "no nl"
+	out_has "no a1"
+	out_has "b\\s/m/sn/l/"
+	[ -f "$h/s$nl/w" ] && [ -f "$h/b\\s/w" ] ||
+		fail "a write to a shared path with an odd name is not on the host"
+	absent "$h/m/new"
+	if [ "$(id -u)" = 0 ]; then
+		out_has "$h/m/blk $h/m/null "
+	fi
+	ax run --print-rules --hide "$h/$nl" --share "$h/b\\s" "$TPKG"
+	want_rc 0
+	out_contains "\"$h/n\\nl\""
+	out_contains "\"$h/b\\\\s\""
+	# appv's own state is hidden whatever its path holds
+	mkdir -p "$C/ho[1]"
+	APPV_HOME="$C/ho[1]" axe "$TPKG" /bin/sh -c 'ls "$1" || echo hidden' \
+		sh "$C/ho[1]"
+	want_rc 0
+	out_has hidden
+}
+
 # A trailing slash or a final "." as the kernel reads them, in a package
 # directory, a host one and one only the overlay has: a call that names
 # its entry (rename, rmdir, unlink, mkdir, mknod, symlink, link) does not
@@ -4005,13 +4054,130 @@ ov_perm_owner ov_perm_sgid_group ov_utime_omit ov_acl_copy pkg_setid_copy ov_dif
 fd_opath_magic ov_race_remove ov_race_append scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native host_dir_appears
 ov_rename_atomic ov_identity ov_identity_table ov_identity_kept ov_watch_events inst_dpkg proc_other_process
-ed_inplace_native name_slash_native preload_order cwd_kernel_back"
+ed_inplace_native name_slash_native preload_order cwd_kernel_back
+name_odd_rules sig_die_by sig_stop_job sig_restart_io"
 CASES=${E2E_CASES:-$CASES_ALL}
 MODES=${E2E_MODES:-shim noshim}
 # Cases that do not depend on the interception mode run once.
 MODELESS="bad_manifest long_home build_atomic cli_state scale_deep_build"
 
 # -------------------------------------------------------------- one pass --
+
+# An application killed by a signal: appv dies by the same signal (as
+# natively, the caller sees "killed by SIGINT", not "exited 130": a shell
+# ends a loop on ^C and prints "Quit" only then).  The exit code of an
+# application that exits 130 stays an exit code.
+c_sig_die_by() {
+	cat >"$C/die.py" <<-'EOF'
+	import subprocess, sys
+	for how in ("kill -INT $$", "kill -QUIT $$", "kill -TERM $$",
+	            "kill -SEGV $$", "exit 130"):
+	    nat = subprocess.run(["sh", "-c", how]).returncode
+	    got = subprocess.run(sys.argv[1:] + ["sh", "-c", how]).returncode
+	    print(how, "native", nat, "appv", got)
+	EOF
+	RC=0
+	# shellcheck disable=SC2086
+	timeout -k 5 "$TMO" /usr/bin/python3 "$C/die.py" "$APPV" exec $MODE_OPT \
+		"$TPKG" >"$C/out" 2>"$C/err" </dev/null || RC=$?
+	want_rc 0
+	out_has 'kill -INT $$ native -2 appv -2'
+	out_has 'kill -QUIT $$ native -3 appv -3'
+	out_has 'kill -TERM $$ native -15 appv -15'
+	out_has 'kill -SEGV $$ native -11 appv -11'
+	out_has 'exit 130 native 130 appv 130'
+}
+
+# The application stops itself (kill -STOP $$, a stop signal of its own):
+# a job-control shell, which made appv a process group leader, sees the job
+# stop and gets the terminal back, and `fg` (SIGCONT to the group) resumes
+# it, as natively; appv used to keep waiting, and the shell with it.  When
+# appv is in its caller's process group it does not stop, so a SIGCONT sent
+# to the application alone resumes it with its supervisor running.
+c_sig_stop_job() {
+	cat >"$C/job.py" <<-'EOF'
+	import os, signal, subprocess, sys, time
+	def hang(*a):
+	    print("hang")
+	    os.killpg(os.getpgid(p.pid), signal.SIGKILL)
+	    sys.exit(1)
+	signal.signal(signal.SIGALRM, hang)
+	signal.alarm(int(sys.argv[1]))
+	cmd = sys.argv[2:] + ["sh", "-c", "kill -%s $$; cat /opt/t/share/data.txt"]
+	for sig in ("STOP", "TSTP"):
+	    p = subprocess.Popen(cmd[:-1] + [cmd[-1] % sig], process_group=0)
+	    _, st = os.waitpid(p.pid, os.WUNTRACED)
+	    print(sig, "stopped", os.WIFSTOPPED(st) and
+	          signal.Signals(os.WSTOPSIG(st)).name)
+	    os.killpg(p.pid, signal.SIGCONT)
+	    _, st = os.waitpid(p.pid, 0)
+	    print(sig, "then", os.waitstatus_to_exitcode(st))
+	p = subprocess.Popen(cmd[:-1] + [cmd[-1] % "STOP"])
+	kids = "/proc/%d/task/%d/children" % (p.pid, p.pid)
+	state = ""
+	while state != "T":
+	    time.sleep(0.01)
+	    with open(kids) as f:
+	        child = (f.read().split() or [0])[0]
+	    if child:
+	        with open("/proc/%s/stat" % child) as f:
+	            state = f.read().rsplit(")", 1)[1].split()[0]
+	child = int(child)
+	os.kill(child, signal.SIGCONT)
+	print("same group then", p.wait())
+	EOF
+	RC=0
+	# shellcheck disable=SC2086
+	timeout -k 5 "$TMO" /usr/bin/python3 "$C/job.py" "$((TMO - 5))" \
+		"$APPV" exec $MODE_OPT "$TPKG" >"$C/out" 2>"$C/err" </dev/null ||
+		RC=$?
+	want_rc 0
+	out_has "STOP stopped SIGSTOP"
+	out_has "STOP then 0"
+	out_has "TSTP stopped SIGTSTP"
+	out_has "TSTP then 0"
+	out_has "same group then 0"
+	[ "$(grep -cxF "$DATA_LINE1" "$C/out")" -eq 3 ] ||
+		fail "the resumed programs did not all read the package file"
+}
+
+# Signal handlers with SA_RESTART (an interval timer firing during file
+# system calls): a notified call the signal catches before the supervisor
+# received it is restarted by the kernel, one received is answered (the
+# caller waits killably); no call fails.  (Without SA_RESTART such a call
+# fails with EINTR where it natively cannot: README "Known limits".)
+c_sig_restart_io() {
+	cat >"$C/alrm.py" <<-'EOF'
+	import errno, os, signal, sys
+	hits = []
+	signal.signal(signal.SIGALRM, lambda *a: hits.append(1))
+	signal.siginterrupt(signal.SIGALRM, False)
+	signal.setitimer(signal.ITIMER_REAL, 0.0005, 0.0005)
+	d, errs = sys.argv[1], {}
+	os.mkdir(d)
+	calls = (lambda i: os.stat("/opt/t/share/data.txt"),
+	         lambda i: os.listdir("/opt/t/share"),
+	         lambda i: open("/opt/t/share/data.txt").read(),
+	         lambda i: open(d + "/f", "w").write("x"),
+	         lambda i: os.rename(d + "/f", d + "/g"),
+	         lambda i: os.mkdir(d + "/d%d" % i),
+	         lambda i: os.rmdir(d + "/d%d" % i),
+	         lambda i: os.unlink(d + "/g"))
+	for i in range(1500):
+	    for n, f in enumerate(calls):
+	        try:
+	            f(i)
+	        except OSError as e:
+	            k = "%d %s" % (n, errno.errorcode[e.errno])
+	            errs[k] = errs.get(k, 0) + 1
+	signal.setitimer(signal.ITIMER_REAL, 0)
+	print("errors", sorted(errs.items()), "signals", len(hits) > 0)
+	EOF
+	axe "$TPKG" /usr/bin/python3 "$C/alrm.py" /tmp/appv-e2e-alrm
+	want_rc 0
+	out_has "errors [] signals True"
+	absent /tmp/appv-e2e-alrm
+}
 
 # `overlay rm` of an overlay a session is using is refused (the session
 # keeps writing to it); once the session is over it goes.  The diff of a

@@ -557,7 +557,7 @@ static int run_app_body(struct fixture *f, bool strict,
 			void (*body)(const struct fixture *f))
 {
 	struct appv_filter_opts fo = {.no_shim = strict};
-	int sv[2], listener, status;
+	int sv[2], listener, status, termsig;
 	sigset_t set;
 	pid_t pid;
 
@@ -585,7 +585,7 @@ static int run_app_body(struct fixture *f, bool strict,
 	listener = recv_fd(sv[0]);
 	close(sv[0]);
 	assert_true(listener >= 0);
-	status = supervisor_run(&f->s, listener, pid);
+	status = supervisor_run(&f->s, listener, pid, &termsig);
 	return status;
 }
 
@@ -633,7 +633,7 @@ static void test_loop__exit_status_of_a_signal_is_128_plus_n(void **state)
 {
 	struct fixture *f = *state;
 	struct appv_filter_opts fo = {.no_shim = false};
-	int sv[2], listener;
+	int sv[2], listener, termsig;
 	sigset_t set;
 	pid_t pid;
 
@@ -667,7 +667,9 @@ static void test_loop__exit_status_of_a_signal_is_128_plus_n(void **state)
 	assert_true(listener >= 0);
 	/* the orphan is our grandchild: only a subreaper waits for it */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	assert_int_equal(supervisor_run(&f->s, listener, pid), 128 + SIGTERM);
+	assert_int_equal(supervisor_run(&f->s, listener, pid, &termsig),
+			 128 + SIGTERM);
+	assert_int_equal(termsig, SIGTERM);
 	assert_int_equal(waitpid(-1, NULL, WNOHANG), -1);
 	assert_int_equal(errno, ECHILD);
 	prctl(PR_SET_CHILD_SUBREAPER, 0);
