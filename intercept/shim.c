@@ -155,8 +155,8 @@ static void name_process(void)
 
 	if (!named_by_fd())
 		return;
-	n = appv_syscall_direct(SYS_readlink, (long)"/proc/self/exe",
-				(long)exe, sizeof(exe) - 1, 0, 0, 0);
+	n = shim_direct(SYS_readlink, (long)"/proc/self/exe", (long)exe,
+			sizeof(exe) - 1, 0, 0, 0);
 	if (n <= 0)
 		return;
 	exe[n] = '\0';
@@ -182,6 +182,24 @@ __attribute__((constructor)) static void shim_init(void)
 		return;
 	}
 	name_process();
+}
+
+static bool may_block(long nr)
+{
+	return nr == SYS_openat || nr == SYS_openat2 || nr == SYS_open ||
+	       nr == SYS_creat || nr == SYS_connect || nr == SYS_sendto ||
+	       nr == SYS_sendmsg;
+}
+
+long shim_direct(long nr, long a, long b, long c, long d, long e, long f)
+{
+	long r;
+	int tries = 0;
+
+	do
+		r = appv_syscall_direct(nr, a, b, c, d, e, f);
+	while (r == -EINTR && !may_block(nr) && ++tries < 1000);
+	return r;
 }
 
 /* ---- routing ------------------------------------------------------------ */
@@ -538,8 +556,7 @@ static long open_host(const struct shim_sc *sc, long a[6],
 	case SHIM_ERR:
 		return err;
 	case SHIM_DIRECT:
-		return appv_syscall_direct(sc->nr, a[0], a[1], a[2], a[3], a[4],
-					   a[5]);
+		return shim_direct(sc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	default:
 		return appv_syscall(sc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	}
@@ -753,8 +770,7 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 		/* The supervisor's answer is final (vfs_fix_stat). */
 		res->merged_dir = false;
 		res->layer = VFS_LAYER_NONE;
-		r = appv_syscall_direct(sc->nr, a[0], a[1], a[2], a[3], a[4],
-					a[5]);
+		r = shim_direct(sc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	}
 opened:
 	if (sc->nr == SYS_openat && r >= 0)

@@ -53,7 +53,7 @@ static long fd_call(long nr, long a0, long a1, long a2, long a3, long a4)
 {
 	if (fd_in_upper((int)a0))
 		return appv_syscall(nr, a0, a1, a2, a3, a4, 0);
-	return appv_syscall_direct(nr, a0, a1, a2, a3, a4, 0);
+	return shim_direct(nr, a0, a1, a2, a3, a4, 0);
 }
 
 /* Mode and owner: in place only through a descriptor open for writing
@@ -65,7 +65,7 @@ static long fd_owner_call(long nr, long a0, long a1, long a2, long a3,
 {
 	if (shim_vfs && appv_fd_writable((int)a0))
 		return appv_syscall(nr, a0, a1, a2, a3, a4, 0);
-	return appv_syscall_direct(nr, a0, a1, a2, a3, a4, 0);
+	return shim_direct(nr, a0, a1, a2, a3, a4, 0);
 }
 
 /* An access ACL sets the mode's bits too: as fchmod. */
@@ -96,21 +96,19 @@ SHIM_EXPORT int fchmodat(int dirfd, const char *path, mode_t mode, int flags)
 	long r;
 
 	if (!flags)
-		return (int)shim_ret(appv_syscall_direct(
-		    SYS_fchmodat, dirfd, (long)path, mode, 0, 0, 0));
+		return (int)shim_ret(shim_direct(SYS_fchmodat, dirfd,
+						 (long)path, mode, 0, 0, 0));
 	if (flags & ~AT_SYMLINK_NOFOLLOW)
 		return (int)shim_ret(-EINVAL);
-	r = appv_syscall_direct(SYS_fchmodat2, dirfd, (long)path, mode, flags,
-				0, 0);
+	r = shim_direct(SYS_fchmodat2, dirfd, (long)path, mode, flags, 0, 0);
 	if (r != -ENOSYS)
 		return (int)shim_ret(r);
-	r = appv_syscall_direct(SYS_newfstatat, dirfd, (long)path, (long)&st,
-				AT_SYMLINK_NOFOLLOW, 0, 0);
+	r = shim_direct(SYS_newfstatat, dirfd, (long)path, (long)&st,
+			AT_SYMLINK_NOFOLLOW, 0, 0);
 	if (r == 0 && S_ISLNK(st.st_mode))
 		r = -EOPNOTSUPP;
 	else if (r == 0)
-		r = appv_syscall_direct(SYS_fchmodat, dirfd, (long)path, mode,
-					0, 0, 0);
+		r = shim_direct(SYS_fchmodat, dirfd, (long)path, mode, 0, 0, 0);
 	return (int)shim_ret(r);
 }
 
@@ -148,8 +146,8 @@ static long shim_unlinkat(int dirfd, const char *path, int flags)
 	};
 
 	if (flags)
-		return appv_syscall_direct(SYS_unlinkat, dirfd, (long)path,
-					   flags, 0, 0, 0);
+		return shim_direct(SYS_unlinkat, dirfd, (long)path, flags, 0, 0,
+				   0);
 	return shim_path_syscall(&sc, dirfd, (long)path, 0, 0, 0, 0);
 }
 
@@ -201,8 +199,8 @@ static long shim_renameat2(int odirfd, const char *old, int ndirfd,
 		       !vfs_origin_held(shim_vfs, rn.real)))
 		return appv_syscall(SYS_renameat2, AT_FDCWD, (long)ro.real,
 				    AT_FDCWD, (long)rn.real, flags, 0);
-	return appv_syscall_direct(SYS_renameat2, odirfd, (long)old, ndirfd,
-				   (long)new, flags, 0);
+	return shim_direct(SYS_renameat2, odirfd, (long)old, ndirfd, (long)new,
+			   flags, 0);
 }
 
 SHIM_EXPORT int rename(const char *old, const char *new)

@@ -49,7 +49,7 @@ static long virtual_cwd(char *out, size_t cap)
 							  : r + 1;
 		}
 	}
-	r = appv_syscall_direct(SYS_getcwd, (long)out, (long)cap, 0, 0, 0, 0);
+	r = shim_direct(SYS_getcwd, (long)out, (long)cap, 0, 0, 0, 0);
 	if (r > 0 && out[0] != '/')
 		r = -ENOENT; /* unreachable, as glibc reports it */
 	return r;
@@ -261,8 +261,7 @@ static long exec_fixed(const char *path, char *const argv[],
 		argv = a.v;
 	}
 	env = fix_env(&f, envp);
-	r = appv_syscall_direct(SYS_execve, (long)path, (long)argv, (long)env,
-				0, 0, 0);
+	r = shim_direct(SYS_execve, (long)path, (long)argv, (long)env, 0, 0, 0);
 	slots_put(&f.s);
 	slots_put(&a);
 	return r;

@@ -52,6 +52,16 @@ long shim_path_syscall(const struct shim_sc *sc, long a0, long a1, long a2,
 /* The same with the arguments in @a (rewritten) and the resolution in
  * @res: res->merged_dir is true only for a call issued here on a merged
  * directory. */
+/*
+ * A call the shim leaves to the supervisor (issued where the filter
+ * notifies it).  One the supervisor never received - a signal came first,
+ * the kernel dropped it, and under a handler without SA_RESTART it fails
+ * with EINTR, which natively it cannot - is made again: once received, only
+ * a fatal signal interrupts it (WAIT_KILLABLE_RECV).  Not a call that may
+ * block natively (an open of a FIFO, a connect), whose EINTR may be the
+ * kernel's own after the supervisor let it continue.
+ */
+long shim_direct(long nr, long a, long b, long c, long d, long e, long f);
 long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res);
 
 /* What descriptor @fd names (readlink of /proc/self/fd/N, NUL-terminated

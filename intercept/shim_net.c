@@ -41,8 +41,7 @@ static long sockname(long nr, int fd, struct sockaddr *addr, socklen_t *len)
 	long r;
 
 	if (!shim_vfs || !addr || !len)
-		return appv_syscall_direct(nr, fd, (long)addr, (long)len, 0, 0,
-					   0);
+		return shim_direct(nr, fd, (long)addr, (long)len, 0, 0, 0);
 	want = *len;
 	r = appv_syscall(nr, fd, (long)addr, (long)len, 0, 0, 0);
 	if (r < 0 || (int)want <= 0 ||
@@ -50,7 +49,7 @@ static long sockname(long nr, int fd, struct sockaddr *addr, socklen_t *len)
 			  *len < want ? *len : want, *len))
 		return r;
 	*len = want;
-	return appv_syscall_direct(nr, fd, (long)addr, (long)len, 0, 0, 0);
+	return shim_direct(nr, fd, (long)addr, (long)len, 0, 0, 0);
 }
 
 SHIM_EXPORT int getsockname(int fd, struct sockaddr *addr, socklen_t *len)

@@ -147,8 +147,7 @@ static long do_fstatfs(int fd, struct statfs *buf)
 	struct statfs vs;
 
 	if (r == 0 && scratch_listing(fd, v, sizeof(v)) &&
-	    appv_syscall_direct(SYS_statfs, (long)v, (long)&vs, 0, 0, 0, 0) ==
-		0)
+	    shim_direct(SYS_statfs, (long)v, (long)&vs, 0, 0, 0, 0) == 0)
 		*buf = vs;
 	return r;
 }
@@ -172,9 +171,8 @@ SHIM_EXPORT ssize_t fgetxattr(int fd, const char *name, void *value,
 	char v[PATH_MAX];
 
 	if (scratch_listing(fd, v, sizeof(v)))
-		return shim_ret(appv_syscall_direct(SYS_getxattr, (long)v,
-						    (long)name, (long)value,
-						    (long)size, 0, 0));
+		return shim_ret(shim_direct(SYS_getxattr, (long)v, (long)name,
+					    (long)value, (long)size, 0, 0));
 	return shim_ret(appv_syscall(SYS_fgetxattr, fd, (long)name,
 				     (long)value, (long)size, 0, 0));
 }
@@ -184,9 +182,8 @@ SHIM_EXPORT ssize_t flistxattr(int fd, char *list, size_t size)
 	char v[PATH_MAX];
 
 	if (scratch_listing(fd, v, sizeof(v)))
-		return shim_ret(appv_syscall_direct(SYS_listxattr, (long)v,
-						    (long)list, (long)size, 0,
-						    0, 0));
+		return shim_ret(shim_direct(SYS_listxattr, (long)v, (long)list,
+					    (long)size, 0, 0, 0));
 	return shim_ret(appv_syscall(SYS_flistxattr, fd, (long)list,
 				     (long)size, 0, 0, 0));
 }

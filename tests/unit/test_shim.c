@@ -66,6 +66,13 @@ static const char *const exported[] = {
 	"readdir",    "readdir64",
 	"readdir_r",  "readdir64_r", "closedir",     "fdopendir",    "rewinddir",
 	"fts_open",   "fts64_open",
+	/* shim_retry.c: made again on EINTR */
+	"mkdir",      "mkdirat",     "rmdir",	     "chmod",
+	"chown",      "lchown",	     "fchownat",     "link",
+	"linkat",     "symlink",     "symlinkat",    "utimensat",
+	"truncate",   "truncate64",  "statfs",	     "statfs64",
+	"getxattr",   "lgetxattr",   "setxattr",     "lsetxattr",
+	"listxattr",  "llistxattr",  "removexattr",  "lremovexattr",
 };
 #define NEXPORTED (sizeof(exported) / sizeof(exported[0]))
 
