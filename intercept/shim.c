@@ -291,7 +291,8 @@ static int virtual_base(int dirfd, char *out, size_t cap, bool *upper,
 {
 	char real[PATH_MAX];
 	struct stat st;
-	bool have_st = false, keep = dirfd != AT_FDCWD;
+	bool have_st = false, keep = dirfd != AT_FDCWD, hinted = false;
+	bool movable;
 	long r;
 
 	if (dirfd == AT_FDCWD) {
@@ -302,6 +303,10 @@ static int virtual_base(int dirfd, char *out, size_t cap, bool *upper,
 			return 0;
 		case SHIM_BASE_STAT:
 			have_st = true;
+			break;
+		case SHIM_BASE_MOVABLE:
+			/* Most likely one still: the link alone says so. */
+			hinted = true;
 			break;
 		default:
 			have_st = appv_fstat(dirfd, &st) == 0;
@@ -320,17 +325,24 @@ static int virtual_base(int dirfd, char *out, size_t cap, bool *upper,
 	 * for "..", as natively. */
 	*upper = !strstr(real, APPV_DELETED) &&
 		 vfs_real_in_upper(shim_vfs, real);
-	if (*upper && dirfd != AT_FDCWD)
+	if (*upper && dirfd != AT_FDCWD) {
+		if (!have_st)
+			have_st = appv_fstat(dirfd, &st) == 0;
 		*upper = have_st && S_ISDIR(st.st_mode);
+	}
 	r = vfs_reverse(shim_vfs, real, out, cap);
+	movable = r >= 0 && !*upper && !vfs_real_fixed(shim_vfs, real) &&
+		  vfs_host_movable(shim_vfs, out);
 	/* Kept only if the descriptor still names the inode it named before
 	 * its link was read: a dup2 between the two would pair one's inode
-	 * with the other's path. */
-	if (r >= 0 && keep && have_st && !strstr(real, APPV_DELETED) &&
-	    (*upper || vfs_real_fixed(shim_vfs, real) ||
-	     !vfs_host_movable(shim_vfs, out)) &&
-	    (have_gen || !*upper) && same_inode(dirfd, &st))
+	 * with the other's path (after a hint, the fstat came after the
+	 * link: the next call keeps it). */
+	if (r >= 0 && keep && !hinted && have_st &&
+	    !strstr(real, APPV_DELETED) && !movable && (have_gen || !*upper) &&
+	    same_inode(dirfd, &st))
 		shim_base_put(dirfd, real, out, *upper, gen, &st);
+	else if (keep && movable != hinted)
+		shim_base_movable(dirfd, movable);
 	return (int)r;
 }
 
@@ -456,7 +468,12 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 	unsigned int gen0 = 0;
 	bool have_gen0;
 
-	cred.load = vfs_cred_self;
+	/* access() but with AT_EACCESS checks with the real ids, also
+	 * its walk. */
+	cred.load = (sc->nr == SYS_faccessat2 && !(a[3] & AT_EACCESS)) ||
+			    sc->nr == SYS_faccessat
+			? vfs_cred_self_real
+			: vfs_cred_self;
 	cred.ctx = NULL;
 	cred.state = 0;
 	cred.all_layers = false;
@@ -504,10 +521,12 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 	if (sc->intent == VFS_INTENT_READ)
 		req.flags |= VFS_F_HOST_LAZY;
 	/* Only an open may list a directory (route_resolved, final_perm),
-	 * only a stat reports its link count (vfs_fix_stat). */
-	if (sc->nr != SYS_openat && sc->nr != SYS_open &&
-	    sc->nr != SYS_newfstatat && sc->nr != SYS_statx &&
-	    sc->nr != SYS_faccessat2 && sc->nr != SYS_faccessat)
+	 * only a stat reports its link count (vfs_fix_stat); access checks
+	 * an upper directory's (final_perm). */
+	if (sc->nr == SYS_faccessat2 || sc->nr == SYS_faccessat)
+		req.flags |= VFS_F_MERGED_UPPER;
+	else if (sc->nr != SYS_openat && sc->nr != SYS_open &&
+		 sc->nr != SYS_newfstatat && sc->nr != SYS_statx)
 		req.flags |= VFS_F_NO_MERGED;
 	if (sc->nr == SYS_newfstatat)
 		req.final_st = (struct stat *)a[2];
@@ -540,12 +559,40 @@ int shim_route(const struct shim_sc *sc, const long a[6],
  * only what that allows is opened as asked (where the kernel leads: stat
  * follows host symlinks there too, and the two must agree).
  */
+/*
+ * Whether relative @path has no ".." component: opened from the caller's
+ * own base (its descriptor, the working directory), it names the file
+ * res->real names, through the base itself, as the kernel would reach it -
+ * also when the base's kept virtual path (shim_base.c) is an old one, a
+ * process outside the session having moved the directory on the host.
+ */
+static bool below_base(const char *path)
+{
+	const char *p = path;
+
+	if (p[0] == '/')
+		return false;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return false;
+		p += n;
+		p += strspn(p, "/");
+	}
+	return true;
+}
+
 static long open_host(const struct shim_sc *sc, long a[6],
 		      struct vfs_res *res)
 {
 	struct shim_sc virt = *sc;
-	long r = appv_openat2(AT_FDCWD, res->real, (int)a[2], 0,
-			      RESOLVE_NO_SYMLINKS), err = 0;
+	const char *path = (const char *)a[sc->path_arg];
+	bool rel = sc->dirfd_arg >= 0 && below_base(path);
+	long r = appv_openat2(rel ? (int)a[sc->dirfd_arg] : AT_FDCWD,
+			      rel ? path : res->real, (int)a[2], 0,
+			      RESOLVE_NO_SYMLINKS),
+	     err = 0;
 
 	if (r == -EINVAL) /* flags openat2 refuses: as openat takes them */
 		return appv_syscall(sc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);

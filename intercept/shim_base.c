@@ -18,13 +18,19 @@
  *   was;
  * - a host directory under a writecopy or readonly rule moves only in the
  *   overlay: the host's stays where it is, and so does the descriptor.
- *   Processes outside the session may move it on the host, as they may
- *   change a lower layer under overlayfs, whose behaviour is undefined
- *   then; here relative calls then look for their upper and package
- *   entries at its old path.  One the session may move (a share rule on it
- *   or above it, vfs_host_movable) is not kept.
+ *   A process outside the session may move it on the host (git, rsync:
+ *   mv d d.old && mkdir d): the kernel still walks a relative call from
+ *   the descriptor itself (the shim passes the caller's relative path on,
+ *   open_host too), and only the lookups of upper and package entries
+ *   use the old path - as overlayfs leaves such changes of a lower layer
+ *   undefined.  One the session may move (a share rule on it or above it,
+ *   vfs_host_movable) is not kept.
  * A descriptor number that names another directory now (dup2, close and
- * open, a vfork child's) shows another inode.
+ * open, a vfork child's) shows another inode.  Of a movable one, only
+ * that fact is kept, which spares the fstat until the link says
+ * otherwise (the link is read anyway).  Not told apart: one directory
+ * reached at two paths through a bind mount, where a number reused from
+ * one path to the other keeps the first one's.
  *
  * Threads and signal handlers share the slots: each is a seqlock whose
  * writer only try-locks (as in vfs/upper_dirs.c), so nothing here waits.
@@ -41,6 +47,7 @@
 struct base_slot {
 	unsigned int seq; /* odd while written */
 	int fd1;	  /* the descriptor + 1; 0: empty */
+	bool movable;	  /* a host directory the session may move: no path */
 	bool upper;	  /* an upper directory, valid under gen */
 	unsigned int gen;
 	unsigned long dev, ino;
@@ -64,6 +71,8 @@ int shim_base_get(int fd, char *out, size_t cap, bool *upper,
 
 	if ((seq & 1) || s->fd1 != fd + 1)
 		return SHIM_BASE_UNKNOWN;
+	if (s->movable)
+		return SHIM_BASE_MOVABLE;
 	c = *s;
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) != seq ||
@@ -94,11 +103,27 @@ void shim_base_put(int fd, const char *real, const char *vpath, bool upper,
 					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return;
 	s->fd1 = fd + 1;
+	s->movable = false;
 	s->upper = upper;
 	s->gen = gen;
 	s->dev = st->st_dev;
 	s->ino = st->st_ino;
 	s->len = (unsigned short)len;
 	memcpy(s->vpath, vpath, len);
+	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
+}
+
+void shim_base_movable(int fd, bool movable)
+{
+	struct base_slot *s = slot_of(fd);
+	unsigned int seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
+
+	if ((seq & 1) || fd < 0 ||
+	    (!movable && (s->fd1 != fd + 1 || !s->movable)) ||
+	    !__atomic_compare_exchange_n(&s->seq, &seq, seq + 1, false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	s->fd1 = movable ? fd + 1 : 0;
+	s->movable = movable;
 	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
 }

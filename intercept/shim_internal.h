@@ -71,14 +71,17 @@ long shim_fd_path(int fd, char *out, size_t cap);
 /* shim_base.c: the virtual path of directory descriptor @fd as
  * virtual_base last found it.  HIT: in @out, with *@upper; STAT: *@st is
  * the descriptor's fstat, which named something else; UNKNOWN: nothing
- * kept.  shim_base_put: keep what the link said, @gen read before it, @st
- * the descriptor's fstat, taken after the link and before it was read
- * again. */
-enum { SHIM_BASE_UNKNOWN, SHIM_BASE_STAT, SHIM_BASE_HIT };
+ * kept; MOVABLE: it named a host directory the session may move (nothing
+ * kept, no fstat made: read the link).  shim_base_put: keep what the link
+ * said, @gen read before it, @st the descriptor's fstat, taken before the
+ * link was read and checked again after.  shim_base_movable: note that
+ * @fd names such a host directory, or (false) no longer. */
+enum { SHIM_BASE_UNKNOWN, SHIM_BASE_MOVABLE, SHIM_BASE_STAT, SHIM_BASE_HIT };
 int shim_base_get(int fd, char *out, size_t cap, bool *upper,
 		  struct stat *st);
 void shim_base_put(int fd, const char *real, const char *vpath, bool upper,
 		   unsigned int gen, const struct stat *st);
+void shim_base_movable(int fd, bool movable);
 
 /* shim_stat.c: @dev is the device of the session's scratch (merged
  * listings). */

@@ -122,6 +122,9 @@ struct appv_sc_call {
 	pid_t tid;  /* req->pid: the thread */
 	pid_t tgid; /* its process (looked up lazily; 0 until then) */
 	uint64_t args[6];
+	/* access(2) without AT_EACCESS: sup_cred() gives the ids it checks
+	 * with (the real ones). */
+	bool real_ids;
 };
 
 /* --- target.c: the target's memory and /proc ---------------------------- */

@@ -123,6 +123,23 @@ static int load_proc(struct vfs_cred *cred)
 	return text ? sup_cred_parse(text, cred, NULL) : -EIO;
 }
 
+/* access(2) without AT_EACCESS: the real uid and gid, with the permitted
+ * capabilities for a real root and none for anyone else (the kernel's
+ * override of the credentials for it). */
+static int load_proc_real(struct vfs_cred *cred)
+{
+	const char *text = target_status(cred->ctx), *prm;
+	int r = text ? sup_cred_parse(text, cred, NULL) : -EIO;
+
+	if (r < 0)
+		return r;
+	cred->fsuid = (uid_t)strtoul(status_line(text, "Uid"), NULL, 10);
+	cred->fsgid = (gid_t)strtoul(status_line(text, "Gid"), NULL, 10);
+	prm = status_line(text, "CapPrm");
+	cred->cap_eff = !cred->fsuid && prm ? strtoull(prm, NULL, 16) : 0;
+	return 0;
+}
+
 /* The supervisor's own credentials: 1 when callers share them. */
 static struct vfs_cred self_cred;
 static int self_state; /* 0 unknown, 1 unprivileged, -1 privileged */
@@ -152,7 +169,7 @@ static int self_init(void)
 static struct {
 	uint64_t id;
 	pid_t tid;
-	bool valid;
+	bool valid, real_ids;
 	struct vfs_cred cred;
 } cur;
 
@@ -160,10 +177,12 @@ struct vfs_cred *sup_cred(struct appv_sc_call *c)
 {
 	if (self_init() > 0)
 		return &self_cred;
-	if (cur.valid && cur.id == c->req->id && cur.tid == c->tid)
+	if (cur.valid && cur.id == c->req->id && cur.tid == c->tid &&
+	    cur.real_ids == c->real_ids)
 		return &cur.cred;
 	memset(&cur.cred, 0, offsetof(struct vfs_cred, groups));
-	cur.cred.load = load_proc;
+	cur.cred.load = c->real_ids ? load_proc_real : load_proc;
+	cur.real_ids = c->real_ids;
 	cur.cred.ctx = c;
 	cur.cred.all_layers = true;
 	cur.id = c->req->id;

@@ -518,6 +518,7 @@ long sys_access(struct appv_sc_call *c)
 	if (r < 0)
 		return r;
 	vflags = VFS_F_HOST_LAZY | nofollow(flags);
+	c->real_ids = !(flags & AT_EACCESS);
 	r = resolve_read(c, dirfd_arg, path_arg,
 			 mode & W_OK ? VFS_INTENT_WRITE : VFS_INTENT_READ,
 			 vflags, &p);

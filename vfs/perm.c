@@ -53,25 +53,48 @@ struct cap_data {
 	uint32_t effective, permitted, inheritable;
 };
 
-int vfs_cred_self(struct vfs_cred *cred)
+/* @real: the ids and capabilities access(2) checks with when not asked
+ * for AT_EACCESS - the real uid and gid, the permitted capabilities for a
+ * real root and none for anyone else (the kernel's override of the
+ * credentials for it). */
+static int cred_self(struct vfs_cred *cred, bool real)
 {
 	struct cap_header h = {.version = 0x20080522 /* v3 */, .pid = 0};
 	struct cap_data d[2];
 	long n;
 
-	/* setfs[ug]id with an invalid id changes nothing and returns the
-	 * current one. */
-	cred->fsuid = (uid_t)APPV_SYS(SYS_setfsuid, -1, 0, 0, 0, 0, 0);
-	cred->fsgid = (gid_t)APPV_SYS(SYS_setfsgid, -1, 0, 0, 0, 0, 0);
+	if (real) {
+		cred->fsuid = (uid_t)APPV_SYS(SYS_getuid, 0, 0, 0, 0, 0, 0);
+		cred->fsgid = (gid_t)APPV_SYS(SYS_getgid, 0, 0, 0, 0, 0, 0);
+	} else {
+		/* setfs[ug]id with an invalid id changes nothing and
+		 * returns the current one. */
+		cred->fsuid = (uid_t)APPV_SYS(SYS_setfsuid, -1, 0, 0, 0, 0, 0);
+		cred->fsgid = (gid_t)APPV_SYS(SYS_setfsgid, -1, 0, 0, 0, 0, 0);
+	}
 	n = APPV_SYS(SYS_getgroups, VFS_CRED_GROUPS, cred->groups, 0, 0, 0, 0);
 	cred->ngroups = n > 0 ? (unsigned int)n : 0;
 	memset(d, 0, sizeof(d));
 	if (APPV_SYS(SYS_capget, &h, d, 0, 0, 0, 0) < 0)
 		cred->cap_eff = 0;
-	else
+	else if (!real)
 		cred->cap_eff =
 		    d[0].effective | ((uint64_t)d[1].effective << 32);
+	else
+		cred->cap_eff =
+		    cred->fsuid ? 0
+				: d[0].permitted | ((uint64_t)d[1].permitted << 32);
 	return 0;
+}
+
+int vfs_cred_self(struct vfs_cred *cred)
+{
+	return cred_self(cred, false);
+}
+
+int vfs_cred_self_real(struct vfs_cred *cred)
+{
+	return cred_self(cred, true);
 }
 
 bool vfs_self_overrides_dac(void)

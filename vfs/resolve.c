@@ -928,7 +928,9 @@ static int finish_found(struct walk *w, const struct probe *p,
 		    !vfs_image_extracted(w->vfs, res->image_file);
 	}
 	res->final_stat = p->top == VFS_LAYER_UPPER && w->st_vlen == w->vlen;
-	if (S_ISDIR(p->hit.mode) && !(w->req->flags & VFS_F_NO_MERGED))
+	if (S_ISDIR(p->hit.mode) && !(w->req->flags & VFS_F_NO_MERGED) &&
+	    (!(w->req->flags & VFS_F_MERGED_UPPER) ||
+	     p->top == VFS_LAYER_UPPER))
 		res->merged_dir = dir_layers(w, p, &res->no_host) >= 2;
 	res->upper_delete = upper_delete_ok(w, p);
 	return ops->real(w->vfs, w->vpath, res->real, PATH_MAX);

@@ -124,6 +124,10 @@ enum vfs_intent {
  * for a directory (the caller applies the call's own rule to it), unless
  * the path ends in "." or "..", whose directory is looked up. */
 #define VFS_F_NAME 0x200
+/* The caller asks res->merged_dir of a directory of the upper layer only
+ * (access: the upper copy of a host directory is checked as the host's
+ * owner has it): a package directory's host twin is not looked up. */
+#define VFS_F_MERGED_UPPER 0x400
 
 struct vfs_cred;
 
@@ -596,6 +600,10 @@ struct vfs_meta {
 /* A loader for the calling process itself (the shim): fsuid, fsgid,
  * groups, capabilities from the kernel. */
 int vfs_cred_self(struct vfs_cred *cred);
+/* The same with the ids access(2) checks with unless asked for AT_EACCESS:
+ * the real uid and gid, the permitted capabilities for a real root and
+ * none for anyone else. */
+int vfs_cred_self_real(struct vfs_cred *cred);
 /* Load @cred if needed: 0 or -errno. */
 int vfs_cred_get(struct vfs_cred *cred);
 /* Whether @cred may access an inode with @m for @may (VFS_MAY_*): 0 or

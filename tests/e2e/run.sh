@@ -2370,6 +2370,114 @@ print(\"d311\", oct(os.stat(d).st_mode & 0o7777), os.access(d, os.R_OK),
 	[ ! -e "$f" ] || fail "the host changed"
 }
 
+# A host directory under writecopy that a process outside the session
+# replaces (mv d d.old && mkdir d, as git or rsync do) while a descriptor
+# of it is open inside: relative calls through it still read the moved
+# one, as natively (its kept path is checked: shim_base.c).
+c_dirfd_host_replaced() {
+	local h=$C/hr pid
+	mkdir -p "$h/wc/d" "$h/sig" && echo orig >"$h/wc/d/f"
+	(
+		for _ in $(seq 200); do
+			[ -e "$h/sig/go" ] && break
+			sleep 0.05
+		done
+		mv "$h/wc/d" "$h/wc/d.old" && mkdir "$h/wc/d" &&
+			echo other >"$h/wc/d/f" && : >"$h/sig/moved"
+	) &
+	pid=$!
+	axe --share "$h/sig" "$TPKG" /usr/bin/python3 -c 'import os, sys, time
+h = sys.argv[1]
+a = os.open(h + "/wc/d", os.O_RDONLY | os.O_DIRECTORY)
+def rd():
+    with open("f", opener=lambda n, f: os.open(n, f, dir_fd=a)) as x:
+        return x.read().strip()
+print("before", rd(), os.stat("f", dir_fd=a).st_size)
+open(h + "/sig/go", "w").close()
+for i in range(200):
+    if os.path.exists(h + "/sig/moved"):
+        break
+    time.sleep(0.05)
+print("after", rd(), os.stat("f", dir_fd=a).st_size)' "$h"
+	wait "$pid"
+	want_rc 0 || note "$(cat "$C/err")"
+	out_has "before orig 5"
+	out_has "after orig 5"
+}
+
+# access() without AT_EACCESS checks with the real ids, as natively: a
+# root process that set only its effective uid to nobody's (a daemon's
+# temporary drop) may still read and write a root-owned 0311 package
+# directory (the virtual check of final_perm and sys_access too), while
+# AT_EACCESS answers for nobody.
+c_access_real_ids() {
+	local h=$C/ar prog native
+	if [ "$(id -u)" != 0 ]; then
+		skip_step "setting the effective uid alone needs root"
+		return 0
+	fi
+	mkdir -p "$h/d311" && chmod 0311 "$h/d311"
+	prog='import os, sys
+os.setresuid(0, 65534, 0)
+d = sys.argv[1]
+print("real", [os.access(d, m) for m in (os.R_OK, os.W_OK, os.X_OK)])
+print("eff", [os.access(d, m, effective_ids=True) for m in (os.R_OK, os.W_OK)])'
+	native=$(python3 -c "$prog" "$h/d311")
+	axe "$TPKG" /usr/bin/python3 -c "$prog" /opt/t/modes/d311
+	want_rc 0 || note "$(cat "$C/err")"
+	out_has "$(echo "$native" | head -1)"
+	out_has "$(echo "$native" | tail -1)"
+}
+
+# How many calls of syscall $1 a session running the rest makes, traced
+# with strace -f (the shim's own through the trampoline included).
+strace_count() {
+	local nr=$1
+	shift
+	RC=0
+	timeout -k 5 "$TMO" strace -f -qq -c -o "$C/trace" -e trace="$nr" \
+		"$APPV" exec "$@" >"$C/out" 2>"$C/err" || RC=$?
+	[ "$RC" -eq 0 ] || { note "strace $*: $(cat "$C/err")"; echo -1; return; }
+	awk -v nr="$nr" '$NF == nr { n = $4 } END { print n + 0 }' "$C/trace"
+}
+
+# The shim's own syscalls per call, counted with strace (no timings; the
+# difference of n calls and none): a relative stat from a descriptor of a
+# shared host directory reads its link and makes no fstat (a movable
+# directory's path is neither kept nor checked: shim_base.c), and access()
+# of a package directory looks up no host twin (only an upper directory's
+# merged state counts there).
+c_shim_syscall_counts() {
+	local h=$C/sc n=400 none all
+	local stat_prog='import os, sys
+a = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)
+for i in range(int(sys.argv[2])):
+    os.stat("f", dir_fd=a)'
+	local access_prog='import os, sys
+for i in range(int(sys.argv[1])):
+    os.access("/opt/t/share", os.R_OK)'
+	if [ -n "$MODE_OPT" ]; then
+		skip_step "counts the shim's own calls"
+		return 0
+	fi
+	command -v strace >/dev/null || { skip_step "strace missing"; return 0; }
+	mkdir -p "$h/sh/d" && : >"$h/sh/d/f"
+	none=$(strace_count fstat --share "$h/sh" "$TPKG" /usr/bin/python3 -c \
+		"$stat_prog" "$h/sh/d" 0)
+	all=$(strace_count fstat --share "$h/sh" "$TPKG" /usr/bin/python3 -c \
+		"$stat_prog" "$h/sh/d" "$n")
+	[ "$none" -ge 0 ] && [ "$all" -ge 0 ] || return 1
+	[ $((all - none)) -lt $((n / 2)) ] ||
+		fail "$n relative stats in a shared directory made $((all - none)) fstat calls"
+	none=$(strace_count newfstatat "$TPKG" /usr/bin/python3 -c \
+		"$access_prog" 0)
+	all=$(strace_count newfstatat "$TPKG" /usr/bin/python3 -c \
+		"$access_prog" "$n")
+	[ "$none" -ge 0 ] && [ "$all" -ge 0 ] || return 1
+	[ $((all - none)) -lt $((n / 2)) ] ||
+		fail "$n access() of a package directory made $((all - none)) newfstatat calls"
+}
+
 # A descriptor of a host directory the session moves on the host (a share
 # rule on it or above it) follows it, as natively: its path is not kept
 # (intercept/shim_base.c).  One under writecopy is kept: the program's own
@@ -4046,7 +4154,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
-iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved owner_copied_parents access_virtual_dirs ov_work_dir
+iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids shim_syscall_counts ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_walking
