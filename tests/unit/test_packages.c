@@ -455,6 +455,22 @@ static void test_cache__prepare_and_extract_keep_everything(void **state)
 	pkg_free(pk);
 }
 
+/* The package of @f built, opened and its cache prepared into @image_dir,
+ * with that directory (*@dfd) and its index (*@idx) open. */
+static struct pkg *cache_ready(struct fx *f, char *image_dir, size_t cap,
+			       int *dfd, struct vfs_index **idx)
+{
+	struct appv_diag d = { { 0 } };
+	struct pkg *pk;
+
+	build_ok(f);
+	pk = open_ok(f->pkg, f->cache);
+	assert_int_equal(pkg_cache_prepare(pk, f->cache, image_dir, cap, &d),
+			 0);
+	*dfd = open(image_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(vfs_index_open(*dfd, "index", idx), 0);
+	return pk;
+}
 
 /* A sparse file keeps its bytes: holes at its start, between data runs
  * and at its end, data off block boundaries (the writer hands a hole's
@@ -482,12 +498,7 @@ static void test_build__sparse_file_keeps_its_bytes(void **state)
 	assert_int_equal(pwrite(fd, "abcd", 4, 1024 * 1024 - 2), 4);
 	assert_int_equal(pwrite(fd, "xyz", 3, 2 * 1024 * 1024 + 5), 3);
 	close(fd);
-	build_ok(f);
-	pk = open_ok(f->pkg, f->cache);
-	assert_int_equal(pkg_cache_prepare(pk, f->cache, image_dir,
-					   sizeof(image_dir), &d), 0);
-	dfd = open(image_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	assert_int_equal(vfs_index_open(dfd, "index", &idx), 0);
+	pk = cache_ready(f, image_dir, sizeof(image_dir), &dfd, &idx);
 	for (uint32_t i = 0; i < vfs_index_nfiles(idx); i++)
 		assert_int_equal(pkg_cache_extract(pk, image_dir, i, &d), 0);
 	cache_path(p, f, image_dir, "share/sparse.bin");
@@ -514,12 +525,7 @@ static void test_cache__extract_reports_why_a_write_failed(void **state)
 	struct pkg *pk;
 	int dfd, r;
 
-	build_ok(f);
-	pk = open_ok(f->pkg, f->cache);
-	assert_int_equal(pkg_cache_prepare(pk, f->cache, image_dir,
-					   sizeof(image_dir), &d), 0);
-	dfd = open(image_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	assert_int_equal(vfs_index_open(dfd, "index", &idx), 0);
+	pk = cache_ready(f, image_dir, sizeof(image_dir), &dfd, &idx);
 	assert_int_equal(vfs_index_lookup(idx, "/share/big.bin", 14, &e), 0);
 	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
 	lim = old;
