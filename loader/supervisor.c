@@ -8,7 +8,8 @@
  * to its handler and answered on that same thread
  * (SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP makes the round trip cheap only when
  * the receiving thread answers).  The signal thread reads a signalfd:
- * SIGCHLD reaps, forwarded signals go to the main child.  The handlers'
+ * SIGCHLD reaps, forwarded signals go to the main child (once it has
+ * exited, to every process of the session left).  The handlers'
  * tables (sup->exe, sup->cwd), which reaping prunes, are shared under
  * loop_state.lock, held by the serving thread for each dispatch.  When the
  * session is over the signal thread interrupts the serving thread's RECV
@@ -26,11 +27,13 @@
  * process of the session that loses its parent is reparented here.  The
  * supervisor returns when the main child has exited AND no child remains:
  * daemons the application left behind keep the session (and the
- * supervisor serving their calls) alive until they exit.  The exit status
+ * supervisor serving their calls) alive until they exit, or until a
+ * signal sent to appv, forwarded to them, ends them.  The exit status
  * is the main child's (128+N when a signal N killed it, and N in *termsig
  * for the caller to die by).  A stop of the main child stops appv too
  * when appv is a job of its own (stop_with_child).
  */
+#include <dirent.h>
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
@@ -52,10 +55,18 @@
 #include "../common/cleanup.h"
 #include "supervisor_internal.h"
 
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
+
 /* Signals appv forwards to the main child when another process sent them
- * (kill, sigqueue).  Terminal-generated ones reached the child's process
- * group directly.  SIGTSTP is not blocked: on ^Z appv stops with its
- * child, as job control expects. */
+ * (kill, sigqueue), and once the main child has exited to every process of
+ * the session left (forward_to_session).  Terminal-generated ones reached
+ * the child's process group directly.  SIGTSTP is not blocked: on ^Z appv
+ * stops with its child, as job control expects. */
 static const int forwarded[] = {SIGINT,	 SIGTERM,  SIGHUP,  SIGQUIT, SIGUSR1,
 				SIGUSR2, SIGWINCH, SIGCONT, SIGALRM};
 
@@ -287,6 +298,157 @@ static void stop_with_child(int sig)
 		kill(getpid(), sig);
 }
 
+/* Pids, grown as needed; at most the kernel's PID_MAX_LIMIT. */
+#define PIDS_MAX 4194304
+
+struct pids {
+	pid_t *v;
+	size_t n, cap;
+};
+
+static int pids_add(struct pids *p, pid_t pid)
+{
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? 2 * p->cap : 64;
+		pid_t *v;
+
+		if (cap > PIDS_MAX)
+			return -E2BIG;
+		v = realloc(p->v, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		p->v = v;
+		p->cap = cap;
+	}
+	p->v[p->n++] = pid;
+	return 0;
+}
+
+/* Adds the numbers listed in the directory @path (/proc, /proc/PID/task)
+ * or, with @file, in each entry's @file (TID/children).  An entry that is
+ * gone is skipped. */
+static int add_listed(struct pids *p, const char *path, const char *file)
+{
+	char sub[64];
+	struct dirent *de;
+	DIR *d = opendir(path);
+	int r = 0;
+
+	if (!d)
+		return errno == ENOENT || errno == ESRCH ? 0 : -errno;
+	while (r == 0 && (de = readdir(d))) {
+		char *end;
+		long v = strtol(de->d_name, &end, 10);
+		FILE *f;
+		int c;
+
+		if (*end || end == de->d_name || v <= 0)
+			continue;
+		if (!file) {
+			r = pids_add(p, (pid_t)v);
+			continue;
+		}
+		snprintf(sub, sizeof(sub), "%s/%ld/%s", path, v, file);
+		f = fopen(sub, "re");
+		if (!f)
+			continue;
+		while (r == 0 && fscanf(f, "%d", &c) == 1)
+			r = pids_add(p, (pid_t)c);
+		fclose(f);
+	}
+	closedir(d);
+	return r;
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Candidates for the session's processes: appv's descendants, walked down
+ * through every thread's children (a child is listed under the thread that
+ * forked it, an orphan under the reaper thread it was given to).  Twice: a
+ * process re-parented to appv during the first walk, after appv's own
+ * lists were read, is missed there and found by the second.  Sorted and
+ * without repeats.  Without CONFIG_PROC_CHILDREN, every process; the
+ * caller checks each one's parent chain anyway. */
+static int session_pids(struct pids *p, pid_t self)
+{
+	char path[64];
+	size_t k = 0;
+	int r = 0;
+
+	if (access("/proc/thread-self/children", F_OK) < 0)
+		return add_listed(p, "/proc", NULL);
+	for (int pass = 0; pass < 2 && r == 0; pass++) {
+		size_t i = p->n;
+
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)self);
+		r = add_listed(p, path, "children");
+		for (; r == 0 && i < p->n; i++) {
+			snprintf(path, sizeof(path), "/proc/%d/task",
+				 (int)p->v[i]);
+			r = add_listed(p, path, "children");
+		}
+	}
+	if (p->n)
+		qsort(p->v, p->n, sizeof(*p->v), cmp_pid);
+	for (size_t i = 0; i < p->n; i++)
+		if (k == 0 || p->v[i] != p->v[k - 1])
+			p->v[k++] = p->v[i];
+	p->n = k;
+	return r;
+}
+
+/* Whether @pid's parent chain reaches appv (@self) now. */
+static bool is_descendant(pid_t pid, pid_t self)
+{
+	long ppid;
+
+	for (int depth = 0; depth < 65536 && pid > 1 && pid != self; depth++) {
+		if (target_status_field(pid, "PPid", 10, &ppid) < 0)
+			return false;
+		if (ppid == self)
+			return true;
+		pid = (pid_t)ppid;
+	}
+	return false;
+}
+
+/*
+ * Sends @sig to every process of the session left once the main child has
+ * exited: appv's descendants (orphans were re-parented to appv, a child
+ * subreaper).  Each gets it through a pidfd opened first, then checked to
+ * be a descendant: a pid recycled since the walk is not signalled.  The
+ * check reads /proc/PID by number, but a process still alive to receive
+ * the signal was alive during the check, so the entry read was its own
+ * (pidfd_send_signal fails with ESRCH otherwise).  A process forked during
+ * the walk may be missed, as by kill(2) of a process group.
+ */
+static void forward_to_session(int sig)
+{
+	struct pids p = {0};
+	pid_t self = getpid();
+
+	/* A partial list (no memory) is still signalled. */
+	session_pids(&p, self);
+	for (size_t i = 0; i < p.n; i++) {
+		int fd;
+
+		if (p.v[i] == self)
+			continue;
+		fd = (int)syscall(SYS_pidfd_open, p.v[i], 0);
+		if (fd < 0)
+			continue;
+		if (is_descendant(p.v[i], self))
+			syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
+		close(fd);
+	}
+	free(p.v);
+}
+
 static void on_signal(struct sup *sup, int sfd, struct loop_state *ls)
 {
 	struct signalfd_siginfo si;
@@ -305,8 +467,15 @@ static void on_signal(struct sup *sup, int sfd, struct loop_state *ls)
 		if (si.ssi_pid == 0 ||
 		    (si.ssi_code != SI_USER && si.ssi_code != SI_QUEUE))
 			continue;
+		/* A main child that has exited but whose SIGCHLD is still
+		 * queued (read after this lower-numbered signal) is reaped
+		 * first: the signal is for the processes left. */
+		if (!ls->child_done)
+			reap(sup, ls);
 		if (!ls->child_done)
 			kill(ls->child, (int)si.ssi_signo);
+		else
+			forward_to_session((int)si.ssi_signo);
 	}
 	/* A SIGCONT read in the same pass came after the stop (^Z, then fg
 	 * before this thread ran): the child runs again. */

@@ -4165,7 +4165,8 @@ fd_opath_magic ov_race_remove ov_race_append scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native host_dir_appears
 ov_rename_atomic ov_identity ov_identity_table ov_identity_kept ov_watch_events inst_dpkg proc_other_process
 ed_inplace_native name_slash_native preload_order cwd_kernel_back
-name_odd_rules sig_die_by sig_stop_job sig_restart_io sig_eintr_retry"
+name_odd_rules sig_die_by sig_stop_job sig_restart_io sig_eintr_retry
+sig_session_left sig_main_alive"
 CASES=${E2E_CASES:-$CASES_ALL}
 MODES=${E2E_MODES:-shim noshim}
 # Cases that do not depend on the interception mode run once.
@@ -4330,6 +4331,120 @@ c_sig_eintr_retry() {
 			fail "unexpected errors: $(cat "$C/out")"
 	fi
 	absent /tmp/appv-e2e-eintr
+}
+
+# Background appv runs (the signal cases below): appv's own pid, not a
+# timeout's, is the one to signal.
+stat_field() { sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f"$2"; }
+ended() { local s; s=$(stat_field "$1" 1); [ -z "$s" ] || [ "$s" = Z ]; }
+ppid_is() { [ "$(stat_field "$1" 2)" = "$2" ]; }
+# until_ok N CMD...: CMD every 0.1 s until it succeeds, at most N times.
+until_ok() {
+	local n=$1
+	shift
+	until "$@"; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+# sig_give_up PID PIDFILE... MSG: kill appv (PID) and the session's
+# processes named by the pid files, then fail with MSG.
+sig_give_up() {
+	local pid=$1 f
+	shift
+	while [ $# -gt 1 ]; do
+		f=$1
+		shift
+		[ ! -s "$f" ] || kill -KILL "$(cat "$f")" 2>/dev/null || true
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	fail "$1: $(head -c 600 "$C/out" "$C/err")"
+}
+# sig_wait_appv PID PIDFILE...: appv ends within the time limit, with its
+# status in RC (else see sig_give_up).
+sig_wait_appv() {
+	until_ok $((TMO * 10)) ended "$1" ||
+		sig_give_up "$@" "appv still runs"
+	RC=0
+	wait "$1" || RC=$?
+}
+
+# The main process exits and leaves a daemon (its own session, as
+# `setsid cmd &` or a double fork makes): a SIGTERM sent to appv then goes
+# to every process of the session it still waits for, so `kill` or
+# `timeout` ends it as it would end the program natively.  appv used to
+# forward it to no one: only SIGKILL ended appv, and the daemon kept
+# running with every intercepted call failing.
+c_sig_session_left() {
+	local s=$C/sh pid dpid
+	mkdir -p "$s"
+	cat >"$C/daemon.sh" <<-'EOF'
+	trap 'echo term >"$1/marker"; exit 0' TERM
+	echo $$ >"$1/daemon.pid"
+	while :; do sleep 0.1; done
+	EOF
+	# shellcheck disable=SC2086
+	"$APPV" exec $MODE_OPT --share "$s" "$TPKG" /bin/sh -c \
+		'setsid /bin/sh "$1" "$2" & exit 0' sh "$C/daemon.sh" "$s" \
+		</dev/null >"$C/out" 2>"$C/err" &
+	pid=$!
+	until_ok $((TMO * 10)) test -s "$s/daemon.pid" ||
+		sig_give_up "$pid" "$s/daemon.pid" "the daemon did not start"
+	dpid=$(cat "$s/daemon.pid")
+	# The main process is gone once the daemon is appv's child.
+	until_ok $((TMO * 10)) ppid_is "$dpid" "$pid" ||
+		sig_give_up "$pid" "$s/daemon.pid" "the main process did not exit"
+	kill -TERM "$pid"
+	sig_wait_appv "$pid" "$s/daemon.pid"
+	want_rc 0
+	[ "$(cat "$s/marker" 2>/dev/null)" = term ] ||
+		fail "the daemon did not get SIGTERM"
+	ended "$dpid" || fail "the daemon still runs"
+}
+
+# While the main process lives, a signal sent to appv goes to it alone,
+# once: a background job of the session does not get it.  Once the main
+# process has exited, the next one reaches the job.
+c_sig_main_alive() {
+	local s=$C/sh pid
+	mkdir -p "$s"
+	cat >"$C/job.sh" <<-'EOF'
+	trap 'echo "job $(cat "$1/phase")" >>"$1/job.log"' TERM
+	echo $$ >"$1/job.pid"
+	while [ ! -e "$1/stop" ]; do sleep 0.1; done
+	EOF
+	cat >"$C/main.sh" <<-'EOF'
+	/bin/sh "$1" "$2" &
+	trap 'echo main >>"$2/main.log"' TERM
+	echo $$ >"$2/main.pid"
+	while [ ! -s "$2/main.log" ]; do sleep 0.1; done
+	exit 5
+	EOF
+	echo 1 >"$s/phase"
+	# shellcheck disable=SC2086
+	"$APPV" exec $MODE_OPT --share "$s" "$TPKG" /bin/sh "$C/main.sh" \
+		"$C/job.sh" "$s" </dev/null >"$C/out" 2>"$C/err" &
+	pid=$!
+	until_ok $((TMO * 10)) test -s "$s/main.pid" -a -s "$s/job.pid" ||
+		sig_give_up "$pid" "$s/job.pid" "the programs did not start"
+	kill -TERM "$pid"
+	until_ok $((TMO * 10)) test -s "$s/main.log" ||
+		sig_give_up "$pid" "$s/job.pid" "the main process did not get SIGTERM"
+	until_ok $((TMO * 10)) ppid_is "$(cat "$s/job.pid")" "$pid" ||
+		sig_give_up "$pid" "$s/job.pid" "the main process did not exit"
+	echo 2 >"$s/phase"
+	kill -TERM "$pid"
+	until_ok $((TMO * 10)) grep -qsx "job 2" "$s/job.log" ||
+		sig_give_up "$pid" "$s/job.pid" "the job did not get the second SIGTERM"
+	touch "$s/stop"
+	sig_wait_appv "$pid" "$s/job.pid"
+	want_rc 5
+	[ "$(cat "$s/main.log")" = main ] ||
+		fail "main process: $(cat "$s/main.log")"
+	[ "$(cat "$s/job.log")" = "job 2" ] ||
+		fail "the job got the signal meant for the main process: $(cat "$s/job.log")"
 }
 
 # `overlay rm` of an overlay a session is using is refused (the session
