@@ -33,6 +33,7 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <linux/audit.h>
 #include <linux/seccomp.h>
@@ -198,6 +199,14 @@ static int add_fixed(scmp_filter_ctx ctx, const struct appv_sc_desc *t,
 		r = add_namespaces(ctx, SYS_unshare);
 	if (!r && !in_table(t, n, SYS_personality))
 		r = add_personality(ctx);
+	/* prctl(PR_SET_DUMPABLE, 0) (gpg-agent, ssh-agent) would make the
+	 * process's memory unreadable to an unprivileged supervisor, and
+	 * every later call it must read (a path) fail with EPERM: it returns
+	 * 0 without effect (PR_GET_DUMPABLE still answers 1). */
+	if (!r && !in_table(t, n, SYS_prctl))
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(0), SYS_prctl, 2,
+				     SCMP_A0_64(SCMP_CMP_EQ, PR_SET_DUMPABLE),
+				     SCMP_A1_64(SCMP_CMP_EQ, 0));
 	/* A listener of its own would let the application answer its own
 	 * notifications ahead of ours; ordinary filters (browsers' sandboxes)
 	 * stay allowed. */
@@ -432,6 +441,7 @@ uint64_t appv_filter_fingerprint(const struct appv_sc_desc *table, size_t n,
 	}
 	for (size_t i = 0; i < sizeof(ns_flags) / sizeof(ns_flags[0]); i++)
 		h = fnv(h, ns_flags[i]);
+	h = fnv(h, PR_SET_DUMPABLE);
 	return h;
 }
 

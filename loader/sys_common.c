@@ -37,6 +37,11 @@ static int passthrough(struct appv_sc_call *c, struct sup_path *p)
 	if (!appv_path_has_prefix(p->abs, "/proc") &&
 	    !appv_path_has_prefix(p->abs, "/dev"))
 		return 0;
+	/* A relative path continued as issued is walked from the real
+	 * cwd/dirfd: the host's own directory, or "proc" from "/" (a listing
+	 * of the scratch, an upper directory) reaches no /proc. */
+	if (p->raw[0] != '/' && strcmp(p->rbase, p->vbase))
+		return 0;
 	memset(&p->res, 0, sizeof(p->res));
 	r = vfs_resolve(c->s->vfs, &q, &p->res);
 	if (r < 0 && r != -ENOENT)

@@ -2370,6 +2370,58 @@ print(\"d311\", oct(os.stat(d).st_mode & 0o7777), os.access(d, os.R_OK),
 	[ ! -e "$f" ] || fail "the host changed"
 }
 
+# A process that makes itself non-dumpable (prctl(PR_SET_DUMPABLE, 0):
+# gpg-agent, ssh-agent) still reaches paths: an unprivileged supervisor
+# could not read its memory, and every path call failed with EPERM
+# (gpg --quick-gen-key: "failed to start agent"; ssh-agent: "cannot bind").
+c_nondumpable_paths() {
+	local h=$C/nd
+	mkdir -p "$h"
+	axe "$TPKG" /usr/bin/python3 -c 'import ctypes, os, sys
+l = ctypes.CDLL(None, use_errno=True)
+print("set", l.prctl(4, 0, 0, 0, 0))
+d = sys.argv[1] + "/d"
+os.mkdir(d)
+with open(d + "/f", "w") as f:
+    f.write("x")
+print("paths", os.listdir(d), os.stat(d + "/f").st_size)' "$h"
+	want_rc 0 || note "$(cat "$C/err")"
+	out_has "set 0"
+	out_has "paths ['f'] 1"
+	if ! command -v ssh-agent >/dev/null || ! command -v gpg >/dev/null; then
+		skip_step "ssh-agent or gpg missing"
+		return 0
+	fi
+	axe "$TPKG" /bin/sh -c 'h=$1; ssh-keygen -q -t ed25519 -N "" -f $h/id &&
+		eval "$(ssh-agent -s -a $h/a.sock)" >/dev/null &&
+		SSH_AUTH_SOCK=$h/a.sock ssh-add $h/id 2>&1; ssh-agent -k >/dev/null
+		mkdir -m 700 $h/g && GNUPGHOME=$h/g gpg --batch --passphrase "" \
+		--quick-gen-key "e2e <e2e@example.org>" ed25519 sign never 2>&1 &&
+		GNUPGHOME=$h/g gpg --batch -K 2>/dev/null | grep -c "^sec"
+		GNUPGHOME=$h/g gpgconf --kill all' sh "$h"
+	want_rc 0 || note "$(cat "$C/out" "$C/err")"
+	out_has "Identity added: $h/id ($(id -un)@$(uname -n))"
+	out_has 1
+}
+
+# /proc and /dev named relative to a directory that is no host directory
+# ("/", whose descriptor or cwd is a listing of the scratch or the upper
+# directory): find's fts stats "proc" from "/"'s descriptor and found the
+# listing's placeholder (the user's, 0755), `cd /; stat proc` found
+# nothing (the share rule's call went on relative to the real base).
+c_proc_dev_relative() {
+	local prog native
+	prog='cd / && stat -c "rel %n %U %G %a %F" proc dev proc/1 dev/null
+		find / -maxdepth 1 \( -name proc -o -name dev \) -printf "find %p %u %m\n"
+		cd /tmp && stat -c "up %n %U %a" ../proc ../dev/null'
+	native=$(/bin/sh -c "$prog" 2>&1)
+	axe "$TPKG" /bin/sh -c "$prog"
+	want_rc 0 || note "$(cat "$C/err")"
+	while IFS= read -r l; do out_has "$l"; done <<-EOF
+	$native
+	EOF
+}
+
 # A host directory under writecopy that a process outside the session
 # replaces (mv d d.old && mkdir d, as git or rsync do) while a descriptor
 # of it is open inside: relative calls through it still read the moved
@@ -4156,7 +4208,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
-iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids shim_syscall_counts ov_work_dir
+iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_walking

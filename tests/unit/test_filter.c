@@ -334,6 +334,16 @@ static long do_seccomp_plain(void)
 				   (long)&p, 0, 0, 0);
 }
 
+/* prctl(PR_SET_DUMPABLE, 0) succeeds without effect; the answer of
+ * PR_GET_DUMPABLE after it. */
+static long do_prctl_not_dumpable(void)
+{
+	long r = appv_syscall_direct(SYS_prctl, PR_SET_DUMPABLE, 0, 0, 0, 0, 0);
+
+	return r ? r : appv_syscall_direct(SYS_prctl, PR_GET_DUMPABLE, 0, 0, 0,
+					   0, 0);
+}
+
 static long do_personality_query(void)
 {
 	return appv_syscall_direct(SYS_personality, 0xffffffffL, 0, 0, 0, 0, 0);
@@ -481,6 +491,12 @@ static void test_filter__seccomp_listener_refused_plain_allowed(void **state)
 {
 	expect(false, do_seccomp_listener, 0, -EPERM);
 	expect(false, do_seccomp_plain, 0, 0);
+}
+
+static void test_filter__dumpable_kept(void **state)
+{
+	expect(false, do_prctl_not_dumpable, 0, 1);
+	expect(true, do_prctl_not_dumpable, 0, 1);
 }
 
 static void test_filter__personality_only_query_and_linux(void **state)
@@ -634,6 +650,7 @@ int main(void)
 		cmocka_unit_test(test_filter__refuses_escapes_with_fallback_errno),
 		cmocka_unit_test(test_filter__harmless_unshare_allowed),
 		cmocka_unit_test(test_filter__seccomp_listener_refused_plain_allowed),
+		cmocka_unit_test(test_filter__dumpable_kept),
 		cmocka_unit_test(test_filter__personality_only_query_and_linux),
 		cmocka_unit_test(test_filter__int80_abi_gets_enosys),
 		cmocka_unit_test(test_filter__many_notified_numbers_chain),
