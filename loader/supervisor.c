@@ -55,13 +55,6 @@
 #include "../common/cleanup.h"
 #include "supervisor_internal.h"
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
-
 /* Signals appv forwards to the main child when another process sent them
  * (kill, sigqueue), and once the main child has exited to every process of
  * the session left (forward_to_session).  Terminal-generated ones reached

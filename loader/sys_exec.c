@@ -83,13 +83,6 @@
 #define RED_ZONE 1024
 #define EXEC_WAIT_NS 2000000000LL /* bound on waiting for a shared exec */
 
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
-
 struct plan {
 	char file[PATH_MAX]; /* real file the kernel is to exec */
 	char vexe[PATH_MAX]; /* program run through a package ld.so, or "" */
