@@ -395,21 +395,6 @@ static int session_pids(struct pids *p, pid_t self)
 	return r;
 }
 
-/* Whether @pid's parent chain reaches appv (@self) now. */
-static bool is_descendant(pid_t pid, pid_t self)
-{
-	long ppid;
-
-	for (int depth = 0; depth < 65536 && pid > 1 && pid != self; depth++) {
-		if (target_status_field(pid, "PPid", 10, &ppid) < 0)
-			return false;
-		if (ppid == self)
-			return true;
-		pid = (pid_t)ppid;
-	}
-	return false;
-}
-
 /*
  * Sends @sig to every process of the session left once the main child has
  * exited: appv's descendants (orphans were re-parented to appv, a child
@@ -435,7 +420,7 @@ static void forward_to_session(int sig)
 		fd = (int)syscall(SYS_pidfd_open, p.v[i], 0);
 		if (fd < 0)
 			continue;
-		if (is_descendant(p.v[i], self))
+		if (sup_in_session(p.v[i]))
 			syscall(SYS_pidfd_send_signal, fd, sig, NULL, 0);
 		close(fd);
 	}

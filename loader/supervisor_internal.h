@@ -289,9 +289,16 @@ int sup_path_target(struct appv_sc_call *c, struct sup_path *p,
  * link, or -errno. */
 int sup_proc_link(struct appv_sc_call *c, const char *abs, char *out,
 		  size_t cap);
+/* Whether the kernel may be given p->raw as the target wrote it: it is
+ * absolute, or relative to a directory that is the same virtually and
+ * really. */
+bool sup_raw_is_real(const struct sup_path *p);
 /* True when continuing the call as issued reaches exactly p->res.real:
- * nothing changed and a relative path is relative to the same real dir. */
+ * nothing changed and sup_raw_is_real. */
 bool sup_path_unchanged(const struct sup_path *p);
+/* Whether process @tgid is one of the session's: appv (a subreaper) is
+ * among its ancestors.  appv itself is not. */
+bool sup_in_session(pid_t tgid);
 /* Extract an image file if needed, then vfs_make_writable. */
 int sup_make_writable(struct appv_sc_call *c, struct vfs_res *res);
 /* Extract an image file if needed (for reading its data). */

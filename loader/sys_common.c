@@ -37,10 +37,9 @@ static int passthrough(struct appv_sc_call *c, struct sup_path *p)
 	if (!appv_path_has_prefix(p->abs, "/proc") &&
 	    !appv_path_has_prefix(p->abs, "/dev"))
 		return 0;
-	/* A relative path continued as issued is walked from the real
-	 * cwd/dirfd: the host's own directory, or "proc" from "/" (a listing
-	 * of the scratch, an upper directory) reaches no /proc. */
-	if (p->raw[0] != '/' && strcmp(p->rbase, p->vbase))
+	/* A path continued as issued must reach /proc: "proc" from "/" (a
+	 * listing of the scratch, an upper directory) does not. */
+	if (!sup_raw_is_real(p))
 		return 0;
 	memset(&p->res, 0, sizeof(p->res));
 	r = vfs_resolve(c->s->vfs, &q, &p->res);
@@ -342,13 +341,16 @@ int sup_resolve_arg(struct appv_sc_call *c, int dirfd_arg, int path_arg,
 	return sup_resolve(c, intent, vflags, p);
 }
 
-bool sup_path_unchanged(const struct sup_path *p)
+bool sup_raw_is_real(const struct sup_path *p)
 {
-	if (p->res.changed || p->res.merged_dir)
-		return false;
 	/* A relative path continues relative to the real cwd/dirfd: the
 	 * same place only when that directory is not virtual itself. */
 	return p->raw[0] == '/' || !strcmp(p->rbase, p->vbase);
+}
+
+bool sup_path_unchanged(const struct sup_path *p)
+{
+	return !p->res.changed && !p->res.merged_dir && sup_raw_is_real(p);
 }
 
 int sup_extract(struct appv_sc_call *c, struct vfs_res *res)

@@ -61,9 +61,7 @@ static int buf_put(struct buf *b, const char *s, size_t n)
 
 #define CHAIN_MAX 4096 /* ancestors walked to find appv */
 
-/* Whether process @tgid is one of the session's: appv (a subreaper) is
- * among its ancestors.  appv itself is not. */
-static bool in_session(long tgid)
+bool sup_in_session(pid_t tgid)
 {
 	long me = (long)getpid(), p = tgid;
 
@@ -112,7 +110,7 @@ static bool session_maps_path(struct appv_sc_call *c, const char *abs)
 			return false;
 	}
 	return tgid == (long)target_tgid(c) ||
-	       (in_session(tgid) && may_read_maps(c, tgid));
+	       (sup_in_session((pid_t)tgid) && may_read_maps(c, tgid));
 }
 
 static int read_all(const char *path, struct buf *b)

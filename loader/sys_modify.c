@@ -312,13 +312,6 @@ static bool same_file(const struct vfs_res *a, const struct vfs_res *b)
 	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-/* A path the kernel may be given as the target wrote it: absolute, or
- * relative to a directory that is the same virtually and really. */
-static bool raw_is_real(const struct sup_path *p)
-{
-	return p->raw[0] == '/' || !strcmp(p->rbase, p->vbase);
-}
-
 /* A rename or link where one name or both lie under a share rule on /proc
  * or /dev (@o_own, @n_own: sup_resolve_arg returned 1).  Both there: the
  * kernel's own call (glibc's sem_open links its temporary file to the
@@ -327,7 +320,7 @@ static bool raw_is_real(const struct sup_path *p)
 static long kernel_own(const struct sup_path *o, bool o_own,
 		       const struct sup_path *n, bool n_own)
 {
-	if (o_own && n_own && raw_is_real(o) && raw_is_real(n))
+	if (o_own && n_own && sup_raw_is_real(o) && sup_raw_is_real(n))
 		return SUP_CONTINUE;
 	return -EXDEV;
 }
