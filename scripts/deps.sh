@@ -10,10 +10,13 @@ libcmocka-dev libzstd-dev libinih-dev libjansson-dev nettle-dev"
 # setfattr/getfattr (xattrs kept through copy-up); vim ed patch: the
 # in-place editors of e2e ed_inplace_native; squashfs-tools: unsquashfs
 # reads our images in the unit tests (a second, independent reader);
-# fakeroot faketime: LD_PRELOAD tools beside the shim (e2e preload_order).
+# fakeroot faketime: LD_PRELOAD tools beside the shim (e2e preload_order);
+# strace: counts the shim's calls (e2e shim_syscall_counts); acl: setfacl
+# (e2e ov_acl_copy); openssh-client gnupg: agents that make themselves
+# non-dumpable (e2e nondumpable_paths).
 need_test="busybox-static python3 squashfs-tools-ng squashfs-tools passwd util-linux \
 coreutils git tar make gcc sqlite3 python3-venv python3-pip golang-go perl \
-attr vim ed patch fakeroot faketime"
+attr vim ed patch fakeroot faketime strace acl openssh-client gnupg"
 need_bench="proot python3 git tar busybox-static findutils"
 case "${1:-build}" in
 build) want="$need_build" ;;
