@@ -6,9 +6,11 @@
  *
  *   nullsup [-W] CMD [ARG...]
  *
- * The child installs a seccomp filter that notifies the same path-bearing
- * syscalls appv intercepts (loader/syscalls.c; AT_EMPTY_PATH and NULL path
- * pointers are allowed in BPF, as appv's fast-mode filter does), and sends the listener to the parent over a socketpair.  The parent enables
+ * The child loads the very seccomp program appv loads in a session with
+ * the shim (the build's gen/filter_prog.c: the same notified calls, the
+ * same refusals, calls on descriptors notified from a static binary's
+ * text), and sends the listener to the parent over a socketpair.  The
+ * parent enables
  * SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (kernel 6.6+; -W leaves it off, for
  * reference), then, blocked in SECCOMP_IOCTL_NOTIF_RECV, for every
  * notification: reads the path from the
@@ -36,52 +38,76 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "intercept/filter.h"
+
+extern const struct appv_filter_prebuilt appv_filter_prebuilt;
+
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)
 #endif
 #ifndef SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP
 #define SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (1UL << 0)
 #endif
-#ifndef AT_EMPTY_PATH
-#define AT_EMPTY_PATH 0x1000
-#endif
 
+/* Which argument of a notified call holds its path (x86_64 names), to
+ * read it as appv must; a call on a descriptor reads none. */
 struct sc {
 	const char *name;
-	int path_arg;  /* index of the path pointer, -1: none */
-	int empty_arg; /* flags arg where AT_EMPTY_PATH means "the fd", -1 */
+	int path_arg;
 };
 
-/* The notified rows of appv's table (loader/syscalls.c), x86_64 names.  As
- * in appv's fast-mode filter, a NULL path pointer and AT_EMPTY_PATH are
- * let through in BPF (fstat() is newfstatat(fd, "", AT_EMPTY_PATH)). */
 static const struct sc table[] = {
-	{ "open", 0, -1 },	       { "openat", 1, -1 },
-	{ "openat2", 1, -1 },	       { "creat", 0, -1 },
-	{ "stat", 0, -1 },	       { "lstat", 0, -1 },
-	{ "newfstatat", 1, 3 },	       { "statx", 1, 2 },
-	{ "statfs", 0, -1 },	       { "access", 0, -1 },
-	{ "faccessat", 1, -1 },	       { "faccessat2", 1, 3 },
-	{ "readlink", 0, -1 },	       { "readlinkat", 1, -1 },
-	{ "getcwd", -1, -1 },	       { "chdir", 0, -1 },
-	{ "mkdir", 0, -1 },	       { "mkdirat", 1, -1 },
-	{ "mknod", 0, -1 },	       { "mknodat", 1, -1 },
-	{ "unlink", 0, -1 },	       { "unlinkat", 1, -1 },
-	{ "rmdir", 0, -1 },	       { "rename", 0, -1 },
-	{ "renameat", 1, -1 },	       { "renameat2", 1, -1 },
-	{ "symlink", 1, -1 },	       { "symlinkat", 2, -1 },
-	{ "link", 0, -1 },	       { "linkat", 1, 4 },
-	{ "chmod", 0, -1 },	       { "fchmodat", 1, -1 },
-	{ "fchmodat2", 1, 3 },	       { "chown", 0, -1 },
-	{ "lchown", 0, -1 },	       { "fchownat", 1, 4 },
-	{ "truncate", 0, -1 },	       { "utime", 0, -1 },
-	{ "utimes", 0, -1 },	       { "utimensat", 1, 3 },
-	{ "futimesat", 1, -1 },	       { "setxattr", 0, -1 },
-	{ "lsetxattr", 0, -1 },	       { "getxattr", 0, -1 },
-	{ "lgetxattr", 0, -1 },	       { "listxattr", 0, -1 },
-	{ "llistxattr", 0, -1 },       { "removexattr", 0, -1 },
-	{ "lremovexattr", 0, -1 },     { "inotify_add_watch", 1, -1 },
-	{ "execve", 0, -1 },	       { "execveat", 1, 4 },
+    {"open", 0},
+    {"openat", 1},
+    {"openat2", 1},
+    {"creat", 0},
+    {"stat", 0},
+    {"lstat", 0},
+    {"newfstatat", 1},
+    {"statx", 1},
+    {"statfs", 0},
+    {"access", 0},
+    {"faccessat", 1},
+    {"faccessat2", 1},
+    {"readlink", 0},
+    {"readlinkat", 1},
+    {"chdir", 0},
+    {"mkdir", 0},
+    {"mkdirat", 1},
+    {"mknod", 0},
+    {"mknodat", 1},
+    {"unlink", 0},
+    {"unlinkat", 1},
+    {"rmdir", 0},
+    {"rename", 0},
+    {"renameat", 1},
+    {"renameat2", 1},
+    {"symlink", 1},
+    {"symlinkat", 2},
+    {"link", 0},
+    {"linkat", 1},
+    {"chmod", 0},
+    {"fchmodat", 1},
+    {"chown", 0},
+    {"lchown", 0},
+    {"truncate", 0},
+    {"utime", 0},
+    {"utimes", 0},
+    {"futimesat", 1},
+    {"utimensat", 1},
+    {"fchownat", 1},
+    {"fchmodat2", 1},
+    {"setxattr", 0},
+    {"lsetxattr", 0},
+    {"getxattr", 0},
+    {"lgetxattr", 0},
+    {"listxattr", 0},
+    {"llistxattr", 0},
+    {"removexattr", 0},
+    {"lremovexattr", 0},
+    {"inotify_add_watch", 1},
+    {"execve", 0},
+    {"execveat", 1},
 };
 
 #define NTABLE (sizeof(table) / sizeof(table[0]))
@@ -89,41 +115,20 @@ static const struct sc table[] = {
 
 static signed char path_arg_of[MAX_NR];
 
-static int add_rule(scmp_filter_ctx ctx, const struct sc *s, int nr)
-{
-	struct scmp_arg_cmp c[2];
-	unsigned int n = 0;
-
-	if (s->empty_arg >= 0)
-		c[n++] = (struct scmp_arg_cmp){ (unsigned int)s->empty_arg,
-						SCMP_CMP_MASKED_EQ,
-						AT_EMPTY_PATH, 0 };
-	if (s->path_arg >= 0)
-		c[n++] = (struct scmp_arg_cmp){ (unsigned int)s->path_arg,
-						SCMP_CMP_NE, 0, 0 };
-	return seccomp_rule_add_array(ctx, SCMP_ACT_NOTIFY, nr, n, c);
-}
-
-/* In the child: load the filter; returns the listener or -errno. */
+/* In the child: load appv's program; returns the listener or -errno. */
 static int install_filter(void)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	int r = 0;
+	struct sock_fprog prog = {
+	    .len = appv_filter_prebuilt.len[0],
+	    .filter = (struct sock_filter *)appv_filter_prebuilt.prog[0],
+	};
+	long r;
 
-	if (!ctx)
-		return -ENOMEM;
-	for (size_t i = 0; i < NTABLE && r == 0; i++) {
-		int nr = seccomp_syscall_resolve_name(table[i].name);
-
-		if (nr >= 0)
-			r = add_rule(ctx, &table[i], nr);
-	}
-	if (r == 0)
-		r = seccomp_load(ctx);
-	if (r == 0)
-		r = seccomp_notify_fd(ctx);
-	seccomp_release(ctx);
-	return r;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		    SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	return r < 0 ? -errno : (int)r;
 }
 
 static int send_fd(int sock, int fd)

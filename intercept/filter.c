@@ -5,22 +5,38 @@
  * libseccomp builds the syscall policy (the table from loader/syscalls.c
  * plus the fixed refusals below); it cannot express instruction-pointer
  * conditions, so in fast mode a hand-written prefix is put in front of its
- * exported program:
+ * exported programs, the shim's policy (SHIM) and the one without the shim
+ * (NOSHIM):
  *
- *	ld  arch;  jeq X86_64 ? next : ja LIBSECCOMP
+ *	ld  arch;  jeq X86_64 ? next : ja SHIM
  *	ld  nr
  *	jeq nr_1 ? IPCHECK : next  ...  jeq nr_k ? IPCHECK : next
- *	ja  LIBSECCOMP
+ *	ja  SPLIT
  *	IPCHECK: ld ip_hi; jeq HI ? next : FAIL
  *		 ld ip_lo; jge LO ? next : FAIL; jge LO+SIZE ? FAIL : next
  *		 ret ALLOW
- *	FAIL:	 ja LIBSECCOMP
- *	LIBSECCOMP: (starts with its own arch check)
+ *	FAIL:	 ja SPLIT
+ *	SPLIT:	 ld nr
+ *		 jeq d_1 ? LOW : next  ...  jeq d_m ? LOW : next
+ *		 ja SHIM
+ *	LOW:	 ld ip_hi; jge STATIC_IP_LIMIT ? SHIM : next
+ *		 ja NOSHIM
+ *	SHIM: (libseccomp, starts with its own arch check)
+ *	NOSHIM: (libseccomp)
  *
- * Only the notified numbers reach the IP loads, so every other syscall
- * keeps the kernel's constant-action cache.  Conditional jumps are 8-bit,
- * so the numbers come in groups, each with its own IPCHECK block, and every
- * long jump is a `ja` (32-bit offset).  Both halves of the IP are compared:
+ * nr_1..nr_k are the notified numbers and those on descriptors alone
+ * (fstat); the trampoline page makes them without notification.  d_1..d_m
+ * are the numbers on which the two policies differ (descriptor calls and
+ * AT_EMPTY_PATH): the shim answers them in a dynamically linked program,
+ * whose libc lies in the mmap area at the top of the address space, but a
+ * static binary has no shim, so a call made from below STATIC_IP_LIMIT
+ * (its text) gets the policy without the shim (the supervisor answers
+ * fstat of a merged listing).
+ *
+ * Only those numbers reach the IP loads, so every other syscall keeps the
+ * kernel's constant-action cache.  Conditional jumps are 8-bit, so the
+ * numbers come in groups, each with its own IPCHECK block, and every long
+ * jump is a `ja` (32-bit offset).  Both halves of the IP are compared:
  * checking the low 32 bits alone would exempt 0x1_7000_0000 too.
  */
 #include "filter.h"
@@ -285,16 +301,27 @@ static int build_policy(const struct appv_sc_desc *t, size_t n, bool no_shim,
 	return r;
 }
 
-/* Sorted, de-duplicated numbers of the notified entries. */
-static size_t notify_numbers(const struct appv_sc_desc *t, size_t n,
-			     uint32_t *nrs)
+/* The policies differ on a NOTIFY entry that the shim answers: a call on
+ * a descriptor alone, or one with an AT_EMPTY_PATH flag. */
+static bool shim_answers(const struct appv_sc_desc *d)
+{
+	return d->action == APPV_SC_NOTIFY &&
+	       (d->fd_only ||
+		(d->empty_path_flags_arg >= 0 && d->empty_path_flags_arg < 6));
+}
+
+/* De-duplicated numbers of the notified entries (@split: only those the
+ * shim answers). */
+static size_t numbers(const struct appv_sc_desc *t, size_t n, bool split,
+		      uint32_t *nrs)
 {
 	size_t k = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		size_t j;
 
-		if (t[i].action != APPV_SC_NOTIFY || t[i].fd_only)
+		if (t[i].action != APPV_SC_NOTIFY ||
+		    (split && !shim_answers(&t[i])))
 			continue;
 		for (j = 0; j < k && nrs[j] != (uint32_t)t[i].nr; j++)
 			;
@@ -304,19 +331,25 @@ static size_t notify_numbers(const struct appv_sc_desc *t, size_t n,
 	return k;
 }
 
-static size_t prefix_len(size_t k)
+static size_t groups_len(size_t k)
 {
 	size_t groups = (k + GROUP_MAX - 1) / GROUP_MAX;
 
-	/* arch load, jeq, ja; nr load; per group: jeqs, ja, IPCHECK. */
-	return 4 + k + groups * (1 + IPCHECK_LEN);
+	/* per group: jeqs, ja, IPCHECK. */
+	return k + groups * (1 + IPCHECK_LEN);
 }
+
+/* SPLIT and LOW: ld nr, m jeqs, ja SHIM; ld ip_hi, jge, ja NOSHIM (none
+ * when the policies do not differ). */
+#define SPLIT_LEN(m) ((m) ? (m) + 5 : 0)
 
 #define STMT(c, kk) ((struct sock_filter)BPF_STMT((c), (kk)))
 #define JUMP(c, kk, t, f) ((struct sock_filter)BPF_JUMP((c), (kk), (t), (f)))
 #define DATA_OFF(m) ((uint32_t)offsetof(struct seccomp_data, m))
 
-static void emit_group(struct sock_filter *p, size_t *pc, size_t total,
+/* One group of the trampoline check; a call from elsewhere goes on at
+ * @fail (SPLIT). */
+static void emit_group(struct sock_filter *p, size_t *pc, size_t fail,
 		       const uint32_t *nrs, size_t g)
 {
 	const uint32_t lo = (uint32_t)APPV_TRAMPOLINE_ADDR;
@@ -336,15 +369,19 @@ static void emit_group(struct sock_filter *p, size_t *pc, size_t total,
 	p[i] = JUMP(BPF_JMP | BPF_JGE | BPF_K,
 		    lo + (uint32_t)APPV_TRAMPOLINE_SIZE, 1, 0), i++;
 	p[i++] = STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
-	p[i] = STMT(BPF_JMP | BPF_JA, (uint32_t)(total - i - 1)), i++;
+	p[i] = STMT(BPF_JMP | BPF_JA, (uint32_t)(fail - i - 1)), i++;
 	/* No match in this group jumps over the block with A still == nr,
-	 * into the next group's first jeq (or the libseccomp program). */
+	 * into the next group's first jeq (or SPLIT). */
 	*pc = i;
 }
 
-static void emit_prefix(struct sock_filter *p, const uint32_t *nrs, size_t k)
+/* The prefix (see the top of this file); SHIM starts right after it,
+ * NOSHIM @shim_len instructions later. */
+static size_t emit_prefix(struct sock_filter *p, const uint32_t *nrs, size_t k,
+			  const uint32_t *split, size_t m, size_t shim_len)
 {
-	size_t total = prefix_len(k), pc = 0;
+	size_t split_at = 4 + groups_len(k), total = split_at + SPLIT_LEN(m);
+	size_t pc = 0;
 
 	p[pc++] = STMT(BPF_LD | BPF_W | BPF_ABS, DATA_OFF(arch));
 	p[pc++] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
@@ -353,10 +390,24 @@ static void emit_prefix(struct sock_filter *p, const uint32_t *nrs, size_t k)
 	for (size_t done = 0; done < k; done += GROUP_MAX) {
 		size_t g = k - done < GROUP_MAX ? k - done : GROUP_MAX;
 
-		emit_group(p, &pc, total, nrs + done, g);
+		emit_group(p, &pc, split_at, nrs + done, g);
 	}
-	/* After the last group's `ja` over its IPCHECK, pc == total: the
-	 * libseccomp program follows. */
+	if (!m)
+		return pc;
+	/* SPLIT */
+	p[pc++] = STMT(BPF_LD | BPF_W | BPF_ABS, DATA_OFF(nr));
+	for (size_t j = 0; j < m; j++, pc++)
+		p[pc] = JUMP(BPF_JMP | BPF_JEQ | BPF_K, split[j],
+			     (uint8_t)(m - j), 0);
+	p[pc] = STMT(BPF_JMP | BPF_JA, 3), pc++;
+	/* LOW */
+	p[pc++] =
+	    STMT(BPF_LD | BPF_W | BPF_ABS, DATA_OFF(instruction_pointer) + 4);
+	p[pc] = JUMP(BPF_JMP | BPF_JGE | BPF_K,
+		     (uint32_t)(APPV_STATIC_IP_LIMIT >> 32), 1, 0),
+	pc++;
+	p[pc] = STMT(BPF_JMP | BPF_JA, (uint32_t)shim_len), pc++;
+	return pc;
 }
 
 int appv_filter_build(const struct appv_sc_desc *table, size_t n,
@@ -364,40 +415,54 @@ int appv_filter_build(const struct appv_sc_desc *table, size_t n,
 		      struct sock_fprog *prog)
 {
 	bool no_shim = opts && opts->no_shim;
-	struct sock_filter *policy = NULL, *all;
-	uint32_t *nrs;
-	size_t plen = 0, k, pre;
+	struct sock_filter *policy = NULL, *noshim = NULL, *all = NULL;
+	uint32_t *nrs = NULL, *split;
+	size_t plen = 0, nlen = 0, k = 0, m = 0, pre = 0;
 	int r;
 
 	r = build_policy(table, n, no_shim, &policy, &plen);
 	if (r < 0)
 		return r;
-	nrs = calloc(n ? n : 1, sizeof(*nrs));
-	if (!nrs) {
-		free(policy);
-		return -ENOMEM;
+	r = -ENOMEM;
+	nrs = calloc(2 * (n ? n : 1), sizeof(*nrs));
+	if (!nrs)
+		goto out;
+	split = nrs + (n ? n : 1);
+	if (!no_shim) {
+		k = numbers(table, n, false, nrs);
+		m = numbers(table, n, true, split);
 	}
-	k = no_shim ? 0 : notify_numbers(table, n, nrs);
-	pre = k ? prefix_len(k) : 0;
-	if (pre + plen > BPF_MAXINSNS) {
-		free(nrs);
-		free(policy);
-		return -E2BIG;
+	if (m > 200) {
+		r = -E2BIG; /* SPLIT's conditional jumps are 8-bit */
+		goto out;
 	}
-	all = malloc((pre + plen) * sizeof(*all));
-	if (!all) {
-		free(nrs);
-		free(policy);
-		return -ENOMEM;
+	if (m) {
+		r = build_policy(table, n, true, &noshim, &nlen);
+		if (r < 0)
+			goto out;
 	}
 	if (k)
-		emit_prefix(all, nrs, k);
+		pre = 4 + groups_len(k) + SPLIT_LEN(m);
+	r = -E2BIG;
+	if (pre + plen + nlen > BPF_MAXINSNS)
+		goto out;
+	r = -ENOMEM;
+	all = malloc((pre + plen + nlen) * sizeof(*all));
+	if (!all)
+		goto out;
+	if (k)
+		emit_prefix(all, nrs, k, split, m, plen);
 	memcpy(all + pre, policy, plen * sizeof(*all));
+	if (nlen)
+		memcpy(all + pre + plen, noshim, nlen * sizeof(*all));
+	prog->filter = all;
+	prog->len = (unsigned short)(pre + plen + nlen);
+	r = 0;
+out:
 	free(nrs);
 	free(policy);
-	prog->filter = all;
-	prog->len = (unsigned short)(pre + plen);
-	return 0;
+	free(noshim);
+	return r;
 }
 
 /* ---- the build-time program ---- */
@@ -425,6 +490,7 @@ uint64_t appv_filter_fingerprint(const struct appv_sc_desc *table, size_t n,
 	h = fnv(h, AUDIT_ARCH_X86_64);
 	h = fnv(h, APPV_TRAMPOLINE_ADDR);
 	h = fnv(h, APPV_TRAMPOLINE_SIZE);
+	h = fnv(h, APPV_STATIC_IP_LIMIT);
 	h = fnv(h, GROUP_MAX);
 	h = fnv(h, n);
 	for (size_t i = 0; i < n; i++) {

@@ -18,6 +18,19 @@
 #define APPV_TRAMPOLINE_ADDR 0x70000000UL
 #define APPV_TRAMPOLINE_SIZE 4096UL
 
+/*
+ * Calls on descriptors (fstat, getdents64, AT_EMPTY_PATH) made from below
+ * this address get the policy without the shim (filter.c).  Above it lies
+ * the mmap area, where a dynamically linked program's libc and the shim
+ * are: its base is at least 0x7fff_ffff_f000 - 128 MiB - 16 TiB (the
+ * largest mmap_rnd_bits), while a static(-pie) executable is loaded at
+ * 0x4000_00 or at 2/3 of 128 TiB plus at most 16 TiB (0x6555_5555_5000).
+ * With an unlimited stack rlimit (the legacy layout) libraries lie low
+ * too: their calls are then answered by the supervisor, correct but a
+ * round trip each.
+ */
+#define APPV_STATIC_IP_LIMIT 0x680000000000UL
+
 enum appv_sc_action {
 	APPV_SC_NOTIFY = 1, /* send to the supervisor */
 	APPV_SC_ERRNO,	    /* refuse with @err */
