@@ -220,6 +220,15 @@ class Bench:
                                 "kind": "micro", "op": op, "link": link,
                                 "loc": loc, "rel": rel, "expect": expect,
                                 "n": n, "runs": 1})
+        # A package file in a directory whose upper copy holds another
+        # (prepare_upper): the probe of the upper directory for its name
+        # is what the cache of upper names (vfs/upper_negs.c) spares.
+        for link in ("dyn", "static"):
+            wls.append({"name": "stat tree +upper %s" % link,
+                        "kind": "micro", "op": "stat", "link": link,
+                        "loc": "tree", "rel": "a07/b03/f001",
+                        "expect": None, "n": self.iters, "runs": 1,
+                        "pkg": "tree", "overlay": UPPER_OVERLAY})
         n_fs = self.iters
         for op, loc, n, expect, fresh in (
                 ("readdir", "merged", max(self.iters // 100, 10), "1000",

@@ -185,20 +185,22 @@ static long shim_renameat2(int odirfd, const char *old, int ndirfd,
 		.intent = VFS_INTENT_CREATE,
 		.vflags = VFS_F_NOFOLLOW | VFS_F_NAME,
 	};
-	long a[6] = {odirfd, (long)old, ndirfd, (long)new, flags, 0}, err;
+	long a[6] = {odirfd, (long)old, ndirfd, (long)new, flags, 0}, err, r;
 	struct vfs_res ro, rn;
 
 	if (!(flags & ~RENAME_NOREPLACE) && old && new &&
 	    !appv_path_last_is_dot(old) && !appv_path_last_is_dot(new) &&
 	    shim_route(&so, a, &ro, &err) == SHIM_REAL &&
-	    shim_route(&sn, a, &rn, &err) == SHIM_REAL &&
-	    !S_ISDIR(ro.mode) &&
+	    shim_route(&sn, a, &rn, &err) == SHIM_REAL && !S_ISDIR(ro.mode) &&
 	    (rn.layer == VFS_LAYER_NONE
 		 ? rn.upper_create
 		 : rn.upper_delete && !S_ISDIR(rn.mode) &&
-		       !vfs_origin_held(shim_vfs, rn.real)))
-		return appv_syscall(SYS_renameat2, AT_FDCWD, (long)ro.real,
-				    AT_FDCWD, (long)rn.real, flags, 0);
+		       !vfs_origin_held(shim_vfs, rn.real))) {
+		r = appv_syscall(SYS_renameat2, AT_FDCWD, (long)ro.real,
+				 AT_FDCWD, (long)rn.real, flags, 0);
+		vfs_upper_created(shim_vfs);
+		return r;
+	}
 	return shim_direct(SYS_renameat2, odirfd, (long)old, ndirfd, (long)new,
 			   flags, 0);
 }

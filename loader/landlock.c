@@ -109,6 +109,7 @@ int loader_landlock_apply(const struct session *s)
 {
 	struct appv_ll_ruleset_attr attr = { 0 };
 	size_t attr_size = sizeof(attr);
+	char epoch[PATH_MAX];
 	int abi, ruleset, r = 0;
 
 	abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
@@ -131,6 +132,17 @@ int loader_landlock_apply(const struct session *s)
 	 * swap it for a symlink to a host directory in between. */
 	r = allow_path(ruleset, s->cfg.upper,
 		       attr.handled_access_fs & ~LANDLOCK_ACCESS_FS_REMOVE_DIR);
+	/* The overlay's name epoch, which the shim bumps after making a
+	 * name in upper (vfs/upper_negs.c): the file alone, made here if
+	 * the supervisor has not made it yet (it sizes it). */
+	if (!r && snprintf(epoch, sizeof(epoch), "%s.epoch", s->cfg.upper) <
+		      (int)sizeof(epoch)) {
+		int fd = open(epoch, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+		if (fd >= 0)
+			close(fd);
+		r = allow_path(ruleset, epoch, LANDLOCK_ACCESS_FS_WRITE_FILE);
+	}
 	for (size_t i = 0; !r && i < ARRAY_SIZE(writable_always); i++)
 		r = allow_path(ruleset, writable_always[i],
 			       attr.handled_access_fs);

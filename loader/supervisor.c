@@ -181,6 +181,52 @@ static int receive(struct sup *sup, struct seccomp_notif *req)
 	return 0;
 }
 
+bool sup_makes_names(const struct appv_sc_call *c)
+{
+	int flags;
+
+	switch (c->req->data.nr) {
+	case SYS_open:
+		flags = (int)c->args[1];
+		break;
+	case SYS_openat:
+		flags = (int)c->args[2];
+		break;
+	case SYS_stat:
+	case SYS_lstat:
+	case SYS_newfstatat:
+	case SYS_statx:
+	case SYS_fstat:
+	case SYS_getdents64:
+	case SYS_statfs:
+	case SYS_fstatfs:
+	case SYS_access:
+	case SYS_faccessat:
+	case SYS_faccessat2:
+	case SYS_readlink:
+	case SYS_readlinkat:
+	case SYS_getcwd:
+	case SYS_chdir:
+	case SYS_fchdir:
+	case SYS_getxattr:
+	case SYS_lgetxattr:
+	case SYS_listxattr:
+	case SYS_llistxattr:
+	case SYS_fgetxattr:
+	case SYS_flistxattr:
+	case SYS_connect:
+	case SYS_sendto:
+	case SYS_getsockname:
+	case SYS_getpeername:
+	case SYS_execve:
+	case SYS_execveat:
+		return false;
+	default:
+		return true;
+	}
+	return (flags & (O_CREAT | O_TRUNC | O_ACCMODE)) != 0;
+}
+
 /* Dispatch the notification in @req and answer it. */
 static void answer(struct sup *sup, struct seccomp_notif *req,
 		   struct seccomp_notif_resp *resp)
@@ -190,6 +236,8 @@ static void answer(struct sup *sup, struct seccomp_notif *req,
 
 	sup->nnotif++;
 	ret = sup_dispatch(&c);
+	if (c.desc && sup_makes_names(&c))
+		vfs_upper_created(sup->s->vfs);
 	if (sup->s->verbose >= 2)
 		fprintf(stderr, "appv: [%d] %s -> %s%ld\n", (int)req->pid,
 			c.desc ? c.desc->name : "?",

@@ -394,6 +394,11 @@ long sys_sockname(struct appv_sc_call *c);
 
 /* Dispatch one notification (supervisor.c); exposed for tests. */
 long sup_dispatch(struct appv_sc_call *c);
+/* Whether the call may have made a name in the upper layer - a create, a
+ * copy-up, a whiteout, a rename: the name epoch then moves before the
+ * answer, also one sent with a descriptor (vfs/upper_negs.c).  Reads, and
+ * opens for reading, make none. */
+bool sup_makes_names(const struct appv_sc_call *c);
 /* The table entry for syscall @nr, or NULL. */
 const struct appv_sc_desc *loader_syscall_find(int nr);
 

@@ -500,6 +500,9 @@ int target_addfd(struct appv_sc_call *c, int fd, bool cloexec, bool send)
 	};
 	int r;
 
+	/* The answer: the names the call made must be seen from now on. */
+	if (send && sup_makes_names(c))
+		vfs_upper_created(c->s->vfs);
 	do
 		r = ioctl(c->sup->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
 	while (r < 0 && errno == EINTR);

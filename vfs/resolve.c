@@ -274,17 +274,25 @@ static int upper_lookup(struct walk *w, struct layer_hit *hit)
 }
 
 /*
- * upper_lookup, or, in the shim, what the cache of
- * upper directories knows (upper_dirs.c): for a directory on the way, not
- * the final entry, whose stat the caller wants.
+ * upper_lookup, or what the caches know: of upper directories
+ * (upper_dirs.c), for a directory on the way, not the final entry, whose
+ * stat the caller wants; of names an upper directory does not hold
+ * (upper_negs.c).
  */
 static int upper_probe(struct walk *w, struct layer_hit *hit)
 {
 	struct vfs_dir_ent e;
 	int r;
 
-	if (!w->vfs->dirs_on)
-		return upper_lookup(w, hit);
+	if (vfs_negs_absent(w->vfs, w->vpath, w->vlen)) {
+		if (at_end(w))
+			w->st_vlen = 0;
+		return -ENOENT;
+	}
+	if (!w->vfs->dirs_on) {
+		r = upper_lookup(w, hit);
+		goto out;
+	}
 	if (!at_end(w) && vfs_dirs_get(w->vfs, w->vpath, w->vlen, &e)) {
 		hit->mode = e.mode;
 		hit->uid = e.uid;
@@ -293,8 +301,10 @@ static int upper_probe(struct walk *w, struct layer_hit *hit)
 		hit->opaque = false;
 		return 0;
 	}
-	if (!vfs_upper_gen(w->vfs, &e.gen))
-		return upper_lookup(w, hit);
+	if (!vfs_upper_gen(w->vfs, &e.gen)) {
+		r = upper_lookup(w, hit);
+		goto out;
+	}
 	r = upper_lookup(w, hit);
 	if (r == 0 && S_ISDIR(hit->mode) && !hit->whiteout) {
 		e.opaque = VFS_DIRS_OPAQUE_UNKNOWN;
@@ -303,6 +313,9 @@ static int upper_probe(struct walk *w, struct layer_hit *hit)
 		e.gid = hit->gid;
 		vfs_dirs_put(w->vfs, w->vpath, w->vlen, &e);
 	}
+out:
+	if (r == -ENOENT)
+		vfs_negs_missed(w->vfs, w->vpath, w->vlen);
 	return r;
 }
 

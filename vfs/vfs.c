@@ -197,9 +197,12 @@ static int init(struct vfs *vfs)
 	if (r == 0)
 		r = vfs_names_open(vfs);
 	if (r == 0)
+		vfs_epoch_open(vfs);
+	if (r == 0)
 		vfs_host_root_links_load(vfs);
 #ifdef APPV_SHIM
 	vfs_cache_dirs(vfs);
+	vfs_cache_upper_names(vfs);
 #else
 	if (r == 0)
 		vfs_upper_recover(vfs);
@@ -302,6 +305,7 @@ void vfs_free(struct vfs *vfs)
 	if (vfs->run_fd >= 0)
 		appv_close(vfs->run_fd);
 	vfs_dirs_free(vfs);
+	vfs_epoch_close(vfs);
 	vfs_merge_cache_free(vfs);
 	if (vfs->state)
 		appv_munmap((void *)vfs->state, vfs->state_len);

@@ -234,6 +234,16 @@ bool vfs_host_movable(const struct vfs *vfs, const char *vpath);
  * the overlay has no generation page (nothing may be kept then).
  */
 bool vfs_upper_gen(const struct vfs *vfs, unsigned int *gen);
+
+/* A name was (or may have been) made in the upper layer: called after the
+ * call that made it, before it returns to the application, by every
+ * process that makes one (vfs/upper_negs.c). */
+void vfs_upper_created(const struct vfs *vfs);
+/* Let @vfs's walks skip the probe of names its listings of upper
+ * directories lack (vfs/upper_negs.c).  Only for a resolver whose process
+ * makes upper names through calls that bump the epoch first - the shim;
+ * not a supervisor, which walks again in the middle of a change. */
+void vfs_cache_upper_names(struct vfs *vfs);
 /* No upper directory was moved or removed since @gen was read, and none
  * is being: a walk made meanwhile saw one state of the tree. */
 bool vfs_upper_steady(const struct vfs *vfs, unsigned int gen);

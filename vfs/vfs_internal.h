@@ -43,6 +43,10 @@ struct vfs {
 	bool names_stale;	   /* its bits are not current: probe */
 	bool dirs_on;		   /* cache upper directories in... */
 	struct vfs_dirs *dirs;	   /* ...this, mapped on first use */
+	uint64_t *epoch;	   /* upper_negs.c: the shared name epoch, or
+				      NULL: nothing is cached */
+	bool negs_on;		   /* cache upper names in... */
+	struct vfs_negs *negs;	   /* ...this, mapped on first use */
 	struct vfs_origin *origin; /* origin.c: the origin table (mapped on
 				      first use in the shim), or NULL */
 	int origin_fd;		   /* supervisor: its lock, or -1 */
@@ -205,6 +209,20 @@ struct vfs_dir_ent {
 	gid_t gid;
 };
 void vfs_dirs_free(struct vfs *vfs);
+
+/*
+ * upper_negs.c: the overlay's name epoch ("<upper>.epoch"), bumped after
+ * every name appv makes in the upper layer (vfs_upper_created, vfs.h), and
+ * a per-process cache of the names of upper directories listed under it.
+ * vfs_negs_absent: whether the upper directory holding canonical @vpath's
+ * parent certainly has no entry of @vpath's name now.  vfs_negs_missed: a
+ * probe of @vpath found nothing (after a few in one directory, it is
+ * listed).  vfs_epoch_open maps the epoch (the supervisor creates it).
+ */
+void vfs_epoch_open(struct vfs *vfs);
+void vfs_epoch_close(struct vfs *vfs);
+bool vfs_negs_absent(const struct vfs *vfs, const char *vpath, size_t len);
+void vfs_negs_missed(const struct vfs *vfs, const char *vpath, size_t len);
 bool vfs_dirs_get(const struct vfs *vfs, const char *vpath, size_t len,
 		  struct vfs_dir_ent *e);
 void vfs_dirs_put(const struct vfs *vfs, const char *vpath, size_t len,

@@ -2632,6 +2632,68 @@ echo go >"$2/c"' sh "$h" "$s"
 	same_tree "$h" "$before"
 }
 
+# Names made in the upper layer are seen at once by a process that has
+# probed the directory many times (its cache of upper names, vfs/
+# upper_negs.c), whoever makes them: a child with the shim, a static one,
+# another session on the overlay - new entries of every kind, and copy-ups
+# of a host and a package file (which the cache must not hide behind the
+# lower file).
+c_ov_names_cached() {
+	local h=$C/nc s=$C/sync before pa i
+	mkdir -p "$h/d" "$s"
+	mkfifo "$s/a" "$s/b"
+	for i in 00 01 02 03 04 05 06 07 08 09; do printf x >"$h/d/f$i"; done
+	before=$(tree_sha "$h")
+	bg_axe a --share "$s" --overlay nc "$TPKG" /usr/bin/python3 -c 'import os, subprocess, sys
+h, s = sys.argv[1:3]
+d, p = h + "/d", "/opt/t/share"
+new = ["n%d" % i for i in range(1, 10)]
+open(d + "/f00", "a").write("x")
+open(d + "/t0", "w").write("t")
+open(p + "/mine", "w").write("m")
+def warm():
+    for _ in range(3):
+        for n in new + ["f%02d" % i for i in range(10)]:
+            os.path.lexists(d + "/" + n)
+        for n in ("data.txt", "link", "zz1", "zz2"):
+            os.path.lexists(p + "/" + n)
+def look(tag):
+    print(tag, "".join(n[1] for n in new if os.path.lexists(d + "/" + n)),
+          os.path.getsize(d + "/f05"), os.path.getsize(p + "/data.txt"))
+    warm()
+warm()
+look("start")
+for sh, cmd in (("sh", "echo a >n1"), ("sh", "mkdir n2"), ("sh", "ln -s n1 n3"),
+                ("sh", "mv t0 n4"), ("sh", "mkfifo n5"),
+                ("/bin/busybox sh", "touch n6"), ("/bin/busybox sh", "ln n6 n7"),
+                ("/bin/busybox sh", "echo more >>f05")):
+    subprocess.run(sh.split() + ["-c", "cd $0 && " + cmd, d], check=True)
+    look(cmd)
+open(s + "/b", "w").write("go\n")
+open(s + "/a").read()
+look("other")
+' "$h" "$s"
+	pa=$!
+	axe --share "$s" --overlay nc "$TPKG" /bin/sh -c 'read -r x <"$2/b"
+echo c >"$1/d/n8" && /bin/busybox mkdir "$1/d/n9" &&
+	echo zz >>/opt/t/share/data.txt
+echo go >"$2/a"' sh "$h" "$s"
+	want_rc 0
+	bg_wait "$pa" a
+	cp "$C/a.out" "$C/out"
+	out_has "start  1 $DATA_SIZE"
+	out_has "echo a >n1 1 1 $DATA_SIZE"
+	out_has "mkdir n2 12 1 $DATA_SIZE"
+	out_has "ln -s n1 n3 123 1 $DATA_SIZE"
+	out_has "mv t0 n4 1234 1 $DATA_SIZE"
+	out_has "mkfifo n5 12345 1 $DATA_SIZE"
+	out_has "touch n6 123456 1 $DATA_SIZE"
+	out_has "ln n6 n7 1234567 1 $DATA_SIZE"
+	out_has "echo more >>f05 1234567 6 $DATA_SIZE"
+	out_has "other 123456789 6 $((DATA_SIZE + 3))"
+	same_tree "$h" "$before"
+}
+
 # A descriptor of an overlay directory that other threads keep renaming
 # finds its entries at every call, as natively (the shim walks from the
 # directory's virtual path, which the rename changes under it).
@@ -4211,7 +4273,7 @@ ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_s
 iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
-run_env_shebang dev_shm_names ov_cwd_other_session ov_move_fd_threads ov_reset_walking
+run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_move_fd_threads ov_reset_walking
 ov_perm_owner ov_perm_sgid_group ov_utime_omit ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
 fd_opath_magic ov_race_remove ov_race_append scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native host_dir_appears

@@ -605,6 +605,42 @@ static bool reports_as(struct vfs *vfs, const struct stat *up,
 	return st.st_dev == low->st_dev && st.st_ino == low->st_ino;
 }
 
+/* After four misses in a directory that has an upper copy, its upper names
+ * are listed and a name it lacks is not probed: one made behind appv's
+ * back stays unseen (the contract: vfs/upper_negs.c), one announced with
+ * vfs_upper_created is seen at once, by another resolver of the overlay
+ * too; names the listing holds are probed as before. */
+static void test_resolve__upper_names_cached(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX];
+	struct vfs_req req = {.base = "/", .intent = VFS_INTENT_READ};
+	struct vfs_res r;
+	struct vfs *other;
+
+	vfs_cache_upper_names(f->vfs);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(res_h(f, "nope", VFS_INTENT_READ, 0), -ENOENT);
+	put(fmt(p, "%s/upper%s/later", f->t, f->h), "l", 0644);
+	assert_int_equal(res_h(f, "later", VFS_INTENT_READ, 0), -ENOENT);
+	/* Another session's resolver, its listing made now. */
+	assert_int_equal(vfs_new(&f->cfg, &other), 0);
+	vfs_cache_upper_names(other);
+	req.path = fmt(p, "%s/nope", f->h);
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(vfs_resolve(other, &req, &r), -ENOENT);
+	put(fmt(p, "%s/upper%s/later2", f->t, f->h), "m", 0644);
+	vfs_upper_created(f->vfs);
+	req.path = fmt(p, "%s/later2", f->h);
+	assert_int_equal(vfs_resolve(other, &req, &r), 0);
+	assert_int_equal(r.layer, VFS_LAYER_UPPER);
+	assert_int_equal(res_h(f, "later", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_UPPER);
+	assert_int_equal(res_h(f, "both.txt", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_UPPER);
+	vfs_free(other);
+}
+
 /* A copy-up keeps the entry's identity (st_dev, st_ino), as overlayfs:
  * files from the host and the package, and the directories copied up
  * above them; every resolver of the overlay sees it (a second session);
@@ -2353,6 +2389,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 	    T(test_resolve__upper_wins),
+	    T(test_resolve__upper_names_cached),
 	    T(test_resolve__image_wins_over_host),
 	    T(test_resolve__host_passthrough_unchanged),
 	    T(test_resolve__relative_paths_use_base),

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * vfs/upper_negs.c - which names an upper directory does not hold: the
+ * name epoch of an overlay and a per-process cache of upper directories'
+ * names (see vfs_internal.h for the contract).
+ *
+ * A lookup below a directory that has an upper copy probes the upper
+ * directory for each name (an lstat), and most names are not there: a
+ * find over a package tree with one copied-up file per directory paid
+ * one failed lstat per entry.  After a few such misses in one directory,
+ * its upper copy is listed once into a bloom filter of its names; a name
+ * the filter does not hold is not there, with no syscall.
+ *
+ * Why it is safe: the filter says "absent" only while the overlay's name
+ * epoch is the one read before the listing.  Every name made in the upper
+ * layer by appv - a supervisor's call that may create one (a create, a
+ * copy-up, a whiteout, a rename), or the shim's own create or rename of
+ * an upper entry - bumps the epoch after it is made and before the call
+ * returns to the application, so a lookup that starts after that sees a
+ * new epoch and probes.  Removals need no bump: a name the filter holds
+ * is probed anyway.  The epoch lives in "<upper>.epoch", shared by every
+ * session of the overlay and mapped read-write by each process (Landlock
+ * grants the shim that file: loader/landlock.c); a process that could not
+ * map it caches nothing.  Entries made behind appv's back are not seen
+ * (as with the other caches, vfs/README.md).  Only the shim's resolver
+ * keeps listings (vfs_cache_upper_names): a supervisor walks again in the
+ * middle of a change it makes, before it bumps the epoch.
+ *
+ * Threads and signal handlers share the table: each slot is a seqlock
+ * whose writer only try-locks, as in upper_dirs.c.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "../common/path.h"
+#include "../common/sys.h"
+#include "vfs_internal.h"
+
+#define EPOCH_SIZE 4096
+#define NEGS_SLOTS 128
+#define NEGS_PATH 240 /* longer directory paths are not cached */
+#define NEGS_WORDS 32 /* a 2048-bit filter per directory */
+#define NEGS_MISSES 4 /* misses in one directory before it is listed */
+#define NEGS_MAX 1400 /* more names than this: the filter says little */
+
+struct negs_slot {
+	unsigned int seq; /* odd while written */
+	unsigned short len;
+	unsigned short misses;
+	bool listed; /* bits hold the listing made under epoch */
+	uint64_t epoch;
+	unsigned long long hash;
+	char path[NEGS_PATH];
+	uint64_t bits[NEGS_WORDS];
+};
+
+struct vfs_negs {
+	struct negs_slot slot[NEGS_SLOTS];
+};
+
+static int epoch_path(const struct vfs *vfs, char *out, size_t cap)
+{
+	return vfs_concat(out, cap, vfs->cfg.upper, vfs->upper_len, ".epoch");
+}
+
+void vfs_epoch_open(struct vfs *vfs)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	void *p;
+	int fd;
+
+	if (!vfs->upper_len || epoch_path(vfs, path, sizeof(path)) < 0)
+		return;
+#ifdef APPV_SHIM
+	fd = appv_openat(AT_FDCWD, path, O_RDWR | O_CLOEXEC, 0);
+#else
+	fd = appv_openat(AT_FDCWD, path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0 && appv_fstat(fd, &st) == 0 && st.st_size != EPOCH_SIZE)
+		APPV_SYS(SYS_ftruncate, fd, EPOCH_SIZE, 0, 0, 0, 0);
+	if (fd >= 0)
+		APPV_SYS(SYS_fallocate, fd, 0, 0, EPOCH_SIZE, 0, 0);
+#endif
+	if (fd < 0)
+		return;
+	/* Allocated (a hole of a shared tmpfs mapping faults when the file
+	 * system is full): else not used. */
+	if (appv_fstat(fd, &st) < 0 || st.st_size != EPOCH_SIZE ||
+	    (uint64_t)st.st_blocks * 512 < EPOCH_SIZE) {
+		appv_close(fd);
+		return;
+	}
+	p = appv_mmap(NULL, EPOCH_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
+		      0);
+	appv_close(fd);
+	if (!appv_mmap_failed(p))
+		vfs->epoch = p;
+}
+
+void vfs_epoch_close(struct vfs *vfs)
+{
+	if (vfs->epoch)
+		appv_munmap(vfs->epoch, EPOCH_SIZE);
+	vfs->epoch = NULL;
+	if (vfs->negs)
+		appv_munmap(vfs->negs, sizeof(struct vfs_negs));
+	vfs->negs = NULL;
+}
+
+void vfs_upper_created(const struct vfs *vfs)
+{
+	if (vfs->epoch)
+		__atomic_add_fetch(vfs->epoch, 1, __ATOMIC_SEQ_CST);
+}
+
+void vfs_cache_upper_names(struct vfs *vfs)
+{
+	vfs->negs_on = vfs->epoch != NULL;
+}
+
+static uint64_t epoch_now(const struct vfs *vfs)
+{
+	return __atomic_load_n(vfs->epoch, __ATOMIC_SEQ_CST);
+}
+
+/* The parent of canonical @vpath (@len bytes): its length ("/" is 1). */
+static size_t parent_len(const char *vpath, size_t len)
+{
+	while (len > 1 && vpath[len - 1] != '/')
+		len--;
+	return len > 1 ? len - 1 : 1;
+}
+
+static void name_bits(const char *name, size_t len, uint32_t pos[2])
+{
+	unsigned long long h = appv_hash64(name, len);
+
+	pos[0] = (uint32_t)(h % (NEGS_WORDS * 64));
+	pos[1] = (uint32_t)((h >> 32) % (NEGS_WORDS * 64));
+}
+
+static struct negs_slot *slot_for(const struct vfs *vfs, unsigned long long h)
+{
+	return &vfs->negs->slot[(h ^ (h >> 31)) % NEGS_SLOTS];
+}
+
+static bool holds(const struct negs_slot *s, unsigned long long h,
+		  const char *dir, size_t len)
+{
+	return s->hash == h && s->len == len && !memcmp(s->path, dir, len);
+}
+
+bool vfs_negs_absent(const struct vfs *vfs, const char *vpath, size_t len)
+{
+	size_t plen = parent_len(vpath, len), off = plen == 1 ? 1 : plen + 1;
+	const struct negs_slot *s;
+	unsigned long long h;
+	unsigned int seq;
+	uint32_t pos[2];
+	bool absent;
+
+	if (!vfs->negs_on || !vfs->negs || plen >= NEGS_PATH || off >= len)
+		return false;
+	h = appv_hash64(vpath, plen);
+	s = slot_for(vfs, h);
+	seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+	if (seq & 1)
+		return false;
+	name_bits(vpath + off, len - off, pos);
+	absent = s->listed && holds(s, h, vpath, plen) &&
+		 s->epoch == epoch_now(vfs) &&
+		 !((s->bits[pos[0] / 64] >> (pos[0] % 64)) & 1 &&
+		   (s->bits[pos[1] / 64] >> (pos[1] % 64)) & 1);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return absent && __atomic_load_n(&s->seq, __ATOMIC_RELAXED) == seq;
+}
+
+/* List upper directory @dir (virtual, @len bytes) into @s's bits: false
+ * when it cannot, or holds too many names to say much. */
+static bool list_upper(const struct vfs *vfs, const char *dir, size_t len,
+		       struct negs_slot *s)
+{
+	char real[PATH_MAX], buf[8192];
+	unsigned int n = 0;
+	int fd;
+
+	if (vfs->upper_len + len >= sizeof(real))
+		return false;
+	memcpy(real, vfs->cfg.upper, vfs->upper_len);
+	memcpy(real + vfs->upper_len, dir, len == 1 ? 0 : len);
+	real[vfs->upper_len + (len == 1 ? 0 : len)] = '\0';
+	fd = appv_openat(AT_FDCWD, real,
+			 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	memset(s->bits, 0, sizeof(s->bits));
+	for (;;) {
+		ssize_t got = appv_getdents64(fd, buf, sizeof(buf));
+
+		if (got <= 0) {
+			appv_close(fd);
+			return got == 0 && n <= NEGS_MAX;
+		}
+		for (ssize_t off = 0; off < got;) {
+			/* struct linux_dirent64: name at offset 19 */
+			unsigned short reclen;
+			const char *name = buf + off + 19;
+			uint32_t pos[2];
+
+			memcpy(&reclen, buf + off + 16, sizeof(reclen));
+			off += reclen;
+			name_bits(name, strlen(name), pos);
+			s->bits[pos[0] / 64] |= 1ULL << (pos[0] % 64);
+			s->bits[pos[1] / 64] |= 1ULL << (pos[1] % 64);
+			n++;
+		}
+	}
+}
+
+void vfs_negs_missed(const struct vfs *cvfs, const char *vpath, size_t len)
+{
+	struct vfs *vfs = (struct vfs *)cvfs; /* the lazily set pointer */
+	size_t plen = parent_len(vpath, len);
+	struct negs_slot *s;
+	unsigned long long h;
+	unsigned int seq;
+	uint64_t e;
+
+	if (!vfs->negs_on || plen >= NEGS_PATH ||
+	    !vfs_map_once((void **)&vfs->negs, sizeof(struct vfs_negs)))
+		return;
+	h = appv_hash64(vpath, plen);
+	s = slot_for(vfs, h);
+	seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
+	if ((seq & 1) ||
+	    !__atomic_compare_exchange_n(&s->seq, &seq, seq + 1, false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return; /* busy: another thread or an interrupted handler */
+	e = epoch_now(vfs);
+	if (!holds(s, h, vpath, plen) || s->epoch != e) {
+		s->hash = h;
+		s->len = (unsigned short)plen;
+		memcpy(s->path, vpath, plen);
+		s->epoch = e;
+		s->misses = 0;
+		s->listed = false;
+	}
+	/* The epoch is read before the listing: a name made meanwhile
+	 * bumps it, and the filter is not used. */
+	if (!s->listed && ++s->misses >= NEGS_MISSES)
+		s->listed = list_upper(vfs, vpath, plen, s);
+	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
+}
