@@ -41,14 +41,18 @@
 #define NEGS_SLOTS 128
 #define NEGS_PATH 240 /* longer directory paths are not cached */
 #define NEGS_WORDS 32 /* a 2048-bit filter per directory */
-#define NEGS_MISSES 4 /* misses in one directory before it is listed */
-#define NEGS_MAX 1400 /* more names than this: the filter says little */
+/* Misses in one directory before it is listed, plus one per 32 names its
+ * last listing had. */
+#define NEGS_MISSES 4
+/* More names than this: the filter says little, and the listing stops. */
+#define NEGS_MAX 1400
 
 struct negs_slot {
 	unsigned int seq; /* odd while written */
 	unsigned short len;
-	unsigned short misses;
-	bool listed; /* bits hold the listing made under epoch */
+	unsigned short misses; /* under epoch, up to the threshold */
+	unsigned short names;  /* the directory's last listing had */
+	bool listed;	       /* bits hold the listing made under epoch */
 	uint64_t epoch;
 	unsigned long long hash;
 	char path[NEGS_PATH];
@@ -176,8 +180,8 @@ bool vfs_negs_absent(const struct vfs *vfs, const char *vpath, size_t len)
 	return absent && __atomic_load_n(&s->seq, __ATOMIC_RELAXED) == seq;
 }
 
-/* List upper directory @dir (virtual, @len bytes) into @s's bits: false
- * when it cannot, or holds too many names to say much. */
+/* List upper directory @dir (virtual, @len bytes) into @s's bits and
+ * s->names: false when it cannot, or holds too many names to say much. */
 static bool list_upper(const struct vfs *vfs, const char *dir, size_t len,
 		       struct negs_slot *s)
 {
@@ -198,8 +202,9 @@ static bool list_upper(const struct vfs *vfs, const char *dir, size_t len,
 	for (;;) {
 		ssize_t got = appv_getdents64(fd, buf, sizeof(buf));
 
-		if (got <= 0) {
+		if (got <= 0 || n > NEGS_MAX) {
 			appv_close(fd);
+			s->names = (unsigned short)n;
 			return got == 0 && n <= NEGS_MAX;
 		}
 		for (ssize_t off = 0; off < got;) {
@@ -238,17 +243,25 @@ void vfs_negs_missed(const struct vfs *cvfs, const char *vpath, size_t len)
 					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
 		return; /* busy: another thread or an interrupted handler */
 	e = epoch_now(vfs);
-	if (!holds(s, h, vpath, plen) || s->epoch != e) {
+	if (!holds(s, h, vpath, plen)) {
 		s->hash = h;
 		s->len = (unsigned short)plen;
 		memcpy(s->path, vpath, plen);
+		s->names = 0;
+		s->epoch = e + 1; /* reset below */
+	}
+	if (s->epoch != e) {
 		s->epoch = e;
 		s->misses = 0;
 		s->listed = false;
 	}
-	/* The epoch is read before the listing: a name made meanwhile
-	 * bumps it, and the filter is not used. */
-	if (!s->listed && ++s->misses >= NEGS_MISSES)
+	/* Listed once per epoch at most, later the more names it had: a
+	 * program that makes names in a large directory between lookups
+	 * does not have it listed again and again.  The epoch is read
+	 * before the listing: a name made meanwhile bumps it, and the
+	 * filter is not used. */
+	if (!s->listed && s->misses < NEGS_MISSES + s->names / 32 &&
+	    ++s->misses == NEGS_MISSES + s->names / 32)
 		s->listed = list_upper(vfs, vpath, plen, s);
 	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
 }
