@@ -23,11 +23,14 @@
  * this address get the policy without the shim (filter.c).  Above it lies
  * the mmap area, where a dynamically linked program's libc and the shim
  * are: its base is at least 0x7fff_ffff_f000 - 128 MiB - 16 TiB (the
- * largest mmap_rnd_bits), while a static(-pie) executable is loaded at
- * 0x4000_00 or at 2/3 of 128 TiB plus at most 16 TiB (0x6555_5555_5000).
- * With an unlimited stack rlimit (the legacy layout) libraries lie low
- * too: their calls are then answered by the supervisor, correct but a
- * round trip each.
+ * largest mmap_rnd_bits), while a static executable (ET_EXEC) is loaded
+ * at its link address, 0x4000_00.  With an unlimited stack rlimit (the
+ * legacy layout) libraries lie low too: their calls are then answered by
+ * the supervisor, correct but a round trip each.  Not told apart: a
+ * static-pie executable (ET_DYN without PT_INTERP) is a "loader" to the
+ * kernel, mapped in the mmap area like ld.so (binfmt_elf.c, since Linux
+ * 4.13; only its brk goes to ELF_ET_DYN_BASE), so it keeps the shim's
+ * policy (README, known limits).
  */
 #define APPV_STATIC_IP_LIMIT 0x680000000000UL
 

@@ -540,6 +540,10 @@ static int open_fifo_async(struct appv_sc_call *c, const char *what, int flags,
 	    flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOFOLLOW | O_CLOEXEC),
 	    cloexec, c->tid, c->req->id};
 	pthread_once(&fifo_tick_once, fifo_tick_install);
+	/* The thread answers, maybe before answer() moves the name epoch:
+	 * a FIFO copied up for writing is a name made (target_addfd). */
+	if (sup_makes_names(c))
+		vfs_upper_created(c->s->vfs);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	pthread_attr_setstacksize(&attr, 64 * 1024);
