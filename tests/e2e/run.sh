@@ -2644,7 +2644,7 @@ c_ov_names_cached() {
 	mkfifo "$s/a" "$s/b"
 	for i in 00 01 02 03 04 05 06 07 08 09; do printf x >"$h/d/f$i"; done
 	before=$(tree_sha "$h")
-	bg_axe a --share "$s" --overlay nc "$TPKG" /usr/bin/python3 -c 'import os, subprocess, sys
+	bg_axe a --share "$s" --overlay nc "$TPKG" /usr/bin/python3 -B -c 'import os, subprocess, sys
 h, s = sys.argv[1:3]
 d, p = h + "/d", "/opt/t/share"
 new = ["n%d" % i for i in range(1, 10)]
@@ -2669,11 +2669,19 @@ for sh, cmd in (("sh", "echo a >n1"), ("sh", "mkdir n2"), ("sh", "ln -s n1 n3"),
                 ("/bin/busybox sh", "echo more >>f05")):
     subprocess.run(sh.split() + ["-c", "cd $0 && " + cmd, d], check=True)
     look(cmd)
+open(s + "/ready", "w").close()
 open(s + "/b", "w").write("go\n")
 open(s + "/a").read()
 look("other")
 ' "$h" "$s"
 	pa=$!
+	# The other session starts once the steps above are done: its own
+	# start could move the epoch in between.
+	i=0
+	while [ ! -e "$s/ready" ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 	axe --share "$s" --overlay nc "$TPKG" /bin/sh -c 'read -r x <"$2/b"
 echo c >"$1/d/n8" && /bin/busybox mkdir "$1/d/n9" &&
 	echo zz >>/opt/t/share/data.txt
