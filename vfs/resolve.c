@@ -200,21 +200,27 @@ static bool missing(int r)
 	return r == -ENOENT || r == -ENOTDIR;
 }
 
-/* vfs_image_ops.lookup of w->vpath, hashing only what was appended since
- * the last probe. */
+/* appv_hash64 of w->vpath[0..@len), hashing only what was appended since
+ * the last call. */
+static unsigned long long hash_to(struct walk *w, size_t len)
+{
+	if (w->hlen > len)
+		reset_hash(w);
+	w->vhash =
+	    appv_hash64_more(w->vhash, w->vpath + w->hlen, len - w->hlen);
+	w->hlen = len;
+	return w->vhash;
+}
+
+/* vfs_image_ops.lookup of w->vpath. */
 static int image_probe(struct walk *w, struct layer_hit *hit)
 {
 	int r;
 
 	if (!w->vfs->idx)
 		return -ENOENT;
-	if (w->hlen > w->vlen)
-		reset_hash(w);
-	w->vhash = appv_hash64_more(w->vhash, w->vpath + w->hlen,
-				    w->vlen - w->hlen);
-	w->hlen = w->vlen;
-	r = vfs_index_lookup_hashed(w->vfs->idx, w->vpath, w->vlen, w->vhash,
-				    &hit->ent);
+	r = vfs_index_lookup_hashed(w->vfs->idx, w->vpath, w->vlen,
+				    hash_to(w, w->vlen), &hit->ent);
 	if (r == 0)
 		vfs_image_hit(hit);
 	return r;
@@ -281,10 +287,12 @@ static int upper_lookup(struct walk *w, struct layer_hit *hit)
  */
 static int upper_probe(struct walk *w, struct layer_hit *hit)
 {
+	/* The parent's hash first: the walk has it, or is on its way. */
+	unsigned long long ph = hash_to(w, parent_len(w)), h;
 	struct vfs_dir_ent e;
 	int r;
 
-	if (vfs_negs_absent(w->vfs, w->vpath, w->vlen)) {
+	if (vfs_negs_absent(w->vfs, w->vpath, w->vlen, ph)) {
 		if (at_end(w))
 			w->st_vlen = 0;
 		return -ENOENT;
@@ -293,7 +301,9 @@ static int upper_probe(struct walk *w, struct layer_hit *hit)
 		r = upper_lookup(w, hit);
 		goto out;
 	}
-	if (!at_end(w) && vfs_dirs_get(w->vfs, w->vpath, w->vlen, &e)) {
+	h = hash_to(w, w->vlen);
+	if (!at_end(w) &&
+	    vfs_dirs_get_hashed(w->vfs, w->vpath, w->vlen, h, &e)) {
 		hit->mode = e.mode;
 		hit->uid = e.uid;
 		hit->gid = e.gid;
@@ -311,11 +321,11 @@ static int upper_probe(struct walk *w, struct layer_hit *hit)
 		e.mode = hit->mode;
 		e.uid = hit->uid;
 		e.gid = hit->gid;
-		vfs_dirs_put(w->vfs, w->vpath, w->vlen, &e);
+		vfs_dirs_put_hashed(w->vfs, w->vpath, w->vlen, h, &e);
 	}
 out:
 	if (r == -ENOENT)
-		vfs_negs_missed(w->vfs, w->vpath, w->vlen);
+		vfs_negs_missed(w->vfs, w->vpath, w->vlen, ph);
 	return r;
 }
 

@@ -83,13 +83,17 @@ static bool holds(const struct dir_slot *s, unsigned long long h,
 bool vfs_dirs_get(const struct vfs *vfs, const char *vpath, size_t len,
 		  struct vfs_dir_ent *e)
 {
+	return vfs_dirs_get_hashed(vfs, vpath, len, appv_hash64(vpath, len), e);
+}
+
+bool vfs_dirs_get_hashed(const struct vfs *vfs, const char *vpath, size_t len,
+			 unsigned long long h, struct vfs_dir_ent *e)
+{
 	struct vfs_dirs *d = __atomic_load_n(&vfs->dirs, __ATOMIC_ACQUIRE);
-	unsigned long long h;
 	unsigned int gen;
 
 	if (!d || len >= DIRS_PATH || !vfs_upper_gen(vfs, &gen))
 		return false;
-	h = appv_hash64(vpath, len);
 	for (int way = 0; way < 2; way++) {
 		struct dir_slot *s = slot_of(d, h, way);
 		unsigned int seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
@@ -106,14 +110,18 @@ bool vfs_dirs_get(const struct vfs *vfs, const char *vpath, size_t len,
 void vfs_dirs_put(const struct vfs *vfs, const char *vpath, size_t len,
 		  const struct vfs_dir_ent *e)
 {
+	vfs_dirs_put_hashed(vfs, vpath, len, appv_hash64(vpath, len), e);
+}
+
+void vfs_dirs_put_hashed(const struct vfs *vfs, const char *vpath, size_t len,
+			 unsigned long long h, const struct vfs_dir_ent *e)
+{
 	struct vfs_dirs *d;
 	struct dir_slot *s, *s1;
-	unsigned long long h;
 	unsigned int seq, gen;
 
 	if (len >= DIRS_PATH || !(d = dirs_of(vfs)) || !vfs_upper_gen(vfs, &gen))
 		return;
-	h = appv_hash64(vpath, len);
 	/* The place that holds the path, else an empty or stale first one,
 	 * else the second (the first keeps what was cached earlier). */
 	s = slot_of(d, h, 0);

@@ -155,18 +155,17 @@ static bool holds(const struct negs_slot *s, unsigned long long h,
 	return s->hash == h && s->len == len && !memcmp(s->path, dir, len);
 }
 
-bool vfs_negs_absent(const struct vfs *vfs, const char *vpath, size_t len)
+bool vfs_negs_absent(const struct vfs *vfs, const char *vpath, size_t len,
+		     unsigned long long h)
 {
 	size_t plen = parent_len(vpath, len), off = plen == 1 ? 1 : plen + 1;
 	const struct negs_slot *s;
-	unsigned long long h;
 	unsigned int seq;
 	uint32_t pos[2];
 	bool absent;
 
 	if (!vfs->negs_on || !vfs->negs || plen >= NEGS_PATH || off >= len)
 		return false;
-	h = appv_hash64(vpath, plen);
 	s = slot_for(vfs, h);
 	seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
 	if (seq & 1)
@@ -223,19 +222,18 @@ static bool list_upper(const struct vfs *vfs, const char *dir, size_t len,
 	}
 }
 
-void vfs_negs_missed(const struct vfs *cvfs, const char *vpath, size_t len)
+void vfs_negs_missed(const struct vfs *cvfs, const char *vpath, size_t len,
+		     unsigned long long h)
 {
 	struct vfs *vfs = (struct vfs *)cvfs; /* the lazily set pointer */
 	size_t plen = parent_len(vpath, len);
 	struct negs_slot *s;
-	unsigned long long h;
 	unsigned int seq;
 	uint64_t e;
 
 	if (!vfs->negs_on || plen >= NEGS_PATH ||
 	    !vfs_map_once((void **)&vfs->negs, sizeof(struct vfs_negs)))
 		return;
-	h = appv_hash64(vpath, plen);
 	s = slot_for(vfs, h);
 	seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
 	if ((seq & 1) ||

@@ -221,12 +221,20 @@ void vfs_dirs_free(struct vfs *vfs);
  */
 void vfs_epoch_open(struct vfs *vfs);
 void vfs_epoch_close(struct vfs *vfs);
-bool vfs_negs_absent(const struct vfs *vfs, const char *vpath, size_t len);
-void vfs_negs_missed(const struct vfs *vfs, const char *vpath, size_t len);
+bool vfs_negs_absent(const struct vfs *vfs, const char *vpath, size_t len,
+		     unsigned long long parent_hash);
+void vfs_negs_missed(const struct vfs *vfs, const char *vpath, size_t len,
+		     unsigned long long parent_hash);
 bool vfs_dirs_get(const struct vfs *vfs, const char *vpath, size_t len,
 		  struct vfs_dir_ent *e);
 void vfs_dirs_put(const struct vfs *vfs, const char *vpath, size_t len,
 		  const struct vfs_dir_ent *e);
+/* The same, given appv_hash64(@vpath, @len) (the walk extends it as it
+ * descends); so are vfs_negs_* the hash of @vpath's parent. */
+bool vfs_dirs_get_hashed(const struct vfs *vfs, const char *vpath, size_t len,
+			 unsigned long long h, struct vfs_dir_ent *e);
+void vfs_dirs_put_hashed(const struct vfs *vfs, const char *vpath, size_t len,
+			 unsigned long long h, const struct vfs_dir_ent *e);
 
 /* Opaque directories (see vfs.h): a second add-only bloom filter in the
  * same page, of the full virtual paths of opaque directories.  false only
