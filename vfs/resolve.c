@@ -288,21 +288,12 @@ static int upper_lookup(struct walk *w, struct layer_hit *hit)
 static int upper_probe(struct walk *w, struct layer_hit *hit)
 {
 	/* The parent's hash first: the walk has it, or is on its way. */
-	unsigned long long ph = hash_to(w, parent_len(w)), h;
+	unsigned long long ph = hash_to(w, parent_len(w)),
+			   h = hash_to(w, w->vlen);
 	struct vfs_dir_ent e;
 	int r;
 
-	if (vfs_negs_absent(w->vfs, w->vpath, w->vlen, ph)) {
-		if (at_end(w))
-			w->st_vlen = 0;
-		return -ENOENT;
-	}
-	if (!w->vfs->dirs_on) {
-		r = upper_lookup(w, hit);
-		goto out;
-	}
-	h = hash_to(w, w->vlen);
-	if (!at_end(w) &&
+	if (w->vfs->dirs_on && !at_end(w) &&
 	    vfs_dirs_get_hashed(w->vfs, w->vpath, w->vlen, h, &e)) {
 		hit->mode = e.mode;
 		hit->uid = e.uid;
@@ -311,7 +302,12 @@ static int upper_probe(struct walk *w, struct layer_hit *hit)
 		hit->opaque = false;
 		return 0;
 	}
-	if (!vfs_upper_gen(w->vfs, &e.gen)) {
+	if (vfs_negs_absent(w->vfs, w->vpath, w->vlen, ph)) {
+		if (at_end(w))
+			w->st_vlen = 0;
+		return -ENOENT;
+	}
+	if (!w->vfs->dirs_on || !vfs_upper_gen(w->vfs, &e.gen)) {
 		r = upper_lookup(w, hit);
 		goto out;
 	}
