@@ -293,7 +293,7 @@ static int upper_probe(struct walk *w, struct layer_hit *hit)
 	struct vfs_dir_ent e;
 	int r;
 
-	if (w->vfs->dirs_on && !at_end(w) &&
+	if (w->vfs->dirs_on && (!at_end(w) || !w->req->final_st) &&
 	    vfs_dirs_get_hashed(w->vfs, w->vpath, w->vlen, h, &e)) {
 		hit->mode = e.mode;
 		hit->uid = e.uid;
