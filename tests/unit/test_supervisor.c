@@ -140,6 +140,67 @@ static void test_table__every_design_path_call_is_notified(void **state)
 	}
 }
 
+/* Which calls move the overlay's name epoch (vfs/upper_negs.c): every
+ * call that may make a name in the upper layer - creates, copy-ups,
+ * whiteouts, renames - and no read, which would keep the shims' caches
+ * of upper names cold. */
+static bool makes_names(int nr, long a1, long a2)
+{
+	struct seccomp_notif req = {.data.nr = nr};
+	struct appv_sc_call c = {.req = &req};
+
+	c.args[1] = (uint64_t)a1;
+	c.args[2] = (uint64_t)a2;
+	return sup_makes_names(&c);
+}
+
+static void test_table__names_made_move_the_epoch(void **state)
+{
+	static const int make[] = {
+	    SYS_mkdir,	      SYS_mkdirat,
+	    SYS_mknod,	      SYS_mknodat,
+	    SYS_symlink,      SYS_symlinkat,
+	    SYS_link,	      SYS_linkat,
+	    SYS_rename,	      SYS_renameat,
+	    SYS_renameat2,    SYS_unlink,
+	    SYS_unlinkat,     SYS_rmdir,
+	    SYS_chmod,	      SYS_fchmod,
+	    SYS_fchmodat,     SYS_chown,
+	    SYS_fchown,	      SYS_lchown,
+	    SYS_fchownat,     SYS_truncate,
+	    SYS_utime,	      SYS_utimes,
+	    SYS_utimensat,    SYS_futimesat,
+	    SYS_setxattr,     SYS_lsetxattr,
+	    SYS_fsetxattr,    SYS_removexattr,
+	    SYS_lremovexattr, SYS_fremovexattr,
+	    SYS_bind,	      SYS_inotify_add_watch,
+	    SYS_creat,	      SYS_openat2,
+	};
+	static const int read_only[] = {
+	    SYS_stat,	  SYS_lstat,	  SYS_newfstatat, SYS_statx,
+	    SYS_fstat,	  SYS_getdents64, SYS_access,	  SYS_faccessat,
+	    SYS_readlink, SYS_readlinkat, SYS_getcwd,	  SYS_chdir,
+	    SYS_fchdir,	  SYS_getxattr,	  SYS_listxattr,  SYS_fgetxattr,
+	    SYS_execve,	  SYS_execveat,	  SYS_connect,	  SYS_getsockname,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(make); i++)
+		if (!makes_names(make[i], 0, 0))
+			fail_msg("syscall %d does not move the epoch", make[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(read_only); i++)
+		if (makes_names(read_only[i], 0, 0))
+			fail_msg("syscall %d moves the epoch", read_only[i]);
+	/* Opens: by their flags (a write open copies up). */
+	assert_false(makes_names(SYS_openat, 0, O_RDONLY | O_DIRECTORY));
+	assert_false(makes_names(SYS_openat, 0, O_PATH | O_NOFOLLOW));
+	assert_false(makes_names(SYS_open, O_RDONLY | O_CLOEXEC, 0));
+	assert_true(makes_names(SYS_openat, 0, O_WRONLY));
+	assert_true(makes_names(SYS_openat, 0, O_RDWR));
+	assert_true(makes_names(SYS_openat, 0, O_RDONLY | O_CREAT));
+	assert_true(makes_names(SYS_openat, 0, O_RDONLY | O_TRUNC));
+	assert_true(makes_names(SYS_open, O_WRONLY | O_APPEND, 0));
+}
+
 /* --- target memory helpers against a forked child -------------------- */
 
 static char shared_buf[64] = "hello target";
@@ -959,6 +1020,7 @@ int main(void)
 	    cmocka_unit_test(test_table__notify_entries_have_handlers),
 	    cmocka_unit_test(test_table__no_duplicate_numbers),
 	    cmocka_unit_test(test_table__every_design_path_call_is_notified),
+	    cmocka_unit_test(test_table__names_made_move_the_epoch),
 	    cmocka_unit_test(test_target__read_write_and_protection),
 	    cmocka_unit_test(test_sup_table__find_take_drop),
 	    cmocka_unit_test(test_sup_table__exited_process_record_is_emptied),
