@@ -288,8 +288,8 @@ static int upper_lookup(struct walk *w, struct layer_hit *hit)
 static int upper_probe(struct walk *w, struct layer_hit *hit)
 {
 	/* The parent's hash first: the walk has it, or is on its way. */
-	unsigned long long ph = hash_to(w, parent_len(w)),
-			   h = hash_to(w, w->vlen);
+	size_t plen = parent_len(w);
+	unsigned long long ph = hash_to(w, plen), h = hash_to(w, w->vlen);
 	struct vfs_dir_ent e;
 	int r;
 
@@ -302,7 +302,7 @@ static int upper_probe(struct walk *w, struct layer_hit *hit)
 		hit->opaque = false;
 		return 0;
 	}
-	if (vfs_negs_absent(w->vfs, w->vpath, w->vlen, ph)) {
+	if (vfs_negs_absent(w->vfs, w->vpath, w->vlen, plen, ph)) {
 		if (at_end(w))
 			w->st_vlen = 0;
 		return -ENOENT;
@@ -321,7 +321,7 @@ static int upper_probe(struct walk *w, struct layer_hit *hit)
 	}
 out:
 	if (r == -ENOENT)
-		vfs_negs_missed(w->vfs, w->vpath, w->vlen, ph);
+		vfs_negs_missed(w->vfs, w->vpath, plen, ph);
 	return r;
 }
 

@@ -128,14 +128,6 @@ static uint64_t epoch_now(const struct vfs *vfs)
 	return __atomic_load_n(vfs->epoch, __ATOMIC_SEQ_CST);
 }
 
-/* The parent of canonical @vpath (@len bytes): its length ("/" is 1). */
-static size_t parent_len(const char *vpath, size_t len)
-{
-	while (len > 1 && vpath[len - 1] != '/')
-		len--;
-	return len > 1 ? len - 1 : 1;
-}
-
 static void name_bits(const char *name, size_t len, uint32_t pos[2])
 {
 	unsigned long long h = appv_hash64(name, len);
@@ -156,9 +148,9 @@ static bool holds(const struct negs_slot *s, unsigned long long h,
 }
 
 bool vfs_negs_absent(const struct vfs *vfs, const char *vpath, size_t len,
-		     unsigned long long h)
+		     size_t plen, unsigned long long h)
 {
-	size_t plen = parent_len(vpath, len), off = plen == 1 ? 1 : plen + 1;
+	size_t off = plen == 1 ? 1 : plen + 1;
 	const struct negs_slot *s;
 	unsigned int seq;
 	uint32_t pos[2];
@@ -222,11 +214,10 @@ static bool list_upper(const struct vfs *vfs, const char *dir, size_t len,
 	}
 }
 
-void vfs_negs_missed(const struct vfs *cvfs, const char *vpath, size_t len,
+void vfs_negs_missed(const struct vfs *cvfs, const char *vpath, size_t plen,
 		     unsigned long long h)
 {
 	struct vfs *vfs = (struct vfs *)cvfs; /* the lazily set pointer */
-	size_t plen = parent_len(vpath, len);
 	struct negs_slot *s;
 	unsigned int seq;
 	uint64_t e;

@@ -215,22 +215,24 @@ void vfs_dirs_free(struct vfs *vfs);
  * every name appv makes in the upper layer (vfs_upper_created, vfs.h), and
  * a per-process cache of the names of upper directories listed under it.
  * vfs_negs_absent: whether the upper directory holding canonical @vpath's
- * parent certainly has no entry of @vpath's name now.  vfs_negs_missed: a
- * probe of @vpath found nothing (after a few in one directory, it is
- * listed).  vfs_epoch_open maps the epoch (the supervisor creates it).
+ * parent (its first @plen bytes, "/" for a top-level name; @parent_hash
+ * their appv_hash64) certainly has no entry of @vpath's name now.
+ * vfs_negs_missed: a probe of a name in that directory found nothing
+ * (after a few, it is listed).  vfs_epoch_open maps the epoch (the
+ * supervisor creates it).
  */
 void vfs_epoch_open(struct vfs *vfs);
 void vfs_epoch_close(struct vfs *vfs);
 bool vfs_negs_absent(const struct vfs *vfs, const char *vpath, size_t len,
-		     unsigned long long parent_hash);
-void vfs_negs_missed(const struct vfs *vfs, const char *vpath, size_t len,
+		     size_t plen, unsigned long long parent_hash);
+void vfs_negs_missed(const struct vfs *vfs, const char *vpath, size_t plen,
 		     unsigned long long parent_hash);
 bool vfs_dirs_get(const struct vfs *vfs, const char *vpath, size_t len,
 		  struct vfs_dir_ent *e);
 void vfs_dirs_put(const struct vfs *vfs, const char *vpath, size_t len,
 		  const struct vfs_dir_ent *e);
 /* The same, given appv_hash64(@vpath, @len) (the walk extends it as it
- * descends); so are vfs_negs_* the hash of @vpath's parent. */
+ * descends). */
 bool vfs_dirs_get_hashed(const struct vfs *vfs, const char *vpath, size_t len,
 			 unsigned long long h, struct vfs_dir_ent *e);
 void vfs_dirs_put_hashed(const struct vfs *vfs, const char *vpath, size_t len,
