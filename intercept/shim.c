@@ -280,22 +280,85 @@ static bool same_inode(int fd, const struct stat *st)
 	       again.st_ino == st->st_ino;
 }
 
+/*
+ * This thread's virtual working directory, kept under the overlay's
+ * working-directory generation (vfs/cwd_gen.c: every chdir in the session
+ * bumps it), and for an upper one under the directory generation too.
+ * What keeps it right otherwise is what keeps a descriptor's
+ * (shim_base.c): package directories and listings never move, nor do
+ * host ones the session may not move; a movable one is not kept.  Per
+ * thread: threads of one process may not share their working directory
+ * (unshare(CLONE_FS)).  A signal handler may fill it in the middle of
+ * another use: odd @seq while written, checked after the copy.
+ */
+#define CWD_KEEP 480 /* longer virtual paths are not kept */
+
+struct kept_cwd {
+	unsigned int seq;
+	bool upper;
+	unsigned short len; /* 0: none */
+	unsigned int dgen;  /* of an upper one */
+	uint64_t gen;
+	char v[CWD_KEEP];
+};
+
+static __thread struct kept_cwd kept_cwd
+    __attribute__((tls_model("initial-exec")));
+
+static bool cwd_kept(char *out, size_t cap, bool *upper)
+{
+	struct kept_cwd *k = &kept_cwd;
+	unsigned int seq = k->seq, dgen;
+	uint64_t gen;
+
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	if ((seq & 1) || !k->len || k->len >= cap ||
+	    !vfs_cwd_gen(shim_vfs, &gen) || gen != k->gen ||
+	    (k->upper && (!vfs_upper_gen(shim_vfs, &dgen) || dgen != k->dgen)))
+		return false;
+	memcpy(out, k->v, k->len + 1u);
+	*upper = k->upper;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	return k->seq == seq;
+}
+
+static void cwd_keep(const char *v, size_t len, bool upper, unsigned int dgen,
+		     uint64_t gen)
+{
+	struct kept_cwd *k = &kept_cwd;
+
+	if (len >= CWD_KEEP)
+		return;
+	k->seq++;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	memcpy(k->v, v, len + 1);
+	k->len = (unsigned short)len;
+	k->upper = upper;
+	k->dgen = dgen;
+	k->gen = gen;
+	__atomic_signal_fence(__ATOMIC_SEQ_CST);
+	k->seq++;
+}
+
 /* The virtual directory a relative path starts from; *@upper: it has an
  * upper copy, which is the real directory.  A descriptor's is kept
- * (shim_base.c), an upper one under directory generation @gen (read by
- * the caller before this; @have_gen: there is one).  The working
- * directory's is not: getcwd costs less than a stat that would check a
- * kept one. */
+ * (shim_base.c), and so is the working directory's (cwd_kept), an upper
+ * one under directory generation @gen (read by the caller before this;
+ * @have_gen: there is one). */
 static int virtual_base(int dirfd, char *out, size_t cap, bool *upper,
 			bool have_gen, unsigned int gen)
 {
 	char real[PATH_MAX];
 	struct stat st;
 	bool have_st = false, keep = dirfd != AT_FDCWD, hinted = false;
-	bool movable;
+	bool movable, have_cwd_gen = false;
+	uint64_t cwd_gen = 0;
 	long r;
 
 	if (dirfd == AT_FDCWD) {
+		if (cwd_kept(out, cap, upper))
+			return 0;
+		have_cwd_gen = vfs_cwd_gen(shim_vfs, &cwd_gen);
 		r = APPV_SYS(SYS_getcwd, real, sizeof(real), 0, 0, 0, 0);
 	} else {
 		switch (shim_base_get(dirfd, out, cap, upper, &st)) {
@@ -337,9 +400,17 @@ static int virtual_base(int dirfd, char *out, size_t cap, bool *upper,
 	 * its link was read: a dup2 between the two would pair one's inode
 	 * with the other's path (after a hint, the fstat came after the
 	 * link: the next call keeps it). */
-	if (r >= 0 && keep && !hinted && have_st &&
-	    !strstr(real, APPV_DELETED) && !movable && (have_gen || !*upper) &&
-	    same_inode(dirfd, &st))
+	if (r >= 0 && have_cwd_gen && !strstr(real, APPV_DELETED) && !movable &&
+	    (have_gen || !*upper)) {
+		/* A move of this thread's own (libc's raw chdir) is over:
+		 * kept from the next call on. */
+		if (vfs_cwd_steady(shim_vfs, cwd_gen))
+			cwd_keep(out, (size_t)r, *upper, gen, cwd_gen);
+		else
+			vfs_cwd_settle(shim_vfs);
+	} else if (r >= 0 && keep && !hinted && have_st &&
+		   !strstr(real, APPV_DELETED) && !movable &&
+		   (have_gen || !*upper) && same_inode(dirfd, &st))
 		shim_base_put(dirfd, real, out, *upper, gen, &st);
 	else if (keep && movable != hinted)
 		shim_base_movable(dirfd, movable);
@@ -863,6 +934,15 @@ static long chdir_magic(const char *path)
 	return r;
 }
 
+/* After a call that may have changed this thread's working directory
+ * (made, failed or not): every thread's kept one goes. */
+static long cwd_changed(long r)
+{
+	if (shim_vfs)
+		vfs_cwd_moved(shim_vfs);
+	return r;
+}
+
 /*
  * chdir: the shim moves the kernel's cwd to the real directory, so that the
  * reverse mapping of the real cwd is the virtual one for the shim and the
@@ -879,9 +959,36 @@ SHIM_EXPORT int chdir(const char *path)
 	long r;
 
 	if (magic_dir_path(path)) {
-		r = chdir_magic(path);
+		r = cwd_changed(chdir_magic(path));
 		if (r != -EACCES)
 			return (int)shim_ret(r);
 	}
-	return (int)shim_ret(shim_path_syscall(&sc, (long)path, 0, 0, 0, 0, 0));
+	r = shim_path_syscall(&sc, (long)path, 0, 0, 0, 0, 0);
+	return (int)shim_ret(cwd_changed(r));
+}
+
+/* A vfork child shares its parent's memory, this thread's kept working
+ * directory with it: after a chdir and a relative lookup of its own, the
+ * child leaves by an exec (the supervisor bumps the generation) or by
+ * _exit, which bumps it here. */
+SHIM_EXPORT __attribute__((noreturn)) void _exit(int status)
+{
+	if (shim_vfs)
+		vfs_cwd_bump(shim_vfs);
+	for (;;)
+		APPV_SYS(SYS_exit_group, status, 0, 0, 0, 0, 0);
+}
+
+SHIM_EXPORT __attribute__((noreturn)) void _Exit(int status)
+{
+	_exit(status);
+}
+
+/* libc's fchdir, made through the trampoline so that the working
+ * directory's generation moves with it (its raw calls, as libc's nftw
+ * makes them, are the supervisor's). */
+SHIM_EXPORT int fchdir(int fd)
+{
+	return (int)shim_ret(
+	    cwd_changed(APPV_SYS(SYS_fchdir, fd, 0, 0, 0, 0, 0)));
 }

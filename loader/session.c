@@ -442,12 +442,15 @@ static int hold_overlay(struct session *s)
 	if (fd < 0)
 		return -errno;
 	/* Alone on the overlay: a move that a killed supervisor left
-	 * counted (vfs_upper_change_begin) is over; forgotten, or every
-	 * shim would keep asking the supervisor about relative paths. */
+	 * counted (vfs_upper_change_begin, vfs_cwd_moving) is over;
+	 * forgotten, or every shim would keep asking the supervisor about
+	 * relative paths, or reading its working directory again. */
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0 &&
 	    snprintf(upper, sizeof(upper), "%s/upper", s->overlay_dir) <
-		(int)sizeof(upper))
+		(int)sizeof(upper)) {
 		vfs_names_bump_file(upper);
+		vfs_cwd_reset_file(upper);
+	}
 	while ((r = flock(fd, LOCK_SH)) < 0 && errno == EINTR)
 		;
 	if (r < 0 || fstat(fd, &a) < 0) {

@@ -227,6 +227,40 @@ bool sup_makes_names(const struct appv_sc_call *c)
 	return (flags & (O_CREAT | O_TRUNC | O_ACCMODE)) != 0;
 }
 
+static bool tid_gone(pid_t tid)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "/proc/%d", (int)tid);
+	return access(path, F_OK) != 0 && errno == ENOENT;
+}
+
+/* Before answer @ret to a call that changes a working directory: the
+ * shims' kept ones go (vfs/cwd_gen.c).  The kernel's change, made after
+ * the reply, ends with the thread's next notification; a thread that
+ * makes none (dead, or served by its shim alone) is found now and then.
+ * An exec changes none, but a vfork child's shim may have kept its own
+ * in its parent's memory. */
+static void cwd_gen_note(struct sup *sup, const struct seccomp_notif *req,
+			 long ret)
+{
+	switch (req->data.nr) {
+	case SYS_chdir:
+	case SYS_fchdir:
+		if (ret == SUP_CONTINUE)
+			vfs_cwd_moving(sup->s->vfs, (pid_t)req->pid, tid_gone);
+		else if (ret >= 0 || ret == SUP_REPLIED)
+			vfs_cwd_bump(sup->s->vfs);
+		return;
+	case SYS_execve:
+	case SYS_execveat:
+		vfs_cwd_bump(sup->s->vfs);
+		return;
+	}
+	if (!(sup->nnotif % 64))
+		vfs_cwd_reclaim(sup->s->vfs, tid_gone);
+}
+
 /* Dispatch the notification in @req and answer it. */
 static void answer(struct sup *sup, struct seccomp_notif *req,
 		   struct seccomp_notif_resp *resp)
@@ -235,9 +269,12 @@ static void answer(struct sup *sup, struct seccomp_notif *req,
 	long ret;
 
 	sup->nnotif++;
+	/* The thread's previous call is done: a chdir let through is made. */
+	vfs_cwd_arrived(sup->s->vfs, (pid_t)req->pid);
 	ret = sup_dispatch(&c);
 	if (c.desc && sup_makes_names(&c))
 		vfs_upper_created(sup->s->vfs);
+	cwd_gen_note(sup, req, ret);
 	if (sup->s->verbose >= 2)
 		fprintf(stderr, "appv: [%d] %s -> %s%ld\n", (int)req->pid,
 			c.desc ? c.desc->name : "?",
@@ -315,6 +352,7 @@ static void reap(struct sup *sup, struct loop_state *ls)
 		}
 		sup_exe_set(sup, pid, NULL, NULL);
 		sup_cwd_drop(sup, pid);
+		vfs_cwd_reclaim(sup->s->vfs, tid_gone);
 		if (pid == ls->child) {
 			ls->child_done = true;
 			ls->status = exit_status(st);

@@ -76,7 +76,7 @@ const struct appv_sc_desc loader_syscalls[] = {
     /* current directory */
     N(getcwd, -1, -1, sys_getcwd),
     N(chdir, 0, -1, sys_chdir),
-    F(fchdir, sys_fchdir),
+    N(fchdir, -1, -1, sys_fchdir),
     /* namespace changes */
     N(mkdir, 0, -1, sys_mkdir),
     N(mkdirat, 1, -1, sys_mkdir),

@@ -247,6 +247,30 @@ void vfs_cache_upper_names(struct vfs *vfs);
 /* No upper directory was moved or removed since @gen was read, and none
  * is being: a walk made meanwhile saw one state of the tree. */
 bool vfs_upper_steady(const struct vfs *vfs, unsigned int gen);
+/*
+ * The working-directory generation of the overlay (vfs/cwd_gen.c): a
+ * thread may keep its virtual cwd, learnt after reading @gen with
+ * vfs_cwd_gen, while @gen is current.  It was learnt in one state when
+ * vfs_cwd_steady(@gen) held after it (no thread moving, no change since).
+ * vfs_cwd_moved: the calling thread changed its working directory (after
+ * the call; ends its own move).  vfs_cwd_settle: the calling thread runs,
+ * so a move of its own is over.  A supervisor calls vfs_cwd_moving before
+ * letting the kernel change thread @tid's (the move lasts until
+ * vfs_cwd_arrived(@tid): its next notification), vfs_cwd_bump for a call
+ * that changes none but may have made a vfork parent's kept one wrong (an
+ * exec), vfs_cwd_reclaim to end the moves of threads @gone says are dead.
+ */
+bool vfs_cwd_gen(const struct vfs *vfs, uint64_t *gen);
+bool vfs_cwd_steady(const struct vfs *vfs, uint64_t gen);
+void vfs_cwd_moved(const struct vfs *vfs);
+void vfs_cwd_settle(const struct vfs *vfs);
+void vfs_cwd_bump(const struct vfs *vfs);
+void vfs_cwd_moving(const struct vfs *vfs, pid_t tid, bool (*gone)(pid_t));
+void vfs_cwd_arrived(const struct vfs *vfs, pid_t tid);
+void vfs_cwd_reclaim(const struct vfs *vfs, bool (*gone)(pid_t));
+/* No session holds the overlay of upper directory @upper: no thread is
+ * moving (the counts a killed supervisor left go). */
+int vfs_cwd_reset_file(const char *upper);
 /* The virtual directory whose merged listing (vfs_merge_dir) real path
  * @real is: its length, or -ENOENT when @real is no listing. */
 int vfs_listing_vpath(const struct vfs *vfs, const char *real, char *vpath,

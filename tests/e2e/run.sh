@@ -4286,7 +4286,7 @@ ov_perm_owner ov_perm_sgid_group ov_utime_omit ov_acl_copy pkg_setid_copy ov_dif
 fd_opath_magic ov_race_remove ov_race_append scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native host_dir_appears
 ov_rename_atomic ov_identity ov_identity_table ov_identity_kept ov_watch_events inst_dpkg proc_other_process
-ed_inplace_native name_slash_native preload_order cwd_kernel_back
+ed_inplace_native name_slash_native preload_order cwd_kernel_back cwd_kept
 name_odd_rules sig_die_by sig_stop_job sig_restart_io sig_eintr_retry
 sig_session_left sig_main_alive"
 CASES=${E2E_CASES:-$CASES_ALL}
@@ -5028,6 +5028,88 @@ mkdir b && cd b && echo "sub: $(cd .. && /bin/pwd)" && echo "abs: $(cd "$1" && /
 	want_rc 0
 	out_has "child chdir: 0"
 	out_has "shared: $h ['b']"
+	same_tree "$h" "$before"
+}
+
+# The shim keeps a thread's virtual working directory until a chdir
+# anywhere in the session (vfs/cwd_gen.c): every way the directory moves
+# must be seen by the next relative lookup - libc's chdir and fchdir,
+# raw ones (the supervisor's), another thread's, libc's own inside nftw
+# (FTW_CHDIR), and a vfork child's chdir followed by a relative open,
+# whose lookup runs in its parent's memory.  Each move goes between a
+# host directory and a package one (a stale base would send the lookup
+# to the wrong layer); where() looks three times, so the later looks use
+# what the first kept.
+c_cwd_kept() {
+	local h=$C/ck before
+	mkdir -p "$h/a/s"
+	touch "$h/a/fa" "$h/a/s/fs"
+	before=$(tree_sha "$h")
+	cat >"$C/cwdkept.py" <<-'EOF'
+	import ctypes, os, subprocess, sys, threading
+	libc = ctypes.CDLL(None, use_errno=True)
+	a, pkg, sub = sys.argv[1] + "/a", "/opt/t/share", "/opt/t/share/sub"
+	def where():
+	    seen = set()
+	    for _ in range(3):
+	        seen.add(next((w for w, f in (("a", "fa"), ("sub", "run.sh"),
+	                                      ("pkg", "data.txt"))
+	                       if os.path.exists(f)), "?"))
+	    return ",".join(sorted(seen))
+	def thread(fn, *args):
+	    t = threading.Thread(target=fn, args=args)
+	    t.start()
+	    t.join()
+	def moved(how, fn, *args):
+	    os.chdir(pkg)
+	    before = where()
+	    fn(*args)
+	    print(how + ":", before, where())
+	fd = os.open(a, os.O_RDONLY)
+	moved("libc chdir", os.chdir, a)
+	moved("raw chdir", libc.syscall, 80, a.encode())
+	moved("raw fchdir", libc.syscall, 81, fd)
+	moved("libc fchdir", os.fchdir, fd)
+	moved("thread chdir", thread, os.chdir, a)
+	moved("thread raw chdir", thread, libc.syscall, 80, a.encode())
+	with open(sub + "/run.sh", "w") as f:
+	    f.write("#!/bin/sh\nls\n")
+	os.chmod(sub + "/run.sh", 0o755)
+	os.chdir(a)
+	before = where()
+	r = subprocess.run(["./run.sh"], cwd=sub, capture_output=True, text=True)
+	print("subprocess:", " ".join(r.stdout.split()), before, where())
+	os.chdir(a)
+	sys.stdout.flush()
+	for prog in ("/bin/true", "-"):
+	    subprocess.run([sys.argv[2], "vforkcd", sub, "fa", prog])
+	FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p,
+	                      ctypes.c_int, ctypes.c_void_p)
+	bad = []
+	def visit(path, sb, flag, ftw):
+	    p = path.decode()
+	    try:
+	        if os.lstat(os.path.basename(p)).st_ino != os.lstat(p).st_ino:
+	            bad.append(p)
+	    except OSError:
+	        bad.append(p)
+	    return 0
+	os.chdir(pkg)
+	libc.nftw(a.encode(), FN(visit), 16, 1 | 4)  # FTW_PHYS | FTW_CHDIR
+	print("nftw:", bad, "after:", where())
+	EOF
+	axe --overlay ck "$TPKG" /usr/bin/python3 "$C/cwdkept.py" "$h" \
+		"$HELPERS/spawn"
+	want_rc 0
+	for how in "libc chdir" "raw chdir" "raw fchdir" "libc fchdir" \
+		"thread chdir" "thread raw chdir"; do
+		out_has "$how: pkg a"
+	done
+	out_has "subprocess: run.sh a a"
+	[ "$(grep -c '^fa before: yes$' "$C/out")" = 2 ] &&
+		[ "$(grep -c '^fa after: yes$' "$C/out")" = 2 ] ||
+		fail "a vfork child's lookups moved its parent's cwd"
+	out_has "nftw: [] after: pkg"
 	same_tree "$h" "$before"
 }
 

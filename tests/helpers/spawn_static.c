@@ -10,6 +10,11 @@
  *       "chain bottom: <lines in FILE>" and "chain cwd: <getcwd()>".
  *       Each level prints "chain N: child status S".
  *   spawn_static vfork PROG ARG...     vfork + execv
+ *   spawn_static vforkcd DIR NAME PROG ARG...
+ *       vfork; the child enters DIR, opens NAME there, then execs PROG
+ *       (PROG "-": exits);
+ *       the parent prints "NAME before/after: yes|no" (whether it sees
+ *       NAME from its own working directory) around it
  *   spawn_static spawn PROG ARG...     posix_spawn
  *   spawn_static spawnp NAME ARG...    posix_spawnp (searches $PATH)
  *       prints "<mode> PROG: status S" after the child's own output
@@ -24,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -118,6 +124,39 @@ static int do_vfork(char **argv)
 	return wait_child("vfork", argv[0], pid);
 }
 
+static const char *seen(const char *name)
+{
+	struct stat st;
+
+	return stat(name, &st) == 0 ? "yes" : "no";
+}
+
+/* The child's relative lookup runs in its parent's memory (CLONE_VM). */
+static int do_vfork_cd(const char *dir, const char *name, char **argv)
+{
+	pid_t pid;
+	int r;
+
+	printf("%s before: %s\n", name, seen(name));
+	fflush(stdout);
+	pid = vfork();
+	if (pid < 0) {
+		printf("ERR vfork %s: %s\n", argv[0], strerror(errno));
+		return 1;
+	}
+	if (pid == 0) {
+		if (chdir(dir) < 0)
+			_exit(127);
+		open(name, O_RDONLY); /* found or not: looked up */
+		if (strcmp(argv[0], "-"))
+			execv(argv[0], argv);
+		_exit(strcmp(argv[0], "-") ? 127 : 0);
+	}
+	r = wait_child("vfork", argv[0], pid);
+	printf("%s after: %s\n", name, seen(name));
+	return r;
+}
+
 static int do_spawn(char **argv, int search)
 {
 	pid_t pid;
@@ -141,11 +180,15 @@ int main(int argc, char **argv)
 		return chain(argv[0], atoi(argv[2]), argv[3]);
 	if (argc >= 3 && !strcmp(argv[1], "vfork"))
 		return do_vfork(argv + 2);
+	if (argc >= 5 && !strcmp(argv[1], "vforkcd"))
+		return do_vfork_cd(argv[2], argv[3], argv + 4);
 	if (argc >= 3 && !strcmp(argv[1], "spawn"))
 		return do_spawn(argv + 2, 0);
 	if (argc >= 3 && !strcmp(argv[1], "spawnp"))
 		return do_spawn(argv + 2, 1);
-	fprintf(stderr, "usage: %s chain N FILE | vfork|spawn|spawnp PROG ARG...\n",
+	fprintf(stderr,
+		"usage: %s chain N FILE | vfork|spawn|spawnp PROG ARG... |"
+		" vforkcd DIR NAME PROG ARG...\n",
 		argv[0]);
 	return 2;
 }

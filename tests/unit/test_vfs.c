@@ -641,6 +641,73 @@ static void test_resolve__upper_names_cached(void **state)
 	vfs_free(other);
 }
 
+static pid_t dead_tid;
+
+static bool tid_dead(pid_t tid)
+{
+	return tid == dead_tid;
+}
+
+/* The working-directory generation (vfs/cwd_gen.c), shared by every
+ * resolver of the overlay: a kept cwd holds while the generation read
+ * before it is current and no thread is moving; a move the kernel makes
+ * after the reply lasts until that thread's next call, or until it is
+ * found dead; the other threads' calls do not end it. */
+static void test_cwd_gen__moves(void **state)
+{
+	struct fx *f = *state;
+	struct vfs *other;
+	uint64_t g, g2;
+
+	assert_int_equal(vfs_new(&f->cfg, &other), 0);
+	assert_true(vfs_cwd_gen(other, &g));
+	assert_true(vfs_cwd_steady(other, g));
+	vfs_cwd_moved(f->vfs); /* a shim's chdir */
+	assert_false(vfs_cwd_steady(other, g));
+	assert_true(vfs_cwd_gen(other, &g));
+	vfs_cwd_moving(f->vfs, 4001, tid_dead); /* a supervisor's CONTINUE */
+	assert_false(vfs_cwd_steady(other, g));
+	assert_true(vfs_cwd_gen(other, &g));
+	assert_false(vfs_cwd_steady(other, g)); /* still moving */
+	vfs_cwd_moving(f->vfs, 4002, tid_dead);
+	vfs_cwd_arrived(f->vfs, 4003);
+	assert_true(vfs_cwd_gen(other, &g));
+	assert_false(vfs_cwd_steady(other, g));
+	vfs_cwd_arrived(f->vfs, 4001);
+	assert_true(vfs_cwd_gen(other, &g2));
+	assert_int_not_equal(g2, g);
+	assert_false(vfs_cwd_steady(other, g2)); /* 4002 moves on */
+	vfs_cwd_reclaim(f->vfs, tid_dead);
+	assert_false(vfs_cwd_steady(other, g2)); /* alive */
+	dead_tid = 4002;
+	vfs_cwd_reclaim(f->vfs, tid_dead);
+	assert_true(vfs_cwd_gen(other, &g));
+	assert_true(vfs_cwd_steady(other, g));
+	vfs_cwd_bump(f->vfs); /* an exec */
+	assert_false(vfs_cwd_steady(other, g));
+	/* More movers than slots: the dead ones' are reclaimed. */
+	dead_tid = 5000;
+	for (int i = 0; i < 40; i++)
+		vfs_cwd_moving(f->vfs, i < 39 ? 5000 : 5001, tid_dead);
+	vfs_cwd_arrived(f->vfs, 5001);
+	vfs_cwd_reclaim(f->vfs, tid_dead);
+	assert_true(vfs_cwd_gen(other, &g));
+	assert_true(vfs_cwd_steady(other, g));
+	/* More live movers than slots: one is counted without a slot, and
+	 * nothing is kept any more (safe, slower) ... */
+	for (int i = 0; i < 33; i++)
+		vfs_cwd_moving(f->vfs, 6000 + i, tid_dead);
+	for (int i = 0; i < 33; i++)
+		vfs_cwd_arrived(f->vfs, 6000 + i);
+	assert_true(vfs_cwd_gen(other, &g));
+	assert_false(vfs_cwd_steady(other, g));
+	/* ... until a session starts alone on the overlay. */
+	assert_int_equal(vfs_cwd_reset_file(f->cfg.upper), 0);
+	assert_true(vfs_cwd_gen(other, &g));
+	assert_true(vfs_cwd_steady(other, g));
+	vfs_free(other);
+}
+
 /* A copy-up keeps the entry's identity (st_dev, st_ino), as overlayfs:
  * files from the host and the package, and the directories copied up
  * above them; every resolver of the overlay sees it (a second session);
@@ -2390,6 +2457,7 @@ int main(void)
 #define T(x) cmocka_unit_test_setup_teardown(x, setup, teardown)
 	    T(test_resolve__upper_wins),
 	    T(test_resolve__upper_names_cached),
+	    T(test_cwd_gen__moves),
 	    T(test_resolve__image_wins_over_host),
 	    T(test_resolve__host_passthrough_unchanged),
 	    T(test_resolve__relative_paths_use_base),
