@@ -552,6 +552,7 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 
 	/* Before any resolution: nothing for vfs_fix_stat to do. */
 	res->merged_dir = false;
+	res->cov_seq = 0;
 	res->layer = VFS_LAYER_NONE;
 	if (!shim_vfs || !path)
 		return SHIM_DIRECT; /* a NULL path passes the filter anyway */
@@ -835,6 +836,11 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 	unsigned int gen0 = 0;
 	bool have_gen0 = shim_vfs && vfs_upper_gen(shim_vfs, &gen0);
 	long a0[6] = {a[0], a[1], a[2], a[3], a[4], a[5]}, err = 0, r;
+	/* Read before the walk, as gen0: what the walk learns of a covered
+	 * directory holds while neither moves (vfs_covered_map_kept). */
+	struct vfs_cov_ticket cov = {.gen = gen0};
+	bool have_epoch = have_gen0 && sc->nr == SYS_openat &&
+			  vfs_upper_epoch(shim_vfs, &cov.epoch);
 	int route = shim_route(sc, a, res, &err);
 	/* A merged directory's open is answered with its listing (by the
 	 * supervisor); a package file read stays the package's. */
@@ -896,6 +902,11 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 opened:
 	if (sc->nr == SYS_openat && r >= 0)
 		shim_fd_opened((int)r, listing, kind);
+	if (kind == SHIM_FD_COVERED && r >= 0 && have_epoch && res->cov_seq) {
+		cov.hash = appv_hash64(res->vpath, strlen(res->vpath));
+		cov.seq = res->cov_seq;
+		shim_fd_covered((int)r, &cov);
+	}
 	return r;
 }
 

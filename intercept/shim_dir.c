@@ -18,7 +18,10 @@
  * descriptors of 2^20 and above (beyond the kernel's default nr_open).
  * A stream made by fdopendir over any
  * other descriptor (a duplicate: Python's os.scandir(fd)) is checked with
- * one fstat.
+ * one fstat.  A package directory opened for a merged one (SHIM_FD_COVERED)
+ * takes its map from what its open learnt (vfs_covered_map_kept) while
+ * the overlay did not move, checked against that fstat; else it is found
+ * again from the descriptor's path (one readlink, one stat).
  * Without the shim the supervisor answers getdents64 (loader/sys_stat.c),
  * except for a static binary in a session with the shim (README).
  */
@@ -48,6 +51,7 @@ struct dir_slot {
 	size_t len;			/* > 0: mapped (a large map) */
 	int buf;			/* 1 + the buffer holding it, or 0 */
 	bool upper;			/* SHIM_FD_UPPER, checked for @dir */
+	struct vfs_cov_ticket cov;	/* SHIM_FD_COVERED: from its open */
 };
 
 /* Slots by descriptor number: the first chunk static, the others mapped
@@ -138,6 +142,15 @@ void shim_fd_opened(int fd, bool listing, int kind)
 		slot_drop(s);
 	s->listing = listing;
 	s->kind = (unsigned char)kind;
+	s->cov.seq = 0;
+}
+
+void shim_fd_covered(int fd, const struct vfs_cov_ticket *t)
+{
+	struct dir_slot *s = slot_at(fd, false);
+
+	if (s && s->kind == SHIM_FD_COVERED)
+		s->cov = *t;
 }
 
 int shim_fd_kind(int fd)
@@ -156,12 +169,16 @@ static void slot_load(struct dir_slot *s, int fd, DIR *d)
 	s->dir = d;
 	if (s->kind == SHIM_FD_COVERED) {
 		/* The package's own directory: its copied-up entries'
-		 * inodes are their upper copies'. */
-		if (shim_fd_path(fd, real, sizeof(real)) < 0 ||
-		    vfs_reverse(shim_vfs, real, v, sizeof(v)) < 0)
-			return;
+		 * inodes are their upper copies' - as its open saw them
+		 * while nothing changed since, else looked at again from
+		 * its path. */
 		s->buf = buf_take() + 1;
-		if (s->buf)
+		if (!s->buf)
+			return;
+		s->map = vfs_covered_map_kept(shim_vfs, &s->cov,
+					      bufs[s->buf - 1], BUF_SIZE);
+		if (!s->map && shim_fd_path(fd, real, sizeof(real)) >= 0 &&
+		    vfs_reverse(shim_vfs, real, v, sizeof(v)) >= 0)
 			s->map = vfs_covered_map(shim_vfs, v, bufs[s->buf - 1],
 						 BUF_SIZE);
 		return;
@@ -311,12 +328,22 @@ static bool covered_fd(int fd)
 SHIM_EXPORT DIR *fdopendir(int fd)
 {
 	DIR *d = shim_fdopendir(fd);
-	const struct dir_slot *s = slot_at(fd, false);
+	struct dir_slot *s = slot_at(fd, false);
 	struct stat st;
+	bool dir;
 
-	if (!d || fd < 0 || fd >= DIR_FD_MAX || (s && s->listing) ||
-	    !shim_vfs || appv_fstatat(fd, "", &st, AT_EMPTY_PATH) < 0 ||
-	    !S_ISDIR(st.st_mode))
+	if (!d || fd < 0 || fd >= DIR_FD_MAX || (s && s->listing) || !shim_vfs)
+		return d;
+	dir = appv_fstatat(fd, "", &st, AT_EMPTY_PATH) == 0 &&
+	      S_ISDIR(st.st_mode);
+	/* The open's ticket (slot_load) holds for the directory it opened;
+	 * the number may name another now, given by a dup or an open the
+	 * shim did not see. */
+	if (s && s->cov.seq &&
+	    (!dir ||
+	     !vfs_covered_ticket_for(shim_vfs, &s->cov, st.st_dev, st.st_ino)))
+		s->cov.seq = 0;
+	if (!dir)
 		return d;
 	if (shim_on_scratch(st.st_dev))
 		shim_fd_opened(fd, true, SHIM_FD_PLAIN);

@@ -105,6 +105,8 @@ enum shim_fd_kind {
  * shim_fd_kind: @fd's (a mark lasts until the shim opens another file at
  * that number). */
 void shim_fd_opened(int fd, bool listing, int kind);
+/* What the open of covered directory @fd learnt (vfs_covered_map_kept). */
+void shim_fd_covered(int fd, const struct vfs_cov_ticket *t);
 int shim_fd_kind(int fd);
 /* glibc's fdopendir, without the check of the shim's own (shim_dir.c). */
 struct __dirstream;

@@ -735,7 +735,10 @@ static int build(struct vfs *vfs, const struct vfs_res *res,
  * or renamed in it, its chmod, its move - moves its mtime or ctime; a
  * stamp within MC_RACY_NS of when it was taken is not kept (a change in
  * the same tick would keep it).  Threads and signal handlers share the
- * table: each slot is a seqlock whose writer only try-locks.
+ * table: each slot is a seqlock whose writer only try-locks.  An open's
+ * ticket (vfs_covered_map_kept) names a slot by its sequence number, with
+ * the cache's directory the open gave: a slot written since is not used
+ * for it.
  */
 #define COV_SLOTS 64
 #define COV_PAIRS VFS_COV_PAIRS
@@ -746,6 +749,7 @@ struct cov_slot {
 	uint64_t hash;	  /* of the virtual path */
 	struct merge_stamp upper;
 	bool covered;
+	uint64_t img_dev, img_ino; /* the cache's directory (covered) */
 	uint32_t n; /* pairs, or COV_MANY */
 	uint64_t pair[COV_PAIRS][2]; /* name hash, inode; sorted */
 };
@@ -760,6 +764,7 @@ struct cover_scan {
 	struct vfs *vfs;
 	const char *vpath;
 	int dirfd;
+	uint64_t img_dev, img_ino; /* the cache's directory */
 	uint32_t n; /* pairs noted, COV_MANY past COV_PAIRS */
 	uint64_t pair[COV_PAIRS][2];
 	char child[PATH_MAX];
@@ -839,7 +844,7 @@ static bool cov_holds(const struct cov_slot *e, uint64_t h,
  * else false) the copies' inodes by name, *@n of them. */
 static bool cov_get(const struct vfs *vfs, const char *vpath,
 		    const struct merge_stamp *up, bool *covered,
-		    uint64_t (*pair)[2], uint32_t *n)
+		    uint64_t (*pair)[2], uint32_t *n, unsigned int *at)
 {
 	struct vfs_cov *t = __atomic_load_n(&vfs->cov, __ATOMIC_ACQUIRE);
 	uint64_t h = appv_hash64(vpath, strlen(vpath));
@@ -858,6 +863,8 @@ static bool cov_get(const struct vfs *vfs, const char *vpath,
 		*n = e->n;
 		memcpy(pair, e->pair, e->n * sizeof(e->pair[0]));
 	}
+	if (at)
+		*at = seq;
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	return __atomic_load_n(&e->seq, __ATOMIC_RELAXED) == seq;
 }
@@ -869,9 +876,10 @@ static int by_hash(const void *a, const void *b)
 	return x[0] < y[0] ? -1 : x[0] > y[0];
 }
 
-static void cov_put(const struct vfs *vfs, const char *vpath,
-		    const struct merge_stamp *up, bool covered,
-		    const struct cover_scan *c)
+/* The slot's sequence number after the write, 0 when not kept. */
+static unsigned int cov_put(const struct vfs *vfs, const char *vpath,
+			    const struct merge_stamp *up, bool covered,
+			    const struct cover_scan *c)
 {
 	uint64_t h = appv_hash64(vpath, strlen(vpath));
 	struct vfs_cov *t;
@@ -883,26 +891,29 @@ static void cov_put(const struct vfs *vfs, const char *vpath,
 	/* libc's, from the vDSO: no syscall (gettimeofday: the shim may
 	 * need no glibc newer than 2.14, clock_gettime is 2.17's) */
 	if (gettimeofday(&tv, NULL) < 0)
-		return;
+		return 0;
 	now.tv_sec = tv.tv_sec;
 	now.tv_nsec = tv.tv_usec * 1000L;
 	if (stamp_racy(up, &now) || !(t = cov_of(vfs)))
-		return;
+		return 0;
 	e = &t->slot[h % COV_SLOTS];
 	seq = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
 	if ((seq & 1) ||
 	    !__atomic_compare_exchange_n(&e->seq, &seq, seq + 1, false,
 					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
-		return; /* another writer (a thread, a signal handler) */
+		return 0; /* another writer (a thread, a signal handler) */
 	e->hash = h;
 	e->upper = *up;
 	e->covered = covered;
+	e->img_dev = c->img_dev;
+	e->img_ino = c->img_ino;
 	e->n = covered ? c->n : COV_MANY;
 	if (e->n != COV_MANY) {
 		memcpy(e->pair, c->pair, e->n * sizeof(e->pair[0]));
 		qsort(e->pair, e->n, sizeof(e->pair[0]), by_hash);
 	}
 	__atomic_store_n(&e->seq, seq + 2, __ATOMIC_RELEASE);
+	return seq + 2;
 }
 
 bool vfs_covered_known(const struct vfs *vfs, const char *vpath,
@@ -914,8 +925,55 @@ bool vfs_covered_known(const struct vfs *vfs, const char *vpath,
 	if (!__atomic_load_n(&vfs->cov, __ATOMIC_ACQUIRE))
 		return false;
 	stamp((struct vfs *)vfs, &vfs_upper_ops, vpath, &up);
-	return up.err == 0 && cov_get(vfs, vpath, &up, &covered, pair, n) &&
-	       covered;
+	return up.err == 0 &&
+	       cov_get(vfs, vpath, &up, &covered, pair, n, NULL) && covered;
+}
+
+/* The slot ticket @t was given for, still holding what it held then;
+ * NULL when the overlay moved since (vfs_covered_map_kept). */
+static const struct cov_slot *ticket_slot(const struct vfs *vfs,
+					  const struct vfs_cov_ticket *t)
+{
+	struct vfs_cov *tab = __atomic_load_n(&vfs->cov, __ATOMIC_ACQUIRE);
+	const struct cov_slot *e;
+	unsigned int gen;
+	uint64_t epoch;
+
+	if (!t->seq || !tab || !vfs_upper_epoch(vfs, &epoch) ||
+	    epoch != t->epoch || !vfs_upper_gen(vfs, &gen) || gen != t->gen)
+		return NULL;
+	e = &tab->slot[t->hash % COV_SLOTS];
+	if (__atomic_load_n(&e->seq, __ATOMIC_ACQUIRE) != t->seq ||
+	    e->hash != t->hash || !e->covered)
+		return NULL;
+	return e;
+}
+
+bool vfs_covered_kept(const struct vfs *vfs, const struct vfs_cov_ticket *t,
+		      uint64_t (*pair)[2], uint32_t *n)
+{
+	const struct cov_slot *e = ticket_slot(vfs, t);
+
+	if (!e || e->n > COV_PAIRS)
+		return false;
+	*n = e->n;
+	memcpy(pair, e->pair, e->n * sizeof(e->pair[0]));
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return __atomic_load_n(&e->seq, __ATOMIC_RELAXED) == t->seq;
+}
+
+bool vfs_covered_ticket_for(const struct vfs *vfs,
+			    const struct vfs_cov_ticket *t, uint64_t dev,
+			    uint64_t ino)
+{
+	const struct cov_slot *e = ticket_slot(vfs, t);
+	bool same;
+
+	if (!e)
+		return false;
+	same = e->img_dev == dev && e->img_ino == ino;
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return same && __atomic_load_n(&e->seq, __ATOMIC_RELAXED) == t->seq;
 }
 
 /* The checks of image_covers that need no stamp: @vpath is an image
@@ -923,7 +981,8 @@ bool vfs_covered_known(const struct vfs *vfs, const char *vpath,
  * copy's mode @mode (fstat of the listing shows it: not after a chmod),
  * and every entry of its upper directory is a same-typed copy of an image
  * entry. */
-static bool upper_only_copies(struct vfs *vfs, const char *vpath, mode_t mode)
+static bool upper_only_copies(struct vfs *vfs, const char *vpath, mode_t mode,
+			      unsigned int *at)
 {
 	struct cover_scan c = {.vfs = vfs, .vpath = vpath};
 	struct merge_stamp up;
@@ -937,7 +996,7 @@ static bool upper_only_copies(struct vfs *vfs, const char *vpath, mode_t mode)
 	stamp(vfs, &vfs_upper_ops, vpath, &up);
 	if (up.err == 0 && (up.mode & 07777) != (mode & 07777))
 		up.err = -ESTALE;
-	if (up.err == 0 && cov_get(vfs, vpath, &up, &covered, NULL, NULL))
+	if (up.err == 0 && cov_get(vfs, vpath, &up, &covered, NULL, NULL, at))
 		return covered;
 	if (!vfs->idx || vfs_image_ops.lookup(vfs, vpath, vl, &hit) < 0 ||
 	    !S_ISDIR(hit.mode) || vfs_rule_under(vfs, vpath, vl) ||
@@ -946,6 +1005,8 @@ static bool upper_only_copies(struct vfs *vfs, const char *vpath, mode_t mode)
 	    (st.st_mode & 07777) != (mode & 07777) ||
 	    vfs_upper_ops.real(vfs, vpath, c.child, sizeof(c.child)) < 0)
 		return false;
+	c.img_dev = st.st_dev;
+	c.img_ino = st.st_ino;
 	c.dirfd = appv_openat(AT_FDCWD, c.child,
 			      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
 			      0);
@@ -954,7 +1015,7 @@ static bool upper_only_copies(struct vfs *vfs, const char *vpath, mode_t mode)
 	covered = vfs_each_dirent(c.dirfd, not_in_image, &c) == 0;
 	appv_close(c.dirfd);
 	if (up.err == 0)
-		cov_put(vfs, vpath, &up, covered, &c);
+		*at = cov_put(vfs, vpath, &up, covered, &c);
 	return covered;
 }
 
@@ -971,18 +1032,21 @@ static bool upper_only_copies(struct vfs *vfs, const char *vpath, mode_t mode)
 static bool image_covers(struct vfs *vfs, const struct vfs_res *res,
 			 const struct merge_key *key, int rule)
 {
+	unsigned int at = 0;
+
 	if (!key->lower || !vfs_rule_shows_image(rule) ||
 	    key->host.err == 0 || key->upper.err != 0)
 		return false;
-	return upper_only_copies(vfs, res->vpath, res->mode);
+	return upper_only_copies(vfs, res->vpath, res->mode, &at);
 }
 
-int vfs_merge_covered(struct vfs *vfs, const struct vfs_res *res, char *out,
+int vfs_merge_covered(struct vfs *vfs, struct vfs_res *res, char *out,
 		      size_t cap)
 {
 	int rule;
 	struct merge_stamp host;
 
+	res->cov_seq = 0;
 	/* Covered implies an upper directory (the top layer) over an image
 	 * one: anything else is never the image's listing. */
 	if (res->layer != VFS_LAYER_UPPER || !S_ISDIR(res->mode) ||
@@ -998,8 +1062,10 @@ int vfs_merge_covered(struct vfs *vfs, const struct vfs_res *res, char *out,
 		if (host.err == 0)
 			return 0;
 	}
-	if (!upper_only_copies(vfs, res->vpath, res->mode))
+	if (!upper_only_copies(vfs, res->vpath, res->mode, &res->cov_seq)) {
+		res->cov_seq = 0;
 		return 0;
+	}
 	return image_listing(vfs, res->vpath, out, cap) < 0 ? 0 : 1;
 }
 

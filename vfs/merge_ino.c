@@ -390,6 +390,19 @@ const struct vfs_ino_map *vfs_covered_map(const struct vfs *vfs,
 	return m;
 }
 
+const struct vfs_ino_map *vfs_covered_map_kept(const struct vfs *vfs,
+					       const struct vfs_cov_ticket *t,
+					       void *buf, size_t cap)
+{
+	struct vfs_ino_map *m = buf;
+
+	if (!buf || cap < sizeof(*m) + VFS_COV_PAIRS * sizeof(m->pair[0]) ||
+	    !vfs_covered_kept(vfs, t, m->pair, &m->n))
+		return NULL;
+	m->magic = INO_MAGIC;
+	return m;
+}
+
 void vfs_ino_map_apply_names(const struct vfs_ino_map *m, void *buf,
 			     size_t n)
 {

@@ -128,6 +128,14 @@ static uint64_t epoch_now(const struct vfs *vfs)
 	return __atomic_load_n(vfs->epoch, __ATOMIC_SEQ_CST);
 }
 
+bool vfs_upper_epoch(const struct vfs *vfs, uint64_t *epoch)
+{
+	if (!vfs->epoch)
+		return false;
+	*epoch = epoch_now(vfs);
+	return true;
+}
+
 static void name_bits(const char *name, size_t len, uint32_t pos[2])
 {
 	unsigned long long h = appv_hash64(name, len);

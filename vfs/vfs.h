@@ -175,6 +175,10 @@ struct vfs_res {
 	/* A merged directory (merged_dir) with no host entry at its path:
 	 * the walk asked. */
 	bool no_host;
+	/* vfs_merge_covered said covered: the sequence number of what the
+	 * resolver keeps of the directory as just seen (vfs_cov_ticket), 0
+	 * when it keeps nothing. */
+	unsigned int cov_seq;
 	uint32_t image_file;  /* image file number, valid for image regular files */
 	mode_t mode;	      /* st_mode of the final entry when layer != NONE */
 	char vpath[PATH_MAX]; /* canonical virtual path, symlinks resolved */
@@ -239,6 +243,9 @@ bool vfs_upper_gen(const struct vfs *vfs, unsigned int *gen);
  * call that made it, before it returns to the application, by every
  * process that makes one (vfs/upper_negs.c). */
 void vfs_upper_created(const struct vfs *vfs);
+/* The overlay's name epoch, which vfs_upper_created moves: false when the
+ * overlay has none (nothing may be kept by it then). */
+bool vfs_upper_epoch(const struct vfs *vfs, uint64_t *epoch);
 /* Let @vfs's walks skip the probe of names its listings of upper
  * directories lack (vfs/upper_negs.c).  Only for a resolver whose process
  * makes upper names through calls that bump the epoch first - the shim;
@@ -296,6 +303,32 @@ void vfs_ino_map_apply(const struct vfs_ino_map *m, void *buf, size_t n);
 const struct vfs_ino_map *vfs_covered_map(const struct vfs *vfs,
 					  const char *vpath, void *buf,
 					  size_t cap);
+/*
+ * The same map with no syscall, from what the open of the directory
+ * learnt: @hash is appv_hash64 of its virtual path, @epoch and @gen the
+ * overlay's name epoch and directory generation read before the open's
+ * walk, @seq its vfs_res.cov_seq.  Valid while neither moved: every
+ * change appv makes to an upper directory's names, mode or place moves
+ * one (vfs_upper_created, vfs_upper_gen), and anything else would go
+ * through a supervisor that does.  Changes made behind appv's back are not
+ * seen, as with the other caches (vfs/README.md).  NULL when it cannot
+ * say: vfs_covered_map then.
+ */
+struct vfs_cov_ticket {
+	uint64_t hash;
+	uint64_t epoch;
+	unsigned int gen;
+	unsigned int seq; /* 0: none */
+};
+const struct vfs_ino_map *vfs_covered_map_kept(const struct vfs *vfs,
+					       const struct vfs_cov_ticket *t,
+					       void *buf, size_t cap);
+/* Whether ticket @t, still valid, is for the package's directory with
+ * device @dev and inode @ino (a descriptor's fstat: its number may have
+ * been given to another directory since the open, by a dup). */
+bool vfs_covered_ticket_for(const struct vfs *vfs,
+			    const struct vfs_cov_ticket *t, uint64_t dev,
+			    uint64_t ino);
 void vfs_ino_map_apply_names(const struct vfs_ino_map *m, void *buf,
 			     size_t n);
 
@@ -465,9 +498,9 @@ int vfs_merge_dir(struct vfs *vfs, const struct vfs_res *res, char *out,
  * in the content cache (the case vfs_merge_dir answers with that directory:
  * an upper directory holding only same-typed copies of image entries - no
  * whiteout, no opaque marker, no new name -, no host directory, no rule
- * below); then that directory's path into @out and 1, else 0.  Builds
- * nothing and keeps no state: shim-safe. */
-int vfs_merge_covered(struct vfs *vfs, const struct vfs_res *res, char *out,
+ * below); then that directory's path into @out and 1, else 0, and
+ * res->cov_seq.  Builds nothing: shim-safe. */
+int vfs_merge_covered(struct vfs *vfs, struct vfs_res *res, char *out,
 		      size_t cap);
 
 /* Extraction state of image file @file (see vfs_res.image_file). */

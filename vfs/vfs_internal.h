@@ -117,6 +117,10 @@ void *vfs_map_once(void **slot, size_t len);
 #define VFS_COV_PAIRS 30
 bool vfs_covered_known(const struct vfs *vfs, const char *vpath,
 		       uint64_t (*pair)[2], uint32_t *n);
+/* The same, with no stat, for the ticket of an open (vfs_covered_map_kept,
+ * vfs.h). */
+bool vfs_covered_kept(const struct vfs *vfs, const struct vfs_cov_ticket *t,
+		      uint64_t (*pair)[2], uint32_t *n);
 void vfs_host_root_links_load(struct vfs *vfs);
 const char *vfs_host_root_link(const struct vfs *vfs, const char *vpath,
 			       size_t len);

@@ -862,5 +862,12 @@ static const struct tcase cases[] = {
   .op = OP_RENAME, .a = "a", .b = "nd/a", .chk = "I=:nd/a@a" },
 { .n = "readdir.ino.moved", .s = "f:a=hello f:b", .pre = "d:nd v:a>nd/a",
   .op = OP_LIST_INO, .a = "nd", .chk = "o=0/1" },
+/* A covered directory's number given to another covered one with the same
+ * names by an open the shim did not see: d_ino are the other's copies'
+ * (the first open's map is not used for it). */
+{ .n = "readdir.ino.reused.covered",
+  .s = "d:d f:d/a=hello f:d/b d:e f:e/a=hello f:e/b",
+  .pre = "w:d/a=XY w:d/b=Z w:e/a=XY w:e/b=Z", .op = OP_LIST_INO_REUSED,
+  .a = "d", .b = "e", .chk = "o=0/2" },
 };
 /* clang-format on */

@@ -130,6 +130,7 @@ enum op {
 	OP_LIST_CWD,
 	OP_LIST_EFAULT,
 	OP_LIST_INO_DUP,
+	OP_LIST_INO_REUSED,
 	OP_CLOSEDIR_NULL,
 	OP_STAT_FSTAT,
 	OP_TMPFILE_LINK,
@@ -1218,6 +1219,50 @@ static int op_list_ino_dup(struct ctx *c, const char *p)
 	return 0;
 }
 
+/* d_ino of directory @q, opened where directory @p was by an open the shim
+ * cannot see (a raw syscall, as a dup or an inherited descriptor would
+ * be), then read through fdopendir: mismatches with lstat, of how many. "reuse"
+ * when the number came out another. */
+static int op_list_ino_reused(struct ctx *c, const char *p, const char *q)
+{
+	/* Past the window in which a resolver keeps nothing of a directory
+	 * just changed (vfs/merge.c, MC_RACY_NS): the setup's copy-ups. */
+	struct timespec pause = {0, 80 * 1000 * 1000};
+	static struct names a;
+	struct stat st;
+	int fd, qfd, bad = 0;
+	DIR *d;
+
+	nanosleep(&pause, NULL);
+	fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	qfd = (int)syscall(SYS_openat, AT_FDCWD, q,
+			   O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+	if (qfd < 0)
+		return -errno;
+	if (qfd != fd) {
+		close(qfd);
+		snprintf(c->out, sizeof(c->out), "reuse");
+		return 0;
+	}
+	d = fdopendir(qfd);
+	if (!d) {
+		fd = -errno;
+		close(qfd);
+		return fd;
+	}
+	readnames(d, &a);
+	for (int i = 0; i < a.n; i++)
+		if (fstatat(dirfd(d), a.v[i], &st, AT_SYMLINK_NOFOLLOW) ||
+		    st.st_ino != a.ino[i])
+			bad++;
+	snprintf(c->out, sizeof(c->out), "%d/%d", bad, a.n);
+	closedir(d);
+	return 0;
+}
+
 /* glibc's fts (FTS_PHYSICAL, changing directories): it opens each
  * directory, fchdirs into it through the descriptor and refuses one whose
  * fstat is not its lstat - silently, listing it as empty.  Prints the
@@ -1751,6 +1796,8 @@ static int do_op(struct ctx *c)
 		return op_list_efault(c, p);
 	case OP_LIST_INO_DUP:
 		return op_list_ino_dup(c, p);
+	case OP_LIST_INO_REUSED:
+		return op_list_ino_reused(c, p, q);
 	case OP_FTS:
 		return op_fts(c, p);
 	case OP_DIRFD_RENAMED:

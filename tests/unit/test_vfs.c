@@ -1150,6 +1150,72 @@ static void test_merge__covered_memory_follows_changes(void **state)
 	assert_covered_ino(f, "prog", st.st_ino);
 }
 
+/* A covered directory's ticket (vfs_covered_map_kept, as the shim keeps
+ * one per descriptor from its open): with no syscall, the map its open
+ * saw, for the package directory it opened; dropped at once when the
+ * overlay's name epoch moves (a copy replaced: the new inode, seen by a
+ * look at the path) or its directory generation does (a supervisor's
+ * chmod), though the table still holds what the open learnt. */
+static void test_merge__covered_ticket_follows_changes(void **state)
+{
+	struct fx *f = *state;
+	struct timespec pause = {0, 80 * 1000 * 1000};
+	char cov[PATH_MAX], p[PATH_MAX], q[PATH_MAX], buf[4096];
+	struct vfs_cov_ticket t = {0};
+	const struct vfs_ino_map *m;
+	struct stat st, img;
+
+	fmt(p, "%s/upper%s/app/bin", f->t, f->h);
+	assert_int_equal(system(fmt(q, "mkdir -p '%s'", p)), 0);
+	assert_int_equal(chmod(p, 0751), 0);
+	put(fmt(q, "%s/prog", p), "#!changed", 0640);
+	assert_int_equal(stat(q, &st), 0);
+	nanosleep(&pause, NULL); /* past the racy window */
+	assert_true(vfs_upper_epoch(f->vfs, &t.epoch));
+	assert_true(vfs_upper_gen(f->vfs, &t.gen));
+	assert_int_equal(res_h(f, "app/bin", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(vfs_merge_covered(f->vfs, &f->res, cov, sizeof(cov)),
+			 1);
+	assert_int_equal(stat(cov, &img), 0);
+	assert_int_not_equal(f->res.cov_seq, 0);
+	t.seq = f->res.cov_seq;
+	t.hash = appv_hash64(f->res.vpath, strlen(f->res.vpath));
+	m = vfs_covered_map_kept(f->vfs, &t, buf, sizeof(buf));
+	assert_non_null(m);
+	assert_int_equal(vfs_ino_map_find(m, appv_hash64("prog", 4)),
+			 st.st_ino);
+	assert_true(vfs_covered_ticket_for(f->vfs, &t, img.st_dev, img.st_ino));
+	assert_false(
+	    vfs_covered_ticket_for(f->vfs, &t, img.st_dev, img.st_ino + 1));
+	/* The copy replaced, announced as appv announces a name it made. */
+	put(fmt(q, "%s/prog.tmp", p), "#!again", 0640);
+	assert_int_equal(stat(q, &st), 0);
+	assert_int_equal(rename(q, fmt(cov, "%s/prog", p)), 0);
+	vfs_upper_created(f->vfs);
+	assert_null(vfs_covered_map_kept(f->vfs, &t, buf, sizeof(buf)));
+	assert_false(
+	    vfs_covered_ticket_for(f->vfs, &t, img.st_dev, img.st_ino));
+	assert_covered_ino(f, "prog", st.st_ino);
+	/* A new ticket; then the generation moves. */
+	nanosleep(&pause, NULL);
+	assert_true(vfs_upper_epoch(f->vfs, &t.epoch));
+	assert_true(vfs_upper_gen(f->vfs, &t.gen));
+	assert_int_equal(res_h(f, "app/bin", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(vfs_merge_covered(f->vfs, &f->res, cov, sizeof(cov)),
+			 1);
+	assert_int_not_equal(f->res.cov_seq, 0);
+	t.seq = f->res.cov_seq;
+	assert_non_null(vfs_covered_map_kept(f->vfs, &t, buf, sizeof(buf)));
+	vfs_upper_changed(f->vfs);
+	assert_null(vfs_covered_map_kept(f->vfs, &t, buf, sizeof(buf)));
+	/* Not covered: no ticket. */
+	put(fmt(q, "%s/new", p), "n", 0644);
+	assert_int_equal(res_h(f, "app/bin", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(vfs_merge_covered(f->vfs, &f->res, cov, sizeof(cov)),
+			 0);
+	assert_int_equal(f->res.cov_seq, 0);
+}
+
 static void test_reverse__round_trips(void **state)
 {
 	struct fx *f = *state;
@@ -2486,6 +2552,7 @@ int main(void)
 	    T(test_merge__copied_up_dir_lists_as_image),
 	    T(test_merge__covered_without_supervisor),
 	    T(test_merge__covered_memory_follows_changes),
+	    T(test_merge__covered_ticket_follows_changes),
 	    T(test_reverse__round_trips),
 	    T(test_resolve__extraction_state_is_read),
 	    T(test_resolve__host_lazy_skips_stat),
