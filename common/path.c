@@ -50,6 +50,25 @@ static int append_path(char *out, size_t cap, size_t *len, const char *p,
 	}
 }
 
+/* Whether absolute @rel (length @rl, NUL-terminated) is what join makes
+ * of it already: single slashes, no "." component (nor ".." when it
+ * pops), no slash at the end.  Two vectorised scans for the usual path;
+ * other names may begin with a dot (".cache"). */
+static bool joined_already(const char *rel, size_t rl, bool dotdot_pops)
+{
+	const char *p = rel;
+
+	if (rl < 2 || rel[0] != '/' || rel[rl - 1] == '/' || strstr(rel, "//"))
+		return false;
+	while ((p = strstr(p, "/."))) {
+		p += 2;
+		if (!p[0] || p[0] == '/' ||
+		    (dotdot_pops && p[0] == '.' && (!p[1] || p[1] == '/')))
+			return false;
+	}
+	return true;
+}
+
 static int join(const char *base, const char *rel, char *out, size_t cap,
 		bool *trailing_slash, bool dotdot_pops)
 {
@@ -61,6 +80,13 @@ static int join(const char *base, const char *rel, char *out, size_t cap,
 	rl = strnlen(rel, PATH_MAX);
 	if (rl >= PATH_MAX)
 		return -ENAMETOOLONG;
+	/* The usual absolute path: one copy. */
+	if (rl < cap && joined_already(rel, rl, dotdot_pops)) {
+		memcpy(out, rel, rl + 1);
+		if (trailing_slash)
+			*trailing_slash = false;
+		return (int)rl;
+	}
 	out[0] = '/';
 	out[1] = '\0';
 	if (rel[0] != '/') {

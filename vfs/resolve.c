@@ -57,6 +57,9 @@ struct walk {
 	unsigned char flags[MAX_DEPTH + 1]; /* layers holding each prefix */
 	char rest[2 * PATH_MAX];	    /* what is left to walk */
 	size_t pos;
+	/* w->rest is still appv_path_join's: "/" between components, none
+	 * empty or ".", none after the last (a symlink's text breaks that) */
+	bool rest_plain;
 	int nlinks;
 	bool followed;	     /* a symlink was followed virtually... */
 	bool followed_lower; /* ...one from the upper layer or the image */
@@ -440,6 +443,35 @@ static bool host_visible(const struct walk *w, const struct probe *p,
 }
 
 /*
+ * push_name of every component of a plain rest (w->rest_plain) in one
+ * copy, each prefix a host directory: how many, or -ENAMETOOLONG.
+ */
+static int push_plain_rest(struct walk *w)
+{
+	const char *t = w->rest + w->pos;
+	size_t n, comps = 0;
+
+	if (w->vlen == 1 && *t == '/')
+		t++; /* "/" itself separates */
+	n = strlen(t);
+	if (w->vlen + n >= PATH_MAX)
+		return -ENAMETOOLONG;
+	/* One slash before each component, but the first right under "/". */
+	if (w->vlen == 1 && n > 0)
+		comps++;
+	for (size_t i = 0; i < n; i++)
+		comps += t[i] == '/';
+	if (w->depth + comps > MAX_DEPTH)
+		return -ENAMETOOLONG;
+	memcpy(w->vpath + w->vlen, t, n + 1);
+	memset(w->flags + w->depth + 1, HOST_YES, comps);
+	w->depth += (unsigned int)comps;
+	w->vlen += n;
+	w->pos = (size_t)(t + n - w->rest);
+	return (int)comps;
+}
+
+/*
  * Hand the rest of the path to the host: w->vpath plus every remaining
  * component (no ".." among them, checked by the caller).  The kernel walks
  * it; a final symlink is left for the caller to follow virtually.
@@ -452,6 +484,12 @@ static int handoff(struct walk *w, unsigned char pf, struct probe *p)
 	int r;
 
 	p->host_parent = w->depth > 0 && !(pf & (IN_UPPER | IN_IMAGE));
+	if (w->rest_plain) {
+		r = push_plain_rest(w);
+		if (r < 0)
+			return r;
+		p->host_parent |= r > 0;
+	}
 	while ((n = next_comp(w, &c)) > 0) {
 		if (n == 1 && c[0] == '.')
 			continue;
@@ -513,6 +551,14 @@ static bool rest_enters(const struct walk *w, const char *q)
 {
 	const char *t = w->rest + w->pos;
 
+	/* A plain rest and @q (normalised) match byte for byte. */
+	if (w->rest_plain) {
+		size_t m = strlen(q);
+
+		if (*t == '/')
+			t++;
+		return m > 0 && !strncmp(t, q, m) && (!t[m] || t[m] == '/');
+	}
 	for (;;) {
 		size_t k, m = 0;
 
@@ -658,6 +704,7 @@ static int follow(struct walk *w, const struct probe *p)
 	memcpy(w->rest, w->link, tlen);
 	w->rest[tlen] = '/';
 	w->pos = 0;
+	w->rest_plain = false;
 	w->followed = true;
 	w->updir_depth = 0;
 	w->followed_lower |= p->top != VFS_LAYER_HOST;
@@ -703,6 +750,7 @@ static int relink(struct walk *w, const char *target)
 	memcpy(w->rest, target, tl);
 	w->rest[tl] = '/';
 	w->pos = 0;
+	w->rest_plain = false;
 	w->followed = true;
 	w->updir_depth = 0;
 	w->hparent_ok = false;
@@ -1025,6 +1073,7 @@ static int start(struct walk *w, struct vfs *vfs, const struct vfs_req *req,
 	w->depth = 0;
 	w->flags[0] = root_flags(vfs);
 	w->pos = 0;
+	w->rest_plain = true;
 	w->nlinks = 0;
 	w->hparent_ok = false;
 	w->st_vlen = 0;

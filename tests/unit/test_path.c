@@ -32,6 +32,15 @@ static const struct {
     {"/", "/", "/", true},
     {"/a", "", "/a", false},
     {"/a/./b//", "c", "/a/b/c", false},
+    /* absolute: the same whether copied whole or component by component */
+    {"/a", "/x/y", "/x/y", false},
+    {"/a", "/x/./y", "/x/y", false},
+    {"/a", "/x/.", "/x", true},
+    {"/a", "/x/", "/x", true},
+    {"/a", "/x//y", "/x/y", false},
+    {"/a", "/.cache/x.", "/.cache/x.", false},
+    {"/a", "/x/../y", "/x/../y", false},
+    {"/a", "/x/..", "/x/..", false},
 };
 
 static void test_path__join_table(void **state)
@@ -98,6 +107,9 @@ static void test_path__normalize_pops_dotdot(void **state)
 	    {"/a/./b/../c/", "/a/c"},
 	    {"//", "/"},
 	    {"/..a/b..", "/..a/b.."},
+	    {"/.a/../b", "/b"},
+	    {"/a/..", "/"},
+	    {"/a/.b/c", "/a/.b/c"},
 	};
 	char out[PATH_MAX];
 

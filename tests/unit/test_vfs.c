@@ -1341,6 +1341,46 @@ static void test_resolve__host_symlink_into_image(void **state)
 	unlink(p);
 }
 
+/* A rule below a host-only directory: the walk hands the rest of a path
+ * to the host only when it does not enter the rule's prefix, whether the
+ * path names it plainly, through "." and "//", by a name that only begins
+ * the same, or through a symlink whose text has "." and "//" in it. */
+static void test_resolve__handoff_stops_at_rule_below(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX], q[PATH_MAX];
+
+	assert_int_equal(system(fmt(q, "mkdir -p '%s/hdir/in/hidden'", f->h)),
+			 0);
+	put(fmt(p, "%s/hdir/in/hidden/f", f->h), "hidden", 0644);
+	put(fmt(p, "%s/hdir/in/hiddenx", f->h), "shown", 0644);
+	assert_int_equal(
+	    symlink("hdir//./in/./hidden/f", fmt(p, "%s/hlink2", f->h)), 0);
+	add_rule(f, "hdir/in/hidden", VFS_RULE_HIDE);
+	vfs_free(f->vfs);
+	assert_int_equal(vfs_new(&f->cfg, &f->vfs), 0);
+
+	assert_int_equal(
+	    res_h(f, "hdir/in/hidden/f", VFS_INTENT_READ, VFS_F_HOST_LAZY),
+	    -ENOENT);
+	assert_int_equal(
+	    res_h(f, "hdir//in/./hidden//f", VFS_INTENT_READ, VFS_F_HOST_LAZY),
+	    -ENOENT);
+	assert_int_equal(res_h(f, "hlink2", VFS_INTENT_READ, VFS_F_HOST_LAZY),
+			 -ENOENT);
+	assert_int_equal(res_h(f, "hlink2", VFS_INTENT_READ, 0), -ENOENT);
+	assert_int_equal(
+	    res_h(f, "hdir/in/hiddenx", VFS_INTENT_READ, VFS_F_HOST_LAZY), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+	assert_false(f->res.changed);
+	assert_vpath(f, "hdir/in/hiddenx");
+	assert_string_equal(f->res.real, f->res.vpath);
+	assert_int_equal(res_h(f, "hdir/./in//hiddenx", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+	assert_vpath(f, "hdir/in/hiddenx");
+	unlink(fmt(p, "%s/hlink2", f->h));
+}
+
 /* A package's /bin on a host where /bin is a symlink to usr/bin (merged
  * /usr): its own entries are the image's, any other name is the host's
  * through the link (relink), and /bin lists as a merged directory. */
@@ -2557,6 +2597,7 @@ int main(void)
 	    T(test_resolve__extraction_state_is_read),
 	    T(test_resolve__host_lazy_skips_stat),
 	    T(test_resolve__host_symlink_into_image),
+	    T(test_resolve__handoff_stops_at_rule_below),
 	    T(test_resolve__image_dir_over_host_root_link),
 	    T(test_resolve__upper_create_where_the_kernel_decides),
 	    T(test_resolve__long_and_empty_paths),
