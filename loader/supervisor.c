@@ -126,6 +126,7 @@ const char *sup_exe_get(struct sup *sup, pid_t tgid, const char *real)
 long sup_dispatch(struct appv_sc_call *c)
 {
 	const struct appv_sc_desc *d = loader_syscall_find(c->req->data.nr);
+	long r;
 
 	for (int i = 0; i < 6; i++)
 		c->args[i] = c->req->data.args[i];
@@ -140,13 +141,21 @@ long sup_dispatch(struct appv_sc_call *c)
 	 * was removed); nothing was done, the call is made again.  Against
 	 * a session removing the name in a loop an attempt loses about one
 	 * time in 13 (e2e ov_race_append): 4 attempts gave ESTALE, which no
-	 * local file system returns, to one call in some 600,000. */
+	 * local file system returns, to one call in some 600,000.
+	 *
+	 * A call that makes no name in the upper layer walks a tree that
+	 * only other processes change, each bumping the name epoch after:
+	 * its walks may skip the probe of names listed as absent
+	 * (vfs/upper_negs.c); one that makes names walks again in the
+	 * middle of its change, before answer() bumps the epoch. */
+	vfs_cache_upper_names(c->s->vfs, !sup_makes_names(c));
 	for (int i = 0;; i++) {
-		long r = d->handler(c);
-
+		r = d->handler(c);
 		if (r != -ESTALE || i == 15)
-			return r;
+			break;
 	}
+	vfs_cache_upper_names(c->s->vfs, false);
+	return r;
 }
 
 static void reply(struct sup *sup, struct seccomp_notif *req,

@@ -22,9 +22,10 @@
  * session of the overlay and mapped read-write by each process (Landlock
  * grants the shim that file: loader/landlock.c); a process that could not
  * map it caches nothing.  Entries made behind appv's back are not seen
- * (as with the other caches, vfs/README.md).  Only the shim's resolver
- * keeps listings (vfs_cache_upper_names): a supervisor walks again in the
- * middle of a change it makes, before it bumps the epoch.
+ * (as with the other caches, vfs/README.md).  A supervisor keeps
+ * listings only while it serves a call that makes no name
+ * (vfs_cache_upper_names, loader/supervisor.c): one that makes one walks
+ * again in the middle of its change, before it bumps the epoch.
  *
  * Threads and signal handlers share the table: each slot is a seqlock
  * whose writer only try-locks, as in upper_dirs.c.
@@ -118,9 +119,9 @@ void vfs_upper_created(const struct vfs *vfs)
 		__atomic_add_fetch(vfs->epoch, 1, __ATOMIC_SEQ_CST);
 }
 
-void vfs_cache_upper_names(struct vfs *vfs)
+void vfs_cache_upper_names(struct vfs *vfs, bool on)
 {
-	vfs->negs_on = vfs->epoch != NULL;
+	vfs->negs_on = on && vfs->epoch != NULL;
 }
 
 static uint64_t epoch_now(const struct vfs *vfs)

@@ -202,7 +202,7 @@ static int init(struct vfs *vfs)
 		vfs_host_root_links_load(vfs);
 #ifdef APPV_SHIM
 	vfs_cache_dirs(vfs);
-	vfs_cache_upper_names(vfs);
+	vfs_cache_upper_names(vfs, true);
 #else
 	if (r == 0)
 		vfs_upper_recover(vfs);

@@ -247,10 +247,13 @@ void vfs_upper_created(const struct vfs *vfs);
  * overlay has none (nothing may be kept by it then). */
 bool vfs_upper_epoch(const struct vfs *vfs, uint64_t *epoch);
 /* Let @vfs's walks skip the probe of names its listings of upper
- * directories lack (vfs/upper_negs.c).  Only for a resolver whose process
- * makes upper names through calls that bump the epoch first - the shim;
- * not a supervisor, which walks again in the middle of a change. */
-void vfs_cache_upper_names(struct vfs *vfs);
+ * directories lack (vfs/upper_negs.c), @on or not from now on.  Only
+ * while no change of the resolver's own process is between its making a
+ * name and the bump of the epoch: always in the shim, whose calls bump
+ * the epoch before they return; in a supervisor for a call that makes
+ * no name (sup_makes_names), not for one that does, which walks again in
+ * the middle of its change. */
+void vfs_cache_upper_names(struct vfs *vfs, bool on);
 /* No upper directory was moved or removed since @gen was read, and none
  * is being: a walk made meanwhile saw one state of the tree. */
 bool vfs_upper_steady(const struct vfs *vfs, unsigned int gen);

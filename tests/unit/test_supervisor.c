@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -889,6 +890,90 @@ static void test_net__unix_paths_are_virtual_in_fast_mode(void **state)
 	check_net(state, false);
 }
 
+/* --- the supervisor's cache of upper names (vfs/upper_negs.c) ---------- */
+
+/* The test's side of names_app: a name put into the upper layer behind
+ * appv's back, when the app asks (one byte on names_ask). */
+static int names_ask[2], names_done[2];
+static char names_behind[3 * PATH_MAX];
+
+static void *names_putter(void *arg)
+{
+	char b;
+	int fd;
+
+	(void)arg;
+	if (read(names_ask[0], &b, 1) != 1)
+		return NULL;
+	fd = open(names_behind, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
+	b = fd >= 0 ? 'y' : 'n';
+	(void)!write(names_done[1], &b, 1);
+	return NULL;
+}
+
+/* Reads through the supervisor skip the probe of names an upper
+ * directory's listing lacks: a name put there behind appv's back stays
+ * unseen (the cache's contract), until a call that makes a name moves the
+ * epoch. */
+static void __attribute__((noreturn)) names_app(const struct fixture *f)
+{
+	char p[2 * PATH_MAX], later[2 * PATH_MAX], b = 'x';
+	struct stat st;
+	int step = 0, fd;
+
+	snprintf(p, sizeof(p), "%s/ud", f->host);
+	CHECK(mkdir(p, 0755) == 0); /* an upper directory */
+	for (int i = 0; i < 6; i++) {
+		snprintf(p, sizeof(p), "%s/ud/miss%d", f->host, i);
+		CHECK(stat(p, &st) < 0 && errno == ENOENT);
+	}
+	CHECK(write(names_ask[1], &b, 1) == 1 &&
+	      read(names_done[0], &b, 1) == 1 && b == 'y');
+	snprintf(later, sizeof(later), "%s/ud/later", f->host);
+	CHECK(stat(later, &st) < 0 && errno == ENOENT);
+	CHECK(open(later, O_RDONLY | O_CLOEXEC) < 0 && errno == ENOENT);
+	snprintf(p, sizeof(p), "%s/ud/made", f->host);
+	fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK(stat(later, &st) == 0 && S_ISREG(st.st_mode));
+	_exit(0);
+}
+
+static void check_names(void **state, bool strict)
+{
+	struct fixture *f = *state;
+	pthread_t t;
+	int status;
+
+	snprintf(names_behind, sizeof(names_behind), "%s%s/ud/later", f->upper,
+		 f->host);
+	assert_int_equal(pipe2(names_ask, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(names_done, O_CLOEXEC), 0);
+	assert_int_equal(pthread_create(&t, NULL, names_putter, NULL), 0);
+	status = run_app_body(f, strict, names_app);
+	close(names_ask[1]); /* the putter ends if it was never asked */
+	pthread_join(t, NULL);
+	for (int i = 0; i < 2; i++) {
+		close(names_ask[i]);
+		close(names_done[i]);
+	}
+	if (status != 0)
+		fail_msg("app failed at check %d", status);
+}
+
+static void test_names__reads_skip_probes_listed_absent_strict(void **state)
+{
+	check_names(state, true);
+}
+
+static void test_names__reads_skip_probes_listed_absent_fast(void **state)
+{
+	check_names(state, false);
+}
+
 /* --- the per-process record tables (sup_table.c) ------------------------ */
 
 struct rec {
@@ -1038,6 +1123,12 @@ int main(void)
 		teardown),
 	    cmocka_unit_test_setup_teardown(
 		test_net__unix_paths_are_virtual_in_fast_mode, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_names__reads_skip_probes_listed_absent_strict, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_names__reads_skip_probes_listed_absent_fast, setup,
+		teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -618,14 +618,14 @@ static void test_resolve__upper_names_cached(void **state)
 	struct vfs_res r;
 	struct vfs *other;
 
-	vfs_cache_upper_names(f->vfs);
+	vfs_cache_upper_names(f->vfs, true);
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(res_h(f, "nope", VFS_INTENT_READ, 0), -ENOENT);
 	put(fmt(p, "%s/upper%s/later", f->t, f->h), "l", 0644);
 	assert_int_equal(res_h(f, "later", VFS_INTENT_READ, 0), -ENOENT);
 	/* Another session's resolver, its listing made now. */
 	assert_int_equal(vfs_new(&f->cfg, &other), 0);
-	vfs_cache_upper_names(other);
+	vfs_cache_upper_names(other, true);
 	req.path = fmt(p, "%s/nope", f->h);
 	for (int i = 0; i < 4; i++)
 		assert_int_equal(vfs_resolve(other, &req, &r), -ENOENT);
