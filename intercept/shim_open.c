@@ -52,15 +52,22 @@ static long shim_openat_flags(int dirfd, const char *path, int flags,
 			       ? VFS_F_EXCL
 			       : 0),
 	};
+	long a[6] = {dirfd, (long)path, flags, mode, 0, 0}, err;
 	long r = shim_path_syscall(&sc, dirfd, (long)path, flags, mode, 0, 0);
+	struct vfs_res res;
 
 	/* VFS_F_EXCL let the kernel's exclusive create find what the upper
 	 * layer holds; a whiteout left there by a lower directory gone
-	 * since is no entry: asked again with the name probed. */
+	 * since is no entry: asked again with the name probed.  An entry
+	 * the walk finds now is the one the kernel found (tar extracting
+	 * over its earlier files: no second create). */
 	if (r == -EEXIST && (sc.vflags & VFS_F_EXCL)) {
 		sc.vflags &= ~VFS_F_EXCL;
-		r = shim_path_syscall(&sc, dirfd, (long)path, flags, mode, 0,
-				      0);
+		r = shim_route(&sc, a, &res, &err);
+		if ((r == SHIM_REAL || r == SHIM_OWN) &&
+		    res.layer != VFS_LAYER_NONE)
+			return -EEXIST;
+		r = shim_path_call(&sc, a, &res);
 	}
 	return r;
 }
