@@ -12,6 +12,7 @@
 
 #include <dlfcn.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -166,6 +167,8 @@ static void name_process(void)
 		APPV_SYS(SYS_prctl, PR_SET_NAME, base + 1, 0, 0, 0, 0);
 }
 
+static void cwd_forked(void);
+
 __attribute__((constructor)) static void shim_init(void)
 {
 	if (!copy_env(shim_env_session, sizeof(shim_env_session),
@@ -181,6 +184,8 @@ __attribute__((constructor)) static void shim_init(void)
 		shim_trampoline_disable();
 		return;
 	}
+	cwd_forked();
+	pthread_atfork(NULL, NULL, cwd_forked);
 	name_process();
 }
 
@@ -290,8 +295,22 @@ static bool same_inode(int fd, const struct stat *st)
  * thread: threads of one process may not share their working directory
  * (unshare(CLONE_FS)).  A signal handler may fill it in the middle of
  * another use: odd @seq while written, checked after the copy.
+ *
+ * Only the process that owns this memory (cwd_pid) keeps one: a vfork
+ * child runs in its parent's, and may leave without an exec or the
+ * shim's _exit (killed, or libc's exit, whose _exit is libc's own) after
+ * a chdir and a relative lookup: its parent would walk from the child's
+ * directory.  A fork child takes the memory over (cwd_forked); one made
+ * past libc's fork (a raw clone) keeps none.
  */
 #define CWD_KEEP 480 /* longer virtual paths are not kept */
+
+static pid_t cwd_pid;
+
+static void cwd_forked(void)
+{
+	cwd_pid = (pid_t)APPV_SYS(SYS_getpid, 0, 0, 0, 0, 0, 0);
+}
 
 struct kept_cwd {
 	unsigned int seq;
@@ -327,7 +346,8 @@ static void cwd_keep(const char *v, size_t len, bool upper, unsigned int dgen,
 {
 	struct kept_cwd *k = &kept_cwd;
 
-	if (len >= CWD_KEEP)
+	if (len >= CWD_KEEP || !cwd_pid ||
+	    APPV_SYS(SYS_getpid, 0, 0, 0, 0, 0, 0) != cwd_pid)
 		return;
 	k->seq++;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
@@ -976,23 +996,6 @@ SHIM_EXPORT int chdir(const char *path)
 	}
 	r = shim_path_syscall(&sc, (long)path, 0, 0, 0, 0, 0);
 	return (int)shim_ret(cwd_changed(r));
-}
-
-/* A vfork child shares its parent's memory, this thread's kept working
- * directory with it: after a chdir and a relative lookup of its own, the
- * child leaves by an exec (the supervisor bumps the generation) or by
- * _exit, which bumps it here. */
-SHIM_EXPORT __attribute__((noreturn)) void _exit(int status)
-{
-	if (shim_vfs)
-		vfs_cwd_bump(shim_vfs);
-	for (;;)
-		APPV_SYS(SYS_exit_group, status, 0, 0, 0, 0, 0);
-}
-
-SHIM_EXPORT __attribute__((noreturn)) void _Exit(int status)
-{
-	_exit(status);
 }
 
 /* libc's fchdir, made through the trampoline so that the working

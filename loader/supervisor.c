@@ -247,9 +247,7 @@ static bool tid_gone(pid_t tid)
 /* Before answer @ret to a call that changes a working directory: the
  * shims' kept ones go (vfs/cwd_gen.c).  The kernel's change, made after
  * the reply, ends with the thread's next notification; a thread that
- * makes none (dead, or served by its shim alone) is found now and then.
- * An exec changes none, but a vfork child's shim may have kept its own
- * in its parent's memory. */
+ * makes none (dead, or served by its shim alone) is found now and then. */
 static void cwd_gen_note(struct sup *sup, const struct seccomp_notif *req,
 			 long ret)
 {
@@ -260,10 +258,6 @@ static void cwd_gen_note(struct sup *sup, const struct seccomp_notif *req,
 			vfs_cwd_moving(sup->s->vfs, (pid_t)req->pid, tid_gone);
 		else if (ret >= 0 || ret == SUP_REPLIED)
 			vfs_cwd_bump(sup->s->vfs);
-		return;
-	case SYS_execve:
-	case SYS_execveat:
-		vfs_cwd_bump(sup->s->vfs);
 		return;
 	}
 	if (!(sup->nnotif % 64))

@@ -266,9 +266,9 @@ bool vfs_upper_steady(const struct vfs *vfs, unsigned int gen);
  * the call; ends its own move).  vfs_cwd_settle: the calling thread runs,
  * so a move of its own is over.  A supervisor calls vfs_cwd_moving before
  * letting the kernel change thread @tid's (the move lasts until
- * vfs_cwd_arrived(@tid): its next notification), vfs_cwd_bump for a call
- * that changes none but may have made a vfork parent's kept one wrong (an
- * exec), vfs_cwd_reclaim to end the moves of threads @gone says are dead.
+ * vfs_cwd_arrived(@tid): its next notification), vfs_cwd_bump after a
+ * change it made itself (an emulated chdir), vfs_cwd_reclaim to end the
+ * moves of threads @gone says are dead.
  */
 bool vfs_cwd_gen(const struct vfs *vfs, uint64_t *gen);
 bool vfs_cwd_steady(const struct vfs *vfs, uint64_t gen);

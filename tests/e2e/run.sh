@@ -5036,7 +5036,8 @@ mkdir b && cd b && echo "sub: $(cd .. && /bin/pwd)" && echo "abs: $(cd "$1" && /
 # must be seen by the next relative lookup - libc's chdir and fchdir,
 # raw ones (the supervisor's), another thread's, libc's own inside nftw
 # (FTW_CHDIR), and a vfork child's chdir followed by a relative open,
-# whose lookup runs in its parent's memory.  Each move goes between a
+# whose lookup runs in its parent's memory (the child then execs, calls
+# _exit or dies by a signal).  Each move goes between a
 # host directory and a package one (a stale base would send the lookup
 # to the wrong layer); where() looks three times, so the later looks use
 # what the first kept.
@@ -5081,7 +5082,7 @@ c_cwd_kept() {
 	print("subprocess:", " ".join(r.stdout.split()), before, where())
 	os.chdir(a)
 	sys.stdout.flush()
-	for prog in ("/bin/true", "-"):
+	for prog in ("/bin/true", "-", "kill"):
 	    subprocess.run([sys.argv[2], "vforkcd", sub, "fa", prog])
 	FN = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p,
 	                      ctypes.c_int, ctypes.c_void_p)
@@ -5106,8 +5107,8 @@ c_cwd_kept() {
 		out_has "$how: pkg a"
 	done
 	out_has "subprocess: run.sh a a"
-	[ "$(grep -c '^fa before: yes$' "$C/out")" = 2 ] &&
-		[ "$(grep -c '^fa after: yes$' "$C/out")" = 2 ] ||
+	[ "$(grep -c '^fa before: yes$' "$C/out")" = 3 ] &&
+		[ "$(grep -c '^fa after: yes$' "$C/out")" = 3 ] ||
 		fail "a vfork child's lookups moved its parent's cwd"
 	out_has "nftw: [] after: pkg"
 	same_tree "$h" "$before"

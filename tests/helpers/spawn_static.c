@@ -12,7 +12,7 @@
  *   spawn_static vfork PROG ARG...     vfork + execv
  *   spawn_static vforkcd DIR NAME PROG ARG...
  *       vfork; the child enters DIR, opens NAME there, then execs PROG
- *       (PROG "-": exits);
+ *       (PROG "-": _exit; "kill": the child dies by SIGKILL);
  *       the parent prints "NAME before/after: yes|no" (whether it sees
  *       NAME from its own working directory) around it
  *   spawn_static spawn PROG ARG...     posix_spawn
@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,6 +149,8 @@ static int do_vfork_cd(const char *dir, const char *name, char **argv)
 		if (chdir(dir) < 0)
 			_exit(127);
 		open(name, O_RDONLY); /* found or not: looked up */
+		if (!strcmp(argv[0], "kill"))
+			kill(getpid(), SIGKILL);
 		if (strcmp(argv[0], "-"))
 			execv(argv[0], argv);
 		_exit(strcmp(argv[0], "-") ? 127 : 0);

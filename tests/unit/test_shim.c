@@ -80,8 +80,6 @@ static const char *const exported[] = {
     "getcwd",
     "chdir",
     "fchdir",
-    "_exit",
-    "_Exit",
     "execve",
     "execv",
     "execvp",
