@@ -108,23 +108,6 @@ static int chain(const char *self, int n, const char *file)
 	return wait_child("chain", line, pid);
 }
 
-static int do_vfork(char **argv)
-{
-	pid_t pid;
-
-	fflush(stdout);
-	pid = vfork();
-	if (pid < 0) {
-		printf("ERR vfork %s: %s\n", argv[0], strerror(errno));
-		return 1;
-	}
-	if (pid == 0) {
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	return wait_child("vfork", argv[0], pid);
-}
-
 static const char *seen(const char *name)
 {
 	struct stat st;
@@ -132,13 +115,16 @@ static const char *seen(const char *name)
 	return stat(name, &st) == 0 ? "yes" : "no";
 }
 
-/* The child's relative lookup runs in its parent's memory (CLONE_VM). */
-static int do_vfork_cd(const char *dir, const char *name, char **argv)
+/* vfork + execv; with @dir, the child first enters @dir and looks up
+ * @name there, a lookup that runs in its parent's memory (CLONE_VM),
+ * and the parent says whether it sees @name before and after. */
+static int do_vfork(const char *dir, const char *name, char **argv)
 {
 	pid_t pid;
 	int r;
 
-	printf("%s before: %s\n", name, seen(name));
+	if (dir)
+		printf("%s before: %s\n", name, seen(name));
 	fflush(stdout);
 	pid = vfork();
 	if (pid < 0) {
@@ -146,17 +132,21 @@ static int do_vfork_cd(const char *dir, const char *name, char **argv)
 		return 1;
 	}
 	if (pid == 0) {
-		if (chdir(dir) < 0)
-			_exit(127);
-		open(name, O_RDONLY); /* found or not: looked up */
-		if (!strcmp(argv[0], "kill"))
-			kill(getpid(), SIGKILL);
-		if (strcmp(argv[0], "-"))
-			execv(argv[0], argv);
-		_exit(strcmp(argv[0], "-") ? 127 : 0);
+		if (dir) {
+			if (chdir(dir) < 0)
+				_exit(127);
+			open(name, O_RDONLY); /* found or not: looked up */
+			if (!strcmp(argv[0], "kill"))
+				kill(getpid(), SIGKILL);
+			if (!strcmp(argv[0], "-"))
+				_exit(0);
+		}
+		execv(argv[0], argv);
+		_exit(127);
 	}
 	r = wait_child("vfork", argv[0], pid);
-	printf("%s after: %s\n", name, seen(name));
+	if (dir)
+		printf("%s after: %s\n", name, seen(name));
 	return r;
 }
 
@@ -182,9 +172,9 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "chain"))
 		return chain(argv[0], atoi(argv[2]), argv[3]);
 	if (argc >= 3 && !strcmp(argv[1], "vfork"))
-		return do_vfork(argv + 2);
+		return do_vfork(NULL, NULL, argv + 2);
 	if (argc >= 5 && !strcmp(argv[1], "vforkcd"))
-		return do_vfork_cd(argv[2], argv[3], argv + 4);
+		return do_vfork(argv[2], argv[3], argv + 4);
 	if (argc >= 3 && !strcmp(argv[1], "spawn"))
 		return do_spawn(argv + 2, 0);
 	if (argc >= 3 && !strcmp(argv[1], "spawnp"))

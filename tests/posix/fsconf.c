@@ -1189,13 +1189,29 @@ static int op_list_efault(struct ctx *c, const char *p)
 	return k < 0 ? -errno : 0;
 }
 
+/* Reads stream @d (then closes it): how many of its d_ino differ from
+ * lstat's, of how many, into c->out. */
+static int ino_mismatches(struct ctx *c, DIR *d)
+{
+	static struct names a;
+	struct stat st;
+	int bad = 0;
+
+	readnames(d, &a);
+	for (int i = 0; i < a.n; i++)
+		if (fstatat(dirfd(d), a.v[i], &st, AT_SYMLINK_NOFOLLOW) ||
+		    st.st_ino != a.ino[i])
+			bad++;
+	snprintf(c->out, sizeof(c->out), "%d/%d", bad, a.n);
+	closedir(d);
+	return 0;
+}
+
 /* d_ino over a duplicate of the directory's descriptor (Python's
  * os.scandir(fd) dups it, then fdopendir): mismatches with lstat. */
 static int op_list_ino_dup(struct ctx *c, const char *p)
 {
-	static struct names a;
-	struct stat st;
-	int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC), dfd, bad = 0;
+	int fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC), dfd;
 	DIR *d;
 
 	if (fd < 0)
@@ -1209,14 +1225,7 @@ static int op_list_ino_dup(struct ctx *c, const char *p)
 			close(dfd);
 		return fd;
 	}
-	readnames(d, &a);
-	for (int i = 0; i < a.n; i++)
-		if (fstatat(dirfd(d), a.v[i], &st, AT_SYMLINK_NOFOLLOW) ||
-		    st.st_ino != a.ino[i])
-			bad++;
-	snprintf(c->out, sizeof(c->out), "%d/%d", bad, a.n);
-	closedir(d);
-	return 0;
+	return ino_mismatches(c, d);
 }
 
 /* d_ino of directory @q, opened where directory @p was by an open the shim
@@ -1228,9 +1237,7 @@ static int op_list_ino_reused(struct ctx *c, const char *p, const char *q)
 	/* Past the window in which a resolver keeps nothing of a directory
 	 * just changed (vfs/merge.c, MC_RACY_NS): the setup's copy-ups. */
 	struct timespec pause = {0, 80 * 1000 * 1000};
-	static struct names a;
-	struct stat st;
-	int fd, qfd, bad = 0;
+	int fd, qfd;
 	DIR *d;
 
 	nanosleep(&pause, NULL);
@@ -1253,14 +1260,7 @@ static int op_list_ino_reused(struct ctx *c, const char *p, const char *q)
 		close(qfd);
 		return fd;
 	}
-	readnames(d, &a);
-	for (int i = 0; i < a.n; i++)
-		if (fstatat(dirfd(d), a.v[i], &st, AT_SYMLINK_NOFOLLOW) ||
-		    st.st_ino != a.ino[i])
-			bad++;
-	snprintf(c->out, sizeof(c->out), "%d/%d", bad, a.n);
-	closedir(d);
-	return 0;
+	return ino_mismatches(c, d);
 }
 
 /* glibc's fts (FTS_PHYSICAL, changing directories): it opens each
