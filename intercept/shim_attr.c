@@ -195,7 +195,7 @@ static long shim_renameat2(int odirfd, const char *old, int ndirfd,
 	    (rn.layer == VFS_LAYER_NONE
 		 ? rn.upper_create
 		 : rn.upper_delete && !S_ISDIR(rn.mode) &&
-		       !vfs_origin_held(shim_vfs, rn.real))) {
+		       !vfs_origin_held(shim_vfs, rn.real, NULL))) {
 		r = appv_syscall(SYS_renameat2, AT_FDCWD, (long)ro.real,
 				 AT_FDCWD, (long)rn.real, flags, 0);
 		vfs_upper_created(shim_vfs);

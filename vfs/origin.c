@@ -536,26 +536,32 @@ void vfs_origin_note(struct vfs *vfs, const char *real,
 }
 
 /* Whether the upper entry at @real has a record that its removal or
- * replacement would leave stale (its last name): its lstat into @st, the
- * record into @out. */
-static bool held(const struct vfs *vfs, const char *real, struct stat *st,
+ * replacement would leave stale (its last name): its lstat into @st (or
+ * @lst, when the caller made it), the record into @out. */
+static bool held(const struct vfs *vfs, const char *real,
+		 const struct stat *lst, struct stat *st,
 		 struct origin_slot *out)
 {
 	const struct vfs_origin *o = table(vfs);
 
-	return o && __atomic_load_n(&o->live, __ATOMIC_ACQUIRE) &&
-	       appv_fstatat(AT_FDCWD, real, st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	       st->st_dev == (dev_t)o->dev &&
+	if (!o || !__atomic_load_n(&o->live, __ATOMIC_ACQUIRE))
+		return false;
+	if (lst)
+		*st = *lst;
+	else if (appv_fstatat(AT_FDCWD, real, st, AT_SYMLINK_NOFOLLOW) < 0)
+		return false;
+	return st->st_dev == (dev_t)o->dev &&
 	       (S_ISDIR(st->st_mode) || st->st_nlink <= 1) &&
 	       find(o, st->st_ino, st->st_mode & S_IFMT, out);
 }
 
-bool vfs_origin_held(const struct vfs *vfs, const char *real)
+bool vfs_origin_held(const struct vfs *vfs, const char *real,
+		     const struct stat *lst)
 {
 	struct origin_slot s;
 	struct stat st;
 
-	return held(vfs, real, &st, &s);
+	return held(vfs, real, lst, &st, &s);
 }
 
 void vfs_origin_key(const struct vfs *vfs, const char *real,
@@ -565,7 +571,7 @@ void vfs_origin_key(const struct vfs *vfs, const char *real,
 	struct stat st;
 
 	*key = (struct vfs_origin_key){0};
-	if (held(vfs, real, &st, &s))
+	if (held(vfs, real, NULL, &st, &s))
 		*key = (struct vfs_origin_key){.ino = s.ino, .mode = s.mode,
 					       .odev = s.odev, .oino = s.oino};
 }

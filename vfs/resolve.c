@@ -75,6 +75,9 @@ struct walk {
 	 * updir_depth (0: none, or not the final's parent any more). */
 	struct layer_hit updir;
 	unsigned int updir_depth;
+	/* ...not looked up yet: the base's (seed_base), asked by
+	 * kernel_decides only when the final entry is right in the base. */
+	bool updir_lazy;
 	/* host_parent_stat(AT_SYMLINK_NOFOLLOW) of the final entry's parent,
 	 * when a create already asked (hparent_r; hparent_ok: valid). */
 	struct stat hparent;
@@ -254,14 +257,49 @@ static int host_parent_stat(struct walk *w, struct stat *st, int flags)
 	return r;
 }
 
-/* host_parent_stat(AT_SYMLINK_NOFOLLOW) once per final entry, kept in
- * w->hparent for every caller: 0 or -errno. */
+/*
+ * host_parent_stat(AT_SYMLINK_NOFOLLOW) once per final entry, kept in
+ * w->hparent for every caller: 0 or -errno.  Its callers ask it of an
+ * upper directory (a create or a removal right in it: kernel_decides,
+ * handoff), and most often of one made in the session, which has no host
+ * twin (tar, make, an unpacker: every file it makes asks again).  So
+ * "missing on the host" is kept with the directory in the cache of upper
+ * directories (upper_dirs.c), valid under the directory generation read
+ * before the directory's probe.  Why it still holds then: nothing in the
+ * session makes a host directory where the upper layer shows (copies go
+ * up, never down; below a share rule, where the session writes the host
+ * itself, the walk leaves the upper layer: probe_virtual asks it only
+ * while it holds the parent), and the directory removed or moved in the
+ * overlay (maybe made again where a host twin is now) bumps the
+ * generation.  A process outside the session that makes the host twin
+ * later is not seen by the creates and removals in the upper copy until
+ * then, as overlayfs leaves such changes of a lower layer undefined
+ * (shim_base.c keeps host paths likewise); listings and lookups of its
+ * names still ask the host.  Not told apart: the host directory made by
+ * the session through another path that reaches it (a bind mount, a host
+ * symlink under a share rule).
+ */
 static int host_parent_once(struct walk *w)
 {
-	if (!w->hparent_ok) {
-		w->hparent_r = host_parent_stat(w, &w->hparent,
-						 AT_SYMLINK_NOFOLLOW);
-		w->hparent_ok = true;
+	size_t plen;
+	unsigned long long ph;
+	struct vfs_dir_ent e;
+	bool known;
+
+	if (w->hparent_ok)
+		return w->hparent_r;
+	plen = parent_len(w);
+	ph = hash_to(w, plen);
+	known = w->vfs->dirs_on &&
+		vfs_dirs_get_hashed(w->vfs, w->vpath, plen, ph, &e);
+	w->hparent_ok = true;
+	w->hparent_r = -ENOENT;
+	if (known && e.no_host)
+		return w->hparent_r;
+	w->hparent_r = host_parent_stat(w, &w->hparent, AT_SYMLINK_NOFOLLOW);
+	if (known && missing(w->hparent_r)) {
+		e.no_host = true;
+		vfs_dirs_put_hashed(w->vfs, w->vpath, plen, ph, &e);
 	}
 	return w->hparent_r;
 }
@@ -317,6 +355,7 @@ static int upper_probe(struct walk *w, struct layer_hit *hit)
 	r = upper_lookup(w, hit);
 	if (r == 0 && S_ISDIR(hit->mode) && !hit->whiteout) {
 		e.opaque = VFS_DIRS_OPAQUE_UNKNOWN;
+		e.no_host = false; /* not asked yet (host_parent_once) */
 		e.mode = hit->mode;
 		e.uid = hit->uid;
 		e.gid = hit->gid;
@@ -707,6 +746,7 @@ static int follow(struct walk *w, const struct probe *p)
 	w->rest_plain = false;
 	w->followed = true;
 	w->updir_depth = 0;
+	w->updir_lazy = false;
 	w->followed_lower |= p->top != VFS_LAYER_HOST;
 	pop_name(w);
 	if (w->link[0] == '/' && (w->req->flags & VFS_F_BENEATH))
@@ -753,6 +793,7 @@ static int relink(struct walk *w, const char *target)
 	w->rest_plain = false;
 	w->followed = true;
 	w->updir_depth = 0;
+	w->updir_lazy = false;
 	w->hparent_ok = false;
 	w->vpath[1] = '\0';
 	w->vlen = 1;
@@ -796,6 +837,7 @@ static int walk(struct walk *w, struct probe *p)
 		if (is_dotdot(c, n)) {
 			w->dotdot = true;
 			w->updir_depth = 0;
+			w->updir_lazy = false;
 			/* At the root (or the IN_ROOT anchor) ".." stays. */
 			if (w->depth <= w->anchor &&
 			    (w->req->flags & VFS_F_BENEATH))
@@ -843,6 +885,7 @@ static int walk(struct walk *w, struct probe *p)
 		w->flags[++w->depth] = p->child;
 		w->updir = p->hit;
 		w->updir_depth = p->top == VFS_LAYER_UPPER ? w->depth : 0;
+		w->updir_lazy = false;
 	}
 }
 
@@ -900,6 +943,26 @@ static int host_parent_ok(struct walk *w)
 	return S_ISDIR(st.st_mode) ? 0 : -ENOTDIR;
 }
 
+/* w->updir, the upper copy of the final entry's parent (w->updir_depth
+ * says it is one), looked up now if seed_base left it: false if none. */
+static bool updir_ready(struct walk *w)
+{
+	size_t cut = parent_len(w);
+	char saved = w->vpath[cut];
+	int r;
+
+	if (!w->updir_lazy)
+		return true;
+	w->updir_lazy = false;
+	w->vpath[cut] = '\0';
+	r = vfs_upper_ops.lookup(w->vfs, w->vpath, cut, &w->updir);
+	w->vpath[cut] = saved;
+	if (r == 0 && S_ISDIR(w->updir.mode))
+		return true;
+	w->updir_depth = 0;
+	return false;
+}
+
 /*
  * May the final entry be created or removed right in the upper copy of its
  * parent, with the kernel's permission checks on that copy standing for
@@ -924,7 +987,8 @@ static int kernel_decides(struct walk *w, const struct probe *p)
 	st = &w->hparent;
 	if (missing(r))
 		return 1;
-	if (r != 0 || !S_ISDIR(st->st_mode) || w->updir_depth != w->depth)
+	if (r != 0 || !S_ISDIR(st->st_mode) || w->updir_depth != w->depth ||
+	    !updir_ready(w))
 		return 0;
 	return st->st_uid == w->updir.uid && st->st_gid == w->updir.gid &&
 		       (st->st_mode & 07777) == (w->updir.mode & 07777)
@@ -1088,6 +1152,7 @@ static int start(struct walk *w, struct vfs *vfs, const struct vfs_req *req,
 					  : 0;
 	w->base_virtual = false;
 	w->updir_depth = 0;
+	w->updir_lazy = false;
 	return 0;
 }
 
@@ -1157,11 +1222,12 @@ static bool seed_base(struct walk *w)
 	w->base_comps = -1;
 	w->base_virtual = true;
 	/* A change right in the base may be the kernel's (kernel_decides):
-	 * that compares the base's upper copy with its host twin. */
-	if (w->req->intent != VFS_INTENT_READ && w->depth > 0 &&
-	    vfs_upper_ops.lookup(w->vfs, w->vpath, w->vlen, &w->updir) == 0 &&
-	    S_ISDIR(w->updir.mode))
+	 * that compares the base's upper copy with its host twin, looked up
+	 * then (most changes are deeper: tar -C). */
+	if (w->req->intent != VFS_INTENT_READ && w->depth > 0) {
 		w->updir_depth = w->depth;
+		w->updir_lazy = true;
+	}
 	return true;
 }
 

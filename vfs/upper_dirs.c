@@ -4,8 +4,10 @@
  * supervisor (see vfs_internal.h for the contract).
  *
  * Why it is safe: an entry says "this virtual path is a directory of the
- * upper layer, opaque or not, with this mode and owner", learnt by a probe
- * made after reading the overlay's directory generation (upper_names.c).
+ * upper layer, opaque or not, with this mode and owner" (and maybe "with no
+ * host twin": resolve.c, host_parent_once, says why that holds), learnt by
+ * a probe made after reading the overlay's directory generation
+ * (upper_names.c).
  * What can make that false - rmdir, rename, a whiteout or marker change,
  * chmod, chown, a supervisor's temporary grant, an overlay reset - is done
  * by a supervisor, which bumps the generation after it; the shim sends

@@ -179,6 +179,9 @@ struct vfs_res {
 	 * resolver keeps of the directory as just seen (vfs_cov_ticket), 0
 	 * when it keeps nothing. */
 	unsigned int cov_seq;
+	/* Set by the shim's router, not the resolver (intercept/shim.c,
+	 * res_from_base): the caller's own relative call acts on real. */
+	bool from_base;
 	uint32_t image_file;  /* image file number, valid for image regular files */
 	mode_t mode;	      /* st_mode of the final entry when layer != NONE */
 	char vpath[PATH_MAX]; /* canonical virtual path, symlinks resolved */
@@ -417,7 +420,8 @@ bool vfs_origin_of(const struct vfs *vfs, uint64_t dev, uint64_t ino,
  * into @key; vfs_origin_drop after, which removes that record unless
  * @real still names the entry (the change failed: it keeps its
  * identity).  Supervisor only: the shim leaves such a change to it
- * (vfs_origin_held: there is a record to drop). */
+ * (vfs_origin_held: there is a record to drop; @lst: the entry's lstat
+ * just made by the caller, or NULL to make one). */
 struct vfs_origin_key {
 	uint64_t ino, odev, oino; /* ino 0: no record */
 	uint32_t mode;		  /* S_IFMT */
@@ -426,7 +430,8 @@ void vfs_origin_key(const struct vfs *vfs, const char *real,
 		    struct vfs_origin_key *key);
 void vfs_origin_drop(struct vfs *vfs, const char *real,
 		     const struct vfs_origin_key *key);
-bool vfs_origin_held(const struct vfs *vfs, const char *real);
+bool vfs_origin_held(const struct vfs *vfs, const char *real,
+		     const struct stat *lst);
 /* `appv overlay reset`: the table of upper directory @upper emptied. */
 int vfs_origin_reset_file(const char *upper);
 

@@ -208,6 +208,7 @@ enum { VFS_DIRS_OPAQUE_UNKNOWN = 0, VFS_DIRS_OPAQUE_NO, VFS_DIRS_OPAQUE_YES };
 struct vfs_dir_ent {
 	unsigned int gen;
 	int opaque; /* VFS_DIRS_OPAQUE_* */
+	bool no_host; /* missing on the host when asked (resolve.c) */
 	mode_t mode;
 	uid_t uid;
 	gid_t gid;

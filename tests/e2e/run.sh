@@ -3625,6 +3625,99 @@ c_scale_deep_build() {
 	[ ! -e "$C/deep.pkg" ] || fail "a package was written"
 }
 
+# A directory made in the session has no host twin: its creates and
+# removals ask the host once (vfs/resolve.c, host_parent_once).  Removed
+# in the session (a generation bump) and made on the host meanwhile, with
+# a file in it (host_dir_appears), it is merged again: an exclusive create
+# of the host file's name fails, a new name is made beside it.
+c_ov_no_host_twin() {
+	local h=$C/nt s=$C/nt-sig pid
+	mkdir -p "$h" "$s"
+	(
+		for _ in $(seq 200); do
+			[ -e "$s/go" ] && break
+			sleep 0.05
+		done
+		mkdir "$h/d" && echo host >"$h/d/f" && : >"$s/made"
+	) &
+	pid=$!
+	axe --share "$s" "$TPKG" /usr/bin/python3 -c 'import os, sys, time
+h, s = sys.argv[1], sys.argv[2]
+W = os.O_CREAT | os.O_EXCL | os.O_WRONLY
+d = h + "/d"
+os.mkdir(d)
+for n in "ab":
+    os.close(os.open(d + "/" + n, W, 0o644))
+    os.unlink(d + "/" + n)
+os.rmdir(d)
+open(s + "/go", "w").close()
+for i in range(200):
+    if os.path.exists(s + "/made"):
+        break
+    time.sleep(0.05)
+os.close(os.open(d + "/c", W, 0o644))
+try:
+    os.close(os.open(d + "/f", W, 0o644))
+    print("f made")
+except FileExistsError:
+    print("f exists")
+print(sorted(os.listdir(d)), open(d + "/f").read().strip())' "$h" "$s"
+	wait "$pid"
+	want_rc 0 || note "$(cat "$C/err")"
+	out_has "f exists"
+	out_has "['c', 'f'] host"
+	[ "$(ls -A "$h/d")" = f ] || fail "the host's $h/d changed"
+}
+
+# Creates and removals relative to a descriptor of an upper directory, as
+# tar -C makes them: the shim issues them from the descriptor itself only
+# when the real path is that directory's and the caller's path
+# (res_from_base) - not through a symlink of the upper layer whose
+# absolute target the kernel would take on the host, not from a merged
+# directory's descriptor (its listing) - as natively.
+c_ov_rel_calls() {
+	local h=$C/rl prog native
+	mkdir -p "$h/m" "$C/rl-native/m"
+	prog='import os, sys
+h = sys.argv[1]
+W = os.O_CREAT | os.O_EXCL | os.O_WRONLY
+os.makedirs(h + "/u/v")
+os.symlink(h + "/u/v", h + "/u/l")
+fd = os.open(h + "/u", os.O_RDONLY | os.O_DIRECTORY)
+os.close(os.open("l/f", W, 0o644, dir_fd=fd))
+print("via link", sorted(os.listdir(h + "/u/v")))
+os.unlink("l/f", dir_fd=fd)
+os.close(os.open("v/g", W, 0o644, dir_fd=fd))
+os.close(os.open("v/../v/h", W, 0o644, dir_fd=fd))
+print("plain", sorted(os.listdir(h + "/u/v")))
+os.unlink("v/g", dir_fd=fd)
+os.unlink("./v/h", dir_fd=fd)
+print("unlinked", sorted(os.listdir(h + "/u/v")))
+os.close(os.open(h + "/m/n", W, 0o644))
+m = os.open(h + "/m", os.O_RDONLY | os.O_DIRECTORY)
+os.close(os.open("n2", W, 0o644, dir_fd=m))
+os.unlink("n", dir_fd=m)
+print("merged", sorted(os.listdir(h + "/m")))'
+	native=$(python3 -c "$prog" "$C/rl-native")
+	axe "$TPKG" /usr/bin/python3 -c "$prog" "$h"
+	want_rc 0 || note "$(cat "$C/err")"
+	while IFS= read -r l; do out_has "$l"; done <<-EOF
+	$native
+	EOF
+	[ ! -e "$h/u" ] || fail "the host got $h/u"
+	[ -z "$(ls -A "$h/m")" ] || fail "the host's $h/m changed"
+	# A package directory holding only copies of its files above it is
+	# opened as the package's own (vfs_merge_covered), also from the
+	# working directory, the upper copy of its parent.
+	axe --overlay rl "$TPKG" /usr/bin/python3 -c 'import os
+open("/opt/t/share/data.txt", "a").write("more\n")
+whole = sorted(os.listdir("/opt/t/share"))
+os.chdir("/opt/t")
+print("covered", sorted(os.listdir("share")) == whole, len(whole))'
+	want_rc 0 || note "$(cat "$C/err")"
+	out_has "covered True 3"
+}
+
 # A host directory made during a session where the package has a
 # directory the host lacked at the start ($C/pd: the host has $C), and a
 # file in it, show up in the merged view, in a process that looked before
@@ -4284,7 +4377,7 @@ exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm e
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_move_fd_threads ov_reset_walking
 ov_perm_owner ov_perm_sgid_group ov_utime_omit ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
 fd_opath_magic ov_race_remove ov_race_append scale_cwd_records scale_pkg_du
-scale_fd_listing scale_deep_build id_links_native host_dir_appears
+scale_fd_listing scale_deep_build id_links_native host_dir_appears ov_rel_calls ov_no_host_twin
 ov_rename_atomic ov_identity ov_identity_table ov_identity_kept ov_watch_events inst_dpkg proc_other_process
 ed_inplace_native name_slash_native preload_order cwd_kernel_back cwd_kept
 name_odd_rules sig_die_by sig_stop_job sig_restart_io sig_eintr_retry

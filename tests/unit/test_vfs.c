@@ -1573,6 +1573,17 @@ static void test_resolve__seeded_base_agrees(void **state)
 	assert_seed_agrees(f, "hdir", "new", VFS_INTENT_CREATE,
 			   VFS_F_NOFOLLOW);
 	assert_true(f->res.upper_create);
+	/* ... looked up only then (updir_ready): not for a deeper entry,
+	 * nor after "..". */
+	assert_int_equal(mkdir(fmt(p, "%s/upper%s/hdir/sub", f->t, f->h), 0755),
+			 0);
+	assert_seed_agrees(f, "hdir", "sub/new", VFS_INTENT_CREATE,
+			   VFS_F_NOFOLLOW);
+	assert_true(f->res.upper_create);
+	assert_seed_agrees(f, "hdir", "../hdir/new", VFS_INTENT_CREATE,
+			   VFS_F_NOFOLLOW);
+	assert_seed_agrees(f, "hdir", "sub/../new", VFS_INTENT_CREATE,
+			   VFS_F_NOFOLLOW);
 	/* Opaque "dir": nothing lower shows through it, seeded or not. */
 	symlink(VFS_OPAQUE_TARGET,
 		fmt(p, "%s/upper%s/dir/" VFS_OPAQUE_NAME, f->t, f->h));
@@ -1915,6 +1926,53 @@ static void test_dirs__cache_dropped_by_generation(void **state)
 	vfs_upper_changed(f->vfs);
 	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
 	assert_false(f->res.upper_create);
+	vfs_free(v);
+}
+
+/*
+ * An upper directory with no host twin: the creates right in it ask the
+ * host once (host_parent_once), and "none" is kept with the directory in
+ * the cache of upper directories - dropped with the generation (the
+ * directory removed and made again where a host twin is now).
+ */
+static void no_host_kept(struct fx *f, struct vfs *v, const char *rel)
+{
+	char p[PATH_MAX], q[PATH_MAX];
+	struct vfs_req req = {.path = fmt(p, "%s/%s/a", f->h, rel),
+			      .base = "/",
+			      .intent = VFS_INTENT_CREATE,
+			      .flags = VFS_F_NOFOLLOW | VFS_F_EXCL};
+	struct vfs_dir_ent e;
+
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	assert_true(f->res.upper_create);
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	fmt(q, "%s/%s", f->h, rel);
+	assert_true(vfs_dirs_get(v, q, strlen(q), &e));
+	assert_true(e.no_host);
+	/* The host twin comes, with the name, behind the resolver's back
+	 * (undefined, as in overlayfs): kept until the generation moves. */
+	assert_int_equal(system(fmt(q, "mkdir -p '%s/%s'", f->h, rel)), 0);
+	put(fmt(q, "%s/%s/a", f->h, rel), "host", 0644);
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_NONE);
+	vfs_upper_changed(f->vfs);
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+	assert_false(f->res.upper_create);
+}
+
+static void test_dirs__no_host_twin_kept(void **state)
+{
+	struct fx *f = *state;
+	char q[PATH_MAX];
+	struct vfs *v;
+
+	assert_int_equal(
+	    system(fmt(q, "mkdir -p '%s/upper%s/nh/u'", f->t, f->h)), 0);
+	assert_int_equal(vfs_new(&f->cfg, &v), 0);
+	v->dirs_on = true;
+	no_host_kept(f, v, "nh/u");
 	vfs_free(v);
 }
 
@@ -2614,6 +2672,7 @@ int main(void)
 	    T(test_names__creation_seen_by_other_resolver),
 	    T(test_names__outside_changes_folded_in_by_new),
 	    T(test_dirs__cache_dropped_by_generation),
+	    T(test_dirs__no_host_twin_kept),
 	    T(test_dirs__steady_around_moves),
 	    T(test_resolve__no_merged_skips_twin),
 	    T(test_resolve__excl_create_unprobed),
