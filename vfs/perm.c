@@ -182,7 +182,8 @@ static void image_owner(struct vfs *vfs, uid_t *uid, gid_t *gid)
 }
 
 int vfs_perm_search(struct vfs *vfs, const struct vfs_req *req,
-		    enum vfs_layer top, const struct layer_hit *hit)
+		    enum vfs_layer top, const struct layer_hit *hit,
+		    bool *asked)
 {
 	struct vfs_meta m = {.mode = hit->mode};
 
@@ -196,6 +197,7 @@ int vfs_perm_search(struct vfs *vfs, const struct vfs_req *req,
 	} else {
 		return 0; /* the kernel checks the real directory itself */
 	}
+	*asked = true;
 	return vfs_permission(req->cred, &m, VFS_MAY_EXEC);
 }
 

@@ -91,6 +91,10 @@ struct walk {
 	 * whenever vpath loses its tail (reset_hash). */
 	unsigned long long vhash;
 	size_t hlen;
+	/* The walk read what no version of the overlay covers - the host,
+	 * an upper symlink, the caller's credentials: its answer is not
+	 * kept (upper_paths.c). */
+	bool unkept;
 };
 
 /* What the layers say about the component just appended to w->vpath. */
@@ -251,6 +255,7 @@ static int host_parent_stat(struct walk *w, struct stat *st, int flags)
 	char saved = w->vpath[cut];
 	int r;
 
+	w->unkept = true;
 	w->vpath[cut] = '\0';
 	r = appv_fstatat(AT_FDCWD, w->vpath, st, flags);
 	w->vpath[cut] = saved;
@@ -522,6 +527,7 @@ static int handoff(struct walk *w, unsigned char pf, struct probe *p)
 	size_t n;
 	int r;
 
+	w->unkept = true;
 	p->host_parent = w->depth > 0 && !(pf & (IN_UPPER | IN_IMAGE));
 	if (w->rest_plain) {
 		r = push_plain_rest(w);
@@ -696,6 +702,9 @@ static int probe(struct walk *w, unsigned char pf, struct probe *p)
 	}
 	if (!host_allowed(w, w->depth))
 		return 0;
+	/* Everything below asks the host, or takes the way of a host root
+	 * symlink. */
+	w->unkept = true;
 	/* A name that a package's or the overlay's /bin does not hold is the
 	 * host's /usr/bin's where the host's /bin is a link there: the walk
 	 * takes that way (relink), as the kernel would follow the link. */
@@ -729,6 +738,8 @@ static int follow(struct walk *w, const struct probe *p)
 
 	if (++w->nlinks > MAX_LINKS || (w->req->flags & VFS_F_NO_SYMLINKS))
 		return -ELOOP;
+	/* A host symlink, or an upper one: removed, it bumps no version. */
+	w->unkept |= p->top != VFS_LAYER_IMAGE;
 	w->hparent_ok = false;
 	r = ops->readlink(w->vfs, w->vpath, &p->hit, w->link, PATH_MAX);
 	if (r < 0)
@@ -879,7 +890,8 @@ static int walk(struct walk *w, struct probe *p)
 			return -ENOENT;
 		if (!S_ISDIR(p->hit.mode))
 			return -ENOTDIR;
-		r = vfs_perm_search(w->vfs, w->req, p->top, &p->hit);
+		r = vfs_perm_search(w->vfs, w->req, p->top, &p->hit,
+				    &w->unkept);
 		if (r < 0)
 			return r;
 		w->flags[++w->depth] = p->child;
@@ -906,6 +918,7 @@ static int dir_layers(struct walk *w, const struct probe *p, bool *no_host)
 	if (p->top == VFS_LAYER_UPPER && (p->child & IN_IMAGE))
 		n++;
 	*no_host = !(p->child & HOST_ANY);
+	w->unkept |= (p->child & HOST_MAYBE) != 0;
 	if (!(p->child & HOST_MAYBE))
 		r = -ENOENT;
 	else if (missing(r = vfs_host_ops.lookup(w->vfs, w->vpath, w->vlen,
@@ -1153,6 +1166,7 @@ static int start(struct walk *w, struct vfs *vfs, const struct vfs_req *req,
 	w->base_virtual = false;
 	w->updir_depth = 0;
 	w->updir_lazy = false;
+	w->unkept = false;
 	return 0;
 }
 
@@ -1247,35 +1261,65 @@ static void res_clear(struct vfs_res *res)
 	res->mode = 0;
 }
 
-static int resolve_once(struct vfs *vfs, const struct vfs_req *req,
-			struct vfs_res *res)
+/* Whether the answer @r, @res of walk @w may be kept (upper_paths.c):
+ * it read nothing unversioned, and depends on no upper non-directory. */
+static bool keepable(const struct walk *w, const struct vfs_res *res, int r)
 {
-	struct walk w;
+	if (w->unkept || (r < 0 && r != -ENOENT))
+		return false;
+	if (r < 0 || res->layer == VFS_LAYER_IMAGE)
+		return true;
+	return res->layer == VFS_LAYER_UPPER && S_ISDIR(res->mode) &&
+	       !res->final_stat;
+}
+
+/* The walk of @req into @w and @res: 0 or -errno. */
+static int walk_once(struct vfs *vfs, const struct vfs_req *req,
+		     struct vfs_res *res, struct walk *w)
+{
 	struct probe p;
 	bool seed;
 	int r;
 
-	res_clear(res);
 	/* A seed walk's rest is the relative path alone; one that gives up
 	 * half-way goes back to the root. */
 	seed = req->base_upper && req->path && req->path[0] &&
 	       req->path[0] != '/' && !(req->flags & ROOTED);
-	r = start(&w, vfs, req, seed ? "/" : req->base, res);
-	if (r == 0 && seed && !seed_base(&w))
-		r = start(&w, vfs, req, req->base, res);
+	r = start(w, vfs, req, seed ? "/" : req->base, res);
+	if (r == 0 && seed && !seed_base(w))
+		r = start(w, vfs, req, req->base, res);
 	if (r == 0)
-		r = walk(&w, &p);
+		r = walk(w, &p);
 	if (r < 0)
 		return r;
 	res->rule = (enum vfs_rule)p.rule;
 	if (p.top == VFS_LAYER_NONE)
-		r = finish_missing(&w, &p, res);
+		r = finish_missing(w, &p, res);
 	else
-		r = finish_found(&w, &p, res);
+		r = finish_found(w, &p, res);
 	if (r < 0)
 		return r;
-	res->changed = changed(&w, res);
+	res->changed = changed(w, res);
 	return 0;
+}
+
+static int resolve_once(struct vfs *vfs, const struct vfs_req *req,
+			struct vfs_res *res)
+{
+	struct vfs_paths_key k;
+	struct walk w;
+	bool keep;
+	int r;
+
+	res_clear(res);
+	keep = vfs_paths_key(vfs, req, &k);
+	if (keep && vfs_paths_get(vfs, &k, res, &r))
+		return r;
+	w.unkept = true; /* until the walk starts */
+	r = walk_once(vfs, req, res, &w);
+	if (keep && keepable(&w, res, r))
+		vfs_paths_put(vfs, &k, res, r);
+	return r;
 }
 
 /* @p past any "/" and "." components. */

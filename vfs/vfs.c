@@ -203,6 +203,7 @@ static int init(struct vfs *vfs)
 #ifdef APPV_SHIM
 	vfs_cache_dirs(vfs);
 	vfs_cache_upper_names(vfs, true);
+	vfs_cache_paths(vfs, true);
 #else
 	if (r == 0)
 		vfs_upper_recover(vfs);
@@ -305,6 +306,7 @@ void vfs_free(struct vfs *vfs)
 	if (vfs->run_fd >= 0)
 		appv_close(vfs->run_fd);
 	vfs_dirs_free(vfs);
+	vfs_paths_free(vfs);
 	vfs_epoch_close(vfs);
 	vfs_merge_cache_free(vfs);
 	if (vfs->state)

@@ -626,6 +626,11 @@ int vfs_names_bump_file(const char *upper);
  * the shim does: a supervisor's resolver, which walks for programs
  * without the shim.  No-op without the overlay's shared page. */
 void vfs_cache_dirs(struct vfs *vfs);
+/* Keep the answers of read-only resolutions that depend on the overlay's
+ * versions alone (vfs/upper_paths.c), @on or not from now on: the shim's,
+ * whose own changes bump them before they return; never a supervisor's,
+ * which walks in the middle of its changes. */
+void vfs_cache_paths(struct vfs *vfs, bool on);
 
 /* Whether the union listing of directory @res is empty: 1 yes, 0 no. */
 int vfs_dir_empty(struct vfs *vfs, const struct vfs_res *res);

@@ -47,6 +47,8 @@ struct vfs {
 				      NULL: nothing is cached */
 	bool negs_on;		   /* cache upper names in... */
 	struct vfs_negs *negs;	   /* ...this, mapped on first use */
+	bool paths_on;		   /* cache read resolutions in... */
+	struct vfs_paths *paths;   /* ...this, mapped on first use */
 	struct vfs_origin *origin; /* origin.c: the origin table (mapped on
 				      first use in the shim), or NULL */
 	int origin_fd;		   /* supervisor: its lock, or -1 */
@@ -243,6 +245,34 @@ bool vfs_dirs_get_hashed(const struct vfs *vfs, const char *vpath, size_t len,
 void vfs_dirs_put_hashed(const struct vfs *vfs, const char *vpath, size_t len,
 			 unsigned long long h, const struct vfs_dir_ent *e);
 
+/*
+ * upper_paths.c: the shim's cache of read-only resolutions (the reasons
+ * it is safe are told there).  vfs_paths_key: whether @req may be
+ * answered from the cache, with its key (which borrows @req's strings)
+ * and the epoch and generation read now, before the walk.
+ * vfs_paths_get: the answer kept for @k under those versions, into @res
+ * (res_clear'ed) and *@r.  vfs_paths_put: keep the answer @r, @res of a
+ * walk that read nothing unversioned (resolve.c decides) under @k's
+ * versions, if they are still current.
+ */
+struct vfs_paths_key {
+	uint64_t epoch;
+	unsigned int gen;
+	unsigned int bits; /* flags, and what else changes the answer */
+	unsigned long long hash;
+	bool hashed;
+	const char *base; /* a relative path's, with its NUL; or NULL */
+	size_t blen, plen;
+	const char *path;
+};
+bool vfs_paths_key(const struct vfs *vfs, const struct vfs_req *req,
+		   struct vfs_paths_key *k);
+bool vfs_paths_get(const struct vfs *vfs, struct vfs_paths_key *k,
+		   struct vfs_res *res, int *r);
+void vfs_paths_put(const struct vfs *vfs, struct vfs_paths_key *k,
+		   const struct vfs_res *res, int r);
+void vfs_paths_free(struct vfs *vfs);
+
 /* Opaque directories (see vfs.h): a second add-only bloom filter in the
  * same page, of the full virtual paths of opaque directories.  false only
  * when @vpath (@len bytes) is certainly not opaque.  vfs_opaque_note() is
@@ -283,9 +313,11 @@ int vfs_marker_of(const char *target, ssize_t n);
 bool vfs_upper_opaque(const struct vfs *vfs, const char *vpath, size_t len);
 
 /* perm.c: the walk descends into directory @hit (top layer @top): search
- * permission for req->cred.  0 or -EACCES. */
+ * permission for req->cred.  0 or -EACCES; *@asked set when the answer
+ * came from the caller's credentials (not everyone's). */
 int vfs_perm_search(struct vfs *vfs, const struct vfs_req *req,
-		    enum vfs_layer top, const struct layer_hit *hit);
+		    enum vfs_layer top, const struct layer_hit *hit,
+		    bool *asked);
 
 /* resolve.c: request flag, internal: the final component's upper entry is
  * ignored (what lies beneath it). */

@@ -2632,6 +2632,44 @@ echo go >"$2/c"' sh "$h" "$s"
 	same_tree "$h" "$before"
 }
 
+# A process that stats the same package paths again and again (the
+# shim keeps those answers: vfs/upper_paths.c) sees at once what its own
+# calls change through the supervisor - a copy-up, a removal (whiteout),
+# a package directory moved - also through a relative path from a
+# package directory.  The directory has its upper copy first, so that the
+# copy-up and the whiteout are names made (the epoch) and no directory
+# change (the generation).
+c_ov_paths_cached() {
+	axe --overlay pc "$TPKG" /usr/bin/python3 -B -c 'import os
+def st(x):
+    for _ in range(5):
+        try:
+            r = os.stat(x).st_size
+        except OSError as e:
+            r = e.strerror
+    return r
+d = "/opt/t/share"
+open(d + "/made", "w").write("m")  # its upper copy: later ones are files
+print("start", st(d + "/data.txt"), st(d + "/link"), st(d + "/nope"))
+os.chdir(d)
+print("rel", st("data.txt"), st("sub/../data.txt"))
+open(d + "/data.txt", "a").write("xy")
+print("copied", st(d + "/data.txt"), st(d + "/link"), st("data.txt"))
+os.unlink(d + "/data.txt")
+print("removed", st(d + "/data.txt"), st(d + "/link"), st("data.txt"))
+os.chdir("/")
+os.rename(d, "/opt/t/moved")
+print("moved", st(d + "/sub"), st("/opt/t/moved/data.txt"), os.path.isdir("/opt/t/moved/sub"))
+'
+	want_rc 0
+	out_has "start $DATA_SIZE $DATA_SIZE No such file or directory"
+	out_has "rel $DATA_SIZE $DATA_SIZE"
+	out_has "copied $((DATA_SIZE + 2)) $((DATA_SIZE + 2)) $((DATA_SIZE + 2))"
+	out_has "removed No such file or directory No such file or directory No such file or directory"
+	out_has "moved No such file or directory No such file or directory True"
+	no_markers
+}
+
 # Names made in the upper layer are seen at once by a process that has
 # probed the directory many times (its cache of upper names, vfs/
 # upper_negs.c), whoever makes them: a child with the shim, a static one,
@@ -4374,7 +4412,7 @@ ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_s
 iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
-run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_move_fd_threads ov_reset_walking
+run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_move_fd_threads ov_reset_walking
 ov_perm_owner ov_perm_sgid_group ov_utime_omit ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
 fd_opath_magic ov_race_remove ov_race_append scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native host_dir_appears ov_rel_calls ov_no_host_twin

@@ -2615,6 +2615,219 @@ static void test_rules__share_below_hide(void **state)
 	assert_int_equal(res_h(f, "hw/b", VFS_INTENT_WRITE, 0), -EROFS);
 }
 
+/* A resolver that keeps read answers, as the shim's (vfs/upper_paths.c). */
+static struct vfs *paths_vfs(struct fx *f)
+{
+	struct vfs *v;
+
+	assert_int_equal(vfs_new(&f->cfg, &v), 0);
+	vfs_cache_paths(v, true);
+	return v;
+}
+
+static int res_v(struct fx *f, struct vfs *v, const char *rel, int flags)
+{
+	char p[PATH_MAX];
+	struct vfs_req req = {.path = fmt(p, "%s/%s", f->h, rel),
+			      .base = "/",
+			      .intent = VFS_INTENT_READ,
+			      .flags = flags};
+
+	return vfs_resolve(v, &req, &f->res);
+}
+
+/* A kept image answer, and a kept ENOENT, go when another resolver makes
+ * a name there and bumps the name epoch (what every creation does before
+ * its call returns): until the bump the old answer stands, which is what
+ * shows it was kept. */
+static void test_paths__kept_until_a_name_is_made(void **state)
+{
+	struct fx *f = *state;
+	struct vfs *v = paths_vfs(f);
+	char p[PATH_MAX];
+
+	assert_int_equal(res_v(f, v, "img_only.txt", 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+	assert_int_equal(res_v(f, v, "full/new_name", 0), -ENOENT);
+	/* The supervisor's copy-up for a write, and a create. */
+	assert_int_equal(res_h(f, "img_only.txt", VFS_INTENT_WRITE, 0), 0);
+	assert_int_equal(vfs_make_writable(f->vfs, &f->res), 0);
+	assert_int_equal(mkdir(fmt(p, "%s/upper%s/full", f->t, f->h), 0755), 0);
+	put(fmt(p, "%s/upper%s/full/new_name", f->t, f->h), "n", 0644);
+	assert_int_equal(res_v(f, v, "img_only.txt", 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE); /* kept */
+	assert_string_equal(f->res.real,
+			    fmt(p, "%s/img/root%s/img_only.txt", f->t, f->h));
+	assert_int_equal(res_v(f, v, "full/new_name", 0), -ENOENT);
+	vfs_upper_created(f->vfs);
+	assert_int_equal(res_v(f, v, "img_only.txt", 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_UPPER);
+	assert_int_equal(res_v(f, v, "full/new_name", 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_UPPER);
+	/* Not extracted: said at every use, not kept. */
+	assert_int_equal(res_v(f, v, "lazy.bin", 0), 0);
+	assert_true(f->res.needs_extract);
+	assert_int_equal(res_v(f, v, "lazy.bin", 0), 0);
+	assert_true(f->res.needs_extract);
+	vfs_free(v);
+}
+
+/* Kept answers say what the walk said: a path through image symlinks
+ * (its resolved path is not the request's), relative paths keyed with
+ * their base (where the base ends changes the answer). */
+static void test_paths__keys_and_resolved_paths(void **state)
+{
+	struct fx *f = *state;
+	struct vfs *v = paths_vfs(f);
+	char p[PATH_MAX], b[PATH_MAX];
+	struct vfs_req req = {.base = b, .intent = VFS_INTENT_READ};
+
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(res_v(f, v, "app/abs/prog", 0), 0);
+		assert_vpath(f, "app/bin/prog");
+		assert_string_equal(
+		    f->res.real,
+		    fmt(p, "%s/img/root%s/app/bin/prog", f->t, f->h));
+		assert_int_equal(res_v(f, v, "app/rel", VFS_F_NOFOLLOW), 0);
+		assert_true(S_ISLNK(f->res.mode));
+		assert_int_equal(res_v(f, v, "app/rel", 0), 0);
+		assert_vpath(f, "img_only.txt");
+		fmt(b, "%s/app", f->h);
+		req.path = "bin/prog";
+		assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+		assert_vpath(f, "app/bin/prog");
+		fmt(b, "%s/app/abs", f->h); /* a base is searched as it is */
+		req.path = "prog";
+		assert_int_equal(vfs_resolve(v, &req, &f->res), -ENOTDIR);
+		fmt(b, "%s", f->h);
+		req.path = "app/abs/prog";
+		assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+		assert_vpath(f, "app/bin/prog");
+	}
+	vfs_free(v);
+}
+
+/* A whiteout made over a kept image entry: gone once the epoch moves. */
+static void test_paths__whiteout_drops_kept_answer(void **state)
+{
+	struct fx *f = *state;
+	struct vfs *v = paths_vfs(f);
+	char p[PATH_MAX];
+
+	assert_int_equal(res_v(f, v, "img_only.txt", 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+	assert_int_equal(vfs_whiteout(f->vfs, fmt(p, "%s/img_only.txt", f->h)),
+			 0);
+	assert_int_equal(res_v(f, v, "img_only.txt", 0), 0); /* kept */
+	vfs_upper_created(f->vfs);
+	assert_int_equal(res_v(f, v, "img_only.txt", 0), -ENOENT);
+	vfs_free(v);
+}
+
+/* An opaque upper directory hides the image's "app": the ENOENT below it
+ * is kept until the directory is moved away, which bumps the directory
+ * generation only (the move's other names bump the epoch: not here). */
+static void test_paths__dir_move_drops_kept_answer(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX], q[PATH_MAX];
+	struct vfs *v;
+
+	assert_int_equal(vfs_whiteout(f->vfs, fmt(p, "%s/app", f->h)), 0);
+	assert_int_equal(res_h(f, "app", VFS_INTENT_CREATE, VFS_F_NOFOLLOW), 0);
+	assert_int_equal(vfs_mkdir(f->vfs, &f->res, 0755), 0);
+	v = paths_vfs(f);
+	assert_int_equal(res_v(f, v, "app/bin/prog", 0), -ENOENT);
+	fmt(p, "%s/upper%s/app", f->t, f->h);
+	assert_int_equal(rename(p, fmt(q, "%s/upper%s/app.moved", f->t, f->h)),
+			 0);
+	assert_int_equal(res_v(f, v, "app/bin/prog", 0), -ENOENT); /* kept */
+	vfs_upper_change_begin(f->vfs);
+	vfs_upper_change_end(f->vfs);
+	assert_int_equal(res_v(f, v, "app/bin/prog", 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+	vfs_free(v);
+}
+
+/* What the host says is never kept: a host symlink into the image, a
+ * name missing in a host directory. */
+static void test_paths__host_answers_not_kept(void **state)
+{
+	struct fx *f = *state;
+	struct vfs *v = paths_vfs(f);
+	char p[PATH_MAX];
+
+	assert_int_equal(symlink("bin", fmt(p, "%s/app/hbin", f->h)), 0);
+	assert_int_equal(res_v(f, v, "app/hbin/prog", 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+	assert_int_equal(res_v(f, v, "app/hbin/prog", 0), 0);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(symlink("nothing", p), 0);
+	assert_int_equal(res_v(f, v, "app/hbin/prog", 0), -ENOENT);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(res_v(f, v, "hdir/later", 0), -ENOENT);
+	assert_int_equal(res_v(f, v, "hdir/later", 0), -ENOENT);
+	put(fmt(p, "%s/hdir/later", f->h), "l", 0644);
+	assert_int_equal(res_v(f, v, "hdir/later", 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+	vfs_free(v);
+}
+
+/* An answer that depends on an upper non-directory is not kept: the
+ * shim removes one that hides nothing itself, which bumps no version. */
+static void test_paths__upper_files_not_kept(void **state)
+{
+	struct fx *f = *state;
+	struct vfs *v = paths_vfs(f);
+	char p[PATH_MAX];
+
+	assert_int_equal(
+	    symlink("app/bin", fmt(p, "%s/upper%s/ulink", f->t, f->h)), 0);
+	assert_int_equal(res_v(f, v, "ulink/prog", 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+	assert_int_equal(res_v(f, v, "ulink/prog", 0), 0);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(res_v(f, v, "ulink/prog", 0), -ENOENT);
+	assert_int_equal(res_v(f, v, "upper_only.txt", 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_UPPER);
+	assert_int_equal(res_v(f, v, "upper_only.txt", 0), 0);
+	assert_int_equal(
+	    unlink(fmt(p, "%s/upper%s/upper_only.txt", f->t, f->h)), 0);
+	assert_int_equal(res_v(f, v, "upper_only.txt", 0), -ENOENT);
+	vfs_free(v);
+}
+
+/* A walk that asked the caller's credentials (a directory that does not
+ * grant search to all) is not kept: another caller gets its own answer. */
+static void test_paths__credential_walks_not_kept(void **state)
+{
+	struct fx *f = *state;
+	struct vfs *v = paths_vfs(f);
+	char p[PATH_MAX];
+	struct stat st;
+	struct vfs_cred c;
+	struct vfs_req req = {.path = fmt(p, "%s/locked/f", f->h),
+			      .base = "/",
+			      .intent = VFS_INTENT_READ,
+			      .cred = &c};
+
+	assert_int_equal(stat(f->cfg.image_dir, &st), 0);
+	user_cred(&c, 0);
+	c.fsuid = st.st_uid; /* the owner searches */
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+	user_cred(&c, 0);
+	assert_int_equal(vfs_resolve(v, &req, &f->res), -EACCES);
+	/* Directories that grant search to all: kept, no load either. */
+	req.path = fmt(p, "%s/app/bin/prog", f->h);
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	load_calls = 0;
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+	assert_int_equal(load_calls, 0);
+	vfs_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2688,6 +2901,13 @@ int main(void)
 	    T(test_perm__create_needs_write_on_the_virtual_parent),
 	    T(test_perm__sticky_dir_delete_is_eperm),
 	    T(test_perm__access_of_image_and_lower_entries),
+	    T(test_paths__kept_until_a_name_is_made),
+	    T(test_paths__keys_and_resolved_paths),
+	    T(test_paths__whiteout_drops_kept_answer),
+	    T(test_paths__dir_move_drops_kept_answer),
+	    T(test_paths__host_answers_not_kept),
+	    T(test_paths__upper_files_not_kept),
+	    T(test_paths__credential_walks_not_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
