@@ -545,43 +545,6 @@ static bool base_moved(const char *path, bool have_gen0, unsigned int gen0)
 	return path[0] != '/' && have_gen0 && !vfs_upper_steady(shim_vfs, gen0);
 }
 
-/*
- * res->from_base: whether the kernel, given the caller's own descriptor (or
- * working directory) and relative path, acts on res->real (as
- * route_resolved left it) - the call then walks the caller's few
- * components from the base, not the upper layer's root and every
- * component of the base again (link_path_walk led the profile of tar -C
- * into a deep tree).  So when the base is a directory of the upper layer
- * (req.base_upper: the descriptor names its upper copy, checked by
- * virtual_base; not a merged directory's listing) and res->real is
- * exactly that copy's path, "/", and the caller's path: the same real
- * path, string for string, from the same directory - no ".", "..", "//"
- * or symlink of the walk changed it (each would show in res->vpath, and
- * so in res->real).  Should the base have
- * moved meanwhile (a supervisor's rename: base_moved), natively the call
- * follows the descriptor too.  Only opens and unlinks: what a descriptor
- * the program swaps for another meanwhile (dup2 in a thread) then reaches
- * is what the program's own call would; a write there is bounded by
- * Landlock as any call of the shim's is (chmod, chown and utimes, which
- * Landlock does not cover, take the full path).
- */
-static void res_from_base(const struct shim_sc *sc, const struct vfs_req *req,
-			  struct vfs_res *res)
-{
-	const char *upper = vfs_get_config(shim_vfs)->upper;
-	size_t n = strlen(upper), b = strlen(req->base);
-
-	if (!req->base_upper || req->path[0] == '/' || sc->dirfd_arg < 0 ||
-	    (sc->nr != SYS_openat && sc->nr != SYS_unlinkat))
-		return;
-	if (b == 1)
-		b = 0; /* "/": the upper layer's own directory */
-	res->from_base = !strncmp(res->real, upper, n) &&
-			 !strncmp(res->real + n, req->base, b) &&
-			 res->real[n + b] == '/' &&
-			 !strcmp(res->real + n + b + 1, req->path);
-}
-
 int shim_route(const struct shim_sc *sc, const long a[6],
 	       struct vfs_res *res, long *err)
 {
@@ -615,7 +578,6 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 	res->merged_dir = false;
 	res->cov_seq = 0;
 	res->layer = VFS_LAYER_NONE;
-	res->from_base = false;
 	if (!shim_vfs || !path)
 		return SHIM_DIRECT; /* a NULL path passes the filter anyway */
 	if (!path[0])
@@ -688,10 +650,7 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 		*err = r;
 		return SHIM_ERR;
 	}
-	r = route_resolved(sc, res, have_lst ? &lst : NULL);
-	if (r == SHIM_REAL) /* res->real as route_resolved left it */
-		res_from_base(sc, &req, res);
-	return r;
+	return route_resolved(sc, res, have_lst ? &lst : NULL);
 }
 
 /*
@@ -888,8 +847,6 @@ static long real_call(const struct shim_sc *sc, long a[6],
 
 	if (res->final_stat)
 		return 0; /* the walk's lstat, in the caller's buffer */
-	if (res->from_base) /* the caller's own descriptor and path */
-		return appv_syscall(sc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	if (sc->dirfd_arg >= 0 && res->layer == VFS_LAYER_IMAGE &&
 	    (fd = cache_dirfd(res->real, &rel)) >= 0) {
 		a[sc->dirfd_arg] = fd;

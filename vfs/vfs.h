@@ -179,9 +179,6 @@ struct vfs_res {
 	 * resolver keeps of the directory as just seen (vfs_cov_ticket), 0
 	 * when it keeps nothing. */
 	unsigned int cov_seq;
-	/* Set by the shim's router, not the resolver (intercept/shim.c,
-	 * res_from_base): the caller's own relative call acts on real. */
-	bool from_base;
 	uint32_t image_file;  /* image file number, valid for image regular files */
 	mode_t mode;	      /* st_mode of the final entry when layer != NONE */
 	char vpath[PATH_MAX]; /* canonical virtual path, symlinks resolved */

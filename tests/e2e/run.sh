@@ -3708,11 +3708,9 @@ print(sorted(os.listdir(d)), open(d + "/f").read().strip())' "$h" "$s"
 }
 
 # Creates and removals relative to a descriptor of an upper directory, as
-# tar -C makes them: the shim issues them from the descriptor itself only
-# when the real path is that directory's and the caller's path
-# (res_from_base) - not through a symlink of the upper layer whose
-# absolute target the kernel would take on the host, not from a merged
-# directory's descriptor (its listing) - as natively.
+# tar -C makes them, act as natively: not through a symlink of the upper
+# layer whose absolute target the kernel would take on the host, not from
+# a merged directory's descriptor (its listing).
 c_ov_rel_calls() {
 	local h=$C/rl prog native
 	mkdir -p "$h/m" "$C/rl-native/m"
@@ -3754,6 +3752,25 @@ os.chdir("/opt/t")
 print("covered", sorted(os.listdir("share")) == whole, len(whole))'
 	want_rc 0 || note "$(cat "$C/err")"
 	out_has "covered True 3"
+}
+
+# A relative unlink or create while another thread moves the working
+# directory, or dup2s another directory onto the descriptor, between the
+# shim's walk and its call: the call acts on the directory the walk
+# resolved (natively one of the two), never on the other's upper copy -
+# an unlink there used to take a package file's whiteout away
+# (/opt/t/share/data.txt showed again), a create met the listing.
+c_ov_swap_base() {
+	mkdir -p "$C/sb"
+	echo x >"$C/sb/gone"
+	"$HELPERS/threads" swapbase "$C/sb/gone" 1 2000 >"$C/native.out" 2>&1 ||
+		fail "native run failed: $(cat "$C/native.out")"
+	axe --overlay sb "$TPKG" /opt/t/bin/threads swapbase \
+		/opt/t/share/data.txt 1 2000
+	want_rc 0 || note "$(head -3 "$C/out")"
+	out_has "swapbase: ok 2000"
+	axe --overlay sb "$TPKG" ls /opt/t/share
+	! grep -qxF data.txt "$C/out" || fail "/opt/t/share/data.txt shows again"
 }
 
 # A host directory made during a session where the package has a
@@ -4415,7 +4432,7 @@ exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm e
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_move_fd_threads ov_reset_walking
 ov_perm_owner ov_perm_sgid_group ov_utime_omit ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
 fd_opath_magic ov_race_remove ov_race_append scale_cwd_records scale_pkg_du
-scale_fd_listing scale_deep_build id_links_native host_dir_appears ov_rel_calls ov_no_host_twin
+scale_fd_listing scale_deep_build id_links_native host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base
 ov_rename_atomic ov_identity ov_identity_table ov_identity_kept ov_watch_events inst_dpkg proc_other_process
 ed_inplace_native name_slash_native preload_order cwd_kernel_back cwd_kept
 name_odd_rules sig_die_by sig_stop_job sig_restart_io sig_eintr_retry

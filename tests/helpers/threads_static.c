@@ -26,6 +26,16 @@
  *       all) while the main thread opens and stats "f" relative to a
  *       descriptor of the directory, which natively always finds it.
  *       Prints "movefd: ok N" or "ERR ..." lines.
+ *   threads_static swapbase BASE/NAME NTHREADS NITER
+ *       BASE/NAME is a lower file: unlink it and mkdir BASE/u.  NTHREADS
+ *       threads switch the working directory between BASE/u and BASE
+ *       (and a descriptor number between the two) while the main thread,
+ *       NITER times, makes BASE/u/NAME by its full path and unlinks
+ *       "NAME" relative to the working directory: natively that removes
+ *       BASE/u/NAME or finds none, BASE/NAME never shows again; then it
+ *       creates "n" (O_EXCL) relative to the descriptor, which natively
+ *       always succeeds in one of the two.  Prints "swapbase: ok N" or
+ *       "ERR ..." lines.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -282,6 +292,81 @@ static int movefd(int nthreads, int niter)
 	return errors ? 1 : 0;
 }
 
+static char swap_p[PATH_MAX], swap_u[PATH_MAX + 4];
+static int swap_fd = 200, swap_fdu, swap_fdp;
+static volatile int swap_stop;
+
+static void *swapper(void *arg)
+{
+	(void)arg;
+	while (!swap_stop) {
+		if (chdir(swap_p) < 0 || chdir(swap_u) < 0)
+			err("chdir", swap_p, errno);
+		if (dup2(swap_fdp, swap_fd) < 0 || dup2(swap_fdu, swap_fd) < 0)
+			err("dup2", swap_p, errno);
+	}
+	return NULL;
+}
+
+static int swapbase(const char *path, int nthreads, int niter)
+{
+	pthread_t th[MAX_THREADS];
+	const char *name = strrchr(path, '/');
+	char f[2 * PATH_MAX], n[2 * PATH_MAX];
+	struct stat st;
+	int t, i, fd;
+
+	if (!name || name == path)
+		return 2;
+	snprintf(swap_p, sizeof(swap_p), "%.*s", (int)(name - path), path);
+	name++;
+	snprintf(swap_u, sizeof(swap_u), "%s/u", swap_p);
+	snprintf(f, sizeof(f), "%s/%s", swap_u, name);
+	if (unlink(path) < 0 || mkdir(swap_u, 0755) < 0 || chdir(swap_u) < 0) {
+		err("setup", path, errno);
+		return 1;
+	}
+	swap_fdu = open(swap_u, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	swap_fdp = open(swap_p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (swap_fdu < 0 || swap_fdp < 0 || dup2(swap_fdu, swap_fd) < 0) {
+		err("open", swap_p, errno);
+		return 1;
+	}
+	for (t = 0; t < nthreads; t++)
+		if (pthread_create(&th[t], NULL, swapper, NULL))
+			break;
+	for (i = 0; i < niter && !errors; i++) {
+		fd = open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0)
+			err("open", f, errno);
+		else
+			close(fd);
+		if (unlinkat(AT_FDCWD, name, 0) < 0 && errno != ENOENT)
+			err("unlinkat", name, errno);
+		if (lstat(path, &st) == 0)
+			err("lstat (shows again)", path, EEXIST);
+		fd = openat(swap_fd, "n",
+			    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			err("openat", "n", errno);
+			continue;
+		}
+		close(fd);
+		snprintf(n, sizeof(n), "%s/n", swap_u);
+		if (unlink(n) < 0) {
+			snprintf(n, sizeof(n), "%s/n", swap_p);
+			if (unlink(n) < 0)
+				err("unlink", n, errno);
+		}
+	}
+	swap_stop = 1;
+	while (t-- > 0)
+		pthread_join(th[t], NULL);
+	if (!errors)
+		printf("swapbase: ok %d\n", niter);
+	return errors ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	pthread_t th[MAX_THREADS];
@@ -291,9 +376,11 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc != 5 ||
 	    (strcmp(argv[1], "run") && strcmp(argv[1], "check") &&
-	     strcmp(argv[1], "remkdir") && strcmp(argv[1], "movefd"))) {
+	     strcmp(argv[1], "remkdir") && strcmp(argv[1], "movefd") &&
+	     strcmp(argv[1], "swapbase"))) {
 		fprintf(stderr,
-			"usage: %s run|check|remkdir|movefd BASE NTHREADS N\n",
+			"usage: %s run|check|remkdir|movefd|swapbase BASE "
+			"NTHREADS N\n",
 			argv[0]);
 		return 2;
 	}
@@ -306,6 +393,8 @@ int main(int argc, char **argv)
 		return remkdir(nthreads, nfiles);
 	if (!strcmp(argv[1], "movefd"))
 		return movefd(nthreads, nfiles);
+	if (!strcmp(argv[1], "swapbase"))
+		return swapbase(base, nthreads, nfiles);
 	if (!strcmp(argv[1], "check")) {
 		check(nthreads);
 		if (!errors)
