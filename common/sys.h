@@ -11,6 +11,7 @@
 #ifndef APPV_COMMON_SYS_H
 #define APPV_COMMON_SYS_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -104,6 +105,34 @@ static inline int appv_openat(int dirfd, const char *path, int flags,
 			      mode_t mode)
 {
 	return (int)APPV_SYS(SYS_openat, dirfd, path, flags, mode, 0, 0);
+}
+
+/*
+ * Whether this kernel refuses O_CREAT|O_DIRECTORY (without O_TMPFILE)
+ * with EINVAL before it looks at the path, as Linux does since 6.4 (6.1
+ * says EISDIR for a directory): asked once, with an empty path, which
+ * creates nothing either way.
+ */
+static inline int appv_creat_dir_refused(void)
+{
+	static int known; /* 0: not asked, 1: no, 2: yes */
+
+	if (!known)
+		known =
+		    appv_openat(AT_FDCWD, "",
+				O_CREAT | O_DIRECTORY | O_RDONLY | O_CLOEXEC,
+				0) == -EINVAL
+			? 2
+			: 1;
+	return known == 2;
+}
+
+/* The open flags the kernel refuses as a whole (see above). */
+static inline int appv_open_flags_refused(int flags)
+{
+	/* glibc's __O_TMPFILE holds O_DIRECTORY: the bit alone */
+	return (flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY) &&
+	       !(flags & 020000000) && appv_creat_dir_refused();
 }
 
 static inline int appv_openat2(int dirfd, const char *path, int flags,

@@ -52,9 +52,12 @@ static long shim_openat_flags(int dirfd, const char *path, int flags,
 			       ? VFS_F_EXCL
 			       : 0),
 	};
-	long a[6] = {dirfd, (long)path, flags, mode, 0, 0}, err;
-	long r = shim_path_syscall(&sc, dirfd, (long)path, flags, mode, 0, 0);
+	long a[6] = {dirfd, (long)path, flags, mode, 0, 0}, err, r;
 	struct vfs_res res;
+
+	if (appv_open_flags_refused(flags))
+		return -EINVAL; /* before the path, as the kernel */
+	r = shim_path_syscall(&sc, dirfd, (long)path, flags, mode, 0, 0);
 
 	/* VFS_F_EXCL let the kernel's exclusive create find what the upper
 	 * layer holds; a whiteout left there by a lower directory gone

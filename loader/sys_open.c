@@ -676,6 +676,8 @@ long sys_open(struct appv_sc_call *c)
 	r = decode(c, &a);
 	if (r < 0)
 		return r;
+	if (appv_open_flags_refused(a.flags))
+		return -EINVAL; /* before the path, as the kernel */
 	r = prepare(c, &a, &p, 0);
 	if (r == 1) {
 		/* /proc, /dev under a share rule: the kernel resolves them in

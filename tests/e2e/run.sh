@@ -4434,7 +4434,7 @@ ov_perm_owner ov_perm_sgid_group ov_utime_omit ov_acl_copy pkg_setid_copy ov_dif
 fd_opath_magic ov_race_remove ov_race_append scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base
 ov_rename_atomic ov_identity ov_identity_table ov_identity_kept ov_watch_events inst_dpkg proc_other_process
-ed_inplace_native name_slash_native preload_order cwd_kernel_back cwd_kept
+ed_inplace_native name_slash_native preload_order cwd_kernel_back cwd_kept open_creat_dir
 name_odd_rules sig_die_by sig_stop_job sig_restart_io sig_eintr_retry
 sig_session_left sig_main_alive"
 CASES=${E2E_CASES:-$CASES_ALL}
@@ -5177,6 +5177,33 @@ mkdir b && cd b && echo "sub: $(cd .. && /bin/pwd)" && echo "abs: $(cd "$1" && /
 	out_has "child chdir: 0"
 	out_has "shared: $h ['b']"
 	same_tree "$h" "$before"
+}
+
+# O_CREAT|O_DIRECTORY: the kernel refuses the pair before it looks at
+# the path since Linux 6.4 (EINVAL; 6.1 says EISDIR for a directory and
+# makes a regular file of a new name).  appv answers what this kernel
+# does, for a host directory, a package one and a new name.
+c_open_creat_dir() {
+	local h=$C/ocd native prog
+	mkdir -p "$h/d" "$C/ocd-native/d"
+	prog='import errno, os, sys
+for p in (sys.argv[1] + "/d", sys.argv[1] + "/new", sys.argv[2]):
+    try:
+        os.close(os.open(p, os.O_CREAT | os.O_DIRECTORY | os.O_RDONLY, 0o755))
+        r = "made " + ("dir" if os.path.isdir(p) else "file")
+    except OSError as e:
+        r = errno.errorcode[e.errno]
+    print(p.replace(sys.argv[1], "H"), r)'
+	native=$(python3 -c "$prog" "$C/ocd-native" /usr/share)
+	axe "$TPKG" /usr/bin/python3 -c "$prog" "$h" /opt/t/share
+	want_rc 0 || note "$(cat "$C/err")"
+	while IFS= read -r l; do
+		out_has "${l/\/usr\/share//opt/t/share}"
+	done <<-EOF
+	$native
+	EOF
+	[ ! -e "$h/new" ] || [ -e "$C/ocd-native/new" ] ||
+		fail "the host got $h/new"
 }
 
 # The shim keeps a thread's virtual working directory until a chdir
