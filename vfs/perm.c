@@ -187,7 +187,12 @@ int vfs_perm_search(struct vfs *vfs, const struct vfs_req *req,
 {
 	struct vfs_meta m = {.mode = hit->mode};
 
-	if (!req->cred || granted_to_all(hit->mode, VFS_MAY_EXEC))
+	if (granted_to_all(hit->mode, VFS_MAY_EXEC))
+		return 0;
+	/* Who asks decides from here: the check below, or the kernel's on
+	 * the walk's probes below the directory, as whoever asks then. */
+	*asked = true;
+	if (!req->cred)
 		return 0;
 	if (top == VFS_LAYER_IMAGE) {
 		image_owner(vfs, &m.uid, &m.gid);
@@ -197,7 +202,6 @@ int vfs_perm_search(struct vfs *vfs, const struct vfs_req *req,
 	} else {
 		return 0; /* the kernel checks the real directory itself */
 	}
-	*asked = true;
 	return vfs_permission(req->cred, &m, VFS_MAY_EXEC);
 }
 

@@ -35,11 +35,15 @@
  * - The host is not versioned: a walk that consulted it in any way - a
  *   host lookup or hand-off, a host symlink, a host twin of a directory,
  *   a root symlink's way (relink) - is not kept (resolve.c: w->unkept).
- * - Permissions: a walk that checked search permission against the
- *   caller's credentials is not kept; one whose directories all grant
- *   search to everyone gives every caller the same answer.  Whether the
- *   request had credentials at all, and whether they cover every layer,
- *   are part of the key.
+ * - Permissions: a walk through a directory that does not grant search
+ *   to everyone is not kept, whoever checks it: the resolver against the
+ *   caller's credentials, or the kernel on the walk's probes of the
+ *   upper layer (which a kept answer would skip: a process that drops a
+ *   capability or its uid between two stats of the same path would keep
+ *   the first one's answer).  One whose directories all grant search to
+ *   everyone gives every caller the same answer.  Whether the request
+ *   had credentials at all, and whether they cover every layer, are part
+ *   of the key.
  * - Only VFS_INTENT_READ, never BENEATH/IN_ROOT (their anchor is the
  *   base, which an absolute path's key leaves out); no answer that
  *   filled the caller's stat buffer (res->final_stat); answers: 0, or

@@ -313,8 +313,9 @@ int vfs_marker_of(const char *target, ssize_t n);
 bool vfs_upper_opaque(const struct vfs *vfs, const char *vpath, size_t len);
 
 /* perm.c: the walk descends into directory @hit (top layer @top): search
- * permission for req->cred.  0 or -EACCES; *@asked set when the answer
- * came from the caller's credentials (not everyone's). */
+ * permission for req->cred.  0 or -EACCES; *@asked set when the directory
+ * does not grant search to everyone, so that the answer is the caller's
+ * own: checked here, or by the kernel on the walk's probes below it. */
 int vfs_perm_search(struct vfs *vfs, const struct vfs_req *req,
 		    enum vfs_layer top, const struct layer_hit *hit,
 		    bool *asked);

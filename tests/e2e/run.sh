@@ -2670,6 +2670,40 @@ print("moved", st(d + "/sub"), st("/opt/t/moved/data.txt"), os.path.isdir("/opt/
 	no_markers
 }
 
+# A package directory's upper copy that grants search to its owner alone
+# is searched by the kernel, as whoever asks at the time: a process that
+# drops its capabilities between two stats of a path below it is refused
+# the second, as natively (the shim keeps no answer of a walk through
+# such a directory, vfs/upper_paths.c).  Root only: a user has no
+# capability to drop.
+c_ov_paths_cred_drop() {
+	if [ "$(id -u)" != 0 ]; then
+		skip_step "no capability to drop as a user"
+		return 0
+	fi
+	axe --overlay pd "$TPKG" /usr/bin/python3 -B -c 'import ctypes, os, sys
+d = "/opt/t/share"
+def st(x):
+    try:
+        os.stat(x)
+        return "ok"
+    except OSError as e:
+        return e.strerror
+open(d + "/made", "w").write("m")
+os.chown(d, int(sys.argv[1]), -1)
+os.chmod(d, 0o700)
+print("caps", st(d + "/data.txt"), st(d + "/data.txt"))
+hdr = (ctypes.c_uint32 * 2)(0x20080522, 0)  # version 3, this thread
+none = (ctypes.c_uint32 * 6)()
+if ctypes.CDLL(None, use_errno=True).capset(hdr, none):
+    sys.exit("capset: %s" % os.strerror(ctypes.get_errno()))
+print("nocaps", st(d + "/data.txt"), st(d + "/data.txt"))' \
+		"$(id -u "$TEST_USER")"
+	want_rc 0
+	out_has "caps ok ok"
+	out_has "nocaps Permission denied Permission denied"
+}
+
 # Names made in the upper layer are seen at once by a process that has
 # probed the directory many times (its cache of upper names, vfs/
 # upper_negs.c), whoever makes them: a child with the shim, a static one,
@@ -4429,7 +4463,7 @@ ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_s
 iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
-run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_move_fd_threads ov_reset_walking
+run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
 ov_perm_owner ov_perm_sgid_group ov_utime_omit ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
 fd_opath_magic ov_race_remove ov_race_append scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base

@@ -2797,6 +2797,44 @@ static void test_paths__upper_files_not_kept(void **state)
 	vfs_free(v);
 }
 
+/* An upper directory that does not grant search to all is searched by the
+ * kernel, on the walk's probes below it, as whoever asks then (a process
+ * may drop a capability or its uid between two stats): a kept answer
+ * would skip those probes.  Seen here by names made behind the cache's
+ * back (no bump), which a walk that probes finds at once. */
+static void test_paths__kernel_searched_walks_not_kept(void **state)
+{
+	struct fx *f = *state;
+	struct vfs *v = paths_vfs(f);
+	char p[PATH_MAX];
+
+	assert_int_equal(mkdir(fmt(p, "%s/upper%s/app", f->t, f->h), 0700), 0);
+	vfs_upper_created(f->vfs);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(res_v(f, v, "app/bin/prog", 0), 0);
+		assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+	}
+	assert_int_equal(mkdir(fmt(p, "%s/upper%s/app/bin", f->t, f->h), 0755),
+			 0);
+	put(fmt(p, "%s/upper%s/app/bin/prog", f->t, f->h), "u", 0755);
+	assert_int_equal(res_v(f, v, "app/bin/prog", 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_UPPER);
+	/* The same through a directory that grants search to all: kept. */
+	assert_int_equal(unlink(fmt(p, "%s/upper%s/app/bin/prog", f->t, f->h)),
+			 0);
+	assert_int_equal(rmdir(fmt(p, "%s/upper%s/app/bin", f->t, f->h)), 0);
+	assert_int_equal(chmod(fmt(p, "%s/upper%s/app", f->t, f->h), 0755), 0);
+	vfs_upper_changed(f->vfs);
+	assert_int_equal(res_v(f, v, "app/bin/prog", 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+	assert_int_equal(mkdir(fmt(p, "%s/upper%s/app/bin", f->t, f->h), 0755),
+			 0);
+	put(fmt(p, "%s/upper%s/app/bin/prog", f->t, f->h), "u", 0755);
+	assert_int_equal(res_v(f, v, "app/bin/prog", 0), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE); /* kept */
+	vfs_free(v);
+}
+
 /* A walk that asked the caller's credentials (a directory that does not
  * grant search to all) is not kept: another caller gets its own answer. */
 static void test_paths__credential_walks_not_kept(void **state)
@@ -2908,6 +2946,7 @@ int main(void)
 	    T(test_paths__host_answers_not_kept),
 	    T(test_paths__upper_files_not_kept),
 	    T(test_paths__credential_walks_not_kept),
+	    T(test_paths__kernel_searched_walks_not_kept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
