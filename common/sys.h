@@ -243,4 +243,24 @@ static inline int appv_mmap_failed(void *p)
 int appv_read_full(int fd, void *buf, size_t n);
 int appv_write_full(int fd, const void *buf, size_t n);
 
+/*
+ * The writer's side of a seqlocked slot whose sequence number @slot is
+ * odd while written.  Writers only try: a slot busy with another writer
+ * (a thread, or the code a signal handler interrupted) is simply not
+ * written, so no path waits.  appv_seq_try: the even number taken into
+ * *@seq, or false; appv_seq_done publishes the write.
+ */
+static inline int appv_seq_try(unsigned int *slot, unsigned int *seq)
+{
+	*seq = __atomic_load_n(slot, __ATOMIC_RELAXED);
+	return !(*seq & 1) &&
+	       __atomic_compare_exchange_n(slot, seq, *seq + 1, 0,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+static inline void appv_seq_done(unsigned int *slot, unsigned int seq)
+{
+	__atomic_store_n(slot, seq + 2, __ATOMIC_RELEASE);
+}
+
 #endif

@@ -897,10 +897,7 @@ static unsigned int cov_put(const struct vfs *vfs, const char *vpath,
 	if (stamp_racy(up, &now) || !(t = cov_of(vfs)))
 		return 0;
 	e = &t->slot[h % COV_SLOTS];
-	seq = __atomic_load_n(&e->seq, __ATOMIC_RELAXED);
-	if ((seq & 1) ||
-	    !__atomic_compare_exchange_n(&e->seq, &seq, seq + 1, false,
-					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+	if (!appv_seq_try(&e->seq, &seq))
 		return 0; /* another writer (a thread, a signal handler) */
 	e->hash = h;
 	e->upper = *up;
@@ -912,7 +909,7 @@ static unsigned int cov_put(const struct vfs *vfs, const char *vpath,
 		memcpy(e->pair, c->pair, e->n * sizeof(e->pair[0]));
 		qsort(e->pair, e->n, sizeof(e->pair[0]), by_hash);
 	}
-	__atomic_store_n(&e->seq, seq + 2, __ATOMIC_RELEASE);
+	appv_seq_done(&e->seq, seq);
 	return seq + 2;
 }
 

@@ -131,14 +131,11 @@ void vfs_dirs_put_hashed(const struct vfs *vfs, const char *vpath, size_t len,
 	if (!holds(s, h, vpath, len) &&
 	    (holds(s1, h, vpath, len) || (s->len && s->e.gen == gen)))
 		s = s1;
-	seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
-	if ((seq & 1) ||
-	    !__atomic_compare_exchange_n(&s->seq, &seq, seq + 1, false,
-					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+	if (!appv_seq_try(&s->seq, &seq))
 		return; /* another writer (a thread, a signal handler) */
 	s->e = *e;
 	s->hash = h;
 	s->len = (unsigned short)len;
 	memcpy(s->path, vpath, len);
-	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
+	appv_seq_done(&s->seq, seq);
 }

@@ -235,10 +235,7 @@ void vfs_negs_missed(const struct vfs *cvfs, const char *vpath, size_t plen,
 	    !vfs_map_once((void **)&vfs->negs, sizeof(struct vfs_negs)))
 		return;
 	s = slot_for(vfs, h);
-	seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
-	if ((seq & 1) ||
-	    !__atomic_compare_exchange_n(&s->seq, &seq, seq + 1, false,
-					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+	if (!appv_seq_try(&s->seq, &seq))
 		return; /* busy: another thread or an interrupted handler */
 	e = epoch_now(vfs);
 	if (!holds(s, h, vpath, plen)) {
@@ -261,5 +258,5 @@ void vfs_negs_missed(const struct vfs *cvfs, const char *vpath, size_t plen,
 	if (!s->listed && s->misses < NEGS_MISSES + s->names / 32 &&
 	    ++s->misses == NEGS_MISSES + s->names / 32)
 		s->listed = list_upper(vfs, vpath, plen, s);
-	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
+	appv_seq_done(&s->seq, seq);
 }

@@ -274,10 +274,7 @@ void vfs_paths_put(const struct vfs *cvfs, struct vfs_paths_key *k,
 	if (!holds(s, k) && (holds(s1, k) || (s->klen && s->epoch == k->epoch &&
 					      s->gen == k->gen)))
 		s = s1;
-	seq = __atomic_load_n(&s->seq, __ATOMIC_RELAXED);
-	if ((seq & 1) ||
-	    !__atomic_compare_exchange_n(&s->seq, &seq, seq + 1, false,
-					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+	if (!appv_seq_try(&s->seq, &seq))
 		return; /* another writer (a thread, a signal handler) */
 	s->epoch = k->epoch;
 	s->gen = k->gen;
@@ -299,5 +296,5 @@ void vfs_paths_put(const struct vfs *cvfs, struct vfs_paths_key *k,
 	s->no_host = res->no_host;
 	s->image_file = res->image_file;
 	s->mode = res->mode;
-	__atomic_store_n(&s->seq, seq + 2, __ATOMIC_RELEASE);
+	appv_seq_done(&s->seq, seq);
 }
