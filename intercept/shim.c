@@ -297,11 +297,10 @@ static bool same_inode(int fd, const struct stat *st)
  * another use: odd @seq while written, checked after the copy.
  *
  * Only the process that owns this memory (cwd_pid) keeps one: a vfork
- * child runs in its parent's, and may leave without an exec or the
- * shim's _exit (killed, or libc's exit, whose _exit is libc's own) after
- * a chdir and a relative lookup: its parent would walk from the child's
- * directory.  A fork child takes the memory over (cwd_forked); one made
- * past libc's fork (a raw clone) keeps none.
+ * child runs in its parent's, and after a chdir and a relative lookup of
+ * its own it may leave in any way (an exec, _exit, a signal): its parent
+ * would walk from the child's directory.  A fork child takes the memory
+ * over (cwd_forked); one made past libc's fork (a raw clone) keeps none.
  */
 #define CWD_KEEP 480 /* longer virtual paths are not kept */
 
