@@ -2498,7 +2498,8 @@ strace_count() {
 # The shim's own syscalls per call, counted with strace (no timings; the
 # difference of n calls and none): a relative stat from a descriptor of a
 # shared host directory reads its link and makes no fstat (a movable
-# directory's path is neither kept nor checked: shim_base.c), and access()
+# directory's path is neither kept nor checked: shim_base.c), a relative
+# stat from a kept working directory makes no getcwd, and access()
 # of a package directory looks up no host twin (only an upper directory's
 # merged state counts there).
 c_shim_syscall_counts() {
@@ -2510,6 +2511,14 @@ for i in range(int(sys.argv[2])):
 	local access_prog='import os, sys
 for i in range(int(sys.argv[1])):
     os.access("/opt/t/share", os.R_OK)'
+	local cwd_prog='import ctypes, os, sys
+os.chdir("/opt/t/share")
+name = "data.txt"
+if sys.argv[2] == "raw":
+    ctypes.CDLL(None).syscall(80, sys.argv[1].encode())  # chdir
+    name = "f"
+for i in range(int(sys.argv[3])):
+    os.stat(name)'
 	if [ -n "$MODE_OPT" ]; then
 		skip_step "counts the shim's own calls"
 		return 0
@@ -2530,6 +2539,18 @@ for i in range(int(sys.argv[1])):
 	[ "$none" -ge 0 ] && [ "$all" -ge 0 ] || return 1
 	[ $((all - none)) -lt $((n / 2)) ] ||
 		fail "$n access() of a package directory made $((all - none)) newfstatat calls"
+	# Relative stats from a kept working directory make no getcwd, also
+	# after a raw chdir the supervisor let through (the thread's next
+	# relative lookup ends its move: vfs/cwd_gen.c).
+	for how in pkg raw; do
+		none=$(strace_count getcwd "$TPKG" /usr/bin/python3 -c \
+			"$cwd_prog" "$h/sh/d" "$how" 0)
+		all=$(strace_count getcwd "$TPKG" /usr/bin/python3 -c \
+			"$cwd_prog" "$h/sh/d" "$how" "$n")
+		[ "$none" -ge 0 ] && [ "$all" -ge 0 ] || return 1
+		[ $((all - none)) -lt $((n / 2)) ] ||
+			fail "$n relative stats ($how) made $((all - none)) getcwd calls"
+	done
 }
 
 # A descriptor of a host directory the session moves on the host (a share
