@@ -370,7 +370,7 @@ static int virtual_base(int dirfd, char *out, size_t cap, bool *upper,
 	char real[PATH_MAX];
 	struct stat st;
 	bool have_st = false, keep = dirfd != AT_FDCWD, hinted = false;
-	bool movable, have_cwd_gen = false;
+	bool movable, deleted, keepable, have_cwd_gen = false;
 	uint64_t cwd_gen = 0;
 	long r;
 
@@ -405,8 +405,8 @@ static int virtual_base(int dirfd, char *out, size_t cap, bool *upper,
 	 * a removed directory: its virtual path (with the suffix) resolves
 	 * no more, so the walk from "/" fails and vfs_resolve climbs from it
 	 * for "..", as natively. */
-	*upper = !strstr(real, APPV_DELETED) &&
-		 vfs_real_in_upper(shim_vfs, real);
+	deleted = strstr(real, APPV_DELETED) != NULL;
+	*upper = !deleted && vfs_real_in_upper(shim_vfs, real);
 	if (*upper && dirfd != AT_FDCWD) {
 		if (!have_st)
 			have_st = appv_fstat(dirfd, &st) == 0;
@@ -419,17 +419,16 @@ static int virtual_base(int dirfd, char *out, size_t cap, bool *upper,
 	 * its link was read: a dup2 between the two would pair one's inode
 	 * with the other's path (after a hint, the fstat came after the
 	 * link: the next call keeps it). */
-	if (r >= 0 && have_cwd_gen && !strstr(real, APPV_DELETED) && !movable &&
-	    (have_gen || !*upper)) {
+	keepable = r >= 0 && !deleted && !movable && (have_gen || !*upper);
+	if (keepable && have_cwd_gen) {
 		/* A move of this thread's own (libc's raw chdir) is over:
 		 * kept from the next call on. */
 		if (vfs_cwd_steady(shim_vfs, cwd_gen))
 			cwd_keep(out, (size_t)r, *upper, gen, cwd_gen);
 		else
 			vfs_cwd_settle(shim_vfs);
-	} else if (r >= 0 && keep && !hinted && have_st &&
-		   !strstr(real, APPV_DELETED) && !movable &&
-		   (have_gen || !*upper) && same_inode(dirfd, &st))
+	} else if (keepable && keep && !hinted && have_st &&
+		   same_inode(dirfd, &st))
 		shim_base_put(dirfd, real, out, *upper, gen, &st);
 	else if (keep && movable != hinted)
 		shim_base_movable(dirfd, movable);

@@ -26,9 +26,7 @@
  * overlay share the counter: their changes only make a kept cwd be read again.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/syscall.h>
 
 #include "../common/sys.h"
@@ -43,10 +41,14 @@ struct cwd_page {
 	int32_t tid[CWD_TIDS]; /* which; 0: free */
 };
 
+static struct cwd_page *page_of(uint64_t *epoch)
+{
+	return epoch ? (struct cwd_page *)((char *)epoch + CWD_OFFSET) : NULL;
+}
+
 static struct cwd_page *page(const struct vfs *vfs)
 {
-	return vfs->epoch ? (struct cwd_page *)((char *)vfs->epoch + CWD_OFFSET)
-			  : NULL;
+	return page_of(vfs->epoch);
 }
 
 bool vfs_cwd_gen(const struct vfs *vfs, uint64_t *gen)
@@ -112,17 +114,11 @@ void vfs_cwd_moving(const struct vfs *vfs, pid_t tid, bool (*gone)(pid_t))
 /* Ends the move of the slot's thread @tid, when it is still there. */
 static void end_slot(struct cwd_page *p, int i, int32_t tid)
 {
-	uint32_t busy;
-
 	if (!__atomic_compare_exchange_n(&p->tid[i], &tid, 0, false,
 					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 		return;
 	bump(p);
-	busy = __atomic_load_n(&p->busy, __ATOMIC_SEQ_CST);
-	while (busy &&
-	       !__atomic_compare_exchange_n(&p->busy, &busy, busy - 1, false,
-					    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-		;
+	appv_atomic_dec_floor(&p->busy);
 }
 
 void vfs_cwd_arrived(const struct vfs *vfs, pid_t tid)
@@ -172,32 +168,16 @@ void vfs_cwd_reclaim(const struct vfs *vfs, bool (*gone)(pid_t tid))
 #ifndef APPV_SHIM
 int vfs_cwd_reset_file(const char *upper)
 {
-	char path[PATH_MAX];
-	struct cwd_page *p;
-	struct stat st;
-	void *m;
-	int fd;
+	uint64_t *epoch = vfs_epoch_map(upper, strlen(upper), false);
+	struct cwd_page *p = page_of(epoch);
 
-	if (vfs_concat(path, sizeof(path), upper, strlen(upper), ".epoch") < 0)
-		return -ENAMETOOLONG;
-	fd = appv_openat(AT_FDCWD, path, O_RDWR | O_CLOEXEC, 0);
-	if (fd < 0)
-		return fd == -ENOENT ? 0 : fd;
-	/* Shorter: made anew when mapped (a page past its end faults). */
-	m = appv_fstat(fd, &st) == 0 &&
-		    st.st_size >= (off_t)(CWD_OFFSET + sizeof(*p))
-		? appv_mmap(NULL, CWD_OFFSET + sizeof(*p),
-			    PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
-		: MAP_FAILED;
-	appv_close(fd);
-	if (appv_mmap_failed(m))
-		return 0;
-	p = (struct cwd_page *)((char *)m + CWD_OFFSET);
+	if (!p)
+		return -ENOENT; /* made anew when mapped */
 	for (int i = 0; i < CWD_TIDS; i++)
 		__atomic_store_n(&p->tid[i], 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&p->busy, 0, __ATOMIC_SEQ_CST);
 	bump(p);
-	appv_munmap(m, CWD_OFFSET + sizeof(*p));
+	vfs_epoch_unmap(epoch);
 	return 0;
 }
 #endif

@@ -401,16 +401,10 @@ void vfs_upper_change_begin(const struct vfs *vfs)
 
 void vfs_upper_change_end(const struct vfs *vfs)
 {
-	uint32_t busy;
-
 	if (!vfs->names)
 		return;
 	__atomic_add_fetch(&vfs->names->dir_gen, 1, __ATOMIC_SEQ_CST);
-	busy = __atomic_load_n(&vfs->names->dir_busy, __ATOMIC_SEQ_CST);
-	while (busy && !__atomic_compare_exchange_n(
-			   &vfs->names->dir_busy, &busy, busy - 1, false,
-			   __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-		;
+	appv_atomic_dec_floor(&vfs->names->dir_busy);
 }
 
 int vfs_names_bump_file(const char *upper)

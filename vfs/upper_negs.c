@@ -64,49 +64,59 @@ struct vfs_negs {
 	struct negs_slot slot[NEGS_SLOTS];
 };
 
-static int epoch_path(const struct vfs *vfs, char *out, size_t cap)
-{
-	return vfs_concat(out, cap, vfs->cfg.upper, vfs->upper_len, ".epoch");
-}
-
-void vfs_epoch_open(struct vfs *vfs)
+uint64_t *vfs_epoch_map(const char *upper, size_t len, bool create)
 {
 	char path[PATH_MAX];
 	struct stat st;
 	void *p;
 	int fd;
 
-	if (!vfs->upper_len || epoch_path(vfs, path, sizeof(path)) < 0)
-		return;
-#ifdef APPV_SHIM
-	fd = appv_openat(AT_FDCWD, path, O_RDWR | O_CLOEXEC, 0);
-#else
-	fd = appv_openat(AT_FDCWD, path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd >= 0 && appv_fstat(fd, &st) == 0 && st.st_size != EPOCH_SIZE)
-		APPV_SYS(SYS_ftruncate, fd, EPOCH_SIZE, 0, 0, 0, 0);
-	if (fd >= 0)
-		APPV_SYS(SYS_fallocate, fd, 0, 0, EPOCH_SIZE, 0, 0);
-#endif
+	if (vfs_concat(path, sizeof(path), upper, len, ".epoch") < 0)
+		return NULL;
+	fd = appv_openat(AT_FDCWD, path,
+			 O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
 	if (fd < 0)
-		return;
+		return NULL;
+	if (create) {
+		if (appv_fstat(fd, &st) == 0 && st.st_size != EPOCH_SIZE)
+			APPV_SYS(SYS_ftruncate, fd, EPOCH_SIZE, 0, 0, 0, 0);
+		APPV_SYS(SYS_fallocate, fd, 0, 0, EPOCH_SIZE, 0, 0);
+	}
 	/* Allocated (a hole of a shared tmpfs mapping faults when the file
 	 * system is full): else not used. */
 	if (appv_fstat(fd, &st) < 0 || st.st_size != EPOCH_SIZE ||
 	    (uint64_t)st.st_blocks * 512 < EPOCH_SIZE) {
 		appv_close(fd);
-		return;
+		return NULL;
 	}
 	p = appv_mmap(NULL, EPOCH_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
 		      0);
 	appv_close(fd);
-	if (!appv_mmap_failed(p))
-		vfs->epoch = p;
+	return appv_mmap_failed(p) ? NULL : p;
+}
+
+void vfs_epoch_unmap(uint64_t *epoch)
+{
+	appv_munmap(epoch, EPOCH_SIZE);
+}
+
+void vfs_epoch_open(struct vfs *vfs)
+{
+#ifdef APPV_SHIM
+	bool create = false; /* the supervisor makes it */
+#else
+	bool create = true;
+#endif
+
+	if (vfs->upper_len)
+		vfs->epoch =
+		    vfs_epoch_map(vfs->cfg.upper, vfs->upper_len, create);
 }
 
 void vfs_epoch_close(struct vfs *vfs)
 {
 	if (vfs->epoch)
-		appv_munmap(vfs->epoch, EPOCH_SIZE);
+		vfs_epoch_unmap(vfs->epoch);
 	vfs->epoch = NULL;
 	if (vfs->negs)
 		appv_munmap(vfs->negs, sizeof(struct vfs_negs));

@@ -279,7 +279,8 @@ void vfs_cwd_moving(const struct vfs *vfs, pid_t tid, bool (*gone)(pid_t));
 void vfs_cwd_arrived(const struct vfs *vfs, pid_t tid);
 void vfs_cwd_reclaim(const struct vfs *vfs, bool (*gone)(pid_t));
 /* No session holds the overlay of upper directory @upper: no thread is
- * moving (the counts a killed supervisor left go). */
+ * moving (the counts a killed supervisor left go).  0, or -ENOENT when
+ * the overlay has no epoch page yet. */
 int vfs_cwd_reset_file(const char *upper);
 /* The virtual directory whose merged listing (vfs_merge_dir) real path
  * @real is: its length, or -ENOENT when @real is no listing. */

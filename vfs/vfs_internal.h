@@ -230,6 +230,11 @@ void vfs_dirs_free(struct vfs *vfs);
  */
 void vfs_epoch_open(struct vfs *vfs);
 void vfs_epoch_close(struct vfs *vfs);
+/* The epoch page of the overlay whose upper directory is @upper (@len
+ * bytes), mapped read-write (vfs_epoch_unmap); @create (a supervisor):
+ * made first.  NULL when there is none, or it cannot be used. */
+uint64_t *vfs_epoch_map(const char *upper, size_t len, bool create);
+void vfs_epoch_unmap(uint64_t *epoch);
 bool vfs_negs_absent(const struct vfs *vfs, const char *vpath, size_t len,
 		     size_t plen, unsigned long long parent_hash);
 void vfs_negs_missed(const struct vfs *vfs, const char *vpath, size_t plen,
