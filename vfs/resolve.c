@@ -680,6 +680,29 @@ static const char *parent_root_link(const struct walk *w, unsigned char pf)
 	return vfs_host_root_link(w->vfs, w->vpath, parent_len(w));
 }
 
+/* The host's entry at w->vpath for probe(): a directory on the way of a
+ * read that the shim saw shortly before is taken as one (upper_dirs.c,
+ * vfs_host_dir_get, tells why). */
+static int host_way_lookup(struct walk *w, struct probe *p)
+{
+	bool keep = w->req->intent == VFS_INTENT_READ && !at_end(w);
+	unsigned long long h = keep ? hash_to(w, w->vlen) : 0;
+	unsigned int gen;
+	int r;
+
+	if (keep &&
+	    vfs_host_dir_get(w->vfs, w->vpath, w->vlen, h, &p->hit.mode)) {
+		p->hit.whiteout = p->hit.opaque = false;
+		return 0;
+	}
+	keep = keep && vfs_upper_gen(w->vfs, &gen);
+	r = vfs_host_ops.lookup(w->vfs, w->vpath, w->vlen, &p->hit);
+	if (keep && r == 0)
+		vfs_host_dir_put(w->vfs, w->vpath, w->vlen, h, gen,
+				 p->hit.mode);
+	return r;
+}
+
 /* Probe w->vpath (just appended) in every layer, parent flags @pf. */
 static int probe(struct walk *w, unsigned char pf, struct probe *p)
 {
@@ -719,7 +742,7 @@ static int probe(struct walk *w, unsigned char pf, struct probe *p)
 	    (at_end(w) || !(pf & (IN_UPPER | IN_IMAGE)) ||
 	     (w->depth == 0 && !vfs_host_root_link(w->vfs, w->vpath, w->vlen))))
 		return handoff(w, pf, p);
-	r = vfs_host_ops.lookup(w->vfs, w->vpath, w->vlen, &p->hit);
+	r = host_way_lookup(w, p);
 	if (missing(r) ||
 	    (r == 0 && !S_ISDIR(p->hit.mode) && !vfs_rule_shows_host(p->rule)))
 		return 0;

@@ -17,12 +17,29 @@
  * using an entry sees at worst the state of an instant before a
  * concurrent removal, as a probe made then would have.
  *
+ * Host directories share the table (their key's hash salted, so an upper
+ * directory's lookup never finds one).  A walk below an upper or image
+ * directory lstats each host directory on its way there, since a host
+ * symlink at that place is followed virtually (resolve.c, probe): git
+ * status in a repository with an upper copy made one such lstat per file.
+ * The host is not versioned, so what was seen is kept for a short time
+ * only (VFS_HOST_DIR_US), by the shim alone (vfs->paths_on: fast mode;
+ * a strict supervisor's walk must see a symlink that leads to a hidden
+ * tree), for reads only (a change's way is walked fresh: it names where
+ * the copy-up lands).  A host directory that a process outside the
+ * session turns into a symlink meanwhile is walked through on the host:
+ * the kernel follows the link there, which differs from following it
+ * virtually only where it leads into a directory with upper or package
+ * entries (README, known limits).  Removed, or made a file, the kernel's
+ * walk of the full path says so itself.
+ *
  * Threads and signal handlers share the table: each slot is a seqlock
  * whose writer only try-locks (a busy slot is simply not cached), so no
  * path here waits.
  */
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/time.h>
 
 #include "../common/path.h"
 #include "../common/sys.h"
@@ -138,4 +155,43 @@ void vfs_dirs_put_hashed(const struct vfs *vfs, const char *vpath, size_t len,
 	s->len = (unsigned short)len;
 	memcpy(s->path, vpath, len);
 	appv_seq_done(&s->seq, seq);
+}
+
+#define HOST_SALT 0x6a09e667f3bcc909ULL
+
+/* Microseconds of the wall clock, from the vDSO (gettimeofday: the shim
+ * may need no glibc newer than 2.14); 0 when unknown. */
+static long long now_us(void)
+{
+	struct timeval tv;
+
+	if (gettimeofday(&tv, NULL) < 0)
+		return 0;
+	return (long long)tv.tv_sec * 1000000LL + tv.tv_usec;
+}
+
+bool vfs_host_dir_get(const struct vfs *vfs, const char *vpath, size_t len,
+		      unsigned long long h, mode_t *mode)
+{
+	struct vfs_dir_ent e;
+	long long age;
+
+	if (!vfs->paths_on ||
+	    !vfs_dirs_get_hashed(vfs, vpath, len, h ^ HOST_SALT, &e))
+		return false;
+	age = now_us() - e.seen_us; /* a clock set back: too old */
+	if (age < 0 || age >= VFS_HOST_DIR_US)
+		return false;
+	*mode = e.mode;
+	return true;
+}
+
+void vfs_host_dir_put(const struct vfs *vfs, const char *vpath, size_t len,
+		      unsigned long long h, unsigned int gen, mode_t mode)
+{
+	struct vfs_dir_ent e = {.gen = gen, .mode = mode};
+
+	if (!vfs->paths_on || !S_ISDIR(mode) || !(e.seen_us = now_us()))
+		return;
+	vfs_dirs_put_hashed(vfs, vpath, len, h ^ HOST_SALT, &e);
 }

@@ -214,6 +214,7 @@ struct vfs_dir_ent {
 	mode_t mode;
 	uid_t uid;
 	gid_t gid;
+	long long seen_us; /* a host directory's: when it was (upper_dirs.c) */
 };
 void vfs_dirs_free(struct vfs *vfs);
 
@@ -249,6 +250,16 @@ bool vfs_dirs_get_hashed(const struct vfs *vfs, const char *vpath, size_t len,
 			 unsigned long long h, struct vfs_dir_ent *e);
 void vfs_dirs_put_hashed(const struct vfs *vfs, const char *vpath, size_t len,
 			 unsigned long long h, const struct vfs_dir_ent *e);
+/* The shim's short memory of host directories on the way of a read
+ * (upper_dirs.c tells why it may be kept): vfs_host_dir_get, whether
+ * @vpath (appv_hash64 @h) was seen to be a directory, not a symlink,
+ * less than VFS_HOST_DIR_US ago, and its mode; vfs_host_dir_put, that it
+ * is one now (@gen: the directory generation read before the lstat). */
+#define VFS_HOST_DIR_US 1000000LL
+bool vfs_host_dir_get(const struct vfs *vfs, const char *vpath, size_t len,
+		      unsigned long long h, mode_t *mode);
+void vfs_host_dir_put(const struct vfs *vfs, const char *vpath, size_t len,
+		      unsigned long long h, unsigned int gen, mode_t mode);
 
 /*
  * upper_paths.c: the shim's cache of read-only resolutions (the reasons

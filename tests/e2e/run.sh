@@ -2553,6 +2553,52 @@ for i in range(int(sys.argv[3])):
 	done
 }
 
+# A host directory on the way below an upper one is lstat'ed once, not per
+# lookup: the shim keeps for a second that it is a directory (upper_dirs.c,
+# vfs_host_dir_get), so n stats of files in it make about n newfstatat.
+# Then it is replaced from outside by a symlink into the package: once
+# that second is over, a lookup through it follows the link virtually (the
+# host has no /opt/t).
+c_host_way_kept() {
+	local h=$C/hw n=400 none all i
+	local stat_prog='import os, sys
+for i in range(int(sys.argv[2])):
+    os.stat(sys.argv[1])'
+	mkdir -p "$h/wc/d" "$h/wc/d2"
+	: >"$h/wc/d/f"
+	: >"$h/wc/d2/x"
+	axe --overlay hw "$TPKG" touch "$h/wc/made"
+	want_rc 0
+	if [ -z "$MODE_OPT" ] && command -v strace >/dev/null; then
+		none=$(strace_count newfstatat --overlay hw "$TPKG" \
+			/usr/bin/python3 -c "$stat_prog" "$h/wc/d/f" 0)
+		all=$(strace_count newfstatat --overlay hw "$TPKG" \
+			/usr/bin/python3 -c "$stat_prog" "$h/wc/d/f" "$n")
+		[ "$none" -ge 0 ] && [ "$all" -ge 0 ] || return 1
+		[ $((all - none)) -lt $((n + n / 4)) ] ||
+			fail "$n stats below a host directory under an upper one made $((all - none)) newfstatat calls"
+	fi
+	(axe --overlay hw "$TPKG" /usr/bin/python3 -c "import os, time
+h = '$h'
+print('dir', os.path.exists(h + '/wc/d2/x'), flush=True)
+while not os.path.exists(h + '/go'):
+    time.sleep(0.02)
+time.sleep(1.2)
+print('link', os.path.exists(h + '/wc/d2/data.txt'),
+      os.path.exists(h + '/wc/d2/x'))") &
+	for i in $(seq 200); do
+		grep -q '^dir' "$C/out" 2>/dev/null && break
+		sleep 0.05
+	done
+	rm -r "$h/wc/d2"
+	ln -s /opt/t/share "$h/wc/d2"
+	: >"$h/go"
+	wait
+	want_rc 0
+	out_has "dir True"
+	out_has "link True False"
+}
+
 # A descriptor of a host directory the session moves on the host (a share
 # rule on it or above it) follows it, as natively: its path is not kept
 # (intercept/shim_base.c).  One under writecopy is kept: the program's own
@@ -4481,7 +4527,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
-iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts ov_work_dir
+iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts host_way_kept ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cred_drop ov_move_fd_threads ov_reset_walking

@@ -1930,6 +1930,58 @@ static void test_dirs__cache_dropped_by_generation(void **state)
 }
 
 /*
+ * A host directory on the way below an upper one, seen by a shim's read:
+ * kept as one for VFS_HOST_DIR_US under a key no upper directory's lookup
+ * finds, not by a resolver that keeps no paths (a supervisor's); made a
+ * symlink behind its back, the walk goes on through the kept directory
+ * until the time is over, then follows the link virtually.
+ */
+static void test_dirs__host_way_kept(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX], q[PATH_MAX];
+	struct vfs_req req = {.path = fmt(p, "%s/hw/d/f", f->h), .base = "/"};
+	struct timespec t = {.tv_sec = 1, .tv_nsec = 200 * 1000 * 1000};
+	struct vfs_dir_ent e;
+	struct vfs *v, *sup;
+	mode_t mode = 0;
+
+	assert_int_equal(
+	    system(fmt(q, "mkdir -p '%s/hw/d' '%s/hw/e'", f->h, f->h)), 0);
+	put(fmt(q, "%s/hw/d/f", f->h), "d", 0644);
+	put(fmt(q, "%s/hw/e/f", f->h), "e", 0644);
+	assert_int_equal(res_h(f, "hw/new", VFS_INTENT_CREATE, 0), 0);
+	assert_int_equal(vfs_make_writable(f->vfs, &f->res), 0);
+	put(f->res.real, "new", 0644); /* hw: an upper directory */
+	assert_int_equal(vfs_new(&f->cfg, &v), 0);
+	assert_int_equal(vfs_new(&f->cfg, &sup), 0);
+	v->dirs_on = sup->dirs_on = true;
+	vfs_cache_paths(v, true);
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	assert_int_equal(vfs_resolve(sup, &req, &f->res), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+	fmt(q, "%s/hw/d", f->h);
+	assert_true(vfs_host_dir_get(v, q, strlen(q), appv_hash64(q, strlen(q)),
+				     &mode));
+	assert_true(S_ISDIR(mode));
+	assert_false(vfs_dirs_get(v, q, strlen(q), &e));
+	assert_false(vfs_host_dir_get(sup, q, strlen(q),
+				      appv_hash64(q, strlen(q)), &mode));
+	/* d becomes a link to e behind the resolver's back. */
+	assert_int_equal(system(fmt(q, "rm -r '%s/hw/d'", f->h)), 0);
+	assert_int_equal(symlink("e", fmt(q, "%s/hw/d", f->h)), 0);
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	assert_string_equal(f->res.real, fmt(q, "%s/hw/d/f", f->h));
+	assert_int_equal(vfs_resolve(sup, &req, &f->res), 0);
+	assert_string_equal(f->res.real, fmt(q, "%s/hw/e/f", f->h));
+	nanosleep(&t, NULL);
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	assert_string_equal(f->res.real, fmt(q, "%s/hw/e/f", f->h));
+	vfs_free(sup);
+	vfs_free(v);
+}
+
+/*
  * An upper directory with no host twin: the creates right in it ask the
  * host once (host_parent_once), and "none" is kept with the directory in
  * the cache of upper directories - dropped with the generation (the
@@ -2923,6 +2975,7 @@ int main(void)
 	    T(test_names__creation_seen_by_other_resolver),
 	    T(test_names__outside_changes_folded_in_by_new),
 	    T(test_dirs__cache_dropped_by_generation),
+	    T(test_dirs__host_way_kept),
 	    T(test_dirs__no_host_twin_kept),
 	    T(test_dirs__steady_around_moves),
 	    T(test_resolve__no_merged_skips_twin),
