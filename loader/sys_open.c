@@ -696,10 +696,14 @@ long sys_open(struct appv_sc_call *c)
 	if (r < 0)
 		return r;
 	if (!c->s->strict && intent_of(a.flags) == VFS_INTENT_READ &&
-	    !(a.flags & O_CREAT) && !a.resolve && sup_path_unchanged(&p)) {
+	    !(a.flags & O_CREAT) && !a.resolve &&
+	    c->req->data.nr != SYS_openat2 && sup_path_unchanged(&p)) {
 		/* Fast mode, read-only open of the app's own host path: the
 		 * path may be swapped after this reply, but Landlock keeps the
-		 * host unwritten and reads are not a boundary in fast mode. */
+		 * host unwritten and reads are not a boundary in fast mode.
+		 * Not openat2's: its flags are in the target's memory, which
+		 * may gain O_TRUNC before the kernel reads them again, and
+		 * Landlock refuses truncation only from ABI 3 (Linux 6.2). */
 		/* A symlink on the way: followed virtually, each component
 		 * under its rule; what that allows goes where the kernel
 		 * leads (stat follows host symlinks too). */

@@ -2599,6 +2599,45 @@ print('link', os.path.exists(h + '/wc/d2/data.txt'),
 	out_has "link True False"
 }
 
+# openat2's flags are in the caller's memory: a read-only openat2 of a host
+# file, its open_how flipped to O_TRUNC by another thread meanwhile, must
+# not truncate the host file although the kernel may read the flags again
+# after the supervisor (Landlock refuses truncation only from ABI 3, Linux
+# 6.2: APPV_LANDLOCK_ABI=2 runs as Debian 12's 6.1 would).
+c_openat2_flags_raced() {
+	local h=$C/o2 before
+	mkdir -p "$h"
+	seq 1000 >"$h/f"
+	before=$(file_sha "$h/f")
+	APPV_LANDLOCK_ABI=2 axe "$TPKG" /usr/bin/python3 -c "import ctypes, os, sys, threading
+sys.setswitchinterval(1e-5)
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+class How(ctypes.Structure):
+    _fields_ = [('flags', ctypes.c_uint64), ('mode', ctypes.c_uint64),
+                ('resolve', ctypes.c_uint64)]
+how = How(os.O_RDONLY, 0, 0)
+stop = []
+def flip():
+    while not stop:
+        how.flags = os.O_RDONLY | os.O_TRUNC
+        how.flags = os.O_RDONLY
+t = threading.Thread(target=flip)
+t.start()
+opened = 0
+for i in range(400):
+    fd = libc.syscall(437, -100, b'$h/f', ctypes.byref(how), 24)
+    if fd >= 0:
+        opened += 1
+        os.close(fd)
+stop.append(1)
+t.join()
+print('opened', opened > 0)"
+	want_rc 0
+	out_has "opened True"
+	same_sha "$h/f" "$before"
+}
+
 # A descriptor of a host directory the session moves on the host (a share
 # rule on it or above it) follows it, as natively: its path is not kept
 # (intercept/shim_base.c).  One under writecopy is kept: the program's own
@@ -4527,7 +4566,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
-iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts host_way_kept ov_work_dir
+iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts host_way_kept openat2_flags_raced ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
