@@ -527,7 +527,6 @@ static int handoff(struct walk *w, unsigned char pf, struct probe *p)
 	size_t n;
 	int r;
 
-	w->unkept = true;
 	p->host_parent = w->depth > 0 && !(pf & (IN_UPPER | IN_IMAGE));
 	if (w->rest_plain) {
 		r = push_plain_rest(w);
@@ -556,8 +555,9 @@ static int handoff(struct walk *w, unsigned char pf, struct probe *p)
 		p->lazy = true;
 		p->top = VFS_LAYER_HOST;
 		p->hit.mode = 0;
-		return 0;
+		return 0; /* the host not asked: the walk may be kept */
 	}
+	w->unkept = true;
 	/* A create right under an upper directory whose host twin is not
 	 * known: kernel_decides will want the parent's host stat anyway, and
 	 * a parent missing on the host (new directories: tar, make) says the
@@ -725,14 +725,13 @@ static int probe(struct walk *w, unsigned char pf, struct probe *p)
 	}
 	if (!host_allowed(w, w->depth))
 		return 0;
-	/* Everything below asks the host, or takes the way of a host root
-	 * symlink. */
-	w->unkept = true;
 	/* A name that a package's or the overlay's /bin does not hold is the
 	 * host's /usr/bin's where the host's /bin is a link there: the walk
 	 * takes that way (relink), as the kernel would follow the link. */
-	if ((p->relink = parent_root_link(w, pf)))
+	if ((p->relink = parent_root_link(w, pf))) {
+		w->unkept = true;
 		return 0;
+	}
 	/* Under a directory of the upper layer or the image, a host entry
 	 * with more path below it is looked at first: should it be a symlink,
 	 * it is followed virtually (it may lead into another layer). */
@@ -741,7 +740,8 @@ static int probe(struct walk *w, unsigned char pf, struct probe *p)
 	if (vfs_rule_shows_host(p->rule) && can_handoff(w, p) &&
 	    (at_end(w) || !(pf & (IN_UPPER | IN_IMAGE)) ||
 	     (w->depth == 0 && !vfs_host_root_link(w->vfs, w->vpath, w->vlen))))
-		return handoff(w, pf, p);
+		return handoff(w, pf, p); /* asks the host unless lazy */
+	w->unkept = true;
 	r = host_way_lookup(w, p);
 	if (missing(r) ||
 	    (r == 0 && !S_ISDIR(p->hit.mode) && !vfs_rule_shows_host(p->rule)))
@@ -1290,7 +1290,10 @@ static bool keepable(const struct walk *w, const struct vfs_res *res, int r)
 {
 	if (w->unkept || (r < 0 && r != -ENOENT))
 		return false;
-	if (r < 0 || res->layer == VFS_LAYER_IMAGE)
+	/* A host answer that asked nothing of the host is a lazy hand-off:
+	 * the caller's own call asks. */
+	if (r < 0 || res->layer == VFS_LAYER_IMAGE ||
+	    res->layer == VFS_LAYER_HOST)
 		return true;
 	return res->layer == VFS_LAYER_UPPER && S_ISDIR(res->mode) &&
 	       !res->final_stat;

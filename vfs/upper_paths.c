@@ -33,8 +33,14 @@
  *   extracted yet is not kept: it is read again from the state map at
  *   every use, as the walk reads it (needs_extract).
  * - The host is not versioned: a walk that consulted it in any way - a
- *   host lookup or hand-off, a host symlink, a host twin of a directory,
- *   a root symlink's way (relink) - is not kept (resolve.c: w->unkept).
+ *   host lookup or a hand-off that stats, a host symlink, a host twin of
+ *   a directory, a root symlink's way (relink) - is not kept (resolve.c:
+ *   w->unkept).  A lazy hand-off (VFS_F_HOST_LAZY: the rest of a read's
+ *   path, below a host-only directory, given to the kernel unlooked-at)
+ *   asks the host nothing: what the walk decided - that no rule, upper
+ *   or image entry lies on that way - is versioned state, and the
+ *   caller's own call, made on every use, gets the host's answer then
+ *   (a file made on the host meanwhile is seen at once).
  * - Permissions: a walk through a directory that does not grant search
  *   to everyone is not kept, whoever checks it: the resolver against the
  *   caller's credentials, or the kernel on the walk's probes of the

@@ -2585,7 +2585,7 @@ while not os.path.exists(h + '/go'):
     time.sleep(0.02)
 time.sleep(1.2)
 print('link', os.path.exists(h + '/wc/d2/data.txt'),
-      os.path.exists(h + '/wc/d2/x'))") &
+      os.path.exists(h + '/wc/d2/x'))"; echo "$RC" >"$C/bg.rc") &
 	for i in $(seq 200); do
 		grep -q '^dir' "$C/out" 2>/dev/null && break
 		sleep 0.05
@@ -2594,6 +2594,7 @@ print('link', os.path.exists(h + '/wc/d2/data.txt'),
 	ln -s /opt/t/share "$h/wc/d2"
 	: >"$h/go"
 	wait
+	RC=$(cat "$C/bg.rc")
 	want_rc 0
 	out_has "dir True"
 	out_has "link True False"
@@ -2774,6 +2775,59 @@ print("moved", st(d + "/sub"), st("/opt/t/moved/data.txt"), os.path.isdir("/opt/
 	out_has "removed No such file or directory No such file or directory No such file or directory"
 	out_has "moved No such file or directory No such file or directory True"
 	no_markers
+}
+
+# The same for host paths: a read whose rest goes to the host unlooked-at
+# (below a host-only directory) is kept too, and the kernel still answers
+# each call - a file that a process outside the session makes meanwhile is
+# seen at once - while the session's own copy-up, removal and move are seen
+# through the name epoch and directory generation.
+c_ov_paths_cached_host() {
+	local h=$C/pch before i
+	mkdir -p "$h/d"
+	printf abc >"$h/d/f"
+	before=$(file_sha "$h/d/f")
+	(axe --overlay pch "$TPKG" /usr/bin/python3 -B -c 'import os, sys, time
+def st(x):
+    for _ in range(5):
+        try:
+            r = os.stat(x).st_size
+        except OSError as e:
+            r = e.strerror
+    return r
+h = sys.argv[1]
+d = h + "/d"
+print("start", st(d + "/f"), st(d + "/late"), flush=True)
+while not os.path.exists(h + "/go"):
+    time.sleep(0.02)
+print("late", st(d + "/late"))
+os.chdir(d)
+print("rel", st("f"), st("late"))
+open(d + "/f", "a").write("xy")
+print("copied", st(d + "/f"), st("f"))
+os.unlink(d + "/f")
+print("removed", st(d + "/f"), st("f"))
+os.chdir("/")
+os.rename(d, h + "/e")
+print("moved", st(d + "/late"), st(h + "/e/late"))
+' "$h"; echo "$RC" >"$C/bg.rc") &
+	for i in $(seq 200); do
+		grep -q '^start' "$C/out" 2>/dev/null && break
+		sleep 0.05
+	done
+	printf 1234 >"$h/d/late"
+	: >"$h/go"
+	wait
+	RC=$(cat "$C/bg.rc")
+	want_rc 0
+	out_has "start 3 No such file or directory"
+	out_has "late 4"
+	out_has "rel 3 4"
+	out_has "copied 5 5"
+	out_has "removed No such file or directory No such file or directory"
+	out_has "moved No such file or directory 4"
+	same_sha "$h/d/f" "$before"
+	absent "$h/e"
 }
 
 # A package directory's upper copy that grants search to its owner alone
@@ -4569,7 +4623,7 @@ ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_s
 iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts host_way_kept openat2_flags_raced ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
-run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
+run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
 ov_perm_owner ov_perm_sgid_group ov_utime_omit ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
 fd_opath_magic ov_race_remove ov_race_append scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base
