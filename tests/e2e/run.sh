@@ -2600,6 +2600,68 @@ print('link', os.path.exists(h + '/wc/d2/data.txt'),
 	out_has "link True False"
 }
 
+# realpath(3) names the virtual tree: a package symlink, one made in the
+# session into the package, "..", a relative path from a package working
+# directory, the errors - in both modes, and with the shim without a
+# readlink per component (glibc's calls it from inside libc, where only the
+# supervisor saw it: intercept/shim_exec.c).  Host paths agree with a
+# native run of the same program.
+c_realpath_virtual() {
+	local h=$C/rp n=300 none all
+	local prog='import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.realpath.restype = ctypes.c_void_p
+def rp(p):
+    r = libc.realpath(p.encode(), None)
+    if not r:
+        return "E" + str(ctypes.get_errno())
+    s = ctypes.string_at(r).decode()
+    libc.free(ctypes.c_void_p(r))
+    return s
+if sys.argv[1] == "loop":
+    for i in range(int(sys.argv[2])):
+        rp(sys.argv[3])
+    sys.exit(0)
+os.chdir(sys.argv[1])
+for p in sys.argv[2:]:
+    print(p, rp(p))'
+	local host_paths="/usr/bin/../lib /usr/lib/x86_64-linux-gnu/libc.so.6 /bin/sh . .. $h/hd/../hf $h/hf/x $h/nope"
+	mkdir -p "$h/hd"
+	: >"$h/hf"
+	/usr/bin/python3 -c "$prog" "$h/hd" $host_paths >"$C/native" ||
+		fail "native run failed"
+	axe --overlay rp "$TPKG" /usr/bin/python3 -c "import os
+os.symlink('/opt/t/share', '$h/ln')
+open('$h/made', 'w').close()"
+	want_rc 0
+	axe --overlay rp "$TPKG" /usr/bin/python3 -c "$prog" "$h/hd" $host_paths
+	want_rc 0
+	cmp -s "$C/out" "$C/native" ||
+		fail "host paths differ: $(diff "$C/native" "$C/out" | tr '\n' ' ')"
+	axe --overlay rp "$TPKG" /usr/bin/python3 -c "$prog" /opt/t/share \
+		/opt/t/share/link /opt/t/share/sub/.. link "$h/ln/data.txt" \
+		"$h/made" /opt/t/share/nope /opt/t/share/data.txt/x
+	want_rc 0
+	out_has "/opt/t/share/link /opt/t/share/data.txt"
+	out_has "/opt/t/share/sub/.. /opt/t/share"
+	out_has "link /opt/t/share/data.txt"
+	out_has "$h/ln/data.txt /opt/t/share/data.txt"
+	out_has "$h/made $h/made"
+	out_has "/opt/t/share/nope E2"
+	out_has "/opt/t/share/data.txt/x E20"
+	absent "$h/ln"
+	absent "$h/made"
+	if [ -z "$MODE_OPT" ] && command -v strace >/dev/null; then
+		none=$(strace_count readlink --overlay rp "$TPKG" \
+			/usr/bin/python3 -c "$prog" loop 0 /usr/lib/gcc/x86_64-linux-gnu)
+		all=$(strace_count readlink --overlay rp "$TPKG" \
+			/usr/bin/python3 -c "$prog" loop "$n" /usr/lib/gcc/x86_64-linux-gnu)
+		[ "$none" -ge 0 ] && [ "$all" -ge 0 ] || return 1
+		[ $((all - none)) -lt $((n / 2)) ] ||
+			fail "$n realpath calls made $((all - none)) readlink calls"
+	fi
+}
+
 # openat2's flags are in the caller's memory: a read-only openat2 of a host
 # file, its open_how flipped to O_TRUNC by another thread meanwhile, must
 # not truncate the host file although the kernel may read the flags again
@@ -4620,7 +4682,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
-iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts host_way_kept openat2_flags_raced ov_work_dir
+iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts host_way_kept openat2_flags_raced realpath_virtual ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
