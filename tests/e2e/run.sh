@@ -2801,6 +2801,17 @@ echo go >"$2/c"' sh "$h" "$s"
 	same_tree "$h" "$before"
 }
 
+# A python st(x): x's size after five stats (the later ones may be kept
+# answers), or the error's text.
+ST5_PY='def st(x):
+    for _ in range(5):
+        try:
+            r = os.stat(x).st_size
+        except OSError as e:
+            r = e.strerror
+    return r
+'
+
 # A process that stats the same package paths again and again (the
 # shim keeps those answers: vfs/upper_paths.c) sees at once what its own
 # calls change through the supervisor - a copy-up, a removal (whiteout),
@@ -2809,14 +2820,8 @@ echo go >"$2/c"' sh "$h" "$s"
 # copy-up and the whiteout are names made (the epoch) and no directory
 # change (the generation).
 c_ov_paths_cached() {
-	axe --overlay pc "$TPKG" /usr/bin/python3 -B -c 'import os
-def st(x):
-    for _ in range(5):
-        try:
-            r = os.stat(x).st_size
-        except OSError as e:
-            r = e.strerror
-    return r
+	axe --overlay pc "$TPKG" /usr/bin/python3 -B -c "import os
+$ST5_PY"'
 d = "/opt/t/share"
 open(d + "/made", "w").write("m")  # its upper copy: later ones are files
 print("start", st(d + "/data.txt"), st(d + "/link"), st(d + "/nope"))
@@ -2849,14 +2854,8 @@ c_ov_paths_cached_host() {
 	mkdir -p "$h/d"
 	printf abc >"$h/d/f"
 	before=$(file_sha "$h/d/f")
-	(axe --overlay pch "$TPKG" /usr/bin/python3 -B -c 'import os, sys, time
-def st(x):
-    for _ in range(5):
-        try:
-            r = os.stat(x).st_size
-        except OSError as e:
-            r = e.strerror
-    return r
+	(axe --overlay pch "$TPKG" /usr/bin/python3 -B -c "import os, sys, time
+$ST5_PY"'
 h = sys.argv[1]
 d = h + "/d"
 print("start", st(d + "/f"), st(d + "/late"), flush=True)
