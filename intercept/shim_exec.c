@@ -129,7 +129,9 @@ static long canonical(const char *path, char *out)
 
 typedef char *(*realpath_fn)(const char *, char *);
 
-SHIM_EXPORT char *realpath(const char *path, char *resolved)
+/* The three names call this, not each other: a call through the PLT may
+ * bind to glibc's oldest realpath (2.2.5's refuses a NULL buffer). */
+static char *shim_realpath(const char *path, char *resolved)
 {
 	char v[PATH_MAX];
 	long r;
@@ -156,9 +158,14 @@ SHIM_EXPORT char *realpath(const char *path, char *resolved)
 	return memcpy(resolved, v, strlen(v) + 1);
 }
 
+SHIM_EXPORT char *realpath(const char *path, char *resolved)
+{
+	return shim_realpath(path, resolved);
+}
+
 SHIM_EXPORT char *canonicalize_file_name(const char *path)
 {
-	return realpath(path, NULL);
+	return shim_realpath(path, NULL);
 }
 
 /* _FORTIFY_SOURCE's: a buffer shorter than PATH_MAX is glibc's failure. */
@@ -171,7 +178,7 @@ SHIM_EXPORT char *__realpath_chk(const char *path, char *resolved,
 		LIBC(chk_fn, __realpath_chk);
 		return real(path, resolved, resolvedlen);
 	}
-	return realpath(path, resolved);
+	return shim_realpath(path, resolved);
 }
 
 /* ---- the environment handed to a new image --------------------------- */

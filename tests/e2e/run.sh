@@ -2622,6 +2622,9 @@ if sys.argv[1] == "loop":
     for i in range(int(sys.argv[2])):
         rp(sys.argv[3])
     sys.exit(0)
+libc.canonicalize_file_name.restype = ctypes.c_void_p
+r = libc.canonicalize_file_name(b"/opt/t/share/link")
+print("canonical", ctypes.string_at(r).decode() if r else "E")
 os.chdir(sys.argv[1])
 for p in sys.argv[2:]:
     print(p, rp(p))'
@@ -2630,18 +2633,21 @@ for p in sys.argv[2:]:
 	: >"$h/hf"
 	/usr/bin/python3 -c "$prog" "$h/hd" $host_paths >"$C/native" ||
 		fail "native run failed"
+	sed -i '/^canonical /d' "$C/native" # natively no /opt/t
 	axe --overlay rp "$TPKG" /usr/bin/python3 -c "import os
 os.symlink('/opt/t/share', '$h/ln')
 open('$h/made', 'w').close()"
 	want_rc 0
 	axe --overlay rp "$TPKG" /usr/bin/python3 -c "$prog" "$h/hd" $host_paths
 	want_rc 0
+	sed -i '/^canonical /d' "$C/out"
 	cmp -s "$C/out" "$C/native" ||
 		fail "host paths differ: $(diff "$C/native" "$C/out" | tr '\n' ' ')"
 	axe --overlay rp "$TPKG" /usr/bin/python3 -c "$prog" /opt/t/share \
 		/opt/t/share/link /opt/t/share/sub/.. link "$h/ln/data.txt" \
 		"$h/made" /opt/t/share/nope /opt/t/share/data.txt/x
 	want_rc 0
+	out_has "canonical /opt/t/share/data.txt"
 	out_has "/opt/t/share/link /opt/t/share/data.txt"
 	out_has "/opt/t/share/sub/.. /opt/t/share"
 	out_has "link /opt/t/share/data.txt"

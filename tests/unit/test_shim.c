@@ -405,6 +405,16 @@ static int plain_checks(void)
 	CHECK(19, SYM(h, fgetxattr)(fd, "user.appv-none", buf, sizeof(buf)) ==
 			  -1 && errno == ENODATA);
 	close(fd);
+	/* realpath: glibc's answers, the malloc'ed one and the caller's. */
+	cwd = SYM(h, realpath)("/proc/self/../self/exe", NULL);
+	CHECK(20, cwd && realpath("/proc/self/exe", buf) && !strcmp(cwd, buf));
+	free(cwd);
+	errno = 0;
+	CHECK(21,
+	      !SYM(h, realpath)("/nonexistent-appv/x", buf) && errno == ENOENT);
+	cwd = SYM(h, canonicalize_file_name)("/");
+	CHECK(22, cwd && !strcmp(cwd, "/"));
+	free(cwd);
 	return 0;
 }
 
