@@ -42,6 +42,9 @@ enum {
 	/* an upper directory whose opaqueness is not known yet: checked
 	 * (host_allowed) only once the host is consulted below it */
 	UNCHECKED = 16,
+	/* no isolation rule names the directory or anything below it: its
+	 * entries are under the default rule (vfs_rule_free) */
+	RULE_FREE = 32,
 };
 #define HOST_ANY (HOST_YES | HOST_MAYBE)
 #define MAX_DEPTH (PATH_MAX / 2)
@@ -109,6 +112,7 @@ struct probe {
 	const char *relink;   /* the host's way to the entry: see relink() */
 	bool host_parent; /* ... and the final's parent is a host-only dir */
 	bool lazy;	  /* ... and not stat'ed (VFS_F_HOST_LAZY) */
+	bool rule_free;	  /* no rule at or below the entry (RULE_FREE) */
 };
 
 static int push_name(struct walk *w, const char *c, size_t n)
@@ -195,9 +199,12 @@ static bool rest_has_dotdot(const struct walk *w)
 	return false;
 }
 
-static int probe_rule(struct walk *w, struct probe *p)
+static int probe_rule(struct walk *w, unsigned char pf, struct probe *p)
 {
-	p->rule = vfs_rule_for(w->vfs, w->vpath);
+	p->rule_free = (pf & RULE_FREE) != 0;
+	p->rule = p->rule_free
+		      ? VFS_RULE_WRITECOPY
+		      : vfs_rule_free(w->vfs, w->vpath, w->vlen, &p->rule_free);
 	if (p->rule == VFS_RULE_HIDE)
 		return -ENOENT;
 	if (p->rule == VFS_RULE_DENY)
@@ -658,7 +665,7 @@ static bool can_handoff(struct walk *w, const struct probe *p)
 	if (p->rule == VFS_RULE_READONLY && !at_end(w) &&
 	    vfs_rule_way(vfs, w->vpath))
 		return false;
-	for (unsigned int i = 0; i < vfs->nrules; i++) {
+	for (unsigned int i = 0; !p->rule_free && i < vfs->nrules; i++) {
 		const struct vfs_rule_ent *r = &vfs->rules[i];
 
 		if (r->len > w->vlen &&
@@ -706,7 +713,7 @@ static int host_way_lookup(struct walk *w, struct probe *p)
 /* Probe w->vpath (just appended) in every layer, parent flags @pf. */
 static int probe(struct walk *w, unsigned char pf, struct probe *p)
 {
-	int r = probe_rule(w, p);
+	int r = probe_rule(w, pf, p);
 
 	p->relink = NULL;
 	p->handed_off = false;
@@ -917,7 +924,8 @@ static int walk(struct walk *w, struct probe *p)
 				    &w->unkept);
 		if (r < 0)
 			return r;
-		w->flags[++w->depth] = p->child;
+		w->flags[++w->depth] =
+		    (unsigned char)(p->child | (p->rule_free ? RULE_FREE : 0));
 		w->updir = p->hit;
 		w->updir_depth = p->top == VFS_LAYER_UPPER ? w->depth : 0;
 		w->updir_lazy = false;
@@ -1202,7 +1210,9 @@ static int start(struct walk *w, struct vfs *vfs, const struct vfs_req *req,
  */
 static bool seed_flags(struct walk *w, unsigned char pf, unsigned char *out)
 {
-	int rule = vfs_rule_for(w->vfs, w->vpath);
+	bool free = (pf & RULE_FREE) != 0;
+	int rule = free ? VFS_RULE_WRITECOPY
+			: vfs_rule_free(w->vfs, w->vpath, w->vlen, &free);
 	unsigned char child = IN_UPPER | UNCHECKED;
 	struct layer_hit hit;
 
@@ -1213,7 +1223,8 @@ static bool seed_flags(struct walk *w, unsigned char pf, unsigned char *out)
 	    image_probe(w, &hit) == 0 && S_ISDIR(hit.mode)) {
 		child = IN_UPPER;
 		if (vfs_upper_opaque(w->vfs, w->vpath, w->vlen)) {
-			*out = child; /* nothing lower shows below it */
+			/* nothing lower shows below it */
+			*out = (unsigned char)(child | (free ? RULE_FREE : 0));
 			return true;
 		}
 		child |= IN_IMAGE;
@@ -1221,7 +1232,7 @@ static bool seed_flags(struct walk *w, unsigned char pf, unsigned char *out)
 	if ((pf & HOST_ANY) &&
 	    vfs_rule_host_at(w->vfs, rule, w->vpath, w->vlen))
 		child |= HOST_MAYBE;
-	*out = child;
+	*out = (unsigned char)(child | (free ? RULE_FREE : 0));
 	return true;
 }
 

@@ -44,15 +44,37 @@ static unsigned int match(const struct vfs *vfs, const char *vpath)
  * readonly, and its other entries keep the hiding rule (a listing of it is
  * merged, which leaves them out: vfs_rule_hides_child).
  */
-int vfs_rule_for(const struct vfs *vfs, const char *vpath)
+static int rule_of(const struct vfs *vfs, unsigned int i, const char *vpath)
 {
-	unsigned int i = match(vfs, vpath);
-
 	if (i == vfs->nrules)
 		return VFS_RULE_WRITECOPY;
 	if (hides(vfs->rules[i].rule) && way_below(vfs, i, vpath))
 		return VFS_RULE_READONLY;
 	return vfs->rules[i].rule;
+}
+
+int vfs_rule_for(const struct vfs *vfs, const char *vpath)
+{
+	return rule_of(vfs, match(vfs, vpath), vpath);
+}
+
+int vfs_rule_free(const struct vfs *vfs, const char *vpath, size_t vlen,
+		  bool *free)
+{
+	unsigned int m = vfs->nrules; /* match()'s answer, in the same pass */
+	bool below = false;
+
+	for (unsigned int i = 0; i < vfs->nrules; i++) {
+		const struct vfs_rule_ent *r = &vfs->rules[i];
+
+		if (m == vfs->nrules && appv_path_has_prefix(vpath, r->prefix))
+			m = i;
+		else if (!below && r->len > vlen &&
+			 appv_path_has_prefix(r->prefix, vpath))
+			below = true;
+	}
+	*free = m == vfs->nrules && !below;
+	return rule_of(vfs, m, vpath);
 }
 
 bool vfs_rule_below(const struct vfs *vfs, const char *dir, size_t dlen,

@@ -131,6 +131,11 @@ const char *vfs_host_root_link(const struct vfs *vfs, const char *vpath,
  * default), and whether a rule lies strictly beneath @dir on the way to
  * @path (a walk must then not skip components). */
 int vfs_rule_for(const struct vfs *vfs, const char *vpath);
+/* vfs_rule_for of @vpath (@vlen bytes), and in *@free whether no rule
+ * names it or anything below it: everything below is then under the
+ * default (a walk need not ask again for its entries). */
+int vfs_rule_free(const struct vfs *vfs, const char *vpath, size_t vlen,
+		  bool *free);
 bool vfs_rule_below(const struct vfs *vfs, const char *dir, size_t dlen,
 		    const char *path);
 /* Whether any rule lies strictly beneath the directory @dir. */

@@ -468,6 +468,46 @@ static void test_rules__hide_deny_readonly(void **state)
 	assert_int_equal(res_h(f, "ro/new", VFS_INTENT_CREATE, 0), -EROFS);
 }
 
+/* vfs_rule_free: the rule in one pass, and whether nothing below is
+ * named by a rule (the walk then stops asking); a walk that leaves such a
+ * directory by ".." asks again. */
+static void test_rules__free_below(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX];
+	bool free = true;
+
+	assert_int_equal(vfs_rule_free(f->vfs, f->h, strlen(f->h), &free),
+			 VFS_RULE_WRITECOPY);
+	assert_false(free); /* secret, ro... below */
+	fmt(p, "%s/secret/s", f->h);
+	assert_int_equal(vfs_rule_free(f->vfs, p, strlen(p), &free),
+			 VFS_RULE_HIDE);
+	assert_false(free);
+	fmt(p, "%s/plain", f->h);
+	assert_int_equal(vfs_rule_free(f->vfs, p, strlen(p), &free),
+			 VFS_RULE_WRITECOPY);
+	assert_true(free);
+	fmt(p, "%s/secretx", f->h); /* a name that only begins the same */
+	assert_int_equal(vfs_rule_free(f->vfs, p, strlen(p), &free),
+			 VFS_RULE_WRITECOPY);
+	assert_true(free);
+	assert_int_equal(vfs_rule_free(f->vfs, "/proc/1", 7, &free),
+			 VFS_RULE_SHARE);
+	assert_false(free);
+	assert_int_equal(vfs_rule_free(f->vfs, "/", 1, &free),
+			 VFS_RULE_WRITECOPY);
+	assert_false(free);
+	assert_int_equal(system(fmt(p, "mkdir -p '%s/plain/sub'", f->h)), 0);
+	assert_int_equal(
+	    res_h(f, "plain/sub/../../secret/s", VFS_INTENT_READ, 0), -ENOENT);
+	assert_int_equal(res_h(f, "plain/../denied/d", VFS_INTENT_READ, 0),
+			 -EACCES);
+	assert_int_equal(res_h(f, "plain/sub/../../ro/r", VFS_INTENT_READ, 0),
+			 0);
+	assert_int_equal(f->res.rule, VFS_RULE_READONLY);
+}
+
 static void test_rules__full_hides_host(void **state)
 {
 	struct fx *f = *state;
@@ -2937,6 +2977,7 @@ int main(void)
 	    T(test_resolve__file_as_dir_is_enotdir),
 	    T(test_resolve__image_dir_hides_host_file),
 	    T(test_rules__hide_deny_readonly),
+	    T(test_rules__free_below),
 	    T(test_rules__full_hides_host),
 	    T(test_rules__share_below_hide),
 	    T(test_rules__share_is_host_passthrough),
