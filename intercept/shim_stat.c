@@ -408,6 +408,20 @@ SHIM_EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 	return (int)shim_ret(do_faccessat(dirfd, path, mode, flags));
 }
 
+/* glibc's euidaccess (eaccess) checks from inside libc - a stat, or an
+ * access, that the shim does not see: each a notification (make's search
+ * of PATH for every command it runs).  The same check with the effective
+ * ids is faccessat(AT_EACCESS). */
+SHIM_EXPORT int euidaccess(const char *path, int mode)
+{
+	return (int)shim_ret(do_faccessat(AT_FDCWD, path, mode, AT_EACCESS));
+}
+
+SHIM_EXPORT int eaccess(const char *path, int mode)
+{
+	return (int)shim_ret(do_faccessat(AT_FDCWD, path, mode, AT_EACCESS));
+}
+
 static long do_readlinkat(int dirfd, const char *path, char *buf, size_t n)
 {
 	struct shim_sc sc = {

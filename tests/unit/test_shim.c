@@ -75,6 +75,8 @@ static const char *const exported[] = {
     "statx",
     "access",
     "faccessat",
+    "euidaccess",
+    "eaccess",
     "readlink",
     "readlinkat",
     "getcwd",
@@ -415,6 +417,11 @@ static int plain_checks(void)
 	cwd = SYM(h, canonicalize_file_name)("/");
 	CHECK(22, cwd && !strcmp(cwd, "/"));
 	free(cwd);
+	CHECK(23, SYM(h, euidaccess)(shim_path, R_OK) == 0 &&
+		      SYM(h, eaccess)("/", X_OK) == 0);
+	errno = 0;
+	CHECK(24, SYM(h, eaccess)("/nonexistent-appv", F_OK) == -1 &&
+		      errno == ENOENT);
 	return 0;
 }
 
