@@ -468,8 +468,10 @@ static int route_resolved(const struct shim_sc *sc, struct vfs_res *res,
 		 * host can be changed in place. */
 		if (res->layer == VFS_LAYER_UPPER)
 			return res->changed ? SHIM_REAL : SHIM_OWN;
+		/* A new file on a shared path too: the kernel's create is
+		 * the job (not a second path's call: link, rename). */
 		if (res->rule == VFS_RULE_SHARE && !res->changed &&
-		    res->layer != VFS_LAYER_NONE)
+		    (res->layer != VFS_LAYER_NONE || sc->nr == SYS_openat))
 			return SHIM_OWN;
 		return SHIM_DIRECT;
 	}
