@@ -558,22 +558,39 @@ static int open_fifo_async(struct appv_sc_call *c, const char *what, int flags,
 }
 
 /* The target's duplicate of descriptor N that a modifying open names as
- * @abs, /proc/TGID/fd/N, or -1 (not such an open, or no such fd). */
+ * @abs, /proc/TGID/fd/N or /proc/TGID/task/TID/fd/N (/proc/thread-self's),
+ * or -1 (not such an open, or no such fd).  Any openat2 of one: its flags
+ * lie in the target's memory, which may gain O_TRUNC before the kernel
+ * reads them again (and Landlock refuses truncation only from ABI 3); one
+ * whose RESOLVE_* flags refuse the magic link is -ELOOP or -EXDEV. */
 static int own_fd_dup(struct appv_sc_call *c, const struct open_args *a,
 		      const char *abs)
 {
+	bool any = c->req->data.nr == SYS_openat2;
+	long n, tid = c->tid;
 	char *end;
-	long n;
 
-	if (!modifying(a->flags) || (a->flags & (O_PATH | __O_TMPFILE)) ||
-	    a->resolve || strncmp(abs, "/proc/", 6) ||
-	    strtol(abs + 6, &end, 10) != (long)target_tgid(c) ||
-	    strncmp(end, "/fd/", 4) || end[4] < '0' || end[4] > '9')
+	if ((!any && (!modifying(a->flags) ||
+		      (a->flags & (O_PATH | __O_TMPFILE)) || a->resolve)) ||
+	    strncmp(abs, "/proc/", 6) ||
+	    strtol(abs + 6, &end, 10) != (long)target_tgid(c))
+		return -1;
+	if (!strncmp(end, "/task/", 6) && end[6] >= '0' && end[6] <= '9') {
+		tid = strtol(end + 6, &end, 10);
+		if (tid > INT_MAX)
+			return -1;
+	}
+	if (strncmp(end, "/fd/", 4) || end[4] < '0' || end[4] > '9')
 		return -1;
 	n = strtol(end + 4, &end, 10);
 	if (*end || n > INT_MAX)
 		return -1;
-	return target_getfd(c, (int)n); /* EBADF...: the kernel answers */
+	if (a->resolve & (RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS))
+		return -ELOOP;
+	if (a->resolve & RESOLVE_NO_XDEV)
+		return -EXDEV; /* /proc is a mount of its own */
+	/* EBADF...: the kernel answers */
+	return target_getfd_of(c, (pid_t)tid, (int)n);
 }
 
 /*
@@ -651,6 +668,8 @@ static long own_fd_open(struct appv_sc_call *c, const struct open_args *a,
 	int tfd = own_fd_dup(c, a, p->abs);
 	long r;
 
+	if (tfd == -ELOOP || tfd == -EXDEV)
+		return tfd;
 	if (tfd < 0)
 		return SUP_CONTINUE;
 	r = reopen_own_fd(c, a, tfd);

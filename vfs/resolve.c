@@ -689,10 +689,15 @@ static const char *parent_root_link(const struct walk *w, unsigned char pf)
 
 /* The host's entry at w->vpath for probe(): a directory on the way of a
  * read that the shim saw shortly before is taken as one (upper_dirs.c,
- * vfs_host_dir_get, tells why). */
-static int host_way_lookup(struct walk *w, struct probe *p)
+ * vfs_host_dir_get, tells why) - only where the rest could go to the
+ * kernel (@kernel_rest: can_handoff), which follows the entry itself
+ * should it have become a symlink.  A walk that goes on component by
+ * component (realpath's, one with ".." ahead) names the entry, or climbs
+ * back out of it: it must see a symlink as one. */
+static int host_way_lookup(struct walk *w, struct probe *p, bool kernel_rest)
 {
-	bool keep = w->req->intent == VFS_INTENT_READ && !at_end(w);
+	bool keep =
+	    kernel_rest && w->req->intent == VFS_INTENT_READ && !at_end(w);
 	unsigned long long h = keep ? hash_to(w, w->vlen) : 0;
 	unsigned int gen;
 	int r;
@@ -714,6 +719,7 @@ static int host_way_lookup(struct walk *w, struct probe *p)
 static int probe(struct walk *w, unsigned char pf, struct probe *p)
 {
 	int r = probe_rule(w, pf, p);
+	bool kernel_rest;
 
 	p->relink = NULL;
 	p->handed_off = false;
@@ -744,12 +750,13 @@ static int probe(struct walk *w, unsigned char pf, struct probe *p)
 	 * it is followed virtually (it may lead into another layer). */
 	/* A host directory shown only as the way to a shared path below
 	 * (under full) is looked at here: nothing else of it shows. */
-	if (vfs_rule_shows_host(p->rule) && can_handoff(w, p) &&
+	kernel_rest = vfs_rule_shows_host(p->rule) && can_handoff(w, p);
+	if (kernel_rest &&
 	    (at_end(w) || !(pf & (IN_UPPER | IN_IMAGE)) ||
 	     (w->depth == 0 && !vfs_host_root_link(w->vfs, w->vpath, w->vlen))))
 		return handoff(w, pf, p); /* asks the host unless lazy */
 	w->unkept = true;
-	r = host_way_lookup(w, p);
+	r = host_way_lookup(w, p, kernel_rest);
 	if (missing(r) ||
 	    (r == 0 && !S_ISDIR(p->hit.mode) && !vfs_rule_shows_host(p->rule)))
 		return 0;

@@ -26,12 +26,14 @@
  * only (VFS_HOST_DIR_US), by the shim alone (vfs->paths_on: fast mode;
  * a strict supervisor's walk must see a symlink that leads to a hidden
  * tree), for reads only (a change's way is walked fresh: it names where
- * the copy-up lands).  A host directory that a process outside the
- * session turns into a symlink meanwhile is walked through on the host:
- * the kernel follows the link there, which differs from following it
- * virtually only where it leads into a directory with upper or package
- * entries (README, known limits).  Removed, or made a file, the kernel's
- * walk of the full path says so itself.
+ * the copy-up lands) whose rest goes to the kernel (not realpath's walk,
+ * which names every component, nor one with ".." ahead, which would
+ * climb back out of the link's target).  A host directory that a process
+ * outside the session turns into a symlink meanwhile is walked through on
+ * the host: the kernel follows the link there, which differs from
+ * following it virtually only where it leads into a directory with upper
+ * or package entries (README, known limits).  Removed, or made a file, the
+ * kernel's walk of the full path says so itself.
  *
  * Threads and signal handlers share the table: each slot is a seqlock
  * whose writer only try-locks (a busy slot is simply not cached), so no

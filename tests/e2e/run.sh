@@ -2600,6 +2600,51 @@ print('link', os.path.exists(h + '/wc/d2/data.txt'),
 	out_has "link True False"
 }
 
+# What the shim keeps of host directories on a read's way (upper_dirs.c,
+# vfs_host_dir_get) stands only where the kernel is given the rest and
+# follows such a directory itself should it have become a symlink: not on
+# realpath's walk, which names each component, nor on one that climbs
+# back out with "..".  A directory replaced by a symlink from outside
+# right after both walked through it is followed at once, as natively.
+c_host_way_walked() {
+	local h=$C/hk i
+	local prog='import ctypes, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+libc.realpath.restype = ctypes.c_void_p
+def rp(p):
+    r = libc.realpath(p.encode(), None)
+    if not r:
+        return "E" + str(ctypes.get_errno())
+    s = ctypes.string_at(r).decode()
+    libc.free(ctypes.c_void_p(r))
+    return s
+h = sys.argv[1]
+def look():
+    return rp(h + "/d/f"), os.path.exists(h + "/d/x/../f")
+print("dir", *look(), flush=True)
+while not os.path.exists(h + "/go"):
+    look()
+    time.sleep(0.02)
+print("link", rp(h + "/d/f2"), os.path.exists(h + "/d/x/../f2"))'
+	mkdir -p "$h/d/x" "$h/t"
+	: >"$h/d/f"
+	: >"$h/t/f2"
+	(axe "$TPKG" /usr/bin/python3 -c "$prog" "$h"
+	 echo "$RC" >"$C/bg.rc") &
+	for i in $(seq 200); do
+		grep -q '^dir' "$C/out" 2>/dev/null && break
+		sleep 0.05
+	done
+	mv "$h/d" "$h/d0"
+	ln -s t "$h/d"
+	: >"$h/go"
+	wait
+	RC=$(cat "$C/bg.rc")
+	want_rc 0
+	out_has "dir $h/d/f True"
+	out_has "link $h/t/f2 False"
+}
+
 # realpath(3) names the virtual tree: a package symlink, one made in the
 # session into the package, "..", a relative path from a package working
 # directory, the errors - in both modes, and with the shim without a
@@ -2780,6 +2825,71 @@ print('opened', opened > 0)"
 	want_rc 0
 	out_has "opened True"
 	same_sha "$h/f" "$before"
+}
+
+# An open of the target's own descriptor through /proc/thread-self/fd/N or
+# /proc/self/task/TID/fd/N is that file again, as /proc/self/fd/N is: with
+# O_TRUNC it truncates the session's copy, never the host file (the
+# kernel, let through, would have truncated it: Landlock refuses
+# truncation only from ABI 3).  No openat2 of such a link goes to the
+# kernel either, read-only as read: another thread may add O_TRUNC to its
+# flags meanwhile.  Its RESOLVE_* flags still refuse the magic link.
+c_proc_fd_trunc() {
+	local h=$C/pt before
+	mkdir -p "$h"
+	seq 1000 >"$h/a"
+	cp "$h/a" "$h/b"
+	cp "$h/a" "$h/c"
+	before=$(file_sha "$h/a")
+	APPV_LANDLOCK_ABI=2 axe "$TPKG" /usr/bin/python3 -c "import ctypes, os, sys, threading
+h = '$h'
+sys.setswitchinterval(1e-5)
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+class How(ctypes.Structure):
+    _fields_ = [('flags', ctypes.c_uint64), ('mode', ctypes.c_uint64),
+                ('resolve', ctypes.c_uint64)]
+def trunc(p):
+    os.close(os.open(p, os.O_RDONLY | os.O_TRUNC))
+fa = os.open(h + '/a', os.O_RDONLY)
+fb = os.open(h + '/b', os.O_RDONLY)
+fc = os.open(h + '/c', os.O_RDONLY)
+trunc('/proc/thread-self/fd/%d' % fa)
+main = threading.get_native_id()
+t = threading.Thread(target=trunc, args=('/proc/self/task/%d/fd/%d' % (main, fb),))
+t.start()
+t.join()
+print('sizes', os.stat(h + '/a').st_size, os.stat(h + '/b').st_size)
+def openat2(p, flags, resolve):
+    how = How(flags, 0, resolve)
+    fd = libc.syscall(437, -100, p.encode(), ctypes.byref(how), 24)
+    if fd < 0:
+        return 'E%d' % ctypes.get_errno()
+    os.close(fd)
+    return 'ok'
+link = '/proc/self/fd/%d' % fc
+print('resolve', openat2(link, os.O_RDONLY, 0), openat2(link, os.O_RDONLY, 2),
+      openat2(link, os.O_RDONLY, 1))
+how = How(os.O_RDONLY, 0, 0)
+stop = []
+def flip():
+    while not stop:
+        how.flags = os.O_RDONLY | os.O_TRUNC
+        how.flags = os.O_RDONLY
+t = threading.Thread(target=flip)
+t.start()
+for i in range(2000):
+    fd = libc.syscall(437, -100, link.encode(), ctypes.byref(how), 24)
+    if fd >= 0:
+        os.close(fd)
+stop.append(1)
+t.join()"
+	want_rc 0
+	out_has "sizes 0 0"
+	out_has "resolve ok E40 E18"
+	same_sha "$h/a" "$before"
+	same_sha "$h/b" "$before"
+	same_sha "$h/c" "$before"
 }
 
 # A descriptor of a host directory the session moves on the host (a share
@@ -4762,7 +4872,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
-iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts host_way_kept openat2_flags_raced realpath_virtual eaccess_virtual share_creates ov_work_dir
+iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
