@@ -557,6 +557,28 @@ static int open_fifo_async(struct appv_sc_call *c, const char *what, int flags,
 	return 1;
 }
 
+/*
+ * /proc/PID/map_files/RANGE (or a thread's): the mapped file itself, which
+ * root may open like its path - also a lower file a write would change on
+ * the host.  Landlock refuses that from ABI 3 only (truncation: EACCES, as
+ * given here), so a modifying open of one, and any openat2 (whose flags
+ * may gain O_TRUNC in the target's memory), is refused at every ABI;
+ * reading it stays the kernel's.
+ */
+static bool map_files_link(const char *abs)
+{
+	const char *t = abs + 6;
+
+	if (strncmp(abs, "/proc/", 6) || *t < '0' || *t > '9')
+		return false;
+	t += strspn(t, "0123456789");
+	if (!strncmp(t, "/task/", 6) && t[6] >= '0' && t[6] <= '9') {
+		t += 6;
+		t += strspn(t, "0123456789");
+	}
+	return !strncmp(t, "/map_files/", 11);
+}
+
 /* The target's duplicate of descriptor N that a modifying open names as
  * @abs, /proc/TGID/fd/N or /proc/TGID/task/TID/fd/N (/proc/thread-self's),
  * or -1 (not such an open, or no such fd).  Any openat2 of one: its flags
@@ -708,6 +730,9 @@ long sys_open(struct appv_sc_call *c)
 
 		if (o != 0)
 			return o < 0 ? o : SUP_REPLIED;
+		if (map_files_link(p.abs) &&
+		    (modifying(a.flags) || c->req->data.nr == SYS_openat2))
+			return -EACCES;
 		o = own_fd_open(c, &a, &p);
 		if (o != 1)
 			return o;

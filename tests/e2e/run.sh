@@ -2788,6 +2788,37 @@ print(open(sys.argv[3]).read(), open(d + "/../wc/up.txt").read())'
 	fi
 }
 
+# /proc/self/map_files/RANGE opened O_RDONLY|O_TRUNC would truncate the
+# mapped host file where Landlock has no truncate right (ABI < 3): refused
+# with EACCES, as Landlock refuses it from ABI 3; reading it still works.
+# Root only (map_files needs CAP_SYS_ADMIN).
+c_proc_map_files_trunc() {
+	local h=$C/mf before
+	if [ "$(id -u)" != 0 ]; then
+		skip_step "map_files needs CAP_SYS_ADMIN"
+		return 0
+	fi
+	mkdir -p "$h"
+	seq 1000 >"$h/f"
+	before=$(file_sha "$h/f")
+	APPV_LANDLOCK_ABI=2 axe "$TPKG" /usr/bin/python3 -c "import mmap, os
+f = open('$h/f', 'rb')
+m = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)
+rng = [l.split()[0] for l in open('/proc/self/maps') if '$h/f' in l][0]
+p = '/proc/self/map_files/' + rng
+try:
+    os.close(os.open(p, os.O_RDONLY | os.O_TRUNC))
+    print('trunc opened')
+except OSError as e:
+    print('trunc', e.errno)
+fd = os.open(p, os.O_RDONLY)
+print('read', os.read(fd, 4))"
+	want_rc 0
+	out_has "trunc 13"
+	out_has "read b'1\n2\n'"
+	same_sha "$h/f" "$before"
+}
+
 # openat2's flags are in the caller's memory: a read-only openat2 of a host
 # file, its open_how flipped to O_TRUNC by another thread meanwhile, must
 # not truncate the host file although the kernel may read the flags again
@@ -4872,7 +4903,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
-iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
+iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
