@@ -184,10 +184,10 @@ int target_base(struct appv_sc_call *c, int dirfd, char *vbase, size_t cap,
 /* What the target's descriptor @fd names (readlink of /proc/TID/fd/N;
  * AT_FDCWD: its working directory): the length, or -errno. */
 int target_fd_path(struct appv_sc_call *c, int fd, char *out, size_t cap);
-/* A duplicate of the target's descriptor @fd (pidfd_getfd); _of: of its
- * thread @tid's table (-ESRCH: not one of the target's threads). */
+/* A duplicate of the target's descriptor @fd (pidfd_getfd); _of: of
+ * process @pid's thread @tid's table (-ESRCH: not one of its threads). */
 int target_getfd(struct appv_sc_call *c, int fd);
-int target_getfd_of(struct appv_sc_call *c, pid_t tid, int fd);
+int target_getfd_of(struct appv_sc_call *c, pid_t pid, pid_t tid, int fd);
 
 /* /proc/self -> /proc/<tgid>, /proc/thread-self -> /proc/<tgid>/task/<tid>
  * on the lexical absolute path @path (in place, capacity @cap). */

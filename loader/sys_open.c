@@ -579,40 +579,46 @@ static bool map_files_link(const char *abs)
 	return !strncmp(t, "/map_files/", 11);
 }
 
-/* The target's duplicate of descriptor N that a modifying open names as
- * @abs, /proc/TGID/fd/N or /proc/TGID/task/TID/fd/N (/proc/thread-self's),
- * or -1 (not such an open, or no such fd).  Any openat2 of one: its flags
- * lie in the target's memory, which may gain O_TRUNC before the kernel
- * reads them again (and Landlock refuses truncation only from ABI 3); one
- * whose RESOLVE_* flags refuse the magic link is -ELOOP or -EXDEV. */
+/* A duplicate of descriptor N that a modifying open names as @abs,
+ * /proc/PID/fd/N or /proc/PID/task/TID/fd/N (/proc/self's and
+ * /proc/thread-self's by now; another process's too, which is that file
+ * again as well), or -ENOENT (not such an open) or another -errno of
+ * pidfd_getfd (-EBADF: no such fd; -EPERM: not ours to take).  Any openat2
+ * of one: its flags lie in the target's memory, which may gain O_TRUNC
+ * before the kernel reads them again (and Landlock refuses truncation
+ * only from ABI 3); one whose RESOLVE_* flags refuse the magic link is
+ * -ELOOP or -EXDEV. */
 static int own_fd_dup(struct appv_sc_call *c, const struct open_args *a,
 		      const char *abs)
 {
 	bool any = c->req->data.nr == SYS_openat2;
-	long n, tid = c->tid;
+	long n, pid, tid;
 	char *end;
 
 	if ((!any && (!modifying(a->flags) ||
 		      (a->flags & (O_PATH | __O_TMPFILE)) || a->resolve)) ||
-	    strncmp(abs, "/proc/", 6) ||
-	    strtol(abs + 6, &end, 10) != (long)target_tgid(c))
-		return -1;
+	    strncmp(abs, "/proc/", 6) || abs[6] < '0' || abs[6] > '9')
+		return -ENOENT;
+	pid = strtol(abs + 6, &end, 10);
+	if (pid > INT_MAX)
+		return -ENOENT;
+	tid = pid == (long)target_tgid(c) ? c->tid : pid;
 	if (!strncmp(end, "/task/", 6) && end[6] >= '0' && end[6] <= '9') {
 		tid = strtol(end + 6, &end, 10);
 		if (tid > INT_MAX)
-			return -1;
+			return -ENOENT;
 	}
 	if (strncmp(end, "/fd/", 4) || end[4] < '0' || end[4] > '9')
-		return -1;
+		return -ENOENT;
 	n = strtol(end + 4, &end, 10);
 	if (*end || n > INT_MAX)
-		return -1;
+		return -ENOENT;
 	if (a->resolve & (RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS))
 		return -ELOOP;
 	if (a->resolve & RESOLVE_NO_XDEV)
 		return -EXDEV; /* /proc is a mount of its own */
-	/* EBADF...: the kernel answers */
-	return target_getfd_of(c, (pid_t)tid, (int)n);
+	/* EBADF, ESRCH: the kernel answers (ENOENT) */
+	return target_getfd_of(c, (pid_t)pid, (pid_t)tid, (int)n);
 }
 
 /*
@@ -692,6 +698,11 @@ static long own_fd_open(struct appv_sc_call *c, const struct open_args *a,
 
 	if (tfd == -ELOOP || tfd == -EXDEV)
 		return tfd;
+	/* One the supervisor may not take (Yama lets it attach to its
+	 * descendants only) is not the kernel's either: the open would act
+	 * on the file unchecked.  Refused as Landlock refuses it from ABI 3. */
+	if (tfd == -EPERM || tfd == -EACCES)
+		return -EACCES;
 	if (tfd < 0)
 		return SUP_CONTINUE;
 	r = reopen_own_fd(c, a, tfd);

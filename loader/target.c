@@ -435,10 +435,10 @@ int target_base(struct appv_sc_call *c, int dirfd, char *vbase, size_t cap,
 
 int target_getfd(struct appv_sc_call *c, int fd)
 {
-	return target_getfd_of(c, c->tid, fd);
+	return target_getfd_of(c, target_tgid(c), c->tid, fd);
 }
 
-int target_getfd_of(struct appv_sc_call *c, pid_t tid, int fd)
+int target_getfd_of(struct appv_sc_call *c, pid_t pid, pid_t tid, int fd)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, tid, 0);
 	char task[64];
@@ -447,21 +447,18 @@ int target_getfd_of(struct appv_sc_call *c, pid_t tid, int fd)
 	/* A thread other than the leader needs PIDFD_THREAD (6.9; without
 	 * it older kernels say EINVAL, newer ones ENOENT).  Before 6.9 its
 	 * process's descriptor table is the one it shares. */
-	if (pidfd < 0 && (errno == EINVAL || errno == ENOENT) &&
-	    target_tgid(c) != tid) {
+	if (pidfd < 0 && (errno == EINVAL || errno == ENOENT) && pid != tid) {
 		pidfd = (int)syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
 		if (pidfd < 0 && errno == EINVAL)
-			pidfd = (int)syscall(SYS_pidfd_open, target_tgid(c),
-					     0);
+			pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	}
 	if (pidfd < 0)
 		return -errno;
-	/* Another thread than the caller: one of the target's still, now
-	 * that the pidfd holds it (a number reused by another process
-	 * meanwhile is not in the target's task list). */
-	snprintf(task, sizeof(task), "/proc/%d/task/%d", (int)target_tgid(c),
-		 (int)tid);
-	if (tid != c->tid && access(task, F_OK) < 0) {
+	/* A thread other than the caller and @pid's leader: one of @pid's
+	 * still, now that the pidfd holds it (a number reused by another
+	 * process meanwhile is not in @pid's task list). */
+	snprintf(task, sizeof(task), "/proc/%d/task/%d", (int)pid, (int)tid);
+	if (tid != c->tid && tid != pid && access(task, F_OK) < 0) {
 		close(pidfd);
 		return -ESRCH;
 	}

@@ -2862,17 +2862,19 @@ print('opened', opened > 0)"
 # /proc/self/task/TID/fd/N is that file again, as /proc/self/fd/N is: with
 # O_TRUNC it truncates the session's copy, never the host file (the
 # kernel, let through, would have truncated it: Landlock refuses
-# truncation only from ABI 3).  No openat2 of such a link goes to the
-# kernel either, read-only as read: another thread may add O_TRUNC to its
-# flags meanwhile.  Its RESOLVE_* flags still refuse the magic link.
+# truncation only from ABI 3); so is another process's /proc/PID/fd/N.
+# No openat2 of such a link goes to the kernel either, read-only as read:
+# another thread may add O_TRUNC to its flags meanwhile.  Its RESOLVE_*
+# flags still refuse the magic link.
 c_proc_fd_trunc() {
 	local h=$C/pt before
 	mkdir -p "$h"
 	seq 1000 >"$h/a"
 	cp "$h/a" "$h/b"
 	cp "$h/a" "$h/c"
+	cp "$h/a" "$h/d"
 	before=$(file_sha "$h/a")
-	APPV_LANDLOCK_ABI=2 axe "$TPKG" /usr/bin/python3 -c "import ctypes, os, sys, threading
+	APPV_LANDLOCK_ABI=2 axe "$TPKG" /usr/bin/python3 -c "import ctypes, os, subprocess, sys, threading
 h = '$h'
 sys.setswitchinterval(1e-5)
 libc = ctypes.CDLL(None, use_errno=True)
@@ -2890,7 +2892,11 @@ main = threading.get_native_id()
 t = threading.Thread(target=trunc, args=('/proc/self/task/%d/fd/%d' % (main, fb),))
 t.start()
 t.join()
-print('sizes', os.stat(h + '/a').st_size, os.stat(h + '/b').st_size)
+fd = os.open(h + '/d', os.O_RDONLY)
+subprocess.run([sys.executable, '-c', 'import os, sys; os.close(os.open(sys.argv[1], os.O_RDONLY | os.O_TRUNC))',
+                '/proc/%d/fd/%d' % (os.getpid(), fd)], check=True)
+print('sizes', os.stat(h + '/a').st_size, os.stat(h + '/b').st_size,
+      os.stat(h + '/d').st_size)
 def openat2(p, flags, resolve):
     how = How(flags, 0, resolve)
     fd = libc.syscall(437, -100, p.encode(), ctypes.byref(how), 24)
@@ -2916,11 +2922,12 @@ for i in range(2000):
 stop.append(1)
 t.join()"
 	want_rc 0
-	out_has "sizes 0 0"
+	out_has "sizes 0 0 0"
 	out_has "resolve ok E40 E18"
 	same_sha "$h/a" "$before"
 	same_sha "$h/b" "$before"
 	same_sha "$h/c" "$before"
+	same_sha "$h/d" "$before"
 }
 
 # A descriptor of a host directory the session moves on the host (a share
