@@ -130,9 +130,13 @@ static inline int appv_creat_dir_refused(void)
 /* The open flags the kernel refuses as a whole (see above). */
 static inline int appv_open_flags_refused(int flags)
 {
-	/* glibc's __O_TMPFILE holds O_DIRECTORY: the bit alone */
+	/* glibc's __O_TMPFILE holds O_DIRECTORY: the bit alone.  O_TMPFILE
+	 * is that bit with O_DIRECTORY, without O_CREAT, for writing. */
+	if (flags & 020000000)
+		return (flags & (O_CREAT | O_DIRECTORY)) != O_DIRECTORY ||
+		       (flags & O_ACCMODE) == O_RDONLY;
 	return (flags & (O_CREAT | O_DIRECTORY)) == (O_CREAT | O_DIRECTORY) &&
-	       !(flags & 020000000) && appv_creat_dir_refused();
+	       appv_creat_dir_refused();
 }
 
 static inline int appv_openat2(int dirfd, const char *path, int flags,

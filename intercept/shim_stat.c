@@ -411,15 +411,18 @@ SHIM_EXPORT int faccessat(int dirfd, const char *path, int mode, int flags)
 /* glibc's euidaccess (eaccess) checks from inside libc - a stat, or an
  * access, that the shim does not see: each a notification (make's search
  * of PATH for every command it runs).  The same check with the effective
- * ids is faccessat(AT_EACCESS). */
+ * ids is faccessat(AT_EACCESS), which glibc's clears of bits other than
+ * R_OK, W_OK and X_OK first (the kernel would say EINVAL). */
 SHIM_EXPORT int euidaccess(const char *path, int mode)
 {
-	return (int)shim_ret(do_faccessat(AT_FDCWD, path, mode, AT_EACCESS));
+	return (int)shim_ret(do_faccessat(
+	    AT_FDCWD, path, mode & (R_OK | W_OK | X_OK), AT_EACCESS));
 }
 
 SHIM_EXPORT int eaccess(const char *path, int mode)
 {
-	return (int)shim_ret(do_faccessat(AT_FDCWD, path, mode, AT_EACCESS));
+	return (int)shim_ret(do_faccessat(
+	    AT_FDCWD, path, mode & (R_OK | W_OK | X_OK), AT_EACCESS));
 }
 
 static long do_readlinkat(int dirfd, const char *path, char *buf, size_t n)

@@ -301,6 +301,11 @@ bool sup_path_unchanged(const struct sup_path *p);
 /* Whether process @tgid is one of the session's: appv (a subreaper) is
  * among its ancestors.  appv itself is not. */
 bool sup_in_session(pid_t tgid);
+/* Whether the caller may read another process's maps or descriptor links
+ * as the kernel would let it (ptrace read access): the owner of
+ * /proc/TGID (the process's euid) is the caller's fsuid, or it has
+ * CAP_SYS_PTRACE. */
+bool sup_may_read_proc(struct appv_sc_call *c, long tgid);
 /* Extract an image file if needed, then vfs_make_writable. */
 int sup_make_writable(struct appv_sc_call *c, struct vfs_res *res);
 /* Extract an image file if needed (for reading its data). */

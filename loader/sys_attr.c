@@ -274,9 +274,17 @@ long sys_truncate(struct appv_sc_call *c)
 	if (len < 0)
 		return -EINVAL;
 	r = resolve_write(c, -1, 0, false, VFS_ATTR_WRITE, &p);
-	if (r == 1)
-		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
-					own */
+	if (r == 1) {
+		/* A share rule on /proc, /dev: a magic link there leads to a
+		 * file of any layer, which Landlock leaves truncated before
+		 * ABI 3.  What it reaches is decided here, as for chmod. */
+		r = sup_path_target(c, &p, false, VFS_ATTR_WRITE, &fd);
+		if (r == 0) {
+			r = truncate_fd_link(fd, len);
+			close(fd);
+			return r;
+		}
+	}
 	if (r < 0)
 		return r;
 	/* Not opened for writing: an open of a FIFO would block the

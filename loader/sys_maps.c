@@ -74,10 +74,7 @@ bool sup_in_session(pid_t tgid)
 	return false;
 }
 
-/* Whether the caller may read another process's maps as the kernel
- * would let it (ptrace read access): the owner of /proc/TGID (the
- * process's euid) is the caller's fsuid, or it has CAP_SYS_PTRACE. */
-static bool may_read_maps(struct appv_sc_call *c, long tgid)
+bool sup_may_read_proc(struct appv_sc_call *c, long tgid)
 {
 	struct vfs_cred *cred = sup_cred(c);
 	char path[64];
@@ -110,7 +107,7 @@ static bool session_maps_path(struct appv_sc_call *c, const char *abs)
 			return false;
 	}
 	return tgid == (long)target_tgid(c) ||
-	       (sup_in_session((pid_t)tgid) && may_read_maps(c, tgid));
+	       (sup_in_session((pid_t)tgid) && sup_may_read_proc(c, tgid));
 }
 
 static int read_all(const char *path, struct buf *b)

@@ -511,9 +511,10 @@ static void *fifo_opener(void *arg)
 static pthread_once_t fifo_tick_once = PTHREAD_ONCE_INIT;
 
 /* 1 when @what is a FIFO whose open (@flags) was handed to a thread of
- * its own, 0 when it is not a FIFO to wait for, or -errno. */
+ * its own, 0 when it is not a FIFO to wait for, or -errno.  @magic: @what
+ * may be our own descriptor link (/proc/self/fd/N). */
 static int open_fifo_async(struct appv_sc_call *c, const char *what, int flags,
-			   bool cloexec)
+			   bool cloexec, bool magic)
 {
 	struct fifo_open *f;
 	pthread_attr_t attr;
@@ -523,7 +524,7 @@ static int open_fifo_async(struct appv_sc_call *c, const char *what, int flags,
 
 	if (flags & (O_PATH | O_NONBLOCK))
 		return 0;
-	pfd = sup_open_real(c->sup, what, O_PATH, 0, false);
+	pfd = sup_open_real(c->sup, what, O_PATH, 0, magic);
 	if (pfd < 0)
 		return 0; /* the ordinary open reports it */
 	if (fstat(pfd, &st) < 0 || !S_ISFIFO(st.st_mode)) {
@@ -579,11 +580,30 @@ static bool map_files_link(const char *abs)
 	return !strncmp(t, "/map_files/", 11);
 }
 
+/* A /proc directory's number at @s as the kernel reads one (no sign, no
+ * leading zero, at most INT_MAX), *end after it; or -1. */
+static long proc_num(const char *s, const char **end)
+{
+	size_t len = strspn(s, "0123456789");
+	long v = 0;
+
+	if (!len || (len > 1 && *s == '0') || len > 10)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		v = v * 10 + (s[i] - '0');
+	*end = s + len;
+	return v > INT_MAX ? -1 : v;
+}
+
+/* own_fd_dup: @abs is no descriptor link (the kernel's to open). */
+enum { NOT_FD_LINK = INT_MIN };
+
 /* A duplicate of descriptor N that a modifying open names as @abs,
  * /proc/PID/fd/N or /proc/PID/task/TID/fd/N (/proc/self's and
  * /proc/thread-self's by now; another process's too, which is that file
- * again as well), or -ENOENT (not such an open) or another -errno of
- * pidfd_getfd (-EBADF: no such fd; -EPERM: not ours to take).  Any openat2
+ * again as well), or NOT_FD_LINK (not such an open), -ENOENT (no such
+ * descriptor, thread or process) or another -errno of pidfd_getfd
+ * (-EPERM: not ours to take).  Any openat2
  * of one: its flags lie in the target's memory, which may gain O_TRUNC
  * before the kernel reads them again (and Landlock refuses truncation
  * only from ABI 3); one whose RESOLVE_* flags refuse the magic link is
@@ -592,33 +612,47 @@ static int own_fd_dup(struct appv_sc_call *c, const struct open_args *a,
 		      const char *abs)
 {
 	bool any = c->req->data.nr == SYS_openat2;
-	long n, pid, tid;
-	char *end;
+	long n, pid, tid, tgid;
+	const char *end;
+	int r;
 
 	if ((!any && (!modifying(a->flags) ||
 		      (a->flags & (O_PATH | __O_TMPFILE)) || a->resolve)) ||
-	    strncmp(abs, "/proc/", 6) || abs[6] < '0' || abs[6] > '9')
-		return -ENOENT;
-	pid = strtol(abs + 6, &end, 10);
-	if (pid > INT_MAX)
-		return -ENOENT;
+	    strncmp(abs, "/proc/", 6) || (pid = proc_num(abs + 6, &end)) < 0)
+		return NOT_FD_LINK;
 	tid = pid == (long)target_tgid(c) ? c->tid : pid;
-	if (!strncmp(end, "/task/", 6) && end[6] >= '0' && end[6] <= '9') {
-		tid = strtol(end + 6, &end, 10);
-		if (tid > INT_MAX)
-			return -ENOENT;
-	}
-	if (strncmp(end, "/fd/", 4) || end[4] < '0' || end[4] > '9')
-		return -ENOENT;
-	n = strtol(end + 4, &end, 10);
-	if (*end || n > INT_MAX)
-		return -ENOENT;
+	if (!strncmp(end, "/task/", 6) && (tid = proc_num(end + 6, &end)) < 0)
+		return NOT_FD_LINK;
+	if (strncmp(end, "/fd/", 4) || (n = proc_num(end + 4, &end)) < 0 ||
+	    *end)
+		return NOT_FD_LINK;
 	if (a->resolve & (RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS))
 		return -ELOOP;
 	if (a->resolve & RESOLVE_NO_XDEV)
 		return -EXDEV; /* /proc is a mount of its own */
-	/* EBADF, ESRCH: the kernel answers (ENOENT) */
-	return target_getfd_of(c, (pid_t)pid, (pid_t)tid, (int)n);
+	/* /proc/TID/fd/N of a thread, not its process's leader, is that
+	 * process's descriptor as well. */
+	if (pid != (long)target_tgid(c)) {
+		if (target_status_field((pid_t)pid, "Tgid", 10, &tgid) < 0)
+			return -ENOENT;
+		pid = tgid;
+	}
+	/* Another process's, which the supervisor may be able to take
+	 * where the caller may not: only the session's, as the kernel
+	 * would allow.  One outside the session is the kernel's under
+	 * Landlock, which refuses truncation only from ABI 3: refused
+	 * here then (an openat2 may gain O_TRUNC). */
+	if (pid != (long)target_tgid(c) && !sup_in_session((pid_t)pid))
+		return any || (a->flags & O_TRUNC) ? -EACCES : NOT_FD_LINK;
+	if (pid != (long)target_tgid(c) && !sup_may_read_proc(c, pid))
+		return -EACCES;
+	r = target_getfd_of(c, (pid_t)pid, (pid_t)tid, (int)n);
+	/* No such descriptor, thread or process: answered here as the
+	 * kernel would (ENOENT), not left to it - the number may name
+	 * another file once the call continues. */
+	if (r == -EBADF || r == -ESRCH || r == -ENOENT || r == -EINVAL)
+		return -ENOENT;
+	return r;
 }
 
 /*
@@ -687,6 +721,44 @@ static int lower_own_fd(struct appv_sc_call *c, const struct open_args *a,
 	return r == 0 ? 1 : r < 0 ? r : 0;
 }
 
+/*
+ * The rest of a truncating open (or any openat2) of a descriptor link,
+ * through the duplicate @tfd: a pipe, a terminal, an upper, shared or
+ * anonymous file.  Left to the kernel, it would look the link up again -
+ * by then maybe another file (a dup2 of another thread), a host file
+ * that Landlock leaves truncated before ABI 3.  Opened here; a removed
+ * lower file, which Landlock would refuse to truncate or write from the
+ * target, is refused.  SUP_REPLIED or -errno.
+ */
+static long fd_link_open_here(struct appv_sc_call *c, const struct open_args *a,
+			      int tfd)
+{
+	const char *upper = vfs_get_config(c->s->vfs)->upper;
+	char self[64], real[PATH_MAX];
+	struct stat st;
+	int fd, r;
+
+	if (a->flags & O_NOFOLLOW)
+		return -ELOOP; /* the link itself */
+	if (fstat(tfd, &st) < 0)
+		return -errno;
+	if (S_ISREG(st.st_mode) && !st.st_nlink && !appv_fd_writable(tfd) &&
+	    sup_fd_path(tfd, real, sizeof(real)) > 0 && real[0] == '/' &&
+	    !appv_path_has_prefix(real, upper) && strncmp(real, "/memfd:", 7))
+		return -EACCES;
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", tfd);
+	r = open_fifo_async(c, self, a->flags, a->flags & O_CLOEXEC, true);
+	if (r != 0)
+		return r < 0 ? r : SUP_REPLIED;
+	fd =
+	    open(self, (a->flags & ~O_CLOEXEC) | O_CLOEXEC | O_NOCTTY, a->mode);
+	if (fd < 0)
+		return -errno;
+	r = target_addfd(c, fd, a->flags & O_CLOEXEC, true);
+	close(fd);
+	return r < 0 ? r : SUP_REPLIED;
+}
+
 /* A modifying open through the target's own descriptor link (@p->abs,
  * own_fd_dup): SUP_REPLIED (reopen_own_fd), 1 to open @p as resolved
  * (lower_own_fd), SUP_CONTINUE for the kernel, or -errno. */
@@ -696,21 +768,24 @@ static long own_fd_open(struct appv_sc_call *c, const struct open_args *a,
 	int tfd = own_fd_dup(c, a, p->abs);
 	long r;
 
-	if (tfd == -ELOOP || tfd == -EXDEV)
-		return tfd;
+	if (tfd == NOT_FD_LINK)
+		return SUP_CONTINUE;
 	/* One the supervisor may not take (Yama lets it attach to its
 	 * descendants only) is not the kernel's either: the open would act
 	 * on the file unchecked.  Refused as Landlock refuses it from ABI 3. */
 	if (tfd == -EPERM || tfd == -EACCES)
 		return -EACCES;
 	if (tfd < 0)
-		return SUP_CONTINUE;
+		return tfd;
 	r = reopen_own_fd(c, a, tfd);
 	if (r == 1) {
 		r = SUP_REPLIED;
 	} else if (r == 0) {
 		r = lower_own_fd(c, a, p, tfd);
-		if (r == 0)
+		if (r == 0 &&
+		    ((a->flags & O_TRUNC) || c->req->data.nr == SYS_openat2))
+			r = fd_link_open_here(c, a, tfd);
+		else if (r == 0)
 			r = SUP_CONTINUE;
 	}
 	close(tfd);
@@ -784,7 +859,7 @@ long sys_open(struct appv_sc_call *c)
 	if (flags < 0)
 		return flags;
 	if (p.res.layer != VFS_LAYER_NONE && S_ISFIFO(p.res.mode)) {
-		r = open_fifo_async(c, what, flags, a.flags & O_CLOEXEC);
+		r = open_fifo_async(c, what, flags, a.flags & O_CLOEXEC, false);
 		if (r != 0)
 			return r < 0 ? r : SUP_REPLIED;
 	}

@@ -454,11 +454,12 @@ int target_getfd_of(struct appv_sc_call *c, pid_t pid, pid_t tid, int fd)
 	}
 	if (pidfd < 0)
 		return -errno;
-	/* A thread other than the caller and @pid's leader: one of @pid's
+	/* A thread other than @pid's leader (and the caller): one of @pid's
 	 * still, now that the pidfd holds it (a number reused by another
 	 * process meanwhile is not in @pid's task list). */
 	snprintf(task, sizeof(task), "/proc/%d/task/%d", (int)pid, (int)tid);
-	if (tid != c->tid && tid != pid && access(task, F_OK) < 0) {
+	if (tid != pid && (tid != c->tid || pid != target_tgid(c)) &&
+	    access(task, F_OK) < 0) {
 		close(pidfd);
 		return -ESRCH;
 	}

@@ -2728,10 +2728,12 @@ if sys.argv[1] == "loop":
         ea("/opt/t/share/data.txt", 4)
     sys.exit(0)
 print("read", ea("/opt/t/share/data.txt", 4), "dir", ea("/opt/t/share", 1),
-      "exec", ea("/opt/t/share/data.txt", 1), "nope", ea("/opt/t/nope", 0))'
+      "exec", ea("/opt/t/share/data.txt", 1), "nope", ea("/opt/t/nope", 0),
+      "bits", ea("/opt/t/share/data.txt", 8), ea("/opt/t/nope", 12))'
 	axe "$TPKG" /usr/bin/python3 -c "$prog" once
 	want_rc 0
-	out_has "read 0 dir 0 exec E13 nope E2"
+	# glibc clears bits other than R_OK, W_OK and X_OK (not EINVAL).
+	out_has "read 0 dir 0 exec E13 nope E2 bits 0 E2"
 	# The supervisor's ioctl calls count the notifications (strace -f
 	# follows it too): none per call.
 	if [ -z "$MODE_OPT" ] && command -v strace >/dev/null; then
@@ -2928,6 +2930,146 @@ t.join()"
 	same_sha "$h/b" "$before"
 	same_sha "$h/c" "$before"
 	same_sha "$h/d" "$before"
+}
+
+# The same file again through the other names of a descriptor link: a
+# thread's own /proc/TID/fd/N (TID not its process's leader, which the
+# kernel serves as well), truncate(2) of /proc/self/fd/N and /dev/fd/N
+# (Landlock refuses truncation only from ABI 3): the session's copy is
+# truncated, never the host file.  A number the kernel does not read
+# (leading zero) is no link (ENOENT), as natively.
+c_proc_fd_tid_trunc() {
+	local h=$C/pk before
+	mkdir -p "$h"
+	seq 1000 >"$h/a"
+	for f in b c d e; do cp "$h/a" "$h/$f"; done
+	before=$(file_sha "$h/a")
+	APPV_LANDLOCK_ABI=2 axe "$TPKG" /usr/bin/python3 -c "import os, threading
+h = '$h'
+def tr(f, *a):
+    try:
+        f(*a)
+        return 'ok'
+    except OSError as e:
+        return 'E%d' % e.errno
+def trunc(p):
+    os.close(os.open(p, os.O_RDONLY | os.O_TRUNC))
+fa, fb, fc, fd, fe = (os.open(h + '/' + n, os.O_RDONLY) for n in 'abcde')
+ready, done, tids, out = threading.Event(), threading.Event(), [], []
+def other():
+    tids.append(threading.get_native_id())
+    out.append(tr(trunc, '/proc/%d/fd/%d' % (tids[0], fa)))
+    ready.set()
+    done.wait()
+t = threading.Thread(target=other)
+t.start()
+ready.wait()
+out.append(tr(trunc, '/proc/%d/fd/%d' % (tids[0], fb)))
+done.set()
+t.join()
+out.append(tr(os.truncate, '/proc/self/fd/%d' % fc, 0))
+out.append(tr(os.truncate, '/dev/fd/%d' % fd, 0))
+out.append(tr(trunc, '/proc/0%d/fd/%d' % (os.getpid(), fe)))
+out.append(tr(trunc, '/proc/self/fd/0%d' % fe))
+print(*out)
+print('sizes', *(os.stat(h + '/' + n).st_size for n in 'abcde'))"
+	want_rc 0
+	out_has "ok ok ok ok E2 E2"
+	out_has "sizes 0 0 0 0 3893"
+	for f in a b c d e; do same_sha "$h/$f" "$before"; done
+}
+
+# A truncating open of /proc/self/fd/N while another thread swaps N
+# between a pipe and a read-only descriptor of a host file: what the
+# supervisor saw (the pipe) must not be left to the kernel, which would
+# look the link up again and might truncate the host file (Landlock
+# refuses truncation only from ABI 3).
+c_proc_fd_swap_trunc() {
+	local h=$C/ps before
+	mkdir -p "$h"
+	seq 1000 >"$h/f"
+	before=$(file_sha "$h/f")
+	APPV_LANDLOCK_ABI=2 axe "$TPKG" /usr/bin/python3 -c "import os, sys, threading
+sys.setswitchinterval(1e-5)
+host = os.open('$h/f', os.O_RDONLY)
+r, w = os.pipe()
+os.dup2(r, 100)
+stop = []
+def swap():
+    while not stop:
+        os.dup2(host, 100)
+        os.dup2(r, 100)
+t = threading.Thread(target=swap)
+t.start()
+opened = 0
+for i in range(2000):
+    try:
+        os.close(os.open('/proc/self/fd/100',
+                         os.O_RDONLY | os.O_TRUNC | os.O_NONBLOCK))
+        opened += 1
+    except OSError:
+        pass
+stop.append(1)
+t.join()
+print('opened', opened > 0)"
+	want_rc 0
+	out_has "opened True"
+	same_sha "$h/f" "$before"
+}
+
+# O_TMPFILE's flags as the kernel checks them before any path: with
+# O_CREAT, or __O_TMPFILE without O_DIRECTORY, or read-only, EINVAL (not
+# EISDIR from a lookup of the directory), under writecopy and shared.
+c_tmpfile_flags() {
+	local h=$C/tf
+	mkdir -p "$h/sh" "$h/wc"
+	axe --share "$h/sh" "$TPKG" /usr/bin/python3 -c "import os
+out = []
+for d in ('$h/sh', '$h/wc'):
+    for fl in (os.O_WRONLY | os.O_CREAT | os.O_TMPFILE, os.O_WRONLY | 0o20000000,
+               os.O_RDONLY | os.O_TMPFILE, os.O_WRONLY | os.O_TMPFILE):
+        try:
+            os.close(os.open(d, fl, 0o600))
+            out.append('ok')
+        except OSError as e:
+            out.append('E%d' % e.errno)
+print(*out)"
+	want_rc 0
+	out_has "E22 E22 E22 ok E22 E22 E22 ok"
+}
+
+# A process outside the session holding a host file open for writing: its
+# /proc/PID/fd/N is no way for the session to write or truncate that file
+# (the supervisor, which may take the descriptor, must not reopen it for
+# the session; Landlock refuses the write, and truncation from ABI 3 only).
+c_proc_fd_outside() {
+	local h=$C/po before pid
+	mkdir -p "$h"
+	seq 1000 >"$h/v"
+	before=$(file_sha "$h/v")
+	(exec 3>>"$h/v" && exec sleep 60) &
+	pid=$!
+	APPV_LANDLOCK_ABI=2 axe "$TPKG" /usr/bin/python3 -c "import os, time
+p = '/proc/$pid/fd/3'
+for i in range(100):
+    if os.path.exists(p):
+        break
+    time.sleep(0.05)
+def tr(fl):
+    try:
+        fd = os.open(p, fl)
+        if fl & os.O_WRONLY:
+            os.write(fd, b'escaped')
+        os.close(fd)
+        return 'ok'
+    except OSError as e:
+        return 'E%d' % e.errno
+print(tr(os.O_WRONLY | os.O_APPEND), tr(os.O_RDONLY | os.O_TRUNC))"
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || true
+	want_rc 0
+	out_has "E13 E13"
+	same_sha "$h/v" "$before"
 }
 
 # A descriptor of a host directory the session moves on the host (a share
@@ -4910,7 +5052,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
-iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
+iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_swap_trunc tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
