@@ -2600,16 +2600,8 @@ print('link', os.path.exists(h + '/wc/d2/data.txt'),
 	out_has "link True False"
 }
 
-# What the shim keeps of host directories on a read's way (upper_dirs.c,
-# vfs_host_dir_get) stands only where the kernel is given the rest and
-# follows such a directory itself should it have become a symlink: not on
-# realpath's walk, which names each component, nor on one that climbs
-# back out with "..".  A directory replaced by a symlink from outside
-# right after both walked through it is followed at once, as natively.
-c_host_way_walked() {
-	local h=$C/hk i
-	local prog='import ctypes, os, sys, time
-libc = ctypes.CDLL(None, use_errno=True)
+# A python rp(p): libc's realpath(p), or "E" and its errno.
+RP_PY='libc = ctypes.CDLL(None, use_errno=True)
 libc.realpath.restype = ctypes.c_void_p
 def rp(p):
     r = libc.realpath(p.encode(), None)
@@ -2618,6 +2610,18 @@ def rp(p):
     s = ctypes.string_at(r).decode()
     libc.free(ctypes.c_void_p(r))
     return s
+'
+
+# What the shim keeps of host directories on a read's way (upper_dirs.c,
+# vfs_host_dir_get) stands only where the kernel is given the rest and
+# follows such a directory itself should it have become a symlink: not on
+# realpath's walk, which names each component, nor on one that climbs
+# back out with "..".  A directory replaced by a symlink from outside
+# right after both walked through it is followed at once, as natively.
+c_host_way_walked() {
+	local h=$C/hk i
+	local prog="import ctypes, os, sys, time
+$RP_PY"'
 h = sys.argv[1]
 def look():
     return rp(h + "/d/f"), os.path.exists(h + "/d/x/../f")
@@ -2653,16 +2657,8 @@ print("link", rp(h + "/d/f2"), os.path.exists(h + "/d/x/../f2"))'
 # native run of the same program.
 c_realpath_virtual() {
 	local h=$C/rp n=300 none all
-	local prog='import ctypes, os, sys
-libc = ctypes.CDLL(None, use_errno=True)
-libc.realpath.restype = ctypes.c_void_p
-def rp(p):
-    r = libc.realpath(p.encode(), None)
-    if not r:
-        return "E" + str(ctypes.get_errno())
-    s = ctypes.string_at(r).decode()
-    libc.free(ctypes.c_void_p(r))
-    return s
+	local prog="import ctypes, os, sys
+$RP_PY"'
 if sys.argv[1] == "loop":
     for i in range(int(sys.argv[2])):
         rp(sys.argv[3])
@@ -2821,6 +2817,35 @@ print('read', os.read(fd, 4))"
 	same_sha "$h/f" "$before"
 }
 
+# Python: How (struct open_how) and raced_openat2(path, n): n read-only
+# openat2 calls of path while another thread flips O_TRUNC into their
+# flags; how many opened.
+OPENAT2_PY='import ctypes, os, sys, threading
+sys.setswitchinterval(1e-5)
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+class How(ctypes.Structure):
+    _fields_ = [("flags", ctypes.c_uint64), ("mode", ctypes.c_uint64),
+                ("resolve", ctypes.c_uint64)]
+def raced_openat2(path, n):
+    how = How(os.O_RDONLY, 0, 0)
+    stop = []
+    def flip():
+        while not stop:
+            how.flags = os.O_RDONLY | os.O_TRUNC
+            how.flags = os.O_RDONLY
+    t = threading.Thread(target=flip)
+    t.start()
+    opened = 0
+    for i in range(n):
+        fd = libc.syscall(437, -100, path.encode(), ctypes.byref(how), 24)
+        if fd >= 0:
+            opened += 1
+            os.close(fd)
+    stop.append(1)
+    t.join()
+    return opened'
+
 # openat2's flags are in the caller's memory: a read-only openat2 of a host
 # file, its open_how flipped to O_TRUNC by another thread meanwhile, must
 # not truncate the host file although the kernel may read the flags again
@@ -2831,30 +2856,8 @@ c_openat2_flags_raced() {
 	mkdir -p "$h"
 	seq 1000 >"$h/f"
 	before=$(file_sha "$h/f")
-	APPV_LANDLOCK_ABI=2 axe "$TPKG" /usr/bin/python3 -c "import ctypes, os, sys, threading
-sys.setswitchinterval(1e-5)
-libc = ctypes.CDLL(None, use_errno=True)
-libc.syscall.restype = ctypes.c_long
-class How(ctypes.Structure):
-    _fields_ = [('flags', ctypes.c_uint64), ('mode', ctypes.c_uint64),
-                ('resolve', ctypes.c_uint64)]
-how = How(os.O_RDONLY, 0, 0)
-stop = []
-def flip():
-    while not stop:
-        how.flags = os.O_RDONLY | os.O_TRUNC
-        how.flags = os.O_RDONLY
-t = threading.Thread(target=flip)
-t.start()
-opened = 0
-for i in range(400):
-    fd = libc.syscall(437, -100, b'$h/f', ctypes.byref(how), 24)
-    if fd >= 0:
-        opened += 1
-        os.close(fd)
-stop.append(1)
-t.join()
-print('opened', opened > 0)"
+	APPV_LANDLOCK_ABI=2 axe "$TPKG" /usr/bin/python3 -c "$OPENAT2_PY
+print('opened', raced_openat2('$h/f', 400) > 0)"
 	want_rc 0
 	out_has "opened True"
 	same_sha "$h/f" "$before"
@@ -2876,14 +2879,9 @@ c_proc_fd_trunc() {
 	cp "$h/a" "$h/c"
 	cp "$h/a" "$h/d"
 	before=$(file_sha "$h/a")
-	APPV_LANDLOCK_ABI=2 axe "$TPKG" /usr/bin/python3 -c "import ctypes, os, subprocess, sys, threading
+	APPV_LANDLOCK_ABI=2 axe "$TPKG" /usr/bin/python3 -c "$OPENAT2_PY
+import subprocess
 h = '$h'
-sys.setswitchinterval(1e-5)
-libc = ctypes.CDLL(None, use_errno=True)
-libc.syscall.restype = ctypes.c_long
-class How(ctypes.Structure):
-    _fields_ = [('flags', ctypes.c_uint64), ('mode', ctypes.c_uint64),
-                ('resolve', ctypes.c_uint64)]
 def trunc(p):
     os.close(os.open(p, os.O_RDONLY | os.O_TRUNC))
 fa = os.open(h + '/a', os.O_RDONLY)
@@ -2909,20 +2907,7 @@ def openat2(p, flags, resolve):
 link = '/proc/self/fd/%d' % fc
 print('resolve', openat2(link, os.O_RDONLY, 0), openat2(link, os.O_RDONLY, 2),
       openat2(link, os.O_RDONLY, 1))
-how = How(os.O_RDONLY, 0, 0)
-stop = []
-def flip():
-    while not stop:
-        how.flags = os.O_RDONLY | os.O_TRUNC
-        how.flags = os.O_RDONLY
-t = threading.Thread(target=flip)
-t.start()
-for i in range(2000):
-    fd = libc.syscall(437, -100, link.encode(), ctypes.byref(how), 24)
-    if fd >= 0:
-        os.close(fd)
-stop.append(1)
-t.join()"
+raced_openat2(link, 2000)"
 	want_rc 0
 	out_has "sizes 0 0 0"
 	out_has "resolve ok E40 E18"
