@@ -306,6 +306,13 @@ bool sup_in_session(pid_t tgid);
  * /proc/TGID (the process's euid) is the caller's fsuid, or it has
  * CAP_SYS_PTRACE. */
 bool sup_may_read_proc(struct appv_sc_call *c, long tgid);
+/* A number in a /proc path at @s as the kernel reads one (no sign, no
+ * leading zero, at most INT_MAX), *@end after it; or -1. */
+long sup_proc_num(const char *s, const char **end);
+/* @abs as /proc/PID/REST or /proc/PID/task/TID/REST (sup_proc_num's
+ * numbers): REST, from its slash, with *@pid and *@tid (-1 without
+ * task/); NULL when @abs is not such a path. */
+const char *sup_proc_pid_rest(const char *abs, long *pid, long *tid);
 /* Extract an image file if needed, then vfs_make_writable. */
 int sup_make_writable(struct appv_sc_call *c, struct vfs_res *res);
 /* Extract an image file if needed (for reading its data). */

@@ -88,24 +88,43 @@ bool sup_may_read_proc(struct appv_sc_call *c, long tgid)
 	return stat(path, &st) == 0 && st.st_uid == cred->fsuid;
 }
 
+long sup_proc_num(const char *s, const char **end)
+{
+	size_t len = strspn(s, "0123456789");
+	long v = 0;
+
+	if (!len || (len > 1 && *s == '0') || len > 10)
+		return -1;
+	for (size_t i = 0; i < len; i++)
+		v = v * 10 + (s[i] - '0');
+	*end = s + len;
+	return v > INT_MAX ? -1 : v;
+}
+
+const char *sup_proc_pid_rest(const char *abs, long *pid, long *tid)
+{
+	const char *end;
+
+	if (strncmp(abs, "/proc/", 6) ||
+	    (*pid = sup_proc_num(abs + 6, &end)) < 0)
+		return NULL;
+	*tid = -1;
+	if (!strncmp(end, "/task/", 6) &&
+	    (*tid = sup_proc_num(end + 6, &end)) < 0)
+		return NULL;
+	return end;
+}
+
 /* Whether @abs is /proc/TGID/maps or /proc/TGID/task/TID/maps of a
  * process of the session (/proc/self is the caller's TGID by now) that
  * the caller may read. */
 static bool session_maps_path(struct appv_sc_call *c, const char *abs)
 {
-	char *end;
-	long tgid;
+	long tgid, tid;
+	const char *rest = sup_proc_pid_rest(abs, &tgid, &tid);
 
-	if (strncmp(abs, "/proc/", 6) || abs[6] < '1' || abs[6] > '9')
+	if (!rest || strcmp(rest, "/maps"))
 		return false;
-	tgid = strtol(abs + 6, &end, 10);
-	if (strcmp(end, "/maps")) {
-		if (strncmp(end, "/task/", 6) || end[6] < '1' || end[6] > '9')
-			return false;
-		strtol(end + 6, &end, 10);
-		if (strcmp(end, "/maps"))
-			return false;
-	}
 	return tgid == (long)target_tgid(c) ||
 	       (sup_in_session((pid_t)tgid) && sup_may_read_proc(c, tgid));
 }

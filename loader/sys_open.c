@@ -38,6 +38,11 @@ struct open_args {
 	int flags;
 	mode_t mode;
 	uint64_t resolve;
+	/* openat2's: the flags lie in the target's memory, which may gain
+	 * O_TRUNC before the kernel reads them again (and Landlock refuses
+	 * truncation only from ABI 3, Linux 6.2), so no such open is let
+	 * through where truncation would matter. */
+	bool racy_flags;
 };
 
 static int decode(struct appv_sc_call *c, struct open_args *a)
@@ -48,6 +53,7 @@ static int decode(struct appv_sc_call *c, struct open_args *a)
 
 	a->dirfd = AT_FDCWD;
 	a->resolve = 0;
+	a->racy_flags = c->req->data.nr == SYS_openat2;
 	switch (c->req->data.nr) {
 	case SYS_open:
 		a->path_arg = 0, a->flags = appv_open_flags_legacy(c->args[1]);
@@ -568,31 +574,10 @@ static int open_fifo_async(struct appv_sc_call *c, const char *what, int flags,
  */
 static bool map_files_link(const char *abs)
 {
-	const char *t = abs + 6;
+	long pid, tid;
+	const char *rest = sup_proc_pid_rest(abs, &pid, &tid);
 
-	if (strncmp(abs, "/proc/", 6) || *t < '0' || *t > '9')
-		return false;
-	t += strspn(t, "0123456789");
-	if (!strncmp(t, "/task/", 6) && t[6] >= '0' && t[6] <= '9') {
-		t += 6;
-		t += strspn(t, "0123456789");
-	}
-	return !strncmp(t, "/map_files/", 11);
-}
-
-/* A /proc directory's number at @s as the kernel reads one (no sign, no
- * leading zero, at most INT_MAX), *end after it; or -1. */
-static long proc_num(const char *s, const char **end)
-{
-	size_t len = strspn(s, "0123456789");
-	long v = 0;
-
-	if (!len || (len > 1 && *s == '0') || len > 10)
-		return -1;
-	for (size_t i = 0; i < len; i++)
-		v = v * 10 + (s[i] - '0');
-	*end = s + len;
-	return v > INT_MAX ? -1 : v;
+	return rest && !strncmp(rest, "/map_files/", 11);
 }
 
 /* own_fd_dup: @abs is no descriptor link (the kernel's to open). */
@@ -603,36 +588,32 @@ enum { NOT_FD_LINK = INT_MIN };
  * /proc/thread-self's by now; another process's too, which is that file
  * again as well), or NOT_FD_LINK (not such an open), -ENOENT (no such
  * descriptor, thread or process) or another -errno of pidfd_getfd
- * (-EPERM: not ours to take).  Any openat2
- * of one: its flags lie in the target's memory, which may gain O_TRUNC
- * before the kernel reads them again (and Landlock refuses truncation
- * only from ABI 3); one whose RESOLVE_* flags refuse the magic link is
- * -ELOOP or -EXDEV. */
+ * (-EPERM: not ours to take).  Any open of one with racy_flags too; one
+ * whose RESOLVE_* flags refuse the magic link is -ELOOP or -EXDEV. */
 static int own_fd_dup(struct appv_sc_call *c, const struct open_args *a,
 		      const char *abs)
 {
-	bool any = c->req->data.nr == SYS_openat2;
-	long n, pid, tid, tgid;
-	const char *end;
+	long n, pid, tid, tgid, own = (long)target_tgid(c);
+	const char *rest, *end;
+	bool other;
 	int r;
 
-	if ((!any && (!modifying(a->flags) ||
-		      (a->flags & (O_PATH | __O_TMPFILE)) || a->resolve)) ||
-	    strncmp(abs, "/proc/", 6) || (pid = proc_num(abs + 6, &end)) < 0)
+	if ((!a->racy_flags &&
+	     (!modifying(a->flags) || (a->flags & (O_PATH | __O_TMPFILE)) ||
+	      a->resolve)) ||
+	    !(rest = sup_proc_pid_rest(abs, &pid, &tid)) ||
+	    strncmp(rest, "/fd/", 4) ||
+	    (n = sup_proc_num(rest + 4, &end)) < 0 || *end)
 		return NOT_FD_LINK;
-	tid = pid == (long)target_tgid(c) ? c->tid : pid;
-	if (!strncmp(end, "/task/", 6) && (tid = proc_num(end + 6, &end)) < 0)
-		return NOT_FD_LINK;
-	if (strncmp(end, "/fd/", 4) || (n = proc_num(end + 4, &end)) < 0 ||
-	    *end)
-		return NOT_FD_LINK;
+	if (tid < 0)
+		tid = pid == own ? c->tid : pid;
 	if (a->resolve & (RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS))
 		return -ELOOP;
 	if (a->resolve & RESOLVE_NO_XDEV)
 		return -EXDEV; /* /proc is a mount of its own */
 	/* /proc/TID/fd/N of a thread, not its process's leader, is that
 	 * process's descriptor as well. */
-	if (pid != (long)target_tgid(c)) {
+	if (pid != own) {
 		if (target_status_field((pid_t)pid, "Tgid", 10, &tgid) < 0)
 			return -ENOENT;
 		pid = tgid;
@@ -642,9 +623,11 @@ static int own_fd_dup(struct appv_sc_call *c, const struct open_args *a,
 	 * would allow.  One outside the session is the kernel's under
 	 * Landlock, which refuses truncation only from ABI 3: refused
 	 * here then (an openat2 may gain O_TRUNC). */
-	if (pid != (long)target_tgid(c) && !sup_in_session((pid_t)pid))
-		return any || (a->flags & O_TRUNC) ? -EACCES : NOT_FD_LINK;
-	if (pid != (long)target_tgid(c) && !sup_may_read_proc(c, pid))
+	other = pid != own;
+	if (other && !sup_in_session((pid_t)pid))
+		return a->racy_flags || (a->flags & O_TRUNC) ? -EACCES
+							     : NOT_FD_LINK;
+	if (other && !sup_may_read_proc(c, pid))
 		return -EACCES;
 	r = target_getfd_of(c, (pid_t)pid, (pid_t)tid, (int)n);
 	/* No such descriptor, thread or process: answered here as the
@@ -782,8 +765,7 @@ static long own_fd_open(struct appv_sc_call *c, const struct open_args *a,
 		r = SUP_REPLIED;
 	} else if (r == 0) {
 		r = lower_own_fd(c, a, p, tfd);
-		if (r == 0 &&
-		    ((a->flags & O_TRUNC) || c->req->data.nr == SYS_openat2))
+		if (r == 0 && ((a->flags & O_TRUNC) || a->racy_flags))
 			r = fd_link_open_here(c, a, tfd);
 		else if (r == 0)
 			r = SUP_CONTINUE;
@@ -817,7 +799,7 @@ long sys_open(struct appv_sc_call *c)
 		if (o != 0)
 			return o < 0 ? o : SUP_REPLIED;
 		if (map_files_link(p.abs) &&
-		    (modifying(a.flags) || c->req->data.nr == SYS_openat2))
+		    (modifying(a.flags) || a.racy_flags))
 			return -EACCES;
 		o = own_fd_open(c, &a, &p);
 		if (o != 1)
@@ -826,14 +808,12 @@ long sys_open(struct appv_sc_call *c)
 	if (r < 0)
 		return r;
 	if (!c->s->strict && intent_of(a.flags) == VFS_INTENT_READ &&
-	    !(a.flags & O_CREAT) && !a.resolve &&
-	    c->req->data.nr != SYS_openat2 && sup_path_unchanged(&p)) {
+	    !(a.flags & O_CREAT) && !a.resolve && !a.racy_flags &&
+	    sup_path_unchanged(&p)) {
 		/* Fast mode, read-only open of the app's own host path: the
 		 * path may be swapped after this reply, but Landlock keeps the
 		 * host unwritten and reads are not a boundary in fast mode.
-		 * Not openat2's: its flags are in the target's memory, which
-		 * may gain O_TRUNC before the kernel reads them again, and
-		 * Landlock refuses truncation only from ABI 3 (Linux 6.2). */
+		 * Not openat2's (racy_flags). */
 		/* A symlink on the way: followed virtually, each component
 		 * under its rule; what that allows goes where the kernel
 		 * leads (stat follows host symlinks too). */
