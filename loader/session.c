@@ -220,26 +220,6 @@ static int upper_not_shared(struct session *s, struct appv_diag *diag)
 			     pkg_path(s->pkg), s->cfg.upper, above);
 }
 
-/* Whether a hide or deny rule covers the shim (--hide ~ with appv in
- * ~/.local/bin): the dynamic loader of every process must still open it,
- * so it gets a readonly rule of its own, the way to it nothing else. */
-static bool shim_hidden(const struct vfs_config *cfg, const char *shim)
-{
-	size_t best = 0;
-	int rule = VFS_RULE_WRITECOPY;
-
-	for (unsigned int i = 0; i < cfg->nrules; i++) {
-		size_t n = strlen(cfg->rules[i].prefix);
-
-		if (n >= best &&
-		    appv_path_has_prefix(shim, cfg->rules[i].prefix)) {
-			best = n;
-			rule = cfg->rules[i].rule;
-		}
-	}
-	return rule == VFS_RULE_HIDE || rule == VFS_RULE_DENY;
-}
-
 /* Defaults < manifest < command line. */
 static int build_rules(struct session *s, const struct run_opts *o,
 		       struct appv_diag *diag)
@@ -274,7 +254,13 @@ static int build_rules(struct session *s, const struct run_opts *o,
 		r = add_one_rule(&s->cfg, s->appv_home, VFS_RULE_HIDE);
 	if (!r && !appv_path_has_prefix(s->cfg.run_dir, s->appv_home))
 		r = add_one_rule(&s->cfg, s->run_parent, VFS_RULE_HIDE);
-	if (!r && s->use_shim && shim_hidden(&s->cfg, s->shim_path))
+	/* The shim, which the dynamic loader of every process opens through
+	 * the session's view, stays the host's: readonly, so no copy in the
+	 * overlay (a write, or a hard link: perf's build-id cache makes one)
+	 * replaces it for later processes and sessions - and under a hide
+	 * or deny rule (--hide ~ with appv in ~/.local/bin) it shows, the way
+	 * to it nothing else. */
+	if (!r && s->use_shim)
 		r = add_one_rule(&s->cfg, s->shim_path, VFS_RULE_READONLY);
 	if (r < 0)
 		return appv_diag_set(diag, r, "%s: bad isolation rule: %s",

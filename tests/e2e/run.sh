@@ -2250,10 +2250,26 @@ via" ] || fail "unexpected output: $(cat "$C/out")"
 
 # A hide rule over appv's own directory (--hide ~ with appv in
 # ~/.local/bin) still lets every process load the shim; nothing else of
-# that directory shows, and the shim cannot be changed.
+# that directory shows, and the shim cannot be changed.  Without one, the
+# shim is readonly too: neither a write nor a hard link (perf's build-id
+# cache makes one) puts a copy of it in the overlay, which later
+# processes and sessions of the overlay would load instead.
 c_iso_hide_shim() {
 	local d
 	d=$(dirname "$APPV")
+	if [ -z "$MODE_OPT" ]; then # without the shim, no rule of its own
+		axe --overlay hs "$TPKG" /bin/sh -c "
+			ln '$d/libappv-shim.so' '$C/shim-link' 2>/dev/null ||
+				echo link-refused
+			echo x >>'$d/libappv-shim.so' 2>/dev/null ||
+				echo write-refused"
+		want_rc 0
+		[ "$(cat "$C/out")" = "link-refused
+write-refused" ] || fail "unexpected output: $(cat "$C/out")"
+		[ -z "$(find "$APPV_HOME/overlays" -path '*/hs/upper*' \
+			-name libappv-shim.so)" ] ||
+			fail "a copy of the shim is in the overlay"
+	fi
 	axe --hide "$d" "$TPKG" /bin/sh -c "
 		test -e '$APPV' || echo hidden
 		echo x >'$d/libappv-shim.so' 2>/dev/null || echo refused"
