@@ -106,11 +106,27 @@ const char *loader_landlock_writable(const struct session *s,
 	return NULL;
 }
 
+/* Files beside the upper directory that every shim of the overlay writes. */
+static const char *const shared_files[] = {".epoch", ".cov"};
+
+static int allow_shared_file(int ruleset, const char *upper, const char *suffix)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s%s", upper, suffix) >=
+	    (int)sizeof(path))
+		return 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
+	return allow_path(ruleset, path, LANDLOCK_ACCESS_FS_WRITE_FILE);
+}
+
 int loader_landlock_apply(const struct session *s)
 {
 	struct appv_ll_ruleset_attr attr = { 0 };
 	size_t attr_size = sizeof(attr);
-	char epoch[PATH_MAX];
 	const char *cap;
 	int abi, ruleset, r = 0;
 
@@ -140,16 +156,11 @@ int loader_landlock_apply(const struct session *s)
 	r = allow_path(ruleset, s->cfg.upper,
 		       attr.handled_access_fs & ~LANDLOCK_ACCESS_FS_REMOVE_DIR);
 	/* The overlay's name epoch, which the shim bumps after making a
-	 * name in upper (vfs/upper_negs.c): the file alone, made here if
-	 * the supervisor has not made it yet (it sizes it). */
-	if (!r && snprintf(epoch, sizeof(epoch), "%s.epoch", s->cfg.upper) <
-		      (int)sizeof(epoch)) {
-		int fd = open(epoch, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-
-		if (fd >= 0)
-			close(fd);
-		r = allow_path(ruleset, epoch, LANDLOCK_ACCESS_FS_WRITE_FILE);
-	}
+	 * name in upper (vfs/upper_negs.c), and its table of covered
+	 * directories (vfs/merge.c): the files alone, made here if the
+	 * supervisor has not made them yet (it sizes them). */
+	for (size_t i = 0; !r && i < ARRAY_SIZE(shared_files); i++)
+		r = allow_shared_file(ruleset, s->cfg.upper, shared_files[i]);
 	for (size_t i = 0; !r && i < ARRAY_SIZE(writable_always); i++)
 		r = allow_path(ruleset, writable_always[i],
 			       attr.handled_access_fs);

@@ -727,20 +727,28 @@ static int build(struct vfs *vfs, const struct vfs_res *res,
 }
 
 /*
- * What each resolver remembers of covered directories (image_covers): for
- * an upper directory's stamp (device, inode, mtime, ctime) and mode,
- * whether it holds only copies of image entries, and the copies' inodes
- * by name (vfs_covered_map), so that listing it again costs one stat,
- * not a scan.  Whatever would change the answer - an entry made, removed
- * or renamed in it, its chmod, its move - moves its mtime or ctime; a
- * stamp within MC_RACY_NS of when it was taken is not kept (a change in
- * the same tick would keep it).  Threads and signal handlers share the
- * table: each slot is a seqlock whose writer only try-locks.  An open's
- * ticket (vfs_covered_map_kept) names a slot by its sequence number, with
- * the cache's directory the open gave: a slot written since is not used
- * for it.
+ * What is remembered of covered directories (image_covers): for an upper
+ * directory's stamp (device, inode, mtime, ctime) and mode, whether it
+ * holds only copies of image entries, and the copies' inodes by name
+ * (vfs_covered_map), so that listing it again costs one stat, not a scan.
+ * Whatever would change the answer - an entry made, removed or renamed in
+ * it, its chmod, its move - moves its mtime or ctime; a stamp within
+ * MC_RACY_NS of when it was taken is not kept (a change in the same tick
+ * would keep it).  None of it depends on the session: the rules (nothing
+ * below the directory) are asked again at each use, and the cache's
+ * directory is only compared with a descriptor's.  So the shims of every
+ * session of the overlay share one table, the file "<upper>.cov" (a
+ * supervisor makes it; Landlock grants the shim that file): each find,
+ * ls or make is a new process, and a covered directory is scanned once,
+ * not once per process.  A supervisor keeps a table of its own: it does
+ * not act on what applications wrote.  Threads, signal handlers and
+ * processes share the table: each slot is a seqlock whose writer only
+ * try-locks (one killed while it writes leaves its slot unused).  An
+ * open's ticket (vfs_covered_map_kept) names a slot by its sequence
+ * number, with the cache's directory the open gave: a slot written since
+ * is not used for it.
  */
-#define COV_SLOTS 64
+#define COV_SLOTS 2048
 #define COV_PAIRS VFS_COV_PAIRS
 #define COV_MANY UINT32_MAX /* more copies than a slot keeps */
 
@@ -819,11 +827,47 @@ static int not_in_image(const struct linux_dirent64 *d, void *ctx)
 	return 0;
 }
 
+/* "<upper>.cov" mapped (@create: made first), or NULL. */
+static struct vfs_cov *cov_file(const struct vfs *vfs, bool create)
+{
+	char path[PATH_MAX];
+
+	if (!vfs->upper_len || vfs_concat(path, sizeof(path), vfs->cfg.upper,
+					  vfs->upper_len, ".cov") < 0)
+		return NULL;
+	return vfs_map_file(path, sizeof(struct vfs_cov), create);
+}
+
 static struct vfs_cov *cov_of(const struct vfs *vfs)
 {
-	return vfs_map_once((void **)&((struct vfs *)vfs)->cov,
-			    sizeof(struct vfs_cov));
+	struct vfs *v = (struct vfs *)vfs; /* the lazily set pointer */
+#ifdef APPV_SHIM
+	struct vfs_cov *t = __atomic_load_n(&v->cov, __ATOMIC_ACQUIRE);
+	void *none = NULL;
+
+	if (t)
+		return t;
+	if ((t = cov_file(vfs, false))) {
+		if (__atomic_compare_exchange_n((void **)&v->cov, &none, t,
+						false, __ATOMIC_ACQ_REL,
+						__ATOMIC_ACQUIRE))
+			return t;
+		appv_munmap(t, sizeof(*t)); /* another thread's won */
+		return none;
+	}
+#endif
+	return vfs_map_once((void **)&v->cov, sizeof(struct vfs_cov));
 }
+
+#ifndef APPV_SHIM
+void vfs_cov_create(const struct vfs *vfs)
+{
+	struct vfs_cov *t = cov_file(vfs, true);
+
+	if (t)
+		appv_munmap(t, sizeof(*t));
+}
+#endif
 
 static void cov_free(struct vfs *vfs)
 {
@@ -846,7 +890,7 @@ static bool cov_get(const struct vfs *vfs, const char *vpath,
 		    const struct merge_stamp *up, bool *covered,
 		    uint64_t (*pair)[2], uint32_t *n, unsigned int *at)
 {
-	struct vfs_cov *t = __atomic_load_n(&vfs->cov, __ATOMIC_ACQUIRE);
+	struct vfs_cov *t = cov_of(vfs); /* a shim's: filled by others */
 	uint64_t h = appv_hash64(vpath, strlen(vpath));
 	struct cov_slot *e;
 	unsigned int seq;
@@ -919,7 +963,7 @@ bool vfs_covered_known(const struct vfs *vfs, const char *vpath,
 	struct merge_stamp up;
 	bool covered;
 
-	if (!__atomic_load_n(&vfs->cov, __ATOMIC_ACQUIRE))
+	if (!cov_of(vfs))
 		return false;
 	stamp((struct vfs *)vfs, &vfs_upper_ops, vpath, &up);
 	return up.err == 0 &&
@@ -988,6 +1032,9 @@ static bool upper_only_copies(struct vfs *vfs, const char *vpath, mode_t mode,
 	size_t vl = strlen(vpath);
 	bool covered;
 
+	/* The session's rules first: the table is the overlay's. */
+	if (vfs_rule_under(vfs, vpath, vl))
+		return false;
 	/* Known when the stamp agrees with the walk's mode (no chmod in
 	 * between). */
 	stamp(vfs, &vfs_upper_ops, vpath, &up);
@@ -996,7 +1043,7 @@ static bool upper_only_copies(struct vfs *vfs, const char *vpath, mode_t mode,
 	if (up.err == 0 && cov_get(vfs, vpath, &up, &covered, NULL, NULL, at))
 		return covered;
 	if (!vfs->idx || vfs_image_ops.lookup(vfs, vpath, vl, &hit) < 0 ||
-	    !S_ISDIR(hit.mode) || vfs_rule_under(vfs, vpath, vl) ||
+	    !S_ISDIR(hit.mode) ||
 	    vfs_image_ops.real(vfs, vpath, c.child, sizeof(c.child)) < 0 ||
 	    appv_fstatat(AT_FDCWD, c.child, &st, 0) < 0 ||
 	    (st.st_mode & 07777) != (mode & 07777) ||

@@ -688,12 +688,12 @@ static const char *parent_root_link(const struct walk *w, unsigned char pf)
 }
 
 /* The host's entry at w->vpath for probe(): a directory on the way of a
- * read that the shim saw shortly before is taken as one (upper_dirs.c,
- * vfs_host_dir_get, tells why) - only where the rest could go to the
- * kernel (@kernel_rest: can_handoff), which follows the entry itself
- * should it have become a symlink.  A walk that goes on component by
- * component (realpath's, one with ".." ahead) names the entry, or climbs
- * back out of it: it must see a symlink as one. */
+ * read that the shim saw shortly before is taken as one, and so is nothing
+ * seen there (upper_dirs.c, vfs_host_seen_get, tells why) - only where the
+ * rest could go to the kernel (@kernel_rest: can_handoff), which follows
+ * the entry itself should it have become a symlink.  A walk that goes on
+ * component by component (realpath's, one with ".." ahead) names the
+ * entry, or climbs back out of it: it must see a symlink as one. */
 static int host_way_lookup(struct walk *w, struct probe *p, bool kernel_rest)
 {
 	bool keep =
@@ -703,16 +703,44 @@ static int host_way_lookup(struct walk *w, struct probe *p, bool kernel_rest)
 	int r;
 
 	if (keep &&
-	    vfs_host_dir_get(w->vfs, w->vpath, w->vlen, h, &p->hit.mode)) {
+	    vfs_host_seen_get(w->vfs, w->vpath, w->vlen, h, &p->hit.mode)) {
 		p->hit.whiteout = p->hit.opaque = false;
-		return 0;
+		return p->hit.mode ? 0 : -ENOENT;
 	}
 	keep = keep && vfs_upper_gen(w->vfs, &gen);
 	r = vfs_host_ops.lookup(w->vfs, w->vpath, w->vlen, &p->hit);
-	if (keep && r == 0)
-		vfs_host_dir_put(w->vfs, w->vpath, w->vlen, h, gen,
-				 p->hit.mode);
+	if (keep && (r == 0 || r == -ENOENT))
+		vfs_host_seen_put(w->vfs, w->vpath, w->vlen, h, gen,
+				  r == 0 ? p->hit.mode : 0);
 	return r;
+}
+
+/*
+ * Whether the host twin of w->vpath, a directory of the upper layer or the
+ * image, may be remembered as missing (upper_dirs.c): by a read, under a
+ * rule that lets no process of the session make it on the host (not
+ * share; a copy goes up, never down).
+ */
+static bool host_twin_keepable(const struct walk *w, const struct probe *p)
+{
+	return w->req->intent == VFS_INTENT_READ && p->rule != VFS_RULE_SHARE &&
+	       w->vfs->paths_on;
+}
+
+/* The host twin of w->vpath was seen missing shortly before: find
+ * (fts) stats a package directory, opens it and stats it again, and
+ * walks to each entry below it, each time through its host twin. */
+static bool host_twin_gone(struct walk *w, const struct probe *p)
+{
+	mode_t mode;
+
+	if (!host_twin_keepable(w, p) ||
+	    !vfs_host_seen_get(w->vfs, w->vpath, w->vlen, hash_to(w, w->vlen),
+			       &mode) ||
+	    mode != 0)
+		return false;
+	w->unkept = true; /* the host is not versioned: not kept longer */
+	return true;
 }
 
 /* Probe w->vpath (just appended) in every layer, parent flags @pf. */
@@ -732,7 +760,7 @@ static int probe(struct walk *w, unsigned char pf, struct probe *p)
 	if (p->top != VFS_LAYER_NONE) {
 		/* A directory from above may merge with the host's; find out
 		 * only when a child or the caller needs it. */
-		if (S_ISDIR(p->hit.mode))
+		if (S_ISDIR(p->hit.mode) && !host_twin_gone(w, p))
 			p->child |= HOST_MAYBE;
 		return 0;
 	}
@@ -939,6 +967,23 @@ static int walk(struct walk *w, struct probe *p)
 	}
 }
 
+/* vfs_host_ops.lookup of the host twin of w->vpath, a directory of the
+ * upper layer or the image; a missing one is remembered. */
+static int host_twin_lookup(struct walk *w, const struct probe *p,
+			    struct layer_hit *hit)
+{
+	bool keep = host_twin_keepable(w, p);
+	unsigned int gen;
+	int r;
+
+	keep = keep && vfs_upper_gen(w->vfs, &gen);
+	r = vfs_host_ops.lookup(w->vfs, w->vpath, w->vlen, hit);
+	if (keep && r == -ENOENT)
+		vfs_host_seen_put(w->vfs, w->vpath, w->vlen,
+				  hash_to(w, w->vlen), gen, 0);
+	return r;
+}
+
 /* How many visible layers hold the final directory; *@no_host: the host
  * has no entry there (it was asked, or the parent is not on the host). */
 static int dir_layers(struct walk *w, const struct probe *p, bool *no_host)
@@ -959,8 +1004,7 @@ static int dir_layers(struct walk *w, const struct probe *p, bool *no_host)
 	w->unkept |= (p->child & HOST_MAYBE) != 0;
 	if (!(p->child & HOST_MAYBE))
 		r = -ENOENT;
-	else if (missing(r = vfs_host_ops.lookup(w->vfs, w->vpath, w->vlen,
-						 &hit)))
+	else if (missing(r = host_twin_lookup(w, p, &hit)))
 		*no_host = true;
 	/* A host root symlink (/bin -> usr/bin) under a top-level directory
 	 * of the upper layer or the image: its target is the host's side

@@ -23,7 +23,7 @@
  * symlink at that place is followed virtually (resolve.c, probe): git
  * status in a repository with an upper copy made one such lstat per file.
  * The host is not versioned, so what was seen is kept for a short time
- * only (VFS_HOST_DIR_US), by the shim alone (vfs->paths_on: fast mode;
+ * only (VFS_HOST_SEEN_US), by the shim alone (vfs->paths_on: fast mode;
  * a strict supervisor's walk must see a symlink that leads to a hidden
  * tree), for reads only (a change's way is walked fresh: it names where
  * the copy-up lands) whose rest goes to the kernel (not realpath's walk,
@@ -33,7 +33,11 @@
  * the host: the kernel follows the link there, which differs from
  * following it virtually only where it leads into a directory with upper
  * or package entries (README, known limits).  Removed, or made a file, the
- * kernel's walk of the full path says so itself.
+ * kernel's walk of the full path says so itself.  Nothing seen at a path
+ * is kept the same way: that an upper or image directory has no host twin
+ * (resolve.c, host_twin_gone), under a rule that lets no process of the
+ * session make one there - a twin made from outside merges in once the
+ * time is over - and a missing host directory on a read's way.
  *
  * Threads and signal handlers share the table: each slot is a seqlock
  * whose writer only try-locks (a busy slot is simply not cached), so no
@@ -172,8 +176,8 @@ static long long now_us(void)
 	return (long long)tv.tv_sec * 1000000LL + tv.tv_usec;
 }
 
-bool vfs_host_dir_get(const struct vfs *vfs, const char *vpath, size_t len,
-		      unsigned long long h, mode_t *mode)
+bool vfs_host_seen_get(const struct vfs *vfs, const char *vpath, size_t len,
+		       unsigned long long h, mode_t *mode)
 {
 	struct vfs_dir_ent e;
 	long long age;
@@ -182,18 +186,19 @@ bool vfs_host_dir_get(const struct vfs *vfs, const char *vpath, size_t len,
 	    !vfs_dirs_get_hashed(vfs, vpath, len, h ^ HOST_SALT, &e))
 		return false;
 	age = now_us() - e.seen_us; /* a clock set back: too old */
-	if (age < 0 || age >= VFS_HOST_DIR_US)
+	if (age < 0 || age >= VFS_HOST_SEEN_US)
 		return false;
 	*mode = e.mode;
 	return true;
 }
 
-void vfs_host_dir_put(const struct vfs *vfs, const char *vpath, size_t len,
-		      unsigned long long h, unsigned int gen, mode_t mode)
+void vfs_host_seen_put(const struct vfs *vfs, const char *vpath, size_t len,
+		       unsigned long long h, unsigned int gen, mode_t mode)
 {
 	struct vfs_dir_ent e = {.gen = gen, .mode = mode};
 
-	if (!vfs->paths_on || !S_ISDIR(mode) || !(e.seen_us = now_us()))
+	if (!vfs->paths_on || (mode && !S_ISDIR(mode)) ||
+	    !(e.seen_us = now_us()))
 		return;
 	vfs_dirs_put_hashed(vfs, vpath, len, h ^ HOST_SALT, &e);
 }

@@ -67,32 +67,10 @@ struct vfs_negs {
 uint64_t *vfs_epoch_map(const char *upper, size_t len, bool create)
 {
 	char path[PATH_MAX];
-	struct stat st;
-	void *p;
-	int fd;
 
 	if (vfs_concat(path, sizeof(path), upper, len, ".epoch") < 0)
 		return NULL;
-	fd = appv_openat(AT_FDCWD, path,
-			 O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
-	if (fd < 0)
-		return NULL;
-	if (create) {
-		if (appv_fstat(fd, &st) == 0 && st.st_size != EPOCH_SIZE)
-			APPV_SYS(SYS_ftruncate, fd, EPOCH_SIZE, 0, 0, 0, 0);
-		APPV_SYS(SYS_fallocate, fd, 0, 0, EPOCH_SIZE, 0, 0);
-	}
-	/* Allocated (a hole of a shared tmpfs mapping faults when the file
-	 * system is full): else not used. */
-	if (appv_fstat(fd, &st) < 0 || st.st_size != EPOCH_SIZE ||
-	    (uint64_t)st.st_blocks * 512 < EPOCH_SIZE) {
-		appv_close(fd);
-		return NULL;
-	}
-	p = appv_mmap(NULL, EPOCH_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd,
-		      0);
-	appv_close(fd);
-	return appv_mmap_failed(p) ? NULL : p;
+	return vfs_map_file(path, EPOCH_SIZE, create);
 }
 
 void vfs_epoch_unmap(uint64_t *epoch)

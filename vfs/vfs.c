@@ -206,6 +206,8 @@ static int init(struct vfs *vfs)
 	vfs_cache_paths(vfs, true);
 #else
 	if (r == 0)
+		vfs_cov_create(vfs);
+	if (r == 0)
 		vfs_upper_recover(vfs);
 	if (r == 0)
 		r = vfs_origin_open(vfs);
@@ -294,6 +296,34 @@ void *vfs_map_once(void **slot, size_t len)
 		return p;
 	appv_munmap(p, len);
 	return none;
+}
+
+void *vfs_map_file(const char *path, size_t len, bool create)
+{
+	struct stat st;
+	void *p;
+	int fd;
+
+	fd = appv_openat(AT_FDCWD, path,
+			 O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
+	if (fd < 0)
+		return NULL;
+	if (create) {
+		/* Another size (a table of another layout): zeroed first. */
+		if (appv_fstat(fd, &st) == 0 && st.st_size != (off_t)len) {
+			APPV_SYS(SYS_ftruncate, fd, 0, 0, 0, 0, 0);
+			APPV_SYS(SYS_ftruncate, fd, len, 0, 0, 0, 0);
+		}
+		APPV_SYS(SYS_fallocate, fd, 0, 0, len, 0, 0);
+	}
+	if (appv_fstat(fd, &st) < 0 || st.st_size != (off_t)len ||
+	    (uint64_t)st.st_blocks * 512 < len) {
+		appv_close(fd);
+		return NULL;
+	}
+	p = appv_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	appv_close(fd);
+	return appv_mmap_failed(p) ? NULL : p;
 }
 
 void vfs_free(struct vfs *vfs)

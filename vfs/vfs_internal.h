@@ -113,6 +113,14 @@ const struct vfs_layer_ops *vfs_layer_ops(enum vfs_layer layer);
 /* The zeroed table of @len bytes at *@slot, mapped on first use (a
  * thread that loses the race unmaps its own); NULL without memory. */
 void *vfs_map_once(void **slot, size_t len);
+/* The file @path of @len bytes (its own length), mapped shared and
+ * read-write; @create (a supervisor): made, sized and allocated first.
+ * NULL when there is none, or it cannot be used (a hole: a shared mapping
+ * of a full tmpfs would fault). */
+void *vfs_map_file(const char *path, size_t len, bool create);
+/* merge.c: make the overlay's shared table of covered directories,
+ * "<upper>.cov" (a supervisor, as the session starts). */
+void vfs_cov_create(const struct vfs *vfs);
 /* merge.c: the copies' inodes by name (at most VFS_COV_PAIRS, *@n) of
  * covered directory @vpath, when this resolver saw it so, unchanged
  * since (one stat); false when it does not know. */
@@ -255,16 +263,16 @@ bool vfs_dirs_get_hashed(const struct vfs *vfs, const char *vpath, size_t len,
 			 unsigned long long h, struct vfs_dir_ent *e);
 void vfs_dirs_put_hashed(const struct vfs *vfs, const char *vpath, size_t len,
 			 unsigned long long h, const struct vfs_dir_ent *e);
-/* The shim's short memory of host directories on the way of a read
- * (upper_dirs.c tells why it may be kept): vfs_host_dir_get, whether
- * @vpath (appv_hash64 @h) was seen to be a directory, not a symlink,
- * less than VFS_HOST_DIR_US ago, and its mode; vfs_host_dir_put, that it
- * is one now (@gen: the directory generation read before the lstat). */
-#define VFS_HOST_DIR_US 1000000LL
-bool vfs_host_dir_get(const struct vfs *vfs, const char *vpath, size_t len,
-		      unsigned long long h, mode_t *mode);
-void vfs_host_dir_put(const struct vfs *vfs, const char *vpath, size_t len,
-		      unsigned long long h, unsigned int gen, mode_t mode);
+/* The shim's short memory of the host (upper_dirs.c tells why it may be
+ * kept): vfs_host_seen_get, what was seen at @vpath (appv_hash64 @h) less
+ * than VFS_HOST_SEEN_US ago: a directory, not a symlink (*@mode, its
+ * mode), or nothing (*@mode 0); vfs_host_seen_put, what is there now
+ * (@gen: the directory generation read before the lstat). */
+#define VFS_HOST_SEEN_US 1000000LL
+bool vfs_host_seen_get(const struct vfs *vfs, const char *vpath, size_t len,
+		       unsigned long long h, mode_t *mode);
+void vfs_host_seen_put(const struct vfs *vfs, const char *vpath, size_t len,
+		       unsigned long long h, unsigned int gen, mode_t mode);
 
 /*
  * upper_paths.c: the shim's cache of read-only resolutions (the reasons

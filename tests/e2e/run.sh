@@ -2571,7 +2571,7 @@ for i in range(int(sys.argv[3])):
 
 # A host directory on the way below an upper one is lstat'ed once, not per
 # lookup: the shim keeps for a second that it is a directory (upper_dirs.c,
-# vfs_host_dir_get), so n stats of files in it make about n newfstatat.
+# vfs_host_seen_get), so n stats of files in it make about n newfstatat.
 # Then it is replaced from outside by a symlink into the package: once
 # that second is over, a lookup through it follows the link virtually (the
 # host has no /opt/t).
@@ -2616,6 +2616,54 @@ print('link', os.path.exists(h + '/wc/d2/data.txt'),
 	out_has "link True False"
 }
 
+# What one process of a session learnt of package directories serves the
+# next ones, counted with strace (no timings): a package directory with no
+# host twin is known to have none for a second (vfs_host_seen_get), so n
+# stats of it make about n newfstatat, not 2n; and a package directory
+# whose upper copy holds only copies of its files lists as the package's
+# own, which the first process finds by scanning that copy and the others
+# read from the overlay's table (vfs/merge.c, "<upper>.cov"): n listings
+# by n processes make about 4n getdents64, not 6n.  A name made in the
+# copy by another process is listed by the next one.
+c_pkg_dir_counts() {
+	local n=300 k=12 none all
+	local stat_prog='import os, sys
+for i in range(int(sys.argv[1])):
+    os.stat("/opt/t/share")'
+	local ls_loop='i=0; while [ $i -lt $1 ]; do ls /opt/t/share; i=$((i + 1)); done'
+	if [ -n "$MODE_OPT" ]; then
+		skip_step "counts the shim's own calls"
+		return 0
+	fi
+	command -v strace >/dev/null || { skip_step "strace missing"; return 0; }
+	none=$(strace_count newfstatat "$TPKG" /usr/bin/python3 -c \
+		"$stat_prog" 0)
+	all=$(strace_count newfstatat "$TPKG" /usr/bin/python3 -c \
+		"$stat_prog" "$n")
+	[ "$none" -ge 0 ] && [ "$all" -ge 0 ] || return 1
+	[ $((all - none)) -lt $((n + n / 4)) ] ||
+		fail "$n stats of a package directory made $((all - none)) newfstatat calls"
+	axe --overlay pc "$TPKG" sh -c 'echo more >>/opt/t/share/data.txt'
+	want_rc 0
+	sleep 0.2 # a directory changed in the last 50 ms is not kept
+	none=$(strace_count getdents64 --overlay pc "$TPKG" sh -c "$ls_loop" \
+		sh 0)
+	all=$(strace_count getdents64 --overlay pc "$TPKG" sh -c "$ls_loop" \
+		sh "$k")
+	[ "$none" -ge 0 ] && [ "$all" -ge 0 ] || return 1
+	# Each process: two for the host root's links (layer_host.c), two
+	# for ls's listing; the first one scans the copy (two more).
+	[ $((all - none)) -le $((4 * k + 2)) ] ||
+		fail "$k listings of a covered directory by $k processes made $((all - none)) getdents64 calls"
+	out_has "data.txt"
+	axe --overlay pc "$TPKG" sh -c 'ls /opt/t/share; : >/opt/t/share/new;
+		ls /opt/t/share; rm /opt/t/share/data.txt; ls /opt/t/share'
+	want_rc 0
+	[ "$(grep -c '^new$' "$C/out")" = 2 ] || fail "new name not listed twice"
+	[ "$(grep -c '^data.txt$' "$C/out")" = 2 ] ||
+		fail "removed name still listed, or not before"
+}
+
 # A python rp(p): libc's realpath(p), or "E" and its errno.
 RP_PY='libc = ctypes.CDLL(None, use_errno=True)
 libc.realpath.restype = ctypes.c_void_p
@@ -2629,7 +2677,7 @@ def rp(p):
 '
 
 # What the shim keeps of host directories on a read's way (upper_dirs.c,
-# vfs_host_dir_get) stands only where the kernel is given the rest and
+# vfs_host_seen_get) stands only where the kernel is given the rest and
 # follows such a directory itself should it have become a symlink: not on
 # realpath's walk, which names each component, nor on one that climbs
 # back out with "..".  A directory replaced by a symlink from outside
@@ -5053,7 +5101,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
-iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_swap_trunc tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
+iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_swap_trunc tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking

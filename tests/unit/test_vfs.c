@@ -1971,7 +1971,7 @@ static void test_dirs__cache_dropped_by_generation(void **state)
 
 /*
  * A host directory on the way below an upper one, seen by a shim's read:
- * kept as one for VFS_HOST_DIR_US under a key no upper directory's lookup
+ * kept as one for VFS_HOST_SEEN_US under a key no upper directory's lookup
  * finds, not by a resolver that keeps no paths (a supervisor's); made a
  * symlink behind its back, the walk goes on through the kept directory
  * until the time is over, then follows the link virtually.
@@ -2001,12 +2001,12 @@ static void test_dirs__host_way_kept(void **state)
 	assert_int_equal(vfs_resolve(sup, &req, &f->res), 0);
 	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
 	fmt(q, "%s/hw/d", f->h);
-	assert_true(vfs_host_dir_get(v, q, strlen(q), appv_hash64(q, strlen(q)),
-				     &mode));
+	assert_true(vfs_host_seen_get(v, q, strlen(q),
+				      appv_hash64(q, strlen(q)), &mode));
 	assert_true(S_ISDIR(mode));
 	assert_false(vfs_dirs_get(v, q, strlen(q), &e));
-	assert_false(vfs_host_dir_get(sup, q, strlen(q),
-				      appv_hash64(q, strlen(q)), &mode));
+	assert_false(vfs_host_seen_get(sup, q, strlen(q),
+				       appv_hash64(q, strlen(q)), &mode));
 	/* d becomes a link to e behind the resolver's back. */
 	assert_int_equal(system(fmt(q, "rm -r '%s/hw/d'", f->h)), 0);
 	assert_int_equal(symlink("e", fmt(q, "%s/hw/d", f->h)), 0);
@@ -2017,6 +2017,48 @@ static void test_dirs__host_way_kept(void **state)
 	nanosleep(&t, NULL);
 	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
 	assert_string_equal(f->res.real, fmt(q, "%s/hw/e/f", f->h));
+	vfs_free(sup);
+	vfs_free(v);
+}
+
+/*
+ * An image directory with no host twin, seen by a shim's read: "nothing
+ * on the host" is kept for VFS_HOST_SEEN_US, not by a resolver that keeps
+ * no paths (a supervisor's).  A twin made behind its back merges in once
+ * the time is over.
+ */
+static void test_dirs__host_twin_gone(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX], q[PATH_MAX];
+	struct vfs_req req = {.path = fmt(p, "%s/sticky", f->h), .base = "/"};
+	struct timespec t = {.tv_sec = 1, .tv_nsec = 200 * 1000 * 1000};
+	struct vfs *v, *sup;
+	mode_t mode = 1;
+
+	assert_int_equal(vfs_new(&f->cfg, &v), 0);
+	assert_int_equal(vfs_new(&f->cfg, &sup), 0);
+	v->dirs_on = sup->dirs_on = true;
+	vfs_cache_paths(v, true);
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
+	assert_false(f->res.merged_dir);
+	assert_true(vfs_host_seen_get(v, p, strlen(p),
+				      appv_hash64(p, strlen(p)), &mode));
+	assert_int_equal(mode, 0);
+	assert_int_equal(vfs_resolve(sup, &req, &f->res), 0);
+	assert_false(vfs_host_seen_get(sup, p, strlen(p),
+				       appv_hash64(p, strlen(p)), &mode));
+	/* The host twin appears from outside. */
+	assert_int_equal(mkdir(p, 0755), 0);
+	put(fmt(q, "%s/sticky/h", f->h), "h", 0644);
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	assert_false(f->res.merged_dir);
+	assert_int_equal(vfs_resolve(sup, &req, &f->res), 0);
+	assert_true(f->res.merged_dir);
+	nanosleep(&t, NULL);
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	assert_true(f->res.merged_dir);
 	vfs_free(sup);
 	vfs_free(v);
 }
@@ -3017,6 +3059,7 @@ int main(void)
 	    T(test_names__outside_changes_folded_in_by_new),
 	    T(test_dirs__cache_dropped_by_generation),
 	    T(test_dirs__host_way_kept),
+	    T(test_dirs__host_twin_gone),
 	    T(test_dirs__no_host_twin_kept),
 	    T(test_dirs__steady_around_moves),
 	    T(test_resolve__no_merged_skips_twin),
