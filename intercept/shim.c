@@ -862,6 +862,21 @@ static long real_call(const struct shim_sc *sc, long a[6],
 	return appv_syscall(sc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }
 
+/* A package or upper directory just opened at res->real for reading: its
+ * virtual path is kept for the descriptor (shim_base.c) as a first
+ * relative call from it would keep it, which spares that call the read
+ * of the descriptor's link (find opens each directory, then looks up its
+ * entries relative to it).  An upper one only under the directory
+ * generation read before the walk. */
+static void base_opened(int fd, const struct vfs_res *res, bool upper,
+			unsigned int gen, bool have_gen)
+{
+	struct stat st;
+
+	if ((have_gen || !upper) && appv_fstat(fd, &st) == 0)
+		shim_base_put(fd, res->real, res->vpath, upper, gen, &st);
+}
+
 long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 {
 	const char *path = (const char *)a[sc->path_arg];
@@ -932,8 +947,12 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 		r = shim_direct(sc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	}
 opened:
-	if (sc->nr == SYS_openat && r >= 0)
+	if (sc->nr == SYS_openat && r >= 0) {
 		shim_fd_opened((int)r, listing, kind);
+		if (kind != SHIM_FD_PLAIN && S_ISDIR(res->mode))
+			base_opened((int)r, res, kind == SHIM_FD_UPPER, gen0,
+				    have_gen0);
+	}
 	if (kind == SHIM_FD_COVERED && r >= 0 && have_epoch && res->cov_seq) {
 		cov.hash = appv_hash64(res->vpath, strlen(res->vpath));
 		cov.seq = res->cov_seq;

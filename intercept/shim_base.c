@@ -9,7 +9,9 @@
  * find (fts) makes three calls from a directory's descriptor for each of
  * its subdirectories.  So the virtual path of a directory descriptor is
  * kept with its inode, and a later call takes it after an fstat finds the
- * same inode there.  Why it is still the path then:
+ * same inode there; a package or upper directory the shim opens itself is
+ * kept as it is opened (shim.c, base_opened), so even the first call from
+ * it reads no link.  Why it is still the path then:
  * - package directories (the content cache) and listings never move
  *   (vfs_real_fixed);
  * - an upper directory moves or goes only by a rename or removal that a
