@@ -699,7 +699,9 @@ assert m["name"] == "n\ufffd" and m["env"]["V"] == "\ufffd", m' "$C/out" ||
 
 # Landlock backstop: raw syscalls from our own page at the trampoline
 # address are exempt from the filter in fast mode, so only Landlock stands
-# between them and the host.
+# between them and the host.  Landlock has no right for a file's mode,
+# owner, times or extended attributes: a raw chmod reaches the host file
+# (README, threat model: strict mode and --no-shim virtualise it).
 c_landlock_backstop() {
 	local h=$C/host.txt before
 	if [ -n "$MODE_OPT" ]; then
@@ -708,6 +710,7 @@ c_landlock_backstop() {
 		return
 	fi
 	printf 'original\n' >"$h"
+	chmod 644 "$h"
 	before=$(file_sha "$h")
 	axe "$TPKG" "$HELPERS/landlock_escape_static" /opt/t/share/data.txt \
 		"$h" "$C/new.txt"
@@ -720,6 +723,9 @@ c_landlock_backstop() {
 	want_rc 0
 	same_sha "$h" "$before"
 	absent "$C/new.txt"
+	out_has "chmod $h: ok"
+	[ "$(stat -c %a "$h")" = 600 ] ||
+		fail "the raw chmod did not reach the host: update the threat model"
 }
 
 # The supervisor writes in the upper layer on the application's behalf,
@@ -828,12 +834,15 @@ c_ov_scratch_swap() {
 no_trampoline() {
 	local h=$C/host.txt before
 	printf 'original\n' >"$h"
+	chmod 644 "$h"
 	before=$(file_sha "$h")
 	axe "$@" "$TPKG" "$HELPERS/landlock_escape_static" \
 		/opt/t/share/data.txt "$h" "$C/new.txt"
 	out_has "bypass: no"
 	out_has "modify $h: ok"
 	out_has "create $C/new.txt: ok"
+	out_has "chmod $h: ok"
+	[ "$(stat -c %a "$h")" = 644 ] || fail "the chmod reached the host"
 	same_sha "$h" "$before"
 	absent "$C/new.txt"
 	in_upper default "$C/new.txt"

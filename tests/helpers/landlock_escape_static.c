@@ -13,6 +13,10 @@
  *                     path), "bypass: no" when it was (opened fine)
  *   modify HOSTFILE   open O_WRONLY|O_APPEND + write through the stub
  *   create NEWPATH    open O_WRONLY|O_CREAT|O_EXCL through the stub
+ *   chmod  HOSTFILE   fchmodat to 0600 through the stub: Landlock has no
+ *                     right for a file's mode, owner, times or extended
+ *                     attributes, so in fast mode this reaches the host
+ *                     (README, threat model); it does not count below
  *
  * Each prints "<op> PATH: ok" or "<op> PATH: errno N (NAME)".  Exit status:
  * 0 when every write attempt was refused with EACCES or EPERM, 1 when a write
@@ -96,5 +100,7 @@ int main(int argc, char **argv)
 	bad |= try_write(stub, "modify", argv[2], O_WRONLY | O_APPEND | O_CLOEXEC);
 	bad |= try_write(stub, "create", argv[3],
 			 O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC);
+	report("chmod", argv[2],
+	       stub(SYS_fchmodat, AT_FDCWD, (long)argv[2], 0600, 0, 0));
 	return bad;
 }
