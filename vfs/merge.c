@@ -730,9 +730,11 @@ static int build(struct vfs *vfs, const struct vfs_res *res,
  * What is remembered of covered directories (image_covers): for an upper
  * directory's stamp (device, inode, mtime, ctime) and mode, whether it
  * holds only copies of image entries, and the copies' inodes by name
- * (vfs_covered_map), so that listing it again costs one stat, not a scan.
- * Whatever would change the answer - an entry made, removed or renamed in
- * it, its chmod, its move - moves its mtime or ctime; a stamp within
+ * (vfs_covered_map), so that listing it again costs no scan: a covered
+ * one nothing while the overlay's name epoch and directory generation
+ * stand still (struct cov_key), else one stat.  Whatever would change the
+ * answer - an entry made, removed or renamed in it, its chmod, its move - moves
+ * its mtime or ctime, and through appv also one of the two; a stamp within
  * MC_RACY_NS of when it was taken is not kept (a change in the same tick
  * would keep it).  None of it depends on the session: the rules (nothing
  * below the directory) are asked again at each use, and the cache's
@@ -752,10 +754,18 @@ static int build(struct vfs *vfs, const struct vfs_res *res,
 #define COV_PAIRS VFS_COV_PAIRS
 #define COV_MANY UINT32_MAX /* more copies than a slot keeps */
 
+/* The overlay's name epoch and directory generation (ok: both read). */
+struct cov_ver {
+	bool ok;
+	unsigned int gen;
+	uint64_t epoch;
+};
+
 struct cov_slot {
 	unsigned int seq; /* odd while written */
 	uint64_t hash;	  /* of the virtual path */
 	struct merge_stamp upper;
+	struct cov_ver ver; /* read before the stamp */
 	bool covered;
 	uint64_t img_dev, img_ino; /* the cache's directory (covered) */
 	uint32_t n; /* pairs, or COV_MANY */
@@ -764,6 +774,17 @@ struct cov_slot {
 
 struct vfs_cov {
 	struct cov_slot slot[COV_SLOTS];
+};
+
+/* What an entry is checked against: the overlay's name epoch and directory
+ * generation, read first - while neither moved since the entry was made,
+ * nothing changed its directory: a name made there (a copy, a whiteout, a
+ * new file) bumps the epoch, a chmod, move or removal of it the
+ * generation, as the caches of upper_dirs.c and upper_negs.c trust - and
+ * else its stamp, one stat of the upper directory (up.err: none yet). */
+struct cov_key {
+	struct cov_ver ver;
+	struct merge_stamp up;
 };
 
 /* Scanning an upper directory for names of its own (image_covers); small
@@ -877,18 +898,32 @@ static void cov_free(struct vfs *vfs)
 }
 
 static bool cov_holds(const struct cov_slot *e, uint64_t h,
-		      const struct merge_stamp *up)
+		      const struct cov_key *k)
 {
-	return e->hash == h && e->upper.mode == up->mode &&
-	       stamp_equal(&e->upper, up);
+	if (e->hash != h)
+		return false;
+	/* Not a "not covered": a name of its own removed (no bump) may
+	 * have made it covered again. */
+	if (k->ver.ok && e->ver.ok && e->covered &&
+	    e->ver.epoch == k->ver.epoch && e->ver.gen == k->ver.gen)
+		return true;
+	return k->up.err == 0 && e->upper.mode == k->up.mode &&
+	       stamp_equal(&e->upper, &k->up);
 }
 
-/* What the table knows of @vpath's upper directory as stamped @up:
- * *@covered, and into @pair (when not NULL, and the inodes were kept:
- * else false) the copies' inodes by name, *@n of them. */
+static void cov_key_start(const struct vfs *vfs, struct cov_key *k)
+{
+	k->ver.ok = vfs_upper_epoch(vfs, &k->ver.epoch) &&
+		    vfs_upper_gen(vfs, &k->ver.gen);
+	k->up.err = -ENODATA;
+}
+
+/* What the table knows of @vpath's upper directory under @k: *@covered,
+ * and into @pair (when not NULL, and the inodes were kept: else false) the
+ * copies' inodes by name, *@n of them. */
 static bool cov_get(const struct vfs *vfs, const char *vpath,
-		    const struct merge_stamp *up, bool *covered,
-		    uint64_t (*pair)[2], uint32_t *n, unsigned int *at)
+		    const struct cov_key *k, bool *covered, uint64_t (*pair)[2],
+		    uint32_t *n, unsigned int *at)
 {
 	struct vfs_cov *t = cov_of(vfs); /* a shim's: filled by others */
 	uint64_t h = appv_hash64(vpath, strlen(vpath));
@@ -899,7 +934,7 @@ static bool cov_get(const struct vfs *vfs, const char *vpath,
 		return false;
 	e = &t->slot[h % COV_SLOTS];
 	seq = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
-	if ((seq & 1) || !cov_holds(e, h, up) ||
+	if ((seq & 1) || !cov_holds(e, h, k) ||
 	    (pair && (!e->covered || e->n > COV_PAIRS)))
 		return false;
 	*covered = e->covered;
@@ -922,7 +957,7 @@ static int by_hash(const void *a, const void *b)
 
 /* The slot's sequence number after the write, 0 when not kept. */
 static unsigned int cov_put(const struct vfs *vfs, const char *vpath,
-			    const struct merge_stamp *up, bool covered,
+			    const struct cov_key *k, bool covered,
 			    const struct cover_scan *c)
 {
 	uint64_t h = appv_hash64(vpath, strlen(vpath));
@@ -938,13 +973,14 @@ static unsigned int cov_put(const struct vfs *vfs, const char *vpath,
 		return 0;
 	now.tv_sec = tv.tv_sec;
 	now.tv_nsec = tv.tv_usec * 1000L;
-	if (stamp_racy(up, &now) || !(t = cov_of(vfs)))
+	if (k->up.err || stamp_racy(&k->up, &now) || !(t = cov_of(vfs)))
 		return 0;
 	e = &t->slot[h % COV_SLOTS];
 	if (!appv_seq_try(&e->seq, &seq))
 		return 0; /* another writer (a thread, a signal handler) */
 	e->hash = h;
-	e->upper = *up;
+	e->upper = k->up;
+	e->ver = k->ver;
 	e->covered = covered;
 	e->img_dev = c->img_dev;
 	e->img_ino = c->img_ino;
@@ -957,17 +993,45 @@ static unsigned int cov_put(const struct vfs *vfs, const char *vpath,
 	return seq + 2;
 }
 
+/* A covered entry at ticket @at just found unchanged by its stamp under
+ * @k: @k's versions are kept with it, so the next look needs no stat (a
+ * session's start, or a name made anywhere in the overlay, moves them).
+ * The ticket after the write, or @at. */
+static unsigned int cov_touch(const struct vfs *vfs, const struct cov_key *k,
+			      uint64_t h, unsigned int at)
+{
+	struct vfs_cov *t = cov_of(vfs);
+	struct cov_slot *e;
+	unsigned int seq;
+
+	if (!t || !k->ver.ok || !at)
+		return at;
+	e = &t->slot[h % COV_SLOTS];
+	if (!appv_seq_try(&e->seq, &seq))
+		return at;
+	if (seq != at || e->hash != h) {
+		appv_seq_done(&e->seq, seq); /* changed meanwhile: as it is */
+		return 0;
+	}
+	e->ver = k->ver;
+	appv_seq_done(&e->seq, seq);
+	return seq + 2;
+}
+
 bool vfs_covered_known(const struct vfs *vfs, const char *vpath,
 		       uint64_t (*pair)[2], uint32_t *n)
 {
-	struct merge_stamp up;
+	struct cov_key k;
 	bool covered;
 
 	if (!cov_of(vfs))
 		return false;
-	stamp((struct vfs *)vfs, &vfs_upper_ops, vpath, &up);
-	return up.err == 0 &&
-	       cov_get(vfs, vpath, &up, &covered, pair, n, NULL) && covered;
+	cov_key_start(vfs, &k);
+	if (cov_get(vfs, vpath, &k, &covered, pair, n, NULL))
+		return covered;
+	stamp((struct vfs *)vfs, &vfs_upper_ops, vpath, &k.up);
+	return k.up.err == 0 &&
+	       cov_get(vfs, vpath, &k, &covered, pair, n, NULL) && covered;
 }
 
 /* The slot ticket @t was given for, still holding what it held then;
@@ -1026,7 +1090,7 @@ static bool upper_only_copies(struct vfs *vfs, const char *vpath, mode_t mode,
 			      unsigned int *at)
 {
 	struct cover_scan c = {.vfs = vfs, .vpath = vpath};
-	struct merge_stamp up;
+	struct cov_key k;
 	struct layer_hit hit;
 	struct stat st;
 	size_t vl = strlen(vpath);
@@ -1035,13 +1099,20 @@ static bool upper_only_copies(struct vfs *vfs, const char *vpath, mode_t mode,
 	/* The session's rules first: the table is the overlay's. */
 	if (vfs_rule_under(vfs, vpath, vl))
 		return false;
-	/* Known when the stamp agrees with the walk's mode (no chmod in
-	 * between). */
-	stamp(vfs, &vfs_upper_ops, vpath, &up);
-	if (up.err == 0 && (up.mode & 07777) != (mode & 07777))
-		up.err = -ESTALE;
-	if (up.err == 0 && cov_get(vfs, vpath, &up, &covered, NULL, NULL, at))
+	/* Known while the overlay did not move, else when the stamp agrees
+	 * with the walk's mode (no chmod in between). */
+	cov_key_start(vfs, &k);
+	if (cov_get(vfs, vpath, &k, &covered, NULL, NULL, at))
 		return covered;
+	stamp(vfs, &vfs_upper_ops, vpath, &k.up);
+	if (k.up.err == 0 && (k.up.mode & 07777) != (mode & 07777))
+		k.up.err = -ESTALE;
+	if (k.up.err == 0 &&
+	    cov_get(vfs, vpath, &k, &covered, NULL, NULL, at)) {
+		if (covered)
+			*at = cov_touch(vfs, &k, appv_hash64(vpath, vl), *at);
+		return covered;
+	}
 	if (!vfs->idx || vfs_image_ops.lookup(vfs, vpath, vl, &hit) < 0 ||
 	    !S_ISDIR(hit.mode) ||
 	    vfs_image_ops.real(vfs, vpath, c.child, sizeof(c.child)) < 0 ||
@@ -1058,8 +1129,7 @@ static bool upper_only_copies(struct vfs *vfs, const char *vpath, mode_t mode,
 		return false;
 	covered = vfs_each_dirent(c.dirfd, not_in_image, &c) == 0;
 	appv_close(c.dirfd);
-	if (up.err == 0)
-		*at = cov_put(vfs, vpath, &up, covered, &c);
+	*at = cov_put(vfs, vpath, &k, covered, &c);
 	return covered;
 }
 
