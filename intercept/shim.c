@@ -871,9 +871,15 @@ static long real_call(const struct shim_sc *sc, long a[6],
 static void base_opened(int fd, const struct vfs_res *res, bool upper,
 			unsigned int gen, bool have_gen)
 {
-	struct stat st;
+	struct stat st, at;
 
-	if ((have_gen || !upper) && appv_fstat(fd, &st) == 0)
+	/* Only while the number names what was opened: another thread may
+	 * have dup2'ed onto it since, and that directory's inode would be
+	 * kept with this path (a listing's descriptor names another
+	 * directory too: not kept). */
+	if ((have_gen || !upper) && appv_fstat(fd, &st) == 0 &&
+	    appv_fstatat(AT_FDCWD, res->real, &at, 0) == 0 &&
+	    at.st_dev == st.st_dev && at.st_ino == st.st_ino)
 		shim_base_put(fd, res->real, res->vpath, upper, gen, &st);
 }
 

@@ -590,6 +590,42 @@ int session_open(struct session *s, const struct run_opts *o,
 	return r < 0 ? r : 0;
 }
 
+/* An entry at the shim's path in the upper layer - a copy, or a whiteout,
+ * that a session of an appv before its readonly rule left there (a write,
+ * a hard link: perf's build-id cache makes one; a removal) - would be what
+ * every process loads (build_rules): it goes, so the host's shows again.
+ * The upper tree is the application's to change: its parent is reached
+ * from the upper directory following no symlink (one planted there must
+ * not lead this unlink to a host file of that name). */
+static void drop_shim_copy(struct session *s)
+{
+	const char *base = strrchr(s->shim_path, '/');
+	char parent[PATH_MAX];
+	struct stat st;
+	int fd;
+
+	if (!s->use_shim || !base || base == s->shim_path ||
+	    (size_t)(base - s->shim_path) >= sizeof(parent))
+		return;
+	memcpy(parent, s->shim_path + 1, (size_t)(base - s->shim_path) - 1);
+	parent[base - s->shim_path - 1] = '\0';
+	fd = open(s->cfg.upper, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		int pfd =
+		    appv_openat2(fd, parent, O_PATH | O_DIRECTORY | O_CLOEXEC,
+				 0, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+
+		appv_close(fd);
+		fd = pfd;
+	}
+	if (fd < 0)
+		return;
+	if (fstatat(fd, base + 1, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !S_ISDIR(st.st_mode) && unlinkat(fd, base + 1, 0) == 0)
+		vfs_upper_changed(s->vfs);
+	appv_close(fd);
+}
+
 int session_open_vfs(struct session *s, struct appv_diag *diag)
 {
 	int r = vfs_new(&s->cfg, &s->vfs);
@@ -598,6 +634,7 @@ int session_open_vfs(struct session *s, struct appv_diag *diag)
 		return appv_diag_set(diag, r, "%s: cannot open package cache: %s",
 				     s->image_dir, strerror(-r));
 	vfs_cache_dirs(s->vfs);
+	drop_shim_copy(s);
 	return 0;
 }
 

@@ -929,18 +929,22 @@ static bool cov_get(const struct vfs *vfs, const char *vpath,
 	uint64_t h = appv_hash64(vpath, strlen(vpath));
 	struct cov_slot *e;
 	unsigned int seq;
+	uint32_t en;
 
 	if (!t)
 		return false;
 	e = &t->slot[h % COV_SLOTS];
 	seq = __atomic_load_n(&e->seq, __ATOMIC_ACQUIRE);
+	/* The count read once: a writer (another process of the overlay's)
+	 * may change it between a second read and the copy. */
+	en = __atomic_load_n(&e->n, __ATOMIC_RELAXED);
 	if ((seq & 1) || !cov_holds(e, h, k) ||
-	    (pair && (!e->covered || e->n > COV_PAIRS)))
+	    (pair && (!e->covered || en > COV_PAIRS)))
 		return false;
 	*covered = e->covered;
 	if (pair) {
-		*n = e->n;
-		memcpy(pair, e->pair, e->n * sizeof(e->pair[0]));
+		*n = en;
+		memcpy(pair, e->pair, en * sizeof(e->pair[0]));
 	}
 	if (at)
 		*at = seq;
@@ -985,9 +989,9 @@ static unsigned int cov_put(const struct vfs *vfs, const char *vpath,
 	e->img_dev = c->img_dev;
 	e->img_ino = c->img_ino;
 	e->n = covered ? c->n : COV_MANY;
-	if (e->n != COV_MANY) {
-		memcpy(e->pair, c->pair, e->n * sizeof(e->pair[0]));
-		qsort(e->pair, e->n, sizeof(e->pair[0]), by_hash);
+	if (covered && c->n <= COV_PAIRS) { /* c->n: the slot's is shared */
+		memcpy(e->pair, c->pair, c->n * sizeof(e->pair[0]));
+		qsort(e->pair, c->n, sizeof(e->pair[0]), by_hash);
 	}
 	appv_seq_done(&e->seq, seq);
 	return seq + 2;
@@ -1058,11 +1062,12 @@ bool vfs_covered_kept(const struct vfs *vfs, const struct vfs_cov_ticket *t,
 		      uint64_t (*pair)[2], uint32_t *n)
 {
 	const struct cov_slot *e = ticket_slot(vfs, t);
+	uint32_t en = e ? __atomic_load_n(&e->n, __ATOMIC_RELAXED) : 0;
 
-	if (!e || e->n > COV_PAIRS)
+	if (!e || en > COV_PAIRS) /* read once, as in cov_get */
 		return false;
-	*n = e->n;
-	memcpy(pair, e->pair, e->n * sizeof(e->pair[0]));
+	*n = en;
+	memcpy(pair, e->pair, en * sizeof(e->pair[0]));
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	return __atomic_load_n(&e->seq, __ATOMIC_RELAXED) == t->seq;
 }

@@ -309,14 +309,14 @@ void *vfs_map_file(const char *path, size_t len, bool create)
 	if (fd < 0)
 		return NULL;
 	if (create) {
-		/* Another size (a table of another layout): zeroed first. */
-		if (appv_fstat(fd, &st) == 0 && st.st_size != (off_t)len) {
-			APPV_SYS(SYS_ftruncate, fd, 0, 0, 0, 0, 0);
+		/* Only grown: a session of another appv may map it now (a
+		 * shrunk file faults there); what it holds is checked at each
+		 * use. */
+		if (appv_fstat(fd, &st) == 0 && st.st_size < (off_t)len)
 			APPV_SYS(SYS_ftruncate, fd, len, 0, 0, 0, 0);
-		}
 		APPV_SYS(SYS_fallocate, fd, 0, 0, len, 0, 0);
 	}
-	if (appv_fstat(fd, &st) < 0 || st.st_size != (off_t)len ||
+	if (appv_fstat(fd, &st) < 0 || st.st_size < (off_t)len ||
 	    (uint64_t)st.st_blocks * 512 < len) {
 		appv_close(fd);
 		return NULL;

@@ -113,8 +113,8 @@ const struct vfs_layer_ops *vfs_layer_ops(enum vfs_layer layer);
 /* The zeroed table of @len bytes at *@slot, mapped on first use (a
  * thread that loses the race unmaps its own); NULL without memory. */
 void *vfs_map_once(void **slot, size_t len);
-/* The file @path of @len bytes (its own length), mapped shared and
- * read-write; @create (a supervisor): made, sized and allocated first.
+/* The first @len bytes of file @path, mapped shared and read-write;
+ * @create (a supervisor): made, grown to @len and allocated first.
  * NULL when there is none, or it cannot be used (a hole: a shared mapping
  * of a full tmpfs would fault). */
 void *vfs_map_file(const char *path, size_t len, bool create);

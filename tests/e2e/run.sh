@@ -2264,7 +2264,7 @@ via" ] || fail "unexpected output: $(cat "$C/out")"
 # cache makes one) puts a copy of it in the overlay, which later
 # processes and sessions of the overlay would load instead.
 c_iso_hide_shim() {
-	local d
+	local d u shim
 	d=$(dirname "$APPV")
 	if [ -z "$MODE_OPT" ]; then # without the shim, no rule of its own
 		axe --overlay hs "$TPKG" /bin/sh -c "
@@ -2278,6 +2278,28 @@ write-refused" ] || fail "unexpected output: $(cat "$C/out")"
 		[ -z "$(find "$APPV_HOME/overlays" -path '*/hs/upper*' \
 			-name libappv-shim.so)" ] ||
 			fail "a copy of the shim is in the overlay"
+		# One an appv before the rule left there (or its whiteout)
+		# goes as the session starts: the host's shim loads again.
+		shim=$(readlink -f "$d/libappv-shim.so")
+		u=$(upper_of "$TID" hs)
+		mkdir -p "$u$(dirname "$shim")"
+		printf 'stale copy\n' >"$u$shim"
+		axe --overlay hs "$TPKG" /bin/sh -c "head -c 4 '$shim' | od -c"
+		want_rc 0
+		out_contains "177   E   L   F"
+		! grep -q 'cannot be preloaded' "$C/err" ||
+			fail "the copy was loaded: $(cat "$C/err")"
+		[ ! -e "$u$shim" ] || fail "the stale copy is still in the overlay"
+		# The upper tree is the application's: a symlink planted on
+		# the way there does not lead that removal to a host file.
+		mkdir -p "$C/decoy"
+		printf 'decoy\n' >"$C/decoy/$(basename "$shim")"
+		rm -r "$u$(dirname "$shim")"
+		ln -s "$C/decoy" "$u$(dirname "$shim")"
+		axe --overlay hs "$TPKG" /bin/true
+		want_rc 0
+		[ -e "$C/decoy/$(basename "$shim")" ] ||
+			fail "the session start removed a host file through a symlink"
 	fi
 	axe --hide "$d" "$TPKG" /bin/sh -c "
 		test -e '$APPV' || echo hidden
@@ -2623,6 +2645,18 @@ print('link', os.path.exists(h + '/wc/d2/data.txt'),
 	want_rc 0
 	out_has "dir True"
 	out_has "link True False"
+}
+
+# A package directory the shim opens is known by its descriptor at once
+# (intercept/shim.c, base_opened): not when another thread dup2'ed a host
+# directory onto that number in between, whose lookups must stay the
+# host directory's (the race is rare: a build before the check mostly
+# shows it within the helper's rounds, this one never may).
+c_pkg_dir_fd_dup2() {
+	mkdir -p "$C/hostdir"
+	axe "$TPKG" "$HELPERS/dup2_race" /opt/t/share "$C/hostdir" data.txt
+	want_rc 0
+	out_contains "wrong 0"
 }
 
 # What one process of a session learnt of package directories serves the
@@ -5126,7 +5160,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
-iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_swap_trunc tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
+iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_swap_trunc tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
