@@ -871,15 +871,22 @@ static long real_call(const struct shim_sc *sc, long a[6],
 static void base_opened(int fd, const struct vfs_res *res, bool upper,
 			unsigned int gen, bool have_gen)
 {
+	static void *single_cache;
+	/* glibc's own flag (2.32): false once a thread was made; unknown
+	 * (an older libc): as if there were threads. */
+	const char *single =
+	    shim_libc_fn(&single_cache, "__libc_single_threaded");
 	struct stat st, at;
 
 	/* Only while the number names what was opened: another thread may
 	 * have dup2'ed onto it since, and that directory's inode would be
-	 * kept with this path (a listing's descriptor names another
-	 * directory too: not kept). */
+	 * kept with this path, so with threads the path is looked at too (a
+	 * listing's descriptor names another directory: not kept).  Single-
+	 * threaded, only a signal handler of its own could, racing itself. */
 	if ((have_gen || !upper) && appv_fstat(fd, &st) == 0 &&
-	    appv_fstatat(AT_FDCWD, res->real, &at, 0) == 0 &&
-	    at.st_dev == st.st_dev && at.st_ino == st.st_ino)
+	    ((single && *single) ||
+	     (appv_fstatat(AT_FDCWD, res->real, &at, 0) == 0 &&
+	      at.st_dev == st.st_dev && at.st_ino == st.st_ino)))
 		shim_base_put(fd, res->real, res->vpath, upper, gen, &st);
 }
 
