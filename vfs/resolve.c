@@ -702,8 +702,8 @@ static int host_way_lookup(struct walk *w, struct probe *p, bool kernel_rest)
 	unsigned int gen;
 	int r;
 
-	if (keep &&
-	    vfs_host_seen_get(w->vfs, w->vpath, w->vlen, h, &p->hit.mode)) {
+	if (keep && vfs_host_seen_get(w->vfs, w->vpath, w->vlen, h,
+				      &p->hit.mode, NULL)) {
 		p->hit.whiteout = p->hit.opaque = false;
 		return p->hit.mode ? 0 : -ENOENT;
 	}
@@ -711,7 +711,7 @@ static int host_way_lookup(struct walk *w, struct probe *p, bool kernel_rest)
 	r = vfs_host_ops.lookup(w->vfs, w->vpath, w->vlen, &p->hit);
 	if (keep && (r == 0 || r == -ENOENT))
 		vfs_host_seen_put(w->vfs, w->vpath, w->vlen, h, gen,
-				  r == 0 ? p->hit.mode : 0);
+				  r == 0 ? p->hit.mode : 0, 0);
 	return r;
 }
 
@@ -727,18 +727,34 @@ static bool host_twin_keepable(const struct walk *w, const struct probe *p)
 	       w->vfs->paths_on;
 }
 
-/* The host twin of w->vpath was seen missing shortly before: find
- * (fts) stats a package directory, opens it and stats it again, and
- * walks to each entry below it, each time through its host twin. */
+/* The host twin of w->vpath, or of its parent, was seen missing shortly
+ * before: find (fts) stats a package directory, opens it and stats it
+ * again, then each directory in it, and each asked the host for its twin.
+ * Asked only where the host would be (dir_layers): a walk that used the
+ * memory is not kept, and most walks need no twin.  Known by the parent,
+ * the entry's own is kept as seen when the parent's was (not later: the
+ * second is the parent's), for the entries below it. */
 static bool host_twin_gone(struct walk *w, const struct probe *p)
 {
+	unsigned long long h = hash_to(w, w->vlen);
+	size_t plen = parent_len(w);
+	long long seen;
+	unsigned int gen;
 	mode_t mode;
 
-	if (!host_twin_keepable(w, p) ||
-	    !vfs_host_seen_get(w->vfs, w->vpath, w->vlen, hash_to(w, w->vlen),
-			       &mode) ||
-	    mode != 0)
+	if (!host_twin_keepable(w, p))
 		return false;
+	if (vfs_host_seen_get(w->vfs, w->vpath, w->vlen, h, &mode, NULL)) {
+		if (mode != 0)
+			return false;
+	} else if (plen <= 1 ||
+		   !vfs_host_seen_get(w->vfs, w->vpath, plen, hash_to(w, plen),
+				      &mode, &seen) ||
+		   mode != 0) {
+		return false;
+	} else if (vfs_upper_gen(w->vfs, &gen)) {
+		vfs_host_seen_put(w->vfs, w->vpath, w->vlen, h, gen, 0, seen);
+	}
 	w->unkept = true; /* the host is not versioned: not kept longer */
 	return true;
 }
@@ -760,7 +776,7 @@ static int probe(struct walk *w, unsigned char pf, struct probe *p)
 	if (p->top != VFS_LAYER_NONE) {
 		/* A directory from above may merge with the host's; find out
 		 * only when a child or the caller needs it. */
-		if (S_ISDIR(p->hit.mode) && !host_twin_gone(w, p))
+		if (S_ISDIR(p->hit.mode))
 			p->child |= HOST_MAYBE;
 		return 0;
 	}
@@ -980,7 +996,7 @@ static int host_twin_lookup(struct walk *w, const struct probe *p,
 	r = vfs_host_ops.lookup(w->vfs, w->vpath, w->vlen, hit);
 	if (keep && r == -ENOENT)
 		vfs_host_seen_put(w->vfs, w->vpath, w->vlen,
-				  hash_to(w, w->vlen), gen, 0);
+				  hash_to(w, w->vlen), gen, 0, 0);
 	return r;
 }
 
@@ -1004,7 +1020,11 @@ static int dir_layers(struct walk *w, const struct probe *p, bool *no_host)
 	w->unkept |= (p->child & HOST_MAYBE) != 0;
 	if (!(p->child & HOST_MAYBE))
 		r = -ENOENT;
-	else if (missing(r = host_twin_lookup(w, p, &hit)))
+	else if (host_twin_gone(w, p))
+		r = -ENOENT;
+	else
+		r = host_twin_lookup(w, p, &hit);
+	if (missing(r))
 		*no_host = true;
 	/* A host root symlink (/bin -> usr/bin) under a top-level directory
 	 * of the upper layer or the image: its target is the host's side

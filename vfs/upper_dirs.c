@@ -177,7 +177,7 @@ static long long now_us(void)
 }
 
 bool vfs_host_seen_get(const struct vfs *vfs, const char *vpath, size_t len,
-		       unsigned long long h, mode_t *mode)
+		       unsigned long long h, mode_t *mode, long long *seen_us)
 {
 	struct vfs_dir_ent e;
 	long long age;
@@ -189,16 +189,19 @@ bool vfs_host_seen_get(const struct vfs *vfs, const char *vpath, size_t len,
 	if (age < 0 || age >= VFS_HOST_SEEN_US)
 		return false;
 	*mode = e.mode;
+	if (seen_us)
+		*seen_us = e.seen_us;
 	return true;
 }
 
 void vfs_host_seen_put(const struct vfs *vfs, const char *vpath, size_t len,
-		       unsigned long long h, unsigned int gen, mode_t mode)
+		       unsigned long long h, unsigned int gen, mode_t mode,
+		       long long seen_us)
 {
-	struct vfs_dir_ent e = {.gen = gen, .mode = mode};
+	struct vfs_dir_ent e = {.gen = gen, .mode = mode, .seen_us = seen_us};
 
 	if (!vfs->paths_on || (mode && !S_ISDIR(mode)) ||
-	    !(e.seen_us = now_us()))
+	    (!e.seen_us && !(e.seen_us = now_us())))
 		return;
 	vfs_dirs_put_hashed(vfs, vpath, len, h ^ HOST_SALT, &e);
 }

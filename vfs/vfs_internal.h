@@ -266,13 +266,15 @@ void vfs_dirs_put_hashed(const struct vfs *vfs, const char *vpath, size_t len,
 /* The shim's short memory of the host (upper_dirs.c tells why it may be
  * kept): vfs_host_seen_get, what was seen at @vpath (appv_hash64 @h) less
  * than VFS_HOST_SEEN_US ago: a directory, not a symlink (*@mode, its
- * mode), or nothing (*@mode 0); vfs_host_seen_put, what is there now
- * (@gen: the directory generation read before the lstat). */
+ * mode), or nothing (*@mode 0), and when (*@seen_us, when not NULL);
+ * vfs_host_seen_put, what is there (@gen: the directory generation read
+ * before the lstat), seen at @seen_us (0: now). */
 #define VFS_HOST_SEEN_US 1000000LL
 bool vfs_host_seen_get(const struct vfs *vfs, const char *vpath, size_t len,
-		       unsigned long long h, mode_t *mode);
+		       unsigned long long h, mode_t *mode, long long *seen_us);
 void vfs_host_seen_put(const struct vfs *vfs, const char *vpath, size_t len,
-		       unsigned long long h, unsigned int gen, mode_t mode);
+		       unsigned long long h, unsigned int gen, mode_t mode,
+		       long long seen_us);
 
 /*
  * upper_paths.c: the shim's cache of read-only resolutions (the reasons

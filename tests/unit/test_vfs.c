@@ -2012,11 +2012,11 @@ static void test_dirs__host_way_kept(void **state)
 	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
 	fmt(q, "%s/hw/d", f->h);
 	assert_true(vfs_host_seen_get(v, q, strlen(q),
-				      appv_hash64(q, strlen(q)), &mode));
+				      appv_hash64(q, strlen(q)), &mode, NULL));
 	assert_true(S_ISDIR(mode));
 	assert_false(vfs_dirs_get(v, q, strlen(q), &e));
 	assert_false(vfs_host_seen_get(sup, q, strlen(q),
-				       appv_hash64(q, strlen(q)), &mode));
+				       appv_hash64(q, strlen(q)), &mode, NULL));
 	/* d becomes a link to e behind the resolver's back. */
 	assert_int_equal(system(fmt(q, "rm -r '%s/hw/d'", f->h)), 0);
 	assert_int_equal(symlink("e", fmt(q, "%s/hw/d", f->h)), 0);
@@ -2054,11 +2054,11 @@ static void test_dirs__host_twin_gone(void **state)
 	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
 	assert_false(f->res.merged_dir);
 	assert_true(vfs_host_seen_get(v, p, strlen(p),
-				      appv_hash64(p, strlen(p)), &mode));
+				      appv_hash64(p, strlen(p)), &mode, NULL));
 	assert_int_equal(mode, 0);
 	assert_int_equal(vfs_resolve(sup, &req, &f->res), 0);
 	assert_false(vfs_host_seen_get(sup, p, strlen(p),
-				       appv_hash64(p, strlen(p)), &mode));
+				       appv_hash64(p, strlen(p)), &mode, NULL));
 	/* The host twin appears from outside. */
 	assert_int_equal(mkdir(p, 0755), 0);
 	put(fmt(q, "%s/sticky/h", f->h), "h", 0644);
