@@ -91,6 +91,7 @@ static const struct {
     {'f', "locked/f", "locked"},
     {'d', "sticky", NULL}, /* 01777 */
     {'f', "sticky/f", "sticky"},
+    {'d', "sticky/sub", NULL},
     {'f', "lazy.bin", "not yet extracted"},
 };
 
@@ -2034,16 +2035,20 @@ static void test_dirs__host_way_kept(void **state)
 /*
  * An image directory with no host twin, seen by a shim's read: "nothing
  * on the host" is kept for VFS_HOST_SEEN_US, not by a resolver that keeps
- * no paths (a supervisor's).  A twin made behind its back merges in once
- * the time is over.
+ * no paths (a supervisor's).  A directory below it is then known to have
+ * none either, as of the same time: the second is not extended.  Twins
+ * made behind its back merge in once the time is over.
  */
 static void test_dirs__host_twin_gone(void **state)
 {
 	struct fx *f = *state;
-	char p[PATH_MAX], q[PATH_MAX];
+	char p[PATH_MAX], q[PATH_MAX], s[PATH_MAX];
 	struct vfs_req req = {.path = fmt(p, "%s/sticky", f->h), .base = "/"};
+	struct vfs_req sub = {.path = fmt(s, "%s/sticky/sub", f->h),
+			      .base = "/"};
 	struct timespec t = {.tv_sec = 1, .tv_nsec = 200 * 1000 * 1000};
 	struct vfs *v, *sup;
+	long long seen = 0, seen_sub = 1;
 	mode_t mode = 1;
 
 	assert_int_equal(vfs_new(&f->cfg, &v), 0);
@@ -2054,20 +2059,32 @@ static void test_dirs__host_twin_gone(void **state)
 	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
 	assert_false(f->res.merged_dir);
 	assert_true(vfs_host_seen_get(v, p, strlen(p),
-				      appv_hash64(p, strlen(p)), &mode, NULL));
+				      appv_hash64(p, strlen(p)), &mode, &seen));
 	assert_int_equal(mode, 0);
+	usleep(20 * 1000);
+	assert_int_equal(vfs_resolve(v, &sub, &f->res), 0);
+	assert_false(f->res.merged_dir);
+	assert_true(vfs_host_seen_get(
+	    v, s, strlen(s), appv_hash64(s, strlen(s)), &mode, &seen_sub));
+	assert_int_equal(mode, 0);
+	assert_true(seen_sub == seen);
 	assert_int_equal(vfs_resolve(sup, &req, &f->res), 0);
 	assert_false(vfs_host_seen_get(sup, p, strlen(p),
 				       appv_hash64(p, strlen(p)), &mode, NULL));
-	/* The host twin appears from outside. */
+	/* The host twins appear from outside. */
 	assert_int_equal(mkdir(p, 0755), 0);
+	assert_int_equal(mkdir(s, 0755), 0);
 	put(fmt(q, "%s/sticky/h", f->h), "h", 0644);
 	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	assert_false(f->res.merged_dir);
+	assert_int_equal(vfs_resolve(v, &sub, &f->res), 0);
 	assert_false(f->res.merged_dir);
 	assert_int_equal(vfs_resolve(sup, &req, &f->res), 0);
 	assert_true(f->res.merged_dir);
 	nanosleep(&t, NULL);
 	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	assert_true(f->res.merged_dir);
+	assert_int_equal(vfs_resolve(v, &sub, &f->res), 0);
 	assert_true(f->res.merged_dir);
 	vfs_free(sup);
 	vfs_free(v);
