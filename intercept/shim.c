@@ -935,8 +935,10 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 			? real_call(sc, a, res)
 			: appv_syscall(sc->nr, a[0], a[1], a[2], a[3], a[4],
 				       a[5]);
-		/* Other processes' caches of upper names (upper_negs.c). */
-		if (sc->intent == VFS_INTENT_CREATE)
+		/* Other processes' caches of upper names (upper_negs.c); a
+		 * shared path's create is the host's (`> /dev/null`). */
+		if (sc->intent == VFS_INTENT_CREATE &&
+		    res->rule != VFS_RULE_SHARE)
 			vfs_upper_created(shim_vfs);
 		/* The upper entry changed meanwhile: the supervisor resolves
 		 * it again (upper_changed). */

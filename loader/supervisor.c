@@ -275,7 +275,10 @@ static void answer(struct sup *sup, struct seccomp_notif *req,
 	/* The thread's previous call is done: a chdir let through is made. */
 	vfs_cwd_arrived(sup->s->vfs, (pid_t)req->pid);
 	ret = sup_dispatch(&c);
-	if (c.desc && sup_makes_names(&c))
+	/* A call continued is the kernel's on the application's own path,
+	 * which the supervisor lets through only where it names the host
+	 * (`> /dev/null`): no name in the upper layer, no bump. */
+	if (c.desc && ret != SUP_CONTINUE && sup_makes_names(&c))
 		vfs_upper_created(sup->s->vfs);
 	cwd_gen_note(sup, req, ret);
 	if (sup->s->verbose >= 2)

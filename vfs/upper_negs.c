@@ -17,15 +17,17 @@
  * copy-up, a whiteout, a rename), or the shim's own create or rename of
  * an upper entry - bumps the epoch after it is made and before the call
  * returns to the application, so a lookup that starts after that sees a
- * new epoch and probes.  Removals need no bump: a name the filter holds
- * is probed anyway.  The epoch lives in "<upper>.epoch", shared by every
- * session of the overlay and mapped read-write by each process (Landlock
- * grants the shim that file: loader/landlock.c); a process that could not
- * map it caches nothing.  Entries made behind appv's back are not seen
- * (as with the other caches, vfs/README.md).  A supervisor keeps
- * listings only while it serves a call that makes no name
- * (vfs_cache_upper_names, loader/supervisor.c): one that makes one walks
- * again in the middle of its change, before it bumps the epoch.
+ * new epoch and probes.  A create on a shared path is the host's and
+ * makes no upper name: no bump (a shell's `> /dev/null` made one per
+ * redirection, and every shim of the overlay started its caches again).
+ * Removals need no bump: a name the filter holds is probed anyway.  The epoch
+ * lives in "<upper>.epoch", shared by every session of the overlay and mapped
+ * read-write by each process (Landlock grants the shim that file:
+ * loader/landlock.c); a process that could not map it caches nothing.  Entries
+ * made behind appv's back are not seen (as with the other caches,
+ * vfs/README.md).  A supervisor keeps listings only while it serves a call that
+ * makes no name (vfs_cache_upper_names, loader/supervisor.c): one that makes
+ * one walks again in the middle of its change, before it bumps the epoch.
  *
  * Threads and signal handlers share the table: each slot is a seqlock
  * whose writer only try-locks, as in upper_dirs.c.

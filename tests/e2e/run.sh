@@ -2723,6 +2723,31 @@ for i in range(int(sys.argv[1])):
 		fail "removed name still listed, or not before"
 }
 
+# The overlay's name epoch (upper.epoch) moves for names made in the upper
+# layer - every shim's caches of upper names and kept answers start again
+# then - not for a create on a shared path, the host's: a shell's
+# `> /dev/null` moved it before, once per redirection, in both modes.
+c_epoch_shared_creates() {
+	local e n0 n1 n2
+	axe --overlay es "$TPKG" /bin/true
+	want_rc 0
+	e=$(upper_of "$TID" es).epoch
+	n0=$(od -A n -t u8 -N 8 "$e" | tr -d ' ')
+	axe --overlay es "$TPKG" /bin/sh -c \
+		'i=0; while [ $i -lt 50 ]; do : >/dev/null; i=$((i + 1)); done'
+	want_rc 0
+	n1=$(od -A n -t u8 -N 8 "$e" | tr -d ' ')
+	[ "$n1" = "$n0" ] ||
+		fail "50 redirections to /dev/null moved the epoch from $n0 to $n1"
+	axe --overlay es "$TPKG" /bin/sh -c "mkdir -p '$C/ep' && i=0 &&
+		while [ \$i -lt 50 ]; do : >'$C/ep/f'\$i; i=\$((i + 1)); done"
+	want_rc 0
+	n2=$(od -A n -t u8 -N 8 "$e" | tr -d ' ')
+	[ $((n2 - n1)) -ge 50 ] ||
+		fail "50 files made in the overlay moved the epoch by $((n2 - n1))"
+	absent "$C/ep"
+}
+
 # A python rp(p): libc's realpath(p), or "E" and its errno.
 RP_PY='libc = ctypes.CDLL(None, use_errno=True)
 libc.realpath.restype = ctypes.c_void_p
@@ -5160,7 +5185,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
-iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_swap_trunc tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
+iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_swap_trunc tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
