@@ -681,6 +681,9 @@ int vfs_copy_up(struct vfs *vfs, struct vfs_res *res, unsigned int flags)
 		vfs_names_sync(vfs);
 	if (r < 0)
 		return r;
+	/* Names were made: the caller may not say so (a call the supervisor
+	 * continues after a copy-up bumps nothing itself). */
+	vfs_upper_created(vfs);
 done:
 	memcpy(res->real, dst, strlen(dst) + 1);
 	if (res->layer != VFS_LAYER_NONE)
