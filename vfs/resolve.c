@@ -709,7 +709,9 @@ static int host_way_lookup(struct walk *w, struct probe *p, bool kernel_rest)
 	}
 	keep = keep && vfs_upper_gen(w->vfs, &gen);
 	r = vfs_host_ops.lookup(w->vfs, w->vpath, w->vlen, &p->hit);
-	if (keep && (r == 0 || r == -ENOENT))
+	/* Nothing there is kept only where the session cannot make it (not
+	 * under share), as for a twin (host_twin_keepable). */
+	if (keep && (r == 0 || (r == -ENOENT && p->rule != VFS_RULE_SHARE)))
 		vfs_host_seen_put(w->vfs, w->vpath, w->vlen, h, gen,
 				  r == 0 ? p->hit.mode : 0, 0);
 	return r;
