@@ -864,18 +864,11 @@ static struct vfs_cov *cov_of(const struct vfs *vfs)
 	struct vfs *v = (struct vfs *)vfs; /* the lazily set pointer */
 #ifdef APPV_SHIM
 	struct vfs_cov *t = __atomic_load_n(&v->cov, __ATOMIC_ACQUIRE);
-	void *none = NULL;
 
 	if (t)
 		return t;
-	if ((t = cov_file(vfs, false))) {
-		if (__atomic_compare_exchange_n((void **)&v->cov, &none, t,
-						false, __ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE))
-			return t;
-		appv_munmap(t, sizeof(*t)); /* another thread's won */
-		return none;
-	}
+	if ((t = cov_file(vfs, false)))
+		return vfs_map_keep((void **)&v->cov, t, sizeof(*t));
 #endif
 	return vfs_map_once((void **)&v->cov, sizeof(struct vfs_cov));
 }
@@ -1022,6 +1015,31 @@ static unsigned int cov_touch(const struct vfs *vfs, const struct cov_key *k,
 	return seq + 2;
 }
 
+/* What the table knows of @vpath (cov_get) while the overlay did not
+ * move, else under its upper directory's stamp, taken into @k - none when
+ * the stamp's mode is not @mode (if not 0).  A covered entry found by its
+ * stamp takes @k's versions, its ticket *@at the new one. */
+static bool cov_find(const struct vfs *vfs, const char *vpath, mode_t mode,
+		     struct cov_key *k, bool *covered, uint64_t (*pair)[2],
+		     uint32_t *n, unsigned int *at)
+{
+	unsigned int seq = 0;
+
+	cov_key_start(vfs, k);
+	if (cov_get(vfs, vpath, k, covered, pair, n, at))
+		return true;
+	stamp((struct vfs *)vfs, &vfs_upper_ops, vpath, &k->up);
+	if (k->up.err == 0 && mode && (k->up.mode & 07777) != (mode & 07777))
+		k->up.err = -ESTALE;
+	if (k->up.err || !cov_get(vfs, vpath, k, covered, pair, n, &seq))
+		return false;
+	if (*covered)
+		seq = cov_touch(vfs, k, appv_hash64(vpath, strlen(vpath)), seq);
+	if (at)
+		*at = seq;
+	return true;
+}
+
 bool vfs_covered_known(const struct vfs *vfs, const char *vpath,
 		       uint64_t (*pair)[2], uint32_t *n)
 {
@@ -1030,12 +1048,7 @@ bool vfs_covered_known(const struct vfs *vfs, const char *vpath,
 
 	if (!cov_of(vfs))
 		return false;
-	cov_key_start(vfs, &k);
-	if (cov_get(vfs, vpath, &k, &covered, pair, n, NULL))
-		return covered;
-	stamp((struct vfs *)vfs, &vfs_upper_ops, vpath, &k.up);
-	return k.up.err == 0 &&
-	       cov_get(vfs, vpath, &k, &covered, pair, n, NULL) && covered;
+	return cov_find(vfs, vpath, 0, &k, &covered, pair, n, NULL) && covered;
 }
 
 /* The slot ticket @t was given for, still holding what it held then;
@@ -1104,20 +1117,10 @@ static bool upper_only_copies(struct vfs *vfs, const char *vpath, mode_t mode,
 	/* The session's rules first: the table is the overlay's. */
 	if (vfs_rule_under(vfs, vpath, vl))
 		return false;
-	/* Known while the overlay did not move, else when the stamp agrees
-	 * with the walk's mode (no chmod in between). */
-	cov_key_start(vfs, &k);
-	if (cov_get(vfs, vpath, &k, &covered, NULL, NULL, at))
+	/* Known when the stamp agrees with the walk's mode (no chmod in
+	 * between). */
+	if (cov_find(vfs, vpath, mode, &k, &covered, NULL, NULL, at))
 		return covered;
-	stamp(vfs, &vfs_upper_ops, vpath, &k.up);
-	if (k.up.err == 0 && (k.up.mode & 07777) != (mode & 07777))
-		k.up.err = -ESTALE;
-	if (k.up.err == 0 &&
-	    cov_get(vfs, vpath, &k, &covered, NULL, NULL, at)) {
-		if (covered)
-			*at = cov_touch(vfs, &k, appv_hash64(vpath, vl), *at);
-		return covered;
-	}
 	if (!vfs->idx || vfs_image_ops.lookup(vfs, vpath, vl, &hit) < 0 ||
 	    !S_ISDIR(hit.mode) ||
 	    vfs_image_ops.real(vfs, vpath, c.child, sizeof(c.child)) < 0 ||

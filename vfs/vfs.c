@@ -281,21 +281,26 @@ int vfs_new_from_text(const char *text, size_t len, struct vfs **out)
 	return vfs_finish(vfs, vfs_config_parse(text, len, &vfs->cfg), out);
 }
 
-void *vfs_map_once(void **slot, size_t len)
+void *vfs_map_keep(void **slot, void *p, size_t len)
 {
-	void *p = __atomic_load_n(slot, __ATOMIC_ACQUIRE), *none = NULL;
+	void *none = NULL;
 
-	if (p)
-		return p;
-	p = appv_mmap(NULL, len, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (appv_mmap_failed(p))
-		return NULL;
 	if (__atomic_compare_exchange_n(slot, &none, p, false,
 					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return p;
 	appv_munmap(p, len);
 	return none;
+}
+
+void *vfs_map_once(void **slot, size_t len)
+{
+	void *p = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+
+	if (p)
+		return p;
+	p = appv_mmap(NULL, len, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return appv_mmap_failed(p) ? NULL : vfs_map_keep(slot, p, len);
 }
 
 void *vfs_map_file(const char *path, size_t len, bool create)

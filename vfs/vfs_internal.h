@@ -113,6 +113,9 @@ const struct vfs_layer_ops *vfs_layer_ops(enum vfs_layer layer);
 /* The zeroed table of @len bytes at *@slot, mapped on first use (a
  * thread that loses the race unmaps its own); NULL without memory. */
 void *vfs_map_once(void **slot, size_t len);
+/* Mapping @p (@len bytes) set at *@slot unless another thread set one
+ * first: then @p is unmapped and that one is the answer. */
+void *vfs_map_keep(void **slot, void *p, size_t len);
 /* The first @len bytes of file @path, mapped shared and read-write;
  * @create (a supervisor): made, grown to @len and allocated first.
  * NULL when there is none, or it cannot be used (a hole: a shared mapping
