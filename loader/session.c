@@ -594,9 +594,8 @@ int session_open(struct session *s, const struct run_opts *o,
  * that a session of an appv before its readonly rule left there (a write,
  * a hard link: perf's build-id cache makes one; a removal) - would be what
  * every process loads (build_rules): it goes, so the host's shows again.
- * The upper tree is the application's to change: its parent is reached
- * from the upper directory following no symlink (one planted there must
- * not lead this unlink to a host file of that name). */
+ * Its parent is reached as vfs_upper_open_beneath does (a symlink the
+ * application planted must not lead this unlink to a host file). */
 static void drop_shim_copy(struct session *s)
 {
 	const char *base = strrchr(s->shim_path, '/');
@@ -609,15 +608,7 @@ static void drop_shim_copy(struct session *s)
 		return;
 	memcpy(parent, s->shim_path + 1, (size_t)(base - s->shim_path) - 1);
 	parent[base - s->shim_path - 1] = '\0';
-	fd = open(s->cfg.upper, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		int pfd =
-		    appv_openat2(fd, parent, O_PATH | O_DIRECTORY | O_CLOEXEC,
-				 0, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
-
-		appv_close(fd);
-		fd = pfd;
-	}
+	fd = vfs_upper_open_beneath(s->vfs, parent);
 	if (fd < 0)
 		return;
 	if (fstatat(fd, base + 1, &st, AT_SYMLINK_NOFOLLOW) == 0 &&

@@ -622,24 +622,31 @@ static bool upper_parent_exists(const struct vfs *vfs, const char *dst)
 {
 	char parent[PATH_MAX];
 	size_t ulen = vfs->upper_len;
-	int root, fd;
+	int fd;
 
 	if (parent_of(dst, parent, sizeof(parent)) < 0 ||
 	    strlen(parent) <= ulen + 1 ||
 	    !strchr(parent + ulen + 1, '/'))
 		return false;
-	root = appv_openat(AT_FDCWD, vfs->cfg.upper,
-			   O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
-	if (root < 0)
-		return false;
-	fd = appv_openat2(root, parent + ulen + 1,
-			  O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
-			  RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
-	appv_close(root);
+	fd = vfs_upper_open_beneath(vfs, parent + ulen + 1);
 	if (fd < 0)
 		return false;
 	appv_close(fd);
 	return true;
+}
+
+int vfs_upper_open_beneath(const struct vfs *vfs, const char *rel)
+{
+	int root = appv_openat(AT_FDCWD, vfs->cfg.upper,
+			       O_PATH | O_DIRECTORY | O_CLOEXEC, 0),
+	    fd;
+
+	if (root < 0)
+		return root;
+	fd = appv_openat2(root, rel, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+			  RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+	appv_close(root);
+	return fd;
 }
 
 int vfs_copy_up(struct vfs *vfs, struct vfs_res *res, unsigned int flags)

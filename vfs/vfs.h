@@ -620,6 +620,11 @@ void vfs_upper_changed(const struct vfs *vfs);
 void vfs_upper_change_begin(const struct vfs *vfs);
 void vfs_upper_change_end(const struct vfs *vfs);
 int vfs_names_bump_file(const char *upper);
+/* Directory @rel below the upper directory, opened O_PATH from it through
+ * directories only (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS): the upper tree
+ * is the application's, which may have put a symlink on the way.  An fd,
+ * or -errno. */
+int vfs_upper_open_beneath(const struct vfs *vfs, const char *rel);
 /* Remember the upper directories the walk finds (vfs/upper_dirs.c), as
  * the shim does: a supervisor's resolver, which walks for programs
  * without the shim.  No-op without the overlay's shared page. */
