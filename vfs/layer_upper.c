@@ -14,6 +14,7 @@
 #include <sys/file.h>
 #include <time.h>
 
+#include "../common/path.h"
 #include "../common/sys.h"
 #include "vfs_internal.h"
 
@@ -112,16 +113,22 @@ static bool marker_read(const struct vfs *vfs, const char *vpath, size_t len)
  * change only with the generation. */
 bool vfs_upper_opaque(const struct vfs *vfs, const char *vpath, size_t len)
 {
+	return vfs_upper_opaque_hashed(vfs, vpath, len,
+				       appv_hash64(vpath, len));
+}
+
+bool vfs_upper_opaque_hashed(const struct vfs *vfs, const char *vpath,
+			     size_t len, unsigned long long h)
+{
 	struct vfs_dir_ent e;
-	bool known = vfs_dirs_get(vfs, vpath, len, &e), opaque;
+	bool known = vfs_dirs_get_hashed(vfs, vpath, len, h, &e), opaque;
 
 	if (known && e.opaque != VFS_DIRS_OPAQUE_UNKNOWN)
 		return e.opaque == VFS_DIRS_OPAQUE_YES;
-	opaque = vfs_opaque_maybe(vfs, vpath, len) &&
-		 marker_read(vfs, vpath, len);
+	opaque = vfs_opaque_maybe(vfs, h) && marker_read(vfs, vpath, len);
 	if (known) {
 		e.opaque = opaque ? VFS_DIRS_OPAQUE_YES : VFS_DIRS_OPAQUE_NO;
-		vfs_dirs_put(vfs, vpath, len, &e);
+		vfs_dirs_put_hashed(vfs, vpath, len, h, &e);
 	}
 	return opaque;
 }

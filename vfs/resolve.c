@@ -229,6 +229,25 @@ static unsigned long long hash_to(struct walk *w, size_t len)
 	return w->vhash;
 }
 
+/* Whether upper directory w->vpath holds the opaque marker. */
+static bool opaque_here(struct walk *w)
+{
+	return vfs_upper_opaque_hashed(w->vfs, w->vpath, w->vlen,
+				       hash_to(w, w->vlen));
+}
+
+/* Whether the cache of upper directories knows w->vpath, an upper
+ * directory, to hold no opaque marker: then the walk need not ask. */
+static bool known_plain(struct walk *w)
+{
+	struct vfs_dir_ent e;
+
+	return w->vfs->dirs_on &&
+	       vfs_dirs_get_hashed(w->vfs, w->vpath, w->vlen,
+				   hash_to(w, w->vlen), &e) &&
+	       e.opaque == VFS_DIRS_OPAQUE_NO;
+}
+
 /* vfs_image_ops.lookup of w->vpath. */
 static int image_probe(struct walk *w, struct layer_hit *hit)
 {
@@ -338,7 +357,7 @@ static int upper_lookup(struct walk *w, struct layer_hit *hit)
  * stat the caller wants; of names an upper directory does not hold
  * (upper_negs.c).
  */
-static int upper_probe(struct walk *w, struct layer_hit *hit)
+static int upper_probe(struct walk *w, struct layer_hit *hit, bool *plain)
 {
 	/* The parent's hash first: the walk has it, or is on its way. */
 	size_t plen = parent_len(w);
@@ -346,8 +365,10 @@ static int upper_probe(struct walk *w, struct layer_hit *hit)
 	struct vfs_dir_ent e;
 	int r;
 
+	*plain = false;
 	if (w->vfs->dirs_on && (!at_end(w) || !w->req->final_st) &&
 	    vfs_dirs_get_hashed(w->vfs, w->vpath, w->vlen, h, &e)) {
+		*plain = e.opaque == VFS_DIRS_OPAQUE_NO;
 		hit->mode = e.mode;
 		hit->uid = e.uid;
 		hit->gid = e.gid;
@@ -399,6 +420,7 @@ static bool excl_unprobed(struct walk *w, const struct probe *p)
 static int probe_virtual(struct walk *w, unsigned char pf, struct probe *p)
 {
 	struct layer_hit hit;
+	bool plain;
 	int r;
 
 	p->top = VFS_LAYER_NONE;
@@ -412,7 +434,7 @@ static int probe_virtual(struct walk *w, unsigned char pf, struct probe *p)
 	    (w->depth > 0 || w->vlen == 1 ||
 	     vfs_names_maybe(w->vfs, w->vpath + 1, w->vlen - 1)) &&
 	    !excl_unprobed(w, p)) {
-		r = upper_probe(w, &p->hit);
+		r = upper_probe(w, &p->hit, &plain);
 		if (r < 0 && !missing(r))
 			return r;
 		if (r == 0 && p->hit.whiteout) {
@@ -422,8 +444,9 @@ static int probe_virtual(struct walk *w, unsigned char pf, struct probe *p)
 		if (r == 0) {
 			p->top = VFS_LAYER_UPPER;
 			p->blocked = p->hit.opaque || !S_ISDIR(p->hit.mode);
-			p->child =
-			    S_ISDIR(p->hit.mode) ? IN_UPPER | UNCHECKED : 0;
+			p->child = S_ISDIR(p->hit.mode) ? IN_UPPER : 0;
+			if (p->child && !plain)
+				p->child |= UNCHECKED;
 		}
 	}
 	if (p->blocked || !(pf & IN_IMAGE) || !vfs_rule_shows_image(p->rule))
@@ -441,9 +464,9 @@ static int probe_virtual(struct walk *w, unsigned char pf, struct probe *p)
 	if (S_ISDIR(hit.mode) && S_ISDIR(p->hit.mode)) {
 		/* In upper and the image: opaque?  (The image probe was
 		 * free; this costs a readlink unless the filter says no.) */
-		if (p->top == VFS_LAYER_UPPER) {
+		if (p->child & UNCHECKED) {
 			p->child &= (unsigned char)~UNCHECKED;
-			if (vfs_upper_opaque(w->vfs, w->vpath, w->vlen)) {
+			if (opaque_here(w)) {
 				p->opaque = true;
 				p->blocked = true;
 				return 0;
@@ -473,11 +496,20 @@ static size_t prefix_len(const struct walk *w, unsigned int depth)
  */
 static bool host_allowed(struct walk *w, unsigned int depth)
 {
+	unsigned long long h = APPV_HASH64_INIT; /* of vpath[0..hashed) */
+	size_t len = 0, hashed = 0;
+
 	for (unsigned int i = 1; i <= depth; i++) {
+		/* the end of the i-th component: prefix_len(w, i) */
+		len += len < w->vlen;
+		while (len < w->vlen && w->vpath[len] != '/')
+			len++;
 		if (!(w->flags[i] & UNCHECKED))
 			continue;
 		w->flags[i] &= (unsigned char)~UNCHECKED;
-		if (!vfs_upper_opaque(w->vfs, w->vpath, prefix_len(w, i)))
+		h = appv_hash64_more(h, w->vpath + hashed, len - hashed);
+		hashed = len;
+		if (!vfs_upper_opaque_hashed(w->vfs, w->vpath, len, h))
 			continue;
 		for (unsigned int j = i; j <= depth; j++)
 			w->flags[j] &= (unsigned char)~(HOST_ANY | UNCHECKED);
@@ -1035,8 +1067,7 @@ static int dir_layers(struct walk *w, const struct probe *p, bool *no_host)
 	    vfs_host_root_link(w->vfs, w->vpath, w->vlen))
 		hit.mode = S_IFDIR;
 	if (r == 0 && S_ISDIR(hit.mode) && host_allowed(w, w->depth)) {
-		if ((p->child & UNCHECKED) &&
-		    vfs_upper_opaque(w->vfs, w->vpath, w->vlen))
+		if ((p->child & UNCHECKED) && opaque_here(w))
 			return 2;
 		n++;
 	}
@@ -1286,7 +1317,7 @@ static bool seed_flags(struct walk *w, unsigned char pf, unsigned char *out)
 	bool free = (pf & RULE_FREE) != 0;
 	int rule = free ? VFS_RULE_WRITECOPY
 			: vfs_rule_free(w->vfs, w->vpath, w->vlen, &free);
-	unsigned char child = IN_UPPER | UNCHECKED;
+	unsigned char child;
 	struct layer_hit hit;
 
 	if (rule == VFS_RULE_HIDE || rule == VFS_RULE_DENY ||
@@ -1295,12 +1326,14 @@ static bool seed_flags(struct walk *w, unsigned char pf, unsigned char *out)
 	if ((pf & IN_IMAGE) && vfs_rule_shows_image(rule) &&
 	    image_probe(w, &hit) == 0 && S_ISDIR(hit.mode)) {
 		child = IN_UPPER;
-		if (vfs_upper_opaque(w->vfs, w->vpath, w->vlen)) {
+		if (opaque_here(w)) {
 			/* nothing lower shows below it */
 			*out = (unsigned char)(child | (free ? RULE_FREE : 0));
 			return true;
 		}
 		child |= IN_IMAGE;
+	} else {
+		child = known_plain(w) ? IN_UPPER : IN_UPPER | UNCHECKED;
 	}
 	if ((pf & HOST_ANY) &&
 	    vfs_rule_host_at(w->vfs, rule, w->vpath, w->vlen))

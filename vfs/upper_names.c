@@ -47,24 +47,22 @@ struct upper_names {
 	uint64_t bits[NAMES_WORDS + WH_BITS / 64];
 };
 
-/* The two bits of @name in the filter at bit @base (WH_BASE: WH_BITS
- * long, else NAMES_BITS). */
-static void bit_pos(const char *name, size_t len, uint32_t base,
-		    uint32_t pos[2])
+/* The two bits of the name hashed @h (appv_hash64) in the filter at bit
+ * @base (WH_BASE: WH_BITS long, else NAMES_BITS). */
+static void bit_pos(unsigned long long h, uint32_t base, uint32_t pos[2])
 {
-	unsigned long long h = appv_hash64(name, len);
 	uint32_t nbits = base == WH_BASE ? WH_BITS : NAMES_BITS;
 
 	pos[0] = base + (uint32_t)(h % nbits);
 	pos[1] = base + (uint32_t)((h >> 32) % nbits);
 }
 
-static bool bits_set(const struct upper_names *n, const char *name,
-		     size_t len, uint32_t base)
+static bool bits_set(const struct upper_names *n, unsigned long long h,
+		     uint32_t base)
 {
 	uint32_t pos[2];
 
-	bit_pos(name, len, base, pos);
+	bit_pos(h, base, pos);
 	for (int i = 0; i < 2; i++) {
 		uint64_t w = __atomic_load_n(&n->bits[pos[i] / 64],
 					     __ATOMIC_ACQUIRE);
@@ -75,22 +73,22 @@ static bool bits_set(const struct upper_names *n, const char *name,
 	return true;
 }
 
-static bool bits_maybe(const struct vfs *vfs, const char *name, size_t len,
+static bool bits_maybe(const struct vfs *vfs, unsigned long long h,
 		       uint32_t base)
 {
 	if (!vfs->names || vfs->names_stale)
 		return true;
-	return bits_set(vfs->names, name, len, base);
+	return bits_set(vfs->names, h, base);
 }
 
 bool vfs_names_maybe(const struct vfs *vfs, const char *name, size_t len)
 {
-	return bits_maybe(vfs, name, len, 0);
+	return bits_maybe(vfs, appv_hash64(name, len), 0);
 }
 
-bool vfs_opaque_maybe(const struct vfs *vfs, const char *vpath, size_t len)
+bool vfs_opaque_maybe(const struct vfs *vfs, unsigned long long h)
 {
-	return bits_maybe(vfs, vpath, len, OPAQUE_BASE);
+	return bits_maybe(vfs, h, OPAQUE_BASE);
 }
 
 /* Whiteouts are only ever made by supervisors, which set the bit first:
@@ -98,7 +96,8 @@ bool vfs_opaque_maybe(const struct vfs *vfs, const char *vpath, size_t len)
 bool vfs_whiteouts_maybe(const struct vfs *vfs, const char *vpath,
 			 size_t len)
 {
-	return !vfs->names || bits_set(vfs->names, vpath, len, WH_BASE);
+	return !vfs->names ||
+	       bits_set(vfs->names, appv_hash64(vpath, len), WH_BASE);
 }
 
 static int root_ctime(const struct vfs *vfs, struct stat *st)
@@ -205,7 +204,7 @@ static void set_bits(struct upper_names *n, const char *name, size_t len,
 {
 	uint32_t pos[2];
 
-	bit_pos(name, len, base, pos);
+	bit_pos(appv_hash64(name, len), base, pos);
 	for (int i = 0; i < 2; i++)
 		__atomic_fetch_or(&n->bits[pos[i] / 64], 1ULL << (pos[i] % 64),
 				  __ATOMIC_RELEASE);

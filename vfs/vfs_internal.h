@@ -309,9 +309,10 @@ void vfs_paths_free(struct vfs *vfs);
 
 /* Opaque directories (see vfs.h): a second add-only bloom filter in the
  * same page, of the full virtual paths of opaque directories.  false only
- * when @vpath (@len bytes) is certainly not opaque.  vfs_opaque_note() is
- * called before a marker is created. */
-bool vfs_opaque_maybe(const struct vfs *vfs, const char *vpath, size_t len);
+ * when the directory whose virtual path hashes to @h (appv_hash64) is
+ * certainly not opaque.  vfs_opaque_note() is called before a marker is
+ * created. */
+bool vfs_opaque_maybe(const struct vfs *vfs, unsigned long long h);
 /* Whether a whiteout or an opaque marker may ever have been made in upper
  * directory @vpath (@len bytes): a third filter in the same file, set by
  * vfs_whiteout_note for the parent of the whiteout @vpath and by
@@ -345,6 +346,9 @@ int vfs_marker_of(const char *target, ssize_t n);
 /* Whether upper directory @vpath (@len bytes) holds the opaque marker
  * (the filter first, then one readlink). */
 bool vfs_upper_opaque(const struct vfs *vfs, const char *vpath, size_t len);
+/* ... with @h, appv_hash64 of those bytes, at hand (the walk's). */
+bool vfs_upper_opaque_hashed(const struct vfs *vfs, const char *vpath,
+			     size_t len, unsigned long long h);
 
 /* perm.c: the walk descends into directory @hit (top layer @top): search
  * permission for req->cred.  0 or -EACCES; *@asked set when the directory
