@@ -134,6 +134,18 @@ static int add_notify(scmp_filter_ctx ctx, const struct appv_sc_desc *d,
 	struct scmp_arg_cmp cmp[2];
 	unsigned int nc = 0;
 
+	/* The kernel takes ioctl's request as an unsigned int: the high
+	 * half of the register is not compared. */
+	if (d->arg1_in) {
+		for (const unsigned int *v = d->arg1_in; *v; v++) {
+			int r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, d->nr, 1,
+						 SCMP_A1_32(SCMP_CMP_EQ, *v));
+			if (r < 0)
+				return r;
+		}
+		return 0;
+	}
+
 	if (d->path_arg >= 0 && d->path_arg < 6)
 		cmp[nc++] = SCMP_CMP64((unsigned)d->path_arg, SCMP_CMP_NE, 0);
 	if (!no_shim && d->empty_path_flags_arg >= 0 &&
@@ -500,6 +512,8 @@ uint64_t appv_filter_fingerprint(const struct appv_sc_desc *table, size_t n,
 		h = fnv(h, (uint64_t)(int64_t)table[i].path_arg);
 		h = fnv(h, (uint64_t)(int64_t)table[i].empty_path_flags_arg);
 		h = fnv(h, table[i].fd_only);
+		for (const unsigned int *v = table[i].arg1_in; v && *v; v++)
+			h = fnv(h, *v);
 	}
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		h = fnv(h, (uint64_t)(int64_t)refused[i].nr);

@@ -53,6 +53,9 @@ struct appv_sc_desc {
 				     with the shim; -1 when none */
 	bool fd_only;	  /* takes a descriptor only (fstat): notified only
 			     without the shim */
+	/* Notified only when argument 1 (its low 32 bits: ioctl's request)
+	 * is one of these, 0-terminated; NULL: whatever it is. */
+	const unsigned int *arg1_in;
 	/* APPV_SC_NOTIFY: the supervisor's handler (loader/sys_*.c); returns
 	 * the outcome (loader/supervisor_internal.h).  Not used by the
 	 * filter builder. */

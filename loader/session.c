@@ -13,7 +13,9 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/statfs.h>
+#include <linux/fs.h>
 #include <linux/magic.h>
 
 #include "../common/cleanup.h"
@@ -669,6 +671,37 @@ static int rm_subdir(struct rm_walk *w, DIR *d, const char *n, int depth)
 	return 0;
 }
 
+/* chattr -ia of @fd: a session run as root may have made an entry of its
+ * overlay (or the directory holding it) immutable or append-only
+ * (sys_ioctl), which refuses the entry's removal.  Whether it was. */
+static bool unpin(int fd)
+{
+	int fl;
+
+	if (fd < 0 || ioctl(fd, FS_IOC_GETFLAGS, &fl) < 0 ||
+	    !(fl & (FS_IMMUTABLE_FL | FS_APPEND_FL)))
+		return false;
+	fl &= ~(FS_IMMUTABLE_FL | FS_APPEND_FL);
+	return ioctl(fd, FS_IOC_SETFLAGS, &fl) == 0;
+}
+
+/* After EPERM from removing entry @n (of type @type) of @dfd: whether
+ * unpin() of @dfd or of the entry (a file or directory: nothing else is
+ * opened) changed anything. */
+static bool unpin_entry(int dfd, const char *n, unsigned char type)
+{
+	bool changed = unpin(dfd);
+	int fd;
+
+	if (type != DT_REG && type != DT_DIR)
+		return changed;
+	fd = openat(dfd, n, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+	changed |= unpin(fd);
+	if (fd >= 0)
+		close(fd);
+	return changed;
+}
+
 /* Empties directory @dfd (consumed).  One getdents pass per directory and
  * one unlink per entry, using d_type: no stat per entry.  Directories that
  * kept a read-only lower mode (merged listings, copied-up directories) are
@@ -694,6 +727,9 @@ static int rm_contents(struct rm_walk *w, int dfd, int depth)
 		int u = unlinkat(dirfd(d), n, flags);
 
 		if (u < 0 && errno == EACCES && fchmod(dirfd(d), 0700) == 0)
+			u = unlinkat(dirfd(d), n, flags);
+		if (u < 0 && errno == EPERM &&
+		    unpin_entry(dirfd(d), n, de->d_type))
 			u = unlinkat(dirfd(d), n, flags);
 		if (u < 0 && r == 0)
 			r = -errno;

@@ -9,12 +9,15 @@
  * on the descriptor" forms (fchmod, fchown, futimens, fsetxattr,
  * fremovexattr, AT_EMPTY_PATH, a NULL utimensat path) are notified too: a
  * descriptor opened for reading may be a package or host file, which is
- * copied up instead of changed (sup_fd_target).
+ * copied up instead of changed (sup_fd_target).  So are the ioctls that
+ * change an inode's flags (chattr), project or generation.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/xattr.h>
@@ -510,4 +513,78 @@ long sys_xattr(struct appv_sc_call *c)
 	if (!c->s->strict && sup_path_unchanged(&p))
 		return SUP_CONTINUE; /* fast mode read: see sys_stat.c */
 	return xattr_read_side(c, &p, list ? NULL : name);
+}
+
+/* The ioctl argument of @cmd, as the kernel reads or writes it. */
+union ioctl_arg {
+	int flags;
+	struct fsxattr fsx;
+};
+
+static size_t ioctl_len(unsigned int cmd)
+{
+	return cmd == FS_IOC_FSSETXATTR || cmd == FS_IOC_FSGETXATTR
+		   ? sizeof(struct fsxattr)
+		   : sizeof(int);
+}
+
+/* A request that reads the flags: a merged directory's listing (a
+ * directory of the session's scratch) answers with its directory's, as
+ * the kernel would on the path's top layer.  Any other descriptor is the
+ * kernel's. */
+static long ioctl_get(struct appv_sc_call *c, unsigned int cmd)
+{
+	union ioctl_arg arg;
+	struct sup_path p;
+	int fd, r;
+
+	if ((int)c->args[0] < 0 || !sup_fd_listing(c, (int)c->args[0], &p))
+		return SUP_CONTINUE;
+	fd = sup_open_real(c->sup, p.res.real,
+			   O_RDONLY | O_NONBLOCK | O_DIRECTORY | O_NOFOLLOW, 0,
+			   false);
+	if (fd < 0)
+		return SUP_CONTINUE; /* gone since: the listing's own */
+	r = ioctl(fd, cmd, &arg) < 0 ? -errno : 0;
+	close(fd);
+	if (r == 0)
+		r = target_write(c, c->args[2], &arg, ioctl_len(cmd));
+	return r;
+}
+
+/*
+ * FS_IOC_SETFLAGS and the others the table notifies (loader/syscalls.c):
+ * they change the inode of the file a descriptor names, which for one
+ * opened for reading may be a host or package file.  As fchmod, the upper
+ * copy is changed instead; the argument is read here and the request made
+ * on the supervisor's own descriptor, so a descriptor number the
+ * application reuses meanwhile changes nothing else.
+ */
+long sys_ioctl(struct appv_sc_call *c)
+{
+	unsigned int cmd = (unsigned int)c->args[1];
+	union ioctl_arg arg;
+	struct sup_path p;
+	int tfd, r;
+
+	if (_IOC_DIR(cmd) == _IOC_READ)
+		return ioctl_get(c, cmd);
+	r = target_read(c, c->args[2], &arg, ioctl_len(cmd));
+	if (r < 0) { /* a bad descriptor is told first, as the kernel does */
+		tfd = target_getfd(c, (int)c->args[0]);
+		if (tfd < 0)
+			return tfd;
+		close(tfd);
+		return r;
+	}
+	r = sup_fd_target(c, (int)c->args[0], VFS_ATTR_OWNER, true, &tfd, &p);
+	if (r == 1)
+		tfd =
+		    sup_open_real(c->sup, p.res.real,
+				  O_RDONLY | O_NONBLOCK | O_NOFOLLOW, 0, false);
+	if (r < 0 || tfd < 0)
+		return r < 0 ? r : tfd;
+	r = ioctl(tfd, cmd, &arg) < 0 ? -errno : 0;
+	close(tfd);
+	return r;
 }

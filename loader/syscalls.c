@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <linux/fs.h>
 #include <sys/syscall.h>
 
 #include "../common/cleanup.h"
@@ -52,6 +53,14 @@
 		.name = #sys, .nr = SYS_##sys, .action = APPV_SC_ERRNO,        \
 		.err = (e), .path_arg = -1, .empty_path_flags_arg = -1         \
 	}
+
+/* ioctl requests that change the inode a descriptor names, and those
+ * that read what they change (sys_ioctl). */
+static const unsigned int inode_ioctls[] = {
+    FS_IOC_SETFLAGS,   FS_IOC32_SETFLAGS,   FS_IOC_FSSETXATTR,
+    FS_IOC_SETVERSION, FS_IOC32_SETVERSION, FS_IOC_GETFLAGS,
+    FS_IOC32_GETFLAGS, FS_IOC_FSGETXATTR,   0,
+};
 
 const struct appv_sc_desc loader_syscalls[] = {
     /* open family */
@@ -122,6 +131,13 @@ const struct appv_sc_desc loader_syscalls[] = {
     F(flistxattr, sys_fxattr),
     N(fremovexattr, -1, -1, sys_xattr),
     N(inotify_add_watch, 1, -1, sys_inotify),
+    {.name = "ioctl",
+     .nr = SYS_ioctl,
+     .action = APPV_SC_NOTIFY,
+     .path_arg = -1,
+     .empty_path_flags_arg = -1,
+     .arg1_in = inode_ioctls,
+     .handler = sys_ioctl},
     /* AF_UNIX path names (sys_net.c): the address is in memory, so
      * every call with a non-NULL address is notified.  sendmsg is not:
      * its address hides inside the msghdr, so BPF could only notify every

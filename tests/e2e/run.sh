@@ -362,6 +362,55 @@ print('%o %d' % (st.st_mode & 0o777, st.st_mtime))"
 	same_tree "$h" "$before"
 }
 
+# Inode flags (chattr) through a descriptor opened for reading: the
+# overlay's copy gets them, the host file and directory keep theirs.
+c_ov_chattr() {
+	local h=$C/hc before flags probe
+	mkdir -p "$h/d" && printf 'x\n' >"$h/f" && printf 'y\n' >"$h/d/g"
+	if ! chattr +d "$h/g0" 2>/dev/null && ! { : >"$h/g0" &&
+		chattr +d "$h/g0" 2>/dev/null; }; then
+		skip_step "no inode flags on $(stat -f -c %T "$h")"
+		return 0
+	fi
+	rm -f "$h/g0"
+	before=$(tree_sha "$h")
+	flags=$(lsattr -d "$h/f" "$h/d" "$h/d/g")
+	for probe in "$HELPERS/fsprobe" "$HELPERS/fsprobe_static"; do
+		axe --overlay w "$TPKG" "$probe" "nodump:$h/f" "nodump:$h/d"
+		want_rc 0
+		out_has "nodump $h/f: ok"
+		out_has "flags $h/f: nodump"
+		out_has "flags $h/d: nodump"
+		[ "$(lsattr -d "$h/f" "$h/d" "$h/d/g")" = "$flags" ] ||
+			fail "$probe: host flags changed: $(lsattr -d "$h/f" "$h/d")"
+		same_tree "$h" "$before"
+		ax overlay rm "$TPKG" w
+		want_rc 0
+	done
+	# chattr and lsattr themselves; a later session sees the flags.
+	axe --overlay w "$TPKG" chattr +A "$h/d/g"
+	want_rc 0
+	axe --overlay w "$TPKG" lsattr "$h/d/g"
+	want_rc 0
+	grep -qE "^[^ ]*A[^ ]* $h/d/g\$" "$C/out" ||
+		fail "lsattr in a later session: $(cat "$C/out")"
+	[ "$(lsattr -d "$h/f" "$h/d" "$h/d/g")" = "$flags" ] ||
+		fail "chattr: host flags changed"
+	# Immutable and append-only (root's): the overlay still goes.
+	if [ "$(id -u)" = 0 ]; then
+		axe --overlay w "$TPKG" sh -c "chattr +i '$h/f' && chattr +a '$h/d' &&
+			{ echo z >>'$h/f' || echo refused; }"
+		want_rc 0
+		out_has refused
+		[ "$(lsattr -d "$h/f" "$h/d" "$h/d/g")" = "$flags" ] ||
+			fail "chattr +i: host flags changed"
+	fi
+	same_tree "$h" "$before"
+	ax overlay rm "$TPKG" w
+	want_rc 0
+	[ ! -e "$(upper_of "$TID" w)" ] || fail "overlay w not removed"
+}
+
 c_pkg_script_exec() {
 	axe "$TPKG" /opt/t/bin/chain.sh
 	want_rc 0
@@ -5176,7 +5225,7 @@ LD_PRELOAD=libc.so.6 find /opt/t/share | LC_ALL=C sort' sh "$h"
 }
 
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
-static_stat_layers python_import host_root_symlink pkg_root_dirs fd_attrs pkg_script_exec shebang_pkg_interp write_dynamic write_static
+static_stat_layers python_import host_root_symlink pkg_root_dirs fd_attrs ov_chattr pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest long_home landlock_backstop ov_upper_swap ov_upper_plant ov_scratch_swap strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make

@@ -19,6 +19,10 @@
  *                      (mtime 1000000000) and linkat(fd, "", PATH.lnk,
  *                      AT_EMPTY_PATH) through the descriptor: one line per
  *                      call ("fchmod PATH: ok" ...)
+ *   nodump:PATH        open PATH read-only and set its nodump inode flag
+ *                      (FS_IOC_SETFLAGS, chattr +d): "nodump PATH: ok";
+ *                      then "flags PATH: nodump|-" as FS_IOC_GETFLAGS of
+ *                      PATH opened again says
  *   exit:N             exit with status N now
  *
  * A failed operation prints "ERR op PATH: strerror (errno N)" and makes the
@@ -32,6 +36,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -190,6 +196,30 @@ static int op_fdattr(const char *path)
 	return 0;
 }
 
+/* chattr +d through a read-only descriptor, then lsattr of the path. */
+static int op_nodump(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), fl;
+
+	if (fd < 0)
+		return fail("nodump", path);
+	if (ioctl(fd, FS_IOC_GETFLAGS, &fl) < 0 ||
+	    (fl |= FS_NODUMP_FL, ioctl(fd, FS_IOC_SETFLAGS, &fl) < 0))
+		fail("nodump", path);
+	else
+		printf("nodump %s: ok\n", path);
+	close(fd);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || ioctl(fd, FS_IOC_GETFLAGS, &fl) < 0)
+		fail("flags", path);
+	else
+		printf("flags %s: %s\n", path,
+		       fl & FS_NODUMP_FL ? "nodump" : "-");
+	if (fd >= 0)
+		close(fd);
+	return 0;
+}
+
 static int run_op(const char *a)
 {
 	char buf[PATH_MAX];
@@ -228,6 +258,8 @@ static int run_op(const char *a)
 	}
 	if (!strncmp(a, "fdattr:", 7))
 		return op_fdattr(a + 7);
+	if (!strncmp(a, "nodump:", 7))
+		return op_nodump(a + 7);
 	if (!strcmp(a, "exe"))
 		return op_readlink("exe", "/proc/self/exe");
 	if (!strncmp(a, "exit:", 5)) {
