@@ -627,6 +627,8 @@ int session_open_vfs(struct session *s, struct appv_diag *diag)
 		return appv_diag_set(diag, r, "%s: cannot open package cache: %s",
 				     s->image_dir, strerror(-r));
 	vfs_cache_dirs(s->vfs);
+	if (!s->strict)
+		vfs_cache_host_seen(s->vfs);
 	drop_shim_copy(s);
 	return 0;
 }

@@ -758,7 +758,7 @@ static int host_way_lookup(struct walk *w, struct probe *p, bool kernel_rest)
 static bool host_twin_keepable(const struct walk *w, const struct probe *p)
 {
 	return w->req->intent == VFS_INTENT_READ && p->rule != VFS_RULE_SHARE &&
-	       w->vfs->paths_on;
+	       w->vfs->host_seen_on;
 }
 
 /* The host twin of w->vpath, or of its parent, was seen missing shortly

@@ -23,12 +23,12 @@
  * symlink at that place is followed virtually (resolve.c, probe): git
  * status in a repository with an upper copy made one such lstat per file.
  * The host is not versioned, so what was seen is kept for a short time
- * only (VFS_HOST_SEEN_US), by the shim alone (vfs->paths_on: fast mode;
- * a strict supervisor's walk must see a symlink that leads to a hidden
- * tree), for reads only (a change's way is walked fresh: it names where
- * the copy-up lands) whose rest goes to the kernel (not realpath's walk,
- * which names every component, nor one with ".." ahead, which would
- * climb back out of the link's target).  A host directory that a process
+ * only (VFS_HOST_SEEN_US), by the shim and by a supervisor outside strict
+ * mode (vfs->host_seen_on: a strict supervisor's walk must see a symlink
+ * that leads to a hidden tree), for reads only (a change's way is walked fresh:
+ * it names where the copy-up lands) whose rest goes to the kernel (not
+ * realpath's walk, which names every component, nor one with ".." ahead, which
+ * would climb back out of the link's target).  A host directory that a process
  * outside the session turns into a symlink meanwhile is walked through on
  * the host: the kernel follows the link there, which differs from
  * following it virtually only where it leads into a directory with upper
@@ -80,6 +80,11 @@ static struct vfs_dirs *dirs_of(const struct vfs *cvfs)
 void vfs_cache_dirs(struct vfs *vfs)
 {
 	vfs->dirs_on = vfs->names != NULL;
+}
+
+void vfs_cache_host_seen(struct vfs *vfs)
+{
+	vfs->host_seen_on = true;
 }
 
 void vfs_dirs_free(struct vfs *vfs)
@@ -182,7 +187,7 @@ bool vfs_host_seen_get(const struct vfs *vfs, const char *vpath, size_t len,
 	struct vfs_dir_ent e;
 	long long age;
 
-	if (!vfs->paths_on ||
+	if (!vfs->host_seen_on ||
 	    !vfs_dirs_get_hashed(vfs, vpath, len, h ^ HOST_SALT, &e))
 		return false;
 	age = now_us() - e.seen_us; /* a clock set back: too old */
@@ -200,7 +205,7 @@ void vfs_host_seen_put(const struct vfs *vfs, const char *vpath, size_t len,
 {
 	struct vfs_dir_ent e = {.gen = gen, .mode = mode, .seen_us = seen_us};
 
-	if (!vfs->paths_on || (mode && !S_ISDIR(mode)) ||
+	if (!vfs->host_seen_on || (mode && !S_ISDIR(mode)) ||
 	    (!e.seen_us && !(e.seen_us = now_us())))
 		return;
 	vfs_dirs_put_hashed(vfs, vpath, len, h ^ HOST_SALT, &e);

@@ -204,6 +204,7 @@ static int init(struct vfs *vfs)
 	vfs_cache_dirs(vfs);
 	vfs_cache_upper_names(vfs, true);
 	vfs_cache_paths(vfs, true);
+	vfs_cache_host_seen(vfs);
 #else
 	if (r == 0)
 		vfs_cov_create(vfs);

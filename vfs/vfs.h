@@ -634,6 +634,11 @@ void vfs_cache_dirs(struct vfs *vfs);
  * whose own changes bump them before they return; never a supervisor's,
  * which walks in the middle of its changes. */
 void vfs_cache_paths(struct vfs *vfs, bool on);
+/* Keep for a moment what reads saw of host directories (vfs/upper_dirs.c,
+ * VFS_HOST_SEEN_US): the shim's, and a supervisor's whose reads are no
+ * boundary (not strict mode: there a walk must see a host symlink that
+ * leads into a hidden tree the moment it is made). */
+void vfs_cache_host_seen(struct vfs *vfs);
 
 /* Whether the union listing of directory @res is empty: 1 yes, 0 no. */
 int vfs_dir_empty(struct vfs *vfs, const struct vfs_res *res);

@@ -47,6 +47,8 @@ struct vfs {
 				      NULL: nothing is cached */
 	bool negs_on;		   /* cache upper names in... */
 	struct vfs_negs *negs;	   /* ...this, mapped on first use */
+	bool host_seen_on;	   /* keep what a read saw of the host for a
+				      moment (upper_dirs.c) */
 	bool paths_on;		   /* cache read resolutions in... */
 	struct vfs_paths *paths;   /* ...this, mapped on first use */
 	struct vfs_origin *origin; /* origin.c: the origin table (mapped on

@@ -1983,7 +1983,7 @@ static void test_dirs__cache_dropped_by_generation(void **state)
 /*
  * A host directory on the way below an upper one, seen by a shim's read:
  * kept as one for VFS_HOST_SEEN_US under a key no upper directory's lookup
- * finds, not by a resolver that keeps no paths (a supervisor's); made a
+ * finds, not by a resolver that keeps none (a strict supervisor's); made a
  * symlink behind its back, the walk goes on through the kept directory
  * until the time is over, then follows the link virtually.
  */
@@ -2008,6 +2008,7 @@ static void test_dirs__host_way_kept(void **state)
 	assert_int_equal(vfs_new(&f->cfg, &sup), 0);
 	v->dirs_on = sup->dirs_on = true;
 	vfs_cache_paths(v, true);
+	vfs_cache_host_seen(v);
 	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
 	assert_int_equal(vfs_resolve(sup, &req, &f->res), 0);
 	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
@@ -2055,6 +2056,7 @@ static void test_dirs__host_twin_gone(void **state)
 	assert_int_equal(vfs_new(&f->cfg, &sup), 0);
 	v->dirs_on = sup->dirs_on = true;
 	vfs_cache_paths(v, true);
+	vfs_cache_host_seen(v);
 	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
 	assert_int_equal(f->res.layer, VFS_LAYER_IMAGE);
 	assert_false(f->res.merged_dir);
