@@ -92,6 +92,12 @@ long sys_mknod(struct appv_sc_call *c)
 	struct sup_path p;
 	int r = resolve_create(c, at ? 0 : -1, at ? 1 : 0, false, &p);
 
+	/* No device node, in the overlay or on a shared path: opened, it
+	 * would reach the device - the host's disk, for a session run as
+	 * root (vfs_device_node).  As natively without CAP_MKNOD: after the
+	 * lookup's own errors. */
+	if (r >= 0 && vfs_device_node(mode, dev))
+		return -EPERM;
 	if (r == 1)
 		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
 					own */

@@ -541,6 +541,8 @@ static int copy_entry(struct vfs *vfs, const struct vfs_res *res,
 
 	if (r < 0)
 		return r;
+	if (vfs_device_node(st.st_mode, st.st_rdev))
+		return -EPERM; /* a copy would be a way to the device */
 	keep_parent = parent_of(dst, parent, sizeof(parent)) == 0 &&
 		      appv_fstatat(AT_FDCWD, parent, &pst, 0) == 0;
 	if (S_ISDIR(st.st_mode)) {

@@ -625,6 +625,15 @@ int vfs_names_bump_file(const char *upper);
  * is the application's, which may have put a symlink on the way.  An fd,
  * or -errno. */
 int vfs_upper_open_beneath(const struct vfs *vfs, const char *rel);
+/* Whether an entry of @mode and @rdev is a device node that reaches a
+ * device: none is made in the upper layer (mknod, copy-up), where
+ * Landlock would let the session open it for writing.  A character device
+ * 0:0 (overlayfs's whiteout, which image tools make) reaches none. */
+static inline bool vfs_device_node(mode_t mode, dev_t rdev)
+{
+	return S_ISBLK(mode) || (S_ISCHR(mode) && rdev != 0);
+}
+
 /* Remember the upper directories the walk finds (vfs/upper_dirs.c), as
  * the shim does: a supervisor's resolver, which walks for programs
  * without the shim.  No-op without the overlay's shared page. */

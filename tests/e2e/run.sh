@@ -411,6 +411,40 @@ c_ov_chattr() {
 	[ ! -e "$(upper_of "$TID" w)" ] || fail "overlay w not removed"
 }
 
+# No device node enters the overlay: opened, it would reach the device
+# (the host's disk, for a session run as root).  mknod of one is refused
+# as natively without CAP_MKNOD, and so is the copy-up of a host one; a
+# character device 0:0 (an overlayfs whiteout, which image tools make)
+# and FIFOs are made.
+c_ov_no_devices() {
+	local h=$C/hd before
+	mkdir -p "$h"
+	[ "$(id -u)" = 0 ] && mknod "$h/null" c 1 3
+	before=$(tree_sha "$h")
+	axe --overlay w "$TPKG" sh -c "cd '$h' &&
+		{ mknod blk b 7 0 2>/dev/null && echo blk made || echo blk refused; } &&
+		{ mknod chr c 1 3 2>/dev/null && echo chr made || echo chr refused; } &&
+		{ mknod /dev/shm/appv-e2e-blk.\$\$ b 7 0 2>/dev/null &&
+			echo shm made || echo shm refused; } &&
+		mknod wh c 0 0 && mkfifo fifo && ls -l wh fifo | cut -c1"
+	want_rc 0
+	out_has "blk refused"
+	out_has "chr refused"
+	out_has "shm refused"
+	out_has c
+	out_has p
+	if [ "$(id -u)" = 0 ]; then
+		axe --overlay w "$TPKG" sh -c "chmod 600 '$h/null' ||
+			echo chmod refused; echo x >'$h/null' || echo write refused"
+		want_rc 0
+		out_has "chmod refused"
+		out_has "write refused"
+	fi
+	same_tree "$h" "$before"
+	[ -z "$(find "$(upper_of "$TID" w)" \( -type b -o -type c \) \
+		! -name wh)" ] || fail "a device node in the overlay"
+}
+
 c_pkg_script_exec() {
 	axe "$TPKG" /opt/t/bin/chain.sh
 	want_rc 0
@@ -762,13 +796,15 @@ c_landlock_backstop() {
 	chmod 644 "$h"
 	before=$(file_sha "$h")
 	axe "$TPKG" "$HELPERS/landlock_escape_static" /opt/t/share/data.txt \
-		"$h" "$C/new.txt"
+		"$h" "$C/new.txt" "$(upper_of "$TID" default)/node"
 	out_has "bypass: yes" ||
 		fail "the raw syscall was virtualised: this run did not test Landlock"
 	grep -qE "^modify $h: errno [0-9]+ \((EACCES|EPERM)\)$" "$C/out" ||
 		fail "the raw write open of the host file was not refused"
 	grep -qE "^create $C/new.txt: errno [0-9]+ \((EACCES|EPERM)\)$" "$C/out" ||
 		fail "the raw create in a host dir was not refused"
+	grep -qE "^mknod .*/node: errno [0-9]+ \((EACCES|EPERM)\)$" "$C/out" ||
+		fail "the raw mknod of a device in the upper directory was not refused"
 	want_rc 0
 	same_sha "$h" "$before"
 	absent "$C/new.txt"
@@ -5223,7 +5259,7 @@ LD_PRELOAD=libc.so.6 find /opt/t/share | LC_ALL=C sort' sh "$h"
 }
 
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
-static_stat_layers python_import host_root_symlink pkg_root_dirs fd_attrs ov_chattr pkg_script_exec shebang_pkg_interp write_dynamic write_static
+static_stat_layers python_import host_root_symlink pkg_root_dirs fd_attrs ov_chattr ov_no_devices pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest long_home landlock_backstop ov_upper_swap ov_upper_plant ov_scratch_swap strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make

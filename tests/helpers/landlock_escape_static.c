@@ -17,19 +17,25 @@
  *                     right for a file's mode, owner, times or extended
  *                     attributes, so in fast mode this reaches the host
  *                     (README, threat model); it does not count below
+ *   mknod  NODEPATH   (optional) mknodat of character device 1:3 there
+ *                     through the stub: a path in the overlay's upper
+ *                     directory, where Landlock allows other creates; a
+ *                     device node there would open as the device
  *
  * Each prints "<op> PATH: ok" or "<op> PATH: errno N (NAME)".  Exit status:
  * 0 when every write attempt was refused with EACCES or EPERM, 1 when a write
  * succeeded, 2 on a set-up error.
  *
- * usage: landlock_escape_static READPATH HOSTFILE NEWPATH
+ * usage: landlock_escape_static READPATH HOSTFILE NEWPATH [NODEPATH]
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "raw_stub.h"
@@ -85,8 +91,10 @@ int main(int argc, char **argv)
 	int bad = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc != 4) {
-		fprintf(stderr, "usage: %s READPATH HOSTFILE NEWPATH\n", argv[0]);
+	if (argc != 4 && argc != 5) {
+		fprintf(stderr,
+			"usage: %s READPATH HOSTFILE NEWPATH [NODEPATH]\n",
+			argv[0]);
 		return 2;
 	}
 	stub = map_stub();
@@ -102,5 +110,12 @@ int main(int argc, char **argv)
 			 O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC);
 	report("chmod", argv[2],
 	       stub(SYS_fchmodat, AT_FDCWD, (long)argv[2], 0600, 0, 0));
+	if (argc == 5) {
+		int e = report("mknod", argv[4],
+			       stub(SYS_mknodat, AT_FDCWD, (long)argv[4],
+				    S_IFCHR | 0666, (long)makedev(1, 3), 0));
+
+		bad |= e == EACCES || e == EPERM ? 0 : 1;
+	}
 	return bad;
 }
