@@ -228,6 +228,15 @@ static int build_rules(struct session *s, const struct run_opts *o,
 {
 	const struct pkg_manifest *m = pkg_get_manifest(s->pkg);
 	static const char *const shared[] = { "/proc", "/sys", "/dev" };
+	/* What /proc holds of the whole host, not of a process: kernel
+	 * settings, the SysRq trigger, devices' and file systems' controls
+	 * (a container's read-only /proc paths).  A session run as root
+	 * would change the host there: a sysctl or binfmt_misc handler an
+	 * installer's script sets.  Landlock cannot tell them from the rest
+	 * of /proc (README, threat model). */
+	static const char *const proc_host[] = {
+	    "/proc/sys", "/proc/sysrq-trigger", "/proc/irq",  "/proc/bus",
+	    "/proc/fs",	 "/proc/acpi",		"/proc/mtrr", "/proc/scsi"};
 	const char *rt = getenv("XDG_RUNTIME_DIR");
 	char rtbuf[64];
 	int r = 0;
@@ -236,6 +245,8 @@ static int build_rules(struct session *s, const struct run_opts *o,
 	 * manifest's and the command line's may be patterns. */
 	for (size_t i = 0; !r && i < ARRAY_SIZE(shared); i++)
 		r = add_one_rule(&s->cfg, shared[i], VFS_RULE_SHARE);
+	for (size_t i = 0; !r && i < ARRAY_SIZE(proc_host); i++)
+		r = add_one_rule(&s->cfg, proc_host[i], VFS_RULE_READONLY);
 	if (!rt || rt[0] != '/') {
 		snprintf(rtbuf, sizeof(rtbuf), "/run/user/%u",
 			 (unsigned)appv_getuid());

@@ -2301,6 +2301,34 @@ refused" ] || fail "unexpected output: $(cat "$C/out")"
 	err_matches "isolation rule for $APPV_HOME/overlays: it lies in appv's own state"
 }
 
+# What /proc holds of the whole host is readonly by default: a sysctl
+# write gets EROFS (as root natively it would set the host's kernel; here
+# the value written is the one already there), reads are the host's, and
+# a process's own /proc files stay writable.
+c_iso_proc_host() {
+	local v
+	v=$(cat /proc/sys/vm/swappiness)
+	ax run --print-rules "$TPKG"
+	want_rc 0
+	grep -qE '^/proc/sys +readonly$' "$C/out" || fail "no readonly rule for /proc/sys"
+	grep -qE '^/proc/sysrq-trigger +readonly$' "$C/out" ||
+		fail "no readonly rule for /proc/sysrq-trigger"
+	axe "$TPKG" sh -c "cat /proc/sys/kernel/ostype
+		{ echo $v >/proc/sys/vm/swappiness; } 2>&1 | grep -o 'Read-only file system'
+		$HELPERS/fsprobe_static write:/proc/sys/vm/swappiness:$v 2>&1 |
+			grep -o 'Read-only file system'
+		echo renamed >/proc/\$\$/comm && cat /proc/\$\$/comm"
+	want_rc 0
+	out_has Linux
+	[ "$(grep -c '^Read-only file system$' "$C/out")" = 2 ] ||
+		fail "sysctl writes were not refused with EROFS: $(cat "$C/out")"
+	out_has renamed
+	[ "$(cat /proc/sys/vm/swappiness)" = "$v" ] || fail "swappiness changed"
+	axe --share /proc/sys "$TPKG" cat /proc/sys/kernel/ostype
+	want_rc 0
+	out_has Linux
+}
+
 # A host symlink inside a shared tree is followed under the rules of where
 # it leads: a write through one into a writecopy tree lands in the
 # overlay, not on the host, and one into a hidden tree opens nothing (an
@@ -5268,7 +5296,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
-iso_share_below_hide iso_share_symlink iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_swap_trunc tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
+iso_share_below_hide iso_share_symlink iso_proc_host iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_swap_trunc tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
