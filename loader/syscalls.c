@@ -190,6 +190,18 @@ const struct appv_sc_desc loader_syscalls[] = {
     R(swapon, EPERM),
     R(swapoff, EPERM),
     R(quotactl, EPERM),
+    /* Settings of the whole host, which a session run as root would
+     * change: refused as without the capability.  The clock is read
+     * through sys_adjtime. */
+    R(reboot, EPERM),
+    R(sethostname, EPERM),
+    R(setdomainname, EPERM),
+    R(settimeofday, EPERM),
+    R(clock_settime, EPERM),
+    R(iopl, EPERM),
+    R(ioperm, EPERM),
+    N(adjtimex, -1, -1, sys_adjtime),
+    N(clock_adjtime, -1, -1, sys_adjtime),
 };
 
 const size_t loader_nsyscalls = ARRAY_SIZE(loader_syscalls);

@@ -2329,6 +2329,32 @@ c_iso_proc_host() {
 	out_has Linux
 }
 
+# Settings of the whole host stay the host's, for a session run as root
+# too: the host name, the clock (refused as without the capability; the
+# values written are the current ones), while adjtimex's query answers as
+# natively.
+c_iso_host_settings() {
+	local prog='import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+for mode in (0, 1):
+    buf = ctypes.create_string_buffer(208)
+    ctypes.c_uint.from_buffer(buf, 0).value = mode
+    r = libc.adjtimex(buf)
+    print("adjtimex", mode, r if r >= 0 else "errno %d" % ctypes.get_errno())'
+	local name state
+	name=$(hostname)
+	state=$(/usr/bin/python3 -c "$prog" | head -n 1)
+	axe "$TPKG" sh -c "hostname '$name' 2>/dev/null || echo hostname refused
+		date -s @\$(date +%s) >/dev/null 2>&1 || echo date refused
+		/usr/bin/python3 -c '$prog'"
+	want_rc 0
+	out_has "hostname refused"
+	out_has "date refused"
+	out_has "$state"
+	out_has "adjtimex 1 errno 1"
+	[ "$(hostname)" = "$name" ] || fail "the host name changed"
+}
+
 # A host symlink inside a shared tree is followed under the rules of where
 # it leads: a write through one into a writecopy tree lands in the
 # overlay, not on the host, and one into a hidden tree opens nothing (an
@@ -5296,7 +5322,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
-iso_share_below_hide iso_share_symlink iso_proc_host iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_swap_trunc tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
+iso_share_below_hide iso_share_symlink iso_proc_host iso_host_settings iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_swap_trunc tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: LGPL-3.0-or-later
+/*
+ * loader/sys_host.c - calls on settings of the whole host.  Those that
+ * only change one (reboot, the host name, the clock) are refused by the
+ * filter (loader/syscalls.c); those that read as well are answered here.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <sys/syscall.h>
+#include <sys/timex.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "supervisor_internal.h"
+
+/*
+ * adjtimex and clock_adjtime: a query (modes 0, or ADJ_OFFSET_SS_READ) is
+ * made here and its answer written back; a change of the host's clock is
+ * refused, as without CAP_SYS_TIME, whatever the session's credentials.
+ * A dynamic clock (a descriptor's, negative id) is the kernel's: adjusting
+ * one needs it open for writing, which Landlock refuses below /dev.
+ */
+long sys_adjtime(struct appv_sc_call *c)
+{
+	bool at = c->req->data.nr == SYS_clock_adjtime;
+	clockid_t clk = at ? (clockid_t)c->args[0] : CLOCK_REALTIME;
+	uint64_t addr = c->args[at ? 1 : 0];
+	struct timex tx;
+	int r, w;
+
+	if (clk < 0)
+		return SUP_CONTINUE;
+	r = target_read(c, addr, &tx, sizeof(tx));
+	if (r < 0)
+		return r;
+	if (tx.modes != 0 && tx.modes != ADJ_OFFSET_SS_READ)
+		return -EPERM;
+	r = (int)syscall(SYS_clock_adjtime, clk, &tx);
+	if (r < 0)
+		return -errno;
+	w = target_write(c, addr, &tx, sizeof(tx));
+	return w < 0 ? w : r;
+}
