@@ -135,11 +135,14 @@ static int add_notify(scmp_filter_ctx ctx, const struct appv_sc_desc *d,
 	unsigned int nc = 0;
 
 	/* The kernel takes ioctl's request as an unsigned int: the high
-	 * half of the register is not compared. */
+	 * half of the register is masked off (libseccomp 2.5's SCMP_A1_32
+	 * compares all 64 bits to the zero-extended value, so junk there
+	 * would pass unnotified). */
 	if (d->arg1_in) {
 		for (const unsigned int *v = d->arg1_in; *v; v++) {
-			int r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, d->nr, 1,
-						 SCMP_A1_32(SCMP_CMP_EQ, *v));
+			int r = seccomp_rule_add(
+			    ctx, SCMP_ACT_NOTIFY, d->nr, 1,
+			    SCMP_A1_64(SCMP_CMP_MASKED_EQ, 0xffffffffULL, *v));
 			if (r < 0)
 				return r;
 		}

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -529,17 +530,23 @@ static size_t ioctl_len(unsigned int cmd)
 }
 
 /* A request that reads the flags: a merged directory's listing (a
- * directory of the session's scratch) answers with its directory's, as
- * the kernel would on the path's top layer.  Any other descriptor is the
- * kernel's. */
+ * directory of the session's scratch), or a package directory whose top
+ * is its upper copy, answers with that directory's, as the kernel would
+ * on the path's top layer.  Any other descriptor is the kernel's. */
 static long ioctl_get(struct appv_sc_call *c, unsigned int cmd)
 {
 	union ioctl_arg arg;
 	struct sup_path p;
 	int fd, r;
 
-	if ((int)c->args[0] < 0 || !sup_fd_listing(c, (int)c->args[0], &p))
+	if ((int)c->args[0] < 0 || !sup_fd_dir(c, (int)c->args[0], &p))
 		return SUP_CONTINUE;
+	fd = target_getfd(c, (int)c->args[0]);
+	r = fd < 0 ? -1 : fcntl(fd, F_GETFL);
+	if (fd >= 0)
+		close(fd);
+	if (r < 0 || (r & O_PATH))
+		return SUP_CONTINUE; /* EBADF, as the kernel says */
 	fd = sup_open_real(c->sup, p.res.real,
 			   O_RDONLY | O_NONBLOCK | O_DIRECTORY | O_NOFOLLOW, 0,
 			   false);
@@ -550,6 +557,67 @@ static long ioctl_get(struct appv_sc_call *c, unsigned int cmd)
 	if (r == 0)
 		r = target_write(c, c->args[2], &arg, ioctl_len(cmd));
 	return r;
+}
+
+/* The request that reads what set request @cmd changes. */
+static unsigned int ioctl_get_of(unsigned int cmd)
+{
+	switch (cmd) {
+	case FS_IOC_SETFLAGS:
+		return FS_IOC_GETFLAGS;
+	case FS_IOC32_SETFLAGS:
+		return FS_IOC32_GETFLAGS;
+	case FS_IOC_FSSETXATTR:
+		return FS_IOC_FSGETXATTR;
+	case FS_IOC_SETVERSION:
+		return FS_IOC_GETVERSION;
+	default:
+		return FS_IOC32_GETVERSION;
+	}
+}
+
+/*
+ * The kernel's checks of set request @cmd with @arg on @fd (the file the
+ * supervisor changes) with the caller's credentials, which a privileged
+ * supervisor does not share (sys_perm.c): the owner or CAP_FOWNER (@owner:
+ * not checked yet), and CAP_LINUX_IMMUTABLE to change the immutable or
+ * append-only flag.  A file whose file system keeps no such attribute
+ * (and anything but a file or directory) is left to the request itself,
+ * which fails as the kernel's would.
+ */
+static int ioctl_may(struct appv_sc_call *c, int fd, unsigned int cmd,
+		     const union ioctl_arg *arg, bool owner)
+{
+	struct vfs_cred *cred = sup_cred(c);
+	union ioctl_arg old;
+	unsigned int pin;
+	struct stat st;
+	int r;
+
+	if (!cred->all_layers)
+		return 0;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if ((!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) ||
+	    ioctl(fd, ioctl_get_of(cmd), &old) < 0)
+		return 0;
+	r = vfs_cred_get(cred);
+	if (r < 0)
+		return r;
+	if (owner && st.st_uid != cred->fsuid &&
+	    !(cred->cap_eff & (1ull << CAP_FOWNER)))
+		return -EPERM;
+	if (cmd == FS_IOC_FSSETXATTR)
+		pin = (old.fsx.fsx_xflags ^ arg->fsx.fsx_xflags) &
+		      (FS_XFLAG_IMMUTABLE | FS_XFLAG_APPEND);
+	else if (cmd == FS_IOC_SETFLAGS || cmd == FS_IOC32_SETFLAGS)
+		pin = (unsigned int)(old.flags ^ arg->flags) &
+		      (FS_IMMUTABLE_FL | FS_APPEND_FL);
+	else
+		pin = 0;
+	if (pin && !(cred->cap_eff & (1ull << CAP_LINUX_IMMUTABLE)))
+		return -EPERM;
+	return 0;
 }
 
 /*
@@ -565,7 +633,7 @@ long sys_ioctl(struct appv_sc_call *c)
 	unsigned int cmd = (unsigned int)c->args[1];
 	union ioctl_arg arg;
 	struct sup_path p;
-	int tfd, r;
+	int tfd, r, fl;
 
 	if (_IOC_DIR(cmd) == _IOC_READ)
 		return ioctl_get(c, cmd);
@@ -574,8 +642,9 @@ long sys_ioctl(struct appv_sc_call *c)
 		tfd = target_getfd(c, (int)c->args[0]);
 		if (tfd < 0)
 			return tfd;
+		fl = fcntl(tfd, F_GETFL);
 		close(tfd);
-		return r;
+		return fl >= 0 && (fl & O_PATH) ? -EBADF : r;
 	}
 	r = sup_fd_target(c, (int)c->args[0], VFS_ATTR_OWNER, true, &tfd, &p);
 	if (r == 1)
@@ -584,7 +653,10 @@ long sys_ioctl(struct appv_sc_call *c)
 				  O_RDONLY | O_NONBLOCK | O_NOFOLLOW, 0, false);
 	if (r < 0 || tfd < 0)
 		return r < 0 ? r : tfd;
-	r = ioctl(tfd, cmd, &arg) < 0 ? -errno : 0;
+	/* A lower file's owner was checked before its copy-up. */
+	r = ioctl_may(c, tfd, cmd, &arg, r == 0);
+	if (r == 0)
+		r = ioctl(tfd, cmd, &arg) < 0 ? -errno : 0;
 	close(tfd);
 	return r;
 }

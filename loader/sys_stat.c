@@ -142,6 +142,24 @@ static bool covered_dir(struct appv_sc_call *c, struct sup_path *p)
 	       resolve_raw_dir(c, p) && p->res.layer == VFS_LAYER_UPPER;
 }
 
+int sup_fd_dir(struct appv_sc_call *c, int fd, struct sup_path *p)
+{
+	struct stat st;
+	bool dir;
+	int tfd;
+
+	if (sup_fd_listing(c, fd, p))
+		return 1;
+	if (!p->abs[0] || !vfs_real_in_image(c->s->vfs, p->abs))
+		return 0;
+	tfd = target_getfd(c, fd);
+	if (tfd < 0)
+		return 0;
+	dir = !fstat(tfd, &st) && S_ISDIR(st.st_mode);
+	close(tfd);
+	return dir && covered_dir(c, p);
+}
+
 /* A descriptor below the content cache's root or the upper directory
  * (@p->abs from sup_fd_listing): a package file or directory answers with
  * mtime as ctime, a package directory standing for a merged one as its

@@ -376,11 +376,14 @@ c_ov_chattr() {
 	before=$(tree_sha "$h")
 	flags=$(lsattr -d "$h/f" "$h/d" "$h/d/g")
 	for probe in "$HELPERS/fsprobe" "$HELPERS/fsprobe_static"; do
-		axe --overlay w "$TPKG" "$probe" "nodump:$h/f" "nodump:$h/d"
+		axe --overlay w "$TPKG" "$probe" "nodump:$h/f" "nodump:$h/d" \
+			nodump:/opt/t/share/sub
 		want_rc 0
 		out_has "nodump $h/f: ok"
 		out_has "flags $h/f: nodump"
 		out_has "flags $h/d: nodump"
+		# a package directory: its copy is what a new descriptor reads
+		out_has "flags /opt/t/share/sub: nodump"
 		[ "$(lsattr -d "$h/f" "$h/d" "$h/d/g")" = "$flags" ] ||
 			fail "$probe: host flags changed: $(lsattr -d "$h/f" "$h/d")"
 		same_tree "$h" "$before"
@@ -396,6 +399,30 @@ c_ov_chattr() {
 		fail "lsattr in a later session: $(cat "$C/out")"
 	[ "$(lsattr -d "$h/f" "$h/d" "$h/d/g")" = "$flags" ] ||
 		fail "chattr: host flags changed"
+	# An O_PATH descriptor is refused before the argument is read.
+	axe --overlay w "$TPKG" /usr/bin/python3 -c "import fcntl, os
+fd = os.open('$h/f', os.O_PATH)
+try:
+    fcntl.ioctl(fd, 0x40086602, 8)  # FS_IOC_SETFLAGS, a bad address
+except OSError as e:
+    print('opath errno', e.errno)"
+	want_rc 0
+	out_has "opath errno 9"
+	# The request with junk in the register's high half (the kernel
+	# takes 32 bits): still the overlay's copy.
+	axe --overlay w "$TPKG" /usr/bin/python3 -c "import ctypes, fcntl, os
+fd = os.open('$h/f', os.O_RDONLY)
+fl = ctypes.c_int(0)
+fcntl.ioctl(fd, 0x80086601, fl)  # FS_IOC_GETFLAGS
+fl.value |= 0x40  # FS_NODUMP_FL
+libc = ctypes.CDLL(None, use_errno=True)
+r = libc.syscall(16, fd, ctypes.c_ulong(0xdead000040086602),
+                 ctypes.byref(fl))
+print('high', r, ctypes.get_errno())"
+	want_rc 0
+	out_has "high 0 0"
+	[ "$(lsattr -d "$h/f" "$h/d" "$h/d/g")" = "$flags" ] ||
+		fail "high half: host flags changed"
 	# Immutable and append-only (root's): the overlay still goes.
 	if [ "$(id -u)" = 0 ]; then
 		axe --overlay w "$TPKG" sh -c "chattr +i '$h/f' && chattr +a '$h/d' &&
@@ -443,6 +470,51 @@ c_ov_no_devices() {
 	same_tree "$h" "$before"
 	[ -z "$(find "$(upper_of "$TID" w)" \( -type b -o -type c \) \
 		! -name wh)" ] || fail "a device node in the overlay"
+}
+
+# chattr in a session run as root by a program that dropped to another
+# user: the kernel's checks are that user's, not the supervisor's (root's).
+# A shared host file and an overlay file of root's refuse it (the host
+# file's flags untouched), and so do immutable and append-only on its own
+# file (no CAP_LINUX_IMMUTABLE); nodump on its own file is its to set.
+c_ov_chattr_cred() {
+	local h as flags now
+	if [ "$(id -u)" != 0 ]; then
+		skip_step "needs root: the session drops to $TEST_USER"
+		return 0
+	fi
+	h=$(mktemp -d /tmp/appv-e2e-chc.XXXXXX) || { fail "mktemp"; return; }
+	# (the overlay goes at the end, whatever a failed step left pinned)
+	trap 'ax overlay rm "$TPKG" cc' EXIT
+	mkdir "$h/s" && printf 'x\n' >"$h/s/f" && printf 'u\n' >"$h/u"
+	chmod 0755 "$h" "$h/s" && chmod 0644 "$h/s/f" "$h/u"
+	chown "$TEST_USER" "$h/u"
+	if ! chattr +d "$h/u" 2>/dev/null; then
+		rm -rf "$h"
+		skip_step "no inode flags on $(stat -f -c %T /tmp)"
+		return 0
+	fi
+	chattr -d "$h/u"
+	flags=$(lsattr "$h/s/f" "$h/u")
+	as="/usr/bin/setpriv --reuid=$TEST_USER --regid=$TEST_USER --clear-groups"
+	axe --overlay cc --share "$h/s" "$TPKG" sh -c "printf 'r\n' >'$h/r'
+		for f in '$h/s/f' '$h/r'; do
+			$as /usr/bin/chattr +d \"\$f\" 2>/dev/null ||
+				echo \"refused \$f\"
+		done
+		$as /usr/bin/chattr +i '$h/u' 2>/dev/null || echo 'refused +i'
+		$as /usr/bin/chattr +a '$h/u' 2>/dev/null || echo 'refused +a'
+		$as /usr/bin/chattr +d '$h/u' && /usr/bin/lsattr '$h/u' '$h/r'"
+	now=$(lsattr "$h/s/f" "$h/u")
+	rm -rf "$h"
+	[ "$now" = "$flags" ] || fail "host flags changed: $now"
+	want_rc 0
+	out_has "refused $h/s/f"
+	out_has "refused $h/r"
+	out_has "refused +i"
+	out_has "refused +a"
+	grep -qE "^[^ ]*d[^ ]* $h/u\$" "$C/out" || fail "nodump on its own file"
+	grep -qE "^[^ d]* $h/r\$" "$C/out" || fail "nodump on root's file"
 }
 
 c_pkg_script_exec() {
@@ -5313,7 +5385,7 @@ LD_PRELOAD=libc.so.6 find /opt/t/share | LC_ALL=C sort' sh "$h"
 }
 
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
-static_stat_layers python_import host_root_symlink pkg_root_dirs fd_attrs ov_chattr ov_no_devices pkg_script_exec shebang_pkg_interp write_dynamic write_static
+static_stat_layers python_import host_root_symlink pkg_root_dirs fd_attrs ov_chattr ov_chattr_cred ov_no_devices pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest long_home landlock_backstop ov_upper_swap ov_upper_plant ov_scratch_swap strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make

@@ -28,6 +28,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <linux/filter.h>
+#include <linux/fs.h>
 #include <linux/seccomp.h>
 #include <cmocka.h>
 
@@ -647,6 +648,44 @@ static void test_filter__prebuilt_only_for_its_table(void **state)
 						  &o, &p), -ENOENT);
 }
 
+/* ioctl(-1, @cmd, NULL), directly. */
+static long ioctl_bad_fd(unsigned long cmd)
+{
+	return appv_syscall_direct(SYS_ioctl, -1, (long)cmd, 0, 0, 0, 0);
+}
+
+static long do_ioctl_setflags(void)
+{
+	return ioctl_bad_fd(FS_IOC_SETFLAGS);
+}
+
+/* The kernel takes the request as an unsigned int: the high half of the
+ * register is ignored there, and must be here. */
+static long do_ioctl_setflags_high(void)
+{
+	return ioctl_bad_fd(0xdead00000000UL | FS_IOC_SETFLAGS);
+}
+
+static long do_ioctl_tcgets(void)
+{
+	return ioctl_bad_fd(TCGETS);
+}
+
+/* The table's ioctls: chattr's requests are notified whatever the high
+ * half of the register holds, in both programs; any other passes. */
+static void test_filter__ioctl_request_low_half(void **state)
+{
+	cur_table = loader_syscalls;
+	cur_n = loader_nsyscalls;
+	for (int no_shim = 0; no_shim < 2; no_shim++) {
+		expect(no_shim, do_ioctl_setflags, 1, -NOTIFIED_ERR);
+		expect(no_shim, do_ioctl_setflags_high, 1, -NOTIFIED_ERR);
+		expect(no_shim, do_ioctl_tcgets, 0, -EBADF);
+	}
+	cur_table = small_table;
+	cur_n = sizeof(small_table) / sizeof(small_table[0]);
+}
+
 /* The generated program, loaded: the trampoline exemption (both IP
  * halves) and the notification of openat outside it. */
 static void test_filter__prebuilt_program_runs(void **state)
@@ -692,6 +731,7 @@ int main(void)
 		cmocka_unit_test(test_filter__prebuilt_matches_libseccomp),
 		cmocka_unit_test(test_filter__prebuilt_only_for_its_table),
 		cmocka_unit_test(test_filter__prebuilt_program_runs),
+		cmocka_unit_test(test_filter__ioctl_request_low_half),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
