@@ -577,16 +577,16 @@ static unsigned int ioctl_get_of(unsigned int cmd)
 }
 
 /*
- * The kernel's checks of set request @cmd with @arg on @fd (the file the
+ * The kernel's check of set request @cmd with @arg on @fd (the file the
  * supervisor changes) with the caller's credentials, which a privileged
- * supervisor does not share (sys_perm.c): the owner or CAP_FOWNER (@owner:
- * not checked yet), and CAP_LINUX_IMMUTABLE to change the immutable or
- * append-only flag.  A file whose file system keeps no such attribute
- * (and anything but a file or directory) is left to the request itself,
- * which fails as the kernel's would.
+ * supervisor does not share (sys_perm.c; the owner's is sup_fd_target's):
+ * CAP_LINUX_IMMUTABLE to change the immutable or append-only flag.  A
+ * file whose file system keeps no such attribute (and anything but a file
+ * or directory) is left to the request itself, which fails as the
+ * kernel's would.
  */
 static int ioctl_may(struct appv_sc_call *c, int fd, unsigned int cmd,
-		     const union ioctl_arg *arg, bool owner)
+		     const union ioctl_arg *arg)
 {
 	struct vfs_cred *cred = sup_cred(c);
 	union ioctl_arg old;
@@ -604,9 +604,6 @@ static int ioctl_may(struct appv_sc_call *c, int fd, unsigned int cmd,
 	r = vfs_cred_get(cred);
 	if (r < 0)
 		return r;
-	if (owner && st.st_uid != cred->fsuid &&
-	    !(cred->cap_eff & (1ull << CAP_FOWNER)))
-		return -EPERM;
 	if (cmd == FS_IOC_FSSETXATTR)
 		pin = (old.fsx.fsx_xflags ^ arg->fsx.fsx_xflags) &
 		      (FS_XFLAG_IMMUTABLE | FS_XFLAG_APPEND);
@@ -653,8 +650,7 @@ long sys_ioctl(struct appv_sc_call *c)
 				  O_RDONLY | O_NONBLOCK | O_NOFOLLOW, 0, false);
 	if (r < 0 || tfd < 0)
 		return r < 0 ? r : tfd;
-	/* A lower file's owner was checked before its copy-up. */
-	r = ioctl_may(c, tfd, cmd, &arg, r == 0);
+	r = ioctl_may(c, tfd, cmd, &arg);
 	if (r == 0)
 		r = ioctl(tfd, cmd, &arg) < 0 ? -errno : 0;
 	close(tfd);

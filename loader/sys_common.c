@@ -527,6 +527,20 @@ int sup_fd_path(int fd, char *out, size_t cap)
 	return (int)n;
 }
 
+/* A file changed in place through our descriptor of it (stat @st): the
+ * kernel checks the supervisor's credentials, so a privileged one checks
+ * the caller's (@need, as vfs_may_setattr) - a program that dropped to
+ * another user in a session run as root may not chmod root's files. */
+static int in_place(struct appv_sc_call *c, const struct stat *st, int need)
+{
+	struct vfs_cred *cred = sup_cred(c);
+	struct vfs_meta m = {st->st_mode, st->st_uid, st->st_gid};
+
+	if (!need || !cred || !cred->all_layers)
+		return 0;
+	return vfs_may_setattr_meta(cred, &m, (enum vfs_attr_need)need);
+}
+
 /* Our descriptor @fd of one of the target's files: 0 to act on @fd, 1
  * with @p resolved and made writable (a lower file's upper copy). */
 static int fd_classify(struct appv_sc_call *c, int fd, int need,
@@ -544,14 +558,15 @@ static int fd_classify(struct appv_sc_call *c, int fd, int need,
 	 * caller reads p->raw (link_fd: an O_TMPFILE file of upper). */
 	if (appv_fd_writable(fd) || p->raw[0] != '/' || st.st_nlink == 0 ||
 	    appv_path_has_prefix(p->raw, vfs_get_config(c->s->vfs)->upper))
-		return 0;
+		return in_place(c, &st, need);
 	r = vfs_reverse(c->s->vfs, p->raw, p->abs, sizeof(p->abs));
 	if (r < 0)
 		return r;
 	memcpy(p->raw, p->abs, (size_t)r + 1);
 	r = sup_resolve(c, VFS_INTENT_WRITE, VFS_F_NOFOLLOW, p);
 	if (r == 1 || (r == 0 && p->res.rule == VFS_RULE_SHARE))
-		return 0; /* /proc, /dev, shared: the host's, by the rules */
+		return in_place(c, &st, need); /* /proc, /dev, shared: the
+						  host's, by the rules */
 	/* The copy would be the caller's own: the right to change the
 	 * lower file is checked first, as the kernel would. */
 	if (r == 0 && need)

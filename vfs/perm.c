@@ -442,13 +442,24 @@ int vfs_may_setattr(struct vfs *vfs, struct vfs_cred *cred,
 		return 0;
 	if (need == VFS_ATTR_WRITE)
 		return vfs_may_access(vfs, cred, res, VFS_MAY_WRITE);
-	r = owner_or_cap(vfs, cred, res,
-			 need == VFS_ATTR_CHOWN ? CAP_BIT_CHOWN
-						: CAP_BIT_FOWNER,
-			 &m);
-	if (r <= 0)
+	r = vfs_meta_of(vfs, res, &m);
+	return r < 0 ? r : vfs_may_setattr_meta(cred, &m, need);
+}
+
+int vfs_may_setattr_meta(struct vfs_cred *cred, const struct vfs_meta *m,
+			 enum vfs_attr_need need)
+{
+	int r = vfs_cred_get(cred);
+
+	if (r < 0)
 		return r;
-	return need == VFS_ATTR_NOW ? vfs_permission(cred, &m, VFS_MAY_WRITE)
+	if (need == VFS_ATTR_WRITE)
+		return vfs_permission(cred, m, VFS_MAY_WRITE);
+	if (cred->fsuid == m->uid ||
+	    has_cap(cred,
+		    need == VFS_ATTR_CHOWN ? CAP_BIT_CHOWN : CAP_BIT_FOWNER))
+		return 0;
+	return need == VFS_ATTR_NOW ? vfs_permission(cred, m, VFS_MAY_WRITE)
 				    : -EPERM;
 }
 

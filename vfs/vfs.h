@@ -735,6 +735,10 @@ enum vfs_attr_need {
  * with cred->all_layers)?  0, -EPERM (not the owner) or -EACCES. */
 int vfs_may_setattr(struct vfs *vfs, struct vfs_cred *cred,
 		    const struct vfs_res *res, enum vfs_attr_need need);
+/* The same checks, always made, on an entry of metadata @m: a file a
+ * privileged supervisor changes through a descriptor, in place. */
+int vfs_may_setattr_meta(struct vfs_cred *cred, const struct vfs_meta *m,
+			 enum vfs_attr_need need);
 /* fs.protected_hardlinks for a link to @res (same cases): the owner,
  * CAP_FOWNER, or a plain regular file the caller may read and write;
  * else -EPERM. */

@@ -472,6 +472,52 @@ c_ov_no_devices() {
 		! -name wh)" ] || fail "a device node in the overlay"
 }
 
+# fchmod, fchown and futimens through a descriptor opened for reading, in
+# a session run as root by a program that dropped to another user: a
+# shared host file of root's and an overlay file of root's refuse them as
+# natively (the supervisor, root, changes such files in place itself);
+# the program's own file takes them.
+c_ov_fd_attrs_cred() {
+	local h as prog
+	if [ "$(id -u)" != 0 ]; then
+		skip_step "needs root: the session drops to $TEST_USER"
+		return 0
+	fi
+	# (the case directory is not the user's to search)
+	h=$(mktemp -d /tmp/appv-e2e-fc.XXXXXX) || { fail "mktemp"; return; }
+	# shellcheck disable=SC2064
+	trap "rm -rf '$h'" EXIT
+	mkdir -p "$h/s" && printf 'x\n' >"$h/s/f" && printf 'u\n' >"$h/s/u"
+	chmod 0755 "$h" "$h/s" && chmod 0644 "$h/s/f" "$h/s/u"
+	chown "$TEST_USER" "$h/s/u"
+	prog='import os, sys
+for p in sys.argv[1:]:
+    fd = os.open(p, os.O_RDONLY)
+    for name, op in (("fchmod", lambda: os.fchmod(fd, 0o600)),
+                     ("futimens", lambda: os.utime(fd, (1, 1))),
+                     ("fchown", lambda: os.fchown(fd, os.getuid(), -1))):
+        try:
+            op()
+            print(name, p, "ok")
+        except OSError as e:
+            print(name, p, e.errno)'
+	as="/usr/bin/setpriv --reuid=$TEST_USER --regid=$TEST_USER --clear-groups"
+	axe --overlay fc --share "$h/s" "$TPKG" sh -c "printf 'r\n' >'$h/r' &&
+		chmod 0644 '$h/r' && $as /usr/bin/python3 -c '$prog' \
+			'$h/s/f' '$h/r' '$h/s/u'"
+	want_rc 0
+	for f in "$h/s/f" "$h/r"; do
+		out_has "fchmod $f 1"
+		out_has "futimens $f 1"
+		out_has "fchown $f 1"
+	done
+	out_has "fchmod $h/s/u ok"
+	out_has "futimens $h/s/u ok"
+	[ "$(stat -c %a "$h/s/f")" = 644 ] || fail "the shared root file's mode changed"
+	[ "$(stat -c %a "$h/s/u")" = 600 ] || fail "the shared own file's mode did not change"
+	ax overlay rm "$TPKG" fc
+}
+
 # chattr in a session run as root by a program that dropped to another
 # user: the kernel's checks are that user's, not the supervisor's (root's).
 # A shared host file and an overlay file of root's refuse it (the host
@@ -5385,7 +5431,7 @@ LD_PRELOAD=libc.so.6 find /opt/t/share | LC_ALL=C sort' sh "$h"
 }
 
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
-static_stat_layers python_import host_root_symlink pkg_root_dirs fd_attrs ov_chattr ov_chattr_cred ov_no_devices pkg_script_exec shebang_pkg_interp write_dynamic write_static
+static_stat_layers python_import host_root_symlink pkg_root_dirs fd_attrs ov_fd_attrs_cred ov_chattr ov_chattr_cred ov_no_devices pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest long_home landlock_backstop ov_upper_swap ov_upper_plant ov_scratch_swap strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
