@@ -455,6 +455,21 @@ static int xattr_name(struct appv_sc_call *c, char *name, size_t cap)
 	return name[0] ? 0 : -ERANGE;
 }
 
+/* What a change of attribute @name needs (vfs_may_setattr): the
+ * kernel's xattr_permission and cap_inode_setxattr, which a privileged
+ * supervisor would pass for a caller that dropped its capabilities - a
+ * file capability set on a shared host file, for one. */
+static int xattr_need(const char *name)
+{
+	if (!strncmp(name, "system.posix_acl_", 17))
+		return VFS_ATTR_OWNER;
+	if (!strcmp(name, "security.capability"))
+		return VFS_ATTR_SETFCAP;
+	if (!strncmp(name, "trusted.", 8) || !strncmp(name, "security.", 9))
+		return VFS_ATTR_ADMIN;
+	return VFS_ATTR_WRITE;
+}
+
 /* fgetxattr/flistxattr of a merged directory's listing (a directory of
  * the session's scratch): as its path has them.  Without the shim only
  * (fd_only); the shim answers it alike. */
@@ -489,10 +504,7 @@ long sys_xattr(struct appv_sc_call *c)
 		return r;
 	if (write || fd_form) {
 		r = attr_target(c, fd_form ? FD_ONLY : 0, -1, 0, nofollow,
-				strncmp(name, "system.posix_acl_", 17)
-				    ? VFS_ATTR_WRITE
-				    : VFS_ATTR_OWNER,
-				&p, &tfd);
+				xattr_need(name), &p, &tfd);
 		if (r < 0)
 			return r;
 		r = (int)xattr_write(c, &p, r == ON_PATH ? -1 : tfd, name,

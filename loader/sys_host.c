@@ -13,12 +13,18 @@
 
 #include "supervisor_internal.h"
 
+/* The kernel's ADJ_ADJTIME (the single shot's bit of its own): with
+ * ADJ_OFFSET_READONLY, a query whatever other bits but ADJ_SETOFFSET. */
+#define ADJ_ADJTIME_ 0x8000
+
 /*
  * adjtimex and clock_adjtime: a query (modes 0, or ADJ_OFFSET_SS_READ) is
  * made here and its answer written back; a change of the host's clock is
- * refused, as without CAP_SYS_TIME, whatever the session's credentials.
- * A dynamic clock (a descriptor's, negative id) is the kernel's: adjusting
- * one needs it open for writing, which Landlock refuses below /dev.
+ * refused, as without CAP_SYS_TIME, whatever the session's credentials,
+ * after the kernel's own errors (no such clock, one that cannot be
+ * adjusted, a single shot without its bit).  A dynamic clock (a
+ * descriptor's, negative id) is the kernel's: adjusting one needs it open
+ * for writing, which Landlock refuses below /dev.
  */
 long sys_adjtime(struct appv_sc_call *c)
 {
@@ -26,6 +32,7 @@ long sys_adjtime(struct appv_sc_call *c)
 	clockid_t clk = at ? (clockid_t)c->args[0] : CLOCK_REALTIME;
 	uint64_t addr = c->args[at ? 1 : 0];
 	struct timex tx;
+	unsigned int modes;
 	int r, w;
 
 	if (clk < 0)
@@ -33,11 +40,19 @@ long sys_adjtime(struct appv_sc_call *c)
 	r = target_read(c, addr, &tx, sizeof(tx));
 	if (r < 0)
 		return r;
-	if (tx.modes != 0 && tx.modes != ADJ_OFFSET_SS_READ)
-		return -EPERM;
+	modes = tx.modes;
+	if ((modes & ADJ_OFFSET_SS_READ) == ADJ_OFFSET_SS_READ &&
+	    !(modes & ADJ_SETOFFSET))
+		tx.modes = ADJ_OFFSET_SS_READ;
+	else if (modes)
+		tx.modes = 0;
 	r = (int)syscall(SYS_clock_adjtime, clk, &tx);
 	if (r < 0)
 		return -errno;
+	if (modes && tx.modes == 0)
+		return (modes & ADJ_ADJTIME_) && !(modes & 1) ? -EINVAL
+							      : -EPERM;
+	tx.modes = modes;
 	w = target_write(c, addr, &tx, sizeof(tx));
 	return w < 0 ? w : r;
 }

@@ -29,6 +29,8 @@
 #define CAP_BIT_DAC_OVERRIDE 1
 #define CAP_BIT_DAC_READ_SEARCH 2
 #define CAP_BIT_FOWNER 3
+#define CAP_BIT_SYS_ADMIN 21
+#define CAP_BIT_SETFCAP 31
 
 static bool has_cap(const struct vfs_cred *cred, int bit)
 {
@@ -455,6 +457,11 @@ int vfs_may_setattr_meta(struct vfs_cred *cred, const struct vfs_meta *m,
 		return r;
 	if (need == VFS_ATTR_WRITE)
 		return vfs_permission(cred, m, VFS_MAY_WRITE);
+	if (need == VFS_ATTR_ADMIN || need == VFS_ATTR_SETFCAP)
+		return has_cap(cred, need == VFS_ATTR_ADMIN ? CAP_BIT_SYS_ADMIN
+							    : CAP_BIT_SETFCAP)
+			   ? 0
+			   : -EPERM;
 	if (cred->fsuid == m->uid ||
 	    has_cap(cred,
 		    need == VFS_ATTR_CHOWN ? CAP_BIT_CHOWN : CAP_BIT_FOWNER))

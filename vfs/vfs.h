@@ -729,6 +729,8 @@ enum vfs_attr_need {
 	VFS_ATTR_CHOWN,	    /* chown: owner/CAP_CHOWN */
 	VFS_ATTR_NOW,	    /* times to now: owner/CAP_FOWNER or write */
 	VFS_ATTR_WRITE,	    /* truncate, user xattrs: write access */
+	VFS_ATTR_ADMIN,	    /* trusted and security xattrs: CAP_SYS_ADMIN */
+	VFS_ATTR_SETFCAP,   /* security.capability: CAP_SETFCAP */
 };
 /* May @cred change @res's attributes as @need says, where the kernel
  * would not check it (a lower entry about to be copied up; everything

@@ -518,6 +518,63 @@ for p in sys.argv[1:]:
 	ax overlay rm "$TPKG" fc
 }
 
+# Extended attributes in a session run as root by a program that dropped
+# to another user: trusted.* and security.* need CAP_SYS_ADMIN,
+# security.capability CAP_SETFCAP, which the privileged supervisor has and
+# the caller not - a file capability on its own shared host file would be
+# root's on the host.  Path and descriptor forms answer as natively on a
+# shared file and an overlay file of the user's; root sets trusted.*.
+c_ov_xattr_cred() {
+	local h as prog f
+	if [ "$(id -u)" != 0 ]; then
+		skip_step "needs root: the session drops to $TEST_USER"
+		return 0
+	fi
+	h=$(mktemp -d /tmp/appv-e2e-xc.XXXXXX) || { fail "mktemp"; return; }
+	# shellcheck disable=SC2064
+	trap "rm -rf '$h'" EXIT
+	mkdir -p "$h/s" "$h/n" && printf 'u\n' >"$h/s/u" && printf 'u\n' >"$h/n/u"
+	chmod 0755 "$h" "$h/s" "$h/n" && chmod 0644 "$h/s/u" "$h/n/u"
+	chown "$TEST_USER" "$h/s/u" "$h/n/u"
+	prog='import os, sys
+caps = bytes.fromhex("0100000280000000000000000000000000000000")
+for p in sys.argv[1:]:
+    for name, v in (("trusted.x", b"1"), ("security.x", b"1"),
+                    ("security.capability", caps), ("user.x", b"1")):
+        for form in ("path", "fd"):
+            try:
+                if form == "path":
+                    os.setxattr(p, name, v)
+                else:
+                    fd = os.open(p, os.O_RDONLY)
+                    os.setxattr(fd, name, v)
+                    os.close(fd)
+                r = "ok"
+            except OSError as e:
+                r = e.errno
+            print(os.path.basename(os.path.dirname(p)), form, name, r)'
+	as="/usr/bin/setpriv --reuid=$TEST_USER --regid=$TEST_USER --clear-groups"
+	$as /usr/bin/python3 -c "$prog" "$h/n/u" | sed 's/^n //' >"$C/native"
+	grep -q "^path trusted.x 1$" "$C/native" ||
+		fail "native: $TEST_USER set trusted.x: this run tests nothing"
+	axe --overlay xc --share "$h/s" "$TPKG" sh -c "printf 'o\n' >'$h/o' &&
+		chown $TEST_USER '$h/o' && $as /usr/bin/python3 -c '$prog' \
+			'$h/s/u' '$h/o' && setfattr -n trusted.r -v 1 '$h/s/u' &&
+		echo root set"
+	want_rc 0
+	out_has "root set"
+	for f in s "$(basename "$h")"; do
+		grep "^$f " "$C/out" | cut -d' ' -f2- | cmp -s - "$C/native" ||
+			fail "$f: not as natively: $(grep "^$f " "$C/out" | tr '\n' ';')"
+	done
+	f=$(getfattr -d -m - "$h/s/u" 2>/dev/null)
+	case $f in
+	*trusted.x* | *security.x* | *security.capability*)
+		fail "the shared file got a privileged attribute: $f" ;;
+	esac
+	ax overlay rm "$TPKG" xc
+}
+
 # chattr in a session run as root by a program that dropped to another
 # user: the kernel's checks are that user's, not the supervisor's (root's).
 # A shared host file and an overlay file of root's refuse it (the host
@@ -2452,24 +2509,34 @@ c_iso_proc_host() {
 # values written are the current ones), while adjtimex's query answers as
 # natively.
 c_iso_host_settings() {
+	# CLOCK:MODES ("-": adjtimex): the offset and status of the host's
+	# clock, or the errno
 	local prog='import ctypes, sys
 libc = ctypes.CDLL(None, use_errno=True)
-for mode in (0, 1):
+for a in sys.argv[1:]:
+    clk, mode = a.split(":")
     buf = ctypes.create_string_buffer(208)
-    ctypes.c_uint.from_buffer(buf, 0).value = mode
-    r = libc.adjtimex(buf)
-    print("adjtimex", mode, r if r >= 0 else "errno %d" % ctypes.get_errno())'
-	local name state
+    ctypes.c_uint.from_buffer(buf, 0).value = int(mode, 0)
+    r = (libc.adjtimex(buf) if clk == "-" else
+         libc.clock_adjtime(int(clk), buf))
+    print("adjtimex", a, r if r >= 0 else "errno %d" % ctypes.get_errno())'
+	# Natively only what changes nothing, even as root: queries (a single
+	# shot read with more bits is one too), and the kernel's errors
+	# before the capability's - no such clock, a clock that cannot be
+	# adjusted (CLOCK_MONOTONIC), a single shot without its bit.
+	local name native q="-:0 -:0xa001 0:0xa003 1:1 100:1 -:0x8000"
 	name=$(hostname)
-	state=$(/usr/bin/python3 -c "$prog" | head -n 1)
+	# shellcheck disable=SC2086
+	native=$(/usr/bin/python3 -c "$prog" $q)
 	axe "$TPKG" sh -c "hostname '$name' 2>/dev/null || echo hostname refused
 		date -s @\$(date +%s) >/dev/null 2>&1 || echo date refused
-		/usr/bin/python3 -c '$prog'"
+		/usr/bin/python3 -c '$prog' $q -:1"
 	want_rc 0
 	out_has "hostname refused"
 	out_has "date refused"
-	out_has "$state"
-	out_has "adjtimex 1 errno 1"
+	[ "$(grep -v -e refused -e ' -:1 ' "$C/out")" = "$native" ] ||
+		fail "the queries and errors differ from native: $native"
+	out_has "adjtimex -:1 errno 1"
 	[ "$(hostname)" = "$name" ] || fail "the host name changed"
 }
 
@@ -5431,7 +5498,7 @@ LD_PRELOAD=libc.so.6 find /opt/t/share | LC_ALL=C sort' sh "$h"
 }
 
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
-static_stat_layers python_import host_root_symlink pkg_root_dirs fd_attrs ov_fd_attrs_cred ov_chattr ov_chattr_cred ov_no_devices pkg_script_exec shebang_pkg_interp write_dynamic write_static
+static_stat_layers python_import host_root_symlink pkg_root_dirs fd_attrs ov_fd_attrs_cred ov_chattr ov_chattr_cred ov_xattr_cred ov_no_devices pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest long_home landlock_backstop ov_upper_swap ov_upper_plant ov_scratch_swap strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
