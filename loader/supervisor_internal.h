@@ -396,6 +396,8 @@ long sys_truncate(struct appv_sc_call *c);
 long sys_utimes(struct appv_sc_call *c);
 long sys_ioctl(struct appv_sc_call *c);
 long sys_adjtime(struct appv_sc_call *c);
+/* An RTC request that sets the clock or an alarm (sys_ioctl's). */
+long sys_rtc_set(struct appv_sc_call *c);
 /* Whether descriptor @fd of the target is a merged directory's listing:
  * @p resolved to that directory (sys_stat.c). */
 int sup_fd_listing(struct appv_sc_call *c, int fd, struct sup_path *p);

@@ -644,6 +644,8 @@ long sys_ioctl(struct appv_sc_call *c)
 	struct sup_path p;
 	int tfd, r, fl;
 
+	if (_IOC_TYPE(cmd) == 'p')
+		return sys_rtc_set(c);
 	if (_IOC_DIR(cmd) == _IOC_READ)
 		return ioctl_get(c, cmd);
 	r = target_read(c, c->args[2], &arg, ioctl_len(cmd));

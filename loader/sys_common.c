@@ -319,6 +319,14 @@ int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
 	if (r == 0 && intent == VFS_INTENT_CREATE &&
 	    p->res.layer == VFS_LAYER_NONE && appv_path_last_is_dot(p->raw))
 		r = -ENOENT;
+	/* A shared path that the supervisor changes itself, with its own
+	 * rights: only where Landlock lets the application change it
+	 * (loader/landlock.c: not below /sys), so that no mode writes more
+	 * of the host than fast mode does.  EACCES, as Landlock's. */
+	if (r == 0 && intent != VFS_INTENT_READ &&
+	    p->res.rule == VFS_RULE_SHARE &&
+	    !loader_landlock_writable(c->s, p->res.real))
+		r = -EACCES;
 	return r;
 }
 

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/timex.h>
 #include <time.h>
@@ -55,4 +56,20 @@ long sys_adjtime(struct appv_sc_call *c)
 	tx.modes = modes;
 	w = target_write(c, addr, &tx, sizeof(tx));
 	return w < 0 ? w : r;
+}
+
+/* A real-time clock's time, alarms, epoch or interrupt rate: refused on a
+ * character device as the RTC driver refuses a caller without
+ * CAP_SYS_TIME (EACCES), whatever the session's credentials.  Any other
+ * descriptor is the kernel's (ENOTTY, EBADF). */
+long sys_rtc_set(struct appv_sc_call *c)
+{
+	struct stat st;
+	int fd = target_getfd(c, (int)c->args[0]), r;
+
+	if (fd < 0)
+		return SUP_CONTINUE;
+	r = fstat(fd, &st);
+	close(fd);
+	return r == 0 && S_ISCHR(st.st_mode) ? -EACCES : SUP_CONTINUE;
 }

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <linux/fs.h>
+#include <linux/rtc.h>
 #include <sys/syscall.h>
 
 #include "../common/cleanup.h"
@@ -55,11 +56,16 @@
 	}
 
 /* ioctl requests that change the inode a descriptor names, and those
- * that read what they change (sys_ioctl). */
-static const unsigned int inode_ioctls[] = {
-    FS_IOC_SETFLAGS,   FS_IOC32_SETFLAGS,   FS_IOC_FSSETXATTR,
-    FS_IOC_SETVERSION, FS_IOC32_SETVERSION, FS_IOC_GETFLAGS,
-    FS_IOC32_GETFLAGS, FS_IOC_FSGETXATTR,   0,
+ * that read what they change; those that set a real-time clock or its
+ * alarms, the host's (sys_ioctl). */
+static const unsigned int notified_ioctls[] = {
+    FS_IOC_SETFLAGS,	 FS_IOC32_SETFLAGS,
+    FS_IOC_FSSETXATTR,	 FS_IOC_SETVERSION,
+    FS_IOC32_SETVERSION, FS_IOC_GETFLAGS,
+    FS_IOC32_GETFLAGS,	 FS_IOC_FSGETXATTR,
+    RTC_SET_TIME,	 RTC_ALM_SET,
+    RTC_WKALM_SET,	 RTC_EPOCH_SET,
+    RTC_IRQP_SET,	 0,
 };
 
 const struct appv_sc_desc loader_syscalls[] = {
@@ -136,7 +142,7 @@ const struct appv_sc_desc loader_syscalls[] = {
      .action = APPV_SC_NOTIFY,
      .path_arg = -1,
      .empty_path_flags_arg = -1,
-     .arg1_in = inode_ioctls,
+     .arg1_in = notified_ioctls,
      .handler = sys_ioctl},
     /* AF_UNIX path names (sys_net.c): the address is in memory, so
      * every call with a non-NULL address is notified.  sendmsg is not:
