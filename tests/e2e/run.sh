@@ -472,6 +472,22 @@ c_ov_no_devices() {
 		! -name wh)" ] || fail "a device node in the overlay"
 }
 
+# cred_dir TAG: for a case whose session, run as root, drops to
+# $TEST_USER: in $H a directory that user may search (the case directory
+# is not), removed when the case ends, as is overlay TAG.  Not root: the
+# step is skipped and $H empty.
+cred_dir() {
+	H=
+	if [ "$(id -u)" != 0 ]; then
+		skip_step "needs root: the session drops to $TEST_USER"
+		return 0
+	fi
+	H=$(mktemp -d "/tmp/appv-e2e-$1.XXXXXX") || { fail "mktemp"; return; }
+	# shellcheck disable=SC2064
+	trap "rm -rf '$H'; ax overlay rm '$TPKG' '$1'" EXIT
+	chmod 0755 "$H"
+}
+
 # fchmod, fchown and futimens through a descriptor opened for reading, in
 # a session run as root by a program that dropped to another user: a
 # shared host file of root's and an overlay file of root's refuse them as
@@ -479,16 +495,11 @@ c_ov_no_devices() {
 # the program's own file takes them.
 c_ov_fd_attrs_cred() {
 	local h as prog
-	if [ "$(id -u)" != 0 ]; then
-		skip_step "needs root: the session drops to $TEST_USER"
-		return 0
-	fi
-	# (the case directory is not the user's to search)
-	h=$(mktemp -d /tmp/appv-e2e-fc.XXXXXX) || { fail "mktemp"; return; }
-	# shellcheck disable=SC2064
-	trap "rm -rf '$h'" EXIT
+	cred_dir fc || return
+	h=$H
+	[ -n "$h" ] || return 0
 	mkdir -p "$h/s" && printf 'x\n' >"$h/s/f" && printf 'u\n' >"$h/s/u"
-	chmod 0755 "$h" "$h/s" && chmod 0644 "$h/s/f" "$h/s/u"
+	chmod 0755 "$h/s" && chmod 0644 "$h/s/f" "$h/s/u"
 	chown "$TEST_USER" "$h/s/u"
 	prog='import os, sys
 for p in sys.argv[1:]:
@@ -515,7 +526,6 @@ for p in sys.argv[1:]:
 	out_has "futimens $h/s/u ok"
 	[ "$(stat -c %a "$h/s/f")" = 644 ] || fail "the shared root file's mode changed"
 	[ "$(stat -c %a "$h/s/u")" = 600 ] || fail "the shared own file's mode did not change"
-	ax overlay rm "$TPKG" fc
 }
 
 # Extended attributes in a session run as root by a program that dropped
@@ -526,15 +536,11 @@ for p in sys.argv[1:]:
 # shared file and an overlay file of the user's; root sets trusted.*.
 c_ov_xattr_cred() {
 	local h as prog f
-	if [ "$(id -u)" != 0 ]; then
-		skip_step "needs root: the session drops to $TEST_USER"
-		return 0
-	fi
-	h=$(mktemp -d /tmp/appv-e2e-xc.XXXXXX) || { fail "mktemp"; return; }
-	# shellcheck disable=SC2064
-	trap "rm -rf '$h'" EXIT
+	cred_dir xc || return
+	h=$H
+	[ -n "$h" ] || return 0
 	mkdir -p "$h/s" "$h/n" && printf 'u\n' >"$h/s/u" && printf 'u\n' >"$h/n/u"
-	chmod 0755 "$h" "$h/s" "$h/n" && chmod 0644 "$h/s/u" "$h/n/u"
+	chmod 0755 "$h/s" "$h/n" && chmod 0644 "$h/s/u" "$h/n/u"
 	chown "$TEST_USER" "$h/s/u" "$h/n/u"
 	prog='import os, sys
 caps = bytes.fromhex("0100000280000000000000000000000000000000")
@@ -572,7 +578,6 @@ for p in sys.argv[1:]:
 	*trusted.x* | *security.x* | *security.capability*)
 		fail "the shared file got a privileged attribute: $f" ;;
 	esac
-	ax overlay rm "$TPKG" xc
 }
 
 # chattr in a session run as root by a program that dropped to another
@@ -582,18 +587,14 @@ for p in sys.argv[1:]:
 # file (no CAP_LINUX_IMMUTABLE); nodump on its own file is its to set.
 c_ov_chattr_cred() {
 	local h as flags now
-	if [ "$(id -u)" != 0 ]; then
-		skip_step "needs root: the session drops to $TEST_USER"
-		return 0
-	fi
-	h=$(mktemp -d /tmp/appv-e2e-chc.XXXXXX) || { fail "mktemp"; return; }
 	# (the overlay goes at the end, whatever a failed step left pinned)
-	trap 'ax overlay rm "$TPKG" cc' EXIT
+	cred_dir cc || return
+	h=$H
+	[ -n "$h" ] || return 0
 	mkdir "$h/s" && printf 'x\n' >"$h/s/f" && printf 'u\n' >"$h/u"
-	chmod 0755 "$h" "$h/s" && chmod 0644 "$h/s/f" "$h/u"
+	chmod 0755 "$h/s" && chmod 0644 "$h/s/f" "$h/u"
 	chown "$TEST_USER" "$h/u"
 	if ! chattr +d "$h/u" 2>/dev/null; then
-		rm -rf "$h"
 		skip_step "no inode flags on $(stat -f -c %T /tmp)"
 		return 0
 	fi
@@ -609,7 +610,6 @@ c_ov_chattr_cred() {
 		$as /usr/bin/chattr +a '$h/u' 2>/dev/null || echo 'refused +a'
 		$as /usr/bin/chattr +d '$h/u' && /usr/bin/lsattr '$h/u' '$h/r'"
 	now=$(lsattr "$h/s/f" "$h/u")
-	rm -rf "$h"
 	[ "$now" = "$flags" ] || fail "host flags changed: $now"
 	want_rc 0
 	out_has "refused $h/s/f"
