@@ -119,8 +119,8 @@ static signed char path_arg_of[MAX_NR];
 static int install_filter(void)
 {
 	struct sock_fprog prog = {
-	    .len = appv_filter_prebuilt.len[0],
-	    .filter = (struct sock_filter *)appv_filter_prebuilt.prog[0],
+	    .len = appv_filter_prebuilt.len[2],
+	    .filter = (struct sock_filter *)appv_filter_prebuilt.prog[2],
 	};
 	long r;
 

@@ -134,19 +134,22 @@ static int add_notify(scmp_filter_ctx ctx, const struct appv_sc_desc *d,
 	struct scmp_arg_cmp cmp[2];
 	unsigned int nc = 0;
 
-	/* The kernel takes ioctl's request as an unsigned int: the high
-	 * half of the register is masked off (libseccomp 2.5's SCMP_A1_32
-	 * compares all 64 bits to the zero-extended value, so junk there
-	 * would pass unnotified). */
-	if (d->arg1_in) {
-		for (const unsigned int *v = d->arg1_in; *v; v++) {
-			int r = seccomp_rule_add(
-			    ctx, SCMP_ACT_NOTIFY, d->nr, 1,
-			    SCMP_A1_64(SCMP_CMP_MASKED_EQ, 0xffffffffULL, *v));
-			if (r < 0)
-				return r;
-		}
-		return 0;
+	/* One rule per condition, OR'ed.  A 32-bit argument (ioctl's
+	 * request, a pid) is compared under a mask: libseccomp 2.5's
+	 * SCMP_A1_32 compares all 64 bits to the zero-extended value, and
+	 * junk in the high half, which the kernel drops, would pass. */
+	for (const struct appv_sc_when *w = d->when; w && w->mask; w++) {
+		struct scmp_arg_cmp c =
+		    w->ne ? SCMP_CMP64(w->arg, SCMP_CMP_NE, w->value)
+			  : SCMP_CMP64(w->arg, SCMP_CMP_MASKED_EQ, w->mask,
+				       w->value);
+		int r;
+
+		if (w->ne && w->mask != ~0ULL)
+			return -EINVAL; /* BPF has no masked "not equal" */
+		r = seccomp_rule_add_array(ctx, SCMP_ACT_NOTIFY, d->nr, 1, &c);
+		if (r < 0 || !w[1].mask)
+			return r;
 	}
 
 	if (d->path_arg >= 0 && d->path_arg < 6)
@@ -431,10 +434,22 @@ int appv_filter_build(const struct appv_sc_desc *table, size_t n,
 {
 	bool no_shim = opts && opts->no_shim;
 	struct sock_filter *policy = NULL, *noshim = NULL, *all = NULL;
+	struct appv_sc_desc *scoped = NULL;
 	uint32_t *nrs = NULL, *split;
 	size_t plen = 0, nlen = 0, k = 0, m = 0, pre = 0;
 	int r;
 
+	if (opts && opts->signals_scoped) {
+		size_t j = 0;
+
+		scoped = calloc(n ? n : 1, sizeof(*scoped));
+		if (!scoped)
+			return -ENOMEM;
+		for (size_t i = 0; i < n; i++)
+			if (!table[i].unscoped_only)
+				scoped[j++] = table[i];
+		table = scoped, n = j;
+	}
 	r = build_policy(table, n, no_shim, &policy, &plen);
 	if (r < 0)
 		return r;
@@ -477,6 +492,7 @@ out:
 	free(nrs);
 	free(policy);
 	free(noshim);
+	free(scoped);
 	return r;
 }
 
@@ -502,6 +518,7 @@ uint64_t appv_filter_fingerprint(const struct appv_sc_desc *table, size_t n,
 	uint64_t h = 0xcbf29ce484222325ULL;
 
 	h = fnv(h, opts && opts->no_shim);
+	h = fnv(h, opts && opts->signals_scoped);
 	h = fnv(h, AUDIT_ARCH_X86_64);
 	h = fnv(h, APPV_TRAMPOLINE_ADDR);
 	h = fnv(h, APPV_TRAMPOLINE_SIZE);
@@ -515,8 +532,13 @@ uint64_t appv_filter_fingerprint(const struct appv_sc_desc *table, size_t n,
 		h = fnv(h, (uint64_t)(int64_t)table[i].path_arg);
 		h = fnv(h, (uint64_t)(int64_t)table[i].empty_path_flags_arg);
 		h = fnv(h, table[i].fd_only);
-		for (const unsigned int *v = table[i].arg1_in; v && *v; v++)
-			h = fnv(h, *v);
+		h = fnv(h, table[i].unscoped_only);
+		for (const struct appv_sc_when *w = table[i].when; w && w->mask;
+		     w++) {
+			h = fnv(h, w->arg | (uint64_t)w->ne << 8);
+			h = fnv(h, w->mask);
+			h = fnv(h, w->value);
+		}
 	}
 	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
 		h = fnv(h, (uint64_t)(int64_t)refused[i].nr);
@@ -533,7 +555,7 @@ int appv_filter_prebuilt_get(const struct appv_sc_desc *table, size_t n,
 			     struct sock_fprog *prog)
 {
 	const struct appv_filter_prebuilt *pb = &appv_filter_prebuilt;
-	int m = opts && opts->no_shim;
+	int m = appv_filter_prebuilt_index(opts);
 
 	if (!pb || !pb->prog[m] || !pb->len[m] ||
 	    pb->fingerprint[m] != appv_filter_fingerprint(table, n, opts))

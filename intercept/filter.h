@@ -41,6 +41,15 @@ enum appv_sc_action {
 
 struct appv_sc_call; /* the supervisor's per-notification context (loader/) */
 
+/* A condition on one argument: (args[arg] & mask) == value, or with @ne
+ * set, != value.  A list ends with an entry whose mask is 0. */
+struct appv_sc_when {
+	unsigned char arg;
+	bool ne;
+	uint64_t mask;
+	uint64_t value;
+};
+
 struct appv_sc_desc {
 	const char *name;
 	int nr;
@@ -53,9 +62,11 @@ struct appv_sc_desc {
 				     with the shim; -1 when none */
 	bool fd_only;	  /* takes a descriptor only (fstat): notified only
 			     without the shim */
-	/* Notified only when argument 1 (its low 32 bits: ioctl's request)
-	 * is one of these, 0-terminated; NULL: whatever it is. */
-	const unsigned int *arg1_in;
+	/* Notified only when one of these holds (NULL: always) */
+	const struct appv_sc_when *when;
+	/* A signal call: not notified where Landlock keeps signals in the
+	 * session itself (appv_filter_opts.signals_scoped) */
+	bool unscoped_only;
 	/* APPV_SC_NOTIFY: the supervisor's handler (loader/sys_*.c); returns
 	 * the outcome (loader/supervisor_internal.h).  Not used by the
 	 * filter builder. */
@@ -67,6 +78,9 @@ struct appv_filter_opts {
 	 * exemption, and calls on descriptors (AT_EMPTY_PATH, fstat) are
 	 * notified too - the supervisor answers a merged listing's stat. */
 	bool no_shim;
+	/* Landlock (ABI 6) keeps the session's signals in it: the table's
+	 * unscoped_only entries are left out. */
+	bool signals_scoped;
 };
 
 /* Build the combined program.  @prog->filter is malloc'ed; free it. */
@@ -77,15 +91,21 @@ int appv_filter_build(const struct appv_sc_desc *table, size_t n,
 /*
  * Programs generated at build time (intercept/filter_gen.c writes them as C
  * source from loader/syscalls.c), so a run loads a constant array instead
- * of calling libseccomp.  Index 0 is with the shim, 1 without.  Each carries the
+ * of calling libseccomp.  Index: no_shim + 2 * signals_scoped (0 with the
+ * shim, 1 without; 2 and 3 the same with signals scoped).  Each carries the
  * fingerprint (appv_filter_fingerprint) of what it was generated from; a
  * binary without them (the generator itself) leaves the weak symbol NULL.
  */
+#define APPV_FILTER_PREBUILT 4
 struct appv_filter_prebuilt {
-	uint64_t fingerprint[2];
-	const struct sock_filter *prog[2];
-	unsigned short len[2];
+	uint64_t fingerprint[APPV_FILTER_PREBUILT];
+	const struct sock_filter *prog[APPV_FILTER_PREBUILT];
+	unsigned short len[APPV_FILTER_PREBUILT];
 };
+static inline int appv_filter_prebuilt_index(const struct appv_filter_opts *o)
+{
+	return o ? (o->no_shim ? 1 : 0) + (o->signals_scoped ? 2 : 0) : 0;
+}
 
 /* FNV-1a over everything the program depends on: the table's numbers,
  * actions, errnos and argument indexes, the fixed refusals, the mode, the

@@ -49,19 +49,22 @@ static int emit_none(FILE *f, int err)
 		strerror(-err));
 	fputs(header, f);
 	fputs("const struct appv_filter_prebuilt appv_filter_prebuilt = "
-	      "{ .len = { 0, 0 } };\n", f);
+	      "{ .len = { 0 } };\n",
+	      f);
 	return ferror(f) ? -EIO : 0;
 }
 
 static int emit(FILE *f)
 {
-	static const char *const names[2] = { "prog_shim", "prog_no_shim" };
-	struct sock_fprog prog[2] = { { 0 } };
-	uint64_t fp[2];
+	enum { N = APPV_FILTER_PREBUILT };
+	struct sock_fprog prog[N] = {{0}};
+	uint64_t fp[N];
+	char name[32];
 	int r = 0;
 
-	for (int m = 0; m < 2 && !r; m++) {
-		struct appv_filter_opts o = { .no_shim = m == 1 };
+	for (int m = 0; m < N && !r; m++) {
+		struct appv_filter_opts o = {.no_shim = m & 1,
+					     .signals_scoped = m & 2};
 
 		fp[m] = appv_filter_fingerprint(loader_syscalls,
 						loader_nsyscalls, &o);
@@ -69,25 +72,34 @@ static int emit(FILE *f)
 				      &prog[m]);
 	}
 	if (r < 0 && r != -ENOMEM && r != -EINVAL) {
-		free(prog[0].filter);
-		free(prog[1].filter);
+		for (int m = 0; m < N; m++)
+			free(prog[m].filter);
 		return emit_none(f, r);
 	}
-	if (!r) {
+	if (!r)
 		fputs(header, f);
-		r = emit_prog(f, names[0], &prog[0]);
+	for (int m = 0; m < N && !r; m++) {
+		snprintf(name, sizeof(name), "prog_%d", m);
+		r = emit_prog(f, name, &prog[m]);
 	}
-	if (!r)
-		r = emit_prog(f, names[1], &prog[1]);
-	if (!r)
-		fprintf(f, "const struct appv_filter_prebuilt appv_filter_prebuilt = {\n"
-			   "\t.fingerprint = { 0x%016llxULL, 0x%016llxULL },\n"
-			   "\t.prog = { %s, %s },\n"
-			   "\t.len = { %u, %u },\n};\n",
-			(unsigned long long)fp[0], (unsigned long long)fp[1],
-			names[0], names[1], prog[0].len, prog[1].len);
-	free(prog[0].filter);
-	free(prog[1].filter);
+	if (!r) {
+		fputs("const struct appv_filter_prebuilt appv_filter_prebuilt "
+		      "= {\n",
+		      f);
+		fputs("\t.fingerprint = {", f);
+		for (int m = 0; m < N; m++)
+			fprintf(f, " 0x%016llxULL,", (unsigned long long)fp[m]);
+		fputs(" },\n\t.prog = {", f);
+		for (int m = 0; m < N; m++)
+			fprintf(f, " prog_%d,", m);
+		fputs(" },\n\t.len = {", f);
+		for (int m = 0; m < N; m++)
+			fprintf(f, " %u,", prog[m].len);
+		fputs(" },\n};\n", f);
+		r = ferror(f) ? -EIO : 0;
+	}
+	for (int m = 0; m < N; m++)
+		free(prog[m].filter);
 	return r;
 }
 

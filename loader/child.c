@@ -136,7 +136,11 @@ static void __attribute__((noreturn))
 child_main(struct session *s, char *const argv[], char *const envp[], int sock,
 	   pid_t parent, const sigset_t *oldmask)
 {
-	struct appv_filter_opts fo = { .no_shim = !s->use_shim };
+	/* Landlock's ABI 6 keeps signals in the session: they need no
+	 * notification (loader/sys_proc.c). */
+	struct appv_filter_opts fo = {.no_shim = !s->use_shim,
+				      .signals_scoped =
+					  loader_landlock_abi() >= 6};
 	char found[PATH_MAX];
 	int listener, r;
 

@@ -127,22 +127,27 @@ static int allow_shared_file(int ruleset, const char *upper, const char *suffix)
 	return allow_path(ruleset, path, LANDLOCK_ACCESS_FS_WRITE_FILE);
 }
 
+int loader_landlock_abi(void)
+{
+	int abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
+			       LANDLOCK_CREATE_RULESET_VERSION);
+	const char *cap = getenv("APPV_LANDLOCK_ABI");
+
+	/* APPV_LANDLOCK_ABI=N uses no more than ABI N: how an older kernel
+	 * runs (tests; it can only weaken the backstop). */
+	if (cap && atoi(cap) >= 1 && atoi(cap) < abi)
+		abi = atoi(cap);
+	return abi < 1 ? 0 : abi;
+}
+
 int loader_landlock_apply(const struct session *s)
 {
 	struct appv_ll_ruleset_attr attr = { 0 };
 	size_t attr_size = sizeof(attr);
-	const char *cap;
-	int abi, ruleset, r = 0;
+	int abi = loader_landlock_abi(), ruleset, r = 0;
 
-	abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
-			   LANDLOCK_CREATE_RULESET_VERSION);
 	if (abi < 1)
 		return -EOPNOTSUPP;
-	/* APPV_LANDLOCK_ABI=N uses no more than ABI N: how an older kernel
-	 * runs (tests; it can only weaken the backstop). */
-	if ((cap = getenv("APPV_LANDLOCK_ABI")) && atoi(cap) >= 1 &&
-	    atoi(cap) < abi)
-		abi = atoi(cap);
 	attr.handled_access_fs = handled_for_abi(abi);
 	if (abi >= 6)
 		attr.scoped = APPV_LL_SCOPE_SIGNAL;

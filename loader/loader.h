@@ -111,6 +111,9 @@ int supervisor_run(struct session *s, int listener, pid_t child, int *termsig);
  * Returns 0, or -EOPNOTSUPP when the kernel has no Landlock (the caller
  * decides whether that is fatal). */
 int loader_landlock_apply(const struct session *s);
+/* The Landlock ABI the backstop uses (APPV_LANDLOCK_ABI may lower it),
+ * 0 for none: from 6 on it keeps signals inside the session. */
+int loader_landlock_abi(void);
 /* What Landlock lets the application write below (loader_landlock_apply:
  * the devices and kernel files, the share rules) that holds @path, or
  * NULL. */

@@ -396,6 +396,7 @@ long sys_truncate(struct appv_sc_call *c);
 long sys_utimes(struct appv_sc_call *c);
 long sys_ioctl(struct appv_sc_call *c);
 long sys_adjtime(struct appv_sc_call *c);
+long sys_other_process(struct appv_sc_call *c);
 /* An RTC request that sets the clock or an alarm (sys_ioctl's). */
 long sys_rtc_set(struct appv_sc_call *c);
 /* Whether descriptor @fd of the target is a merged directory's listing:

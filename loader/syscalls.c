@@ -58,15 +58,46 @@
 /* ioctl requests that change the inode a descriptor names, and those
  * that read what they change; those that set a real-time clock or its
  * alarms, the host's (sys_ioctl). */
-static const unsigned int notified_ioctls[] = {
-    FS_IOC_SETFLAGS,	 FS_IOC32_SETFLAGS,
-    FS_IOC_FSSETXATTR,	 FS_IOC_SETVERSION,
-    FS_IOC32_SETVERSION, FS_IOC_GETFLAGS,
-    FS_IOC32_GETFLAGS,	 FS_IOC_FSGETXATTR,
-    RTC_SET_TIME,	 RTC_ALM_SET,
-    RTC_WKALM_SET,	 RTC_EPOCH_SET,
-    RTC_IRQP_SET,	 0,
+#define ARG_IS(a, v)                                                           \
+	{                                                                      \
+		(a), false, 0xffffffffULL, (v)                                 \
+	} /* an int argument */
+#define ARG_NOT0(a)                                                            \
+	{                                                                      \
+		(a), true, ~0ULL, 0                                            \
+	}
+static const struct appv_sc_when notified_ioctls[] = {
+    ARG_IS(1, FS_IOC_SETFLAGS),	    ARG_IS(1, FS_IOC32_SETFLAGS),
+    ARG_IS(1, FS_IOC_FSSETXATTR),   ARG_IS(1, FS_IOC_SETVERSION),
+    ARG_IS(1, FS_IOC32_SETVERSION), ARG_IS(1, FS_IOC_GETFLAGS),
+    ARG_IS(1, FS_IOC32_GETFLAGS),   ARG_IS(1, FS_IOC_FSGETXATTR),
+    ARG_IS(1, RTC_SET_TIME),	    ARG_IS(1, RTC_ALM_SET),
+    ARG_IS(1, RTC_WKALM_SET),	    ARG_IS(1, RTC_EPOCH_SET),
+    ARG_IS(1, RTC_IRQP_SET),	    {0},
 };
+
+/* Calls on another process, notified where they may name one outside the
+ * session (sys_proc.c): argument 0 a pid other than 0 (the caller); for
+ * setpriority and ioprio_set the "who" of argument 1, or a whole user. */
+static const struct appv_sc_when pid0[] = {ARG_NOT0(0), {0}};
+static const struct appv_sc_when prio_who[] = {
+    ARG_NOT0(1), ARG_IS(0, 2 /* PRIO_USER */), {0}};
+static const struct appv_sc_when ioprio_who[] = {
+    ARG_NOT0(1), ARG_IS(0, 3 /* IOPRIO_WHO_USER */), {0}};
+
+#define P(sys, cond)                                                           \
+	{                                                                      \
+		.name = #sys, .nr = SYS_##sys, .action = APPV_SC_NOTIFY,       \
+		.path_arg = -1, .empty_path_flags_arg = -1, .when = (cond),    \
+		.handler = sys_other_process                                   \
+	}
+/* A signal call: Landlock's ABI 6 keeps it in the session without us. */
+#define S(sys, cond)                                                           \
+	{                                                                      \
+		.name = #sys, .nr = SYS_##sys, .action = APPV_SC_NOTIFY,       \
+		.path_arg = -1, .empty_path_flags_arg = -1, .when = (cond),    \
+		.unscoped_only = true, .handler = sys_other_process            \
+	}
 
 const struct appv_sc_desc loader_syscalls[] = {
     /* open family */
@@ -142,7 +173,7 @@ const struct appv_sc_desc loader_syscalls[] = {
      .action = APPV_SC_NOTIFY,
      .path_arg = -1,
      .empty_path_flags_arg = -1,
-     .arg1_in = notified_ioctls,
+     .when = notified_ioctls,
      .handler = sys_ioctl},
     /* AF_UNIX path names (sys_net.c): the address is in memory, so
      * every call with a non-NULL address is notified.  sendmsg is not:
@@ -208,6 +239,20 @@ const struct appv_sc_desc loader_syscalls[] = {
     R(ioperm, EPERM),
     N(adjtimex, -1, -1, sys_adjtime),
     N(clock_adjtime, -1, -1, sys_adjtime),
+    /* Another process: only the session's (sys_proc.c). */
+    S(kill, pid0),
+    S(tkill, NULL),
+    S(tgkill, NULL),
+    S(rt_sigqueueinfo, NULL),
+    S(rt_tgsigqueueinfo, NULL),
+    S(pidfd_send_signal, NULL),
+    P(setpriority, prio_who),
+    P(ioprio_set, ioprio_who),
+    P(prlimit64, pid0),
+    P(sched_setaffinity, pid0),
+    P(sched_setscheduler, pid0),
+    P(sched_setparam, pid0),
+    P(sched_setattr, pid0),
 };
 
 const size_t loader_nsyscalls = ARRAY_SIZE(loader_syscalls);

@@ -2560,6 +2560,58 @@ except OSError as e:
 	[ "$(hostname)" = "$name" ] || fail "the host name changed"
 }
 
+# A process of the session acts on the session's processes only: signals
+# (Landlock ABI 6 scopes them; below it - APPV_LANDLOCK_ABI=5 here, as on
+# Debian 12's 6.1 - the supervisor checks), priority, I/O priority,
+# resource limits and affinity of a host process, or of all of a user's,
+# are refused; on its own processes they work.
+c_iso_other_processes() {
+	local hp abi nice lim
+	sleep 300 &
+	hp=$!
+	nice=$(ps -o ni= -p "$hp")
+	lim=$(grep 'open files' "/proc/$hp/limits")
+	local prog='import os, signal, sys, threading
+hp = int(sys.argv[1])
+try:
+    signal.pidfd_send_signal(os.pidfd_open(hp), signal.SIGTERM)
+    print("pidfd ok")
+except OSError as e:
+    print("pidfd", e.errno)
+t = threading.Thread(target=lambda: None)
+signal.signal(signal.SIGUSR1, lambda *a: None)
+signal.pthread_kill(threading.get_ident(), signal.SIGUSR1)
+print("own thread ok")'
+	for abi in 5 ""; do
+		APPV_LANDLOCK_ABI=$abi axe "$TPKG" sh -c "
+			/bin/kill -TERM $hp 2>/dev/null || echo kill refused
+			renice -n 5 -p $hp >/dev/null 2>&1 || echo renice refused
+			renice -n 5 -u \$(id -u) >/dev/null 2>&1 || echo renice-u refused
+			prlimit --pid $hp --nofile=100:100 2>/dev/null || echo prlimit refused
+			taskset -p 1 $hp >/dev/null 2>&1 || echo taskset refused
+			/bin/kill -TERM \$PPID 2>/dev/null || echo appv refused
+			sleep 30 & p=\$!
+			/bin/kill \$p && wait \$p; echo own kill \$?
+			renice -n 19 -p \$\$ >/dev/null && echo own renice
+			prlimit --pid \$\$ --nofile=200:200 && echo own prlimit
+			/usr/bin/python3 -c '$prog' $hp"
+		want_rc 0
+		for w in kill renice renice-u prlimit taskset appv; do
+			out_has "$w refused"
+		done
+		out_has "own kill 143"
+		out_has "own renice"
+		out_has "own prlimit"
+		out_has "pidfd 1"
+		out_has "own thread ok"
+	done
+	kill -0 "$hp" 2>/dev/null || fail "the host process was killed"
+	[ "$(ps -o ni= -p "$hp")" = "$nice" ] || fail "the host process was reniced"
+	[ "$(grep 'open files' "/proc/$hp/limits")" = "$lim" ] ||
+		fail "the host process's limits changed"
+	kill "$hp"
+}
+
 # A host symlink inside a shared tree is followed under the rules of where
 # it leads: a write through one into a writecopy tree lands in the
 # overlay, not on the host, and one into a hidden tree opens nothing (an
@@ -5527,7 +5579,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
-iso_share_below_hide iso_share_symlink iso_proc_host iso_host_settings iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_swap_trunc tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
+iso_share_below_hide iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_swap_trunc tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
