@@ -5,6 +5,7 @@
  * filter (loader/syscalls.c); those that read as well are answered here.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -61,15 +62,18 @@ long sys_adjtime(struct appv_sc_call *c)
 /* A real-time clock's time, alarms, epoch or interrupt rate: refused on a
  * character device as the RTC driver refuses a caller without
  * CAP_SYS_TIME (EACCES), whatever the session's credentials.  Any other
- * descriptor is the kernel's (ENOTTY, EBADF). */
+ * descriptor is the kernel's (ENOTTY; EBADF, for an O_PATH one too). */
 long sys_rtc_set(struct appv_sc_call *c)
 {
 	struct stat st;
-	int fd = target_getfd(c, (int)c->args[0]), r;
+	int fd = target_getfd(c, (int)c->args[0]), r, fl;
 
 	if (fd < 0)
 		return SUP_CONTINUE;
 	r = fstat(fd, &st);
+	fl = fcntl(fd, F_GETFL);
 	close(fd);
-	return r == 0 && S_ISCHR(st.st_mode) ? -EACCES : SUP_CONTINUE;
+	return r == 0 && S_ISCHR(st.st_mode) && fl >= 0 && !(fl & O_PATH)
+		   ? -EACCES
+		   : SUP_CONTINUE;
 }

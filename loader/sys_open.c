@@ -701,6 +701,12 @@ static int lower_own_fd(struct appv_sc_call *c, const struct open_args *a,
 			vflags_of(a->flags & ~O_NOFOLLOW, 0), p);
 	if (r == 0 && p->res.rule == VFS_RULE_SHARE)
 		return 0; /* the host's, by the rules */
+	/* /proc, /dev: the kernel's, but a truncating open or an openat2 is
+	 * opened here (fd_link_open_here), outside Landlock: for writing,
+	 * only where Landlock lets the target write (not /dev/kmsg, a disk). */
+	if (r == 1 && !(a->flags & O_PATH) && modifying(a->flags) &&
+	    !loader_landlock_writable(c->s, real))
+		return -EACCES;
 	return r == 0 ? 1 : r < 0 ? r : 0;
 }
 

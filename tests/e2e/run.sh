@@ -2510,6 +2510,25 @@ c_iso_proc_host() {
 	else
 		skip_step "no $v to try"
 	fi
+	# Nor through a read-only descriptor's link, whose truncating open
+	# the supervisor makes itself (outside Landlock): not of /sys, nor of
+	# a device Landlock does not grant (/dev/kmsg, which only root reads).
+	local reopen='import os, sys
+for p in sys.argv[1:]:
+    fd = os.open(p, os.O_RDONLY)
+    try:
+        os.open("/proc/self/fd/%d" % fd, os.O_WRONLY | os.O_TRUNC)
+        print(p, "opened")
+    except OSError as e:
+        print(p, "refused", e.errno)' dev=
+	[ "$(id -u)" = 0 ] && [ -c /dev/kmsg ] && dev=/dev/kmsg
+	if [ -e "$v" ]; then
+		# shellcheck disable=SC2086
+		axe "$TPKG" /usr/bin/python3 -c "$reopen" "$v" $dev
+		want_rc 0
+		out_has "$v refused 13"
+		[ -z "$dev" ] || out_has "$dev refused 13"
+	fi
 	axe --share /proc/sys "$TPKG" cat /proc/sys/kernel/ostype
 	want_rc 0
 	out_has Linux
@@ -2540,12 +2559,14 @@ for a in sys.argv[1:]:
 	# shellcheck disable=SC2086
 	native=$(/usr/bin/python3 -c "$prog" $q)
 	# An RTC request that sets the clock is refused before a driver sees
-	# it (there is no RTC here: /dev/null stands for one).
+	# it (there is no RTC here: /dev/null stands for one); through an
+	# O_PATH descriptor, it is EBADF, as natively.
 	local rtc='import fcntl, os
-try:
-    fcntl.ioctl(os.open("/dev/null", os.O_RDONLY), 0x4024700a, bytes(36))
-except OSError as e:
-    print("rtc refused", e.errno)'
+for fl in (os.O_RDONLY, os.O_PATH):
+    try:
+        fcntl.ioctl(os.open("/dev/null", fl), 0x4024700a, bytes(36))
+    except OSError as e:
+        print("rtc refused", e.errno)'
 	axe "$TPKG" sh -c "hostname '$name' 2>/dev/null || echo hostname refused
 		date -s @\$(date +%s) >/dev/null 2>&1 || echo date refused
 		/usr/bin/python3 -c '$rtc'
@@ -2554,6 +2575,7 @@ except OSError as e:
 	out_has "hostname refused"
 	out_has "date refused"
 	out_has "rtc refused 13"
+	out_has "rtc refused 9"
 	[ "$(grep -v -e refused -e ' -:1 ' "$C/out")" = "$native" ] ||
 		fail "the queries and errors differ from native: $native"
 	out_has "adjtimex -:1 errno 1"
