@@ -396,6 +396,9 @@ long sys_truncate(struct appv_sc_call *c);
 long sys_utimes(struct appv_sc_call *c);
 long sys_ioctl(struct appv_sc_call *c);
 long sys_adjtime(struct appv_sc_call *c);
+/* A call the table notifies only for what changes a host setting:
+ * refused, as without the capability (sys_host.c). */
+long sys_host_setting(struct appv_sc_call *c);
 long sys_other_process(struct appv_sc_call *c);
 /* An RTC request that sets the clock or an alarm (sys_ioctl's). */
 long sys_rtc_set(struct appv_sc_call *c);

@@ -77,3 +77,11 @@ long sys_rtc_set(struct appv_sc_call *c)
 		   ? -EACCES
 		   : SUP_CONTINUE;
 }
+
+/* syslog(2)'s clear and console actions (the table notifies only those):
+ * EPERM, as without CAP_SYSLOG, whatever the session's credentials. */
+long sys_host_setting(struct appv_sc_call *c)
+{
+	(void)c;
+	return -EPERM;
+}

@@ -84,6 +84,9 @@ static const struct appv_sc_when prio_who[] = {
     ARG_NOT0(1), ARG_IS(0, 2 /* PRIO_USER */), {0}};
 static const struct appv_sc_when ioprio_who[] = {
     ARG_NOT0(1), ARG_IS(0, 3 /* IOPRIO_WHO_USER */), {0}};
+/* syslog(2) actions that clear the kernel's log or set its console */
+static const struct appv_sc_when syslog_changes[] = {
+    ARG_IS(0, 4), ARG_IS(0, 5), ARG_IS(0, 6), ARG_IS(0, 7), ARG_IS(0, 8), {0}};
 
 #define P(sys, cond)                                                           \
 	{                                                                      \
@@ -239,6 +242,13 @@ const struct appv_sc_desc loader_syscalls[] = {
     R(ioperm, EPERM),
     N(adjtimex, -1, -1, sys_adjtime),
     N(clock_adjtime, -1, -1, sys_adjtime),
+    {.name = "syslog",
+     .nr = SYS_syslog,
+     .action = APPV_SC_NOTIFY,
+     .path_arg = -1,
+     .empty_path_flags_arg = -1,
+     .when = syslog_changes,
+     .handler = sys_host_setting},
     /* Another process: only the session's (sys_proc.c). */
     S(kill, pid0),
     S(tkill, NULL),

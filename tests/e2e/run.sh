@@ -2538,8 +2538,8 @@ for p in sys.argv[1:]:
 
 # Settings of the whole host stay the host's, for a session run as root
 # too: the host name, the clock (refused as without the capability; the
-# values written are the current ones), while adjtimex's query answers as
-# natively.
+# values written are the current ones), the kernel log (never cleared),
+# while adjtimex's query answers as natively.
 c_iso_host_settings() {
 	# CLOCK:MODES ("-": adjtimex): the offset and status of the host's
 	# clock, or the errno
@@ -2571,11 +2571,13 @@ for fl in (os.O_RDONLY, os.O_PATH):
         print("rtc refused", e.errno)'
 	axe "$TPKG" sh -c "hostname '$name' 2>/dev/null || echo hostname refused
 		date -s @\$(date +%s) >/dev/null 2>&1 || echo date refused
+		dmesg -C 2>/dev/null || echo dmesg-clear refused
 		/usr/bin/python3 -c '$rtc'
 		/usr/bin/python3 -c '$prog' $q -:1"
 	want_rc 0
 	out_has "hostname refused"
 	out_has "date refused"
+	out_has "dmesg-clear refused"
 	out_has "rtc refused 13"
 	out_has "rtc refused 9"
 	[ "$(grep -v -e refused -e ' -:1 ' "$C/out")" = "$native" ] ||
