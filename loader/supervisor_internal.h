@@ -400,6 +400,9 @@ long sys_adjtime(struct appv_sc_call *c);
  * refused, as without the capability (sys_host.c). */
 long sys_host_setting(struct appv_sc_call *c);
 long sys_other_process(struct appv_sc_call *c);
+/* ioctl's FIOSETOWN and SIOCSPGRP (sys_ioctl's): an owner of the
+ * session's (sys_proc.c). */
+long sys_ioctl_owner(struct appv_sc_call *c);
 /* An RTC request that sets the clock or an alarm (sys_ioctl's). */
 long sys_rtc_set(struct appv_sc_call *c);
 /* Whether descriptor @fd of the target is a merged directory's listing:

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -646,6 +647,8 @@ long sys_ioctl(struct appv_sc_call *c)
 
 	if (_IOC_TYPE(cmd) == 'p')
 		return sys_rtc_set(c);
+	if (cmd == FIOSETOWN || cmd == SIOCSPGRP)
+		return sys_ioctl_owner(c);
 	if (_IOC_DIR(cmd) == _IOC_READ)
 		return ioctl_get(c, cmd);
 	r = target_read(c, c->args[2], &arg, ioctl_len(cmd));

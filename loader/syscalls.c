@@ -10,9 +10,11 @@
  * errno that makes programs fall back where a fallback exists.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <linux/fs.h>
 #include <linux/rtc.h>
+#include <linux/sockios.h>
 #include <sys/syscall.h>
 
 #include "../common/cleanup.h"
@@ -57,7 +59,8 @@
 
 /* ioctl requests that change the inode a descriptor names, and those
  * that read what they change; those that set a real-time clock or its
- * alarms, the host's (sys_ioctl). */
+ * alarms, the host's; those that set whom a descriptor's I/O signals
+ * (sys_ioctl). */
 #define ARG_IS(a, v)                                                           \
 	{                                                                      \
 		(a), false, 0xffffffffULL, (v)                                 \
@@ -73,17 +76,28 @@ static const struct appv_sc_when notified_ioctls[] = {
     ARG_IS(1, FS_IOC32_GETFLAGS),   ARG_IS(1, FS_IOC_FSGETXATTR),
     ARG_IS(1, RTC_SET_TIME),	    ARG_IS(1, RTC_ALM_SET),
     ARG_IS(1, RTC_WKALM_SET),	    ARG_IS(1, RTC_EPOCH_SET),
-    ARG_IS(1, RTC_IRQP_SET),	    {0},
+    ARG_IS(1, RTC_IRQP_SET),	    ARG_IS(1, FIOSETOWN),
+    ARG_IS(1, SIOCSPGRP),	    {0},
 };
 
 /* Calls on another process, notified where they may name one outside the
  * session (sys_proc.c): argument 0 a pid other than 0 (the caller); for
- * setpriority and ioprio_set the "who" of argument 1, or a whole user. */
+ * setpriority and ioprio_set the "who" of argument 1, a process group (0:
+ * the caller's, which may be appv's) or a whole user.  kill's 0 is the
+ * caller's group: always notified. */
 static const struct appv_sc_when pid0[] = {ARG_NOT0(0), {0}};
-static const struct appv_sc_when prio_who[] = {
-    ARG_NOT0(1), ARG_IS(0, 2 /* PRIO_USER */), {0}};
+/* A descriptor's owner, whom its I/O signals */
+static const struct appv_sc_when set_owner[] = {
+    ARG_IS(1, F_SETOWN), ARG_IS(1, F_SETOWN_EX), {0}};
+static const struct appv_sc_when prio_who[] = {ARG_NOT0(1),
+					       ARG_IS(0, 1 /* PRIO_PGRP */),
+					       ARG_IS(0, 2 /* PRIO_USER */),
+					       {0}};
 static const struct appv_sc_when ioprio_who[] = {
-    ARG_NOT0(1), ARG_IS(0, 3 /* IOPRIO_WHO_USER */), {0}};
+    ARG_NOT0(1),
+    ARG_IS(0, 2 /* IOPRIO_WHO_PGRP */),
+    ARG_IS(0, 3 /* IOPRIO_WHO_USER */),
+    {0}};
 /* syslog(2) actions that clear the kernel's log or set its console */
 static const struct appv_sc_when syslog_changes[] = {
     ARG_IS(0, 4), ARG_IS(0, 5), ARG_IS(0, 6), ARG_IS(0, 7), ARG_IS(0, 8), {0}};
@@ -250,12 +264,13 @@ const struct appv_sc_desc loader_syscalls[] = {
      .when = syslog_changes,
      .handler = sys_host_setting},
     /* Another process: only the session's (sys_proc.c). */
-    S(kill, pid0),
+    S(kill, NULL),
     S(tkill, NULL),
     S(tgkill, NULL),
     S(rt_sigqueueinfo, NULL),
     S(rt_tgsigqueueinfo, NULL),
     S(pidfd_send_signal, NULL),
+    S(fcntl, set_owner),
     P(setpriority, prio_who),
     P(ioprio_set, ioprio_who),
     P(prlimit64, pid0),

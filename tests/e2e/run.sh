@@ -2597,13 +2597,28 @@ c_iso_other_processes() {
 	hp=$!
 	nice=$(ps -o ni= -p "$hp")
 	lim=$(grep 'open files' "/proc/$hp/limits")
-	local prog='import os, signal, sys, threading
+	local prog='import fcntl, os, signal, socket, struct, sys, threading
 hp = int(sys.argv[1])
 try:
     signal.pidfd_send_signal(os.pidfd_open(hp), signal.SIGTERM)
     print("pidfd ok")
 except OSError as e:
     print("pidfd", e.errno)
+# I/O on a descriptor signals its owner (F_SETSIG: SIGTERM)
+for how in ("setown", "setown_ex", "fiosetown"):
+    a, b = socket.socketpair()
+    try:
+        if how == "setown":
+            fcntl.fcntl(a, fcntl.F_SETOWN, hp)
+        elif how == "setown_ex":
+            fcntl.fcntl(a, 15, struct.pack("ii", 1, hp))
+        else:
+            fcntl.ioctl(a, 0x8901, struct.pack("i", hp))
+        fcntl.fcntl(a, 10, signal.SIGTERM)
+        fcntl.fcntl(a, fcntl.F_SETFL, os.O_ASYNC)
+        b.send(b"x")
+    except OSError as e:
+        print(how, e.errno)
 t = threading.Thread(target=lambda: None)
 signal.signal(signal.SIGUSR1, lambda *a: None)
 signal.pthread_kill(threading.get_ident(), signal.SIGUSR1)
@@ -2630,12 +2645,58 @@ print("own thread ok")'
 		out_has "own prlimit"
 		out_has "pidfd 1"
 		out_has "own thread ok"
+		[ -n "$abi" ] || continue # Landlock scopes the owner's signal
+		for w in setown setown_ex fiosetown; do
+			out_has "$w 1"
+		done
 	done
 	kill -0 "$hp" 2>/dev/null || fail "the host process was killed"
 	[ "$(ps -o ni= -p "$hp")" = "$nice" ] || fail "the host process was reniced"
 	[ "$(grep 'open files' "/proc/$hp/limits")" = "$lim" ] ||
 		fail "the host process's limits changed"
 	kill "$hp"
+	# A process group with a host process in it: one whose leader has
+	# exited, and appv's own, which the first process shares (a host
+	# process started beside appv in it here; timeout --foreground keeps
+	# it).  kill(0) signals the group's processes of the session alone,
+	# as Landlock does; the rest is refused.
+	local hg hs
+	hg=$(setsid sh -c 'sleep 300 >/dev/null 2>&1 & echo $$')
+	sleep 0.2
+	hs=$(pgrep -g "$hg" -x sleep)
+	for abi in 5 ""; do
+		RC=0
+		APPV_LANDLOCK_ABI=$abi setsid -w sh -c "sleep 300 &
+			echo \$! >'$C/hp'
+			timeout --foreground -k 5 $TMO '$APPV' exec $MODE_OPT '$TPKG' \
+			sh -c 'trap \"echo got TERM\" TERM
+				sleep 30 & c=\$!; sleep 0.5
+				kill 0; echo kill0 \$?; wait \$c; echo job \$?
+				renice -n 5 -g 0 >/dev/null 2>&1 ||
+					echo renice-g0 refused
+				ionice -c 3 -P 0 2>/dev/null || echo ionice-P0 refused
+				/bin/kill -TERM -- -$hg 2>/dev/null ||
+					echo group-kill refused
+				renice -n 5 -g $hg >/dev/null 2>&1 ||
+					echo renice-g refused'
+			" <"${IN:-/dev/null}" >"$C/out" 2>"$C/err" || RC=$?
+		want_rc 0
+		for w in renice-g0 ionice-P0 group-kill renice-g; do
+			out_has "$w refused"
+		done
+		out_has "kill0 0"
+		out_has "job 143"
+		hp=$(cat "$C/hp")
+		kill -0 "$hp" 2>/dev/null ||
+			fail "kill 0 reached a host process in appv's group"
+		[ "$(ps -o ni= -p "$hp")" = "$nice" ] ||
+			fail "appv's process group was reniced"
+		kill "$hp"
+	done
+	kill -0 "$hs" 2>/dev/null || fail "a host process group was signalled"
+	[ "$(ps -o ni= -p "$hs")" = "$nice" ] ||
+		fail "a host process group was reniced"
+	kill "$hs"
 }
 
 # A host symlink inside a shared tree is followed under the rules of where
