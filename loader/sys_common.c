@@ -48,6 +48,17 @@ static int passthrough(struct appv_sc_call *c, struct sup_path *p)
 	return p->res.rule == VFS_RULE_SHARE ? 1 : 0;
 }
 
+/* Whether @abs lies below /proc/PID of a process outside the session. */
+static bool proc_foreign(struct appv_sc_call *c, const char *abs)
+{
+	long pid, tid;
+
+	if (!sup_proc_pid_rest(abs, &pid, &tid) || pid == c->tid ||
+	    pid == target_tgid(c))
+		return false;
+	return !sup_in_session((pid_t)pid);
+}
+
 /* The target's own names for its descriptors under /dev: /dev/fd/N[/...]
  * and /dev/std{in,out,err} are /proc/TGID/fd/N[/...]. */
 static int dev_fd_subst(struct appv_sc_call *c, char *abs, size_t cap)
@@ -288,6 +299,11 @@ int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
 		return r;
 	p->via_magic = subst == 1;
 	r = passthrough(c, p);
+	/* Another process's files (/proc/PID/oom_score_adj): only the
+	 * session's, which Landlock, granting /proc as a whole, cannot tell
+	 * apart.  EACCES, as for another user's. */
+	if (r == 1 && intent != VFS_INTENT_READ && proc_foreign(c, p->abs))
+		return -EACCES;
 	if (r)
 		return r;
 	if (p->trailing_slash &&

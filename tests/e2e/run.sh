@@ -2592,11 +2592,12 @@ for fl in (os.O_RDONLY, os.O_PATH):
 # resource limits and affinity of a host process, or of all of a user's,
 # are refused; on its own processes they work.
 c_iso_other_processes() {
-	local hp abi nice lim
+	local hp abi nice lim oom
 	sleep 300 &
 	hp=$!
 	nice=$(ps -o ni= -p "$hp")
 	lim=$(grep 'open files' "/proc/$hp/limits")
+	oom=$(cat "/proc/$hp/oom_score_adj")
 	local prog='import fcntl, os, signal, socket, struct, sys, threading
 hp = int(sys.argv[1])
 try:
@@ -2650,10 +2651,19 @@ print("own thread ok")'
 			out_has "$w 1"
 		done
 	done
+	# Its /proc files: Landlock grants /proc as a whole.
+	axe "$TPKG" sh -c "echo 500 >/proc/$hp/oom_score_adj 2>/dev/null ||
+			echo oom refused
+		echo 400 >/proc/\$\$/oom_score_adj && echo own oom"
+	want_rc 0
+	out_has "oom refused"
+	out_has "own oom"
 	kill -0 "$hp" 2>/dev/null || fail "the host process was killed"
 	[ "$(ps -o ni= -p "$hp")" = "$nice" ] || fail "the host process was reniced"
 	[ "$(grep 'open files' "/proc/$hp/limits")" = "$lim" ] ||
 		fail "the host process's limits changed"
+	[ "$(cat "/proc/$hp/oom_score_adj")" = "$oom" ] ||
+		fail "the host process's oom_score_adj changed"
 	kill "$hp"
 	# A process group with a host process in it: one whose leader has
 	# exited, and appv's own, which the first process shares (a host
