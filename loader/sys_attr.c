@@ -542,6 +542,19 @@ static size_t ioctl_len(unsigned int cmd)
 		   : sizeof(int);
 }
 
+/* The open flags of the target's descriptor @fd (F_GETFL), or -errno. */
+static int target_fd_flags(struct appv_sc_call *c, int fd)
+{
+	int tfd = target_getfd(c, fd), fl;
+
+	if (tfd < 0)
+		return tfd;
+	fl = fcntl(tfd, F_GETFL);
+	fl = fl < 0 ? -errno : fl;
+	close(tfd);
+	return fl;
+}
+
 /* A request that reads the flags: a merged directory's listing (a
  * directory of the session's scratch), or a package directory whose top
  * is its upper copy, answers with that directory's, as the kernel would
@@ -554,10 +567,7 @@ static long ioctl_get(struct appv_sc_call *c, unsigned int cmd)
 
 	if ((int)c->args[0] < 0 || !sup_fd_dir(c, (int)c->args[0], &p))
 		return SUP_CONTINUE;
-	fd = target_getfd(c, (int)c->args[0]);
-	r = fd < 0 ? -1 : fcntl(fd, F_GETFL);
-	if (fd >= 0)
-		close(fd);
+	r = target_fd_flags(c, (int)c->args[0]);
 	if (r < 0 || (r & O_PATH))
 		return SUP_CONTINUE; /* EBADF, as the kernel says */
 	fd = sup_open_real(c->sup, p.res.real,
@@ -653,12 +663,10 @@ long sys_ioctl(struct appv_sc_call *c)
 		return ioctl_get(c, cmd);
 	r = target_read(c, c->args[2], &arg, ioctl_len(cmd));
 	if (r < 0) { /* a bad descriptor is told first, as the kernel does */
-		tfd = target_getfd(c, (int)c->args[0]);
-		if (tfd < 0)
-			return tfd;
-		fl = fcntl(tfd, F_GETFL);
-		close(tfd);
-		return fl >= 0 && (fl & O_PATH) ? -EBADF : r;
+		fl = target_fd_flags(c, (int)c->args[0]);
+		if (fl < 0)
+			return fl;
+		return fl & O_PATH ? -EBADF : r;
 	}
 	r = sup_fd_target(c, (int)c->args[0], VFS_ATTR_OWNER, true, &tfd, &p);
 	if (r == 1)

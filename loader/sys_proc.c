@@ -84,17 +84,19 @@ static long pgrp_of(pid_t pid)
 	return pg;
 }
 
-/* The real and effective user ids of thread @tid (its status), or -1s. */
-static void uids_of(pid_t tid, long id[2])
+/* The real, effective and saved user ids of thread @tid (its status),
+ * or -1s. */
+static void uids_of(pid_t tid, long id[3])
 {
 	char p[64], line[256];
 	FILE *f;
 
-	id[0] = id[1] = -1;
+	id[0] = id[1] = id[2] = -1;
 	snprintf(p, sizeof(p), "/proc/%d/status", (int)tid);
 	f = fopen(p, "re");
 	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "Uid: %ld %ld", &id[0], &id[1]) == 2)
+		if (sscanf(line, "Uid: %ld %ld %ld", &id[0], &id[1], &id[2]) ==
+		    3)
 			break;
 	if (f)
 		fclose(f);
@@ -107,20 +109,12 @@ static void uids_of(pid_t tid, long id[2])
 static bool may_signal(struct appv_sc_call *c, pid_t pid)
 {
 	struct vfs_cred *cred = sup_cred(c);
-	char p[64], line[256];
-	long me[2], t[4] = {-1, -1, -1, -1};
-	FILE *f;
+	long me[3], t[3];
 
 	if (vfs_cred_get(cred) == 0 && cred->cap_eff & (1ULL << CAP_KILL))
 		return true;
 	uids_of(c->tid, me);
-	snprintf(p, sizeof(p), "/proc/%d/status", (int)pid);
-	f = fopen(p, "re");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "Uid: %ld %ld %ld", &t[0], &t[1], &t[2]) == 3)
-			break;
-	if (f)
-		fclose(f);
+	uids_of(pid, t);
 	for (int i = 0; i < 2; i++)
 		if (me[i] >= 0 && (me[i] == t[0] || me[i] == t[2]))
 			return true;

@@ -102,12 +102,14 @@ static const struct appv_sc_when ioprio_who[] = {
 static const struct appv_sc_when syslog_changes[] = {
     ARG_IS(0, 4), ARG_IS(0, 5), ARG_IS(0, 6), ARG_IS(0, 7), ARG_IS(0, 8), {0}};
 
-#define P(sys, cond)                                                           \
+/* A call notified only when one of @cond holds (appv_sc_when). */
+#define W(sys, cond, fn)                                                       \
 	{                                                                      \
 		.name = #sys, .nr = SYS_##sys, .action = APPV_SC_NOTIFY,       \
 		.path_arg = -1, .empty_path_flags_arg = -1, .when = (cond),    \
-		.handler = sys_other_process                                   \
+		.handler = (fn)                                                \
 	}
+#define P(sys, cond) W(sys, cond, sys_other_process)
 /* A signal call: Landlock's ABI 6 keeps it in the session without us. */
 #define S(sys, cond)                                                           \
 	{                                                                      \
@@ -185,13 +187,7 @@ const struct appv_sc_desc loader_syscalls[] = {
     F(flistxattr, sys_fxattr),
     N(fremovexattr, -1, -1, sys_xattr),
     N(inotify_add_watch, 1, -1, sys_inotify),
-    {.name = "ioctl",
-     .nr = SYS_ioctl,
-     .action = APPV_SC_NOTIFY,
-     .path_arg = -1,
-     .empty_path_flags_arg = -1,
-     .when = notified_ioctls,
-     .handler = sys_ioctl},
+    W(ioctl, notified_ioctls, sys_ioctl),
     /* AF_UNIX path names (sys_net.c): the address is in memory, so
      * every call with a non-NULL address is notified.  sendmsg is not:
      * its address hides inside the msghdr, so BPF could only notify every
@@ -256,13 +252,7 @@ const struct appv_sc_desc loader_syscalls[] = {
     R(ioperm, EPERM),
     N(adjtimex, -1, -1, sys_adjtime),
     N(clock_adjtime, -1, -1, sys_adjtime),
-    {.name = "syslog",
-     .nr = SYS_syslog,
-     .action = APPV_SC_NOTIFY,
-     .path_arg = -1,
-     .empty_path_flags_arg = -1,
-     .when = syslog_changes,
-     .handler = sys_host_setting},
+    W(syslog, syslog_changes, sys_host_setting),
     /* Another process: only the session's (sys_proc.c). */
     S(kill, NULL),
     S(tkill, NULL),
