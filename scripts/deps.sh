@@ -13,10 +13,13 @@ libcmocka-dev libzstd-dev libinih-dev libjansson-dev nettle-dev"
 # fakeroot faketime: LD_PRELOAD tools beside the shim (e2e preload_order);
 # strace: counts the shim's calls (e2e shim_syscall_counts); acl: setfacl
 # (e2e ov_acl_copy); openssh-client gnupg: agents that make themselves
-# non-dumpable (e2e nondumpable_paths).
+# non-dumpable (e2e nondumpable_paths); procps: ps and pgrep of host
+# processes (e2e iso_other_processes); e2fsprogs: chattr and lsattr (e2e
+# ov_chattr), not in a minimal Debian 12.
 need_test="busybox-static python3 squashfs-tools-ng squashfs-tools passwd util-linux \
 coreutils git tar make gcc sqlite3 python3-venv python3-pip golang-go perl \
-attr vim ed patch fakeroot faketime strace acl openssh-client gnupg"
+attr vim ed patch fakeroot faketime strace acl openssh-client gnupg procps \
+e2fsprogs"
 need_bench="proot python3 git tar busybox-static findutils"
 case "${1:-build}" in
 build) want="$need_build" ;;
