@@ -98,6 +98,10 @@ struct walk {
 	 * an upper symlink, the caller's credentials: its answer is not
 	 * kept (upper_paths.c). */
 	bool unkept;
+	/* A lazy hand-off within the base's own components, the way there
+	 * plain: any plain relative path from that base ends the same way
+	 * (upper_paths.c, "Bases"). */
+	bool base_handoff;
 };
 
 /* What the layers say about the component just appended to w->vpath. */
@@ -594,6 +598,8 @@ static int handoff(struct walk *w, unsigned char pf, struct probe *p)
 		p->lazy = true;
 		p->top = VFS_LAYER_HOST;
 		p->hit.mode = 0;
+		w->base_handoff =
+		    w->base_comps >= 0 && !w->followed && !w->dotdot;
 		return 0; /* the host not asked: the walk may be kept */
 	}
 	w->unkept = true;
@@ -1302,6 +1308,7 @@ static int start(struct walk *w, struct vfs *vfs, const struct vfs_req *req,
 	w->updir_depth = 0;
 	w->updir_lazy = false;
 	w->unkept = false;
+	w->base_handoff = false;
 	return 0;
 }
 
@@ -1458,10 +1465,16 @@ static int resolve_once(struct vfs *vfs, const struct vfs_req *req,
 	keep = vfs_paths_key(vfs, req, &k);
 	if (keep && vfs_paths_get(vfs, &k, res, &r))
 		return r;
+	if (keep && vfs_paths_base_get(vfs, &k, res))
+		return 0;
 	w.unkept = true; /* until the walk starts */
+	w.base_handoff = false;
 	r = walk_once(vfs, req, res, &w);
-	if (keep && keepable(&w, res, r))
+	if (keep && keepable(&w, res, r)) {
 		vfs_paths_put(vfs, &k, res, r);
+		if (r == 0 && w.base_handoff)
+			vfs_paths_base_put(vfs, &k, res);
+	}
 	return r;
 }
 

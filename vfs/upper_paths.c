@@ -60,6 +60,17 @@
  *   a stat buffer was given, and whether the walk starts at an upper
  *   base (vfs_req.base_upper).  The shim still checks that the base did
  *   not move during the call (intercept/shim.c, base_moved).
+ * Bases.  A relative walk whose base lies on the host, below a prefix in
+ * neither the upper layer nor the image, hands the rest to the kernel
+ * lazily at that prefix (resolve.c, handoff): git status, make and a
+ * compiler stat thousands of different names from one working directory,
+ * more than the table holds, and each would walk the base again.  What
+ * such a walk decided holds for every plain relative path from the same
+ * base - no "..", no trailing slash - when no rule lies below the base:
+ * the walk up to the prefix is the base's alone (versioned as above), and
+ * below it the kernel is asked on every use.  So the base is kept too, in
+ * a few slots of its own, and such a path's answer is made from it with
+ * no walk: the joined path, on the host, under the prefix's rule.
  * Entries made behind appv's back are not seen, as with the other
  * caches (vfs/README.md).  Only the shim keeps one (vfs_cache_paths): a
  * supervisor walks in the middle of its own changes.  A forked child
@@ -77,6 +88,7 @@
 #include "vfs_internal.h"
 
 #define PATHS_SLOTS 512
+#define BASE_SLOTS 16
 /* The key and the resolved path (when it is not the key's path) share
  * this many bytes: longer ones are not cached. */
 #define PATHS_TEXT 256
@@ -106,8 +118,22 @@ struct paths_slot {
 				  path unless vsame */
 };
 
+/* A base whose plain relative paths are the host's (see "Bases"). */
+struct base_slot {
+	unsigned int seq; /* odd while written */
+	unsigned int gen;
+	uint64_t epoch;
+	unsigned long long hash;
+	unsigned int bits;
+	unsigned short blen; /* with its NUL; 0: empty */
+	unsigned char rule;
+	bool changed;
+	char base[PATHS_TEXT];
+};
+
 struct vfs_paths {
 	struct paths_slot slot[PATHS_SLOTS];
+	struct base_slot base[BASE_SLOTS];
 };
 
 void vfs_cache_paths(struct vfs *vfs, bool on)
@@ -302,5 +328,95 @@ void vfs_paths_put(const struct vfs *cvfs, struct vfs_paths_key *k,
 	s->no_host = res->no_host;
 	s->image_file = res->image_file;
 	s->mode = res->mode;
+	appv_seq_done(&s->seq, seq);
+}
+
+static struct base_slot *base_of(struct vfs_paths *d,
+				 const struct vfs_paths_key *k,
+				 unsigned long long *h)
+{
+	*h = hash_more(APPV_HASH64_INIT ^ k->bits, k->base, k->blen);
+	return &d->base[(*h ^ (*h >> 29)) % BASE_SLOTS];
+}
+
+/* Whether relative @path has a ".." component. */
+static bool has_dotdot(const char *path)
+{
+	const char *p = path;
+
+	while ((p = strstr(p, ".."))) {
+		if ((p == path || p[-1] == '/') && (!p[2] || p[2] == '/'))
+			return true;
+		p += 2;
+	}
+	return false;
+}
+
+bool vfs_paths_base_get(const struct vfs *vfs, const struct vfs_paths_key *k,
+			struct vfs_res *res)
+{
+	struct vfs_paths *d = __atomic_load_n(&vfs->paths, __ATOMIC_ACQUIRE);
+	unsigned long long h;
+	struct base_slot *s;
+	unsigned int seq;
+	bool slash, changed;
+	int rule;
+
+	if (!d || !k->base || has_dotdot(k->path))
+		return false;
+	s = base_of(d, k, &h);
+	seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
+	if ((seq & 1) || s->epoch != k->epoch || s->gen != k->gen ||
+	    s->hash != h || s->bits != k->bits || s->blen != k->blen ||
+	    memcmp(s->base, k->base, k->blen))
+		return false;
+	rule = s->rule;
+	changed = s->changed;
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) != seq)
+		return false;
+	/* A trailing slash (or "."): the walk wants a directory there. */
+	if (appv_path_join(k->base, k->path, res->vpath, PATH_MAX, &slash) <
+		0 ||
+	    slash)
+		return false;
+	res->layer = VFS_LAYER_HOST;
+	res->rule = (enum vfs_rule)rule;
+	res->changed = changed;
+	res->mode = 0;
+	return vfs_host_ops.real(vfs, res->vpath, res->real, PATH_MAX) >= 0;
+}
+
+void vfs_paths_base_put(const struct vfs *cvfs, const struct vfs_paths_key *k,
+			const struct vfs_res *res)
+{
+	struct vfs *vfs = (struct vfs *)cvfs; /* the lazily set pointer */
+	char base[PATHS_TEXT];
+	unsigned long long h;
+	struct base_slot *s;
+	struct vfs_paths *d;
+	unsigned int seq;
+	uint64_t epoch;
+	int n;
+
+	/* No rule below the base (the walk saw none on its own way). */
+	if (!k->base ||
+	    (n = appv_path_join("/", k->base, base, sizeof(base), NULL)) < 0 ||
+	    vfs_rule_under(vfs, base, (size_t)n) ||
+	    !vfs_upper_epoch(vfs, &epoch) || epoch != k->epoch ||
+	    !vfs_upper_steady(vfs, k->gen) ||
+	    !(d = vfs_map_once((void **)&vfs->paths, sizeof(struct vfs_paths))))
+		return;
+	s = base_of(d, k, &h);
+	if (!appv_seq_try(&s->seq, &seq))
+		return;
+	s->epoch = k->epoch;
+	s->gen = k->gen;
+	s->hash = h;
+	s->bits = k->bits;
+	s->blen = (unsigned short)k->blen;
+	memcpy(s->base, k->base, k->blen); /* with its NUL */
+	s->rule = (unsigned char)res->rule;
+	s->changed = res->changed;
 	appv_seq_done(&s->seq, seq);
 }

@@ -3030,6 +3030,108 @@ static void test_paths__credential_walks_not_kept(void **state)
 	vfs_free(v);
 }
 
+/* A base on the host that neither the upper layer nor the image holds
+ * below the root (the walk hands off at its top-level directory): after
+ * one walk from it, a plain relative path from it is answered from the
+ * base (upper_paths.c, "Bases") as the walk answers it; a path with "..",
+ * a trailing slash or other flags is not, nor is any once a name is made
+ * (the epoch moves). */
+static void test_paths__host_base_answers_plain_paths(void **state)
+{
+	struct fx *f = *state;
+	struct vfs *v = paths_vfs(f);
+	struct vfs_req req = {.base = "/usr/lib",
+			      .path = "appv-unit-x",
+			      .intent = VFS_INTENT_READ,
+			      .flags = VFS_F_HOST_LAZY};
+	const char *no[] = {"y/../z", "y/", ".", "y/.", "../lib/z"};
+	struct vfs_paths_key k;
+	struct vfs_res *kept = calloc(1, sizeof(*kept));
+
+	assert_non_null(kept);
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+	assert_int_equal(f->res.mode, 0); /* the caller's call asks */
+	req.path = ".//y/./z";
+	assert_true(vfs_paths_key(v, &req, &k));
+	assert_true(vfs_paths_base_get(v, &k, kept));
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	assert_string_equal(kept->vpath, "/usr/lib/y/z");
+	assert_string_equal(kept->vpath, f->res.vpath);
+	assert_string_equal(kept->real, f->res.real);
+	assert_int_equal(kept->layer, f->res.layer);
+	assert_int_equal(kept->rule, f->res.rule);
+	assert_int_equal(kept->mode, f->res.mode);
+	assert_int_equal(kept->changed, f->res.changed);
+	assert_false(kept->changed);
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		req.path = no[i];
+		assert_true(vfs_paths_key(v, &req, &k));
+		assert_false(vfs_paths_base_get(v, &k, kept));
+	}
+	req.path = "y";
+	req.flags |= VFS_F_NOFOLLOW;
+	assert_true(vfs_paths_key(v, &req, &k));
+	assert_false(vfs_paths_base_get(v, &k, kept));
+	req.flags &= ~VFS_F_NOFOLLOW;
+	vfs_upper_created(f->vfs);
+	assert_true(vfs_paths_key(v, &req, &k));
+	assert_false(vfs_paths_base_get(v, &k, kept));
+	free(kept);
+	vfs_free(v);
+}
+
+/* A base below a host directory that sits right under an upper or image
+ * one: the walk asks the host whether that directory is one (it may be
+ * a symlink into another layer), which no version covers - not kept. */
+static void test_paths__host_base_asked_not_kept(void **state)
+{
+	struct fx *f = *state;
+	struct vfs *v = paths_vfs(f);
+	char p[PATH_MAX], b[PATH_MAX];
+	struct vfs_req req = {.base = fmt(b, "%s/hdir/sub", f->h),
+			      .path = "x",
+			      .intent = VFS_INTENT_READ,
+			      .flags = VFS_F_HOST_LAZY};
+	struct vfs_paths_key k;
+	struct vfs_res *kept = calloc(1, sizeof(*kept));
+
+	assert_non_null(kept);
+	assert_int_equal(mkdir(fmt(p, "%s/hdir/sub", f->h), 0755), 0);
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+	assert_true(vfs_paths_key(v, &req, &k));
+	assert_false(vfs_paths_base_get(v, &k, kept));
+	free(kept);
+	vfs_free(v);
+}
+
+/* A rule below the base decides some of its paths: the base is not kept
+ * (a kept one would give every path the rule of the hand-off). */
+static void test_paths__host_base_with_rule_below(void **state)
+{
+	struct fx *f = *state;
+	struct vfs_config cfg = f->cfg;
+	struct vfs_req req = {.base = "/usr/lib",
+			      .intent = VFS_INTENT_READ,
+			      .flags = VFS_F_HOST_LAZY};
+	struct vfs *v;
+
+	strcpy(cfg.rules[cfg.nrules].prefix, "/usr/lib/appv-unit-sub");
+	cfg.rules[cfg.nrules++].rule = VFS_RULE_READONLY;
+	assert_int_equal(vfs_new(&cfg, &v), 0);
+	vfs_cache_paths(v, true);
+	for (int i = 0; i < 2; i++) {
+		req.path = "appv-unit-x";
+		assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+		assert_int_equal(f->res.rule, VFS_RULE_WRITECOPY);
+		req.path = "appv-unit-sub/f";
+		assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+		assert_int_equal(f->res.rule, VFS_RULE_READONLY);
+	}
+	vfs_free(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -3114,6 +3216,9 @@ int main(void)
 	    T(test_paths__upper_files_not_kept),
 	    T(test_paths__credential_walks_not_kept),
 	    T(test_paths__kernel_searched_walks_not_kept),
+	    T(test_paths__host_base_answers_plain_paths),
+	    T(test_paths__host_base_asked_not_kept),
+	    T(test_paths__host_base_with_rule_below),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
