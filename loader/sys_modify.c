@@ -185,29 +185,38 @@ static int rename_up(struct appv_sc_call *c, struct sup_path *p)
 	return sup_make_writable(c, &p->res);
 }
 
-/* The new name is replaced: it needs no copy (its upper parents do), and
- * a directory there must be empty in the union. */
-static int rename_target(struct appv_sc_call *c, struct sup_path *n,
-			 bool src_dir)
+/* The new name may be replaced: a directory by a directory empty in the
+ * union, anything else by a non-directory.  Asked before the old name is
+ * copied up, so that a rename refused here leaves no copy behind. */
+static int rename_target_ok(struct appv_sc_call *c, const struct sup_path *n,
+			    bool src_dir)
 {
-	struct vfs *vfs = c->s->vfs;
 	int r;
 
 	if (n->res.layer == VFS_LAYER_NONE || n->res.rule == VFS_RULE_SHARE)
-		return sup_make_writable(c, &n->res);
+		return 0;
 	if (src_dir && !S_ISDIR(n->res.mode))
 		return -ENOTDIR;
 	if (!src_dir && S_ISDIR(n->res.mode))
 		return -EISDIR;
-	if (S_ISDIR(n->res.mode)) {
-		r = vfs_dir_empty(vfs, &n->res);
-		if (r <= 0)
-			return r < 0 ? r : -ENOTEMPTY;
-		/* Its upper copy holds markers at most: clear them so the
-		 * kernel's rename over an empty directory works. */
-		if (n->res.layer == VFS_LAYER_UPPER)
-			return vfs_clear_dir(vfs, &n->res);
-	}
+	if (!S_ISDIR(n->res.mode))
+		return 0;
+	r = vfs_dir_empty(c->s->vfs, &n->res);
+	return r <= 0 ? (r < 0 ? r : -ENOTEMPTY) : 0;
+}
+
+/* The new name is replaced (rename_target_ok): it needs no copy (its
+ * upper parents do). */
+static int rename_target(struct appv_sc_call *c, struct sup_path *n)
+{
+	struct vfs *vfs = c->s->vfs;
+
+	if (n->res.layer == VFS_LAYER_NONE || n->res.rule == VFS_RULE_SHARE)
+		return sup_make_writable(c, &n->res);
+	/* An upper directory holds markers at most: clear them so the
+	 * kernel's rename over an empty directory works. */
+	if (S_ISDIR(n->res.mode) && n->res.layer == VFS_LAYER_UPPER)
+		return vfs_clear_dir(vfs, &n->res);
 	if (n->res.layer == VFS_LAYER_UPPER)
 		return 0;
 	/* Lower only: a directory gets an empty stand-in that the rename
@@ -390,13 +399,16 @@ long sys_rename(struct appv_sc_call *c)
 	dirs = S_ISDIR(o.res.mode) || S_ISDIR(n.res.mode);
 	if (dirs)
 		vfs_upper_change_begin(c->s->vfs);
-	r = rename_up(c, &o);
+	r = flags & RENAME_EXCHANGE
+		? 0
+		: rename_target_ok(c, &n, S_ISDIR(o.res.mode));
+	if (r == 0)
+		r = rename_up(c, &o);
 	if (r == 0)
 		r = rename_opaque_ok(c, &o, &n);
 	if (r == 0)
-		r = flags & RENAME_EXCHANGE
-			? rename_up(c, &n)
-			: rename_target(c, &n, S_ISDIR(o.res.mode));
+		r = flags & RENAME_EXCHANGE ? rename_up(c, &n)
+					    : rename_target(c, &n);
 	if (r == 0 && (flags & RENAME_EXCHANGE))
 		r = rename_opaque_ok(c, &n, &o);
 	/* What it replaces (a copy-up's record). */

@@ -447,7 +447,8 @@ static int upper_winner(const char *dst)
 }
 
 /* The copy of a directory is made u+rwx (its extended attributes need
- * u+w), then given the lower directory's exact mode. */
+ * u+w), then given the lower directory's exact mode.  1 when made here, 0
+ * when another copy-up made it first. */
 static int copy_dir(struct vfs *vfs, const struct vfs_res *res,
 		    const char *dst, const struct stat *st)
 {
@@ -473,7 +474,7 @@ static int copy_dir(struct vfs *vfs, const struct vfs_res *res,
 	set_times(AT_FDCWD, dst, -1, st);
 	/* A walk in between may have cached it u+rwx and ours. */
 	vfs_upper_changed(vfs);
-	return 0;
+	return 1;
 }
 
 /* The upper parent of @dst: its times before a copy-up, put back after. */
@@ -531,8 +532,9 @@ static void link_group(struct vfs *vfs, const struct vfs_res *res,
 			link_name(vfs, res->image_file, e.path, dst);
 }
 
+/* *@made: the copy at @dst is this call's (not another session's). */
 static int copy_entry(struct vfs *vfs, const struct vfs_res *res,
-		      const char *dst, unsigned int flags)
+		      const char *dst, unsigned int flags, bool *made)
 {
 	char tmp[PATH_MAX], parent[PATH_MAX];
 	struct stat st, pst;
@@ -547,6 +549,8 @@ static int copy_entry(struct vfs *vfs, const struct vfs_res *res,
 		      appv_fstatat(AT_FDCWD, parent, &pst, 0) == 0;
 	if (S_ISDIR(st.st_mode)) {
 		r = copy_dir(vfs, res, dst, &st);
+		*made = r == 1;
+		r = r < 0 ? r : 0;
 		goto out;
 	}
 	r = vfs_temp_work(vfs, VFS_WORK_COPYUP, tmp, sizeof(tmp));
@@ -575,6 +579,7 @@ static int copy_entry(struct vfs *vfs, const struct vfs_res *res,
 		APPV_SYS(SYS_unlinkat, AT_FDCWD, tmp, 0, 0, 0, 0);
 		vfs_origin_drop(vfs, tmp, &key);
 	}
+	*made = r == 0;
 	/* Another session copied it up first: use theirs. */
 	if (r == -EEXIST)
 		r = upper_winner(dst);
@@ -657,6 +662,7 @@ int vfs_copy_up(struct vfs *vfs, struct vfs_res *res, unsigned int flags)
 	bool parent;
 	int r;
 
+	res->copied = false;
 	if (res->rule == VFS_RULE_SHARE || res->layer == VFS_LAYER_UPPER)
 		return 0;
 	if (res->rule != VFS_RULE_WRITECOPY && res->rule != VFS_RULE_FULL)
@@ -683,7 +689,7 @@ int vfs_copy_up(struct vfs *vfs, struct vfs_res *res, unsigned int flags)
 	}
 	if (r >= 0 && res->layer != VFS_LAYER_NONE &&
 	    !((flags & VFS_CU_NAME_ONLY) && !S_ISDIR(res->mode)))
-		r = copy_entry(vfs, res, dst, flags);
+		r = copy_entry(vfs, res, dst, flags, &res->copied);
 	else if (r >= 0)
 		r = drop_whiteout(vfs, dst);
 	if (!parent)

@@ -13,7 +13,9 @@
  * symlinks with these targets (vfs_reserved_target).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "../common/path.h"
 #include "../common/sys.h"
@@ -452,13 +454,168 @@ int vfs_clear_dir(struct vfs *vfs, const struct vfs_res *res)
 }
 
 /* ---- recursive copy-up ----------------------------------------------------
+ *
+ * All or nothing: a copy of a tree that cannot complete (a host device
+ * node below it, which is never copied up; a file it cannot read; a full
+ * disk) removes what it made, the upper parents included, and leaves the
+ * markers as they were, so that the caller's rename fails with the
+ * virtual tree and the overlay as before the call.  What it made is
+ * logged as it goes; the directories are made opaque (their whiteouts
+ * then void) only once everything is copied.  The log lives in an
+ * anonymous mapping: the file is in the shim's build too, which never
+ * calls malloc.
  */
+
+enum { TREE_MADE, TREE_MADE_DIR, TREE_SETTLE };
+
+/* One record: @size bytes (a multiple of 8), the upper real path and,
+ * for TREE_SETTLE, the virtual one after it; the last 4 bytes repeat
+ * @size, so that the log is read backwards too. */
+struct tree_rec {
+	uint32_t size;
+	uint8_t kind;
+	bool keep; /* TREE_SETTLE: put back times @ts */
+	struct timespec ts[2];
+	char path[];
+};
 
 struct tree {
 	struct vfs *vfs;
 	int (*prepare)(void *ctx, struct vfs_res *res);
 	void *ctx;
+	char *log;
+	size_t len, cap;
 };
+
+static int tree_log(struct tree *t, int kind, const char *real,
+		    const char *vpath, const struct stat *st)
+{
+	size_t rl = strlen(real) + 1, vl = vpath ? strlen(vpath) + 1 : 0;
+	size_t size = (sizeof(struct tree_rec) + rl + vl + 4 + 7) & ~(size_t)7;
+	struct tree_rec *rec;
+
+	if (t->len + size > t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 65536;
+		void *p;
+
+		while (ncap < t->len + size)
+			ncap *= 2;
+		p = t->log ? (void *)APPV_SYS(SYS_mremap, t->log, t->cap, ncap,
+					      MREMAP_MAYMOVE, 0, 0)
+			   : appv_mmap(NULL, ncap, PROT_READ | PROT_WRITE,
+				       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (appv_mmap_failed(p))
+			return -ENOMEM;
+		t->log = p;
+		t->cap = ncap;
+	}
+	rec = (struct tree_rec *)(t->log + t->len);
+	rec->size = (uint32_t)size;
+	rec->kind = (uint8_t)kind;
+	rec->keep = st != NULL;
+	if (st) {
+		rec->ts[0] = st->st_atim;
+		rec->ts[1] = st->st_mtim;
+	}
+	memcpy(rec->path, real, rl);
+	if (vl)
+		memcpy(rec->path + rl, vpath, vl);
+	memcpy(t->log + t->len + size - 4, &rec->size, 4);
+	t->len += size;
+	return 0;
+}
+
+/* Remove entry @real that the copy made, keeping its upper parent's
+ * times (the removal is no change of the directory either).  A directory
+ * that holds more (made meanwhile by another process) stays. */
+static void tree_unmake(struct vfs *vfs, const char *real, bool dir)
+{
+	char parent[PATH_MAX];
+	size_t cut = strlen(real);
+	struct vfs_origin_key key;
+	struct stat pst;
+	bool keep;
+
+	while (cut > 1 && real[cut - 1] != '/')
+		cut--;
+	if (cut < 2 || cut > sizeof(parent))
+		return;
+	memcpy(parent, real, cut - 1);
+	parent[cut - 1] = '\0';
+	keep = appv_fstatat(AT_FDCWD, parent, &pst, 0) == 0;
+	vfs_origin_key(vfs, real, &key);
+	if (vfs_upper_sys_in(vfs, real, SYS_unlinkat, AT_FDCWD, (long)real,
+			     dir ? AT_REMOVEDIR : 0, 0, 0) == 0 &&
+	    keep) {
+		struct timespec ts[2] = {pst.st_atim, pst.st_mtim};
+
+		APPV_SYS(SYS_utimensat, AT_FDCWD, parent, ts, 0, 0, 0);
+	}
+	vfs_origin_drop(vfs, real, &key);
+}
+
+/* The copy failed: what it made goes, the last made first. */
+static void tree_undo(struct tree *t)
+{
+	size_t end = t->len;
+
+	while (end > 0) {
+		uint32_t size;
+		const struct tree_rec *rec;
+
+		memcpy(&size, t->log + end - 4, 4);
+		end -= size;
+		rec = (const struct tree_rec *)(t->log + end);
+		if (rec->kind != TREE_SETTLE)
+			tree_unmake(t->vfs, rec->path,
+				    rec->kind == TREE_MADE_DIR);
+	}
+	vfs_upper_changed(t->vfs);
+}
+
+/* Log @res (just made writable) if the copy-up was this call's. */
+static int tree_made(struct tree *t, const struct vfs_res *res)
+{
+	bool dir = S_ISDIR(res->mode);
+	int r;
+
+	if (!res->copied)
+		return 0;
+	r = tree_log(t, dir ? TREE_MADE_DIR : TREE_MADE, res->real, NULL, NULL);
+	if (r < 0)
+		tree_unmake(t->vfs, res->real, dir);
+	return r;
+}
+
+/* The upper levels above @res that its copy-up makes (those missing now),
+ * logged before they are made: the top level first. */
+static int tree_parents(struct tree *t, const struct vfs_res *res)
+{
+	char prefix[PATH_MAX], real[PATH_MAX];
+	size_t len = strlen(res->vpath);
+	bool missing = false;
+	struct stat st;
+	int r;
+
+	for (size_t i = 1; i < len; i++) {
+		if (res->vpath[i] != '/')
+			continue;
+		memcpy(prefix, res->vpath, i);
+		prefix[i] = '\0';
+		r = vfs_upper_ops.real(t->vfs, prefix, real, sizeof(real));
+		if (r < 0)
+			return r;
+		if (!missing)
+			missing = appv_fstatat(AT_FDCWD, real, &st,
+					       AT_SYMLINK_NOFOLLOW) < 0;
+		if (missing) {
+			r = tree_log(t, TREE_MADE_DIR, real, NULL, NULL);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
 
 static int tree_up(struct tree *t, struct vfs_res *res, int depth);
 
@@ -498,6 +655,8 @@ static int tree_child(struct tree *t, const char *dir, const char *name,
 			return r;
 	}
 	r = vfs_make_writable(t->vfs, &res);
+	if (r == 0)
+		r = tree_made(t, &res);
 	return r == -ESTALE ? 0 : r; /* removed meanwhile: gone from it */
 }
 
@@ -515,6 +674,8 @@ static int tree_entry(const struct linux_dirent64 *d, void *ctx)
 	return tree_child(td->t, td->vpath, d->d_name, td->depth);
 }
 
+/* Copy @res and what is below it up; the directory is logged to be made
+ * opaque (tree_settle) once all of it is. */
 static int tree_up(struct tree *t, struct vfs_res *res, int depth)
 {
 	char out[PATH_MAX];
@@ -527,7 +688,12 @@ static int tree_up(struct tree *t, struct vfs_res *res, int depth)
 	/* Upper only: nothing below it can be lower; no marker needed. */
 	if (res->layer == VFS_LAYER_UPPER && !res->merged_dir)
 		return 0;
-	r = vfs_make_writable(t->vfs, res);
+	r = depth == 0 && res->layer != VFS_LAYER_UPPER ? tree_parents(t, res)
+							: 0;
+	if (r == 0)
+		r = vfs_make_writable(t->vfs, res);
+	if (r == 0)
+		r = tree_made(t, res);
 	if (r < 0)
 		return r;
 	/* Copying the entries up is no change of the directory. */
@@ -546,22 +712,38 @@ static int tree_up(struct tree *t, struct vfs_res *res, int depth)
 	if (fd >= 0)
 		appv_close(fd);
 	vfs_merge_release(t->vfs, out);
-	/* Everything visible is in upper now: opaque, so the whiteouts are
-	 * void (and the directory stays right where it is, should the
-	 * caller's rename fail; vfs_settle_dir tidies up after a move).
-	 * Where an entry of the directory itself is named like the marker,
-	 * it stays merged with its whiteouts, which hide the same. */
 	if (r == 0)
-		r = mark_opaque(t->vfs, res->vpath, res->real);
-	if (r == 0)
-		r = strip_markers(t->vfs, res->real, true);
-	else if (r == -EEXIST)
-		r = 0;
-	if (r == 0 && keep) {
-		struct timespec ts[2] = {st.st_atim, st.st_mtim};
+		r = tree_log(t, TREE_SETTLE, res->real, res->vpath,
+			     keep ? &st : NULL);
+	return r;
+}
 
-		APPV_SYS(SYS_utimensat, AT_FDCWD, res->real, ts,
-			 AT_SYMLINK_NOFOLLOW, 0, 0);
+/* Everything visible is in upper now: each directory opaque, so the
+ * whiteouts are void (and the directory stays right where it is, should
+ * the caller's rename fail; vfs_settle_dir tidies up after a move), the
+ * deepest first.  Where an entry of the directory itself is named like
+ * the marker, it stays merged with its whiteouts, which hide the same.
+ * A failure here (a full disk) leaves the copy complete. */
+static int tree_settle(struct tree *t)
+{
+	int r = 0;
+
+	for (size_t at = 0; at < t->len && r == 0;) {
+		const struct tree_rec *rec =
+		    (const struct tree_rec *)(t->log + at);
+		const char *real = rec->path, *vpath = real + strlen(real) + 1;
+
+		at += rec->size;
+		if (rec->kind != TREE_SETTLE)
+			continue;
+		r = mark_opaque(t->vfs, vpath, real);
+		if (r == 0)
+			r = strip_markers(t->vfs, real, true);
+		else if (r == -EEXIST)
+			r = 0;
+		if (r == 0 && rec->keep)
+			APPV_SYS(SYS_utimensat, AT_FDCWD, real, rec->ts,
+				 AT_SYMLINK_NOFOLLOW, 0, 0);
 	}
 	return r;
 }
@@ -570,6 +752,7 @@ int vfs_copy_up_tree(struct vfs *vfs, struct vfs_res *res,
 		     int (*prepare)(void *ctx, struct vfs_res *res), void *ctx)
 {
 	struct tree t = {.vfs = vfs, .prepare = prepare, .ctx = ctx};
+	int r;
 
 	if (!S_ISDIR(res->mode))
 		return -ENOTDIR;
@@ -577,5 +760,12 @@ int vfs_copy_up_tree(struct vfs *vfs, struct vfs_res *res,
 		return 0;
 	if (!writecopy(res->rule))
 		return -EROFS;
-	return tree_up(&t, res, 0);
+	r = tree_up(&t, res, 0);
+	if (r < 0)
+		tree_undo(&t);
+	else
+		r = tree_settle(&t);
+	if (t.log)
+		appv_munmap(t.log, t.cap);
+	return r;
 }

@@ -175,6 +175,9 @@ struct vfs_res {
 	/* A merged directory (merged_dir) with no host entry at its path:
 	 * the walk asked. */
 	bool no_host;
+	/* vfs_copy_up made the upper entry itself (not another session's
+	 * copy-up, which won the race; not the upper parents). */
+	bool copied;
 	/* vfs_merge_covered said covered: the sequence number of what the
 	 * resolver keeps of the directory as just seen (vfs_cov_ticket), 0
 	 * when it keeps nothing. */

@@ -474,6 +474,90 @@ c_ov_no_devices() {
 		! -name wh)" ] || fail "a device node in the overlay"
 }
 
+# mv of a host directory that holds a device node: its copy-up, which
+# would copy the node, cannot complete (ov_no_devices), so rename(2)
+# fails with EPERM - as for the node's own copy-up; EXDEV would send mv
+# to copy and remove, which leaves a partial copy of the directory at the
+# new name, natively too - and nothing is left of the attempt: the
+# listings of the directory and its parent, the overlay's diff and its
+# upper layer are as before.  Natively (no CAP_MKNOD needed) it moves.
+# Root's session, then appv run by $TEST_USER on a directory of theirs.
+mv_dev_dir() { # DIR: the tree, made as root
+	mkdir -p "$1/p/dir/sub" && printf 's\n' >"$1/p/dir/sub/g" &&
+		for f in a b c d e f; do printf '%s\n' "$f" >"$1/p/dir/$f"; done &&
+		mknod "$1/p/dir/null" c 1 3
+}
+MV_DEV_SH='cd "$1/p" && b=$(ls -laR --full-time) && { mv dir dir2 && echo moved ||
+	echo refused; } && a=$(ls -laR --full-time) &&
+	if [ "$a" = "$b" ]; then echo same; else printf "%s\n--\n%s\n" "$b" "$a"; fi'
+mv_dev_check() { # DIR UPPER DIFF-OUTPUT
+	out_has refused
+	out_has same
+	err_matches "mv: cannot move 'dir' to 'dir2': Operation not permitted"
+	[ ! -e "$2$1" ] || fail "left in the overlay: $(cd "$2" && find ".$1")"
+	[ -z "$3" ] || fail "overlay diff: $3"
+}
+c_ov_mv_device_dir() {
+	local h uh before
+	if [ "$(id -u)" != 0 ]; then
+		skip_step "making a device node needs root"
+		return 0
+	fi
+	h=$C/md
+	mv_dev_dir "$h" || { fail "making the tree"; return; }
+	before=$(tree_sha "$h")
+	axe --overlay w "$TPKG" sh -c "$MV_DEV_SH" sh "$h"
+	want_rc 0
+	mv_dev_check "$h" "$(upper_of "$TID" w)" "$("$APPV" overlay diff "$TPKG" w)"
+	same_tree "$h" "$before"
+	h=$(mktemp -d /tmp/appv-e2e-mvdev.XXXXXX) || { fail "mktemp"; return; }
+	uh=$h.home
+	# shellcheck disable=SC2064
+	trap "rm -rf '$h' '$uh'" EXIT
+	mkdir -p "$uh" && chown "$TEST_USER" "$uh" && chmod 0755 "$h" &&
+		mv_dev_dir "$h" && chown -R -h "$TEST_USER" "$h/p" &&
+		chown root "$h/p/dir/null" || fail "making the user's tree"
+	before=$(tree_sha "$h")
+	RC=0
+	# shellcheck disable=SC2086
+	timeout -k 5 "$TMO" setpriv --reuid="$TEST_USER" --regid="$TEST_USER" \
+		--clear-groups env APPV_HOME="$uh" "$APPV" exec $MODE_OPT \
+		--overlay w "$TPKG" sh -c "$MV_DEV_SH" sh "$h" >"$C/out" \
+		2>"$C/err" || RC=$?
+	want_rc 0
+	mv_dev_check "$h" "$uh/overlays/$TID/w/upper" "$(setpriv \
+		--reuid="$TEST_USER" --regid="$TEST_USER" --clear-groups \
+		env APPV_HOME="$uh" "$APPV" overlay diff "$TPKG" w)"
+	same_tree "$h" "$before"
+}
+
+# A rename the kernel's own checks refuse (over a directory not empty,
+# a directory over a file, a file over a directory) is refused before
+# its host source is copied up: nothing of it shows in the overlay.
+c_ov_mv_refused() {
+	local h=$C/mr before
+	mkdir -p "$h/src/s" "$h/tgt" && printf '1\n' >"$h/src/a" &&
+		printf '2\n' >"$h/tgt/x" && printf 'f\n' >"$h/file"
+	before=$(tree_sha "$h")
+	axe --overlay w "$TPKG" /usr/bin/python3 -c 'import errno, os, sys
+h = sys.argv[1]
+for a, b in (("src", "tgt"), ("src", "file"), ("file", "tgt")):
+    try:
+        os.rename(h + "/" + a, h + "/" + b)
+        print(a, b, "ok")
+    except OSError as e:
+        print(a, b, errno.errorcode[e.errno])' "$h"
+	want_rc 0
+	out_has "src tgt ENOTEMPTY"
+	out_has "src file ENOTDIR"
+	out_has "file tgt EISDIR"
+	ax overlay diff "$TPKG" w
+	want_rc 0
+	out_empty
+	[ ! -e "$(upper_of "$TID" w)$h" ] || fail "left in the overlay: $h"
+	same_tree "$h" "$before"
+}
+
 # cred_dir TAG: for a case whose session, run as root, drops to
 # $TEST_USER: in $H a directory that user may search (the case directory
 # is not), removed when the case ends, as is overlay TAG.  Not root: the
@@ -5669,7 +5753,7 @@ LD_PRELOAD=libc.so.6 find /opt/t/share | LC_ALL=C sort' sh "$h"
 }
 
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
-static_stat_layers python_import host_root_symlink pkg_root_dirs fd_attrs ov_fd_attrs_cred ov_chattr ov_chattr_cred ov_xattr_cred ov_no_devices pkg_script_exec shebang_pkg_interp write_dynamic write_static
+static_stat_layers python_import host_root_symlink pkg_root_dirs fd_attrs ov_fd_attrs_cred ov_chattr ov_chattr_cred ov_xattr_cred ov_no_devices ov_mv_device_dir ov_mv_refused pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest long_home landlock_backstop ov_upper_swap ov_upper_plant ov_scratch_swap strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
