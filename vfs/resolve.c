@@ -98,10 +98,15 @@ struct walk {
 	 * an upper symlink, the caller's credentials: its answer is not
 	 * kept (upper_paths.c). */
 	bool unkept;
-	/* A lazy hand-off within the base's own components, the way there
-	 * plain: any plain relative path from that base ends the same way
-	 * (upper_paths.c, "Bases"). */
-	bool base_handoff;
+	/* ...or read only the host's directories on the way, from the
+	 * shim's short memory of them (host_way_lookup): when the oldest was
+	 * seen, else 0. */
+	long long way_seen_us;
+	/* A lazy hand-off, the way there plain (no symlink, no ".."), within
+	 * the base's own components or below a base that is a host-only
+	 * directory: any plain relative path from that base ends the same
+	 * way (upper_paths.c, "Bases"). */
+	bool lazy_plain, base_handoff, base_host;
 };
 
 /* What the layers say about the component just appended to w->vpath. */
@@ -598,8 +603,8 @@ static int handoff(struct walk *w, unsigned char pf, struct probe *p)
 		p->lazy = true;
 		p->top = VFS_LAYER_HOST;
 		p->hit.mode = 0;
-		w->base_handoff =
-		    w->base_comps >= 0 && !w->followed && !w->dotdot;
+		w->lazy_plain = !w->followed && !w->dotdot;
+		w->base_handoff = w->base_comps >= 0;
 		return 0; /* the host not asked: the walk may be kept */
 	}
 	w->unkept = true;
@@ -734,24 +739,34 @@ static const char *parent_root_link(const struct walk *w, unsigned char pf)
  * entry, or climbs back out of it: it must see a symlink as one. */
 static int host_way_lookup(struct walk *w, struct probe *p, bool kernel_rest)
 {
-	bool keep =
-	    kernel_rest && w->req->intent == VFS_INTENT_READ && !at_end(w);
+	bool keep = kernel_rest && w->req->intent == VFS_INTENT_READ &&
+		    !at_end(w) && w->vfs->host_seen_on;
 	unsigned long long h = keep ? hash_to(w, w->vlen) : 0;
+	long long seen = 0;
 	unsigned int gen;
 	int r;
 
 	if (keep && vfs_host_seen_get(w->vfs, w->vpath, w->vlen, h,
-				      &p->hit.mode, NULL)) {
+				      &p->hit.mode, &seen)) {
 		p->hit.whiteout = p->hit.opaque = false;
-		return p->hit.mode ? 0 : -ENOENT;
+		r = p->hit.mode ? 0 : -ENOENT;
+		goto seen;
 	}
-	keep = keep && vfs_upper_gen(w->vfs, &gen);
+	seen = keep && vfs_upper_gen(w->vfs, &gen) ? vfs_now_us() : 0;
 	r = vfs_host_ops.lookup(w->vfs, w->vpath, w->vlen, &p->hit);
 	/* Nothing there is kept only where the session cannot make it (not
-	 * under share), as for a twin (host_twin_keepable). */
-	if (keep && (r == 0 || (r == -ENOENT && p->rule != VFS_RULE_SHARE)))
-		vfs_host_seen_put(w->vfs, w->vpath, w->vlen, h, gen,
-				  r == 0 ? p->hit.mode : 0, 0);
+	 * under share), as for a twin (host_twin_keepable); a directory, not
+	 * what the walk must look at again (a symlink). */
+	if (!seen || (r == 0 && !S_ISDIR(p->hit.mode)) ||
+	    (r != 0 && (r != -ENOENT || p->rule == VFS_RULE_SHARE))) {
+		w->unkept = true;
+		return r;
+	}
+	vfs_host_seen_put(w->vfs, w->vpath, w->vlen, h, gen,
+			  r == 0 ? p->hit.mode : 0, seen);
+seen:
+	if (!w->way_seen_us || seen < w->way_seen_us)
+		w->way_seen_us = seen;
 	return r;
 }
 
@@ -839,7 +854,6 @@ static int probe(struct walk *w, unsigned char pf, struct probe *p)
 	    (at_end(w) || !(pf & (IN_UPPER | IN_IMAGE)) ||
 	     (w->depth == 0 && !vfs_host_root_link(w->vfs, w->vpath, w->vlen))))
 		return handoff(w, pf, p); /* asks the host unless lazy */
-	w->unkept = true;
 	r = host_way_lookup(w, p, kernel_rest);
 	if (missing(r) ||
 	    (r == 0 && !S_ISDIR(p->hit.mode) && !vfs_rule_shows_host(p->rule)))
@@ -945,8 +959,10 @@ static int probe_dir(struct walk *w, struct probe *p)
 
 static void count_base(struct walk *w)
 {
-	if (w->base_comps == 0)
+	if (w->base_comps == 0) {
 		w->base_virtual = w->flags[w->depth] & (IN_UPPER | IN_IMAGE);
+		w->base_host = !w->base_virtual;
+	}
 	if (w->base_comps >= 0)
 		w->base_comps--;
 }
@@ -1308,7 +1324,8 @@ static int start(struct walk *w, struct vfs *vfs, const struct vfs_req *req,
 	w->updir_depth = 0;
 	w->updir_lazy = false;
 	w->unkept = false;
-	w->base_handoff = false;
+	w->way_seen_us = 0;
+	w->lazy_plain = w->base_handoff = w->base_host = false;
 	return 0;
 }
 
@@ -1412,7 +1429,7 @@ static void res_clear(struct vfs_res *res)
  * it read nothing unversioned, and depends on no upper non-directory. */
 static bool keepable(const struct walk *w, const struct vfs_res *res, int r)
 {
-	if (w->unkept || (r < 0 && r != -ENOENT))
+	if (w->unkept || w->way_seen_us || (r < 0 && r != -ENOENT))
 		return false;
 	/* A host answer that asked nothing of the host is a lazy hand-off:
 	 * the caller's own call asks. */
@@ -1468,13 +1485,17 @@ static int resolve_once(struct vfs *vfs, const struct vfs_req *req,
 	if (keep && vfs_paths_base_get(vfs, &k, res))
 		return 0;
 	w.unkept = true; /* until the walk starts */
-	w.base_handoff = false;
+	w.lazy_plain = false;
 	r = walk_once(vfs, req, res, &w);
-	if (keep && keepable(&w, res, r)) {
+	if (keep && keepable(&w, res, r))
 		vfs_paths_put(vfs, &k, res, r);
-		if (r == 0 && w.base_handoff)
-			vfs_paths_base_put(vfs, &k, res);
-	}
+	/* The host's directories on the way, if it read them, for as long
+	 * as a walk would take them from its memory. */
+	if (keep && r == 0 && !w.unkept && w.lazy_plain &&
+	    (w.base_handoff || w.base_host))
+		vfs_paths_base_put(
+		    vfs, &k, res,
+		    w.way_seen_us ? w.way_seen_us + VFS_HOST_SEEN_US : 0);
 	return r;
 }
 

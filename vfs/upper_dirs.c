@@ -170,9 +170,7 @@ void vfs_dirs_put_hashed(const struct vfs *vfs, const char *vpath, size_t len,
 
 #define HOST_SALT 0x6a09e667f3bcc909ULL
 
-/* Microseconds of the wall clock, from the vDSO (gettimeofday: the shim
- * may need no glibc newer than 2.14); 0 when unknown. */
-static long long now_us(void)
+long long vfs_now_us(void)
 {
 	struct timeval tv;
 
@@ -190,7 +188,7 @@ bool vfs_host_seen_get(const struct vfs *vfs, const char *vpath, size_t len,
 	if (!vfs->host_seen_on ||
 	    !vfs_dirs_get_hashed(vfs, vpath, len, h ^ HOST_SALT, &e))
 		return false;
-	age = now_us() - e.seen_us; /* a clock set back: too old */
+	age = vfs_now_us() - e.seen_us; /* a clock set back: too old */
 	if (age < 0 || age >= VFS_HOST_SEEN_US)
 		return false;
 	*mode = e.mode;
@@ -206,7 +204,7 @@ void vfs_host_seen_put(const struct vfs *vfs, const char *vpath, size_t len,
 	struct vfs_dir_ent e = {.gen = gen, .mode = mode, .seen_us = seen_us};
 
 	if (!vfs->host_seen_on || (mode && !S_ISDIR(mode)) ||
-	    (!e.seen_us && !(e.seen_us = now_us())))
+	    (!e.seen_us && !(e.seen_us = vfs_now_us())))
 		return;
 	vfs_dirs_put_hashed(vfs, vpath, len, h ^ HOST_SALT, &e);
 }

@@ -128,6 +128,7 @@ struct base_slot {
 	unsigned short blen; /* with its NUL; 0: empty */
 	unsigned char rule;
 	bool changed;
+	long long until_us; /* kept until then (gettimeofday); 0: no end */
 	char base[PATHS_TEXT];
 };
 
@@ -360,6 +361,7 @@ bool vfs_paths_base_get(const struct vfs *vfs, const struct vfs_paths_key *k,
 	struct base_slot *s;
 	unsigned int seq;
 	bool slash, changed;
+	long long until;
 	int rule;
 
 	if (!d || !k->base || has_dotdot(k->path))
@@ -372,8 +374,10 @@ bool vfs_paths_base_get(const struct vfs *vfs, const struct vfs_paths_key *k,
 		return false;
 	rule = s->rule;
 	changed = s->changed;
+	until = s->until_us;
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) != seq)
+	if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) != seq ||
+	    (until && vfs_now_us() >= until))
 		return false;
 	/* A trailing slash (or "."): the walk wants a directory there. */
 	if (appv_path_join(k->base, k->path, res->vpath, PATH_MAX, &slash) <
@@ -388,7 +392,7 @@ bool vfs_paths_base_get(const struct vfs *vfs, const struct vfs_paths_key *k,
 }
 
 void vfs_paths_base_put(const struct vfs *cvfs, const struct vfs_paths_key *k,
-			const struct vfs_res *res)
+			const struct vfs_res *res, long long until_us)
 {
 	struct vfs *vfs = (struct vfs *)cvfs; /* the lazily set pointer */
 	char base[PATHS_TEXT];
@@ -418,5 +422,6 @@ void vfs_paths_base_put(const struct vfs *cvfs, const struct vfs_paths_key *k,
 	memcpy(s->base, k->base, k->blen); /* with its NUL */
 	s->rule = (unsigned char)res->rule;
 	s->changed = res->changed;
+	s->until_us = until_us;
 	appv_seq_done(&s->seq, seq);
 }

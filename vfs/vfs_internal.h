@@ -275,6 +275,9 @@ void vfs_dirs_put_hashed(const struct vfs *vfs, const char *vpath, size_t len,
  * vfs_host_seen_put, what is there (@gen: the directory generation read
  * before the lstat), seen at @seen_us (0: now). */
 #define VFS_HOST_SEEN_US 1000000LL
+/* Microseconds of the wall clock, from the vDSO (gettimeofday: the shim
+ * may need no glibc newer than 2.14); 0 when unknown. */
+long long vfs_now_us(void);
 bool vfs_host_seen_get(const struct vfs *vfs, const char *vpath, size_t len,
 		       unsigned long long h, mode_t *mode, long long *seen_us);
 void vfs_host_seen_put(const struct vfs *vfs, const char *vpath, size_t len,
@@ -313,7 +316,7 @@ void vfs_paths_put(const struct vfs *vfs, struct vfs_paths_key *k,
 bool vfs_paths_base_get(const struct vfs *vfs, const struct vfs_paths_key *k,
 			struct vfs_res *res);
 void vfs_paths_base_put(const struct vfs *vfs, const struct vfs_paths_key *k,
-			const struct vfs_res *res);
+			const struct vfs_res *res, long long until_us);
 void vfs_paths_free(struct vfs *vfs);
 
 /* Opaque directories (see vfs.h): a second add-only bloom filter in the

@@ -3083,8 +3083,10 @@ static void test_paths__host_base_answers_plain_paths(void **state)
 
 /* A base below a host directory that sits right under an upper or image
  * one: the walk asks the host whether that directory is one (it may be
- * a symlink into another layer), which no version covers - not kept. */
-static void test_paths__host_base_asked_not_kept(void **state)
+ * a symlink into another layer), which no version covers - not kept; the
+ * shim, which remembers such a directory for VFS_HOST_SEEN_US (and takes
+ * it as one meanwhile), keeps the base as long. */
+static void test_paths__host_base_asked_kept_briefly(void **state)
 {
 	struct fx *f = *state;
 	struct vfs *v = paths_vfs(f);
@@ -3095,11 +3097,23 @@ static void test_paths__host_base_asked_not_kept(void **state)
 			      .flags = VFS_F_HOST_LAZY};
 	struct vfs_paths_key k;
 	struct vfs_res *kept = calloc(1, sizeof(*kept));
+	struct timespec pause = {0, 100 * 1000 * 1000};
 
 	assert_non_null(kept);
 	assert_int_equal(mkdir(fmt(p, "%s/hdir/sub", f->h), 0755), 0);
 	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
 	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+	assert_true(vfs_paths_key(v, &req, &k));
+	assert_false(vfs_paths_base_get(v, &k, kept));
+	vfs_cache_host_seen(v);
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	req.path = "y/z";
+	assert_true(vfs_paths_key(v, &req, &k));
+	assert_true(vfs_paths_base_get(v, &k, kept));
+	assert_string_equal(kept->vpath, fmt(p, "%s/hdir/sub/y/z", f->h));
+	assert_int_equal(kept->layer, VFS_LAYER_HOST);
+	for (int i = 0; i < 12; i++)
+		nanosleep(&pause, NULL);
 	assert_true(vfs_paths_key(v, &req, &k));
 	assert_false(vfs_paths_base_get(v, &k, kept));
 	free(kept);
@@ -3217,7 +3231,7 @@ int main(void)
 	    T(test_paths__credential_walks_not_kept),
 	    T(test_paths__kernel_searched_walks_not_kept),
 	    T(test_paths__host_base_answers_plain_paths),
-	    T(test_paths__host_base_asked_not_kept),
+	    T(test_paths__host_base_asked_kept_briefly),
 	    T(test_paths__host_base_with_rule_below),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
