@@ -276,6 +276,31 @@ static bool joins_to_procfs(const char *base, const char *path)
 			      !memcmp(c[1], "stderr", 6)));
 }
 
+/* Whether @path names a "proc" after a "..": a walk that may climb into
+ * /proc, whose links (cwd, root, fd/N) hold real paths here - the
+ * supervisor's walk takes them as the virtual ones (vfs_req.proc_link). */
+static bool climbs_to_procfs(const char *path)
+{
+	bool up = false;
+
+	if (!strstr(path, "..") || !strstr(path, "proc"))
+		return false;
+	while (*path) {
+		size_t n = 0;
+
+		while (*path == '/')
+			path++;
+		while (path[n] && path[n] != '/')
+			n++;
+		if (n == 2 && path[0] == '.' && path[1] == '.')
+			up = true;
+		else if (up && n == 4 && !memcmp(path, "proc", 4))
+			return true;
+		path += n;
+	}
+	return false;
+}
+
 /* Whether descriptor @fd still names the inode of @st. */
 static bool same_inode(int fd, const struct stat *st)
 {
@@ -598,7 +623,7 @@ int shim_route(const struct shim_sc *sc, const long a[6],
 				   NULL) < 0 ||
 		    is_procfs(joined))
 			return SHIM_DIRECT;
-	} else if (joins_to_procfs(req.base, path)) {
+	} else if (joins_to_procfs(req.base, path) || climbs_to_procfs(path)) {
 		return SHIM_DIRECT;
 	}
 	/* POSIX: a trailing slash makes the final component a directory and

@@ -257,6 +257,11 @@ struct sup_path {
 				 substituted) */
 	bool trailing_slash;
 	bool via_magic; /* abs went through a /proc magic link (fd/N/...) */
+	/* abs lies in /proc or /dev where the app's string does not lead
+	 * the kernel - a ".." or a symlink led the walk there
+	 * (vfs_req.self_tgid), or the path is relative to a virtual
+	 * directory: the supervisor's to open, never the kernel's. */
+	bool proc_here;
 	struct vfs_res res;
 };
 

@@ -31,7 +31,9 @@ static int passthrough(struct appv_sc_call *c, struct sup_path *p)
 	struct vfs_req q = {.path = p->abs,
 			    .base = "/",
 			    .intent = VFS_INTENT_READ,
-			    .flags = VFS_F_NOFOLLOW};
+			    .flags = VFS_F_NOFOLLOW,
+			    .self_tgid = target_tgid(c),
+			    .self_tid = c->tid};
 	int r;
 
 	if (!appv_path_has_prefix(p->abs, "/proc") &&
@@ -187,6 +189,16 @@ int sup_proc_link(struct appv_sc_call *c, const char *abs, char *out,
 	return vfs_reverse(c->s->vfs, real, out, cap);
 }
 
+/* vfs_req.proc_link: sup_proc_link's virtual path of a magic link the
+ * walk follows (cwd/.., fd/N/..); a target that is none (pipe:[N]) is
+ * read as the link's text. */
+static int walk_proc_link(void *ctx, const char *vpath, char *out, size_t cap)
+{
+	int n = sup_proc_link(ctx, vpath, out, cap);
+
+	return n > 0 && out[0] != '/' ? 0 : n;
+}
+
 /* @p's path, a followed cwd or root link, becomes @v, its target's
  * virtual path: 1, 0 for a removed directory (" (deleted)": the kernel
  * follows the link to it, as natively), or -ENAMETOOLONG. */
@@ -274,6 +286,13 @@ static bool base_in_upper(struct appv_sc_call *c, const struct sup_path *p,
 	       S_ISDIR(st.st_mode);
 }
 
+/* Whether virtual path @v lies in /proc or /dev. */
+static bool in_proc_dev(const char *v)
+{
+	return appv_path_has_prefix(v, "/proc") ||
+	       appv_path_has_prefix(v, "/dev");
+}
+
 int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
 		struct sup_path *p)
 {
@@ -281,28 +300,42 @@ int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
 			    .base = "/",
 			    .intent = intent,
 			    .flags = vflags,
-			    .cred = sup_cred(c)};
+			    .cred = sup_cred(c),
+			    .self_tgid = target_tgid(c),
+			    .self_tid = c->tid,
+			    .proc_link = walk_proc_link,
+			    .proc_ctx = c};
 	int r, subst = 0;
+	bool again = false;
 
-	p->via_magic = false;
+	p->via_magic = p->proc_here = false;
 	if (!p->raw[0])
 		return -ENOENT;
 	r = appv_path_join(p->raw[0] == '/' ? "/" : p->vbase, p->raw, p->abs,
 			   sizeof(p->abs), &p->trailing_slash);
 	if (r < 0)
 		return r;
+resolve:
 	r = target_subst_proc_self(c, p->abs, sizeof(p->abs));
 	if (r == 0)
 		r = subst = subst_below_link(
 		    c, p, !(vflags & VFS_F_NOFOLLOW) || p->trailing_slash);
+	/* A link to "/" (root, cwd) and /proc/self below it. */
+	if (r == 1)
+		r = target_subst_proc_self(c, p->abs, sizeof(p->abs));
 	if (r < 0)
 		return r;
-	p->via_magic = subst == 1;
+	p->via_magic |= subst == 1;
+	/* The kernel, given the app's string, would follow the link's
+	 * real target. */
+	if (subst == 1 && in_proc_dev(p->abs))
+		p->proc_here = true;
 	r = passthrough(c, p);
 	/* Another process's files (/proc/PID/oom_score_adj): only the
 	 * session's, which Landlock, granting /proc as a whole, cannot tell
-	 * apart.  EACCES, as for another user's. */
-	if (r == 1 && intent != VFS_INTENT_READ && proc_foreign(c, p->abs))
+	 * apart.  EACCES, as for another user's - also where the supervisor
+	 * opens them itself (a relative path from a virtual directory). */
+	if (r >= 0 && intent != VFS_INTENT_READ && proc_foreign(c, p->abs))
 		return -EACCES;
 	if (r)
 		return r;
@@ -327,8 +360,24 @@ int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
 		q.base = p->vbase;
 		r = vfs_resolve(c->s->vfs, &q, &p->res);
 	}
+	/* A ".." or a symlink led the walk into /proc or /dev: taken as
+	 * that path (the links below it, another process's files), which
+	 * the supervisor opens - the kernel would walk the app's string
+	 * from elsewhere.  So is a path relative to a virtual directory
+	 * (passthrough). */
+	if (r == 0 && !again && in_proc_dev(p->res.vpath) &&
+	    strcmp(p->res.vpath, p->abs)) {
+		memcpy(p->abs, p->res.vpath, strlen(p->res.vpath) + 1);
+		again = p->proc_here = true;
+		q.path = p->abs;
+		q.base = "/";
+		q.base_upper = false;
+		goto resolve;
+	}
+	if (r == 0 && in_proc_dev(p->res.vpath) && !sup_raw_is_real(p))
+		p->proc_here = true;
 	/* The app's own string would take the kernel elsewhere. */
-	if (r == 0 && subst)
+	if (r == 0 && (subst || p->proc_here))
 		p->res.changed = true;
 	/* "x/." and "x/.." name a directory that is there: nothing is
 	 * created (abs, which the walk saw, has lost them). */
@@ -368,8 +417,11 @@ int sup_resolve_arg(struct appv_sc_call *c, int dirfd_arg, int path_arg,
 bool sup_raw_is_real(const struct sup_path *p)
 {
 	/* A relative path continues relative to the real cwd/dirfd: the
-	 * same place only when that directory is not virtual itself. */
-	return p->raw[0] == '/' || !strcmp(p->rbase, p->vbase);
+	 * same place only when that directory is not virtual itself.  A
+	 * path the walk led into /proc or /dev (proc_here) is nowhere the
+	 * app's string leads the kernel. */
+	return !p->proc_here &&
+	       (p->raw[0] == '/' || !strcmp(p->rbase, p->vbase));
 }
 
 bool sup_path_unchanged(const struct sup_path *p)

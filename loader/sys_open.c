@@ -147,7 +147,9 @@ static int resolve_rooted(struct appv_sc_call *c, int intent, int vflags,
 			    .base = p->vbase,
 			    .intent = intent,
 			    .flags = vflags,
-			    .cred = sup_cred(c)};
+			    .cred = sup_cred(c),
+			    .self_tgid = target_tgid(c),
+			    .self_tid = c->tid};
 	const char *rel = p->raw;
 	int r;
 
@@ -588,17 +590,20 @@ enum { NOT_FD_LINK = INT_MIN };
  * /proc/thread-self's by now; another process's too, which is that file
  * again as well), or NOT_FD_LINK (not such an open), -ENOENT (no such
  * descriptor, thread or process) or another -errno of pidfd_getfd
- * (-EPERM: not ours to take).  Any open of one with racy_flags too; one
- * whose RESOLVE_* flags refuse the magic link is -ELOOP or -EXDEV. */
+ * (-EPERM: not ours to take).  Any open of one with racy_flags too, and
+ * with @here (the supervisor opens it: sup_path.proc_here) any that follows
+ * it; one whose RESOLVE_* flags refuse the magic link is -ELOOP or
+ * -EXDEV. */
 static int own_fd_dup(struct appv_sc_call *c, const struct open_args *a,
-		      const char *abs)
+		      const char *abs, bool here)
 {
 	long n, pid, tid, tgid, own = (long)target_tgid(c);
 	const char *rest, *end;
 	bool other;
 	int r;
 
-	if ((!a->racy_flags &&
+	if ((here && (a->flags & (O_NOFOLLOW | __O_TMPFILE))) ||
+	    (!here && !a->racy_flags &&
 	     (!modifying(a->flags) || (a->flags & (O_PATH | __O_TMPFILE)) ||
 	      a->resolve)) ||
 	    !(rest = sup_proc_pid_rest(abs, &pid, &tid)) ||
@@ -717,20 +722,32 @@ static int lower_own_fd(struct appv_sc_call *c, const struct open_args *a,
  * by then maybe another file (a dup2 of another thread), a host file
  * that Landlock leaves truncated before ABI 3.  Opened here; a removed
  * lower file, which Landlock would refuse to truncate or write from the
- * target, is refused.  SUP_REPLIED or -errno.
+ * target, is refused, and so is what the target's credentials do not
+ * grant (the kernel's check of the file, which the supervisor's own,
+ * maybe root's, would pass).  SUP_REPLIED or -errno.
  */
 static long fd_link_open_here(struct appv_sc_call *c, const struct open_args *a,
 			      int tfd)
 {
 	const char *upper = vfs_get_config(c->s->vfs)->upper;
 	char self[64], real[PATH_MAX];
+	int acc = a->flags & O_ACCMODE, may = 0, fd, r;
+	struct vfs_meta m;
 	struct stat st;
-	int fd, r;
 
 	if (a->flags & O_NOFOLLOW)
 		return -ELOOP; /* the link itself */
 	if (fstat(tfd, &st) < 0)
 		return -errno;
+	if (!(a->flags & O_PATH)) {
+		m = (struct vfs_meta){st.st_mode, st.st_uid, st.st_gid};
+		may = (acc != O_WRONLY ? VFS_MAY_READ : 0) |
+		      (acc != O_RDONLY || (a->flags & O_TRUNC) ? VFS_MAY_WRITE
+							       : 0);
+		r = vfs_permission(sup_cred(c), &m, may);
+		if (r < 0)
+			return r;
+	}
 	if (S_ISREG(st.st_mode) && !st.st_nlink && !appv_fd_writable(tfd) &&
 	    sup_fd_path(tfd, real, sizeof(real)) > 0 && real[0] == '/' &&
 	    !appv_path_has_prefix(real, upper) && strncmp(real, "/memfd:", 7))
@@ -750,15 +767,18 @@ static long fd_link_open_here(struct appv_sc_call *c, const struct open_args *a,
 
 /* A modifying open through the target's own descriptor link (@p->abs,
  * own_fd_dup): SUP_REPLIED (reopen_own_fd), 1 to open @p as resolved
- * (lower_own_fd), SUP_CONTINUE for the kernel, or -errno. */
+ * (lower_own_fd), SUP_CONTINUE for the kernel, or -errno.  With @here,
+ * where the kernel cannot take the call (sup_path.proc_here), any open that
+ * follows the link, and never SUP_CONTINUE: what the kernel would do, the
+ * supervisor does (fd_link_open_here); 1 for no such link too. */
 static long own_fd_open(struct appv_sc_call *c, const struct open_args *a,
-			struct sup_path *p)
+			struct sup_path *p, bool here)
 {
-	int tfd = own_fd_dup(c, a, p->abs);
+	int tfd = own_fd_dup(c, a, p->abs, here);
 	long r;
 
 	if (tfd == NOT_FD_LINK)
-		return SUP_CONTINUE;
+		return here ? 1 : SUP_CONTINUE;
 	/* One the supervisor may not take (Yama lets it attach to its
 	 * descendants only) is not the kernel's either: the open would act
 	 * on the file unchecked.  Refused as Landlock refuses it from ABI 3. */
@@ -771,7 +791,7 @@ static long own_fd_open(struct appv_sc_call *c, const struct open_args *a,
 		r = SUP_REPLIED;
 	} else if (r == 0) {
 		r = lower_own_fd(c, a, p, tfd);
-		if (r == 0 && ((a->flags & O_TRUNC) || a->racy_flags))
+		if (r == 0 && ((a->flags & O_TRUNC) || a->racy_flags || here))
 			r = fd_link_open_here(c, a, tfd);
 		else if (r == 0)
 			r = SUP_CONTINUE;
@@ -807,12 +827,23 @@ long sys_open(struct appv_sc_call *c)
 		if (map_files_link(p.abs) &&
 		    (modifying(a.flags) || a.racy_flags))
 			return -EACCES;
-		o = own_fd_open(c, &a, &p);
+		o = own_fd_open(c, &a, &p, false);
 		if (o != 1)
 			return o;
 	}
 	if (r < 0)
 		return r;
+	if (p.proc_here) {
+		/* A ".." or a symlink led to /proc or /dev: the supervisor
+		 * opens what lies there, as the kernel would. */
+		long o = sys_open_session_maps(c, a.flags, a.resolve, p.abs);
+
+		if (o != 0)
+			return o < 0 ? o : SUP_REPLIED;
+		o = own_fd_open(c, &a, &p, true);
+		if (o != 1)
+			return o;
+	}
 	if (!c->s->strict && intent_of(a.flags) == VFS_INTENT_READ &&
 	    !(a.flags & O_CREAT) && !a.resolve && !a.racy_flags &&
 	    sup_path_unchanged(&p)) {

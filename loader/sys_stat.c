@@ -565,6 +565,29 @@ long sys_access(struct appv_sc_call *c)
 	return r;
 }
 
+/* readlink of the process's /proc/self or /proc/thread-self that the
+ * supervisor resolved (a ".." or a symlink on the way, a path relative to
+ * a virtual directory): @p->abs is /proc/TGID[/task/TID] by now, and the
+ * app's last name says which link it was.  Their text, as the kernel's
+ * for the process: its length, or 0. */
+static int self_link_text(struct appv_sc_call *c, const struct sup_path *p,
+			  char *out, size_t cap)
+{
+	const char *last = strrchr(p->raw, '/');
+	char want[64];
+
+	last = last ? last + 1 : p->raw;
+	if (!strcmp(last, "self"))
+		snprintf(want, sizeof(want), "/proc/%d", (int)target_tgid(c));
+	else if (!strcmp(last, "thread-self"))
+		snprintf(want, sizeof(want), "/proc/%d/task/%d",
+			 (int)target_tgid(c), (int)c->tid);
+	else
+		return 0;
+	if (strcmp(p->abs, want))
+		return 0;
+	return snprintf(out, cap, "%s", want + 6);
+}
 
 long sys_readlink(struct appv_sc_call *c)
 {
@@ -586,7 +609,9 @@ long sys_readlink(struct appv_sc_call *c)
 			    VFS_F_NOFOLLOW | VFS_F_HOST_LAZY, &p);
 	if (r < 0)
 		return r;
-	n = sup_proc_link(c, p.abs, out, sizeof(out));
+	n = r == 1 ? 0 : self_link_text(c, &p, out, sizeof(out));
+	if (n == 0)
+		n = sup_proc_link(c, p.abs, out, sizeof(out));
 	if (n < 0)
 		return n;
 	if (n == 0) {

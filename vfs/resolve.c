@@ -23,7 +23,8 @@
  *
  * "/proc/self" is not special here: callers in the supervisor must put
  * "/proc/<pid>" in its place before resolving (the loader makes /proc,
- * /sys and /dev "share").
+ * /sys and /dev "share"); where a ".." or a symlink leads there, the walk
+ * does it (vfs_req.self_tgid, self_link).
  *
  * No allocation, no stdio: this runs inside the shim on every open/stat.
  */
@@ -682,6 +683,127 @@ static bool rest_enters(const struct walk *w, const char *q)
 	}
 }
 
+/* The names of the links under /proc and /dev that lead to the process's
+ * own entries (/dev/fd -> /proc/self/fd, /dev/stdin -> /proc/self/fd/0). */
+static const char *const dev_self[] = {"fd", "stdin", "stdout", "stderr"};
+
+/* Which of them @c (@n bytes) is below w->vpath: 0 none, 1 /proc/self,
+ * 2 /proc/thread-self, 3 + i dev_self[i]. */
+static int self_kind(const struct walk *w, const char *c, size_t n)
+{
+	if (w->vlen == 5 && !memcmp(w->vpath, "/proc", 5)) {
+		if (n == 4 && !memcmp(c, "self", 4))
+			return 1;
+		return n == 11 && !memcmp(c, "thread-self", 11) ? 2 : 0;
+	}
+	if (w->vlen != 4 || memcmp(w->vpath, "/dev", 4))
+		return 0;
+	for (int i = 0; i < 4; i++)
+		if (strlen(dev_self[i]) == n && !memcmp(c, dev_self[i], n))
+			return 3 + i;
+	return 0;
+}
+
+/* Whether the rest begins with one of them (can_handoff). */
+static bool self_ahead(const struct walk *w)
+{
+	const char *t = w->rest + w->pos, *c;
+	size_t n;
+
+	for (;;) {
+		while (*t == '/')
+			t++;
+		if (t[0] != '.' || (t[1] && t[1] != '/'))
+			break;
+		t++;
+	}
+	c = t;
+	for (n = 0; c[n] && c[n] != '/'; n++)
+		;
+	return n > 0 && self_kind(w, c, n) != 0;
+}
+
+/* Decimal @v at @out: its length. */
+static size_t put_num(char *out, unsigned int v)
+{
+	char d[12];
+	size_t n = 0, i = 0;
+
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	while (n)
+		out[i++] = d[--n];
+	return i;
+}
+
+/*
+ * The walk, made for another process (req->self_tgid), is about to enter
+ * NAME (@c, @n bytes, just taken from the rest) below /proc or /dev, one
+ * of that process's own links (self_kind): the walker, reading it or
+ * leaving it to the kernel, would get its own.  Followed here instead as
+ * the process's: NAME becomes in the rest what the link holds for it -
+ * "TGID", "TGID/task/TID" (relative, as the kernel's), "/proc/TGID/fd"
+ * and "/proc/TGID/fd/N" (from the root, as follow() takes a symlink).
+ * 1 done, 0 not such a name (or a final one the call does not follow:
+ * lstat shows the link), or -errno.
+ */
+static int self_link(struct walk *w, const char *c, size_t n, bool last)
+{
+	const struct vfs_req *req = w->req;
+	char to[64];
+	size_t m = 0, at = (size_t)(c - w->rest), tail;
+	int k;
+
+	if (req->self_tgid <= 0 || w->base_comps >= 0 ||
+	    (last && (req->flags & VFS_F_NOFOLLOW) && !w->slash))
+		return 0;
+	k = self_kind(w, c, n);
+	/* /dev's links are absolute: under BENEATH or IN_ROOT, follow()
+	 * takes them as the kernel would, to /proc/self, met then. */
+	if (k == 0 || (k > 2 && (req->flags & ROOTED)))
+		return 0;
+	if (++w->nlinks > MAX_LINKS || (req->flags & VFS_F_NO_SYMLINKS))
+		return -ELOOP;
+	if (k > 2) {
+		memcpy(to, "/proc/", 6);
+		m = 6;
+	}
+	m += put_num(to + m, (unsigned int)req->self_tgid);
+	if (k == 2) {
+		memcpy(to + m, "/task/", 6);
+		m += 6;
+		m += put_num(to + m, (unsigned int)req->self_tid);
+	} else if (k > 2) {
+		memcpy(to + m, "/fd", 3);
+		m += 3;
+		if (k > 3) {
+			to[m++] = '/';
+			to[m++] = (char)('0' + k - 4);
+		}
+	}
+	tail = strlen(w->rest + w->pos);
+	if (at + m + tail + 1 > sizeof(w->rest))
+		return -ENAMETOOLONG;
+	memmove(w->rest + at + m, w->rest + w->pos, tail + 1);
+	memcpy(w->rest + at, to, m);
+	w->pos = at;
+	w->rest_plain = false;
+	w->followed = true;
+	w->unkept = true;
+	w->updir_depth = 0;
+	w->updir_lazy = false;
+	w->hparent_ok = false;
+	if (k > 2) {
+		w->vpath[1] = '\0';
+		w->vlen = 1;
+		w->depth = 0;
+		w->flags[0] = root_flags(w->vfs);
+		reset_hash(w);
+	}
+	return 1;
+}
+
 /*
  * May the rest be handed to the kernel: no "..", no rule prefix strictly
  * below w->vpath on the way (the path is not copied to find out).  A change
@@ -699,6 +821,11 @@ static bool can_handoff(struct walk *w, const struct probe *p)
 	/* The kernel would follow host symlinks in the tail by itself. */
 	if (rest_has_dotdot(w) ||
 	    (w->req->flags & (ROOTED | VFS_F_NO_SYMLINKS | VFS_F_NO_HANDOFF)))
+		return false;
+	/* The process's own links ahead are the walk's to follow
+	 * (self_link): the kernel, walking for another, would take them
+	 * for that one's. */
+	if (w->req->self_tgid > 0 && self_ahead(w))
 		return false;
 	if (w->req->intent != VFS_INTENT_READ && !at_end(w) &&
 	    (p->rule != VFS_RULE_SHARE || !vfs_share_kernel_follows(w->vpath)))
@@ -876,7 +1003,16 @@ static int follow(struct walk *w, const struct probe *p)
 	/* A host symlink, or an upper one: removed, it bumps no version. */
 	w->unkept |= p->top != VFS_LAYER_IMAGE;
 	w->hparent_ok = false;
-	r = ops->readlink(w->vfs, w->vpath, &p->hit, w->link, PATH_MAX);
+	r = 0;
+	if (w->req->proc_link && w->vlen > 6 &&
+	    !memcmp(w->vpath, "/proc/", 6)) {
+		r = w->req->proc_link(w->req->proc_ctx, w->vpath, w->link,
+				      PATH_MAX);
+		if (r >= PATH_MAX)
+			return -ENAMETOOLONG;
+	}
+	if (r == 0)
+		r = ops->readlink(w->vfs, w->vpath, &p->hit, w->link, PATH_MAX);
 	if (r < 0)
 		return r;
 	if (r == 0)
@@ -996,6 +1132,11 @@ static int walk(struct walk *w, struct probe *p)
 			}
 			continue;
 		}
+		r = self_link(w, c, n, last);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			continue;
 		/* A name longer than NAME_MAX is ENAMETOOLONG whatever
 		 * the layer (the image lookup alone would say ENOENT). */
 		r = n > NAME_MAX ? -ENAMETOOLONG : push_name(w, c, n);

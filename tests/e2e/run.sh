@@ -3780,6 +3780,143 @@ print(tr(os.O_WRONLY | os.O_APPEND), tr(os.O_RDONLY | os.O_TRUNC))"
 	same_sha "$h/v" "$before"
 }
 
+# A descriptor's link reached by a relative path with ".." from a
+# package-only directory (/opt/t/share/sub), through /proc/self/cwd,
+# /dev/fd or a symlink to /proc/self: the process's own, as natively.  A
+# write open reopens the descriptor (/dev/null's, an overlay file's), a
+# read open too, in a static program as well; one ".." short is ENOENT;
+# so from "/" (proc/self/fd/N, /proc/self/cwd/proc/...); readlink of
+# ../proc/self is the process's pid.  The supervisor's
+# walk used to meet its own /proc/self there (ELOOP for fd/N, and its own
+# status - its mem, for writing).  What stays refused: a descriptor
+# Landlock does not let the process write (/sys, /dev/kmsg: x58), one of
+# a process outside the session, and that process's /proc files (which
+# the supervisor used to write for a relative path).
+c_proc_fd_relative() {
+	local h=$C/pr v=/sys/kernel/mm/transparent_hugepage/enabled dev=
+	local before pid
+	mkdir -p "$h"
+	seq 100 >"$h/v"
+	before=$(file_sha "$h/v")
+	(exec 3>>"$h/v" && exec sleep 60) &
+	pid=$!
+	[ -e "$v" ] || v=
+	[ "$(id -u)" = 0 ] && [ -c /dev/kmsg ] && dev=/dev/kmsg
+	axe "$TPKG" /usr/bin/python3 -c 'import os, sys, time
+pid = sys.argv[1]
+null = os.open("/dev/null", os.O_RDONLY)
+f = os.open("/tmp/pfr", os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o644)
+os.symlink("/proc/self", "/tmp/pfr-self")
+os.chdir("/opt/t/share/sub")
+def tr(p, fl, data=None):
+    try:
+        fd = os.open(p, fl)
+        if data:
+            os.write(fd, data)
+        os.close(fd)
+        return "ok"
+    except OSError as e:
+        return "E%d" % e.errno
+for name, fd in (("null", null), ("file", f)):
+    for p in ("../../../../proc/self/fd/%d", "../../../../../../proc/self/fd/%d",
+              "../../../proc/self/fd/%d", "/proc/self/cwd/../../../../proc/self/fd/%d",
+              "../../../../dev/fd/%d", "../../../../proc/thread-self/fd/%d"):
+        q = p % fd
+        print(name, p.replace("%d", "N"), tr(q, os.O_WRONLY, b"x"),
+              tr(q, os.O_RDONLY))
+print("file holds", open("/tmp/pfr").read())
+for p in ("../../../../proc/self/stat", "/opt/../proc/self/stat",
+          "/tmp/pfr-self/stat", "../../../../dev/fd/../stat"):
+    try:
+        s = open(p).read().split()[0]
+        print("pid", p, "own" if s == str(os.getpid()) else "other " + s)
+    except OSError as e:
+        print("pid", p, "E%d" % e.errno)
+print("cwd", open("../../../../proc/self/cwd/../data.txt").readline().strip())
+print("link", os.readlink("../../../../proc/self") == str(os.getpid()),
+      os.readlink("../../../../proc/thread-self") == "%d/task/%d" % (
+          os.getpid(), os.getpid()))
+p = "../../../../proc/%s/fd/3" % pid
+for i in range(100):
+    if os.path.exists(p):
+        break
+    time.sleep(0.05)
+print("outside", tr(p, os.O_WRONLY | os.O_APPEND, b"escaped"))
+adj = open("/proc/%s/oom_score_adj" % pid).read().strip().encode()
+print("foreign", tr("../../../../proc/%s/oom_score_adj" % pid, os.O_WRONLY, adj))
+os.chdir("/")
+print("root", tr("proc/self/fd/%d" % null, os.O_WRONLY),
+      tr("/proc/self/cwd/proc/self/fd/%d" % null, os.O_WRONLY),
+      tr("proc/%s/oom_score_adj" % pid, os.O_WRONLY, adj))
+for p in sys.argv[2:]:
+    fd = os.open(p, os.O_RDONLY)
+    print("landlock", p, tr("../../../../proc/self/fd/%d" % fd, os.O_WRONLY))
+' "$pid" $v $dev
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || true
+	want_rc 0 || note "$(cat "$C/err")"
+	local n
+	for n in null file; do
+		out_has "$n ../../../../proc/self/fd/N ok ok"
+		out_has "$n ../../../../../../proc/self/fd/N ok ok"
+		out_has "$n ../../../proc/self/fd/N E2 E2"
+		out_has "$n /proc/self/cwd/../../../../proc/self/fd/N ok ok"
+		out_has "$n ../../../../dev/fd/N ok ok"
+		out_has "$n ../../../../proc/thread-self/fd/N ok ok"
+	done
+	out_has "file holds x"
+	out_has "pid ../../../../proc/self/stat own"
+	out_has "pid /opt/../proc/self/stat own"
+	out_has "pid /tmp/pfr-self/stat own"
+	out_has "pid ../../../../dev/fd/../stat own"
+	out_has "cwd $DATA_LINE1"
+	out_has "link True True"
+	out_has "outside E13"
+	out_has "foreign E13"
+	out_has "root ok ok E13"
+	[ -z "$v" ] || out_has "landlock $v E13"
+	[ -z "$dev" ] || out_has "landlock $dev E13"
+	same_sha "$h/v" "$before"
+	# The supervisor's reopen (fd_link_open_here) checks the process's
+	# own credentials, as the kernel's would: a program that dropped to
+	# nobody reads no root-only file through an O_PATH descriptor's link
+	# (openat2 too, which the supervisor always opens itself).
+	if [ "$(id -u)" = 0 ]; then
+		axe "$TPKG" /usr/bin/python3 -c 'import ctypes, os, struct
+libc = ctypes.CDLL(None, use_errno=True)
+fd = os.open("/tmp/pfr-secret", os.O_WRONLY | os.O_CREAT, 0o600)
+os.close(fd)
+fd = os.open("/tmp/pfr-secret", os.O_PATH)
+os.chdir("/opt/t/share/sub")
+os.setgroups([])
+os.setresgid(65534, 65534, 65534)
+os.setresuid(65534, 65534, 65534)
+def tr(p):
+    try:
+        os.close(os.open(p, os.O_RDONLY))
+        return "ok"
+    except OSError as e:
+        return "E%d" % e.errno
+how = struct.pack("QQQ", os.O_RDONLY, 0, 0)
+r = libc.syscall(437, -100, b"/proc/self/fd/%d" % fd, how, len(how))
+print("dropped", tr("../../../../proc/self/fd/%d" % fd),
+      tr("/proc/self/fd/%d" % fd), "ok" if r >= 0 else "E%d" % ctypes.get_errno())'
+		want_rc 0 || note "$(cat "$C/err")"
+		out_has "dropped E13 E13 E13"
+	fi
+	# A static program (no shim in any mode): busybox's shell.
+	axe "$TPKG" /bin/busybox sh -c 'exec 3>/tmp/pfs 4</dev/null
+		cd /opt/t/share/sub || exit 1
+		echo static >../../../../proc/self/fd/3 && cat /tmp/pfs
+		cat ../../../../proc/self/fd/4 && echo read ok
+		read -r l <../../../../proc/self/stat
+		[ "${l%% *}" = $$ ] && echo own pid'
+	want_rc 0 || note "$(cat "$C/err")"
+	out_has static
+	out_has "read ok"
+	out_has "own pid"
+}
+
 # A descriptor of a host directory the session moves on the host (a share
 # rule on it or above it) follows it, as natively: its path is not kept
 # (intercept/shim_base.c).  One under writecopy is kept: the program's own
@@ -5762,7 +5899,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
-iso_share_below_hide iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_swap_trunc tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
+iso_share_below_hide iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_fd_swap_trunc tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
