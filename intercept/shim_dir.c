@@ -171,13 +171,15 @@ static void slot_load(struct dir_slot *s, int fd, DIR *d)
 		/* The package's own directory: its copied-up entries'
 		 * inodes are their upper copies' - as its open saw them
 		 * while nothing changed since, else looked at again from
-		 * its path. */
+		 * its path.  A host directory's are its own already (a
+		 * copy-up keeps the host entry's inode). */
 		s->buf = buf_take() + 1;
 		if (!s->buf)
 			return;
 		s->map = vfs_covered_map_kept(shim_vfs, &s->cov,
 					      bufs[s->buf - 1], BUF_SIZE);
 		if (!s->map && shim_fd_path(fd, real, sizeof(real)) >= 0 &&
+		    vfs_real_in_image(shim_vfs, real) &&
 		    vfs_reverse(shim_vfs, real, v, sizeof(v)) >= 0)
 			s->map = vfs_covered_map(shim_vfs, v, bufs[s->buf - 1],
 						 BUF_SIZE);

@@ -32,6 +32,7 @@
  * a symlink fails the listing instead of moving its writes to the host.
  */
 #include <errno.h>
+#include <linux/fs.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -1162,28 +1163,148 @@ static bool image_covers(struct vfs *vfs, const struct vfs_res *res,
 	return upper_only_copies(vfs, res->vpath, res->mode, &at);
 }
 
+/* Scanning an upper directory for names the host directory @hostfd does
+ * not hold with the same type (host_covers). */
+struct host_scan {
+	int upfd, hostfd;
+};
+
+static int not_on_host(const struct linux_dirent64 *d, void *ctx)
+{
+	const struct host_scan *c = ctx;
+	mode_t mode = dtype_mode(d->d_type);
+	struct stat st;
+	char buf[32];
+	ssize_t n;
+
+	if (d->d_type == DT_UNKNOWN ||
+	    appv_fstatat(c->hostfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    (st.st_mode & S_IFMT) != mode)
+		return 1;
+	if (!S_ISLNK(mode))
+		return 0;
+	/* A marker (whiteout, opaque) is never a copy-up. */
+	n = appv_readlinkat(c->upfd, d->d_name, buf, sizeof(buf));
+	return n >= 0 && vfs_marker_of(buf, n) == VFS_MARKER_NONE ? 0 : 1;
+}
+
+/* The inode flags chattr sets of directory @fd (0 where the file system
+ * has none). */
+static long chattr_flags(int fd)
+{
+	long fl = 0;
+
+	if (APPV_SYS(SYS_ioctl, fd, FS_IOC_GETFLAGS, &fl, 0, 0, 0) < 0)
+		return 0;
+	return fl & FS_FL_USER_MODIFIABLE;
+}
+
+/* Whether directories @a and @b show the same owner, mode, inode flags and
+ * extended attributes: what calls on a descriptor of one show of it, where
+ * the other is the virtual directory (its stat, lsattr, getfattr). */
+static bool same_meta(int a, int b)
+{
+	char la[1024], lb[1024], va[256], vb[256];
+	struct stat sa, sb;
+	ssize_t na, nb;
+
+	if (appv_fstat(a, &sa) < 0 || appv_fstat(b, &sb) < 0 ||
+	    sa.st_mode != sb.st_mode || sa.st_uid != sb.st_uid ||
+	    sa.st_gid != sb.st_gid || chattr_flags(a) != chattr_flags(b))
+		return false;
+	na = APPV_SYS(SYS_flistxattr, a, la, sizeof(la), 0, 0, 0);
+	nb = APPV_SYS(SYS_flistxattr, b, lb, sizeof(lb), 0, 0, 0);
+	if (na < 0 || nb < 0)
+		return na == nb;
+	if (na != nb || memcmp(la, lb, (size_t)na))
+		return false;
+	for (ssize_t off = 0; off < na; off += (ssize_t)strlen(la + off) + 1) {
+		ssize_t x = APPV_SYS(SYS_fgetxattr, a, la + off, va, sizeof(va),
+				     0, 0),
+			y = APPV_SYS(SYS_fgetxattr, b, la + off, vb, sizeof(vb),
+				     0, 0);
+
+		if (x < 0 || x != y || memcmp(va, vb, (size_t)x))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The other common merged directory - a host directory some of whose
+ * entries were copied up: the way to a file changed in the overlay (git's
+ * .git of a repository, the src of a project) - lists exactly like the
+ * host's own directory when the image shows nothing here, no rule lies
+ * below, and every upper entry is a same-typed copy of a host entry (no
+ * whiteout, no new name).  Its descriptor is then the host directory's:
+ * the shim answers its fstat as stat of the path, but not its lsattr or
+ * getfattr, so the upper copy must still show what the host directory
+ * does (same_meta).  The host is not versioned, so this is asked at every
+ * open, which costs the upper directory's listing and an lstat per entry
+ * in it (a merged listing, the supervisor's, costs a round trip and a
+ * directory of placeholders); a host entry removed since its copy-up
+ * would then be missing from the listing.
+ */
+static bool host_covers(struct vfs *vfs, const struct vfs_res *res, int rule)
+{
+	struct host_scan c;
+	char real[PATH_MAX];
+	size_t vl = strlen(res->vpath);
+	struct layer_hit hit;
+	bool covered;
+
+	if (vfs_rule_under(vfs, res->vpath, vl) ||
+	    (vfs->idx && vfs_rule_shows_image(rule) &&
+	     vfs_image_ops.lookup(vfs, res->vpath, vl, &hit) == 0) ||
+	    vfs_upper_ops.real(vfs, res->vpath, real, sizeof(real)) < 0)
+		return false;
+	c.upfd = appv_openat(AT_FDCWD, real,
+			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+	if (c.upfd < 0)
+		return false;
+	c.hostfd = appv_openat(AT_FDCWD, res->vpath,
+			       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
+			       0);
+	covered = c.hostfd >= 0 && same_meta(c.upfd, c.hostfd) &&
+		  vfs_each_dirent(c.upfd, not_on_host, &c) == 0;
+	if (c.hostfd >= 0)
+		appv_close(c.hostfd);
+	appv_close(c.upfd);
+	return covered;
+}
+
 int vfs_merge_covered(struct vfs *vfs, struct vfs_res *res, char *out,
 		      size_t cap)
 {
 	int rule;
+	struct stat st;
 	struct merge_stamp host;
 
 	res->cov_seq = 0;
-	/* Covered implies an upper directory (the top layer) over an image
-	 * one: anything else is never the image's listing. */
+	/* Covered implies an upper directory (the top layer) over one lower
+	 * one: anything else is never that one's listing. */
 	if (res->layer != VFS_LAYER_UPPER || !S_ISDIR(res->mode) ||
-	    !res->merged_dir || !vfs->idx)
+	    !res->merged_dir)
 		return 0;
 	rule = vfs_rule_for(vfs, res->vpath);
-	if (!vfs_rule_shows_upper(rule) || !vfs_rule_shows_image(rule) ||
-	    opaque_above(vfs, res->vpath))
+	if (!vfs_rule_shows_upper(rule) || opaque_above(vfs, res->vpath))
 		return 0;
 	if (!res->no_host &&
 	    vfs_rule_host_at(vfs, rule, res->vpath, strlen(res->vpath))) {
+		if (appv_fstatat(AT_FDCWD, res->vpath, &st,
+				 AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISDIR(st.st_mode))
+			return host_covers(vfs, res, rule) &&
+				       vfs_host_ops.real(vfs, res->vpath, out,
+							 cap) >= 0
+				   ? 1
+				   : 0;
 		stamp(vfs, &vfs_host_ops, res->vpath, &host);
 		if (host.err == 0)
 			return 0;
 	}
+	if (!vfs->idx || !vfs_rule_shows_image(rule))
+		return 0;
 	if (!upper_only_copies(vfs, res->vpath, res->mode, &res->cov_seq)) {
 		res->cov_seq = 0;
 		return 0;

@@ -520,8 +520,10 @@ int vfs_merge_dir(struct vfs *vfs, const struct vfs_res *res, char *out,
  * in the content cache (the case vfs_merge_dir answers with that directory:
  * an upper directory holding only same-typed copies of image entries - no
  * whiteout, no opaque marker, no new name -, no host directory, no rule
- * below); then that directory's path into @out and 1, else 0, and
- * res->cov_seq.  Builds nothing: shim-safe. */
+ * below), or as the host's own directory (the same with copies of host
+ * entries and no image directory; asked again at every call: the host is
+ * not versioned); then that directory's path into @out and 1, else 0, and
+ * res->cov_seq (0 for the host's).  Builds nothing: shim-safe. */
 int vfs_merge_covered(struct vfs *vfs, struct vfs_res *res, char *out,
 		      size_t cap);
 

@@ -2037,6 +2037,73 @@ print(\"rmtree ok\")"'
 	out_has "f new"
 }
 
+# A host directory whose upper copy holds only copies of its entries (the
+# way to a file changed in the overlay: a repository's .git, a project's
+# src) lists as the host's own, with no merged listing from the
+# supervisor (vfs/merge.c, host_covers): the same names, types, inodes
+# (those stat gives) and fstat as a merged listing shows; a whiteout or a
+# name made there, and a name made on the host meanwhile, show.
+c_ov_host_covered() {
+	local h=$C/hc d before none all n=40
+	local ls_prog='import os, sys
+for i in range(int(sys.argv[2])):
+    os.listdir(sys.argv[1])'
+	d=$h/d
+	mkdir -p "$d/sub" && printf 'a\n' >"$d/a.txt" && printf 'b\n' >"$d/b.txt" &&
+		ln -s a.txt "$d/link" && chmod 0755 "$h" "$d"
+	before=$(tree_sha "$h")
+	axe --overlay w "$TPKG" sh -c 'echo more >>"$1/a.txt"' sh "$d"
+	want_rc 0
+	axe --overlay w "$TPKG" sh -c '"$1/fsprobe" ls:"$2" &&
+		"$1/fsprobe_static" ls:"$2" &&
+		find "$2" -maxdepth 1 -mindepth 1 -printf "%y %P\n"' sh \
+		"$HELPERS" "$d"
+	want_rc 0
+	[ "$(grep -cx "ls $d: a.txt b.txt link sub" "$C/out")" -eq 2 ] ||
+		fail "the two probes do not both list: a.txt b.txt link sub"
+	out_has "f a.txt"
+	out_has "l link"
+	out_has "d sub"
+	no_markers
+	axe --overlay w "$TPKG" /usr/bin/python3 -c 'import os, shutil, sys
+d = sys.argv[1]
+fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+print("same", os.path.samestat(os.fstat(fd), os.lstat(d)))
+print("inodes", all(e.inode() == os.lstat(e.path).st_ino
+                    for e in os.scandir(d)))
+print("more", open(d + "/a.txt").read().split())' "$d"
+	want_rc 0
+	out_has "same True"
+	out_has "inodes True"
+	out_has "more ['a', 'more']"
+	printf 'c\n' >"$d/c.txt"
+	axe --overlay w "$TPKG" ls "$d"
+	want_rc 0
+	out_has "c.txt"
+	rm -f "$d/c.txt"
+	before=$(tree_sha "$h") # the host's change moved d's times
+	axe --overlay w "$TPKG" sh -c 'rm "$1/b.txt" && ls "$1" && echo -- &&
+		: >"$1/new" && ls "$1"' sh "$d"
+	want_rc 0
+	[ "$(tr '\n' ' ' <"$C/out")" = "a.txt link sub -- a.txt link new sub " ] ||
+		fail "after rm and a new name: $(tr '\n' ' ' <"$C/out")"
+	same_tree "$h" "$before"
+	# Listed with no round trip to the supervisor (the shim's own).
+	if [ -n "$MODE_OPT" ] || ! command -v strace >/dev/null; then
+		skip_step "counts the shim's round trips"
+		return 0
+	fi
+	axe --overlay w2 "$TPKG" sh -c 'echo more >>"$1/a.txt"' sh "$d"
+	want_rc 0
+	none=$(strace_count process_vm_readv --overlay w2 "$TPKG" \
+		/usr/bin/python3 -c "$ls_prog" "$d" 0)
+	all=$(strace_count process_vm_readv --overlay w2 "$TPKG" \
+		/usr/bin/python3 -c "$ls_prog" "$d" "$n")
+	[ "$none" -ge 0 ] && [ "$all" -ge 0 ] || return 1
+	[ $((all - none)) -lt $((n / 2)) ] ||
+		fail "$n listings of a covered host directory made $((all - none)) round trips"
+}
+
 # A covered directory too large for its map (over 4095 copied files) takes
 # a map buffer at its first readdir all the same; closedir must give it
 # back, or after 16 such streams a small covered directory's copied-up
@@ -5895,7 +5962,7 @@ merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_pass
 corrupt_package bad_manifest long_home landlock_backstop ov_upper_swap ov_upper_plant ov_scratch_swap strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
 wl_sqlite wl_venv wl_node wl_perl escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rmdir_cwd
-ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing
+ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing ov_host_covered
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink

@@ -1039,6 +1039,65 @@ static char *names_of(const char *dir, char *out)
 	return out;
 }
 
+/* A host directory whose upper copy holds only copies of its entries
+ * lists as the host's own (vfs_merge_covered, host_covers), as the merged
+ * listing does; never with a chmod'ed copy, a rule below, a new name or a
+ * whiteout there. */
+static void test_merge__host_covered(void **state)
+{
+	struct fx *f = *state;
+	char out[PATH_MAX], cov[PATH_MAX], p[PATH_MAX], q[PATH_MAX],
+	    h[PATH_MAX], a[PATH_MAX], b[PATH_MAX];
+	struct vfs_config cfg;
+	struct stat st;
+	struct vfs *v;
+
+	fmt(h, "%s/hdir", f->h);
+	assert_int_equal(stat(h, &st), 0);
+	fmt(p, "%s/upper%s/hdir", f->t, f->h);
+	assert_int_equal(mkdir(p, 0700), 0);
+	assert_int_equal(chmod(p, st.st_mode & 07777), 0);
+	put(fmt(q, "%s/hfile", p), "copy", 0644);
+	assert_int_equal(res_h(f, "hdir", VFS_INTENT_READ, 0), 0);
+	assert_true(f->res.merged_dir);
+	assert_int_equal(vfs_merge_covered(f->vfs, &f->res, cov, sizeof(cov)),
+			 1);
+	assert_string_equal(cov, h);
+	assert_int_equal(vfs_merge_dir(f->vfs, &f->res, out, sizeof(out)), 0);
+	assert_string_equal(names_of(out, a), names_of(cov, b));
+	assert_string_equal(a, "hfile\n");
+	/* The copy chmod'ed: fstat of the listing would show the host's. */
+	assert_int_equal(chmod(p, 0700), 0);
+	assert_int_equal(res_h(f, "hdir", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(vfs_merge_covered(f->vfs, &f->res, cov, sizeof(cov)),
+			 0);
+	assert_int_equal(chmod(p, st.st_mode & 07777), 0);
+	assert_int_equal(res_h(f, "hdir", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(vfs_merge_covered(f->vfs, &f->res, cov, sizeof(cov)),
+			 1);
+	/* A rule below the directory. */
+	cfg = f->cfg;
+	fmt(cfg.rules[cfg.nrules].prefix, "%s/hdir/hfile", f->h);
+	cfg.rules[cfg.nrules++].rule = VFS_RULE_HIDE;
+	assert_int_equal(vfs_new(&cfg, &v), 0);
+	assert_int_equal(vfs_merge_covered(v, &f->res, cov, sizeof(cov)), 0);
+	vfs_free(v);
+	/* A new upper name. */
+	put(fmt(q, "%s/new", p), "n", 0644);
+	assert_int_equal(vfs_merge_covered(f->vfs, &f->res, cov, sizeof(cov)),
+			 0);
+	assert_int_equal(unlink(q), 0);
+	/* A whiteout. */
+	assert_int_equal(
+	    res_h(f, "hdir/hfile", VFS_INTENT_DELETE, VFS_F_NOFOLLOW), 0);
+	assert_int_equal(vfs_remove(f->vfs, &f->res, false), 0);
+	assert_int_equal(res_h(f, "hdir", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(vfs_merge_covered(f->vfs, &f->res, cov, sizeof(cov)),
+			 0);
+	assert_int_equal(vfs_merge_dir(f->vfs, &f->res, out, sizeof(out)), 0);
+	assert_string_equal(names_of(out, a), "\n");
+}
+
 /* vfs_merge_covered (the shim's test, no listing built) agrees with
  * vfs_merge_dir: the image's directory exactly when only copies of image
  * entries lie above it; never with a whiteout, an opaque marker, a new
@@ -3181,6 +3240,7 @@ int main(void)
 	    T(test_merge__reuses_listing_until_a_layer_changes),
 	    T(test_merge__copied_up_dir_lists_as_image),
 	    T(test_merge__covered_without_supervisor),
+	    T(test_merge__host_covered),
 	    T(test_merge__covered_memory_follows_changes),
 	    T(test_merge__covered_ticket_follows_changes),
 	    T(test_reverse__round_trips),
