@@ -61,6 +61,25 @@ static bool proc_foreign(struct appv_sc_call *c, const char *abs)
 	return !sup_in_session((pid_t)pid);
 }
 
+/*
+ * Whether @abs lies below /proc/PID (or its task/TID) of a process whose
+ * entries the caller could not open natively: another than its own
+ * outside the session, which Landlock keeps from its ptrace access, or
+ * one its credentials do not let it trace (sup_may_read_proc).  Their
+ * links (exe, cwd, fd/N) and the files whose open asks for that access
+ * (mem, environ, maps) are the supervisor's to read where the kernel
+ * refuses the caller: answered from outside, with EACCES.
+ */
+static bool proc_unreachable(struct appv_sc_call *c, const char *abs)
+{
+	long pid, tid;
+	const char *rest = sup_proc_pid_rest(abs, &pid, &tid);
+
+	if (!rest || !*rest || pid == (long)target_tgid(c) || pid == c->tid)
+		return false;
+	return !sup_in_session((pid_t)pid) || !sup_may_read_proc(c, pid);
+}
+
 /* The target's own names for its descriptors under /dev: /dev/fd/N[/...]
  * and /dev/std{in,out,err} are /proc/TGID/fd/N[/...]. */
 static int dev_fd_subst(struct appv_sc_call *c, char *abs, size_t cap)
@@ -163,6 +182,8 @@ int sup_proc_link(struct appv_sc_call *c, const char *abs, char *out,
 	long pid;
 	ssize_t n;
 
+	if ((end ? !*end : map_file_link(abs)) && proc_unreachable(c, abs))
+		return -EACCES;
 	if (!end && map_file_link(abs))
 		return map_file_path(c, abs, out, cap);
 	if (!end || *end)
@@ -376,6 +397,10 @@ resolve:
 	}
 	if (r == 0 && in_proc_dev(p->res.vpath) && !sup_raw_is_real(p))
 		p->proc_here = true;
+	/* What the supervisor would open, list or stat there itself. */
+	if (r == 0 && p->proc_here &&
+	    (proc_unreachable(c, p->abs) || proc_unreachable(c, p->res.vpath)))
+		return -EACCES;
 	/* The app's own string would take the kernel elsewhere. */
 	if (r == 0 && (subst || p->proc_here))
 		p->res.changed = true;

@@ -3984,6 +3984,68 @@ print("dropped", tr("../../../../proc/self/fd/%d" % fd),
 	out_has "own pid"
 }
 
+# Another process's /proc entries that the supervisor would read for the
+# program - reached through a symlink to /proc, a ".." from a package
+# directory, a dirfd, or the links the supervisor reads itself (exe, cwd,
+# fd/N, whose targets and listings it walks) - for appv's own process (the
+# program's parent) and its other thread: refused (EACCES), as Landlock
+# refuses them the program natively.  The supervisor used to open them in
+# its own context: appv's memory (as root), maps and fd listing (as
+# anyone), and the links' targets.  The program's own and a child's stay
+# reachable; /proc/PPID/status, left to the kernel, too.
+c_proc_foreign_here() {
+	axe "$TPKG" /usr/bin/python3 -c 'import os, subprocess
+sup = os.getppid()
+print("parent", open("/proc/%d/comm" % sup).read().strip())
+tids = [t for t in os.listdir("/proc/%d/task" % sup) if t != str(sup)]
+os.symlink("/proc", "/tmp/pfh-proc")
+def tr(f, *a):
+    try:
+        r = f(*a)
+        if isinstance(r, int) and f is os.open:
+            os.close(r)
+        return "ok"
+    except OSError as e:
+        return "E%d" % e.errno
+def opens(p):
+    return tr(os.open, p, os.O_RDONLY)
+s = "/tmp/pfh-proc/%d" % sup
+for n in ("mem", "maps", "environ", "auxv", "fd/0"):
+    print("link", n, opens("%s/%s" % (s, n)))
+print("thread", opens("/tmp/pfh-proc/%s/maps" % tids[0]) if tids else "E13")
+print("stat", tr(os.stat, s + "/fd/0"), tr(os.listdir, s + "/fd"))
+print("readlink", *(tr(os.readlink, "/proc/%d/%s" % (sup, n))
+                    for n in ("exe", "cwd", "fd/0")))
+print("below", tr(os.listdir, "/proc/%d/cwd/" % sup),
+      tr(os.stat, "/proc/%d/root/etc" % sup))
+os.chdir("/opt/t/share/sub")
+print("climb", opens("../../../../proc/%d/maps" % sup))
+d = os.open("/opt/t/share", os.O_RDONLY | os.O_DIRECTORY)
+print("dirfd", tr(lambda p: os.close(os.open(p, os.O_RDONLY, dir_fd=d)),
+                 "../../../proc/%d/maps" % sup))
+c = subprocess.Popen(["/bin/sleep", "30"])
+print("own", opens("/tmp/pfh-proc/self/maps"),
+      opens("/tmp/pfh-proc/%d/maps" % os.getpid()),
+      opens("../../../../proc/%d/maps" % os.getpid()),
+      opens("/tmp/pfh-proc/%d/maps" % c.pid),
+      tr(os.readlink, "/proc/%d/exe" % c.pid), opens("/proc/%d/status" % sup))
+c.kill()
+c.wait()'
+	want_rc 0 || note "$(cat "$C/err")"
+	out_has "parent appv"
+	local n
+	for n in mem maps environ auxv fd/0; do
+		out_has "link $n E13"
+	done
+	out_has "thread E13"
+	out_has "stat E13 E13"
+	out_has "readlink E13 E13 E13"
+	out_has "below E13 E13"
+	out_has "climb E13"
+	out_has "dirfd E13"
+	out_has "own ok ok ok ok ok ok"
+}
+
 # A descriptor of a host directory the session moves on the host (a share
 # rule on it or above it) follows it, as natively: its path is not kept
 # (intercept/shim_base.c).  One under writecopy is kept: the program's own
@@ -5966,7 +6028,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing ov_host_co
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
-iso_share_below_hide iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_fd_swap_trunc tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
+iso_share_below_hide iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
