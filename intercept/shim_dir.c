@@ -384,6 +384,9 @@ static void reopen_current(int fd)
 	if (nfd < DIR_FD_MAX && appv_fstat(fd, &a) == 0 &&
 	    appv_fstat(nfd, &b) == 0 &&
 	    (a.st_dev != b.st_dev || a.st_ino != b.st_ino)) {
+		/* Its duplicates (Python's os.listdir(fd) reads one, then
+		 * rewinds it) keep the old one, rewound as libc would. */
+		APPV_SYS(SYS_lseek, fd, 0, SEEK_SET, 0, 0, 0);
 		fl = (int)APPV_SYS(SYS_fcntl, fd, F_GETFD, 0, 0, 0, 0);
 		if (fl >= 0 && APPV_SYS(SYS_dup3, nfd, fd,
 					(fl & FD_CLOEXEC) ? O_CLOEXEC : 0, 0,

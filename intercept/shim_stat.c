@@ -162,6 +162,21 @@ SHIM_EXPORT int fstatfs64(int fd, struct statfs64 *buf)
 	return (int)shim_ret(do_fstatfs(fd, (struct statfs *)buf));
 }
 
+/* The virtual path of @fd when it is a merged directory's listing: the
+ * scratch's, or a directory standing for it (SHIM_FD_COVERED, the
+ * package's or the host's own), whose own attributes are no longer the
+ * upper copy's once the session changed those. */
+static bool any_listing(int fd, char *v, size_t cap)
+{
+	struct stat st;
+
+	if (fd < 0 || shim_fd_kind(fd) != SHIM_FD_COVERED)
+		return scratch_listing(fd, v, cap);
+	return appv_syscall(SYS_newfstatat, fd, (long)"", (long)&st,
+			    AT_EMPTY_PATH, 0, 0) == 0 &&
+	       listing_vpath(fd, st.st_mode, st.st_dev, v, cap);
+}
+
 /* fgetxattr/flistxattr of a listing: as its path has them (the
  * supervisor answers for the path; without the shim it answers the
  * descriptor alike, loader/sys_attr.c). */
@@ -170,7 +185,7 @@ SHIM_EXPORT ssize_t fgetxattr(int fd, const char *name, void *value,
 {
 	char v[PATH_MAX];
 
-	if (scratch_listing(fd, v, sizeof(v)))
+	if (any_listing(fd, v, sizeof(v)))
 		return shim_ret(shim_direct(SYS_getxattr, (long)v, (long)name,
 					    (long)value, (long)size, 0, 0));
 	return shim_ret(appv_syscall(SYS_fgetxattr, fd, (long)name,
@@ -181,7 +196,7 @@ SHIM_EXPORT ssize_t flistxattr(int fd, char *list, size_t size)
 {
 	char v[PATH_MAX];
 
-	if (scratch_listing(fd, v, sizeof(v)))
+	if (any_listing(fd, v, sizeof(v)))
 		return shim_ret(shim_direct(SYS_listxattr, (long)v, (long)list,
 					    (long)size, 0, 0, 0));
 	return shim_ret(appv_syscall(SYS_flistxattr, fd, (long)list,

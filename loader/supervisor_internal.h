@@ -413,8 +413,9 @@ long sys_rtc_set(struct appv_sc_call *c);
 /* Whether descriptor @fd of the target is a merged directory's listing:
  * @p resolved to that directory (sys_stat.c). */
 int sup_fd_listing(struct appv_sc_call *c, int fd, struct sup_path *p);
-/* The same, or a package directory standing for a merged one whose top
- * is its upper copy (vfs_merge_covered): 1 with @p resolved to it. */
+/* The same, or a package or host directory standing for a merged one
+ * whose top is its upper copy (vfs_merge_covered; a host one opened
+ * before its copy-up as well): 1 with @p resolved to it. */
 int sup_fd_dir(struct appv_sc_call *c, int fd, struct sup_path *p);
 long sys_xattr(struct appv_sc_call *c);
 long sys_statfs(struct appv_sc_call *c);

@@ -133,9 +133,10 @@ int sup_fd_listing(struct appv_sc_call *c, int fd, struct sup_path *p)
 	       resolve_raw_dir(c, p);
 }
 
-/* Whether the package directory @p->abs (a descriptor's) stands for a
- * merged directory whose top is its upper copy (vfs_merge_covered): then
- * @p->res holds that, and fstat must answer as stat of the path does. */
+/* Whether the package or host directory @p->abs (a descriptor's) stands
+ * for a merged directory whose top is its upper copy (vfs_merge_covered):
+ * then @p->res holds that, and fstat must answer as stat of the path
+ * does. */
 static bool covered_dir(struct appv_sc_call *c, struct sup_path *p)
 {
 	return vfs_reverse(c->s->vfs, p->abs, p->raw, sizeof(p->raw)) >= 0 &&
@@ -150,7 +151,11 @@ int sup_fd_dir(struct appv_sc_call *c, int fd, struct sup_path *p)
 
 	if (sup_fd_listing(c, fd, p))
 		return 1;
-	if (!p->abs[0] || !vfs_real_in_image(c->s->vfs, p->abs))
+	/* A package directory, or a host one (the shim opens either for a
+	 * covered merged directory); not the upper copy itself. */
+	if (p->abs[0] != '/' || (!vfs_real_in_image(c->s->vfs, p->abs) &&
+				 (vfs_real_fixed(c->s->vfs, p->abs) ||
+				  vfs_real_in_upper(c->s->vfs, p->abs))))
 		return 0;
 	tfd = target_getfd(c, fd);
 	if (tfd < 0)

@@ -1634,9 +1634,7 @@ static int resolve_once(struct vfs *vfs, const struct vfs_req *req,
 	 * as a walk would take them from its memory. */
 	if (keep && r == 0 && !w.unkept && w.lazy_plain &&
 	    (w.base_handoff || w.base_host))
-		vfs_paths_base_put(
-		    vfs, &k, res,
-		    w.way_seen_us ? w.way_seen_us + VFS_HOST_SEEN_US : 0);
+		vfs_paths_base_put(vfs, &k, res, w.way_seen_us);
 	return r;
 }
 

@@ -128,7 +128,10 @@ struct base_slot {
 	unsigned short blen; /* with its NUL; 0: empty */
 	unsigned char rule;
 	bool changed;
-	long long until_us; /* kept until then (gettimeofday); 0: no end */
+	/* when the oldest host directory on the way was seen (gettimeofday:
+	 * kept as long as that one is remembered, vfs_host_seen_get); 0:
+	 * no end */
+	long long seen_us;
 	char base[PATHS_TEXT];
 };
 
@@ -361,7 +364,7 @@ bool vfs_paths_base_get(const struct vfs *vfs, const struct vfs_paths_key *k,
 	struct base_slot *s;
 	unsigned int seq;
 	bool slash, changed;
-	long long until;
+	long long seen, age;
 	int rule;
 
 	if (!d || !k->base || has_dotdot(k->path))
@@ -374,10 +377,13 @@ bool vfs_paths_base_get(const struct vfs *vfs, const struct vfs_paths_key *k,
 		return false;
 	rule = s->rule;
 	changed = s->changed;
-	until = s->until_us;
+	seen = s->seen_us;
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) != seq ||
-	    (until && vfs_now_us() >= until))
+	if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) != seq)
+		return false;
+	/* A clock set back: too old, as the memory of the way says. */
+	age = seen ? vfs_now_us() - seen : 0;
+	if (age < 0 || age >= VFS_HOST_SEEN_US)
 		return false;
 	/* A trailing slash (or "."): the walk wants a directory there. */
 	if (appv_path_join(k->base, k->path, res->vpath, PATH_MAX, &slash) <
@@ -392,7 +398,7 @@ bool vfs_paths_base_get(const struct vfs *vfs, const struct vfs_paths_key *k,
 }
 
 void vfs_paths_base_put(const struct vfs *cvfs, const struct vfs_paths_key *k,
-			const struct vfs_res *res, long long until_us)
+			const struct vfs_res *res, long long seen_us)
 {
 	struct vfs *vfs = (struct vfs *)cvfs; /* the lazily set pointer */
 	char base[PATHS_TEXT];
@@ -422,6 +428,6 @@ void vfs_paths_base_put(const struct vfs *cvfs, const struct vfs_paths_key *k,
 	memcpy(s->base, k->base, k->blen); /* with its NUL */
 	s->rule = (unsigned char)res->rule;
 	s->changed = res->changed;
-	s->until_us = until_us;
+	s->seen_us = seen_us;
 	appv_seq_done(&s->seq, seq);
 }

@@ -2104,6 +2104,70 @@ print("more", open(d + "/a.txt").read().split())' "$d"
 		fail "$n listings of a covered host directory made $((all - none)) round trips"
 }
 
+# A host directory listed as its own (ov_host_covered) is the descriptor
+# the program holds: what calls on it show after the session changed the
+# directory through it - extended attributes (the shim's fgetxattr), inode
+# flags (FS_IOC_GETFLAGS, the supervisor's) - are the upper copy's, as a
+# merged listing's are, and the host's stay as they were.  A listing read
+# through a duplicate and rewound (Python's os.listdir(fd) rewinds the
+# stream it read) leaves the descriptor at its start, also once a change
+# made the directory's listing another one (intercept/shim_dir.c,
+# reopen_current): the next listing through it is not empty.
+c_ov_host_covered_fd() {
+	local h=$C/hf before meta
+	local host_meta='import array, fcntl, os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY | os.O_DIRECTORY)
+a = array.array("l", [0])
+try:
+    fcntl.ioctl(fd, 0x80086601, a, True)
+except OSError:
+    pass
+print(os.listxattr(fd), a[0])'
+	mkdir -p "$h/d/sub" "$h/e/sub" && printf 'a\n' >"$h/d/a.txt" &&
+		printf 'a\n' >"$h/e/a.txt" && chmod 0755 "$h" "$h/d" "$h/e"
+	axe --overlay w "$TPKG" sh -c 'echo more >>"$1/d/a.txt" &&
+		echo more >>"$1/e/a.txt"' sh "$h"
+	want_rc 0
+	before=$(tree_sha "$h")
+	meta=$(python3 -c "$host_meta" "$h/d")
+	axe --overlay w "$TPKG" /usr/bin/python3 -c 'import array, errno, fcntl, os, sys
+d, e = sys.argv[1] + "/d", sys.argv[1] + "/e"
+fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+try:
+    os.setxattr(fd, "user.appv", b"v")
+    print("xattr", os.getxattr(fd, "user.appv"),
+          "user.appv" in os.listxattr(fd), os.getxattr(d, "user.appv"))
+except OSError as x:
+    print("xattr", "unsupported" if x.errno == errno.ENOTSUP else x.errno)
+def flags(f):
+    a = array.array("l", [0])
+    fcntl.ioctl(f, 0x80086601, a, True)  # FS_IOC_GETFLAGS
+    return a[0]
+try:
+    a = array.array("l", [flags(fd) | 0x80])  # FS_NOATIME_FL
+    fcntl.ioctl(fd, 0x40086602, a, True)  # FS_IOC_SETFLAGS
+    p = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+    print("flags", flags(fd) == flags(p), bool(flags(fd) & 0x80))
+except OSError as x:
+    print("flags", "unsupported" if x.errno in
+          (errno.ENOTTY, errno.EOPNOTSUPP, errno.EPERM) else x.errno)
+fd2 = os.open(e, os.O_RDONLY | os.O_DIRECTORY)
+print("list", sorted(os.listdir(fd2)))
+open(e + "/new", "w").close()
+for i in range(2):
+    print("again", [n for n in sorted(os.listdir(fd2)) if n != "new"])' "$h"
+	want_rc 0
+	grep -qx "xattr unsupported" "$C/out" ||
+		out_has "xattr b'v' True b'v'"
+	grep -qx "flags unsupported" "$C/out" || out_has "flags True True"
+	out_has "list ['a.txt', 'sub']"
+	[ "$(grep -cxF "again ['a.txt', 'sub']" "$C/out")" -eq 2 ] ||
+		fail "a listing through a rewound descriptor: $(grep again "$C/out")"
+	same_tree "$h" "$before"
+	[ "$(python3 -c "$host_meta" "$h/d")" = "$meta" ] ||
+		fail "the host directory's attributes changed: $meta -> $(python3 -c "$host_meta" "$h/d")"
+}
+
 # A covered directory too large for its map (over 4095 copied files) takes
 # a map buffer at its first readdir all the same; closedir must give it
 # back, or after 16 such streams a small covered directory's copied-up
@@ -6024,7 +6088,7 @@ merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_pass
 corrupt_package bad_manifest long_home landlock_backstop ov_upper_swap ov_upper_plant ov_scratch_swap strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
 wl_sqlite wl_venv wl_node wl_perl escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rmdir_cwd
-ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing ov_host_covered
+ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing ov_host_covered ov_host_covered_fd
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink

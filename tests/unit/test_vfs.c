@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <time.h>
@@ -3089,6 +3090,26 @@ static void test_paths__credential_walks_not_kept(void **state)
 	vfs_free(v);
 }
 
+/* The wall clock the shim's short memories read (vfs_now_us), this far
+ * behind the real one: a step of the system clock, which no test may make
+ * on the machine. */
+static long long clock_back_us;
+
+int gettimeofday(struct timeval *restrict tv, void *restrict tz)
+{
+	struct timespec ts;
+	long long us;
+
+	(void)tz;
+	if (clock_gettime(CLOCK_REALTIME, &ts) < 0)
+		return -1;
+	us = (long long)ts.tv_sec * 1000000LL + ts.tv_nsec / 1000 -
+	     clock_back_us;
+	tv->tv_sec = us / 1000000LL;
+	tv->tv_usec = us % 1000000LL;
+	return 0;
+}
+
 /* A base on the host that neither the upper layer nor the image holds
  * below the root (the walk hands off at its top-level directory): after
  * one walk from it, a plain relative path from it is answered from the
@@ -3175,6 +3196,41 @@ static void test_paths__host_base_asked_kept_briefly(void **state)
 		nanosleep(&pause, NULL);
 	assert_true(vfs_paths_key(v, &req, &k));
 	assert_false(vfs_paths_base_get(v, &k, kept));
+	free(kept);
+	vfs_free(v);
+}
+
+/* A base kept while the shim remembers the host directories on its way:
+ * no longer than that memory once the clock was set back (an hour), which
+ * then takes what it remembers as too old (vfs_host_seen_get). */
+static void test_paths__host_base_clock_set_back(void **state)
+{
+	struct fx *f = *state;
+	struct vfs *v = paths_vfs(f);
+	char p[PATH_MAX], b[PATH_MAX];
+	struct vfs_req req = {.base = fmt(b, "%s/hdir/sub", f->h),
+			      .path = "x",
+			      .intent = VFS_INTENT_READ,
+			      .flags = VFS_F_HOST_LAZY};
+	struct vfs_paths_key k;
+	struct vfs_res *kept = calloc(1, sizeof(*kept));
+	mode_t mode;
+
+	assert_non_null(kept);
+	assert_int_equal(mkdir(fmt(p, "%s/hdir/sub", f->h), 0755), 0);
+	vfs_cache_host_seen(v);
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+	req.path = "y";
+	assert_true(vfs_paths_key(v, &req, &k));
+	assert_true(vfs_paths_base_get(v, &k, kept));
+	clock_back_us = 3600LL * 1000000LL;
+	fmt(p, "%s/hdir/sub", f->h);
+	assert_false(vfs_host_seen_get(v, p, strlen(p),
+				       appv_hash64(p, strlen(p)), &mode, NULL));
+	assert_true(vfs_paths_key(v, &req, &k));
+	assert_false(vfs_paths_base_get(v, &k, kept));
+	clock_back_us = 0;
 	free(kept);
 	vfs_free(v);
 }
@@ -3292,6 +3348,7 @@ int main(void)
 	    T(test_paths__kernel_searched_walks_not_kept),
 	    T(test_paths__host_base_answers_plain_paths),
 	    T(test_paths__host_base_asked_kept_briefly),
+	    T(test_paths__host_base_clock_set_back),
 	    T(test_paths__host_base_with_rule_below),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
