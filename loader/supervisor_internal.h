@@ -291,6 +291,8 @@ int sup_fd_target(struct appv_sc_call *c, int fd, int need, bool fd_only,
  * (O_PATH), 1 and @p resolved and made writable, or -errno. */
 int sup_path_target(struct appv_sc_call *c, struct sup_path *p,
 		    bool nofollow, int need, int *ofd);
+/* vfs_req.self_tgid for a walk made for call @ctx: target_tgid. */
+pid_t sup_walk_tgid(void *ctx);
 /* /proc/<pid>/{exe,cwd,root,fd/N} (and task/<tid>/...): the virtual path
  * of the link's target into @out; its length, 0 when @abs is not such a
  * link, or -errno. */

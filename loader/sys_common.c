@@ -32,8 +32,9 @@ static int passthrough(struct appv_sc_call *c, struct sup_path *p)
 			    .base = "/",
 			    .intent = VFS_INTENT_READ,
 			    .flags = VFS_F_NOFOLLOW,
-			    .self_tgid = target_tgid(c),
-			    .self_tid = c->tid};
+			    .self_tid = c->tid,
+			    .self_tgid = sup_walk_tgid,
+			    .proc_ctx = c};
 	int r;
 
 	if (!appv_path_has_prefix(p->abs, "/proc") &&
@@ -213,6 +214,11 @@ int sup_proc_link(struct appv_sc_call *c, const char *abs, char *out,
 /* vfs_req.proc_link: sup_proc_link's virtual path of a magic link the
  * walk follows (cwd/.., fd/N/..); a target that is none (pipe:[N]) is
  * read as the link's text. */
+pid_t sup_walk_tgid(void *ctx)
+{
+	return target_tgid(ctx);
+}
+
 static int walk_proc_link(void *ctx, const char *vpath, char *out, size_t cap)
 {
 	int n = sup_proc_link(ctx, vpath, out, cap);
@@ -322,8 +328,8 @@ int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
 			    .intent = intent,
 			    .flags = vflags,
 			    .cred = sup_cred(c),
-			    .self_tgid = target_tgid(c),
 			    .self_tid = c->tid,
+			    .self_tgid = sup_walk_tgid,
 			    .proc_link = walk_proc_link,
 			    .proc_ctx = c};
 	int r, subst = 0;

@@ -148,8 +148,9 @@ static int resolve_rooted(struct appv_sc_call *c, int intent, int vflags,
 			    .intent = intent,
 			    .flags = vflags,
 			    .cred = sup_cred(c),
-			    .self_tgid = target_tgid(c),
-			    .self_tid = c->tid};
+			    .self_tid = c->tid,
+			    .self_tgid = sup_walk_tgid,
+			    .proc_ctx = c};
 	const char *rel = p->raw;
 	int r;
 

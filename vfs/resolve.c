@@ -24,7 +24,7 @@
  * "/proc/self" is not special here: callers in the supervisor must put
  * "/proc/<pid>" in its place before resolving (the loader makes /proc,
  * /sys and /dev "share"); where a ".." or a symlink leads there, the walk
- * does it (vfs_req.self_tgid, self_link).
+ * does it (vfs_req.self_tid, self_link).
  *
  * No allocation, no stdio: this runs inside the shim on every open/stat.
  */
@@ -738,7 +738,7 @@ static size_t put_num(char *out, unsigned int v)
 }
 
 /*
- * The walk, made for another process (req->self_tgid), is about to enter
+ * The walk, made for another process (req->self_tid), is about to enter
  * NAME (@c, @n bytes, just taken from the rest) below /proc or /dev, one
  * of that process's own links (self_kind): the walker, reading it or
  * leaving it to the kernel, would get its own.  Followed here instead as
@@ -755,7 +755,7 @@ static int self_link(struct walk *w, const char *c, size_t n, bool last)
 	size_t m = 0, at = (size_t)(c - w->rest), tail;
 	int k;
 
-	if (req->self_tgid <= 0 || w->base_comps >= 0 ||
+	if (req->self_tid <= 0 || !req->self_tgid || w->base_comps >= 0 ||
 	    (last && (req->flags & VFS_F_NOFOLLOW) && !w->slash))
 		return 0;
 	k = self_kind(w, c, n);
@@ -769,7 +769,7 @@ static int self_link(struct walk *w, const char *c, size_t n, bool last)
 		memcpy(to, "/proc/", 6);
 		m = 6;
 	}
-	m += put_num(to + m, (unsigned int)req->self_tgid);
+	m += put_num(to + m, (unsigned int)req->self_tgid(req->proc_ctx));
 	if (k == 2) {
 		memcpy(to + m, "/task/", 6);
 		m += 6;
@@ -825,7 +825,7 @@ static bool can_handoff(struct walk *w, const struct probe *p)
 	/* The process's own links ahead are the walk's to follow
 	 * (self_link): the kernel, walking for another, would take them
 	 * for that one's. */
-	if (w->req->self_tgid > 0 && self_ahead(w))
+	if (w->req->self_tid > 0 && self_ahead(w))
 		return false;
 	if (w->req->intent != VFS_INTENT_READ && !at_end(w) &&
 	    (p->rule != VFS_RULE_SHARE || !vfs_share_kernel_follows(w->vpath)))

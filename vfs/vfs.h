@@ -152,13 +152,16 @@ struct vfs_req {
 	 * is the answer, res->final_stat says the stat is done. */
 	struct stat *final_st;
 	/* The process the walk is made for, when another one makes it (the
-	 * supervisor), else 0 (the shim): its thread group and thread.  Its
-	 * own links met on the way - /proc/self, /proc/thread-self, /dev/fd,
-	 * /dev/std{in,out,err}, after a ".." or a symlink, where the caller
-	 * could not put /proc/<pid> in beforehand - are followed as that
-	 * process's, never read or handed to the kernel as the walker's. */
-	pid_t self_tgid, self_tid;
-	/* With self_tgid, optional: the target of a magic link under
+	 * supervisor), else 0 (the shim): its thread, and its thread group
+	 * as @self_tgid(@proc_ctx) says (asked only when needed: the
+	 * supervisor may have to ask the kernel).  Its own links met on the
+	 * way - /proc/self, /proc/thread-self, /dev/fd, /dev/std{in,out,err},
+	 * after a ".." or a symlink, where the caller could not put
+	 * /proc/<pid> in beforehand - are followed as that process's, never
+	 * read or handed to the kernel as the walker's. */
+	pid_t self_tid;
+	pid_t (*self_tgid)(void *ctx);
+	/* With self_tid, optional: the target of a magic link under
 	 * /proc/<pid> (cwd, root, exe, fd/N) @vpath as a virtual path, which
 	 * the walker's readlink would give as a real one: its length, 0 to
 	 * read the link, or -errno.  @proc_ctx is its first argument. */
