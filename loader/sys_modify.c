@@ -177,9 +177,13 @@ static int tree_prepare(void *ctx, struct vfs_res *res)
 }
 
 /* Bring an existing rename operand into upper (a directory with all of
- * its visible content). */
-static int rename_up(struct appv_sc_call *c, struct sup_path *p)
+ * its visible content), both of an exchange (@q) or neither. */
+static int rename_up(struct appv_sc_call *c, struct sup_path *p,
+		     struct sup_path *q)
 {
+	if (q)
+		return vfs_copy_up_pair(c->s->vfs, &p->res, &q->res,
+					tree_prepare, c);
 	if (S_ISDIR(p->res.mode))
 		return vfs_copy_up_tree(c->s->vfs, &p->res, tree_prepare, c);
 	return sup_make_writable(c, &p->res);
@@ -403,14 +407,12 @@ long sys_rename(struct appv_sc_call *c)
 		? 0
 		: rename_target_ok(c, &n, S_ISDIR(o.res.mode));
 	if (r == 0)
-		r = rename_up(c, &o);
+		r = rename_up(c, &o, flags & RENAME_EXCHANGE ? &n : NULL);
 	if (r == 0)
 		r = rename_opaque_ok(c, &o, &n);
 	if (r == 0)
-		r = flags & RENAME_EXCHANGE ? rename_up(c, &n)
+		r = flags & RENAME_EXCHANGE ? rename_opaque_ok(c, &n, &o)
 					    : rename_target(c, &n);
-	if (r == 0 && (flags & RENAME_EXCHANGE))
-		r = rename_opaque_ok(c, &n, &o);
 	/* What it replaces (a copy-up's record). */
 	if (r == 0 && !(flags & RENAME_EXCHANGE))
 		vfs_origin_key(c->s->vfs, n.res.real, &key);

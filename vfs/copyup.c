@@ -532,9 +532,20 @@ static void link_group(struct vfs *vfs, const struct vfs_res *res,
 			link_name(vfs, res->image_file, e.path, dst);
 }
 
-/* *@made: the copy at @dst is this call's (not another session's). */
+/* The inode at @path, 0 when there is none. */
+static uint64_t ino_of(const char *path)
+{
+	struct stat st;
+
+	return appv_fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW)
+		   ? 0
+		   : (uint64_t)st.st_ino;
+}
+
+/* *@made: the inode of the copy at @dst when it is this call's (not
+ * another session's), else 0. */
 static int copy_entry(struct vfs *vfs, const struct vfs_res *res,
-		      const char *dst, unsigned int flags, bool *made)
+		      const char *dst, unsigned int flags, uint64_t *made)
 {
 	char tmp[PATH_MAX], parent[PATH_MAX];
 	struct stat st, pst;
@@ -549,7 +560,7 @@ static int copy_entry(struct vfs *vfs, const struct vfs_res *res,
 		      appv_fstatat(AT_FDCWD, parent, &pst, 0) == 0;
 	if (S_ISDIR(st.st_mode)) {
 		r = copy_dir(vfs, res, dst, &st);
-		*made = r == 1;
+		*made = r == 1 ? ino_of(dst) : 0;
 		r = r < 0 ? r : 0;
 		goto out;
 	}
@@ -567,6 +578,7 @@ static int copy_entry(struct vfs *vfs, const struct vfs_res *res,
 					  (long)st.st_rdev, 0);
 	/* Noted before it shows: a stat of it may come at once. */
 	if (r == 0) {
+		*made = ino_of(tmp);
 		vfs_origin_note(vfs, tmp, &st);
 		r = (int)vfs_upper_sys_in(vfs, dst, SYS_renameat2, AT_FDCWD,
 					  (long)tmp, AT_FDCWD, (long)dst,
@@ -579,7 +591,8 @@ static int copy_entry(struct vfs *vfs, const struct vfs_res *res,
 		APPV_SYS(SYS_unlinkat, AT_FDCWD, tmp, 0, 0, 0, 0);
 		vfs_origin_drop(vfs, tmp, &key);
 	}
-	*made = r == 0;
+	if (r < 0)
+		*made = 0;
 	/* Another session copied it up first: use theirs. */
 	if (r == -EEXIST)
 		r = upper_winner(dst);
@@ -662,7 +675,7 @@ int vfs_copy_up(struct vfs *vfs, struct vfs_res *res, unsigned int flags)
 	bool parent;
 	int r;
 
-	res->copied = false;
+	res->copied = 0;
 	if (res->rule == VFS_RULE_SHARE || res->layer == VFS_LAYER_UPPER)
 		return 0;
 	if (res->rule != VFS_RULE_WRITECOPY && res->rule != VFS_RULE_FULL)

@@ -466,16 +466,20 @@ int vfs_clear_dir(struct vfs *vfs, const struct vfs_res *res)
  * calls malloc.
  */
 
-enum { TREE_MADE, TREE_MADE_DIR, TREE_SETTLE };
+enum { TREE_MADE, TREE_MADE_DIR, TREE_SETTLE, TREE_NONE };
 
 /* One record: @size bytes (a multiple of 8), the upper real path and,
  * for TREE_SETTLE, the virtual one after it; the last 4 bytes repeat
- * @size, so that the log is read backwards too. */
+ * @size, so that the log is read backwards too.  What was made is known
+ * by its inode (@ino 0: not yet): an entry another session put in its
+ * place meanwhile (a whiteout of its removal, a directory of its own)
+ * stays. */
 struct tree_rec {
 	uint32_t size;
 	uint8_t kind;
 	bool keep; /* TREE_SETTLE: put back times @ts */
 	struct timespec ts[2];
+	uint64_t ino;
 	char path[];
 };
 
@@ -487,8 +491,10 @@ struct tree {
 	size_t len, cap;
 };
 
+/* @ino: the entry made (0: not known yet); @st: the times of the
+ * directory to settle. */
 static int tree_log(struct tree *t, int kind, const char *real,
-		    const char *vpath, const struct stat *st)
+		    const char *vpath, uint64_t ino, const struct stat *st)
 {
 	size_t rl = strlen(real) + 1, vl = vpath ? strlen(vpath) + 1 : 0;
 	size_t size = (sizeof(struct tree_rec) + rl + vl + 4 + 7) & ~(size_t)7;
@@ -513,6 +519,7 @@ static int tree_log(struct tree *t, int kind, const char *real,
 	rec->size = (uint32_t)size;
 	rec->kind = (uint8_t)kind;
 	rec->keep = st != NULL;
+	rec->ino = ino;
 	if (st) {
 		rec->ts[0] = st->st_atim;
 		rec->ts[1] = st->st_mtim;
@@ -525,10 +532,12 @@ static int tree_log(struct tree *t, int kind, const char *real,
 	return 0;
 }
 
-/* Remove entry @real that the copy made, keeping its upper parent's
- * times (the removal is no change of the directory either).  A directory
- * that holds more (made meanwhile by another process) stays. */
-static void tree_unmake(struct vfs *vfs, const char *real, bool dir)
+/* Remove entry @real that the copy made (inode @ino, if known), keeping
+ * its upper parent's times (the removal is no change of the directory
+ * either).  A directory that holds more (made meanwhile by another
+ * process) stays. */
+static void tree_unmake(struct vfs *vfs, const char *real, bool dir,
+			uint64_t ino)
 {
 	char parent[PATH_MAX];
 	size_t cut = strlen(real);
@@ -539,6 +548,9 @@ static void tree_unmake(struct vfs *vfs, const char *real, bool dir)
 	while (cut > 1 && real[cut - 1] != '/')
 		cut--;
 	if (cut < 2 || cut > sizeof(parent))
+		return;
+	if (ino && (appv_fstatat(AT_FDCWD, real, &pst, AT_SYMLINK_NOFOLLOW) ||
+		    (uint64_t)pst.st_ino != ino))
 		return;
 	memcpy(parent, real, cut - 1);
 	parent[cut - 1] = '\0';
@@ -566,41 +578,89 @@ static void tree_undo(struct tree *t)
 		memcpy(&size, t->log + end - 4, 4);
 		end -= size;
 		rec = (const struct tree_rec *)(t->log + end);
-		if (rec->kind != TREE_SETTLE)
+		if (rec->kind == TREE_MADE || rec->kind == TREE_MADE_DIR)
 			tree_unmake(t->vfs, rec->path,
-				    rec->kind == TREE_MADE_DIR);
+				    rec->kind == TREE_MADE_DIR, rec->ino);
 	}
 	vfs_upper_changed(t->vfs);
 }
 
-/* Log @res (just made writable) if the copy-up was this call's. */
-static int tree_made(struct tree *t, const struct vfs_res *res)
+/* The upper levels logged since @from (tree_parents) get their inodes
+ * once made; those not made are no longer the copy's. */
+static void tree_levels_made(struct tree *t, size_t from)
+{
+	for (size_t at = from; at < t->len;) {
+		struct tree_rec *rec = (struct tree_rec *)(t->log + at);
+		struct stat st;
+
+		at += rec->size;
+		if (rec->kind != TREE_MADE_DIR || rec->ino)
+			continue;
+		if (appv_fstatat(AT_FDCWD, rec->path, &st,
+				 AT_SYMLINK_NOFOLLOW) == 0)
+			rec->ino = (uint64_t)st.st_ino;
+		else
+			rec->kind = TREE_NONE;
+	}
+}
+
+/* The other names of image file @res that its copy-up (link_group) linked
+ * to the copy: the copy's too. */
+static int tree_links(struct tree *t, const struct vfs_res *res)
+{
+	char up[PATH_MAX];
+	struct vfs_index_ent e;
+	struct stat st;
+	uint32_t cur = 0;
+	int r = 0;
+
+	while (r == 0 &&
+	       vfs_index_next_link(t->vfs->idx, res->image_file, &cur, &e) == 1)
+		if (strcmp(e.path, res->vpath) != 0 &&
+		    vfs_upper_ops.real(t->vfs, e.path, up, sizeof(up)) >= 0 &&
+		    appv_fstatat(AT_FDCWD, up, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    (uint64_t)st.st_ino == res->copied)
+			r = tree_log(t, TREE_MADE, up, NULL, res->copied, NULL);
+	return r;
+}
+
+/* Log @res (just made writable) if the copy-up was this call's, with the
+ * names of a package file's link group (@image) linked to it. */
+static int tree_made(struct tree *t, const struct vfs_res *res, bool image)
 {
 	bool dir = S_ISDIR(res->mode);
+	struct stat st;
 	int r;
 
 	if (!res->copied)
 		return 0;
-	r = tree_log(t, dir ? TREE_MADE_DIR : TREE_MADE, res->real, NULL, NULL);
+	r = tree_log(t, dir ? TREE_MADE_DIR : TREE_MADE, res->real, NULL,
+		     res->copied, NULL);
 	if (r < 0)
-		tree_unmake(t->vfs, res->real, dir);
+		tree_unmake(t->vfs, res->real, dir, res->copied);
+	else if (image && t->vfs->idx &&
+		 appv_fstatat(AT_FDCWD, res->real, &st, AT_SYMLINK_NOFOLLOW) ==
+		     0 &&
+		 st.st_nlink > 1)
+		r = tree_links(t, res);
 	return r;
 }
 
-/* The upper levels above @res that its copy-up makes (those missing now),
- * logged before they are made: the top level first. */
-static int tree_parents(struct tree *t, const struct vfs_res *res)
+/* The upper levels above @vpath that a copy-up makes (those missing now),
+ * logged before they are made (tree_levels_made after): the top level
+ * first. */
+static int tree_parents(struct tree *t, const char *vpath)
 {
 	char prefix[PATH_MAX], real[PATH_MAX];
-	size_t len = strlen(res->vpath);
+	size_t len = strlen(vpath);
 	bool missing = false;
 	struct stat st;
 	int r;
 
 	for (size_t i = 1; i < len; i++) {
-		if (res->vpath[i] != '/')
+		if (vpath[i] != '/')
 			continue;
-		memcpy(prefix, res->vpath, i);
+		memcpy(prefix, vpath, i);
 		prefix[i] = '\0';
 		r = vfs_upper_ops.real(t->vfs, prefix, real, sizeof(real));
 		if (r < 0)
@@ -609,12 +669,53 @@ static int tree_parents(struct tree *t, const struct vfs_res *res)
 			missing = appv_fstatat(AT_FDCWD, real, &st,
 					       AT_SYMLINK_NOFOLLOW) < 0;
 		if (missing) {
-			r = tree_log(t, TREE_MADE_DIR, real, NULL, NULL);
+			r = tree_log(t, TREE_MADE_DIR, real, NULL, 0, NULL);
 			if (r < 0)
 				return r;
 		}
 	}
 	return 0;
+}
+
+/* Before image file @res is copied up: the upper levels above its other
+ * names that link_group may make. */
+static int tree_link_parents(struct tree *t, const struct vfs_res *res)
+{
+	struct vfs_index_ent e;
+	struct stat st;
+	uint32_t cur = 0;
+	int r = 0;
+
+	if (!t->vfs->idx ||
+	    appv_fstatat(AT_FDCWD, res->real, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    st.st_nlink < 2)
+		return 0;
+	while (r == 0 &&
+	       vfs_index_next_link(t->vfs->idx, res->image_file, &cur, &e) == 1)
+		if (strcmp(e.path, res->vpath) != 0)
+			r = tree_parents(t, e.path);
+	return r;
+}
+
+/* Copy non-directory @res up (@top: the upper levels above it too). */
+static int tree_file(struct tree *t, struct vfs_res *res, bool top)
+{
+	bool image = res->layer == VFS_LAYER_IMAGE && S_ISREG(res->mode);
+	size_t from = t->len;
+	int r = 0;
+
+	if (res->needs_extract && t->prepare)
+		r = t->prepare(t->ctx, res);
+	if (r == 0 && top && res->layer != VFS_LAYER_UPPER)
+		r = tree_parents(t, res->vpath);
+	if (r == 0 && image)
+		r = tree_link_parents(t, res);
+	if (r == 0)
+		r = vfs_make_writable(t->vfs, res);
+	tree_levels_made(t, from);
+	if (r == 0)
+		r = tree_made(t, res, image);
+	return r;
 }
 
 static int tree_up(struct tree *t, struct vfs_res *res, int depth);
@@ -649,14 +750,7 @@ static int tree_child(struct tree *t, const char *dir, const char *name,
 		return res.layer == VFS_LAYER_UPPER && !res.merged_dir
 			   ? 0 /* nothing below it is lower */
 			   : tree_up(t, &res, depth + 1);
-	if (res.needs_extract && t->prepare) {
-		r = t->prepare(t->ctx, &res);
-		if (r < 0)
-			return r;
-	}
-	r = vfs_make_writable(t->vfs, &res);
-	if (r == 0)
-		r = tree_made(t, &res);
+	r = tree_file(t, &res, false);
 	return r == -ESTALE ? 0 : r; /* removed meanwhile: gone from it */
 }
 
@@ -679,6 +773,7 @@ static int tree_entry(const struct linux_dirent64 *d, void *ctx)
 static int tree_up(struct tree *t, struct vfs_res *res, int depth)
 {
 	char out[PATH_MAX];
+	size_t from = t->len;
 	struct stat st;
 	bool keep;
 	int fd, r;
@@ -688,12 +783,14 @@ static int tree_up(struct tree *t, struct vfs_res *res, int depth)
 	/* Upper only: nothing below it can be lower; no marker needed. */
 	if (res->layer == VFS_LAYER_UPPER && !res->merged_dir)
 		return 0;
-	r = depth == 0 && res->layer != VFS_LAYER_UPPER ? tree_parents(t, res)
-							: 0;
+	r = depth == 0 && res->layer != VFS_LAYER_UPPER
+		? tree_parents(t, res->vpath)
+		: 0;
 	if (r == 0)
 		r = vfs_make_writable(t->vfs, res);
+	tree_levels_made(t, from);
 	if (r == 0)
-		r = tree_made(t, res);
+		r = tree_made(t, res, false);
 	if (r < 0)
 		return r;
 	/* Copying the entries up is no change of the directory. */
@@ -713,7 +810,7 @@ static int tree_up(struct tree *t, struct vfs_res *res, int depth)
 		appv_close(fd);
 	vfs_merge_release(t->vfs, out);
 	if (r == 0)
-		r = tree_log(t, TREE_SETTLE, res->real, res->vpath,
+		r = tree_log(t, TREE_SETTLE, res->real, res->vpath, 0,
 			     keep ? &st : NULL);
 	return r;
 }
@@ -748,24 +845,43 @@ static int tree_settle(struct tree *t)
 	return r;
 }
 
+/* @res (a directory with what is below it, or not a directory), then
+ * @other (NULL: none): all or nothing. */
+static int tree_copy(struct tree *t, struct vfs_res *res, struct vfs_res *other)
+{
+	struct vfs_res *top[2] = {res, other};
+	int r = 0;
+
+	for (int i = 0; i < 2 && top[i]; i++)
+		if (top[i]->rule != VFS_RULE_SHARE && !writecopy(top[i]->rule))
+			return -EROFS;
+	for (int i = 0; i < 2 && top[i] && r == 0; i++)
+		if (top[i]->rule != VFS_RULE_SHARE)
+			r = S_ISDIR(top[i]->mode) ? tree_up(t, top[i], 0)
+						  : tree_file(t, top[i], true);
+	if (r < 0)
+		tree_undo(t);
+	else
+		r = tree_settle(t);
+	if (t->log)
+		appv_munmap(t->log, t->cap);
+	return r;
+}
+
 int vfs_copy_up_tree(struct vfs *vfs, struct vfs_res *res,
 		     int (*prepare)(void *ctx, struct vfs_res *res), void *ctx)
 {
 	struct tree t = {.vfs = vfs, .prepare = prepare, .ctx = ctx};
-	int r;
 
 	if (!S_ISDIR(res->mode))
 		return -ENOTDIR;
-	if (res->rule == VFS_RULE_SHARE)
-		return 0;
-	if (!writecopy(res->rule))
-		return -EROFS;
-	r = tree_up(&t, res, 0);
-	if (r < 0)
-		tree_undo(&t);
-	else
-		r = tree_settle(&t);
-	if (t.log)
-		appv_munmap(t.log, t.cap);
-	return r;
+	return tree_copy(&t, res, NULL);
+}
+
+int vfs_copy_up_pair(struct vfs *vfs, struct vfs_res *a, struct vfs_res *b,
+		     int (*prepare)(void *ctx, struct vfs_res *res), void *ctx)
+{
+	struct tree t = {.vfs = vfs, .prepare = prepare, .ctx = ctx};
+
+	return tree_copy(&t, a, b);
 }

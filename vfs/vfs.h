@@ -192,8 +192,9 @@ struct vfs_res {
 	 * the walk asked. */
 	bool no_host;
 	/* vfs_copy_up made the upper entry itself (not another session's
-	 * copy-up, which won the race; not the upper parents). */
-	bool copied;
+	 * copy-up, which won the race; not the upper parents): its inode,
+	 * else 0. */
+	uint64_t copied;
 	/* vfs_merge_covered said covered: the sequence number of what the
 	 * resolver keeps of the directory as just seen (vfs_cov_ticket), 0
 	 * when it keeps nothing. */
@@ -599,6 +600,10 @@ int vfs_mkdir(struct vfs *vfs, struct vfs_res *res, mode_t mode);
  * needs extraction before it is copied.  Updates res like
  * vfs_make_writable. */
 int vfs_copy_up_tree(struct vfs *vfs, struct vfs_res *res,
+		     int (*prepare)(void *ctx, struct vfs_res *res), void *ctx);
+/* The two names of an exchange, each a directory (as vfs_copy_up_tree)
+ * or not (as vfs_make_writable): both are copied up, or neither. */
+int vfs_copy_up_pair(struct vfs *vfs, struct vfs_res *a, struct vfs_res *b,
 		     int (*prepare)(void *ctx, struct vfs_res *res), void *ctx);
 
 /* After a directory tree arrived at @vpath in upper by rename: drop the

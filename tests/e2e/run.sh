@@ -558,6 +558,140 @@ for a, b in (("src", "tgt"), ("src", "file"), ("file", "tgt")):
 	same_tree "$h" "$before"
 }
 
+# A rename's copy-up is all or nothing over both names of an exchange
+# (RENAME_EXCHANGE) and over the other names of a package file (hard
+# links), which its copy-up links to the copy, in the tree or out: an
+# exchange of a package directory or file with a host directory whose
+# copy cannot complete (a device node below it, as root; a file the
+# caller cannot read, as a user) fails with nothing left of either copy
+# or of the linked names - the listings, the overlay's diff and its upper
+# layer as before.  Natively both exchanges are done.
+c_ov_mv_undo() {
+	local src=$C/src h=$C/mu before err=EACCES
+	mkdir -p "$src/fs/opt/lg/d/s" "$src/fs/opt/lg/o" "$h/x" &&
+		printf 'a\n' >"$src/fs/opt/lg/d/a" &&
+		ln "$src/fs/opt/lg/d/a" "$src/fs/opt/lg/d/a2" &&
+		ln "$src/fs/opt/lg/d/a" "$src/fs/opt/lg/o/a3" &&
+		printf 'b\n' >"$src/fs/opt/lg/d/s/b" &&
+		printf '[package]\nname = lg\n[run]\nexec = /opt/lg/o/a3\n' \
+			>"$src/appv.ini" &&
+		printf 'k\n' >"$h/x/k" || { fail "making the trees"; return; }
+	if [ "$(id -u)" = 0 ]; then
+		mknod "$h/x/null" c 1 3 && err=EPERM
+	else
+		printf 'n\n' >"$h/x/null" && chmod 000 "$h/x/null"
+	fi || { fail "making the failing entry"; return; }
+	ax build "$src" -o "$C/lg.pkg"
+	want_rc 0
+	before=$(tree_sha "$h")
+	axe --overlay w "$C/lg.pkg" /usr/bin/python3 -c 'import ctypes, errno, os, subprocess, sys
+h = sys.argv[1] + "/x"
+libc = ctypes.CDLL(None, use_errno=True)
+def ls():
+    return subprocess.run(["ls", "-laR", "--full-time", "/opt/lg", h],
+                          capture_output=True, text=True).stdout
+b = ls()
+for a, c in (("/opt/lg/d", h), (h, "/opt/lg/d"), ("/opt/lg/o/a3", h)):
+    r = libc.renameat2(-100, a.encode(), -100, c.encode(), 2)
+    print(os.path.basename(a), os.path.basename(c),
+          "ok" if r == 0 else errno.errorcode[ctypes.get_errno()])
+a = ls()
+print("same" if a == b else b + "--\n" + a)' "$h"
+	want_rc 0
+	out_has "d x $err"
+	out_has "x d $err"
+	out_has "a3 x $err"
+	out_has same
+	ax overlay diff "$C/lg.pkg" w
+	want_rc 0
+	out_empty
+	[ -z "$(find "$APPV_HOME/overlays" -path '*/w/upper/*')" ] ||
+		fail "left in the overlay: $(find "$APPV_HOME/overlays" -path '*/w/upper/*')"
+	same_tree "$h" "$before"
+}
+
+# The undo of a rename's copy-up that cannot complete removes only what
+# that copy made: a file another session (sharing the overlay) removed
+# after it was copied, while the copy went on, stays removed - the undo
+# leaves its whiteout.  The copy is held between two entries by the
+# overlay's origin table lock (vfs/origin.c), which this test takes and
+# hands over one acquisition at a time, until a file of the directory is
+# in upper; the other session removes it then.
+c_ov_mv_undo_race() {
+	local h=$C/ur up f i
+	mkdir -p "$h/r" || { fail "mkdir"; return; }
+	for i in $(seq -w 1 40); do printf '%s\n' "$i" >"$h/r/f$i"; done
+	if [ "$(id -u)" = 0 ]; then
+		mknod "$h/r/null" c 1 3
+	else
+		printf 'n\n' >"$h/r/null" && chmod 000 "$h/r/null"
+	fi || { fail "making the failing entry"; return; }
+	axe --overlay w "$TPKG" /bin/true
+	want_rc 0
+	up=$(upper_of "$TID" w)
+	mkfifo "$C/go" || { fail "mkfifo"; return; }
+	# shellcheck disable=SC2086
+	timeout -k 5 "$TMO" "$APPV" exec $MODE_OPT --overlay w "$TPKG" sh -c \
+		'echo ready; read -r f <"$1" && rm "$2/$f" && echo "removed $f"' \
+		sh "$C/go" "$h/r" >"$C/b.out" 2>"$C/b.err" &
+	RC=0
+	# shellcheck disable=SC2086
+	timeout -k 5 "$TMO" /usr/bin/python3 - "$up" "$h" "$C" "$APPV" "$TPKG" \
+		$MODE_OPT >"$C/out" 2>"$C/err" <<-'EOF' || RC=$?
+	import fcntl, os, subprocess, sys, time
+	up, h, c, appv, pkg = sys.argv[1:6]
+	def wait_for(cond, what):
+	    end = time.monotonic() + 30
+	    while not cond():
+	        if time.monotonic() > end:
+	            sys.exit("timed out waiting for " + what)
+	        time.sleep(0.01)
+	wait_for(lambda: "ready" in open(c + "/b.out").read(), "the other session")
+	lock = open(up + ".origin", "r+")
+	fcntl.flock(lock, fcntl.LOCK_EX)
+	a = subprocess.Popen([appv, "exec", *sys.argv[6:], "--overlay", "w", pkg,
+	                      "mv", h + "/r", h + "/r2"], stdout=subprocess.PIPE,
+	                     stderr=subprocess.STDOUT)
+	rdir, copied = up + h + "/r", []
+	for step in range(5000):
+	    if os.path.isdir(rdir):
+	        copied = sorted(n for n in os.listdir(rdir) if n[0] == "f")
+	    if copied or a.poll() is not None:
+	        break
+	    fcntl.flock(lock, fcntl.LOCK_UN)
+	    time.sleep(0.0005)
+	    fcntl.flock(lock, fcntl.LOCK_EX)
+	if copied:
+	    with open(c + "/go", "w") as g:
+	        g.write(copied[0] + "\n")
+	    wait_for(lambda: os.path.islink(rdir + "/" + copied[0]),
+	             "the removal")
+	    print("removed", copied[0])
+	else:
+	    print("nothing copied")
+	    open(c + "/go", "w").write("none\n")
+	fcntl.flock(lock, fcntl.LOCK_UN)
+	print(a.communicate()[0].decode().strip())
+	EOF
+	wait
+	want_rc 0
+	if grep -qx "nothing copied" "$C/out"; then
+		skip_step "the failing entry came first: nothing was copied"
+		return 0
+	fi
+	f=$(sed -n 's/^removed //p' "$C/out")
+	[ -n "$f" ] || { fail "no file removed: $(cat "$C/out" "$C/err")"; return; }
+	out_contains "cannot move"
+	grep -qx "removed $f" "$C/b.out" || fail "the other session: $(cat "$C/b.out" "$C/b.err")"
+	axe --overlay w "$TPKG" sh -c 'ls "$1"/r | wc -l; [ ! -e "$1/r/$2" ] && echo gone' \
+		sh "$h" "$f"
+	want_rc 0
+	out_has 40
+	out_has gone
+	ax overlay diff "$TPKG" w
+	out_has "D $h/r/$f"
+}
+
 # cred_dir TAG: for a case whose session, run as root, drops to
 # $TEST_USER: in $H a directory that user may search (the case directory
 # is not), removed when the case ends, as is overlay TAG.  Not root: the
@@ -6083,7 +6217,7 @@ LD_PRELOAD=libc.so.6 find /opt/t/share | LC_ALL=C sort' sh "$h"
 }
 
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
-static_stat_layers python_import host_root_symlink pkg_root_dirs fd_attrs ov_fd_attrs_cred ov_chattr ov_chattr_cred ov_xattr_cred ov_no_devices ov_mv_device_dir ov_mv_refused pkg_script_exec shebang_pkg_interp write_dynamic write_static
+static_stat_layers python_import host_root_symlink pkg_root_dirs fd_attrs ov_fd_attrs_cred ov_chattr ov_chattr_cred ov_xattr_cred ov_no_devices ov_mv_device_dir ov_mv_refused ov_mv_undo ov_mv_undo_race pkg_script_exec shebang_pkg_interp write_dynamic write_static
 merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest long_home landlock_backstop ov_upper_swap ov_upper_plant ov_scratch_swap strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
