@@ -123,12 +123,38 @@ static int put_rule(struct vfs_config *cfg, const char *norm, size_t len,
 	return 0;
 }
 
+/* A hide or deny rule keeps its last name, but the directories on the way
+ * to it are the host's symlinks' targets: the walk follows a symlinked
+ * directory (/home -> var/home) and would never meet the name as given,
+ * so --hide /home/u/.ssh must also name /var/home/u/.ssh. */
+static int put_real_parent(struct vfs_config *cfg, const char *norm, int rule)
+{
+	const char *last = strrchr(norm, '/');
+	char parent[PATH_MAX], full[PATH_MAX];
+	_cleanup_free_ char *real = NULL;
+	int n;
+
+	if (last == norm)
+		return 0;
+	memcpy(parent, norm, (size_t)(last - norm));
+	parent[last - norm] = '\0';
+	real = realpath(parent, NULL);
+	if (!real || !strcmp(real, parent))
+		return 0;
+	n = snprintf(full, sizeof(full), "%s%s", strcmp(real, "/") ? real : "",
+		     last);
+	if (n < 0 || (size_t)n >= sizeof(full))
+		return -ENAMETOOLONG;
+	return put_rule(cfg, full, (size_t)n, rule);
+}
+
 /* A rule names a path, and symlinks on the way are followed virtually,
  * each component under its own rule: a rule path that is a symlink on the
  * host (~/Documents -> /data/docs) gives its target the same rule, or the
  * way through the link would land under the target's rule.  Not a hide or
  * deny rule: it hides the name (--hide ~/bin, a link to /usr/local/bin,
- * must not hide /usr/local/bin by its own name). */
+ * must not hide /usr/local/bin by its own name), only the directories on
+ * the way to it are followed (put_real_parent). */
 static int add_one_rule(struct vfs_config *cfg, const char *path, int rule)
 {
 	char norm[PATH_MAX], *real;
@@ -143,7 +169,7 @@ static int add_one_rule(struct vfs_config *cfg, const char *path, int rule)
 	if (r < 0)
 		return r;
 	if (rule == VFS_RULE_HIDE || rule == VFS_RULE_DENY)
-		return 0;
+		return put_real_parent(cfg, norm, rule);
 	real = realpath(norm, NULL);
 	if (!real)
 		return 0;

@@ -170,6 +170,17 @@ static bool same_domain(const struct sup_path *a, const struct sup_path *b)
 	       (b->res.rule == VFS_RULE_SHARE);
 }
 
+/* A shared host directory holding a path under a rule of its own (--share
+ * ~/p --hide ~/p/a/keys): the kernel's rename would carry that path to a
+ * name no rule covers, so it is another place, as a mount below it would
+ * be (mv copies what it sees).  Elsewhere a rename moves the overlay's
+ * copy, which leaves out what it hides. */
+static bool moves_rule(struct appv_sc_call *c, const struct sup_path *p)
+{
+	return p->res.rule == VFS_RULE_SHARE && S_ISDIR(p->res.mode) &&
+	       vfs_rule_pinned_below(c->s->vfs, p->res.vpath);
+}
+
 /* sup_make_writable for vfs_copy_up_tree's image files. */
 static int tree_prepare(void *ctx, struct vfs_res *res)
 {
@@ -380,7 +391,8 @@ long sys_rename(struct appv_sc_call *c)
 	    (named_slash(&o) ||
 	     (named_slash(&n) && !(flags & RENAME_EXCHANGE))))
 		return -ENOTDIR;
-	if (!same_domain(&o, &n))
+	if (!same_domain(&o, &n) || moves_rule(c, &o) ||
+	    ((flags & RENAME_EXCHANGE) && moves_rule(c, &n)))
 		return -EXDEV;
 	if (!strcmp(o.res.vpath, n.res.vpath) || same_file(&o.res, &n.res))
 		return 0; /* the same entry or file: nothing to do */

@@ -110,6 +110,20 @@ bool vfs_host_movable(const struct vfs *vfs, const char *vpath)
 	return false;
 }
 
+bool vfs_rule_pinned_below(const struct vfs *vfs, const char *vpath)
+{
+	size_t len = strlen(vpath);
+
+	for (unsigned int i = 0; i < vfs->nrules; i++) {
+		const struct vfs_rule_ent *r = &vfs->rules[i];
+
+		if (r->len > len && r->rule != VFS_RULE_SHARE &&
+		    appv_path_has_prefix(r->prefix, vpath))
+			return true;
+	}
+	return false;
+}
+
 bool vfs_rule_shows_upper(int rule)
 {
 	return rule == VFS_RULE_WRITECOPY || rule == VFS_RULE_FULL ||

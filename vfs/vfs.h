@@ -249,6 +249,10 @@ bool vfs_real_fixed(const struct vfs *vfs, const char *real);
  * in the overlay; only processes outside the session move them on the
  * host, which overlayfs leaves undefined as well). */
 bool vfs_host_movable(const struct vfs *vfs, const char *vpath);
+/* Whether a rule other than share lies strictly below @vpath: a shared
+ * host directory moved by a rename would take what that rule governs
+ * (a hidden tree) out from under it. */
+bool vfs_rule_pinned_below(const struct vfs *vfs, const char *vpath);
 /*
  * The overlay's directory generation, bumped by a supervisor after
  * anything that can make an upper directory stop being one at its path -

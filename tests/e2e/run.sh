@@ -2796,6 +2796,90 @@ print('now %o %d %d' % (st.st_mode & 0o777, st.st_mtime == 1, st.st_size == 0))"
 	absent "$(upper_of "$TID" w)$f"
 }
 
+# A hide or deny rule below a symlinked host directory (/home ->
+# var/home) holds: the walk follows the link, so the rule also names the
+# link's target (not its own last name).  By the link and by the target,
+# dynamic and static, in every mode (the shim pass also runs strict mode).
+hide_under_link_run() { # OVERLAY APPV-OPTIONS...
+	local h=$C/host o=$1
+	shift
+	axe --overlay "$o" "$@" --hide "$h/sd/x" --deny "$h/sd/y" "$TPKG" \
+		/bin/sh -c "
+		cat '$h/sd/x/f' '$h/real/x/f' '$h/sd/y/f' '$h/real/y/f' 2>&1
+		/bin/busybox cat '$h/sd/x/f' '$h/real/y/f' 2>&1
+		stat -c %s '$h/real/x/f' 2>&1
+		/usr/bin/python3 -c 'import os, sys; print(os.listdir(sys.argv[1]))' '$h/real'
+		cat '$h/sd/z'"
+	want_rc 0
+	if grep -q secret "$C/out"; then
+		fail "a hidden or denied file read ($*): $(cat "$C/out")"
+	fi
+	[ "$(grep -c 'No such file' "$C/out")" -eq 4 ] ||
+		fail "hidden files not ENOENT ($*): $(cat "$C/out")"
+	[ "$(grep -c 'Permission denied' "$C/out")" -eq 3 ] ||
+		fail "denied files not EACCES ($*): $(cat "$C/out")"
+	out_has "['z']"
+	out_has visible
+}
+
+c_iso_hide_under_link() {
+	local h=$C/host
+	mkdir -p "$h/real/x" "$h/real/y"
+	echo secret-x >"$h/real/x/f"
+	echo secret-y >"$h/real/y/f"
+	echo visible >"$h/real/z"
+	ln -s real "$h/sd"
+	hide_under_link_run hul
+	case $MODE_OPT in
+	"") hide_under_link_run hul-strict --mode strict ;;
+	esac
+}
+
+# A shared directory that holds a hidden path (--share S --hide S/a/hid)
+# is not moved on the host: the hidden tree would leave its rule's name
+# and read at the new one.  rename(2) gets EXDEV, as across a mount; mv
+# (coreutils, static busybox) then copies what it sees.  In every mode
+# (the shim pass also runs strict mode).
+share_move_hidden_run() { # OVERLAY APPV-OPTIONS...
+	local h=$C/$1 o=$1
+	shift
+	mkdir -p "$h/a/hid" "$h/d/den"
+	echo secret-a >"$h/a/hid/f"
+	echo secret-d >"$h/d/den/f"
+	echo visible >"$h/a/v"
+	axe --overlay "$o" "$@" --share "$h" --hide "$h/a/hid" \
+		--deny "$h/d/den" "$TPKG" /bin/sh -c "
+		/usr/bin/python3 -c '
+import errno, os, sys
+for a, b in ((\"a\", \"b\"), (\"d\", \"e\")):
+    try:
+        os.rename(sys.argv[1] + a, sys.argv[1] + b)
+        print(\"renamed\", a)
+    except OSError as e:
+        print(a, errno.errorcode[e.errno])
+' '$h/'
+		mv '$h/a' '$h/b' 2>/dev/null
+		/bin/busybox mv '$h/d' '$h/e' 2>/dev/null
+		cat '$h/b/hid/f' '$h/e/den/f' '$h/b/v' 2>&1
+		/bin/busybox cat '$h/b/hid/f' 2>&1 || :"
+	want_rc 0
+	if grep -q secret "$C/out"; then
+		fail "a hidden or denied file read after a move ($*): $(cat "$C/out")"
+	fi
+	out_has "a EXDEV"
+	out_has "d EXDEV"
+	out_has visible
+	[ "$(cat "$h/a/hid/f" "$h/d/den/f")" = "secret-a
+secret-d" ] || fail "the hidden files left their place on the host"
+}
+
+c_iso_share_move_hidden() {
+	share_move_hidden_run smh
+	case $MODE_OPT in
+	"") share_move_hidden_run smh-strict --mode strict ;;
+	esac
+}
+
 # A shared path below a hidden one is reachable (the most specific rule
 # wins): the hidden directories on the way list only the way and refuse
 # changes; their other entries stay hidden; the shared file is the host's.
@@ -6225,7 +6309,7 @@ wl_sqlite wl_venv wl_node wl_perl escape overlays_side overlay_shared ov_rm ov_r
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing ov_host_covered ov_host_covered_fd
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
-ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink ov_write_host_symlink
+ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink iso_hide_under_link iso_share_move_hidden ov_write_host_symlink
 iso_share_below_hide iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
