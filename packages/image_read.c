@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,11 @@
 #include "pkg_internal.h"
 
 #define MAX_PATH_BYTES (128u << 20) /* sum of all entry path lengths */
+/* Sum of the variable parts (file block lists, symlink targets) of the
+ * inodes read: every name gets its own copy, sized from the stated file
+ * size, and a sparse file's list of zeros compresses to nearly nothing.
+ * 128 MiB of block lists is 4 TiB of content in 128 KiB blocks. */
+#define MAX_INODE_BYTES (128u << 20)
 
 /* Lazy per-file lookups may read this many directory entries (plus four
  * per file of the package) before the whole tree is walked instead: the
@@ -45,6 +51,7 @@ struct rctx {
 	struct appv_diag *diag;
 	size_t cap_ents, cap_files;
 	uint64_t path_bytes;
+	uint64_t inode_bytes;
 };
 
 /* One directory's entries, read completely before recursing (the reader
@@ -114,6 +121,9 @@ static int check_name(struct rctx *c, const char *dir,
 
 	if (len != (size_t)ent->size + 1)
 		return hostile(c, dir, "an entry name with a NUL byte");
+	if (len > NAME_MAX)
+		return hostile(c, dir, "an entry name longer than %d bytes",
+			       NAME_MAX);
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 		return hostile(c, dir, "an entry named '%s'", name);
 	if (strchr(name, '/'))
@@ -159,6 +169,11 @@ static int read_dir(struct rctx *c, const sqfs_inode_generic_t *in,
 		if (err) {
 			kids_free(k, n);
 			return corrupt(c, dir, err);
+		}
+		c->inode_bytes += k[n - 1].inode->payload_bytes_used;
+		if (c->inode_bytes > MAX_INODE_BYTES) {
+			kids_free(k, n);
+			return hostile(c, dir, "inodes larger than allowed");
 		}
 	}
 	if (err < 0) {
@@ -972,7 +987,10 @@ static int open_pkg(struct pkg *p, const char *cache_base,
 {
 	int r;
 
-	p->fd = open(p->path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO without a writer would block the open; it
+	 * fails the regular-file check below instead (no effect on reads
+	 * of a regular file) */
+	p->fd = open(p->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (p->fd < 0)
 		return appv_diag_set(diag, -errno, "%s: %s", p->path,
 				     strerror(errno));

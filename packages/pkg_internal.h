@@ -83,7 +83,7 @@ struct pkg_entry {
 struct pkg {
 	char *path;
 	char id[PKG_ID_HEX + 1];
-	int fd; /* the package file, O_RDONLY|O_CLOEXEC */
+	int fd; /* the package file, O_RDONLY|O_NONBLOCK|O_CLOEXEC */
 	struct stat st;
 	struct pkg_trailer tr;
 	bool hashed; /* SHA-256 computed by this process (stamp may be written) */

@@ -1157,6 +1157,14 @@ static void test_open__truncated_and_foreign_files_rejected(void **state)
 	open_err(path, &d);
 	assert_non_null(strstr(d.msg, "truncated or corrupt"));
 	open_err(f->src, &d); /* a directory */
+	/* a FIFO nobody writes to is refused, not waited on (the alarm
+	 * kills a test that would hang) */
+	snprintf(path, sizeof(path), "%s/fifo.pkg", f->dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(20);
+	open_err(path, &d);
+	alarm(0);
+	assert_non_null(strstr(d.msg, "not a regular file"));
 	open_err("/nonexistent/x.pkg", &d);
 	assert_non_null(strstr(d.msg, "No such file"));
 	open_err("/bin/sh", &d);
@@ -1245,7 +1253,9 @@ static void test_open__corrupt_images_fail_cleanly(void **state)
 
 struct nasty_ent {
 	const char *name;
-	char kind; /* 'f' file, 'c' char device, 'l' loop to fs/ itself */
+	char kind; /* 'f' file, 'c' char device, 'l' loop to fs/ itself,
+		      'b' one sparse 4 GiB file (a 4 MiB block list of
+		      zeros, some KiB compressed) that all 'b' names share */
 };
 
 static const char nasty_ini[] = "[package]\nname=n\n[run]\nexec=/x\n";
@@ -1268,6 +1278,28 @@ static sqfs_inode_generic_t *nasty_file_inode(sqfs_id_table_t *ids,
 	in->payload_bytes_available = sizeof(sqfs_u32);
 	in->extra[0] = (1u << 24) | (sqfs_u32)len; /* stored uncompressed */
 	return in;
+}
+
+/* @in made an extended file inode of NASTY_SPARSE bytes, all blocks
+ * sparse (block size 4096). */
+#define NASTY_SPARSE ((sqfs_u64)1 << 32)
+static sqfs_inode_generic_t *nasty_sparse_inode(sqfs_inode_generic_t *in)
+{
+	size_t list = (size_t)(NASTY_SPARSE / 4096) * sizeof(sqfs_u32);
+	sqfs_inode_generic_t *big = calloc(1, sizeof(*big) + list);
+
+	assert_non_null(big);
+	big->base = in->base;
+	big->base.type = SQFS_INODE_EXT_FILE;
+	big->data.file_ext.blocks_start = sizeof(sqfs_super_t);
+	big->data.file_ext.file_size = NASTY_SPARSE;
+	big->data.file_ext.nlink = 1;
+	big->data.file_ext.fragment_idx = 0xFFFFFFFF;
+	big->data.file_ext.xattr_idx = 0xFFFFFFFF;
+	big->payload_bytes_used = (sqfs_u32)list;
+	big->payload_bytes_available = (sqfs_u32)list;
+	free(in);
+	return big;
 }
 
 static sqfs_u64 put_inode(sqfs_meta_writer_t *im, sqfs_inode_generic_t *in)
@@ -1304,7 +1336,7 @@ static void make_nasty(const char *path, const struct nasty_ent *ents,
 	sqfs_meta_writer_t *im, *dm;
 	sqfs_dir_writer_t *dw;
 	sqfs_id_table_t *ids;
-	sqfs_u64 ini_ref, fs_ref, ref[16], block;
+	sqfs_u64 ini_ref, fs_ref, ref[64], block;
 	sqfs_u32 off, ino = 1;
 	sqfs_super_t super;
 	sqfs_file_t *file;
@@ -1326,9 +1358,18 @@ static void make_nasty(const char *path, const struct nasty_ent *ents,
 	ids = sqfs_id_table_create(0);
 	super.inode_table_start = file->get_size(file);
 
-	assert_true(n <= 16);
+	assert_true(n <= ARRAY_SIZE(ref));
 	for (size_t i = 0; i < n; i++) {
-		sqfs_inode_generic_t *in = nasty_file_inode(ids, ino++);
+		sqfs_inode_generic_t *in;
+
+		if (ents[i].kind == 'b' && i > 0 && ents[0].kind == 'b') {
+			ref[i] = ref[0];
+			ino++;
+			continue;
+		}
+		in = nasty_file_inode(ids, ino++);
+		if (ents[i].kind == 'b')
+			in = nasty_sparse_inode(in);
 		if (ents[i].kind == 'c') {
 			in->base.type = SQFS_INODE_CDEV;
 			in->base.mode = SQFS_INODE_MODE_CHR | 0666;
@@ -1386,29 +1427,37 @@ static void test_open__hostile_names_rejected(void **state)
 {
 	struct fx *f = *state;
 	struct appv_diag d;
-	char path[PATH_MAX];
+	char path[PATH_MAX], long_name[NAME_MAX + 2];
 	struct pkg *p;
 	const struct {
 		struct nasty_ent ents[2];
 		size_t n;
 		const char *msg;
 	} cases[] = {
-		{ { { "..", 'f' } }, 1, "an entry named '..'" },
-		{ { { ".", 'f' } }, 1, "an entry named '.'" },
-		{ { { "a/b", 'f' } }, 1, "an entry name with '/'" },
-		{ { { "/etc/passwd", 'f' } }, 1, "an entry name with '/'" },
-		{ { { "b", 'f' }, { "a", 'f' } }, 2, "unsorted or duplicate" },
-		{ { { "a", 'f' }, { "a", 'f' } }, 2, "unsorted or duplicate" },
-		{ { { "null", 'c' } }, 1, "device node" },
-		{ { { "loop", 'l' } }, 1, "rejected package image" },
+	    {{{"..", 'f'}}, 1, "an entry named '..'"},
+	    {{{".", 'f'}}, 1, "an entry named '.'"},
+	    {{{"a/b", 'f'}}, 1, "an entry name with '/'"},
+	    {{{"/etc/passwd", 'f'}}, 1, "an entry name with '/'"},
+	    {{{"b", 'f'}, {"a", 'f'}}, 2, "unsorted or duplicate"},
+	    {{{"a", 'f'}, {"a", 'f'}}, 2, "unsorted or duplicate"},
+	    {{{long_name, 'f'}}, 1, "an entry name longer than 255"},
+	    {{{"null", 'c'}}, 1, "device node"},
+	    {{{"loop", 'l'}}, 1, "rejected package image"},
 	};
 
+	/* one byte more than a Linux file name can have */
+	memset(long_name, 'n', NAME_MAX + 1);
+	long_name[NAME_MAX + 1] = '\0';
 	snprintf(path, sizeof(path), "%s/nasty.pkg", f->dir);
 	/* the generator itself makes acceptable images */
 	make_nasty(path, (struct nasty_ent[]){ { "a", 'f' }, { "b", 'f' } }, 2);
 	p = open_ok(path, NULL);
 	assert_int_equal(p->nfiles, 2);
 	pkg_free(p);
+	long_name[NAME_MAX] = '\0'; /* 255 bytes: fine */
+	make_nasty(path, (struct nasty_ent[]){{long_name, 'f'}}, 1);
+	pkg_free(open_ok(path, NULL));
+	long_name[NAME_MAX] = 'n';
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		make_nasty(path, cases[i].ents, cases[i].n);
 		assert_int_equal(open_err(path, &d), -EINVAL);
@@ -1416,6 +1465,44 @@ static void test_open__hostile_names_rejected(void **state)
 			fail_msg("case %zu: '%s' lacks '%s'", i, d.msg,
 				 cases[i].msg);
 	}
+}
+
+/*
+ * Block lists: libsquashfs gives each name of a file its own copy of the
+ * inode, block list included, sized from the stated file size.  A sparse
+ * file's list of zeros compresses to almost nothing, so a few KiB image
+ * whose names all share one such inode would make every name cost 4 MiB
+ * of memory (and of decompression): the walk bounds the inode bytes it
+ * reads.  Below the bound the same image is fine.
+ */
+static void test_open__block_lists_bounded(void **state)
+{
+	struct fx *f = *state;
+	struct nasty_ent ents[48];
+	char names[ARRAY_SIZE(ents)][8];
+	struct appv_diag d;
+	char path[PATH_MAX];
+	struct stat st;
+	struct pkg *p;
+
+	for (size_t i = 0; i < ARRAY_SIZE(ents); i++) {
+		snprintf(names[i], sizeof(names[i]), "b%02zu", i);
+		ents[i] = (struct nasty_ent){names[i], 'b'};
+	}
+	snprintf(path, sizeof(path), "%s/sparse.pkg", f->dir);
+	make_nasty(path, ents, 2);
+	p = open_ok(path, NULL);
+	assert_int_equal(p->nfiles, 2);
+	assert_true(p->content_size == 2 * NASTY_SPARSE);
+	pkg_free(p);
+	make_nasty(path, ents, ARRAY_SIZE(ents));
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(st.st_size < (1 << 20)); /* 192 MiB from under 1 MiB */
+	assert_int_equal(open_err(path, &d), -EINVAL);
+	if (!strstr(d.msg,
+		    "rejected package image: inodes larger than allowed"))
+		fail_msg("'%s'", d.msg);
+	assert_non_null(strstr(d.msg, path));
 }
 
 /* ---- CLI ---- */
@@ -1536,31 +1623,32 @@ const char *__asan_default_options(void)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_build__round_trip_manifest_and_stats),
-		T(test_build__is_reproducible),
-		T(test_build__standard_tools_read_the_image),
-		T(test_build__rejects_fifo_and_device),
-		T(test_build__rejects_bad_manifest_with_line),
-		T(test_build__rejects_missing_parts),
-		T(test_build__warns_about_unknown_keys),
-		T(test_cache__prepare_and_extract_keep_everything),
-		T(test_build__sparse_file_keeps_its_bytes),
-	T(test_cache__extract_reports_why_a_write_failed),
-		T(test_cache__prepare_is_idempotent_and_atomic),
-		T(test_cache__xattrs_and_hard_links_round_trip),
-		T(test_build__keeps_xattrs_and_links_for_standard_tools),
-		T(test_cache__concurrent_extract_from_two_processes),
-		T(test_cache__stamp_skips_rehash_but_not_tampering),
-		T(test_cache__stamped_open_defers_the_walk),
-		T(test_cache__damaged_stamp_manifest_reverifies),
-		T(test_cache__stamped_extract_checks_the_index),
-		T(test_open__launcher_header_is_allowed),
-		T(test_open__trailer_tampering_detected),
-		T(test_open__truncated_and_foreign_files_rejected),
-		T(test_open__hostile_names_rejected),
-		T(test_open__no_stamp_for_a_rejected_image),
-		T(test_open__corrupt_images_fail_cleanly),
-		T(test_cli__build_and_inspect),
+	    T(test_build__round_trip_manifest_and_stats),
+	    T(test_build__is_reproducible),
+	    T(test_build__standard_tools_read_the_image),
+	    T(test_build__rejects_fifo_and_device),
+	    T(test_build__rejects_bad_manifest_with_line),
+	    T(test_build__rejects_missing_parts),
+	    T(test_build__warns_about_unknown_keys),
+	    T(test_cache__prepare_and_extract_keep_everything),
+	    T(test_build__sparse_file_keeps_its_bytes),
+	    T(test_cache__extract_reports_why_a_write_failed),
+	    T(test_cache__prepare_is_idempotent_and_atomic),
+	    T(test_cache__xattrs_and_hard_links_round_trip),
+	    T(test_build__keeps_xattrs_and_links_for_standard_tools),
+	    T(test_cache__concurrent_extract_from_two_processes),
+	    T(test_cache__stamp_skips_rehash_but_not_tampering),
+	    T(test_cache__stamped_open_defers_the_walk),
+	    T(test_cache__damaged_stamp_manifest_reverifies),
+	    T(test_cache__stamped_extract_checks_the_index),
+	    T(test_open__launcher_header_is_allowed),
+	    T(test_open__trailer_tampering_detected),
+	    T(test_open__truncated_and_foreign_files_rejected),
+	    T(test_open__hostile_names_rejected),
+	    T(test_open__block_lists_bounded),
+	    T(test_open__no_stamp_for_a_rejected_image),
+	    T(test_open__corrupt_images_fail_cleanly),
+	    T(test_cli__build_and_inspect),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
