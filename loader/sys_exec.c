@@ -14,7 +14,9 @@
  *    process, so that readlink(/proc/self/exe) (and $ORIGIN, which ld.so
  *    takes from it) answer the program;
  *  - any other package binary: exec its real file, argv unchanged;
- *  - a host binary whose path needs no change: continue untouched.
+ *  - a host binary whose path needs no change: continue untouched;
+ *  - a descriptor (fexecve, /dev/fd/N): the kernel's, once its file's
+ *    interpreters are found to be the host's own at their paths.
  *
  * Rewriting: the kernel reads the filename, argv and envp after the reply,
  * from the registers' pointers, which the supervisor cannot change.  So the
@@ -102,6 +104,8 @@ struct plan {
 	char prog[PATH_MAX]; /* the program's real file, or "" */
 	uint64_t interp_off, interp_size;
 	int file_fd; /* exec this descriptor instead of @file, or -1 */
+	bool moved;  /* an interpreter is not the host's at its own path */
+	char written[PATH_MAX + 32]; /* the script's name, as the kernel's */
 };
 
 /* A plan with every field empty.  Not calloc: the plan is 60 KiB, mostly
@@ -117,7 +121,7 @@ static struct plan *plan_new(void)
 	pl->vcwd[0] = pl->script[0] = pl->prog[0] = '\0';
 	pl->nhead = 0;
 	pl->used = 0;
-	pl->inherit_fd = false;
+	pl->inherit_fd = pl->moved = false;
 	pl->interp_off = pl->interp_size = 0;
 	pl->file_fd = -1;
 	return pl;
@@ -152,7 +156,7 @@ static int resolve_inner(struct appv_sc_call *c, struct plan *pl,
 {
 	struct vfs_req q = {
 	    .path = path, .base = "/", .intent = VFS_INTENT_READ};
-	int r;
+	int fd, r;
 
 	if (path[0] != '/') {
 		if (!pl->vcwd[0]) {
@@ -163,6 +167,19 @@ static int resolve_inner(struct appv_sc_call *c, struct plan *pl,
 		}
 		q.base = pl->vcwd;
 	}
+	r = vfs_resolve(c->s->vfs, &q, res);
+	if (r < 0 || !vfs_res_host_checked(res))
+		return r;
+	/* A host path whose tail the kernel walked: a host symlink on the
+	 * way (#!/usr/local/x/bin/sh, x a link into a hidden tree) is
+	 * walked again virtually, each component under its own rule. */
+	fd = sup_open_host(res->real, O_PATH, 0);
+	if (fd != -ELOOP) {
+		if (fd >= 0)
+			close(fd);
+		return fd < 0 ? fd : 0;
+	}
+	q.flags |= VFS_F_NO_HANDOFF;
 	return vfs_resolve(c->s->vfs, &q, res);
 }
 
@@ -304,6 +321,8 @@ static int plan_script(struct appv_sc_call *c, struct plan *pl,
 	r = resolve_inner(c, pl, interp, &ires);
 	if (r < 0)
 		return r == -ENOENT ? -ENOENT : r;
+	if (ires.layer != VFS_LAYER_HOST || !host_same(interp, ires.real))
+		pl->moved = true;
 	r = plan_file(c, pl, interp, &ires, interp, depth + 1);
 	if (r < 0)
 		return r;
@@ -334,6 +353,7 @@ static int plan_ldso(struct appv_sc_call *c, struct plan *pl,
 	r = (int)check_exec(c, &lres, hdr, sizeof(hdr), NULL);
 	if (r < 0)
 		return r;
+	pl->moved = true;
 	snprintf(pl->file, sizeof(pl->file), "%s", lres.real);
 	if (!realpath(lres.real, pl->ldso))
 		return -errno;
@@ -347,11 +367,37 @@ static int plan_ldso(struct appv_sc_call *c, struct plan *pl,
 	return push(pl, res->vpath, true);
 }
 
+/* The plan of a file whose first @n bytes @hdr (257 bytes of room) were
+ * read from @fd. */
+static int plan_read(struct appv_sc_call *c, struct plan *pl,
+		     const char *written, struct vfs_res *res, int fd,
+		     char *hdr, ssize_t n, const char *argv0, int depth)
+{
+	char interp[PATH_MAX];
+	int r;
+
+	hdr[n] = '\0';
+	if (n >= 2 && hdr[0] == '#' && hdr[1] == '!')
+		return plan_script(c, pl, written, res, hdr, (size_t)n, depth);
+	if (n < (ssize_t)sizeof(Elf64_Ehdr) || memcmp(hdr, ELFMAG, SELFMAG))
+		r = -ENOEXEC;
+	else
+		r = elf_interp(fd, (const Elf64_Ehdr *)hdr, interp,
+			       sizeof(interp), &pl->interp_off,
+			       &pl->interp_size);
+	if (r < 0)
+		return r;
+	if (r == 1)
+		return plan_ldso(c, pl, res, interp, argv0, depth);
+	snprintf(pl->file, sizeof(pl->file), "%s", res->real);
+	return push(pl, argv0, true);
+}
+
 static int plan_file(struct appv_sc_call *c, struct plan *pl,
 		     const char *written, struct vfs_res *res,
 		     const char *argv0, int depth)
 {
-	char hdr[257], interp[PATH_MAX];
+	char hdr[257];
 	ssize_t n;
 	int fd = -1, r;
 
@@ -360,24 +406,9 @@ static int plan_file(struct appv_sc_call *c, struct plan *pl,
 	n = check_exec(c, res, hdr, sizeof(hdr) - 1, &fd);
 	if (n < 0)
 		return (int)n;
-	hdr[n] = '\0';
-	if (n >= 2 && hdr[0] == '#' && hdr[1] == '!') {
-		close(fd);
-		return plan_script(c, pl, written, res, hdr, (size_t)n, depth);
-	}
-	if (n < (ssize_t)sizeof(Elf64_Ehdr) || memcmp(hdr, ELFMAG, SELFMAG))
-		r = -ENOEXEC;
-	else
-		r = elf_interp(fd, (const Elf64_Ehdr *)hdr, interp,
-			       sizeof(interp), &pl->interp_off,
-			       &pl->interp_size);
+	r = plan_read(c, pl, written, res, fd, hdr, n, argv0, depth);
 	close(fd);
-	if (r < 0)
-		return r;
-	if (r == 1)
-		return plan_ldso(c, pl, res, interp, argv0, depth);
-	snprintf(pl->file, sizeof(pl->file), "%s", res->real);
-	return push(pl, argv0, true);
+	return r;
 }
 
 /* --- a target sharing its memory with its parent (vfork, posix_spawn) ---- */
@@ -977,10 +1008,86 @@ static int exec_host_checked(struct appv_sc_call *c, int vflags,
 	return 0;
 }
 
+/*
+ * An exec of a descriptor's file (fexecve, execveat AT_EMPTY_PATH,
+ * /proc/PID/fd/N, /dev/fd/N) is the kernel's, but the kernel opens a `#!`
+ * or PT_INTERP interpreter by the path the file names, on the host: one
+ * in a hidden or denied tree would run.  The file is planned as a path
+ * would be; anything but the kernel's own exec (no interpreter, or the
+ * host's at that path) fails: the resolver's error, else ENOENT (README:
+ * known limits).  @fd: the supervisor's duplicate.  0 or -errno.
+ */
+static int exec_fd_checked(struct appv_sc_call *c, int fd)
+{
+	char hdr[257], lnk[64];
+	struct vfs_res res = {.layer = VFS_LAYER_HOST};
+	_cleanup_close_ int rfd = -1;
+	struct plan *pl;
+	struct stat st;
+	ssize_t n;
+	int r;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return 0; /* the kernel's EACCES */
+	n = pread(fd, hdr, sizeof(hdr) - 1, 0);
+	if (n < 0 && errno == EBADF) {
+		/* O_PATH, or open for writing only. */
+		snprintf(lnk, sizeof(lnk), "/proc/self/fd/%d", fd);
+		rfd = open(lnk, O_RDONLY | O_CLOEXEC);
+		if (rfd < 0)
+			return -errno;
+		fd = rfd;
+		n = pread(fd, hdr, sizeof(hdr) - 1, 0);
+	}
+	if (n < 0)
+		return -errno;
+	pl = plan_new();
+	if (!pl)
+		return -ENOMEM;
+	res.mode = st.st_mode;
+	snprintf(res.real, sizeof(res.real), "/proc/self/fd/%d", fd);
+	r = plan_read(c, pl, res.real, &res, fd, hdr, n, NULL, 0);
+	if (r == -ENOEXEC)
+		r = 0; /* the kernel's error */
+	else if (r == 0 && pl->moved)
+		r = -ENOENT;
+	free(pl);
+	return r;
+}
+
+/* The descriptor a /proc/PID[/task/TID]/fd/N path (/dev/fd/N, /dev/stdin
+ * substituted) names, duplicated: >= 0, -errno, or -ENOTTY when @abs is
+ * no such path or names a process outside the session (whose links
+ * Landlock keeps from the caller). */
+static int exec_fd_of_path(struct appv_sc_call *c, const char *abs)
+{
+	long n, pid, tid, tgid;
+	const char *rest, *end;
+
+	if (!(rest = sup_proc_pid_rest(abs, &pid, &tid)) ||
+	    strncmp(rest, "/fd/", 4) ||
+	    (n = sup_proc_num(rest + 4, &end)) < 0 || *end)
+		return -ENOTTY;
+	if (pid != (long)target_tgid(c)) {
+		if (target_status_field((pid_t)pid, "Tgid", 10, &tgid) < 0)
+			return -ENOENT;
+		if (tid < 0)
+			tid = pid;
+		pid = tgid;
+		if (!sup_in_session((pid_t)pid))
+			return -ENOTTY;
+	} else if (tid < 0) {
+		tid = c->tid;
+	}
+	return target_getfd_of(c, (pid_t)pid, (pid_t)tid, (int)n);
+}
+
 long sys_execve(struct appv_sc_call *c)
 {
 	bool at = c->req->data.nr == SYS_execveat;
-	int flags = at ? (int)c->args[4] : 0, vflags, r;
+	int flags = at ? (int)c->args[4] : 0, vflags, fd, r;
 	struct rewrite rw = {0};
 	struct shared_mm sh = {.memfd = -1, .pidfd = -1};
 	struct sup_path p;
@@ -992,24 +1099,45 @@ long sys_execve(struct appv_sc_call *c)
 	if ((flags & AT_EMPTY_PATH) && target_read(c, c->args[1], &b, 1) == 0 &&
 	    !b) {
 		/* fexecve: the descriptor was opened through the supervisor
-		 * already; no path is resolved. */
-		return SUP_CONTINUE;
+		 * already; no path is resolved, its interpreter is. */
+		fd = target_getfd(c, (int)c->args[0]);
+		if (fd < 0)
+			return fd;
+		r = exec_fd_checked(c, fd);
+		close(fd);
+		return r < 0 ? r : SUP_CONTINUE;
 	}
 	vflags = flags & AT_SYMLINK_NOFOLLOW ? VFS_F_NOFOLLOW : 0;
 	r = sup_resolve_arg(c, at ? 0 : -1, at ? 1 : 0, VFS_INTENT_READ, vflags,
 			    &p);
-	if (r == 1)
-		return SUP_CONTINUE; /* /proc/self/exe, /dev/fd/N: the kernel's
-					own */
+	if (r == 1) {
+		/* /proc/self/exe, /dev/fd/N: the kernel's own (a descriptor's
+		 * interpreter checked). */
+		fd = exec_fd_of_path(c, p.abs);
+		if (fd < 0)
+			return fd == -ENOTTY ? SUP_CONTINUE : fd;
+		r = exec_fd_checked(c, fd);
+		close(fd);
+		return r < 0 ? r : SUP_CONTINUE;
+	}
 	if (r < 0)
 		return r;
 	r = exec_host_checked(c, vflags, &p);
 	if (r < 0)
 		return r;
+	if ((vflags & VFS_F_NOFOLLOW) && S_ISLNK(p.res.mode))
+		return -ELOOP; /* AT_SYMLINK_NOFOLLOW, as the kernel's */
 	pl = plan_new();
 	if (!pl)
 		return -ENOMEM;
-	r = plan_file(c, pl, p.raw, &p.res, NULL, 0);
+	/* A script is handed the name the kernel gives it: relative to a
+	 * directory descriptor, "/dev/fd/N/NAME". */
+	if (at && p.raw[0] != '/' && (int)c->args[0] != AT_FDCWD)
+		snprintf(pl->written, sizeof(pl->written), "/dev/fd/%d/%s",
+			 (int)c->args[0], p.raw);
+	else
+		snprintf(pl->written, sizeof(pl->written), "%s", p.raw);
+	r = plan_file(c, pl, pl->written, &p.res, NULL, 0);
 	if (r < 0)
 		goto out;
 	if (pl->script[0] && sup_path_unchanged(&p)) {

@@ -203,7 +203,7 @@ const struct appv_sc_desc loader_syscalls[] = {
     N(getpeername, -1, -1, sys_sockname),
     /* exec */
     N(execve, 0, -1, sys_execve),
-    N(execveat, 1, 4, sys_execve),
+    N(execveat, 1, -1, sys_execve),
 
     /* Path-bearing calls not handled yet: refuse with ENOSYS so that
      * libc falls back to the classic calls above. */

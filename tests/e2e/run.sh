@@ -6312,7 +6312,7 @@ ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink iso_hide_under_link iso_share_move_hidden ov_write_host_symlink
 iso_share_below_hide iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
-exec_shebang_long foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
+exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
 ov_perm_owner ov_perm_sgid_group ov_utime_omit ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
 fd_opath_magic ov_race_remove ov_race_append scale_cwd_records scale_pkg_du
@@ -6680,6 +6680,89 @@ stat -c %s "$1/big" && od -An -c -j 100 -N 1 "$1/big"' sh "$h"
 	[ "$(stat -c %b "$up")" -lt 1024 ] ||
 		fail "the upper copy is not sparse: $(stat -c '%s bytes, %b blocks' "$up")"
 	same_tree "$h" "$before"
+}
+
+# An exec the kernel makes of a descriptor (fexecve, /dev/fd/N, execveat
+# with AT_EMPTY_PATH) opens the file's #! interpreter by its path on the
+# host: one in a hidden tree runs nothing (ENOENT), nor one reached through
+# a host directory symlink into it, nor an execveat whose AT_EMPTY_PATH
+# (ignored with a non-empty path) let it past the supervisor with the shim.
+# Host scripts with a host interpreter run as natively; a script run by a
+# directory descriptor gets "/dev/fd/N/NAME" as the kernel gives it, and
+# AT_SYMLINK_NOFOLLOW on a symlink is ELOOP.
+c_exec_fd_interp() {
+	local h=$C/host
+	mkdir -p "$h/hid" "$h/wc"
+	cp /bin/echo "$h/hid/say"
+	ln -s "$h/hid" "$h/lnk"
+	printf '#!%s/hid/say\n' "$h" >"$h/hs1"
+	printf '#!%s/lnk/say\n' "$h" >"$h/hs2"
+	printf '#!/bin/sh\necho ok-ran\n' >"$h/ok"
+	chmod 755 "$h/hs1" "$h/hs2" "$h/ok"
+	cat >"$C/x.py" <<'PY'
+import ctypes, errno, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+def execveat(dfd, name, flags):
+    argv = (ctypes.c_char_p * 2)(name.encode(), None)
+    env = [("%s=%s" % kv).encode() for kv in os.environ.items()]
+    envp = (ctypes.c_char_p * (len(env) + 1))(*env, None)
+    libc.syscall(322, dfd, name.encode(), argv, envp, flags)
+    raise OSError(ctypes.get_errno(), "execveat")
+def opened(path, flags=os.O_RDONLY):
+    fd = os.open(path, flags)
+    os.set_inheritable(fd, True)
+    return fd
+def run(tag, how, path):
+    sys.stdout.flush()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            if how == "path":
+                os.execv(path, [path])
+            elif how == "fd":
+                os.execve(opened(path), [path], os.environ)
+            elif how == "devfd":
+                os.execv("/dev/fd/%d" % opened(path), [path])
+            elif how == "emptyflag":
+                execveat(-100, path, 0x1000)
+            elif how == "dirfd":
+                execveat(opened(os.path.dirname(path)),
+                         os.path.basename(path), 0)
+            elif how == "nofollow":
+                execveat(opened(os.path.dirname(path)),
+                         os.path.basename(path), 0x100)
+        except OSError as e:
+            print(tag, how, errno.errorcode[e.errno], flush=True)
+        os._exit(9)
+    os.waitpid(pid, 0)
+h = sys.argv[1]
+for how in ("path", "fd", "devfd"):
+    run("hs1", how, h + "/hs1")
+    run("hs2", how, h + "/hs2")
+    run("ok", how, h + "/ok")
+run("say", "emptyflag", h + "/hid/say")
+run("ok", "emptyflag", h + "/ok")
+os.chdir("/")
+run("pkg", "dirfd", "/opt/t/bin/interp-script")
+run("link", "nofollow", "/opt/t/share/link")
+PY
+	axe --hide "$h/hid" "$TPKG" /usr/bin/python3 "$C/x.py" "$h"
+	want_rc 0
+	for f in hs1 hs2; do
+		for how in path fd devfd; do
+			out_has "$f $how ENOENT"
+		done
+	done
+	out_has "say emptyflag ENOENT"
+	[ "$(grep -c '^ok-ran$' "$C/out")" = 4 ] ||
+		fail "a host script did not run 4 times: $(cat "$C/out")"
+	grep -qxE 'interp script: /dev/fd/[0-9]+/interp-script' "$C/out" ||
+		fail "the script run by a directory descriptor: $(cat "$C/out")"
+	out_has "interpreted by the package interpreter"
+	out_has "link nofollow ELOOP"
+	[ "$(grep -cvE '^(hs1|hs2|say|link) |^ok-ran$|^interp(reted)? ' \
+		"$C/out")" = 0 ] ||
+		fail "a hidden interpreter ran: $(cat "$C/out")"
 }
 
 # A #! line longer than the kernel's 256-byte buffer reads as the kernel
