@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "../vfs/vfs.h"
@@ -79,10 +80,10 @@ int loader_rm_rf(const char *path, bool keep_top);
 
 /* `appv overlay list|diff|reset|rm` (loader/overlay.c). */
 int overlay_cmd(int argc, char **argv);
-/* Print @path on stdout, C-quoted when it holds a control character, a
+/* Print @path on @f, C-quoted when it holds a control character, a
  * quote or a backslash (as git does): a name with a newline cannot pass
  * for two lines.  Returns the number of bytes printed. */
-int loader_print_path(const char *path);
+int loader_print_path(FILE *f, const char *path);
 
 /* Fork the application (loader/child.c): in the child set no_new_privs,
  * PDEATHSIG, the Landlock backstop and the seccomp filter, hand the

@@ -192,7 +192,7 @@ static void print_rules(const struct vfs_config *cfg)
 	for (unsigned int i = 0; i < cfg->nrules; i++)
 		for (unsigned int j = 0; j < cfg->nrules; j++)
 			if (cfg->rules[j].prefix == order[i]) {
-				int n = loader_print_path(order[i]);
+				int n = loader_print_path(stdout, order[i]);
 
 				printf("%*s %s%s\n", n < 40 ? 40 - n : 0, "",
 				       vfs_rule_name(cfg->rules[j].rule),

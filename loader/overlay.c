@@ -55,6 +55,7 @@ static bool valid_id(const char *name)
 struct usage {
 	unsigned long long entries;
 	unsigned long long bytes;
+	unsigned long long unread; /* entries or directories not readable */
 };
 static struct usage walk_usage;
 
@@ -62,8 +63,11 @@ static int count_entry(const char *path, const struct stat *st, int type,
 		       struct FTW *ftw)
 {
 	(void)path;
-	(void)type;
-	if (ftw->level > 0) {
+	/* A directory the session left without read or search permission
+	 * (chmod 000) hides what it holds from the count. */
+	if (type == FTW_NS || type == FTW_DNR)
+		walk_usage.unread++;
+	if (ftw->level > 0 && type != FTW_NS) {
 		walk_usage.entries++;
 		if (S_ISREG(st->st_mode))
 			walk_usage.bytes += (unsigned long long)st->st_size;
@@ -75,6 +79,7 @@ static int list_package(const char *home, const char *id)
 {
 	char dir[PATH_MAX], upper[PATH_MAX * 2];
 	struct dirent *de;
+	int r = 0;
 	DIR *d;
 
 	snprintf(dir, sizeof(dir), "%s/overlays/%s", home, id);
@@ -90,12 +95,21 @@ static int list_package(const char *home, const char *id)
 			continue;
 		snprintf(upper, sizeof(upper), "%s/%s/upper", dir, de->d_name);
 		memset(&walk_usage, 0, sizeof(walk_usage));
-		nftw(upper, count_entry, 16, FTW_PHYS);
+		if (nftw(upper, count_entry, 16, FTW_PHYS) < 0 &&
+		    errno != ENOENT)
+			walk_usage.unread++;
 		printf("%-16.16s %-20s %8llu entries %12llu bytes\n", id,
 		       de->d_name, walk_usage.entries, walk_usage.bytes);
+		if (walk_usage.unread) {
+			fprintf(stderr,
+				"appv: %s: %llu entries could not be "
+				"read (no permission?): not counted\n",
+				upper, walk_usage.unread);
+			r = -EACCES;
+		}
 	}
 	closedir(d);
-	return 0;
+	return r;
 }
 
 static int cmd_list(const char *home, int argc, char **argv)
@@ -168,6 +182,7 @@ struct diff_ctx {
 	struct vfs_index *idx; /* may be NULL: cache not prepared yet */
 	json_t *json;	       /* NULL: print text */
 	unsigned long long added, modified, deleted;
+	unsigned long long unread; /* entries whose changes are unknown */
 };
 static struct diff_ctx *diff_ctx;
 
@@ -198,27 +213,27 @@ static bool has_control(const char *s)
 	return false;
 }
 
-int loader_print_path(const char *path)
+int loader_print_path(FILE *f, const char *path)
 {
 	const unsigned char *s;
 	int n = 2;
 
 	if (!strpbrk(path, "\"\\") && !has_control(path))
-		return printf("%s", path);
-	putchar('"');
+		return fprintf(f, "%s", path);
+	putc('"', f);
 	for (s = (const unsigned char *)path; *s; s++) {
 		if (*s == '"' || *s == '\\')
-			n += printf("\\%c", *s);
+			n += fprintf(f, "\\%c", *s);
 		else if (*s == '\n')
-			n += printf("\\n");
+			n += fprintf(f, "\\n");
 		else if (*s == '\t')
-			n += printf("\\t");
+			n += fprintf(f, "\\t");
 		else if (*s < 0x20 || *s == 0x7f)
-			n += printf("\\%03o", *s);
+			n += fprintf(f, "\\%03o", *s);
 		else
-			n += putchar(*s) != EOF;
+			n += putc(*s, f) != EOF;
 	}
-	putchar('"');
+	putc('"', f);
 	return n;
 }
 
@@ -226,7 +241,7 @@ int loader_print_path(const char *path)
 static void print_path(char kind, const char *vpath)
 {
 	printf("%c ", kind);
-	loader_print_path(vpath);
+	loader_print_path(stdout, vpath);
 	putchar('\n');
 }
 
@@ -235,13 +250,19 @@ static void print_path(char kind, const char *vpath)
  * in hex in "path_hex". */
 static json_t *json_change(const char *kind, const char *vpath)
 {
-	char fixed[PATH_MAX * 3 + 1], hex[PATH_MAX * 2 + 1];
 	size_t i, o = 0, len = strlen(vpath);
 	json_t *s = json_string(vpath);
 
 	if (s)
 		return json_pack("{s:s, s:o}", "change", kind, "path", s);
-	for (i = 0; i < len && o + 4 < sizeof(fixed); i++) {
+	/* Sized by the path: one a session made below its upper directory
+	 * through raw calls may be longer than PATH_MAX. */
+	_cleanup_free_ char *fixed = malloc(len * 3 + 1);
+	_cleanup_free_ char *hex = malloc(len * 2 + 1);
+
+	if (!fixed || !hex)
+		return NULL;
+	for (i = 0; i < len; i++) {
 		json_t *one = json_stringn(vpath + i, 1);
 
 		if (one || (unsigned char)vpath[i] >= 0x80) {
@@ -253,10 +274,6 @@ static json_t *json_change(const char *kind, const char *vpath)
 				n++;
 			if (one) {
 				n = json_string_length(one);
-				if (o + n >= sizeof(fixed)) {
-					json_decref(one);
-					break;
-				}
 				memcpy(fixed + o, vpath + i, n);
 				o += n;
 				i += n - 1;
@@ -268,7 +285,7 @@ static json_t *json_change(const char *kind, const char *vpath)
 		o += 3;
 	}
 	fixed[o] = '\0';
-	for (i = 0; i < len && 2 * i + 2 < sizeof(hex); i++)
+	for (i = 0; i < len; i++)
 		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)vpath[i]);
 	hex[2 * i] = '\0';
 	return json_pack("{s:s, s:s, s:s}", "change", kind, "path", fixed,
@@ -356,20 +373,37 @@ static int diff_entry(const char *path, const struct stat *st, int type,
 	const char *vpath = path + c->upper_len;
 	mode_t lower = 0;
 
-	(void)type;
+	/* What a directory the session left without permission (chmod
+	 * 000) holds is unknown: said, not left out silently. */
+	if (type == FTW_NS || type == FTW_DNR) {
+		int err = errno;
+
+		fputs("appv: cannot read ", stderr);
+		loader_print_path(stderr, *vpath ? vpath : "/");
+		fprintf(stderr,
+			" in the overlay (%s): changes there are not shown\n",
+			strerror(err));
+		c->unread++;
+		if (type == FTW_NS)
+			return 0;
+	}
 	if (ftw->level == 0)
 		return 0;
 	/* The overlay's markers (vfs/README.md): a whiteout is a deletion,
 	 * an opaque marker makes its directory a replacement. */
 	switch (S_ISLNK(st->st_mode) ? vfs_upper_marker(path) : 0) {
-	case VFS_MARKER_WHITEOUT:
-		report(c, "deleted", vpath);
-		c->deleted++;
-		return 0;
 	case VFS_MARKER_OPAQUE: {
 		char dir[PATH_MAX];
 		size_t n = strlen(vpath) - strlen(VFS_OPAQUE_NAME) - 1;
 
+		/* Under another name (made by hand) it is no opaque marker:
+		 * looked up, it hides the lower entry as a whiteout does
+		 * (vfs/layer_upper.c). */
+		if (strcmp(strrchr(vpath, '/') + 1, VFS_OPAQUE_NAME)) {
+			report(c, "deleted", vpath);
+			c->deleted++;
+			return 0;
+		}
 		if (n >= sizeof(dir))
 			return 0;
 		memcpy(dir, vpath, n);
@@ -379,6 +413,10 @@ static int diff_entry(const char *path, const struct stat *st, int type,
 		report_hidden(c, path, n ? dir : "/");
 		return 0;
 	}
+	case VFS_MARKER_WHITEOUT:
+		report(c, "deleted", vpath);
+		c->deleted++;
+		return 0;
 	}
 	/* A directory's upper copy has the lower one's mode (vfs/copyup.c):
 	 * it is a change only when its mode was changed (chmod). */
@@ -427,7 +465,11 @@ static int cmd_diff(const char *home, int argc, char **argv)
 	c.upper_len = strlen(upper);
 	c.json = json ? json_array() : NULL;
 	diff_ctx = &c;
-	nftw(upper, diff_entry, 16, FTW_PHYS);
+	if (nftw(upper, diff_entry, 16, FTW_PHYS) < 0 && errno != ENOENT) {
+		fprintf(stderr, "appv: %s: %s: the changes are not all shown\n",
+			upper, strerror(errno));
+		c.unread++;
+	}
 	if (json) {
 		json_t *o = json_pack("{s:s, s:s, s:o}", "package", pkg_id(p),
 				      "overlay", dir, "changes", c.json);
@@ -437,7 +479,7 @@ static int cmd_diff(const char *home, int argc, char **argv)
 	}
 	vfs_index_close(c.idx);
 	pkg_free(p);
-	return 0;
+	return c.unread > 0;
 }
 
 /* The overlay's in-use lock, held exclusively in *@fd: -EBUSY while a

@@ -702,7 +702,9 @@ static int rm_subdir(struct rm_walk *w, DIR *d, const char *n, int depth)
 		return 1;
 	}
 	sub = openat(dirfd(d), n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (sub < 0 && errno == EACCES && fchmodat(dirfd(d), n, 0700, 0) == 0)
+	/* Not through a symlink a running session (reset) put there since. */
+	if (sub < 0 && errno == EACCES &&
+	    fchmodat(dirfd(d), n, 0700, AT_SYMLINK_NOFOLLOW) == 0)
 		sub = openat(dirfd(d), n,
 			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (sub >= 0)

@@ -5155,6 +5155,107 @@ mkdir d && cd d || exit 1; i=$((i + 1)); done; echo made' sh "$h"
 	same_tree "$h" "$before"
 }
 
+# A directory the session left without permission (chmod 000) in its
+# overlay: root's `overlay diff` and `list` read below it; the owner's
+# cannot, and say so (exit status 1, the directory named) instead of
+# leaving its entries out silently.  Reset empties it either way.
+c_ov_cli_unreadable() {
+	local h=$C/nr before up
+	mkdir -p "$h"
+	before=$(tree_sha "$h")
+	axe --overlay nr "$TPKG" /bin/sh -c 'mkdir -p "$1/d/sub" &&
+touch "$1/d/f" "$1/d/sub/g" "$1/top" && chmod 000 "$1/d" && echo made' sh "$h"
+	want_rc 0
+	out_has made
+	ax overlay diff "$TPKG" nr
+	out_has "A $h/d"
+	out_has "A $h/top"
+	if [ "$(id -u)" = 0 ]; then
+		want_rc 0
+		out_has "A $h/d/sub/g"
+	else
+		want_rc 1
+		err_matches "cannot read $h/d in the overlay"
+	fi
+	ax overlay diff --json "$TPKG" nr
+	python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$C/out" ||
+		fail "overlay diff --json: not JSON: $(cat "$C/out")"
+	ax overlay list "$TPKG"
+	out_contains " nr "
+	if [ "$(id -u)" = 0 ]; then want_rc 0; else
+		want_rc 1
+		err_matches "could not be read"
+	fi
+	ax overlay reset "$TPKG" nr
+	want_rc 0
+	up=$(upper_of "$TID" nr)
+	[ -z "$(ls -A "$up")" ] || fail "reset left $(ls -A "$up")"
+	same_tree "$h" "$before"
+}
+
+# A fast-mode program's raw calls (the trampoline) reach its upper layer:
+# there it makes a symlink with the opaque marker's target under another
+# name, as long as "/.appv-opaque" so that cut at that length it names its
+# directory.  Only the overlay's own name makes a directory opaque: the
+# session still sees the host entries, and `overlay diff` must not show
+# them deleted (it shows the forged name as the whiteout it acts as).
+c_ov_cli_forged_marker() {
+	local h=$C/fm before up
+	mkdir -p "$h/d"
+	printf 'a\n' >"$h/d/a"
+	printf 'b\n' >"$h/d/b"
+	before=$(tree_sha "$h")
+	axe --overlay fm "$TPKG" /bin/sh -c 'touch "$1/d/new"' sh "$h"
+	want_rc 0
+	up=$(upper_of "$TID" fm)
+	ax exec --overlay fm "$TPKG" "$HELPERS/upper_forge_static" \
+		"$(printf '\001appv-opaque')" "$up$h/d/zzzzzzzzzzzz"
+	want_rc 0
+	out_has "forge: ok"
+	axe --overlay fm "$TPKG" ls "$h/d"
+	want_rc 0
+	out_has a
+	out_has b
+	out_has new
+	ax overlay diff "$TPKG" fm
+	want_rc 0
+	out_has "A $h/d/new"
+	out_has "D $h/d/zzzzzzzzzzzz"
+	! grep -qE "^(D $h/d/[ab]|M $h/d)\$" "$C/out" ||
+		fail "overlay diff shows host entries the session sees as deleted"
+	same_tree "$h" "$before"
+}
+
+# Raw calls (fast mode) make names below the upper directory longer than
+# PATH_MAX: two that are not UTF-8 and differ in their last byte keep
+# their whole, distinct bytes in `overlay diff --json`'s path_hex.
+c_ov_cli_json_long() {
+	local h=$C/jl up n rel="" i leaf
+	mkdir -p "$h"
+	axe --overlay jl "$TPKG" /bin/sh -c 'touch "$1/x"' sh "$h"
+	want_rc 0
+	up=$(upper_of "$TID" jl)
+	n=$(printf '%0200d' 0 | tr 0 d)
+	for i in $(seq 25); do rel=$rel/$n; done
+	for leaf in a b; do
+		ax exec --overlay jl "$TPKG" "$HELPERS/upper_forge_static" x \
+			"$up$h$rel/$(printf 'leaf\377')$leaf"
+		want_rc 0
+		out_has "forge: ok"
+	done
+	ax overlay diff --json "$TPKG" jl
+	want_rc 0
+	python3 -c 'import json, sys
+c = json.load(open(sys.argv[1]))["changes"]
+want = {(sys.argv[2] + sys.argv[3] + "/leaf").encode() + b"\xff" + x
+        for x in (b"a", b"b")}
+got = {bytes.fromhex(e["path_hex"]) for e in c if "path_hex" in e}
+assert got == want, [g[-12:] for g in got]' "$C/out" "$h" "$rel" ||
+		fail "overlay diff --json: path_hex is not the whole path"
+	ax overlay reset "$TPKG" jl
+	want_rc 0
+}
+
 # Two processes of a session on one overlay: one changes directory into
 # an upper directory by a relative path and writes there, again and again,
 # while the other makes, renames and removes directories beside it.  Each
@@ -6315,6 +6416,7 @@ ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running 
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
 ov_perm_owner ov_perm_sgid_group ov_utime_omit ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
+ov_cli_unreadable ov_cli_forged_marker ov_cli_json_long
 fd_opath_magic ov_race_remove ov_race_append scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base
 ov_rename_atomic ov_identity ov_identity_table ov_identity_kept ov_watch_events inst_dpkg proc_other_process
@@ -7455,7 +7557,8 @@ outer() {
 		"$HELPERS/landlock_escape_static" "$HELPERS/threads" \
 		"$HELPERS/threads_static" "$HELPERS/spawn" "$HELPERS/spawn_static" \
 		"$HELPERS/escape" "$HELPERS/escape_static" \
-		"$HELPERS/upper_swap_static" "$HELPERS/scratch_swap_static"; do
+		"$HELPERS/upper_swap_static" "$HELPERS/scratch_swap_static" \
+		"$HELPERS/upper_forge_static"; do
 		[ -e "$f" ] || missing="$missing $f"
 	done
 	[ -z "$missing" ] || echo "# missing build outputs (cases using them fail):$missing"
