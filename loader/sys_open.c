@@ -766,6 +766,36 @@ static long fd_link_open_here(struct appv_sc_call *c, const struct open_args *a,
 	return r < 0 ? r : SUP_REPLIED;
 }
 
+/*
+ * A read-only truncating open (or openat2's, whose flags another thread
+ * may change) of a file of /proc or /dev under a share rule, no
+ * descriptor link: the kernel, let through, would read the path again -
+ * by then maybe another thread's host path, which Landlock leaves
+ * truncated before ABI 3.  Opened here as the supervisor saw it (its
+ * /proc/self is the target's by now: sup_path.abs).
+ */
+static long trunc_open_here(struct appv_sc_call *c, const struct open_args *a,
+			    const struct sup_path *p)
+{
+	struct open_args b = *a;
+	struct stat st;
+	long r;
+	int tfd;
+
+	tfd = open(p->abs, O_PATH | O_CLOEXEC | (a->flags & O_NOFOLLOW));
+	if (tfd < 0)
+		return -errno;
+	b.flags &= ~O_NOFOLLOW; /* the link itself: below */
+	if (fstat(tfd, &st) < 0)
+		r = -errno;
+	else if (S_ISLNK(st.st_mode))
+		r = -ELOOP;
+	else
+		r = fd_link_open_here(c, &b, tfd);
+	close(tfd);
+	return r;
+}
+
 /* A modifying open through the target's own descriptor link (@p->abs,
  * own_fd_dup): SUP_REPLIED (reopen_own_fd), 1 to open @p as resolved
  * (lower_own_fd), SUP_CONTINUE for the kernel, or -errno.  With @here,
@@ -778,6 +808,10 @@ static long own_fd_open(struct appv_sc_call *c, const struct open_args *a,
 	int tfd = own_fd_dup(c, a, p->abs, here);
 	long r;
 
+	if (tfd == NOT_FD_LINK && !here && loader_landlock_abi() < 3 &&
+	    (a->racy_flags ||
+	     ((a->flags & (O_ACCMODE | O_TRUNC | O_PATH)) == O_TRUNC)))
+		return trunc_open_here(c, a, p);
 	if (tfd == NOT_FD_LINK)
 		return here ? 1 : SUP_CONTINUE;
 	/* One the supervisor may not take (Yama lets it attach to its

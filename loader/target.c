@@ -454,6 +454,14 @@ int target_getfd_of(struct appv_sc_call *c, pid_t pid, pid_t tid, int fd)
 	}
 	if (pidfd < 0)
 		return -errno;
+	/* The caller's own: its number may have been reused since the
+	 * notification if it died meanwhile; alive now that the pidfd holds
+	 * a process, the notification's thread is the one (seccomp_unotify(2),
+	 * SECCOMP_IOCTL_NOTIF_ID_VALID). */
+	if (tid == c->tid && target_id_valid(c) < 0) {
+		close(pidfd);
+		return -ESRCH;
+	}
 	/* A thread other than @pid's leader (and the caller): one of @pid's
 	 * still, now that the pidfd holds it (a number reused by another
 	 * process meanwhile is not in @pid's task list). */

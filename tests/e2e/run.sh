@@ -4074,6 +4074,61 @@ print('opened', opened > 0)"
 	same_sha "$h/f" "$before"
 }
 
+# A read-only truncating open of /dev/null (a share rule: once the kernel's
+# to open) while another thread swaps the path string for a host file's:
+# the kernel, let through, would read the string again and might truncate
+# the host file (Landlock refuses truncation only from ABI 3).  With the
+# shim, which hands /dev paths to the kernel itself, fast mode leaves that
+# to Landlock (README, threat model: before ABI 3 a program can truncate
+# a host file).  Such an open still acts as natively: /dev/null opens,
+# O_NOFOLLOW too, a truncating one of the running program is ETXTBSY
+# (root) or EACCES.
+c_dev_path_swap_trunc() {
+	local h=$C/dp before n=3000
+	if [ -z "$MODE_OPT" ]; then
+		skip_step "fast mode with the shim: truncation is Landlock's (ABI 3)"
+		n=0
+	fi
+	mkdir -p "$h"
+	seq 1000 >"$h/victim-file"
+	before=$(file_sha "$h/victim-file")
+	APPV_LANDLOCK_ABI=2 axe "$TPKG" /usr/bin/python3 -c "import ctypes, os, sys, threading
+sys.setswitchinterval(1e-5)
+libc = ctypes.CDLL(None, use_errno=True)
+a, b = b'/dev/null', '$h/victim-file'.encode()
+buf = ctypes.create_string_buffer(max(len(a), len(b)) + 1)
+buf.value = a
+stop = []
+def swap():
+    while not stop:
+        buf.value = b
+        buf.value = a
+t = threading.Thread(target=swap)
+t.start()
+opened = 0
+for i in range($n):
+    fd = libc.open(buf, os.O_RDONLY | os.O_TRUNC)
+    if fd >= 0:
+        opened += 1
+        os.close(fd)
+stop.append(1)
+t.join()
+print('opened', opened > 0 or not $n)
+def tr(p, fl):
+    try:
+        os.close(os.open(p, fl))
+        return 'ok'
+    except OSError as e:
+        return 'E%d' % e.errno
+print(tr('/dev/null', os.O_RDONLY | os.O_TRUNC),
+      tr('/dev/null', os.O_RDONLY | os.O_TRUNC | os.O_NOFOLLOW),
+      tr('/proc/self/exe', os.O_RDONLY | os.O_TRUNC) in ('E26', 'E13'))"
+	want_rc 0
+	out_has "opened True"
+	out_has "ok ok True"
+	same_sha "$h/victim-file" "$before"
+}
+
 # O_TMPFILE's flags as the kernel checks them before any path: with
 # O_CREAT, or __O_TMPFILE without O_DIRECTORY, or read-only, EINVAL (not
 # EISDIR from a lookup of the directory), under writecopy and shared.
@@ -6411,7 +6466,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing ov_host_co
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink iso_hide_under_link iso_share_move_hidden ov_write_host_symlink
-iso_share_below_hide iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
+iso_share_below_hide iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
