@@ -982,6 +982,64 @@ m.shutdown()"
 	out_has "manager 5"
 }
 
+# A host socket under --hide or --deny stays out of reach: connect and
+# sendto to its name fail as for any hidden or denied path, and the host
+# server (started outside the session) gets nothing.  sendmsg is not
+# notified (README, known limits): its datagram reaching the server is
+# the documented gap, reported as a skipped step.
+c_iso_hide_socket() {
+	local h=$C/hsock pid i rule e
+	mkdir -p "$h"
+	/usr/bin/python3 -c '
+import os, select, socket, sys, time
+d, log = sys.argv[1], sys.argv[2]
+g = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+g.bind(d + "/dg")
+s = socket.socket(socket.AF_UNIX)
+s.bind(d + "/st")
+s.listen(8)
+end = time.time() + 120
+with open(log, "w") as f:
+    while time.time() < end and not os.path.exists(d + ".stop"):
+        for r in select.select([g, s], [], [], 0.1)[0]:
+            if r is g:
+                print("got", g.recv(64).decode(), file=f, flush=True)
+            else:
+                r.accept()[0].close()
+                print("got connect", file=f, flush=True)' "$h" "$C/srv.log" &
+	pid=$!
+	for i in $(seq 100); do
+		[ -S "$h/st" ] && [ -S "$h/dg" ] && break
+		sleep 0.1
+	done
+	for rule in hide deny; do
+		e=ENOENT
+		[ "$rule" = hide ] || e=EACCES
+		axe --$rule "$h" "$TPKG" /usr/bin/python3 -c '
+import errno, socket, sys
+d = sys.argv[1]
+def t(name, f):
+    try:
+        f()
+        print(name, "ok")
+    except OSError as e:
+        print(name, errno.errorcode.get(e.errno, e.errno))
+g = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+t("sendto", lambda: g.sendto(b"sendto", d + "/dg"))
+t("connect", lambda: socket.socket(socket.AF_UNIX).connect(d + "/st"))
+t("sendmsg", lambda: g.sendmsg([b"sendmsg"], [], 0, d + "/dg"))' "$h"
+		want_rc 0
+		out_has "sendto $e"
+		out_has "connect $e"
+	done
+	touch "$h.stop"
+	wait "$pid" || fail "the host server failed"
+	! grep -qE '^got (sendto|connect)' "$C/srv.log" ||
+		fail "a hidden host socket was reached: $(cat "$C/srv.log")"
+	! grep -q '^got sendmsg' "$C/srv.log" ||
+		skip_step "sendmsg to a hidden host socket reached it (known limit: sendmsg is not notified)"
+}
+
 c_proc_self_exe() {
 	axe "$TPKG" /opt/t/bin/fsprobe exe
 	want_rc 0
@@ -6458,7 +6516,7 @@ LD_PRELOAD=libc.so.6 find /opt/t/share | LC_ALL=C sort' sh "$h"
 
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 static_stat_layers python_import host_root_symlink pkg_root_dirs fd_attrs ov_fd_attrs_cred ov_chattr ov_chattr_cred ov_xattr_cred ov_no_devices ov_mv_device_dir ov_mv_refused ov_mv_undo ov_mv_undo_race pkg_script_exec shebang_pkg_interp write_dynamic write_static
-merged_listing getcwd_virtual unix_sockname proc_self_exe exit_status stdin_passthrough
+merged_listing getcwd_virtual unix_sockname iso_hide_socket proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest long_home landlock_backstop ov_upper_swap ov_upper_plant ov_scratch_swap strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
 wl_sqlite wl_venv wl_node wl_perl escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rmdir_cwd
