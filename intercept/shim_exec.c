@@ -150,6 +150,14 @@ static char *shim_realpath(const char *path, char *resolved)
 		return real(path, resolved);
 	}
 	if (r < 0) {
+		/* glibc leaves the prefix it resolved in the caller's buffer
+		 * (a GNU extension: the part that does not exist); its walk,
+		 * on this error path only, puts it there. */
+		if (resolved) {
+			LIBC(realpath_fn, realpath);
+			if (real)
+				real(path, resolved);
+		}
 		errno = (int)-r;
 		return NULL;
 	}

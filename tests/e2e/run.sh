@@ -3826,6 +3826,22 @@ open('$h/made', 'w').close()"
 	out_has "$h/made $h/made"
 	out_has "/opt/t/share/nope E2"
 	out_has "/opt/t/share/data.txt/x E20"
+	# A failure leaves in the caller's buffer the prefix glibc resolved
+	# (the part that does not exist), as natively.
+	local pre='import ctypes, sys
+libc = ctypes.CDLL(None, use_errno=True)
+for p in sys.argv[1:]:
+    b = ctypes.create_string_buffer(4096)
+    r = libc.realpath(p.encode(), b)
+    print("buf", p, r, ctypes.get_errno(), b.value.decode())'
+	/usr/bin/python3 -c "$pre" "$h/hd/nope/x" >"$C/native" ||
+		fail "native run failed"
+	axe --overlay rp "$TPKG" /usr/bin/python3 -c "$pre" "$h/hd/nope/x" \
+		/opt/t/share/nope/x "$h/ln/nope/y"
+	want_rc 0
+	out_has "$(cat "$C/native")"
+	out_has "buf /opt/t/share/nope/x 0 2 /opt/t/share/nope"
+	out_has "buf $h/ln/nope/y 0 2 /opt/t/share/nope"
 	absent "$h/ln"
 	absent "$h/made"
 	if [ -z "$MODE_OPT" ] && command -v strace >/dev/null; then
