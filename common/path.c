@@ -133,6 +133,19 @@ unsigned long long appv_hash64(const char *s, size_t len)
 	return appv_hash64_more(APPV_HASH64_INIT, s, len);
 }
 
+bool appv_path_has_dotdot(const char *path)
+{
+	const char *p = path;
+
+	/* Most paths have no ".." at all: one vectorised scan says so. */
+	while ((p = strstr(p, ".."))) {
+		if ((p == path || p[-1] == '/') && (!p[2] || p[2] == '/'))
+			return true;
+		p += 2;
+	}
+	return false;
+}
+
 bool appv_path_last_is_dot(const char *path)
 {
 	size_t n = strlen(path);

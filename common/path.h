@@ -45,6 +45,9 @@ static inline bool appv_path_has_prefix(const char *path, const char *prefix)
 	return path[n] == '\0' || path[n] == '/';
 }
 
+/* Whether @path has a ".." component. */
+bool appv_path_has_dotdot(const char *path);
+
 /* Whether the last component of @path (trailing slashes aside) is "." or
  * "..": rename(2) refuses those with EBUSY, rmdir(2) with EINVAL. */
 bool appv_path_last_is_dot(const char *path);

@@ -697,19 +697,7 @@ int shim_route(const struct shim_sc *sc, const long a[6],
  */
 static bool below_base(const char *path)
 {
-	const char *p = path;
-
-	if (p[0] == '/')
-		return false;
-	while (*p) {
-		size_t n = strcspn(p, "/");
-
-		if (n == 2 && p[0] == '.' && p[1] == '.')
-			return false;
-		p += n;
-		p += strspn(p, "/");
-	}
-	return true;
+	return path[0] != '/' && !appv_path_has_dotdot(path);
 }
 
 static long open_host(const struct shim_sc *sc, long a[6],

@@ -800,6 +800,20 @@ struct cover_scan {
 	char child[PATH_MAX];
 };
 
+/* Whether entry @d of upper directory @dirfd, of a lower entry's type,
+ * may be its copy: no marker (whiteout, opaque), which is never a copy-up;
+ * a symlink target longer than the buffer is not a marker. */
+static bool no_marker(int dirfd, const struct linux_dirent64 *d)
+{
+	char buf[32];
+	ssize_t n;
+
+	if (d->d_type != DT_LNK)
+		return true;
+	n = appv_readlinkat(dirfd, d->d_name, buf, sizeof(buf));
+	return n >= 0 && vfs_marker_of(buf, n) == VFS_MARKER_NONE;
+}
+
 /* Whether the upper directory's entry @d only re-lists the image's entry
  * of the same name with the same type (a copy-up): no whiteout, no name
  * of its own. */
@@ -809,8 +823,6 @@ static bool upper_ent_in_image(struct cover_scan *c,
 	struct layer_hit hit;
 	mode_t mode = dtype_mode(d->d_type);
 	size_t dl = strlen(c->vpath), nl = strlen(d->d_name);
-	char buf[32];
-	ssize_t n;
 
 	if (dl == 1)
 		dl = 0;
@@ -823,12 +835,7 @@ static bool upper_ent_in_image(struct cover_scan *c,
 	    (hit.mode & S_IFMT) != mode ||
 	    (S_ISREG(mode) && d->d_type != 8 /* DT_REG */))
 		return false;
-	if (!S_ISLNK(mode))
-		return true;
-	/* A marker (whiteout, opaque) is never a copy-up; a target longer
-	 * than the buffer is not a marker. */
-	n = appv_readlinkat(c->dirfd, d->d_name, buf, sizeof(buf));
-	return n >= 0 && vfs_marker_of(buf, n) == VFS_MARKER_NONE;
+	return no_marker(c->dirfd, d);
 }
 
 /* Stops at an entry of the upper directory's own; notes the copies'
@@ -1172,20 +1179,13 @@ struct host_scan {
 static int not_on_host(const struct linux_dirent64 *d, void *ctx)
 {
 	const struct host_scan *c = ctx;
-	mode_t mode = dtype_mode(d->d_type);
 	struct stat st;
-	char buf[32];
-	ssize_t n;
 
 	if (d->d_type == DT_UNKNOWN ||
 	    appv_fstatat(c->hostfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    (st.st_mode & S_IFMT) != mode)
+	    (st.st_mode & S_IFMT) != dtype_mode(d->d_type))
 		return 1;
-	if (!S_ISLNK(mode))
-		return 0;
-	/* A marker (whiteout, opaque) is never a copy-up. */
-	n = appv_readlinkat(c->upfd, d->d_name, buf, sizeof(buf));
-	return n >= 0 && vfs_marker_of(buf, n) == VFS_MARKER_NONE ? 0 : 1;
+	return no_marker(c->upfd, d) ? 0 : 1;
 }
 
 /* The inode flags chattr sets of directory @fd (0 where the file system

@@ -190,23 +190,7 @@ static bool is_dotdot(const char *c, size_t n)
 
 static bool rest_has_dotdot(const struct walk *w)
 {
-	const char *p = w->rest + w->pos;
-
-	/* Most paths have no ".." at all: one vectorised scan says so. */
-	if (!strstr(p, ".."))
-		return false;
-	while (*p) {
-		size_t n = 0;
-
-		while (*p == '/')
-			p++;
-		while (p[n] && p[n] != '/')
-			n++;
-		if (is_dotdot(p, n))
-			return true;
-		p += n;
-	}
-	return false;
+	return appv_path_has_dotdot(w->rest + w->pos);
 }
 
 static int probe_rule(struct walk *w, unsigned char pf, struct probe *p)

@@ -343,19 +343,6 @@ static struct base_slot *base_of(struct vfs_paths *d,
 	return &d->base[(*h ^ (*h >> 29)) % BASE_SLOTS];
 }
 
-/* Whether relative @path has a ".." component. */
-static bool has_dotdot(const char *path)
-{
-	const char *p = path;
-
-	while ((p = strstr(p, ".."))) {
-		if ((p == path || p[-1] == '/') && (!p[2] || p[2] == '/'))
-			return true;
-		p += 2;
-	}
-	return false;
-}
-
 bool vfs_paths_base_get(const struct vfs *vfs, const struct vfs_paths_key *k,
 			struct vfs_res *res)
 {
@@ -367,7 +354,7 @@ bool vfs_paths_base_get(const struct vfs *vfs, const struct vfs_paths_key *k,
 	long long seen, age;
 	int rule;
 
-	if (!d || !k->base || has_dotdot(k->path))
+	if (!d || !k->base || appv_path_has_dotdot(k->path))
 		return false;
 	s = base_of(d, k, &h);
 	seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);

@@ -96,6 +96,20 @@ static void test_path__last_is_dot(void **state)
 		assert_false(appv_path_last_is_dot(not[i]));
 }
 
+/* A ".." component anywhere, and only as a whole component. */
+static void test_path__has_dotdot(void **state)
+{
+	const char *yes[] = {"..", "../a", "a/..", "a/../b", "/..", "a//..//b"};
+	const char *no[] = {"",	     ".",     "a",     "...",	  "a/..b",
+			    "b../a", "..a/b", "a/...", "/a/b./c", "...."};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		assert_true(appv_path_has_dotdot(yes[i]));
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		assert_false(appv_path_has_dotdot(no[i]));
+}
+
 static void test_path__normalize_pops_dotdot(void **state)
 {
 	const char *cases[][2] = {
@@ -216,6 +230,7 @@ int main(void)
 	    cmocka_unit_test(test_path__join_rejects_bad_input),
 	    cmocka_unit_test(test_path__normalize_pops_dotdot),
 	    cmocka_unit_test(test_path__last_is_dot),
+	    cmocka_unit_test(test_path__has_dotdot),
 	    cmocka_unit_test(test_path__prefix_is_component_wise),
 	    cmocka_unit_test(test_path__hash_is_fnv1a),
 	    cmocka_unit_test(test_path__candidates_in_path_order),
