@@ -3,63 +3,68 @@
 
 #include <errno.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/uio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
-union fd_cmsg {
-	char buf[CMSG_SPACE(sizeof(int))];
-	struct cmsghdr align;
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+
+/* The message: 'L' and the descriptor's number. */
+struct offer {
+	char tag;
+	char fd[sizeof(int)];
 };
 
-int appv_send_fd(int sock, int fd, char tag)
+int appv_fd_offer(int sock, int fd)
 {
-	struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
-	union fd_cmsg u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	struct offer m = {.tag = 'L'};
 	ssize_t n;
 
-	memset(u.buf, 0, sizeof(u.buf));
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	/* sendmmsg: the child hands the listener over after its filter is
-	 * loaded, while nobody serves the listener yet, so the call must
-	 * never be notified (loader/syscalls.c notifies neither sendmsg
-	 * nor sendmmsg; sendmmsg is the one to keep that way). */
-	struct mmsghdr mm = { .msg_hdr = msg };
-	int r;
-
+	memcpy(m.fd, &fd, sizeof(fd));
 	do
-		r = sendmmsg(sock, &mm, 1, MSG_NOSIGNAL);
-	while (r < 0 && errno == EINTR);
-	n = r == 1 ? (ssize_t)mm.msg_len : (r < 0 ? -1 : 0);
-	return n == 1 ? 0 : (n < 0 ? -errno : -EIO);
+		n = write(sock, &m, sizeof(m));
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof(m) ? 0 : (n < 0 ? -errno : -EIO);
 }
 
-int appv_recv_fd(int sock, char *tag)
+/* Read exactly @len bytes; 0 or -errno (-EPROTO at end of stream). */
+static int read_full(int sock, void *buf, size_t len)
 {
-	struct iovec iov = { .iov_base = tag, .iov_len = 1 };
-	union fd_cmsg u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = u.buf,
-			      .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c;
-	ssize_t n;
-	int fd;
+	size_t got = 0;
 
-	do
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -errno;
-	c = CMSG_FIRSTHDR(&msg);
-	if (n != 1 || !c || c->cmsg_level != SOL_SOCKET ||
-	    c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
+	while (got < len) {
+		ssize_t n = read(sock, (char *)buf + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EPROTO;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+int appv_fd_take(int sock, pid_t pid, char *tag)
+{
+	int fd, pidfd, r = read_full(sock, tag, 1);
+
+	if (r < 0)
+		return r;
+	if (*tag != 'L')
 		return -EPROTO;
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
+	r = read_full(sock, &fd, sizeof(fd));
+	if (r < 0)
+		return r;
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd < 0)
+		return -errno;
+	r = (int)syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+	if (r < 0)
+		r = -errno;
+	close(pidfd);
+	return r;
 }

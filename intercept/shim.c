@@ -193,7 +193,7 @@ static bool may_block(long nr)
 {
 	return nr == SYS_openat || nr == SYS_openat2 || nr == SYS_open ||
 	       nr == SYS_creat || nr == SYS_connect || nr == SYS_sendto ||
-	       nr == SYS_sendmsg;
+	       nr == SYS_sendmsg || nr == SYS_sendmmsg;
 }
 
 long shim_direct(long nr, long a, long b, long c, long d, long e, long f)

@@ -1,6 +1,15 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 /*
- * intercept/shim_net.c - getsockname and getpeername, interposed.  A
+ * intercept/shim_net.c - getsockname, getpeername, sendmsg and sendmmsg,
+ * interposed.
+ *
+ * sendmsg's address lies in its msghdr, which the filter cannot read, so
+ * the filter notifies every one from elsewhere than the trampoline; here a
+ * message without an AF_UNIX path name (the network I/O of most programs)
+ * goes through the trampoline and pays nothing, one with such a name goes
+ * to the supervisor, which resolves it virtually (loader/sys_net.c).
+ *
+ * getsockname and getpeername: a
  * socket the supervisor bound keeps a name in the session's scratch
  * ("<run_dir>/k<id>/NAME", loader/sys_net.c), which only the supervisor
  * can map back to the name the program bound.  The filter notifies every
@@ -60,4 +69,35 @@ SHIM_EXPORT int getsockname(int fd, struct sockaddr *addr, socklen_t *len)
 SHIM_EXPORT int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
 {
 	return (int)shim_ret(sockname(SYS_getpeername, fd, addr, len));
+}
+
+/* Whether the address of @m is an AF_UNIX path name. */
+static bool path_name(const struct msghdr *m)
+{
+	const struct sockaddr_un *sa = m->msg_name;
+
+	return sa && m->msg_namelen > offsetof(struct sockaddr_un, sun_path) &&
+	       sa->sun_family == AF_UNIX && sa->sun_path[0];
+}
+
+SHIM_EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	if (!shim_vfs || !msg || path_name(msg))
+		return shim_ret(
+		    shim_direct(SYS_sendmsg, fd, (long)msg, flags, 0, 0, 0));
+	return shim_ret(
+	    appv_syscall(SYS_sendmsg, fd, (long)msg, flags, 0, 0, 0));
+}
+
+SHIM_EXPORT int sendmmsg(int fd, struct mmsghdr *v, unsigned int n, int flags)
+{
+	bool named = !shim_vfs || !v;
+
+	for (unsigned int i = 0; i < n && !named; i++)
+		named = path_name(&v[i].msg_hdr);
+	if (named)
+		return (int)shim_ret(
+		    shim_direct(SYS_sendmmsg, fd, (long)v, n, flags, 0, 0));
+	return (int)shim_ret(
+	    appv_syscall(SYS_sendmmsg, fd, (long)v, n, flags, 0, 0));
 }

@@ -3,10 +3,12 @@
  * Child set-up.  Order matters: no_new_privs (required by Landlock and
  * seccomp for an unprivileged user), Landlock, then the seccomp filter —
  * from that point every path syscall of the child is notified, so the
- * listener is handed to the parent before exec.  No go-ahead is awaited:
- * the exec itself is the first notification and waits in the kernel until
- * the supervisor receives it (or fails with ENOSYS once the listener is
- * closed), which saves a round trip between the two processes.  Except
+ * listener is handed to the parent before exec: the child names it, the
+ * parent takes it (common/fdpass.h).  No go-ahead is awaited: the exec
+ * itself is the first notification and waits in the kernel until the
+ * supervisor receives it (or fails with ENOSYS once the listener is
+ * closed), which saves a round trip between the two processes; the
+ * child's copy of the listener stays open until then (close-on-exec).  Except
  * for a command without a slash: execvp would try each PATH directory, a
  * notification apiece (nine for /usr/bin/find with a long PATH), so the
  * parent, once its resolver is built, names the first directory that
@@ -159,9 +161,8 @@ child_main(struct session *s, char *const argv[], char *const envp[], int sock,
 	listener = appv_filter_install(loader_syscalls, loader_nsyscalls, &fo);
 	if (listener < 0)
 		child_fail(sock, "seccomp filter", -listener);
-	if (appv_send_fd(sock, listener, 'L') < 0)
+	if (appv_fd_offer(sock, listener) < 0)
 		_exit(127);
-	close(listener);
 	if (strchr(argv[0], '/') || !read_path(sock, found, sizeof(found)))
 		found[0] = '\0';
 	close(sock);
@@ -249,21 +250,31 @@ pid_t child_spawn(struct session *s, char *const argv[], int *listener,
 		close(sv[0]);
 		return r;
 	}
-	fd = appv_recv_fd(sv[0], &tag);
+	fd = appv_fd_take(sv[0], pid, &tag);
 	if (fd < 0) {
 		char msg[512] = "";
-		ssize_t n = read(sv[0], msg, sizeof(msg) - 1);
+		ssize_t n = 0;
 		int st;
 
+		if (tag == 'L')
+			kill(pid, SIGKILL); /* waiting in its execve */
+		else
+			n = read(sv[0], msg, sizeof(msg) - 1);
 		waitpid(pid, &st, 0);
 		close(sv[0]);
-		/* appv_recv_fd consumed the leading 'E' of a failure report. */
+		/* appv_fd_take consumed the leading 'E' of a failure report. */
 		if (tag == 'E' && n > 0) {
 			msg[n] = '\0';
 			return appv_diag_set(diag, -ENOSYS,
 					     "cannot set up the sandbox: %s",
 					     msg);
 		}
+		if (tag == 'L')
+			return appv_diag_set(
+			    diag, fd,
+			    "cannot set up the sandbox: taking the seccomp "
+			    "listener from the child (pidfd_getfd): %s",
+			    strerror(-fd));
 		return appv_diag_set(diag, -EPROTO,
 				     "cannot set up the sandbox (child exited)");
 	}

@@ -225,6 +225,8 @@ bool sup_makes_names(const struct appv_sc_call *c)
 	case SYS_flistxattr:
 	case SYS_connect:
 	case SYS_sendto:
+	case SYS_sendmsg:
+	case SYS_sendmmsg:
 	case SYS_getsockname:
 	case SYS_getpeername:
 	case SYS_execve:

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: LGPL-3.0-or-later
 /*
- * loader/sys_net.c - AF_UNIX path names: bind, connect, sendto.
+ * loader/sys_net.c - AF_UNIX path names: bind, connect, sendto, sendmsg,
+ * sendmmsg.
  *
  * A socket path is a file-system path and must be resolved virtually.  The
  * filter cannot read the sockaddr, so these calls are notified whenever the
- * address pointer is not NULL.  The handler reads the address; anything but a named AF_UNIX
- * address (AF_INET*, abstract, unnamed) continues at once: the kernel does
- * no path lookup for those.  A path is resolved (bind: CREATE without
- * following, in the upper layer or on a shared host path; connect and
+ * address pointer is not NULL.  The handler reads the address; anything but a
+ * named AF_UNIX address (AF_INET*, abstract, unnamed) continues at once: the
+ * kernel does no path lookup for those.  A path is resolved (bind: CREATE
+ * without following, in the upper layer or on a shared host path; connect and
  * sendto: READ, following), then the call is performed by the supervisor
  * on a duplicate of the target's socket (pidfd_getfd, Linux 5.6), which
  * shares the open file description: the target's socket ends up bound or
@@ -19,11 +20,16 @@
  *
  * Cost: a network program pays one notification per connect/bind (once
  * per connection) and per sendto with an address (unconnected UDP: per
- * datagram), plus a 2-byte process_vm_readv before continuing; sendto
- * without an address never leaves BPF.  sendmsg and sendmmsg are not
- * notified (their address is inside the msghdr: BPF would have to notify
- * every one of them, the I/O path of many programs), so a datagram sent
- * by sendmsg to a path name reaches the host's name (loader/syscalls.c).
+ * datagram), plus a small process_vm_readv before continuing; sendto
+ * without an address never leaves BPF.  sendmsg and sendmmsg keep their
+ * address inside the msghdr, so BPF notifies every one; the shim's
+ * wrappers send those without a path name from the trampoline (a static
+ * program, or any without the shim, pays a round trip per sendmsg).
+ *
+ * Strict mode: a continued call is read again by the kernel, and another
+ * thread may have put a path in the address meanwhile; so on an AF_UNIX
+ * socket the supervisor performs even a call without a path, with what
+ * it read (strict_socket).
  *
  * The kernel keeps a bound socket's name as the binder passed it, and
  * answers it to getsockname, getpeername, accept and recvfrom.  A name
@@ -64,35 +70,40 @@
 
 #define NET_MAX_DATA (4u << 20) /* larger sends: EMSGSIZE */
 
-/* A named AF_UNIX address read from the target. */
+/* A socket address read from the target. */
 struct net_addr {
+	struct sockaddr_storage raw; /* as read: @len bytes */
+	socklen_t len;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
 };
 
 /*
- * Read the sockaddr at @addr (@len bytes).  1: a named AF_UNIX address in
- * @out; 0: anything the kernel resolves no path for (continue); -errno.
+ * Read the sockaddr at @addr (@len bytes) into @out.  1: a named AF_UNIX
+ * address, its name in @out->path; 0: anything the kernel resolves no path
+ * for (no address, unnamed, abstract, another family, a length the kernel
+ * refuses); -EFAULT.
  */
 static int read_addr(struct appv_sc_call *c, uint64_t addr, uint64_t len,
 		     struct net_addr *out)
 {
-	struct sockaddr_un sa;
+	const struct sockaddr_un *sa = (const struct sockaddr_un *)&out->raw;
 	size_t plen;
 	int r;
 
-	if (!addr || len <= offsetof(struct sockaddr_un, sun_path) ||
-	    len > sizeof(sa))
-		return 0; /* unnamed (autobind), or EINVAL from the kernel */
-	r = target_read(c, addr, &sa, sizeof(sa.sun_family));
-	if (r < 0 || sa.sun_family != AF_UNIX)
-		return 0; /* EFAULT / another family: the kernel answers */
-	r = target_read(c, addr, &sa, (size_t)len);
+	out->len = 0;
+	if (!addr || !len || len > sizeof(out->raw))
+		return 0; /* none, or EINVAL from the kernel */
+	r = target_read(c, addr, &out->raw, (size_t)len);
 	if (r < 0)
-		return 0;
+		return r;
+	out->len = (socklen_t)len;
+	if (len <= offsetof(struct sockaddr_un, sun_path) ||
+	    sa->sun_family != AF_UNIX || len > sizeof(*sa))
+		return 0; /* unnamed (autobind), another family, EINVAL */
 	plen = (size_t)len - offsetof(struct sockaddr_un, sun_path);
-	if (sa.sun_path[0] == '\0')
+	if (sa->sun_path[0] == '\0')
 		return 0; /* abstract: no file-system name */
-	memcpy(out->path, sa.sun_path, plen);
+	memcpy(out->path, sa->sun_path, plen);
 	out->path[plen] = '\0'; /* the kernel terminates at len too */
 	return 1;
 }
@@ -138,26 +149,37 @@ static int open_parent(struct appv_sc_call *c, const char *real,
 
 enum net_op { NET_BIND, NET_CONNECT, NET_SEND };
 
+/* What a send carries: its data gathered, its control messages with the
+ * descriptors of SCM_RIGHTS taken from the caller. */
 struct net_send {
 	const void *data;
 	size_t len;
 	int flags;
+	void *control;
+	size_t controllen;
 };
 
-static int do_op(int s, enum net_op op, const struct sockaddr_un *sa,
-		 socklen_t len, struct net_send *snd)
+static int do_op(int s, enum net_op op, const void *sa, socklen_t len,
+		 struct net_send *snd)
 {
+	struct iovec iov;
+	struct msghdr m = {.msg_name = (void *)sa, .msg_namelen = len};
 	ssize_t n;
 
 	switch (op) {
 	case NET_BIND:
-		return bind(s, (const struct sockaddr *)sa, len) ? -errno : 0;
+		return bind(s, sa, len) ? -errno : 0;
 	case NET_CONNECT:
-		return connect(s, (const struct sockaddr *)sa, len) ? -errno
-								    : 0;
+		return connect(s, sa, len) ? -errno : 0;
 	default:
-		n = sendto(s, snd->data, snd->len, snd->flags,
-			   (const struct sockaddr *)sa, len);
+		iov.iov_base = (void *)snd->data;
+		iov.iov_len = snd->len;
+		m.msg_iov = &iov;
+		m.msg_iovlen = 1;
+		m.msg_control = snd->controllen ? snd->control : NULL;
+		m.msg_controllen = snd->controllen;
+		/* A SIGPIPE would be the supervisor's. */
+		n = sendmsg(s, &m, snd->flags | MSG_NOSIGNAL);
 		return n < 0 ? -errno : (int)n;
 	}
 }
@@ -299,25 +321,58 @@ static int wait_writable(struct appv_sc_call *c, int s)
 	}
 }
 
-static long emulate(struct appv_sc_call *c, int fd, enum net_op op,
-		    const struct net_addr *a, struct net_send *snd)
+/*
+ * Perform @op on @s: at the real path @real, or with the caller's address
+ * @a as read when @real is NULL.  A send the caller would block in waits
+ * here, in slices (wait_writable).
+ */
+static int perform(struct appv_sc_call *c, int s, enum net_op op,
+		   const char *real, const struct net_addr *a,
+		   struct net_send *snd)
 {
+	bool wait = op == NET_SEND && !(snd->flags & MSG_DONTWAIT) &&
+		    !(fcntl(s, F_GETFL) & O_NONBLOCK);
+	int r;
+
+	if (wait)
+		snd->flags |= MSG_DONTWAIT;
+	do
+		r = real ? op_at(c, s, op, real,
+				 op == NET_BIND ? a->path : NULL, snd)
+			 : do_op(s, op, a->len ? &a->raw : NULL, a->len, snd);
+	while (r == -EAGAIN && wait && (r = wait_writable(c, s)) == 0);
+	if (wait)
+		snd->flags &= ~MSG_DONTWAIT;
+	return r;
+}
+
+/* @op at the path in @a, resolved virtually.  @must: never continue (a
+ * message of a batch the supervisor sends). */
+static long emulate(struct appv_sc_call *c, int fd, enum net_op op,
+		    const struct net_addr *a, struct net_send *snd, bool must)
+{
+	const char *real;
 	struct sup_path p;
 	mode_t um;
 	int s, r;
 
 	r = resolve(c, op, a, &p);
-	if (r == 1)
-		return SUP_CONTINUE; /* /proc, /dev under a share rule: the
-					kernel's own meaning */
 	if (r < 0)
 		return r;
-	if (!c->s->strict && sup_path_unchanged(&p))
+	real = p.res.real;
+	/* /proc, /dev under a share rule: the kernel's own meaning, except in
+	 * strict mode, where the kernel would read the caller's string again
+	 * (another thread may have changed it): the supervisor acts on it. */
+	if (r == 1 && !c->s->strict && !must)
+		return SUP_CONTINUE;
+	if (r == 1)
+		real = p.abs;
+	else if (!c->s->strict && !must && sup_path_unchanged(&p))
 		return SUP_CONTINUE; /* fast mode, the app's own host path:
 					the kernel reaches the same file */
 	s = dup_socket(c, fd);
-	if (s == -ENOSYS || s == -EAFNOSUPPORT || s == -EBADF ||
-	    s == -ENOTSOCK)
+	if (!must && (s == -ENOSYS || s == -EAFNOSUPPORT || s == -EBADF ||
+		      s == -ENOTSOCK))
 		return SUP_CONTINUE; /* no pidfd_getfd (Landlock bounds
 					bind), or not an AF_UNIX socket, or
 					no such fd: the kernel answers */
@@ -329,58 +384,298 @@ static long emulate(struct appv_sc_call *c, int fd, enum net_op op,
 		r = sup_make_writable(c, &p.res);
 	if (r >= 0 && op == NET_BIND) {
 		um = sup_umask_enter(c);
-		r = op_at(c, s, op, p.res.real, a->path, snd);
+		r = perform(c, s, op, real, a, snd);
 		sup_umask_leave(um);
 		if (r == 0)
-			sup_own_new(c, -1, p.res.real, false);
+			sup_own_new(c, -1, real, false);
 	} else if (r >= 0) {
-		if (op == NET_SEND && !(snd->flags & MSG_DONTWAIT) &&
-		    !(fcntl(s, F_GETFL) & O_NONBLOCK)) {
-			snd->flags |= MSG_DONTWAIT;
-			while ((r = op_at(c, s, op, p.res.real, NULL, snd)) ==
-				   -EAGAIN &&
-			       (r = wait_writable(c, s)) == 0)
-				;
-		} else {
-			r = op_at(c, s, op, p.res.real, NULL, snd);
-		}
+		r = perform(c, s, op, real, a, snd);
 	}
 	close(s);
 	return r;
 }
 
+/*
+ * A call whose address names no file (or could not be read): the kernel
+ * looks no path up, so it continues - but in strict mode another thread
+ * could change the address in the caller's memory meanwhile, to a path the
+ * kernel would then look up unchecked.  There, on a socket that looks
+ * names up (AF_UNIX; for a send a datagram one, as stream and seqpacket
+ * sends ignore the address), the supervisor performs the call with what it
+ * read: its duplicate of the socket, else -1 to continue.  Not covered:
+ * another thread putting such a socket at @fd meanwhile (README, threat
+ * model).
+ */
+static int strict_socket(struct appv_sc_call *c, int fd, enum net_op op)
+{
+	int s, type = 0;
+	socklen_t l = sizeof(type);
+
+	if (!c->s->strict)
+		return -1;
+	s = dup_socket(c, fd);
+	if (s < 0)
+		return -1; /* another family, no such descriptor, no
+			      pidfd_getfd: the kernel answers */
+	if (op == NET_SEND &&
+	    (getsockopt(s, SOL_SOCKET, SO_TYPE, &type, &l) < 0 ||
+	     type != SOCK_DGRAM)) {
+		close(s);
+		return -1;
+	}
+	return s;
+}
+
+/* One message of the caller's: address, data and control read. */
+struct net_msg {
+	struct net_addr addr;
+	int named; /* read_addr's answer */
+	struct net_send snd;
+	char *buf;   /* owns snd.data */
+	size_t nfds; /* descriptors taken into snd.control */
+};
+
+#define NET_MAX_CONTROL 4096u /* larger: ENOBUFS, as the kernel's optmem */
+#define NET_MAX_IOV 1024u     /* the kernel's UIO_MAXIOV */
+
+/* Gather the @n buffers of @iov (in the caller's memory) into @m. */
+static int msg_data(struct appv_sc_call *c, const struct iovec *iov, size_t n,
+		    struct net_msg *m)
+{
+	size_t len = 0, off = 0;
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		if (iov[i].iov_len > NET_MAX_DATA - len)
+			return -EMSGSIZE;
+		len += iov[i].iov_len;
+	}
+	m->buf = malloc(len + 1);
+	if (!m->buf)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; off += iov[i++].iov_len)
+		if (iov[i].iov_len &&
+		    (r = target_read(c, (uint64_t)(uintptr_t)iov[i].iov_base,
+				     m->buf + off, iov[i].iov_len)) < 0)
+			return r;
+	m->snd.data = m->buf;
+	m->snd.len = len;
+	return 0;
+}
+
+/* The SCM_RIGHTS descriptors of @m's control messages, in order; with
+ * @take, each replaced by the supervisor's duplicate (stopping at the
+ * first that fails), else the first @m->nfds closed. */
+static int msg_fds(struct appv_sc_call *c, struct net_msg *m, bool take)
+{
+	struct msghdr h = {.msg_control = m->snd.control,
+			   .msg_controllen = m->snd.controllen};
+	size_t done = 0;
+
+	for (struct cmsghdr *k = CMSG_FIRSTHDR(&h); k; k = CMSG_NXTHDR(&h, k)) {
+		size_t off = (size_t)((char *)k - (char *)h.msg_control);
+		int *fd = (int *)CMSG_DATA(k);
+		size_t n;
+
+		if (k->cmsg_len < sizeof(*k) ||
+		    k->cmsg_len > m->snd.controllen - off)
+			return -EINVAL; /* as the kernel's CMSG_OK */
+		if (k->cmsg_level != SOL_SOCKET || k->cmsg_type != SCM_RIGHTS)
+			continue;
+		n = (k->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++, done++) {
+			if (!take) {
+				if (done == m->nfds)
+					return 0;
+				close(fd[i]);
+				continue;
+			}
+			int d = target_getfd(c, fd[i]);
+
+			if (d < 0)
+				return d == -ESRCH ? d : -EBADF;
+			fd[i] = d;
+			m->nfds++;
+		}
+	}
+	return 0;
+}
+
+/* The data and control of the message @h (the caller's msghdr, copied),
+ * into @m. */
+static int msg_body(struct appv_sc_call *c, const struct msghdr *h,
+		    struct net_msg *m)
+{
+	struct iovec *iov;
+	int r;
+
+	if (h->msg_iovlen > NET_MAX_IOV)
+		return -EMSGSIZE;
+	iov = calloc(h->msg_iovlen ? h->msg_iovlen : 1, sizeof(*iov));
+	if (!iov)
+		return -ENOMEM;
+	r = target_read(c, (uint64_t)(uintptr_t)h->msg_iov, iov,
+			h->msg_iovlen * sizeof(*iov));
+	if (r == 0)
+		r = msg_data(c, iov, h->msg_iovlen, m);
+	free(iov);
+	if (r < 0 || !h->msg_controllen)
+		return r;
+	if (h->msg_controllen > NET_MAX_CONTROL)
+		return -ENOBUFS;
+	m->snd.control = calloc(1, h->msg_controllen);
+	if (!m->snd.control)
+		return -ENOMEM;
+	m->snd.controllen = h->msg_controllen;
+	r = target_read(c, (uint64_t)(uintptr_t)h->msg_control, m->snd.control,
+			h->msg_controllen);
+	return r < 0 ? r : msg_fds(c, m, true);
+}
+
+/* Read the message @h into @m. */
+static int msg_read(struct appv_sc_call *c, const struct msghdr *h, int flags,
+		    struct net_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->snd.flags = flags;
+	m->named = read_addr(c, (uint64_t)(uintptr_t)h->msg_name,
+			     h->msg_namelen, &m->addr);
+	return m->named < 0 ? m->named : msg_body(c, h, m);
+}
+
+static void msg_free(struct net_msg *m)
+{
+	if (m->nfds)
+		msg_fds(NULL, m, false);
+	free(m->snd.control);
+	free(m->buf);
+}
+
 static long net_sendto(struct appv_sc_call *c)
 {
-	struct net_addr a;
-	struct net_send snd = {.len = (size_t)c->args[2],
-			       .flags = (int)c->args[3]};
-	char *buf;
-	long r = read_addr(c, c->args[4], c->args[5], &a);
+	struct iovec iov = {(void *)(uintptr_t)c->args[1], (size_t)c->args[2]};
+	struct net_msg m = {.snd.flags = (int)c->args[3]};
+	int fd = (int)c->args[0], s = -1;
+	long r;
 
-	if (r <= 0)
+	m.named = read_addr(c, c->args[4], c->args[5], &m.addr);
+	if (m.named != 1 && (s = strict_socket(c, fd, NET_SEND)) < 0)
 		return SUP_CONTINUE; /* no file-system name, see above */
-	if (snd.len > NET_MAX_DATA)
-		return -EMSGSIZE;
-	buf = malloc(snd.len + 1);
-	if (!buf)
-		return -ENOMEM;
-	r = snd.len ? target_read(c, c->args[1], buf, snd.len) : 0;
-	snd.data = buf;
+	r = m.named < 0 ? m.named : msg_data(c, &iov, 1, &m);
 	if (r == 0)
-		r = emulate(c, (int)c->args[0], NET_SEND, &a, &snd);
-	free(buf);
+		r = s < 0 ? emulate(c, fd, NET_SEND, &m.addr, &m.snd, false)
+			  : perform(c, s, NET_SEND, NULL, &m.addr, &m.snd);
+	if (s >= 0)
+		close(s);
+	msg_free(&m);
 	return r;
+}
+
+/*
+ * sendmsg: its address lies in the msghdr, so every call is notified (the
+ * shim's wrappers send from the trampoline when there is no AF_UNIX name).
+ * One without a file-system name continues, as sendto's.
+ */
+static long net_sendmsg(struct appv_sc_call *c)
+{
+	struct msghdr h;
+	struct net_msg m = {.snd.flags = (int)c->args[2]};
+	int fd = (int)c->args[0], s = -1;
+	long r;
+
+	if (target_read(c, c->args[1], &h, sizeof(h)) < 0)
+		return c->s->strict ? -EFAULT : SUP_CONTINUE; /* the kernel
+						  answers EFAULT */
+	m.named = read_addr(c, (uint64_t)(uintptr_t)h.msg_name, h.msg_namelen,
+			    &m.addr);
+	if (m.named != 1 && (s = strict_socket(c, fd, NET_SEND)) < 0)
+		return SUP_CONTINUE; /* no file-system name */
+	r = m.named < 0 ? m.named : msg_body(c, &h, &m);
+	if (r == 0)
+		r = m.named == 1
+			? emulate(c, fd, NET_SEND, &m.addr, &m.snd, false)
+			: perform(c, s, NET_SEND, NULL, &m.addr, &m.snd);
+	if (s >= 0)
+		close(s);
+	msg_free(&m);
+	return r;
+}
+
+/*
+ * sendmmsg: continued when no message names a file (and, in strict mode,
+ * the socket looks no name up); otherwise the supervisor sends them all,
+ * in order, writing each msg_len back, and answers how many went (the
+ * first one's error when none did), as the kernel does.
+ */
+static long net_sendmmsg(struct appv_sc_call *c)
+{
+	unsigned int n =
+	    c->args[2] > NET_MAX_IOV ? NET_MAX_IOV : (unsigned int)c->args[2];
+	int fd = (int)c->args[0], s = -1, any = 0;
+	struct mmsghdr *v;
+	struct net_addr a;
+	long r = 0;
+	unsigned int i;
+
+	if (!n)
+		return SUP_CONTINUE; /* nothing is sent */
+	v = calloc(n, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (target_read(c, c->args[1], v, n * sizeof(*v)) < 0) {
+		free(v);
+		return c->s->strict ? -EFAULT : SUP_CONTINUE;
+	}
+	for (i = 0; i < n && !any; i++)
+		any = read_addr(c, (uint64_t)(uintptr_t)v[i].msg_hdr.msg_name,
+				v[i].msg_hdr.msg_namelen, &a) == 1;
+	if (any)
+		s = target_getfd(c, fd);
+	else if ((s = strict_socket(c, fd, NET_SEND)) < 0) {
+		free(v);
+		return SUP_CONTINUE; /* no file-system name */
+	}
+	if (s < 0)
+		r = s == -ESRCH ? s : -EBADF;
+	for (i = 0; i < n && r >= 0; i++) {
+		struct net_msg m;
+		unsigned int len;
+
+		r = msg_read(c, &v[i].msg_hdr, (int)c->args[3], &m);
+		if (r == 0)
+			r = m.named == 1 ? emulate(c, fd, NET_SEND, &m.addr,
+						   &m.snd, true)
+					 : perform(c, s, NET_SEND, NULL,
+						   &m.addr, &m.snd);
+		msg_free(&m);
+		len = r >= 0 ? (unsigned int)r : 0;
+		if (r >= 0 &&
+		    target_write(c,
+				 c->args[1] + i * sizeof(*v) +
+				     offsetof(struct mmsghdr, msg_len),
+				 &len, sizeof(len)) < 0)
+			r = -EFAULT;
+	}
+	if (s >= 0)
+		close(s);
+	free(v);
+	/* i counts the one that failed, or one past the last */
+	return r >= 0 ? (long)i : (i > 1 ? (long)i - 1 : r);
 }
 
 long sys_net(struct appv_sc_call *c)
 {
 	struct net_addr a;
 	enum net_op op;
-	int r;
+	int fd = (int)c->args[0], s, r;
 
 	switch (c->req->data.nr) {
 	case SYS_sendto:
 		return net_sendto(c);
+	case SYS_sendmsg:
+		return net_sendmsg(c);
+	case SYS_sendmmsg:
+		return net_sendmmsg(c);
 	case SYS_bind:
 		op = NET_BIND;
 		break;
@@ -388,10 +683,16 @@ long sys_net(struct appv_sc_call *c)
 		op = NET_CONNECT;
 	}
 	r = read_addr(c, c->args[1], c->args[2], &a);
-	if (r <= 0)
+	if (r == 1)
+		return emulate(c, fd, op, &a, NULL, false);
+	s = strict_socket(c, fd, op);
+	if (s < 0)
 		return SUP_CONTINUE; /* no file-system name: the kernel's
 					own lookup-free call */
-	return emulate(c, (int)c->args[0], op, &a, NULL);
+	if (r == 0)
+		r = perform(c, s, op, NULL, &a, NULL);
+	close(s);
+	return r;
 }
 
 /* The app's own name for the scratch name @path that bind_named gave, or

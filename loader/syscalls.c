@@ -189,14 +189,14 @@ const struct appv_sc_desc loader_syscalls[] = {
     N(inotify_add_watch, 1, -1, sys_inotify),
     W(ioctl, notified_ioctls, sys_ioctl),
     /* AF_UNIX path names (sys_net.c): the address is in memory, so
-     * every call with a non-NULL address is notified.  sendmsg is not:
-     * its address hides inside the msghdr, so BPF could only notify every
-     * sendmsg of every program (network I/O, and the loader's own hand-over
-     * of the listener) - a datagram sent by sendmsg to a path is the one
-     * AF_UNIX case left to the host (README, known limits). */
+     * every call with a non-NULL address is notified, and every sendmsg
+     * and sendmmsg, whose address hides in the msghdr (the shim's
+     * wrappers send those without one from the trampoline). */
     N(bind, 1, -1, sys_net),
     N(connect, 1, -1, sys_net),
     N(sendto, 4, -1, sys_net),
+    N(sendmsg, -1, -1, sys_net),
+    N(sendmmsg, -1, -1, sys_net),
     /* A socket bound by the supervisor keeps a name of the session's
      * scratch; these answer the name the app bound (sys_net.c). */
     N(getsockname, -1, -1, sys_sockname),

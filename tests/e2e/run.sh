@@ -982,11 +982,10 @@ m.shutdown()"
 	out_has "manager 5"
 }
 
-# A host socket under --hide or --deny stays out of reach: connect and
-# sendto to its name fail as for any hidden or denied path, and the host
-# server (started outside the session) gets nothing.  sendmsg is not
-# notified (README, known limits): its datagram reaching the server is
-# the documented gap, reported as a skipped step.
+# A host socket under --hide or --deny stays out of reach: connect,
+# sendto, sendmsg and sendmmsg to its name fail as for any hidden or
+# denied path, and the host server (started outside the session) gets
+# nothing.
 c_iso_hide_socket() {
 	local h=$C/hsock pid i rule e
 	mkdir -p "$h"
@@ -1027,17 +1026,133 @@ def t(name, f):
 g = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 t("sendto", lambda: g.sendto(b"sendto", d + "/dg"))
 t("connect", lambda: socket.socket(socket.AF_UNIX).connect(d + "/st"))
-t("sendmsg", lambda: g.sendmsg([b"sendmsg"], [], 0, d + "/dg"))' "$h"
+t("sendmsg", lambda: g.sendmsg([b"sendmsg"], [], 0, d + "/dg"))
+'"$E2E_SENDMMSG"'
+t("sendmmsg", lambda: sendmmsg(g, d + "/dg", [b"sendmmsg"]))' "$h"
 		want_rc 0
 		out_has "sendto $e"
 		out_has "connect $e"
+		out_has "sendmsg $e"
+		out_has "sendmmsg $e"
 	done
 	touch "$h.stop"
 	wait "$pid" || fail "the host server failed"
-	! grep -qE '^got (sendto|connect)' "$C/srv.log" ||
+	! grep -qE '^got' "$C/srv.log" ||
 		fail "a hidden host socket was reached: $(cat "$C/srv.log")"
-	! grep -q '^got sendmsg' "$C/srv.log" ||
-		skip_step "sendmsg to a hidden host socket reached it (known limit: sendmsg is not notified)"
+}
+
+# Strict mode (also run from the shim mode's case): an address swapped in
+# the caller's memory after the check (a name nobody listens on, then a
+# hidden host socket's) is not what the kernel reads - the supervisor
+# sends what it checked.  Fast mode and --no-shim are racy for reads by
+# design (README, threat model): there the count is only reported.
+c_iso_hide_socket_race() {
+	local h=$C/hsr pid i n strict
+	mkdir -p "$h"
+	/usr/bin/python3 -c '
+import os, socket, sys, time
+g = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+g.bind(sys.argv[1] + "/dg")
+g.settimeout(0.2)
+n, end = 0, time.time() + 120
+while time.time() < end and not os.path.exists(sys.argv[1] + ".stop"):
+    try:
+        g.recv(8)
+        n += 1
+    except socket.timeout:
+        pass
+print("got", n)' "$h" >"$C/srv.log" &
+	pid=$!
+	for i in $(seq 100); do
+		[ -S "$h/dg" ] && break
+		sleep 0.1
+	done
+	axe --hide "$h" "$TPKG" "$HELPERS/sock_swap_static" "$h/dg" 3000
+	want_rc 0
+	n=$(sed -n 's/^sent //p' "$C/out")
+	strict=$n
+	if [ -z "$MODE_OPT" ]; then
+		axe --mode strict --hide "$h" "$TPKG" \
+			"$HELPERS/sock_swap_static" "$h/dg" 3000
+		want_rc 0
+		strict=$(sed -n 's/^sent //p' "$C/out")
+	fi
+	touch "$h.stop"
+	wait "$pid" || fail "the host server failed"
+	case $MODE_OPT in
+	"" | "--mode strict")
+		[ "$strict" = 0 ] ||
+			fail "strict: $strict swapped addresses reached the hidden socket"
+		;;
+	esac
+	[ "$MODE_OPT" = "--mode strict" ] || [ "$n" = 0 ] ||
+		skip_step "$n raced datagrams reached the hidden socket (documented for this mode)"
+}
+
+# Python has no sendmmsg: sendmmsg(sock, path, [data...]) through libc
+# (the shim's wrapper when it is loaded), raising OSError as sendmsg does;
+# the msg_len of each message it sent, as the kernel wrote them.
+E2E_SENDMMSG='import ctypes, os
+def sendmmsg(sock, path, datas, fds=()):
+    class iovec(ctypes.Structure):
+        _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+    class msghdr(ctypes.Structure):
+        _fields_ = [("name", ctypes.c_void_p), ("namelen", ctypes.c_uint32),
+                    ("iov", ctypes.POINTER(iovec)), ("iovlen", ctypes.c_size_t),
+                    ("control", ctypes.c_void_p), ("controllen", ctypes.c_size_t),
+                    ("flags", ctypes.c_int)]
+    class mmsghdr(ctypes.Structure):
+        _fields_ = [("hdr", msghdr), ("len", ctypes.c_uint)]
+    libc = ctypes.CDLL(None, use_errno=True)
+    name = ctypes.create_string_buffer(b"\x01\x00" + path.encode() + b"\x00")
+    bufs = [ctypes.create_string_buffer(x, len(x)) for x in datas]
+    iovs = [iovec(ctypes.cast(b, ctypes.c_void_p), len(x)) for b, x in zip(bufs, datas)]
+    v = (mmsghdr * len(datas))()
+    for i, io in enumerate(iovs):
+        v[i].hdr.name = ctypes.cast(name, ctypes.c_void_p)
+        v[i].hdr.namelen = len(name.raw)
+        v[i].hdr.iov = ctypes.pointer(io)
+        v[i].hdr.iovlen = 1
+    n = libc.sendmmsg(sock.fileno(), v, len(datas), 0)
+    if n < 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+    return [v[i].len for i in range(n)]'
+
+# Datagrams to a socket bound in the overlay, by every send call: the
+# name resolves to the upper copy (nothing on the host), a descriptor
+# passed with SCM_RIGHTS arrives, several buffers make one datagram, and
+# sendmmsg reports what it sent.
+c_unix_sendmsg_virtual() {
+	local d=$C/skd
+	mkdir -p "$d"
+	axe "$TPKG" /usr/bin/python3 -c '
+import array, socket, sys
+d = sys.argv[1]
+'"$E2E_SENDMMSG"'
+r = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+r.bind(d + "/r")
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+with open(d + "/f", "w") as f:
+    f.write("through the fd")
+fd = os.open(d + "/f", os.O_RDONLY)
+print("sendmsg", s.sendmsg([b"one ", b"two"],
+      [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [fd]))], 0, d + "/r"))
+msg, anc, _, _ = r.recvmsg(64, socket.CMSG_SPACE(4))
+got = array.array("i", anc[0][2][:4])[0]
+print("got", msg, os.read(got, 64))
+print("sendmmsg", sendmmsg(s, d + "/r", [b"a", b"bc"]))
+print("then", r.recv(8), r.recv(8))
+s.sendto(b"to", d + "/r")
+print("sendto", r.recv(8))' "$d"
+	want_rc 0
+	out_has "sendmsg 7"
+	out_has "got b'one two' b'through the fd'"
+	out_has "sendmmsg [1, 2]"
+	out_has "then b'a' b'bc'"
+	out_has "sendto b'to'"
+	absent "$d/r"
+	absent "$d/f"
 }
 
 c_proc_self_exe() {
@@ -6532,7 +6647,7 @@ LD_PRELOAD=libc.so.6 find /opt/t/share | LC_ALL=C sort' sh "$h"
 
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 static_stat_layers python_import host_root_symlink pkg_root_dirs fd_attrs ov_fd_attrs_cred ov_chattr ov_chattr_cred ov_xattr_cred ov_no_devices ov_mv_device_dir ov_mv_refused ov_mv_undo ov_mv_undo_race pkg_script_exec shebang_pkg_interp write_dynamic write_static
-merged_listing getcwd_virtual unix_sockname iso_hide_socket proc_self_exe exit_status stdin_passthrough
+merged_listing getcwd_virtual unix_sockname unix_sendmsg_virtual iso_hide_socket iso_hide_socket_race proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest long_home landlock_backstop ov_upper_swap ov_upper_plant ov_scratch_swap strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
 wl_sqlite wl_venv wl_node wl_perl escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rmdir_cwd

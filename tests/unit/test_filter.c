@@ -90,8 +90,11 @@ static void __attribute__((noreturn)) child(int sock, child_fn fn)
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		_exit(3);
 	fd = appv_filter_install(cur_table, cur_n, &o);
-	if (fd < 0 || appv_send_fd(sock, fd, 'L') < 0)
+	if (fd < 0 || appv_fd_offer(sock, fd) < 0)
 		_exit(4);
+	/* Until the parent has taken it: fn's call may not be notified. */
+	if (read(sock, &(char){0}, 1) != 1)
+		_exit(6);
 	close(fd);
 	r = fn();
 	if (write(sock, &r, sizeof(r)) != sizeof(r))
@@ -149,8 +152,9 @@ static void run(bool no_shim, child_fn fn, struct outcome *o)
 		child(sv[1], fn);
 	}
 	close(sv[1]);
-	listener = appv_recv_fd(sv[0], &(char){ 0 });
+	listener = appv_fd_take(sv[0], pid, &(char){0});
 	assert_true(listener >= 0);
+	assert_int_equal(write(sv[0], "", 1), 1);
 	serve(listener, sv[0], o);
 	close(listener);
 	close(sv[0]);

@@ -117,6 +117,8 @@ static const char *const exported[] = {
     "flistxattr",
     "getsockname",
     "getpeername",
+    "sendmsg",
+    "sendmmsg",
     "readdir",
     "readdir64",
     "readdir_r",

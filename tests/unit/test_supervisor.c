@@ -32,6 +32,7 @@
 
 #include "../../loader/supervisor_internal.h"
 #include "../../common/cleanup.h"
+#include "../../common/fdpass.h"
 
 /* Every path syscall DESIGN.md names (AF_UNIX bind/connect: issue 3). */
 static const char *const design_path_calls[] = {
@@ -428,41 +429,20 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* The child: offer the listener and wait until the parent has taken it
+ * (the calls after may not be notified, or close it first). */
 static int send_fd(int sock, int fd)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))] = {0}, b = 'L';
-	struct iovec iov = {&b, 1};
-	struct msghdr m = {.msg_iov = &iov,
-			   .msg_iovlen = 1,
-			   .msg_control = cbuf,
-			   .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	/* after the filter is loaded: sendmsg would be notified to a
-	 * supervisor that does not run yet (common/fdpass.c) */
-	struct mmsghdr mm = {.msg_hdr = m};
-	return sendmmsg(sock, &mm, 1, 0) == 1 && mm.msg_len == 1 ? 0 : -1;
+	return appv_fd_offer(sock, fd) < 0 || read(sock, &(char){0}, 1) != 1
+		   ? -1
+		   : 0;
 }
 
-static int recv_fd(int sock)
+static int recv_fd(int sock, pid_t pid)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))], b;
-	struct iovec iov = {&b, 1};
-	struct msghdr m = {.msg_iov = &iov,
-			   .msg_iovlen = 1,
-			   .msg_control = cbuf,
-			   .msg_controllen = sizeof(cbuf)};
-	struct cmsghdr *c;
-	int fd;
+	int fd = appv_fd_take(sock, pid, &(char){0});
 
-	if (recvmsg(sock, &m, 0) != 1 || !(c = CMSG_FIRSTHDR(&m)))
-		return -1;
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
+	return fd < 0 || write(sock, "", 1) != 1 ? -1 : fd;
 }
 
 static bool read_is(const char *path, const char *want)
@@ -644,7 +624,7 @@ static int run_app_body(struct fixture *f, bool strict,
 		body(f);
 	}
 	close(sv[1]);
-	listener = recv_fd(sv[0]);
+	listener = recv_fd(sv[0], pid);
 	close(sv[0]);
 	assert_true(listener >= 0);
 	status = supervisor_run(&f->s, listener, pid, &termsig);
@@ -724,7 +704,7 @@ static void test_loop__exit_status_of_a_signal_is_128_plus_n(void **state)
 		_exit(1);
 	}
 	close(sv[1]);
-	listener = recv_fd(sv[0]);
+	listener = recv_fd(sv[0], pid);
 	close(sv[0]);
 	assert_true(listener >= 0);
 	/* the orphan is our grandchild: only a subreaper waits for it */
