@@ -379,7 +379,7 @@ SHIM_EXPORT int statx(int dirfd, const char *path, int flags,
 	if (r == 0 && (!p || !p[0]) && (flags & AT_EMPTY_PATH)) {
 		/* as do_fstat */
 		if (shim_fd_kind(dirfd) == SHIM_FD_IMAGE)
-			buf->stx_ctime = buf->stx_mtime;
+			vfs_image_statx_times(buf);
 		else if (shim_vfs)
 			vfs_origin_statx(shim_vfs, buf);
 	}

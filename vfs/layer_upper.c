@@ -173,6 +173,8 @@ static bool lower_dir_stat(const struct vfs *vfs, const char *vpath, size_t len,
 	if (vfs_rule_shows_image(rule) &&
 	    vfs_image_ops.lookup(vfs, vpath, len, &hit) == 0 &&
 	    S_ISDIR(hit.mode)) {
+		struct stat cache;
+
 		memset(st, 0, sizeof(*st));
 		/* Without set-id bits, as stat shows it (packages/cache.c). */
 		st->st_mode = hit.mode & ~(mode_t)(S_ISUID | S_ISGID);
@@ -183,6 +185,11 @@ static bool lower_dir_stat(const struct vfs *vfs, const char *vpath, size_t len,
 		st->st_atim = st->st_mtim;
 		if (vfs_image_ops.real(vfs, vpath, src, PATH_MAX) < 0)
 			src[0] = '\0';
+		/* The access time stat showed: the cache directory's (a copy
+		 * of a file keeps its own, copyup.c lower_stat). */
+		else if (appv_fstatat(AT_FDCWD, src, &cache,
+				      AT_SYMLINK_NOFOLLOW) == 0)
+			st->st_atim = cache.st_atim;
 		return true;
 	}
 	if (!vfs_rule_shows_host(rule) ||

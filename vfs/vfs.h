@@ -496,6 +496,16 @@ static inline void vfs_fix_stat(struct vfs *vfs, const struct vfs_res *res,
 	}
 }
 
+/* A package entry's times in statx: its mtime as ctime, and no birth
+ * time, as SquashFS has none (the cache's, its extraction, came after the
+ * package's ctime). */
+static inline void vfs_image_statx_times(struct statx *stx)
+{
+	stx->stx_ctime = stx->stx_mtime;
+	stx->stx_mask &= ~(uint32_t)STATX_BTIME;
+	memset(&stx->stx_btime, 0, sizeof(stx->stx_btime));
+}
+
 static inline void vfs_fix_statx(struct vfs *vfs, const struct vfs_res *res,
 				 struct statx *stx)
 {
@@ -507,7 +517,7 @@ static inline void vfs_fix_statx(struct vfs *vfs, const struct vfs_res *res,
 	if (res->merged_dir && S_ISDIR(stx->stx_mode))
 		stx->stx_nlink = 1;
 	if (res->layer == VFS_LAYER_IMAGE) {
-		stx->stx_ctime = stx->stx_mtime;
+		vfs_image_statx_times(stx);
 		if (S_ISDIR(stx->stx_mode) && S_ISDIR(res->mode))
 			stx->stx_mode = (uint16_t)((stx->stx_mode & ~0777u) |
 						   (res->mode & 0777));
