@@ -189,8 +189,14 @@ __attribute__((constructor)) static void shim_init(void)
 	name_process();
 }
 
-static bool may_block(long nr)
+/* An open that takes only a directory, makes its file or opens none
+ * (O_PATH) never meets a FIFO or a device, so cannot wait natively. */
+static bool may_block(long nr, long flags)
 {
+	if ((nr == SYS_openat || nr == SYS_open) &&
+	    ((flags & (O_DIRECTORY | O_PATH)) ||
+	     (flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL)))
+		return false;
 	return nr == SYS_openat || nr == SYS_openat2 || nr == SYS_open ||
 	       nr == SYS_creat || nr == SYS_connect || nr == SYS_sendto ||
 	       nr == SYS_sendmsg || nr == SYS_sendmmsg;
@@ -203,7 +209,8 @@ long shim_direct(long nr, long a, long b, long c, long d, long e, long f)
 
 	do
 		r = appv_syscall_direct(nr, a, b, c, d, e, f);
-	while (r == -EINTR && !may_block(nr) && ++tries < 1000);
+	while (r == -EINTR && !may_block(nr, nr == SYS_open ? b : c) &&
+	       ++tries < 1000);
 	return r;
 }
 
@@ -919,7 +926,8 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 	 * supervisor); a package file read stays the package's. */
 	bool listing = route == SHIM_DIRECT && res->merged_dir &&
 		       sc->nr == SYS_openat;
-	int kind = SHIM_FD_PLAIN;
+	int kind = SHIM_FD_PLAIN, tries = 0;
+	bool plain;
 
 	if (sc->nr == SYS_openat && sc->intent == VFS_INTENT_READ) {
 		if (route == SHIM_REAL && res->merged_dir)
@@ -969,10 +977,18 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 		/* fall through */
 	default:
 	direct:
+		/* An open of what the walk found a regular file or a directory
+		 * cannot wait natively: its EINTR is a dropped notification
+		 * (shim_direct), made again as well. */
+		plain = sc->nr == SYS_openat && res->layer != VFS_LAYER_NONE &&
+			(S_ISREG(res->mode) || S_ISDIR(res->mode));
 		/* The supervisor's answer is final (vfs_fix_stat). */
 		res->merged_dir = false;
 		res->layer = VFS_LAYER_NONE;
-		r = shim_direct(sc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+		do
+			r = shim_direct(sc->nr, a[0], a[1], a[2], a[3], a[4],
+					a[5]);
+		while (r == -EINTR && plain && ++tries < 1000);
 	}
 opened:
 	if (sc->nr == SYS_openat && r >= 0) {
