@@ -199,7 +199,12 @@ static long shim_renameat2(int odirfd, const char *old, int ndirfd,
 		r = appv_syscall(SYS_renameat2, AT_FDCWD, (long)ro.real,
 				 AT_FDCWD, (long)rn.real, flags, 0);
 		vfs_upper_created(shim_vfs);
-		return r;
+		/* -EACCES: Landlock refused to move a directory that
+		 * another session put at the old name since the walk (the
+		 * application moves no upper directory itself): the
+		 * supervisor's, as any other directory's. */
+		if (r != -EACCES)
+			return r;
 	}
 	return shim_direct(SYS_renameat2, odirfd, (long)old, ndirfd, (long)new,
 			   flags, 0);

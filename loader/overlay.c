@@ -63,6 +63,10 @@ static int count_entry(const char *path, const struct stat *st, int type,
 		       struct FTW *ftw)
 {
 	(void)path;
+	/* Removed by a running session since its directory was read: gone,
+	 * not unreadable. */
+	if ((type == FTW_NS || type == FTW_DNR) && errno == ENOENT)
+		return 0;
 	/* A directory the session left without read or search permission
 	 * (chmod 000) hides what it holds from the count. */
 	if (type == FTW_NS || type == FTW_DNR)
@@ -373,6 +377,10 @@ static int diff_entry(const char *path, const struct stat *st, int type,
 	const char *vpath = path + c->upper_len;
 	mode_t lower = 0;
 
+	/* Removed by a running session since its directory was read: no
+	 * change to show any more. */
+	if ((type == FTW_NS || type == FTW_DNR) && errno == ENOENT)
+		return 0;
 	/* What a directory the session left without permission (chmod
 	 * 000) holds is unknown: said, not left out silently. */
 	if (type == FTW_NS || type == FTW_DNR) {

@@ -24,22 +24,33 @@ static int upper_real(const struct vfs *vfs, const char *vpath, char *out,
 	return vfs_concat(out, cap, vfs->cfg.upper, vfs->upper_len, vpath);
 }
 
+static int marker_at(int dirfd, const char *path, const struct stat *st);
+
 int vfs_upper_lookup_st(const struct vfs *vfs, const char *vpath, size_t len,
 			struct layer_hit *hit, struct stat *st)
 {
 	char real[PATH_MAX];
-	int r = upper_real(vfs, vpath, real, sizeof(real));
+	int r = upper_real(vfs, vpath, real, sizeof(real)), k = 0;
 
 	if (r < 0)
 		return r;
-	r = appv_fstatat(AT_FDCWD, real, st, AT_SYMLINK_NOFOLLOW);
-	if (r < 0)
-		return r;
+	/* An opaque marker looked up by name is as absent as a whiteout.  A
+	 * symlink of a marker's size that cannot be read was replaced since
+	 * the stat (another session's mkdir over a whiteout, its rename or
+	 * rmdir): stat'ed again, not taken as a symlink of the application's
+	 * (an lstat showed a whiteout as one, mode 0777). */
+	for (int tries = 0; tries < 4; tries++) {
+		r = appv_fstatat(AT_FDCWD, real, st, AT_SYMLINK_NOFOLLOW);
+		if (r < 0)
+			return r;
+		k = marker_at(AT_FDCWD, real, st);
+		if (k >= 0)
+			break;
+	}
 	hit->mode = st->st_mode;
 	hit->uid = st->st_uid;
 	hit->gid = st->st_gid;
-	/* An opaque marker looked up by name is as absent as a whiteout. */
-	hit->whiteout = vfs_marker_at(AT_FDCWD, real, st) != VFS_MARKER_NONE;
+	hit->whiteout = k > 0;
 	hit->opaque = false;
 	return 0;
 }
@@ -64,15 +75,24 @@ int vfs_marker_of(const char *target, ssize_t n)
 	return VFS_MARKER_NONE;
 }
 
-int vfs_marker_at(int dirfd, const char *path, const struct stat *st)
+/* vfs_marker_at, or the error of reading a symlink of a marker's size. */
+static int marker_at(int dirfd, const char *path, const struct stat *st)
 {
 	char buf[32];
+	ssize_t n;
 
 	if (!S_ISLNK(st->st_mode) ||
 	    (st->st_size != (off_t)WH_LEN && st->st_size != (off_t)OPQ_LEN))
 		return VFS_MARKER_NONE;
-	return vfs_marker_of(buf, appv_readlinkat(dirfd, path, buf,
-						  sizeof(buf)));
+	n = appv_readlinkat(dirfd, path, buf, sizeof(buf));
+	return n < 0 ? (int)n : vfs_marker_of(buf, n);
+}
+
+int vfs_marker_at(int dirfd, const char *path, const struct stat *st)
+{
+	int k = marker_at(dirfd, path, st);
+
+	return k < 0 ? VFS_MARKER_NONE : k;
 }
 
 int vfs_upper_marker(const char *real)

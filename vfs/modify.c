@@ -373,6 +373,7 @@ int vfs_mkdir(struct vfs *vfs, struct vfs_res *res, mode_t mode)
 {
 	mode_t lmode = 0, um;
 	int lower, r;
+	bool wx;
 
 	if (res->layer != VFS_LAYER_NONE)
 		return -EEXIST;
@@ -389,18 +390,24 @@ int vfs_mkdir(struct vfs *vfs, struct vfs_res *res, mode_t mode)
 		vfs_names_sync(vfs); /* the name was noted */
 		return r;
 	}
-	/* Over a deleted lower directory: opaque.  Made u+rwx to hold the
-	 * marker (no grant needed), then given the bits mkdir would have
-	 * given. */
+	/* Over a deleted lower directory: opaque.  Made with mkdir's bits
+	 * when they let the marker in (u+wx: no grant needed), else u+rwx
+	 * and given them after the marker. */
 	um = (mode_t)APPV_SYS(SYS_umask, 0, 0, 0, 0, 0, 0);
 	APPV_SYS(SYS_umask, um, 0, 0, 0, 0, 0);
-	r = appv_mkdirat(AT_FDCWD, res->real, 0700);
+	wx = (mode & ~um & 0300) == 0300;
+	r = appv_mkdirat(AT_FDCWD, res->real, wx ? mode : 0700);
 	if (r < 0)
 		return r;
 	r = mark_opaque(vfs, res->vpath, res->real);
-	if (r == 0)
+	if (r == 0 && !wx)
 		r = (int)APPV_SYS(SYS_fchmodat, AT_FDCWD, res->real,
 				  mode & ~um & 07777, 0, 0, 0);
+	/* Moved or removed by another session since it was made (its
+	 * place a whiteout now): natively that follows the mkdir, which
+	 * succeeded, and what is there now is not this call's. */
+	if (r == -ENOENT || r == -ENOTDIR)
+		r = 0;
 	if (r < 0)
 		appv_unlinkat(AT_FDCWD, res->real, AT_REMOVEDIR);
 	/* A shim may have cached the directory as not opaque (or at all)

@@ -259,6 +259,11 @@ int vfs_meta_of(struct vfs *vfs, const struct vfs_res *res, struct vfs_meta *m)
 		return 0;
 	}
 	r = appv_fstatat(AT_FDCWD, res->real, &st, AT_SYMLINK_NOFOLLOW);
+	/* The walk found it: another session removed or moved it since
+	 * (natively the call finds it, or none), so resolve again - an
+	 * O_CREAT open racing an unlink got ENOENT. */
+	if (r == -ENOENT || r == -ENOTDIR)
+		return -ESTALE;
 	if (r < 0)
 		return r;
 	m->mode = st.st_mode;

@@ -995,8 +995,13 @@ static int follow(struct walk *w, const struct probe *p)
 		if (r >= PATH_MAX)
 			return -ENAMETOOLONG;
 	}
-	if (r == 0)
+	if (r == 0) {
 		r = ops->readlink(w->vfs, w->vpath, &p->hit, w->link, PATH_MAX);
+		/* Replaced or removed since the probe (another session's
+		 * rename of a file over it): walked again (vfs_resolve). */
+		if (p->top != VFS_LAYER_IMAGE && (r == -EINVAL || r == -ENOENT))
+			return -ESTALE;
+	}
 	if (r < 0)
 		return r;
 	if (r == 0)
@@ -1736,6 +1741,10 @@ static bool climbs_or_dot(const char *path)
 int vfs_resolve(struct vfs *vfs, const struct vfs_req *req, struct vfs_res *res)
 {
 	int r = resolve_once(vfs, req, res);
+
+	/* A symlink on the way changed under the walk (follow). */
+	for (int tries = 0; r == -ESTALE && tries < 3; tries++)
+		r = resolve_once(vfs, req, res);
 
 	if ((r == -ENOENT || r == -ENOTDIR) && req->path &&
 	    req->path[0] && req->path[0] != '/' && req->base &&

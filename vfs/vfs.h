@@ -746,7 +746,8 @@ int vfs_cred_get(struct vfs_cred *cred);
 /* Whether @cred may access an inode with @m for @may (VFS_MAY_*): 0 or
  * -EACCES (or the load error). */
 int vfs_permission(struct vfs_cred *cred, const struct vfs_meta *m, int may);
-/* The metadata of resolved @res as the sandbox shows it. */
+/* The metadata of resolved @res as the sandbox shows it; -ESTALE when the
+ * entry is gone since the resolution (another session removed it). */
 int vfs_meta_of(struct vfs *vfs, const struct vfs_res *res,
 		struct vfs_meta *m);
 /* May @cred create an entry at canonical @vpath (write + search on its

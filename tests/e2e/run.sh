@@ -5428,6 +5428,52 @@ assert d == [h + "/d/f", h + "/d/sub"], d' "$C/out" "$h" ||
 	same_tree "$h" "$before"
 }
 
+# `appv overlay diff` and `list` while a session makes and removes
+# entries of the overlay: what was removed since its directory was read
+# is gone, not an entry that could not be read (both said so on stderr
+# and exited 1, some 6% of the calls here).
+c_ov_cli_while_writing() {
+	local h=$C/cw s=$C/sync before pa i bad=0
+	mkdir -p "$h" "$s"
+	before=$(tree_sha "$h")
+	bg_axe a --share "$s" --overlay cw "$TPKG" /usr/bin/python3 -c 'import os, sys
+h, s = sys.argv[1:3]
+open(h + "/kept", "w").close()
+open(s + "/up", "w").close()
+while not os.path.exists(s + "/stop"):
+    for i in range(20):
+        os.makedirs(h + "/d%d/e/f" % i)
+        open(h + "/d%d/e/g" % i, "w").close()
+    for i in range(20):
+        os.unlink(h + "/d%d/e/g" % i)
+        os.rmdir(h + "/d%d/e/f" % i)
+        os.rmdir(h + "/d%d/e" % i)
+        os.rmdir(h + "/d%d" % i)' "$h" "$s"
+	pa=$!
+	i=0
+	while [ ! -e "$s/up" ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	for i in $(seq 60); do
+		for c in "diff $TPKG cw" "list $TPKG"; do
+			# shellcheck disable=SC2086
+			ax overlay $c
+			if [ "$RC" -ne 0 ] || [ -s "$C/err" ]; then
+				bad=$((bad + 1))
+				cp "$C/err" "$C/bad.err"
+			fi
+		done
+	done
+	: >"$s/stop"
+	bg_wait "$pa" a
+	[ "$bad" -eq 0 ] || fail "$bad of 120 calls failed: $(cat "$C/bad.err")"
+	ax overlay diff "$TPKG" cw
+	want_rc 0
+	out_has "A $h/kept"
+	same_tree "$h" "$before"
+}
+
 # overlay reset and rm of an overlay holding a directory tree deeper than
 # the removal's recursion (300 levels, a read-only one among them):
 # everything goes, nothing is left half-removed.
@@ -5815,6 +5861,175 @@ print("old", [x for x in os.listdir(g) if "base" in open(g + "/" + x).read()])' 
 	want_rc 0
 	out_has "names []"
 	out_has "old []"
+	same_tree "$h" "$before"
+}
+
+# Two sessions make, replace, move and remove the same two names in a
+# directory of the overlay's own (no lower entry below): files and
+# directories, at random.  Every call ends as one of a single directory's
+# would: no ENOENT from an O_CREAT open whose file the other session
+# removed between the supervisor's walk and its permission check (it read
+# the gone entry's owner), no EACCES from the shim's rename of a name the
+# other session made a directory meanwhile (Landlock refuses the
+# application to move directories: the supervisor does that).
+c_ov_race_upper_names() {
+	local h=$C/rn s=$C/sync before pa n=5000
+	mkdir -p "$h/e" "$s"
+	before=$(tree_sha "$h")
+	cat >"$C/race.py" <<-'EOF'
+	import collections, errno, os, random, sys
+	h, s, sid, n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+	open("%s/up.%d" % (s, sid), "w").close()
+	while not os.path.exists("%s/up.%d" % (s, 1 - sid)):
+	    pass
+	rnd = random.Random(sid)
+	def name():
+	    return h + "/e/" + rnd.choice("ab")
+	def write(p):
+	    with open(p, "w") as f:
+	        f.write("x\n")
+	ops = {"write": write, "unlink": os.unlink, "mkdir": os.mkdir,
+	       "rmdir": os.rmdir, "rename": lambda p: os.rename(p, name())}
+	native = {"write": {"EISDIR"}, "unlink": {"ENOENT", "EISDIR"},
+	          "mkdir": {"EEXIST"},
+	          "rmdir": {"ENOENT", "ENOTDIR", "ENOTEMPTY"},
+	          "rename": {"ENOENT", "EISDIR", "ENOTDIR", "ENOTEMPTY"}}
+	bad = collections.Counter()
+	for _ in range(n):
+	    op = rnd.choice(sorted(ops))
+	    try:
+	        ops[op](name())
+	    except OSError as e:
+	        if errno.errorcode[e.errno] not in native[op]:
+	            bad["%s %s" % (op, errno.errorcode[e.errno])] += 1
+	print("unnative", sorted(bad.items()))
+	EOF
+	axe --overlay rn "$TPKG" /bin/sh -c ": >'$h/e/a' && rm '$h/e/a'"
+	want_rc 0
+	bg_axe a --share "$s" --overlay rn "$TPKG" /usr/bin/python3 "$C/race.py" "$h" "$s" 1 "$n"
+	pa=$!
+	axe --share "$s" --overlay rn "$TPKG" /usr/bin/python3 "$C/race.py" "$h" "$s" 0 "$n"
+	want_rc 0
+	out_has "unnative []"
+	bg_wait "$pa" a
+	cp "$C/a.out" "$C/out"
+	out_has "unnative []"
+	same_tree "$h" "$before"
+}
+
+# A directory made over a removed host directory (an opaque one) while
+# another session moves it away or removes it at once: every mkdir
+# succeeds or finds the name taken, and the directory has mkdir's mode
+# from the start, as natively.  The supervisor made it 0700 to hold the
+# marker and gave it its mode after: the other session saw 0700 (or, its
+# move done in between, kept it so, and the mkdir failed with ENOENT);
+# and a walk that met the whiteout in the middle of its replacement took
+# it for a symlink of the application's (lstat: a symlink, mode 0777;
+# rmdir: ENOTDIR).  Left alone: until its marker is in, the new directory
+# shows the removed one's entries (the other session's rmdir may get
+# ENOTEMPTY).
+c_ov_race_mkdir_opaque() {
+	local h=$C/ro s=$C/sync before pa n=3000 how
+	mkdir -p "$h/d/D" "$s"
+	echo x >"$h/d/D/x"
+	before=$(tree_sha "$h")
+	cat >"$C/race.py" <<-'EOF'
+	import collections, errno, os, stat, sys
+	h, s, sid, n, how = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+	os.umask(0o022)
+	open("%s/%s.%d" % (s, how, sid), "w").close()
+	while not os.path.exists("%s/%s.%d" % (s, how, 1 - sid)):
+	    pass
+	got = collections.Counter()
+	def mode(p):
+	    try:
+	        return "%o" % stat.S_IMODE(os.lstat(p).st_mode)
+	    except OSError as e:
+	        return errno.errorcode[e.errno]
+	for i in range(n):
+	    try:
+	        if sid == 0:
+	            os.mkdir(h + "/d/D")
+	        elif how == "mv":
+	            os.rename(h + "/d/D", h + "/d/E%d" % i)
+	            got["mode " + mode(h + "/d/E%d" % i)] += 1
+	        else:
+	            got["mode " + mode(h + "/d/D")] += 1
+	            os.rmdir(h + "/d/D")
+	        got["ok"] += 1
+	    except OSError as e:
+	        got[errno.errorcode[e.errno]] += 1
+	print(how, sorted(got))
+	EOF
+	axe --overlay ro "$TPKG" rm -r "$h/d/D"
+	want_rc 0
+	for how in mv rm; do
+		bg_axe a --share "$s" --overlay ro "$TPKG" /usr/bin/python3 "$C/race.py" "$h" "$s" 1 "$n" "$how"
+		pa=$!
+		axe --share "$s" --overlay ro "$TPKG" /usr/bin/python3 "$C/race.py" "$h" "$s" 0 "$n" "$how"
+		want_rc 0
+		grep -qxE "$how \[('EEXIST', )?'ok'\]" "$C/out" ||
+			fail "the mkdirs ($how): $(cat "$C/out" "$C/err")"
+		bg_wait "$pa" a
+		if [ "$how" = mv ]; then
+			grep -qxE "mv \[('ENOENT', )?'mode 755', 'ok'\]" "$C/a.out" ||
+				fail "the moves: $(cat "$C/a.out")"
+		else
+			grep -qxE "rm \[('ENOENT', )?('ENOTEMPTY', )?'mode 755', ('mode ENOENT', )?'ok'\]" "$C/a.out" ||
+				fail "the removals: $(cat "$C/a.out")"
+		fi
+	done
+	same_tree "$h" "$before"
+}
+
+# A symlink of the overlay that another session keeps replacing with a
+# file and back (rename over it, as an atomic update does): an open
+# through the name reads the file or the link's target, as natively -
+# not EINVAL, which the walk's readlink got when the file had come
+# between its lstat and that readlink (the walk starts again).
+c_ov_race_symlink_swap() {
+	local h=$C/rl s=$C/sync before pa
+	mkdir -p "$h/e" "$s"
+	before=$(tree_sha "$h")
+	cat >"$C/race.py" <<-'EOF'
+	import collections, errno, os, sys
+	d, s, sid = sys.argv[1] + "/e", sys.argv[2], int(sys.argv[3])
+	open("%s/up.%d" % (s, sid), "w").close()
+	while not os.path.exists("%s/up.%d" % (s, 1 - sid)):
+	    pass
+	got = collections.Counter()
+	for i in range(10 ** 6):
+	    if sid and os.path.exists(s + "/done"):
+	        break
+	    if not sid and i == 20000:
+	        open(s + "/done", "w").close()
+	        break
+	    try:
+	        if sid:
+	            with open(d + "/tmp", "w") as f:
+	                f.write("file\n")
+	            os.rename(d + "/tmp", d + "/L")
+	            os.symlink("t", d + "/tmpl")
+	            os.rename(d + "/tmpl", d + "/L")
+	            got["ok"] += 1
+	        else:
+	            with open(d + "/L") as f:
+	                got[f.read().strip()] += 1
+	    except OSError as e:
+	        got[errno.errorcode[e.errno]] += 1
+	print(sorted(got))
+	EOF
+	axe --overlay rl "$TPKG" /bin/sh -c "echo target >'$h/e/t' && ln -s t '$h/e/L'"
+	want_rc 0
+	bg_axe a --share "$s" --overlay rl "$TPKG" /usr/bin/python3 "$C/race.py" "$h" "$s" 1
+	pa=$!
+	axe --share "$s" --overlay rl "$TPKG" /usr/bin/python3 "$C/race.py" "$h" "$s" 0
+	want_rc 0
+	grep -qxE "\[('file', )?'target'\]" "$C/out" ||
+		fail "the reads: $(cat "$C/out" "$C/err")"
+	bg_wait "$pa" a
+	cp "$C/a.out" "$C/out"
+	out_has "['ok']"
 	same_tree "$h" "$before"
 }
 
@@ -6715,9 +6930,9 @@ iso_share_below_hide iso_share_symlink iso_proc_host iso_host_settings iso_other
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
-ov_perm_owner ov_perm_sgid_group ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_shared_chdir
+ov_perm_owner ov_perm_sgid_group ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
 ov_cli_unreadable ov_cli_forged_marker ov_cli_json_long
-fd_opath_magic ov_race_remove ov_race_append scale_cwd_records scale_pkg_du
+fd_opath_magic ov_race_remove ov_race_append ov_race_upper_names ov_race_mkdir_opaque ov_race_symlink_swap scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base
 ov_rename_atomic ov_identity ov_identity_table ov_identity_kept ov_watch_events inst_dpkg proc_other_process
 ed_inplace_native name_slash_native preload_order cwd_kernel_back cwd_kept open_creat_dir
