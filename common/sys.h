@@ -38,6 +38,16 @@
 #ifndef SYS_faccessat2
 #define SYS_faccessat2 439
 #endif
+/* Older C library headers lack these (kernel 5.3, 5.6, 5.1). */
+#ifndef SYS_pidfd_open
+#define SYS_pidfd_open 434
+#endif
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
+#ifndef SYS_pidfd_send_signal
+#define SYS_pidfd_send_signal 424
+#endif
 
 /*
  * The open(2)/openat(2)/creat(2) flags the kernel acts on

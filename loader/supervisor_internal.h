@@ -20,15 +20,8 @@
 #include <sys/types.h>
 #include <linux/seccomp.h>
 
+#include "../common/sys.h"
 #include "loader.h"
-
-/* Older C library headers lack these (kernel 5.3, 5.1). */
-#ifndef SYS_pidfd_open
-#define SYS_pidfd_open 434
-#endif
-#ifndef SYS_pidfd_send_signal
-#define SYS_pidfd_send_signal 424
-#endif
 
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
 #define SECCOMP_IOCTL_NOTIF_SET_FLAGS SECCOMP_IOW(4, __u64)

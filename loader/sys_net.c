@@ -551,24 +551,40 @@ static void msg_free(struct net_msg *m)
 	free(m->buf);
 }
 
+/*
+ * Send the message @m, its address read (@m->named), the rest read now:
+ * from the msghdr @h, or the one buffer @iov (sendto).  Continued when it
+ * names no file (strict_socket).
+ */
+static long send_one(struct appv_sc_call *c, int fd, struct net_msg *m,
+		     const struct msghdr *h, const struct iovec *iov)
+{
+	int s = -1;
+	long r;
+
+	if (m->named != 1 && (s = strict_socket(c, fd, NET_SEND)) < 0)
+		return SUP_CONTINUE; /* no file-system name, see above */
+	if (m->named < 0)
+		r = m->named;
+	else
+		r = h ? msg_body(c, h, m) : msg_data(c, iov, 1, m);
+	if (r == 0)
+		r = m->named == 1
+			? emulate(c, fd, NET_SEND, &m->addr, &m->snd, false)
+			: perform(c, s, NET_SEND, NULL, &m->addr, &m->snd);
+	if (s >= 0)
+		close(s);
+	msg_free(m);
+	return r;
+}
+
 static long net_sendto(struct appv_sc_call *c)
 {
 	struct iovec iov = {(void *)(uintptr_t)c->args[1], (size_t)c->args[2]};
 	struct net_msg m = {.snd.flags = (int)c->args[3]};
-	int fd = (int)c->args[0], s = -1;
-	long r;
 
 	m.named = read_addr(c, c->args[4], c->args[5], &m.addr);
-	if (m.named != 1 && (s = strict_socket(c, fd, NET_SEND)) < 0)
-		return SUP_CONTINUE; /* no file-system name, see above */
-	r = m.named < 0 ? m.named : msg_data(c, &iov, 1, &m);
-	if (r == 0)
-		r = s < 0 ? emulate(c, fd, NET_SEND, &m.addr, &m.snd, false)
-			  : perform(c, s, NET_SEND, NULL, &m.addr, &m.snd);
-	if (s >= 0)
-		close(s);
-	msg_free(&m);
-	return r;
+	return send_one(c, (int)c->args[0], &m, NULL, &iov);
 }
 
 /*
@@ -580,25 +596,13 @@ static long net_sendmsg(struct appv_sc_call *c)
 {
 	struct msghdr h;
 	struct net_msg m = {.snd.flags = (int)c->args[2]};
-	int fd = (int)c->args[0], s = -1;
-	long r;
 
 	if (target_read(c, c->args[1], &h, sizeof(h)) < 0)
 		return c->s->strict ? -EFAULT : SUP_CONTINUE; /* the kernel
 						  answers EFAULT */
 	m.named = read_addr(c, (uint64_t)(uintptr_t)h.msg_name, h.msg_namelen,
 			    &m.addr);
-	if (m.named != 1 && (s = strict_socket(c, fd, NET_SEND)) < 0)
-		return SUP_CONTINUE; /* no file-system name */
-	r = m.named < 0 ? m.named : msg_body(c, &h, &m);
-	if (r == 0)
-		r = m.named == 1
-			? emulate(c, fd, NET_SEND, &m.addr, &m.snd, false)
-			: perform(c, s, NET_SEND, NULL, &m.addr, &m.snd);
-	if (s >= 0)
-		close(s);
-	msg_free(&m);
-	return r;
+	return send_one(c, (int)c->args[0], &m, &h, NULL);
 }
 
 /*
