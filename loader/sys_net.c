@@ -62,6 +62,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../common/cleanup.h"
@@ -80,8 +81,8 @@ struct net_addr {
 /*
  * Read the sockaddr at @addr (@len bytes) into @out.  1: a named AF_UNIX
  * address, its name in @out->path; 0: anything the kernel resolves no path
- * for (no address, unnamed, abstract, another family, a length the kernel
- * refuses); -EFAULT.
+ * for (no address, unnamed, abstract, another family, a length AF_UNIX
+ * refuses); -EINVAL for a length no family takes; -EFAULT.
  */
 static int read_addr(struct appv_sc_call *c, uint64_t addr, uint64_t len,
 		     struct net_addr *out)
@@ -91,8 +92,10 @@ static int read_addr(struct appv_sc_call *c, uint64_t addr, uint64_t len,
 	int r;
 
 	out->len = 0;
-	if (!addr || !len || len > sizeof(out->raw))
-		return 0; /* none, or EINVAL from the kernel */
+	if (!addr || !len)
+		return 0;
+	if (len > sizeof(out->raw))
+		return -EINVAL; /* the kernel's answer (sendmsg: on AF_UNIX) */
 	r = target_read(c, addr, &out->raw, (size_t)len);
 	if (r < 0)
 		return r;
@@ -304,11 +307,23 @@ static int resolve(struct appv_sc_call *c, enum net_op op,
 	return sup_resolve(c, VFS_INTENT_READ, 0, p);
 }
 
-/* Wait (while the caller lives) until a blocking send may proceed. */
-static int wait_writable(struct appv_sc_call *c, int s)
+/*
+ * Wait (while the caller lives) until a blocking send may proceed; @round
+ * counts the sends that found no room.  An unconnected datagram socket
+ * polls writable while its receiver's queue is full, so a socket that is
+ * writable at once after a send found no room is given a pause instead
+ * (1 ms more each round, at most 10), which keeps the wait from spinning.
+ */
+static int wait_writable(struct appv_sc_call *c, int s, int round)
 {
 	struct pollfd pfd = {.fd = s, .events = POLLOUT};
 
+	if (round > 0 && poll(&pfd, 1, 0) > 0) {
+		struct timespec ts = {0, (round < 10 ? round : 10) * 1000000L};
+
+		nanosleep(&ts, NULL);
+		return target_id_valid(c) < 0 ? -ENOENT : 0;
+	}
 	for (;;) {
 		int r = poll(&pfd, 1, 100);
 
@@ -332,7 +347,7 @@ static int perform(struct appv_sc_call *c, int s, enum net_op op,
 {
 	bool wait = op == NET_SEND && !(snd->flags & MSG_DONTWAIT) &&
 		    !(fcntl(s, F_GETFL) & O_NONBLOCK);
-	int r;
+	int r, round = 0;
 
 	if (wait)
 		snd->flags |= MSG_DONTWAIT;
@@ -340,10 +355,39 @@ static int perform(struct appv_sc_call *c, int s, enum net_op op,
 		r = real ? op_at(c, s, op, real,
 				 op == NET_BIND ? a->path : NULL, snd)
 			 : do_op(s, op, a->len ? &a->raw : NULL, a->len, snd);
-	while (r == -EAGAIN && wait && (r = wait_writable(c, s)) == 0);
+	while (r == -EAGAIN && wait && (r = wait_writable(c, s, round++)) == 0);
 	if (wait)
 		snd->flags &= ~MSG_DONTWAIT;
 	return r;
+}
+
+/*
+ * The target's socket @fd, duplicated, if @op on it looks an AF_UNIX name
+ * up: an AF_UNIX socket, for a send a datagram one (a stream socket
+ * refuses an address, EISCONN or EOPNOTSUPP, a seqpacket one ignores it).
+ * Else -errno: -EPROTOTYPE for a send on another type, dup_socket's.
+ */
+static int name_socket(struct appv_sc_call *c, int fd, enum net_op op)
+{
+	int s = dup_socket(c, fd), type = 0, r;
+	socklen_t l = sizeof(type);
+
+	if (s < 0 || op != NET_SEND)
+		return s;
+	r = getsockopt(s, SOL_SOCKET, SO_TYPE, &type, &l) < 0 ? -errno : 0;
+	if (r == 0 && type != SOCK_DGRAM)
+		r = -EPROTOTYPE;
+	if (r < 0)
+		close(s);
+	return r < 0 ? r : s;
+}
+
+/* Whether name_socket's error @r says the kernel answers before it looks
+ * any name up (no such descriptor, not a socket, another family or type). */
+static bool no_lookup(int r)
+{
+	return r == -EBADF || r == -ENOTSOCK || r == -EAFNOSUPPORT ||
+	       r == -EPROTOTYPE;
 }
 
 /* @op at the path in @a, resolved virtually.  @must: never continue (a
@@ -357,6 +401,14 @@ static long emulate(struct appv_sc_call *c, int fd, enum net_op op,
 	int s, r;
 
 	r = resolve(c, op, a, &p);
+	if (r < 0 && !must) {
+		s = name_socket(c, fd, op);
+		if (s >= 0)
+			close(s);
+		else if (no_lookup(s))
+			return SUP_CONTINUE; /* the kernel's own error, or a
+						send that ignores the name */
+	}
 	if (r < 0)
 		return r;
 	real = p.res.real;
@@ -400,30 +452,20 @@ static long emulate(struct appv_sc_call *c, int fd, enum net_op op,
  * looks no path up, so it continues - but in strict mode another thread
  * could change the address in the caller's memory meanwhile, to a path the
  * kernel would then look up unchecked.  There, on a socket that looks
- * names up (AF_UNIX; for a send a datagram one, as stream and seqpacket
- * sends ignore the address), the supervisor performs the call with what it
+ * names up (name_socket), the supervisor performs the call with what it
  * read: its duplicate of the socket, else -1 to continue.  Not covered:
  * another thread putting such a socket at @fd meanwhile (README, threat
  * model).
  */
 static int strict_socket(struct appv_sc_call *c, int fd, enum net_op op)
 {
-	int s, type = 0;
-	socklen_t l = sizeof(type);
+	int s;
 
 	if (!c->s->strict)
 		return -1;
-	s = dup_socket(c, fd);
-	if (s < 0)
-		return -1; /* another family, no such descriptor, no
-			      pidfd_getfd: the kernel answers */
-	if (op == NET_SEND &&
-	    (getsockopt(s, SOL_SOCKET, SO_TYPE, &type, &l) < 0 ||
-	     type != SOCK_DGRAM)) {
-		close(s);
-		return -1;
-	}
-	return s;
+	s = name_socket(c, fd, op);
+	return s < 0 ? -1 : s; /* another family or type, no such descriptor,
+				  no pidfd_getfd: the kernel answers */
 }
 
 /* One message of the caller's: address, data and control read. */
@@ -633,11 +675,11 @@ static long net_sendmmsg(struct appv_sc_call *c)
 	for (i = 0; i < n && !any; i++)
 		any = read_addr(c, (uint64_t)(uintptr_t)v[i].msg_hdr.msg_name,
 				v[i].msg_hdr.msg_namelen, &a) == 1;
-	if (any)
-		s = target_getfd(c, fd);
-	else if ((s = strict_socket(c, fd, NET_SEND)) < 0) {
+	s = any ? name_socket(c, fd, NET_SEND) : strict_socket(c, fd, NET_SEND);
+	if (s < 0 && (!any || no_lookup(s))) {
 		free(v);
-		return SUP_CONTINUE; /* no file-system name */
+		return SUP_CONTINUE; /* no file-system name, or a descriptor
+					the kernel looks none up on */
 	}
 	if (s < 0)
 		r = s == -ESRCH ? s : -EBADF;

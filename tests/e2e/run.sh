@@ -1155,6 +1155,58 @@ print("sendto", r.recv(8))' "$d"
 	absent "$d/f"
 }
 
+# A send with a name that resolves nowhere, on a descriptor the kernel
+# looks no name up on, answers as natively: a seqpacket socket ignores
+# the name, a stream socket refuses it, a bad descriptor or a file fails
+# as such (not ENOENT from the name).
+c_unix_sendmsg_kinds() {
+	axe "$TPKG" /usr/bin/python3 -c '
+import errno, os, socket, sys
+n = sys.argv[1] + "/none"
+'"$E2E_SENDMMSG"'
+def t(name, f):
+    try:
+        print(name, f())
+    except OSError as e:
+        print(name, errno.errorcode.get(e.errno, e.errno))
+class Fd:
+    def __init__(self, fd): self.fd = fd
+    def fileno(self): return self.fd
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+t("seqpacket sendmsg", lambda: a.sendmsg([b"x"], [], 0, n))
+t("seqpacket sendmmsg", lambda: sendmmsg(a, n, [b"yz"]))
+print("seqpacket got", b.recv(8), b.recv(8))
+t("stream sendmsg", lambda: socket.socket(socket.AF_UNIX).sendmsg([b"x"], [], 0, n))
+a, b = socket.socketpair()
+t("connected stream sendmsg", lambda: a.sendmsg([b"x"], [], 0, n))
+t("stream sendmmsg", lambda: sendmmsg(a, n, [b"x"]))
+t("file sendmmsg", lambda: sendmmsg(Fd(0), n, [b"x"]))
+t("bad fd sendmmsg", lambda: sendmmsg(Fd(999), n, [b"x"]))
+t("stream sendto", lambda: socket.socket(socket.AF_UNIX).sendto(b"x", n))
+' /opt/t/share
+	want_rc 0
+	out_has "seqpacket sendmsg 1"
+	out_has "seqpacket sendmmsg [2]"
+	out_has "seqpacket got b'x' b'yz'"
+	out_has "stream sendmsg ENOTSUP"
+	out_has "connected stream sendmsg EISCONN"
+	out_has "stream sendmmsg EISCONN"
+	out_has "file sendmmsg ENOTSOCK"
+	out_has "bad fd sendmmsg EBADF"
+	out_has "stream sendto ENOTSUP"
+	# Strict mode sends what it read: not without the name the kernel
+	# refuses for its length.
+	axe --mode strict "$TPKG" /usr/bin/python3 -c '
+import ctypes, errno, socket
+libc = ctypes.CDLL(None, use_errno=True)
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+name = ctypes.create_string_buffer(b"\x01\x00/opt/t/share/none", 200)
+r = libc.sendto(a.fileno(), b"x", 1, 0, name, 200)
+print("long name", r, errno.errorcode.get(ctypes.get_errno()))'
+	want_rc 0
+	out_has "long name -1 EINVAL"
+}
+
 c_proc_self_exe() {
 	axe "$TPKG" /opt/t/bin/fsprobe exe
 	want_rc 0
@@ -6918,7 +6970,7 @@ LD_PRELOAD=libc.so.6 find /opt/t/share | LC_ALL=C sort' sh "$h"
 
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 static_stat_layers python_import host_root_symlink pkg_root_dirs fd_attrs ov_fd_attrs_cred ov_chattr ov_chattr_cred ov_xattr_cred ov_no_devices ov_mv_device_dir ov_mv_refused ov_mv_undo ov_mv_undo_race pkg_script_exec shebang_pkg_interp write_dynamic write_static
-merged_listing getcwd_virtual unix_sockname unix_sendmsg_virtual iso_hide_socket iso_hide_socket_race proc_self_exe exit_status stdin_passthrough
+merged_listing getcwd_virtual unix_sockname unix_sendmsg_virtual unix_sendmsg_kinds iso_hide_socket iso_hide_socket_race proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest long_home landlock_backstop ov_upper_swap ov_upper_plant ov_scratch_swap strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
 wl_sqlite wl_venv wl_node wl_perl escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rmdir_cwd
