@@ -477,7 +477,8 @@ struct net_msg {
 	size_t nfds; /* descriptors taken into snd.control */
 };
 
-#define NET_MAX_CONTROL 4096u /* larger: ENOBUFS, as the kernel's optmem */
+#define NET_MAX_CONTROL (1u << 20) /* larger: ENOBUFS (the kernel's own
+					 limit, optmem_max, lies below) */
 #define NET_MAX_IOV 1024u     /* the kernel's UIO_MAXIOV */
 
 /* Gather the @n buffers of @iov (in the caller's memory) into @m. */
