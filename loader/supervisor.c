@@ -194,6 +194,8 @@ bool sup_makes_names(const struct appv_sc_call *c)
 {
 	int flags;
 
+	if (c->no_names)
+		return false;
 	switch (c->req->data.nr) {
 	case SYS_open:
 		flags = (int)c->args[1];

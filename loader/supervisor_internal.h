@@ -127,6 +127,10 @@ struct appv_sc_call {
 	/* access(2) without AT_EACCESS: sup_cred() gives the ids it checks
 	 * with (the real ones). */
 	bool real_ids;
+	/* Set by a handler whose answer made no name in the upper layer,
+	 * which sup_makes_names would assume (strict mode's opens of shared
+	 * /proc and /dev paths): the name epoch stays. */
+	bool no_names;
 };
 
 /* --- target.c: the target's memory and /proc ---------------------------- */
@@ -284,6 +288,37 @@ int sup_fd_target(struct appv_sc_call *c, int fd, int need, bool fd_only,
  * (O_PATH), 1 and @p resolved and made writable, or -errno. */
 int sup_path_target(struct appv_sc_call *c, struct sup_path *p,
 		    bool nofollow, int need, int *ofd);
+/*
+ * Strict mode leaves no path to the kernel: after CONTINUE it would read
+ * the target's string again, by then maybe another thread's hidden path.
+ * For a path sup_resolve gave 1 (a share rule on /proc, /dev), an O_PATH
+ * descriptor (*ofd) of what the supervisor's own copy of it reaches, as
+ * the kernel would walk it for the target (@flags' O_NOFOLLOW and
+ * O_DIRECTORY, openat2's @resolve, from @dirfd; @path: p->abs or the
+ * target's relative string): under /proc/PID of a process the target may
+ * not trace, from sup_open_untraced (below appv's own, only what needs
+ * no such access: EACCES).  What it reached is checked as the rules say of its
+ * virtual path for @intent, and a change as Landlock would check the target's.
+ * 0 (p->res then the reached file's, when it has a path) or -errno.
+ */
+int sup_share_fd(struct appv_sc_call *c, struct sup_path *p, int dirfd,
+		 const char *path, int flags, uint64_t resolve, int intent,
+		 int *ofd);
+/* Strict mode, for a call that changes a name (mkdir, unlink, rename...)
+ * where sup_resolve gave 1: @p (p->raw as read) resolved again as any
+ * other shared path, which the supervisor changes itself, every symlink
+ * followed here (VFS_F_NO_HANDOFF), none left to the kernel. */
+int sup_resolve_here(struct appv_sc_call *c, int intent, int vflags,
+		     struct sup_path *p);
+/* Whether @abs lies below /proc/PID (or its task/TID) of a process the
+ * target may not trace: one outside the session, or whose credentials do
+ * not let it (sup_may_read_proc). */
+bool sup_proc_untraced(struct appv_sc_call *c, const char *abs);
+/* openat2(@dirfd, @path, @flags | O_CLOEXEC, @resolve) from a thread that
+ * may trace no process (sup_untraced.c): the kernel's ptrace checks of
+ * /proc/PID refuse it what they refuse the target.  The descriptor (the
+ * supervisor's), or -errno; -EACCES where Landlock is missing. */
+int sup_open_untraced(int dirfd, const char *path, int flags, uint64_t resolve);
 /* vfs_req.self_tgid for a walk made for call @ctx: target_tgid. */
 pid_t sup_walk_tgid(void *ctx);
 /* /proc/<pid>/{exe,cwd,root,fd/N} (and task/<tid>/...): the virtual path

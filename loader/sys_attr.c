@@ -386,8 +386,10 @@ long sys_utimes(struct appv_sc_call *c)
 		   : 0;
 }
 
-static long xattr_read_side(struct appv_sc_call *c, const struct sup_path *p,
-			    const char *name)
+/* getxattr/listxattr (@name NULL) of @real, not following a final
+ * symlink unless @follow. */
+static long xattr_read_side(struct appv_sc_call *c, const char *real,
+			    bool follow, const char *name)
 {
 	bool list = !name;
 	uint64_t buf = c->args[list ? 1 : 2];
@@ -400,8 +402,12 @@ static long xattr_read_side(struct appv_sc_call *c, const struct sup_path *p,
 		size = XATTR_SIZE_MAX_;
 	if (size && !(val = malloc(size)))
 		return -ENOMEM;
-	n = list ? llistxattr(p->res.real, val, size)
-		 : lgetxattr(p->res.real, name, val, size);
+	if (follow)
+		n = list ? listxattr(real, val, size)
+			 : getxattr(real, name, val, size);
+	else
+		n = list ? llistxattr(real, val, size)
+			 : lgetxattr(real, name, val, size);
 	if (n < 0)
 		return -errno;
 	if (size) {
@@ -485,7 +491,7 @@ long sys_fxattr(struct appv_sc_call *c)
 		return SUP_CONTINUE; /* the descriptor's own attributes */
 	if (!list && (r = xattr_name(c, name, sizeof(name))) < 0)
 		return r;
-	return xattr_read_side(c, &p, list ? NULL : name);
+	return xattr_read_side(c, p.res.real, false, list ? NULL : name);
 }
 
 long sys_xattr(struct appv_sc_call *c)
@@ -520,13 +526,30 @@ long sys_xattr(struct appv_sc_call *c)
 	}
 	r = sup_resolve_arg(c, -1, 0, VFS_INTENT_READ,
 			    nofollow ? VFS_F_NOFOLLOW : 0, &p);
-	if (r == 1)
+	if (r == 1 && !c->s->strict)
 		return SUP_CONTINUE; /* share rule on /proc, /dev: a read */
+	if (r == 1) {
+		/* Strict mode continues no call on a path (sup_share_fd):
+		 * what the descriptor names, through its magic link. */
+		char self[64];
+		long n;
+		int fd;
+
+		r = sup_share_fd(c, &p, AT_FDCWD, p.abs,
+				 nofollow && !p.trailing_slash ? O_NOFOLLOW : 0,
+				 0, VFS_INTENT_READ, &fd);
+		if (r < 0)
+			return r;
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+		n = xattr_read_side(c, self, true, list ? NULL : name);
+		close(fd);
+		return n;
+	}
 	if (r < 0)
 		return r;
 	if (!c->s->strict && sup_path_unchanged(&p))
 		return SUP_CONTINUE; /* fast mode read: see sys_stat.c */
-	return xattr_read_side(c, &p, list ? NULL : name);
+	return xattr_read_side(c, p.res.real, false, list ? NULL : name);
 }
 
 /* The ioctl argument of @cmd, as the kernel reads or writes it. */

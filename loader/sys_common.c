@@ -81,6 +81,45 @@ static bool proc_unreachable(struct appv_sc_call *c, const char *abs)
 	return !sup_in_session((pid_t)pid) || !sup_may_read_proc(c, pid);
 }
 
+/*
+ * Whether @abs lies below appv's own /proc/PID (or a thread's): the
+ * untraced thread (sup_open_untraced) is one of appv's threads, whose
+ * ptrace checks there always pass.  Only entries whose open needs no
+ * ptrace access (status, stat, cmdline...) are reached there: 1 for
+ * those, -EACCES for any other (memory, maps, environment, descriptors,
+ * links: natively the target's own checks fail there, but as root), 0
+ * when @abs is not appv's.
+ */
+static int proc_appv_own(struct appv_sc_call *c, const char *abs)
+{
+	static const char *const plain[] = {
+	    "status",  "stat",		"statm",    "cmdline",	  "comm",
+	    "cgroup",  "limits",	"sched",    "schedstat",  "oom_score",
+	    "oom_adj", "oom_score_adj", "loginuid", "sessionid",  "wchan",
+	    "cpuset",  "mountinfo",	"mounts",   "mountstats", "task"};
+	long pid, tid;
+	const char *rest = sup_proc_pid_rest(abs, &pid, &tid);
+	char task[64];
+
+	if (!rest || pid == c->tid || pid == (long)target_tgid(c))
+		return 0;
+	/* One of appv's threads: /proc/APPV/task lists it. */
+	snprintf(task, sizeof(task), "/proc/%d/task/%ld", (int)getpid(), pid);
+	if (pid != (long)getpid() && access(task, F_OK) != 0)
+		return 0;
+	if (!*rest || !strcmp(rest, "/"))
+		return 1;
+	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
+		if (!strcmp(rest + 1, plain[i]))
+			return 1;
+	return -EACCES;
+}
+
+bool sup_proc_untraced(struct appv_sc_call *c, const char *abs)
+{
+	return proc_unreachable(c, abs) && proc_appv_own(c, abs) == 0;
+}
+
 /* The target's own names for its descriptors under /dev: /dev/fd/N[/...]
  * and /dev/std{in,out,err} are /proc/TGID/fd/N[/...]. */
 static int dev_fd_subst(struct appv_sc_call *c, char *abs, size_t cap)
@@ -320,8 +359,10 @@ static bool in_proc_dev(const char *v)
 	       appv_path_has_prefix(v, "/dev");
 }
 
-int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
-		struct sup_path *p)
+/* sup_resolve; @kernel: a share-rule path of /proc or /dev may be left
+ * to the kernel (passthrough). */
+static int resolve(struct appv_sc_call *c, int intent, int vflags, bool kernel,
+		   struct sup_path *p)
 {
 	struct vfs_req q = {.path = p->abs,
 			    .base = "/",
@@ -357,7 +398,7 @@ resolve:
 	 * real target. */
 	if (subst == 1 && in_proc_dev(p->abs))
 		p->proc_here = true;
-	r = passthrough(c, p);
+	r = kernel ? passthrough(c, p) : 0;
 	/* Another process's files (/proc/PID/oom_score_adj): only the
 	 * session's, which Landlock, granting /proc as a whole, cannot tell
 	 * apart.  EACCES, as for another user's - also where the supervisor
@@ -423,6 +464,109 @@ resolve:
 	    p->res.rule == VFS_RULE_SHARE &&
 	    !loader_landlock_writable(c->s, p->res.real))
 		r = -EACCES;
+	return r;
+}
+
+int sup_resolve(struct appv_sc_call *c, int intent, int vflags,
+		struct sup_path *p)
+{
+	return resolve(c, intent, vflags, true, p);
+}
+
+int sup_resolve_here(struct appv_sc_call *c, int intent, int vflags,
+		     struct sup_path *p)
+{
+	return resolve(c, intent, vflags | VFS_F_NO_HANDOFF, false, p);
+}
+
+/* A change (@intent) of shared host path @real: where Landlock lets the
+ * target write, else EACCES, as Landlock says. */
+static int share_change(struct appv_sc_call *c, int intent, const char *real)
+{
+	if (intent == VFS_INTENT_READ || loader_landlock_writable(c->s, real))
+		return 0;
+	return -EACCES;
+}
+
+/*
+ * What an open of a share-rule path made for the target reached (O_PATH
+ * descriptor @fd): the kernel followed every link on the way, the magic
+ * ones as the target's, but a plain symlink (one the application made in
+ * /dev/shm) may lead anywhere.  What it reached is checked as the rules
+ * say of its virtual path, for @intent (hidden: ENOENT; denied: EACCES;
+ * readonly: EROFS), and a change as Landlock would check the target's
+ * (EACCES but where it may write); an anonymous or removed file has no
+ * path a rule could name.  @known: passthrough() resolved p->abs.  0,
+ * with p->res the reached file's when it has a path, or -errno.
+ */
+static int share_reached(struct appv_sc_call *c, int fd, int intent, bool known,
+			 struct sup_path *p)
+{
+	/* The supervisor serves on one thread. */
+	static struct sup_path q;
+	static char real[PATH_MAX];
+	struct stat st;
+	int r;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	r = sup_fd_path(fd, real, sizeof(real));
+	if (r < 0)
+		return r;
+	if (real[0] != '/' || (st.st_nlink == 0 && !S_ISDIR(st.st_mode)))
+		return 0;
+	/* The path itself: the share rule passthrough() found on it. */
+	if (known && !strcmp(real, p->abs))
+		return share_change(c, intent, real);
+	r = vfs_reverse(c->s->vfs, real, q.raw, sizeof(q.raw));
+	if (r < 0)
+		return r;
+	q.vbase[0] = q.rbase[0] = '\0';
+	r = sup_resolve_here(c, intent, VFS_F_NOFOLLOW, &q);
+	if (r == 0)
+		r = share_change(c, intent, real);
+	if (r == 0)
+		p->res = q.res;
+	return r;
+}
+
+int sup_share_fd(struct appv_sc_call *c, struct sup_path *p, int dirfd,
+		 const char *path, int flags, uint64_t resolve, int intent,
+		 int *ofd)
+{
+	int own = proc_appv_own(c, p->abs), r;
+	bool untraced = own == 0 && proc_unreachable(c, p->abs);
+
+	if (own < 0)
+		return own;
+	flags = O_PATH | O_CLOEXEC | (flags & (O_NOFOLLOW | O_DIRECTORY));
+	/* An absolute path that holds no symlink reaches what it names,
+	 * whose share rule passthrough() found (the usual case: /dev/null):
+	 * nothing to read back.  One from a dirfd (openat2's BENEATH or
+	 * IN_ROOT) was resolved by no one yet. */
+	if (dirfd == AT_FDCWD) {
+		*ofd = untraced
+			   ? sup_open_untraced(dirfd, path, flags,
+					       resolve | RESOLVE_NO_SYMLINKS)
+			   : appv_openat2(dirfd, path, flags, 0,
+					  resolve | RESOLVE_NO_SYMLINKS);
+		if (*ofd >= 0) {
+			r = share_change(c, intent, p->abs);
+			goto out;
+		}
+		if (*ofd != -ELOOP || (resolve & RESOLVE_NO_SYMLINKS))
+			return *ofd;
+	}
+	*ofd = untraced ? sup_open_untraced(dirfd, path, flags, resolve)
+			: appv_openat2(dirfd, path, flags, 0, resolve);
+	if (*ofd < 0)
+		return *ofd;
+	r = share_reached(c, *ofd, intent, dirfd == AT_FDCWD, p);
+out:
+	if (r < 0) {
+		close(*ofd);
+		*ofd = -1;
+	}
 	return r;
 }
 

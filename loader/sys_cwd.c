@@ -552,19 +552,32 @@ long sys_chdir(struct appv_sc_call *c)
 	int r, dir1;
 
 	r = sup_resolve_arg(c, -1, 0, VFS_INTENT_READ, VFS_F_DIRECTORY, &p);
-	if (r == 1) {
+	if (r == 1 && !c->s->strict) {
 		cwd_leave(c);
 		return SUP_CONTINUE; /* see passthrough() */
+	}
+	if (r == 1) {
+		/* Strict mode: the directory the path reaches, as the
+		 * kernel would walk it (sup_share_fd), p.res its own. */
+		int fd;
+
+		r = sup_share_fd(c, &p, AT_FDCWD, p.abs, O_DIRECTORY, 0,
+				 VFS_INTENT_READ, &fd);
+		if (r == 0)
+			close(fd);
 	}
 	if (r < 0)
 		return r;
 	if (!S_ISDIR(p.res.mode))
 		return -ENOTDIR;
-	if (sup_path_unchanged(&p) || host_twin(&p)) {
+	if (!c->s->strict && (sup_path_unchanged(&p) || host_twin(&p))) {
 		/* chdir reads nothing but the path: a path swapped after this
 		 * reply moves the cwd elsewhere, yet every relative lookup is
 		 * still resolved virtually from the new real cwd and Landlock
-		 * bounds writes.  (Strict mode: README, known limits.) */
+		 * bounds writes.  The kernel lands in a hidden directory
+		 * that way, whose existence (and its stat, through
+		 * AT_FDCWD) it tells: strict mode keeps a record of the
+		 * virtual cwd instead, the kernel's cwd left where it is. */
 		cwd_leave(c);
 		return SUP_CONTINUE;
 	}
@@ -573,7 +586,7 @@ long sys_chdir(struct appv_sc_call *c)
 	r = sup_may_access(c, &p, VFS_MAY_EXEC);
 	if (r < 0)
 		return r;
-	if (upper_twin(&p)) {
+	if (!c->s->strict && upper_twin(&p)) {
 		cwd_leave(c);
 		return SUP_CONTINUE;
 	}

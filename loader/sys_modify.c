@@ -45,6 +45,10 @@ static int resolve_new(struct appv_sc_call *c, int dirfd_arg, int path_arg,
 	int r = sup_resolve_arg(c, dirfd_arg, path_arg, VFS_INTENT_CREATE,
 				VFS_F_NOFOLLOW | VFS_F_NAME, p);
 
+	/* Strict mode continues no call on a path (sup_resolve_here). */
+	if (r == 1 && c->s->strict)
+		r = sup_resolve_here(c, VFS_INTENT_CREATE,
+				     VFS_F_NOFOLLOW | VFS_F_NAME, p);
 	if (r)
 		return r;
 	if (p->res.layer != VFS_LAYER_NONE)
@@ -127,6 +131,9 @@ long sys_unlink(struct appv_sc_call *c)
 	r = sup_resolve_arg(c, nr == SYS_unlinkat ? 0 : -1,
 			    nr == SYS_unlinkat ? 1 : 0, VFS_INTENT_DELETE,
 			    VFS_F_NOFOLLOW | VFS_F_NAME, &p);
+	if (r == 1 && c->s->strict)
+		r = sup_resolve_here(c, VFS_INTENT_DELETE,
+				     VFS_F_NOFOLLOW | VFS_F_NAME, &p);
 	if (r == 1)
 		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
 					own */
@@ -368,11 +375,17 @@ long sys_rename(struct appv_sc_call *c)
 		return -EINVAL;
 	r = sup_resolve_arg(c, at ? 0 : -1, at ? 1 : 0, VFS_INTENT_DELETE,
 			    VFS_F_NOFOLLOW | VFS_F_NAME, &o);
+	if (r == 1 && c->s->strict)
+		r = sup_resolve_here(c, VFS_INTENT_DELETE,
+				     VFS_F_NOFOLLOW | VFS_F_NAME, &o);
 	if (r < 0)
 		return r;
 	o_own = r == 1;
 	r = sup_resolve_arg(c, at ? 2 : -1, at ? 3 : 1, VFS_INTENT_CREATE,
 			    VFS_F_NOFOLLOW | VFS_F_NAME, &n);
+	if (r == 1 && c->s->strict)
+		r = sup_resolve_here(c, VFS_INTENT_CREATE,
+				     VFS_F_NOFOLLOW | VFS_F_NAME, &n);
 	if (r < 0)
 		return r;
 	if (o_own || r == 1)
@@ -607,6 +620,10 @@ long sys_link(struct appv_sc_call *c)
 	ro =
 	    sup_resolve_arg(c, at ? 0 : -1, at ? 1 : 0, VFS_INTENT_WRITE,
 			    flags & AT_SYMLINK_FOLLOW ? 0 : VFS_F_NOFOLLOW, &o);
+	if (ro == 1 && c->s->strict && proc_fd_number(o.abs) < 0)
+		ro = sup_resolve_here(
+		    c, VFS_INTENT_WRITE,
+		    flags & AT_SYMLINK_FOLLOW ? 0 : VFS_F_NOFOLLOW, &o);
 	if (rn == 1)
 		return ro < 0 ? ro : kernel_own(&o, ro == 1, &n, true);
 	if (ro == 1) {

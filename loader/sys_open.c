@@ -365,9 +365,9 @@ static int target_flags(struct appv_sc_call *c, const struct open_args *a,
  * object, reopened through the anchored O_PATH one: directories and
  * regular files (FIFOs without blocking).  Known difference: read() works
  * on it; symlinks (O_PATH|O_NOFOLLOW), sockets and devices give ELOOP /
- * ENXIO / EOPNOTSUPP.
+ * ENXIO / EOPNOTSUPP.  @untraced: reopened by sup_open_untraced.
  */
-static int reopen_path_fd(int fd)
+static int reopen_path_fd(int fd, bool untraced)
 {
 	char self[64];
 	struct stat st;
@@ -386,6 +386,8 @@ static int reopen_path_fd(int fd)
 	else if (!S_ISREG(st.st_mode))
 		return -EOPNOTSUPP;
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	if (untraced)
+		return sup_open_untraced(AT_FDCWD, self, flags, 0);
 	r = open(self, flags);
 	return r < 0 ? -errno : r;
 }
@@ -598,7 +600,7 @@ enum { NOT_FD_LINK = INT_MIN };
 static int own_fd_dup(struct appv_sc_call *c, const struct open_args *a,
 		      const char *abs, bool here)
 {
-	long n, pid, tid, tgid, own = (long)target_tgid(c);
+	long n, pid, tid, tgid, own;
 	const char *rest, *end;
 	bool other;
 	int r;
@@ -611,6 +613,7 @@ static int own_fd_dup(struct appv_sc_call *c, const struct open_args *a,
 	    strncmp(rest, "/fd/", 4) ||
 	    (n = sup_proc_num(rest + 4, &end)) < 0 || *end)
 		return NOT_FD_LINK;
+	own = (long)target_tgid(c);
 	if (tid < 0)
 		tid = pid == own ? c->tid : pid;
 	if (a->resolve & (RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS))
@@ -666,7 +669,8 @@ static int reopen_own_fd(struct appv_sc_call *c, const struct open_args *a,
 	 * kernel, and the open of a pipe with no reader would block here. */
 	fl = fstat(tfd, &st) == 0 && S_ISREG(st.st_mode) ? fcntl(tfd, F_GETFL)
 							  : -1;
-	if (fl < 0 || (fl & O_PATH) || (fl & O_ACCMODE) == O_RDONLY ||
+	if (fl < 0 || (fl & O_PATH) || (a->flags & O_PATH) ||
+	    (fl & O_ACCMODE) == O_RDONLY ||
 	    (acc != O_WRONLY && (fl & O_ACCMODE) == O_WRONLY))
 		return 0;
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", tfd);
@@ -725,10 +729,12 @@ static int lower_own_fd(struct appv_sc_call *c, const struct open_args *a,
  * lower file, which Landlock would refuse to truncate or write from the
  * target, is refused, and so is what the target's credentials do not
  * grant (the kernel's check of the file, which the supervisor's own,
- * maybe root's, would pass).  SUP_REPLIED or -errno.
+ * maybe root's, would pass).  An O_PATH open hands over reopen_path_fd's
+ * descriptor.  @untraced: the open is sup_open_untraced's.  SUP_REPLIED
+ * or -errno.
  */
 static long fd_link_open_here(struct appv_sc_call *c, const struct open_args *a,
-			      int tfd)
+			      int tfd, bool untraced)
 {
 	const char *upper = vfs_get_config(c->s->vfs)->upper;
 	char self[64], real[PATH_MAX];
@@ -740,6 +746,8 @@ static long fd_link_open_here(struct appv_sc_call *c, const struct open_args *a,
 		return -ELOOP; /* the link itself */
 	if (fstat(tfd, &st) < 0)
 		return -errno;
+	if (S_ISLNK(st.st_mode))
+		return -ELOOP; /* an O_PATH | O_NOFOLLOW one's */
 	if (!(a->flags & O_PATH)) {
 		m = (struct vfs_meta){st.st_mode, st.st_uid, st.st_gid};
 		may = (acc != O_WRONLY ? VFS_MAY_READ : 0) |
@@ -749,18 +757,29 @@ static long fd_link_open_here(struct appv_sc_call *c, const struct open_args *a,
 		if (r < 0)
 			return r;
 	}
-	if (S_ISREG(st.st_mode) && !st.st_nlink && !appv_fd_writable(tfd) &&
+	if ((may & VFS_MAY_WRITE) && S_ISREG(st.st_mode) && !st.st_nlink &&
+	    !appv_fd_writable(tfd) &&
 	    sup_fd_path(tfd, real, sizeof(real)) > 0 && real[0] == '/' &&
 	    !appv_path_has_prefix(real, upper) && strncmp(real, "/memfd:", 7))
 		return -EACCES;
 	snprintf(self, sizeof(self), "/proc/self/fd/%d", tfd);
-	r = open_fifo_async(c, self, a->flags, a->flags & O_CLOEXEC, true);
+	r = S_ISFIFO(st.st_mode)
+		? open_fifo_async(c, self, a->flags, a->flags & O_CLOEXEC, true)
+		: 0;
 	if (r != 0)
 		return r < 0 ? r : SUP_REPLIED;
-	fd =
-	    open(self, (a->flags & ~O_CLOEXEC) | O_CLOEXEC | O_NOCTTY, a->mode);
+	/* The open itself checks ptrace access to what /proc/PID holds
+	 * (maps, environ), as the target's would. */
+	if (a->flags & O_PATH)
+		fd = reopen_path_fd(tfd, untraced);
+	else if (untraced)
+		fd = sup_open_untraced(AT_FDCWD, self,
+				       (a->flags & ~O_CLOEXEC) | O_NOCTTY, 0);
+	else
+		fd = open(self, (a->flags & ~O_CLOEXEC) | O_CLOEXEC | O_NOCTTY,
+			  a->mode);
 	if (fd < 0)
-		return -errno;
+		return untraced || (a->flags & O_PATH) ? fd : -errno;
 	r = target_addfd(c, fd, a->flags & O_CLOEXEC, true);
 	close(fd);
 	return r < 0 ? r : SUP_REPLIED;
@@ -791,17 +810,21 @@ static long trunc_open_here(struct appv_sc_call *c, const struct open_args *a,
 	else if (S_ISLNK(st.st_mode))
 		r = -ELOOP;
 	else
-		r = fd_link_open_here(c, &b, tfd);
+		r = fd_link_open_here(c, &b, tfd, false);
 	close(tfd);
 	return r;
 }
 
+/* own_fd_open: @here and no descriptor link. */
+enum { NO_FD_LINK_HERE = 2 };
+
 /* A modifying open through the target's own descriptor link (@p->abs,
  * own_fd_dup): SUP_REPLIED (reopen_own_fd), 1 to open @p as resolved
  * (lower_own_fd), SUP_CONTINUE for the kernel, or -errno.  With @here,
- * where the kernel cannot take the call (sup_path.proc_here), any open that
- * follows the link, and never SUP_CONTINUE: what the kernel would do, the
- * supervisor does (fd_link_open_here); 1 for no such link too. */
+ * where the kernel cannot take the call (sup_path.proc_here, strict mode),
+ * any open that follows the link, and never SUP_CONTINUE: what the kernel
+ * would do, the supervisor does (fd_link_open_here); NO_FD_LINK_HERE for
+ * no such link. */
 static long own_fd_open(struct appv_sc_call *c, const struct open_args *a,
 			struct sup_path *p, bool here)
 {
@@ -813,7 +836,7 @@ static long own_fd_open(struct appv_sc_call *c, const struct open_args *a,
 	     ((a->flags & (O_ACCMODE | O_TRUNC | O_PATH)) == O_TRUNC)))
 		return trunc_open_here(c, a, p);
 	if (tfd == NOT_FD_LINK)
-		return here ? 1 : SUP_CONTINUE;
+		return here ? NO_FD_LINK_HERE : SUP_CONTINUE;
 	/* One the supervisor may not take (Yama lets it attach to its
 	 * descendants only) is not the kernel's either: the open would act
 	 * on the file unchecked.  Refused as Landlock refuses it from ABI 3. */
@@ -825,12 +848,89 @@ static long own_fd_open(struct appv_sc_call *c, const struct open_args *a,
 	if (r == 1) {
 		r = SUP_REPLIED;
 	} else if (r == 0) {
-		r = lower_own_fd(c, a, p, tfd);
+		/* Read only, where the kernel cannot take it: that very open
+		 * file again, as the kernel's reopen gives. */
+		r = here && !modifying(a->flags) ? 0
+						 : lower_own_fd(c, a, p, tfd);
 		if (r == 0 && ((a->flags & O_TRUNC) || a->racy_flags || here))
-			r = fd_link_open_here(c, a, tfd);
+			r = fd_link_open_here(c, a, tfd, false);
 		else if (r == 0)
 			r = SUP_CONTINUE;
 	}
+	close(tfd);
+	return r;
+}
+
+/* A name share_open_here found missing, created by the supervisor: no
+ * symlink on the way (one may lead out of the shared tree), not over an
+ * entry that came since (O_EXCL: that one is opened as found), only
+ * where Landlock lets the target create.  SUP_REPLIED or -errno. */
+static long share_create(struct appv_sc_call *c, const struct open_args *a,
+			 struct sup_path *p, int dfd, const char *path)
+{
+	mode_t um;
+	int fd, r;
+
+	if (!loader_landlock_writable(c->s, p->abs))
+		return -EACCES;
+	r = sup_may_create(c, p);
+	if (r == 0)
+		r = target_fd_room(c);
+	if (r < 0)
+		return r;
+	um = sup_umask_enter(c);
+	fd = appv_openat2(
+	    dfd, path, (a->flags & ~O_CLOEXEC) | O_EXCL | O_CLOEXEC | O_NOCTTY,
+	    a->mode & 07777,
+	    a->resolve | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+	sup_umask_leave(um);
+	if (fd < 0)
+		return fd;
+	sup_own_new(c, fd, p->abs, false);
+	r = target_addfd(c, fd, a->flags & O_CLOEXEC, true);
+	close(fd);
+	return r < 0 ? r : SUP_REPLIED;
+}
+
+/*
+ * Strict mode: an open of a share-rule path of /proc or /dev that is no
+ * descriptor link of the session's (own_fd_open).  Continued, the kernel
+ * would read the target's string again - by then maybe another thread's
+ * hidden path.  The supervisor opens what its copy reaches (sup_share_fd:
+ * openat2's RESOLVE_* flags applied, from the target's dirfd for BENEATH
+ * and IN_ROOT) and hands it over as fd_link_open_here does; a missing
+ * name that O_CREAT asks for is made by share_create.  SUP_REPLIED or
+ * -errno; no name of the upper layer is made (appv_sc_call.no_names).
+ */
+static long share_open_here(struct appv_sc_call *c, const struct open_args *a,
+			    struct sup_path *p)
+{
+	bool rooted = a->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT);
+	bool excl = (a->flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
+	const char *path = rooted ? p->raw : p->abs;
+	struct open_args b = *a;
+	int dfd = AT_FDCWD, tfd = -1, tries = 3;
+	long r;
+
+	c->no_names = true;
+	if (rooted && (dfd = target_getfd(c, a->dirfd)) < 0)
+		return dfd;
+	do {
+		r = sup_share_fd(c, p, dfd, path,
+				 a->flags | (excl ? O_NOFOLLOW : 0), a->resolve,
+				 intent_of(a->flags), &tfd);
+		if (r == -ENOENT && (a->flags & O_CREAT))
+			r = share_create(c, a, p, dfd, path);
+	} while (r == -EEXIST && !excl && --tries);
+	if (dfd >= 0)
+		close(dfd);
+	if (r != 0)
+		return r;
+	/* O_NOFOLLOW: a symlink is the link itself (fd_link_open_here's
+	 * ELOOP, O_PATH's too). */
+	b.flags &= ~(O_NOFOLLOW | O_CREAT | O_EXCL);
+	r = excl ? -EEXIST
+		 : fd_link_open_here(c, &b, tfd, sup_proc_untraced(c, p->abs));
 	close(tfd);
 	return r;
 }
@@ -862,7 +962,9 @@ long sys_open(struct appv_sc_call *c)
 		if (map_files_link(p.abs) &&
 		    (modifying(a.flags) || a.racy_flags))
 			return -EACCES;
-		o = own_fd_open(c, &a, &p, false);
+		o = own_fd_open(c, &a, &p, c->s->strict);
+		if (o == NO_FD_LINK_HERE)
+			o = share_open_here(c, &a, &p);
 		if (o != 1)
 			return o;
 	}
@@ -876,7 +978,7 @@ long sys_open(struct appv_sc_call *c)
 		if (o != 0)
 			return o < 0 ? o : SUP_REPLIED;
 		o = own_fd_open(c, &a, &p, true);
-		if (o != 1)
+		if (o != 1 && o != NO_FD_LINK_HERE)
 			return o;
 	}
 	if (!c->s->strict && intent_of(a.flags) == VFS_INTENT_READ &&
@@ -933,7 +1035,7 @@ long sys_open(struct appv_sc_call *c)
 	if (upper_changed(c, &a, &p, what, fd))
 		return -ESTALE; /* resolve again */
 	if (fd >= 0 && (flags & O_PATH)) {
-		r = reopen_path_fd(fd);
+		r = reopen_path_fd(fd, false);
 		close(fd);
 		fd = r;
 	}

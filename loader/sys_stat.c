@@ -29,14 +29,38 @@ static bool may_continue(struct appv_sc_call *c, const struct sup_path *p)
 	return !c->s->strict && sup_path_unchanged(p);
 }
 
+/* resolve_read: strict mode's share-rule path, *sfd to act on. */
+enum { SHARE_FD = 2 };
+
+/* Strict mode, a path sup_resolve gave 1 (a share rule on /proc or /dev)
+ * for a call that reads (@vflags its VFS_F_NOFOLLOW, VFS_F_DIRECTORY):
+ * sup_share_fd's O_PATH descriptor into *@fd (0), or -errno. */
+static int share_at(struct appv_sc_call *c, struct sup_path *p, int vflags,
+		    int *fd)
+{
+	bool follow = !(vflags & VFS_F_NOFOLLOW) || p->trailing_slash;
+	bool dir = (vflags & VFS_F_DIRECTORY) || p->trailing_slash;
+
+	return sup_share_fd(c, p, AT_FDCWD, p->abs,
+			    (follow ? 0 : O_NOFOLLOW) | (dir ? O_DIRECTORY : 0),
+			    0, VFS_INTENT_READ, fd);
+}
+
 /* Resolves a path argument of a read-only call.  Returns 1 when the call
- * may continue as issued (a share rule on /proc or /dev: passthrough(); or
- * may_continue()), 0 with the real path in @p, or -errno. */
+ * may continue as issued (outside strict mode, a share rule on /proc or
+ * /dev: passthrough(); or may_continue()); SHARE_FD with *@sfd (strict
+ * mode, that share rule: share_at's descriptor, with AT_EMPTY_PATH), 0
+ * with the real path in @p, or -errno. */
 static int resolve_read(struct appv_sc_call *c, int dirfd_arg, int path_arg,
-			int intent, int vflags, struct sup_path *p)
+			int intent, int vflags, struct sup_path *p, int *sfd)
 {
 	int r = sup_resolve_arg(c, dirfd_arg, path_arg, intent, vflags, p);
 
+	*sfd = -1;
+	if (r == 1 && c->s->strict) {
+		r = share_at(c, p, vflags, sfd);
+		return r == 0 ? SHARE_FD : r;
+	}
 	if (r != 0)
 		return r;
 	return may_continue(c, p) ? 1 : 0;
@@ -165,13 +189,45 @@ int sup_fd_dir(struct appv_sc_call *c, int fd, struct sup_path *p)
 	return dir && covered_dir(c, p);
 }
 
+/* The descriptor's own answer, made here: strict mode's for a stat of it
+ * through a path call (AT_EMPTY_PATH and ""), which continued would have
+ * the kernel read the string again - by then maybe another thread's
+ * path. */
+static long fd_stat_here(struct appv_sc_call *c, int fd, uint64_t buf,
+			 bool statx_call)
+{
+	/* Through the descriptor's magic link, which leads to that very
+	 * open file (one call, where a duplicate costs three). */
+	int flags = statx_call ? (int)c->args[2] & AT_STATX_SYNC_TYPE : 0;
+	unsigned int mask = statx_call ? (unsigned int)c->args[3] : 0;
+	char link[64];
+	struct statx stx;
+	struct stat st;
+	int r;
+
+	if (fd == AT_FDCWD)
+		snprintf(link, sizeof(link), "/proc/%d/cwd", (int)c->tid);
+	else if (fd >= 0)
+		snprintf(link, sizeof(link), "/proc/%d/fd/%d", (int)c->tid, fd);
+	else
+		return -EBADF;
+	r = statx_call ? statx(AT_FDCWD, link, flags, mask, &stx)
+		       : stat(link, &st);
+	r = r ? (errno == ENOENT ? -EBADF : -errno) : 0;
+	if (r == 0)
+		r = statx_call ? target_write(c, buf, &stx, sizeof(stx))
+			       : target_write(c, buf, &st, sizeof(st));
+	return r;
+}
+
 /* A descriptor below the content cache's root or the upper directory
  * (@p->abs from sup_fd_listing): a package file or directory answers with
  * mtime as ctime, a package directory standing for a merged one as its
  * virtual path, and a copied-up entry with its origin's identity, as stat
- * of its path says (vfs_fix_stat).  Anything else continues. */
+ * of its path says (vfs_fix_stat).  Anything else continues, or with
+ * @here (fd_stat_here) is answered here. */
 static long fd_stat(struct appv_sc_call *c, int fd, struct sup_path *p,
-		    uint64_t buf, bool statx_call)
+		    uint64_t buf, bool statx_call, bool here)
 {
 	int flags = AT_EMPTY_PATH | (statx_call ? (int)c->args[2] : 0);
 	unsigned int mask = statx_call ? (unsigned int)c->args[3] : 0;
@@ -183,10 +239,11 @@ static long fd_stat(struct appv_sc_call *c, int fd, struct sup_path *p,
 	int tfd, r;
 
 	if (!upper && !vfs_real_in_image(c->s->vfs, p->abs))
-		return SUP_CONTINUE;
+		return here ? fd_stat_here(c, fd, buf, statx_call)
+			    : SUP_CONTINUE;
 	tfd = getfd_at(c, fd); /* AT_FDCWD: fchdir'ed into a package dir */
 	if (tfd < 0)
-		return SUP_CONTINUE;
+		return here ? tfd : SUP_CONTINUE;
 	r = statx_call ? statx(tfd, "", flags, mask, &stx) : fstat(tfd, &st);
 	r = r ? -errno : 0;
 	close(tfd);
@@ -204,8 +261,9 @@ static long fd_stat(struct appv_sc_call *c, int fd, struct sup_path *p,
 				       mask, &stx)
 			       : fstatat(AT_FDCWD, p->res.real, &st,
 					 AT_SYMLINK_NOFOLLOW);
-		if (r)
-			return SUP_CONTINUE; /* gone since */
+		if (r) /* gone since */
+			return here ? fd_stat_here(c, fd, buf, statx_call)
+				    : SUP_CONTINUE;
 	} else {
 		p->res.layer = VFS_LAYER_IMAGE; /* its own: a package entry */
 		p->res.merged_dir = false;
@@ -221,16 +279,19 @@ static long fd_stat(struct appv_sc_call *c, int fd, struct sup_path *p,
 	return r < 0 ? r : 0;
 }
 
-static long stat_on_fd(struct appv_sc_call *c, int fd, uint64_t buf)
+/* @here: fd_stat's. */
+static long stat_on_fd(struct appv_sc_call *c, int fd, uint64_t buf, bool here)
 {
 	struct sup_path p;
 	struct stat st;
 	int r;
 
 	if (!sup_fd_listing(c, fd, &p))
-		return fd_stat(c, fd, &p, buf, false);
+		return fd_stat(c, fd, &p, buf, false, here);
 	if (fstatat(AT_FDCWD, p.res.real, &st, AT_SYMLINK_NOFOLLOW))
-		return SUP_CONTINUE; /* gone since: the descriptor's own */
+		return here ? fd_stat_here(c, fd, buf, false)
+			    : SUP_CONTINUE; /* gone since: the descriptor's
+					       own */
 	vfs_fix_stat(c->s->vfs, &p.res, &st);
 	r = target_write(c, buf, &st, sizeof(st));
 	return r < 0 ? r : 0;
@@ -240,7 +301,7 @@ long sys_fstat(struct appv_sc_call *c)
 {
 	if ((int)c->args[0] < 0)
 		return SUP_CONTINUE; /* EBADF, AT_FDCWD included */
-	return stat_on_fd(c, (int)c->args[0], c->args[1]);
+	return stat_on_fd(c, (int)c->args[0], c->args[1], false);
 }
 
 /*
@@ -404,20 +465,24 @@ long sys_stat(struct appv_sc_call *c)
 		    ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | AT_NO_AUTOMOUNT))
 			return -EINVAL;
 		if (empty_path_on_fd(c, 1, flags, &r))
-			return stat_on_fd(c, (int)c->args[0], buf);
+			return stat_on_fd(c, (int)c->args[0], buf,
+					  c->s->strict);
 		if (r < 0)
 			return r;
 	}
 	r = resolve_read(c, dirfd_arg, path_arg, VFS_INTENT_READ,
-			 VFS_F_HOST_LAZY | nofollow(flags), &p);
+			 VFS_F_HOST_LAZY | nofollow(flags), &p, &fd);
 	if (r == 1)
 		return SUP_CONTINUE; /* see resolve_read() */
 	if (r < 0)
 		return r;
 	/* real has its symlinks resolved unless the app asked not to follow:
 	 * never follow here, so a raced symlink is not followed either. */
-	e = real_at(c, VFS_INTENT_READ, VFS_F_HOST_LAZY | nofollow(flags), &p,
-		    &fd, &rp);
+	if (r == SHARE_FD)
+		e = AT_EMPTY_PATH, rp = "";
+	else
+		e = real_at(c, VFS_INTENT_READ,
+			    VFS_F_HOST_LAZY | nofollow(flags), &p, &fd, &rp);
 	if (e < 0)
 		return e;
 	r = fstatat(fd, rp, &st, AT_SYMLINK_NOFOLLOW | e) ? -errno : 0;
@@ -440,19 +505,23 @@ long sys_statx(struct appv_sc_call *c)
 
 	if (empty_path_on_fd(c, 1, flags, &r)) {
 		if (!sup_fd_listing(c, (int)c->args[0], &p))
-			return fd_stat(c, (int)c->args[0], &p, c->args[4],
-				       true);
+			return fd_stat(c, (int)c->args[0], &p, c->args[4], true,
+				       c->s->strict);
 	} else if (r < 0) {
 		return r;
 	} else {
 		r = resolve_read(c, 0, 1, VFS_INTENT_READ,
-				 VFS_F_HOST_LAZY | nofollow(flags), &p);
+				 VFS_F_HOST_LAZY | nofollow(flags), &p, &fd);
 		if (r == 1)
 			return SUP_CONTINUE; /* see resolve_read() */
 		if (r < 0)
 			return r;
-		e = real_at(c, VFS_INTENT_READ,
-			    VFS_F_HOST_LAZY | nofollow(flags), &p, &fd, &rp);
+		if (r == SHARE_FD)
+			e = AT_EMPTY_PATH, rp = "";
+		else
+			e = real_at(c, VFS_INTENT_READ,
+				    VFS_F_HOST_LAZY | nofollow(flags), &p, &fd,
+				    &rp);
 		if (e < 0)
 			return e;
 	}
@@ -473,16 +542,17 @@ long sys_statfs(struct appv_sc_call *c)
 {
 	struct sup_path p;
 	struct statfs sf;
-	int r = resolve_read(c, -1, 0, VFS_INTENT_READ, VFS_F_HOST_LAZY, &p);
+	int fd, r = resolve_read(c, -1, 0, VFS_INTENT_READ, VFS_F_HOST_LAZY, &p,
+				 &fd);
 
 	if (r == 1)
 		return SUP_CONTINUE; /* see resolve_read() */
 	if (r < 0)
 		return r;
-	if (vfs_res_host_checked(&p.res)) {
-		int fd;
-
-		fd = sup_host_path_fd(c, VFS_INTENT_READ, VFS_F_HOST_LAZY, &p);
+	if (r == SHARE_FD || vfs_res_host_checked(&p.res)) {
+		if (r != SHARE_FD)
+			fd = sup_host_path_fd(c, VFS_INTENT_READ,
+					      VFS_F_HOST_LAZY, &p);
 		if (fd < 0)
 			return fd;
 		r = fstatfs(fd, &sf) ? -errno : 0;
@@ -544,11 +614,19 @@ long sys_access(struct appv_sc_call *c)
 	c->real_ids = !(flags & AT_EACCESS);
 	r = resolve_read(c, dirfd_arg, path_arg,
 			 mode & W_OK ? VFS_INTENT_WRITE : VFS_INTENT_READ,
-			 vflags, &p);
+			 vflags, &p, &fd);
 	if (r == 1)
 		return SUP_CONTINUE; /* see resolve_read() */
 	if (r < 0)
 		return r;
+	if (r == SHARE_FD) {
+		r = faccessat(fd, "", mode,
+			      (flags & AT_EACCESS) | AT_EMPTY_PATH)
+			? -errno
+			: 0;
+		close(fd);
+		return r;
+	}
 	/* A package directory (u+rx in the cache) or the upper copy of a
 	 * host one: what the virtual one grants (as the shim's final_perm;
 	 * R_OK, W_OK, X_OK are VFS_MAY_*). */
@@ -601,39 +679,67 @@ long sys_readlink(struct appv_sc_call *c)
 	long size = (long)c->args[at ? 3 : 2];
 	char out[PATH_MAX];
 	struct sup_path p;
+	bool shared = false;
 	const char *rp;
 	int r, n, fd, e;
 
 	if ((int)size <= 0)
 		return -EINVAL;
-	if (at && target_read(c, c->args[1], out, 1) == 0 && !out[0])
-		return SUP_CONTINUE; /* readlinkat(fd, ""): the link the
-					descriptor itself is (O_PATH |
-					O_NOFOLLOW), no lookup */
+	if (at && target_read(c, c->args[1], out, 1) == 0 && !out[0]) {
+		/* readlinkat(fd, ""): the link the descriptor itself is
+		 * (O_PATH | O_NOFOLLOW), no lookup.  Strict mode reads it
+		 * here: continued, the kernel would read the string again. */
+		if (!c->s->strict)
+			return SUP_CONTINUE;
+		fd = getfd_at(c, (int)c->args[0]);
+		if (fd < 0)
+			return fd;
+		n = (int)readlinkat(fd, "", out, sizeof(out));
+		n = n < 0 ? -errno : n;
+		close(fd);
+		if (n < 0)
+			return n;
+		goto answer;
+	}
 	r = sup_resolve_arg(c, at ? 0 : -1, at ? 1 : 0, VFS_INTENT_READ,
 			    VFS_F_NOFOLLOW | VFS_F_HOST_LAZY, &p);
 	if (r < 0)
 		return r;
-	n = r == 1 ? 0 : self_link_text(c, &p, out, sizeof(out));
+	n = r == 1 && !c->s->strict ? 0
+				    : self_link_text(c, &p, out, sizeof(out));
 	if (n == 0)
 		n = sup_proc_link(c, p.abs, out, sizeof(out));
 	if (n < 0)
 		return n;
 	if (n == 0) {
-		if (r == 1 || may_continue(c, &p))
+		if ((r == 1 && !c->s->strict) || may_continue(c, &p))
 			return SUP_CONTINUE; /* read-only; see may_continue() */
-		e = real_at(c, VFS_INTENT_READ,
-			    VFS_F_NOFOLLOW | VFS_F_HOST_LAZY, &p, &fd, &rp);
+		shared = r == 1;
+		r = shared ? share_at(c, &p, VFS_F_NOFOLLOW, &fd) : 1;
+		if (r < 0)
+			return r;
+		if (r == 0) {
+			e = AT_EMPTY_PATH, rp = "";
+		} else {
+			e = real_at(c, VFS_INTENT_READ,
+				    VFS_F_NOFOLLOW | VFS_F_HOST_LAZY, &p, &fd,
+				    &rp);
+		}
 		if (e < 0)
 			return e;
 		n = (int)readlinkat(fd, rp, out, sizeof(out) - 1);
 		n = n < 0 ? -errno : n;
 		close_at(fd, e);
+		/* A link under /proc/PID (ns/...) of a process the target
+		 * may not trace: not its to read. */
+		if (n >= 0 && shared && sup_proc_untraced(c, p.abs))
+			n = -EACCES;
 		if (n == -ENOENT && e)
 			n = -EINVAL; /* the descriptor is no symlink */
 		if (n < 0)
 			return n;
 	}
+answer:
 	if (n > (int)size)
 		n = (int)size;
 	r = target_write(c, buf, out, (size_t)n);
@@ -644,16 +750,30 @@ long sys_inotify(struct appv_sc_call *c)
 {
 	uint32_t mask = (uint32_t)c->args[2];
 	struct sup_path p;
-	int r, tfd;
+	char self[64];
+	int r, tfd, sfd;
 
 	r = resolve_read(c, -1, 1, VFS_INTENT_READ,
 			 (mask & IN_DONT_FOLLOW ? VFS_F_NOFOLLOW : 0) |
 			     (mask & IN_ONLYDIR ? VFS_F_DIRECTORY : 0),
-			 &p);
+			 &p, &sfd);
 	if (r == 1)
 		return SUP_CONTINUE; /* see resolve_read() */
 	if (r < 0)
 		return r;
+	if (r == SHARE_FD) {
+		/* What the descriptor names, through its magic link. */
+		snprintf(self, sizeof(self), "/proc/self/fd/%d", sfd);
+		tfd = target_getfd(c, (int)c->args[0]);
+		r = tfd < 0 ? tfd
+			    : inotify_add_watch(
+				  tfd, self, mask & ~(uint32_t)IN_DONT_FOLLOW);
+		r = r < 0 && tfd >= 0 ? -errno : r;
+		if (tfd >= 0)
+			close(tfd);
+		close(sfd);
+		return r;
+	}
 	/* A package directory never changes; what the program makes in it
 	 * lands in its upper copy: watch that one (made now).  A host
 	 * directory is watched on the host, for changes made outside. */
