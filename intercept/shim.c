@@ -707,21 +707,30 @@ static bool below_base(const char *path)
 	return path[0] != '/' && !appv_path_has_dotdot(path);
 }
 
-static long open_host(const struct shim_sc *sc, long a[6],
-		      struct vfs_res *res)
+/* @own: the caller's base is the host directory it names (route
+ * SHIM_OWN), not a merged listing or another layer's directory: else the
+ * host path asked is res->real as the walk handed it over. */
+static long open_host(const struct shim_sc *sc, long a[6], struct vfs_res *res,
+		      bool own)
 {
 	struct shim_sc virt = *sc;
 	const char *path = (const char *)a[sc->path_arg];
-	bool rel = sc->dirfd_arg >= 0 && below_base(path);
+	bool rel = own && sc->dirfd_arg >= 0 && below_base(path);
+	char asked[PATH_MAX];
 	long r = appv_openat2(rel ? (int)a[sc->dirfd_arg] : AT_FDCWD,
 			      rel ? path : res->real, (int)a[2], 0,
 			      RESOLVE_NO_SYMLINKS),
 	     err = 0;
 
+	if (r == -EINVAL && !own)
+		return appv_syscall(SYS_openat, AT_FDCWD, (long)res->real, a[2],
+				    a[3], 0, 0);
 	if (r == -EINVAL) /* flags openat2 refuses: as openat takes them */
 		return appv_syscall(sc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	if (r != -ELOOP)
 		return r;
+	if (!own)
+		memcpy(asked, res->real, strlen(res->real) + 1);
 	virt.vflags |= VFS_F_NO_HANDOFF;
 	switch (shim_route(&virt, a, res, &err)) {
 	case SHIM_ERR:
@@ -729,6 +738,9 @@ static long open_host(const struct shim_sc *sc, long a[6],
 	case SHIM_DIRECT:
 		return shim_direct(sc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	default:
+		if (!own)
+			return appv_syscall(SYS_openat, AT_FDCWD, (long)asked,
+					    a[2], a[3], 0, 0);
 		return appv_syscall(sc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 	}
 }
@@ -940,9 +952,9 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 			kind = SHIM_FD_UPPER;
 	}
 
-	if (route == SHIM_OWN && sc->nr == SYS_openat &&
+	if ((route == SHIM_OWN || route == SHIM_REAL) && sc->nr == SYS_openat &&
 	    sc->intent == VFS_INTENT_READ && vfs_res_host_checked(res)) {
-		r = open_host(sc, a, res);
+		r = open_host(sc, a, res, route == SHIM_OWN);
 		goto opened;
 	}
 	if (route == SHIM_REAL && upper_nofollow(sc, a, res))

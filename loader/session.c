@@ -123,29 +123,34 @@ static int put_rule(struct vfs_config *cfg, const char *norm, size_t len,
 	return 0;
 }
 
-/* A hide or deny rule keeps its last name, but the directories on the way
- * to it are the host's symlinks' targets: the walk follows a symlinked
- * directory (/home -> var/home) and would never meet the name as given,
- * so --hide /home/u/.ssh must also name /var/home/u/.ssh. */
-static int put_real_parent(struct vfs_config *cfg, const char *norm, int rule)
+/* The host's spelling of @norm: the symlinks on the way resolved
+ * (realpath) as far as it exists, the rest as given, since a rule may name
+ * what a session is yet to create (--readonly /var/run/x, /var/run ->
+ * /run); with @keep_last, its last name as given.  Fills @out (PATH_MAX
+ * bytes); 0 when it differs from @norm, 1 when not, or a negative errno. */
+static int host_spelling(const char *norm, bool keep_last, char *out)
 {
-	const char *last = strrchr(norm, '/');
-	char parent[PATH_MAX], full[PATH_MAX];
+	char head[PATH_MAX];
+	size_t cut = strlen(norm);
 	_cleanup_free_ char *real = NULL;
+	bool skip = keep_last;
 	int n;
 
-	if (last == norm)
-		return 0;
-	memcpy(parent, norm, (size_t)(last - norm));
-	parent[last - norm] = '\0';
-	real = realpath(parent, NULL);
-	if (!real || !strcmp(real, parent))
-		return 0;
-	n = snprintf(full, sizeof(full), "%s%s", strcmp(real, "/") ? real : "",
-		     last);
-	if (n < 0 || (size_t)n >= sizeof(full))
+	if (cut >= sizeof(head))
 		return -ENAMETOOLONG;
-	return put_rule(cfg, full, (size_t)n, rule);
+	memcpy(head, norm, cut + 1);
+	while (skip || !(real = realpath(head, NULL))) {
+		if (!strcmp(head, "/"))
+			return 1;
+		cut = (size_t)(strrchr(head, '/') - head);
+		head[cut ? cut : 1] = '\0';
+		skip = false;
+	}
+	n = snprintf(out, PATH_MAX, "%s%s",
+		     strcmp(real, "/") || !norm[cut] ? real : "", norm + cut);
+	if (n < 0 || n >= PATH_MAX)
+		return -ENAMETOOLONG;
+	return strcmp(out, norm) ? 0 : 1;
 }
 
 /* A rule names a path, and symlinks on the way are followed virtually,
@@ -154,10 +159,11 @@ static int put_real_parent(struct vfs_config *cfg, const char *norm, int rule)
  * way through the link would land under the target's rule.  Not a hide or
  * deny rule: it hides the name (--hide ~/bin, a link to /usr/local/bin,
  * must not hide /usr/local/bin by its own name), only the directories on
- * the way to it are followed (put_real_parent). */
+ * the way to it are followed, which the walk does (/home -> var/home:
+ * --hide /home/u/.ssh also names /var/home/u/.ssh). */
 static int add_one_rule(struct vfs_config *cfg, const char *path, int rule)
 {
-	char norm[PATH_MAX], *real;
+	char norm[PATH_MAX], real[PATH_MAX];
 	int r;
 
 	if (path[0] != '/')
@@ -168,15 +174,11 @@ static int add_one_rule(struct vfs_config *cfg, const char *path, int rule)
 	r = put_rule(cfg, norm, (size_t)r, rule);
 	if (r < 0)
 		return r;
-	if (rule == VFS_RULE_HIDE || rule == VFS_RULE_DENY)
-		return put_real_parent(cfg, norm, rule);
-	real = realpath(norm, NULL);
-	if (!real)
-		return 0;
-	if (strcmp(real, norm))
-		r = put_rule(cfg, real, strlen(real), rule);
-	free(real);
-	return r;
+	r = host_spelling(norm, rule == VFS_RULE_HIDE || rule == VFS_RULE_DENY,
+			  real);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	return put_rule(cfg, real, strlen(real), rule);
 }
 
 /* A rule path may be a shell pattern ("/home/" "*" "/Documents"): it stands
@@ -213,12 +215,17 @@ static int add_rule(struct vfs_config *cfg, const char *path, int rule)
 }
 
 /* A rule at or below appv's own state (or the session scratch) would show
- * it through the hide rule put on it: -EPERM, said in @diag. */
+ * it through the hide rule put on it: -EPERM, said in @diag.  Not a hide
+ * or deny rule, which shows nothing: a pattern hiding every entry of
+ * /dev/shm names the session scratch as well. */
 static int own_state_rule(struct session *s, struct appv_diag *diag)
 {
 	for (unsigned int i = 0; i < s->cfg.nrules; i++) {
 		const char *p = s->cfg.rules[i].prefix, *own = NULL;
+		int rule = s->cfg.rules[i].rule;
 
+		if (rule == VFS_RULE_HIDE || rule == VFS_RULE_DENY)
+			continue;
 		if (appv_path_has_prefix(p, s->appv_home))
 			own = s->appv_home;
 		else if (appv_path_has_prefix(p, s->run_parent))

@@ -25,7 +25,9 @@ bool sup_is_proc_path(const char *abs)
 
 /* /proc and /dev under a share rule: the kernel's meaning in the target's
  * own context (magic links, /dev/stdout -> /proc/self/fd/1) is the right
- * one and the supervisor cannot reproduce it from outside. */
+ * one and the supervisor cannot reproduce it from outside.  Not a /dev
+ * directory whose listing leaves hidden names out (the session scratch
+ * in /dev/shm, a --hide'd device): it is merged, as elsewhere. */
 static int passthrough(struct appv_sc_call *c, struct sup_path *p)
 {
 	struct vfs_req q = {.path = p->abs,
@@ -48,6 +50,8 @@ static int passthrough(struct appv_sc_call *c, struct sup_path *p)
 	r = vfs_resolve(c->s->vfs, &q, &p->res);
 	if (r < 0 && r != -ENOENT)
 		return r;
+	if (p->res.merged_dir && appv_path_has_prefix(p->abs, "/dev"))
+		return 0;
 	return p->res.rule == VFS_RULE_SHARE ? 1 : 0;
 }
 

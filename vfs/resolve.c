@@ -582,9 +582,11 @@ static int handoff(struct walk *w, unsigned char pf, struct probe *p)
 	p->handed_off = true;
 	/* Lazy only below a host-only directory: a final host symlink right
 	 * under a virtual directory may lead to an entry of another layer,
-	 * which the kernel, given the host path, would not find. */
+	 * which the kernel, given the host path, would not find.  Nor above
+	 * a rule: a directory there may list without a hidden name. */
 	if ((req->flags & VFS_F_HOST_LAZY) && req->intent == VFS_INTENT_READ &&
-	    !w->must_dir && p->host_parent) {
+	    !w->must_dir && p->host_parent &&
+	    !vfs_rule_under(w->vfs, w->vpath, w->vlen)) {
 		p->lazy = true;
 		p->top = VFS_LAYER_HOST;
 		p->hit.mode = 0;
@@ -1384,7 +1386,12 @@ static bool changed(const struct walk *w, const struct vfs_res *res)
 		return true;
 	if (res->rule != VFS_RULE_SHARE && res->rule != VFS_RULE_WRITECOPY)
 		return true;
-	return w->req->path[0] != '/' && w->base_virtual;
+	/* A host base directory that lists without a hidden name is opened
+	 * as its merged listing (dir_layers): its descriptor is no host
+	 * directory for the kernel to walk from either. */
+	return w->req->path[0] != '/' &&
+	       (w->base_virtual || vfs_rule_hides_child(w->vfs, w->req->base,
+							strlen(w->req->base)));
 }
 
 static int count_comps(const char *p)

@@ -3060,6 +3060,86 @@ c_iso_hide_under_link() {
 	esac
 }
 
+# A host directory with a hidden entry lists without it, however it is
+# opened (O_DIRECTORY or not), and its descriptor, which is that listing,
+# still names the host directory for the calls made from it: tar and grep
+# -r read its files (as natively: not empty), a create and an unlink from
+# it in a shared directory change the host.  In /dev too, which is shared
+# (the session scratch in /dev/shm is not listed either).  A relative
+# host symlink there, or in a readonly directory, opens nothing hidden
+# (cat from the directory), one to a visible file reads it.
+c_iso_hide_dir_fd() {
+	local h=$C/host shm=/dev/shm/appv-e2e-$$-$RANDOM
+	mkdir -p "$h/wc/hid" "$h/sh/hid" "$h/ro" "$h/h2" "$shm"
+	echo content >"$h/wc/file"
+	echo secret >"$h/wc/hid/f"
+	echo secret >"$h/h2/f"
+	ln -s hid/f "$h/wc/tohid"
+	ln -s ../h2/f "$h/ro/tohid"
+	ln -s ../wc/file "$h/ro/tofile"
+	: >"$h/sh/old"
+	axe --hide "$h/wc/hid" --share "$h/sh" --hide "$h/sh/hid" \
+		--readonly "$h/ro" --hide "$h/h2" --hide "$shm" "$TPKG" \
+		/bin/sh -c "
+		cd '$h/wc' && cat tohid 2>/dev/null; cd '$h/ro' &&
+		cat tohid 2>/dev/null; cat tofile
+		tar cf - -C '$h' wc | tar tf - | grep -v tohid
+		grep -r content '$h/wc'
+		/usr/bin/python3 -c '
+import os, sys
+h = sys.argv[1]
+fd = os.open(h + \"/wc\", os.O_RDONLY)
+print(\"wc\", sorted(os.listdir(fd)))
+f = os.open(\"file\", os.O_RDONLY, dir_fd=fd)
+print(\"read\", os.read(f, 64), os.stat(\"file\", dir_fd=fd).st_size)
+fd = os.open(h + \"/sh\", os.O_RDONLY | os.O_DIRECTORY)
+os.close(os.open(\"new\", os.O_CREAT | os.O_WRONLY, 0o644, dir_fd=fd))
+print(\"created\", os.path.exists(h + \"/sh/new\"))
+os.unlink(\"old\", dir_fd=fd)
+print(\"sh\", os.listdir(h + \"/sh\"))
+print(\"shm\", os.path.basename(sys.argv[2]) in os.listdir(\"/dev/shm\"))
+' '$h' '$shm'"
+	rmdir "$shm"
+	want_rc 0
+	[ "$(cat "$C/out")" = "content
+wc/
+wc/file
+$h/wc/file:content
+wc ['file', 'tohid']
+read b'content\n' 8
+created True
+sh ['new']
+shm False" ] || fail "unexpected output: $(cat "$C/out")"
+	[ -f "$h/sh/new" ] && [ ! -e "$h/sh/old" ] ||
+		fail "the shared create or unlink did not reach the host"
+}
+
+# A rule below a symlinked host directory on a path that does not exist
+# yet (--readonly /var/run/x, /var/run -> /run) holds for what the session
+# creates there, as one on the link's target does: the walk arrives by the
+# target, so the rule names it too.  A readonly one refuses the mkdir
+# (EROFS), a hidden name below a directory made meanwhile stays hidden.
+c_iso_rule_link_missing() {
+	local h=$C/host
+	mkdir -p "$h/real"
+	ln -s real "$h/sd"
+	axe --overlay rlm --readonly "$h/sd/ro" --hide "$h/sd/new/hid" "$TPKG" \
+		/bin/sh -c "
+		mkdir '$h/sd/ro' 2>&1; mkdir '$h/sd/new'
+		echo s >'$h/sd/new/hid' 2>/dev/null || echo hid refused
+		cat '$h/sd/new/hid' 2>/dev/null || echo hid absent"
+	want_rc 0
+	out_contains "Read-only file system"
+	out_has "hid refused"
+	out_has "hid absent"
+	ax run --print-rules --readonly "$h/sd/ro" --hide "$h/sd/new/hid" "$TPKG"
+	want_rc 0
+	grep -qE "^$h/real/ro +readonly\$" "$C/out" || fail "no rule for $h/real/ro"
+	grep -qE "^$h/real/new/hid +hide\$" "$C/out" ||
+		fail "no rule for $h/real/new/hid"
+	absent "$h/real/ro"
+}
+
 # A shared directory that holds a hidden path (--share S --hide S/a/hid)
 # is not moved on the host: the hidden tree would leave its rule's name
 # and read at the new one.  rename(2) gets EXDEV, as across a mount; mv
@@ -3134,6 +3214,22 @@ refused" ] || fail "unexpected output: $(cat "$C/out")"
 	axe --share "$APPV_HOME/overlays" "$TPKG" /bin/true
 	want_fail
 	err_matches "isolation rule for $APPV_HOME/overlays: it lies in appv's own state"
+}
+
+# A hide or deny rule that names appv's own state, or a path in it, is
+# accepted: it shows nothing there (a pattern hiding every entry of a
+# directory that holds APPV_HOME, or /dev/shm, which may hold the session
+# scratch); the state stays hidden, the other entries too.
+c_iso_hide_own_state() {
+	mkdir -p "$C/hold"
+	echo s >"$C/hold/f"
+	axe --hide "$C/ho*" --deny "$APPV_HOME/cache" --hide '/dev/shm/*' \
+		"$TPKG" /bin/sh -c "ls '$C' | grep -c '^ho'; cat '$C/hold/f' 2>&1
+		ls '$APPV_HOME' 2>&1"
+	want_rc 2
+	out_has 0
+	out_contains "$C/hold/f: No such file or directory"
+	out_contains "$APPV_HOME': No such file or directory"
 }
 
 # What /proc holds of the whole host is readonly by default: a sysctl
@@ -7018,8 +7114,8 @@ wl_sqlite wl_venv wl_node wl_perl escape overlays_side overlay_shared ov_rm ov_r
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing ov_host_covered ov_host_covered_fd
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
-ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink iso_hide_under_link iso_share_move_hidden ov_write_host_symlink
-iso_share_below_hide iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc strict_path_swap tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
+ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink iso_hide_under_link iso_hide_dir_fd iso_rule_link_missing iso_share_move_hidden ov_write_host_symlink
+iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc strict_path_swap tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
