@@ -2104,6 +2104,157 @@ c_wl_perl() {
 	same_tree "$C/proj" "$PROJ_SHA"
 }
 
+# Real workloads on a project the host already uses (a git repository with
+# history and a pack, a built C tree with generated headers and -MMD
+# dependency files, SQLite databases), run twice in one overlay and
+# compared line for line with the same script run natively on a copy:
+# git rebase/merge conflicts, stash, gc --aggressive, worktree, clean -fdx
+# and archive; make -j2 decisions after touching a header; SQLite in WAL
+# mode with a reader in the same and in a concurrent second session,
+# rollback, VACUUM and a hot journal left by a killed writer; cp -a,
+# rsync -a, find -newer, ln and tar c of the result.
+c_wl_native() {
+	local n=$C/nat p=$C/proj ph pid
+	make_project
+	cat >"$C/wl.sh" <<-'EOF'
+	export GIT_AUTHOR_NAME=a GIT_AUTHOR_EMAIL=a@x GIT_COMMITTER_NAME=a \
+		GIT_COMMITTER_EMAIL=a@x GIT_AUTHOR_DATE=2020-01-01T00:00:00Z \
+		GIT_COMMITTER_DATE=2020-01-01T00:00:00Z LC_ALL=C
+	wal() { python3 - "$@" <<-'P'
+	import os, sqlite3, sys, time
+	c = sqlite3.connect("w.db", isolation_level=None, timeout=10)
+	def wait(f):
+	    for _ in range(600):
+	        if os.path.exists(f):
+	            return
+	        time.sleep(0.05)
+	    sys.exit("no " + f)
+	s = lambda: c.execute("select sum(x) from n").fetchone()[0]
+	if sys.argv[1] == "writer":
+	    c.execute("begin"); c.execute("insert into n values(10)")
+	    open("w.a1", "w").close(); wait("w.b1")
+	    c.execute("commit"); open("w.a2", "w").close(); wait("w.b2")
+	    print("writer sees", s())
+	elif sys.argv[1] == "reader":
+	    wait("w.a1"); print("reader before", s()); open("w.b1", "w").close()
+	    wait("w.a2"); print("reader after", s())
+	    c.execute("insert into n values(100)"); open("w.b2", "w").close()
+	else:
+	    c.execute("begin"); c.execute("insert into n values(1000)")
+	    r = sqlite3.connect("w.db", isolation_level=None)
+	    print("same session", r.execute("select sum(x) from n").fetchone()[0])
+	    c.execute("commit")
+	    print("same session", r.execute("select sum(x) from n").fetchone()[0])
+	P
+	}
+	case $1 in
+	one)
+		git checkout -q side && git rebase main >/dev/null 2>&1
+		echo "rebase $? $(git status --porcelain | tr '\n' ' ')"
+		git rebase --abort && git checkout -q main &&
+			git merge side >/dev/null 2>&1
+		echo "merge $? $(git status --porcelain)"; git merge --abort
+		echo dirty >>data/a.txt && git stash push -q && git status --porcelain &&
+			git stash pop -q && git status --porcelain && git commit -qam c3 &&
+			git gc -q --aggressive --prune=now && git count-objects -v &&
+			ls .git/objects/pack | wc -l && git fsck --no-progress &&
+			git worktree add -q wt side && git -C wt log --format=%s -1 &&
+			git worktree remove wt && git clean -fdxq -e w.db &&
+			git archive HEAD | sha256sum && git log --format='%H %s'
+		cd src && make -j2 CC=gcc 2>&1 | sort && ./hello && sleep 1 &&
+			touch util.h && make -j2 CC=gcc 2>&1 | sort && make -q &&
+			sleep 1 && echo second >gen.in && make -j2 CC=gcc 2>&1 | sort &&
+			./hello && cat main.d && cd .. || exit 1
+		wal same
+		sqlite3 db.sqlite "pragma journal_mode=delete; begin;
+			update t set v = v + 10; rollback; select k || v from t;
+			create table big(x); insert into big select randomblob(500)
+			from (with recursive r(i) as (select 1 union all select i + 1
+			from r where i < 400) select i from r); delete from big
+			where rowid % 2 = 0;" && sqlite3 db.sqlite "vacuum;
+			pragma integrity_check; select count(*) from big"
+		python3 -c 'import os, sqlite3
+	if os.fork() == 0:
+	    c = sqlite3.connect("db.sqlite", isolation_level=None)
+	    c.execute("pragma cache_size=2"); c.execute("begin")
+	    c.execute("update big set x = randomblob(600)")
+	    c.execute("update t set v = 99"); os.kill(os.getpid(), 9)
+	print("killed", os.WTERMSIG(os.wait()[1]))' && ls db.sqlite*
+		ln data/a.txt data/a.hard && cp -a data data.cp &&
+			{ ! command -v rsync >/dev/null || rsync -a data/ data.rs/; } &&
+			touch -r in.tar ref && find . -newer ref -path './data*' |
+			sort && stat -c '%n %h %s' data/a.txt data.cp/a.hard &&
+			tar cf - --sort=name --mtime=@0 data data.cp src | tar tvf - |
+			awk '{print $1, $3, $6, $7, $8}' ;;
+	two)
+		git status --porcelain; git log --format='%H %s' -2; git stash list
+		cd src && make -q && ./hello && cd .. &&
+			sqlite3 db.sqlite "select k || v from t; pragma integrity_check" &&
+			ls db.sqlite* && sqlite3 w.db "select sum(x) from n" &&
+			stat -c '%n %h' data/a.txt data.cp/a.hard ;;
+	*) wal "$1" ;;
+	esac
+	EOF
+	# shellcheck disable=SC2016
+	(cd "$p" && export GIT_AUTHOR_NAME=a GIT_AUTHOR_EMAIL=a@x \
+		GIT_COMMITTER_NAME=a GIT_COMMITTER_EMAIL=a@x \
+		GIT_AUTHOR_DATE=2020-01-01T00:00:00Z \
+		GIT_COMMITTER_DATE=2020-01-01T00:00:00Z &&
+		sed -i 's/util.h$/util.h gen.h/; s/-c -o/-MMD -c -o/' src/Makefile &&
+		printf '%s\n\t%s\n%s\n' 'gen.h: gen.in' \
+			'@sed "s/.*/#define GEN \"&\"/" gen.in >gen.t && mv gen.t gen.h' \
+			'-include $(wildcard *.d)' >>src/Makefile &&
+		echo first >src/gen.in &&
+		sed -i '1i #include "gen.h"' src/main.c &&
+		sed -i 's/answer())/answer(), GEN)/; s/%d\\n/%d %s\\n/' src/main.c &&
+		printf '*.o\n*.d\nhello\ngen.h\n' >src/.gitignore &&
+		git -c init.defaultBranch=main init -q && git add -A &&
+		git commit -qm c1 && git branch side && echo main >>README &&
+		git commit -qam c2 && git checkout -q side && echo side >>README &&
+		git commit -qam s1 && git checkout -q main && git gc -q &&
+		(cd src && make -s CC=gcc >/dev/null) &&
+		sqlite3 w.db "pragma journal_mode=wal; create table n(x);
+			insert into n values(1)" >/dev/null) ||
+		fail "the project did not set up"
+	ph=$(tree_sha "$p")
+	cp -a "$p" "$n"
+	(cd "$n" && bash "$C/wl.sh" one) >"$C/n1" 2>&1
+	(cd "$n" && bash "$C/wl.sh" writer & cd "$n" && bash "$C/wl.sh" reader
+		wait) 2>&1 | sort >"$C/n2"
+	(cd "$n" && bash "$C/wl.sh" two) >"$C/n3" 2>&1
+	wl "bash '$C/wl.sh' one 2>&1"
+	diff "$C/n1" "$C/out" >"$C/d1" || fail "the first run differs from native:
+$(head -n 20 "$C/d1")"
+	out_has "rebase 1 UU README ?? w.db "
+	out_has "merge 1 UU README"
+	out_has " M data/a.txt"
+	out_has "hello from make: 42 second"
+	out_has "main.o: main.c gen.h util.h"
+	out_has "same session 1001"
+	out_has "killed 9"
+	out_has "db.sqlite-journal"
+	out_has "data/a.txt 2 12"
+	out_has "hrw-r--r-- 0 data.cp/a.txt link to"
+	# shellcheck disable=SC2086
+	timeout -k 5 "$TMO" "$APPV" exec $MODE_OPT --overlay w "$TPKG" \
+		/bin/sh -c "cd '$p' && bash '$C/wl.sh' writer" >"$C/aw" 2>&1 &
+	pid=$!
+	wl "bash '$C/wl.sh' reader"
+	wait "$pid"
+	sort "$C/out" "$C/aw" >"$C/a2"
+	diff "$C/n2" "$C/a2" >"$C/d2" || fail "WAL across two sessions differs:
+$(head -n 20 "$C/d2")"
+	grep -qx "reader after 1011" "$C/a2" || fail "the reader missed the commit"
+	wl "bash '$C/wl.sh' two 2>&1"
+	want_rc 0
+	diff "$C/n3" "$C/out" >"$C/d3" || fail "the second run differs:
+$(head -n 20 "$C/d3")"
+	out_has "1111"
+	out_has "a1"
+	out_has "db.sqlite"
+	same_tree "$p" "$ph"
+}
+
 # Escape attempts, dynamic then static (each in its own overlay): none may
 # change the host; the plain overlay routes must work virtually.
 c_escape() {
@@ -7110,7 +7261,7 @@ static_stat_layers python_import host_root_symlink pkg_root_dirs fd_attrs ov_fd_
 merged_listing getcwd_virtual unix_sockname unix_sendmsg_virtual unix_sendmsg_kinds iso_hide_socket iso_hide_socket_race proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest long_home landlock_backstop ov_upper_swap ov_upper_plant ov_scratch_swap strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
-wl_sqlite wl_venv wl_node wl_perl escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rmdir_cwd
+wl_sqlite wl_venv wl_node wl_perl wl_native escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rmdir_cwd
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing ov_host_covered ov_host_covered_fd
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
