@@ -534,16 +534,72 @@ static int share_reached(struct appv_sc_call *c, int fd, int intent, bool known,
 	return r;
 }
 
+/* A link whose name resolve() replaced by its target's (/proc/self,
+ * /proc/thread-self, /dev/stdin...), which the call does not follow
+ * (@flags' O_NOFOLLOW): that link itself, the same for any process, into
+ * @out.  @out, or NULL for any other path. */
+static const char *share_unfollowed(const struct sup_path *p, int flags,
+				    char *out, size_t cap)
+{
+	static const char *const links[] = {"/proc/self", "/proc/thread-self",
+					    "/dev/stdin", "/dev/stdout",
+					    "/dev/stderr"};
+	bool slash;
+
+	if (!(flags & O_NOFOLLOW) ||
+	    appv_path_join(p->raw[0] == '/' ? "/" : p->vbase, p->raw, out, cap,
+			   &slash) < 0 ||
+	    slash)
+		return NULL;
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+		if (!strcmp(out, links[i]))
+			return out;
+	return NULL;
+}
+
+/*
+ * The supervisor's walk of a path took a "self" or "thread-self" link as
+ * appv's own (relative ones, which openat2's BENEATH and IN_ROOT follow
+ * from a /proc dirfd; /proc/net and /proc/mounts lead through them; a
+ * directory swapped for a symlink meanwhile): what *@fd reached below
+ * appv's /proc/PID[/task/TID] is the target's, opened again (@flags) in
+ * its place below /proc/TGID[/task/TID].  0 or -errno.
+ */
+static int share_self_again(struct appv_sc_call *c, int *fd, int flags)
+{
+	char real[PATH_MAX], to[PATH_MAX];
+	const char *rest;
+	long pid, tid;
+	int n;
+
+	if (sup_fd_path(*fd, real, sizeof(real)) < 0 ||
+	    !(rest = sup_proc_pid_rest(real, &pid, &tid)) ||
+	    pid != (long)getpid())
+		return 0;
+	n = tid < 0 ? snprintf(to, sizeof(to), "/proc/%d%s",
+			       (int)target_tgid(c), rest)
+		    : snprintf(to, sizeof(to), "/proc/%d/task/%d%s",
+			       (int)target_tgid(c), (int)c->tid, rest);
+	if (n >= (int)sizeof(to))
+		return -ENAMETOOLONG;
+	close(*fd);
+	*fd = appv_openat2(AT_FDCWD, to, flags, 0, RESOLVE_NO_SYMLINKS);
+	return *fd < 0 ? *fd : 0;
+}
+
 int sup_share_fd(struct appv_sc_call *c, struct sup_path *p, int dirfd,
 		 const char *path, int flags, uint64_t resolve, int intent,
 		 int *ofd)
 {
 	int own = proc_appv_own(c, p->abs), r;
 	bool untraced = own == 0 && proc_unreachable(c, p->abs);
+	char link[PATH_MAX];
 
 	if (own < 0)
 		return own;
 	flags = O_PATH | O_CLOEXEC | (flags & (O_NOFOLLOW | O_DIRECTORY));
+	if (dirfd == AT_FDCWD && share_unfollowed(p, flags, link, sizeof(link)))
+		path = link;
 	/* An absolute path that holds no symlink reaches what it names,
 	 * whose share rule passthrough() found (the usual case: /dev/null):
 	 * nothing to read back.  One from a dirfd (openat2's BENEATH or
@@ -563,6 +619,8 @@ int sup_share_fd(struct appv_sc_call *c, struct sup_path *p, int dirfd,
 	}
 	*ofd = untraced ? sup_open_untraced(dirfd, path, flags, resolve)
 			: appv_openat2(dirfd, path, flags, 0, resolve);
+	if (*ofd >= 0 && own == 0 && (r = share_self_again(c, ofd, flags)) < 0)
+		return r;
 	if (*ofd < 0)
 		return *ofd;
 	r = share_reached(c, *ofd, intent, dirfd == AT_FDCWD, p);

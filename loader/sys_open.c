@@ -17,6 +17,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/seccomp.h>
@@ -892,6 +893,66 @@ static long share_create(struct appv_sc_call *c, const struct open_args *a,
 	return r < 0 ? r : SUP_REPLIED;
 }
 
+/* The controlling terminal of process @pid (the seventh field of its
+ * stat, the device encoded as stat's: 0 for none), or -1. */
+static long ctty_of(pid_t pid)
+{
+	char p[64], buf[512], state;
+	long ppid, pg, sid, tty;
+	const char *e;
+	ssize_t n;
+	int fd;
+
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	e = strrchr(buf, ')');
+	if (!e || sscanf(e + 1, " %c %ld %ld %ld %ld", &state, &ppid, &pg, &sid,
+			 &tty) != 5)
+		return -1;
+	return tty;
+}
+
+/*
+ * /dev/tty, which *@tfd reached, is the opener's controlling terminal:
+ * the target's, which need not be the supervisor's (after a setsid, or a
+ * terminal of its own).  Where they differ, *@tfd becomes the target's
+ * pseudo-terminal /dev/pts/N; ENXIO where it has none, as natively, or
+ * one that is no pseudo-terminal (known limits).  0 or -errno.
+ */
+static int share_ctty(struct appv_sc_call *c, int *tfd)
+{
+	struct stat st;
+	char pts[64];
+	long tty;
+	int fd;
+
+	if (fstat(*tfd, &st) < 0 || !S_ISCHR(st.st_mode) ||
+	    st.st_rdev != makedev(5, 0))
+		return 0;
+	tty = ctty_of(c->tid);
+	if (tty > 0 && tty == ctty_of(getpid()))
+		return 0; /* the supervisor's own open is the target's */
+	if (tty <= 0 || major((dev_t)tty) < 136 || major((dev_t)tty) > 143)
+		return -ENXIO;
+	snprintf(pts, sizeof(pts), "/dev/pts/%u",
+		 (major((dev_t)tty) - 136) * 256 + minor((dev_t)tty));
+	fd = appv_openat2(AT_FDCWD, pts, O_PATH | O_CLOEXEC, 0,
+			  RESOLVE_NO_SYMLINKS);
+	if (fd < 0 || fstat(fd, &st) < 0 || st.st_rdev != (dev_t)tty) {
+		if (fd >= 0)
+			close(fd);
+		return -ENXIO;
+	}
+	close(*tfd);
+	*tfd = fd;
+	return 0;
+}
+
 /*
  * Strict mode: an open of a share-rule path of /proc or /dev that is no
  * descriptor link of the session's (own_fd_open).  Continued, the kernel
@@ -924,6 +985,8 @@ static long share_open_here(struct appv_sc_call *c, const struct open_args *a,
 	} while (r == -EEXIST && !excl && --tries);
 	if (dfd >= 0)
 		close(dfd);
+	if (r == 0 && (r = share_ctty(c, &tfd)) < 0)
+		close(tfd);
 	if (r != 0)
 		return r;
 	/* O_NOFOLLOW: a symlink is the link itself (fd_link_open_here's

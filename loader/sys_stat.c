@@ -57,6 +57,14 @@ static int resolve_read(struct appv_sc_call *c, int dirfd_arg, int path_arg,
 	int r = sup_resolve_arg(c, dirfd_arg, path_arg, intent, vflags, p);
 
 	*sfd = -1;
+	/* Strict mode keeps a record of a cwd in /proc or /dev (sys_cwd.c),
+	 * so a relative path there is resolved here (proc_here), not shared:
+	 * share_at's too, whose walk follows a final link only the kernel
+	 * can (/proc/TGID/fd/0 from "0" in /proc/self/fd, or "stdin" in
+	 * /dev). */
+	if (r == 0 && c->s->strict && p->proc_here &&
+	    p->res.rule == VFS_RULE_SHARE && !p->res.merged_dir)
+		r = 1;
 	if (r == 1 && c->s->strict) {
 		r = share_at(c, p, vflags, sfd);
 		return r == 0 ? SHARE_FD : r;

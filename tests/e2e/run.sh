@@ -4603,6 +4603,106 @@ c_strict_path_swap() {
 	! grep -qF appv-secret "$C/out" || fail "the hidden file was read"
 }
 
+# /proc/self and /proc/thread-self are the caller's however they are
+# walked: strict mode opens shared /proc paths itself, and an openat2 from a
+# /proc dirfd under RESOLVE_BENEATH or RESOLVE_IN_ROOT, which follows their
+# relative links, must not reach appv's own entries there (its status,
+# cmdline, maps, mem).  Not followed (lstat, O_NOFOLLOW), they and
+# /dev/std* are the links themselves; followed from a cwd in /proc/self/fd
+# or /dev (a record in strict mode), what they lead to.  As native; always
+# run in strict mode too.
+PROC_SELF_PY='import ctypes, os, stat
+libc = ctypes.CDLL(None, use_errno=True)
+libc.syscall.restype = ctypes.c_long
+class How(ctypes.Structure):
+    _fields_ = [("flags", ctypes.c_uint64), ("mode", ctypes.c_uint64),
+                ("resolve", ctypes.c_uint64)]
+proc = os.open("/proc", os.O_RDONLY | os.O_DIRECTORY)
+def o2(p, res):
+    fd = libc.syscall(437, proc, p.encode(), ctypes.byref(How(0, 0, res)), 24)
+    if fd < 0:
+        return "E%d" % ctypes.get_errno()
+    with os.fdopen(fd, "rb") as f:
+        return f.read()
+def first(b):
+    return b.split(b"\n")[0] if isinstance(b, bytes) else b
+def opens(p, res):
+    fd = libc.syscall(437, proc, p.encode(), ctypes.byref(How(0, 0, res)), 24)
+    if fd < 0:
+        return "E%d" % ctypes.get_errno()
+    os.close(fd)
+    return "opened"
+own = open("/proc/self/status", "rb").read()
+pid = [l for l in own.split(b"\n") if l.startswith(b"Pid:")][0]
+for res in (8, 16):
+    st = o2("self/status", res)
+    print(res, "status", isinstance(st, bytes) and pid in st.split(b"\n"))
+    st = o2("thread-self/status", res)
+    print(res, "thread status", isinstance(st, bytes) and pid in st.split(b"\n"))
+    print(res, "cmdline", o2("self/cmdline", res) == open("/proc/self/cmdline", "rb").read())
+    print(res, "maps", first(o2("self/maps", res)) == first(open("/proc/self/maps", "rb").read()))
+    print(res, "mem", opens("self/mem", res), opens("thread-self/environ", res))
+for p in ("/proc/self", "/proc/thread-self", "/dev/stdin", "/dev/stdout"):
+    print(p, stat.filemode(os.lstat(p).st_mode), stat.filemode(os.stat(p).st_mode)[0])
+    try:
+        os.close(os.open(p, os.O_RDONLY | os.O_NOFOLLOW))
+        print(p, "nofollow opened")
+    except OSError as e:
+        print(p, "nofollow E%d" % e.errno)
+for d, p in (("/proc/self/fd", "0"), ("/dev", "stdin"), ("/dev", "null")):
+    os.chdir(d)
+    print(d, p, stat.filemode(os.lstat(p).st_mode), stat.filemode(os.stat(p).st_mode)[0])'
+proc_self_like_native() {
+	ax exec "$@" "$TPKG" /usr/bin/python3 -c "$PROC_SELF_PY"
+	want_rc 0
+	diff "$C/native" "$C/out" >"$C/d" ||
+		fail "differs from native (${*:-shim}): $(tr '\n' ' ' <"$C/d")"
+}
+c_strict_proc_self() {
+	/usr/bin/python3 -c "$PROC_SELF_PY" >"$C/native" 2>&1 </dev/null ||
+		fail "native run failed: $(cat "$C/native")"
+	# shellcheck disable=SC2086
+	proc_self_like_native $MODE_OPT
+	[ "$MODE_OPT" = "--mode strict" ] || proc_self_like_native --mode strict
+}
+
+# /dev/tty is the opener's controlling terminal, not appv's: none after a
+# setsid (ENXIO), a pseudo-terminal it made its own (TIOCSCTTY) after
+# that.  Strict mode opens /dev/tty itself; as native, always run in strict
+# mode too.
+DEV_TTY_PY='import fcntl, os, pty, select, termios
+def tty():
+    try:
+        return os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError as e:
+        return "E%d" % e.errno
+pid = os.fork()
+if pid == 0:
+    os.setsid()
+    print("no ctty", tty(), flush=True)
+    m, s = pty.openpty()
+    fcntl.ioctl(s, termios.TIOCSCTTY, 0)
+    fd = tty()
+    if isinstance(fd, int):
+        os.write(fd, b"Z")
+        fd = select.select([m], [], [], 5)[0] == [m] and os.read(m, 1)
+    print("own ctty", fd, flush=True)
+    os._exit(0)
+os.waitpid(pid, 0)'
+dev_tty_like_native() {
+	ax exec "$@" "$TPKG" /usr/bin/python3 -c "$DEV_TTY_PY"
+	want_rc 0
+	diff "$C/native" "$C/out" >"$C/d" ||
+		fail "differs from native (${*:-shim}): $(tr '\n' ' ' <"$C/d")"
+}
+c_strict_dev_tty() {
+	/usr/bin/python3 -c "$DEV_TTY_PY" >"$C/native" 2>&1 </dev/null ||
+		fail "native run failed: $(cat "$C/native")"
+	# shellcheck disable=SC2086
+	dev_tty_like_native $MODE_OPT
+	[ "$MODE_OPT" = "--mode strict" ] || dev_tty_like_native --mode strict
+}
+
 # A read-only truncating open of /dev/null (a share rule: once the kernel's
 # to open) while another thread swaps the path string for a host file's:
 # the kernel, let through, would read the string again and might truncate
@@ -7266,7 +7366,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing ov_host_co
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink iso_hide_under_link iso_hide_dir_fd iso_rule_link_missing iso_share_move_hidden ov_write_host_symlink
-iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc strict_path_swap tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
+iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc strict_path_swap strict_proc_self strict_dev_tty tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
