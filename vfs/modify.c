@@ -371,9 +371,9 @@ int vfs_remove(struct vfs *vfs, const struct vfs_res *res, bool dir)
 
 int vfs_mkdir(struct vfs *vfs, struct vfs_res *res, mode_t mode)
 {
-	mode_t lmode = 0, um;
+	mode_t lmode = 0, got, want;
+	struct stat st;
 	int lower, r;
-	bool wx;
 
 	if (res->layer != VFS_LAYER_NONE)
 		return -EEXIST;
@@ -390,19 +390,27 @@ int vfs_mkdir(struct vfs *vfs, struct vfs_res *res, mode_t mode)
 		vfs_names_sync(vfs); /* the name was noted */
 		return r;
 	}
-	/* Over a deleted lower directory: opaque.  Made with mkdir's bits
-	 * when they let the marker in (u+wx: no grant needed), else u+rwx
-	 * and given them after the marker. */
-	um = (mode_t)APPV_SYS(SYS_umask, 0, 0, 0, 0, 0, 0);
-	APPV_SYS(SYS_umask, um, 0, 0, 0, 0, 0);
-	wx = (mode & ~um & 0300) == 0300;
-	r = appv_mkdirat(AT_FDCWD, res->real, wx ? mode : 0700);
+	/* Over a deleted lower directory: opaque.  Made u+wx to let the
+	 * marker in (no grant needed), the rest of its bits the kernel's
+	 * (the umask, or the parent's default ACL, which has the umask
+	 * ignored); a u+wx not asked for is taken back after the marker,
+	 * the bits mkdir gave kept (so at once for a mode with u+wx). */
+	r = appv_mkdirat(AT_FDCWD, res->real, mode | 0300);
 	if (r < 0)
 		return r;
-	r = mark_opaque(vfs, res->vpath, res->real);
-	if (r == 0 && !wx)
-		r = (int)APPV_SYS(SYS_fchmodat, AT_FDCWD, res->real,
-				  mode & ~um & 07777, 0, 0, 0);
+	r = appv_fstatat(AT_FDCWD, res->real, &st, AT_SYMLINK_NOFOLLOW);
+	got = r == 0 ? st.st_mode & 07777 : 0;
+	want = got & ~(0300 & ~mode);
+	if (r == 0 && (got & 0300) != 0300) { /* a umask, an ACL without */
+		r = (int)APPV_SYS(SYS_fchmodat, AT_FDCWD, res->real, got | 0300,
+				  0, 0, 0);
+		got |= 0300;
+	}
+	if (r == 0)
+		r = mark_opaque(vfs, res->vpath, res->real);
+	if (r == 0 && got != want)
+		r = (int)APPV_SYS(SYS_fchmodat, AT_FDCWD, res->real, want, 0, 0,
+				  0);
 	/* Moved or removed by another session since it was made (its
 	 * place a whiteout now): natively that follows the mkdir, which
 	 * succeeded, and what is there now is not this call's. */

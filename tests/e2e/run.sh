@@ -6357,6 +6357,63 @@ c_ov_race_upper_names() {
 	same_tree "$h" "$before"
 }
 
+# mkdir over a removed lower directory (an opaque one, made u+wx to hold
+# its marker) gives the bits a plain mkdir gives, against native: under
+# a parent's default ACL (u::rwx g::r-x o::--x: its "other" entry, the
+# umask ignored) for a mode without u+wx too (0555 gave 0555, not 0551),
+# a setgid parent's bit, and a umask that takes the owner's w or x (0277
+# was refused with EACCES without root: the marker could not go in).
+c_ov_mkdir_opaque_mode() {
+	local h=$C/om native before acl
+	mkdir -p "$h/l" "$h/n"
+	acl=$(/usr/bin/python3 - "$h" <<'PYEOF'
+import os, struct, sys
+acl = struct.pack("<I", 2) + b"".join(struct.pack("<HHi", t, p, -1)
+    for t, p in ((1, 7), (4, 5), (0x20, 1)))  # u::rwx g::r-x o::--x
+os.umask(0)
+for top in "ln":
+    for d in "acl", "sg", "um":
+        os.mkdir("%s/%s/%s" % (sys.argv[1], top, d), 0o755)
+    os.chmod("%s/%s/sg" % (sys.argv[1], top), 0o2755)
+    try:
+        os.setxattr("%s/%s/acl" % (sys.argv[1], top),
+                    "system.posix_acl_default", acl)
+    except OSError:
+        print("no acl")
+for d in "acl", "sg", "um":
+    for n in range(12):
+        os.mkdir("%s/l/%s/d%d" % (sys.argv[1], d, n), 0o755)
+PYEOF
+	) || fail "cannot set up $h"
+	[ "$acl" != "no acl" ] ||
+		skip_step "no POSIX ACLs on the host's file system: umask only"
+	cat >"$C/om.py" <<'PYEOF'
+import os, sys
+top, native = sys.argv[1], sys.argv[2] == "native"
+for d, ums in ("acl", (0, 0o77, 0o277)), ("sg", (0o22,)), ("um", (0o277, 0o100)):
+    n = 0
+    for um in ums:
+        for m in 0o111, 0o555, 0o700, 0o777:
+            p = "%s/%s/d%d" % (top, d, n)
+            n += 1
+            os.umask(um)
+            if not native:
+                os.rmdir(p)
+            try:
+                os.mkdir(p, m)
+                print(d, oct(um), oct(m), oct(os.stat(p).st_mode & 0o7777))
+            except OSError as e:
+                print(d, oct(um), oct(m), e.strerror)
+PYEOF
+	native=$(/usr/bin/python3 "$C/om.py" "$h/n" native 2>&1)
+	before=$(tree_sha "$h/l")
+	axe --overlay om "$TPKG" /usr/bin/python3 "$C/om.py" "$h/l" virtual
+	want_rc 0
+	[ "$(cat "$C/out")" = "$native" ] ||
+		fail "not native: $(diff <(echo "$native") "$C/out" | grep '^[<>]')"
+	same_tree "$h/l" "$before"
+}
+
 # A directory made over a removed host directory (an opaque one) while
 # another session moves it away or removes it at once: every mkdir
 # succeeds or finds the name taken, and the directory has mkdir's mode
@@ -7372,7 +7429,7 @@ exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm 
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
 ov_perm_owner ov_perm_sgid_group ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
 ov_cli_unreadable ov_cli_forged_marker ov_cli_json_long
-fd_opath_magic ov_race_remove ov_race_append ov_race_upper_names ov_race_mkdir_opaque ov_race_symlink_swap scale_cwd_records scale_pkg_du
+fd_opath_magic ov_race_remove ov_race_append ov_race_upper_names ov_mkdir_opaque_mode ov_race_mkdir_opaque ov_race_symlink_swap scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base
 ov_rename_atomic ov_identity ov_identity_table ov_identity_kept ov_watch_events inst_dpkg proc_other_process
 ed_inplace_native name_slash_native preload_order cwd_kernel_back cwd_kept open_creat_dir
