@@ -9,8 +9,8 @@
  * The child loads the very seccomp program appv loads in a session with
  * the shim (the build's gen/filter_prog.c: the same notified calls, the
  * same refusals, calls on descriptors notified from a static binary's
- * text), and sends the listener to the parent over a socketpair.  The
- * parent enables
+ * text), and hands the listener to the parent as appv's child does
+ * (common/fdpass.h: the filter notifies sendmsg).  The parent enables
  * SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP (kernel 6.6+; -W leaves it off, for
  * reference), then, blocked in SECCOMP_IOCTL_NOTIF_RECV, for every
  * notification: reads the path from the
@@ -38,6 +38,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "common/fdpass.h"
 #include "intercept/filter.h"
 
 extern const struct appv_filter_prebuilt appv_filter_prebuilt;
@@ -131,43 +132,6 @@ static int install_filter(void)
 	return r < 0 ? -errno : (int)r;
 }
 
-static int send_fd(int sock, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	char byte = 0;
-	struct iovec iov = { &byte, 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-			    .msg_control = cbuf,
-			    .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &m, 0) == 1 ? 0 : -errno;
-}
-
-static int recv_fd(int sock)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	char byte;
-	struct iovec iov = { &byte, 1 };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-			    .msg_control = cbuf,
-			    .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c;
-	int fd;
-
-	if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != 1)
-		return -1;
-	c = CMSG_FIRSTHDR(&m);
-	if (!c || c->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
-}
-
 static void child(int sock, char **argv)
 {
 	int fd;
@@ -179,9 +143,10 @@ static void child(int sock, char **argv)
 			strerror(-fd));
 		_exit(126);
 	}
-	if (send_fd(sock, fd) < 0)
+	/* The listener stays open until the parent has taken it: the exec
+	 * (close-on-exec) is notified, and waits for that. */
+	if (appv_fd_offer(sock, fd) < 0)
 		_exit(126);
-	close(fd);
 	close(sock);
 	execvp(argv[0], argv);
 	fprintf(stderr, "nullsup: %s: %s\n", argv[0], strerror(errno));
@@ -312,7 +277,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	init_table();
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 		return 125;
 	pid = fork();
 	if (pid < 0)
@@ -322,11 +287,13 @@ int main(int argc, char **argv)
 		child(sv[1], argv + 1);
 	}
 	close(sv[1]);
-	fd = recv_fd(sv[0]);
+	fd = appv_fd_take(sv[0], pid, &(char){0});
 	close(sv[0]);
-	if (fd < 0)
-		fprintf(stderr, "nullsup: no listener from the child\n");
-	else if (pthread_create(&t, NULL, reaper, &pid) != 0)
+	if (fd < 0) {
+		fprintf(stderr, "nullsup: no listener from the child: %s\n",
+			strerror(-fd));
+		kill(pid, SIGKILL); /* maybe waiting in its execve */
+	} else if (pthread_create(&t, NULL, reaper, &pid) != 0)
 		fprintf(stderr, "nullsup: cannot start the reaper thread\n");
 	else if ((r = supervise(fd, sync_wake)) < 0)
 		fprintf(stderr, "nullsup: listener: %s\n", strerror(-r));

@@ -46,7 +46,7 @@ build micro-dyn micro.c
 build micro-static micro.c -static
 build timeit timeit.c
 # shellcheck disable=SC2046
-build nullsup nullsup.c "$BUILD/gen/filter_prog.c" -I"$SRC" $(pkg-config --cflags --libs libseccomp 2>/dev/null || echo -lseccomp)
+build nullsup nullsup.c "$SRC/common/fdpass.c" "$BUILD/gen/filter_prog.c" -I"$SRC" $(pkg-config --cflags --libs libseccomp 2>/dev/null || echo -lseccomp)
 [ -x "$B/timeit" ] || { echo "bench: timeit did not build; nothing can be timed" >&2; exit 1; }
 
 # The bench package: NFILES small files to list, a data file to open and
