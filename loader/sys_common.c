@@ -519,6 +519,11 @@ static int share_reached(struct appv_sc_call *c, int fd, int intent, bool known,
 		return r;
 	if (real[0] != '/' || (st.st_nlink == 0 && !S_ISDIR(st.st_mode)))
 		return 0;
+	/* A symlink that names one of appv's threads (/proc/TID): its
+	 * memory, maps, environment are no one's in the session. */
+	r = proc_appv_own(c, real);
+	if (r < 0)
+		return r;
 	/* The path itself: the share rule passthrough() found on it. */
 	if (known && !strcmp(real, p->abs))
 		return share_change(c, intent, real);
@@ -587,6 +592,37 @@ static int share_self_again(struct appv_sc_call *c, int *fd, int flags)
 	return *fd < 0 ? *fd : 0;
 }
 
+/*
+ * The magic link @path starts with (/proc/PID/fd/N, cwd, root, exe:
+ * proc_link_end), followed; the rest of @path from there with @resolve
+ * (RESOLVE_NO_MAGICLINKS): no link met on the way jumps.  The O_PATH
+ * descriptor (@flags), or -ELOOP for a path that starts with none.
+ */
+static int share_magic(const char *path, int flags, uint64_t resolve,
+		       bool untraced)
+{
+	char link[PATH_MAX];
+	const char *kind, *end = proc_link_end(path, &kind);
+	size_t n;
+	int lfd, fd;
+
+	if (!end || (*end && *end != '/'))
+		return -ELOOP;
+	if (!*end)
+		return untraced ? sup_open_untraced(AT_FDCWD, path, flags, 0)
+				: appv_openat2(AT_FDCWD, path, flags, 0, 0);
+	n = (size_t)(end - path);
+	memcpy(link, path, n);
+	link[n] = '\0';
+	lfd = untraced ? sup_open_untraced(AT_FDCWD, link, O_PATH, 0)
+		       : appv_openat2(AT_FDCWD, link, O_PATH | O_CLOEXEC, 0, 0);
+	if (lfd < 0)
+		return lfd;
+	fd = appv_openat2(lfd, end[1] ? end + 1 : ".", flags, 0, resolve);
+	close(lfd);
+	return fd;
+}
+
 int sup_share_fd(struct appv_sc_call *c, struct sup_path *p, int dirfd,
 		 const char *path, int flags, uint64_t resolve, int intent,
 		 int *ofd)
@@ -617,8 +653,17 @@ int sup_share_fd(struct appv_sc_call *c, struct sup_path *p, int dirfd,
 		if (*ofd != -ELOOP || (resolve & RESOLVE_NO_SYMLINKS))
 			return *ofd;
 	}
+	/* A plain symlink on the way (one made in /dev/shm) is followed as
+	 * the supervisor's: its "self" is appv, whose descriptor links
+	 * (/proc/self/fd/N: the seccomp listener, the upper directory) the
+	 * kernel would jump through.  Only the magic link @path names
+	 * itself is followed (share_magic). */
+	if (dirfd == AT_FDCWD)
+		resolve |= RESOLVE_NO_MAGICLINKS;
 	*ofd = untraced ? sup_open_untraced(dirfd, path, flags, resolve)
 			: appv_openat2(dirfd, path, flags, 0, resolve);
+	if (*ofd == -ELOOP && dirfd == AT_FDCWD)
+		*ofd = share_magic(path, flags, resolve, untraced);
 	if (*ofd >= 0 && own == 0 && (r = share_self_again(c, ofd, flags)) < 0)
 		return r;
 	if (*ofd < 0)
