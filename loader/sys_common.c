@@ -594,9 +594,9 @@ static int share_self_again(struct appv_sc_call *c, int *fd, int flags)
 
 /*
  * The magic link @path starts with (/proc/PID/fd/N, cwd, root, exe:
- * proc_link_end), followed; the rest of @path from there with @resolve
- * (RESOLVE_NO_MAGICLINKS): no link met on the way jumps.  The O_PATH
- * descriptor (@flags), or -ELOOP for a path that starts with none.
+ * proc_link_end; or is: map_files/START-END), followed; the rest of @path from
+ * there with @resolve (RESOLVE_NO_MAGICLINKS): no link met on the way jumps.
+ * The O_PATH descriptor (@flags), or -ELOOP for a path that starts with none.
  */
 static int share_magic(const char *path, int flags, uint64_t resolve,
 		       bool untraced)
@@ -606,6 +606,8 @@ static int share_magic(const char *path, int flags, uint64_t resolve,
 	size_t n;
 	int lfd, fd;
 
+	if (map_file_link(path))
+		end = path + strlen(path); /* a mapped file's link, whole */
 	if (!end || (*end && *end != '/'))
 		return -ELOOP;
 	if (!*end)
