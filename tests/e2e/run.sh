@@ -4652,19 +4652,24 @@ for p in ("/proc/self", "/proc/thread-self", "/dev/stdin", "/dev/stdout"):
 for d, p in (("/proc/self/fd", "0"), ("/dev", "stdin"), ("/dev", "null")):
     os.chdir(d)
     print(d, p, stat.filemode(os.lstat(p).st_mode), stat.filemode(os.stat(p).st_mode)[0])'
-proc_self_like_native() {
-	ax exec "$@" "$TPKG" /usr/bin/python3 -c "$PROC_SELF_PY"
+# py_like_native SCRIPT: python3 -c SCRIPT prints in the current mode,
+# and in strict mode, what it prints natively.
+py_like_native() {
+	/usr/bin/python3 -c "$1" >"$C/native" 2>&1 </dev/null ||
+		fail "native run failed: $(cat "$C/native")"
+	# shellcheck disable=SC2086
+	py_run_like_native "$1" $MODE_OPT
+	[ "$MODE_OPT" = "--mode strict" ] || py_run_like_native "$1" --mode strict
+}
+py_run_like_native() {
+	local py=$1
+	shift
+	ax exec "$@" "$TPKG" /usr/bin/python3 -c "$py"
 	want_rc 0
 	diff "$C/native" "$C/out" >"$C/d" ||
 		fail "differs from native (${*:-shim}): $(tr '\n' ' ' <"$C/d")"
 }
-c_strict_proc_self() {
-	/usr/bin/python3 -c "$PROC_SELF_PY" >"$C/native" 2>&1 </dev/null ||
-		fail "native run failed: $(cat "$C/native")"
-	# shellcheck disable=SC2086
-	proc_self_like_native $MODE_OPT
-	[ "$MODE_OPT" = "--mode strict" ] || proc_self_like_native --mode strict
-}
+c_strict_proc_self() { py_like_native "$PROC_SELF_PY"; }
 
 # A symlink the program makes in /dev/shm is followed by strict mode's
 # own open of it: to /proc/self/fd it must not lead into appv's descriptor
@@ -4738,19 +4743,7 @@ if pid == 0:
     print("own ctty", fd, flush=True)
     os._exit(0)
 os.waitpid(pid, 0)'
-dev_tty_like_native() {
-	ax exec "$@" "$TPKG" /usr/bin/python3 -c "$DEV_TTY_PY"
-	want_rc 0
-	diff "$C/native" "$C/out" >"$C/d" ||
-		fail "differs from native (${*:-shim}): $(tr '\n' ' ' <"$C/d")"
-}
-c_strict_dev_tty() {
-	/usr/bin/python3 -c "$DEV_TTY_PY" >"$C/native" 2>&1 </dev/null ||
-		fail "native run failed: $(cat "$C/native")"
-	# shellcheck disable=SC2086
-	dev_tty_like_native $MODE_OPT
-	[ "$MODE_OPT" = "--mode strict" ] || dev_tty_like_native --mode strict
-}
+c_strict_dev_tty() { py_like_native "$DEV_TTY_PY"; }
 
 # A read-only truncating open of /dev/null (a share rule: once the kernel's
 # to open) while another thread swaps the path string for a host file's:
