@@ -422,12 +422,11 @@ static long emulate(struct appv_sc_call *c, int fd, enum net_op op,
 	else if (!c->s->strict && !must && sup_path_unchanged(&p))
 		return SUP_CONTINUE; /* fast mode, the app's own host path:
 					the kernel reaches the same file */
-	s = dup_socket(c, fd);
-	if (!must && (s == -ENOSYS || s == -EAFNOSUPPORT || s == -EBADF ||
-		      s == -ENOTSOCK))
+	s = name_socket(c, fd, op);
+	if (!must && (s == -ENOSYS || no_lookup(s)))
 		return SUP_CONTINUE; /* no pidfd_getfd (Landlock bounds
-					bind), or not an AF_UNIX socket, or
-					no such fd: the kernel answers */
+					bind), or the kernel answers without
+					a lookup (no_lookup) */
 	if (s < 0)
 		return s;
 	if (op == NET_BIND && p.res.layer != VFS_LAYER_NONE)
