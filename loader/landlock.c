@@ -77,13 +77,29 @@ static int allow_path(int ruleset, const char *path, __u64 access)
 	return r;
 }
 
-static __u64 handled_for_abi(int abi)
+/*
+ * Truncation is refused (Landlock's truncate right, ABI 3) only in a
+ * session without the shim.  Handled, the right makes the kernel walk
+ * every open file's dentries up to "/" looking for a rule that grants it
+ * (bench/README.md: 1.2 of a host open's 3.8 us here), and in fast mode
+ * it only stops a program that jumps to the trampoline page on purpose -
+ * which may change any host file's mode, owner and times there anyway,
+ * and on Debian 12's kernel (ABI 2) may truncate too (README, threat
+ * model).  Without the shim the supervisor sees every truncating call and
+ * the right is a second line behind it.
+ */
+bool loader_landlock_truncation(const struct session *s)
+{
+	return !s->use_shim && loader_landlock_abi() >= 3;
+}
+
+static __u64 handled_rights(const struct session *s, int abi)
 {
 	__u64 h = LL_WRITE_ACCESS;
 
 	if (abi >= 2)
 		h |= LANDLOCK_ACCESS_FS_REFER;
-	if (abi >= 3)
+	if (loader_landlock_truncation(s))
 		h |= LANDLOCK_ACCESS_FS_TRUNCATE;
 	return h;
 }
@@ -148,7 +164,7 @@ int loader_landlock_apply(const struct session *s)
 
 	if (abi < 1)
 		return -EOPNOTSUPP;
-	attr.handled_access_fs = handled_for_abi(abi);
+	attr.handled_access_fs = handled_rights(s, abi);
 	if (abi >= 6)
 		attr.scoped = APPV_LL_SCOPE_SIGNAL;
 	else

@@ -115,6 +115,10 @@ int loader_landlock_apply(const struct session *s);
 /* The Landlock ABI the backstop uses (APPV_LANDLOCK_ABI may lower it),
  * 0 for none: from 6 on it keeps signals inside the session. */
 int loader_landlock_abi(void);
+/* Whether the backstop refuses truncation in session @s (ABI 3, and not
+ * with the shim: loader/landlock.c); where it does not, the supervisor
+ * refuses what the kernel would otherwise truncate unchecked. */
+bool loader_landlock_truncation(const struct session *s);
 /* What Landlock lets the application write below (loader_landlock_apply:
  * the devices and kernel files, the share rules) that holds @path, or
  * NULL. */

@@ -281,8 +281,9 @@ long sys_truncate(struct appv_sc_call *c)
 	r = resolve_write(c, -1, 0, false, VFS_ATTR_WRITE, &p);
 	if (r == 1) {
 		/* A share rule on /proc, /dev: a magic link there leads to a
-		 * file of any layer, which Landlock leaves truncated before
-		 * ABI 3.  What it reaches is decided here, as for chmod. */
+		 * file of any layer, which Landlock may leave truncated
+		 * (loader_landlock_truncation).  What it reaches is decided
+		 * here, as for chmod. */
 		r = sup_path_target(c, &p, false, VFS_ATTR_WRITE, &fd);
 		if (r == 0) {
 			r = truncate_fd_link(fd, len);

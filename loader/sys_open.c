@@ -41,7 +41,8 @@ struct open_args {
 	uint64_t resolve;
 	/* openat2's: the flags lie in the target's memory, which may gain
 	 * O_TRUNC before the kernel reads them again (and Landlock refuses
-	 * truncation only from ABI 3, Linux 6.2), so no such open is let
+	 * truncation only from ABI 3 and without the shim:
+	 * loader_landlock_truncation), so no such open is let
 	 * through where truncation would matter. */
 	bool racy_flags;
 };
@@ -573,10 +574,10 @@ static int open_fifo_async(struct appv_sc_call *c, const char *what, int flags,
 /*
  * /proc/PID/map_files/RANGE (or a thread's): the mapped file itself, which
  * root may open like its path - also a lower file a write would change on
- * the host.  Landlock refuses that from ABI 3 only (truncation: EACCES, as
- * given here), so a modifying open of one, and any openat2 (whose flags
- * may gain O_TRUNC in the target's memory), is refused at every ABI;
- * reading it stays the kernel's.
+ * the host.  Landlock refuses that only where it refuses truncation
+ * (loader_landlock_truncation: EACCES, as given here), so a modifying open of
+ * one, and any openat2 (whose flags may gain O_TRUNC in the target's memory),
+ * is refused at every ABI; reading it stays the kernel's.
  */
 static bool map_files_link(const char *abs)
 {
@@ -631,7 +632,7 @@ static int own_fd_dup(struct appv_sc_call *c, const struct open_args *a,
 	/* Another process's, which the supervisor may be able to take
 	 * where the caller may not: only the session's, as the kernel
 	 * would allow.  One outside the session is the kernel's under
-	 * Landlock, which refuses truncation only from ABI 3: refused
+	 * Landlock, which may not refuse truncation: refused
 	 * here then (an openat2 may gain O_TRUNC). */
 	other = pid != own;
 	if (other && !sup_in_session((pid_t)pid))
@@ -726,13 +727,12 @@ static int lower_own_fd(struct appv_sc_call *c, const struct open_args *a,
  * through the duplicate @tfd: a pipe, a terminal, an upper, shared or
  * anonymous file.  Left to the kernel, it would look the link up again -
  * by then maybe another file (a dup2 of another thread), a host file
- * that Landlock leaves truncated before ABI 3.  Opened here; a removed
- * lower file, which Landlock would refuse to truncate or write from the
- * target, is refused, and so is what the target's credentials do not
- * grant (the kernel's check of the file, which the supervisor's own,
- * maybe root's, would pass).  An O_PATH open hands over reopen_path_fd's
- * descriptor.  @untraced: the open is sup_open_untraced's.  SUP_REPLIED
- * or -errno.
+ * that Landlock may leave truncated (loader_landlock_truncation).  Opened here;
+ * a removed lower file, which Landlock would refuse to truncate or write from
+ * the target, is refused, and so is what the target's credentials do not grant
+ * (the kernel's check of the file, which the supervisor's own, maybe root's,
+ * would pass).  An O_PATH open hands over reopen_path_fd's descriptor.
+ * @untraced: the open is sup_open_untraced's.  SUP_REPLIED or -errno.
  */
 static long fd_link_open_here(struct appv_sc_call *c, const struct open_args *a,
 			      int tfd, bool untraced)
@@ -790,9 +790,9 @@ static long fd_link_open_here(struct appv_sc_call *c, const struct open_args *a,
  * A read-only truncating open (or openat2's, whose flags another thread
  * may change) of a file of /proc or /dev under a share rule, no
  * descriptor link: the kernel, let through, would read the path again -
- * by then maybe another thread's host path, which Landlock leaves
- * truncated before ABI 3.  Opened here as the supervisor saw it (its
- * /proc/self is the target's by now: sup_path.abs).
+ * by then maybe another thread's host path, which Landlock may leave
+ * truncated (loader_landlock_truncation).  Opened here as the supervisor saw it
+ * (its /proc/self is the target's by now: sup_path.abs).
  */
 static long trunc_open_here(struct appv_sc_call *c, const struct open_args *a,
 			    const struct sup_path *p)
@@ -832,7 +832,7 @@ static long own_fd_open(struct appv_sc_call *c, const struct open_args *a,
 	int tfd = own_fd_dup(c, a, p->abs, here);
 	long r;
 
-	if (tfd == NOT_FD_LINK && !here && loader_landlock_abi() < 3 &&
+	if (tfd == NOT_FD_LINK && !here && !loader_landlock_truncation(c->s) &&
 	    (a->racy_flags ||
 	     ((a->flags & (O_ACCMODE | O_TRUNC | O_PATH)) == O_TRUNC)))
 		return trunc_open_here(c, a, p);
@@ -840,7 +840,8 @@ static long own_fd_open(struct appv_sc_call *c, const struct open_args *a,
 		return here ? NO_FD_LINK_HERE : SUP_CONTINUE;
 	/* One the supervisor may not take (Yama lets it attach to its
 	 * descendants only) is not the kernel's either: the open would act
-	 * on the file unchecked.  Refused as Landlock refuses it from ABI 3. */
+	 * on the file unchecked.  Refused as Landlock refuses it where it
+	 * handles truncation. */
 	if (tfd == -EPERM || tfd == -EACCES)
 		return -EACCES;
 	if (tfd < 0)

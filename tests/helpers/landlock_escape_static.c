@@ -21,12 +21,16 @@
  *                     through the stub: a path in the overlay's upper
  *                     directory, where Landlock allows other creates; a
  *                     device node there would open as the device
+ *   trunc  TRUNCFILE  (optional) open O_RDONLY|O_TRUNC through the stub:
+ *                     Landlock's truncate right, which fast mode does not
+ *                     handle (README, threat model); it does not count
  *
  * Each prints "<op> PATH: ok" or "<op> PATH: errno N (NAME)".  Exit status:
  * 0 when every write attempt was refused with EACCES or EPERM, 1 when a write
  * succeeded, 2 on a set-up error.
  *
- * usage: landlock_escape_static READPATH HOSTFILE NEWPATH [NODEPATH]
+ * usage: landlock_escape_static READPATH HOSTFILE NEWPATH [NODEPATH
+ * [TRUNCFILE]]
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -91,9 +95,10 @@ int main(int argc, char **argv)
 	int bad = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (argc != 4 && argc != 5) {
+	if (argc < 4 || argc > 6) {
 		fprintf(stderr,
-			"usage: %s READPATH HOSTFILE NEWPATH [NODEPATH]\n",
+			"usage: %s READPATH HOSTFILE NEWPATH [NODEPATH "
+			"[TRUNCFILE]]\n",
 			argv[0]);
 		return 2;
 	}
@@ -110,12 +115,17 @@ int main(int argc, char **argv)
 			 O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC);
 	report("chmod", argv[2],
 	       stub(SYS_fchmodat, AT_FDCWD, (long)argv[2], 0600, 0, 0));
-	if (argc == 5) {
+	if (argc >= 5) {
 		int e = report("mknod", argv[4],
 			       stub(SYS_mknodat, AT_FDCWD, (long)argv[4],
 				    S_IFCHR | 0666, (long)makedev(1, 3), 0));
 
 		bad |= e == EACCES || e == EPERM ? 0 : 1;
+	}
+	if (argc == 6) {
+		fd = raw_open(stub, argv[5], O_RDONLY | O_TRUNC | O_CLOEXEC);
+		if (report("trunc", argv[5], fd) == 0)
+			stub(SYS_close, fd, 0, 0, 0, 0);
 	}
 	return bad;
 }

@@ -128,6 +128,12 @@ static int try_host_read(struct fixture *f)
 	return open_errno(f->root, "host.txt", O_RDONLY);
 }
 
+/* A read-only open that truncates: Landlock's truncate right alone. */
+static int try_host_truncate(struct fixture *f)
+{
+	return open_errno(f->root, "host.txt", O_RDONLY | O_TRUNC);
+}
+
 static int try_signal_parent(struct fixture *f)
 {
 	(void)f;
@@ -171,6 +177,31 @@ static void test_landlock__reads_stay_allowed(void **state)
 	assert_int_equal(r, 0);
 }
 
+/* The truncate right is handled without the shim only (the cost of every
+ * open: loader_landlock_truncation); writes are refused either way. */
+static void test_landlock__truncation_refused_without_the_shim(void **state)
+{
+	struct fixture *f = *state;
+	long abi = syscall(444, NULL, 0, 1U);
+	struct stat st;
+	char p[PATH_MAX];
+
+	if (abi < 3 || in_sandbox(f, try_host_read) == 99)
+		skip();
+	f->s.use_shim = false;
+	assert_true(loader_landlock_truncation(&f->s));
+	assert_int_equal(in_sandbox(f, try_host_truncate), EACCES);
+	snprintf(p, sizeof(p), "%s/host.txt", f->root);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_size, 9);
+	f->s.use_shim = true;
+	assert_false(loader_landlock_truncation(&f->s));
+	assert_int_equal(in_sandbox(f, try_host_write), EACCES);
+	assert_int_equal(in_sandbox(f, try_host_truncate), 0);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_size, 0);
+}
+
 static void test_landlock__scopes_signals_to_the_domain(void **state)
 {
 	struct fixture *f = *state;
@@ -186,10 +217,18 @@ static void test_landlock__scopes_signals_to_the_domain(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_landlock__refuses_host_writes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_landlock__allows_upper_shared_and_devices, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_landlock__reads_stay_allowed, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_landlock__scopes_signals_to_the_domain, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_landlock__refuses_host_writes,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_landlock__allows_upper_shared_and_devices, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(test_landlock__reads_stay_allowed,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_landlock__truncation_refused_without_the_shim, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(
+		test_landlock__scopes_signals_to_the_domain, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("landlock", tests, NULL, NULL);
 }
