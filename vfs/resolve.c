@@ -108,6 +108,13 @@ struct walk {
 	 * directory: any plain relative path from that base ends the same
 	 * way (upper_paths.c, "Bases"). */
 	bool lazy_plain, base_handoff, base_host;
+	/* The depth of a virtual base (base_virtual), and whether the lazy
+	 * hand-off was of the rest below the relative path's first
+	 * component, a host-only directory right in that base: any plain
+	 * relative path through that component ends the same way ("Bases"
+	 * too: git's working directory once its .git is copied up). */
+	unsigned int base_depth;
+	bool first_handoff;
 };
 
 /* What the layers say about the component just appended to w->vpath. */
@@ -556,6 +563,7 @@ static int push_plain_rest(struct walk *w)
 static int handoff(struct walk *w, unsigned char pf, struct probe *p)
 {
 	const struct vfs_req *req = w->req;
+	unsigned int parent = w->depth;
 	const char *c;
 	size_t n;
 	int r;
@@ -592,6 +600,8 @@ static int handoff(struct walk *w, unsigned char pf, struct probe *p)
 		p->hit.mode = 0;
 		w->lazy_plain = !w->followed && !w->dotdot;
 		w->base_handoff = w->base_comps >= 0;
+		w->first_handoff =
+		    w->base_virtual && parent == w->base_depth + 1;
 		return 0; /* the host not asked: the walk may be kept */
 	}
 	w->unkept = true;
@@ -1089,6 +1099,7 @@ static void count_base(struct walk *w)
 	if (w->base_comps == 0) {
 		w->base_virtual = w->flags[w->depth] & (IN_UPPER | IN_IMAGE);
 		w->base_host = !w->base_virtual;
+		w->base_depth = w->depth;
 	}
 	if (w->base_comps >= 0)
 		w->base_comps--;
@@ -1463,6 +1474,7 @@ static int start(struct walk *w, struct vfs *vfs, const struct vfs_req *req,
 	w->unkept = false;
 	w->way_seen_us = 0;
 	w->lazy_plain = w->base_handoff = w->base_host = false;
+	w->first_handoff = false;
 	return 0;
 }
 
@@ -1536,6 +1548,7 @@ static bool seed_base(struct walk *w)
 	}
 	w->base_comps = -1;
 	w->base_virtual = true;
+	w->base_depth = w->depth;
 	/* A change right in the base may be the kernel's (kernel_decides):
 	 * that compares the base's upper copy with its host twin, looked up
 	 * then (most changes are deeper: tar -C). */
@@ -1629,8 +1642,9 @@ static int resolve_once(struct vfs *vfs, const struct vfs_req *req,
 	/* The host's directories on the way, if it read them, for as long
 	 * as a walk would take them from its memory. */
 	if (keep && r == 0 && !w.unkept && w.lazy_plain &&
-	    (w.base_handoff || w.base_host))
-		vfs_paths_base_put(vfs, &k, res, w.way_seen_us);
+	    (w.base_handoff || w.base_host || w.first_handoff))
+		vfs_paths_base_put(vfs, &k, res, w.way_seen_us,
+				   !w.base_handoff && !w.base_host);
 	return r;
 }
 

@@ -70,7 +70,12 @@
  * the walk up to the prefix is the base's alone (versioned as above), and
  * below it the kernel is asked on every use.  So the base is kept too, in
  * a few slots of its own, and such a path's answer is made from it with
- * no walk: the joined path, on the host, under the prefix's rule.
+ * no walk: the joined path, on the host, under the prefix's rule.  A base
+ * with an upper copy (git's working directory once its .git is copied
+ * up) is walked from the upper directory (resolve.c, seed_base) and hands
+ * off below the first component instead, a host-only directory: the
+ * first component is then kept with the base ("BASE/C1"), the path's rest
+ * made from it the same way (seed_sub).
  * Entries made behind appv's back are not seen, as with the other
  * caches (vfs/README.md).  Only the shim keeps one (vfs_cache_paths): a
  * supervisor walks in the middle of its own changes.  A forked child
@@ -335,6 +340,36 @@ void vfs_paths_put(const struct vfs *cvfs, struct vfs_paths_key *k,
 	appv_seq_done(&s->seq, seq);
 }
 
+/*
+ * @k as the key of its path's first component: base "BASE/C1", path the
+ * rest - the base slot a walk keeps that handed off below C1, a host-only
+ * directory in a virtual base (resolve.c, first_handoff).  In @buf; false
+ * when the path has no rest below a plain first component.
+ */
+static bool first_sub(const struct vfs_paths_key *k, char *buf, size_t cap,
+		      struct vfs_paths_key *sub)
+{
+	const char *p = k->path, *rest;
+	size_t n = strcspn(p, "/"), blen = k->blen - 1;
+
+	rest = p + n;
+	while (*rest == '/')
+		rest++;
+	if (n == 0 || !*rest || (n == 1 && p[0] == '.') ||
+	    (n == 2 && p[0] == '.' && p[1] == '.') || blen + n + 2 > cap)
+		return false;
+	*sub = *k;
+	memcpy(buf, k->base, blen);
+	buf[blen] = '/';
+	memcpy(buf + blen + 1, p, n);
+	buf[blen + 1 + n] = '\0';
+	sub->base = buf;
+	sub->blen = blen + n + 2;
+	sub->path = rest;
+	sub->plen = k->plen - (size_t)(rest - p);
+	return true;
+}
+
 static struct base_slot *base_of(struct vfs_paths *d,
 				 const struct vfs_paths_key *k,
 				 unsigned long long *h)
@@ -343,10 +378,10 @@ static struct base_slot *base_of(struct vfs_paths *d,
 	return &d->base[(*h ^ (*h >> 29)) % BASE_SLOTS];
 }
 
-bool vfs_paths_base_get(const struct vfs *vfs, const struct vfs_paths_key *k,
-			struct vfs_res *res)
+/* vfs_paths_base_get of base slot @k. */
+static bool base_lookup(const struct vfs *vfs, struct vfs_paths *d,
+			const struct vfs_paths_key *k, struct vfs_res *res)
 {
-	struct vfs_paths *d = __atomic_load_n(&vfs->paths, __ATOMIC_ACQUIRE);
 	unsigned long long h;
 	struct base_slot *s;
 	unsigned int seq;
@@ -354,8 +389,6 @@ bool vfs_paths_base_get(const struct vfs *vfs, const struct vfs_paths_key *k,
 	long long seen, age;
 	int rule;
 
-	if (!d || !k->base || appv_path_has_dotdot(k->path))
-		return false;
 	s = base_of(d, k, &h);
 	seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);
 	if ((seq & 1) || s->epoch != k->epoch || s->gen != k->gen ||
@@ -384,11 +417,30 @@ bool vfs_paths_base_get(const struct vfs *vfs, const struct vfs_paths_key *k,
 	return vfs_host_ops.real(vfs, res->vpath, res->real, PATH_MAX) >= 0;
 }
 
+bool vfs_paths_base_get(const struct vfs *vfs, const struct vfs_paths_key *k,
+			struct vfs_res *res)
+{
+	struct vfs_paths *d = __atomic_load_n(&vfs->paths, __ATOMIC_ACQUIRE);
+	struct vfs_paths_key sub;
+	char sub_base[PATHS_TEXT];
+
+	if (!d || !k->base || appv_path_has_dotdot(k->path))
+		return false;
+	/* A base with an upper copy hands off below the first component
+	 * (a seed walk always does: its base is an upper directory). */
+	if (!(k->bits & KEY_SEED) && base_lookup(vfs, d, k, res))
+		return true;
+	return first_sub(k, sub_base, sizeof(sub_base), &sub) &&
+	       base_lookup(vfs, d, &sub, res);
+}
+
 void vfs_paths_base_put(const struct vfs *cvfs, const struct vfs_paths_key *k,
-			const struct vfs_res *res, long long seen_us)
+			const struct vfs_res *res, long long seen_us,
+			bool first)
 {
 	struct vfs *vfs = (struct vfs *)cvfs; /* the lazily set pointer */
-	char base[PATHS_TEXT];
+	char base[PATHS_TEXT], sub_base[PATHS_TEXT];
+	struct vfs_paths_key sub;
 	unsigned long long h;
 	struct base_slot *s;
 	struct vfs_paths *d;
@@ -396,6 +448,11 @@ void vfs_paths_base_put(const struct vfs *cvfs, const struct vfs_paths_key *k,
 	uint64_t epoch;
 	int n;
 
+	if (first) {
+		if (!k->base || !first_sub(k, sub_base, sizeof(sub_base), &sub))
+			return;
+		k = &sub;
+	}
 	/* No rule below the base (the walk saw none on its own way). */
 	if (!k->base ||
 	    (n = appv_path_join("/", k->base, base, sizeof(base), NULL)) < 0 ||

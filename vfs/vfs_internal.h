@@ -310,15 +310,17 @@ bool vfs_paths_get(const struct vfs *vfs, struct vfs_paths_key *k,
 		   struct vfs_res *res, int *r);
 void vfs_paths_put(const struct vfs *vfs, struct vfs_paths_key *k,
 		   const struct vfs_res *res, int r);
-/* vfs_paths_base_get: @k's answer made from its base, kept by
- * vfs_paths_base_put for a walk from there that handed a plain rest to
- * the host (see "Bases" in upper_paths.c); @res res_clear'ed.  @seen_us:
- * when the oldest host directory the walk took from the shim's memory was
- * seen (0: none), kept no longer than that memory. */
+/* vfs_paths_base_get: @k's answer made from its base, or from its base
+ * and its path's first component, kept by vfs_paths_base_put for a walk
+ * from there that handed a plain rest to the host (see "Bases" in
+ * upper_paths.c; @first: below the first component); @res res_clear'ed.
+ * @seen_us: when the oldest host directory the walk took from the shim's
+ * memory was seen (0: none), kept no longer than that memory. */
 bool vfs_paths_base_get(const struct vfs *vfs, const struct vfs_paths_key *k,
 			struct vfs_res *res);
 void vfs_paths_base_put(const struct vfs *vfs, const struct vfs_paths_key *k,
-			const struct vfs_res *res, long long seen_us);
+			const struct vfs_res *res, long long seen_us,
+			bool first);
 void vfs_paths_free(struct vfs *vfs);
 
 /* Opaque directories (see vfs.h): a second add-only bloom filter in the

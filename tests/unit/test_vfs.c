@@ -3211,6 +3211,67 @@ static void test_paths__host_base_asked_kept_briefly(void **state)
 	vfs_free(v);
 }
 
+/* A base with an upper copy (git's working directory once .git is copied
+ * up), walked from "/" or seeded at the copy: a plain path through a
+ * host-only directory right in it is answered from the first component
+ * (upper_paths.c, first_sub) - for as long as the host directory is
+ * remembered, and until a name is made in the overlay (that one, maybe);
+ * not a path of one component, nor another first component. */
+static void test_paths__upper_base_first_component(void **state)
+{
+	struct fx *f = *state;
+	struct vfs *v = paths_vfs(f);
+	char p[PATH_MAX], b[PATH_MAX], u[PATH_MAX];
+	struct vfs_req req = {.base = fmt(b, "%s/hdir", f->h),
+			      .intent = VFS_INTENT_READ,
+			      .flags = VFS_F_HOST_LAZY};
+	const char *no[] = {"sub", "other/y", "sub/../y", "sub/y/", "./sub/y"};
+	struct vfs_paths_key k;
+	struct vfs_res *kept = calloc(1, sizeof(*kept));
+
+	assert_non_null(kept);
+	assert_int_equal(mkdir(fmt(p, "%s/upper%s/hdir", f->t, f->h), 0755), 0);
+	chmod(p, 0755);
+	assert_int_equal(mkdir(fmt(p, "%s/hdir/sub", f->h), 0755), 0);
+	assert_int_equal(mkdir(fmt(p, "%s/hdir/other", f->h), 0755), 0);
+	vfs_cache_host_seen(v);
+	for (int seed = 0; seed < 2; seed++) {
+		req.base_upper = seed;
+		req.path = "sub/x";
+		assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+		assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+		req.path = "sub//y/./z";
+		assert_true(vfs_paths_key(v, &req, &k));
+		assert_true(vfs_paths_base_get(v, &k, kept));
+		assert_string_equal(kept->vpath,
+				    fmt(p, "%s/hdir/sub/y/z", f->h));
+		assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+		assert_string_equal(kept->vpath, f->res.vpath);
+		assert_string_equal(kept->real, f->res.real);
+		assert_int_equal(kept->layer, f->res.layer);
+		assert_int_equal(kept->rule, f->res.rule);
+		assert_int_equal(kept->mode, f->res.mode);
+		assert_true(kept->changed); /* not the caller's own path */
+		assert_int_equal(kept->changed, f->res.changed);
+		for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+			req.path = no[i];
+			assert_true(vfs_paths_key(v, &req, &k));
+			assert_false(vfs_paths_base_get(v, &k, kept));
+		}
+		/* The overlay makes "sub": the upper copy shows from then. */
+		assert_int_equal(
+		    mkdir(fmt(u, "%s/upper%s/hdir/sub", f->t, f->h), 0755), 0);
+		vfs_upper_created(f->vfs);
+		req.path = "sub/y";
+		assert_true(vfs_paths_key(v, &req, &k));
+		assert_false(vfs_paths_base_get(v, &k, kept));
+		assert_int_equal(rmdir(u), 0);
+		vfs_upper_created(f->vfs);
+	}
+	free(kept);
+	vfs_free(v);
+}
+
 /* A rule below the base decides some of its paths: the base is not kept
  * (a kept one would give every path the rule of the hand-off). */
 static void test_paths__host_base_with_rule_below(void **state)
@@ -3325,6 +3386,7 @@ int main(void)
 	    T(test_paths__host_base_answers_plain_paths),
 	    T(test_paths__host_base_asked_kept_briefly),
 	    T(test_paths__host_base_with_rule_below),
+	    T(test_paths__upper_base_first_component),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
