@@ -57,6 +57,15 @@ static long shim_openat_flags(int dirfd, const char *path, int flags,
 
 	if (appv_open_flags_refused(flags))
 		return -EINVAL; /* before the path, as the kernel */
+	/* A read-only truncating open changes the file where fast mode's
+	 * Landlock refuses nothing (loader_landlock_truncation).  Made
+	 * here, the kernel would read the caller's string again (another
+	 * thread's host path by then) and follow what the walk saw as a
+	 * plain file of a shared tree (a symlink to a host file since):
+	 * the supervisor opens it (no fopen mode asks for one). */
+	if ((flags & (O_ACCMODE | O_TRUNC)) == O_TRUNC)
+		return shim_direct(SYS_openat, dirfd, (long)path, flags, mode,
+				   0, 0);
 	r = shim_path_syscall(&sc, dirfd, (long)path, flags, mode, 0, 0);
 
 	/* VFS_F_EXCL let the kernel's exclusive create find what the upper

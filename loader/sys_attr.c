@@ -298,7 +298,17 @@ long sys_truncate(struct appv_sc_call *c)
 	 * would see IN_OPEN and IN_CLOSE_WRITE.  truncate(2) of the O_PATH
 	 * descriptor's link makes the kernel's own checks (write
 	 * permission, append-only, ETXTBSY) and sends only IN_MODIFY. */
-	fd = sup_open_real(c->sup, p.res.real, O_PATH | O_NOFOLLOW, 0, false);
+	if (!vfs_res_host_checked(&p.res)) {
+		fd = sup_open_real(c->sup, p.res.real, O_PATH | O_NOFOLLOW, 0,
+				   false);
+	} else {
+		/* A shared host file (sys_open.c, share_host_change): the
+		 * walk followed every symlink, a symlink met now was swapped
+		 * in since, maybe leading out of the share. */
+		fd = sup_open_host(p.res.real, O_PATH | O_NOFOLLOW, 0);
+		if (fd == -ELOOP)
+			return -ESTALE; /* resolve again */
+	}
 	if (fd < 0)
 		return fd;
 	r = truncate_fd_link(fd, len);

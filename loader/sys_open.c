@@ -307,6 +307,25 @@ static bool upper_changed(const struct appv_sc_call *c,
 	       appv_path_has_prefix(what, vfs_get_config(c->s->vfs)->upper);
 }
 
+/*
+ * Whether an open with @flags changes (or makes) the file of a shared host
+ * path @p resolved to, outside /proc, /sys and /dev: the supervisor, which
+ * Landlock does not bound, opens it.  The walk followed every symlink on
+ * the way, so its real path holds none (but a final one O_NOFOLLOW
+ * names); one the kernel meets now was swapped in since - a directory
+ * exchanged for a symlink to a host tree by another process, which would
+ * take the open to a host file out of the share (truncated, written).  So
+ * no symlink is followed (sup_open_host), and its ELOOP resolves again.
+ */
+static bool share_host_change(const struct sup_path *p, int flags)
+{
+	return p->res.rule == VFS_RULE_SHARE &&
+	       (p->res.layer == VFS_LAYER_HOST ||
+		p->res.layer == VFS_LAYER_NONE) &&
+	       !vfs_share_kernel_follows(p->res.vpath) && !(flags & O_PATH) &&
+	       (modifying(flags) || (flags & O_CREAT));
+}
+
 /* Decide what to open for a resolved path; returns the flags to use. */
 static int target_flags(struct appv_sc_call *c, const struct open_args *a,
 			struct sup_path *p, char *what, size_t cap)
@@ -786,35 +805,8 @@ static long fd_link_open_here(struct appv_sc_call *c, const struct open_args *a,
 	return r < 0 ? r : SUP_REPLIED;
 }
 
-/*
- * A read-only truncating open (or openat2's, whose flags another thread
- * may change) of a file of /proc or /dev under a share rule, no
- * descriptor link: the kernel, let through, would read the path again -
- * by then maybe another thread's host path, which Landlock may leave
- * truncated (loader_landlock_truncation).  Opened here as the supervisor saw it
- * (its /proc/self is the target's by now: sup_path.abs).
- */
-static long trunc_open_here(struct appv_sc_call *c, const struct open_args *a,
-			    const struct sup_path *p)
-{
-	struct open_args b = *a;
-	struct stat st;
-	long r;
-	int tfd;
-
-	tfd = open(p->abs, O_PATH | O_CLOEXEC | (a->flags & O_NOFOLLOW));
-	if (tfd < 0)
-		return -errno;
-	b.flags &= ~O_NOFOLLOW; /* the link itself: below */
-	if (fstat(tfd, &st) < 0)
-		r = -errno;
-	else if (S_ISLNK(st.st_mode))
-		r = -ELOOP;
-	else
-		r = fd_link_open_here(c, &b, tfd, false);
-	close(tfd);
-	return r;
-}
+static long share_open_here(struct appv_sc_call *c, const struct open_args *a,
+			    struct sup_path *p);
 
 /* own_fd_open: @here and no descriptor link. */
 enum { NO_FD_LINK_HERE = 2 };
@@ -832,10 +824,18 @@ static long own_fd_open(struct appv_sc_call *c, const struct open_args *a,
 	int tfd = own_fd_dup(c, a, p->abs, here);
 	long r;
 
+	/* A read-only truncating open (or openat2's, whose flags another
+	 * thread may change) of a file of /proc or /dev, no descriptor link,
+	 * where Landlock may not refuse truncation
+	 * (loader_landlock_truncation): the kernel, let through, would read the
+	 * path again - by then maybe another thread's host path - and follow a
+	 * symlink made in /dev/shm to a host file, or to a descriptor link
+	 * (/proc/self/fd/N, root). Opened here as the supervisor saw it, what
+	 * it reaches checked under the rules, as in strict mode. */
 	if (tfd == NOT_FD_LINK && !here && !loader_landlock_truncation(c->s) &&
 	    (a->racy_flags ||
 	     ((a->flags & (O_ACCMODE | O_TRUNC | O_PATH)) == O_TRUNC)))
-		return trunc_open_here(c, a, p);
+		return share_open_here(c, a, p);
 	if (tfd == NOT_FD_LINK)
 		return here ? NO_FD_LINK_HERE : SUP_CONTINUE;
 	/* One the supervisor may not take (Yama lets it attach to its
@@ -956,9 +956,11 @@ static int share_ctty(struct appv_sc_call *c, int *tfd)
 
 /*
  * Strict mode: an open of a share-rule path of /proc or /dev that is no
- * descriptor link of the session's (own_fd_open).  Continued, the kernel
- * would read the target's string again - by then maybe another thread's
- * hidden path.  The supervisor opens what its copy reaches (sup_share_fd:
+ * descriptor link of the session's (own_fd_open; in fast mode a truncating
+ * or openat2 one only, where Landlock may not refuse truncation).
+ * Continued, the kernel would read the target's string again - by then
+ * maybe another thread's hidden path.  The supervisor opens what its copy
+ * reaches (sup_share_fd:
  * openat2's RESOLVE_* flags applied, from the target's dirfd for BENEATH
  * and IN_ROOT) and hands it over as fd_link_open_here does; a missing
  * name that O_CREAT asks for is made by share_create.  SUP_REPLIED or
@@ -1006,6 +1008,7 @@ long sys_open(struct appv_sc_call *c)
 	char what[PATH_MAX];
 	mode_t um;
 	int r, fd, flags, host;
+	bool shared;
 
 	r = decode(c, &a);
 	if (r < 0)
@@ -1081,22 +1084,25 @@ long sys_open(struct appv_sc_call *c)
 		if (r != 0)
 			return r < 0 ? r : SUP_REPLIED;
 	}
+	shared = share_host_change(&p, flags);
 	if (flags & (O_CREAT | __O_TMPFILE)) {
 		/* Only a creation uses the umask (a /proc read: skipped for
 		 * plain opens). */
 		um = sup_umask_enter(c);
-		fd = sup_open_real(c->sup, what, flags, a.mode, false);
+		fd = shared ? sup_open_host(what, flags, a.mode)
+			    : sup_open_real(c->sup, what, flags, a.mode, false);
 		sup_umask_leave(um);
 		if (fd >= 0 && (p.res.layer == VFS_LAYER_NONE ||
 				(flags & __O_TMPFILE) == __O_TMPFILE))
 			sup_own_new(c, fd, what,
 				    (flags & __O_TMPFILE) == __O_TMPFILE);
 	} else {
-		fd = host && vfs_res_host_checked(&p.res)
+		fd = (host && vfs_res_host_checked(&p.res)) || shared
 			 ? sup_open_host(what, flags, 0)
 			 : sup_open_real(c->sup, what, flags, 0, false);
 	}
-	if (upper_changed(c, &a, &p, what, fd))
+	if (upper_changed(c, &a, &p, what, fd) ||
+	    (shared && fd == -ELOOP && !S_ISLNK(p.res.mode)))
 		return -ESTALE; /* resolve again */
 	if (fd >= 0 && (flags & O_PATH)) {
 		r = reopen_path_fd(fd, false);

@@ -4755,17 +4755,14 @@ c_strict_dev_tty() { py_like_native "$DEV_TTY_PY"; }
 # to open) while another thread swaps the path string for a host file's:
 # the kernel, let through, would read the string again and might truncate
 # the host file (Landlock refuses truncation only from ABI 3, and not in
-# fast mode).  With the shim, which hands /dev paths to the kernel itself,
-# fast mode leaves that to Landlock (README, threat model: there a program
-# can truncate a host file).  Such an open still acts as natively: /dev/null opens,
+# fast mode).  The shim, which hands other opens of /dev paths to the
+# kernel itself, sends a read-only truncating one to the supervisor
+# (review x82: it truncated the host file in fast mode, as a program that
+# jumps to the trampoline page on purpose can).  Such an open still acts as natively: /dev/null opens,
 # O_NOFOLLOW too, a truncating one of the running program is ETXTBSY
 # (root) or EACCES.
 c_dev_path_swap_trunc() {
 	local h=$C/dp before n=3000
-	if [ -z "$MODE_OPT" ]; then
-		skip_step "fast mode with the shim: Landlock does not refuse truncation"
-		n=0
-	fi
 	mkdir -p "$h"
 	seq 1000 >"$h/victim-file"
 	before=$(file_sha "$h/victim-file")
@@ -4804,6 +4801,117 @@ print(tr('/dev/null', os.O_RDONLY | os.O_TRUNC),
 	out_has "opened True"
 	out_has "ok ok True"
 	same_sha "$h/victim-file" "$before"
+}
+
+# A read-only truncating open - the one change fast mode's Landlock does
+# not refuse - of a symlink the program made in /dev/shm (a share rule, the
+# kernel's to follow) to a host file, a host directory, the program's own
+# descriptor of a host file opened read-only outside the session
+# (/proc/self/fd/3) or /proc/self/root, a --readonly host file, a file of
+# the package cache, by libc and by a raw call, by path and from a dirfd,
+# with O_CREAT too: the supervisor followed the link and
+# truncated the file itself, the shim let the kernel do it (review x82).
+# Refused (EACCES, EROFS, ELOOP for a descriptor link after a symlink, as
+# in strict mode) or virtualised, never the host's or the cache's.
+c_shm_link_trunc() {
+	local h=$C/sl i before
+	local pc=$APPV_HOME/cache/$TID/root/opt/t/share/data.txt
+	mkdir -p "$h/d" "$h/ro"
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do seq 100 >"$h/v$i"; done
+	seq 100 >"$h/d/v"
+	seq 100 >"$h/ro/v"
+	before=$(tree_sha "$h")
+	axe --readonly "$h/ro" "$TPKG" /usr/bin/python3 -c "import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+h, s = '$h', '/dev/shm/appv-e2e-sl-%d' % os.getpid()
+open('/opt/t/share/data.txt').read() # extracted into the cache
+RT = os.O_RDONLY | os.O_TRUNC
+def op(raw, p, fl=RT, dfd=-100):
+    fd = (libc.syscall(257, dfd, p.encode(), fl, 0o644) if raw else
+          libc.openat(dfd, p.encode(), fl, 0o644))
+    if fd < 0:
+        return 'E%d' % ctypes.get_errno()
+    os.close(fd)
+    return 'ok'
+os.mkdir(s)
+for i in range(1, 11):
+    os.symlink('%s/v%d' % (h, i), '%s/l%d' % (s, i))
+os.symlink(h + '/d', s + '/dl')
+os.symlink('/proc/self/fd/3', s + '/fd3')
+os.symlink('/proc/self/root', s + '/root')
+os.symlink(h + '/ro/v', s + '/ro')
+os.symlink('$pc', s + '/pc')
+dfd = os.open(s, os.O_RDONLY | os.O_DIRECTORY)
+out = []
+for raw in (1, 0):
+    out += [op(raw, s + '/l%d' % (1 + raw)), op(raw, 'l%d' % (3 + raw), dfd=dfd),
+            op(raw, s + '/l%d' % (5 + raw), RT | os.O_CREAT),
+            op(raw, s + '/fd3'), op(raw, s + '/root' + h + '/v%d' % (11 + raw)),
+            op(raw, s + '/ro'), op(raw, s + '/pc')]
+out.append(op(1, s + '/dl/v'))
+print(' '.join(sorted(set(out))))
+for n in os.listdir(s):
+    os.unlink(s + '/' + n)
+os.rmdir(s)" 3<"$h/v9"
+	want_rc 0
+	grep -qxE '(E13|E30|E40|ok)( (E13|E30|E40|ok))*' "$C/out" ||
+		fail "unexpected answers: $(cat "$C/out")"
+	same_tree "$h" "$before"
+	same_sha "$pc" "$DATA_SHA"
+}
+
+# Another process exchanges a directory of a --share tree with a symlink to
+# a host directory outside it while the program truncates a file below it:
+# the supervisor, which Landlock does not bound, opened (O_WRONLY|O_TRUNC,
+# O_RDONLY|O_TRUNC) and truncated the shared host path it had walked by
+# the kernel's following of symlinks - the host file of the same name
+# outside the share.  So does the shim, in fast mode, let the kernel open a
+# shared file that another thread swaps for a symlink to a host file (review
+# x82).  Neither host file changes.
+c_share_swap_trunc() {
+	local h=$C/ss bv bw sp
+	mkdir -p "$h/sh/d" "$h/host"
+	: >"$h/sh/d/f"
+	ln -s "$h/host" "$h/sh/l"
+	seq 1000 >"$h/host/f"
+	seq 1000 >"$h/w"
+	bv=$(file_sha "$h/host/f")
+	bw=$(file_sha "$h/w")
+	"$HELPERS/share_swap" swap "$h/sh/l" "$h/sh/d" &
+	sp=$!
+	axe --share "$h/sh" "$TPKG" "$HELPERS/share_swap" "$h/sh/d/f" 3000
+	kill "$sp"
+	wait "$sp" 2>/dev/null || true
+	want_rc 0
+	out_has done
+	same_sha "$h/host/f" "$bv"
+	axe --share "$h/sh" "$TPKG" /usr/bin/python3 -c "import os, sys, threading
+sys.setswitchinterval(1e-5)
+s, f, w = '$h/sh', '$h/sh/x', '$h/w'
+stop = []
+def swap():
+    i = 0
+    while not stop:
+        i += 1
+        l = '%s/y%d' % (s, i % 2)
+        if i % 2:
+            os.symlink(w, l)
+        else:
+            open(l, 'w').close()
+        os.rename(l, f)
+t = threading.Thread(target=swap)
+t.start()
+for i in range(3000):
+    try:
+        os.close(os.open(f, os.O_RDONLY | os.O_TRUNC))
+    except OSError:
+        pass
+stop.append(1)
+t.join()
+print('done')"
+	want_rc 0
+	out_has done
+	same_sha "$h/w" "$bw"
 }
 
 # O_TMPFILE's flags as the kernel checks them before any path: with
@@ -7471,7 +7579,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing ov_host_co
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink iso_hide_under_link iso_hide_dir_fd iso_rule_link_missing iso_share_move_hidden ov_write_host_symlink
-iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc strict_path_swap strict_proc_self strict_shm_proc_link strict_dev_tty tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
+iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc shm_link_trunc share_swap_trunc strict_path_swap strict_proc_self strict_shm_proc_link strict_dev_tty tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
