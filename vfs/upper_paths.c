@@ -93,7 +93,7 @@
 #include "vfs_internal.h"
 
 #define PATHS_SLOTS 512
-#define BASE_SLOTS 16
+#define BASE_SLOTS 64 /* a repository's top-level directories each keep one */
 /* The key and the resolved path (when it is not the key's path) share
  * this many bytes: longer ones are not cached. */
 #define PATHS_TEXT 256
@@ -104,6 +104,10 @@
 #define KEY_ALL_LAYERS (1u << 26)
 #define KEY_SEED (1u << 27)
 #define KEY_RELATIVE (1u << 28)
+/* A first component's slot, never a base's own: a walk from "BASE/C1"
+ * keeps the same string, but its answer may be the caller's own path
+ * (changed false), which from BASE is not. */
+#define KEY_FIRST (1u << 29)
 
 struct paths_slot {
 	unsigned int seq; /* odd while written */
@@ -359,6 +363,7 @@ static bool first_sub(const struct vfs_paths_key *k, char *buf, size_t cap,
 	    (n == 2 && p[0] == '.' && p[1] == '.') || blen + n + 2 > cap)
 		return false;
 	*sub = *k;
+	sub->bits |= KEY_FIRST;
 	memcpy(buf, k->base, blen);
 	buf[blen] = '/';
 	memcpy(buf + blen + 1, p, n);

@@ -949,6 +949,33 @@ print("entries", len(es) > 10, "mismatches", len(bad), bad[:3])'
 	absent /etc/appv-e2e.conf
 }
 
+# A host-only directory D right in a package directory: "D/E" from that
+# directory is the host's, whether or not D was the working directory
+# just before (its own relative paths are kept under the same string as
+# the first component D of the package directory's: they go to the
+# kernel from D itself, which the package directory is not).
+c_first_component_base() {
+	local top=/usr/lib/python3/dist-packages d e="" f
+	for f in "$top"/*/*; do
+		d=${f%/*}
+		[ "${d##*/}" != appvdemo ] && [ -e "$f" ] && e=${f##*/} && break
+	done
+	[ -n "$e" ] || { skip_step "no host directory with an entry in $top"; return 0; }
+	d=${d##*/}
+	axe "$TPKG" /usr/bin/python3 -c 'import os, sys
+top, d, e = sys.argv[1:]
+os.chdir(top + "/" + d)
+print("in", os.path.lexists(e))
+os.chdir("..")
+print("from", os.path.lexists(d + "/" + e), os.path.lexists(d + "/" + e))
+os.chdir("/")
+print("root", os.path.lexists(top[1:] + "/" + d + "/" + e))' "$top" "$d" "$e"
+	want_rc 0
+	out_has "in True"
+	out_has "from True True"
+	out_has "root True"
+}
+
 c_getcwd_virtual() {
 	axe "$TPKG" sh -c 'cd /opt/t/share && pwd -P && /bin/pwd &&
 		readlink /proc/self/cwd && /usr/bin/python3 -c "import os; print(os.getcwd())"'
@@ -7571,7 +7598,7 @@ LD_PRELOAD=libc.so.6 find /opt/t/share | LC_ALL=C sort' sh "$h"
 
 CASES_ALL="hello_run hello_strict coreutils_read busybox_read static_probe
 static_stat_layers python_import host_root_symlink pkg_root_dirs fd_attrs ov_fd_attrs_cred ov_chattr ov_chattr_cred ov_xattr_cred ov_no_devices ov_mv_device_dir ov_mv_refused ov_mv_undo ov_mv_undo_race pkg_script_exec shebang_pkg_interp write_dynamic write_static
-merged_listing getcwd_virtual unix_sockname unix_sendmsg_virtual unix_sendmsg_kinds iso_hide_socket iso_hide_socket_race proc_self_exe exit_status stdin_passthrough
+merged_listing first_component_base getcwd_virtual unix_sockname unix_sendmsg_virtual unix_sendmsg_kinds iso_hide_socket iso_hide_socket_race proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest long_home landlock_backstop ov_upper_swap ov_upper_plant ov_scratch_swap strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
 wl_sqlite wl_venv wl_node wl_perl wl_native escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rmdir_cwd

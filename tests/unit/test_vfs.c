@@ -3272,6 +3272,39 @@ static void test_paths__upper_base_first_component(void **state)
 	vfs_free(v);
 }
 
+/* "BASE/C1" as a host-only base of its own keeps the same string as the
+ * first component C1 of BASE, an upper copy: a path from BASE/C1 may go
+ * to the kernel as the caller's own (changed false), one from BASE may
+ * not (the caller's base is not that host directory). */
+static void test_paths__first_component_not_a_base(void **state)
+{
+	struct fx *f = *state;
+	struct vfs *v = paths_vfs(f);
+	char p[PATH_MAX], b[PATH_MAX], sb[PATH_MAX];
+	struct vfs_req req = {.intent = VFS_INTENT_READ,
+			      .flags = VFS_F_HOST_LAZY};
+
+	assert_int_equal(mkdir(fmt(p, "%s/upper%s/hdir", f->t, f->h), 0755), 0);
+	chmod(p, 0755);
+	assert_int_equal(mkdir(fmt(p, "%s/hdir/sub", f->h), 0755), 0);
+	vfs_cache_host_seen(v);
+	req.base = fmt(sb, "%s/hdir/sub", f->h);
+	req.path = "x";
+	assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+	assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+	assert_false(f->res.changed);
+	req.base = fmt(b, "%s/hdir", f->h);
+	req.path = "sub/x";
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(vfs_resolve(v, &req, &f->res), 0);
+		assert_int_equal(f->res.layer, VFS_LAYER_HOST);
+		assert_string_equal(f->res.vpath,
+				    fmt(p, "%s/hdir/sub/x", f->h));
+		assert_true(f->res.changed);
+	}
+	vfs_free(v);
+}
+
 /* A rule below the base decides some of its paths: the base is not kept
  * (a kept one would give every path the rule of the hand-off). */
 static void test_paths__host_base_with_rule_below(void **state)
@@ -3387,6 +3420,7 @@ int main(void)
 	    T(test_paths__host_base_asked_kept_briefly),
 	    T(test_paths__host_base_with_rule_below),
 	    T(test_paths__upper_base_first_component),
+	    T(test_paths__first_component_not_a_base),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
