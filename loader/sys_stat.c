@@ -680,6 +680,36 @@ static int self_link_text(struct appv_sc_call *c, const struct sup_path *p,
 	return snprintf(out, cap, "%s", want + 6);
 }
 
+/* /dev/stdin, /dev/stdout, /dev/stderr as the final component, which the
+ * walk replaced by the target's /proc/TGID/fd/N (dev_fd_subst): their own
+ * text, the host's link (the same for any process), not the descriptor's
+ * target.  0 for any other path. */
+static int dev_std_text(struct appv_sc_call *c, const struct sup_path *p,
+			char *out, size_t cap)
+{
+	static const char *const std[] = {"stdin", "stdout", "stderr"};
+	const char *last = strrchr(p->raw, '/');
+	char want[64], dev[16];
+	ssize_t n;
+
+	last = last ? last + 1 : p->raw;
+	for (int i = 0; i < 3; i++) {
+		if (strcmp(last, std[i]))
+			continue;
+		snprintf(want, sizeof(want), "/proc/%d/fd/%d",
+			 (int)target_tgid(c), i);
+		if (strcmp(p->abs, want))
+			return 0;
+		snprintf(dev, sizeof(dev), "/dev/%s", std[i]);
+		n = readlink(dev, out, cap - 1);
+		if (n < 0)
+			return -errno;
+		out[n] = '\0';
+		return (int)n;
+	}
+	return 0;
+}
+
 long sys_readlink(struct appv_sc_call *c)
 {
 	bool at = c->req->data.nr == SYS_readlinkat;
@@ -715,6 +745,8 @@ long sys_readlink(struct appv_sc_call *c)
 		return r;
 	n = r == 1 && !c->s->strict ? 0
 				    : self_link_text(c, &p, out, sizeof(out));
+	if (n == 0 && (r == 1 || p.proc_here))
+		n = dev_std_text(c, &p, out, sizeof(out));
 	if (n == 0)
 		n = sup_proc_link(c, p.abs, out, sizeof(out));
 	if (n < 0)
