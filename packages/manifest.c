@@ -330,8 +330,10 @@ static int on_isolation(struct mf_state *st, const char *name,
 				    "deny)", name, value);
 	for (size_t i = 0; i < m->nrules; i++)
 		if (strcmp(m->rules[i].path, norm) == 0)
-			return mf_error(st, "duplicate key '%s' in [isolation]",
-					norm);
+			return mf_error(st,
+					"duplicate key '%s' in [isolation] "
+					"(first on line %d)",
+					norm, m->rules[i].line);
 	if (m->nrules >= VFS_MAX_RULES)
 		return mf_error(st, "[isolation]: more than %d rules",
 				VFS_MAX_RULES);
@@ -340,6 +342,7 @@ static int on_isolation(struct mf_state *st, const char *name,
 		return mf_oom(st);
 	m->rules = nr;
 	nr[m->nrules].rule = rule;
+	nr[m->nrules].line = st->lineno;
 	nr[m->nrules].path = strdup(norm);
 	if (!nr[m->nrules].path)
 		return mf_oom(st);
@@ -367,7 +370,10 @@ static int on_env(struct mf_state *st, const char *name, const char *value)
 				name);
 	for (size_t i = 0; i < m->nenv; i++)
 		if (strcmp(m->env[i].name, name) == 0)
-			return mf_error(st, "duplicate key '%s' in [env]", name);
+			return mf_error(st,
+					"duplicate key '%s' in [env] (first on "
+					"line %d)",
+					name, m->env[i].line);
 	/* Values are set as written (no registry yet): say so where a
 	 * shell habit expects otherwise. */
 	if (strchr(value, '$'))
@@ -383,6 +389,7 @@ static int on_env(struct mf_state *st, const char *name, const char *value)
 	m->env = ne;
 	ne[m->nenv].name = strdup(name);
 	ne[m->nenv].value = strdup(value);
+	ne[m->nenv].line = st->lineno;
 	m->nenv++;
 	if (!ne[m->nenv - 1].name || !ne[m->nenv - 1].value)
 		return mf_oom(st);

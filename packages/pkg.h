@@ -32,12 +32,14 @@ struct pkg_manifest {
 	struct pkg_rule {
 		char *path;
 		int rule; /* enum vfs_rule */
+		int line; /* in appv.ini */
 	} *rules;
 	/* [env] NAME = VALUE lines, in file order */
 	size_t nenv;
 	struct pkg_env {
 		char *name;
 		char *value;
+		int line; /* in appv.ini */
 	} *env;
 };
 

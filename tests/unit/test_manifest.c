@@ -129,11 +129,13 @@ static void test_manifest__duplicate_key_is_an_error(void **state)
 	expect_error("[package]\nname = a\nname = b\n[run]\nexec=/x\n",
 		     "app/appv.ini:3: duplicate key 'name' in [package] "
 		     "(first on line 2)");
-	expect_error("[package]\nname=a\n[run]\nexec=/x\n[env]\nA=1\nA=2\n",
-		     "app/appv.ini:7: duplicate key 'A'");
+	expect_error(
+	    "[package]\nname=a\n[run]\nexec=/x\n[env]\nA=1\nA=2\n",
+	    "app/appv.ini:7: duplicate key 'A' in [env] (first on line 6)");
 	expect_error("[package]\nname=a\n[run]\nexec=/x\n[isolation]\n"
 		     "/a = full\n/a/ = hide\n",
-		     "app/appv.ini:7: duplicate key '/a'");
+		     "app/appv.ini:7: duplicate key '/a' in [isolation] "
+		     "(first on line 6)");
 	/* a section may be reopened, its keys stay unique */
 	expect_error("[run]\nexec=/x\n[package]\nname=a\n[run]\nexec=/y\n",
 		     "app/appv.ini:6: duplicate key 'exec'");
