@@ -182,15 +182,12 @@ static int creat_slash(struct appv_sc_call *c, struct sup_path *p)
 	return r < 0 ? r : -EISDIR;
 }
 
-/* @extra: more VFS_F_* for the resolution (VFS_F_NO_HANDOFF). */
-static int prepare(struct appv_sc_call *c, const struct open_args *a,
-		   struct sup_path *p, int extra)
+/* prepare() for the path in @p->raw. */
+static int prepare_raw(struct appv_sc_call *c, const struct open_args *a,
+		       struct sup_path *p, int extra)
 {
-	int r =
-	    target_read_path(c, c->args[a->path_arg], p->raw, sizeof(p->raw));
+	int r;
 
-	if (r < 0)
-		return r;
 	p->vbase[0] = p->rbase[0] = '\0';
 	if (p->raw[0] != '/' ||
 	    (a->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT))) {
@@ -220,6 +217,16 @@ static int prepare(struct appv_sc_call *c, const struct open_args *a,
 	    (a->resolve & (RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS)))
 		return -ELOOP;
 	return r;
+}
+
+/* @extra: more VFS_F_* for the resolution (VFS_F_NO_HANDOFF). */
+static int prepare(struct appv_sc_call *c, const struct open_args *a,
+		   struct sup_path *p, int extra)
+{
+	int r =
+	    target_read_path(c, c->args[a->path_arg], p->raw, sizeof(p->raw));
+
+	return r < 0 ? r : prepare_raw(c, a, p, extra);
 }
 
 /* Whether the host path @p resolved to holds no symlink the kernel would
@@ -808,8 +815,9 @@ static long fd_link_open_here(struct appv_sc_call *c, const struct open_args *a,
 static long share_open_here(struct appv_sc_call *c, const struct open_args *a,
 			    struct sup_path *p);
 
-/* own_fd_open: @here and no descriptor link. */
-enum { NO_FD_LINK_HERE = 2 };
+/* own_fd_open: @here and no descriptor link; share_open_here: @p->raw
+ * replaced by a symlink's target (dev_link_follow), to resolve again. */
+enum { NO_FD_LINK_HERE = 2, DEV_LINK_FOLLOWED = 3 };
 
 /* A modifying open through the target's own descriptor link (@p->abs,
  * own_fd_dup): SUP_REPLIED (reopen_own_fd), 1 to open @p as resolved
@@ -955,6 +963,56 @@ static int share_ctty(struct appv_sc_call *c, int *tfd)
 }
 
 /*
+ * A symlink on the way of a /dev path that share_open_here opens (one made
+ * in /dev/shm): sup_share_fd follows none to a descriptor link
+ * (/proc/self/fd/N: appv's there) nor to a file out of the share rule,
+ * where the kernel, given the string, follows it.  Its target, read here,
+ * replaces the path up to it in @p->raw: resolved again as the
+ * application's own string, under the rules it names (a host file under
+ * writecopy: the overlay's copy; a descriptor link: the target's).  As
+ * natively, O_NOFOLLOW leaves a final one alone, openat2's
+ * RESOLVE_NO_SYMLINKS any.  1 when replaced, 0 for no symlink, or -errno.
+ */
+static int dev_link_follow(const struct open_args *a, struct sup_path *p)
+{
+	char pre[PATH_MAX], link[PATH_MAX];
+	const char *rest, *slash;
+	struct stat st;
+	ssize_t len;
+	size_t n = 4; /* "/dev" */
+	int w;
+
+	if (!appv_path_has_prefix(p->abs, "/dev") ||
+	    (a->resolve & RESOLVE_NO_SYMLINKS))
+		return 0;
+	while (p->abs[n]) {
+		rest = strchr(p->abs + n + 1, '/');
+		n = rest ? (size_t)(rest - p->abs) : strlen(p->abs);
+		memcpy(pre, p->abs, n);
+		pre[n] = '\0';
+		if (lstat(pre, &st) < 0)
+			return 0; /* what the open reaches says why */
+		if (!S_ISLNK(st.st_mode))
+			continue;
+		if (!rest && (a->flags & O_NOFOLLOW) && !p->trailing_slash)
+			return 0;
+		len = readlink(pre, link, sizeof(link) - 1);
+		if (len < 0)
+			return -errno;
+		link[len] = '\0';
+		slash = strrchr(pre, '/');
+		w = snprintf(p->raw, sizeof(p->raw), "%.*s%s%s%s",
+			     link[0] == '/' ? 0 : (int)(slash - pre + 1), pre,
+			     link, rest ? rest : "",
+			     p->trailing_slash ? "/" : "");
+		if (w < 0 || (size_t)w >= sizeof(p->raw))
+			return -ENAMETOOLONG;
+		return 1;
+	}
+	return 0;
+}
+
+/*
  * Strict mode: an open of a share-rule path of /proc or /dev that is no
  * descriptor link of the session's (own_fd_open; in fast mode a truncating
  * or openat2 one only, where Landlock may not refuse truncation).
@@ -976,6 +1034,11 @@ static long share_open_here(struct appv_sc_call *c, const struct open_args *a,
 	int dfd = AT_FDCWD, tfd = -1, tries = 3;
 	long r;
 
+	if (!rooted) {
+		r = dev_link_follow(a, p);
+		if (r != 0)
+			return r < 0 ? r : DEV_LINK_FOLLOWED;
+	}
 	c->no_names = true;
 	if (rooted && (dfd = target_getfd(c, a->dirfd)) < 0)
 		return dfd;
@@ -1007,7 +1070,7 @@ long sys_open(struct appv_sc_call *c)
 	struct sup_path p;
 	char what[PATH_MAX];
 	mode_t um;
-	int r, fd, flags, host;
+	int r, fd, flags, host, hops = 0;
 	bool shared;
 
 	r = decode(c, &a);
@@ -1016,6 +1079,7 @@ long sys_open(struct appv_sc_call *c)
 	if (appv_open_flags_refused(a.flags))
 		return -EINVAL; /* before the path, as the kernel */
 	r = prepare(c, &a, &p, 0);
+follow:
 	if (r == 1) {
 		/* /proc, /dev under a share rule: the kernel resolves them in
 		 * the target's own context, which is their meaning, and
@@ -1032,6 +1096,12 @@ long sys_open(struct appv_sc_call *c)
 		o = own_fd_open(c, &a, &p, c->s->strict);
 		if (o == NO_FD_LINK_HERE)
 			o = share_open_here(c, &a, &p);
+		if (o == DEV_LINK_FOLLOWED) {
+			if (++hops > 40) /* the kernel's MAXSYMLINKS */
+				return -ELOOP;
+			r = prepare_raw(c, &a, &p, 0);
+			goto follow;
+		}
 		if (o != 1)
 			return o;
 	}
