@@ -310,6 +310,10 @@ int sup_share_fd(struct appv_sc_call *c, struct sup_path *p, int dirfd,
  * followed here (VFS_F_NO_HANDOFF), none left to the kernel. */
 int sup_resolve_here(struct appv_sc_call *c, int intent, int vflags,
 		     struct sup_path *p);
+/* Whether @abs lies below /proc/PID (or its task/TID) of a process whose
+ * entries the target could not open natively (appv's own among them):
+ * one outside the session, or that its credentials do not let it trace. */
+bool sup_proc_unreachable(struct appv_sc_call *c, const char *abs);
 /* Whether @abs lies below /proc/PID (or its task/TID) of a process the
  * target may not trace: one outside the session, or whose credentials do
  * not let it (sup_may_read_proc). */

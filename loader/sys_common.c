@@ -42,6 +42,13 @@ static int passthrough(struct appv_sc_call *c, struct sup_path *p)
 	if (!appv_path_has_prefix(p->abs, "/proc") &&
 	    !appv_path_has_prefix(p->abs, "/dev"))
 		return 0;
+	/* A ".." may lead out of /dev into /proc, or from one /proc/PID to
+	 * another (/dev/shm/../../proc/APPV/mem, /proc/self/../APPV/environ):
+	 * what the supervisor then opens, or reads links of on the way
+	 * (dev_link_follow), in its own context, is appv's.  The walk takes
+	 * it to the path it names first (resolve: "A .." below). */
+	if (appv_path_has_dotdot(p->abs))
+		return 0;
 	/* A path continued as issued must reach /proc: "proc" from "/" (a
 	 * listing of the scratch, an upper directory) does not. */
 	if (!sup_raw_is_real(p))
@@ -117,6 +124,11 @@ static int proc_appv_own(struct appv_sc_call *c, const char *abs)
 		if (!strcmp(rest + 1, plain[i]))
 			return 1;
 	return -EACCES;
+}
+
+bool sup_proc_unreachable(struct appv_sc_call *c, const char *abs)
+{
+	return proc_unreachable(c, abs);
 }
 
 bool sup_proc_untraced(struct appv_sc_call *c, const char *abs)

@@ -137,6 +137,19 @@ static int vflags_of(int flags, uint64_t resolve)
 	return v;
 }
 
+/* vfs_req.proc_link of an anchored walk, which the kernel lets follow no
+ * magic link: every symlink below /proc/PID is one (fd/N, cwd, root, exe,
+ * ns/, map_files/), and the walker's readlink of it is its own process's
+ * (appv's below its /proc/PID).  EXDEV, as natively; 0 for any other. */
+static int rooted_proc_link(void *ctx, const char *vpath, char *out, size_t cap)
+{
+	long pid, tid;
+	const char *rest = sup_proc_pid_rest(vpath, &pid, &tid);
+
+	(void)ctx, (void)out, (void)cap;
+	return rest && *rest ? -EXDEV : 0;
+}
+
 /*
  * RESOLVE_BENEATH / RESOLVE_IN_ROOT: the resolver walks @p->raw from the
  * dirfd's virtual path, which is the anchor (vfs.h, VFS_F_BENEATH).  A
@@ -152,6 +165,7 @@ static int resolve_rooted(struct appv_sc_call *c, int intent, int vflags,
 			    .cred = sup_cred(c),
 			    .self_tid = c->tid,
 			    .self_tgid = sup_walk_tgid,
+			    .proc_link = rooted_proc_link,
 			    .proc_ctx = c};
 	const char *rel = p->raw;
 	int r;
@@ -166,7 +180,13 @@ static int resolve_rooted(struct appv_sc_call *c, int intent, int vflags,
 	    (appv_path_has_prefix(p->vbase, "/proc") ||
 	     appv_path_has_prefix(p->vbase, "/dev")))
 		return 1;
-	return vfs_resolve(c->s->vfs, &q, &p->res);
+	r = vfs_resolve(c->s->vfs, &q, &p->res);
+	/* The walk led into /proc from another anchor ("proc/PID/mem" from
+	 * "/"): the supervisor opens what lies there itself, where its own
+	 * /proc/PID is appv's, as a path a ".." led there (sup_resolve). */
+	if (r == 0 && sup_proc_unreachable(c, p->res.vpath))
+		return -EACCES;
+	return r;
 }
 
 /* O_CREAT on "name/": EISDIR whatever is there, once the parent resolves

@@ -261,9 +261,11 @@ int vfs_meta_of(struct vfs *vfs, const struct vfs_res *res, struct vfs_meta *m)
 	r = appv_fstatat(AT_FDCWD, res->real, &st, AT_SYMLINK_NOFOLLOW);
 	/* The walk found it: another session removed or moved it since
 	 * (natively the call finds it, or none), so resolve again - an
-	 * O_CREAT open racing an unlink got ENOENT. */
+	 * O_CREAT open racing an unlink got ENOENT.  A lazy host result
+	 * (VFS_F_HOST_LAZY, mode 0: a ".." led into /dev or /proc) was
+	 * never seen: its absence is the answer. */
 	if (r == -ENOENT || r == -ENOTDIR)
-		return -ESTALE;
+		return res->mode ? -ESTALE : r;
 	if (r < 0)
 		return r;
 	m->mode = st.st_mode;

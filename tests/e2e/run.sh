@@ -4766,6 +4766,78 @@ print('appv threads', got)"
 	out_has "appv threads []"
 }
 
+# A ".." out of /dev into /proc, or from one /proc/PID to another, and
+# openat2's RESOLVE_BENEATH / RESOLVE_IN_ROOT from "/" into /proc: the
+# supervisor opened such a path itself, by its string (passthrough took
+# "/dev/../proc/APPV/mem" for a share-rule /dev path) or as the anchored
+# walk reached it, in its own context: appv's environment, its memory
+# read-write as root, its descriptors (readlink, listing too), and read
+# "self" on the way as appv (a symlink in /dev/shm to ../../proc/self/fd:
+# review x86).  None of appv's opens; "self" is the program's; a missing
+# name there is ENOENT (it was ESTALE).
+c_proc_dotdot_appv() {
+	local l=/dev/shm/appv-e2e-pda.$$.$RANDOM m
+	for m in "$MODE_OPT" "--mode strict"; do
+		# shellcheck disable=SC2086
+		ax exec $m "$TPKG" /usr/bin/python3 -c "import ctypes, os, struct
+libc = ctypes.CDLL(None, use_errno=True)
+appv, me, l = os.getppid(), os.getpid(), '$l'
+def op(p, fl=os.O_RDONLY, dfd=None, res=0):
+    if dfd is None:
+        fd = libc.open(p.encode(), fl | os.O_NONBLOCK)
+    else:
+        how = struct.pack('QQQ', fl | os.O_NONBLOCK, 0, res)
+        fd = libc.syscall(437, dfd, p.encode(), how, 24)
+    if fd < 0:
+        return None
+    t = os.readlink('/proc/self/fd/%d' % fd)
+    os.close(fd)
+    return t
+got = []
+def no(*a, **k):
+    t = op(*a, **k)
+    if t is not None:
+        got.append((a[0], t))
+for fl in (os.O_RDONLY, os.O_RDWR):
+    for p in ('/dev/../proc/%d/environ', '/dev/shm/../../proc/%d/mem',
+              '/proc/self/../%d/environ', '/proc/%d/../%%d/maps' % me):
+        no(p % appv, fl)
+root = os.open('/', os.O_RDONLY | os.O_DIRECTORY)
+for res in (8, 16): # RESOLVE_BENEATH, RESOLVE_IN_ROOT
+    for p in ('proc/%d/environ', 'proc/%d/mem', '../proc/%d/maps'):
+        no(p % appv, os.O_RDWR, root, res)
+os.symlink('../../proc/self/fd', l)
+for n in range(3, 64):
+    try:
+        os.fstat(n)
+        continue
+    except OSError:
+        pass
+    no('%s/%d' % (l, n))
+    no('/dev/../proc/self/fd/%d' % n)
+    no('../proc/%d/fd/%d' % (appv, n), os.O_RDONLY, root, 16)
+os.unlink(l)
+for f, p in ((os.readlink, '/dev/../proc/%d/fd/0'), (os.listdir, '/dev/../proc/%d/fd'),
+             (os.readlink, '/dev/shm/../../proc/%d/cwd')):
+    try:
+        got.append((p % appv, f(p % appv)))
+    except OSError:
+        pass
+print('reached', got)
+print('absent', [libc.open(p.encode(), 0) == -1 and ctypes.get_errno()
+                 for p in ('/dev/shm/../appv-e2e-none', '/tmp/../proc/none')])
+print('own', os.readlink('/dev/../proc/self') == str(me),
+      op('/dev/../proc/self/environ') == '/proc/%d/environ' % me,
+      op('/dev/shm/../../proc/thread-self/environ') ==
+      '/proc/%d/task/%d/environ' % (me, me))"
+		rm -f "$l"
+		want_rc 0
+		out_has "reached []"
+		out_has "absent [2, 2]"
+		out_has "own True True True"
+	done
+}
+
 # /dev/tty is the opener's controlling terminal, not appv's: none after a
 # setsid (ENXIO), a pseudo-terminal it made its own (TIOCSCTTY) after
 # that.  Strict mode opens /dev/tty itself; as native, always run in strict
@@ -7686,7 +7758,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing ov_host_co
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink iso_hide_under_link iso_hide_dir_fd iso_rule_link_missing iso_share_move_hidden ov_write_host_symlink
-iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc shm_link_trunc shm_link_follow share_swap_trunc strict_path_swap strict_proc_self dev_std_readlink strict_shm_proc_link strict_dev_tty tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
+iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc shm_link_trunc shm_link_follow share_swap_trunc strict_path_swap strict_proc_self dev_std_readlink strict_shm_proc_link proc_dotdot_appv strict_dev_tty tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
