@@ -982,54 +982,11 @@ static int share_ctty(struct appv_sc_call *c, int *tfd)
 	return 0;
 }
 
-/*
- * A symlink on the way of a /dev path that share_open_here opens (one made
- * in /dev/shm): sup_share_fd follows none to a descriptor link
- * (/proc/self/fd/N: appv's there) nor to a file out of the share rule,
- * where the kernel, given the string, follows it.  Its target, read here,
- * replaces the path up to it in @p->raw: resolved again as the
- * application's own string, under the rules it names (a host file under
- * writecopy: the overlay's copy; a descriptor link: the target's).  As
- * natively, O_NOFOLLOW leaves a final one alone, openat2's
- * RESOLVE_NO_SYMLINKS any.  1 when replaced, 0 for no symlink, or -errno.
- */
+/* sup_dev_link_follow for share_open_here's open (@a's flags). */
 static int dev_link_follow(const struct open_args *a, struct sup_path *p)
 {
-	char pre[PATH_MAX], link[PATH_MAX];
-	const char *rest, *slash;
-	struct stat st;
-	ssize_t len;
-	size_t n = 4; /* "/dev" */
-	int w;
-
-	if (!appv_path_has_prefix(p->abs, "/dev") ||
-	    (a->resolve & RESOLVE_NO_SYMLINKS))
-		return 0;
-	while (p->abs[n]) {
-		rest = strchr(p->abs + n + 1, '/');
-		n = rest ? (size_t)(rest - p->abs) : strlen(p->abs);
-		memcpy(pre, p->abs, n);
-		pre[n] = '\0';
-		if (lstat(pre, &st) < 0)
-			return 0; /* what the open reaches says why */
-		if (!S_ISLNK(st.st_mode))
-			continue;
-		if (!rest && (a->flags & O_NOFOLLOW) && !p->trailing_slash)
-			return 0;
-		len = readlink(pre, link, sizeof(link) - 1);
-		if (len < 0)
-			return -errno;
-		link[len] = '\0';
-		slash = strrchr(pre, '/');
-		w = snprintf(p->raw, sizeof(p->raw), "%.*s%s%s%s",
-			     link[0] == '/' ? 0 : (int)(slash - pre + 1), pre,
-			     link, rest ? rest : "",
-			     p->trailing_slash ? "/" : "");
-		if (w < 0 || (size_t)w >= sizeof(p->raw))
-			return -ENAMETOOLONG;
-		return 1;
-	}
-	return 0;
+	return sup_dev_link_follow(p, (a->flags & O_NOFOLLOW) != 0,
+				   (a->resolve & RESOLVE_NO_SYMLINKS) != 0);
 }
 
 /*
