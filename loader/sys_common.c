@@ -389,16 +389,34 @@ static int resolve(struct appv_sc_call *c, int intent, int vflags, bool kernel,
 			    .self_tgid = sup_walk_tgid,
 			    .proc_link = walk_proc_link,
 			    .proc_ctx = c};
-	int r, subst = 0;
+	int r, subst = 0, hops = 0;
 	bool again = false;
 
 	p->via_magic = p->proc_here = false;
 	if (!p->raw[0])
 		return -ENOENT;
+join:
 	r = appv_path_join(p->raw[0] == '/' ? "/" : p->vbase, p->raw, p->abs,
 			   sizeof(p->abs), &p->trailing_slash);
 	if (r < 0)
 		return r;
+	/* A symlink on the way of a /dev path (one made in /dev/shm): the
+	 * walk would hand the rest to a host lookup in the supervisor's
+	 * context (passthrough), which takes /proc/self for appv and may
+	 * trace appv: its descriptors' kinds, what its upper directory
+	 * holds (EEXIST, ENOTDIR from mkdir, bind...: review x88).
+	 * Followed as the target's own string (sup_dev_link_follow); a
+	 * ".." is the walk's (passthrough). */
+	if (kernel && !appv_path_has_dotdot(p->abs)) {
+		r = sup_dev_link_follow(p, (vflags & VFS_F_NOFOLLOW) != 0,
+					(vflags & VFS_F_NO_SYMLINKS) != 0);
+		if (r < 0)
+			return r;
+		if (r == 1 && ++hops > 40) /* the kernel's MAXSYMLINKS */
+			return -ELOOP;
+		if (r == 1)
+			goto join;
+	}
 resolve:
 	r = target_subst_proc_self(c, p->abs, sizeof(p->abs));
 	if (r == 0)

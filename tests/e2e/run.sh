@@ -4813,6 +4813,53 @@ print('reached', got, 'own', own)"
 	done
 }
 
+# mkdir, mknod, symlink and bind of a name below a symlink in /dev/shm
+# that leads to /proc/self or /proc/APPV: the supervisor looked the
+# whole path up itself (passthrough), taking "self" for appv, and
+# answered with what it found there - EEXIST, ENOTDIR, EPERM where appv
+# holds a descriptor, its kind, what its upper directory holds (review
+# x88).  Natively the program's own descriptors (ENOENT for any other)
+# and EACCES for appv's.
+c_shm_link_create_appv() {
+	local l=/dev/shm/appv-e2e-slc.$$.$RANDOM m
+	for m in "$MODE_OPT" "--mode strict"; do
+		# shellcheck disable=SC2086
+		ax exec $m "$TPKG" /usr/bin/python3 -c "import errno, os, socket
+l, appv = '$l', os.getppid()
+def err(f, p):
+    try:
+        f(p)
+        return 'made'
+    except OSError as e:
+        return errno.errorcode[e.errno]
+s = socket.socket(socket.AF_UNIX)
+bind = s.bind
+mine = []
+for n in range(40):
+    try:
+        os.fstat(n)
+        mine.append(n)
+    except OSError:
+        pass
+for tgt in ('/proc/self', '/proc/%d' % appv):
+    os.symlink(tgt, l)
+    got = set()
+    for n in range(3, 40):
+        if n in mine:
+            continue
+        for sub in ('', '/x', '/tmp', '/etc'):
+            p = '%s/fd/%d%s' % (l, n, sub)
+            for f in (os.mkdir, os.mkfifo, bind, lambda p: os.symlink('x', p)):
+                got.add(err(f, p))
+    os.unlink(l)
+    print(tgt.replace(str(appv), 'APPV'), sorted(got))"
+		rm -f "$l"
+		want_rc 0
+		out_has "/proc/self ['ENOENT']"
+		out_has "/proc/APPV ['EACCES']"
+	done
+}
+
 # A ".." out of /dev into /proc, or from one /proc/PID to another, and
 # openat2's RESOLVE_BENEATH / RESOLVE_IN_ROOT from "/" into /proc: the
 # supervisor opened such a path itself, by its string (passthrough took
@@ -7805,7 +7852,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing ov_host_co
 ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink iso_hide_under_link iso_hide_dir_fd iso_rule_link_missing iso_share_move_hidden ov_write_host_symlink
-iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc shm_link_trunc shm_link_follow share_swap_trunc strict_path_swap strict_proc_self dev_std_readlink strict_shm_proc_link proc_dotdot_appv shm_link_attr_appv strict_dev_tty tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
+iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc shm_link_trunc shm_link_follow share_swap_trunc strict_path_swap strict_proc_self dev_std_readlink strict_shm_proc_link proc_dotdot_appv shm_link_attr_appv shm_link_create_appv strict_dev_tty tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
