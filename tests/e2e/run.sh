@@ -4769,6 +4769,22 @@ print('appv threads', got)"
 	out_has "appv threads []"
 }
 
+# PY, which may make the symlink L, run in the current mode and in strict
+# mode: it exits 0 and prints each EXPECTED line; L is removed after.
+py_here_and_strict() {
+	local l=$1 py=$2 m e
+	shift 2
+	for m in "$MODE_OPT" "--mode strict"; do
+		# shellcheck disable=SC2086
+		ax exec $m "$TPKG" /usr/bin/python3 -c "$py"
+		rm -f "$l"
+		want_rc 0
+		for e in "$@"; do
+			out_has "$e"
+		done
+	done
+}
+
 # chmod, chown, utimensat, truncate and setxattr of a share-rule path
 # under /dev that a symlink in /dev/shm leads into /proc: the supervisor
 # opened the path itself to see what it reaches, following the symlink
@@ -4778,10 +4794,8 @@ print('appv threads', got)"
 # only (ENOENT for any other), and EACCES for appv's; its own one is
 # changed as by its name.
 c_shm_link_attr_appv() {
-	local l=/dev/shm/appv-e2e-sla.$$.$RANDOM m
-	for m in "$MODE_OPT" "--mode strict"; do
-		# shellcheck disable=SC2086
-		ax exec $m "$TPKG" /usr/bin/python3 -c "import os
+	local l=/dev/shm/appv-e2e-sla.$$.$RANDOM
+	py_here_and_strict "$l" "import os
 l, appv = '$l', os.getppid()
 got = []
 for tgt in ('/proc/self/fd', '/proc/%d/fd' % appv):
@@ -4809,11 +4823,8 @@ fd = os.open('/dev/null', os.O_RDONLY)
 os.symlink('/proc/self/fd', l)
 own = utime('%s/%d' % (l, fd)) == utime('/dev/null')
 os.unlink(l)
-print('reached', got, 'own', own)"
-		rm -f "$l"
-		want_rc 0
-		out_has "reached [] own True"
-	done
+print('reached', got, 'own', own)" \
+		"reached [] own True"
 }
 
 # mkdir, mknod, symlink and bind of a name below a symlink in /dev/shm
@@ -4824,10 +4835,8 @@ print('reached', got, 'own', own)"
 # x88).  Natively the program's own descriptors (ENOENT for any other)
 # and EACCES for appv's.
 c_shm_link_create_appv() {
-	local l=/dev/shm/appv-e2e-slc.$$.$RANDOM m
-	for m in "$MODE_OPT" "--mode strict"; do
-		# shellcheck disable=SC2086
-		ax exec $m "$TPKG" /usr/bin/python3 -c "import errno, os, socket
+	local l=/dev/shm/appv-e2e-slc.$$.$RANDOM
+	py_here_and_strict "$l" "import errno, os, socket
 l, appv = '$l', os.getppid()
 def err(f, p):
     try:
@@ -4855,12 +4864,8 @@ for tgt in ('/proc/self', '/proc/%d' % appv):
             for f in (os.mkdir, os.mkfifo, bind, lambda p: os.symlink('x', p)):
                 got.add(err(f, p))
     os.unlink(l)
-    print(tgt.replace(str(appv), 'APPV'), sorted(got))"
-		rm -f "$l"
-		want_rc 0
-		out_has "/proc/self ['ENOENT']"
-		out_has "/proc/APPV ['EACCES']"
-	done
+    print(tgt.replace(str(appv), 'APPV'), sorted(got))" \
+		"/proc/self ['ENOENT']" "/proc/APPV ['EACCES']"
 }
 
 # A ".." out of /dev into /proc, or from one /proc/PID to another, and
@@ -4873,10 +4878,8 @@ for tgt in ('/proc/self', '/proc/%d' % appv):
 # review x86).  None of appv's opens; "self" is the program's; a missing
 # name there is ENOENT (it was ESTALE).
 c_proc_dotdot_appv() {
-	local l=/dev/shm/appv-e2e-pda.$$.$RANDOM m
-	for m in "$MODE_OPT" "--mode strict"; do
-		# shellcheck disable=SC2086
-		ax exec $m "$TPKG" /usr/bin/python3 -c "import ctypes, os, struct
+	local l=/dev/shm/appv-e2e-pda.$$.$RANDOM
+	py_here_and_strict "$l" "import ctypes, os, struct
 libc = ctypes.CDLL(None, use_errno=True)
 appv, me, l = os.getppid(), os.getpid(), '$l'
 def op(p, fl=os.O_RDONLY, dfd=None, res=0):
@@ -4926,13 +4929,8 @@ print('absent', [libc.open(p.encode(), 0) == -1 and ctypes.get_errno()
 print('own', os.readlink('/dev/../proc/self') == str(me),
       op('/dev/../proc/self/environ') == '/proc/%d/environ' % me,
       op('/dev/shm/../../proc/thread-self/environ') ==
-      '/proc/%d/task/%d/environ' % (me, me))"
-		rm -f "$l"
-		want_rc 0
-		out_has "reached []"
-		out_has "absent [2, 2]"
-		out_has "own True True True"
-	done
+      '/proc/%d/task/%d/environ' % (me, me))" \
+		"reached []" "absent [2, 2]" "own True True True"
 }
 
 # /dev/tty is the opener's controlling terminal, not appv's: none after a
