@@ -281,9 +281,6 @@ int sup_fd_path(int fd, char *out, size_t cap);
  * names no path: fchmod, futimens, fsetxattr...), as the kernel says. */
 int sup_fd_target(struct appv_sc_call *c, int fd, int need, bool fd_only,
 		  int *tfd, struct sup_path *p);
-/* A symlink on the way of /dev path @p->abs: @p->raw its target and the
- * rest, to resolve again (1), 0 for none, or -errno (sys_common.c). */
-int sup_dev_link_follow(struct sup_path *p, bool nofollow, bool no_symlinks);
 /* The same for a path sup_resolve left to the kernel (a share rule on
  * /proc, /dev): magic links there (/proc/PID/fd/N, cwd, root, /dev/fd/N)
  * lead to a file of any layer, so the supervisor opens the path (O_PATH,

@@ -375,6 +375,57 @@ static bool in_proc_dev(const char *v)
 	       appv_path_has_prefix(v, "/dev");
 }
 
+/*
+ * A symlink on the way of /dev path @p->abs (one made in /dev/shm), which
+ * resolve() would leave to a walk or an open in the supervisor's own
+ * context (its /proc/self is appv), where sup_share_fd follows none to a
+ * descriptor link nor to a file out of the share rule, and the kernel,
+ * given the string, follows it.  Its target, read here, replaces the path
+ * up to it in @p->raw: resolved again as the application's own string,
+ * under the rules it names (a host file under writecopy: the overlay's
+ * copy; a descriptor link: the target's).  As natively, @nofollow
+ * (O_NOFOLLOW) leaves a final one alone, @no_symlinks (openat2's
+ * RESOLVE_NO_SYMLINKS) any.  1 when replaced, 0 for no symlink, or
+ * -errno.
+ */
+static int dev_link_follow(struct sup_path *p, bool nofollow, bool no_symlinks)
+{
+	char pre[PATH_MAX], link[PATH_MAX];
+	const char *rest, *slash;
+	struct stat st;
+	ssize_t len;
+	size_t n = 4; /* "/dev" */
+	int w;
+
+	if (!appv_path_has_prefix(p->abs, "/dev") || no_symlinks)
+		return 0;
+	while (p->abs[n]) {
+		rest = strchr(p->abs + n + 1, '/');
+		n = rest ? (size_t)(rest - p->abs) : strlen(p->abs);
+		memcpy(pre, p->abs, n);
+		pre[n] = '\0';
+		if (lstat(pre, &st) < 0)
+			return 0; /* what the open reaches says why */
+		if (!S_ISLNK(st.st_mode))
+			continue;
+		if (!rest && nofollow && !p->trailing_slash)
+			return 0;
+		len = readlink(pre, link, sizeof(link) - 1);
+		if (len < 0)
+			return -errno;
+		link[len] = '\0';
+		slash = strrchr(pre, '/');
+		w = snprintf(p->raw, sizeof(p->raw), "%.*s%s%s%s",
+			     link[0] == '/' ? 0 : (int)(slash - pre + 1), pre,
+			     link, rest ? rest : "",
+			     p->trailing_slash ? "/" : "");
+		if (w < 0 || (size_t)w >= sizeof(p->raw))
+			return -ENAMETOOLONG;
+		return 1;
+	}
+	return 0;
+}
+
 /* sup_resolve; @kernel: a share-rule path of /proc or /dev may be left
  * to the kernel (passthrough). */
 static int resolve(struct appv_sc_call *c, int intent, int vflags, bool kernel,
@@ -405,11 +456,11 @@ join:
 	 * context (passthrough), which takes /proc/self for appv and may
 	 * trace appv: its descriptors' kinds, what its upper directory
 	 * holds (EEXIST, ENOTDIR from mkdir, bind...: review x88).
-	 * Followed as the target's own string (sup_dev_link_follow); a
+	 * Followed as the target's own string (dev_link_follow); a
 	 * ".." is the walk's (passthrough). */
 	if (kernel && !appv_path_has_dotdot(p->abs)) {
-		r = sup_dev_link_follow(p, (vflags & VFS_F_NOFOLLOW) != 0,
-					(vflags & VFS_F_NO_SYMLINKS) != 0);
+		r = dev_link_follow(p, (vflags & VFS_F_NOFOLLOW) != 0,
+				    (vflags & VFS_F_NO_SYMLINKS) != 0);
 		if (r < 0)
 			return r;
 		if (r == 1 && ++hops > 40) /* the kernel's MAXSYMLINKS */
@@ -988,85 +1039,18 @@ int sup_fd_target(struct appv_sc_call *c, int fd, int need, bool fd_only,
 	return r;
 }
 
-/*
- * A symlink on the way of a /dev path that the supervisor opens (one made
- * in /dev/shm; sys_open.c, sup_path_target): sup_share_fd follows none to
- * a descriptor link (/proc/self/fd/N: appv's there) nor to a file out of
- * the share rule, where the kernel, given the string, follows it.  Its target, read here,
- * replaces the path up to it in @p->raw: resolved again as the
- * application's own string, under the rules it names (a host file under
- * writecopy: the overlay's copy; a descriptor link: the target's).  As
- * natively, @nofollow (O_NOFOLLOW) leaves a final one alone, @no_symlinks
- * (openat2's RESOLVE_NO_SYMLINKS) any.  1 when replaced, 0 for no symlink,
- * or -errno.
- */
-int sup_dev_link_follow(struct sup_path *p, bool nofollow, bool no_symlinks)
-{
-	char pre[PATH_MAX], link[PATH_MAX];
-	const char *rest, *slash;
-	struct stat st;
-	ssize_t len;
-	size_t n = 4; /* "/dev" */
-	int w;
-
-	if (!appv_path_has_prefix(p->abs, "/dev") || no_symlinks)
-		return 0;
-	while (p->abs[n]) {
-		rest = strchr(p->abs + n + 1, '/');
-		n = rest ? (size_t)(rest - p->abs) : strlen(p->abs);
-		memcpy(pre, p->abs, n);
-		pre[n] = '\0';
-		if (lstat(pre, &st) < 0)
-			return 0; /* what the open reaches says why */
-		if (!S_ISLNK(st.st_mode))
-			continue;
-		if (!rest && nofollow && !p->trailing_slash)
-			return 0;
-		len = readlink(pre, link, sizeof(link) - 1);
-		if (len < 0)
-			return -errno;
-		link[len] = '\0';
-		slash = strrchr(pre, '/');
-		w = snprintf(p->raw, sizeof(p->raw), "%.*s%s%s%s",
-			     link[0] == '/' ? 0 : (int)(slash - pre + 1), pre,
-			     link, rest ? rest : "",
-			     p->trailing_slash ? "/" : "");
-		if (w < 0 || (size_t)w >= sizeof(p->raw))
-			return -ENAMETOOLONG;
-		return 1;
-	}
-	return 0;
-}
-
 int sup_path_target(struct appv_sc_call *c, struct sup_path *p,
 		    bool nofollow, int need, int *ofd)
 {
-	int r, hops = 0;
+	int r;
 
-	/* Not open(2) of the string: a symlink on the way (one made in
-	 * /dev/shm) to /proc/self or /proc/APPV would be followed as
-	 * appv's, into its descriptors (its upper directory, the package
-	 * image: review x87).  Followed as the target's own string. */
-	while (
-	    (r = sup_share_fd(c, p, AT_FDCWD, p->abs, nofollow ? O_NOFOLLOW : 0,
-			      0, VFS_INTENT_READ, ofd)) == -ELOOP &&
-	    sup_dev_link_follow(p, nofollow, false) == 1) {
-		if (++hops > 40) /* the kernel's MAXSYMLINKS */
-			return -ELOOP;
-		r = sup_resolve(c, VFS_INTENT_WRITE,
-				nofollow ? VFS_F_NOFOLLOW : 0, p);
-		if (r < 0)
-			return r;
-		if (r == 1)
-			continue;
-		/* A path of the virtual tree: its upper copy. */
-		if (need)
-			r = vfs_may_setattr(c->s->vfs, sup_cred(c), &p->res,
-					    (enum vfs_attr_need)need);
-		if (r == 0)
-			r = sup_make_writable(c, &p->res);
-		return r < 0 ? r : 1;
-	}
+	/* Not open(2) of the string: a symlink on the way to /proc/self or
+	 * /proc/APPV (made in /dev/shm since sup_resolve followed one as the
+	 * target's own string) would be followed as appv's, into its
+	 * descriptors (its upper directory, the package image: review
+	 * x87). */
+	r = sup_share_fd(c, p, AT_FDCWD, p->abs, nofollow ? O_NOFOLLOW : 0, 0,
+			 VFS_INTENT_READ, ofd);
 	if (r < 0)
 		return r;
 	r = fd_classify(c, *ofd, need, p);

@@ -202,12 +202,15 @@ static int creat_slash(struct appv_sc_call *c, struct sup_path *p)
 	return r < 0 ? r : -EISDIR;
 }
 
-/* prepare() for the path in @p->raw. */
-static int prepare_raw(struct appv_sc_call *c, const struct open_args *a,
-		       struct sup_path *p, int extra)
+/* @extra: more VFS_F_* for the resolution (VFS_F_NO_HANDOFF). */
+static int prepare(struct appv_sc_call *c, const struct open_args *a,
+		   struct sup_path *p, int extra)
 {
-	int r;
+	int r =
+	    target_read_path(c, c->args[a->path_arg], p->raw, sizeof(p->raw));
 
+	if (r < 0)
+		return r;
 	p->vbase[0] = p->rbase[0] = '\0';
 	if (p->raw[0] != '/' ||
 	    (a->resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT))) {
@@ -237,16 +240,6 @@ static int prepare_raw(struct appv_sc_call *c, const struct open_args *a,
 	    (a->resolve & (RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS)))
 		return -ELOOP;
 	return r;
-}
-
-/* @extra: more VFS_F_* for the resolution (VFS_F_NO_HANDOFF). */
-static int prepare(struct appv_sc_call *c, const struct open_args *a,
-		   struct sup_path *p, int extra)
-{
-	int r =
-	    target_read_path(c, c->args[a->path_arg], p->raw, sizeof(p->raw));
-
-	return r < 0 ? r : prepare_raw(c, a, p, extra);
 }
 
 /* Whether the host path @p resolved to holds no symlink the kernel would
@@ -835,9 +828,8 @@ static long fd_link_open_here(struct appv_sc_call *c, const struct open_args *a,
 static long share_open_here(struct appv_sc_call *c, const struct open_args *a,
 			    struct sup_path *p);
 
-/* own_fd_open: @here and no descriptor link; share_open_here: @p->raw
- * replaced by a symlink's target (dev_link_follow), to resolve again. */
-enum { NO_FD_LINK_HERE = 2, DEV_LINK_FOLLOWED = 3 };
+/* own_fd_open: @here and no descriptor link. */
+enum { NO_FD_LINK_HERE = 2 };
 
 /* A modifying open through the target's own descriptor link (@p->abs,
  * own_fd_dup): SUP_REPLIED (reopen_own_fd), 1 to open @p as resolved
@@ -982,13 +974,6 @@ static int share_ctty(struct appv_sc_call *c, int *tfd)
 	return 0;
 }
 
-/* sup_dev_link_follow for share_open_here's open (@a's flags). */
-static int dev_link_follow(const struct open_args *a, struct sup_path *p)
-{
-	return sup_dev_link_follow(p, (a->flags & O_NOFOLLOW) != 0,
-				   (a->resolve & RESOLVE_NO_SYMLINKS) != 0);
-}
-
 /*
  * Strict mode: an open of a share-rule path of /proc or /dev that is no
  * descriptor link of the session's (own_fd_open; in fast mode a truncating
@@ -1011,11 +996,6 @@ static long share_open_here(struct appv_sc_call *c, const struct open_args *a,
 	int dfd = AT_FDCWD, tfd = -1, tries = 3;
 	long r;
 
-	if (!rooted) {
-		r = dev_link_follow(a, p);
-		if (r != 0)
-			return r < 0 ? r : DEV_LINK_FOLLOWED;
-	}
 	c->no_names = true;
 	if (rooted && (dfd = target_getfd(c, a->dirfd)) < 0)
 		return dfd;
@@ -1047,7 +1027,7 @@ long sys_open(struct appv_sc_call *c)
 	struct sup_path p;
 	char what[PATH_MAX];
 	mode_t um;
-	int r, fd, flags, host, hops = 0;
+	int r, fd, flags, host;
 	bool shared;
 
 	r = decode(c, &a);
@@ -1056,7 +1036,6 @@ long sys_open(struct appv_sc_call *c)
 	if (appv_open_flags_refused(a.flags))
 		return -EINVAL; /* before the path, as the kernel */
 	r = prepare(c, &a, &p, 0);
-follow:
 	if (r == 1) {
 		/* /proc, /dev under a share rule: the kernel resolves them in
 		 * the target's own context, which is their meaning, and
@@ -1073,12 +1052,6 @@ follow:
 		o = own_fd_open(c, &a, &p, c->s->strict);
 		if (o == NO_FD_LINK_HERE)
 			o = share_open_here(c, &a, &p);
-		if (o == DEV_LINK_FOLLOWED) {
-			if (++hops > 40) /* the kernel's MAXSYMLINKS */
-				return -ELOOP;
-			r = prepare_raw(c, &a, &p, 0);
-			goto follow;
-		}
 		if (o != 1)
 			return o;
 	}
