@@ -4720,6 +4720,17 @@ print([os.readlink(p) for p in ('/dev/stdin', '/dev/stdout', '/dev/stderr')],
       os.readlink('/proc/self/fd/1'), os.path.islink('/dev/stdout'))"
 }
 
+# Python: the descriptor numbers in [lo, hi) the process does not hold.
+NOT_HELD_PY='import os
+def not_held(lo, hi):
+    free = []
+    for n in range(lo, hi):
+        try:
+            os.fstat(n)
+        except OSError:
+            free.append(n)
+    return free'
+
 # A symlink the program makes in /dev/shm is followed by strict mode's
 # own open of it: to /proc/self/fd it must not lead into appv's descriptor
 # table (its package image, its upper directory, the seccomp listener),
@@ -4728,16 +4739,11 @@ print([os.readlink(p) for p in ('/dev/stdin', '/dev/stdout', '/dev/stderr')],
 # appv's threads' entries are refused (natively Landlock's EACCES).
 c_strict_shm_proc_link() {
 	local l=/dev/shm/appv-e2e-spl.$$.$RANDOM
-	ax exec --mode strict "$TPKG" /usr/bin/python3 -c "import os
+	ax exec --mode strict "$TPKG" /usr/bin/python3 -c "$NOT_HELD_PY
 l = '$l'
 os.symlink('/proc/self/fd', l)
 got = []
-for n in range(64):
-    try:
-        os.fstat(n)
-        continue
-    except OSError:
-        pass
+for n in not_held(0, 64):
     try:
         os.close(os.open('%s/%d' % (l, n), os.O_RDONLY | os.O_NONBLOCK))
         got.append(n)
@@ -4795,17 +4801,12 @@ py_here_and_strict() {
 # changed as by its name.
 c_shm_link_attr_appv() {
 	local l=/dev/shm/appv-e2e-sla.$$.$RANDOM
-	py_here_and_strict "$l" "import os
+	py_here_and_strict "$l" "$NOT_HELD_PY
 l, appv = '$l', os.getppid()
 got = []
 for tgt in ('/proc/self/fd', '/proc/%d/fd' % appv):
     os.symlink(tgt, l)
-    for n in range(3, 64):
-        try:
-            os.fstat(n)
-            continue
-        except OSError:
-            pass
+    for n in not_held(3, 64):
         for f in (lambda p: os.utime(p), lambda p: os.chown(p, -1, -1)):
             try:
                 f('%s/%d' % (l, n))
@@ -4836,7 +4837,8 @@ print('reached', got, 'own', own)" \
 # and EACCES for appv's.
 c_shm_link_create_appv() {
 	local l=/dev/shm/appv-e2e-slc.$$.$RANDOM
-	py_here_and_strict "$l" "import errno, os, socket
+	py_here_and_strict "$l" "$NOT_HELD_PY
+import errno, socket
 l, appv = '$l', os.getppid()
 def err(f, p):
     try:
@@ -4846,19 +4848,11 @@ def err(f, p):
         return errno.errorcode[e.errno]
 s = socket.socket(socket.AF_UNIX)
 bind = s.bind
-mine = []
-for n in range(40):
-    try:
-        os.fstat(n)
-        mine.append(n)
-    except OSError:
-        pass
+free = not_held(3, 40)
 for tgt in ('/proc/self', '/proc/%d' % appv):
     os.symlink(tgt, l)
     got = set()
-    for n in range(3, 40):
-        if n in mine:
-            continue
+    for n in free:
         for sub in ('', '/x', '/tmp', '/etc'):
             p = '%s/fd/%d%s' % (l, n, sub)
             for f in (os.mkdir, os.mkfifo, bind, lambda p: os.symlink('x', p)):
@@ -4879,7 +4873,8 @@ for tgt in ('/proc/self', '/proc/%d' % appv):
 # name there is ENOENT (it was ESTALE).
 c_proc_dotdot_appv() {
 	local l=/dev/shm/appv-e2e-pda.$$.$RANDOM
-	py_here_and_strict "$l" "import ctypes, os, struct
+	py_here_and_strict "$l" "$NOT_HELD_PY
+import ctypes, struct
 libc = ctypes.CDLL(None, use_errno=True)
 appv, me, l = os.getppid(), os.getpid(), '$l'
 def op(p, fl=os.O_RDONLY, dfd=None, res=0):
@@ -4907,12 +4902,7 @@ for res in (8, 16): # RESOLVE_BENEATH, RESOLVE_IN_ROOT
     for p in ('proc/%d/environ', 'proc/%d/mem', '../proc/%d/maps'):
         no(p % appv, os.O_RDWR, root, res)
 os.symlink('../../proc/self/fd', l)
-for n in range(3, 64):
-    try:
-        os.fstat(n)
-        continue
-    except OSError:
-        pass
+for n in not_held(3, 64):
     no('%s/%d' % (l, n))
     no('/dev/../proc/self/fd/%d' % n)
     no('../proc/%d/fd/%d' % (appv, n), os.O_RDONLY, root, 16)
