@@ -72,10 +72,10 @@
  * a few slots of its own, and such a path's answer is made from it with
  * no walk: the joined path, on the host, under the prefix's rule.  A base
  * with an upper copy (git's working directory once its .git is copied
- * up) is walked from the upper directory (resolve.c, seed_base) and hands
- * off below the first component instead, a host-only directory: the
- * first component is then kept with the base ("BASE/C1"), the path's rest
- * made from it the same way (seed_sub).
+ * up; walked from "/" or from the upper directory, resolve.c, seed_base)
+ * hands off below the first component instead, a host-only directory:
+ * the first component is then kept with the base ("BASE/C1", a key of
+ * its own), the path's rest made from it the same way (first_sub).
  * Entries made behind appv's back are not seen, as with the other
  * caches (vfs/README.md).  Only the shim keeps one (vfs_cache_paths): a
  * supervisor walks in the middle of its own changes.  A forked child
