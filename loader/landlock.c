@@ -143,17 +143,26 @@ static int allow_shared_file(int ruleset, const char *upper, const char *suffix)
 	return allow_path(ruleset, path, LANDLOCK_ACCESS_FS_WRITE_FILE);
 }
 
+/* Asked once per process: the supervisor asks on its calls (own_fd_open,
+ * signals), each a syscall and an environment lookup otherwise. */
 int loader_landlock_abi(void)
 {
-	int abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
-			       LANDLOCK_CREATE_RULESET_VERSION);
-	const char *cap = getenv("APPV_LANDLOCK_ABI");
+	static int known = -1;
+	int abi = __atomic_load_n(&known, __ATOMIC_RELAXED);
+	const char *cap;
 
+	if (abi >= 0)
+		return abi;
+	abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
+			   LANDLOCK_CREATE_RULESET_VERSION);
+	cap = getenv("APPV_LANDLOCK_ABI");
 	/* APPV_LANDLOCK_ABI=N uses no more than ABI N: how an older kernel
 	 * runs (tests; it can only weaken the backstop). */
 	if (cap && atoi(cap) >= 1 && atoi(cap) < abi)
 		abi = atoi(cap);
-	return abi < 1 ? 0 : abi;
+	abi = abi < 1 ? 0 : abi;
+	__atomic_store_n(&known, abi, __ATOMIC_RELAXED);
+	return abi;
 }
 
 int loader_landlock_apply(const struct session *s)

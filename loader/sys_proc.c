@@ -255,11 +255,7 @@ static long set_owner(struct appv_sc_call *c, bool ioctl_req)
 
 static bool scoped_signals(void)
 {
-	static int abi = -1;
-
-	if (abi < 0)
-		abi = loader_landlock_abi();
-	return abi >= 6;
+	return loader_landlock_abi() >= 6;
 }
 
 long sys_ioctl_owner(struct appv_sc_call *c)
