@@ -118,7 +118,8 @@ static int buf_take(void)
 	return -1;
 }
 
-static void slot_drop(struct dir_slot *s)
+/* The slot's map, if any, given up (its buffer free again). */
+static void map_drop(struct dir_slot *s)
 {
 	if (s->map && s->len)
 		appv_munmap((void *)s->map, s->len);
@@ -128,6 +129,11 @@ static void slot_drop(struct dir_slot *s)
 	s->map = NULL;
 	s->len = 0;
 	s->buf = 0;
+}
+
+static void slot_drop(struct dir_slot *s)
+{
+	map_drop(s);
 	s->dir = NULL;
 	s->upper = false;
 }
@@ -183,6 +189,10 @@ static void slot_load(struct dir_slot *s, int fd, DIR *d)
 		    vfs_reverse(shim_vfs, real, v, sizeof(v)) >= 0)
 			s->map = vfs_covered_map(shim_vfs, v, bufs[s->buf - 1],
 						 BUF_SIZE);
+		/* Every copy keeps its package entry's inode: readdir
+		 * passes the entries on as they are. */
+		if (s->map && vfs_ino_map_empty(s->map))
+			map_drop(s);
 		return;
 	}
 	if (s->kind == SHIM_FD_UPPER) {
@@ -215,31 +225,37 @@ static struct dir_slot *listing_slot(DIR *d)
 	     s->kind != SHIM_FD_UPPER))
 		return NULL;
 	if (s->dir != d) {
+		int e = errno;
+
 		slot_drop(s);
 		slot_load(s, fd, d);
+		errno = e;
 	}
 	return s->map || s->upper ? s : NULL;
 }
 
-/* errno is kept: a program that sets it to 0 once, then reads to the end,
- * tells the end from an error by it. */
+/* errno is kept (listing_slot, and here): a program that sets it to 0
+ * once, then reads to the end, tells the end from an error by it. */
 static void fix_ino(DIR *d, ino_t *ino, const char *name, unsigned char type)
 {
-	int e = errno;
 	struct dir_slot *s = listing_slot(d);
 	uint64_t v = 0;
+	int e;
 
-	if (s && s->upper)
+	if (!s)
+		return;
+	if (s->upper) {
+		e = errno;
 		v = vfs_origin_ino(shim_vfs, *ino, DTTOIF(type));
-	else if (s && s->kind == SHIM_FD_COVERED)
+		errno = e;
+	} else if (s->kind == SHIM_FD_COVERED) {
 		v = vfs_ino_map_find(s->map, appv_hash64(name, strlen(name)));
-	else if (s)
+	} else {
 		v = vfs_ino_map_find(s->map, *ino);
+	}
 	if (v)
 		*ino = (ino_t)v;
-	errno = e;
 }
-
 
 typedef struct dirent *(*readdir_fn)(DIR *);
 typedef struct dirent64 *(*readdir64_fn)(DIR *);
@@ -420,7 +436,8 @@ SHIM_EXPORT int closedir(DIR *d)
 	int fd = dp ? dirfd(dp) : -1;
 	const struct dir_slot *s = slot_at(fd, false);
 
-	/* A covered stream's buffer is taken even when its map failed. */
+	/* A covered stream's buffer is taken even when its map failed (not
+	 * when it was empty). */
 	if (s && (s->listing || s->map || s->buf ||
 		  s->kind == SHIM_FD_COVERED))
 		shim_fd_opened(fd, false, SHIM_FD_PLAIN);

@@ -422,9 +422,13 @@ static long getdents_fd(struct appv_sc_call *c, bool refresh)
 	tfd = target_getfd(c, (int)c->args[0]);
 	if (tfd < 0)
 		return SUP_CONTINUE;
-	if (covered)
+	if (covered) {
 		m = vfs_covered_map(c->s->vfs, p.raw, mbuf, sizeof(mbuf));
-	else if (!upper && fstat(tfd, &st) == 0)
+		if (m && vfs_ino_map_empty(m)) { /* nothing to change */
+			close(tfd);
+			return SUP_CONTINUE;
+		}
+	} else if (!upper && fstat(tfd, &st) == 0)
 		m = vfs_listing_map(c->s->vfs, st.st_ino, mbuf, sizeof(mbuf),
 				    &len);
 	if (!m && !upper) {

@@ -794,6 +794,7 @@ struct cover_scan {
 	struct vfs *vfs;
 	const char *vpath;
 	int dirfd;
+	int imgfd;		   /* the cache's directory (O_PATH), or -1 */
 	uint64_t img_dev, img_ino; /* the cache's directory */
 	uint32_t n; /* pairs noted, COV_MANY past COV_PAIRS */
 	uint64_t pair[COV_PAIRS][2];
@@ -838,18 +839,30 @@ static bool upper_ent_in_image(struct cover_scan *c,
 	return no_marker(c->dirfd, d);
 }
 
-/* Stops at an entry of the upper directory's own; notes the copies'
- * inodes by name (vfs_covered_map). */
+/*
+ * Stops at an entry of the upper directory's own; notes the copies'
+ * inodes by name (vfs_covered_map) - but not a copy that keeps its image
+ * entry's inode (vfs_origin_ino: every copy-up recorded in the origin
+ * table), which the cache directory's listing already shows: a
+ * directory whose copies all keep theirs then has an empty map, and
+ * readdir of it has nothing to change (intercept/shim_dir.c).
+ */
 static int not_in_image(const struct linux_dirent64 *d, void *ctx)
 {
 	struct cover_scan *c = ctx;
+	struct stat st;
+	uint64_t ino;
 
 	if (!upper_ent_in_image(c, d))
 		return 1;
+	ino = vfs_origin_ino(c->vfs, d->d_ino, dtype_mode(d->d_type));
+	if (c->imgfd >= 0 &&
+	    appv_fstatat(c->imgfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    st.st_ino == ino)
+		return 0;
 	if (c->n < COV_PAIRS) {
 		c->pair[c->n][0] = appv_hash64(d->d_name, strlen(d->d_name));
-		c->pair[c->n++][1] = vfs_origin_ino(
-		    c->vfs, d->d_ino, dtype_mode(d->d_type));
+		c->pair[c->n++][1] = ino;
 	} else {
 		c->n = COV_MANY;
 	}
@@ -1115,7 +1128,7 @@ bool vfs_covered_ticket_for(const struct vfs *vfs,
 static bool upper_only_copies(struct vfs *vfs, const char *vpath, mode_t mode,
 			      unsigned int *at)
 {
-	struct cover_scan c = {.vfs = vfs, .vpath = vpath};
+	struct cover_scan c = {.vfs = vfs, .vpath = vpath, .imgfd = -1};
 	struct cov_key k;
 	struct layer_hit hit;
 	struct stat st;
@@ -1133,18 +1146,25 @@ static bool upper_only_copies(struct vfs *vfs, const char *vpath, mode_t mode,
 	    !S_ISDIR(hit.mode) ||
 	    vfs_image_ops.real(vfs, vpath, c.child, sizeof(c.child)) < 0 ||
 	    appv_fstatat(AT_FDCWD, c.child, &st, 0) < 0 ||
-	    (st.st_mode & 07777) != (mode & 07777) ||
-	    vfs_upper_ops.real(vfs, vpath, c.child, sizeof(c.child)) < 0)
+	    (st.st_mode & 07777) != (mode & 07777))
 		return false;
 	c.img_dev = st.st_dev;
 	c.img_ino = st.st_ino;
-	c.dirfd = appv_openat(AT_FDCWD, c.child,
-			      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC,
-			      0);
+	c.imgfd = appv_openat(AT_FDCWD, c.child,
+			      O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+	c.dirfd = vfs_upper_ops.real(vfs, vpath, c.child, sizeof(c.child)) < 0
+		      ? -1
+		      : appv_openat(
+			    AT_FDCWD, c.child,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+	covered =
+	    c.dirfd >= 0 && vfs_each_dirent(c.dirfd, not_in_image, &c) == 0;
+	if (c.dirfd >= 0)
+		appv_close(c.dirfd);
+	if (c.imgfd >= 0)
+		appv_close(c.imgfd);
 	if (c.dirfd < 0)
 		return false;
-	covered = vfs_each_dirent(c.dirfd, not_in_image, &c) == 0;
-	appv_close(c.dirfd);
 	*at = cov_put(vfs, vpath, &k, covered, &c);
 	return covered;
 }

@@ -323,6 +323,11 @@ uint64_t vfs_ino_map_find(const struct vfs_ino_map *m, uint64_t placeholder)
 	return 0;
 }
 
+bool vfs_ino_map_empty(const struct vfs_ino_map *m)
+{
+	return !m->n;
+}
+
 void vfs_ino_map_apply(const struct vfs_ino_map *m, void *buf, size_t n)
 {
 	for (size_t off = 0; off + sizeof(struct linux_dirent64) <= n;) {

@@ -320,6 +320,8 @@ struct vfs_ino_map;
 const struct vfs_ino_map *vfs_listing_map(const struct vfs *vfs, uint64_t ino,
 					  void *buf, size_t cap, size_t *len);
 uint64_t vfs_ino_map_find(const struct vfs_ino_map *m, uint64_t placeholder);
+/* Whether map @m changes no entry (a covered directory's, usually). */
+bool vfs_ino_map_empty(const struct vfs_ino_map *m);
 /* The same for every entry of getdents64's @n bytes at @buf. */
 void vfs_ino_map_apply(const struct vfs_ino_map *m, void *buf, size_t n);
 /* A merged directory listed as the package's own (vfs_merge_covered):

@@ -2740,6 +2740,33 @@ print(n, [(e.name, e.inode() == os.lstat(e.path).st_ino)
 	out_has "4200 [('a', True)]"
 }
 
+# readdir of a covered package directory gives each entry the inode
+# lstat gives it: a copy that keeps its package entry's identity (the
+# origin table) as the package's listing shows it, a file made over a
+# removed one its own (the map vfs/merge.c keeps by name), through the
+# shim's stream (fts's open and fdopendir) and the supervisor's.
+c_ov_covered_inodes() {
+	local ino probes="'$HELPERS/fsprobe' inos:/opt/t/share &&
+'$HELPERS/fsprobe_static' inos:/opt/t/share"
+	axe "$TPKG" stat -c %i /opt/t/share/data.txt
+	want_rc 0
+	ino=$(cat "$C/out")
+	axe --overlay w "$TPKG" sh -c "echo more >>/opt/t/share/data.txt &&
+stat -c %i /opt/t/share/data.txt && $probes"
+	want_rc 0
+	out_has "$ino"
+	[ "$(grep -cx "inos /opt/t/share: data.txt link sub" "$C/out")" -eq 2 ] ||
+		fail "a copy's inode differs between readdir and lstat"
+	axe --overlay w "$TPKG" sh -c "rm /opt/t/share/data.txt &&
+echo new >/opt/t/share/data.txt && stat -c %i /opt/t/share/data.txt &&
+$probes"
+	want_rc 0
+	grep -qx "$ino" "$C/out" && fail "the new file kept the old inode"
+	[ "$(grep -cx "inos /opt/t/share: data.txt link sub" "$C/out")" -eq 2 ] ||
+		fail "a new file's inode differs between readdir and lstat"
+	no_markers
+}
+
 c_ov_chmod() {
 	local h=$C/hf before
 	ov_host "$h"
@@ -7840,7 +7867,7 @@ corrupt_package bad_manifest long_home landlock_backstop ov_upper_swap ov_upper_
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
 wl_sqlite wl_venv wl_node wl_perl wl_native escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rmdir_cwd
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing ov_host_covered ov_host_covered_fd
-ov_covered_big ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
+ov_covered_big ov_covered_inodes ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink iso_hide_under_link iso_hide_dir_fd iso_rule_link_missing iso_share_move_hidden ov_write_host_symlink
 iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc shm_link_trunc shm_link_follow share_swap_trunc strict_path_swap strict_proc_self dev_std_readlink strict_shm_proc_link proc_dotdot_appv shm_link_attr_appv shm_link_create_appv strict_dev_tty tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir

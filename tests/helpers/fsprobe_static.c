@@ -9,6 +9,10 @@
  *   lstat:PATH         same, without following a final symlink
  *   readlink:PATH      "readlink PATH: TARGET"
  *   ls:PATH            "ls PATH: a b c" (sorted, without . and ..)
+ *   inos:PATH          "inos PATH: a b=BAD" (sorted): "=BAD" where readdir's
+ *                      d_ino of the entry is not lstat's st_ino; the stream
+ *                      made by open(O_DIRECTORY) and fdopendir, as fts
+ *                      makes it
  *   write:PATH:TEXT    create/truncate PATH and write TEXT
  *   append:PATH:TEXT   append TEXT to an existing PATH
  *   mkdir:PATH         mkdir PATH 0755
@@ -121,23 +125,34 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int op_ls(const char *path)
+/* ls:PATH, or with @inos inos:PATH (see the top of this file). */
+static int op_ls(const char *path, int inos)
 {
-	char *names[4096];
+	const char *op = inos ? "inos" : "ls";
+	char *names[4096], child[PATH_MAX];
 	size_t n = 0;
 	struct dirent *de;
-	DIR *d = opendir(path);
+	struct stat st;
+	int fd = inos ? open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	DIR *d = inos ? (fd < 0 ? NULL : fdopendir(fd)) : opendir(path);
 
 	if (!d)
-		return fail("ls", path);
+		return fail(op, path);
 	while ((de = readdir(d)) && n < sizeof(names) / sizeof(names[0])) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		names[n++] = strdup(de->d_name);
+		snprintf(child, sizeof(child), "%s/%s", path, de->d_name);
+		if (inos)
+			names[n++] = strdup(
+			    lstat(child, &st) == 0 && st.st_ino == de->d_ino
+				? de->d_name
+				: strcat(strcpy(child, de->d_name), "=BAD"));
+		else
+			names[n++] = strdup(de->d_name);
 	}
 	closedir(d);
 	qsort(names, n, sizeof(names[0]), cmp_str);
-	printf("ls %s:", path);
+	printf("%s %s:", op, path);
 	for (size_t i = 0; i < n; i++) {
 		printf(" %s", names[i] ? names[i] : "?");
 		free(names[i]);
@@ -233,7 +248,9 @@ static int run_op(const char *a)
 	if (!strncmp(a, "readlink:", 9))
 		return op_readlink("readlink", a + 9);
 	if (!strncmp(a, "ls:", 3))
-		return op_ls(a + 3);
+		return op_ls(a + 3, 0);
+	if (!strncmp(a, "inos:", 5))
+		return op_ls(a + 5, 1);
 	if (!strncmp(a, "write:", 6))
 		return op_write(a + 6, 0);
 	if (!strncmp(a, "append:", 7))

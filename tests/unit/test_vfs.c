@@ -1327,6 +1327,51 @@ static void test_merge__covered_ticket_follows_changes(void **state)
 	assert_int_equal(f->res.cov_seq, 0);
 }
 
+/* A copy-up that keeps its package entry's inode (the origin table) needs
+ * no pair in its directory's covered map: the package's listing already
+ * shows that inode, so readdir of the directory changes nothing; a file
+ * of its own put there in its place gets one. */
+static void test_merge__covered_copy_needs_no_pair(void **state)
+{
+	struct fx *f = *state;
+	struct timespec pause = {0, 80 * 1000 * 1000};
+	char cov[PATH_MAX], p[PATH_MAX], q[PATH_MAX], buf[4096];
+	struct vfs_cov_ticket t = {0};
+	const struct vfs_ino_map *m;
+	struct stat img, st;
+
+	assert_int_equal(
+	    stat(fmt(q, "%s/img/root%s/app/bin/prog", f->t, f->h), &img), 0);
+	assert_int_equal(res_h(f, "app/bin/prog", VFS_INTENT_WRITE, 0), 0);
+	assert_int_equal(vfs_make_writable(f->vfs, &f->res), 0);
+	nanosleep(&pause, NULL); /* past the racy window */
+	assert_true(vfs_upper_epoch(f->vfs, &t.epoch));
+	assert_true(vfs_upper_gen(f->vfs, &t.gen));
+	assert_int_equal(res_h(f, "app/bin", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(vfs_merge_covered(f->vfs, &f->res, cov, sizeof(cov)),
+			 1);
+	t.seq = f->res.cov_seq;
+	t.hash = appv_hash64(f->res.vpath, strlen(f->res.vpath));
+	m = vfs_covered_map_kept(f->vfs, &t, buf, sizeof(buf));
+	assert_non_null(m);
+	assert_true(vfs_ino_map_empty(m));
+	m = vfs_covered_map(f->vfs, f->res.vpath, buf, sizeof(buf));
+	assert_non_null(m);
+	assert_true(vfs_ino_map_empty(m));
+	/* Replaced by a file of its own (made while the copy still
+	 * holds its inode, which a file system may give again at once). */
+	fmt(p, "%s/upper%s/app/bin/prog", f->t, f->h);
+	put(fmt(q, "%s.tmp", p), "#!new", 0640);
+	assert_int_equal(stat(q, &st), 0);
+	assert_int_equal(rename(q, p), 0);
+	vfs_upper_created(f->vfs);
+	nanosleep(&pause, NULL);
+	assert_int_equal(res_h(f, "app/bin", VFS_INTENT_READ, 0), 0);
+	assert_int_equal(vfs_merge_covered(f->vfs, &f->res, cov, sizeof(cov)),
+			 1);
+	assert_covered_ino(f, "prog", st.st_ino);
+}
+
 static void test_reverse__round_trips(void **state)
 {
 	struct fx *f = *state;
@@ -3369,6 +3414,7 @@ int main(void)
 	    T(test_merge__host_covered),
 	    T(test_merge__covered_memory_follows_changes),
 	    T(test_merge__covered_ticket_follows_changes),
+	    T(test_merge__covered_copy_needs_no_pair),
 	    T(test_reverse__round_trips),
 	    T(test_resolve__extraction_state_is_read),
 	    T(test_resolve__host_lazy_skips_stat),
