@@ -26,12 +26,37 @@ static bool way_below(const struct vfs *vfs, unsigned int n, const char *vpath)
 	return false;
 }
 
+uint64_t vfs_rule_top_bit(const char *vpath, size_t len)
+{
+	const char *end;
+
+	if (len <= 1)
+		return 0;
+	end = memchr(vpath + 1, '/', len - 1);
+	return 1ull << (appv_hash64(vpath + 1,
+				    end ? (size_t)(end - vpath - 1) : len - 1) &
+			63);
+}
+
+/*
+ * Whether no rule matches @vpath (@len bytes) or lies below it: none
+ * shares its first component (most paths a program walks - /usr, /opt,
+ * /etc - when the rules are about /proc, /dev, /home), told by one bit
+ * where every rule's prefix would be compared twice.  Never for "/".
+ */
+static bool apart(const struct vfs *vfs, const char *vpath, size_t len)
+{
+	return !(vfs->rule_tops & vfs_rule_top_bit(vpath, len)) && len > 1;
+}
+
 /* The first matching rule's index (rules are sorted longest prefix first:
  * it is the most specific one), vfs->nrules for none. */
 static unsigned int match(const struct vfs *vfs, const char *vpath)
 {
 	unsigned int i;
 
+	if (apart(vfs, vpath, strlen(vpath)))
+		return vfs->nrules;
 	for (i = 0; i < vfs->nrules; i++)
 		if (appv_path_has_prefix(vpath, vfs->rules[i].prefix))
 			break;
@@ -64,6 +89,10 @@ int vfs_rule_free(const struct vfs *vfs, const char *vpath, size_t vlen,
 	unsigned int m = vfs->nrules; /* match()'s answer, in the same pass */
 	bool below = false;
 
+	if (apart(vfs, vpath, vlen)) {
+		*free = true;
+		return VFS_RULE_WRITECOPY;
+	}
 	for (unsigned int i = 0; i < vfs->nrules; i++) {
 		const struct vfs_rule_ent *r = &vfs->rules[i];
 
@@ -179,6 +208,8 @@ bool vfs_rule_hides_child(const struct vfs *vfs, const char *dir,
 {
 	size_t skip = dlen > 1 ? dlen + 1 : 1; /* past "<dir>/" */
 
+	if (apart(vfs, dir, dlen))
+		return false;
 	if (vfs_rule_way(vfs, dir))
 		return true;
 	for (unsigned int i = 0; i < vfs->nrules; i++) {

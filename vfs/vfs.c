@@ -129,6 +129,8 @@ static int load_rules(struct vfs *vfs)
 			vfs->rules[j] = vfs->rules[j - 1];
 		vfs->rules[j] = e;
 		vfs->nrules++;
+		vfs->rule_tops |=
+		    e.len > 1 ? vfs_rule_top_bit(e.prefix, e.len) : ~0ull;
 	}
 	return 0;
 }

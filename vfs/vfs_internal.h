@@ -21,6 +21,10 @@ struct vfs_rule_ent {
 	int rule;
 };
 
+/* rules.c: the bit of struct vfs's rule_tops for absolute path @vpath of
+ * @len bytes (its first component), 0 for "/". */
+uint64_t vfs_rule_top_bit(const char *vpath, size_t len);
+
 /* Every process the shim starts in builds one: what it writes is kept
  * together (a fresh page costs a fault), the rest of cfg.rules last. */
 struct vfs {
@@ -35,6 +39,10 @@ struct vfs {
 	size_t state_len;
 	unsigned int nrules;
 	struct vfs_rule_ent rules[VFS_MAX_RULES]; /* longest prefix first */
+	/* A bit per rule's first component (vfs_rule_top_bit); all of them
+	 * for a rule at "/": a path whose first component's bit is clear
+	 * has no rule on it or below it (rules.c, apart). */
+	uint64_t rule_tops;
 	unsigned long merge_seq;   /* atomic: unique merged-listing numbers */
 	struct merge_cache *mcache; /* merge.c: reusable listings, or NULL */
 	struct vfs_cov *cov;	    /* merge.c: covered directories seen */

@@ -471,11 +471,14 @@ static void test_rules__hide_deny_readonly(void **state)
 }
 
 /* vfs_rule_free: the rule in one pass, and whether nothing below is
- * named by a rule (the walk then stops asking); a walk that leaves such a
- * directory by ".." asks again. */
+ * named by a rule (the walk then stops asking), at once for a path whose
+ * first component no rule has; a walk that leaves such a directory by
+ * ".." asks again. */
 static void test_rules__free_below(void **state)
 {
 	struct fx *f = *state;
+	struct vfs_config cfg;
+	struct vfs *v;
 	char p[PATH_MAX];
 	bool free = true;
 
@@ -500,6 +503,22 @@ static void test_rules__free_below(void **state)
 	assert_int_equal(vfs_rule_free(f->vfs, "/", 1, &free),
 			 VFS_RULE_WRITECOPY);
 	assert_false(free);
+	/* A first component no rule has: answered without the rules. */
+	assert_int_equal(vfs_rule_free(f->vfs, "/usr/lib", 8, &free),
+			 VFS_RULE_WRITECOPY);
+	assert_true(free);
+	assert_int_equal(vfs_rule_for(f->vfs, "/procs"), VFS_RULE_WRITECOPY);
+	assert_false(vfs_rule_hides_child(f->vfs, "/usr", 4));
+	/* A rule at "/" is on every path. */
+	cfg = f->cfg;
+	strcpy(cfg.rules[cfg.nrules].prefix, "/");
+	cfg.rules[cfg.nrules++].rule = VFS_RULE_READONLY;
+	assert_int_equal(vfs_new(&cfg, &v), 0);
+	assert_int_equal(vfs_rule_free(v, "/usr/lib", 8, &free),
+			 VFS_RULE_READONLY);
+	assert_false(free);
+	assert_int_equal(vfs_rule_for(v, "/proc/1"), VFS_RULE_SHARE);
+	vfs_free(v);
 	assert_int_equal(system(fmt(p, "mkdir -p '%s/plain/sub'", f->h)), 0);
 	assert_int_equal(
 	    res_h(f, "plain/sub/../../secret/s", VFS_INTENT_READ, 0), -ENOENT);
