@@ -426,6 +426,16 @@ static int dev_link_follow(struct sup_path *p, bool nofollow, bool no_symlinks)
 	return 0;
 }
 
+/* dev_link_follow of @p for resolve(), counting the links it followed
+ * in *@hops (ELOOP past the kernel's MAXSYMLINKS). */
+static int dev_link_hop(struct sup_path *p, int vflags, int *hops)
+{
+	int r = dev_link_follow(p, (vflags & VFS_F_NOFOLLOW) != 0,
+				(vflags & VFS_F_NO_SYMLINKS) != 0);
+
+	return r == 1 && ++*hops > 40 ? -ELOOP : r;
+}
+
 /* sup_resolve; @kernel: a share-rule path of /proc or /dev may be left
  * to the kernel (passthrough). */
 static int resolve(struct appv_sc_call *c, int intent, int vflags, bool kernel,
@@ -459,12 +469,9 @@ join:
 	 * Followed as the target's own string (dev_link_follow); a
 	 * ".." is the walk's (passthrough). */
 	if (kernel && !appv_path_has_dotdot(p->abs)) {
-		r = dev_link_follow(p, (vflags & VFS_F_NOFOLLOW) != 0,
-				    (vflags & VFS_F_NO_SYMLINKS) != 0);
+		r = dev_link_hop(p, vflags, &hops);
 		if (r < 0)
 			return r;
-		if (r == 1 && ++hops > 40) /* the kernel's MAXSYMLINKS */
-			return -ELOOP;
 		if (r == 1)
 			goto join;
 	}
@@ -483,6 +490,20 @@ resolve:
 	 * real target. */
 	if (subst == 1 && in_proc_dev(p->abs))
 		p->proc_here = true;
+	/* A magic link, a ".." or a host symlink led into /dev
+	 * (/proc/self/fd/N/l, /dev/shm/d/../d/l): a symlink on the way
+	 * there is followed as the program's own string too, not left to
+	 * the supervisor's open, which followed it in its own context to
+	 * a host file under writecopy (truncated), to appv's /proc/self. */
+	if (kernel && p->proc_here && !appv_path_has_dotdot(p->abs)) {
+		r = dev_link_hop(p, vflags, &hops);
+		if (r < 0)
+			return r;
+		if (r == 1) {
+			again = false; /* the new path may lead back */
+			goto join;
+		}
+	}
 	r = kernel ? passthrough(c, p) : 0;
 	/* Another process's files (/proc/PID/oom_score_adj): only the
 	 * session's, which Landlock, granting /proc as a whole, cannot tell

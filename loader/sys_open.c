@@ -1104,7 +1104,13 @@ long sys_open(struct appv_sc_call *c)
 		if (r != 0)
 			return r < 0 ? r : SUP_REPLIED;
 	}
-	shared = share_host_change(&p, flags);
+	/* A /dev path a link or a ".." led to (proc_here) holds no symlink:
+	 * resolve() followed each as the program's own string.  One the
+	 * open meets came since, which it would follow in the supervisor's
+	 * own context (a host file under writecopy, appv's /proc/self): not
+	 * followed, resolved again, as a shared one. */
+	shared = share_host_change(&p, flags) ||
+		 (p.proc_here && appv_path_has_prefix(what, "/dev"));
 	if (flags & (O_CREAT | __O_TMPFILE)) {
 		/* Only a creation uses the umask (a /proc read: skipped for
 		 * plain opens). */
