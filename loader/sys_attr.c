@@ -76,12 +76,39 @@ static int resolve_write(struct appv_sc_call *c, int dirfd_arg, int path_arg,
 
 enum { ON_FD = 0, ON_PATH = 1, ON_OPATH = 2 };
 
+/* Whether resolved @p is a shared host file outside /proc, /sys and /dev
+ * (sys_open.c, share_host_change), which the supervisor changes with its
+ * own rights, beyond Landlock's reach (it does not bound chmod, chown,
+ * utimes nor xattrs anyway). */
+static bool share_host(const struct sup_path *p)
+{
+	return p->res.rule == VFS_RULE_SHARE && vfs_res_host_checked(&p->res);
+}
+
+/* An O_PATH descriptor of shared host file @p into *@tfd (0), or -errno.
+ * The walk followed every symlink on the way, so its real path holds none
+ * but a final one @nofollow names: one met now was swapped in since (a
+ * directory of the share exchanged for a symlink to a host directory
+ * under writecopy or hide), and followed it would take the change out of
+ * the share.  None is followed, and the call resolves again (-ESTALE):
+ * the walk takes the symlink under the rules. */
+static int share_target(const struct sup_path *p, bool nofollow, int *tfd)
+{
+	int flags = O_PATH | (nofollow && !p->trailing_slash ? O_NOFOLLOW : 0);
+
+	*tfd = sup_open_host(p->res.real, flags, 0);
+	if (*tfd == -ELOOP)
+		return -ESTALE;
+	return *tfd < 0 ? *tfd : 0;
+}
+
 /* Where an attribute call acts: ON_FD (*tfd, a duplicate of the target's
  * descriptor of an upper, shared or anonymous file), ON_OPATH (*tfd, an
  * O_PATH descriptor of what a share-rule path under /proc or /dev reaches
  * through its magic links, or the target's own O_PATH descriptor, which
- * the AT_EMPTY_PATH forms take), ON_PATH (p->res.real: an upper copy), or
- * -errno.  @fd_form: 0, FD_EMPTY_PATH or FD_ONLY (on_fd). */
+ * the AT_EMPTY_PATH forms take, or a shared host file's: share_target),
+ * ON_PATH (p->res.real: an upper copy), or -errno.  @fd_form: 0,
+ * FD_EMPTY_PATH or FD_ONLY (on_fd). */
 static int attr_target(struct appv_sc_call *c, int fd_form, int dirfd_arg,
 		       int path_arg, bool nofollow, int need,
 		       struct sup_path *p, int *tfd)
@@ -98,6 +125,8 @@ static int attr_target(struct appv_sc_call *c, int fd_form, int dirfd_arg,
 	r = resolve_write(c, dirfd_arg, path_arg, nofollow, need, p);
 	if (r == 1)
 		r = sup_path_target(c, p, nofollow, need, tfd);
+	else if (r == 0 && share_host(p))
+		r = share_target(p, nofollow, tfd);
 	else if (r == 0)
 		r = ON_PATH;
 	return r == 0 ? ON_OPATH : r;
@@ -113,25 +142,32 @@ struct chmod_op {
 	mode_t mode;
 };
 
-/* chmod of upper entry @path, not following a final symlink, without
- * fchmodat2 (before Linux 6.6): the application may have put a symlink
- * to a host file in its place since it was resolved. */
-static int chmod_nofollow(const char *path, mode_t mode)
+/* chmod of what O_PATH descriptor @fd names without fchmodat2 (before
+ * Linux 6.6), through its magic link, a symlink's refused as fchmodat2
+ * refuses it with AT_SYMLINK_NOFOLLOW. */
+static int chmod_opath(int fd, mode_t mode)
 {
 	char magic[32];
 	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (S_ISLNK(st.st_mode))
+		return -EOPNOTSUPP;
+	snprintf(magic, sizeof(magic), "/proc/self/fd/%d", fd);
+	return chmod(magic, mode) ? -errno : 0;
+}
+
+/* chmod of upper entry @path, not following a final symlink, without
+ * fchmodat2: the application may have put a symlink to a host file in
+ * its place since it was resolved. */
+static int chmod_nofollow(const char *path, mode_t mode)
+{
 	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC), r;
 
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-	} else if (S_ISLNK(st.st_mode)) {
-		r = -EOPNOTSUPP; /* as fchmodat2 with AT_SYMLINK_NOFOLLOW */
-	} else {
-		snprintf(magic, sizeof(magic), "/proc/self/fd/%d", fd);
-		r = chmod(magic, mode) ? -errno : 0;
-	}
+	r = chmod_opath(fd, mode);
 	close(fd);
 	return r;
 }
@@ -143,11 +179,13 @@ static int chmod_do(void *ctx)
 
 	if (op->fd >= 0 && !op->opath)
 		return fchmod(op->fd, op->mode) ? -errno : 0;
-	if (op->fd >= 0)
-		return syscall(SYS_fchmodat2, op->fd, "", op->mode,
-			       AT_EMPTY_PATH)
-			   ? -errno
-			   : 0;
+	if (op->fd >= 0) {
+		r = (int)syscall(SYS_fchmodat2, op->fd, "", op->mode,
+				 AT_EMPTY_PATH);
+		if (r < 0 && errno == ENOSYS)
+			return chmod_opath(op->fd, op->mode);
+		return r < 0 ? -errno : 0;
+	}
 	r = (int)syscall(SYS_fchmodat2, AT_FDCWD, op->path, op->mode,
 			 AT_SYMLINK_NOFOLLOW);
 	if (r < 0 && errno == ENOSYS)

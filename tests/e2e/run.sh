@@ -5274,6 +5274,41 @@ print('done')"
 	same_sha "$h/w" "$bw"
 }
 
+# The attribute changes the supervisor makes on a shared host file
+# (chmod, chown, utimensat, setxattr, removexattr, truncate) while another
+# process exchanges a directory of the share with a symlink to a host
+# directory under writecopy: the change reaches the share's file or the
+# overlay's copy of the other (the walk took the symlink), never the host
+# file outside the share, whose mode, owner, times, size and attributes
+# (its ctime sees them all) stay.
+# attrs_of FILE: mode, owner, size, times (ctime: any change) and user
+# xattrs.
+attrs_of() {
+	stat -c '%a %u %g %s %y %z' "$1"
+	getfattr -d --absolute-names "$1" 2>/dev/null | grep '^user'
+}
+c_share_swap_attr() {
+	local h=$C/sa bv sp
+	mkdir -p "$h/sh/d" "$h/host"
+	: >"$h/sh/d/f"
+	seq 1000 >"$h/host/f"
+	chmod 644 "$h/host/f"
+	touch -d @1000000 "$h/host/f"
+	# removexattr's target; none where user xattrs are not kept.
+	setfattr -n user.y -v 1 "$h/host/f" 2>/dev/null &&
+		setfattr -n user.y -v 1 "$h/sh/d/f"
+	ln -s "$h/host" "$h/sh/l"
+	bv=$(attrs_of "$h/host/f")
+	"$HELPERS/share_swap" swap "$h/sh/l" "$h/sh/d" &
+	sp=$!
+	axe --share "$h/sh" "$TPKG" "$HELPERS/share_swap" attr "$h/sh/d/f" 3000
+	kill "$sp"
+	wait "$sp" 2>/dev/null || true
+	want_rc 0
+	out_has "done"
+	[ "$(attrs_of "$h/host/f")" = "$bv" ] ||
+		fail "host file $h/host/f changed: $bv -> $(attrs_of "$h/host/f")"
+}
 # O_TMPFILE's flags as the kernel checks them before any path: with
 # O_CREAT, or __O_TMPFILE without O_DIRECTORY, or read-only, EINVAL (not
 # EISDIR from a lookup of the directory), under writecopy and shared.
@@ -7939,7 +7974,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing ov_host_co
 ov_covered_big ov_covered_inodes ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink iso_hide_under_link iso_hide_dir_fd iso_rule_link_missing iso_share_move_hidden ov_write_host_symlink
-iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc shm_link_trunc shm_link_follow shm_link_via share_swap_trunc strict_path_swap strict_proc_self dev_std_readlink strict_shm_proc_link proc_dotdot_appv shm_link_attr_appv shm_link_create_appv strict_dev_tty tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
+iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc shm_link_trunc shm_link_follow shm_link_via share_swap_trunc share_swap_attr strict_path_swap strict_proc_self dev_std_readlink strict_shm_proc_link proc_dotdot_appv shm_link_attr_appv shm_link_create_appv strict_dev_tty tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
