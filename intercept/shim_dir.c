@@ -144,7 +144,11 @@ void shim_fd_opened(int fd, bool listing, int kind)
 
 	if (!s)
 		return;
-	if (s->listing || s->map || s->buf || s->upper)
+	/* @dir too: a stream read with no map (a covered directory whose
+	 * copies all keep their inodes) would else keep it, and the next
+	 * stream on the number - often at the same address, or the same
+	 * stream after rewinddir - would be taken for one already loaded. */
+	if (s->listing || s->map || s->buf || s->upper || s->dir)
 		slot_drop(s);
 	s->listing = listing;
 	s->kind = (unsigned char)kind;

@@ -529,6 +529,145 @@ static void test_rules__free_below(void **state)
 	assert_int_equal(f->res.rule, VFS_RULE_READONLY);
 }
 
+/* What the rules answered before the first-component filter (rule_tops):
+ * every rule compared, as rules.c did. */
+static unsigned int ref_match(const struct vfs *v, const char *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < v->nrules; i++)
+		if (appv_path_has_prefix(p, v->rules[i].prefix))
+			break;
+	return i;
+}
+
+static bool ref_hides(int rule)
+{
+	return rule == VFS_RULE_HIDE || rule == VFS_RULE_DENY;
+}
+
+static int ref_rule_for(const struct vfs *v, const char *p)
+{
+	unsigned int m = ref_match(v, p);
+	size_t len = strlen(p);
+
+	if (m == v->nrules)
+		return VFS_RULE_WRITECOPY;
+	for (unsigned int i = 0; ref_hides(v->rules[m].rule) && i < m; i++)
+		if (v->rules[i].len > len && !ref_hides(v->rules[i].rule) &&
+		    appv_path_has_prefix(v->rules[i].prefix, p))
+			return VFS_RULE_READONLY;
+	return v->rules[m].rule;
+}
+
+static bool ref_free(const struct vfs *v, const char *p)
+{
+	size_t len = strlen(p);
+
+	if (ref_match(v, p) < v->nrules)
+		return false;
+	for (unsigned int i = 0; i < v->nrules; i++)
+		if (v->rules[i].len > len &&
+		    appv_path_has_prefix(v->rules[i].prefix, p))
+			return false;
+	return true;
+}
+
+static bool ref_hides_child(const struct vfs *v, const char *d)
+{
+	size_t dlen = strlen(d), skip = dlen > 1 ? dlen + 1 : 1;
+	unsigned int m = ref_match(v, d);
+
+	if (m < v->nrules && ref_hides(v->rules[m].rule))
+		return true;
+	for (unsigned int i = 0; i < v->nrules; i++) {
+		const struct vfs_rule_ent *r = &v->rules[i];
+
+		if (ref_hides(r->rule) && r->len > skip &&
+		    appv_path_has_prefix(r->prefix, d) &&
+		    !memchr(r->prefix + skip, '/', r->len - skip))
+			return true;
+	}
+	return false;
+}
+
+/* vfs_rule_free, vfs_rule_for, vfs_rule_way and vfs_rule_hides_child
+ * answer as a comparison with every rule would, for random rule sets
+ * (odd prefixes, normalised by vfs_new) and paths (spaces, newlines,
+ * non-ASCII, long names, "." and "..", "//", relative, "/"): the
+ * first-component filter only ever skips rules that cannot apply. */
+static void test_rules__filter_as_brute_force(void **state)
+{
+	struct fx *f = *state;
+	static char long_name[300];
+	const char *prefixes[] = {
+	    "/",    "/proc", "/dev",	  "/a",	  "/a/b",  "/a/b/c", "/ab",
+	    "/a b", "/a\nb", "/\xc3\xa9", "//x",  "/x/",   "/./a/c", "/q/../a",
+	    "/..",  "/.x",   "/x/y/z",	  "/b/a", "/a/b/", "/z",     long_name,
+	};
+	const char *comps[] = {"a",	   "b",		 "ab",	"a b", "a\nb",
+			       "\xc3\xa9", "proc",	 "dev", ".",   "..",
+			       "x",	   "y",		 "z",	"",    ".x",
+			       "c",	   long_name + 1};
+	const int kinds[] = {VFS_RULE_WRITECOPY, VFS_RULE_FULL, VFS_RULE_SHARE,
+			     VFS_RULE_READONLY,	 VFS_RULE_HIDE, VFS_RULE_DENY};
+	const size_t np = sizeof(prefixes) / sizeof(prefixes[0]);
+	const size_t nc = sizeof(comps) / sizeof(comps[0]);
+	struct vfs_config cfg;
+	unsigned int seed = 1;
+	char p[PATH_MAX];
+	struct vfs *v;
+	bool free;
+
+	long_name[0] = '/';
+	memset(long_name + 1, 'L', sizeof(long_name) - 2);
+	for (int set = 0; set < 300; set++) {
+		cfg = f->cfg;
+		cfg.nrules = 1 + (unsigned int)rand_r(&seed) % 6;
+		for (unsigned int i = 0; i < cfg.nrules; i++) {
+			strcpy(cfg.rules[i].prefix,
+			       prefixes[(size_t)rand_r(&seed) % np]);
+			cfg.rules[i].rule = kinds[rand_r(&seed) % 6];
+		}
+		/* A rule at "/" is on every path: most sets have none. */
+		for (unsigned int i = 0; set % 4 && i < cfg.nrules; i++)
+			if (!strcmp(cfg.rules[i].prefix, "/") ||
+			    !strcmp(cfg.rules[i].prefix, "/.."))
+				strcpy(cfg.rules[i].prefix, "/proc");
+		assert_int_equal(vfs_new(&cfg, &v), 0);
+		for (int k = 0; k < 400; k++) {
+			int depth = rand_r(&seed) % 4;
+			size_t n = 0;
+
+			if (rand_r(&seed) % 8)
+				p[n++] = '/';
+			for (int d = 0; d < depth; d++) {
+				const char *c =
+				    comps[(size_t)rand_r(&seed) % nc];
+
+				n += (size_t)snprintf(p + n, sizeof(p) - n,
+						      "%s%s", d ? "/" : "", c);
+			}
+			if (n == 0 || (depth && rand_r(&seed) % 8 == 0))
+				p[n++] = '/';
+			p[n] = '\0';
+			free = !ref_free(v, p);
+			assert_int_equal(vfs_rule_free(v, p, n, &free),
+					 ref_rule_for(v, p));
+			assert_int_equal(free, ref_free(v, p));
+			assert_int_equal(vfs_rule_for(v, p),
+					 ref_rule_for(v, p));
+			assert_int_equal(
+			    vfs_rule_way(v, p),
+			    ref_match(v, p) < v->nrules &&
+				ref_hides(v->rules[ref_match(v, p)].rule));
+			assert_int_equal(vfs_rule_hides_child(v, p, n),
+					 ref_hides_child(v, p));
+		}
+		vfs_free(v);
+	}
+}
+
 static void test_rules__full_hides_host(void **state)
 {
 	struct fx *f = *state;
@@ -3415,6 +3554,7 @@ int main(void)
 	    T(test_resolve__image_dir_hides_host_file),
 	    T(test_rules__hide_deny_readonly),
 	    T(test_rules__free_below),
+	    T(test_rules__filter_as_brute_force),
 	    T(test_rules__full_hides_host),
 	    T(test_rules__share_below_hide),
 	    T(test_rules__share_is_host_passthrough),
