@@ -937,7 +937,7 @@ static void cov_key_start(const struct vfs *vfs, struct cov_key *k)
  * copies' inodes by name, *@n of them. */
 static bool cov_get(const struct vfs *vfs, const char *vpath,
 		    const struct cov_key *k, bool *covered, uint64_t (*pair)[2],
-		    uint32_t *n, unsigned int *at)
+		    uint32_t *n, const uint64_t *img, unsigned int *at)
 {
 	struct vfs_cov *t = cov_of(vfs); /* a shim's: filled by others */
 	uint64_t h = appv_hash64(vpath, strlen(vpath));
@@ -953,7 +953,8 @@ static bool cov_get(const struct vfs *vfs, const char *vpath,
 	 * may change it between a second read and the copy. */
 	en = __atomic_load_n(&e->n, __ATOMIC_RELAXED);
 	if ((seq & 1) || !cov_holds(e, h, k) ||
-	    (pair && (!e->covered || en > COV_PAIRS)))
+	    (pair && (!e->covered || en > COV_PAIRS)) ||
+	    (img && (e->img_dev != img[0] || e->img_ino != img[1])))
 		return false;
 	*covered = e->covered;
 	if (pair) {
@@ -1042,17 +1043,17 @@ static unsigned int cov_touch(const struct vfs *vfs, const struct cov_key *k,
  * stamp takes @k's versions, its ticket *@at the new one. */
 static bool cov_find(const struct vfs *vfs, const char *vpath, mode_t mode,
 		     struct cov_key *k, bool *covered, uint64_t (*pair)[2],
-		     uint32_t *n, unsigned int *at)
+		     uint32_t *n, const uint64_t *img, unsigned int *at)
 {
 	unsigned int seq = 0;
 
 	cov_key_start(vfs, k);
-	if (cov_get(vfs, vpath, k, covered, pair, n, at))
+	if (cov_get(vfs, vpath, k, covered, pair, n, img, at))
 		return true;
 	stamp((struct vfs *)vfs, &vfs_upper_ops, vpath, &k->up);
 	if (k->up.err == 0 && mode && (k->up.mode & 07777) != (mode & 07777))
 		k->up.err = -ESTALE;
-	if (k->up.err || !cov_get(vfs, vpath, k, covered, pair, n, &seq))
+	if (k->up.err || !cov_get(vfs, vpath, k, covered, pair, n, img, &seq))
 		return false;
 	if (*covered)
 		seq = cov_touch(vfs, k, appv_hash64(vpath, strlen(vpath)), seq);
@@ -1062,14 +1063,15 @@ static bool cov_find(const struct vfs *vfs, const char *vpath, mode_t mode,
 }
 
 bool vfs_covered_known(const struct vfs *vfs, const char *vpath,
-		       uint64_t (*pair)[2], uint32_t *n)
+		       const uint64_t img[2], uint64_t (*pair)[2], uint32_t *n)
 {
 	struct cov_key k;
 	bool covered;
 
 	if (!cov_of(vfs))
 		return false;
-	return cov_find(vfs, vpath, 0, &k, &covered, pair, n, NULL) && covered;
+	return cov_find(vfs, vpath, 0, &k, &covered, pair, n, img, NULL) &&
+	       covered;
 }
 
 /* The slot ticket @t was given for, still holding what it held then;
@@ -1140,7 +1142,7 @@ static bool upper_only_copies(struct vfs *vfs, const char *vpath, mode_t mode,
 		return false;
 	/* Known when the stamp agrees with the walk's mode (no chmod in
 	 * between). */
-	if (cov_find(vfs, vpath, mode, &k, &covered, NULL, NULL, at))
+	if (cov_find(vfs, vpath, mode, &k, &covered, NULL, NULL, NULL, at))
 		return covered;
 	if (!vfs->idx || vfs_image_ops.lookup(vfs, vpath, vl, &hit) < 0 ||
 	    !S_ISDIR(hit.mode) ||

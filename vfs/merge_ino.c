@@ -370,13 +370,20 @@ const struct vfs_ino_map *vfs_covered_map(const struct vfs *vfs,
 	struct vfs_ino_map *m = buf;
 	struct covered_scan c = {.vfs = vfs, .m = m};
 	char real[PATH_MAX];
+	struct stat st;
+	uint64_t img[2];
 	int fd, r;
 
 	if (!buf || cap < sizeof(*m) ||
-	    vfs_upper_ops.real(vfs, vpath, real, sizeof(real)) < 0)
+	    vfs_image_ops.real(vfs, vpath, real, sizeof(real)) < 0 ||
+	    appv_fstatat(AT_FDCWD, real, &st, 0) < 0)
+		return NULL;
+	img[0] = st.st_dev;
+	img[1] = st.st_ino;
+	if (vfs_upper_ops.real(vfs, vpath, real, sizeof(real)) < 0)
 		return NULL;
 	if (cap >= sizeof(*m) + VFS_COV_PAIRS * sizeof(m->pair[0]) &&
-	    vfs_covered_known(vfs, vpath, m->pair, &m->n)) {
+	    vfs_covered_known(vfs, vpath, img, m->pair, &m->n)) {
 		m->magic = INO_MAGIC;
 		return m;
 	}

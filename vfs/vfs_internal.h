@@ -136,10 +136,12 @@ void *vfs_map_file(const char *path, size_t len, bool create);
 void vfs_cov_create(const struct vfs *vfs);
 /* merge.c: the copies' inodes by name (at most VFS_COV_PAIRS, *@n) of
  * covered directory @vpath, when this resolver saw it so, unchanged
- * since (one stat); false when it does not know. */
+ * since (one stat), over the cache directory @img (device, inode) - the
+ * pairs left out keep that cache's inodes (not_in_image), which a cache
+ * built again since does not hold; false when it does not know. */
 #define VFS_COV_PAIRS 30
 bool vfs_covered_known(const struct vfs *vfs, const char *vpath,
-		       uint64_t (*pair)[2], uint32_t *n);
+		       const uint64_t img[2], uint64_t (*pair)[2], uint32_t *n);
 /* The same, with no stat, for the ticket of an open (vfs_covered_map_kept,
  * vfs.h). */
 bool vfs_covered_kept(const struct vfs *vfs, const struct vfs_cov_ticket *t,

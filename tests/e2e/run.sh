@@ -2778,6 +2778,16 @@ $probes"
 	out_has "inos /opt/t/libexec: interp"
 	[ "$(grep -cx "inos /opt/t/share: data.txt link sub" "$C/out")" -eq 2 ] ||
 		fail "a stream took the previous one's (empty) inode map"
+	# The package cache built again (new inodes; the copy's origin
+	# record keeps the old one): still the same inode both ways.
+	mv "$APPV_HOME/cache/$(pkg_id "$TPKG")" "$C/cache-aside"
+	axe --overlay w "$TPKG" sh -c "sleep 0.1 &&
+'$HELPERS/fsprobe' inos:/opt/t/libexec &&
+'$HELPERS/fsprobe_static' inos:/opt/t/libexec"
+	want_rc 0
+	[ "$(grep -cx "inos /opt/t/libexec: interp" "$C/out")" -eq 2 ] ||
+		fail "after a cache rebuild, readdir and lstat differ"
+	rm -rf "$C/cache-aside"
 	no_markers
 }
 
