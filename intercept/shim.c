@@ -746,6 +746,88 @@ static long open_host(const struct shim_sc *sc, long a[6], struct vfs_res *res,
 }
 
 /*
+ * A call on a /dev path under the share rule, which the walk handed to the
+ * kernel in one piece (magic links there must keep their meaning): a
+ * symlink on the way is one the program made (in /dev/shm), maybe to a
+ * host file under writecopy or hide, or to one the overlay holds a copy
+ * of, which the kernel would follow on the host - the host's data and
+ * stat, Landlock's EACCES for a change, ENOENT for a file only the
+ * overlay holds.  So the shim follows none, nor one another thread swaps
+ * in meanwhile: the call acts on what an O_PATH open with no symlink
+ * followed reached (an open is that open), and one that meets a symlink
+ * is the supervisor's, which follows it as the program's own string
+ * (loader/sys_common.c, dev_link_follow), as without the shim.
+ */
+static bool dev_share(const struct vfs_res *res)
+{
+	return res->rule == VFS_RULE_SHARE &&
+	       appv_path_has_prefix(res->vpath, "/dev");
+}
+
+/* dev_share's call; *@sup: the supervisor's to make instead.  @own: as
+ * open_host's. */
+static long dev_call(const struct shim_sc *sc, const long a[6],
+		     const struct vfs_res *res, bool own, bool *sup)
+{
+	bool at = own && sc->dirfd_arg >= 0;
+	int dirfd = at ? (int)a[sc->dirfd_arg] : AT_FDCWD, fd;
+	const char *path = own ? (const char *)a[sc->path_arg] : res->real;
+	int flags = O_PATH | O_CLOEXEC |
+		    (sc->vflags & VFS_F_NOFOLLOW ? O_NOFOLLOW : 0) |
+		    (sc->vflags & VFS_F_DIRECTORY ? O_DIRECTORY : 0);
+	long r;
+
+	*sup = false;
+	if (sc->nr == SYS_openat) {
+		r = appv_openat2(dirfd, path, (int)a[2], (mode_t)(a[3] & 07777),
+				 RESOLVE_NO_SYMLINKS);
+		/* Flags openat2 refuses but openat takes: the
+		 * supervisor's too. */
+		*sup = r == -ELOOP || r == -EINVAL || r == -ENOSYS;
+		return r;
+	}
+	if (sc->nr != SYS_newfstatat && sc->nr != SYS_statx &&
+	    sc->nr != SYS_faccessat2 && sc->nr != SYS_readlinkat &&
+	    sc->nr != SYS_chdir) {
+		*sup = true;
+		return 0;
+	}
+	fd = appv_openat2(dirfd, path, flags, 0, RESOLVE_NO_SYMLINKS);
+	if (fd == -ELOOP || fd == -ENOSYS) {
+		*sup = true;
+		return 0;
+	}
+	if (fd < 0)
+		return fd;
+	switch (sc->nr) {
+	case SYS_newfstatat:
+		r = appv_syscall(sc->nr, fd, (long)"", a[2],
+				 a[3] | AT_EMPTY_PATH, 0, 0);
+		break;
+	case SYS_statx:
+		r = appv_syscall(sc->nr, fd, (long)"", a[2] | AT_EMPTY_PATH,
+				 a[3], a[4], 0);
+		break;
+	case SYS_faccessat2:
+		r = appv_syscall(sc->nr, fd, (long)"", a[2],
+				 a[3] | AT_EMPTY_PATH, 0, 0);
+		break;
+	case SYS_readlinkat:
+		/* "" names the descriptor's own entry, which is there: a
+		 * file that is no symlink is EINVAL, as by its path. */
+		r = appv_syscall(sc->nr, fd, (long)"", a[2], a[3], 0, 0);
+		if (r == -ENOENT)
+			r = -EINVAL;
+		break;
+	default:
+		r = appv_syscall(SYS_fchdir, fd, 0, 0, 0, 0, 0);
+		break;
+	}
+	appv_close(fd);
+	return r;
+}
+
+/*
  * Package files are read at <cache>/<id>/root<vpath>: seven or more path
  * components more than the virtual path, which the kernel walks one by one
  * (60-90 ns apiece here, a third of a stat).  So the shim keeps a
@@ -952,6 +1034,15 @@ long shim_path_call(const struct shim_sc *sc, long a[6], struct vfs_res *res)
 			kind = SHIM_FD_UPPER;
 	}
 
+	if ((route == SHIM_OWN || route == SHIM_REAL) && dev_share(res)) {
+		bool sup;
+
+		r = dev_call(sc, a, res, route == SHIM_OWN, &sup);
+		if (!sup)
+			goto opened;
+		kind = SHIM_FD_PLAIN;
+		goto direct;
+	}
 	if ((route == SHIM_OWN || route == SHIM_REAL) && sc->nr == SYS_openat &&
 	    sc->intent == VFS_INTENT_READ && vfs_res_host_checked(res)) {
 		r = open_host(sc, a, res, route == SHIM_OWN);

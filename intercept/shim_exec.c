@@ -315,10 +315,18 @@ static long exec_missing(const char *path)
 	struct stat st;
 	long a[6] = { AT_FDCWD, (long)path, (long)&st, 0, 0, 0 }, r = 0;
 	struct vfs_res res;
+	int route;
 
 	if (!shim_vfs || !path || path[0] != '/')
 		return 0;
-	switch (shim_route(&sc, a, &res, &r)) {
+	route = shim_route(&sc, a, &res, &r);
+	/* A symlink the program made in /dev/shm would be followed on the
+	 * host (shim.c, dev_call): the supervisor's. */
+	if ((route == SHIM_OWN || route == SHIM_REAL) &&
+	    res.rule == VFS_RULE_SHARE &&
+	    appv_path_has_prefix(res.vpath, "/dev"))
+		return 0;
+	switch (route) {
 	case SHIM_ERR:
 		break;
 	case SHIM_OWN:

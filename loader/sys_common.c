@@ -436,6 +436,34 @@ static int dev_link_hop(struct sup_path *p, int vflags, int *hops)
 	return r == 1 && ++*hops > 40 ? -ELOOP : r;
 }
 
+/*
+ * A walk (@q) that failed where a ".." or a host symlink had led it into
+ * /dev (/dev/shm/d/../d/l): its last step let the host follow a symlink
+ * there (the share rule of /dev, as the kernel would), which misses what
+ * only the overlay holds (a file made in the session: ENOENT).  true with
+ * p->res the link itself, found with no final symlink followed: resolve()
+ * takes it as that path, followed then as the program's own string
+ * (dev_link_hop).  The supervisor serves on one thread.
+ */
+static bool dev_link_ahead(struct appv_sc_call *c, const struct vfs_req *q,
+			   struct sup_path *p)
+{
+	static struct vfs_res res;
+	struct vfs_req n = *q;
+
+	if (!appv_path_has_prefix(p->res.vpath, "/dev") ||
+	    (q->flags & VFS_F_NOFOLLOW))
+		return false;
+	n.intent = VFS_INTENT_READ;
+	n.flags = (q->flags & ~VFS_F_DIRECTORY) | VFS_F_NOFOLLOW;
+	if (vfs_resolve(c->s->vfs, &n, &res) < 0 || !S_ISLNK(res.mode) ||
+	    !appv_path_has_prefix(res.vpath, "/dev") ||
+	    !strcmp(res.vpath, p->abs))
+		return false;
+	p->res = res;
+	return true;
+}
+
 /* sup_resolve; @kernel: a share-rule path of /proc or /dev may be left
  * to the kernel (passthrough). */
 static int resolve(struct appv_sc_call *c, int intent, int vflags, bool kernel,
@@ -534,6 +562,8 @@ resolve:
 		q.base = p->vbase;
 		r = vfs_resolve(c->s->vfs, &q, &p->res);
 	}
+	if (r < 0 && kernel && !again && dev_link_ahead(c, &q, p))
+		r = 0;
 	/* A ".." or a symlink led the walk into /proc or /dev: taken as
 	 * that path (the links below it, another process's files), which
 	 * the supervisor opens - the kernel would walk the app's string

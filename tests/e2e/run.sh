@@ -5244,6 +5244,73 @@ print('done')"
 	same_tree "$h" "$bw"
 }
 
+# The program's /dev/shm symlinks to host files under writecopy and hide,
+# used by libc's calls in fast mode: the shim made them itself on the /dev
+# path, and the kernel followed the link on the host - open(O_WRONLY|
+# O_TRUNC) was Landlock's EACCES, a read and stat gave the host's file
+# instead of the overlay's copy, ENOENT for a file only the overlay holds,
+# and stat and access told a hidden file's size and mode.  truncate and
+# chmod through /dev/shm/d/../d/l were ENOENT in every mode for a file
+# only the overlay holds (the walk's last step followed the link on the
+# host).  Now each is the overlay's, as natively (review x93); the host
+# tree does not change.
+c_shm_link_libc() {
+	local h=$C/sll bh
+	mkdir -p "$h/hid"
+	seq 100 >"$h/w"
+	seq 100 >"$h/t"
+	seq 100 >"$h/c"
+	echo secret >"$h/hid/sec"
+	chmod 644 "$h/c"
+	bh=$(tree_sha "$h")
+	axe --hide "$h/hid" "$TPKG" /usr/bin/python3 -c "import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+h, s = '$h', '/dev/shm/appv-e2e-sll-%d' % os.getpid()
+b = os.path.basename(s)
+def op(p, fl):
+    fd = libc.open(p.encode(), fl, 0o644)
+    if fd < 0:
+        return 'E%d' % ctypes.get_errno()
+    os.write(fd, b'new')
+    os.close(fd)
+    return 'ok'
+def res(f):
+    try:
+        return str(f())
+    except OSError as e:
+        return 'E%d' % e.errno
+os.mkdir(s)
+with open(h + '/n', 'w') as f:
+    f.write('ov')
+for n in ('w', 't', 'c', 'n'):
+    os.symlink('%s/%s' % (h, n), '%s/%s' % (s, n))
+os.symlink(h + '/hid/sec', s + '/hid')
+os.symlink(h, s + '/dl')
+dfd = os.open(s, os.O_RDONLY | os.O_DIRECTORY)
+print('open', op(s + '/w', os.O_WRONLY | os.O_TRUNC),
+      open(h + '/w').read(), open(s + '/w').read(), os.stat(s + '/w').st_size,
+      op(s + '/dl/m', os.O_WRONLY | os.O_CREAT), open(h + '/m').read())
+print('attr', res(lambda: os.truncate('/proc/self/fd/%d/t' % dfd, 2)),
+      res(lambda: os.chmod('%s/../%s/c' % (s, b), 0o600)),
+      os.stat(h + '/t').st_size, oct(os.stat(h + '/c').st_mode & 0o777))
+print('new', open(s + '/n').read(), os.stat(s + '/n').st_size,
+      res(lambda: os.truncate('%s/../%s/n' % (s, b), 1)),
+      res(lambda: os.chmod('%s/../%s/n' % (s, b), 0o600)),
+      res(lambda: os.chmod('/proc/self/fd/%d/n' % dfd, 0o640)),
+      open(h + '/n').read(), oct(os.stat(h + '/n').st_mode & 0o777))
+print('hid', res(lambda: os.stat(s + '/hid').st_size),
+      os.access(s + '/hid', os.F_OK), res(lambda: open(s + '/hid').read()))
+for n in os.listdir(s):
+    os.unlink(s + '/' + n)
+os.rmdir(s)"
+	want_rc 0
+	out_has "open ok new new 3 ok new"
+	out_has "attr None None 2 0o600"
+	out_has "new ov 2 None None None o 0o640"
+	out_has "hid E2 False E2"
+	same_tree "$h" "$bh"
+}
+
 # Another process exchanges a directory of a --share tree with a symlink to
 # a host directory outside it while the program truncates a file below it:
 # the supervisor, which Landlock does not bound, opened (O_WRONLY|O_TRUNC,
@@ -7998,7 +8065,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing ov_host_co
 ov_covered_big ov_covered_inodes ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink iso_hide_under_link iso_hide_dir_fd iso_rule_link_missing iso_share_move_hidden ov_write_host_symlink
-iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc shm_link_trunc shm_link_follow shm_link_via share_swap_trunc share_swap_attr strict_path_swap strict_proc_self dev_std_readlink strict_shm_proc_link proc_dotdot_appv shm_link_attr_appv shm_link_create_appv strict_dev_tty tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
+iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc shm_link_trunc shm_link_follow shm_link_via shm_link_libc share_swap_trunc share_swap_attr strict_path_swap strict_proc_self dev_std_readlink strict_shm_proc_link proc_dotdot_appv shm_link_attr_appv shm_link_create_appv strict_dev_tty tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
