@@ -4617,6 +4617,41 @@ print('sizes', *(os.stat(h + '/' + n).st_size for n in 'abcde'))"
 	for f in a b c d e; do same_sha "$h/$f" "$before"; done
 }
 
+# Python: race(flip, n, call) calls call(i) n times while a thread calls
+# flip(i), i = 1, 2..., until they are done; how many calls raised no
+# OSError.  link_or_file(target, at) is such a flip: "at" becomes in turn
+# a symlink to target and an empty file (made beside it, renamed over).
+RACE_PY='import os, sys, threading
+sys.setswitchinterval(1e-5)
+def race(flip, n, call):
+    stop = []
+    def run():
+        i = 0
+        while not stop:
+            i += 1
+            flip(i)
+    t = threading.Thread(target=run)
+    t.start()
+    ok = 0
+    for i in range(n):
+        try:
+            call(i)
+            ok += 1
+        except OSError:
+            pass
+    stop.append(1)
+    t.join()
+    return ok
+def link_or_file(target, at):
+    def flip(i):
+        t = "%s.%d" % (at, i % 2)
+        if i % 2:
+            os.symlink(target, t)
+        else:
+            open(t, "w").close()
+        os.rename(t, at)
+    return flip'
+
 # A truncating open of /proc/self/fd/N while another thread swaps N
 # between a pipe and a read-only descriptor of a host file: what the
 # supervisor saw (the pipe) must not be left to the kernel, which would
@@ -4627,28 +4662,15 @@ c_proc_fd_swap_trunc() {
 	mkdir -p "$h"
 	seq 1000 >"$h/f"
 	before=$(file_sha "$h/f")
-	APPV_LANDLOCK_ABI=2 axe "$TPKG" /usr/bin/python3 -c "import os, sys, threading
-sys.setswitchinterval(1e-5)
+	APPV_LANDLOCK_ABI=2 axe "$TPKG" /usr/bin/python3 -c "$RACE_PY
 host = os.open('$h/f', os.O_RDONLY)
 r, w = os.pipe()
 os.dup2(r, 100)
-stop = []
-def swap():
-    while not stop:
-        os.dup2(host, 100)
-        os.dup2(r, 100)
-t = threading.Thread(target=swap)
-t.start()
-opened = 0
-for i in range(2000):
-    try:
-        os.close(os.open('/proc/self/fd/100',
-                         os.O_RDONLY | os.O_TRUNC | os.O_NONBLOCK))
-        opened += 1
-    except OSError:
-        pass
-stop.append(1)
-t.join()
+def flip(i):
+    os.dup2(host, 100)
+    os.dup2(r, 100)
+opened = race(flip, 2000, lambda i: os.close(os.open(
+    '/proc/self/fd/100', os.O_RDONLY | os.O_TRUNC | os.O_NONBLOCK)))
 print('opened', opened > 0)"
 	want_rc 0
 	out_has "opened True"
@@ -5014,27 +5036,21 @@ c_dev_path_swap_trunc() {
 	mkdir -p "$h"
 	seq 1000 >"$h/victim-file"
 	before=$(file_sha "$h/victim-file")
-	APPV_LANDLOCK_ABI=2 axe "$TPKG" /usr/bin/python3 -c "import ctypes, os, sys, threading
-sys.setswitchinterval(1e-5)
+	APPV_LANDLOCK_ABI=2 axe "$TPKG" /usr/bin/python3 -c "$RACE_PY
+import ctypes
 libc = ctypes.CDLL(None, use_errno=True)
 a, b = b'/dev/null', '$h/victim-file'.encode()
 buf = ctypes.create_string_buffer(max(len(a), len(b)) + 1)
 buf.value = a
-stop = []
-def swap():
-    while not stop:
-        buf.value = b
-        buf.value = a
-t = threading.Thread(target=swap)
-t.start()
-opened = 0
-for i in range($n):
+def flip(i):
+    buf.value = b
+    buf.value = a
+def call(i):
     fd = libc.open(buf, os.O_RDONLY | os.O_TRUNC)
-    if fd >= 0:
-        opened += 1
-        os.close(fd)
-stop.append(1)
-t.join()
+    if fd < 0:
+        raise OSError(ctypes.get_errno(), 'open')
+    os.close(fd)
+opened = race(flip, $n, call)
 print('opened', opened > 0 or not $n)
 def tr(p, fl):
     try:
@@ -5183,8 +5199,8 @@ c_shm_link_via() {
 	mkdir -p "$h"
 	seq 100 >"$h/w"
 	bw=$(tree_sha "$h")
-	axe "$TPKG" /usr/bin/python3 -c "import ctypes, os, sys, threading
-sys.setswitchinterval(1e-5)
+	axe "$TPKG" /usr/bin/python3 -c "$RACE_PY
+import ctypes
 libc = ctypes.CDLL(None, use_errno=True)
 h, s = '$h', '/dev/shm/appv-e2e-slv-%d' % os.getpid()
 RT = os.O_RDONLY | os.O_TRUNC
@@ -5210,27 +5226,9 @@ print(' '.join(op(raw, p) for p in ps for raw in (1, 0)))
 pid = [l.split()[1] for l in open('/proc/self/fd/%d/st' % dfd)
        if l.startswith('Pid:')]
 print('status', pid == [str(os.getpid())])
-stop = []
-def swap():
-    i = 0
-    while not stop:
-        i += 1
-        t = '%s/t%d' % (s, i % 2)
-        if i % 2:
-            os.symlink(h + '/w', t)
-        else:
-            open(t, 'w').close()
-        os.rename(t, s + '/f')
-t = threading.Thread(target=swap)
-t.start()
-for i in range(2000):
-    try:
-        os.close(os.open(['/proc/self/fd/%d/f' % dfd,
-                          '%s/../%s/f' % (s, os.path.basename(s))][i % 2], RT))
-    except OSError:
-        pass
-stop.append(1)
-t.join()
+ways = ['/proc/self/fd/%d/f' % dfd, '%s/../%s/f' % (s, os.path.basename(s))]
+race(link_or_file(h + '/w', s + '/f'), 2000,
+     lambda i: os.close(os.open(ways[i % 2], RT)))
 os.chdir('/')
 os.unlink(h + '/back')
 for n in os.listdir(s):
@@ -5336,29 +5334,10 @@ c_share_swap_trunc() {
 	want_rc 0
 	out_has done
 	same_sha "$h/host/f" "$bv"
-	axe --share "$h/sh" "$TPKG" /usr/bin/python3 -c "import os, sys, threading
-sys.setswitchinterval(1e-5)
-s, f, w = '$h/sh', '$h/sh/x', '$h/w'
-stop = []
-def swap():
-    i = 0
-    while not stop:
-        i += 1
-        l = '%s/y%d' % (s, i % 2)
-        if i % 2:
-            os.symlink(w, l)
-        else:
-            open(l, 'w').close()
-        os.rename(l, f)
-t = threading.Thread(target=swap)
-t.start()
-for i in range(3000):
-    try:
-        os.close(os.open(f, os.O_RDONLY | os.O_TRUNC))
-    except OSError:
-        pass
-stop.append(1)
-t.join()
+	axe --share "$h/sh" "$TPKG" /usr/bin/python3 -c "$RACE_PY
+f = '$h/sh/x'
+race(link_or_file('$h/w', f), 3000,
+     lambda i: os.close(os.open(f, os.O_RDONLY | os.O_TRUNC)))
 print('done')"
 	want_rc 0
 	out_has done
