@@ -259,6 +259,9 @@ struct sup_path {
 	 * (vfs_req.self_tgid), or the path is relative to a virtual
 	 * directory: the supervisor's to open, never the kernel's. */
 	bool proc_here;
+	/* Resolved by sup_resolve_here: every symlink followed by the walk,
+	 * under /proc and /dev too, so res.real holds none. */
+	bool walked;
 	struct vfs_res res;
 };
 
@@ -372,6 +375,21 @@ void sup_anchors_init(struct sup *sup);
 /* Open the host path @real refusing every symlink (RESOLVE_NO_SYMLINKS |
  * RESOLVE_NO_MAGICLINKS): -ELOOP when it holds one.  The fd or -errno. */
 int sup_open_host(const char *real, int flags, mode_t mode);
+/* Whether resolved @p is a shared host path (an entry, or the name of a
+ * new one) that the supervisor changes with its own rights, beyond
+ * Landlock's reach: outside /proc, /sys and /dev, or anywhere in strict
+ * mode's own walk (p->walked). */
+bool sup_share_host(const struct sup_path *p);
+/*
+ * Where a call that removes or makes the name @p resolved to acts, as the
+ * dirfd and path of an *at call that follows no final symlink: for a
+ * shared host path (sup_share_host), *@dfd an O_PATH descriptor of its
+ * parent directory opened with no symlink followed (sup_open_host; the
+ * caller closes it) and *@name its last component, within @p->res.real;
+ * else AT_FDCWD and @p->res.real.  0, or -errno: -ESTALE when the parent's
+ * path holds a symlink, swapped in since the walk (resolve again).
+ */
+int sup_name_at(const struct sup_path *p, int *dfd, const char **name);
 /*
  * For a read-only call the supervisor performs itself on @p, resolved by
  * sup_resolve with @intent/@vflags to a host path whose tail the kernel

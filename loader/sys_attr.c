@@ -76,15 +76,6 @@ static int resolve_write(struct appv_sc_call *c, int dirfd_arg, int path_arg,
 
 enum { ON_FD = 0, ON_PATH = 1, ON_OPATH = 2 };
 
-/* Whether resolved @p is a shared host file outside /proc, /sys and /dev
- * (sys_open.c, share_host_change), which the supervisor changes with its
- * own rights, beyond Landlock's reach (it does not bound chmod, chown,
- * utimes nor xattrs anyway). */
-static bool share_host(const struct sup_path *p)
-{
-	return p->res.rule == VFS_RULE_SHARE && vfs_res_host_checked(&p->res);
-}
-
 /* An O_PATH descriptor of shared host file @p into *@tfd (0), or -errno.
  * The walk followed every symlink on the way, so its real path holds none
  * but a final one @nofollow names: one met now was swapped in since (a
@@ -125,7 +116,7 @@ static int attr_target(struct appv_sc_call *c, int fd_form, int dirfd_arg,
 	r = resolve_write(c, dirfd_arg, path_arg, nofollow, need, p);
 	if (r == 1)
 		r = sup_path_target(c, p, nofollow, need, tfd);
-	else if (r == 0 && share_host(p))
+	else if (r == 0 && sup_share_host(p)) /* Landlock bounds no attribute */
 		r = share_target(p, nofollow, tfd);
 	else if (r == 0)
 		r = ON_PATH;

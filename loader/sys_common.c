@@ -482,6 +482,7 @@ static int resolve(struct appv_sc_call *c, int intent, int vflags, bool kernel,
 	bool again = false;
 
 	p->via_magic = p->proc_here = false;
+	p->walked = !kernel;
 	if (!p->raw[0])
 		return -ENOENT;
 join:
@@ -939,6 +940,42 @@ int sup_open_host(const char *real, int flags, mode_t mode)
 	flags |= O_CLOEXEC | (flags & O_PATH ? 0 : O_NOCTTY);
 	return appv_openat2(AT_FDCWD, real, flags, mode & 07777,
 			    RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+}
+
+bool sup_share_host(const struct sup_path *p)
+{
+	return p->res.rule == VFS_RULE_SHARE &&
+	       (p->res.layer == VFS_LAYER_HOST ||
+		p->res.layer == VFS_LAYER_NONE) &&
+	       (p->walked || !vfs_share_kernel_follows(p->res.vpath));
+}
+
+int sup_name_at(const struct sup_path *p, int *dfd, const char **name)
+{
+	const char *real = p->res.real, *slash = strrchr(real, '/');
+	char dir[PATH_MAX];
+	size_t len;
+	int fd;
+
+	*dfd = AT_FDCWD;
+	*name = real;
+	if (!sup_share_host(p) || !slash || !slash[1])
+		return 0;
+	len = slash > real ? (size_t)(slash - real) : 1;
+	memcpy(dir, real, len);
+	dir[len] = '\0';
+	/* The walk followed every symlink on the way, so the parent's path
+	 * holds none: one met now was swapped in since - a directory of the
+	 * share exchanged for a symlink to a host directory under writecopy
+	 * or hide, where the call would remove or make the name.  Not
+	 * followed: the call resolves again, and the walk takes the symlink
+	 * under the rules. */
+	fd = sup_open_host(dir, O_PATH | O_DIRECTORY, 0);
+	if (fd < 0)
+		return fd == -ELOOP ? -ESTALE : fd;
+	*dfd = fd;
+	*name = slash + 1;
+	return 0;
 }
 
 int sup_host_path_fd(struct appv_sc_call *c, int intent, int vflags,

@@ -5,7 +5,11 @@
  * intent, makes the entry writable (extraction, copy-up, upper parent
  * directories) and performs the call in the supervisor on the real path,
  * with the target's umask for creations.  Nothing on the host is touched
- * except through vfs results (the upper layer, or paths the user shared).
+ * except through vfs results (the upper layer, or paths the user shared);
+ * a shared path's name is changed relative to its parent directory,
+ * opened with no symlink followed (sup_name_at), so that another process
+ * swapping a directory of the share for a symlink cannot take the change
+ * out of the share.
  *
  * Overlay semantics (vfs/modify.c): removing a lower entry leaves a
  * whiteout; mkdir over a deleted lower directory makes an opaque one;
@@ -21,6 +25,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "../common/cleanup.h"
 #include "../common/path.h"
 #include "../common/sys.h"
 #include "supervisor_internal.h"
@@ -56,6 +61,21 @@ static int resolve_new(struct appv_sc_call *c, int dirfd_arg, int path_arg,
 	return !dir && named_slash(p) ? -ENOENT : 0;
 }
 
+/* sup_own_new of entry @name made in @dfd (sup_name_at): through the
+ * parent's descriptor when it has one, whose magic link leads to the
+ * directory that was opened (@name a component of it, not followed). */
+static void own_new_at(struct appv_sc_call *c, int dfd, const char *name)
+{
+	char magic[PATH_MAX];
+
+	if (dfd < 0) {
+		sup_own_new(c, -1, name, false);
+		return;
+	}
+	snprintf(magic, sizeof(magic), "/proc/self/fd/%d/%s", dfd, name);
+	sup_own_new(c, -1, magic, false);
+}
+
 /* ... checks write permission on its parent (sys_perm.c) and prepares its
  * upper parent directories. */
 static int resolve_create(struct appv_sc_call *c, int dirfd_arg, int path_arg,
@@ -72,19 +92,24 @@ long sys_mkdir(struct appv_sc_call *c)
 {
 	bool at = c->req->data.nr == SYS_mkdirat;
 	mode_t mode = (mode_t)c->args[at ? 2 : 1], um;
+	_cleanup_close_ int dfd = AT_FDCWD;
+	const char *name;
 	struct sup_path p;
 	int r = resolve_create(c, at ? 0 : -1, at ? 1 : 0, true, &p);
 
 	if (r == 1)
 		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
 					own */
+	if (r == 0)
+		r = sup_name_at(&p, &dfd, &name);
 	if (r < 0)
 		return r;
 	um = sup_umask_enter(c);
-	r = vfs_mkdir(c->s->vfs, &p.res, mode & 07777);
+	r = dfd >= 0 ? appv_mkdirat(dfd, name, mode & 07777)
+		     : vfs_mkdir(c->s->vfs, &p.res, mode & 07777);
 	sup_umask_leave(um);
 	if (r == 0)
-		sup_own_new(c, -1, p.res.real, false);
+		own_new_at(c, dfd, name);
 	return r;
 }
 
@@ -93,6 +118,8 @@ long sys_mknod(struct appv_sc_call *c)
 	bool at = c->req->data.nr == SYS_mknodat;
 	mode_t mode = (mode_t)c->args[at ? 2 : 1], um;
 	dev_t dev = (dev_t)c->args[at ? 3 : 2];
+	_cleanup_close_ int dfd = AT_FDCWD;
+	const char *name;
 	struct sup_path p;
 	int r = resolve_create(c, at ? 0 : -1, at ? 1 : 0, false, &p);
 
@@ -105,19 +132,23 @@ long sys_mknod(struct appv_sc_call *c)
 	if (r == 1)
 		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
 					own */
+	if (r == 0)
+		r = sup_name_at(&p, &dfd, &name);
 	if (r < 0)
 		return r;
 	um = sup_umask_enter(c);
-	r = mknod(p.res.real, mode, dev) ? -errno : 0;
+	r = mknodat(dfd, name, mode, dev) ? -errno : 0;
 	sup_umask_leave(um);
 	if (r == 0)
-		sup_own_new(c, -1, p.res.real, false);
+		own_new_at(c, dfd, name);
 	return r;
 }
 
 long sys_unlink(struct appv_sc_call *c)
 {
 	int nr = c->req->data.nr, flags = 0, r;
+	_cleanup_close_ int dfd = AT_FDCWD;
+	const char *name;
 	struct sup_path p;
 	struct stat st;
 
@@ -165,6 +196,13 @@ long sys_unlink(struct appv_sc_call *c)
 		r = sup_make_writable(c, &p.res);
 		if (r < 0)
 			return r;
+	}
+	if (p.res.layer == VFS_LAYER_HOST) {
+		r = sup_name_at(&p, &dfd, &name);
+		if (r < 0)
+			return r;
+		if (dfd >= 0) /* a shared host entry: the kernel's checks */
+			return appv_unlinkat(dfd, name, flags & AT_REMOVEDIR);
 	}
 	return vfs_remove(c->s->vfs, &p.res, flags & AT_REMOVEDIR);
 }
@@ -367,7 +405,9 @@ long sys_rename(struct appv_sc_call *c)
 	int nr = c->req->data.nr, r, old_lower = 0;
 	unsigned int flags = nr == SYS_renameat2 ? (unsigned int)c->args[4] : 0;
 	bool at = nr != SYS_rename, o_own, dirs;
+	_cleanup_close_ int odfd = AT_FDCWD, ndfd = AT_FDCWD;
 	struct vfs_origin_key key = {0};
+	const char *oname, *nname;
 	struct sup_path o, n;
 
 	if ((flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) ||
@@ -442,7 +482,11 @@ long sys_rename(struct appv_sc_call *c)
 	if (r == 0 && !(flags & RENAME_EXCHANGE))
 		vfs_origin_key(c->s->vfs, n.res.real, &key);
 	if (r == 0)
-		r = renameat2(AT_FDCWD, o.res.real, AT_FDCWD, n.res.real, flags)
+		r = sup_name_at(&o, &odfd, &oname);
+	if (r == 0)
+		r = sup_name_at(&n, &ndfd, &nname);
+	if (r == 0)
+		r = renameat2(odfd, oname, ndfd, nname, flags)
 			? -errno
 			: moved_whiteout(&o, &n, flags);
 	vfs_origin_drop(c->s->vfs, n.res.real, &key);
@@ -464,6 +508,8 @@ long sys_symlink(struct appv_sc_call *c)
 {
 	bool at = c->req->data.nr == SYS_symlinkat;
 	char target[PATH_MAX];
+	_cleanup_close_ int dfd = AT_FDCWD;
+	const char *name;
 	struct sup_path p;
 	int r;
 
@@ -478,13 +524,15 @@ long sys_symlink(struct appv_sc_call *c)
 	if (r == 1)
 		return SUP_CONTINUE; /* share rule on /proc, /dev: the kernel's
 					own */
+	if (r == 0)
+		r = sup_name_at(&p, &dfd, &name);
 	if (r < 0)
 		return r;
 	/* The target string is stored as given: an absolute target means the
 	 * virtual tree when it is followed later. */
-	if (symlink(target, p.res.real))
+	if (symlinkat(target, dfd, name))
 		return -errno;
-	sup_own_new(c, -1, p.res.real, false);
+	own_new_at(c, dfd, name);
 	return 0;
 }
 
@@ -526,6 +574,8 @@ static bool fd_shared(struct appv_sc_call *c, const char *raw)
  * link(2) by path does. */
 static long link_fd(struct appv_sc_call *c, int fd, struct sup_path *n)
 {
+	_cleanup_close_ int ndfd = AT_FDCWD;
+	const char *nname;
 	struct sup_path o;
 	char self[64];
 	int tfd, r = sup_fd_target(c, fd, 0, false, &tfd, &o);
@@ -546,8 +596,9 @@ static long link_fd(struct appv_sc_call *c, int fd, struct sup_path *n)
 					  : !in_upper(c, o.raw))
 		r = -EXDEV;
 	else
-		r = linkat(AT_FDCWD, self, AT_FDCWD, n->res.real,
-			   AT_SYMLINK_FOLLOW)
+		r = sup_name_at(n, &ndfd, &nname);
+	if (r == 0)
+		r = linkat(AT_FDCWD, self, ndfd, nname, AT_SYMLINK_FOLLOW)
 			? -errno
 			: 0;
 	close(tfd);
@@ -602,6 +653,8 @@ long sys_link(struct appv_sc_call *c)
 {
 	bool at = c->req->data.nr == SYS_linkat;
 	int flags = at ? (int)c->args[4] : 0, ro, rn, fd;
+	_cleanup_close_ int odfd = AT_FDCWD, ndfd = AT_FDCWD;
+	const char *oname, *nname;
 	struct sup_path o, n;
 	char b = 1;
 
@@ -654,6 +707,10 @@ long sys_link(struct appv_sc_call *c)
 		return ro;
 	if (o.res.rule != VFS_RULE_SHARE && !in_upper(c, o.res.real))
 		return -EXDEV;
-	return linkat(AT_FDCWD, o.res.real, AT_FDCWD, n.res.real, 0) ? -errno
-								     : 0;
+	ro = sup_name_at(&o, &odfd, &oname);
+	if (ro == 0)
+		ro = sup_name_at(&n, &ndfd, &nname);
+	if (ro < 0)
+		return ro;
+	return linkat(odfd, oname, ndfd, nname, 0) ? -errno : 0;
 }

@@ -5357,28 +5357,87 @@ attrs_of() {
 	stat -c '%a %u %g %s %y %z' "$1"
 	getfattr -d --absolute-names "$1" 2>/dev/null | grep '^user'
 }
-c_share_swap_attr() {
-	local h=$C/sa bv sp
-	mkdir -p "$h/sh/d" "$h/host"
-	: >"$h/sh/d/f"
-	seq 1000 >"$h/host/f"
-	chmod 644 "$h/host/f"
-	touch -d @1000000 "$h/host/f"
+# swap_attr SH HOST APPV-ARGS...: the race on SH/d/f, HOST the directory
+# outside; the session run with APPV-ARGS.
+swap_attr() {
+	local sh=$1 host=$2 bv sp
+	shift 2
+	mkdir -p "$sh/d" "$host"
+	: >"$sh/d/f"
+	seq 1000 >"$host/f"
+	chmod 644 "$host/f"
+	touch -d @1000000 "$host/f"
 	# removexattr's target; none where user xattrs are not kept.
-	setfattr -n user.y -v 1 "$h/host/f" 2>/dev/null &&
-		setfattr -n user.y -v 1 "$h/sh/d/f"
-	ln -s "$h/host" "$h/sh/l"
-	bv=$(attrs_of "$h/host/f")
-	"$HELPERS/share_swap" swap "$h/sh/l" "$h/sh/d" &
+	setfattr -n user.y -v 1 "$host/f" 2>/dev/null &&
+		setfattr -n user.y -v 1 "$sh/d/f"
+	ln -s "$host" "$sh/l"
+	bv=$(attrs_of "$host/f")
+	"$HELPERS/share_swap" swap "$sh/l" "$sh/d" &
 	sp=$!
-	axe --share "$h/sh" "$TPKG" "$HELPERS/share_swap" attr "$h/sh/d/f" 3000
+	axe "$@" "$TPKG" "$HELPERS/share_swap" attr "$sh/d/f" 3000
 	kill "$sp"
 	wait "$sp" 2>/dev/null || true
 	want_rc 0
 	out_has "done"
-	[ "$(attrs_of "$h/host/f")" = "$bv" ] ||
-		fail "host file $h/host/f changed: $bv -> $(attrs_of "$h/host/f")"
+	[ "$(attrs_of "$host/f")" = "$bv" ] ||
+		fail "host file $host/f changed: $bv -> $(attrs_of "$host/f")"
 }
+c_share_swap_attr() {
+	local h=$C/sa s=/dev/shm/appv-e2e-sa.$$.$RANDOM
+	swap_attr "$h/sh" "$h/host" --share "$h/sh"
+	# shellcheck disable=SC2064 # $s is this case's
+	trap "rm -rf '$s'" EXIT
+	swap_attr "$s" "$h/shm-host"
+}
+
+# The names the supervisor removes and makes on a shared path (unlink,
+# rmdir, mkdir, mknod, symlink, link, rename) while another process
+# exchanges a directory of the share with a symlink to a host directory
+# under writecopy: the supervisor acted on the real path's string, which
+# the kernel walked through the symlink swapped in since its check, so
+# host files outside the share went and names came there (review x90:
+# hundreds of each in every mode; in strict mode under /dev/shm too, which
+# its own walk resolves).  Now it acts relative to the parent directory
+# opened with no symlink followed: the host directory keeps its names, the
+# call goes to the share or to the overlay's copy of the other.
+# names_of DIR: the names DIR holds, sorted.
+names_of() { find "$1" -mindepth 1 -maxdepth 1 -printf '%f\n' | LC_ALL=C sort; }
+# swap_names SH HOST APPV-ARGS...: the race in SH/d, HOST the directory
+# outside; the session run with APPV-ARGS.
+swap_names() {
+	local sh=$1 host=$2 n=300 d bv now sp
+	shift 2
+	mkdir -p "$sh/d" "$host"
+	for d in "$sh/d" "$host"; do
+		(cd "$d" && touch $(seq -f 'g%g' 0 $((n - 1))) \
+			$(seq -f 'e%g' 0 $((n - 1))) &&
+			mkdir $(seq -f 'r%g' 0 $((n - 1)))) ||
+			fail "making $d"
+	done
+	ln -s "$host" "$sh/l"
+	bv=$(names_of "$host")
+	"$HELPERS/share_swap" swap "$sh/l" "$sh/d" &
+	sp=$!
+	axe "$@" "$TPKG" "$HELPERS/share_swap" names "$sh/d" "$n"
+	kill "$sp"
+	wait "$sp" 2>/dev/null || true
+	want_rc 0
+	out_has "done"
+	now=$(names_of "$host")
+	[ "$now" = "$bv" ] || fail "host directory $host changed: \
+$(echo "$now" | wc -l) names (was $((3 * n))), \
+$(comm -13 <(echo "$now") <(echo "$bv") | wc -l) gone, \
+$(comm -23 <(echo "$now") <(echo "$bv") | wc -l) new: \
+$(comm -23 <(echo "$now") <(echo "$bv") | head -n 5 | tr '\n' ' ')"
+}
+c_share_swap_names() {
+	local h=$C/sn s=/dev/shm/appv-e2e-sn.$$.$RANDOM
+	swap_names "$h/sh" "$h/host" --share "$h/sh"
+	# shellcheck disable=SC2064 # $s is this case's
+	trap "rm -rf '$s'" EXIT
+	swap_names "$s" "$h/shm-host"
+}
+
 # O_TMPFILE's flags as the kernel checks them before any path: with
 # O_CREAT, or __O_TMPFILE without O_DIRECTORY, or read-only, EINVAL (not
 # EISDIR from a lookup of the directory), under writecopy and shared.
@@ -8044,7 +8103,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing ov_host_co
 ov_covered_big ov_covered_inodes ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink iso_hide_under_link iso_hide_dir_fd iso_rule_link_missing iso_share_move_hidden ov_write_host_symlink
-iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc shm_link_trunc shm_link_follow shm_link_via shm_link_libc share_swap_trunc share_swap_attr strict_path_swap strict_proc_self dev_std_readlink strict_shm_proc_link proc_dotdot_appv shm_link_attr_appv shm_link_create_appv strict_dev_tty tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
+iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc shm_link_trunc shm_link_follow shm_link_via shm_link_libc share_swap_trunc share_swap_attr share_swap_names strict_path_swap strict_proc_self dev_std_readlink strict_shm_proc_link proc_dotdot_appv shm_link_attr_appv shm_link_create_appv strict_dev_tty tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking

@@ -15,12 +15,20 @@
  * truncate(2), or those OPS names (attrs); none may reach the host file
  * outside the share.
  *
+ * The "names" form changes names in DIR instead, for i below N, each
+ * through libc (the shim's, in fast mode) and raw (notified): link gI to
+ * hI, rename eI to kI, unlink gI, rmdir rI, mkdir nI, mknod a FIFO fI,
+ * symlink sI; none may remove or make a name in the host directory
+ * outside the share.
+ *
  * usage: share_swap swap LINK DIR     (exchanges LINK and DIR until killed)
  *        share_swap FILE N            (prints "done"; the caller checks
  *                                      the host file)
  *        share_swap attr FILE N [OPS] (likewise)
+ *        share_swap names DIR N       (likewise, the host directory)
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +70,42 @@ static void attrs(const char *f, const char *ops)
 	}
 }
 
+/* @dir/@c@i into @b (of PATH_MAX bytes). */
+static void name(char *b, const char *dir, char c, int i)
+{
+	snprintf(b, PATH_MAX, "%s/%c%d", dir, c, i);
+}
+
+/* One round of name changes in @dir, on names numbered @i. */
+static void names(const char *dir, int i)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+
+	name(a, dir, 'g', i);
+	name(b, dir, 'h', i);
+	link(a, b);
+	syscall(SYS_linkat, AT_FDCWD, a, AT_FDCWD, b, 0);
+	name(a, dir, 'e', i);
+	name(b, dir, 'k', i);
+	rename(a, b);
+	syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, 0);
+	name(a, dir, 'g', i);
+	unlink(a);
+	syscall(SYS_unlinkat, AT_FDCWD, a, 0);
+	name(a, dir, 'r', i);
+	rmdir(a);
+	syscall(SYS_unlinkat, AT_FDCWD, a, AT_REMOVEDIR);
+	name(a, dir, 'n', i);
+	mkdir(a, 0755);
+	syscall(SYS_mkdirat, AT_FDCWD, a, 0755);
+	name(a, dir, 'f', i);
+	mknod(a, S_IFIFO | 0644, 0);
+	syscall(SYS_mknodat, AT_FDCWD, a, S_IFIFO | 0644, 0);
+	name(a, dir, 's', i);
+	symlink("t", a);
+	syscall(SYS_symlinkat, "t", AT_FDCWD, a);
+}
+
 int main(int argc, char **argv)
 {
 	int n, fd;
@@ -78,9 +122,16 @@ int main(int argc, char **argv)
 		printf("done\n");
 		return 0;
 	}
+	if (argc == 4 && !strcmp(argv[1], "names")) {
+		n = atoi(argv[3]);
+		for (int i = 0; i < n; i++)
+			names(argv[2], i);
+		printf("done\n");
+		return 0;
+	}
 	if (argc != 3) {
 		fprintf(stderr,
-			"usage: %s FILE N | attr FILE N [OPS] | "
+			"usage: %s FILE N | attr FILE N [OPS] | names DIR N | "
 			"swap LINK DIR\n",
 			argv[0]);
 		return 2;
