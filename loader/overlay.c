@@ -52,6 +52,152 @@ static bool valid_id(const char *name)
 	return strlen(name) == 64 && strspn(name, "0123456789abcdef") == 64;
 }
 
+/* ---- walking an upper directory ------------------------------------------ */
+
+typedef int walk_fn(const char *path, const struct stat *st, int type,
+		    struct FTW *ftw);
+
+/* How deep walk_upper descends: it holds a descriptor per level, and a
+ * program can make its upper tree deeper than any stack (nftw's recursion
+ * overflowed it at some 20000 levels).  Deeper directories are reported
+ * as unreadable (FTW_DNR, ENAMETOOLONG). */
+#define WALK_DEPTH 512
+
+struct walk {
+	char *path; /* the entry's path, grown as needed */
+	size_t cap;
+	walk_fn *fn;
+};
+
+static int walk_dir(struct walk *w, int fd, size_t len, const struct stat *st,
+		    int level);
+
+/* Entry @name of directory @dfd (path w->path[0..len)), at @level. */
+static int walk_entry(struct walk *w, int dfd, size_t len, const char *name,
+		      int level)
+{
+	size_t n = strlen(name), sep = w->path[len - 1] != '/';
+	struct FTW ftw = {(int)(len + sep), level};
+	struct stat st;
+	int sub;
+
+	if (len + sep + n + 1 > w->cap) {
+		char *p = realloc(w->path, (len + sep + n + 1) * 2);
+
+		if (!p)
+			return -1;
+		w->path = p;
+		w->cap = (len + sep + n + 1) * 2;
+	}
+	w->path[len] = '/';
+	memcpy(w->path + len + sep, name, n + 1);
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return w->fn(w->path, &st, FTW_NS, &ftw);
+	if (!S_ISDIR(st.st_mode))
+		return w->fn(w->path, &st, S_ISLNK(st.st_mode) ? FTW_SL : FTW_F,
+			     &ftw);
+	if (level > WALK_DEPTH) {
+		errno = ENAMETOOLONG;
+		return w->fn(w->path, &st, FTW_DNR, &ftw);
+	}
+	/* Not through a symlink the program put there since: the walk
+	 * stays in its upper directory (one swapped in took nftw into a
+	 * host tree, whose names it printed as the overlay's). */
+	sub = openat(dfd, name,
+		     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK |
+			 O_CLOEXEC);
+	if (sub < 0 && (errno == ELOOP || errno == ENOTDIR))
+		errno = ENOENT; /* no longer a directory: as if gone */
+	if (sub >= 0 && fstat(sub, &st) < 0) {
+		int err = errno;
+
+		close(sub);
+		sub = -1;
+		errno = err;
+	}
+	if (sub < 0)
+		return w->fn(w->path, &st, FTW_DNR, &ftw);
+	return walk_dir(w, sub, len + sep + n, &st, level);
+}
+
+/* Directory @fd (consumed), w->path[0..len), and what it holds.  Its
+ * names are read first, so that a level holds a descriptor, no stream. */
+static int walk_dir(struct walk *w, int fd, size_t len, const struct stat *st,
+		    int level)
+{
+	struct FTW ftw = {0, level};
+	_cleanup_free_ char *names = NULL;
+	size_t used = 0, cap = 0, i;
+	struct dirent *de;
+	int r, dup_fd;
+	DIR *d;
+
+	w->path[len] = '\0';
+	if (strrchr(w->path, '/'))
+		ftw.base = (int)(strrchr(w->path, '/') - w->path + 1);
+	r = w->fn(w->path, st, FTW_D, &ftw);
+	dup_fd = r ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	d = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+	if (!d && dup_fd >= 0)
+		close(dup_fd);
+	while (d && (de = readdir(d))) {
+		size_t n = strlen(de->d_name) + 1;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (used + n > cap) {
+			char *p = realloc(names, (used + n) * 2);
+
+			if (!p) {
+				r = -1;
+				break;
+			}
+			names = p;
+			cap = (used + n) * 2;
+		}
+		memcpy(names + used, de->d_name, n);
+		used += n;
+	}
+	if (d)
+		closedir(d);
+	for (i = 0; r == 0 && i < used; i += strlen(names + i) + 1)
+		r = walk_entry(w, fd, len, names + i, level + 1);
+	close(fd);
+	return r;
+}
+
+/* nftw(@root, @fn, .., FTW_PHYS) with each directory opened from its
+ * parent's descriptor, never through a symlink. */
+static int walk_upper(const char *root, walk_fn *fn)
+{
+	struct walk w = {strdup(root), strlen(root) + 1, fn};
+	struct FTW ftw = {0, 0};
+	struct stat st;
+	int fd, r;
+
+	if (!w.path)
+		return -1;
+	fd = open(root,
+		  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int err = errno;
+
+		if (fd >= 0)
+			close(fd);
+		r = -1;
+		if (err == EACCES && lstat(root, &st) == 0) {
+			errno = err;
+			r = fn(root, &st, FTW_DNR, &ftw);
+		}
+		free(w.path);
+		errno = err;
+		return r;
+	}
+	r = walk_dir(&w, fd, strlen(root), &st, 0);
+	free(w.path);
+	return r;
+}
+
 struct usage {
 	unsigned long long entries;
 	unsigned long long bytes;
@@ -99,8 +245,7 @@ static int list_package(const char *home, const char *id)
 			continue;
 		snprintf(upper, sizeof(upper), "%s/%s/upper", dir, de->d_name);
 		memset(&walk_usage, 0, sizeof(walk_usage));
-		if (nftw(upper, count_entry, 16, FTW_PHYS) < 0 &&
-		    errno != ENOENT)
+		if (walk_upper(upper, count_entry) < 0 && errno != ENOENT)
 			walk_usage.unread++;
 		printf("%-16.16s %-20s %8llu entries %12llu bytes\n", id,
 		       de->d_name, walk_usage.entries, walk_usage.bytes);
@@ -209,10 +354,18 @@ static bool in_lower(const struct diff_ctx *c, const char *vpath,
 	return false;
 }
 
+/* A C1 control character (U+0080 to U+009F) in UTF-8 at @s: terminals
+ * act on it as on the ESC sequence it stands for (U+009B is CSI). */
+static bool c1_at(const unsigned char *s)
+{
+	return s[0] == 0xc2 && s[1] >= 0x80 && s[1] <= 0x9f;
+}
+
 static bool has_control(const char *s)
 {
 	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f ||
+		    c1_at((const unsigned char *)s))
 			return true;
 	return false;
 }
@@ -234,6 +387,8 @@ int loader_print_path(FILE *f, const char *path)
 			n += fprintf(f, "\\t");
 		else if (*s < 0x20 || *s == 0x7f)
 			n += fprintf(f, "\\%03o", *s);
+		else if (c1_at(s))
+			n += fprintf(f, "\\%03o\\%03o", s[0], s[1]), s++;
 		else
 			n += putc(*s, f) != EOF;
 	}
@@ -473,7 +628,7 @@ static int cmd_diff(const char *home, int argc, char **argv)
 	c.upper_len = strlen(upper);
 	c.json = json ? json_array() : NULL;
 	diff_ctx = &c;
-	if (nftw(upper, diff_entry, 16, FTW_PHYS) < 0 && errno != ENOENT) {
+	if (walk_upper(upper, diff_entry) < 0 && errno != ENOENT) {
 		fprintf(stderr, "appv: %s: %s: the changes are not all shown\n",
 			upper, strerror(errno));
 		c.unread++;

@@ -6722,6 +6722,107 @@ assert got == want, [g[-12:] for g in got]' "$C/out" "$h" "$rel" ||
 	want_rc 0
 }
 
+# The session exchanges directories of its overlay with symlinks to a
+# host directory (an ordinary rename, RENAME_EXCHANGE) in a loop while
+# `appv overlay diff` and `list` walk the overlay: each directory is
+# opened from its parent without following a symlink, so neither shows
+# nor counts the host directory's entries (nftw opened a directory by
+# name after its lstat, and walked the symlink swapped in meanwhile).
+c_ov_cli_walk_swap() {
+	local h=$C/ws v=$C/wsv s=$C/wss before vb pa i hit=0
+	mkdir -p "$h" "$v" "$s"
+	for i in $(seq 20); do printf 'v\n' >"$v/secret$i"; done
+	head -c 4000000 /dev/zero >"$v/big"
+	before=$(tree_sha "$h")
+	vb=$(tree_sha "$v")
+	bg_axe a --share "$s" --overlay ws "$TPKG" /usr/bin/python3 -c 'import ctypes, os, sys
+h, v, s = sys.argv[1:4]
+pairs = []
+for i in range(8):
+    os.makedirs(h + "/x%d/inner" % i)
+    os.symlink(v, h + "/lnk%d" % i)
+    pairs.append(((h + "/x%d" % i).encode(), (h + "/lnk%d" % i).encode()))
+libc = ctypes.CDLL(None, use_errno=True)
+open(s + "/up", "w").close()
+while not os.path.exists(s + "/stop"):
+    for x, lnk in pairs:
+        if libc.renameat2(-100, x, -100, lnk, 2):
+            print("exchange: errno", ctypes.get_errno())
+            sys.exit(1)' "$h" "$v" "$s"
+	pa=$!
+	i=0
+	while [ ! -e "$s/up" ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	for i in $(seq 400); do
+		ax overlay diff "$TPKG" ws
+		if grep -qE "secret|/big" "$C/out"; then
+			hit=$((hit + 1))
+			cp "$C/out" "$C/hit.out"
+		fi
+		ax overlay list "$TPKG"
+		if grep -qE " ws +[0-9]+ entries +[0-9]{7,} bytes" "$C/out"; then
+			hit=$((hit + 1))
+			cp "$C/out" "$C/hit.out"
+		fi
+	done
+	: >"$s/stop"
+	bg_wait "$pa" a
+	[ ! -s "$C/a.out" ] || fail "$(cat "$C/a.out")"
+	[ "$hit" -eq 0 ] ||
+		fail "$hit walks went into the host directory: $(head -c 600 "$C/hit.out")"
+	same_tree "$h" "$before"
+	same_tree "$v" "$vb"
+}
+
+# A tree in the overlay deeper than the walk of `overlay diff` and `list`
+# goes (512 levels): they say what they could not read and exit 1, where
+# nftw's recursion overflowed the stack (SIGSEGV, at some 20000 levels
+# with 8 MiB of stack, 1500 with 512 KiB; 600 are made here, deeper than
+# the walk goes, under 512 KiB of stack).  Reset empties it.
+c_ov_cli_deep_walk() {
+	local h=$C/dw before up c
+	mkdir -p "$h"
+	before=$(tree_sha "$h")
+	axe --overlay dw "$TPKG" /usr/bin/python3 -c 'import os, sys
+os.chdir(sys.argv[1])
+for i in range(600):
+    os.mkdir("d")
+    os.chdir("d")
+open("f", "w").close()
+print("made")' "$h"
+	want_rc 0
+	out_has made
+	for c in "diff $TPKG dw" "diff --json $TPKG dw" "list $TPKG"; do
+		# shellcheck disable=SC2086
+		(ulimit -s 512 && ax overlay $c && echo "$RC" >"$C/rc")
+		RC=$(cat "$C/rc")
+		want_rc 1
+		err_matches "(cannot read $h(/d)+ in the overlay \(File name too long\)|could not be read)"
+	done
+	ax overlay reset "$TPKG" dw
+	want_rc 0
+	up=$(upper_of "$TID" dw)
+	[ -z "$(ls -A "$up")" ] || fail "reset left $(ls -A "$up")"
+	same_tree "$h" "$before"
+}
+
+# A name holding a C1 control character (U+009B, CSI, which terminals
+# act on as ESC [) is printed C-quoted by `overlay diff`, as ESC is.
+c_ov_cli_c1_name() {
+	local h=$C/c1 before
+	mkdir -p "$h"
+	before=$(tree_sha "$h")
+	axe --overlay c1 "$TPKG" /bin/sh -c 'touch "$1/$(printf "a\302\23331m")" "$1/$(printf "b\303\251")"' sh "$h"
+	want_rc 0
+	ax overlay diff "$TPKG" c1
+	want_rc 0
+	out_has "A \"$h/a\\302\\23331m\""
+	out_has "A $h/$(printf 'b\303\251')"
+	same_tree "$h" "$before"
+}
+
 # Two processes of a session on one overlay: one changes directory into
 # an upper directory by a relative path and writes there, again and again,
 # while the other makes, renames and removes directories beside it.  Each
@@ -8108,7 +8209,7 @@ ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running 
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
 ov_perm_owner ov_perm_sgid_group ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
-ov_cli_unreadable ov_cli_forged_marker ov_cli_json_long
+ov_cli_unreadable ov_cli_forged_marker ov_cli_json_long ov_cli_walk_swap ov_cli_deep_walk ov_cli_c1_name
 fd_opath_magic ov_race_remove ov_race_append ov_race_upper_names ov_mkdir_opaque_mode ov_race_mkdir_opaque ov_race_symlink_swap scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base
 ov_rename_atomic ov_identity ov_identity_table ov_identity_kept ov_watch_events inst_dpkg proc_other_process
@@ -8118,7 +8219,7 @@ sig_session_left sig_main_alive"
 CASES=${E2E_CASES:-$CASES_ALL}
 MODES=${E2E_MODES:-shim noshim}
 # Cases that do not depend on the interception mode run once.
-MODELESS="bad_manifest long_home build_atomic cli_state scale_deep_build"
+MODELESS="bad_manifest long_home build_atomic cli_state scale_deep_build ov_cli_walk_swap ov_cli_deep_walk ov_cli_c1_name"
 
 # -------------------------------------------------------------- one pass --
 
