@@ -281,7 +281,10 @@ int sup_fd_path(int fd, char *out, size_t cap);
  * lower file: its upper copy; first checked as vfs_may_setattr says for
  * @need, enum vfs_attr_need, 0: nothing).  -errno on failure (*tfd
  * closed); -EBADF for an O_PATH descriptor with @fd_only (a call that
- * names no path: fchmod, futimens, fsetxattr...), as the kernel says. */
+ * names no path: fchmod, futimens, fsetxattr...), as the kernel says.
+ * A stand-in for a symlink (sup_fd_standin) is that symlink: -EBADF with
+ * @fd_only, else as a path call that follows no symlink finds it (0 and
+ * an O_PATH *tfd of a shared one, or 1 and its upper copy). */
 int sup_fd_target(struct appv_sc_call *c, int fd, int need, bool fd_only,
 		  int *tfd, struct sup_path *p);
 /* The same for a path sup_resolve left to the kernel (a share rule on
@@ -469,6 +472,11 @@ int sup_fd_listing(struct appv_sc_call *c, int fd, struct sup_path *p);
  * whose top is its upper copy (vfs_merge_covered; a host one opened
  * before its copy-up as well): 1 with @p resolved to it. */
 int sup_fd_dir(struct appv_sc_call *c, int fd, struct sup_path *p);
+/* Whether descriptor @fd of the target is a stand-in for a symlink
+ * (vfs/standin.c, handed over for an O_PATH | O_NOFOLLOW open): 1 with
+ * the symlink's virtual path in @p->raw (p->vbase, p->rbase empty, ready
+ * for sup_resolve), else 0 (sys_stat.c). */
+int sup_fd_standin(struct appv_sc_call *c, int fd, struct sup_path *p);
 long sys_xattr(struct appv_sc_call *c);
 long sys_statfs(struct appv_sc_call *c);
 long sys_fstatfs(struct appv_sc_call *c);

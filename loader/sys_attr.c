@@ -224,6 +224,10 @@ long sys_chmod(struct appv_sc_call *c)
 	fd_form = nr == SYS_fchmod ? FD_ONLY : on_fd(c, path_arg, flags, false);
 	if (fd_form < 0)
 		return fd_form;
+	/* A stand-in is a symlink, whose mode no chmod changes (before any
+	 * permission check, as notify_change refuses it). */
+	if (fd_form == FD_EMPTY_PATH && sup_fd_standin(c, (int)c->args[0], &p))
+		return -EOPNOTSUPP;
 	r = attr_target(c, fd_form, dirfd_arg, path_arg,
 			flags & AT_SYMLINK_NOFOLLOW, VFS_ATTR_OWNER, &p, &tfd);
 	if (r < 0)
@@ -527,8 +531,14 @@ long sys_fxattr(struct appv_sc_call *c)
 	struct sup_path p;
 	int r;
 
-	if ((int)c->args[0] < 0 || !sup_fd_listing(c, (int)c->args[0], &p))
-		return SUP_CONTINUE; /* the descriptor's own attributes */
+	if ((int)c->args[0] < 0)
+		return SUP_CONTINUE; /* EBADF */
+	if (!sup_fd_listing(c, (int)c->args[0], &p))
+		/* A stand-in: the O_PATH descriptor it stands for, which
+		 * fgetxattr refuses; else the descriptor's own attributes. */
+		return vfs_standin_vpath(c->s->vfs, p.abs, NULL, 0) >= 0
+			   ? -EBADF
+			   : SUP_CONTINUE;
 	if (!list && (r = xattr_name(c, name, sizeof(name))) < 0)
 		return r;
 	return xattr_read_side(c, p.res.real, false, list ? NULL : name);

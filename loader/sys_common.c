@@ -1070,22 +1070,78 @@ static int in_place(struct appv_sc_call *c, const struct stat *st, int need)
 	return vfs_may_setattr_meta(cred, &m, (enum vfs_attr_need)need);
 }
 
-/* Our descriptor @fd of one of the target's files: 0 to act on @fd, 1
- * with @p resolved and made writable (a lower file's upper copy). */
-static int fd_classify(struct appv_sc_call *c, int fd, int need,
+/* sup_fd_target of a stand-in whose symlink's virtual path is @p->raw:
+ * resolved as lchown(2) or utimensat(AT_SYMLINK_NOFOLLOW) would, so a
+ * lower symlink is copied up (1) and a shared host one changed in place
+ * through an O_PATH descriptor (0, *@tfd), opened with no symlink on the
+ * way.  One removed or replaced since is -ENOENT (known difference:
+ * natively the old symlink's inode changes). */
+static int standin_target(struct appv_sc_call *c, int need, int *tfd,
+			  struct sup_path *p)
+{
+	struct stat st;
+	int r = sup_resolve(c, VFS_INTENT_WRITE, VFS_F_NOFOLLOW, p);
+
+	if (r == 1 || (r == 0 && !S_ISLNK(p->res.mode)))
+		r = -ENOENT;
+	if (r < 0)
+		return r;
+	if (p->res.rule == VFS_RULE_SHARE) {
+		*tfd = sup_open_host(p->res.real, O_PATH | O_NOFOLLOW, 0);
+		if (*tfd < 0)
+			return *tfd == -ELOOP ? -ESTALE : *tfd;
+		r = fstat(*tfd, &st) < 0 ? -errno : in_place(c, &st, need);
+		if (r == 0)
+			r = snprintf(p->raw, sizeof(p->raw), "%s",
+				     p->res.real) < (int)sizeof(p->raw)
+				? 0
+				: -ENAMETOOLONG;
+		if (r < 0) {
+			close(*tfd);
+			*tfd = -1;
+		}
+		return r;
+	}
+	if (need)
+		r = vfs_may_setattr(c->s->vfs, sup_cred(c), &p->res,
+				    (enum vfs_attr_need)need);
+	if (r == 0)
+		r = sup_make_writable(c, &p->res);
+	return r < 0 ? r : 1;
+}
+
+/* Our descriptor *@fd of one of the target's files: 0 to act on *@fd
+ * (another one, an O_PATH descriptor, for a stand-in of a shared
+ * symlink), 1 with @p resolved and made writable (a lower file's upper
+ * copy).  @fd_only: sup_fd_target's. */
+static int fd_classify(struct appv_sc_call *c, int *fd, int need, bool fd_only,
 		       struct sup_path *p)
 {
 	struct stat st;
-	int r = sup_fd_path(fd, p->raw, sizeof(p->raw));
+	int r = sup_fd_path(*fd, p->raw, sizeof(p->raw)), sfd;
 
 	if (r < 0)
 		return r;
-	if (fstat(fd, &st) < 0)
+	/* A stand-in for a symlink: that symlink, whose O_PATH descriptor
+	 * the calls that name no path refuse. */
+	if (vfs_standin_vpath(c->s->vfs, p->raw, p->abs, sizeof(p->abs)) >= 0) {
+		if (fd_only)
+			return -EBADF;
+		memcpy(p->raw, p->abs, strlen(p->abs) + 1);
+		p->vbase[0] = p->rbase[0] = '\0';
+		r = standin_target(c, need, &sfd, p);
+		if (r == 0) {
+			close(*fd);
+			*fd = sfd;
+		}
+		return r;
+	}
+	if (fstat(*fd, &st) < 0)
 		return -errno;
 	/* Open for writing: an upper, shared or handed-over file (as the
 	 * shim decides, intercept/shim_attr.c).  After the readlink: a
 	 * caller reads p->raw (link_fd: an O_TMPFILE file of upper). */
-	if (appv_fd_writable(fd) || p->raw[0] != '/' || st.st_nlink == 0 ||
+	if (appv_fd_writable(*fd) || p->raw[0] != '/' || st.st_nlink == 0 ||
 	    appv_path_has_prefix(p->raw, vfs_get_config(c->s->vfs)->upper))
 		return in_place(c, &st, need);
 	r = vfs_reverse(c->s->vfs, p->raw, p->abs, sizeof(p->abs));
@@ -1119,7 +1175,7 @@ int sup_fd_target(struct appv_sc_call *c, int fd, int need, bool fd_only,
 	fl = fcntl(*tfd, F_GETFL);
 	r = fl < 0 ? -errno : (fd_only && (fl & O_PATH)) ? -EBADF : 0;
 	if (r == 0)
-		r = fd_classify(c, *tfd, need, p);
+		r = fd_classify(c, tfd, need, fd_only, p);
 	if (r != 0) {
 		close(*tfd);
 		*tfd = -1;
@@ -1141,7 +1197,7 @@ int sup_path_target(struct appv_sc_call *c, struct sup_path *p,
 			 VFS_INTENT_READ, ofd);
 	if (r < 0)
 		return r;
-	r = fd_classify(c, *ofd, need, p);
+	r = fd_classify(c, ofd, need, false, p);
 	if (r != 0) {
 		close(*ofd);
 		*ofd = -1;

@@ -405,8 +405,9 @@ static int target_flags(struct appv_sc_call *c, const struct open_args *a,
  * so an emulated O_PATH open hands over a read-only descriptor of the same
  * object, reopened through the anchored O_PATH one: directories and
  * regular files (FIFOs without blocking).  Known difference: read() works
- * on it; symlinks (O_PATH|O_NOFOLLOW), sockets and devices give ELOOP /
- * ENXIO / EOPNOTSUPP.  @untraced: reopened by sup_open_untraced.
+ * on it; sockets and devices give ENXIO / EOPNOTSUPP.  A symlink
+ * (O_PATH|O_NOFOLLOW) gives ELOOP here: sys_open hands over a stand-in
+ * instead (open_standin).  @untraced: reopened by sup_open_untraced.
  */
 static int reopen_path_fd(int fd, bool untraced)
 {
@@ -431,6 +432,53 @@ static int reopen_path_fd(int fd, bool untraced)
 		return sup_open_untraced(AT_FDCWD, self, flags, 0);
 	r = open(self, flags);
 	return r < 0 ? -errno : r;
+}
+
+/*
+ * An O_PATH | O_NOFOLLOW open of the symlink @p resolved to, which
+ * reopen_path_fd cannot hand over: a stand-in (vfs/standin.c), on which
+ * the supervisor answers fstat, readlinkat(fd, ""), fchownat and
+ * utimensat (AT_EMPTY_PATH) as on the symlink - what glibc's
+ * fchmodat(AT_SYMLINK_NOFOLLOW) needs to say EOPNOTSUPP, as tar run as
+ * root and Python's os.chmod(follow_symlinks=False) call it.  One in /proc
+ * or /dev (proc_here) stays ELOOP: the kernel's links there are no
+ * virtual path's.  SUP_REPLIED or -errno.
+ */
+static long open_standin(struct appv_sc_call *c, const struct open_args *a,
+			 const struct sup_path *p)
+{
+	int fd, r;
+
+	if (p->proc_here)
+		return -ELOOP;
+	fd = vfs_standin_open(c->s->vfs, p->res.vpath);
+	if (fd < 0)
+		return fd == -ENOSPC || fd == -EDQUOT || fd == -ENOMEM ? fd
+								       : -ELOOP;
+	r = target_addfd(c, fd, a->flags & O_CLOEXEC, true);
+	close(fd);
+	return r < 0 ? r : SUP_REPLIED;
+}
+
+/* Whether @abs is /proc/PID/fd/N (or task/TID/fd/N) of a stand-in: an
+ * open that follows it reaches the symlink itself, ELOOP natively but
+ * for O_PATH (the stand-in again, as the kernel's own open of it
+ * gives). */
+static bool standin_link(struct appv_sc_call *c, const char *abs)
+{
+	long pid, tid;
+	const char *rest = sup_proc_pid_rest(abs, &pid, &tid), *end;
+	char real[PATH_MAX];
+	ssize_t n;
+
+	if (!rest || strncmp(rest, "/fd/", 4) ||
+	    sup_proc_num(rest + 4, &end) < 0 || *end)
+		return false;
+	n = readlink(abs, real, sizeof(real) - 1);
+	if (n < 0)
+		return false;
+	real[n] = '\0';
+	return vfs_standin_vpath(c->s->vfs, real, NULL, 0) >= 0;
 }
 
 /*
@@ -1046,6 +1094,8 @@ long sys_open(struct appv_sc_call *c)
 
 		if (o != 0)
 			return o < 0 ? o : SUP_REPLIED;
+		if (!(a.flags & O_PATH) && standin_link(c, p.abs))
+			return a.flags & O_DIRECTORY ? -ENOTDIR : -ELOOP;
 		if (map_files_link(p.abs) &&
 		    (modifying(a.flags) || a.racy_flags))
 			return -EACCES;
@@ -1064,6 +1114,8 @@ long sys_open(struct appv_sc_call *c)
 
 		if (o != 0)
 			return o < 0 ? o : SUP_REPLIED;
+		if (!(a.flags & O_PATH) && standin_link(c, p.abs))
+			return a.flags & O_DIRECTORY ? -ENOTDIR : -ELOOP;
 		o = own_fd_open(c, &a, &p, true);
 		if (o != 1 && o != NO_FD_LINK_HERE)
 			return o;
@@ -1133,6 +1185,8 @@ long sys_open(struct appv_sc_call *c)
 	if (fd >= 0 && (flags & O_PATH)) {
 		r = reopen_path_fd(fd, false);
 		close(fd);
+		if (r == -ELOOP)
+			return open_standin(c, &a, &p);
 		fd = r;
 	}
 	if (fd < 0)

@@ -165,6 +165,22 @@ int sup_fd_listing(struct appv_sc_call *c, int fd, struct sup_path *p)
 	       resolve_raw_dir(c, p);
 }
 
+/* Whether @p->abs, what a descriptor names, is a stand-in for a symlink
+ * (vfs/standin.c): then @p->raw holds the symlink's virtual path. */
+static bool standin_abs(struct appv_sc_call *c, struct sup_path *p)
+{
+	p->vbase[0] = p->rbase[0] = '\0';
+	return vfs_standin_vpath(c->s->vfs, p->abs, p->raw, sizeof(p->raw)) >=
+	       0;
+}
+
+int sup_fd_standin(struct appv_sc_call *c, int fd, struct sup_path *p)
+{
+	if (fd < 0 || target_fd_path(c, fd, p->abs, sizeof(p->abs)) < 0)
+		return 0;
+	return standin_abs(c, p);
+}
+
 /* Whether the package or host directory @p->abs (a descriptor's) stands
  * for a merged directory whose top is its upper copy (vfs_merge_covered):
  * then @p->res holds that, and fstat must answer as stat of the path
@@ -287,6 +303,78 @@ static long fd_stat(struct appv_sc_call *c, int fd, struct sup_path *p,
 	return r < 0 ? r : 0;
 }
 
+/*
+ * The symlink a stand-in stands for (@p->raw), resolved without following
+ * it, and acted on as the dirfd and path of an *at call (real_at; close
+ * with close_at): the AT_EMPTY_PATH flag it needs, or -errno; -ENOENT
+ * when no symlink is there any more.
+ */
+static int standin_at(struct appv_sc_call *c, struct sup_path *p, int *fd,
+		      const char **path)
+{
+	int vflags = VFS_F_NOFOLLOW | VFS_F_HOST_LAZY;
+	int r = sup_resolve(c, VFS_INTENT_READ, vflags, p);
+
+	if (r == 1) /* /proc, /dev: made for none there (open_standin) */
+		return -ENOENT;
+	if (r < 0)
+		return r;
+	if (p->res.mode && !S_ISLNK(p->res.mode))
+		return -ENOENT;
+	return real_at(c, VFS_INTENT_READ, vflags, p, fd, path);
+}
+
+/*
+ * fstat, and newfstatat or statx with AT_EMPTY_PATH, of a stand-in
+ * (@p->raw: its symlink's virtual path): as lstat of that path, what the
+ * kernel answers for the O_PATH descriptor of the symlink.  One removed or
+ * replaced since leaves the stand-in's own stat with a symlink's type
+ * (known difference: natively the old symlink's).
+ */
+static long standin_stat(struct appv_sc_call *c, int fd, struct sup_path *p,
+			 uint64_t buf, bool statx_call)
+{
+	int flags = statx_call ? (int)c->args[2] & AT_STATX_SYNC_TYPE : 0;
+	unsigned int mask = statx_call ? (unsigned int)c->args[3] : 0;
+	struct statx stx;
+	struct stat st;
+	const char *rp;
+	int dfd, e = standin_at(c, p, &dfd, &rp), r = e;
+
+	if (e >= 0) {
+		r = statx_call ? statx(dfd, rp, flags | AT_SYMLINK_NOFOLLOW | e,
+				       mask, &stx)
+			       : fstatat(dfd, rp, &st, AT_SYMLINK_NOFOLLOW | e);
+		r = r ? -errno : 0;
+		close_at(dfd, e);
+		if (r == 0 && !S_ISLNK(statx_call ? stx.stx_mode : st.st_mode))
+			r = -ENOENT;
+	}
+	if (r == 0 && statx_call)
+		vfs_fix_statx(c->s->vfs, &p->res, &stx);
+	else if (r == 0)
+		vfs_fix_stat(c->s->vfs, &p->res, &st);
+	if (r < 0) {
+		dfd = target_getfd(c, fd);
+		if (dfd < 0)
+			return dfd;
+		r = statx_call
+			? statx(dfd, "", flags | AT_EMPTY_PATH, mask, &stx)
+			: fstat(dfd, &st);
+		r = r ? -errno : 0;
+		close(dfd);
+		if (r < 0)
+			return r;
+		if (statx_call)
+			stx.stx_mode = S_IFLNK | 0777, stx.stx_size = 0;
+		else
+			st.st_mode = S_IFLNK | 0777, st.st_size = 0;
+	}
+	r = statx_call ? target_write(c, buf, &stx, sizeof(stx))
+		       : target_write(c, buf, &st, sizeof(st));
+	return r < 0 ? r : 0;
+}
+
 /* @here: fd_stat's. */
 static long stat_on_fd(struct appv_sc_call *c, int fd, uint64_t buf, bool here)
 {
@@ -295,7 +383,9 @@ static long stat_on_fd(struct appv_sc_call *c, int fd, uint64_t buf, bool here)
 	int r;
 
 	if (!sup_fd_listing(c, fd, &p))
-		return fd_stat(c, fd, &p, buf, false, here);
+		return standin_abs(c, &p)
+			   ? standin_stat(c, fd, &p, buf, false)
+			   : fd_stat(c, fd, &p, buf, false, here);
 	if (fstatat(AT_FDCWD, p.res.real, &st, AT_SYMLINK_NOFOLLOW))
 		return here ? fd_stat_here(c, fd, buf, false)
 			    : SUP_CONTINUE; /* gone since: the descriptor's
@@ -517,8 +607,11 @@ long sys_statx(struct appv_sc_call *c)
 
 	if (empty_path_on_fd(c, 1, flags, &r)) {
 		if (!sup_fd_listing(c, (int)c->args[0], &p))
-			return fd_stat(c, (int)c->args[0], &p, c->args[4], true,
-				       c->s->strict);
+			return standin_abs(c, &p)
+				   ? standin_stat(c, (int)c->args[0], &p,
+						  c->args[4], true)
+				   : fd_stat(c, (int)c->args[0], &p, c->args[4],
+					     true, c->s->strict);
 	} else if (r < 0) {
 		return r;
 	} else {
@@ -613,7 +706,22 @@ long sys_access(struct appv_sc_call *c)
 	    flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
 	if (empty_path_on_fd(c, path_arg, flags, &r)) {
-		int tfd = getfd_at(c, (int)c->args[0]);
+		int tfd;
+
+		/* A stand-in: its symlink's answer. */
+		if (sup_fd_standin(c, (int)c->args[0], &p)) {
+			e = standin_at(c, &p, &fd, &rp);
+			if (e < 0)
+				return e;
+			r = faccessat(fd, rp, mode,
+				      (flags & AT_EACCESS) |
+					  AT_SYMLINK_NOFOLLOW | e)
+				? -errno
+				: 0;
+			close_at(fd, e);
+			return r;
+		}
+		tfd = getfd_at(c, (int)c->args[0]);
 		if (tfd < 0)
 			return tfd;
 		r = faccessat(tfd, "", mode, flags) ? -errno : 0;
@@ -730,7 +838,19 @@ long sys_readlink(struct appv_sc_call *c)
 	if (at && target_read(c, c->args[1], out, 1) == 0 && !out[0]) {
 		/* readlinkat(fd, ""): the link the descriptor itself is
 		 * (O_PATH | O_NOFOLLOW), no lookup.  Strict mode reads it
-		 * here: continued, the kernel would read the string again. */
+		 * here: continued, the kernel would read the string again.
+		 * A stand-in's is its symlink's text. */
+		if (sup_fd_standin(c, (int)c->args[0], &p)) {
+			e = standin_at(c, &p, &fd, &rp);
+			if (e < 0)
+				return e;
+			n = (int)readlinkat(fd, rp, out, sizeof(out) - 1);
+			n = n < 0 ? -errno : n;
+			close_at(fd, e);
+			if (n < 0)
+				return n;
+			goto answer;
+		}
 		if (!c->s->strict)
 			return SUP_CONTINUE;
 		fd = getfd_at(c, (int)c->args[0]);

@@ -409,6 +409,11 @@ int target_base(struct appv_sc_call *c, int dirfd, char *vbase, size_t cap,
 		return r == -ENOENT && dirfd != AT_FDCWD ? -EBADF : r;
 	if (real[0] != '/')
 		return -ENOTDIR; /* pipe:[..], anon_inode:... */
+	/* A stand-in's symlink (vfs/standin.c): an O_PATH descriptor of a
+	 * symlink is no directory to look names up in. */
+	if (dirfd != AT_FDCWD &&
+	    vfs_standin_vpath(c->s->vfs, real, NULL, 0) >= 0)
+		return -ENOTDIR;
 	if (real_out) {
 		if ((size_t)r >= rcap)
 			return -ENAMETOOLONG;

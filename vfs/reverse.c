@@ -31,10 +31,14 @@ int vfs_reverse(const struct vfs *vfs, const char *real, char *vpath,
 {
 	if (!real || real[0] != '/')
 		return -EINVAL;
-	/* Merged listings: <run_dir>/m/<n><vpath>; skip the number. */
+	/* Merged listings: <run_dir>/m/<n><vpath>; skip the number.  A
+	 * stand-in (<run_dir>/m/s<vpath> (deleted)) names its symlink. */
 	if (under(real, vfs->merge_root, vfs->merge_root_len)) {
 		const char *p = real + vfs->merge_root_len;
+		int n = vfs_standin_vpath(vfs, real, vpath, cap);
 
+		if (n != -ENOENT)
+			return n;
 		if (*p == '/')
 			p++;
 		while (*p && *p != '/')
@@ -69,7 +73,8 @@ bool vfs_real_in_upper(const struct vfs *vfs, const char *real)
 int vfs_listing_vpath(const struct vfs *vfs, const char *real, char *vpath,
 		      size_t cap)
 {
-	if (!real || !under(real, vfs->merge_root, vfs->merge_root_len))
+	if (!real || !under(real, vfs->merge_root, vfs->merge_root_len) ||
+	    vfs_standin_vpath(vfs, real, NULL, 0) >= 0)
 		return -ENOENT;
 	return vfs_reverse(vfs, real, vpath, cap);
 }

@@ -310,6 +310,16 @@ int vfs_cwd_reset_file(const char *upper);
  * @real is: its length, or -ENOENT when @real is no listing. */
 int vfs_listing_vpath(const struct vfs *vfs, const char *real, char *vpath,
 		      size_t cap);
+/* A read-only descriptor standing for the symlink at virtual path @vpath
+ * (vfs/standin.c): an empty file of the scratch, unlinked already, whose
+ * name tells @vpath back (vfs_standin_vpath).  Supervisor only; the
+ * descriptor is the caller's.  -errno on failure. */
+int vfs_standin_open(struct vfs *vfs, const char *vpath);
+/* The virtual path of the symlink that the descriptor whose real path
+ * (readlink of /proc/PID/fd/N) is @real stands for, into @vpath (NULL:
+ * only told): its length, or -ENOENT when @real is no stand-in. */
+int vfs_standin_vpath(const struct vfs *vfs, const char *real, char *vpath,
+		      size_t cap);
 
 /* The inode map (vfs/merge_ino.c) of the merged listing whose directory
  * has inode @ino (on the scratch's device): read into @buf of @cap bytes

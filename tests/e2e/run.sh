@@ -6953,6 +6953,94 @@ shared" ] || fail "the shared links are not on the host"
 	absent /opt/t/share/up
 }
 
+# An O_PATH | O_NOFOLLOW open of a symlink: ADDFD hands over no O_PATH
+# descriptor, so without the shim the supervisor hands over a stand-in,
+# on which fstat, readlinkat(fd, ""), /proc/self/fd/N, utimensat and
+# fchownat (AT_EMPTY_PATH) act as on the symlink, and openat below it is
+# ENOTDIR.  glibc's fchmodat(AT_SYMLINK_NOFOLLOW) opens the link so and
+# says EOPNOTSUPP when fstat says symlink: tar x as root, which sets a
+# symlink's mode so, failed with ELOOP ("Cannot change mode") without
+# the shim; a static program takes that path in every mode.
+c_fd_opath_symlink() {
+	local src=$C/ls out=$C/lx before_src before_out
+	mkdir -p "$src/d" "$out"
+	printf 'file\n' >"$src/a" && printf 'in d\n' >"$src/d/b"
+	ln -s a "$src/rel" && ln -s "$src/a" "$src/abs" && ln -s d "$src/dl"
+	tar cf "$C/t.tar" -C "$src" .
+	before_src=$(tree_sha "$src")
+	before_out=$(tree_sha "$out")
+	axe "$TPKG" /bin/sh -c 'cd "$1" && tar xf "$2" && tar df "$2" &&
+		echo tar-ok && readlink rel abs dl && cat dl/b &&
+		"$3" opath:"$1/rel" opath:"$1/dl" opath:"$4/abs"' sh \
+		"$out" "$C/t.tar" "$HELPERS/fsprobe_static" "$src"
+	want_rc 0
+	out_has tar-ok
+	out_has a
+	out_has "$src/a"
+	out_has d
+	out_has "in d"
+	out_has "opath $out/rel: type=lnk target=a lchmod=EOPNOTSUPP"
+	out_has "opath $out/dl: type=lnk target=d lchmod=EOPNOTSUPP"
+	out_has "opath $src/abs: type=lnk target=$src/a lchmod=EOPNOTSUPP"
+	axe "$TPKG" /usr/bin/python3 -c '
+import ctypes, errno, os, stat, sys
+root = sys.argv[3] == "0"
+libc = ctypes.CDLL(None, use_errno=True)
+def err(r):
+    e = ctypes.get_errno()
+    return "ok" if r == 0 else "EOPNOTSUPP" if e == errno.EOPNOTSUPP else \
+        errno.errorcode[e]
+for d in sys.argv[1:3]:
+    for n in ("rel", "abs", "dl"):
+        l, t = d + "/" + n, "out" if d == sys.argv[1] else "src"
+        t += " " + n
+        print(t, "lchmod", err(libc.fchmodat(-100, l.encode(), 0o777, 0x100)))
+        try:
+            os.chmod(l, 0o777, follow_symlinks=False)
+            print(t, "chmod ok")
+        except NotImplementedError:  # Python 3.11 says so for EOPNOTSUPP
+            print(t, "chmod EOPNOTSUPP")
+        except OSError as e:
+            print(t, "chmod", errno.errorcode[e.errno])
+        fd = os.open(l, os.O_PATH | os.O_NOFOLLOW)
+        st, ls = os.stat(fd), os.lstat(l)
+        print(t, "fstat", stat.S_ISLNK(st.st_mode), st.st_ino == ls.st_ino,
+              st.st_size == ls.st_size, st.st_mtime_ns == ls.st_mtime_ns)
+        print(t, "fd", os.readlink("/proc/self/fd/%d" % fd) == l,
+              os.readlink("", dir_fd=fd) == os.readlink(l))
+        try:
+            os.open("b", os.O_RDONLY, dir_fd=fd)
+        except OSError as e:
+            print(t, "openat", errno.errorcode[e.errno])
+        ts = (ctypes.c_long * 4)(1100000000, 0, 1100000000, 0)
+        print(t, "utimensat", err(libc.utimensat(fd, b"", ts, 0x1000)),
+              os.lstat(l).st_mtime == 1100000000)
+        if root:
+            r = err(libc.fchownat(fd, b"", 1, 2, 0x1000))
+            print(t, "fchownat", r, os.lstat(l).st_uid, os.lstat(l).st_gid)
+            os.lchown(l, 3, 4)
+            print(t, "lchown", os.lstat(l).st_uid, os.lstat(l).st_gid)
+        os.close(fd)
+' "$out" "$src" "$(id -u)"
+	want_rc 0
+	local t
+	for t in "out rel" "out abs" "out dl" "src rel" "src abs" "src dl"; do
+		out_has "$t lchmod EOPNOTSUPP"
+		out_has "$t chmod EOPNOTSUPP"
+		out_has "$t fstat True True True True"
+		out_has "$t fd True True"
+		out_has "$t openat ENOTDIR"
+		out_has "$t utimensat ok True"
+		if [ "$(id -u)" = 0 ]; then
+			out_has "$t fchownat ok 1 2"
+			out_has "$t lchown 3 4"
+		fi
+	done
+	[ "$(id -u)" = 0 ] || skip_step "changing a symlink's owner needs root"
+	same_tree "$src" "$before_src"
+	same_tree "$out" "$before_out"
+}
+
 # Two sessions on one overlay remove the same lower entries at the same
 # moment: of two unlinks (rmdirs) of one host file (directory) one
 # succeeds and the other gets ENOENT, as natively; an append racing an
@@ -8210,7 +8298,7 @@ exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm 
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
 ov_perm_owner ov_perm_sgid_group ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
 ov_cli_unreadable ov_cli_forged_marker ov_cli_json_long ov_cli_walk_swap ov_cli_deep_walk ov_cli_c1_name
-fd_opath_magic ov_race_remove ov_race_append ov_race_upper_names ov_mkdir_opaque_mode ov_race_mkdir_opaque ov_race_symlink_swap scale_cwd_records scale_pkg_du
+fd_opath_magic fd_opath_symlink ov_race_remove ov_race_append ov_race_upper_names ov_mkdir_opaque_mode ov_race_mkdir_opaque ov_race_symlink_swap scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base
 ov_rename_atomic ov_identity ov_identity_table ov_identity_kept ov_watch_events inst_dpkg proc_other_process
 ed_inplace_native name_slash_native preload_order cwd_kernel_back cwd_kept open_creat_dir

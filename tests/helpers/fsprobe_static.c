@@ -23,6 +23,11 @@
  *                      (mtime 1000000000) and linkat(fd, "", PATH.lnk,
  *                      AT_EMPTY_PATH) through the descriptor: one line per
  *                      call ("fchmod PATH: ok" ...)
+ *   opath:PATH         a symlink through O_PATH | O_NOFOLLOW:
+ *                      "opath PATH: type=lnk target=T lchmod=E" (fstat's
+ *                      type, readlinkat(fd, "")'s text, the errno name
+ *                      of glibc's fchmodat(AT_SYMLINK_NOFOLLOW), which
+ *                      opens the link so, or "ok")
  *   nodump:PATH        open PATH read-only and set its nodump inode flag
  *                      (FS_IOC_SETFLAGS, chattr +d): "nodump PATH: ok";
  *                      then "flags PATH: nodump|-" as FS_IOC_GETFLAGS of
@@ -211,6 +216,32 @@ static int op_fdattr(const char *path)
 	return 0;
 }
 
+/* A symlink's O_PATH descriptor, and lchmod as glibc emulates it. */
+static int op_opath(const char *path)
+{
+	char buf[PATH_MAX];
+	struct stat st;
+	ssize_t n;
+	int fd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC), e;
+
+	if (fd < 0)
+		return fail("opath", path);
+	if (fstat(fd, &st) < 0 ||
+	    (n = readlinkat(fd, "", buf, sizeof(buf) - 1)) < 0) {
+		close(fd);
+		return fail("opath", path);
+	}
+	close(fd);
+	buf[n] = '\0';
+	e = fchmodat(AT_FDCWD, path, 0777, AT_SYMLINK_NOFOLLOW) < 0 ? errno : 0;
+	printf("opath %s: type=%s target=%s lchmod=%s\n", path,
+	       type_name(st.st_mode), buf,
+	       e == EOPNOTSUPP ? "EOPNOTSUPP"
+	       : e	       ? strerror(e)
+			       : "ok");
+	return 0;
+}
+
 /* chattr +d through a read-only descriptor, then lsattr of the path. */
 static int op_nodump(const char *path)
 {
@@ -277,6 +308,8 @@ static int run_op(const char *a)
 		return op_fdattr(a + 7);
 	if (!strncmp(a, "nodump:", 7))
 		return op_nodump(a + 7);
+	if (!strncmp(a, "opath:", 6))
+		return op_opath(a + 6);
 	if (!strcmp(a, "exe"))
 		return op_readlink("exe", "/proc/self/exe");
 	if (!strncmp(a, "exit:", 5)) {
