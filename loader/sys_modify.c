@@ -566,6 +566,26 @@ static bool fd_shared(struct appv_sc_call *c, const char *raw)
 	       d.res.rule == VFS_RULE_SHARE && d.res.layer == VFS_LAYER_HOST;
 }
 
+/* The host's fs.protected_hardlinks (read once; 1 if unreadable, the
+ * usual setting). */
+static bool protected_hardlinks(void)
+{
+	static int val = -1;
+	char b = '1';
+	int fd;
+
+	if (val < 0) {
+		fd = open("/proc/sys/fs/protected_hardlinks",
+			  O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && read(fd, &b, 1) != 1)
+			b = '1';
+		if (fd >= 0)
+			close(fd);
+		val = b != '0';
+	}
+	return val;
+}
+
 /* linkat(fd, "", ..., AT_EMPTY_PATH) and linkat of /proc/PID/fd/N (the
  * O_TMPFILE idiom): an inode of the upper layer gets the new name; a lower
  * file (package, host under writecopy) is copied up and its copy linked, as
@@ -578,8 +598,12 @@ static long link_fd(struct appv_sc_call *c, int fd, struct sup_path *n)
 	const char *nname;
 	struct sup_path o;
 	char self[64];
-	int tfd, r = sup_fd_target(c, fd, 0, false, &tfd, &o);
+	int tfd, r;
 
+	/* fs.protected_hardlinks, as link(2) by path checks it: before a
+	 * lower file is copied up, which makes it the caller's own. */
+	r = sup_fd_target(c, fd, protected_hardlinks() ? VFS_ATTR_LINK : 0,
+			  false, &tfd, &o);
 	if (r < 0)
 		return r;
 	if (r == 1)
@@ -618,26 +642,6 @@ static int proc_fd_number(const char *abs)
 		fd = fd * 10 + (*s - '0');
 	}
 	return fd;
-}
-
-/* The host's fs.protected_hardlinks (read once; 1 if unreadable, the
- * usual setting). */
-static bool protected_hardlinks(void)
-{
-	static int val = -1;
-	char b = '1';
-	int fd;
-
-	if (val < 0) {
-		fd = open("/proc/sys/fs/protected_hardlinks",
-			  O_RDONLY | O_CLOEXEC);
-		if (fd >= 0 && read(fd, &b, 1) != 1)
-			b = '1';
-		if (fd >= 0)
-			close(fd);
-		val = b != '0';
-	}
-	return val;
 }
 
 /* The new name of a link: write permission on its parent, then its upper

@@ -451,8 +451,23 @@ int vfs_may_setattr(struct vfs *vfs, struct vfs_cred *cred,
 		return 0;
 	if (need == VFS_ATTR_WRITE)
 		return vfs_may_access(vfs, cred, res, VFS_MAY_WRITE);
+	if (need == VFS_ATTR_LINK)
+		return vfs_may_link(vfs, cred, res);
 	r = vfs_meta_of(vfs, res, &m);
 	return r < 0 ? r : vfs_may_setattr_meta(cred, &m, need);
+}
+
+/* fs.protected_hardlinks for a caller that neither owns @m nor holds
+ * CAP_FOWNER: only a regular file, not set-id, that it may read and
+ * write. */
+static int may_link_meta(struct vfs_cred *cred, const struct vfs_meta *m)
+{
+	mode_t sgx = S_ISGID | S_IXGRP;
+
+	if (!S_ISREG(m->mode) || (m->mode & S_ISUID) || (m->mode & sgx) == sgx)
+		return -EPERM;
+	return vfs_permission(cred, m, VFS_MAY_READ | VFS_MAY_WRITE) ? -EPERM
+								     : 0;
 }
 
 int vfs_may_setattr_meta(struct vfs_cred *cred, const struct vfs_meta *m,
@@ -469,6 +484,9 @@ int vfs_may_setattr_meta(struct vfs_cred *cred, const struct vfs_meta *m,
 							    : CAP_BIT_SETFCAP)
 			   ? 0
 			   : -EPERM;
+	if (need == VFS_ATTR_LINK && cred->fsuid != m->uid &&
+	    !has_cap(cred, CAP_BIT_FOWNER))
+		return may_link_meta(cred, m);
 	if (cred->fsuid == m->uid ||
 	    has_cap(cred,
 		    need == VFS_ATTR_CHOWN ? CAP_BIT_CHOWN : CAP_BIT_FOWNER))
@@ -480,17 +498,11 @@ int vfs_may_setattr_meta(struct vfs_cred *cred, const struct vfs_meta *m,
 int vfs_may_link(struct vfs *vfs, struct vfs_cred *cred,
 		 const struct vfs_res *res)
 {
-	mode_t sgx = S_ISGID | S_IXGRP;
 	struct vfs_meta m;
 	int r;
 
 	if (setattr_checked(cred, res))
 		return 0;
 	r = owner_or_cap(vfs, cred, res, CAP_BIT_FOWNER, &m);
-	if (r <= 0)
-		return r;
-	if (!S_ISREG(m.mode) || (m.mode & S_ISUID) || (m.mode & sgx) == sgx)
-		return -EPERM;
-	return vfs_permission(cred, &m, VFS_MAY_READ | VFS_MAY_WRITE) ? -EPERM
-								      : 0;
+	return r <= 0 ? r : may_link_meta(cred, &m);
 }

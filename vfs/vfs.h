@@ -784,6 +784,7 @@ enum vfs_attr_need {
 	VFS_ATTR_WRITE,	    /* truncate, user xattrs: write access */
 	VFS_ATTR_ADMIN,	    /* trusted and security xattrs: CAP_SYS_ADMIN */
 	VFS_ATTR_SETFCAP,   /* security.capability: CAP_SETFCAP */
+	VFS_ATTR_LINK,	    /* a hard link to it: vfs_may_link */
 };
 /* May @cred change @res's attributes as @need says, where the kernel
  * would not check it (a lower entry about to be copied up; everything

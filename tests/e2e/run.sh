@@ -7041,6 +7041,51 @@ for d in sys.argv[1:3]:
 	same_tree "$out" "$before_out"
 }
 
+# fs.protected_hardlinks holds for a hard link made through a
+# descriptor as for one by path: linkat(fd, "", AT_EMPTY_PATH) and
+# linkat of /proc/self/fd/N (AT_SYMLINK_FOLLOW) of a host file under
+# writecopy that the caller does not own and may not write are EPERM -
+# they copied it up, which made it the caller's own (st_uid its, so
+# writable after), a symlink's stand-in too (/etc/mtab, root's).
+c_link_fd_protected() {
+	local d=$C/ln
+	mkdir -p "$d"
+	[ "$(id -u)" != 0 ] ||
+		{ skip_step "root may link any file (CAP_FOWNER)"; return 0; }
+	[ "$(cat /proc/sys/fs/protected_hardlinks 2>/dev/null)" = 1 ] ||
+		{ skip_step "fs.protected_hardlinks is off"; return 0; }
+	axe "$TPKG" /usr/bin/python3 -c '
+import ctypes, errno, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+d = sys.argv[1]
+def err(r):
+    return "ok" if r == 0 else errno.errorcode[ctypes.get_errno()]
+srcs = [("passwd", "/etc/passwd", os.O_RDONLY)]
+if os.path.islink("/etc/mtab") and os.lstat("/etc/mtab").st_uid == 0:
+    srcs.append(("mtab", "/etc/mtab", os.O_PATH | os.O_NOFOLLOW))
+for n, p, fl in srcs:
+    uid = os.lstat(p).st_uid
+    fd = os.open(p, fl)
+    e = err(libc.linkat(fd, b"", -100, (d + "/e-" + n).encode(), 0x1000))
+    m = err(libc.linkat(-100, b"/proc/self/fd/%d" % fd, -100,
+                        (d + "/m-" + n).encode(), 0x400))
+    print(n, "empty", e, "magic", m, "owner kept", os.lstat(p).st_uid == uid)
+try:
+    os.open("/etc/passwd", os.O_WRONLY)
+    print("write ok")
+except OSError as x:
+    print("write", errno.errorcode[x.errno])
+print("links", sorted(os.listdir(d)))
+' "$d"
+	want_rc 0
+	out_has "passwd empty EPERM magic EPERM owner kept True"
+	out_has "write EACCES"
+	out_has "links []"
+	[ ! -L /etc/mtab ] ||
+		out_has "mtab empty EPERM magic EPERM owner kept True"
+	! grep -q " ok " "$C/out" || fail "a link was made: $(cat "$C/out")"
+}
+
 # Two sessions on one overlay remove the same lower entries at the same
 # moment: of two unlinks (rmdirs) of one host file (directory) one
 # succeeds and the other gets ENOENT, as natively; an append racing an
@@ -8298,7 +8343,7 @@ exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm 
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
 ov_perm_owner ov_perm_sgid_group ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
 ov_cli_unreadable ov_cli_forged_marker ov_cli_json_long ov_cli_walk_swap ov_cli_deep_walk ov_cli_c1_name
-fd_opath_magic fd_opath_symlink ov_race_remove ov_race_append ov_race_upper_names ov_mkdir_opaque_mode ov_race_mkdir_opaque ov_race_symlink_swap scale_cwd_records scale_pkg_du
+fd_opath_magic fd_opath_symlink link_fd_protected ov_race_remove ov_race_append ov_race_upper_names ov_mkdir_opaque_mode ov_race_mkdir_opaque ov_race_symlink_swap scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base
 ov_rename_atomic ov_identity ov_identity_table ov_identity_kept ov_watch_events inst_dpkg proc_other_process
 ed_inplace_native name_slash_native preload_order cwd_kernel_back cwd_kept open_creat_dir
