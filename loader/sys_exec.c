@@ -1019,7 +1019,7 @@ static int exec_host_checked(struct appv_sc_call *c, int vflags,
  */
 static int exec_fd_checked(struct appv_sc_call *c, int fd)
 {
-	char hdr[257], lnk[64];
+	char hdr[257], lnk[64], real[PATH_MAX];
 	struct vfs_res res = {.layer = VFS_LAYER_HOST};
 	_cleanup_close_ int rfd = -1;
 	struct plan *pl;
@@ -1031,6 +1031,12 @@ static int exec_fd_checked(struct appv_sc_call *c, int fd)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return 0; /* the kernel's EACCES */
+	/* A stand-in for a symlink (vfs/standin.c) is that symlink, which
+	 * the kernel, given its O_PATH descriptor, would not follow: ELOOP,
+	 * not the EACCES of the empty file it execs. */
+	if (sup_fd_path(fd, real, sizeof(real)) > 0 &&
+	    vfs_standin_vpath(c->s->vfs, real, NULL, 0) >= 0)
+		return -ELOOP;
 	n = pread(fd, hdr, sizeof(hdr) - 1, 0);
 	if (n < 0 && errno == EBADF) {
 		/* O_PATH, or open for writing only. */

@@ -7041,6 +7041,65 @@ for d in sys.argv[1:3]:
 	same_tree "$out" "$before_out"
 }
 
+# A stand-in for a symlink (fd_opath_symlink) is that symlink in a child
+# that inherits it across exec (fstat, readlinkat(fd, "")), and exec'ing
+# it (execveat AT_EMPTY_PATH, /proc/self/fd/N) is ELOOP, as for the
+# symlink's O_PATH descriptor natively: without the shim the kernel
+# exec'd the stand-in, an empty file - EACCES (review x97).  4000 open
+# at once still answer as symlinks.
+c_fd_opath_symlink_exec() {
+	local d=$C/lse
+	mkdir -p "$d"
+	axe "$TPKG" /usr/bin/python3 -c '
+import ctypes, errno, os, stat, subprocess, sys
+libc = ctypes.CDLL(None, use_errno=True)
+d = sys.argv[1]
+os.symlink("/bin/true", d + "/tl")
+os.symlink("x", d + "/rl")
+fd = os.open(d + "/rl", os.O_PATH | os.O_NOFOLLOW)
+os.set_inheritable(fd, True)
+sys.stdout.flush()
+subprocess.run([sys.executable, "-c", "import os, stat, sys; fd = int(sys.argv[1]); "
+    "print(\"child\", stat.S_ISLNK(os.fstat(fd).st_mode), os.readlink(\"\", dir_fd=fd))",
+    str(fd)], pass_fds=(fd,))
+fd = os.open(d + "/tl", os.O_PATH | os.O_NOFOLLOW)
+def run(how):
+    pid = os.fork()
+    if pid == 0:
+        if how:
+            argv = (ctypes.c_char_p * 2)(b"true", None)
+            envp = (ctypes.c_char_p * 1)(None)
+            libc.syscall(322, fd, b"", argv, envp, 0x1000)
+            e = ctypes.get_errno()
+        else:
+            try:
+                os.execv("/proc/self/fd/%d" % fd, ["true"])
+            except OSError as x:
+                e = x.errno
+        os.write(1, ("exec %d %s\n" % (how, errno.errorcode[e])).encode())
+        os._exit(7)
+    os.waitpid(pid, 0)
+sys.stdout.flush()
+run(1)
+run(0)
+os.mkdir(d + "/m")
+for i in range(4000):
+    os.symlink("t", "%s/m/l%d" % (d, i))
+fds = [os.open("%s/m/l%d" % (d, i), os.O_PATH | os.O_NOFOLLOW)
+       for i in range(4000)]
+print("many", all(stat.S_ISLNK(os.fstat(f).st_mode) for f in fds[::97]))
+for f in fds:
+    os.close(f)
+print("done")
+' "$d"
+	want_rc 0
+	out_has "child True x"
+	out_has "exec 1 ELOOP"
+	out_has "exec 0 ELOOP"
+	out_has "many True"
+	out_has done
+}
+
 # fs.protected_hardlinks holds for a hard link made through a
 # descriptor as for one by path: linkat(fd, "", AT_EMPTY_PATH) and
 # linkat of /proc/self/fd/N (AT_SYMLINK_FOLLOW) of a host file under
@@ -8343,7 +8402,7 @@ exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm 
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
 ov_perm_owner ov_perm_sgid_group ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
 ov_cli_unreadable ov_cli_forged_marker ov_cli_json_long ov_cli_walk_swap ov_cli_deep_walk ov_cli_c1_name
-fd_opath_magic fd_opath_symlink link_fd_protected ov_race_remove ov_race_append ov_race_upper_names ov_mkdir_opaque_mode ov_race_mkdir_opaque ov_race_symlink_swap scale_cwd_records scale_pkg_du
+fd_opath_magic fd_opath_symlink fd_opath_symlink_exec link_fd_protected ov_race_remove ov_race_append ov_race_upper_names ov_mkdir_opaque_mode ov_race_mkdir_opaque ov_race_symlink_swap scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base
 ov_rename_atomic ov_identity ov_identity_table ov_identity_kept ov_watch_events inst_dpkg proc_other_process
 ed_inplace_native name_slash_native preload_order cwd_kernel_back cwd_kept open_creat_dir
