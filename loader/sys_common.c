@@ -411,6 +411,15 @@ static int dev_link_follow(struct sup_path *p, bool nofollow, bool no_symlinks)
 		if (!rest && nofollow && !p->trailing_slash)
 			return 0;
 		len = readlink(pre, link, sizeof(link) - 1);
+		/* Replaced since the lstat (another thread's or process's
+		 * rename over it): the entry is now no symlink, or gone,
+		 * as if the lstat had come after - never readlink's EINVAL,
+		 * which stat, access, open cannot give for a name that is
+		 * there natively. */
+		if (len < 0 && errno == EINVAL)
+			continue;
+		if (len < 0 && errno == ENOENT)
+			return 0;
 		if (len < 0)
 			return -errno;
 		link[len] = '\0';
@@ -645,11 +654,15 @@ static int share_reached(struct appv_sc_call *c, int fd, int intent, bool known,
 	struct stat st;
 	int r;
 
-	if (fstat(fd, &st) < 0)
-		return -errno;
+	/* The name first, then the link count: a rename over the entry
+	 * between the two (another process's) shows as no link left, never
+	 * as a name " (deleted)" looked up again (ENOENT for a name that
+	 * natively was there all along). */
 	r = sup_fd_path(fd, real, sizeof(real));
 	if (r < 0)
 		return r;
+	if (fstat(fd, &st) < 0)
+		return -errno;
 	if (real[0] != '/' || (st.st_nlink == 0 && !S_ISDIR(st.st_mode)))
 		return 0;
 	/* A symlink that names one of appv's threads (/proc/TID): its

@@ -5309,6 +5309,55 @@ os.rmdir(s)"
 	same_tree "$h" "$bh"
 }
 
+# Another process replaces /dev/shm/.../f, a name that is always there,
+# by turns with an empty file and a symlink to a host file (each made
+# beside it and renamed over it) while the program stats, lstats,
+# accesses and reads the link.  The supervisor, which follows a /dev
+# symlink as the program's own string (dev_link_follow), lstat'ed the
+# link and then read a file there: readlink's EINVAL came back from stat
+# and access (and from open), which natively never fail on that name.
+# Now the entry the readlink found is taken, as natively (review x97).
+c_shm_link_raced() {
+	local h=$C/slr s=/dev/shm/appv-e2e-slr.$$.$RANDOM fp
+	mkdir -p "$h" "$s"
+	seq 100 >"$h/w"
+	: >"$s/f"
+	: >"$h/run"
+	/usr/bin/python3 -c "import os
+f, i = '$s/f', 0
+while os.path.exists('$h/run'):
+    i += 1
+    t = '%s.%d' % (f, i % 2)
+    if i % 2:
+        os.symlink('$h/w', t)
+    else:
+        open(t, 'w').close()
+    os.rename(t, f)" &
+	fp=$!
+	axe "$TPKG" /usr/bin/python3 -c "import ctypes, errno, os
+libc = ctypes.CDLL(None, use_errno=True)
+f, errs = '$s/f', {}
+def acc(p):
+    if libc.access(p.encode(), os.R_OK):
+        raise OSError(ctypes.get_errno(), 'access')
+calls = (('stat', os.stat), ('lstat', os.lstat), ('access', acc),
+         ('readlink', os.readlink))
+for i in range(20000):
+    for nm, fn in calls:
+        try:
+            fn(f)
+        except OSError as e:
+            if nm != 'readlink' or e.errno != errno.EINVAL:
+                k = '%s %s' % (nm, errno.errorcode.get(e.errno))
+                errs[k] = errs.get(k, 0) + 1
+print('errors', sorted(errs.items()))"
+	rm -f "$h/run"
+	wait "$fp" || fail "the flipping process failed"
+	rm -rf "$s"
+	want_rc 0
+	out_has "errors []"
+}
+
 # Another process exchanges a directory of a --share tree with a symlink to
 # a host directory outside it while the program truncates a file below it:
 # the supervisor, which Landlock does not bound, opened (O_WRONLY|O_TRUNC,
@@ -8396,7 +8445,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing ov_host_co
 ov_covered_big ov_covered_inodes ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink iso_hide_under_link iso_hide_dir_fd iso_rule_link_missing iso_share_move_hidden ov_write_host_symlink
-iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc shm_link_trunc shm_link_follow shm_link_via shm_link_libc share_swap_trunc share_swap_attr share_swap_names strict_path_swap strict_proc_self dev_std_readlink strict_shm_proc_link proc_dotdot_appv shm_link_attr_appv shm_link_create_appv strict_dev_tty tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
+iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc shm_link_trunc shm_link_follow shm_link_via shm_link_libc shm_link_raced share_swap_trunc share_swap_attr share_swap_names strict_path_swap strict_proc_self dev_std_readlink strict_shm_proc_link proc_dotdot_appv shm_link_attr_appv shm_link_create_appv strict_dev_tty tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
