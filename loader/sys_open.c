@@ -584,21 +584,31 @@ static void *fifo_opener(void *arg)
 {
 	struct fifo_open *f = arg;
 	struct seccomp_notif_resp resp = {.id = f->id};
-	struct seccomp_notif_addfd a = {.id = f->id,
-					.flags = SECCOMP_ADDFD_FLAG_SEND};
+	struct seccomp_notif_addfd a = {.id = f->id};
 	int fd, r;
 
 	fd = fifo_wait_open(f);
 	r = fd < 0 ? fd : 0;
 	close(f->path_fd);
 	if (fd >= 0) {
+		/* Our end is closed before the caller goes on: kept a moment
+		 * longer (by a thread descheduled after an ADDFD that also
+		 * answered), it was an end of the FIFO the caller had closed
+		 * already, which the next open of the other end met - that
+		 * open returned at once, and its read gave end of file. */
 		a.srcfd = (uint32_t)fd;
 		a.newfd_flags = f->cloexec ? O_CLOEXEC : 0;
 		do
 			r = ioctl(f->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
 		while (r < 0 && errno == EINTR);
-		r = r < 0 ? -errno : 0;
+		r = r < 0 ? -errno : r;
 		close(fd);
+		if (r >= 0) {
+			resp.val = r;
+			if (ioctl(f->listener, SECCOMP_IOCTL_NOTIF_SEND,
+				  &resp) < 0)
+				r = -ENOENT; /* gone: its descriptor with it */
+		}
 	}
 	if (r < 0 && r != -ENOENT) { /* ENOENT: the caller is gone */
 		resp.error = r;
