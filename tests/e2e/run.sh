@@ -6643,6 +6643,16 @@ while not os.path.exists(s + "/stop"):
 	same_tree "$h" "$before"
 }
 
+# reset_empties OVERLAY: `appv overlay reset` of the test package's
+# OVERLAY succeeds and leaves its upper directory empty.
+reset_empties() {
+	ax overlay reset "$TPKG" "$1"
+	want_rc 0
+	local up
+	up=$(upper_of "$TID" "$1")
+	[ -z "$(ls -A "$up")" ] || fail "reset left $(ls -A "$up")"
+}
+
 # overlay reset and rm of an overlay holding a directory tree deeper than
 # the removal's recursion (300 levels, a read-only one among them):
 # everything goes, nothing is left half-removed.
@@ -6654,10 +6664,7 @@ c_ov_cli_reset_deep() {
 mkdir d && cd d || exit 1; i=$((i + 1)); done; echo x >f && chmod 500 .. && echo made' sh "$h"
 	want_rc 0
 	out_has made
-	ax overlay reset "$TPKG" dp
-	want_rc 0
-	[ -z "$(ls -A "$(upper_of "$TID" dp)")" ] ||
-		fail "reset left $(ls -A "$(upper_of "$TID" dp)")"
+	reset_empties dp
 	ax overlay diff "$TPKG" dp
 	want_rc 0
 	out_empty
@@ -6675,7 +6682,7 @@ mkdir d && cd d || exit 1; i=$((i + 1)); done; echo made' sh "$h"
 # cannot, and say so (exit status 1, the directory named) instead of
 # leaving its entries out silently.  Reset empties it either way.
 c_ov_cli_unreadable() {
-	local h=$C/nr before up
+	local h=$C/nr before
 	mkdir -p "$h"
 	before=$(tree_sha "$h")
 	axe --overlay nr "$TPKG" /bin/sh -c 'mkdir -p "$1/d/sub" &&
@@ -6701,10 +6708,7 @@ touch "$1/d/f" "$1/d/sub/g" "$1/top" && chmod 000 "$1/d" && echo made' sh "$h"
 		want_rc 1
 		err_matches "could not be read"
 	fi
-	ax overlay reset "$TPKG" nr
-	want_rc 0
-	up=$(upper_of "$TID" nr)
-	[ -z "$(ls -A "$up")" ] || fail "reset left $(ls -A "$up")"
+	reset_empties nr
 	same_tree "$h" "$before"
 }
 
@@ -6831,7 +6835,7 @@ while not os.path.exists(s + "/stop"):
 # with 8 MiB of stack, 1500 with 512 KiB; 600 are made here, deeper than
 # the walk goes, under 512 KiB of stack).  Reset empties it.
 c_ov_cli_deep_walk() {
-	local h=$C/dw before up c
+	local h=$C/dw before c
 	mkdir -p "$h"
 	before=$(tree_sha "$h")
 	axe --overlay dw "$TPKG" /usr/bin/python3 -c 'import os, sys
@@ -6850,10 +6854,7 @@ print("made")' "$h"
 		want_rc 1
 		err_matches "(cannot read $h(/d)+ in the overlay \(File name too long\)|could not be read)"
 	done
-	ax overlay reset "$TPKG" dw
-	want_rc 0
-	up=$(upper_of "$TID" dw)
-	[ -z "$(ls -A "$up")" ] || fail "reset left $(ls -A "$up")"
+	reset_empties dw
 	same_tree "$h" "$before"
 }
 
