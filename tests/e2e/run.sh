@@ -6619,11 +6619,7 @@ while not os.path.exists(s + "/stop"):
         os.rmdir(h + "/d%d/e" % i)
         os.rmdir(h + "/d%d" % i)' "$h" "$s"
 	pa=$!
-	i=0
-	while [ ! -e "$s/up" ] && [ $i -lt 300 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	await_file "$s/up"
 	for i in $(seq 60); do
 		for c in "diff $TPKG cw" "list $TPKG"; do
 			# shellcheck disable=SC2086
@@ -6641,6 +6637,16 @@ while not os.path.exists(s + "/stop"):
 	want_rc 0
 	out_has "A $h/kept"
 	same_tree "$h" "$before"
+}
+
+# await_file PATH: wait until PATH exists (a background session's sign
+# that it is ready), at most 30 s.
+await_file() {
+	local i=0
+	while [ ! -e "$1" ] && [ $i -lt 300 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 }
 
 # reset_empties OVERLAY: `appv overlay reset` of the test package's
@@ -6803,11 +6809,7 @@ while not os.path.exists(s + "/stop"):
             print("exchange: errno", ctypes.get_errno())
             sys.exit(1)' "$h" "$v" "$s"
 	pa=$!
-	i=0
-	while [ ! -e "$s/up" ] && [ $i -lt 300 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	await_file "$s/up"
 	for i in $(seq 400); do
 		ax overlay diff "$TPKG" ws
 		if grep -qE "secret|/big" "$C/out"; then
