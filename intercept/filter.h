@@ -120,6 +120,10 @@ int appv_filter_prebuilt_get(const struct appv_sc_desc *table, size_t n,
 			     const struct appv_filter_opts *opts,
 			     struct sock_fprog *prog);
 
+/* Whether appv_filter_install loads WAIT_KILLABLE_RECV: the kernel has it
+ * (5.19), and APPV_SECCOMP_KILLABLE=0 does not say to run as before. */
+bool appv_filter_killable_recv(void);
+
 /* In the (single-threaded) child: load the filter (the build-time program
  * when it matches, else built now with libseccomp) with
  * NEW_LISTENER | WAIT_KILLABLE_RECV (falling back without the latter

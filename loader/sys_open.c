@@ -520,9 +520,14 @@ static void on_fifo_tick(int sig)
 	(void)sig; /* only to interrupt open() with EINTR */
 }
 
+/* Whether callers wait killably once received (WAIT_KILLABLE_RECV). */
+static bool fifo_killable;
+
 static void fifo_tick_install(void)
 {
 	struct sigaction sa = {.sa_handler = on_fifo_tick}; /* no SA_RESTART */
+
+	fifo_killable = appv_filter_killable_recv();
 
 	sigemptyset(&sa.sa_mask);
 	sigaction(fifo_tick_sig(), &sa, NULL);
@@ -585,6 +590,11 @@ static void *fifo_opener(void *arg)
 	struct fifo_open *f = arg;
 	struct seccomp_notif_resp resp = {.id = f->id};
 	struct seccomp_notif_addfd a = {.id = f->id};
+	/* A caller a signal interrupts (no WAIT_KILLABLE_RECV, before 5.19)
+	 * would leave its call between ADDFD and SEND with the descriptor
+	 * installed, a FIFO end it never learns of, for good; SEND with the
+	 * ADDFD installs none for a caller no longer waiting. */
+	bool split = fifo_killable;
 	int fd, r;
 
 	fd = fifo_wait_open(f);
@@ -598,16 +608,20 @@ static void *fifo_opener(void *arg)
 		 * open returned at once, and its read gave end of file. */
 		a.srcfd = (uint32_t)fd;
 		a.newfd_flags = f->cloexec ? O_CLOEXEC : 0;
+		a.flags = split ? 0 : SECCOMP_ADDFD_FLAG_SEND;
 		do
 			r = ioctl(f->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
 		while (r < 0 && errno == EINTR);
 		r = r < 0 ? -errno : r;
 		close(fd);
-		if (r >= 0) {
+		if (r >= 0 && split) {
 			resp.val = r;
-			if (ioctl(f->listener, SECCOMP_IOCTL_NOTIF_SEND,
-				  &resp) < 0)
-				r = -ENOENT; /* gone: its descriptor with it */
+			while ((r = ioctl(f->listener, SECCOMP_IOCTL_NOTIF_SEND,
+					  &resp)) < 0 &&
+			       errno == EINTR)
+				;
+			/* ENOENT: gone (killed), its descriptor with it */
+			r = r < 0 ? -ENOENT : 0;
 		}
 	}
 	if (r < 0 && r != -ENOENT) { /* ENOENT: the caller is gone */
