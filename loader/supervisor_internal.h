@@ -378,6 +378,14 @@ void sup_anchors_init(struct sup *sup);
 /* Open the host path @real refusing every symlink (RESOLVE_NO_SYMLINKS |
  * RESOLVE_NO_MAGICLINKS): -ELOOP when it holds one.  The fd or -errno. */
 int sup_open_host(const char *real, int flags, mode_t mode);
+/* sup_open_host of a shared host path the walk resolved (following every
+ * symlink on the way), for a change the supervisor makes itself: a
+ * symlink met now was swapped in since - a directory of the share
+ * exchanged for a symlink to a host directory under writecopy or hide -
+ * and followed it would take the change out of the share.  -ESTALE then:
+ * the call resolves again, and the walk takes the symlink under the
+ * rules. */
+int sup_open_shared(const char *real, int flags);
 /* Whether resolved @p is a shared host path (an entry, or the name of a
  * new one) that the supervisor changes with its own rights, beyond
  * Landlock's reach: outside /proc, /sys and /dev, or anywhere in strict

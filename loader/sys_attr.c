@@ -76,20 +76,13 @@ static int resolve_write(struct appv_sc_call *c, int dirfd_arg, int path_arg,
 
 enum { ON_FD = 0, ON_PATH = 1, ON_OPATH = 2 };
 
-/* An O_PATH descriptor of shared host file @p into *@tfd (0), or -errno.
- * The walk followed every symlink on the way, so its real path holds none
- * but a final one @nofollow names: one met now was swapped in since (a
- * directory of the share exchanged for a symlink to a host directory
- * under writecopy or hide), and followed it would take the change out of
- * the share.  None is followed, and the call resolves again (-ESTALE):
- * the walk takes the symlink under the rules. */
+/* An O_PATH descriptor of shared host file @p (sup_open_shared; a final
+ * symlink left alone for @nofollow) into *@tfd (0), or -errno. */
 static int share_target(const struct sup_path *p, bool nofollow, int *tfd)
 {
 	int flags = O_PATH | (nofollow && !p->trailing_slash ? O_NOFOLLOW : 0);
 
-	*tfd = sup_open_host(p->res.real, flags, 0);
-	if (*tfd == -ELOOP)
-		return -ESTALE;
+	*tfd = sup_open_shared(p->res.real, flags);
 	return *tfd < 0 ? *tfd : 0;
 }
 
@@ -335,12 +328,8 @@ long sys_truncate(struct appv_sc_call *c)
 		fd = sup_open_real(c->sup, p.res.real, O_PATH | O_NOFOLLOW, 0,
 				   false);
 	} else {
-		/* A shared host file (sys_open.c, share_host_change): the
-		 * walk followed every symlink, a symlink met now was swapped
-		 * in since, maybe leading out of the share. */
-		fd = sup_open_host(p.res.real, O_PATH | O_NOFOLLOW, 0);
-		if (fd == -ELOOP)
-			return -ESTALE; /* resolve again */
+		/* A shared host file (sys_open.c, share_host_change). */
+		fd = sup_open_shared(p.res.real, O_PATH | O_NOFOLLOW);
 	}
 	if (fd < 0)
 		return fd;

@@ -955,6 +955,13 @@ int sup_open_host(const char *real, int flags, mode_t mode)
 			    RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 }
 
+int sup_open_shared(const char *real, int flags)
+{
+	int fd = sup_open_host(real, flags, 0);
+
+	return fd == -ELOOP ? -ESTALE : fd;
+}
+
 bool sup_share_host(const struct sup_path *p)
 {
 	return p->res.rule == VFS_RULE_SHARE &&
@@ -977,15 +984,9 @@ int sup_name_at(const struct sup_path *p, int *dfd, const char **name)
 	len = slash > real ? (size_t)(slash - real) : 1;
 	memcpy(dir, real, len);
 	dir[len] = '\0';
-	/* The walk followed every symlink on the way, so the parent's path
-	 * holds none: one met now was swapped in since - a directory of the
-	 * share exchanged for a symlink to a host directory under writecopy
-	 * or hide, where the call would remove or make the name.  Not
-	 * followed: the call resolves again, and the walk takes the symlink
-	 * under the rules. */
-	fd = sup_open_host(dir, O_PATH | O_DIRECTORY, 0);
+	fd = sup_open_shared(dir, O_PATH | O_DIRECTORY);
 	if (fd < 0)
-		return fd == -ELOOP ? -ESTALE : fd;
+		return fd;
 	*dfd = fd;
 	*name = slash + 1;
 	return 0;
@@ -1100,9 +1101,9 @@ static int standin_target(struct appv_sc_call *c, int need, int *tfd,
 	if (r < 0)
 		return r;
 	if (p->res.rule == VFS_RULE_SHARE) {
-		*tfd = sup_open_host(p->res.real, O_PATH | O_NOFOLLOW, 0);
+		*tfd = sup_open_shared(p->res.real, O_PATH | O_NOFOLLOW);
 		if (*tfd < 0)
-			return *tfd == -ELOOP ? -ESTALE : *tfd;
+			return *tfd;
 		r = fstat(*tfd, &st) < 0 ? -errno : in_place(c, &st, need);
 		if (r == 0)
 			r = snprintf(p->raw, sizeof(p->raw), "%s",
