@@ -1395,7 +1395,12 @@ static bool changed(const struct walk *w, const struct vfs_res *res)
 
 	if (!host || w->followed_lower || w->dotdot)
 		return true;
-	if (res->rule != VFS_RULE_SHARE && res->rule != VFS_RULE_WRITECOPY)
+	/* A read under a readonly rule is what the kernel would make of the
+	 * path too (the shim's own file is one, opened at every exec); a
+	 * change there was EROFS already (finish_found). */
+	if (res->rule != VFS_RULE_SHARE && res->rule != VFS_RULE_WRITECOPY &&
+	    (res->rule != VFS_RULE_READONLY ||
+	     w->req->intent != VFS_INTENT_READ))
 		return true;
 	/* A host base directory that lists without a hidden name is opened
 	 * as its merged listing (dir_layers): its descriptor is no host
