@@ -263,16 +263,20 @@ static gid_t new_group(const struct vfs_cred *cred, const char *dir, size_t len,
  * Give the entry at @path (absolute, not followed; or its descriptor @fd
  * when >= 0: with @in_dir, @path is the directory of its O_TMPFILE file)
  * to the caller when it is the supervisor's own; set-id bits a chown
- * clears are put back.  Best effort: the entry exists either way.
+ * clears are put back.  Best effort: the entry exists either way.  A path
+ * is opened once, O_PATH with no final symlink followed, and each step
+ * acts on that descriptor: the program may put a symlink to a host file
+ * at the name meanwhile, whose target the chmod would otherwise follow.
  */
 void sup_own_new(struct appv_sc_call *c, int fd, const char *path, bool in_dir)
 {
 	const char *slash = strrchr(path, '/');
 	struct vfs_cred *cred;
 	struct stat st;
+	char magic[32];
 	size_t dlen;
 	gid_t gid;
-	int r;
+	int own = -1;
 
 	if (self_init() > 0 || !slash)
 		return; /* callers have the supervisor's own ids */
@@ -281,23 +285,28 @@ void sup_own_new(struct appv_sc_call *c, int fd, const char *path, bool in_dir)
 		return;
 	if (cred->fsuid == self_cred.fsuid && cred->fsgid == self_cred.fsgid)
 		return;
-	r = fd >= 0 ? fstat(fd, &st)
-		    : fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW);
-	if (r < 0 || st.st_uid != self_cred.fsuid)
-		return; /* not made by the supervisor */
+	if (fd < 0) {
+		own = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+		if (own < 0)
+			return;
+		fd = own;
+	}
+	if (fstat(fd, &st) < 0 || st.st_uid != self_cred.fsuid)
+		goto out; /* not made by the supervisor */
 	dlen = slash > path ? (size_t)(slash - path) : 1;
 	if (in_dir)
 		dlen = strlen(path);
 	gid = new_group(cred, path, dlen, st.st_gid);
 	if (st.st_gid == gid && cred->fsuid == self_cred.fsuid)
-		return;
-	r = fd >= 0 ? fchown(fd, cred->fsuid, gid)
-		    : fchownat(AT_FDCWD, path, cred->fsuid, gid,
-			       AT_SYMLINK_NOFOLLOW);
-	if (r < 0 || S_ISLNK(st.st_mode) || !(st.st_mode & (S_ISUID | S_ISGID)))
-		return;
-	if (fd >= 0)
-		fchmod(fd, st.st_mode & 07777);
-	else
-		fchmodat(AT_FDCWD, path, st.st_mode & 07777, 0);
+		goto out;
+	if (fchownat(fd, "", cred->fsuid, gid, AT_EMPTY_PATH) < 0 ||
+	    S_ISLNK(st.st_mode) || !(st.st_mode & (S_ISUID | S_ISGID)))
+		goto out;
+	/* fchmod takes no O_PATH descriptor; its magic link leads to the
+	 * inode itself. */
+	snprintf(magic, sizeof(magic), "/proc/self/fd/%d", fd);
+	chmod(magic, st.st_mode & 07777);
+out:
+	if (own >= 0)
+		close(own);
 }
