@@ -1159,7 +1159,13 @@ long sys_open(struct appv_sc_call *c)
 			if (r < 0)
 				return r;
 		}
-		return SUP_CONTINUE;
+		/* Not where it leads to a directory the walk found merged
+		 * (one listing without a hidden name or with names of the
+		 * overlay: ln -s .. below a hidden entry, a link to /dev/shm):
+		 * the kernel would hand over the host's, whose getdents the
+		 * shim lets through.  Opened as that path itself is. */
+		if (!p.res.merged_dir)
+			return SUP_CONTINUE;
 	}
 	host = settle_host(c, &a, &p);
 	if (host < 0)

@@ -3352,6 +3352,46 @@ shm False" ] || fail "unexpected output: $(cat "$C/out")"
 		fail "the shared create or unlink did not reach the host"
 }
 
+# A host symlink in a readonly or a shared directory to a directory that
+# lists without a hidden name (`..` above a hidden one, /dev/shm with the
+# session scratch) or with names only the overlay holds: opened for
+# reading without O_DIRECTORY, its descriptor lists what opendir of the
+# path lists.  With the shim, 1c803b7 let the kernel open a readonly
+# tree's (a shared tree's before it) and getdents showed the host's.
+c_iso_link_dir_listing() {
+	local h=$C/host d
+	mkdir -p "$h/ro/sub" "$h/ro/hid" "$h/sh" "$h/wc/hid" "$h/wc2"
+	: >"$h/ro/f" && : >"$h/wc/v" && : >"$h/wc2/hostf"
+	ln -s .. "$h/ro/sub/up"
+	for d in ro sh; do
+		ln -s /dev/shm "$h/$d/toshm"
+		ln -s ../wc "$h/$d/towc"
+		ln -s ../wc2 "$h/$d/towc2"
+	done
+	local rules=(--readonly "$h/ro" --share "$h/sh" --hide "$h/ro/hid"
+		--hide "$h/wc/hid")
+	axe --overlay ldl "${rules[@]}" "$TPKG" /bin/sh -c ": >'$h/wc2/upperf'"
+	want_rc 0
+	axe --overlay ldl "${rules[@]}" "$TPKG" /usr/bin/python3 -c "
+import os, sys
+for l in sys.argv[2:]:
+    by_path = sorted(os.listdir(sys.argv[1] + l))
+    by_fd = sorted(os.listdir(os.open(sys.argv[1] + l, os.O_RDONLY)))
+    print(l, 'same' if by_fd == by_path else by_fd, 'hid' in by_fd,
+          'upperf' in by_fd)
+" "$h" /ro/sub/up /ro/toshm /ro/towc /ro/towc2 /sh/toshm /sh/towc /sh/towc2
+	want_rc 0
+	[ "$(cat "$C/out")" = "/ro/sub/up same False False
+/ro/toshm same False False
+/ro/towc same False False
+/ro/towc2 same False True
+/sh/toshm same False False
+/sh/towc same False False
+/sh/towc2 same False True" ] ||
+		fail "a descriptor lists other names than its path: $(cat "$C/out")"
+	ax overlay rm "$TPKG" ldl
+}
+
 # A rule below a symlinked host directory on a path that does not exist
 # yet (--readonly /var/run/x, /var/run -> /run) holds for what the session
 # creates there, as one on the link's target does: the walk arrives by the
@@ -8447,7 +8487,7 @@ wl_sqlite wl_venv wl_node wl_perl wl_native escape overlays_side overlay_shared 
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing ov_host_covered ov_host_covered_fd
 ov_covered_big ov_covered_inodes ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
-ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink iso_hide_under_link iso_hide_dir_fd iso_rule_link_missing iso_share_move_hidden ov_write_host_symlink
+ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink iso_hide_under_link iso_hide_dir_fd iso_link_dir_listing iso_rule_link_missing iso_share_move_hidden ov_write_host_symlink
 iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc shm_link_trunc shm_link_follow shm_link_via shm_link_libc shm_link_raced share_swap_trunc share_swap_attr share_swap_names strict_path_swap strict_proc_self dev_std_readlink strict_shm_proc_link proc_dotdot_appv shm_link_attr_appv shm_link_create_appv strict_dev_tty tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
