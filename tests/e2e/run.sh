@@ -6525,6 +6525,83 @@ for d, b in zip(dirs, before):
 	out_has "H/d/sub atime kept True"
 }
 
+# A root session's program that switched its group (setresgid, as a daemon
+# dropping privileges does first) makes a setuid file (mknod) in an
+# overlay directory: the supervisor makes it as root, gives it to the
+# caller and puts back the setuid bit the chown cleared (sup_own_new).
+# Another process of the session meanwhile renames a symlink to a
+# root-owned 0644 host file under writecopy over the new name.  With the
+# shim that rename of upper entries is the shim's own, no notification,
+# so it can land while the supervisor works on the name (deep directories
+# make its path walks, the window, longer); the chmod followed the symlink
+# and made the host file 4755, mostly within a few hundred of the 4000
+# rounds (4 s at most).  Each step now acts on one descriptor of the new
+# entry.  Without the shim the one serving thread answers the rename only
+# after the mknod: run, no race.
+c_ov_own_new_swap() {
+	local h=$C/os v mode sha before
+	if [ "$(id -u)" != 0 ]; then
+		skip_step "the supervisor gives new entries away only as root"
+		return 0
+	fi
+	mkdir -p "$h"
+	v=$h/victim
+	seq 1000 >"$v"
+	chmod 0644 "$v"
+	before=$(file_sha "$v")
+	axe "$TPKG" /usr/bin/python3 -c "import os, signal, stat, time
+os.setgroups([])
+os.setresgid(65534, 65534, 65534)
+os.umask(0o022)
+v, n, d = '$v', 4000, '$h/d' + '/a' * 100
+os.makedirs(d)
+os.chdir(d)
+for i in range(n):
+    os.symlink(v, 's%d' % i)
+pid = os.fork()
+if pid == 0:
+    i = 0
+    while i < n:
+        try:
+            if stat.S_ISREG(os.lstat('x').st_mode):
+                os.rename('s%d' % i, 'x')
+                i += 1
+        except OSError:
+            pass
+    os._exit(0)
+made, hit, end = 0, None, time.monotonic() + 4
+try:
+    for r in range(n):
+        if time.monotonic() > end:
+            break
+        try:
+            os.unlink('x')
+        except OSError:
+            pass
+        try:
+            os.mknod('x', stat.S_IFREG | 0o4755)
+            made += 1
+        except OSError:
+            pass
+        if os.stat(v).st_mode & 0o7777 != 0o644:
+            hit = r
+            break
+finally:
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+swapped = sum(not os.path.lexists('s%d' % i) for i in range(n))
+print('ran', made > 0, swapped > 0)
+print('rounds', r + 1, 'made', made, 'swapped', swapped, 'hit at', hit)"
+	mode=$(stat -c %a "$v")
+	sha=$(file_sha "$v")
+	rm -rf "$h"
+	note "$(grep '^rounds' "$C/out")"
+	[ "$mode" = 644 ] || fail "host file $v: mode 644 -> $mode"
+	[ "$sha" = "$before" ] || fail "host file $v changed: $before -> $sha"
+	want_rc 0 || { note "$(cat "$C/err")"; return 1; }
+	out_has "ran True True"
+}
+
 # utimensat with both times UTIME_OMIT changes nothing and checks nothing
 # (the kernel returns 0 before it looks at the path): no copy-up of a host
 # or package file, and 0 for a missing path too.
@@ -8492,7 +8569,7 @@ iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
-ov_perm_owner ov_perm_sgid_group ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
+ov_perm_owner ov_perm_sgid_group ov_own_new_swap ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
 ov_cli_unreadable ov_cli_forged_marker ov_cli_json_long ov_cli_walk_swap ov_cli_deep_walk ov_cli_c1_name
 fd_opath_magic fd_opath_symlink fd_opath_symlink_exec link_fd_protected ov_race_remove ov_race_append ov_race_upper_names ov_mkdir_opaque_mode ov_race_mkdir_opaque ov_race_symlink_swap scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base
