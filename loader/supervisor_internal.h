@@ -452,6 +452,7 @@ long sys_readlink(struct appv_sc_call *c);
 long sys_getcwd(struct appv_sc_call *c);
 long sys_chdir(struct appv_sc_call *c);
 long sys_fchdir(struct appv_sc_call *c);
+long sys_exit_group(struct appv_sc_call *c);
 long sys_mkdir(struct appv_sc_call *c);
 long sys_mknod(struct appv_sc_call *c);
 long sys_unlink(struct appv_sc_call *c);

@@ -543,6 +543,53 @@ long sys_fchdir(struct appv_sc_call *c)
 	return SUP_CONTINUE;
 }
 
+static void count_kid(pid_t kid, void *ctx)
+{
+	(void)kid;
+	++*(unsigned int *)ctx;
+}
+
+/* Whether a thread of @c's process has a child. */
+static bool has_children(struct appv_sc_call *c)
+{
+	unsigned int n = 0;
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)target_tgid(c));
+	d = opendir(path);
+	if (!d)
+		return false;
+	while (!n && (de = readdir(d)))
+		if (de->d_name[0] != '.')
+			each_child(target_tgid(c), (pid_t)atoi(de->d_name),
+				   count_kid, &n);
+	closedir(d);
+	return n > 0;
+}
+
+/*
+ * exit_group: a child forked since the caller's record was made (or
+ * inherited) has none of its own until its first call, when it looks for
+ * one up its parents; the caller is about to be gone from that chain (its
+ * orphans are reparented to appv, the subreaper), so they would take the
+ * kernel's cwd, appv's own in strict mode (`(cmd &)` in a shell, a daemon's
+ * double fork).  Each gets a record of the cwd it has now first, as at a
+ * chdir.  Without the shim only: the shim moves the kernel's cwd itself.
+ */
+long sys_exit_group(struct appv_sc_call *c)
+{
+	char rcwd[PATH_MAX];
+
+	/* Most processes leave no child: nothing to look up for them. */
+	if (cwd_any(c->sup) && has_children(c) &&
+	    real_cwd(c, rcwd, sizeof(rcwd)) == 0 &&
+	    cwd_record(c, target_tgid(c), rcwd))
+		pin_children(c, rcwd);
+	return SUP_CONTINUE;
+}
+
 long sys_chdir(struct appv_sc_call *c)
 {
 	char rcwd[PATH_MAX];

@@ -142,6 +142,7 @@ const struct appv_sc_desc loader_syscalls[] = {
     N(getcwd, -1, -1, sys_getcwd),
     N(chdir, 0, -1, sys_chdir),
     N(fchdir, -1, -1, sys_fchdir),
+    F(exit_group, sys_exit_group), /* hands its cwd record on */
     /* namespace changes */
     N(mkdir, 0, -1, sys_mkdir),
     N(mkdirat, 1, -1, sys_mkdir),

@@ -415,6 +415,24 @@ static int copy_link(struct vfs *vfs, const char *src, const char *tmp,
 	return r;
 }
 
+/* A FIFO or socket: mknodat applies the supervisor's umask and makes it
+ * ours and new, so its mode (after the owner, whose change drops set-id
+ * bits), owner and times are the lower entry's as for a regular file
+ * (a renamed directory's FIFO kept its mtime natively). */
+static int copy_special(struct vfs *vfs, const char *tmp, const struct stat *st)
+{
+	int r =
+	    (int)vfs_upper_sys_in(vfs, tmp, SYS_mknodat, AT_FDCWD, (long)tmp,
+				  st->st_mode, (long)st->st_rdev, 0);
+
+	if (r < 0)
+		return r;
+	copy_owner(-1, tmp, st);
+	r = (int)APPV_SYS(SYS_fchmodat, AT_FDCWD, tmp, st->st_mode & 07777, 0,
+			  0, 0);
+	return r < 0 ? r : set_times(AT_FDCWD, tmp, -1, st);
+}
+
 /* Metadata of the lower entry: the real file, with the image's recorded
  * mode and mtime taking precedence for package entries. */
 static int lower_stat(struct vfs *vfs, const struct vfs_res *res,
@@ -573,9 +591,7 @@ static int copy_entry(struct vfs *vfs, const struct vfs_res *res,
 	else if (S_ISLNK(st.st_mode))
 		r = copy_link(vfs, res->real, tmp, &st);
 	else
-		r = (int)vfs_upper_sys_in(vfs, tmp, SYS_mknodat, AT_FDCWD,
-					  (long)tmp, st.st_mode,
-					  (long)st.st_rdev, 0);
+		r = copy_special(vfs, tmp, &st);
 	/* Noted before it shows: a stat of it may come at once. */
 	if (r == 0) {
 		*made = ino_of(tmp);

@@ -3118,6 +3118,61 @@ c_ov_cwd_children() {
 	absent "$h/n"
 }
 
+# A child whose parent exits before the child's first call (`(cmd &)` in
+# a shell, a daemon's double fork) keeps the working directory the
+# supervisor emulates (strict mode: every one; without the shim, a package
+# directory's): the child looked for it up its parents at that call, by
+# then appv, the subreaper, and took the kernel's cwd, appv's own.
+c_cwd_orphan() {
+	local h=$C/co
+	mkdir -p "$h"
+	echo host >"$h/f"
+	axe "$TPKG" /bin/bash -c 'cd "$1" && echo new >g || exit 1
+(exec cat f g >"$1/o1" 2>&1 &)
+cd /opt/t/share || exit 1
+(exec /bin/pwd >"$1/o2" 2>&1 &)
+(exec ls >"$1/o3" 2>&1 &)
+for i in $(seq 200); do
+	[ -s "$1/o1" ] && [ -s "$1/o2" ] && [ -s "$1/o3" ] && break
+	sleep 0.05
+done
+sed "s/^/o1 /" "$1/o1"; sed "s/^/o2 /" "$1/o2"; sed "s/^/o3 /" "$1/o3"' sh "$h"
+	want_rc 0
+	out_has "o1 host"
+	out_has "o1 new"
+	out_has "o2 /opt/t/share"
+	out_has "o3 data.txt"
+	absent "$h/g"
+	absent "$h/o1"
+}
+
+# A host FIFO or socket copied up (renamed, or in a renamed directory)
+# keeps its mode, owner and times, as a regular file does: mknod made the
+# copy under the supervisor's umask (a FIFO's 0666 read 0644), the
+# supervisor's and new (its mtime the rename's).
+c_ov_special_copyup() {
+	local h=$C/sc before f want=""
+	mkdir -p "$h/d"
+	mkfifo -m 0666 "$h/f" "$h/d/f"
+	/usr/bin/python3 -c 'import socket, sys
+socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$h/d/s"
+	chmod 0606 "$h/d/s"
+	touch -h -d '2020-01-02 03:04:05' "$h/f" "$h/d/f" "$h/d/s"
+	if [ "$(id -u)" = 0 ]; then
+		chown 7:8 "$h/f" "$h/d/f" "$h/d/s"
+	fi
+	for f in f d/f d/s; do
+		want="$want$(stat -c '%a %u:%g %Y' "$h/$f")|"
+	done
+	before=$(tree_sha "$h")
+	axe "$TPKG" /bin/sh -c 'cd "$1" && mv f g && mv d e &&
+for f in g e/f e/s; do printf "%s|" "$(stat -c "%a %u:%g %Y" $f)"; done' sh "$h"
+	want_rc 0
+	[ "$(cat "$C/out")" = "$want" ] ||
+		fail "copied up: $(cat "$C/out"), native: $want"
+	same_tree "$h" "$before"
+}
+
 # --isolation full --share DIR: DIR and the host directories on the way to
 # it show (nothing else of them), DIR reads and writes the host; the rest
 # of the host stays hidden.
@@ -8564,7 +8619,7 @@ wl_sqlite wl_venv wl_node wl_perl wl_native escape overlays_side overlay_shared 
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing ov_host_covered ov_host_covered_fd
 ov_covered_big ov_covered_inodes ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
-ov_cwd_children iso_full_share iso_hide_listing iso_hide_symlink iso_hide_under_link iso_hide_dir_fd iso_link_dir_listing iso_rule_link_missing iso_share_move_hidden ov_write_host_symlink
+ov_cwd_children cwd_orphan ov_special_copyup iso_full_share iso_hide_listing iso_hide_symlink iso_hide_under_link iso_hide_dir_fd iso_link_dir_listing iso_rule_link_missing iso_share_move_hidden ov_write_host_symlink
 iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc shm_link_trunc shm_link_follow shm_link_via shm_link_libc shm_link_raced share_swap_trunc share_swap_attr share_swap_names strict_path_swap strict_proc_self dev_std_readlink strict_shm_proc_link proc_dotdot_appv shm_link_attr_appv shm_link_create_appv strict_dev_tty tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
