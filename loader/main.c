@@ -13,6 +13,7 @@
 #include <sys/resource.h>
 
 #include "../common/cleanup.h"
+#include "../common/mapguard.h"
 #include "../common/path.h"
 
 #define APPV_VERSION "0.1.0"
@@ -358,6 +359,9 @@ int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
+	/* Before any file is mapped: the overlay's shared files and the
+	 * package cache may be truncated under appv by others. */
+	appv_guard_install();
 	if (!cmd || !strcmp(cmd, "help") || !strcmp(cmd, "--help") ||
 	    !strcmp(cmd, "-h")) {
 		usage(cmd ? stdout : stderr);

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 
+#include "../common/mapguard.h"
 #include "../common/sys.h"
 #include "vfs_internal.h"
 
@@ -46,9 +47,11 @@ static struct cwd_page *page_of(uint64_t *epoch)
 	return epoch ? (struct cwd_page *)((char *)epoch + CWD_OFFSET) : NULL;
 }
 
+/* None once the epoch file was truncated under this process
+ * (mapguard.h): nothing is kept. */
 static struct cwd_page *page(const struct vfs *vfs)
 {
-	return page_of(vfs->epoch);
+	return appv_guard_tripped() ? NULL : page_of(vfs->epoch);
 }
 
 bool vfs_cwd_gen(const struct vfs *vfs, uint64_t *gen)

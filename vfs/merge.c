@@ -39,6 +39,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "../common/mapguard.h"
 #include "../common/path.h"
 #include "../common/sys.h"
 #include "vfs_internal.h"
@@ -900,14 +901,14 @@ void vfs_cov_create(const struct vfs *vfs)
 	struct vfs_cov *t = cov_file(vfs, true);
 
 	if (t)
-		appv_munmap(t, sizeof(*t));
+		appv_guard_munmap(t, sizeof(*t));
 }
 #endif
 
 static void cov_free(struct vfs *vfs)
 {
 	if (vfs->cov)
-		appv_munmap(vfs->cov, sizeof(*vfs->cov));
+		appv_guard_munmap(vfs->cov, sizeof(*vfs->cov));
 	vfs->cov = NULL;
 }
 

@@ -44,6 +44,7 @@
 #include <sys/mman.h>
 #include <sys/sysmacros.h>
 
+#include "../common/mapguard.h"
 #include "../common/path.h"
 #include "../common/sys.h"
 #include "vfs_internal.h"
@@ -105,7 +106,7 @@ static struct vfs_origin *map_file(int fd, int prot)
 
 	if (!sized(fd))
 		return NULL;
-	p = appv_mmap(NULL, ORIGIN_SIZE, prot, MAP_SHARED, fd, 0);
+	p = appv_guard_mmap(ORIGIN_SIZE, prot, MAP_SHARED, fd);
 	if (appv_mmap_failed(p))
 		return NULL;
 	/* Lookups touch a page or two: no readahead, which on a first
@@ -125,6 +126,10 @@ static const struct vfs_origin *table(const struct vfs *cvfs)
 	char path[PATH_MAX];
 	int fd;
 
+	/* Truncated under this process (mapguard.h): its records are
+	 * zeros now, and no record made here would reach the shims. */
+	if (appv_guard_tripped())
+		return NULL;
 	if (o)
 		return o == ORIGIN_NONE ? NULL : o;
 	o = ORIGIN_NONE;
@@ -137,13 +142,13 @@ static const struct vfs_origin *table(const struct vfs *cvfs)
 		if (m && !memcmp(m->magic, ORIGIN_MAGIC, 8))
 			o = m;
 		else if (m)
-			appv_munmap(m, ORIGIN_SIZE);
+			appv_guard_munmap(m, ORIGIN_SIZE);
 	}
 	if (__atomic_compare_exchange_n(&vfs->origin, &none, o, false,
 					__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return o == ORIGIN_NONE ? NULL : o;
 	if (o != ORIGIN_NONE)
-		appv_munmap(o, ORIGIN_SIZE);
+		appv_guard_munmap(o, ORIGIN_SIZE);
 	return none == ORIGIN_NONE ? NULL : none;
 }
 
@@ -372,7 +377,7 @@ static struct vfs_origin *open_rw(const char *upper, size_t len, int *fd,
 		appv_close(*fd);
 		*fd = -1;
 		if (o && memcmp(o->magic, ORIGIN_MAGIC, 8)) {
-			appv_munmap(o, ORIGIN_SIZE);
+			appv_guard_munmap(o, ORIGIN_SIZE);
 			o = NULL;
 		}
 		return o;
@@ -396,7 +401,7 @@ static struct vfs_origin *open_rw(const char *upper, size_t len, int *fd,
 	} else if (o && !header_room(*fd)) {
 		/* Its header a hole (made by a supervisor killed at once, or
 		 * a clear cut short): nothing in it is valid. */
-		appv_munmap(o, ORIGIN_SIZE);
+		appv_guard_munmap(o, ORIGIN_SIZE);
 		o = NULL;
 		APPV_SYS(SYS_ftruncate, *fd, 0, 0, 0, 0, 0);
 	}
@@ -602,7 +607,7 @@ int vfs_origin_reset_file(const char *upper)
 	o = open_rw(upper, strlen(upper), &fd, true);
 	if (!o)
 		return 0;
-	appv_munmap(o, ORIGIN_SIZE);
+	appv_guard_munmap(o, ORIGIN_SIZE);
 	if (fd >= 0)
 		appv_close(fd);
 	return 0;
@@ -613,7 +618,7 @@ void vfs_origin_close(struct vfs *vfs)
 	struct vfs_origin *o = vfs->origin;
 
 	if (o && o != ORIGIN_NONE)
-		appv_munmap(o, ORIGIN_SIZE);
+		appv_guard_munmap(o, ORIGIN_SIZE);
 	vfs->origin = NULL;
 	if (vfs->origin_fd >= 0)
 		appv_close(vfs->origin_fd);

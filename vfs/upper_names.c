@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/vfs.h>
 
+#include "../common/mapguard.h"
 #include "../common/path.h"
 #include "../common/sys.h"
 #include "vfs_internal.h"
@@ -76,7 +77,7 @@ static bool bits_set(const struct upper_names *n, unsigned long long h,
 static bool bits_maybe(const struct vfs *vfs, unsigned long long h,
 		       uint32_t base)
 {
-	if (!vfs->names || vfs->names_stale)
+	if (!vfs->names || vfs->names_stale || appv_guard_tripped())
 		return true;
 	return bits_set(vfs->names, h, base);
 }
@@ -96,7 +97,7 @@ bool vfs_opaque_maybe(const struct vfs *vfs, unsigned long long h)
 bool vfs_whiteouts_maybe(const struct vfs *vfs, const char *vpath,
 			 size_t len)
 {
-	return !vfs->names ||
+	return !vfs->names || appv_guard_tripped() ||
 	       bits_set(vfs->names, appv_hash64(vpath, len), WH_BASE);
 }
 
@@ -138,7 +139,7 @@ static void *map_file(int fd, int prot)
 	if (appv_fstat(fd, &st) < 0 || st.st_size != NAMES_SIZE ||
 	    holes_fault(fd, &st))
 		return NULL;
-	void *p = appv_mmap(NULL, NAMES_SIZE, prot, MAP_SHARED, fd, 0);
+	void *p = appv_guard_mmap(NAMES_SIZE, prot, MAP_SHARED, fd);
 
 	return appv_mmap_failed(p) ? NULL : p;
 }
@@ -161,7 +162,7 @@ int vfs_names_open(struct vfs *vfs)
 	if (!n)
 		return 0;
 	if (memcmp(n->magic, NAMES_MAGIC, 8)) {
-		appv_munmap(n, NAMES_SIZE);
+		appv_guard_munmap(n, NAMES_SIZE);
 		return 0;
 	}
 	/* The generation stays usable when the bits are not current. */
@@ -423,7 +424,7 @@ int vfs_names_bump_file(const char *upper)
 		return 0;
 	__atomic_add_fetch(&n->dir_gen, 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&n->dir_busy, 0, __ATOMIC_SEQ_CST);
-	appv_munmap(n, NAMES_SIZE);
+	appv_guard_munmap(n, NAMES_SIZE);
 	return 0;
 }
 
@@ -468,9 +469,11 @@ void vfs_names_sync(struct vfs *vfs)
 }
 #endif
 
+/* None once the file was truncated under this process (mapguard.h): its
+ * copy no longer moves with the other sessions' changes. */
 bool vfs_upper_gen(const struct vfs *vfs, unsigned int *gen)
 {
-	if (!vfs->names)
+	if (!vfs->names || appv_guard_tripped())
 		return false;
 	*gen = __atomic_load_n(&vfs->names->dir_gen, __ATOMIC_ACQUIRE);
 	return true;
@@ -478,7 +481,7 @@ bool vfs_upper_gen(const struct vfs *vfs, unsigned int *gen)
 
 bool vfs_upper_steady(const struct vfs *vfs, unsigned int gen)
 {
-	if (!vfs->names ||
+	if (!vfs->names || appv_guard_tripped() ||
 	    __atomic_load_n(&vfs->names->dir_busy, __ATOMIC_SEQ_CST))
 		return false;
 	return __atomic_load_n(&vfs->names->dir_gen, __ATOMIC_SEQ_CST) == gen;
@@ -487,6 +490,6 @@ bool vfs_upper_steady(const struct vfs *vfs, unsigned int gen)
 void vfs_names_close(struct vfs *vfs)
 {
 	if (vfs->names)
-		appv_munmap(vfs->names, NAMES_SIZE);
+		appv_guard_munmap(vfs->names, NAMES_SIZE);
 	vfs->names = NULL;
 }

@@ -36,6 +36,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "../common/mapguard.h"
 #include "../common/path.h"
 #include "../common/sys.h"
 #include "vfs_internal.h"
@@ -77,7 +78,7 @@ uint64_t *vfs_epoch_map(const char *upper, size_t len, bool create)
 
 void vfs_epoch_unmap(uint64_t *epoch)
 {
-	appv_munmap(epoch, EPOCH_SIZE);
+	appv_guard_munmap(epoch, EPOCH_SIZE);
 }
 
 void vfs_epoch_open(struct vfs *vfs)
@@ -119,9 +120,10 @@ static uint64_t epoch_now(const struct vfs *vfs)
 	return __atomic_load_n(vfs->epoch, __ATOMIC_SEQ_CST);
 }
 
+/* None once the file was truncated under this process (mapguard.h). */
 bool vfs_upper_epoch(const struct vfs *vfs, uint64_t *epoch)
 {
-	if (!vfs->epoch)
+	if (!vfs->epoch || appv_guard_tripped())
 		return false;
 	*epoch = epoch_now(vfs);
 	return true;
@@ -155,7 +157,8 @@ bool vfs_negs_absent(const struct vfs *vfs, const char *vpath, size_t len,
 	uint32_t pos[2];
 	bool absent;
 
-	if (!vfs->negs_on || !vfs->negs || plen >= NEGS_PATH || off >= len)
+	if (!vfs->negs_on || !vfs->negs || plen >= NEGS_PATH || off >= len ||
+	    appv_guard_tripped())
 		return false;
 	s = slot_for(vfs, h);
 	seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "../common/mapguard.h"
 #include "../common/path.h"
 #include "../common/sys.h"
 #include "vfs_internal.h"
@@ -76,8 +77,8 @@ static int map_state(struct vfs *vfs)
 	if (r == 0 && st.st_size > 0) {
 		/* MAP_SHARED: bytes set by the supervisor after an extraction
 		 * become visible here without a syscall. */
-		p = appv_mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED,
-			      fd, 0);
+		p = appv_guard_mmap((size_t)st.st_size, PROT_READ, MAP_SHARED,
+				    fd);
 		if (appv_mmap_failed(p)) {
 			r = (int)(long)p;
 		} else {
@@ -329,7 +330,7 @@ void *vfs_map_file(const char *path, size_t len, bool create)
 		appv_close(fd);
 		return NULL;
 	}
-	p = appv_mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	p = appv_guard_mmap(len, PROT_READ | PROT_WRITE, MAP_SHARED, fd);
 	appv_close(fd);
 	return appv_mmap_failed(p) ? NULL : p;
 }
@@ -348,7 +349,7 @@ void vfs_free(struct vfs *vfs)
 	vfs_epoch_close(vfs);
 	vfs_merge_cache_free(vfs);
 	if (vfs->state)
-		appv_munmap((void *)vfs->state, vfs->state_len);
+		appv_guard_munmap((void *)vfs->state, vfs->state_len);
 	appv_munmap(vfs, vfs->alloc_len);
 }
 

@@ -6923,6 +6923,47 @@ c_ov_cli_forged_marker() {
 	same_tree "$h" "$before"
 }
 
+# A hostile program of another session (fast mode: raw calls from the
+# trampoline page, whose truncations Landlock does not refuse there)
+# truncates the overlay's shared files - upper.names, upper.epoch,
+# upper.origin - while this session's supervisor has them mapped: its next
+# touch of a page past the end was a SIGBUS that killed appv (exit 135).
+# It now goes on with its caches off (common/mapguard.c).  The victim is a
+# static program, served by its supervisor in every mode; the shims of a
+# fast-mode victim still die (known limits).
+c_ov_shared_truncated() {
+	local h=$C/st up pid rc=0
+	mkdir -p "$h"
+	printf 'host\n' >"$h/host.txt"
+	axe --overlay sf "$TPKG" /bin/sh -c 'echo more >>"$1/host.txt"' sh "$h"
+	want_rc 0
+	up=$(upper_of "$TID" sf)
+	# shellcheck disable=SC2086
+	timeout -k 5 "$TMO" "$APPV" exec $MODE_OPT --overlay sf "$TPKG" \
+		"$HELPERS/shared_file_static" work "$h/w" "$C/go" </dev/null \
+		>"$C/a.out" 2>"$C/a.err" &
+	pid=$!
+	sleep 1
+	ax exec --overlay sf "$TPKG" "$HELPERS/shared_file_static" trunc 0 \
+		"$up.names" "$up.epoch" "$up.origin"
+	out_has "trunc $up.names: ok"
+	out_has "trunc $up.epoch: ok"
+	out_has "trunc $up.origin: ok"
+	touch "$C/go"
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 0 ] ||
+		fail "the session whose shared files were truncated exited $rc: $(head -c 600 "$C/a.out" "$C/a.err")"
+	grep -qxF "work: ok" "$C/a.out" ||
+		fail "the victim's work failed: $(cat "$C/a.out")"
+	axe --overlay sf "$TPKG" cat "$h/host.txt"
+	want_rc 0
+	out_has more
+	ax overlay diff "$TPKG" sf
+	want_rc 0
+	out_has "M $h/host.txt"
+	[ "$(cat "$h/host.txt")" = host ] || fail "the host file changed"
+}
+
 # Raw calls (fast mode) make names below the upper directory longer than
 # PATH_MAX: two that are not UTF-8 and differ in their last byte keep
 # their whole, distinct bytes in `overlay diff --json`'s path_hex.
@@ -8625,7 +8666,7 @@ ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running 
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
 ov_perm_owner ov_perm_sgid_group ov_own_new_swap ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
-ov_cli_unreadable ov_cli_forged_marker ov_cli_json_long ov_cli_walk_swap ov_cli_deep_walk ov_cli_c1_name
+ov_cli_unreadable ov_cli_forged_marker ov_shared_truncated ov_cli_json_long ov_cli_walk_swap ov_cli_deep_walk ov_cli_c1_name
 fd_opath_magic fd_opath_symlink fd_opath_symlink_exec link_fd_protected ov_race_remove ov_race_append ov_race_upper_names ov_mkdir_opaque_mode ov_race_mkdir_opaque ov_race_symlink_swap scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base
 ov_rename_atomic ov_identity ov_identity_table ov_identity_kept ov_watch_events inst_dpkg proc_other_process

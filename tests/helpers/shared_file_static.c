@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: LGPL-3.0-or-later */
+/*
+ * shared_file_static - damages a file through the shim trampoline stub
+ * (raw_stub.h), whose calls the fast mode's filter exempts: what a hostile
+ * program can do to the overlay's shared files beside its upper directory
+ * (vfs/README.md), which the supervisors and the other sessions' shims map.
+ *
+ *   shared_file_static trunc LEN PATH...   truncate(2) each PATH to LEN
+ *   shared_file_static fill BYTE PATH...   write BYTE over each whole file
+ *
+ * Prints "OP PATH: ok" or "OP PATH: errno N (TEXT)" per PATH.  And the
+ * victim's side, through libc (supervised: the program is static):
+ *
+ *   shared_file_static work DIR GO         once GO exists (10 s at most),
+ *                                          makes, renames, stats and removes
+ *                                          names below DIR 20 times: "work:
+ *                                          ok" or "work: OP PATH: TEXT"
+ *
+ * Exit status 0 (work: 1 when a call failed), or 2 on a set-up or usage
+ * error.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "raw_stub.h"
+
+static int failed(const char *op, const char *path)
+{
+	printf("work: %s %s: %s\n", op, path, strerror(errno));
+	return 1;
+}
+
+static int work(const char *dir, const char *go)
+{
+	struct timespec tick = {0, 20 * 1000 * 1000};
+	char d[4096], f[4200], g[4200];
+	struct stat st;
+	int fd;
+
+	for (int i = 0; i < 500 && stat(go, &st) < 0; i++)
+		nanosleep(&tick, NULL);
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return failed("mkdir", dir);
+	for (int i = 0; i < 20; i++) {
+		snprintf(d, sizeof(d), "%s/d%d", dir, i);
+		snprintf(f, sizeof(f), "%s/f", d);
+		snprintf(g, sizeof(g), "%s/g", d);
+		if (mkdir(d, 0755) < 0)
+			return failed("mkdir", d);
+		fd = open(f, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		if (fd < 0 || write(fd, "x\n", 2) != 2 || close(fd) < 0)
+			return failed("create", f);
+		if (rename(f, g) < 0)
+			return failed("rename", f);
+		if (stat(g, &st) < 0 || st.st_size != 2)
+			return failed("stat", g);
+		if (unlink(g) < 0)
+			return failed("unlink", g);
+		if (rmdir(d) < 0)
+			return failed("rmdir", d);
+	}
+	printf("work: ok\n");
+	return 0;
+}
+
+static long fill(stub_fn stub, const char *path, int byte)
+{
+	char buf[4096];
+	struct stat st;
+	long fd = stub(SYS_openat, AT_FDCWD, (long)path, O_WRONLY | O_CLOEXEC,
+		       0, 0),
+	     r = 0;
+
+	if (fd < 0)
+		return fd;
+	r = stub(SYS_fstat, fd, (long)&st, 0, 0, 0);
+	memset(buf, byte, sizeof(buf));
+	for (off_t off = 0; r >= 0 && off < st.st_size; off += r)
+		r = stub(SYS_pwrite64, fd, (long)buf,
+			 st.st_size - off < (off_t)sizeof(buf)
+			     ? (long)(st.st_size - off)
+			     : (long)sizeof(buf),
+			 off, 0);
+	stub(SYS_close, fd, 0, 0, 0, 0);
+	return r < 0 ? r : 0;
+}
+
+int main(int argc, char **argv)
+{
+	stub_fn stub;
+	long r;
+
+	if (argc == 4 && !strcmp(argv[1], "work"))
+		return work(argv[2], argv[3]);
+	if (argc < 4 || (strcmp(argv[1], "trunc") && strcmp(argv[1], "fill"))) {
+		fprintf(stderr,
+			"usage: shared_file_static trunc|fill N PATH...\n"
+			"       shared_file_static work DIR GO\n");
+		return 2;
+	}
+	stub = map_stub();
+	if (!stub)
+		return 2;
+	for (int i = 3; i < argc; i++) {
+		if (!strcmp(argv[1], "trunc"))
+			r = stub(SYS_truncate, (long)argv[i], atol(argv[2]), 0,
+				 0, 0);
+		else
+			r = fill(stub, argv[i], (int)strtol(argv[2], NULL, 0));
+		if (r < 0)
+			printf("%s %s: errno %ld (%s)\n", argv[1], argv[i], -r,
+			       strerror((int)-r));
+		else
+			printf("%s %s: ok\n", argv[1], argv[i]);
+	}
+	return 0;
+}
