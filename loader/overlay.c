@@ -344,7 +344,10 @@ static bool in_lower(const struct diff_ctx *c, const char *vpath,
 	struct stat st;
 
 	if (c->idx && vfs_index_lookup(c->idx, vpath, strlen(vpath), &e) == 0) {
-		*mode = e.mode;
+		/* Without set-id bits, as stat shows it and as its copy has
+		 * it (packages/cache.c): a setgid package directory's copy
+		 * is no change of its mode. */
+		*mode = e.mode & ~(mode_t)(S_ISUID | S_ISGID);
 		return true;
 	}
 	if (lstat(vpath, &st) == 0) {

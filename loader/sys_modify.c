@@ -270,8 +270,15 @@ static int rename_target_ok(struct appv_sc_call *c, const struct sup_path *n,
 static int rename_target(struct appv_sc_call *c, struct sup_path *n)
 {
 	struct vfs *vfs = c->s->vfs;
+	struct stat st;
 
 	if (n->res.layer == VFS_LAYER_NONE || n->res.rule == VFS_RULE_SHARE)
+		return sup_make_writable(c, &n->res);
+	/* A package file with other names loses this one, as in sys_unlink:
+	 * the names are copied up together first, so that the others' link
+	 * count drops when the rename replaces it. */
+	if (n->res.layer == VFS_LAYER_IMAGE && S_ISREG(n->res.mode) &&
+	    !lstat(n->res.real, &st) && st.st_nlink > 1)
 		return sup_make_writable(c, &n->res);
 	/* An upper directory holds markers at most: clear them so the
 	 * kernel's rename over an empty directory works. */

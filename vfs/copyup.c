@@ -519,7 +519,8 @@ static void link_name(struct vfs *vfs, uint32_t file_no, const char *vpath,
 			      .intent = VFS_INTENT_READ,
 			      .flags = VFS_F_NOFOLLOW};
 	struct vfs_res other;
-	char up[PATH_MAX];
+	char up[PATH_MAX], parent[PATH_MAX];
+	struct stat pst;
 
 	if (vfs_resolve(vfs, &req, &other) < 0 ||
 	    other.layer != VFS_LAYER_IMAGE || other.image_file != file_no ||
@@ -528,9 +529,18 @@ static void link_name(struct vfs *vfs, uint32_t file_no, const char *vpath,
 	    vfs_upper_ops.real(vfs, vpath, up, sizeof(up)) < 0)
 		return;
 	vfs_names_note(vfs, vpath);
-	if (vfs_upper_make_parents(vfs, vpath) == 0)
-		vfs_upper_sys_in(vfs, up, SYS_linkat, AT_FDCWD, (long)dst,
-				 AT_FDCWD, (long)up, 0);
+	if (vfs_upper_make_parents(vfs, vpath) < 0 ||
+	    parent_of(up, parent, sizeof(parent)) < 0 ||
+	    appv_fstatat(AT_FDCWD, parent, &pst, 0) < 0)
+		return;
+	/* The name was there already: its directory's times stay, as for
+	 * the copy's own (copy_entry). */
+	if (vfs_upper_sys_in(vfs, up, SYS_linkat, AT_FDCWD, (long)dst, AT_FDCWD,
+			     (long)up, 0) == 0) {
+		struct timespec ts[2] = {pst.st_atim, pst.st_mtim};
+
+		APPV_SYS(SYS_utimensat, AT_FDCWD, parent, ts, 0, 0, 0);
+	}
 }
 
 /*

@@ -6718,9 +6718,10 @@ print(\"sub\", os.listxattr(\"d/sub\"))"' sh "$h"
 # Package entries show no set-id bits (README "Known limits"), and their
 # upper copies get none either: a setgid package directory neither passes
 # the bit on nor shows it after a create in it, a setuid file not after a
-# touch.
+# touch; overlay diff does not list the directory's copy as a change of
+# its mode.
 c_pkg_setid_copy() {
-	axe "$TPKG" /bin/sh -c 'cd /opt/t/modes && umask 022 &&
+	axe --overlay sid "$TPKG" /bin/sh -c 'cd /opt/t/modes && umask 022 &&
 stat -c "%n %a" sgd su && touch su && mkdir sgd/n && mkdir -p sgd/a/b &&
 stat -c "%n %a" sgd su sgd/n sgd/a'
 	want_rc 0 || note "$(cat "$C/err")"
@@ -6730,6 +6731,12 @@ stat -c "%n %a" sgd su sgd/n sgd/a'
 		fail "su shows a set-id bit: $(cat "$C/out")"
 	out_has "sgd/n 755"
 	out_has "sgd/a 755"
+	ax overlay diff "$TPKG" sid
+	want_rc 0
+	out_has "A /opt/t/modes/sgd/n"
+	grep -qx "M /opt/t/modes/sgd" "$C/out" &&
+		fail "the setgid directory's copy is listed as modified"
+	return 0
 }
 
 # overlay diff of a lower directory replaced by a file: the file is M and
@@ -7885,6 +7892,37 @@ c_id_links_native() {
 		fail "differs from native: $(cat "$C/ildiff")"
 }
 
+# Package hard links replaced or linked by a copy-up, against the same
+# tree natively: a rename over one name (mv, os.replace, perl -i, a
+# package file not yet copied up) leaves the others one link less, and
+# the copy-up of a group through one name puts the times of the other
+# names' directories back (their names were there before).
+id_links_replace_script='cd "$1" || exit 1
+printf new >n && mv -f n b
+stat -c "%n %h" a sub/c b
+stat -c "%n %Y" sub sub2
+echo x >>d
+stat -c "%n %Y" sub sub2
+stat -c "%n %h" d sub/e sub2/f'
+c_id_links_replace() {
+	local src=$C/ilr t
+	mkdir -p "$src/fs/opt/il/sub" "$src/fs/opt/il/sub2"
+	t=$src/fs/opt/il
+	printf hello >"$t/a" && ln "$t/a" "$t/b" && ln "$t/a" "$t/sub/c"
+	printf world >"$t/d" && ln "$t/d" "$t/sub/e" && ln "$t/d" "$t/sub2/f"
+	touch -d 2001-02-03 "$t/sub" "$t/sub2"
+	printf '[package]\nname = il\n[run]\nexec = /bin/true\n' >"$src/appv.ini"
+	ax build "$src" -o "$C/il.pkg"
+	want_rc 0
+	cp -a "$t" "$C/nat"
+	sh -c "$id_links_replace_script" sh "$C/nat" >"$C/native.out" 2>&1 ||
+		fail "native run failed: $(cat "$C/native.out")"
+	axe --overlay il "$C/il.pkg" sh -c "$id_links_replace_script" sh /opt/il
+	want_rc 0
+	diff "$C/native.out" "$C/out" >"$C/ildiff" ||
+		fail "differs from native: $(cat "$C/ildiff")"
+}
+
 # A source tree nested deeper than a package may hold is refused with the
 # reason, though the path alone is longer than the message's buffer (the
 # message used to end inside the path).
@@ -8668,7 +8706,7 @@ run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cach
 ov_perm_owner ov_perm_sgid_group ov_own_new_swap ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
 ov_cli_unreadable ov_cli_forged_marker ov_shared_truncated ov_cli_json_long ov_cli_walk_swap ov_cli_deep_walk ov_cli_c1_name
 fd_opath_magic fd_opath_symlink fd_opath_symlink_exec link_fd_protected ov_race_remove ov_race_append ov_race_upper_names ov_mkdir_opaque_mode ov_race_mkdir_opaque ov_race_symlink_swap scale_cwd_records scale_pkg_du
-scale_fd_listing scale_deep_build id_links_native host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base
+scale_fd_listing scale_deep_build id_links_native id_links_replace host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base
 ov_rename_atomic ov_identity ov_identity_table ov_identity_kept ov_watch_events inst_dpkg proc_other_process
 ed_inplace_native name_slash_native preload_order cwd_kernel_back cwd_kept open_creat_dir
 name_odd_rules sig_die_by sig_stop_job sig_restart_io sig_eintr_retry sig_eintr_open
