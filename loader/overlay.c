@@ -701,10 +701,17 @@ static int cmd_reset_rm(const char *home, int argc, char **argv, bool rm)
 		r = loader_rm_rf(dir, false);
 		close(lock);
 	} else {
+		/* No running session's call is between its walk and its
+		 * change while directories go (vfs_upper_hold): a symlink
+		 * another session put in the place of one would take that
+		 * change to the host. */
+		lock = vfs_upper_hold_moves(target);
 		/* upper.names stays: running sessions keep it mapped, and a
 		 * new file would part them from sessions started later (its
 		 * bits only add probes; its generation was just bumped). */
 		r = loader_rm_rf(target, true);
+		if (lock >= 0)
+			close(lock);
 		/* The records of the copies just removed: their inodes may
 		 * be reused. */
 		vfs_origin_reset_file(target);

@@ -123,9 +123,64 @@ const char *sup_exe_get(struct sup *sup, pid_t tgid, const char *real)
 	return NULL;
 }
 
+/* The overlay's moves lock a call holds (vfs_upper_hold): 2 the write
+ * lock of one that may remove an upper directory, 1 a read lock of one
+ * that may change the upper layer or a host file (a rename takes the
+ * write lock itself once its copy-up is done: sys_modify.c), 0 none.  None
+ * for the calls that only read (a stat through a symlink put in place of a
+ * directory would tell of a host entry, which the session's own reads
+ * tell in fast mode), nor for a connect or a send, which may wait for a
+ * peer in another session (whose supervisor may be waiting for this
+ * lock): those open the socket's directory below the layer's root, no
+ * symlink leading out of it (sys_net.c, open_parent), and change nothing
+ * there. */
+static int upper_hold_kind(const struct appv_sc_call *c)
+{
+	switch (c->req->data.nr) {
+	case SYS_rmdir:
+		return 2;
+	case SYS_unlinkat:
+		return c->args[2] & AT_REMOVEDIR ? 2 : 1;
+	case SYS_stat:
+	case SYS_lstat:
+	case SYS_newfstatat:
+	case SYS_statx:
+	case SYS_fstat:
+	case SYS_getdents64:
+	case SYS_statfs:
+	case SYS_fstatfs:
+	case SYS_access:
+	case SYS_faccessat:
+	case SYS_faccessat2:
+	case SYS_readlink:
+	case SYS_readlinkat:
+	case SYS_getcwd:
+	case SYS_chdir:
+	case SYS_fchdir:
+	case SYS_getxattr:
+	case SYS_lgetxattr:
+	case SYS_listxattr:
+	case SYS_llistxattr:
+	case SYS_fgetxattr:
+	case SYS_flistxattr:
+	case SYS_getsockname:
+	case SYS_getpeername:
+	case SYS_execve:
+	case SYS_execveat:
+	case SYS_connect:
+	case SYS_sendto:
+	case SYS_sendmsg:
+	case SYS_sendmmsg:
+		return 0;
+	default:
+		return 1;
+	}
+}
+
 long sup_dispatch(struct appv_sc_call *c)
 {
 	const struct appv_sc_desc *d = loader_syscall_find(c->req->data.nr);
+	int hold;
 	long r;
 
 	for (int i = 0; i < 6; i++)
@@ -149,11 +204,19 @@ long sup_dispatch(struct appv_sc_call *c)
 	 * (vfs/upper_negs.c); one that makes names walks again in the
 	 * middle of its change, before answer() bumps the epoch. */
 	vfs_cache_upper_names(c->s->vfs, !sup_makes_names(c));
+	/* Another session's supervisor moves no upper directory between
+	 * this call's walk and its change (vfs/layer_upper.c). */
+	hold = upper_hold_kind(c);
+	if (hold)
+		vfs_upper_hold(c->s->vfs, hold == 2); /* none (ENOLCK): as
+							before there was one */
 	for (int i = 0;; i++) {
 		r = d->handler(c);
 		if (r != -ESTALE || i == 15)
 			break;
 	}
+	if (hold)
+		vfs_upper_unhold(c->s->vfs);
 	vfs_cache_upper_names(c->s->vfs, false);
 	return r;
 }

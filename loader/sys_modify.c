@@ -380,6 +380,61 @@ static int moved_whiteout(const struct sup_path *o, const struct sup_path *n,
 	return -ESTALE;
 }
 
+/*
+ * The rename proper holds the overlay's write moves lock (vfs_upper_hold):
+ * a directory it moves leaves its name, and another session's call that
+ * walked through that name must not be between its walk and its change
+ * (a symlink to a host directory put there would take the change).  Its
+ * copy-up ran under the read lock, which other sessions' calls share (a
+ * big tree's copy holds none of them up); the lock is let go before the
+ * write lock is taken (two sessions upgrading would wait for each other),
+ * so another session may move a directory on the way meanwhile: each
+ * name's upper parent is opened from the upper root with no symlink
+ * followed, and one met there (a moved directory's place taken by a
+ * symlink) is resolved again.
+ */
+static void rename_hold(struct appv_sc_call *c)
+{
+	vfs_upper_unhold(c->s->vfs);
+	vfs_upper_hold(c->s->vfs, true); /* none (ENOLCK): as before */
+}
+
+/* sup_name_at for a rename: a shared path's parent as that gives it, an
+ * upper entry's opened below the upper root (rename_hold). */
+static int rename_name_at(struct appv_sc_call *c, const struct sup_path *p,
+			  int *dfd, const char **name)
+{
+	const char *rel, *slash;
+	char dir[PATH_MAX];
+	int root, fd;
+
+	if (p->res.rule == VFS_RULE_SHARE)
+		return sup_name_at(p, dfd, name);
+	root = sup_real_at(c->sup, p->res.real, &rel);
+	if (root < 0 || root != c->sup->upper_fd)
+		return -EXDEV; /* not in upper after its copy-up */
+	slash = strrchr(rel, '/');
+	if (!slash) {
+		*name = rel;
+		fd = appv_openat2(root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC,
+				  0, 0);
+	} else {
+		if ((size_t)(slash - rel) >= sizeof(dir))
+			return -ENAMETOOLONG;
+		memcpy(dir, rel, (size_t)(slash - rel));
+		dir[slash - rel] = '\0';
+		*name = slash + 1;
+		fd = appv_openat2(root, dir, O_PATH | O_DIRECTORY | O_CLOEXEC,
+				  0, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+	}
+	if (fd == -ELOOP || fd == -EXDEV || fd == -ENOTDIR)
+		return -ESTALE; /* swapped since the walk: resolve again */
+	if (fd < 0)
+		return fd;
+	*dfd = fd;
+	return 0;
+}
+
 /* Two names of one file (hard links): rename(2) then does nothing. */
 static bool same_file(const struct vfs_res *a, const struct vfs_res *b)
 {
@@ -488,10 +543,12 @@ long sys_rename(struct appv_sc_call *c)
 	/* What it replaces (a copy-up's record). */
 	if (r == 0 && !(flags & RENAME_EXCHANGE))
 		vfs_origin_key(c->s->vfs, n.res.real, &key);
+	if (r == 0 && o.res.rule != VFS_RULE_SHARE)
+		rename_hold(c);
 	if (r == 0)
-		r = sup_name_at(&o, &odfd, &oname);
+		r = rename_name_at(c, &o, &odfd, &oname);
 	if (r == 0)
-		r = sup_name_at(&n, &ndfd, &nname);
+		r = rename_name_at(c, &n, &ndfd, &nname);
 	if (r == 0)
 		r = renameat2(odfd, oname, ndfd, nname, flags)
 			? -errno

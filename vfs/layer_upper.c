@@ -492,6 +492,80 @@ static long granted_call(const struct vfs *vfs, int lfd, const char *dir,
 	return r;
 }
 
+/* ---- sessions that share the overlay ------------------------------------
+ *
+ * A supervisor acts on upper entries by their paths, and takes every
+ * directory on the way as the one its walk saw there: only supervisors
+ * move or remove upper directories (the application has no REMOVE_DIR in
+ * upper, loader/landlock.c), and one supervisor handles one call at a
+ * time.  Another session on the same overlay runs its own supervisor
+ * meanwhile: its program's exchange of an upper directory with a symlink
+ * to a host directory, between this call's walk and its unlink, chmod,
+ * rename or symlink, took that change to the host entry of the same name
+ * (e2e ov_sessions_swap).  So each call that changes something holds a
+ * read lock of "<upper>.moves", and a write lock while it moves or
+ * removes a directory (an rmdir, a rename's move: loader/sys_modify.c),
+ * as `appv overlay reset` does while it empties the tree.  Open file
+ * description locks: a write lock needs a descriptor open for writing,
+ * which the application cannot get (Landlock), so it can hold off other
+ * sessions' moves at most, not every call.
+ */
+
+static int moves_open(const char *upper, size_t len)
+{
+	char path[PATH_MAX];
+	int fd, r = vfs_concat(path, sizeof(path), upper, len, ".moves");
+
+	if (r < 0)
+		return r;
+	fd = appv_openat(AT_FDCWD, path,
+			 O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* A read-only overlay is changed by no one. */
+	return fd == -EROFS ? -ENOENT : fd;
+}
+
+static int moves_lock(int fd, short type)
+{
+	struct flock fl = {.l_type = type, .l_whence = SEEK_SET};
+	long r;
+
+	do
+		r = APPV_SYS(SYS_fcntl, fd, F_OFD_SETLKW, &fl, 0, 0, 0);
+	while (r == -EINTR);
+	return (int)r;
+}
+
+int vfs_upper_hold(struct vfs *vfs, bool moves)
+{
+	if (vfs->moves_fd == -1 && vfs->upper_len)
+		vfs->moves_fd = moves_open(vfs->cfg.upper, vfs->upper_len);
+	if (vfs->moves_fd < 0) {
+		vfs->moves_fd = -2; /* none: not asked again */
+		return 0;
+	}
+	return moves_lock(vfs->moves_fd, moves ? F_WRLCK : F_RDLCK);
+}
+
+void vfs_upper_unhold(struct vfs *vfs)
+{
+	if (vfs->moves_fd >= 0)
+		moves_lock(vfs->moves_fd, F_UNLCK);
+}
+
+int vfs_upper_hold_moves(const char *upper)
+{
+	int fd = moves_open(upper, strlen(upper)), r;
+
+	if (fd < 0)
+		return fd;
+	r = moves_lock(fd, F_WRLCK);
+	if (r < 0) {
+		appv_close(fd);
+		return r;
+	}
+	return fd;
+}
+
 long vfs_upper_sys(struct vfs *vfs, const char *dir, size_t dlen, long nr,
 		   long a0, long a1, long a2, long a3, long a4)
 {

@@ -247,6 +247,7 @@ static struct vfs *vfs_alloc(void)
 	vfs = p;
 	vfs->alloc_len = len;
 	vfs->origin_fd = -1;
+	vfs->moves_fd = -1;
 	vfs->run_fd = -1;
 	return vfs;
 }
@@ -344,6 +345,8 @@ void vfs_free(struct vfs *vfs)
 	vfs_origin_close(vfs);
 	if (vfs->run_fd >= 0)
 		appv_close(vfs->run_fd);
+	if (vfs->moves_fd >= 0)
+		appv_close(vfs->moves_fd);
 	vfs_dirs_free(vfs);
 	vfs_paths_free(vfs);
 	vfs_epoch_close(vfs);

@@ -659,6 +659,19 @@ int vfs_upper_locked(struct vfs *vfs, int (*fn)(void *ctx), void *ctx);
  * grant left behind (vfs_new does it outside the shim). */
 void vfs_upper_recover(struct vfs *vfs);
 
+/* Around one call's walk and change (supervisor only): the overlay's
+ * moves lock (vfs/layer_upper.c), a read lock, or with @moves a write
+ * lock (an rmdir; a rename once its copy-up is done), so that no other
+ * session's supervisor moves or removes a directory a walk saw before the
+ * change is made.  0 (also where the overlay has no such lock: read-only),
+ * or -errno; vfs_upper_unhold after the call.  vfs_upper_hold_moves: the
+ * write lock of upper directory @upper for a process without a session
+ * (`appv overlay reset`), held until the descriptor it returns (or
+ * -errno) is closed. */
+int vfs_upper_hold(struct vfs *vfs, bool moves);
+void vfs_upper_unhold(struct vfs *vfs);
+int vfs_upper_hold_moves(const char *upper);
+
 /* Tell the shims of every session on the overlay that upper directories
  * may have gone, moved or changed opaqueness (their caches of upper
  * directories, vfs/upper_dirs.c, are then dropped): after an rmdir, a

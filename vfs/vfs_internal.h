@@ -62,6 +62,8 @@ struct vfs {
 	struct vfs_origin *origin; /* origin.c: the origin table (mapped on
 				      first use in the shim), or NULL */
 	int origin_fd;		   /* supervisor: its lock, or -1 */
+	int moves_fd; /* supervisor: "<upper>.moves" (layer_upper.c),
+			 -1 not opened yet, -2 none */
 	int run_fd;		   /* supervisor: cfg.run_dir (O_PATH), or -1 */
 	/* perm.c: the owner of the image cache's files (what stat shows),
 	 * looked up once: image_owner 0 unknown, 1 known (atomics). */

@@ -6657,6 +6657,69 @@ print('rounds', r + 1, 'made', made, 'swapped', swapped, 'hit at', hit)"
 	out_has "ran True True"
 }
 
+# Two sessions on one overlay (review x103): a supervisor acts on upper
+# entries by path, taking each directory on the way as its walk saw it -
+# within one session only the supervisor moves or removes upper
+# directories, one call at a time.  Session B exchanges an upper directory
+# D with an upper symlink to a host directory under writecopy (renameat2
+# RENAME_EXCHANGE, made by B's supervisor) in a loop, while session A has
+# its supervisor chmod and unlink D/f<i>, which the host directory holds
+# too.  Before the fix the chmod (fchmodat2 NOFOLLOW follows D) and the
+# unlink reached the host directory, in every mode and for both users:
+# host files made 4755 or 640 and host files deleted, in each of 10 runs.
+# Now a call that changes something holds the overlay's moves lock
+# (vfs_upper_hold), an rmdir and a rename's move exclusively: the host
+# directory stays as it was.
+c_ov_sessions_swap() {
+	local h=$C/xs v=$C/xs-victim i before pb
+	mkdir -p "$h" "$v"
+	for i in $(seq 0 99); do printf 'victim\n' >"$v/f$i"; done
+	chmod 0644 "$v"/f*
+	before=$(tree_sha "$v")
+	cat >"$C/xs.py" <<-'EOF'
+	import ctypes, os, sys, time
+	role, h, v = sys.argv[1], sys.argv[2], sys.argv[3]
+	lc = ctypes.CDLL(None, use_errno=True)
+	deep = h + "/a" * 60
+	d, s, stop = deep + "/D", deep + "/S", h + "/stop"
+	if role == "setup":
+	    os.makedirs(d)
+	    os.symlink(v, s)
+	    sys.exit(0)
+	if role == "swap":
+	    n, end = 0, time.monotonic() + 8
+	    while time.monotonic() < end and not os.path.exists(stop):
+	        n += lc.renameat2(-100, d.encode(), -100, s.encode(), 2) == 0
+	    if os.path.islink(d):
+	        lc.renameat2(-100, d.encode(), -100, s.encode(), 2)
+	    print("swaps", n)
+	    sys.exit(0)
+	rounds, end = 0, time.monotonic() + 4
+	while time.monotonic() < end:
+	    f = d + "/f%d" % (rounds % 100)
+	    rounds += 1
+	    try:
+	        os.close(os.open(f, os.O_WRONLY | os.O_CREAT, 0o644))
+	        os.chmod(f, 0o4755 if rounds % 2 else 0o640)
+	        os.unlink(f)
+	    except OSError:
+	        pass
+	open(stop, "w").close()
+	print("rounds", rounds)
+	EOF
+	axe "$TPKG" /usr/bin/python3 "$C/xs.py" setup "$h" "$v"
+	want_rc 0 || { note "$(cat "$C/err")"; return 1; }
+	bg_axe b "$TPKG" /usr/bin/python3 "$C/xs.py" swap "$h" "$v"
+	pb=$!
+	axe "$TPKG" /usr/bin/python3 "$C/xs.py" act "$h" "$v"
+	bg_wait "$pb" b
+	note "$(cat "$C/out" "$C/b.out")"
+	same_tree "$v" "$before"
+	want_rc 0
+	grep -qE '^swaps [1-9]' "$C/b.out" || fail "no exchange: $(cat "$C/b.out")"
+	grep -qE '^rounds [1-9]' "$C/out" || fail "no round: $(cat "$C/out")"
+}
+
 # utimensat with both times UTIME_OMIT changes nothing and checks nothing
 # (the kernel returns 0 before it looks at the path): no copy-up of a host
 # or package file, and 0 for a missing path too.
@@ -8703,7 +8766,7 @@ iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
-ov_perm_owner ov_perm_sgid_group ov_own_new_swap ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
+ov_perm_owner ov_perm_sgid_group ov_own_new_swap ov_sessions_swap ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
 ov_cli_unreadable ov_cli_forged_marker ov_shared_truncated ov_cli_json_long ov_cli_walk_swap ov_cli_deep_walk ov_cli_c1_name
 fd_opath_magic fd_opath_symlink fd_opath_symlink_exec link_fd_protected ov_race_remove ov_race_append ov_race_upper_names ov_mkdir_opaque_mode ov_race_mkdir_opaque ov_race_symlink_swap scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native id_links_replace host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base
