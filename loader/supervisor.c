@@ -123,6 +123,15 @@ const char *sup_exe_get(struct sup *sup, pid_t tgid, const char *real)
 	return NULL;
 }
 
+/* Whether an open with @flags may change something (a read-only one opens
+ * an anchored path: sys_open.c).  openat2's flags lie in the caller's
+ * memory: it always counts. */
+static int open_changes(int flags)
+{
+	return (flags & O_ACCMODE) != O_RDONLY ||
+	       (flags & (O_CREAT | O_TRUNC | __O_TMPFILE));
+}
+
 /* The overlay's moves lock a call holds (vfs_upper_hold): 2 the write
  * lock of one that may remove an upper directory, 1 a read lock of one
  * that may change the upper layer or a host file (a rename takes the
@@ -139,6 +148,10 @@ static int upper_hold_kind(const struct appv_sc_call *c)
 	switch (c->req->data.nr) {
 	case SYS_rmdir:
 		return 2;
+	case SYS_open:
+		return open_changes((int)c->args[1]);
+	case SYS_openat:
+		return open_changes((int)c->args[2]);
 	case SYS_unlinkat:
 		return c->args[2] & AT_REMOVEDIR ? 2 : 1;
 	case SYS_stat:
