@@ -123,37 +123,20 @@ const char *sup_exe_get(struct sup *sup, pid_t tgid, const char *real)
 	return NULL;
 }
 
-/* Whether an open with @flags may change something (a read-only one opens
- * an anchored path: sys_open.c).  openat2's flags lie in the caller's
- * memory: it always counts. */
-static int open_changes(int flags)
+/* Whether call @c may change something: all but the reads, the sends
+ * and exec (an open by its flags; openat2's lie in the caller's memory,
+ * so it counts). */
+static bool sup_changes(const struct appv_sc_call *c)
 {
-	return (flags & O_ACCMODE) != O_RDONLY ||
-	       (flags & (O_CREAT | O_TRUNC | __O_TMPFILE));
-}
+	int flags;
 
-/* The overlay's moves lock a call holds (vfs_upper_hold): 2 the write
- * lock of one that may remove an upper directory, 1 a read lock of one
- * that may change the upper layer or a host file (a rename takes the
- * write lock itself once its copy-up is done: sys_modify.c), 0 none.  None
- * for the calls that only read (a stat through a symlink put in place of a
- * directory would tell of a host entry, which the session's own reads
- * tell in fast mode), nor for a connect or a send, which may wait for a
- * peer in another session (whose supervisor may be waiting for this
- * lock): those open the socket's directory below the layer's root, no
- * symlink leading out of it (sys_net.c, open_parent), and change nothing
- * there. */
-static int upper_hold_kind(const struct appv_sc_call *c)
-{
 	switch (c->req->data.nr) {
-	case SYS_rmdir:
-		return 2;
 	case SYS_open:
-		return open_changes((int)c->args[1]);
+		flags = (int)c->args[1];
+		break;
 	case SYS_openat:
-		return open_changes((int)c->args[2]);
-	case SYS_unlinkat:
-		return c->args[2] & AT_REMOVEDIR ? 2 : 1;
+		flags = (int)c->args[2];
+		break;
 	case SYS_stat:
 	case SYS_lstat:
 	case SYS_newfstatat:
@@ -176,18 +159,38 @@ static int upper_hold_kind(const struct appv_sc_call *c)
 	case SYS_llistxattr:
 	case SYS_fgetxattr:
 	case SYS_flistxattr:
-	case SYS_getsockname:
-	case SYS_getpeername:
-	case SYS_execve:
-	case SYS_execveat:
 	case SYS_connect:
 	case SYS_sendto:
 	case SYS_sendmsg:
 	case SYS_sendmmsg:
-		return 0;
+	case SYS_getsockname:
+	case SYS_getpeername:
+	case SYS_execve:
+	case SYS_execveat:
+		return false;
 	default:
-		return 1;
+		return true;
 	}
+	return (flags & (O_CREAT | O_TRUNC | O_ACCMODE)) != 0;
+}
+
+/* The overlay's moves lock a call holds (vfs_upper_hold): 2 the write
+ * lock of one that may remove an upper directory, 1 a read lock of one
+ * that may change the upper layer or a host file (a rename takes the
+ * write lock itself once its copy-up is done: sys_modify.c), 0 none.  None
+ * for the calls that only read (sup_changes: a stat through a symlink put
+ * in place of a directory would tell of a host entry, which the session's
+ * own reads tell in fast mode; a read-only open opens an anchored path),
+ * nor for a connect or a send, which may wait for a peer in another
+ * session (whose supervisor may be waiting for this lock): those open the
+ * socket's directory below the layer's root, no symlink leading out of it
+ * (sys_net.c, open_parent), and change nothing there. */
+static int upper_hold_kind(const struct appv_sc_call *c)
+{
+	if (c->req->data.nr == SYS_rmdir ||
+	    (c->req->data.nr == SYS_unlinkat && (c->args[2] & AT_REMOVEDIR)))
+		return 2;
+	return sup_changes(c) ? 1 : 0;
 }
 
 long sup_dispatch(struct appv_sc_call *c)
@@ -268,52 +271,7 @@ static int receive(struct sup *sup, struct seccomp_notif *req)
 
 bool sup_makes_names(const struct appv_sc_call *c)
 {
-	int flags;
-
-	if (c->no_names)
-		return false;
-	switch (c->req->data.nr) {
-	case SYS_open:
-		flags = (int)c->args[1];
-		break;
-	case SYS_openat:
-		flags = (int)c->args[2];
-		break;
-	case SYS_stat:
-	case SYS_lstat:
-	case SYS_newfstatat:
-	case SYS_statx:
-	case SYS_fstat:
-	case SYS_getdents64:
-	case SYS_statfs:
-	case SYS_fstatfs:
-	case SYS_access:
-	case SYS_faccessat:
-	case SYS_faccessat2:
-	case SYS_readlink:
-	case SYS_readlinkat:
-	case SYS_getcwd:
-	case SYS_chdir:
-	case SYS_fchdir:
-	case SYS_getxattr:
-	case SYS_lgetxattr:
-	case SYS_listxattr:
-	case SYS_llistxattr:
-	case SYS_fgetxattr:
-	case SYS_flistxattr:
-	case SYS_connect:
-	case SYS_sendto:
-	case SYS_sendmsg:
-	case SYS_sendmmsg:
-	case SYS_getsockname:
-	case SYS_getpeername:
-	case SYS_execve:
-	case SYS_execveat:
-		return false;
-	default:
-		return true;
-	}
-	return (flags & (O_CREAT | O_TRUNC | O_ACCMODE)) != 0;
+	return !c->no_names && sup_changes(c);
 }
 
 static bool tid_gone(pid_t tid)
