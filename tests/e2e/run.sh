@@ -75,6 +75,24 @@ same_tree() {
 	[ "$now" = "$2" ] || fail "host tree $1 changed: $2 -> $now
 $(cd "$1" && find . -printf '%p %y %m %s %T@ %l\n' | LC_ALL=C sort | head -n 30)"
 }
+# like_native OV PKG SCRIPT NATIVE_ARG... -- ARG...: sh -c SCRIPT with the
+# arguments before "--" natively ($C/native.out), then in overlay OV of
+# PKG with those after it ($C/out): the two must print the same.
+like_native() {
+	local ov=$1 pkg=$2 script=$3 nat=()
+	shift 3
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		nat+=("$1")
+		shift
+	done
+	shift
+	sh -c "$script" sh "${nat[@]}" >"$C/native.out" 2>&1 ||
+		{ fail "native run failed: $(cat "$C/native.out")"; return 1; }
+	axe --overlay "$ov" "$pkg" sh -c "$script" sh "$@"
+	want_rc 0
+	diff "$C/native.out" "$C/out" >"$C/natdiff" ||
+		fail "differs from native: $(cat "$C/natdiff")"
+}
 # skip_step REASON: a step hit a documented known gap (README "Known
 # limits"); the case still passes, its TAP line ends in "# SKIP REASON".
 skip_step() { printf '%s\n' "$*" >>"$C/skips"; note "SKIP: $*"; }
@@ -7947,12 +7965,8 @@ c_id_links_native() {
 	ax build "$src" -o "$C/il.pkg"
 	want_rc 0
 	cp -a "$t" "$C/nat"
-	sh -c "$id_links_script" sh "$C/nat" "$C/natcp" >"$C/native.out" 2>&1 ||
-		fail "native run failed: $(cat "$C/native.out")"
-	axe --overlay il "$C/il.pkg" sh -c "$id_links_script" sh /opt/il /tmp/ilcp
-	want_rc 0
-	diff "$C/native.out" "$C/out" >"$C/ildiff" ||
-		fail "differs from native: $(cat "$C/ildiff")"
+	like_native il "$C/il.pkg" "$id_links_script" "$C/nat" "$C/natcp" -- \
+		/opt/il /tmp/ilcp
 }
 
 # Package hard links replaced or linked by a copy-up, against the same
@@ -7978,12 +7992,7 @@ c_id_links_replace() {
 	ax build "$src" -o "$C/il.pkg"
 	want_rc 0
 	cp -a "$t" "$C/nat"
-	sh -c "$id_links_replace_script" sh "$C/nat" >"$C/native.out" 2>&1 ||
-		fail "native run failed: $(cat "$C/native.out")"
-	axe --overlay il "$C/il.pkg" sh -c "$id_links_replace_script" sh /opt/il
-	want_rc 0
-	diff "$C/native.out" "$C/out" >"$C/ildiff" ||
-		fail "differs from native: $(cat "$C/ildiff")"
+	like_native il "$C/il.pkg" "$id_links_replace_script" "$C/nat" -- /opt/il
 }
 
 # A source tree nested deeper than a package may hold is refused with the
@@ -8470,12 +8479,7 @@ c_ed_inplace_native() {
 	want_rc 0
 	cp -a "$t" "$C/nat" && cp -a "$t" "$h"
 	before=$(tree_sha "$h")
-	sh -c "$ed_inplace_script" sh "$C/nat" >"$C/native.out" 2>&1 ||
-		fail "native run failed: $(cat "$C/native.out")"
-	axe --overlay edp "$C/edp.pkg" sh -c "$ed_inplace_script" sh /opt/edp
-	want_rc 0
-	diff "$C/native.out" "$C/out" >"$C/eddiff" ||
-		fail "package files differ from native: $(cat "$C/eddiff")"
+	like_native edp "$C/edp.pkg" "$ed_inplace_script" "$C/nat" -- /opt/edp
 	axe --overlay edh "$C/edp.pkg" sh -c "$ed_inplace_script" sh "$h"
 	want_rc 0
 	diff "$C/native.out" "$C/out" >"$C/eddiff" ||
