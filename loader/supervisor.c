@@ -49,6 +49,7 @@
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
 
@@ -193,6 +194,35 @@ static int upper_hold_kind(const struct appv_sc_call *c)
 	return sup_changes(c) ? 1 : 0;
 }
 
+/*
+ * The overlay's moves lock for @c (vfs_upper_hold): 0 held (or none to
+ * hold), -ENOENT when its caller went away meanwhile.  Asked again every
+ * few milliseconds rather than waited for in F_OFD_SETLKW: another session
+ * may hold it for long (a slow call, or its program from the trampoline
+ * page), and a ^C'ed or killed caller left appv waiting until the other
+ * let go.  Before a handler runs (@let_go) the loop's lock is let go
+ * meanwhile, so that the signal thread reaps and forwards a SIGTERM sent
+ * to appv (e2e ov_moves_held); a rename's move waits holding it.
+ */
+int sup_upper_hold(struct appv_sc_call *c, bool moves, bool let_go)
+{
+	struct timespec nap = {0, 100 * 1000};
+	pthread_mutex_t *lock = let_go ? c->sup->serving_lock : NULL;
+
+	while (vfs_upper_hold(c->s->vfs, moves) == -EAGAIN) {
+		if (target_id_valid(c) < 0)
+			return -ENOENT;
+		if (lock)
+			pthread_mutex_unlock(lock);
+		nanosleep(&nap, NULL);
+		if (lock)
+			pthread_mutex_lock(lock);
+		if (nap.tv_nsec < 10 * 1000 * 1000)
+			nap.tv_nsec *= 2;
+	}
+	return 0;
+}
+
 long sup_dispatch(struct appv_sc_call *c)
 {
 	const struct appv_sc_desc *d = loader_syscall_find(c->req->data.nr);
@@ -223,9 +253,11 @@ long sup_dispatch(struct appv_sc_call *c)
 	/* Another session's supervisor moves no upper directory between
 	 * this call's walk and its change (vfs/layer_upper.c). */
 	hold = upper_hold_kind(c);
-	if (hold)
-		vfs_upper_hold(c->s->vfs, hold == 2); /* none (ENOLCK): as
-							before there was one */
+	/* None (ENOLCK): as before there was one. */
+	if (hold && sup_upper_hold(c, hold == 2, true) < 0) {
+		vfs_cache_upper_names(c->s->vfs, false);
+		return -ENOENT; /* the caller is gone */
+	}
 	for (int i = 0;; i++) {
 		r = d->handler(c);
 		if (r != -ESTALE || i == 15)
@@ -811,7 +843,9 @@ static int loop_blocking(struct sup *sup, int sfd, struct loop_state *ls,
 		return 1;
 	}
 	pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+	sup->serving_lock = &ls->lock;
 	r = serve_blocking(sup, ls, req, resp);
+	sup->serving_lock = NULL;
 	pthread_sigmask(SIG_BLOCK, &wake, NULL);
 	eventfd_write(ls->stop_fd, 1);
 	pthread_join(t, NULL);

@@ -13,6 +13,7 @@
 #ifndef APPV_LOADER_SUPERVISOR_INTERNAL_H
 #define APPV_LOADER_SUPERVISOR_INTERNAL_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <limits.h>
@@ -94,6 +95,10 @@ struct sup_cwd {
 struct sup {
 	struct session *s;
 	int listener;
+	/* The loop's lock the serving thread holds for each dispatch (two
+	 * threads: loop_blocking), or NULL; let go while a call waits for
+	 * the overlay's moves lock (sup_upper_hold). */
+	pthread_mutex_t *serving_lock;
 	struct seccomp_notif_sizes sizes;
 	int upper_fd; /* O_PATH anchors of the layer roots, -1 if none */
 	int image_root_fd;
@@ -497,6 +502,10 @@ long sys_sockname(struct appv_sc_call *c);
 
 /* Dispatch one notification (supervisor.c); exposed for tests. */
 long sup_dispatch(struct appv_sc_call *c);
+/* The overlay's moves lock for @c's call (vfs_upper_hold), waited for
+ * while its caller lives: 0, or -ENOENT when it is gone.  @let_go: no
+ * handler is under way, the loop's lock may be let go meanwhile. */
+int sup_upper_hold(struct appv_sc_call *c, bool moves, bool let_go);
 /* Whether the call may have made a name in the upper layer - a create, a
  * copy-up, a whiteout, a rename: the name epoch then moves before the
  * answer, also one sent with a descriptor (vfs/upper_negs.c).  Reads, and

@@ -393,10 +393,10 @@ static int moved_whiteout(const struct sup_path *o, const struct sup_path *n,
  * followed, and one met there (a moved directory's place taken by a
  * symlink) is resolved again.
  */
-static void rename_hold(struct appv_sc_call *c)
+static int rename_hold(struct appv_sc_call *c)
 {
 	vfs_upper_unhold(c->s->vfs);
-	vfs_upper_hold(c->s->vfs, true); /* none (ENOLCK): as before */
+	return sup_upper_hold(c, true, false); /* none (ENOLCK): as before */
 }
 
 /* sup_name_at for a rename: a shared path's parent as that gives it, an
@@ -544,7 +544,7 @@ long sys_rename(struct appv_sc_call *c)
 	if (r == 0 && !(flags & RENAME_EXCHANGE))
 		vfs_origin_key(c->s->vfs, n.res.real, &key);
 	if (r == 0 && o.res.rule != VFS_RULE_SHARE)
-		rename_hold(c);
+		r = rename_hold(c);
 	if (r == 0)
 		r = rename_name_at(c, &o, &odfd, &oname);
 	if (r == 0)

@@ -507,8 +507,10 @@ static long granted_call(const struct vfs *vfs, int lfd, const char *dir,
  * removes a directory (an rmdir, a rename's move: loader/sys_modify.c),
  * as `appv overlay reset` does while it empties the tree.  Open file
  * description locks: a write lock needs a descriptor open for writing,
- * which the application cannot get (Landlock), so it can hold off other
- * sessions' moves at most, not every call.
+ * which the application cannot get (Landlock), so it can hold off the
+ * sessions' moves at most (a read lock from the trampoline page; their
+ * supervisors do not wait for it in F_OFD_SETLKW: loader/supervisor.c,
+ * sup_upper_hold).
  */
 
 static int moves_open(const char *upper, size_t len)
@@ -524,15 +526,17 @@ static int moves_open(const char *upper, size_t len)
 	return fd == -EROFS ? -ENOENT : fd;
 }
 
-static int moves_lock(int fd, short type)
+/* @cmd F_OFD_SETLKW waits; F_OFD_SETLK returns -EAGAIN (or -EACCES)
+ * while another description holds a conflicting lock. */
+static int moves_lock(int fd, int cmd, short type)
 {
 	struct flock fl = {.l_type = type, .l_whence = SEEK_SET};
 	long r;
 
 	do
-		r = APPV_SYS(SYS_fcntl, fd, F_OFD_SETLKW, &fl, 0, 0, 0);
+		r = APPV_SYS(SYS_fcntl, fd, cmd, &fl, 0, 0, 0);
 	while (r == -EINTR);
-	return (int)r;
+	return r == -EACCES ? -EAGAIN : (int)r;
 }
 
 int vfs_upper_hold(struct vfs *vfs, bool moves)
@@ -543,13 +547,14 @@ int vfs_upper_hold(struct vfs *vfs, bool moves)
 		vfs->moves_fd = -2; /* none: not asked again */
 		return 0;
 	}
-	return moves_lock(vfs->moves_fd, moves ? F_WRLCK : F_RDLCK);
+	return moves_lock(vfs->moves_fd, F_OFD_SETLK,
+			  moves ? F_WRLCK : F_RDLCK);
 }
 
 void vfs_upper_unhold(struct vfs *vfs)
 {
 	if (vfs->moves_fd >= 0)
-		moves_lock(vfs->moves_fd, F_UNLCK);
+		moves_lock(vfs->moves_fd, F_OFD_SETLK, F_UNLCK);
 }
 
 int vfs_upper_hold_moves(const char *upper)
@@ -558,7 +563,7 @@ int vfs_upper_hold_moves(const char *upper)
 
 	if (fd < 0)
 		return fd;
-	r = moves_lock(fd, F_WRLCK);
+	r = moves_lock(fd, F_OFD_SETLKW, F_WRLCK);
 	if (r < 0) {
 		appv_close(fd);
 		return r;

@@ -664,7 +664,9 @@ void vfs_upper_recover(struct vfs *vfs);
  * lock (an rmdir; a rename once its copy-up is done), so that no other
  * session's supervisor moves or removes a directory a walk saw before the
  * change is made.  0 (also where the overlay has no such lock: read-only),
- * or -errno; vfs_upper_unhold after the call.  vfs_upper_hold_moves: the
+ * -EAGAIN while another session holds it (no wait: the supervisor asks
+ * again while its caller lives, sup_upper_hold), or -errno;
+ * vfs_upper_unhold after the call.  vfs_upper_hold_moves: the
  * write lock of upper directory @upper for a process without a session
  * (`appv overlay reset`), held until the descriptor it returns (or
  * -errno) is closed. */

@@ -6738,6 +6738,71 @@ c_ov_sessions_swap() {
 	grep -qE '^rounds [1-9]' "$C/out" || fail "no round: $(cat "$C/out")"
 }
 
+# A call waiting for the overlay's moves lock (vfs_upper_hold), which
+# another session holds for long (its supervisor in a slow call, or its
+# program from the trampoline page: a read lock of <upper>.moves), is
+# given up when its caller dies: ^C or a kill of the session's program
+# ends appv, which waited in F_OFD_SETLKW for good (its serving thread
+# held the loop's lock, so the signal thread could not even reap).
+c_ov_moves_held() {
+	local h=$C/mh up pid hp i rc=0
+	mkdir -p "$h"
+	axe --overlay mh "$TPKG" /bin/sh -c ': >"$1/seed"' sh "$h"
+	want_rc 0
+	up=$(upper_of "$TID" mh)
+	python3 -c 'import fcntl, os, struct, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.fcntl(fd, 37, struct.pack("hhqqi", fcntl.F_RDLCK, 0, 0, 0, 0))
+open(sys.argv[2], "w").close()
+time.sleep(30)' "$up.moves" "$C/held" &
+	hp=$!
+	for i in $(seq 100); do [ -e "$C/held" ] && break; sleep 0.05; done
+	# shellcheck disable=SC2086
+	"$APPV" exec $MODE_OPT --overlay mh "$TPKG" /bin/sh -c \
+		'mkdir "$1/d" && echo $$ >"$1/pid" && exec rmdir "$1/d"' sh \
+		"$h" </dev/null >"$C/a.out" 2>"$C/a.err" &
+	pid=$!
+	# What it writes lands in upper.
+	for i in $(seq 100); do [ -s "$up$h/pid" ] && break; sleep 0.05; done
+	sleep 0.5
+	[ -d "$up$h/d" ] || fail "the rmdir did not wait for the lock"
+	kill -KILL "$(cat "$up$h/pid")"
+	for i in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$pid" 2>/dev/null; then
+		fail "appv still runs 6 s after its program was killed"
+		kill -KILL "$pid"
+	fi
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 137 ] || fail "appv exited $rc, expected 137 (SIGKILL)"
+	# A SIGTERM sent to appv reaches its program meanwhile.
+	rm -f "$up$h/pid"
+	# shellcheck disable=SC2086
+	"$APPV" exec $MODE_OPT --overlay mh "$TPKG" /bin/sh -c \
+		'echo $$ >"$1/pid" && exec rmdir "$1/d"' sh "$h" </dev/null \
+		>"$C/b.out" 2>"$C/b.err" &
+	pid=$!
+	for i in $(seq 100); do [ -s "$up$h/pid" ] && break; sleep 0.05; done
+	sleep 0.5
+	kill -TERM "$pid"
+	for i in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$pid" 2>/dev/null; then
+		fail "appv still runs 6 s after a SIGTERM"
+		kill -KILL "$pid"
+	fi
+	rc=0
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 143 ] || fail "appv exited $rc, expected 143 (SIGTERM)"
+	[ -d "$up$h/d" ] || fail "the rmdir was made under another's lock"
+	kill "$hp"
+	wait "$hp" 2>/dev/null || true
+	# Such a holder may be a fast-mode program (vfs/README.md).
+	[ -z "$MODE_OPT" ] || return 0
+	axe --overlay mh "$TPKG" "$HELPERS/shared_file_static" rdlock 0 \
+		"$up.moves"
+	want_rc 0
+	out_has "rdlock $up.moves: held"
+}
+
 # utimensat with both times UTIME_OMIT changes nothing and checks nothing
 # (the kernel returns 0 before it looks at the path): no copy-up of a host
 # or package file, and 0 for a missing path too.
@@ -8773,7 +8838,7 @@ iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair cwd_clone_fs ov_sparse_copyup
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
-ov_perm_owner ov_perm_sgid_group ov_own_new_swap ov_sessions_swap ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
+ov_perm_owner ov_perm_sgid_group ov_own_new_swap ov_sessions_swap ov_moves_held ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
 ov_cli_unreadable ov_cli_forged_marker ov_shared_truncated ov_cli_json_long ov_cli_walk_swap ov_cli_deep_walk ov_cli_c1_name
 fd_opath_magic fd_opath_symlink fd_opath_symlink_exec link_fd_protected ov_race_remove ov_race_append ov_race_upper_names ov_mkdir_opaque_mode ov_race_mkdir_opaque ov_race_symlink_swap scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native id_links_replace host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base

@@ -7,6 +7,8 @@
  *
  *   shared_file_static trunc LEN PATH...   truncate(2) each PATH to LEN
  *   shared_file_static fill BYTE PATH...   write BYTE over each whole file
+ *   shared_file_static rdlock SECS PATH    hold a read lock (F_OFD_SETLK) of
+ *                                          PATH for SECS seconds
  *
  * Prints "OP PATH: ok" or "OP PATH: errno N (TEXT)" per PATH.  And the
  * victim's side, through libc (supervised: the program is static):
@@ -92,6 +94,24 @@ static long fill(stub_fn stub, const char *path, int byte)
 	return r < 0 ? r : 0;
 }
 
+/* An open file description read lock of the whole of @path, held for
+ * @secs seconds (the overlay's moves lock: vfs/layer_upper.c). */
+static long rdlock(stub_fn stub, const char *path, int secs)
+{
+	struct flock fl = {.l_type = F_RDLCK, .l_whence = SEEK_SET};
+	long fd = stub(SYS_openat, AT_FDCWD, (long)path, O_RDONLY, 0, 0), r;
+
+	if (fd < 0)
+		return fd;
+	r = stub(SYS_fcntl, fd, F_OFD_SETLK, (long)&fl, 0, 0);
+	if (r < 0)
+		return r;
+	printf("%s %s: held\n", "rdlock", path);
+	fflush(stdout);
+	sleep((unsigned int)secs);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	stub_fn stub;
@@ -99,10 +119,12 @@ int main(int argc, char **argv)
 
 	if (argc == 4 && !strcmp(argv[1], "work"))
 		return work(argv[2], argv[3]);
-	if (argc < 4 || (strcmp(argv[1], "trunc") && strcmp(argv[1], "fill"))) {
-		fprintf(stderr,
-			"usage: shared_file_static trunc|fill N PATH...\n"
-			"       shared_file_static work DIR GO\n");
+	if (argc < 4 || (strcmp(argv[1], "trunc") && strcmp(argv[1], "fill") &&
+			 strcmp(argv[1], "rdlock"))) {
+		fprintf(
+		    stderr,
+		    "usage: shared_file_static trunc|fill|rdlock N PATH...\n"
+		    "       shared_file_static work DIR GO\n");
 		return 2;
 	}
 	stub = map_stub();
@@ -112,6 +134,8 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[1], "trunc"))
 			r = stub(SYS_truncate, (long)argv[i], atol(argv[2]), 0,
 				 0, 0);
+		else if (!strcmp(argv[1], "rdlock"))
+			r = rdlock(stub, argv[i], atoi(argv[2]));
 		else
 			r = fill(stub, argv[i], (int)strtol(argv[2], NULL, 0));
 		if (r < 0)
