@@ -73,7 +73,13 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 		old_bus.sa_handler(sig);
 		return;
 	}
+	/* A signal sent (kill -BUS, si_code <= 0) is not sent again on
+	 * return, as a fault is made again: it was swallowed. */
+	if (si->si_code <= 0 && old_bus.sa_handler == SIG_IGN)
+		return;
 	signal(SIGBUS, SIG_DFL);
+	if (si->si_code <= 0)
+		raise(SIGBUS); /* delivered (blocked here) on return */
 }
 
 int appv_guard_install(void)

@@ -379,10 +379,42 @@ int vfs_names_open(struct vfs *vfs)
 	return 0;
 }
 
+/* What a change is written to.  Once a guarded mapping of this process
+ * was replaced by zeros (mapguard.h), its copy reaches no other session,
+ * whose caches would then keep names made or removed here: the file as it
+ * is now (grown again by a session started since) is mapped for the one
+ * change, else none.  Release with shared_done. */
+static struct upper_names *shared(const struct vfs *vfs)
+{
+	char path[PATH_MAX];
+	struct upper_names *n;
+	int fd;
+
+	if (!vfs->names || !appv_guard_tripped())
+		return vfs->names;
+	if (path_of(vfs, path, sizeof(path)) < 0)
+		return NULL;
+	fd = appv_openat(AT_FDCWD, path, O_RDWR | O_CLOEXEC, 0);
+	if (fd < 0)
+		return NULL;
+	n = map_file(fd, PROT_READ | PROT_WRITE);
+	appv_close(fd);
+	return n;
+}
+
+static void shared_done(const struct vfs *vfs, struct upper_names *n)
+{
+	if (n && n != vfs->names)
+		appv_guard_munmap(n, NAMES_SIZE);
+}
+
 void vfs_upper_changed(const struct vfs *vfs)
 {
-	if (vfs->names)
-		__atomic_add_fetch(&vfs->names->dir_gen, 1, __ATOMIC_RELEASE);
+	struct upper_names *n = shared(vfs);
+
+	if (n)
+		__atomic_add_fetch(&n->dir_gen, 1, __ATOMIC_RELEASE);
+	shared_done(vfs, n);
 }
 
 /* A move or removal: bumped before and after, and counted while it runs,
@@ -393,18 +425,24 @@ void vfs_upper_changed(const struct vfs *vfs)
  * count never goes below 0. */
 void vfs_upper_change_begin(const struct vfs *vfs)
 {
-	if (!vfs->names)
+	struct upper_names *n = shared(vfs);
+
+	if (!n)
 		return;
-	__atomic_add_fetch(&vfs->names->dir_busy, 1, __ATOMIC_SEQ_CST);
-	__atomic_add_fetch(&vfs->names->dir_gen, 1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&n->dir_busy, 1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&n->dir_gen, 1, __ATOMIC_SEQ_CST);
+	shared_done(vfs, n);
 }
 
 void vfs_upper_change_end(const struct vfs *vfs)
 {
-	if (!vfs->names)
+	struct upper_names *n = shared(vfs);
+
+	if (!n)
 		return;
-	__atomic_add_fetch(&vfs->names->dir_gen, 1, __ATOMIC_SEQ_CST);
-	appv_atomic_dec_floor(&vfs->names->dir_busy);
+	__atomic_add_fetch(&n->dir_gen, 1, __ATOMIC_SEQ_CST);
+	appv_atomic_dec_floor(&n->dir_busy);
+	shared_done(vfs, n);
 }
 
 int vfs_names_bump_file(const char *upper)
@@ -431,31 +469,40 @@ int vfs_names_bump_file(const char *upper)
 void vfs_names_note(struct vfs *vfs, const char *vpath)
 {
 	const char *p = vpath + 1, *end;
+	struct upper_names *n;
 
 	if (!vfs->names || vpath[0] != '/' || !*p)
 		return;
 	end = strchr(p, '/');
-	set_name(vfs->names, p, end ? (size_t)(end - p) : strlen(p));
+	n = shared(vfs);
+	if (n)
+		set_name(n, p, end ? (size_t)(end - p) : strlen(p));
+	shared_done(vfs, n);
 }
 
 /* An opaque marker is a marker too: should the lower directory go, the
  * upper one is still listed through a merge, which hides it. */
 void vfs_opaque_note(struct vfs *vfs, const char *vpath)
 {
-	if (!vfs->names)
+	struct upper_names *n = shared(vfs);
+
+	if (!n)
 		return;
-	set_bits(vfs->names, vpath, strlen(vpath), OPAQUE_BASE);
-	set_bits(vfs->names, vpath, strlen(vpath), WH_BASE);
+	set_bits(n, vpath, strlen(vpath), OPAQUE_BASE);
+	set_bits(n, vpath, strlen(vpath), WH_BASE);
+	shared_done(vfs, n);
 }
 
 void vfs_whiteout_note(struct vfs *vfs, const char *vpath)
 {
 	const char *slash = strrchr(vpath, '/');
+	struct upper_names *n;
 
-	if (vfs->names && slash)
-		set_bits(vfs->names, vpath, slash > vpath ? (size_t)(slash - vpath)
-							  : 1,
-			 WH_BASE);
+	if (!slash || !(n = shared(vfs)))
+		return;
+	set_bits(n, vpath, slash > vpath ? (size_t)(slash - vpath) : 1,
+		 WH_BASE);
+	shared_done(vfs, n);
 }
 
 /* Not when this process could not fold the listing in: the stored ctime

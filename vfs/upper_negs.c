@@ -106,8 +106,18 @@ void vfs_epoch_close(struct vfs *vfs)
 
 void vfs_upper_created(const struct vfs *vfs)
 {
-	if (vfs->epoch)
-		__atomic_add_fetch(vfs->epoch, 1, __ATOMIC_SEQ_CST);
+	uint64_t *e = vfs->epoch;
+
+	/* This process's copy replaced by zeros reaches no other session
+	 * (mapguard.h): the file as it is now, grown again by a session
+	 * started since, whose caches must see the name made here. */
+	if (e && appv_guard_tripped())
+		e = vfs_epoch_map(vfs->cfg.upper, vfs->upper_len, false);
+	if (!e)
+		return;
+	__atomic_add_fetch(e, 1, __ATOMIC_SEQ_CST);
+	if (e != vfs->epoch)
+		vfs_epoch_unmap(e);
 }
 
 void vfs_cache_upper_names(struct vfs *vfs, bool on)

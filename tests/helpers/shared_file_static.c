@@ -17,6 +17,9 @@
  *                                          makes, renames, stats and removes
  *                                          names below DIR 20 times: "work:
  *                                          ok" or "work: OP PATH: TEXT"
+ *   shared_file_static late DIR GO GO2     once GO exists, makes and removes
+ *                                          DIR/d; once GO2 exists, makes
+ *                                          DIR/new: "late: ok" or as work
  *
  * Exit status 0 (work: 1 when a call failed), or 2 on a set-up or usage
  * error.
@@ -72,6 +75,34 @@ static int work(const char *dir, const char *go)
 	return 0;
 }
 
+static void wait_for(const char *path)
+{
+	struct timespec tick = {0, 20 * 1000 * 1000};
+	struct stat st;
+
+	for (int i = 0; i < 500 && stat(path, &st) < 0; i++)
+		nanosleep(&tick, NULL);
+}
+
+/* A change made after the truncation: other sessions must see it. */
+static int late(const char *dir, const char *go, const char *go2)
+{
+	char d[4200];
+	int fd;
+
+	wait_for(go);
+	snprintf(d, sizeof(d), "%s/d", dir);
+	if (mkdir(d, 0755) < 0 || rmdir(d) < 0)
+		return failed("mkdir", d);
+	wait_for(go2);
+	snprintf(d, sizeof(d), "%s/new", dir);
+	fd = open(d, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	if (fd < 0 || close(fd) < 0)
+		return failed("create", d);
+	printf("late: ok\n");
+	return 0;
+}
+
 static long fill(stub_fn stub, const char *path, int byte)
 {
 	char buf[4096];
@@ -119,12 +150,15 @@ int main(int argc, char **argv)
 
 	if (argc == 4 && !strcmp(argv[1], "work"))
 		return work(argv[2], argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "late"))
+		return late(argv[2], argv[3], argv[4]);
 	if (argc < 4 || (strcmp(argv[1], "trunc") && strcmp(argv[1], "fill") &&
 			 strcmp(argv[1], "rdlock"))) {
 		fprintf(
 		    stderr,
 		    "usage: shared_file_static trunc|fill|rdlock N PATH...\n"
-		    "       shared_file_static work DIR GO\n");
+		    "       shared_file_static work DIR GO\n"
+		    "       shared_file_static late DIR GO GO2\n");
 		return 2;
 	}
 	stub = map_stub();
