@@ -416,17 +416,16 @@ static int rename_name_at(struct appv_sc_call *c, const struct sup_path *p,
 	slash = strrchr(rel, '/');
 	if (!slash) {
 		*name = rel;
-		fd = appv_openat2(root, ".", O_PATH | O_DIRECTORY | O_CLOEXEC,
-				  0, 0);
+		strcpy(dir, ".");
 	} else {
 		if ((size_t)(slash - rel) >= sizeof(dir))
 			return -ENAMETOOLONG;
 		memcpy(dir, rel, (size_t)(slash - rel));
 		dir[slash - rel] = '\0';
 		*name = slash + 1;
-		fd = appv_openat2(root, dir, O_PATH | O_DIRECTORY | O_CLOEXEC,
-				  0, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
 	}
+	fd = appv_openat2(root, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
+			  RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
 	if (fd == -ELOOP || fd == -EXDEV || fd == -ENOTDIR)
 		return -ESTALE; /* swapped since the walk: resolve again */
 	if (fd < 0)
