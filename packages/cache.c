@@ -17,12 +17,15 @@
  * and the next call redoes the work.  Data is not fsync'ed: a process crash
  * loses nothing (the page cache survives it), a power cut may need
  * `rm -rf` of the cache entry.  One that lacks a part (index, state, root:
- * removed by hand, a cleanup cut short) is built again and takes its
- * place.
+ * removed by hand, a cleanup cut short) or whose index or state is damaged
+ * (truncated: a program of the user may, in fast mode) is built again and
+ * takes its place.  A session that runs meanwhile takes a state byte past
+ * the end of its file for 0: the file is extracted again.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -307,35 +310,72 @@ static int build_cache(const struct pkg *p, const char *tmp,
 	return r;
 }
 
-/* Whether the cache entry @dir has its parts (not what is in root/). */
-static bool complete(const char *dir)
-{
-	static const char *const parts[] = {"index", "state", "root"};
-	char path[PATH_MAX];
+static bool say(char *why, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
-		if (snprintf(path, sizeof(path), "%s/%s", dir, parts[i]) >=
-			    (int)sizeof(path) ||
-		    access(path, F_OK) != 0)
-			return false;
+static bool say(char *why, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, cap, fmt, ap);
+	va_end(ap);
 	return true;
 }
 
-/* The cache entry @dir is there but incomplete: the new one @tmp takes its
+/* Whether the cache entry @dir cannot serve as it is, and why (into @why):
+ * a part missing (removed by hand, a cleanup cut short) or damaged (a
+ * crash, a full disk, a program of the user truncating it: fast mode lets
+ * it).  The index must pass its own checks and, once @p is walked, number
+ * as many files as @p; state must hold a byte per file.  What root/ holds
+ * is not checked. */
+static bool damaged(const struct pkg *p, const char *dir, char *why, size_t cap)
+{
+	_cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct vfs_index *idx;
+	struct stat st;
+	uint32_t n;
+	int r;
+
+	if (dfd < 0)
+		return say(why, cap, "%s: %s", dir, strerror(errno));
+	r = vfs_index_open(dfd, "index", &idx);
+	if (r < 0)
+		return say(why, cap, "%s/index: %s", dir,
+			   r == -EINVAL ? "header or size wrong"
+					: strerror(-r));
+	n = vfs_index_nfiles(idx);
+	vfs_index_close(idx);
+	if (p->walked && n != p->nfiles)
+		return say(why, cap, "%s/index: %u files, the package has %u",
+			   dir, n, p->nfiles);
+	if (fstatat(dfd, "state", &st, 0) != 0)
+		return say(why, cap, "%s/state: %s", dir, strerror(errno));
+	if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size < n)
+		return say(why, cap, "%s/state: %lld bytes for %u files", dir,
+			   (long long)st.st_size, n);
+	if (faccessat(dfd, "root", F_OK, 0) != 0)
+		return say(why, cap, "%s/root: %s", dir, strerror(errno));
+	return false;
+}
+
+/* The cache entry @dir is there but damaged: the new one @tmp takes its
  * place, under a lock on @cache_base (another session may be repairing
- * it too: then its complete entry is used). */
-static int replace_broken(const char *cache_base, const char *dir,
-			  const char *tmp, struct appv_diag *diag)
+ * it too: then its entry is used).  A running session keeps the files it
+ * has open (and its mappings) of the old one. */
+static int replace_broken(const struct pkg *p, const char *cache_base,
+			  const char *dir, const char *tmp,
+			  struct appv_diag *diag)
 {
 	_cleanup_close_ int lock = open(cache_base, O_RDONLY | O_DIRECTORY |
 							 O_CLOEXEC);
-	char aside[PATH_MAX];
+	char aside[PATH_MAX], why[PATH_MAX + 64], now[PATH_MAX + 64];
 	int r = 0;
 
 	if (lock < 0 || flock(lock, LOCK_EX) < 0)
 		return appv_diag_set(diag, -errno, "%s: %s", cache_base,
 				     strerror(errno));
-	if (complete(dir))
+	if (!damaged(p, dir, why, sizeof(why)))
 		return 0;
 	if (snprintf(aside, sizeof(aside), "%s.broken.XXXXXX", dir) >=
 	    (int)sizeof(aside))
@@ -349,22 +389,25 @@ static int replace_broken(const char *cache_base, const char *dir,
 	if (rename(dir, aside) != 0 ||
 	    renameat2(AT_FDCWD, tmp, AT_FDCWD, dir, RENAME_NOREPLACE) != 0)
 		r = -errno;
-	if ((r == -EEXIST || r == -ENOTEMPTY) && complete(dir))
+	if ((r == -EEXIST || r == -ENOTEMPTY) &&
+	    !damaged(p, dir, now, sizeof(now)))
 		r = 0;
 	if (r < 0)
-		appv_diag_set(diag, r, "%s: replacing an incomplete package "
-			      "cache: %s", dir, strerror(-r));
+		appv_diag_set(diag, r,
+			      "%s: replacing a damaged package cache: %s", dir,
+			      strerror(-r));
 	rm_rf(AT_FDCWD, aside);
 	if (r == 0) /* a warning for the caller */
-		appv_diag_set(diag, 0, "%s: the package cache was incomplete; "
-			      "built it again", dir);
+		appv_diag_set(
+		    diag, 0,
+		    "%s: the package cache was damaged; built it again", why);
 	return r;
 }
 
 int pkg_cache_prepare(struct pkg *p, const char *cache_base, char *image_dir,
 		      size_t cap, struct appv_diag *diag)
 {
-	char dir[PATH_MAX], tmp[PATH_MAX];
+	char dir[PATH_MAX], tmp[PATH_MAX], why[PATH_MAX + 64];
 	int r;
 
 	if (snprintf(dir, sizeof(dir), "%s/%s", cache_base, p->id) >=
@@ -374,7 +417,7 @@ int pkg_cache_prepare(struct pkg *p, const char *cache_base, char *image_dir,
 		return appv_diag_set(diag, -ENAMETOOLONG, "%s: cache path too "
 				     "long", cache_base);
 	memcpy(image_dir, dir, strlen(dir) + 1);
-	if (complete(dir))
+	if (!damaged(p, dir, why, sizeof(why)))
 		goto done;
 	r = pkg_tree_load(p, diag); /* a stamped open has not walked yet */
 	if (r < 0)
@@ -391,11 +434,11 @@ int pkg_cache_prepare(struct pkg *p, const char *cache_base, char *image_dir,
 				RENAME_NOREPLACE) != 0) {
 		r = -errno;
 		/* Another session won the race: use theirs.  Or what is
-		 * there is incomplete. */
+		 * there is damaged. */
 		if (r == -EEXIST || r == -ENOTEMPTY)
-			r = complete(dir) ? 0
-					  : replace_broken(cache_base, dir, tmp,
-							   diag);
+			r = !damaged(p, dir, why, sizeof(why))
+				? 0
+				: replace_broken(p, cache_base, dir, tmp, diag);
 		else
 			appv_diag_set(diag, r, "%s: %s", dir, strerror(-r));
 	}
@@ -529,6 +572,7 @@ int pkg_cache_extract(struct pkg *p, const char *image_dir, uint32_t file_no,
 	_cleanup_close_ int statefd = -1;
 	const struct pkg_entry *e;
 	char state = 0;
+	ssize_t n;
 	int r;
 
 	dfd = open(image_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -549,10 +593,13 @@ int pkg_cache_extract(struct pkg *p, const char *image_dir, uint32_t file_no,
 	if (r != 0)
 		return appv_diag_set(diag, -errno, "%s/lock: %s", image_dir,
 				     strerror(errno));
-	if (pread(statefd, &state, 1, file_no) != 1)
-		return appv_diag_set(diag, -EIO, "%s/state: too short",
-				     image_dir);
-	if (state == 1)
+	/* A byte past the end (state truncated under this session) is 0:
+	 * the file is extracted again, the same bytes over a complete one. */
+	n = pread(statefd, &state, 1, file_no);
+	if (n < 0)
+		return appv_diag_set(diag, -errno, "%s/state: %s", image_dir,
+				     strerror(errno));
+	if (n == 1 && state == 1)
 		return 0;
 	r = same_file(p) ? fill(p, dfd, e) : -ESTALE;
 	if (r == -ESTALE)

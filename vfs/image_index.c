@@ -4,15 +4,23 @@
  *
  * The whole file is mapped read-only.  Open checks only what is O(1): the
  * header, every section bound and the root entry's shape; it touches no
- * page past the first, as every exec'd process opens the index.  The rest
- * is checked where it is read, so that a corrupt index never reads out of
- * bounds and gives -EIO there: a bucket's entry number (find), an entry's
- * path and target strings (each must end in NUL inside the string table)
- * and its file number and hard-link agreement (fill), a directory's child
- * range (next_child), a files[] slot (vfs_index_file).  The entries'
+ * page past the first, as every exec'd process opens the index.  The
+ * header is read once into the handle and checked there: the file is the
+ * user's (a program of theirs may write or truncate it while mapped), so
+ * every bound comes from that copy, never from the mapping again.  The
+ * rest is checked where it is read, so that a corrupt index never reads
+ * out of bounds and gives -EIO there: a bucket's entry number (find), an
+ * entry's path and target strings (each must end in NUL inside the string
+ * table) and its file number and hard-link agreement (fill), a directory's
+ * child range (next_child), a files[] slot (vfs_index_file).  The entries'
  * parent numbers are not read by the reader and not checked.
- * No malloc (the handle is the mapping itself), no stdio, every kernel call
- * through common/sys.h.
+ *
+ * The mapping is guarded (common/mapguard.h): in appv, a truncation of the
+ * file turns it into zeros at the next fault instead of a SIGBUS, and every
+ * lookup made since is -EIO (the magic no longer reads back).  The shim's
+ * mapping is a plain one (its processes die of that SIGBUS: README, known
+ * limits).  No malloc (the handle is an anonymous page), no stdio, every
+ * kernel call through common/sys.h.
  */
 #include "image_index.h"
 #include "image_index_internal.h"
@@ -21,18 +29,18 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "../common/mapguard.h"
 #include "../common/path.h"
 #include "../common/sys.h"
 
-/* The handle is the mapping itself: its header, which open checked, gives
- * every section (no allocation, and no page of its own to fault in). */
 struct vfs_index {
-	struct idx_header hdr;
+	struct idx_header hdr;	  /* the checked copy: every bound */
+	const unsigned char *map; /* the file, hdr.total_size bytes */
 };
 
 static const void *section(const struct vfs_index *idx, uint64_t off)
 {
-	return (const unsigned char *)idx + off;
+	return idx->map + off;
 }
 
 static const struct idx_entry *ents(const struct vfs_index *idx)
@@ -53,6 +61,16 @@ static const uint32_t *files(const struct vfs_index *idx)
 static const char *strs(const struct vfs_index *idx)
 {
 	return section(idx, idx->hdr.strings_off);
+}
+
+/* Whether the mapping still holds the file as open found it, checked after
+ * each lookup: the magic reads back unless the header was overwritten or
+ * the guard replaced a truncated file with zeros (what the lookup read
+ * then is not the index). */
+static int intact(const struct vfs_index *idx, int r)
+{
+	__atomic_signal_fence(__ATOMIC_SEQ_CST); /* read after the lookup's */
+	return memcmp(idx->map, IDX_MAGIC, 8) ? -EIO : r;
 }
 
 static bool section_ok(const struct idx_header *h, uint64_t off, uint64_t count,
@@ -99,8 +117,7 @@ static int check_root(const struct vfs_index *idx)
 	return e->path_len == 1 && e->parent == 0 ? 0 : -EINVAL;
 }
 
-static int map_file(int dirfd, const char *name, const unsigned char **map,
-		    size_t *len)
+static int map_file(int dirfd, const char *name, struct vfs_index *idx)
 {
 	struct stat st;
 	void *p;
@@ -115,13 +132,17 @@ static int map_file(int dirfd, const char *name, const unsigned char **map,
 		       (uint64_t)st.st_size > ((uint64_t)1 << 40)))
 		r = -EINVAL;
 	if (r == 0) {
-		p = appv_mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
-			      fd, 0);
-		if (appv_mmap_failed(p))
+		p = appv_guard_mmap((size_t)st.st_size, PROT_READ, MAP_PRIVATE,
+				    fd);
+		if (appv_mmap_failed(p)) {
 			r = (int)(long)p;
-		else {
-			*map = p;
-			*len = (size_t)st.st_size;
+		} else {
+			idx->map = p;
+			/* Checked against the size mapped, not a later one. */
+			memcpy(&idx->hdr, p, sizeof(idx->hdr));
+			r = check_header(&idx->hdr, (size_t)st.st_size);
+			if (r < 0)
+				appv_guard_munmap(p, (size_t)st.st_size);
 		}
 	}
 	appv_close(fd);
@@ -130,20 +151,22 @@ static int map_file(int dirfd, const char *name, const unsigned char **map,
 
 int vfs_index_open(int dirfd, const char *name, struct vfs_index **out)
 {
-	const unsigned char *map = NULL;
 	struct vfs_index *idx;
-	size_t len = 0;
 	int r;
 
-	r = map_file(dirfd, name, &map, &len);
-	if (r < 0)
-		return r;
-	idx = (struct vfs_index *)map;
-	r = check_header(&idx->hdr, len);
-	if (r == 0)
+	idx = appv_mmap(NULL, sizeof(*idx), PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (appv_mmap_failed(idx))
+		return (int)(long)idx;
+	r = map_file(dirfd, name, idx);
+	if (r == 0) {
 		r = check_root(idx);
+		if (r < 0)
+			appv_guard_munmap((void *)idx->map,
+					  idx->hdr.total_size);
+	}
 	if (r < 0) {
-		appv_munmap((void *)map, len);
+		appv_munmap(idx, sizeof(*idx));
 		return r;
 	}
 	*out = idx;
@@ -152,8 +175,10 @@ int vfs_index_open(int dirfd, const char *name, struct vfs_index **out)
 
 void vfs_index_close(struct vfs_index *idx)
 {
-	if (idx)
-		appv_munmap(idx, idx->hdr.total_size);
+	if (!idx)
+		return;
+	appv_guard_munmap((void *)idx->map, idx->hdr.total_size);
+	appv_munmap(idx, sizeof(*idx));
 }
 
 /* A regular file's number, and the agreement of its names: its first name
@@ -247,9 +272,9 @@ int vfs_index_lookup_hashed(const struct vfs_index *idx, const char *path,
 	uint32_t i;
 	int r = find(idx, path, len, hash, &i);
 
-	if (r < 0)
-		return r;
-	return fill(idx, i, out ? out : &ent);
+	if (r == 0)
+		r = fill(idx, i, out ? out : &ent);
+	return intact(idx, r);
 }
 
 uint32_t vfs_index_nfiles(const struct vfs_index *idx)
@@ -257,8 +282,8 @@ uint32_t vfs_index_nfiles(const struct vfs_index *idx)
 	return idx->hdr.nfiles;
 }
 
-int vfs_index_file(const struct vfs_index *idx, uint32_t file_no,
-		   struct vfs_index_ent *out)
+static int file_entry(const struct vfs_index *idx, uint32_t file_no,
+		      struct vfs_index_ent *out)
 {
 	uint32_t i;
 
@@ -270,8 +295,14 @@ int vfs_index_file(const struct vfs_index *idx, uint32_t file_no,
 	return fill(idx, i, out);
 }
 
-int vfs_index_next_child(const struct vfs_index *idx, const char *dir,
-			 uint32_t *cursor, struct vfs_index_ent *out)
+int vfs_index_file(const struct vfs_index *idx, uint32_t file_no,
+		   struct vfs_index_ent *out)
+{
+	return intact(idx, file_entry(idx, file_no, out));
+}
+
+static int next_child(const struct vfs_index *idx, const char *dir,
+		      uint32_t *cursor, struct vfs_index_ent *out)
 {
 	const struct idx_entry *e;
 	uint32_t i;
@@ -295,8 +326,14 @@ int vfs_index_next_child(const struct vfs_index *idx, const char *dir,
 	return 1;
 }
 
-int vfs_index_next_link(const struct vfs_index *idx, uint32_t file_no,
-			uint32_t *cursor, struct vfs_index_ent *out)
+int vfs_index_next_child(const struct vfs_index *idx, const char *dir,
+			 uint32_t *cursor, struct vfs_index_ent *out)
+{
+	return intact(idx, next_child(idx, dir, cursor, out));
+}
+
+static int next_link(const struct vfs_index *idx, uint32_t file_no,
+		     uint32_t *cursor, struct vfs_index_ent *out)
 {
 	while (*cursor < idx->hdr.nents) {
 		uint32_t i = (*cursor)++;
@@ -309,4 +346,10 @@ int vfs_index_next_link(const struct vfs_index *idx, uint32_t file_no,
 		}
 	}
 	return 0;
+}
+
+int vfs_index_next_link(const struct vfs_index *idx, uint32_t file_no,
+			uint32_t *cursor, struct vfs_index_ent *out)
+{
+	return intact(idx, next_link(idx, file_no, cursor, out));
 }

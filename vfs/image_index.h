@@ -42,9 +42,12 @@ int vfs_index_write(int dirfd, const char *name,
 struct vfs_index;
 
 /* Map an index read-only; checks the header and the section bounds (O(1):
- * -EINVAL when they are wrong).  The tables are checked where each call
- * below reads them: a corrupt entry, bucket or files[] slot is -EIO from
- * that call, never a read out of bounds.  Shim-safe (mmap, no malloc). */
+ * -EINVAL when they are wrong) on a copy that every call below takes its
+ * bounds from.  The tables are checked where each call below reads them:
+ * a corrupt entry, bucket or files[] slot is -EIO from that call, never a
+ * read out of bounds.  So is every call once the file's header was
+ * overwritten, or the file truncated under a guarded mapping (appv's:
+ * common/mapguard.h).  Shim-safe (mmap, no malloc). */
 int vfs_index_open(int dirfd, const char *name, struct vfs_index **out);
 void vfs_index_close(struct vfs_index *idx);
 

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../common/mapguard.h"
 #include "../../vfs/image_index.h"
 #include "../../vfs/image_index_internal.h"
 
@@ -321,6 +322,17 @@ static void put_file(int dirfd, const char *name, const void *buf, size_t n)
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, buf, n), (ssize_t)n);
 	close(fd);
+}
+
+static int truncate_at(struct fx *f, const char *name, off_t len)
+{
+	int fd = openat(f->dirfd, name, O_WRONLY);
+	int r;
+
+	assert_true(fd >= 0);
+	r = ftruncate(fd, len);
+	close(fd);
+	return r;
 }
 
 /* Whatever open accepts must be safe to use: every call answers, and a
@@ -665,6 +677,58 @@ static void test_index__hard_link_disagreement_is_eio(void **state)
 	vfs_index_close(idx);
 }
 
+/* ---- the file changed under an open index ----------------------------- */
+
+/* A header zeroed in the file (the mapping shows it): the bounds come from
+ * the copy checked at open, so the probe does not walk past the mapping,
+ * and the index is no longer trusted. */
+static void test_index__header_zeroed_after_open_is_eio(void **state)
+{
+	struct fx *f = *state;
+	struct vfs_index *idx = write_open(f);
+	struct vfs_index_ent e;
+	unsigned char zeros[sizeof(struct idx_header)] = {0};
+	uint32_t cur = 0;
+	int fd;
+
+	assert_int_equal(lookup(idx, "/opt/app/data.txt"), 0);
+	fd = openat(f->dirfd, "index", O_WRONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(pwrite(fd, zeros, sizeof(zeros), 0),
+			 (ssize_t)sizeof(zeros));
+	close(fd);
+	assert_int_equal(lookup(idx, "/opt/app/data.txt"), -EIO);
+	assert_int_equal(lookup(idx, "/no/such"), -EIO);
+	assert_int_equal(vfs_index_nfiles(idx), 4);
+	assert_int_equal(vfs_index_file(idx, 0, &e), -EIO);
+	assert_int_equal(vfs_index_next_child(idx, "/opt", &cur, &e), -EIO);
+	cur = 0;
+	assert_int_equal(vfs_index_next_link(idx, 0, &cur, &e), -EIO);
+	vfs_index_close(idx);
+}
+
+/* Truncated under a guarded mapping (appv's): the next touch is no SIGBUS,
+ * and every lookup since is -EIO.  Last: the guard, once tripped, stays
+ * so for the process. */
+static void test_index__truncated_after_open_is_eio(void **state)
+{
+	struct fx *f = *state;
+	struct vfs_index *idx;
+	struct vfs_index_ent e;
+	uint32_t cur = 0;
+
+	assert_int_equal(appv_guard_install(), 0);
+	idx = write_open(f);
+	assert_int_equal(lookup(idx, "/etc/app.conf"), 0);
+	assert_int_equal(truncate_at(f, "index", 0), 0);
+	assert_int_equal(lookup(idx, "/etc/app.conf"), -EIO);
+	assert_int_equal(lookup(idx, "/usr/lib/app/libx.so"), -EIO);
+	assert_int_equal(vfs_index_file(idx, 1, &e), -EIO);
+	assert_int_equal(vfs_index_next_child(idx, "/", &cur, &e), -EIO);
+	assert_true(appv_guard_tripped());
+	vfs_index_close(idx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -690,6 +754,8 @@ int main(void)
 	    T(test_index__bad_files_slot_is_eio),
 	    T(test_index__bad_file_no_is_eio),
 	    T(test_index__hard_link_disagreement_is_eio),
+	    T(test_index__header_zeroed_after_open_is_eio),
+	    T(test_index__truncated_after_open_is_eio),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

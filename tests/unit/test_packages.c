@@ -966,6 +966,175 @@ static void test_cache__stamped_extract_checks_the_index(void **state)
 	pkg_free(pk);
 }
 
+/* Part @part of the cache entry @image_dir cut to @len bytes, or its
+ * first @len bytes zeroed (@zero). */
+static void damage(const char *image_dir, const char *part, off_t len,
+		   bool zero)
+{
+	char p[PATH_MAX + 16], zeros[128] = {0};
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", image_dir, part);
+	fd = open(p, O_WRONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	if (zero)
+		assert_int_equal(pwrite(fd, zeros, (size_t)len, 0), len);
+	else
+		assert_int_equal(ftruncate(fd, len), 0);
+	close(fd);
+}
+
+static off_t part_size(const char *image_dir, const char *part)
+{
+	char p[PATH_MAX + 16];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", image_dir, part);
+	assert_int_equal(stat(p, &st), 0);
+	return st.st_size;
+}
+
+/* An entry whose index or state is damaged (truncated, a header zeroed: a
+ * crash, a full disk, a program of the user in fast mode) is built again
+ * and takes the old one's place, with a warning naming the file and the
+ * problem; the package's files are then read from it. */
+static void test_cache__prepare_rebuilds_a_damaged_entry(void **state)
+{
+	static const struct {
+		const char *part;
+		off_t len;
+		bool zero;
+		const char *why;
+	} cases[] = {
+	    {"index", 0, false, "/index: header or size wrong"},
+	    {"index", 40, false, "/index: header or size wrong"},
+	    {"index", 80, true, "/index: header or size wrong"},
+	    {"state", 0, false, "/state: 0 bytes for 5 files"},
+	    {"state", 3, false, "/state: 3 bytes for 5 files"},
+	};
+	struct fx *f = *state;
+	struct appv_diag d = {{0}};
+	char image_dir[PATH_MAX], p[PATH_MAX + 64], fsdir[PATH_MAX];
+	struct vfs_index *idx;
+	struct pkg *pk;
+	int dfd;
+
+	build_ok(f);
+	pk = open_ok(f->pkg, f->cache);
+	assert_int_equal(
+	    pkg_cache_prepare(pk, f->cache, image_dir, sizeof(image_dir), &d),
+	    0);
+	pkg_free(pk);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		damage(image_dir, cases[i].part, cases[i].len, cases[i].zero);
+		pk = open_ok(f->pkg, f->cache);
+		/* the first stamped (checked without the walk); a rebuilt
+		 * entry has no stamp, the open after it verifies and walks */
+		assert_true(i > 0 || pk->stamped);
+		memset(&d, 0, sizeof(d));
+		assert_int_equal(pkg_cache_prepare(pk, f->cache, image_dir,
+						   sizeof(image_dir), &d),
+				 0);
+		if (!strstr(d.msg, cases[i].why) ||
+		    !strstr(d.msg, "the package cache was damaged; built it "
+				   "again"))
+			fail_msg("case %zu: warning '%s'", i, d.msg);
+		assert_int_equal(part_size(image_dir, "state"), 5);
+		dfd = open(image_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		assert_int_equal(vfs_index_open(dfd, "index", &idx), 0);
+		assert_int_equal(vfs_index_nfiles(idx), 5);
+		vfs_index_close(idx);
+		close(dfd);
+		for (uint32_t k = 0; k < 5; k++)
+			assert_int_equal(
+			    pkg_cache_extract(pk, image_dir, k, &d), 0);
+		pkg_free(pk);
+		assert_int_equal(count_dir(f->cache), 1); /* nothing aside */
+	}
+	snprintf(fsdir, sizeof(fsdir), "%s/fs", f->src);
+	snprintf(p, sizeof(p), "%s/root", image_dir);
+	compare_tree(fsdir, p, true);
+	/* sound now: used as it is */
+	pk = open_ok(f->pkg, f->cache);
+	memset(&d, 0, sizeof(d));
+	assert_int_equal(
+	    pkg_cache_prepare(pk, f->cache, image_dir, sizeof(image_dir), &d),
+	    0);
+	assert_string_equal(d.msg, "");
+	pkg_free(pk);
+}
+
+/* Once the package is walked (not stamped), an index numbering another
+ * count of files than the package is damaged too. */
+static void test_cache__prepare_rebuilds_an_index_of_another_count(void **state)
+{
+	struct fx *f = *state;
+	struct appv_diag d = {{0}};
+	struct vfs_index_ent v[2] = {
+	    {.path = "/", .mode = S_IFDIR | 0755},
+	    {.path = "/share/big.bin",
+	     .mode = S_IFREG | 0644,
+	     .size = BIG_SIZE},
+	};
+	char image_dir[PATH_MAX], p[PATH_MAX + 16];
+	struct vfs_index *idx;
+	struct pkg *pk;
+	int dfd;
+
+	build_ok(f);
+	pk = open_ok(f->pkg, f->cache);
+	assert_int_equal(
+	    pkg_cache_prepare(pk, f->cache, image_dir, sizeof(image_dir), &d),
+	    0);
+	pkg_free(pk);
+	dfd = open(image_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(vfs_index_write(dfd, "index", v, 2), 1);
+	close(dfd);
+	snprintf(p, sizeof(p), "%s/verified", image_dir);
+	assert_int_equal(unlink(p), 0);
+	pk = open_ok(f->pkg, f->cache);
+	assert_true(pk->walked);
+	assert_int_equal(
+	    pkg_cache_prepare(pk, f->cache, image_dir, sizeof(image_dir), &d),
+	    0);
+	assert_non_null(strstr(d.msg, "/index: 1 files, the package has 5"));
+	pkg_free(pk);
+	dfd = open(image_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_int_equal(vfs_index_open(dfd, "index", &idx), 0);
+	assert_int_equal(vfs_index_nfiles(idx), 5);
+	vfs_index_close(idx);
+	close(dfd);
+}
+
+/* state cut short under a running session: a byte gone is "not there
+ * yet", the file is extracted (again) and its byte set, not -EIO. */
+static void test_cache__extract_after_state_truncated(void **state)
+{
+	struct fx *f = *state;
+	struct appv_diag d = {{0}};
+	char image_dir[PATH_MAX], p[PATH_MAX + 64], fsdir[PATH_MAX], st8[8];
+	struct pkg *pk;
+
+	build_ok(f);
+	pk = open_ok(f->pkg, f->cache);
+	assert_int_equal(
+	    pkg_cache_prepare(pk, f->cache, image_dir, sizeof(image_dir), &d),
+	    0);
+	for (uint32_t k = 0; k < 5; k++)
+		assert_int_equal(pkg_cache_extract(pk, image_dir, k, &d), 0);
+	damage(image_dir, "state", 1, false);
+	assert_int_equal(pkg_cache_extract(pk, image_dir, 3, &d), 0);
+	assert_int_equal(part_size(image_dir, "state"), 4);
+	for (uint32_t k = 0; k < 5; k++)
+		assert_int_equal(pkg_cache_extract(pk, image_dir, k, &d), 0);
+	read_state(image_dir, st8, 5);
+	assert_memory_equal(st8, "\1\1\1\1\1", 5);
+	snprintf(fsdir, sizeof(fsdir), "%s/fs", f->src);
+	snprintf(p, sizeof(p), "%s/root", image_dir);
+	compare_tree(fsdir, p, true);
+	pkg_free(pk);
+}
+
 /* ---- build errors ---- */
 
 static void expect_build_error(struct fx *f, const char *msg)
@@ -1641,6 +1810,9 @@ int main(void)
 	    T(test_cache__stamped_open_defers_the_walk),
 	    T(test_cache__damaged_stamp_manifest_reverifies),
 	    T(test_cache__stamped_extract_checks_the_index),
+	    T(test_cache__prepare_rebuilds_a_damaged_entry),
+	    T(test_cache__prepare_rebuilds_an_index_of_another_count),
+	    T(test_cache__extract_after_state_truncated),
 	    T(test_open__launcher_header_is_allowed),
 	    T(test_open__trailer_tampering_detected),
 	    T(test_open__truncated_and_foreign_files_rejected),
