@@ -196,20 +196,28 @@ static int upper_hold_kind(const struct appv_sc_call *c)
 
 /*
  * The overlay's moves lock for @c (vfs_upper_hold): 0 held (or none to
- * hold), -ENOENT when its caller went away meanwhile.  Asked again every
- * few milliseconds rather than waited for in F_OFD_SETLKW: another session
- * may hold it for long (a slow call, or its program from the trampoline
- * page), and a ^C'ed or killed caller left appv waiting until the other
- * let go.  Before a handler runs (@let_go) the loop's lock is let go
+ * hold), -ENOENT when its caller went away meanwhile, or -errno when the
+ * lock file cannot be opened (the call fails: vfs/layer_upper.c); -ENOLCK
+ * (the kernel has no lock to give) goes on as before there was one.
+ * Asked again every few milliseconds rather than waited for in
+ * F_OFD_SETLKW: another session may hold it for long (a slow call, or its
+ * program from the trampoline page), and a ^C'ed or killed caller left
+ * appv waiting until the other let go.  The loop's lock is let go
  * meanwhile, so that the signal thread reaps and forwards a SIGTERM sent
- * to appv (e2e ov_moves_held); a rename's move waits holding it.
+ * to appv, which ends the wait with the caller (e2e ov_moves_held,
+ * ov_moves_held_rename).  That lock guards the loop's state and the exe
+ * and cwd tables, which reaping prunes: a rename's move, the one wait
+ * inside a handler, holds nothing of them across it (its names are
+ * copies, its descriptors its own), and this thread serves no other
+ * notification meanwhile.
  */
-int sup_upper_hold(struct appv_sc_call *c, bool moves, bool let_go)
+int sup_upper_hold(struct appv_sc_call *c, bool moves)
 {
 	struct timespec nap = {0, 100 * 1000};
-	pthread_mutex_t *lock = let_go ? c->sup->serving_lock : NULL;
+	pthread_mutex_t *lock = c->sup->serving_lock;
+	int r;
 
-	while (vfs_upper_hold(c->s->vfs, moves) == -EAGAIN) {
+	while ((r = vfs_upper_hold(c->s->vfs, moves)) == -EAGAIN) {
 		if (target_id_valid(c) < 0)
 			return -ENOENT;
 		if (lock)
@@ -220,7 +228,7 @@ int sup_upper_hold(struct appv_sc_call *c, bool moves, bool let_go)
 		if (nap.tv_nsec < 10 * 1000 * 1000)
 			nap.tv_nsec *= 2;
 	}
-	return 0;
+	return r == -ENOLCK ? 0 : r;
 }
 
 long sup_dispatch(struct appv_sc_call *c)
@@ -253,10 +261,10 @@ long sup_dispatch(struct appv_sc_call *c)
 	/* Another session's supervisor moves no upper directory between
 	 * this call's walk and its change (vfs/layer_upper.c). */
 	hold = upper_hold_kind(c);
-	/* None (ENOLCK): as before there was one. */
-	if (hold && sup_upper_hold(c, hold == 2, true) < 0) {
+	r = hold ? sup_upper_hold(c, hold == 2) : 0;
+	if (r < 0) {
 		vfs_cache_upper_names(c->s->vfs, false);
-		return -ENOENT; /* the caller is gone */
+		return r; /* -ENOENT: the caller is gone */
 	}
 	for (int i = 0;; i++) {
 		r = d->handler(c);

@@ -503,9 +503,11 @@ long sys_sockname(struct appv_sc_call *c);
 /* Dispatch one notification (supervisor.c); exposed for tests. */
 long sup_dispatch(struct appv_sc_call *c);
 /* The overlay's moves lock for @c's call (vfs_upper_hold), waited for
- * while its caller lives: 0, or -ENOENT when it is gone.  @let_go: no
- * handler is under way, the loop's lock may be let go meanwhile. */
-int sup_upper_hold(struct appv_sc_call *c, bool moves, bool let_go);
+ * while its caller lives: 0, -ENOENT when it is gone, or -errno (the
+ * lock file cannot be opened: the call fails with it).  The loop's lock
+ * (sup->serving_lock) is let go meanwhile: the caller must hold nothing
+ * it guards across the call. */
+int sup_upper_hold(struct appv_sc_call *c, bool moves);
 /* Whether the call may have made a name in the upper layer - a create, a
  * copy-up, a whiteout, a rename: the name epoch then moves before the
  * answer, also one sent with a descriptor (vfs/upper_negs.c).  Reads, and

@@ -280,10 +280,7 @@ static int rename_target(struct appv_sc_call *c, struct sup_path *n)
 	if (n->res.layer == VFS_LAYER_IMAGE && S_ISREG(n->res.mode) &&
 	    !lstat(n->res.real, &st) && st.st_nlink > 1)
 		return sup_make_writable(c, &n->res);
-	/* An upper directory holds markers at most: clear them so the
-	 * kernel's rename over an empty directory works. */
-	if (S_ISDIR(n->res.mode) && n->res.layer == VFS_LAYER_UPPER)
-		return vfs_clear_dir(vfs, &n->res);
+	/* An upper directory holds markers at most: rename_clear. */
 	if (n->res.layer == VFS_LAYER_UPPER)
 		return 0;
 	/* Lower only: a directory gets an empty stand-in that the rename
@@ -391,12 +388,28 @@ static int moved_whiteout(const struct sup_path *o, const struct sup_path *n,
  * so another session may move a directory on the way meanwhile: each
  * name's upper parent is opened from the upper root with no symlink
  * followed, and one met there (a moved directory's place taken by a
- * symlink) is resolved again.
+ * symlink) is resolved again.  The wait ends without the move when the
+ * caller dies (^C, a SIGTERM sent to appv): what the rename changed
+ * before it is invisible (copy-ups; rename_clear comes after).
  */
 static int rename_hold(struct appv_sc_call *c)
 {
 	vfs_upper_unhold(c->s->vfs);
-	return sup_upper_hold(c, true, false); /* none (ENOLCK): as before */
+	return sup_upper_hold(c, true);
+}
+
+/* The markers in an upper directory the rename replaces (empty in the
+ * union) go, so that the kernel's rename over an empty directory works:
+ * once the write lock is held and the parents are opened, not before the
+ * wait for it, which ends without the move when the caller dies (^C, a
+ * SIGTERM sent to appv): the lower entries they hide would show. */
+static int rename_clear(struct appv_sc_call *c, const struct sup_path *n,
+			unsigned int flags)
+{
+	if ((flags & RENAME_EXCHANGE) || n->res.rule == VFS_RULE_SHARE ||
+	    n->res.layer != VFS_LAYER_UPPER || !S_ISDIR(n->res.mode))
+		return 0;
+	return vfs_clear_dir(c->s->vfs, &n->res);
 }
 
 /* sup_name_at for a rename: a shared path's parent as that gives it, an
@@ -548,6 +561,8 @@ long sys_rename(struct appv_sc_call *c)
 		r = rename_name_at(c, &o, &odfd, &oname);
 	if (r == 0)
 		r = rename_name_at(c, &n, &ndfd, &nname);
+	if (r == 0)
+		r = rename_clear(c, &n, flags);
 	if (r == 0)
 		r = renameat2(odfd, oname, ndfd, nname, flags)
 			? -errno

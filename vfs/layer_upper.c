@@ -539,14 +539,23 @@ static int moves_lock(int fd, int cmd, short type)
 	return r == -EACCES ? -EAGAIN : (int)r;
 }
 
+/* Fails closed: a fast-mode program can chmod the file or, as root, make
+ * it immutable (Landlock has no right for either), and a supervisor that
+ * went on without the lock took another session's directory swap (e2e
+ * ov_moves_chmod).  Asked again at the next call. */
 int vfs_upper_hold(struct vfs *vfs, bool moves)
 {
-	if (vfs->moves_fd == -1 && vfs->upper_len)
-		vfs->moves_fd = moves_open(vfs->cfg.upper, vfs->upper_len);
-	if (vfs->moves_fd < 0) {
-		vfs->moves_fd = -2; /* none: not asked again */
-		return 0;
+	int fd;
+
+	if (vfs->moves_fd == -1) {
+		fd = vfs->upper_len ? moves_open(vfs->cfg.upper, vfs->upper_len)
+				    : -ENOENT;
+		if (fd < 0 && fd != -ENOENT)
+			return fd;
+		vfs->moves_fd = fd < 0 ? -2 : fd; /* -2: none to hold */
 	}
+	if (vfs->moves_fd < 0)
+		return 0;
 	return moves_lock(vfs->moves_fd, F_OFD_SETLK,
 			  moves ? F_WRLCK : F_RDLCK);
 }

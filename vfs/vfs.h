@@ -665,7 +665,8 @@ void vfs_upper_recover(struct vfs *vfs);
  * session's supervisor moves or removes a directory a walk saw before the
  * change is made.  0 (also where the overlay has no such lock: read-only),
  * -EAGAIN while another session holds it (no wait: the supervisor asks
- * again while its caller lives, sup_upper_hold), or -errno;
+ * again while its caller lives, sup_upper_hold), or -errno (also when
+ * the lock file cannot be opened: the call fails, asked again next time);
  * vfs_upper_unhold after the call.  vfs_upper_hold_moves: the
  * write lock of upper directory @upper for a process without a session
  * (`appv overlay reset`), held until the descriptor it returns (or

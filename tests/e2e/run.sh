@@ -6803,6 +6803,88 @@ time.sleep(30)' "$up.moves" "$C/held" &
 	out_has "rdlock $up.moves: held"
 }
 
+# A directory's rename waits for the moves lock's write side after its
+# copy-up (sys_modify.c, rename_hold), inside its handler: it let the
+# loop's lock go only before, so a SIGTERM sent to appv was not forwarded
+# until the holder let go.  It ends the session now, and the rename it
+# gave up left nothing half done: the directory it was to replace, empty
+# in the union, keeps the whiteout of its host entry (the markers are
+# dropped only once the write lock is held).
+c_ov_moves_held_rename() {
+	local h=$C/mr up pid hp i rc=0
+	mkdir -p "$h/t" && : >"$h/t/f"
+	axe --overlay mr "$TPKG" /bin/sh -c 'mkdir "$1/d" && rm "$1/t/f"' \
+		sh "$h"
+	want_rc 0
+	up=$(upper_of "$TID" mr)
+	python3 -c 'import fcntl, os, struct, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.fcntl(fd, 37, struct.pack("hhqqi", fcntl.F_RDLCK, 0, 0, 0, 0))
+open(sys.argv[2], "w").close()
+time.sleep(30)' "$up.moves" "$C/held" &
+	hp=$!
+	for i in $(seq 100); do [ -e "$C/held" ] && break; sleep 0.05; done
+	# shellcheck disable=SC2086
+	"$APPV" exec $MODE_OPT --overlay mr "$TPKG" /bin/sh -c \
+		'echo $$ >"$1/pid" && exec mv -T "$1/d" "$1/t"' sh "$h" \
+		</dev/null >"$C/a.out" 2>"$C/a.err" &
+	pid=$!
+	for i in $(seq 100); do [ -s "$up$h/pid" ] && break; sleep 0.05; done
+	sleep 0.5
+	kill -TERM "$pid"
+	for i in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	if kill -0 "$pid" 2>/dev/null; then
+		fail "appv still runs 6 s after a SIGTERM (rename waiting)"
+		kill -KILL "$pid"
+	fi
+	wait "$pid" || rc=$?
+	kill "$hp"
+	wait "$hp" 2>/dev/null || true
+	[ "$rc" -eq 143 ] || fail "appv exited $rc, expected 143 (SIGTERM)"
+	[ -d "$up$h/d" ] || fail "the rename was made under another's lock"
+	axe --overlay mr "$TPKG" /bin/sh -c 'ls -A "$1/t"; echo end' sh "$h"
+	want_rc 0
+	[ "$(cat "$C/out")" = end ] ||
+		fail "the given-up rename uncovered: $(cat "$C/out")"
+}
+
+# A fast-mode program may chmod <upper>.moves, or as root make it
+# immutable (from the trampoline page: Landlock has no right for a mode or
+# inode flags).  A supervisor that could not open it then went on without
+# the lock for the rest of its session: a session started after removed a
+# directory while another held the lock.  It fails the call now.
+c_ov_moves_chmod() {
+	local h=$C/mc up hp i
+	[ -z "$MODE_OPT" ] || return 0 # no trampoline: its chmod is virtual
+	mkdir -p "$h"
+	axe --overlay mc "$TPKG" /bin/sh -c 'mkdir "$1/d"' sh "$h"
+	want_rc 0
+	up=$(upper_of "$TID" mc)
+	python3 -c 'import fcntl, os, struct, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.fcntl(fd, 37, struct.pack("hhqqi", fcntl.F_RDLCK, 0, 0, 0, 0))
+open(sys.argv[2], "w").close()
+time.sleep(30)' "$up.moves" "$C/held" &
+	hp=$!
+	for i in $(seq 100); do [ -e "$C/held" ] && break; sleep 0.05; done
+	axe --overlay mc "$TPKG" "$HELPERS/shared_file_static" chmod 0 \
+		"$up.moves"
+	want_rc 0
+	out_has "chmod $up.moves: ok"
+	# FS_IMMUTABLE_FL: root only (CAP_LINUX_IMMUTABLE), where supported.
+	axe --overlay mc "$TPKG" "$HELPERS/shared_file_static" flags 0x10 \
+		"$up.moves"
+	timeout -k 2 3 "$APPV" exec --overlay mc "$TPKG" rmdir "$h/d" \
+		</dev/null >"$C/a.out" 2>"$C/a.err" || true
+	kill "$hp"
+	wait "$hp" 2>/dev/null || true
+	[ "$(id -u)" -ne 0 ] || chattr -i "$up.moves" 2>/dev/null || true
+	chmod 600 "$up.moves"
+	[ -d "$up$h/d" ] || fail "the rmdir was made under another's lock"
+	grep -qE 'Permission denied|Operation not permitted' "$C/a.err" ||
+		fail "rmdir did not fail: $(cat "$C/a.err")"
+}
+
 # utimensat with both times UTIME_OMIT changes nothing and checks nothing
 # (the kernel returns 0 before it looks at the path): no copy-up of a host
 # or package file, and 0 for a missing path too.
@@ -8991,7 +9073,7 @@ iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair pkg_cache_damaged pkg_cache_truncated_running cwd_clone_fs ov_sparse_copyup
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
-ov_perm_owner ov_perm_sgid_group ov_own_new_swap ov_sessions_swap ov_moves_held ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
+ov_perm_owner ov_perm_sgid_group ov_own_new_swap ov_sessions_swap ov_moves_held ov_moves_held_rename ov_moves_chmod ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
 ov_cli_unreadable ov_cli_forged_marker ov_shared_truncated ov_shared_truncated_late sig_bus_sent ov_cli_json_long ov_cli_walk_swap ov_cli_deep_walk ov_cli_c1_name
 fd_opath_magic fd_opath_symlink fd_opath_symlink_exec link_fd_protected ov_race_remove ov_race_append ov_race_upper_names ov_mkdir_opaque_mode ov_race_mkdir_opaque ov_race_symlink_swap scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native id_links_replace host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base

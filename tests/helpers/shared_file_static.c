@@ -9,6 +9,9 @@
  *   shared_file_static fill BYTE PATH...   write BYTE over each whole file
  *   shared_file_static rdlock SECS PATH    hold a read lock (F_OFD_SETLK) of
  *                                          PATH for SECS seconds
+ *   shared_file_static chmod MODE PATH...  chmod(2) each PATH to octal MODE
+ *   shared_file_static flags FL PATH...    set each PATH's inode flags to FL
+ *                                          (FS_IOC_SETFLAGS, as chattr)
  *
  * Prints "OP PATH: ok" or "OP PATH: errno N (TEXT)" per PATH.  And the
  * victim's side, through libc (supervised: the program is static):
@@ -33,6 +36,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 
 #include "raw_stub.h"
 
@@ -125,6 +130,20 @@ static long fill(stub_fn stub, const char *path, int byte)
 	return r < 0 ? r : 0;
 }
 
+/* chattr through the stub: FS_IOC_SETFLAGS on a read-only descriptor. */
+static long set_flags(stub_fn stub, const char *path, int flags)
+{
+	long fd = stub(SYS_openat, AT_FDCWD, (long)path,
+		       O_RDONLY | O_NONBLOCK | O_CLOEXEC, 0, 0),
+	     r;
+
+	if (fd < 0)
+		return fd;
+	r = stub(SYS_ioctl, fd, FS_IOC_SETFLAGS, (long)&flags, 0, 0);
+	stub(SYS_close, fd, 0, 0, 0, 0);
+	return r;
+}
+
 /* An open file description read lock of the whole of @path, held for
  * @secs seconds (the overlay's moves lock: vfs/layer_upper.c). */
 static long rdlock(stub_fn stub, const char *path, int secs)
@@ -152,13 +171,14 @@ int main(int argc, char **argv)
 		return work(argv[2], argv[3]);
 	if (argc == 5 && !strcmp(argv[1], "late"))
 		return late(argv[2], argv[3], argv[4]);
-	if (argc < 4 || (strcmp(argv[1], "trunc") && strcmp(argv[1], "fill") &&
-			 strcmp(argv[1], "rdlock"))) {
-		fprintf(
-		    stderr,
-		    "usage: shared_file_static trunc|fill|rdlock N PATH...\n"
-		    "       shared_file_static work DIR GO\n"
-		    "       shared_file_static late DIR GO GO2\n");
+	if (argc < 4 ||
+	    (strcmp(argv[1], "trunc") && strcmp(argv[1], "fill") &&
+	     strcmp(argv[1], "rdlock") && strcmp(argv[1], "chmod") &&
+	     strcmp(argv[1], "flags"))) {
+		fprintf(stderr, "usage: shared_file_static "
+				"trunc|fill|rdlock|chmod|flags N PATH...\n"
+				"       shared_file_static work DIR GO\n"
+				"       shared_file_static late DIR GO GO2\n");
 		return 2;
 	}
 	stub = map_stub();
@@ -170,6 +190,12 @@ int main(int argc, char **argv)
 				 0, 0);
 		else if (!strcmp(argv[1], "rdlock"))
 			r = rdlock(stub, argv[i], atoi(argv[2]));
+		else if (!strcmp(argv[1], "chmod"))
+			r = stub(SYS_fchmodat, AT_FDCWD, (long)argv[i],
+				 strtol(argv[2], NULL, 8), 0, 0);
+		else if (!strcmp(argv[1], "flags"))
+			r = set_flags(stub, argv[i],
+				      (int)strtol(argv[2], NULL, 0));
 		else
 			r = fill(stub, argv[i], (int)strtol(argv[2], NULL, 0));
 		if (r < 0)
