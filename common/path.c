@@ -146,6 +146,19 @@ bool appv_path_has_dotdot(const char *path)
 	return false;
 }
 
+int appv_path_split(const char *path, char *dir, size_t cap, const char **name)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = !slash ? 1 : slash == path ? 1 : (size_t)(slash - path);
+
+	if (n >= cap)
+		return -ENAMETOOLONG;
+	memcpy(dir, slash ? path : ".", n);
+	dir[n] = '\0';
+	*name = slash ? slash + 1 : path;
+	return 0;
+}
+
 bool appv_path_last_is_dot(const char *path)
 {
 	size_t n = strlen(path);

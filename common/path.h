@@ -48,6 +48,11 @@ static inline bool appv_path_has_prefix(const char *path, const char *prefix)
 /* Whether @path has a ".." component. */
 bool appv_path_has_dotdot(const char *path);
 
+/* Split @path at its last '/': its parent into @dir ("/" for "/name", "."
+ * for a name with no slash) and *@name, what follows (empty when @path
+ * ends in '/').  -ENAMETOOLONG when the parent does not fit in @cap. */
+int appv_path_split(const char *path, char *dir, size_t cap, const char **name);
+
 /* Whether the last component of @path (trailing slashes aside) is "." or
  * "..": rename(2) refuses those with EBUSY, rmdir(2) with EINVAL. */
 bool appv_path_last_is_dot(const char *path);

@@ -972,23 +972,20 @@ bool sup_share_host(const struct sup_path *p)
 
 int sup_name_at(const struct sup_path *p, int *dfd, const char **name)
 {
-	const char *real = p->res.real, *slash = strrchr(real, '/');
+	const char *real = p->res.real, *last;
 	char dir[PATH_MAX];
-	size_t len;
 	int fd;
 
 	*dfd = AT_FDCWD;
 	*name = real;
-	if (!sup_share_host(p) || !slash || !slash[1])
+	if (!sup_share_host(p) || real[0] != '/' ||
+	    appv_path_split(real, dir, sizeof(dir), &last) < 0 || !*last)
 		return 0;
-	len = slash > real ? (size_t)(slash - real) : 1;
-	memcpy(dir, real, len);
-	dir[len] = '\0';
 	fd = sup_open_shared(dir, O_PATH | O_DIRECTORY);
 	if (fd < 0)
 		return fd;
 	*dfd = fd;
-	*name = slash + 1;
+	*name = last;
 	return 0;
 }
 

@@ -417,7 +417,7 @@ static int rename_clear(struct appv_sc_call *c, const struct sup_path *n,
 static int rename_name_at(struct appv_sc_call *c, const struct sup_path *p,
 			  int *dfd, const char **name)
 {
-	const char *rel, *slash;
+	const char *rel;
 	char dir[PATH_MAX];
 	int root, fd;
 
@@ -426,17 +426,9 @@ static int rename_name_at(struct appv_sc_call *c, const struct sup_path *p,
 	root = sup_real_at(c->sup, p->res.real, &rel);
 	if (root < 0 || root != c->sup->upper_fd)
 		return -EXDEV; /* not in upper after its copy-up */
-	slash = strrchr(rel, '/');
-	if (!slash) {
-		*name = rel;
-		strcpy(dir, ".");
-	} else {
-		if ((size_t)(slash - rel) >= sizeof(dir))
-			return -ENAMETOOLONG;
-		memcpy(dir, rel, (size_t)(slash - rel));
-		dir[slash - rel] = '\0';
-		*name = slash + 1;
-	}
+	fd = appv_path_split(rel, dir, sizeof(dir), name);
+	if (fd < 0)
+		return fd;
 	fd = appv_openat2(root, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, 0,
 			  RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
 	if (fd == -ELOOP || fd == -EXDEV || fd == -ENOTDIR)

@@ -134,19 +134,12 @@ static int open_parent(struct appv_sc_call *c, const char *real,
 		       const char **name)
 {
 	char dir[PATH_MAX];
-	const char *slash = strrchr(real, '/');
-	size_t n;
+	int r = appv_path_split(real, dir, sizeof(dir), name);
 
-	if (!slash || !slash[1])
+	if (r < 0)
+		return r;
+	if (real[0] != '/' || !**name)
 		return -EINVAL;
-	n = (size_t)(slash - real);
-	if (n == 0)
-		n = 1; /* "/name" */
-	if (n >= sizeof(dir))
-		return -ENAMETOOLONG;
-	memcpy(dir, real, n);
-	dir[n] = '\0';
-	*name = slash + 1;
 	return sup_open_real(c->sup, dir, O_PATH | O_DIRECTORY, 0, false);
 }
 

@@ -37,6 +37,7 @@
 #include <sqfs/xattr_writer.h>
 
 #include "../common/cleanup.h"
+#include "../common/path.h"
 #include "../common/sys.h"
 #include "pkg_internal.h"
 
@@ -820,19 +821,9 @@ static int seal(int fd, const char *tmp, struct appv_diag *diag)
 /* The directory @path names its entry in ("." for a bare name). */
 static int parent_of(const char *path, char *out, size_t cap)
 {
-	const char *slash = strrchr(path, '/');
-	size_t n = slash ? (size_t)(slash - path) : 0;
+	const char *name;
 
-	if (slash == path)
-		n = 1;
-	if (n + 2 > cap)
-		return -ENAMETOOLONG;
-	if (slash)
-		memcpy(out, path, n);
-	else
-		out[n++] = '.';
-	out[n] = '\0';
-	return 0;
+	return appv_path_split(path, out, cap, &name);
 }
 
 static void sync_parent(const char *path)

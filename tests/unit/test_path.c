@@ -96,6 +96,32 @@ static void test_path__last_is_dot(void **state)
 		assert_false(appv_path_last_is_dot(not[i]));
 }
 
+/* The parent of an absolute, a bare and a relative name; a name that ends
+ * in '/' has an empty last part; a parent that does not fit is refused. */
+static void test_path__split(void **state)
+{
+	const struct {
+		const char *path, *dir, *name;
+	} t[] = {
+	    {"/a/b/c", "/a/b", "c"}, {"/a", "/", "a"},	    {"a", ".", "a"},
+	    {"a/b", "a", "b"},	     {"/a/b/", "/a/b", ""}, {"/", "/", ""},
+	};
+	const char *name;
+	char dir[8];
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		assert_int_equal(
+		    appv_path_split(t[i].path, dir, sizeof(dir), &name), 0);
+		assert_string_equal(dir, t[i].dir);
+		assert_string_equal(name, t[i].name);
+	}
+	assert_int_equal(appv_path_split("/123456/x", dir, sizeof(dir), &name),
+			 0);
+	assert_string_equal(dir, "/123456");
+	assert_int_equal(appv_path_split("/1234567/x", dir, sizeof(dir), &name),
+			 -ENAMETOOLONG);
+}
+
 /* A ".." component anywhere, and only as a whole component. */
 static void test_path__has_dotdot(void **state)
 {
@@ -230,6 +256,7 @@ int main(void)
 	    cmocka_unit_test(test_path__join_rejects_bad_input),
 	    cmocka_unit_test(test_path__normalize_pops_dotdot),
 	    cmocka_unit_test(test_path__last_is_dot),
+	    cmocka_unit_test(test_path__split),
 	    cmocka_unit_test(test_path__has_dotdot),
 	    cmocka_unit_test(test_path__prefix_is_component_wise),
 	    cmocka_unit_test(test_path__hash_is_fnv1a),
