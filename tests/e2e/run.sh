@@ -13,7 +13,8 @@
 #
 # Each case gets a fresh directory with its own APPV_HOME; every appv call
 # has a timeout, and the suite stops starting cases after E2E_BUDGET seconds
-# (the rest are reported as failed).  E2E_KEEP=1 keeps the staged test
+# (the rest are reported as failed).  E2E_TIMES=FILE appends each run's
+# milliseconds, case, mode and user to FILE.  E2E_KEEP=1 keeps the staged test
 # package (printed) for debugging.
 set -u
 
@@ -10122,8 +10123,12 @@ run_pass() { # WHO: root|user; prints results numbered from $E2E_START
 				report FAIL "$name" "$tags"
 				continue
 			fi
+			local ns=$(date +%s%N)
 			(set -e; cd "$C"; "c_$name") >>"$C/diag" 2>&1
 			local ok=$?
+			[ -z "${E2E_TIMES:-}" ] ||
+				echo "$((($(date +%s%N) - ns) / 1000000)) $name $mode $who" \
+					>>"$E2E_TIMES"
 			if [ $ok -eq 0 ]; then
 				report OK "$name" "$tags"
 			else
@@ -10239,6 +10244,7 @@ run_inner() {
 		E2E_BUDGET="$BUDGET" E2E_TIMEOUT="$TMO" \
 		E2E_PY_HOST_ENTRY="$PY_HOST_ENTRY" E2E_HAVE_GO="$HAVE_GO" \
 		E2E_CASES="${E2E_CASES:-}" E2E_MODES="${E2E_MODES:-}" \
+		E2E_TIMES="${E2E_TIMES:-}" \
 		/bin/bash "$STAGE/run.sh" </dev/null 2>&1
 }
 
