@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
@@ -180,27 +181,37 @@ static bool any_listing(int fd, char *v, size_t cap)
 /* fgetxattr/flistxattr of a listing: as its path has them (the
  * supervisor answers for the path; without the shim it answers the
  * descriptor alike, loader/sys_attr.c). */
-SHIM_EXPORT ssize_t fgetxattr(int fd, const char *name, void *value,
-			      size_t size)
+static long do_fgetxattr(int fd, const char *name, void *value, size_t size)
 {
 	char v[PATH_MAX];
 
 	if (any_listing(fd, v, sizeof(v)))
-		return shim_ret(shim_direct(SYS_getxattr, (long)v, (long)name,
-					    (long)value, (long)size, 0, 0));
-	return shim_ret(appv_syscall(SYS_fgetxattr, fd, (long)name,
-				     (long)value, (long)size, 0, 0));
+		return shim_direct(SYS_getxattr, (long)v, (long)name,
+				   (long)value, (long)size, 0, 0);
+	return appv_syscall(SYS_fgetxattr, fd, (long)name, (long)value,
+			    (long)size, 0, 0);
+}
+
+SHIM_EXPORT ssize_t fgetxattr(int fd, const char *name, void *value,
+			      size_t size)
+{
+	return shim_ret(do_fgetxattr(fd, name, value, size));
+}
+
+static long do_flistxattr(int fd, char *list, size_t size)
+{
+	char v[PATH_MAX];
+
+	if (any_listing(fd, v, sizeof(v)))
+		return shim_direct(SYS_listxattr, (long)v, (long)list,
+				   (long)size, 0, 0, 0);
+	return appv_syscall(SYS_flistxattr, fd, (long)list, (long)size, 0, 0,
+			    0);
 }
 
 SHIM_EXPORT ssize_t flistxattr(int fd, char *list, size_t size)
 {
-	char v[PATH_MAX];
-
-	if (any_listing(fd, v, sizeof(v)))
-		return shim_ret(shim_direct(SYS_listxattr, (long)v, (long)list,
-					    (long)size, 0, 0, 0));
-	return shim_ret(appv_syscall(SYS_flistxattr, fd, (long)list,
-				     (long)size, 0, 0, 0));
+	return shim_ret(do_flistxattr(fd, list, size));
 }
 
 typedef int (*fstatvfs_fn)(int, struct statvfs *);
@@ -368,8 +379,8 @@ static long do_statx(int dirfd, const char *path, int flags,
 	return r;
 }
 
-SHIM_EXPORT int statx(int dirfd, const char *path, int flags,
-		      unsigned int mask, struct statx *buf)
+static long statx_fixed(int dirfd, const char *path, int flags,
+			unsigned int mask, struct statx *buf)
 {
 	long r = do_statx(dirfd, path, flags, mask, buf);
 	const char *volatile p = path; /* NULL passes since Linux 6.11 */
@@ -391,7 +402,13 @@ SHIM_EXPORT int statx(int dirfd, const char *path, int flags,
 	    do_statx(AT_FDCWD, v, flags & ~AT_EMPTY_PATH, mask, &vx) == 0 &&
 	    S_ISDIR(vx.stx_mode))
 		*buf = vx;
-	return (int)shim_ret(r);
+	return r;
+}
+
+SHIM_EXPORT int statx(int dirfd, const char *path, int flags, unsigned int mask,
+		      struct statx *buf)
+{
+	return (int)shim_ret(statx_fixed(dirfd, path, flags, mask, buf));
 }
 
 /* access(W_OK) asks about a change: a lower entry would be copied up, so
@@ -460,4 +477,55 @@ SHIM_EXPORT ssize_t readlinkat(int dirfd, const char *path, char *buf,
 			       size_t n)
 {
 	return shim_ret(do_readlinkat(dirfd, path, buf, n));
+}
+
+typedef long (*syscall_fn)(long, ...);
+
+/*
+ * syscall(3).  A program that makes its stat calls through it - libuv, so
+ * node, whose fs.fstat, FileHandle.stat and every stat are
+ * syscall(SYS_statx, ...) - makes them from libc's text, where the filter
+ * lets through the descriptor calls this file answers (fstat, the
+ * AT_EMPTY_PATH forms, fstatfs, fgetxattr, flistxattr): a copied-up
+ * file's fstat would name its upper copy, a merged directory's its
+ * listing in the scratch, a package file's ctime the cache's, where stat
+ * of the path (notified) names the virtual entry.  Those numbers get the
+ * wrappers' answers; every other call goes to libc's syscall as asked, so
+ * a path call is still notified from there.  Six arguments are read, as
+ * glibc's syscall reads six registers whatever the call.
+ */
+SHIM_EXPORT long syscall(long nr, ...)
+{
+	static void *cache_syscall;
+	syscall_fn real;
+	va_list ap;
+	long a[6];
+
+	va_start(ap, nr);
+	for (int i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	switch (nr) {
+	case SYS_fstat:
+		return shim_ret(do_fstat_fd((int)a[0], (void *)a[1]));
+	case SYS_newfstatat:
+		return shim_ret(do_fstatat((int)a[0], (const char *)a[1],
+					   (void *)a[2], (int)a[3]));
+	case SYS_statx:
+		return shim_ret(statx_fixed((int)a[0], (const char *)a[1],
+					    (int)a[2], (unsigned int)a[3],
+					    (struct statx *)a[4]));
+	case SYS_fstatfs:
+		return shim_ret(do_fstatfs((int)a[0], (struct statfs *)a[1]));
+	case SYS_fgetxattr:
+		return shim_ret(do_fgetxattr((int)a[0], (const char *)a[1],
+					     (void *)a[2], (size_t)a[3]));
+	case SYS_flistxattr:
+		return shim_ret(
+		    do_flistxattr((int)a[0], (char *)a[1], (size_t)a[2]));
+	}
+	real = (syscall_fn)shim_libc_fn(&cache_syscall, "syscall");
+	if (!real)
+		return shim_ret(-ENOSYS);
+	return real(nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 }

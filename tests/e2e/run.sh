@@ -2107,6 +2107,80 @@ c_wl_node() {
 	same_tree "$C/proj" "$PROJ_SHA"
 }
 
+# syscall(3): libuv makes every stat through it (node's fs.fstatSync and
+# FileHandle.stat are syscall(SYS_statx, fd, "", AT_EMPTY_PATH)), from
+# libc's text, where the fast-mode filter lets descriptor calls through
+# for the shim to answer: the shim must answer them there too.  A
+# descriptor's stat, by each raw call, is what stat of its path says: a
+# copied-up host file (its origin's inode, not the upper copy's), a
+# merged directory (not its listing in the scratch) and a package file
+# (mtime as ctime); then the same through node when it is installed.
+c_node_raw_fstat() {
+	local h=$C/nrf before
+	mkdir -p "$h/d"
+	printf 'host\n' >"$h/a.txt"
+	before=$(tree_sha "$h")
+	cat >"$C/raw.py" <<-'EOF'
+	import ctypes, os, struct, sys
+	libc = ctypes.CDLL(None, use_errno=True)
+	libc.syscall.restype = ctypes.c_long
+	def raw(nr, fd):
+	    b = ctypes.create_string_buffer(256)
+	    if nr == 332:  # statx: dev at 136, ino 32, nlink 16, ctime 96
+	        r = libc.syscall(nr, fd, b"", 0x1000, 0xfff, b)
+	        maj, mnr = struct.unpack_from("II", b, 136)
+	        v = (os.makedev(maj, mnr), struct.unpack_from("Q", b, 32)[0],
+	             struct.unpack_from("I", b, 16)[0],
+	             struct.unpack_from("q", b, 96)[0])
+	    else:  # newfstatat(fd, "", AT_EMPTY_PATH), fstat: struct stat
+	        r = (libc.syscall(nr, fd, b"", b, 0x1000) if nr == 262
+	             else libc.syscall(nr, fd, b))
+	        v = struct.unpack_from("QQQ", b, 0) + struct.unpack_from("q", b, 104)
+	    return v if r == 0 else "errno %d" % ctypes.get_errno()
+	os.mkdir("d/new")
+	with open("a.txt", "a") as f:
+	    f.write("more\n")
+	for p in ("a.txt", "d", "/opt/t/share/data.txt"):
+	    s = os.stat(p)
+	    want = (s.st_dev, s.st_ino, s.st_nlink, int(s.st_ctime))
+	    fd = os.open(p, os.O_RDONLY)
+	    bad = ["%s %s" % (n, raw(nr, fd)) for n, nr in
+	           (("statx", 332), ("newfstatat", 262), ("fstat", 5))
+	           if raw(nr, fd) != want]
+	    os.close(fd)
+	    print(p, "raw:", "as stat" if not bad else "%s, stat %s" % (bad, want))
+	EOF
+	axe --overlay nrf "$TPKG" /bin/sh -c 'cd "$1" && python3 "$2"' sh "$h" \
+		"$C/raw.py"
+	want_rc 0
+	out_has "a.txt raw: as stat"
+	out_has "d raw: as stat"
+	out_has "/opt/t/share/data.txt raw: as stat"
+	same_tree "$h" "$before"
+	command -v node >/dev/null || { skip_step "node is not installed"; return 0; }
+	cat >"$C/fstat.js" <<-'EOF'
+	const fs = require('fs'), fsp = require('fs/promises');
+	(async () => {
+	  fs.appendFileSync('a.txt', 'node\n');
+	  for (const p of ['a.txt', 'd', '/opt/t/share/data.txt']) {
+	    const fd = fs.openSync(p, 'r'), s = fs.fstatSync(fd), t = fs.statSync(p);
+	    fs.closeSync(fd);
+	    const fh = await fsp.open(p), u = await fh.stat();
+	    await fh.close();
+	    const bad = ['dev', 'ino', 'nlink', 'ctimeMs'].filter(k => s[k] !== t[k] || u[k] !== t[k]);
+	    console.log(p, 'fstat:', bad.length ? bad.map(k => `${k} ${s[k]} ${u[k]} != ${t[k]}`).join(' ') : 'as stat');
+	  }
+	})();
+	EOF
+	axe --overlay nrf "$TPKG" /bin/sh -c 'cd "$1" && node "$2"' sh "$h" \
+		"$C/fstat.js"
+	want_rc 0
+	out_has "a.txt fstat: as stat"
+	out_has "d fstat: as stat"
+	out_has "/opt/t/share/data.txt fstat: as stat"
+	same_tree "$h" "$before"
+}
+
 # Perl in the project.  File::Find trusts a directory's st_nlink to skip
 # the stat of entries in leaves: it must visit every directory of a tree
 # of host, upper-only and package directories, as it does with the hint
@@ -9065,7 +9139,7 @@ static_stat_layers python_import host_root_symlink pkg_root_dirs fd_attrs ov_fd_
 merged_listing first_component_base getcwd_virtual unix_sockname unix_sendmsg_virtual unix_sendmsg_kinds iso_hide_socket iso_hide_socket_race proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest long_home landlock_backstop ov_upper_swap ov_upper_plant ov_scratch_swap strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
-wl_sqlite wl_venv wl_node wl_perl wl_native escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rmdir_cwd
+wl_sqlite wl_venv wl_node node_raw_fstat wl_perl wl_native escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rmdir_cwd
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing ov_host_covered ov_host_covered_fd
 ov_covered_big ov_covered_inodes ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native

@@ -115,6 +115,7 @@ static const char *const exported[] = {
     "fstatvfs64",
     "fgetxattr",
     "flistxattr",
+    "syscall",
     "getsockname",
     "getpeername",
     "sendmsg",
@@ -423,6 +424,22 @@ static int plain_checks(void)
 		      SYM(h, eaccess)("/", X_OK) == 0);
 	errno = 0;
 	CHECK(24, SYM(h, eaccess)("/nonexistent-appv", F_OK) == -1 &&
+		      errno == ENOENT);
+	/* syscall(3): the stat family answered by the wrappers, the rest
+	 * passed on; both with libc's errno convention. */
+	fd = open(shim_path, O_RDONLY | O_CLOEXEC);
+	CHECK(25, fd >= 0 && SYM(h, syscall)(SYS_fstat, fd, &a) == 0 &&
+		      a.st_ino == b.st_ino &&
+		      SYM(h, syscall)(SYS_newfstatat, fd, "", &a,
+				      AT_EMPTY_PATH) == 0 &&
+		      a.st_ino == b.st_ino);
+	close(fd);
+	errno = 0;
+	CHECK(26, SYM(h, syscall)(SYS_fstat, -1, &a) == -1 && errno == EBADF);
+	CHECK(27, SYM(h, syscall)(SYS_getpid) == getpid());
+	errno = 0;
+	CHECK(28, SYM(h, syscall)(SYS_newfstatat, AT_FDCWD, "/nonexistent-appv",
+				  &a, 0) == -1 &&
 		      errno == ENOENT);
 	return 0;
 }
