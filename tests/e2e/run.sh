@@ -2416,6 +2416,15 @@ bg_axe() {
 	timeout -k 5 "$TMO" "$APPV" exec $MODE_OPT "$@" </dev/null \
 		>"$C/$name.out" 2>"$C/$name.err" &
 }
+# await_fd3 PID: until PID (a background subshell that execs) has its
+# descriptor 3 open, at most 5 s.
+await_fd3() {
+	local i
+	for i in $(seq 100); do
+		[ ! -e "/proc/$1/fd/3" ] || return 0
+		sleep 0.05
+	done
+}
 bg_wait() { # bg_wait PID NAME: its exit status must be 0
 	local rc=0
 	wait "$1" || rc=$?
@@ -5707,12 +5716,9 @@ c_proc_fd_outside() {
 	before=$(file_sha "$h/v")
 	(exec 3>>"$h/v" && exec sleep 60) &
 	pid=$!
-	APPV_LANDLOCK_ABI=2 axe "$TPKG" /usr/bin/python3 -c "import os, time
+	await_fd3 "$pid"
+	APPV_LANDLOCK_ABI=2 axe "$TPKG" /usr/bin/python3 -c "import os
 p = '/proc/$pid/fd/3'
-for i in range(100):
-    if os.path.exists(p):
-        break
-    time.sleep(0.05)
 def tr(fl):
     try:
         fd = os.open(p, fl)
@@ -5750,6 +5756,7 @@ c_proc_fd_relative() {
 	before=$(file_sha "$h/v")
 	(exec 3>>"$h/v" && exec sleep 60) &
 	pid=$!
+	await_fd3 "$pid"
 	[ -e "$v" ] || v=
 	[ "$(id -u)" = 0 ] && [ -c /dev/kmsg ] && dev=/dev/kmsg
 	axe "$TPKG" /usr/bin/python3 -c 'import os, sys, time
@@ -5787,10 +5794,6 @@ print("link", os.readlink("../../../../proc/self") == str(os.getpid()),
       os.readlink("../../../../proc/thread-self") == "%d/task/%d" % (
           os.getpid(), os.getpid()))
 p = "../../../../proc/%s/fd/3" % pid
-for i in range(100):
-    if os.path.exists(p):
-        break
-    time.sleep(0.05)
 print("outside", tr(p, os.O_WRONLY | os.O_APPEND, b"escaped"))
 adj = open("/proc/%s/oom_score_adj" % pid).read().strip().encode()
 print("foreign", tr("../../../../proc/%s/oom_score_adj" % pid, os.O_WRONLY, adj))
