@@ -398,6 +398,13 @@ static int rename_hold(struct appv_sc_call *c)
 	return sup_upper_hold(c, true);
 }
 
+/* Whether the rename replaces upper directory @n (rename_clear). */
+static bool rename_clears(const struct sup_path *n, unsigned int flags)
+{
+	return !(flags & RENAME_EXCHANGE) && n->res.rule != VFS_RULE_SHARE &&
+	       n->res.layer == VFS_LAYER_UPPER && S_ISDIR(n->res.mode);
+}
+
 /* The markers in an upper directory the rename replaces (empty in the
  * union) go, so that the kernel's rename over an empty directory works:
  * once the write lock is held and the parents are opened, not before the
@@ -406,10 +413,20 @@ static int rename_hold(struct appv_sc_call *c)
 static int rename_clear(struct appv_sc_call *c, const struct sup_path *n,
 			unsigned int flags)
 {
-	if ((flags & RENAME_EXCHANGE) || n->res.rule == VFS_RULE_SHARE ||
-	    n->res.layer != VFS_LAYER_UPPER || !S_ISDIR(n->res.mode))
-		return 0;
-	return vfs_clear_dir(c->s->vfs, &n->res);
+	return rename_clears(n, flags) ? vfs_clear_dir(c->s->vfs, &n->res) : 0;
+}
+
+/* The rename failed once rename_clear ran (another session made an entry
+ * in the directory meanwhile: ENOTEMPTY, as natively): what its markers
+ * hid must not show.  The directory was empty in the union then, so its
+ * opaque marker hides the same (vfs_settle_dir: when a lower directory
+ * of that name exists); the entries made since stay.  Best effort: the
+ * call fails with the rename's error. */
+static void rename_unclear(struct appv_sc_call *c, const struct sup_path *n,
+			   unsigned int flags)
+{
+	if (rename_clears(n, flags))
+		(void)vfs_settle_dir(c->s->vfs, n->res.vpath, false);
 }
 
 /* sup_name_at for a rename: a shared path's parent as that gives it, an
@@ -470,7 +487,7 @@ long sys_rename(struct appv_sc_call *c)
 {
 	int nr = c->req->data.nr, r, old_lower = 0;
 	unsigned int flags = nr == SYS_renameat2 ? (unsigned int)c->args[4] : 0;
-	bool at = nr != SYS_rename, o_own, dirs;
+	bool at = nr != SYS_rename, o_own, dirs, cleared = false;
 	_cleanup_close_ int odfd = AT_FDCWD, ndfd = AT_FDCWD;
 	struct vfs_origin_key key = {0};
 	const char *oname, *nname;
@@ -553,12 +570,16 @@ long sys_rename(struct appv_sc_call *c)
 		r = rename_name_at(c, &o, &odfd, &oname);
 	if (r == 0)
 		r = rename_name_at(c, &n, &ndfd, &nname);
-	if (r == 0)
+	if (r == 0) {
+		cleared = true;
 		r = rename_clear(c, &n, flags);
+	}
 	if (r == 0)
 		r = renameat2(odfd, oname, ndfd, nname, flags)
 			? -errno
 			: moved_whiteout(&o, &n, flags);
+	if (r < 0 && cleared)
+		rename_unclear(c, &n, flags);
 	vfs_origin_drop(c->s->vfs, n.res.real, &key);
 	if (r == 0)
 		r = rename_settle(c, &o, &n, flags, old_lower);

@@ -6926,6 +6926,48 @@ time.sleep(30)' "$up.moves" "$C/held" &
 		fail "the given-up rename uncovered: $(cat "$C/out")"
 }
 
+# A rename over an upper directory empty in the union (its host entry
+# whited out) drops that directory's markers just before the kernel's
+# rename (sys_modify.c, rename_clear).  That rename can still fail:
+# another session made an entry in the directory meanwhile (here while
+# the rename waited for the moves lock's write side).  The call failed
+# with ENOTEMPTY, as natively, but the host entry its whiteout hid showed
+# again in the directory.
+c_ov_mv_failed_markers() {
+	local h=$C/mf up pid hp i rc=0
+	mkdir -p "$h/t" && : >"$h/t/f"
+	axe --overlay mf "$TPKG" /bin/sh -c 'mkdir "$1/d" && rm "$1/t/f"' \
+		sh "$h"
+	want_rc 0
+	up=$(upper_of "$TID" mf)
+	python3 -c 'import fcntl, os, struct, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.fcntl(fd, 37, struct.pack("hhqqi", fcntl.F_RDLCK, 0, 0, 0, 0))
+open(sys.argv[2], "w").close()
+time.sleep(30)' "$up.moves" "$C/held" &
+	hp=$!
+	for i in $(seq 100); do [ -e "$C/held" ] && break; sleep 0.05; done
+	# shellcheck disable=SC2086
+	"$APPV" exec $MODE_OPT --overlay mf "$TPKG" /bin/sh -c \
+		'echo $$ >"$1/pid" && mv -T "$1/d" "$1/t"; echo "mv $?"' sh \
+		"$h" </dev/null >"$C/a.out" 2>"$C/a.err" &
+	pid=$!
+	for i in $(seq 100); do [ -s "$up$h/pid" ] && break; sleep 0.05; done
+	sleep 0.5
+	axe --overlay mf "$TPKG" touch "$h/t/y"
+	want_rc 0
+	kill "$hp"
+	wait "$hp" 2>/dev/null || true
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 0 ] || fail "the session exited $rc: $(cat "$C/a.err")"
+	grep -qxF "mv 1" "$C/a.out" ||
+		fail "mv over a non-empty directory: $(cat "$C/a.out" "$C/a.err")"
+	axe --overlay mf "$TPKG" /bin/sh -c 'ls -A "$1/t"; ls -A "$1/d"' sh "$h"
+	want_rc 0
+	[ "$(cat "$C/out")" = y ] ||
+		fail "after the failed rename: $(cat "$C/out")"
+}
+
 # A fast-mode program may chmod <upper>.moves, or as root make it
 # immutable (from the trampoline page: Landlock has no right for a mode or
 # inode flags).  A supervisor that could not open it then went on without
@@ -9151,7 +9193,7 @@ iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair pkg_cache_damaged pkg_cache_truncated_running cwd_clone_fs ov_sparse_copyup
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
-ov_perm_owner ov_perm_sgid_group ov_own_new_swap ov_sessions_swap ov_moves_held ov_moves_held_rename ov_moves_chmod ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
+ov_perm_owner ov_perm_sgid_group ov_own_new_swap ov_sessions_swap ov_moves_held ov_moves_held_rename ov_mv_failed_markers ov_moves_chmod ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
 ov_cli_unreadable ov_cli_forged_marker ov_shared_truncated ov_shared_truncated_late sig_bus_sent ov_cli_json_long ov_cli_walk_swap ov_cli_deep_walk ov_cli_c1_name
 fd_opath_magic fd_opath_symlink fd_opath_symlink_exec link_fd_protected ov_race_remove ov_race_append ov_race_upper_names ov_mkdir_opaque_mode ov_race_mkdir_opaque ov_race_symlink_swap scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native id_links_replace host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base
