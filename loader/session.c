@@ -674,6 +674,11 @@ int session_open_vfs(struct session *s, struct appv_diag *diag)
 	if (!s->strict)
 		vfs_cache_host_seen(s->vfs);
 	drop_shim_copy(s);
+	/* Before the program runs: one that chmods the file later does not
+	 * reach this session's lock, and an overlay made before there was
+	 * such a file gets it while its file system has room.  Else the
+	 * first changing call tries again. */
+	(void)vfs_upper_moves_open(s->vfs);
 	return 0;
 }
 

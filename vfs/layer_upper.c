@@ -543,19 +543,26 @@ static int moves_lock(int fd, int cmd, short type)
  * it immutable (Landlock has no right for either), and a supervisor that
  * went on without the lock took another session's directory swap (e2e
  * ov_moves_chmod).  Asked again at the next call. */
-int vfs_upper_hold(struct vfs *vfs, bool moves)
+int vfs_upper_moves_open(struct vfs *vfs)
 {
 	int fd;
 
-	if (vfs->moves_fd == -1) {
-		fd = vfs->upper_len ? moves_open(vfs->cfg.upper, vfs->upper_len)
-				    : -ENOENT;
-		if (fd < 0 && fd != -ENOENT)
-			return fd;
-		vfs->moves_fd = fd < 0 ? -2 : fd; /* -2: none to hold */
-	}
-	if (vfs->moves_fd < 0)
+	if (vfs->moves_fd != -1)
 		return 0;
+	fd = vfs->upper_len ? moves_open(vfs->cfg.upper, vfs->upper_len)
+			    : -ENOENT;
+	if (fd < 0 && fd != -ENOENT)
+		return fd;
+	vfs->moves_fd = fd < 0 ? -2 : fd; /* -2: none to hold */
+	return 0;
+}
+
+int vfs_upper_hold(struct vfs *vfs, bool moves)
+{
+	int r = vfs_upper_moves_open(vfs);
+
+	if (r < 0 || vfs->moves_fd < 0)
+		return r;
 	return moves_lock(vfs->moves_fd, F_OFD_SETLK,
 			  moves ? F_WRLCK : F_RDLCK);
 }

@@ -673,6 +673,9 @@ void vfs_upper_recover(struct vfs *vfs);
  * -errno) is closed. */
 int vfs_upper_hold(struct vfs *vfs, bool moves);
 void vfs_upper_unhold(struct vfs *vfs);
+/* The lock's file opened (made if missing) ahead of the first call: 0 or
+ * -errno, as vfs_upper_hold. */
+int vfs_upper_moves_open(struct vfs *vfs);
 int vfs_upper_hold_moves(const char *upper);
 
 /* Tell the shims of every session on the overlay that upper directories

@@ -6977,7 +6977,7 @@ c_ov_moves_chmod() {
 	local h=$C/mc up hp i
 	[ -z "$MODE_OPT" ] || return 0 # no trampoline: its chmod is virtual
 	mkdir -p "$h"
-	axe --overlay mc "$TPKG" /bin/sh -c 'mkdir "$1/d"' sh "$h"
+	axe --overlay mc "$TPKG" /bin/sh -c 'mkdir "$1/d" "$1/d2"' sh "$h"
 	want_rc 0
 	up=$(upper_of "$TID" mc)
 	python3 -c 'import fcntl, os, struct, sys, time
@@ -7003,6 +7003,13 @@ time.sleep(30)' "$up.moves" "$C/held" &
 	[ -d "$up$h/d" ] || fail "the rmdir was made under another's lock"
 	grep -qE 'Permission denied|Operation not permitted' "$C/a.err" ||
 		fail "rmdir did not fail: $(cat "$C/a.err")"
+	# A session opened the file as it started: its own program's chmod
+	# comes too late to hold it off.
+	axe --overlay mc "$TPKG" /bin/sh -c '"$1" chmod 0 "$2" && rmdir "$3"' \
+		sh "$HELPERS/shared_file_static" "$up.moves" "$h/d2"
+	chmod 600 "$up.moves"
+	want_rc 0 || note "$(cat "$C/err")"
+	[ ! -d "$up$h/d2" ] || fail "rmdir after its own chmod did not remove d2"
 }
 
 # utimensat with both times UTIME_OMIT changes nothing and checks nothing
