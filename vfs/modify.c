@@ -320,6 +320,12 @@ static int remove_upper(struct vfs *vfs, const struct vfs_res *res, bool dir,
 		r = strip_markers(vfs, res->real, false);
 		if (r == 0)
 			r = appv_unlinkat(AT_FDCWD, res->real, AT_REMOVEDIR);
+		/* An entry made meanwhile (with the shim, the program's own
+		 * create is made directly): the directory stays, empty in the
+		 * union but for it, and made opaque it hides what the markers
+		 * hid (e2e ov_rmdir_race_markers). */
+		if (r < 0 && lower)
+			(void)vfs_settle_dir(vfs, res->vpath, false);
 	}
 	if (r == 0 && lower)
 		r = vfs_whiteout(vfs, res->vpath);

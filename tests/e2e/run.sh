@@ -6926,6 +6926,50 @@ time.sleep(30)' "$up.moves" "$C/held" &
 		fail "the given-up rename uncovered: $(cat "$C/out")"
 }
 
+# An rmdir of a directory that is empty in the union but holds markers (a
+# whiteout, an opaque marker) strips them first; when the program's own
+# create (with the shim, made directly) lands in it meanwhile, the rmdir
+# fails with ENOTEMPTY and the host entries the markers hid must stay
+# hidden.
+c_ov_rmdir_race_markers() {
+	local h=$C/rr before
+	mkdir -p "$h/t"
+	echo x >"$h/t/f"
+	before=$(tree_sha "$h")
+	axe "$TPKG" /usr/bin/python3 -c 'import os, sys, time
+t = sys.argv[1] + "/t"
+os.unlink(t + "/f")
+end = time.time() + 2
+pid = os.fork()
+if pid == 0:
+    while time.time() < end:
+        try:
+            os.close(os.open(t + "/y", os.O_CREAT | os.O_WRONLY, 0o644))
+            os.unlink(t + "/y")
+        except OSError:
+            pass
+    os._exit(0)
+seen = tries = 0
+while time.time() < end:
+    tries += 1
+    try:
+        os.rmdir(t)
+        os.mkdir(t)
+    except OSError:
+        pass
+    try:
+        if "f" in os.listdir(t):
+            seen += 1
+    except OSError:
+        pass
+os.waitpid(pid, 0)
+print("f seen", seen)
+print("tries", tries, file=sys.stderr)' "$h"
+	want_rc 0 || note "$(cat "$C/err")"
+	out_has "f seen 0"
+	same_tree "$h" "$before"
+}
+
 # A rename over an upper directory empty in the union (its host entry
 # whited out) drops that directory's markers just before the kernel's
 # rename (sys_modify.c, rename_clear).  That rename can still fail:
@@ -9200,7 +9244,7 @@ iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair pkg_cache_damaged pkg_cache_truncated_running cwd_clone_fs ov_sparse_copyup
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
-ov_perm_owner ov_perm_sgid_group ov_own_new_swap ov_sessions_swap ov_moves_held ov_moves_held_rename ov_mv_failed_markers ov_moves_chmod ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
+ov_perm_owner ov_perm_sgid_group ov_own_new_swap ov_sessions_swap ov_moves_held ov_moves_held_rename ov_mv_failed_markers ov_rmdir_race_markers ov_moves_chmod ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
 ov_cli_unreadable ov_cli_forged_marker ov_shared_truncated ov_shared_truncated_late sig_bus_sent ov_cli_json_long ov_cli_walk_swap ov_cli_deep_walk ov_cli_c1_name
 fd_opath_magic fd_opath_symlink fd_opath_symlink_exec link_fd_protected ov_race_remove ov_race_append ov_race_upper_names ov_mkdir_opaque_mode ov_race_mkdir_opaque ov_race_symlink_swap scale_cwd_records scale_pkg_du
 scale_fd_listing scale_deep_build id_links_native id_links_replace host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base
