@@ -166,9 +166,11 @@ pid_t target_tgid(struct appv_sc_call *c);
 const char *target_status(struct appv_sc_call *c);
 /* A "Key:\t<number>" field of /proc/@pid/status (Tgid, PPid, Umask(octal)). */
 int target_status_field(pid_t pid, const char *key, int base, long *out);
-/* Whether thread @tid has a signal pending that it does not block: one sent
- * to the thread, or one sent to its process when it is the only thread (the
- * kernel then marked this thread for it).  false when unreadable. */
+/* Whether thread @tid has a signal pending that it does not block and
+ * the kernel marked it for: one sent to the thread; one sent to its
+ * process when it is the only thread, or when every other thread that
+ * could take it sleeps throughout; or a group stop another thread has
+ * begun.  false when that cannot be told. */
 bool target_signal_pending(pid_t tid);
 /* 0 when @c's process can take one more descriptor (a free number below
  * its RLIMIT_NOFILE), -EMFILE when not; 0 too when that cannot be told. */

@@ -494,7 +494,11 @@ static bool standin_link(struct appv_sc_call *c, const char *abs)
  * other end to meet.  A caller with a signal pending is answered
  * -ERESTARTSYS, as the kernel's own interrupted FIFO open is: its handler
  * runs, then the open restarts (SA_RESTART, a new notification) or fails
- * with EINTR; a stop signal stops it.
+ * with EINTR; a stop signal stops it.  In a process of several threads,
+ * that is a signal the kernel marked this thread for, which
+ * target_signal_pending works out (a stop another thread took; a signal
+ * sent to the process while the other threads sleep): answered to a
+ * thread not marked, -ERESTARTSYS would reach the program as errno 512.
  */
 #define FIFO_TICK_NS (20 * 1000 * 1000)
 #ifndef ERESTARTSYS

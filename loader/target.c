@@ -159,14 +159,14 @@ int target_write_force(struct appv_sc_call *c, uint64_t addr, const void *buf,
 	return w == (ssize_t)n ? 0 : -EFAULT;
 }
 
-/* Reads /proc/PID/NAME (one read: these files are generated whole) into
+/* Reads /proc/@rel (one read: these files are generated whole) into
  * @buf, NUL-terminated; returns the length or -errno (-EIO when empty). */
-static int read_proc(pid_t pid, const char *name, char *buf, size_t cap)
+static int read_proc_at(const char *rel, char *buf, size_t cap)
 {
-	char p[64];
+	char p[96];
 	ssize_t n;
 
-	snprintf(p, sizeof(p), "/proc/%d/%s", (int)pid, name);
+	snprintf(p, sizeof(p), "/proc/%s", rel);
 	_cleanup_close_ int fd = open(p, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -175,6 +175,15 @@ static int read_proc(pid_t pid, const char *name, char *buf, size_t cap)
 		return n < 0 ? -errno : -EIO;
 	buf[n] = '\0';
 	return (int)n;
+}
+
+/* Reads /proc/PID/NAME, as read_proc_at. */
+static int read_proc(pid_t pid, const char *name, char *buf, size_t cap)
+{
+	char rel[64];
+
+	snprintf(rel, sizeof(rel), "%d/%s", (int)pid, name);
+	return read_proc_at(rel, buf, cap);
 }
 
 /* Where the value after "KEY:" starts in a /proc status text @buf, or
@@ -225,11 +234,108 @@ static int status_mask(const char *buf, const char *key, uint64_t *out)
 	return end == v ? -EIO : 0;
 }
 
+/*
+ * A signal sent to a process (kill, a process group, the terminal, a
+ * timer, SIGCHLD) is queued for the process, and one thread that does not
+ * block it is marked for it (TIF_SIGPENDING) and woken: the one it was
+ * sent to, else another (complete_signal).  A marked thread that waits
+ * for the supervisor is not woken (WAIT_KILLABLE_RECV), and no other
+ * thread takes the signal: the process's handler does not run, nor does
+ * a stop (^Z) take it, until the open is done - natively, the marked
+ * thread's open would have been interrupted.  Which thread is marked
+ * shows nowhere, and an -ERESTARTSYS answer to a thread that is not
+ * returns to the program as errno 512.  But a thread asleep in an
+ * interruptible wait cannot be marked (marking wakes it); so when every
+ * other thread that could take the signal sleeps throughout, before and
+ * after the signal is seen queued (the same count of voluntary context
+ * switches: it did not wake in between), the marked one is the caller.
+ * And a thread of the process in a group stop (T) means every thread was
+ * marked to stop, the caller too.
+ */
+#define OTHERS_MAX 64
+
+struct others {
+	int n;
+	struct {
+		long tid, nvcsw;
+	} t[OTHERS_MAX];
+};
+
+/* A thread's state letter, blocked signals and count of voluntary
+ * context switches, from /proc/@tid/task/@t/status. */
+static int thread_look(pid_t tid, long t, char *state, uint64_t *blk,
+		       long *nvcsw)
+{
+	char rel[64], buf[4096];
+	const char *v;
+
+	snprintf(rel, sizeof(rel), "%d/task/%ld/status", (int)tid, t);
+	if (read_proc_at(rel, buf, sizeof(buf)) < 0 ||
+	    !(v = status_value(buf, "State")) ||
+	    status_mask(buf, "SigBlk", blk) < 0 ||
+	    status_field(buf, "voluntary_ctxt_switches", 10, nvcsw) < 0)
+		return -1;
+	*state = v[strspn(v, " \t")];
+	return 0;
+}
+
+/* Whether thread @t waits off the run queue: its wait channel is a
+ * function, not "0" (a thread woken, or preempted before it slept). */
+static bool thread_off_cpu(pid_t tid, long t)
+{
+	char rel[64], buf[256];
+
+	snprintf(rel, sizeof(rel), "%d/task/%ld/wchan", (int)tid, t);
+	return read_proc_at(rel, buf, sizeof(buf)) > 0 && strcmp(buf, "0");
+}
+
+/* The threads of @tid's process but @tid: 1 when one is in a group stop;
+ * 0 when every one that does not block all of @sigs sleeps off the run
+ * queue (listed in @o) or is exiting; -1 when one may be marked for them
+ * (running, waiting uninterruptibly - for the supervisor too - or
+ * traced), or that cannot be told. */
+static int others_look(pid_t tid, uint64_t sigs, struct others *o)
+{
+	char path[64];
+	struct dirent *e;
+	int r = 0;
+	DIR *d;
+
+	o->n = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)tid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while (r == 0 && (e = readdir(d))) {
+		char *end, state;
+		long t = strtol(e->d_name, &end, 10), nvcsw;
+		uint64_t blk;
+
+		if (*end || end == e->d_name || t <= 0 || t == tid)
+			continue;
+		if (thread_look(tid, t, &state, &blk, &nvcsw) < 0)
+			r = -1;
+		else if (state == 'T')
+			r = 1;
+		else if (!(sigs & ~blk) || state == 'Z' || state == 'X')
+			continue;
+		else if (state != 'S' || o->n == OTHERS_MAX ||
+			 !thread_off_cpu(tid, t))
+			r = -1;
+		else
+			o->t[o->n].tid = t, o->t[o->n++].nvcsw = nvcsw;
+	}
+	closedir(d);
+	return r;
+}
+
 bool target_signal_pending(pid_t tid)
 {
 	char buf[4096];
-	uint64_t pnd, shd, blk;
+	uint64_t pnd, shd, blk, sigs;
+	struct others before, after;
 	long threads;
+	int r;
 
 	if (read_proc(tid, "status", buf, sizeof(buf)) < 0 ||
 	    status_mask(buf, "SigPnd", &pnd) < 0 ||
@@ -239,7 +345,27 @@ bool target_signal_pending(pid_t tid)
 		return false;
 	if (threads == 1)
 		pnd |= shd;
-	return (pnd & ~blk) != 0;
+	if (pnd & ~blk)
+		return true;
+	if (threads == 1)
+		return false;
+	sigs = shd & ~blk;
+	r = others_look(tid, sigs, &before);
+	if (r != 0 || !sigs)
+		return r == 1;
+	if (read_proc(tid, "status", buf, sizeof(buf)) < 0 ||
+	    status_mask(buf, "ShdPnd", &shd) < 0 || !(shd & sigs))
+		return false;
+	r = others_look(tid, sigs, &after);
+	if (r != 0)
+		return r == 1;
+	if (after.n != before.n)
+		return false;
+	for (int i = 0; i < after.n; i++)
+		if (after.t[i].tid != before.t[i].tid ||
+		    after.t[i].nvcsw != before.t[i].nvcsw)
+			return false;
+	return true;
 }
 
 /* Whether a number below @limit is missing from the directory @dir

@@ -9241,7 +9241,7 @@ ov_covered_big ov_covered_inodes ov_noread_dir ov_dir_cache ov_reset_running ov_
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children cwd_orphan ov_special_copyup iso_full_share iso_hide_listing iso_hide_symlink iso_hide_under_link iso_hide_dir_fd iso_link_dir_listing iso_rule_link_missing iso_share_move_hidden ov_write_host_symlink
 iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc shm_link_trunc shm_link_follow shm_link_via shm_link_libc shm_link_raced share_swap_trunc share_swap_attr share_swap_names strict_path_swap strict_proc_self dev_std_readlink strict_shm_proc_link proc_dotdot_appv shm_link_attr_appv shm_link_create_appv strict_dev_tty tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
-ov_rm_busy ov_fifo_block ov_fifo_signal ov_emfile ov_enospc pkg_changed_running pkg_cache_repair pkg_cache_damaged pkg_cache_truncated_running cwd_clone_fs ov_sparse_copyup
+ov_rm_busy ov_fifo_block ov_fifo_signal ov_fifo_signal_threads ov_emfile ov_enospc pkg_changed_running pkg_cache_repair pkg_cache_damaged pkg_cache_truncated_running cwd_clone_fs ov_sparse_copyup
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
 ov_perm_owner ov_perm_sgid_group ov_own_new_swap ov_sessions_swap ov_moves_held ov_moves_held_rename ov_mv_failed_markers ov_rmdir_race_markers ov_moves_chmod ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
@@ -9848,6 +9848,102 @@ c_ov_fifo_signal() {
 		[ -z "$MODE_OPT" ] || break
 	done
 	absent /tmp/appv-e2e-ff
+}
+
+# The same in a process of two threads (the supervisor's FIFO open, in
+# --no-shim and strict mode): a stop sent to the process stops it, whether
+# the thread waiting to open is the main one (the kernel marks that one
+# for a signal sent to the process) or the other (the main thread takes
+# the stop and every thread must join it), and the main thread's handler
+# interrupts its own open.  The waiting thread is not woken for a signal
+# (WAIT_KILLABLE_RECV): before, the stop never completed and the handler
+# waited for a writer.
+c_ov_fifo_signal_threads() {
+	cat >"$C/fifo_thr.py" <<-'EOF'
+	import os, signal, sys, threading, time
+	p = sys.argv[1]
+	os.mkfifo(p)
+	def say(s): os.write(1, (s + "\n").encode())
+	def states(pid):
+	    got = ""
+	    for t in os.listdir("/proc/%d/task" % pid):
+	        try:
+	            with open("/proc/%d/task/%s/stat" % (pid, t)) as f:
+	                got += f.read().rsplit(")", 1)[1].split()[0]
+	        except OSError:
+	            pass
+	    return "".join(sorted(got))
+	def interrupt(*a): raise InterruptedError
+	def reader(tag, in_thread):
+	    r, w = os.pipe()
+	    pid = os.fork()
+	    if pid == 0:
+	        def opener():
+	            os.write(w, b"x")
+	            try:
+	                fd = os.open(p, os.O_RDONLY)
+	                say("%s: read %s" % (tag, os.read(fd, 64).decode()))
+	            except InterruptedError:
+	                say("%s: interrupted" % tag)
+	            os._exit(0)
+	        signal.signal(signal.SIGUSR1, interrupt)
+	        if in_thread:
+	            threading.Thread(target=opener).start()
+	            while True:
+	                time.sleep(60)
+	        threading.Thread(target=time.sleep, args=(60,), daemon=True).start()
+	        opener()
+	    os.read(r, 1)
+	    time.sleep(0.3)
+	    return pid
+	def write(s):
+	    for i in range(150):
+	        try:
+	            fd = os.open(p, os.O_WRONLY | os.O_NONBLOCK)
+	            break
+	        except OSError:  # ENXIO: its open is not (again) under way yet
+	            time.sleep(0.02)
+	    os.write(fd, s)
+	    os.close(fd)
+	for tag, in_thread in ("1", True), ("2", False):
+	    pid = reader(tag, in_thread)
+	    os.kill(pid, signal.SIGSTOP)
+	    for i in range(150):
+	        st = states(pid)
+	        if st == "TT":
+	            break
+	        time.sleep(0.02)
+	    say("%s: states %s" % (tag, st))
+	    os.kill(pid, signal.SIGCONT)
+	    write(b"after stop")
+	    os.waitpid(pid, 0)
+	pid = reader("3", False)
+	os.kill(pid, signal.SIGUSR1)
+	for i in range(150):
+	    if os.waitpid(pid, os.WNOHANG)[0]:
+	        say("3: ended")
+	        break
+	    time.sleep(0.02)
+	else:
+	    say("3: still waiting")
+	    write(b"late")
+	    os.waitpid(pid, 0)
+	EOF
+	local m
+	for m in "$MODE_OPT" "--mode strict"; do
+		# shellcheck disable=SC2086
+		ax exec $m "$TPKG" /usr/bin/python3 "$C/fifo_thr.py" /tmp/appv-e2e-fft
+		want_rc 0
+		out_has "1: states TT"
+		out_has "1: read after stop"
+		out_has "2: states TT"
+		out_has "2: read after stop"
+		out_has "3: interrupted"
+		out_has "3: ended"
+		ax overlay reset "$TPKG" default
+		[ -z "$MODE_OPT" ] || break
+	done
+	absent /tmp/appv-e2e-fft
 }
 
 # A package file written over in place (cp) while a session runs: its
