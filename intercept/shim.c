@@ -168,6 +168,7 @@ static void name_process(void)
 }
 
 static void cwd_forked(void);
+static int cache_get(void);
 
 __attribute__((constructor)) static void shim_init(void)
 {
@@ -187,6 +188,11 @@ __attribute__((constructor)) static void shim_init(void)
 	cwd_forked();
 	pthread_atfork(NULL, NULL, cwd_forked);
 	name_process();
+	/* Now, while the process has one thread: the descriptor's high
+	 * number grows the descriptor table, which in a process of several
+	 * threads waits for an RCU grace period (expand_fdtable): 11 ms
+	 * here, at the first package lookup of each such process. */
+	(void)cache_get();
 }
 
 /* An open that takes only a directory, makes its file or opens none
@@ -874,9 +880,8 @@ static int cache_open(void)
 	return hi < 0 ? -1 : hi;
 }
 
-/* The descriptor of <cache> for a package file's real path @real, and the
- * path from it in *@rel; -1 for none. */
-static int cache_dirfd(const char *real, const char **rel)
+/* The descriptor of <cache>, opened at the first call: -1 for none. */
+static int cache_get(void)
 {
 	int fd = __atomic_load_n(&cache_fd, __ATOMIC_ACQUIRE);
 
@@ -894,6 +899,15 @@ static int cache_dirfd(const char *real, const char **rel)
 			fd = want;
 		}
 	}
+	return fd;
+}
+
+/* The descriptor of <cache> for a package file's real path @real, and the
+ * path from it in *@rel; -1 for none. */
+static int cache_dirfd(const char *real, const char **rel)
+{
+	int fd = cache_get();
+
 	if (fd < 0 || strncmp(real, vfs_get_config(shim_vfs)->image_dir,
 			      cache_len) || real[cache_len] != '/')
 		return -1;
