@@ -1544,8 +1544,9 @@ c_ov_upper_plant() {
 	local l=$C/pl/d v=$C/victim i how before
 	mkdir -p "$l" "$v"
 	printf 'seed\n' >"$l/seed"
+	(cd "$l" && mkdir $(seq -f 'e%g' 0 1499))
+	(cd "$v" && mkdir $(seq -f 'e%g' 0 1499))
 	for i in $(seq 0 1499); do
-		mkdir "$l/e$i" "$v/e$i"
 		printf 'lower\n' >"$l/e$i/x"
 		printf 'lower\n' >"$l/f$i"
 		printf 'victim\n' >"$v/e$i/x"
