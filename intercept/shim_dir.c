@@ -13,9 +13,12 @@
  * Everything else is libc's own readdir (found with dlsym), untouched.
  *
  * A map larger than a buffer, or one for a 17th listing stream open at
- * once, is mapped instead.  Not covered: streams libc opens and reads
- * internally (scandir, glob, nftw), getdents64 called directly, and
- * descriptors of 2^20 and above (beyond the kernel's default nr_open).
+ * once, is mapped instead.  getdents64 made without a stream
+ * (getdents64(3), getdirentries, syscall(3)) is corrected alike, and
+ * scandir is made here over the shim's readdir.  Not covered: streams
+ * libc opens and reads internally (glob, nftw, fts: they hand out names
+ * and stats, no d_ino), and descriptors of 2^20 and above (beyond the
+ * kernel's default nr_open).
  * A stream made by fdopendir over any
  * other descriptor (a duplicate: Python's os.scandir(fd)) is checked with
  * one fstat.  A package directory opened for a merged one (SHIM_FD_COVERED)
@@ -29,10 +32,13 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <string.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 #include "../common/path.h"
 #include "../common/sys.h"
@@ -283,11 +289,16 @@ static int fixed_r(DIR *d, int r, struct dirent *res)
 	return r;
 }
 
-SHIM_EXPORT struct dirent *readdir(DIR *d)
+static struct dirent *dir_read(DIR *d)
 {
 	LIBC(readdir_fn, readdir);
 
 	return real ? fixed(d, real(d)) : NULL;
+}
+
+SHIM_EXPORT struct dirent *readdir(DIR *d)
+{
+	return dir_read(d);
 }
 
 SHIM_EXPORT struct dirent64 *readdir64(DIR *d)
@@ -433,7 +444,7 @@ SHIM_EXPORT void rewinddir(DIR *d)
 		real(d);
 }
 
-SHIM_EXPORT int closedir(DIR *d)
+static int dir_close(DIR *d)
 {
 	LIBC(closedir_fn, closedir);
 	DIR *volatile dp = d; /* glibc's answers NULL with EINVAL */
@@ -450,6 +461,195 @@ SHIM_EXPORT int closedir(DIR *d)
 		return -1;
 	}
 	return real(d);
+}
+
+SHIM_EXPORT int closedir(DIR *d)
+{
+	return dir_close(d);
+}
+
+/*
+ * getdents64 made without a stream - glibc's getdents64(3) and
+ * getdirentries, syscall(SYS_getdents64) (shim_stat.c) - comes from
+ * libc's text, where the filter lets it through for the shim to answer:
+ * its entries get the d_ino readdir gives them.  The descriptor's map is
+ * loaded for each call (one fstat; a listing's or covered directory's map
+ * read as for a stream, slot_load), which a caller reading 32 KiB at a
+ * time pays about once per directory.  The mark of @fd is the open's, as
+ * for a stream (a covered one's ticket checked against the fstat, as
+ * fdopendir does).
+ */
+long shim_getdents(int fd, void *buf, size_t n)
+{
+	const struct dir_slot *s = slot_at(fd, false);
+	struct dir_slot t = {.kind = s ? s->kind : SHIM_FD_PLAIN};
+	long r = appv_syscall(SYS_getdents64, fd, (long)buf, (long)n, 0, 0, 0);
+	struct stat st;
+	int e = errno;
+
+	if (r <= 0 || !shim_vfs)
+		return r;
+	if (t.kind == SHIM_FD_COVERED) {
+		t.cov = s->cov;
+		if (t.cov.seq &&
+		    (appv_fstatat(fd, "", &st, AT_EMPTY_PATH) < 0 ||
+		     !vfs_covered_ticket_for(shim_vfs, &t.cov, st.st_dev,
+					     st.st_ino)))
+			t.cov.seq = 0;
+	}
+	slot_load(&t, fd, NULL);
+	if (t.upper)
+		vfs_origin_dirents(shim_vfs, buf, (size_t)r);
+	else if (t.map && t.kind == SHIM_FD_COVERED)
+		vfs_ino_map_apply_names(t.map, buf, (size_t)r);
+	else if (t.map)
+		vfs_ino_map_apply(t.map, buf, (size_t)r);
+	map_drop(&t);
+	errno = e;
+	return r;
+}
+
+/* glibc's: the kernel takes an unsigned int, and some of its checks an
+ * int. */
+static size_t dents_len(size_t n)
+{
+	return n > INT_MAX ? INT_MAX : n;
+}
+
+SHIM_EXPORT ssize_t getdents64(int fd, void *buf, size_t n)
+{
+	return shim_ret(shim_getdents(fd, buf, dents_len(n)));
+}
+
+/* getdirentries64 (getdirentries on x86-64) as glibc's: the position
+ * before the read into *@basep. */
+static ssize_t dirents_at(int fd, char *buf, size_t n, off_t *basep)
+{
+	long base = APPV_SYS(SYS_lseek, fd, 0, SEEK_CUR, 0, 0, 0);
+	long r;
+
+	if (base < 0) {
+		errno = (int)-base;
+		base = -1;
+	}
+	r = shim_getdents(fd, buf, dents_len(n));
+	if (r >= 0)
+		*basep = base;
+	return shim_ret(r);
+}
+
+SHIM_EXPORT ssize_t getdirentries(int fd, char *buf, size_t n, off_t *basep)
+{
+	return dirents_at(fd, buf, n, basep);
+}
+
+SHIM_EXPORT ssize_t getdirentries64(int fd, char *buf, size_t n, off64_t *basep)
+{
+	return dirents_at(fd, buf, n, (off_t *)basep);
+}
+
+/*
+ * scandir and scandirat as glibc's (dirent/scandir-tail-common.c), over
+ * the shim's open and readdir.  glibc's own read the directory inside
+ * libc: its open was a round trip to the supervisor, and its getdents64
+ * passed the shim, so a merged listing's entries kept their placeholders'
+ * d_ino (libuv's uv_fs_scandir, node's fs.readdir, lists every directory
+ * so).  Not kept from glibc's: the cleanup of a thread cancelled in
+ * @sel or @cmp (the list so far leaks).
+ */
+typedef int (*scan_sel_fn)(const struct dirent *);
+typedef int (*scan_cmp_fn)(const struct dirent **, const struct dirent **);
+
+static int scan(int dfd, const char *dir, struct dirent ***list,
+		scan_sel_fn sel, scan_cmp_fn cmp)
+{
+	const int flags = O_RDONLY | O_NDELAY | O_DIRECTORY | O_CLOEXEC;
+	long fd = shim_openat(dfd, dir, flags, 0);
+	struct dirent **v = NULL, **nv, *e, *c;
+	size_t n = 0, cap = 0;
+	int save = errno, err;
+	DIR *d;
+
+	if (fd < 0) {
+		errno = (int)-fd;
+		return -1;
+	}
+	d = shim_fdopendir((int)fd); /* marked by the open */
+	if (!d) {
+		err = errno;
+		appv_close((int)fd);
+		errno = err;
+		return -1;
+	}
+	errno = 0;
+	while ((e = dir_read(d))) {
+		/* @sel, readdir, malloc may set errno on success: only an
+		 * error that ends the loop counts. */
+		if (sel && !sel(e)) {
+			errno = 0;
+			continue;
+		}
+		errno = 0;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 10;
+			nv = realloc(v, cap * sizeof(*v));
+			if (!nv)
+				break;
+			v = nv;
+		}
+		c = malloc(e->d_reclen);
+		if (!c)
+			break;
+		v[n++] = memcpy(c, e, e->d_reclen);
+		errno = 0;
+	}
+	err = errno;
+	if (err) {
+		while (n)
+			free(v[--n]);
+		free(v);
+		dir_close(d);
+		errno = err;
+		return -1;
+	}
+	dir_close(d);
+	if (cmp)
+		qsort(v, n, sizeof(*v),
+		      (int (*)(const void *, const void *))cmp);
+	*list = v;
+	errno = save;
+	return (int)n;
+}
+
+SHIM_EXPORT int scandir(const char *dir, struct dirent ***list, scan_sel_fn sel,
+			scan_cmp_fn cmp)
+{
+	return scan(AT_FDCWD, dir, list, sel, cmp);
+}
+
+SHIM_EXPORT int scandirat(int dfd, const char *dir, struct dirent ***list,
+			  scan_sel_fn sel, scan_cmp_fn cmp)
+{
+	return scan(dfd, dir, list, sel, cmp);
+}
+
+/* On x86-64 struct dirent64 is struct dirent. */
+typedef int (*scan64_sel_fn)(const struct dirent64 *);
+typedef int (*scan64_cmp_fn)(const struct dirent64 **,
+			     const struct dirent64 **);
+
+SHIM_EXPORT int scandir64(const char *dir, struct dirent64 ***list,
+			  scan64_sel_fn sel, scan64_cmp_fn cmp)
+{
+	return scan(AT_FDCWD, dir, (struct dirent ***)list, (scan_sel_fn)sel,
+		    (scan_cmp_fn)cmp);
+}
+
+SHIM_EXPORT int scandirat64(int dfd, const char *dir, struct dirent64 ***list,
+			    scan64_sel_fn sel, scan64_cmp_fn cmp)
+{
+	return scan(dfd, dir, (struct dirent ***)list, (scan_sel_fn)sel,
+		    (scan_cmp_fn)cmp);
 }
 
 /*

@@ -108,6 +108,9 @@ void shim_fd_opened(int fd, bool listing, int kind);
 /* What the open of covered directory @fd learnt (vfs_covered_map_kept). */
 void shim_fd_covered(int fd, const struct vfs_cov_ticket *t);
 int shim_fd_kind(int fd);
+/* getdents64(@fd, @buf, @n) with each d_ino as readdir gives it: a
+ * listing's, covered or upper directory's (shim_dir.c); value or -errno. */
+long shim_getdents(int fd, void *buf, size_t n);
 /* glibc's fdopendir, without the check of the shim's own (shim_dir.c). */
 struct __dirstream;
 struct __dirstream *shim_fdopendir(int fd);

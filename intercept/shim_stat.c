@@ -244,6 +244,36 @@ SHIM_EXPORT int fstatvfs64(int fd, struct statvfs64 *buf)
 	return do_fstatvfs(fd, (struct statvfs *)buf);
 }
 
+typedef long (*fpathconf_fn)(int, int);
+typedef long (*pathconf_fn)(const char *, int);
+
+/* glibc's fpathconf calls its own fstatfs, past the shim: a listing's
+ * limits (LINK_MAX, FILESIZEBITS...) would be the scratch's file
+ * system's.  It is answered by libc's pathconf of its path, unless that
+ * fails (the directory gone since: the descriptor's own). */
+SHIM_EXPORT long fpathconf(int fd, int name)
+{
+	LIBC(fpathconf_fn, fpathconf);
+	static void *cache_pathconf;
+	pathconf_fn real_p =
+	    (pathconf_fn)shim_libc_fn(&cache_pathconf, "pathconf");
+	char v[PATH_MAX];
+	int e = errno, err;
+	long r;
+
+	if (!real || !real_p)
+		return shim_ret(-ENOSYS);
+	if (scratch_listing(fd, v, sizeof(v))) {
+		errno = 0;
+		r = real_p(v, name);
+		err = errno;
+		errno = e;
+		if (r != -1 || !err) /* -1 without an error: no limit */
+			return r;
+	}
+	return real(fd, name);
+}
+
 SHIM_EXPORT int fstat(int fd, struct stat *st)
 {
 	return (int)shim_ret(do_fstat_fd(fd, st));
@@ -485,14 +515,17 @@ typedef long (*syscall_fn)(long, ...);
  * syscall(3).  A program that makes its stat calls through it - libuv, so
  * node, whose fs.fstat, FileHandle.stat and every stat are
  * syscall(SYS_statx, ...) - makes them from libc's text, where the filter
- * lets through the descriptor calls this file answers (fstat, the
- * AT_EMPTY_PATH forms, fstatfs, fgetxattr, flistxattr): a copied-up
- * file's fstat would name its upper copy, a merged directory's its
- * listing in the scratch, a package file's ctime the cache's, where stat
- * of the path (notified) names the virtual entry.  Those numbers get the
- * wrappers' answers; every other call goes to libc's syscall as asked, so
- * a path call is still notified from there.  Six arguments are read, as
- * glibc's syscall reads six registers whatever the call.
+ * lets through the descriptor calls the shim answers (fstat, the
+ * AT_EMPTY_PATH forms, fstatfs, fgetxattr, flistxattr; getdents64,
+ * shim_dir.c): a copied-up file's fstat would name its upper copy, a
+ * merged directory's its listing in the scratch, a package file's ctime
+ * the cache's, where stat of the path (notified) names the virtual entry;
+ * a merged directory's getdents64 would give its placeholders' d_ino.
+ * Those numbers get the wrappers' answers, and so does chdir (shim.c),
+ * which the shim must see to move the kernel's cwd.  Every other call
+ * goes to libc's syscall as asked, so a path call is still notified from
+ * there.  Six arguments are read, as glibc's syscall reads six registers
+ * whatever the call.
  */
 SHIM_EXPORT long syscall(long nr, ...)
 {
@@ -523,6 +556,15 @@ SHIM_EXPORT long syscall(long nr, ...)
 	case SYS_flistxattr:
 		return shim_ret(
 		    do_flistxattr((int)a[0], (char *)a[1], (size_t)a[2]));
+	case SYS_getdents64:
+		return shim_ret(
+		    shim_getdents((int)a[0], (void *)a[1], (unsigned int)a[2]));
+	case SYS_chdir:
+		/* Answered by the supervisor, a chdir into a package
+		 * directory leaves the kernel's cwd, which the shim reads
+		 * (getcwd, relative paths), and keeps a record of the
+		 * virtual one (loader/sys_cwd.c). */
+		return chdir((const char *)a[0]);
 	}
 	real = (syscall_fn)shim_libc_fn(&cache_syscall, "syscall");
 	if (!real)

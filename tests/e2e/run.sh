@@ -2182,6 +2182,177 @@ c_node_raw_fstat() {
 	same_tree "$h" "$before"
 }
 
+# getdents64 made without a stream - syscall(SYS_getdents64) (as libuv and
+# node make their stat calls), glibc's getdents64(3) and getdirentries64 -
+# comes from libc's text, where the fast-mode filter lets it through for
+# the shim to answer: each entry's d_ino must be what lstat of its name
+# says, as readdir gives it and the supervisor without the shim.  A merged
+# host directory (its listing's placeholders), a package directory listed
+# as its own with an entry replaced in the overlay (the replacement's
+# inode), an upper-only directory holding a copied-up host file moved
+# there (its origin's inode).
+c_raw_getdents() {
+	local h=$C/rgd before
+	mkdir -p "$h/d/sub"
+	printf 'host\n' >"$h/d/a.txt"
+	ln -s a.txt "$h/d/lnk"
+	before=$(tree_sha "$h")
+	cat >"$C/gd.py" <<-'EOF'
+	import ctypes, os, stat, struct, sys
+	libc = ctypes.CDLL(None, use_errno=True)
+	for f in (libc.syscall, libc.getdents64, libc.getdirentries64):
+	    f.restype = ctypes.c_long
+	def ents(how, d):
+	    fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+	    b = ctypes.create_string_buffer(32768)
+	    base = ctypes.c_long(0)
+	    out = {}
+	    while True:
+	        n = (libc.syscall(217, fd, b, len(b)) if how == "syscall" else
+	             libc.getdents64(fd, b, len(b)) if how == "getdents64" else
+	             libc.getdirentries64(fd, b, len(b), ctypes.byref(base)))
+	        if n <= 0:
+	            break
+	        o = 0
+	        while o < n:
+	            ino, _, rl, ty = struct.unpack_from("QqHB", b, o)
+	            name = b.raw[o + 19:o + rl].split(b"\0")[0].decode()
+	            out[name] = (ino, ty)
+	            o += rl
+	    os.close(fd)
+	    return out
+	dt = {stat.S_IFDIR: 4, stat.S_IFREG: 8, stat.S_IFLNK: 10}
+	for d in sys.argv[1:]:
+	    for how in ("syscall", "getdents64", "getdirentries64"):
+	        bad = []
+	        for name, (ino, ty) in sorted(ents(how, d).items()):
+	            if name in (".", ".."):
+	                continue
+	            s = os.lstat(os.path.join(d, name))
+	            if (ino, ty) != (s.st_ino, dt[stat.S_IFMT(s.st_mode)]):
+	                bad.append("%s d_ino %d d_type %d, lstat %d" %
+	                           (name, ino, ty, s.st_ino))
+	        print(d, how + ":", "; ".join(bad) or "as lstat")
+	EOF
+	axe --overlay w "$TPKG" sh -c 'mkdir "$1/d/new" && echo n >"$1/d/b" &&
+		echo x >/opt/t/share/tmp && mv /opt/t/share/tmp /opt/t/share/data.txt &&
+		echo more >>"$1/d/a.txt" && mv "$1/d/a.txt" "$1/d/new/a.txt"' sh "$h"
+	want_rc 0
+	axe --overlay w "$TPKG" /usr/bin/python3 "$C/gd.py" "$h/d" /opt/t/share \
+		"$h/d/new"
+	want_rc 0
+	for d in "$h/d" /opt/t/share "$h/d/new"; do
+		out_has "$d syscall: as lstat"
+		out_has "$d getdents64: as lstat"
+		out_has "$d getdirentries64: as lstat"
+	done
+	same_tree "$h" "$before"
+}
+
+# scandir(3) (libuv's uv_fs_scandir: node's fs.readdir) reads its
+# directory inside libc: its entries' d_ino must be what lstat of their
+# names says, as readdir's are, for the same directories as raw_getdents
+# and a host directory whose upper copy holds only a copy of its file.
+c_scandir_ino() {
+	local h=$C/sdi before
+	mkdir -p "$h/d/sub" "$h/c"
+	printf 'host\n' >"$h/d/a.txt"
+	printf 'host\n' >"$h/c/x.txt"
+	printf 'host\n' >"$h/c/y.txt"
+	before=$(tree_sha "$h")
+	cat >"$C/sd.py" <<-'EOF'
+	import ctypes, os, sys
+	class Dirent(ctypes.Structure):
+	    _fields_ = [("d_ino", ctypes.c_uint64), ("d_off", ctypes.c_int64),
+	                ("d_reclen", ctypes.c_ushort), ("d_type", ctypes.c_ubyte),
+	                ("d_name", ctypes.c_char * 256)]
+	libc = ctypes.CDLL(None, use_errno=True)
+	P = ctypes.POINTER(ctypes.POINTER(Dirent))
+	libc.scandir.argtypes = [ctypes.c_char_p, ctypes.POINTER(P),
+	                         ctypes.c_void_p, ctypes.c_void_p]
+	libc.scandirat.argtypes = [ctypes.c_int, ctypes.c_char_p,
+	                           ctypes.POINTER(P), ctypes.c_void_p,
+	                           ctypes.c_void_p]
+	libc.free.argtypes = [ctypes.c_void_p]
+	alphasort = ctypes.cast(libc.alphasort, ctypes.c_void_p)
+	for d in sys.argv[1:]:
+	    for how in ("scandir", "scandirat"):
+	        l = P()
+	        n = (libc.scandir(d.encode(), ctypes.byref(l), None, alphasort)
+	             if how == "scandir" else
+	             libc.scandirat(-100, d.encode(), ctypes.byref(l), None,
+	                            alphasort))
+	        bad, names = [], []
+	        for i in range(n):
+	            e = l[i].contents
+	            name = e.d_name.decode()
+	            names.append(name)
+	            if name not in (".", "..") and \
+	               e.d_ino != os.lstat(os.path.join(d, name)).st_ino:
+	                bad.append(name)
+	            libc.free(l[i])
+	        libc.free(l)
+	        print(d, how + ":", " ".join(names), "|",
+	              "d_ino differs: " + " ".join(bad) if bad else "as lstat")
+	EOF
+	axe --overlay w "$TPKG" sh -c 'mkdir "$1/d/new" && echo n >"$1/d/b" &&
+		echo x >/opt/t/share/tmp && mv /opt/t/share/tmp /opt/t/share/data.txt &&
+		echo more >>"$1/d/a.txt" && mv "$1/d/a.txt" "$1/d/new/a.txt" &&
+		echo more >>"$1/c/x.txt"' sh "$h"
+	want_rc 0
+	axe --overlay w "$TPKG" /usr/bin/python3 "$C/sd.py" "$h/d" /opt/t/share \
+		"$h/d/new" "$h/c"
+	want_rc 0
+	out_has "$h/d scandir: . .. b new sub | as lstat"
+	out_has "$h/d scandirat: . .. b new sub | as lstat"
+	out_has "/opt/t/share scandir: . .. data.txt link sub | as lstat"
+	out_has "$h/d/new scandir: . .. a.txt | as lstat"
+	out_has "$h/c scandir: . .. x.txt y.txt | as lstat"
+	out_has "$h/c scandirat: . .. x.txt y.txt | as lstat"
+	same_tree "$h" "$before"
+}
+
+# fpathconf(3) of a merged directory's descriptor (its listing in the
+# session's scratch, maybe another file system): glibc's calls fstatfs
+# inside libc, past the shim's fstatfs.  It must say what pathconf of the
+# path says (ext4's LINK_MAX is 65000, tmpfs's 127).
+c_fpathconf_listing() {
+	local h=$C/fpc before
+	mkdir -p "$h/d"
+	printf 'host\n' >"$h/d/a.txt"
+	before=$(tree_sha "$h")
+	axe --overlay w "$TPKG" sh -c 'echo n >"$1/d/b" && echo n >/opt/t/share/new &&
+		/usr/bin/python3 -c "import os, sys
+for d in sys.argv[1:]:
+    fd = os.open(d, os.O_RDONLY)
+    bad = [n for n in (\"PC_LINK_MAX\", \"PC_NAME_MAX\", \"PC_FILESIZEBITS\")
+           if os.fpathconf(fd, n) != os.pathconf(d, n)]
+    print(d, \"fpathconf:\", \" \".join(bad) or \"as pathconf\")" "$1/d" /opt/t/share' \
+		sh "$h"
+	want_rc 0
+	out_has "$h/d fpathconf: as pathconf"
+	out_has "/opt/t/share fpathconf: as pathconf"
+	same_tree "$h" "$before"
+}
+
+# syscall(SYS_chdir) comes from libc's text, past the shim's chdir: the
+# supervisor answers a chdir into a package directory (or a merged one
+# without an upper twin) with a record of the virtual cwd, the kernel's
+# left where it was - and the shim, which reads the kernel's (getcwd,
+# relative paths), would stay in the old directory.
+c_raw_chdir() {
+	axe --overlay w "$TPKG" sh -c 'echo n >/opt/t/modes/new &&
+		cd / && /usr/bin/python3 -c "import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+for d in (b\"/opt/t/share\", b\"/opt/t/modes\"):
+    r = libc.syscall(80, d)
+    print(d.decode(), r, os.getcwd(), sorted(os.listdir(\".\")),
+          os.path.exists(\"sub\"))"'
+	want_rc 0
+	out_has "/opt/t/share 0 /opt/t/share ['data.txt', 'link', 'sub'] True"
+	out_has "/opt/t/modes 0 /opt/t/modes ['d311', 'new', 'sgd', 'su'] False"
+}
+
 # Perl in the project.  File::Find trusts a directory's st_nlink to skip
 # the stat of entries in leaves: it must visit every directory of a tree
 # of host, upper-only and package directories, as it does with the hint
@@ -9236,7 +9407,7 @@ static_stat_layers python_import host_root_symlink pkg_root_dirs fd_attrs ov_fd_
 merged_listing first_component_base getcwd_virtual unix_sockname unix_sendmsg_virtual unix_sendmsg_kinds iso_hide_socket iso_hide_socket_race proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest long_home landlock_backstop ov_upper_swap ov_upper_plant ov_scratch_swap strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
-wl_sqlite wl_venv wl_node node_raw_fstat wl_perl wl_native escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rmdir_cwd
+wl_sqlite wl_venv wl_node node_raw_fstat raw_getdents scandir_ino fpathconf_listing raw_chdir wl_perl wl_native escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rmdir_cwd
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing ov_host_covered ov_host_covered_fd
 ov_covered_big ov_covered_inodes ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
