@@ -168,6 +168,7 @@ static void name_process(void)
 }
 
 static void cwd_forked(void);
+static void cwd_adopt(void);
 static int cache_get(void);
 
 __attribute__((constructor)) static void shim_init(void)
@@ -187,6 +188,7 @@ __attribute__((constructor)) static void shim_init(void)
 	}
 	cwd_forked();
 	pthread_atfork(NULL, NULL, cwd_forked);
+	cwd_adopt();
 	name_process();
 	/* Now, while the process has one thread: the descriptor's high
 	 * number grows the descriptor table, which in a process of several
@@ -1173,7 +1175,7 @@ static long cwd_changed(long r)
  * package-only directory without rewriting the caller's string; it keeps a
  * per-process record instead: loader/sys_cwd.c.)
  */
-SHIM_EXPORT int chdir(const char *path)
+static long chdir_virtual(const char *path)
 {
 	struct shim_sc sc = {
 		.nr = SYS_chdir, .dirfd_arg = -1, .path_arg = 0,
@@ -1184,10 +1186,48 @@ SHIM_EXPORT int chdir(const char *path)
 	if (magic_dir_path(path)) {
 		r = cwd_changed(chdir_magic(path));
 		if (r != -EACCES)
-			return (int)shim_ret(r);
+			return r;
 	}
 	r = shim_path_syscall(&sc, (long)path, 0, 0, 0, 0, 0);
-	return (int)shim_ret(cwd_changed(r));
+	return cwd_changed(r);
+}
+
+SHIM_EXPORT int chdir(const char *path)
+{
+	return (int)shim_ret(chdir_virtual(path));
+}
+
+/*
+ * A chdir made past this wrapper before the exec that started the program
+ * - glibc's own in a posix_spawn child, for a
+ * posix_spawn_file_actions_addchdir_np action (Rust's
+ * Command::current_dir) - into a directory the host lacks at that path
+ * left the kernel's cwd where it was and the supervisor a record of the
+ * virtual one (loader/sys_cwd.c), which the shim, reading the kernel's,
+ * would not see.  Only while a supervisor of the overlay holds such a
+ * record (one load of the shared page: none, the usual case) is the
+ * supervisor's getcwd asked; where it differs from the kernel's cwd, the
+ * kernel's moves there as this wrapper would move it.  (The shim's
+ * posix_spawn cannot make the action itself: glibc's file actions are a
+ * private structure.)
+ */
+static void cwd_adopt(void)
+{
+	char v[PATH_MAX], real[PATH_MAX], rv[PATH_MAX];
+	int saved = errno;
+	long n;
+
+	if (!vfs_cwd_emulated(shim_vfs))
+		return;
+	n = shim_direct(SYS_getcwd, (long)v, sizeof(v), 0, 0, 0, 0);
+	if (n <= 0 || v[0] != '/')
+		return;
+	n = APPV_SYS(SYS_getcwd, real, sizeof(real), 0, 0, 0, 0);
+	if (n > 0 && real[0] == '/' &&
+	    vfs_reverse(shim_vfs, real, rv, sizeof(rv)) >= 0 && !strcmp(v, rv))
+		return;
+	(void)chdir_virtual(v);
+	errno = saved;
 }
 
 /* libc's fchdir, made through the trampoline so that the working

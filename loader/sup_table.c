@@ -66,6 +66,13 @@ struct sup_slot *sup_table_find(struct sup_table *t, pid_t tgid)
 	return NULL;
 }
 
+void sup_table_sweep(struct sup_table *t)
+{
+	for (unsigned int i = 0; i < t->hw; i++)
+		if (exited(t->rec[i]))
+			sup_table_drop(t, t->rec[i]);
+}
+
 /* A new record at the end of the table (the array doubled when full, up
  * to SUP_SLOTS_MAX), NULL when there is no room. */
 static struct sup_slot *table_new(struct sup_table *t)

@@ -338,8 +338,10 @@ static void cwd_gen_note(struct sup *sup, const struct seccomp_notif *req,
 			vfs_cwd_bump(sup->s->vfs);
 		return;
 	}
-	if (!(sup->nnotif % 64))
+	if (!(sup->nnotif % 64)) {
 		vfs_cwd_reclaim(sup->s->vfs, tid_gone);
+		sup_cwd_sweep(sup);
+	}
 }
 
 /* Dispatch the notification in @req and answer it. */
@@ -436,6 +438,7 @@ static void reap(struct sup *sup, struct loop_state *ls)
 		}
 		sup_exe_set(sup, pid, NULL, NULL);
 		sup_cwd_drop(sup, pid);
+		sup_cwd_sweep(sup);
 		vfs_cwd_reclaim(sup->s->vfs, tid_gone);
 		if (pid == ls->child) {
 			ls->child_done = true;
@@ -715,6 +718,7 @@ static void sup_release(struct sup *sup)
 			close(fds[i]);
 	sup_table_release(&sup->exe);
 	sup_table_release(&sup->cwd);
+	sup_cwd_release(sup);
 	free(sup->sock);
 	sup->sock = NULL;
 }

@@ -114,6 +114,7 @@ struct sup {
 	struct sup_table exe; /* of struct sup_exe */
 	struct sup_table cwd; /* of struct sup_cwd */
 	uint64_t cwd_seq;     /* last sup_cwd.seq given */
+	bool cwd_counted;     /* in the overlay's count (vfs_cwd_emulating) */
 	struct sup_sock *sock; /* SUP_SOCK_SLOTS entries, made on first bind */
 	unsigned long sock_next; /* last id handed out */
 	/* statistics for --verbose */
@@ -231,6 +232,13 @@ void sup_cwd_renamed(struct sup *sup, const char *from, const char *to,
 void sup_cwd_drop(struct sup *sup, pid_t tgid);
 /* The cwd table's clear: the directory record @s held is let go. */
 void sup_cwd_dir_close(struct sup_slot *s);
+/* Now and then, while this supervisor is in the overlay's count of those
+ * holding a record: the records of exited processes go, and with the last
+ * of them the count (vfs_cwd_emulating). */
+void sup_cwd_sweep(struct sup *sup);
+/* The supervisor ends: it leaves the overlay's count of those holding a
+ * record (vfs_cwd_emulating). */
+void sup_cwd_release(struct sup *sup);
 
 /* --- sup_table.c: tables of per-process records --------------------------- */
 
@@ -249,6 +257,8 @@ struct sup_slot *sup_table_find(struct sup_table *t, pid_t tgid);
 struct sup_slot *sup_table_take(struct sup_table *t, pid_t tgid);
 /* Empty record @s: its pidfd closed, what else it holds let go. */
 void sup_table_drop(struct sup_table *t, struct sup_slot *s);
+/* Every record whose process has exited emptied. */
+void sup_table_sweep(struct sup_table *t);
 
 /* --- sys_common.c: the shared resolution steps --------------------------- */
 

@@ -70,6 +70,32 @@ void sup_cwd_drop(struct sup *sup, pid_t tgid)
 		sup_table_drop(&sup->cwd, s);
 }
 
+/* Whether this supervisor is in the overlay's count of those holding a
+ * record (vfs_cwd_emulated): a shim starting in a process with one takes
+ * its directory over (intercept/shim.c, cwd_adopt). */
+static void cwd_count(struct sup *sup, bool on)
+{
+	if (sup->cwd_counted == on)
+		return;
+	vfs_cwd_emulating(sup->s->vfs, on);
+	sup->cwd_counted = on;
+}
+
+static bool cwd_any(struct sup *sup);
+
+void sup_cwd_sweep(struct sup *sup)
+{
+	if (!sup->cwd_counted)
+		return;
+	sup_table_sweep(&sup->cwd);
+	(void)cwd_any(sup);
+}
+
+void sup_cwd_release(struct sup *sup)
+{
+	cwd_count(sup, false);
+}
+
 /* @vcwd of @tgid, following directory @dir1 (copied) under @gen; NULL
  * without memory. */
 static struct sup_cwd *cwd_set(struct sup *sup, pid_t tgid, const char *real,
@@ -94,6 +120,8 @@ static struct sup_cwd *cwd_set(struct sup *sup, pid_t tgid, const char *real,
 	e->gen = gen;
 	snprintf(e->real, sizeof(e->real), "%s", real);
 	snprintf(e->vcwd, sizeof(e->vcwd), "%s", v);
+	if (real[0])
+		cwd_count(sup, true); /* before the reply: a mark is none */
 	return e;
 }
 
@@ -284,8 +312,9 @@ static struct sup_cwd *cwd_inherit(struct appv_sc_call *c, pid_t tgid,
 }
 
 /* Any record at all (marks do not count: with no record about, every
- * kernel cwd is true). */
-static bool cwd_any(const struct sup *sup)
+ * kernel cwd is true).  None: this supervisor leaves the overlay's count,
+ * which the records dropped since (exits, kernel chdirs) left up. */
+static bool cwd_any(struct sup *sup)
 {
 	for (unsigned int i = 0; i < sup->cwd.hw; i++) {
 		const struct sup_cwd *e = (const struct sup_cwd *)sup->cwd.rec[i];
@@ -293,6 +322,7 @@ static bool cwd_any(const struct sup *sup)
 		if (e->slot.tgid && e->real[0])
 			return true;
 	}
+	cwd_count(sup, false);
 	return false;
 }
 

@@ -24,6 +24,13 @@
  * wrong.  So does a mover that found no free slot, until a session
  * starts alone on the overlay (vfs_cwd_reset_file).  Other sessions of the
  * overlay share the counter: their changes only make a kept cwd be read again.
+ *
+ * The page also counts the supervisors that hold a record of an emulated
+ * working directory (loader/sys_cwd.c: a chdir made past the shim into a
+ * directory the host lacks), which a starting shim must take over
+ * (intercept/shim.c, cwd_adopt); zero, the usual count, spares it the
+ * question.  A killed supervisor's count stays until a session starts
+ * alone: a question per exec meanwhile, not a wrong answer.
  */
 #include <errno.h>
 #include <string.h>
@@ -40,6 +47,7 @@ struct cwd_page {
 	uint64_t gen;
 	uint32_t busy;	       /* threads moving */
 	int32_t tid[CWD_TIDS]; /* which; 0: free */
+	uint32_t emulating;    /* supervisors holding an emulated cwd */
 };
 
 static struct cwd_page *page_of(uint64_t *epoch)
@@ -83,6 +91,26 @@ void vfs_cwd_bump(const struct vfs *vfs)
 
 	if (p)
 		bump(p);
+}
+
+bool vfs_cwd_emulated(const struct vfs *vfs)
+{
+	const struct cwd_page *p = page(vfs);
+
+	/* Without the page, nothing says there is none. */
+	return !p || __atomic_load_n(&p->emulating, __ATOMIC_SEQ_CST);
+}
+
+void vfs_cwd_emulating(const struct vfs *vfs, bool on)
+{
+	struct cwd_page *p = page(vfs);
+
+	if (!p)
+		return;
+	if (on)
+		__atomic_add_fetch(&p->emulating, 1, __ATOMIC_SEQ_CST);
+	else
+		appv_atomic_dec_floor(&p->emulating);
 }
 
 static bool claim(struct cwd_page *p, pid_t tid)
@@ -179,6 +207,7 @@ int vfs_cwd_reset_file(const char *upper)
 	for (int i = 0; i < CWD_TIDS; i++)
 		__atomic_store_n(&p->tid[i], 0, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&p->busy, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&p->emulating, 0, __ATOMIC_SEQ_CST);
 	bump(p);
 	vfs_epoch_unmap(epoch);
 	return 0;

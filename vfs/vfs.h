@@ -302,9 +302,14 @@ void vfs_cwd_bump(const struct vfs *vfs);
 void vfs_cwd_moving(const struct vfs *vfs, pid_t tid, bool (*gone)(pid_t));
 void vfs_cwd_arrived(const struct vfs *vfs, pid_t tid);
 void vfs_cwd_reclaim(const struct vfs *vfs, bool (*gone)(pid_t));
+/* Whether a supervisor of the overlay may hold a record of an emulated
+ * working directory (loader/sys_cwd.c); a supervisor counts itself in
+ * (@on) when it makes its first, out when it has none left. */
+bool vfs_cwd_emulated(const struct vfs *vfs);
+void vfs_cwd_emulating(const struct vfs *vfs, bool on);
 /* No session holds the overlay of upper directory @upper: no thread is
- * moving (the counts a killed supervisor left go).  0, or -ENOENT when
- * the overlay has no epoch page yet. */
+ * moving, no supervisor emulates (the counts a killed supervisor left
+ * go).  0, or -ENOENT when the overlay has no epoch page yet. */
 int vfs_cwd_reset_file(const char *upper);
 /* The virtual directory whose merged listing (vfs_merge_dir) real path
  * @real is: its length, or -ENOENT when @real is no listing. */
