@@ -369,6 +369,8 @@ static void answer(struct sup *sup, struct seccomp_notif *req,
 					     : "",
 			ret == SUP_CONTINUE || ret == SUP_REPLIED ? 0L : ret);
 	reply(sup, req, resp, ret);
+	/* Every listing handed over is in its process now. */
+	sup_listings_gc(sup);
 }
 
 /* Receive and answer one notification.  Returns 0, or -errno when the

@@ -363,6 +363,9 @@ bool sup_path_unchanged(const struct sup_path *p);
 /* Whether process @tgid is one of the session's: appv (a subreaper) is
  * among its ancestors.  appv itself is not. */
 bool sup_in_session(pid_t tgid);
+/* Free the superseded merged listings no process holds, when enough
+ * wait (loader/sup_gc.c); between two notifications only. */
+void sup_listings_gc(struct sup *sup);
 /* Whether the caller may read another process's maps or descriptor links
  * as the kernel would let it (ptrace read access): the owner of
  * /proc/TGID (the process's euid) is the caller's fsuid, or it has

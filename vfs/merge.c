@@ -22,8 +22,9 @@
  * (st_dev, st_ino, st_mtim, st_ctim) and the opaqueness above (the image is
  * immutable, the rules fixed), so reopening an unchanged directory costs
  * those stats.  A changed stamp builds a fresh listing; a listing is never
- * modified once built (an application may hold it open), and cached ones,
- * named <run_dir>/m/c<n>, are left to the session's end.
+ * modified once built (an application may hold it open).  Cached ones are
+ * named <run_dir>/m/c<n>; one superseded, and every uncached one, is
+ * removed once no process holds it any more (merge_gc.c).
  *
  * The application may write in the scratch (it lies below /dev/shm or the
  * runtime directory): every level the supervisor makes, opens or removes
@@ -58,6 +59,7 @@ struct merge {
 	struct vfs *vfs;
 	const char *vpath;	  /* the merged directory */
 	int outfd;		  /* the materialised directory */
+	unsigned long nents;	  /* placeholders made */
 	unsigned long nwhiteouts; /* placeholders to sweep at the end */
 	size_t wo_len;		  /* their names, NUL-separated, in wo */
 	bool wo_full;		  /* some did not fit: sweep by scanning */
@@ -120,8 +122,10 @@ static int add(struct merge *m, const char *name, mode_t mode,
 	if (r == -EPERM && !S_ISDIR(mode) && !S_ISLNK(mode))
 		r = (int)APPV_SYS(SYS_mknodat, fd, name, S_IFREG | 0644, 0, 0,
 				  0);
-	if (r == 0)
+	if (r == 0) {
 		vfs_inorec_add(&m->inos, name, ino, image);
+		m->nents++;
+	}
 	return r == -EEXIST ? 0 : r;
 }
 
@@ -443,6 +447,7 @@ struct merge_ent {
 	struct merge_ent *next;
 	uint32_t hash;
 	unsigned long seq; /* the listing <run_dir>/m/c<seq>, 0: none */
+	unsigned long nents; /* its entries */
 	bool covered;	   /* the image's directory is the listing */
 	struct merge_key key;
 	char vpath[];
@@ -534,6 +539,7 @@ void vfs_merge_cache_free(struct vfs *vfs)
 	struct merge_cache *c = vfs->mcache;
 
 	cov_free(vfs);
+	vfs_merge_gc_free(vfs);
 	if (!c)
 		return;
 	while (c->chunks) {
@@ -700,9 +706,11 @@ static void write_inos(struct merge *m, const struct vfs_res *res)
 		appv_close(image_fd);
 }
 
+/* Build the listing of @res into a fresh directory, whose path goes to
+ * @out and number of entries to *@nents. */
 static int build(struct vfs *vfs, const struct vfs_res *res,
 		 const struct merge_key *key, int rule, bool cached, char *out,
-		 size_t cap)
+		 size_t cap, unsigned long *nents)
 {
 	struct merge m = {.vfs = vfs, .vpath = res->vpath};
 	int r = 0;
@@ -725,6 +733,7 @@ static int build(struct vfs *vfs, const struct vfs_res *res,
 	}
 	vfs_inorec_free(&m.inos);
 	appv_close(m.outfd);
+	*nents = m.nents;
 	return r;
 }
 
@@ -1341,7 +1350,9 @@ int vfs_merge_dir(struct vfs *vfs, const struct vfs_res *res, char *out,
 	int r, rule = vfs_rule_for(vfs, res->vpath);
 	struct merge_key key;
 	struct merge_ent *e = NULL;
+	unsigned long nents = 0;
 	bool stable, covered;
+	char old[PATH_MAX];
 
 	if (!S_ISDIR(res->mode))
 		return -ENOTDIR;
@@ -1357,14 +1368,22 @@ int vfs_merge_dir(struct vfs *vfs, const struct vfs_res *res, char *out,
 	if (covered)
 		r = image_listing(vfs, res->vpath, out, cap);
 	else
-		r = build(vfs, res, &key, rule, e && stable, out, cap);
-	if (e && r == 0) {
-		/* The listing it replaces stays until the session's end. */
+		r = build(vfs, res, &key, rule, e && stable, out, cap, &nents);
+	if (r < 0)
+		return r;
+	/* A listing no later open is given goes once no process holds it:
+	 * the one this replaces, and one not kept in the cache. */
+	if (e && e->seq && cached_path(vfs, e, old, sizeof(old)) == 0)
+		vfs_merge_retire(vfs, old, e->seq, e->nents);
+	if (!covered && !(e && stable))
+		vfs_merge_retire(vfs, out, listing_seq(vfs, out), nents);
+	if (e) {
 		e->seq = stable && !covered ? listing_seq(vfs, out) : 0;
+		e->nents = nents;
 		e->covered = stable && covered;
 		e->key = key;
 	}
-	return r;
+	return 0;
 }
 
 /* Empty the flat listing directory @fd (its subdirectories are empty). */
@@ -1417,6 +1436,19 @@ static int remove_level(int mfd, char *rel, size_t n)
 
 int vfs_merge_release(struct vfs *vfs, const char *listing)
 {
+	size_t n = strlen(listing), base = vfs->merge_root_len + 1;
+
+	if (!vfs->merge_root_len ||
+	    !appv_path_has_prefix(listing, vfs->merge_root) || n <= base)
+		return -EINVAL;
+	if (listing[base] == 'c')
+		return 0; /* the cache's: merge_gc.c removes it */
+	vfs_merge_unretire(vfs, listing_seq(vfs, listing));
+	return vfs_listing_remove(vfs, listing);
+}
+
+int vfs_listing_remove(struct vfs *vfs, const char *listing)
+{
 	char p[PATH_MAX], ino_map[24];
 	struct stat st;
 	size_t n = strlen(listing), top, base = vfs->merge_root_len + 1;
@@ -1426,9 +1458,7 @@ int vfs_merge_release(struct vfs *vfs, const char *listing)
 	    !appv_path_has_prefix(listing, vfs->merge_root) || n >= sizeof(p) ||
 	    n <= base)
 		return -EINVAL;
-	if (listing[base] == 'c')
-		return 0; /* the cache's: kept until the session's end */
-	/* Relative to <merge_root>: <n>[<vpath>]. */
+	/* Relative to <merge_root>: [c]<n>[<vpath>]. */
 	n -= base;
 	memcpy(p, listing + base, n + 1);
 	for (top = 0; top < n && p[top] != '/';)

@@ -728,8 +728,22 @@ void vfs_cache_host_seen(struct vfs *vfs);
 /* Whether the union listing of directory @res is empty: 1 yes, 0 no. */
 int vfs_dir_empty(struct vfs *vfs, const struct vfs_res *res);
 
-/* Remove a listing made by vfs_merge_dir (the whole <run_dir>/m/<n>). */
+/* Remove a listing made by vfs_merge_dir (the whole <run_dir>/m/<n>);
+ * a cached one (<run_dir>/m/c<n>) stays. */
 int vfs_merge_release(struct vfs *vfs, const char *listing);
+
+/*
+ * Superseded listings (vfs/merge_gc.c; supervisor only).  When
+ * vfs_merge_gc_due says so, the caller - between two notifications, with
+ * no listing on its way to a process - passes every real path a process
+ * holds (readlink of a descriptor, cwd or root) to vfs_merge_gc_hold,
+ * then calls vfs_merge_gc_sweep, which removes the superseded listings
+ * none of them named; with @remove false (some process could not be
+ * read) it removes none and only clears the marks.
+ */
+bool vfs_merge_gc_due(const struct vfs *vfs);
+void vfs_merge_gc_hold(struct vfs *vfs, const char *real);
+void vfs_merge_gc_sweep(struct vfs *vfs, bool remove);
 
 /*
  * Permissions (vfs/perm.c; shim-safe).  The supervisor performs calls on

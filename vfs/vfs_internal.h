@@ -45,6 +45,7 @@ struct vfs {
 	uint64_t rule_tops;
 	unsigned long merge_seq;   /* atomic: unique merged-listing numbers */
 	struct merge_cache *mcache; /* merge.c: reusable listings, or NULL */
+	struct merge_gc *mgc;	    /* merge_gc.c: superseded ones, or NULL */
 	struct vfs_cov *cov;	    /* merge.c: covered directories seen */
 	struct upper_names *names; /* shared filter of upper's top-level
 				      names, or NULL: always probe */
@@ -467,6 +468,16 @@ void vfs_listing_map_name(uint64_t ino, char *out);
  * symlink fails (ELOOP, ENOTDIR, EXDEV) instead of redirecting the
  * supervisor's writes. */
 int vfs_scratch_dir(int dirfd, const char *rel);
+/* merge.c: remove the listing @listing (<merge_root>/[c]<n>[<vpath>]),
+ * its inode map too, whoever holds it. */
+int vfs_listing_remove(struct vfs *vfs, const char *listing);
+/* merge_gc.c: note the listing @listing, number @seq, of @nents entries,
+ * as superseded (vfs_merge_gc_sweep removes it once nobody holds it);
+ * vfs_merge_unretire forgets it (removed by its maker). */
+void vfs_merge_retire(struct vfs *vfs, const char *listing, unsigned long seq,
+		      unsigned long nents);
+void vfs_merge_unretire(struct vfs *vfs, unsigned long seq);
+void vfs_merge_gc_free(struct vfs *vfs);
 
 /* merge.c: drop the listing cache (the listings stay for the session). */
 void vfs_merge_cache_free(struct vfs *vfs);

@@ -8497,6 +8497,109 @@ app, real = int(l[1].split()[0]), int(l[2].split()[0])
 assert real >= app > 0, l[1:3]' "$C/out" || fail "blocks: $(cat "$C/out")"
 }
 
+# Listings superseded while the session runs are freed once nobody holds
+# them (vfs/merge_gc.c): 40 rounds of create + list of a merged directory
+# of 300 entries leave a bounded number of listing directories in the
+# scratch (one per round before), while a descriptor opened before the
+# rounds, partly read, still reads the rest of its own listing; once
+# closed, more rounds free that listing too.
+merged_gc_script='import ctypes, os, platform, struct, sys, time
+d, s = "/opt/t/share", sys.argv[1]
+nr = {"x86_64": 217, "aarch64": 61}[platform.machine()]
+libc = ctypes.CDLL(None, use_errno=True)
+buf = ctypes.create_string_buffer(512)
+def dents(fd):
+    n = libc.syscall(nr, fd, buf, len(buf))
+    names, off = 0, 0
+    while off < n:
+        reclen = struct.unpack_from("H", buf.raw, off + 16)[0]
+        nm = buf.raw[off + 19:off + reclen].split(b"\0")[0]
+        names += nm not in (b".", b"..")
+        off += reclen
+    return n, names
+def rounds(a, b):
+    for i in range(a, b):
+        open("%s/gc_n%d" % (d, i), "w").close()
+        os.listdir(d)
+for i in range(300):
+    open("%s/gc_f%d" % (d, i), "w").close()
+time.sleep(0.1)  # a listing the cache keeps (merge.c, MC_RACY_NS)
+n0 = len(os.listdir(d))
+fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+first = dents(fd)[1]
+rounds(0, 40)
+open(s + "/held", "w").write("%d %d %d\n" % (os.getpid(), fd, n0))
+open(s + "/a").read()
+rest = 0
+while True:
+    n, k = dents(fd)
+    if n <= 0:
+        break
+    rest += k
+print("held", first + rest == n0, first > 0, first, rest, n0)
+os.close(fd)
+rounds(40, 60)
+print("names", len(os.listdir(d)) == n0 + 60)
+open(s + "/done", "w").write("x\n")
+open(s + "/b").read()'
+# listings_in DIR: the listing directories of the one session below DIR.
+listings_in() {
+	find "$1" -mindepth 3 -maxdepth 3 -type d -path '*/m/*' |
+		{ grep -cE '/m/c?[0-9]+$' || :; }
+}
+# wait_file PATH: until PATH is a non-empty file, at most 10 s.
+wait_file() {
+	local i
+	for i in $(seq 200); do
+		[ ! -s "$1" ] || return 0
+		sleep 0.05
+	done
+	return 1
+}
+c_merged_listing_gc() {
+	local x=/dev/shm/appv-e2e-gc.$$.$RANDOM s=$C/gcs pa pid fd n0 p n bad=
+	if [ "$(stat -f -c %T /dev/shm 2>/dev/null)" != tmpfs ]; then
+		skip_step "/dev/shm is no tmpfs"
+		return 0
+	fi
+	mkdir -m 700 "$x" && mkdir "$s" && mkfifo "$s/a" "$s/b" || return 1
+	XDG_RUNTIME_DIR=$x bg_axe a --share "$s" "$TPKG" /usr/bin/python3 \
+		-c "$merged_gc_script" "$s"
+	pa=$!
+	# The session waits on the FIFOs: a failed check is noted, not left.
+	if wait_file "$s/held"; then
+		read -r pid fd n0 <"$s/held"
+		n=$(listings_in "$x/appv")
+		[ "$n" -le 20 ] || { note "$n listings after 40 rounds"; bad=1; }
+		p=$(readlink "/proc/$pid/fd/$fd")
+		case $p in
+		"$x"/appv/*/m/*) ;;
+		*) { note "held descriptor names $p"; bad=1; } ;;
+		esac
+		[ "$(find "$p" -mindepth 1 -maxdepth 1 | wc -l)" -eq "$n0" ] ||
+			{ note "held listing $p lost entries"; bad=1; }
+		echo go >"$s/a"
+		if wait_file "$s/done"; then
+			[ ! -e "$p" ] || { note "listing $p kept after its close"; bad=1; }
+			n=$(listings_in "$x/appv")
+			[ "$n" -le 20 ] || { note "$n listings after 60 rounds"; bad=1; }
+		else
+			{ note "no second phase"; bad=1; }
+		fi
+		echo go >"$s/b"
+	else
+		{ note "no first phase"; bad=1; }
+		echo go >"$s/a" &
+		echo go >"$s/b" &
+	fi
+	bg_wait "$pa" a || bad=1
+	rm -rf "$x"
+	grep -qx "held True True .*" "$C/a.out" ||
+		fail "held: $(cat "$C/a.out")"
+	grep -qx "names True" "$C/a.out" || fail "names: $(cat "$C/a.out")"
+	[ -z "$bad" ]
+}
+
 # A program holding thousands of descriptors lists a merged directory
 # through a descriptor above 4096: readdir's d_ino are still what lstat
 # says (the shim kept listing marks for descriptors below 4096 only), and
@@ -9453,7 +9556,7 @@ run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cach
 ov_perm_owner ov_perm_sgid_group ov_own_new_swap ov_sessions_swap ov_moves_held ov_moves_held_rename ov_mv_failed_markers ov_rmdir_race_markers ov_moves_chmod ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
 ov_cli_unreadable ov_cli_forged_marker ov_shared_truncated ov_shared_truncated_late sig_bus_sent ov_cli_json_long ov_cli_walk_swap ov_cli_deep_walk ov_cli_c1_name
 fd_opath_magic fd_opath_symlink fd_opath_symlink_exec link_fd_protected ov_race_remove ov_race_append ov_race_upper_names ov_mkdir_opaque_mode ov_race_mkdir_opaque ov_race_symlink_swap scale_cwd_records scale_pkg_du
-scale_fd_listing scale_deep_build id_links_native id_links_replace host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base
+scale_fd_listing merged_listing_gc scale_deep_build id_links_native id_links_replace host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base
 ov_rename_atomic ov_identity ov_identity_table ov_identity_kept ov_watch_events inst_dpkg proc_other_process
 ed_inplace_native name_slash_native preload_order cwd_kernel_back cwd_kept open_creat_dir
 name_odd_rules sig_die_by sig_stop_job sig_restart_io sig_eintr_retry sig_eintr_open

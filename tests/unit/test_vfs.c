@@ -1143,6 +1143,45 @@ static void test_merge__reuses_listing_until_a_layer_changes(void **state)
 	assert_true(has_entry(a, "host_only.txt", DT_REG));
 }
 
+/* A superseded listing goes at a sweep that no holder marked; one held
+ * stays to the next; the cache's current one is never swept.  Nothing is
+ * due before enough wait (vfs/merge_gc.c). */
+static void test_merge__sweep_removes_unheld_superseded(void **state)
+{
+	struct fx *f = *state;
+	char a[PATH_MAX], b[PATH_MAX], c[PATH_MAX], p[PATH_MAX], hold[PATH_MAX];
+	struct stat st;
+
+	usleep(120 * 1000); /* past the racy window: a cached listing */
+	assert_int_equal(listing_of(f, ".", a), 0);
+	assert_false(vfs_merge_gc_due(f->vfs));
+	put(fmt(p, "%s/gc_one.txt", f->h), "x", 0644);
+	usleep(120 * 1000);
+	assert_int_equal(listing_of(f, ".", b), 0);
+	put(fmt(p, "%s/gc_two.txt", f->h), "x", 0644);
+	usleep(120 * 1000);
+	assert_int_equal(listing_of(f, ".", c), 0);
+	assert_string_not_equal(a, b);
+	assert_string_not_equal(b, c);
+	assert_false(vfs_merge_gc_due(f->vfs)); /* 2 of 8 */
+	/* a held through a placeholder below it, with the kernel's suffix */
+	vfs_merge_gc_hold(f->vfs, fmt(hold, "%s/host_only.txt (deleted)", a));
+	vfs_merge_gc_sweep(f->vfs, true);
+	assert_int_equal(lstat(a, &st), 0);
+	assert_int_equal(lstat(b, &st), -1);
+	assert_int_equal(lstat(c, &st), 0);
+	assert_true(has_entry(c, "gc_two.txt", DT_REG));
+	/* Unsure (a process not read): nothing goes. */
+	vfs_merge_gc_sweep(f->vfs, false);
+	assert_int_equal(lstat(a, &st), 0);
+	vfs_merge_gc_sweep(f->vfs, true);
+	assert_int_equal(lstat(a, &st), -1);
+	assert_int_equal(lstat(c, &st), 0);
+	/* Reused unchanged: still the current one. */
+	assert_int_equal(listing_of(f, ".", b), 0);
+	assert_string_equal(b, c);
+}
+
 /* An image directory whose upper copy only holds copies of image entries
  * lists as the image's own directory; a new upper name or a whiteout makes
  * a real listing. */
@@ -3569,6 +3608,7 @@ int main(void)
 	    T(test_merge__inode_map_gives_real_inodes),
 	    T(test_merge__single_layer_dir_is_not_merged),
 	    T(test_merge__reuses_listing_until_a_layer_changes),
+	    T(test_merge__sweep_removes_unheld_superseded),
 	    T(test_merge__copied_up_dir_lists_as_image),
 	    T(test_merge__covered_without_supervisor),
 	    T(test_merge__host_covered),
