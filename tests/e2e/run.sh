@@ -2622,6 +2622,19 @@ bg_axe() {
 	timeout -k 5 "$TMO" "$APPV" exec $MODE_OPT "$@" </dev/null \
 		>"$C/$name.out" 2>"$C/$name.err" &
 }
+# hold_moves UPPER: a process outside the session holds a read lock of
+# UPPER.moves (an OFD lock, as a fast-mode program can take one) for up
+# to 30 s; its pid in the caller's hp.
+hold_moves() {
+	local i
+	python3 -c 'import fcntl, os, struct, sys, time
+fd = os.open(sys.argv[1], os.O_RDONLY)
+fcntl.fcntl(fd, 37, struct.pack("hhqqi", fcntl.F_RDLCK, 0, 0, 0, 0))
+open(sys.argv[2], "w").close()
+time.sleep(30)' "$1.moves" "$C/held" &
+	hp=$!
+	for i in $(seq 100); do [ -e "$C/held" ] && break; sleep 0.05; done
+}
 # await_fd3 PID: until PID (a background subshell that execs) has its
 # descriptor 3 open, at most 5 s.
 await_fd3() {
@@ -7034,13 +7047,7 @@ c_ov_moves_held() {
 	axe --overlay mh "$TPKG" /bin/sh -c ': >"$1/seed"' sh "$h"
 	want_rc 0
 	up=$(upper_of "$TID" mh)
-	python3 -c 'import fcntl, os, struct, sys, time
-fd = os.open(sys.argv[1], os.O_RDONLY)
-fcntl.fcntl(fd, 37, struct.pack("hhqqi", fcntl.F_RDLCK, 0, 0, 0, 0))
-open(sys.argv[2], "w").close()
-time.sleep(30)' "$up.moves" "$C/held" &
-	hp=$!
-	for i in $(seq 100); do [ -e "$C/held" ] && break; sleep 0.05; done
+	hold_moves "$up"
 	# shellcheck disable=SC2086
 	"$APPV" exec $MODE_OPT --overlay mh "$TPKG" /bin/sh -c \
 		'mkdir "$1/d" && echo $$ >"$1/pid" && exec rmdir "$1/d"' sh \
@@ -7101,13 +7108,7 @@ c_ov_moves_held_rename() {
 		sh "$h"
 	want_rc 0
 	up=$(upper_of "$TID" mr)
-	python3 -c 'import fcntl, os, struct, sys, time
-fd = os.open(sys.argv[1], os.O_RDONLY)
-fcntl.fcntl(fd, 37, struct.pack("hhqqi", fcntl.F_RDLCK, 0, 0, 0, 0))
-open(sys.argv[2], "w").close()
-time.sleep(30)' "$up.moves" "$C/held" &
-	hp=$!
-	for i in $(seq 100); do [ -e "$C/held" ] && break; sleep 0.05; done
+	hold_moves "$up"
 	# shellcheck disable=SC2086
 	"$APPV" exec $MODE_OPT --overlay mr "$TPKG" /bin/sh -c \
 		'echo $$ >"$1/pid" && exec mv -T "$1/d" "$1/t"' sh "$h" \
@@ -7190,13 +7191,7 @@ c_ov_mv_failed_markers() {
 		sh "$h"
 	want_rc 0
 	up=$(upper_of "$TID" mf)
-	python3 -c 'import fcntl, os, struct, sys, time
-fd = os.open(sys.argv[1], os.O_RDONLY)
-fcntl.fcntl(fd, 37, struct.pack("hhqqi", fcntl.F_RDLCK, 0, 0, 0, 0))
-open(sys.argv[2], "w").close()
-time.sleep(30)' "$up.moves" "$C/held" &
-	hp=$!
-	for i in $(seq 100); do [ -e "$C/held" ] && break; sleep 0.05; done
+	hold_moves "$up"
 	# shellcheck disable=SC2086
 	"$APPV" exec $MODE_OPT --overlay mf "$TPKG" /bin/sh -c \
 		'echo $$ >"$1/pid" && mv -T "$1/d" "$1/t"; echo "mv $?"' sh \
@@ -7230,13 +7225,7 @@ c_ov_moves_chmod() {
 	axe --overlay mc "$TPKG" /bin/sh -c 'mkdir "$1/d" "$1/d2"' sh "$h"
 	want_rc 0
 	up=$(upper_of "$TID" mc)
-	python3 -c 'import fcntl, os, struct, sys, time
-fd = os.open(sys.argv[1], os.O_RDONLY)
-fcntl.fcntl(fd, 37, struct.pack("hhqqi", fcntl.F_RDLCK, 0, 0, 0, 0))
-open(sys.argv[2], "w").close()
-time.sleep(30)' "$up.moves" "$C/held" &
-	hp=$!
-	for i in $(seq 100); do [ -e "$C/held" ] && break; sleep 0.05; done
+	hold_moves "$up"
 	axe --overlay mc "$TPKG" "$HELPERS/shared_file_static" chmod 0 \
 		"$up.moves"
 	want_rc 0
