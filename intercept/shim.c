@@ -1198,6 +1198,31 @@ SHIM_EXPORT int chdir(const char *path)
 }
 
 /*
+ * Adopted @v, the supervisor's record stays the process's, its real cwd
+ * the one the kernel has left: a later chdir of the shim back there,
+ * which the supervisor does not see (`cd /` in a shell spawned from /),
+ * would make the record true again, for the process and for the children
+ * that inherit it at their start.  So once the kernel's cwd is @v, the
+ * supervisor is told as of a kernel chdir (an fchdir to the very
+ * directory, sys_fchdir): a mark takes the record's place.
+ */
+static void cwd_adopted(const char *v)
+{
+	char real[PATH_MAX], rv[PATH_MAX];
+	long n = APPV_SYS(SYS_getcwd, real, sizeof(real), 0, 0, 0, 0);
+	int fd;
+
+	if (n <= 0 || real[0] != '/' ||
+	    vfs_reverse(shim_vfs, real, rv, sizeof(rv)) < 0 || strcmp(v, rv))
+		return; /* the supervisor kept a record again: it stands */
+	fd = appv_openat(AT_FDCWD, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	(void)shim_direct(SYS_fchdir, fd, 0, 0, 0, 0, 0);
+	appv_close(fd);
+}
+
+/*
  * A chdir made past this wrapper before the exec that started the program
  * - glibc's own in a posix_spawn child, for a
  * posix_spawn_file_actions_addchdir_np action (Rust's
@@ -1226,7 +1251,8 @@ static void cwd_adopt(void)
 	if (n > 0 && real[0] == '/' &&
 	    vfs_reverse(shim_vfs, real, rv, sizeof(rv)) >= 0 && !strcmp(v, rv))
 		return;
-	(void)chdir_virtual(v);
+	if (chdir_virtual(v) == 0)
+		cwd_adopted(v);
 	errno = saved;
 }
 

@@ -2387,6 +2387,31 @@ print(\"parent\", os.getcwd())"'
 		fail "data.txt found from /opt/t/mine"
 }
 
+# The spawned program took its virtual cwd over (c_spawn_chdir); the
+# supervisor's record of it names the real cwd the kernel left, /.  A
+# shell's `cd /` back there, made by the shim alone, must not make that
+# record true again: the shell and what it runs next are in /.
+c_spawn_chdir_back() {
+	axe "$TPKG" sh -c 'cd / && /usr/bin/python3 -c "import ctypes, os
+libc = ctypes.CDLL(None, use_errno=True)
+env = ctypes.c_void_p.in_dll(libc, \"environ\")
+argv = (ctypes.c_char_p * 4)(b\"/bin/sh\", b\"-c\",
+                             b\"cd / && echo sh \$(pwd) && /bin/pwd && ls data.txt\", None)
+fa = ctypes.create_string_buffer(512)
+pid = ctypes.c_int()
+assert libc.posix_spawn_file_actions_init(fa) == 0
+assert libc.posix_spawn_file_actions_addchdir_np(fa, b\"/opt/t/share\") == 0
+r = libc.posix_spawn(ctypes.byref(pid), b\"/bin/sh\", fa, None, argv, env)
+assert r == 0, os.strerror(r)
+os.waitpid(pid.value, 0)"'
+	want_rc 0
+	out_has "sh /"
+	out_has "/"
+	grep -qxF "data.txt" "$C/out" && fail "ls in / found data.txt"
+	grep -qxF "/opt/t/share" "$C/out" && fail "/bin/pwd in /opt/t/share"
+	:
+}
+
 # Perl in the project.  File::Find trusts a directory's st_nlink to skip
 # the stat of entries in leaves: it must visit every directory of a tree
 # of host, upper-only and package directories, as it does with the hint
@@ -9533,7 +9558,7 @@ static_stat_layers python_import host_root_symlink pkg_root_dirs fd_attrs ov_fd_
 merged_listing first_component_base getcwd_virtual unix_sockname unix_sendmsg_virtual unix_sendmsg_kinds iso_hide_socket iso_hide_socket_race proc_self_exe exit_status stdin_passthrough
 corrupt_package bad_manifest long_home landlock_backstop ov_upper_swap ov_upper_plant ov_scratch_swap strict_no_trampoline
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
-wl_sqlite wl_venv wl_node node_raw_fstat raw_getdents scandir_ino fpathconf_listing raw_chdir spawn_chdir wl_perl wl_native escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rmdir_cwd
+wl_sqlite wl_venv wl_node node_raw_fstat raw_getdents scandir_ino fpathconf_listing raw_chdir spawn_chdir spawn_chdir_back wl_perl wl_native escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rmdir_cwd
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing ov_host_covered ov_host_covered_fd
 ov_covered_big ov_covered_inodes ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
