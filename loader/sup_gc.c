@@ -36,26 +36,45 @@
 
 #include "supervisor_internal.h"
 
-/* Hold what link @name below @dirfd names; false when it cannot be read
- * (the process is not ours to look at), true when gone or held. */
-static bool hold_link(struct vfs *vfs, int dirfd, const char *name)
+/* Hold what link @name below @dirfd names: 0, -ENOENT when it is gone,
+ * -EACCES when it cannot be read (the process is not ours to look at).
+ * A path too long is no listing's (make_target keeps them in PATH_MAX). */
+static int hold_link(struct vfs *vfs, int dirfd, const char *name)
 {
 	char buf[PATH_MAX + 16];
 	ssize_t n = readlinkat(dirfd, name, buf, sizeof(buf) - 1);
 
+	if (n < 0 && errno == ENAMETOOLONG)
+		return 0;
 	if (n < 0)
-		return errno != EACCES && errno != EPERM;
+		return errno == EACCES || errno == EPERM ? -EACCES : -ENOENT;
 	buf[n] = '\0';
 	vfs_merge_gc_hold(vfs, buf);
-	return true;
+	return 0;
 }
 
-/* The descriptors of /proc/PID/task/TID (@tfd). */
+/* The cwd and root of thread @tfd; false when unreadable. */
+static bool hold_fs(struct vfs *vfs, int tfd)
+{
+	return hold_link(vfs, tfd, "cwd") != -EACCES &&
+	       hold_link(vfs, tfd, "root") != -EACCES;
+}
+
+/*
+ * The descriptors of /proc/PID/task/TID (@tfd).  The process runs on
+ * meanwhile, and dup2, close and fcntl(F_DUPFD) are never notified: a
+ * listing moved from a number listed but not read yet to one not listed
+ * (dup2(fd, fd2); close(fd)) shows only as a number gone when its link is
+ * read.  So a table in which one went is read again, and one that keeps
+ * changing counts as unreadable (false): a busy server's churn delays
+ * the removal, never makes it wrong.  Not seen: a move inside the
+ * kernel's listing of the table, to a number it has passed already.
+ */
 static bool hold_fds(struct vfs *vfs, int tfd)
 {
 	int fd = openat(tfd, "fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	bool gone = true;
 	struct dirent *de;
-	bool ok = true;
 	DIR *d;
 
 	if (fd < 0)
@@ -65,11 +84,25 @@ static bool hold_fds(struct vfs *vfs, int tfd)
 		close(fd);
 		return false;
 	}
-	while (ok && (de = readdir(d)))
-		if (de->d_name[0] != '.')
-			ok = hold_link(vfs, fd, de->d_name);
+	for (int i = 0; gone && i < 4; i++) {
+		gone = false;
+		if (i)
+			rewinddir(d);
+		while ((de = readdir(d))) {
+			int r;
+
+			if (de->d_name[0] == '.')
+				continue;
+			r = hold_link(vfs, fd, de->d_name);
+			if (r == -EACCES) {
+				closedir(d);
+				return false;
+			}
+			gone |= r == -ENOENT;
+		}
+	}
 	closedir(d);
-	return ok;
+	return !gone;
 }
 
 /* Every thread of process @pid; false when one could not be read. */
@@ -94,15 +127,19 @@ static bool hold_process(struct vfs *vfs, long pid)
 			     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (tfd < 0)
 			continue; /* gone meanwhile */
-		ok = hold_link(vfs, tfd, "cwd") && hold_link(vfs, tfd, "root");
 		/* Threads share their descriptor table but for an
-		 * unshare(CLONE_FILES): one read per table. */
-		if (ok &&
-		    (!fds_read || syscall(SYS_kcmp, (pid_t)pid, (pid_t)tid,
-					  KCMP_FILES, 0, 0) != 0)) {
+		 * unshare(CLONE_FILES): one read per table, before the cwd
+		 * and root of the threads that use it, as the shim's fchdir
+		 * is not notified: a listing gone from a descriptor to a
+		 * cwd meanwhile (its chdir: open, fchdir, close) is in the
+		 * cwd when that is read.  The other way needs an open of
+		 * ".", which is notified and given the current listing. */
+		if (!fds_read || syscall(SYS_kcmp, (pid_t)pid, (pid_t)tid,
+					 KCMP_FILES, 0, 0) != 0) {
 			ok = hold_fds(vfs, tfd);
 			fds_read = true;
 		}
+		ok = ok && hold_fs(vfs, tfd);
 		close(tfd);
 	}
 	closedir(d);

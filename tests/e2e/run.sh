@@ -8614,6 +8614,77 @@ c_merged_listing_gc() {
 	[ -z "$bad" ]
 }
 
+# A listing moved between descriptor numbers while the supervisor scans
+# (dup2 and close are never notified): the scan lists the number, reads
+# its link after the move and must not take the listing for unheld.  A
+# child changes another merged directory meanwhile, so that scans run.
+merged_gc_moved_script='import os, sys, time
+d, t, s = sys.argv[1:4]
+os.close(os.open(d + "/new0", os.O_CREAT | os.O_WRONLY))
+time.sleep(0.1)
+r, w = os.pipe()
+if os.fork() == 0:
+    os.close(w)
+    os.set_blocking(r, False)
+    i = 0
+    while True:
+        try:
+            if os.read(r, 1) == b"":
+                break
+        except BlockingIOError:
+            pass
+        if i % 2:
+            os.unlink(t + "/n")
+        else:
+            os.close(os.open(t + "/n", os.O_CREAT | os.O_WRONLY))
+        os.listdir(t)
+        i += 1
+    os._exit(0)
+os.close(r)
+fill = [os.open("/dev/null", os.O_RDONLY) for i in range(900)]
+fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+n0 = len(os.listdir(d))
+os.close(os.open(d + "/new1", os.O_CREAT | os.O_WRONLY))
+os.listdir(d)
+a, b = 1000, 1001
+os.dup2(fd, a)
+os.close(fd)
+fd, k, end = a, 0, time.time() + 3
+while time.time() < end:
+    nfd = b if fd == a else a
+    os.dup2(fd, nfd)
+    os.close(fd)
+    fd, k = nfd, k + 1
+os.close(w)
+os.wait()
+open(s + "/held", "w").write("%d %d %d\n" % (os.getpid(), fd, n0))
+open(s + "/a").read()
+print("moves", k > 1000)'
+c_merged_listing_gc_moved() {
+	local s=$C/gms d=$C/gmd t=$C/gmt pa pid fd n0 p bad= i
+	mkdir "$s" "$d" "$t" && mkfifo "$s/a" || return 1
+	for i in 1 2 3 4 5 6 7 8; do : >"$d/f$i" && : >"$t/g$i" || return 1; done
+	bg_axe a --share "$s" "$TPKG" /usr/bin/python3 \
+		-c "$merged_gc_moved_script" "$d" "$t" "$s"
+	pa=$!
+	if wait_file "$s/held"; then
+		read -r pid fd n0 <"$s/held"
+		p=$(readlink "/proc/$pid/fd/$fd")
+		case $p in
+		*" (deleted)") { note "held listing removed: $p"; bad=1; } ;;
+		*) [ "$(find "$p" -mindepth 1 -maxdepth 1 | wc -l)" -eq "$n0" ] ||
+			{ note "held listing $p lost entries"; bad=1; } ;;
+		esac
+		echo go >"$s/a"
+	else
+		{ note "no held listing"; bad=1; }
+		echo go >"$s/a" &
+	fi
+	bg_wait "$pa" a || bad=1
+	grep -qx "moves True" "$C/a.out" || fail "moves: $(cat "$C/a.out")"
+	[ -z "$bad" ]
+}
+
 # A program holding thousands of descriptors lists a merged directory
 # through a descriptor above 4096: readdir's d_ino are still what lstat
 # says (the shim kept listing marks for descriptors below 4096 only), and
@@ -9570,7 +9641,7 @@ run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cach
 ov_perm_owner ov_perm_sgid_group ov_own_new_swap ov_sessions_swap ov_moves_held ov_moves_held_rename ov_mv_failed_markers ov_rmdir_race_markers ov_moves_chmod ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
 ov_cli_unreadable ov_cli_forged_marker ov_shared_truncated ov_shared_truncated_late sig_bus_sent ov_cli_json_long ov_cli_walk_swap ov_cli_deep_walk ov_cli_c1_name
 fd_opath_magic fd_opath_symlink fd_opath_symlink_exec link_fd_protected ov_race_remove ov_race_append ov_race_upper_names ov_mkdir_opaque_mode ov_race_mkdir_opaque ov_race_symlink_swap scale_cwd_records scale_pkg_du
-scale_fd_listing merged_listing_gc scale_deep_build id_links_native id_links_replace host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base
+scale_fd_listing merged_listing_gc merged_listing_gc_moved scale_deep_build id_links_native id_links_replace host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base
 ov_rename_atomic ov_identity ov_identity_table ov_identity_kept ov_watch_events inst_dpkg proc_other_process
 ed_inplace_native name_slash_native preload_order cwd_kernel_back cwd_kept open_creat_dir
 name_odd_rules sig_die_by sig_stop_job sig_restart_io sig_eintr_retry sig_eintr_open
