@@ -673,12 +673,14 @@ static int image_listing(struct vfs *vfs, const char *vpath, char *out,
 	return r < 0 ? r : 0;
 }
 
-/* The listing's number, from its <run_dir>/m/[c]<n> component. */
-static unsigned long listing_seq(const struct vfs *vfs, const char *out)
+unsigned long vfs_listing_seq(const struct vfs *vfs, const char *path)
 {
-	const char *p = out + vfs->merge_root_len + 1;
+	size_t n = vfs->merge_root_len;
+	const char *p = path + n + 1;
 	unsigned long seq = 0;
 
+	if (!n || strncmp(path, vfs->merge_root, n) || path[n] != '/')
+		return 0;
 	if (*p == 'c')
 		p++;
 	while (*p >= '0' && *p <= '9')
@@ -1376,9 +1378,9 @@ int vfs_merge_dir(struct vfs *vfs, const struct vfs_res *res, char *out,
 	if (e && e->seq && cached_path(vfs, e, old, sizeof(old)) == 0)
 		vfs_merge_retire(vfs, old, e->seq, e->nents);
 	if (!covered && !(e && stable))
-		vfs_merge_retire(vfs, out, listing_seq(vfs, out), nents);
+		vfs_merge_retire(vfs, out, vfs_listing_seq(vfs, out), nents);
 	if (e) {
-		e->seq = stable && !covered ? listing_seq(vfs, out) : 0;
+		e->seq = stable && !covered ? vfs_listing_seq(vfs, out) : 0;
 		e->nents = nents;
 		e->covered = stable && covered;
 		e->key = key;
@@ -1443,7 +1445,7 @@ int vfs_merge_release(struct vfs *vfs, const char *listing)
 		return -EINVAL;
 	if (listing[base] == 'c')
 		return 0; /* the cache's: merge_gc.c removes it */
-	vfs_merge_unretire(vfs, listing_seq(vfs, listing));
+	vfs_merge_unretire(vfs, vfs_listing_seq(vfs, listing));
 	return vfs_listing_remove(vfs, listing);
 }
 

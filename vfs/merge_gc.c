@@ -151,21 +151,12 @@ bool vfs_merge_gc_due(const struct vfs *vfs)
 void vfs_merge_gc_hold(struct vfs *vfs, const char *real)
 {
 	struct merge_gc *g = vfs->mgc;
-	size_t n = vfs->merge_root_len;
-	unsigned long seq = 0;
-	const char *p;
+	/* Whatever follows the number - the listing's vpath, a placeholder
+	 * below it, the kernel's " (deleted)" - it is that listing's. */
+	unsigned long seq = g ? vfs_listing_seq(vfs, real) : 0;
 
-	if (!g || !n || strncmp(real, vfs->merge_root, n) || real[n] != '/')
+	if (!seq)
 		return;
-	p = real + n + 1;
-	if (*p == 'c')
-		p++;
-	if (*p < '0' || *p > '9')
-		return; /* an inode map, a stand-in: no listing */
-	while (*p >= '0' && *p <= '9')
-		seq = seq * 10 + (unsigned long)(*p++ - '0');
-	/* Whatever follows - the listing's vpath, a placeholder below it,
-	 * the kernel's " (deleted)" - it is that listing's. */
 	for (size_t off = 0; off < g->used; off += rec_at(g, off)->size)
 		if (rec_at(g, off)->seq == seq)
 			rec_at(g, off)->held = true;

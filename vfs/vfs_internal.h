@@ -471,6 +471,10 @@ int vfs_scratch_dir(int dirfd, const char *rel);
 /* merge.c: remove the listing @listing (<merge_root>/[c]<n>[<vpath>]),
  * its inode map too, whoever holds it. */
 int vfs_listing_remove(struct vfs *vfs, const char *listing);
+/* merge.c: the number of the listing @path is in or below
+ * (<merge_root>/[c]<n>...; numbers start at 1), 0 for any other path (an
+ * inode map, a stand-in, a path outside the scratch). */
+unsigned long vfs_listing_seq(const struct vfs *vfs, const char *path);
 /* merge_gc.c: note the listing @listing, number @seq, of @nents entries,
  * as superseded (vfs_merge_gc_sweep removes it once nobody holds it);
  * vfs_merge_unretire forgets it (removed by its maker). */
