@@ -1206,14 +1206,22 @@ SHIM_EXPORT int chdir(const char *path)
  * supervisor is told as of a kernel chdir (an fchdir to the very
  * directory, sys_fchdir): a mark takes the record's place.
  */
-static void cwd_adopted(const char *v)
+/* Whether the kernel's cwd is virtual directory @v. */
+static bool kernel_cwd_is(const char *v)
 {
 	char real[PATH_MAX], rv[PATH_MAX];
 	long n = APPV_SYS(SYS_getcwd, real, sizeof(real), 0, 0, 0, 0);
+
+	return n > 0 && real[0] == '/' &&
+	       vfs_reverse(shim_vfs, real, rv, sizeof(rv)) >= 0 &&
+	       !strcmp(v, rv);
+}
+
+static void cwd_adopted(const char *v)
+{
 	int fd;
 
-	if (n <= 0 || real[0] != '/' ||
-	    vfs_reverse(shim_vfs, real, rv, sizeof(rv)) < 0 || strcmp(v, rv))
+	if (!kernel_cwd_is(v))
 		return; /* the supervisor kept a record again: it stands */
 	fd = appv_openat(AT_FDCWD, ".", O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
 	if (fd < 0)
@@ -1238,18 +1246,14 @@ static void cwd_adopted(const char *v)
  */
 static void cwd_adopt(void)
 {
-	char v[PATH_MAX], real[PATH_MAX], rv[PATH_MAX];
+	char v[PATH_MAX];
 	int saved = errno;
 	long n;
 
 	if (!vfs_cwd_emulated(shim_vfs))
 		return;
 	n = shim_direct(SYS_getcwd, (long)v, sizeof(v), 0, 0, 0, 0);
-	if (n <= 0 || v[0] != '/')
-		return;
-	n = APPV_SYS(SYS_getcwd, real, sizeof(real), 0, 0, 0, 0);
-	if (n > 0 && real[0] == '/' &&
-	    vfs_reverse(shim_vfs, real, rv, sizeof(rv)) >= 0 && !strcmp(v, rv))
+	if (n <= 0 || v[0] != '/' || kernel_cwd_is(v))
 		return;
 	if (chdir_virtual(v) == 0)
 		cwd_adopted(v);
