@@ -64,8 +64,10 @@ static struct base_slot *slot_of(int fd)
 	return &slots[(unsigned int)fd % BASE_SLOTS];
 }
 
-int shim_base_get(int fd, char *out, size_t cap, bool *upper,
-		  struct stat *st)
+/* shim_base_get's lookup; @fresh: *@st is to be taken now (else it holds
+ * the descriptor's fstat already). */
+static int base_get(int fd, char *out, size_t cap, bool *upper,
+		    struct stat *st, bool fresh)
 {
 	struct base_slot *s = slot_of(fd);
 	unsigned int seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE), gen;
@@ -78,7 +80,7 @@ int shim_base_get(int fd, char *out, size_t cap, bool *upper,
 	c = *s;
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
 	if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) != seq ||
-	    c.len >= cap || appv_fstat(fd, st) < 0)
+	    c.len >= cap || (fresh && appv_fstat(fd, st) < 0))
 		return SHIM_BASE_UNKNOWN;
 	if (st->st_dev != c.dev || st->st_ino != c.ino ||
 	    (c.upper &&
@@ -88,6 +90,21 @@ int shim_base_get(int fd, char *out, size_t cap, bool *upper,
 	out[c.len] = '\0';
 	*upper = c.upper;
 	return SHIM_BASE_HIT;
+}
+
+int shim_base_get(int fd, char *out, size_t cap, bool *upper,
+		  struct stat *st)
+{
+	return base_get(fd, out, cap, upper, st, true);
+}
+
+bool shim_base_known(int fd, unsigned long dev, unsigned long ino, char *out,
+		     size_t cap)
+{
+	struct stat st = { .st_dev = dev, .st_ino = ino };
+	bool upper;
+
+	return base_get(fd, out, cap, &upper, &st, false) == SHIM_BASE_HIT;
 }
 
 void shim_base_put(int fd, const char *real, const char *vpath, bool upper,

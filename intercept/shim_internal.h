@@ -82,6 +82,10 @@ int shim_base_get(int fd, char *out, size_t cap, bool *upper,
 void shim_base_put(int fd, const char *real, const char *vpath, bool upper,
 		   unsigned int gen, const struct stat *st);
 void shim_base_movable(int fd, bool movable);
+/* The kept virtual path of @fd, whose fstat (the caller's) gave @dev and
+ * @ino: as shim_base_get's HIT, with no fstat of its own. */
+bool shim_base_known(int fd, unsigned long dev, unsigned long ino, char *out,
+		     size_t cap);
 
 /* shim_stat.c: @dev is the device of the session's scratch (merged
  * listings). */

@@ -62,12 +62,14 @@ bool shim_on_scratch(unsigned long dev)
 	return state == 1 && dev == listing_dev;
 }
 
-/* Whether descriptor @fd, whose fstat gave @mode and @dev, is a merged
- * directory's listing - the scratch's, or the package's own directory
- * standing for it (SHIM_FD_COVERED, whose fstat would name the package's
- * directory where stat names the upper copy): its virtual path into @v. */
-static bool listing_vpath(int fd, mode_t mode, unsigned long dev, char *v,
-			  size_t cap)
+/* Whether descriptor @fd, whose fstat gave @mode, @dev and @ino, is a
+ * merged directory's listing - the scratch's, or the package's own
+ * directory standing for it (SHIM_FD_COVERED, whose fstat would name the
+ * package's directory where stat names the upper copy): its virtual path
+ * into @v.  A covered one the shim opened has its path kept (shim.c,
+ * base_opened), which spares the link's read and vfs_reverse. */
+static bool listing_vpath(int fd, mode_t mode, unsigned long dev,
+			  unsigned long ino, char *v, size_t cap)
 {
 	bool covered = shim_fd_kind(fd) == SHIM_FD_COVERED;
 	bool cwd = fd == AT_FDCWD;
@@ -76,6 +78,8 @@ static bool listing_vpath(int fd, mode_t mode, unsigned long dev, char *v,
 	if (!shim_vfs || !S_ISDIR(mode) ||
 	    (!covered && !cwd && !shim_on_scratch(dev)))
 		return false;
+	if (covered && shim_base_known(fd, dev, ino, v, cap))
+		return true;
 	/* AT_FDCWD (fstatat(AT_FDCWD, "", AT_EMPTY_PATH)): the working
 	 * directory, which fchdir may have moved into a listing, or into a
 	 * package directory (covered or not: stat of its path says). */
@@ -95,7 +99,7 @@ static long fix_listing(int fd, struct stat *st)
 	char v[PATH_MAX];
 	struct stat vs;
 
-	if (listing_vpath(fd, st->st_mode, st->st_dev, v, sizeof(v)) &&
+	if (listing_vpath(fd, st->st_mode, st->st_dev, st->st_ino, v, sizeof(v)) &&
 	    do_fstatat(AT_FDCWD, v, &vs, 0) == 0 && S_ISDIR(vs.st_mode))
 		*st = vs;
 	return 0;
@@ -136,7 +140,7 @@ static bool scratch_listing(int fd, char *v, size_t cap)
 			    AT_EMPTY_PATH, 0, 0) == 0 &&
 	       S_ISDIR(st.st_mode) && shim_on_scratch(st.st_dev) &&
 	       shim_fd_kind(fd) != SHIM_FD_COVERED &&
-	       listing_vpath(fd, st.st_mode, st.st_dev, v, cap);
+	       listing_vpath(fd, st.st_mode, st.st_dev, st.st_ino, v, cap);
 }
 
 /* fstatfs of a listing: as statfs of its path (the supervisor's), as the
@@ -175,7 +179,7 @@ static bool any_listing(int fd, char *v, size_t cap)
 		return scratch_listing(fd, v, cap);
 	return appv_syscall(SYS_newfstatat, fd, (long)"", (long)&st,
 			    AT_EMPTY_PATH, 0, 0) == 0 &&
-	       listing_vpath(fd, st.st_mode, st.st_dev, v, cap);
+	       listing_vpath(fd, st.st_mode, st.st_dev, st.st_ino, v, cap);
 }
 
 /* fgetxattr/flistxattr of a listing: as its path has them (the
@@ -427,7 +431,8 @@ static long statx_fixed(int dirfd, const char *path, int flags,
 	/* fix_listing's case, in statx's terms. */
 	if (r == 0 && (!p || !p[0]) && (flags & AT_EMPTY_PATH) &&
 	    listing_vpath(dirfd, buf->stx_mode,
-			  makedev(buf->stx_dev_major, buf->stx_dev_minor), v,
+			  makedev(buf->stx_dev_major, buf->stx_dev_minor),
+			  buf->stx_ino, v,
 			  sizeof(v)) &&
 	    do_statx(AT_FDCWD, v, flags & ~AT_EMPTY_PATH, mask, &vx) == 0 &&
 	    S_ISDIR(vx.stx_mode))
