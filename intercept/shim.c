@@ -169,7 +169,6 @@ static void name_process(void)
 
 static void cwd_forked(void);
 static void cwd_adopt(void);
-static int cache_get(void);
 
 __attribute__((constructor)) static void shim_init(void)
 {
@@ -190,11 +189,8 @@ __attribute__((constructor)) static void shim_init(void)
 	pthread_atfork(NULL, NULL, cwd_forked);
 	cwd_adopt();
 	name_process();
-	/* Now, while the process has one thread: the descriptor's high
-	 * number grows the descriptor table, which in a process of several
-	 * threads waits for an RCU grace period (expand_fdtable): 11 ms
-	 * here, at the first package lookup of each such process. */
-	(void)cache_get();
+	/* Now, while the process has one thread (vfs/held.c). */
+	vfs_hold(shim_vfs);
 }
 
 /* An open that takes only a directory, makes its file or opens none
@@ -836,102 +832,6 @@ static long dev_call(const struct shim_sc *sc, const long a[6],
 }
 
 /*
- * Package files are read at <cache>/<id>/root<vpath>: seven or more path
- * components more than the virtual path, which the kernel walks one by one
- * (60-90 ns apiece here, a third of a stat).  So the shim keeps a
- * descriptor of <cache> and names them from it, "<id>/root<vpath>".  The
- * program may close or replace any descriptor: the package id (64 hex
- * digits) makes a lookup from anything else fail, and a failure that could
- * mean that is checked against the descriptor's inode and redone with the
- * full path.  The descriptor sits high (CACHE_FD_MIN or above) so that it
- * does not take a number the program expects free; where the limit does
- * not allow that, there is none.  After fork it stays valid; exec closes
- * it.
- */
-#define CACHE_FD_MIN 1000
-
-static int cache_fd = -2; /* -2 not tried, -1 none */
-static dev_t cache_dev;
-static ino_t cache_ino;
-static size_t cache_len; /* of <cache>: the full path's prefix */
-
-static int cache_open(void)
-{
-	const char *dir = vfs_get_config(shim_vfs)->image_dir;
-	const char *slash = strrchr(dir, '/');
-	char parent[VFS_PATH_MAX];
-	struct stat st;
-	int fd, hi = -1;
-
-	if (!slash || slash == dir)
-		return -1;
-	cache_len = (size_t)(slash - dir);
-	memcpy(parent, dir, cache_len);
-	parent[cache_len] = '\0';
-	fd = appv_openat(AT_FDCWD, parent,
-			 O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (appv_fstat(fd, &st) == 0) {
-		cache_dev = st.st_dev;
-		cache_ino = st.st_ino;
-		hi = (int)APPV_SYS(SYS_fcntl, fd, F_DUPFD_CLOEXEC, CACHE_FD_MIN,
-				   0, 0, 0);
-	}
-	appv_close(fd);
-	return hi < 0 ? -1 : hi;
-}
-
-/* The descriptor of <cache>, opened at the first call: -1 for none. */
-static int cache_get(void)
-{
-	int fd = __atomic_load_n(&cache_fd, __ATOMIC_ACQUIRE);
-
-	if (fd == -2) {
-		int want = -2, got = cache_open();
-
-		/* Another thread may have been first: one descriptor stays. */
-		if (__atomic_compare_exchange_n(&cache_fd, &want, got, false,
-						__ATOMIC_ACQ_REL,
-						__ATOMIC_ACQUIRE)) {
-			fd = got;
-		} else {
-			if (got >= 0)
-				appv_close(got);
-			fd = want;
-		}
-	}
-	return fd;
-}
-
-/* The descriptor of <cache> for a package file's real path @real, and the
- * path from it in *@rel; -1 for none. */
-static int cache_dirfd(const char *real, const char **rel)
-{
-	int fd = cache_get();
-
-	if (fd < 0 || strncmp(real, vfs_get_config(shim_vfs)->image_dir,
-			      cache_len) || real[cache_len] != '/')
-		return -1;
-	*rel = real + cache_len + 1;
-	return fd;
-}
-
-/* After a failure from @fd that a stranger descriptor would give: whether
- * @fd still is <cache>; if not, it is given up (the number is the
- * program's now). */
-static bool cache_fd_ok(int fd)
-{
-	struct stat st;
-
-	if (appv_fstat(fd, &st) == 0 && st.st_dev == cache_dev &&
-	    st.st_ino == cache_ino)
-		return true;
-	__atomic_store_n(&cache_fd, -1, __ATOMIC_RELEASE);
-	return false;
-}
-
-/*
  * Whether an open of res->real (args @a) gets O_NOFOLLOW: an O_CREAT open
  * (not O_EXCL, which refuses any entry) of an entry of the upper layer
  * resolved as no symlink (the walk follows symlinks virtually).  What the
@@ -972,18 +872,19 @@ static long real_call(const struct shim_sc *sc, long a[6],
 		      const struct vfs_res *res)
 {
 	const char *rel;
-	int fd;
+	int fd, held;
 	long r;
 
 	if (res->final_stat)
 		return 0; /* the walk's lstat, in the caller's buffer */
-	if (sc->dirfd_arg >= 0 && res->layer == VFS_LAYER_IMAGE &&
-	    (fd = cache_dirfd(res->real, &rel)) >= 0) {
+	/* Named from a held directory (vfs/held.c). */
+	if (sc->dirfd_arg >= 0 &&
+	    (fd = vfs_held_at(shim_vfs, res->real, &rel, &held)) >= 0) {
 		a[sc->dirfd_arg] = fd;
 		a[sc->path_arg] = (long)rel;
 		r = appv_syscall(sc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 		if ((r != -ENOENT && r != -ENOTDIR && r != -EBADF) ||
-		    cache_fd_ok(fd))
+		    vfs_held_ok(shim_vfs, held, fd))
 			return r;
 	}
 	if (sc->dirfd_arg >= 0)

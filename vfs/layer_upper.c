@@ -40,7 +40,7 @@ int vfs_upper_lookup_st(const struct vfs *vfs, const char *vpath, size_t len,
 	 * rmdir): stat'ed again, not taken as a symlink of the application's
 	 * (an lstat showed a whiteout as one, mode 0777). */
 	for (int tries = 0; tries < 4; tries++) {
-		r = appv_fstatat(AT_FDCWD, real, st, AT_SYMLINK_NOFOLLOW);
+		r = vfs_held_lstat(vfs, real, st);
 		if (r < 0)
 			return r;
 		k = marker_at(AT_FDCWD, real, st);

@@ -249,6 +249,7 @@ static struct vfs *vfs_alloc(void)
 	vfs->origin_fd = -1;
 	vfs->moves_fd = -1;
 	vfs->run_fd = -1;
+	vfs->held[VFS_HELD_CACHE].fd = vfs->held[VFS_HELD_UPPER].fd = -1;
 	return vfs;
 }
 

@@ -27,6 +27,14 @@ uint64_t vfs_rule_top_bit(const char *vpath, size_t len);
 
 /* Every process the shim starts in builds one: what it writes is kept
  * together (a fresh page costs a fault), the rest of cfg.rules last. */
+/* held.c: a directory the shim names real paths from. */
+struct vfs_held {
+	int fd; /* -1: none (atomic) */
+	dev_t dev;
+	ino_t ino;
+	size_t len; /* of its path: the real paths' prefix it stands for */
+};
+
 struct vfs {
 	size_t alloc_len; /* of this mmap'ed object */
 	size_t upper_len;
@@ -66,6 +74,7 @@ struct vfs {
 	int moves_fd; /* supervisor: "<upper>.moves" (layer_upper.c),
 			 -1 not opened yet, -2 none */
 	int run_fd;		   /* supervisor: cfg.run_dir (O_PATH), or -1 */
+	struct vfs_held held[2];   /* shim: VFS_HELD_CACHE, VFS_HELD_UPPER */
 	/* perm.c: the owner of the image cache's files (what stat shows),
 	 * looked up once: image_owner 0 unknown, 1 known (atomics). */
 	int image_owner;

@@ -4240,24 +4240,32 @@ refused" ] || fail "unexpected output: $(cat "$C/out")"
 }
 
 # A program that takes, replaces or closes every descriptor (the shim
-# keeps one, high, to name package files from) still reads the package:
-# the same file, through fd 1000 replaced by "/", and after closing it.
+# keeps two, high, to name package files and upper entries from) still
+# reads the package and its overlay: the same files, through fds 1000 and
+# 1001 replaced by "/", and after closing them.
 c_pkg_fd_reuse() {
 	axe "$TPKG" /usr/bin/python3 -c "import os
 p = '/opt/t/share/data.txt'
+u = '/opt/t/share/made.txt'
+with open(u, 'w') as f:
+    f.write('made here\\n')
 def look():
-    st = os.stat(p)
-    with open(p) as f:
-        return (st.st_ino, st.st_size, f.readline().rstrip())
+    out = []
+    for q in (p, u):
+        st = os.stat(q)
+        with open(q) as f:
+            out.append((st.st_ino, st.st_size, f.readline().rstrip()))
+    return out
 a = look()
 d = os.open('/', os.O_RDONLY)
 os.dup2(d, 1000)
+os.dup2(d, 1001)
 b = look()
 os.closerange(3, 4096)
 c = look()
-print(a == b == c, a[2])"
+print(a == b == c, a[0][2], a[1][2])"
 	want_rc 0
-	out_has "True $DATA_LINE1"
+	out_has "True $DATA_LINE1 made here"
 }
 
 # Paths relative to a directory descriptor follow what the descriptor
