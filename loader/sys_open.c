@@ -388,9 +388,13 @@ static int target_flags(struct appv_sc_call *c, const struct open_args *a,
 	/* A merged directory opened for reading (listing, fchdir, dirfd) is
 	 * its materialised union listing, whose real path maps back. */
 	if (exists && p->res.merged_dir && !modifying(flags)) {
-		/* A full scratch says so; other failures are EIO. */
+		/* A full scratch says so, and so does a layer the user may
+		 * not list (an unprivileged user's chmod 0700 of a host
+		 * directory of mode 0300 they own: the host one stays
+		 * unreadable to them); other failures are EIO. */
 		r = vfs_merge_dir(c->s->vfs, &p->res, what, cap);
-		if (r == -ENOSPC || r == -EDQUOT || r == -ENOMEM)
+		if (r == -ENOSPC || r == -EDQUOT || r == -ENOMEM ||
+		    r == -EACCES)
 			return r;
 		return r < 0 ? -EIO : flags;
 	}

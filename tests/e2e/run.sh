@@ -3214,6 +3214,41 @@ c_ov_noread_dir() {
 	same_tree "$h" "$before"
 }
 
+# A host directory its unprivileged owner may not list (mode 0300), made
+# listable inside the session (chmod 0700, as natively): the upper copy
+# says 0700, but the host directory whose entries a listing merges stays
+# unreadable to the user, so listing it fails with EACCES (natively it
+# lists: Known limits), not with EIO, which says the overlay is damaged.
+# Its files stay reachable by name.  As root, appv runs as $TEST_USER.
+c_ov_noread_host_dir() {
+	local h uh before as="" sh
+	h=$(mktemp -d /tmp/appv-e2e-nrh.XXXXXX) || { fail "mktemp"; return; }
+	uh=$h.home
+	# shellcheck disable=SC2064
+	trap "chmod -R u+rwx '$h'; rm -rf '$h' '$uh'" EXIT
+	mkdir -p "$h/d" "$uh" && printf 'in d\n' >"$h/d/f" &&
+		chmod 0755 "$h" && chmod 0300 "$h/d" || fail "making the tree"
+	if [ "$(id -u)" = 0 ]; then
+		chown -R "$TEST_USER" "$h" "$uh"
+		as="setpriv --reuid=$TEST_USER --regid=$TEST_USER --clear-groups"
+	fi
+	before=$(tree_sha "$h")
+	sh="cd '$h' && cat d/f && chmod 0700 d && stat -c %a d &&
+		ls d; echo ls \$?; cat d/f"
+	RC=0
+	# shellcheck disable=SC2086
+	timeout -k 5 "$TMO" $as env APPV_HOME="$uh" "$APPV" exec $MODE_OPT \
+		"$TPKG" sh -c "$sh" >"$C/out" 2>"$C/err" || RC=$?
+	want_rc 0
+	out_has "in d"
+	out_has 700
+	out_has "ls 2"
+	err_matches "Permission denied"
+	grep -q "Input/output error" "$C/err" && fail "EIO: $(cat "$C/err")"
+	[ "$(grep -c "in d" "$C/out")" = 2 ] || fail "d/f is gone"
+	same_tree "$h" "$before"
+}
+
 # One process learns upper directories (the shim caches them), then
 # removes or moves them: what it sees next must be the new tree, not the
 # host directory that the removed upper copy no longer hides.  Python's
@@ -9639,7 +9674,7 @@ corrupt_package bad_manifest long_home landlock_backstop ov_upper_swap ov_upper_
 session_background fail_closed threads spawn go_static wl_git wl_tar wl_make
 wl_sqlite wl_venv wl_node node_raw_fstat raw_getdents scandir_ino fpathconf_listing raw_chdir spawn_chdir spawn_chdir_back wl_perl wl_native escape overlays_side overlay_shared ov_rm ov_rmdir_mkdir ov_rmdir_cwd
 ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing ov_host_covered ov_host_covered_fd
-ov_covered_big ov_covered_inodes ov_noread_dir ov_dir_cache ov_reset_running ov_acl_mode
+ov_covered_big ov_covered_inodes ov_noread_dir ov_noread_host_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children cwd_orphan ov_special_copyup iso_full_share iso_hide_listing iso_hide_symlink iso_hide_under_link iso_hide_dir_fd iso_link_dir_listing iso_rule_link_missing iso_share_move_hidden ov_write_host_symlink
 iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc shm_link_trunc shm_link_follow shm_link_via shm_link_libc shm_link_raced share_swap_trunc share_swap_attr share_swap_names strict_path_swap strict_proc_self dev_std_readlink strict_shm_proc_link proc_dotdot_appv shm_link_attr_appv shm_link_create_appv strict_dev_tty tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
