@@ -411,6 +411,10 @@ int sup_open_shared(const char *real, int flags);
  * Landlock's reach: outside /proc, /sys and /dev, or anywhere in strict
  * mode's own walk (p->walked). */
 bool sup_share_host(const struct sup_path *p);
+/* Whether the application may make or remove the name of resolved shared
+ * path @p (its parent directory is one Landlock lets it change): 0, else
+ * -EROFS (a readonly parent) or -EACCES. */
+int sup_share_name_ok(struct appv_sc_call *c, const struct sup_path *p);
 /*
  * Where a call that removes or makes the name @p resolved to acts, as the
  * dirfd and path of an *at call that follows no final symlink: for a

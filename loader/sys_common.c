@@ -610,7 +610,29 @@ resolve:
 	    p->res.rule == VFS_RULE_SHARE &&
 	    !loader_landlock_writable(c->s, p->res.real))
 		r = -EACCES;
+	/* Making or removing a name changes its parent directory, which
+	 * is what Landlock checks: the shared path itself (--share ~/a,
+	 * removed, made, renamed) lies in a directory under another rule. */
+	if (r == 0 &&
+	    (intent == VFS_INTENT_DELETE ||
+	     (intent == VFS_INTENT_CREATE && p->res.layer == VFS_LAYER_NONE)))
+		r = sup_share_name_ok(c, p);
 	return r;
+}
+
+int sup_share_name_ok(struct appv_sc_call *c, const struct sup_path *p)
+{
+	char dir[PATH_MAX];
+	const char *last;
+
+	if (p->res.rule != VFS_RULE_SHARE || p->res.real[0] != '/' ||
+	    appv_path_split(p->res.real, dir, sizeof(dir), &last) < 0 ||
+	    !*last || loader_landlock_writable(c->s, dir))
+		return 0;
+	/* The parent's own rule says how it refuses (readonly, or the way
+	 * through a hidden tree: EROFS); elsewhere as Landlock would. */
+	return vfs_rule_for(c->s->vfs, dir) == VFS_RULE_READONLY ? -EROFS
+								 : -EACCES;
 }
 
 int sup_resolve(struct appv_sc_call *c, int intent, int vflags,

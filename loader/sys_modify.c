@@ -530,6 +530,11 @@ long sys_rename(struct appv_sc_call *c)
 	if (!same_domain(&o, &n) || moves_rule(c, &o) ||
 	    ((flags & RENAME_EXCHANGE) && moves_rule(c, &n)))
 		return -EXDEV;
+	/* A shared entry replaced (or exchanged) changes its parent as its
+	 * removal would (sup_resolve checked a new name's). */
+	r = n.res.layer != VFS_LAYER_NONE ? sup_share_name_ok(c, &n) : 0;
+	if (r < 0)
+		return r;
 	if (!strcmp(o.res.vpath, n.res.vpath) || same_file(&o.res, &n.res))
 		return 0; /* the same entry or file: nothing to do */
 	if ((S_ISDIR(o.res.mode) && inside(o.res.vpath, n.res.vpath)) ||

@@ -1333,6 +1333,24 @@ static bool upper_delete_ok(struct walk *w, const struct probe *p)
 					       AT_SYMLINK_NOFOLLOW)));
 }
 
+/* Whether the directory holding @w's final entry is readonly where the
+ * entry's own rule is not (--readonly /a with /a/b = writecopy or share,
+ * or the way through a hidden tree): making, removing or replacing that
+ * name changes the readonly directory. */
+static bool parent_readonly(const struct walk *w)
+{
+	const char *slash = memrchr(w->vpath, '/', w->vlen);
+	char dir[PATH_MAX];
+	size_t n;
+
+	if (!slash || w->vlen <= 1)
+		return false;
+	n = slash == w->vpath ? 1 : (size_t)(slash - w->vpath);
+	memcpy(dir, w->vpath, n);
+	dir[n] = '\0';
+	return vfs_rule_for(w->vfs, dir) == VFS_RULE_READONLY;
+}
+
 static int finish_missing(struct walk *w, const struct probe *p,
 			  struct vfs_res *res)
 {
@@ -1345,7 +1363,7 @@ static int finish_missing(struct walk *w, const struct probe *p,
 		if (r < 0)
 			return r;
 	}
-	if (p->rule == VFS_RULE_READONLY)
+	if (p->rule == VFS_RULE_READONLY || parent_readonly(w))
 		return -EROFS;
 	res->layer = VFS_LAYER_NONE;
 	res->mode = 0;
@@ -1363,6 +1381,12 @@ static int finish_found(struct walk *w, const struct probe *p,
 	if (w->must_dir && !p->lazy && !S_ISDIR(p->hit.mode))
 		return -ENOTDIR;
 	if (p->rule == VFS_RULE_READONLY && w->req->intent != VFS_INTENT_READ)
+		return -EROFS;
+	/* A rename target (CREATE naming its entry) is replaced. */
+	if ((w->req->intent == VFS_INTENT_DELETE ||
+	     (w->req->intent == VFS_INTENT_CREATE &&
+	      (w->req->flags & VFS_F_NAME))) &&
+	    parent_readonly(w))
 		return -EROFS;
 	res->layer = p->top;
 	res->mode = p->hit.mode;

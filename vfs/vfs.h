@@ -263,6 +263,9 @@ bool vfs_real_fixed(const struct vfs *vfs, const char *real);
  * in the overlay; only processes outside the session move them on the
  * host, which overlayfs leaves undefined as well). */
 bool vfs_host_movable(const struct vfs *vfs, const char *vpath);
+/* The rule governing @vpath (most specific prefix; writecopy by default;
+ * readonly for the way through a hidden tree to a rule below it). */
+int vfs_rule_for(const struct vfs *vfs, const char *vpath);
 /* Whether a rule other than share lies strictly below @vpath: a shared
  * host directory moved by a rename would take what that rule governs
  * (a hidden tree) out from under it. */

@@ -162,15 +162,14 @@ void vfs_host_root_links_load(struct vfs *vfs);
 const char *vfs_host_root_link(const struct vfs *vfs, const char *vpath,
 			       size_t len);
 
-/* rules.c: the rule governing @vpath (most specific prefix; writecopy by
- * default), and whether a rule lies strictly beneath @dir on the way to
- * @path (a walk must then not skip components). */
-int vfs_rule_for(const struct vfs *vfs, const char *vpath);
-/* vfs_rule_for of @vpath (@vlen bytes), and in *@free whether no rule
- * names it or anything below it: everything below is then under the
- * default (a walk need not ask again for its entries). */
+/* rules.c (vfs_rule_for is in vfs.h): vfs_rule_for of @vpath (@vlen
+ * bytes), and in *@free whether no rule names it or anything below it:
+ * everything below is then under the default (a walk need not ask again
+ * for its entries). */
 int vfs_rule_free(const struct vfs *vfs, const char *vpath, size_t vlen,
 		  bool *free);
+/* Whether a rule lies strictly beneath @dir on the way to @path (a walk
+ * must then not skip components). */
 bool vfs_rule_below(const struct vfs *vfs, const char *dir, size_t dlen,
 		    const char *path);
 /* Whether any rule lies strictly beneath the directory @dir. */

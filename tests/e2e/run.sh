@@ -3930,6 +3930,66 @@ refused" ] || fail "unexpected output: $(cat "$C/out")"
 	err_matches "isolation rule for $APPV_HOME/overlays: it lies in appv's own state"
 }
 
+# A shared path's own name lies in its parent, under another rule: no mode
+# removes, makes, renames or replaces it on the host (Landlock's EACCES as
+# in fast mode; EROFS below a readonly parent), while names inside it
+# change on the host as ever.
+c_iso_share_root_name() {
+	local h=$C/srn before
+	mkdir -p "$h/e" "$h/ro/sh" "$h/s"
+	echo f >"$h/f"
+	echo x >"$h/s/x"
+	before=$(tree_sha "$h")
+	axe --share "$h/e" --share "$h/f" --share "$h/new" --share "$h/s" \
+		--readonly "$h/ro" --share "$h/ro/sh" "$TPKG" /bin/sh -c '
+		cd "$1" || exit 9
+		for c in "rmdir e" "rm f" "mkdir new" "rmdir ro/sh" \
+			"mv s/x f" "mv e e2" "mv s/x new"; do
+			$c 2>/dev/null && echo "$c: done"
+		done
+		echo refused' sh "$h"
+	want_rc 0
+	[ "$(cat "$C/out")" = refused ] || fail "unexpected output: $(cat "$C/out")"
+	same_tree "$h" "$before"
+	axe --share "$h/e" --readonly "$h/ro" --share "$h/ro/sh" "$TPKG" \
+		/bin/sh -c 'cd "$1" && echo n >e/n && mkdir ro/sh/d &&
+		mv e/n ro/sh/d/n && rm ro/sh/d/n && rmdir ro/sh/d && echo inside' \
+		sh "$h"
+	want_rc 0
+	out_has inside
+	axe --readonly "$h/ro" --share "$h/ro/sh" "$TPKG" /bin/rmdir "$h/ro/sh"
+	want_fail
+	err_matches 'Read-only file system'
+}
+
+# A path under a rule of its own in a readonly directory (--readonly ro
+# with ro/sub = writecopy in the manifest): its name is the readonly
+# directory's, which no mode changes - not removed, made or replaced in
+# the view (EROFS), while what lies below the name is written as its rule
+# says.
+c_iso_readonly_parent_name() {
+	local h=$C/rpn src=$C/rpnsrc before
+	mkdir -p "$h/ro/sub" "$h/ro/wd" "$src/fs/opt"
+	echo f >"$h/ro/f"
+	printf '[package]\nname = rpn\n[run]\nexec = /bin/sh\n[isolation]\n%s = writecopy\n%s = writecopy\n%s = writecopy\n%s = writecopy\n' \
+		"$h/ro/sub" "$h/ro/wd" "$h/ro/nw" "$h/ro/f" >"$src/appv.ini"
+	ax build "$src" -o "$C/rpn.pkg"
+	want_rc 0
+	before=$(tree_sha "$h")
+	axe --readonly "$h/ro" "$C/rpn.pkg" /bin/sh -c '
+		cd "$1/ro" || exit 9
+		echo x >sub/x || exit 8
+		for c in "rmdir wd" "mkdir nw" "rm f" "mv sub/x f" "mv sub s2"; do
+			$c 2>/dev/null && echo "$c: done"
+		done
+		echo w >f && cat sub/x f && ls | tr "\n" " "' sh "$h"
+	want_rc 0
+	[ "$(cat "$C/out")" = "x
+w
+f sub wd " ] || fail "unexpected output: $(cat "$C/out")"
+	same_tree "$h" "$before"
+}
+
 # A hide or deny rule that names appv's own state, or a path in it, is
 # accepted: it shows nothing there (a pattern hiding every entry of a
 # directory that holds APPV_HOME, or /dev/shm, which may hold the session
@@ -9677,7 +9737,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing ov_host_co
 ov_covered_big ov_covered_inodes ov_noread_dir ov_noread_host_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children cwd_orphan ov_special_copyup iso_full_share iso_hide_listing iso_hide_symlink iso_hide_under_link iso_hide_dir_fd iso_link_dir_listing iso_rule_link_missing iso_share_move_hidden ov_write_host_symlink
-iso_share_below_hide iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc shm_link_trunc shm_link_follow shm_link_via shm_link_libc shm_link_raced share_swap_trunc share_swap_attr share_swap_names strict_path_swap strict_proc_self dev_std_readlink strict_shm_proc_link proc_dotdot_appv shm_link_attr_appv shm_link_create_appv strict_dev_tty tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
+iso_share_below_hide iso_share_root_name iso_readonly_parent_name iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc shm_link_trunc shm_link_follow shm_link_via shm_link_libc shm_link_raced share_swap_trunc share_swap_attr share_swap_names strict_path_swap strict_proc_self dev_std_readlink strict_shm_proc_link proc_dotdot_appv shm_link_attr_appv shm_link_create_appv strict_dev_tty tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_fifo_signal_threads ov_emfile ov_enospc pkg_changed_running pkg_cache_repair pkg_cache_damaged pkg_cache_truncated_running cwd_clone_fs ov_sparse_copyup
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking

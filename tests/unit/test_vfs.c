@@ -471,6 +471,39 @@ static void test_rules__hide_deny_readonly(void **state)
 	assert_int_equal(res_h(f, "ro/new", VFS_INTENT_CREATE, 0), -EROFS);
 }
 
+/* A path under a rule of its own in a readonly directory: its name is
+ * the directory's, so removing, making or replacing it (a rename target
+ * names its entry) is EROFS; below it, and a write open of it, follow its
+ * own rule. */
+static void test_rules__readonly_parent_name(void **state)
+{
+	struct fx *f = *state;
+	char p[PATH_MAX];
+
+	assert_int_equal(mkdir(fmt(p, "%s/ro/wc", f->h), 0755), 0);
+	put(fmt(p, "%s/ro/wf", f->h), "w", 0644);
+	add_rule(f, "ro/wc", VFS_RULE_WRITECOPY);
+	add_rule(f, "ro/wf", VFS_RULE_WRITECOPY);
+	add_rule(f, "ro/new", VFS_RULE_WRITECOPY);
+	vfs_free(f->vfs);
+	assert_int_equal(vfs_new(&f->cfg, &f->vfs), 0);
+
+	assert_int_equal(
+	    res_h(f, "ro/wc", VFS_INTENT_DELETE, VFS_F_NOFOLLOW | VFS_F_NAME),
+	    -EROFS);
+	assert_int_equal(
+	    res_h(f, "ro/new", VFS_INTENT_CREATE, VFS_F_NOFOLLOW | VFS_F_NAME),
+	    -EROFS);
+	assert_int_equal(
+	    res_h(f, "ro/wf", VFS_INTENT_CREATE, VFS_F_NOFOLLOW | VFS_F_NAME),
+	    -EROFS);
+	assert_int_equal(res_h(f, "ro/wf", VFS_INTENT_CREATE, 0), 0);
+	assert_int_equal(f->res.rule, VFS_RULE_WRITECOPY);
+	assert_int_equal(res_h(f, "ro/wf", VFS_INTENT_WRITE, 0), 0);
+	assert_int_equal(res_h(f, "ro/wc/x", VFS_INTENT_CREATE, 0), 0);
+	assert_int_equal(f->res.rule, VFS_RULE_WRITECOPY);
+}
+
 /* vfs_rule_free: the rule in one pass, and whether nothing below is
  * named by a rule (the walk then stops asking), at once for a path whose
  * first component no rule has; a walk that leaves such a directory by
@@ -3593,6 +3626,7 @@ int main(void)
 	    T(test_resolve__file_as_dir_is_enotdir),
 	    T(test_resolve__image_dir_hides_host_file),
 	    T(test_rules__hide_deny_readonly),
+	    T(test_rules__readonly_parent_name),
 	    T(test_rules__free_below),
 	    T(test_rules__filter_as_brute_force),
 	    T(test_rules__full_hides_host),
