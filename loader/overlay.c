@@ -328,10 +328,14 @@ static struct pkg *overlay_dir(const char *home, const char *pkg_path,
 
 struct diff_ctx {
 	size_t upper_len;
-	struct vfs_index *idx; /* may be NULL: cache not prepared yet */
+	struct vfs_index *idx; /* the package's */
 	json_t *json;	       /* NULL: print text */
 	unsigned long long added, modified, deleted;
 	unsigned long long unread; /* entries whose changes are unknown */
+	/* The opaque directory the walk is in (virtual path), if any: a
+	 * directory below it that has a lower twin was made anew, so it
+	 * hides that twin's entries as well. */
+	char *opaque;
 };
 static struct diff_ctx *diff_ctx;
 
@@ -407,67 +411,88 @@ static void print_path(char kind, const char *vpath)
 	putchar('\n');
 }
 
-/* {"change": KIND, "path": VPATH}.  JSON strings are UTF-8: a path that
- * is not gets U+FFFD for each invalid byte in "path" and its exact bytes
- * in hex in "path_hex". */
-static json_t *json_change(const char *kind, const char *vpath)
+/* @o[@key] = @path.  JSON strings are UTF-8: a path that is not gets
+ * U+FFFD for each invalid byte there and its exact bytes in hex in
+ * @o[@key "_hex"].  -1 when out of memory. */
+static int json_set_path(json_t *o, const char *key, const char *path)
 {
-	size_t i, o = 0, len = strlen(vpath);
-	json_t *s = json_string(vpath);
+	size_t i, o_len = 0, len = strlen(path);
+	json_t *s = json_string(path);
+	char hex_key[32];
 
 	if (s)
-		return json_pack("{s:s, s:o}", "change", kind, "path", s);
+		return json_object_set_new(o, key, s);
 	/* Sized by the path: one a session made below its upper directory
 	 * through raw calls may be longer than PATH_MAX. */
 	_cleanup_free_ char *fixed = malloc(len * 3 + 1);
 	_cleanup_free_ char *hex = malloc(len * 2 + 1);
 
 	if (!fixed || !hex)
-		return NULL;
+		return -1;
 	for (i = 0; i < len; i++) {
-		json_t *one = json_stringn(vpath + i, 1);
+		json_t *one = json_stringn(path + i, 1);
 
-		if (one || (unsigned char)vpath[i] >= 0x80) {
+		if (one || (unsigned char)path[i] >= 0x80) {
 			/* keep whole valid multi-byte sequences */
 			size_t n = 1;
 
 			while (!one && n < 4 && i + n < len &&
-			       !(one = json_stringn(vpath + i, n + 1)))
+			       !(one = json_stringn(path + i, n + 1)))
 				n++;
 			if (one) {
 				n = json_string_length(one);
-				memcpy(fixed + o, vpath + i, n);
-				o += n;
+				memcpy(fixed + o_len, path + i, n);
+				o_len += n;
 				i += n - 1;
 				json_decref(one);
 				continue;
 			}
 		}
-		memcpy(fixed + o, "\xef\xbf\xbd", 3);
-		o += 3;
+		memcpy(fixed + o_len, "\xef\xbf\xbd", 3);
+		o_len += 3;
 	}
-	fixed[o] = '\0';
+	fixed[o_len] = '\0';
 	for (i = 0; i < len; i++)
-		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)vpath[i]);
+		snprintf(hex + 2 * i, 3, "%02x", (unsigned char)path[i]);
 	hex[2 * i] = '\0';
-	return json_pack("{s:s, s:s, s:s}", "change", kind, "path", fixed,
-			 "path_hex", hex);
+	snprintf(hex_key, sizeof(hex_key), "%s_hex", key);
+	if (json_object_set_new(o, key, json_string(fixed)) < 0 ||
+	    json_object_set_new(o, hex_key, json_string(hex)) < 0)
+		return -1;
+	return 0;
+}
+
+/* {"change": KIND, "path": VPATH[, "path_hex": HEX]} */
+static json_t *json_change(const char *kind, const char *vpath)
+{
+	json_t *o = json_pack("{s:s}", "change", kind);
+
+	if (o && json_set_path(o, "path", vpath) < 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
 }
 
 static void report(struct diff_ctx *c, const char *kind, const char *vpath)
 {
-	if (c->json)
-		json_array_append_new(c->json, json_change(kind, vpath));
-	else
+	if (c->json) {
+		if (json_array_append_new(c->json, json_change(kind, vpath)) <
+		    0) {
+			fprintf(stderr, "appv: out of memory: a change is not "
+					"shown\n");
+			c->unread++;
+		}
+	} else
 		print_path(kind[0] == 'a' ? 'A' : kind[0] == 'd' ? 'D' : 'M',
 			   vpath);
 }
 
-/* A lower entry @name of the opaque directory @dir is deleted unless the
- * upper directory (@marker's) has its own entry of that name; with no
- * @marker, @dir is an upper non-directory over a lower directory, which
+/* A lower entry @name of the opaque directory @dir is deleted unless its
+ * upper copy (real path @upper) has its own entry of that name; with no
+ * @upper, @dir is an upper non-directory over a lower directory, which
  * hides every entry of it. */
-static void report_if_gone(struct diff_ctx *c, const char *marker,
+static void report_if_gone(struct diff_ctx *c, const char *upper,
 			   const char *dir, const char *name)
 {
 	char up[PATH_MAX * 2], vp[PATH_MAX];
@@ -477,11 +502,9 @@ static void report_if_gone(struct diff_ctx *c, const char *marker,
 	if (snprintf(vp, sizeof(vp), "%s%s%s", dir, sep, name) >=
 	    (int)sizeof(vp))
 		return;
-	if (marker) {
-		size_t n = strlen(marker) - strlen(VFS_OPAQUE_NAME);
-
-		if (snprintf(up, sizeof(up), "%.*s%s", (int)n, marker,
-			     name) >= (int)sizeof(up))
+	if (upper) {
+		if (snprintf(up, sizeof(up), "%s/%s", upper, name) >=
+		    (int)sizeof(up))
 			return;
 		if (lstat(up, &st) == 0 || errno != ENOENT)
 			return;
@@ -490,10 +513,10 @@ static void report_if_gone(struct diff_ctx *c, const char *marker,
 	c->deleted++;
 }
 
-/* The lower entries an opaque directory (or, @marker NULL, an upper
- * non-directory over a lower directory) hides (the package's, then the
- * host's not also in the package) are deletions. */
-static void report_hidden(struct diff_ctx *c, const char *marker,
+/* The lower entries an opaque directory (real path @upper; or, @upper
+ * NULL, an upper non-directory over a lower directory) hides (the
+ * package's, then the host's not also in the package) are deletions. */
+static void report_hidden(struct diff_ctx *c, const char *upper,
 			  const char *dir)
 {
 	struct vfs_index_ent e;
@@ -506,7 +529,7 @@ static void report_hidden(struct diff_ctx *c, const char *marker,
 		const char *name = strrchr(e.path, '/');
 
 		if (name && name[1])
-			report_if_gone(c, marker, dir, name + 1);
+			report_if_gone(c, upper, dir, name + 1);
 	}
 	d = opendir(dir);
 	if (!d)
@@ -523,9 +546,50 @@ static void report_hidden(struct diff_ctx *c, const char *marker,
 		if (c->idx &&
 		    vfs_index_lookup(c->idx, vp, strlen(vp), &ie) == 0)
 			continue;
-		report_if_gone(c, marker, dir, de->d_name);
+		report_if_gone(c, upper, dir, de->d_name);
 	}
 	closedir(d);
+}
+
+/* Whether the upper directory @path holds an opaque marker. */
+static bool has_opaque_marker(const char *path)
+{
+	_cleanup_free_ char *m = NULL;
+	struct stat st;
+
+	if (asprintf(&m, "%s/%s", path, VFS_OPAQUE_NAME) < 0)
+		return false;
+	return lstat(m, &st) == 0 && S_ISLNK(st.st_mode) &&
+	       vfs_upper_marker(m) == VFS_MARKER_OPAQUE;
+}
+
+/* Upper directory @path (virtual @vpath), visited before what it holds:
+ * notes the opaque directory the walk enters, and reports (true) one
+ * below it that has a lower twin.  The walk saw no lower twin there: it
+ * was made anew (`rm -rf d; mkdir -p d/sub`), which hides the twin's
+ * entries as a marker would; the directory needs none of its own. */
+static bool opaque_below(struct diff_ctx *c, const char *path,
+			 const char *vpath)
+{
+	size_t n = c->opaque ? strlen(c->opaque) : 0;
+	mode_t lower;
+
+	if (c->opaque && (strncmp(vpath, c->opaque, n) || vpath[n] != '/')) {
+		free(c->opaque); /* the walk left it */
+		c->opaque = NULL;
+	}
+	if (has_opaque_marker(path)) {
+		/* its marker reports it */
+		if (!c->opaque)
+			c->opaque = strdup(vpath);
+		return false;
+	}
+	if (!c->opaque || !in_lower(c, vpath, &lower) || !S_ISDIR(lower))
+		return false;
+	report(c, "modified", vpath);
+	c->modified++;
+	report_hidden(c, path, vpath);
+	return true;
 }
 
 static int diff_entry(const char *path, const struct stat *st, int type,
@@ -555,6 +619,8 @@ static int diff_entry(const char *path, const struct stat *st, int type,
 	}
 	if (ftw->level == 0)
 		return 0;
+	if (type == FTW_D && opaque_below(c, path, vpath))
+		return 0;
 	/* The overlay's markers (vfs/README.md): a whiteout is a deletion,
 	 * an opaque marker makes its directory a replacement. */
 	switch (S_ISLNK(st->st_mode) ? vfs_upper_marker(path) : 0) {
@@ -574,9 +640,13 @@ static int diff_entry(const char *path, const struct stat *st, int type,
 			return 0;
 		memcpy(dir, vpath, n);
 		dir[n] = '\0';
+		_cleanup_free_ char *up = strndup(path, c->upper_len + n);
+
+		if (!up)
+			return -1;
 		report(c, "modified", n ? dir : "/");
 		c->modified++;
-		report_hidden(c, path, n ? dir : "/");
+		report_hidden(c, up, n ? dir : "/");
 		return 0;
 	}
 	case VFS_MARKER_WHITEOUT:
@@ -604,10 +674,11 @@ static int diff_entry(const char *path, const struct stat *st, int type,
 static int cmd_diff(const char *home, int argc, char **argv)
 {
 	char dir[PATH_MAX], upper[PATH_MAX + 8], image[PATH_MAX + 80];
+	struct appv_diag note = {""};
 	struct diff_ctx c = { 0 };
 	bool json = false;
 	struct pkg *p;
-	int i = 1, fd;
+	int i = 1, fd, r;
 
 	if (argc > 1 && !strcmp(argv[1], "--json")) {
 		json = true;
@@ -622,11 +693,23 @@ static int cmd_diff(const char *home, int argc, char **argv)
 	if (!p)
 		return 1;
 	snprintf(upper, sizeof(upper), "%s/upper", dir);
+	/* The package's index is in its content cache, which may have been
+	 * removed since (no session uses it): then one of our own, not
+	 * written there (root may be reading another user's overlay).
+	 * Without it every package entry was taken for a host one or none
+	 * (A where M, the entries it hid not D). */
 	snprintf(image, sizeof(image), "%s/cache/%s", home, pkg_id(p));
 	fd = open(image, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		vfs_index_open(fd, "index", &c.idx);
+	r = fd < 0 ? -errno : vfs_index_open(fd, "index", &c.idx);
+	if (fd >= 0)
 		close(fd);
+	if (r < 0)
+		r = pkg_index_private(p, &c.idx, &note);
+	if (r < 0) {
+		fprintf(stderr, "appv: %s\n",
+			note.msg[0] ? note.msg : strerror(-r));
+		pkg_free(p);
+		return 1;
 	}
 	c.upper_len = strlen(upper);
 	c.json = json ? json_array() : NULL;
@@ -637,12 +720,23 @@ static int cmd_diff(const char *home, int argc, char **argv)
 		c.unread++;
 	}
 	if (json) {
-		json_t *o = json_pack("{s:s, s:s, s:o}", "package", pkg_id(p),
-				      "overlay", dir, "changes", c.json);
-		json_dumpf(o, stdout, JSON_INDENT(2));
-		putchar('\n');
+		/* $APPV_HOME need not be UTF-8: its overlay directory is a
+		 * path as the changes' are, else json_pack fails and no
+		 * JSON at all was printed, with status 0. */
+		json_t *o = json_pack("{s:s}", "package", pkg_id(p));
+
+		if (!o || json_set_path(o, "overlay", dir) < 0 ||
+		    json_object_set(o, "changes", c.json) < 0 ||
+		    json_dumpf(o, stdout, JSON_INDENT(2)) < 0) {
+			fprintf(stderr, "appv: cannot write the JSON output\n");
+			c.unread++;
+		} else {
+			putchar('\n');
+		}
 		json_decref(o);
+		json_decref(c.json);
 	}
+	free(c.opaque);
 	vfs_index_close(c.idx);
 	pkg_free(p);
 	return c.unread > 0;
@@ -664,6 +758,28 @@ static int lock_unused(const char *dir, int *fd)
 	close(*fd);
 	*fd = -1;
 	return errno == EWOULDBLOCK ? -EBUSY : -errno;
+}
+
+/* Removes overlay directory @dir, whose in-use lock the caller holds.
+ * Moved out of its name first: a session starting meanwhile makes the
+ * directory again before it waits for the lock (and then finds the lock
+ * file gone, and starts over), and that directory was left in the way of
+ * the removal ("Directory not empty") or emptied under it.  Now it is a
+ * new overlay of its own. */
+static int rm_overlay(const char *home, const char *dir)
+{
+	char tmp[PATH_MAX], moved[PATH_MAX + 4];
+
+	if (snprintf(tmp, sizeof(tmp), "%s/overlays/.rm-XXXXXX", home) >=
+		(int)sizeof(tmp) ||
+	    !mkdtemp(tmp))
+		return loader_rm_rf(dir, false);
+	snprintf(moved, sizeof(moved), "%s/o", tmp);
+	if (rename(dir, moved) < 0) {
+		rmdir(tmp);
+		return loader_rm_rf(dir, false);
+	}
+	return loader_rm_rf(tmp, false);
 }
 
 static int cmd_reset_rm(const char *home, int argc, char **argv, bool rm)
@@ -698,7 +814,7 @@ static int cmd_reset_rm(const char *home, int argc, char **argv, bool rm)
 	snprintf(target, sizeof(target), "%s/upper", dir);
 	vfs_names_bump_file(target);
 	if (rm) {
-		r = loader_rm_rf(dir, false);
+		r = rm_overlay(home, dir);
 		close(lock);
 	} else {
 		/* No running session's call is between its walk and its

@@ -471,6 +471,9 @@ static int hold_overlay(struct session *s)
 		     OVERLAY_USE_LOCK) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
 	fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	/* `appv overlay rm` moved the directory away since it was made. */
+	if (fd < 0 && errno == ENOENT)
+		return -EAGAIN;
 	if (fd < 0)
 		return -errno;
 	/* Alone on the overlay: a move that a killed supervisor left
@@ -543,6 +546,10 @@ static int prepare_overlay(struct session *s, const char *name,
 		return r;
 	for (n = 0; n < 8; n++) {
 		r = loader_mkdir_p(s->cfg.upper);
+		/* `appv overlay rm` moved the overlay away while it was
+		 * being made: made anew. */
+		if (r == -ENOENT)
+			continue;
 		if (r < 0)
 			return appv_diag_set(diag, r, "%s: cannot create: %s",
 					     s->cfg.upper, strerror(-r));

@@ -263,6 +263,40 @@ static int write_index(const struct pkg *p, int tmpfd)
 	return r < 0 ? r : 0;
 }
 
+int pkg_index_private(struct pkg *p, struct vfs_index **out,
+		      struct appv_diag *diag)
+{
+	const char *base = getenv("TMPDIR");
+	char tmp[PATH_MAX];
+	int r, dfd;
+
+	if (!base || base[0] != '/')
+		base = "/tmp";
+	if (snprintf(tmp, sizeof(tmp), "%s/appv-index.XXXXXX", base) >=
+	    (int)sizeof(tmp))
+		return appv_diag_set(diag, -ENAMETOOLONG, "%s: path too long",
+				     base);
+	r = pkg_tree_load(p, diag); /* a stamped open has not walked yet */
+	if (r < 0)
+		return r;
+	if (!mkdtemp(tmp))
+		return appv_diag_set(diag, -errno, "%s: %s", tmp,
+				     strerror(errno));
+	dfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	r = dfd < 0 ? -errno : write_index(p, dfd);
+	if (r == 0)
+		r = vfs_index_open(dfd, "index", out);
+	if (dfd >= 0) {
+		unlinkat(dfd, "index", 0);
+		close(dfd);
+	}
+	rm_rf(AT_FDCWD, tmp);
+	if (r < 0)
+		appv_diag_set(diag, r, "%s: making its index: %s", p->path,
+			      strerror(-r));
+	return r;
+}
+
 /* state: 0 per file, except empty files, whose placeholder is complete. */
 static int write_state(const struct pkg *p, int tmpfd)
 {

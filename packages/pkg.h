@@ -101,6 +101,13 @@ int pkg_get_stats(struct pkg *p, struct pkg_stats *st);
 int pkg_cache_prepare(struct pkg *p, const char *cache_base, char *image_dir,
 		      size_t cap, struct appv_diag *diag);
 
+/* @p's path index (vfs/image_index.h) in *@out, made in a temporary
+ * directory that is gone on return (the mapping stays): for a reader
+ * that must not write the content cache.  0 or -errno (@diag says). */
+struct vfs_index;
+int pkg_index_private(struct pkg *p, struct vfs_index **out,
+		      struct appv_diag *diag);
+
 /* Fill placeholder @file_no (vfs_res.image_file) with its data, under a
  * lock, then set its state byte.  Idempotent and safe against concurrent
  * sessions; a crash leaves the byte 0 and the next call redoes it. */

@@ -7498,6 +7498,132 @@ assert d == [h + "/d/f", h + "/d/sub"], d' "$C/out" "$h" ||
 	same_tree "$h" "$before"
 }
 
+# overlay diff of a directory made anew below one removed and made anew
+# (`rm -rf d; mkdir -p d/sub`): the walk hides the lower d/sub's entries
+# though d/sub has no marker of its own, so it is M and they are D (they
+# were not listed at all); a sibling whose name d prefixes is not hidden.
+c_ov_diff_opaque_sub() {
+	local h=$C/os before
+	mkdir -p "$h/d/sub/s2" "$h/dd/sub"
+	printf 'f\n' >"$h/d/sub/f"
+	printf 'k\n' >"$h/d/sub/s2/k"
+	printf 'g\n' >"$h/d/g"
+	printf 'x\n' >"$h/dd/sub/x"
+	before=$(tree_sha "$h")
+	axe --overlay os "$TPKG" /bin/sh -c 'rm -rf "$1/d" &&
+mkdir -p "$1/d/sub/s2" && echo n >"$1/d/sub/s2/new" && echo y >"$1/dd/sub/y" &&
+chmod 755 /opt/t/modes/d311 && rm -rf /opt/t/modes &&
+mkdir -p /opt/t/modes/d311 &&
+cd "$1" && find d | sort && ls -A /opt/t/modes/d311' sh "$h"
+	want_rc 0 || note "$(cat "$C/err")"
+	out_has "d/sub/s2/new"
+	grep -qx -e d/sub/f -e d/sub/s2/k -e in "$C/out" &&
+		fail "the session sees hidden lower entries: $(cat "$C/out")"
+	ax overlay diff "$TPKG" os
+	want_rc 0
+	out_has "M $h/d"
+	out_has "D $h/d/g"
+	out_has "M $h/d/sub"
+	out_has "D $h/d/sub/f"
+	out_has "M $h/d/sub/s2"
+	out_has "D $h/d/sub/s2/k"
+	out_has "A $h/d/sub/s2/new"
+	out_has "A $h/dd/sub/y"
+	out_has "M /opt/t/modes/d311"
+	out_has "D /opt/t/modes/d311/in"
+	grep -q "^. $h/dd/sub\$" "$C/out" && fail "a sibling is listed as hidden"
+	ax overlay diff --json "$TPKG" os
+	want_rc 0
+	python3 -c 'import json, sys
+c = json.load(open(sys.argv[1]))["changes"]
+h = sys.argv[2]
+d = sorted(e["path"] for e in c if e["change"] == "deleted" and e["path"].startswith(h))
+assert d == [h + "/d/g", h + "/d/sub/f", h + "/d/sub/s2/k"], d' "$C/out" "$h" ||
+		fail "overlay diff --json: $(cat "$C/out")"
+	same_tree "$h" "$before"
+}
+
+# overlay diff --json with an $APPV_HOME that is not UTF-8: the overlay
+# directory is shown as a path is (U+FFFD, exact bytes in overlay_hex);
+# json_pack refused it, and an empty line was printed with status 0.
+c_ov_diff_json_home() {
+	local uh
+	uh=$C/$(printf 'h\351me')
+	mkdir -p "$uh"
+	APPV_HOME=$uh axe --overlay jh "$TPKG" /bin/sh -c 'echo n >"$1/new"' \
+		sh "$C"
+	want_rc 0 || note "$(cat "$C/err")"
+	APPV_HOME=$uh ax overlay diff --json "$TPKG" jh
+	want_rc 0
+	python3 -c 'import json, os, sys
+d = json.load(open(sys.argv[1]))
+assert bytes.fromhex(d["overlay_hex"]) == os.fsencode(sys.argv[2]), d
+assert d["overlay"] == os.fsencode(sys.argv[2]).decode(errors="replace"), d
+c = [e["path"] for e in d["changes"] if e["change"] == "added"]
+assert sys.argv[3] + "/new" in c, c' "$C/out" "$uh/overlays/$TID/jh" "$C" ||
+		fail "overlay diff --json: $(cat "$C/out") $(cat "$C/err")"
+}
+
+# overlay diff once the package's content cache is gone (it may be
+# removed whenever no session uses it): package entries are still told
+# from host ones - M and D as with the cache, where every package entry
+# was A (or left out) - and no cache is made by the diff.
+c_ov_diff_no_cache() {
+	axe --overlay nc "$TPKG" /bin/sh -c 'rm -r /opt/t/share &&
+mkdir /opt/t/share && echo n >/opt/t/share/new'
+	want_rc 0 || note "$(cat "$C/err")"
+	ax overlay diff "$TPKG" nc
+	want_rc 0
+	cp "$C/out" "$C/with_cache"
+	rm -rf "${APPV_HOME:?}/cache/$TID"
+	ax overlay diff "$TPKG" nc
+	want_rc 0
+	out_has "M /opt/t/share"
+	out_has "D /opt/t/share/data.txt"
+	out_has "A /opt/t/share/new"
+	grep -q "^A /opt/t/share\$" "$C/out" && fail "the package directory is A"
+	[ "$(sort "$C/out")" = "$(sort "$C/with_cache")" ] ||
+		fail "differs from the diff with the cache: $(cat "$C/with_cache")"
+	[ ! -e "$APPV_HOME/cache/$TID" ] || fail "overlay diff made the cache"
+	return 0
+}
+
+# `appv overlay rm` while sessions keep starting on that overlay: each
+# rm either refuses (in use) or removes it all; a session that starts
+# meanwhile makes the overlay anew.  The session's directory made before
+# it waited for the lock was in rm's way ("Directory not empty", status
+# 1, in a few of 40 starts).
+c_ov_rm_while_starting() {
+	local i out errs=$C/rm_errs
+	: >"$errs"
+	rm -f "$C/rs_stop"
+	(
+		while [ ! -e "$C/rs_stop" ]; do
+			out=$("$APPV" overlay rm "$TPKG" rs 2>&1) ||
+				case $out in
+				*"in use"* | *"no overlay"*) ;;
+				*) printf '%s\n' "$out" >>"$errs" ;;
+				esac
+		done
+	) &
+	for i in $(seq 30); do
+		RC=0
+		# shellcheck disable=SC2086
+		timeout -k 5 "$TMO" "$APPV" exec $MODE_OPT --overlay rs "$TPKG" \
+			/bin/sh -c 'echo "$1" >"$2/rs"; cat "$2/rs"' sh "$i" "$C" \
+			>"$C/out" 2>&1 || RC=$?
+		[ "$RC" = 0 ] && [ "$(cat "$C/out")" = "$i" ] ||
+			fail "session $i: status $RC: $(cat "$C/out")"
+	done
+	: >"$C/rs_stop"
+	wait
+	[ ! -s "$errs" ] || fail "overlay rm failed: $(sort "$errs" | uniq -c)"
+	[ -z "$(find "$APPV_HOME/overlays" -mindepth 1 -maxdepth 1 \
+		! -name "$TID")" ] ||
+		fail "left in overlays/: $(ls -A "$APPV_HOME/overlays")"
+	return 0
+}
+
 # `appv overlay diff` and `list` while a session makes and removes
 # entries of the overlay: what was removed since its directory was read
 # is gone, not an entry that could not be read (both said so on stderr
@@ -9741,7 +9867,7 @@ iso_share_below_hide iso_share_root_name iso_readonly_parent_name iso_hide_own_s
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_fifo_signal_threads ov_emfile ov_enospc pkg_changed_running pkg_cache_repair pkg_cache_damaged pkg_cache_truncated_running cwd_clone_fs ov_sparse_copyup
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
-ov_perm_owner ov_perm_sgid_group ov_own_new_swap ov_sessions_swap ov_moves_held ov_moves_held_rename ov_mv_failed_markers ov_rmdir_race_markers ov_moves_chmod ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
+ov_perm_owner ov_perm_sgid_group ov_own_new_swap ov_sessions_swap ov_moves_held ov_moves_held_rename ov_mv_failed_markers ov_rmdir_race_markers ov_moves_chmod ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_diff_opaque_sub ov_diff_json_home ov_diff_no_cache ov_rm_while_starting ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
 ov_cli_unreadable ov_cli_forged_marker ov_shared_truncated ov_shared_truncated_late sig_bus_sent ov_cli_json_long ov_cli_walk_swap ov_cli_deep_walk ov_cli_c1_name
 fd_opath_magic fd_opath_symlink fd_opath_symlink_exec link_fd_protected ov_race_remove ov_race_append ov_race_upper_names ov_mkdir_opaque_mode ov_race_mkdir_opaque ov_race_symlink_swap scale_cwd_records scale_pkg_du
 scale_fd_listing merged_listing_gc merged_listing_gc_moved scale_deep_build id_links_native id_links_replace host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base
