@@ -799,6 +799,9 @@ int sup_share_fd(struct appv_sc_call *c, struct sup_path *p, int dirfd,
 {
 	int own = proc_appv_own(c, p->abs), r;
 	bool untraced = own == 0 && proc_unreachable(c, p->abs);
+	/* The caller's own RESOLVE_NO_MAGICLINKS (openat2), before the
+	 * supervisor adds its own below. */
+	bool no_magic = resolve & RESOLVE_NO_MAGICLINKS;
 	char link[PATH_MAX];
 
 	if (own < 0)
@@ -832,7 +835,10 @@ int sup_share_fd(struct appv_sc_call *c, struct sup_path *p, int dirfd,
 		resolve |= RESOLVE_NO_MAGICLINKS;
 	*ofd = untraced ? sup_open_untraced(dirfd, path, flags, resolve)
 			: appv_openat2(dirfd, path, flags, 0, resolve);
-	if (*ofd == -ELOOP && dirfd == AT_FDCWD)
+	/* The magic link @path names is followed only where the caller's
+	 * flags let the kernel follow one: openat2(RESOLVE_NO_MAGICLINKS)
+	 * of /proc/self/exe is ELOOP natively. */
+	if (*ofd == -ELOOP && dirfd == AT_FDCWD && !no_magic)
 		*ofd = share_magic(path, flags, resolve, untraced);
 	if (*ofd >= 0 && own == 0 && (r = share_self_again(c, ofd, flags)) < 0)
 		return r;

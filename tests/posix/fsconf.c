@@ -1316,7 +1316,10 @@ static int op_dirfd_renamed(struct ctx *c, const char *p, const char *q)
 
 static int op_xattr(struct ctx *c, const char *p, enum op op)
 {
+	static char big[70000];
 	char name[256], val[256], *eq;
+	const char *v;
+	size_t len;
 	ssize_t r;
 
 	snprintf(name, sizeof(name), "user.%s", c->c->b ? c->c->b : "");
@@ -1327,13 +1330,25 @@ static int op_xattr(struct ctx *c, const char *p, enum op op)
 		if (!eq)
 			return -EINVAL;
 		*eq = 0;
-		r = (op == OP_SETXATTR ? setxattr : lsetxattr)(
-		    p, name, eq + 1, strlen(eq + 1), (int)c->c->x);
+		/* .y: a value of that many bytes instead (E2BIG). */
+		v = eq + 1;
+		len = strlen(v);
+		if (c->c->y > 0 && (size_t)c->c->y <= sizeof(big)) {
+			memset(big, 'v', (size_t)c->c->y);
+			v = big;
+			len = (size_t)c->c->y;
+		}
+		r = (op == OP_SETXATTR ? setxattr : lsetxattr)(p, name, v, len,
+							       (int)c->c->x);
 		return r < 0 ? -errno : 0;
 	case OP_GETXATTR:
 	case OP_LGETXATTR:
+		/* .x: a buffer of that size (ERANGE when too small). */
+		len = c->c->x > 0 && (size_t)c->c->x < sizeof(val)
+			  ? (size_t)c->c->x
+			  : sizeof(val);
 		r = (op == OP_GETXATTR ? getxattr : lgetxattr)(p, name, val,
-							       sizeof(val));
+							       len);
 		if (r < 0)
 			return -errno;
 		setout(c, val, r);
@@ -1395,6 +1410,10 @@ static int op_utime(struct ctx *c, const char *p)
 
 	if (t->y == 2)
 		ts[0].tv_nsec = ts[1].tv_nsec = UTIME_OMIT;
+	if (t->y == 3 || t->y == 4) { /* one of the two omitted, one now */
+		ts[t->y - 3].tv_nsec = UTIME_OMIT;
+		ts[4 - t->y].tv_nsec = UTIME_NOW;
+	}
 	switch (t->op) {
 	case OP_UTIMENSAT:
 		return SYS(utimensat(AT_FDCWD, p, t->y ? ts : NULL, (int)t->x));
@@ -1919,7 +1938,7 @@ static void parse_check(const char *tok, char *key, char *p, char *v)
 
 static int is_time_key(const char *k)
 {
-	return k[0] && strchr("MCI", k[0]) && (k[1] == '+' || k[1] == '=');
+	return k[0] && strchr("MCIA", k[0]) && (k[1] == '+' || k[1] == '=');
 }
 
 static int take_snaps(struct ctx *c, const char *list, struct snap *sn, int max)
@@ -1974,8 +1993,9 @@ static void check_time(struct ctx *c, const char *tok, const char *key,
 			addfail(c, "; %s: inode changed", tok);
 		return;
 	}
-	d = key[0] == 'M' ? tscmp(&st.st_mtim, &b->st.st_mtim)
-			  : tscmp(&st.st_ctim, &b->st.st_ctim);
+	d = key[0] == 'M'   ? tscmp(&st.st_mtim, &b->st.st_mtim)
+	    : key[0] == 'A' ? tscmp(&st.st_atim, &b->st.st_atim)
+			    : tscmp(&st.st_ctim, &b->st.st_ctim);
 	if (key[1] == '+' && d <= 0)
 		addfail(c, "; %s: not updated", tok);
 	else if (key[1] == '=' && d != 0)
