@@ -883,8 +883,7 @@ static long real_call(const struct shim_sc *sc, long a[6],
 		a[sc->dirfd_arg] = fd;
 		a[sc->path_arg] = (long)rel;
 		r = appv_syscall(sc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
-		if ((r != -ENOENT && r != -ENOTDIR && r != -EBADF) ||
-		    vfs_held_ok(shim_vfs, held, fd))
+		if (r >= 0 || vfs_held_ok(shim_vfs, held, fd))
 			return r;
 	}
 	if (sc->dirfd_arg >= 0)

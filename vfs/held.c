@@ -14,18 +14,19 @@
  * file's upper copy, find each upper directory it lists.
  *
  * The program may close or replace any descriptor: the package id (64 hex
- * digits) makes a lookup from anything else fail, and a failure that could
- * mean that is checked against the descriptor's inode and redone with the
- * full path (vfs_held_ok).  The descriptors sit high (HELD_FD_MIN or
- * above) so that they do not take a number the program expects free;
- * where the limit does not allow that, there is none.  They are opened
+ * digits) makes a lookup from anything else fail, and a failure is checked
+ * against the descriptor's inode and redone with the full path
+ * (vfs_held_ok).  Any failure, not only ENOENT, ENOTDIR and EBADF: a
+ * directory the program may not search (opened O_PATH, or for reading
+ * only) gives EACCES.  The descriptors sit high (HELD_FD_MIN or above) so
+ * that they do not take a number the program expects free; where the
+ * limit does not allow that, there is none.  They are opened
  * while the process has one thread (vfs_hold, from the shim's
  * constructor): a high number grows the descriptor table, which in a
  * process of several threads waits for an RCU grace period
  * (expand_fdtable: 11 ms here).  After fork they stay valid; exec closes
  * them.  A supervisor holds none: its walks name full paths.
  */
-#include <errno.h>
 #include <fcntl.h>
 #include <string.h>
 
@@ -125,8 +126,7 @@ int vfs_held_lstat(const struct vfs *vfs, const char *real, struct stat *st)
 
 	if (fd >= 0) {
 		r = appv_fstatat(fd, rel, st, AT_SYMLINK_NOFOLLOW);
-		if ((r != -ENOENT && r != -ENOTDIR && r != -EBADF) ||
-		    vfs_held_ok(vfs, which, fd))
+		if (r >= 0 || vfs_held_ok(vfs, which, fd))
 			return r;
 	}
 	return appv_fstatat(AT_FDCWD, real, st, AT_SYMLINK_NOFOLLOW);

@@ -244,10 +244,11 @@ bool vfs_real_in_image(const struct vfs *vfs, const char *real);
 /* held.c: vfs_hold opens the directories real paths are named from in
  * the shim (<cache>, <overlays>; a supervisor holds none).  vfs_held_at:
  * the descriptor for real path @real and the path from it in *@rel, which
- * one in *@which, or -1; vfs_held_ok: after a failure from it that a
- * stranger descriptor would give (ENOENT, ENOTDIR, EBADF), whether it
- * still is that directory (if not, it is given up).  vfs_held_lstat: an
- * lstat of @real, from a held directory where there is one. */
+ * one in *@which, or -1; vfs_held_ok: after any failure from it (a
+ * stranger descriptor gives ENOENT, ENOTDIR, EBADF, or EACCES where it
+ * may not be searched), whether it still is that directory (if not, it
+ * is given up).  vfs_held_lstat: an lstat of @real, from a held directory
+ * where there is one. */
 enum { VFS_HELD_CACHE, VFS_HELD_UPPER };
 void vfs_hold(struct vfs *vfs);
 int vfs_held_at(const struct vfs *vfs, const char *real, const char **rel,

@@ -4363,6 +4363,53 @@ print(a == b == c, a[0][2], a[1][2])"
 	out_has "True $DATA_LINE1 made here"
 }
 
+# The shim's held descriptors (vfs/held.c) replaced by a directory the
+# user may not search (opened for reading only: mode 0600): a lookup from
+# it fails with EACCES, not ENOENT, and package files and files made in
+# the overlay must still be found by name.  As root, appv runs as
+# $TEST_USER (root searches any directory).
+c_pkg_fd_noaccess() {
+	local h uh as=""
+	h=$(mktemp -d /tmp/appv-e2e-fdna.XXXXXX) || { fail "mktemp"; return; }
+	uh=$h.home
+	# shellcheck disable=SC2064
+	trap "chmod -R u+rwx '$h'; rm -rf '$h' '$uh'" EXIT
+	mkdir -p "$h/nx" "$uh" && chmod 0755 "$h" || fail "making the tree"
+	if [ "$(id -u)" = 0 ]; then
+		chown -R "$TEST_USER" "$h" "$uh"
+		as="setpriv --reuid=$TEST_USER --regid=$TEST_USER --clear-groups"
+	fi
+	chmod 0600 "$h/nx"
+	RC=0
+	# shellcheck disable=SC2086
+	timeout -k 5 "$TMO" $as env APPV_HOME="$uh" "$APPV" exec $MODE_OPT \
+		"$TPKG" /usr/bin/python3 -c "import os
+p = '/opt/t/share/data.txt'
+u = '/opt/t/share/made.txt'
+with open(u, 'w') as f:
+    f.write('made here\\n')
+def look():
+    out = []
+    for q in (p, u):
+        try:
+            st = os.stat(q)
+            with open(q) as f:
+                out.append((st.st_ino, st.st_size, f.readline().rstrip()))
+        except OSError as e:
+            out.append(e.strerror)
+    return out
+a = look()
+d = os.open('$h/nx', os.O_RDONLY | os.O_DIRECTORY)
+os.dup2(d, 1001)
+b = look()
+os.dup2(d, 1000)
+c = look()
+print(a == b == c, a[0][2], a[1][2], b, c)" >"$C/out" 2>"$C/err" || RC=$?
+	want_rc 0
+	grep -qF "True $DATA_LINE1 made here" "$C/out" ||
+		fail "held descriptors replaced: $(cat "$C/out" "$C/err")"
+}
+
 # Paths relative to a directory descriptor follow what the descriptor
 # names now (the shim keeps a descriptor's virtual path, shim_base.c):
 # its number closed and reused for a host directory, replaced by a raw
@@ -9864,7 +9911,7 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing ov_host_co
 ov_covered_big ov_covered_inodes ov_noread_dir ov_noread_host_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children cwd_orphan ov_special_copyup iso_full_share iso_hide_listing iso_hide_symlink iso_hide_under_link iso_hide_dir_fd iso_link_dir_listing iso_rule_link_missing iso_share_move_hidden ov_write_host_symlink
-iso_share_below_hide iso_share_root_name iso_readonly_parent_name iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc shm_link_trunc shm_link_follow shm_link_via shm_link_libc shm_link_raced share_swap_trunc share_swap_attr share_swap_names strict_path_swap strict_proc_self dev_std_readlink strict_shm_proc_link proc_dotdot_appv shm_link_attr_appv shm_link_create_appv strict_dev_tty tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
+iso_share_below_hide iso_share_root_name iso_readonly_parent_name iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse pkg_fd_noaccess dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc shm_link_trunc shm_link_follow shm_link_via shm_link_libc shm_link_raced share_swap_trunc share_swap_attr share_swap_names strict_path_swap strict_proc_self dev_std_readlink strict_shm_proc_link proc_dotdot_appv shm_link_attr_appv shm_link_create_appv strict_dev_tty tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_fifo_signal_threads ov_emfile ov_enospc pkg_changed_running pkg_cache_repair pkg_cache_damaged pkg_cache_truncated_running cwd_clone_fs ov_sparse_copyup
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
