@@ -748,16 +748,26 @@ static int cmd_diff(const char *home, int argc, char **argv)
 static int lock_unused(const char *dir, int *fd)
 {
 	char path[PATH_MAX + 32];
+	struct stat a, b;
+	int r = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, OVERLAY_USE_LOCK);
 	*fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (*fd < 0)
 		return -errno;
-	if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
-		return 0;
-	close(*fd);
-	*fd = -1;
-	return errno == EWOULDBLOCK ? -EBUSY : -errno;
+	if (flock(*fd, LOCK_EX | LOCK_NB) < 0)
+		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
+	/* Another `rm` removed the overlay between our open and our lock,
+	 * and a session may have made it anew since and be running on it:
+	 * the lock held is no longer the overlay's (hold_overlay's test). */
+	else if (fstat(*fd, &a) < 0 || stat(path, &b) < 0 ||
+		 a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		r = -EAGAIN;
+	if (r < 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	return r;
 }
 
 /* Removes overlay directory @dir, whose in-use lock the caller holds.
@@ -787,7 +797,7 @@ static int cmd_reset_rm(const char *home, int argc, char **argv, bool rm)
 	char dir[PATH_MAX], target[PATH_MAX + 16];
 	const char *name;
 	struct pkg *p;
-	int r, lock = -1;
+	int r, lock = -1, tries = 3;
 
 	if (argc < (rm ? 3 : 2) || argc > 3) {
 		overlay_usage(stderr);
@@ -799,7 +809,11 @@ static int cmd_reset_rm(const char *home, int argc, char **argv, bool rm)
 		return 1;
 	pkg_free(p);
 	if (rm) {
-		r = lock_unused(dir, &lock);
+		/* Again on a lock that went: the overlay now at the name,
+		 * if any, is in use or removed as any other. */
+		do
+			r = lock_unused(dir, &lock);
+		while (r == -EAGAIN && --tries);
 		if (r < 0) {
 			fprintf(stderr, r == -EBUSY ?
 				"appv: overlay '%s' is in use by a running session (%s)\n" :

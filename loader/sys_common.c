@@ -375,6 +375,24 @@ static bool in_proc_dev(const char *v)
 	       appv_path_has_prefix(v, "/dev");
 }
 
+/* Whether @v goes through /proc's "self" or "thread-self", which are
+ * symlinks (a final one only when followed, not @nofollow): openat2's
+ * RESOLVE_NO_SYMLINKS refuses them, which their substitution with the
+ * target's own directory would hide. */
+static bool via_proc_self(const char *v, bool nofollow)
+{
+	static const char *const links[] = {"/proc/self", "/proc/thread-self"};
+
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		size_t n = strlen(links[i]);
+
+		if (!strncmp(v, links[i], n) &&
+		    (v[n] == '/' || (!v[n] && !nofollow)))
+			return true;
+	}
+	return false;
+}
+
 /*
  * A symlink on the way of /dev path @p->abs (one made in /dev/shm), which
  * resolve() would leave to a walk or an open in the supervisor's own
@@ -514,6 +532,10 @@ join:
 			goto join;
 	}
 resolve:
+	if ((vflags & VFS_F_NO_SYMLINKS) &&
+	    via_proc_self(p->abs,
+			  (vflags & VFS_F_NOFOLLOW) && !p->trailing_slash))
+		return -ELOOP;
 	r = target_subst_proc_self(c, p->abs, sizeof(p->abs));
 	if (r == 0)
 		r = subst = subst_below_link(

@@ -908,6 +908,13 @@ static long fd_link_open_here(struct appv_sc_call *c, const struct open_args *a,
 static long share_open_here(struct appv_sc_call *c, const struct open_args *a,
 			    struct sup_path *p);
 
+static bool fd_is_dir(int fd)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 /* own_fd_open: @here and no descriptor link. */
 enum { NO_FD_LINK_HERE = 2 };
 
@@ -946,6 +953,12 @@ static long own_fd_open(struct appv_sc_call *c, const struct open_args *a,
 		return -EACCES;
 	if (tfd < 0)
 		return tfd;
+	/* The link followed through a trailing slash ("/dev/fd/5/", which
+	 * p->abs has lost) must reach a directory, as natively. */
+	if (p->trailing_slash && !fd_is_dir(tfd)) {
+		close(tfd);
+		return -ENOTDIR;
+	}
 	r = reopen_own_fd(c, a, tfd);
 	if (r == 1) {
 		r = SUP_REPLIED;
@@ -1073,15 +1086,20 @@ static long share_open_here(struct appv_sc_call *c, const struct open_args *a,
 	bool excl = (a->flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL);
 	const char *path = rooted ? p->raw : p->abs;
 	struct open_args b = *a;
-	int dfd = AT_FDCWD, tfd = -1, tries = 3;
+	int dfd = AT_FDCWD, tfd = -1, tries = 3, flags = a->flags;
 	long r;
 
+	/* p->abs has lost a trailing slash, which follows a final symlink
+	 * and asks for a directory: "/dev/fd/5/" of a file is ENOTDIR
+	 * natively, not the file (share_at's way; p->raw keeps it). */
+	if (!rooted && p->trailing_slash && !(flags & O_CREAT))
+		flags = (flags & ~O_NOFOLLOW) | O_DIRECTORY;
 	c->no_names = true;
 	if (rooted && (dfd = target_getfd(c, a->dirfd)) < 0)
 		return dfd;
 	do {
 		r = sup_share_fd(c, p, dfd, path,
-				 a->flags | (excl ? O_NOFOLLOW : 0), a->resolve,
+				 flags | (excl ? O_NOFOLLOW : 0), a->resolve,
 				 intent_of(a->flags), &tfd);
 		if (r == -ENOENT && (a->flags & O_CREAT))
 			r = share_create(c, a, p, dfd, path);

@@ -5384,6 +5384,57 @@ print([os.readlink(p) for p in ('/dev/stdin', '/dev/stdout', '/dev/stderr')],
       os.readlink('/proc/self/fd/1'), os.path.islink('/dev/stdout'))"
 }
 
+# A trailing slash on a descriptor link follows it and asks for a
+# directory: "/dev/fd/N/" of a file is ENOTDIR, of a directory that
+# directory, by open and openat2 (the supervisor's own open of the link,
+# in strict mode and for openat2, lost the slash and opened the file).
+c_proc_fd_slash() {
+	touch "$C/f"
+	mkdir -p "$C/dd"
+	py_like_native "$OPENAT2_PY
+f = os.open('$C/f', os.O_RDONLY)
+d = os.open('$C/dd', os.O_RDONLY | os.O_DIRECTORY)
+def one(p, flags):
+    try:
+        os.close(os.open(p, flags))
+        a = 'ok'
+    except OSError as e:
+        a = e.strerror
+    how = How(flags, 0, 0)
+    fd = libc.syscall(437, -100, p.encode(), ctypes.byref(how), 24)
+    b = os.strerror(ctypes.get_errno()) if fd < 0 else 'ok'
+    if fd >= 0:
+        os.close(fd)
+    return a + '/' + b
+for p in ('/dev/fd/%d/' % f, '/proc/self/fd/%d/' % f, '/dev/stdin/',
+          '/proc/self/exe/', '/proc/self/fd/%d/' % d, '/dev/fd/%d/.' % d):
+    print(p.replace(str(f), 'F').replace(str(d), 'D'),
+          [one(p, fl) for fl in (os.O_RDONLY, os.O_PATH,
+                                 os.O_RDONLY | os.O_NOFOLLOW)])"
+}
+
+# openat2 through /proc's links: "self" and "thread-self" are symlinks,
+# which RESOLVE_NO_SYMLINKS refuses (ELOOP; the supervisor put the
+# target's /proc/PID in their place and opened it); the descriptor links
+# and cwd, exe are magic links, which RESOLVE_NO_MAGICLINKS refuses.
+c_openat2_proc_links() {
+	touch "$C/f"
+	py_like_native "$OPENAT2_PY
+f = os.open('$C/f', os.O_RDONLY)
+def one(p, flags, resolve):
+    how = How(flags, 0, resolve)
+    fd = libc.syscall(437, -100, p.encode(), ctypes.byref(how), 24)
+    if fd < 0:
+        return os.strerror(ctypes.get_errno())
+    os.close(fd)
+    return 'ok'
+for p in ('/proc/self/status', '/proc/thread-self/fd', '/proc/self',
+          '/proc/self/fd/%d' % f, '/proc/self/cwd', '/proc/self/exe',
+          '/dev/fd/%d' % f):
+    print(p.replace(str(f), 'F'), [one(p, fl, r) for fl in (os.O_RDONLY, os.O_PATH)
+                                   for r in (0, 2, 4)])"
+}
+
 # Python: the descriptor numbers in [lo, hi) the process does not hold.
 NOT_HELD_PY='import os
 def not_held(lo, hi):
@@ -7672,6 +7723,31 @@ c_ov_rm_while_starting() {
 	return 0
 }
 
+# Two `overlay rm` of one overlay: the second opened its lock file before
+# the first removed the overlay, and takes that lock (stalled here by
+# strace) after a session has made the overlay anew and runs on it.  It
+# removed that session's overlay under it; the lock it holds is no longer
+# the overlay's, and the new one is in use.
+c_ov_rm_twice() {
+	command -v strace >/dev/null || {
+		note "skipped: no strace"
+		return 0
+	}
+	axe --overlay rt "$TPKG" /bin/sh -c 'echo old >"$1/rt"' sh "$C"
+	want_rc 0
+	timeout -k 5 "$TMO" strace -qq -o /dev/null -e trace=flock \
+		-e inject=flock:delay_enter=1200000 \
+		"$APPV" overlay rm "$TPKG" rt >"$C/rm2" 2>&1 &
+	sleep 0.3
+	ax overlay rm "$TPKG" rt
+	want_rc 0
+	axe --overlay rt "$TPKG" /bin/sh -c \
+		'echo new >"$1/rt"; sleep 2; cat "$1/rt"' sh "$C"
+	wait
+	want_rc 0
+	out_has new
+}
+
 # `appv overlay diff` and `list` while a session makes and removes
 # entries of the overlay: what was removed since its directory was read
 # is gone, not an entry that could not be read (both said so on stderr
@@ -9911,11 +9987,11 @@ ov_mv_dir ov_ln ov_chmod ov_host_dir_ops ov_ro_dir ov_covered_listing ov_host_co
 ov_covered_big ov_covered_inodes ov_noread_dir ov_noread_host_dir ov_dir_cache ov_reset_running ov_acl_mode
 ov_excl_stale_whiteout ov_excl_stale_opaque ov_remkdir_threads ov_tools_native
 ov_cwd_children cwd_orphan ov_special_copyup iso_full_share iso_hide_listing iso_hide_symlink iso_hide_under_link iso_hide_dir_fd iso_link_dir_listing iso_rule_link_missing iso_share_move_hidden ov_write_host_symlink
-iso_share_below_hide iso_share_root_name iso_readonly_parent_name iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse pkg_fd_noaccess dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc shm_link_trunc shm_link_follow shm_link_via shm_link_libc shm_link_raced share_swap_trunc share_swap_attr share_swap_names strict_path_swap strict_proc_self dev_std_readlink strict_shm_proc_link proc_dotdot_appv shm_link_attr_appv shm_link_create_appv strict_dev_tty tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
+iso_share_below_hide iso_share_root_name iso_readonly_parent_name iso_hide_own_state iso_share_symlink iso_proc_host iso_host_settings iso_other_processes iso_hide_shim pkg_fd_reuse pkg_fd_noaccess dirfd_reuse dirfd_host_moved dirfd_host_replaced owner_copied_parents access_virtual_dirs access_real_ids nondumpable_paths proc_dev_relative shim_syscall_counts pkg_dir_counts pkg_dir_fd_dup2 epoch_shared_creates host_way_kept host_way_walked openat2_flags_raced proc_fd_trunc proc_fd_tid_trunc proc_fd_outside proc_fd_relative proc_foreign_here proc_fd_swap_trunc dev_path_swap_trunc shm_link_trunc shm_link_follow shm_link_via shm_link_libc shm_link_raced share_swap_trunc share_swap_attr share_swap_names strict_path_swap strict_proc_self dev_std_readlink proc_fd_slash openat2_proc_links strict_shm_proc_link proc_dotdot_appv shm_link_attr_appv shm_link_create_appv strict_dev_tty tmpfile_flags proc_map_files_trunc realpath_virtual eaccess_virtual share_creates ov_work_dir
 ov_rm_busy ov_fifo_block ov_fifo_signal ov_fifo_signal_threads ov_emfile ov_enospc pkg_changed_running pkg_cache_repair pkg_cache_damaged pkg_cache_truncated_running cwd_clone_fs ov_sparse_copyup
 exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm pkg_ldso_comm exec_path_search dev_std_files ov_marker_names
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
-ov_perm_owner ov_perm_sgid_group ov_own_new_swap ov_sessions_swap ov_moves_held ov_moves_held_rename ov_mv_failed_markers ov_rmdir_race_markers ov_moves_chmod ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_diff_opaque_sub ov_diff_json_home ov_diff_no_cache ov_rm_while_starting ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
+ov_perm_owner ov_perm_sgid_group ov_own_new_swap ov_sessions_swap ov_moves_held ov_moves_held_rename ov_mv_failed_markers ov_rmdir_race_markers ov_moves_chmod ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_diff_opaque_sub ov_diff_json_home ov_diff_no_cache ov_rm_while_starting ov_rm_twice ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
 ov_cli_unreadable ov_cli_forged_marker ov_shared_truncated ov_shared_truncated_late sig_bus_sent ov_cli_json_long ov_cli_walk_swap ov_cli_deep_walk ov_cli_c1_name
 fd_opath_magic fd_opath_symlink fd_opath_symlink_exec link_fd_protected ov_race_remove ov_race_append ov_race_upper_names ov_mkdir_opaque_mode ov_race_mkdir_opaque ov_race_symlink_swap scale_cwd_records scale_pkg_du
 scale_fd_listing merged_listing_gc merged_listing_gc_moved scale_deep_build id_links_native id_links_replace host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base
