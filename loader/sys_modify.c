@@ -344,7 +344,7 @@ static int rename_may(struct appv_sc_call *c, const struct sup_path *o,
  * uncover, make a directory that landed over a lower one opaque. */
 static int rename_settle(struct appv_sc_call *c, const struct sup_path *o,
 			 const struct sup_path *n, unsigned int flags,
-			 int old_lower)
+			 int old_lower, bool swap)
 {
 	struct vfs *vfs = c->s->vfs;
 	int r = 0;
@@ -356,9 +356,47 @@ static int rename_settle(struct appv_sc_call *c, const struct sup_path *o,
 		r = vfs_settle_dir(vfs, n->res.vpath, old_lower != 0);
 	if (r == 0 && (flags & RENAME_EXCHANGE) && S_ISDIR(n->res.mode))
 		r = vfs_settle_dir(vfs, o->res.vpath, true);
-	if (r == 0 && !(flags & RENAME_EXCHANGE) && old_lower > 0)
+	if (r == 0 && !(flags & RENAME_EXCHANGE) && old_lower > 0 && !swap)
 		r = vfs_whiteout(vfs, o->res.vpath);
 	return r;
+}
+
+/*
+ * A directory renamed to a name that holds nothing in the union: the
+ * kernel's rename then its whiteout would leave the old name empty for
+ * an instant, and a whiteout dropped at the new name before the move
+ * would uncover a lower directory there; either shows another session's
+ * lookups and listings the lower directory's entries (a package file's
+ * old content under a renamed directory's old name).  So the directory
+ * is exchanged with a whiteout at the new name (vfs_rename_whiteout),
+ * made opaque first where it lands over a lower directory.  1 when the
+ * rename goes that way, 0 when not, or -errno.
+ */
+static int rename_swap_ready(struct appv_sc_call *c, struct sup_path *o,
+			     struct sup_path *n, unsigned int flags,
+			     int old_lower)
+{
+	int r;
+
+	if (!S_ISDIR(o->res.mode) || (flags & RENAME_EXCHANGE) ||
+	    o->res.rule == VFS_RULE_SHARE || n->res.rule == VFS_RULE_SHARE ||
+	    n->res.layer != VFS_LAYER_NONE)
+		return 0;
+	r = vfs_rename_whiteout(c->s->vfs, &n->res, old_lower > 0);
+	if (r <= 0)
+		return r;
+	r = vfs_opaque_before_move(c->s->vfs, n->res.vpath, o->res.real);
+	return r < 0 ? r : 1;
+}
+
+/* The swap's new name still holds a whiteout, with the write moves lock
+ * held: another session may have made an entry there since
+ * rename_swap_ready, which the exchange would carry to the old name. */
+static int rename_swap_check(const struct sup_path *n, bool swap)
+{
+	if (swap && vfs_upper_marker(n->res.real) != VFS_MARKER_WHITEOUT)
+		return -ESTALE;
+	return 0;
 }
 
 /* After the kernel's rename of a file: what it moved is a whiteout when
@@ -487,7 +525,7 @@ long sys_rename(struct appv_sc_call *c)
 {
 	int nr = c->req->data.nr, r, old_lower = 0;
 	unsigned int flags = nr == SYS_renameat2 ? (unsigned int)c->args[4] : 0;
-	bool at = nr != SYS_rename, o_own, dirs, cleared = false;
+	bool at = nr != SYS_rename, o_own, dirs, cleared = false, swap = false;
 	_cleanup_close_ int odfd = AT_FDCWD, ndfd = AT_FDCWD;
 	struct vfs_origin_key key = {0};
 	const char *oname, *nname;
@@ -563,11 +601,16 @@ long sys_rename(struct appv_sc_call *c)
 		r = rename_up(c, &o, flags & RENAME_EXCHANGE ? &n : NULL);
 	if (r == 0)
 		r = rename_opaque_ok(c, &o, &n);
-	if (r == 0)
+	if (r == 0) {
+		r = rename_swap_ready(c, &o, &n, flags, old_lower);
+		swap = r > 0;
+		r = r > 0 ? 0 : r;
+	}
+	if (r == 0 && !swap)
 		r = flags & RENAME_EXCHANGE ? rename_opaque_ok(c, &n, &o)
 					    : rename_target(c, &n);
 	/* What it replaces (a copy-up's record). */
-	if (r == 0 && !(flags & RENAME_EXCHANGE))
+	if (r == 0 && !(flags & RENAME_EXCHANGE) && !swap)
 		vfs_origin_key(c->s->vfs, n.res.real, &key);
 	if (r == 0 && o.res.rule != VFS_RULE_SHARE)
 		r = rename_hold(c);
@@ -575,19 +618,25 @@ long sys_rename(struct appv_sc_call *c)
 		r = rename_name_at(c, &o, &odfd, &oname);
 	if (r == 0)
 		r = rename_name_at(c, &n, &ndfd, &nname);
+	if (r == 0)
+		r = rename_swap_check(&n, swap);
 	if (r == 0) {
 		cleared = true;
 		r = rename_clear(c, &n, flags);
 	}
 	if (r == 0)
-		r = renameat2(odfd, oname, ndfd, nname, flags)
+		r = renameat2(odfd, oname, ndfd, nname,
+			      swap ? RENAME_EXCHANGE : flags)
 			? -errno
 			: moved_whiteout(&o, &n, flags);
+	/* The old name had no lower entry: its whiteout hides nothing. */
+	if (r == 0 && swap && old_lower <= 0)
+		(void)unlinkat(odfd, oname, 0);
 	if (r < 0 && cleared)
 		rename_unclear(c, &n, flags);
 	vfs_origin_drop(c->s->vfs, n.res.real, &key);
 	if (r == 0)
-		r = rename_settle(c, &o, &n, flags, old_lower);
+		r = rename_settle(c, &o, &n, flags, old_lower, swap);
 	if (r == 0 && (S_ISDIR(o.res.mode) || S_ISDIR(n.res.mode)))
 		sup_cwd_renamed(c->sup, o.res.vpath, n.res.vpath,
 				flags & RENAME_EXCHANGE);

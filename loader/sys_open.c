@@ -315,7 +315,8 @@ static int upper_nofollow(const struct sup_path *p, int flags)
  * the upper root - it followed a whiteout that came (an absolute target),
  * or the entry it reached was moved out meanwhile (whiteout_once
  * exchanges it into the work directory; the kernel checks the result
- * still lies beneath).  Natively the open finds the old entry or none.
+ * still lies beneath); -ENOTDIR, an upper directory became a whiteout.
+ * Natively the open finds the old entry or none.
  */
 static bool upper_changed(const struct appv_sc_call *c,
 			  const struct open_args *a, const struct sup_path *p,
@@ -323,6 +324,12 @@ static bool upper_changed(const struct appv_sc_call *c,
 {
 	if (fd == -ELOOP)
 		return !(a->flags & O_NOFOLLOW) && upper_nofollow(p, a->flags);
+	/* An upper directory another session's rename turned into its
+	 * whiteout (sys_rename exchanges the two). */
+	if (fd == -ENOTDIR && p->res.layer == VFS_LAYER_UPPER &&
+	    S_ISDIR(p->res.mode))
+		return appv_path_has_prefix(what,
+					    vfs_get_config(c->s->vfs)->upper);
 	return fd == -EXDEV &&
 	       appv_path_has_prefix(what, vfs_get_config(c->s->vfs)->upper);
 }
@@ -394,7 +401,7 @@ static int target_flags(struct appv_sc_call *c, const struct open_args *a,
 		 * unreadable to them); other failures are EIO. */
 		r = vfs_merge_dir(c->s->vfs, &p->res, what, cap);
 		if (r == -ENOSPC || r == -EDQUOT || r == -ENOMEM ||
-		    r == -EACCES)
+		    r == -EACCES || r == -ESTALE)
 			return r;
 		return r < 0 ? -EIO : flags;
 	}

@@ -386,10 +386,11 @@ static long stat_on_fd(struct appv_sc_call *c, int fd, uint64_t buf, bool here)
 		return standin_abs(c, &p)
 			   ? standin_stat(c, fd, &p, buf, false)
 			   : fd_stat(c, fd, &p, buf, false, here);
-	if (fstatat(AT_FDCWD, p.res.real, &st, AT_SYMLINK_NOFOLLOW))
-		return here ? fd_stat_here(c, fd, buf, false)
-			    : SUP_CONTINUE; /* gone since: the descriptor's
-					       own */
+	/* Gone since, or its name another entry now (another session's
+	 * rename put its whiteout there): the descriptor's own. */
+	if (fstatat(AT_FDCWD, p.res.real, &st, AT_SYMLINK_NOFOLLOW) ||
+	    !S_ISDIR(st.st_mode))
+		return here ? fd_stat_here(c, fd, buf, false) : SUP_CONTINUE;
 	vfs_fix_stat(c->s->vfs, &p.res, &st);
 	r = target_write(c, buf, &st, sizeof(st));
 	return r < 0 ? r : 0;
@@ -604,8 +605,10 @@ long sys_statx(struct appv_sc_call *c)
 	struct statx stx;
 	const char *rp = NULL;
 	int fd = AT_FDCWD, e = 0;
+	bool listing = false;
 
 	if (empty_path_on_fd(c, 1, flags, &r)) {
+		listing = true;
 		if (!sup_fd_listing(c, (int)c->args[0], &p))
 			return standin_abs(c, &p)
 				   ? standin_stat(c, (int)c->args[0], &p,
@@ -638,6 +641,13 @@ long sys_statx(struct appv_sc_call *c)
 	close_at(fd, e);
 	if (r < 0)
 		return r;
+	/* The entry changed type since the resolution (an upper directory
+	 * exchanged with its whiteout by another session's rename). */
+	if ((stx.stx_mask & STATX_TYPE) && !rp &&
+	    ((stx.stx_mode ^ p.res.mode) & S_IFMT))
+		return listing ? fd_stat(c, (int)c->args[0], &p, c->args[4],
+					 true, c->s->strict)
+			       : -ESTALE;
 	vfs_fix_statx(c->s->vfs, &p.res, &stx);
 	r = target_write(c, c->args[4], &stx, sizeof(stx));
 	return r < 0 ? r : 0;

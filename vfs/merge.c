@@ -239,7 +239,13 @@ static int add_dir_fd(struct merge *m, int dirfd, enum vfs_layer layer)
 	return vfs_each_dirent(dirfd, add_entry, &ls);
 }
 
-static int add_real_layer(struct merge *m, const struct vfs_layer_ops *ops)
+/* @seen: the key found the directory in this layer.  An upper one gone
+ * since (another session's rename moved it, a whiteout took its name)
+ * would list as empty, its lower layers hidden by its opaqueness: the
+ * caller resolves again (-ESTALE), as a native open finds the directory
+ * or nothing. */
+static int add_real_layer(struct merge *m, const struct vfs_layer_ops *ops,
+			  bool seen)
 {
 	char real[PATH_MAX];
 	int fd, r = ops->real(m->vfs, m->vpath, real, sizeof(real));
@@ -253,6 +259,9 @@ static int add_real_layer(struct merge *m, const struct vfs_layer_ops *ops)
 	else
 		fd = appv_openat(AT_FDCWD, real, O_RDONLY | O_DIRECTORY |
 						       O_CLOEXEC, 0);
+	if (fd < 0 && seen && ops->layer == VFS_LAYER_UPPER &&
+	    (fd == -ENOENT || fd == -ENOTDIR || fd == -ELOOP))
+		return -ESTALE;
 	if (fd < 0)
 		return fd == -ENOENT || fd == -ENOTDIR || fd == -ELOOP ? 0 : fd;
 	r = add_dir_fd(m, fd, ops->layer);
@@ -721,12 +730,12 @@ static int build(struct vfs *vfs, const struct vfs_res *res,
 	if (m.outfd < 0)
 		return m.outfd;
 	if (vfs_rule_shows_upper(rule))
-		r = add_real_layer(&m, &vfs_upper_ops);
+		r = add_real_layer(&m, &vfs_upper_ops, !key->upper.err);
 	if (r == 0 && key->lower && vfs_rule_shows_image(rule))
 		r = add_image(&m);
 	if (r == 0 && key->lower &&
 	    vfs_rule_host_at(vfs, rule, res->vpath, strlen(res->vpath)))
-		r = add_real_layer(&m, &vfs_host_ops);
+		r = add_real_layer(&m, &vfs_host_ops, !key->host.err);
 	if (r == 0 && m.nwhiteouts)
 		r = sweep(&m);
 	if (r == 0) {

@@ -247,7 +247,8 @@ static int strip_markers(struct vfs *vfs, const char *real, bool keep_opaque)
 	return r;
 }
 
-static int strip_deep(struct vfs *vfs, char *path, size_t len);
+static int strip_deep(struct vfs *vfs, char *path, size_t len,
+		      bool keep_opaque);
 
 static bool strip_sub(const struct linux_dirent64 *d)
 {
@@ -291,14 +292,15 @@ static int strip_next(struct vfs *vfs, char *path, size_t len, long *pos)
 
 /* strip_markers in upper directory @path (@len bytes, in a PATH_MAX
  * buffer that every level extends in place) and every directory below:
- * as deep as a path can be, with a small frame per level. */
-static int strip_deep(struct vfs *vfs, char *path, size_t len)
+ * as deep as a path can be, with a small frame per level.  @keep_opaque
+ * keeps @path's own opaque marker (not those below). */
+static int strip_deep(struct vfs *vfs, char *path, size_t len, bool keep_opaque)
 {
 	long pos = 0;
-	int r = strip_markers(vfs, path, false);
+	int r = strip_markers(vfs, path, keep_opaque);
 
 	while (r == 0 && (r = strip_next(vfs, path, len, &pos)) > 0) {
-		r = strip_deep(vfs, path, strlen(path));
+		r = strip_deep(vfs, path, strlen(path), false);
 		path[len] = '\0';
 	}
 	return r;
@@ -449,22 +451,79 @@ static int mark_opaque_keep_times(struct vfs *vfs, const char *vpath,
 	return r;
 }
 
+/*
+ * Over a lower directory the marker goes in before the others are
+ * stripped, and stays: a directory renamed there (sys_rename makes it
+ * opaque before the move) is never merged with the lower one, whose
+ * entries another session's lookup or listing would otherwise find
+ * meanwhile.
+ */
 int vfs_settle_dir(struct vfs *vfs, const char *vpath, bool markers)
 {
 	char real[PATH_MAX];
 	mode_t lmode = 0;
+	bool over;
 	int r = vfs_upper_ops.real(vfs, vpath, real, sizeof(real));
 
 	if (r < 0)
 		return r;
-	if (markers)
-		r = strip_deep(vfs, real, strlen(real));
+	r = vfs_lower_exists(vfs, vpath, &lmode);
 	if (r < 0)
 		return r;
-	r = vfs_lower_exists(vfs, vpath, &lmode);
+	over = r > 0 && S_ISDIR(lmode);
+	r = over ? mark_opaque_keep_times(vfs, vpath, real) : 0;
+	if (r == 0 && markers)
+		r = strip_deep(vfs, real, strlen(real), over);
+	return r;
+}
+
+int vfs_opaque_before_move(struct vfs *vfs, const char *to, const char *real)
+{
+	mode_t lmode = 0;
+	int r = vfs_lower_exists(vfs, to, &lmode);
+
 	if (r <= 0 || !S_ISDIR(lmode))
-		return r < 0 ? r : 0;
-	return mark_opaque_keep_times(vfs, vpath, real);
+		return r;
+	return mark_opaque_keep_times(vfs, to, real);
+}
+
+int vfs_rename_whiteout(struct vfs *vfs, struct vfs_res *res, bool make)
+{
+	char real[PATH_MAX], tmp[PATH_MAX];
+	int r = vfs_upper_ops.real(vfs, res->vpath, real, sizeof(real)), k;
+
+	if (r < 0)
+		return r;
+	k = vfs_upper_marker(real);
+	if (k != VFS_MARKER_WHITEOUT && (!make || k != -ENOENT))
+		return 0; /* rename_target's way */
+	memcpy(res->real, real, strlen(real) + 1);
+	res->changed = true;
+	if (k == VFS_MARKER_WHITEOUT)
+		return 1;
+	vfs_names_note(vfs, res->vpath);
+	r = vfs_upper_make_parents(vfs, res->vpath);
+	if (r == 0)
+		r = vfs_temp_work(vfs, VFS_WORK_WHITEOUT, tmp, sizeof(tmp));
+	if (r == 0) {
+		vfs_whiteout_note(vfs, res->vpath);
+		r = (int)APPV_SYS(SYS_symlinkat, VFS_WHITEOUT_TARGET, AT_FDCWD,
+				  tmp, 0, 0, 0);
+	}
+	/* Never over an entry another session made meanwhile. */
+	if (r == 0) {
+		r = (int)vfs_upper_sys_in(vfs, real, SYS_renameat2, AT_FDCWD,
+					  (long)tmp, AT_FDCWD, (long)real,
+					  RENAME_NOREPLACE);
+		if (r < 0)
+			APPV_SYS(SYS_unlinkat, AT_FDCWD, tmp, 0, 0, 0, 0);
+		if (r == -EEXIST)
+			r = vfs_upper_marker(real) == VFS_MARKER_WHITEOUT
+				? 0
+				: -ESTALE;
+	}
+	vfs_names_sync(vfs);
+	return r < 0 ? r : 1;
 }
 
 int vfs_clear_dir(struct vfs *vfs, const struct vfs_res *res)

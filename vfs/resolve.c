@@ -387,7 +387,11 @@ static int upper_probe(struct walk *w, struct layer_hit *hit, bool *plain)
 		goto out;
 	}
 	r = upper_lookup(w, hit);
-	if (r == 0 && S_ISDIR(hit->mode) && !hit->whiteout) {
+	/* Not while a directory moves (vfs_upper_change_begin): the gen
+	 * read before stays current until the move ends, and the entry
+	 * would outlive its exchange with a whiteout (sys_rename). */
+	if (r == 0 && S_ISDIR(hit->mode) && !hit->whiteout &&
+	    vfs_upper_steady(w->vfs, e.gen)) {
 		e.opaque = VFS_DIRS_OPAQUE_UNKNOWN;
 		e.no_host = false; /* not asked yet (host_parent_once) */
 		e.mode = hit->mode;
@@ -1788,13 +1792,44 @@ static bool climbs_or_dot(const char *path)
 	       (p[0] == '.' && p[1] == '.' && (!p[2] || p[2] == '/'));
 }
 
+/*
+ * Whether a walk that ended in a lower layer may have been misled by a
+ * directory move or removal of another session (its supervisor counts
+ * each while it runs, vfs_upper_change_begin): the walk lstats the upper
+ * layer by path, so an upper directory exchanged with its whiteout (a
+ * rename, sys_rename) between its lstat and its child's reads as a
+ * directory without the child and without an opaque marker - and the
+ * lower directory's file of that name (a changed file's old content)
+ * would be the answer.  Natively a lookup racing a rename finds the
+ * directory's own entry or nothing.
+ */
+static bool lower_unsteady(const struct vfs *vfs, bool have_gen,
+			   unsigned int gen, int r, const struct vfs_res *res)
+{
+	return have_gen && r == 0 &&
+	       (res->layer == VFS_LAYER_HOST ||
+		res->layer == VFS_LAYER_IMAGE) &&
+	       !vfs_upper_steady(vfs, gen);
+}
+
 int vfs_resolve(struct vfs *vfs, const struct vfs_req *req, struct vfs_res *res)
 {
+	unsigned int gen = 0;
+	bool have_gen = vfs_upper_gen(vfs, &gen);
 	int r = resolve_once(vfs, req, res);
 
 	/* A symlink on the way changed under the walk (follow). */
 	for (int tries = 0; r == -ESTALE && tries < 3; tries++)
 		r = resolve_once(vfs, req, res);
+	/* Bounded: a long move (a big tree's copy-up) keeps the count. */
+	for (int tries = 0;
+	     tries < 32 && lower_unsteady(vfs, have_gen, gen, r, res);
+	     tries++) {
+		if (tries >= 4)
+			APPV_SYS(SYS_sched_yield, 0, 0, 0, 0, 0, 0);
+		have_gen = vfs_upper_gen(vfs, &gen);
+		r = resolve_once(vfs, req, res);
+	}
 
 	if ((r == -ENOENT || r == -ENOTDIR) && req->path &&
 	    req->path[0] && req->path[0] != '/' && req->base &&

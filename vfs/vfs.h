@@ -661,6 +661,18 @@ int vfs_copy_up_pair(struct vfs *vfs, struct vfs_res *a, struct vfs_res *b,
  * name no lower layer held, so it holds no markers and is not read (a
  * big tree moves without a walk, and a watcher sees no IN_OPEN). */
 int vfs_settle_dir(struct vfs *vfs, const char *vpath, bool markers);
+/* Before upper directory @real is renamed to @to: made opaque when a
+ * lower directory @to exists, so that it never shows merged with that one
+ * there (vfs_settle_dir then keeps the marker).  0 or -errno. */
+int vfs_opaque_before_move(struct vfs *vfs, const char *to, const char *real);
+/* A directory renamed to missing name @res (layer NONE) is exchanged
+ * with a whiteout there (RENAME_EXCHANGE), so that its old name turns
+ * into the whiteout in the same step: no instant shows the lower
+ * directory under either name.  1 when @res's upper name holds a
+ * whiteout, or held nothing and @make put one in (res->real names it;
+ * upper parents made); 0 when another entry or nothing (without @make)
+ * is there; -ESTALE when another session took the name meanwhile. */
+int vfs_rename_whiteout(struct vfs *vfs, struct vfs_res *res, bool make);
 /* Whether upper directory @real could be made opaque: 0, or -EPERM when
  * an entry of its own (not a marker) is named VFS_OPAQUE_NAME. */
 int vfs_opaque_name_free(const char *real);

@@ -8771,6 +8771,61 @@ c_ov_race_mkdir_opaque() {
 	same_tree "$h" "$before"
 }
 
+# One session renames a host directory whose file it changed (d -> e ->
+# d, a copy-up then upper renames) while another reads the file and lists
+# the directory by path: each read finds the changed content or nothing,
+# each listing the whole directory or nothing, as native renames give.
+# The old name was left empty between the kernel's rename and its
+# whiteout, and a whiteout dropped before the directory came back, so the
+# lower directory showed there (the host file's old content), and a
+# listing whose upper directory left meanwhile came out empty (its
+# opacity hid the lower one).
+c_ov_mv_dir_readers() {
+	local h=$C/ro s=$C/sync before pa
+	mkdir -p "$h/d" "$s"
+	echo old >"$h/d/f"
+	echo x >"$h/d/g"
+	before=$(tree_sha "$h")
+	cat >"$C/mvr.py" <<-'EOF'
+	import collections, errno, os, sys, time
+	h, s, role = sys.argv[1], sys.argv[2], sys.argv[3]
+	open("%s/%s" % (s, role), "w").close()
+	other = "r" if role == "m" else "m"
+	while not os.path.exists("%s/%s" % (s, other)):
+	    pass
+	got = collections.Counter()
+	end = time.time() + 1.5
+	while time.time() < end:
+	    try:
+	        if role == "m":
+	            os.rename(h + "/d", h + "/e")
+	            os.rename(h + "/e", h + "/d")
+	            got["ok"] += 1
+	            continue
+	        with open(h + "/d/f") as f:
+	            got["read " + f.read().strip()] += 1
+	        got["ls " + ",".join(sorted(os.listdir(h + "/d")))] += 1
+	    except OSError as e:
+	        got[errno.errorcode[e.errno]] += 1
+	print(role, sorted(got))
+	EOF
+	axe --overlay ro "$TPKG" sh -c 'echo new >"$1/d/f"' sh "$h"
+	want_rc 0
+	bg_axe a --share "$s" --overlay ro "$TPKG" /usr/bin/python3 "$C/mvr.py" "$h" "$s" m
+	pa=$!
+	axe --share "$s" --overlay ro "$TPKG" /usr/bin/python3 "$C/mvr.py" "$h" "$s" r
+	want_rc 0
+	bg_wait "$pa" a
+	grep -qxE "m \['ok'\]" "$C/a.out" || fail "the moves: $(cat "$C/a.out")"
+	grep -qxE "r \[('ENOENT', )?('ls f,g', )?'read new'\]" "$C/out" ||
+		fail "the reads: $(cat "$C/out" "$C/err")"
+	axe --overlay ro "$TPKG" sh -c 'cat "$1/d/f"; ls "$1"' sh "$h"
+	want_rc 0
+	[ "$(cat "$C/out")" = "new
+d" ] || fail "after: $(cat "$C/out")"
+	same_tree "$h" "$before"
+}
+
 # A symlink of the overlay that another session keeps replacing with a
 # file and back (rename over it, as an atomic update does): an open
 # through the name reads the file or the link's target, as natively -
@@ -9993,7 +10048,7 @@ exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm 
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
 ov_perm_owner ov_perm_sgid_group ov_own_new_swap ov_sessions_swap ov_moves_held ov_moves_held_rename ov_mv_failed_markers ov_rmdir_race_markers ov_moves_chmod ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_diff_opaque_sub ov_diff_json_home ov_diff_no_cache ov_rm_while_starting ov_rm_twice ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
 ov_cli_unreadable ov_cli_forged_marker ov_shared_truncated ov_shared_truncated_late sig_bus_sent ov_cli_json_long ov_cli_walk_swap ov_cli_deep_walk ov_cli_c1_name
-fd_opath_magic fd_opath_symlink fd_opath_symlink_exec link_fd_protected ov_race_remove ov_race_append ov_race_upper_names ov_mkdir_opaque_mode ov_race_mkdir_opaque ov_race_symlink_swap scale_cwd_records scale_pkg_du
+fd_opath_magic fd_opath_symlink fd_opath_symlink_exec link_fd_protected ov_race_remove ov_race_append ov_race_upper_names ov_mkdir_opaque_mode ov_race_mkdir_opaque ov_mv_dir_readers ov_race_symlink_swap scale_cwd_records scale_pkg_du
 scale_fd_listing merged_listing_gc merged_listing_gc_moved scale_deep_build id_links_native id_links_replace host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base
 ov_rename_atomic ov_identity ov_identity_table ov_identity_kept ov_watch_events inst_dpkg proc_other_process
 ed_inplace_native name_slash_native preload_order cwd_kernel_back cwd_kept open_creat_dir
