@@ -7693,11 +7693,14 @@ mkdir /opt/t/share && echo n >/opt/t/share/new'
 # it waited for the lock was in rm's way ("Directory not empty", status
 # 1, in a few of 40 starts).
 c_ov_rm_while_starting() {
-	local i out errs=$C/rm_errs
+	local i out errs=$C/rm_errs end=$((SECONDS + 2 * TMO))
 	: >"$errs"
 	rm -f "$C/rs_stop"
+	# Bounded as well: a case killed by the runner (its timeout) must not
+	# leave the loop running.
 	(
-		while [ ! -e "$C/rs_stop" ]; do
+		while [ ! -e "$C/rs_stop" ] && [ -d "$C" ] &&
+			[ "$SECONDS" -lt "$end" ]; do
 			out=$("$APPV" overlay rm "$TPKG" rs 2>&1) ||
 				case $out in
 				*"in use"* | *"no overlay"*) ;;
