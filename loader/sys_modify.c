@@ -361,6 +361,18 @@ static int rename_settle(struct appv_sc_call *c, const struct sup_path *o,
 	return r;
 }
 
+/* The whiteout rename_swap_ready put at the new name, where no lower
+ * entry is, taken out again should the rename fail before its move (the
+ * caller gone while it waited for the moves lock, the name taken
+ * meanwhile): `appv overlay diff` would list it as removed.  @ino: its
+ * inode, 0 when none was made. */
+static void rename_swap_undo(struct appv_sc_call *c, const struct sup_path *n,
+			     ino_t ino)
+{
+	if (ino)
+		vfs_rename_whiteout_undo(c->s->vfs, n->res.real, ino);
+}
+
 /*
  * A directory renamed to a name that holds nothing in the union: the
  * kernel's rename then its whiteout would leave the old name empty for
@@ -374,7 +386,7 @@ static int rename_settle(struct appv_sc_call *c, const struct sup_path *o,
  */
 static int rename_swap_ready(struct appv_sc_call *c, struct sup_path *o,
 			     struct sup_path *n, unsigned int flags,
-			     int old_lower)
+			     int old_lower, ino_t *made)
 {
 	int r;
 
@@ -385,7 +397,10 @@ static int rename_swap_ready(struct appv_sc_call *c, struct sup_path *o,
 	r = vfs_rename_whiteout(c->s->vfs, &n->res, old_lower > 0);
 	if (r <= 0)
 		return r;
+	*made = r == 2 ? vfs_upper_ino(n->res.real) : 0;
 	r = vfs_opaque_before_move(c->s->vfs, n->res.vpath, o->res.real);
+	if (r < 0)
+		rename_swap_undo(c, n, *made);
 	return r < 0 ? r : 1;
 }
 
@@ -526,6 +541,8 @@ long sys_rename(struct appv_sc_call *c)
 	int nr = c->req->data.nr, r, old_lower = 0;
 	unsigned int flags = nr == SYS_renameat2 ? (unsigned int)c->args[4] : 0;
 	bool at = nr != SYS_rename, o_own, dirs, cleared = false, swap = false;
+	bool moving = false, renamed = false;
+	ino_t made = 0;
 	_cleanup_close_ int odfd = AT_FDCWD, ndfd = AT_FDCWD;
 	struct vfs_origin_key key = {0};
 	const char *oname, *nname;
@@ -602,7 +619,7 @@ long sys_rename(struct appv_sc_call *c)
 	if (r == 0)
 		r = rename_opaque_ok(c, &o, &n);
 	if (r == 0) {
-		r = rename_swap_ready(c, &o, &n, flags, old_lower);
+		r = rename_swap_ready(c, &o, &n, flags, old_lower, &made);
 		swap = r > 0;
 		r = r > 0 ? 0 : r;
 	}
@@ -620,15 +637,31 @@ long sys_rename(struct appv_sc_call *c)
 		r = rename_name_at(c, &n, &ndfd, &nname);
 	if (r == 0)
 		r = rename_swap_check(&n, swap);
+	/* From here the walks of other sessions may meet the move (not
+	 * during the copy-up above: vfs_upper_moving). */
+	if (r == 0 && dirs) {
+		moving = true;
+		vfs_upper_move_begin(c->s->vfs);
+	}
 	if (r == 0) {
 		cleared = true;
 		r = rename_clear(c, &n, flags);
 	}
-	if (r == 0)
+	if (r == 0) {
 		r = renameat2(odfd, oname, ndfd, nname,
 			      swap ? RENAME_EXCHANGE : flags)
 			? -errno
-			: moved_whiteout(&o, &n, flags);
+			: 0;
+		renamed = r == 0;
+	}
+	if (r == 0)
+		r = moved_whiteout(&o, &n, flags);
+	if (r < 0 && swap && !renamed)
+		rename_swap_undo(c, &n, made);
+	/* The whiteout went meanwhile (another session's failed rename to
+	 * the same name took its own back): resolved again. */
+	if (r == -ENOENT && swap && !renamed)
+		r = -ESTALE;
 	/* The old name had no lower entry: its whiteout hides nothing. */
 	if (r == 0 && swap && old_lower <= 0)
 		(void)unlinkat(odfd, oname, 0);
@@ -640,6 +673,8 @@ long sys_rename(struct appv_sc_call *c)
 	if (r == 0 && (S_ISDIR(o.res.mode) || S_ISDIR(n.res.mode)))
 		sup_cwd_renamed(c->sup, o.res.vpath, n.res.vpath,
 				flags & RENAME_EXCHANGE);
+	if (moving)
+		vfs_upper_move_end(c->s->vfs);
 	/* Directories moved, replaced or made opaque (also by a copy-up
 	 * that the rename then did not use): the shims' caches go. */
 	if (dirs)

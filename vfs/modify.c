@@ -357,8 +357,10 @@ int vfs_remove(struct vfs *vfs, const struct vfs_res *res, bool dir)
 	lower = vfs_lower_exists(vfs, res->vpath, NULL);
 	if (lower < 0)
 		return lower;
-	if (dir)
+	if (dir) {
 		vfs_upper_change_begin(vfs);
+		vfs_upper_move_begin(vfs);
+	}
 	if (res->layer == VFS_LAYER_UPPER) {
 		struct vfs_origin_key key;
 
@@ -368,8 +370,10 @@ int vfs_remove(struct vfs *vfs, const struct vfs_res *res, bool dir)
 	} else {
 		r = whiteout_at(vfs, res->vpath, true);
 	}
-	if (dir)
+	if (dir) {
+		vfs_upper_move_end(vfs);
 		vfs_upper_change_end(vfs); /* also after a partial failure */
+	}
 	/* Every name in upper was noted: the filter is current once a
 	 * top-level removal's new root ctime is stored. */
 	if (!strchr(res->vpath + 1, '/'))
@@ -487,6 +491,25 @@ int vfs_opaque_before_move(struct vfs *vfs, const char *to, const char *real)
 	return mark_opaque_keep_times(vfs, to, real);
 }
 
+ino_t vfs_upper_ino(const char *path)
+{
+	struct stat st;
+
+	return appv_fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW)
+		   ? 0
+		   : st.st_ino;
+}
+
+/* Only while the same entry: the moves lock is not held, and another
+ * session's rename to that name may have taken it meanwhile. */
+void vfs_rename_whiteout_undo(struct vfs *vfs, const char *real, ino_t ino)
+{
+	if (vfs_upper_ino(real) == ino &&
+	    vfs_upper_marker(real) == VFS_MARKER_WHITEOUT)
+		(void)vfs_upper_sys_in(vfs, real, SYS_unlinkat, AT_FDCWD,
+				       (long)real, 0, 0, 0);
+}
+
 int vfs_rename_whiteout(struct vfs *vfs, struct vfs_res *res, bool make)
 {
 	char real[PATH_MAX], tmp[PATH_MAX];
@@ -519,11 +542,13 @@ int vfs_rename_whiteout(struct vfs *vfs, struct vfs_res *res, bool make)
 			APPV_SYS(SYS_unlinkat, AT_FDCWD, tmp, 0, 0, 0, 0);
 		if (r == -EEXIST)
 			r = vfs_upper_marker(real) == VFS_MARKER_WHITEOUT
-				? 0
+				? 1
 				: -ESTALE;
+		else if (r == 0)
+			r = 2;
 	}
 	vfs_names_sync(vfs);
-	return r < 0 ? r : 1;
+	return r;
 }
 
 int vfs_clear_dir(struct vfs *vfs, const struct vfs_res *res)

@@ -1801,7 +1801,9 @@ static bool climbs_or_dot(const char *path)
  * directory without the child and without an opaque marker - and the
  * lower directory's file of that name (a changed file's old content)
  * would be the answer.  Natively a lookup racing a rename finds the
- * directory's own entry or nothing.
+ * directory's own entry or nothing.  Not for the copy-up before a move
+ * (vfs_upper_moving): that changes no answer, and a big tree's keeps
+ * every lookup of a host path asking again and again meanwhile.
  */
 static bool lower_unsteady(const struct vfs *vfs, bool have_gen,
 			   unsigned int gen, int r, const struct vfs_res *res)
@@ -1809,7 +1811,7 @@ static bool lower_unsteady(const struct vfs *vfs, bool have_gen,
 	return have_gen && r == 0 &&
 	       (res->layer == VFS_LAYER_HOST ||
 		res->layer == VFS_LAYER_IMAGE) &&
-	       !vfs_upper_steady(vfs, gen);
+	       vfs_upper_moving(vfs, gen);
 }
 
 int vfs_resolve(struct vfs *vfs, const struct vfs_req *req, struct vfs_res *res)

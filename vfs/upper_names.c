@@ -36,6 +36,7 @@
 #define OPAQUE_BASE (NAMES_WORDS / 2 * 64) /* bit offset of the 2nd filter */
 #define WH_BASE (NAMES_WORDS * 64)	   /* ... and of the 3rd */
 #define WH_BITS (NAMES_PAGE / 8 * 64)
+#define BUSY_MOVING (1u << 16) /* vfs_upper_move_begin */
 
 struct upper_names {
 	char magic[8];
@@ -44,7 +45,8 @@ struct upper_names {
 	uint32_t dir_gen; /* upper_dirs.c: bumped after an upper directory
 			     goes or changes (vfs_upper_changed) */
 	uint32_t dir_busy; /* moves and removals under way (0 in pages of
-			      older versions, which never set it) */
+			      older versions, which never set it); their
+			      steps proper in BUSY_MOVING's units */
 	uint64_t bits[NAMES_WORDS + WH_BITS / 64];
 };
 
@@ -197,6 +199,14 @@ void vfs_upper_change_begin(const struct vfs *vfs)
 }
 
 void vfs_upper_change_end(const struct vfs *vfs)
+{
+}
+
+void vfs_upper_move_begin(const struct vfs *vfs)
+{
+}
+
+void vfs_upper_move_end(const struct vfs *vfs)
 {
 }
 #else
@@ -445,6 +455,38 @@ void vfs_upper_change_end(const struct vfs *vfs)
 	shared_done(vfs, n);
 }
 
+/* The step of a move or removal that changes what a walk finds (the
+ * kernel's rename or exchange, the markers after it): counted apart in
+ * dir_busy's high bits, so that vfs_upper_moving does not take a long
+ * copy-up before it for a move (a walk then asks again and again). */
+void vfs_upper_move_begin(const struct vfs *vfs)
+{
+	struct upper_names *n = shared(vfs);
+
+	if (!n)
+		return;
+	__atomic_add_fetch(&n->dir_busy, BUSY_MOVING, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&n->dir_gen, 1, __ATOMIC_SEQ_CST);
+	shared_done(vfs, n);
+}
+
+void vfs_upper_move_end(const struct vfs *vfs)
+{
+	struct upper_names *n = shared(vfs);
+	uint32_t v;
+
+	if (!n)
+		return;
+	__atomic_add_fetch(&n->dir_gen, 1, __ATOMIC_SEQ_CST);
+	/* Never below 0 (vfs_names_bump_file cleared it meanwhile). */
+	v = __atomic_load_n(&n->dir_busy, __ATOMIC_SEQ_CST);
+	while (v >= BUSY_MOVING && !__atomic_compare_exchange_n(
+				       &n->dir_busy, &v, v - BUSY_MOVING, 0,
+				       __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		;
+	shared_done(vfs, n);
+}
+
 int vfs_names_bump_file(const char *upper)
 {
 	char path[PATH_MAX];
@@ -532,6 +574,15 @@ bool vfs_upper_steady(const struct vfs *vfs, unsigned int gen)
 	    __atomic_load_n(&vfs->names->dir_busy, __ATOMIC_SEQ_CST))
 		return false;
 	return __atomic_load_n(&vfs->names->dir_gen, __ATOMIC_SEQ_CST) == gen;
+}
+
+bool vfs_upper_moving(const struct vfs *vfs, unsigned int gen)
+{
+	if (!vfs->names || appv_guard_tripped())
+		return false;
+	return __atomic_load_n(&vfs->names->dir_busy, __ATOMIC_SEQ_CST) >=
+		   BUSY_MOVING ||
+	       __atomic_load_n(&vfs->names->dir_gen, __ATOMIC_SEQ_CST) != gen;
 }
 
 void vfs_names_close(struct vfs *vfs)

@@ -299,6 +299,10 @@ void vfs_cache_upper_names(struct vfs *vfs, bool on);
 /* No upper directory was moved or removed since @gen was read, and none
  * is being: a walk made meanwhile saw one state of the tree. */
 bool vfs_upper_steady(const struct vfs *vfs, unsigned int gen);
+/* An upper directory was moved or removed since @gen was read, or one's
+ * step proper (vfs_upper_move_begin) is under way: false while only a
+ * copy-up before a move runs, and when the overlay has no generation. */
+bool vfs_upper_moving(const struct vfs *vfs, unsigned int gen);
 /*
  * The working-directory generation of the overlay (vfs/cwd_gen.c): a
  * thread may keep its virtual cwd, learnt after reading @gen with
@@ -665,13 +669,21 @@ int vfs_settle_dir(struct vfs *vfs, const char *vpath, bool markers);
  * lower directory @to exists, so that it never shows merged with that one
  * there (vfs_settle_dir then keeps the marker).  0 or -errno. */
 int vfs_opaque_before_move(struct vfs *vfs, const char *to, const char *real);
+/* The whiteout vfs_rename_whiteout made (2) at upper path @real, inode
+ * @ino (vfs_upper_ino), removed after a rename that failed before its
+ * move, while it is that whiteout still.  Best effort. */
+void vfs_rename_whiteout_undo(struct vfs *vfs, const char *real, ino_t ino);
+/* The inode of upper entry @path, not followed; 0 when it cannot be
+ * read. */
+ino_t vfs_upper_ino(const char *path);
 /* A directory renamed to missing name @res (layer NONE) is exchanged
  * with a whiteout there (RENAME_EXCHANGE), so that its old name turns
  * into the whiteout in the same step: no instant shows the lower
  * directory under either name.  1 when @res's upper name holds a
- * whiteout, or held nothing and @make put one in (res->real names it;
- * upper parents made); 0 when another entry or nothing (without @make)
- * is there; -ESTALE when another session took the name meanwhile. */
+ * whiteout, 2 when it held nothing and @make put one in (res->real names
+ * it; upper parents made); 0 when another entry or nothing (without
+ * @make) is there; -ESTALE when another session took the name
+ * meanwhile. */
 int vfs_rename_whiteout(struct vfs *vfs, struct vfs_res *res, bool make);
 /* Whether upper directory @real could be made opaque: 0, or -EPERM when
  * an entry of its own (not a marker) is named VFS_OPAQUE_NAME. */
@@ -725,6 +737,10 @@ void vfs_upper_changed(const struct vfs *vfs);
  * vfs_upper_changed (vfs_upper_steady). */
 void vfs_upper_change_begin(const struct vfs *vfs);
 void vfs_upper_change_end(const struct vfs *vfs);
+/* Inside those, around the step that changes what a walk finds (not a
+ * copy-up before it): vfs_upper_moving. */
+void vfs_upper_move_begin(const struct vfs *vfs);
+void vfs_upper_move_end(const struct vfs *vfs);
 int vfs_names_bump_file(const char *upper);
 /* Directory @rel below the upper directory, opened O_PATH from it through
  * directories only (RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS): the upper tree

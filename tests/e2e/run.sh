@@ -8829,6 +8829,72 @@ d" ] || fail "after: $(cat "$C/out")"
 	same_tree "$h" "$before"
 }
 
+# A session moves a host tree of 600 files (mv copies it up, then renames
+# it in the upper layer): its own lookups during the copy-up are not
+# walked again and again.  The walk of a lookup that ends in a lower layer
+# is made again while another session's directory move is in its step
+# proper (vfs_upper_moving); counted over the whole move, copy-up
+# included, each of the copy's lookups walked 33 times with 28
+# sched_yield calls (a big tree's mv took three times the CPU, and
+# lookups of host paths in other sessions stalled meanwhile).
+c_ov_mv_tree_no_spin() {
+	local h=$C/mt n yields i
+	for i in $(seq 1 20); do
+		mkdir -p "$h/t/d$i"
+		for n in $(seq 1 30); do echo "$n" >"$h/t/d$i/f$n"; done
+	done
+	command -v strace >/dev/null || { skip_step "strace missing"; return 0; }
+	# shellcheck disable=SC2086
+	yields=$(strace_count sched_yield $MODE_OPT --overlay mt "$TPKG" \
+		mv "$h/t" "$h/u")
+	[ "$yields" -ge 0 ] || return 1
+	[ "$yields" -lt 100 ] ||
+		fail "a move of 600 host files made $yields sched_yield calls"
+	axe --overlay mt "$TPKG" sh -c 'find "$1" -type f | wc -l; cat "$1/d7/f9"
+ls "$2" 2>&1 >/dev/null | wc -l' sh "$h/u" "$h/t"
+	want_rc 0
+	[ "$(cat "$C/out")" = "600
+9
+1" ] || fail "after the move: $(cat "$C/out" "$C/err")"
+}
+
+# A host directory renamed to a free name waits for the overlay's moves
+# lock (held from outside, as a slow call of another session holds it),
+# and its program is killed meanwhile: the rename is not made, and the
+# whiteout it had put at the new name to exchange the directory with
+# (sys_rename, rename_swap_ready) goes again - `appv overlay diff` listed
+# the new name, which never existed, as removed.
+c_ov_mv_killed_no_whiteout() {
+	local h=$C/mk up pid hp i
+	mkdir -p "$h/d"
+	echo f >"$h/d/f"
+	axe --overlay mk "$TPKG" /bin/sh -c ': >"$1/seed"' sh "$h"
+	want_rc 0
+	up=$(upper_of "$TID" mk)
+	hold_moves "$up"
+	# shellcheck disable=SC2086
+	"$APPV" exec $MODE_OPT --overlay mk "$TPKG" /bin/sh -c \
+		'echo $$ >"$1/pid" && exec mv "$1/d" "$1/e"' sh "$h" \
+		</dev/null >"$C/a.out" 2>"$C/a.err" &
+	pid=$!
+	for i in $(seq 100); do [ -s "$up$h/pid" ] && break; sleep 0.05; done
+	sleep 0.5
+	kill -KILL "$(cat "$up$h/pid")"
+	for i in $(seq 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill -KILL "$hp" 2>/dev/null || :
+	wait "$hp" 2>/dev/null || :
+	wait "$pid" 2>/dev/null || :
+	ax overlay diff "$TPKG" mk
+	want_rc 0
+	! grep -qF "$h/e" "$C/out" || fail "the new name is listed: $(cat "$C/out")"
+	axe --overlay mk "$TPKG" /bin/sh -c 'ls "$1"; cat "$1/d/f"' sh "$h"
+	want_rc 0
+	[ "$(cat "$C/out")" = "d
+pid
+seed
+f" ] || fail "after: $(cat "$C/out")"
+}
+
 # A symlink of the overlay that another session keeps replacing with a
 # file and back (rename over it, as an atomic update does): an open
 # through the name reads the file or the link's target, as natively -
@@ -10051,7 +10117,7 @@ exec_shebang_long exec_fd_interp foreign_attrs build_atomic cli_state exec_comm 
 run_env_shebang dev_shm_names ov_cwd_other_session ov_names_cached ov_paths_cached ov_paths_cached_host ov_paths_cred_drop ov_move_fd_threads ov_reset_walking
 ov_perm_owner ov_perm_sgid_group ov_own_new_swap ov_sessions_swap ov_moves_held ov_moves_held_rename ov_mv_failed_markers ov_rmdir_race_markers ov_moves_chmod ov_utime_omit ov_copyup_atime pkg_birth_time ov_acl_copy pkg_setid_copy ov_diff_dir_file ov_diff_opaque_sub ov_diff_json_home ov_diff_no_cache ov_rm_while_starting ov_rm_twice ov_cli_reset_deep ov_cli_while_writing ov_cli_shared_chdir
 ov_cli_unreadable ov_cli_forged_marker ov_shared_truncated ov_shared_truncated_late sig_bus_sent ov_cli_json_long ov_cli_walk_swap ov_cli_deep_walk ov_cli_c1_name
-fd_opath_magic fd_opath_symlink fd_opath_symlink_exec link_fd_protected ov_race_remove ov_race_append ov_race_upper_names ov_mkdir_opaque_mode ov_race_mkdir_opaque ov_mv_dir_readers ov_race_symlink_swap scale_cwd_records scale_pkg_du
+fd_opath_magic fd_opath_symlink fd_opath_symlink_exec link_fd_protected ov_race_remove ov_race_append ov_race_upper_names ov_mkdir_opaque_mode ov_race_mkdir_opaque ov_mv_dir_readers ov_mv_tree_no_spin ov_mv_killed_no_whiteout ov_race_symlink_swap scale_cwd_records scale_pkg_du
 scale_fd_listing merged_listing_gc merged_listing_gc_moved scale_deep_build id_links_native id_links_replace host_dir_appears ov_rel_calls ov_no_host_twin ov_swap_base
 ov_rename_atomic ov_identity ov_identity_table ov_identity_kept ov_watch_events inst_dpkg proc_other_process
 ed_inplace_native name_slash_native preload_order cwd_kernel_back cwd_kept open_creat_dir
