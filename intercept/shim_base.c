@@ -66,8 +66,8 @@ static struct base_slot *slot_of(int fd)
 
 /* shim_base_get's lookup; @fresh: *@st is to be taken now (else it holds
  * the descriptor's fstat already). */
-static int base_get(int fd, char *out, size_t cap, bool *upper,
-		    struct stat *st, bool fresh)
+static int base_get(int fd, char *out, size_t cap, bool *upper, struct stat *st,
+		    bool fresh)
 {
 	struct base_slot *s = slot_of(fd);
 	unsigned int seq = __atomic_load_n(&s->seq, __ATOMIC_ACQUIRE), gen;
@@ -79,8 +79,8 @@ static int base_get(int fd, char *out, size_t cap, bool *upper,
 		return SHIM_BASE_MOVABLE;
 	c = *s;
 	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) != seq ||
-	    c.len >= cap || (fresh && appv_fstat(fd, st) < 0))
+	if (__atomic_load_n(&s->seq, __ATOMIC_RELAXED) != seq || c.len >= cap ||
+	    (fresh && appv_fstat(fd, st) < 0))
 		return SHIM_BASE_UNKNOWN;
 	if (st->st_dev != c.dev || st->st_ino != c.ino ||
 	    (c.upper &&
@@ -92,8 +92,7 @@ static int base_get(int fd, char *out, size_t cap, bool *upper,
 	return SHIM_BASE_HIT;
 }
 
-int shim_base_get(int fd, char *out, size_t cap, bool *upper,
-		  struct stat *st)
+int shim_base_get(int fd, char *out, size_t cap, bool *upper, struct stat *st)
 {
 	return base_get(fd, out, cap, upper, st, true);
 }
@@ -101,7 +100,7 @@ int shim_base_get(int fd, char *out, size_t cap, bool *upper,
 bool shim_base_known(int fd, unsigned long dev, unsigned long ino, char *out,
 		     size_t cap)
 {
-	struct stat st = { .st_dev = dev, .st_ino = ino };
+	struct stat st = {.st_dev = dev, .st_ino = ino};
 	bool upper;
 
 	return base_get(fd, out, cap, &upper, &st, false) == SHIM_BASE_HIT;

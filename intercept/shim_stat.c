@@ -99,7 +99,8 @@ static long fix_listing(int fd, struct stat *st)
 	char v[PATH_MAX];
 	struct stat vs;
 
-	if (listing_vpath(fd, st->st_mode, st->st_dev, st->st_ino, v, sizeof(v)) &&
+	if (listing_vpath(fd, st->st_mode, st->st_dev, st->st_ino, v,
+			  sizeof(v)) &&
 	    do_fstatat(AT_FDCWD, v, &vs, 0) == 0 && S_ISDIR(vs.st_mode))
 		*st = vs;
 	return 0;
@@ -432,8 +433,7 @@ static long statx_fixed(int dirfd, const char *path, int flags,
 	if (r == 0 && (!p || !p[0]) && (flags & AT_EMPTY_PATH) &&
 	    listing_vpath(dirfd, buf->stx_mode,
 			  makedev(buf->stx_dev_major, buf->stx_dev_minor),
-			  buf->stx_ino, v,
-			  sizeof(v)) &&
+			  buf->stx_ino, v, sizeof(v)) &&
 	    do_statx(AT_FDCWD, v, flags & ~AT_EMPTY_PATH, mask, &vx) == 0 &&
 	    S_ISDIR(vx.stx_mode))
 		*buf = vx;

@@ -39,8 +39,8 @@
  * (<cache>/<id>), <overlays> the third of upper's; its length in *@len. */
 static const char *held_path(const struct vfs *vfs, int which, size_t *len)
 {
-	const char *dir = which == VFS_HELD_CACHE ? vfs->cfg.image_dir
-						  : vfs->cfg.upper;
+	const char *dir =
+	    which == VFS_HELD_CACHE ? vfs->cfg.image_dir : vfs->cfg.upper;
 	size_t n = strlen(dir);
 
 	for (int up = which == VFS_HELD_CACHE ? 1 : 3; up > 0; up--) {
