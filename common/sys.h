@@ -277,14 +277,15 @@ static inline void appv_seq_done(unsigned int *slot, unsigned int seq)
 	__atomic_store_n(slot, seq + 2, __ATOMIC_RELEASE);
 }
 
-/* Lowers counter *@n by one, never below 0: a count that a reset zeroed
+/* Lowers counter *@n by @k, never below 0: a count that a reset zeroed
  * meanwhile (one a killed process had left up) stays there. */
-static inline void appv_atomic_dec_floor(uint32_t *n)
+static inline void appv_atomic_sub_floor(uint32_t *n, uint32_t k)
 {
 	uint32_t v = __atomic_load_n(n, __ATOMIC_SEQ_CST);
 
-	while (v && !__atomic_compare_exchange_n(
-			n, &v, v - 1, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+	while (v >= k &&
+	       !__atomic_compare_exchange_n(n, &v, v - k, 0, __ATOMIC_SEQ_CST,
+					    __ATOMIC_SEQ_CST))
 		;
 }
 

@@ -110,7 +110,7 @@ void vfs_cwd_emulating(const struct vfs *vfs, bool on)
 	if (on)
 		__atomic_add_fetch(&p->emulating, 1, __ATOMIC_SEQ_CST);
 	else
-		appv_atomic_dec_floor(&p->emulating);
+		appv_atomic_sub_floor(&p->emulating, 1);
 }
 
 static bool claim(struct cwd_page *p, pid_t tid)
@@ -149,7 +149,7 @@ static void end_slot(struct cwd_page *p, int i, int32_t tid)
 					 __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
 		return;
 	bump(p);
-	appv_atomic_dec_floor(&p->busy);
+	appv_atomic_sub_floor(&p->busy, 1);
 }
 
 void vfs_cwd_arrived(const struct vfs *vfs, pid_t tid)

@@ -432,27 +432,38 @@ void vfs_upper_changed(const struct vfs *vfs)
  * (vfs_upper_steady).  A supervisor killed in between leaves the count
  * up: readers then keep asking a supervisor, which is slower, not wrong,
  * until `appv overlay reset` clears it (vfs_names_bump_file); so the
- * count never goes below 0. */
-void vfs_upper_change_begin(const struct vfs *vfs)
+ * count never goes below 0.  @unit: 1 for the whole change, BUSY_MOVING
+ * for its step proper (below). */
+static void busy_begin(const struct vfs *vfs, uint32_t unit)
 {
 	struct upper_names *n = shared(vfs);
 
 	if (!n)
 		return;
-	__atomic_add_fetch(&n->dir_busy, 1, __ATOMIC_SEQ_CST);
+	__atomic_add_fetch(&n->dir_busy, unit, __ATOMIC_SEQ_CST);
 	__atomic_add_fetch(&n->dir_gen, 1, __ATOMIC_SEQ_CST);
 	shared_done(vfs, n);
 }
 
-void vfs_upper_change_end(const struct vfs *vfs)
+static void busy_end(const struct vfs *vfs, uint32_t unit)
 {
 	struct upper_names *n = shared(vfs);
 
 	if (!n)
 		return;
 	__atomic_add_fetch(&n->dir_gen, 1, __ATOMIC_SEQ_CST);
-	appv_atomic_dec_floor(&n->dir_busy);
+	appv_atomic_sub_floor(&n->dir_busy, unit);
 	shared_done(vfs, n);
+}
+
+void vfs_upper_change_begin(const struct vfs *vfs)
+{
+	busy_begin(vfs, 1);
+}
+
+void vfs_upper_change_end(const struct vfs *vfs)
+{
+	busy_end(vfs, 1);
 }
 
 /* The step of a move or removal that changes what a walk finds (the
@@ -461,30 +472,12 @@ void vfs_upper_change_end(const struct vfs *vfs)
  * copy-up before it for a move (a walk then asks again and again). */
 void vfs_upper_move_begin(const struct vfs *vfs)
 {
-	struct upper_names *n = shared(vfs);
-
-	if (!n)
-		return;
-	__atomic_add_fetch(&n->dir_busy, BUSY_MOVING, __ATOMIC_SEQ_CST);
-	__atomic_add_fetch(&n->dir_gen, 1, __ATOMIC_SEQ_CST);
-	shared_done(vfs, n);
+	busy_begin(vfs, BUSY_MOVING);
 }
 
 void vfs_upper_move_end(const struct vfs *vfs)
 {
-	struct upper_names *n = shared(vfs);
-	uint32_t v;
-
-	if (!n)
-		return;
-	__atomic_add_fetch(&n->dir_gen, 1, __ATOMIC_SEQ_CST);
-	/* Never below 0 (vfs_names_bump_file cleared it meanwhile). */
-	v = __atomic_load_n(&n->dir_busy, __ATOMIC_SEQ_CST);
-	while (v >= BUSY_MOVING && !__atomic_compare_exchange_n(
-				       &n->dir_busy, &v, v - BUSY_MOVING, 0,
-				       __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
-		;
-	shared_done(vfs, n);
+	busy_end(vfs, BUSY_MOVING);
 }
 
 int vfs_names_bump_file(const char *upper)
