@@ -77,6 +77,10 @@ int loader_rm_rf(const char *path, bool keep_top);
 /* In an overlay's directory: every session holds a shared flock of it
  * while it runs, so `appv overlay rm` can refuse an overlay in use. */
 #define OVERLAY_USE_LOCK "session.lock"
+/* Whether lock file descriptor @fd is still the file at @path: `appv
+ * overlay rm` may have removed the overlay (and a session made it anew)
+ * between its open and its flock. */
+bool loader_lock_current(int fd, const char *path);
 
 /* `appv overlay list|diff|reset|rm` (loader/overlay.c). */
 int overlay_cmd(int argc, char **argv);

@@ -551,16 +551,16 @@ static void report_hidden(struct diff_ctx *c, const char *upper,
 	closedir(d);
 }
 
-/* Whether the upper directory @path holds an opaque marker. */
+/* Whether the upper directory @path holds an opaque marker
+ * (vfs_upper_marker lstats it, and reads it only as a symlink of a
+ * marker's size). */
 static bool has_opaque_marker(const char *path)
 {
 	_cleanup_free_ char *m = NULL;
-	struct stat st;
 
 	if (asprintf(&m, "%s/%s", path, VFS_OPAQUE_NAME) < 0)
 		return false;
-	return lstat(m, &st) == 0 && S_ISLNK(st.st_mode) &&
-	       vfs_upper_marker(m) == VFS_MARKER_OPAQUE;
+	return vfs_upper_marker(m) == VFS_MARKER_OPAQUE;
 }
 
 /* Upper directory @path (virtual @vpath), visited before what it holds:
@@ -748,7 +748,6 @@ static int cmd_diff(const char *home, int argc, char **argv)
 static int lock_unused(const char *dir, int *fd)
 {
 	char path[PATH_MAX + 32];
-	struct stat a, b;
 	int r = 0;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, OVERLAY_USE_LOCK);
@@ -759,9 +758,8 @@ static int lock_unused(const char *dir, int *fd)
 		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
 	/* Another `rm` removed the overlay between our open and our lock,
 	 * and a session may have made it anew since and be running on it:
-	 * the lock held is no longer the overlay's (hold_overlay's test). */
-	else if (fstat(*fd, &a) < 0 || stat(path, &b) < 0 ||
-		 a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+	 * the lock held is no longer the overlay's. */
+	else if (!loader_lock_current(*fd, path))
 		r = -EAGAIN;
 	if (r < 0) {
 		close(*fd);

@@ -456,6 +456,14 @@ static int make_run_dir(struct session *s, struct appv_diag *diag)
 	return set_dir(s->cfg.run_dir, tmpl, diag);
 }
 
+bool loader_lock_current(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 /*
  * Take the shared lock that marks the overlay in use (held until the
  * process exits).  -EAGAIN when `appv overlay rm` removed the overlay
@@ -464,7 +472,6 @@ static int make_run_dir(struct session *s, struct appv_diag *diag)
 static int hold_overlay(struct session *s)
 {
 	char path[PATH_MAX], upper[PATH_MAX];
-	struct stat a, b;
 	int fd, r;
 
 	if (snprintf(path, sizeof(path), "%s/%s", s->overlay_dir,
@@ -488,13 +495,12 @@ static int hold_overlay(struct session *s)
 	}
 	while ((r = flock(fd, LOCK_SH)) < 0 && errno == EINTR)
 		;
-	if (r < 0 || fstat(fd, &a) < 0) {
+	if (r < 0) {
 		r = -errno;
 		close(fd);
 		return r;
 	}
-	if (stat(path, &b) < 0 || a.st_dev != b.st_dev ||
-	    a.st_ino != b.st_ino) {
+	if (!loader_lock_current(fd, path)) {
 		close(fd);
 		return -EAGAIN;
 	}
