@@ -1347,7 +1347,10 @@ static bool parent_readonly(const struct walk *w)
 	char dir[PATH_MAX];
 	size_t n;
 
-	if (!slash || w->vlen <= 1)
+	/* The parent's flags say no rule covers it or lies below it:
+	 * writecopy (every create in such a tree, tar's and make's, asks
+	 * no more). */
+	if ((w->flags[w->depth] & RULE_FREE) || !slash || w->vlen <= 1)
 		return false;
 	n = slash == w->vpath ? 1 : (size_t)(slash - w->vpath);
 	memcpy(dir, w->vpath, n);
